@@ -1,0 +1,80 @@
+//! The engine and isolate traits.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::{EngineError, Host, HostValue, InterruptHandle, JsError, OpId, WorkerCode};
+
+/// How to create an isolate.
+#[derive(Debug, Clone)]
+pub struct IsolateConfig {
+    /// Heap limit in bytes. `None`: the engine's own default. Reaching it
+    /// fails the running call with [`EngineError::OutOfMemory`] and never
+    /// aborts the process.
+    pub memory_limit: Option<usize>,
+    /// Whether `eval` and `new Function` may compile code from strings.
+    /// Workers disallow it by default, as Cloudflare's runtime does.
+    pub allow_code_generation: bool,
+    /// The prelude script (see [`crate::contract`]).
+    pub prelude: Arc<str>,
+    /// The file name the prelude's stack frames show.
+    pub prelude_name: Arc<str>,
+}
+
+/// Heap figures of one isolate, in bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeapStats {
+    /// Bytes in use by live and not yet collected objects.
+    pub used: usize,
+    /// Bytes the engine has reserved for the heap.
+    pub total: usize,
+    /// The heap limit in force (0 when the engine has none).
+    pub limit: usize,
+}
+
+/// A JavaScript engine: process-wide, creates isolates.
+pub trait Engine: Send + Sync + 'static {
+    /// The engine's name as used in configuration (`quickjs`, `v8`).
+    fn name(&self) -> &'static str;
+
+    /// Creates an isolate on the calling thread, evaluates the prelude in it
+    /// and keeps the prelude's hooks (see [`crate::contract`]).
+    fn new_isolate(
+        &self,
+        cfg: &IsolateConfig,
+        host: Rc<dyn Host>,
+    ) -> Result<Box<dyn Isolate>, EngineError>;
+}
+
+/// One JavaScript heap and context: one live instance of a Worker.
+///
+/// Not `Send`: it stays on the thread that created it. Every method runs
+/// JavaScript synchronously and returns when it stops running; promise jobs
+/// queued meanwhile run only in [`Isolate::run_microtasks`].
+pub trait Isolate {
+    /// The engine's name.
+    fn engine_name(&self) -> &'static str;
+
+    /// A handle that terminates this isolate's JavaScript from any thread.
+    fn interrupt_handle(&self) -> InterruptHandle;
+
+    /// Current heap figures.
+    fn heap_stats(&self) -> HeapStats;
+
+    /// Evaluates a Worker: the entry script, or the entry module with the
+    /// modules it imports (then the module namespace goes to the prelude's
+    /// `registerModule` hook). A module whose top-level `await` is still
+    /// pending after microtasks ran is an error.
+    fn load_worker(&mut self, code: &WorkerCode) -> Result<(), EngineError>;
+
+    /// Calls the prelude's `dispatch(id, event)` hook.
+    fn dispatch(&mut self, id: u64, event: HostValue) -> Result<(), EngineError>;
+
+    /// Settles the promise of an asynchronous op: resolves it with the value
+    /// or rejects it with an error of the given name. Unknown ids are ignored.
+    fn settle(&mut self, id: OpId, result: Result<HostValue, JsError>)
+        -> Result<(), EngineError>;
+
+    /// Runs promise jobs until none is left.
+    fn run_microtasks(&mut self) -> Result<(), EngineError>;
+}

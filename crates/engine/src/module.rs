@@ -1,0 +1,118 @@
+//! Worker code: scripts, modules and how imports resolve.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The two forms a Worker takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// An ES module with `export default { fetch, scheduled }`; it may import
+    /// other modules of the same Worker.
+    Module,
+    /// A classic (service-worker) script that calls `addEventListener`.
+    Script,
+}
+
+/// Where a Worker's modules come from, by their resolved name.
+pub trait ModuleSource: Send + Sync {
+    /// The source of the module named `name` (as [`resolve_specifier`] gives
+    /// it), or `None` when there is no such module.
+    fn source(&self, name: &str) -> Option<Arc<str>>;
+}
+
+/// Modules held in memory, by name.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryModules(HashMap<String, Arc<str>>);
+
+impl MemoryModules {
+    /// No modules.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a module.
+    pub fn with(mut self, name: impl Into<String>, source: impl Into<Arc<str>>) -> Self {
+        self.0.insert(name.into(), source.into());
+        self
+    }
+}
+
+impl ModuleSource for MemoryModules {
+    fn source(&self, name: &str) -> Option<Arc<str>> {
+        self.0.get(name).cloned()
+    }
+}
+
+/// The code of one Worker, ready to load into an isolate.
+#[derive(Clone)]
+pub struct WorkerCode {
+    /// Module or script.
+    pub syntax: Syntax,
+    /// The name of the entry module or script (e.g. `worker.js`).
+    pub entry: String,
+    /// Where sources are found.
+    pub modules: Arc<dyn ModuleSource>,
+}
+
+impl std::fmt::Debug for WorkerCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerCode")
+            .field("syntax", &self.syntax)
+            .field("entry", &self.entry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Resolves an import specifier against the name of the importing module.
+///
+/// Names are `/`-separated paths relative to the Worker's root, without a
+/// leading `./`. Relative specifiers (`./x.js`, `../x.js`) resolve against the
+/// importer's folder; a specifier starting with `/` against the root; any other
+/// (bare) specifier is kept as it is, so a [`ModuleSource`] may offer it by
+/// that name. Going above the root is an error.
+pub fn resolve_specifier(referrer: &str, specifier: &str) -> Result<String, String> {
+    let (base, rest): (Vec<&str>, &str) = if let Some(rest) = specifier.strip_prefix('/') {
+        (Vec::new(), rest)
+    } else if specifier.starts_with("./") || specifier.starts_with("../") {
+        let mut dir: Vec<&str> = referrer.split('/').collect();
+        dir.pop();
+        (dir, specifier)
+    } else {
+        return Ok(specifier.to_owned());
+    };
+    let mut parts = base;
+    for seg in rest.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err(format!(
+                        "import '{specifier}' from '{referrer}' leaves the Worker's root"
+                    ));
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_specifier;
+
+    #[test]
+    fn relative_specifiers_resolve_against_the_importer() {
+        assert_eq!(resolve_specifier("worker.js", "./a.js").unwrap(), "a.js");
+        assert_eq!(resolve_specifier("lib/x.js", "./a.js").unwrap(), "lib/a.js");
+        assert_eq!(resolve_specifier("lib/x.js", "../a.js").unwrap(), "a.js");
+        assert_eq!(resolve_specifier("lib/x/y.js", "../../b/c.js").unwrap(), "b/c.js");
+        assert_eq!(resolve_specifier("lib/x.js", "/top.js").unwrap(), "top.js");
+        assert_eq!(resolve_specifier("lib/x.js", "pkg").unwrap(), "pkg");
+    }
+
+    #[test]
+    fn leaving_the_root_is_an_error() {
+        assert!(resolve_specifier("worker.js", "../a.js").is_err());
+    }
+}

@@ -1,0 +1,573 @@
+//! The conformance suite every engine backend runs.
+//!
+//! A backend's tests call [`engine_testsuite!`](crate::engine_testsuite) with
+//! an expression that builds its engine; the macro makes one `#[test]` per
+//! case. Each case uses the small prelude below, not the Web API prelude, so
+//! the suite checks the engine contract alone.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{
+    EngineError, Host, HostValue, Isolate, IsolateConfig, JsError, MemoryModules, OpId, Syntax,
+    WorkerCode,
+};
+
+/// The test prelude: hands events to the Worker's handler and reports the
+/// outcome through the `done` and `fail` ops.
+pub const TEST_PRELUDE: &str = r#"(() => {
+  const op = globalThis.__motu_op;
+  const opAsync = globalThis.__motu_op_async;
+  delete globalThis.__motu_op;
+  delete globalThis.__motu_op_async;
+  globalThis.hostOp = op;
+  globalThis.hostOpAsync = opAsync;
+  let listener = null;
+  let mod = null;
+  globalThis.addEventListener = (type, fn) => { if (type === 'test') listener = fn; };
+  return {
+    dispatch(id, event) {
+      Promise.resolve()
+        .then(() => listener ? listener(event) : mod.default.test(event))
+        .then(v => op('done', id, v),
+              e => op('fail', id, String(e && e.name), String(e && e.message)));
+    },
+    registerModule(ns) { mod = ns; },
+  };
+})()"#;
+
+/// A host that records every op and answers the few the suite uses.
+#[derive(Default)]
+pub struct RecordingHost {
+    /// `(op, args)` of every synchronous op, in order.
+    pub calls: RefCell<Vec<(String, Vec<HostValue>)>>,
+    /// `(op, args, id)` of every asynchronous op started.
+    pub started: RefCell<Vec<(String, Vec<HostValue>, OpId)>>,
+}
+
+impl Host for RecordingHost {
+    fn call(&self, op: &str, args: Vec<HostValue>) -> Result<HostValue, JsError> {
+        self.calls.borrow_mut().push((op.to_owned(), args.clone()));
+        match op {
+            "echo" => Ok(HostValue::List(args)),
+            "type_error" => Err(JsError::type_error("bad argument")),
+            "custom_error" => Err(JsError::new("NotFoundError", "nothing here")),
+            _ => Ok(HostValue::Undefined),
+        }
+    }
+
+    fn start(&self, op: &str, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
+        if op == "refuse" {
+            return Err(JsError::range_error("refused"));
+        }
+        self.started.borrow_mut().push((op.to_owned(), args, id));
+        Ok(())
+    }
+}
+
+impl RecordingHost {
+    /// The outcome of event `id`: `Ok(value)` from `done`, `Err(name, message)`
+    /// from `fail`, or `None` when it has not finished.
+    pub fn outcome(&self, id: u64) -> Option<Result<HostValue, (String, String)>> {
+        let calls = self.calls.borrow();
+        calls.iter().find_map(|(op, args)| {
+            if args.first() != Some(&HostValue::Number(id as f64)) {
+                return None;
+            }
+            match op.as_str() {
+                "done" => Some(Ok(args.get(1).cloned().unwrap_or_default())),
+                "fail" => Some(Err((
+                    args[1].as_str().unwrap_or("").to_owned(),
+                    args[2].as_str().unwrap_or("").to_owned(),
+                ))),
+                _ => None,
+            }
+        })
+    }
+}
+
+/// A config with the test prelude.
+pub fn config() -> IsolateConfig {
+    IsolateConfig {
+        memory_limit: None,
+        allow_code_generation: false,
+        prelude: Arc::from(TEST_PRELUDE),
+        prelude_name: Arc::from("motu:test-prelude"),
+    }
+}
+
+/// A fresh isolate with the test prelude and a recording host.
+pub fn isolate(engine: &dyn crate::Engine) -> (Box<dyn Isolate>, Rc<RecordingHost>) {
+    isolate_with(engine, config())
+}
+
+/// A fresh isolate with the given config and a recording host.
+pub fn isolate_with(
+    engine: &dyn crate::Engine,
+    cfg: IsolateConfig,
+) -> (Box<dyn Isolate>, Rc<RecordingHost>) {
+    let host = Rc::new(RecordingHost::default());
+    let iso = engine
+        .new_isolate(&cfg, host.clone())
+        .expect("isolate creation");
+    (iso, host)
+}
+
+/// A script Worker.
+pub fn script(src: &str) -> WorkerCode {
+    WorkerCode {
+        syntax: Syntax::Script,
+        entry: "worker.js".into(),
+        modules: Arc::new(MemoryModules::new().with("worker.js", src)),
+    }
+}
+
+/// A module Worker made of `(name, source)` pairs; the first is the entry.
+pub fn modules(list: &[(&str, &str)]) -> WorkerCode {
+    let mut m = MemoryModules::new();
+    for (name, src) in list {
+        m = m.with(*name, *src);
+    }
+    WorkerCode {
+        syntax: Syntax::Module,
+        entry: list[0].0.into(),
+        modules: Arc::new(m),
+    }
+}
+
+/// Dispatches event `id` and runs microtasks, returning its outcome.
+pub fn run(
+    iso: &mut dyn Isolate,
+    host: &RecordingHost,
+    id: u64,
+    event: HostValue,
+) -> Option<Result<HostValue, (String, String)>> {
+    iso.dispatch(id, event).expect("dispatch");
+    iso.run_microtasks().expect("microtasks");
+    host.outcome(id)
+}
+
+fn sample_value() -> HostValue {
+    HostValue::Map(vec![
+        ("u".into(), HostValue::Undefined),
+        ("n".into(), HostValue::Null),
+        ("t".into(), HostValue::Bool(true)),
+        ("f".into(), HostValue::Bool(false)),
+        ("num".into(), HostValue::Number(-1.5)),
+        ("s".into(), HostValue::String("héllo ✓ 😀".into())),
+        ("empty".into(), HostValue::String(String::new())),
+        ("b".into(), HostValue::Bytes(vec![0, 1, 2, 255])),
+        (
+            "l".into(),
+            HostValue::List(vec![HostValue::Number(1.0), HostValue::String("x".into())]),
+        ),
+        (
+            "m".into(),
+            HostValue::Map(vec![("inner".into(), HostValue::Bytes(vec![]))]),
+        ),
+    ])
+}
+
+/// Values survive a trip into JavaScript and back unchanged.
+pub fn values_round_trip(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script("addEventListener('test', e => e)"))
+        .unwrap();
+    assert_eq!(run(&mut *iso, &host, 1, sample_value()), Some(Ok(sample_value())));
+}
+
+/// JavaScript values convert to host values as documented on [`HostValue`].
+pub fn javascript_values_convert(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "addEventListener('test', () => [new Uint16Array([1, 256]), new ArrayBuffer(2), \
+         new DataView(new Uint8Array([9, 8, 7]).buffer, 1, 2), () => 1, Symbol('s'), \
+         { a: 1, b: [true] }, 12345678901234567890n])",
+    ))
+    .unwrap();
+    let got = run(&mut *iso, &host, 1, HostValue::Undefined);
+    assert_eq!(
+        got,
+        Some(Ok(HostValue::List(vec![
+            HostValue::Bytes(vec![1, 0, 0, 1]),
+            HostValue::Bytes(vec![0, 0]),
+            HostValue::Bytes(vec![8, 7]),
+            HostValue::Undefined,
+            HostValue::Undefined,
+            HostValue::Map(vec![
+                ("a".into(), HostValue::Number(1.0)),
+                ("b".into(), HostValue::List(vec![HostValue::Bool(true)])),
+            ]),
+            HostValue::String("12345678901234567890".into()),
+        ])))
+    );
+}
+
+/// Synchronous ops receive their arguments and return values.
+pub fn sync_ops_pass_values(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "addEventListener('test', e => hostOp('echo', e, 'two', 3))",
+    ))
+    .unwrap();
+    let got = run(&mut *iso, &host, 7, HostValue::Bool(true));
+    assert_eq!(
+        got,
+        Some(Ok(HostValue::List(vec![
+            HostValue::Bool(true),
+            HostValue::String("two".into()),
+            HostValue::Number(3.0),
+        ])))
+    );
+}
+
+/// A failing op throws a catchable error of the right class and name.
+pub fn op_errors_are_thrown_with_their_class(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "addEventListener('test', () => {
+           const out = [];
+           try { hostOp('type_error'); } catch (e) {
+             out.push(e instanceof TypeError, e.name, e.message);
+           }
+           try { hostOp('custom_error'); } catch (e) {
+             out.push(e instanceof Error, e.name, e.message);
+           }
+           return out;
+         })",
+    ))
+    .unwrap();
+    let got = run(&mut *iso, &host, 1, HostValue::Undefined).unwrap().unwrap();
+    assert_eq!(
+        got,
+        HostValue::List(vec![
+            true.into(),
+            "TypeError".into(),
+            "bad argument".into(),
+            true.into(),
+            "NotFoundError".into(),
+            "nothing here".into(),
+        ])
+    );
+}
+
+/// The prelude removed the op functions from the global object.
+pub fn op_globals_are_hidden(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "addEventListener('test', () => [typeof globalThis.__motu_op, typeof globalThis.__motu_op_async])",
+    ))
+    .unwrap();
+    let got = run(&mut *iso, &host, 1, HostValue::Undefined).unwrap().unwrap();
+    assert_eq!(got, HostValue::List(vec!["undefined".into(), "undefined".into()]));
+}
+
+/// An async op's promise resolves with the settled value, and other events
+/// run while it is pending.
+pub fn async_ops_settle(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "addEventListener('test', async e => e === 'wait' ? (await hostOpAsync('later', 5)) + 1 : 'quick')",
+    ))
+    .unwrap();
+    assert_eq!(run(&mut *iso, &host, 1, "wait".into()), None);
+    let (op, args, id) = host.started.borrow()[0].clone();
+    assert_eq!((op.as_str(), args), ("later", vec![HostValue::Number(5.0)]));
+    assert_eq!(run(&mut *iso, &host, 2, "quick".into()), Some(Ok("quick".into())));
+    assert_eq!(host.outcome(1), None);
+    iso.settle(id, Ok(HostValue::Number(41.0))).unwrap();
+    iso.run_microtasks().unwrap();
+    assert_eq!(host.outcome(1), Some(Ok(HostValue::Number(42.0))));
+    // Settling an unknown or already settled id does nothing.
+    iso.settle(id, Ok(HostValue::Null)).unwrap();
+    iso.settle(9999, Ok(HostValue::Null)).unwrap();
+    iso.run_microtasks().unwrap();
+}
+
+/// An async op settled with an error rejects with that error's class; an op
+/// the host refuses to start rejects at once.
+pub fn async_ops_reject(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "addEventListener('test', async e => {
+           try { await hostOpAsync(e); return 'no'; }
+           catch (err) { return [err instanceof Error, err.name, err.message]; }
+         })",
+    ))
+    .unwrap();
+    assert_eq!(run(&mut *iso, &host, 1, "later".into()), None);
+    let id = host.started.borrow()[0].2;
+    iso.settle(id, Err(JsError::type_error("went wrong"))).unwrap();
+    iso.run_microtasks().unwrap();
+    assert_eq!(
+        host.outcome(1),
+        Some(Ok(HostValue::List(vec![
+            true.into(),
+            "TypeError".into(),
+            "went wrong".into()
+        ])))
+    );
+    assert_eq!(
+        run(&mut *iso, &host, 2, "refuse".into()),
+        Some(Ok(HostValue::List(vec![
+            true.into(),
+            "RangeError".into(),
+            "refused".into()
+        ])))
+    );
+}
+
+/// A module Worker imports other modules by relative path, and its default
+/// export reaches the prelude.
+pub fn modules_import_each_other(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&modules(&[
+        (
+            "worker.js",
+            "import { twice } from './lib/math.js';\n\
+             import label from './lib/label.js';\n\
+             export default { test: e => label + twice(e) };",
+        ),
+        (
+            "lib/math.js",
+            "import { one } from '../one.js'; export const twice = x => (x + one - 1) * 2;",
+        ),
+        ("lib/label.js", "export default 'result:';"),
+        ("one.js", "export const one = 1;"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        run(&mut *iso, &host, 1, HostValue::Number(21.0)),
+        Some(Ok("result:42".into()))
+    );
+}
+
+/// A module may use top-level `await`.
+pub fn modules_may_await_at_top_level(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&modules(&[(
+        "worker.js",
+        "const v = await Promise.resolve(5); export default { test: () => v };",
+    )]))
+    .unwrap();
+    assert_eq!(run(&mut *iso, &host, 1, HostValue::Null), Some(Ok(HostValue::Number(5.0))));
+}
+
+/// An import of a module that does not exist fails the load, naming it.
+pub fn missing_imports_fail_the_load(engine: &dyn crate::Engine) {
+    let (mut iso, _host) = isolate(engine);
+    let err = iso
+        .load_worker(&modules(&[(
+            "worker.js",
+            "import x from './nowhere.js'; export default { test: () => x };",
+        )]))
+        .unwrap_err();
+    match err {
+        EngineError::Exception(e) => assert!(
+            e.message.contains("nowhere.js"),
+            "message should name the module: {e:?}"
+        ),
+        other => panic!("expected an exception, got {other:?}"),
+    }
+}
+
+/// A syntax error in a Worker is a `SyntaxError` exception, for scripts and
+/// for modules.
+pub fn syntax_errors_are_reported(engine: &dyn crate::Engine) {
+    for code in [script("let = ;"), modules(&[("worker.js", "export default {")])] {
+        let (mut iso, _host) = isolate(engine);
+        match iso.load_worker(&code).unwrap_err() {
+            EngineError::Exception(e) => assert_eq!(e.name, "SyntaxError", "{e:?}"),
+            other => panic!("expected a SyntaxError, got {other:?}"),
+        }
+    }
+}
+
+/// An exception at a Worker's top level carries name, message and a stack
+/// that names the Worker's file.
+pub fn top_level_exceptions_carry_a_stack(engine: &dyn crate::Engine) {
+    for code in [
+        script("function boom() { throw new RangeError('top'); }\nboom();"),
+        modules(&[(
+            "worker.js",
+            "function boom() { throw new RangeError('top'); }\nboom();\nexport default {};",
+        )]),
+    ] {
+        let (mut iso, _host) = isolate(engine);
+        match iso.load_worker(&code).unwrap_err() {
+            EngineError::Exception(e) => {
+                assert_eq!((e.name.as_str(), e.message.as_str()), ("RangeError", "top"));
+                let stack = e.stack.unwrap_or_default();
+                assert!(stack.contains("worker.js"), "stack should name the file: {stack}");
+            }
+            other => panic!("expected an exception, got {other:?}"),
+        }
+    }
+}
+
+/// A non-error thrown value still gives a usable message.
+pub fn thrown_non_errors_are_reported(engine: &dyn crate::Engine) {
+    let (mut iso, _host) = isolate(engine);
+    match iso.load_worker(&script("throw 'plain string';")).unwrap_err() {
+        EngineError::Exception(e) => assert!(e.message.contains("plain string"), "{e:?}"),
+        other => panic!("expected an exception, got {other:?}"),
+    }
+}
+
+/// `terminate()` from another thread stops an endless loop; the isolate
+/// stays usable afterwards.
+pub fn terminate_stops_endless_loops(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "addEventListener('test', e => { if (e === 'spin') { for (;;) {} } return 'fine'; })",
+    ))
+    .unwrap();
+    let handle = iso.interrupt_handle();
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        handle.terminate();
+    });
+    iso.dispatch(1, "spin".into()).unwrap();
+    let result = iso.run_microtasks();
+    killer.join().unwrap();
+    assert!(matches!(result, Err(EngineError::Terminated)), "{result:?}");
+    assert_eq!(run(&mut *iso, &host, 2, "ok".into()), Some(Ok("fine".into())));
+}
+
+/// An allocation bomb hits the heap limit and fails with `OutOfMemory`
+/// instead of taking the process down.
+pub fn memory_limit_stops_allocation_bombs(engine: &dyn crate::Engine) {
+    let mut cfg = config();
+    cfg.memory_limit = Some(32 << 20);
+    let (mut iso, _host) = isolate_with(engine, cfg);
+    iso.load_worker(&script(
+        "addEventListener('test', () => { const a = []; for (;;) a.push({ i: a.length, s: 'x' + a.length }); })",
+    ))
+    .unwrap();
+    iso.dispatch(1, HostValue::Null).unwrap();
+    let result = iso.run_microtasks();
+    assert!(matches!(result, Err(EngineError::OutOfMemory)), "{result:?}");
+}
+
+/// Heap statistics are plausible and show the configured limit.
+pub fn heap_stats_are_reported(engine: &dyn crate::Engine) {
+    let mut cfg = config();
+    cfg.memory_limit = Some(64 << 20);
+    let (mut iso, host) = isolate_with(engine, cfg);
+    iso.load_worker(&script("globalThis.keep = []; addEventListener('test', () => { for (let i = 0; i < 20000; i++) keep.push({ i }); return keep.length; })"))
+        .unwrap();
+    let before = iso.heap_stats();
+    assert!(before.used > 0 && before.total >= before.used, "{before:?}");
+    assert!(before.limit >= 32 << 20 && before.limit <= 128 << 20, "{before:?}");
+    run(&mut *iso, &host, 1, HostValue::Null);
+    assert!(iso.heap_stats().used > before.used, "{before:?}");
+}
+
+/// Code generation from strings is refused unless the config allows it.
+pub fn code_generation_follows_the_config(engine: &dyn crate::Engine) {
+    let src = "addEventListener('test', () => { \
+               let a, b; \
+               try { a = eval('1 + 1'); } catch (e) { a = 'refused'; } \
+               try { b = new Function('return 3')(); } catch (e) { b = 'refused'; } \
+               return [a, b]; })";
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(src)).unwrap();
+    assert_eq!(
+        run(&mut *iso, &host, 1, HostValue::Null),
+        Some(Ok(HostValue::List(vec!["refused".into(), "refused".into()])))
+    );
+    let mut cfg = config();
+    cfg.allow_code_generation = true;
+    let (mut iso, host) = isolate_with(engine, cfg);
+    iso.load_worker(&script(src)).unwrap();
+    assert_eq!(
+        run(&mut *iso, &host, 1, HostValue::Null),
+        Some(Ok(HostValue::List(vec![2.0.into(), 3.0.into()])))
+    );
+}
+
+/// Isolates on one thread do not share globals, and isolates on several
+/// threads run at once.
+pub fn isolates_are_independent(engine: &'static dyn crate::Engine) {
+    let src = "globalThis.n = (globalThis.n || 0); addEventListener('test', () => ++globalThis.n)";
+    let (mut a, ha) = isolate(engine);
+    let (mut b, hb) = isolate(engine);
+    a.load_worker(&script(src)).unwrap();
+    b.load_worker(&script(src)).unwrap();
+    assert_eq!(run(&mut *a, &ha, 1, HostValue::Null), Some(Ok(1.0.into())));
+    assert_eq!(run(&mut *a, &ha, 2, HostValue::Null), Some(Ok(2.0.into())));
+    assert_eq!(run(&mut *b, &hb, 1, HostValue::Null), Some(Ok(1.0.into())));
+    drop(a);
+    assert_eq!(run(&mut *b, &hb, 2, HostValue::Null), Some(Ok(2.0.into())));
+    let threads: Vec<_> = (0..4)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let (mut iso, host) = isolate(engine);
+                iso.load_worker(&script("addEventListener('test', e => { let s = 0; for (let i = 0; i < 100000; i++) s += i % 7; return s + e; })")).unwrap();
+                run(&mut *iso, &host, 1, HostValue::Number(i as f64))
+            })
+        })
+        .collect();
+    for (i, t) in threads.into_iter().enumerate() {
+        let expected: f64 = (0..100000).map(|x| (x % 7) as f64).sum::<f64>() + i as f64;
+        assert_eq!(t.join().unwrap(), Some(Ok(expected.into())));
+    }
+}
+
+/// An isolate dropped while its promises are pending frees cleanly, and an
+/// interrupt handle outliving its isolate does nothing.
+pub fn dropping_is_clean(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script("addEventListener('test', () => hostOpAsync('later'))"))
+        .unwrap();
+    assert_eq!(run(&mut *iso, &host, 1, HostValue::Null), None);
+    let handle = iso.interrupt_handle();
+    drop(iso);
+    handle.terminate();
+}
+
+/// Makes one `#[test]` per conformance case for an engine.
+///
+/// `$engine` is an expression of a type that implements [`Engine`](crate::Engine);
+/// it is evaluated once, into a `static`.
+#[macro_export]
+macro_rules! engine_testsuite {
+    ($engine:expr) => {
+        fn __motu_suite_engine() -> &'static dyn $crate::Engine {
+            static ENGINE: ::std::sync::OnceLock<::std::boxed::Box<dyn $crate::Engine>> =
+                ::std::sync::OnceLock::new();
+            &**ENGINE.get_or_init(|| ::std::boxed::Box::new($engine))
+        }
+        $crate::engine_testsuite!(@cases
+            values_round_trip,
+            javascript_values_convert,
+            sync_ops_pass_values,
+            op_errors_are_thrown_with_their_class,
+            op_globals_are_hidden,
+            async_ops_settle,
+            async_ops_reject,
+            modules_import_each_other,
+            modules_may_await_at_top_level,
+            missing_imports_fail_the_load,
+            syntax_errors_are_reported,
+            top_level_exceptions_carry_a_stack,
+            thrown_non_errors_are_reported,
+            terminate_stops_endless_loops,
+            memory_limit_stops_allocation_bombs,
+            heap_stats_are_reported,
+            code_generation_follows_the_config,
+            isolates_are_independent,
+            dropping_is_clean
+        );
+    };
+    (@cases $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $crate::testsuite::$case(__motu_suite_engine());
+            }
+        )*
+    };
+}

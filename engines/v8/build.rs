@@ -1,0 +1,1 @@
+fn main() { cc_placeholder(); } fn cc_placeholder() {}
