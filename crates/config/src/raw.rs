@@ -1,0 +1,35 @@
+//! The file's shape, as serde reads it.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    #[serde(default)]
+    pub(crate) server: RawServer,
+    #[serde(default)]
+    pub(crate) workers: Vec<RawWorker>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawServer {
+    pub(crate) listen: Option<String>,
+    pub(crate) engine: Option<String>,
+    pub(crate) threads: Option<usize>,
+    pub(crate) allow_code_generation: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWorker {
+    pub(crate) name: Option<String>,
+    pub(crate) main: Option<String>,
+    #[serde(default)]
+    pub(crate) routes: Vec<String>,
+    pub(crate) engine: Option<String>,
+    #[serde(default)]
+    pub(crate) vars: BTreeMap<String, serde_json::Value>,
+}

@@ -1,0 +1,214 @@
+//! Validated settings, with their defaults.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use crate::raw::{RawConfig, RawWorker};
+use crate::{ConfigError, RoutePattern};
+
+/// Where the server listens when nothing says otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+
+/// The whole configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The config file it came from; `None` when built from one Worker file.
+    pub file: Option<PathBuf>,
+    /// `[server]`.
+    pub server: ServerSettings,
+    /// `[[workers]]`, in file order.
+    pub workers: Vec<WorkerSettings>,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// `listen`: the address of the HTTP listener. Default `127.0.0.1:8787`;
+    /// port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// `engine`: the engine of Workers that name none. Default `quickjs`.
+    pub engine: String,
+    /// `threads`: executor threads. Default 0, one per core.
+    pub threads: usize,
+    /// `allow_code_generation`: whether Workers may use `eval` and
+    /// `new Function`. Default false, as on Cloudflare Workers.
+    pub allow_code_generation: bool,
+}
+
+/// One `[[workers]]` entry.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// `name`: unique; letters, digits, `-` and `_`. The Worker is also
+    /// reachable at `NAME.localhost`.
+    pub name: String,
+    /// `main`: the entry file, relative to the config file.
+    pub main: PathBuf,
+    /// `routes`: the patterns that reach this Worker. Default: none (only
+    /// `NAME.localhost`).
+    pub routes: Vec<RoutePattern>,
+    /// `engine`: overrides `[server] engine`.
+    pub engine: Option<String>,
+    /// `[workers.vars]`: bindings in `env`; strings stay strings, other
+    /// values arrive as their JSON value.
+    pub vars: Vec<(String, serde_json::Value)>,
+}
+
+impl Settings {
+    /// The settings for serving one Worker file on every host and path,
+    /// without a config file.
+    pub fn single_worker(main: &Path, engines: &[&str]) -> Result<Self, ConfigError> {
+        let invalid = |field: &str, message: String| ConfigError::Invalid {
+            file: main.to_path_buf(),
+            field: field.to_owned(),
+            message,
+        };
+        if !main.is_file() {
+            return Err(invalid("main", "no such file".into()));
+        }
+        let stem = main.file_stem().and_then(|s| s.to_str()).unwrap_or("worker");
+        let name: String = stem
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+            .collect();
+        Ok(Self {
+            file: None,
+            server: ServerSettings::defaults(engines, main)?,
+            workers: vec![WorkerSettings {
+                name,
+                main: main.to_path_buf(),
+                routes: vec![RoutePattern::parse("*/*").expect("a valid pattern")],
+                engine: None,
+                vars: Vec::new(),
+            }],
+        })
+    }
+
+    /// Validates what was read from `file`.
+    pub(crate) fn validate(
+        file: &Path,
+        raw: RawConfig,
+        engines: &[&str],
+    ) -> Result<Self, ConfigError> {
+        let invalid = |field: String, message: String| ConfigError::Invalid {
+            file: file.to_path_buf(),
+            field,
+            message,
+        };
+        let check_engine = |field: String, name: &str| {
+            if engines.contains(&name) {
+                Ok(())
+            } else {
+                Err(invalid(
+                    field,
+                    format!(
+                        "engine '{name}' is not built in (available: {}{})",
+                        engines.join(", "),
+                        if name == "v8" {
+                            "; build with --features v8"
+                        } else {
+                            ""
+                        }
+                    ),
+                ))
+            }
+        };
+        let mut server = ServerSettings::defaults(engines, file)?;
+        if let Some(listen) = raw.server.listen {
+            server.listen = listen.parse().map_err(|_| {
+                invalid(
+                    "server.listen".into(),
+                    format!("'{listen}' is not an address like 127.0.0.1:8787"),
+                )
+            })?;
+        }
+        if let Some(engine) = raw.server.engine {
+            check_engine("server.engine".into(), &engine)?;
+            server.engine = engine;
+        }
+        server.threads = raw.server.threads.unwrap_or(0);
+        server.allow_code_generation = raw.server.allow_code_generation.unwrap_or(false);
+
+        let base = file.parent().unwrap_or(Path::new("."));
+        let mut names = HashSet::new();
+        let mut workers = Vec::new();
+        for (i, w) in raw.workers.into_iter().enumerate() {
+            workers.push(validate_worker(i, w, base, &mut names, &invalid, &check_engine)?);
+        }
+        Ok(Self {
+            file: Some(file.to_path_buf()),
+            server,
+            workers,
+        })
+    }
+}
+
+fn validate_worker(
+    i: usize,
+    w: RawWorker,
+    base: &Path,
+    names: &mut HashSet<String>,
+    invalid: &dyn Fn(String, String) -> ConfigError,
+    check_engine: &dyn Fn(String, &str) -> Result<(), ConfigError>,
+) -> Result<WorkerSettings, ConfigError> {
+    let field = |f: &str| format!("workers[{i}].{f}");
+    let name = w
+        .name
+        .ok_or_else(|| invalid(field("name"), "missing".into()))?;
+    let name_ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !name_ok {
+        return Err(invalid(
+            field("name"),
+            format!("'{name}' must be letters, digits, '-' or '_'"),
+        ));
+    }
+    if !names.insert(name.clone()) {
+        return Err(invalid(
+            field("name"),
+            format!("two Workers are named '{name}'"),
+        ));
+    }
+    let main = w
+        .main
+        .ok_or_else(|| invalid(field("main"), "missing".into()))?;
+    let main_path = base.join(&main);
+    if !main_path.is_file() {
+        return Err(invalid(
+            field("main"),
+            format!("'{}' does not exist", main_path.display()),
+        ));
+    }
+    let mut routes = Vec::new();
+    for (j, r) in w.routes.iter().enumerate() {
+        routes.push(RoutePattern::parse(r).map_err(|m| invalid(field(&format!("routes[{j}]")), m))?);
+    }
+    if let Some(engine) = &w.engine {
+        check_engine(field("engine"), engine)?;
+    }
+    Ok(WorkerSettings {
+        name,
+        main: main_path,
+        routes,
+        engine: w.engine,
+        vars: w.vars.into_iter().collect(),
+    })
+}
+
+impl ServerSettings {
+    fn defaults(engines: &[&str], file: &Path) -> Result<Self, ConfigError> {
+        let engine = engines.first().ok_or_else(|| ConfigError::Invalid {
+            file: file.to_path_buf(),
+            field: "server.engine".into(),
+            message: "no engine is built in".into(),
+        })?;
+        Ok(Self {
+            listen: DEFAULT_LISTEN.parse().expect("a valid address"),
+            engine: (*engine).to_owned(),
+            threads: 0,
+            allow_code_generation: false,
+        })
+    }
+}

@@ -1,0 +1,168 @@
+//! Loading and validating config files.
+
+use std::path::{Path, PathBuf};
+
+use motu_config::{ConfigError, HostPattern, Settings};
+
+const ENGINES: &[&str] = &["quickjs", "v8"];
+
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Self {
+        let d = Dir(tempfile::tempdir().unwrap());
+        d.write("worker.js", "export default {}");
+        d
+    }
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.0.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+    fn load(&self, toml: &str) -> Result<Settings, ConfigError> {
+        let p = self.write("motu.toml", toml);
+        Settings::load_with_env(&p, ENGINES, Vec::new())
+    }
+    fn error(&self, toml: &str) -> String {
+        self.load(toml).unwrap_err().to_string()
+    }
+}
+
+#[test]
+fn a_full_config_loads_with_defaults_filled_in() {
+    let d = Dir::new();
+    d.write("api/main.js", "export default {}");
+    let s = d
+        .load(
+            r#"
+[server]
+engine = "v8"
+
+[[workers]]
+name = "site"
+main = "worker.js"
+routes = ["example.com/*"]
+
+[[workers]]
+name = "api"
+main = "api/main.js"
+routes = ["*.example.com/api/*"]
+engine = "quickjs"
+[workers.vars]
+GREETING = "hello"
+LIMIT = 3
+"#,
+        )
+        .unwrap();
+    assert_eq!(s.server.listen.to_string(), "127.0.0.1:8787");
+    assert_eq!(s.server.engine, "v8");
+    assert_eq!(s.server.threads, 0);
+    assert_eq!(s.workers.len(), 2);
+    assert_eq!(s.workers[1].name, "api");
+    assert!(s.workers[1].main.ends_with("api/main.js"));
+    assert_eq!(
+        s.workers[1].routes[0].host,
+        HostPattern::Suffix(".example.com".into())
+    );
+    assert_eq!(s.workers[1].engine.as_deref(), Some("quickjs"));
+    assert_eq!(
+        s.workers[1].vars,
+        vec![
+            ("GREETING".to_owned(), serde_json::json!("hello")),
+            ("LIMIT".to_owned(), serde_json::json!(3)),
+        ]
+    );
+}
+
+#[test]
+fn environment_overrides_the_file_and_ignores_unrelated_variables() {
+    let d = Dir::new();
+    let p = d.write("motu.toml", "[server]\nlisten = \"127.0.0.1:1\"\n");
+    let env = vec![
+        ("MOTU_SERVER__LISTEN".to_owned(), "127.0.0.1:9999".to_owned()),
+        ("MOTU_SERVER__THREADS".to_owned(), "3".to_owned()),
+        ("MOTU_LIBNODE_PREFIX".to_owned(), "/somewhere".to_owned()),
+    ];
+    let s = Settings::load_with_env(&p, ENGINES, env).unwrap();
+    assert_eq!(s.server.listen.to_string(), "127.0.0.1:9999");
+    assert_eq!(s.server.threads, 3);
+}
+
+#[test]
+fn a_missing_file_names_the_file() {
+    let e = Settings::load_with_env(Path::new("/nonexistent/motu.toml"), ENGINES, Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("/nonexistent/motu.toml: "), "{e}");
+}
+
+#[test]
+fn a_toml_syntax_error_names_the_file() {
+    let d = Dir::new();
+    let e = d.error("[server\nlisten = 1");
+    assert!(e.contains("motu.toml: ") && e.contains("line 1"), "{e}");
+    assert!(!e.contains('\n'), "one line: {e}");
+}
+
+#[test]
+fn unknown_fields_are_refused_by_name() {
+    let d = Dir::new();
+    let e = d.error("[server]\nlisten = \"127.0.0.1:1\"\nlisen = 2\n");
+    assert!(e.contains("motu.toml") && e.contains("lisen"), "{e}");
+    let e = d.error("[[workers]]\nname = \"a\"\nmain = \"worker.js\"\nroute = \"x/*\"\n");
+    assert!(e.contains("motu.toml") && e.contains("route"), "{e}");
+}
+
+#[test]
+fn a_wildcard_in_the_middle_of_a_route_is_refused() {
+    let d = Dir::new();
+    let e = d.error("[[workers]]\nname = \"a\"\nmain = \"worker.js\"\nroutes = [\"ok.com/*\", \"exa*mple.com/*\"]\n");
+    assert!(e.contains("motu.toml: workers[0].routes[1]: "), "{e}");
+    assert!(e.contains("'*' is only allowed"), "{e}");
+}
+
+#[test]
+fn two_workers_with_one_name_are_refused() {
+    let d = Dir::new();
+    let e = d.error(
+        "[[workers]]\nname = \"a\"\nmain = \"worker.js\"\n[[workers]]\nname = \"a\"\nmain = \"worker.js\"\n",
+    );
+    assert!(e.contains("workers[1].name: two Workers are named 'a'"), "{e}");
+}
+
+#[test]
+fn a_missing_main_is_refused() {
+    let d = Dir::new();
+    let e = d.error("[[workers]]\nname = \"a\"\nmain = \"nope.js\"\n");
+    assert!(e.contains("workers[0].main: ") && e.contains("nope.js"), "{e}");
+}
+
+#[test]
+fn an_engine_that_is_not_built_in_is_refused() {
+    let d = Dir::new();
+    let p = d.write("motu.toml", "[server]\nengine = \"v8\"\n");
+    let e = Settings::load_with_env(&p, &["quickjs"], Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("server.engine: engine 'v8' is not built in"), "{e}");
+    let e = d.error("[[workers]]\nname = \"a\"\nmain = \"worker.js\"\nengine = \"spidermonkey\"\n");
+    assert!(e.contains("workers[0].engine: "), "{e}");
+}
+
+#[test]
+fn a_bad_listen_address_is_refused() {
+    let d = Dir::new();
+    let e = d.error("[server]\nlisten = \"localhost\"\n");
+    assert!(e.contains("server.listen: "), "{e}");
+}
+
+#[test]
+fn a_single_worker_file_serves_every_route() {
+    let d = Dir::new();
+    let s = Settings::single_worker(&d.0.path().join("worker.js"), ENGINES).unwrap();
+    assert_eq!(s.workers[0].name, "worker");
+    assert!(s.workers[0].routes[0].matches("any.host", "/any/path"));
+    assert!(Settings::single_worker(&d.0.path().join("missing.js"), ENGINES).is_err());
+}
+

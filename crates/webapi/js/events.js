@@ -1,0 +1,122 @@
+// Events: how a Worker's handlers are found and called, and how their
+// outcome reaches the host.
+//
+// Ops used here, implemented by the runtime that owns the isolate:
+// - `init() -> { syntax: 'module' | 'script', env }` once, at start;
+// - `respond(id, status, statusText, [[name, value]…], body)` when event
+//   `id` has a response (body: string, bytes or null);
+// - `fail(id, { name, message, stack })` when its handler threw or rejected.
+const worker = op('init');
+const env = worker.env;
+if (worker.syntax === 'script') {
+  // Service-worker syntax: bindings are globals.
+  for (const [name, value] of Object.entries(env)) defineGlobal(name, value);
+}
+
+const listeners = { fetch: [] };
+let workerModule = null;
+
+defineGlobal('addEventListener', function addEventListener(type, listener) {
+  if (typeof listener !== 'function' && !(listener && typeof listener.handleEvent === 'function')) return;
+  const list = listeners[type];
+  if (list && !list.includes(listener)) list.push(listener);
+});
+defineGlobal('removeEventListener', function removeEventListener(type, listener) {
+  const list = listeners[type];
+  if (list) listeners[type] = list.filter(l => l !== listener);
+});
+
+// The context every handler gets (`ctx` in module syntax, the event itself in
+// service-worker syntax).
+class ExecutionContext {
+  waitUntil(promise) {
+    Promise.resolve(promise).catch(e => reportError(e));
+  }
+  passThroughOnException() {}
+}
+tag(ExecutionContext);
+
+let respondWithState; // event => { called, response }
+
+class FetchEvent {
+  #request; #called = false; #response;
+  #ctx = new ExecutionContext();
+  constructor(type, init) {
+    if (!init || !(init.request instanceof Request)) throw new TypeError('FetchEvent needs a request');
+    this.#request = init.request;
+  }
+  static { respondWithState = e => ({ called: e.#called, response: e.#response }); }
+  get type() { return 'fetch'; }
+  get request() { return this.#request; }
+  respondWith(response) {
+    if (this.#called) throw new DOMExceptionLike('respondWith() was already called', 'InvalidStateError');
+    this.#called = true;
+    this.#response = response;
+  }
+  waitUntil(promise) { this.#ctx.waitUntil(promise); }
+  passThroughOnException() { this.#ctx.passThroughOnException(); }
+}
+tag(FetchEvent);
+defineGlobal('FetchEvent', FetchEvent);
+
+function DOMExceptionLike(message, name) {
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+
+function errorInfo(e) {
+  if (e instanceof Error || (e && typeof e === 'object' && 'message' in e)) {
+    return { name: String(e.name || 'Error'), message: String(e.message), stack: e.stack ? String(e.stack) : '' };
+  }
+  return { name: 'Error', message: `Uncaught ${formatLog([e])}`, stack: '' };
+}
+
+function fail(id, e) { op('fail', id, errorInfo(e)); }
+
+function respond(id, response) {
+  if (!(response instanceof Response)) {
+    return fail(id, new TypeError("The Worker's handler did not produce a Response"));
+  }
+  if (response.type === 'error') {
+    return fail(id, new TypeError('The Worker responded with Response.error()'));
+  }
+  if (response.bodyUsed) return fail(id, new TypeError("The Response's body was already used"));
+  op('respond', id, response.status, response.statusText, headersList(response.headers), bodySource(response));
+}
+
+function callFetch(request) {
+  if (workerModule) {
+    const handler = workerModule.default;
+    if (!handler || typeof handler.fetch !== 'function') {
+      throw new Error('The Worker has no fetch handler: export default { fetch(request, env, ctx) { … } }');
+    }
+    return handler.fetch(request, env, new ExecutionContext());
+  }
+  const event = new FetchEvent('fetch', { request });
+  for (const l of listeners.fetch) {
+    if (typeof l === 'function') l.call(globalThis, event); else l.handleEvent(event);
+  }
+  const { called, response } = respondWithState(event);
+  if (!called) throw new Error("No fetch listener called event.respondWith()");
+  return response;
+}
+
+function dispatchFetch(id, event) {
+  let result;
+  try {
+    const request = new Request(event.url, { method: event.method, headers: event.headers, body: event.body });
+    result = callFetch(request);
+  } catch (e) {
+    return fail(id, e);
+  }
+  Promise.resolve(result).then(r => respond(id, r), e => fail(id, e));
+}
+
+return {
+  dispatch(id, event) {
+    if (event.type === 'fetch') dispatchFetch(id, event);
+    else fail(id, new TypeError(`Unknown event type: ${event.type}`));
+  },
+  registerModule(namespace) { workerModule = namespace; },
+};

@@ -1,0 +1,70 @@
+// Response: what a Worker answers with.
+const REDIRECT_STATUS = [301, 302, 303, 307, 308];
+const REASON_PHRASE = /^[\t\x20-\x7E\x80-\xFF]*$/;
+
+class Response extends Body {
+  #status = 200; #statusText = ''; #headers; #type = 'default';
+
+  constructor(body = null, init = {}) {
+    if (init === null || typeof init !== 'object') init = {};
+    const status = init.status === undefined ? 200 : Number(init.status);
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(`Response status must be an integer in the range 200 to 599, got ${init.status}`);
+    }
+    const statusText = init.statusText === undefined ? '' : toByteString(init.statusText, 'statusText');
+    if (!REASON_PHRASE.test(statusText)) throw new TypeError('Invalid statusText');
+    const { source, type } = extractBody(body);
+    if (source !== null && NULL_BODY_STATUS.includes(status)) {
+      throw new TypeError(`Response with null body status ${status} cannot have a body`);
+    }
+    super(source);
+    this.#status = status;
+    this.#statusText = statusText;
+    this.#headers = new Headers(init.headers);
+    if (type !== null && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
+    headersGuard(this.#headers, 'response');
+  }
+
+  static json(data, init = {}) {
+    const text = JSON.stringify(data);
+    if (text === undefined) throw new TypeError('The data is not JSON-serializable');
+    const headers = new Headers(init && init.headers);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    return new Response(text, { ...init, headers });
+  }
+
+  static redirect(url, status = 302) {
+    const href = new URL(url).href;
+    if (!REDIRECT_STATUS.includes(status)) throw new RangeError(`Invalid redirect status: ${status}`);
+    return new Response(null, { status, headers: { location: href } });
+  }
+
+  static error() {
+    const r = new Response(null, { status: 200 });
+    r.#status = 0;
+    r.#type = 'error';
+    headersGuard(r.#headers, 'immutable');
+    return r;
+  }
+
+  get type() { return this.#type; }
+  get url() { return ''; }
+  get redirected() { return false; }
+  get status() { return this.#status; }
+  get ok() { return this.#status >= 200 && this.#status <= 299; }
+  get statusText() { return this.#statusText; }
+  get headers() { return this.#headers; }
+
+  clone() {
+    if (this.bodyUsed) throw new TypeError('Cannot clone a Response whose body has already been used');
+    const r = new Response(null, { headers: this.#headers });
+    r.#status = this.#status;
+    r.#statusText = this.#statusText;
+    r.#type = this.#type;
+    setBodySource(r, bodySource(this));
+    return r;
+  }
+  [Symbol.for('motu.inspect')](nested) { return `{ status: ${this.#status}, headers: ${nested(this.#headers)} }`; }
+}
+tag(Response);
+defineGlobal('Response', Response);

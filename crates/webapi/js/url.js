@@ -1,0 +1,167 @@
+// URL and URLSearchParams. Parsing and every setter run in Rust (the `url`
+// crate, through `url_parse` and `url_set`); the parts are cached here.
+let linkSearchParams; // (params, url) => void, set by URLSearchParams
+let paramsUpdate;     // (params, query) => void, set by URLSearchParams
+
+class URL {
+  #parts;
+  #params = null;
+
+  constructor(url, base) {
+    if (arguments.length === 0) throw new TypeError("Failed to construct 'URL': 1 argument required");
+    this.#parts = op('url_parse', toUSVString(url), base === undefined ? undefined : toUSVString(base));
+  }
+
+  static canParse(url, base) {
+    try { new URL(url, base); return true; } catch { return false; }
+  }
+
+  static parse(url, base) {
+    try { return new URL(url, base); } catch { return null; }
+  }
+
+  #set(component, value) {
+    this.#parts = op('url_set', this.#parts.href, component, toUSVString(value));
+    if (this.#params && component !== 'hash') paramsUpdate(this.#params, this.#parts.search);
+  }
+
+  // Called by URLSearchParams when its list changes.
+  static #fromParams(url, query) {
+    url.#parts = op('url_set', url.#parts.href, 'search', query);
+  }
+
+  static { linkSearchParams = (url, query) => URL.#fromParams(url, query); }
+
+  get href() { return this.#parts.href; }
+  set href(v) { this.#set('href', v); }
+  get origin() { return this.#parts.origin; }
+  get protocol() { return this.#parts.protocol; }
+  set protocol(v) { this.#set('protocol', v); }
+  get username() { return this.#parts.username; }
+  set username(v) { this.#set('username', v); }
+  get password() { return this.#parts.password; }
+  set password(v) { this.#set('password', v); }
+  get host() { return this.#parts.host; }
+  set host(v) { this.#set('host', v); }
+  get hostname() { return this.#parts.hostname; }
+  set hostname(v) { this.#set('hostname', v); }
+  get port() { return this.#parts.port; }
+  set port(v) { this.#set('port', v); }
+  get pathname() { return this.#parts.pathname; }
+  set pathname(v) { this.#set('pathname', v); }
+  get search() { return this.#parts.search; }
+  set search(v) { this.#set('search', v); }
+  get hash() { return this.#parts.hash; }
+  set hash(v) { this.#set('hash', v); }
+  get searchParams() {
+    if (!this.#params) this.#params = URLSearchParams[internalParams](this, this.#parts.search);
+    return this.#params;
+  }
+  toString() { return this.#parts.href; }
+  toJSON() { return this.#parts.href; }
+  [Symbol.for('motu.inspect')]() { return `'${this.#parts.href}'`; }
+}
+tag(URL);
+
+const internalParams = Symbol('URLSearchParams.forURL');
+
+class URLSearchParams {
+  #list = [];
+  #url = null;
+
+  constructor(init = '') {
+    if (init instanceof URLSearchParams) {
+      this.#list = init.#list.map(([k, v]) => [k, v]);
+    } else if (init !== null && typeof init === 'object' || typeof init === 'function') {
+      if (typeof init[Symbol.iterator] === 'function') {
+        for (const pair of init) {
+          const p = typeof pair === 'string' ? null : Array.from(pair);
+          if (!p || p.length !== 2) throw new TypeError('Each query pair must be an iterable [name, value] tuple');
+          this.#list.push([toUSVString(p[0]), toUSVString(p[1])]);
+        }
+      } else {
+        for (const k of Reflect.ownKeys(init)) {
+          const d = Reflect.getOwnPropertyDescriptor(init, k);
+          if (typeof k === 'string' && d && d.enumerable) this.#list.push([toUSVString(k), toUSVString(init[k])]);
+        }
+      }
+    } else {
+      let s = toUSVString(init);
+      if (s.startsWith('?')) s = s.slice(1);
+      this.#list = op('form_parse', s);
+    }
+  }
+
+  static [internalParams](url, search) {
+    const p = new URLSearchParams(search);
+    p.#url = url;
+    return p;
+  }
+
+  static {
+    paramsUpdate = (params, search) => {
+      params.#list = op('form_parse', search.startsWith('?') ? search.slice(1) : search);
+    };
+  }
+
+  #changed() {
+    if (this.#url) {
+      const q = this.toString();
+      linkSearchParams(this.#url, q);
+    }
+  }
+
+  get size() { return this.#list.length; }
+  append(name, value) { this.#list.push([toUSVString(name), toUSVString(value)]); this.#changed(); }
+  delete(name, value) {
+    const n = toUSVString(name);
+    const v = value === undefined ? undefined : toUSVString(value);
+    this.#list = this.#list.filter(([k, x]) => !(k === n && (v === undefined || x === v)));
+    this.#changed();
+  }
+  get(name) {
+    const n = toUSVString(name);
+    const hit = this.#list.find(([k]) => k === n);
+    return hit ? hit[1] : null;
+  }
+  getAll(name) {
+    const n = toUSVString(name);
+    return this.#list.filter(([k]) => k === n).map(([, v]) => v);
+  }
+  has(name, value) {
+    const n = toUSVString(name);
+    const v = value === undefined ? undefined : toUSVString(value);
+    return this.#list.some(([k, x]) => k === n && (v === undefined || x === v));
+  }
+  set(name, value) {
+    const n = toUSVString(name), v = toUSVString(value);
+    const i = this.#list.findIndex(([k]) => k === n);
+    if (i < 0) this.#list.push([n, v]);
+    else {
+      this.#list[i][1] = v;
+      this.#list = this.#list.filter(([k], j) => j <= i || k !== n);
+    }
+    this.#changed();
+  }
+  sort() {
+    // Stable sort by UTF-16 code units, as the standard asks.
+    this.#list = this.#list.map((p, i) => [p, i])
+      .sort(([a, i], [b, j]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : i - j))
+      .map(([p]) => p);
+    this.#changed();
+  }
+  forEach(callback, thisArg) {
+    if (typeof callback !== 'function') throw new TypeError('callback is not a function');
+    for (let i = 0; i < this.#list.length; i++) callback.call(thisArg, this.#list[i][1], this.#list[i][0], this);
+  }
+  *entries() { for (let i = 0; i < this.#list.length; i++) yield [this.#list[i][0], this.#list[i][1]]; }
+  *keys() { for (const [k] of this.entries()) yield k; }
+  *values() { for (const [, v] of this.entries()) yield v; }
+  [Symbol.iterator]() { return this.entries(); }
+  toString() { return op('form_serialize', this.#list); }
+  [Symbol.for('motu.inspect')](nested) { return `{ ${this.#list.map(([k, v]) => `${nested(k)} => ${nested(v)}`).join(', ')} }`; }
+}
+tag(URLSearchParams);
+
+defineGlobal('URL', URL);
+defineGlobal('URLSearchParams', URLSearchParams);

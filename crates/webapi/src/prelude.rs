@@ -1,0 +1,26 @@
+//! The prelude script, assembled from the files under `js/`.
+
+/// The file name stack frames of the prelude show.
+pub const PRELUDE_NAME: &str = "motu:prelude";
+
+/// The prelude: one classic script whose completion value is the hooks
+/// object of `motu_engine::contract`. The files share one function scope and
+/// are joined in dependency order.
+pub fn prelude() -> &'static str {
+    PRELUDE
+}
+
+const PRELUDE: &str = concat!(
+    "(() => {\n'use strict';\n",
+    include_str!("../js/bridge.js"),
+    include_str!("../js/console.js"),
+    include_str!("../js/encoding.js"),
+    include_str!("../js/url.js"),
+    include_str!("../js/headers.js"),
+    include_str!("../js/body.js"),
+    include_str!("../js/request.js"),
+    include_str!("../js/response.js"),
+    include_str!("../js/timers.js"),
+    include_str!("../js/events.js"),
+    "})()\n"
+);

@@ -1,0 +1,64 @@
+//! How failures become HTTP responses.
+
+use bytes::Bytes;
+use http::{header, Response, StatusCode};
+use motu_runtime::{EngineError, RuntimeError};
+
+/// A plain-text response.
+pub(crate) fn text(status: StatusCode, body: &'static str) -> Response<Bytes> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(Bytes::from_static(body.as_bytes()))
+        .expect("a valid response")
+}
+
+/// The response for a request that found no Worker.
+pub(crate) fn no_route() -> Response<Bytes> {
+    text(
+        StatusCode::NOT_FOUND,
+        "No Worker is routed for this host and path.\n",
+    )
+}
+
+/// The response for a request the runtime could not answer. Bodies are short
+/// and never carry a stack or an error message from the Worker.
+pub fn error_response(error: &RuntimeError) -> Response<Bytes> {
+    match error {
+        RuntimeError::UnknownWorker(_) => no_route(),
+        RuntimeError::Exception { .. } => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Worker threw an exception.\n",
+        ),
+        RuntimeError::StartFailed { .. } | RuntimeError::Source { .. } => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Worker failed to start.\n",
+        ),
+        RuntimeError::BadResponse { .. } => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Worker returned an invalid response.\n",
+        ),
+        RuntimeError::Engine { error, .. } => match error {
+            EngineError::OutOfMemory => text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Worker exceeded its memory limit.\n",
+            ),
+            EngineError::Terminated => text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Worker was terminated.\n",
+            ),
+            EngineError::Exception(_) | EngineError::Setup(_) => text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Worker failed.\n",
+            ),
+        },
+        RuntimeError::Lost(_) => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Worker stopped before it answered.\n",
+        ),
+        RuntimeError::UnknownEngine { .. } | RuntimeError::Startup(_) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The server could not run this Worker.\n",
+        ),
+    }
+}

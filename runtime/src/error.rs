@@ -1,0 +1,66 @@
+//! The runtime's errors.
+
+use motu_engine::{EngineError, JsError};
+
+/// Everything that can go wrong between an event and its response.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RuntimeError {
+    /// No Worker of that name is registered.
+    #[error("no Worker named '{0}' is registered")]
+    UnknownWorker(String),
+    /// The engine named is not built into this binary.
+    #[error("engine '{name}' is not built in (available: {available})")]
+    UnknownEngine {
+        /// The engine asked for.
+        name: String,
+        /// The engines this build has, comma-separated.
+        available: String,
+    },
+    /// The Worker's code could not be read.
+    #[error("cannot read Worker '{worker}': {message}")]
+    Source {
+        /// The Worker's name.
+        worker: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The Worker failed to start: its isolate could not be created or its
+    /// top-level code threw.
+    #[error("Worker '{worker}' failed to start: {error}")]
+    StartFailed {
+        /// The Worker's name.
+        worker: String,
+        /// Why.
+        error: EngineError,
+    },
+    /// The Worker's handler threw or its promise rejected.
+    #[error("Worker '{worker}' threw: {error}")]
+    Exception {
+        /// The Worker's name.
+        worker: String,
+        /// The exception.
+        error: JsError,
+    },
+    /// The engine stopped the event (terminated, out of memory).
+    #[error("Worker '{worker}' was stopped: {error}")]
+    Engine {
+        /// The Worker's name.
+        worker: String,
+        /// The engine's error.
+        error: EngineError,
+    },
+    /// The Worker's response could not be turned into an HTTP response.
+    #[error("Worker '{worker}' gave an invalid response: {message}")]
+    BadResponse {
+        /// The Worker's name.
+        worker: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// The isolate serving the event went away before answering.
+    #[error("the isolate serving Worker '{0}' stopped before it answered")]
+    Lost(String),
+    /// The runtime could not start.
+    #[error("the runtime could not start: {0}")]
+    Startup(String),
+}

@@ -1,0 +1,160 @@
+//! The host side of one isolate: the ops that belong to the runtime (event
+//! outcomes, `env`, console, timers), and the pending events' reply channels.
+
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::WeakAddr;
+use motu_engine::{Host, HostValue, JsError, OpId, Syntax};
+use tokio::sync::oneshot;
+
+use crate::event::response_from_op;
+use crate::isolate_actor::{IsolateActor, OpDone};
+use crate::{FetchResponse, RuntimeError, WorkerSpec};
+
+/// Where the outcome of one event goes.
+pub(crate) type Reply = oneshot::Sender<Result<FetchResponse, RuntimeError>>;
+
+/// The runtime's [`Host`] for one isolate.
+pub(crate) struct IsolateHost {
+    spec: Arc<WorkerSpec>,
+    pending: RefCell<HashMap<u64, Reply>>,
+    actor: Rc<OnceCell<WeakAddr<IsolateActor>>>,
+}
+
+impl IsolateHost {
+    pub(crate) fn new(spec: Arc<WorkerSpec>) -> Self {
+        Self {
+            spec,
+            pending: RefCell::new(HashMap::new()),
+            actor: Rc::new(OnceCell::new()),
+        }
+    }
+
+    /// Tells the host which actor settles its async ops.
+    pub(crate) fn bind(&self, actor: WeakAddr<IsolateActor>) {
+        let _ = self.actor.set(actor);
+    }
+
+    /// Remembers where event `id`'s outcome goes.
+    pub(crate) fn expect(&self, id: u64, reply: Reply) {
+        self.pending.borrow_mut().insert(id, reply);
+    }
+
+    /// Fails every event still waiting for an outcome.
+    pub(crate) fn fail_all(&self, error: RuntimeError) {
+        for (_, reply) in self.pending.borrow_mut().drain() {
+            let _ = reply.send(Err(error.clone()));
+        }
+    }
+
+    fn finish(&self, id: u64, outcome: Result<FetchResponse, RuntimeError>) {
+        if let Some(reply) = self.pending.borrow_mut().remove(&id) {
+            let _ = reply.send(outcome);
+        }
+    }
+
+    fn init(&self) -> HostValue {
+        let syntax = match self.spec.code.syntax {
+            Syntax::Module => "module",
+            Syntax::Script => "script",
+        };
+        HostValue::Map(vec![
+            ("syntax".into(), syntax.into()),
+            ("env".into(), HostValue::Map(self.spec.vars.clone())),
+        ])
+    }
+
+    fn console(&self, args: &[HostValue]) {
+        let level = args.first().and_then(HostValue::as_str).unwrap_or("info");
+        let text = args.get(1).and_then(HostValue::as_str).unwrap_or("");
+        let worker = self.spec.name.as_str();
+        match level {
+            "error" => tracing::error!(target: "motu::console", worker, "{text}"),
+            "warn" => tracing::warn!(target: "motu::console", worker, "{text}"),
+            "debug" => tracing::debug!(target: "motu::console", worker, "{text}"),
+            "trace" => tracing::trace!(target: "motu::console", worker, "{text}"),
+            _ => tracing::info!(target: "motu::console", worker, "{text}"),
+        }
+    }
+
+    fn exception(&self, args: &[HostValue]) -> RuntimeError {
+        let info = args.get(1);
+        let field = |k: &str| {
+            info.and_then(|i| i.get(k))
+                .and_then(HostValue::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let stack = field("stack");
+        let error = JsError {
+            name: field("name"),
+            message: field("message"),
+            stack: (!stack.is_empty()).then_some(stack),
+        };
+        tracing::error!(
+            worker = self.spec.name.as_str(),
+            stack = error.stack.as_deref().unwrap_or(""),
+            "uncaught exception: {error}"
+        );
+        RuntimeError::Exception {
+            worker: self.spec.name.clone(),
+            error,
+        }
+    }
+}
+
+impl Host for IsolateHost {
+    fn call(&self, op: &str, args: Vec<HostValue>) -> Result<HostValue, JsError> {
+        let event_id =
+            |args: &[HostValue]| args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+        match op {
+            "respond" => {
+                let id = event_id(&args);
+                let outcome = response_from_op(args).map_err(|message| RuntimeError::BadResponse {
+                    worker: self.spec.name.clone(),
+                    message,
+                });
+                self.finish(id, outcome);
+            }
+            "fail" => {
+                let error = self.exception(&args);
+                self.finish(event_id(&args), Err(error));
+            }
+            "console" => self.console(&args),
+            "init" => return Ok(self.init()),
+            _ => {
+                return motu_webapi::call(op, args)
+                    .unwrap_or_else(|| Err(JsError::type_error(format!("unknown op '{op}'"))))
+            }
+        }
+        Ok(HostValue::Undefined)
+    }
+
+    fn start(&self, op: &str, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
+        match op {
+            "sleep" => {
+                let ms = args
+                    .first()
+                    .and_then(HostValue::as_f64)
+                    .unwrap_or(0.0)
+                    .max(0.0);
+                let actor = self.actor.clone();
+                actix_rt::spawn(async move {
+                    actix_rt::time::sleep(Duration::from_micros((ms * 1000.0) as u64)).await;
+                    if let Some(addr) = actor.get().and_then(WeakAddr::upgrade) {
+                        addr.do_send(OpDone {
+                            id,
+                            result: Ok(HostValue::Undefined),
+                        });
+                    }
+                });
+                Ok(())
+            }
+            _ => Err(JsError::type_error(format!("unknown async op '{op}'"))),
+        }
+    }
+}

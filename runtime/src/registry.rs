@@ -1,0 +1,176 @@
+//! The registry actor: every registered Worker and its live isolate.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix::prelude::*;
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use motu_engine::{Engine, IsolateConfig};
+use tokio::sync::oneshot;
+
+use crate::{
+    EngineSet, Executors, Fetch, FetchRequest, FetchResponse, IsolateActor, RuntimeError,
+    WorkerSpec,
+};
+
+type Starting = Shared<LocalBoxFuture<'static, Result<Addr<IsolateActor>, RuntimeError>>>;
+
+struct WorkerEntry {
+    spec: Arc<WorkerSpec>,
+    engine: Arc<dyn Engine>,
+    /// The live (or starting) isolate; `None` until the first event.
+    instance: Option<Starting>,
+}
+
+/// Knows every Worker and starts its isolate when an event arrives and none
+/// is live.
+pub struct Registry {
+    workers: HashMap<String, WorkerEntry>,
+    engines: EngineSet,
+    default_engine: String,
+    executors: Arc<Executors>,
+    isolate_config: IsolateConfig,
+}
+
+impl Registry {
+    /// A registry whose isolates run on `executors`.
+    pub fn new(
+        engines: EngineSet,
+        default_engine: String,
+        executors: Arc<Executors>,
+        isolate_config: IsolateConfig,
+    ) -> Self {
+        Self {
+            workers: HashMap::new(),
+            engines,
+            default_engine,
+            executors,
+            isolate_config,
+        }
+    }
+
+    fn start_isolate(&self, entry: &WorkerEntry) -> Starting {
+        let (tx, rx) = oneshot::channel();
+        let spec = entry.spec.clone();
+        let engine = entry.engine.clone();
+        let config = self.isolate_config.clone();
+        self.executors.pick().spawn_fn(move || {
+            let _ = tx.send(IsolateActor::boot(spec, &*engine, &config));
+        });
+        async move {
+            rx.await.unwrap_or_else(|_| {
+                Err(RuntimeError::Startup("the executor thread stopped".into()))
+            })
+        }
+        .boxed_local()
+        .shared()
+    }
+}
+
+impl Actor for Registry {
+    type Context = Context<Self>;
+}
+
+/// Registers (or replaces) a Worker.
+#[derive(Debug)]
+pub struct Register(pub WorkerSpec);
+
+impl Message for Register {
+    type Result = Result<(), RuntimeError>;
+}
+
+impl Handler<Register> for Registry {
+    type Result = Result<(), RuntimeError>;
+
+    fn handle(&mut self, Register(spec): Register, _ctx: &mut Self::Context) -> Self::Result {
+        let engine = self
+            .engines
+            .get(spec.engine.as_deref().unwrap_or(&self.default_engine))?;
+        tracing::debug!(
+            worker = spec.name.as_str(),
+            engine = engine.name(),
+            "registered"
+        );
+        self.workers.insert(
+            spec.name.clone(),
+            WorkerEntry {
+                spec: Arc::new(spec),
+                engine,
+                instance: None,
+            },
+        );
+        Ok(())
+    }
+}
+
+/// Sends a fetch event to a Worker by name, starting its isolate if needed.
+#[derive(Debug)]
+pub struct Dispatch {
+    /// The Worker's name.
+    pub worker: String,
+    /// The request.
+    pub request: FetchRequest,
+}
+
+impl Message for Dispatch {
+    type Result = Result<FetchResponse, RuntimeError>;
+}
+
+impl Registry {
+    /// The Worker's live (or starting) isolate, started if it has none.
+    fn instance(&mut self, worker: &str) -> Result<Starting, RuntimeError> {
+        let entry = self
+            .workers
+            .get(worker)
+            .ok_or_else(|| RuntimeError::UnknownWorker(worker.to_owned()))?;
+        let usable = match entry.instance.as_ref().map(Shared::peek) {
+            Some(None) => true,
+            Some(Some(Ok(addr))) => addr.connected(),
+            Some(Some(Err(_))) | None => false,
+        };
+        if usable {
+            return Ok(entry.instance.clone().expect("checked above"));
+        }
+        let starting = self.start_isolate(entry);
+        if let Some(entry) = self.workers.get_mut(worker) {
+            entry.instance = Some(starting.clone());
+        }
+        Ok(starting)
+    }
+}
+
+/// Starts a Worker's isolate now, if none is live, and reports whether it
+/// started.
+#[derive(Debug)]
+pub struct Warm {
+    /// The Worker's name.
+    pub worker: String,
+}
+
+impl Message for Warm {
+    type Result = Result<(), RuntimeError>;
+}
+
+impl Handler<Warm> for Registry {
+    type Result = ResponseFuture<Result<(), RuntimeError>>;
+
+    fn handle(&mut self, msg: Warm, _ctx: &mut Self::Context) -> Self::Result {
+        let instance = self.instance(&msg.worker);
+        Box::pin(async move { instance?.await.map(drop) })
+    }
+}
+
+impl Handler<Dispatch> for Registry {
+    type Result = ResponseFuture<Result<FetchResponse, RuntimeError>>;
+
+    fn handle(&mut self, msg: Dispatch, _ctx: &mut Self::Context) -> Self::Result {
+        let instance = self.instance(&msg.worker);
+        let worker = msg.worker;
+        Box::pin(async move {
+            let addr = instance?.await?;
+            addr.send(Fetch(msg.request))
+                .await
+                .unwrap_or(Err(RuntimeError::Lost(worker)))
+        })
+    }
+}

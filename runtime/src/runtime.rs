@@ -1,0 +1,118 @@
+//! The handle an embedding program holds.
+
+use std::sync::Arc;
+
+use actix::prelude::*;
+use motu_engine::IsolateConfig;
+
+use crate::{
+    Dispatch, EngineSet, Executors, FetchRequest, FetchResponse, Register, Registry, RuntimeError,
+    Warm, WorkerSpec,
+};
+
+/// How to start the runtime.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Executor threads; 0 (the default) means one per core.
+    pub threads: usize,
+    /// The engine for Workers that name none. Default: `quickjs`.
+    pub default_engine: String,
+    /// Whether Workers may compile code from strings (`eval`,
+    /// `new Function`). Default: no, as on Cloudflare Workers.
+    pub allow_code_generation: bool,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            threads: 0,
+            default_engine: EngineSet::default_name().to_owned(),
+            allow_code_generation: false,
+        }
+    }
+}
+
+/// A running actor system of Workers: the registry and its executors.
+#[derive(Clone)]
+pub struct Runtime {
+    registry: Addr<Registry>,
+    executors: Arc<Executors>,
+}
+
+impl Runtime {
+    /// Starts the executors and the registry. Must be called inside an actix
+    /// system (e.g. under `#[actix::main]`).
+    pub fn start(config: RuntimeConfig) -> Result<Self, RuntimeError> {
+        let engines = EngineSet::builtin();
+        engines.get(&config.default_engine)?;
+        if actix_rt::System::try_current().is_none() {
+            return Err(RuntimeError::Startup(
+                "Runtime::start must be called inside an actix system".into(),
+            ));
+        }
+        let executors = Arc::new(Executors::start(config.threads));
+        let isolate_config = IsolateConfig {
+            memory_limit: None,
+            allow_code_generation: config.allow_code_generation,
+            prelude: Arc::from(motu_webapi::prelude()),
+            prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
+        };
+        let registry = Registry::new(
+            engines,
+            config.default_engine,
+            executors.clone(),
+            isolate_config,
+        )
+        .start();
+        Ok(Self {
+            registry,
+            executors,
+        })
+    }
+
+    /// Registers (or replaces) a Worker.
+    pub async fn register(&self, spec: WorkerSpec) -> Result<(), RuntimeError> {
+        self.registry
+            .send(Register(spec))
+            .await
+            .map_err(|e| RuntimeError::Startup(e.to_string()))?
+    }
+
+    /// Sends a fetch event to the Worker called `worker` and waits for its
+    /// response.
+    pub async fn fetch(
+        &self,
+        worker: &str,
+        request: FetchRequest,
+    ) -> Result<FetchResponse, RuntimeError> {
+        self.registry
+            .send(Dispatch {
+                worker: worker.to_owned(),
+                request,
+            })
+            .await
+            .map_err(|_| RuntimeError::Lost(worker.to_owned()))?
+    }
+
+    /// Starts the Worker's isolate now if none is live: evaluates its code,
+    /// so a Worker that cannot start is known before its first request.
+    pub async fn warm(&self, worker: &str) -> Result<(), RuntimeError> {
+        self.registry
+            .send(Warm {
+                worker: worker.to_owned(),
+            })
+            .await
+            .map_err(|_| RuntimeError::Lost(worker.to_owned()))?
+    }
+
+    /// The registry's address, for sending [`Register`] and [`Dispatch`]
+    /// messages directly.
+    pub fn registry(&self) -> Addr<Registry> {
+        self.registry.clone()
+    }
+
+    /// The number of executor threads.
+    pub fn threads(&self) -> usize {
+        self.executors.len()
+    }
+}

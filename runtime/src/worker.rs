@@ -1,0 +1,188 @@
+//! What a Worker is made of: its name, code, engine and vars.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use motu_engine::{HostValue, MemoryModules, ModuleSource, Syntax, WorkerCode};
+use parking_lot::Mutex;
+
+use crate::RuntimeError;
+
+/// A Worker as registered with the runtime.
+#[derive(Debug, Clone)]
+pub struct WorkerSpec {
+    /// The Worker's name: unique, used in logs, routes and `NAME.localhost`.
+    pub name: String,
+    /// The engine to run it on; `None`: the runtime's default.
+    pub engine: Option<String>,
+    /// Its code.
+    pub code: WorkerCode,
+    /// The bindings in `env` (and, for service-worker scripts, globals).
+    pub vars: Vec<(String, HostValue)>,
+}
+
+impl WorkerSpec {
+    /// A Worker from one source string, named `worker.js`; module or script
+    /// syntax is detected with [`detect_syntax`].
+    pub fn from_source(name: impl Into<String>, source: impl Into<Arc<str>>) -> Self {
+        let source = source.into();
+        let syntax = detect_syntax(&source);
+        Self {
+            name: name.into(),
+            engine: None,
+            code: WorkerCode {
+                syntax,
+                entry: "worker.js".into(),
+                modules: Arc::new(MemoryModules::new().with("worker.js", source)),
+            },
+            vars: Vec::new(),
+        }
+    }
+
+    /// A Worker whose entry is the file at `path`; the modules it imports are
+    /// read from the file's folder on demand. Module or script syntax is
+    /// detected from the entry file.
+    pub fn from_file(name: impl Into<String>, path: &Path) -> Result<Self, RuntimeError> {
+        let name = name.into();
+        let source_error = |message: String| RuntimeError::Source {
+            worker: name.clone(),
+            message,
+        };
+        let root = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let entry = path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .ok_or_else(|| source_error(format!("'{}' is not a file name", path.display())))?
+            .to_owned();
+        let modules = DirModules::new(root);
+        let source = modules
+            .read(&entry)
+            .map_err(|e| source_error(format!("{}: {e}", path.display())))?;
+        let syntax = detect_syntax(&source);
+        Ok(Self {
+            name,
+            engine: None,
+            code: WorkerCode {
+                syntax,
+                entry,
+                modules: Arc::new(modules),
+            },
+            vars: Vec::new(),
+        })
+    }
+
+    /// Sets the engine.
+    pub fn with_engine(mut self, engine: impl Into<String>) -> Self {
+        self.engine = Some(engine.into());
+        self
+    }
+
+    /// Adds a binding to `env`.
+    pub fn with_var(mut self, name: impl Into<String>, value: impl Into<HostValue>) -> Self {
+        self.vars.push((name.into(), value.into()));
+        self
+    }
+
+    /// Forces module or script syntax instead of the detected one.
+    pub fn with_syntax(mut self, syntax: Syntax) -> Self {
+        self.code.syntax = syntax;
+        self
+    }
+}
+
+/// Tells an ES module from a service-worker script: a line that starts with
+/// an `import` or `export` declaration makes it a module.
+pub fn detect_syntax(source: &str) -> Syntax {
+    let is_decl = |line: &str, kw: &str| {
+        line.strip_prefix(kw)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(|c| c.is_whitespace() || matches!(c, '{' | '*' | '"' | '\''))
+    };
+    let module = source
+        .lines()
+        .map(str::trim_start)
+        .any(|line| is_decl(line, "export") || is_decl(line, "import"));
+    if module {
+        Syntax::Module
+    } else {
+        Syntax::Script
+    }
+}
+
+/// Modules read from a folder on first use and then kept.
+#[derive(Debug)]
+pub struct DirModules {
+    root: PathBuf,
+    cache: Mutex<HashMap<String, Option<Arc<str>>>>,
+}
+
+impl DirModules {
+    /// Modules under `root`.
+    pub fn new(root: PathBuf) -> Self {
+        Self {
+            root,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn read(&self, name: &str) -> std::io::Result<Arc<str>> {
+        let text: Arc<str> = std::fs::read_to_string(self.root.join(name))?.into();
+        self.cache
+            .lock()
+            .insert(name.to_owned(), Some(text.clone()));
+        Ok(text)
+    }
+}
+
+impl ModuleSource for DirModules {
+    fn source(&self, name: &str) -> Option<Arc<str>> {
+        if name.starts_with('/') || name.split('/').any(|seg| seg == "..") {
+            return None;
+        }
+        if let Some(hit) = self.cache.lock().get(name) {
+            return hit.clone();
+        }
+        let text = self.read(name).ok();
+        if text.is_none() {
+            self.cache.lock().insert(name.to_owned(), None);
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_is_detected() {
+        assert_eq!(detect_syntax("export default {}"), Syntax::Module);
+        assert_eq!(detect_syntax("  import x from './x.js'\n"), Syntax::Module);
+        assert_eq!(detect_syntax("import{a}from'./a.js'"), Syntax::Module);
+        assert_eq!(
+            detect_syntax("addEventListener('fetch', e => e.respondWith(new Response('x')))"),
+            Syntax::Script
+        );
+        assert_eq!(
+            detect_syntax("const exported = 1; import('./x.js')"),
+            Syntax::Script
+        );
+    }
+
+    #[test]
+    fn dir_modules_stay_inside_their_root() {
+        let dir = std::env::temp_dir().join(format!("motu-dirmodules-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("lib")).unwrap();
+        std::fs::write(dir.join("lib/a.js"), "export const a = 1;").unwrap();
+        let m = DirModules::new(dir.clone());
+        assert_eq!(m.source("lib/a.js").as_deref(), Some("export const a = 1;"));
+        assert_eq!(m.source("lib/missing.js"), None);
+        assert_eq!(m.source("../etc/passwd"), None);
+        assert_eq!(m.source("/etc/passwd"), None);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

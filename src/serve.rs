@@ -1,0 +1,80 @@
+//! Starting the runtime and the gateway from settings.
+
+use std::io::Write;
+
+use actix::Actor;
+use anyhow::Context;
+use motu_config::Settings;
+use motu_gateway::{GatewayActor, RouteTable};
+use motu_runtime::{Runtime, RuntimeConfig, WorkerSpec};
+
+use crate::vars::to_host_value;
+
+/// Starts the runtime and registers every Worker of `settings`.
+async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
+    let runtime = Runtime::start(RuntimeConfig {
+        threads: settings.server.threads,
+        default_engine: settings.server.engine.clone(),
+        allow_code_generation: settings.server.allow_code_generation,
+    })?;
+    for w in &settings.workers {
+        let mut spec = WorkerSpec::from_file(&w.name, &w.main)?;
+        if let Some(engine) = &w.engine {
+            spec = spec.with_engine(engine);
+        }
+        for (k, v) in &w.vars {
+            spec = spec.with_var(k, to_host_value(v));
+        }
+        runtime.register(spec).await?;
+    }
+    Ok(runtime)
+}
+
+/// Serves `settings` until the process is stopped.
+pub fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix::System::new().block_on(async move {
+        let runtime = start_runtime(&settings).await?;
+        let mut routes = RouteTable::new();
+        for w in &settings.workers {
+            routes.add(&w.name, &w.routes);
+            // Evaluate each Worker once now, so broken code shows at start-up;
+            // it is not fatal: the next request tries again.
+            if let Err(e) = runtime.warm(&w.name).await {
+                tracing::error!(worker = w.name.as_str(), "{e}");
+            }
+        }
+        let listener = tokio::net::TcpListener::bind(settings.server.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
+        let addr = listener.local_addr()?;
+        for w in &settings.workers {
+            let routes: Vec<String> = w.routes.iter().map(ToString::to_string).collect();
+            tracing::info!(
+                worker = w.name.as_str(),
+                engine = w.engine.as_deref().unwrap_or(&settings.server.engine),
+                "routes: {}{}.localhost/*",
+                routes.iter().map(|r| format!("{r}, ")).collect::<String>(),
+                w.name
+            );
+        }
+        println!("motu listening on http://{addr}");
+        std::io::stdout().flush()?;
+        let gateway = GatewayActor::new(routes, runtime.registry()).start();
+        motu_gateway::serve(listener, gateway).await?;
+        Ok(())
+    })
+}
+
+/// Loads every Worker of `settings` once, reporting the first that fails.
+pub fn check(settings: &Settings) -> anyhow::Result<()> {
+    actix::System::new().block_on(async move {
+        let runtime = start_runtime(settings).await?;
+        for w in &settings.workers {
+            runtime
+                .warm(&w.name)
+                .await
+                .with_context(|| format!("{}", w.main.display()))?;
+        }
+        Ok(())
+    })
+}
