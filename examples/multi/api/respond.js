@@ -1,0 +1,1 @@
+export const json = (data, status = 200) => Response.json(data, { status });

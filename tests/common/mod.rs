@@ -1,0 +1,275 @@
+//! Shared helpers of the integration tests: a real `motu` server on an
+//! ephemeral loopback port, a tiny HTTP/1.1 client, and the per-engine
+//! expectations.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The engines this build has.
+pub fn engines() -> &'static [&'static str] {
+    if cfg!(feature = "v8") {
+        &["quickjs", "v8"]
+    } else {
+        &["quickjs"]
+    }
+}
+
+/// Runs `case` once per engine, honouring `tests/expectations.txt`: a case
+/// listed there for an engine must fail on it (and the run fails if it
+/// passes, so the list is kept true).
+pub fn on_each_engine(name: &str, case: impl Fn(&str) + std::panic::RefUnwindSafe) {
+    for engine in engines() {
+        let expected_failure = expected_failure(engine, name);
+        let outcome = std::panic::catch_unwind(|| case(engine));
+        match (outcome, expected_failure) {
+            (Ok(()), None) => {}
+            (Err(e), None) => std::panic::resume_unwind(e),
+            (Err(_), Some(reason)) => eprintln!("{name} on {engine}: expected failure ({reason})"),
+            (Ok(()), Some(_)) => panic!(
+                "{name} on {engine} passed but tests/expectations.txt expects it to fail: remove the line"
+            ),
+        }
+    }
+}
+
+/// The reason `tests/expectations.txt` gives for `case` failing on `engine`.
+pub fn expected_failure(engine: &str, case: &str) -> Option<String> {
+    include_str!("../expectations.txt").lines().find_map(|line| {
+        let line = line.trim();
+        if line.starts_with('#') || line.is_empty() {
+            return None;
+        }
+        let mut parts = line.splitn(3, char::is_whitespace);
+        let (e, c, reason) = (parts.next()?, parts.next()?, parts.next().unwrap_or(""));
+        (e == engine && c == case).then(|| reason.trim().to_owned())
+    })
+}
+
+/// The path of a fixture under `tests/fixtures`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// A `motu` process serving on a loopback port; killed when dropped.
+pub struct Server {
+    child: Child,
+    /// `host:port` it listens on.
+    pub addr: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// `motu serve ARGS… --listen 127.0.0.1:0`, once it listens.
+    pub fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_motu"))
+            .arg("serve")
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn motu");
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut l = sink.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if stdout.read_line(&mut line).unwrap() == 0 {
+                let _ = child.wait();
+                std::thread::sleep(Duration::from_millis(100));
+                panic!("motu exited before listening; log:\n{}", log.lock().unwrap());
+            }
+            if let Some(addr) = line.trim().strip_prefix("motu listening on http://") {
+                let addr = addr.to_owned();
+                std::thread::spawn(move || {
+                    let mut rest = String::new();
+                    let _ = stdout.read_to_string(&mut rest);
+                });
+                return Server { child, addr, log };
+            }
+        }
+    }
+
+    /// One Worker file served with an engine, plus extra arguments.
+    pub fn worker(file: &str, engine: &str, extra: &[&str]) -> Server {
+        let path = fixture(file);
+        let mut args = vec![path.to_str().unwrap(), "--engine", engine];
+        args.extend_from_slice(extra);
+        Server::start(&args)
+    }
+
+    /// A request to `path` with `Host: localhost`.
+    pub fn get(&self, path: &str) -> Response {
+        self.request("GET", path, &[], b"")
+    }
+
+    /// Any request.
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        request(&self.addr, method, path, headers, body)
+    }
+
+    /// What the server logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until the log contains `needle` (up to 5 s).
+    pub fn wait_for_log(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let log = self.log();
+            if log.contains(needle) || start.elapsed() > Duration::from_secs(5) {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A response as the tests see it.
+#[derive(Debug)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Header names in lower case, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// The first value of a header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends one HTTP/1.1 request on a fresh connection and reads the response.
+/// A `host` header in `headers` replaces the default `localhost`.
+pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        head.push_str("host: localhost\r\n");
+    }
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n", body.len()));
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read response");
+    parse_response(&raw)
+}
+
+fn parse_response(raw: &[u8]) -> Response {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(raw)));
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let rest = &raw[split + 4..];
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked { dechunk(rest) } else { rest.to_vec() };
+    Response { status, headers, body }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(String::from_utf8_lossy(&data[..line_end]).trim(), 16).unwrap();
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+/// Writes a config file (and Worker files) into a fresh temporary folder.
+pub struct TempConfig {
+    /// The folder.
+    pub dir: tempfile::TempDir,
+}
+
+impl TempConfig {
+    /// A folder with the given files.
+    pub fn new(files: &[(&str, &str)]) -> TempConfig {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        TempConfig { dir }
+    }
+
+    /// The path of a file in it.
+    pub fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_owned()
+    }
+}
+
+/// Runs `motu ARGS…` to completion: (exit code, stdout, stderr).
+pub fn run_motu(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_motu"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
