@@ -1,0 +1,52 @@
+//! The Web APIs, checked from inside Workers on every engine built in. Each
+//! file under `tests/webapi/` is a module Worker that runs its checks and
+//! answers with the failures.
+
+use std::path::Path;
+
+use bytes::Bytes;
+use motu_runtime::prelude::*;
+
+fn engines() -> &'static [&'static str] {
+    motu_runtime::EngineSet::builtin_names()
+}
+
+fn run_checks(file: &str) {
+    for engine in engines() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/webapi").join(file);
+        let body = actix::System::new().block_on(async {
+            let runtime = Runtime::start(RuntimeConfig { threads: 1, ..Default::default() }).unwrap();
+            runtime
+                .register(WorkerSpec::from_file("checks", &path).unwrap().with_engine(*engine))
+                .await
+                .unwrap();
+            let request = http::Request::get("http://checks.localhost/").body(Bytes::new()).unwrap();
+            let response = runtime.fetch("checks", request).await;
+            response.unwrap_or_else(|e| panic!("{file} on {engine}: {e}")).into_body()
+        });
+        let result: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let failures = result["failures"].as_array().unwrap();
+        assert!(result["total"].as_u64().unwrap() > 0);
+        assert!(failures.is_empty(), "{file} on {engine}:\n{}", failures.iter().map(|f| f.as_str().unwrap()).collect::<Vec<_>>().join("\n"));
+    }
+}
+
+#[test]
+fn headers() {
+    run_checks("headers.js");
+}
+
+#[test]
+fn request_and_response() {
+    run_checks("request_response.js");
+}
+
+#[test]
+fn url_and_search_params() {
+    run_checks("url.js");
+}
+
+#[test]
+fn encoding_timers_and_globals() {
+    run_checks("misc.js");
+}
