@@ -30,23 +30,36 @@ async fn main() -> Result<(), RuntimeError> {
 
     // A Worker from a file (its imports are read from the same folder).
     let hello = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hello/worker.js");
-    runtime.register(WorkerSpec::from_file("hello", &hello)?).await?;
+    runtime
+        .register(WorkerSpec::from_file("hello", &hello)?)
+        .await?;
 
     // Send a fetch event and await the response.
-    let request = http::Request::get("http://greeter.localhost/?name=motu").body(Bytes::new()).unwrap();
+    let request = http::Request::get("http://greeter.localhost/?name=motu")
+        .body(Bytes::new())
+        .unwrap();
     let response = runtime.fetch("greeter", request).await?;
     let greeting = String::from_utf8_lossy(response.body()).into_owned();
     println!("greeter answered {}: {greeting}", response.status());
     assert_eq!(greeting, "Hello, motu!");
 
     // The same, through the registry actor's address.
-    let request = http::Request::get("http://hello.localhost/").body(Bytes::new()).unwrap();
+    let request = http::Request::get("http://hello.localhost/")
+        .body(Bytes::new())
+        .unwrap();
     let response = runtime
         .registry()
-        .send(Dispatch { worker: "hello".into(), request })
+        .send(Dispatch {
+            worker: "hello".into(),
+            request,
+        })
         .await
         .expect("the registry is running")?;
-    println!("hello answered {}: {}", response.status(), String::from_utf8_lossy(response.body()));
+    println!(
+        "hello answered {}: {}",
+        response.status(),
+        String::from_utf8_lossy(response.body())
+    );
     assert_eq!(response.body().as_ref(), b"Hello World!");
 
     actix::System::current().stop();

@@ -95,7 +95,11 @@ impl ServeArgs {
                 bail!(
                     "--engine: engine '{engine}' is not built in (available: {}){}",
                     engines.join(", "),
-                    if engine == "v8" { "; build with --features v8" } else { "" }
+                    if engine == "v8" {
+                        "; build with --features v8"
+                    } else {
+                        ""
+                    }
                 );
             }
             settings.server.engine = engine;
@@ -109,7 +113,8 @@ impl ServeArgs {
             }
             for w in &mut settings.workers {
                 w.vars.retain(|(k, _)| k != key);
-                w.vars.push((key.to_owned(), serde_json::Value::String(value.to_owned())));
+                w.vars
+                    .push((key.to_owned(), serde_json::Value::String(value.to_owned())));
             }
         }
         Ok(settings)

@@ -12,12 +12,21 @@ fn refuses(toml: &str, needle: &str) {
     let c = TempConfig::new(&[("worker.js", HELLO), ("motu.toml", toml)]);
     let file = c.path("motu.toml");
     for command in ["serve", "check"] {
-        let (code, _out, err) = run_motu(&[command, "--config", &file, "--listen", "127.0.0.1:0"][..if command == "serve" { 5 } else { 3 }]);
+        let (code, _out, err) = run_motu(
+            &[command, "--config", &file, "--listen", "127.0.0.1:0"]
+                [..if command == "serve" { 5 } else { 3 }],
+        );
         assert_ne!(code, 0, "{command} should fail for:\n{toml}");
         let line = err.trim();
         assert_eq!(line.lines().count(), 1, "one line expected, got:\n{line}");
-        assert!(line.contains(&file), "the error should name the file: {line}");
-        assert!(line.contains(needle), "the error should contain '{needle}': {line}");
+        assert!(
+            line.contains(&file),
+            "the error should name the file: {line}"
+        );
+        assert!(
+            line.contains(needle),
+            "the error should contain '{needle}': {line}"
+        );
     }
 }
 
@@ -56,7 +65,10 @@ fn two_workers_with_one_name_are_refused() {
 
 #[test]
 fn a_missing_main_is_refused() {
-    refuses("[[workers]]\nname = \"a\"\nmain = \"gone.js\"\n", "workers[0].main");
+    refuses(
+        "[[workers]]\nname = \"a\"\nmain = \"gone.js\"\n",
+        "workers[0].main",
+    );
 }
 
 #[test]
@@ -76,15 +88,24 @@ fn check_accepts_a_good_config_and_rejects_broken_code() {
     let c = TempConfig::new(&[
         ("worker.js", HELLO),
         ("broken.js", "export default {"),
-        ("good.toml", "[[workers]]\nname = \"a\"\nmain = \"worker.js\"\n"),
-        ("bad.toml", "[[workers]]\nname = \"b\"\nmain = \"broken.js\"\n"),
+        (
+            "good.toml",
+            "[[workers]]\nname = \"a\"\nmain = \"worker.js\"\n",
+        ),
+        (
+            "bad.toml",
+            "[[workers]]\nname = \"b\"\nmain = \"broken.js\"\n",
+        ),
     ]);
     let (code, out, err) = run_motu(&["check", "--config", &c.path("good.toml")]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("ok (1 Worker)"), "{out}");
     let (code, _, err) = run_motu(&["check", "--config", &c.path("bad.toml")]);
     assert_ne!(code, 0);
-    assert!(err.contains("broken.js") && err.contains("SyntaxError"), "{err}");
+    assert!(
+        err.contains("broken.js") && err.contains("SyntaxError"),
+        "{err}"
+    );
 }
 
 #[test]

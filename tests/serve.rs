@@ -37,7 +37,12 @@ fn echo_of_a_64k_body() {
     on_each_engine("echo_of_a_64k_body", |engine| {
         let s = Server::worker("echo.js", engine, &[]);
         let body: Vec<u8> = (0..65536u32).map(|i| (i * 7 % 251) as u8).collect();
-        let r = s.request("POST", "/", &[("content-type", "application/x-test")], &body);
+        let r = s.request(
+            "POST",
+            "/",
+            &[("content-type", "application/x-test")],
+            &body,
+        );
         assert_eq!(r.status, 200);
         assert_eq!(r.header("content-type"), Some("application/x-test"));
         assert_eq!(r.body.len(), body.len());
@@ -48,24 +53,38 @@ fn echo_of_a_64k_body() {
 #[test]
 fn request_headers_query_and_vars_are_visible() {
     on_each_engine("request_headers_query_and_vars_are_visible", |engine| {
-        let s = Server::worker("inspect.js", engine, &["--var", "GREETING=hi there", "--var", "EMPTY="]);
+        let s = Server::worker(
+            "inspect.js",
+            engine,
+            &["--var", "GREETING=hi there", "--var", "EMPTY="],
+        );
         let r = s.request(
             "GET",
             "/p/a%20th?tag=a&tag=b&q=x%20y",
-            &[("host", "site.example:8080"), ("x-custom", "  Value  "), ("X-Multi", "1")],
+            &[
+                ("host", "site.example:8080"),
+                ("x-custom", "  Value  "),
+                ("X-Multi", "1"),
+            ],
             b"",
         );
         assert_eq!(r.status, 200);
         let j = r.json();
         assert_eq!(j["method"], "GET");
-        assert_eq!(j["url"], "http://site.example:8080/p/a%20th?tag=a&tag=b&q=x%20y");
+        assert_eq!(
+            j["url"],
+            "http://site.example:8080/p/a%20th?tag=a&tag=b&q=x%20y"
+        );
         assert_eq!(j["host"], "site.example:8080");
         assert_eq!(j["pathname"], "/p/a%20th");
         assert_eq!(j["query"]["q"], "x y");
         assert_eq!(j["tags"], serde_json::json!(["a", "b"]));
         assert_eq!(j["headers"]["x-custom"], "Value");
         assert_eq!(j["headers"]["x-multi"], "1");
-        assert_eq!(j["env"], serde_json::json!({ "GREETING": "hi there", "EMPTY": "" }));
+        assert_eq!(
+            j["env"],
+            serde_json::json!({ "GREETING": "hi there", "EMPTY": "" })
+        );
     });
 }
 
@@ -75,11 +94,25 @@ fn a_throwing_worker_gives_500_and_keeps_serving() {
         let s = Server::worker("throws.js", engine, &[]);
         let r = s.get("/throw");
         assert_eq!(r.status, 500);
-        assert!(!r.text().contains("secret-detail"), "the body leaks the error: {}", r.text());
-        assert!(!r.text().contains("throws.js"), "the body leaks the stack: {}", r.text());
+        assert!(
+            !r.text().contains("secret-detail"),
+            "the body leaks the error: {}",
+            r.text()
+        );
+        assert!(
+            !r.text().contains("throws.js"),
+            "the body leaks the stack: {}",
+            r.text()
+        );
         let log = s.wait_for_log("secret-detail-in-message");
-        assert!(log.contains("secret-detail-in-message"), "the error is not logged: {log}");
-        assert!(log.contains("worker=\"throws\"") || log.contains("worker=throws"), "no Worker name: {log}");
+        assert!(
+            log.contains("secret-detail-in-message"),
+            "the error is not logged: {log}"
+        );
+        assert!(
+            log.contains("worker=\"throws\"") || log.contains("worker=throws"),
+            "no Worker name: {log}"
+        );
         assert!(log.contains("throws.js"), "the stack is not logged: {log}");
         for path in ["/reject", "/not-a-response"] {
             assert_eq!(s.get(path).status, 500, "{path}");
@@ -125,35 +158,43 @@ fn one_isolate_serves_requests_concurrently() {
         // one was served by the same isolate.
         assert_eq!(slow["n"], 1);
         assert_eq!(fast["n"], 2);
-        assert_eq!(slow["served"], 2, "the slow request should finish after the fast one");
+        assert_eq!(
+            slow["served"], 2,
+            "the slow request should finish after the fast one"
+        );
     });
 }
 
 #[test]
 fn console_output_goes_to_the_log_with_the_worker_name() {
-    on_each_engine("console_output_goes_to_the_log_with_the_worker_name", |engine| {
-        let s = Server::worker("console.js", engine, &[]);
-        assert_eq!(s.get("/").text(), "logged");
-        let log = s.wait_for_log("error line");
-        let line = |needle: &str| {
-            log.lines()
-                .find(|l| l.contains(needle))
-                .unwrap_or_else(|| panic!("no '{needle}' in log:\n{log}"))
-                .to_owned()
-        };
-        let info = line("log line");
-        assert!(info.contains("INFO") && info.contains("console"), "{info}");
-        assert!(info.contains("{ a: 1, list: [ 1, 2 ] }"), "{info}");
-        assert!(line("warn line").contains("WARN"));
-        assert!(line("error line").contains("ERROR"));
-        assert!(log.contains("Error: boom"), "{log}");
-    });
+    on_each_engine(
+        "console_output_goes_to_the_log_with_the_worker_name",
+        |engine| {
+            let s = Server::worker("console.js", engine, &[]);
+            assert_eq!(s.get("/").text(), "logged");
+            let log = s.wait_for_log("error line");
+            let line = |needle: &str| {
+                log.lines()
+                    .find(|l| l.contains(needle))
+                    .unwrap_or_else(|| panic!("no '{needle}' in log:\n{log}"))
+                    .to_owned()
+            };
+            let info = line("log line");
+            assert!(info.contains("INFO") && info.contains("console"), "{info}");
+            assert!(info.contains("{ a: 1, list: [ 1, 2 ] }"), "{info}");
+            assert!(line("warn line").contains("WARN"));
+            assert!(line("error line").contains("ERROR"));
+            assert!(log.contains("Error: boom"), "{log}");
+        },
+    );
 }
 
 #[test]
 fn a_worker_that_fails_to_start_gives_500_and_others_keep_serving() {
-    on_each_engine("a_worker_that_fails_to_start_gives_500_and_others_keep_serving", |engine| {
-        let c = TempConfig::new(&[
+    on_each_engine(
+        "a_worker_that_fails_to_start_gives_500_and_others_keep_serving",
+        |engine| {
+            let c = TempConfig::new(&[
             ("broken.js", include_str!("fixtures/broken.js")),
             ("hello.js", include_str!("fixtures/hello.js")),
             (
@@ -165,13 +206,14 @@ fn a_worker_that_fails_to_start_gives_500_and_others_keep_serving() {
                 ),
             ),
         ]);
-        let s = Server::start(&["--config", &c.path("motu.toml")]);
-        let r = s.request("GET", "/", &[("host", "broken.test")], b"");
-        assert_eq!(r.status, 500);
-        assert!(s.log().contains("SyntaxError"), "{}", s.log());
-        let r = s.request("GET", "/", &[("host", "hello.test")], b"");
-        assert_eq!((r.status, r.text()), (200, "Hello World!".to_owned()));
-    });
+            let s = Server::start(&["--config", &c.path("motu.toml")]);
+            let r = s.request("GET", "/", &[("host", "broken.test")], b"");
+            assert_eq!(r.status, 500);
+            assert!(s.log().contains("SyntaxError"), "{}", s.log());
+            let r = s.request("GET", "/", &[("host", "hello.test")], b"");
+            assert_eq!((r.status, r.text()), (200, "Hello World!".to_owned()));
+        },
+    );
 }
 
 #[test]
@@ -201,10 +243,16 @@ fn workers_are_routed_by_host_and_path() {
             (r.status, r.text())
         };
         assert_eq!(at("example.com", "/"), (200, "site /".into()));
-        assert_eq!(at("example.com", "/api/users"), (200, "api /api/users".into()));
+        assert_eq!(
+            at("example.com", "/api/users"),
+            (200, "api /api/users".into())
+        );
         assert_eq!(at("api.example.com", "/x"), (200, "api /x".into()));
         assert_eq!(at("www.example.com", "/x"), (200, "wild /x".into()));
-        assert_eq!(at("site.localhost", "/direct"), (200, "site /direct".into()));
+        assert_eq!(
+            at("site.localhost", "/direct"),
+            (200, "site /direct".into())
+        );
         let (status, body) = at("unknown.org", "/");
         assert_eq!(status, 404);
         assert!(body.contains("No Worker"), "{body}");

@@ -1,1 +1,4 @@
-fn main() { cc_placeholder(); } fn cc_placeholder() {}
+fn main() {
+    cc_placeholder();
+}
+fn cc_placeholder() {}

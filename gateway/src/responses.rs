@@ -43,14 +43,12 @@ pub fn error_response(error: &RuntimeError) -> Response<Bytes> {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Worker exceeded its memory limit.\n",
             ),
-            EngineError::Terminated => text(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Worker was terminated.\n",
-            ),
-            EngineError::Exception(_) | EngineError::Setup(_) => text(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Worker failed.\n",
-            ),
+            EngineError::Terminated => {
+                text(StatusCode::SERVICE_UNAVAILABLE, "Worker was terminated.\n")
+            }
+            EngineError::Exception(_) | EngineError::Setup(_) => {
+                text(StatusCode::INTERNAL_SERVER_ERROR, "Worker failed.\n")
+            }
         },
         RuntimeError::Lost(_) => text(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -13,21 +13,43 @@ fn engines() -> &'static [&'static str] {
 
 fn run_checks(file: &str) {
     for engine in engines() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/webapi").join(file);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/webapi")
+            .join(file);
         let body = actix::System::new().block_on(async {
-            let runtime = Runtime::start(RuntimeConfig { threads: 1, ..Default::default() }).unwrap();
+            let runtime = Runtime::start(RuntimeConfig {
+                threads: 1,
+                ..Default::default()
+            })
+            .unwrap();
             runtime
-                .register(WorkerSpec::from_file("checks", &path).unwrap().with_engine(*engine))
+                .register(
+                    WorkerSpec::from_file("checks", &path)
+                        .unwrap()
+                        .with_engine(*engine),
+                )
                 .await
                 .unwrap();
-            let request = http::Request::get("http://checks.localhost/").body(Bytes::new()).unwrap();
+            let request = http::Request::get("http://checks.localhost/")
+                .body(Bytes::new())
+                .unwrap();
             let response = runtime.fetch("checks", request).await;
-            response.unwrap_or_else(|e| panic!("{file} on {engine}: {e}")).into_body()
+            response
+                .unwrap_or_else(|e| panic!("{file} on {engine}: {e}"))
+                .into_body()
         });
         let result: serde_json::Value = serde_json::from_slice(&body).unwrap();
         let failures = result["failures"].as_array().unwrap();
         assert!(result["total"].as_u64().unwrap() > 0);
-        assert!(failures.is_empty(), "{file} on {engine}:\n{}", failures.iter().map(|f| f.as_str().unwrap()).collect::<Vec<_>>().join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{file} on {engine}:\n{}",
+            failures
+                .iter()
+                .map(|f| f.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
     }
 }
 

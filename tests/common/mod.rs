@@ -40,20 +40,24 @@ pub fn on_each_engine(name: &str, case: impl Fn(&str) + std::panic::RefUnwindSaf
 
 /// The reason `tests/expectations.txt` gives for `case` failing on `engine`.
 pub fn expected_failure(engine: &str, case: &str) -> Option<String> {
-    include_str!("../expectations.txt").lines().find_map(|line| {
-        let line = line.trim();
-        if line.starts_with('#') || line.is_empty() {
-            return None;
-        }
-        let mut parts = line.splitn(3, char::is_whitespace);
-        let (e, c, reason) = (parts.next()?, parts.next()?, parts.next().unwrap_or(""));
-        (e == engine && c == case).then(|| reason.trim().to_owned())
-    })
+    include_str!("../expectations.txt")
+        .lines()
+        .find_map(|line| {
+            let line = line.trim();
+            if line.starts_with('#') || line.is_empty() {
+                return None;
+            }
+            let mut parts = line.splitn(3, char::is_whitespace);
+            let (e, c, reason) = (parts.next()?, parts.next()?, parts.next().unwrap_or(""));
+            (e == engine && c == case).then(|| reason.trim().to_owned())
+        })
 }
 
 /// The path of a fixture under `tests/fixtures`.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// A `motu` process serving on a loopback port; killed when dropped.
@@ -94,7 +98,10 @@ impl Server {
             if stdout.read_line(&mut line).unwrap() == 0 {
                 let _ = child.wait();
                 std::thread::sleep(Duration::from_millis(100));
-                panic!("motu exited before listening; log:\n{}", log.lock().unwrap());
+                panic!(
+                    "motu exited before listening; log:\n{}",
+                    log.lock().unwrap()
+                );
             }
             if let Some(addr) = line.trim().strip_prefix("motu listening on http://") {
                 let addr = addr.to_owned();
@@ -121,7 +128,13 @@ impl Server {
     }
 
     /// Any request.
-    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
         request(&self.addr, method, path, headers, body)
     }
 
@@ -184,9 +197,17 @@ impl Response {
 
 /// Sends one HTTP/1.1 request on a fresh connection and reads the response.
 /// A `host` header in `headers` replaces the default `localhost`.
-pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+pub fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
     let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\n");
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
         head.push_str("host: localhost\r\n");
@@ -194,7 +215,10 @@ pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], b
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
-    head.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n", body.len()));
+    head.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
     stream.write_all(head.as_bytes()).unwrap();
     stream.write_all(body).unwrap();
     let mut raw = Vec::new();
@@ -209,7 +233,14 @@ fn parse_response(raw: &[u8]) -> Response {
         .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(raw)));
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
@@ -218,15 +249,24 @@ fn parse_response(raw: &[u8]) -> Response {
     let chunked = headers
         .iter()
         .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
-    let body = if chunked { dechunk(rest) } else { rest.to_vec() };
-    Response { status, headers, body }
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_vec()
+    };
+    Response {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
         let line_end = data.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size = usize::from_str_radix(String::from_utf8_lossy(&data[..line_end]).trim(), 16).unwrap();
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&data[..line_end]).trim(), 16).unwrap();
         data = &data[line_end + 2..];
         if size == 0 {
             return out;

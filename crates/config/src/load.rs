@@ -55,7 +55,11 @@ impl Settings {
 /// Folds a multi-line parser message (with its source excerpt) into one line:
 /// the position and the explanation.
 fn one_line(message: &str) -> String {
-    let lines: Vec<&str> = message.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     match lines.as_slice() {
         [] => String::new(),
         [only] => (*only).to_owned(),

@@ -66,10 +66,19 @@ impl Settings {
         if !main.is_file() {
             return Err(invalid("main", "no such file".into()));
         }
-        let stem = main.file_stem().and_then(|s| s.to_str()).unwrap_or("worker");
+        let stem = main
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("worker");
         let name: String = stem
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect();
         Ok(Self {
             file: None,
@@ -133,7 +142,14 @@ impl Settings {
         let mut names = HashSet::new();
         let mut workers = Vec::new();
         for (i, w) in raw.workers.into_iter().enumerate() {
-            workers.push(validate_worker(i, w, base, &mut names, &invalid, &check_engine)?);
+            workers.push(validate_worker(
+                i,
+                w,
+                base,
+                &mut names,
+                &invalid,
+                &check_engine,
+            )?);
         }
         Ok(Self {
             file: Some(file.to_path_buf()),
@@ -183,7 +199,8 @@ fn validate_worker(
     }
     let mut routes = Vec::new();
     for (j, r) in w.routes.iter().enumerate() {
-        routes.push(RoutePattern::parse(r).map_err(|m| invalid(field(&format!("routes[{j}]")), m))?);
+        routes
+            .push(RoutePattern::parse(r).map_err(|m| invalid(field(&format!("routes[{j}]")), m))?);
     }
     if let Some(engine) = &w.engine {
         check_engine(field("engine"), engine)?;

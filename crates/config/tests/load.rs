@@ -80,7 +80,10 @@ fn environment_overrides_the_file_and_ignores_unrelated_variables() {
     let d = Dir::new();
     let p = d.write("motu.toml", "[server]\nlisten = \"127.0.0.1:1\"\n");
     let env = vec![
-        ("MOTU_SERVER__LISTEN".to_owned(), "127.0.0.1:9999".to_owned()),
+        (
+            "MOTU_SERVER__LISTEN".to_owned(),
+            "127.0.0.1:9999".to_owned(),
+        ),
         ("MOTU_SERVER__THREADS".to_owned(), "3".to_owned()),
         ("MOTU_LIBNODE_PREFIX".to_owned(), "/somewhere".to_owned()),
     ];
@@ -128,14 +131,20 @@ fn two_workers_with_one_name_are_refused() {
     let e = d.error(
         "[[workers]]\nname = \"a\"\nmain = \"worker.js\"\n[[workers]]\nname = \"a\"\nmain = \"worker.js\"\n",
     );
-    assert!(e.contains("workers[1].name: two Workers are named 'a'"), "{e}");
+    assert!(
+        e.contains("workers[1].name: two Workers are named 'a'"),
+        "{e}"
+    );
 }
 
 #[test]
 fn a_missing_main_is_refused() {
     let d = Dir::new();
     let e = d.error("[[workers]]\nname = \"a\"\nmain = \"nope.js\"\n");
-    assert!(e.contains("workers[0].main: ") && e.contains("nope.js"), "{e}");
+    assert!(
+        e.contains("workers[0].main: ") && e.contains("nope.js"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -145,7 +154,10 @@ fn an_engine_that_is_not_built_in_is_refused() {
     let e = Settings::load_with_env(&p, &["quickjs"], Vec::new())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("server.engine: engine 'v8' is not built in"), "{e}");
+    assert!(
+        e.contains("server.engine: engine 'v8' is not built in"),
+        "{e}"
+    );
     let e = d.error("[[workers]]\nname = \"a\"\nmain = \"worker.js\"\nengine = \"spidermonkey\"\n");
     assert!(e.contains("workers[0].engine: "), "{e}");
 }
@@ -165,4 +177,3 @@ fn a_single_worker_file_serves_every_route() {
     assert!(s.workers[0].routes[0].matches("any.host", "/any/path"));
     assert!(Settings::single_worker(&d.0.path().join("missing.js"), ENGINES).is_err());
 }
-

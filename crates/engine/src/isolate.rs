@@ -72,8 +72,7 @@ pub trait Isolate {
 
     /// Settles the promise of an asynchronous op: resolves it with the value
     /// or rejects it with an error of the given name. Unknown ids are ignored.
-    fn settle(&mut self, id: OpId, result: Result<HostValue, JsError>)
-        -> Result<(), EngineError>;
+    fn settle(&mut self, id: OpId, result: Result<HostValue, JsError>) -> Result<(), EngineError>;
 
     /// Runs promise jobs until none is left.
     fn run_microtasks(&mut self) -> Result<(), EngineError>;

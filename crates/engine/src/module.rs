@@ -106,7 +106,10 @@ mod tests {
         assert_eq!(resolve_specifier("worker.js", "./a.js").unwrap(), "a.js");
         assert_eq!(resolve_specifier("lib/x.js", "./a.js").unwrap(), "lib/a.js");
         assert_eq!(resolve_specifier("lib/x.js", "../a.js").unwrap(), "a.js");
-        assert_eq!(resolve_specifier("lib/x/y.js", "../../b/c.js").unwrap(), "b/c.js");
+        assert_eq!(
+            resolve_specifier("lib/x/y.js", "../../b/c.js").unwrap(),
+            "b/c.js"
+        );
         assert_eq!(resolve_specifier("lib/x.js", "/top.js").unwrap(), "top.js");
         assert_eq!(resolve_specifier("lib/x.js", "pkg").unwrap(), "pkg");
     }

@@ -175,7 +175,10 @@ pub fn values_round_trip(engine: &dyn crate::Engine) {
     let (mut iso, host) = isolate(engine);
     iso.load_worker(&script("addEventListener('test', e => e)"))
         .unwrap();
-    assert_eq!(run(&mut *iso, &host, 1, sample_value()), Some(Ok(sample_value())));
+    assert_eq!(
+        run(&mut *iso, &host, 1, sample_value()),
+        Some(Ok(sample_value()))
+    );
 }
 
 /// JavaScript values convert to host values as documented on [`HostValue`].
@@ -239,7 +242,9 @@ pub fn op_errors_are_thrown_with_their_class(engine: &dyn crate::Engine) {
          })",
     ))
     .unwrap();
-    let got = run(&mut *iso, &host, 1, HostValue::Undefined).unwrap().unwrap();
+    let got = run(&mut *iso, &host, 1, HostValue::Undefined)
+        .unwrap()
+        .unwrap();
     assert_eq!(
         got,
         HostValue::List(vec![
@@ -260,8 +265,13 @@ pub fn op_globals_are_hidden(engine: &dyn crate::Engine) {
         "addEventListener('test', () => [typeof globalThis.__motu_op, typeof globalThis.__motu_op_async])",
     ))
     .unwrap();
-    let got = run(&mut *iso, &host, 1, HostValue::Undefined).unwrap().unwrap();
-    assert_eq!(got, HostValue::List(vec!["undefined".into(), "undefined".into()]));
+    let got = run(&mut *iso, &host, 1, HostValue::Undefined)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        got,
+        HostValue::List(vec!["undefined".into(), "undefined".into()])
+    );
 }
 
 /// An async op's promise resolves with the settled value, and other events
@@ -275,7 +285,10 @@ pub fn async_ops_settle(engine: &dyn crate::Engine) {
     assert_eq!(run(&mut *iso, &host, 1, "wait".into()), None);
     let (op, args, id) = host.started.borrow()[0].clone();
     assert_eq!((op.as_str(), args), ("later", vec![HostValue::Number(5.0)]));
-    assert_eq!(run(&mut *iso, &host, 2, "quick".into()), Some(Ok("quick".into())));
+    assert_eq!(
+        run(&mut *iso, &host, 2, "quick".into()),
+        Some(Ok("quick".into()))
+    );
     assert_eq!(host.outcome(1), None);
     iso.settle(id, Ok(HostValue::Number(41.0))).unwrap();
     iso.run_microtasks().unwrap();
@@ -299,7 +312,8 @@ pub fn async_ops_reject(engine: &dyn crate::Engine) {
     .unwrap();
     assert_eq!(run(&mut *iso, &host, 1, "later".into()), None);
     let id = host.started.borrow()[0].2;
-    iso.settle(id, Err(JsError::type_error("went wrong"))).unwrap();
+    iso.settle(id, Err(JsError::type_error("went wrong")))
+        .unwrap();
     iso.run_microtasks().unwrap();
     assert_eq!(
         host.outcome(1),
@@ -352,7 +366,10 @@ pub fn modules_may_await_at_top_level(engine: &dyn crate::Engine) {
         "const v = await Promise.resolve(5); export default { test: () => v };",
     )]))
     .unwrap();
-    assert_eq!(run(&mut *iso, &host, 1, HostValue::Null), Some(Ok(HostValue::Number(5.0))));
+    assert_eq!(
+        run(&mut *iso, &host, 1, HostValue::Null),
+        Some(Ok(HostValue::Number(5.0)))
+    );
 }
 
 /// An import of a module that does not exist fails the load, naming it.
@@ -376,7 +393,10 @@ pub fn missing_imports_fail_the_load(engine: &dyn crate::Engine) {
 /// A syntax error in a Worker is a `SyntaxError` exception, for scripts and
 /// for modules.
 pub fn syntax_errors_are_reported(engine: &dyn crate::Engine) {
-    for code in [script("let = ;"), modules(&[("worker.js", "export default {")])] {
+    for code in [
+        script("let = ;"),
+        modules(&[("worker.js", "export default {")]),
+    ] {
         let (mut iso, _host) = isolate(engine);
         match iso.load_worker(&code).unwrap_err() {
             EngineError::Exception(e) => assert_eq!(e.name, "SyntaxError", "{e:?}"),
@@ -400,7 +420,10 @@ pub fn top_level_exceptions_carry_a_stack(engine: &dyn crate::Engine) {
             EngineError::Exception(e) => {
                 assert_eq!((e.name.as_str(), e.message.as_str()), ("RangeError", "top"));
                 let stack = e.stack.unwrap_or_default();
-                assert!(stack.contains("worker.js"), "stack should name the file: {stack}");
+                assert!(
+                    stack.contains("worker.js"),
+                    "stack should name the file: {stack}"
+                );
             }
             other => panic!("expected an exception, got {other:?}"),
         }
@@ -410,7 +433,10 @@ pub fn top_level_exceptions_carry_a_stack(engine: &dyn crate::Engine) {
 /// A non-error thrown value still gives a usable message.
 pub fn thrown_non_errors_are_reported(engine: &dyn crate::Engine) {
     let (mut iso, _host) = isolate(engine);
-    match iso.load_worker(&script("throw 'plain string';")).unwrap_err() {
+    match iso
+        .load_worker(&script("throw 'plain string';"))
+        .unwrap_err()
+    {
         EngineError::Exception(e) => assert!(e.message.contains("plain string"), "{e:?}"),
         other => panic!("expected an exception, got {other:?}"),
     }
@@ -433,7 +459,10 @@ pub fn terminate_stops_endless_loops(engine: &dyn crate::Engine) {
     let result = iso.run_microtasks();
     killer.join().unwrap();
     assert!(matches!(result, Err(EngineError::Terminated)), "{result:?}");
-    assert_eq!(run(&mut *iso, &host, 2, "ok".into()), Some(Ok("fine".into())));
+    assert_eq!(
+        run(&mut *iso, &host, 2, "ok".into()),
+        Some(Ok("fine".into()))
+    );
 }
 
 /// An allocation bomb hits the heap limit and fails with `OutOfMemory`
@@ -448,7 +477,10 @@ pub fn memory_limit_stops_allocation_bombs(engine: &dyn crate::Engine) {
     .unwrap();
     iso.dispatch(1, HostValue::Null).unwrap();
     let result = iso.run_microtasks();
-    assert!(matches!(result, Err(EngineError::OutOfMemory)), "{result:?}");
+    assert!(
+        matches!(result, Err(EngineError::OutOfMemory)),
+        "{result:?}"
+    );
 }
 
 /// Heap statistics are plausible and show the configured limit.
@@ -460,7 +492,10 @@ pub fn heap_stats_are_reported(engine: &dyn crate::Engine) {
         .unwrap();
     let before = iso.heap_stats();
     assert!(before.used > 0 && before.total >= before.used, "{before:?}");
-    assert!(before.limit >= 32 << 20 && before.limit <= 128 << 20, "{before:?}");
+    assert!(
+        before.limit >= 32 << 20 && before.limit <= 128 << 20,
+        "{before:?}"
+    );
     run(&mut *iso, &host, 1, HostValue::Null);
     assert!(iso.heap_stats().used > before.used, "{before:?}");
 }
@@ -476,7 +511,10 @@ pub fn code_generation_follows_the_config(engine: &dyn crate::Engine) {
     iso.load_worker(&script(src)).unwrap();
     assert_eq!(
         run(&mut *iso, &host, 1, HostValue::Null),
-        Some(Ok(HostValue::List(vec!["refused".into(), "refused".into()])))
+        Some(Ok(HostValue::List(vec![
+            "refused".into(),
+            "refused".into()
+        ])))
     );
     let mut cfg = config();
     cfg.allow_code_generation = true;
@@ -520,8 +558,10 @@ pub fn isolates_are_independent(engine: &'static dyn crate::Engine) {
 /// interrupt handle outliving its isolate does nothing.
 pub fn dropping_is_clean(engine: &dyn crate::Engine) {
     let (mut iso, host) = isolate(engine);
-    iso.load_worker(&script("addEventListener('test', () => hostOpAsync('later'))"))
-        .unwrap();
+    iso.load_worker(&script(
+        "addEventListener('test', () => hostOpAsync('later'))",
+    ))
+    .unwrap();
     assert_eq!(run(&mut *iso, &host, 1, HostValue::Null), None);
     let handle = iso.interrupt_handle();
     drop(iso);

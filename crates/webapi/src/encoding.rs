@@ -6,7 +6,9 @@ use motu_engine::{HostValue, JsError};
 pub(crate) fn encode(mut args: Vec<HostValue>) -> Result<HostValue, JsError> {
     match args.get_mut(0).map(std::mem::take) {
         Some(HostValue::String(s)) => Ok(HostValue::Bytes(s.into_bytes())),
-        _ => Err(JsError::type_error("utf8_encode: argument must be a string")),
+        _ => Err(JsError::type_error(
+            "utf8_encode: argument must be a string",
+        )),
     }
 }
 
@@ -29,7 +31,9 @@ pub(crate) fn decode(args: &[HostValue]) -> Result<HostValue, JsError> {
             .map(|s| HostValue::String(s.to_owned()))
             .map_err(|_| JsError::type_error("The encoded data was not valid utf-8"))
     } else {
-        Ok(HostValue::String(String::from_utf8_lossy(bytes).into_owned()))
+        Ok(HostValue::String(
+            String::from_utf8_lossy(bytes).into_owned(),
+        ))
     }
 }
 
@@ -43,7 +47,10 @@ mod tests {
             decode(&[b.to_vec().into(), fatal.into(), ignore.into()])
         };
         assert_eq!(d(b"\xEF\xBB\xBFhi", false, false).unwrap(), "hi".into());
-        assert_eq!(d(b"\xEF\xBB\xBFhi", false, true).unwrap(), "\u{feff}hi".into());
+        assert_eq!(
+            d(b"\xEF\xBB\xBFhi", false, true).unwrap(),
+            "\u{feff}hi".into()
+        );
         assert_eq!(d(b"a\xFFb", false, false).unwrap(), "a\u{fffd}b".into());
         assert_eq!(d(b"a\xFFb", true, false).unwrap_err().name, "TypeError");
     }

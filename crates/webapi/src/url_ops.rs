@@ -85,7 +85,10 @@ mod tests {
     #[test]
     fn parses_relative_to_a_base_and_rejects_garbage() {
         let p = parse(&["../x?y#z".into(), "https://a.example/b/c/d".into()]).unwrap();
-        assert_eq!(p.get("href").unwrap().as_str(), Some("https://a.example/b/x?y#z"));
+        assert_eq!(
+            p.get("href").unwrap().as_str(),
+            Some("https://a.example/b/x?y#z")
+        );
         assert_eq!(parse(&["not a url".into()]).unwrap_err().name, "TypeError");
     }
 
