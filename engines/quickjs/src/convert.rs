@@ -1,7 +1,7 @@
 //! `HostValue` ⇄ QuickJS values.
 
 use motu_engine::HostValue;
-use rquickjs::{Array, ArrayBuffer, Ctx, Object, TypedArray, Type, Value};
+use rquickjs::{Array, ArrayBuffer, Ctx, Object, Type, TypedArray, Value};
 
 /// Converts a JavaScript value to a host value (see `HostValue`'s docs).
 pub(crate) fn to_host<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> rquickjs::Result<HostValue> {
@@ -11,9 +11,17 @@ pub(crate) fn to_host<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> rquickjs::Result<H
         Type::Bool => HostValue::Bool(v.as_bool().unwrap_or(false)),
         Type::Int => HostValue::Number(v.as_int().unwrap_or(0) as f64),
         Type::Float => HostValue::Number(v.as_float().unwrap_or(f64::NAN)),
-        Type::String => HostValue::String(v.as_string().map(|s| s.to_string()).transpose()?.unwrap_or_default()),
+        Type::String => HostValue::String(
+            v.as_string()
+                .map(|s| s.to_string())
+                .transpose()?
+                .unwrap_or_default(),
+        ),
         Type::BigInt => {
-            let s: rquickjs::String = ctx.globals().get::<_, rquickjs::Function>("String")?.call((v.clone(),))?;
+            let s: rquickjs::String = ctx
+                .globals()
+                .get::<_, rquickjs::Function>("String")?
+                .call((v.clone(),))?;
             HostValue::String(s.to_string()?)
         }
         Type::Array => {

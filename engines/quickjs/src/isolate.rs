@@ -152,7 +152,10 @@ impl QuickJsIsolate {
         }
     }
 
-    fn hook(&self, which: fn(&Hooks) -> &Persistent<Function<'static>>) -> Persistent<Function<'static>> {
+    fn hook(
+        &self,
+        which: fn(&Hooks) -> &Persistent<Function<'static>>,
+    ) -> Persistent<Function<'static>> {
         which(self.hooks.as_ref().expect("hooks are set at creation")).clone()
     }
 }
@@ -199,7 +202,10 @@ impl Isolate for QuickJsIsolate {
                     let (module, promise) =
                         Module::declare(ctx.clone(), entry, source.as_bytes())?.eval()?;
                     let namespace = module.namespace()?;
-                    Ok((Persistent::save(&ctx, namespace), Persistent::save(&ctx, promise)))
+                    Ok((
+                        Persistent::save(&ctx, namespace),
+                        Persistent::save(&ctx, promise),
+                    ))
                 })?;
                 self.run_microtasks()?;
                 let register = self.hook(|h| &h.register_module);
@@ -213,11 +219,16 @@ impl Isolate for QuickJsIsolate {
                         PromiseState::Pending => {
                             return Err(crate::errors::throw(
                                 &ctx,
-                                &JsError::new("Error", "the Worker's top-level await never finished"),
+                                &JsError::new(
+                                    "Error",
+                                    "the Worker's top-level await never finished",
+                                ),
                             ))
                         }
                     }
-                    register.restore(&ctx)?.call::<_, ()>((namespace.restore(&ctx)?,))
+                    register
+                        .restore(&ctx)?
+                        .call::<_, ()>((namespace.restore(&ctx)?,))
                 })
             }
         }

@@ -15,7 +15,8 @@ use crate::errors::{make, throw};
 pub(crate) struct OpState {
     pub(crate) host: Rc<dyn Host>,
     /// The resolve and reject functions of each pending async op.
-    pub(crate) pending: RefCell<HashMap<OpId, (Persistent<Function<'static>>, Persistent<Function<'static>>)>>,
+    pub(crate) pending:
+        RefCell<HashMap<OpId, (Persistent<Function<'static>>, Persistent<Function<'static>>)>>,
     next_id: Cell<OpId>,
 }
 
@@ -30,18 +31,27 @@ impl OpState {
 }
 
 /// Splits `(name, ...args)` into the op name and host values.
-fn op_args<'js>(ctx: &Ctx<'js>, args: Rest<Value<'js>>) -> rquickjs::Result<(String, Vec<HostValue>)> {
+fn op_args<'js>(
+    ctx: &Ctx<'js>,
+    args: Rest<Value<'js>>,
+) -> rquickjs::Result<(String, Vec<HostValue>)> {
     let mut it = args.0.into_iter();
     let name = it
         .next()
         .and_then(|v| v.as_string().map(|s| s.to_string()))
         .transpose()?
         .ok_or_else(|| throw(ctx, &motu_engine::JsError::type_error("an op needs a name")))?;
-    let values = it.map(|v| to_host(ctx, &v)).collect::<rquickjs::Result<Vec<_>>>()?;
+    let values = it
+        .map(|v| to_host(ctx, &v))
+        .collect::<rquickjs::Result<Vec<_>>>()?;
     Ok((name, values))
 }
 
-fn op_sync<'js>(state: &OpState, ctx: Ctx<'js>, args: Rest<Value<'js>>) -> rquickjs::Result<Value<'js>> {
+fn op_sync<'js>(
+    state: &OpState,
+    ctx: Ctx<'js>,
+    args: Rest<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
     let (name, values) = op_args(&ctx, args)?;
     match state.host.call(&name, values) {
         Ok(v) => to_js(&ctx, v),
@@ -49,7 +59,11 @@ fn op_sync<'js>(state: &OpState, ctx: Ctx<'js>, args: Rest<Value<'js>>) -> rquic
     }
 }
 
-fn op_async<'js>(state: &OpState, ctx: Ctx<'js>, args: Rest<Value<'js>>) -> rquickjs::Result<Value<'js>> {
+fn op_async<'js>(
+    state: &OpState,
+    ctx: Ctx<'js>,
+    args: Rest<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
     let (name, values) = op_args(&ctx, args)?;
     let (promise, resolve, reject) = Promise::new(&ctx)?;
     let id = state.next_id.get();
@@ -59,7 +73,10 @@ fn op_async<'js>(state: &OpState, ctx: Ctx<'js>, args: Rest<Value<'js>>) -> rqui
     } else {
         state.pending.borrow_mut().insert(
             id,
-            (Persistent::save(&ctx, resolve), Persistent::save(&ctx, reject)),
+            (
+                Persistent::save(&ctx, resolve),
+                Persistent::save(&ctx, reject),
+            ),
         );
     }
     Ok(promise.into_value())
@@ -68,9 +85,13 @@ fn op_async<'js>(state: &OpState, ctx: Ctx<'js>, args: Rest<Value<'js>>) -> rqui
 /// Installs the op functions as globals (see `motu_engine::contract`).
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, state: &Rc<OpState>) -> rquickjs::Result<()> {
     let s = state.clone();
-    let sync = Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| op_sync(&s, ctx, args))?;
+    let sync = Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| {
+        op_sync(&s, ctx, args)
+    })?;
     let s = state.clone();
-    let async_ = Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| op_async(&s, ctx, args))?;
+    let async_ = Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| {
+        op_async(&s, ctx, args)
+    })?;
     ctx.globals().set(contract::OP_SYNC, sync)?;
     ctx.globals().set(contract::OP_ASYNC, async_)?;
     Ok(())
