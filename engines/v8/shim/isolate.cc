@@ -10,12 +10,14 @@
 namespace {
 
 std::once_flag platform_once;
-std::unique_ptr<v8::Platform> platform;
 
+// The platform lives as long as the process: it is never destroyed, so no
+// static destructor tears it down under isolates that other threads are
+// still disposing at exit.
 void init_platform() {
   std::call_once(platform_once, [] {
-    platform = v8::platform::NewDefaultPlatform();
-    v8::V8::InitializePlatform(platform.get());
+    v8::Platform* platform = v8::platform::NewDefaultPlatform().release();
+    v8::V8::InitializePlatform(platform);
     v8::V8::Initialize();
   });
 }
