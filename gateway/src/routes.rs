@@ -23,7 +23,7 @@ impl RouteTable {
         }
         // Stable: among equally specific routes, the first declared wins.
         self.routes
-            .sort_by(|(a, _), (b, _)| b.specificity().cmp(&a.specificity()));
+            .sort_by_key(|(r, _)| std::cmp::Reverse(r.specificity()));
     }
 
     /// The Worker for a request's host (a port is ignored) and path.

@@ -70,6 +70,8 @@ pub struct Server {
 
 impl Server {
     /// `motu serve ARGS… --listen 127.0.0.1:0`, once it listens.
+    // The child is waited for in `Drop`, or before panicking.
+    #[allow(clippy::zombie_processes)]
     pub fn start(args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_motu"))
             .arg("serve")

@@ -11,12 +11,14 @@ use rquickjs::{Ctx, Function, Persistent, Promise, Value};
 use crate::convert::{to_host, to_js};
 use crate::errors::{make, throw};
 
+/// The resolve and reject functions of a pending async op's promise.
+pub(crate) type Resolvers = (Persistent<Function<'static>>, Persistent<Function<'static>>);
+
 /// What the op functions share with the isolate.
 pub(crate) struct OpState {
     pub(crate) host: Rc<dyn Host>,
     /// The resolve and reject functions of each pending async op.
-    pub(crate) pending:
-        RefCell<HashMap<OpId, (Persistent<Function<'static>>, Persistent<Function<'static>>)>>,
+    pub(crate) pending: RefCell<HashMap<OpId, Resolvers>>,
     next_id: Cell<OpId>,
 }
 
