@@ -208,6 +208,31 @@ pub fn javascript_values_convert(engine: &dyn crate::Engine) {
     );
 }
 
+/// Cyclic and very deep structures are cut off instead of crashing.
+pub fn cyclic_values_are_cut_off(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "addEventListener('test', () => { const a = { name: 'a' }; a.self = a; \
+         let deep = 'bottom'; for (let i = 0; i < 10000; i++) deep = [deep]; \
+         return hostOp('echo', a, deep).length; })",
+    ))
+    .unwrap();
+    assert_eq!(
+        run(&mut *iso, &host, 1, HostValue::Null),
+        Some(Ok(2.0.into()))
+    );
+    let calls = host.calls.borrow();
+    let (_, args) = calls.iter().find(|(op, _)| op == "echo").unwrap();
+    let mut depth = 0;
+    let mut v = &args[0];
+    while let Some(next) = v.get("self") {
+        depth += 1;
+        v = next;
+    }
+    assert!((60..=70).contains(&depth), "cut off at depth {depth}");
+    assert_eq!(v, &HostValue::Undefined);
+}
+
 /// Synchronous ops receive their arguments and return values.
 pub fn sync_ops_pass_values(engine: &dyn crate::Engine) {
     let (mut iso, host) = isolate(engine);
@@ -584,6 +609,7 @@ macro_rules! engine_testsuite {
             values_round_trip,
             javascript_values_convert,
             sync_ops_pass_values,
+            cyclic_values_are_cut_off,
             op_errors_are_thrown_with_their_class,
             op_globals_are_hidden,
             async_ops_settle,

@@ -8,7 +8,8 @@
 /// an array becomes a [`HostValue::List`]; any other object becomes a
 /// [`HostValue::Map`] of its own enumerable string-keyed properties, in order.
 /// Functions and symbols become `Undefined`; a bigint becomes its decimal
-/// string.
+/// string. Structures nested deeper than 64 levels, cyclic ones included, are
+/// cut off there: what lies below becomes `Undefined`.
 ///
 /// Conversion to JavaScript: `Bytes` becomes a fresh `Uint8Array`, `List` an
 /// array, `Map` a plain object.

@@ -3,8 +3,18 @@
 use motu_engine::HostValue;
 use rquickjs::{Array, ArrayBuffer, Ctx, Object, Type, TypedArray, Value};
 
+/// Structures nested deeper than this (cyclic ones included) are cut off.
+const MAX_DEPTH: usize = 64;
+
 /// Converts a JavaScript value to a host value (see `HostValue`'s docs).
 pub(crate) fn to_host<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> rquickjs::Result<HostValue> {
+    convert(ctx, v, 0)
+}
+
+fn convert<'js>(ctx: &Ctx<'js>, v: &Value<'js>, depth: usize) -> rquickjs::Result<HostValue> {
+    if depth > MAX_DEPTH {
+        return Ok(HostValue::Undefined);
+    }
     Ok(match v.type_of() {
         Type::Undefined | Type::Uninitialized => HostValue::Undefined,
         Type::Null => HostValue::Null,
@@ -28,7 +38,7 @@ pub(crate) fn to_host<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> rquickjs::Result<H
             let a = v.as_array().expect("an array");
             let mut items = Vec::with_capacity(a.len());
             for item in a.iter::<Value>() {
-                items.push(to_host(ctx, &item?)?);
+                items.push(convert(ctx, &item?, depth + 1)?);
             }
             HostValue::List(items)
         }
@@ -41,7 +51,7 @@ pub(crate) fn to_host<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> rquickjs::Result<H
             for key in o.keys::<String>() {
                 let key = key?;
                 let value: Value = o.get(key.as_str())?;
-                entries.push((key, to_host(ctx, &value)?));
+                entries.push((key, convert(ctx, &value, depth + 1)?));
             }
             HostValue::Map(entries)
         }
