@@ -1,0 +1,102 @@
+//! A minimal host for driving an engine directly, as the runtime would.
+
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use motu_engine::{
+    Engine, Host, HostValue, Isolate, IsolateConfig, JsError, MemoryModules, OpId, Syntax,
+    WorkerCode,
+};
+
+/// Answers the runtime's ops the simplest way and records responses.
+#[derive(Default)]
+pub struct BenchHost {
+    /// Bodies of the responses, in order.
+    pub responses: RefCell<Vec<HostValue>>,
+}
+
+impl Host for BenchHost {
+    fn call(&self, op: &str, args: Vec<HostValue>) -> Result<HostValue, JsError> {
+        match op {
+            "init" => Ok(HostValue::Map(vec![
+                ("syntax".into(), "module".into()),
+                ("env".into(), HostValue::Map(vec![])),
+            ])),
+            "respond" => {
+                self.responses
+                    .borrow_mut()
+                    .push(args.into_iter().nth(4).unwrap_or_default());
+                Ok(HostValue::Undefined)
+            }
+            "fail" => panic!("the Worker failed: {args:?}"),
+            "console" => Ok(HostValue::Undefined),
+            _ => motu_webapi::call(op, args)
+                .unwrap_or_else(|| Err(JsError::type_error(op.to_owned()))),
+        }
+    }
+
+    fn start(&self, _op: &str, _args: Vec<HostValue>, _id: OpId) -> Result<(), JsError> {
+        Err(JsError::type_error("no async ops in benches"))
+    }
+}
+
+/// The engines this build has.
+pub fn engines() -> Vec<Box<dyn Engine>> {
+    #[allow(unused_mut)]
+    let mut engines: Vec<Box<dyn Engine>> = vec![Box::new(motu_quickjs::QuickJsEngine::new())];
+    #[cfg(feature = "v8")]
+    engines.push(Box::new(motu_v8::V8Engine::new()));
+    engines
+}
+
+/// The isolate config with the Web API prelude.
+pub fn config() -> IsolateConfig {
+    IsolateConfig {
+        memory_limit: None,
+        allow_code_generation: false,
+        prelude: Arc::from(motu_webapi::prelude()),
+        prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
+    }
+}
+
+/// The hello-world module Worker.
+pub fn hello() -> WorkerCode {
+    WorkerCode {
+        syntax: Syntax::Module,
+        entry: "worker.js".into(),
+        modules: Arc::new(MemoryModules::new().with(
+            "worker.js",
+            "export default { fetch() { return new Response('Hello World!') } }",
+        )),
+    }
+}
+
+/// A fetch event for `/`.
+pub fn event() -> HostValue {
+    HostValue::Map(vec![
+        ("type".into(), "fetch".into()),
+        ("method".into(), "GET".into()),
+        ("url".into(), "http://bench.localhost/".into()),
+        ("headers".into(), HostValue::List(vec![])),
+        ("body".into(), HostValue::Null),
+    ])
+}
+
+/// A fresh isolate with the prelude and the hello Worker loaded.
+pub fn loaded(engine: &dyn Engine) -> (Box<dyn Isolate>, Rc<BenchHost>) {
+    let host = Rc::new(BenchHost::default());
+    let mut iso = engine.new_isolate(&config(), host.clone()).unwrap();
+    iso.load_worker(&hello()).unwrap();
+    iso.run_microtasks().unwrap();
+    (iso, host)
+}
+
+/// One request through an isolate; panics unless it answered.
+pub fn request(iso: &mut dyn Isolate, host: &BenchHost, id: u64) {
+    iso.dispatch(id, event()).unwrap();
+    iso.run_microtasks().unwrap();
+    assert!(host.responses.borrow_mut().pop().is_some(), "no response");
+}

@@ -1,0 +1,50 @@
+//! Resident memory per idle isolate, per engine: start N isolates with the
+//! Web API prelude and the hello Worker, each answered one request, and
+//! divide the growth of the process's resident set by N.
+//!
+//! `cargo bench --bench isolate_memory` (add `--features v8` for both).
+
+mod common;
+
+const ISOLATES: usize = 200;
+
+fn resident_kib() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        println!("isolate_memory: bench");
+        return;
+    }
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    for engine in common::engines() {
+        // One isolate first, so process-wide start-up is not counted.
+        let warm = common::loaded(&*engine);
+        let before = resident_kib();
+        let mut kept = Vec::with_capacity(ISOLATES);
+        for i in 0..ISOLATES {
+            let (mut iso, host) = common::loaded(&*engine);
+            common::request(&mut *iso, &host, i as u64 + 1);
+            kept.push((iso, host));
+        }
+        let after = resident_kib();
+        let per = (after.saturating_sub(before)) as f64 / ISOLATES as f64;
+        println!(
+            "{:8} {ISOLATES} idle isolates: +{} KiB resident, {:.0} KiB ({:.2} MiB) per isolate",
+            engine.name(),
+            after.saturating_sub(before),
+            per,
+            per / 1024.0
+        );
+        drop(kept);
+        drop(warm);
+    }
+}
