@@ -54,6 +54,19 @@ pub struct WorkerCode {
     pub modules: Arc<dyn ModuleSource>,
 }
 
+impl WorkerCode {
+    /// The entry module's source, or the exception an engine reports when
+    /// there is none.
+    pub fn entry_source(&self) -> Result<Arc<str>, crate::EngineError> {
+        self.modules.source(&self.entry).ok_or_else(|| {
+            crate::EngineError::Exception(crate::JsError::new(
+                "Error",
+                format!("the Worker has no module '{}'", self.entry),
+            ))
+        })
+    }
+}
+
 impl std::fmt::Debug for WorkerCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WorkerCode")

@@ -179,12 +179,7 @@ impl Isolate for QuickJsIsolate {
     }
 
     fn load_worker(&mut self, code: &WorkerCode) -> Result<(), EngineError> {
-        let source = code.modules.source(&code.entry).ok_or_else(|| {
-            EngineError::Exception(JsError::new(
-                "Error",
-                format!("the Worker has no module '{}'", code.entry),
-            ))
-        })?;
+        let source = code.entry_source()?;
         *self.modules.borrow_mut() = Some(code.modules.clone());
         match code.syntax {
             Syntax::Script => {

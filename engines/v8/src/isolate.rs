@@ -225,12 +225,7 @@ impl Isolate for V8Isolate {
     }
 
     fn load_worker(&mut self, code: &WorkerCode) -> Result<(), EngineError> {
-        let source = code.modules.source(&code.entry).ok_or_else(|| {
-            EngineError::Exception(JsError::new(
-                "Error",
-                format!("the Worker has no module '{}'", code.entry),
-            ))
-        })?;
+        let source = code.entry_source()?;
         let mut error = ffi::MotuBuf::empty();
         // SAFETY: the strings and `code` are valid for the call.
         let status = unsafe {
