@@ -49,10 +49,7 @@ async fn main() -> Result<(), RuntimeError> {
         .unwrap();
     let response = runtime
         .registry()
-        .send(Dispatch {
-            worker: "hello".into(),
-            request,
-        })
+        .send(Dispatch::new("hello", request))
         .await
         .expect("the registry is running")?;
     println!(

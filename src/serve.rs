@@ -25,6 +25,7 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         for (k, v) in &w.vars {
             spec = spec.with_var(k, to_host_value(v));
         }
+        spec = spec.with_limits(w.limits);
         runtime.register(spec).await?;
     }
     Ok(runtime)

@@ -50,6 +50,26 @@ pub fn error_response(error: &RuntimeError) -> Response<Bytes> {
                 text(StatusCode::INTERNAL_SERVER_ERROR, "Worker failed.\n")
             }
         },
+        RuntimeError::CpuLimit { .. } => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Worker exceeded its CPU time limit.\n",
+        ),
+        RuntimeError::MemoryLimit { .. } => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Worker exceeded its memory limit.\n",
+        ),
+        RuntimeError::StartupCpuLimit { .. } => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Worker failed to start: its top-level code exceeded the start-up CPU time limit.\n",
+        ),
+        RuntimeError::Hang(_) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The Worker's code had hung and would never generate a response.\n",
+        ),
+        RuntimeError::Evicted { .. } | RuntimeError::Unavailable(_) => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Worker was restarted while this request was in flight; retry it.\n",
+        ),
         RuntimeError::Lost(_) => text(
             StatusCode::SERVICE_UNAVAILABLE,
             "Worker stopped before it answered.\n",

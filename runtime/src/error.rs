@@ -49,6 +49,46 @@ pub enum RuntimeError {
         /// The engine's error.
         error: EngineError,
     },
+    /// An event used up its CPU time and was terminated.
+    #[error("Worker '{worker}' exceeded its CPU time limit of {limit_ms} ms")]
+    CpuLimit {
+        /// The Worker's name.
+        worker: String,
+        /// The limit.
+        limit_ms: u64,
+    },
+    /// The Worker's top-level code used up its start-up CPU time.
+    #[error("Worker '{worker}' failed to start: its top-level code exceeded the start-up CPU time limit of {limit_ms} ms")]
+    StartupCpuLimit {
+        /// The Worker's name.
+        worker: String,
+        /// The limit.
+        limit_ms: u64,
+    },
+    /// The isolate reached its heap limit.
+    #[error("Worker '{worker}' exceeded its memory limit of {limit_mb} MiB")]
+    MemoryLimit {
+        /// The Worker's name.
+        worker: String,
+        /// The limit.
+        limit_mb: u64,
+    },
+    /// The event's response could never be produced: nothing was left that
+    /// could settle it (no timer, no I/O).
+    #[error("Worker '{0}' had hung: its response could never be produced")]
+    Hang(String),
+    /// The event was in flight in an isolate that another event's failure
+    /// got evicted.
+    #[error("Worker '{worker}' was evicted ({reason}) while this event was in flight")]
+    Evicted {
+        /// The Worker's name.
+        worker: String,
+        /// Why the isolate was evicted.
+        reason: crate::EvictionReason,
+    },
+    /// The isolate asked for no longer takes events (it is being evicted).
+    #[error("the isolate of Worker '{0}' no longer takes events")]
+    Unavailable(String),
     /// The Worker's response could not be turned into an HTTP response.
     #[error("Worker '{worker}' gave an invalid response: {message}")]
     BadResponse {

@@ -1,7 +1,7 @@
 //! The host side of one isolate: the ops that belong to the runtime (event
 //! outcomes, `env`, console, timers), and the pending events' reply channels.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -21,7 +21,12 @@ pub(crate) type Reply = oneshot::Sender<Result<FetchResponse, RuntimeError>>;
 /// The runtime's [`Host`] for one isolate.
 pub(crate) struct IsolateHost {
     spec: Arc<WorkerSpec>,
+    /// Events waiting for their outcome.
     pending: RefCell<HashMap<u64, Reply>>,
+    /// Async ops not yet settled, with the event whose turn started them.
+    ops: RefCell<HashMap<OpId, Option<u64>>>,
+    /// The event the running turn is charged to.
+    current_event: Cell<Option<u64>>,
     actor: Rc<OnceCell<WeakAddr<IsolateActor>>>,
 }
 
@@ -30,6 +35,8 @@ impl IsolateHost {
         Self {
             spec,
             pending: RefCell::new(HashMap::new()),
+            ops: RefCell::new(HashMap::new()),
+            current_event: Cell::new(None),
             actor: Rc::new(OnceCell::new()),
         }
     }
@@ -42,6 +49,36 @@ impl IsolateHost {
     /// Remembers where event `id`'s outcome goes.
     pub(crate) fn expect(&self, id: u64, reply: Reply) {
         self.pending.borrow_mut().insert(id, reply);
+    }
+
+    /// Charges the turn about to run (and the ops it starts) to `event`.
+    pub(crate) fn set_current_event(&self, event: Option<u64>) {
+        self.current_event.set(event);
+    }
+
+    /// Forgets a settled op and tells which event started it.
+    pub(crate) fn op_finished(&self, id: OpId) -> Option<u64> {
+        self.ops.borrow_mut().remove(&id).flatten()
+    }
+
+    /// How many events wait for their outcome.
+    pub(crate) fn pending_events(&self) -> usize {
+        self.pending.borrow().len()
+    }
+
+    /// Whether event `id` still waits for its outcome.
+    pub(crate) fn is_pending(&self, id: u64) -> bool {
+        self.pending.borrow().contains_key(&id)
+    }
+
+    /// How many async ops have not settled yet.
+    pub(crate) fn pending_ops(&self) -> usize {
+        self.ops.borrow().len()
+    }
+
+    /// Fails one event, if it still waits.
+    pub(crate) fn fail(&self, id: u64, error: RuntimeError) {
+        self.finish(id, Err(error));
     }
 
     /// Fails every event still waiting for an outcome.
@@ -137,6 +174,7 @@ impl Host for IsolateHost {
     fn start(&self, op: &str, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
         match op {
             "sleep" => {
+                self.ops.borrow_mut().insert(id, self.current_event.get());
                 let ms = args
                     .first()
                     .and_then(HostValue::as_f64)

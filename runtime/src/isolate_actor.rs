@@ -1,28 +1,70 @@
 //! The isolate actor: one engine isolate running one Worker, pinned to the
 //! executor thread it was started on.
+//!
+//! Every *turn* of JavaScript (a dispatch or an op's settlement, with the
+//! microtasks that follow) runs under the CPU watchdog with the budget left
+//! to the event it is charged to: the event being dispatched, or the event
+//! whose turn started the op being settled. After each turn the actor checks
+//! for a hang: events still waiting while no op is pending can never be
+//! answered. A broken limit condemns the isolate; it is evicted at once,
+//! since every event in flight in it has then been failed.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use motu_engine::{Engine, EngineError, HostValue, Isolate, IsolateConfig, JsError, OpId};
+use motu_engine::{
+    Engine, EngineError, HostValue, InterruptHandle, Isolate, IsolateConfig, JsError, OpId,
+};
 use tokio::sync::oneshot;
 
 use crate::event::fetch_event;
 use crate::host::IsolateHost;
+use crate::supervisor::{Evicted, EvictionReason, IsolateStarted, Supervisor};
+use crate::watchdog::Watchdog;
 use crate::{FetchRequest, FetchResponse, RuntimeError, WorkerSpec};
+
+/// CPU use of one event in flight.
+#[derive(Default)]
+struct EventCpu {
+    used: Duration,
+    warned: bool,
+}
+
+/// What an isolate actor needs from the runtime.
+#[derive(Clone)]
+pub(crate) struct Services {
+    pub(crate) watchdog: Watchdog,
+    pub(crate) supervisor: Addr<Supervisor>,
+}
 
 /// Serves the events of one Worker in one isolate, many at a time.
 pub struct IsolateActor {
     spec: Arc<WorkerSpec>,
     isolate: Box<dyn Isolate>,
+    interrupt: InterruptHandle,
     host: Rc<IsolateHost>,
+    services: Services,
     next_event: u64,
+    cpu: HashMap<u64, EventCpu>,
+    last_active: Instant,
+    condemned: bool,
 }
 
 impl Actor for IsolateActor {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        let idle = self.spec.limits.idle_timeout;
+        let every = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
+        ctx.run_interval(every, move |act, ctx| {
+            if act.host.pending_events() == 0 && act.last_active.elapsed() >= idle {
+                act.evict(EvictionReason::Idle, None, ctx);
+            }
+        });
+    }
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
         self.host
@@ -33,11 +75,13 @@ impl Actor for IsolateActor {
 
 impl IsolateActor {
     /// Creates the isolate and evaluates the Worker on the calling thread
-    /// (an executor's), then starts the actor there.
+    /// (an executor's), within the start-up CPU limit, then starts the actor
+    /// there.
     pub(crate) fn boot(
         spec: Arc<WorkerSpec>,
         engine: &dyn Engine,
         config: &IsolateConfig,
+        services: Services,
     ) -> Result<Addr<IsolateActor>, RuntimeError> {
         let began = Instant::now();
         let failed = |error| RuntimeError::StartFailed {
@@ -45,38 +89,150 @@ impl IsolateActor {
             error,
         };
         let host = Rc::new(IsolateHost::new(spec.clone()));
-        let mut isolate = engine.new_isolate(config, host.clone()).map_err(failed)?;
-        isolate.load_worker(&spec.code).map_err(failed)?;
-        isolate.run_microtasks().map_err(failed)?;
+        let mut config = config.clone();
+        config.memory_limit = Some(spec.limits.memory_bytes);
+        let mut isolate = engine.new_isolate(&config, host.clone()).map_err(failed)?;
+        let interrupt = isolate.interrupt_handle();
+        let turn = services
+            .watchdog
+            .arm(spec.limits.startup_cpu, interrupt.clone());
+        let loaded = isolate
+            .load_worker(&spec.code)
+            .and_then(|()| isolate.run_microtasks());
+        let (cpu, fired) = turn.finish();
+        if fired {
+            return Err(RuntimeError::StartupCpuLimit {
+                worker: spec.name.clone(),
+                limit_ms: spec.limits.startup_cpu.as_millis() as u64,
+            });
+        }
+        loaded.map_err(failed)?;
         tracing::info!(
             worker = spec.name.as_str(),
             engine = engine.name(),
             micros = began.elapsed().as_micros() as u64,
+            cpu_ms = cpu.as_secs_f64() * 1e3,
             "isolate started"
         );
+        services.supervisor.do_send(IsolateStarted {
+            worker: spec.name.clone(),
+        });
         Ok(IsolateActor::create(|ctx| {
             host.bind(ctx.address().downgrade());
             IsolateActor {
                 spec,
                 isolate,
+                interrupt,
                 host,
+                services,
                 next_event: 1,
+                cpu: HashMap::new(),
+                last_active: Instant::now(),
+                condemned: false,
             }
         }))
     }
 
-    /// Reacts to an engine error while events ran: every pending event fails;
-    /// an isolate out of memory is stopped for good.
-    fn engine_failed(&mut self, error: EngineError, ctx: &mut Context<Self>) {
-        tracing::error!(worker = self.spec.name.as_str(), "engine error: {error}");
-        let fatal = matches!(error, EngineError::OutOfMemory);
-        self.host.fail_all(RuntimeError::Engine {
-            worker: self.spec.name.clone(),
-            error,
-        });
-        if fatal {
-            ctx.stop();
+    /// Runs one turn of JavaScript charged to `event`, under the watchdog,
+    /// then applies the lifecycle policy to what happened.
+    fn turn(
+        &mut self,
+        event: Option<u64>,
+        ctx: &mut Context<Self>,
+        run: impl FnOnce(&mut dyn Isolate) -> Result<(), EngineError>,
+    ) {
+        let limit = self.spec.limits.cpu;
+        let used_before = event
+            .and_then(|e| self.cpu.get(&e))
+            .map_or(Duration::ZERO, |c| c.used);
+        self.host.set_current_event(event);
+        let turn = self
+            .services
+            .watchdog
+            .arm(limit.saturating_sub(used_before), self.interrupt.clone());
+        let result = run(&mut *self.isolate).and_then(|()| self.isolate.run_microtasks());
+        let (used, fired) = turn.finish();
+        self.host.set_current_event(None);
+        self.last_active = Instant::now();
+        if let Some(cpu) = event.and_then(|e| self.cpu.get_mut(&e)) {
+            cpu.used += used;
+            if !cpu.warned && cpu.used >= limit.mul_f64(0.8) {
+                cpu.warned = true;
+                tracing::warn!(
+                    worker = self.spec.name.as_str(),
+                    cpu_ms = cpu.used.as_secs_f64() * 1e3,
+                    limit_ms = limit.as_millis() as u64,
+                    "an event passed 80% of its CPU time limit"
+                );
+            }
         }
+        match result {
+            _ if fired => self.evict(EvictionReason::CpuLimit, event, ctx),
+            Ok(()) => self.check_for_hang(ctx),
+            Err(EngineError::OutOfMemory) => self.evict(EvictionReason::MemoryLimit, event, ctx),
+            Err(error) => {
+                tracing::error!(worker = self.spec.name.as_str(), "engine error: {error}");
+                self.evict(EvictionReason::Crashed, event, ctx)
+            }
+        }
+        let host = &self.host;
+        self.cpu.retain(|id, _| host.is_pending(*id));
+    }
+
+    /// Events that still wait while no op is pending can never be answered.
+    fn check_for_hang(&mut self, ctx: &mut Context<Self>) {
+        if self.host.pending_events() > 0 && self.host.pending_ops() == 0 {
+            self.evict(EvictionReason::Hang, None, ctx);
+        }
+    }
+
+    /// Condemns the isolate: fails `event` with the error of `reason` and
+    /// every other event in flight as evicted, reports to the supervisor and
+    /// stops the actor.
+    fn evict(&mut self, reason: EvictionReason, event: Option<u64>, ctx: &mut Context<Self>) {
+        if self.condemned {
+            return;
+        }
+        self.condemned = true;
+        let worker = self.spec.name.clone();
+        let cpu_ms = event
+            .and_then(|e| self.cpu.get(&e))
+            .map_or(0.0, |c| c.used.as_secs_f64() * 1e3);
+        let in_flight = self.host.pending_events();
+        let limits = self.spec.limits;
+        let error = match reason {
+            EvictionReason::CpuLimit => RuntimeError::CpuLimit {
+                worker: worker.clone(),
+                limit_ms: limits.cpu.as_millis() as u64,
+            },
+            EvictionReason::MemoryLimit => RuntimeError::MemoryLimit {
+                worker: worker.clone(),
+                limit_mb: (limits.memory_bytes >> 20) as u64,
+            },
+            EvictionReason::Hang => RuntimeError::Hang(worker.clone()),
+            EvictionReason::Crashed | EvictionReason::Idle => RuntimeError::Evicted {
+                worker: worker.clone(),
+                reason,
+            },
+        };
+        match event {
+            Some(id) => self.host.fail(id, error),
+            // A hang fails every waiting event with the hang's error.
+            None if reason == EvictionReason::Hang => self.host.fail_all(error),
+            None => {}
+        }
+        self.host.fail_all(RuntimeError::Evicted {
+            worker: worker.clone(),
+            reason,
+        });
+        self.services.supervisor.do_send(Evicted {
+            worker,
+            reason,
+            cpu_ms,
+            heap_bytes: self.isolate.heap_stats().used,
+            in_flight,
+        });
+        ctx.stop();
     }
 }
 
@@ -92,18 +248,17 @@ impl Handler<Fetch> for IsolateActor {
     type Result = ResponseFuture<Result<FetchResponse, RuntimeError>>;
 
     fn handle(&mut self, msg: Fetch, ctx: &mut Self::Context) -> Self::Result {
+        let worker = self.spec.name.clone();
+        if self.condemned {
+            return Box::pin(async move { Err(RuntimeError::Unavailable(worker)) });
+        }
         let id = self.next_event;
         self.next_event += 1;
         let (tx, rx) = oneshot::channel();
         self.host.expect(id, tx);
-        let ran = self
-            .isolate
-            .dispatch(id, fetch_event(&msg.0))
-            .and_then(|()| self.isolate.run_microtasks());
-        if let Err(e) = ran {
-            self.engine_failed(e, ctx);
-        }
-        let worker = self.spec.name.clone();
+        self.cpu.insert(id, EventCpu::default());
+        let event = fetch_event(&msg.0);
+        self.turn(Some(id), ctx, |isolate| isolate.dispatch(id, event));
         Box::pin(async move { rx.await.unwrap_or(Err(RuntimeError::Lost(worker))) })
     }
 }
@@ -122,12 +277,10 @@ impl Handler<OpDone> for IsolateActor {
     type Result = ();
 
     fn handle(&mut self, msg: OpDone, ctx: &mut Self::Context) {
-        let ran = self
-            .isolate
-            .settle(msg.id, msg.result)
-            .and_then(|()| self.isolate.run_microtasks());
-        if let Err(e) = ran {
-            self.engine_failed(e, ctx);
+        if self.condemned {
+            return;
         }
+        let event = self.host.op_finished(msg.id);
+        self.turn(event, ctx, |isolate| isolate.settle(msg.id, msg.result));
     }
 }

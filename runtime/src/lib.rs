@@ -13,6 +13,11 @@
 //! - **Registry** ([`Registry`]): knows every registered Worker and its live
 //!   isolates, and starts one on demand when an event arrives for a Worker
 //!   that has none.
+//! - **Supervisor** ([`Supervisor`]) and **watchdog** ([`Watchdog`]): every
+//!   turn of JavaScript runs under the watchdog with its event's remaining
+//!   CPU budget ([`Limits`]); an isolate that breaks a limit or hangs is
+//!   condemned and evicted, with a typed [`EvictionReason`] that the
+//!   supervisor logs and counts, and the next event starts a fresh one.
 //! - **Runtime** ([`Runtime`]): the handle an embedding program holds: start
 //!   it inside an actix system, register Workers from a string or a file, and
 //!   send them fetch events, with no HTTP involved.
@@ -36,6 +41,7 @@
 //! }
 //! ```
 
+mod cpu;
 mod engines;
 mod error;
 mod event;
@@ -44,6 +50,8 @@ mod host;
 mod isolate_actor;
 mod registry;
 mod runtime;
+mod supervisor;
+mod watchdog;
 mod worker;
 
 pub use engines::EngineSet;
@@ -53,14 +61,20 @@ pub use executors::Executors;
 pub use isolate_actor::{Fetch, IsolateActor};
 pub use registry::{Dispatch, Register, Registry, Warm};
 pub use runtime::{Runtime, RuntimeConfig};
+pub use supervisor::{
+    Evicted, EvictionReason, GetStats, IsolateStarted, Supervisor, SupervisorStats,
+};
+pub use watchdog::Watchdog;
 pub use worker::{detect_syntax, DirModules, WorkerSpec};
 
+pub use motu_config::Limits;
 pub use motu_engine::{Engine, EngineError, HostValue, JsError, Syntax};
 
 /// The names most embedding programs need.
 pub mod prelude {
     pub use crate::{
-        FetchRequest, FetchResponse, Runtime, RuntimeConfig, RuntimeError, WorkerSpec,
+        EvictionReason, FetchRequest, FetchResponse, Limits, Runtime, RuntimeConfig, RuntimeError,
+        WorkerSpec,
     };
     pub use motu_engine::HostValue;
 }

@@ -8,6 +8,7 @@ use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use motu_engine::{Engine, IsolateConfig};
 use tokio::sync::oneshot;
 
+use crate::isolate_actor::Services;
 use crate::{
     EngineSet, Executors, Fetch, FetchRequest, FetchResponse, IsolateActor, RuntimeError,
     WorkerSpec,
@@ -30,15 +31,19 @@ pub struct Registry {
     default_engine: String,
     executors: Arc<Executors>,
     isolate_config: IsolateConfig,
+    services: Services,
 }
 
 impl Registry {
-    /// A registry whose isolates run on `executors`.
+    /// A registry whose isolates run on `executors`, under `watchdog`, and
+    /// report to `supervisor`.
     pub fn new(
         engines: EngineSet,
         default_engine: String,
         executors: Arc<Executors>,
         isolate_config: IsolateConfig,
+        watchdog: crate::Watchdog,
+        supervisor: Addr<crate::Supervisor>,
     ) -> Self {
         Self {
             workers: HashMap::new(),
@@ -46,6 +51,10 @@ impl Registry {
             default_engine,
             executors,
             isolate_config,
+            services: Services {
+                watchdog,
+                supervisor,
+            },
         }
     }
 
@@ -54,8 +63,9 @@ impl Registry {
         let spec = entry.spec.clone();
         let engine = entry.engine.clone();
         let config = self.isolate_config.clone();
+        let services = self.services.clone();
         self.executors.pick().spawn_fn(move || {
-            let _ = tx.send(IsolateActor::boot(spec, &*engine, &config));
+            let _ = tx.send(IsolateActor::boot(spec, &*engine, &config, services));
         });
         async move {
             rx.await.unwrap_or_else(|_| {
@@ -110,6 +120,20 @@ pub struct Dispatch {
     pub worker: String,
     /// The request.
     pub request: FetchRequest,
+    /// Whether this is the second try, after the isolate first chosen
+    /// turned out to be going away.
+    pub retried: bool,
+}
+
+impl Dispatch {
+    /// A first try at sending `request` to `worker`.
+    pub fn new(worker: impl Into<String>, request: FetchRequest) -> Self {
+        Self {
+            worker: worker.into(),
+            request,
+            retried: false,
+        }
+    }
 }
 
 impl Message for Dispatch {
@@ -163,14 +187,25 @@ impl Handler<Warm> for Registry {
 impl Handler<Dispatch> for Registry {
     type Result = ResponseFuture<Result<FetchResponse, RuntimeError>>;
 
-    fn handle(&mut self, msg: Dispatch, _ctx: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: Dispatch, ctx: &mut Self::Context) -> Self::Result {
         let instance = self.instance(&msg.worker);
-        let worker = msg.worker;
+        let registry = ctx.address();
         Box::pin(async move {
             let addr = instance?.await?;
-            addr.send(Fetch(msg.request))
-                .await
-                .unwrap_or(Err(RuntimeError::Lost(worker)))
+            // The request is kept (a cheap clone: the body is shared) in case
+            // the isolate turns out to be going away and the event must be
+            // dispatched again, to the fresh isolate that replaces it.
+            match addr.send(Fetch(msg.request.clone())).await {
+                Ok(Err(RuntimeError::Unavailable(_))) | Err(_) if !msg.retried => registry
+                    .send(Dispatch {
+                        retried: true,
+                        ..msg
+                    })
+                    .await
+                    .unwrap_or_else(|_| Err(RuntimeError::Startup("the registry stopped".into()))),
+                Ok(result) => result,
+                Err(_) => Err(RuntimeError::Lost(msg.worker)),
+            }
         })
     }
 }

@@ -6,8 +6,8 @@ use actix::prelude::*;
 use motu_engine::IsolateConfig;
 
 use crate::{
-    Dispatch, EngineSet, Executors, FetchRequest, FetchResponse, Register, Registry, RuntimeError,
-    Warm, WorkerSpec,
+    Dispatch, EngineSet, Executors, FetchRequest, FetchResponse, GetStats, Register, Registry,
+    RuntimeError, Supervisor, SupervisorStats, Warm, Watchdog, WorkerSpec,
 };
 
 /// How to start the runtime.
@@ -36,6 +36,7 @@ impl Default for RuntimeConfig {
 #[derive(Clone)]
 pub struct Runtime {
     registry: Addr<Registry>,
+    supervisor: Addr<Supervisor>,
     executors: Arc<Executors>,
 }
 
@@ -57,15 +58,19 @@ impl Runtime {
             prelude: Arc::from(motu_webapi::prelude()),
             prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
         };
+        let supervisor = Supervisor::default().start();
         let registry = Registry::new(
             engines,
             config.default_engine,
             executors.clone(),
             isolate_config,
+            Watchdog::start(),
+            supervisor.clone(),
         )
         .start();
         Ok(Self {
             registry,
+            supervisor,
             executors,
         })
     }
@@ -86,10 +91,7 @@ impl Runtime {
         request: FetchRequest,
     ) -> Result<FetchResponse, RuntimeError> {
         self.registry
-            .send(Dispatch {
-                worker: worker.to_owned(),
-                request,
-            })
+            .send(Dispatch::new(worker, request))
             .await
             .map_err(|_| RuntimeError::Lost(worker.to_owned()))?
     }
@@ -109,6 +111,11 @@ impl Runtime {
     /// messages directly.
     pub fn registry(&self) -> Addr<Registry> {
         self.registry.clone()
+    }
+
+    /// Isolate starts and evictions so far.
+    pub async fn stats(&self) -> SupervisorStats {
+        self.supervisor.send(GetStats).await.unwrap_or_default()
     }
 
     /// The number of executor threads.

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use motu_config::Limits;
 use motu_engine::{HostValue, MemoryModules, ModuleSource, Syntax, WorkerCode};
 use parking_lot::Mutex;
 
@@ -20,6 +21,8 @@ pub struct WorkerSpec {
     pub code: WorkerCode,
     /// The bindings in `env` (and, for service-worker scripts, globals).
     pub vars: Vec<(String, HostValue)>,
+    /// CPU, memory and idle limits of its isolates.
+    pub limits: Limits,
 }
 
 impl WorkerSpec {
@@ -37,6 +40,7 @@ impl WorkerSpec {
                 modules: Arc::new(MemoryModules::new().with("worker.js", source)),
             },
             vars: Vec::new(),
+            limits: Limits::default(),
         }
     }
 
@@ -72,6 +76,7 @@ impl WorkerSpec {
                 modules: Arc::new(modules),
             },
             vars: Vec::new(),
+            limits: Limits::default(),
         })
     }
 
@@ -84,6 +89,12 @@ impl WorkerSpec {
     /// Adds a binding to `env`.
     pub fn with_var(mut self, name: impl Into<String>, value: impl Into<HostValue>) -> Self {
         self.vars.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 

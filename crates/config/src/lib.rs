@@ -20,6 +20,12 @@
 //! engine = "quickjs"          # default; or "v8"
 //! threads = 0                 # executor threads; 0 (default) = one per core
 //!
+//! [limits]                  # per isolate / per event; each overridable per Worker
+//! cpu_ms = 50                 # CPU time per event (default 50)
+//! startup_cpu_ms = 1000       # CPU time of the top-level code (default 1000)
+//! memory_mb = 128             # heap limit per isolate (default 128)
+//! idle_timeout_s = 300        # evict isolates idle this long (default 300)
+//!
 //! [[workers]]
 //! name = "api"
 //! main = "api/worker.js"      # relative to this file
@@ -27,14 +33,18 @@
 //! engine = "v8"               # optional, overrides [server] engine
 //! [workers.vars]
 //! GREETING = "hello"
+//! [workers.limits]
+//! cpu_ms = 200
 //! ```
 
 mod error;
+mod limits;
 mod load;
 mod raw;
 mod route;
 mod settings;
 
 pub use error::ConfigError;
+pub use limits::Limits;
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use settings::{ServerSettings, Settings, WorkerSettings, DEFAULT_LISTEN};

@@ -10,7 +10,18 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) server: RawServer,
     #[serde(default)]
+    pub(crate) limits: RawLimits,
+    #[serde(default)]
     pub(crate) workers: Vec<RawWorker>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLimits {
+    pub(crate) cpu_ms: Option<u64>,
+    pub(crate) startup_cpu_ms: Option<u64>,
+    pub(crate) memory_mb: Option<u64>,
+    pub(crate) idle_timeout_s: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -32,4 +43,6 @@ pub(crate) struct RawWorker {
     pub(crate) engine: Option<String>,
     #[serde(default)]
     pub(crate) vars: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub(crate) limits: RawLimits,
 }

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crate::raw::{RawConfig, RawWorker};
-use crate::{ConfigError, RoutePattern};
+use crate::{ConfigError, Limits, RoutePattern};
 
 /// Where the server listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -17,6 +17,8 @@ pub struct Settings {
     pub file: Option<PathBuf>,
     /// `[server]`.
     pub server: ServerSettings,
+    /// `[limits]`: the defaults of every Worker.
+    pub limits: Limits,
     /// `[[workers]]`, in file order.
     pub workers: Vec<WorkerSettings>,
 }
@@ -52,6 +54,8 @@ pub struct WorkerSettings {
     /// `[workers.vars]`: bindings in `env`; strings stay strings, other
     /// values arrive as their JSON value.
     pub vars: Vec<(String, serde_json::Value)>,
+    /// `[workers.limits]` over `[limits]`.
+    pub limits: Limits,
 }
 
 impl Settings {
@@ -89,7 +93,9 @@ impl Settings {
                 routes: vec![RoutePattern::parse("*/*").expect("a valid pattern")],
                 engine: None,
                 vars: Vec::new(),
+                limits: Limits::default(),
             }],
+            limits: Limits::default(),
         })
     }
 
@@ -137,6 +143,9 @@ impl Settings {
         }
         server.threads = raw.server.threads.unwrap_or(0);
         server.allow_code_generation = raw.server.allow_code_generation.unwrap_or(false);
+        let limits = Limits::default()
+            .with(&raw.limits)
+            .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
 
         let base = file.parent().unwrap_or(Path::new("."));
         let mut names = HashSet::new();
@@ -146,6 +155,7 @@ impl Settings {
                 i,
                 w,
                 base,
+                limits,
                 &mut names,
                 &invalid,
                 &check_engine,
@@ -154,6 +164,7 @@ impl Settings {
         Ok(Self {
             file: Some(file.to_path_buf()),
             server,
+            limits,
             workers,
         })
     }
@@ -163,6 +174,7 @@ fn validate_worker(
     i: usize,
     w: RawWorker,
     base: &Path,
+    limits: Limits,
     names: &mut HashSet<String>,
     invalid: &dyn Fn(String, String) -> ConfigError,
     check_engine: &dyn Fn(String, &str) -> Result<(), ConfigError>,
@@ -205,12 +217,16 @@ fn validate_worker(
     if let Some(engine) = &w.engine {
         check_engine(field("engine"), engine)?;
     }
+    let limits = limits
+        .with(&w.limits)
+        .map_err(|(f, message)| invalid(field(&format!("limits.{f}")), message))?;
     Ok(WorkerSettings {
         name,
         main: main_path,
         routes,
         engine: w.engine,
         vars: w.vars.into_iter().collect(),
+        limits,
     })
 }
 

@@ -1,0 +1,151 @@
+//! The supervisor actor: hears of every isolate start and eviction, logs it
+//! with its figures and keeps the counts.
+//!
+//! The limits themselves are enforced where the JavaScript runs: the CPU
+//! watchdog (see `watchdog`) terminates a turn that used up its budget, the
+//! engine's heap limit stops an allocation bomb, and the isolate actor
+//! detects a hang. What happens next is the lifecycle policy: the isolate is
+//! condemned, its in-flight events are failed (the one that broke the limit
+//! with the limit's error, the others with [`RuntimeError::Evicted`]
+//! (crate::RuntimeError::Evicted)), it is evicted, and the next event for the
+//! Worker starts a fresh isolate.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use actix::prelude::*;
+
+/// Why an isolate was evicted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EvictionReason {
+    /// An event used up its CPU time.
+    CpuLimit,
+    /// The isolate reached its heap limit.
+    MemoryLimit,
+    /// An event's response could never be produced: nothing was left that
+    /// could settle it.
+    Hang,
+    /// The engine failed in a way no limit explains.
+    Crashed,
+    /// No events arrived for the idle timeout.
+    Idle,
+}
+
+impl fmt::Display for EvictionReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Counts the supervisor has kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SupervisorStats {
+    /// Isolates started, per Worker.
+    pub starts: BTreeMap<String, u64>,
+    /// Evictions, per Worker and reason.
+    pub evictions: BTreeMap<(String, EvictionReason), u64>,
+}
+
+impl SupervisorStats {
+    /// Evictions of `worker` for `reason`.
+    pub fn evictions_of(&self, worker: &str, reason: EvictionReason) -> u64 {
+        self.evictions
+            .get(&(worker.to_owned(), reason))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// Logs and counts isolate starts and evictions.
+#[derive(Default)]
+pub struct Supervisor {
+    stats: SupervisorStats,
+}
+
+impl Actor for Supervisor {
+    type Context = Context<Self>;
+}
+
+/// An isolate started.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct IsolateStarted {
+    /// The Worker.
+    pub worker: String,
+}
+
+impl Handler<IsolateStarted> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: IsolateStarted, _ctx: &mut Self::Context) {
+        *self.stats.starts.entry(msg.worker).or_default() += 1;
+    }
+}
+
+/// An isolate was evicted.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Evicted {
+    /// The Worker.
+    pub worker: String,
+    /// Why.
+    pub reason: EvictionReason,
+    /// CPU time the event that broke a limit had used, in milliseconds.
+    pub cpu_ms: f64,
+    /// The isolate's heap in use when it was evicted, in bytes.
+    pub heap_bytes: usize,
+    /// Events in flight that were failed with it.
+    pub in_flight: usize,
+}
+
+impl Handler<Evicted> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Evicted, _ctx: &mut Self::Context) {
+        let heap_mb = msg.heap_bytes as f64 / (1 << 20) as f64;
+        let fields = (
+            msg.worker.as_str(),
+            msg.reason.to_string(),
+            msg.cpu_ms,
+            heap_mb,
+            msg.in_flight,
+        );
+        if msg.reason == EvictionReason::Idle {
+            tracing::info!(
+                worker = fields.0,
+                reason = fields.1,
+                cpu_ms = fields.2,
+                heap_mb = fields.3,
+                in_flight = fields.4,
+                "isolate evicted"
+            );
+        } else {
+            tracing::warn!(
+                worker = fields.0,
+                reason = fields.1,
+                cpu_ms = fields.2,
+                heap_mb = fields.3,
+                in_flight = fields.4,
+                "isolate evicted"
+            );
+        }
+        *self
+            .stats
+            .evictions
+            .entry((msg.worker, msg.reason))
+            .or_default() += 1;
+    }
+}
+
+/// Asks for the counts.
+#[derive(Debug, Message)]
+#[rtype(result = "SupervisorStats")]
+pub struct GetStats;
+
+impl Handler<GetStats> for Supervisor {
+    type Result = MessageResult<GetStats>;
+
+    fn handle(&mut self, _msg: GetStats, _ctx: &mut Self::Context) -> Self::Result {
+        MessageResult(self.stats.clone())
+    }
+}
