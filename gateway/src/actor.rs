@@ -50,9 +50,7 @@ impl Handler<Route> for GatewayActor {
         let Some(worker) = self.routes.lookup(host, request.uri().path()) else {
             return Box::pin(async { no_route() });
         };
-        let dispatch = self
-            .registry
-            .send(Dispatch::new(worker, request));
+        let dispatch = self.registry.send(Dispatch::new(worker, request));
         Box::pin(async move {
             match dispatch.await {
                 Ok(Ok(response)) => response,

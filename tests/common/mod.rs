@@ -140,6 +140,11 @@ impl Server {
         request(&self.addr, method, path, headers, body)
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// What the server logged so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
@@ -206,10 +211,21 @@ pub fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Response {
-    let mut stream = TcpStream::connect(addr).expect("connect");
+    try_request(addr, method, path, headers, body).expect("the server answers")
+}
+
+/// Like [`request`], but `None` when the connection fails.
+pub fn try_request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Option<Response> {
+    let mut stream = TcpStream::connect(addr).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
+        .ok()?;
     let mut head = format!("{method} {path} HTTP/1.1\r\n");
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
         head.push_str("host: localhost\r\n");
@@ -221,11 +237,11 @@ pub fn request(
         "content-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
     ));
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(body).ok()?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read response");
-    parse_response(&raw)
+    stream.read_to_end(&mut raw).ok()?;
+    Some(parse_response(&raw))
 }
 
 fn parse_response(raw: &[u8]) -> Response {

@@ -1,0 +1,177 @@
+//! Hostile Workers against the real server, on every engine: each breaks a
+//! limit and gets the limit's answer, its isolate is evicted for the right
+//! reason, the next request is served by a fresh isolate, and a well-behaved
+//! Worker beside it answers correctly the whole time.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{on_each_engine, Server, TempConfig};
+
+fn config(engine: &str) -> TempConfig {
+    TempConfig::new(&[
+        ("hostile.js", include_str!("fixtures/hostile/hostile.js")),
+        ("startup-loop.js", include_str!("fixtures/hostile/startup-loop.js")),
+        ("hello.js", include_str!("fixtures/hello.js")),
+        (
+            "motu.toml",
+            &format!(
+                "[server]\nengine = \"{engine}\"\n\
+                 [limits]\ncpu_ms = 50\nstartup_cpu_ms = 200\nmemory_mb = 32\n\
+                 [[workers]]\nname = \"hostile\"\nmain = \"hostile.js\"\nroutes = [\"hostile.test/*\"]\n\
+                 [[workers]]\nname = \"hog\"\nmain = \"hostile.js\"\nroutes = [\"hog.test/*\"]\n\
+                 [workers.limits]\ncpu_ms = 20000\n\
+                 [[workers]]\nname = \"startup\"\nmain = \"startup-loop.js\"\nroutes = [\"startup.test/*\"]\n\
+                 [[workers]]\nname = \"hello\"\nmain = \"hello.js\"\nroutes = [\"hello.test/*\"]\n"
+            ),
+        ),
+    ])
+}
+
+/// Keeps asking the well-behaved Worker while a test runs; counts answers
+/// that were not exactly right.
+struct Bystander {
+    stop: Arc<AtomicBool>,
+    wrong: Arc<AtomicUsize>,
+    served: Arc<AtomicUsize>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Bystander {
+    fn start(addr: &str) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let wrong = Arc::new(AtomicUsize::new(0));
+        let served = Arc::new(AtomicUsize::new(0));
+        let (s, w, n, addr) = (stop.clone(), wrong.clone(), served.clone(), addr.to_owned());
+        let thread = std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !s.load(Ordering::SeqCst) && Instant::now() < deadline {
+                let r = common::try_request(&addr, "GET", "/", &[("host", "hello.test")], b"");
+                if r.map(|r| (r.status, r.text())) != Some((200, "Hello World!".to_owned())) {
+                    w.fetch_add(1, Ordering::SeqCst);
+                }
+                n.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        Self {
+            stop,
+            wrong,
+            served,
+            thread: Some(thread),
+        }
+    }
+
+    fn finish(mut self) -> (usize, usize) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.thread.take().unwrap().join().unwrap();
+        (
+            self.served.load(Ordering::SeqCst),
+            self.wrong.load(Ordering::SeqCst),
+        )
+    }
+}
+
+fn ask(s: &Server, worker: &str, path: &str) -> (u16, String) {
+    let r = s.request("GET", path, &[("host", &format!("{worker}.test"))], b"");
+    (r.status, r.text())
+}
+
+/// The number of evictions of `worker` for `reason` in the log.
+fn evictions(log: &str, worker: &str, reason: &str) -> usize {
+    log.lines()
+        .filter(|l| l.contains("isolate evicted"))
+        .filter(|l| {
+            l.contains(&format!("worker=\"{worker}\"")) || l.contains(&format!("worker={worker} "))
+        })
+        .filter(|l| {
+            l.contains(&format!("reason=\"{reason}\"")) || l.contains(&format!("reason={reason} "))
+        })
+        .count()
+}
+
+fn resident_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kib / 1024
+}
+
+/// Checks one hostile path: the answer, one more eviction for `reason`, and
+/// a fresh isolate for the next request.
+fn breaks_a_limit(s: &Server, worker: &str, path: &str, status: u16, body: &str, reason: &str) {
+    let before = evictions(&s.log(), worker, reason);
+    assert_eq!(ask(s, worker, path), (status, body.to_owned()), "{path}");
+    let log = s.wait_for_log("isolate evicted");
+    let start = Instant::now();
+    let mut after = evictions(&log, worker, reason);
+    while after == before && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+        after = evictions(&s.log(), worker, reason);
+    }
+    assert_eq!(
+        after,
+        before + 1,
+        "{path}: expected one more {reason} eviction; log:\n{}",
+        s.log()
+    );
+    assert_eq!(
+        ask(s, worker, "/ok"),
+        (200, "ok 1".to_owned()),
+        "{path}: the next request needs a fresh isolate"
+    );
+}
+
+#[test]
+fn hostile_workers_cost_only_their_own_requests() {
+    on_each_engine("hostile_workers_cost_only_their_own_requests", |engine| {
+        let c = config(engine);
+        let s = Server::start(&["--config", &c.path("motu.toml")]);
+        assert_eq!(ask(&s, "hostile", "/ok"), (200, "ok 1".to_owned()));
+        assert_eq!(ask(&s, "hostile", "/ok"), (200, "ok 2".to_owned()));
+        let bystander = Bystander::start(&s.addr);
+
+        let cpu = "Worker exceeded its CPU time limit.\n";
+        let memory = "Worker exceeded its memory limit.\n";
+        breaks_a_limit(&s, "hostile", "/spin", 503, cpu, "CpuLimit");
+        breaks_a_limit(&s, "hostile", "/spin-later", 503, cpu, "CpuLimit");
+        // A Worker whose own CPU limit is high enough for memory to run out first.
+        breaks_a_limit(&s, "hog", "/grow", 503, memory, "MemoryLimit");
+        breaks_a_limit(&s, "hog", "/concat", 503, memory, "MemoryLimit");
+        breaks_a_limit(
+            &s,
+            "hostile",
+            "/never",
+            500,
+            "The Worker's code had hung and would never generate a response.\n",
+            "Hang",
+        );
+
+        let r = s.request("GET", "/", &[("host", "startup.test")], b"");
+        assert_eq!(r.status, 500);
+        assert!(r.text().contains("start-up CPU time limit"), "{}", r.text());
+        assert!(
+            s.log()
+                .contains("exceeded the start-up CPU time limit of 200 ms"),
+            "{}",
+            s.log()
+        );
+
+        let (served, wrong) = bystander.finish();
+        assert!(served > 0);
+        assert_eq!(
+            wrong, 0,
+            "the well-behaved Worker answered wrongly {wrong} times of {served}"
+        );
+        let r = s.request("GET", "/", &[("host", "hello.test")], b"");
+        assert_eq!((r.status, r.text()), (200, "Hello World!".to_owned()));
+        let rss = resident_mib(s.pid());
+        assert!(rss < 512, "the server holds {rss} MiB after the evictions");
+    });
+}
