@@ -63,6 +63,7 @@ pub use registry::{Dispatch, Register, Registry, Warm};
 pub use runtime::{Runtime, RuntimeConfig};
 pub use supervisor::{
     Evicted, EvictionReason, GetStats, IsolateStarted, Supervisor, SupervisorStats,
+    RECENT_EVICTIONS,
 };
 pub use watchdog::Watchdog;
 pub use worker::{detect_syntax, DirModules, WorkerSpec};

@@ -10,7 +10,7 @@
 //! (crate::RuntimeError::Evicted)), it is evicted, and the next event for the
 //! Worker starts a fresh isolate.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 
 use actix::prelude::*;
@@ -37,13 +37,19 @@ impl fmt::Display for EvictionReason {
     }
 }
 
+/// How many evictions [`SupervisorStats::recent`] keeps.
+pub const RECENT_EVICTIONS: usize = 256;
+
 /// Counts the supervisor has kept.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupervisorStats {
     /// Isolates started, per Worker.
     pub starts: BTreeMap<String, u64>,
     /// Evictions, per Worker and reason.
     pub evictions: BTreeMap<(String, EvictionReason), u64>,
+    /// The latest evictions with their figures, oldest first (at most
+    /// [`RECENT_EVICTIONS`]).
+    pub recent: VecDeque<Evicted>,
 }
 
 impl SupervisorStats {
@@ -83,7 +89,7 @@ impl Handler<IsolateStarted> for Supervisor {
 }
 
 /// An isolate was evicted.
-#[derive(Debug, Message)]
+#[derive(Debug, Clone, PartialEq, Message)]
 #[rtype(result = "()")]
 pub struct Evicted {
     /// The Worker.
@@ -132,8 +138,12 @@ impl Handler<Evicted> for Supervisor {
         *self
             .stats
             .evictions
-            .entry((msg.worker, msg.reason))
+            .entry((msg.worker.clone(), msg.reason))
             .or_default() += 1;
+        if self.stats.recent.len() == RECENT_EVICTIONS {
+            self.stats.recent.pop_front();
+        }
+        self.stats.recent.push_back(msg);
     }
 }
 

@@ -1,0 +1,126 @@
+//! The isolate lifecycle through the embedding API, on every engine: typed
+//! eviction reasons and counts, restart on demand, bystander events failed
+//! cleanly, idle eviction.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use motu_runtime::prelude::*;
+
+const WORKER: &str = "
+let served = 0;
+export default {
+  async fetch(request) {
+    served++;
+    const path = new URL(request.url).pathname;
+    if (path === '/spin') for (;;) {}
+    if (path === '/slow') await new Promise(r => setTimeout(r, 400));
+    return new Response(`${path} ${served}`);
+  },
+};";
+
+fn engines() -> &'static [&'static str] {
+    motu_runtime::EngineSet::builtin_names()
+}
+
+fn get(path: &str) -> FetchRequest {
+    http::Request::get(format!("http://w.localhost{path}"))
+        .body(Bytes::new())
+        .unwrap()
+}
+
+fn body(r: &FetchResponse) -> String {
+    String::from_utf8_lossy(r.body()).into_owned()
+}
+
+async fn start(engine: &str, limits: Limits) -> Runtime {
+    let runtime = Runtime::start(RuntimeConfig {
+        threads: 1,
+        ..Default::default()
+    })
+    .unwrap();
+    runtime
+        .register(
+            WorkerSpec::from_source("w", WORKER)
+                .with_engine(engine)
+                .with_limits(limits),
+        )
+        .await
+        .unwrap();
+    runtime
+}
+
+#[test]
+fn a_cpu_limit_evicts_and_the_next_event_restarts() {
+    for engine in engines() {
+        actix::System::new().block_on(async {
+            let runtime = start(engine, Limits::default()).await;
+            assert_eq!(body(&runtime.fetch("w", get("/a")).await.unwrap()), "/a 1");
+            match runtime.fetch("w", get("/spin")).await {
+                Err(RuntimeError::CpuLimit { limit_ms: 50, .. }) => {}
+                other => panic!("{engine}: expected a CPU limit, got {other:?}"),
+            }
+            // A fresh isolate: the counter starts again.
+            assert_eq!(body(&runtime.fetch("w", get("/b")).await.unwrap()), "/b 1");
+            let stats = runtime.stats().await;
+            assert_eq!(
+                stats.evictions_of("w", EvictionReason::CpuLimit),
+                1,
+                "{engine}"
+            );
+            assert_eq!(stats.starts.get("w"), Some(&2), "{engine}");
+            let last = stats.recent.back().unwrap();
+            assert_eq!(last.reason, EvictionReason::CpuLimit);
+            assert!(last.cpu_ms >= 50.0, "{engine}: {last:?}");
+        });
+    }
+}
+
+#[test]
+fn events_in_flight_beside_a_terminated_one_fail_cleanly() {
+    for engine in engines() {
+        actix::System::new().block_on(async {
+            let runtime = start(engine, Limits::default()).await;
+            let slow = runtime.fetch("w", get("/slow"));
+            let spin = async {
+                actix_rt::time::sleep(Duration::from_millis(50)).await;
+                runtime.fetch("w", get("/spin")).await
+            };
+            let (slow, spin) = futures::join!(slow, spin);
+            assert!(
+                matches!(spin, Err(RuntimeError::CpuLimit { .. })),
+                "{engine}: {spin:?}"
+            );
+            assert!(
+                matches!(
+                    slow,
+                    Err(RuntimeError::Evicted {
+                        reason: EvictionReason::CpuLimit,
+                        ..
+                    })
+                ),
+                "{engine}: {slow:?}"
+            );
+            assert_eq!(body(&runtime.fetch("w", get("/c")).await.unwrap()), "/c 1");
+        });
+    }
+}
+
+#[test]
+fn idle_isolates_are_evicted() {
+    for engine in engines() {
+        actix::System::new().block_on(async {
+            let limits = Limits {
+                idle_timeout: Duration::from_millis(300),
+                ..Limits::default()
+            };
+            let runtime = start(engine, limits).await;
+            assert_eq!(body(&runtime.fetch("w", get("/a")).await.unwrap()), "/a 1");
+            assert_eq!(body(&runtime.fetch("w", get("/a")).await.unwrap()), "/a 2");
+            actix_rt::time::sleep(Duration::from_millis(800)).await;
+            let stats = runtime.stats().await;
+            assert_eq!(stats.evictions_of("w", EvictionReason::Idle), 1, "{engine}");
+            assert_eq!(body(&runtime.fetch("w", get("/a")).await.unwrap()), "/a 1");
+        });
+    }
+}
