@@ -16,6 +16,7 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         threads: settings.server.threads,
         default_engine: settings.server.engine.clone(),
         allow_code_generation: settings.server.allow_code_generation,
+        enforce_limits: true,
     })?;
     for w in &settings.workers {
         let mut spec = WorkerSpec::from_file(&w.name, &w.main)?;

@@ -36,8 +36,29 @@ struct EventCpu {
 /// What an isolate actor needs from the runtime.
 #[derive(Clone)]
 pub(crate) struct Services {
-    pub(crate) watchdog: Watchdog,
+    /// `None` when CPU limits are not enforced.
+    pub(crate) watchdog: Option<Watchdog>,
     pub(crate) supervisor: Addr<Supervisor>,
+}
+
+/// A turn under the watchdog, or unwatched when limits are off.
+struct Turn(Option<crate::watchdog::Turn>);
+
+impl Turn {
+    fn arm(services: &Services, budget: Duration, interrupt: &InterruptHandle) -> Self {
+        Self(
+            services
+                .watchdog
+                .as_ref()
+                .map(|w| w.arm(budget, interrupt.clone())),
+        )
+    }
+
+    /// CPU time used and whether the watchdog terminated the turn.
+    fn finish(self) -> (Duration, bool) {
+        self.0
+            .map_or((Duration::ZERO, false), crate::watchdog::Turn::finish)
+    }
 }
 
 /// Serves the events of one Worker in one isolate, many at a time.
@@ -93,9 +114,7 @@ impl IsolateActor {
         config.memory_limit = Some(spec.limits.memory_bytes);
         let mut isolate = engine.new_isolate(&config, host.clone()).map_err(failed)?;
         let interrupt = isolate.interrupt_handle();
-        let turn = services
-            .watchdog
-            .arm(spec.limits.startup_cpu, interrupt.clone());
+        let turn = Turn::arm(&services, spec.limits.startup_cpu, &interrupt);
         let loaded = isolate
             .load_worker(&spec.code)
             .and_then(|()| isolate.run_microtasks());
@@ -146,10 +165,11 @@ impl IsolateActor {
             .and_then(|e| self.cpu.get(&e))
             .map_or(Duration::ZERO, |c| c.used);
         self.host.set_current_event(event);
-        let turn = self
-            .services
-            .watchdog
-            .arm(limit.saturating_sub(used_before), self.interrupt.clone());
+        let turn = Turn::arm(
+            &self.services,
+            limit.saturating_sub(used_before),
+            &self.interrupt,
+        );
         let result = run(&mut *self.isolate).and_then(|()| self.isolate.run_microtasks());
         let (used, fired) = turn.finish();
         self.host.set_current_event(None);

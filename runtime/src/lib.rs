@@ -65,7 +65,7 @@ pub use supervisor::{
     Evicted, EvictionReason, GetStats, IsolateStarted, Supervisor, SupervisorStats,
     RECENT_EVICTIONS,
 };
-pub use watchdog::Watchdog;
+pub use watchdog::{Turn, Watchdog};
 pub use worker::{detect_syntax, DirModules, WorkerSpec};
 
 pub use motu_config::Limits;

@@ -35,14 +35,14 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// A registry whose isolates run on `executors`, under `watchdog`, and
-    /// report to `supervisor`.
+    /// A registry whose isolates run on `executors`, under `watchdog` (none:
+    /// CPU limits are not enforced), and report to `supervisor`.
     pub fn new(
         engines: EngineSet,
         default_engine: String,
         executors: Arc<Executors>,
         isolate_config: IsolateConfig,
-        watchdog: crate::Watchdog,
+        watchdog: Option<crate::Watchdog>,
         supervisor: Addr<crate::Supervisor>,
     ) -> Self {
         Self {

@@ -20,6 +20,11 @@ pub struct RuntimeConfig {
     /// Whether Workers may compile code from strings (`eval`,
     /// `new Function`). Default: no, as on Cloudflare Workers.
     pub allow_code_generation: bool,
+    /// Whether CPU limits are enforced. Default: yes. Turning them off
+    /// removes the watchdog from every turn of JavaScript; it exists to
+    /// measure what the watchdog costs, and for fully trusted code. Memory
+    /// limits and hang detection stay on.
+    pub enforce_limits: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -28,6 +33,7 @@ impl Default for RuntimeConfig {
             threads: 0,
             default_engine: EngineSet::default_name().to_owned(),
             allow_code_generation: false,
+            enforce_limits: true,
         }
     }
 }
@@ -64,7 +70,7 @@ impl Runtime {
             config.default_engine,
             executors.clone(),
             isolate_config,
-            Watchdog::start(),
+            config.enforce_limits.then(Watchdog::start),
             supervisor.clone(),
         )
         .start();

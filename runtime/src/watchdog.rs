@@ -10,7 +10,6 @@
 //! left. JavaScript is never asked to poll.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,19 +18,24 @@ use parking_lot::{Condvar, Mutex};
 
 use crate::cpu::ThreadClock;
 
+/// The longest the watchdog thread sleeps.
+const IDLE_TICK: Duration = Duration::from_millis(20);
+
 struct Entry {
     clock: ThreadClock,
     cpu_start: Duration,
     budget: Duration,
     wake_at: Instant,
     interrupt: InterruptHandle,
-    fired: Arc<AtomicBool>,
+    fired: bool,
 }
 
-#[derive(Default)]
 struct State {
     entries: HashMap<u64, Entry>,
     next_id: u64,
+    /// When the watchdog thread will look next; arming a turn wakes it only
+    /// when the turn's budget could run out before that.
+    planned_wake: Instant,
 }
 
 struct Shared {
@@ -45,22 +49,21 @@ pub struct Watchdog {
     shared: Arc<Shared>,
 }
 
-/// One armed turn. Finishing it (or dropping it) disarms the watchdog.
-pub(crate) struct Turn {
+/// One armed turn. Finishing it disarms the watchdog.
+pub struct Turn {
     id: u64,
     clock: ThreadClock,
     cpu_start: Duration,
-    fired: Arc<AtomicBool>,
     watchdog: Watchdog,
 }
 
 impl Turn {
     /// Disarms the watchdog and returns the CPU time the turn used and
     /// whether the watchdog terminated it.
-    pub(crate) fn finish(self) -> (Duration, bool) {
+    pub fn finish(self) -> (Duration, bool) {
         let used = self.clock.now().saturating_sub(self.cpu_start);
-        self.watchdog.shared.state.lock().entries.remove(&self.id);
-        (used, self.fired.load(Ordering::SeqCst))
+        let entry = self.watchdog.shared.state.lock().entries.remove(&self.id);
+        (used, entry.is_some_and(|e| e.fired))
     }
 }
 
@@ -68,7 +71,11 @@ impl Watchdog {
     /// Starts the watchdog thread. It stops when every handle is gone.
     pub fn start() -> Self {
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                entries: HashMap::new(),
+                next_id: 0,
+                planned_wake: Instant::now(),
+            }),
             wake: Condvar::new(),
         });
         let thread_shared = Arc::downgrade(&shared);
@@ -81,10 +88,10 @@ impl Watchdog {
 
     /// Arms the watchdog for a turn of JavaScript about to run on the
     /// calling thread, with `budget` CPU time.
-    pub(crate) fn arm(&self, budget: Duration, interrupt: InterruptHandle) -> Turn {
+    pub fn arm(&self, budget: Duration, interrupt: InterruptHandle) -> Turn {
         let clock = ThreadClock::current();
         let cpu_start = clock.now();
-        let fired = Arc::new(AtomicBool::new(false));
+        let wake_at = Instant::now() + budget;
         let mut state = self.shared.state.lock();
         let id = state.next_id;
         state.next_id += 1;
@@ -94,18 +101,20 @@ impl Watchdog {
                 clock,
                 cpu_start,
                 budget,
-                wake_at: Instant::now() + budget,
+                wake_at,
                 interrupt,
-                fired: fired.clone(),
+                fired: false,
             },
         );
+        let wake_now = wake_at < state.planned_wake;
         drop(state);
-        self.shared.wake.notify_one();
+        if wake_now {
+            self.shared.wake.notify_one();
+        }
         Turn {
             id,
             clock,
             cpu_start,
-            fired,
             watchdog: self.clone(),
         }
     }
@@ -119,12 +128,12 @@ fn run(shared: std::sync::Weak<Shared>) {
         let mut state = shared.state.lock();
         let now = Instant::now();
         for entry in state.entries.values_mut() {
-            if entry.wake_at > now || entry.fired.load(Ordering::SeqCst) {
+            if entry.wake_at > now || entry.fired {
                 continue;
             }
             let used = entry.clock.now().saturating_sub(entry.cpu_start);
             if used >= entry.budget {
-                entry.fired.store(true, Ordering::SeqCst);
+                entry.fired = true;
                 entry.interrupt.terminate();
             } else {
                 entry.wake_at = now + (entry.budget - used);
@@ -133,11 +142,15 @@ fn run(shared: std::sync::Weak<Shared>) {
         let next = state
             .entries
             .values()
-            .filter(|e| !e.fired.load(Ordering::SeqCst))
+            .filter(|e| !e.fired)
             .map(|e| e.wake_at)
             .min();
-        // Wake at least now and then, so a dropped last handle ends the thread.
-        let until = next.unwrap_or(now + Duration::from_secs(1));
+        // Look at least every IDLE_TICK: a turn whose budget is longer than
+        // that is then armed without waking this thread, and a dropped last
+        // handle ends it.
+        let tick = now + IDLE_TICK;
+        let until = next.map_or(tick, |n| n.min(tick));
+        state.planned_wake = until;
         shared.wake.wait_until(&mut state, until);
     }
 }

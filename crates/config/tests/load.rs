@@ -177,3 +177,43 @@ fn a_single_worker_file_serves_every_route() {
     assert!(s.workers[0].routes[0].matches("any.host", "/any/path"));
     assert!(Settings::single_worker(&d.0.path().join("missing.js"), ENGINES).is_err());
 }
+
+#[test]
+fn limits_have_defaults_and_per_worker_overrides() {
+    let d = Dir::new();
+    let s = d
+        .load(
+            "[limits]\ncpu_ms = 20\nmemory_mb = 64\n\
+             [[workers]]\nname = \"a\"\nmain = \"worker.js\"\n\
+             [[workers]]\nname = \"b\"\nmain = \"worker.js\"\n[workers.limits]\ncpu_ms = 500\nidle_timeout_s = 5\n",
+        )
+        .unwrap();
+    let ms = std::time::Duration::from_millis;
+    assert_eq!(s.limits.cpu, ms(20));
+    assert_eq!(s.limits.startup_cpu, ms(1000));
+    assert_eq!(s.workers[0].limits.cpu, ms(20));
+    assert_eq!(s.workers[0].limits.memory_bytes, 64 << 20);
+    assert_eq!(s.workers[1].limits.cpu, ms(500));
+    assert_eq!(s.workers[1].limits.memory_bytes, 64 << 20);
+    assert_eq!(
+        s.workers[1].limits.idle_timeout,
+        std::time::Duration::from_secs(5)
+    );
+    let defaults = d.load("").unwrap().limits;
+    assert_eq!(defaults, motu_config::Limits::default());
+    assert_eq!(defaults.cpu, ms(50));
+    assert_eq!(defaults.memory_bytes, 128 << 20);
+}
+
+#[test]
+fn bad_limits_are_refused_by_field() {
+    let d = Dir::new();
+    let e = d.error("[limits]\ncpu_ms = 0\n");
+    assert!(e.contains("limits.cpu_ms: must be greater than 0"), "{e}");
+    let e = d.error(
+        "[[workers]]\nname = \"a\"\nmain = \"worker.js\"\n[workers.limits]\nmemory_mb = 0\n",
+    );
+    assert!(e.contains("workers[0].limits.memory_mb"), "{e}");
+    let e = d.error("[limits]\ncpu = 5\n");
+    assert!(e.contains("cpu"), "{e}");
+}
