@@ -20,7 +20,7 @@ fn config(engine: &str) -> TempConfig {
             "motu.toml",
             &format!(
                 "[server]\nengine = \"{engine}\"\n\
-                 [limits]\ncpu_ms = 50\nstartup_cpu_ms = 200\nmemory_mb = 32\n\
+                 [limits]\ncpu_ms = 50\nstartup_cpu_ms = 200\nmemory_mb = 32\nwall_ms_after_response = 500\n\
                  [[workers]]\nname = \"hostile\"\nmain = \"hostile.js\"\nroutes = [\"hostile.test/*\"]\n\
                  [[workers]]\nname = \"hog\"\nmain = \"hostile.js\"\nroutes = [\"hog.test/*\"]\n\
                  [workers.limits]\ncpu_ms = 20000\n\
@@ -152,6 +152,18 @@ fn hostile_workers_cost_only_their_own_requests() {
             "The Worker's code had hung and would never generate a response.\n",
             "Hang",
         );
+
+        // waitUntil work that ends is awaited, in the same isolate…
+        assert_eq!(
+            ask(&s, "hostile", "/after"),
+            (200, "answered first".to_owned())
+        );
+        assert!(s
+            .wait_for_log("after-work done")
+            .contains("after-work done"));
+        assert_eq!(ask(&s, "hostile", "/ok"), (200, "ok 3".to_owned()));
+        // …and work that never ends is cut off after the wall-clock limit.
+        breaks_a_limit(&s, "hostile", "/linger", 200, "lingering", "WallClock");
 
         let r = s.request("GET", "/", &[("host", "startup.test")], b"");
         assert_eq!(r.status, 500);

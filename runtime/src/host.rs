@@ -27,6 +27,8 @@ pub(crate) struct IsolateHost {
     ops: RefCell<HashMap<OpId, Option<u64>>>,
     /// The event the running turn is charged to.
     current_event: Cell<Option<u64>>,
+    /// Unsettled `waitUntil` promises, per event.
+    waits: RefCell<HashMap<u64, usize>>,
     actor: Rc<OnceCell<WeakAddr<IsolateActor>>>,
 }
 
@@ -37,6 +39,7 @@ impl IsolateHost {
             pending: RefCell::new(HashMap::new()),
             ops: RefCell::new(HashMap::new()),
             current_event: Cell::new(None),
+            waits: RefCell::new(HashMap::new()),
             actor: Rc::new(OnceCell::new()),
         }
     }
@@ -69,6 +72,21 @@ impl IsolateHost {
     /// Whether event `id` still waits for its outcome.
     pub(crate) fn is_pending(&self, id: u64) -> bool {
         self.pending.borrow().contains_key(&id)
+    }
+
+    /// Events whose `waitUntil` promises have not all settled.
+    pub(crate) fn waiting_events(&self) -> Vec<u64> {
+        self.waits.borrow().keys().copied().collect()
+    }
+
+    /// Whether event `id` has unsettled `waitUntil` promises.
+    pub(crate) fn is_waiting(&self, id: u64) -> bool {
+        self.waits.borrow().contains_key(&id)
+    }
+
+    /// Forgets the `waitUntil` promises of every event.
+    pub(crate) fn forget_waits(&self) {
+        self.waits.borrow_mut().clear();
     }
 
     /// How many async ops have not settled yet.
@@ -162,6 +180,20 @@ impl Host for IsolateHost {
                 self.finish(event_id(&args), Err(error));
             }
             "console" => self.console(&args),
+            "wait_until" => {
+                let id = event_id(&args);
+                let delta = args.get(1).and_then(HostValue::as_f64).unwrap_or(0.0);
+                let mut waits = self.waits.borrow_mut();
+                let count = waits.entry(id).or_default();
+                if delta > 0.0 {
+                    *count += 1;
+                } else {
+                    *count = count.saturating_sub(1);
+                }
+                if *count == 0 {
+                    waits.remove(&id);
+                }
+            }
             "init" => return Ok(self.init()),
             _ => {
                 return motu_webapi::call(op, args)

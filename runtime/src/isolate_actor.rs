@@ -39,6 +39,17 @@ pub(crate) struct Services {
     /// `None` when CPU limits are not enforced.
     pub(crate) watchdog: Option<Watchdog>,
     pub(crate) supervisor: Addr<Supervisor>,
+    /// Told when an isolate stops taking events.
+    pub(crate) registry: Option<Recipient<Condemned>>,
+}
+
+/// An isolate no longer takes events: the registry starts another for the
+/// next event of its Worker.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(crate) struct Condemned {
+    pub(crate) worker: String,
+    pub(crate) isolate: Addr<IsolateActor>,
 }
 
 /// A turn under the watchdog, or unwatched when limits are off.
@@ -71,7 +82,14 @@ pub struct IsolateActor {
     next_event: u64,
     cpu: HashMap<u64, EventCpu>,
     last_active: Instant,
+    /// Set once the isolate takes no new events (and the registry knows).
     condemned: bool,
+    /// Set once the isolate is evicted.
+    evicted: bool,
+    /// The reason it is draining: evicted once its events are answered.
+    draining: Option<EvictionReason>,
+    /// Events whose wall-clock limit after the response is being timed.
+    wall_timed: std::collections::HashSet<u64>,
 }
 
 impl Actor for IsolateActor {
@@ -81,7 +99,8 @@ impl Actor for IsolateActor {
         let idle = self.spec.limits.idle_timeout;
         let every = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
         ctx.run_interval(every, move |act, ctx| {
-            if act.host.pending_events() == 0 && act.last_active.elapsed() >= idle {
+            let quiet = act.host.pending_events() == 0 && act.host.waiting_events().is_empty();
+            if quiet && act.last_active.elapsed() >= idle {
                 act.evict(EvictionReason::Idle, None, ctx);
             }
         });
@@ -148,6 +167,9 @@ impl IsolateActor {
                 cpu: HashMap::new(),
                 last_active: Instant::now(),
                 condemned: false,
+                evicted: false,
+                draining: None,
+                wall_timed: Default::default(),
             }
         }))
     }
@@ -196,13 +218,80 @@ impl IsolateActor {
             }
         }
         let host = &self.host;
-        self.cpu.retain(|id, _| host.is_pending(*id));
+        self.cpu
+            .retain(|id, _| host.is_pending(*id) || host.is_waiting(*id));
+        self.time_waits(ctx);
+        if let Some(reason) = self.draining {
+            if self.host.pending_events() == 0 {
+                self.evict(reason, None, ctx);
+            }
+        }
     }
 
-    /// Events that still wait while no op is pending can never be answered.
+    /// Starts the wall-clock limit of every event answered while its
+    /// `waitUntil` work goes on.
+    fn time_waits(&mut self, ctx: &mut Context<Self>) {
+        let limit = self.spec.limits.wall_after_response;
+        for id in self.host.waiting_events() {
+            if self.host.is_pending(id) || !self.wall_timed.insert(id) {
+                continue;
+            }
+            ctx.run_later(limit, move |act, ctx| {
+                act.wall_timed.remove(&id);
+                if act.host.is_waiting(id) {
+                    tracing::warn!(
+                        worker = act.spec.name.as_str(),
+                        limit_ms = limit.as_millis() as u64,
+                        "waitUntil work outlived its wall-clock limit after the response"
+                    );
+                    act.condemn(EvictionReason::WallClock, ctx);
+                }
+            });
+        }
+    }
+
+    /// Stops taking events; the isolate is evicted for `reason` once the
+    /// events in flight are answered.
+    fn condemn(&mut self, reason: EvictionReason, ctx: &mut Context<Self>) {
+        if self.condemned {
+            return;
+        }
+        self.stop_taking_events(ctx);
+        if self.host.pending_events() == 0 {
+            self.evict(reason, None, ctx);
+        } else {
+            self.draining = Some(reason);
+        }
+    }
+
+    /// Refuses new events from now on and tells the registry.
+    fn stop_taking_events(&mut self, ctx: &mut Context<Self>) {
+        if self.condemned {
+            return;
+        }
+        self.condemned = true;
+        if let Some(registry) = &self.services.registry {
+            registry.do_send(Condemned {
+                worker: self.spec.name.clone(),
+                isolate: ctx.address(),
+            });
+        }
+    }
+
+    /// Events that still wait while no op is pending can never be answered;
+    /// `waitUntil` promises in that state can never settle and are dropped.
     fn check_for_hang(&mut self, ctx: &mut Context<Self>) {
-        if self.host.pending_events() > 0 && self.host.pending_ops() == 0 {
+        if self.host.pending_ops() > 0 {
+            return;
+        }
+        if self.host.pending_events() > 0 {
             self.evict(EvictionReason::Hang, None, ctx);
+        } else if !self.host.waiting_events().is_empty() {
+            tracing::warn!(
+                worker = self.spec.name.as_str(),
+                "a waitUntil promise can never settle; it is dropped"
+            );
+            self.host.forget_waits();
         }
     }
 
@@ -210,10 +299,11 @@ impl IsolateActor {
     /// every other event in flight as evicted, reports to the supervisor and
     /// stops the actor.
     fn evict(&mut self, reason: EvictionReason, event: Option<u64>, ctx: &mut Context<Self>) {
-        if self.condemned {
+        if self.evicted {
             return;
         }
-        self.condemned = true;
+        self.evicted = true;
+        self.stop_taking_events(ctx);
         let worker = self.spec.name.clone();
         let cpu_ms = event
             .and_then(|e| self.cpu.get(&e))
@@ -230,10 +320,12 @@ impl IsolateActor {
                 limit_mb: (limits.memory_bytes >> 20) as u64,
             },
             EvictionReason::Hang => RuntimeError::Hang(worker.clone()),
-            EvictionReason::Crashed | EvictionReason::Idle => RuntimeError::Evicted {
-                worker: worker.clone(),
-                reason,
-            },
+            EvictionReason::Crashed | EvictionReason::Idle | EvictionReason::WallClock => {
+                RuntimeError::Evicted {
+                    worker: worker.clone(),
+                    reason,
+                }
+            }
         };
         match event {
             Some(id) => self.host.fail(id, error),
@@ -297,7 +389,7 @@ impl Handler<OpDone> for IsolateActor {
     type Result = ();
 
     fn handle(&mut self, msg: OpDone, ctx: &mut Self::Context) {
-        if self.condemned {
+        if self.evicted {
             return;
         }
         let event = self.host.op_finished(msg.id);

@@ -8,7 +8,7 @@ use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use motu_engine::{Engine, IsolateConfig};
 use tokio::sync::oneshot;
 
-use crate::isolate_actor::Services;
+use crate::isolate_actor::{Condemned, Services};
 use crate::{
     EngineSet, Executors, Fetch, FetchRequest, FetchResponse, IsolateActor, RuntimeError,
     WorkerSpec,
@@ -54,6 +54,7 @@ impl Registry {
             services: Services {
                 watchdog,
                 supervisor,
+                registry: None,
             },
         }
     }
@@ -79,6 +80,23 @@ impl Registry {
 
 impl Actor for Registry {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        self.services.registry = Some(ctx.address().recipient());
+    }
+}
+
+impl Handler<Condemned> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, msg: Condemned, _ctx: &mut Self::Context) {
+        if let Some(entry) = self.workers.get_mut(&msg.worker) {
+            let current = entry.instance.as_ref().and_then(Shared::peek);
+            if matches!(current, Some(Ok(addr)) if *addr == msg.isolate) {
+                entry.instance = None;
+            }
+        }
+    }
 }
 
 /// Registers (or replaces) a Worker.

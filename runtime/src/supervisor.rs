@@ -25,6 +25,9 @@ pub enum EvictionReason {
     /// An event's response could never be produced: nothing was left that
     /// could settle it.
     Hang,
+    /// `waitUntil` work went on longer than `wall_ms_after_response` after
+    /// its response.
+    WallClock,
     /// The engine failed in a way no limit explains.
     Crashed,
     /// No events arrived for the idle timeout.

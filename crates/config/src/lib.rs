@@ -25,6 +25,7 @@
 //! startup_cpu_ms = 1000       # CPU time of the top-level code (default 1000)
 //! memory_mb = 128             # heap limit per isolate (default 128)
 //! idle_timeout_s = 300        # evict isolates idle this long (default 300)
+//! wall_ms_after_response = 30000  # waitUntil time after the response (default 30000)
 //!
 //! [[workers]]
 //! name = "api"

@@ -21,6 +21,10 @@ pub struct Limits {
     /// `idle_timeout_s`: an isolate with no events for this long is evicted.
     /// Default 300 s.
     pub idle_timeout: Duration,
+    /// `wall_ms_after_response`: how long `ctx.waitUntil` work may go on
+    /// after the response was sent. Default 30000 ms; past it the isolate is
+    /// condemned and evicted once its other events are answered.
+    pub wall_after_response: Duration,
 }
 
 impl Default for Limits {
@@ -30,6 +34,7 @@ impl Default for Limits {
             startup_cpu: Duration::from_millis(1000),
             memory_bytes: 128 << 20,
             idle_timeout: Duration::from_secs(300),
+            wall_after_response: Duration::from_millis(30_000),
         }
     }
 }
@@ -49,6 +54,8 @@ impl Limits {
                 .map_or(self.memory_bytes, |mb| (mb as usize) << 20),
             idle_timeout: positive("idle_timeout_s", raw.idle_timeout_s)?
                 .map_or(self.idle_timeout, Duration::from_secs),
+            wall_after_response: positive("wall_ms_after_response", raw.wall_ms_after_response)?
+                .map_or(self.wall_after_response, Duration::from_millis),
         })
     }
 }

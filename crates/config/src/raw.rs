@@ -22,6 +22,7 @@ pub(crate) struct RawLimits {
     pub(crate) startup_cpu_ms: Option<u64>,
     pub(crate) memory_mb: Option<u64>,
     pub(crate) idle_timeout_s: Option<u64>,
+    pub(crate) wall_ms_after_response: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

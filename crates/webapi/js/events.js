@@ -27,10 +27,21 @@ defineGlobal('removeEventListener', function removeEventListener(type, listener)
 });
 
 // The context every handler gets (`ctx` in module syntax, the event itself in
-// service-worker syntax).
+// service-worker syntax). `waitUntil` tells the host, through the
+// `wait_until(id, +1 | -1)` op, that work of event `id` goes on after the
+// response; the host keeps the isolate until it settles or the wall-clock
+// limit after the response passes.
+let makeContext; // id => ExecutionContext
+
 class ExecutionContext {
+  #id;
+  static { makeContext = id => { const c = new ExecutionContext(); c.#id = id; return c; }; }
   waitUntil(promise) {
-    Promise.resolve(promise).catch(e => reportError(e));
+    const id = this.#id;
+    op('wait_until', id, 1);
+    Promise.resolve(promise)
+      .catch(e => reportError(e))
+      .finally(() => op('wait_until', id, -1));
   }
   passThroughOnException() {}
 }
@@ -39,11 +50,11 @@ tag(ExecutionContext);
 let respondWithState; // event => { called, response }
 
 class FetchEvent {
-  #request; #called = false; #response;
-  #ctx = new ExecutionContext();
-  constructor(type, init) {
+  #request; #called = false; #response; #ctx;
+  constructor(type, init, ctx = new ExecutionContext()) {
     if (!init || !(init.request instanceof Request)) throw new TypeError('FetchEvent needs a request');
     this.#request = init.request;
+    this.#ctx = ctx;
   }
   static { respondWithState = e => ({ called: e.#called, response: e.#response }); }
   get type() { return 'fetch'; }
@@ -85,15 +96,16 @@ function respond(id, response) {
   op('respond', id, response.status, response.statusText, headersList(response.headers), bodySource(response));
 }
 
-function callFetch(request) {
+function callFetch(id, request) {
+  const ctx = makeContext(id);
   if (workerModule) {
     const handler = workerModule.default;
     if (!handler || typeof handler.fetch !== 'function') {
       throw new Error('The Worker has no fetch handler: export default { fetch(request, env, ctx) { … } }');
     }
-    return handler.fetch(request, env, new ExecutionContext());
+    return handler.fetch(request, env, ctx);
   }
-  const event = new FetchEvent('fetch', { request });
+  const event = new FetchEvent('fetch', { request }, ctx);
   for (const l of listeners.fetch) {
     if (typeof l === 'function') l.call(globalThis, event); else l.handleEvent(event);
   }
@@ -106,7 +118,7 @@ function dispatchFetch(id, event) {
   let result;
   try {
     const request = new Request(event.url, { method: event.method, headers: event.headers, body: event.body });
-    result = callFetch(request);
+    result = callFetch(id, request);
   } catch (e) {
     return fail(id, e);
   }
