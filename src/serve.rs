@@ -27,6 +27,9 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
             spec = spec.with_var(k, to_host_value(v));
         }
         spec = spec.with_limits(w.limits);
+        if let Some(max) = w.max_instances {
+            spec = spec.with_max_instances(max);
+        }
         runtime.register(spec).await?;
     }
     Ok(runtime)

@@ -1,6 +1,8 @@
 //! The registry actor: every registered Worker and its live isolate.
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use actix::prelude::*;
@@ -16,11 +18,29 @@ use crate::{
 
 type Starting = Shared<LocalBoxFuture<'static, Result<Addr<IsolateActor>, RuntimeError>>>;
 
+/// One live (or starting) isolate of a Worker.
+struct Instance {
+    starting: Starting,
+    /// Events sent to it and not yet answered.
+    in_flight: Rc<Cell<usize>>,
+}
+
+impl Instance {
+    /// Whether it may take events: starting, or started and not gone.
+    fn usable(&self) -> bool {
+        match self.starting.peek() {
+            None => true,
+            Some(Ok(addr)) => addr.connected(),
+            Some(Err(_)) => false,
+        }
+    }
+}
+
 struct WorkerEntry {
     spec: Arc<WorkerSpec>,
     engine: Arc<dyn Engine>,
-    /// The live (or starting) isolate; `None` until the first event.
-    instance: Option<Starting>,
+    /// Its live (or starting) isolates.
+    instances: Vec<Instance>,
 }
 
 /// Knows every Worker and starts its isolate when an event arrives and none
@@ -59,13 +79,18 @@ impl Registry {
         }
     }
 
-    fn start_isolate(&self, entry: &WorkerEntry) -> Starting {
+    fn start_isolate(
+        executors: &Executors,
+        config: &IsolateConfig,
+        services: &Services,
+        entry: &WorkerEntry,
+    ) -> Starting {
         let (tx, rx) = oneshot::channel();
         let spec = entry.spec.clone();
         let engine = entry.engine.clone();
-        let config = self.isolate_config.clone();
-        let services = self.services.clone();
-        self.executors.pick().spawn_fn(move || {
+        let config = config.clone();
+        let services = services.clone();
+        executors.pick().spawn_fn(move || {
             let _ = tx.send(IsolateActor::boot(spec, &*engine, &config, services));
         });
         async move {
@@ -91,11 +116,19 @@ impl Handler<Condemned> for Registry {
 
     fn handle(&mut self, msg: Condemned, _ctx: &mut Self::Context) {
         if let Some(entry) = self.workers.get_mut(&msg.worker) {
-            let current = entry.instance.as_ref().and_then(Shared::peek);
-            if matches!(current, Some(Ok(addr)) if *addr == msg.isolate) {
-                entry.instance = None;
-            }
+            entry
+                .instances
+                .retain(|i| !matches!(i.starting.peek(), Some(Ok(addr)) if *addr == msg.isolate));
         }
+    }
+}
+
+/// Counts an event in flight until dropped.
+struct InFlight(Rc<Cell<usize>>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
     }
 }
 
@@ -124,7 +157,7 @@ impl Handler<Register> for Registry {
             WorkerEntry {
                 spec: Arc::new(spec),
                 engine,
-                instance: None,
+                instances: Vec::new(),
             },
         );
         Ok(())
@@ -160,24 +193,37 @@ impl Message for Dispatch {
 
 impl Registry {
     /// The Worker's live (or starting) isolate, started if it has none.
-    fn instance(&mut self, worker: &str) -> Result<Starting, RuntimeError> {
+    /// The least-loaded live isolate of the Worker; a new one is started
+    /// when it has none, or when all are busy and it may have more.
+    fn instance(&mut self, worker: &str) -> Result<(Starting, Rc<Cell<usize>>), RuntimeError> {
+        let max = self.max_instances(worker);
         let entry = self
             .workers
-            .get(worker)
+            .get_mut(worker)
             .ok_or_else(|| RuntimeError::UnknownWorker(worker.to_owned()))?;
-        let usable = match entry.instance.as_ref().map(Shared::peek) {
-            Some(None) => true,
-            Some(Some(Ok(addr))) => addr.connected(),
-            Some(Some(Err(_))) | None => false,
-        };
-        if usable {
-            return Ok(entry.instance.clone().expect("checked above"));
+        entry.instances.retain(Instance::usable);
+        let least = entry.instances.iter().min_by_key(|i| i.in_flight.get());
+        if let Some(i) = least {
+            if i.in_flight.get() == 0 || entry.instances.len() >= max {
+                return Ok((i.starting.clone(), i.in_flight.clone()));
+            }
         }
-        let starting = self.start_isolate(entry);
-        if let Some(entry) = self.workers.get_mut(worker) {
-            entry.instance = Some(starting.clone());
-        }
-        Ok(starting)
+        let starting =
+            Self::start_isolate(&self.executors, &self.isolate_config, &self.services, entry);
+        let in_flight = Rc::new(Cell::new(0));
+        entry.instances.push(Instance {
+            starting: starting.clone(),
+            in_flight: in_flight.clone(),
+        });
+        Ok((starting, in_flight))
+    }
+
+    fn max_instances(&self, worker: &str) -> usize {
+        self.workers
+            .get(worker)
+            .and_then(|w| w.spec.max_instances)
+            .unwrap_or(self.executors.len())
+            .max(1)
     }
 }
 
@@ -198,7 +244,7 @@ impl Handler<Warm> for Registry {
 
     fn handle(&mut self, msg: Warm, _ctx: &mut Self::Context) -> Self::Result {
         let instance = self.instance(&msg.worker);
-        Box::pin(async move { instance?.await.map(drop) })
+        Box::pin(async move { instance?.0.await.map(drop) })
     }
 }
 
@@ -209,7 +255,10 @@ impl Handler<Dispatch> for Registry {
         let instance = self.instance(&msg.worker);
         let registry = ctx.address();
         Box::pin(async move {
-            let addr = instance?.await?;
+            let (starting, in_flight) = instance?;
+            in_flight.set(in_flight.get() + 1);
+            let _done = InFlight(in_flight);
+            let addr = starting.await?;
             // The request is kept (a cheap clone: the body is shared) in case
             // the isolate turns out to be going away and the event must be
             // dispatched again, to the fresh isolate that replaces it.

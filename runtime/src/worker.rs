@@ -23,6 +23,10 @@ pub struct WorkerSpec {
     pub vars: Vec<(String, HostValue)>,
     /// CPU, memory and idle limits of its isolates.
     pub limits: Limits,
+    /// How many isolates it may run at once; `None`: one per executor
+    /// thread. Events go to the least-loaded one; another starts when all
+    /// are busy.
+    pub max_instances: Option<usize>,
 }
 
 impl WorkerSpec {
@@ -41,6 +45,7 @@ impl WorkerSpec {
             },
             vars: Vec::new(),
             limits: Limits::default(),
+            max_instances: None,
         }
     }
 
@@ -77,6 +82,7 @@ impl WorkerSpec {
             },
             vars: Vec::new(),
             limits: Limits::default(),
+            max_instances: None,
         })
     }
 
@@ -95,6 +101,12 @@ impl WorkerSpec {
     /// Sets the limits.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Sets how many isolates it may run at once.
+    pub fn with_max_instances(mut self, max: usize) -> Self {
+        self.max_instances = Some(max);
         self
     }
 

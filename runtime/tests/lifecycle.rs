@@ -34,20 +34,62 @@ fn body(r: &FetchResponse) -> String {
 }
 
 async fn start(engine: &str, limits: Limits) -> Runtime {
+    start_with(engine, limits, 1, None).await
+}
+
+async fn start_with(engine: &str, limits: Limits, threads: usize, max: Option<usize>) -> Runtime {
     let runtime = Runtime::start(RuntimeConfig {
-        threads: 1,
+        threads,
         ..Default::default()
     })
     .unwrap();
+    let mut spec = WorkerSpec::from_source("w", WORKER)
+        .with_engine(engine)
+        .with_limits(limits);
+    if let Some(max) = max {
+        spec = spec.with_max_instances(max);
+    }
+    runtime.register(spec).await.unwrap();
     runtime
-        .register(
-            WorkerSpec::from_source("w", WORKER)
-                .with_engine(engine)
-                .with_limits(limits),
-        )
-        .await
-        .unwrap();
-    runtime
+}
+
+#[test]
+fn busy_instances_make_room_for_more_up_to_max_instances() {
+    for engine in engines() {
+        actix::System::new().block_on(async {
+            // Two executors, two instances: a request that arrives while the
+            // first isolate is busy goes to a second one.
+            let runtime = start_with(engine, Limits::default(), 2, None).await;
+            let (slow, fast) = futures::join!(runtime.fetch("w", get("/slow")), async {
+                actix_rt::time::sleep(Duration::from_millis(50)).await;
+                runtime.fetch("w", get("/fast")).await
+            });
+            assert_eq!(body(&slow.unwrap()), "/slow 1", "{engine}");
+            assert_eq!(
+                body(&fast.unwrap()),
+                "/fast 1",
+                "{engine}: a second isolate"
+            );
+            assert_eq!(runtime.stats().await.starts.get("w"), Some(&2));
+            // Idle again: the least-loaded isolate serves, no third starts.
+            body(&runtime.fetch("w", get("/again")).await.unwrap());
+            assert_eq!(runtime.stats().await.starts.get("w"), Some(&2));
+
+            // With max_instances = 1 the busy isolate takes the second event.
+            let runtime = start_with(engine, Limits::default(), 2, Some(1)).await;
+            let (slow, fast) = futures::join!(runtime.fetch("w", get("/slow")), async {
+                actix_rt::time::sleep(Duration::from_millis(50)).await;
+                runtime.fetch("w", get("/fast")).await
+            });
+            assert_eq!(body(&slow.unwrap()), "/slow 2", "{engine}");
+            assert_eq!(
+                body(&fast.unwrap()),
+                "/fast 2",
+                "{engine}: the same isolate"
+            );
+            assert_eq!(runtime.stats().await.starts.get("w"), Some(&1));
+        });
+    }
 }
 
 #[test]

@@ -32,6 +32,7 @@
 //! main = "api/worker.js"      # relative to this file
 //! routes = ["api.example.com/*", "example.com/api/*"]
 //! engine = "v8"               # optional, overrides [server] engine
+//! max_instances = 4           # isolates at once (default: one per executor thread)
 //! [workers.vars]
 //! GREETING = "hello"
 //! [workers.limits]

@@ -42,6 +42,7 @@ pub(crate) struct RawWorker {
     #[serde(default)]
     pub(crate) routes: Vec<String>,
     pub(crate) engine: Option<String>,
+    pub(crate) max_instances: Option<usize>,
     #[serde(default)]
     pub(crate) vars: BTreeMap<String, serde_json::Value>,
     #[serde(default)]

@@ -56,6 +56,9 @@ pub struct WorkerSettings {
     pub vars: Vec<(String, serde_json::Value)>,
     /// `[workers.limits]` over `[limits]`.
     pub limits: Limits,
+    /// `max_instances`: how many isolates the Worker may run at once.
+    /// Default: one per executor thread.
+    pub max_instances: Option<usize>,
 }
 
 impl Settings {
@@ -94,6 +97,7 @@ impl Settings {
                 engine: None,
                 vars: Vec::new(),
                 limits: Limits::default(),
+                max_instances: None,
             }],
             limits: Limits::default(),
         })
@@ -220,6 +224,12 @@ fn validate_worker(
     let limits = limits
         .with(&w.limits)
         .map_err(|(f, message)| invalid(field(&format!("limits.{f}")), message))?;
+    if w.max_instances == Some(0) {
+        return Err(invalid(
+            field("max_instances"),
+            "must be greater than 0".into(),
+        ));
+    }
     Ok(WorkerSettings {
         name,
         main: main_path,
@@ -227,6 +237,7 @@ fn validate_worker(
         engine: w.engine,
         vars: w.vars.into_iter().collect(),
         limits,
+        max_instances: w.max_instances,
     })
 }
 
