@@ -1,115 +1,223 @@
-//! `HostValue` ⇄ QuickJS values.
+//! `HostValue` ⇄ QuickJS values, as `HostValue`'s documentation specifies.
+//!
+//! The conversion from JavaScript looks at a value's tag and class directly
+//! (no global lookups, no calls into JavaScript except property getters and
+//! a proxy's traps), so Worker code cannot change how its values cross.
 
 use motu_engine::HostValue;
-use rquickjs::{Array, ArrayBuffer, Ctx, Object, Type, TypedArray, Value};
+use rquickjs::{qjs, Array, Ctx, Error, Object, Result, Value};
+
+use crate::strings::{atom_to_string, to_string};
 
 /// Structures nested deeper than this (cyclic ones included) are cut off.
 const MAX_DEPTH: usize = 64;
 
-/// Converts a JavaScript value to a host value (see `HostValue`'s docs).
-pub(crate) fn to_host<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> rquickjs::Result<HostValue> {
+/// Converts a JavaScript value to a host value.
+pub(crate) fn to_host<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> Result<HostValue> {
     convert(ctx, v, 0)
 }
 
-fn convert<'js>(ctx: &Ctx<'js>, v: &Value<'js>, depth: usize) -> rquickjs::Result<HostValue> {
+fn convert<'js>(ctx: &Ctx<'js>, v: &Value<'js>, depth: usize) -> Result<HostValue> {
     if depth > MAX_DEPTH {
         return Ok(HostValue::Undefined);
     }
-    Ok(match v.type_of() {
-        Type::Undefined | Type::Uninitialized => HostValue::Undefined,
-        Type::Null => HostValue::Null,
-        Type::Bool => HostValue::Bool(v.as_bool().unwrap_or(false)),
-        Type::Int => HostValue::Number(v.as_int().unwrap_or(0) as f64),
-        Type::Float => HostValue::Number(v.as_float().unwrap_or(f64::NAN)),
-        Type::String => HostValue::String(
-            v.as_string()
-                .map(|s| s.to_string())
-                .transpose()?
-                .unwrap_or_default(),
-        ),
-        Type::BigInt => {
-            let s: rquickjs::String = ctx
-                .globals()
-                .get::<_, rquickjs::Function>("String")?
-                .call((v.clone(),))?;
-            HostValue::String(s.to_string()?)
-        }
-        Type::Array => {
-            let a = v.as_array().expect("an array");
-            let mut items = Vec::with_capacity(a.len());
-            for item in a.iter::<Value>() {
-                items.push(convert(ctx, &item?, depth + 1)?);
-            }
-            HostValue::List(items)
-        }
-        Type::Object | Type::Exception | Type::Promise | Type::Proxy => {
-            let o = v.as_object().expect("an object");
-            if let Some(bytes) = view_bytes(ctx, o)? {
-                return Ok(HostValue::Bytes(bytes));
-            }
-            let mut entries = Vec::new();
-            for key in o.keys::<String>() {
-                let key = key?;
-                let value: Value = o.get(key.as_str())?;
-                entries.push((key, convert(ctx, &value, depth + 1)?));
-            }
-            HostValue::Map(entries)
-        }
+    let raw = v.as_raw();
+    // SAFETY: `raw` is a live value of `ctx`; these only read its tag.
+    let tag = unsafe { qjs::JS_VALUE_GET_NORM_TAG(raw) };
+    Ok(match tag {
+        qjs::JS_TAG_NULL => HostValue::Null,
+        qjs::JS_TAG_BOOL => HostValue::Bool(v.as_bool().unwrap_or(false)),
+        qjs::JS_TAG_INT => HostValue::Number(f64::from(v.as_int().unwrap_or(0))),
+        qjs::JS_TAG_FLOAT64 => HostValue::Number(v.as_float().unwrap_or(f64::NAN)),
+        qjs::JS_TAG_STRING | qjs::JS_TAG_STRING_ROPE => HostValue::String(to_string(ctx, v)?),
+        qjs::JS_TAG_BIG_INT | qjs::JS_TAG_SHORT_BIG_INT => HostValue::String(to_string(ctx, v)?),
+        qjs::JS_TAG_OBJECT => object(ctx, v, depth)?,
         _ => HostValue::Undefined,
     })
 }
 
-/// The bytes an `ArrayBuffer` or an `ArrayBuffer` view covers, if `o` is one.
-fn view_bytes<'js>(ctx: &Ctx<'js>, o: &Object<'js>) -> rquickjs::Result<Option<Vec<u8>>> {
-    // SAFETY (all three `as_bytes` calls): the bytes are copied at once,
-    // before any JavaScript can run and detach or resize the buffer.
-    if let Some(buffer) = ArrayBuffer::from_object(o.clone()) {
-        let bytes = unsafe { buffer.as_bytes() };
-        return Ok(Some(bytes.map(<[u8]>::to_vec).unwrap_or_default()));
+/// What kind of object a value is, as far as conversion cares.
+enum Class {
+    Array,
+    Function,
+    TypedArray,
+    ArrayBuffer,
+    DataView,
+    Other,
+}
+
+fn object<'js>(ctx: &Ctx<'js>, v: &Value<'js>, depth: usize) -> Result<HostValue> {
+    let raw = v.as_raw();
+    // SAFETY: `raw` is a live object of `ctx`; these only read its class.
+    let class = unsafe {
+        if qjs::JS_IsArray(raw) {
+            Class::Array
+        } else if qjs::JS_IsFunction(ctx.as_raw().as_ptr(), raw) {
+            Class::Function
+        } else if qjs::JS_GetTypedArrayType(raw) >= 0 {
+            Class::TypedArray
+        } else if qjs::JS_IsArrayBuffer(raw) {
+            Class::ArrayBuffer
+        } else if qjs::JS_IsDataView(raw) {
+            Class::DataView
+        } else {
+            Class::Other
+        }
+    };
+    Ok(match class {
+        Class::Array => {
+            let array = v.as_array().expect("an array");
+            let mut items = Vec::with_capacity(array.len());
+            for item in array.iter::<Value>() {
+                items.push(convert(ctx, &item?, depth + 1)?);
+            }
+            HostValue::List(items)
+        }
+        Class::Function => HostValue::Undefined,
+        Class::TypedArray => HostValue::Bytes(typed_array_bytes(ctx, v)),
+        Class::ArrayBuffer => HostValue::Bytes(buffer_bytes(ctx, v, 0, None)),
+        Class::DataView => {
+            // QuickJS has no accessor for a DataView's window; its getters
+            // give it, and `buffer_bytes` checks what they return.
+            let o = v.as_object().expect("an object");
+            let buffer: Value = o.get("buffer")?;
+            let offset = o.get::<_, f64>("byteOffset")? as usize;
+            let length = o.get::<_, f64>("byteLength")? as usize;
+            HostValue::Bytes(buffer_bytes(ctx, &buffer, offset, Some(length)))
+        }
+        Class::Other => map(ctx, v, depth)?,
+    })
+}
+
+/// The own enumerable string-keyed properties of an object, in order.
+fn map<'js>(ctx: &Ctx<'js>, v: &Value<'js>, depth: usize) -> Result<HostValue> {
+    let c = ctx.as_raw().as_ptr();
+    let mut tab: *mut qjs::JSPropertyEnum = std::ptr::null_mut();
+    let mut len: u32 = 0;
+    let flags = (qjs::JS_GPN_STRING_MASK | qjs::JS_GPN_ENUM_ONLY) as i32;
+    // SAFETY: `v` is a live object; on success QuickJS fills `tab` with
+    // `len` entries that `Keys` frees.
+    if unsafe { qjs::JS_GetOwnPropertyNames(c, &mut tab, &mut len, v.as_raw(), flags) } < 0 {
+        return Err(Error::Exception);
     }
-    if let Ok(u8s) = TypedArray::<u8>::from_object(o.clone()) {
-        let bytes = unsafe { u8s.as_bytes() };
-        return Ok(Some(bytes.map(<[u8]>::to_vec).unwrap_or_default()));
+    let keys = Keys { ctx, tab, len };
+    let mut entries = Vec::with_capacity(len as usize);
+    for entry in keys.entries() {
+        let key = atom_to_string(ctx, entry.atom)?;
+        // SAFETY: the atom is alive until `keys` is dropped; the result is
+        // owned and handed to `Value`.
+        let value = unsafe {
+            let raw = qjs::JS_GetProperty(c, v.as_raw(), entry.atom);
+            if qjs::JS_IsException(raw) {
+                return Err(Error::Exception);
+            }
+            Value::from_raw(ctx.clone(), raw)
+        };
+        entries.push((key, convert(ctx, &value, depth + 1)?));
     }
-    let array_buffer: Object = ctx.globals().get("ArrayBuffer")?;
-    let is_view: rquickjs::Function = array_buffer.get("isView")?;
-    if !is_view.call::<_, bool>((o.clone(),))? {
-        return Ok(None);
+    Ok(HostValue::Map(entries))
+}
+
+/// A property table from `JS_GetOwnPropertyNames`, freed on drop.
+struct Keys<'a, 'js> {
+    ctx: &'a Ctx<'js>,
+    tab: *mut qjs::JSPropertyEnum,
+    len: u32,
+}
+
+impl Keys<'_, '_> {
+    fn entries(&self) -> &[qjs::JSPropertyEnum] {
+        if self.tab.is_null() {
+            return &[];
+        }
+        // SAFETY: QuickJS filled `len` entries at `tab`.
+        unsafe { std::slice::from_raw_parts(self.tab, self.len as usize) }
     }
-    let buffer: Object = o.get("buffer")?;
-    let offset: usize = o.get::<_, f64>("byteOffset")? as usize;
-    let length: usize = o.get::<_, f64>("byteLength")? as usize;
-    let bytes = ArrayBuffer::from_object(buffer)
-        .and_then(|b| {
-            let all = unsafe { b.as_bytes() }?;
-            all.get(offset..offset + length).map(<[u8]>::to_vec)
-        })
-        .unwrap_or_default();
-    Ok(Some(bytes))
+}
+
+impl Drop for Keys<'_, '_> {
+    fn drop(&mut self) {
+        // SAFETY: `tab` came from `JS_GetOwnPropertyNames` of this context.
+        unsafe { qjs::JS_FreePropertyEnum(self.ctx.as_raw().as_ptr(), self.tab, self.len) };
+    }
+}
+
+/// The bytes a typed array views (none when its buffer is detached).
+fn typed_array_bytes<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> Vec<u8> {
+    let (mut offset, mut length, mut size) = (0, 0, 0);
+    // SAFETY: `v` is a typed array of `ctx`; the buffer returned is owned.
+    let buffer = unsafe {
+        let raw = qjs::JS_GetTypedArrayBuffer(
+            ctx.as_raw().as_ptr(),
+            v.as_raw(),
+            &mut offset,
+            &mut length,
+            &mut size,
+        );
+        if qjs::JS_IsException(raw) {
+            drop(ctx.catch());
+            return Vec::new();
+        }
+        Value::from_raw(ctx.clone(), raw)
+    };
+    buffer_bytes(ctx, &buffer, offset as _, Some(length as _))
+}
+
+/// A copy of `length` bytes (all when `None`) from `offset` of an
+/// `ArrayBuffer`; none when it is detached or too short.
+fn buffer_bytes<'js>(
+    ctx: &Ctx<'js>,
+    buffer: &Value<'js>,
+    offset: usize,
+    length: Option<usize>,
+) -> Vec<u8> {
+    let mut size = 0;
+    // SAFETY: the bytes are copied at once, before any JavaScript can run and
+    // detach or resize the buffer.
+    unsafe {
+        let data = qjs::JS_GetArrayBuffer(ctx.as_raw().as_ptr(), &mut size, buffer.as_raw());
+        if data.is_null() {
+            drop(ctx.catch());
+            return Vec::new();
+        }
+        let all = std::slice::from_raw_parts(data, size as _);
+        let end = length.map_or(all.len(), |l| offset.saturating_add(l));
+        all.get(offset..end).map(<[u8]>::to_vec).unwrap_or_default()
+    }
 }
 
 /// Converts a host value to a JavaScript value.
-pub(crate) fn to_js<'js>(ctx: &Ctx<'js>, v: HostValue) -> rquickjs::Result<Value<'js>> {
+pub(crate) fn to_js<'js>(ctx: &Ctx<'js>, v: HostValue) -> Result<Value<'js>> {
     Ok(match v {
         HostValue::Undefined => Value::new_undefined(ctx.clone()),
         HostValue::Null => Value::new_null(ctx.clone()),
         HostValue::Bool(b) => Value::new_bool(ctx.clone(), b),
         HostValue::Number(n) => Value::new_number(ctx.clone(), n),
         HostValue::String(s) => rquickjs::String::from_str(ctx.clone(), &s)?.into_value(),
-        HostValue::Bytes(b) => TypedArray::<u8>::new(ctx.clone(), b)?.into_value(),
-        HostValue::List(items) => {
-            let a = Array::new(ctx.clone())?;
-            for (i, item) in items.into_iter().enumerate() {
-                a.set(i, to_js(ctx, item)?)?;
+        HostValue::Bytes(b) => {
+            // SAFETY: QuickJS copies `b`; the result is owned.
+            unsafe {
+                let raw =
+                    qjs::JS_NewUint8ArrayCopy(ctx.as_raw().as_ptr(), b.as_ptr(), b.len() as _);
+                if qjs::JS_IsException(raw) {
+                    return Err(Error::Exception);
+                }
+                Value::from_raw(ctx.clone(), raw)
             }
-            a.into_value()
+        }
+        HostValue::List(items) => {
+            let array = Array::new(ctx.clone())?;
+            for (i, item) in items.into_iter().enumerate() {
+                array.set(i, to_js(ctx, item)?)?;
+            }
+            array.into_value()
         }
         HostValue::Map(entries) => {
-            let o = Object::new(ctx.clone())?;
-            for (k, item) in entries {
-                o.set(k, to_js(ctx, item)?)?;
+            let object = Object::new(ctx.clone())?;
+            for (key, item) in entries {
+                object.set(key.as_str(), to_js(ctx, item)?)?;
             }
-            o.into_value()
+            object.into_value()
         }
     })
 }

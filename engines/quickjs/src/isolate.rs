@@ -2,118 +2,113 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use motu_engine::{
-    contract, EngineError, HeapStats, Host, HostValue, Interrupt, InterruptHandle, Isolate,
-    IsolateConfig, JsError, OpId, Syntax, WorkerCode,
+    contract, EngineError, HeapStats, Host, HostValue, InterruptHandle, Isolate, IsolateConfig,
+    JsError, OpId, WorkerCode,
 };
-use rquickjs::context::EvalOptions;
-use rquickjs::promise::PromiseState;
-use rquickjs::{Context, Ctx, Function, Module, Object, Persistent, Runtime};
+use rquickjs::{qjs, Context, Ctx, Function, Object, Persistent, Runtime};
 
-use crate::allocator::LimitedAllocator;
+use crate::cache::BytecodeCache;
+use crate::compile::{Kind, Options};
+use crate::context::new_context;
 use crate::convert::to_js;
-use crate::errors::{caught, make};
-use crate::lockdown::LOCKDOWN;
+use crate::errors::{caught, is_out_of_memory, make};
+use crate::exec::run_script;
+use crate::interrupt::{handler, TerminateFlag};
+use crate::memory::{LimitedAllocator, MemoryState};
 use crate::modules::{SharedSource, WorkerLoader, WorkerResolver};
 use crate::ops::{install, OpState};
 
-/// The flag an [`InterruptHandle`] sets and the interrupt handler reads.
-struct Flag(AtomicBool);
+/// How the prelude compiles: without its source text, which only costs
+/// memory in every isolate (its functions then print like built-ins).
+const PRELUDE: Options = Options {
+    kind: Kind::Script,
+    strip_source: true,
+};
 
-impl Interrupt for Flag {
-    fn terminate(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
-
-/// The prelude's hooks.
+/// The prelude's hooks (see `motu_engine::contract`).
 struct Hooks {
     dispatch: Persistent<Function<'static>>,
     register_module: Persistent<Function<'static>>,
 }
 
-/// A QuickJS isolate. Field order matters: everything holding JavaScript
-/// values is dropped before the context and the runtime.
+/// A QuickJS isolate: one runtime with one context.
+///
+/// Field order matters: everything holding JavaScript values is dropped
+/// before the context and the runtime.
 pub struct QuickJsIsolate {
     hooks: Option<Hooks>,
     ops: Rc<OpState>,
-    modules: SharedSource,
-    interrupt: Arc<Flag>,
-    /// Set by the interrupt handler when it stopped execution.
+    pub(crate) modules: SharedSource,
+    cache: Arc<BytecodeCache>,
+    memory: Rc<MemoryState>,
+    memory_limit: Option<usize>,
+    terminate: Arc<TerminateFlag>,
+    /// Set by the interrupt handler when it stopped execution on request.
     interrupted: Rc<Cell<bool>>,
-    /// Bytes allocated, as the allocator counts them.
-    used: Rc<Cell<usize>>,
-    /// The memory limit (0: none).
-    limit: usize,
-    /// Set by the allocator when it refused an allocation.
-    exhausted: Rc<Cell<bool>>,
     context: Context,
     runtime: Runtime,
 }
 
 impl QuickJsIsolate {
-    /// Creates the runtime and context, installs the ops and evaluates the
-    /// prelude.
-    pub fn new(cfg: &IsolateConfig, host: Rc<dyn Host>) -> Result<Self, EngineError> {
+    /// Creates the runtime and context, installs the ops, evaluates the
+    /// prelude (its bytecode from `cache`) and keeps its hooks.
+    pub(crate) fn new(
+        cfg: &IsolateConfig,
+        host: Rc<dyn Host>,
+        cache: Arc<BytecodeCache>,
+    ) -> Result<Self, EngineError> {
         let setup = |e: rquickjs::Error| EngineError::Setup(e.to_string());
-        let used = Rc::new(Cell::new(0));
-        let exhausted = Rc::new(Cell::new(false));
-        let allocator = LimitedAllocator::new(
-            cfg.memory_limit.unwrap_or(usize::MAX),
-            used.clone(),
-            exhausted.clone(),
-        );
-        let runtime = Runtime::new_with_alloc(allocator).map_err(setup)?;
-        let interrupt = Arc::new(Flag(AtomicBool::new(false)));
+        let memory = MemoryState::new(cfg.memory_limit);
+        let runtime =
+            Runtime::new_with_alloc(LimitedAllocator::new(memory.clone())).map_err(setup)?;
+        let context = new_context(&runtime, cfg.allow_code_generation).map_err(|e| {
+            if memory.exhausted() {
+                EngineError::OutOfMemory
+            } else {
+                setup(e)
+            }
+        })?;
+        // SAFETY: the allocator serves this runtime, which outlives every
+        // allocation it makes.
+        unsafe { memory.attach(context.get_runtime_ptr()) };
+        let terminate = Arc::new(TerminateFlag::default());
         let interrupted = Rc::new(Cell::new(false));
-        {
-            let flag = interrupt.clone();
-            let hit = interrupted.clone();
-            let exhausted = exhausted.clone();
-            runtime.set_interrupt_handler(Some(Box::new(move || {
-                if exhausted.get() {
-                    return true;
-                }
-                let stop = flag.0.swap(false, Ordering::SeqCst);
-                if stop {
-                    hit.set(true);
-                }
-                stop
-            })));
-        }
+        runtime.set_interrupt_handler(Some(handler(
+            terminate.clone(),
+            interrupted.clone(),
+            memory.clone(),
+        )));
         let modules: SharedSource = Rc::new(RefCell::new(None));
-        runtime.set_loader(WorkerResolver, WorkerLoader(modules.clone()));
-        let context = Context::full(&runtime).map_err(setup)?;
+        runtime.set_loader(
+            WorkerResolver,
+            WorkerLoader {
+                source: modules.clone(),
+                cache: cache.clone(),
+                memory_limit: cfg.memory_limit,
+            },
+        );
         let mut isolate = Self {
             hooks: None,
-            ops: Rc::new(OpState::new(host)),
+            ops: Rc::new(OpState::new(host, memory.clone())),
             modules,
-            interrupt,
+            cache,
+            memory,
+            memory_limit: cfg.memory_limit,
+            terminate,
             interrupted,
-            used,
-            limit: cfg.memory_limit.unwrap_or(0),
-            exhausted,
             context,
             runtime,
         };
+        let prelude = isolate.compile(&cfg.prelude_name, &cfg.prelude, PRELUDE)?;
         let ops = isolate.ops.clone();
-        let prelude = cfg.prelude.clone();
-        let prelude_name = cfg.prelude_name.to_string();
-        let allow_eval = cfg.allow_code_generation;
         let hooks = isolate.enter(|ctx| {
             install(&ctx, &ops)?;
-            let mut opts = EvalOptions::default();
-            opts.strict = false;
-            opts.filename = Some(prelude_name);
-            let hooks: Object = ctx.eval_with_options(prelude.as_bytes(), opts)?;
+            let hooks: Object = run_script(&ctx, &prelude)?.get()?;
             let dispatch: Function = hooks.get(contract::HOOK_DISPATCH)?;
             let register: Function = hooks.get(contract::HOOK_REGISTER_MODULE)?;
-            if !allow_eval {
-                ctx.eval::<(), _>(LOCKDOWN)?;
-            }
             Ok(Hooks {
                 dispatch: Persistent::save(&ctx, dispatch),
                 register_module: Persistent::save(&ctx, register),
@@ -123,14 +118,25 @@ impl QuickJsIsolate {
         Ok(isolate)
     }
 
-    /// Runs `f` in the context and turns a thrown exception into an
+    /// The bytecode of `source`, from the cache or compiled now.
+    pub(crate) fn compile(
+        &self,
+        name: &str,
+        source: &Arc<str>,
+        options: Options,
+    ) -> Result<Arc<[u8]>, EngineError> {
+        self.cache.get(name, source, options, self.memory_limit)
+    }
+
+    /// Runs `f` in the context and turns what went wrong into an
     /// `EngineError`.
-    fn enter<R>(
+    pub(crate) fn enter<R>(
         &self,
         f: impl for<'js> FnOnce(Ctx<'js>) -> rquickjs::Result<R>,
     ) -> Result<R, EngineError> {
+        self.begin();
         self.context.with(|ctx| match f(ctx.clone()) {
-            Ok(_) if self.exhausted.get() => Err(EngineError::OutOfMemory),
+            Ok(_) if self.memory.exhausted() => Err(EngineError::OutOfMemory),
             Ok(v) => Ok(v),
             Err(e) => {
                 let error = caught(&ctx, e);
@@ -139,24 +145,33 @@ impl QuickJsIsolate {
         })
     }
 
-    /// Tells an interrupt and an out-of-memory error from a plain exception.
+    /// Prepares a call into JavaScript: an interrupt noted earlier (and
+    /// swallowed somehow) is not this call's, and QuickJS measures its stack
+    /// limit from where the stack is now.
+    fn begin(&self) {
+        self.interrupted.set(false);
+        // SAFETY: the runtime is alive; this only records the stack pointer.
+        unsafe { qjs::JS_UpdateStackTop(self.context.get_runtime_ptr()) };
+    }
+
+    /// Tells an interrupt and running out of memory from a plain exception.
     fn classify(&self, error: JsError) -> EngineError {
-        if self.exhausted.get() {
+        if self.memory.exhausted() || is_out_of_memory(&error) {
             EngineError::OutOfMemory
         } else if self.interrupted.replace(false) {
             EngineError::Terminated
-        } else if error.name == "InternalError" && error.message == "out of memory" {
-            EngineError::OutOfMemory
         } else {
             EngineError::Exception(error)
         }
     }
 
-    fn hook(
-        &self,
-        which: fn(&Hooks) -> &Persistent<Function<'static>>,
-    ) -> Persistent<Function<'static>> {
-        which(self.hooks.as_ref().expect("hooks are set at creation")).clone()
+    /// The prelude's `registerModule` hook.
+    pub(crate) fn register_module_hook(&self) -> Persistent<Function<'static>> {
+        self.hooks().register_module.clone()
+    }
+
+    fn hooks(&self) -> &Hooks {
+        self.hooks.as_ref().expect("hooks are set at creation")
     }
 }
 
@@ -166,92 +181,57 @@ impl Isolate for QuickJsIsolate {
     }
 
     fn interrupt_handle(&self) -> InterruptHandle {
-        InterruptHandle::new(self.interrupt.clone())
+        InterruptHandle::new(self.terminate.clone())
     }
 
+    /// `used` and `total` are both the bytes QuickJS has allocated (malloc
+    /// slack and headers included): QuickJS reserves no heap beyond them.
     fn heap_stats(&self) -> HeapStats {
-        let usage = self.runtime.memory_usage();
+        let used = self.memory.used();
         HeapStats {
-            used: self.used.get(),
-            total: (usage.malloc_size.max(0) as usize).max(self.used.get()),
-            limit: self.limit,
+            used,
+            total: used,
+            limit: self.memory_limit.unwrap_or(0),
         }
     }
 
     fn load_worker(&mut self, code: &WorkerCode) -> Result<(), EngineError> {
-        let source = code.entry_source()?;
-        *self.modules.borrow_mut() = Some(code.modules.clone());
-        match code.syntax {
-            Syntax::Script => {
-                let entry = code.entry.clone();
-                self.enter(|ctx| {
-                    let mut opts = EvalOptions::default();
-                    opts.strict = false;
-                    opts.filename = Some(entry);
-                    ctx.eval_with_options::<(), _>(source.as_bytes(), opts)
-                })
-            }
-            Syntax::Module => {
-                let entry = code.entry.clone();
-                let (namespace, promise) = self.enter(|ctx| {
-                    let (module, promise) =
-                        Module::declare(ctx.clone(), entry, source.as_bytes())?.eval()?;
-                    let namespace = module.namespace()?;
-                    Ok((
-                        Persistent::save(&ctx, namespace),
-                        Persistent::save(&ctx, promise),
-                    ))
-                })?;
-                self.run_microtasks()?;
-                let register = self.hook(|h| &h.register_module);
-                self.enter(|ctx| {
-                    let promise = promise.restore(&ctx)?;
-                    match promise.state() {
-                        PromiseState::Resolved => {}
-                        PromiseState::Rejected => {
-                            promise.result::<rquickjs::Value>().transpose()?;
-                        }
-                        PromiseState::Pending => {
-                            return Err(crate::errors::throw(
-                                &ctx,
-                                &JsError::new(
-                                    "Error",
-                                    "the Worker's top-level await never finished",
-                                ),
-                            ))
-                        }
-                    }
-                    register
-                        .restore(&ctx)?
-                        .call::<_, ()>((namespace.restore(&ctx)?,))
-                })
-            }
-        }
+        self.load(code)
     }
 
     fn dispatch(&mut self, id: u64, event: HostValue) -> Result<(), EngineError> {
-        let dispatch = self.hook(|h| &h.dispatch);
+        let dispatch = &self.hooks().dispatch;
         self.enter(|ctx| {
             let event = to_js(&ctx, event)?;
-            dispatch.restore(&ctx)?.call::<_, ()>((id as f64, event))
+            dispatch
+                .clone()
+                .restore(&ctx)?
+                .call::<_, ()>((id as f64, event))
         })
     }
 
     fn settle(&mut self, id: OpId, result: Result<HostValue, JsError>) -> Result<(), EngineError> {
-        let Some((resolve, reject)) = self.ops.pending.borrow_mut().remove(&id) else {
+        let Some(resolvers) = self.ops.pending.borrow_mut().remove(&id) else {
             return Ok(());
         };
         self.enter(|ctx| match result {
-            Ok(v) => resolve.restore(&ctx)?.call::<_, ()>((to_js(&ctx, v)?,)),
-            Err(e) => reject.restore(&ctx)?.call::<_, ()>((make(&ctx, &e)?,)),
+            Ok(v) => resolvers
+                .resolve
+                .restore(&ctx)?
+                .call::<_, ()>((to_js(&ctx, v)?,)),
+            Err(e) => resolvers
+                .reject
+                .restore(&ctx)?
+                .call::<_, ()>((make(&ctx, &e)?,)),
         })
     }
 
     fn run_microtasks(&mut self) -> Result<(), EngineError> {
+        self.begin();
         loop {
             match self.runtime.execute_pending_job() {
-                Ok(true) => continue,
-                Ok(false) if self.exhausted.get() => return Err(EngineError::OutOfMemory),
+                Ok(true) => {}
+                Ok(false) if self.memory.exhausted() => return Err(EngineError::OutOfMemory),
                 Ok(false) => return Ok(()),
                 Err(_) => {
                     let error = self

@@ -1,57 +1,112 @@
-//! The QuickJS backend of motu, on the `rquickjs` crate.
+//! The QuickJS backend of motu, on the `rquickjs` crate (QuickJS-ng inside).
 //!
 //! # Concepts
 //!
-//! - [`QuickJsEngine`] implements `motu_engine::Engine`; it is stateless, and
-//!   QuickJS is compiled into the binary, so it needs nothing from the system.
-//! - Each isolate is one QuickJS *runtime* (its own heap, garbage collector,
-//!   memory limit and interrupt handler) with one *context* (the global
-//!   object). Runtimes share nothing, so isolates are independent; each stays
-//!   on the thread that made it.
-//! - **Values** cross as `motu_engine::HostValue`, converted in [`convert`]
-//!   terms: typed arrays and `ArrayBuffer`s become bytes, arrays lists, plain
-//!   objects maps.
-//! - **Ops**: the `__motu_op` / `__motu_op_async` globals are Rust functions
-//!   that call the isolate's `Host`; an async op's promise keeps its resolving
-//!   functions in a table until `settle` is called with its id.
-//! - **Interrupts**: QuickJS calls the runtime's interrupt handler now and
-//!   then while it runs; the handler answers from an atomic flag that the
-//!   `InterruptHandle` sets from any thread.
-//! - **Memory**: the isolate's allocator counts the bytes in use and refuses
-//!   allocations past the limit; once it has refused one, the running
-//!   JavaScript is stopped and the isolate reports `EngineError::OutOfMemory`,
-//!   even when the script caught QuickJS's out-of-memory error.
+//! - [`QuickJsEngine`] implements `motu_engine::Engine`. QuickJS is compiled
+//!   into the binary, so it needs nothing from the system. The engine holds
+//!   a bytecode cache shared by all its isolates; otherwise it is stateless.
+//! - **Isolates**: each [`QuickJsIsolate`] is one QuickJS *runtime* (its own
+//!   heap, garbage collector, allocator and interrupt handler) with one
+//!   *context* (the global object and built-ins). Runtimes share nothing, so
+//!   isolates are independent; each stays on the thread that made it.
+//! - **Code is compiled once, as bytecode**: the prelude and Worker sources
+//!   are compiled on a per-thread compiler runtime to QuickJS bytecode, kept
+//!   in the engine's cache (keyed by the full text), and read into each
+//!   isolate. A second isolate of the same Worker parses nothing.
+//! - **Code generation from strings** is then a property of the context
+//!   alone: unless `IsolateConfig::allow_code_generation`, the context lacks
+//!   QuickJS's eval intrinsic, so `eval`, `new Function` and the async,
+//!   generator and async generator function constructors throw a
+//!   `TypeError`, however they are reached. No JavaScript lockdown is
+//!   needed.
+//! - **Values** cross as `motu_engine::HostValue`: typed arrays, `DataView`s
+//!   and `ArrayBuffer`s become bytes, arrays lists, other objects maps of
+//!   their own enumerable string keys; nesting is cut off at 64 levels.
+//! - **Ops**: the `__motu_op` / `__motu_op_async` globals (see
+//!   `motu_engine::contract`) are Rust functions that call the isolate's
+//!   `Host`; an async op's promise keeps its resolving functions, under its
+//!   op id, until `Isolate::settle`. A host error is thrown as a `TypeError`,
+//!   `RangeError`, `SyntaxError` or `ReferenceError`, or as an `Error` whose
+//!   `name` is set.
+//! - **Interrupts**: QuickJS calls the runtime's interrupt handler every few
+//!   thousand instructions; the handler answers from an atomic flag that the
+//!   `InterruptHandle` raises from any thread. The interrupted call returns
+//!   `EngineError::Terminated` and the isolate stays usable.
+//! - **Memory**: the runtime allocates through a counting allocator that
+//!   refuses allocations past `IsolateConfig::memory_limit` (default: no
+//!   limit). QuickJS's out-of-memory error can be caught by JavaScript, so
+//!   the allocator also raises a flag: the interrupt handler then stops all
+//!   JavaScript, and every call reports `EngineError::OutOfMemory`.
 //! - **Modules** resolve with `motu_engine::resolve_specifier` and load from
-//!   the Worker's `ModuleSource`.
-//! - **Code generation from strings**: QuickJS compiles Worker code through
-//!   the same intrinsic that serves `eval`, so it cannot be left out; unless
-//!   allowed, `eval` and the `Function` constructors (plain, async, generator,
-//!   async generator) are replaced right after the prelude with functions that
-//!   throw an `EvalError`, reachable neither from the globals nor through any
-//!   function's `constructor`.
+//!   the Worker's `ModuleSource`, through the bytecode cache, for static
+//!   imports and dynamic `import()` alike. Top-level `await` must settle
+//!   within the promise jobs run while loading.
+//! - **Errors** become `JsError { name, message, stack }`; stacks name the
+//!   Worker's files and lines, and the prelude's as
+//!   `IsolateConfig::prelude_name`.
 
-mod allocator;
+mod cache;
+mod compile;
+mod context;
 mod convert;
 mod errors;
+mod exec;
+mod interrupt;
 mod isolate;
-mod lockdown;
+mod load;
+mod memory;
 mod modules;
 mod ops;
+mod strings;
 
 pub use isolate::QuickJsIsolate;
 
+use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use motu_engine::{Engine, EngineError, Host, Isolate, IsolateConfig};
 
+use crate::cache::BytecodeCache;
+
 /// The QuickJS engine.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct QuickJsEngine;
+///
+/// Clones share one bytecode cache.
+#[derive(Clone)]
+pub struct QuickJsEngine {
+    cache: Arc<BytecodeCache>,
+}
 
 impl QuickJsEngine {
-    /// The engine.
+    /// The default size of the bytecode cache: 64 MiB of source and
+    /// bytecode.
+    pub const DEFAULT_CACHE_BYTES: usize = 64 << 20;
+
+    /// The engine, with a bytecode cache of [`Self::DEFAULT_CACHE_BYTES`].
     pub fn new() -> Self {
-        Self
+        Self::with_cache_bytes(Self::DEFAULT_CACHE_BYTES)
+    }
+
+    /// The engine with a bytecode cache of at most `max_bytes` (source texts
+    /// plus their bytecode; least recently used entries go first). A larger
+    /// cache spares more isolates the parsing of their prelude and Worker;
+    /// `0` turns caching off, so that every isolate compiles its code.
+    pub fn with_cache_bytes(max_bytes: usize) -> Self {
+        Self {
+            cache: Arc::new(BytecodeCache::new(max_bytes)),
+        }
+    }
+}
+
+impl Default for QuickJsEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for QuickJsEngine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QuickJsEngine").finish_non_exhaustive()
     }
 }
 
@@ -65,6 +120,12 @@ impl Engine for QuickJsEngine {
         cfg: &IsolateConfig,
         host: Rc<dyn Host>,
     ) -> Result<Box<dyn Isolate>, EngineError> {
-        Ok(Box::new(QuickJsIsolate::new(cfg, host)?))
+        Ok(Box::new(QuickJsIsolate::new(
+            cfg,
+            host,
+            self.cache.clone(),
+        )?))
     }
 }
+#[cfg(test)]
+mod tests;

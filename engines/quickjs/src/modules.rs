@@ -1,4 +1,9 @@
 //! Module resolution and loading from the Worker's `ModuleSource`.
+//!
+//! Specifiers resolve with `motu_engine::resolve_specifier`. A module's
+//! source is compiled (or found in the bytecode cache) and read into the
+//! isolate's context. This serves the static imports of a module Worker and
+//! any dynamic `import()` later.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -9,8 +14,20 @@ use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::module::Declared;
 use rquickjs::{Ctx, Module};
 
-/// The modules of the Worker being loaded; set by `load_worker`.
+use crate::cache::BytecodeCache;
+use crate::compile::{as_js_error, Kind, Options};
+use crate::errors::throw;
+use crate::exec::declare_module;
+
+/// The modules of the Worker loaded into an isolate; set by `load_worker`.
 pub(crate) type SharedSource = Rc<RefCell<Option<Arc<dyn ModuleSource>>>>;
+
+/// How Worker modules compile: with their source text, so that functions'
+/// `toString()` shows their code.
+pub(crate) const WORKER_MODULE: Options = Options {
+    kind: Kind::Module,
+    strip_source: false,
+};
 
 /// Resolves specifiers as `motu_engine::resolve_specifier` does.
 pub(crate) struct WorkerResolver;
@@ -28,8 +45,12 @@ impl Resolver for WorkerResolver {
     }
 }
 
-/// Loads modules from the Worker's source.
-pub(crate) struct WorkerLoader(pub(crate) SharedSource);
+/// Loads modules from the Worker's source through the bytecode cache.
+pub(crate) struct WorkerLoader {
+    pub(crate) source: SharedSource,
+    pub(crate) cache: Arc<BytecodeCache>,
+    pub(crate) memory_limit: Option<usize>,
+}
 
 impl Loader for WorkerLoader {
     fn load<'js>(
@@ -38,13 +59,19 @@ impl Loader for WorkerLoader {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<Module<'js, Declared>> {
-        let source = self.0.borrow().as_ref().and_then(|m| m.source(name));
-        match source {
-            Some(text) => Module::declare(ctx.clone(), name, text.as_bytes()),
-            None => Err(rquickjs::Error::new_loading_message(
+        let text = self.source.borrow().as_ref().and_then(|m| m.source(name));
+        let Some(text) = text else {
+            return Err(rquickjs::Error::new_loading_message(
                 name,
                 format!("the Worker has no module '{name}'"),
-            )),
+            ));
+        };
+        match self
+            .cache
+            .get(name, &text, WORKER_MODULE, self.memory_limit)
+        {
+            Ok(bytecode) => declare_module(ctx, &bytecode),
+            Err(e) => Err(throw(ctx, &as_js_error(e))),
         }
     }
 }

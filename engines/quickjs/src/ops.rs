@@ -1,52 +1,91 @@
 //! The op functions JavaScript calls, and the table of pending async ops.
+//!
+//! `__motu_op(name, ...args)` converts its arguments and calls
+//! `Host::call`; `__motu_op_async(name, ...args)` makes a promise, keeps its
+//! resolving functions under a fresh op id and calls `Host::start`. The op
+//! name is borrowed from QuickJS's string, not copied.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
-use motu_engine::{contract, Host, HostValue, OpId};
+use motu_engine::{contract, Host, HostValue, JsError, OpId};
 use rquickjs::function::Rest;
 use rquickjs::{Ctx, Function, Persistent, Promise, Value};
 
 use crate::convert::{to_host, to_js};
-use crate::errors::{make, throw};
+use crate::errors::{make, throw, throw_out_of_memory};
+use crate::memory::MemoryState;
+use crate::strings::with_str;
 
 /// The resolve and reject functions of a pending async op's promise.
-pub(crate) type Resolvers = (Persistent<Function<'static>>, Persistent<Function<'static>>);
+pub(crate) struct Resolvers {
+    pub(crate) resolve: Persistent<Function<'static>>,
+    pub(crate) reject: Persistent<Function<'static>>,
+}
 
 /// What the op functions share with the isolate.
 pub(crate) struct OpState {
-    pub(crate) host: Rc<dyn Host>,
-    /// The resolve and reject functions of each pending async op.
-    pub(crate) pending: RefCell<HashMap<OpId, Resolvers>>,
+    host: Rc<dyn Host>,
+    /// Once memory is exhausted, no op reaches the host.
+    memory: Rc<MemoryState>,
+    /// The resolving functions of each pending async op.
+    pub(crate) pending: RefCell<HashMap<OpId, Resolvers, BuildHasherDefault<IdHasher>>>,
     next_id: Cell<OpId>,
 }
 
 impl OpState {
-    pub(crate) fn new(host: Rc<dyn Host>) -> Self {
+    pub(crate) fn new(host: Rc<dyn Host>, memory: Rc<MemoryState>) -> Self {
         Self {
             host,
-            pending: RefCell::new(HashMap::new()),
+            memory,
+            pending: RefCell::default(),
             next_id: Cell::new(1),
         }
     }
 }
 
-/// Splits `(name, ...args)` into the op name and host values.
-fn op_args<'js>(
+/// Hashes op ids, which count up from 1, by one multiplication.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// Splits `(name, ...args)`: converts the arguments and calls `f` with the
+/// name borrowed, unless memory is exhausted.
+fn with_op<'js, R>(
+    state: &OpState,
     ctx: &Ctx<'js>,
     args: Rest<Value<'js>>,
-) -> rquickjs::Result<(String, Vec<HostValue>)> {
-    let mut it = args.0.into_iter();
-    let name = it
-        .next()
-        .and_then(|v| v.as_string().map(|s| s.to_string()))
-        .transpose()?
-        .ok_or_else(|| throw(ctx, &motu_engine::JsError::type_error("an op needs a name")))?;
-    let values = it
+    f: impl FnOnce(&str, Vec<HostValue>) -> R,
+) -> rquickjs::Result<R> {
+    if state.memory.exhausted() {
+        return Err(throw_out_of_memory(ctx));
+    }
+    let mut args = args.0.into_iter();
+    let name = match args.next() {
+        Some(name) if name.is_string() => name,
+        _ => return Err(throw(ctx, &JsError::type_error("an op needs a name"))),
+    };
+    let values = args
         .map(|v| to_host(ctx, &v))
         .collect::<rquickjs::Result<Vec<_>>>()?;
-    Ok((name, values))
+    with_str(ctx, &name, |name| f(name, values))
 }
 
 fn op_sync<'js>(
@@ -54,8 +93,9 @@ fn op_sync<'js>(
     ctx: Ctx<'js>,
     args: Rest<Value<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
-    let (name, values) = op_args(&ctx, args)?;
-    match state.host.call(&name, values) {
+    match with_op(state, &ctx, args, |name, values| {
+        state.host.call(name, values)
+    })? {
         Ok(v) => to_js(&ctx, v),
         Err(e) => Err(throw(&ctx, &e)),
     }
@@ -66,20 +106,20 @@ fn op_async<'js>(
     ctx: Ctx<'js>,
     args: Rest<Value<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
-    let (name, values) = op_args(&ctx, args)?;
     let (promise, resolve, reject) = Promise::new(&ctx)?;
     let id = state.next_id.get();
     state.next_id.set(id + 1);
-    if let Err(e) = state.host.start(&name, values, id) {
-        reject.call::<_, ()>((make(&ctx, &e)?,))?;
-    } else {
-        state.pending.borrow_mut().insert(
-            id,
-            (
-                Persistent::save(&ctx, resolve),
-                Persistent::save(&ctx, reject),
-            ),
-        );
+    match with_op(state, &ctx, args, |name, values| {
+        state.host.start(name, values, id)
+    })? {
+        Ok(()) => {
+            let resolvers = Resolvers {
+                resolve: Persistent::save(&ctx, resolve),
+                reject: Persistent::save(&ctx, reject),
+            };
+            state.pending.borrow_mut().insert(id, resolvers);
+        }
+        Err(e) => reject.call::<_, ()>((make(&ctx, &e)?,))?,
     }
     Ok(promise.into_value())
 }

@@ -1,0 +1,264 @@
+//! The isolate's memory limit, enforced by its allocator.
+//!
+//! QuickJS reports running out of memory as an ordinary `InternalError` that
+//! JavaScript can catch (and that a promise chain turns into a rejection), so
+//! what escapes a call cannot tell the isolate that the limit was hit. Every
+//! allocation of the runtime therefore goes through [`LimitedAllocator`],
+//! which counts the bytes in use, refuses those past the limit and raises the
+//! `exhausted` flag of the shared [`MemoryState`]. The isolate checks the flag
+//! after every call into JavaScript, and its interrupt handler stops running
+//! JavaScript as soon as the flag is up.
+//!
+//! QuickJS collects garbage when its heap grows by half since the last
+//! collection, a mark that may lie past the limit: a Worker whose live data
+//! is above two thirds of the limit would then fail although most of what it
+//! allocates is garbage. Once the heap is past half the limit, the allocator
+//! keeps that mark no higher than halfway between the heap's size and the
+//! limit, so collections come more often as the heap nears the limit, as
+//! other engines do.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use rquickjs::allocator::Allocator;
+use rquickjs::qjs;
+
+/// What QuickJS's own accounting adds per allocation (its `MALLOC_OVERHEAD`);
+/// counting it too keeps `used` equal to the runtime's own figure, against
+/// which its collection mark is set.
+const OVERHEAD: usize = 8;
+
+/// The memory figures an isolate shares with its allocator.
+pub(crate) struct MemoryState {
+    /// Bytes in use.
+    used: Cell<usize>,
+    /// The limit in bytes (`usize::MAX`: none).
+    limit: usize,
+    /// Set once an allocation was refused; never cleared.
+    exhausted: Cell<bool>,
+    /// The runtime, once it exists, to adjust its collection mark.
+    runtime: Cell<*mut qjs::JSRuntime>,
+}
+
+impl MemoryState {
+    /// State for a heap of at most `limit` bytes (`None`: no limit).
+    pub(crate) fn new(limit: Option<usize>) -> Rc<Self> {
+        Rc::new(Self {
+            used: Cell::new(0),
+            limit: limit.unwrap_or(usize::MAX),
+            exhausted: Cell::new(false),
+            runtime: Cell::new(std::ptr::null_mut()),
+        })
+    }
+
+    /// Bytes in use.
+    pub(crate) fn used(&self) -> usize {
+        self.used.get()
+    }
+
+    /// Whether an allocation was refused: the isolate is out of memory.
+    pub(crate) fn exhausted(&self) -> bool {
+        self.exhausted.get()
+    }
+
+    /// Lets the allocator adjust the collection mark of `runtime`.
+    ///
+    /// # Safety
+    /// `runtime` must be the runtime this state's allocator serves, and the
+    /// allocator must not be used once it is freed.
+    pub(crate) unsafe fn attach(&self, runtime: *mut qjs::JSRuntime) {
+        self.runtime.set(runtime);
+    }
+
+    /// Whether `wanted` more bytes (with `freed` given back) fit the limit;
+    /// raises the flag if not.
+    fn admit(&self, freed: usize, wanted: usize) -> bool {
+        let after = (self.used.get() - freed).saturating_add(wanted.saturating_add(OVERHEAD));
+        if after > self.limit {
+            self.exhausted.set(true);
+            return false;
+        }
+        if after > self.limit / 2 {
+            self.collect_sooner(after);
+        }
+        true
+    }
+
+    /// Keeps the runtime's collection mark halfway between `used` and the
+    /// limit.
+    fn collect_sooner(&self, used: usize) {
+        let runtime = self.runtime.get();
+        if runtime.is_null() {
+            return;
+        }
+        let mark = (used + (self.limit - used) / 2) as qjs::size_t;
+        // SAFETY: `attach` guarantees the runtime is alive while its
+        // allocator runs; reading and writing the mark allocates nothing.
+        unsafe {
+            if qjs::JS_GetGCThreshold(runtime) > mark {
+                qjs::JS_SetGCThreshold(runtime, mark);
+            }
+        }
+    }
+
+    fn account(&self, freed: usize, taken: usize) {
+        self.used.set(self.used.get() - freed + taken);
+    }
+}
+
+/// Counts bytes and refuses allocations past the limit.
+pub(crate) struct LimitedAllocator {
+    state: Rc<MemoryState>,
+}
+
+impl LimitedAllocator {
+    /// An allocator that keeps its figures in `state`.
+    pub(crate) fn new(state: Rc<MemoryState>) -> Self {
+        Self { state }
+    }
+}
+
+// SAFETY: every method forwards to the system allocator and only adds
+// counting; a refused allocation returns null, which QuickJS handles as out
+// of memory.
+unsafe impl Allocator for LimitedAllocator {
+    fn alloc(&mut self, size: usize) -> *mut u8 {
+        if !self.state.admit(0, size) {
+            return std::ptr::null_mut();
+        }
+        let p = system::alloc(size);
+        if !p.is_null() {
+            // SAFETY: `p` was just allocated by the system allocator.
+            self.state
+                .account(0, unsafe { system::usable_size(p) } + OVERHEAD);
+        }
+        p
+    }
+
+    fn calloc(&mut self, count: usize, size: usize) -> *mut u8 {
+        let Some(total) = count.checked_mul(size) else {
+            return std::ptr::null_mut();
+        };
+        if !self.state.admit(0, total) {
+            return std::ptr::null_mut();
+        }
+        let p = system::calloc(total);
+        if !p.is_null() {
+            // SAFETY: `p` was just allocated by the system allocator.
+            self.state
+                .account(0, unsafe { system::usable_size(p) } + OVERHEAD);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&mut self, ptr: *mut u8) {
+        if ptr.is_null() {
+            return;
+        }
+        // SAFETY: QuickJS only frees what this allocator gave it.
+        unsafe {
+            self.state.account(system::usable_size(ptr) + OVERHEAD, 0);
+            system::free(ptr);
+        }
+    }
+
+    unsafe fn realloc(&mut self, ptr: *mut u8, new_size: usize) -> *mut u8 {
+        if ptr.is_null() {
+            return self.alloc(new_size);
+        }
+        if new_size == 0 {
+            // SAFETY: `ptr` came from this allocator.
+            unsafe { self.dealloc(ptr) };
+            return std::ptr::null_mut();
+        }
+        // SAFETY: `ptr` came from this allocator.
+        let old = unsafe { system::usable_size(ptr) };
+        if new_size > old && !self.state.admit(old + OVERHEAD, new_size) {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: `ptr` came from this allocator and is neither null nor
+        // resized to zero.
+        let p = unsafe { system::realloc(ptr, new_size) };
+        if !p.is_null() {
+            // SAFETY: `p` was just reallocated by the system allocator.
+            self.state.account(old, unsafe { system::usable_size(p) });
+        }
+        p
+    }
+
+    unsafe fn usable_size(ptr: *mut u8) -> usize {
+        // SAFETY: forwarded as received.
+        unsafe { system::usable_size(ptr) }
+    }
+}
+
+/// The C allocator where it reports usable sizes, as QuickJS's own
+/// allocator uses it: no header of our own on each allocation.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod system {
+    pub(super) fn alloc(size: usize) -> *mut u8 {
+        // SAFETY: plain C allocation.
+        unsafe { libc::malloc(size.max(1)).cast() }
+    }
+
+    pub(super) fn calloc(size: usize) -> *mut u8 {
+        // SAFETY: plain C allocation.
+        unsafe { libc::calloc(1, size.max(1)).cast() }
+    }
+
+    /// # Safety
+    /// `ptr` must come from this module and not be freed.
+    pub(super) unsafe fn free(ptr: *mut u8) {
+        // SAFETY: see above.
+        unsafe { libc::free(ptr.cast()) }
+    }
+
+    /// # Safety
+    /// `ptr` must come from this module and not be freed.
+    pub(super) unsafe fn realloc(ptr: *mut u8, size: usize) -> *mut u8 {
+        // SAFETY: see above.
+        unsafe { libc::realloc(ptr.cast(), size).cast() }
+    }
+
+    /// # Safety
+    /// `ptr` must come from this module and not be freed.
+    pub(super) unsafe fn usable_size(ptr: *mut u8) -> usize {
+        // SAFETY: see above.
+        unsafe { libc::malloc_usable_size(ptr.cast()) }
+    }
+}
+
+/// Elsewhere, Rust's global allocator with a size header.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+mod system {
+    use rquickjs::allocator::{Allocator, RustAllocator};
+
+    pub(super) fn alloc(size: usize) -> *mut u8 {
+        RustAllocator.alloc(size.max(1))
+    }
+
+    pub(super) fn calloc(size: usize) -> *mut u8 {
+        RustAllocator.calloc(1, size.max(1))
+    }
+
+    /// # Safety
+    /// `ptr` must come from this module and not be freed.
+    pub(super) unsafe fn free(ptr: *mut u8) {
+        // SAFETY: see above.
+        unsafe { RustAllocator.dealloc(ptr) }
+    }
+
+    /// # Safety
+    /// `ptr` must come from this module and not be freed.
+    pub(super) unsafe fn realloc(ptr: *mut u8, size: usize) -> *mut u8 {
+        // SAFETY: see above.
+        unsafe { RustAllocator.realloc(ptr, size) }
+    }
+
+    /// # Safety
+    /// `ptr` must come from this module and not be freed.
+    pub(super) unsafe fn usable_size(ptr: *mut u8) -> usize {
+        // SAFETY: see above.
+        unsafe { RustAllocator::usable_size(ptr) }
+    }
+}
