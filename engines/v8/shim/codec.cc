@@ -1,25 +1,58 @@
-// The tagged binary encoding of values crossing to Rust (see src/codec.rs).
-//   0 undefined, 1 null, 2 false, 3 true, 4 number (f64, little endian),
-//   5 string (u32 length + UTF-8), 6 bytes (u32 length + data),
-//   7 list (u32 count + items), 8 map (u32 count + (u32 length + UTF-8 key, value)*)
+// The tagged binary encoding of values crossing to Rust (src/codec.rs is
+// the other side). Integers are little endian.
+//   0 undefined   1 null   2 false   3 true
+//   4 number      f64
+//   5 string      u32 byte length, UTF-8
+//   6 bytes       u32 length, the bytes
+//   7 list        u32 count, that many values
+//   8 map         u32 count, that many (u32 length + UTF-8 key, value)
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 
 #include "internal.h"
 
+namespace motu {
 namespace {
 
 enum Tag : uint8_t {
-  kUndefined = 0, kNull = 1, kFalse = 2, kTrue = 3, kNumber = 4,
-  kString = 5, kBytes = 6, kList = 7, kMap = 8,
+  kUndefined = 0,
+  kNull = 1,
+  kFalse = 2,
+  kTrue = 3,
+  kNumber = 4,
+  kString = 5,
+  kBytes = 6,
+  kList = 7,
+  kMap = 8,
 };
 
-// Deeper structures (or cycles) are cut off here, as `undefined`.
+// JavaScript structures deeper than this (cycles included) are cut off:
+// what lies below becomes undefined.
 constexpr int kMaxDepth = 64;
+// Values from Rust deeper than this are refused, to bound the recursion.
+constexpr int kMaxDecodeDepth = 1000;
+// Short strings are written in one pass into room for the worst case.
+constexpr int kOnePassString = 4096;
 
 void put_u32(std::string& out, uint32_t n) {
-  char b[4];
-  std::memcpy(b, &n, 4);
+  char b[4] = {static_cast<char>(n), static_cast<char>(n >> 8), static_cast<char>(n >> 16),
+               static_cast<char>(n >> 24)};
   out.append(b, 4);
+}
+
+void set_u32(std::string& out, size_t at, uint32_t n) {
+  out[at] = static_cast<char>(n);
+  out[at + 1] = static_cast<char>(n >> 8);
+  out[at + 2] = static_cast<char>(n >> 16);
+  out[at + 3] = static_cast<char>(n >> 24);
+}
+
+void put_f64(std::string& out, double d) {
+  uint64_t bits;
+  std::memcpy(&bits, &d, 8);
+  put_u32(out, static_cast<uint32_t>(bits));
+  put_u32(out, static_cast<uint32_t>(bits >> 32));
 }
 
 void put_str(std::string& out, const std::string& s) {
@@ -27,154 +60,303 @@ void put_str(std::string& out, const std::string& s) {
   out.append(s);
 }
 
-bool get_u32(const uint8_t*& p, const uint8_t* end, uint32_t* n) {
-  if (end - p < 4) return false;
-  std::memcpy(n, p, 4);
-  p += 4;
-  return true;
+// Walks a JavaScript value into `out`. Every V8 call that may run
+// JavaScript (getters, proxy traps, toString of a bigint) can fail; the
+// walk then stops with the exception pending for the caller.
+class Encoder {
+ public:
+  Encoder(MotuIsolate* m, v8::Local<v8::Context> ctx, std::string& out)
+      : m_(m), iso_(m->isolate), ctx_(ctx), out_(out), start_(out.size()) {}
+
+  bool value(v8::Local<v8::Value> v, int depth) {
+    if (v->IsUndefined() || depth > kMaxDepth) return tag(kUndefined);
+    if (v->IsNull()) return tag(kNull);
+    if (v->IsTrue()) return tag(kTrue);
+    if (v->IsFalse()) return tag(kFalse);
+    if (v->IsNumber()) {
+      out_.push_back(kNumber);
+      put_f64(out_, v.As<v8::Number>()->Value());
+      return true;
+    }
+    if (v->IsString()) return string(v.As<v8::String>());
+    if (v->IsBigInt()) {
+      v8::Local<v8::String> s;
+      return v->ToString(ctx_).ToLocal(&s) && string(s);
+    }
+    if (v->IsSymbol() || v->IsFunction()) return tag(kUndefined);
+    if (v->IsArrayBufferView()) {
+      auto view = v.As<v8::ArrayBufferView>();
+      size_t n = view->ByteLength();
+      if (!room(n)) return false;
+      size_t at = bytes_header(n);
+      out_.resize(at + n);
+      if (n) view->CopyContents(&out_[at], n);
+      return true;
+    }
+    if (v->IsArrayBuffer()) {
+      auto buffer = v.As<v8::ArrayBuffer>();
+      return bytes(buffer->Data(), buffer->ByteLength());
+    }
+    if (v->IsSharedArrayBuffer()) {
+      auto buffer = v.As<v8::SharedArrayBuffer>();
+      return bytes(buffer->Data(), buffer->ByteLength());
+    }
+    if (v->IsArray()) return list(v.As<v8::Array>(), depth);
+    if (v->IsObject()) return map(v.As<v8::Object>(), depth);
+    return tag(kUndefined);
+  }
+
+  bool list(v8::Local<v8::Array> a, int depth) {
+    uint32_t n = a->Length();
+    if (!room(n)) return false;  // every item takes at least one byte
+    out_.push_back(kList);
+    put_u32(out_, n);
+    for (uint32_t i = 0; i < n; i++) {
+      v8::Local<v8::Value> item;
+      if (!a->Get(ctx_, i).ToLocal(&item) || !value(item, depth + 1)) return false;
+    }
+    return true;
+  }
+
+  // Starts a list of `n` items the caller encodes.
+  bool list_header(uint32_t n) {
+    out_.push_back(kList);
+    put_u32(out_, n);
+    return true;
+  }
+
+ private:
+  bool tag(Tag t) {
+    out_.push_back(static_cast<char>(t));
+    return true;
+  }
+
+  // Whether `more` bytes still fit the budget; throws a RangeError if not.
+  bool room(size_t more) {
+    size_t used = out_.size() - start_;
+    if (more <= m_->encode_budget && used <= m_->encode_budget - more) return true;
+    throw_error(iso_, ErrorClass::kRangeError,
+                "a value handed to the host is larger than " +
+                    std::to_string(m_->encode_budget) + " bytes");
+    return false;
+  }
+
+  size_t bytes_header(size_t n) {
+    out_.push_back(kBytes);
+    put_u32(out_, static_cast<uint32_t>(n));
+    return out_.size();
+  }
+
+  bool bytes(const void* data, size_t n) {
+    if (!room(n)) return false;
+    bytes_header(n);
+    if (n) out_.append(static_cast<const char*>(data), n);
+    return true;
+  }
+
+  bool string(v8::Local<v8::String> s) {
+    if (!room(static_cast<size_t>(s->Length()))) return false;
+    out_.push_back(kString);
+    size_t at = out_.size();
+    put_u32(out_, 0);
+    size_t n = append_utf8(iso_, s, out_);
+    set_u32(out_, at, static_cast<uint32_t>(n));
+    return room(0);
+  }
+
+  bool map(v8::Local<v8::Object> o, int depth) {
+    v8::Local<v8::Array> keys;
+    auto filter = static_cast<v8::PropertyFilter>(v8::ONLY_ENUMERABLE | v8::SKIP_SYMBOLS);
+    if (!o->GetOwnPropertyNames(ctx_, filter, v8::KeyConversionMode::kConvertToString)
+             .ToLocal(&keys))
+      return false;
+    uint32_t n = keys->Length();
+    if (!room(5 * static_cast<size_t>(n))) return false;  // 4 + 1 bytes at least
+    out_.push_back(kMap);
+    put_u32(out_, n);
+    for (uint32_t i = 0; i < n; i++) {
+      v8::Local<v8::Value> key, item;
+      if (!keys->Get(ctx_, i).ToLocal(&key)) return false;
+      size_t at = out_.size();
+      put_u32(out_, 0);
+      size_t len = key->IsString() ? append_utf8(iso_, key.As<v8::String>(), out_) : 0;
+      set_u32(out_, at, static_cast<uint32_t>(len));
+      if (!o->Get(ctx_, key).ToLocal(&item) || !value(item, depth + 1)) return false;
+    }
+    return true;
+  }
+
+  MotuIsolate* m_;
+  v8::Isolate* iso_;
+  v8::Local<v8::Context> ctx_;
+  std::string& out_;
+  size_t start_;
+};
+
+// Frees bytes handed to an ArrayBuffer, through the allocator that
+// counted them.
+void free_backing(void* data, size_t length, void* allocator) {
+  static_cast<BufferAllocator*>(allocator)->Free(data, length);
 }
+
+class Decoder {
+ public:
+  Decoder(v8::Isolate* iso, v8::Local<v8::Context> ctx, MotuBytes bytes)
+      : iso_(iso), ctx_(ctx), p_(bytes.data), end_(bytes.data + bytes.len) {}
+
+  bool value(v8::Local<v8::Value>* out, int depth) {
+    if (p_ >= end_ || depth > kMaxDecodeDepth) return false;
+    uint32_t n = 0;
+    switch (*p_++) {
+      case kUndefined:
+        *out = v8::Undefined(iso_);
+        return true;
+      case kNull:
+        *out = v8::Null(iso_);
+        return true;
+      case kFalse:
+        *out = v8::False(iso_);
+        return true;
+      case kTrue:
+        *out = v8::True(iso_);
+        return true;
+      case kNumber: {
+        uint32_t lo, hi;
+        if (!u32(&lo) || !u32(&hi)) return false;
+        uint64_t bits = (static_cast<uint64_t>(hi) << 32) | lo;
+        double d;
+        std::memcpy(&d, &bits, 8);
+        *out = v8::Number::New(iso_, d);
+        return true;
+      }
+      case kString: {
+        v8::Local<v8::String> s;
+        if (!string(&s, v8::NewStringType::kNormal)) return false;
+        *out = s;
+        return true;
+      }
+      case kBytes:
+        return bytes(out);
+      case kList: {
+        if (!u32(&n) || n > left()) return false;  // every item takes a byte
+        v8::Local<v8::Value> small[16];
+        std::vector<v8::Local<v8::Value>> big;
+        v8::Local<v8::Value>* items = small;
+        if (n > 16) {
+          big.resize(n);
+          items = big.data();
+        }
+        for (uint32_t i = 0; i < n; i++)
+          if (!value(&items[i], depth + 1)) return false;
+        *out = v8::Array::New(iso_, items, n);
+        return true;
+      }
+      case kMap: {
+        if (!u32(&n) || n > left() / 5) return false;
+        auto o = v8::Object::New(iso_);
+        for (uint32_t i = 0; i < n; i++) {
+          v8::Local<v8::String> key;
+          v8::Local<v8::Value> item;
+          if (!string(&key, v8::NewStringType::kInternalized) || !value(&item, depth + 1) ||
+              o->CreateDataProperty(ctx_, key, item).IsNothing())
+            return false;
+        }
+        *out = o;
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  bool at_end() const { return p_ == end_; }
+
+ private:
+  size_t left() const { return static_cast<size_t>(end_ - p_); }
+
+  bool u32(uint32_t* n) {
+    if (left() < 4) return false;
+    *n = static_cast<uint32_t>(p_[0]) | (static_cast<uint32_t>(p_[1]) << 8) |
+         (static_cast<uint32_t>(p_[2]) << 16) | (static_cast<uint32_t>(p_[3]) << 24);
+    p_ += 4;
+    return true;
+  }
+
+  bool string(v8::Local<v8::String>* out, v8::NewStringType type) {
+    uint32_t n;
+    if (!u32(&n) || n > left() || n > static_cast<uint32_t>(INT_MAX)) return false;
+    if (!v8::String::NewFromUtf8(iso_, reinterpret_cast<const char*>(p_), type,
+                                 static_cast<int>(n))
+             .ToLocal(out))
+      return false;
+    p_ += n;
+    return true;
+  }
+
+  // A fresh Uint8Array. Its memory comes from the isolate's counting
+  // allocator directly: V8's own ArrayBuffer::New aborts the process when
+  // an allocation fails, this refuses instead.
+  bool bytes(v8::Local<v8::Value>* out) {
+    uint32_t n;
+    if (!u32(&n) || n > left()) return false;
+    v8::Local<v8::ArrayBuffer> buffer;
+    if (n == 0) {
+      buffer = v8::ArrayBuffer::New(iso_, 0);
+    } else {
+      auto* m = static_cast<MotuIsolate*>(iso_->GetData(0));
+      void* data = m->allocator->AllocateUninitialized(n);
+      if (!data) return false;
+      std::memcpy(data, p_, n);
+      std::shared_ptr<v8::BackingStore> store =
+          v8::ArrayBuffer::NewBackingStore(data, n, free_backing, m->allocator.get());
+      buffer = v8::ArrayBuffer::New(iso_, std::move(store));
+    }
+    p_ += n;
+    *out = v8::Uint8Array::New(buffer, 0, n);
+    return true;
+  }
+
+  v8::Isolate* iso_;
+  v8::Local<v8::Context> ctx_;
+  const uint8_t* p_;
+  const uint8_t* end_;
+};
 
 }  // namespace
 
-void motu_encode(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::Local<v8::Value> v,
-                 std::string& out, int depth) {
-  if (v->IsUndefined() || depth > kMaxDepth) {
-    out.push_back(kUndefined);
-  } else if (v->IsNull()) {
-    out.push_back(kNull);
-  } else if (v->IsBoolean()) {
-    out.push_back(v->IsTrue() ? kTrue : kFalse);
-  } else if (v->IsNumber()) {
-    double d = v.As<v8::Number>()->Value();
-    out.push_back(kNumber);
-    char b[8];
-    std::memcpy(b, &d, 8);
-    out.append(b, 8);
-  } else if (v->IsString() || v->IsBigInt()) {
-    out.push_back(kString);
-    put_str(out, motu_utf8(iso, v));
-  } else if (v->IsArrayBuffer()) {
-    auto ab = v.As<v8::ArrayBuffer>();
-    out.push_back(kBytes);
-    size_t n = ab->ByteLength();
-    put_u32(out, static_cast<uint32_t>(n));
-    if (n) out.append(static_cast<const char*>(ab->GetBackingStore()->Data()), n);
-  } else if (v->IsArrayBufferView()) {
-    auto view = v.As<v8::ArrayBufferView>();
-    size_t n = view->ByteLength();
-    out.push_back(kBytes);
-    put_u32(out, static_cast<uint32_t>(n));
-    size_t at = out.size();
-    out.resize(at + n);
-    if (n) view->CopyContents(&out[at], n);
-  } else if (v->IsArray()) {
-    auto a = v.As<v8::Array>();
-    uint32_t n = a->Length();
-    out.push_back(kList);
-    put_u32(out, n);
-    for (uint32_t i = 0; i < n; i++) {
-      v8::Local<v8::Value> item;
-      if (!a->Get(ctx, i).ToLocal(&item)) item = v8::Undefined(iso);
-      motu_encode(iso, ctx, item, out, depth + 1);
-    }
-  } else if (v->IsObject() && !v->IsFunction()) {
-    auto o = v.As<v8::Object>();
-    v8::Local<v8::Array> keys;
-    auto filter = static_cast<v8::PropertyFilter>(v8::ONLY_ENUMERABLE | v8::SKIP_SYMBOLS);
-    if (!o->GetOwnPropertyNames(ctx, filter, v8::KeyConversionMode::kConvertToString)
-             .ToLocal(&keys)) {
-      out.push_back(kUndefined);
-      return;
-    }
-    uint32_t n = keys->Length();
-    out.push_back(kMap);
-    put_u32(out, n);
-    for (uint32_t i = 0; i < n; i++) {
-      v8::Local<v8::Value> key, item;
-      if (!keys->Get(ctx, i).ToLocal(&key)) key = v8::String::Empty(iso);
-      put_str(out, motu_utf8(iso, key));
-      if (!o->Get(ctx, key).ToLocal(&item)) item = v8::Undefined(iso);
-      motu_encode(iso, ctx, item, out, depth + 1);
-    }
-  } else {
-    out.push_back(kUndefined);  // functions, symbols
-  }
+size_t append_utf8(v8::Isolate* iso, v8::Local<v8::String> s, std::string& out) {
+  int length = s->Length();
+  if (length == 0) return 0;
+  // A UTF-16 unit takes at most 3 bytes; long strings are measured first
+  // so that they do not reserve three times their size.
+  size_t room = length <= kOnePassString ? static_cast<size_t>(length) * 3
+                                         : static_cast<size_t>(s->Utf8Length(iso));
+  size_t at = out.size();
+  out.resize(at + room);
+  int written = s->WriteUtf8(iso, &out[at], static_cast<int>(room), nullptr,
+                             v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+  out.resize(at + static_cast<size_t>(written));
+  return static_cast<size_t>(written);
 }
 
-bool motu_decode(v8::Isolate* iso, v8::Local<v8::Context> ctx, const uint8_t*& p,
-                 const uint8_t* end, v8::Local<v8::Value>* out) {
-  if (p >= end) return false;
-  uint8_t tag = *p++;
-  uint32_t n = 0;
-  switch (tag) {
-    case kUndefined: *out = v8::Undefined(iso); return true;
-    case kNull: *out = v8::Null(iso); return true;
-    case kFalse: *out = v8::False(iso); return true;
-    case kTrue: *out = v8::True(iso); return true;
-    case kNumber: {
-      if (end - p < 8) return false;
-      double d;
-      std::memcpy(&d, p, 8);
-      p += 8;
-      *out = v8::Number::New(iso, d);
-      return true;
-    }
-    case kString: {
-      if (!get_u32(p, end, &n) || static_cast<size_t>(end - p) < n) return false;
-      v8::Local<v8::String> s;
-      if (!v8::String::NewFromUtf8(iso, reinterpret_cast<const char*>(p),
-                                   v8::NewStringType::kNormal, static_cast<int>(n))
-               .ToLocal(&s))
-        return false;
-      p += n;
-      *out = s;
-      return true;
-    }
-    case kBytes: {
-      if (!get_u32(p, end, &n) || static_cast<size_t>(end - p) < n) return false;
-      auto ab = v8::ArrayBuffer::New(iso, n);
-      if (n) std::memcpy(ab->GetBackingStore()->Data(), p, n);
-      p += n;
-      *out = v8::Uint8Array::New(ab, 0, n);
-      return true;
-    }
-    case kList: {
-      if (!get_u32(p, end, &n)) return false;
-      auto a = v8::Array::New(iso, static_cast<int>(n));
-      for (uint32_t i = 0; i < n; i++) {
-        v8::Local<v8::Value> item;
-        if (!motu_decode(iso, ctx, p, end, &item)) return false;
-        if (a->Set(ctx, i, item).IsNothing()) return false;
-      }
-      *out = a;
-      return true;
-    }
-    case kMap: {
-      if (!get_u32(p, end, &n)) return false;
-      auto o = v8::Object::New(iso);
-      for (uint32_t i = 0; i < n; i++) {
-        uint32_t klen;
-        if (!get_u32(p, end, &klen) || static_cast<size_t>(end - p) < klen) return false;
-        v8::Local<v8::String> key;
-        if (!v8::String::NewFromUtf8(iso, reinterpret_cast<const char*>(p),
-                                     v8::NewStringType::kNormal, static_cast<int>(klen))
-                 .ToLocal(&key))
-          return false;
-        p += klen;
-        v8::Local<v8::Value> item;
-        if (!motu_decode(iso, ctx, p, end, &item)) return false;
-        if (o->CreateDataProperty(ctx, key, item).IsNothing()) return false;
-      }
-      *out = o;
-      return true;
-    }
-    default:
-      return false;
-  }
+bool encode_args(MotuIsolate* m, const v8::FunctionCallbackInfo<v8::Value>& info, int from,
+                 std::string& out) {
+  Encoder encoder(m, m->isolate->GetCurrentContext(), out);
+  int n = info.Length() > from ? info.Length() - from : 0;
+  encoder.list_header(static_cast<uint32_t>(n));
+  for (int i = 0; i < n; i++)
+    if (!encoder.value(info[from + i], 0)) return false;
+  return true;
 }
 
-void motu_encode_error(const std::string& name, const std::string& message,
-                       const std::string& stack, std::string& out) {
+bool decode_value(v8::Isolate* iso, v8::Local<v8::Context> ctx, MotuBytes bytes,
+                  v8::Local<v8::Value>* out) {
+  Decoder decoder(iso, ctx, bytes);
+  return decoder.value(out, 0) && decoder.at_end();
+}
+
+void encode_error(const std::string& name, const std::string& message, const std::string& stack,
+                  std::string& out) {
   out.push_back(kMap);
   put_u32(out, 3);
   put_str(out, "name");
@@ -188,12 +370,4 @@ void motu_encode_error(const std::string& name, const std::string& message,
   put_str(out, stack);
 }
 
-void motu_encode_args(const v8::FunctionCallbackInfo<v8::Value>& info, int from,
-                      std::string& out) {
-  v8::Isolate* iso = info.GetIsolate();
-  v8::Local<v8::Context> ctx = iso->GetCurrentContext();
-  int n = info.Length() > from ? info.Length() - from : 0;
-  out.push_back(kList);
-  put_u32(out, static_cast<uint32_t>(n));
-  for (int i = 0; i < n; i++) motu_encode(iso, ctx, info[from + i], out, 0);
-}
+}  // namespace motu

@@ -1,77 +1,222 @@
 // Shared internals of the shim.
+//
+// Files, by job:
+//   platform.cc  V8's process-wide start, V8's tasks, fatal-error reports
+//   isolate.cc   creating and freeing isolates, the prelude, interrupts
+//   memory.cc    the heap limit and the counting ArrayBuffer allocator
+//   calls.cc     entering an isolate for one call and reporting its outcome
+//   compile.cc   compiling scripts and modules through the code cache
+//   modules.cc   module graphs, static and dynamic imports
+//   ops.cc       the op functions and settling async ops' promises
+//   codec.cc     the value encoding
+//   errors.cc    exceptions described for Rust, errors thrown into JavaScript
 #ifndef MOTU_V8_INTERNAL_H
 #define MOTU_V8_INTERNAL_H
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
-#include <utility>
+#include <unordered_set>
 #include <vector>
 
 #include <v8.h>
 
 #include "motu_v8.h"
 
-// What an interrupt handle shares with its isolate; outlives it.
-struct MotuInterruptState {
-  std::mutex mutex;
-  v8::Isolate* isolate;  // null once the isolate is gone
+namespace motu {
+
+// Drops a result V8 marks as must-use where its failure is observed
+// otherwise (through the surrounding TryCatch).
+template <typename T>
+inline void discard(T&&) {}
+
+// Counts the bytes of ArrayBuffer contents and refuses to pass a cap; a
+// refusal marks the isolate out of memory. Free may run on V8's
+// background threads, hence the atomic count.
+class BufferAllocator final : public v8::ArrayBuffer::Allocator {
+ public:
+  BufferAllocator(MotuIsolate* owner, size_t cap) : owner_(owner), cap_(cap) {}
+  void* Allocate(size_t length) override;
+  void* AllocateUninitialized(size_t length) override;
+  void Free(void* data, size_t length) override;
+
+ private:
+  bool reserve(size_t length);
+  MotuIsolate* owner_;
+  size_t cap_;  // 0: no cap
+  std::atomic<size_t> used_{0};
 };
 
-struct MotuInterrupt {
-  std::shared_ptr<MotuInterruptState> state;
+// A compiled module, by its resolved name.
+struct ModuleRecord {
+  std::string name;
+  v8::Global<v8::Module> module;
+  // Kept until the module has run and its code cache is stored.
+  v8::Global<v8::UnboundModuleScript> unbound;
+  uint64_t token = 0;
+  bool needs_cache = false;
 };
+
+// Code whose code cache is to be made again once it served an event.
+struct Refreshable {
+  v8::Global<v8::UnboundScript> script;
+  v8::Global<v8::UnboundModuleScript> module;
+  uint64_t token = 0;
+};
+
+// A dynamic import() waiting for its promise job.
+struct ImportJob {
+  MotuIsolate* owner;
+  std::string referrer;
+  v8::Global<v8::String> specifier;
+  v8::Global<v8::Promise::Resolver> resolver;
+};
+
+// The built-in error classes the shim throws its own errors as.
+enum class ErrorClass { kError, kTypeError, kRangeError };
+
+}  // namespace motu
 
 struct MotuIsolate {
   v8::Isolate* isolate = nullptr;
-  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator;
+  std::unique_ptr<motu::BufferAllocator> allocator;
+  const MotuCallbacks* callbacks = nullptr;
+  void* embedder = nullptr;
   v8::Global<v8::Context> context;
   v8::Global<v8::Function> dispatch;
   v8::Global<v8::Function> register_module;
-  void* host = nullptr;
-  motu_op_fn op = nullptr;
+
+  // Async ops waiting for motu_v8_resolve / motu_v8_reject.
   uint64_t next_op = 1;
   std::unordered_map<uint64_t, v8::Global<v8::Promise::Resolver>> pending;
-  std::shared_ptr<MotuInterruptState> interrupt;
-  bool out_of_memory = false;
-  // Module loading, valid during motu_v8_load_module only.
-  void* loader = nullptr;
-  motu_resolve_fn resolve = nullptr;
-  motu_source_fn source = nullptr;
-  std::vector<std::pair<std::string, v8::Global<v8::Module>>> modules;
+
+  // Limits and failures.
+  size_t encode_budget = 0;  // largest encoding of one value handed to Rust
+  std::atomic<bool> out_of_memory{false};
+  bool terminated = false;  // a promise job saw a termination it could not pass on
+  std::string fatal;  // V8's fatal error message, once it reported one
+
+  // The op functions' encoding buffer, reused from call to call.
+  std::string scratch;
+
+  // Modules by name, and by identity hash for finding a referrer's name.
+  std::vector<std::unique_ptr<motu::ModuleRecord>> modules;
+  std::unordered_map<std::string, motu::ModuleRecord*> modules_by_name;
+  std::unordered_multimap<int, motu::ModuleRecord*> modules_by_hash;
+  std::vector<motu::ModuleRecord*> compiled;  // in this call, see after_modules
+  std::unordered_set<motu::ImportJob*> import_jobs;
+
+  // Code compiled before the first event, for motu_v8_refresh_caches.
+  bool keep_for_refresh = true;
+  std::vector<motu::Refreshable> refreshable;
 };
 
-// Drops a result V8 marks as must-use where its failure is already
-// observed through the surrounding TryCatch.
-template <typename T>
-inline void motu_ignore(T&&) {}
+namespace motu {
 
-// codec.cc
-void motu_encode(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::Local<v8::Value> v,
-                 std::string& out, int depth);
-bool motu_decode(v8::Isolate* iso, v8::Local<v8::Context> ctx, const uint8_t*& p,
-                 const uint8_t* end, v8::Local<v8::Value>* out);
-void motu_encode_error(const std::string& name, const std::string& message,
-                       const std::string& stack, std::string& out);
+// --- platform.cc
+void ensure_platform();
+// Runs the tasks V8 posted for the isolate's thread (garbage collection
+// steps, FinalizationRegistry cleanups) that are due, each followed by the
+// promise jobs it queued, until none is left, one fails or stops, or a
+// bound is reached.
+void run_tasks(MotuIsolate* m, v8::TryCatch& tc);
+void install_failure_handlers(v8::Isolate* iso);
+// Drops the platform's task queue of an isolate about to be disposed.
+void forget_isolate(v8::Isolate* iso);
 
-void motu_encode_args(const v8::FunctionCallbackInfo<v8::Value>& info, int from,
-                      std::string& out);
+// --- memory.cc
+size_t near_heap_limit(void* data, size_t current, size_t initial);
+void mark_out_of_memory(MotuIsolate* m);
 
-// errors.cc
-v8::Local<v8::Value> motu_make_error(v8::Isolate* iso, v8::Local<v8::Context> ctx,
-                                     const uint8_t* encoded, size_t len);
-void motu_describe_exception(v8::Isolate* iso, v8::Local<v8::Context> ctx,
-                             v8::Local<v8::Value> exception, std::string& out);
-MotuBuf motu_to_buf(const std::string& s);
-std::string motu_utf8(v8::Isolate* iso, v8::Local<v8::Value> v);
+// --- calls.cc
+// The isolate, a handle scope and the context, entered for one call.
+struct Enter {
+  explicit Enter(MotuIsolate* m);
+  v8::Isolate::Scope isolate_scope;
+  v8::HandleScope handle_scope;
+  v8::Local<v8::Context> ctx;
+  v8::Context::Scope context_scope;
+};
+// MOTU_OK unless the isolate is out of memory or dead (then *error is set).
+int check_usable(MotuIsolate* m, MotuBuf* error);
+// The outcome of a call that ran JavaScript under `tc`; cancels a
+// termination so the isolate stays usable.
+int finish(MotuIsolate* m, v8::TryCatch& tc, v8::Local<v8::Context> ctx, MotuBuf* error);
+// An exception outcome with a message of the shim's own.
+int fail(MotuBuf* error, const char* name, const std::string& message);
+// Runs `body` (which returns a status) with C++ exceptions turned into
+// outcomes, so none crosses into Rust.
+template <typename F>
+int guarded(MotuBuf* error, F&& body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return MOTU_OUT_OF_MEMORY;
+  } catch (...) {
+    return fail(error, "Error", "the V8 shim failed unexpectedly");
+  }
+}
 
-// isolate.cc
-int motu_finish(MotuIsolate* m, v8::TryCatch& tc, v8::Local<v8::Context> ctx, MotuBuf* error);
+// --- compile.cc
+v8::MaybeLocal<v8::Script> compile_script(MotuIsolate* m, v8::Local<v8::Context> ctx,
+                                          const MotuCode& code, bool* needs_cache);
+// After a script ran: stores its code cache if it was compiled without,
+// and keeps it for the refresh.
+void after_script(MotuIsolate* m, v8::Local<v8::Script> script, uint64_t token,
+                  bool needs_cache);
+v8::MaybeLocal<v8::Module> compile_module(MotuIsolate* m, const MotuCode& code,
+                                          bool* needs_cache);
+// After the modules compiled in this call ran (or failed to): stores the
+// code cache of those compiled without, keeps them for the refresh, and
+// forgets them; called before the call returns, as tokens are valid only
+// until then.
+void after_modules(MotuIsolate* m, bool ran);
+// Stores fresh code cache for the kept code with these tokens, then keeps
+// nothing more.
+void refresh_caches(MotuIsolate* m, const uint64_t* tokens, size_t count);
 
-// modules.cc
-int motu_load_module(MotuIsolate* m, v8::Local<v8::Context> ctx, const std::string& name,
-                     const char* src, size_t src_len, MotuBuf* error);
+// --- modules.cc
+void install_module_hooks(v8::Isolate* iso);
+int run_module(MotuIsolate* m, v8::Local<v8::Context> ctx, const MotuCode& code,
+               MotuBuf* error);
+void free_modules(MotuIsolate* m);
+
+// --- ops.cc
+// Installs the op functions as globals under the names `options` gives.
+bool install_ops(MotuIsolate* m, v8::Local<v8::Context> ctx, const MotuIsolateOptions& options);
+
+// --- codec.cc
+// Appends the encoding of a list of a call's arguments from index `from`;
+// false when an exception is pending (a throwing getter or proxy trap, a
+// value past the budget) or execution stops.
+bool encode_args(MotuIsolate* m, const v8::FunctionCallbackInfo<v8::Value>& info, int from,
+                 std::string& out);
+// Decodes one value; false (nothing thrown) when the bytes are invalid or
+// V8 cannot hold the value.
+bool decode_value(v8::Isolate* iso, v8::Local<v8::Context> ctx, MotuBytes bytes,
+                  v8::Local<v8::Value>* out);
+void encode_error(const std::string& name, const std::string& message, const std::string& stack,
+                  std::string& out);
+// Appends `s` as UTF-8 (lone surrogates become U+FFFD); returns the length.
+size_t append_utf8(v8::Isolate* iso, v8::Local<v8::String> s, std::string& out);
+
+// --- errors.cc
+// Describes a caught exception as an encoded { name, message, stack }.
+void describe_exception(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::TryCatch& tc,
+                        std::string& out);
+// Describes a thrown (or rejected-with) value; `message` may be empty.
+void describe_value(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::Local<v8::Value> value,
+                    v8::Local<v8::Message> message, std::string& out);
+// An error object from a host error's name and message.
+v8::Local<v8::Value> make_error(v8::Isolate* iso, v8::Local<v8::Context> ctx, MotuBytes name,
+                                MotuBytes message);
+void throw_error(v8::Isolate* iso, ErrorClass cls, const std::string& message);
+// The value as a string, never throwing (symbols and throwing toString too).
+std::string safe_string(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::Local<v8::Value> v);
+MotuBuf to_buf(const std::string& s);
+
+}  // namespace motu
 
 #endif

@@ -1,6 +1,12 @@
-// The C interface of motu's V8 shim. Everything crosses as plain bytes:
-// values in the tagged encoding of codec.cc (mirrored by src/codec.rs),
-// errors as an encoded map { name, message, stack }.
+// The C interface of motu's V8 shim (its Rust side is src/ffi.rs).
+//
+// Values cross as bytes in the tagged encoding of codec.cc (mirrored by
+// src/codec.rs); errors leave the shim as an encoded map
+// { name, message, stack }. Strings are UTF-8 (pointer, length) pairs.
+//
+// Every function that takes a MotuIsolate* must be called on the thread
+// that created the isolate, except motu_v8_terminate (any thread, as long
+// as the isolate has not been freed).
 #ifndef MOTU_V8_H
 #define MOTU_V8_H
 
@@ -12,65 +18,128 @@ extern "C" {
 #endif
 
 typedef struct MotuIsolate MotuIsolate;
-typedef struct MotuInterrupt MotuInterrupt;
 
-// Outcome of a call that runs JavaScript.
+// Outcome of a call that may run JavaScript.
 enum {
   MOTU_OK = 0,
-  MOTU_EXCEPTION = 1,   // *out holds the encoded error
-  MOTU_TERMINATED = 2,
-  MOTU_OUT_OF_MEMORY = 3,
+  MOTU_EXCEPTION = 1,      // *error holds the encoded { name, message, stack }
+  MOTU_TERMINATED = 2,     // motu_v8_terminate stopped it; the isolate is usable
+  MOTU_OUT_OF_MEMORY = 3,  // the isolate reached its limit; do not use it again
+  MOTU_FATAL = 4,          // V8 reported a fatal error; *error holds its message
 };
 
-// Bytes handed from the shim to Rust; free with motu_v8_buf_free.
+// What a piece of code is compiled as.
+enum {
+  MOTU_SCRIPT = 0,
+  MOTU_MODULE = 1,
+};
+
+// Bytes borrowed from the caller for the duration of a call (or, when Rust
+// answers a callback, until the next callback of the same isolate).
+typedef struct MotuBytes {
+  const uint8_t* data;
+  size_t len;
+} MotuBytes;
+
+// Bytes the shim allocated (malloc); free them with motu_v8_buf_free.
 typedef struct MotuBuf {
   uint8_t* data;
   size_t len;
 } MotuBuf;
 
-// A growable byte string owned by the shim that Rust fills (opaque).
-typedef void MotuOut;
+// A piece of code: its name (the resource name stack traces show), its
+// source, V8 code cache from an earlier compile of the same source (may be
+// empty), and the embedder's token for it, handed back to store_cache with
+// fresh code cache. Token 0: the embedder wants no code cache. Tokens are
+// valid until the call that lent the code returns, and those lent before
+// the first motu_v8_refresh_caches until then.
+typedef struct MotuCode {
+  MotuBytes name;
+  MotuBytes source;
+  MotuBytes cache;
+  uint64_t token;
+} MotuCode;
 
-// Called for an op. `args` is an encoded list. For a sync op (is_async 0)
-// the callee writes the encoded result (status 0) or the encoded error
-// (status 1) into `out`; for an async op it starts the work and the result
-// arrives later through motu_v8_settle(op_id).
-typedef int (*motu_op_fn)(void* host, const char* op, size_t op_len, const uint8_t* args,
-                          size_t args_len, int is_async, uint64_t op_id, MotuOut* out);
+// The answer to an op: on MOTU_OK `value` holds the encoded result; on
+// MOTU_EXCEPTION `name` and `message` describe the error to throw.
+typedef struct MotuReply {
+  MotuBytes value;
+  MotuBytes name;
+  MotuBytes message;
+} MotuReply;
 
-// Resolves `specifier` imported by `referrer` into a module name (status 0)
-// or an error message (status 1), written to `out`.
-typedef int (*motu_resolve_fn)(void* loader, const char* referrer, size_t referrer_len,
-                               const char* specifier, size_t specifier_len, MotuOut* out);
+// What the shim calls back. `embedder` is the pointer given at creation.
+typedef struct MotuCallbacks {
+  // An op: `__motu_op(name, ...args)` (is_async 0) or
+  // `__motu_op_async(name, ...args)` (is_async 1, settled later through
+  // motu_v8_resolve / motu_v8_reject with `op_id`). `args` is an encoded
+  // list. Returns MOTU_OK or MOTU_EXCEPTION and fills `reply`.
+  int (*op)(void* embedder, MotuBytes name, MotuBytes args, int is_async, uint64_t op_id,
+            MotuReply* reply);
+  // Resolves `specifier` imported by `referrer`: MOTU_OK with the module's
+  // name in `out`, or MOTU_EXCEPTION with an error message in `out`.
+  int (*resolve)(void* embedder, MotuBytes referrer, MotuBytes specifier, MotuBytes* out);
+  // The module named `name`: MOTU_OK with `code` filled, or MOTU_EXCEPTION
+  // when there is no such module.
+  int (*source)(void* embedder, MotuBytes name, MotuCode* code);
+  // Code cache for the code the embedder lent as `token` (kind MOTU_SCRIPT
+  // or MOTU_MODULE), produced after it ran. Copy it; it is freed after.
+  void (*store_cache)(void* embedder, uint64_t token, int kind, MotuBytes cache);
+} MotuCallbacks;
 
-// Writes the source of module `name` to `out` (status 0), or status 1.
-typedef int (*motu_source_fn)(void* loader, const char* name, size_t name_len, MotuOut* out);
+// How to make an isolate.
+typedef struct MotuIsolateOptions {
+  // Heap limit in bytes (0: V8's default). ArrayBuffer contents are capped
+  // at the same number of bytes.
+  size_t heap_limit;
+  // Whether eval and new Function may compile code from strings.
+  int allow_code_generation;
+  // The global names of the op functions, and the names of the prelude's
+  // hooks (see motu_engine::contract).
+  MotuBytes op_sync;
+  MotuBytes op_async;
+  MotuBytes hook_dispatch;
+  MotuBytes hook_register_module;
+} MotuIsolateOptions;
 
-void motu_v8_out_write(MotuOut* out, const uint8_t* data, size_t len);
 void motu_v8_buf_free(MotuBuf buf);
 
-// Creates an isolate, installs the op functions and evaluates the prelude.
-MotuIsolate* motu_v8_isolate_new(size_t heap_limit, int allow_code_generation, void* host,
-                                 motu_op_fn op, const char* prelude, size_t prelude_len,
-                                 const char* prelude_name, size_t prelude_name_len,
-                                 int* status, MotuBuf* error);
+// Creates an isolate with one context, installs the op functions and
+// evaluates the prelude, keeping its hooks. `callbacks` must outlive the
+// isolate. Returns null on failure, with *status and *error set.
+MotuIsolate* motu_v8_isolate_new(const MotuIsolateOptions* options,
+                                 const MotuCallbacks* callbacks, void* embedder,
+                                 const MotuCode* prelude, int* status, MotuBuf* error);
 void motu_v8_isolate_free(MotuIsolate* isolate);
 
-int motu_v8_eval_script(MotuIsolate* isolate, const char* name, size_t name_len, const char* src,
-                        size_t src_len, MotuBuf* error);
-int motu_v8_load_module(MotuIsolate* isolate, const char* name, size_t name_len, const char* src,
-                        size_t src_len, void* loader, motu_resolve_fn resolve,
-                        motu_source_fn source, MotuBuf* error);
-int motu_v8_dispatch(MotuIsolate* isolate, uint64_t id, const uint8_t* event, size_t event_len,
-                     MotuBuf* error);
-int motu_v8_settle(MotuIsolate* isolate, uint64_t op_id, int ok, const uint8_t* value,
-                   size_t value_len, MotuBuf* error);
+// Runs a classic script.
+int motu_v8_run_script(MotuIsolate* isolate, const MotuCode* code, MotuBuf* error);
+// Loads a module and what it imports, evaluates it (running microtasks for
+// its top-level await) and hands its namespace to the registerModule hook.
+int motu_v8_run_module(MotuIsolate* isolate, const MotuCode* code, MotuBuf* error);
+// Calls the dispatch hook with (id, decoded event).
+int motu_v8_dispatch(MotuIsolate* isolate, uint64_t id, MotuBytes event, MotuBuf* error);
+// Settles the promise of async op `op_id`; unknown ids are ignored.
+int motu_v8_resolve(MotuIsolate* isolate, uint64_t op_id, MotuBytes value, MotuBuf* error);
+int motu_v8_reject(MotuIsolate* isolate, uint64_t op_id, MotuBytes name, MotuBytes message,
+                   MotuBuf* error);
+// Runs promise jobs until none is left, then the tasks V8 posted for the
+// isolate (garbage collection steps, FinalizationRegistry cleanups) that
+// are due, with the promise jobs they queue.
 int motu_v8_run_microtasks(MotuIsolate* isolate, MotuBuf* error);
+
+// Makes code cache again for the code lent (with these tokens) before this
+// call, and hands it to store_cache; called once, after the isolate served
+// its first event, so that the cache covers the functions serving it
+// compiled. The isolate keeps nothing for this afterwards.
+int motu_v8_refresh_caches(MotuIsolate* isolate, const uint64_t* tokens, size_t count,
+                           MotuBuf* error);
+
 void motu_v8_heap_stats(MotuIsolate* isolate, size_t* used, size_t* total, size_t* limit);
 
-MotuInterrupt* motu_v8_interrupt_new(MotuIsolate* isolate);
-void motu_v8_interrupt_terminate(MotuInterrupt* interrupt);
-void motu_v8_interrupt_free(MotuInterrupt* interrupt);
+// Stops the isolate's running JavaScript, or the next that starts. Safe
+// from any thread while the isolate exists.
+void motu_v8_terminate(MotuIsolate* isolate);
 
 #ifdef __cplusplus
 }

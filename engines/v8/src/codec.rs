@@ -1,10 +1,21 @@
-//! The tagged binary encoding of values crossing to the shim; the shim's
-//! side is `shim/codec.cc`.
+//! The tagged binary encoding of values crossing the C boundary; the
+//! shim's side is `shim/codec.cc`.
 //!
-//! `0` undefined, `1` null, `2` false, `3` true, `4` number (f64, little
-//! endian), `5` string (u32 length + UTF-8), `6` bytes (u32 length + data),
-//! `7` list (u32 count + items), `8` map (u32 count + (u32 length + UTF-8
-//! key, value)*).
+//! One tag byte, then the payload; integers are little endian:
+//!
+//! | tag | value     | payload                                              |
+//! |-----|-----------|------------------------------------------------------|
+//! | 0   | undefined |                                                      |
+//! | 1   | null      |                                                      |
+//! | 2   | false     |                                                      |
+//! | 3   | true      |                                                      |
+//! | 4   | number    | `f64`                                                |
+//! | 5   | string    | `u32` byte length, UTF-8                             |
+//! | 6   | bytes     | `u32` length, the bytes                              |
+//! | 7   | list      | `u32` count, that many values                        |
+//! | 8   | map       | `u32` count, that many (`u32` length, UTF-8 key, value) |
+//!
+//! Errors leave the shim as a map `{ name, message, stack }`.
 
 use motu_engine::{HostValue, JsError};
 
@@ -18,16 +29,22 @@ const BYTES: u8 = 6;
 const LIST: u8 = 7;
 const MAP: u8 = 8;
 
+/// Values nested deeper than this are refused when decoding, which bounds
+/// the recursion (the shim cuts JavaScript values off at 64 levels).
+const MAX_DECODE_DEPTH: usize = 1000;
+
 fn put_len(out: &mut Vec<u8>, n: usize) {
     out.extend_from_slice(&(n as u32).to_le_bytes());
 }
 
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_len(out, s.len());
-    out.extend_from_slice(s.as_bytes());
+/// Whether a length fits the encoding's `u32`.
+fn fits(n: usize) -> bool {
+    u32::try_from(n).is_ok()
 }
 
-/// Appends the encoding of `v` to `out`.
+/// Appends the encoding of `v` to `out`. A string, byte string, list or map
+/// too long for a `u32` length (4 GiB) is encoded as `undefined`, as is a
+/// map key that long (the key as empty).
 pub(crate) fn encode(v: &HostValue, out: &mut Vec<u8>) {
     match v {
         HostValue::Undefined => out.push(UNDEFINED),
@@ -38,49 +55,40 @@ pub(crate) fn encode(v: &HostValue, out: &mut Vec<u8>) {
             out.push(NUMBER);
             out.extend_from_slice(&n.to_le_bytes());
         }
-        HostValue::String(s) => {
+        HostValue::String(s) if fits(s.len()) => {
             out.push(STRING);
-            put_str(out, s);
+            put_len(out, s.len());
+            out.extend_from_slice(s.as_bytes());
         }
-        HostValue::Bytes(b) => {
+        HostValue::Bytes(b) if fits(b.len()) => {
             out.push(BYTES);
             put_len(out, b.len());
             out.extend_from_slice(b);
         }
-        HostValue::List(items) => {
+        HostValue::List(items) if fits(items.len()) => {
             out.push(LIST);
             put_len(out, items.len());
             for item in items {
                 encode(item, out);
             }
         }
-        HostValue::Map(entries) => {
+        HostValue::Map(entries) if fits(entries.len()) => {
             out.push(MAP);
             put_len(out, entries.len());
-            for (k, item) in entries {
-                put_str(out, k);
+            for (key, item) in entries {
+                let key = if fits(key.len()) { key.as_str() } else { "" };
+                put_len(out, key.len());
+                out.extend_from_slice(key.as_bytes());
                 encode(item, out);
             }
+        }
+        HostValue::String(_) | HostValue::Bytes(_) | HostValue::List(_) | HostValue::Map(_) => {
+            out.push(UNDEFINED)
         }
     }
 }
 
-/// The encoding of `v`.
-pub(crate) fn to_bytes(v: &HostValue) -> Vec<u8> {
-    let mut out = Vec::new();
-    encode(v, &mut out);
-    out
-}
-
-/// The encoding of an error, as the shim reads it.
-pub(crate) fn error_to_bytes(e: &JsError) -> Vec<u8> {
-    to_bytes(&HostValue::Map(vec![
-        ("name".into(), e.name.clone().into()),
-        ("message".into(), e.message.clone().into()),
-        ("stack".into(), e.stack.clone().unwrap_or_default().into()),
-    ]))
-}
-
+/// Reads values off the front of a byte slice.
 struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
@@ -97,12 +105,35 @@ impl<'a> Reader<'a> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize)
     }
 
-    fn string(&mut self) -> Option<String> {
+    /// A count of items that each take at least `min_size` bytes; refused
+    /// when the rest of the input cannot hold them.
+    fn count(&mut self, min_size: usize) -> Option<usize> {
         let n = self.len()?;
-        Some(String::from_utf8_lossy(self.take(n)?).into_owned())
+        (n <= self.0.len() / min_size).then_some(n)
     }
 
-    fn value(&mut self) -> Option<HostValue> {
+    fn string(&mut self) -> Option<String> {
+        let n = self.len()?;
+        let bytes = self.take(n)?;
+        Some(match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        })
+    }
+
+    fn list(&mut self, depth: usize) -> Option<Vec<HostValue>> {
+        let n = self.count(1)?;
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(self.value(depth + 1)?);
+        }
+        Some(items)
+    }
+
+    fn value(&mut self, depth: usize) -> Option<HostValue> {
+        if depth > MAX_DECODE_DEPTH {
+            return None;
+        }
         Some(match *self.take(1)?.first()? {
             UNDEFINED => HostValue::Undefined,
             NULL => HostValue::Null,
@@ -114,20 +145,13 @@ impl<'a> Reader<'a> {
                 let n = self.len()?;
                 HostValue::Bytes(self.take(n)?.to_vec())
             }
-            LIST => {
-                let n = self.len()?;
-                let mut items = Vec::with_capacity(n.min(1024));
-                for _ in 0..n {
-                    items.push(self.value()?);
-                }
-                HostValue::List(items)
-            }
+            LIST => HostValue::List(self.list(depth)?),
             MAP => {
-                let n = self.len()?;
-                let mut entries = Vec::with_capacity(n.min(1024));
+                let n = self.count(5)?;
+                let mut entries = Vec::with_capacity(n);
                 for _ in 0..n {
-                    let k = self.string()?;
-                    entries.push((k, self.value()?));
+                    let key = self.string()?;
+                    entries.push((key, self.value(depth + 1)?));
                 }
                 HostValue::Map(entries)
             }
@@ -136,27 +160,36 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Decodes one value; `None` when the bytes are not a valid encoding.
+/// Decodes one value that fills `bytes`; `None` when they are not a valid
+/// encoding.
 pub(crate) fn decode(bytes: &[u8]) -> Option<HostValue> {
-    Reader(bytes).value()
+    let mut reader = Reader(bytes);
+    let v = reader.value(0)?;
+    reader.0.is_empty().then_some(v)
 }
 
-/// Decodes an encoded error map.
+/// Decodes an encoded list straight into its items (an op's arguments).
+pub(crate) fn decode_list(bytes: &[u8]) -> Option<Vec<HostValue>> {
+    let mut reader = Reader(bytes);
+    if *reader.take(1)?.first()? != LIST {
+        return None;
+    }
+    let items = reader.list(0)?;
+    reader.0.is_empty().then_some(items)
+}
+
+/// Decodes the shim's `{ name, message, stack }` map; what is missing
+/// becomes `Error`, an empty message and no stack.
 pub(crate) fn decode_error(bytes: &[u8]) -> JsError {
-    let v = decode(bytes).unwrap_or_default();
-    let field = |k: &str| {
-        v.get(k)
-            .and_then(HostValue::as_str)
-            .unwrap_or("")
-            .to_owned()
+    let mut v = decode(bytes).unwrap_or_default();
+    let mut field = |k: &str| match v.take(k) {
+        Some(HostValue::String(s)) if !s.is_empty() => Some(s),
+        _ => None,
     };
-    let stack = field("stack");
     JsError {
-        name: Some(field("name"))
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "Error".into()),
-        message: field("message"),
-        stack: (!stack.is_empty()).then_some(stack),
+        name: field("name").unwrap_or_else(|| "Error".into()),
+        message: field("message").unwrap_or_default(),
+        stack: field("stack"),
     }
 }
 
@@ -164,35 +197,135 @@ pub(crate) fn decode_error(bytes: &[u8]) -> JsError {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_kind_round_trips() {
-        let v = HostValue::Map(vec![
+    fn encoded(v: &HostValue) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(v, &mut out);
+        out
+    }
+
+    fn sample() -> HostValue {
+        HostValue::Map(vec![
             ("u".into(), HostValue::Undefined),
             ("n".into(), HostValue::Null),
             ("b".into(), HostValue::List(vec![true.into(), false.into()])),
             ("x".into(), HostValue::Number(-0.5)),
-            ("s".into(), "héllo".into()),
+            ("big".into(), HostValue::Number(f64::MAX)),
+            ("s".into(), "héllo ✓ 😀".into()),
+            ("".into(), HostValue::String(String::new())),
             ("y".into(), HostValue::Bytes(vec![0, 255])),
-        ]);
-        assert_eq!(decode(&to_bytes(&v)), Some(v));
+            ("e".into(), HostValue::Bytes(vec![])),
+            (
+                "nested".into(),
+                HostValue::List(vec![HostValue::Map(vec![("k".into(), HostValue::Null)])]),
+            ),
+        ])
     }
 
     #[test]
-    fn truncated_input_is_refused() {
-        let bytes = to_bytes(&HostValue::String("abc".into()));
-        assert_eq!(decode(&bytes[..bytes.len() - 1]), None);
+    fn every_kind_round_trips() {
+        let v = sample();
+        assert_eq!(decode(&encoded(&v)), Some(v));
+    }
+
+    #[test]
+    fn special_numbers_keep_their_bits() {
+        for n in [f64::NAN, -0.0, f64::INFINITY, f64::NEG_INFINITY, 5e-324] {
+            match decode(&encoded(&HostValue::Number(n))) {
+                Some(HostValue::Number(m)) => assert_eq!(m.to_bits(), n.to_bits()),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_layout_is_the_documented_one() {
+        assert_eq!(
+            encoded(&HostValue::List(vec![
+                HostValue::Null,
+                "ab".into(),
+                HostValue::Bytes(vec![7]),
+            ])),
+            [7, 3, 0, 0, 0, 1, 5, 2, 0, 0, 0, b'a', b'b', 6, 1, 0, 0, 0, 7]
+        );
+        assert_eq!(
+            encoded(&HostValue::Map(vec![("k".into(), true.into())])),
+            [8, 1, 0, 0, 0, 1, 0, 0, 0, b'k', 3]
+        );
+        assert_eq!(
+            encoded(&HostValue::Number(1.0)),
+            [4, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f]
+        );
+    }
+
+    #[test]
+    fn truncated_or_trailing_input_is_refused() {
+        let bytes = encoded(&sample());
+        for end in 0..bytes.len() {
+            assert_eq!(decode(&bytes[..end]), None, "prefix of {end} bytes");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(decode(&longer), None);
         assert_eq!(decode(&[42]), None);
-        assert_eq!(decode(&[LIST, 255, 255, 255, 255]), None);
     }
 
     #[test]
-    fn errors_round_trip() {
-        let e = JsError {
-            name: "TypeError".into(),
-            message: "m".into(),
-            stack: Some("at x".into()),
-        };
-        assert_eq!(decode_error(&error_to_bytes(&e)), e);
-        assert_eq!(decode_error(&[]).name, "Error");
+    fn impossible_counts_are_refused_before_allocating() {
+        assert_eq!(decode(&[LIST, 255, 255, 255, 255]), None);
+        assert_eq!(decode(&[MAP, 255, 255, 255, 255, 0]), None);
+        assert_eq!(decode(&[BYTES, 255, 255, 255, 255]), None);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced() {
+        assert_eq!(
+            decode(&[STRING, 2, 0, 0, 0, 0xff, b'a']),
+            Some(HostValue::String("\u{fffd}a".into()))
+        );
+    }
+
+    #[test]
+    fn deep_input_is_refused() {
+        let mut bytes = Vec::new();
+        for _ in 0..=MAX_DECODE_DEPTH {
+            bytes.extend_from_slice(&[LIST, 1, 0, 0, 0]);
+        }
+        bytes.push(NULL);
+        assert_eq!(decode(&bytes), None);
+        assert!(decode(&bytes[5..]).is_some());
+    }
+
+    #[test]
+    fn argument_lists_decode_to_their_items() {
+        let args = vec![HostValue::Number(1.0), "two".into()];
+        assert_eq!(
+            decode_list(&encoded(&HostValue::List(args.clone()))),
+            Some(args)
+        );
+        assert_eq!(decode_list(&encoded(&HostValue::Null)), None);
+    }
+
+    #[test]
+    fn errors_decode_with_defaults() {
+        let full = HostValue::Map(vec![
+            ("name".into(), "TypeError".into()),
+            ("message".into(), "m".into()),
+            ("stack".into(), "TypeError: m\n    at x".into()),
+        ]);
+        assert_eq!(
+            decode_error(&encoded(&full)),
+            JsError {
+                name: "TypeError".into(),
+                message: "m".into(),
+                stack: Some("TypeError: m\n    at x".into()),
+            }
+        );
+        let bare = HostValue::Map(vec![
+            ("name".into(), "".into()),
+            ("message".into(), "".into()),
+            ("stack".into(), "".into()),
+        ]);
+        assert_eq!(decode_error(&encoded(&bare)), JsError::new("Error", ""));
+        assert_eq!(decode_error(&[]), JsError::new("Error", ""));
     }
 }

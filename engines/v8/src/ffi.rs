@@ -1,27 +1,63 @@
-//! The C interface of the shim (`shim/motu_v8.h`).
+//! The C interface of the shim, as declared in `shim/motu_v8.h`.
 
-use std::ffi::{c_char, c_int, c_void};
+use std::ffi::{c_int, c_void};
+use std::marker::{PhantomData, PhantomPinned};
 
-/// An isolate of the shim.
+/// An isolate of the shim (opaque; neither `Send` nor `Sync`).
 #[repr(C)]
 pub(crate) struct MotuIsolate {
     _private: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
 }
 
-/// An interrupt handle of the shim.
+/// Borrowed bytes: valid for one call, or, when Rust answers a callback,
+/// until the next callback of the same isolate.
 #[repr(C)]
-pub(crate) struct MotuInterrupt {
-    _private: [u8; 0],
-}
-
-/// Bytes the shim hands over; freed with [`motu_v8_buf_free`].
-#[repr(C)]
-pub(crate) struct MotuBuf {
-    pub(crate) data: *mut u8,
+#[derive(Clone, Copy)]
+pub(crate) struct MotuBytes {
+    pub(crate) data: *const u8,
     pub(crate) len: usize,
 }
 
+impl MotuBytes {
+    /// No bytes.
+    pub(crate) const EMPTY: Self = Self {
+        data: std::ptr::null(),
+        len: 0,
+    };
+
+    /// Borrows a slice (the caller keeps it alive while the shim may read).
+    pub(crate) fn of(bytes: &[u8]) -> Self {
+        Self {
+            data: bytes.as_ptr(),
+            len: bytes.len(),
+        }
+    }
+
+    /// The bytes.
+    ///
+    /// # Safety
+    /// `data` must point at `len` readable bytes that stay valid for `'a`,
+    /// or `len` must be 0.
+    pub(crate) unsafe fn as_slice<'a>(self) -> &'a [u8] {
+        if self.len == 0 {
+            &[]
+        } else {
+            // SAFETY: promised by the caller.
+            unsafe { std::slice::from_raw_parts(self.data, self.len) }
+        }
+    }
+}
+
+/// Bytes the shim allocated; [`MotuBuf::take`] copies and frees them.
+#[repr(C)]
+pub(crate) struct MotuBuf {
+    data: *mut u8,
+    len: usize,
+}
+
 impl MotuBuf {
+    /// No bytes, for the shim to fill.
     pub(crate) fn empty() -> Self {
         Self {
             data: std::ptr::null_mut(),
@@ -42,96 +78,119 @@ impl MotuBuf {
     }
 }
 
+/// A piece of code to compile (see `MotuCode` in the header). Token 0
+/// asks for no code cache.
+#[repr(C)]
+pub(crate) struct MotuCode {
+    pub(crate) name: MotuBytes,
+    pub(crate) source: MotuBytes,
+    pub(crate) cache: MotuBytes,
+    pub(crate) token: u64,
+}
+
+/// The answer to an op.
+#[repr(C)]
+pub(crate) struct MotuReply {
+    pub(crate) value: MotuBytes,
+    pub(crate) name: MotuBytes,
+    pub(crate) message: MotuBytes,
+}
+
+/// What the shim calls back, with the embedder pointer given at creation.
+#[repr(C)]
+pub(crate) struct MotuCallbacks {
+    pub(crate) op: unsafe extern "C" fn(
+        embedder: *mut c_void,
+        name: MotuBytes,
+        args: MotuBytes,
+        is_async: c_int,
+        op_id: u64,
+        reply: *mut MotuReply,
+    ) -> c_int,
+    pub(crate) resolve: unsafe extern "C" fn(
+        embedder: *mut c_void,
+        referrer: MotuBytes,
+        specifier: MotuBytes,
+        out: *mut MotuBytes,
+    ) -> c_int,
+    pub(crate) source:
+        unsafe extern "C" fn(embedder: *mut c_void, name: MotuBytes, code: *mut MotuCode) -> c_int,
+    pub(crate) store_cache:
+        unsafe extern "C" fn(embedder: *mut c_void, token: u64, kind: c_int, cache: MotuBytes),
+}
+
+/// How to make an isolate.
+#[repr(C)]
+pub(crate) struct MotuIsolateOptions {
+    pub(crate) heap_limit: usize,
+    pub(crate) allow_code_generation: c_int,
+    pub(crate) op_sync: MotuBytes,
+    pub(crate) op_async: MotuBytes,
+    pub(crate) hook_dispatch: MotuBytes,
+    pub(crate) hook_register_module: MotuBytes,
+}
+
 pub(crate) const MOTU_OK: c_int = 0;
 pub(crate) const MOTU_EXCEPTION: c_int = 1;
 pub(crate) const MOTU_TERMINATED: c_int = 2;
 pub(crate) const MOTU_OUT_OF_MEMORY: c_int = 3;
+pub(crate) const MOTU_FATAL: c_int = 4;
 
-pub(crate) type OpFn = unsafe extern "C" fn(
-    host: *mut c_void,
-    op: *const c_char,
-    op_len: usize,
-    args: *const u8,
-    args_len: usize,
-    is_async: c_int,
-    op_id: u64,
-    out: *mut c_void,
-) -> c_int;
-
-pub(crate) type ResolveFn = unsafe extern "C" fn(
-    loader: *mut c_void,
-    referrer: *const c_char,
-    referrer_len: usize,
-    specifier: *const c_char,
-    specifier_len: usize,
-    out: *mut c_void,
-) -> c_int;
-
-pub(crate) type SourceFn = unsafe extern "C" fn(
-    loader: *mut c_void,
-    name: *const c_char,
-    name_len: usize,
-    out: *mut c_void,
-) -> c_int;
+pub(crate) const MOTU_SCRIPT: c_int = 0;
+pub(crate) const MOTU_MODULE: c_int = 1;
 
 unsafe extern "C" {
-    pub(crate) fn motu_v8_out_write(out: *mut c_void, data: *const u8, len: usize);
     pub(crate) fn motu_v8_buf_free(buf: MotuBuf);
     pub(crate) fn motu_v8_isolate_new(
-        heap_limit: usize,
-        allow_code_generation: c_int,
-        host: *mut c_void,
-        op: OpFn,
-        prelude: *const c_char,
-        prelude_len: usize,
-        prelude_name: *const c_char,
-        prelude_name_len: usize,
+        options: *const MotuIsolateOptions,
+        callbacks: *const MotuCallbacks,
+        embedder: *mut c_void,
+        prelude: *const MotuCode,
         status: *mut c_int,
         error: *mut MotuBuf,
     ) -> *mut MotuIsolate;
     pub(crate) fn motu_v8_isolate_free(isolate: *mut MotuIsolate);
-    pub(crate) fn motu_v8_eval_script(
+    pub(crate) fn motu_v8_run_script(
         isolate: *mut MotuIsolate,
-        name: *const c_char,
-        name_len: usize,
-        src: *const c_char,
-        src_len: usize,
+        code: *const MotuCode,
         error: *mut MotuBuf,
     ) -> c_int;
-    pub(crate) fn motu_v8_load_module(
+    pub(crate) fn motu_v8_run_module(
         isolate: *mut MotuIsolate,
-        name: *const c_char,
-        name_len: usize,
-        src: *const c_char,
-        src_len: usize,
-        loader: *mut c_void,
-        resolve: ResolveFn,
-        source: SourceFn,
+        code: *const MotuCode,
         error: *mut MotuBuf,
     ) -> c_int;
     pub(crate) fn motu_v8_dispatch(
         isolate: *mut MotuIsolate,
         id: u64,
-        event: *const u8,
-        event_len: usize,
+        event: MotuBytes,
         error: *mut MotuBuf,
     ) -> c_int;
-    pub(crate) fn motu_v8_settle(
+    pub(crate) fn motu_v8_resolve(
         isolate: *mut MotuIsolate,
         op_id: u64,
-        ok: c_int,
-        value: *const u8,
-        value_len: usize,
+        value: MotuBytes,
+        error: *mut MotuBuf,
+    ) -> c_int;
+    pub(crate) fn motu_v8_reject(
+        isolate: *mut MotuIsolate,
+        op_id: u64,
+        name: MotuBytes,
+        message: MotuBytes,
         error: *mut MotuBuf,
     ) -> c_int;
     pub(crate) fn motu_v8_run_microtasks(isolate: *mut MotuIsolate, error: *mut MotuBuf) -> c_int;
+    pub(crate) fn motu_v8_refresh_caches(
+        isolate: *mut MotuIsolate,
+        tokens: *const u64,
+        count: usize,
+        error: *mut MotuBuf,
+    ) -> c_int;
     pub(crate) fn motu_v8_heap_stats(
         isolate: *mut MotuIsolate,
         used: *mut usize,
         total: *mut usize,
         limit: *mut usize,
     );
-    pub(crate) fn motu_v8_interrupt_new(isolate: *mut MotuIsolate) -> *mut MotuInterrupt;
-    pub(crate) fn motu_v8_interrupt_terminate(interrupt: *mut MotuInterrupt);
-    pub(crate) fn motu_v8_interrupt_free(interrupt: *mut MotuInterrupt);
+    pub(crate) fn motu_v8_terminate(isolate: *mut MotuIsolate);
 }

@@ -1,207 +1,130 @@
 //! One V8 isolate with one context, through the shim.
 
-use std::ffi::{c_char, c_int, c_void};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ffi::c_int;
+use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use motu_engine::{
-    resolve_specifier, EngineError, HeapStats, Host, HostValue, Interrupt, InterruptHandle,
-    Isolate, IsolateConfig, JsError, OpId, Syntax, WorkerCode,
+    contract, EngineError, HeapStats, Host, HostValue, InterruptHandle, Isolate, IsolateConfig,
+    JsError, OpId, Syntax, WorkerCode,
 };
 
+use crate::cache::{CodeCache, CodeKind};
 use crate::codec;
-use crate::ffi;
+use crate::embedder::{Embedder, CALLBACKS};
+use crate::ffi::{self, MotuBuf, MotuBytes};
+use crate::interrupt::InterruptState;
+use crate::outcome::outcome;
 
-/// A V8 isolate. Not `Send`: it stays on the thread that created it.
+/// Encoding buffers larger than this are not kept for the next call.
+const KEPT_SCRATCH_BYTES: usize = 64 << 10;
+
+/// A V8 isolate with one context, the prelude evaluated in it.
+///
+/// Not `Send`: it stays on the thread that created it. Made by
+/// [`V8Engine`](crate::V8Engine).
 pub struct V8Isolate {
-    raw: *mut ffi::MotuIsolate,
-    /// The host, boxed so the shim can hold a thin pointer to it.
-    host: *mut Rc<dyn Host>,
+    raw: NonNull<ffi::MotuIsolate>,
+    /// What the shim's callbacks use; owned here (from `Box::into_raw`)
+    /// and freed after the isolate.
+    embedder: NonNull<Embedder>,
+    interrupt: Arc<InterruptState>,
+    /// The encoding of events and op results, reused from call to call.
+    scratch: Vec<u8>,
+    /// Whether an event was dispatched (code cache is refreshed after the
+    /// first).
+    dispatched: bool,
 }
 
 impl V8Isolate {
     /// Creates the isolate, installs the ops and evaluates the prelude.
-    pub fn new(cfg: &IsolateConfig, host: Rc<dyn Host>) -> Result<Self, EngineError> {
-        let host = Box::into_raw(Box::new(host));
+    pub(crate) fn new(
+        cfg: &IsolateConfig,
+        host: Rc<dyn Host>,
+        cache: Arc<CodeCache>,
+    ) -> Result<Self, EngineError> {
+        let embedder = NonNull::from(Box::leak(Box::new(Embedder::new(host, cache))));
+        // SAFETY: just made, and only shared references are taken.
+        let state = unsafe { embedder.as_ref() };
+        let options = ffi::MotuIsolateOptions {
+            heap_limit: cfg.memory_limit.unwrap_or(0),
+            allow_code_generation: c_int::from(cfg.allow_code_generation),
+            op_sync: MotuBytes::of(contract::OP_SYNC.as_bytes()),
+            op_async: MotuBytes::of(contract::OP_ASYNC.as_bytes()),
+            hook_dispatch: MotuBytes::of(contract::HOOK_DISPATCH.as_bytes()),
+            hook_register_module: MotuBytes::of(contract::HOOK_REGISTER_MODULE.as_bytes()),
+        };
+        let prelude = state.lend(CodeKind::Script, &cfg.prelude_name, cfg.prelude.clone());
         let mut status = ffi::MOTU_OK;
-        let mut error = ffi::MotuBuf::empty();
-        // SAFETY: every pointer is valid for the call; `host` outlives the
-        // isolate (freed in `drop` after it).
+        let mut error = MotuBuf::empty();
+        // SAFETY: every pointer is valid for the call; `CALLBACKS` is static
+        // and the embedder outlives the isolate (freed in `drop` after it).
         let raw = unsafe {
             ffi::motu_v8_isolate_new(
-                cfg.memory_limit.unwrap_or(0),
-                cfg.allow_code_generation as c_int,
-                host.cast(),
-                op_callback,
-                cfg.prelude.as_ptr().cast(),
-                cfg.prelude.len(),
-                cfg.prelude_name.as_ptr().cast(),
-                cfg.prelude_name.len(),
+                &options,
+                &CALLBACKS,
+                embedder.as_ptr().cast(),
+                &prelude,
                 &mut status,
                 &mut error,
             )
         };
-        if raw.is_null() {
-            // SAFETY: the shim did not keep the pointer.
-            drop(unsafe { Box::from_raw(host) });
+        state.end_call();
+        let Some(raw) = NonNull::new(raw) else {
+            // SAFETY: the shim kept no pointer to the embedder.
+            drop(unsafe { Box::from_raw(embedder.as_ptr()) });
             return Err(outcome(status, error)
                 .err()
                 .unwrap_or_else(|| EngineError::Setup("V8 could not create an isolate".into())));
-        }
-        Ok(Self { raw, host })
-    }
-}
-
-/// Turns a shim status (and its error buffer) into a result.
-fn outcome(status: c_int, error: ffi::MotuBuf) -> Result<(), EngineError> {
-    let bytes = error.take();
-    match status {
-        ffi::MOTU_OK => Ok(()),
-        ffi::MOTU_TERMINATED => Err(EngineError::Terminated),
-        ffi::MOTU_OUT_OF_MEMORY => Err(EngineError::OutOfMemory),
-        ffi::MOTU_EXCEPTION => Err(EngineError::Exception(codec::decode_error(&bytes))),
-        other => Err(EngineError::Setup(format!(
-            "the V8 shim answered with status {other}"
-        ))),
-    }
-}
-
-/// Writes bytes into a shim-owned output buffer.
-fn write_out(out: *mut c_void, bytes: &[u8]) {
-    // SAFETY: `out` is the shim's buffer for this call.
-    unsafe { ffi::motu_v8_out_write(out, bytes.as_ptr(), bytes.len()) };
-}
-
-/// Reads a (pointer, length) pair from the shim.
-///
-/// # Safety
-/// `ptr` must point at `len` readable bytes, or `len` must be 0.
-unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
-    if len == 0 {
-        &[]
-    } else {
-        // SAFETY: promised by the caller.
-        unsafe { std::slice::from_raw_parts(ptr, len) }
-    }
-}
-
-/// Reads a UTF-8 (pointer, length) pair from the shim.
-///
-/// # Safety
-/// As for [`bytes`].
-unsafe fn text<'a>(ptr: *const c_char, len: usize) -> &'a str {
-    // SAFETY: promised by the caller.
-    std::str::from_utf8(unsafe { bytes(ptr.cast(), len) }).unwrap_or("")
-}
-
-unsafe extern "C" fn op_callback(
-    host: *mut c_void,
-    op: *const c_char,
-    op_len: usize,
-    args: *const u8,
-    args_len: usize,
-    is_async: c_int,
-    op_id: u64,
-    out: *mut c_void,
-) -> c_int {
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `host` is the boxed host given at creation; the strings
-        // and bytes are valid for this call.
-        let host = unsafe { &*(host as *const Rc<dyn Host>) };
-        let name = unsafe { text(op, op_len) };
-        let args = match codec::decode(unsafe { bytes(args, args_len) }) {
-            Some(HostValue::List(args)) => args,
-            _ => return Err(JsError::type_error("the op's arguments could not be read")),
         };
-        if is_async != 0 {
-            host.start(name, args, op_id).map(|()| HostValue::Undefined)
-        } else {
-            host.call(name, args)
-        }
-    }));
-    match result {
-        Ok(Ok(v)) => {
-            write_out(out, &codec::to_bytes(&v));
-            0
-        }
-        Ok(Err(e)) => {
-            write_out(out, &codec::error_to_bytes(&e));
-            1
-        }
-        Err(_) => {
-            write_out(
-                out,
-                &codec::error_to_bytes(&JsError::new("Error", "an op failed inside the host")),
-            );
-            1
-        }
+        error.take();
+        Ok(Self {
+            raw,
+            embedder,
+            interrupt: Arc::new(InterruptState::new(raw)),
+            scratch: Vec::new(),
+            dispatched: false,
+        })
     }
-}
 
-unsafe extern "C" fn resolve_callback(
-    _loader: *mut c_void,
-    referrer: *const c_char,
-    referrer_len: usize,
-    specifier: *const c_char,
-    specifier_len: usize,
-    out: *mut c_void,
-) -> c_int {
-    // SAFETY: the strings are valid for this call.
-    let (referrer, specifier) =
-        unsafe { (text(referrer, referrer_len), text(specifier, specifier_len)) };
-    match resolve_specifier(referrer, specifier) {
-        Ok(name) => {
-            write_out(out, name.as_bytes());
-            0
-        }
-        Err(message) => {
-            write_out(out, message.as_bytes());
-            1
-        }
+    fn embedder(&self) -> &Embedder {
+        // SAFETY: alive until `drop`; only shared references are made.
+        unsafe { self.embedder.as_ref() }
     }
-}
 
-unsafe extern "C" fn source_callback(
-    loader: *mut c_void,
-    name: *const c_char,
-    name_len: usize,
-    out: *mut c_void,
-) -> c_int {
-    let found = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `loader` is the `WorkerCode` of the running load_worker.
-        let code = unsafe { &*(loader as *const WorkerCode) };
-        code.modules.source(unsafe { text(name, name_len) })
-    }));
-    match found {
-        Ok(Some(source)) => {
-            write_out(out, source.as_bytes());
-            0
+    /// Ends a call into the shim: frees what was lent to it for the call
+    /// and turns its status into a result.
+    fn finish(&mut self, status: c_int, error: MotuBuf) -> Result<(), EngineError> {
+        self.embedder().end_call();
+        if self.scratch.capacity() > KEPT_SCRATCH_BYTES {
+            self.scratch = Vec::new();
         }
-        _ => 1,
+        outcome(status, error)
     }
-}
 
-/// The shim's interrupt handle, usable from any thread.
-struct V8Interrupt(*mut ffi::MotuInterrupt);
-
-// SAFETY: the shim guards the handle's state with a mutex, and V8's
-// `TerminateExecution` may be called from any thread.
-unsafe impl Send for V8Interrupt {}
-// SAFETY: as above.
-unsafe impl Sync for V8Interrupt {}
-
-impl Interrupt for V8Interrupt {
-    fn terminate(&self) {
-        // SAFETY: the handle is valid until dropped.
-        unsafe { ffi::motu_v8_interrupt_terminate(self.0) }
+    /// Replaces the engine's cold code cache for this isolate's code, now
+    /// that it served an event. Failing to is no failure of the call.
+    fn refresh_caches(&mut self) {
+        let raw = self.raw.as_ptr();
+        let embedder = self.embedder();
+        let tokens = embedder.refresh_tokens();
+        embedder.refresh(|| {
+            let mut error = MotuBuf::empty();
+            // SAFETY: `raw` is a live isolate of this thread, the tokens
+            // live for the call.
+            unsafe {
+                ffi::motu_v8_refresh_caches(raw, tokens.as_ptr(), tokens.len(), &mut error);
+            }
+            error.take();
+        });
     }
-}
 
-impl Drop for V8Interrupt {
-    fn drop(&mut self) {
-        // SAFETY: freed once.
-        unsafe { ffi::motu_v8_interrupt_free(self.0) }
+    /// `value` encoded into the scratch buffer.
+    fn encode(&mut self, value: &HostValue) -> MotuBytes {
+        self.scratch.clear();
+        codec::encode(value, &mut self.scratch);
+        MotuBytes::of(&self.scratch)
     }
 }
 
@@ -211,85 +134,89 @@ impl Isolate for V8Isolate {
     }
 
     fn interrupt_handle(&self) -> InterruptHandle {
-        // SAFETY: `raw` is a live isolate.
-        InterruptHandle::new(Arc::new(V8Interrupt(unsafe {
-            ffi::motu_v8_interrupt_new(self.raw)
-        })))
+        InterruptHandle::new(self.interrupt.clone())
     }
 
     fn heap_stats(&self) -> HeapStats {
         let (mut used, mut total, mut limit) = (0, 0, 0);
-        // SAFETY: `raw` is a live isolate.
-        unsafe { ffi::motu_v8_heap_stats(self.raw, &mut used, &mut total, &mut limit) };
+        // SAFETY: `raw` is a live isolate of this thread.
+        unsafe { ffi::motu_v8_heap_stats(self.raw.as_ptr(), &mut used, &mut total, &mut limit) };
         HeapStats { used, total, limit }
     }
 
     fn load_worker(&mut self, code: &WorkerCode) -> Result<(), EngineError> {
         let source = code.entry_source()?;
-        let mut error = ffi::MotuBuf::empty();
-        // SAFETY: the strings and `code` are valid for the call.
-        let status = unsafe {
-            match code.syntax {
-                Syntax::Script => ffi::motu_v8_eval_script(
-                    self.raw,
-                    code.entry.as_ptr().cast(),
-                    code.entry.len(),
-                    source.as_ptr().cast(),
-                    source.len(),
-                    &mut error,
-                ),
-                Syntax::Module => ffi::motu_v8_load_module(
-                    self.raw,
-                    code.entry.as_ptr().cast(),
-                    code.entry.len(),
-                    source.as_ptr().cast(),
-                    source.len(),
-                    (code as *const WorkerCode).cast_mut().cast(),
-                    resolve_callback,
-                    source_callback,
-                    &mut error,
-                ),
-            }
+        let embedder = self.embedder();
+        embedder.set_modules(code.modules.clone());
+        let (kind, run): (_, unsafe extern "C" fn(_, _, _) -> _) = match code.syntax {
+            Syntax::Script => (CodeKind::Script, ffi::motu_v8_run_script),
+            Syntax::Module => (CodeKind::Module, ffi::motu_v8_run_module),
         };
-        outcome(status, error)
+        let entry = embedder.lend(kind, &code.entry, source);
+        let mut error = MotuBuf::empty();
+        // SAFETY: `entry` points at code the embedder keeps until `finish`.
+        let status = unsafe { run(self.raw.as_ptr(), &entry, &mut error) };
+        self.finish(status, error)
     }
 
     fn dispatch(&mut self, id: u64, event: HostValue) -> Result<(), EngineError> {
-        let event = codec::to_bytes(&event);
-        let mut error = ffi::MotuBuf::empty();
-        // SAFETY: the bytes are valid for the call.
-        let status =
-            unsafe { ffi::motu_v8_dispatch(self.raw, id, event.as_ptr(), event.len(), &mut error) };
-        outcome(status, error)
+        let event = self.encode(&event);
+        let mut error = MotuBuf::empty();
+        // SAFETY: the bytes live in `scratch` for the call.
+        let status = unsafe { ffi::motu_v8_dispatch(self.raw.as_ptr(), id, event, &mut error) };
+        self.dispatched = true;
+        self.finish(status, error)
     }
 
     fn settle(&mut self, id: OpId, result: Result<HostValue, JsError>) -> Result<(), EngineError> {
-        let (ok, bytes) = match &result {
-            Ok(v) => (1, codec::to_bytes(v)),
-            Err(e) => (0, codec::error_to_bytes(e)),
+        let mut error = MotuBuf::empty();
+        let status = match &result {
+            Ok(value) => {
+                let value = self.encode(value);
+                // SAFETY: the bytes live in `scratch` for the call.
+                unsafe { ffi::motu_v8_resolve(self.raw.as_ptr(), id, value, &mut error) }
+            }
+            // SAFETY: the strings live in `result` for the call.
+            Err(e) => unsafe {
+                ffi::motu_v8_reject(
+                    self.raw.as_ptr(),
+                    id,
+                    MotuBytes::of(e.name.as_bytes()),
+                    MotuBytes::of(e.message.as_bytes()),
+                    &mut error,
+                )
+            },
         };
-        let mut error = ffi::MotuBuf::empty();
-        // SAFETY: the bytes are valid for the call.
-        let status = unsafe {
-            ffi::motu_v8_settle(self.raw, id, ok, bytes.as_ptr(), bytes.len(), &mut error)
-        };
-        outcome(status, error)
+        self.finish(status, error)
     }
 
     fn run_microtasks(&mut self) -> Result<(), EngineError> {
-        let mut error = ffi::MotuBuf::empty();
-        // SAFETY: `raw` is a live isolate.
-        let status = unsafe { ffi::motu_v8_run_microtasks(self.raw, &mut error) };
-        outcome(status, error)
+        let mut error = MotuBuf::empty();
+        // SAFETY: `raw` is a live isolate of this thread.
+        let status = unsafe { ffi::motu_v8_run_microtasks(self.raw.as_ptr(), &mut error) };
+        self.finish(status, error)?;
+        if self.dispatched && !self.embedder().served() {
+            self.refresh_caches();
+        }
+        Ok(())
     }
 }
 
 impl Drop for V8Isolate {
     fn drop(&mut self) {
-        // SAFETY: the isolate is freed once, then the host it pointed at.
+        // Handles that outlive the isolate must not reach it.
+        self.interrupt.detach();
+        // SAFETY: the isolate is freed once, then the embedder it pointed
+        // at, which came from `Box::leak`.
         unsafe {
-            ffi::motu_v8_isolate_free(self.raw);
-            drop(Box::from_raw(self.host));
+            ffi::motu_v8_isolate_free(self.raw.as_ptr());
+            drop(Box::from_raw(self.embedder.as_ptr()));
         }
+    }
+}
+
+impl std::fmt::Debug for V8Isolate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("V8Isolate").finish_non_exhaustive()
     }
 }

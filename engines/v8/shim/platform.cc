@@ -1,0 +1,85 @@
+// V8's process-wide start, the tasks V8 posts to an isolate's thread, and
+// what V8's fatal errors leave behind.
+#include <libplatform/libplatform.h>
+
+#include <cstdio>
+#include <mutex>
+
+#include "internal.h"
+
+namespace motu {
+namespace {
+
+// At most this many of V8's own tasks run at the end of a turn.
+constexpr int kMaxTasksPerTurn = 32;
+
+std::once_flag platform_once;
+v8::Platform* the_platform = nullptr;
+
+// V8 calls this for a failed API check or another fatal error. With a
+// handler installed it does not abort: it marks the isolate dead, and every
+// later call on it reports MOTU_FATAL with this message.
+void on_fatal_error(const char* location, const char* message) {
+  std::string text = std::string(location ? location : "V8") + ": " + (message ? message : "");
+  std::fprintf(stderr, "motu: V8 fatal error: %s\n", text.c_str());
+  v8::Isolate* iso = v8::Isolate::TryGetCurrent();
+  auto* m = iso ? static_cast<MotuIsolate*>(iso->GetData(0)) : nullptr;
+  if (m && m->fatal.empty()) m->fatal = text;
+}
+
+// V8 aborts the process after this; say why first. The heap limit's
+// near-limit callback exists so that this does not happen for JavaScript
+// that allocates too much.
+void on_out_of_memory(const char* location, bool is_heap_oom) {
+  std::fprintf(stderr, "motu: V8 ran out of %s memory (%s); the process cannot continue\n",
+               is_heap_oom ? "heap" : "process", location ? location : "?");
+}
+
+}  // namespace
+
+// The platform lives as long as the process: it is never destroyed, so no
+// static destructor tears it down under isolates that other threads are
+// still disposing at exit.
+void ensure_platform() {
+  std::call_once(platform_once, [] {
+    // Debian's V8 verifies the startup snapshot's checksum for every new
+    // isolate, a tenth of the time an isolate takes to make; the snapshot
+    // is part of libnode, which the loader already mapped intact.
+    v8::V8::SetFlagsFromString("--no-verify-snapshot-checksum");
+    // WebAssembly.compile and .instantiate compile on the calling thread
+    // and settle their promise through a promise job, as nothing else would
+    // run the task that finishes a background compile before the isolate's
+    // next event. The compile then also counts as the isolate's CPU time.
+    v8::V8::SetFlagsFromString("--no-wasm-async-compilation");
+    the_platform = v8::platform::NewDefaultPlatform().release();
+    v8::V8::InitializePlatform(the_platform);
+    v8::V8::Initialize();
+  });
+}
+
+void run_tasks(MotuIsolate* m, v8::TryCatch& tc) {
+  v8::Isolate* iso = m->isolate;
+  for (int i = 0; i < kMaxTasksPerTurn; i++) {
+    if (tc.HasCaught() || iso->IsExecutionTerminating() || m->terminated ||
+        m->out_of_memory.load() || !m->fatal.empty())
+      return;
+    if (!v8::platform::PumpMessageLoop(the_platform, iso, v8::platform::MessageLoopBehavior::kDoNotWait))
+      return;
+    iso->PerformMicrotaskCheckpoint();
+  }
+}
+
+void forget_isolate(v8::Isolate* iso) {
+  if (!the_platform) return;
+  // The platform expects the isolate to have a task queue (V8 makes one
+  // when it sets up the heap); asking for it makes sure.
+  the_platform->GetForegroundTaskRunner(iso);
+  v8::platform::NotifyIsolateShutdown(the_platform, iso);
+}
+
+void install_failure_handlers(v8::Isolate* iso) {
+  iso->SetFatalErrorHandler(on_fatal_error);
+  iso->SetOOMErrorHandler(on_out_of_memory);
+}
+
+}  // namespace motu
