@@ -60,7 +60,7 @@ class FetchEvent {
   get type() { return 'fetch'; }
   get request() { return this.#request; }
   respondWith(response) {
-    if (this.#called) throw new DOMExceptionLike('respondWith() was already called', 'InvalidStateError');
+    if (this.#called) throw new DOMException('respondWith() was already called', 'InvalidStateError');
     this.#called = true;
     this.#response = response;
   }
@@ -69,12 +69,6 @@ class FetchEvent {
 }
 tag(FetchEvent);
 defineGlobal('FetchEvent', FetchEvent);
-
-function DOMExceptionLike(message, name) {
-  const e = new Error(message);
-  e.name = name;
-  return e;
-}
 
 function errorInfo(e) {
   if (e instanceof Error || (e && typeof e === 'object' && 'message' in e)) {

@@ -13,6 +13,7 @@ pub fn prelude() -> &'static str {
 const PRELUDE: &str = concat!(
     "(() => {\n'use strict';\n",
     include_str!("../js/bridge.js"),
+    include_str!("../js/dom_exception.js"),
     include_str!("../js/console.js"),
     include_str!("../js/encoding.js"),
     include_str!("../js/url.js"),

@@ -1,6 +1,18 @@
 import { suite, eq, throws } from './harness.js';
 
 export default suite(test => {
+  test('DOMException', () => {
+    const e = new DOMException('stopped', 'AbortError');
+    eq(e.name, 'AbortError');
+    eq(e.message, 'stopped');
+    eq(e.code, 20);
+    eq(DOMException.ABORT_ERR, 20);
+    eq(e instanceof Error, true);
+    eq(Object.prototype.toString.call(e), '[object DOMException]');
+    eq(new DOMException().name, 'Error');
+    eq(new DOMException('x', 'NoSuchName').code, 0);
+    eq(String(new DOMException('bad', 'SyntaxError')), 'SyntaxError: bad');
+  });
   test('TextEncoder and TextDecoder', () => {
     const bytes = new TextEncoder().encode('héllo ✓');
     eq(bytes instanceof Uint8Array, true);
