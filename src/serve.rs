@@ -17,6 +17,7 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         default_engine: settings.server.engine.clone(),
         allow_code_generation: settings.server.allow_code_generation,
         enforce_limits: true,
+        pool: settings.pool,
     })?;
     for w in &settings.workers {
         let mut spec = WorkerSpec::from_file(&w.name, &w.main)?;

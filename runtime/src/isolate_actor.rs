@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -90,6 +91,8 @@ pub struct IsolateActor {
     draining: Option<EvictionReason>,
     /// Events whose wall-clock limit after the response is being timed.
     wall_timed: std::collections::HashSet<u64>,
+    /// The heap in use when the isolate was last quiet, for the registry.
+    gauge: Arc<AtomicUsize>,
 }
 
 impl Actor for IsolateActor {
@@ -122,6 +125,7 @@ impl IsolateActor {
         engine: &dyn Engine,
         config: &IsolateConfig,
         services: Services,
+        gauge: Arc<AtomicUsize>,
     ) -> Result<Addr<IsolateActor>, RuntimeError> {
         let began = Instant::now();
         let failed = |error| RuntimeError::StartFailed {
@@ -154,7 +158,9 @@ impl IsolateActor {
         );
         services.supervisor.do_send(IsolateStarted {
             worker: spec.name.clone(),
+            micros: began.elapsed().as_micros() as u64,
         });
+        gauge.store(isolate.heap_stats().used, Ordering::Relaxed);
         Ok(IsolateActor::create(|ctx| {
             host.bind(ctx.address().downgrade());
             IsolateActor {
@@ -170,6 +176,7 @@ impl IsolateActor {
                 evicted: false,
                 draining: None,
                 wall_timed: Default::default(),
+                gauge,
             }
         }))
     }
@@ -222,10 +229,22 @@ impl IsolateActor {
             .retain(|id, _| host.is_pending(*id) || host.is_waiting(*id));
         self.time_waits(ctx);
         if let Some(reason) = self.draining {
-            if self.host.pending_events() == 0 {
+            if self.drained(reason) {
                 self.evict(reason, None, ctx);
             }
         }
+        if self.host.pending_events() == 0 {
+            self.gauge
+                .store(self.isolate.heap_stats().used, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether an isolate condemned for `reason` has nothing left to finish:
+    /// no event waits for its response and, unless `waitUntil` work is what
+    /// broke the limit, no such work goes on.
+    fn drained(&self, reason: EvictionReason) -> bool {
+        self.host.pending_events() == 0
+            && (reason == EvictionReason::WallClock || self.host.waiting_events().is_empty())
     }
 
     /// Starts the wall-clock limit of every event answered while its
@@ -257,7 +276,7 @@ impl IsolateActor {
             return;
         }
         self.stop_taking_events(ctx);
-        if self.host.pending_events() == 0 {
+        if self.drained(reason) {
             self.evict(reason, None, ctx);
         } else {
             self.draining = Some(reason);
@@ -320,12 +339,14 @@ impl IsolateActor {
                 limit_mb: (limits.memory_bytes >> 20) as u64,
             },
             EvictionReason::Hang => RuntimeError::Hang(worker.clone()),
-            EvictionReason::Crashed | EvictionReason::Idle | EvictionReason::WallClock => {
-                RuntimeError::Evicted {
-                    worker: worker.clone(),
-                    reason,
-                }
-            }
+            EvictionReason::Crashed
+            | EvictionReason::Idle
+            | EvictionReason::WallClock
+            | EvictionReason::Pressure
+            | EvictionReason::Reload => RuntimeError::Evicted {
+                worker: worker.clone(),
+                reason,
+            },
         };
         match event {
             Some(id) => self.host.fail(id, error),
@@ -372,6 +393,21 @@ impl Handler<Fetch> for IsolateActor {
         let event = fetch_event(&msg.0);
         self.turn(Some(id), ctx, |isolate| isolate.dispatch(id, event));
         Box::pin(async move { rx.await.unwrap_or(Err(RuntimeError::Lost(worker))) })
+    }
+}
+
+/// Condemns the isolate from outside (memory pressure, a reload): it takes
+/// no new events and is evicted for the reason once its events are answered
+/// and its `waitUntil` work has settled.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Condemn(pub EvictionReason);
+
+impl Handler<Condemn> for IsolateActor {
+    type Result = ();
+
+    fn handle(&mut self, Condemn(reason): Condemn, ctx: &mut Self::Context) {
+        self.condemn(reason, ctx);
     }
 }
 

@@ -58,7 +58,7 @@ pub use engines::EngineSet;
 pub use error::RuntimeError;
 pub use event::{FetchRequest, FetchResponse};
 pub use executors::Executors;
-pub use isolate_actor::{Fetch, IsolateActor};
+pub use isolate_actor::{Condemn, Fetch, IsolateActor};
 pub use registry::{Dispatch, Register, Registry, Warm};
 pub use runtime::{Runtime, RuntimeConfig};
 pub use supervisor::{
@@ -68,14 +68,14 @@ pub use supervisor::{
 pub use watchdog::{Turn, Watchdog};
 pub use worker::{detect_syntax, DirModules, WorkerSpec};
 
-pub use motu_config::Limits;
+pub use motu_config::{Limits, PoolLimits};
 pub use motu_engine::{Engine, EngineError, HostValue, JsError, Syntax};
 
 /// The names most embedding programs need.
 pub mod prelude {
     pub use crate::{
-        EvictionReason, FetchRequest, FetchResponse, Limits, Runtime, RuntimeConfig, RuntimeError,
-        WorkerSpec,
+        EvictionReason, FetchRequest, FetchResponse, Limits, PoolLimits, Runtime, RuntimeConfig,
+        RuntimeError, WorkerSpec,
     };
     pub use motu_engine::HostValue;
 }

@@ -3,14 +3,18 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use motu_config::PoolLimits;
 use motu_engine::{Engine, IsolateConfig};
 use tokio::sync::oneshot;
 
-use crate::isolate_actor::{Condemned, Services};
+use crate::isolate_actor::{Condemn, Condemned, Services};
+use crate::supervisor::EvictionReason;
 use crate::{
     EngineSet, Executors, Fetch, FetchRequest, FetchResponse, IsolateActor, RuntimeError,
     WorkerSpec,
@@ -23,9 +27,21 @@ struct Instance {
     starting: Starting,
     /// Events sent to it and not yet answered.
     in_flight: Rc<Cell<usize>>,
+    /// When an event was last sent to it.
+    last_used: Rc<Cell<Instant>>,
+    /// Its heap in use when it was last quiet, as the isolate reports it.
+    gauge: Arc<AtomicUsize>,
 }
 
 impl Instance {
+    /// The isolate, once started and while it takes events.
+    fn started(&self) -> Option<&Addr<IsolateActor>> {
+        match self.starting.peek() {
+            Some(Ok(addr)) if addr.connected() => Some(addr),
+            _ => None,
+        }
+    }
+
     /// Whether it may take events: starting, or started and not gone.
     fn usable(&self) -> bool {
         match self.starting.peek() {
@@ -52,7 +68,11 @@ pub struct Registry {
     executors: Arc<Executors>,
     isolate_config: IsolateConfig,
     services: Services,
+    pool: PoolLimits,
 }
+
+/// How often the registry compares the isolates' heap to the memory budget.
+const BUDGET_CHECK: Duration = Duration::from_millis(500);
 
 impl Registry {
     /// A registry whose isolates run on `executors`, under `watchdog` (none:
@@ -76,6 +96,81 @@ impl Registry {
                 supervisor,
                 registry: None,
             },
+            pool: PoolLimits::default(),
+        }
+    }
+
+    /// Caps the isolates of all Workers together (see [`PoolLimits`]).
+    pub fn with_pool_limits(mut self, pool: PoolLimits) -> Self {
+        self.pool = pool;
+        self
+    }
+
+    /// Every instance of every Worker, with its Worker's name.
+    fn all_instances(&self) -> impl Iterator<Item = (&str, &Instance)> {
+        self.workers
+            .iter()
+            .flat_map(|(name, w)| w.instances.iter().map(move |i| (name.as_str(), i)))
+    }
+
+    /// Evicts least recently used idle isolates (reason `Pressure`) while
+    /// `over` says the pool is over its limits, given the number of
+    /// instances and their heap. Returns whether the pool ended within them.
+    fn evict_lru_idle(&mut self, over: impl Fn(usize, usize) -> bool) -> bool {
+        let mut count = 0;
+        let mut heap = 0;
+        let mut idle = Vec::new();
+        for (name, i) in self.all_instances() {
+            count += 1;
+            heap += i.gauge.load(Ordering::Relaxed);
+            if let Some(addr) = i.started().filter(|_| i.in_flight.get() == 0) {
+                idle.push((
+                    i.last_used.get(),
+                    name.to_owned(),
+                    addr.clone(),
+                    i.gauge.clone(),
+                ));
+            }
+        }
+        idle.sort_by_key(|(used, ..)| *used);
+        let mut idle = idle.into_iter();
+        while over(count, heap) {
+            let Some((_, worker, addr, gauge)) = idle.next() else {
+                return false;
+            };
+            tracing::info!(
+                worker = worker.as_str(),
+                isolates = count,
+                heap_mb = heap as f64 / (1 << 20) as f64,
+                "evicting an idle isolate under pressure"
+            );
+            if let Some(entry) = self.workers.get_mut(&worker) {
+                entry.instances.retain(|i| i.started() != Some(&addr));
+            }
+            addr.do_send(Condemn(EvictionReason::Pressure));
+            count -= 1;
+            heap = heap.saturating_sub(gauge.load(Ordering::Relaxed));
+        }
+        true
+    }
+
+    /// Makes room for one more isolate under `max_isolates` (and the memory
+    /// budget); when every isolate is busy, the new one starts anyway.
+    fn make_room(&mut self) {
+        let PoolLimits {
+            max_isolates,
+            memory_budget_bytes,
+        } = self.pool;
+        if max_isolates.is_none() && memory_budget_bytes.is_none() {
+            return;
+        }
+        let max = max_isolates.unwrap_or(usize::MAX);
+        let budget = memory_budget_bytes.unwrap_or(usize::MAX);
+        if !self.evict_lru_idle(|count, heap| count >= max || heap > budget) {
+            tracing::warn!(
+                max_isolates = max,
+                "every isolate is busy at the server's limit; starting one more"
+            );
         }
     }
 
@@ -84,6 +179,7 @@ impl Registry {
         config: &IsolateConfig,
         services: &Services,
         entry: &WorkerEntry,
+        gauge: Arc<AtomicUsize>,
     ) -> Starting {
         let (tx, rx) = oneshot::channel();
         let spec = entry.spec.clone();
@@ -91,7 +187,7 @@ impl Registry {
         let config = config.clone();
         let services = services.clone();
         executors.pick().spawn_fn(move || {
-            let _ = tx.send(IsolateActor::boot(spec, &*engine, &config, services));
+            let _ = tx.send(IsolateActor::boot(spec, &*engine, &config, services, gauge));
         });
         async move {
             rx.await.unwrap_or_else(|_| {
@@ -108,6 +204,16 @@ impl Actor for Registry {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         self.services.registry = Some(ctx.address().recipient());
+        if let Some(budget) = self.pool.memory_budget_bytes {
+            ctx.run_interval(BUDGET_CHECK, move |act, _| {
+                if !act.evict_lru_idle(|_, heap| heap > budget) {
+                    tracing::warn!(
+                        budget_mb = budget >> 20,
+                        "the isolates' heap is over the memory budget and every isolate is busy"
+                    );
+                }
+            });
+        }
     }
 }
 
@@ -152,7 +258,7 @@ impl Handler<Register> for Registry {
             engine = engine.name(),
             "registered"
         );
-        self.workers.insert(
+        let replaced = self.workers.insert(
             spec.name.clone(),
             WorkerEntry {
                 spec: Arc::new(spec),
@@ -160,6 +266,12 @@ impl Handler<Register> for Registry {
                 instances: Vec::new(),
             },
         );
+        // The old version's isolates finish what they have, then go.
+        for instance in replaced.into_iter().flat_map(|w| w.instances) {
+            if let Some(addr) = instance.started() {
+                addr.do_send(Condemn(EvictionReason::Reload));
+            }
+        }
         Ok(())
     }
 }
@@ -205,15 +317,29 @@ impl Registry {
         let least = entry.instances.iter().min_by_key(|i| i.in_flight.get());
         if let Some(i) = least {
             if i.in_flight.get() == 0 || entry.instances.len() >= max {
+                i.last_used.set(Instant::now());
                 return Ok((i.starting.clone(), i.in_flight.clone()));
             }
         }
-        let starting =
-            Self::start_isolate(&self.executors, &self.isolate_config, &self.services, entry);
+        self.make_room();
+        let entry = self
+            .workers
+            .get_mut(worker)
+            .ok_or_else(|| RuntimeError::UnknownWorker(worker.to_owned()))?;
+        let gauge = Arc::new(AtomicUsize::new(0));
+        let starting = Self::start_isolate(
+            &self.executors,
+            &self.isolate_config,
+            &self.services,
+            entry,
+            gauge.clone(),
+        );
         let in_flight = Rc::new(Cell::new(0));
         entry.instances.push(Instance {
             starting: starting.clone(),
             in_flight: in_flight.clone(),
+            last_used: Rc::new(Cell::new(Instant::now())),
+            gauge,
         });
         Ok((starting, in_flight))
     }

@@ -6,8 +6,8 @@ use actix::prelude::*;
 use motu_engine::IsolateConfig;
 
 use crate::{
-    Dispatch, EngineSet, Executors, FetchRequest, FetchResponse, GetStats, Register, Registry,
-    RuntimeError, Supervisor, SupervisorStats, Warm, Watchdog, WorkerSpec,
+    Dispatch, EngineSet, Executors, FetchRequest, FetchResponse, GetStats, PoolLimits, Register,
+    Registry, RuntimeError, Supervisor, SupervisorStats, Warm, Watchdog, WorkerSpec,
 };
 
 /// How to start the runtime.
@@ -25,6 +25,9 @@ pub struct RuntimeConfig {
     /// measure what the watchdog costs, and for fully trusted code. Memory
     /// limits and hang detection stay on.
     pub enforce_limits: bool,
+    /// Caps on all isolates together: `max_isolates`, `memory_budget_mb`.
+    /// Default: none.
+    pub pool: PoolLimits,
 }
 
 impl Default for RuntimeConfig {
@@ -34,6 +37,7 @@ impl Default for RuntimeConfig {
             default_engine: EngineSet::default_name().to_owned(),
             allow_code_generation: false,
             enforce_limits: true,
+            pool: PoolLimits::default(),
         }
     }
 }
@@ -73,6 +77,7 @@ impl Runtime {
             config.enforce_limits.then(Watchdog::start),
             supervisor.clone(),
         )
+        .with_pool_limits(config.pool)
         .start();
         Ok(Self {
             registry,

@@ -32,6 +32,12 @@ pub enum EvictionReason {
     Crashed,
     /// No events arrived for the idle timeout.
     Idle,
+    /// The server was over `max_isolates` or `memory_budget_mb`: the least
+    /// recently used idle isolates go first.
+    Pressure,
+    /// The Worker was registered again (new code or settings); the old
+    /// isolates finish what they have and go.
+    Reload,
 }
 
 impl fmt::Display for EvictionReason {
@@ -48,6 +54,8 @@ pub const RECENT_EVICTIONS: usize = 256;
 pub struct SupervisorStats {
     /// Isolates started, per Worker.
     pub starts: BTreeMap<String, u64>,
+    /// Of those, the starts that replaced an evicted isolate, per Worker.
+    pub restarts: BTreeMap<String, u64>,
     /// Evictions, per Worker and reason.
     pub evictions: BTreeMap<(String, EvictionReason), u64>,
     /// The latest evictions with their figures, oldest first (at most
@@ -69,6 +77,9 @@ impl SupervisorStats {
 #[derive(Default)]
 pub struct Supervisor {
     stats: SupervisorStats,
+    /// Per Worker, evictions not yet followed by a start: the next start of
+    /// that Worker is a restart, logged with the reason it replaces.
+    unreplaced: BTreeMap<String, VecDeque<EvictionReason>>,
 }
 
 impl Actor for Supervisor {
@@ -81,12 +92,27 @@ impl Actor for Supervisor {
 pub struct IsolateStarted {
     /// The Worker.
     pub worker: String,
+    /// How long creating it and evaluating the Worker took.
+    pub micros: u64,
 }
 
 impl Handler<IsolateStarted> for Supervisor {
     type Result = ();
 
     fn handle(&mut self, msg: IsolateStarted, _ctx: &mut Self::Context) {
+        let replaced = self
+            .unreplaced
+            .get_mut(&msg.worker)
+            .and_then(VecDeque::pop_front);
+        if let Some(previous) = replaced {
+            *self.stats.restarts.entry(msg.worker.clone()).or_default() += 1;
+            tracing::info!(
+                worker = msg.worker.as_str(),
+                after = previous.to_string(),
+                micros = msg.micros,
+                "isolate restarted"
+            );
+        }
         *self.stats.starts.entry(msg.worker).or_default() += 1;
     }
 }
@@ -119,7 +145,12 @@ impl Handler<Evicted> for Supervisor {
             heap_mb,
             msg.in_flight,
         );
-        if msg.reason == EvictionReason::Idle {
+        let queue = self.unreplaced.entry(msg.worker.clone()).or_default();
+        if queue.len() == RECENT_EVICTIONS {
+            queue.pop_front();
+        }
+        queue.push_back(msg.reason);
+        if matches!(msg.reason, EvictionReason::Idle | EvictionReason::Reload) {
             tracing::info!(
                 worker = fields.0,
                 reason = fields.1,

@@ -166,3 +166,172 @@ fn idle_isolates_are_evicted() {
         });
     }
 }
+
+/// A runtime of one thread with the pool limits given and `workers`
+/// registered, each running [`WORKER`].
+async fn start_pool(engine: &str, pool: PoolLimits, workers: &[&str]) -> Runtime {
+    let runtime = Runtime::start(RuntimeConfig {
+        threads: 1,
+        pool,
+        ..Default::default()
+    })
+    .unwrap();
+    for name in workers {
+        let spec = WorkerSpec::from_source(*name, WORKER).with_engine(engine);
+        runtime.register(spec).await.unwrap();
+    }
+    runtime
+}
+
+#[test]
+fn max_isolates_evicts_the_least_recently_used_idle_isolate() {
+    for engine in engines() {
+        actix::System::new().block_on(async {
+            let pool = PoolLimits {
+                max_isolates: Some(2),
+                ..Default::default()
+            };
+            let runtime = start_pool(engine, pool, &["a", "b", "c"]).await;
+            let fetch = |w: &'static str| {
+                let runtime = runtime.clone();
+                async move { body(&runtime.fetch(w, get("/")).await.unwrap()) }
+            };
+            assert_eq!(fetch("a").await, "/ 1");
+            assert_eq!(fetch("b").await, "/ 1");
+            assert_eq!(fetch("a").await, "/ 2", "{engine}: a keeps its isolate");
+            // A third isolate is over the cap: b, used least recently, goes.
+            assert_eq!(fetch("c").await, "/ 1");
+            let stats = runtime.stats().await;
+            assert_eq!(
+                stats.evictions_of("b", EvictionReason::Pressure),
+                1,
+                "{engine}"
+            );
+            assert_eq!(
+                stats.evictions_of("a", EvictionReason::Pressure),
+                0,
+                "{engine}"
+            );
+            assert_eq!(fetch("a").await, "/ 3", "{engine}: a was not evicted");
+            // b comes back on a fresh isolate, pushing out c (now the least
+            // recently used), and its start is counted as a restart.
+            assert_eq!(fetch("b").await, "/ 1", "{engine}: b restarts clean");
+            let stats = runtime.stats().await;
+            assert_eq!(
+                stats.evictions_of("c", EvictionReason::Pressure),
+                1,
+                "{engine}"
+            );
+            assert_eq!(stats.restarts.get("b"), Some(&1), "{engine}");
+        });
+    }
+}
+
+#[test]
+fn busy_isolates_are_never_evicted_under_pressure() {
+    for engine in engines() {
+        actix::System::new().block_on(async {
+            let pool = PoolLimits {
+                max_isolates: Some(1),
+                ..Default::default()
+            };
+            let runtime = start_pool(engine, pool, &["a", "b"]).await;
+            // a is busy for 400 ms while b needs an isolate: both answer.
+            let (slow, other) = futures::join!(runtime.fetch("a", get("/slow")), async {
+                actix_rt::time::sleep(Duration::from_millis(50)).await;
+                runtime.fetch("b", get("/")).await
+            });
+            assert_eq!(body(&slow.unwrap()), "/slow 1", "{engine}");
+            assert_eq!(body(&other.unwrap()), "/ 1", "{engine}");
+            let stats = runtime.stats().await;
+            assert_eq!(
+                stats.evictions_of("a", EvictionReason::Pressure),
+                0,
+                "{engine}"
+            );
+        });
+    }
+}
+
+#[test]
+fn the_memory_budget_evicts_idle_isolates_until_the_heap_fits() {
+    const HUNGRY: &str = "
+      let kept = [];
+      export default {
+        async fetch() {
+          for (let i = 0; i < 64; i++) kept.push(new Array(16384).fill(i));
+          return new Response(String(kept.length));
+        },
+      };";
+    for engine in engines() {
+        actix::System::new().block_on(async {
+            let runtime = Runtime::start(RuntimeConfig {
+                threads: 1,
+                pool: PoolLimits {
+                    memory_budget_bytes: Some(12 << 20),
+                    ..Default::default()
+                },
+                ..Default::default()
+            })
+            .unwrap();
+            for name in ["a", "b"] {
+                let spec = WorkerSpec::from_source(name, HUNGRY).with_engine(*engine);
+                runtime.register(spec).await.unwrap();
+            }
+            // Each keeps 64 arrays of 16384 numbers: at least 8 MiB of heap.
+            assert_eq!(body(&runtime.fetch("a", get("/")).await.unwrap()), "64");
+            assert_eq!(body(&runtime.fetch("b", get("/")).await.unwrap()), "64");
+            let mut evicted = 0;
+            for _ in 0..40 {
+                actix_rt::time::sleep(Duration::from_millis(100)).await;
+                let stats = runtime.stats().await;
+                evicted = stats.evictions_of("a", EvictionReason::Pressure);
+                if evicted > 0 {
+                    break;
+                }
+            }
+            let stats = runtime.stats().await;
+            assert_eq!(
+                evicted, 1,
+                "{engine}: a, the least recently used, goes; evictions: {:?}",
+                stats.recent
+            );
+            assert_eq!(
+                stats.evictions_of("b", EvictionReason::Pressure),
+                0,
+                "{engine}"
+            );
+            // b kept its state; a starts over.
+            assert_eq!(body(&runtime.fetch("b", get("/")).await.unwrap()), "128");
+            assert_eq!(body(&runtime.fetch("a", get("/")).await.unwrap()), "64");
+        });
+    }
+}
+
+#[test]
+fn registering_again_reloads_after_in_flight_events_finish() {
+    for engine in engines() {
+        actix::System::new().block_on(async {
+            let runtime = start(engine, Limits::default()).await;
+            let (slow, ()) = futures::join!(runtime.fetch("w", get("/slow")), async {
+                actix_rt::time::sleep(Duration::from_millis(50)).await;
+                let v2 = "export default { fetch() { return new Response('v2'); } };";
+                let spec = WorkerSpec::from_source("w", v2).with_engine(*engine);
+                runtime.register(spec).await.unwrap();
+            });
+            assert_eq!(
+                body(&slow.unwrap()),
+                "/slow 1",
+                "{engine}: old code finishes"
+            );
+            assert_eq!(body(&runtime.fetch("w", get("/")).await.unwrap()), "v2");
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
+            let stats = runtime.stats().await;
+            assert_eq!(
+                stats.evictions_of("w", EvictionReason::Reload),
+                1,
+                "{engine}"
+            );
+        });
+    }
+}

@@ -26,6 +26,9 @@
 //! memory_mb = 128             # heap limit per isolate (default 128)
 //! idle_timeout_s = 300        # evict isolates idle this long (default 300)
 //! wall_ms_after_response = 30000  # waitUntil time after the response (default 30000)
+//! subrequests = 50           # fetch() calls per event (default 50)
+//! max_isolates = 1000         # server-wide: live isolates (default: no cap)
+//! memory_budget_mb = 4096     # server-wide: heap of all isolates (default: none)
 //!
 //! [[workers]]
 //! name = "api"
@@ -47,6 +50,6 @@ mod route;
 mod settings;
 
 pub use error::ConfigError;
-pub use limits::Limits;
+pub use limits::{Limits, PoolLimits};
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use settings::{ServerSettings, Settings, WorkerSettings, DEFAULT_LISTEN};

@@ -25,6 +25,24 @@ pub struct Limits {
     /// after the response was sent. Default 30000 ms; past it the isolate is
     /// condemned and evicted once its other events are answered.
     pub wall_after_response: Duration,
+    /// `subrequests`: how many `fetch()` calls one event may make. Default
+    /// 50; the next one rejects with an error that says so.
+    pub subrequests: u32,
+}
+
+/// The server-wide limits of `[limits]`, which a Worker cannot override.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolLimits {
+    /// `max_isolates`: live isolates of all Workers together. Default: no
+    /// cap. When a new isolate is needed at the cap, the least recently
+    /// used idle isolates are evicted first (reason `Pressure`); when every
+    /// isolate is busy, the new one starts anyway and a warning is logged,
+    /// so no request fails for it.
+    pub max_isolates: Option<usize>,
+    /// `memory_budget_mb`: the heap of all isolates together. Default: no
+    /// budget. Past it, least recently used idle isolates are evicted
+    /// (reason `Pressure`) until the heap is back under it.
+    pub memory_budget_bytes: Option<usize>,
 }
 
 impl Default for Limits {
@@ -35,6 +53,7 @@ impl Default for Limits {
             memory_bytes: 128 << 20,
             idle_timeout: Duration::from_secs(300),
             wall_after_response: Duration::from_millis(30_000),
+            subrequests: 50,
         }
     }
 }
@@ -56,6 +75,44 @@ impl Limits {
                 .map_or(self.idle_timeout, Duration::from_secs),
             wall_after_response: positive("wall_ms_after_response", raw.wall_ms_after_response)?
                 .map_or(self.wall_after_response, Duration::from_millis),
+            subrequests: match raw.subrequests {
+                Some(n) if n > u64::from(u32::MAX) => {
+                    return Err(("subrequests".to_owned(), "is too large".to_owned()))
+                }
+                Some(n) => n as u32,
+                None => self.subrequests,
+            },
         })
+    }
+}
+
+impl PoolLimits {
+    /// The server-wide limits `raw` sets.
+    pub(crate) fn from_raw(raw: &RawLimits) -> Result<Self, (String, String)> {
+        let positive = |field: &str, v: Option<u64>| match v {
+            Some(0) => Err((field.to_owned(), "must be greater than 0".to_owned())),
+            other => Ok(other.map(|v| v as usize)),
+        };
+        Ok(Self {
+            max_isolates: positive("max_isolates", raw.max_isolates)?,
+            memory_budget_bytes: positive("memory_budget_mb", raw.memory_budget_mb)?
+                .map(|mb| mb << 20),
+        })
+    }
+
+    /// Refuses the server-wide fields in a Worker's own limits.
+    pub(crate) fn reject_in_worker(raw: &RawLimits) -> Result<(), (String, String)> {
+        for (field, set) in [
+            ("max_isolates", raw.max_isolates.is_some()),
+            ("memory_budget_mb", raw.memory_budget_mb.is_some()),
+        ] {
+            if set {
+                return Err((
+                    field.to_owned(),
+                    "applies to the whole server; set it in [limits]".to_owned(),
+                ));
+            }
+        }
+        Ok(())
     }
 }

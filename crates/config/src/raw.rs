@@ -23,6 +23,11 @@ pub(crate) struct RawLimits {
     pub(crate) memory_mb: Option<u64>,
     pub(crate) idle_timeout_s: Option<u64>,
     pub(crate) wall_ms_after_response: Option<u64>,
+    pub(crate) subrequests: Option<u64>,
+    /// Server-wide only (rejected in a Worker's limits).
+    pub(crate) max_isolates: Option<u64>,
+    /// Server-wide only (rejected in a Worker's limits).
+    pub(crate) memory_budget_mb: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

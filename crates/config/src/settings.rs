@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crate::raw::{RawConfig, RawWorker};
-use crate::{ConfigError, Limits, RoutePattern};
+use crate::{ConfigError, Limits, PoolLimits, RoutePattern};
 
 /// Where the server listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -19,6 +19,8 @@ pub struct Settings {
     pub server: ServerSettings,
     /// `[limits]`: the defaults of every Worker.
     pub limits: Limits,
+    /// `[limits]`: the server-wide caps (`max_isolates`, `memory_budget_mb`).
+    pub pool: PoolLimits,
     /// `[[workers]]`, in file order.
     pub workers: Vec<WorkerSettings>,
 }
@@ -100,6 +102,7 @@ impl Settings {
                 max_instances: None,
             }],
             limits: Limits::default(),
+            pool: PoolLimits::default(),
         })
     }
 
@@ -150,6 +153,8 @@ impl Settings {
         let limits = Limits::default()
             .with(&raw.limits)
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
+        let pool = PoolLimits::from_raw(&raw.limits)
+            .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
 
         let base = file.parent().unwrap_or(Path::new("."));
         let mut names = HashSet::new();
@@ -169,6 +174,7 @@ impl Settings {
             file: Some(file.to_path_buf()),
             server,
             limits,
+            pool,
             workers,
         })
     }
@@ -221,6 +227,8 @@ fn validate_worker(
     if let Some(engine) = &w.engine {
         check_engine(field("engine"), engine)?;
     }
+    PoolLimits::reject_in_worker(&w.limits)
+        .map_err(|(f, message)| invalid(field(&format!("limits.{f}")), message))?;
     let limits = limits
         .with(&w.limits)
         .map_err(|(f, message)| invalid(field(&format!("limits.{f}")), message))?;

@@ -217,3 +217,29 @@ fn bad_limits_are_refused_by_field() {
     let e = d.error("[limits]\ncpu = 5\n");
     assert!(e.contains("cpu"), "{e}");
 }
+
+#[test]
+fn server_wide_limits_are_read_and_refused_per_worker() {
+    let d = Dir::new();
+    let s = d
+        .load("[limits]\nmax_isolates = 10\nmemory_budget_mb = 256\nsubrequests = 7\n")
+        .unwrap();
+    assert_eq!(s.pool.max_isolates, Some(10));
+    assert_eq!(s.pool.memory_budget_bytes, Some(256 << 20));
+    assert_eq!(s.limits.subrequests, 7);
+    let defaults = d.load("").unwrap();
+    assert_eq!(defaults.pool, motu_config::PoolLimits::default());
+    assert_eq!(defaults.limits.subrequests, 50);
+    let e = d.error(
+        "[[workers]]\nname = \"a\"\nmain = \"worker.js\"\n[workers.limits]\nmax_isolates = 3\n",
+    );
+    assert!(
+        e.contains("workers[0].limits.max_isolates: applies to the whole server"),
+        "{e}"
+    );
+    let e = d.error("[limits]\nmemory_budget_mb = 0\n");
+    assert!(
+        e.contains("limits.memory_budget_mb: must be greater than 0"),
+        "{e}"
+    );
+}
