@@ -74,3 +74,23 @@ fn url_and_search_params() {
 fn encoding_timers_and_globals() {
     run_checks("misc.js");
 }
+
+#[test]
+fn readable_streams() {
+    run_checks("streams_readable.js");
+}
+
+#[test]
+fn byte_streams_and_byob_readers() {
+    run_checks("streams_byte.js");
+}
+
+#[test]
+fn writable_and_transform_streams_and_pipes() {
+    run_checks("streams_writable.js");
+}
+
+#[test]
+fn bodies_as_streams() {
+    run_checks("streams_body.js");
+}

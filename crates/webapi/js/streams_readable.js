@@ -148,7 +148,7 @@ function promiseReadRequest() {
   return {
     promise: d.promise,
     chunk: value => d.resolve({ value, done: false }),
-    close: () => d.resolve({ value: undefined, done: true }),
+    close: value => d.resolve({ value, done: true }),
     error: e => d.reject(e),
   };
 }

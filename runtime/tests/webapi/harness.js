@@ -8,9 +8,10 @@ export function suite(define) {
       const failures = [];
       for (const [name, fn] of checks) {
         try {
+          if (globalThis.TRACE_CHECKS) console.log(`check: ${name}`);
           await fn();
         } catch (e) {
-          failures.push(`${name}: ${e && e.stack ? e.stack : e}`);
+          failures.push(`${name}: ${e && e.stack ? `${e.name}: ${e.message}\n${e.stack}` : e}`);
         }
       }
       return Response.json({ total: checks.length, failures });
