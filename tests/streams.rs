@@ -44,31 +44,37 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[test]
 fn a_streamed_response_arrives_while_it_is_produced() {
-    on_each_engine("a_streamed_response_arrives_while_it_is_produced", |engine| {
-        let s = Server::worker("streams.js", engine, &[]);
-        let reads = timed_get(&s.addr, "/chunks");
-        let raw = all_bytes(&reads);
-        let text = String::from_utf8_lossy(&raw);
-        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
-        assert!(text.contains("transfer-encoding: chunked"), "{text}");
-        assert!(contains(&raw, b"\r\n0\r\n\r\n"), "the body ended properly: {text}");
-        let first = reads
-            .iter()
-            .find(|(_, b)| contains(b, b"chunk 1;"))
-            .map(|(t, _)| *t)
-            .expect("the first chunk");
-        let last = reads
-            .iter()
-            .find(|(_, b)| contains(b, b"chunk 3;"))
-            .map(|(t, _)| *t)
-            .expect("the last chunk");
-        assert!(
-            last >= first + Duration::from_millis(450),
-            "the first chunk came at {first:?}, before the last one was produced ({last:?})"
-        );
-        let r = s.get("/chunks");
-        assert_eq!(r.text(), "chunk 1;chunk 2;chunk 3;");
-    });
+    on_each_engine(
+        "a_streamed_response_arrives_while_it_is_produced",
+        |engine| {
+            let s = Server::worker("streams.js", engine, &[]);
+            let reads = timed_get(&s.addr, "/chunks");
+            let raw = all_bytes(&reads);
+            let text = String::from_utf8_lossy(&raw);
+            assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+            assert!(text.contains("transfer-encoding: chunked"), "{text}");
+            assert!(
+                contains(&raw, b"\r\n0\r\n\r\n"),
+                "the body ended properly: {text}"
+            );
+            let first = reads
+                .iter()
+                .find(|(_, b)| contains(b, b"chunk 1;"))
+                .map(|(t, _)| *t)
+                .expect("the first chunk");
+            let last = reads
+                .iter()
+                .find(|(_, b)| contains(b, b"chunk 3;"))
+                .map(|(t, _)| *t)
+                .expect("the last chunk");
+            assert!(
+                last >= first + Duration::from_millis(450),
+                "the first chunk came at {first:?}, before the last one was produced ({last:?})"
+            );
+            let r = s.get("/chunks");
+            assert_eq!(r.text(), "chunk 1;chunk 2;chunk 3;");
+        },
+    );
 }
 
 #[test]
