@@ -18,6 +18,7 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         allow_code_generation: settings.server.allow_code_generation,
         enforce_limits: true,
         pool: settings.pool,
+        egress: (&settings.egress).into(),
     })?;
     for w in &settings.workers {
         let mut spec = WorkerSpec::from_file(&w.name, &w.main)?;

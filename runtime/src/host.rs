@@ -13,7 +13,8 @@ use tokio::sync::oneshot;
 
 use crate::event::response_from_op;
 use crate::isolate_actor::{IsolateActor, OpDone};
-use crate::{FetchResponse, RuntimeError, WorkerSpec};
+use crate::{FetchResponse, Outbound, RuntimeError, WorkerSpec};
+use futures::future::{AbortHandle, Abortable, Aborted};
 
 /// Where the outcome of one event goes.
 pub(crate) type Reply = oneshot::Sender<Result<FetchResponse, RuntimeError>>;
@@ -30,11 +31,20 @@ pub(crate) struct IsolateHost {
     /// Unsettled `waitUntil` promises, per event.
     waits: RefCell<HashMap<u64, usize>>,
     actor: Rc<OnceCell<WeakAddr<IsolateActor>>>,
+    /// Where subrequests go.
+    outbound: Outbound,
+    /// `fetch()` calls made so far, per event.
+    subrequests: RefCell<HashMap<u64, u32>>,
+    /// Subrequests in flight by the prelude's token, for `fetch_abort`.
+    aborts: Rc<RefCell<HashMap<u64, (OpId, AbortHandle)>>>,
 }
 
 impl IsolateHost {
-    pub(crate) fn new(spec: Arc<WorkerSpec>) -> Self {
+    pub(crate) fn new(spec: Arc<WorkerSpec>, outbound: Outbound) -> Self {
         Self {
+            outbound,
+            subrequests: RefCell::new(HashMap::new()),
+            aborts: Rc::new(RefCell::new(HashMap::new())),
             spec,
             pending: RefCell::new(HashMap::new()),
             ops: RefCell::new(HashMap::new()),
@@ -82,6 +92,72 @@ impl IsolateHost {
     /// Whether event `id` has unsettled `waitUntil` promises.
     pub(crate) fn is_waiting(&self, id: u64) -> bool {
         self.waits.borrow().contains_key(&id)
+    }
+
+    /// Forgets what is counted per event for events that are over: answered
+    /// and with no `waitUntil` work left.
+    pub(crate) fn forget_finished_events(&self) {
+        self.subrequests
+            .borrow_mut()
+            .retain(|id, _| self.is_pending(*id) || self.is_waiting(*id));
+    }
+
+    /// Settles async op `id` with what `work` produces, on this isolate's
+    /// thread, unless the isolate has gone by then.
+    fn spawn_op(
+        &self,
+        id: OpId,
+        work: impl std::future::Future<Output = Result<HostValue, JsError>> + 'static,
+    ) {
+        self.ops.borrow_mut().insert(id, self.current_event.get());
+        let actor = self.actor.clone();
+        actix_rt::spawn(async move {
+            let result = work.await;
+            if let Some(addr) = actor.get().and_then(WeakAddr::upgrade) {
+                addr.do_send(OpDone { id, result });
+            }
+        });
+    }
+
+    /// Starts a subrequest: `fetch(token, method, url, headers, body,
+    /// redirect)`, counted against the event's `subrequests` limit.
+    fn start_fetch(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
+        let Some(event) = self.current_event.get() else {
+            return Err(JsError::new(
+                "Error",
+                "fetch() can only be called while handling an event, not at the top level",
+            ));
+        };
+        let limit = self.spec.limits.subrequests;
+        {
+            let mut counts = self.subrequests.borrow_mut();
+            let count = counts.entry(event).or_default();
+            if *count >= limit {
+                return Err(JsError::new(
+                    "Error",
+                    format!(
+                        "Too many subrequests: this event may make at most {limit} fetch() calls"
+                    ),
+                ));
+            }
+            *count += 1;
+        }
+        let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+        let request = crate::fetch::request_from_args(&args)?;
+        let outbound = self.outbound.clone();
+        let max_body = self.spec.limits.memory_bytes;
+        let (abort, registration) = AbortHandle::new_pair();
+        self.aborts.borrow_mut().insert(token, (id, abort));
+        let aborts = self.aborts.clone();
+        self.spawn_op(id, async move {
+            let sent = Abortable::new(outbound.send(request, max_body), registration).await;
+            aborts.borrow_mut().remove(&token);
+            match sent {
+                Ok(result) => result.map(crate::fetch::response_value),
+                Err(Aborted) => Err(JsError::new("AbortError", "The operation was aborted")),
+            }
+        });
+        Ok(())
     }
 
     /// Forgets the `waitUntil` promises of every event.
@@ -195,6 +271,12 @@ impl Host for IsolateHost {
                 }
             }
             "init" => return Ok(self.init()),
+            "fetch_abort" => {
+                let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+                if let Some((_, abort)) = self.aborts.borrow_mut().remove(&token) {
+                    abort.abort();
+                }
+            }
             _ => {
                 return motu_webapi::call(op, args)
                     .unwrap_or_else(|| Err(JsError::type_error(format!("unknown op '{op}'"))))
@@ -205,6 +287,7 @@ impl Host for IsolateHost {
 
     fn start(&self, op: &str, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
         match op {
+            "fetch" => self.start_fetch(args, id),
             "sleep" => {
                 self.ops.borrow_mut().insert(id, self.current_event.get());
                 let ms = args

@@ -42,6 +42,8 @@ pub(crate) struct Services {
     pub(crate) supervisor: Addr<Supervisor>,
     /// Told when an isolate stops taking events.
     pub(crate) registry: Option<Recipient<Condemned>>,
+    /// Where subrequests go.
+    pub(crate) outbound: crate::Outbound,
 }
 
 /// An isolate no longer takes events: the registry starts another for the
@@ -132,7 +134,7 @@ impl IsolateActor {
             worker: spec.name.clone(),
             error,
         };
-        let host = Rc::new(IsolateHost::new(spec.clone()));
+        let host = Rc::new(IsolateHost::new(spec.clone(), services.outbound.clone()));
         let mut config = config.clone();
         config.memory_limit = Some(spec.limits.memory_bytes);
         let mut isolate = engine.new_isolate(&config, host.clone()).map_err(failed)?;
@@ -227,6 +229,7 @@ impl IsolateActor {
         let host = &self.host;
         self.cpu
             .retain(|id, _| host.is_pending(*id) || host.is_waiting(*id));
+        host.forget_finished_events();
         self.time_waits(ctx);
         if let Some(reason) = self.draining {
             if self.drained(reason) {

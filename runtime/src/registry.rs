@@ -84,6 +84,7 @@ impl Registry {
         isolate_config: IsolateConfig,
         watchdog: Option<crate::Watchdog>,
         supervisor: Addr<crate::Supervisor>,
+        outbound: crate::Outbound,
     ) -> Self {
         Self {
             workers: HashMap::new(),
@@ -95,6 +96,7 @@ impl Registry {
                 watchdog,
                 supervisor,
                 registry: None,
+                outbound,
             },
             pool: PoolLimits::default(),
         }

@@ -6,8 +6,9 @@ use actix::prelude::*;
 use motu_engine::IsolateConfig;
 
 use crate::{
-    Dispatch, EngineSet, Executors, FetchRequest, FetchResponse, GetStats, PoolLimits, Register,
-    Registry, RuntimeError, Supervisor, SupervisorStats, Warm, Watchdog, WorkerSpec,
+    Dispatch, EgressPolicy, EngineSet, Executors, FetchRequest, FetchResponse, GetStats, Outbound,
+    PoolLimits, Register, Registry, RuntimeError, Supervisor, SupervisorStats, Warm, Watchdog,
+    WorkerSpec,
 };
 
 /// How to start the runtime.
@@ -28,6 +29,9 @@ pub struct RuntimeConfig {
     /// Caps on all isolates together: `max_isolates`, `memory_budget_mb`.
     /// Default: none.
     pub pool: PoolLimits,
+    /// Where Workers' `fetch()` may connect. Default: public addresses
+    /// only.
+    pub egress: EgressPolicy,
 }
 
 impl Default for RuntimeConfig {
@@ -38,6 +42,7 @@ impl Default for RuntimeConfig {
             allow_code_generation: false,
             enforce_limits: true,
             pool: PoolLimits::default(),
+            egress: EgressPolicy::public_only(),
         }
     }
 }
@@ -76,6 +81,7 @@ impl Runtime {
             isolate_config,
             config.enforce_limits.then(Watchdog::start),
             supervisor.clone(),
+            Outbound::new(config.egress),
         )
         .with_pool_limits(config.pool)
         .start();

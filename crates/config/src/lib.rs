@@ -30,6 +30,10 @@
 //! max_isolates = 1000         # server-wide: live isolates (default: no cap)
 //! memory_budget_mb = 4096     # server-wide: heap of all isolates (default: none)
 //!
+//! [egress]                  # where fetch() may connect
+//! allow_private = false       # loopback/private/link-local too (default false)
+//! allow_hosts = ["localhost:9000"]  # reachable even if not public (default none)
+//!
 //! [[workers]]
 //! name = "api"
 //! main = "api/worker.js"      # relative to this file
@@ -52,4 +56,4 @@ mod settings;
 pub use error::ConfigError;
 pub use limits::{Limits, PoolLimits};
 pub use route::{HostPattern, PathPattern, RoutePattern};
-pub use settings::{ServerSettings, Settings, WorkerSettings, DEFAULT_LISTEN};
+pub use settings::{EgressSettings, ServerSettings, Settings, WorkerSettings, DEFAULT_LISTEN};

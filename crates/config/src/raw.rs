@@ -12,7 +12,17 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) limits: RawLimits,
     #[serde(default)]
+    pub(crate) egress: RawEgress,
+    #[serde(default)]
     pub(crate) workers: Vec<RawWorker>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEgress {
+    pub(crate) allow_private: Option<bool>,
+    #[serde(default)]
+    pub(crate) allow_hosts: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -17,6 +17,8 @@ pub struct Settings {
     pub file: Option<PathBuf>,
     /// `[server]`.
     pub server: ServerSettings,
+    /// `[egress]`: where Workers' `fetch()` may go.
+    pub egress: EgressSettings,
     /// `[limits]`: the defaults of every Worker.
     pub limits: Limits,
     /// `[limits]`: the server-wide caps (`max_isolates`, `memory_budget_mb`).
@@ -38,6 +40,23 @@ pub struct ServerSettings {
     /// `allow_code_generation`: whether Workers may use `eval` and
     /// `new Function`. Default false, as on Cloudflare Workers.
     pub allow_code_generation: bool,
+}
+
+/// `[egress]`: where Workers' outbound `fetch()` may connect.
+///
+/// By default only public addresses are reachable, so a Worker cannot reach
+/// the host's own services (loopback), the private networks around it, or
+/// link-local metadata endpoints. The check applies to every address a name
+/// resolves to, at connect time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EgressSettings {
+    /// `allow_private`: also allow loopback, private, link-local and other
+    /// non-public addresses. Default false.
+    pub allow_private: bool,
+    /// `allow_hosts`: host names or addresses (`host` or `host:port`)
+    /// reachable even when they resolve to non-public addresses. Default
+    /// none.
+    pub allow_hosts: Vec<String>,
 }
 
 /// One `[[workers]]` entry.
@@ -103,6 +122,7 @@ impl Settings {
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
+            egress: EgressSettings::default(),
         })
     }
 
@@ -153,6 +173,23 @@ impl Settings {
         let limits = Limits::default()
             .with(&raw.limits)
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
+        let mut allow_hosts = Vec::new();
+        for (i, host) in raw.egress.allow_hosts.iter().enumerate() {
+            let valid = !host.is_empty()
+                && !host.contains(['/', ' ', '@', '?', '#'])
+                && url::Url::parse(&format!("http://{host}/")).is_ok();
+            if !valid {
+                return Err(invalid(
+                    format!("egress.allow_hosts[{i}]"),
+                    format!("'{host}' is not a host or host:port"),
+                ));
+            }
+            allow_hosts.push(host.to_ascii_lowercase());
+        }
+        let egress = EgressSettings {
+            allow_private: raw.egress.allow_private.unwrap_or(false),
+            allow_hosts,
+        };
         let pool = PoolLimits::from_raw(&raw.limits)
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
 
@@ -175,6 +212,7 @@ impl Settings {
             server,
             limits,
             pool,
+            egress,
             workers,
         })
     }

@@ -243,3 +243,20 @@ fn server_wide_limits_are_read_and_refused_per_worker() {
         "{e}"
     );
 }
+
+#[test]
+fn egress_is_public_only_by_default_and_checked() {
+    let d = Dir::new();
+    let s = d.load("").unwrap();
+    assert_eq!(s.egress, motu_config::EgressSettings::default());
+    assert!(!s.egress.allow_private);
+    let s = d
+        .load("[egress]\nallow_private = true\nallow_hosts = [\"LocalHost:9000\", \"10.0.0.7\"]\n")
+        .unwrap();
+    assert!(s.egress.allow_private);
+    assert_eq!(s.egress.allow_hosts, ["localhost:9000", "10.0.0.7"]);
+    let e = d.error("[egress]\nallow_hosts = [\"http://x/y\"]\n");
+    assert!(e.contains("egress.allow_hosts[0]"), "{e}");
+    let e = d.error("[egress]\nallow = true\n");
+    assert!(e.contains("allow"), "{e}");
+}
