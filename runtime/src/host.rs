@@ -251,6 +251,10 @@ impl Host for IsolateHost {
                 });
                 self.finish(id, outcome);
             }
+            "done" => {
+                // A scheduled event finished; it has no response to carry.
+                self.finish(event_id(&args), Ok(FetchResponse::new(Default::default())));
+            }
             "fail" => {
                 let error = self.exception(&args);
                 self.finish(event_id(&args), Err(error));

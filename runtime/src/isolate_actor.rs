@@ -399,6 +399,62 @@ impl Handler<Fetch> for IsolateActor {
     }
 }
 
+/// A scheduled event for the actor's Worker: its cron expression and the
+/// time it was scheduled for, in milliseconds since the Unix epoch.
+#[derive(Debug, Clone)]
+pub struct Scheduled {
+    /// The trigger's cron expression (`event.cron`).
+    pub cron: String,
+    /// When the trigger was due (`event.scheduledTime`), in ms since the epoch.
+    pub scheduled_time: f64,
+}
+
+impl Message for Scheduled {
+    type Result = Result<(), RuntimeError>;
+}
+
+impl Handler<Scheduled> for IsolateActor {
+    type Result = ResponseFuture<Result<(), RuntimeError>>;
+
+    fn handle(&mut self, msg: Scheduled, ctx: &mut Self::Context) -> Self::Result {
+        let worker = self.spec.name.clone();
+        if self.condemned {
+            return Box::pin(async move { Err(RuntimeError::Unavailable(worker)) });
+        }
+        let id = self.next_event;
+        self.next_event += 1;
+        let (tx, rx) = oneshot::channel();
+        self.host.expect(id, tx);
+        self.cpu.insert(id, EventCpu::default());
+        // The whole event, waitUntil work included, has a wall-clock limit.
+        let limit = self.spec.limits.scheduled_wall;
+        ctx.run_later(limit, move |act, ctx| {
+            if act.host.is_pending(id) || act.host.is_waiting(id) {
+                tracing::warn!(
+                    worker = act.spec.name.as_str(),
+                    limit_ms = limit.as_millis() as u64,
+                    "a scheduled event outlived its wall-clock limit"
+                );
+                act.evict(EvictionReason::WallClock, Some(id), ctx);
+            }
+        });
+        let event = HostValue::Map(vec![
+            ("type".into(), "scheduled".into()),
+            ("cron".into(), msg.cron.into()),
+            (
+                "scheduledTime".into(),
+                HostValue::Number(msg.scheduled_time),
+            ),
+        ]);
+        self.turn(Some(id), ctx, |isolate| isolate.dispatch(id, event));
+        Box::pin(async move {
+            rx.await
+                .unwrap_or(Err(RuntimeError::Lost(worker)))
+                .map(drop)
+        })
+    }
+}
+
 /// Condemns the isolate from outside (memory pressure, a reload): it takes
 /// no new events and is evicted for the reason once its events are answered
 /// and its `waitUntil` work has settled.

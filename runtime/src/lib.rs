@@ -52,6 +52,7 @@ mod isolate_actor;
 mod registry;
 mod runtime;
 mod supervisor;
+mod trigger;
 mod watchdog;
 mod worker;
 
@@ -60,13 +61,14 @@ pub use error::RuntimeError;
 pub use event::{FetchRequest, FetchResponse};
 pub use executors::Executors;
 pub use fetch::{is_public, EgressPolicy, Outbound, RedirectMode};
-pub use isolate_actor::{Condemn, Fetch, IsolateActor};
+pub use isolate_actor::{Condemn, Fetch, IsolateActor, Scheduled};
 pub use registry::{Dispatch, Register, Registry, Warm};
 pub use runtime::{Runtime, RuntimeConfig};
 pub use supervisor::{
     Evicted, EvictionReason, GetStats, IsolateStarted, Supervisor, SupervisorStats,
     RECENT_EVICTIONS,
 };
+pub use trigger::Trigger;
 pub use watchdog::{Turn, Watchdog};
 pub use worker::{detect_syntax, DirModules, WorkerSpec};
 

@@ -232,7 +232,7 @@ impl Handler<Condemned> for Registry {
 }
 
 /// Counts an event in flight until dropped.
-struct InFlight(Rc<Cell<usize>>);
+pub(crate) struct InFlight(pub(crate) Rc<Cell<usize>>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
@@ -309,7 +309,10 @@ impl Registry {
     /// The Worker's live (or starting) isolate, started if it has none.
     /// The least-loaded live isolate of the Worker; a new one is started
     /// when it has none, or when all are busy and it may have more.
-    fn instance(&mut self, worker: &str) -> Result<(Starting, Rc<Cell<usize>>), RuntimeError> {
+    pub(crate) fn instance(
+        &mut self,
+        worker: &str,
+    ) -> Result<(Starting, Rc<Cell<usize>>), RuntimeError> {
         let max = self.max_instances(worker);
         let entry = self
             .workers

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use actix::prelude::*;
 use motu_engine::IsolateConfig;
 
+use crate::Trigger;
+
 use crate::{
     Dispatch, EgressPolicy, EngineSet, Executors, FetchRequest, FetchResponse, GetStats, Outbound,
     PoolLimits, Register, Registry, RuntimeError, Supervisor, SupervisorStats, Warm, Watchdog,
@@ -109,6 +111,26 @@ impl Runtime {
     ) -> Result<FetchResponse, RuntimeError> {
         self.registry
             .send(Dispatch::new(worker, request))
+            .await
+            .map_err(|_| RuntimeError::Lost(worker.to_owned()))?
+    }
+
+    /// Fires the `scheduled` handler of the Worker called `worker` with
+    /// `cron` as `event.cron` and `scheduled_time` (ms since the Unix epoch)
+    /// as `event.scheduledTime`; resolves when the handler has finished.
+    pub async fn scheduled(
+        &self,
+        worker: &str,
+        cron: &str,
+        scheduled_time: f64,
+    ) -> Result<(), RuntimeError> {
+        self.registry
+            .send(Trigger {
+                worker: worker.to_owned(),
+                cron: cron.to_owned(),
+                scheduled_time,
+                retried: false,
+            })
             .await
             .map_err(|_| RuntimeError::Lost(worker.to_owned()))?
     }

@@ -34,6 +34,7 @@ pub(crate) struct RawLimits {
     pub(crate) idle_timeout_s: Option<u64>,
     pub(crate) wall_ms_after_response: Option<u64>,
     pub(crate) subrequests: Option<u64>,
+    pub(crate) scheduled_wall_ms: Option<u64>,
     /// Server-wide only (rejected in a Worker's limits).
     pub(crate) max_isolates: Option<u64>,
     /// Server-wide only (rejected in a Worker's limits).
@@ -47,6 +48,7 @@ pub(crate) struct RawServer {
     pub(crate) engine: Option<String>,
     pub(crate) threads: Option<usize>,
     pub(crate) allow_code_generation: Option<bool>,
+    pub(crate) scheduled_endpoint: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,6 +60,9 @@ pub(crate) struct RawWorker {
     pub(crate) routes: Vec<String>,
     pub(crate) engine: Option<String>,
     pub(crate) max_instances: Option<usize>,
+    #[serde(default)]
+    pub(crate) crons: Vec<String>,
+    pub(crate) cron_overlap: Option<bool>,
     #[serde(default)]
     pub(crate) vars: BTreeMap<String, serde_json::Value>,
     #[serde(default)]

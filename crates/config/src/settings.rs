@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crate::raw::{RawConfig, RawWorker};
-use crate::{ConfigError, Limits, PoolLimits, RoutePattern};
+use crate::{ConfigError, CronTrigger, Limits, PoolLimits, RoutePattern};
 
 /// Where the server listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -40,6 +40,10 @@ pub struct ServerSettings {
     /// `allow_code_generation`: whether Workers may use `eval` and
     /// `new Function`. Default false, as on Cloudflare Workers.
     pub allow_code_generation: bool,
+    /// `scheduled_endpoint`: whether `GET /__scheduled?cron=EXPR` on any
+    /// Worker's route fires its `scheduled` handler, for development.
+    /// Default false.
+    pub scheduled_endpoint: bool,
 }
 
 /// `[egress]`: where Workers' outbound `fetch()` may connect.
@@ -80,6 +84,12 @@ pub struct WorkerSettings {
     /// `max_instances`: how many isolates the Worker may run at once.
     /// Default: one per executor thread.
     pub max_instances: Option<usize>,
+    /// `crons`: when the gateway fires the Worker's `scheduled` handler
+    /// (UTC). Default none.
+    pub crons: Vec<CronTrigger>,
+    /// `cron_overlap`: whether a trigger may fire while its previous run is
+    /// still going. Default false: that tick is skipped (and logged).
+    pub cron_overlap: bool,
 }
 
 impl Settings {
@@ -119,6 +129,8 @@ impl Settings {
                 vars: Vec::new(),
                 limits: Limits::default(),
                 max_instances: None,
+                crons: Vec::new(),
+                cron_overlap: false,
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
@@ -170,6 +182,7 @@ impl Settings {
         }
         server.threads = raw.server.threads.unwrap_or(0);
         server.allow_code_generation = raw.server.allow_code_generation.unwrap_or(false);
+        server.scheduled_endpoint = raw.server.scheduled_endpoint.unwrap_or(false);
         let limits = Limits::default()
             .with(&raw.limits)
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
@@ -276,7 +289,19 @@ fn validate_worker(
             "must be greater than 0".into(),
         ));
     }
+    let mut crons = Vec::new();
+    for (j, expression) in w.crons.iter().enumerate() {
+        let trigger = CronTrigger::parse(expression).map_err(|m| {
+            invalid(
+                field(&format!("crons[{j}]")),
+                format!("Worker '{name}': invalid cron expression '{expression}': {m}"),
+            )
+        })?;
+        crons.push(trigger);
+    }
     Ok(WorkerSettings {
+        crons,
+        cron_overlap: w.cron_overlap.unwrap_or(false),
         name,
         main: main_path,
         routes,
@@ -299,6 +324,7 @@ impl ServerSettings {
             engine: (*engine).to_owned(),
             threads: 0,
             allow_code_generation: false,
+            scheduled_endpoint: false,
         })
     }
 }

@@ -260,3 +260,27 @@ fn egress_is_public_only_by_default_and_checked() {
     let e = d.error("[egress]\nallow = true\n");
     assert!(e.contains("allow"), "{e}");
 }
+
+#[test]
+fn crons_are_parsed_and_bad_ones_name_the_worker_and_expression() {
+    let d = Dir::new();
+    let s = d
+        .load(
+            "[server]\nscheduled_endpoint = true\n\
+             [[workers]]\nname = \"tick\"\nmain = \"worker.js\"\n\
+             crons = [\"*/5 * * * *\", \"@hourly\"]\ncron_overlap = true\n",
+        )
+        .unwrap();
+    assert!(s.server.scheduled_endpoint);
+    let w = &s.workers[0];
+    let crons: Vec<_> = w.crons.iter().map(|c| c.expression()).collect();
+    assert_eq!(crons, ["*/5 * * * *", "@hourly"]);
+    assert!(w.cron_overlap);
+    assert!(!d.load("").unwrap().server.scheduled_endpoint);
+    let e = d.error(
+        "[[workers]]\nname = \"tick\"\nmain = \"worker.js\"\ncrons = [\"@hourly\", \"70 * * * *\"]\n",
+    );
+    assert!(e.contains("workers[0].crons[1]"), "{e}");
+    assert!(e.contains("Worker 'tick'"), "{e}");
+    assert!(e.contains("'70 * * * *'"), "{e}");
+}

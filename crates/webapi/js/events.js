@@ -13,7 +13,7 @@ if (worker.syntax === 'script') {
   for (const [name, value] of Object.entries(env)) defineGlobal(name, value);
 }
 
-const listeners = { fetch: [] };
+const listeners = { fetch: [], scheduled: [] };
 let workerModule = null;
 
 defineGlobal('addEventListener', function addEventListener(type, listener) {
@@ -122,6 +122,7 @@ function dispatchFetch(id, event) {
 return {
   dispatch(id, event) {
     if (event.type === 'fetch') dispatchFetch(id, event);
+    else if (event.type === 'scheduled') dispatchScheduled(id, event);
     else fail(id, new TypeError(`Unknown event type: ${event.type}`));
   },
   registerModule(namespace) { workerModule = namespace; },

@@ -23,6 +23,7 @@ const PRELUDE: &str = concat!(
     include_str!("../js/response.js"),
     include_str!("../js/fetch.js"),
     include_str!("../js/timers.js"),
+    include_str!("../js/scheduled.js"),
     include_str!("../js/events.js"),
     "})()\n"
 );
