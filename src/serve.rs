@@ -5,7 +5,7 @@ use std::io::Write;
 use actix::Actor;
 use anyhow::Context;
 use motu_config::Settings;
-use motu_gateway::{GatewayActor, RouteTable};
+use motu_gateway::{start_scheduler, CronJob, GatewayActor, RouteTable};
 use motu_runtime::{Runtime, RuntimeConfig, WorkerSpec};
 
 use crate::vars::to_host_value;
@@ -66,8 +66,39 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
         }
         println!("motu listening on http://{addr}");
         std::io::stdout().flush()?;
-        let gateway = GatewayActor::new(routes, runtime.registry()).start();
+        let jobs = settings
+            .workers
+            .iter()
+            .flat_map(|w| {
+                w.crons.iter().map(|trigger| CronJob {
+                    worker: w.name.clone(),
+                    trigger: trigger.clone(),
+                    overlap: w.cron_overlap,
+                })
+            })
+            .collect();
+        start_scheduler(runtime.registry(), jobs);
+        let gateway = GatewayActor::new(routes, runtime.registry())
+            .with_scheduled_endpoint(settings.server.scheduled_endpoint)
+            .start();
         motu_gateway::serve(listener, gateway).await?;
+        Ok(())
+    })
+}
+
+/// Runs `worker`'s `scheduled` handler once with `cron`, and waits for its
+/// `waitUntil` work to settle before returning.
+pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<()> {
+    actix::System::new().block_on(async move {
+        let runtime = start_runtime(settings).await?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        runtime
+            .scheduled(worker, cron, now.as_millis() as f64)
+            .await
+            .with_context(|| format!("the scheduled event of '{worker}' failed"))?;
+        runtime.drain().await;
         Ok(())
     })
 }

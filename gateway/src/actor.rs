@@ -2,7 +2,7 @@
 
 use actix::prelude::*;
 use bytes::Bytes;
-use motu_runtime::{Dispatch, Registry};
+use motu_runtime::{Dispatch, Registry, Trigger};
 
 use crate::responses::{error_response, no_route};
 use crate::RouteTable;
@@ -11,12 +11,57 @@ use crate::RouteTable;
 pub struct GatewayActor {
     routes: RouteTable,
     registry: Addr<Registry>,
+    scheduled_endpoint: bool,
 }
+
+/// The path that fires a Worker's `scheduled` handler, when enabled.
+pub const SCHEDULED_PATH: &str = "/__scheduled";
 
 impl GatewayActor {
     /// A gateway over `routes` that dispatches through `registry`.
     pub fn new(routes: RouteTable, registry: Addr<Registry>) -> Self {
-        Self { routes, registry }
+        Self {
+            routes,
+            registry,
+            scheduled_endpoint: false,
+        }
+    }
+
+    /// Whether `GET /__scheduled?cron=EXPR` on a Worker's host fires its
+    /// `scheduled` handler (for development; off by default).
+    pub fn with_scheduled_endpoint(mut self, enabled: bool) -> Self {
+        self.scheduled_endpoint = enabled;
+        self
+    }
+
+    /// Fires `worker`'s `scheduled` handler with the request's `cron`
+    /// query parameter (default `* * * * *`) and answers how it went.
+    fn trigger(&self, worker: String, uri: &http::Uri) -> ResponseFuture<http::Response<Bytes>> {
+        let cron = uri
+            .query()
+            .and_then(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == "cron")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .unwrap_or_else(|| "* * * * *".to_owned());
+        let trigger = self.registry.send(Trigger {
+            worker,
+            cron,
+            scheduled_time: chrono::Utc::now().timestamp_millis() as f64,
+            retried: false,
+        });
+        Box::pin(async move {
+            match trigger.await {
+                Ok(Ok(())) => {
+                    crate::responses::text(http::StatusCode::OK, "Ran scheduled event.\n")
+                }
+                Ok(Err(error)) => error_response(&error),
+                Err(_) => error_response(&motu_runtime::RuntimeError::Startup(
+                    "the registry stopped".into(),
+                )),
+            }
+        })
     }
 }
 
@@ -47,9 +92,21 @@ impl Handler<Route> for GatewayActor {
                     .and_then(|h| h.to_str().ok())
             })
             .unwrap_or("");
-        let Some(worker) = self.routes.lookup(host, request.uri().path()) else {
+        let path = request.uri().path();
+        let manual_trigger = self.scheduled_endpoint && path == SCHEDULED_PATH;
+        let worker = self.routes.lookup(host, path).or_else(|| {
+            // A Worker whose routes only cover some paths is still found by
+            // its host for the trigger path.
+            manual_trigger
+                .then(|| self.routes.lookup(host, "/"))
+                .flatten()
+        });
+        let Some(worker) = worker else {
             return Box::pin(async { no_route() });
         };
+        if manual_trigger {
+            return self.trigger(worker.to_owned(), request.uri());
+        }
         let dispatch = self.registry.send(Dispatch::new(worker, request));
         Box::pin(async move {
             match dispatch.await {

@@ -95,6 +95,9 @@ pub struct IsolateActor {
     wall_timed: std::collections::HashSet<u64>,
     /// The heap in use when the isolate was last quiet, for the registry.
     gauge: Arc<AtomicUsize>,
+    /// Told when no event waits for its outcome and no `waitUntil` work
+    /// goes on.
+    quiet_waiters: Vec<oneshot::Sender<()>>,
 }
 
 impl Actor for IsolateActor {
@@ -179,6 +182,7 @@ impl IsolateActor {
                 draining: None,
                 wall_timed: Default::default(),
                 gauge,
+                quiet_waiters: Vec::new(),
             }
         }))
     }
@@ -239,6 +243,11 @@ impl IsolateActor {
         if self.host.pending_events() == 0 {
             self.gauge
                 .store(self.isolate.heap_stats().used, Ordering::Relaxed);
+            if self.host.waiting_events().is_empty() {
+                for waiter in self.quiet_waiters.drain(..) {
+                    let _ = waiter.send(());
+                }
+            }
         }
     }
 
@@ -451,6 +460,28 @@ impl Handler<Scheduled> for IsolateActor {
             rx.await
                 .unwrap_or(Err(RuntimeError::Lost(worker)))
                 .map(drop)
+        })
+    }
+}
+
+/// Resolves once the isolate is quiet: no event waits for its outcome and
+/// no `waitUntil` work goes on (or once it is gone).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct WhenQuiet;
+
+impl Handler<WhenQuiet> for IsolateActor {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _msg: WhenQuiet, _ctx: &mut Self::Context) -> Self::Result {
+        let (tx, rx) = oneshot::channel();
+        if self.host.pending_events() == 0 && self.host.waiting_events().is_empty() {
+            let _ = tx.send(());
+        } else {
+            self.quiet_waiters.push(tx);
+        }
+        Box::pin(async move {
+            let _ = rx.await;
         })
     }
 }

@@ -61,12 +61,12 @@ pub use error::RuntimeError;
 pub use event::{FetchRequest, FetchResponse};
 pub use executors::Executors;
 pub use fetch::{is_public, EgressPolicy, Outbound, RedirectMode};
-pub use isolate_actor::{Condemn, Fetch, IsolateActor, Scheduled};
-pub use registry::{Dispatch, Register, Registry, Warm};
+pub use isolate_actor::{Condemn, Fetch, IsolateActor, Scheduled, WhenQuiet};
+pub use registry::{Dispatch, Drain, Register, Registry, Warm};
 pub use runtime::{Runtime, RuntimeConfig};
 pub use supervisor::{
-    Evicted, EvictionReason, GetStats, IsolateStarted, Supervisor, SupervisorStats,
-    RECENT_EVICTIONS,
+    Evicted, EvictionReason, GetStats, IsolateStarted, ScheduledOutcome, ScheduledRan, Supervisor,
+    SupervisorStats, RECENT_EVICTIONS,
 };
 pub use trigger::Trigger;
 pub use watchdog::{Turn, Watchdog};

@@ -13,7 +13,7 @@ use motu_config::PoolLimits;
 use motu_engine::{Engine, IsolateConfig};
 use tokio::sync::oneshot;
 
-use crate::isolate_actor::{Condemn, Condemned, Services};
+use crate::isolate_actor::{Condemn, Condemned, Services, WhenQuiet};
 use crate::supervisor::EvictionReason;
 use crate::{
     EngineSet, Executors, Fetch, FetchRequest, FetchResponse, IsolateActor, RuntimeError,
@@ -100,6 +100,11 @@ impl Registry {
             },
             pool: PoolLimits::default(),
         }
+    }
+
+    /// The supervisor its isolates report to.
+    pub(crate) fn supervisor(&self) -> Addr<crate::Supervisor> {
+        self.services.supervisor.clone()
     }
 
     /// Caps the isolates of all Workers together (see [`PoolLimits`]).
@@ -355,6 +360,26 @@ impl Registry {
             .and_then(|w| w.spec.max_instances)
             .unwrap_or(self.executors.len())
             .max(1)
+    }
+}
+
+/// Resolves once every live isolate is quiet: no event waits for its
+/// outcome and no `waitUntil` work goes on.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Drain;
+
+impl Handler<Drain> for Registry {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _msg: Drain, _ctx: &mut Self::Context) -> Self::Result {
+        let waits: Vec<_> = self
+            .all_instances()
+            .filter_map(|(_, i)| i.started().map(|a| a.send(WhenQuiet)))
+            .collect();
+        Box::pin(async move {
+            futures::future::join_all(waits).await;
+        })
     }
 }
 

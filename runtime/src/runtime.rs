@@ -135,6 +135,12 @@ impl Runtime {
             .map_err(|_| RuntimeError::Lost(worker.to_owned()))?
     }
 
+    /// Waits until every live isolate is quiet: no event waits for its
+    /// outcome and no `waitUntil` work goes on (each bounded by its limits).
+    pub async fn drain(&self) {
+        let _ = self.registry.send(crate::Drain).await;
+    }
+
     /// Starts the Worker's isolate now if none is live: evaluates its code,
     /// so a Worker that cannot start is known before its first request.
     pub async fn warm(&self, worker: &str) -> Result<(), RuntimeError> {

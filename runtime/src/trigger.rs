@@ -5,6 +5,7 @@ use actix::prelude::*;
 
 use crate::isolate_actor::Scheduled;
 use crate::registry::InFlight;
+use crate::supervisor::{ScheduledOutcome, ScheduledRan};
 use crate::{Registry, RuntimeError};
 
 /// Fires a Worker's `scheduled` handler, starting its isolate if needed.
@@ -32,7 +33,10 @@ impl Handler<Trigger> for Registry {
     fn handle(&mut self, msg: Trigger, ctx: &mut Self::Context) -> Self::Result {
         let instance = self.instance(&msg.worker);
         let registry = ctx.address();
-        Box::pin(async move {
+        let supervisor = (!msg.retried).then(|| self.supervisor());
+        let began = std::time::Instant::now();
+        let (worker, cron) = (msg.worker.clone(), msg.cron.clone());
+        let run = async move {
             let (starting, in_flight) = instance?;
             in_flight.set(in_flight.get() + 1);
             let _done = InFlight(in_flight);
@@ -52,6 +56,20 @@ impl Handler<Trigger> for Registry {
                 Ok(result) => result,
                 Err(_) => Err(RuntimeError::Lost(msg.worker)),
             }
+        };
+        Box::pin(async move {
+            let result = run.await;
+            // The first try reports, once, whatever the retry did.
+            if let Some(supervisor) = supervisor {
+                supervisor.do_send(ScheduledRan {
+                    worker,
+                    cron,
+                    outcome: ScheduledOutcome::of(&result),
+                    millis: began.elapsed().as_secs_f64() * 1e3,
+                    error: result.as_ref().err().map(ToString::to_string),
+                });
+            }
+            result
         })
     }
 }

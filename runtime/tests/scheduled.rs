@@ -4,6 +4,7 @@
 
 use bytes::Bytes;
 use motu_runtime::prelude::*;
+use motu_runtime::ScheduledOutcome;
 
 fn engines() -> &'static [&'static str] {
     motu_runtime::EngineSet::builtin_names()
@@ -68,6 +69,10 @@ fn module_workers_get_a_scheduled_controller() {
                 matches!(&e, RuntimeError::Exception { error, .. } if error.name == "RangeError" && error.message == "cron failed"),
                 "{engine}: {e:?}"
             );
+            let stats = runtime.stats().await;
+            let count = |o| stats.scheduled.get(&("cron".to_owned(), o)).copied();
+            assert_eq!(count(ScheduledOutcome::Ok), Some(1), "{engine}");
+            assert_eq!(count(ScheduledOutcome::Exception), Some(1), "{engine}");
         });
     }
 }
@@ -90,7 +95,10 @@ fn a_worker_without_a_scheduled_handler_says_so() {
             let source = "export default { fetch() { return new Response('x'); } };";
             let runtime = start(engine, source).await;
             let e = runtime.scheduled("cron", "@daily", 0.0).await.unwrap_err();
-            assert!(e.to_string().contains("no scheduled handler"), "{engine}: {e}");
+            assert!(
+                e.to_string().contains("no scheduled handler"),
+                "{engine}: {e}"
+            );
             assert_eq!(text(&runtime).await, "x", "{engine}: fetch still works");
         });
     }
