@@ -6,7 +6,7 @@ use actix::Actor;
 use anyhow::Context;
 use motu_config::Settings;
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, RouteTable};
-use motu_runtime::{Runtime, RuntimeConfig, WorkerSpec};
+use motu_runtime::{HostValue, Runtime, RuntimeConfig, WorkerSpec};
 
 use crate::vars::to_host_value;
 
@@ -27,6 +27,9 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         }
         for (k, v) in &w.vars {
             spec = spec.with_var(k, to_host_value(v));
+        }
+        for (k, secret) in &w.secrets {
+            spec = spec.with_var(k, HostValue::String(secret.expose().to_owned()));
         }
         spec = spec.with_limits(w.limits);
         if let Some(max) = w.max_instances {

@@ -10,8 +10,9 @@ use parking_lot::Mutex;
 
 use crate::RuntimeError;
 
-/// A Worker as registered with the runtime.
-#[derive(Debug, Clone)]
+/// A Worker as registered with the runtime. Its `Debug` shows the names of
+/// its bindings, never their values (some are secrets).
+#[derive(Clone)]
 pub struct WorkerSpec {
     /// The Worker's name: unique, used in logs, routes and `NAME.localhost`.
     pub name: String,
@@ -27,6 +28,23 @@ pub struct WorkerSpec {
     /// thread. Events go to the least-loaded one; another starts when all
     /// are busy.
     pub max_instances: Option<usize>,
+}
+
+impl std::fmt::Debug for WorkerSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerSpec")
+            .field("name", &self.name)
+            .field("engine", &self.engine)
+            .field("entry", &self.code.entry)
+            .field("syntax", &self.code.syntax)
+            .field(
+                "vars",
+                &self.vars.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .field("limits", &self.limits)
+            .field("max_instances", &self.max_instances)
+            .finish()
+    }
 }
 
 impl WorkerSpec {

@@ -44,6 +44,7 @@
 //! max_instances = 4           # isolates at once (default: one per executor thread)
 //! crons = ["*/5 * * * *", "@daily"]  # scheduled handler triggers, UTC (default none)
 //! cron_overlap = false        # may a trigger fire while its last run goes on
+//! secrets = ["API_KEY"]       # from the environment or .dev.vars; never logged
 //! [workers.vars]
 //! GREETING = "hello"
 //! [workers.limits]
@@ -56,10 +57,12 @@ mod limits;
 mod load;
 mod raw;
 mod route;
+mod secrets;
 mod settings;
 
 pub use cron::CronTrigger;
 pub use error::ConfigError;
 pub use limits::{Limits, PoolLimits};
 pub use route::{HostPattern, PathPattern, RoutePattern};
+pub use secrets::{SecretValue, DEV_VARS};
 pub use settings::{EgressSettings, ServerSettings, Settings, WorkerSettings, DEFAULT_LISTEN};

@@ -62,6 +62,8 @@ pub(crate) struct RawWorker {
     pub(crate) max_instances: Option<usize>,
     #[serde(default)]
     pub(crate) crons: Vec<String>,
+    #[serde(default)]
+    pub(crate) secrets: Vec<String>,
     pub(crate) cron_overlap: Option<bool>,
     #[serde(default)]
     pub(crate) vars: BTreeMap<String, serde_json::Value>,

@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crate::raw::{RawConfig, RawWorker};
-use crate::{ConfigError, CronTrigger, Limits, PoolLimits, RoutePattern};
+use crate::secrets::read_dev_vars;
+use crate::{ConfigError, CronTrigger, Limits, PoolLimits, RoutePattern, SecretValue};
 
 /// Where the server listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -90,6 +91,10 @@ pub struct WorkerSettings {
     /// `cron_overlap`: whether a trigger may fire while its previous run is
     /// still going. Default false: that tick is skipped (and logged).
     pub cron_overlap: bool,
+    /// `secrets`: names of bindings in `env` whose values come from the
+    /// process environment or `.dev.vars` next to the config; never shown
+    /// in logs or error pages. Default none.
+    pub secrets: Vec<(String, SecretValue)>,
 }
 
 impl Settings {
@@ -131,6 +136,7 @@ impl Settings {
                 max_instances: None,
                 crons: Vec::new(),
                 cron_overlap: false,
+                secrets: Vec::new(),
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
@@ -299,7 +305,31 @@ fn validate_worker(
         })?;
         crons.push(trigger);
     }
+    let mut secrets = Vec::new();
+    for (j, secret) in w.secrets.iter().enumerate() {
+        let field = field(&format!("secrets[{j}]"));
+        if w.vars.contains_key(secret) {
+            return Err(invalid(field, format!("'{secret}' is also a var")));
+        }
+        let value = match std::env::var(secret) {
+            Ok(value) => value,
+            Err(_) => {
+                let dev_vars = read_dev_vars(base).map_err(|m| invalid(field.clone(), m))?;
+                dev_vars.get(secret).cloned().ok_or_else(|| {
+                    invalid(
+                        field.clone(),
+                        format!(
+                            "secret '{secret}' is not set: put it in the environment or in {} next to the config",
+                            crate::secrets::DEV_VARS
+                        ),
+                    )
+                })?
+            }
+        };
+        secrets.push((secret.clone(), SecretValue::new(value)));
+    }
     Ok(WorkerSettings {
+        secrets,
         crons,
         cron_overlap: w.cron_overlap.unwrap_or(false),
         name,
