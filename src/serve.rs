@@ -28,6 +28,9 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         for (k, v) in &w.vars {
             spec = spec.with_var(k, to_host_value(v));
         }
+        for s in &w.services {
+            spec = spec.with_service(&s.binding, &s.service);
+        }
         for (k, secret) in &w.secrets {
             spec = spec.with_var(k, HostValue::String(secret.expose().to_owned()));
         }

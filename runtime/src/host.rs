@@ -35,6 +35,8 @@ pub(crate) struct IsolateHost {
     outbound: Outbound,
     /// `fetch()` calls made so far, per event.
     subrequests: RefCell<HashMap<u64, u32>>,
+    /// Each event's depth in a chain of service-binding calls.
+    depths: RefCell<HashMap<u64, u32>>,
     /// Subrequests in flight by the prelude's token, for `fetch_abort`.
     aborts: Rc<RefCell<HashMap<u64, (OpId, AbortHandle)>>>,
 }
@@ -44,6 +46,7 @@ impl IsolateHost {
         Self {
             outbound,
             subrequests: RefCell::new(HashMap::new()),
+            depths: RefCell::new(HashMap::new()),
             aborts: Rc::new(RefCell::new(HashMap::new())),
             spec,
             pending: RefCell::new(HashMap::new()),
@@ -97,9 +100,9 @@ impl IsolateHost {
     /// Forgets what is counted per event for events that are over: answered
     /// and with no `waitUntil` work left.
     pub(crate) fn forget_finished_events(&self) {
-        self.subrequests
-            .borrow_mut()
-            .retain(|id, _| self.is_pending(*id) || self.is_waiting(*id));
+        let live = |id: &u64| self.is_pending(*id) || self.is_waiting(*id);
+        self.subrequests.borrow_mut().retain(|id, _| live(id));
+        self.depths.borrow_mut().retain(|id, _| live(id));
     }
 
     /// Settles async op `id` with what `work` produces, on this isolate's
@@ -119,9 +122,34 @@ impl IsolateHost {
         });
     }
 
-    /// Starts a subrequest: `fetch(token, method, url, headers, body,
-    /// redirect)`, counted against the event's `subrequests` limit.
-    fn start_fetch(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
+    /// Records event `id`'s depth in a chain of service-binding calls.
+    pub(crate) fn set_depth(&self, id: u64, depth: u32) {
+        if depth > 0 {
+            self.depths.borrow_mut().insert(id, depth);
+        }
+    }
+
+    /// Starts a service-binding call: `service_fetch(token, service, method,
+    /// url, headers, body)`, counted as a subrequest of the event.
+    fn start_service_fetch(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
+        let event = self.count_subrequest()?;
+        let (service, request) = crate::service::call_from_args(&args)?;
+        let dispatcher = self
+            .outbound
+            .dispatcher()
+            .cloned()
+            .ok_or_else(|| JsError::new("Error", "service bindings are not available"))?;
+        let depth = self.depths.borrow().get(&event).copied().unwrap_or(0) + 1;
+        self.spawn_op(
+            id,
+            crate::service::call(dispatcher, service, request, depth),
+        );
+        Ok(())
+    }
+
+    /// Counts one subrequest against the current event's limit, and tells
+    /// which event that is.
+    fn count_subrequest(&self) -> Result<u64, JsError> {
         let Some(event) = self.current_event.get() else {
             return Err(JsError::new(
                 "Error",
@@ -142,6 +170,13 @@ impl IsolateHost {
             }
             *count += 1;
         }
+        Ok(event)
+    }
+
+    /// Starts a subrequest: `fetch(token, method, url, headers, body,
+    /// redirect)`, counted against the event's `subrequests` limit.
+    fn start_fetch(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
+        self.count_subrequest()?;
         let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
         let request = crate::fetch::request_from_args(&args)?;
         let outbound = self.outbound.clone();
@@ -196,6 +231,16 @@ impl IsolateHost {
         HostValue::Map(vec![
             ("syntax".into(), syntax.into()),
             ("env".into(), HostValue::Map(self.spec.vars.clone())),
+            (
+                "services".into(),
+                HostValue::List(
+                    self.spec
+                        .services
+                        .iter()
+                        .map(|(b, w)| HostValue::List(vec![b.as_str().into(), w.as_str().into()]))
+                        .collect(),
+                ),
+            ),
         ])
     }
 
@@ -292,6 +337,7 @@ impl Host for IsolateHost {
     fn start(&self, op: &str, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
         match op {
             "fetch" => self.start_fetch(args, id),
+            "service_fetch" => self.start_service_fetch(args, id),
             "sleep" => {
                 self.ops.borrow_mut().insert(id, self.current_event.get());
                 let ms = args

@@ -402,6 +402,7 @@ impl Handler<Fetch> for IsolateActor {
         let (tx, rx) = oneshot::channel();
         self.host.expect(id, tx);
         self.cpu.insert(id, EventCpu::default());
+        self.host.set_depth(id, crate::service::depth_of(&msg.0));
         let event = fetch_event(&msg.0);
         self.turn(Some(id), ctx, |isolate| isolate.dispatch(id, event));
         Box::pin(async move { rx.await.unwrap_or(Err(RuntimeError::Lost(worker))) })

@@ -51,6 +51,7 @@ mod host;
 mod isolate_actor;
 mod registry;
 mod runtime;
+mod service;
 mod supervisor;
 mod trigger;
 mod watchdog;
@@ -64,6 +65,7 @@ pub use fetch::{is_public, EgressPolicy, Outbound, RedirectMode};
 pub use isolate_actor::{Condemn, Fetch, IsolateActor, Scheduled, WhenQuiet};
 pub use registry::{Dispatch, Drain, Register, Registry, Warm};
 pub use runtime::{Runtime, RuntimeConfig};
+pub use service::{ChainDepth, MAX_CHAIN_DEPTH};
 pub use supervisor::{
     Evicted, EvictionReason, GetStats, IsolateStarted, ScheduledOutcome, ScheduledRan, Supervisor,
     SupervisorStats, RECENT_EVICTIONS,

@@ -211,6 +211,11 @@ impl Actor for Registry {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         self.services.registry = Some(ctx.address().recipient());
+        self.services.outbound = self
+            .services
+            .outbound
+            .clone()
+            .with_dispatcher(ctx.address().recipient());
         if let Some(budget) = self.pool.memory_budget_bytes {
             ctx.run_interval(BUDGET_CHECK, move |act, _| {
                 if !act.evict_lru_idle(|_, heap| heap > budget) {

@@ -28,6 +28,8 @@ pub struct WorkerSpec {
     /// thread. Events go to the least-loaded one; another starts when all
     /// are busy.
     pub max_instances: Option<usize>,
+    /// Service bindings: a name in `env` and the Worker it calls.
+    pub services: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for WorkerSpec {
@@ -43,6 +45,7 @@ impl std::fmt::Debug for WorkerSpec {
             )
             .field("limits", &self.limits)
             .field("max_instances", &self.max_instances)
+            .field("services", &self.services)
             .finish()
     }
 }
@@ -64,6 +67,7 @@ impl WorkerSpec {
             vars: Vec::new(),
             limits: Limits::default(),
             max_instances: None,
+            services: Vec::new(),
         }
     }
 
@@ -101,6 +105,7 @@ impl WorkerSpec {
             vars: Vec::new(),
             limits: Limits::default(),
             max_instances: None,
+            services: Vec::new(),
         })
     }
 
@@ -113,6 +118,13 @@ impl WorkerSpec {
     /// Adds a binding to `env`.
     pub fn with_var(mut self, name: impl Into<String>, value: impl Into<HostValue>) -> Self {
         self.vars.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a service binding: `env.<binding>.fetch(request)` calls the
+    /// Worker named `worker`.
+    pub fn with_service(mut self, binding: impl Into<String>, worker: impl Into<String>) -> Self {
+        self.services.push((binding.into(), worker.into()));
         self
     }
 

@@ -45,6 +45,9 @@
 //! crons = ["*/5 * * * *", "@daily"]  # scheduled handler triggers, UTC (default none)
 //! cron_overlap = false        # may a trigger fire while its last run goes on
 //! secrets = ["API_KEY"]       # from the environment or .dev.vars; never logged
+//! [[workers.services]]       # env.AUTH.fetch(request) calls Worker "auth" in-process
+//! binding = "AUTH"
+//! service = "auth"
 //! [workers.vars]
 //! GREETING = "hello"
 //! [workers.limits]
@@ -65,4 +68,6 @@ pub use error::ConfigError;
 pub use limits::{Limits, PoolLimits};
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use secrets::{SecretValue, DEV_VARS};
-pub use settings::{EgressSettings, ServerSettings, Settings, WorkerSettings, DEFAULT_LISTEN};
+pub use settings::{
+    EgressSettings, ServerSettings, ServiceBinding, Settings, WorkerSettings, DEFAULT_LISTEN,
+};

@@ -53,6 +53,13 @@ pub(crate) struct RawServer {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(crate) struct RawService {
+    pub(crate) binding: Option<String>,
+    pub(crate) service: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct RawWorker {
     pub(crate) name: Option<String>,
     pub(crate) main: Option<String>,
@@ -64,6 +71,8 @@ pub(crate) struct RawWorker {
     pub(crate) crons: Vec<String>,
     #[serde(default)]
     pub(crate) secrets: Vec<String>,
+    #[serde(default)]
+    pub(crate) services: Vec<RawService>,
     pub(crate) cron_overlap: Option<bool>,
     #[serde(default)]
     pub(crate) vars: BTreeMap<String, serde_json::Value>,

@@ -95,6 +95,19 @@ pub struct WorkerSettings {
     /// process environment or `.dev.vars` next to the config; never shown
     /// in logs or error pages. Default none.
     pub secrets: Vec<(String, SecretValue)>,
+    /// `[[workers.services]]`: service bindings, `binding = "AUTH"` and
+    /// `service = "auth"`, giving `env.AUTH.fetch(request)` that calls the
+    /// other Worker in-process. Default none.
+    pub services: Vec<ServiceBinding>,
+}
+
+/// A service binding: a name in `env` for another Worker of the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceBinding {
+    /// The name in `env`.
+    pub binding: String,
+    /// The Worker it calls.
+    pub service: String,
 }
 
 impl Settings {
@@ -137,6 +150,7 @@ impl Settings {
                 crons: Vec::new(),
                 cron_overlap: false,
                 secrets: Vec::new(),
+                services: Vec::new(),
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
@@ -225,6 +239,19 @@ impl Settings {
                 &invalid,
                 &check_engine,
             )?);
+        }
+        for (i, w) in workers.iter().enumerate() {
+            for (j, s) in w.services.iter().enumerate() {
+                if !names.contains(&s.service) {
+                    return Err(invalid(
+                        format!("workers[{i}].services[{j}].service"),
+                        format!(
+                            "binding '{}' of Worker '{}' names no Worker: there is no Worker '{}'",
+                            s.binding, w.name, s.service
+                        ),
+                    ));
+                }
+            }
         }
         Ok(Self {
             file: Some(file.to_path_buf()),
@@ -328,7 +355,27 @@ fn validate_worker(
         };
         secrets.push((secret.clone(), SecretValue::new(value)));
     }
+    let mut services = Vec::new();
+    for (j, s) in w.services.iter().enumerate() {
+        let field = |f: &str| field(&format!("services[{j}].{f}"));
+        let binding = s
+            .binding
+            .clone()
+            .ok_or_else(|| invalid(field("binding"), "missing".into()))?;
+        let service = s
+            .service
+            .clone()
+            .ok_or_else(|| invalid(field("service"), "missing".into()))?;
+        if w.vars.contains_key(&binding) || w.secrets.contains(&binding) {
+            return Err(invalid(
+                field("binding"),
+                format!("'{binding}' is also a var or secret"),
+            ));
+        }
+        services.push(ServiceBinding { binding, service });
+    }
     Ok(WorkerSettings {
+        services,
         secrets,
         crons,
         cron_overlap: w.cron_overlap.unwrap_or(false),

@@ -284,3 +284,29 @@ fn crons_are_parsed_and_bad_ones_name_the_worker_and_expression() {
     assert!(e.contains("Worker 'tick'"), "{e}");
     assert!(e.contains("'70 * * * *'"), "{e}");
 }
+
+#[test]
+fn service_bindings_must_name_a_worker() {
+    let d = Dir::new();
+    let two = "[[workers]]\nname = \"front\"\nmain = \"worker.js\"\n\
+               [[workers.services]]\nbinding = \"AUTH\"\nservice = \"auth\"\n\
+               [[workers]]\nname = \"auth\"\nmain = \"worker.js\"\n";
+    let s = d.load(two).unwrap();
+    assert_eq!(
+        s.workers[0].services,
+        [motu_config::ServiceBinding {
+            binding: "AUTH".into(),
+            service: "auth".into()
+        }]
+    );
+    let e = d.error(
+        "[[workers]]\nname = \"front\"\nmain = \"worker.js\"\n\
+         [[workers.services]]\nbinding = \"AUTH\"\nservice = \"nobody\"\n",
+    );
+    assert!(e.contains("workers[0].services[0].service"), "{e}");
+    assert!(e.contains("there is no Worker 'nobody'"), "{e}");
+    let e = d.error(
+        "[[workers]]\nname = \"front\"\nmain = \"worker.js\"\n[[workers.services]]\nservice = \"front\"\n",
+    );
+    assert!(e.contains("workers[0].services[0].binding: missing"), "{e}");
+}

@@ -8,6 +8,7 @@
 // - `fail(id, { name, message, stack })` when its handler threw or rejected.
 const worker = op('init');
 const env = worker.env;
+for (const [binding, service] of worker.services) env[binding] = makeFetcher(service);
 if (worker.syntax === 'script') {
   // Service-worker syntax: bindings are globals.
   for (const [name, value] of Object.entries(env)) defineGlobal(name, value);

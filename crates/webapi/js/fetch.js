@@ -3,10 +3,18 @@
 //   settles with `{ status, statusText, headers, url, redirected, body }`;
 //   the host counts it against the event's subrequest limit and applies the
 //   server's egress policy;
-// - `fetch_abort(token)` cancels the subrequest `token`.
+// - `fetch_abort(token)` cancels the subrequest `token`;
+// - `service_fetch(token, service, method, url, headers, body)` (async) calls
+//   another Worker through a service binding and settles like `fetch`.
 let nextFetchToken = 1;
 
 function fetch(input, init = undefined) {
+  return subrequest(input, init, (token, request, headers, body) =>
+    opAsync('fetch', token, request.method, request.url, headers, body, request.redirect));
+}
+
+// Makes the Request, honours its AbortSignal, and sends it with `send`.
+function subrequest(input, init, send) {
   return new Promise((resolve, reject) => {
     let request;
     try {
@@ -29,18 +37,18 @@ function fetch(input, init = undefined) {
       settled = true;
       if (signal) signal.removeEventListener('abort', onAbort);
     };
-    sendSubrequest(request, token).then(
+    sendSubrequest(request, token, send).then(
       response => { if (!settled) { done(); resolve(response); } },
       error => { if (!settled) { done(); reject(error); } },
     );
   });
 }
 
-async function sendSubrequest(request, token) {
+async function sendSubrequest(request, token, send) {
   const bodiless = request.method === 'GET' || request.method === 'HEAD';
   const body = bodiless ? null : new Uint8Array(await request.arrayBuffer());
   const headers = [...request.headers];
-  const r = await opAsync('fetch', token, request.method, request.url, headers, body, request.redirect);
+  const r = await send(token, request, headers, body);
   const nullBody = NULL_BODY_STATUS.includes(r.status) || request.method === 'HEAD';
   const response = new Response(nullBody ? null : r.body, {
     status: r.status < 200 ? 200 : r.status,
@@ -52,3 +60,17 @@ async function sendSubrequest(request, token) {
 }
 
 defineGlobal('fetch', fetch);
+
+// A service binding in `env`: `fetch` calls the bound Worker in-process.
+let makeFetcher; // service => Fetcher
+
+class Fetcher {
+  #service;
+  static { makeFetcher = service => { const f = new Fetcher(); f.#service = service; return f; }; }
+  fetch(input, init = undefined) {
+    const service = this.#service;
+    return subrequest(input, init, (token, request, headers, body) =>
+      opAsync('service_fetch', token, service, request.method, request.url, headers, body));
+  }
+}
+tag(Fetcher);

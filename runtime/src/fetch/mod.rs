@@ -32,6 +32,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use motu_engine::JsError;
 use url::{Host, Url};
 
+use actix::Recipient;
 pub use egress::{is_public, EgressPolicy};
 pub(crate) use op::{request_from_args, response_value};
 pub use redirect::RedirectMode;
@@ -45,6 +46,8 @@ pub struct Outbound {
     policy: Arc<EgressPolicy>,
     /// The policy for hosts the config names: every address.
     open: Arc<EgressPolicy>,
+    /// Where service-binding calls go: the registry.
+    dispatcher: Option<Recipient<crate::Dispatch>>,
 }
 
 impl Default for Outbound {
@@ -79,7 +82,19 @@ impl Outbound {
         Self {
             policy: Arc::new(policy),
             open: Arc::new(EgressPolicy::allow_all()),
+            dispatcher: None,
         }
+    }
+
+    /// Sends service-binding calls to `dispatcher` (the registry).
+    pub(crate) fn with_dispatcher(mut self, dispatcher: Recipient<crate::Dispatch>) -> Self {
+        self.dispatcher = Some(dispatcher);
+        self
+    }
+
+    /// Where service-binding calls go, once the registry runs.
+    pub(crate) fn dispatcher(&self) -> Option<&Recipient<crate::Dispatch>> {
+        self.dispatcher.as_ref()
     }
 
     /// The policy in force.
