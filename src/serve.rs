@@ -84,9 +84,14 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
             })
             .collect();
         start_scheduler(runtime.registry(), jobs);
-        let gateway = GatewayActor::new(routes, runtime.registry())
-            .with_scheduled_endpoint(settings.server.scheduled_endpoint)
-            .start();
+        let mut gateway = GatewayActor::new(routes, runtime.registry())
+            .with_scheduled_endpoint(settings.server.scheduled_endpoint);
+        for w in &settings.workers {
+            if let Some(origin) = &w.origin {
+                gateway = gateway.with_origin(&w.name, origin.clone());
+            }
+        }
+        let gateway = gateway.start();
         motu_gateway::serve(listener, gateway).await?;
         Ok(())
     })

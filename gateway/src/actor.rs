@@ -1,8 +1,11 @@
 //! The gateway actor: routes each request to its Worker.
 
+use std::collections::HashMap;
+
 use actix::prelude::*;
 use bytes::Bytes;
-use motu_runtime::{Dispatch, Registry, Trigger};
+
+use motu_runtime::{Dispatch, EgressPolicy, Outbound, Registry, RuntimeError, Trigger};
 
 use crate::responses::{error_response, no_route};
 use crate::RouteTable;
@@ -12,6 +15,10 @@ pub struct GatewayActor {
     routes: RouteTable,
     registry: Addr<Registry>,
     scheduled_endpoint: bool,
+    /// Workers' origins, for `passThroughOnException`.
+    origins: HashMap<String, url::Url>,
+    /// Sends passed-through requests to origins.
+    outbound: Outbound,
 }
 
 /// The path that fires a Worker's `scheduled` handler, when enabled.
@@ -24,7 +31,16 @@ impl GatewayActor {
             routes,
             registry,
             scheduled_endpoint: false,
+            origins: HashMap::new(),
+            outbound: Outbound::new(EgressPolicy::allow_all()),
         }
+    }
+
+    /// Sets `worker`'s origin: where a request goes when the Worker called
+    /// `ctx.passThroughOnException()` and then threw.
+    pub fn with_origin(mut self, worker: impl Into<String>, origin: url::Url) -> Self {
+        self.origins.insert(worker.into(), origin);
+        self
     }
 
     /// Whether `GET /__scheduled?cron=EXPR` on a Worker's host fires its
@@ -107,10 +123,33 @@ impl Handler<Route> for GatewayActor {
         if manual_trigger {
             return self.trigger(worker.to_owned(), request.uri());
         }
+        // A Worker with an origin keeps a copy of the request (the body is
+        // shared, not copied) in case it passes the request through.
+        let pass_through = self
+            .origins
+            .get(worker)
+            .map(|origin| (origin.clone(), request.clone(), self.outbound.clone()));
         let dispatch = self.registry.send(Dispatch::new(worker, request));
         Box::pin(async move {
             match dispatch.await {
                 Ok(Ok(response)) => response,
+                Ok(Err(RuntimeError::Exception {
+                    pass_through: true,
+                    worker,
+                    ..
+                })) if pass_through.is_some() => {
+                    let (origin, request, outbound) = pass_through.expect("checked");
+                    match outbound.forward(request, &origin).await {
+                        Ok(response) => response,
+                        Err(e) => {
+                            tracing::error!(worker, %origin, "passing the request through failed: {e}");
+                            crate::responses::text(
+                                http::StatusCode::BAD_GATEWAY,
+                                "The Worker threw an exception and its origin could not be reached.\n",
+                            )
+                        }
+                    }
+                }
                 Ok(Err(error)) => error_response(&error),
                 Err(_) => error_response(&motu_runtime::RuntimeError::Startup(
                     "the registry stopped".into(),

@@ -37,6 +37,8 @@ pub(crate) struct IsolateHost {
     subrequests: RefCell<HashMap<u64, u32>>,
     /// Each event's depth in a chain of service-binding calls.
     depths: RefCell<HashMap<u64, u32>>,
+    /// Events whose handler called `ctx.passThroughOnException()`.
+    pass_through: RefCell<std::collections::HashSet<u64>>,
     /// Subrequests in flight by the prelude's token, for `fetch_abort`.
     aborts: Rc<RefCell<HashMap<u64, (OpId, AbortHandle)>>>,
 }
@@ -47,6 +49,7 @@ impl IsolateHost {
             outbound,
             subrequests: RefCell::new(HashMap::new()),
             depths: RefCell::new(HashMap::new()),
+            pass_through: RefCell::new(Default::default()),
             aborts: Rc::new(RefCell::new(HashMap::new())),
             spec,
             pending: RefCell::new(HashMap::new()),
@@ -103,6 +106,7 @@ impl IsolateHost {
         let live = |id: &u64| self.is_pending(*id) || self.is_waiting(*id);
         self.subrequests.borrow_mut().retain(|id, _| live(id));
         self.depths.borrow_mut().retain(|id, _| live(id));
+        self.pass_through.borrow_mut().retain(live);
     }
 
     /// Settles async op `id` with what `work` produces, on this isolate's
@@ -276,9 +280,11 @@ impl IsolateHost {
             stack = error.stack.as_deref().unwrap_or(""),
             "uncaught exception: {error}"
         );
+        let id = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
         RuntimeError::Exception {
             worker: self.spec.name.clone(),
             error,
+            pass_through: self.pass_through.borrow_mut().remove(&id),
         }
     }
 }
@@ -305,6 +311,9 @@ impl Host for IsolateHost {
                 self.finish(event_id(&args), Err(error));
             }
             "console" => self.console(&args),
+            "pass_through" => {
+                self.pass_through.borrow_mut().insert(event_id(&args));
+            }
             "wait_until" => {
                 let id = event_id(&args);
                 let delta = args.get(1).and_then(HostValue::as_f64).unwrap_or(0.0);

@@ -45,6 +45,7 @@
 //! crons = ["*/5 * * * *", "@daily"]  # scheduled handler triggers, UTC (default none)
 //! cron_overlap = false        # may a trigger fire while its last run goes on
 //! secrets = ["API_KEY"]       # from the environment or .dev.vars; never logged
+//! origin = "https://origin.example"  # where passThroughOnException() sends requests
 //! [[workers.services]]       # env.AUTH.fetch(request) calls Worker "auth" in-process
 //! binding = "AUTH"
 //! service = "auth"

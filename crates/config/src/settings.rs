@@ -99,6 +99,10 @@ pub struct WorkerSettings {
     /// `service = "auth"`, giving `env.AUTH.fetch(request)` that calls the
     /// other Worker in-process. Default none.
     pub services: Vec<ServiceBinding>,
+    /// `origin`: an `http(s)://` URL; when the Worker has called
+    /// `ctx.passThroughOnException()` and then throws, the request is sent
+    /// there instead of failing with a 500. Default none.
+    pub origin: Option<url::Url>,
 }
 
 /// A service binding: a name in `env` for another Worker of the server.
@@ -151,6 +155,7 @@ impl Settings {
                 cron_overlap: false,
                 secrets: Vec::new(),
                 services: Vec::new(),
+                origin: None,
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
@@ -374,7 +379,20 @@ fn validate_worker(
         }
         services.push(ServiceBinding { binding, service });
     }
+    let origin = match &w.origin {
+        None => None,
+        Some(o) => match url::Url::parse(o) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Some(u),
+            _ => {
+                return Err(invalid(
+                    field("origin"),
+                    format!("'{o}' is not an http:// or https:// URL"),
+                ))
+            }
+        },
+    };
     Ok(WorkerSettings {
+        origin,
         services,
         secrets,
         crons,

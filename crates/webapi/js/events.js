@@ -44,7 +44,9 @@ class ExecutionContext {
       .catch(e => reportError(e))
       .finally(() => op('wait_until', id, -1));
   }
-  passThroughOnException() {}
+  // On an exception later, the request goes to the Worker's configured
+  // origin instead of failing (`pass_through(id)` op).
+  passThroughOnException() { op('pass_through', this.#id); }
 }
 tag(ExecutionContext);
 

@@ -176,6 +176,45 @@ impl Outbound {
         unreachable!("the loop returns by its last hop")
     }
 
+    /// Sends `request` to `origin` as it came (same method, path, query,
+    /// headers and body; redirects are returned, not followed), for a
+    /// Worker that passes requests through to its origin on an exception.
+    /// The origin is the operator's, so the egress policy does not apply.
+    pub async fn forward(
+        &self,
+        request: http::Request<Bytes>,
+        origin: &Url,
+    ) -> Result<http::Response<Bytes>, JsError> {
+        let (parts, body) = request.into_parts();
+        let mut url = origin.clone();
+        url.set_path(parts.uri.path());
+        url.set_query(parts.uri.query());
+        let forwarded = OutboundRequest {
+            method: parts.method,
+            url,
+            headers: parts
+                .headers
+                .into_iter()
+                .filter_map(|(k, v)| k.map(|k| (k, v)))
+                .filter(|(k, _)| k != http::header::HOST)
+                .collect(),
+            body: (!body.is_empty()).then_some(body),
+            redirect: RedirectMode::Manual,
+        };
+        let client = client(&self.open);
+        let response = client
+            .request(http_request(&forwarded)?)
+            .await
+            .map_err(|e| failure(&forwarded.url, &e))?;
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| JsError::type_error(format!("reading the origin's response: {e}")))?
+            .to_bytes();
+        Ok(http::Response::from_parts(parts, body))
+    }
+
     /// The policy that applies to `url`'s host, after refusing address
     /// literals the policy does not allow.
     fn policy_for(&self, url: &Url) -> Result<&Arc<EgressPolicy>, JsError> {
