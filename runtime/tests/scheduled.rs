@@ -103,3 +103,26 @@ fn a_worker_without_a_scheduled_handler_says_so() {
         });
     }
 }
+
+#[test]
+fn scheduled_events_are_held_to_the_cpu_limit() {
+    for engine in engines() {
+        actix::System::new().block_on(async {
+            let source = "
+              let runs = 0;
+              export default {
+                scheduled() { runs++; for (;;) {} },
+                fetch() { return new Response(`runs ${runs}`); },
+              };";
+            let runtime = start(engine, source).await;
+            let e = runtime.scheduled("cron", "@daily", 0.0).await.unwrap_err();
+            assert!(matches!(e, RuntimeError::CpuLimit { .. }), "{engine}: {e:?}");
+            let stats = runtime.stats().await;
+            let limited = stats.scheduled.get(&("cron".to_owned(), ScheduledOutcome::Limit));
+            assert_eq!(limited, Some(&1), "{engine}");
+            assert_eq!(stats.evictions_of("cron", EvictionReason::CpuLimit), 1, "{engine}");
+            // A fresh isolate, with clean global state, serves next.
+            assert_eq!(text(&runtime).await, "runs 0", "{engine}");
+        });
+    }
+}
