@@ -12,6 +12,12 @@ fn engines() -> &'static [&'static str] {
 }
 
 fn run_checks(file: &str) {
+    run_checks_with(file, Limits::default());
+}
+
+/// Runs the checks of `file` with `limits` (crypto in a debug build needs
+/// more CPU time than one event has by default).
+fn run_checks_with(file: &str, limits: Limits) {
     for engine in engines() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/webapi")
@@ -26,7 +32,8 @@ fn run_checks(file: &str) {
                 .register(
                     WorkerSpec::from_file("checks", &path)
                         .unwrap()
-                        .with_engine(*engine),
+                        .with_engine(*engine)
+                        .with_limits(limits),
                 )
                 .await
                 .unwrap();
@@ -71,4 +78,21 @@ fn url_and_search_params() {
 #[test]
 fn encoding_timers_and_globals() {
     run_checks("misc.js");
+}
+
+#[test]
+fn crypto_random_digest_hmac_aes() {
+    run_checks_with("crypto.js", crypto_limits());
+}
+
+#[test]
+fn crypto_keys_and_jwt() {
+    run_checks_with("crypto_keys.js", crypto_limits());
+}
+
+fn crypto_limits() -> Limits {
+    Limits {
+        cpu: std::time::Duration::from_secs(30),
+        ..Limits::default()
+    }
 }

@@ -14,6 +14,7 @@
 //!   the runtime that owns the isolate; the prelude documents each op it calls
 //!   next to the call.
 
+mod crypto;
 mod encoding;
 mod form;
 mod ops;

@@ -2,7 +2,7 @@
 
 use motu_engine::{HostValue, JsError};
 
-use crate::{encoding, form, url_ops};
+use crate::{crypto, encoding, form, url_ops};
 
 /// Runs the pure op `op`, or returns `None` when this crate has no op of
 /// that name (the runtime then tries its own).
@@ -14,7 +14,7 @@ pub fn call(op: &str, args: Vec<HostValue>) -> Option<Result<HostValue, JsError>
         "form_serialize" => form::serialize(&args),
         "utf8_encode" => encoding::encode(args),
         "utf8_decode" => encoding::decode(&args),
-        _ => return None,
+        _ => return crypto::call(op, &args),
     })
 }
 
