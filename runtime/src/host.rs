@@ -30,6 +30,8 @@ pub(crate) struct IsolateHost {
     /// Unsettled `waitUntil` promises, per event.
     waits: RefCell<HashMap<u64, usize>>,
     actor: Rc<OnceCell<WeakAddr<IsolateActor>>>,
+    /// What the pure ops of `motu_webapi` keep for this isolate.
+    op_state: motu_webapi::OpState,
 }
 
 impl IsolateHost {
@@ -41,6 +43,7 @@ impl IsolateHost {
             current_event: Cell::new(None),
             waits: RefCell::new(HashMap::new()),
             actor: Rc::new(OnceCell::new()),
+            op_state: motu_webapi::OpState::new(),
         }
     }
 
@@ -196,7 +199,7 @@ impl Host for IsolateHost {
             }
             "init" => return Ok(self.init()),
             _ => {
-                return motu_webapi::call(op, args)
+                return motu_webapi::call(&self.op_state, op, args)
                     .unwrap_or_else(|| Err(JsError::type_error(format!("unknown op '{op}'"))))
             }
         }
