@@ -72,3 +72,28 @@ fn url_and_search_params() {
 fn encoding_timers_and_globals() {
     run_checks("misc.js");
 }
+
+#[test]
+fn events_and_event_target() {
+    run_checks("events.js");
+}
+
+#[test]
+fn abort_controller_and_signal() {
+    run_checks("abort.js");
+}
+
+#[test]
+fn text_encoding() {
+    run_checks("encoding.js");
+}
+
+#[test]
+fn base64_structured_clone_performance_navigator() {
+    run_checks("globals.js");
+}
+
+#[test]
+fn blob_file_and_form_data() {
+    run_checks("blob_formdata.js");
+}

@@ -49,15 +49,15 @@ tag(ExecutionContext);
 
 let respondWithState; // event => { called, response }
 
-class FetchEvent {
+class FetchEvent extends Event {
   #request; #called = false; #response; #ctx;
   constructor(type, init, ctx = new ExecutionContext()) {
     if (!init || !(init.request instanceof Request)) throw new TypeError('FetchEvent needs a request');
+    super(type, init);
     this.#request = init.request;
     this.#ctx = ctx;
   }
   static { respondWithState = e => ({ called: e.#called, response: e.#response }); }
-  get type() { return 'fetch'; }
   get request() { return this.#request; }
   respondWith(response) {
     if (this.#called) throw new DOMException('respondWith() was already called', 'InvalidStateError');

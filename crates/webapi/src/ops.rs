@@ -35,6 +35,10 @@ pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Ho
             (state.elapsed_ms() / CLOCK_GRANULARITY_MS).floor() * CLOCK_GRANULARITY_MS,
         )),
         "perf_time_origin" => Ok(HostValue::Number(state.time_origin_ms())),
+        "user_agent" => Ok(HostValue::String(format!(
+            "motu/{}",
+            env!("CARGO_PKG_VERSION")
+        ))),
         _ => return None,
     })
 }
