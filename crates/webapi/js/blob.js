@@ -31,9 +31,11 @@ function processBlobParts(parts, endings) {
     if (part instanceof Blob) {
       bytes = blobBytes(part);
     } else if (part instanceof ArrayBuffer) {
-      bytes = new Uint8Array(part.slice(0));
+      // A detached buffer holds no bytes.
+      bytes = part.detached ? new Uint8Array(0) : new Uint8Array(part.slice(0));
     } else if (ArrayBuffer.isView(part)) {
-      bytes = new Uint8Array(part.buffer.slice(part.byteOffset, part.byteOffset + part.byteLength));
+      bytes = part.buffer.detached ? new Uint8Array(0)
+        : new Uint8Array(part.buffer.slice(part.byteOffset, part.byteOffset + part.byteLength));
     } else {
       let s = toUSVString(part);
       if (endings === 'native') s = s.replace(/\r\n|\r/g, '\n');

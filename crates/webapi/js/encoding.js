@@ -36,7 +36,7 @@ class TextEncoder {
   encodeInto(source, destination) {
     if (!(destination instanceof Uint8Array)) throw new TypeError('encodeInto: destination must be a Uint8Array');
     const [read, bytes] = op('utf8_encode_into', toUSVString(source), destination.length);
-    destination.set(bytes);
+    if (bytes.length > 0) destination.set(bytes);
     return { read, written: bytes.length };
   }
 }

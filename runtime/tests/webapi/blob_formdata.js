@@ -11,6 +11,10 @@ export default suite(test => {
     eq(new Blob([], { type: 'a\u00e9' }).type, '');
     eq(new Blob().size, 0);
     eq(await new Blob(['\uD800']).text(), '\uFFFD');
+    const detached = new ArrayBuffer(4);
+    const view = new Uint8Array(detached);
+    detached.transfer();
+    eq(new Blob([detached, view, 'z']).size, 1, 'detached buffers hold no bytes');
     throws(() => new Blob('abc'), TypeError);
     throws(() => new Blob([], { endings: 'weird' }), TypeError);
     const ab = await new Blob(['hi']).arrayBuffer();

@@ -46,6 +46,11 @@ export default suite(test => {
     eq(new TextDecoder().decode(new DataView(new Uint8Array([0x61, 0x62, 0x63]).buffer, 1, 1)), 'b');
     eq(new TextDecoder().decode(new Uint16Array([0x6261])), 'ab');
     eq(new TextDecoder().decode(), '');
+    const detached = new ArrayBuffer(2);
+    const view = new Uint8Array(detached);
+    detached.transfer();
+    eq(new TextDecoder().decode(detached), '');
+    eq(new TextEncoder().encodeInto('ab', view), { read: 0, written: 0 });
     throws(() => new TextDecoder().decode('abc'), TypeError);
     throws(() => new TextDecoder().decode([1, 2]), TypeError);
   });
