@@ -18,35 +18,40 @@ function normalizeBlobType(type) {
   return s.toLowerCase();
 }
 
-// The bytes of the parts of a Blob, as the File API's "process blob parts".
-function processBlobParts(parts, endings) {
-  if (parts === undefined) return new Uint8Array(0);
+// Converts Blob parts as WebIDL does, before any option is read: Blobs as
+// they are, buffers copied, everything else to a scalar-value string.
+function convertBlobParts(parts) {
+  if (parts === undefined) return [];
   if (parts === null || typeof parts !== 'object' || typeof parts[Symbol.iterator] !== 'function') {
     throw new TypeError('Blob parts must be a sequence');
   }
-  const chunks = [];
-  let total = 0;
+  const out = [];
   for (const part of parts) {
-    let bytes;
     if (part instanceof Blob) {
-      bytes = blobBytes(part);
+      out.push(part);
     } else if (part instanceof ArrayBuffer) {
       // A detached buffer holds no bytes.
-      bytes = part.detached ? new Uint8Array(0) : new Uint8Array(part.slice(0));
+      out.push(part.detached ? new Uint8Array(0) : new Uint8Array(part.slice(0)));
     } else if (ArrayBuffer.isView(part)) {
-      bytes = part.buffer.detached ? new Uint8Array(0)
-        : new Uint8Array(part.buffer.slice(part.byteOffset, part.byteOffset + part.byteLength));
+      out.push(part.buffer.detached ? new Uint8Array(0)
+        : new Uint8Array(part.buffer.slice(part.byteOffset, part.byteOffset + part.byteLength)));
     } else {
-      let s = toUSVString(part);
-      if (endings === 'native') s = s.replace(/\r\n|\r/g, '\n');
-      bytes = utf8Encode(s);
+      out.push(toUSVString(part));
     }
-    chunks.push(bytes);
-    total += bytes.length;
   }
+  return out;
+}
+
+// The bytes of converted parts, as the File API's "process blob parts".
+function joinBlobParts(parts, endings) {
+  const chunks = parts.map(part => {
+    if (part instanceof Blob) return blobBytes(part);
+    if (typeof part !== 'string') return part;
+    return utf8Encode(endings === 'native' ? part.replace(/\r\n|\r/g, '\n') : part);
+  });
   // Every chunk is a fresh copy or the (never modified) bytes of a Blob.
   if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let offset = 0;
   for (const c of chunks) { out.set(c, offset); offset += c.length; }
   return out;
@@ -54,14 +59,20 @@ function processBlobParts(parts, endings) {
 
 function blobOptions(options) {
   const o = dictionary(options, 'Blob options');
-  const endings = o.endings === undefined ? 'transparent' : String(o.endings);
+  // Dictionary members are read in lexicographic order.
+  const rawEndings = o.endings;
+  const endings = rawEndings === undefined ? 'transparent' : String(rawEndings);
   if (endings !== 'transparent' && endings !== 'native') {
     throw new TypeError(`The provided value '${endings}' is not a valid enum value of type EndingType`);
   }
-  return { type: o.type === undefined ? '' : normalizeBlobType(o.type), endings, o };
+  const rawType = o.type;
+  const type = rawType === undefined ? '' : normalizeBlobType(rawType);
+  return { type, endings, o };
 }
 
 const BLOB_CHUNK = 65536;
+const EMPTY_BYTES = new Uint8Array(0);
+const FILE_TOKEN = {}; // File's call of the Blob constructor
 
 // A promise of what `fn` returns, or rejected with what it throws.
 function settle(fn) {
@@ -70,10 +81,12 @@ function settle(fn) {
 let setBlobContents; // (blob, bytes, type) => blob
 
 class Blob {
-  #bytes; #type;
+  #bytes = EMPTY_BYTES; #type = '';
   constructor(blobParts = undefined, options = undefined) {
+    if (blobParts === FILE_TOKEN) return;
+    const parts = convertBlobParts(blobParts);
     const { type, endings } = blobOptions(options);
-    this.#bytes = processBlobParts(blobParts, endings);
+    this.#bytes = joinBlobParts(parts, endings);
     this.#type = type;
   }
   static {
@@ -121,15 +134,18 @@ class File extends Blob {
   #name; #lastModified;
   constructor(fileBits, fileName, options = undefined) {
     if (arguments.length < 2) throw new TypeError('File needs bits and a name');
-    super(fileBits, options);
+    super(FILE_TOKEN);
+    const parts = convertBlobParts(fileBits);
     this.#name = toUSVString(fileName);
-    const o = dictionary(options, 'File options');
-    if (o.lastModified === undefined) {
+    const { type, endings, o } = blobOptions(options);
+    const lastModified = o.lastModified;
+    if (lastModified === undefined) {
       this.#lastModified = Date.now();
     } else {
-      const n = Number(o.lastModified);
+      const n = Number(lastModified);
       this.#lastModified = Number.isFinite(n) ? Math.trunc(n) : 0;
     }
+    setBlobContents(this, joinBlobParts(parts, endings), type);
   }
   get name() { return this.#name; }
   get lastModified() { return this.#lastModified; }

@@ -116,16 +116,16 @@ function listenerOptions(options) {
   if (typeof options === 'boolean' || options === undefined || options === null || typeof options !== 'object') {
     return { capture: Boolean(options), once: false, passive: false, signal: null };
   }
+  // Dictionary members are read in order: inherited ones, then the rest
+  // lexicographically.
+  const capture = Boolean(options.capture);
+  const once = Boolean(options.once);
+  const passive = Boolean(options.passive);
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError("addEventListener: 'signal' must be an AbortSignal");
   }
-  return {
-    capture: Boolean(options.capture),
-    once: Boolean(options.once),
-    passive: Boolean(options.passive),
-    signal: signal ?? null,
-  };
+  return { capture, once, passive, signal: signal ?? null };
 }
 
 let dispatchOn; // (target, event, trusted) => boolean

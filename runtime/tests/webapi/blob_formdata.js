@@ -15,6 +15,13 @@ export default suite(test => {
     const view = new Uint8Array(detached);
     detached.transfer();
     eq(new Blob([detached, view, 'z']).size, 1, 'detached buffers hold no bytes');
+    const order = [];
+    new File([{ toString() { order.push('part'); return 'x'; } }], { toString() { order.push('name'); return 'n'; } }, {
+      get type() { order.push('type'); return ''; },
+      get endings() { order.push('endings'); return 'native'; },
+      get lastModified() { order.push('lastModified'); return 1; },
+    });
+    eq(order, ['part', 'name', 'endings', 'type', 'lastModified'], 'WebIDL conversion order');
     throws(() => new Blob('abc'), TypeError);
     throws(() => new Blob([], { endings: 'weird' }), TypeError);
     const ab = await new Blob(['hi']).arrayBuffer();
