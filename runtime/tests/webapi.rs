@@ -97,3 +97,9 @@ fn base64_structured_clone_performance_navigator() {
 fn blob_file_and_form_data() {
     run_checks("blob_formdata.js");
 }
+
+#[test]
+#[ignore = "needs TransformStream and ReadableStream (streams_*.js)"]
+fn encoding_and_compression_streams() {
+    run_checks("compression.js");
+}

@@ -58,7 +58,7 @@ function joinBlobParts(parts, endings) {
 }
 
 function blobOptions(options) {
-  const o = dictionary(options, 'Blob options');
+  const o = optionsDictionary(options, 'Blob options');
   // Dictionary members are read in lexicographic order.
   const rawEndings = o.endings;
   const endings = rawEndings === undefined ? 'transparent' : String(rawEndings);

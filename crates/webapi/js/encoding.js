@@ -15,7 +15,7 @@ function trackResource(owner, handle) { if (resourceRegistry) resourceRegistry.r
 function untrackResource(owner) { if (resourceRegistry) resourceRegistry.unregister(owner); }
 
 // A WebIDL dictionary argument: undefined, null or an object.
-function dictionary(value, what) {
+function optionsDictionary(value, what) {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' && typeof value !== 'function') throw new TypeError(`${what} must be an object`);
   return value;
@@ -53,7 +53,7 @@ class TextDecoder {
   #encoding; #fatal; #ignoreBOM; #handle = 0;
   constructor(label = 'utf-8', options = undefined) {
     this.#encoding = decoderEncoding(label);
-    const o = dictionary(options, 'TextDecoder options');
+    const o = optionsDictionary(options, 'TextDecoder options');
     this.#fatal = Boolean(o.fatal);
     this.#ignoreBOM = Boolean(o.ignoreBOM);
   }
@@ -62,7 +62,7 @@ class TextDecoder {
   get ignoreBOM() { return this.#ignoreBOM; }
   decode(input = undefined, options = undefined) {
     const bytes = input === undefined ? new Uint8Array(0) : bufferSource(input, 'decode: the input');
-    const stream = Boolean(dictionary(options, 'decode options').stream);
+    const stream = Boolean(optionsDictionary(options, 'decode options').stream);
     if (this.#handle === 0) {
       if (!stream) return op('text_decode', this.#encoding, bytes, this.#fatal, this.#ignoreBOM);
       this.#handle = op('text_decoder_new', this.#encoding, this.#fatal, this.#ignoreBOM);

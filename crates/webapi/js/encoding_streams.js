@@ -33,7 +33,7 @@ class TextDecoderStream {
   #encoding; #fatal; #ignoreBOM; #transform;
   constructor(label = 'utf-8', options = undefined) {
     this.#encoding = decoderEncoding(label);
-    const o = dictionary(options, 'TextDecoderStream options');
+    const o = optionsDictionary(options, 'TextDecoderStream options');
     this.#fatal = Boolean(o.fatal);
     this.#ignoreBOM = Boolean(o.ignoreBOM);
     const handle = op('text_decoder_new', this.#encoding, this.#fatal, this.#ignoreBOM);

@@ -113,7 +113,7 @@ tag(CustomEvent);
 
 // Listener options flattened as the DOM standard does.
 function listenerOptions(options) {
-  if (typeof options === 'boolean' || options === undefined || options === null || typeof options !== 'object') {
+  if (options === null || (typeof options !== 'object' && typeof options !== 'function')) {
     return { capture: Boolean(options), once: false, passive: false, signal: null };
   }
   // Dictionary members are read in order: inherited ones, then the rest

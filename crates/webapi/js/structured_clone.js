@@ -17,7 +17,7 @@ const UNCLONEABLE = [
 
 const typedArrayName = Object.getOwnPropertyDescriptor(
   Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get;
-const TYPED_ARRAYS = {
+const TYPED_ARRAYS_BY_NAME = {
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
   Float32Array, Float64Array, BigInt64Array, BigUint64Array,
 };
@@ -26,18 +26,13 @@ function dataCloneError(what) {
   return new DOMException(`${what} could not be cloned`, 'DataCloneError');
 }
 
-function isDetached(buffer) {
-  if ('detached' in ArrayBuffer.prototype) return buffer.detached;
-  try { new Uint8Array(buffer); return false; } catch { return true; }
-}
-
 function structuredCloneValue(value, transfer = []) {
   const memory = new Map();
   const transferList = [];
   for (const t of transfer) {
     if (!(t instanceof ArrayBuffer)) throw dataCloneError('A transferred value that is not an ArrayBuffer');
     if (transferList.includes(t)) throw dataCloneError('An ArrayBuffer listed twice in transfer');
-    if (isDetached(t)) throw dataCloneError('A detached ArrayBuffer');
+    if (t.detached) throw dataCloneError('A detached ArrayBuffer');
     if (typeof t.transfer !== 'function') throw dataCloneError('An ArrayBuffer (this engine cannot detach buffers)');
     transferList.push(t);
   }
@@ -59,7 +54,7 @@ function cloneInto(value, memory) {
   const remember = clone => { memory.set(value, clone); return clone; };
 
   if (value instanceof ArrayBuffer) {
-    if (isDetached(value)) throw dataCloneError('A detached ArrayBuffer');
+    if (value.detached) throw dataCloneError('A detached ArrayBuffer');
     return remember(value.slice(0));
   }
   if (typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer) {
@@ -67,10 +62,10 @@ function cloneInto(value, memory) {
   }
   if (ArrayBuffer.isView(value)) {
     const buffer = value.buffer;
-    if (isDetached(buffer)) throw dataCloneError('A view on a detached ArrayBuffer');
+    if (buffer.detached) throw dataCloneError('A view on a detached ArrayBuffer');
     const bufferClone = cloneInto(buffer, memory);
     if (value instanceof DataView) return remember(new DataView(bufferClone, value.byteOffset, value.byteLength));
-    const Ctor = TYPED_ARRAYS[typedArrayName.call(value)] ?? globalThis[typedArrayName.call(value)];
+    const Ctor = TYPED_ARRAYS_BY_NAME[typedArrayName.call(value)] ?? globalThis[typedArrayName.call(value)];
     return remember(new Ctor(bufferClone, value.byteOffset, value.length));
   }
   if (value instanceof Date) return remember(new Date(value.getTime()));
@@ -128,7 +123,7 @@ function cloneInto(value, memory) {
 
 defineGlobal('structuredClone', function structuredClone(value, options = undefined) {
   if (arguments.length === 0) throw new TypeError('structuredClone needs a value');
-  const o = dictionary(options, 'structuredClone options');
+  const o = optionsDictionary(options, 'structuredClone options');
   let transfer = [];
   if (o.transfer !== undefined) {
     if (o.transfer === null || typeof o.transfer !== 'object' || typeof o.transfer[Symbol.iterator] !== 'function') {

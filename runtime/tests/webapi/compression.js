@@ -74,7 +74,11 @@ export default suite(test => {
     }
     const all = concat(parts);
     eq([parts.length > 1, all.length, all[199999]], [true, 200000, 199999 & 255]);
-    const text = await new Response(new Blob(['via a body']).stream()).text();
-    eq(text, 'via a body');
+    const piped = new Blob(['piped']).stream().pipeThrough(new TextDecoderStream());
+    let text = '';
+    for await (const chunk of piped) text += chunk;
+    eq(text, 'piped');
+    const empty = await new Blob([]).stream().getReader().read();
+    eq(empty.done, true);
   });
 });
