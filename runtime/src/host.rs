@@ -41,6 +41,8 @@ pub(crate) struct IsolateHost {
     pass_through: RefCell<std::collections::HashSet<u64>>,
     /// Subrequests in flight by the prelude's token, for `fetch_abort`.
     aborts: Rc<RefCell<HashMap<u64, (OpId, AbortHandle)>>>,
+    /// What the pure ops of `motu_webapi` keep for this isolate.
+    op_state: motu_webapi::OpState,
 }
 
 impl IsolateHost {
@@ -57,6 +59,7 @@ impl IsolateHost {
             current_event: Cell::new(None),
             waits: RefCell::new(HashMap::new()),
             actor: Rc::new(OnceCell::new()),
+            op_state: motu_webapi::OpState::new(),
         }
     }
 
@@ -336,7 +339,7 @@ impl Host for IsolateHost {
                 }
             }
             _ => {
-                return motu_webapi::call(op, args)
+                return motu_webapi::call(&self.op_state, op, args)
                     .unwrap_or_else(|| Err(JsError::type_error(format!("unknown op '{op}'"))))
             }
         }

@@ -116,11 +116,20 @@ fn scheduled_events_are_held_to_the_cpu_limit() {
               };";
             let runtime = start(engine, source).await;
             let e = runtime.scheduled("cron", "@daily", 0.0).await.unwrap_err();
-            assert!(matches!(e, RuntimeError::CpuLimit { .. }), "{engine}: {e:?}");
+            assert!(
+                matches!(e, RuntimeError::CpuLimit { .. }),
+                "{engine}: {e:?}"
+            );
             let stats = runtime.stats().await;
-            let limited = stats.scheduled.get(&("cron".to_owned(), ScheduledOutcome::Limit));
+            let limited = stats
+                .scheduled
+                .get(&("cron".to_owned(), ScheduledOutcome::Limit));
             assert_eq!(limited, Some(&1), "{engine}");
-            assert_eq!(stats.evictions_of("cron", EvictionReason::CpuLimit), 1, "{engine}");
+            assert_eq!(
+                stats.evictions_of("cron", EvictionReason::CpuLimit),
+                1,
+                "{engine}"
+            );
             // A fresh isolate, with clean global state, serves next.
             assert_eq!(text(&runtime).await, "runs 0", "{engine}");
         });

@@ -96,3 +96,34 @@ fn crypto_limits() -> Limits {
         ..Limits::default()
     }
 }
+
+#[test]
+fn events_and_event_target() {
+    run_checks("events.js");
+}
+
+#[test]
+fn abort_controller_and_signal() {
+    run_checks("abort.js");
+}
+
+#[test]
+fn text_encoding() {
+    run_checks("encoding.js");
+}
+
+#[test]
+fn base64_structured_clone_performance_navigator() {
+    run_checks("globals.js");
+}
+
+#[test]
+fn blob_file_and_form_data() {
+    run_checks("blob_formdata.js");
+}
+
+#[test]
+#[ignore = "needs TransformStream and ReadableStream (streams_*.js)"]
+fn encoding_and_compression_streams() {
+    run_checks("compression.js");
+}

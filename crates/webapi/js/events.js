@@ -8,7 +8,7 @@
 // - `fail(id, { name, message, stack })` when its handler threw or rejected.
 const worker = op('init');
 const env = worker.env;
-for (const [binding, service] of worker.services) env[binding] = makeFetcher(service);
+for (const [binding, service] of worker.services || []) env[binding] = makeFetcher(service);
 if (worker.syntax === 'script') {
   // Service-worker syntax: bindings are globals.
   for (const [name, value] of Object.entries(env)) defineGlobal(name, value);
@@ -52,15 +52,15 @@ tag(ExecutionContext);
 
 let respondWithState; // event => { called, response }
 
-class FetchEvent {
+class FetchEvent extends Event {
   #request; #called = false; #response; #ctx;
   constructor(type, init, ctx = new ExecutionContext()) {
     if (!init || !(init.request instanceof Request)) throw new TypeError('FetchEvent needs a request');
+    super(type, init);
     this.#request = init.request;
     this.#ctx = ctx;
   }
   static { respondWithState = e => ({ called: e.#called, response: e.#response }); }
-  get type() { return 'fetch'; }
   get request() { return this.#request; }
   respondWith(response) {
     if (this.#called) throw new DOMException('respondWith() was already called', 'InvalidStateError');

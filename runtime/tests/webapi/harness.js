@@ -10,7 +10,7 @@ export function suite(define) {
         try {
           await fn();
         } catch (e) {
-          failures.push(`${name}: ${e && e.stack ? e.stack : e}`);
+          failures.push(`${name}: ${e}${e && e.stack ? `\n${e.stack}` : ''}`);
         }
       }
       return Response.json({ total: checks.length, failures });
