@@ -22,6 +22,22 @@ enum Command {
     Serve(ServeArgs),
     /// Validate a config file and load every Worker in it, without serving.
     Check(CheckArgs),
+    /// Run one Worker's `scheduled` handler once, as a cron trigger would, and exit.
+    Trigger(TriggerArgs),
+}
+
+#[derive(Debug, Args)]
+struct TriggerArgs {
+    /// The config file that declares the Worker.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// The Worker's name.
+    #[arg(value_name = "WORKER")]
+    worker: String,
+    /// The cron expression the event carries [default: the Worker's first
+    /// trigger, or "* * * * *"].
+    #[arg(long, value_name = "EXPR")]
+    cron: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +76,33 @@ impl Cli {
             Command::Serve(args) => {
                 let settings = args.settings()?;
                 crate::serve::serve(settings)
+            }
+            Command::Trigger(args) => {
+                let settings = Settings::load(&args.config, EngineSet::builtin_names())?;
+                let Some(worker) = settings.workers.iter().find(|w| w.name == args.worker) else {
+                    bail!(
+                        "{}: no Worker is named '{}' (Workers: {})",
+                        args.config.display(),
+                        args.worker,
+                        settings
+                            .workers
+                            .iter()
+                            .map(|w| w.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                };
+                let cron = match args.cron {
+                    Some(cron) => cron,
+                    None => worker
+                        .crons
+                        .first()
+                        .map_or("* * * * *", |c| c.expression())
+                        .to_owned(),
+                };
+                crate::serve::trigger(&settings, &args.worker, &cron)?;
+                println!("{}: scheduled event ({cron}) ran", args.worker);
+                Ok(())
             }
             Command::Check(args) => {
                 let settings = Settings::load(&args.config, EngineSet::builtin_names())?;

@@ -5,8 +5,8 @@ use std::io::Write;
 use actix::Actor;
 use anyhow::Context;
 use motu_config::Settings;
-use motu_gateway::{GatewayActor, RouteTable};
-use motu_runtime::{Runtime, RuntimeConfig, WorkerSpec};
+use motu_gateway::{start_scheduler, CronJob, GatewayActor, RouteTable};
+use motu_runtime::{HostValue, Runtime, RuntimeConfig, WorkerSpec};
 
 use crate::vars::to_host_value;
 
@@ -18,6 +18,7 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         allow_code_generation: settings.server.allow_code_generation,
         enforce_limits: true,
         pool: settings.pool,
+        egress: (&settings.egress).into(),
     })?;
     for w in &settings.workers {
         let mut spec = WorkerSpec::from_file(&w.name, &w.main)?;
@@ -26,6 +27,12 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         }
         for (k, v) in &w.vars {
             spec = spec.with_var(k, to_host_value(v));
+        }
+        for s in &w.services {
+            spec = spec.with_service(&s.binding, &s.service);
+        }
+        for (k, secret) in &w.secrets {
+            spec = spec.with_var(k, HostValue::String(secret.expose().to_owned()));
         }
         spec = spec.with_limits(w.limits);
         if let Some(max) = w.max_instances {
@@ -65,8 +72,44 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
         }
         println!("motu listening on http://{addr}");
         std::io::stdout().flush()?;
-        let gateway = GatewayActor::new(routes, runtime.registry()).start();
+        let jobs = settings
+            .workers
+            .iter()
+            .flat_map(|w| {
+                w.crons.iter().map(|trigger| CronJob {
+                    worker: w.name.clone(),
+                    trigger: trigger.clone(),
+                    overlap: w.cron_overlap,
+                })
+            })
+            .collect();
+        start_scheduler(runtime.registry(), jobs);
+        let mut gateway = GatewayActor::new(routes, runtime.registry())
+            .with_scheduled_endpoint(settings.server.scheduled_endpoint);
+        for w in &settings.workers {
+            if let Some(origin) = &w.origin {
+                gateway = gateway.with_origin(&w.name, origin.clone());
+            }
+        }
+        let gateway = gateway.start();
         motu_gateway::serve(listener, gateway).await?;
+        Ok(())
+    })
+}
+
+/// Runs `worker`'s `scheduled` handler once with `cron`, and waits for its
+/// `waitUntil` work to settle before returning.
+pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<()> {
+    actix::System::new().block_on(async move {
+        let runtime = start_runtime(settings).await?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        runtime
+            .scheduled(worker, cron, now.as_millis() as f64)
+            .await
+            .with_context(|| format!("the scheduled event of '{worker}' failed"))?;
+        runtime.drain().await;
         Ok(())
     })
 }

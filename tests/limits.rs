@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{on_each_engine, Server, TempConfig};
+use common::{on_each_engine, Origin, Server, TempConfig};
 
-fn config(engine: &str) -> TempConfig {
+fn config(engine: &str, origin: &Origin) -> TempConfig {
     TempConfig::new(&[
         ("hostile.js", include_str!("fixtures/hostile/hostile.js")),
         ("startup-loop.js", include_str!("fixtures/hostile/startup-loop.js")),
@@ -21,11 +21,14 @@ fn config(engine: &str) -> TempConfig {
             &format!(
                 "[server]\nengine = \"{engine}\"\n\
                  [limits]\ncpu_ms = 50\nstartup_cpu_ms = 200\nmemory_mb = 32\nwall_ms_after_response = 500\n\
+                 [egress]\nallow_hosts = [\"{origin}\"]\n\
                  [[workers]]\nname = \"hostile\"\nmain = \"hostile.js\"\nroutes = [\"hostile.test/*\"]\n\
+                 [workers.vars]\nORIGIN = \"http://{origin}\"\n\
                  [[workers]]\nname = \"hog\"\nmain = \"hostile.js\"\nroutes = [\"hog.test/*\"]\n\
                  [workers.limits]\ncpu_ms = 20000\n\
                  [[workers]]\nname = \"startup\"\nmain = \"startup-loop.js\"\nroutes = [\"startup.test/*\"]\n\
-                 [[workers]]\nname = \"hello\"\nmain = \"hello.js\"\nroutes = [\"hello.test/*\"]\n"
+                 [[workers]]\nname = \"hello\"\nmain = \"hello.js\"\nroutes = [\"hello.test/*\"]\n",
+                origin = origin.addr
             ),
         ),
     ])
@@ -131,7 +134,8 @@ fn breaks_a_limit(s: &Server, worker: &str, path: &str, status: u16, body: &str,
 #[test]
 fn hostile_workers_cost_only_their_own_requests() {
     on_each_engine("hostile_workers_cost_only_their_own_requests", |engine| {
-        let c = config(engine);
+        let origin = Origin::start();
+        let c = config(engine, &origin);
         let s = Server::start(&["--config", &c.path("motu.toml")]);
         assert_eq!(ask(&s, "hostile", "/ok"), (200, "ok 1".to_owned()));
         assert_eq!(ask(&s, "hostile", "/ok"), (200, "ok 2".to_owned()));
@@ -164,6 +168,25 @@ fn hostile_workers_cost_only_their_own_requests() {
         assert_eq!(ask(&s, "hostile", "/ok"), (200, "ok 3".to_owned()));
         // …and work that never ends is cut off after the wall-clock limit.
         breaks_a_limit(&s, "hostile", "/linger", 200, "lingering", "WallClock");
+
+        // The 51st subrequest of one event throws; the isolate is not at
+        // fault and keeps serving.
+        let served = ask(&s, "hostile", "/ok").1;
+        assert_eq!(
+            ask(&s, "hostile", "/subrequests"),
+            (500, "Worker threw an exception.\n".to_owned())
+        );
+        assert!(s
+            .wait_for_log("Too many subrequests")
+            .contains("at most 50"));
+        assert_eq!(origin.served.load(Ordering::SeqCst), 50);
+        let next = ask(&s, "hostile", "/ok").1;
+        let count = |s: &str| s.trim_start_matches("ok ").parse::<u32>().unwrap();
+        assert_eq!(
+            count(&next),
+            count(&served) + 2,
+            "the same isolate serves on"
+        );
 
         let r = s.request("GET", "/", &[("host", "startup.test")], b"");
         assert_eq!(r.status, 500);

@@ -14,6 +14,7 @@ use motu_engine::{
 /// Answers the runtime's ops the simplest way and records responses.
 #[derive(Default)]
 pub struct BenchHost {
+    ops: motu_webapi::OpState,
     /// Bodies of the responses, in order.
     pub responses: RefCell<Vec<HostValue>>,
 }
@@ -33,7 +34,7 @@ impl Host for BenchHost {
             }
             "fail" => panic!("the Worker failed: {args:?}"),
             "console" => Ok(HostValue::Undefined),
-            _ => motu_webapi::call(op, args)
+            _ => motu_webapi::call(&self.ops, op, args)
                 .unwrap_or_else(|| Err(JsError::type_error(op.to_owned()))),
         }
     }

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 /// The shim's sources, under `shim/`.
 const SOURCES: &[&str] = &[
+    "builtins.cc",
     "calls.cc",
     "codec.cc",
     "compile.cc",

@@ -1,7 +1,9 @@
 //! The gateway actor: routes each request to its Worker.
 
+use std::collections::HashMap;
+
 use actix::prelude::*;
-use motu_runtime::{Body, Dispatch, Registry};
+use motu_runtime::{Body, Dispatch, EgressPolicy, Outbound, Registry, RuntimeError, Trigger};
 
 use crate::responses::{error_response, no_route};
 use crate::RouteTable;
@@ -10,12 +12,70 @@ use crate::RouteTable;
 pub struct GatewayActor {
     routes: RouteTable,
     registry: Addr<Registry>,
+    scheduled_endpoint: bool,
+    /// Workers' origins, for `passThroughOnException`.
+    origins: HashMap<String, url::Url>,
+    /// Sends passed-through requests to origins.
+    outbound: Outbound,
 }
+
+/// The path that fires a Worker's `scheduled` handler, when enabled.
+pub const SCHEDULED_PATH: &str = "/__scheduled";
 
 impl GatewayActor {
     /// A gateway over `routes` that dispatches through `registry`.
     pub fn new(routes: RouteTable, registry: Addr<Registry>) -> Self {
-        Self { routes, registry }
+        Self {
+            routes,
+            registry,
+            scheduled_endpoint: false,
+            origins: HashMap::new(),
+            outbound: Outbound::new(EgressPolicy::allow_all()),
+        }
+    }
+
+    /// Sets `worker`'s origin: where a request goes when the Worker called
+    /// `ctx.passThroughOnException()` and then threw.
+    pub fn with_origin(mut self, worker: impl Into<String>, origin: url::Url) -> Self {
+        self.origins.insert(worker.into(), origin);
+        self
+    }
+
+    /// Whether `GET /__scheduled?cron=EXPR` on a Worker's host fires its
+    /// `scheduled` handler (for development; off by default).
+    pub fn with_scheduled_endpoint(mut self, enabled: bool) -> Self {
+        self.scheduled_endpoint = enabled;
+        self
+    }
+
+    /// Fires `worker`'s `scheduled` handler with the request's `cron`
+    /// query parameter (default `* * * * *`) and answers how it went.
+    fn trigger(&self, worker: String, uri: &http::Uri) -> ResponseFuture<http::Response<Body>> {
+        let cron = uri
+            .query()
+            .and_then(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == "cron")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .unwrap_or_else(|| "* * * * *".to_owned());
+        let trigger = self.registry.send(Trigger {
+            worker,
+            cron,
+            scheduled_time: chrono::Utc::now().timestamp_millis() as f64,
+            retried: false,
+        });
+        Box::pin(async move {
+            match trigger.await {
+                Ok(Ok(())) => {
+                    crate::responses::text(http::StatusCode::OK, "Ran scheduled event.\n")
+                }
+                Ok(Err(error)) => error_response(&error),
+                Err(_) => error_response(&motu_runtime::RuntimeError::Startup(
+                    "the registry stopped".into(),
+                )),
+            }
+        })
     }
 }
 
@@ -46,13 +106,67 @@ impl Handler<Route> for GatewayActor {
                     .and_then(|h| h.to_str().ok())
             })
             .unwrap_or("");
-        let Some(worker) = self.routes.lookup(host, request.uri().path()) else {
+        let path = request.uri().path();
+        let manual_trigger = self.scheduled_endpoint && path == SCHEDULED_PATH;
+        let worker = self.routes.lookup(host, path).or_else(|| {
+            // A Worker whose routes only cover some paths is still found by
+            // its host for the trigger path.
+            manual_trigger
+                .then(|| self.routes.lookup(host, "/"))
+                .flatten()
+        });
+        let Some(worker) = worker else {
             return Box::pin(async { no_route() });
         };
-        let dispatch = self.registry.send(Dispatch::new(worker, request));
+        if manual_trigger {
+            return self.trigger(worker.to_owned(), request.uri());
+        }
+        // A Worker with an origin gets its request body whole, and a copy of
+        // the request is kept in case the Worker passes it through.
+        let Some(origin) = self.origins.get(worker).cloned() else {
+            let dispatch = self.registry.send(Dispatch::new(worker, request));
+            return Box::pin(async move {
+                match dispatch.await {
+                    Ok(Ok(response)) => response,
+                    Ok(Err(error)) => error_response(&error),
+                    Err(_) => error_response(&RuntimeError::Startup("the registry stopped".into())),
+                }
+            });
+        };
+        let registry = self.registry.clone();
+        let outbound = self.outbound.clone();
+        let worker = worker.to_owned();
         Box::pin(async move {
-            match dispatch.await {
+            let (parts, body) = request.into_parts();
+            let Ok(bytes) = body.collect().await else {
+                return crate::responses::text(
+                    http::StatusCode::BAD_REQUEST,
+                    "The request body could not be read.\n",
+                );
+            };
+            let copy = http::Request::from_parts(parts, bytes);
+            let mut request = http::Request::new(Body::from(copy.body().clone()));
+            *request.method_mut() = copy.method().clone();
+            *request.uri_mut() = copy.uri().clone();
+            *request.version_mut() = copy.version();
+            *request.headers_mut() = copy.headers().clone();
+            *request.extensions_mut() = copy.extensions().clone();
+            match registry.send(Dispatch::new(worker, request)).await {
                 Ok(Ok(response)) => response,
+                Ok(Err(RuntimeError::Exception {
+                    pass_through: true,
+                    worker,
+                    ..
+                })) => match outbound.forward(copy, &origin).await {
+                    Ok(response) => response.map(Body::from),
+                    Err(e) => {
+                        tracing::error!(worker, %origin, "passing the request through failed: {e}");
+                        crate::responses::text(
+                            http::StatusCode::BAD_GATEWAY,
+                            "The Worker threw an exception and its origin could not be reached.\n",
+                        )
+                    }
+                },
                 Ok(Err(error)) => error_response(&error),
                 Err(_) => error_response(&motu_runtime::RuntimeError::Startup(
                     "the registry stopped".into(),

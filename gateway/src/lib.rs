@@ -13,15 +13,22 @@
 //! - **Failures become HTTP answers** ([`error_response`]): an exception in
 //!   the Worker is a 500 whose body never shows the stack (that goes to the
 //!   log, with the Worker's name); an isolate stopped by its limits is a 503.
+//! - The **scheduler** ([`start_scheduler`]) fires each Worker's cron
+//!   triggers on time (UTC), never two runs of one trigger at once unless
+//!   the Worker allows overlap. For development, `GET /__scheduled?cron=…`
+//!   on a Worker's host fires its `scheduled` handler by hand, when the
+//!   server enables it.
 
 mod actor;
 mod error;
 mod responses;
 mod routes;
+mod scheduler;
 mod server;
 
-pub use actor::{GatewayActor, Route};
+pub use actor::{GatewayActor, Route, SCHEDULED_PATH};
 pub use error::GatewayError;
 pub use responses::error_response;
 pub use routes::RouteTable;
+pub use scheduler::{start_scheduler, CronJob};
 pub use server::serve;

@@ -40,6 +40,9 @@ pub enum RuntimeError {
         worker: String,
         /// The exception.
         error: JsError,
+        /// Whether the handler had called `ctx.passThroughOnException()`:
+        /// the request should then go to the Worker's origin instead.
+        pass_through: bool,
     },
     /// The engine stopped the event (terminated, out of memory).
     #[error("Worker '{worker}' was stopped: {error}")]

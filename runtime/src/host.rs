@@ -15,7 +15,8 @@ use tokio::sync::oneshot;
 use crate::event::response_from_op;
 use crate::isolate_actor::{IsolateActor, OpDone};
 use crate::streams::{BodyStreams, Settle};
-use crate::{Body, FetchResponse, RuntimeError, WorkerSpec};
+use crate::{Body, FetchResponse, Outbound, RuntimeError, WorkerSpec};
+use futures::future::{AbortHandle, Abortable, Aborted};
 
 /// Where the outcome of one event goes.
 pub(crate) type Reply = oneshot::Sender<Result<FetchResponse, RuntimeError>>;
@@ -34,11 +35,28 @@ pub(crate) struct IsolateHost {
     /// Request and response bodies being streamed.
     streams: BodyStreams,
     actor: Rc<OnceCell<WeakAddr<IsolateActor>>>,
+    /// Where subrequests go.
+    outbound: Outbound,
+    /// `fetch()` calls made so far, per event.
+    subrequests: RefCell<HashMap<u64, u32>>,
+    /// Each event's depth in a chain of service-binding calls.
+    depths: RefCell<HashMap<u64, u32>>,
+    /// Events whose handler called `ctx.passThroughOnException()`.
+    pass_through: RefCell<std::collections::HashSet<u64>>,
+    /// Subrequests in flight by the prelude's token, for `fetch_abort`.
+    aborts: Rc<RefCell<HashMap<u64, (OpId, AbortHandle)>>>,
+    /// What the pure ops of `motu_webapi` keep for this isolate.
+    op_state: motu_webapi::OpState,
 }
 
 impl IsolateHost {
-    pub(crate) fn new(spec: Arc<WorkerSpec>) -> Self {
+    pub(crate) fn new(spec: Arc<WorkerSpec>, outbound: Outbound) -> Self {
         Self {
+            outbound,
+            subrequests: RefCell::new(HashMap::new()),
+            depths: RefCell::new(HashMap::new()),
+            pass_through: RefCell::new(Default::default()),
+            aborts: Rc::new(RefCell::new(HashMap::new())),
             spec,
             pending: RefCell::new(HashMap::new()),
             ops: RefCell::new(HashMap::new()),
@@ -46,6 +64,7 @@ impl IsolateHost {
             waits: RefCell::new(HashMap::new()),
             streams: BodyStreams::default(),
             actor: Rc::new(OnceCell::new()),
+            op_state: motu_webapi::OpState::new(),
         }
     }
 
@@ -87,6 +106,105 @@ impl IsolateHost {
     /// Whether event `id` has unsettled `waitUntil` promises.
     pub(crate) fn is_waiting(&self, id: u64) -> bool {
         self.waits.borrow().contains_key(&id)
+    }
+
+    /// Forgets what is counted per event for events that are over: answered
+    /// and with no `waitUntil` work left.
+    pub(crate) fn forget_finished_events(&self) {
+        let live = |id: &u64| self.is_pending(*id) || self.is_waiting(*id);
+        self.subrequests.borrow_mut().retain(|id, _| live(id));
+        self.depths.borrow_mut().retain(|id, _| live(id));
+        self.pass_through.borrow_mut().retain(live);
+    }
+
+    /// Settles async op `id` with what `work` produces, on this isolate's
+    /// thread, unless the isolate has gone by then.
+    fn spawn_op(
+        &self,
+        id: OpId,
+        work: impl std::future::Future<Output = Result<HostValue, JsError>> + 'static,
+    ) {
+        self.ops.borrow_mut().insert(id, self.current_event.get());
+        let actor = self.actor.clone();
+        actix_rt::spawn(async move {
+            let result = work.await;
+            if let Some(addr) = actor.get().and_then(WeakAddr::upgrade) {
+                addr.do_send(OpDone { id, result });
+            }
+        });
+    }
+
+    /// Records event `id`'s depth in a chain of service-binding calls.
+    pub(crate) fn set_depth(&self, id: u64, depth: u32) {
+        if depth > 0 {
+            self.depths.borrow_mut().insert(id, depth);
+        }
+    }
+
+    /// Starts a service-binding call: `service_fetch(token, service, method,
+    /// url, headers, body)`, counted as a subrequest of the event.
+    fn start_service_fetch(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
+        let event = self.count_subrequest()?;
+        let (service, request) = crate::service::call_from_args(&args)?;
+        let dispatcher = self
+            .outbound
+            .dispatcher()
+            .cloned()
+            .ok_or_else(|| JsError::new("Error", "service bindings are not available"))?;
+        let depth = self.depths.borrow().get(&event).copied().unwrap_or(0) + 1;
+        self.spawn_op(
+            id,
+            crate::service::call(dispatcher, service, request, depth),
+        );
+        Ok(())
+    }
+
+    /// Counts one subrequest against the current event's limit, and tells
+    /// which event that is.
+    fn count_subrequest(&self) -> Result<u64, JsError> {
+        let Some(event) = self.current_event.get() else {
+            return Err(JsError::new(
+                "Error",
+                "fetch() can only be called while handling an event, not at the top level",
+            ));
+        };
+        let limit = self.spec.limits.subrequests;
+        {
+            let mut counts = self.subrequests.borrow_mut();
+            let count = counts.entry(event).or_default();
+            if *count >= limit {
+                return Err(JsError::new(
+                    "Error",
+                    format!(
+                        "Too many subrequests: this event may make at most {limit} fetch() calls"
+                    ),
+                ));
+            }
+            *count += 1;
+        }
+        Ok(event)
+    }
+
+    /// Starts a subrequest: `fetch(token, method, url, headers, body,
+    /// redirect)`, counted against the event's `subrequests` limit.
+    fn start_fetch(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
+        self.count_subrequest()?;
+        let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+        let request = crate::fetch::request_from_args(&args)?;
+        let outbound = self.outbound.clone();
+        let max_body = self.spec.limits.memory_bytes;
+        let (abort, registration) = AbortHandle::new_pair();
+        self.aborts.borrow_mut().insert(token, (id, abort));
+        let aborts = self.aborts.clone();
+        self.spawn_op(id, async move {
+            let sent = Abortable::new(outbound.send(request, max_body), registration).await;
+            aborts.borrow_mut().remove(&token);
+            match sent {
+                Ok(result) => result.map(crate::fetch::response_value),
+                Err(Aborted) => Err(JsError::new("AbortError", "The operation was aborted")),
+            }
+        });
+        Ok(())
     }
 
     /// Forgets the `waitUntil` promises of every event.
@@ -185,6 +303,16 @@ impl IsolateHost {
         HostValue::Map(vec![
             ("syntax".into(), syntax.into()),
             ("env".into(), HostValue::Map(self.spec.vars.clone())),
+            (
+                "services".into(),
+                HostValue::List(
+                    self.spec
+                        .services
+                        .iter()
+                        .map(|(b, w)| HostValue::List(vec![b.as_str().into(), w.as_str().into()]))
+                        .collect(),
+                ),
+            ),
         ])
     }
 
@@ -220,9 +348,11 @@ impl IsolateHost {
             stack = error.stack.as_deref().unwrap_or(""),
             "uncaught exception: {error}"
         );
+        let id = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
         RuntimeError::Exception {
             worker: self.spec.name.clone(),
             error,
+            pass_through: self.pass_through.borrow_mut().remove(&id),
         }
     }
 }
@@ -245,11 +375,18 @@ impl Host for IsolateHost {
                     });
                 self.finish(id, outcome);
             }
+            "done" => {
+                // A scheduled event finished; it has no response to carry.
+                self.finish(event_id(&args), Ok(FetchResponse::new(Default::default())));
+            }
             "fail" => {
                 let error = self.exception(&args);
                 self.finish(event_id(&args), Err(error));
             }
             "console" => self.console(&args),
+            "pass_through" => {
+                self.pass_through.borrow_mut().insert(event_id(&args));
+            }
             "wait_until" => {
                 let id = event_id(&args);
                 let delta = args.get(1).and_then(HostValue::as_f64).unwrap_or(0.0);
@@ -273,8 +410,14 @@ impl Host for IsolateHost {
             "body_sink_close" => self.streams.close(&args)?,
             "body_sink_abort" => self.streams.abort(&args)?,
             "body_cancel" => self.streams.cancel(&args)?,
+            "fetch_abort" => {
+                let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+                if let Some((_, abort)) = self.aborts.borrow_mut().remove(&token) {
+                    abort.abort();
+                }
+            }
             _ => {
-                return motu_webapi::call(op, args)
+                return motu_webapi::call(&self.op_state, op, args)
                     .unwrap_or_else(|| Err(JsError::type_error(format!("unknown op '{op}'"))))
             }
         }
@@ -283,6 +426,8 @@ impl Host for IsolateHost {
 
     fn start(&self, op: &str, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
         match op {
+            "fetch" => self.start_fetch(args, id),
+            "service_fetch" => self.start_service_fetch(args, id),
             "sleep" => {
                 self.ops.borrow_mut().insert(id, self.current_event.get());
                 let ms = args

@@ -46,6 +46,8 @@ pub(crate) struct Services {
     pub(crate) supervisor: Addr<Supervisor>,
     /// Told when an isolate stops taking events.
     pub(crate) registry: Option<Recipient<Condemned>>,
+    /// Where subrequests go.
+    pub(crate) outbound: crate::Outbound,
 }
 
 /// An isolate no longer takes events: the registry starts another for the
@@ -97,6 +99,9 @@ pub struct IsolateActor {
     wall_timed: std::collections::HashSet<u64>,
     /// The heap in use when the isolate was last quiet, for the registry.
     gauge: Arc<AtomicUsize>,
+    /// Told when no event waits for its outcome and no `waitUntil` work
+    /// goes on.
+    quiet_waiters: Vec<oneshot::Sender<()>>,
 }
 
 impl Actor for IsolateActor {
@@ -138,7 +143,7 @@ impl IsolateActor {
             worker: spec.name.clone(),
             error,
         };
-        let host = Rc::new(IsolateHost::new(spec.clone()));
+        let host = Rc::new(IsolateHost::new(spec.clone(), services.outbound.clone()));
         let mut config = config.clone();
         config.memory_limit = Some(spec.limits.memory_bytes);
         let mut isolate = engine.new_isolate(&config, host.clone()).map_err(failed)?;
@@ -183,6 +188,7 @@ impl IsolateActor {
                 draining: None,
                 wall_timed: Default::default(),
                 gauge,
+                quiet_waiters: Vec::new(),
             }
         }))
     }
@@ -234,6 +240,7 @@ impl IsolateActor {
         self.cpu
             .retain(|id, _| host.is_pending(*id) || host.is_waiting(*id) || host.is_streaming(*id));
         host.sweep_streams();
+        host.forget_finished_events();
         self.time_waits(ctx);
         if let Some(reason) = self.draining {
             if self.drained(reason) {
@@ -243,6 +250,11 @@ impl IsolateActor {
         if self.host.pending_events() == 0 {
             self.gauge
                 .store(self.isolate.heap_stats().used, Ordering::Relaxed);
+            if self.host.waiting_events().is_empty() {
+                for waiter in self.quiet_waiters.drain(..) {
+                    let _ = waiter.send(());
+                }
+            }
         }
     }
 
@@ -412,6 +424,7 @@ impl Handler<Fetch> for IsolateActor {
         let (tx, rx) = oneshot::channel();
         self.host.expect(id, tx);
         self.cpu.insert(id, EventCpu::default());
+        self.host.set_depth(id, crate::service::depth_of(&msg.0));
         let (parts, body) = msg.0.into_parts();
         let body = match body.as_bytes() {
             Some(b) if b.is_empty() => HostValue::Null,
@@ -421,6 +434,84 @@ impl Handler<Fetch> for IsolateActor {
         let event = fetch_event(&parts, body);
         self.turn(Some(id), ctx, |isolate| isolate.dispatch(id, event));
         Box::pin(async move { rx.await.unwrap_or(Err(RuntimeError::Lost(worker))) })
+    }
+}
+
+/// A scheduled event for the actor's Worker: its cron expression and the
+/// time it was scheduled for, in milliseconds since the Unix epoch.
+#[derive(Debug, Clone)]
+pub struct Scheduled {
+    /// The trigger's cron expression (`event.cron`).
+    pub cron: String,
+    /// When the trigger was due (`event.scheduledTime`), in ms since the epoch.
+    pub scheduled_time: f64,
+}
+
+impl Message for Scheduled {
+    type Result = Result<(), RuntimeError>;
+}
+
+impl Handler<Scheduled> for IsolateActor {
+    type Result = ResponseFuture<Result<(), RuntimeError>>;
+
+    fn handle(&mut self, msg: Scheduled, ctx: &mut Self::Context) -> Self::Result {
+        let worker = self.spec.name.clone();
+        if self.condemned {
+            return Box::pin(async move { Err(RuntimeError::Unavailable(worker)) });
+        }
+        let id = self.next_event;
+        self.next_event += 1;
+        let (tx, rx) = oneshot::channel();
+        self.host.expect(id, tx);
+        self.cpu.insert(id, EventCpu::default());
+        // The whole event, waitUntil work included, has a wall-clock limit.
+        let limit = self.spec.limits.scheduled_wall;
+        ctx.run_later(limit, move |act, ctx| {
+            if act.host.is_pending(id) || act.host.is_waiting(id) {
+                tracing::warn!(
+                    worker = act.spec.name.as_str(),
+                    limit_ms = limit.as_millis() as u64,
+                    "a scheduled event outlived its wall-clock limit"
+                );
+                act.evict(EvictionReason::WallClock, Some(id), ctx);
+            }
+        });
+        let event = HostValue::Map(vec![
+            ("type".into(), "scheduled".into()),
+            ("cron".into(), msg.cron.into()),
+            (
+                "scheduledTime".into(),
+                HostValue::Number(msg.scheduled_time),
+            ),
+        ]);
+        self.turn(Some(id), ctx, |isolate| isolate.dispatch(id, event));
+        Box::pin(async move {
+            rx.await
+                .unwrap_or(Err(RuntimeError::Lost(worker)))
+                .map(drop)
+        })
+    }
+}
+
+/// Resolves once the isolate is quiet: no event waits for its outcome and
+/// no `waitUntil` work goes on (or once it is gone).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct WhenQuiet;
+
+impl Handler<WhenQuiet> for IsolateActor {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _msg: WhenQuiet, _ctx: &mut Self::Context) -> Self::Result {
+        let (tx, rx) = oneshot::channel();
+        if self.host.pending_events() == 0 && self.host.waiting_events().is_empty() {
+            let _ = tx.send(());
+        } else {
+            self.quiet_waiters.push(tx);
+        }
+        Box::pin(async move {
+            let _ = rx.await;
+        })
     }
 }
 

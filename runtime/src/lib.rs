@@ -52,12 +52,15 @@ mod engines;
 mod error;
 mod event;
 mod executors;
+mod fetch;
 mod host;
 mod isolate_actor;
 mod registry;
 mod runtime;
+mod service;
 mod streams;
 mod supervisor;
+mod trigger;
 mod watchdog;
 mod worker;
 
@@ -66,13 +69,16 @@ pub use engines::EngineSet;
 pub use error::RuntimeError;
 pub use event::{FetchRequest, FetchResponse};
 pub use executors::Executors;
-pub use isolate_actor::{Condemn, Fetch, IsolateActor};
-pub use registry::{Dispatch, Register, Registry, Warm};
+pub use fetch::{is_public, EgressPolicy, Outbound, RedirectMode};
+pub use isolate_actor::{Condemn, Fetch, IsolateActor, Scheduled, WhenQuiet};
+pub use registry::{Dispatch, Drain, Register, Registry, Warm};
 pub use runtime::{Runtime, RuntimeConfig};
+pub use service::{ChainDepth, MAX_CHAIN_DEPTH};
 pub use supervisor::{
-    Evicted, EvictionReason, GetStats, IsolateStarted, Supervisor, SupervisorStats,
-    RECENT_EVICTIONS,
+    Evicted, EvictionReason, GetStats, IsolateStarted, ScheduledOutcome, ScheduledRan, Supervisor,
+    SupervisorStats, RECENT_EVICTIONS,
 };
+pub use trigger::Trigger;
 pub use watchdog::{Turn, Watchdog};
 pub use worker::{detect_syntax, DirModules, WorkerSpec};
 

@@ -13,7 +13,7 @@ use motu_config::PoolLimits;
 use motu_engine::{Engine, IsolateConfig};
 use tokio::sync::oneshot;
 
-use crate::isolate_actor::{Condemn, Condemned, Services};
+use crate::isolate_actor::{Condemn, Condemned, Services, WhenQuiet};
 use crate::supervisor::EvictionReason;
 use crate::{
     EngineSet, Executors, Fetch, FetchRequest, FetchResponse, IsolateActor, RuntimeError,
@@ -84,6 +84,7 @@ impl Registry {
         isolate_config: IsolateConfig,
         watchdog: Option<crate::Watchdog>,
         supervisor: Addr<crate::Supervisor>,
+        outbound: crate::Outbound,
     ) -> Self {
         Self {
             workers: HashMap::new(),
@@ -95,9 +96,15 @@ impl Registry {
                 watchdog,
                 supervisor,
                 registry: None,
+                outbound,
             },
             pool: PoolLimits::default(),
         }
+    }
+
+    /// The supervisor its isolates report to.
+    pub(crate) fn supervisor(&self) -> Addr<crate::Supervisor> {
+        self.services.supervisor.clone()
     }
 
     /// Caps the isolates of all Workers together (see [`PoolLimits`]).
@@ -204,6 +211,11 @@ impl Actor for Registry {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         self.services.registry = Some(ctx.address().recipient());
+        self.services.outbound = self
+            .services
+            .outbound
+            .clone()
+            .with_dispatcher(ctx.address().recipient());
         if let Some(budget) = self.pool.memory_budget_bytes {
             ctx.run_interval(BUDGET_CHECK, move |act, _| {
                 if !act.evict_lru_idle(|_, heap| heap > budget) {
@@ -230,7 +242,7 @@ impl Handler<Condemned> for Registry {
 }
 
 /// Counts an event in flight until dropped.
-struct InFlight(Rc<Cell<usize>>);
+pub(crate) struct InFlight(pub(crate) Rc<Cell<usize>>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
@@ -307,7 +319,10 @@ impl Registry {
     /// The Worker's live (or starting) isolate, started if it has none.
     /// The least-loaded live isolate of the Worker; a new one is started
     /// when it has none, or when all are busy and it may have more.
-    fn instance(&mut self, worker: &str) -> Result<(Starting, Rc<Cell<usize>>), RuntimeError> {
+    pub(crate) fn instance(
+        &mut self,
+        worker: &str,
+    ) -> Result<(Starting, Rc<Cell<usize>>), RuntimeError> {
         let max = self.max_instances(worker);
         let entry = self
             .workers
@@ -350,6 +365,26 @@ impl Registry {
             .and_then(|w| w.spec.max_instances)
             .unwrap_or(self.executors.len())
             .max(1)
+    }
+}
+
+/// Resolves once every live isolate is quiet: no event waits for its
+/// outcome and no `waitUntil` work goes on.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Drain;
+
+impl Handler<Drain> for Registry {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _msg: Drain, _ctx: &mut Self::Context) -> Self::Result {
+        let waits: Vec<_> = self
+            .all_instances()
+            .filter_map(|(_, i)| i.started().map(|a| a.send(WhenQuiet)))
+            .collect();
+        Box::pin(async move {
+            futures::future::join_all(waits).await;
+        })
     }
 }
 
@@ -421,7 +456,8 @@ impl Handler<Dispatch> for Registry {
     }
 }
 
-/// A builder with a request head's method, URI, version and headers.
+/// A builder with a request head's method, URI, version, headers and
+/// extensions.
 fn copy_head(parts: &http::request::Parts) -> http::request::Builder {
     let mut builder = http::Request::builder()
         .method(parts.method.clone())
@@ -429,6 +465,9 @@ fn copy_head(parts: &http::request::Parts) -> http::request::Builder {
         .version(parts.version);
     if let Some(headers) = builder.headers_mut() {
         *headers = parts.headers.clone();
+    }
+    if let Some(extensions) = builder.extensions_mut() {
+        *extensions = parts.extensions.clone();
     }
     builder
 }

@@ -5,9 +5,12 @@ use std::sync::Arc;
 use actix::prelude::*;
 use motu_engine::IsolateConfig;
 
+use crate::Trigger;
+
 use crate::{
-    Dispatch, EngineSet, Executors, FetchRequest, FetchResponse, GetStats, PoolLimits, Register,
-    Registry, RuntimeError, Supervisor, SupervisorStats, Warm, Watchdog, WorkerSpec,
+    Dispatch, EgressPolicy, EngineSet, Executors, FetchRequest, FetchResponse, GetStats, Outbound,
+    PoolLimits, Register, Registry, RuntimeError, Supervisor, SupervisorStats, Warm, Watchdog,
+    WorkerSpec,
 };
 
 /// How to start the runtime.
@@ -28,6 +31,9 @@ pub struct RuntimeConfig {
     /// Caps on all isolates together: `max_isolates`, `memory_budget_mb`.
     /// Default: none.
     pub pool: PoolLimits,
+    /// Where Workers' `fetch()` may connect. Default: public addresses
+    /// only.
+    pub egress: EgressPolicy,
 }
 
 impl Default for RuntimeConfig {
@@ -38,6 +44,7 @@ impl Default for RuntimeConfig {
             allow_code_generation: false,
             enforce_limits: true,
             pool: PoolLimits::default(),
+            egress: EgressPolicy::public_only(),
         }
     }
 }
@@ -76,6 +83,7 @@ impl Runtime {
             isolate_config,
             config.enforce_limits.then(Watchdog::start),
             supervisor.clone(),
+            Outbound::new(config.egress),
         )
         .with_pool_limits(config.pool)
         .start();
@@ -105,6 +113,32 @@ impl Runtime {
             .send(Dispatch::new(worker, request))
             .await
             .map_err(|_| RuntimeError::Lost(worker.to_owned()))?
+    }
+
+    /// Fires the `scheduled` handler of the Worker called `worker` with
+    /// `cron` as `event.cron` and `scheduled_time` (ms since the Unix epoch)
+    /// as `event.scheduledTime`; resolves when the handler has finished.
+    pub async fn scheduled(
+        &self,
+        worker: &str,
+        cron: &str,
+        scheduled_time: f64,
+    ) -> Result<(), RuntimeError> {
+        self.registry
+            .send(Trigger {
+                worker: worker.to_owned(),
+                cron: cron.to_owned(),
+                scheduled_time,
+                retried: false,
+            })
+            .await
+            .map_err(|_| RuntimeError::Lost(worker.to_owned()))?
+    }
+
+    /// Waits until every live isolate is quiet: no event waits for its
+    /// outcome and no `waitUntil` work goes on (each bounded by its limits).
+    pub async fn drain(&self) {
+        let _ = self.registry.send(crate::Drain).await;
     }
 
     /// Starts the Worker's isolate now if none is live: evaluates its code,

@@ -56,6 +56,8 @@ pub struct SupervisorStats {
     pub starts: BTreeMap<String, u64>,
     /// Of those, the starts that replaced an evicted isolate, per Worker.
     pub restarts: BTreeMap<String, u64>,
+    /// Scheduled events run, per Worker and outcome.
+    pub scheduled: BTreeMap<(String, ScheduledOutcome), u64>,
     /// Evictions, per Worker and reason.
     pub evictions: BTreeMap<(String, EvictionReason), u64>,
     /// The latest evictions with their figures, oldest first (at most
@@ -178,6 +180,88 @@ impl Handler<Evicted> for Supervisor {
             self.stats.recent.pop_front();
         }
         self.stats.recent.push_back(msg);
+    }
+}
+
+/// How a scheduled event ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ScheduledOutcome {
+    /// The handler finished.
+    Ok,
+    /// The handler threw or its promise rejected.
+    Exception,
+    /// The event broke a limit (CPU, memory, wall clock, a hang).
+    Limit,
+    /// It could not run: the Worker failed to start or is unknown.
+    Failed,
+}
+
+impl ScheduledOutcome {
+    /// The outcome of a scheduled event that ended with `result`.
+    pub fn of(result: &Result<(), crate::RuntimeError>) -> Self {
+        use crate::RuntimeError as E;
+        match result {
+            Ok(()) => Self::Ok,
+            Err(E::Exception { .. }) => Self::Exception,
+            Err(E::CpuLimit { .. } | E::MemoryLimit { .. } | E::Hang(_) | E::Evicted { .. }) => {
+                Self::Limit
+            }
+            Err(_) => Self::Failed,
+        }
+    }
+}
+
+impl fmt::Display for ScheduledOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// A scheduled event ended.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct ScheduledRan {
+    /// The Worker.
+    pub worker: String,
+    /// The trigger's cron expression.
+    pub cron: String,
+    /// How it ended.
+    pub outcome: ScheduledOutcome,
+    /// How long it took, in milliseconds.
+    pub millis: f64,
+    /// The error, when it failed.
+    pub error: Option<String>,
+}
+
+impl Handler<ScheduledRan> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: ScheduledRan, _ctx: &mut Self::Context) {
+        let (worker, cron) = (msg.worker.as_str(), msg.cron.as_str());
+        let outcome = msg.outcome.to_string();
+        match &msg.error {
+            None => tracing::info!(
+                worker,
+                cron,
+                outcome,
+                ms = msg.millis,
+                "scheduled event ran"
+            ),
+            Some(error) => {
+                tracing::warn!(
+                    worker,
+                    cron,
+                    outcome,
+                    ms = msg.millis,
+                    "scheduled event failed: {error}"
+                )
+            }
+        }
+        *self
+            .stats
+            .scheduled
+            .entry((msg.worker, msg.outcome))
+            .or_default() += 1;
     }
 }
 

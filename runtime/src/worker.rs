@@ -10,8 +10,9 @@ use parking_lot::Mutex;
 
 use crate::RuntimeError;
 
-/// A Worker as registered with the runtime.
-#[derive(Debug, Clone)]
+/// A Worker as registered with the runtime. Its `Debug` shows the names of
+/// its bindings, never their values (some are secrets).
+#[derive(Clone)]
 pub struct WorkerSpec {
     /// The Worker's name: unique, used in logs, routes and `NAME.localhost`.
     pub name: String,
@@ -27,6 +28,26 @@ pub struct WorkerSpec {
     /// thread. Events go to the least-loaded one; another starts when all
     /// are busy.
     pub max_instances: Option<usize>,
+    /// Service bindings: a name in `env` and the Worker it calls.
+    pub services: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for WorkerSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerSpec")
+            .field("name", &self.name)
+            .field("engine", &self.engine)
+            .field("entry", &self.code.entry)
+            .field("syntax", &self.code.syntax)
+            .field(
+                "vars",
+                &self.vars.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .field("limits", &self.limits)
+            .field("max_instances", &self.max_instances)
+            .field("services", &self.services)
+            .finish()
+    }
 }
 
 impl WorkerSpec {
@@ -46,6 +67,7 @@ impl WorkerSpec {
             vars: Vec::new(),
             limits: Limits::default(),
             max_instances: None,
+            services: Vec::new(),
         }
     }
 
@@ -83,6 +105,7 @@ impl WorkerSpec {
             vars: Vec::new(),
             limits: Limits::default(),
             max_instances: None,
+            services: Vec::new(),
         })
     }
 
@@ -95,6 +118,13 @@ impl WorkerSpec {
     /// Adds a binding to `env`.
     pub fn with_var(mut self, name: impl Into<String>, value: impl Into<HostValue>) -> Self {
         self.vars.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a service binding: `env.<binding>.fetch(request)` calls the
+    /// Worker named `worker`.
+    pub fn with_service(mut self, binding: impl Into<String>, worker: impl Into<String>) -> Self {
+        self.services.push((binding.into(), worker.into()));
         self
     }
 

@@ -11,6 +11,12 @@ fn engines() -> &'static [&'static str] {
 }
 
 fn run_checks(file: &str) {
+    run_checks_with(file, Limits::default());
+}
+
+/// Runs the checks of `file` with `limits` (crypto in a debug build needs
+/// more CPU time than one event has by default).
+fn run_checks_with(file: &str, limits: Limits) {
     for engine in engines() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/webapi")
@@ -25,7 +31,8 @@ fn run_checks(file: &str) {
                 .register(
                     WorkerSpec::from_file("checks", &path)
                         .unwrap()
-                        .with_engine(*engine),
+                        .with_engine(*engine)
+                        .with_limits(limits),
                 )
                 .await
                 .unwrap();
@@ -93,4 +100,51 @@ fn writable_and_transform_streams_and_pipes() {
 #[test]
 fn bodies_as_streams() {
     run_checks("streams_body.js");
+}
+
+#[test]
+fn crypto_random_digest_hmac_aes() {
+    run_checks_with("crypto.js", crypto_limits());
+}
+
+#[test]
+fn crypto_keys_and_jwt() {
+    run_checks_with("crypto_keys.js", crypto_limits());
+}
+
+fn crypto_limits() -> Limits {
+    Limits {
+        cpu: std::time::Duration::from_secs(30),
+        ..Limits::default()
+    }
+}
+
+#[test]
+fn events_and_event_target() {
+    run_checks("events.js");
+}
+
+#[test]
+fn abort_controller_and_signal() {
+    run_checks("abort.js");
+}
+
+#[test]
+fn text_encoding() {
+    run_checks("encoding.js");
+}
+
+#[test]
+fn base64_structured_clone_performance_navigator() {
+    run_checks("globals.js");
+}
+
+#[test]
+fn blob_file_and_form_data() {
+    run_checks("blob_formdata.js");
+}
+
+#[test]
+fn encoding_and_compression_streams() {
+    run_checks("compression.js");
 }

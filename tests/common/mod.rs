@@ -73,10 +73,17 @@ impl Server {
     // The child is waited for in `Drop`, or before panicking.
     #[allow(clippy::zombie_processes)]
     pub fn start(args: &[&str]) -> Server {
+        Server::start_with_env(args, &[])
+    }
+
+    /// [`Server::start`] with extra environment variables.
+    #[allow(clippy::zombie_processes)]
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_motu"))
             .arg("serve")
             .args(args)
             .args(["--listen", "127.0.0.1:0"])
+            .envs(env.iter().copied())
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
@@ -330,4 +337,107 @@ pub fn run_motu(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A tiny HTTP/1.1 origin server on a loopback port, for Workers'
+/// subrequests to reach: each connection serves one request and closes.
+///
+/// - `/hello` answers `hello from origin`;
+/// - `/echo` answers `METHOD BODY` with the request's `x-test` header
+///   returned as `x-seen`;
+/// - `/redirect?status=S&to=PATH` answers status S with `location: PATH`;
+/// - `/loop` redirects to itself;
+/// - `/slow` answers after 3 seconds.
+pub struct Origin {
+    /// `127.0.0.1:port`.
+    pub addr: String,
+    /// Requests served so far.
+    pub served: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Origin {
+    /// Starts it on a thread that lives as long as the test process.
+    pub fn start() -> Origin {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let served = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = served.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let count = count.clone();
+                std::thread::spawn(move || {
+                    if serve_origin_request(stream).is_ok() {
+                        count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        Origin { addr, served }
+    }
+
+    /// `http://127.0.0.1:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+fn serve_origin_request(stream: TcpStream) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_owned();
+    let target = parts.next().unwrap_or("/").to_owned();
+    let mut length = 0;
+    let mut x_test = String::new();
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header)?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':').unwrap_or((header, ""));
+        match name.to_ascii_lowercase().as_str() {
+            "content-length" => length = value.trim().parse().unwrap_or(0),
+            "x-test" => x_test = value.trim().to_owned(),
+            _ => {}
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let param = |key: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (status, extra, text) = match path {
+        "/hello" => (200, String::new(), "hello from origin".to_owned()),
+        "/echo" => (
+            200,
+            format!("x-seen: {x_test}\r\n"),
+            format!("{method} {}", String::from_utf8_lossy(&body)),
+        ),
+        "/redirect" => (
+            param("status").parse().unwrap_or(302),
+            format!("location: {}\r\n", param("to")),
+            String::new(),
+        ),
+        "/loop" => (302, "location: /loop\r\n".to_owned(), String::new()),
+        "/slow" => {
+            std::thread::sleep(Duration::from_secs(3));
+            (200, String::new(), "slow".to_owned())
+        }
+        _ => (404, String::new(), "not found".to_owned()),
+    };
+    let mut out = stream;
+    write!(
+        out,
+        "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n{extra}\r\n{text}",
+        text.len()
+    )?;
+    out.flush()
 }

@@ -19,6 +19,7 @@
 //! listen = "127.0.0.1:8787"   # default
 //! engine = "quickjs"          # default; or "v8"
 //! threads = 0                 # executor threads; 0 (default) = one per core
+//! scheduled_endpoint = false  # GET /__scheduled?cron=… fires `scheduled` (dev only)
 //!
 //! [limits]                  # per isolate / per event; each overridable per Worker
 //! cpu_ms = 50                 # CPU time per event (default 50)
@@ -27,8 +28,13 @@
 //! idle_timeout_s = 300        # evict isolates idle this long (default 300)
 //! wall_ms_after_response = 30000  # waitUntil time after the response (default 30000)
 //! subrequests = 50           # fetch() calls per event (default 50)
+//! scheduled_wall_ms = 900000  # wall time of a scheduled event (default 15 min)
 //! max_isolates = 1000         # server-wide: live isolates (default: no cap)
 //! memory_budget_mb = 4096     # server-wide: heap of all isolates (default: none)
+//!
+//! [egress]                  # where fetch() may connect
+//! allow_private = false       # loopback/private/link-local too (default false)
+//! allow_hosts = ["localhost:9000"]  # reachable even if not public (default none)
 //!
 //! [[workers]]
 //! name = "api"
@@ -36,20 +42,33 @@
 //! routes = ["api.example.com/*", "example.com/api/*"]
 //! engine = "v8"               # optional, overrides [server] engine
 //! max_instances = 4           # isolates at once (default: one per executor thread)
+//! crons = ["*/5 * * * *", "@daily"]  # scheduled handler triggers, UTC (default none)
+//! cron_overlap = false        # may a trigger fire while its last run goes on
+//! secrets = ["API_KEY"]       # from the environment or .dev.vars; never logged
+//! origin = "https://origin.example"  # where passThroughOnException() sends requests
+//! [[workers.services]]       # env.AUTH.fetch(request) calls Worker "auth" in-process
+//! binding = "AUTH"
+//! service = "auth"
 //! [workers.vars]
 //! GREETING = "hello"
 //! [workers.limits]
 //! cpu_ms = 200
 //! ```
 
+mod cron;
 mod error;
 mod limits;
 mod load;
 mod raw;
 mod route;
+mod secrets;
 mod settings;
 
+pub use cron::CronTrigger;
 pub use error::ConfigError;
 pub use limits::{Limits, PoolLimits};
 pub use route::{HostPattern, PathPattern, RoutePattern};
-pub use settings::{ServerSettings, Settings, WorkerSettings, DEFAULT_LISTEN};
+pub use secrets::{SecretValue, DEV_VARS};
+pub use settings::{
+    EgressSettings, ServerSettings, ServiceBinding, Settings, WorkerSettings, DEFAULT_LISTEN,
+};

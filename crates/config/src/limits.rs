@@ -28,6 +28,10 @@ pub struct Limits {
     /// `subrequests`: how many `fetch()` calls one event may make. Default
     /// 50; the next one rejects with an error that says so.
     pub subrequests: u32,
+    /// `scheduled_wall_ms`: how long a scheduled event may take, from its
+    /// start until its handler and `waitUntil` work have settled. Default
+    /// 900000 ms (15 minutes); past it the isolate is condemned.
+    pub scheduled_wall: Duration,
 }
 
 /// The server-wide limits of `[limits]`, which a Worker cannot override.
@@ -54,6 +58,7 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(300),
             wall_after_response: Duration::from_millis(30_000),
             subrequests: 50,
+            scheduled_wall: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -82,6 +87,8 @@ impl Limits {
                 Some(n) => n as u32,
                 None => self.subrequests,
             },
+            scheduled_wall: positive("scheduled_wall_ms", raw.scheduled_wall_ms)?
+                .map_or(self.scheduled_wall, Duration::from_millis),
         })
     }
 }

@@ -12,7 +12,17 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) limits: RawLimits,
     #[serde(default)]
+    pub(crate) egress: RawEgress,
+    #[serde(default)]
     pub(crate) workers: Vec<RawWorker>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEgress {
+    pub(crate) allow_private: Option<bool>,
+    #[serde(default)]
+    pub(crate) allow_hosts: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -24,6 +34,7 @@ pub(crate) struct RawLimits {
     pub(crate) idle_timeout_s: Option<u64>,
     pub(crate) wall_ms_after_response: Option<u64>,
     pub(crate) subrequests: Option<u64>,
+    pub(crate) scheduled_wall_ms: Option<u64>,
     /// Server-wide only (rejected in a Worker's limits).
     pub(crate) max_isolates: Option<u64>,
     /// Server-wide only (rejected in a Worker's limits).
@@ -37,6 +48,14 @@ pub(crate) struct RawServer {
     pub(crate) engine: Option<String>,
     pub(crate) threads: Option<usize>,
     pub(crate) allow_code_generation: Option<bool>,
+    pub(crate) scheduled_endpoint: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawService {
+    pub(crate) binding: Option<String>,
+    pub(crate) service: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,6 +67,14 @@ pub(crate) struct RawWorker {
     pub(crate) routes: Vec<String>,
     pub(crate) engine: Option<String>,
     pub(crate) max_instances: Option<usize>,
+    #[serde(default)]
+    pub(crate) crons: Vec<String>,
+    #[serde(default)]
+    pub(crate) secrets: Vec<String>,
+    pub(crate) origin: Option<String>,
+    #[serde(default)]
+    pub(crate) services: Vec<RawService>,
+    pub(crate) cron_overlap: Option<bool>,
     #[serde(default)]
     pub(crate) vars: BTreeMap<String, serde_json::Value>,
     #[serde(default)]

@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crate::raw::{RawConfig, RawWorker};
-use crate::{ConfigError, Limits, PoolLimits, RoutePattern};
+use crate::secrets::read_dev_vars;
+use crate::{ConfigError, CronTrigger, Limits, PoolLimits, RoutePattern, SecretValue};
 
 /// Where the server listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -17,6 +18,8 @@ pub struct Settings {
     pub file: Option<PathBuf>,
     /// `[server]`.
     pub server: ServerSettings,
+    /// `[egress]`: where Workers' `fetch()` may go.
+    pub egress: EgressSettings,
     /// `[limits]`: the defaults of every Worker.
     pub limits: Limits,
     /// `[limits]`: the server-wide caps (`max_isolates`, `memory_budget_mb`).
@@ -38,6 +41,27 @@ pub struct ServerSettings {
     /// `allow_code_generation`: whether Workers may use `eval` and
     /// `new Function`. Default false, as on Cloudflare Workers.
     pub allow_code_generation: bool,
+    /// `scheduled_endpoint`: whether `GET /__scheduled?cron=EXPR` on any
+    /// Worker's route fires its `scheduled` handler, for development.
+    /// Default false.
+    pub scheduled_endpoint: bool,
+}
+
+/// `[egress]`: where Workers' outbound `fetch()` may connect.
+///
+/// By default only public addresses are reachable, so a Worker cannot reach
+/// the host's own services (loopback), the private networks around it, or
+/// link-local metadata endpoints. The check applies to every address a name
+/// resolves to, at connect time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EgressSettings {
+    /// `allow_private`: also allow loopback, private, link-local and other
+    /// non-public addresses. Default false.
+    pub allow_private: bool,
+    /// `allow_hosts`: host names or addresses (`host` or `host:port`)
+    /// reachable even when they resolve to non-public addresses. Default
+    /// none.
+    pub allow_hosts: Vec<String>,
 }
 
 /// One `[[workers]]` entry.
@@ -61,6 +85,33 @@ pub struct WorkerSettings {
     /// `max_instances`: how many isolates the Worker may run at once.
     /// Default: one per executor thread.
     pub max_instances: Option<usize>,
+    /// `crons`: when the gateway fires the Worker's `scheduled` handler
+    /// (UTC). Default none.
+    pub crons: Vec<CronTrigger>,
+    /// `cron_overlap`: whether a trigger may fire while its previous run is
+    /// still going. Default false: that tick is skipped (and logged).
+    pub cron_overlap: bool,
+    /// `secrets`: names of bindings in `env` whose values come from the
+    /// process environment or `.dev.vars` next to the config; never shown
+    /// in logs or error pages. Default none.
+    pub secrets: Vec<(String, SecretValue)>,
+    /// `[[workers.services]]`: service bindings, `binding = "AUTH"` and
+    /// `service = "auth"`, giving `env.AUTH.fetch(request)` that calls the
+    /// other Worker in-process. Default none.
+    pub services: Vec<ServiceBinding>,
+    /// `origin`: an `http(s)://` URL; when the Worker has called
+    /// `ctx.passThroughOnException()` and then throws, the request is sent
+    /// there instead of failing with a 500. Default none.
+    pub origin: Option<url::Url>,
+}
+
+/// A service binding: a name in `env` for another Worker of the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceBinding {
+    /// The name in `env`.
+    pub binding: String,
+    /// The Worker it calls.
+    pub service: String,
 }
 
 impl Settings {
@@ -100,9 +151,15 @@ impl Settings {
                 vars: Vec::new(),
                 limits: Limits::default(),
                 max_instances: None,
+                crons: Vec::new(),
+                cron_overlap: false,
+                secrets: Vec::new(),
+                services: Vec::new(),
+                origin: None,
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
+            egress: EgressSettings::default(),
         })
     }
 
@@ -150,9 +207,27 @@ impl Settings {
         }
         server.threads = raw.server.threads.unwrap_or(0);
         server.allow_code_generation = raw.server.allow_code_generation.unwrap_or(false);
+        server.scheduled_endpoint = raw.server.scheduled_endpoint.unwrap_or(false);
         let limits = Limits::default()
             .with(&raw.limits)
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
+        let mut allow_hosts = Vec::new();
+        for (i, host) in raw.egress.allow_hosts.iter().enumerate() {
+            let valid = !host.is_empty()
+                && !host.contains(['/', ' ', '@', '?', '#'])
+                && url::Url::parse(&format!("http://{host}/")).is_ok();
+            if !valid {
+                return Err(invalid(
+                    format!("egress.allow_hosts[{i}]"),
+                    format!("'{host}' is not a host or host:port"),
+                ));
+            }
+            allow_hosts.push(host.to_ascii_lowercase());
+        }
+        let egress = EgressSettings {
+            allow_private: raw.egress.allow_private.unwrap_or(false),
+            allow_hosts,
+        };
         let pool = PoolLimits::from_raw(&raw.limits)
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
 
@@ -170,11 +245,25 @@ impl Settings {
                 &check_engine,
             )?);
         }
+        for (i, w) in workers.iter().enumerate() {
+            for (j, s) in w.services.iter().enumerate() {
+                if !names.contains(&s.service) {
+                    return Err(invalid(
+                        format!("workers[{i}].services[{j}].service"),
+                        format!(
+                            "binding '{}' of Worker '{}' names no Worker: there is no Worker '{}'",
+                            s.binding, w.name, s.service
+                        ),
+                    ));
+                }
+            }
+        }
         Ok(Self {
             file: Some(file.to_path_buf()),
             server,
             limits,
             pool,
+            egress,
             workers,
         })
     }
@@ -238,7 +327,76 @@ fn validate_worker(
             "must be greater than 0".into(),
         ));
     }
+    let mut crons = Vec::new();
+    for (j, expression) in w.crons.iter().enumerate() {
+        let trigger = CronTrigger::parse(expression).map_err(|m| {
+            invalid(
+                field(&format!("crons[{j}]")),
+                format!("Worker '{name}': invalid cron expression '{expression}': {m}"),
+            )
+        })?;
+        crons.push(trigger);
+    }
+    let mut secrets = Vec::new();
+    for (j, secret) in w.secrets.iter().enumerate() {
+        let field = field(&format!("secrets[{j}]"));
+        if w.vars.contains_key(secret) {
+            return Err(invalid(field, format!("'{secret}' is also a var")));
+        }
+        let value = match std::env::var(secret) {
+            Ok(value) => value,
+            Err(_) => {
+                let dev_vars = read_dev_vars(base).map_err(|m| invalid(field.clone(), m))?;
+                dev_vars.get(secret).cloned().ok_or_else(|| {
+                    invalid(
+                        field.clone(),
+                        format!(
+                            "secret '{secret}' is not set: put it in the environment or in {} next to the config",
+                            crate::secrets::DEV_VARS
+                        ),
+                    )
+                })?
+            }
+        };
+        secrets.push((secret.clone(), SecretValue::new(value)));
+    }
+    let mut services = Vec::new();
+    for (j, s) in w.services.iter().enumerate() {
+        let field = |f: &str| field(&format!("services[{j}].{f}"));
+        let binding = s
+            .binding
+            .clone()
+            .ok_or_else(|| invalid(field("binding"), "missing".into()))?;
+        let service = s
+            .service
+            .clone()
+            .ok_or_else(|| invalid(field("service"), "missing".into()))?;
+        if w.vars.contains_key(&binding) || w.secrets.contains(&binding) {
+            return Err(invalid(
+                field("binding"),
+                format!("'{binding}' is also a var or secret"),
+            ));
+        }
+        services.push(ServiceBinding { binding, service });
+    }
+    let origin = match &w.origin {
+        None => None,
+        Some(o) => match url::Url::parse(o) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Some(u),
+            _ => {
+                return Err(invalid(
+                    field("origin"),
+                    format!("'{o}' is not an http:// or https:// URL"),
+                ))
+            }
+        },
+    };
     Ok(WorkerSettings {
+        origin,
+        services,
+        secrets,
+        crons,
+        cron_overlap: w.cron_overlap.unwrap_or(false),
         name,
         main: main_path,
         routes,
@@ -261,6 +419,7 @@ impl ServerSettings {
             engine: (*engine).to_owned(),
             threads: 0,
             allow_code_generation: false,
+            scheduled_endpoint: false,
         })
     }
 }

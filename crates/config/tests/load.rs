@@ -243,3 +243,70 @@ fn server_wide_limits_are_read_and_refused_per_worker() {
         "{e}"
     );
 }
+
+#[test]
+fn egress_is_public_only_by_default_and_checked() {
+    let d = Dir::new();
+    let s = d.load("").unwrap();
+    assert_eq!(s.egress, motu_config::EgressSettings::default());
+    assert!(!s.egress.allow_private);
+    let s = d
+        .load("[egress]\nallow_private = true\nallow_hosts = [\"LocalHost:9000\", \"10.0.0.7\"]\n")
+        .unwrap();
+    assert!(s.egress.allow_private);
+    assert_eq!(s.egress.allow_hosts, ["localhost:9000", "10.0.0.7"]);
+    let e = d.error("[egress]\nallow_hosts = [\"http://x/y\"]\n");
+    assert!(e.contains("egress.allow_hosts[0]"), "{e}");
+    let e = d.error("[egress]\nallow = true\n");
+    assert!(e.contains("allow"), "{e}");
+}
+
+#[test]
+fn crons_are_parsed_and_bad_ones_name_the_worker_and_expression() {
+    let d = Dir::new();
+    let s = d
+        .load(
+            "[server]\nscheduled_endpoint = true\n\
+             [[workers]]\nname = \"tick\"\nmain = \"worker.js\"\n\
+             crons = [\"*/5 * * * *\", \"@hourly\"]\ncron_overlap = true\n",
+        )
+        .unwrap();
+    assert!(s.server.scheduled_endpoint);
+    let w = &s.workers[0];
+    let crons: Vec<_> = w.crons.iter().map(|c| c.expression()).collect();
+    assert_eq!(crons, ["*/5 * * * *", "@hourly"]);
+    assert!(w.cron_overlap);
+    assert!(!d.load("").unwrap().server.scheduled_endpoint);
+    let e = d.error(
+        "[[workers]]\nname = \"tick\"\nmain = \"worker.js\"\ncrons = [\"@hourly\", \"70 * * * *\"]\n",
+    );
+    assert!(e.contains("workers[0].crons[1]"), "{e}");
+    assert!(e.contains("Worker 'tick'"), "{e}");
+    assert!(e.contains("'70 * * * *'"), "{e}");
+}
+
+#[test]
+fn service_bindings_must_name_a_worker() {
+    let d = Dir::new();
+    let two = "[[workers]]\nname = \"front\"\nmain = \"worker.js\"\n\
+               [[workers.services]]\nbinding = \"AUTH\"\nservice = \"auth\"\n\
+               [[workers]]\nname = \"auth\"\nmain = \"worker.js\"\n";
+    let s = d.load(two).unwrap();
+    assert_eq!(
+        s.workers[0].services,
+        [motu_config::ServiceBinding {
+            binding: "AUTH".into(),
+            service: "auth".into()
+        }]
+    );
+    let e = d.error(
+        "[[workers]]\nname = \"front\"\nmain = \"worker.js\"\n\
+         [[workers.services]]\nbinding = \"AUTH\"\nservice = \"nobody\"\n",
+    );
+    assert!(e.contains("workers[0].services[0].service"), "{e}");
+    assert!(e.contains("there is no Worker 'nobody'"), "{e}");
+    let e = d.error(
+        "[[workers]]\nname = \"front\"\nmain = \"worker.js\"\n[[workers.services]]\nservice = \"front\"\n",
+    );
+    assert!(e.contains("workers[0].services[0].binding: missing"), "{e}");
+}

@@ -12,11 +12,10 @@
 // the chunk), `body_sink_close(handle)` and `body_sink_abort(handle, message)`
 // for bodies streamed out to the host.
 //
-// Hooks other prelude files may fill in (all optional):
-// - bodyHooks.extractFormData(formData) => { source: Uint8Array, type };
-// - bodyHooks.parseMultipart(bytes, contentType) => FormData.
+// Blob and FormData bodies use blob.js (`blobBytes`, `makeBlob`) and
+// form_data.js (`serializeFormData`, `parseMultipart`,
+// `parseUrlencodedFormData`).
 const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
-const bodyHooks = {};
 
 function bodyRecord(source, stream) {
   return { source, stream, used: false, moved: false, exposed: false };
@@ -38,15 +37,13 @@ function extractBody(init) {
     if (s.disturbed || isReadableStreamLocked(s)) throw new TypeError('The body stream is disturbed or locked');
     return { body: bodyRecord(null, s), type: null };
   }
-  if (typeof Blob === 'function' && init instanceof Blob) {
-    const s = rsSlots.get(init.stream());
-    const type = String(init.type);
-    return { body: bodyRecord(null, s), type: type === '' ? null : type };
+  if (init instanceof Blob) {
+    const type = init.type;
+    return { body: bodyRecord(blobBytes(init).slice(), undefined), type: type === '' ? null : type };
   }
-  if (typeof FormData === 'function' && init instanceof FormData) {
-    if (typeof bodyHooks.extractFormData !== 'function') throw new TypeError('FormData bodies are not supported');
-    const { source, type } = bodyHooks.extractFormData(init);
-    return { body: bodyRecord(source, undefined), type };
+  if (init instanceof FormData) {
+    const { bytes, contentType } = serializeFormData(init);
+    return { body: bodyRecord(bytes, undefined), type: contentType };
   }
   return { body: bodyRecord(toUSVString(init), undefined), type: 'text/plain;charset=UTF-8' };
 }
@@ -217,25 +214,14 @@ class Body {
   json() { return transformPromise(this.text(), text => JSON.parse(text)); }
   blob() {
     const type = this.headers.get('content-type') || '';
-    return transformPromise(this.arrayBuffer(), buffer => {
-      if (typeof Blob !== 'function') throw new TypeError('Blob is not supported');
-      return new Blob([buffer], { type: type.toLowerCase() });
-    });
+    return transformPromise(this.bytes(), bytes => makeBlob(bytes, type));
   }
   formData() {
     const type = this.headers.get('content-type') || '';
-    return transformPromise(this.arrayBuffer(), buffer => {
-      if (typeof FormData !== 'function') throw new TypeError('FormData is not supported');
+    return transformPromise(this.bytes(), bytes => {
       const essence = type.split(';')[0].trim().toLowerCase();
-      if (essence === 'multipart/form-data') {
-        if (typeof bodyHooks.parseMultipart !== 'function') throw new TypeError('multipart/form-data parsing is not supported');
-        return bodyHooks.parseMultipart(new Uint8Array(buffer), type);
-      }
-      if (essence === 'application/x-www-form-urlencoded') {
-        const form = new FormData();
-        for (const [k, v] of new URLSearchParams(utf8Decode(new Uint8Array(buffer)))) form.append(k, v);
-        return form;
-      }
+      if (essence === 'multipart/form-data') return parseMultipart(bytes, type);
+      if (essence === 'application/x-www-form-urlencoded') return parseUrlencodedFormData(bytes);
       throw new TypeError(`Cannot parse a body of type '${type}' as FormData`);
     });
   }

@@ -1,47 +1,82 @@
-// TextEncoder and TextDecoder (UTF-8), over the `utf8_encode` and
-// `utf8_decode` ops.
+// TextEncoder (UTF-8) and TextDecoder (every WHATWG encoding, `fatal`,
+// `ignoreBOM`, `stream`).
+//
+// Ops used: `utf8_encode(string)`, `utf8_encode_into(string, capacity)`,
+// `encoding_name(label)`, `text_decode(encoding, bytes, fatal, ignoreBOM)`
+// for one-shot decoding, and for streaming `text_decoder_new(encoding, fatal,
+// ignoreBOM) -> handle`, `text_decoder_push(handle, bytes, last)` (closes the
+// handle when last or on error) and `resource_close(handle)`.
+
+// Closes the op resource of an object that was collected while still open.
+const resourceRegistry = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(handle => { try { op('resource_close', handle); } catch {} })
+  : null;
+function trackResource(owner, handle) { if (resourceRegistry) resourceRegistry.register(owner, handle, owner); }
+function untrackResource(owner) { if (resourceRegistry) resourceRegistry.unregister(owner); }
+
+// A WebIDL dictionary argument: undefined, null or an object.
+function optionsDictionary(value, what) {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' && typeof value !== 'function') throw new TypeError(`${what} must be an object`);
+  return value;
+}
+
+// A BufferSource argument, passed to ops as is (they copy the viewed bytes).
+function bufferSource(value, what) {
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value) ||
+      (typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer)) {
+    return value;
+  }
+  throw new TypeError(`${what} is not an ArrayBuffer or an ArrayBufferView`);
+}
+
 class TextEncoder {
   get encoding() { return 'utf-8'; }
   encode(input = '') { return op('utf8_encode', toUSVString(input)); }
   encodeInto(source, destination) {
-    if (!(destination instanceof Uint8Array)) throw new TypeError('destination must be a Uint8Array');
-    const s = toUSVString(source);
-    let read = 0, written = 0;
-    for (const ch of s) {
-      const bytes = op('utf8_encode', ch);
-      if (written + bytes.length > destination.length) break;
-      destination.set(bytes, written);
-      written += bytes.length;
-      read += ch.length;
-    }
-    return { read, written };
+    if (!(destination instanceof Uint8Array)) throw new TypeError('encodeInto: destination must be a Uint8Array');
+    const [read, bytes] = op('utf8_encode_into', toUSVString(source), destination.length);
+    if (bytes.length > 0) destination.set(bytes);
+    return { read, written: bytes.length };
   }
 }
 tag(TextEncoder);
 
-function toBytes(input) {
-  if (input === undefined) return new Uint8Array(0);
-  if (input instanceof ArrayBuffer) return new Uint8Array(input);
-  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  throw new TypeError('The provided value is not an ArrayBuffer or an ArrayBufferView');
+// The encoding a TextDecoder label names, or a RangeError.
+function decoderEncoding(label) {
+  const name = op('encoding_name', String(label));
+  if (name === null) throw new RangeError(`The encoding label provided ('${label}') is invalid or not supported`);
+  return name;
 }
 
 class TextDecoder {
-  #fatal; #ignoreBOM;
-  constructor(label = 'utf-8', options = {}) {
-    const l = String(label).trim().toLowerCase();
-    if (!['utf-8', 'utf8', 'unicode-1-1-utf-8', 'unicode11utf8', 'unicode20utf8', 'x-unicode20utf8'].includes(l)) {
-      throw new RangeError(`The encoding label provided ('${label}') is invalid or not supported`);
-    }
-    this.#fatal = Boolean(options && options.fatal);
-    this.#ignoreBOM = Boolean(options && options.ignoreBOM);
+  #encoding; #fatal; #ignoreBOM; #handle = 0;
+  constructor(label = 'utf-8', options = undefined) {
+    this.#encoding = decoderEncoding(label);
+    const o = optionsDictionary(options, 'TextDecoder options');
+    this.#fatal = Boolean(o.fatal);
+    this.#ignoreBOM = Boolean(o.ignoreBOM);
   }
-  get encoding() { return 'utf-8'; }
+  get encoding() { return this.#encoding; }
   get fatal() { return this.#fatal; }
   get ignoreBOM() { return this.#ignoreBOM; }
-  decode(input, options) {
-    if (options && options.stream) throw new TypeError('TextDecoder streaming is not supported yet');
-    return op('utf8_decode', toBytes(input), this.#fatal, this.#ignoreBOM);
+  decode(input = undefined, options = undefined) {
+    const bytes = input === undefined ? new Uint8Array(0) : bufferSource(input, 'decode: the input');
+    const stream = Boolean(optionsDictionary(options, 'decode options').stream);
+    if (this.#handle === 0) {
+      if (!stream) return op('text_decode', this.#encoding, bytes, this.#fatal, this.#ignoreBOM);
+      this.#handle = op('text_decoder_new', this.#encoding, this.#fatal, this.#ignoreBOM);
+      trackResource(this, this.#handle);
+    }
+    const handle = this.#handle;
+    if (!stream) { this.#handle = 0; untrackResource(this); }
+    try {
+      return op('text_decoder_push', handle, bytes, !stream);
+    } catch (e) {
+      // The op closed the decoder; the next call starts afresh.
+      if (this.#handle === handle) { this.#handle = 0; untrackResource(this); }
+      throw e;
+    }
   }
 }
 tag(TextDecoder);

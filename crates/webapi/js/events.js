@@ -9,12 +9,13 @@
 // - `fail(id, { name, message, stack })` when its handler threw or rejected.
 const worker = op('init');
 const env = worker.env;
+for (const [binding, service] of worker.services || []) env[binding] = makeFetcher(service);
 if (worker.syntax === 'script') {
   // Service-worker syntax: bindings are globals.
   for (const [name, value] of Object.entries(env)) defineGlobal(name, value);
 }
 
-const listeners = { fetch: [] };
+const listeners = { fetch: [], scheduled: [] };
 let workerModule = null;
 
 defineGlobal('addEventListener', function addEventListener(type, listener) {
@@ -44,21 +45,23 @@ class ExecutionContext {
       .catch(e => reportError(e))
       .finally(() => op('wait_until', id, -1));
   }
-  passThroughOnException() {}
+  // On an exception later, the request goes to the Worker's configured
+  // origin instead of failing (`pass_through(id)` op).
+  passThroughOnException() { op('pass_through', this.#id); }
 }
 tag(ExecutionContext);
 
 let respondWithState; // event => { called, response }
 
-class FetchEvent {
+class FetchEvent extends Event {
   #request; #called = false; #response; #ctx;
   constructor(type, init, ctx = new ExecutionContext()) {
     if (!init || !(init.request instanceof Request)) throw new TypeError('FetchEvent needs a request');
+    super(type, init);
     this.#request = init.request;
     this.#ctx = ctx;
   }
   static { respondWithState = e => ({ called: e.#called, response: e.#response }); }
-  get type() { return 'fetch'; }
   get request() { return this.#request; }
   respondWith(response) {
     if (this.#called) throw new DOMException('respondWith() was already called', 'InvalidStateError');
@@ -142,6 +145,7 @@ function dispatchFetch(id, event) {
 return {
   dispatch(id, event) {
     if (event.type === 'fetch') dispatchFetch(id, event);
+    else if (event.type === 'scheduled') dispatchScheduled(id, event);
     else fail(id, new TypeError(`Unknown event type: ${event.type}`));
   },
   registerModule(namespace) { workerModule = namespace; },

@@ -3,8 +3,18 @@
 const REDIRECT_STATUS = [301, 302, 303, 307, 308];
 const REASON_PHRASE = /^[\t\x20-\x7E\x80-\xFF]*$/;
 
+let setResponseOrigin; // (response, url, redirected) => void, for fetch()
+
 class Response extends Body {
-  #status = 200; #statusText = ''; #headers; #type = 'default';
+  #status = 200; #statusText = ''; #headers; #type = 'default'; #url = ''; #redirected = false;
+  static {
+    setResponseOrigin = (r, url, redirected) => {
+      r.#url = url;
+      r.#redirected = redirected;
+      r.#type = 'basic';
+      headersGuard(r.#headers, 'immutable');
+    };
+  }
 
   constructor(body = null, init = {}) {
     if (init === undefined || init === null) init = {};
@@ -57,8 +67,8 @@ class Response extends Body {
   }
 
   get type() { return this.#type; }
-  get url() { return ''; }
-  get redirected() { return false; }
+  get url() { return this.#url; }
+  get redirected() { return this.#redirected; }
   get status() { return this.#status; }
   get ok() { return this.#status >= 200 && this.#status <= 299; }
   get statusText() { return this.#statusText; }
@@ -71,7 +81,9 @@ class Response extends Body {
     r.#status = this.#status;
     r.#statusText = this.#statusText;
     r.#type = this.#type;
-    if (this.#type === 'error') headersGuard(r.#headers, 'immutable');
+    r.#url = this.#url;
+    r.#redirected = this.#redirected;
+    if (this.#type === 'error' || this.#type === 'basic') headersGuard(r.#headers, 'immutable');
     setBodyOf(r, cloneBody(body));
     return r;
   }

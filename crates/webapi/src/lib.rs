@@ -9,16 +9,26 @@
 //!   the shape fixed in `motu_engine::contract`.
 //! - **Ops** are what the prelude cannot do in JavaScript, implemented in Rust.
 //!   This crate implements the pure ones ([`call`]): URL parsing with the `url`
-//!   crate, form encoding, UTF-8. The ops that touch the outside world or the
+//!   crate, form encoding, text encodings with `encoding_rs`, compression
+//!   with `flate2`, base64, multipart parsing, the isolate's clock. The ops that touch the outside world or the
 //!   event lifecycle (`respond`, `fail`, `init`, `console`, `sleep`) belong to
 //!   the runtime that owns the isolate; the prelude documents each op it calls
 //!   next to the call.
+//! - **Op state** ([`OpState`]) is what the pure ops of one isolate keep
+//!   between calls: streaming decoders and compressors by handle, and the
+//!   isolate's clock origin. The runtime holds one per isolate.
 
+mod base64;
+mod compression;
+mod crypto;
 mod encoding;
 mod form;
+mod multipart;
+mod op_state;
 mod ops;
 mod prelude;
 mod url_ops;
 
+pub use op_state::OpState;
 pub use ops::call;
 pub use prelude::{prelude, PRELUDE_NAME};

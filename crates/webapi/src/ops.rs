@@ -2,19 +2,44 @@
 
 use motu_engine::{HostValue, JsError};
 
-use crate::{encoding, form, url_ops};
+use crate::op_state::{handle_arg, OpState};
+use crate::{base64, compression, crypto, encoding, form, multipart, url_ops};
 
-/// Runs the pure op `op`, or returns `None` when this crate has no op of
-/// that name (the runtime then tries its own).
-pub fn call(op: &str, args: Vec<HostValue>) -> Option<Result<HostValue, JsError>> {
+/// The granularity of `performance.now()`, in milliseconds: coarse enough
+/// that timing side channels gain little.
+const CLOCK_GRANULARITY_MS: f64 = 0.1;
+
+/// Runs the pure op `op` with the isolate's `state`, or returns `None` when
+/// this crate has no op of that name (the runtime then tries its own).
+pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<HostValue, JsError>> {
     Some(match op {
         "url_parse" => url_ops::parse(&args),
         "url_set" => url_ops::set(&args),
         "form_parse" => form::parse(&args),
         "form_serialize" => form::serialize(&args),
         "utf8_encode" => encoding::encode(args),
+        "utf8_encode_into" => encoding::encode_into(&args),
         "utf8_decode" => encoding::decode(&args),
-        _ => return None,
+        "encoding_name" => encoding::encoding_name(&args),
+        "text_decode" => encoding::text_decode(&args),
+        "text_decoder_new" => encoding::text_decoder_new(state, &args),
+        "text_decoder_push" => encoding::text_decoder_push(state, &args),
+        "compression_new" => compression::new(state, &args),
+        "compression_push" => compression::push(state, args),
+        "compression_finish" => compression::finish(state, &args),
+        "resource_close" => handle_arg(&args, 0, "resource_close").map(|h| state.remove(h).into()),
+        "base64_encode" => base64::encode(&args),
+        "base64_decode" => base64::decode(&args),
+        "multipart_parse" => multipart::parse(&args),
+        "perf_now" => Ok(HostValue::Number(
+            (state.elapsed_ms() / CLOCK_GRANULARITY_MS).floor() * CLOCK_GRANULARITY_MS,
+        )),
+        "perf_time_origin" => Ok(HostValue::Number(state.time_origin_ms())),
+        "user_agent" => Ok(HostValue::String(format!(
+            "motu/{}",
+            env!("CARGO_PKG_VERSION")
+        ))),
+        _ => return crypto::call(op, &args),
     })
 }
 

@@ -19,6 +19,7 @@ use motu_quickjs::QuickJsEngine;
 /// Answers the ops the prelude needs and counts responses.
 #[derive(Default)]
 struct MeasureHost {
+    ops: motu_webapi::OpState,
     responses: RefCell<usize>,
 }
 
@@ -35,7 +36,7 @@ impl Host for MeasureHost {
             }
             "fail" => panic!("the Worker failed: {args:?}"),
             "console" => Ok(HostValue::Undefined),
-            _ => motu_webapi::call(op, args)
+            _ => motu_webapi::call(&self.ops, op, args)
                 .unwrap_or_else(|| Err(JsError::type_error(op.to_owned()))),
         }
     }

@@ -423,7 +423,7 @@ fn heap_figures_follow_the_heap() {
 
 #[test]
 fn the_web_api_prelude_answers_a_request() {
-    struct WebHost(std::cell::RefCell<Vec<HostValue>>);
+    struct WebHost(std::cell::RefCell<Vec<HostValue>>, motu_webapi::OpState);
     impl Host for WebHost {
         fn call(&self, op: &str, args: Vec<HostValue>) -> Result<HostValue, JsError> {
             match op {
@@ -437,7 +437,7 @@ fn the_web_api_prelude_answers_a_request() {
                 }
                 "console" => Ok(HostValue::Undefined),
                 "fail" => panic!("the Worker failed: {args:?}"),
-                _ => motu_webapi::call(op, args)
+                _ => motu_webapi::call(&self.1, op, args)
                     .unwrap_or_else(|| Err(JsError::type_error(op.to_owned()))),
             }
         }
@@ -451,7 +451,7 @@ fn the_web_api_prelude_answers_a_request() {
         prelude: Arc::from(motu_webapi::prelude()),
         prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
     };
-    let host = Rc::new(WebHost(Default::default()));
+    let host = Rc::new(WebHost(Default::default(), Default::default()));
     let engine = engine();
     let mut iso = engine.new_isolate(&cfg, host.clone()).unwrap();
     iso.load_worker(&modules(&[(

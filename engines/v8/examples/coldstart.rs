@@ -18,6 +18,7 @@ use motu_v8::V8Engine;
 /// Answers the ops the Web API prelude needs and counts responses.
 #[derive(Default)]
 struct MeasureHost {
+    ops: motu_webapi::OpState,
     responses: Cell<usize>,
 }
 
@@ -34,7 +35,7 @@ impl Host for MeasureHost {
             }
             "fail" => panic!("the Worker failed: {args:?}"),
             "console" => Ok(HostValue::Undefined),
-            _ => motu_webapi::call(op, args)
+            _ => motu_webapi::call(&self.ops, op, args)
                 .unwrap_or_else(|| Err(JsError::type_error(op.to_owned()))),
         }
     }

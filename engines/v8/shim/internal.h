@@ -183,6 +183,10 @@ int run_module(MotuIsolate* m, v8::Local<v8::Context> ctx, const MotuCode& code,
                MotuBuf* error);
 void free_modules(MotuIsolate* m);
 
+// --- builtins.cc
+// Installs the ECMAScript built-ins this V8 lacks (ArrayBuffer transfer).
+bool install_builtins(v8::Local<v8::Context> ctx);
+
 // --- ops.cc
 // Installs the op functions as globals under the names `options` gives.
 bool install_ops(MotuIsolate* m, v8::Local<v8::Context> ctx, const MotuIsolateOptions& options);

@@ -83,7 +83,7 @@ int set_up(MotuIsolate* m, const MotuIsolateOptions& options, const MotuCode& pr
   v8::Context::Scope context_scope(ctx);
   if (!options.allow_code_generation) ctx->AllowCodeGenerationFromStrings(false);
   v8::TryCatch tc(iso);
-  bool ok = install_ops(m, ctx, options) && run_prelude(m, ctx, prelude, options);
+  bool ok = install_builtins(ctx) && install_ops(m, ctx, options) && run_prelude(m, ctx, prelude, options);
   int status = finish(m, tc, ctx, error);
   if (status == MOTU_OK && !ok)
     status = fail(error, "TypeError",

@@ -11,7 +11,7 @@ export function suite(define) {
           if (globalThis.TRACE_CHECKS) console.log(`check: ${name}`);
           await fn();
         } catch (e) {
-          failures.push(`${name}: ${e && e.stack ? `${e.name}: ${e.message}\n${e.stack}` : e}`);
+          failures.push(`${name}: ${e}${e && e.stack ? `\n${e.stack}` : ''}`);
         }
       }
       return Response.json({ total: checks.length, failures });

@@ -1,0 +1,76 @@
+// fetch(): subrequests to the outside world, through the runtime's ops:
+// - `fetch(token, method, url, [[name, value]…], body, redirect)` (async)
+//   settles with `{ status, statusText, headers, url, redirected, body }`;
+//   the host counts it against the event's subrequest limit and applies the
+//   server's egress policy;
+// - `fetch_abort(token)` cancels the subrequest `token`;
+// - `service_fetch(token, service, method, url, headers, body)` (async) calls
+//   another Worker through a service binding and settles like `fetch`.
+let nextFetchToken = 1;
+
+function fetch(input, init = undefined) {
+  return subrequest(input, init, (token, request, headers, body) =>
+    opAsync('fetch', token, request.method, request.url, headers, body, request.redirect));
+}
+
+// Makes the Request, honours its AbortSignal, and sends it with `send`.
+function subrequest(input, init, send) {
+  return new Promise((resolve, reject) => {
+    let request;
+    try {
+      request = new Request(input, init);
+    } catch (e) {
+      return reject(e);
+    }
+    const signal = request.signal;
+    if (signal && signal.aborted) return reject(signal.reason);
+    const token = nextFetchToken++;
+    let settled = false;
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      op('fetch_abort', token);
+      reject(signal.reason);
+    };
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
+      settled = true;
+      if (signal) signal.removeEventListener('abort', onAbort);
+    };
+    sendSubrequest(request, token, send).then(
+      response => { if (!settled) { done(); resolve(response); } },
+      error => { if (!settled) { done(); reject(error); } },
+    );
+  });
+}
+
+async function sendSubrequest(request, token, send) {
+  const bodiless = request.method === 'GET' || request.method === 'HEAD';
+  const body = bodiless ? null : new Uint8Array(await request.arrayBuffer());
+  const headers = [...request.headers];
+  const r = await send(token, request, headers, body);
+  const nullBody = NULL_BODY_STATUS.includes(r.status) || request.method === 'HEAD';
+  const response = new Response(nullBody ? null : r.body, {
+    status: r.status < 200 ? 200 : r.status,
+    statusText: r.statusText,
+    headers: r.headers,
+  });
+  setResponseOrigin(response, r.url, r.redirected);
+  return response;
+}
+
+defineGlobal('fetch', fetch);
+
+// A service binding in `env`: `fetch` calls the bound Worker in-process.
+let makeFetcher; // service => Fetcher
+
+class Fetcher {
+  #service;
+  static { makeFetcher = service => { const f = new Fetcher(); f.#service = service; return f; }; }
+  fetch(input, init = undefined) {
+    const service = this.#service;
+    return subrequest(input, init, (token, request, headers, body) =>
+      opAsync('service_fetch', token, service, request.method, request.url, headers, body));
+  }
+}
+tag(Fetcher);

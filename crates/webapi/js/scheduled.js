@@ -1,0 +1,60 @@
+// Scheduled events: cron triggers calling the Worker's `scheduled` handler
+// (module syntax: `scheduled(controller, env, ctx)`; service-worker syntax:
+// `addEventListener('scheduled', event => …)`).
+//
+// Op used here, implemented by the runtime: `done(id)` when scheduled event
+// `id` has finished (its handler returned or its promise fulfilled);
+// failures go through `fail` as for fetch events.
+let makeScheduled; // (cron, scheduledTime, ctx) => ScheduledController
+
+class ScheduledController {
+  #cron; #scheduledTime; #ctx; #retry = true;
+  static {
+    makeScheduled = (cron, scheduledTime, ctx) => {
+      const c = new ScheduledController();
+      c.#cron = cron;
+      c.#scheduledTime = scheduledTime;
+      c.#ctx = ctx;
+      return c;
+    };
+  }
+  get type() { return 'scheduled'; }
+  get cron() { return this.#cron; }
+  get scheduledTime() { return this.#scheduledTime; }
+  // Asks the scheduler not to retry a failed run; motu never retries.
+  noRetry() { this.#retry = false; }
+  // Service-worker syntax: the event's own waitUntil.
+  waitUntil(promise) { this.#ctx.waitUntil(promise); }
+}
+tag(ScheduledController);
+defineGlobal('ScheduledController', ScheduledController);
+defineGlobal('ScheduledEvent', ScheduledController);
+
+function callScheduled(id, event) {
+  const ctx = makeContext(id);
+  const controller = makeScheduled(String(event.cron), Number(event.scheduledTime), ctx);
+  if (workerModule) {
+    const handler = workerModule.default;
+    if (!handler || typeof handler.scheduled !== 'function') {
+      throw new Error('The Worker has no scheduled handler: export default { scheduled(controller, env, ctx) { … } }');
+    }
+    return handler.scheduled(controller, env, ctx);
+  }
+  if (listeners.scheduled.length === 0) {
+    throw new Error("The Worker has no scheduled handler: addEventListener('scheduled', event => { … })");
+  }
+  for (const l of listeners.scheduled) {
+    if (typeof l === 'function') l.call(globalThis, controller); else l.handleEvent(controller);
+  }
+  return undefined;
+}
+
+function dispatchScheduled(id, event) {
+  let result;
+  try {
+    result = callScheduled(id, event);
+  } catch (e) {
+    return fail(id, e);
+  }
+  Promise.resolve(result).then(() => op('done', id), e => fail(id, e));
+}

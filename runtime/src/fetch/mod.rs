@@ -1,0 +1,277 @@
+//! Outbound `fetch()`: the Worker's subrequests to the outside world.
+//!
+//! # Concepts
+//!
+//! - The prelude's `fetch()` builds a `Request`, reads its body, and calls
+//!   the async op `fetch(token, method, url, headers, body, redirect)`; the
+//!   op's promise settles with the response's status, headers, final URL,
+//!   whether it was redirected, and its body. `fetch_abort(token)` cancels
+//!   it (the prelude calls it when the request's `AbortSignal` fires).
+//! - Requests go out through a hyper client per executor thread (HTTP/1.1
+//!   over TCP, or TLS with rustls and the Web PKI roots), so connections are
+//!   pooled and live on the event loop of the isolate that uses them.
+//! - The **egress policy** ([`EgressPolicy`]) is checked where it cannot be
+//!   bypassed: on the addresses a name resolves to, right before connecting
+//!   (and on address literals in the URL). By default only public addresses
+//!   are reachable, so a Worker cannot reach the host's own services.
+//! - **Redirects** are followed here (up to 20), or refused, or returned,
+//!   as the request's `redirect` mode says; see `redirect`.
+//! - Each event may make `Limits::subrequests` calls; the host counts them
+//!   and refuses the next with an error that says so.
+
+mod client;
+mod egress;
+mod op;
+mod redirect;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use motu_engine::JsError;
+use url::{Host, Url};
+
+use actix::Recipient;
+pub use egress::{is_public, EgressPolicy};
+pub(crate) use op::{request_from_args, response_value};
+pub use redirect::RedirectMode;
+
+use client::{client, Refused};
+use redirect::{is_redirect, next_hop, MAX_REDIRECTS};
+
+/// The outbound side of a runtime: its egress policy.
+#[derive(Debug, Clone)]
+pub struct Outbound {
+    policy: Arc<EgressPolicy>,
+    /// The policy for hosts the config names: every address.
+    open: Arc<EgressPolicy>,
+    /// Where service-binding calls go: the registry.
+    dispatcher: Option<Recipient<crate::Dispatch>>,
+}
+
+impl Default for Outbound {
+    fn default() -> Self {
+        Self::new(EgressPolicy::public_only())
+    }
+}
+
+/// A subrequest as the Worker made it.
+#[derive(Debug, Clone)]
+pub(crate) struct OutboundRequest {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) redirect: RedirectMode,
+}
+
+/// The response to a subrequest, with its whole body.
+#[derive(Debug)]
+pub(crate) struct OutboundResponse {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) url: Url,
+    pub(crate) redirected: bool,
+    pub(crate) body: Bytes,
+}
+
+impl Outbound {
+    /// Outbound requests under `policy`.
+    pub fn new(policy: EgressPolicy) -> Self {
+        Self {
+            policy: Arc::new(policy),
+            open: Arc::new(EgressPolicy::allow_all()),
+            dispatcher: None,
+        }
+    }
+
+    /// Sends service-binding calls to `dispatcher` (the registry).
+    pub(crate) fn with_dispatcher(mut self, dispatcher: Recipient<crate::Dispatch>) -> Self {
+        self.dispatcher = Some(dispatcher);
+        self
+    }
+
+    /// Where service-binding calls go, once the registry runs.
+    pub(crate) fn dispatcher(&self) -> Option<&Recipient<crate::Dispatch>> {
+        self.dispatcher.as_ref()
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &EgressPolicy {
+        &self.policy
+    }
+
+    /// Sends `request`, following redirects as its mode says; a body past
+    /// `max_body` bytes fails the call.
+    pub(crate) async fn send(
+        &self,
+        mut request: OutboundRequest,
+        max_body: usize,
+    ) -> Result<OutboundResponse, JsError> {
+        let mut redirected = false;
+        for hop in 0..=MAX_REDIRECTS {
+            let client = client(self.policy_for(&request.url)?);
+            let response = client
+                .request(http_request(&request)?)
+                .await
+                .map_err(|e| failure(&request.url, &e))?;
+            let status = response.status();
+            let location = response
+                .headers()
+                .get(http::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_owned);
+            if let (true, Some(location)) = (is_redirect(status), location) {
+                match request.redirect {
+                    RedirectMode::Manual => {}
+                    RedirectMode::Error => {
+                        return Err(JsError::type_error(format!(
+                        "fetch failed: {} redirected and the request's redirect mode is 'error'",
+                        request.url
+                    )))
+                    }
+                    RedirectMode::Follow if hop == MAX_REDIRECTS => {
+                        return Err(JsError::type_error(format!(
+                            "fetch failed: more than {MAX_REDIRECTS} redirects"
+                        )))
+                    }
+                    RedirectMode::Follow => {
+                        let (next, to_get) = next_hop(
+                            &request.url,
+                            &request.method,
+                            status,
+                            &location,
+                            &mut request.headers,
+                        )?;
+                        if to_get {
+                            request.method = Method::GET;
+                            request.body = None;
+                        }
+                        request.url = next;
+                        redirected = true;
+                        continue;
+                    }
+                }
+            }
+            let (parts, body) = response.into_parts();
+            let body = Limited::new(body, max_body)
+                .collect()
+                .await
+                .map_err(|e| {
+                    JsError::type_error(format!(
+                        "fetch failed: reading the response body of {}: {e}",
+                        request.url
+                    ))
+                })?
+                .to_bytes();
+            return Ok(OutboundResponse {
+                status: parts.status,
+                headers: parts.headers,
+                url: request.url,
+                redirected,
+                body,
+            });
+        }
+        unreachable!("the loop returns by its last hop")
+    }
+
+    /// Sends `request` to `origin` as it came (same method, path, query,
+    /// headers and body; redirects are returned, not followed), for a
+    /// Worker that passes requests through to its origin on an exception.
+    /// The origin is the operator's, so the egress policy does not apply.
+    pub async fn forward(
+        &self,
+        request: http::Request<Bytes>,
+        origin: &Url,
+    ) -> Result<http::Response<Bytes>, JsError> {
+        let (parts, body) = request.into_parts();
+        let mut url = origin.clone();
+        url.set_path(parts.uri.path());
+        url.set_query(parts.uri.query());
+        let forwarded = OutboundRequest {
+            method: parts.method,
+            url,
+            headers: parts
+                .headers
+                .into_iter()
+                .filter_map(|(k, v)| k.map(|k| (k, v)))
+                .filter(|(k, _)| k != http::header::HOST)
+                .collect(),
+            body: (!body.is_empty()).then_some(body),
+            redirect: RedirectMode::Manual,
+        };
+        let client = client(&self.open);
+        let response = client
+            .request(http_request(&forwarded)?)
+            .await
+            .map_err(|e| failure(&forwarded.url, &e))?;
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| JsError::type_error(format!("reading the origin's response: {e}")))?
+            .to_bytes();
+        Ok(http::Response::from_parts(parts, body))
+    }
+
+    /// The policy that applies to `url`'s host, after refusing address
+    /// literals the policy does not allow.
+    fn policy_for(&self, url: &Url) -> Result<&Arc<EgressPolicy>, JsError> {
+        let host = url.host_str().unwrap_or("");
+        let port = url.port_or_known_default().unwrap_or(80);
+        if self.policy.names(host, port) {
+            return Ok(&self.open);
+        }
+        let literal = match url.host() {
+            Some(Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+            Some(Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+            _ => None,
+        };
+        if let Some(ip) = literal.filter(|ip| !self.policy.allows_ip(*ip)) {
+            return Err(refused(&ip.to_string()));
+        }
+        Ok(&self.policy)
+    }
+}
+
+fn refused(host: &str) -> JsError {
+    JsError::type_error(format!(
+        "fetch to '{host}' was refused: the server's egress policy allows only public \
+         addresses (see [egress] in its config)"
+    ))
+}
+
+/// The hyper request for one hop.
+fn http_request(r: &OutboundRequest) -> Result<http::Request<client::OutBody>, JsError> {
+    let uri: http::Uri = r
+        .url
+        .as_str()
+        .parse()
+        .map_err(|e| JsError::type_error(format!("fetch: invalid URL '{}': {e}", r.url)))?;
+    let mut builder = http::Request::builder().method(r.method.clone()).uri(uri);
+    for (name, value) in &r.headers {
+        builder = builder.header(name, value);
+    }
+    let body = Full::new(r.body.clone().unwrap_or_default())
+        .map_err(|never| match never {})
+        .boxed();
+    builder
+        .body(body)
+        .map_err(|e| JsError::type_error(format!("fetch: {e}")))
+}
+
+/// A client error as the Worker sees it: a `TypeError` naming the URL and
+/// the innermost cause.
+fn failure(url: &Url, error: &(dyn std::error::Error + 'static)) -> JsError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut detail = error.to_string();
+    while let Some(e) = cause {
+        if let Some(r) = e.downcast_ref::<Refused>() {
+            return refused(&r.host);
+        }
+        detail = e.to_string();
+        cause = e.source();
+    }
+    JsError::type_error(format!("fetch to {url} failed: {detail}"))
+}

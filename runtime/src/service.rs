@@ -1,0 +1,103 @@
+//! Service bindings: `env.NAME.fetch(request)` calls another Worker of the
+//! same runtime in-process, through the registry — no socket, no loopback
+//! HTTP. The callee runs under its own limits, on whichever isolate the
+//! registry picks (possibly on the caller's executor thread: the caller's
+//! isolate is not blocked while it waits, so chains cannot deadlock).
+//!
+//! A chain of calls is bounded: each request carries its depth as a
+//! request extension ([`ChainDepth`]); a call deeper than
+//! [`MAX_CHAIN_DEPTH`] fails.
+
+use actix::Recipient;
+use bytes::Bytes;
+use motu_engine::{HostValue, JsError};
+
+use crate::fetch::{request_from_args, OutboundRequest};
+use crate::{Dispatch, FetchRequest, RuntimeError};
+
+/// How deep a chain of service-binding calls may go.
+pub const MAX_CHAIN_DEPTH: u32 = 16;
+
+/// The depth of a request in a chain of service-binding calls: 0 for a
+/// request from outside, 1 for one made by a Worker for that request, …
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChainDepth(pub u32);
+
+/// The depth `request` carries.
+pub(crate) fn depth_of(request: &FetchRequest) -> u32 {
+    request.extensions().get::<ChainDepth>().map_or(0, |d| d.0)
+}
+
+/// Reads `(token, service, method, url, headers, body)`: the Worker to
+/// call and the request for it.
+pub(crate) fn call_from_args(args: &[HostValue]) -> Result<(String, OutboundRequest), JsError> {
+    let service = args
+        .get(1)
+        .and_then(HostValue::as_str)
+        .ok_or_else(|| JsError::type_error("service binding: the service must be a string"))?
+        .to_owned();
+    let mut rest = args.to_vec();
+    rest.remove(1);
+    Ok((service, request_from_args(&rest)?))
+}
+
+/// Calls `service` with `request` at `depth` and gives the response as the
+/// `fetch` op does.
+pub(crate) async fn call(
+    dispatcher: Recipient<Dispatch>,
+    service: String,
+    request: OutboundRequest,
+    depth: u32,
+) -> Result<HostValue, JsError> {
+    if depth > MAX_CHAIN_DEPTH {
+        return Err(JsError::new(
+            "Error",
+            format!("service binding chain too deep: more than {MAX_CHAIN_DEPTH} nested calls"),
+        ));
+    }
+    let url = request.url.clone();
+    let mut builder = http::Request::builder()
+        .method(request.method)
+        .uri(url.as_str());
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    let mut http_request = builder
+        .body(request.body.unwrap_or_default().into())
+        .map_err(|e| JsError::type_error(format!("service binding: {e}")))?;
+    http_request.extensions_mut().insert(ChainDepth(depth));
+    let outcome = dispatcher
+        .send(Dispatch::new(service.clone(), http_request))
+        .await
+        .map_err(|_| RuntimeError::Lost(service.clone()));
+    match outcome.and_then(|r| r) {
+        Ok(response) => {
+            let (parts, body) = response.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map_err(|e| JsError::type_error(format!("service binding to '{service}': {e}")))?;
+            Ok(response_value(
+                http::Response::from_parts(parts, body),
+                url.as_str(),
+            ))
+        }
+        Err(error) => Err(JsError::new(
+            "Error",
+            format!("service binding to '{service}' failed: {error}"),
+        )),
+    }
+}
+
+/// The callee's response as `{ status, statusText, headers, url,
+/// redirected, body }`.
+fn response_value(response: http::Response<Bytes>, url: &str) -> HostValue {
+    let (parts, body) = response.into_parts();
+    crate::fetch::response_value(crate::fetch::OutboundResponse {
+        status: parts.status,
+        headers: parts.headers,
+        url: url::Url::parse(url).expect("the URL was parsed before"),
+        redirected: false,
+        body,
+    })
+}

@@ -1,0 +1,117 @@
+//! Outbound `fetch()` from Workers of the real server, on every engine:
+//! methods, bodies and headers, redirect modes, the egress policy and the
+//! per-event subrequest limit, against an origin server the test starts.
+
+mod common;
+
+use common::{on_each_engine, Origin, Server, TempConfig};
+
+fn serve(engine: &str, origin: &Origin, extra: &str) -> (TempConfig, Server) {
+    let c = TempConfig::new(&[
+        ("fetcher.js", include_str!("fixtures/fetcher.js")),
+        ("hello.js", include_str!("fixtures/hello.js")),
+        (
+            "motu.toml",
+            &format!(
+                "[server]\nengine = \"{engine}\"\n{extra}\n\
+                 [[workers]]\nname = \"fetcher\"\nmain = \"fetcher.js\"\nroutes = [\"fetcher.test/*\"]\n\
+                 [workers.vars]\nORIGIN = \"{}\"\n\
+                 [[workers]]\nname = \"hello\"\nmain = \"hello.js\"\nroutes = [\"hello.test/*\"]\n",
+                origin.url()
+            ),
+        ),
+    ]);
+    let s = Server::start(&["--config", &c.path("motu.toml")]);
+    (c, s)
+}
+
+fn ask(s: &Server, path: &str) -> (u16, String) {
+    let r = s.request("GET", path, &[("host", "fetcher.test")], b"");
+    (r.status, r.text())
+}
+
+#[test]
+fn subrequests_reach_an_allowed_origin() {
+    on_each_engine("subrequests_reach_an_allowed_origin", |engine| {
+        let origin = Origin::start();
+        let allow = format!("[egress]\nallow_hosts = [\"{}\"]\n", origin.addr);
+        let (_c, s) = serve(engine, &origin, &allow);
+        assert_eq!(
+            ask(&s, "/get"),
+            (200, "200 false /hello hello from origin".into())
+        );
+        assert_eq!(ask(&s, "/post"), (200, "yes POST ping".into()));
+        assert_eq!(
+            ask(&s, "/follow"),
+            (200, "200 true /hello hello from origin".into())
+        );
+        // 303 turns the POST into a GET without its body.
+        assert_eq!(ask(&s, "/see-other"), (200, "200 true /echo GET ".into()));
+        assert_eq!(ask(&s, "/manual"), (200, "301 /hello".into()));
+        let (status, text) = ask(&s, "/error-mode");
+        assert_eq!(status, 502);
+        assert!(
+            text.starts_with("TypeError: ") && text.contains("'error'"),
+            "{text}"
+        );
+        let (status, text) = ask(&s, "/loop");
+        assert_eq!(status, 502);
+        assert!(text.contains("more than 20 redirects"), "{text}");
+        let (status, text) = ask(&s, "/bad-scheme");
+        assert_eq!(status, 502);
+        assert!(text.contains("scheme 'file' is not supported"), "{text}");
+    });
+}
+
+#[test]
+fn private_addresses_are_refused_by_default() {
+    on_each_engine("private_addresses_are_refused_by_default", |engine| {
+        let origin = Origin::start();
+        let (_c, s) = serve(engine, &origin, "");
+        let before = origin.served.load(std::sync::atomic::Ordering::SeqCst);
+        for target in [
+            origin.url() + "/hello",
+            format!(
+                "http://localhost:{}/hello",
+                origin.addr.rsplit(':').next().unwrap()
+            ),
+            "http://[::1]/".to_owned(),
+            "http://169.254.169.254/latest/meta-data/".to_owned(),
+            "http://10.0.0.1/".to_owned(),
+        ] {
+            let (status, text) = ask(&s, &format!("/private?to={target}"));
+            assert_eq!(status, 502, "{target}: {text}");
+            assert!(text.contains("egress policy"), "{target}: {text}");
+        }
+        assert_eq!(
+            origin.served.load(std::sync::atomic::Ordering::SeqCst),
+            before,
+            "no request reached the origin"
+        );
+        // allow_private opens them all.
+        let (_c, s) = serve(engine, &origin, "[egress]\nallow_private = true\n");
+        assert_eq!(
+            ask(&s, "/get"),
+            (200, "200 false /hello hello from origin".into())
+        );
+    });
+}
+
+#[test]
+fn the_subrequest_limit_is_per_event() {
+    on_each_engine("the_subrequest_limit_is_per_event", |engine| {
+        let origin = Origin::start();
+        let extra = "[egress]\nallow_private = true\n[limits]\nsubrequests = 50\n";
+        let (_c, s) = serve(engine, &origin, extra);
+        assert_eq!(ask(&s, "/many?n=50"), (200, "made 50".into()));
+        // The count starts again with each event; the 51st call fails.
+        let (status, text) = ask(&s, "/many?n=51");
+        assert_eq!(status, 502);
+        assert!(text.contains("Too many subrequests"), "{text}");
+        assert!(text.contains("at most 50"), "{text}");
+        // The isolate is not at fault: it keeps serving.
+        assert_eq!(ask(&s, "/get").0, 200);
+        let r = s.request("GET", "/", &[("host", "hello.test")], b"");
+        assert_eq!((r.status, r.text()), (200, "Hello World!".to_owned()));
+    });
+}
