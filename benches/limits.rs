@@ -16,7 +16,6 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use motu_runtime::prelude::*;
 use motu_runtime::Watchdog;
 
@@ -27,7 +26,7 @@ const RUNS: usize = 100;
 
 fn get(path: &str) -> FetchRequest {
     http::Request::get(format!("http://w.localhost{path}"))
-        .body(Bytes::new())
+        .body(Body::empty())
         .unwrap()
 }
 

@@ -7,7 +7,6 @@
 
 use std::path::Path;
 
-use bytes::Bytes;
 use motu_runtime::prelude::*;
 use motu_runtime::Dispatch;
 
@@ -36,28 +35,40 @@ async fn main() -> Result<(), RuntimeError> {
 
     // Send a fetch event and await the response.
     let request = http::Request::get("http://greeter.localhost/?name=motu")
-        .body(Bytes::new())
+        .body(Body::empty())
         .unwrap();
     let response = runtime.fetch("greeter", request).await?;
-    let greeting = String::from_utf8_lossy(response.body()).into_owned();
-    println!("greeter answered {}: {greeting}", response.status());
+    let status = response.status();
+    // A body is whole or streamed; `collect` gathers either.
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a complete body");
+    let greeting = String::from_utf8_lossy(&body).into_owned();
+    println!("greeter answered {status}: {greeting}");
     assert_eq!(greeting, "Hello, motu!");
 
     // The same, through the registry actor's address.
     let request = http::Request::get("http://hello.localhost/")
-        .body(Bytes::new())
+        .body(Body::empty())
         .unwrap();
     let response = runtime
         .registry()
         .send(Dispatch::new("hello", request))
         .await
         .expect("the registry is running")?;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a complete body");
     println!(
-        "hello answered {}: {}",
-        response.status(),
-        String::from_utf8_lossy(response.body())
+        "hello answered {status}: {}",
+        String::from_utf8_lossy(&body)
     );
-    assert_eq!(response.body().as_ref(), b"Hello World!");
+    assert_eq!(body.as_ref(), b"Hello World!");
 
     actix::System::current().stop();
     Ok(())

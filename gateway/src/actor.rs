@@ -1,8 +1,7 @@
 //! The gateway actor: routes each request to its Worker.
 
 use actix::prelude::*;
-use bytes::Bytes;
-use motu_runtime::{Dispatch, Registry};
+use motu_runtime::{Body, Dispatch, Registry};
 
 use crate::responses::{error_response, no_route};
 use crate::RouteTable;
@@ -27,14 +26,14 @@ impl Actor for GatewayActor {
 /// An HTTP request to route; the answer is always an HTTP response (a
 /// failure is turned into one).
 #[derive(Debug)]
-pub struct Route(pub http::Request<Bytes>);
+pub struct Route(pub http::Request<Body>);
 
 impl Message for Route {
-    type Result = http::Response<Bytes>;
+    type Result = http::Response<Body>;
 }
 
 impl Handler<Route> for GatewayActor {
-    type Result = ResponseFuture<http::Response<Bytes>>;
+    type Result = ResponseFuture<http::Response<Body>>;
 
     fn handle(&mut self, Route(request): Route, _ctx: &mut Self::Context) -> Self::Result {
         let host = request

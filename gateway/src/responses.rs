@@ -1,20 +1,19 @@
 //! How failures become HTTP responses.
 
-use bytes::Bytes;
 use http::{header, Response, StatusCode};
-use motu_runtime::{EngineError, RuntimeError};
+use motu_runtime::{Body, EngineError, RuntimeError};
 
 /// A plain-text response.
-pub(crate) fn text(status: StatusCode, body: &'static str) -> Response<Bytes> {
+pub(crate) fn text(status: StatusCode, body: &'static str) -> Response<Body> {
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-        .body(Bytes::from_static(body.as_bytes()))
+        .body(Body::from(body))
         .expect("a valid response")
 }
 
 /// The response for a request that found no Worker.
-pub(crate) fn no_route() -> Response<Bytes> {
+pub(crate) fn no_route() -> Response<Body> {
     text(
         StatusCode::NOT_FOUND,
         "No Worker is routed for this host and path.\n",
@@ -23,7 +22,7 @@ pub(crate) fn no_route() -> Response<Bytes> {
 
 /// The response for a request the runtime could not answer. Bodies are short
 /// and never carry a stack or an error message from the Worker.
-pub fn error_response(error: &RuntimeError) -> Response<Bytes> {
+pub fn error_response(error: &RuntimeError) -> Response<Body> {
     match error {
         RuntimeError::UnknownWorker(_) => no_route(),
         RuntimeError::Exception { .. } => text(

@@ -4,12 +4,16 @@ use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
 use motu_engine::HostValue;
 
-/// A fetch event's request: method, absolute URL (or a path, then the `Host`
-/// header or `localhost` supplies the origin), headers and the whole body.
-pub type FetchRequest = http::Request<Bytes>;
+use crate::Body;
 
-/// A Worker's response, with its whole body.
-pub type FetchResponse = http::Response<Bytes>;
+/// A fetch event's request: method, absolute URL (or a path, then the `Host`
+/// header or `localhost` supplies the origin), headers and the body (whole,
+/// or streamed to the Worker as it arrives).
+pub type FetchRequest = http::Request<Body>;
+
+/// A Worker's response; its body is whole, or streamed while the Worker
+/// produces it.
+pub type FetchResponse = http::Response<Body>;
 
 /// Header bytes as a JavaScript ByteString: each byte one code point.
 fn byte_string(bytes: &[u8]) -> String {
@@ -19,14 +23,15 @@ fn byte_string(bytes: &[u8]) -> String {
     }
 }
 
-/// The event payload the prelude's `dispatch` hook receives.
-pub(crate) fn fetch_event(request: &FetchRequest) -> HostValue {
-    let uri = request.uri();
+/// The event payload the prelude's `dispatch` hook receives. `body` is
+/// `null`, the whole body's bytes, or the handle of a readable stream.
+pub(crate) fn fetch_event(request: &http::request::Parts, body: HostValue) -> HostValue {
+    let uri = &request.uri;
     let url = if uri.scheme().is_some() {
         uri.to_string()
     } else {
         let host = request
-            .headers()
+            .headers
             .get(http::header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or("localhost");
@@ -36,7 +41,7 @@ pub(crate) fn fetch_event(request: &FetchRequest) -> HostValue {
         )
     };
     let headers = request
-        .headers()
+        .headers
         .iter()
         .map(|(k, v)| {
             HostValue::List(vec![
@@ -45,14 +50,9 @@ pub(crate) fn fetch_event(request: &FetchRequest) -> HostValue {
             ])
         })
         .collect();
-    let body = if request.body().is_empty() {
-        HostValue::Null
-    } else {
-        HostValue::Bytes(request.body().to_vec())
-    };
     HostValue::Map(vec![
         ("type".into(), "fetch".into()),
-        ("method".into(), request.method().as_str().into()),
+        ("method".into(), request.method.as_str().into()),
         ("url".into(), url.into()),
         ("headers".into(), HostValue::List(headers)),
         ("body".into(), body),
@@ -60,8 +60,13 @@ pub(crate) fn fetch_event(request: &FetchRequest) -> HostValue {
 }
 
 /// Builds the response from the arguments of the `respond` op:
-/// `(id, status, statusText, [[name, value]…], body)`.
-pub(crate) fn response_from_op(args: Vec<HostValue>) -> Result<FetchResponse, String> {
+/// `(id, status, statusText, [[name, value]…], body)`, where the body is a
+/// string, bytes, `null`, or the handle of a sink that `take_stream` turns
+/// into the streamed body.
+pub(crate) fn response_from_op(
+    args: Vec<HostValue>,
+    take_stream: impl FnOnce(u32) -> Option<Body>,
+) -> Result<FetchResponse, String> {
     let mut args = args.into_iter().skip(1);
     let status = args
         .next()
@@ -81,9 +86,12 @@ pub(crate) fn response_from_op(args: Vec<HostValue>) -> Result<FetchResponse, St
         }
     }
     let body = match args.next() {
-        Some(HostValue::String(s)) => Bytes::from(s.into_bytes()),
-        Some(HostValue::Bytes(b)) => Bytes::from(b),
-        _ => Bytes::new(),
+        Some(HostValue::String(s)) => Body::from(s),
+        Some(HostValue::Bytes(b)) => Body::from(Bytes::from(b)),
+        Some(HostValue::Number(n)) if n >= 0.0 && n <= u32::MAX as f64 => {
+            take_stream(n as u32).ok_or("the body stream is unknown")?
+        }
+        _ => Body::empty(),
     };
     builder.body(body).map_err(|e| e.to_string())
 }
@@ -97,9 +105,10 @@ mod tests {
         let req = http::Request::get("/a?b=1")
             .header("host", "example.com:8080")
             .header("x-latin", HeaderValue::from_bytes(b"caf\xe9").unwrap())
-            .body(Bytes::new())
+            .body(())
             .unwrap();
-        let ev = fetch_event(&req);
+        let (parts, ()) = req.into_parts();
+        let ev = fetch_event(&parts, HostValue::Null);
         assert_eq!(
             ev.get("url").unwrap().as_str(),
             Some("http://example.com:8080/a?b=1")
@@ -114,17 +123,28 @@ mod tests {
 
     #[test]
     fn responses_are_built_from_the_respond_op() {
-        let res = response_from_op(vec![
+        let args = vec![
             HostValue::Number(1.0),
             HostValue::Number(201.0),
             "".into(),
             HostValue::List(vec![HostValue::List(vec!["x-a".into(), "é".into()])]),
             "body".into(),
-        ])
-        .unwrap();
+        ];
+        let res = response_from_op(args, |_| None).unwrap();
         assert_eq!(res.status(), 201);
         assert_eq!(res.headers()["x-a"].as_bytes(), b"\xe9");
-        assert_eq!(res.body().as_ref(), b"body");
-        assert!(response_from_op(vec![HostValue::Number(1.0), HostValue::Number(42.0)]).is_err());
+        assert_eq!(res.body().as_bytes().unwrap().as_ref(), b"body");
+        let no_status = vec![HostValue::Number(1.0), HostValue::Number(42.0)];
+        assert!(response_from_op(no_status, |_| None).is_err());
+        let stream = vec![
+            HostValue::Number(1.0),
+            HostValue::Number(200.0),
+            "".into(),
+            HostValue::List(vec![]),
+            HostValue::Number(7.0),
+        ];
+        let res = response_from_op(stream.clone(), |h| (h == 7).then(Body::empty)).unwrap();
+        assert!(res.body().as_bytes().is_some());
+        assert!(response_from_op(stream, |_| None).is_err());
     }
 }

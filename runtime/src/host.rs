@@ -1,5 +1,6 @@
 //! The host side of one isolate: the ops that belong to the runtime (event
-//! outcomes, `env`, console, timers), and the pending events' reply channels.
+//! outcomes, `env`, console, timers, body streams), and the pending events'
+//! reply channels.
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
@@ -13,7 +14,8 @@ use tokio::sync::oneshot;
 
 use crate::event::response_from_op;
 use crate::isolate_actor::{IsolateActor, OpDone};
-use crate::{FetchResponse, RuntimeError, WorkerSpec};
+use crate::streams::{BodyStreams, Settle};
+use crate::{Body, FetchResponse, RuntimeError, WorkerSpec};
 
 /// Where the outcome of one event goes.
 pub(crate) type Reply = oneshot::Sender<Result<FetchResponse, RuntimeError>>;
@@ -29,6 +31,8 @@ pub(crate) struct IsolateHost {
     current_event: Cell<Option<u64>>,
     /// Unsettled `waitUntil` promises, per event.
     waits: RefCell<HashMap<u64, usize>>,
+    /// Request and response bodies being streamed.
+    streams: BodyStreams,
     actor: Rc<OnceCell<WeakAddr<IsolateActor>>>,
     /// What the pure ops of `motu_webapi` keep for this isolate.
     op_state: motu_webapi::OpState,
@@ -42,6 +46,7 @@ impl IsolateHost {
             ops: RefCell::new(HashMap::new()),
             current_event: Cell::new(None),
             waits: RefCell::new(HashMap::new()),
+            streams: BodyStreams::default(),
             actor: Rc::new(OnceCell::new()),
             op_state: motu_webapi::OpState::new(),
         }
@@ -95,6 +100,66 @@ impl IsolateHost {
     /// How many async ops have not settled yet.
     pub(crate) fn pending_ops(&self) -> usize {
         self.ops.borrow().len()
+    }
+
+    /// Makes `body` readable from JavaScript as a stream (the prelude reads
+    /// it with the `body_read` op); returns its handle. The stream belongs to
+    /// the event of the running turn and is released when that event ends.
+    /// (For subrequest response bodies.)
+    #[allow(dead_code)]
+    pub(crate) fn open_readable(&self, body: Body) -> u32 {
+        self.streams.open_readable(body, self.current_event.get())
+    }
+
+    /// Like [`open_readable`](Self::open_readable), for event `event`.
+    pub(crate) fn open_readable_for(&self, body: Body, event: u64) -> u32 {
+        self.streams.open_readable(body, Some(event))
+    }
+
+    /// Takes the body JavaScript writes into the sink `handle` (opened with
+    /// `body_sink_open`), as it is produced; `None` if there is no such sink
+    /// or its body was taken already. (For subrequest request bodies.)
+    #[allow(dead_code)]
+    pub(crate) fn take_sink_body(&self, handle: u32) -> Option<Body> {
+        self.streams.take_sink_body(handle, None)
+    }
+
+    /// Whether event `id`'s response body is still being produced.
+    pub(crate) fn is_streaming(&self, id: u64) -> bool {
+        self.streams.is_streaming(id)
+    }
+
+    /// How many response bodies are still being produced.
+    pub(crate) fn streaming_responses(&self) -> usize {
+        self.streams.streaming_responses()
+    }
+
+    /// Releases the streams of events that have ended (answered, no
+    /// `waitUntil` work, no response body still being produced).
+    pub(crate) fn sweep_streams(&self) {
+        self.streams
+            .sweep(|e| self.is_pending(e) || self.is_waiting(e) || self.streams.is_streaming(e));
+    }
+
+    /// Ends every response body still being produced with an error; returns
+    /// how many there were.
+    pub(crate) fn abort_streaming_responses(&self, message: &str) -> usize {
+        self.streams.abort_responses(message)
+    }
+
+    /// Releases every stream (the isolate is going away).
+    pub(crate) fn release_streams(&self, message: &str) {
+        self.streams.release_all(message);
+    }
+
+    /// Settles async ops through the actor, from a spawned future.
+    fn settler(&self) -> Settle {
+        let actor = self.actor.clone();
+        Rc::new(move |id, result| {
+            if let Some(addr) = actor.get().and_then(WeakAddr::upgrade) {
+                addr.do_send(OpDone { id, result });
+            }
+        })
     }
 
     /// Fails one event, if it still waits.
@@ -172,10 +237,15 @@ impl Host for IsolateHost {
         match op {
             "respond" => {
                 let id = event_id(&args);
-                let outcome = response_from_op(args).map_err(|message| RuntimeError::BadResponse {
-                    worker: self.spec.name.clone(),
-                    message,
-                });
+                if !self.is_pending(id) {
+                    return Ok(HostValue::Undefined);
+                }
+                let take = |handle| self.streams.take_sink_body(handle, Some(id));
+                let outcome =
+                    response_from_op(args, take).map_err(|message| RuntimeError::BadResponse {
+                        worker: self.spec.name.clone(),
+                        message,
+                    });
                 self.finish(id, outcome);
             }
             "fail" => {
@@ -198,6 +268,14 @@ impl Host for IsolateHost {
                 }
             }
             "init" => return Ok(self.init()),
+            "body_sink_open" => {
+                return Ok(HostValue::Number(
+                    self.streams.open_sink(self.current_event.get()) as f64,
+                ))
+            }
+            "body_sink_close" => self.streams.close(&args)?,
+            "body_sink_abort" => self.streams.abort(&args)?,
+            "body_cancel" => self.streams.cancel(&args)?,
             _ => {
                 return motu_webapi::call(&self.op_state, op, args)
                     .unwrap_or_else(|| Err(JsError::type_error(format!("unknown op '{op}'"))))
@@ -225,6 +303,16 @@ impl Host for IsolateHost {
                         });
                     }
                 });
+                Ok(())
+            }
+            "body_read" => {
+                self.streams.read(&args, id, self.settler())?;
+                self.ops.borrow_mut().insert(id, self.current_event.get());
+                Ok(())
+            }
+            "body_sink_write" => {
+                self.streams.write(args, id, self.settler())?;
+                self.ops.borrow_mut().insert(id, self.current_event.get());
                 Ok(())
             }
             _ => Err(JsError::type_error(format!("unknown async op '{op}'"))),

@@ -6,8 +6,12 @@
 //! to the event it is charged to: the event being dispatched, or the event
 //! whose turn started the op being settled. After each turn the actor checks
 //! for a hang: events still waiting while no op is pending can never be
-//! answered. A broken limit condemns the isolate; it is evicted at once,
-//! since every event in flight in it has then been failed.
+//! answered, and response bodies still being produced while no op is
+//! pending can never finish (they end with an error). An event lasts while
+//! it waits for its response, has `waitUntil` work, or streams its response
+//! body; the body streams of an ended event are released. A broken limit
+//! condemns the isolate; it is evicted at once, since every event in flight
+//! in it has then been failed.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -102,7 +106,9 @@ impl Actor for IsolateActor {
         let idle = self.spec.limits.idle_timeout;
         let every = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
         ctx.run_interval(every, move |act, ctx| {
-            let quiet = act.host.pending_events() == 0 && act.host.waiting_events().is_empty();
+            let quiet = act.host.pending_events() == 0
+                && act.host.waiting_events().is_empty()
+                && act.host.streaming_responses() == 0;
             if quiet && act.last_active.elapsed() >= idle {
                 act.evict(EvictionReason::Idle, None, ctx);
             }
@@ -226,7 +232,8 @@ impl IsolateActor {
         }
         let host = &self.host;
         self.cpu
-            .retain(|id, _| host.is_pending(*id) || host.is_waiting(*id));
+            .retain(|id, _| host.is_pending(*id) || host.is_waiting(*id) || host.is_streaming(*id));
+        host.sweep_streams();
         self.time_waits(ctx);
         if let Some(reason) = self.draining {
             if self.drained(reason) {
@@ -244,7 +251,8 @@ impl IsolateActor {
     /// broke the limit, no such work goes on.
     fn drained(&self, reason: EvictionReason) -> bool {
         self.host.pending_events() == 0
-            && (reason == EvictionReason::WallClock || self.host.waiting_events().is_empty())
+            && (reason == EvictionReason::WallClock
+                || (self.host.waiting_events().is_empty() && self.host.streaming_responses() == 0))
     }
 
     /// Starts the wall-clock limit of every event answered while its
@@ -305,7 +313,19 @@ impl IsolateActor {
         }
         if self.host.pending_events() > 0 {
             self.evict(EvictionReason::Hang, None, ctx);
-        } else if !self.host.waiting_events().is_empty() {
+            return;
+        }
+        let aborted = self
+            .host
+            .abort_streaming_responses("the Worker's response body can never finish");
+        if aborted > 0 {
+            tracing::warn!(
+                worker = self.spec.name.as_str(),
+                streams = aborted,
+                "a response body can never finish (nothing is left that could produce it); it ends with an error"
+            );
+        }
+        if !self.host.waiting_events().is_empty() {
             tracing::warn!(
                 worker = self.spec.name.as_str(),
                 "a waitUntil promise can never settle; it is dropped"
@@ -358,6 +378,8 @@ impl IsolateActor {
             worker: worker.clone(),
             reason,
         });
+        self.host
+            .release_streams(&format!("the Worker's isolate was evicted ({reason})"));
         self.services.supervisor.do_send(Evicted {
             worker,
             reason,
@@ -390,7 +412,13 @@ impl Handler<Fetch> for IsolateActor {
         let (tx, rx) = oneshot::channel();
         self.host.expect(id, tx);
         self.cpu.insert(id, EventCpu::default());
-        let event = fetch_event(&msg.0);
+        let (parts, body) = msg.0.into_parts();
+        let body = match body.as_bytes() {
+            Some(b) if b.is_empty() => HostValue::Null,
+            Some(b) => HostValue::Bytes(b.to_vec()),
+            None => HostValue::Number(self.host.open_readable_for(body, id) as f64),
+        };
+        let event = fetch_event(&parts, body);
         self.turn(Some(id), ctx, |isolate| isolate.dispatch(id, event));
         Box::pin(async move { rx.await.unwrap_or(Err(RuntimeError::Lost(worker))) })
     }

@@ -21,6 +21,10 @@
 //! - **Runtime** ([`Runtime`]): the handle an embedding program holds: start
 //!   it inside an actix system, register Workers from a string or a file, and
 //!   send them fetch events, with no HTTP involved.
+//! - **Bodies** ([`Body`]): requests and responses carry whole bytes or a
+//!   stream of chunks. A streamed request body reaches the Worker as a
+//!   `ReadableStream` it reads chunk by chunk; a Worker's `ReadableStream`
+//!   response body leaves while it is produced, with backpressure.
 //!
 //! ```no_run
 //! use motu_runtime::prelude::*;
@@ -34,13 +38,15 @@
 //!             "export default { fetch() { return new Response('Hello World!') } }",
 //!         ))
 //!         .await?;
-//!     let request = http::Request::get("http://hello.localhost/").body(Default::default()).unwrap();
+//!     let request = http::Request::get("http://hello.localhost/").body(Body::empty()).unwrap();
 //!     let response = runtime.fetch("hello", request).await?;
-//!     assert_eq!(response.body().as_ref(), b"Hello World!");
+//!     let body = response.into_body().collect().await.unwrap();
+//!     assert_eq!(body.as_ref(), b"Hello World!");
 //!     Ok(())
 //! }
 //! ```
 
+mod body;
 mod cpu;
 mod engines;
 mod error;
@@ -50,10 +56,12 @@ mod host;
 mod isolate_actor;
 mod registry;
 mod runtime;
+mod streams;
 mod supervisor;
 mod watchdog;
 mod worker;
 
+pub use body::{Body, BodyError, BodySender, BodyStream};
 pub use engines::EngineSet;
 pub use error::RuntimeError;
 pub use event::{FetchRequest, FetchResponse};
@@ -74,8 +82,8 @@ pub use motu_engine::{Engine, EngineError, HostValue, JsError, Syntax};
 /// The names most embedding programs need.
 pub mod prelude {
     pub use crate::{
-        EvictionReason, FetchRequest, FetchResponse, Limits, PoolLimits, Runtime, RuntimeConfig,
-        RuntimeError, WorkerSpec,
+        Body, EvictionReason, FetchRequest, FetchResponse, Limits, PoolLimits, Runtime,
+        RuntimeConfig, RuntimeError, WorkerSpec,
     };
     pub use motu_engine::HostValue;
 }

@@ -385,20 +385,50 @@ impl Handler<Dispatch> for Registry {
             in_flight.set(in_flight.get() + 1);
             let _done = InFlight(in_flight);
             let addr = starting.await?;
-            // The request is kept (a cheap clone: the body is shared) in case
-            // the isolate turns out to be going away and the event must be
-            // dispatched again, to the fresh isolate that replaces it.
-            match addr.send(Fetch(msg.request.clone())).await {
-                Ok(Err(RuntimeError::Unavailable(_))) | Err(_) if !msg.retried => registry
-                    .send(Dispatch {
-                        retried: true,
-                        ..msg
-                    })
-                    .await
-                    .unwrap_or_else(|_| Err(RuntimeError::Startup("the registry stopped".into()))),
+            // The request's head and a way to reclaim its body are kept in
+            // case the isolate turns out to be going away before it read the
+            // body, and the event must be dispatched again, to the fresh
+            // isolate that replaces it.
+            let (parts, body) = msg.request.into_parts();
+            let (body, reclaim) = body.share();
+            let head = copy_head(&parts);
+            match addr
+                .send(Fetch(http::Request::from_parts(parts, body)))
+                .await
+            {
+                Ok(Err(RuntimeError::Unavailable(_))) | Err(_) if !msg.retried => {
+                    let Some(body) = reclaim.reclaim() else {
+                        return Err(RuntimeError::Lost(msg.worker));
+                    };
+                    let Ok(request) = head.body(body) else {
+                        return Err(RuntimeError::Lost(msg.worker));
+                    };
+                    registry
+                        .send(Dispatch {
+                            retried: true,
+                            request,
+                            worker: msg.worker,
+                        })
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(RuntimeError::Startup("the registry stopped".into()))
+                        })
+                }
                 Ok(result) => result,
                 Err(_) => Err(RuntimeError::Lost(msg.worker)),
             }
         })
     }
+}
+
+/// A builder with a request head's method, URI, version and headers.
+fn copy_head(parts: &http::request::Parts) -> http::request::Builder {
+    let mut builder = http::Request::builder()
+        .method(parts.method.clone())
+        .uri(parts.uri.clone())
+        .version(parts.version);
+    if let Some(headers) = builder.headers_mut() {
+        *headers = parts.headers.clone();
+    }
+    builder
 }

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use motu_runtime::prelude::*;
 
 const WORKER: &str = "
@@ -25,12 +24,13 @@ fn engines() -> &'static [&'static str] {
 
 fn get(path: &str) -> FetchRequest {
     http::Request::get(format!("http://w.localhost{path}"))
-        .body(Bytes::new())
+        .body(Body::empty())
         .unwrap()
 }
 
 fn body(r: &FetchResponse) -> String {
-    String::from_utf8_lossy(r.body()).into_owned()
+    let bytes = r.body().as_bytes().expect("a whole body");
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 async fn start(engine: &str, limits: Limits) -> Runtime {

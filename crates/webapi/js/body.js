@@ -1,51 +1,281 @@
-// The body mixin shared by Request and Response. A body is held as given (a
-// string or bytes) and converted only when read.
+// The body mixin shared by Request and Response (Fetch standard). A body is
+// a record { source, stream, used, moved }: `source` is the whole body (a
+// string or bytes) while it is known and unread, and `stream` the
+// ReadableStream record, made lazily from the source the first time `body`
+// is asked for, or given (a ReadableStream body, a streamed request). Whole
+// bodies are read without a stream, the fast path.
+//
+// Ops used here: `body_read(handle)` (async: the next chunk of a host body
+// stream as a Uint8Array, or null at its end) and `body_cancel(handle)`,
+// for request bodies the host streams in; `body_sink_open()`,
+// `body_sink_write(handle, bytes)` (async: settles once the host accepted
+// the chunk), `body_sink_close(handle)` and `body_sink_abort(handle, message)`
+// for bodies streamed out to the host.
+//
+// Hooks other prelude files may fill in (all optional):
+// - bodyHooks.extractFormData(formData) => { source: Uint8Array, type };
+// - bodyHooks.parseMultipart(bytes, contentType) => FormData.
 const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
+const bodyHooks = {};
 
-// Extracts a body and its default content type from a BodyInit.
-function extractBody(init) {
-  if (init === undefined || init === null) return { source: null, type: null };
-  if (typeof init === 'string') return { source: init, type: 'text/plain;charset=UTF-8' };
-  if (init instanceof ArrayBuffer) return { source: new Uint8Array(init.slice(0)), type: null };
-  if (ArrayBuffer.isView(init)) {
-    return { source: new Uint8Array(init.buffer.slice(init.byteOffset, init.byteOffset + init.byteLength)), type: null };
-  }
-  if (init instanceof URLSearchParams) {
-    return { source: init.toString(), type: 'application/x-www-form-urlencoded;charset=UTF-8' };
-  }
-  return { source: toUSVString(init), type: 'text/plain;charset=UTF-8' };
+function bodyRecord(source, stream) {
+  return { source, stream, used: false, moved: false, exposed: false };
 }
 
-let bodySource;    // body => string | Uint8Array | null, without consuming it
-let setBodySource; // (body, source) => void, for clone()
+// Extracts a body record and its default content type from a BodyInit.
+function extractBody(init) {
+  if (typeof init === 'string') return { body: bodyRecord(init, undefined), type: 'text/plain;charset=UTF-8' };
+  if (init instanceof ArrayBuffer) return { body: bodyRecord(new Uint8Array(init.slice(0)), undefined), type: null };
+  if (ArrayBuffer.isView(init)) {
+    const bytes = new Uint8Array(init.buffer.slice(init.byteOffset, init.byteOffset + init.byteLength));
+    return { body: bodyRecord(bytes, undefined), type: null };
+  }
+  if (init instanceof URLSearchParams) {
+    return { body: bodyRecord(init.toString(), undefined), type: 'application/x-www-form-urlencoded;charset=UTF-8' };
+  }
+  if (isReadableStream(init)) {
+    const s = rsSlots.get(init);
+    if (s.disturbed || isReadableStreamLocked(s)) throw new TypeError('The body stream is disturbed or locked');
+    return { body: bodyRecord(null, s), type: null };
+  }
+  if (typeof Blob === 'function' && init instanceof Blob) {
+    const s = rsSlots.get(init.stream());
+    const type = String(init.type);
+    return { body: bodyRecord(null, s), type: type === '' ? null : type };
+  }
+  if (typeof FormData === 'function' && init instanceof FormData) {
+    if (typeof bodyHooks.extractFormData !== 'function') throw new TypeError('FormData bodies are not supported');
+    const { source, type } = bodyHooks.extractFormData(init);
+    return { body: bodyRecord(source, undefined), type };
+  }
+  return { body: bodyRecord(toUSVString(init), undefined), type: 'text/plain;charset=UTF-8' };
+}
+
+// A byte stream over a whole source, enqueued in one chunk when first pulled.
+function streamFromSource(source) {
+  let s;
+  const pull = () => {
+    const bytes = typeof source === 'string' ? utf8Encode(source) : source;
+    source = null;
+    if (bytes.byteLength > 0) byteControllerEnqueue(s.controller, bytes);
+    byteControllerClose(s.controller);
+    if (s.controller.pendingPullIntos.length > 0) byteControllerRespond(s.controller, 0);
+    return promiseResolvedWith(undefined);
+  };
+  s = createReadableByteStream(() => undefined, pull, () => { source = null; return promiseResolvedWith(undefined); });
+  return s;
+}
+
+// A byte stream over a host body stream, read one chunk per pull.
+function streamFromHost(handle) {
+  let s;
+  const pull = () => transformPromise(opAsync('body_read', handle), chunk => {
+    const c = s.controller;
+    if (c.stream.state !== 'readable' || c.closeRequested) return;
+    if (chunk === null) {
+      byteControllerClose(c);
+      if (c.pendingPullIntos.length > 0) byteControllerRespond(c, 0);
+    } else if (chunk.byteLength > 0) {
+      byteControllerEnqueue(c, chunk);
+    }
+  });
+  const cancel = () => { op('body_cancel', handle); return promiseResolvedWith(undefined); };
+  s = createReadableByteStream(() => undefined, pull, cancel);
+  return s;
+}
+
+// The stream of a body record, made on first use.
+function bodyStream(body) {
+  if (body.stream === undefined) {
+    if (body.moved || body.used) {
+      // A body moved to another Request or already read: disturbed and locked.
+      body.stream = streamFromSource(new Uint8Array(0));
+      body.stream.disturbed = true;
+      acquireDefaultReader(body.stream);
+    } else {
+      body.stream = streamFromSource(body.source);
+      body.source = null;
+    }
+  }
+  return body.stream;
+}
+
+const bodyIsUsed = body => body !== null && (body.used || body.moved || (body.stream !== undefined && body.stream.disturbed));
+const bodyIsUnusable = body => body !== null && (bodyIsUsed(body) || (body.stream !== undefined && isReadableStreamLocked(body.stream)));
+
+// Reads every chunk of a stream record into one Uint8Array.
+function readAllBytes(s) {
+  const reader = acquireDefaultReader(s);
+  const chunks = [];
+  let total = 0;
+  const d = newDeferred();
+  const next = () => defaultReaderRead(reader, {
+    chunk: chunk => {
+      if (!(chunk instanceof Uint8Array)) {
+        const e = new TypeError('A body stream chunk is not a Uint8Array');
+        d.reject(e);
+        readerGenericCancel(reader, e);
+        return;
+      }
+      chunks.push(chunk);
+      total += chunk.byteLength;
+      next();
+    },
+    close: () => {
+      if (chunks.length === 1) return d.resolve(chunks[0]);
+      const out = new Uint8Array(total);
+      let at = 0;
+      for (const c of chunks) { out.set(c, at); at += c.byteLength; }
+      d.resolve(out);
+    },
+    error: e => d.reject(e),
+  });
+  next();
+  return d.promise;
+}
+
+// Clones a body record: a whole source is shared, a stream is teed.
+function cloneBody(body) {
+  if (body === null) return null;
+  if (body.stream === undefined) {
+    const source = body.source;
+    return bodyRecord(typeof source === 'string' || source === null ? source : source.slice(), undefined);
+  }
+  const [out1, out2] = readableStreamTee(body.stream, true);
+  body.stream = out1;
+  return bodyRecord(null, out2);
+}
+
+// Moves a body to a new Request (the Fetch standard's proxy): the old one
+// becomes used. A stream Worker code has seen is piped through an identity
+// TransformStream, so the old stream is locked; one it has not seen moves.
+function moveBody(body) {
+  let moved;
+  if (body.stream === undefined) {
+    moved = bodyRecord(body.source, undefined);
+    body.source = null;
+  } else if (!body.exposed) {
+    moved = bodyRecord(null, body.stream);
+    body.stream = undefined;
+  } else {
+    const ts = tsSlots.get(new TransformStream());
+    markHandled(readableStreamPipeTo(body.stream, ts.writable, false, false, false, undefined));
+    return bodyRecord(null, ts.readable);
+  }
+  body.moved = true;
+  return moved;
+}
+
+let bodyOf;     // Request | Response => body record | null
+let setBodyOf;  // (Request | Response, body record | null) => void
 
 class Body {
-  #source = null;
-  #used = false;
+  #body = null;
 
-  constructor(source) { this.#source = source; }
+  constructor(body) { this.#body = body; }
 
   static {
-    bodySource = b => b.#source;
-    setBodySource = (b, s) => { b.#source = s; };
+    bodyOf = b => b.#body;
+    setBodyOf = (b, body) => { b.#body = body; };
   }
 
-  get bodyUsed() { return this.#used; }
+  get body() {
+    const body = this.#body;
+    if (body === null) return null;
+    body.exposed = true;
+    return bodyStream(body).obj;
+  }
+  get bodyUsed() { return bodyIsUsed(this.#body); }
 
+  // Consumes the body: the whole source (string or bytes) or every chunk.
   #consume() {
-    if (this.#used) return Promise.reject(new TypeError('Body has already been used'));
-    this.#used = this.#source !== null;
-    return Promise.resolve(this.#source);
+    const body = this.#body;
+    if (bodyIsUnusable(body)) return promiseRejectedWith(new TypeError('Body has already been used'));
+    if (body === null) return promiseResolvedWith(new Uint8Array(0));
+    if (body.stream === undefined) {
+      body.used = true;
+      const source = body.source;
+      body.source = null;
+      return promiseResolvedWith(source);
+    }
+    return readAllBytes(body.stream);
   }
 
-  async text() {
-    const s = await this.#consume();
-    return s === null ? '' : typeof s === 'string' ? s : utf8Decode(s);
+  text() {
+    return transformPromise(this.#consume(), s => (typeof s === 'string' ? s : utf8Decode(s)));
   }
-  async arrayBuffer() { return (await this.bytes()).buffer; }
-  async bytes() {
-    const s = await this.#consume();
-    return s === null ? new Uint8Array(0) : typeof s === 'string' ? utf8Encode(s) : s.slice();
+  arrayBuffer() {
+    return transformPromise(this.#consume(), s => {
+      const bytes = typeof s === 'string' ? utf8Encode(s) : s;
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    });
   }
-  async json() { return JSON.parse(await this.text()); }
+  bytes() {
+    return transformPromise(this.arrayBuffer(), buffer => new Uint8Array(buffer));
+  }
+  json() { return transformPromise(this.text(), text => JSON.parse(text)); }
+  blob() {
+    const type = this.headers.get('content-type') || '';
+    return transformPromise(this.arrayBuffer(), buffer => {
+      if (typeof Blob !== 'function') throw new TypeError('Blob is not supported');
+      return new Blob([buffer], { type: type.toLowerCase() });
+    });
+  }
+  formData() {
+    const type = this.headers.get('content-type') || '';
+    return transformPromise(this.arrayBuffer(), buffer => {
+      if (typeof FormData !== 'function') throw new TypeError('FormData is not supported');
+      const essence = type.split(';')[0].trim().toLowerCase();
+      if (essence === 'multipart/form-data') {
+        if (typeof bodyHooks.parseMultipart !== 'function') throw new TypeError('multipart/form-data parsing is not supported');
+        return bodyHooks.parseMultipart(new Uint8Array(buffer), type);
+      }
+      if (essence === 'application/x-www-form-urlencoded') {
+        const form = new FormData();
+        for (const [k, v] of new URLSearchParams(utf8Decode(new Uint8Array(buffer)))) form.append(k, v);
+        return form;
+      }
+      throw new TypeError(`Cannot parse a body of type '${type}' as FormData`);
+    });
+  }
+}
+
+// Sends a Response's body to the host: a whole body as it is, a stream
+// through a host sink, pumped chunk by chunk. Returns what the `respond` op
+// takes: a string, bytes, null, or the sink's handle.
+function bodyForHost(body) {
+  if (body === null) return null;
+  if (body.stream === undefined) {
+    body.used = true;
+    const source = body.source;
+    body.source = null;
+    return source;
+  }
+  const handle = op('body_sink_open');
+  pumpToHost(body.stream, handle);
+  return handle;
+}
+
+// Reads stream record `s` into host sink `handle`: one write in flight at a
+// time, so the host's backpressure reaches the stream.
+function pumpToHost(s, handle) {
+  const reader = acquireDefaultReader(s);
+  const fail = e => {
+    readerGenericCancel(reader, e);
+    op('body_sink_abort', handle, String(e && e.message !== undefined ? e.message : e));
+  };
+  const next = () => defaultReaderRead(reader, {
+    chunk: chunk => {
+      if (!(chunk instanceof Uint8Array)) {
+        fail(new TypeError('A body stream chunk is not a Uint8Array'));
+        return;
+      }
+      if (chunk.byteLength === 0) { next(); return; }
+      uponPromise(opAsync('body_sink_write', handle, chunk), next, e => fail(e));
+    },
+    close: () => op('body_sink_close', handle),
+    error: e => op('body_sink_abort', handle, String(e && e.message !== undefined ? e.message : e)),
+  });
+  next();
 }

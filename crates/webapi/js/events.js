@@ -4,7 +4,8 @@
 // Ops used here, implemented by the runtime that owns the isolate:
 // - `init() -> { syntax: 'module' | 'script', env }` once, at start;
 // - `respond(id, status, statusText, [[name, value]…], body)` when event
-//   `id` has a response (body: string, bytes or null);
+//   `id` has a response (body: string, bytes, null, or the handle of a body
+//   sink the response streams into, see body.js);
 // - `fail(id, { name, message, stack })` when its handler threw or rejected.
 const worker = op('init');
 const env = worker.env;
@@ -86,8 +87,9 @@ function respond(id, response) {
   if (response.type === 'error') {
     return fail(id, new TypeError('The Worker responded with Response.error()'));
   }
-  if (response.bodyUsed) return fail(id, new TypeError("The Response's body was already used"));
-  op('respond', id, response.status, response.statusText, headersList(response.headers), bodySource(response));
+  const body = bodyOf(response);
+  if (bodyIsUnusable(body)) return fail(id, new TypeError("The Response's body was already used or is locked"));
+  op('respond', id, response.status, response.statusText, headersList(response.headers), bodyForHost(body));
 }
 
 function callFetch(id, request) {
@@ -108,10 +110,28 @@ function callFetch(id, request) {
   return response;
 }
 
+// The Request of a fetch event; its body is null, bytes, or the handle of a
+// host stream read with `body_read`.
+function requestFromEvent(event) {
+  let body = event.body;
+  const bodyless = event.method === 'GET' || event.method === 'HEAD';
+  if (typeof body === 'number') {
+    if (bodyless) {
+      op('body_cancel', body);
+      body = null;
+    } else {
+      body = streamFromHost(body).obj;
+    }
+  } else if (bodyless) {
+    body = null;
+  }
+  return new Request(event.url, { method: event.method, headers: event.headers, body, duplex: 'half' });
+}
+
 function dispatchFetch(id, event) {
-  let result;
+  let result, request;
   try {
-    const request = new Request(event.url, { method: event.method, headers: event.headers, body: event.body });
+    request = requestFromEvent(event);
     result = callFetch(id, request);
   } catch (e) {
     return fail(id, e);

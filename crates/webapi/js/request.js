@@ -1,4 +1,7 @@
-// Request: an HTTP request as a Worker sees it, or one it builds.
+// Request: an HTTP request as a Worker sees it, or one it builds (Fetch
+// standard): method normalisation, a body from any BodyInit or another
+// Request (moved, leaving that one used), `redirect`, `duplex` and `signal`
+// (an AbortSignal where the prelude has one). Uses no ops.
 const NORMALIZED_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
 const FORBIDDEN_METHODS = ['CONNECT', 'TRACE', 'TRACK'];
 const REDIRECT_MODES = ['follow', 'error', 'manual'];
@@ -11,24 +14,47 @@ function normalizeMethod(m) {
   return NORMALIZED_METHODS.includes(upper) ? upper : s;
 }
 
+// A signal that follows `signal` (the same one where AbortSignal.any is missing).
+function followSignal(signal) {
+  if (signal === null || signal === undefined) return null;
+  return typeof AbortSignal === 'function' && typeof AbortSignal.any === 'function' ? AbortSignal.any([signal]) : signal;
+}
+
 class Request extends Body {
-  #url; #method; #headers; #redirect;
+  #url; #method; #headers; #redirect; #signal;
 
   constructor(input, init = {}) {
     if (arguments.length === 0) throw new TypeError("Failed to construct 'Request': 1 argument required");
-    if (init === null || typeof init !== 'object') init = {};
+    if (init === undefined || init === null) init = {};
+    if (typeof init !== 'object' && typeof init !== 'function') throw new TypeError('The RequestInit must be an object');
     const from = input instanceof Request ? input : null;
-    if (from && from.bodyUsed) throw new TypeError('Cannot construct a Request with a Request whose body has already been used');
     const url = from ? from.#url : new URL(input).href;
     const method = init.method !== undefined ? normalizeMethod(init.method) : from ? from.#method : 'GET';
-    let body, type = null;
-    if (init.body !== undefined && init.body !== null) {
-      ({ source: body, type } = extractBody(init.body));
-    } else {
-      body = from && init.body === undefined ? bodySource(from) : null;
+    const redirect = init.redirect !== undefined ? String(init.redirect) : from ? from.#redirect : 'follow';
+    if (!REDIRECT_MODES.includes(redirect)) throw new TypeError(`'${redirect}' is not a valid redirect mode`);
+    if (init.duplex !== undefined && String(init.duplex) !== 'half') throw new TypeError(`'${init.duplex}' is not a valid duplex mode`);
+    let signal = from ? from.#signal : null;
+    if (init.signal !== undefined) {
+      if (init.signal !== null && !isAbortSignal(init.signal)) throw new TypeError('signal is not an AbortSignal');
+      signal = init.signal;
     }
-    if (body !== null && (method === 'GET' || method === 'HEAD')) {
+    const inputBody = from ? bodyOf(from) : null;
+    const initBody = init.body;
+    const hasInitBody = initBody !== undefined && initBody !== null;
+    if ((hasInitBody || (inputBody !== null && initBody === undefined)) && (method === 'GET' || method === 'HEAD')) {
       throw new TypeError('Request with GET/HEAD method cannot have body');
+    }
+    let body = null, type = null;
+    if (hasInitBody) {
+      ({ body, type } = extractBody(initBody));
+      if (isReadableStream(initBody) && init.duplex === undefined) {
+        throw new TypeError("A ReadableStream request body needs duplex: 'half'");
+      }
+    } else if (initBody === undefined && inputBody !== null) {
+      if (bodyIsUnusable(inputBody)) {
+        throw new TypeError('Cannot construct a Request with a Request whose body has already been used');
+      }
+      body = moveBody(inputBody);
     }
     super(body);
     this.#url = url;
@@ -36,19 +62,27 @@ class Request extends Body {
     this.#headers = new Headers(init.headers !== undefined ? init.headers : from ? from.#headers : undefined);
     if (type !== null && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
     headersGuard(this.#headers, 'request');
-    const redirect = init.redirect !== undefined ? String(init.redirect) : from ? from.#redirect : 'follow';
-    if (!REDIRECT_MODES.includes(redirect)) throw new TypeError(`'${redirect}' is not a valid redirect mode`);
     this.#redirect = redirect;
+    this.#signal = followSignal(signal);
   }
 
   get url() { return this.#url; }
   get method() { return this.#method; }
   get headers() { return this.#headers; }
   get redirect() { return this.#redirect; }
+  get duplex() { return 'half'; }
+  get signal() {
+    if (this.#signal === null && typeof AbortController === 'function') this.#signal = new AbortController().signal;
+    return this.#signal === null ? undefined : this.#signal;
+  }
 
   clone() {
-    if (this.bodyUsed) throw new TypeError('Cannot clone a Request whose body has already been used');
-    return new Request(this);
+    const body = bodyOf(this);
+    if (bodyIsUnusable(body)) throw new TypeError('Cannot clone a Request whose body has already been used');
+    const r = new Request(this.#url, { method: this.#method, headers: this.#headers, redirect: this.#redirect });
+    r.#signal = followSignal(this.#signal);
+    setBodyOf(r, cloneBody(body));
+    return r;
   }
   [Symbol.for('motu.inspect')](nested) { return `{ method: ${nested(this.#method)}, url: ${nested(this.#url)}, headers: ${nested(this.#headers)} }`; }
 }

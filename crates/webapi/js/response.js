@@ -1,4 +1,5 @@
-// Response: what a Worker answers with.
+// Response: what a Worker answers with (Fetch standard), with the static
+// Response.json, Response.redirect and Response.error. Uses no ops.
 const REDIRECT_STATUS = [301, 302, 303, 307, 308];
 const REASON_PHRASE = /^[\t\x20-\x7E\x80-\xFF]*$/;
 
@@ -6,21 +7,26 @@ class Response extends Body {
   #status = 200; #statusText = ''; #headers; #type = 'default';
 
   constructor(body = null, init = {}) {
-    if (init === null || typeof init !== 'object') init = {};
+    if (init === undefined || init === null) init = {};
+    if (typeof init !== 'object' && typeof init !== 'function') throw new TypeError('The ResponseInit must be an object');
     const status = init.status === undefined ? 200 : Number(init.status);
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new RangeError(`Response status must be an integer in the range 200 to 599, got ${init.status}`);
     }
     const statusText = init.statusText === undefined ? '' : toByteString(init.statusText, 'statusText');
     if (!REASON_PHRASE.test(statusText)) throw new TypeError('Invalid statusText');
-    const { source, type } = extractBody(body);
-    if (source !== null && NULL_BODY_STATUS.includes(status)) {
-      throw new TypeError(`Response with null body status ${status} cannot have a body`);
+    const headers = new Headers(init.headers);
+    let record = null, type = null;
+    if (body !== null && body !== undefined) {
+      ({ body: record, type } = extractBody(body));
+      if (NULL_BODY_STATUS.includes(status)) {
+        throw new TypeError(`Response with null body status ${status} cannot have a body`);
+      }
     }
-    super(source);
+    super(record);
     this.#status = status;
     this.#statusText = statusText;
-    this.#headers = new Headers(init.headers);
+    this.#headers = headers;
     if (type !== null && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
     headersGuard(this.#headers, 'response');
   }
@@ -35,8 +41,11 @@ class Response extends Body {
 
   static redirect(url, status = 302) {
     const href = new URL(url).href;
+    status = Number(status);
     if (!REDIRECT_STATUS.includes(status)) throw new RangeError(`Invalid redirect status: ${status}`);
-    return new Response(null, { status, headers: { location: href } });
+    const r = new Response(null, { status, headers: { location: href } });
+    headersGuard(r.#headers, 'immutable');
+    return r;
   }
 
   static error() {
@@ -56,12 +65,14 @@ class Response extends Body {
   get headers() { return this.#headers; }
 
   clone() {
-    if (this.bodyUsed) throw new TypeError('Cannot clone a Response whose body has already been used');
+    const body = bodyOf(this);
+    if (bodyIsUnusable(body)) throw new TypeError('Cannot clone a Response whose body has already been used');
     const r = new Response(null, { headers: this.#headers });
     r.#status = this.#status;
     r.#statusText = this.#statusText;
     r.#type = this.#type;
-    setBodySource(r, bodySource(this));
+    if (this.#type === 'error') headersGuard(r.#headers, 'immutable');
+    setBodyOf(r, cloneBody(body));
     return r;
   }
   [Symbol.for('motu.inspect')](nested) { return `{ status: ${this.#status}, headers: ${nested(this.#headers)} }`; }

@@ -1,0 +1,376 @@
+//! Bodies of requests and responses: whole bytes, or a stream of chunks that
+//! is produced while it is consumed.
+//!
+//! A [`Body`] is what [`FetchRequest`](crate::FetchRequest) and
+//! [`FetchResponse`](crate::FetchResponse) carry. Small bodies stay whole
+//! ([`Body::as_bytes`]); a body from a socket or from a Worker's
+//! `ReadableStream` is a stream ([`Body::from_stream`], [`Body::channel`]).
+//! `Body` implements [`http_body::Body`], so hyper can send it as it is, and
+//! [`Body::collect`] gathers any body into one buffer.
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use futures::{Stream, StreamExt};
+use http_body::{Frame, SizeHint};
+use parking_lot::Mutex;
+use tokio::sync::mpsc;
+
+/// Why a streamed body ended before it was complete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BodyError(pub String);
+
+impl BodyError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+/// A stream of body chunks.
+pub type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, BodyError>> + Send + 'static>>;
+
+/// A request or response body: whole bytes or a stream of chunks.
+#[derive(Default)]
+pub struct Body {
+    inner: Inner,
+}
+
+enum Inner {
+    Full(Bytes),
+    Stream(BodyStream),
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner::Full(Bytes::new())
+    }
+}
+
+impl Body {
+    /// An empty body.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// A body of the chunks `stream` yields; an `Err` item ends it with an error.
+    pub fn from_stream(
+        stream: impl Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
+    ) -> Self {
+        Self {
+            inner: Inner::Stream(Box::pin(stream)),
+        }
+    }
+
+    /// A streamed body fed through the returned sender, which holds up to
+    /// `capacity` chunks before [`BodySender::send`] waits for the consumer.
+    /// If the sender is dropped without [`BodySender::finish`], the body ends
+    /// with an error, never as if it were complete.
+    pub fn channel(capacity: usize) -> (BodySender, Body) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let shared = Arc::new(Shared::default());
+        let body = Body::from_stream(ChannelStream {
+            rx,
+            shared: shared.clone(),
+            ended: false,
+        });
+        (BodySender { tx, shared }, body)
+    }
+
+    /// The bytes of a whole body; `None` for a streamed one.
+    pub fn as_bytes(&self) -> Option<&Bytes> {
+        match &self.inner {
+            Inner::Full(b) => Some(b),
+            Inner::Stream(_) => None,
+        }
+    }
+
+    /// Whether the body is streamed (its length is not known in advance).
+    pub fn is_stream(&self) -> bool {
+        matches!(self.inner, Inner::Stream(_))
+    }
+
+    /// The body as a stream of chunks (a whole body is one chunk, or none
+    /// when empty).
+    pub fn into_stream(self) -> BodyStream {
+        match self.inner {
+            Inner::Stream(s) => s,
+            Inner::Full(b) if b.is_empty() => Box::pin(futures::stream::empty()),
+            Inner::Full(b) => Box::pin(futures::stream::once(async move { Ok(b) })),
+        }
+    }
+
+    /// Gathers the whole body.
+    pub async fn collect(self) -> Result<Bytes, BodyError> {
+        match self.inner {
+            Inner::Full(b) => Ok(b),
+            Inner::Stream(mut s) => {
+                let mut out = BytesMut::new();
+                while let Some(chunk) = s.next().await {
+                    out.extend_from_slice(&chunk?);
+                }
+                Ok(out.freeze())
+            }
+        }
+    }
+}
+
+/// Gives back a body that was handed on but never read; see [`Body::share`].
+pub struct BodyReclaim(ReclaimInner);
+
+enum ReclaimInner {
+    Full(Bytes),
+    Stream(Arc<Mutex<Option<BodyStream>>>),
+}
+
+impl BodyReclaim {
+    /// The body, if whoever got the shared one never started reading it.
+    pub fn reclaim(self) -> Option<Body> {
+        match self.0 {
+            ReclaimInner::Full(b) => Some(b.into()),
+            ReclaimInner::Stream(slot) => slot.lock().take().map(|s| Body {
+                inner: Inner::Stream(s),
+            }),
+        }
+    }
+}
+
+impl Body {
+    /// A body to hand on, and a way to get it back if it is never read (for
+    /// a retry elsewhere). A whole body is shared; a stream is taken by the
+    /// first read of either.
+    pub fn share(self) -> (Body, BodyReclaim) {
+        match self.inner {
+            Inner::Full(b) => (b.clone().into(), BodyReclaim(ReclaimInner::Full(b))),
+            Inner::Stream(s) => {
+                let slot = Arc::new(Mutex::new(Some(s)));
+                let mut taken: Option<BodyStream> = None;
+                let shared = slot.clone();
+                let body = Body::from_stream(futures::stream::poll_fn(move |cx| {
+                    if taken.is_none() {
+                        taken = shared.lock().take();
+                    }
+                    match &mut taken {
+                        Some(s) => s.as_mut().poll_next(cx),
+                        None => Poll::Ready(Some(Err(BodyError::new(
+                            "the body was taken back before it was read",
+                        )))),
+                    }
+                }));
+                (body, BodyReclaim(ReclaimInner::Stream(slot)))
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            Inner::Full(b) => f.debug_tuple("Body::Full").field(&b.len()).finish(),
+            Inner::Stream(_) => f.write_str("Body::Stream"),
+        }
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(b: Bytes) -> Self {
+        Self {
+            inner: Inner::Full(b),
+        }
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(b: Vec<u8>) -> Self {
+        Bytes::from(b).into()
+    }
+}
+
+impl From<String> for Body {
+    fn from(s: String) -> Self {
+        Bytes::from(s).into()
+    }
+}
+
+impl From<&'static str> for Body {
+    fn from(s: &'static str) -> Self {
+        Bytes::from_static(s.as_bytes()).into()
+    }
+}
+
+impl From<&'static [u8]> for Body {
+    fn from(s: &'static [u8]) -> Self {
+        Bytes::from_static(s).into()
+    }
+}
+
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        let this = self.get_mut();
+        match &mut this.inner {
+            Inner::Full(b) if b.is_empty() => Poll::Ready(None),
+            Inner::Full(b) => Poll::Ready(Some(Ok(Frame::data(std::mem::take(b))))),
+            Inner::Stream(s) => s
+                .as_mut()
+                .poll_next(cx)
+                .map(|o| o.map(|r| r.map(Frame::data))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(&self.inner, Inner::Full(b) if b.is_empty())
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.inner {
+            Inner::Full(b) => SizeHint::with_exact(b.len() as u64),
+            Inner::Stream(_) => SizeHint::default(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    finished: AtomicBool,
+    error: Mutex<Option<BodyError>>,
+}
+
+/// The producing end of [`Body::channel`].
+pub struct BodySender {
+    tx: mpsc::Sender<Result<Bytes, BodyError>>,
+    shared: Arc<Shared>,
+}
+
+impl Clone for BodySender {
+    fn clone(&self) -> Self {
+        Self {
+            tx: self.tx.clone(),
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for BodySender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BodySender")
+    }
+}
+
+impl BodySender {
+    /// Sends one chunk, waiting while the channel is full. Fails when the
+    /// consumer went away.
+    pub async fn send(&self, chunk: Bytes) -> Result<(), BodyError> {
+        self.tx
+            .send(Ok(chunk))
+            .await
+            .map_err(|_| BodyError::new("the body's consumer went away"))
+    }
+
+    /// Whether the consumer went away.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// Ends the body normally once every sender is dropped.
+    pub fn finish(self) {
+        self.shared.finished.store(true, Ordering::Release);
+    }
+
+    /// Ends the body with `error`, once every sender is dropped.
+    pub fn abort(self, error: BodyError) {
+        *self.shared.error.lock() = Some(error);
+    }
+}
+
+struct ChannelStream {
+    rx: mpsc::Receiver<Result<Bytes, BodyError>>,
+    shared: Arc<Shared>,
+    ended: bool,
+}
+
+impl Stream for ChannelStream {
+    type Item = Result<Bytes, BodyError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        match this.rx.poll_recv(cx) {
+            Poll::Ready(None) => {
+                this.ended = true;
+                let error = this.shared.error.lock().take();
+                if let Some(e) = error {
+                    Poll::Ready(Some(Err(e)))
+                } else if this.shared.finished.load(Ordering::Acquire) {
+                    Poll::Ready(None)
+                } else {
+                    Poll::Ready(Some(Err(BodyError::new(
+                        "the body's producer stopped before it finished",
+                    ))))
+                }
+            }
+            Poll::Ready(Some(Err(e))) => {
+                this.ended = true;
+                Poll::Ready(Some(Err(e)))
+            }
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_rt::test]
+    async fn whole_bodies_collect_at_once() {
+        let body = Body::from("abc");
+        assert_eq!(body.as_bytes().map(|b| b.as_ref()), Some(&b"abc"[..]));
+        assert_eq!(body.collect().await.unwrap(), Bytes::from_static(b"abc"));
+        assert!(Body::empty().into_stream().next().await.is_none());
+    }
+
+    #[actix_rt::test]
+    async fn a_channel_ends_well_only_when_finished() {
+        let (tx, body) = Body::channel(1);
+        actix_rt::spawn(async move {
+            tx.send(Bytes::from_static(b"a")).await.unwrap();
+            tx.send(Bytes::from_static(b"b")).await.unwrap();
+            tx.finish();
+        });
+        assert_eq!(body.collect().await.unwrap(), Bytes::from_static(b"ab"));
+
+        let (tx, body) = Body::channel(1);
+        tx.send(Bytes::from_static(b"a")).await.unwrap();
+        drop(tx);
+        assert!(
+            body.collect().await.is_err(),
+            "a dropped sender is an error"
+        );
+
+        let (tx, body) = Body::channel(4);
+        tx.send(Bytes::from_static(b"a")).await.unwrap();
+        tx.abort(BodyError::new("boom"));
+        assert_eq!(body.collect().await, Err(BodyError::new("boom")));
+    }
+
+    #[actix_rt::test]
+    async fn sending_fails_once_the_consumer_is_gone() {
+        let (tx, body) = Body::channel(1);
+        drop(body);
+        assert!(tx.is_closed());
+        assert!(tx.send(Bytes::from_static(b"a")).await.is_err());
+    }
+}

@@ -1,0 +1,399 @@
+//! Body streams between an isolate and the host, by numeric handle.
+//!
+//! - A **readable** is a [`Body`] JavaScript reads chunk by chunk (a request
+//!   body from the client, later a subrequest's response body): the async op
+//!   `body_read(handle)` settles with a `Uint8Array`, or `null` at the end;
+//!   `body_cancel(handle)` drops it.
+//! - A **sink** is a [`Body::channel`] JavaScript writes into (a response
+//!   body leaving the Worker, later a subrequest's request body):
+//!   `body_sink_open()` returns its handle, the async op
+//!   `body_sink_write(handle, bytes)` settles once the chunk is accepted (so a
+//!   slow consumer slows the producer), `body_sink_close(handle)` ends it and
+//!   `body_sink_abort(handle, message)` ends it with an error. The host takes
+//!   the consuming [`Body`] with [`BodyStreams::take_sink_body`].
+//!
+//! Every stream belongs to the event whose turn opened it. Streams of an
+//! event that has ended are released; releasing a sink ends its body with an
+//! error, so a consumer never waits for a producer that is gone.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use bytes::Bytes;
+use futures::future::{AbortHandle, Abortable};
+use futures::StreamExt;
+use motu_engine::{HostValue, JsError, OpId};
+
+use crate::body::{Body, BodyError, BodySender, BodyStream};
+
+/// Chunks a sink holds before a write waits for its consumer.
+const SINK_CAPACITY: usize = 8;
+
+/// Settles an async op (the actor's `OpDone`).
+pub(crate) type Settle = Rc<dyn Fn(OpId, Result<HostValue, JsError>)>;
+
+/// An async op in flight on a stream: released streams settle it with an
+/// error, so no promise waits forever.
+struct Pending {
+    abort: AbortHandle,
+    id: OpId,
+    settle: Settle,
+}
+
+impl Pending {
+    fn release(self, message: &str) {
+        self.abort.abort();
+        (self.settle)(self.id, Err(JsError::type_error(message.to_owned())));
+    }
+}
+
+struct Readable {
+    /// `None` while a read is in flight.
+    stream: Option<BodyStream>,
+    event: Option<u64>,
+    reading: Option<Pending>,
+}
+
+struct Sink {
+    sender: Option<BodySender>,
+    /// The consuming end, until the host takes it.
+    body: Option<Body>,
+    event: Option<u64>,
+    /// The event whose response this sink is the body of.
+    responds_to: Option<u64>,
+    writing: Option<Pending>,
+}
+
+/// The body streams of one isolate.
+#[derive(Default)]
+pub(crate) struct BodyStreams {
+    next: Cell<u32>,
+    readables: Rc<RefCell<HashMap<u32, Readable>>>,
+    sinks: Rc<RefCell<HashMap<u32, Sink>>>,
+}
+
+/// The stream handle at `args[i]`, or a `TypeError`.
+fn handle_arg(args: &[HostValue], i: usize, op: &str) -> Result<u32, JsError> {
+    match args.get(i).and_then(HostValue::as_f64) {
+        Some(n) if n >= 0.0 && n <= u32::MAX as f64 && n.fract() == 0.0 => Ok(n as u32),
+        _ => Err(JsError::type_error(format!(
+            "{op}: argument {i} must be a stream handle"
+        ))),
+    }
+}
+
+impl BodyStreams {
+    fn next_handle(&self) -> u32 {
+        let h = self.next.get().wrapping_add(1).max(1);
+        self.next.set(h);
+        h
+    }
+
+    /// Makes `body` readable from JavaScript; returns its handle.
+    pub(crate) fn open_readable(&self, body: Body, event: Option<u64>) -> u32 {
+        let handle = self.next_handle();
+        self.readables.borrow_mut().insert(
+            handle,
+            Readable {
+                stream: Some(body.into_stream()),
+                event,
+                reading: None,
+            },
+        );
+        handle
+    }
+
+    /// Starts `body_read(handle)`: `settle` gets the next chunk, or `null`
+    /// at the end.
+    pub(crate) fn read(&self, args: &[HostValue], id: OpId, settle: Settle) -> Result<(), JsError> {
+        let handle = handle_arg(args, 0, "body_read")?;
+        let mut readables = self.readables.borrow_mut();
+        let entry = readables
+            .get_mut(&handle)
+            .ok_or_else(|| JsError::type_error("The body stream was released"))?;
+        let mut stream = entry
+            .stream
+            .take()
+            .ok_or_else(|| JsError::type_error("The body stream already has a read pending"))?;
+        let (abort, registration) = AbortHandle::new_pair();
+        entry.reading = Some(Pending {
+            abort,
+            id,
+            settle: settle.clone(),
+        });
+        let readables = Rc::downgrade(&self.readables);
+        let read = async move {
+            let item = stream.next().await;
+            let result = match item {
+                Some(Ok(chunk)) => {
+                    put_back(&readables, handle, stream);
+                    Ok(HostValue::Bytes(chunk.to_vec()))
+                }
+                Some(Err(e)) => {
+                    remove(&readables, handle);
+                    Err(JsError::type_error(format!("The body stream failed: {e}")))
+                }
+                None => {
+                    remove(&readables, handle);
+                    Ok(HostValue::Null)
+                }
+            };
+            settle(id, result);
+        };
+        actix_rt::spawn(async move {
+            let _ = Abortable::new(read, registration).await;
+        });
+        Ok(())
+    }
+
+    /// `body_cancel(handle)`: drops a readable (no error if it is gone).
+    pub(crate) fn cancel(&self, args: &[HostValue]) -> Result<(), JsError> {
+        let handle = handle_arg(args, 0, "body_cancel")?;
+        if let Some(r) = self.readables.borrow_mut().remove(&handle) {
+            release_readable(r);
+        }
+        Ok(())
+    }
+
+    /// `body_sink_open()`: a new sink; returns its handle.
+    pub(crate) fn open_sink(&self, event: Option<u64>) -> u32 {
+        let handle = self.next_handle();
+        let (sender, body) = Body::channel(SINK_CAPACITY);
+        self.sinks.borrow_mut().insert(
+            handle,
+            Sink {
+                sender: Some(sender),
+                body: Some(body),
+                event,
+                responds_to: None,
+                writing: None,
+            },
+        );
+        handle
+    }
+
+    /// Takes the consuming end of sink `handle`; it answers event
+    /// `responds_to` if given (the event then lasts until the sink ends).
+    pub(crate) fn take_sink_body(&self, handle: u32, responds_to: Option<u64>) -> Option<Body> {
+        let mut sinks = self.sinks.borrow_mut();
+        let sink = sinks.get_mut(&handle)?;
+        let body = sink.body.take()?;
+        sink.responds_to = responds_to;
+        Some(body)
+    }
+
+    /// Starts `body_sink_write(handle, bytes)`: settles once the chunk is
+    /// accepted; fails when the consumer went away (the sink is then gone).
+    pub(crate) fn write(
+        &self,
+        args: Vec<HostValue>,
+        id: OpId,
+        settle: Settle,
+    ) -> Result<(), JsError> {
+        let handle = handle_arg(&args, 0, "body_sink_write")?;
+        let chunk = match args.into_iter().nth(1) {
+            Some(HostValue::Bytes(b)) => Bytes::from(b),
+            _ => {
+                return Err(JsError::type_error(
+                    "body_sink_write: argument 1 must be bytes",
+                ))
+            }
+        };
+        let mut sinks = self.sinks.borrow_mut();
+        let sink = sinks
+            .get_mut(&handle)
+            .ok_or_else(|| JsError::type_error("The body's consumer went away"))?;
+        if sink.writing.is_some() {
+            return Err(JsError::type_error(
+                "The body stream already has a write pending",
+            ));
+        }
+        let sender = sink
+            .sender
+            .clone()
+            .ok_or_else(|| JsError::type_error("The body stream is closed"))?;
+        let (abort, registration) = AbortHandle::new_pair();
+        sink.writing = Some(Pending {
+            abort,
+            id,
+            settle: settle.clone(),
+        });
+        let sinks = Rc::downgrade(&self.sinks);
+        let write = async move {
+            let sent = sender.send(chunk).await;
+            drop(sender);
+            let result = match sent {
+                Ok(()) => {
+                    if let Some(sinks) = sinks.upgrade() {
+                        if let Some(s) = sinks.borrow_mut().get_mut(&handle) {
+                            s.writing = None;
+                        }
+                    }
+                    Ok(HostValue::Undefined)
+                }
+                Err(e) => {
+                    if let Some(sinks) = sinks.upgrade() {
+                        sinks.borrow_mut().remove(&handle);
+                    }
+                    Err(JsError::type_error(format!("{e}")))
+                }
+            };
+            settle(id, result);
+        };
+        actix_rt::spawn(async move {
+            let _ = Abortable::new(write, registration).await;
+        });
+        Ok(())
+    }
+
+    /// `body_sink_close(handle)`: ends the body normally.
+    pub(crate) fn close(&self, args: &[HostValue]) -> Result<(), JsError> {
+        let handle = handle_arg(args, 0, "body_sink_close")?;
+        if let Some(sink) = self.sinks.borrow_mut().remove(&handle) {
+            if let Some(sender) = sink.sender {
+                sender.finish();
+            }
+        }
+        Ok(())
+    }
+
+    /// `body_sink_abort(handle, message)`: ends the body with an error.
+    pub(crate) fn abort(&self, args: &[HostValue]) -> Result<(), JsError> {
+        let handle = handle_arg(args, 0, "body_sink_abort")?;
+        let message = args
+            .get(1)
+            .and_then(HostValue::as_str)
+            .unwrap_or("the Worker's stream failed");
+        if let Some(sink) = self.sinks.borrow_mut().remove(&handle) {
+            release_sink(sink, message);
+        }
+        Ok(())
+    }
+
+    /// Whether event `id`'s response is still being streamed.
+    pub(crate) fn is_streaming(&self, id: u64) -> bool {
+        self.sinks
+            .borrow()
+            .values()
+            .any(|s| s.responds_to == Some(id))
+    }
+
+    /// How many responses are still being streamed.
+    pub(crate) fn streaming_responses(&self) -> usize {
+        self.sinks
+            .borrow()
+            .values()
+            .filter(|s| s.responds_to.is_some())
+            .count()
+    }
+
+    /// Releases the streams of events that `live` says have ended.
+    pub(crate) fn sweep(&self, live: impl Fn(u64) -> bool) {
+        let ended = |event: Option<u64>| event.is_some_and(|e| !live(e));
+        let gone: Vec<Readable> = {
+            let mut readables = self.readables.borrow_mut();
+            let handles: Vec<u32> = readables
+                .iter()
+                .filter(|(_, r)| ended(r.event))
+                .map(|(h, _)| *h)
+                .collect();
+            handles
+                .into_iter()
+                .filter_map(|h| readables.remove(&h))
+                .collect()
+        };
+        gone.into_iter().for_each(release_readable);
+        let gone: Vec<Sink> = {
+            let mut sinks = self.sinks.borrow_mut();
+            let handles: Vec<u32> = sinks
+                .iter()
+                .filter(|(_, s)| s.responds_to.is_none() && ended(s.event))
+                .map(|(h, _)| *h)
+                .collect();
+            handles
+                .into_iter()
+                .filter_map(|h| sinks.remove(&h))
+                .collect()
+        };
+        for sink in gone {
+            release_sink(
+                sink,
+                "the event that wrote this body ended before the body did",
+            );
+        }
+    }
+
+    /// Ends every sink that streams a response with an error (they can never
+    /// finish); returns how many there were.
+    pub(crate) fn abort_responses(&self, message: &str) -> usize {
+        let gone: Vec<Sink> = {
+            let mut sinks = self.sinks.borrow_mut();
+            let handles: Vec<u32> = sinks
+                .iter()
+                .filter(|(_, s)| s.responds_to.is_some())
+                .map(|(h, _)| *h)
+                .collect();
+            handles
+                .into_iter()
+                .filter_map(|h| sinks.remove(&h))
+                .collect()
+        };
+        let n = gone.len();
+        for sink in gone {
+            release_sink(sink, message);
+        }
+        n
+    }
+
+    /// Releases every stream: readables are dropped, sinks end with an error.
+    pub(crate) fn release_all(&self, message: &str) {
+        let readables: Vec<Readable> = self
+            .readables
+            .borrow_mut()
+            .drain()
+            .map(|(_, r)| r)
+            .collect();
+        readables.into_iter().for_each(release_readable);
+        let sinks: Vec<Sink> = self.sinks.borrow_mut().drain().map(|(_, s)| s).collect();
+        for sink in sinks {
+            release_sink(sink, message);
+        }
+    }
+}
+
+impl Drop for BodyStreams {
+    fn drop(&mut self) {
+        self.release_all("the Worker's isolate stopped");
+    }
+}
+
+fn put_back(readables: &Weak<RefCell<HashMap<u32, Readable>>>, handle: u32, stream: BodyStream) {
+    if let Some(readables) = readables.upgrade() {
+        if let Some(r) = readables.borrow_mut().get_mut(&handle) {
+            r.stream = Some(stream);
+            r.reading = None;
+        }
+    }
+}
+
+fn remove(readables: &Weak<RefCell<HashMap<u32, Readable>>>, handle: u32) {
+    if let Some(readables) = readables.upgrade() {
+        readables.borrow_mut().remove(&handle);
+    }
+}
+
+fn release_readable(r: Readable) {
+    if let Some(pending) = r.reading {
+        pending.release("The body stream was released");
+    }
+}
+
+fn release_sink(sink: Sink, message: &str) {
+    if let Some(pending) = sink.writing {
+        pending.release("The body stream was released");
+    }
+    if let Some(sender) = sink.sender {
+        sender.abort(BodyError::new(message));
+    }
+}
