@@ -9,7 +9,8 @@
 //!   the shape fixed in `motu_engine::contract`.
 //! - **Ops** are what the prelude cannot do in JavaScript, implemented in Rust.
 //!   This crate implements the pure ones ([`call`]): URL parsing with the `url`
-//!   crate, form encoding, UTF-8. The ops that touch the outside world or the
+//!   crate, form encoding, UTF-8, and Web Crypto with RustCrypto crates
+//!   (`crypto`). The ops that touch the outside world or the
 //!   event lifecycle (`respond`, `fail`, `init`, `console`, `sleep`) belong to
 //!   the runtime that owns the isolate; the prelude documents each op it calls
 //!   next to the call.
