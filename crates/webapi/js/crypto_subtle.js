@@ -212,6 +212,7 @@ function generateKeyInner(alg, extractable, usages) {
     if (name === 'HMAC') {
       if (bits === undefined) bits = hmacDefaultLength(alg.hash.name);
       if (bits === 0) throw new DOMException('HMAC: length must not be zero', 'OperationError');
+      if (bits > 65536 * 8) throw new DOMException('HMAC: keys longer than 65536 bytes are not supported', 'NotSupportedError');
     } else if (![128, 192, 256].includes(bits)) {
       throw new DOMException('AES: length must be 128, 192 or 256', 'OperationError');
     }

@@ -10,7 +10,9 @@
 //! - **Ops** are what the prelude cannot do in JavaScript, implemented in Rust.
 //!   This crate implements the pure ones ([`call`]): URL parsing with the `url`
 //!   crate, form encoding, text encodings with `encoding_rs`, compression
-//!   with `flate2`, base64, multipart parsing, the isolate's clock. The ops that touch the outside world or the
+//!   with `flate2`, base64, multipart parsing, the isolate's clock, and Web
+//!   Crypto with RustCrypto crates (`crypto`). The ops that touch the
+//!   outside world or the
 //!   event lifecycle (`respond`, `fail`, `init`, `console`, `sleep`) belong to
 //!   the runtime that owns the isolate; the prelude documents each op it calls
 //!   next to the call.

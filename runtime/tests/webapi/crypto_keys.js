@@ -149,6 +149,8 @@ export default suite(test => {
     const pssSig = await subtle.sign({ name: 'RSA-PSS', saltLength: 32 }, pssPriv, enc('m'));
     eq(await subtle.verify({ name: 'RSA-PSS', saltLength: 32 }, pss, pssSig, enc('m')), true);
     eq(await subtle.verify({ name: 'RSA-PSS', saltLength: 32 }, pss, pssSig, enc('n')), false);
+    await rejectsWith(subtle.sign({ name: 'RSA-PSS', saltLength: 4e9 }, pssPriv, enc('m')), 'OperationError', 'huge salt');
+    await rejects(subtle.sign({ name: 'RSA-PSS', saltLength: -1 }, pssPriv, enc('m')), TypeError, 'negative salt');
     await rejectsWith(subtle.importKey('jwk', jwk, { name: 'RSA-PSS', hash: 'SHA-256' }, true, ['sign']), 'DataError', 'RS256 as PSS');
     await rejectsWith(subtle.importKey('raw', spki, { name: 'RSA-PSS', hash: 'SHA-256' }, true, ['verify']), 'NotSupportedError', 'raw RSA');
     await rejectsWith(subtle.generateKey({ name: 'RSA-PSS', ...gen, publicExponent: new Uint8Array([7]) }, true, ['sign']), 'OperationError', 'bad exponent');

@@ -56,8 +56,16 @@ fn info(key: &impl PublicKeyParts) -> Vec<(String, HostValue)> {
     ]
 }
 
-fn salt_length(params: &HostValue) -> Result<usize, JsError> {
-    Ok(uint_param(params, "saltLength")? as usize)
+/// `params.saltLength`, refused when longer than the modulus (the `rsa`
+/// crate allocates the salt before it checks its length).
+fn salt_length(params: &HostValue, key: &impl PublicKeyParts) -> Result<usize, JsError> {
+    let salt = uint_param(params, "saltLength")? as usize;
+    if salt > key.size() {
+        return Err(operation_error(
+            "RSA-PSS: saltLength is too large for the key",
+        ));
+    }
+    Ok(salt)
 }
 
 /// A signature of `data` with `alg` (`RSASSA-PKCS1-v1_5` or `RSA-PSS`)
@@ -72,7 +80,7 @@ pub(crate) fn sign(
     let key = private_key(key)?;
     let hashed = hash.digest(data);
     let result = with_hash!(hash, D => if alg == "RSA-PSS" {
-        let salt = salt_length(params)?;
+        let salt = salt_length(params, &key)?;
         key.sign_with_rng(&mut OsRng, Pss::new_with_salt::<D>(salt), &hashed)
     } else {
         key.sign_with_rng(&mut OsRng, Pkcs1v15Sign::new::<D>(), &hashed)
@@ -92,7 +100,10 @@ pub(crate) fn verify(
     let key = public_key(key)?;
     let hashed = hash.digest(data);
     let result = with_hash!(hash, D => if alg == "RSA-PSS" {
-        let salt = salt_length(params)?;
+        let salt = match salt_length(params, &key) {
+            Ok(salt) => salt,
+            Err(_) => return Ok(false),
+        };
         key.verify(Pss::new_with_salt::<D>(salt), &hashed, signature)
     } else {
         key.verify(Pkcs1v15Sign::new::<D>(), &hashed, signature)
@@ -283,6 +294,12 @@ mod tests {
             assert!(verify(alg, &p, &public, &sig, b"msg").unwrap());
             assert!(!verify(alg, &p, &public, &sig, b"msh").unwrap());
         }
+        let huge = map(&[("hash", "SHA-256".into()), ("saltLength", 4e9.into())]);
+        assert_eq!(
+            sign("RSA-PSS", &huge, &private, b"m").unwrap_err().name,
+            "OperationError"
+        );
+        assert!(!verify("RSA-PSS", &huge, &public, &[0; 128], b"m").unwrap());
         let p = map(&[("hash", "SHA-256".into()), ("label", b"l".to_vec().into())]);
         let ct = oaep(&p, &public, b"secret", true).unwrap();
         assert_eq!(oaep(&p, &private, &ct, false).unwrap(), b"secret");
