@@ -57,6 +57,20 @@ fn subrequests_reach_an_allowed_origin() {
         let (status, text) = ask(&s, "/loop");
         assert_eq!(status, 502);
         assert!(text.contains("more than 20 redirects"), "{text}");
+        // Bodies arrive as they are received: read chunk by chunk, or
+        // passed straight through as the Worker's response.
+        assert_eq!(
+            ask(&s, "/stream-timing"),
+            (200, "first+last spread=true".into())
+        );
+        assert_eq!(ask(&s, "/proxy"), (200, "firstlast".into()));
+        // An AbortSignal cancels a subrequest in flight.
+        let (status, text) = ask(&s, "/abort");
+        assert_eq!(status, 502);
+        assert!(text.starts_with("AbortError: "), "{text}");
+        let (status, text) = ask(&s, "/timeout");
+        assert_eq!(status, 502);
+        assert!(text.starts_with("TimeoutError: "), "{text}");
         let (status, text) = ask(&s, "/bad-scheme");
         assert_eq!(status, 502);
         assert!(text.contains("scheme 'file' is not supported"), "{text}");

@@ -13,10 +13,27 @@ use motu_engine::{Host, HostValue, JsError, OpId, Syntax};
 use tokio::sync::oneshot;
 
 use crate::event::response_from_op;
+use crate::fetch::OutboundResponse;
 use crate::isolate_actor::{IsolateActor, OpDone};
 use crate::streams::{BodyStreams, Settle};
-use crate::{Body, FetchResponse, Outbound, RuntimeError, WorkerSpec};
+use crate::{Body, BodyError, BodySender, FetchResponse, Outbound, RuntimeError, WorkerSpec};
 use futures::future::{AbortHandle, Abortable, Aborted};
+use futures::StreamExt;
+
+/// Chunks of a subrequest's response body buffered ahead of JavaScript.
+const RESPONSE_BODY_CHUNKS: usize = 8;
+
+/// Moves `body`'s chunks into `sink` until the body ends or JavaScript
+/// stops reading.
+async fn pump(body: Body, sink: &BodySender) -> Result<(), BodyError> {
+    let mut chunks = body.into_stream();
+    while let Some(chunk) = chunks.next().await {
+        if sink.send(chunk?).await.is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
 
 /// Where the outcome of one event goes.
 pub(crate) type Reply = oneshot::Sender<Result<FetchResponse, RuntimeError>>;
@@ -43,8 +60,9 @@ pub(crate) struct IsolateHost {
     depths: RefCell<HashMap<u64, u32>>,
     /// Events whose handler called `ctx.passThroughOnException()`.
     pass_through: RefCell<std::collections::HashSet<u64>>,
-    /// Subrequests in flight by the prelude's token, for `fetch_abort`.
-    aborts: Rc<RefCell<HashMap<u64, (OpId, AbortHandle)>>>,
+    /// Subrequests in flight by the prelude's token, for `fetch_abort`:
+    /// the request until its head arrives, then its body.
+    aborts: Rc<RefCell<HashMap<u64, AbortHandle>>>,
     /// What the pure ops of `motu_webapi` keep for this isolate.
     op_state: motu_webapi::OpState,
 }
@@ -152,8 +170,10 @@ impl IsolateHost {
             .cloned()
             .ok_or_else(|| JsError::new("Error", "service bindings are not available"))?;
         let depth = self.depths.borrow().get(&event).copied().unwrap_or(0) + 1;
-        self.spawn_op(
+        let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+        self.spawn_subrequest(
             id,
+            token,
             crate::service::call(dispatcher, service, request, depth),
         );
         Ok(())
@@ -192,19 +212,56 @@ impl IsolateHost {
         let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
         let request = crate::fetch::request_from_args(&args)?;
         let outbound = self.outbound.clone();
-        let max_body = self.spec.limits.memory_bytes;
-        let (abort, registration) = AbortHandle::new_pair();
-        self.aborts.borrow_mut().insert(token, (id, abort));
-        let aborts = self.aborts.clone();
-        self.spawn_op(id, async move {
-            let sent = Abortable::new(outbound.send(request, max_body), registration).await;
-            aborts.borrow_mut().remove(&token);
-            match sent {
-                Ok(result) => result.map(crate::fetch::response_value),
-                Err(Aborted) => Err(JsError::new("AbortError", "The operation was aborted")),
-            }
-        });
+        self.spawn_subrequest(id, token, async move { outbound.send(request).await });
         Ok(())
+    }
+
+    /// Settles op `id` with the head of the response `work` produces, and
+    /// streams its body into JavaScript; `fetch_abort(token)` cancels the
+    /// request, or its body once the head has arrived.
+    fn spawn_subrequest(
+        &self,
+        id: OpId,
+        token: u64,
+        work: impl std::future::Future<Output = Result<OutboundResponse, JsError>> + 'static,
+    ) {
+        let (abort, registration) = AbortHandle::new_pair();
+        self.aborts.borrow_mut().insert(token, abort);
+        let aborts = self.aborts.clone();
+        // The response body streams into JavaScript through a readable
+        // opened now, so the promise can settle with the head at once.
+        let (sink, body) = Body::channel(RESPONSE_BODY_CHUNKS);
+        let handle = self.open_readable(body);
+        self.spawn_op(id, async move {
+            let sent = Abortable::new(work, registration).await;
+            let response = match sent {
+                Ok(Ok(response)) => response,
+                Ok(Err(error)) => {
+                    aborts.borrow_mut().remove(&token);
+                    return Err(error);
+                }
+                Err(Aborted) => {
+                    aborts.borrow_mut().remove(&token);
+                    return Err(JsError::new("AbortError", "The operation was aborted"));
+                }
+            };
+            let (head, body) = response.into_head();
+            let (abort, registration) = AbortHandle::new_pair();
+            aborts.borrow_mut().insert(token, abort);
+            actix_rt::spawn(async move {
+                let pumped = Abortable::new(pump(body, &sink), registration).await;
+                aborts.borrow_mut().remove(&token);
+                match pumped {
+                    Ok(Ok(())) => sink.finish(),
+                    Ok(Err(e)) => sink.abort(e),
+                    Err(Aborted) => sink.abort(BodyError::new("The operation was aborted")),
+                }
+            });
+            Ok(crate::fetch::response_value(
+                head,
+                HostValue::Number(handle.into()),
+            ))
+        });
     }
 
     /// Forgets the `waitUntil` promises of every event.
@@ -221,7 +278,6 @@ impl IsolateHost {
     /// it with the `body_read` op); returns its handle. The stream belongs to
     /// the event of the running turn and is released when that event ends.
     /// (For subrequest response bodies.)
-    #[allow(dead_code)]
     pub(crate) fn open_readable(&self, body: Body) -> u32 {
         self.streams.open_readable(body, self.current_event.get())
     }
@@ -412,7 +468,7 @@ impl Host for IsolateHost {
             "body_cancel" => self.streams.cancel(&args)?,
             "fetch_abort" => {
                 let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
-                if let Some((_, abort)) = self.aborts.borrow_mut().remove(&token) {
+                if let Some(abort) = self.aborts.borrow_mut().remove(&token) {
                     abort.abort();
                 }
             }

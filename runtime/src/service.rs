@@ -9,10 +9,9 @@
 //! [`MAX_CHAIN_DEPTH`] fails.
 
 use actix::Recipient;
-use bytes::Bytes;
 use motu_engine::{HostValue, JsError};
 
-use crate::fetch::{request_from_args, OutboundRequest};
+use crate::fetch::{request_from_args, OutboundHead, OutboundRequest, OutboundResponse};
 use crate::{Dispatch, FetchRequest, RuntimeError};
 
 /// How deep a chain of service-binding calls may go.
@@ -41,14 +40,14 @@ pub(crate) fn call_from_args(args: &[HostValue]) -> Result<(String, OutboundRequ
     Ok((service, request_from_args(&rest)?))
 }
 
-/// Calls `service` with `request` at `depth` and gives the response as the
-/// `fetch` op does.
+/// Calls `service` with `request` at `depth`; its response body streams
+/// on as the callee produces it.
 pub(crate) async fn call(
     dispatcher: Recipient<Dispatch>,
     service: String,
     request: OutboundRequest,
     depth: u32,
-) -> Result<HostValue, JsError> {
+) -> Result<OutboundResponse, JsError> {
     if depth > MAX_CHAIN_DEPTH {
         return Err(JsError::new(
             "Error",
@@ -73,31 +72,19 @@ pub(crate) async fn call(
     match outcome.and_then(|r| r) {
         Ok(response) => {
             let (parts, body) = response.into_parts();
-            let body = body
-                .collect()
-                .await
-                .map_err(|e| JsError::type_error(format!("service binding to '{service}': {e}")))?;
-            Ok(response_value(
-                http::Response::from_parts(parts, body),
-                url.as_str(),
-            ))
+            Ok(OutboundResponse {
+                head: OutboundHead {
+                    status: parts.status,
+                    headers: parts.headers,
+                    url,
+                    redirected: false,
+                },
+                body,
+            })
         }
         Err(error) => Err(JsError::new(
             "Error",
             format!("service binding to '{service}' failed: {error}"),
         )),
     }
-}
-
-/// The callee's response as `{ status, statusText, headers, url,
-/// redirected, body }`.
-fn response_value(response: http::Response<Bytes>, url: &str) -> HostValue {
-    let (parts, body) = response.into_parts();
-    crate::fetch::response_value(crate::fetch::OutboundResponse {
-        status: parts.status,
-        headers: parts.headers,
-        url: url::Url::parse(url).expect("the URL was parsed before"),
-        redirected: false,
-        body,
-    })
 }

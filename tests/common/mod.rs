@@ -347,6 +347,7 @@ pub fn run_motu(args: &[&str]) -> (i32, String, String) {
 ///   returned as `x-seen`;
 /// - `/redirect?status=S&to=PATH` answers status S with `location: PATH`;
 /// - `/loop` redirects to itself;
+/// - `/stream` sends `first`, then `last` half a second later (chunked);
 /// - `/slow` answers after 3 seconds.
 pub struct Origin {
     /// `127.0.0.1:port`.
@@ -426,6 +427,15 @@ fn serve_origin_request(stream: TcpStream) -> std::io::Result<()> {
             format!("location: {}\r\n", param("to")),
             String::new(),
         ),
+        "/stream" => {
+            // Two chunks, half a second apart.
+            let mut out = stream;
+            write!(out, "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n5\r\nfirst\r\n")?;
+            out.flush()?;
+            std::thread::sleep(Duration::from_millis(500));
+            write!(out, "4\r\nlast\r\n0\r\n\r\n")?;
+            return out.flush();
+        }
         "/loop" => (302, "location: /loop\r\n".to_owned(), String::new()),
         "/slow" => {
             std::thread::sleep(Duration::from_secs(3));

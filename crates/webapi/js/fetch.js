@@ -49,8 +49,10 @@ async function sendSubrequest(request, token, send) {
   const body = bodiless ? null : new Uint8Array(await request.arrayBuffer());
   const headers = [...request.headers];
   const r = await send(token, request, headers, body);
+  // The body arrives as it is received, through the host readable r.body.
   const nullBody = NULL_BODY_STATUS.includes(r.status) || request.method === 'HEAD';
-  const response = new Response(nullBody ? null : r.body, {
+  if (nullBody) op('body_cancel', r.body);
+  const response = new Response(nullBody ? null : streamFromHost(r.body).obj, {
     status: r.status < 200 ? 200 : r.status,
     statusText: r.statusText,
     headers: r.headers,

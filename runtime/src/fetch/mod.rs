@@ -27,8 +27,11 @@ mod redirect;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures::StreamExt;
 use http::{HeaderMap, Method, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
+
+use crate::{Body, BodyError};
 use motu_engine::JsError;
 use url::{Host, Url};
 
@@ -66,14 +69,39 @@ pub(crate) struct OutboundRequest {
     pub(crate) redirect: RedirectMode,
 }
 
-/// The response to a subrequest, with its whole body.
+/// The head of a subrequest's response.
 #[derive(Debug)]
-pub(crate) struct OutboundResponse {
+pub(crate) struct OutboundHead {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) url: Url,
     pub(crate) redirected: bool,
-    pub(crate) body: Bytes,
+}
+
+/// The response to a subrequest: its head, and its body as it arrives.
+pub(crate) struct OutboundResponse {
+    pub(crate) head: OutboundHead,
+    pub(crate) body: Body,
+}
+
+impl OutboundResponse {
+    /// The head and the body, apart.
+    pub(crate) fn into_head(self) -> (OutboundHead, Body) {
+        (self.head, self.body)
+    }
+}
+
+/// A hyper response body as a [`Body`] of its data frames.
+fn streamed(body: hyper::body::Incoming) -> Body {
+    let frames = http_body_util::BodyStream::new(body).filter_map(|frame| async move {
+        match frame {
+            Ok(frame) => frame.into_data().ok().map(Ok),
+            Err(e) => Some(Err(BodyError::new(format!(
+                "the response body broke off: {e}"
+            )))),
+        }
+    });
+    Body::from_stream(frames)
 }
 
 impl Outbound {
@@ -102,12 +130,11 @@ impl Outbound {
         &self.policy
     }
 
-    /// Sends `request`, following redirects as its mode says; a body past
-    /// `max_body` bytes fails the call.
+    /// Sends `request`, following redirects as its mode says, and answers
+    /// once the final response's head has arrived.
     pub(crate) async fn send(
         &self,
         mut request: OutboundRequest,
-        max_body: usize,
     ) -> Result<OutboundResponse, JsError> {
         let mut redirected = false;
         for hop in 0..=MAX_REDIRECTS {
@@ -155,22 +182,14 @@ impl Outbound {
                 }
             }
             let (parts, body) = response.into_parts();
-            let body = Limited::new(body, max_body)
-                .collect()
-                .await
-                .map_err(|e| {
-                    JsError::type_error(format!(
-                        "fetch failed: reading the response body of {}: {e}",
-                        request.url
-                    ))
-                })?
-                .to_bytes();
             return Ok(OutboundResponse {
-                status: parts.status,
-                headers: parts.headers,
-                url: request.url,
-                redirected,
-                body,
+                head: OutboundHead {
+                    status: parts.status,
+                    headers: parts.headers,
+                    url: request.url,
+                    redirected,
+                },
+                body: streamed(body),
             });
         }
         unreachable!("the loop returns by its last hop")

@@ -5,7 +5,7 @@ use http::{HeaderMap, Method};
 use motu_engine::{HostValue, JsError};
 use url::Url;
 
-use super::{OutboundRequest, OutboundResponse, RedirectMode};
+use super::{OutboundHead, OutboundRequest, RedirectMode};
 
 /// Headers the URL and body decide, not the Worker.
 const SET_BY_CLIENT: [&str; 4] = ["host", "content-length", "transfer-encoding", "connection"];
@@ -72,8 +72,9 @@ fn byte_string(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| b as char).collect()
 }
 
-/// The op's result: `{ status, statusText, headers, url, redirected, body }`.
-pub(crate) fn response_value(r: OutboundResponse) -> HostValue {
+/// The op's result: `{ status, statusText, headers, url, redirected, body }`,
+/// where `body` is given (a readable's handle, or bytes).
+pub(crate) fn response_value(r: OutboundHead, body: HostValue) -> HostValue {
     let headers = r
         .headers
         .iter()
@@ -93,7 +94,7 @@ pub(crate) fn response_value(r: OutboundResponse) -> HostValue {
         ("headers".into(), HostValue::List(headers)),
         ("url".into(), r.url.as_str().into()),
         ("redirected".into(), HostValue::Bool(r.redirected)),
-        ("body".into(), HostValue::Bytes(r.body.to_vec())),
+        ("body".into(), body),
     ])
 }
 
