@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::expectations::escape;
-use crate::report::by_dir;
+use crate::report::{by_dir, dir_table, replace_marked};
 use crate::{
     discover, run, summary_markdown, Comparison, Expectations, FileReport, RunConfig, Selection,
     SUBSET,
@@ -24,6 +24,9 @@ pub struct Check {
     /// Where the expectations (`expectations/<engine>.txt`) and
     /// `SUMMARY.md` are.
     pub data_dir: PathBuf,
+    /// A README whose table between the [`crate::README_MARKS`] a full
+    /// update rewrites.
+    pub readme: Option<PathBuf>,
 }
 
 /// The outcome of a check.
@@ -127,6 +130,14 @@ impl Check {
             let path = self.data_dir.join("SUMMARY.md");
             std::fs::write(&path, md)?;
             let _ = writeln!(text, "wrote {}", path.display());
+            if let Some(readme) = &self.readme {
+                let old = std::fs::read_to_string(readme)?;
+                let table = dir_table(&reports, &self.run.engines);
+                if let Some(new) = replace_marked(&old, &table) {
+                    std::fs::write(readme, new)?;
+                    let _ = writeln!(text, "updated the table in {}", readme.display());
+                }
+            }
         }
         Ok(Verdict {
             reports,

@@ -55,6 +55,12 @@ fn is_flaky(reason: &str) -> bool {
         .starts_with("flaky")
 }
 
+/// Whether a person wrote the reason (`note: …` or `flaky…`), so an update
+/// keeps it instead of the failure message of the day.
+fn is_written(reason: &str) -> bool {
+    is_flaky(reason) || reason.trim_start().starts_with("note:")
+}
+
 impl Expectations {
     /// Reads the file at `path`; a missing file expects nothing to fail.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
@@ -147,9 +153,10 @@ impl Expectations {
     }
 
     /// These expectations brought up to date with the reports of one
-    /// engine: the failing subtests of the files that ran (keeping the
-    /// reasons already written, and flaky entries), and the entries of the
-    /// files that did not run.
+    /// engine: the failing subtests of the files that ran, with their
+    /// failure messages as reasons (reasons a person wrote, `note: …`, are
+    /// kept, and so are flaky entries), and the entries of the files that
+    /// did not run.
     pub fn updated(&self, reports: &[FileReport]) -> Self {
         let ran: BTreeSet<&str> = reports.iter().map(|r| r.path.as_str()).collect();
         let mut entries: BTreeMap<(String, String), String> = self
@@ -160,7 +167,10 @@ impl Expectations {
             .collect();
         for (key, failure) in outcomes(reports) {
             if let Some(reason) = failure {
-                let reason = self.entries.get(&key).cloned().unwrap_or(reason);
+                let reason = match self.entries.get(&key) {
+                    Some(old) if is_written(old) => old.clone(),
+                    _ => reason,
+                };
                 entries.insert(key, reason);
             }
         }
@@ -173,8 +183,9 @@ impl Expectations {
             "# WPT subtests expected to fail on {engine}, one per line: FILE | SUBTEST | REASON.\n\
              # A subtest that fails and is not listed fails `cargo test -p motu-wpt`; one that is\n\
              # listed and passes is reported, so the list can be tightened. `{FILE_SUBTEST}` stands\n\
-             # for the file as a whole. Regenerate with MOTU_WPT_UPDATE=1 (reasons already\n\
-             # written are kept; a reason starting with `flaky` exempts the subtest).\n"
+             # for the file as a whole. Regenerate with MOTU_WPT_UPDATE=1: reasons are the\n\
+             # failure messages, except those a person wrote (`note: …`), which are kept; a\n\
+             # reason starting with `flaky` exempts the subtest.\n"
         );
         for ((file, subtest), reason) in &self.entries {
             let reason: String = reason
@@ -305,7 +316,8 @@ mod tests {
     #[test]
     fn regressions_and_newly_passing_are_told_apart() {
         let e = Expectations::parse(
-            "a.any.js | known | why\na.any.js | fixed | why\na.any.js | wobbly | flaky: timing\n\
+            "a.any.js | known | note: why\na.any.js | fixed | why\na.any.js | wobbly | flaky: timing\n\
+             a.any.js | new-message | old message\n\
              a.any.js | gone | why\nb.any.js | other | not run\n",
         )
         .unwrap();
@@ -316,6 +328,7 @@ mod tests {
                 ("fixed", Status::Pass),
                 ("wobbly", Status::Pass),
                 ("new", Status::Timeout),
+                ("new-message", Status::Fail),
                 ("fine", Status::Pass),
             ],
         )];
@@ -330,7 +343,11 @@ mod tests {
         assert_eq!(stale, ["gone"]);
 
         let u = e.updated(&reports);
-        assert_eq!(u.reason("a.any.js", "known"), Some("why"));
+        assert_eq!(u.reason("a.any.js", "known"), Some("note: why"));
+        assert_eq!(
+            u.reason("a.any.js", "new-message"),
+            Some("assert_true: nope")
+        );
         assert_eq!(
             u.reason("a.any.js", "new"),
             Some("TIMEOUT: assert_true: nope")

@@ -23,7 +23,8 @@
 //!   listed is a regression; a listed one that passes is reported so the
 //!   list can be tightened.
 //! - **Summary** ([`summary_markdown`]): pass / total per directory and
-//!   engine, committed as `tests/wpt/SUMMARY.md`.
+//!   engine, committed as `tests/wpt/SUMMARY.md`; the table ([`dir_table`])
+//!   also goes into README.md, between [`README_MARKS`].
 
 mod check;
 mod expectations;
@@ -34,7 +35,10 @@ mod source;
 
 pub use check::{Check, Verdict};
 pub use expectations::{Comparison, Expectation, Expectations};
-pub use report::{summary_markdown, FileReport, Status, Subtest, Tally, FILE_SUBTEST};
+pub use report::{
+    dir_table, replace_marked, summary_markdown, FileReport, Status, Subtest, Tally, FILE_SUBTEST,
+    README_MARKS,
+};
 pub use run::{run, RunConfig};
 pub use select::{discover, Kind, Selection, TestFile, SUBSET, WINDOW_TESTS_WITHOUT_A_DOCUMENT};
 pub use source::Sources;

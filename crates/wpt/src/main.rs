@@ -75,6 +75,7 @@ fn main() -> ExitCode {
         filters: args.filters,
         update: args.update,
         data_dir: motu_wpt::data_dir(),
+        readme: Some(motu_wpt::repo_root().join("README.md")),
     };
     let verdict = match check.run() {
         Ok(v) => v,

@@ -183,7 +183,6 @@ pub fn summary_markdown(
     source: &str,
 ) -> String {
     let mut md = String::new();
-    let dirs = by_dir(reports);
     let _ = writeln!(md, "# web-platform-tests: pass / total\n");
     let _ = writeln!(
         md,
@@ -192,33 +191,8 @@ pub fn summary_markdown(
          once; a file that could not run to completion, or whose harness reported an error, \
          counts one more failing subtest, `{FILE_SUBTEST}`.\n"
     );
-    let header = |md: &mut String, first: &str| {
-        let _ = write!(md, "| {first} |");
-        for e in engines {
-            let _ = write!(md, " {e} |");
-        }
-        let _ = write!(md, "\n|---|");
-        for _ in engines {
-            let _ = write!(md, "---:|");
-        }
-        md.push('\n');
-    };
-    header(&mut md, "Directory");
-    let mut totals = vec![Tally::default(); engines.len()];
-    for (row, dir) in SUBSET.iter().enumerate() {
-        let _ = write!(md, "| {dir} |");
-        for (i, e) in engines.iter().enumerate() {
-            let t = dirs.get(&(row, e.clone())).copied().unwrap_or_default();
-            totals[i].add(t);
-            let _ = write!(md, " {t} |");
-        }
-        md.push('\n');
-    }
-    let _ = write!(md, "| **all** |");
-    for t in &totals {
-        let _ = write!(md, " **{t}** |");
-    }
-    md.push_str("\n\n");
+    md.push_str(&dir_table(reports, engines));
+    md.push('\n');
 
     let files: BTreeMap<&str, usize> = reports.iter().fold(BTreeMap::new(), |mut m, r| {
         m.entry(r.path.as_str()).or_insert(0);
@@ -241,7 +215,7 @@ pub fn summary_markdown(
     }
 
     let _ = writeln!(md, "\n## Per file\n");
-    header(&mut md, "File");
+    table_header(&mut md, "File", engines);
     for path in files.keys() {
         let _ = write!(md, "| {path} |");
         for e in engines {
@@ -266,4 +240,52 @@ pub fn summary_markdown(
         "\n⚠: the file as a whole failed (see `{FILE_SUBTEST}` in the engine's expectations)."
     );
     md
+}
+
+fn table_header(md: &mut String, first: &str, engines: &[String]) {
+    let _ = write!(md, "| {first} |");
+    for e in engines {
+        let _ = write!(md, " {e} |");
+    }
+    let _ = write!(md, "\n|---|");
+    for _ in engines {
+        let _ = write!(md, "---:|");
+    }
+    md.push('\n');
+}
+
+/// The Markdown table of pass / total per subset directory and engine, with
+/// the totals.
+pub fn dir_table(reports: &[FileReport], engines: &[String]) -> String {
+    let mut md = String::new();
+    let dirs = by_dir(reports);
+    table_header(&mut md, "Directory", engines);
+    let mut totals = vec![Tally::default(); engines.len()];
+    for (row, dir) in SUBSET.iter().enumerate() {
+        let _ = write!(md, "| {dir} |");
+        for (i, e) in engines.iter().enumerate() {
+            let t = dirs.get(&(row, e.clone())).copied().unwrap_or_default();
+            totals[i].add(t);
+            let _ = write!(md, " {t} |");
+        }
+        md.push('\n');
+    }
+    let _ = write!(md, "| **all** |");
+    for t in &totals {
+        let _ = write!(md, " **{t}** |");
+    }
+    md.push('\n');
+    md
+}
+
+/// The marks around the table in README.md that a full update rewrites.
+pub const README_MARKS: (&str, &str) = ("<!-- wpt-summary:start -->", "<!-- wpt-summary:end -->");
+
+/// `text` with what lies between [`README_MARKS`] replaced by `table`, or
+/// `None` if the marks are not there.
+pub fn replace_marked(text: &str, table: &str) -> Option<String> {
+    let (start, end) = README_MARKS;
+    let a = text.find(start)? + start.len();
+    let b = a + text[a..].find(end)?;
+    Some(format!("{}\n{table}{}", &text[..a], &text[b..]))
 }

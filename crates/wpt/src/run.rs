@@ -34,8 +34,6 @@ pub struct RunConfig {
     pub timeout: Duration,
     /// Time a `META: timeout=long` file may take.
     pub long_timeout: Duration,
-    /// CPU time a file may use; past it the engine stops it.
-    pub cpu_limit: Duration,
     /// Print a line per file to stderr.
     pub progress: bool,
 }
@@ -51,7 +49,6 @@ impl RunConfig {
             jobs: cores * 3,
             timeout: Duration::from_secs(5),
             long_timeout: Duration::from_secs(20),
-            cpu_limit: Duration::from_secs(20),
             progress: false,
         }
     }
@@ -85,6 +82,10 @@ struct AnsweredTest {
 /// Runs every file on every engine of `config` and returns one report per
 /// file and engine, sorted by file then engine. Fails only if the runtime
 /// cannot start.
+///
+/// Files run `config.jobs` at a time. A file that ran out of time may have
+/// waited behind a busy file on its executor thread, so those run once more
+/// at the end, one per thread, and the second result counts.
 pub fn run(config: &RunConfig, files: &[TestFile]) -> anyhow::Result<Vec<FileReport>> {
     let sources = Sources::new(config.wpt_root.clone());
     let mut jobs = VecDeque::new();
@@ -93,7 +94,6 @@ pub fn run(config: &RunConfig, files: &[TestFile]) -> anyhow::Result<Vec<FileRep
             jobs.push_back((file.clone(), engine.clone()));
         }
     }
-    let total = jobs.len();
     let config = config.clone();
     let system = actix::System::new();
     let mut reports = system.block_on(async move {
@@ -102,44 +102,94 @@ pub fn run(config: &RunConfig, files: &[TestFile]) -> anyhow::Result<Vec<FileRep
             allow_code_generation: true,
             ..Default::default()
         })?;
-        let queue = Rc::new(RefCell::new(jobs));
-        let reports = Rc::new(RefCell::new(Vec::with_capacity(total)));
-        let slots = (0..config.jobs.max(1)).map(|slot| {
-            let (queue, reports) = (queue.clone(), reports.clone());
-            let (runtime, sources, config) = (runtime.clone(), sources.clone(), config.clone());
-            async move {
-                loop {
-                    let next = queue.borrow_mut().pop_front();
-                    let Some((file, engine)) = next else { break };
-                    let report = run_file(&runtime, &sources, &config, slot, &file, &engine).await;
-                    if config.progress {
-                        let t = report.tally();
-                        let done = reports.borrow().len() + 1;
-                        let mark = if report.file_error().is_some() {
-                            " ⚠"
-                        } else {
-                            ""
-                        };
-                        let mut err = std::io::stderr().lock();
-                        let _ = writeln!(
-                            err,
-                            "[{done}/{total}] {engine:7} {:>4}/{:<4} {:5.1}s {}{mark}",
-                            t.pass,
-                            t.total,
-                            report.elapsed.as_secs_f64(),
-                            report.path
-                        );
-                    }
-                    reports.borrow_mut().push(report);
+        let pass = Pass {
+            runtime: &runtime,
+            sources: &sources,
+            config: &config,
+        };
+        let mut reports = pass.run(jobs.clone(), config.jobs).await;
+        let again: VecDeque<_> = jobs
+            .into_iter()
+            .zip(&reports)
+            .filter(|(_, r)| r.ran_out_of_time())
+            .map(|(job, _)| job)
+            .collect();
+        if !again.is_empty() {
+            if config.progress {
+                eprintln!("running {} files that ran out of time again", again.len());
+            }
+            for report in pass.run(again, config.threads).await {
+                if let Some(old) = reports
+                    .iter_mut()
+                    .find(|r| r.path == report.path && r.engine == report.engine)
+                {
+                    *old = report;
                 }
             }
-        });
-        futures::future::join_all(slots).await;
-        let reports = reports.take();
+        }
         anyhow::Ok(reports)
     })?;
     reports.sort_by(|a, b| (&a.path, &a.engine).cmp(&(&b.path, &b.engine)));
     Ok(reports)
+}
+
+/// One pass over a list of files.
+struct Pass<'a> {
+    runtime: &'a Runtime,
+    sources: &'a Sources,
+    config: &'a RunConfig,
+}
+
+impl Pass<'_> {
+    /// Runs `jobs`, `concurrency` at a time; the reports come in the order
+    /// of `jobs`.
+    async fn run(&self, jobs: VecDeque<(TestFile, String)>, concurrency: usize) -> Vec<FileReport> {
+        let total = jobs.len();
+        let queue = Rc::new(RefCell::new(
+            jobs.into_iter().enumerate().collect::<VecDeque<_>>(),
+        ));
+        let reports = Rc::new(RefCell::new(Vec::with_capacity(total)));
+        let slots = (0..concurrency.max(1)).map(|slot| {
+            let (queue, reports) = (queue.clone(), reports.clone());
+            async move {
+                loop {
+                    let next = queue.borrow_mut().pop_front();
+                    let Some((index, (file, engine))) = next else {
+                        break;
+                    };
+                    let (runtime, sources, config) = (self.runtime, self.sources, self.config);
+                    let report = run_file(runtime, sources, config, slot, &file, &engine).await;
+                    if config.progress {
+                        progress(reports.borrow().len() + 1, total, &report);
+                    }
+                    reports.borrow_mut().push((index, report));
+                }
+            }
+        });
+        futures::future::join_all(slots).await;
+        let mut reports = reports.take();
+        reports.sort_by_key(|(index, _)| *index);
+        reports.into_iter().map(|(_, r)| r).collect()
+    }
+}
+
+fn progress(done: usize, total: usize, report: &FileReport) {
+    let t = report.tally();
+    let mark = if report.file_error().is_some() {
+        " ⚠"
+    } else {
+        ""
+    };
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "[{done}/{total}] {:7} {:>4}/{:<4} {:5.1}s {}{mark}",
+        report.engine,
+        t.pass,
+        t.total,
+        report.elapsed.as_secs_f64(),
+        report.path
+    );
 }
 
 /// The URL a file is served from.
@@ -220,9 +270,11 @@ async fn run_in_worker(
             "WPT_TIMEOUT_MS",
             HostValue::Number(timeout.as_millis() as f64),
         )
+        // A file may use its whole time on the CPU; past it the engine
+        // stops it, so a busy loop frees its executor thread.
         .with_limits(Limits {
-            cpu: config.cpu_limit,
-            startup_cpu: config.cpu_limit,
+            cpu: timeout,
+            startup_cpu: timeout,
             memory_bytes: 512 << 20,
             idle_timeout: Duration::from_secs(1),
             wall_after_response: Duration::from_secs(1),
@@ -238,13 +290,18 @@ async fn run_in_worker(
     let request = http::Request::get(format!("http://{name}.localhost/"))
         .body(Bytes::new())
         .map_err(|e| e.to_string())?;
-    // The shim answers by itself when the time is up; this only guards
-    // against an isolate that never gets to run its timer.
-    let grace = timeout + Duration::from_secs(10);
+    // The shim answers by itself when the time is up, and the CPU limit
+    // stops a busy file; this guards against an isolate that never gets to
+    // run, e.g. behind a busy one on the same executor thread.
+    let grace = timeout * 3 + Duration::from_secs(5);
     let response = actix_rt::time::timeout(grace, runtime.fetch(&name, request))
         .await
-        .map_err(|_| format!("no answer within {} s", grace.as_secs()))?
-        .map_err(|e| e.to_string())?;
+        .map_err(|_| format!("{NO_ANSWER} {} s", grace.as_secs()))?
+        // The slot's name changes from run to run; the reason should not.
+        .map_err(|e| {
+            e.to_string()
+                .replace(&format!("Worker '{name}'"), "the Worker")
+        })?;
     if !response.status().is_success() {
         return Err(format!(
             "the Worker answered {}: {}",
@@ -255,7 +312,20 @@ async fn run_in_worker(
     serde_json::from_slice(response.body()).map_err(|e| format!("unreadable answer: {e}"))
 }
 
+/// How [`FileReport::fail_file`] words running out of time.
+const TIMED_OUT: &str = "the file timed out";
+const NO_ANSWER: &str = "no answer within";
+
 impl FileReport {
+    /// Whether the file as a whole ran out of (wall-clock or CPU) time.
+    fn ran_out_of_time(&self) -> bool {
+        self.file_error()
+            .and_then(|s| s.message.as_deref())
+            .is_some_and(|m| {
+                m.contains(TIMED_OUT) || m.contains(NO_ANSWER) || m.contains("CPU time")
+            })
+    }
+
     fn read_answer(&mut self, answer: Answer) {
         let harness_timed_out = answer.harness.status == Some(2);
         for t in answer.tests {
@@ -273,7 +343,7 @@ impl FileReport {
         let mut why = Vec::new();
         match answer.harness.status {
             Some(0) => {}
-            Some(2) => why.push("the file timed out".to_owned()),
+            Some(2) => why.push(TIMED_OUT.to_owned()),
             Some(3) => why.push("harness: PRECONDITION_FAILED".to_owned()),
             _ => why.push("harness: ERROR".to_owned()),
         }
@@ -283,7 +353,8 @@ impl FileReport {
         if !answer.complete && why.is_empty() {
             why.push("the harness did not complete".to_owned());
         }
-        why.extend(answer.errors);
+        // The scripts' own exceptions say most: they come first.
+        let why: Vec<String> = answer.errors.into_iter().chain(why).collect();
         // A script that threw at top level fails the file even when the
         // harness completed.
         if !why.is_empty() {

@@ -217,8 +217,8 @@ fn library(root: &Path, own: &str, text: &str, scripts: &[String]) -> Vec<String
     }
     let mut out: Vec<String> = Vec::new();
     let mut add = |path: String| {
-        let size =
-            std::fs::metadata(root.join(&path[1..])).map_or(None, |m| m.is_file().then(|| m.len()));
+        let size = std::fs::metadata(root.join(&path[1..]))
+            .map_or(None, |m| m.is_file().then_some(m.len()));
         let wanted = size.is_some_and(|n| n <= MAX_BYTES)
             && !path.ends_with(".py")
             && !scripts.contains(&path)

@@ -89,7 +89,7 @@ function runWpt() {
       try {
         (0, eval)(`${source}\n//# sourceURL=${url}`);
       } catch (e) {
-        errors.push(`${url}: ${describe(e)}`);
+        errors.push(`${new URL(url).pathname}: ${describe(e)}`);
       }
       hook();
       if (url.endsWith('/resources/idlharness.js') && typeof fetch_spec === 'function') {

@@ -7,17 +7,25 @@
 //! so loudly and passes, so a checkout without the download still builds
 //! and tests.
 
+use std::io::Write as _;
+
 use motu_wpt::{Check, RunConfig};
+
+/// Writes to stderr past the test harness's capture, so the message shows
+/// even when the test passes.
+fn loud(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
 
 #[test]
 fn wpt_subset_matches_the_expectations() {
     let wpt = motu_wpt::default_wpt_dir();
     if !wpt.join("resources/testharness.js").is_file() {
-        eprintln!(
+        loud(&format!(
             "\n\n!!! WPT SKIPPED: no web-platform-tests in {}.\n\
              !!! Run scripts/fetch-wpt.sh to check conformance.\n\n",
             wpt.display()
-        );
+        ));
         return;
     }
     let update = std::env::var("MOTU_WPT_UPDATE").is_ok_and(|v| !v.is_empty() && v != "0");
@@ -29,9 +37,10 @@ fn wpt_subset_matches_the_expectations() {
         filters,
         update,
         data_dir: motu_wpt::data_dir(),
+        readme: Some(motu_wpt::repo_root().join("README.md")),
     };
     let verdict = check.run().expect("the WPT run could not start");
-    eprintln!("{}", verdict.text);
+    loud(&verdict.text);
     assert!(
         verdict.ok() || update,
         "WPT regressions (see above): fix them, or if a failure is expected, list it in \
