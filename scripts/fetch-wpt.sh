@@ -135,10 +135,10 @@ if [ -z "$(tarball || true)" ]; then
     log "warning: firefox-esr $pinned is not offered; the results may differ from the expectations"
   for v in "${candidates[@]}"; do
     log "downloading the source of firefox-esr $v into $cache/download"
-    if (cd "$cache/download" && apt-get "${apt_opts[@]}" -qq source --download-only --only-source "firefox-esr=$v"); then
+    if (cd "$cache/download" && apt-get "${apt_opts[@]}" -qq source --download-only --only-source "firefox-esr=$v") 2>"$cache/apt-source.log"; then
       break
     fi
-    log "warning: firefox-esr $v could not be downloaded"
+    log "warning: firefox-esr $v could not be downloaded: $(grep -m1 -E '^(E|Err):' "$cache/apt-source.log" || tail -n 1 "$cache/apt-source.log")"
     rm -f "$cache/download"/firefox-esr_*
   done
   # Only the main tarball is needed; the localisations go.

@@ -1,6 +1,6 @@
 //! Results of test files, and the summary table.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -212,6 +212,27 @@ pub fn summary_markdown(
     }
     for (reason, n) in reasons {
         let _ = writeln!(md, "- {n}: {reason}");
+    }
+
+    let mut shimmed: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for r in reports {
+        for name in &r.shimmed {
+            shimmed
+                .entry(name.as_str())
+                .or_default()
+                .insert(r.engine.as_str());
+        }
+    }
+    if !shimmed.is_empty() {
+        let _ = writeln!(
+            md,
+            "\nWhat the shim added to the global scope because the runtime has none \
+             (see `crates/wpt/src/shim.js`):\n"
+        );
+        for (name, engines) in shimmed {
+            let engines: Vec<&str> = engines.into_iter().collect();
+            let _ = writeln!(md, "- `{name}` ({})", engines.join(", "));
+        }
     }
 
     let _ = writeln!(md, "\n## Per file\n");

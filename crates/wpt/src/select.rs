@@ -395,4 +395,66 @@ mod tests {
         assert!(!Meta::parse("// META: global=window\n").runs_in_a_worker());
         assert!(Meta::parse("test(() => {});").runs_in_a_worker());
     }
+
+    #[test]
+    fn the_subset_is_selected_with_its_dependencies() {
+        let root = std::env::temp_dir().join(format!("motu-wpt-select-{}", std::process::id()));
+        let write = |path: &str, text: &str| {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write(
+            "url/a.any.js",
+            "// META: script=resources/helper.js\n// META: timeout=long\n\
+             promise_test(() => fetch('resources/data.json'), 'x');",
+        );
+        write("url/resources/helper.js", "var data = \"other.json\";");
+        write("url/resources/data.json", "[]");
+        write("url/other.json", "{}");
+        write("url/b.any.js", "// META: global=window\ntest(() => {});");
+        write("url/c.window.js", "test(() => document);");
+        write("url/d.html", "<script></script>");
+        write(
+            "url/e.worker.js",
+            "importScripts('/resources/testharness.js', 'resources/helper.js');",
+        );
+        write("url/IdnaTestV2.window.js", "test(() => {});");
+        write("url/idl.any.js", "idl_test(['url'], ['html'], () => {});");
+        write("interfaces/url.idl", "interface URL {};");
+
+        let found = discover(&root).unwrap();
+        std::fs::remove_dir_all(&root).unwrap();
+        let run: Vec<&TestFile> = found
+            .iter()
+            .filter_map(|s| match s {
+                Selection::Run(f) => Some(f),
+                Selection::Skip { .. } => None,
+            })
+            .collect();
+        let paths: Vec<&str> = run.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "url/IdnaTestV2.window.js",
+                "url/a.any.js",
+                "url/e.worker.js",
+                "url/idl.any.js"
+            ]
+        );
+        let a = run[1];
+        assert_eq!(
+            a.scripts,
+            [TESTHARNESS, "/url/resources/helper.js", "/url/a.any.js"]
+        );
+        assert!(a.long);
+        // Relative to the test, as fetch() resolves them.
+        assert_eq!(a.library, ["/url/resources/data.json", "/url/other.json"]);
+        let e = run[2];
+        assert_eq!(e.scripts, ["/url/e.worker.js"]);
+        assert_eq!(e.library, ["/url/resources/helper.js"]);
+        assert_eq!(run[3].library, ["/interfaces/url.idl"]);
+        let skipped = found.len() - run.len();
+        assert_eq!(skipped, 3, "window-only, .window.js and .html");
+    }
 }

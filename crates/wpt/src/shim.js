@@ -15,9 +15,8 @@
 // - WPT_TITLE (optional): the test's META: title=, for default test names.
 //
 // What the shim provides that a dedicated worker has and a Worker may not:
-// `self`, `location`, `importScripts` (of the files in WPT_LIBRARY) and the
-// `GLOBAL` object of WPT's generated worker wrappers, each only when the
-// runtime has none; idlharness's `fetch_spec`, which reads the IDL files
+// `self`, `location` and `importScripts` (of the files in WPT_LIBRARY), each
+// only when the runtime has none; idlharness's `fetch_spec`, which reads the IDL files
 // from WPT_LIBRARY; and, standing in for the WPT server, fetch() of the
 // test's origin answers with the static files in WPT_LIBRARY. Any other
 // same-origin URL rejects with a plain Error (not the TypeError of a network
@@ -27,10 +26,14 @@
 
 addEventListener('fetch', (event) => event.respondWith(runWpt()));
 
+// The shim's own tools, taken before any test can replace them.
+const { URL: ShimURL, Response: ShimResponse, Promise: ShimPromise, JSON: ShimJSON, setTimeout: shimSetTimeout } =
+  globalThis;
+
 function runWpt() {
   const shimmed = [];
   const errors = [];
-  const origin = new URL(WPT_URL).origin;
+  const origin = new ShimURL(WPT_URL).origin;
   const define = (name, value) => {
     if (!(name in globalThis)) {
       Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
@@ -38,25 +41,26 @@ function runWpt() {
     }
   };
   define('self', globalThis);
-  define('location', new URL(WPT_URL));
-  if (typeof WPT_TITLE === 'string') define('META_TITLE', WPT_TITLE);
-  define('GLOBAL', {
+  define('location', new ShimURL(WPT_URL));
+  // WPT's generated wrappers set these; they are the harness's, not APIs.
+  if (typeof WPT_TITLE === 'string') globalThis.META_TITLE = WPT_TITLE;
+  globalThis.GLOBAL = {
     isWindow: () => false,
     isWorker: () => true,
     isShadowRealm: () => false,
-  });
+  };
   const describe = (e) => {
     if (e && typeof e === 'object' && 'message' in e) return `${e.name || 'Error'}: ${e.message}`;
     try { return `uncaught ${String(e)}`; } catch { return 'uncaught exception'; }
   };
   const libraryPath = (url, base) => {
     let resolved;
-    try { resolved = new URL(url, base); } catch { return null; }
+    try { resolved = new ShimURL(url, base); } catch { return null; }
     if (resolved.origin !== origin) return null;
     return resolved.pathname in WPT_LIBRARY ? resolved.pathname : null;
   };
 
-  return new Promise((resolve) => {
+  return new ShimPromise((resolve) => {
     let finished = false;
     let hooked = false;
     const finish = (payload) => {
@@ -64,7 +68,7 @@ function runWpt() {
       finished = true;
       payload.errors = errors;
       payload.shimmed = shimmed;
-      resolve(new Response(JSON.stringify(payload), { headers: { 'content-type': 'application/json' } }));
+      resolve(new ShimResponse(ShimJSON.stringify(payload), { headers: { 'content-type': 'application/json' } }));
     };
     const clone = (t) => ({
       name: String(t.name),
@@ -89,7 +93,7 @@ function runWpt() {
       try {
         (0, eval)(`${source}\n//# sourceURL=${url}`);
       } catch (e) {
-        errors.push(`${new URL(url).pathname}: ${describe(e)}`);
+        errors.push(`${new ShimURL(url).pathname}: ${describe(e)}`);
       }
       hook();
       if (url.endsWith('/resources/idlharness.js') && typeof fetch_spec === 'function') {
@@ -98,10 +102,10 @@ function runWpt() {
         globalThis.fetch_spec = (spec) => {
           const idl = WPT_LIBRARY[`/interfaces/${spec}.idl`];
           return idl === undefined
-            ? Promise.reject(new Error(`/interfaces/${spec}.idl is not available offline`))
-            : Promise.resolve({ spec, idl });
+            ? ShimPromise.reject(new Error(`/interfaces/${spec}.idl is not available offline`))
+            : ShimPromise.resolve({ spec, idl });
         };
-        shimmed.push('fetch_spec');
+        shimmed.push('fetch_spec (idlharness)');
       }
     };
 
@@ -109,7 +113,7 @@ function runWpt() {
       for (const url of urls) {
         const path = libraryPath(String(url), location.href);
         if (path === null) throw new DOMException(`importScripts: ${url} is not available offline`, 'NetworkError');
-        run(WPT_LIBRARY[path], new URL(path, origin).href);
+        run(WPT_LIBRARY[path], new ShimURL(path, origin).href);
       }
     });
     const realFetch = typeof fetch === 'function' ? fetch : null;
@@ -118,23 +122,23 @@ function runWpt() {
       return { json: 'application/json', js: 'text/javascript', txt: 'text/plain', idl: 'text/plain',
         html: 'text/html', xml: 'application/xml', css: 'text/css' }[ext] || 'application/octet-stream';
     };
-    const offline = (what) => Promise.reject(new Error(`${what} is not available offline (no WPT server)`));
+    const offline = (what) => ShimPromise.reject(new Error(`${what} is not available offline (no WPT server)`));
     globalThis.fetch = function fetch(input, init) {
       let target;
       try {
         const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input && input.url;
-        target = new URL(String(url), location.href);
+        target = new ShimURL(String(url), location.href);
       } catch {
         return realFetch ? realFetch(input, init) : offline('fetch()');
       }
       if (target.origin !== origin) return realFetch ? realFetch(input, init) : offline(`fetch(${target.origin})`);
       const path = libraryPath(target.href, location.href);
       if (path === null) return offline(target.pathname);
-      return Promise.resolve(new Response(WPT_LIBRARY[path], { headers: { 'content-type': contentType(path) } }));
+      return ShimPromise.resolve(new ShimResponse(WPT_LIBRARY[path], { headers: { 'content-type': contentType(path) } }));
     };
     shimmed.push(realFetch ? 'fetch (test origin)' : 'fetch (test origin only)');
 
-    setTimeout(() => {
+    shimSetTimeout(() => {
       if (finished) return;
       // Ask testharness to time out: it completes the pending tests with
       // TIMEOUT and calls the completion callback. If even that does not
@@ -142,7 +146,7 @@ function runWpt() {
       if (typeof timeout === 'function') {
         try { timeout(); } catch (e) { errors.push(`timeout(): ${describe(e)}`); }
       }
-      setTimeout(() => finish({ complete: false, harness: { status: 2, message: 'the shim timed out' }, tests: [...results.values()] }), 500);
+      shimSetTimeout(() => finish({ complete: false, harness: { status: 2, message: 'the shim timed out' }, tests: [...results.values()] }), 500);
     }, WPT_TIMEOUT_MS);
 
     for (const { url, source } of WPT_SCRIPTS) run(source, url);
