@@ -1,12 +1,13 @@
 // The Worker that runs one web-platform-tests file: a service-worker script
-// whose fetch handler evaluates the real testharness.js, the files the test
-// imports (META: script=) and the test itself, each as its own global script
-// (indirect eval, so the Worker needs code generation allowed), then answers
+// whose fetch handler evaluates the real testharness.js, then the files the
+// test imports (META: script=) and the test itself as global code (indirect
+// eval, so the Worker needs code generation allowed), then answers
 // with the results as JSON once testharness reports completion, or when the
 // file's time is up.
 //
 // Globals the runner passes as vars:
-// - WPT_SCRIPTS: [{ url, source }], evaluated in order;
+// - WPT_SCRIPTS: [{ url, source }]: testharness.js (for .any.js tests), the
+//   META: script= files and the test;
 // - WPT_LIBRARY: { path: source } of the files the test may load while it
 //   runs (importScripts, fetch, idlharness), by absolute WPT path
 //   (/url/resources/urltestdata.json);
@@ -149,7 +150,19 @@ function runWpt() {
       shimSetTimeout(() => finish({ complete: false, harness: { status: 2, message: 'the shim timed out' }, tests: [...results.values()] }), 500);
     }, WPT_TIMEOUT_MS);
 
-    for (const { url, source } of WPT_SCRIPTS) run(source, url);
+    // testharness.js first, on its own; then the test with its META:
+    // script= files as one script, so that their top-level let, const and
+    // class declarations see each other as they would across the <script>
+    // elements of a page (each indirect eval has its own lexical scope).
+    // The leading statement keeps a file's 'use strict' from becoming the
+    // directive of the whole: the combined script is sloppy, as most WPT
+    // helpers expect.
+    const [harness, ...rest] = WPT_SCRIPTS;
+    if (harness) run(harness.source, harness.url);
+    if (rest.length > 0) {
+      const combined = rest.map(({ source }) => source).join('\n;\n');
+      run(`void 0;\n${combined}`, rest[rest.length - 1].url);
+    }
     if (!hooked) {
       finish({ complete: false, harness: { status: 1, message: 'testharness.js did not load' }, tests: [] });
       return;
