@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use motu_runtime::prelude::*;
 use motu_runtime::Syntax;
 use serde::Deserialize;
@@ -278,6 +277,7 @@ async fn run_in_worker(
             memory_bytes: 512 << 20,
             idle_timeout: Duration::from_secs(1),
             wall_after_response: Duration::from_secs(1),
+            ..Limits::default()
         })
         .with_max_instances(1);
     if let Some(title) = &file.title {
@@ -288,7 +288,7 @@ async fn run_in_worker(
         .await
         .map_err(|e| format!("cannot register the Worker: {e}"))?;
     let request = http::Request::get(format!("http://{name}.localhost/"))
-        .body(Bytes::new())
+        .body(motu_runtime::Body::empty())
         .map_err(|e| e.to_string())?;
     // The shim answers by itself when the time is up, and the CPU limit
     // stops a busy file; this guards against an isolate that never gets to
@@ -302,14 +302,19 @@ async fn run_in_worker(
             e.to_string()
                 .replace(&format!("Worker '{name}'"), "the Worker")
         })?;
-    if !response.status().is_success() {
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("the answer broke off: {e}"))?;
+    if !status.is_success() {
         return Err(format!(
-            "the Worker answered {}: {}",
-            response.status(),
-            String::from_utf8_lossy(response.body())
+            "the Worker answered {status}: {}",
+            String::from_utf8_lossy(&body)
         ));
     }
-    serde_json::from_slice(response.body()).map_err(|e| format!("unreadable answer: {e}"))
+    serde_json::from_slice(&body).map_err(|e| format!("unreadable answer: {e}"))
 }
 
 /// How [`FileReport::fail_file`] words running out of time.

@@ -2,7 +2,7 @@
 //! event) and its resident memory once idle, with the conformance suite's
 //! test prelude and with the Web API prelude and a hello-world module Worker.
 //!
-//! `cargo run --release -p motu-v8 --example coldstart`
+//! `cargo run --release -p motu-v8 --example v8_coldstart`
 
 use std::cell::Cell;
 use std::rc::Rc;

@@ -3,7 +3,7 @@
 //! suite's test prelude and with the Web API prelude and a hello-world
 //! module Worker.
 //!
-//! `cargo run --release -p motu-quickjs --example coldstart`
+//! `cargo run --release -p motu-quickjs --example quickjs_coldstart`
 
 use std::cell::RefCell;
 use std::rc::Rc;
