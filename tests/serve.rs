@@ -258,3 +258,12 @@ fn workers_are_routed_by_host_and_path() {
         assert!(body.contains("No Worker"), "{body}");
     });
 }
+
+#[test]
+fn webassembly_modules_run() {
+    on_each_engine("webassembly_modules_run", |engine| {
+        let s = Server::worker("wasm.js", engine, &[]);
+        let r = s.get("/");
+        assert_eq!((r.status, r.text()), (200, "42".to_owned()));
+    });
+}
