@@ -64,6 +64,23 @@ fn subrequests_reach_an_allowed_origin() {
             (200, "first+last spread=true".into())
         );
         assert_eq!(ask(&s, "/proxy"), (200, "firstlast".into()));
+        // Request bodies stream out too: one produced by the Worker, and the
+        // client's own upload (over 64 KiB, so it arrives as a stream).
+        assert_eq!(
+            ask(&s, "/upload-stream"),
+            (200, "POST part1;part2;part3;".into())
+        );
+        let upload = vec![b'x'; 200 * 1024];
+        let r = s.request(
+            "POST",
+            "/upload-proxy",
+            &[("host", "fetcher.test")],
+            &upload,
+        );
+        assert_eq!(
+            (r.status, r.text()),
+            (200, format!("{} POST xxxx", 200 * 1024 + 5))
+        );
         // An AbortSignal cancels a subrequest in flight.
         let (status, text) = ask(&s, "/abort");
         assert_eq!(status, 502);

@@ -163,7 +163,8 @@ impl IsolateHost {
     /// url, headers, body)`, counted as a subrequest of the event.
     fn start_service_fetch(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
         let event = self.count_subrequest()?;
-        let (service, request) = crate::service::call_from_args(&args)?;
+        let (service, mut request) = crate::service::call_from_args(&args)?;
+        self.attach_streamed_body(&mut request, args.get(5))?;
         let dispatcher = self
             .outbound
             .dispatcher()
@@ -176,6 +177,21 @@ impl IsolateHost {
             token,
             crate::service::call(dispatcher, service, request, depth),
         );
+        Ok(())
+    }
+
+    /// A subrequest body given as a sink's handle streams from JavaScript.
+    fn attach_streamed_body(
+        &self,
+        request: &mut crate::fetch::OutboundRequest,
+        body: Option<&HostValue>,
+    ) -> Result<(), JsError> {
+        if let Some(HostValue::Number(handle)) = body {
+            let body = self
+                .take_sink_body(*handle as u32)
+                .ok_or_else(|| JsError::type_error("the request body stream is not available"))?;
+            request.body = Some(body);
+        }
         Ok(())
     }
 
@@ -210,7 +226,8 @@ impl IsolateHost {
     fn start_fetch(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
         self.count_subrequest()?;
         let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
-        let request = crate::fetch::request_from_args(&args)?;
+        let mut request = crate::fetch::request_from_args(&args)?;
+        self.attach_streamed_body(&mut request, args.get(4))?;
         let outbound = self.outbound.clone();
         self.spawn_subrequest(id, token, async move { outbound.send(request).await });
         Ok(())
@@ -290,7 +307,6 @@ impl IsolateHost {
     /// Takes the body JavaScript writes into the sink `handle` (opened with
     /// `body_sink_open`), as it is produced; `None` if there is no such sink
     /// or its body was taken already. (For subrequest request bodies.)
-    #[allow(dead_code)]
     pub(crate) fn take_sink_body(&self, handle: u32) -> Option<Body> {
         self.streams.take_sink_body(handle, None)
     }

@@ -62,7 +62,7 @@ pub(crate) async fn call(
         builder = builder.header(name, value);
     }
     let mut http_request = builder
-        .body(request.body.unwrap_or_default().into())
+        .body(request.body.unwrap_or_default())
         .map_err(|e| JsError::type_error(format!("service binding: {e}")))?;
     http_request.extensions_mut().insert(ChainDepth(depth));
     let outcome = dispatcher

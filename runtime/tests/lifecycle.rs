@@ -13,10 +13,25 @@ export default {
     served++;
     const path = new URL(request.url).pathname;
     if (path === '/spin') for (;;) {}
-    if (path === '/slow') await new Promise(r => setTimeout(r, 400));
+    if (path === '/slow') await new Promise(r => setTimeout(r, 800));
     return new Response(`${path} ${served}`);
   },
 };";
+
+/// The supervisor's counts once they stop changing: evictions reach it
+/// after the events they failed were answered.
+async fn settled(runtime: &Runtime) -> motu_runtime::SupervisorStats {
+    let mut last = runtime.stats().await;
+    for _ in 0..100 {
+        actix_rt::time::sleep(Duration::from_millis(30)).await;
+        let now = runtime.stats().await;
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    last
+}
 
 fn engines() -> &'static [&'static str] {
     motu_runtime::EngineSet::builtin_names()
@@ -61,7 +76,7 @@ fn busy_instances_make_room_for_more_up_to_max_instances() {
             // first isolate is busy goes to a second one.
             let runtime = start_with(engine, Limits::default(), 2, None).await;
             let (slow, fast) = futures::join!(runtime.fetch("w", get("/slow")), async {
-                actix_rt::time::sleep(Duration::from_millis(50)).await;
+                actix_rt::time::sleep(Duration::from_millis(150)).await;
                 runtime.fetch("w", get("/fast")).await
             });
             assert_eq!(body(&slow.unwrap()), "/slow 1", "{engine}");
@@ -78,7 +93,7 @@ fn busy_instances_make_room_for_more_up_to_max_instances() {
             // With max_instances = 1 the busy isolate takes the second event.
             let runtime = start_with(engine, Limits::default(), 2, Some(1)).await;
             let (slow, fast) = futures::join!(runtime.fetch("w", get("/slow")), async {
-                actix_rt::time::sleep(Duration::from_millis(50)).await;
+                actix_rt::time::sleep(Duration::from_millis(150)).await;
                 runtime.fetch("w", get("/fast")).await
             });
             assert_eq!(body(&slow.unwrap()), "/slow 2", "{engine}");
@@ -104,7 +119,7 @@ fn a_cpu_limit_evicts_and_the_next_event_restarts() {
             }
             // A fresh isolate: the counter starts again.
             assert_eq!(body(&runtime.fetch("w", get("/b")).await.unwrap()), "/b 1");
-            let stats = runtime.stats().await;
+            let stats = settled(&runtime).await;
             assert_eq!(
                 stats.evictions_of("w", EvictionReason::CpuLimit),
                 1,
@@ -125,7 +140,7 @@ fn events_in_flight_beside_a_terminated_one_fail_cleanly() {
             let runtime = start(engine, Limits::default()).await;
             let slow = runtime.fetch("w", get("/slow"));
             let spin = async {
-                actix_rt::time::sleep(Duration::from_millis(50)).await;
+                actix_rt::time::sleep(Duration::from_millis(150)).await;
                 runtime.fetch("w", get("/spin")).await
             };
             let (slow, spin) = futures::join!(slow, spin);
@@ -160,7 +175,7 @@ fn idle_isolates_are_evicted() {
             assert_eq!(body(&runtime.fetch("w", get("/a")).await.unwrap()), "/a 1");
             assert_eq!(body(&runtime.fetch("w", get("/a")).await.unwrap()), "/a 2");
             actix_rt::time::sleep(Duration::from_millis(800)).await;
-            let stats = runtime.stats().await;
+            let stats = settled(&runtime).await;
             assert_eq!(stats.evictions_of("w", EvictionReason::Idle), 1, "{engine}");
             assert_eq!(body(&runtime.fetch("w", get("/a")).await.unwrap()), "/a 1");
         });
@@ -201,7 +216,7 @@ fn max_isolates_evicts_the_least_recently_used_idle_isolate() {
             assert_eq!(fetch("a").await, "/ 2", "{engine}: a keeps its isolate");
             // A third isolate is over the cap: b, used least recently, goes.
             assert_eq!(fetch("c").await, "/ 1");
-            let stats = runtime.stats().await;
+            let stats = settled(&runtime).await;
             assert_eq!(
                 stats.evictions_of("b", EvictionReason::Pressure),
                 1,
@@ -216,7 +231,7 @@ fn max_isolates_evicts_the_least_recently_used_idle_isolate() {
             // b comes back on a fresh isolate, pushing out c (now the least
             // recently used), and its start is counted as a restart.
             assert_eq!(fetch("b").await, "/ 1", "{engine}: b restarts clean");
-            let stats = runtime.stats().await;
+            let stats = settled(&runtime).await;
             assert_eq!(
                 stats.evictions_of("c", EvictionReason::Pressure),
                 1,
@@ -238,12 +253,12 @@ fn busy_isolates_are_never_evicted_under_pressure() {
             let runtime = start_pool(engine, pool, &["a", "b"]).await;
             // a is busy for 400 ms while b needs an isolate: both answer.
             let (slow, other) = futures::join!(runtime.fetch("a", get("/slow")), async {
-                actix_rt::time::sleep(Duration::from_millis(50)).await;
+                actix_rt::time::sleep(Duration::from_millis(150)).await;
                 runtime.fetch("b", get("/")).await
             });
             assert_eq!(body(&slow.unwrap()), "/slow 1", "{engine}");
             assert_eq!(body(&other.unwrap()), "/ 1", "{engine}");
-            let stats = runtime.stats().await;
+            let stats = settled(&runtime).await;
             assert_eq!(
                 stats.evictions_of("a", EvictionReason::Pressure),
                 0,
@@ -284,13 +299,13 @@ fn the_memory_budget_evicts_idle_isolates_until_the_heap_fits() {
             let mut evicted = 0;
             for _ in 0..40 {
                 actix_rt::time::sleep(Duration::from_millis(100)).await;
-                let stats = runtime.stats().await;
+                let stats = settled(&runtime).await;
                 evicted = stats.evictions_of("a", EvictionReason::Pressure);
                 if evicted > 0 {
                     break;
                 }
             }
-            let stats = runtime.stats().await;
+            let stats = settled(&runtime).await;
             assert_eq!(
                 evicted, 1,
                 "{engine}: a, the least recently used, goes; evictions: {:?}",
@@ -314,7 +329,7 @@ fn registering_again_reloads_after_in_flight_events_finish() {
         actix::System::new().block_on(async {
             let runtime = start(engine, Limits::default()).await;
             let (slow, ()) = futures::join!(runtime.fetch("w", get("/slow")), async {
-                actix_rt::time::sleep(Duration::from_millis(50)).await;
+                actix_rt::time::sleep(Duration::from_millis(150)).await;
                 let v2 = "export default { fetch() { return new Response('v2'); } };";
                 let spec = WorkerSpec::from_source("w", v2).with_engine(*engine);
                 runtime.register(spec).await.unwrap();
@@ -325,8 +340,8 @@ fn registering_again_reloads_after_in_flight_events_finish() {
                 "{engine}: old code finishes"
             );
             assert_eq!(body(&runtime.fetch("w", get("/")).await.unwrap()), "v2");
-            actix_rt::time::sleep(Duration::from_millis(50)).await;
-            let stats = runtime.stats().await;
+            actix_rt::time::sleep(Duration::from_millis(150)).await;
+            let stats = settled(&runtime).await;
             assert_eq!(
                 stats.evictions_of("w", EvictionReason::Reload),
                 1,

@@ -390,6 +390,7 @@ fn serve_origin_request(stream: TcpStream) -> std::io::Result<()> {
     let method = parts.next().unwrap_or("").to_owned();
     let target = parts.next().unwrap_or("/").to_owned();
     let mut length = 0;
+    let mut chunked = false;
     let mut x_test = String::new();
     loop {
         let mut header = String::new();
@@ -401,12 +402,22 @@ fn serve_origin_request(stream: TcpStream) -> std::io::Result<()> {
         let (name, value) = header.split_once(':').unwrap_or((header, ""));
         match name.to_ascii_lowercase().as_str() {
             "content-length" => length = value.trim().parse().unwrap_or(0),
+            "transfer-encoding" => chunked = value.trim().eq_ignore_ascii_case("chunked"),
             "x-test" => x_test = value.trim().to_owned(),
             _ => {}
         }
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
+    while chunked {
+        let mut size = String::new();
+        reader.read_line(&mut size)?;
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        let mut chunk = vec![0; size + 2];
+        reader.read_exact(&mut chunk)?;
+        body.extend_from_slice(&chunk[..size]);
+        chunked = size > 0;
+    }
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let param = |key: &str| {
         query

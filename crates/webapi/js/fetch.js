@@ -45,8 +45,12 @@ function subrequest(input, init, send) {
 }
 
 async function sendSubrequest(request, token, send) {
-  const bodiless = request.method === 'GET' || request.method === 'HEAD';
-  const body = bodiless ? null : new Uint8Array(await request.arrayBuffer());
+  // A whole body goes as it is; a stream body streams through a host sink.
+  const record = bodyOf(request);
+  if (record !== null && bodyIsUnusable(record)) {
+    throw new TypeError("The request's body was already used or is locked");
+  }
+  const body = bodyForHost(record);
   const headers = [...request.headers];
   const r = await send(token, request, headers, body);
   // The body arrives as it is received, through the host readable r.body.

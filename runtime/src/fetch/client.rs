@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
-use http_body_util::combinators::BoxBody;
+use http_body_util::combinators::UnsyncBoxBody;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::dns::Name;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -20,7 +20,7 @@ use hyper_util::rt::TokioExecutor;
 use super::egress::EgressPolicy;
 
 /// The body of an outbound request.
-pub(crate) type OutBody = BoxBody<Bytes, io::Error>;
+pub(crate) type OutBody = UnsyncBoxBody<Bytes, io::Error>;
 
 /// An HTTP/1 client over TCP or TLS whose connections only reach the
 /// addresses its policy allows.

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures::StreamExt;
 use http::{HeaderMap, Method, StatusCode};
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 
 use crate::{Body, BodyError};
 use motu_engine::JsError;
@@ -60,12 +60,13 @@ impl Default for Outbound {
 }
 
 /// A subrequest as the Worker made it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct OutboundRequest {
     pub(crate) method: Method,
     pub(crate) url: Url,
     pub(crate) headers: HeaderMap,
-    pub(crate) body: Option<Bytes>,
+    /// Whole, or streamed from JavaScript as it is produced.
+    pub(crate) body: Option<Body>,
     pub(crate) redirect: RedirectMode,
 }
 
@@ -139,8 +140,13 @@ impl Outbound {
         let mut redirected = false;
         for hop in 0..=MAX_REDIRECTS {
             let client = client(self.policy_for(&request.url)?);
+            // A whole body can be sent again after a redirect; a stream
+            // cannot.
+            let body = request.body.take();
+            let replay = body.as_ref().and_then(|b| b.as_bytes().cloned());
+            let streamed_body = body.as_ref().is_some_and(Body::is_stream);
             let response = client
-                .request(http_request(&request)?)
+                .request(http_request(&request, body)?)
                 .await
                 .map_err(|e| failure(&request.url, &e))?;
             let status = response.status();
@@ -173,7 +179,12 @@ impl Outbound {
                         )?;
                         if to_get {
                             request.method = Method::GET;
-                            request.body = None;
+                        } else if streamed_body {
+                            return Err(JsError::type_error(format!(
+                                "fetch failed: cannot follow a {status} redirect with a streamed request body"
+                            )));
+                        } else {
+                            request.body = replay.map(Body::from);
                         }
                         request.url = next;
                         redirected = true;
@@ -217,12 +228,13 @@ impl Outbound {
                 .filter_map(|(k, v)| k.map(|k| (k, v)))
                 .filter(|(k, _)| k != http::header::HOST)
                 .collect(),
-            body: (!body.is_empty()).then_some(body),
+            body: None,
             redirect: RedirectMode::Manual,
         };
+        let body = (!body.is_empty()).then(|| Body::from(body));
         let client = client(&self.open);
         let response = client
-            .request(http_request(&forwarded)?)
+            .request(http_request(&forwarded, body)?)
             .await
             .map_err(|e| failure(&forwarded.url, &e))?;
         let (parts, body) = response.into_parts();
@@ -261,8 +273,11 @@ fn refused(host: &str) -> JsError {
     ))
 }
 
-/// The hyper request for one hop.
-fn http_request(r: &OutboundRequest) -> Result<http::Request<client::OutBody>, JsError> {
+/// The hyper request for one hop, with `body`.
+fn http_request(
+    r: &OutboundRequest,
+    body: Option<Body>,
+) -> Result<http::Request<client::OutBody>, JsError> {
     let uri: http::Uri = r
         .url
         .as_str()
@@ -272,9 +287,10 @@ fn http_request(r: &OutboundRequest) -> Result<http::Request<client::OutBody>, J
     for (name, value) in &r.headers {
         builder = builder.header(name, value);
     }
-    let body = Full::new(r.body.clone().unwrap_or_default())
-        .map_err(|never| match never {})
-        .boxed();
+    let body = body
+        .unwrap_or_default()
+        .map_err(|e| std::io::Error::other(e.to_string()))
+        .boxed_unsync();
     builder
         .body(body)
         .map_err(|e| JsError::type_error(format!("fetch: {e}")))

@@ -6,6 +6,7 @@ use motu_engine::{HostValue, JsError};
 use url::Url;
 
 use super::{OutboundHead, OutboundRequest, RedirectMode};
+use crate::Body;
 
 /// Headers the URL and body decide, not the Worker.
 const SET_BY_CLIENT: [&str; 4] = ["host", "content-length", "transfer-encoding", "connection"];
@@ -48,9 +49,10 @@ pub(crate) fn request_from_args(args: &[HostValue]) -> Result<OutboundRequest, J
             headers.append(name, value);
         }
     }
+    // A streamed body (a sink's handle) is attached by the host.
     let body = match args.get(4) {
-        Some(HostValue::Bytes(b)) => Some(bytes::Bytes::from(b.clone())),
-        Some(HostValue::String(s)) => Some(bytes::Bytes::from(s.clone().into_bytes())),
+        Some(HostValue::Bytes(b)) => Some(Body::from(b.clone())),
+        Some(HostValue::String(s)) => Some(Body::from(s.clone())),
         _ => None,
     };
     let redirect = match args.get(5).and_then(HostValue::as_str) {
@@ -133,7 +135,10 @@ mod tests {
         assert_eq!(r.headers["x-a"].as_bytes(), b"\xe9");
         assert!(r.headers.get("host").is_none());
         assert!(r.headers.get("content-length").is_none());
-        assert_eq!(r.body.as_deref(), Some(&b"body"[..]));
+        assert_eq!(
+            r.body.unwrap().as_bytes().map(|b| &b[..]),
+            Some(&b"body"[..])
+        );
         assert_eq!(r.redirect, RedirectMode::Manual);
     }
 
