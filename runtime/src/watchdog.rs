@@ -2,15 +2,21 @@
 //! its CPU budget.
 //!
 //! Before an isolate runs a turn of JavaScript, its executor thread arms the
-//! watchdog with the turn's budget and the isolate's interrupt handle. CPU
-//! time never runs faster than the wall clock, so the watchdog sleeps until
-//! the budget could at the earliest be spent, then reads the executor
-//! thread's CPU clock: if the budget is gone it terminates the JavaScript;
-//! if not (the thread was descheduled or waiting), it sleeps for what is
-//! left. JavaScript is never asked to poll.
+//! watchdog with the turn's budget and the isolate's interrupt handle, in a
+//! slot of its own (one per thread and watchdog, so arming touches no shared
+//! lock). Arming and finishing a turn read only the wall clock, which is
+//! cheap; most turns are far shorter than a millisecond, and for them the
+//! wall time is the CPU time charged (never less than the CPU time used).
+//!
+//! While any turn is armed, the watchdog thread looks every [`TICK`]. A turn
+//! that has run for longer than [`SHORT_TURN`] is measured with the executor
+//! thread's CPU clock from then on (waiting on timers or I/O costs nothing),
+//! and terminated once its budget is gone. JavaScript is never asked to
+//! poll.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use motu_engine::InterruptHandle;
@@ -18,28 +24,45 @@ use parking_lot::{Condvar, Mutex};
 
 use crate::cpu::ThreadClock;
 
-/// The longest the watchdog thread sleeps.
+/// How often the watchdog looks while a turn is armed.
+const TICK: Duration = Duration::from_millis(1);
+
+/// How long the watchdog sleeps while no turn is armed.
 const IDLE_TICK: Duration = Duration::from_millis(20);
 
-struct Entry {
-    clock: ThreadClock,
-    cpu_start: Duration,
+/// Turns shorter than this are charged their wall time; longer ones are
+/// measured with the thread's CPU clock.
+const SHORT_TURN: Duration = Duration::from_millis(1);
+
+/// The state of one thread's slot.
+#[derive(Default)]
+struct SlotState {
+    /// The turn being run, if any.
+    turn: Option<Armed>,
+}
+
+struct Armed {
+    started: Instant,
     budget: Duration,
-    wake_at: Instant,
     interrupt: InterruptHandle,
+    /// The thread's CPU clock reading taken as the turn's start, once the
+    /// watchdog found the turn long enough to measure.
+    cpu_start: Option<Duration>,
     fired: bool,
 }
 
-struct State {
-    entries: HashMap<u64, Entry>,
-    next_id: u64,
-    /// When the watchdog thread will look next; arming a turn wakes it only
-    /// when the turn's budget could run out before that.
-    planned_wake: Instant,
+/// One executor thread's slot.
+struct Slot {
+    clock: ThreadClock,
+    state: Mutex<SlotState>,
 }
 
 struct Shared {
-    state: Mutex<State>,
+    slots: Mutex<Vec<Weak<Slot>>>,
+    /// Set while the watchdog thread sleeps for [`IDLE_TICK`]; the next
+    /// armed turn wakes it.
+    idle: AtomicBool,
+    lock: Mutex<()>,
     wake: Condvar,
 }
 
@@ -51,19 +74,26 @@ pub struct Watchdog {
 
 /// One armed turn. Finishing it disarms the watchdog.
 pub struct Turn {
-    id: u64,
-    clock: ThreadClock,
-    cpu_start: Duration,
-    watchdog: Watchdog,
+    slot: Arc<Slot>,
+}
+
+thread_local! {
+    /// This thread's slots, one per watchdog it has armed.
+    static SLOTS: RefCell<Vec<(Weak<Shared>, Arc<Slot>)>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Turn {
-    /// Disarms the watchdog and returns the CPU time the turn used and
-    /// whether the watchdog terminated it.
+    /// Disarms the watchdog and returns the CPU time charged to the turn
+    /// and whether the watchdog terminated it.
     pub fn finish(self) -> (Duration, bool) {
-        let used = self.clock.now().saturating_sub(self.cpu_start);
-        let entry = self.watchdog.shared.state.lock().entries.remove(&self.id);
-        (used, entry.is_some_and(|e| e.fired))
+        let Some(armed) = self.slot.state.lock().turn.take() else {
+            return (Duration::ZERO, false);
+        };
+        let used = match armed.cpu_start {
+            Some(start) => self.slot.clock.now().saturating_sub(start),
+            None => armed.started.elapsed(),
+        };
+        (used, armed.fired)
     }
 }
 
@@ -71,11 +101,9 @@ impl Watchdog {
     /// Starts the watchdog thread. It stops when every handle is gone.
     pub fn start() -> Self {
         let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                entries: HashMap::new(),
-                next_id: 0,
-                planned_wake: Instant::now(),
-            }),
+            slots: Mutex::new(Vec::new()),
+            idle: AtomicBool::new(false),
+            lock: Mutex::new(()),
             wake: Condvar::new(),
         });
         let thread_shared = Arc::downgrade(&shared);
@@ -89,68 +117,97 @@ impl Watchdog {
     /// Arms the watchdog for a turn of JavaScript about to run on the
     /// calling thread, with `budget` CPU time.
     pub fn arm(&self, budget: Duration, interrupt: InterruptHandle) -> Turn {
-        let clock = ThreadClock::current();
-        let cpu_start = clock.now();
-        let wake_at = Instant::now() + budget;
-        let mut state = self.shared.state.lock();
-        let id = state.next_id;
-        state.next_id += 1;
-        state.entries.insert(
-            id,
-            Entry {
-                clock,
-                cpu_start,
-                budget,
-                wake_at,
-                interrupt,
-                fired: false,
-            },
-        );
-        let wake_now = wake_at < state.planned_wake;
-        drop(state);
-        if wake_now {
+        let slot = self.slot();
+        slot.state.lock().turn = Some(Armed {
+            started: Instant::now(),
+            budget,
+            interrupt,
+            cpu_start: None,
+            fired: false,
+        });
+        if self.shared.idle.load(Ordering::SeqCst) {
+            // Under the lock: the watchdog holds it from deciding to idle
+            // until it waits, so the wake-up cannot be lost.
+            let _guard = self.shared.lock.lock();
             self.shared.wake.notify_one();
         }
-        Turn {
-            id,
-            clock,
-            cpu_start,
-            watchdog: self.clone(),
-        }
+        Turn { slot }
+    }
+
+    /// The calling thread's slot, made and registered on first use.
+    fn slot(&self) -> Arc<Slot> {
+        SLOTS.with(|slots| {
+            let mut slots = slots.borrow_mut();
+            let mine = Arc::as_ptr(&self.shared);
+            if let Some((_, slot)) = slots.iter().find(|(w, _)| w.as_ptr() == mine) {
+                return slot.clone();
+            }
+            slots.retain(|(w, _)| w.strong_count() > 0);
+            let slot = Arc::new(Slot {
+                clock: ThreadClock::current(),
+                state: Mutex::new(SlotState::default()),
+            });
+            self.shared.slots.lock().push(Arc::downgrade(&slot));
+            slots.push((Arc::downgrade(&self.shared), slot.clone()));
+            slot
+        })
     }
 }
 
-fn run(shared: std::sync::Weak<Shared>) {
+/// Looks at one slot: measures a long turn, terminates one out of budget.
+/// Returns whether a turn is armed in it.
+fn inspect(slot: &Slot, now: Instant) -> bool {
+    let mut state = slot.state.lock();
+    let Some(armed) = state.turn.as_mut() else {
+        return false;
+    };
+    let elapsed = now.saturating_duration_since(armed.started);
+    if armed.fired || elapsed < SHORT_TURN.min(armed.budget) {
+        return true;
+    }
+    let cpu_now = slot.clock.now();
+    // The CPU time before the watchdog first looks is at most the wall time.
+    let start = *armed
+        .cpu_start
+        .get_or_insert_with(|| cpu_now.saturating_sub(elapsed));
+    if cpu_now.saturating_sub(start) >= armed.budget {
+        armed.fired = true;
+        armed.interrupt.terminate();
+    }
+    true
+}
+
+fn run(shared: Weak<Shared>) {
     loop {
         let Some(shared) = shared.upgrade() else {
             return;
         };
-        let mut state = shared.state.lock();
         let now = Instant::now();
-        for entry in state.entries.values_mut() {
-            if entry.wake_at > now || entry.fired {
-                continue;
-            }
-            let used = entry.clock.now().saturating_sub(entry.cpu_start);
-            if used >= entry.budget {
-                entry.fired = true;
-                entry.interrupt.terminate();
-            } else {
-                entry.wake_at = now + (entry.budget - used);
-            }
+        let slots: Vec<Arc<Slot>> = {
+            let mut registered = shared.slots.lock();
+            registered.retain(|w| w.strong_count() > 0);
+            registered.iter().filter_map(Weak::upgrade).collect()
+        };
+        let mut any_armed = false;
+        for slot in &slots {
+            any_armed |= inspect(slot, now);
         }
-        let next = state
-            .entries
-            .values()
-            .filter(|e| !e.fired)
-            .map(|e| e.wake_at)
-            .min();
-        // Look at least every IDLE_TICK: a turn whose budget is longer than
-        // that is then armed without waking this thread, and a dropped last
-        // handle ends it.
-        let tick = now + IDLE_TICK;
-        let until = next.map_or(tick, |n| n.min(tick));
-        state.planned_wake = until;
-        shared.wake.wait_until(&mut state, until);
+        let mut guard = shared.lock.lock();
+        if !any_armed {
+            // Nothing runs: sleep longer, until a turn is armed. A turn
+            // armed before `idle` was set is seen by the second look; one
+            // armed after sees `idle` and wakes this thread.
+            shared.idle.store(true, Ordering::SeqCst);
+            any_armed = slots.iter().any(|s| s.state.lock().turn.is_some());
+        }
+        drop(slots);
+        if any_armed {
+            shared.idle.store(false, Ordering::SeqCst);
+            shared.wake.wait_for(&mut guard, TICK);
+        } else {
+            // A dropped last handle ends the thread at the next look.
+            shared.wake.wait_for(&mut guard, IDLE_TICK);
+            shared.idle.store(false, Ordering::SeqCst);
+        }
     }
 }
