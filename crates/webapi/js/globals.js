@@ -54,3 +54,11 @@ defineGlobal('Performance', Performance);
 defineGlobal('performance', new Performance(constructing));
 defineGlobal('Navigator', Navigator);
 defineGlobal('navigator', new Navigator(constructing));
+
+// `self` names the global scope, as in every Web worker.
+Object.defineProperty(globalThis, 'self', {
+  get() { return globalThis; },
+  set(value) { Object.defineProperty(globalThis, 'self', { value, writable: true, configurable: true, enumerable: true }); },
+  configurable: true,
+  enumerable: true,
+});

@@ -1,6 +1,10 @@
 import { suite, eq, throws } from './harness.js';
 
 export default suite(test => {
+  test('self is the global scope', () => {
+    eq(self === globalThis, true);
+    eq(typeof self.fetch, 'function');
+  });
   test('DOMException', () => {
     const e = new DOMException('stopped', 'AbortError');
     eq(e.name, 'AbortError');
