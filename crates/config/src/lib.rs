@@ -20,6 +20,11 @@
 //! engine = "quickjs"          # default; or "v8"
 //! threads = 0                 # executor threads; 0 (default) = one per core
 //! scheduled_endpoint = false  # GET /__scheduled?cron=… fires `scheduled` (dev only)
+//! grace_period_s = 30         # SIGTERM/SIGINT: time for in-flight work (default 30)
+//! header_timeout_ms = 10000   # time to send a request head; also the idle keep-alive
+//! max_header_bytes = 65536    # request head size; 431 beyond (default 64 KiB, min 8192)
+//! max_body_mb = 100           # request body size; 413 beyond (default 100)
+//! keep_alive_max_requests = 1000  # requests per connection (default 1000)
 //!
 //! [limits]                  # per isolate / per event; each overridable per Worker
 //! cpu_ms = 50                 # CPU time per event (default 50)
@@ -57,6 +62,7 @@
 
 mod cron;
 mod error;
+mod http;
 mod limits;
 mod load;
 mod raw;
@@ -66,6 +72,7 @@ mod settings;
 
 pub use cron::CronTrigger;
 pub use error::ConfigError;
+pub use http::{HttpSettings, MIN_HEADER_BYTES};
 pub use limits::{Limits, PoolLimits};
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use secrets::{SecretValue, DEV_VARS};

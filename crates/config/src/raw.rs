@@ -49,6 +49,11 @@ pub(crate) struct RawServer {
     pub(crate) threads: Option<usize>,
     pub(crate) allow_code_generation: Option<bool>,
     pub(crate) scheduled_endpoint: Option<bool>,
+    pub(crate) grace_period_s: Option<u64>,
+    pub(crate) header_timeout_ms: Option<u64>,
+    pub(crate) max_header_bytes: Option<u64>,
+    pub(crate) max_body_mb: Option<u64>,
+    pub(crate) keep_alive_max_requests: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

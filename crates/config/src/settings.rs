@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::raw::{RawConfig, RawWorker};
 use crate::secrets::read_dev_vars;
-use crate::{ConfigError, CronTrigger, Limits, PoolLimits, RoutePattern, SecretValue};
+use crate::{
+    ConfigError, CronTrigger, HttpSettings, Limits, PoolLimits, RoutePattern, SecretValue,
+};
 
 /// Where the server listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -45,6 +47,10 @@ pub struct ServerSettings {
     /// Worker's route fires its `scheduled` handler, for development.
     /// Default false.
     pub scheduled_endpoint: bool,
+    /// `grace_period_s`, `header_timeout_ms`, `max_header_bytes`,
+    /// `max_body_mb`, `keep_alive_max_requests`: the HTTP listener's limits
+    /// and the shutdown grace period.
+    pub http: HttpSettings,
 }
 
 /// `[egress]`: where Workers' outbound `fetch()` may connect.
@@ -193,6 +199,10 @@ impl Settings {
             }
         };
         let mut server = ServerSettings::defaults(engines, file)?;
+        server.http = server
+            .http
+            .with(&raw.server)
+            .map_err(|(field, message)| invalid(format!("server.{field}"), message))?;
         if let Some(listen) = raw.server.listen {
             server.listen = listen.parse().map_err(|_| {
                 invalid(
@@ -420,6 +430,7 @@ impl ServerSettings {
             threads: 0,
             allow_code_generation: false,
             scheduled_endpoint: false,
+            http: HttpSettings::default(),
         })
     }
 }

@@ -310,3 +310,37 @@ fn service_bindings_must_name_a_worker() {
     );
     assert!(e.contains("workers[0].services[0].binding: missing"), "{e}");
 }
+
+#[test]
+fn http_settings_have_defaults_overrides_and_checks() {
+    let d = Dir::new();
+    let s = d.load("").unwrap();
+    assert_eq!(s.server.http, motu_config::HttpSettings::default());
+    assert_eq!(s.server.http.grace_period.as_secs(), 30);
+    assert_eq!(s.server.http.header_timeout.as_millis(), 10_000);
+    assert_eq!(s.server.http.max_body_bytes, 100 << 20);
+    let p = d.write(
+        "motu.toml",
+        "[server]\ngrace_period_s = 5\nmax_header_bytes = 16384\nmax_body_mb = 1\n",
+    );
+    let s = Settings::load_with_env(
+        &p,
+        ENGINES,
+        vec![("MOTU_SERVER__HEADER_TIMEOUT_MS".into(), "250".into())],
+    )
+    .unwrap();
+    assert_eq!(s.server.http.grace_period.as_secs(), 5);
+    assert_eq!(s.server.http.header_timeout.as_millis(), 250);
+    assert_eq!(s.server.http.max_header_bytes, 16384);
+    assert_eq!(s.server.http.max_body_bytes, 1 << 20);
+    let e = d.error("[server]\nmax_header_bytes = 1000\n");
+    assert!(
+        e.contains("server.max_header_bytes: must be at least 8192"),
+        "{e}"
+    );
+    let e = d.error("[server]\nmax_body_mb = 0\n");
+    assert!(
+        e.contains("server.max_body_mb: must be greater than 0"),
+        "{e}"
+    );
+}
