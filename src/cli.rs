@@ -60,6 +60,10 @@ struct ServeArgs {
     /// Executor threads; 0 means one per core [default: the config's, or 0].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// On SIGTERM or SIGINT, how long in-flight requests and waitUntil work
+    /// may go on before the process exits [default: the config's, or 30].
+    #[arg(long, value_name = "SECS")]
+    grace_period: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +136,9 @@ impl ServeArgs {
         }
         if let Some(threads) = self.threads {
             settings.server.threads = threads;
+        }
+        if let Some(secs) = self.grace_period {
+            settings.server.http.grace_period = std::time::Duration::from_secs(secs);
         }
         if let Some(engine) = self.engine {
             if !engines.contains(&engine.as_str()) {

@@ -2,6 +2,7 @@
 
 mod cli;
 mod serve;
+mod signals;
 mod vars;
 
 use clap::Parser;

@@ -8,6 +8,7 @@ use motu_config::Settings;
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, RouteTable};
 use motu_runtime::{HostValue, Runtime, RuntimeConfig, WorkerSpec};
 
+use crate::signals::ShutdownSignals;
 use crate::vars::to_host_value;
 
 /// Starts the runtime and registers every Worker of `settings`.
@@ -43,7 +44,8 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
     Ok(runtime)
 }
 
-/// Serves `settings` until the process is stopped.
+/// Serves `settings` until SIGTERM or SIGINT, then shuts down gracefully
+/// (see [`shut_down`]).
 pub fn serve(settings: Settings) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
         let runtime = start_runtime(&settings).await?;
@@ -60,6 +62,7 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
         let addr = listener.local_addr()?;
+        let mut signals = ShutdownSignals::new().context("cannot handle SIGTERM and SIGINT")?;
         for w in &settings.workers {
             let routes: Vec<String> = w.routes.iter().map(ToString::to_string).collect();
             tracing::info!(
@@ -92,9 +95,67 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
             }
         }
         let gateway = gateway.start();
-        motu_gateway::serve(listener, gateway).await?;
+        let mut received = None;
+        let draining = motu_gateway::serve_until(listener, gateway, settings.server.http, async {
+            received = Some(signals.recv().await);
+        })
+        .await?;
+        let signal = received.map_or("a signal", |r| r.name());
+        shut_down(
+            draining,
+            &runtime,
+            &mut signals,
+            settings.server.http.grace_period,
+            signal,
+        )
+        .await;
         Ok(())
     })
+}
+
+/// The graceful shutdown, once the listener is closed: waits for the open
+/// connections to finish their requests, then for the isolates'
+/// `waitUntil` work, for up to `grace` in all. Past the grace period the
+/// process exits with status 0 anyway; a second signal exits at once with
+/// 128 plus the signal's number (130 for SIGINT, 143 for SIGTERM).
+async fn shut_down(
+    mut draining: motu_gateway::Draining,
+    runtime: &Runtime,
+    signals: &mut ShutdownSignals,
+    grace: std::time::Duration,
+    signal: &str,
+) {
+    tracing::info!(
+        connections = draining.open(),
+        "{signal} received: no longer accepting connections; finishing in-flight requests and waitUntil work (grace period {} s; a second signal exits at once)",
+        grace.as_secs_f64()
+    );
+    let finish = async {
+        draining.wait().await;
+        tracing::info!("shutdown: every connection is closed; waiting for waitUntil work");
+        runtime.drain().await;
+        tracing::info!("shutdown: every isolate is quiet");
+    };
+    tokio::select! {
+        finished = tokio::time::timeout(grace, finish) => {
+            if finished.is_err() {
+                tracing::warn!(
+                    "shutdown: the grace period of {} s is over with work still going; exiting",
+                    grace.as_secs_f64()
+                );
+                std::process::exit(0);
+            }
+            tracing::info!("shutdown complete");
+        }
+        again = signals.recv() => {
+            tracing::warn!(
+                "{} received again: exiting at once with status {}",
+                again.name(),
+                again.exit_code()
+            );
+            std::process::exit(again.exit_code());
+        }
+    }
 }
 
 /// Runs `worker`'s `scheduled` handler once with `cron`, and waits for its

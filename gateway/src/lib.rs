@@ -2,8 +2,13 @@
 //!
 //! # Concepts
 //!
-//! - The **server** ([`serve`]) is a hyper 1.x HTTP/1.1 server. It reads each
-//!   request whole and hands it to the gateway actor.
+//! - The **server** ([`serve`], [`serve_until`]) is a hyper 1.x server for
+//!   HTTP/1.1 and HTTP/2 cleartext (prior knowledge) on one port, with a
+//!   header-read timeout, size limits on request heads and bodies (413) and
+//!   keep-alive limits (`motu_config::HttpSettings`). It hands each request
+//!   to the gateway actor, its body whole when small and streamed
+//!   otherwise. [`serve_until`] stops accepting when told to and returns the
+//!   [`Draining`] connections, which finish what they have in progress.
 //! - The **gateway actor** ([`GatewayActor`]) owns the [`RouteTable`]: it
 //!   matches the request's host and path to a Worker and dispatches it
 //!   through the runtime's registry.
@@ -20,7 +25,9 @@
 //!   server enables it.
 
 mod actor;
+mod connection;
 mod error;
+mod inbound;
 mod responses;
 mod routes;
 mod scheduler;
@@ -31,4 +38,4 @@ pub use error::GatewayError;
 pub use responses::error_response;
 pub use routes::RouteTable;
 pub use scheduler::{start_scheduler, CronJob};
-pub use server::serve;
+pub use server::{serve, serve_until, Draining};

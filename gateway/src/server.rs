@@ -1,77 +1,102 @@
-//! The hyper server.
+//! The hyper server: the accept loop, and stopping it for a graceful
+//! shutdown.
 
-use std::convert::Infallible;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix::Addr;
-use futures::TryStreamExt;
-use http_body_util::BodyExt;
-use hyper::body::{Body as _, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use motu_config::HttpSettings;
 use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
 
-use motu_runtime::{Body, BodyError};
+use crate::connection;
+use crate::{GatewayActor, GatewayError};
 
-use crate::responses::text;
-use crate::{GatewayActor, GatewayError, Route};
-
-/// Request bodies up to this size (by `content-length`) are read whole
-/// before the Worker runs; larger or unsized ones are streamed to it.
-const WHOLE_BODY_LIMIT: u64 = 64 * 1024;
+/// How long accepting pauses after it failed (e.g. too many open files).
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// Accepts connections on `listener` and serves every request through the
-/// gateway actor, until accepting fails. Must run inside an actix system.
+/// gateway actor with the default [`HttpSettings`], for as long as the
+/// future runs. Must run inside an actix system.
 pub async fn serve(listener: TcpListener, gateway: Addr<GatewayActor>) -> Result<(), GatewayError> {
+    serve_until(
+        listener,
+        gateway,
+        HttpSettings::default(),
+        std::future::pending(),
+    )
+    .await
+    .map(drop)
+}
+
+/// Accepts connections on `listener` and serves every request through the
+/// gateway actor, until `shutdown` completes. Then it closes the listener
+/// (new connections are refused), asks every open connection to finish the
+/// requests it has in progress and close, and returns the [`Draining`]
+/// connections to wait for. Must run inside an actix system.
+pub async fn serve_until(
+    listener: TcpListener,
+    gateway: Addr<GatewayActor>,
+    settings: HttpSettings,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Draining, GatewayError> {
+    let (stop, stopped) = watch::channel(false);
+    let (open_tx, open_rx) = mpsc::channel::<()>(1);
+    let open = Arc::new(AtomicUsize::new(0));
+    tokio::pin!(shutdown);
     loop {
-        let (stream, peer) = listener.accept().await?;
-        let gateway = gateway.clone();
-        actix_rt::spawn(async move {
-            let service = service_fn(move |req| handle(req, gateway.clone()));
-            if let Err(e) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
-                tracing::debug!(%peer, "connection ended with an error: {e}");
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tracing::warn!("accepting a connection failed: {e}");
+                tokio::time::sleep(ACCEPT_PAUSE).await;
+                continue;
             }
+        };
+        let gateway = gateway.clone();
+        let stopped = stopped.clone();
+        let open_tx = open_tx.clone();
+        let open = open.clone();
+        open.fetch_add(1, Ordering::AcqRel);
+        actix_rt::spawn(async move {
+            connection::run(stream, peer, gateway, settings, stopped, open_tx).await;
+            open.fetch_sub(1, Ordering::AcqRel);
         });
     }
+    drop(listener);
+    let _ = stop.send(true);
+    Ok(Draining {
+        open,
+        closed: open_rx,
+        _stop: stop,
+    })
 }
 
-async fn handle(
-    request: http::Request<Incoming>,
-    gateway: Addr<GatewayActor>,
-) -> Result<http::Response<Body>, Infallible> {
-    let (parts, body) = request.into_parts();
-    let body = match request_body(body).await {
-        Ok(body) => body,
-        Err(_) => {
-            return Ok(text(
-                http::StatusCode::BAD_REQUEST,
-                "The request body could not be read.\n",
-            ))
-        }
-    };
-    let request = http::Request::from_parts(parts, body);
-    Ok(gateway.send(Route(request)).await.unwrap_or_else(|_| {
-        text(
-            http::StatusCode::SERVICE_UNAVAILABLE,
-            "The server is shutting down.\n",
-        )
-    }))
+/// The connections still open after [`serve_until`] stopped accepting; each
+/// finishes its requests in progress and closes.
+#[derive(Debug)]
+pub struct Draining {
+    open: Arc<AtomicUsize>,
+    closed: mpsc::Receiver<()>,
+    _stop: watch::Sender<bool>,
 }
 
-/// The request body as the runtime takes it: empty and small bodies whole,
-/// others as a stream of the chunks hyper reads.
-async fn request_body(body: Incoming) -> Result<Body, hyper::Error> {
-    if body.is_end_stream() {
-        return Ok(Body::empty());
+impl Draining {
+    /// How many connections are still open.
+    pub fn open(&self) -> usize {
+        self.open.load(Ordering::Acquire)
     }
-    let hint = body.size_hint();
-    if hint.exact().is_some_and(|n| n <= WHOLE_BODY_LIMIT) {
-        return Ok(body.collect().await?.to_bytes().into());
+
+    /// Waits until every connection has closed.
+    pub async fn wait(&mut self) {
+        // Every connection holds a sender; `recv` yields `None` once all
+        // of them are dropped.
+        while self.closed.recv().await.is_some() {}
     }
-    Ok(Body::from_stream(body.into_data_stream().map_err(|e| {
-        BodyError::new(format!("the request body failed: {e}"))
-    })))
 }
