@@ -22,6 +22,9 @@ enum Command {
     Serve(ServeArgs),
     /// Validate a config file and load every Worker in it, without serving.
     Check(CheckArgs),
+    /// `serve --watch`: serve, and load new code when a Worker's files or
+    /// the config change.
+    Dev(ServeArgs),
     /// Run one Worker's `scheduled` handler once, as a cron trigger would, and exit.
     Trigger(TriggerArgs),
 }
@@ -40,14 +43,22 @@ struct TriggerArgs {
     cron: Option<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 struct ServeArgs {
     /// The Worker to serve (an ES module or a service-worker script).
     #[arg(value_name = "WORKER.js", conflicts_with = "config")]
     worker: Option<PathBuf>,
-    /// A config file (motu.toml) that declares the server and its Workers.
+    /// A config file that declares the server and its Workers: motu.toml, or
+    /// a Wrangler config (wrangler.toml, wrangler.json, wrangler.jsonc).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The `[env.NAME]` section of a Wrangler config to use.
+    #[arg(long = "env", value_name = "NAME", requires = "config")]
+    wrangler_env: Option<String>,
+    /// Load new code when a Worker's files or the config change (what
+    /// `motu dev` does).
+    #[arg(long)]
+    watch: bool,
     /// The address to listen on [default: 127.0.0.1:8787, or the config's].
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
@@ -74,8 +85,14 @@ impl Cli {
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
             Command::Serve(args) => {
+                let watch = args.watch.then(|| args.watcher());
                 let settings = args.settings()?;
-                crate::serve::serve(settings)
+                crate::serve::serve(settings, watch)
+            }
+            Command::Dev(args) => {
+                let watch = args.watcher();
+                let settings = args.settings()?;
+                crate::serve::serve(settings, Some(watch))
             }
             Command::Trigger(args) => {
                 let settings = Settings::load(&args.config, EngineSet::builtin_names())?;
@@ -120,11 +137,23 @@ impl Cli {
 }
 
 impl ServeArgs {
+    /// What `--watch` needs: a way to load the settings again.
+    fn watcher(&self) -> crate::watch::Watch {
+        let args = self.clone();
+        crate::watch::Watch::new(move || args.clone().settings())
+    }
+
     fn settings(self) -> anyhow::Result<Settings> {
         let engines = EngineSet::builtin_names();
         let mut settings = match (&self.worker, &self.config) {
             (Some(worker), None) => Settings::single_worker(worker, engines)?,
-            (None, Some(config)) => Settings::load(config, engines)?,
+            (None, Some(config)) => {
+                let loaded = Settings::load_any(config, self.wrangler_env.as_deref(), engines)?;
+                for warning in &loaded.warnings {
+                    tracing::warn!("{}: {warning}", config.display());
+                }
+                loaded.settings
+            }
             _ => bail!("give a Worker file (motu serve worker.js) or a config (motu serve --config motu.toml)"),
         };
         if let Some(listen) = self.listen {

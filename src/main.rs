@@ -3,6 +3,7 @@
 mod cli;
 mod serve;
 mod vars;
+mod watch;
 
 use clap::Parser;
 

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use actix::Actor;
 use anyhow::Context;
-use motu_config::Settings;
+use motu_config::{Settings, WorkerSettings};
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, RouteTable};
 use motu_runtime::{HostValue, Runtime, RuntimeConfig, WorkerSpec};
 
@@ -21,30 +21,36 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         egress: (&settings.egress).into(),
     })?;
     for w in &settings.workers {
-        let mut spec = WorkerSpec::from_file(&w.name, &w.main)?;
-        if let Some(engine) = &w.engine {
-            spec = spec.with_engine(engine);
-        }
-        for (k, v) in &w.vars {
-            spec = spec.with_var(k, to_host_value(v));
-        }
-        for s in &w.services {
-            spec = spec.with_service(&s.binding, &s.service);
-        }
-        for (k, secret) in &w.secrets {
-            spec = spec.with_var(k, HostValue::String(secret.expose().to_owned()));
-        }
-        spec = spec.with_limits(w.limits);
-        if let Some(max) = w.max_instances {
-            spec = spec.with_max_instances(max);
-        }
-        runtime.register(spec).await?;
+        runtime.register(worker_spec(w)?).await?;
     }
     Ok(runtime)
 }
 
-/// Serves `settings` until the process is stopped.
-pub fn serve(settings: Settings) -> anyhow::Result<()> {
+/// The runtime's spec of a Worker of the settings.
+pub(crate) fn worker_spec(w: &WorkerSettings) -> anyhow::Result<WorkerSpec> {
+    let mut spec = WorkerSpec::from_file(&w.name, &w.main)?;
+    if let Some(engine) = &w.engine {
+        spec = spec.with_engine(engine);
+    }
+    for (k, v) in &w.vars {
+        spec = spec.with_var(k, to_host_value(v));
+    }
+    for s in &w.services {
+        spec = spec.with_service(&s.binding, &s.service);
+    }
+    for (k, secret) in &w.secrets {
+        spec = spec.with_var(k, HostValue::String(secret.expose().to_owned()));
+    }
+    spec = spec.with_limits(w.limits);
+    if let Some(max) = w.max_instances {
+        spec = spec.with_max_instances(max);
+    }
+    Ok(spec)
+}
+
+/// Serves `settings` until the process is stopped; with `watch`, loads new
+/// code when a Worker's files or the config change.
+pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
         let runtime = start_runtime(&settings).await?;
         let mut routes = RouteTable::new();
@@ -69,6 +75,9 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
                 routes.iter().map(|r| format!("{r}, ")).collect::<String>(),
                 w.name
             );
+            if let Some(date) = &w.compatibility_date {
+                tracing::info!(worker = w.name.as_str(), "compatibility date {date}");
+            }
         }
         println!("motu listening on http://{addr}");
         std::io::stdout().flush()?;
@@ -92,6 +101,9 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
             }
         }
         let gateway = gateway.start();
+        if let Some(watch) = watch {
+            watch.start(&settings, runtime.clone(), gateway.clone())?;
+        }
         motu_gateway::serve(listener, gateway).await?;
         Ok(())
     })
