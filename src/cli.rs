@@ -1,7 +1,7 @@
 //! The command line.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
@@ -31,7 +31,8 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct TriggerArgs {
-    /// The config file that declares the Worker.
+    /// The config file that declares the Worker (motu.toml or a Wrangler
+    /// config).
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
     /// The Worker's name.
@@ -95,7 +96,7 @@ impl Cli {
                 crate::serve::serve(settings, Some(watch))
             }
             Command::Trigger(args) => {
-                let settings = Settings::load(&args.config, EngineSet::builtin_names())?;
+                let settings = load_config(&args.config, None)?;
                 let Some(worker) = settings.workers.iter().find(|w| w.name == args.worker) else {
                     bail!(
                         "{}: no Worker is named '{}' (Workers: {})",
@@ -122,7 +123,7 @@ impl Cli {
                 Ok(())
             }
             Command::Check(args) => {
-                let settings = Settings::load(&args.config, EngineSet::builtin_names())?;
+                let settings = load_config(&args.config, None)?;
                 crate::serve::check(&settings)?;
                 println!(
                     "{}: ok ({} Worker{})",
@@ -136,6 +137,15 @@ impl Cli {
     }
 }
 
+/// Reads a config file, motu.toml or Wrangler's, and logs its warnings.
+fn load_config(config: &Path, wrangler_env: Option<&str>) -> anyhow::Result<Settings> {
+    let loaded = Settings::load_any(config, wrangler_env, EngineSet::builtin_names())?;
+    for warning in &loaded.warnings {
+        tracing::warn!("{}: {warning}", config.display());
+    }
+    Ok(loaded.settings)
+}
+
 impl ServeArgs {
     /// What `--watch` needs: a way to load the settings again.
     fn watcher(&self) -> crate::watch::Watch {
@@ -147,13 +157,7 @@ impl ServeArgs {
         let engines = EngineSet::builtin_names();
         let mut settings = match (&self.worker, &self.config) {
             (Some(worker), None) => Settings::single_worker(worker, engines)?,
-            (None, Some(config)) => {
-                let loaded = Settings::load_any(config, self.wrangler_env.as_deref(), engines)?;
-                for warning in &loaded.warnings {
-                    tracing::warn!("{}: {warning}", config.display());
-                }
-                loaded.settings
-            }
+            (None, Some(config)) => load_config(config, self.wrangler_env.as_deref())?,
             _ => bail!("give a Worker file (motu serve worker.js) or a config (motu serve --config motu.toml)"),
         };
         if let Some(listen) = self.listen {
