@@ -71,12 +71,22 @@ impl Watch {
             }
         }
         let (batches, mut batch_rx) = tokio::sync::mpsc::unbounded_channel();
+        let roots: Vec<PathBuf> = watched
+            .into_iter()
+            .chain(
+                settings
+                    .file
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .map(non_empty),
+            )
+            .collect();
         std::thread::Builder::new()
             .name("motu-watch".into())
             .spawn(move || {
                 // The watcher lives as long as this thread.
                 let _watcher = watcher;
-                debounce(&changes, &batches);
+                debounce(&changes, &batches, &roots);
             })?;
         tracing::info!("watching for changes");
         let mut state = State {
@@ -99,6 +109,7 @@ impl Watch {
 fn debounce(
     changes: &mpsc::Receiver<notify::Result<notify::Event>>,
     batches: &tokio::sync::mpsc::UnboundedSender<BTreeSet<PathBuf>>,
+    roots: &[PathBuf],
 ) {
     let mut batch = BTreeSet::new();
     loop {
@@ -112,7 +123,7 @@ fn debounce(
         match event {
             Ok(Ok(event)) => {
                 if !matches!(event.kind, notify::EventKind::Access(_)) {
-                    batch.extend(event.paths.into_iter().filter(|p| relevant(p)));
+                    batch.extend(event.paths.into_iter().filter(|p| relevant(p, roots)));
                 }
             }
             Ok(Err(e)) => tracing::warn!("watching files: {e}"),
@@ -126,10 +137,14 @@ fn debounce(
     }
 }
 
-/// Whether a change to `path` may matter: not in a hidden folder or
-/// `node_modules`, and not an editor's swap or backup file.
-fn relevant(path: &Path) -> bool {
-    let hidden = path.components().any(|c| {
+/// Whether a change to `path` may matter: under a watched folder, not in a
+/// hidden folder or `node_modules` there, and not an editor's swap or
+/// backup file.
+fn relevant(path: &Path, roots: &[PathBuf]) -> bool {
+    let Some(inside) = roots.iter().find_map(|r| path.strip_prefix(r).ok()) else {
+        return false;
+    };
+    let hidden = inside.components().any(|c| {
         let c = c.as_os_str().to_string_lossy();
         (c.starts_with('.') && c != "." && c != ".." && c != motu_config::DEV_VARS)
             || c == "node_modules"
