@@ -306,40 +306,41 @@ fn routes(
         (None, None) => Vec::new(),
     };
     for (route, field) in entries {
-        let pattern =
-            match route {
-                Value::String(p) => p.clone(),
-                Value::Object(o) => {
-                    for key in o.keys() {
-                        if !matches!(
-                            key.as_str(),
-                            "pattern" | "zone_name" | "zone_id" | "custom_domain"
-                        ) {
-                            warnings.unsupported(&format!("{field}.{key}"));
-                        }
+        let pattern = match route {
+            Value::String(p) => p.clone(),
+            Value::Object(o) => {
+                for key in o.keys() {
+                    if !matches!(
+                        key.as_str(),
+                        "pattern" | "zone_name" | "zone_id" | "custom_domain"
+                    ) {
+                        warnings.unsupported(&format!("{field}.{key}"));
                     }
-                    let Some(Value::String(p)) = o.get("pattern") else {
-                        return Err(invalid(&format!("{field}.pattern"), "missing".into()));
-                    };
-                    match o.get("custom_domain") {
-                        None | Some(Value::Bool(false)) => p.clone(),
-                        Some(Value::Bool(true)) if p.contains(['/', '*']) => return Err(invalid(
+                }
+                let Some(Value::String(p)) = o.get("pattern") else {
+                    return Err(invalid(&format!("{field}.pattern"), "missing".into()));
+                };
+                match o.get("custom_domain") {
+                    None | Some(Value::Bool(false)) => p.clone(),
+                    Some(Value::Bool(true)) if p.contains(['/', '*']) => {
+                        return Err(invalid(
                             &format!("{field}.pattern"),
                             format!(
                                 "custom domain '{p}' must be a host name, without a path or '*'"
                             ),
-                        )),
-                        Some(Value::Bool(true)) => format!("{p}/*"),
-                        Some(_) => {
-                            return Err(invalid(
-                                &format!("{field}.custom_domain"),
-                                "must be true or false".into(),
-                            ))
-                        }
+                        ))
+                    }
+                    Some(Value::Bool(true)) => format!("{p}/*"),
+                    Some(_) => {
+                        return Err(invalid(
+                            &format!("{field}.custom_domain"),
+                            "must be true or false".into(),
+                        ))
                     }
                 }
-                _ => return Err(invalid(&field, "must be a pattern or a table".into())),
-            };
+            }
+            _ => return Err(invalid(&field, "must be a pattern or a table".into())),
+        };
         out.push(Value::String(pattern));
     }
     Ok(out)
