@@ -1,7 +1,7 @@
 //! The command line.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
@@ -22,13 +22,17 @@ enum Command {
     Serve(ServeArgs),
     /// Validate a config file and load every Worker in it, without serving.
     Check(CheckArgs),
+    /// `serve --watch`: serve, and load new code when a Worker's files or
+    /// the config change.
+    Dev(ServeArgs),
     /// Run one Worker's `scheduled` handler once, as a cron trigger would, and exit.
     Trigger(TriggerArgs),
 }
 
 #[derive(Debug, Args)]
 struct TriggerArgs {
-    /// The config file that declares the Worker.
+    /// The config file that declares the Worker (motu.toml or a Wrangler
+    /// config).
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
     /// The Worker's name.
@@ -40,14 +44,22 @@ struct TriggerArgs {
     cron: Option<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 struct ServeArgs {
     /// The Worker to serve (an ES module or a service-worker script).
     #[arg(value_name = "WORKER.js", conflicts_with = "config")]
     worker: Option<PathBuf>,
-    /// A config file (motu.toml) that declares the server and its Workers.
+    /// A config file that declares the server and its Workers: motu.toml, or
+    /// a Wrangler config (wrangler.toml, wrangler.json, wrangler.jsonc).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The `[env.NAME]` section of a Wrangler config to use.
+    #[arg(long = "env", value_name = "NAME", requires = "config")]
+    wrangler_env: Option<String>,
+    /// Load new code when a Worker's files or the config change (what
+    /// `motu dev` does).
+    #[arg(long)]
+    watch: bool,
     /// The address to listen on [default: 127.0.0.1:8787, or the config's].
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
@@ -78,11 +90,17 @@ impl Cli {
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
             Command::Serve(args) => {
+                let watch = args.watch.then(|| args.watcher());
                 let settings = args.settings()?;
-                crate::serve::serve(settings)
+                crate::serve::serve(settings, watch)
+            }
+            Command::Dev(args) => {
+                let watch = args.watcher();
+                let settings = args.settings()?;
+                crate::serve::serve(settings, Some(watch))
             }
             Command::Trigger(args) => {
-                let settings = Settings::load(&args.config, EngineSet::builtin_names())?;
+                let settings = load_config(&args.config, None)?;
                 let Some(worker) = settings.workers.iter().find(|w| w.name == args.worker) else {
                     bail!(
                         "{}: no Worker is named '{}' (Workers: {})",
@@ -109,7 +127,7 @@ impl Cli {
                 Ok(())
             }
             Command::Check(args) => {
-                let settings = Settings::load(&args.config, EngineSet::builtin_names())?;
+                let settings = load_config(&args.config, None)?;
                 crate::serve::check(&settings)?;
                 println!(
                     "{}: ok ({} Worker{})",
@@ -123,12 +141,27 @@ impl Cli {
     }
 }
 
+/// Reads a config file, motu.toml or Wrangler's, and logs its warnings.
+fn load_config(config: &Path, wrangler_env: Option<&str>) -> anyhow::Result<Settings> {
+    let loaded = Settings::load_any(config, wrangler_env, EngineSet::builtin_names())?;
+    for warning in &loaded.warnings {
+        tracing::warn!("{}: {warning}", config.display());
+    }
+    Ok(loaded.settings)
+}
+
 impl ServeArgs {
+    /// What `--watch` needs: a way to load the settings again.
+    fn watcher(&self) -> crate::watch::Watch {
+        let args = self.clone();
+        crate::watch::Watch::new(move || args.clone().settings())
+    }
+
     fn settings(self) -> anyhow::Result<Settings> {
         let engines = EngineSet::builtin_names();
         let mut settings = match (&self.worker, &self.config) {
             (Some(worker), None) => Settings::single_worker(worker, engines)?,
-            (None, Some(config)) => Settings::load(config, engines)?,
+            (None, Some(config)) => load_config(config, self.wrangler_env.as_deref())?,
             _ => bail!("give a Worker file (motu serve worker.js) or a config (motu serve --config motu.toml)"),
         };
         if let Some(listen) = self.listen {

@@ -4,6 +4,7 @@ mod cli;
 mod serve;
 mod signals;
 mod vars;
+mod watch;
 
 use clap::Parser;
 

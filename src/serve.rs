@@ -4,7 +4,7 @@ use std::io::Write;
 
 use actix::Actor;
 use anyhow::Context;
-use motu_config::Settings;
+use motu_config::{Settings, WorkerSettings};
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, RouteTable};
 use motu_runtime::{HostValue, Runtime, RuntimeConfig, WorkerSpec};
 
@@ -22,31 +22,37 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         egress: (&settings.egress).into(),
     })?;
     for w in &settings.workers {
-        let mut spec = WorkerSpec::from_file(&w.name, &w.main)?;
-        if let Some(engine) = &w.engine {
-            spec = spec.with_engine(engine);
-        }
-        for (k, v) in &w.vars {
-            spec = spec.with_var(k, to_host_value(v));
-        }
-        for s in &w.services {
-            spec = spec.with_service(&s.binding, &s.service);
-        }
-        for (k, secret) in &w.secrets {
-            spec = spec.with_var(k, HostValue::String(secret.expose().to_owned()));
-        }
-        spec = spec.with_limits(w.limits);
-        if let Some(max) = w.max_instances {
-            spec = spec.with_max_instances(max);
-        }
-        runtime.register(spec).await?;
+        runtime.register(worker_spec(w)?).await?;
     }
     Ok(runtime)
 }
 
+/// The runtime's spec of a Worker of the settings.
+pub(crate) fn worker_spec(w: &WorkerSettings) -> anyhow::Result<WorkerSpec> {
+    let mut spec = WorkerSpec::from_file(&w.name, &w.main)?;
+    if let Some(engine) = &w.engine {
+        spec = spec.with_engine(engine);
+    }
+    for (k, v) in &w.vars {
+        spec = spec.with_var(k, to_host_value(v));
+    }
+    for s in &w.services {
+        spec = spec.with_service(&s.binding, &s.service);
+    }
+    for (k, secret) in &w.secrets {
+        spec = spec.with_var(k, HostValue::String(secret.expose().to_owned()));
+    }
+    spec = spec.with_limits(w.limits);
+    if let Some(max) = w.max_instances {
+        spec = spec.with_max_instances(max);
+    }
+    Ok(spec)
+}
+
 /// Serves `settings` until SIGTERM or SIGINT, then shuts down gracefully
-/// (see [`shut_down`]).
-pub fn serve(settings: Settings) -> anyhow::Result<()> {
+/// (see [`shut_down`]); with `watch`, loads new code when a Worker's files
+/// or the config change.
+pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
         let runtime = start_runtime(&settings).await?;
         let mut routes = RouteTable::new();
@@ -72,6 +78,9 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
                 routes.iter().map(|r| format!("{r}, ")).collect::<String>(),
                 w.name
             );
+            if let Some(date) = &w.compatibility_date {
+                tracing::info!(worker = w.name.as_str(), "compatibility date {date}");
+            }
         }
         println!("motu listening on http://{addr}");
         std::io::stdout().flush()?;
@@ -95,6 +104,9 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
             }
         }
         let gateway = gateway.start();
+        if let Some(watch) = watch {
+            watch.start(&settings, runtime.clone(), gateway.clone())?;
+        }
         let mut received = None;
         let draining = motu_gateway::serve_until(listener, gateway, settings.server.http, async {
             received = Some(signals.recv().await);

@@ -19,6 +19,22 @@ pub struct GatewayActor {
     outbound: Outbound,
 }
 
+/// Replaces the gateway's route table, e.g. when the config changes under
+/// `motu dev`; requests already routed are not affected.
+pub struct SetRoutes(pub RouteTable);
+
+impl Message for SetRoutes {
+    type Result = ();
+}
+
+impl Handler<SetRoutes> for GatewayActor {
+    type Result = ();
+
+    fn handle(&mut self, SetRoutes(routes): SetRoutes, _ctx: &mut Self::Context) {
+        self.routes = routes;
+    }
+}
+
 /// The path that fires a Worker's `scheduled` handler, when enabled.
 pub const SCHEDULED_PATH: &str = "/__scheduled";
 

@@ -33,7 +33,7 @@ mod routes;
 mod scheduler;
 mod server;
 
-pub use actor::{GatewayActor, Route, SCHEDULED_PATH};
+pub use actor::{GatewayActor, Route, SetRoutes, SCHEDULED_PATH};
 pub use error::GatewayError;
 pub use responses::error_response;
 pub use routes::RouteTable;

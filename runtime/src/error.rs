@@ -26,7 +26,7 @@ pub enum RuntimeError {
     },
     /// The Worker failed to start: its isolate could not be created or its
     /// top-level code threw.
-    #[error("Worker '{worker}' failed to start: {error}")]
+    #[error("Worker '{worker}' failed to start: {error}{}", at(error))]
     StartFailed {
         /// The Worker's name.
         worker: String,
@@ -106,4 +106,32 @@ pub enum RuntimeError {
     /// The runtime could not start.
     #[error("the runtime could not start: {0}")]
     Startup(String),
+}
+
+/// ` at FILE:LINE:COLUMN` for an exception that knows where it happened.
+fn at(error: &EngineError) -> String {
+    match error {
+        EngineError::Exception(e) => e.location().map(|l| format!(" at {l}")).unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+impl RuntimeError {
+    /// Where in the Worker's files the error happened (`file:line:column`,
+    /// the file relative to the Worker's folder), for an exception that
+    /// knows it.
+    pub fn location(&self) -> Option<&str> {
+        match self {
+            RuntimeError::StartFailed {
+                error: EngineError::Exception(e),
+                ..
+            }
+            | RuntimeError::Engine {
+                error: EngineError::Exception(e),
+                ..
+            } => e.location(),
+            RuntimeError::Exception { error, .. } => error.location(),
+            _ => None,
+        }
+    }
 }

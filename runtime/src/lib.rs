@@ -71,7 +71,7 @@ pub use event::{FetchRequest, FetchResponse};
 pub use executors::Executors;
 pub use fetch::{is_public, EgressPolicy, Outbound, RedirectMode};
 pub use isolate_actor::{Condemn, Fetch, IsolateActor, Scheduled, WhenQuiet};
-pub use registry::{Dispatch, Drain, Register, Registry, Warm};
+pub use registry::{Check, Dispatch, Drain, Register, Registry, Warm};
 pub use runtime::{Runtime, RuntimeConfig};
 pub use service::{ChainDepth, MAX_CHAIN_DEPTH};
 pub use supervisor::{

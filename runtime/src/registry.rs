@@ -288,6 +288,48 @@ impl Handler<Register> for Registry {
     }
 }
 
+/// Evaluates a Worker's code in an isolate of its own that takes no events,
+/// then lets that isolate go (counted as an eviction for `Reload`). The
+/// Worker is not registered: this is how new code is checked before it
+/// replaces a running version.
+#[derive(Debug)]
+pub struct Check(pub WorkerSpec);
+
+impl Message for Check {
+    type Result = Result<(), RuntimeError>;
+}
+
+impl Handler<Check> for Registry {
+    type Result = ResponseFuture<Result<(), RuntimeError>>;
+
+    fn handle(&mut self, Check(spec): Check, _ctx: &mut Self::Context) -> Self::Result {
+        let engine = match self
+            .engines
+            .get(spec.engine.as_deref().unwrap_or(&self.default_engine))
+        {
+            Ok(engine) => engine,
+            Err(e) => return Box::pin(async move { Err(e) }),
+        };
+        let entry = WorkerEntry {
+            spec: Arc::new(spec),
+            engine,
+            instances: Vec::new(),
+        };
+        let starting = Self::start_isolate(
+            &self.executors,
+            &self.isolate_config,
+            &self.services,
+            &entry,
+            Arc::new(AtomicUsize::new(0)),
+        );
+        Box::pin(async move {
+            let addr = starting.await?;
+            addr.do_send(Condemn(EvictionReason::Reload));
+            Ok(())
+        })
+    }
+}
+
 /// Sends a fetch event to a Worker by name, starting its isolate if needed.
 #[derive(Debug)]
 pub struct Dispatch {

@@ -152,6 +152,19 @@ impl Runtime {
             .map_err(|_| RuntimeError::Lost(worker.to_owned()))?
     }
 
+    /// Evaluates `spec`'s code in a throwaway isolate without registering
+    /// it: `Ok` when its top-level code ran, else why it failed (a syntax
+    /// error carries its file, line and column; see
+    /// [`RuntimeError::location`]). Registering the same spec afterwards
+    /// serves the very sources checked, which its modules keep once read.
+    pub async fn check(&self, spec: WorkerSpec) -> Result<(), RuntimeError> {
+        let worker = spec.name.clone();
+        self.registry
+            .send(crate::Check(spec))
+            .await
+            .map_err(|_| RuntimeError::Lost(worker))?
+    }
+
     /// The registry's address, for sending [`Register`] and [`Dispatch`]
     /// messages directly.
     pub fn registry(&self) -> Addr<Registry> {

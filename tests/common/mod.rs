@@ -79,8 +79,15 @@ impl Server {
     /// [`Server::start`] with extra environment variables.
     #[allow(clippy::zombie_processes)]
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::start_command("serve", args, env)
+    }
+
+    /// `motu COMMAND ARGS… --listen 127.0.0.1:0` (`serve` or `dev`), with
+    /// extra environment variables, once it listens.
+    #[allow(clippy::zombie_processes)]
+    pub fn start_command(command: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_motu"))
-            .arg("serve")
+            .arg(command)
             .args(args)
             .args(["--listen", "127.0.0.1:0"])
             .envs(env.iter().copied())

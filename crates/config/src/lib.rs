@@ -13,6 +13,11 @@
 //! - **Routes** ([`RoutePattern`]) use Cloudflare's pattern semantics:
 //!   `host/path`, `*` only as a host prefix and a path suffix.
 //! - Every error names the file and the field ([`ConfigError`]).
+//! - A **Wrangler config** (`wrangler.toml`, `wrangler.json`,
+//!   `wrangler.jsonc`) is read into the same settings through
+//!   [`Settings::load_any`], with an `[env.NAME]` section selected by name;
+//!   what motu does not support comes back as warnings (see the `wrangler`
+//!   module docs for the subset).
 //!
 //! ```toml
 //! [server]
@@ -63,19 +68,23 @@
 mod cron;
 mod error;
 mod http;
+mod jsonc;
 mod limits;
 mod load;
 mod raw;
 mod route;
 mod secrets;
 mod settings;
+mod wrangler;
 
 pub use cron::CronTrigger;
 pub use error::ConfigError;
 pub use http::{HttpSettings, MIN_HEADER_BYTES};
 pub use limits::{Limits, PoolLimits};
+pub use load::Loaded;
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use secrets::{SecretValue, DEV_VARS};
 pub use settings::{
     EgressSettings, ServerSettings, ServiceBinding, Settings, WorkerSettings, DEFAULT_LISTEN,
 };
+pub use wrangler::is_wrangler_config;

@@ -105,6 +105,10 @@ pub struct WorkerSettings {
     /// `service = "auth"`, giving `env.AUTH.fetch(request)` that calls the
     /// other Worker in-process. Default none.
     pub services: Vec<ServiceBinding>,
+    /// `compatibility_date` of a Wrangler config (`YYYY-MM-DD`): recorded
+    /// and shown at start-up; motu's behaviour does not depend on it.
+    /// `None` for motu.toml.
+    pub compatibility_date: Option<String>,
     /// `origin`: an `http(s)://` URL; when the Worker has called
     /// `ctx.passThroughOnException()` and then throws, the request is sent
     /// there instead of failing with a 500. Default none.
@@ -162,6 +166,7 @@ impl Settings {
                 secrets: Vec::new(),
                 services: Vec::new(),
                 origin: None,
+                compatibility_date: None,
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
@@ -402,6 +407,7 @@ fn validate_worker(
         },
     };
     Ok(WorkerSettings {
+        compatibility_date: None,
         origin,
         services,
         secrets,

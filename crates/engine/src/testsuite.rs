@@ -455,6 +455,62 @@ pub fn top_level_exceptions_carry_a_stack(engine: &dyn crate::Engine) {
     }
 }
 
+/// Errors locate themselves in the Worker's files ([`JsError::location`]):
+/// syntax errors in a script, a module entry and an imported module, and
+/// exceptions thrown by the top level of an imported module, each at the
+/// right file and line; a syntax error in a module loaded by `import()`
+/// too.
+pub fn errors_locate_the_worker_file(engine: &dyn crate::Engine) {
+    let cases = [
+        (script("let a = 1;\nlet b = ;\n"), "worker.js:2:"),
+        (
+            modules(&[("worker.js", "export default {};\nlet x = (;\n")]),
+            "worker.js:2:",
+        ),
+        (
+            modules(&[
+                ("worker.js", "import './lib/a.js';\nexport default {};"),
+                ("lib/a.js", "// a\n\nconst = 1;\n"),
+            ]),
+            "lib/a.js:3:",
+        ),
+        (
+            modules(&[
+                (
+                    "worker.js",
+                    "import { f } from './lib/a.js';\n\nf();\nexport default {};",
+                ),
+                ("lib/a.js", "export function f() {\n  null.x;\n}\n"),
+            ]),
+            "lib/a.js:2:",
+        ),
+        (
+            modules(&[
+                (
+                    "worker.js",
+                    "await import('./lib/a.js');\nexport default {};",
+                ),
+                ("lib/a.js", "// a\n\nconst = 1;\n"),
+            ]),
+            "lib/a.js:3:",
+        ),
+    ];
+    for (code, expected) in cases {
+        let (mut iso, _host) = isolate(engine);
+        match iso.load_worker(&code).unwrap_err() {
+            EngineError::Exception(e) => {
+                let location = e.location().unwrap_or_default();
+                let column = location.strip_prefix(expected).unwrap_or_default();
+                assert!(
+                    column.parse::<u32>().is_ok_and(|c| c > 0),
+                    "expected {expected}COLUMN, got {location:?} from {e:?}"
+                );
+            }
+            other => panic!("expected an exception, got {other:?}"),
+        }
+    }
+}
+
 /// A non-error thrown value still gives a usable message.
 pub fn thrown_non_errors_are_reported(engine: &dyn crate::Engine) {
     let (mut iso, _host) = isolate(engine);
@@ -619,6 +675,7 @@ macro_rules! engine_testsuite {
             missing_imports_fail_the_load,
             syntax_errors_are_reported,
             top_level_exceptions_carry_a_stack,
+            errors_locate_the_worker_file,
             thrown_non_errors_are_reported,
             terminate_stops_endless_loops,
             memory_limit_stops_allocation_bombs,

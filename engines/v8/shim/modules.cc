@@ -40,6 +40,44 @@ v8::MaybeLocal<v8::Module> compile_and_keep(MotuIsolate* m, const MotuCode& code
   return module;
 }
 
+// Compiles a module that another one imports. A syntax error in it is
+// thrown again with the module's file, line and column at the end of its
+// stack: V8 reports the error of a module compiled inside its resolve
+// callback nowhere (the caller's TryCatch takes it, and the callback then
+// returns without an exception), and its message would otherwise point at
+// the importer.
+v8::MaybeLocal<v8::Module> compile_import(MotuIsolate* m, const MotuCode& code) {
+  v8::Isolate* iso = m->isolate;
+  v8::TryCatch tc(iso);
+  v8::Local<v8::Module> module;
+  if (compile_and_keep(m, code).ToLocal(&module)) return module;
+  if (!tc.HasCaught()) return {};
+  v8::Local<v8::Message> message = tc.Message();
+  v8::Local<v8::Value> exception = tc.Exception();
+  v8::Local<v8::Context> ctx = iso->GetCurrentContext();
+  if (!tc.HasTerminated() && !message.IsEmpty() && !ctx.IsEmpty() && exception->IsObject()) {
+    v8::TryCatch inner(iso);
+    auto o = exception.As<v8::Object>();
+    v8::Local<v8::String> key = v8::String::NewFromUtf8Literal(iso, "stack");
+    v8::Local<v8::Value> old;
+    std::string stack;
+    if (o->Get(ctx, key).ToLocal(&old) && old->IsString()) append_utf8(iso, old.As<v8::String>(), stack);
+    std::string resource = safe_string(iso, ctx, message->GetScriptResourceName());
+    if (stack.find("\n    at ") == std::string::npos && !resource.empty()) {
+      stack += "\n    at " + resource + ":" +
+               std::to_string(message->GetLineNumber(ctx).FromMaybe(0)) + ":" +
+               std::to_string(message->GetStartColumn(ctx).FromMaybe(0) + 1);
+      v8::Local<v8::String> text;
+      if (v8::String::NewFromUtf8(iso, stack.data(), v8::NewStringType::kNormal,
+                                  static_cast<int>(stack.size()))
+              .ToLocal(&text))
+        discard(o->Set(ctx, key, text));
+    }
+  }
+  tc.ReThrow();
+  return {};
+}
+
 // The module `specifier` names when `referrer` imports it: resolved by
 // Rust, then taken from the isolate's modules or compiled from the source
 // Rust gives. Throws (and returns nothing) when either fails.
@@ -63,7 +101,7 @@ v8::MaybeLocal<v8::Module> import_module(MotuIsolate* m, const std::string& refe
                 "the Worker has no module '" + name + "' (imported by '" + referrer + "')");
     return {};
   }
-  return compile_and_keep(m, code);
+  return compile_import(m, code);
 }
 
 v8::MaybeLocal<v8::Module> resolve_static(v8::Local<v8::Context> ctx,

@@ -1,0 +1,438 @@
+//! Wrangler configs (`wrangler.toml`, `wrangler.json`, `wrangler.jsonc`):
+//! the subset motu supports, read into the same [`Settings`] as motu.toml.
+//!
+//! A Wrangler config declares one Worker. What motu reads of it:
+//!
+//! - `name`, `main` (relative to the config), `compatibility_date`
+//!   (`YYYY-MM-DD`; recorded in [`WorkerSettings::compatibility_date`]);
+//! - `routes` / `route`: a pattern string, or `{ pattern, zone_name,
+//!   zone_id, custom_domain }`; a custom domain `example.com` serves every
+//!   path of that host (`example.com/*`);
+//! - `triggers.crons`, `vars`, `services` (`binding`, `service`),
+//!   `limits.cpu_ms` (and `limits.subrequests`);
+//! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
+//!   becomes `NAME-ENV` unless the section sets one, `main`,
+//!   `compatibility_date`, `routes`/`route`, `triggers` and `limits` are
+//!   inherited from the top level unless the section sets them, and `vars`
+//!   and `services` are not inherited;
+//! - `.dev.vars` next to the config: every name in it becomes a secret in
+//!   `env` (overriding a var of the same name), as in `wrangler dev`.
+//!
+//! Any other key is reported back as a warning naming it (once), never
+//! ignored silently and never fatal. A service binding to a Worker this
+//! server (which runs the config's one Worker) does not run is left out
+//! with a warning. The `MOTU_SECTION__KEY`
+//! environment overrides apply as for motu.toml.
+
+use std::collections::BTreeSet;
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::secrets::read_dev_vars;
+use crate::ConfigError;
+
+/// Whether `file` is read as a Wrangler config: a `.json` or `.jsonc` file,
+/// or a file whose name starts with `wrangler`.
+pub fn is_wrangler_config(file: &Path) -> bool {
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    name.starts_with("wrangler") || name.ends_with(".json") || name.ends_with(".jsonc")
+}
+
+/// Top-level and environment keys motu reads.
+const KNOWN: &[&str] = &[
+    "name",
+    "main",
+    "compatibility_date",
+    "routes",
+    "route",
+    "triggers",
+    "vars",
+    "services",
+    "limits",
+];
+
+/// Keys of the top level only.
+const TOP_ONLY: &[&str] = &["env", "$schema"];
+
+/// Keys that an `[env.NAME]` section inherits from the top level.
+const INHERITED: &[&str] = &[
+    "main",
+    "compatibility_date",
+    "routes",
+    "route",
+    "triggers",
+    "limits",
+];
+
+/// A Wrangler config in motu's terms: the motu.toml-shaped document to
+/// validate, what motu keeps besides it, and the warnings.
+pub(crate) struct Translated {
+    /// The document, in motu.toml's shape (TOML text).
+    pub(crate) toml: String,
+    /// `compatibility_date`.
+    pub(crate) compatibility_date: Option<String>,
+    /// One line per unsupported key or dropped binding.
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Parses a Wrangler config's text (TOML or JSON with comments, by the file
+/// name) and translates it for `env` (an `[env.NAME]` section, or none).
+pub(crate) fn translate(
+    file: &Path,
+    text: &str,
+    env: Option<&str>,
+) -> Result<Translated, ConfigError> {
+    let load_error = |message: String| ConfigError::Load {
+        file: file.to_path_buf(),
+        message,
+    };
+    let invalid = |field: &str, message: String| ConfigError::Invalid {
+        file: file.to_path_buf(),
+        field: field.to_owned(),
+        message,
+    };
+    let json = file
+        .extension()
+        .is_some_and(|e| e == "json" || e == "jsonc");
+    let doc: Value = if json {
+        serde_json::from_str(&crate::jsonc::to_json(text)).map_err(|e| load_error(e.to_string()))?
+    } else {
+        toml::from_str::<toml::Value>(text)
+            .map_err(|e| load_error(one_line(&e.to_string())))
+            .map(toml_to_json)?
+    };
+    let Value::Object(top) = doc else {
+        return Err(load_error("the config is not a table of keys".into()));
+    };
+    let mut warnings = Warnings::default();
+    for key in top.keys() {
+        if !KNOWN.contains(&key.as_str()) && !TOP_ONLY.contains(&key.as_str()) {
+            warnings.unsupported(key);
+        }
+    }
+    let section = match env {
+        None => None,
+        Some(name) => {
+            let envs = top.get("env").and_then(Value::as_object);
+            let Some(section) = envs.and_then(|e| e.get(name)) else {
+                let known: Vec<&str> = envs
+                    .map(|e| e.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                return Err(invalid(
+                    "env",
+                    format!(
+                        "there is no [env.{name}] section (environments: {})",
+                        if known.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                ));
+            };
+            let Value::Object(section) = section else {
+                return Err(invalid(&format!("env.{name}"), "not a table".into()));
+            };
+            for key in section.keys() {
+                if !KNOWN.contains(&key.as_str()) {
+                    warnings.unsupported(&format!("env.{name}.{key}"));
+                }
+            }
+            Some((name, section))
+        }
+    };
+    let view = View { top: &top, section };
+    let string = |key: &str| -> Result<Option<String>, ConfigError> {
+        match view.get(key) {
+            None => Ok(None),
+            Some((Value::String(s), _)) => Ok(Some(s.clone())),
+            Some((_, field)) => Err(invalid(&field, "must be a string".into())),
+        }
+    };
+    // An environment's own name, else the top-level name with the
+    // environment's appended.
+    let name = match (string("name")?, top.get("name"), section) {
+        (Some(n), ..) => n,
+        (None, Some(Value::String(n)), Some((env, _))) => format!("{n}-{env}"),
+        _ => return Err(invalid("name", "missing".into())),
+    };
+    let mut worker = Map::new();
+    worker.insert("name".into(), Value::String(name));
+    if let Some(main) = string("main")? {
+        worker.insert("main".into(), Value::String(main));
+    }
+    let compatibility_date = string("compatibility_date")?;
+    if let Some(date) = &compatibility_date {
+        if chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
+            return Err(invalid(
+                "compatibility_date",
+                format!("'{date}' is not a date like 2024-09-23"),
+            ));
+        }
+    }
+    worker.insert(
+        "routes".into(),
+        Value::Array(routes(&view, &invalid, &mut warnings)?),
+    );
+    if let Some((triggers, field)) = view.get("triggers") {
+        let Value::Object(triggers) = triggers else {
+            return Err(invalid(&field, "must be a table".into()));
+        };
+        for key in triggers.keys().filter(|k| *k != "crons") {
+            warnings.unsupported(&format!("{field}.{key}"));
+        }
+        if let Some(crons) = triggers.get("crons") {
+            worker.insert("crons".into(), crons.clone());
+        }
+    }
+    if let Some((vars, field)) = view.get("vars") {
+        if !vars.is_object() {
+            return Err(invalid(&field, "must be a table".into()));
+        }
+        if let Some((key, _)) = vars
+            .as_object()
+            .and_then(|v| v.iter().find(|(_, v)| contains_null(v)))
+        {
+            return Err(invalid(
+                &format!("{field}.{key}"),
+                "null values are not supported".into(),
+            ));
+        }
+        worker.insert("vars".into(), vars.clone());
+    }
+    if let Some((services, field)) = view.get("services") {
+        let mut list = service_list(services, &field, &invalid, &mut warnings)?;
+        // A Wrangler config declares one Worker; a binding to another names
+        // a Worker deployed on its own, which this server does not run.
+        list.retain(|s| {
+            let (Some(Value::String(binding)), Some(Value::String(service))) =
+                (s.get("binding"), s.get("service"))
+            else {
+                return true;
+            };
+            let known = worker.get("name").and_then(Value::as_str) == Some(service.as_str());
+            if !known {
+                warnings.list.push(format!(
+                    "service binding '{binding}' names Worker '{service}', which this server does not run; env.{binding} is left out"
+                ));
+            }
+            known
+        });
+        worker.insert("services".into(), Value::Array(list));
+    }
+    if let Some((limits, field)) = view.get("limits") {
+        let Value::Object(limits) = limits else {
+            return Err(invalid(&field, "must be a table".into()));
+        };
+        let mut kept = Map::new();
+        for (key, value) in limits {
+            if key == "cpu_ms" || key == "subrequests" {
+                kept.insert(key.clone(), value.clone());
+            } else {
+                warnings.unsupported(&format!("{field}.{key}"));
+            }
+        }
+        worker.insert("limits".into(), Value::Object(kept));
+    }
+    dev_vars_as_secrets(file, &mut worker, &invalid)?;
+    let mut doc = Map::new();
+    doc.insert("workers".into(), Value::Array(vec![Value::Object(worker)]));
+    let toml = toml::to_string(&Value::Object(doc)).map_err(|e| load_error(e.to_string()))?;
+    Ok(Translated {
+        toml,
+        compatibility_date,
+        warnings: warnings.list,
+    })
+}
+
+/// The keys of the selected environment over the top level's.
+struct View<'a> {
+    top: &'a Map<String, Value>,
+    section: Option<(&'a str, &'a Map<String, Value>)>,
+}
+
+impl<'a> View<'a> {
+    /// A key's value and its field path: the environment's, else (for an
+    /// inherited key, or without an environment) the top level's.
+    fn get(&self, key: &str) -> Option<(&'a Value, String)> {
+        if let Some((name, section)) = self.section {
+            if let Some(v) = section.get(key) {
+                return Some((v, format!("env.{name}.{key}")));
+            }
+            if !INHERITED.contains(&key) {
+                return None;
+            }
+        }
+        self.top.get(key).map(|v| (v, key.to_owned()))
+    }
+}
+
+/// Warnings, each once.
+#[derive(Default)]
+struct Warnings {
+    seen: BTreeSet<String>,
+    list: Vec<String>,
+}
+
+impl Warnings {
+    fn unsupported(&mut self, key: &str) {
+        if self.seen.insert(key.to_owned()) {
+            self.list
+                .push(format!("key '{key}' is not supported by motu; ignored"));
+        }
+    }
+}
+
+/// `routes` (or `route`) as pattern strings.
+fn routes(
+    view: &View<'_>,
+    invalid: &dyn Fn(&str, String) -> ConfigError,
+    warnings: &mut Warnings,
+) -> Result<Vec<Value>, ConfigError> {
+    let mut out = Vec::new();
+    let entries: Vec<(&Value, String)> = match (view.get("routes"), view.get("route")) {
+        (Some((Value::Array(list), field)), _) => list
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r, format!("{field}[{i}]")))
+            .collect(),
+        (Some((_, field)), _) => return Err(invalid(&field, "must be a list".into())),
+        (None, Some((route, field))) => vec![(route, field)],
+        (None, None) => Vec::new(),
+    };
+    for (route, field) in entries {
+        let pattern = match route {
+            Value::String(p) => p.clone(),
+            Value::Object(o) => {
+                for key in o.keys() {
+                    if !matches!(
+                        key.as_str(),
+                        "pattern" | "zone_name" | "zone_id" | "custom_domain"
+                    ) {
+                        warnings.unsupported(&format!("{field}.{key}"));
+                    }
+                }
+                let Some(Value::String(p)) = o.get("pattern") else {
+                    return Err(invalid(&format!("{field}.pattern"), "missing".into()));
+                };
+                match o.get("custom_domain") {
+                    None | Some(Value::Bool(false)) => p.clone(),
+                    Some(Value::Bool(true)) if p.contains(['/', '*']) => {
+                        return Err(invalid(
+                            &format!("{field}.pattern"),
+                            format!(
+                                "custom domain '{p}' must be a host name, without a path or '*'"
+                            ),
+                        ))
+                    }
+                    Some(Value::Bool(true)) => format!("{p}/*"),
+                    Some(_) => {
+                        return Err(invalid(
+                            &format!("{field}.custom_domain"),
+                            "must be true or false".into(),
+                        ))
+                    }
+                }
+            }
+            _ => return Err(invalid(&field, "must be a pattern or a table".into())),
+        };
+        out.push(Value::String(pattern));
+    }
+    Ok(out)
+}
+
+/// `services` as motu's `[[workers.services]]`.
+fn service_list(
+    services: &Value,
+    field: &str,
+    invalid: &dyn Fn(&str, String) -> ConfigError,
+    warnings: &mut Warnings,
+) -> Result<Vec<Value>, ConfigError> {
+    let Value::Array(list) = services else {
+        return Err(invalid(field, "must be a list".into()));
+    };
+    let mut out = Vec::new();
+    for (i, s) in list.iter().enumerate() {
+        let Value::Object(s) = s else {
+            return Err(invalid(&format!("{field}[{i}]"), "must be a table".into()));
+        };
+        let mut kept = Map::new();
+        for (key, value) in s {
+            if key == "binding" || key == "service" {
+                kept.insert(key.clone(), value.clone());
+            } else {
+                warnings.unsupported(&format!("{field}.{key}"));
+            }
+        }
+        out.push(Value::Object(kept));
+    }
+    Ok(out)
+}
+
+/// Every name in `.dev.vars` next to the config becomes a secret, and
+/// replaces a var of the same name.
+fn dev_vars_as_secrets(
+    file: &Path,
+    worker: &mut Map<String, Value>,
+    invalid: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let dev_vars = read_dev_vars(dir).map_err(|m| invalid(crate::DEV_VARS, m))?;
+    if dev_vars.is_empty() {
+        return Ok(());
+    }
+    let mut names: Vec<&String> = dev_vars.keys().collect();
+    names.sort();
+    if let Some(Value::Object(vars)) = worker.get_mut("vars") {
+        vars.retain(|k, _| !dev_vars.contains_key(k));
+    }
+    worker.insert(
+        "secrets".into(),
+        Value::Array(
+            names
+                .into_iter()
+                .map(|n| Value::String(n.clone()))
+                .collect(),
+        ),
+    );
+    Ok(())
+}
+
+fn contains_null(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.iter().any(contains_null),
+        Value::Object(o) => o.values().any(contains_null),
+        _ => false,
+    }
+}
+
+/// A TOML value as JSON; dates and times become their text.
+fn toml_to_json(v: toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
+}
+
+/// Folds a multi-line parser message into one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ")
+}

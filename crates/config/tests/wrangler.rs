@@ -1,0 +1,317 @@
+//! Reading Wrangler configs into settings.
+
+use std::path::PathBuf;
+
+use motu_config::{is_wrangler_config, ConfigError, Loaded, Settings};
+
+const ENGINES: &[&str] = &["quickjs", "v8"];
+
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Self {
+        let d = Dir(tempfile::tempdir().unwrap());
+        d.write("src/index.js", "export default {}");
+        d
+    }
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.0.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+    fn load_env(
+        &self,
+        file: &str,
+        text: &str,
+        env: Option<&str>,
+        vars: &[(&str, &str)],
+    ) -> Result<Loaded, ConfigError> {
+        let p = self.write(file, text);
+        let vars = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>();
+        Settings::load_any_with_env(&p, env, ENGINES, vars)
+    }
+    fn load(&self, file: &str, text: &str, env: Option<&str>) -> Result<Loaded, ConfigError> {
+        self.load_env(file, text, env, &[])
+    }
+}
+
+const TOML: &str = r#"
+name = "shop"
+main = "src/index.js"
+compatibility_date = "2024-09-23"
+account_id = "abc"
+workers_dev = true
+routes = [
+  "shop.example.com/*",
+  { pattern = "example.com/shop/*", zone_name = "example.com" },
+  { pattern = "shop.example.net", custom_domain = true },
+]
+
+[triggers]
+crons = ["*/5 * * * *"]
+
+[vars]
+GREETING = "hello"
+LEVEL = 3
+
+[[services]]
+binding = "SELF"
+service = "shop"
+
+[[services]]
+binding = "AUTH"
+service = "auth"
+
+[limits]
+cpu_ms = 120
+
+[[kv_namespaces]]
+binding = "KV"
+id = "x"
+
+[env.staging]
+routes = ["staging.example.com/*"]
+vars = { GREETING = "hi from staging" }
+services = [{ binding = "SELF", service = "shop-staging", entrypoint = "X" }]
+kv_namespaces = []
+
+[env.named]
+name = "shop-named-here"
+"#;
+
+#[test]
+fn the_supported_subset_is_read() {
+    let d = Dir::new();
+    let Loaded { settings, warnings } = d.load("wrangler.toml", TOML, None).unwrap();
+    let w = &settings.workers[0];
+    assert_eq!(settings.workers.len(), 1);
+    assert_eq!(w.name, "shop");
+    assert!(w.main.ends_with("src/index.js"));
+    assert_eq!(w.compatibility_date.as_deref(), Some("2024-09-23"));
+    let routes: Vec<String> = w.routes.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        routes,
+        [
+            "shop.example.com/*",
+            "example.com/shop/*",
+            "shop.example.net/*"
+        ]
+    );
+    assert!(w.routes[2].matches("shop.example.net", "/any/path"));
+    assert_eq!(w.crons.len(), 1);
+    assert_eq!(w.crons[0].expression(), "*/5 * * * *");
+    assert_eq!(
+        w.vars,
+        [
+            ("GREETING".to_owned(), serde_json::json!("hello")),
+            ("LEVEL".to_owned(), serde_json::json!(3)),
+        ]
+    );
+    assert_eq!(w.limits.cpu, std::time::Duration::from_millis(120));
+    // The binding to a Worker this server does not run is left out, with a
+    // warning; the one to itself stays.
+    assert_eq!(w.services.len(), 1);
+    assert_eq!(
+        (
+            w.services[0].binding.as_str(),
+            w.services[0].service.as_str()
+        ),
+        ("SELF", "shop")
+    );
+    for needle in [
+        "'account_id'",
+        "'workers_dev'",
+        "'kv_namespaces'",
+        "'AUTH' names Worker 'auth'",
+    ] {
+        assert_eq!(
+            warnings.iter().filter(|w| w.contains(needle)).count(),
+            1,
+            "one warning with {needle}: {warnings:?}"
+        );
+    }
+    assert_eq!(warnings.len(), 4, "{warnings:?}");
+}
+
+#[test]
+fn an_env_section_overrides_and_does_not_inherit_bindings() {
+    let d = Dir::new();
+    let Loaded { settings, warnings } = d.load("wrangler.toml", TOML, Some("staging")).unwrap();
+    let w = &settings.workers[0];
+    assert_eq!(w.name, "shop-staging");
+    let routes: Vec<String> = w.routes.iter().map(ToString::to_string).collect();
+    assert_eq!(routes, ["staging.example.com/*"]);
+    // Inherited: main, compatibility_date, triggers, limits.
+    assert!(w.main.ends_with("src/index.js"));
+    assert_eq!(w.compatibility_date.as_deref(), Some("2024-09-23"));
+    assert_eq!(w.crons.len(), 1);
+    assert_eq!(w.limits.cpu, std::time::Duration::from_millis(120));
+    // Not inherited: vars and services.
+    assert_eq!(
+        w.vars,
+        [("GREETING".to_owned(), serde_json::json!("hi from staging"))]
+    );
+    assert_eq!(w.services.len(), 1);
+    assert_eq!(w.services[0].service, "shop-staging");
+    for needle in [
+        "'env.staging.kv_namespaces'",
+        "'env.staging.services.entrypoint'",
+        "'kv_namespaces'",
+    ] {
+        assert!(
+            warnings.iter().any(|w| w.contains(needle)),
+            "a warning with {needle}: {warnings:?}"
+        );
+    }
+    let named = d.load("wrangler.toml", TOML, Some("named")).unwrap();
+    assert_eq!(named.settings.workers[0].name, "shop-named-here");
+    assert!(named.settings.workers[0].vars.is_empty());
+}
+
+#[test]
+fn an_unknown_env_is_an_error_naming_the_known_ones() {
+    let d = Dir::new();
+    let e = d
+        .load("wrangler.toml", TOML, Some("prod"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("[env.prod]"), "{e}");
+    assert!(e.contains("staging") && e.contains("named"), "{e}");
+    let e = d
+        .load("motu.toml", "", Some("prod"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("Wrangler config"), "{e}");
+}
+
+#[test]
+fn jsonc_reads_the_same_as_toml() {
+    let d = Dir::new();
+    let text = r#"{
+  // comments and trailing commas, as wrangler.jsonc allows
+  "$schema": "node_modules/wrangler/config-schema.json",
+  "name": "shop",
+  "main": "src/index.js",
+  "compatibility_date": "2024-09-23",
+  "route": { "pattern": "shop.example.com/*", "zone_name": "example.com" },
+  "triggers": { "crons": ["0 * * * *"] },
+  "vars": { "CONFIG": { "a": [1, 2] }, },
+  "limits": { "cpu_ms": 80 },
+  /* unsupported */ "r2_buckets": [],
+  "env": { "dev": { "vars": { "CONFIG": "dev" } } },
+}"#;
+    for file in ["wrangler.jsonc", "wrangler.json"] {
+        let Loaded { settings, warnings } = d.load(file, text, None).unwrap();
+        let w = &settings.workers[0];
+        assert_eq!(w.routes[0].to_string(), "shop.example.com/*");
+        assert_eq!(w.crons[0].expression(), "0 * * * *");
+        assert_eq!(w.vars[0].1, serde_json::json!({ "a": [1, 2] }));
+        assert_eq!(w.limits.cpu, std::time::Duration::from_millis(80));
+        assert_eq!(w.compatibility_date.as_deref(), Some("2024-09-23"));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("'r2_buckets'"), "{warnings:?}");
+        let dev = d.load(file, text, Some("dev")).unwrap().settings;
+        assert_eq!(dev.workers[0].name, "shop-dev");
+        assert_eq!(dev.workers[0].vars[0].1, serde_json::json!("dev"));
+    }
+}
+
+#[test]
+fn environment_overrides_apply_to_wrangler_configs() {
+    let d = Dir::new();
+    let loaded = d
+        .load_env(
+            "wrangler.toml",
+            "name = \"a\"\nmain = \"src/index.js\"\n",
+            None,
+            &[
+                ("MOTU_SERVER__LISTEN", "0.0.0.0:9999"),
+                ("MOTU_SERVER__ENGINE", "v8"),
+                ("MOTU_LIMITS__MEMORY_MB", "64"),
+            ],
+        )
+        .unwrap();
+    assert_eq!(loaded.settings.server.listen.to_string(), "0.0.0.0:9999");
+    assert_eq!(loaded.settings.server.engine, "v8");
+    assert_eq!(loaded.settings.workers[0].limits.memory_bytes, 64 << 20);
+}
+
+#[test]
+fn dev_vars_become_secrets() {
+    let d = Dir::new();
+    d.write(".dev.vars", "API_KEY=s3cret\nGREETING=from dev vars\n");
+    let loaded = d
+        .load(
+            "wrangler.toml",
+            "name = \"a\"\nmain = \"src/index.js\"\n[vars]\nGREETING = \"hello\"\nOTHER = \"x\"\n",
+            None,
+        )
+        .unwrap();
+    let w = &loaded.settings.workers[0];
+    let secrets: Vec<(&str, &str)> = w
+        .secrets
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.expose()))
+        .collect();
+    assert_eq!(
+        secrets,
+        [("API_KEY", "s3cret"), ("GREETING", "from dev vars")]
+    );
+    assert_eq!(w.vars, [("OTHER".to_owned(), serde_json::json!("x"))]);
+}
+
+#[test]
+fn invalid_values_are_errors_naming_the_field() {
+    let d = Dir::new();
+    let base = "name = \"a\"\nmain = \"src/index.js\"\n";
+    for (extra, needle) in [
+        ("compatibility_date = \"soon\"", "compatibility_date"),
+        ("routes = [\"exa*mple.com/*\"]", "routes[0]"),
+        (
+            "routes = [{ pattern = \"a.com/*\", custom_domain = true }]",
+            "custom domain",
+        ),
+        ("[triggers]\ncrons = [\"not a cron\"]", "crons[0]"),
+        ("[limits]\ncpu_ms = 0", "cpu_ms"),
+        ("routes = 3", "routes"),
+    ] {
+        let e = d
+            .load("wrangler.toml", &format!("{base}{extra}\n"), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(needle), "{extra}: {e}");
+        assert!(e.contains("wrangler.toml"), "{extra}: {e}");
+    }
+    let e = d
+        .load("wrangler.toml", "main = \"src/index.js\"\n", None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("name: missing"), "{e}");
+    let e = d
+        .load(
+            "wrangler.toml",
+            "name = \"a\"\nmain = \"src/nope.js\"\n",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does not exist"), "{e}");
+}
+
+#[test]
+fn the_format_follows_the_file_name() {
+    for (name, wrangler) in [
+        ("wrangler.toml", true),
+        ("wrangler.staging.toml", true),
+        ("wrangler.json", true),
+        ("x/config.jsonc", true),
+        ("motu.toml", false),
+        ("config.toml", false),
+    ] {
+        assert_eq!(is_wrangler_config(name.as_ref()), wrangler, "{name}");
+    }
+}

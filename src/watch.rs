@@ -1,0 +1,320 @@
+//! `motu dev` / `serve --watch`: new code on every change.
+//!
+//! The folders of the Workers' entry files (recursively) and the config
+//! file's folder are watched with `notify`. A burst of events (an editor
+//! saving several files, or writing one in steps) becomes one reload once
+//! the files have been quiet for [`QUIET`]. A reload reads the config
+//! again (when it changed), then evaluates the new code of every Worker
+//! concerned in a throwaway isolate ([`Runtime::check`]); only when all of
+//! them load does it register them. Registering a Worker again sends new
+//! events to isolates of the new code while the old version's isolates
+//! finish the events they have, so no request is dropped or served by a
+//! half-loaded Worker. When the new code fails to load (a syntax error, a
+//! top-level exception), the old version keeps serving and the error is
+//! logged with its file, line and column.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use actix::Addr;
+use anyhow::Context;
+use motu_config::Settings;
+use motu_gateway::{GatewayActor, RouteTable, SetRoutes};
+use motu_runtime::{EngineError, Runtime, RuntimeError};
+use notify::{RecursiveMode, Watcher};
+
+/// How long files must stay unchanged before a reload starts.
+const QUIET: Duration = Duration::from_millis(150);
+
+/// Loads the settings again, as the command line gave them.
+type Load = Box<dyn Fn() -> anyhow::Result<Settings> + Send>;
+
+/// What watching needs from the command line.
+pub struct Watch {
+    load: Load,
+}
+
+impl Watch {
+    /// Watching that reloads the settings with `load`.
+    pub fn new(load: impl Fn() -> anyhow::Result<Settings> + Send + 'static) -> Self {
+        Self {
+            load: Box::new(load),
+        }
+    }
+
+    /// Starts watching the files of `settings`; changes are applied to
+    /// `runtime` and `gateway`. Must be called inside the actix system.
+    pub fn start(
+        self,
+        settings: &Settings,
+        runtime: Runtime,
+        gateway: Addr<GatewayActor>,
+    ) -> anyhow::Result<()> {
+        let (events, changes) = mpsc::channel();
+        let mut watcher = notify::recommended_watcher(events).context("cannot watch files")?;
+        let mut watched = BTreeSet::new();
+        for dir in watched_dirs(settings) {
+            if watched.insert(dir.clone()) {
+                watcher
+                    .watch(&dir, RecursiveMode::Recursive)
+                    .with_context(|| format!("cannot watch {}", dir.display()))?;
+            }
+        }
+        if let Some(dir) = settings.file.as_deref().and_then(Path::parent) {
+            let dir = non_empty(dir);
+            if !watched.iter().any(|w| dir.starts_with(w)) {
+                watcher
+                    .watch(&dir, RecursiveMode::NonRecursive)
+                    .with_context(|| format!("cannot watch {}", dir.display()))?;
+            }
+        }
+        let (batches, mut batch_rx) = tokio::sync::mpsc::unbounded_channel();
+        let roots: Vec<PathBuf> = watched
+            .into_iter()
+            .chain(
+                settings
+                    .file
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .map(non_empty),
+            )
+            .collect();
+        std::thread::Builder::new()
+            .name("motu-watch".into())
+            .spawn(move || {
+                // The watcher lives as long as this thread.
+                let _watcher = watcher;
+                debounce(&changes, &batches, &roots);
+            })?;
+        tracing::info!("watching for changes");
+        let mut state = State {
+            load: self.load,
+            settings: settings.clone(),
+            runtime,
+            gateway,
+            config_pending: false,
+        };
+        actix::spawn(async move {
+            while let Some(paths) = batch_rx.recv().await {
+                state.reload(&paths).await;
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Turns file events into batches of changed paths, one per burst.
+fn debounce(
+    changes: &mpsc::Receiver<notify::Result<notify::Event>>,
+    batches: &tokio::sync::mpsc::UnboundedSender<BTreeSet<PathBuf>>,
+    roots: &[PathBuf],
+) {
+    let mut batch = BTreeSet::new();
+    loop {
+        let event = if batch.is_empty() {
+            changes
+                .recv()
+                .map_err(|_| mpsc::RecvTimeoutError::Disconnected)
+        } else {
+            changes.recv_timeout(QUIET)
+        };
+        match event {
+            Ok(Ok(event)) => {
+                if !matches!(event.kind, notify::EventKind::Access(_)) {
+                    batch.extend(event.paths.into_iter().filter(|p| relevant(p, roots)));
+                }
+            }
+            Ok(Err(e)) => tracing::warn!("watching files: {e}"),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if batches.send(std::mem::take(&mut batch)).is_err() {
+                    return;
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Whether a change to `path` may matter: under a watched folder, not in a
+/// hidden folder or `node_modules` there, and not an editor's swap or
+/// backup file.
+fn relevant(path: &Path, roots: &[PathBuf]) -> bool {
+    let Some(inside) = roots.iter().find_map(|r| path.strip_prefix(r).ok()) else {
+        return false;
+    };
+    let hidden = inside.components().any(|c| {
+        let c = c.as_os_str().to_string_lossy();
+        (c.starts_with('.') && c != "." && c != ".." && c != motu_config::DEV_VARS)
+            || c == "node_modules"
+    });
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    !hidden && !name.ends_with('~') && !name.ends_with(".swp") && !name.ends_with(".swx")
+}
+
+/// The folder of each Worker's entry file.
+fn watched_dirs(settings: &Settings) -> Vec<PathBuf> {
+    settings
+        .workers
+        .iter()
+        .map(|w| non_empty(w.main.parent().unwrap_or(Path::new("."))))
+        .collect()
+}
+
+/// `dir`, or `.` for the empty path, made absolute when possible (event
+/// paths are absolute).
+fn non_empty(dir: &Path) -> PathBuf {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
+/// What a reload works on.
+struct State {
+    load: Load,
+    settings: Settings,
+    runtime: Runtime,
+    gateway: Addr<GatewayActor>,
+    /// Whether a changed config has not been applied yet (the code it
+    /// came with failed to load).
+    config_pending: bool,
+}
+
+/// ` at FILE:LINE:COLUMN: ERROR` (the file's path as the Worker's `main`
+/// is given), or `: ERROR` when the error has no place.
+fn describe(e: &RuntimeError, main: &Path) -> String {
+    let js = match e {
+        RuntimeError::StartFailed {
+            error: EngineError::Exception(js),
+            ..
+        } => js.to_string(),
+        other => other.to_string(),
+    };
+    match e.location() {
+        Some(place) => {
+            let dir = main.parent().unwrap_or(Path::new(""));
+            format!(" at {}: {js}", dir.join(place).display())
+        }
+        None => format!(": {js}"),
+    }
+}
+
+impl State {
+    /// Applies a batch of changed paths.
+    async fn reload(&mut self, paths: &BTreeSet<PathBuf>) {
+        if paths.is_empty() {
+            return;
+        }
+        let config_changed = self.config_pending
+            || self.settings.file.as_deref().is_some_and(|file| {
+                let file = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+                let dev_vars = file
+                    .parent()
+                    .map(|d| d.join(motu_config::DEV_VARS))
+                    .unwrap_or_default();
+                paths.iter().any(|p| *p == file || *p == dev_vars)
+            });
+        let settings = if config_changed {
+            match (self.load)() {
+                Ok(settings) => settings,
+                Err(e) => {
+                    tracing::error!("the config was not reloaded; the previous one stays: {e:#}");
+                    return;
+                }
+            }
+        } else {
+            self.settings.clone()
+        };
+        // The Workers concerned: all after a config change, else those with
+        // a changed file under their folder.
+        let concerned: Vec<_> = settings
+            .workers
+            .iter()
+            .filter(|w| {
+                config_changed || {
+                    let dir = non_empty(w.main.parent().unwrap_or(Path::new(".")));
+                    paths.iter().any(|p| p.starts_with(&dir))
+                }
+            })
+            .collect();
+        if concerned.is_empty() {
+            return;
+        }
+        let mut specs = Vec::new();
+        for w in &concerned {
+            let spec = match crate::serve::worker_spec(w) {
+                Ok(spec) => spec,
+                Err(e) => {
+                    tracing::error!(
+                        worker = w.name.as_str(),
+                        "not reloaded; the previous version keeps serving: {e:#}"
+                    );
+                    self.config_pending |= config_changed;
+                    return;
+                }
+            };
+            if let Err(e) = self.runtime.check(spec.clone()).await {
+                tracing::error!(
+                    worker = w.name.as_str(),
+                    "the new code of Worker '{}' failed to load{}; the previous version keeps serving",
+                    w.name,
+                    describe(&e, &w.main)
+                );
+                self.config_pending |= config_changed;
+                return;
+            }
+            specs.push(spec);
+        }
+        for spec in specs {
+            let name = spec.name.clone();
+            if let Err(e) = self.runtime.register(spec).await {
+                tracing::error!(worker = name.as_str(), "not reloaded: {e}");
+                return;
+            }
+            tracing::info!(worker = name.as_str(), "reloaded");
+        }
+        if config_changed {
+            self.apply_config(&settings);
+        }
+        self.config_pending = false;
+        self.settings = settings;
+    }
+
+    /// Applies what a changed config changes besides the Workers' code:
+    /// routes now; crons and removed Workers with the next start.
+    fn apply_config(&self, settings: &Settings) {
+        let mut routes = RouteTable::new();
+        for w in &settings.workers {
+            routes.add(&w.name, &w.routes);
+        }
+        self.gateway.do_send(SetRoutes(routes));
+        let crons = |s: &Settings| -> Vec<(String, Vec<String>)> {
+            s.workers
+                .iter()
+                .map(|w| {
+                    let list = w.crons.iter().map(|c| c.expression().to_owned()).collect();
+                    (w.name.clone(), list)
+                })
+                .filter(|(_, list): &(String, Vec<String>)| !list.is_empty())
+                .collect()
+        };
+        if crons(settings) != crons(&self.settings) {
+            tracing::warn!("cron triggers changed: they apply when motu starts again");
+        }
+        for old in &self.settings.workers {
+            if !settings.workers.iter().any(|w| w.name == old.name) {
+                tracing::warn!(
+                    worker = old.name.as_str(),
+                    "removed from the config: its routes are gone; it stops when motu starts again"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! The development loop against the real server, on every engine: hot
+//! reload under continuous load with no failed request, a syntax error in
+//! new code (in an imported module) keeping the old version and logged with
+//! file, line and column, `motu dev` reloading a changed Wrangler config,
+//! and stack traces that point at the Worker's files.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{on_each_engine, try_request, Server, TempConfig};
+
+/// A module Worker that answers `version` after a short wait, so that
+/// requests are in flight when the code changes.
+fn versioned(version: &str) -> String {
+    format!(
+        "import {{ tag }} from './lib.js';\n\
+         export default {{\n\
+           async fetch() {{\n\
+             await new Promise((r) => setTimeout(r, 20));\n\
+             return new Response(tag('{version}'));\n\
+           }},\n\
+         }};\n"
+    )
+}
+
+const LIB: &str = "export function tag(v) {\n  return 'version ' + v;\n}\n";
+
+/// Polls `/` until it answers `want` (up to 15 s).
+fn wait_for_body(s: &Server, want: &str) {
+    let start = Instant::now();
+    loop {
+        let r = s.get("/");
+        if r.text() == want {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "still {:?} ({}), not {want:?}; log:\n{}",
+            r.text(),
+            r.status,
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn hot_reload_under_load_fails_no_request() {
+    on_each_engine("hot_reload_under_load_fails_no_request", |engine| {
+        let c = TempConfig::new(&[("worker.js", &versioned("1")), ("lib.js", LIB)]);
+        let s = Server::start(&[&c.path("worker.js"), "--engine", engine, "--watch"]);
+        s.wait_for_log("watching for changes");
+        assert_eq!(s.get("/").text(), "version 1");
+        let stop = Arc::new(AtomicBool::new(false));
+        let served = Arc::new(AtomicUsize::new(0));
+        let failures = Arc::new(Mutex::new(Vec::new()));
+        let seen_new = Arc::new(AtomicBool::new(false));
+        let clients: Vec<_> = (0..3)
+            .map(|_| {
+                let (addr, stop, served, failures, seen_new) = (
+                    s.addr.clone(),
+                    stop.clone(),
+                    served.clone(),
+                    failures.clone(),
+                    seen_new.clone(),
+                );
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        match try_request(&addr, "GET", "/", &[], b"") {
+                            Some(r) if r.status == 200 && r.text() == "version 1" => {}
+                            Some(r) if r.status == 200 && r.text() == "version 2" => {
+                                seen_new.store(true, Ordering::Relaxed);
+                            }
+                            Some(r) => {
+                                failures
+                                    .lock()
+                                    .unwrap()
+                                    .push(format!("{} {}", r.status, r.text()))
+                            }
+                            None => failures.lock().unwrap().push("no answer".into()),
+                        }
+                        served.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        std::fs::write(c.path("worker.js"), versioned("2")).unwrap();
+        let start = Instant::now();
+        while !seen_new.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(15) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Keep the load on a while after the switch.
+        std::thread::sleep(Duration::from_millis(300));
+        stop.store(true, Ordering::Relaxed);
+        for c in clients {
+            c.join().unwrap();
+        }
+        let failures = failures.lock().unwrap();
+        assert!(
+            seen_new.load(Ordering::Relaxed),
+            "the new version never answered; log:\n{}",
+            s.log()
+        );
+        assert!(
+            failures.is_empty(),
+            "{} of {} requests failed: {:?}",
+            failures.len(),
+            served.load(Ordering::Relaxed),
+            &failures[..failures.len().min(5)]
+        );
+        assert!(served.load(Ordering::Relaxed) > 20, "too little load");
+        assert_eq!(s.get("/").text(), "version 2");
+        assert!(s.log().contains("reloaded"), "{}", s.log());
+    });
+}
+
+#[test]
+fn a_syntax_error_on_reload_keeps_the_old_version() {
+    on_each_engine("a_syntax_error_on_reload_keeps_the_old_version", |engine| {
+        let c = TempConfig::new(&[("worker.js", &versioned("1")), ("lib.js", LIB)]);
+        let s = Server::start(&[&c.path("worker.js"), "--engine", engine, "--watch"]);
+        s.wait_for_log("watching for changes");
+        assert_eq!(s.get("/").text(), "version 1");
+        // A syntax error on line 2 of the imported module.
+        std::fs::write(
+            c.path("lib.js"),
+            "export function tag(v) {\n  return 'v' + ;\n}\n",
+        )
+        .unwrap();
+        let log = s.wait_for_log("the previous version keeps serving");
+        let expected = format!("at {}:2:", c.path("lib.js"));
+        let line = log
+            .lines()
+            .find(|l| l.contains("the previous version keeps serving"))
+            .unwrap_or_else(|| panic!("no reload error logged:\n{log}"));
+        assert!(line.contains(&expected), "expected {expected} in {line}");
+        assert!(line.contains("SyntaxError"), "{line}");
+        for _ in 0..5 {
+            let r = s.get("/");
+            assert_eq!((r.status, r.text().as_str()), (200, "version 1"));
+        }
+        // Fixed: the new code loads.
+        std::fs::write(
+            c.path("lib.js"),
+            "export function tag(v) {\n  return 'fixed ' + v;\n}\n",
+        )
+        .unwrap();
+        wait_for_body(&s, "fixed 1");
+    });
+}
+
+#[test]
+fn motu_dev_reloads_a_changed_wrangler_config() {
+    on_each_engine("motu_dev_reloads_a_changed_wrangler_config", |engine| {
+        let toml = |greeting: &str, route: &str| {
+            format!(
+                "name = \"app\"\nmain = \"src/index.js\"\nroutes = [\"{route}/*\"]\n[vars]\nGREETING = \"{greeting}\"\n"
+            )
+        };
+        let c = TempConfig::new(&[
+            ("wrangler.toml", &toml("one", "a.test")),
+            (
+                "src/index.js",
+                "export default { fetch(r, env) { return new Response(env.GREETING); } };\n",
+            ),
+        ]);
+        let s = Server::start_command(
+            "dev",
+            &["--config", &c.path("wrangler.toml"), "--engine", engine],
+            &[],
+        );
+        s.wait_for_log("watching for changes");
+        let get = |host: &str| s.request("GET", "/", &[("host", host)], b"");
+        assert_eq!(get("a.test").text(), "one");
+        std::fs::write(c.path("wrangler.toml"), toml("two", "b.test")).unwrap();
+        let start = Instant::now();
+        while get("b.test").text() != "two" {
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "the new config was not applied; log:\n{}",
+                s.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(get("a.test").status, 404, "the old route is gone");
+    });
+}
+
+#[test]
+fn stack_traces_point_at_the_workers_files() {
+    on_each_engine("stack_traces_point_at_the_workers_files", |engine| {
+        let c = TempConfig::new(&[
+            (
+                "worker.js",
+                "import { boom } from './lib/helper.js';\n\
+                 export default {\n\
+                   fetch(request) {\n\
+                     if (new URL(request.url).pathname === '/uncaught') boom();\n\
+                     try {\n\
+                       boom();\n\
+                     } catch (e) {\n\
+                       return new Response(e.stack);\n\
+                     }\n\
+                   },\n\
+                 };\n",
+            ),
+            (
+                "lib/helper.js",
+                "// helpers\nexport function boom() {\n  throw new Error('deep');\n}\n",
+            ),
+            (
+                "script.js",
+                "function f() {\n  throw new Error('script');\n}\n\
+                 addEventListener('fetch', (e) => {\n\
+                   try { f(); } catch (err) { e.respondWith(new Response(err.stack)); }\n\
+                 });\n",
+            ),
+        ]);
+        let s = Server::start(&[&c.path("worker.js"), "--engine", engine]);
+        let stack = s.get("/").text();
+        assert!(stack.contains("lib/helper.js:3:"), "{stack}");
+        assert!(stack.contains("worker.js:6:"), "{stack}");
+        assert_eq!(s.get("/uncaught").status, 500);
+        let log = s.wait_for_log("lib/helper.js:3:");
+        assert!(
+            log.contains("worker.js:4:"),
+            "the uncaught error's stack: {log}"
+        );
+        drop(s);
+        let s = Server::start(&[&c.path("script.js"), "--engine", engine]);
+        let stack = s.get("/").text();
+        assert!(stack.contains("script.js:2:"), "{stack}");
+        assert!(stack.contains("script.js:5:"), "{stack}");
+    });
+}

@@ -1,0 +1,122 @@
+//! Wrangler configs against the real server, on every engine: routes
+//! (patterns, zones, custom domains), vars, a service binding, an
+//! `[env.NAME]` section, crons, unsupported keys warned about once each,
+//! and the compatibility date shown; as TOML and as JSON with comments.
+
+mod common;
+
+use common::{fixture, on_each_engine, run_motu, Server};
+
+fn get(s: &Server, host: &str, path: &str) -> common::Response {
+    s.request("GET", path, &[("host", host)], b"")
+}
+
+fn serves_the_top_level(file: &str, engine: &str) {
+    let config = fixture(&format!("wrangler/{file}"));
+    let s = Server::start(&["--config", config.to_str().unwrap(), "--engine", engine]);
+    for (host, path) in [
+        ("shop.example.com", "/a"),
+        ("example.com", "/shop/b"),
+        ("shop.example.net", "/any/path"),
+        ("shop.localhost", "/c"),
+    ] {
+        let r = get(&s, host, path);
+        assert_eq!(r.status, 200, "{host}{path}: {}", r.text());
+        let body = r.json();
+        assert_eq!(body["path"], path);
+        assert_eq!(body["greeting"], "hello");
+        assert_eq!(body["level"], 3);
+        assert_eq!(body["inner"], "inner", "the SELF service binding");
+    }
+    for (host, path) in [("example.com", "/other"), ("staging.example.com", "/")] {
+        assert_eq!(get(&s, host, path).status, 404, "{host}{path}");
+    }
+    let log = s.wait_for_log("compatibility date");
+    assert!(log.contains("compatibility date 2024-09-23"), "{log}");
+    for key in ["'kv_namespaces'", "'workers_dev'"] {
+        assert_eq!(
+            log.matches(key).count(),
+            1,
+            "one warning naming {key}:\n{log}"
+        );
+    }
+    assert!(
+        log.contains(&format!("{file}: key 'kv_namespaces' is not supported")),
+        "{log}"
+    );
+}
+
+fn serves_an_env_section(file: &str, engine: &str) {
+    let config = fixture(&format!("wrangler/{file}"));
+    let s = Server::start(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--env",
+        "staging",
+        "--engine",
+        engine,
+    ]);
+    for host in ["staging.example.com", "shop-staging.localhost"] {
+        let r = get(&s, host, "/x");
+        assert_eq!(r.status, 200, "{host}: {}", r.text());
+        let body = r.json();
+        assert_eq!(body["greeting"], "hi from staging");
+        assert_eq!(
+            body["level"],
+            serde_json::Value::Null,
+            "vars are not inherited"
+        );
+        assert_eq!(body["inner"], "inner");
+    }
+    assert_eq!(get(&s, "shop.example.com", "/").status, 404);
+    let log = s.wait_for_log("compatibility date");
+    assert!(log.contains("compatibility date 2024-09-23"), "{log}");
+    assert_eq!(
+        log.matches("'env.staging.kv_namespaces'").count(),
+        1,
+        "{log}"
+    );
+}
+
+#[test]
+fn wrangler_toml_is_served() {
+    on_each_engine("wrangler_toml_is_served", |engine| {
+        serves_the_top_level("wrangler.toml", engine);
+        serves_an_env_section("wrangler.toml", engine);
+    });
+}
+
+#[test]
+fn wrangler_jsonc_is_served() {
+    on_each_engine("wrangler_jsonc_is_served", |engine| {
+        serves_the_top_level("wrangler.jsonc", engine);
+        serves_an_env_section("wrangler.jsonc", engine);
+    });
+}
+
+#[test]
+fn wrangler_crons_reach_the_scheduled_handler() {
+    let config = fixture("wrangler/wrangler.toml");
+    let (code, stdout, stderr) =
+        run_motu(&["trigger", "--config", config.to_str().unwrap(), "shop"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("shop: scheduled event (*/5 * * * *) ran"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_unknown_env_is_refused() {
+    let config = fixture("wrangler/wrangler.toml");
+    let (code, _, stderr) = run_motu(&[
+        "serve",
+        "--config",
+        config.to_str().unwrap(),
+        "--env",
+        "production",
+    ]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("no [env.production] section"), "{stderr}");
+    assert!(stderr.contains("staging"), "{stderr}");
+}
