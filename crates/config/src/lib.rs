@@ -32,6 +32,9 @@
 //! max_isolates = 1000         # server-wide: live isolates (default: no cap)
 //! memory_budget_mb = 4096     # server-wide: heap of all isolates (default: none)
 //!
+//! [admin]                   # metrics, health and readiness (default: off)
+//! listen = "127.0.0.1:9090"   # GET /metrics, /healthz, /readyz
+//!
 //! [egress]                  # where fetch() may connect
 //! allow_private = false       # loopback/private/link-local too (default false)
 //! allow_hosts = ["localhost:9000"]  # reachable even if not public (default none)
@@ -55,6 +58,7 @@
 //! cpu_ms = 200
 //! ```
 
+mod admin;
 mod cron;
 mod error;
 mod limits;
@@ -64,6 +68,7 @@ mod route;
 mod secrets;
 mod settings;
 
+pub use admin::AdminSettings;
 pub use cron::CronTrigger;
 pub use error::ConfigError;
 pub use limits::{Limits, PoolLimits};

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::raw::{RawConfig, RawWorker};
 use crate::secrets::read_dev_vars;
-use crate::{ConfigError, CronTrigger, Limits, PoolLimits, RoutePattern, SecretValue};
+use crate::{
+    AdminSettings, ConfigError, CronTrigger, Limits, PoolLimits, RoutePattern, SecretValue,
+};
 
 /// Where the server listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -20,6 +22,8 @@ pub struct Settings {
     pub server: ServerSettings,
     /// `[egress]`: where Workers' `fetch()` may go.
     pub egress: EgressSettings,
+    /// `[admin]`: the admin listener (metrics, health). Default: off.
+    pub admin: AdminSettings,
     /// `[limits]`: the defaults of every Worker.
     pub limits: Limits,
     /// `[limits]`: the server-wide caps (`max_isolates`, `memory_budget_mb`).
@@ -160,6 +164,7 @@ impl Settings {
             limits: Limits::default(),
             pool: PoolLimits::default(),
             egress: EgressSettings::default(),
+            admin: AdminSettings::default(),
         })
     }
 
@@ -230,6 +235,8 @@ impl Settings {
         };
         let pool = PoolLimits::from_raw(&raw.limits)
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
+        let admin = AdminSettings::from_raw(&raw.admin)
+            .map_err(|(field, message)| invalid(field, message))?;
 
         let base = file.parent().unwrap_or(Path::new("."));
         let mut names = HashSet::new();
@@ -264,6 +271,7 @@ impl Settings {
             limits,
             pool,
             egress,
+            admin,
             workers,
         })
     }
