@@ -5,7 +5,7 @@ use std::io::Write;
 use actix::Actor;
 use anyhow::Context;
 use motu_config::Settings;
-use motu_gateway::{start_scheduler, CronJob, GatewayActor, RouteTable};
+use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
 use motu_runtime::{HostValue, Runtime, RuntimeConfig, WorkerSpec};
 
 use crate::vars::to_host_value;
@@ -46,6 +46,10 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
 /// Serves `settings` until the process is stopped.
 pub fn serve(settings: Settings) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
+        let readiness = Readiness::new();
+        if let Some(admin) = settings.admin.listen {
+            start_admin(admin, readiness.clone()).await?;
+        }
         let runtime = start_runtime(&settings).await?;
         let mut routes = RouteTable::new();
         for w in &settings.workers {
@@ -92,9 +96,27 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
             }
         }
         let gateway = gateway.start();
+        readiness.set_ready();
         motu_gateway::serve(listener, gateway).await?;
         Ok(())
     })
+}
+
+/// Binds the admin listener on `addr`, says where it listens and serves it
+/// in the background: `/healthz` answers from now on, `/readyz` once
+/// `readiness` says so.
+async fn start_admin(addr: std::net::SocketAddr, readiness: Readiness) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (admin)"))?;
+    println!("motu admin listening on http://{}", listener.local_addr()?);
+    std::io::stdout().flush()?;
+    actix_rt::spawn(async move {
+        if let Err(e) = motu_gateway::serve_admin(listener, readiness).await {
+            tracing::error!("the admin listener stopped: {e}");
+        }
+    });
+    Ok(())
 }
 
 /// Runs `worker`'s `scheduled` handler once with `cron`, and waits for its
