@@ -110,8 +110,6 @@ impl Actor for IsolateActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        crate::metrics::isolate_live(&self.spec.name, 1);
-        self.report_heap(self.gauge.load(Ordering::Relaxed));
         let idle = self.spec.limits.idle_timeout;
         let every = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
         ctx.run_interval(every, move |act, ctx| {
@@ -176,11 +174,15 @@ impl IsolateActor {
             cpu_ms = cpu.as_secs_f64() * 1e3,
             "isolate started"
         );
+        // Counted live now; `stopped` counts it out (and its heap).
+        let heap = isolate.heap_stats().used;
+        crate::metrics::isolate_live(&spec.name, 1);
+        crate::metrics::heap_changed(&spec.name, heap as i64);
         services.supervisor.do_send(IsolateStarted {
             worker: spec.name.clone(),
             micros: began.elapsed().as_micros() as u64,
         });
-        gauge.store(isolate.heap_stats().used, Ordering::Relaxed);
+        gauge.store(heap, Ordering::Relaxed);
         Ok(IsolateActor::create(|ctx| {
             host.bind(ctx.address().downgrade());
             IsolateActor {
@@ -198,7 +200,7 @@ impl IsolateActor {
                 wall_timed: Default::default(),
                 gauge,
                 quiet_waiters: Vec::new(),
-                heap_reported: 0,
+                heap_reported: heap,
             }
         }))
     }
