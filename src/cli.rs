@@ -14,6 +14,26 @@ use motu_runtime::EngineSet;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines are written to stderr: text (for people) or json (one
+    /// JSON object per line, for machines).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "FORMAT",
+        env = "MOTU_LOG_FORMAT",
+        default_value_t = LogFormat::Text
+    )]
+    log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,6 +96,10 @@ struct ServeArgs {
     /// may go on before the process exits [default: the config's, or 30].
     #[arg(long, value_name = "SECS")]
     grace_period: Option<u64>,
+    /// Serve /metrics, /healthz and /readyz on this address [default: the
+    /// config's [admin] listen, or no admin listener].
+    #[arg(long, value_name = "ADDR")]
+    admin_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +110,11 @@ struct CheckArgs {
 }
 
 impl Cli {
+    /// How log lines should be written.
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format
+    }
+
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
@@ -172,6 +201,9 @@ impl ServeArgs {
         }
         if let Some(secs) = self.grace_period {
             settings.server.http.grace_period = std::time::Duration::from_secs(secs);
+        }
+        if let Some(admin) = self.admin_listen {
+            settings.admin.listen = Some(admin);
         }
         if let Some(engine) = self.engine {
             if !engines.contains(&engine.as_str()) {

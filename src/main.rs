@@ -10,7 +10,7 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
-    init_logging();
+    init_logging(cli.log_format());
     match cli.run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -20,11 +20,22 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn init_logging() {
+/// Logs to stderr at `RUST_LOG`'s level (default `info`): human-readable
+/// lines, or one JSON object per line whose `span` holds the Worker's name
+/// and the request id of the request being served.
+fn init_logging(format: cli::LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        cli::LogFormat::Text => builder.init(),
+        cli::LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
 }

@@ -5,7 +5,7 @@ use std::io::Write;
 use actix::Actor;
 use anyhow::Context;
 use motu_config::{Settings, WorkerSettings};
-use motu_gateway::{start_scheduler, CronJob, GatewayActor, RouteTable};
+use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
 use motu_runtime::{HostValue, Runtime, RuntimeConfig, WorkerSpec};
 
 use crate::signals::ShutdownSignals;
@@ -54,6 +54,10 @@ pub(crate) fn worker_spec(w: &WorkerSettings) -> anyhow::Result<WorkerSpec> {
 /// or the config change.
 pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
+        let readiness = Readiness::new();
+        if let Some(admin) = settings.admin.listen {
+            start_admin(admin, readiness.clone()).await?;
+        }
         let runtime = start_runtime(&settings).await?;
         let mut routes = RouteTable::new();
         for w in &settings.workers {
@@ -107,11 +111,13 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
         if let Some(watch) = watch {
             watch.start(&settings, runtime.clone(), gateway.clone())?;
         }
+        readiness.set_ready();
         let mut received = None;
         let draining = motu_gateway::serve_until(listener, gateway, settings.server.http, async {
             received = Some(signals.recv().await);
         })
         .await?;
+        readiness.set_stopping();
         let signal = received.map_or("a signal", |r| r.name());
         shut_down(
             draining,
@@ -168,6 +174,23 @@ async fn shut_down(
             std::process::exit(again.exit_code());
         }
     }
+}
+
+/// Binds the admin listener on `addr`, says where it listens and serves it
+/// in the background: `/healthz` answers from now on, `/readyz` once
+/// `readiness` says so.
+async fn start_admin(addr: std::net::SocketAddr, readiness: Readiness) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (admin)"))?;
+    println!("motu admin listening on http://{}", listener.local_addr()?);
+    std::io::stdout().flush()?;
+    actix_rt::spawn(async move {
+        if let Err(e) = motu_gateway::serve_admin(listener, readiness).await {
+            tracing::error!("the admin listener stopped: {e}");
+        }
+    });
+    Ok(())
 }
 
 /// Runs `worker`'s `scheduled` handler once with `cron`, and waits for its

@@ -1,9 +1,14 @@
 //! The gateway actor: routes each request to its Worker.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use actix::prelude::*;
-use motu_runtime::{Body, Dispatch, EgressPolicy, Outbound, Registry, RuntimeError, Trigger};
+use motu_runtime::{
+    Body, Dispatch, EgressPolicy, Outbound, Registry, RequestId, RuntimeError, Trigger,
+    REQUEST_ID_HEADER,
+};
+use tracing::Instrument;
 
 use crate::responses::{error_response, no_route};
 use crate::RouteTable;
@@ -111,7 +116,42 @@ impl Message for Route {
 impl Handler<Route> for GatewayActor {
     type Result = ResponseFuture<http::Response<Body>>;
 
-    fn handle(&mut self, Route(request): Route, _ctx: &mut Self::Context) -> Self::Result {
+    /// Gives the request its id (the client's `x-request-id` when usable),
+    /// routes it, and answers with the id in `x-request-id`; the request is
+    /// counted in the routed Worker's metrics.
+    fn handle(&mut self, Route(mut request): Route, _ctx: &mut Self::Context) -> Self::Result {
+        let started = Instant::now();
+        let request_id = RequestId::for_request(request.headers());
+        request.extensions_mut().insert(request_id.clone());
+        let (worker, response) = self.route(request);
+        let span = tracing::info_span!(
+            "request",
+            worker = worker.as_deref().unwrap_or(""),
+            request_id = request_id.as_str()
+        );
+        Box::pin(async move {
+            let mut response = response.instrument(span).await;
+            if let Some(worker) = &worker {
+                motu_runtime::metrics::record_request(
+                    worker,
+                    response.status(),
+                    started.elapsed().as_secs_f64(),
+                );
+            }
+            if let Ok(value) = http::HeaderValue::from_str(request_id.as_str()) {
+                response.headers_mut().insert(REQUEST_ID_HEADER, value);
+            }
+            response
+        })
+    }
+}
+
+impl GatewayActor {
+    /// Routes `request`: the Worker it goes to, if any, and its response.
+    fn route(
+        &mut self,
+        request: http::Request<Body>,
+    ) -> (Option<String>, ResponseFuture<http::Response<Body>>) {
         let host = request
             .uri()
             .host()
@@ -132,27 +172,33 @@ impl Handler<Route> for GatewayActor {
                 .flatten()
         });
         let Some(worker) = worker else {
-            return Box::pin(async { no_route() });
+            return (None, Box::pin(async { no_route() }));
         };
+        let name = Some(worker.to_owned());
         if manual_trigger {
-            return self.trigger(worker.to_owned(), request.uri());
+            return (name, self.trigger(worker.to_owned(), request.uri()));
         }
         // A Worker with an origin gets its request body whole, and a copy of
         // the request is kept in case the Worker passes it through.
         let Some(origin) = self.origins.get(worker).cloned() else {
             let dispatch = self.registry.send(Dispatch::new(worker, request));
-            return Box::pin(async move {
-                match dispatch.await {
-                    Ok(Ok(response)) => response,
-                    Ok(Err(error)) => error_response(&error),
-                    Err(_) => error_response(&RuntimeError::Startup("the registry stopped".into())),
-                }
-            });
+            return (
+                name,
+                Box::pin(async move {
+                    match dispatch.await {
+                        Ok(Ok(response)) => response,
+                        Ok(Err(error)) => error_response(&error),
+                        Err(_) => {
+                            error_response(&RuntimeError::Startup("the registry stopped".into()))
+                        }
+                    }
+                }),
+            );
         };
         let registry = self.registry.clone();
         let outbound = self.outbound.clone();
         let worker = worker.to_owned();
-        Box::pin(async move {
+        let response = Box::pin(async move {
             let (parts, body) = request.into_parts();
             let Ok(bytes) = body.collect().await else {
                 return crate::responses::text(
@@ -188,6 +234,7 @@ impl Handler<Route> for GatewayActor {
                     "the registry stopped".into(),
                 )),
             }
-        })
+        });
+        (name, response)
     }
 }

@@ -23,8 +23,14 @@
 //!   the Worker allows overlap. For development, `GET /__scheduled?cron=…`
 //!   on a Worker's host fires its `scheduled` handler by hand, when the
 //!   server enables it.
+//! - The **admin listener** ([`serve_admin`]), off unless configured, serves
+//!   `/metrics` (Prometheus), `/healthz` and `/readyz` ([`Readiness`]).
+//! - Every request gets a **request id** (the client's `x-request-id` when
+//!   usable, else a fresh one), returned in `x-request-id` and carried on the
+//!   log lines of the Worker that serves it.
 
 mod actor;
+mod admin;
 mod connection;
 mod error;
 mod inbound;
@@ -34,6 +40,7 @@ mod scheduler;
 mod server;
 
 pub use actor::{GatewayActor, Route, SetRoutes, SCHEDULED_PATH};
+pub use admin::{serve_admin, Readiness};
 pub use error::GatewayError;
 pub use responses::error_response;
 pub use routes::RouteTable;

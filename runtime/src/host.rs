@@ -58,6 +58,8 @@ pub(crate) struct IsolateHost {
     subrequests: RefCell<HashMap<u64, u32>>,
     /// Each event's depth in a chain of service-binding calls.
     depths: RefCell<HashMap<u64, u32>>,
+    /// Each request's id, carried on to service-binding calls.
+    request_ids: RefCell<HashMap<u64, crate::RequestId>>,
     /// Events whose handler called `ctx.passThroughOnException()`.
     pass_through: RefCell<std::collections::HashSet<u64>>,
     /// Subrequests in flight by the prelude's token, for `fetch_abort`:
@@ -73,6 +75,7 @@ impl IsolateHost {
             outbound,
             subrequests: RefCell::new(HashMap::new()),
             depths: RefCell::new(HashMap::new()),
+            request_ids: RefCell::new(HashMap::new()),
             pass_through: RefCell::new(Default::default()),
             aborts: Rc::new(RefCell::new(HashMap::new())),
             spec,
@@ -132,6 +135,7 @@ impl IsolateHost {
         let live = |id: &u64| self.is_pending(*id) || self.is_waiting(*id);
         self.subrequests.borrow_mut().retain(|id, _| live(id));
         self.depths.borrow_mut().retain(|id, _| live(id));
+        self.request_ids.borrow_mut().retain(|id, _| live(id));
         self.pass_through.borrow_mut().retain(live);
     }
 
@@ -159,6 +163,13 @@ impl IsolateHost {
         }
     }
 
+    /// Records event `id`'s request id, if it has one.
+    pub(crate) fn set_request_id(&self, id: u64, request_id: Option<crate::RequestId>) {
+        if let Some(request_id) = request_id {
+            self.request_ids.borrow_mut().insert(id, request_id);
+        }
+    }
+
     /// Starts a service-binding call: `service_fetch(token, service, method,
     /// url, headers, body)`, counted as a subrequest of the event.
     fn start_service_fetch(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
@@ -171,11 +182,12 @@ impl IsolateHost {
             .cloned()
             .ok_or_else(|| JsError::new("Error", "service bindings are not available"))?;
         let depth = self.depths.borrow().get(&event).copied().unwrap_or(0) + 1;
+        let request_id = self.request_ids.borrow().get(&event).cloned();
         let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
         self.spawn_subrequest(
             id,
             token,
-            crate::service::call(dispatcher, service, request, depth),
+            crate::service::call(dispatcher, service, request, depth, request_id),
         );
         Ok(())
     }

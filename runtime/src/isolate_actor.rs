@@ -31,11 +31,11 @@ use crate::supervisor::{Evicted, EvictionReason, IsolateStarted, Supervisor};
 use crate::watchdog::Watchdog;
 use crate::{FetchRequest, FetchResponse, RuntimeError, WorkerSpec};
 
-/// CPU use of one event in flight.
-#[derive(Default)]
+/// CPU use of one event in flight, and the span its log lines go in.
 struct EventCpu {
     used: Duration,
     warned: bool,
+    span: tracing::Span,
 }
 
 /// What an isolate actor needs from the runtime.
@@ -102,6 +102,8 @@ pub struct IsolateActor {
     /// Told when no event waits for its outcome and no `waitUntil` work
     /// goes on.
     quiet_waiters: Vec<oneshot::Sender<()>>,
+    /// The heap this isolate last added to its Worker's heap gauge.
+    heap_reported: usize,
 }
 
 impl Actor for IsolateActor {
@@ -121,6 +123,11 @@ impl Actor for IsolateActor {
     }
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
+        crate::metrics::isolate_live(&self.spec.name, -1);
+        self.report_heap(0);
+        for (_, cpu) in self.cpu.drain() {
+            crate::metrics::record_event_end(&self.spec.name, cpu.used.as_secs_f64());
+        }
         self.host
             .fail_all(RuntimeError::Lost(self.spec.name.clone()));
         tracing::debug!(worker = self.spec.name.as_str(), "isolate stopped");
@@ -167,11 +174,15 @@ impl IsolateActor {
             cpu_ms = cpu.as_secs_f64() * 1e3,
             "isolate started"
         );
+        // Counted live now; `stopped` counts it out (and its heap).
+        let heap = isolate.heap_stats().used;
+        crate::metrics::isolate_live(&spec.name, 1);
+        crate::metrics::heap_changed(&spec.name, heap as i64);
         services.supervisor.do_send(IsolateStarted {
             worker: spec.name.clone(),
             micros: began.elapsed().as_micros() as u64,
         });
-        gauge.store(isolate.heap_stats().used, Ordering::Relaxed);
+        gauge.store(heap, Ordering::Relaxed);
         Ok(IsolateActor::create(|ctx| {
             host.bind(ctx.address().downgrade());
             IsolateActor {
@@ -189,6 +200,7 @@ impl IsolateActor {
                 wall_timed: Default::default(),
                 gauge,
                 quiet_waiters: Vec::new(),
+                heap_reported: heap,
             }
         }))
     }
@@ -206,6 +218,10 @@ impl IsolateActor {
             .and_then(|e| self.cpu.get(&e))
             .map_or(Duration::ZERO, |c| c.used);
         self.host.set_current_event(event);
+        let span = event.and_then(|e| self.cpu.get(&e)).map(|c| c.span.clone());
+        // Lines logged during the turn (console output included) and by
+        // what follows from it carry the event's span.
+        let _entered = span.as_ref().map(tracing::Span::enter);
         let turn = Turn::arm(
             &self.services,
             limit.saturating_sub(used_before),
@@ -237,8 +253,14 @@ impl IsolateActor {
             }
         }
         let host = &self.host;
-        self.cpu
-            .retain(|id, _| host.is_pending(*id) || host.is_waiting(*id) || host.is_streaming(*id));
+        let worker = self.spec.name.as_str();
+        self.cpu.retain(|id, cpu| {
+            let live = host.is_pending(*id) || host.is_waiting(*id) || host.is_streaming(*id);
+            if !live {
+                crate::metrics::record_event_end(worker, cpu.used.as_secs_f64());
+            }
+            live
+        });
         host.sweep_streams();
         host.forget_finished_events();
         self.time_waits(ctx);
@@ -248,14 +270,36 @@ impl IsolateActor {
             }
         }
         if self.host.pending_events() == 0 {
-            self.gauge
-                .store(self.isolate.heap_stats().used, Ordering::Relaxed);
+            let heap = self.isolate.heap_stats().used;
+            self.gauge.store(heap, Ordering::Relaxed);
+            self.report_heap(heap);
             if self.host.waiting_events().is_empty() {
                 for waiter in self.quiet_waiters.drain(..) {
                     let _ = waiter.send(());
                 }
             }
         }
+    }
+
+    /// Moves the Worker's heap gauge from what this isolate last reported to
+    /// `heap` bytes.
+    fn report_heap(&mut self, heap: usize) {
+        let delta = heap as i64 - self.heap_reported as i64;
+        crate::metrics::heap_changed(&self.spec.name, delta);
+        self.heap_reported = heap;
+    }
+
+    /// Starts keeping event `id`: its CPU use and its log span.
+    fn begin_event(&mut self, id: u64, span: tracing::Span) {
+        crate::metrics::event_started();
+        self.cpu.insert(
+            id,
+            EventCpu {
+                used: Duration::ZERO,
+                warned: false,
+                span,
+            },
+        );
     }
 
     /// Whether an isolate condemned for `reason` has nothing left to finish:
@@ -414,7 +458,10 @@ impl Message for Fetch {
 impl Handler<Fetch> for IsolateActor {
     type Result = ResponseFuture<Result<FetchResponse, RuntimeError>>;
 
-    fn handle(&mut self, msg: Fetch, ctx: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, mut msg: Fetch, ctx: &mut Self::Context) -> Self::Result {
+        // The event leaves the executor's queue: it starts now (or is
+        // refused).
+        drop(msg.0.extensions_mut().remove::<crate::metrics::Queued>());
         let worker = self.spec.name.clone();
         if self.condemned {
             return Box::pin(async move { Err(RuntimeError::Unavailable(worker)) });
@@ -423,7 +470,17 @@ impl Handler<Fetch> for IsolateActor {
         self.next_event += 1;
         let (tx, rx) = oneshot::channel();
         self.host.expect(id, tx);
-        self.cpu.insert(id, EventCpu::default());
+        let request_id = crate::request_id::request_id_of(&msg.0);
+        let span = tracing::info_span!(
+            "request",
+            worker = worker.as_str(),
+            request_id = tracing::field::Empty
+        );
+        if let Some(request_id) = &request_id {
+            span.record("request_id", request_id.as_str());
+        }
+        self.begin_event(id, span);
+        self.host.set_request_id(id, request_id);
         self.host.set_depth(id, crate::service::depth_of(&msg.0));
         let (parts, body) = msg.0.into_parts();
         let body = match body.as_bytes() {
@@ -463,7 +520,12 @@ impl Handler<Scheduled> for IsolateActor {
         self.next_event += 1;
         let (tx, rx) = oneshot::channel();
         self.host.expect(id, tx);
-        self.cpu.insert(id, EventCpu::default());
+        let span = tracing::info_span!(
+            "scheduled",
+            worker = worker.as_str(),
+            cron = msg.cron.as_str()
+        );
+        self.begin_event(id, span);
         // The whole event, waitUntil work included, has a wall-clock limit.
         let limit = self.spec.limits.scheduled_wall;
         ctx.run_later(limit, move |act, ctx| {

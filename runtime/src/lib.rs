@@ -55,7 +55,9 @@ mod executors;
 mod fetch;
 mod host;
 mod isolate_actor;
+pub mod metrics;
 mod registry;
+mod request_id;
 mod runtime;
 mod service;
 mod streams;
@@ -72,6 +74,7 @@ pub use executors::Executors;
 pub use fetch::{is_public, EgressPolicy, Outbound, RedirectMode};
 pub use isolate_actor::{Condemn, Fetch, IsolateActor, Scheduled, WhenQuiet};
 pub use registry::{Check, Dispatch, Drain, Register, Registry, Warm};
+pub use request_id::{RequestId, MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER};
 pub use runtime::{Runtime, RuntimeConfig};
 pub use service::{ChainDepth, MAX_CHAIN_DEPTH};
 pub use supervisor::{

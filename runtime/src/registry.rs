@@ -469,10 +469,11 @@ impl Handler<Dispatch> for Registry {
             let (parts, body) = msg.request.into_parts();
             let (body, reclaim) = body.share();
             let head = copy_head(&parts);
-            match addr
-                .send(Fetch(http::Request::from_parts(parts, body)))
-                .await
-            {
+            let mut request = http::Request::from_parts(parts, body);
+            request
+                .extensions_mut()
+                .insert(crate::metrics::Queued::new());
+            match addr.send(Fetch(request)).await {
                 Ok(Err(RuntimeError::Unavailable(_))) | Err(_) if !msg.retried => {
                     let Some(body) = reclaim.reclaim() else {
                         return Err(RuntimeError::Lost(msg.worker));

@@ -47,6 +47,7 @@ pub(crate) async fn call(
     service: String,
     request: OutboundRequest,
     depth: u32,
+    request_id: Option<crate::RequestId>,
 ) -> Result<OutboundResponse, JsError> {
     if depth > MAX_CHAIN_DEPTH {
         return Err(JsError::new(
@@ -65,6 +66,9 @@ pub(crate) async fn call(
         .body(request.body.unwrap_or_default())
         .map_err(|e| JsError::type_error(format!("service binding: {e}")))?;
     http_request.extensions_mut().insert(ChainDepth(depth));
+    if let Some(request_id) = request_id {
+        http_request.extensions_mut().insert(request_id);
+    }
     let outcome = dispatcher
         .send(Dispatch::new(service.clone(), http_request))
         .await

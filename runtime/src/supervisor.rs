@@ -115,6 +115,7 @@ impl Handler<IsolateStarted> for Supervisor {
                 "isolate restarted"
             );
         }
+        crate::metrics::isolate_started(&msg.worker);
         *self.stats.starts.entry(msg.worker).or_default() += 1;
     }
 }
@@ -171,6 +172,7 @@ impl Handler<Evicted> for Supervisor {
                 "isolate evicted"
             );
         }
+        crate::metrics::isolate_evicted(&msg.worker, &fields.1);
         *self
             .stats
             .evictions
@@ -257,6 +259,7 @@ impl Handler<ScheduledRan> for Supervisor {
                 )
             }
         }
+        crate::metrics::scheduled_ran(&msg.worker, &outcome);
         *self
             .stats
             .scheduled

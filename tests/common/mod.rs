@@ -65,6 +65,8 @@ pub struct Server {
     child: Child,
     /// `host:port` it listens on.
     pub addr: String,
+    /// `host:port` of its admin listener, when it has one.
+    pub admin: Option<String>,
     log: Arc<Mutex<String>>,
 }
 
@@ -109,6 +111,7 @@ impl Server {
         });
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
+        let mut admin = None;
         loop {
             line.clear();
             if stdout.read_line(&mut line).unwrap() == 0 {
@@ -119,13 +122,21 @@ impl Server {
                     log.lock().unwrap()
                 );
             }
+            if let Some(a) = line.trim().strip_prefix("motu admin listening on http://") {
+                admin = Some(a.to_owned());
+            }
             if let Some(addr) = line.trim().strip_prefix("motu listening on http://") {
                 let addr = addr.to_owned();
                 std::thread::spawn(move || {
                     let mut rest = String::new();
                     let _ = stdout.read_to_string(&mut rest);
                 });
-                return Server { child, addr, log };
+                return Server {
+                    child,
+                    addr,
+                    admin,
+                    log,
+                };
             }
         }
     }

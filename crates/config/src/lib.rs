@@ -42,6 +42,9 @@
 //! max_isolates = 1000         # server-wide: live isolates (default: no cap)
 //! memory_budget_mb = 4096     # server-wide: heap of all isolates (default: none)
 //!
+//! [admin]                   # metrics, health and readiness (default: off)
+//! listen = "127.0.0.1:9090"   # GET /metrics, /healthz, /readyz
+//!
 //! [egress]                  # where fetch() may connect
 //! allow_private = false       # loopback/private/link-local too (default false)
 //! allow_hosts = ["localhost:9000"]  # reachable even if not public (default none)
@@ -65,6 +68,7 @@
 //! cpu_ms = 200
 //! ```
 
+mod admin;
 mod cron;
 mod error;
 mod http;
@@ -77,6 +81,7 @@ mod secrets;
 mod settings;
 mod wrangler;
 
+pub use admin::AdminSettings;
 pub use cron::CronTrigger;
 pub use error::ConfigError;
 pub use http::{HttpSettings, MIN_HEADER_BYTES};

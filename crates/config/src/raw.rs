@@ -14,6 +14,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) egress: RawEgress,
     #[serde(default)]
+    pub(crate) admin: crate::admin::RawAdmin,
+    #[serde(default)]
     pub(crate) workers: Vec<RawWorker>,
 }
 

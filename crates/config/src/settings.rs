@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::raw::{RawConfig, RawWorker};
 use crate::secrets::read_dev_vars;
 use crate::{
-    ConfigError, CronTrigger, HttpSettings, Limits, PoolLimits, RoutePattern, SecretValue,
+    AdminSettings, ConfigError, CronTrigger, HttpSettings, Limits, PoolLimits, RoutePattern,
+    SecretValue,
 };
 
 /// Where the server listens when nothing says otherwise.
@@ -22,6 +23,8 @@ pub struct Settings {
     pub server: ServerSettings,
     /// `[egress]`: where Workers' `fetch()` may go.
     pub egress: EgressSettings,
+    /// `[admin]`: the admin listener (metrics, health). Default: off.
+    pub admin: AdminSettings,
     /// `[limits]`: the defaults of every Worker.
     pub limits: Limits,
     /// `[limits]`: the server-wide caps (`max_isolates`, `memory_budget_mb`).
@@ -171,6 +174,7 @@ impl Settings {
             limits: Limits::default(),
             pool: PoolLimits::default(),
             egress: EgressSettings::default(),
+            admin: AdminSettings::default(),
         })
     }
 
@@ -245,6 +249,8 @@ impl Settings {
         };
         let pool = PoolLimits::from_raw(&raw.limits)
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
+        let admin = AdminSettings::from_raw(&raw.admin)
+            .map_err(|(field, message)| invalid(field, message))?;
 
         let base = file.parent().unwrap_or(Path::new("."));
         let mut names = HashSet::new();
@@ -279,6 +285,7 @@ impl Settings {
             limits,
             pool,
             egress,
+            admin,
             workers,
         })
     }

@@ -170,6 +170,24 @@ fn a_bad_listen_address_is_refused() {
 }
 
 #[test]
+fn the_admin_listener_is_off_by_default_and_validated_like_listen() {
+    let d = Dir::new();
+    assert_eq!(d.load("").unwrap().admin.listen, None);
+    let s = d.load("[admin]\nlisten = \"127.0.0.1:9090\"\n").unwrap();
+    assert_eq!(s.admin.listen.unwrap().to_string(), "127.0.0.1:9090");
+    let e = d.error("[admin]\nlisten = \"localhost\"\n");
+    assert!(e.contains("admin.listen: "), "{e}");
+    let e = d.error("[admin]\nport = 9090\n");
+    assert!(e.contains("port"), "{e}");
+    let p = d.write("motu.toml", "");
+    let env = vec![("MOTU_ADMIN__LISTEN".to_owned(), "127.0.0.1:9191".to_owned())];
+    let s = Settings::load_with_env(&p, ENGINES, env).unwrap();
+    assert_eq!(s.admin.listen.unwrap().to_string(), "127.0.0.1:9191");
+    let s = Settings::single_worker(&d.0.path().join("worker.js"), ENGINES).unwrap();
+    assert_eq!(s.admin.listen, None);
+}
+
+#[test]
 fn a_single_worker_file_serves_every_route() {
     let d = Dir::new();
     let s = Settings::single_worker(&d.0.path().join("worker.js"), ENGINES).unwrap();

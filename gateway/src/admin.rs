@@ -1,0 +1,154 @@
+//! The admin listener: what operators and orchestrators ask a running
+//! server, on its own address, apart from the Workers' traffic.
+//!
+//! - `GET /metrics`: every metric in the Prometheus text format (see
+//!   `motu_runtime::metrics`).
+//! - `GET /healthz`: 200 while the process runs.
+//! - `GET /readyz`: 200 once the server said it is ready ([`Readiness::set_ready`]:
+//!   every Worker registered and warmed, the HTTP listener bound); 503
+//!   before, and again once shutdown begins ([`Readiness::set_stopping`]).
+//!
+//! Other paths get 404, other methods 405.
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::GatewayError;
+
+const STARTING: u8 = 0;
+const READY: u8 = 1;
+const STOPPING: u8 = 2;
+
+/// Whether the server takes traffic, as `/readyz` reports it. Clones share
+/// one state.
+#[derive(Debug, Clone, Default)]
+pub struct Readiness(Arc<AtomicU8>);
+
+impl Readiness {
+    /// A server still starting: not ready.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every Worker is registered and warmed and the listener is bound.
+    /// Has no effect once shutdown began.
+    pub fn set_ready(&self) {
+        let _ = self
+            .0
+            .compare_exchange(STARTING, READY, Ordering::SeqCst, Ordering::SeqCst);
+    }
+
+    /// Shutdown began: not ready from now on.
+    pub fn set_stopping(&self) {
+        self.0.store(STOPPING, Ordering::SeqCst);
+    }
+
+    /// Whether `/readyz` answers 200.
+    pub fn is_ready(&self) -> bool {
+        self.0.load(Ordering::SeqCst) == READY
+    }
+
+    fn describe(&self) -> &'static str {
+        match self.0.load(Ordering::SeqCst) {
+            READY => "ready\n",
+            STOPPING => "shutting down\n",
+            _ => "starting\n",
+        }
+    }
+}
+
+/// Serves the admin endpoints on `listener` until accepting fails. Must run
+/// inside a tokio runtime (an actix system is one).
+pub async fn serve_admin(listener: TcpListener, readiness: Readiness) -> Result<(), GatewayError> {
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        let readiness = readiness.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let readiness = readiness.clone();
+                async move { Ok::<_, Infallible>(answer(&req, &readiness)) }
+            });
+            if let Err(e) = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%peer, "admin connection ended with an error: {e}");
+            }
+        });
+    }
+}
+
+/// The answer to one admin request.
+fn answer(request: &http::Request<Incoming>, readiness: &Readiness) -> http::Response<Full<Bytes>> {
+    let text = |status: http::StatusCode, body: String| {
+        let mut response = http::Response::new(Full::new(Bytes::from(body)));
+        *response.status_mut() = status;
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        response
+    };
+    let path = request.uri().path();
+    if !matches!(path, "/metrics" | "/healthz" | "/readyz") {
+        return text(http::StatusCode::NOT_FOUND, "not found\n".into());
+    }
+    if !matches!(*request.method(), http::Method::GET | http::Method::HEAD) {
+        let mut response = text(
+            http::StatusCode::METHOD_NOT_ALLOWED,
+            "only GET is allowed\n".into(),
+        );
+        response.headers_mut().insert(
+            http::header::ALLOW,
+            http::HeaderValue::from_static("GET, HEAD"),
+        );
+        return response;
+    }
+    match path {
+        "/metrics" => {
+            let mut response = text(http::StatusCode::OK, motu_runtime::metrics::render());
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static(motu_runtime::metrics::CONTENT_TYPE),
+            );
+            response
+        }
+        "/healthz" => text(http::StatusCode::OK, "ok\n".into()),
+        _ => {
+            let status = if readiness.is_ready() {
+                http::StatusCode::OK
+            } else {
+                http::StatusCode::SERVICE_UNAVAILABLE
+            };
+            text(status, readiness.describe().into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readiness_goes_from_starting_to_ready_to_stopping_and_never_back() {
+        let r = Readiness::new();
+        assert!(!r.is_ready());
+        let shared = r.clone();
+        shared.set_ready();
+        assert!(r.is_ready());
+        r.set_stopping();
+        assert!(!shared.is_ready());
+        shared.set_ready();
+        assert!(!r.is_ready());
+        assert_eq!(r.describe(), "shutting down\n");
+    }
+}

@@ -1,0 +1,277 @@
+//! The runtime's metrics, in one Prometheus registry for the process.
+//!
+//! Per Worker (label `worker`):
+//! - `motu_requests_total{status}`: HTTP requests answered, by status class
+//!   (`2xx`, `3xx`, `4xx`, `5xx`, or `1xx`), recorded by the gateway with
+//!   [`record_request`];
+//! - `motu_request_duration_seconds`: from routing to the response head;
+//! - `motu_event_cpu_seconds`: CPU time of each event, summed over its turns
+//!   (recorded when the event ends);
+//! - `motu_isolates_live`: isolates running now;
+//! - `motu_isolate_starts_total` and `motu_isolate_evictions_total{reason}`;
+//! - `motu_isolate_heap_bytes`: heap in use of its live isolates, as each
+//!   last measured it when quiet;
+//! - `motu_scheduled_events_total{outcome}`.
+//!
+//! Per server:
+//! - `motu_executor_queue_depth`: fetch events handed to an isolate actor
+//!   and not yet started by it (waiting in actor mailboxes on the executor
+//!   threads);
+//! - `motu_events_in_flight`: events started in an isolate and not over
+//!   (awaiting their response, streaming it or running `waitUntil` work).
+//!
+//! Recording is always on and cheap (a labelled lookup and an atomic add);
+//! [`render`] writes the text format for an admin endpoint.
+
+use std::sync::{Arc, LazyLock};
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+
+/// Every metric of the process, registered once.
+struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    request_duration: HistogramVec,
+    event_cpu: HistogramVec,
+    isolates_live: IntGaugeVec,
+    isolate_starts: IntCounterVec,
+    isolate_evictions: IntCounterVec,
+    heap_bytes: IntGaugeVec,
+    scheduled: IntCounterVec,
+    queue_depth: IntGauge,
+    in_flight: IntGauge,
+}
+
+static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+
+impl Metrics {
+    fn new() -> Self {
+        let registry = Registry::new();
+        let counter = |name: &str, help: &str, labels: &[&str]| {
+            let m = IntCounterVec::new(Opts::new(name, help), labels).expect("a valid metric");
+            registry
+                .register(Box::new(m.clone()))
+                .expect("registered once");
+            m
+        };
+        let gauge = |name: &str, help: &str, labels: &[&str]| {
+            let m = IntGaugeVec::new(Opts::new(name, help), labels).expect("a valid metric");
+            registry
+                .register(Box::new(m.clone()))
+                .expect("registered once");
+            m
+        };
+        let histogram = |name: &str, help: &str, buckets: Vec<f64>| {
+            let m = HistogramVec::new(HistogramOpts::new(name, help).buckets(buckets), &["worker"])
+                .expect("a valid metric");
+            registry
+                .register(Box::new(m.clone()))
+                .expect("registered once");
+            m
+        };
+        let plain_gauge = |name: &str, help: &str| {
+            let m = IntGauge::new(name, help).expect("a valid metric");
+            registry
+                .register(Box::new(m.clone()))
+                .expect("registered once");
+            m
+        };
+        Self {
+            requests: counter(
+                "motu_requests_total",
+                "HTTP requests answered, by Worker and status class.",
+                &["worker", "status"],
+            ),
+            request_duration: histogram(
+                "motu_request_duration_seconds",
+                "Time from routing a request to its response head, by Worker.",
+                vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                    5.0, 10.0, 30.0,
+                ],
+            ),
+            event_cpu: histogram(
+                "motu_event_cpu_seconds",
+                "CPU time of each event, summed over its turns of JavaScript, by Worker.",
+                vec![
+                    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                    0.5, 1.0,
+                ],
+            ),
+            isolates_live: gauge(
+                "motu_isolates_live",
+                "Isolates running now, by Worker.",
+                &["worker"],
+            ),
+            isolate_starts: counter(
+                "motu_isolate_starts_total",
+                "Isolates started, by Worker.",
+                &["worker"],
+            ),
+            isolate_evictions: counter(
+                "motu_isolate_evictions_total",
+                "Isolates evicted, by Worker and reason.",
+                &["worker", "reason"],
+            ),
+            heap_bytes: gauge(
+                "motu_isolate_heap_bytes",
+                "Heap in use of the Worker's live isolates, as last measured when each was quiet.",
+                &["worker"],
+            ),
+            scheduled: counter(
+                "motu_scheduled_events_total",
+                "Scheduled events run, by Worker and outcome.",
+                &["worker", "outcome"],
+            ),
+            queue_depth: plain_gauge(
+                "motu_executor_queue_depth",
+                "Fetch events handed to an isolate actor and not yet started by it.",
+            ),
+            in_flight: plain_gauge(
+                "motu_events_in_flight",
+                "Events started in an isolate and not yet over (response, streaming or waitUntil work).",
+            ),
+            registry,
+        }
+    }
+}
+
+/// Every metric in the Prometheus text exposition format.
+pub fn render() -> String {
+    let mut out = Vec::new();
+    // Encoding into a Vec only fails on a malformed metric, which the
+    // registry never holds.
+    let _ = TextEncoder::new().encode(&METRICS.registry.gather(), &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The content type of [`render`]'s output.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Records one HTTP request that `worker` answered with `status` after
+/// `seconds`.
+pub fn record_request(worker: &str, status: http::StatusCode, seconds: f64) {
+    let class = match status.as_u16() {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    };
+    let m = &*METRICS;
+    m.requests.with_label_values(&[worker, class]).inc();
+    m.request_duration
+        .with_label_values(&[worker])
+        .observe(seconds);
+}
+
+/// Records the CPU time of one event of `worker` that ended.
+pub(crate) fn record_event_end(worker: &str, cpu_seconds: f64) {
+    let m = &*METRICS;
+    m.event_cpu
+        .with_label_values(&[worker])
+        .observe(cpu_seconds);
+    m.in_flight.dec();
+}
+
+/// An event started in an isolate.
+pub(crate) fn event_started() {
+    METRICS.in_flight.inc();
+}
+
+/// An isolate of `worker` started (`live`: +1) or stopped (-1).
+pub(crate) fn isolate_live(worker: &str, delta: i64) {
+    METRICS
+        .isolates_live
+        .with_label_values(&[worker])
+        .add(delta);
+}
+
+/// Counts an isolate start of `worker`.
+pub(crate) fn isolate_started(worker: &str) {
+    METRICS.isolate_starts.with_label_values(&[worker]).inc();
+}
+
+/// Counts an eviction of `worker` for `reason`.
+pub(crate) fn isolate_evicted(worker: &str, reason: &str) {
+    METRICS
+        .isolate_evictions
+        .with_label_values(&[worker, reason])
+        .inc();
+}
+
+/// Moves `worker`'s heap gauge by `delta` bytes.
+pub(crate) fn heap_changed(worker: &str, delta: i64) {
+    if delta != 0 {
+        METRICS.heap_bytes.with_label_values(&[worker]).add(delta);
+    }
+}
+
+/// Counts a scheduled event of `worker` that ended with `outcome`.
+pub(crate) fn scheduled_ran(worker: &str, outcome: &str) {
+    METRICS
+        .scheduled
+        .with_label_values(&[worker, outcome])
+        .inc();
+}
+
+/// A fetch event on its way to an isolate actor, counted in
+/// `motu_executor_queue_depth` until the actor starts it or the event is
+/// dropped (it travels as a request extension, so every copy shares it).
+#[derive(Clone)]
+pub(crate) struct Queued(#[allow(dead_code)] Arc<QueuedGuard>);
+
+pub(crate) struct QueuedGuard;
+
+impl Queued {
+    pub(crate) fn new() -> Self {
+        METRICS.queue_depth.inc();
+        Self(Arc::new(QueuedGuard))
+    }
+}
+
+impl Drop for QueuedGuard {
+    fn drop(&mut self) {
+        METRICS.queue_depth.dec();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_counted_by_status_class_and_rendered() {
+        record_request("metrics-unit", http::StatusCode::OK, 0.002);
+        record_request("metrics-unit", http::StatusCode::BAD_GATEWAY, 0.2);
+        record_request("metrics-unit", http::StatusCode::BAD_GATEWAY, 0.3);
+        let text = render();
+        assert!(
+            text.contains(r#"motu_requests_total{status="2xx",worker="metrics-unit"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"motu_requests_total{status="5xx",worker="metrics-unit"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"motu_request_duration_seconds_count{worker="metrics-unit"} 3"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_queue_depth_falls_when_every_copy_is_dropped() {
+        let before = METRICS.queue_depth.get();
+        let queued = Queued::new();
+        let copy = queued.clone();
+        assert_eq!(METRICS.queue_depth.get(), before + 1);
+        drop(queued);
+        assert_eq!(METRICS.queue_depth.get(), before + 1);
+        drop(copy);
+        assert_eq!(METRICS.queue_depth.get(), before);
+    }
+}
