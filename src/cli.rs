@@ -24,6 +24,9 @@ enum Command {
     Check(CheckArgs),
     /// Run one Worker's `scheduled` handler once, as a cron trigger would, and exit.
     Trigger(TriggerArgs),
+    /// Measure a Worker (or the built-in workloads) on each engine: cold
+    /// start, throughput and latency, memory, CPU per request.
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -73,6 +76,7 @@ impl Cli {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
+            Command::Bench(args) => crate::bench::run(args),
             Command::Serve(args) => {
                 let settings = args.settings()?;
                 crate::serve::serve(settings)
