@@ -90,7 +90,9 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("'{text}' is not a duration (e.g. 10s, 500ms, 1m)"))?;
     if !value.is_finite() || value <= 0.0 || value * scale > 86_400.0 {
-        return Err(format!("'{text}': give a duration above 0 and at most a day"));
+        return Err(format!(
+            "'{text}': give a duration above 0 and at most a day"
+        ));
     }
     Ok(Duration::from_secs_f64(value * scale))
 }
@@ -127,7 +129,11 @@ impl BenchArgs {
                 bail!(
                     "--engines: engine '{e}' is not built in (available: {}){}",
                     built_in.join(", "),
-                    if e == "v8" { "; build with --features v8" } else { "" }
+                    if e == "v8" {
+                        "; build with --features v8"
+                    } else {
+                        ""
+                    }
                 );
             }
         }
@@ -159,7 +165,10 @@ impl BenchArgs {
             return Ok(vec![Subject { name, request }]);
         }
         let names: Vec<String> = if self.workload.is_empty() {
-            workloads::BUILT_IN.iter().map(|w| w.name.to_owned()).collect()
+            workloads::BUILT_IN
+                .iter()
+                .map(|w| w.name.to_owned())
+                .collect()
         } else {
             self.workload.clone()
         };
@@ -193,7 +202,8 @@ impl BenchArgs {
     }
 
     fn settings_for(&self, engine: &str, subject: &Subject) -> anyhow::Result<Settings> {
-        let file = (!self.own_worker()).then(|| self.workers_dir().join(format!("{}.js", subject.name)));
+        let file =
+            (!self.own_worker()).then(|| self.workers_dir().join(format!("{}.js", subject.name)));
         let mut settings = self.base_settings(file.as_deref())?;
         settings.server.engine = engine.to_owned();
         settings.server.threads = self.threads;
@@ -240,7 +250,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     let meta = report::Meta::collect(&args, &engines);
     println!("{}", report::table(&rows));
-    std::fs::write(args.out.join("results.json"), serde_json::to_vec_pretty(&rows)?)?;
+    std::fs::write(
+        args.out.join("results.json"),
+        serde_json::to_vec_pretty(&rows)?,
+    )?;
     std::fs::write(args.out.join("report.md"), report::markdown(&meta, &rows))?;
     std::fs::write(args.out.join("chart.svg"), svg::chart(&rows, &engines))?;
     println!(
@@ -258,10 +271,9 @@ fn run_child(
     phase: Phase,
 ) -> anyhow::Result<cell::CellResult> {
     let exe = std::env::current_exe().context("cannot find the motu binary")?;
-    let json = args.out.join(format!(
-        ".cell-{engine}-{}-{phase:?}.json",
-        subject.name
-    ));
+    let json = args
+        .out
+        .join(format!(".cell-{engine}-{}-{phase:?}.json", subject.name));
     let mut cmd = Command::new(exe);
     cmd.arg("bench");
     if let Some(worker) = &args.worker {
@@ -296,7 +308,10 @@ fn run_child(
     }
     let status = cmd.status().context("cannot start a bench cell")?;
     if !status.success() {
-        bail!("the {phase:?} cell of {} on {engine} failed ({status})", subject.name);
+        bail!(
+            "the {phase:?} cell of {} on {engine} failed ({status})",
+            subject.name
+        );
     }
     let bytes = std::fs::read(&json).with_context(|| format!("cannot read {}", json.display()))?;
     let _ = std::fs::remove_file(&json);

@@ -26,7 +26,11 @@ impl Meta {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let model = cpuinfo
             .lines()
-            .find_map(|l| l.strip_prefix("model name")?.split_once(':').map(|(_, m)| m.trim().to_owned()))
+            .find_map(|l| {
+                l.strip_prefix("model name")?
+                    .split_once(':')
+                    .map(|(_, m)| m.trim().to_owned())
+            })
             .unwrap_or_else(|| "unknown CPU".into());
         let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
         Self {
@@ -37,7 +41,7 @@ impl Meta {
                 .map(|s| s.trim().to_owned())
                 .unwrap_or_else(|_| "unknown".into()),
             options: format!(
-                "engines {}; {} connections; {:.1} s measured per load after a warm-up; {} fresh isolates per cold-start cell; {} executor threads",
+                "engines {}; {} connections; {:.1} s measured per load after a warm-up; {} fresh isolates per cold-start cell; executor threads: {}",
                 engines.join(", "),
                 args.connections,
                 args.duration.as_secs_f64(),
@@ -169,7 +173,11 @@ const TARGETS: [Target; 7] = [
         what: "memory per idle isolate under 2 MiB",
         engine: Some("v8"),
         workload: Some("hello"),
-        check: |r| r.result.idle_isolate_kib.map(|v| (kib(Some(v)), v < 2048.0)),
+        check: |r| {
+            r.result
+                .idle_isolate_kib
+                .map(|v| (kib(Some(v)), v < 2048.0))
+        },
     },
     Target {
         what: "peak RSS under the hello load under 64 MiB",
@@ -223,7 +231,9 @@ pub fn markdown(meta: &Meta, rows: &[Row]) -> String {
     let mut any = false;
     for t in &TARGETS {
         for row in rows {
-            if t.engine.is_some_and(|e| e != row.engine) || t.workload.is_some_and(|w| w != row.workload) {
+            if t.engine.is_some_and(|e| e != row.engine)
+                || t.workload.is_some_and(|w| w != row.workload)
+            {
                 continue;
             }
             if let Some((figure, met)) = (t.check)(row) {

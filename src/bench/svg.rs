@@ -77,7 +77,10 @@ pub fn chart(rows: &[Row], engines: &[String]) -> String {
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">"#
     );
-    let _ = writeln!(out, r#"<rect width="{width}" height="{height}" fill="white"/>"#);
+    let _ = writeln!(
+        out,
+        r#"<rect width="{width}" height="{height}" fill="white"/>"#
+    );
     // The legend.
     for (i, e) in engines.iter().enumerate() {
         let x = 10.0 + i as f64 * 110.0;
