@@ -10,6 +10,9 @@ use std::rc::Rc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+/// Op calls per request in the op-call bench.
+const OP_CALLS: u32 = 1000;
+
 fn engine_layer(c: &mut Criterion) {
     for engine in common::engines() {
         let engine = &*engine;
@@ -34,6 +37,15 @@ fn engine_layer(c: &mut Criterion) {
         let (mut iso, host) = common::loaded(engine);
         let mut id = 0;
         c.bench_function(&format!("{name}/warm_request"), |b| {
+            b.iter(|| {
+                id += 1;
+                common::request(&mut *iso, &host, id);
+            })
+        });
+        // One op call from JavaScript into Rust and back: a request that
+        // makes 1000 `performance.now()` calls; less `warm_request`, / 1000.
+        let (mut iso, host) = common::loaded_with(engine, &common::op_caller(OP_CALLS));
+        c.bench_function(&format!("{name}/warm_request_{OP_CALLS}_op_calls"), |b| {
             b.iter(|| {
                 id += 1;
                 common::request(&mut *iso, &host, id);

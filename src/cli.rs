@@ -47,6 +47,9 @@ enum Command {
     Dev(ServeArgs),
     /// Run one Worker's `scheduled` handler once, as a cron trigger would, and exit.
     Trigger(TriggerArgs),
+    /// Measure a Worker (or the built-in workloads) on each engine: cold
+    /// start, throughput and latency, memory, CPU per request.
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -118,6 +121,7 @@ impl Cli {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
+            Command::Bench(args) => crate::bench::run(args),
             Command::Serve(args) => {
                 let watch = args.watch.then(|| args.watcher());
                 let settings = args.settings()?;

@@ -1,5 +1,6 @@
 //! `motu`: serve Workers-style JavaScript on QuickJS or V8.
 
+mod bench;
 mod cli;
 mod serve;
 mod signals;

@@ -223,3 +223,33 @@ pub fn check(settings: &Settings) -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+/// Starts the server of `settings` in the current actix system, as
+/// [`serve`] does (runtime, routes, gateway, HTTP listener), without
+/// warming its Workers and without cron triggers, and returns once it
+/// accepts connections, with the address it listens on. It serves until the
+/// system stops. `motu bench` drives it.
+pub async fn start_in_process(settings: &Settings) -> anyhow::Result<std::net::SocketAddr> {
+    let runtime = start_runtime(settings).await?;
+    let mut routes = RouteTable::new();
+    for w in &settings.workers {
+        routes.add(&w.name, &w.routes);
+    }
+    let listener = tokio::net::TcpListener::bind(settings.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
+    let addr = listener.local_addr()?;
+    let mut gateway = GatewayActor::new(routes, runtime.registry());
+    for w in &settings.workers {
+        if let Some(origin) = &w.origin {
+            gateway = gateway.with_origin(&w.name, origin.clone());
+        }
+    }
+    let gateway = gateway.start();
+    actix_rt::spawn(async move {
+        if let Err(e) = motu_gateway::serve(listener, gateway).await {
+            tracing::error!("the bench server stopped: {e}");
+        }
+    });
+    Ok(addr)
+}

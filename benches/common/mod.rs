@@ -75,6 +75,21 @@ pub fn hello() -> WorkerCode {
     }
 }
 
+/// A module Worker whose `fetch` calls `performance.now()` (one `perf_now`
+/// op each) `calls` times, then answers.
+pub fn op_caller(calls: u32) -> WorkerCode {
+    WorkerCode {
+        syntax: Syntax::Module,
+        entry: "worker.js".into(),
+        modules: Arc::new(MemoryModules::new().with(
+            "worker.js",
+            format!(
+                "export default {{ fetch() {{ let t = 0; for (let i = 0; i < {calls}; i++) t += performance.now(); return new Response(String(t > 0)) }} }}"
+            ),
+        )),
+    }
+}
+
 /// A fetch event for `/`.
 pub fn event() -> HostValue {
     HostValue::Map(vec![
@@ -88,9 +103,14 @@ pub fn event() -> HostValue {
 
 /// A fresh isolate with the prelude and the hello Worker loaded.
 pub fn loaded(engine: &dyn Engine) -> (Box<dyn Isolate>, Rc<BenchHost>) {
+    loaded_with(engine, &hello())
+}
+
+/// A fresh isolate with the prelude and `code` loaded.
+pub fn loaded_with(engine: &dyn Engine, code: &WorkerCode) -> (Box<dyn Isolate>, Rc<BenchHost>) {
     let host = Rc::new(BenchHost::default());
     let mut iso = engine.new_isolate(&config(), host.clone()).unwrap();
-    iso.load_worker(&hello()).unwrap();
+    iso.load_worker(code).unwrap();
     iso.run_microtasks().unwrap();
     (iso, host)
 }

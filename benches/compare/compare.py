@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""Runs motu (QuickJS, V8), workerd and `deno serve` on the same Worker files
+with the same load, one server at a time, and writes one comparison.
+
+Started by run.sh, which installs the peers and builds motu. Each cell (a
+server on a workload) is a fresh server process pinned to core 0 (the
+affinity `taskset -c 0` sets, applied before exec so the spawn time is not
+inflated by taskset itself); wrk runs pinned to core 1 (`taskset -c 1 wrk
+-t1 -cN -dD --latency`), after a one-second warm-up run. Measured per cell:
+spawn to first response, req/s, p50/p99 latency, peak RSS (the kernel's
+high-water mark of the server process) and server CPU time per request.
+motu's isolate cold start and memory per idle isolate come from
+`motu bench`, which the peers have no equivalent of.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+WORKLOADS = ["hello", "json", "cpu", "echo"]
+SERVERS = ["motu-quickjs", "motu-v8", "workerd", "deno"]
+PEERS = ["workerd", "deno"]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def first_response(port, proc, timeout=60.0):
+    """Polls until the server answers GET / with 200; returns when it did."""
+    deadline = time.monotonic() + timeout
+    request = b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(request)
+                head = s.recv(64)
+                if head.startswith(b"HTTP/1.1 200"):
+                    return time.monotonic()
+        except OSError:
+            pass
+        time.sleep(0.0002)
+    raise RuntimeError("the server did not answer in time")
+
+
+def command(server, workload, port, tmp, opts):
+    """The command line and environment of a server on a workload."""
+    worker = os.path.join(opts.workers, f"{workload}.js")
+    env = dict(os.environ)
+    if server.startswith("motu-"):
+        engine = server.split("-", 1)[1]
+        config = os.path.join(tmp, f"{server}-{workload}.toml")
+        with open(config, "w") as f:
+            f.write(
+                f'[server]\nlisten = "127.0.0.1:{port}"\nengine = "{engine}"\n\n'
+                # The cpu workload runs for long on an interpreter: measure
+                # it rather than stop it.
+                "[limits]\ncpu_ms = 30000\n\n"
+                f'[[workers]]\nname = "bench"\nmain = "{worker}"\nroutes = ["*/*"]\n'
+            )
+        env.setdefault("RUST_LOG", "warn")
+        return [opts.motu, "serve", "--config", config], env
+    if server == "workerd":
+        directory = os.path.join(tmp, f"workerd-{workload}")
+        os.makedirs(directory, exist_ok=True)
+        shutil.copy(worker, os.path.join(directory, "worker.js"))
+        config = os.path.join(directory, "config.capnp")
+        with open(config, "w") as f:
+            f.write(
+                'using Workerd = import "/workerd/workerd.capnp";\n\n'
+                "const config :Workerd.Config = (\n"
+                '  services = [ (name = "main", worker = .bench) ],\n'
+                f'  sockets = [ (name = "http", address = "127.0.0.1:{port}", http = (), service = "main") ],\n'
+                ");\n\n"
+                "const bench :Workerd.Worker = (\n"
+                '  modules = [ (name = "worker.js", esModule = embed "worker.js") ],\n'
+                '  compatibilityDate = "2025-01-01",\n'
+                ");\n"
+            )
+        return [opts.workerd, "serve", config], env
+    if server == "deno":
+        env["DENO_DIR"] = os.path.join(tmp, "deno-dir")
+        env["DENO_NO_UPDATE_CHECK"] = "1"
+        return [opts.deno, "serve", "--quiet", "--host", "127.0.0.1", "--port", str(port), worker], env
+    raise ValueError(server)
+
+
+def cpu_ticks(pid):
+    """User + system CPU ticks of a process and its live descendants."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def peak_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+UNITS = {"us": 1.0, "ms": 1000.0, "s": 1_000_000.0}
+
+
+def to_us(text):
+    m = re.match(r"([\d.]+)(us|ms|s)$", text)
+    return float(m.group(1)) * UNITS[m.group(2)] if m else None
+
+
+def wrk(url, workload, seconds, opts):
+    args = ["taskset", "-c", "1", "wrk", "-t1", f"-c{opts.connections}", f"-d{seconds}s", "--latency"]
+    if workload == "echo":
+        args += ["-s", os.path.join(os.path.dirname(os.path.abspath(__file__)), "echo.lua")]
+    out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
+    result = {"requests": 0, "rps": 0.0, "non2xx": 0, "socket_errors": 0}
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("Requests/sec:"):
+            result["rps"] = float(line.split()[1])
+        elif re.match(r"^\d+ requests in", line):
+            result["requests"] = int(line.split()[0])
+        elif line.startswith("Non-2xx or 3xx responses:"):
+            result["non2xx"] = int(line.split()[-1])
+        elif line.startswith("Socket errors:"):
+            result["socket_errors"] = sum(int(n) for n in re.findall(r"\d+", line))
+        else:
+            m = re.match(r"^(50|99)(?:\.000)?%\s+(\S+)$", line)
+            if m:
+                result[f"p{m.group(1)}_us"] = to_us(m.group(2))
+    return result
+
+
+def run_cell(server, workload, tmp, opts):
+    port = free_port()
+    argv, env = command(server, workload, port, tmp, opts)
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        argv,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.sched_setaffinity(0, {0}),
+    )
+    try:
+        spawn_ms = (first_response(port, proc) - start) * 1000.0
+        url = f"http://127.0.0.1:{port}/"
+        wrk(url, workload, 1, opts)  # warm-up (JIT, isolates)
+        ticks0 = cpu_ticks(proc.pid)
+        result = wrk(url, workload, opts.duration, opts)
+        ticks1 = cpu_ticks(proc.pid)
+        result["peak_rss_kib"] = peak_rss_kib(proc.pid)
+        answered = max(result["requests"], 1)
+        result["cpu_us_per_request"] = (ticks1 - ticks0) / CLK_TCK * 1e6 / answered
+        result["spawn_ms"] = spawn_ms
+        return result
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def motu_bench(tmp, opts):
+    """Cold start and idle-isolate memory per engine, from `motu bench`."""
+    out = os.path.join(tmp, "motu-bench")
+    subprocess.run(
+        [opts.motu, "bench", "--workload", "hello", "--duration", "1s", "--isolates", "100", "--out", out],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    with open(os.path.join(out, "results.json")) as f:
+        return {row["engine"]: row for row in json.load(f)}
+
+
+def version(argv):
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout
+        return out.strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+def fmt_us(v):
+    if v is None:
+        return "-"
+    return f"{v:.0f} µs" if v < 1000 else f"{v / 1000:.2f} ms"
+
+
+def fmt_kib(v):
+    return "-" if v is None else f"{v / 1024:.1f} MiB"
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}×" if a and b else "-"
+
+
+def markdown_table(headers, rows):
+    lines = ["| " + " | ".join(headers) + " |", "|" + "".join(" --- |" if i < 2 else " ---: |" for i in range(len(headers)))]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def targets(cells, cold):
+    """The issue's targets, each as (what, figure, met)."""
+    out = []
+
+    def rps(server, workload):
+        return cells.get((server, workload), {}).get("rps")
+
+    for w in ["hello", "json"]:
+        v8, wd = rps("motu-v8", w), rps("workerd", w)
+        if v8 and wd:
+            out.append((f"{w} on V8 at least 2× workerd's req/s", f"{v8 / wd:.2f}×", v8 >= 2 * wd))
+        p99 = cells.get(("motu-v8", w), {}).get("p99_us")
+        if p99 is not None:
+            out.append((f"{w} on V8: p99 under 5 ms", fmt_us(p99), p99 < 5000))
+    for engine in ["quickjs", "v8"]:
+        m, d = rps(f"motu-{engine}", "echo"), rps("deno", "echo")
+        if m and d:
+            out.append((f"echo 64 KiB on {engine}: at least Deno's req/s", f"{m / d:.2f}×", m >= d))
+    v8, wd = rps("motu-v8", "cpu"), rps("workerd", "cpu")
+    if v8 and wd:
+        out.append(("cpu on V8 at least 0.9× workerd", f"{v8 / wd:.2f}×", v8 >= 0.9 * wd))
+    for engine, limit_us, mib in [("quickjs", 1000, 0.5), ("v8", 5000, 2.0)]:
+        row = cold.get(engine)
+        if row:
+            c = row.get("cold_p50_us")
+            out.append((f"isolate cold start on {engine} under {limit_us // 1000} ms (median)", fmt_us(c), c < limit_us))
+            m = row.get("idle_isolate_kib")
+            out.append((f"memory per idle isolate on {engine} under {mib} MiB", f"{m / 1024:.2f} MiB", m < mib * 1024))
+    for engine in ["quickjs", "v8"]:
+        cell = cells.get((f"motu-{engine}", "hello"))
+        if cell:
+            out.append((f"process spawn to first response on {engine} under 10 ms", f"{cell['spawn_ms']:.1f} ms", cell["spawn_ms"] < 10))
+            out.append((f"peak RSS under the hello load on {engine} under 64 MiB", fmt_kib(cell["peak_rss_kib"]), cell["peak_rss_kib"] < 64 * 1024))
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--motu", required=True)
+    p.add_argument("--workerd", required=True)
+    p.add_argument("--deno", required=True)
+    p.add_argument("--workers", required=True)
+    p.add_argument("--duration", type=int, default=10)
+    p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--results", required=True)
+    p.add_argument("--servers", default=",".join(SERVERS))
+    p.add_argument("--workloads", default=",".join(WORKLOADS))
+    opts = p.parse_args()
+    opts.workers = os.path.abspath(opts.workers)
+    if (os.cpu_count() or 1) < 2:
+        sys.exit("compare.py: needs two cores (server on 0, wrk on 1)")
+    servers = opts.servers.split(",")
+    workloads = opts.workloads.split(",")
+
+    cells = {}
+    with tempfile.TemporaryDirectory(prefix="motu-compare-") as tmp:
+        for workload in workloads:
+            for server in servers:
+                print(f"{workload:6} {server:13} ...", end="", flush=True, file=sys.stderr)
+                try:
+                    cells[(server, workload)] = run_cell(server, workload, tmp, opts)
+                    c = cells[(server, workload)]
+                    print(f" {c['rps']:.0f} req/s, p99 {fmt_us(c.get('p99_us'))}", file=sys.stderr)
+                except (RuntimeError, subprocess.CalledProcessError) as e:
+                    print(f" failed: {e}", file=sys.stderr)
+        print("motu bench (cold start, idle isolate memory) ...", file=sys.stderr)
+        cold = motu_bench(tmp, opts)
+
+    rows = []
+    for workload in workloads:
+        for server in servers:
+            c = cells.get((server, workload))
+            if not c:
+                rows.append([workload, server, "failed", "", "", "", "", "", ""])
+                continue
+            rows.append([
+                workload, server, f"{c['rps']:.0f}", fmt_us(c.get("p50_us")), fmt_us(c.get("p99_us")),
+                fmt_kib(c["peak_rss_kib"]), fmt_us(c["cpu_us_per_request"]), f"{c['spawn_ms']:.1f} ms",
+                str(c["non2xx"] + c["socket_errors"]),
+            ])
+    main_table = markdown_table(
+        ["workload", "server", "req/s", "p50", "p99", "peak RSS", "CPU/req", "spawn → first response", "errors"], rows
+    )
+    ratio_rows = []
+    for workload in workloads:
+        for m in [s for s in servers if s.startswith("motu-")]:
+            mc = cells.get((m, workload), {})
+            row = [workload, m]
+            for peer in PEERS:
+                pc = cells.get((peer, workload), {})
+                row += [ratio(mc.get("rps"), pc.get("rps")), ratio(mc.get("p99_us"), pc.get("p99_us")),
+                        ratio(mc.get("peak_rss_kib"), pc.get("peak_rss_kib"))]
+            ratio_rows.append(row)
+    ratio_table = markdown_table(
+        ["workload", "motu on", "req/s ÷ workerd", "p99 ÷ workerd", "RSS ÷ workerd", "req/s ÷ deno", "p99 ÷ deno", "RSS ÷ deno"],
+        ratio_rows,
+    )
+    cold_rows = [[e, "motu bench", fmt_us(r.get("cold_p50_us")), fmt_us(r.get("cold_p99_us")),
+                  f"{r.get('idle_isolate_kib', 0):.0f} KiB"] for e, r in cold.items()]
+    cold_table = markdown_table(["engine", "source", "cold start p50", "cold start p99", "memory per idle isolate"], cold_rows)
+    target_table = markdown_table(["target", "figure", "met"],
+                                  [[w, f, "yes" if ok else "**no**"] for w, f, ok in targets(cells, cold)])
+
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    repo = os.path.dirname(os.path.dirname(opts.workers))
+    rev = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    header = "\n".join([
+        "# motu beside workerd and Deno",
+        "",
+        "Written by `benches/compare/run.sh`; the last run's result is committed.",
+        "",
+        f"- date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- machine: {cpu}, {os.cpu_count()} cores; Linux {platform.release()}",
+        f"- motu: {version([opts.motu, '--version'])} (commit {rev or 'unknown'}), release build, QuickJS and V8 (Debian libnode)",
+        f"- workerd: {version([opts.workerd, '--version'])} (npm package `workerd`)",
+        f"- deno: {version([opts.deno, '--version'])} (PyPI package `deno`)",
+        f"- load: `taskset -c 1 wrk -t1 -c{opts.connections} -d{opts.duration}s --latency` after a 1 s warm-up, "
+        "each server alone on core 0, one fresh server process per cell"
+        + (f" ({opts.duration} s per cell, shorter than the 10 s default, to keep the run short)" if opts.duration < 10 else ""),
+        "- Worker files: `benches/workers/{hello,json,cpu,echo}.js`, the same for every server; echo posts 64 KiB",
+        "",
+    ])
+    notes = "\n".join([
+        "",
+        "Notes:",
+        "- **spawn → first response**: from starting the server process to the first 200 answer to `GET /` (polled every 0.2 ms).",
+        "- **peak RSS**: the server process's high-water mark (VmHWM) after the load; **CPU/req**: its user + system time during the measured run per request.",
+        "- Cold start and idle-isolate memory come from `motu bench --workload hello --duration 1s --isolates 100` (both cores, in-process load generator): "
+        "create an isolate, load the prelude, evaluate the Worker, answer one request over loopback HTTP.",
+        "- Two cores shared with other work may add noise; figures from one run.",
+    ])
+    text = "\n\n".join([header, "## Per server\n\n" + main_table, "## motu as ratios to each peer\n\n" + ratio_table,
+                        "## Isolates (motu only)\n\n" + cold_table, "## Targets\n\n" + target_table]) + "\n" + notes + "\n"
+    with open(opts.results, "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Side by side: motu (QuickJS and V8) against workerd and `deno serve`, on
+# the four Worker files of benches/workers, on this machine, in one run.
+#
+# Installs the peers into a cache outside the repository (workerd from npm,
+# Deno from PyPI), builds motu in release mode with V8, then runs
+# compare.py: each server pinned to core 0, wrk pinned to core 1, the same
+# load for all. Prints one table and writes benches/RESULTS.md.
+#
+#   benches/compare/run.sh                # 10 s per cell
+#   DURATION=5 benches/compare/run.sh     # shorter
+#
+# Needs: npm, python3 with pip, wrk (apt install wrk), taskset, curl, two
+# cores, and scripts/fetch-libnode.sh run once (or MOTU_LIBNODE_PREFIX).
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+cache="${MOTU_COMPARE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/motu-compare}"
+mkdir -p "$cache"
+
+for tool in npm python3 wrk taskset; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing" >&2; exit 1; }
+done
+
+if [ ! -x "$cache/npm/node_modules/.bin/workerd" ]; then
+  echo "installing workerd from npm into $cache/npm" >&2
+  npm install --prefix "$cache/npm" --no-audit --no-fund workerd >&2
+fi
+if [ ! -x "$cache/pypi/bin/deno" ]; then
+  echo "installing deno from PyPI into $cache/pypi" >&2
+  python3 -m pip install --quiet --target "$cache/pypi" deno >&2
+fi
+
+echo "building motu (release, QuickJS and V8)" >&2
+(cd "$repo" && cargo build --release --features v8 --bin motu >&2)
+target="${CARGO_TARGET_DIR:-$repo/target}"
+
+exec python3 "$repo/benches/compare/compare.py" \
+  --motu "$target/release/motu" \
+  --workerd "$cache/npm/node_modules/.bin/workerd" \
+  --deno "$cache/pypi/bin/deno" \
+  --workers "$repo/benches/workers" \
+  --duration "${DURATION:-10}" \
+  --connections "${CONNECTIONS:-32}" \
+  --results "$repo/benches/RESULTS.md"
