@@ -59,19 +59,14 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
             start_admin(admin, readiness.clone()).await?;
         }
         let runtime = start_runtime(&settings).await?;
-        let mut routes = RouteTable::new();
         for w in &settings.workers {
-            routes.add(&w.name, &w.routes);
             // Evaluate each Worker once now, so broken code shows at start-up;
             // it is not fatal: the next request tries again.
             if let Err(e) = runtime.warm(&w.name).await {
                 tracing::error!(worker = w.name.as_str(), "{e}");
             }
         }
-        let listener = tokio::net::TcpListener::bind(settings.server.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
-        let addr = listener.local_addr()?;
+        let (listener, addr) = bind(&settings).await?;
         let mut signals = ShutdownSignals::new().context("cannot handle SIGTERM and SIGINT")?;
         for w in &settings.workers {
             let routes: Vec<String> = w.routes.iter().map(ToString::to_string).collect();
@@ -100,14 +95,7 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
             })
             .collect();
         start_scheduler(runtime.registry(), jobs);
-        let mut gateway = GatewayActor::new(routes, runtime.registry())
-            .with_scheduled_endpoint(settings.server.scheduled_endpoint);
-        for w in &settings.workers {
-            if let Some(origin) = &w.origin {
-                gateway = gateway.with_origin(&w.name, origin.clone());
-            }
-        }
-        let gateway = gateway.start();
+        let gateway = gateway_for(&settings, &runtime).start();
         if let Some(watch) = watch {
             watch.start(&settings, runtime.clone(), gateway.clone())?;
         }
@@ -129,6 +117,34 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
         .await;
         Ok(())
     })
+}
+
+/// Binds the HTTP listener of `settings`.
+async fn bind(
+    settings: &Settings,
+) -> anyhow::Result<(tokio::net::TcpListener, std::net::SocketAddr)> {
+    let listener = tokio::net::TcpListener::bind(settings.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
+    let addr = listener.local_addr()?;
+    Ok((listener, addr))
+}
+
+/// The gateway of `settings` over `runtime`: every Worker's routes, the
+/// manual trigger endpoint when enabled, and origins for pass-through.
+fn gateway_for(settings: &Settings, runtime: &Runtime) -> GatewayActor {
+    let mut routes = RouteTable::new();
+    for w in &settings.workers {
+        routes.add(&w.name, &w.routes);
+    }
+    let mut gateway = GatewayActor::new(routes, runtime.registry())
+        .with_scheduled_endpoint(settings.server.scheduled_endpoint);
+    for w in &settings.workers {
+        if let Some(origin) = &w.origin {
+            gateway = gateway.with_origin(&w.name, origin.clone());
+        }
+    }
+    gateway
 }
 
 /// The graceful shutdown, once the listener is closed: waits for the open
@@ -231,21 +247,8 @@ pub fn check(settings: &Settings) -> anyhow::Result<()> {
 /// system stops. `motu bench` drives it.
 pub async fn start_in_process(settings: &Settings) -> anyhow::Result<std::net::SocketAddr> {
     let runtime = start_runtime(settings).await?;
-    let mut routes = RouteTable::new();
-    for w in &settings.workers {
-        routes.add(&w.name, &w.routes);
-    }
-    let listener = tokio::net::TcpListener::bind(settings.server.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
-    let addr = listener.local_addr()?;
-    let mut gateway = GatewayActor::new(routes, runtime.registry());
-    for w in &settings.workers {
-        if let Some(origin) = &w.origin {
-            gateway = gateway.with_origin(&w.name, origin.clone());
-        }
-    }
-    let gateway = gateway.start();
+    let (listener, addr) = bind(settings).await?;
+    let gateway = gateway_for(settings, &runtime).start();
     actix_rt::spawn(async move {
         if let Err(e) = motu_gateway::serve(listener, gateway).await {
             tracing::error!("the bench server stopped: {e}");
