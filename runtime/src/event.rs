@@ -23,6 +23,22 @@ fn byte_string(bytes: &[u8]) -> String {
     }
 }
 
+/// Headers as JavaScript sees them: `[[name, value]…]`, values as
+/// ByteStrings.
+pub(crate) fn headers_value(headers: &http::HeaderMap) -> HostValue {
+    HostValue::List(
+        headers
+            .iter()
+            .map(|(k, v)| {
+                HostValue::List(vec![
+                    HostValue::String(k.as_str().to_owned()),
+                    HostValue::String(byte_string(v.as_bytes())),
+                ])
+            })
+            .collect(),
+    )
+}
+
 /// The event payload the prelude's `dispatch` hook receives. `body` is
 /// `null`, the whole body's bytes, or the handle of a readable stream.
 pub(crate) fn fetch_event(request: &http::request::Parts, body: HostValue) -> HostValue {
@@ -40,21 +56,11 @@ pub(crate) fn fetch_event(request: &http::request::Parts, body: HostValue) -> Ho
             uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
         )
     };
-    let headers = request
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            HostValue::List(vec![
-                HostValue::String(k.as_str().to_owned()),
-                HostValue::String(byte_string(v.as_bytes())),
-            ])
-        })
-        .collect();
     HostValue::Map(vec![
         ("type".into(), "fetch".into()),
         ("method".into(), request.method.as_str().into()),
         ("url".into(), url.into()),
-        ("headers".into(), HostValue::List(headers)),
+        ("headers".into(), headers_value(&request.headers)),
         ("body".into(), body),
     ])
 }

@@ -463,13 +463,9 @@ impl Handler<Fetch> for IsolateActor {
         // refused).
         drop(msg.0.extensions_mut().remove::<crate::metrics::Queued>());
         let worker = self.spec.name.clone();
-        if self.condemned {
+        let Some((id, rx)) = self.new_event() else {
             return Box::pin(async move { Err(RuntimeError::Unavailable(worker)) });
-        }
-        let id = self.next_event;
-        self.next_event += 1;
-        let (tx, rx) = oneshot::channel();
-        self.host.expect(id, tx);
+        };
         let request_id = crate::request_id::request_id_of(&msg.0);
         let span = tracing::info_span!(
             "request",
@@ -494,6 +490,23 @@ impl Handler<Fetch> for IsolateActor {
     }
 }
 
+impl IsolateActor {
+    /// A new event's id and where its outcome will arrive; `None` when the
+    /// isolate takes no new events.
+    fn new_event(
+        &mut self,
+    ) -> Option<(u64, oneshot::Receiver<Result<FetchResponse, RuntimeError>>)> {
+        if self.condemned {
+            return None;
+        }
+        let id = self.next_event;
+        self.next_event += 1;
+        let (tx, rx) = oneshot::channel();
+        self.host.expect(id, tx);
+        Some((id, rx))
+    }
+}
+
 /// A scheduled event for the actor's Worker: its cron expression and the
 /// time it was scheduled for, in milliseconds since the Unix epoch.
 #[derive(Debug, Clone)]
@@ -513,13 +526,9 @@ impl Handler<Scheduled> for IsolateActor {
 
     fn handle(&mut self, msg: Scheduled, ctx: &mut Self::Context) -> Self::Result {
         let worker = self.spec.name.clone();
-        if self.condemned {
+        let Some((id, rx)) = self.new_event() else {
             return Box::pin(async move { Err(RuntimeError::Unavailable(worker)) });
-        }
-        let id = self.next_event;
-        self.next_event += 1;
-        let (tx, rx) = oneshot::channel();
-        self.host.expect(id, tx);
+        };
         let span = tracing::info_span!(
             "scheduled",
             worker = worker.as_str(),

@@ -69,31 +69,16 @@ pub(crate) fn request_from_args(args: &[HostValue]) -> Result<OutboundRequest, J
     })
 }
 
-/// Header bytes as a JavaScript ByteString.
-fn byte_string(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| b as char).collect()
-}
-
 /// The op's result: `{ status, statusText, headers, url, redirected, body }`,
 /// where `body` is given (a readable's handle, or bytes).
 pub(crate) fn response_value(r: OutboundHead, body: HostValue) -> HostValue {
-    let headers = r
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            HostValue::List(vec![
-                HostValue::String(k.as_str().to_owned()),
-                HostValue::String(byte_string(v.as_bytes())),
-            ])
-        })
-        .collect();
     HostValue::Map(vec![
         ("status".into(), HostValue::Number(r.status.as_u16().into())),
         (
             "statusText".into(),
             r.status.canonical_reason().unwrap_or("").into(),
         ),
-        ("headers".into(), HostValue::List(headers)),
+        ("headers".into(), crate::event::headers_value(&r.headers)),
         ("url".into(), r.url.as_str().into()),
         ("redirected".into(), HostValue::Bool(r.redirected)),
         ("body".into(), body),
