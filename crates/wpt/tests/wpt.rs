@@ -17,8 +17,21 @@ fn loud(text: &str) {
     let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
+/// The longest the whole run may take: it normally takes about a minute,
+/// and every file has its own time limit; this only stops a run that hangs
+/// as a whole from holding CI until its own timeout.
+const WHOLE_RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 #[test]
 fn wpt_subset_matches_the_expectations() {
+    std::thread::spawn(|| {
+        std::thread::sleep(WHOLE_RUN_LIMIT);
+        loud(&format!(
+            "\n\n!!! WPT run still going after {} minutes: aborting it as hung.\n\n",
+            WHOLE_RUN_LIMIT.as_secs() / 60
+        ));
+        std::process::exit(101);
+    });
     let wpt = motu_wpt::default_wpt_dir();
     if !wpt.join("resources/testharness.js").is_file() {
         loud(&format!(
