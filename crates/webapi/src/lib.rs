@@ -30,6 +30,7 @@ mod op_state;
 mod ops;
 mod prelude;
 mod url_ops;
+mod urlpattern;
 
 pub use op_state::OpState;
 pub use ops::call;

@@ -3,7 +3,7 @@
 use motu_engine::{HostValue, JsError};
 
 use crate::op_state::{handle_arg, OpState};
-use crate::{base64, compression, crypto, encoding, form, multipart, url_ops};
+use crate::{base64, compression, crypto, encoding, form, multipart, url_ops, urlpattern};
 
 /// The granularity of `performance.now()`, in milliseconds: coarse enough
 /// that timing side channels gain little.
@@ -15,6 +15,8 @@ pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Ho
     Some(match op {
         "url_parse" => url_ops::parse(&args),
         "url_set" => url_ops::set(&args),
+        "urlpattern_compile" => urlpattern::compile_op(&args),
+        "urlpattern_exec" => urlpattern::exec_op(&args),
         "form_parse" => form::parse(&args),
         "form_serialize" => form::serialize(&args),
         "utf8_encode" => encoding::encode(args),

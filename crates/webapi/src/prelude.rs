@@ -32,6 +32,7 @@ const PRELUDE: &str = concat!(
     include_str!("../js/encoding_streams.js"),
     include_str!("../js/compression.js"),
     include_str!("../js/url.js"),
+    include_str!("../js/urlpattern.js"),
     include_str!("../js/headers.js"),
     include_str!("../js/blob.js"),
     include_str!("../js/form_data.js"),

@@ -1,6 +1,25 @@
 import { suite, eq, throws } from './harness.js';
 
 export default suite(test => {
+  test('URLPattern', () => {
+    const p = new URLPattern({ pathname: '/users/:id' });
+    eq(p.pathname, '/users/:id');
+    eq(p.test('https://example.com/users/7'), true);
+    eq(p.test('https://example.com/posts/7'), false);
+    const r = p.exec('https://example.com/users/42?x=1');
+    eq(r.pathname.groups.id, '42');
+    eq(r.pathname.input, '/users/42');
+    eq(r.search.input, 'x=1');
+    eq(r.inputs, ['https://example.com/users/42?x=1']);
+    const s = new URLPattern('https://*.example.com/api/:version/*');
+    eq(s.hostname, '*.example.com');
+    eq(s.exec('https://eu.example.com/api/v2/items/9').pathname.groups.version, 'v2');
+    eq(new URLPattern('/b/:x', 'https://example.com').test('/b/1', 'https://example.com'), true);
+    eq(new URLPattern({ pathname: '/A' }, { ignoreCase: true }).test({ pathname: '/a' }), true);
+    eq(new URLPattern({ pathname: '/(\\d+)' }).hasRegExpGroups, true);
+    throws(() => new URLPattern('https://example.com/('), TypeError);
+    throws(() => p.exec({ pathname: '/users/1' }, 'https://example.com'), TypeError);
+  });
   test('parse and components', () => {
     const u = new URL('https://user:pw@Example.COM:8080/a/../b/./c?x=1&y=2#frag');
     eq([u.protocol, u.username, u.password, u.hostname, u.port, u.host],
