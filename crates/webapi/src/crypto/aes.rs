@@ -203,22 +203,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
-
-    fn params(entries: &[(&str, HostValue)]) -> HostValue {
-        HostValue::Map(
-            entries
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
-        )
-    }
+    use crate::crypto::test_util::{map as params, unhex};
 
     #[test]
     fn gcm_nist_test_case_2() {

@@ -235,15 +235,7 @@ pub(crate) fn export(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn map(entries: &[(&str, HostValue)]) -> HostValue {
-        HostValue::Map(
-            entries
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
-        )
-    }
+    use crate::crypto::test_util::map;
 
     #[test]
     fn keys_round_trip_through_every_format() {

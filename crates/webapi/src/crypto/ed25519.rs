@@ -130,13 +130,7 @@ pub(crate) fn export(format: &str, private: bool, der: &[u8]) -> Result<HostValu
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::crypto::test_util::unhex;
 
     #[test]
     fn rfc_8032_test_1_through_jwk() {

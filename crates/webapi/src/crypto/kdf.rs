@@ -72,22 +72,7 @@ pub(crate) fn hkdf(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
-
-    fn map(entries: &[(&str, HostValue)]) -> HostValue {
-        HostValue::Map(
-            entries
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
-        )
-    }
+    use crate::crypto::test_util::{map, unhex};
 
     #[test]
     fn rfc_5869_case_1() {

@@ -24,6 +24,8 @@ mod hmac;
 mod kdf;
 mod random;
 mod rsa;
+#[cfg(test)]
+mod test_util;
 
 use motu_engine::{HostValue, JsError};
 

@@ -259,15 +259,7 @@ pub(crate) fn export(format: &str, private: bool, der: &[u8]) -> Result<HostValu
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn map(entries: &[(&str, HostValue)]) -> HostValue {
-        HostValue::Map(
-            entries
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
-        )
-    }
+    use crate::crypto::test_util::map;
 
     #[test]
     fn keys_round_trip_and_sign() {
