@@ -133,3 +133,23 @@ fn every_command_has_help() {
         assert!(out.contains(flag), "serve --help lacks {flag}: {out}");
     }
 }
+
+/// README's first command is `cargo run -- serve …`: that needs the `motu`
+/// binary to be the only one among the workspace's default members.
+#[test]
+fn cargo_run_at_the_root_finds_only_the_motu_binary() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(root.join("Cargo.toml")).unwrap()).unwrap();
+    let members = manifest["workspace"]["default-members"].as_array().unwrap();
+    let mut with_binaries = Vec::new();
+    for member in members.iter().map(|m| m.as_str().unwrap()) {
+        let dir = root.join(member);
+        let own: toml::Table =
+            toml::from_str(&std::fs::read_to_string(dir.join("Cargo.toml")).unwrap()).unwrap();
+        if dir.join("src/main.rs").is_file() || own.contains_key("bin") {
+            with_binaries.push(member.to_owned());
+        }
+    }
+    assert_eq!(with_binaries, ["."], "default members with a binary");
+}
