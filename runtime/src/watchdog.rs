@@ -35,10 +35,12 @@ const IDLE_TICK: Duration = Duration::from_millis(20);
 const SHORT_TURN: Duration = Duration::from_millis(1);
 
 /// The state of one thread's slot.
-#[derive(Default)]
 struct SlotState {
     /// The turn being run, if any.
     turn: Option<Armed>,
+    /// The thread's CPU clock at its latest reading. A turn that started
+    /// after it used at most the CPU time the clock gained since.
+    last_cpu: Duration,
 }
 
 struct Armed {
@@ -86,12 +88,24 @@ impl Turn {
     /// Disarms the watchdog and returns the CPU time charged to the turn
     /// and whether the watchdog terminated it.
     pub fn finish(self) -> (Duration, bool) {
-        let Some(armed) = self.slot.state.lock().turn.take() else {
+        let mut state = self.slot.state.lock();
+        let Some(armed) = state.turn.take() else {
             return (Duration::ZERO, false);
         };
+        let elapsed = armed.started.elapsed();
         let used = match armed.cpu_start {
             Some(start) => self.slot.clock.now().saturating_sub(start),
-            None => armed.started.elapsed(),
+            // A short turn costs its wall time, which is never less than
+            // its CPU time.
+            None if elapsed < SHORT_TURN => elapsed,
+            // A longer one (the thread may have been descheduled) costs at
+            // most what the CPU clock gained since its last reading.
+            None => {
+                let now = self.slot.clock.now();
+                let gained = now.saturating_sub(state.last_cpu);
+                state.last_cpu = now;
+                elapsed.min(gained)
+            }
         };
         (used, armed.fired)
     }
@@ -143,9 +157,13 @@ impl Watchdog {
                 return slot.clone();
             }
             slots.retain(|(w, _)| w.strong_count() > 0);
+            let clock = ThreadClock::current();
             let slot = Arc::new(Slot {
-                clock: ThreadClock::current(),
-                state: Mutex::new(SlotState::default()),
+                clock,
+                state: Mutex::new(SlotState {
+                    turn: None,
+                    last_cpu: clock.now(),
+                }),
             });
             self.shared.slots.lock().push(Arc::downgrade(&slot));
             slots.push((Arc::downgrade(&self.shared), slot.clone()));
@@ -158,6 +176,7 @@ impl Watchdog {
 /// Returns whether a turn is armed in it.
 fn inspect(slot: &Slot, now: Instant) -> bool {
     let mut state = slot.state.lock();
+    let last_cpu = state.last_cpu;
     let Some(armed) = state.turn.as_mut() else {
         return false;
     };
@@ -166,14 +185,16 @@ fn inspect(slot: &Slot, now: Instant) -> bool {
         return true;
     }
     let cpu_now = slot.clock.now();
-    // The CPU time before the watchdog first looks is at most the wall time.
+    // The turn's CPU time before the watchdog first looks is at most its
+    // wall time, and at most what the clock gained since its last reading.
     let start = *armed
         .cpu_start
-        .get_or_insert_with(|| cpu_now.saturating_sub(elapsed));
+        .get_or_insert_with(|| cpu_now.saturating_sub(elapsed).max(last_cpu));
     if cpu_now.saturating_sub(start) >= armed.budget {
         armed.fired = true;
         armed.interrupt.terminate();
     }
+    state.last_cpu = cpu_now;
     true
 }
 
