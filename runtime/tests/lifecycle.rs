@@ -290,7 +290,14 @@ fn the_memory_budget_evicts_idle_isolates_until_the_heap_fits() {
             })
             .unwrap();
             for name in ["a", "b"] {
-                let spec = WorkerSpec::from_source(name, HUNGRY).with_engine(*engine);
+                // Filling the arrays takes tens of ms of CPU in a debug build.
+                let limits = Limits {
+                    cpu: Duration::from_secs(5),
+                    ..Limits::default()
+                };
+                let spec = WorkerSpec::from_source(name, HUNGRY)
+                    .with_engine(*engine)
+                    .with_limits(limits);
                 runtime.register(spec).await.unwrap();
             }
             // Each keeps 64 arrays of 16384 numbers: at least 8 MiB of heap.
