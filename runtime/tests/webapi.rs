@@ -151,3 +151,8 @@ fn blob_file_and_form_data() {
 fn encoding_and_compression_streams() {
     run_checks("compression.js");
 }
+
+#[test]
+fn webidl_interface_rules() {
+    run_checks("webidl.js");
+}

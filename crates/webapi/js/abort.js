@@ -111,7 +111,7 @@ class AbortSignal extends EventTarget {
   }
 }
 defineEventHandler(AbortSignal, 'abort');
-tag(AbortSignal);
+webidlInterface(AbortSignal, 0);
 
 // WebIDL `[EnforceRange] unsigned long long`.
 function enforceRangeULongLong(value, what) {
@@ -129,7 +129,7 @@ class AbortController {
   get signal() { return this.#signal; }
   abort(reason = undefined) { signalAbort(this.#signal, reason); }
 }
-tag(AbortController);
+webidlInterface(AbortController);
 
 defineGlobal('AbortSignal', AbortSignal);
 defineGlobal('AbortController', AbortController);

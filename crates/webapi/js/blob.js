@@ -128,7 +128,7 @@ class Blob {
   arrayBuffer() { return settle(() => this.#bytes.slice().buffer); }
   bytes() { return settle(() => this.#bytes.slice()); }
 }
-tag(Blob);
+webidlInterface(Blob);
 
 class File extends Blob {
   #name; #lastModified;
@@ -151,7 +151,7 @@ class File extends Blob {
   get lastModified() { return this.#lastModified; }
   get webkitRelativePath() { return ''; }
 }
-tag(File);
+webidlInterface(File);
 
 function makeBlob(bytes, type = '') { return setBlobContents(new Blob(), bytes, normalizeBlobType(type)); }
 function makeFile(bytes, name, type = '', lastModified = Date.now()) {

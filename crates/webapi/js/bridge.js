@@ -17,6 +17,39 @@ function tag(cls, name = cls.name) {
   Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: name, configurable: true });
 }
 
+const ENUMERABLE = Object.freeze({ enumerable: true });
+
+// Makes a class follow Web IDL's rules for an interface, called right after
+// its definition: the regular attributes and operations on the prototype
+// (string keys but `constructor`) and the static ones on the class are
+// enumerable, as `class` syntax does not make them; the prototype gets the
+// class's @@toStringTag; a pair iterator's @@iterator is its `entries`
+// function itself. `length` sets the constructor's length, the number
+// of its required arguments, where the parameter list says otherwise (an
+// internal token, an optional argument without a default).
+function webidlInterface(cls, length = undefined) {
+  const proto = cls.prototype;
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    if (key !== 'constructor') Object.defineProperty(proto, key, ENUMERABLE);
+  }
+  for (const key of Object.getOwnPropertyNames(cls)) {
+    if (key !== 'length' && key !== 'name' && key !== 'prototype') Object.defineProperty(cls, key, ENUMERABLE);
+  }
+  if (Object.hasOwn(proto, 'entries') && Object.hasOwn(proto, Symbol.iterator)) {
+    Object.defineProperty(proto, Symbol.iterator, { value: proto.entries });
+  }
+  tag(cls);
+  if (length !== undefined) Object.defineProperty(cls, 'length', { value: length });
+}
+
+// Throws Web IDL's TypeError for an operation called with fewer than
+// `required` arguments (`given` is the call's `arguments.length`).
+function requireArgs(given, required, what) {
+  if (given < required) {
+    throw new TypeError(`${what}: ${required} argument${required === 1 ? '' : 's'} required, but only ${given} present`);
+  }
+}
+
 // Converts a value to a byte string as Web IDL's ByteString does for header
 // names and values, or throws a TypeError.
 function toByteString(value, what) {

@@ -48,7 +48,7 @@ class CompressionStream {
   get readable() { return this.#transform.readable; }
   get writable() { return this.#transform.writable; }
 }
-tag(CompressionStream);
+webidlInterface(CompressionStream);
 
 class DecompressionStream {
   #transform;
@@ -59,7 +59,7 @@ class DecompressionStream {
   get readable() { return this.#transform.readable; }
   get writable() { return this.#transform.writable; }
 }
-tag(DecompressionStream);
+webidlInterface(DecompressionStream);
 
 defineGlobal('CompressionStream', CompressionStream);
 defineGlobal('DecompressionStream', DecompressionStream);

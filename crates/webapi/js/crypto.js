@@ -65,7 +65,7 @@ class Crypto {
   };
 }
 Object.defineProperty(Crypto.prototype, 'subtle', { enumerable: true });
-tag(Crypto);
+webidlInterface(Crypto, 0);
 for (const cls of [SubtleCrypto]) {
   for (const name of Object.getOwnPropertyNames(cls.prototype)) {
     if (name !== 'constructor') Object.defineProperty(cls.prototype, name, { enumerable: true });

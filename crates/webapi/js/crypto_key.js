@@ -97,7 +97,7 @@ delete CryptoKey.slots;
 for (const name of ['type', 'extractable', 'algorithm', 'usages']) {
   Object.defineProperty(CryptoKey.prototype, name, { enumerable: true });
 }
-tag(CryptoKey);
+webidlInterface(CryptoKey, 0);
 
 // A new CryptoKey. `algorithm` is the internal record (name, hash, length,
 // namedCurve, modulusLength, publicExponent); `data` the key material in the

@@ -406,7 +406,7 @@ class SubtleCrypto {
     });
   }
 }
-tag(SubtleCrypto);
+webidlInterface(SubtleCrypto, 0);
 
 let subtleBrand;
 {

@@ -50,5 +50,5 @@ for (const [, constant, code] of DOM_EXCEPTION_CODES) {
   Object.defineProperty(DOMException, constant, descriptor);
   Object.defineProperty(DOMException.prototype, constant, descriptor);
 }
-tag(DOMException);
+webidlInterface(DOMException);
 defineGlobal('DOMException', DOMException);

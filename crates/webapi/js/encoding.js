@@ -31,16 +31,22 @@ function bufferSource(value, what) {
 }
 
 class TextEncoder {
-  get encoding() { return 'utf-8'; }
-  encode(input = '') { return op('utf8_encode', toUSVString(input)); }
+  #encoding = 'utf-8';
+  get encoding() { return this.#encoding; }
+  encode(input = '') {
+    if (!(#encoding in this)) throw new TypeError('Illegal invocation');
+    return op('utf8_encode', toUSVString(input));
+  }
   encodeInto(source, destination) {
+    if (!(#encoding in this)) throw new TypeError('Illegal invocation');
+    requireArgs(arguments.length, 2, 'TextEncoder.encodeInto');
     if (!(destination instanceof Uint8Array)) throw new TypeError('encodeInto: destination must be a Uint8Array');
     const [read, bytes] = op('utf8_encode_into', toUSVString(source), destination.length);
     if (bytes.length > 0) destination.set(bytes);
     return { read, written: bytes.length };
   }
 }
-tag(TextEncoder);
+webidlInterface(TextEncoder);
 
 // The encoding a TextDecoder label names, or a RangeError.
 function decoderEncoding(label) {
@@ -79,7 +85,7 @@ class TextDecoder {
     }
   }
 }
-tag(TextDecoder);
+webidlInterface(TextDecoder);
 
 const utf8Encode = s => op('utf8_encode', s);
 const utf8Decode = bytes => op('utf8_decode', bytes, false, false);

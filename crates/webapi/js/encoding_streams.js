@@ -23,11 +23,14 @@ class TextEncoderStream {
       },
     });
   }
-  get encoding() { return 'utf-8'; }
+  get encoding() {
+    if (!(#transform in this)) throw new TypeError('Illegal invocation');
+    return 'utf-8';
+  }
   get readable() { return this.#transform.readable; }
   get writable() { return this.#transform.writable; }
 }
-tag(TextEncoderStream);
+webidlInterface(TextEncoderStream);
 
 class TextDecoderStream {
   #encoding; #fatal; #ignoreBOM; #transform;
@@ -64,7 +67,7 @@ class TextDecoderStream {
   get readable() { return this.#transform.readable; }
   get writable() { return this.#transform.writable; }
 }
-tag(TextDecoderStream);
+webidlInterface(TextDecoderStream);
 
 defineGlobal('TextEncoderStream', TextEncoderStream);
 defineGlobal('TextDecoderStream', TextDecoderStream);

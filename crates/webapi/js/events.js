@@ -49,7 +49,7 @@ class ExecutionContext {
   // origin instead of failing (`pass_through(id)` op).
   passThroughOnException() { op('pass_through', this.#id); }
 }
-tag(ExecutionContext);
+webidlInterface(ExecutionContext);
 
 let respondWithState; // event => { called, response }
 
@@ -71,7 +71,7 @@ class FetchEvent extends Event {
   waitUntil(promise) { this.#ctx.waitUntil(promise); }
   passThroughOnException() { this.#ctx.passThroughOnException(); }
 }
-tag(FetchEvent);
+webidlInterface(FetchEvent);
 defineGlobal('FetchEvent', FetchEvent);
 
 function errorInfo(e) {

@@ -53,7 +53,7 @@ class Event {
   get eventPhase() { return this.#phase; }
   stopPropagation() { this.#stop = true; }
   get cancelBubble() { return this.#stop; }
-  set cancelBubble(value) { if (value) this.#stop = true; }
+  set cancelBubble(value) { this.#stop = this.#stop || Boolean(value); }
   stopImmediatePropagation() { this.#stop = true; this.#stopImmediate = true; }
   get bubbles() { return this.#bubbles; }
   get cancelable() { return this.#cancelable; }
@@ -77,6 +77,7 @@ class Event {
   }
 }
 function isTrustedGetter() { return isTrustedOf(this); }
+Object.defineProperty(isTrustedGetter, 'name', { value: 'get isTrusted' });
 
 // EventInit as a WebIDL dictionary: undefined, null or an object.
 function eventInit(dict) {
@@ -92,7 +93,7 @@ for (const [name, value] of EVENT_PHASES) {
   Object.defineProperty(Event, name, { value, enumerable: true });
   Object.defineProperty(Event.prototype, name, { value, enumerable: true });
 }
-tag(Event);
+webidlInterface(Event);
 
 class CustomEvent extends Event {
   #detail;
@@ -109,7 +110,7 @@ class CustomEvent extends Event {
     this.#detail = detail;
   }
 }
-tag(CustomEvent);
+webidlInterface(CustomEvent);
 
 // Listener options flattened as the DOM standard does.
 function listenerOptions(options) {
@@ -140,6 +141,7 @@ class EventTarget {
   }
 
   addEventListener(type, callback, options = undefined) {
+    if (!(#listeners in this)) throw new TypeError('Illegal invocation');
     if (arguments.length < 2) throw new TypeError('addEventListener needs a type and a callback');
     const { capture, once, passive, signal } = listenerOptions(options);
     type = String(type);
@@ -157,6 +159,7 @@ class EventTarget {
   }
 
   removeEventListener(type, callback, options = undefined) {
+    if (!(#listeners in this)) throw new TypeError('Illegal invocation');
     if (arguments.length < 2) throw new TypeError('removeEventListener needs a type and a callback');
     const capture = typeof options === 'object' && options !== null ? Boolean(options.capture) : Boolean(options);
     const list = this.#listeners.get(String(type));
@@ -224,7 +227,7 @@ class EventTarget {
     }
   }
 }
-tag(EventTarget);
+webidlInterface(EventTarget);
 
 function fireEvent(target, event) { return dispatchOn(target, event, true); }
 
@@ -233,7 +236,8 @@ function fireEvent(target, event) { return dispatchOn(target, event, true); }
 // each dispatch.
 const eventHandlers = new WeakMap(); // target => Map(type => { value })
 function defineEventHandler(cls, type) {
-  Object.defineProperty(cls.prototype, `on${type}`, {
+  const name = `on${type}`;
+  Object.defineProperty(cls.prototype, name, {
     configurable: true,
     enumerable: true,
     get() {
@@ -257,6 +261,10 @@ function defineEventHandler(cls, type) {
       slot.value = handler;
     },
   });
+  // Web IDL names an attribute's accessors `get onabort` and `set onabort`.
+  const { get, set } = Object.getOwnPropertyDescriptor(cls.prototype, name);
+  Object.defineProperty(get, 'name', { value: `get ${name}` });
+  Object.defineProperty(set, 'name', { value: `set ${name}` });
 }
 
 defineGlobal('Event', Event);

@@ -79,4 +79,4 @@ class Fetcher {
       opAsync('service_fetch', token, service, request.method, request.url, headers, body));
   }
 }
-tag(Fetcher);
+webidlInterface(Fetcher);

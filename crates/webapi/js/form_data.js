@@ -34,25 +34,29 @@ class FormData {
     if (form !== undefined) throw new TypeError('FormData: there are no form elements here');
   }
   static { formDataList = f => f.#list; }
-  append(name, value, filename) { this.#list.push(formDataArgs(arguments, 'append')); }
+  append(name, value, filename = undefined) { this.#list.push(formDataArgs(arguments, 'append')); }
   delete(name) {
+    requireArgs(arguments.length, 1, 'FormData.delete');
     const n = toUSVString(name);
     this.#list = this.#list.filter(([k]) => k !== n);
   }
   get(name) {
+    requireArgs(arguments.length, 1, 'FormData.get');
     const n = toUSVString(name);
     const entry = this.#list.find(([k]) => k === n);
     return entry ? entry[1] : null;
   }
   getAll(name) {
+    requireArgs(arguments.length, 1, 'FormData.getAll');
     const n = toUSVString(name);
     return this.#list.filter(([k]) => k === n).map(([, v]) => v);
   }
   has(name) {
+    requireArgs(arguments.length, 1, 'FormData.has');
     const n = toUSVString(name);
     return this.#list.some(([k]) => k === n);
   }
-  set(name, value, filename) {
+  set(name, value, filename = undefined) {
     const entry = formDataArgs(arguments, 'set');
     const i = this.#list.findIndex(([k]) => k === entry[0]);
     if (i < 0) {
@@ -76,7 +80,7 @@ class FormData {
 Object.defineProperty(FormData.prototype, Symbol.iterator, {
   value: FormData.prototype.entries, writable: true, configurable: true,
 });
-tag(FormData);
+webidlInterface(FormData);
 
 // Escapes a name or file name for a Content-Disposition parameter.
 function escapeFormName(s) {

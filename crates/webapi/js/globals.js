@@ -28,27 +28,33 @@ defineGlobal('atob', function atob(data) {
   return opDOMException('base64_decode', String(data));
 });
 
-let timeOrigin;
 class Performance extends EventTarget {
+  #timeOrigin = undefined;
   constructor(token) {
     if (token !== constructing) throw new TypeError('Illegal constructor');
     super();
   }
-  now() { return op('perf_now'); }
-  get timeOrigin() { return timeOrigin ??= op('perf_time_origin'); }
-  toJSON() { return { timeOrigin: this.timeOrigin }; }
+  now() {
+    if (!(#timeOrigin in this)) throw new TypeError('Illegal invocation');
+    return op('perf_now');
+  }
+  get timeOrigin() { return this.#timeOrigin ??= op('perf_time_origin'); }
+  toJSON() { return { timeOrigin: this.#timeOrigin ??= op('perf_time_origin') }; }
 }
-tag(Performance);
+webidlInterface(Performance, 0);
 
-let userAgent;
 class Navigator {
+  #userAgent = undefined;
   constructor(token) {
     if (token !== constructing) throw new TypeError('Illegal constructor');
   }
-  get userAgent() { return userAgent ??= op('user_agent'); }
-  get hardwareConcurrency() { return 1; }
+  get userAgent() { return this.#userAgent ??= op('user_agent'); }
+  get hardwareConcurrency() {
+    if (!(#userAgent in this)) throw new TypeError('Illegal invocation');
+    return 1;
+  }
 }
-tag(Navigator);
+webidlInterface(Navigator, 0);
 
 defineGlobal('Performance', Performance);
 defineGlobal('performance', new Performance(constructing));

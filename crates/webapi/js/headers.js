@@ -55,16 +55,19 @@ class Headers {
   }
 
   append(name, value) {
+    requireArgs(arguments.length, 2, 'Headers.append');
     const n = normalizeName(name), v = normalizeValue(value);
     this.#check();
     this.#list.push([n, v]);
   }
   delete(name) {
+    requireArgs(arguments.length, 1, 'Headers.delete');
     const n = normalizeName(name);
     this.#check();
     this.#list = this.#list.filter(([k]) => k !== n);
   }
   get(name) {
+    requireArgs(arguments.length, 1, 'Headers.get');
     const n = normalizeName(name);
     const values = this.#list.filter(([k]) => k === n).map(([, v]) => v);
     return values.length ? values.join(', ') : null;
@@ -73,10 +76,12 @@ class Headers {
     return this.#list.filter(([k]) => k === 'set-cookie').map(([, v]) => v);
   }
   has(name) {
+    requireArgs(arguments.length, 1, 'Headers.has');
     const n = normalizeName(name);
     return this.#list.some(([k]) => k === n);
   }
   set(name, value) {
+    requireArgs(arguments.length, 2, 'Headers.set');
     const n = normalizeName(name), v = normalizeValue(value);
     this.#check();
     const i = this.#list.findIndex(([k]) => k === n);
@@ -86,7 +91,7 @@ class Headers {
       this.#list = this.#list.filter(([k], j) => j <= i || k !== n);
     }
   }
-  forEach(callback, thisArg) {
+  forEach(callback, thisArg = undefined) {
     if (typeof callback !== 'function') throw new TypeError('callback is not a function');
     for (const [k, v] of this) callback.call(thisArg, v, k, this);
   }
@@ -107,5 +112,5 @@ class Headers {
   [Symbol.iterator]() { return this.entries(); }
   [Symbol.for('motu.inspect')](nested) { return `{ ${this.#sorted().map(([k, v]) => `${nested(k)}: ${nested(v)}`).join(', ')} }`; }
 }
-tag(Headers);
+webidlInterface(Headers);
 defineGlobal('Headers', Headers);

@@ -70,7 +70,10 @@ class Request extends Body {
   get method() { return this.#method; }
   get headers() { return this.#headers; }
   get redirect() { return this.#redirect; }
-  get duplex() { return 'half'; }
+  get duplex() {
+    if (!(#url in this)) throw new TypeError('Illegal invocation');
+    return 'half';
+  }
   get signal() {
     if (this.#signal === null && typeof AbortController === 'function') this.#signal = new AbortController().signal;
     return this.#signal === null ? undefined : this.#signal;
@@ -86,5 +89,5 @@ class Request extends Body {
   }
   [Symbol.for('motu.inspect')](nested) { return `{ method: ${nested(this.#method)}, url: ${nested(this.#url)}, headers: ${nested(this.#headers)} }`; }
 }
-tag(Request);
+webidlInterface(Request);
 defineGlobal('Request', Request);

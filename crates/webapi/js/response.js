@@ -89,5 +89,5 @@ class Response extends Body {
   }
   [Symbol.for('motu.inspect')](nested) { return `{ status: ${this.#status}, headers: ${nested(this.#headers)} }`; }
 }
-tag(Response);
+webidlInterface(Response);
 defineGlobal('Response', Response);

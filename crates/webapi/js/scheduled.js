@@ -26,7 +26,7 @@ class ScheduledController {
   // Service-worker syntax: the event's own waitUntil.
   waitUntil(promise) { this.#ctx.waitUntil(promise); }
 }
-tag(ScheduledController);
+webidlInterface(ScheduledController);
 defineGlobal('ScheduledController', ScheduledController);
 defineGlobal('ScheduledEvent', ScheduledController);
 

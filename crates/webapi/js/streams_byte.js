@@ -459,7 +459,7 @@ class ReadableByteStreamController {
   }
   error(e = undefined) { byteControllerError(byteControllerOf(this), e); }
 }
-tag(ReadableByteStreamController);
+webidlInterface(ReadableByteStreamController);
 
 function byobRequestOf(o) {
   const r = (o !== null && typeof o === 'object') ? byobRequestSlots.get(o) : undefined;
@@ -485,7 +485,7 @@ class ReadableStreamBYOBRequest {
     byteControllerRespondWithNewView(r.controller, view);
   }
 }
-tag(ReadableStreamBYOBRequest);
+webidlInterface(ReadableStreamBYOBRequest);
 
 // ---- the BYOB reader ----
 
@@ -570,7 +570,7 @@ class ReadableStreamBYOBReader {
     if (r.stream !== undefined) byobReaderRelease(r);
   }
 }
-tag(ReadableStreamBYOBReader);
+webidlInterface(ReadableStreamBYOBReader);
 
 // ---- tee of a byte stream ----
 

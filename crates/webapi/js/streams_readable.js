@@ -189,7 +189,7 @@ class ReadableStreamDefaultReader {
     if (r.stream !== undefined) defaultReaderRelease(r);
   }
 }
-tag(ReadableStreamDefaultReader);
+webidlInterface(ReadableStreamDefaultReader);
 
 // ---- the default controller ----
 
@@ -340,7 +340,7 @@ class ReadableStreamDefaultController {
   }
   error(e = undefined) { defaultControllerError(defaultControllerOf(this), e); }
 }
-tag(ReadableStreamDefaultController);
+webidlInterface(ReadableStreamDefaultController);
 
 // ---- tee of a default stream ----
 
@@ -678,7 +678,7 @@ class ReadableStream {
 Object.defineProperty(ReadableStream.prototype, Symbol.asyncIterator, {
   value: ReadableStream.prototype.values, writable: true, configurable: true,
 });
-tag(ReadableStream);
+webidlInterface(ReadableStream);
 
 defineGlobal('ReadableStream', ReadableStream);
 defineGlobal('ReadableStreamDefaultReader', ReadableStreamDefaultReader);

@@ -25,7 +25,7 @@ class ByteLengthQueuingStrategy {
   get highWaterMark() { ByteLengthQueuingStrategy.#brand(this); return this.#hwm; }
   get size() { ByteLengthQueuingStrategy.#brand(this); return byteLengthSize; }
 }
-tag(ByteLengthQueuingStrategy);
+webidlInterface(ByteLengthQueuingStrategy);
 
 class CountQueuingStrategy {
   #hwm;
@@ -34,7 +34,7 @@ class CountQueuingStrategy {
   get highWaterMark() { CountQueuingStrategy.#brand(this); return this.#hwm; }
   get size() { CountQueuingStrategy.#brand(this); return countSize; }
 }
-tag(CountQueuingStrategy);
+webidlInterface(CountQueuingStrategy);
 
 defineGlobal('ByteLengthQueuingStrategy', ByteLengthQueuingStrategy);
 defineGlobal('CountQueuingStrategy', CountQueuingStrategy);

@@ -216,7 +216,7 @@ class TransformStreamDefaultController {
     transformControllerTerminate(slotsOf(tscSlots, this, 'TransformStreamDefaultController'));
   }
 }
-tag(TransformStreamDefaultController);
+webidlInterface(TransformStreamDefaultController);
 
 function readTransformer(transformer) {
   const dict = dictionary(transformer, 'The transformer');
@@ -250,7 +250,7 @@ class TransformStream {
   get readable() { return slotsOf(tsSlots, this, 'TransformStream').readable.obj; }
   get writable() { return slotsOf(tsSlots, this, 'TransformStream').writable.obj; }
 }
-tag(TransformStream);
+webidlInterface(TransformStream);
 
 defineGlobal('TransformStream', TransformStream);
 defineGlobal('TransformStreamDefaultController', TransformStreamDefaultController);

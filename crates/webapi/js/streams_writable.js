@@ -290,7 +290,7 @@ class WritableStreamDefaultWriter {
     return writerWrite(w, chunk);
   }
 }
-tag(WritableStreamDefaultWriter);
+webidlInterface(WritableStreamDefaultWriter);
 
 // ---- the controller ----
 
@@ -458,7 +458,7 @@ class WritableStreamDefaultController {
     writableControllerError(c, e);
   }
 }
-tag(WritableStreamDefaultController);
+webidlInterface(WritableStreamDefaultController);
 
 // ---- the public stream ----
 
@@ -497,7 +497,7 @@ class WritableStream {
   }
   getWriter() { return acquireWriter(slotsOf(wsSlots, this, 'WritableStream')).obj; }
 }
-tag(WritableStream);
+webidlInterface(WritableStream);
 
 defineGlobal('WritableStream', WritableStream);
 defineGlobal('WritableStreamDefaultWriter', WritableStreamDefaultWriter);

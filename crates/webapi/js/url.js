@@ -7,16 +7,18 @@ class URL {
   #parts;
   #params = null;
 
-  constructor(url, base) {
-    if (arguments.length === 0) throw new TypeError("Failed to construct 'URL': 1 argument required");
+  constructor(url, base = undefined) {
+    requireArgs(arguments.length, 1, "Failed to construct 'URL'");
     this.#parts = op('url_parse', toUSVString(url), base === undefined ? undefined : toUSVString(base));
   }
 
-  static canParse(url, base) {
+  static canParse(url, base = undefined) {
+    requireArgs(arguments.length, 1, 'URL.canParse');
     try { new URL(url, base); return true; } catch { return false; }
   }
 
-  static parse(url, base) {
+  static parse(url, base = undefined) {
+    requireArgs(arguments.length, 1, 'URL.parse');
     try { return new URL(url, base); } catch { return null; }
   }
 
@@ -61,7 +63,7 @@ class URL {
   toJSON() { return this.#parts.href; }
   [Symbol.for('motu.inspect')]() { return `'${this.#parts.href}'`; }
 }
-tag(URL);
+webidlInterface(URL);
 
 const internalParams = Symbol('URLSearchParams.forURL');
 
@@ -112,28 +114,35 @@ class URLSearchParams {
   }
 
   get size() { return this.#list.length; }
-  append(name, value) { this.#list.push([toUSVString(name), toUSVString(value)]); this.#changed(); }
-  delete(name, value) {
+  append(name, value) {
+    requireArgs(arguments.length, 2, 'URLSearchParams.append');
+    this.#list.push([toUSVString(name), toUSVString(value)]); this.#changed(); }
+  delete(name, value = undefined) {
+    requireArgs(arguments.length, 1, 'URLSearchParams.delete');
     const n = toUSVString(name);
     const v = value === undefined ? undefined : toUSVString(value);
     this.#list = this.#list.filter(([k, x]) => !(k === n && (v === undefined || x === v)));
     this.#changed();
   }
   get(name) {
+    requireArgs(arguments.length, 1, 'URLSearchParams.get');
     const n = toUSVString(name);
     const hit = this.#list.find(([k]) => k === n);
     return hit ? hit[1] : null;
   }
   getAll(name) {
+    requireArgs(arguments.length, 1, 'URLSearchParams.getAll');
     const n = toUSVString(name);
     return this.#list.filter(([k]) => k === n).map(([, v]) => v);
   }
-  has(name, value) {
+  has(name, value = undefined) {
+    requireArgs(arguments.length, 1, 'URLSearchParams.has');
     const n = toUSVString(name);
     const v = value === undefined ? undefined : toUSVString(value);
     return this.#list.some(([k, x]) => k === n && (v === undefined || x === v));
   }
   set(name, value) {
+    requireArgs(arguments.length, 2, 'URLSearchParams.set');
     const n = toUSVString(name), v = toUSVString(value);
     const i = this.#list.findIndex(([k]) => k === n);
     if (i < 0) this.#list.push([n, v]);
@@ -150,7 +159,7 @@ class URLSearchParams {
       .map(([p]) => p);
     this.#changed();
   }
-  forEach(callback, thisArg) {
+  forEach(callback, thisArg = undefined) {
     if (typeof callback !== 'function') throw new TypeError('callback is not a function');
     for (let i = 0; i < this.#list.length; i++) callback.call(thisArg, this.#list[i][1], this.#list[i][0], this);
   }
@@ -161,7 +170,7 @@ class URLSearchParams {
   toString() { return op('form_serialize', this.#list); }
   [Symbol.for('motu.inspect')](nested) { return `{ ${this.#list.map(([k, v]) => `${nested(k)} => ${nested(v)}`).join(', ')} }`; }
 }
-tag(URLSearchParams);
+webidlInterface(URLSearchParams);
 
 defineGlobal('URL', URL);
 defineGlobal('URLSearchParams', URLSearchParams);

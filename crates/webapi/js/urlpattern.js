@@ -46,5 +46,5 @@ class URLPattern {
     return result;
   }
 }
-tag(URLPattern);
+webidlInterface(URLPattern);
 defineGlobal('URLPattern', URLPattern);

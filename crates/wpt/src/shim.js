@@ -16,8 +16,9 @@
 // - WPT_TITLE (optional): the test's META: title=, for default test names.
 //
 // What the shim provides that a dedicated worker has and a Worker may not:
-// `self`, `location` and `importScripts` (of the files in WPT_LIBRARY), each
-// only when the runtime has none; idlharness's `fetch_spec`, which reads the IDL files
+// `self`, `location`, `importScripts` (of the files in WPT_LIBRARY) and the
+// global's interface `DedicatedWorkerGlobalScope`, each only when the
+// runtime has none; idlharness's `fetch_spec`, which reads the IDL files
 // from WPT_LIBRARY; and, standing in for the WPT server, fetch() of the
 // test's origin answers with the static files in WPT_LIBRARY. Any other
 // same-origin URL rejects with a plain Error (not the TypeError of a network
@@ -43,6 +44,26 @@ function runWpt() {
   };
   define('self', globalThis);
   define('location', new ShimURL(WPT_URL));
+  // The runner runs a test as the dedicated-worker variant of its .any.js
+  // file, and idlharness decides which IDL members must exist by the
+  // interface of the global (`self instanceof DedicatedWorkerGlobalScope`).
+  // A Worker's global is a plain object, so once testharness.js has set
+  // itself up (it would otherwise take the global for a real dedicated
+  // worker and report through postMessage), the shim names the global's
+  // interface: an interface object that no script can construct and that
+  // only the global object is an instance of. The global's prototype chain
+  // stays as the engine made it.
+  const declareGlobalInterface = () => {
+    if ('DedicatedWorkerGlobalScope' in globalThis) return;
+    const global = globalThis;
+    function DedicatedWorkerGlobalScope() {
+      throw new TypeError('Illegal constructor');
+    }
+    Object.defineProperty(DedicatedWorkerGlobalScope, Symbol.hasInstance, {
+      value: (value) => value === global,
+    });
+    define('DedicatedWorkerGlobalScope', DedicatedWorkerGlobalScope);
+  };
   // WPT's generated wrappers set these; they are the harness's, not APIs.
   if (typeof WPT_TITLE === 'string') globalThis.META_TITLE = WPT_TITLE;
   globalThis.GLOBAL = {
@@ -159,6 +180,7 @@ function runWpt() {
     // helpers expect.
     const [harness, ...rest] = WPT_SCRIPTS;
     if (harness) run(harness.source, harness.url);
+    declareGlobalInterface();
     if (rest.length > 0) {
       const combined = rest.map(({ source }) => source).join('\n;\n');
       run(`void 0;\n${combined}`, rest[rest.length - 1].url);
