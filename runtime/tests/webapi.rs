@@ -113,6 +113,11 @@ fn crypto_keys_and_jwt() {
     run_checks_with("crypto_keys.js", slow_check_limits());
 }
 
+#[test]
+fn crypto_x25519_p521_aes_kw() {
+    run_checks_with("crypto_curves.js", slow_check_limits());
+}
+
 /// CPU room for checks that do heavy work in a debug build (key
 /// generation, regular-expression compilation).
 fn slow_check_limits() -> Limits {

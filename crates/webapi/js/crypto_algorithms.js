@@ -41,12 +41,13 @@ function cryptoAlgorithms() {
     generateKey: {
       'RSASSA-PKCS1-v1_5': rsaGen, 'RSA-PSS': rsaGen, 'RSA-OAEP': rsaGen,
       ECDSA: curve, ECDH: curve, HMAC: hmacImport,
-      'AES-CTR': aesGen, 'AES-CBC': aesGen, 'AES-GCM': aesGen, Ed25519: none,
+      'AES-CTR': aesGen, 'AES-CBC': aesGen, 'AES-GCM': aesGen, 'AES-KW': aesGen, Ed25519: none, X25519: none,
     },
     importKey: {
       'RSASSA-PKCS1-v1_5': rsaImport, 'RSA-PSS': rsaImport, 'RSA-OAEP': rsaImport,
       ECDSA: curve, ECDH: curve, HMAC: hmacImport,
-      'AES-CTR': none, 'AES-CBC': none, 'AES-GCM': none, PBKDF2: none, HKDF: none, Ed25519: none,
+      'AES-CTR': none, 'AES-CBC': none, 'AES-GCM': none, 'AES-KW': none, PBKDF2: none, HKDF: none,
+      Ed25519: none, X25519: none,
     },
     encrypt: {
       'RSA-OAEP': [['label', toBufferSource, false]],
@@ -56,17 +57,19 @@ function cryptoAlgorithms() {
     },
     deriveBits: {
       ECDH: [['public', toCryptoKeyMember, true]],
+      X25519: [['public', toCryptoKeyMember, true]],
       HKDF: [hash, ['salt', toBufferSource, true], ['info', toBufferSource, true]],
       PBKDF2: [['salt', toBufferSource, true], ['iterations', toUnsignedLong, true], hash],
     },
     getKeyLength: {
-      'AES-CTR': aesGen, 'AES-CBC': aesGen, 'AES-GCM': aesGen, HMAC: hmacImport, HKDF: none, PBKDF2: none,
+      'AES-CTR': aesGen, 'AES-CBC': aesGen, 'AES-GCM': aesGen, 'AES-KW': aesGen,
+      HMAC: hmacImport, HKDF: none, PBKDF2: none,
     },
   };
   cryptoRegistry.verify = cryptoRegistry.sign;
   cryptoRegistry.decrypt = cryptoRegistry.encrypt;
-  cryptoRegistry.wrapKey = cryptoRegistry.encrypt;
-  cryptoRegistry.unwrapKey = cryptoRegistry.encrypt;
+  cryptoRegistry.wrapKey = { ...cryptoRegistry.encrypt, 'AES-KW': none };
+  cryptoRegistry.unwrapKey = cryptoRegistry.wrapKey;
   return cryptoRegistry;
 }
 
@@ -101,8 +104,9 @@ function allowedUsages(name, type) {
   switch (name) {
     case 'HMAC': return ['sign', 'verify'];
     case 'AES-CTR': case 'AES-CBC': case 'AES-GCM': return ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'];
+    case 'AES-KW': return ['wrapKey', 'unwrapKey'];
     case 'PBKDF2': case 'HKDF': return ['deriveKey', 'deriveBits'];
-    case 'ECDH': return type === 'private' ? ['deriveKey', 'deriveBits'] : [];
+    case 'ECDH': case 'X25519': return type === 'private' ? ['deriveKey', 'deriveBits'] : [];
     case 'RSA-OAEP': return type === 'private' ? ['decrypt', 'unwrapKey'] : ['encrypt', 'wrapKey'];
     default: return type === 'private' ? ['sign'] : ['verify'];
   }
@@ -125,11 +129,11 @@ function jwkAlgName(alg, keyBits) {
   const bits = alg.hash && alg.hash.name.slice(4);
   switch (alg.name) {
     case 'HMAC': return `HS${bits}`;
-    case 'AES-CTR': case 'AES-CBC': case 'AES-GCM': return `A${keyBits}${alg.name.slice(4)}`;
+    case 'AES-CTR': case 'AES-CBC': case 'AES-GCM': case 'AES-KW': return `A${keyBits}${alg.name.slice(4)}`;
     case 'RSASSA-PKCS1-v1_5': return `RS${bits}`;
     case 'RSA-PSS': return `PS${bits}`;
     case 'RSA-OAEP': return bits === '1' ? 'RSA-OAEP' : `RSA-OAEP-${bits}`;
-    case 'ECDSA': return alg.namedCurve === 'P-256' ? 'ES256' : alg.namedCurve === 'P-384' ? 'ES384' : undefined;
+    case 'ECDSA': return { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' }[alg.namedCurve];
     case 'Ed25519': return 'Ed25519';
     default: return undefined;
   }

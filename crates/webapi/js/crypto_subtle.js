@@ -6,7 +6,7 @@
 // crypto_generate, crypto_random, crypto_import, crypto_export,
 // crypto_derive_bits, utf8_encode, utf8_decode.
 const SUBTLE_TOKEN = Symbol('SubtleCrypto');
-const SECRET_ALGORITHMS = ['HMAC', 'AES-CTR', 'AES-CBC', 'AES-GCM', 'PBKDF2', 'HKDF'];
+const SECRET_ALGORITHMS = ['HMAC', 'AES-CTR', 'AES-CBC', 'AES-GCM', 'AES-KW', 'PBKDF2', 'HKDF'];
 const JWK_STRING_MEMBERS = ['kty', 'use', 'alg', 'crv', 'x', 'y', 'd', 'n', 'e', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
 // Runs `fn` and gives its result or exception as a settled promise.
@@ -89,7 +89,7 @@ function checkJwk(jwk, alg, usages, extractable, expected) {
   }
 }
 
-const JWK_KTY = { ECDSA: 'EC', ECDH: 'EC', Ed25519: 'OKP' };
+const JWK_KTY = { ECDSA: 'EC', ECDH: 'EC', Ed25519: 'OKP', X25519: 'OKP' };
 const JWK_SIG = ['HMAC', 'ECDSA', 'Ed25519', 'RSASSA-PKCS1-v1_5', 'RSA-PSS'];
 
 // importKey's work once its arguments are converted.
@@ -111,7 +111,7 @@ function importKeyInner(format, keyData, alg, extractable, usages) {
   if ((name === 'PBKDF2' || name === 'HKDF') && format !== 'raw') {
     throw new DOMException(`${name} keys can only be imported as raw`, 'NotSupportedError');
   }
-  if (format === 'raw' && !secret && !['ECDSA', 'ECDH', 'Ed25519'].includes(name)) {
+  if (format === 'raw' && !secret && !['ECDSA', 'ECDH', 'Ed25519', 'X25519'].includes(name)) {
     throw new DOMException(`${name} keys cannot be imported as raw`, 'NotSupportedError');
   }
   checkUsages(usages, allowedUsages(name, type));
@@ -178,12 +178,14 @@ function exportKeyInner(format, slots) {
 
 // deriveBits' work once the key is checked.
 function deriveBitsInner(normalized, slots, length) {
-  checkKeyType(slots, normalized.name === 'ECDH' ? ['private'] : ['secret'], normalized.name);
+  const name = normalized.name;
+  const agreement = name === 'ECDH' || name === 'X25519';
+  checkKeyType(slots, agreement ? ['private'] : ['secret'], name);
   const params = opParams(normalized, slots);
-  if (normalized.name === 'ECDH') {
+  if (agreement) {
     const pub = keySlots(normalized.public, 'public');
-    if (pub.type !== 'public') throw invalidAccess('ECDH: public must be a public key');
-    if (pub.algorithm.name !== 'ECDH') throw invalidAccess('ECDH: public must be an ECDH key');
+    if (pub.type !== 'public') throw invalidAccess(`${name}: public must be a public key`);
+    if (pub.algorithm.name !== name) throw invalidAccess(`${name}: public must be an ${name} key`);
     if (pub.algorithm.namedCurve !== slots.algorithm.namedCurve) throw invalidAccess('ECDH: the keys are on different curves');
     params.public = pub.data;
   }

@@ -90,7 +90,7 @@ export default suite(test => {
       await rejectsWith(subtle.exportKey('pkcs8', publicKey), 'InvalidAccessError', 'pkcs8 public');
       await rejectsWith(subtle.sign({ name: 'ECDSA', hash }, publicKey, enc('m')), 'InvalidAccessError', 'sign with public');
     }
-    await rejectsWith(subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-521' }, true, ['sign']), 'NotSupportedError', 'P-521');
+    await rejectsWith(subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-192' }, true, ['sign']), 'NotSupportedError', 'P-192');
     await rejectsWith(subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']), 'SyntaxError', 'no private usage');
   });
   test('ECDH: both sides agree, deriveKey gives an AES key', async () => {

@@ -1,16 +1,17 @@
-//! AES-GCM, AES-CBC and AES-CTR encryption and decryption, with the
-//! parameter checks of the Web Crypto specification.
+//! AES-GCM, AES-CBC and AES-CTR encryption and decryption and AES-KW key
+//! wrapping, with the parameter checks of the Web Crypto specification.
 
 use ::aes::cipher::{
     block_padding::Pkcs7, BlockCipher, BlockDecrypt, BlockDecryptMut, BlockEncrypt,
     BlockEncryptMut, BlockSizeUser, KeyInit, KeyIvInit, StreamCipher,
 };
 use ::aes::{Aes128, Aes192, Aes256};
-use aes_gcm::aead::consts::{U12, U13, U14, U15, U16};
+use aes_gcm::aead::consts::{U12, U16, U32, U64};
 use aes_gcm::aead::generic_array::{ArrayLength, GenericArray};
-use aes_gcm::aead::{Aead, Payload};
+use aes_gcm::aead::AeadInPlace;
 use aes_gcm::AesGcm;
 use motu_engine::{HostValue, JsError};
+use subtle::ConstantTimeEq;
 
 use super::{bytes_param, not_supported, operation_error, opt_bytes_param, uint_param};
 
@@ -45,6 +46,7 @@ pub(crate) fn crypt(
 ) -> Result<Vec<u8>, JsError> {
     match alg {
         "AES-GCM" => gcm_checked(params, key, data, encrypt),
+        "AES-KW" => key_wrap(key, data, encrypt),
         "AES-CBC" => {
             let iv = bytes_param(params, "iv")?;
             if iv.len() != 16 {
@@ -89,55 +91,89 @@ fn gcm_checked(
     if iv.is_empty() {
         return Err(operation_error("AES-GCM: the iv must not be empty"));
     }
-    /// Picks the tag size type for a nonce size type.
-    macro_rules! tag {
-        ($c:ty, $n:ty) => {
-            match tag_bits {
-                96 => gcm::<$c, $n, U12>(key, iv, aad, data, encrypt),
-                104 => gcm::<$c, $n, U13>(key, iv, aad, data, encrypt),
-                112 => gcm::<$c, $n, U14>(key, iv, aad, data, encrypt),
-                120 => gcm::<$c, $n, U15>(key, iv, aad, data, encrypt),
-                128 => gcm::<$c, $n, U16>(key, iv, aad, data, encrypt),
-                _ => Err(not_supported(format!(
-                    "AES-GCM: tag length {tag_bits} is not supported"
-                ))),
-            }
-        };
-    }
+    let tag_len = (tag_bits / 8) as usize;
     with_aes!(key.len(), C => match iv.len() {
-        12 => tag!(C, U12),
-        16 => tag!(C, U16),
+        12 => gcm::<C, U12>(key, iv, aad, data, encrypt, tag_len),
+        16 => gcm::<C, U16>(key, iv, aad, data, encrypt, tag_len),
+        32 => gcm::<C, U32>(key, iv, aad, data, encrypt, tag_len),
+        64 => gcm::<C, U64>(key, iv, aad, data, encrypt, tag_len),
         n => Err(not_supported(format!(
-            "AES-GCM: an iv of {n} bytes is not supported (use 12 or 16)"
+            "AES-GCM: an iv of {n} bytes is not supported (use 12, 16, 32 or 64)"
         ))),
     })
 }
 
-fn gcm<C, N, T>(
+/// AES-GCM with a nonce of `N` bytes and a tag of `tag_len` bytes. The
+/// crate computes the full 16-byte tag; shorter tags are its leading bytes
+/// (NIST SP 800-38D, MSB_t). Decrypting with a full tag is the crate's own
+/// check; with a shorter one, the GCM keystream applied to the ciphertext
+/// gives the plaintext, and encrypting that plaintext again gives the full
+/// tag of the ciphertext, compared in constant time.
+fn gcm<C, N>(
     key: &[u8],
     iv: &[u8],
     aad: &[u8],
     data: &[u8],
     encrypt: bool,
+    tag_len: usize,
 ) -> Result<Vec<u8>, JsError>
 where
     C: BlockCipher + BlockSizeUser<BlockSize = U16> + BlockEncrypt + KeyInit,
     N: ArrayLength<u8>,
-    T: aes_gcm::TagSize,
 {
-    let cipher = <AesGcm<C, N, T> as KeyInit>::new_from_slice(key)
+    let cipher = <AesGcm<C, N> as KeyInit>::new_from_slice(key)
         .map_err(|_| operation_error("AES-GCM: invalid key length"))?;
     let nonce = GenericArray::from_slice(iv);
-    let payload = Payload { msg: data, aad };
+    let failed = || operation_error("The operation failed for an operation-specific reason");
     if encrypt {
-        cipher
-            .encrypt(nonce, payload)
-            .map_err(|_| operation_error("AES-GCM: encryption failed"))
-    } else {
-        cipher
-            .decrypt(nonce, payload)
-            .map_err(|_| operation_error("The operation failed for an operation-specific reason"))
+        let mut out = data.to_vec();
+        let tag = cipher
+            .encrypt_in_place_detached(nonce, aad, &mut out)
+            .map_err(|_| operation_error("AES-GCM: encryption failed"))?;
+        out.extend_from_slice(&tag[..tag_len]);
+        return Ok(out);
     }
+    let (ciphertext, tag) = data.split_at(data.len() - tag_len);
+    let mut plain = ciphertext.to_vec();
+    if tag_len == 16 {
+        cipher
+            .decrypt_in_place_detached(nonce, aad, &mut plain, GenericArray::from_slice(tag))
+            .map_err(|_| failed())?;
+        return Ok(plain);
+    }
+    cipher
+        .encrypt_in_place_detached(nonce, &[], &mut plain)
+        .map_err(|_| failed())?;
+    let mut again = plain.clone();
+    let full = cipher
+        .encrypt_in_place_detached(nonce, aad, &mut again)
+        .map_err(|_| failed())?;
+    if bool::from(full[..tag_len].ct_eq(tag)) {
+        Ok(plain)
+    } else {
+        Err(failed())
+    }
+}
+
+/// AES Key Wrap (RFC 3394) of `data` under `key`, or the unwrapping of it.
+fn key_wrap(key: &[u8], data: &[u8], wrap: bool) -> Result<Vec<u8>, JsError> {
+    if !data.len().is_multiple_of(8) || data.len() < if wrap { 16 } else { 24 } {
+        return Err(operation_error(if wrap {
+            "AES-KW: the data to wrap must be a multiple of 8 bytes, at least 16"
+        } else {
+            "AES-KW: the wrapped data must be a multiple of 8 bytes, at least 24"
+        }));
+    }
+    let failed = |_| operation_error("AES-KW: the wrapped key failed its integrity check");
+    with_aes!(key.len(), C => {
+        let kek = aes_kw::Kek::<C>::try_from(key)
+            .map_err(|_| operation_error("AES-KW: invalid key length"))?;
+        if wrap {
+            kek.wrap_vec(data).map_err(|_| operation_error("AES-KW: wrapping failed"))
+        } else {
+            kek.unwrap_vec(data).map_err(failed)
+        }
+    })
 }
 
 fn cbc<C>(key: &[u8], iv: &[u8], data: &[u8], encrypt: bool) -> Result<Vec<u8>, JsError>
@@ -263,5 +299,56 @@ mod tests {
                 .name,
             "OperationError"
         );
+    }
+
+    #[test]
+    fn key_wrap_rfc_3394_4_1() {
+        let kek = unhex("000102030405060708090a0b0c0d0e0f");
+        let key = unhex("00112233445566778899aabbccddeeff");
+        let wrapped = unhex("1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5");
+        let none = params(&[]);
+        assert_eq!(crypt("AES-KW", &none, &kek, &key, true).unwrap(), wrapped);
+        assert_eq!(crypt("AES-KW", &none, &kek, &wrapped, false).unwrap(), key);
+        let mut bad = wrapped.clone();
+        bad[3] ^= 1;
+        assert_eq!(
+            crypt("AES-KW", &none, &kek, &bad, false).unwrap_err().name,
+            "OperationError"
+        );
+        assert_eq!(
+            crypt("AES-KW", &none, &kek, &key[..12], true)
+                .unwrap_err()
+                .name,
+            "OperationError"
+        );
+    }
+
+    #[test]
+    fn gcm_short_tags_are_the_leading_bytes_of_the_full_tag() {
+        let key = [3u8; 16];
+        let full = params(&[
+            ("iv", vec![5u8; 32].into()),
+            ("additionalData", vec![1u8, 2].into()),
+        ]);
+        let out = crypt("AES-GCM", &full, &key, b"some text", true).unwrap();
+        for bits in [32.0, 64.0, 96.0, 120.0] {
+            let p = params(&[
+                ("iv", vec![5u8; 32].into()),
+                ("additionalData", vec![1u8, 2].into()),
+                ("tagLength", bits.into()),
+            ]);
+            let short = crypt("AES-GCM", &p, &key, b"some text", true).unwrap();
+            assert_eq!(short[..], out[..9 + bits as usize / 8]);
+            assert_eq!(
+                crypt("AES-GCM", &p, &key, &short, false).unwrap(),
+                b"some text"
+            );
+            let mut bad = short.clone();
+            bad[10] ^= 0x80;
+            assert_eq!(
+                crypt("AES-GCM", &p, &key, &bad, false).unwrap_err().name,
+                "OperationError"
+            );
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! ECDSA and ECDH on P-256 and P-384, and the key formats of EC keys.
+//! ECDSA and ECDH on P-256, P-384 and P-521, and the key formats of EC keys.
 
 use ecdsa::elliptic_curve::sec1::{FromEncodedPoint, ToEncodedPoint};
 use ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
@@ -12,7 +12,8 @@ use super::{
     bytes_param, data_error, hash_param, invalid_access, not_supported, operation_error, str_param,
 };
 
-/// Runs `$body` with `$m` naming the crate (`p256` or `p384`) of `$curve`.
+/// Runs `$body` with `$m` naming the crate (`p256`, `p384` or `p521`) of
+/// `$curve`.
 macro_rules! with_curve {
     ($curve:expr, $m:ident => $body:expr) => {
         match $curve {
@@ -22,6 +23,10 @@ macro_rules! with_curve {
             }
             "P-384" => {
                 use p384 as $m;
+                $body
+            }
+            "P-521" => {
+                use p521 as $m;
                 $body
             }
             other => Err(not_supported(format!("Unsupported named curve: {other}"))),
@@ -49,7 +54,8 @@ pub(crate) fn sign(params: &HostValue, key: &[u8], data: &[u8]) -> Result<Vec<u8
     let digest = hash_param(params)?.digest(data);
     with_curve!(curve(params)?, m => {
         let secret = m::SecretKey::from_pkcs8_der(key).map_err(|e| data_error(e.to_string()))?;
-        let signer = m::ecdsa::SigningKey::from(&secret);
+        let signer = m::ecdsa::SigningKey::from_bytes(&secret.to_bytes())
+            .map_err(|e| data_error(e.to_string()))?;
         let field_len = secret.to_bytes().len();
         let signature: m::ecdsa::Signature = signer
             .sign_prehash(&prehash(digest, field_len))
@@ -69,7 +75,8 @@ pub(crate) fn verify(
     let digest = hash_param(params)?.digest(data);
     with_curve!(curve(params)?, m => {
         let public = m::PublicKey::from_public_key_der(key).map_err(|e| data_error(e.to_string()))?;
-        let verifier = m::ecdsa::VerifyingKey::from(&public);
+        let verifier = m::ecdsa::VerifyingKey::from_affine(*public.as_affine())
+            .map_err(|e| data_error(e.to_string()))?;
         let field_len = m::FieldBytes::default().len();
         let Ok(signature) = m::ecdsa::Signature::from_slice(signature) else {
             return Ok(false);
@@ -239,7 +246,7 @@ mod tests {
 
     #[test]
     fn keys_round_trip_through_every_format() {
-        for crv in ["P-256", "P-384"] {
+        for crv in ["P-256", "P-384", "P-521"] {
             let (private, public) = generate(&map(&[("namedCurve", crv.into())])).unwrap();
             let jwk = export("jwk", crv, true, &private).unwrap();
             assert_eq!(jwk.get("kty"), Some(&"EC".into()));

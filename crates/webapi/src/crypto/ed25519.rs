@@ -1,7 +1,7 @@
 //! Ed25519 signatures and the key formats of Ed25519 keys.
 
 use ed25519_dalek::pkcs8::KeypairBytes;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use motu_engine::{HostValue, JsError};
 use pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use rand_core::OsRng;
@@ -47,12 +47,15 @@ pub(crate) fn sign(key: &[u8], data: &[u8]) -> Result<Vec<u8>, JsError> {
 }
 
 /// Whether `signature` is a valid signature of `data` under an SPKI key.
+/// Verification is strict (RFC 8032's cofactorless check, and neither the
+/// key nor the signature's R may be a point of small order), so one
+/// signature cannot be valid for many messages.
 pub(crate) fn verify(key: &[u8], signature: &[u8], data: &[u8]) -> Result<bool, JsError> {
     let key = verifying_key(key)?;
     let Ok(signature) = Signature::from_slice(signature) else {
         return Ok(false);
     };
-    Ok(key.verify(data, &signature).is_ok())
+    Ok(key.verify_strict(data, &signature).is_ok())
 }
 
 /// A new key pair as PKCS #8 and SPKI DER.

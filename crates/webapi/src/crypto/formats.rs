@@ -5,7 +5,7 @@
 use base64ct::{Base64UrlUnpadded, Encoding};
 use motu_engine::{HostValue, JsError};
 
-use super::{data_error, ec, ed25519, not_supported, rsa, str_arg, str_param};
+use super::{data_error, ec, ed25519, not_supported, rsa, str_arg, str_param, x25519};
 
 /// A key as `crypto_import` gives it back.
 #[derive(Debug)]
@@ -70,7 +70,7 @@ pub(crate) fn import(args: &[HostValue]) -> Result<HostValue, JsError> {
         return Err(JsError::type_error("JWK key data must be an object"));
     }
     let imported = match alg {
-        "HMAC" | "AES-GCM" | "AES-CBC" | "AES-CTR" | "PBKDF2" | "HKDF" => match format {
+        "HMAC" | "AES-GCM" | "AES-CBC" | "AES-CTR" | "AES-KW" | "PBKDF2" | "HKDF" => match format {
             "raw" => Imported {
                 kind: "secret",
                 data: data
@@ -97,6 +97,7 @@ pub(crate) fn import(args: &[HostValue]) -> Result<HostValue, JsError> {
             data,
         )?,
         "Ed25519" => ed25519::import(check_format(alg, format, true)?, data)?,
+        "X25519" => x25519::import(check_format(alg, format, true)?, data)?,
         "RSASSA-PKCS1-v1_5" | "RSA-PSS" | "RSA-OAEP" => {
             rsa::import(check_format(alg, format, false)?, data)?
         }
@@ -136,7 +137,7 @@ pub(crate) fn export(args: &[HostValue]) -> Result<HostValue, JsError> {
     let params = args.get(4).unwrap_or(&HostValue::Undefined);
     let private = kind == "private";
     match alg {
-        "HMAC" | "AES-GCM" | "AES-CBC" | "AES-CTR" => match format {
+        "HMAC" | "AES-GCM" | "AES-CBC" | "AES-CTR" | "AES-KW" => match format {
             "raw" => Ok(HostValue::Bytes(data.to_vec())),
             "jwk" => Ok(HostValue::Map(vec![
                 ("kty".into(), "oct".into()),
@@ -151,6 +152,7 @@ pub(crate) fn export(args: &[HostValue]) -> Result<HostValue, JsError> {
             data,
         ),
         "Ed25519" => ed25519::export(check_format(alg, format, true)?, private, data),
+        "X25519" => x25519::export(check_format(alg, format, true)?, private, data),
         "RSASSA-PKCS1-v1_5" | "RSA-PSS" | "RSA-OAEP" => {
             rsa::export(check_format(alg, format, false)?, private, data)
         }

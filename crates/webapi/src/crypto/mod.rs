@@ -7,7 +7,7 @@
 //! in one canonical form per key type:
 //!
 //! - secret keys (HMAC, AES, PBKDF2, HKDF): the raw key bytes;
-//! - private keys (ECDSA, ECDH, Ed25519, RSA): PKCS #8 DER;
+//! - private keys (ECDSA, ECDH, Ed25519, X25519, RSA): PKCS #8 DER;
 //! - public keys: SubjectPublicKeyInfo DER.
 //!
 //! Errors carry the name of the `DOMException` the Web Crypto specification
@@ -22,10 +22,12 @@ mod ed25519;
 mod formats;
 mod hmac;
 mod kdf;
+mod okp;
 mod random;
 mod rsa;
 #[cfg(test)]
 mod test_util;
+mod x25519;
 
 use motu_engine::{HostValue, JsError};
 
@@ -88,7 +90,9 @@ fn crypt(args: &[HostValue], encrypt: bool) -> Result<HostValue, JsError> {
     let data = bytes_arg(args, 2)?;
     let params = args.get(3).unwrap_or(&HostValue::Undefined);
     let out = match alg {
-        "AES-GCM" | "AES-CBC" | "AES-CTR" => aes::crypt(alg, params, key, data, encrypt)?,
+        "AES-GCM" | "AES-CBC" | "AES-CTR" | "AES-KW" => {
+            aes::crypt(alg, params, key, data, encrypt)?
+        }
         "RSA-OAEP" => rsa::oaep(params, key, data, encrypt)?,
         other => return Err(unsupported(other)),
     };
@@ -103,6 +107,7 @@ fn generate(args: &[HostValue]) -> Result<HostValue, JsError> {
     let (private, public) = match alg {
         "ECDSA" | "ECDH" => ec::generate(params)?,
         "Ed25519" => ed25519::generate()?,
+        "X25519" => x25519::generate()?,
         "RSASSA-PKCS1-v1_5" | "RSA-PSS" | "RSA-OAEP" => rsa::generate(params)?,
         other => return Err(unsupported(other)),
     };
@@ -133,6 +138,7 @@ fn derive_bits(args: &[HostValue]) -> Result<HostValue, JsError> {
         "PBKDF2" => kdf::pbkdf2(params, key, length)?,
         "HKDF" => kdf::hkdf(params, key, length)?,
         "ECDH" => ec::derive(params, key, length)?,
+        "X25519" => x25519::derive(params, key, length)?,
         other => return Err(unsupported(other)),
     };
     Ok(HostValue::Bytes(out))
