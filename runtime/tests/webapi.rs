@@ -158,7 +158,7 @@ fn encoding_and_compression_streams() {
 
 #[test]
 fn fetch_of_data_urls() {
-    run_checks("fetch_data_url.js");
+    run_checks_with("fetch_data_url.js", slow_check_limits());
 }
 
 #[test]
