@@ -235,10 +235,16 @@ impl IsolateHost {
 
     /// Starts a subrequest: `fetch(token, method, url, headers, body,
     /// redirect)`, counted against the event's `subrequests` limit.
+    /// A `data:` URL is answered without network and not counted.
     fn start_fetch(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
-        self.count_subrequest()?;
         let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
         let mut request = crate::fetch::request_from_args(&args)?;
+        if request.url.scheme() == "data" {
+            let answer = crate::fetch::data_url_response(request.url);
+            self.spawn_subrequest(id, token, async move { answer });
+            return Ok(());
+        }
+        self.count_subrequest()?;
         self.attach_streamed_body(&mut request, args.get(4))?;
         let outbound = self.outbound.clone();
         self.spawn_subrequest(id, token, async move { outbound.send(request).await });
@@ -396,6 +402,13 @@ impl IsolateHost {
                         .map(|(b, w)| HostValue::List(vec![b.as_str().into(), w.as_str().into()]))
                         .collect(),
                 ),
+            ),
+            (
+                "baseURL".into(),
+                self.spec
+                    .base_url
+                    .as_ref()
+                    .map_or(HostValue::Undefined, |u| u.as_str().into()),
             ),
         ])
     }

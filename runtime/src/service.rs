@@ -79,6 +79,7 @@ pub(crate) async fn call(
             Ok(OutboundResponse {
                 head: OutboundHead {
                     status: parts.status,
+                    reason: None,
                     headers: parts.headers,
                     url,
                     redirected: false,

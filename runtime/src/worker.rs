@@ -30,6 +30,10 @@ pub struct WorkerSpec {
     pub max_instances: Option<usize>,
     /// Service bindings: a name in `env` and the Worker it calls.
     pub services: Vec<(String, String)>,
+    /// The API base URL that relative URLs given to `Request`, `fetch()`
+    /// and `Response.redirect()` resolve against. `None` (the default, as
+    /// on Workers): relative URLs are a `TypeError`.
+    pub base_url: Option<url::Url>,
 }
 
 impl std::fmt::Debug for WorkerSpec {
@@ -46,6 +50,7 @@ impl std::fmt::Debug for WorkerSpec {
             .field("limits", &self.limits)
             .field("max_instances", &self.max_instances)
             .field("services", &self.services)
+            .field("base_url", &self.base_url.as_ref().map(url::Url::as_str))
             .finish()
     }
 }
@@ -68,6 +73,7 @@ impl WorkerSpec {
             limits: Limits::default(),
             max_instances: None,
             services: Vec::new(),
+            base_url: None,
         }
     }
 
@@ -106,6 +112,7 @@ impl WorkerSpec {
             limits: Limits::default(),
             max_instances: None,
             services: Vec::new(),
+            base_url: None,
         })
     }
 
@@ -131,6 +138,14 @@ impl WorkerSpec {
     /// Sets the limits.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Gives the Worker an API base URL, so relative URLs in `Request`,
+    /// `fetch()` and `Response.redirect()` resolve against it (a test
+    /// runner serving the Worker's files uses this; Workers have none).
+    pub fn with_base_url(mut self, url: url::Url) -> Self {
+        self.base_url = Some(url);
         self
     }
 

@@ -17,6 +17,11 @@ fn run_checks(file: &str) {
 /// Runs the checks of `file` with `limits` (crypto in a debug build needs
 /// more CPU time than one event has by default).
 fn run_checks_with(file: &str, limits: Limits) {
+    run_checks_spec(file, |spec| spec.with_limits(limits));
+}
+
+/// Runs the checks of `file` in a Worker that `configure` sets up.
+fn run_checks_spec(file: &str, configure: impl Fn(WorkerSpec) -> WorkerSpec) {
     for engine in engines() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/webapi")
@@ -28,12 +33,11 @@ fn run_checks_with(file: &str, limits: Limits) {
             })
             .unwrap();
             runtime
-                .register(
+                .register(configure(
                     WorkerSpec::from_file("checks", &path)
                         .unwrap()
-                        .with_engine(*engine)
-                        .with_limits(limits),
-                )
+                        .with_engine(*engine),
+                ))
                 .await
                 .unwrap();
             let request = http::Request::get("http://checks.localhost/")
@@ -160,4 +164,15 @@ fn encoding_and_compression_streams() {
 #[test]
 fn webidl_interface_rules() {
     run_checks("webidl.js");
+}
+
+#[test]
+fn fetch_of_data_urls() {
+    run_checks_with("fetch_data_url.js", slow_check_limits());
+}
+
+#[test]
+fn relative_urls_against_a_base_url() {
+    let base = url::Url::parse("http://127.0.0.1:9/dir/page?q").unwrap();
+    run_checks_spec("fetch_base_url.js", |spec| spec.with_base_url(base.clone()));
 }

@@ -2,7 +2,8 @@
 // outcome reaches the host.
 //
 // Ops used here, implemented by the runtime that owns the isolate:
-// - `init() -> { syntax: 'module' | 'script', env }` once, at start;
+// - `init() -> { syntax: 'module' | 'script', env, services, baseURL }` once,
+//   at start (baseURL: the API base URL, if the embedder set one);
 // - `respond(id, status, statusText, [[name, value]…], body)` when event
 //   `id` has a response (body: string, bytes, null, or the handle of a body
 //   sink the response streams into, see body.js);

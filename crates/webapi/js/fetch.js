@@ -3,7 +3,9 @@
 //   settles with `{ status, statusText, headers, url, redirected, body }`;
 //   the host counts it against the event's subrequest limit and applies the
 //   server's egress policy;
-// - `fetch_abort(token)` cancels the subrequest `token`;
+// - `fetch_abort(token)` cancels the subrequest `token` (its response body
+//   too, once it has arrived; the body's stream then errors with the
+//   signal's reason);
 // - `service_fetch(token, service, method, url, headers, body)` (async) calls
 //   another Worker through a service binding and settles like `fetch`.
 let nextFetchToken = 1;
@@ -26,25 +28,31 @@ function subrequest(input, init, send) {
     if (signal && signal.aborted) return reject(signal.reason);
     const token = nextFetchToken++;
     let settled = false;
+    // The response body's stream, once the response has arrived: aborting
+    // then cancels the transfer and errors the body with the reason.
+    let bodyStream = null;
     const onAbort = () => {
-      if (settled) return;
-      settled = true;
       op('fetch_abort', token);
-      reject(signal.reason);
+      if (!settled) {
+        settled = true;
+        reject(signal.reason);
+      } else if (bodyStream !== null && bodyStream.state === 'readable') {
+        byteControllerError(bodyStream.controller, signal.reason);
+      }
     };
     if (signal) signal.addEventListener('abort', onAbort, { once: true });
     const done = () => {
       settled = true;
-      if (signal) signal.removeEventListener('abort', onAbort);
+      if (signal && bodyStream === null) signal.removeEventListener('abort', onAbort);
     };
-    sendSubrequest(request, token, send).then(
+    sendSubrequest(request, token, send, s => { bodyStream = s; }).then(
       response => { if (!settled) { done(); resolve(response); } },
       error => { if (!settled) { done(); reject(error); } },
     );
   });
 }
 
-async function sendSubrequest(request, token, send) {
+async function sendSubrequest(request, token, send, onBody) {
   // A whole body goes as it is; a stream body streams through a host sink.
   const record = bodyOf(request);
   if (record !== null && bodyIsUnusable(record)) {
@@ -56,7 +64,12 @@ async function sendSubrequest(request, token, send) {
   // The body arrives as it is received, through the host readable r.body.
   const nullBody = NULL_BODY_STATUS.includes(r.status) || request.method === 'HEAD';
   if (nullBody) op('body_cancel', r.body);
-  const response = new Response(nullBody ? null : streamFromHost(r.body).obj, {
+  let stream = null;
+  if (!nullBody) {
+    stream = streamFromHost(r.body);
+    onBody(stream);
+  }
+  const response = new Response(stream === null ? null : stream.obj, {
     status: r.status < 200 ? 200 : r.status,
     statusText: r.statusText,
     headers: r.headers,

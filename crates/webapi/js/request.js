@@ -1,7 +1,10 @@
 // Request: an HTTP request as a Worker sees it, or one it builds (Fetch
 // standard): method normalisation, a body from any BodyInit or another
 // Request (moved, leaving that one used), `redirect`, `duplex` and `signal`
-// (an AbortSignal where the prelude has one). Uses no ops.
+// (an AbortSignal where the prelude has one). Uses no ops; relative URLs
+// resolve against the Worker's API base URL, `worker.baseURL` from the
+// `init` op (events.js), which a Worker has only when its embedder sets one
+// (WorkerSpec::with_base_url); without it they are a TypeError.
 const NORMALIZED_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
 const FORBIDDEN_METHODS = ['CONNECT', 'TRACE', 'TRACK'];
 const REDIRECT_MODES = ['follow', 'error', 'manual'];
@@ -12,6 +15,19 @@ function normalizeMethod(m) {
   const upper = s.toUpperCase();
   if (FORBIDDEN_METHODS.includes(upper)) throw new TypeError(`'${s}' HTTP method is unsupported`);
   return NORMALIZED_METHODS.includes(upper) ? upper : s;
+}
+
+// Parses a URL given to Request, fetch() or Response.redirect() against
+// the API base URL, if the Worker has one.
+function parseApiURL(input) {
+  const text = toUSVString(input);
+  const base = worker.baseURL;
+  try {
+    return base === undefined ? new URL(text) : new URL(text, base);
+  } catch {
+    const hint = base === undefined ? ' (a Worker has no base URL: use an absolute URL)' : '';
+    throw new TypeError(`Invalid URL: '${text}'${hint}`);
+  }
 }
 
 // A signal that follows `signal` (the same one where AbortSignal.any is missing).
@@ -28,7 +44,7 @@ class Request extends Body {
     if (init === undefined || init === null) init = {};
     if (typeof init !== 'object' && typeof init !== 'function') throw new TypeError('The RequestInit must be an object');
     const from = input instanceof Request ? input : null;
-    const url = from ? from.#url : new URL(input).href;
+    const url = from ? from.#url : parseApiURL(input).href;
     const method = init.method !== undefined ? normalizeMethod(init.method) : from ? from.#method : 'GET';
     const redirect = init.redirect !== undefined ? String(init.redirect) : from ? from.#redirect : 'follow';
     if (!REDIRECT_MODES.includes(redirect)) throw new TypeError(`'${redirect}' is not a valid redirect mode`);

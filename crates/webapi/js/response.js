@@ -9,7 +9,9 @@ class Response extends Body {
   #status = 200; #statusText = ''; #headers; #type = 'default'; #url = ''; #redirected = false;
   static {
     setResponseOrigin = (r, url, redirected) => {
-      r.#url = url;
+      // The response's URL is serialized without its fragment.
+      const hash = url.indexOf('#');
+      r.#url = hash === -1 ? url : url.slice(0, hash);
       r.#redirected = redirected;
       r.#type = 'basic';
       headersGuard(r.#headers, 'immutable');
@@ -50,7 +52,7 @@ class Response extends Body {
   }
 
   static redirect(url, status = 302) {
-    const href = new URL(url).href;
+    const href = parseApiURL(url).href;
     status = Number(status);
     if (!REDIRECT_STATUS.includes(status)) throw new RangeError(`Invalid redirect status: ${status}`);
     const r = new Response(null, { status, headers: { location: href } });

@@ -46,8 +46,21 @@ pub(crate) fn encode(args: &[HostValue]) -> Result<HostValue, JsError> {
 /// else invalid is an `InvalidCharacterError`.
 pub(crate) fn decode(args: &[HostValue]) -> Result<HostValue, JsError> {
     let input = str_arg(args, 0, "base64_decode")?;
+    let bytes = forgiving_decode(input.as_bytes())
+        .ok_or_else(|| invalid_character("The string to be decoded is not correctly encoded."))?;
+    Ok(HostValue::String(
+        bytes.into_iter().map(char::from).collect(),
+    ))
+}
+
+/// The Infra standard's forgiving-base64 decode of `input`: ASCII
+/// whitespace is ignored and padding is optional; `None` if it is not
+/// base64 (a character outside the alphabet, misplaced padding, or a
+/// length that leaves one stray character).
+pub fn forgiving_decode(input: &[u8]) -> Option<Vec<u8>> {
     let mut data: Vec<u8> = input
-        .bytes()
+        .iter()
+        .copied()
         .filter(|b| !matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' '))
         .collect();
     if data.len().is_multiple_of(4) {
@@ -57,11 +70,10 @@ pub(crate) fn decode(args: &[HostValue]) -> Result<HostValue, JsError> {
             data.truncate(data.len() - 1);
         }
     }
-    let bad = || invalid_character("The string to be decoded is not correctly encoded.");
     if data.len() % 4 == 1 {
-        return Err(bad());
+        return None;
     }
-    let mut out = String::with_capacity(data.len() / 4 * 3 + 2);
+    let mut out = Vec::with_capacity(data.len() / 4 * 3 + 2);
     let (mut buffer, mut bits) = (0u32, 0u32);
     for b in data {
         let value = match b {
@@ -70,17 +82,17 @@ pub(crate) fn decode(args: &[HostValue]) -> Result<HostValue, JsError> {
             b'0'..=b'9' => b - b'0' + 52,
             b'+' => 62,
             b'/' => 63,
-            _ => return Err(bad()),
+            _ => return None,
         };
         buffer = (buffer << 6) | u32::from(value);
         bits += 6;
         if bits >= 8 {
             bits -= 8;
-            out.push(char::from((buffer >> bits) as u8));
+            out.push((buffer >> bits) as u8);
             buffer &= (1 << bits) - 1;
         }
     }
-    Ok(HostValue::String(out))
+    Some(out)
 }
 
 #[cfg(test)]

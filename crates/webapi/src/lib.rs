@@ -32,6 +32,7 @@ mod prelude;
 mod url_ops;
 mod urlpattern;
 
+pub use base64::forgiving_decode;
 pub use op_state::OpState;
 pub use ops::call;
 pub use prelude::{prelude, PRELUDE_NAME};

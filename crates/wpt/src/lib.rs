@@ -31,6 +31,7 @@ mod expectations;
 mod report;
 mod run;
 mod select;
+mod server;
 mod source;
 
 pub use check::{Check, Verdict};
@@ -41,6 +42,7 @@ pub use report::{
 };
 pub use run::{run, RunConfig};
 pub use select::{discover, Kind, Selection, TestFile, SUBSET, WINDOW_TESTS_WITHOUT_A_DOCUMENT};
+pub use server::WptServer;
 pub use source::Sources;
 
 use std::path::PathBuf;

@@ -8,12 +8,12 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use motu_runtime::prelude::*;
-use motu_runtime::Syntax;
+use motu_runtime::{EgressPolicy, Syntax};
 use serde::Deserialize;
 
 use crate::report::{FileReport, Status, Subtest, FILE_SUBTEST};
-use crate::source::{HOST, HTTP_PORT};
-use crate::{Sources, TestFile};
+use crate::server::{HOST, REMOTE_HOST};
+use crate::{Sources, TestFile, WptServer};
 
 /// The Worker that runs one test file.
 const SHIM: &str = include_str!("shim.js");
@@ -86,7 +86,8 @@ struct AnsweredTest {
 /// waited behind a busy file on its executor thread, so those run once more
 /// at the end, one per thread, and the second result counts.
 pub fn run(config: &RunConfig, files: &[TestFile]) -> anyhow::Result<Vec<FileReport>> {
-    let sources = Sources::new(config.wpt_root.clone());
+    let server = WptServer::start(config.wpt_root.clone())?;
+    let sources = server.sources().clone();
     let mut jobs = VecDeque::new();
     for file in files {
         for engine in &config.engines {
@@ -96,15 +97,22 @@ pub fn run(config: &RunConfig, files: &[TestFile]) -> anyhow::Result<Vec<FileRep
     let config = config.clone();
     let system = actix::System::new();
     let mut reports = system.block_on(async move {
+        // The Workers reach the test server, and only it, on loopback.
+        let port = server.port();
+        let egress = EgressPolicy::public_only()
+            .with_host(&format!("{HOST}:{port}"))
+            .with_host(&format!("{REMOTE_HOST}:{port}"));
         let runtime = Runtime::start(RuntimeConfig {
             threads: config.threads,
             allow_code_generation: true,
+            egress,
             ..Default::default()
         })?;
         let pass = Pass {
             runtime: &runtime,
             sources: &sources,
             config: &config,
+            origin: server.origin(),
         };
         let mut reports = pass.run(jobs.clone(), config.jobs).await;
         let again: VecDeque<_> = jobs
@@ -137,6 +145,8 @@ struct Pass<'a> {
     runtime: &'a Runtime,
     sources: &'a Sources,
     config: &'a RunConfig,
+    /// The test server's origin (`http://localhost:PORT`).
+    origin: String,
 }
 
 impl Pass<'_> {
@@ -156,9 +166,8 @@ impl Pass<'_> {
                     let Some((index, (file, engine))) = next else {
                         break;
                     };
-                    let (runtime, sources, config) = (self.runtime, self.sources, self.config);
-                    let report = run_file(runtime, sources, config, slot, &file, &engine).await;
-                    if config.progress {
+                    let report = run_file(self, slot, &file, &engine).await;
+                    if self.config.progress {
                         progress(reports.borrow().len() + 1, total, &report);
                     }
                     reports.borrow_mut().push((index, report));
@@ -191,21 +200,14 @@ fn progress(done: usize, total: usize, report: &FileReport) {
     );
 }
 
-/// The URL a file is served from.
-fn url_of(path: &str) -> String {
-    format!("http://{HOST}:{HTTP_PORT}{path}")
+/// The URL the file at the WPT path `path` is served from.
+fn url_of(origin: &str, path: &str) -> String {
+    format!("{origin}{path}")
 }
 
 /// Runs one file on one engine in the Worker slot `slot` (registering a
 /// slot again replaces the previous file's Worker).
-async fn run_file(
-    runtime: &Runtime,
-    sources: &Sources,
-    config: &RunConfig,
-    slot: usize,
-    file: &TestFile,
-    engine: &str,
-) -> FileReport {
+async fn run_file(pass: &Pass<'_>, slot: usize, file: &TestFile, engine: &str) -> FileReport {
     let started = Instant::now();
     let mut report = FileReport {
         path: file.path.clone(),
@@ -215,7 +217,7 @@ async fn run_file(
         elapsed: Duration::ZERO,
         shimmed: Vec::new(),
     };
-    let outcome = run_in_worker(runtime, sources, config, slot, file, engine).await;
+    let outcome = run_in_worker(pass, slot, file, engine).await;
     match outcome {
         Ok(answer) => report.read_answer(answer),
         Err(why) => report.fail_file(why),
@@ -225,20 +227,21 @@ async fn run_file(
 }
 
 async fn run_in_worker(
-    runtime: &Runtime,
-    sources: &Sources,
-    config: &RunConfig,
+    pass: &Pass<'_>,
     slot: usize,
     file: &TestFile,
     engine: &str,
 ) -> Result<Answer, String> {
+    let (runtime, sources, config) = (pass.runtime, pass.sources, pass.config);
+    let test_url = url_of(&pass.origin, &format!("/{}", file.path));
+    let base_url = url::Url::parse(&test_url).map_err(|e| format!("bad test URL: {e}"))?;
     let mut scripts = Vec::new();
     for path in &file.scripts {
         let source = sources
             .get(path)
             .ok_or_else(|| format!("{path} is missing from the WPT subset"))?;
         scripts.push(HostValue::Map(vec![
-            ("url".into(), HostValue::String(url_of(path))),
+            ("url".into(), HostValue::String(url_of(&pass.origin, path))),
             ("source".into(), HostValue::String(source.to_string())),
         ]));
     }
@@ -261,10 +264,10 @@ async fn run_in_worker(
         .with_engine(engine)
         .with_var("WPT_SCRIPTS", HostValue::List(scripts))
         .with_var("WPT_LIBRARY", HostValue::Map(library))
-        .with_var(
-            "WPT_URL",
-            HostValue::String(url_of(&format!("/{}", file.path))),
-        )
+        .with_var("WPT_URL", HostValue::String(test_url))
+        // Relative URLs in fetch() and Request resolve against the test's
+        // URL, as in a dedicated worker.
+        .with_base_url(base_url)
         .with_var(
             "WPT_TIMEOUT_MS",
             HostValue::Number(timeout.as_millis() as f64),
@@ -277,6 +280,9 @@ async fn run_in_worker(
             memory_bytes: 512 << 20,
             idle_timeout: Duration::from_secs(1),
             wall_after_response: Duration::from_secs(1),
+            // data: URLs do not count; some files fetch the test server a
+            // few hundred times.
+            subrequests: 10_000,
             ..Limits::default()
         })
         .with_max_instances(1);
@@ -314,7 +320,11 @@ async fn run_in_worker(
             String::from_utf8_lossy(&body)
         ));
     }
-    serde_json::from_slice(&body).map_err(|e| format!("unreadable answer: {e}"))
+    // Subtest names and messages may hold the test server's URLs; its port
+    // changes from run to run, the expectations should not.
+    let port = pass.origin.rsplit(':').next().unwrap_or_default();
+    let text = String::from_utf8_lossy(&body).replace(&format!(":{port}/"), ":PORT/");
+    serde_json::from_str(&text).map_err(|e| format!("unreadable answer: {e}"))
 }
 
 /// How [`FileReport::fail_file`] words running out of time.

@@ -9,22 +9,23 @@
 // - WPT_SCRIPTS: [{ url, source }]: testharness.js (for .any.js tests), the
 //   META: script= files and the test;
 // - WPT_LIBRARY: { path: source } of the files the test may load while it
-//   runs (importScripts, fetch, idlharness), by absolute WPT path
+//   runs (importScripts, idlharness), by absolute WPT path
 //   (/url/resources/urltestdata.json);
-// - WPT_URL: the test's URL (http://web-platform.test:8000/dir/file.any.js);
+// - WPT_URL: the test's URL on the runner's test server
+//   (http://localhost:PORT/dir/file.any.js);
 // - WPT_TIMEOUT_MS: how long the file may take;
 // - WPT_TITLE (optional): the test's META: title=, for default test names.
+//
+// fetch() is the runtime's own: the runner's test server (see
+// src/server/) answers the test's origin, the Worker's egress policy
+// allows it, and relative URLs resolve against WPT_URL (the runner sets it
+// as the Worker's base URL).
 //
 // What the shim provides that a dedicated worker has and a Worker may not:
 // `self`, `location`, `importScripts` (of the files in WPT_LIBRARY) and the
 // global's interface `DedicatedWorkerGlobalScope`, each only when the
-// runtime has none; idlharness's `fetch_spec`, which reads the IDL files
-// from WPT_LIBRARY; and, standing in for the WPT server, fetch() of the
-// test's origin answers with the static files in WPT_LIBRARY. Any other
-// same-origin URL rejects with a plain Error (not the TypeError of a network
-// error, so no test that expects fetch() to fail passes by it), and other
-// origins go to the runtime's own fetch(); without one, they reject the same
-// way. The answer's `shimmed` lists what was added.
+// runtime has none; and idlharness's `fetch_spec`, which reads the IDL files
+// from WPT_LIBRARY. The answer's `shimmed` lists what was added.
 
 addEventListener('fetch', (event) => event.respondWith(runWpt()));
 
@@ -138,28 +139,6 @@ function runWpt() {
         run(WPT_LIBRARY[path], new ShimURL(path, origin).href);
       }
     });
-    const realFetch = typeof fetch === 'function' ? fetch : null;
-    const contentType = (path) => {
-      const ext = path.slice(path.lastIndexOf('.') + 1);
-      return { json: 'application/json', js: 'text/javascript', txt: 'text/plain', idl: 'text/plain',
-        html: 'text/html', xml: 'application/xml', css: 'text/css' }[ext] || 'application/octet-stream';
-    };
-    const offline = (what) => ShimPromise.reject(new Error(`${what} is not available offline (no WPT server)`));
-    globalThis.fetch = function fetch(input, init) {
-      let target;
-      try {
-        const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input && input.url;
-        target = new ShimURL(String(url), location.href);
-      } catch {
-        return realFetch ? realFetch(input, init) : offline('fetch()');
-      }
-      if (target.origin !== origin) return realFetch ? realFetch(input, init) : offline(`fetch(${target.origin})`);
-      const path = libraryPath(target.href, location.href);
-      if (path === null) return offline(target.pathname);
-      return ShimPromise.resolve(new ShimResponse(WPT_LIBRARY[path], { headers: { 'content-type': contentType(path) } }));
-    };
-    shimmed.push(realFetch ? 'fetch (test origin)' : 'fetch (test origin only)');
-
     shimSetTimeout(() => {
       if (finished) return;
       // Ask testharness to time out: it completes the pending tests with

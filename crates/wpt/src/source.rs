@@ -5,25 +5,30 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-/// The host name the tests believe they are served from.
-pub const HOST: &str = "web-platform.test";
-/// The port of that host's plain-HTTP origin.
-pub const HTTP_PORT: u16 = 8000;
+use crate::server::{HOST, REMOTE_HOST};
 
 /// WPT files under a root, read once and shared.
 #[derive(Debug, Clone)]
 pub struct Sources {
     root: PathBuf,
+    /// The test server's port, for `{{ports[http][0]}}`.
+    port: u16,
     cache: Arc<Mutex<HashMap<String, Option<Arc<str>>>>>,
 }
 
 impl Sources {
-    /// The files under `root`.
-    pub fn new(root: PathBuf) -> Self {
+    /// The files under `root`, served by a test server on `port`.
+    pub fn new(root: PathBuf, port: u16) -> Self {
         Self {
             root,
+            port,
             cache: Arc::default(),
         }
+    }
+
+    /// The directory the files are under.
+    pub fn root(&self) -> &std::path::Path {
+        &self.root
     }
 
     /// The text of the file at the absolute WPT path `path`
@@ -41,7 +46,7 @@ impl Sources {
         };
         let text = text.map(|t| {
             if rel.contains(".sub.") {
-                Arc::from(substitute(&t))
+                Arc::from(substitute(&t, self.port))
             } else {
                 Arc::from(t)
             }
@@ -53,8 +58,9 @@ impl Sources {
 
 /// Replaces the `{{…}}` templates WPT's server fills in (`{{host}}`,
 /// `{{ports[http][0]}}`, `{{domains[www]}}`, …) with the values of a
-/// server at [`HOST`]. Unknown templates become empty.
-fn substitute(text: &str) -> String {
+/// server at [`HOST`] on `port`; every other host name is [`REMOTE_HOST`].
+/// Unknown templates become empty.
+fn substitute(text: &str, port: u16) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
@@ -64,14 +70,14 @@ fn substitute(text: &str) -> String {
             out.push_str(&rest[start..]);
             return out;
         };
-        out.push_str(&value(after[..end].trim()));
+        out.push_str(&value(after[..end].trim(), port));
         rest = &after[end + 2..];
     }
     out.push_str(rest);
     out
 }
 
-fn value(template: &str) -> String {
+fn value(template: &str, port: u16) -> String {
     let key = |prefix: &str| {
         template
             .strip_prefix(prefix)
@@ -84,7 +90,7 @@ fn value(template: &str) -> String {
     }
     if let Some(which) = key("ports") {
         return match which.as_str() {
-            "http" => HTTP_PORT.to_string(),
+            "http" => port.to_string(),
             "https" => "8443".to_owned(),
             "ws" => "8001".to_owned(),
             "wss" => "8444".to_owned(),
@@ -93,24 +99,16 @@ fn value(template: &str) -> String {
         };
     }
     if let Some(sub) = key("domains").or_else(|| key("hosts[]")) {
-        return if sub.is_empty() {
-            HOST.to_owned()
-        } else {
-            format!("{sub}.{HOST}")
-        };
+        return if sub.is_empty() { HOST } else { REMOTE_HOST }.to_owned();
     }
-    if let Some(sub) = key("hosts[alt]") {
-        return if sub.is_empty() {
-            "not-web-platform.test".to_owned()
-        } else {
-            format!("{sub}.not-web-platform.test")
-        };
+    if key("hosts[alt]").is_some() {
+        return REMOTE_HOST.to_owned();
     }
     if template == "location[scheme]" {
         return "http".to_owned();
     }
     if template == "location[host]" {
-        return format!("{HOST}:{HTTP_PORT}");
+        return format!("{HOST}:{port}");
     }
     String::new()
 }
@@ -123,10 +121,11 @@ mod tests {
     fn templates_are_filled_in() {
         assert_eq!(
             substitute(
-                "'{{host}}:{{ports[http][0]}}' {{domains[www]}} {{hosts[alt][]}} {{GET[x]}}"
+                "'{{host}}:{{ports[http][0]}}' {{domains[www]}} {{hosts[alt][]}} {{GET[x]}}",
+                8123
             ),
-            "'web-platform.test:8000' www.web-platform.test not-web-platform.test "
+            "'localhost:8123' 127.0.0.1 127.0.0.1 "
         );
-        assert_eq!(substitute("no {{ end"), "no {{ end");
+        assert_eq!(substitute("no {{ end", 1), "no {{ end");
     }
 }

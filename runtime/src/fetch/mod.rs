@@ -18,9 +18,13 @@
 //!   as the request's `redirect` mode says; see `redirect`.
 //! - Each event may make `Limits::subrequests` calls; the host counts them
 //!   and refuses the next with an error that says so.
+//! - `data:` URLs are answered here, without network (`data_url`), and are
+//!   not counted as subrequests.
 
 mod client;
+mod data_url;
 mod egress;
+mod mime;
 mod op;
 mod redirect;
 
@@ -36,6 +40,7 @@ use motu_engine::JsError;
 use url::{Host, Url};
 
 use actix::Recipient;
+pub(crate) use data_url::response as data_url_response;
 pub use egress::{is_public, EgressPolicy};
 pub(crate) use op::{request_from_args, response_value};
 pub use redirect::RedirectMode;
@@ -74,6 +79,9 @@ pub(crate) struct OutboundRequest {
 #[derive(Debug)]
 pub(crate) struct OutboundHead {
     pub(crate) status: StatusCode,
+    /// The reason phrase the server sent, where it is not the status's
+    /// canonical one (HTTP/1.1 only).
+    pub(crate) reason: Option<String>,
     pub(crate) headers: HeaderMap,
     pub(crate) url: Url,
     pub(crate) redirected: bool,
@@ -196,6 +204,10 @@ impl Outbound {
             return Ok(OutboundResponse {
                 head: OutboundHead {
                     status: parts.status,
+                    reason: parts
+                        .extensions
+                        .get::<hyper::ext::ReasonPhrase>()
+                        .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned()),
                     headers: parts.headers,
                     url: request.url,
                     redirected,

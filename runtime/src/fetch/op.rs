@@ -23,9 +23,9 @@ pub(crate) fn request_from_args(args: &[HostValue]) -> Result<OutboundRequest, J
     let url = str_at(2, "the URL")?;
     let url = Url::parse(url)
         .map_err(|e| JsError::type_error(format!("fetch: invalid URL '{url}': {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
+    if !matches!(url.scheme(), "http" | "https" | "data") {
         return Err(JsError::type_error(format!(
-            "fetch: the URL scheme '{}' is not supported (only http and https)",
+            "fetch: the URL scheme '{}' is not supported (only http, https and data)",
             url.scheme()
         )));
     }
@@ -76,7 +76,11 @@ pub(crate) fn response_value(r: OutboundHead, body: HostValue) -> HostValue {
         ("status".into(), HostValue::Number(r.status.as_u16().into())),
         (
             "statusText".into(),
-            r.status.canonical_reason().unwrap_or("").into(),
+            r.reason
+                .as_deref()
+                .or(r.status.canonical_reason())
+                .unwrap_or("")
+                .into(),
         ),
         ("headers".into(), crate::event::headers_value(&r.headers)),
         ("url".into(), r.url.as_str().into()),
