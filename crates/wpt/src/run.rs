@@ -16,7 +16,7 @@ use crate::source::{HOST, HTTP_PORT};
 use crate::{Sources, TestFile};
 
 /// The Worker that runs one test file.
-const SHIM: &str = include_str!("shim.js");
+pub(crate) const SHIM: &str = include_str!("shim.js");
 
 /// How to run the tests.
 #[derive(Debug, Clone)]
@@ -55,7 +55,7 @@ impl RunConfig {
 
 /// What the shim answers.
 #[derive(Debug, Deserialize)]
-struct Answer {
+pub(crate) struct Answer {
     complete: bool,
     harness: Harness,
     tests: Vec<AnsweredTest>,
@@ -192,7 +192,7 @@ fn progress(done: usize, total: usize, report: &FileReport) {
 }
 
 /// The URL a file is served from.
-fn url_of(path: &str) -> String {
+pub(crate) fn url_of(path: &str) -> String {
     format!("http://{HOST}:{HTTP_PORT}{path}")
 }
 
@@ -250,11 +250,7 @@ async fn run_in_worker(
             Some((path.clone(), HostValue::String(source.to_string())))
         })
         .collect();
-    let timeout = if file.long {
-        config.long_timeout
-    } else {
-        config.timeout
-    };
+    let timeout = timeout_of(config, file);
     let name = format!("wpt-{slot}");
     let mut spec = WorkerSpec::from_source(name.clone(), SHIM)
         .with_syntax(Syntax::Script)
@@ -308,22 +304,37 @@ async fn run_in_worker(
         .collect()
         .await
         .map_err(|e| format!("the answer broke off: {e}"))?;
+    answer_of(status, &body)
+}
+
+/// The shim's answer from the response's status and body, or why there is
+/// none.
+pub(crate) fn answer_of(status: http::StatusCode, body: &[u8]) -> Result<Answer, String> {
     if !status.is_success() {
         return Err(format!(
             "the Worker answered {status}: {}",
-            String::from_utf8_lossy(&body)
+            String::from_utf8_lossy(body)
         ));
     }
-    serde_json::from_slice(&body).map_err(|e| format!("unreadable answer: {e}"))
+    serde_json::from_slice(body).map_err(|e| format!("unreadable answer: {e}"))
+}
+
+/// The time `file` may take.
+pub(crate) fn timeout_of(config: &RunConfig, file: &TestFile) -> Duration {
+    if file.long {
+        config.long_timeout
+    } else {
+        config.timeout
+    }
 }
 
 /// How [`FileReport::fail_file`] words running out of time.
 const TIMED_OUT: &str = "the file timed out";
-const NO_ANSWER: &str = "no answer within";
+pub(crate) const NO_ANSWER: &str = "no answer within";
 
 impl FileReport {
     /// Whether the file as a whole ran out of (wall-clock or CPU) time.
-    fn ran_out_of_time(&self) -> bool {
+    pub(crate) fn ran_out_of_time(&self) -> bool {
         self.file_error()
             .and_then(|s| s.message.as_deref())
             .is_some_and(|m| {
@@ -331,7 +342,7 @@ impl FileReport {
             })
     }
 
-    fn read_answer(&mut self, answer: Answer) {
+    pub(crate) fn read_answer(&mut self, answer: Answer) {
         let harness_timed_out = answer.harness.status == Some(2);
         for t in answer.tests {
             let mut status = Status::from_code(t.status);
@@ -367,7 +378,7 @@ impl FileReport {
         }
     }
 
-    fn fail_file(&mut self, why: String) {
+    pub(crate) fn fail_file(&mut self, why: String) {
         self.subtests.push(Subtest {
             name: FILE_SUBTEST.to_owned(),
             status: Status::Fail,

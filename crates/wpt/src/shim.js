@@ -13,7 +13,12 @@
 //   (/url/resources/urltestdata.json);
 // - WPT_URL: the test's URL (http://web-platform.test:8000/dir/file.any.js);
 // - WPT_TIMEOUT_MS: how long the file may take;
-// - WPT_TITLE (optional): the test's META: title=, for default test names.
+// - WPT_TITLE (optional): the test's META: title=, for default test names;
+// - WPT_EVAL (optional): an object whose eval(source, name) runs a script,
+//   for runtimes without eval: workerd's unsafeEval binding, which compiles
+//   each source as a script of its own (top-level let, const and class are
+//   then shared between scripts, as across the <script> elements of a page,
+//   where an indirect eval keeps them to itself).
 //
 // What the shim provides that a dedicated worker has and a Worker may not:
 // `self`, `location` and `importScripts` (of the files in WPT_LIBRARY), each
@@ -30,6 +35,10 @@ addEventListener('fetch', (event) => event.respondWith(runWpt()));
 // The shim's own tools, taken before any test can replace them.
 const { URL: ShimURL, Response: ShimResponse, Promise: ShimPromise, JSON: ShimJSON, setTimeout: shimSetTimeout } =
   globalThis;
+const shimEval =
+  typeof WPT_EVAL === 'object' && WPT_EVAL !== null
+    ? (source, url) => WPT_EVAL.eval(source, url)
+    : (source, url) => (0, eval)(`${source}\n//# sourceURL=${url}`);
 
 function runWpt() {
   const shimmed = [];
@@ -92,7 +101,7 @@ function runWpt() {
     };
     const run = (source, url) => {
       try {
-        (0, eval)(`${source}\n//# sourceURL=${url}`);
+        shimEval(source, url);
       } catch (e) {
         errors.push(`${new ShimURL(url).pathname}: ${describe(e)}`);
       }
@@ -166,6 +175,17 @@ function runWpt() {
     if (!hooked) {
       finish({ complete: false, harness: { status: 1, message: 'testharness.js did not load' }, tests: [] });
       return;
+    }
+    // In a service-worker global (workerd has one; motu does not, so
+    // testharness takes its shell environment there) testharness waits for
+    // the install event a browser fires once the worker's scripts have run.
+    if (typeof ServiceWorkerGlobalScope === 'function' && globalThis instanceof ServiceWorkerGlobalScope) {
+      shimmed.push('install event');
+      try {
+        globalThis.dispatchEvent(new Event('install'));
+      } catch (e) {
+        errors.push(`install event: ${describe(e)}`);
+      }
     }
     // As WPT's generated worker wrappers do after the test file.
     try { done(); } catch (e) { errors.push(`done(): ${describe(e)}`); }
