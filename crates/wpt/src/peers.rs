@@ -161,9 +161,13 @@ impl PeerResults {
              compiles each source as a script of its own. In motu the shim uses an indirect \
              `eval`. The difference: top-level `let`, `const` and `class` of testharness.js, of \
              the test and of `importScripts` files share one scope on workerd (as across the \
-             `<script>` elements of a page) and not in motu. A test's own `eval` or \
-             `new Function` throws `EvalError` on workerd, as on Cloudflare's Workers; motu's \
-             runner allows code generation.\n\
+             `<script>` elements of a page) and not in motu. The global `eval` runs its argument \
+             with `WPT_EVAL` too (its one user in the subset is idlharness, on expressions of \
+             globals); `new Function` throws `EvalError`, as on Cloudflare's Workers.\n\
+             - workerd's global object is a `ServiceWorkerGlobalScope`, so testharness.js takes \
+             its service-worker environment there and waits for the `install` event, which the \
+             shim dispatches once the scripts have run; motu has no such global, and testharness \
+             takes its shell environment. Both report results the same way.\n\
              - Compatibility date {} (the binary's own, so every behaviour it has is on), no \
              compatibility flags. workerd has no CPU limit here; a file's time limit is the \
              shim's, as in motu.",
