@@ -81,6 +81,14 @@ fn subrequests_reach_an_allowed_origin() {
             (r.status, r.text()),
             (200, format!("{} POST xxxx", 200 * 1024 + 5))
         );
+        // An event that ends while its upload is still being written: the
+        // upload is released, and the isolate goes on serving.
+        assert_eq!(ask(&s, "/upload-abandoned"), (200, "left behind".into()));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert_eq!(
+            ask(&s, "/get"),
+            (200, "200 false /hello hello from origin".into())
+        );
         // An AbortSignal cancels a subrequest in flight.
         let (status, text) = ask(&s, "/abort");
         assert_eq!(status, 502);

@@ -2,10 +2,11 @@
 # Side by side: motu (QuickJS and V8) against workerd and `deno serve`, on
 # the four Worker files of benches/workers, on this machine, in one run.
 #
-# Installs the peers into a cache outside the repository (workerd from npm,
-# Deno from PyPI), builds motu in release mode with V8, then runs
-# compare.py: each server pinned to core 0, wrk pinned to core 1, the same
-# load for all. Prints one table and writes benches/RESULTS.md.
+# Installs the peers into a cache outside the repository (workerd from npm
+# through scripts/install-workerd.sh, Deno from PyPI), builds motu in
+# release mode with V8, then runs compare.py: each server pinned to core 0,
+# wrk pinned to core 1, the same load for all. Prints one table and writes
+# benches/RESULTS.md.
 #
 #   benches/compare/run.sh                # 10 s per cell
 #   DURATION=5 benches/compare/run.sh     # shorter
@@ -22,10 +23,7 @@ for tool in npm python3 wrk taskset; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing" >&2; exit 1; }
 done
 
-if [ ! -x "$cache/npm/node_modules/.bin/workerd" ]; then
-  echo "installing workerd from npm into $cache/npm" >&2
-  npm install --prefix "$cache/npm" --no-audit --no-fund workerd >&2
-fi
+workerd="$(MOTU_COMPARE_CACHE="$cache" "$repo/scripts/install-workerd.sh")"
 if [ ! -x "$cache/pypi/bin/deno" ]; then
   echo "installing deno from PyPI into $cache/pypi" >&2
   python3 -m pip install --quiet --target "$cache/pypi" deno >&2
@@ -37,7 +35,7 @@ target="${CARGO_TARGET_DIR:-$repo/target}"
 
 exec python3 "$repo/benches/compare/compare.py" \
   --motu "$target/release/motu" \
-  --workerd "$cache/npm/node_modules/.bin/workerd" \
+  --workerd "$workerd" \
   --deno "$cache/pypi/bin/deno" \
   --workers "$repo/benches/workers" \
   --duration "${DURATION:-10}" \

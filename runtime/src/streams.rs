@@ -288,29 +288,44 @@ impl BodyStreams {
             .count()
     }
 
-    /// Releases the streams of events that `live` says have ended.
+    /// Releases the streams of events that `live` says have ended. `live`
+    /// may look at these streams itself (e.g. [`Self::is_streaming`]), so it
+    /// runs while no table is borrowed.
     pub(crate) fn sweep(&self, live: impl Fn(u64) -> bool) {
         let ended = |event: Option<u64>| event.is_some_and(|e| !live(e));
+        let candidates: Vec<(u32, Option<u64>)> = self
+            .readables
+            .borrow()
+            .iter()
+            .map(|(h, r)| (*h, r.event))
+            .collect();
+        let handles: Vec<u32> = candidates
+            .into_iter()
+            .filter(|(_, event)| ended(*event))
+            .map(|(h, _)| h)
+            .collect();
         let gone: Vec<Readable> = {
             let mut readables = self.readables.borrow_mut();
-            let handles: Vec<u32> = readables
-                .iter()
-                .filter(|(_, r)| ended(r.event))
-                .map(|(h, _)| *h)
-                .collect();
             handles
                 .into_iter()
                 .filter_map(|h| readables.remove(&h))
                 .collect()
         };
         gone.into_iter().for_each(release_readable);
+        let candidates: Vec<(u32, Option<u64>)> = self
+            .sinks
+            .borrow()
+            .iter()
+            .filter(|(_, s)| s.responds_to.is_none())
+            .map(|(h, s)| (*h, s.event))
+            .collect();
+        let handles: Vec<u32> = candidates
+            .into_iter()
+            .filter(|(_, event)| ended(*event))
+            .map(|(h, _)| h)
+            .collect();
         let gone: Vec<Sink> = {
             let mut sinks = self.sinks.borrow_mut();
-            let handles: Vec<u32> = sinks
-                .iter()
-                .filter(|(_, s)| s.responds_to.is_none() && ended(s.event))
-                .map(|(h, _)| *h)
-                .collect();
             handles
                 .into_iter()
                 .filter_map(|h| sinks.remove(&h))

@@ -25,25 +25,33 @@
 //! - **Summary** ([`summary_markdown`]): pass / total per directory and
 //!   engine, committed as `tests/wpt/SUMMARY.md`; the table ([`dir_table`])
 //!   also goes into README.md, between [`README_MARKS`].
+//! - **Peers** ([`PeerRun`]): the same files, with the same shim, on
+//!   workerd ([`run_workerd`]) next to motu's engines in one run, written
+//!   to `tests/wpt/PEERS.md` by `scripts/wpt-workerd.sh`; [`emit`] writes
+//!   the workerd configuration for a list of files.
 
 mod check;
 mod expectations;
+mod peers;
 mod report;
 mod run;
 mod select;
 mod server;
 mod source;
+mod workerd;
 
 pub use check::{Check, Verdict};
 pub use expectations::{Comparison, Expectation, Expectations};
+pub use peers::{PeerResults, PeerRun};
 pub use report::{
     dir_table, replace_marked, summary_markdown, FileReport, Status, Subtest, Tally, FILE_SUBTEST,
     README_MARKS,
 };
 pub use run::{run, RunConfig};
 pub use select::{discover, Kind, Selection, TestFile, SUBSET, WINDOW_TESTS_WITHOUT_A_DOCUMENT};
-pub use server::WptServer;
+pub use server::{WptServer, HOST};
 pub use source::Sources;
+pub use workerd::{emit, run_workerd, service_name, Workerd, CHUNK, WORKERD};
 
 use std::path::PathBuf;
 

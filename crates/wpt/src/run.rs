@@ -16,7 +16,7 @@ use crate::server::{HOST, REMOTE_HOST};
 use crate::{Sources, TestFile, WptServer};
 
 /// The Worker that runs one test file.
-const SHIM: &str = include_str!("shim.js");
+pub(crate) const SHIM: &str = include_str!("shim.js");
 
 /// How to run the tests.
 #[derive(Debug, Clone)]
@@ -55,7 +55,7 @@ impl RunConfig {
 
 /// What the shim answers.
 #[derive(Debug, Deserialize)]
-struct Answer {
+pub(crate) struct Answer {
     complete: bool,
     harness: Harness,
     tests: Vec<AnsweredTest>,
@@ -200,8 +200,9 @@ fn progress(done: usize, total: usize, report: &FileReport) {
     );
 }
 
-/// The URL the file at the WPT path `path` is served from.
-fn url_of(origin: &str, path: &str) -> String {
+/// The URL the file at the WPT path `path` is served from by the test
+/// server at `origin`.
+pub(crate) fn url_of(origin: &str, path: &str) -> String {
     format!("{origin}{path}")
 }
 
@@ -253,11 +254,7 @@ async fn run_in_worker(
             Some((path.clone(), HostValue::String(source.to_string())))
         })
         .collect();
-    let timeout = if file.long {
-        config.long_timeout
-    } else {
-        config.timeout
-    };
+    let timeout = timeout_of(config, file);
     let name = format!("wpt-{slot}");
     let mut spec = WorkerSpec::from_source(name.clone(), SHIM)
         .with_syntax(Syntax::Script)
@@ -314,26 +311,45 @@ async fn run_in_worker(
         .collect()
         .await
         .map_err(|e| format!("the answer broke off: {e}"))?;
+    answer_of(status, &body, &pass.origin)
+}
+
+/// The shim's answer from the response's status and body, or why there is
+/// none; `origin` is the test server's, whose port the answer's text loses.
+pub(crate) fn answer_of(
+    status: http::StatusCode,
+    body: &[u8],
+    origin: &str,
+) -> Result<Answer, String> {
     if !status.is_success() {
         return Err(format!(
             "the Worker answered {status}: {}",
-            String::from_utf8_lossy(&body)
+            String::from_utf8_lossy(body)
         ));
     }
     // Subtest names and messages may hold the test server's URLs; its port
     // changes from run to run, the expectations should not.
-    let port = pass.origin.rsplit(':').next().unwrap_or_default();
-    let text = String::from_utf8_lossy(&body).replace(&format!(":{port}/"), ":PORT/");
+    let port = origin.rsplit(':').next().unwrap_or_default();
+    let text = String::from_utf8_lossy(body).replace(&format!(":{port}/"), ":PORT/");
     serde_json::from_str(&text).map_err(|e| format!("unreadable answer: {e}"))
+}
+
+/// The time `file` may take.
+pub(crate) fn timeout_of(config: &RunConfig, file: &TestFile) -> Duration {
+    if file.long {
+        config.long_timeout
+    } else {
+        config.timeout
+    }
 }
 
 /// How [`FileReport::fail_file`] words running out of time.
 const TIMED_OUT: &str = "the file timed out";
-const NO_ANSWER: &str = "no answer within";
+pub(crate) const NO_ANSWER: &str = "no answer within";
 
 impl FileReport {
     /// Whether the file as a whole ran out of (wall-clock or CPU) time.
-    fn ran_out_of_time(&self) -> bool {
+    pub(crate) fn ran_out_of_time(&self) -> bool {
         self.file_error()
             .and_then(|s| s.message.as_deref())
             .is_some_and(|m| {
@@ -341,7 +357,7 @@ impl FileReport {
             })
     }
 
-    fn read_answer(&mut self, answer: Answer) {
+    pub(crate) fn read_answer(&mut self, answer: Answer) {
         let harness_timed_out = answer.harness.status == Some(2);
         for t in answer.tests {
             let mut status = Status::from_code(t.status);
@@ -377,7 +393,7 @@ impl FileReport {
         }
     }
 
-    fn fail_file(&mut self, why: String) {
+    pub(crate) fn fail_file(&mut self, why: String) {
         self.subtests.push(Subtest {
             name: FILE_SUBTEST.to_owned(),
             status: Status::Fail,

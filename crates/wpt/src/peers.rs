@@ -1,0 +1,250 @@
+//! motu next to a peer runtime on the same WPT files, in one run: the
+//! selection, the shim and the counting are the motu runner's own; the
+//! result is `tests/wpt/PEERS.md`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use crate::report::by_dir;
+use crate::workerd::{run_workerd, Workerd, CHUNK, WORKERD};
+use crate::{dir_table, discover, run, FileReport, RunConfig, Selection, TestFile, SUBSET};
+
+/// A comparison run.
+#[derive(Debug)]
+pub struct PeerRun {
+    /// How motu runs the files (its engines, timeouts, parallelism); workerd
+    /// gets the same timeouts and as many processes as motu has threads.
+    pub run: RunConfig,
+    /// The peer.
+    pub workerd: Workerd,
+    /// Only the files whose path contains one of these (all when empty).
+    pub filters: Vec<String>,
+}
+
+/// What a comparison run found.
+#[derive(Debug)]
+pub struct PeerResults {
+    /// Every file's report on every motu engine and on workerd.
+    pub reports: Vec<FileReport>,
+    /// The columns: motu's engines, then [`WORKERD`].
+    pub columns: Vec<String>,
+    /// How many files ran (on each).
+    pub files: usize,
+    /// How long motu took, then workerd.
+    pub elapsed: (Duration, Duration),
+}
+
+impl PeerRun {
+    /// Selects the files, runs them on motu's engines, then on workerd.
+    pub fn run(&self) -> anyhow::Result<PeerResults> {
+        let root = &self.run.wpt_root;
+        let files: Vec<TestFile> = discover(root)?
+            .into_iter()
+            .filter_map(|s| match s {
+                Selection::Run(f) => Some(f),
+                Selection::Skip { .. } => None,
+            })
+            .filter(|f| {
+                self.filters.is_empty() || self.filters.iter().any(|p| f.path.contains(p.as_str()))
+            })
+            .collect();
+        anyhow::ensure!(
+            !files.is_empty(),
+            "no WPT test files to run under {}",
+            root.display()
+        );
+        let started = Instant::now();
+        let mut reports = run(&self.run, &files)?;
+        let motu = started.elapsed();
+        let started = Instant::now();
+        reports.extend(run_workerd(&self.workerd, &self.run, &files)?);
+        let peer = started.elapsed();
+        let mut columns = self.run.engines.clone();
+        columns.push(WORKERD.to_owned());
+        Ok(PeerResults {
+            reports,
+            columns,
+            files: files.len(),
+            elapsed: (motu, peer),
+        })
+    }
+}
+
+impl PeerResults {
+    /// A short text: pass / total per directory, one column per runtime.
+    pub fn text(&self) -> String {
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "WPT: {} files; motu ({}) {:.1} s, workerd {:.1} s",
+            self.files,
+            self.columns[..self.columns.len() - 1].join(", "),
+            self.elapsed.0.as_secs_f64(),
+            self.elapsed.1.as_secs_f64()
+        );
+        let dirs = by_dir(&self.reports);
+        let mut rows: Vec<(String, Vec<String>)> = SUBSET
+            .iter()
+            .enumerate()
+            .map(|(row, dir)| {
+                let cells = self
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        dirs.get(&(row, c.clone()))
+                            .map_or_else(|| "–".to_owned(), |t| t.to_string())
+                    })
+                    .collect();
+                ((*dir).to_owned(), cells)
+            })
+            .filter(|(_, cells): &(String, Vec<String>)| cells.iter().any(|c| c != "–"))
+            .collect();
+        let mut all = vec![crate::Tally::default(); self.columns.len()];
+        for r in &self.reports {
+            if let Some(i) = self.columns.iter().position(|c| *c == r.engine) {
+                let t = r.tally();
+                all[i].pass += t.pass;
+                all[i].total += t.total;
+            }
+        }
+        rows.push((
+            "all".to_owned(),
+            all.iter().map(|t| t.to_string()).collect(),
+        ));
+        let _ = write!(text, "  {:36}", "");
+        for c in &self.columns {
+            let _ = write!(text, " {c:>24}");
+        }
+        text.push('\n');
+        for (dir, cells) in rows {
+            let _ = write!(text, "  {dir:36}");
+            for c in cells {
+                let _ = write!(text, " {c:>24}");
+            }
+            text.push('\n');
+        }
+        text
+    }
+
+    /// `tests/wpt/PEERS.md`: when, what, the table per directory, how the
+    /// runs differ, and the files whose results differ between V8 (or the
+    /// last motu engine) and workerd.
+    pub fn markdown(&self, workerd: &Workerd, date: &str, source: &str) -> String {
+        let mut md = String::new();
+        let _ = writeln!(md, "# web-platform-tests: motu next to workerd\n");
+        let _ = writeln!(
+            md,
+            "Generated by `scripts/wpt-workerd.sh` on {date}; do not edit by hand. Tests: {source}; \
+             the {} test files the motu runner selects (`crates/wpt/src/select.rs`), each run on \
+             every motu engine and on workerd (`{}`, npm package `workerd`) in the same run, with \
+             the same shim (`crates/wpt/src/shim.js`), the same scripts and the same time limits. \
+             Subtests are counted as in `tests/wpt/SUMMARY.md`: each subtest once, and a file \
+             that could not run to completion, or whose harness reported an error, one more \
+             failing subtest, `(file)`. motu took {:.0} s, workerd {:.0} s.\n",
+            self.files,
+            workerd.version,
+            self.elapsed.0.as_secs_f64(),
+            self.elapsed.1.as_secs_f64()
+        );
+        md.push_str(&dir_table(&self.reports, &self.columns));
+        let _ = writeln!(
+            md,
+            "\n## How the files run on workerd\n\n\
+             - Each file runs in a Worker of its own: the shim as a service-worker script, with \
+             `WPT_SCRIPTS`, `WPT_LIBRARY`, `WPT_URL`, `WPT_TIMEOUT_MS` and `WPT_TITLE` as `json` \
+             and `text` bindings (motu passes the same values as vars). A router Worker passes \
+             each request to a file's Worker through a service binding; {CHUNK} Workers share one \
+             workerd process, and a file that ran out of time runs again alone, as in motu.\n\
+             - workerd has no `eval`: the shim runs the scripts with workerd's `unsafeEval` \
+             binding (`WPT_EVAL`; experimental, so workerd runs with `--experimental`), which \
+             compiles each source as a script of its own. In motu the shim uses an indirect \
+             `eval`. The difference: top-level `let`, `const` and `class` of testharness.js, of \
+             the test and of `importScripts` files share one scope on workerd (as across the \
+             `<script>` elements of a page) and not in motu. The global `eval` runs its argument \
+             with `WPT_EVAL` too (its one user in the subset is idlharness, on expressions of \
+             globals); `new Function` throws `EvalError`, as on Cloudflare's Workers.\n\
+             - workerd's global object is a `ServiceWorkerGlobalScope`, so testharness.js takes \
+             its service-worker environment there and waits for the `install` event, which the \
+             shim dispatches once the scripts have run; motu has no such global, and testharness \
+             takes its shell environment. Both report results the same way.\n\
+             - Compatibility date {} (the binary's own, so every behaviour it has is on), no \
+             compatibility flags. workerd has no CPU limit here; a file's time limit is the \
+             shim's, as in motu.",
+            workerd.compat_date
+        );
+        let mut shimmed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for r in &self.reports {
+            for name in &r.shimmed {
+                let engines = shimmed.entry(name.as_str()).or_default();
+                if !engines.contains(&r.engine.as_str()) {
+                    engines.push(r.engine.as_str());
+                }
+            }
+        }
+        if !shimmed.is_empty() {
+            let _ = writeln!(
+                md,
+                "- What the shim added because the runtime has none: {}.",
+                shimmed
+                    .iter()
+                    .map(|(name, e)| format!("`{name}` ({})", e.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+        }
+        self.differing_files(&mut md);
+        md
+    }
+
+    /// The per-file table of the files whose pass / total differ between
+    /// the columns.
+    fn differing_files(&self, md: &mut String) {
+        let mut by_file: BTreeMap<&str, Vec<Option<&FileReport>>> = BTreeMap::new();
+        for r in &self.reports {
+            if let Some(i) = self.columns.iter().position(|c| *c == r.engine) {
+                by_file
+                    .entry(r.path.as_str())
+                    .or_insert_with(|| vec![None; self.columns.len()])[i] = Some(r);
+            }
+        }
+        let cell = |r: Option<&FileReport>| {
+            r.map_or_else(
+                || "–".to_owned(),
+                |r| {
+                    let t = r.tally();
+                    let mark = if r.file_error().is_some() { " ⚠" } else { "" };
+                    format!("{} / {}{mark}", t.pass, t.total)
+                },
+            )
+        };
+        let rows: Vec<(&str, Vec<String>)> = by_file
+            .into_iter()
+            .map(|(path, rs)| (path, rs.into_iter().map(cell).collect::<Vec<_>>()))
+            .filter(|(_, cells)| cells.iter().any(|c| *c != cells[0]))
+            .collect();
+        let _ = writeln!(
+            md,
+            "\n## Files whose results differ ({} of {})\n",
+            rows.len(),
+            self.files
+        );
+        let _ = write!(md, "| File |");
+        for c in &self.columns {
+            let _ = write!(md, " {c} |");
+        }
+        let _ = write!(md, "\n|---|");
+        for _ in &self.columns {
+            md.push_str("---:|");
+        }
+        md.push('\n');
+        for (path, cells) in rows {
+            let _ = writeln!(md, "| {path} | {} |", cells.join(" | "));
+        }
+        let _ = writeln!(
+            md,
+            "\n⚠: the file as a whole failed (`(file)`); run \
+             `motu-wpt --workerd <binary> --json <file> <filter>` for the messages."
+        );
+    }
+}
