@@ -154,7 +154,10 @@ def wrk(url, workload, seconds, opts):
     return result
 
 
-def run_cell(server, workload, tmp, opts):
+def start_server(server, workload, tmp, opts):
+    """Spawns a server pinned to core 0 and waits for its first 200 answer to
+    GET /; returns the process, its port and the milliseconds from spawn to
+    that answer. The caller stops the process (also when this raises)."""
     port = free_port()
     argv, env = command(server, workload, port, tmp, opts)
     start = time.monotonic()
@@ -167,6 +170,25 @@ def run_cell(server, workload, tmp, opts):
     )
     try:
         spawn_ms = (first_response(port, proc) - start) * 1000.0
+    except BaseException:
+        stop(proc)
+        raise
+    return proc, port, spawn_ms
+
+
+def stop(proc):
+    """Terminates a server and waits for it (kills it after 10 s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def run_cell(server, workload, tmp, opts):
+    proc, port, spawn_ms = start_server(server, workload, tmp, opts)
+    try:
         url = f"http://127.0.0.1:{port}/"
         wrk(url, workload, 1, opts)  # warm-up (JIT, isolates)
         ticks0 = cpu_ticks(proc.pid)
@@ -178,12 +200,7 @@ def run_cell(server, workload, tmp, opts):
         result["spawn_ms"] = spawn_ms
         return result
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def motu_bench(tmp, opts):

@@ -1,16 +1,19 @@
-//! Builds the C++ shim against the V8 inside Debian's libnode and links
-//! `libnode.so`.
+//! Builds the C++ shim against the V8 inside Debian's libnode, as a shared
+//! object of its own (`libmotu_v8_shim.so`) linked against `libnode.so`.
 //!
 //! libnode is looked for in `$MOTU_LIBNODE_PREFIX`, then in the workspace's
 //! `.libnode` (what `scripts/fetch-libnode.sh` fills), then in `/usr`.
 //!
-//! Finding the library at run time: cargo puts link-search folders that lie
-//! inside its target folder on the library path of `cargo run` and
-//! `cargo test`, for this crate and every crate that depends on it; so the
-//! libraries are linked through symlinks in `$OUT_DIR/lib`. This crate's own
-//! binaries also get an rpath to the prefix, and crates that depend on it
-//! directly can read that folder as `DEP_MOTU_V8_SHIM_LIBDIR` to give their
-//! binaries the same rpath (the workspace's root build script does).
+//! Nothing of this crate's output links libnode: the crate loads the shim
+//! with `dlopen` when the first V8 isolate is made (see `src/shim.rs`), so a
+//! process that runs only QuickJS never pays for loading and relocating
+//! libnode. The shim lands in `$OUT_DIR/lib`, whose path is compiled into the
+//! crate as `MOTU_V8_SHIM_PATH`; the shim carries an rpath to libnode's
+//! folder (old-style DT_RPATH, which also serves libnode's own dependencies,
+//! libuv and libcares). `$OUT_DIR/lib` also holds symlinks to those
+//! libraries, and since cargo puts link-search folders inside its target
+//! folder on the library path of `cargo run` and `cargo test`, they are
+//! found there too.
 
 use std::path::{Path, PathBuf};
 
@@ -89,26 +92,38 @@ fn main() {
     }
     // Debian builds V8 without pointer compression or the sandbox, so
     // neither V8_COMPRESS_POINTERS nor V8_ENABLE_SANDBOX may be defined.
-    cc::Build::new()
+    let mut build = cc::Build::new();
+    build
         .cpp(true)
         .std("c++17")
+        .pic(true)
         .flag("-fno-rtti")
         .flag_if_supported("-Wno-unused-parameter")
         .include(&include)
-        .files(SOURCES.iter().map(|f| shim.join(f)))
-        .compile("motu_v8_shim");
+        .files(SOURCES.iter().map(|f| shim.join(f)));
+    let objects = build.compile_intermediates();
 
     let out_lib = out_dir.join("lib");
     link_libraries(&lib_dir, &out_lib);
+    let shared = out_lib.join("libmotu_v8_shim.so");
+    let mut link = build.get_compiler().to_command();
+    link.arg("-shared")
+        .arg("-o")
+        .arg(&shared)
+        .args(&objects)
+        .arg(format!("-L{}", lib_dir.display()))
+        .arg("-lnode")
+        .arg("-Wl,-z,lazy")
+        .arg(format!(
+            "-Wl,--disable-new-dtags,-rpath,{}",
+            lib_dir.display()
+        ));
+    let status = link
+        .status()
+        .unwrap_or_else(|e| panic!("running the linker for {}: {e}", shared.display()));
+    assert!(status.success(), "linking {} failed", shared.display());
+    println!("cargo:rustc-env=MOTU_V8_SHIM_PATH={}", shared.display());
     println!("cargo:rustc-link-search=native={}", out_lib.display());
-    println!("cargo:rustc-link-lib=dylib=node");
-    println!("cargo:rustc-link-lib=dylib=stdc++");
-    // The old-style rpath (DT_RPATH, not DT_RUNPATH) also serves libnode's
-    // own dependencies (libuv, libcares) from the same folder.
-    println!(
-        "cargo:rustc-link-arg=-Wl,--disable-new-dtags,-rpath,{}",
-        lib_dir.display()
-    );
     println!("cargo:libdir={}", lib_dir.display());
 }
 

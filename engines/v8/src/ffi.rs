@@ -1,4 +1,5 @@
-//! The C interface of the shim, as declared in `shim/motu_v8.h`.
+//! The C interface of the shim, as declared in `shim/motu_v8.h`. Its
+//! functions are called through pointers into the shim that `shim` loads.
 
 use std::ffi::{c_int, c_void};
 use std::marker::{PhantomData, PhantomPinned};
@@ -139,58 +140,65 @@ pub(crate) const MOTU_FATAL: c_int = 4;
 pub(crate) const MOTU_SCRIPT: c_int = 0;
 pub(crate) const MOTU_MODULE: c_int = 1;
 
-unsafe extern "C" {
-    pub(crate) fn motu_v8_buf_free(buf: MotuBuf);
-    pub(crate) fn motu_v8_isolate_new(
-        options: *const MotuIsolateOptions,
-        callbacks: *const MotuCallbacks,
-        embedder: *mut c_void,
-        prelude: *const MotuCode,
-        status: *mut c_int,
-        error: *mut MotuBuf,
-    ) -> *mut MotuIsolate;
-    pub(crate) fn motu_v8_isolate_free(isolate: *mut MotuIsolate);
-    pub(crate) fn motu_v8_run_script(
-        isolate: *mut MotuIsolate,
-        code: *const MotuCode,
-        error: *mut MotuBuf,
-    ) -> c_int;
-    pub(crate) fn motu_v8_run_module(
-        isolate: *mut MotuIsolate,
-        code: *const MotuCode,
-        error: *mut MotuBuf,
-    ) -> c_int;
-    pub(crate) fn motu_v8_dispatch(
-        isolate: *mut MotuIsolate,
-        id: u64,
-        event: MotuBytes,
-        error: *mut MotuBuf,
-    ) -> c_int;
-    pub(crate) fn motu_v8_resolve(
-        isolate: *mut MotuIsolate,
-        op_id: u64,
-        value: MotuBytes,
-        error: *mut MotuBuf,
-    ) -> c_int;
-    pub(crate) fn motu_v8_reject(
-        isolate: *mut MotuIsolate,
-        op_id: u64,
-        name: MotuBytes,
-        message: MotuBytes,
-        error: *mut MotuBuf,
-    ) -> c_int;
-    pub(crate) fn motu_v8_run_microtasks(isolate: *mut MotuIsolate, error: *mut MotuBuf) -> c_int;
-    pub(crate) fn motu_v8_refresh_caches(
-        isolate: *mut MotuIsolate,
-        tokens: *const u64,
-        count: usize,
-        error: *mut MotuBuf,
-    ) -> c_int;
-    pub(crate) fn motu_v8_heap_stats(
-        isolate: *mut MotuIsolate,
-        used: *mut usize,
-        total: *mut usize,
-        limit: *mut usize,
-    );
-    pub(crate) fn motu_v8_terminate(isolate: *mut MotuIsolate);
+/// Declares the shim's C functions: the table [`ShimFunctions`] that
+/// `shim::load` fills with `dlsym`, and one `extern "C"` function per entry
+/// that calls through it (so callers use them as if they were linked).
+macro_rules! shim_functions {
+    ($(fn $name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)?;)*) => {
+        /// The shim's functions, looked up in the loaded shared object.
+        pub(crate) struct ShimFunctions {
+            $($name: unsafe extern "C" fn($($ty),*) $(-> $ret)?,)*
+        }
+
+        impl ShimFunctions {
+            /// Looks every function up; the error is the missing name.
+            ///
+            /// # Safety
+            /// `handle` must be a live `dlopen` handle of the shim.
+            pub(crate) unsafe fn lookup(handle: *mut c_void) -> Result<Self, String> {
+                Ok(Self {
+                    $($name: {
+                        // SAFETY: a live handle, promised by the caller.
+                        let address = unsafe {
+                            crate::shim::symbol(handle, concat!(stringify!($name), "\0"))
+                        }?;
+                        // SAFETY: the shim defines this symbol as a function
+                        // of this C signature (`shim/motu_v8.h`).
+                        unsafe {
+                            std::mem::transmute::<
+                                *mut c_void,
+                                unsafe extern "C" fn($($ty),*) $(-> $ret)?,
+                            >(address)
+                        }
+                    },)*
+                })
+            }
+        }
+
+        $(
+            /// Calls the shim's function of this name (see `shim/motu_v8.h`).
+            ///
+            /// # Safety
+            /// The shim must be loaded, and the C function's contract holds.
+            pub(crate) unsafe extern "C" fn $name($($arg: $ty),*) $(-> $ret)? {
+                // SAFETY: promised by the caller.
+                unsafe { (crate::shim::functions().$name)($($arg),*) }
+            }
+        )*
+    };
+}
+
+shim_functions! {
+    fn motu_v8_buf_free(buf: MotuBuf);
+    fn motu_v8_isolate_new(options: *const MotuIsolateOptions, callbacks: *const MotuCallbacks, embedder: *mut c_void, prelude: *const MotuCode, status: *mut c_int, error: *mut MotuBuf) -> *mut MotuIsolate;
+    fn motu_v8_isolate_free(isolate: *mut MotuIsolate);
+    fn motu_v8_run_script(isolate: *mut MotuIsolate, code: *const MotuCode, error: *mut MotuBuf) -> c_int;
+    fn motu_v8_run_module(isolate: *mut MotuIsolate, code: *const MotuCode, error: *mut MotuBuf) -> c_int;
+    fn motu_v8_dispatch(isolate: *mut MotuIsolate, id: u64, event: MotuBytes, error: *mut MotuBuf) -> c_int;
+    fn motu_v8_resolve(isolate: *mut MotuIsolate, op_id: u64, value: MotuBytes, error: *mut MotuBuf) -> c_int;
+    fn motu_v8_reject(isolate: *mut MotuIsolate, op_id: u64, name: MotuBytes, message: MotuBytes, error: *mut MotuBuf) -> c_int;
+    fn motu_v8_run_microtasks(isolate: *mut MotuIsolate, error: *mut MotuBuf) -> c_int;
+    fn motu_v8_refresh_caches(isolate: *mut MotuIsolate, tokens: *const u64, count: usize, error: *mut MotuBuf) -> c_int;
+    fn motu_v8_heap_stats(isolate: *mut MotuIsolate, used: *mut usize, total: *mut usize, limit: *mut usize);
+    fn motu_v8_terminate(isolate: *mut MotuIsolate);
 }

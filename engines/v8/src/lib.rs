@@ -9,8 +9,16 @@
 //!   packages carry a shared V8 with its headers. `shim/` wraps the
 //!   long-stable part of V8's public API (no `node::` call) behind a C
 //!   interface (`shim/motu_v8.h`, declared here in `ffi`); `build.rs`
-//!   compiles it with the `cc` crate and links `libnode.so`. Run
-//!   `scripts/fetch-libnode.sh` once to unpack libnode into the workspace.
+//!   compiles it with the `cc` crate into a shared object linked against
+//!   `libnode.so`. Run `scripts/fetch-libnode.sh` once to unpack libnode
+//!   into the workspace.
+//! - **Loaded on first use**: the shim, and with it libnode, is loaded with
+//!   `dlopen` when the first V8 isolate is made (the `shim` module), so a
+//!   process serving only QuickJS Workers starts without libnode's load
+//!   time and runs where libnode is missing. When the shim cannot be
+//!   loaded, making a V8 isolate fails with `EngineError::Setup` saying
+//!   "V8 engine unavailable: …" and why. `$MOTU_V8_SHIM` names another
+//!   copy of the shim to load.
 //! - [`V8Engine`] implements `motu_engine::Engine`. It starts V8 (its
 //!   platform, once per process) with the first isolate, and holds a code
 //!   cache shared by its isolates.
@@ -87,6 +95,7 @@ mod ffi;
 mod interrupt;
 mod isolate;
 mod outcome;
+mod shim;
 
 pub use isolate::V8Isolate;
 
@@ -150,6 +159,7 @@ impl Engine for V8Engine {
         cfg: &IsolateConfig,
         host: Rc<dyn Host>,
     ) -> Result<Box<dyn Isolate>, EngineError> {
+        shim::load()?;
         Ok(Box::new(V8Isolate::new(cfg, host, self.cache.clone())?))
     }
 }
