@@ -168,6 +168,11 @@ impl PeerResults {
              its service-worker environment there and waits for the `install` event, which the \
              shim dispatches once the scripts have run; motu has no such global, and testharness \
              takes its shell environment. Both report results the same way.\n\
+             - fetch() is each runtime's own, to the runner's test server on loopback (workerd \
+             reaches it through a network service that allows local addresses). motu gives each \
+             file's Worker the test's URL as its base URL, so `new Request('../x')` resolves as \
+             in a browser's worker; workerd has no such setting, and relative URLs throw there \
+             (`Invalid URL`).\n\
              - Compatibility date {} (the binary's own, so every behaviour it has is on), no \
              compatibility flags. workerd has no CPU limit here; a file's time limit is the \
              shim's, as in motu.",
