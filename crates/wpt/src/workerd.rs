@@ -638,9 +638,9 @@ mod tests {
         assert_eq!(
             urls,
             [
-                "http://web-platform.test:8000/resources/testharness.js",
-                "http://web-platform.test:8000/url/resources/helper.js",
-                "http://web-platform.test:8000/url/a.any.js",
+                "http://localhost:8000/resources/testharness.js",
+                "http://localhost:8000/url/resources/helper.js",
+                "http://localhost:8000/url/a.any.js",
             ]
         );
         assert_eq!(scripts[1]["source"], "var helper = 2;");
@@ -655,10 +655,13 @@ mod tests {
         assert!(capnp.contains("serviceWorkerScript = embed \"shim.js\""));
         assert!(capnp.contains("json = embed \"t0000.scripts.json\""));
         assert!(capnp.contains("(name = \"WPT_EVAL\", unsafeEval = void)"));
-        assert!(capnp.contains("text = \"http://web-platform.test:8000/url/a.any.js\""));
+        assert!(capnp.contains("text = \"http://localhost:8000/url/a.any.js\""));
         assert!(capnp.contains("(name = \"WPT_TITLE\", text = \"A \\\"quoted\\\" title\")"));
         let long = config.long_timeout.as_millis();
         assert!(capnp.contains(&format!("(name = \"WPT_TIMEOUT_MS\", json = \"{long}\")")));
         assert!(capnp.contains("compatibilityDate = \"2026-11-17\""));
+        // The test Workers reach the test server on loopback.
+        assert!(capnp.contains("globalOutbound = \"wpt-net\""));
+        assert!(capnp.contains("network = (allow = [\"public\", \"local\"])"));
     }
 }
