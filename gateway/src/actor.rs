@@ -6,10 +6,9 @@ use std::time::Instant;
 use actix::prelude::*;
 use motu_runtime::{
     Body, Dispatch, EgressPolicy, Outbound, Registry, RequestId, RuntimeError, Trigger,
-    REQUEST_ID_HEADER,
 };
-use tracing::Instrument;
 
+use crate::front::{answer, host_of, Front, GetFront, Table};
 use crate::responses::{error_response, no_route};
 use crate::RouteTable;
 
@@ -22,6 +21,8 @@ pub struct GatewayActor {
     origins: HashMap<String, url::Url>,
     /// Sends passed-through requests to origins.
     outbound: Outbound,
+    /// What connections route by directly, as last published.
+    front: Front,
 }
 
 /// Replaces the gateway's route table, e.g. when the config changes under
@@ -37,6 +38,7 @@ impl Handler<SetRoutes> for GatewayActor {
 
     fn handle(&mut self, SetRoutes(routes): SetRoutes, _ctx: &mut Self::Context) {
         self.routes = routes;
+        self.publish();
     }
 }
 
@@ -52,7 +54,17 @@ impl GatewayActor {
             scheduled_endpoint: false,
             origins: HashMap::new(),
             outbound: Outbound::new(EgressPolicy::allow_all()),
+            front: Front::default(),
         }
+    }
+
+    /// Publishes the routes and settings connections route by directly.
+    fn publish(&self) {
+        self.front.publish(Table {
+            routes: self.routes.clone(),
+            scheduled_endpoint: self.scheduled_endpoint,
+            with_origin: self.origins.keys().cloned().collect(),
+        });
     }
 
     /// Sets `worker`'s origin: where a request goes when the Worker called
@@ -102,6 +114,18 @@ impl GatewayActor {
 
 impl Actor for GatewayActor {
     type Context = Context<Self>;
+
+    fn started(&mut self, _ctx: &mut Self::Context) {
+        self.publish();
+    }
+}
+
+impl Handler<GetFront> for GatewayActor {
+    type Result = MessageResult<GetFront>;
+
+    fn handle(&mut self, _msg: GetFront, _ctx: &mut Self::Context) -> Self::Result {
+        MessageResult((self.front.clone(), self.registry.clone()))
+    }
 }
 
 /// An HTTP request to route; the answer is always an HTTP response (a
@@ -124,25 +148,7 @@ impl Handler<Route> for GatewayActor {
         let request_id = RequestId::for_request(request.headers());
         request.extensions_mut().insert(request_id.clone());
         let (worker, response) = self.route(request);
-        let span = tracing::info_span!(
-            "request",
-            worker = worker.as_deref().unwrap_or(""),
-            request_id = request_id.as_str()
-        );
-        Box::pin(async move {
-            let mut response = response.instrument(span).await;
-            if let Some(worker) = &worker {
-                motu_runtime::metrics::record_request(
-                    worker,
-                    response.status(),
-                    started.elapsed().as_secs_f64(),
-                );
-            }
-            if let Ok(value) = http::HeaderValue::from_str(request_id.as_str()) {
-                response.headers_mut().insert(REQUEST_ID_HEADER, value);
-            }
-            response
-        })
+        Box::pin(answer(started, request_id, worker, response))
     }
 }
 
@@ -152,16 +158,7 @@ impl GatewayActor {
         &mut self,
         request: http::Request<Body>,
     ) -> (Option<String>, ResponseFuture<http::Response<Body>>) {
-        let host = request
-            .uri()
-            .host()
-            .or_else(|| {
-                request
-                    .headers()
-                    .get(http::header::HOST)
-                    .and_then(|h| h.to_str().ok())
-            })
-            .unwrap_or("");
+        let host = host_of(&request);
         let path = request.uri().path();
         let manual_trigger = self.scheduled_endpoint && path == SCHEDULED_PATH;
         let worker = self.routes.lookup(host, path).or_else(|| {

@@ -17,12 +17,12 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use actix::Addr;
 use bytes::Bytes;
 use futures::FutureExt;
 use http_body::{Frame, SizeHint};
@@ -34,26 +34,29 @@ use motu_runtime::{Body, BodyError};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch, Notify};
 
+use crate::front::Direct;
 use crate::inbound::handle;
-use crate::GatewayActor;
 
-/// Serves `stream` until it closes. `stop` turns true when the server shuts
-/// down; `_open` is held for as long as the connection lives.
+/// Serves `stream` until it closes, on executor `here` if it runs on one.
+/// `stop` turns true when the server shuts down; `_open` is held for as
+/// long as the connection lives.
 pub(crate) async fn run(
     stream: TcpStream,
     peer: SocketAddr,
-    gateway: Addr<GatewayActor>,
+    direct: Direct,
+    here: Option<usize>,
     settings: HttpSettings,
     mut stop: watch::Receiver<bool>,
     _open: mpsc::Sender<()>,
 ) {
     let _ = stream.set_nodelay(true);
     let state = Arc::new(ConnState::new());
+    let direct = Rc::new(direct);
     let service = {
         let state = state.clone();
         service_fn(move |request| {
             let active = Active::begin(&state);
-            handle(request, gateway.clone(), settings.max_body_bytes)
+            handle(request, direct.clone(), here, settings.max_body_bytes)
                 .map(move |response| response.map(|r| r.map(|body| Tracked::new(body, active))))
         })
     };

@@ -1,5 +1,5 @@
 //! One inbound request: its body turned into a runtime [`Body`] under the
-//! server's size limit, then routed through the gateway actor.
+//! server's size limit, then routed (see [`Direct`]).
 //!
 //! A request whose `content-length` is over the limit gets a 413 without
 //! reaching a Worker. A streamed body that grows past the limit ends with an
@@ -10,12 +10,12 @@
 
 use std::convert::Infallible;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix::Addr;
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use http_body_util::BodyExt;
@@ -23,8 +23,8 @@ use hyper::body::{Body as _, Incoming};
 
 use motu_runtime::{Body, BodyError};
 
+use crate::front::Direct;
 use crate::responses::text;
-use crate::{GatewayActor, Route};
 
 /// Request bodies up to this size (by `content-length`) are read whole
 /// before the Worker runs; larger or unsized ones are streamed to it.
@@ -38,11 +38,12 @@ const LINGER_BYTES: u64 = 16 << 20;
 
 type DataStream = Pin<Box<dyn Stream<Item = Result<Bytes, hyper::Error>> + Send>>;
 
-/// Answers one request through `gateway`, refusing bodies larger than
-/// `max_body` bytes with a 413.
+/// Answers one request through `direct` (on executor `here`, if the caller
+/// runs on one), refusing bodies larger than `max_body` bytes with a 413.
 pub(crate) async fn handle(
     request: http::Request<Incoming>,
-    gateway: Addr<GatewayActor>,
+    direct: Rc<Direct>,
+    here: Option<usize>,
     max_body: u64,
 ) -> Result<http::Response<Body>, Infallible> {
     let (parts, body) = request.into_parts();
@@ -66,12 +67,7 @@ pub(crate) async fn handle(
         }
     };
     let request = http::Request::from_parts(parts, body);
-    let response = gateway.send(Route(request)).await.unwrap_or_else(|_| {
-        text(
-            http::StatusCode::SERVICE_UNAVAILABLE,
-            "The server is shutting down.\n",
-        )
-    });
+    let response = direct.route(request, here).await;
     if limit.exceeded.load(Ordering::Acquire) {
         if let Some(rest) = limit.rest.lock().ok().and_then(|mut r| r.take()) {
             if may_linger {

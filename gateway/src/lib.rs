@@ -9,6 +9,9 @@
 //!   to the gateway actor, its body whole when small and streamed
 //!   otherwise. [`serve_until`] stops accepting when told to and returns the
 //!   [`Draining`] connections, which finish what they have in progress.
+//!   Connections run on the runtime's executor threads; a request whose
+//!   Worker has a live isolate to take it goes straight there (the
+//!   runtime's `FastPath`), others through the gateway actor.
 //! - The **gateway actor** ([`GatewayActor`]) owns the [`RouteTable`]: it
 //!   matches the request's host and path to a Worker and dispatches it
 //!   through the runtime's registry.
@@ -33,6 +36,7 @@ mod actor;
 mod admin;
 mod connection;
 mod error;
+mod front;
 mod inbound;
 mod responses;
 mod routes;

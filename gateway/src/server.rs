@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 use crate::connection;
+use crate::front::Direct;
 use crate::{GatewayActor, GatewayError};
 
 /// How long accepting pauses after it failed (e.g. too many open files).
@@ -36,6 +37,10 @@ pub async fn serve(listener: TcpListener, gateway: Addr<GatewayActor>) -> Result
 /// (new connections are refused), asks every open connection to finish the
 /// requests it has in progress and close, and returns the [`Draining`]
 /// connections to wait for. Must run inside an actix system.
+///
+/// Each connection is served on one of the runtime's executor threads, in
+/// turn, so its requests reach the isolates there without crossing threads
+/// (on the calling thread when the runtime's fast path is unavailable).
 pub async fn serve_until(
     listener: TcpListener,
     gateway: Addr<GatewayActor>,
@@ -45,6 +50,7 @@ pub async fn serve_until(
     let (stop, stopped) = watch::channel(false);
     let (open_tx, open_rx) = mpsc::channel::<()>(1);
     let open = Arc::new(AtomicUsize::new(0));
+    let direct = Direct::of(gateway).await;
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -59,14 +65,48 @@ pub async fn serve_until(
                 continue;
             }
         };
-        let gateway = gateway.clone();
+        let direct = direct.clone();
         let stopped = stopped.clone();
         let open_tx = open_tx.clone();
-        let open = open.clone();
         open.fetch_add(1, Ordering::AcqRel);
-        actix_rt::spawn(async move {
-            connection::run(stream, peer, gateway, settings, stopped, open_tx).await;
-            open.fetch_sub(1, Ordering::AcqRel);
+        let counted = Counted(open.clone());
+        let Some(executors) = direct.fast().map(|fast| fast.executors().clone()) else {
+            actix_rt::spawn(async move {
+                connection::run(stream, peer, direct, None, settings, stopped, open_tx).await;
+                drop(counted);
+            });
+            continue;
+        };
+        // The socket moves to the executor's own event loop.
+        let stream = match stream.into_std() {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::warn!(%peer, "a connection could not be handed over: {e}");
+                continue;
+            }
+        };
+        let here = executors.pick_index();
+        // If the executor is gone, the closure is dropped: so is the
+        // connection, and its count.
+        executors.handle(here).spawn_fn(move || {
+            actix_rt::spawn(async move {
+                match tokio::net::TcpStream::from_std(stream) {
+                    Ok(stream) => {
+                        connection::run(
+                            stream,
+                            peer,
+                            direct,
+                            Some(here),
+                            settings,
+                            stopped,
+                            open_tx,
+                        )
+                        .await;
+                    }
+                    Err(e) => tracing::warn!(%peer, "a connection could not be served: {e}"),
+                }
+                drop(counted);
+            });
         });
     }
     drop(listener);
@@ -76,6 +116,15 @@ pub async fn serve_until(
         closed: open_rx,
         _stop: stop,
     })
+}
+
+/// Counts a connection open until dropped.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// The connections still open after [`serve_until`] stopped accepting; each

@@ -37,8 +37,18 @@ impl Executors {
 
     /// The executor the next isolate should start on.
     pub fn pick(&self) -> ArbiterHandle {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.arbiters.len();
-        self.arbiters[i].handle()
+        self.handle(self.pick_index())
+    }
+
+    /// The index of the executor the next isolate (or connection) should
+    /// go to, in turn.
+    pub fn pick_index(&self) -> usize {
+        self.next.fetch_add(1, Ordering::Relaxed) % self.arbiters.len()
+    }
+
+    /// The executor at `index` (taken modulo their number).
+    pub fn handle(&self, index: usize) -> ArbiterHandle {
+        self.arbiters[index % self.arbiters.len()].handle()
     }
 }
 

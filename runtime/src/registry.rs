@@ -1,11 +1,9 @@
 //! The registry actor: every registered Worker and its live isolate.
 
-use std::cell::Cell;
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix::prelude::*;
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
@@ -13,6 +11,7 @@ use motu_config::PoolLimits;
 use motu_engine::{Engine, IsolateConfig};
 use tokio::sync::oneshot;
 
+use crate::fast_path::{FastPath, GetFastPath, LastUsed, Live, Published};
 use crate::isolate_actor::{Condemn, Condemned, Services, WhenQuiet};
 use crate::supervisor::EvictionReason;
 use crate::{
@@ -25,12 +24,15 @@ type Starting = Shared<LocalBoxFuture<'static, Result<Addr<IsolateActor>, Runtim
 /// One live (or starting) isolate of a Worker.
 struct Instance {
     starting: Starting,
-    /// Events sent to it and not yet answered.
-    in_flight: Rc<Cell<usize>>,
+    /// Events sent to it and not yet answered (by the registry's way and
+    /// the fast path's).
+    in_flight: Arc<AtomicUsize>,
     /// When an event was last sent to it.
-    last_used: Rc<Cell<Instant>>,
+    last_used: LastUsed,
     /// Its heap in use when it was last quiet, as the isolate reports it.
     gauge: Arc<AtomicUsize>,
+    /// The executor thread it runs on.
+    executor: usize,
 }
 
 impl Instance {
@@ -69,6 +71,8 @@ pub struct Registry {
     isolate_config: IsolateConfig,
     services: Services,
     pool: PoolLimits,
+    /// Where the started isolates are published for connections.
+    fast: FastPath,
 }
 
 /// How often the registry compares the isolates' heap to the memory budget.
@@ -90,7 +94,7 @@ impl Registry {
             workers: HashMap::new(),
             engines,
             default_engine,
-            executors,
+            executors: executors.clone(),
             isolate_config,
             services: Services {
                 watchdog,
@@ -99,6 +103,7 @@ impl Registry {
                 outbound,
             },
             pool: PoolLimits::default(),
+            fast: FastPath::new(executors),
         }
     }
 
@@ -130,7 +135,10 @@ impl Registry {
         for (name, i) in self.all_instances() {
             count += 1;
             heap += i.gauge.load(Ordering::Relaxed);
-            if let Some(addr) = i.started().filter(|_| i.in_flight.get() == 0) {
+            if let Some(addr) = i
+                .started()
+                .filter(|_| i.in_flight.load(Ordering::Relaxed) == 0)
+            {
                 idle.push((
                     i.last_used.get(),
                     name.to_owned(),
@@ -154,6 +162,7 @@ impl Registry {
             if let Some(entry) = self.workers.get_mut(&worker) {
                 entry.instances.retain(|i| i.started() != Some(&addr));
             }
+            self.publish(&worker);
             addr.do_send(Condemn(EvictionReason::Pressure));
             count -= 1;
             heap = heap.saturating_sub(gauge.load(Ordering::Relaxed));
@@ -181,28 +190,62 @@ impl Registry {
         }
     }
 
+    /// Publishes `worker`'s started isolates for the fast path.
+    fn publish(&self, worker: &str) {
+        let published = self.workers.get(worker).map(|entry| {
+            let mut complete = true;
+            let live = entry
+                .instances
+                .iter()
+                .filter_map(|i| match i.starting.peek() {
+                    Some(Ok(addr)) if addr.connected() => Some(Live {
+                        addr: addr.clone(),
+                        executor: i.executor,
+                        in_flight: i.in_flight.clone(),
+                        last_used: i.last_used.clone(),
+                    }),
+                    Some(_) => None,
+                    None => {
+                        complete = false;
+                        None
+                    }
+                })
+                .collect();
+            Published {
+                live,
+                complete,
+                max: self.max_instances(worker),
+            }
+        });
+        self.fast.publish(worker, published);
+    }
+
+    /// Starts an isolate on the next executor; returns it (once started)
+    /// and the executor's index.
     fn start_isolate(
         executors: &Executors,
         config: &IsolateConfig,
         services: &Services,
         entry: &WorkerEntry,
         gauge: Arc<AtomicUsize>,
-    ) -> Starting {
+    ) -> (Starting, usize) {
         let (tx, rx) = oneshot::channel();
         let spec = entry.spec.clone();
         let engine = entry.engine.clone();
         let config = config.clone();
         let services = services.clone();
-        executors.pick().spawn_fn(move || {
+        let executor = executors.pick_index();
+        executors.handle(executor).spawn_fn(move || {
             let _ = tx.send(IsolateActor::boot(spec, &*engine, &config, services, gauge));
         });
-        async move {
+        let starting = async move {
             rx.await.unwrap_or_else(|_| {
                 Err(RuntimeError::Startup("the executor thread stopped".into()))
             })
         }
         .boxed_local()
-        .shared()
+        .shared();
+        (starting, executor)
     }
 }
 
@@ -210,6 +253,7 @@ impl Actor for Registry {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
+        self.fast.bind(ctx.address());
         self.services.registry = Some(ctx.address().recipient());
         self.services.outbound = self
             .services
@@ -238,15 +282,47 @@ impl Handler<Condemned> for Registry {
                 .instances
                 .retain(|i| !matches!(i.starting.peek(), Some(Ok(addr)) if *addr == msg.isolate));
         }
+        self.publish(&msg.worker);
+    }
+}
+
+/// A Worker's isolate finished starting (or failed to): its fast-path
+/// publication is renewed.
+struct Started(String);
+
+impl Message for Started {
+    type Result = ();
+}
+
+impl Handler<Started> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, Started(worker): Started, _ctx: &mut Self::Context) {
+        if let Some(entry) = self.workers.get_mut(&worker) {
+            entry.instances.retain(Instance::usable);
+        }
+        self.publish(&worker);
+    }
+}
+
+impl Handler<GetFastPath> for Registry {
+    type Result = MessageResult<GetFastPath>;
+
+    fn handle(&mut self, _msg: GetFastPath, _ctx: &mut Self::Context) -> Self::Result {
+        MessageResult(self.fast.clone())
     }
 }
 
 /// Counts an event in flight until dropped.
-pub(crate) struct InFlight(pub(crate) Rc<Cell<usize>>);
+pub(crate) struct InFlight(pub(crate) Arc<AtomicUsize>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.set(self.0.get().saturating_sub(1));
+        let _ = self
+            .0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                Some(n.saturating_sub(1))
+            });
     }
 }
 
@@ -270,6 +346,7 @@ impl Handler<Register> for Registry {
             engine = engine.name(),
             "registered"
         );
+        let name = spec.name.clone();
         let replaced = self.workers.insert(
             spec.name.clone(),
             WorkerEntry {
@@ -278,6 +355,7 @@ impl Handler<Register> for Registry {
                 instances: Vec::new(),
             },
         );
+        self.publish(&name);
         // The old version's isolates finish what they have, then go.
         for instance in replaced.into_iter().flat_map(|w| w.instances) {
             if let Some(addr) = instance.started() {
@@ -315,7 +393,7 @@ impl Handler<Check> for Registry {
             engine,
             instances: Vec::new(),
         };
-        let starting = Self::start_isolate(
+        let (starting, _) = Self::start_isolate(
             &self.executors,
             &self.isolate_config,
             &self.services,
@@ -364,18 +442,28 @@ impl Registry {
     pub(crate) fn instance(
         &mut self,
         worker: &str,
-    ) -> Result<(Starting, Rc<Cell<usize>>), RuntimeError> {
+        registry: &Addr<Registry>,
+    ) -> Result<(Starting, Arc<AtomicUsize>), RuntimeError> {
         let max = self.max_instances(worker);
         let entry = self
             .workers
             .get_mut(worker)
             .ok_or_else(|| RuntimeError::UnknownWorker(worker.to_owned()))?;
+        let before = entry.instances.len();
         entry.instances.retain(Instance::usable);
-        let least = entry.instances.iter().min_by_key(|i| i.in_flight.get());
+        let pruned = entry.instances.len() != before;
+        let least = entry
+            .instances
+            .iter()
+            .min_by_key(|i| i.in_flight.load(Ordering::Relaxed));
         if let Some(i) = least {
-            if i.in_flight.get() == 0 || entry.instances.len() >= max {
-                i.last_used.set(Instant::now());
-                return Ok((i.starting.clone(), i.in_flight.clone()));
+            if i.in_flight.load(Ordering::Relaxed) == 0 || entry.instances.len() >= max {
+                i.last_used.touch();
+                let chosen = (i.starting.clone(), i.in_flight.clone());
+                if pruned {
+                    self.publish(worker);
+                }
+                return Ok(chosen);
             }
         }
         self.make_room();
@@ -384,19 +472,30 @@ impl Registry {
             .get_mut(worker)
             .ok_or_else(|| RuntimeError::UnknownWorker(worker.to_owned()))?;
         let gauge = Arc::new(AtomicUsize::new(0));
-        let starting = Self::start_isolate(
+        let (starting, executor) = Self::start_isolate(
             &self.executors,
             &self.isolate_config,
             &self.services,
             entry,
             gauge.clone(),
         );
-        let in_flight = Rc::new(Cell::new(0));
+        let in_flight = Arc::new(AtomicUsize::new(0));
         entry.instances.push(Instance {
             starting: starting.clone(),
             in_flight: in_flight.clone(),
-            last_used: Rc::new(Cell::new(Instant::now())),
+            last_used: LastUsed::now(),
             gauge,
+            executor,
+        });
+        // Unpublished while it starts (the fast path then leaves the choice
+        // to the registry), published again once it has.
+        self.publish(worker);
+        let registry = registry.clone();
+        let name = worker.to_owned();
+        let started = starting.clone();
+        actix_rt::spawn(async move {
+            let _ = started.await;
+            registry.do_send(Started(name));
         });
         Ok((starting, in_flight))
     }
@@ -445,8 +544,8 @@ impl Message for Warm {
 impl Handler<Warm> for Registry {
     type Result = ResponseFuture<Result<(), RuntimeError>>;
 
-    fn handle(&mut self, msg: Warm, _ctx: &mut Self::Context) -> Self::Result {
-        let instance = self.instance(&msg.worker);
+    fn handle(&mut self, msg: Warm, ctx: &mut Self::Context) -> Self::Result {
+        let instance = self.instance(&msg.worker, &ctx.address());
         Box::pin(async move { instance?.0.await.map(drop) })
     }
 }
@@ -455,11 +554,11 @@ impl Handler<Dispatch> for Registry {
     type Result = ResponseFuture<Result<FetchResponse, RuntimeError>>;
 
     fn handle(&mut self, msg: Dispatch, ctx: &mut Self::Context) -> Self::Result {
-        let instance = self.instance(&msg.worker);
         let registry = ctx.address();
+        let instance = self.instance(&msg.worker, &registry);
         Box::pin(async move {
             let (starting, in_flight) = instance?;
-            in_flight.set(in_flight.get() + 1);
+            in_flight.fetch_add(1, Ordering::Relaxed);
             let _done = InFlight(in_flight);
             let addr = starting.await?;
             // The request's head and a way to reclaim its body are kept in
@@ -501,7 +600,7 @@ impl Handler<Dispatch> for Registry {
 
 /// A builder with a request head's method, URI, version, headers and
 /// extensions.
-fn copy_head(parts: &http::request::Parts) -> http::request::Builder {
+pub(crate) fn copy_head(parts: &http::request::Parts) -> http::request::Builder {
     let mut builder = http::Request::builder()
         .method(parts.method.clone())
         .uri(parts.uri.clone())

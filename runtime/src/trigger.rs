@@ -31,14 +31,14 @@ impl Handler<Trigger> for Registry {
     type Result = ResponseFuture<Result<(), RuntimeError>>;
 
     fn handle(&mut self, msg: Trigger, ctx: &mut Self::Context) -> Self::Result {
-        let instance = self.instance(&msg.worker);
+        let instance = self.instance(&msg.worker, &ctx.address());
         let registry = ctx.address();
         let supervisor = (!msg.retried).then(|| self.supervisor());
         let began = std::time::Instant::now();
         let (worker, cron) = (msg.worker.clone(), msg.cron.clone());
         let run = async move {
             let (starting, in_flight) = instance?;
-            in_flight.set(in_flight.get() + 1);
+            in_flight.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let _done = InFlight(in_flight);
             let addr = starting.await?;
             let event = Scheduled {

@@ -357,3 +357,69 @@ fn registering_again_reloads_after_in_flight_events_finish() {
         });
     }
 }
+
+/// The fast path's pick for `w` once the registry has published it.
+async fn picked(fast: &motu_runtime::FastPath) -> Option<motu_runtime::Picked> {
+    for _ in 0..100 {
+        if let Some(p) = fast.pick("w", None) {
+            return Some(p);
+        }
+        actix_rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    None
+}
+
+#[test]
+fn the_fast_path_picks_what_the_registry_would_and_falls_back_to_it() {
+    for engine in engines() {
+        actix::System::new().block_on(async {
+            let runtime = start_with(engine, Limits::default(), 2, None).await;
+            let fast = runtime
+                .registry()
+                .send(motu_runtime::GetFastPath)
+                .await
+                .unwrap();
+            assert!(fast.pick("w", None).is_none(), "{engine}: nothing started");
+            runtime.warm("w").await.unwrap();
+            let first = picked(&fast).await.expect("the started isolate");
+            assert_eq!(
+                body(&first.fetch("w", get("/a")).await.unwrap()),
+                "/a 1",
+                "{engine}"
+            );
+            // While its only isolate is busy and the Worker may have two,
+            // the registry would start one: no pick.
+            let busy = picked(&fast).await.unwrap();
+            let (slow, ()) = futures::join!(busy.fetch("w", get("/slow")), async {
+                actix_rt::time::sleep(Duration::from_millis(150)).await;
+                assert!(fast.pick("w", None).is_none(), "{engine}: busy");
+            });
+            assert_eq!(body(&slow.unwrap()), "/slow 2", "{engine}");
+            assert_eq!(
+                body(
+                    &picked(&fast)
+                        .await
+                        .unwrap()
+                        .fetch("w", get("/b"))
+                        .await
+                        .unwrap()
+                ),
+                "/b 3",
+                "{engine}: idle again, the same isolate"
+            );
+            // A pick whose isolate goes away before the event reaches it is
+            // dispatched again through the registry, to the new version.
+            let stale = picked(&fast).await.unwrap();
+            let v2 = "export default { fetch() { return new Response('v2'); } };";
+            let spec = WorkerSpec::from_source("w", v2).with_engine(*engine);
+            runtime.register(spec).await.unwrap();
+            settled(&runtime).await;
+            assert_eq!(
+                body(&stale.fetch("w", get("/")).await.unwrap()),
+                "v2",
+                "{engine}"
+            );
+            assert_eq!(runtime.stats().await.starts.get("w"), Some(&2), "{engine}");
+        });
+    }
+}

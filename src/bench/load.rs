@@ -109,7 +109,16 @@ async fn connection_loop(
         if start >= until {
             break;
         }
-        let (success, latency) = exchange(&mut sender, &spec.host, &spec.request).await?;
+        let (success, latency) = match exchange(&mut sender, &spec.host, &spec.request).await {
+            Ok(answer) => answer,
+            // The server closes a connection after its keep-alive limit of
+            // requests, as it may; a client opens another, as real ones do.
+            Err(_) if sender.is_closed() => {
+                sender = connect(spec.addr).await?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if start >= measure_from {
             if success {
                 ok += 1;

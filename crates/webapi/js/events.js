@@ -115,21 +115,21 @@ function callFetch(id, request) {
 }
 
 // The Request of a fetch event; its body is null, bytes, or the handle of a
-// host stream read with `body_read`.
+// host stream read with `body_read`. The bytes are the host's copy, owned by
+// this Request alone, so they become its body as they are.
 function requestFromEvent(event) {
-  let body = event.body;
+  const body = event.body;
   const bodyless = event.method === 'GET' || event.method === 'HEAD';
+  let record = null;
   if (typeof body === 'number') {
-    if (bodyless) {
-      op('body_cancel', body);
-      body = null;
-    } else {
-      body = streamFromHost(body).obj;
-    }
-  } else if (bodyless) {
-    body = null;
+    if (bodyless) op('body_cancel', body);
+    else record = bodyRecord(null, streamFromHost(body));
+  } else if (!bodyless && body instanceof Uint8Array) {
+    record = bodyRecord(body, undefined);
   }
-  return new Request(event.url, { method: event.method, headers: event.headers, body, duplex: 'half' });
+  const request = new Request(event.url, { method: event.method, headers: event.headers });
+  setBodyOf(request, record);
+  return request;
 }
 
 function dispatchFetch(id, event) {

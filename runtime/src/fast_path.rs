@@ -1,0 +1,228 @@
+//! The direct way from a connection to a Worker's live isolate, without a
+//! round trip through the registry actor for every request.
+//!
+//! The registry stays the one that decides which isolates a Worker has: it
+//! publishes, per Worker, the isolates that are started and take events,
+//! whenever that set changes. A connection asks [`FastPath::pick`] for the
+//! isolate the registry itself would choose for the next event — the least
+//! loaded one, if it is idle or the Worker may have no more isolates —
+//! preferring, among equally loaded ones, the isolate on the connection's
+//! own executor thread (then the event goes from the connection to the
+//! isolate without crossing threads). When the registry would start another
+//! isolate, or one is still starting, or nothing is published, there is no
+//! pick and the request takes the registry's way.
+//!
+//! An event sent the direct way is counted in flight and touches its
+//! isolate's last-use time exactly as the registry's dispatch does, so load
+//! balancing, eviction of idle isolates under pressure and draining see it.
+//! If the isolate picked turns out to be going away before it took the
+//! event, the event is dispatched again through the registry, once.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use actix::Addr;
+use parking_lot::RwLock;
+
+use crate::registry::{copy_head, InFlight};
+use crate::{
+    Dispatch, Executors, Fetch, FetchRequest, FetchResponse, IsolateActor, Registry, RuntimeError,
+};
+
+/// When an isolate was last sent an event, as nanoseconds since a fixed
+/// point of the process; shared between the registry and connections.
+#[derive(Debug, Clone)]
+pub(crate) struct LastUsed(Arc<AtomicU64>);
+
+/// The fixed point [`LastUsed`] counts from.
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+impl LastUsed {
+    /// A stamp set to now.
+    pub(crate) fn now() -> Self {
+        let stamp = Self(Arc::new(AtomicU64::new(0)));
+        stamp.touch();
+        stamp
+    }
+
+    /// Sets it to now.
+    pub(crate) fn touch(&self) {
+        let nanos = u64::try_from(epoch().elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.0.store(nanos, Ordering::Relaxed);
+    }
+
+    /// The stamp; later uses compare greater.
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A started isolate of a Worker, as published by the registry.
+#[derive(Clone)]
+pub(crate) struct Live {
+    pub(crate) addr: Addr<IsolateActor>,
+    /// The executor thread it runs on.
+    pub(crate) executor: usize,
+    /// Events sent to it and not yet answered.
+    pub(crate) in_flight: Arc<AtomicUsize>,
+    pub(crate) last_used: LastUsed,
+}
+
+/// What the registry publishes of one Worker.
+#[derive(Clone, Default)]
+pub(crate) struct Published {
+    /// Its started isolates that take events.
+    pub(crate) live: Vec<Live>,
+    /// Whether that is every isolate it has (none is starting).
+    pub(crate) complete: bool,
+    /// How many isolates it may have.
+    pub(crate) max: usize,
+}
+
+struct Inner {
+    workers: RwLock<HashMap<String, Arc<Published>>>,
+    executors: Arc<Executors>,
+    registry: OnceLock<Addr<Registry>>,
+}
+
+/// The direct way to Workers' live isolates; cheap to clone and usable from
+/// any thread. Get it from the registry with [`GetFastPath`].
+#[derive(Clone)]
+pub struct FastPath(Arc<Inner>);
+
+impl std::fmt::Debug for FastPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FastPath").finish_non_exhaustive()
+    }
+}
+
+/// An isolate chosen for one event by [`FastPath::pick`].
+pub struct Picked {
+    live: Live,
+    path: FastPath,
+}
+
+impl FastPath {
+    pub(crate) fn new(executors: Arc<Executors>) -> Self {
+        Self(Arc::new(Inner {
+            workers: RwLock::new(HashMap::new()),
+            executors,
+            registry: OnceLock::new(),
+        }))
+    }
+
+    /// Tells it the registry, for events that must go its way after all.
+    pub(crate) fn bind(&self, registry: Addr<Registry>) {
+        let _ = self.0.registry.set(registry);
+    }
+
+    /// Replaces what is published of `worker` (`None`: nothing, every event
+    /// goes through the registry).
+    pub(crate) fn publish(&self, worker: &str, published: Option<Published>) {
+        let mut workers = self.0.workers.write();
+        match published {
+            Some(p) => {
+                workers.insert(worker.to_owned(), Arc::new(p));
+            }
+            None => {
+                workers.remove(worker);
+            }
+        }
+    }
+
+    /// The executor threads; connections placed on them reach the isolates
+    /// there without crossing threads.
+    pub fn executors(&self) -> &Arc<Executors> {
+        &self.0.executors
+    }
+
+    /// The isolate the registry would give `worker`'s next event, when it
+    /// would not start one; among equally loaded ones, the one on executor
+    /// `here` (the caller's own, if it runs on one).
+    pub fn pick(&self, worker: &str, here: Option<usize>) -> Option<Picked> {
+        let published = self.0.workers.read().get(worker).cloned()?;
+        if !published.complete {
+            return None;
+        }
+        let mut best: Option<(&Live, usize)> = None;
+        for live in &published.live {
+            if !live.addr.connected() {
+                return None;
+            }
+            let load = live.in_flight.load(Ordering::Relaxed);
+            let better = match best {
+                None => true,
+                Some((b, b_load)) => {
+                    load < b_load
+                        || (load == b_load
+                            && Some(live.executor) == here
+                            && here != Some(b.executor))
+                }
+            };
+            if better {
+                best = Some((live, load));
+            }
+        }
+        let (live, load) = best?;
+        if load > 0 && published.live.len() < published.max {
+            return None;
+        }
+        Some(Picked {
+            live: live.clone(),
+            path: self.clone(),
+        })
+    }
+}
+
+impl Picked {
+    /// Sends the fetch event to the isolate picked; if that isolate is going
+    /// away before it took the event, dispatches it through the registry.
+    pub async fn fetch(
+        self,
+        worker: &str,
+        request: FetchRequest,
+    ) -> Result<FetchResponse, RuntimeError> {
+        let Picked { live, path } = self;
+        live.in_flight.fetch_add(1, Ordering::Relaxed);
+        live.last_used.touch();
+        let _done = InFlight(live.in_flight.clone());
+        let (parts, body) = request.into_parts();
+        let (body, reclaim) = body.share();
+        let head = copy_head(&parts);
+        let mut request = http::Request::from_parts(parts, body);
+        request
+            .extensions_mut()
+            .insert(crate::metrics::Queued::new());
+        match live.addr.send(Fetch(request)).await {
+            Ok(Err(RuntimeError::Unavailable(_))) | Err(_) => {
+                let lost = || RuntimeError::Lost(worker.to_owned());
+                let Some(registry) = path.0.registry.get() else {
+                    return Err(lost());
+                };
+                let Some(body) = reclaim.reclaim() else {
+                    return Err(lost());
+                };
+                let Ok(request) = head.body(body) else {
+                    return Err(lost());
+                };
+                let mut dispatch = Dispatch::new(worker, request);
+                dispatch.retried = true;
+                registry
+                    .send(dispatch)
+                    .await
+                    .unwrap_or_else(|_| Err(RuntimeError::Startup("the registry stopped".into())))
+            }
+            Ok(result) => result,
+        }
+    }
+}
+
+/// Asks the registry for its [`FastPath`].
+#[derive(Debug, actix::Message)]
+#[rtype(result = "FastPath")]
+pub struct GetFastPath;
