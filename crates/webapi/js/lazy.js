@@ -1,0 +1,100 @@
+// Parts of the prelude evaluated on first use. Each group (streams, crypto,
+// Blob and FormData, …) is a prelude chunk the engine evaluates on demand
+// (motu_engine::contract::OP_LOAD): a function that takes `internal`, the
+// core's helpers, and returns what the core and other groups use of it.
+// Until then each of its globals is an accessor on globalThis (not
+// enumerable unless the global is, configurable) that loads the group,
+// which puts plain data properties in the accessors' places; assigning to
+// such a global first makes it a plain data property holding that value.
+//
+// Uses no ops; takes the engine's chunk loader `__motu_load` and hides it.
+const loadChunk = globalThis.__motu_load;
+delete globalThis.__motu_load;
+
+// Group indices: the order of `prelude_chunks()` in src/prelude.rs.
+const STREAMS = 0;
+const CRYPTO = 1;
+const TEXT_STREAMS = 2;
+const URL_PATTERN = 3;
+const BLOBS = 4;
+const CLONING = 5;
+
+const groupExports = [];
+const lazyGetters = new Set();
+let internal;
+
+// What a group's function gets: the core's helpers by name. Built on the
+// first load, once the whole core has run.
+function makeInternal() {
+  return {
+    op, opAsync, tag, toByteString, toUSVString,
+    defineGlobal: defineLoadedGlobal, loadGroup, loadedGroup, loadedGlobal,
+    STREAMS, BLOBS,
+    DOMException, Event, EventTarget, defineEventHandler, fireEvent, AbortSignal, AbortController,
+    reportError,
+    PromiseCtor, promiseThen, newDeferred, promiseResolvedWith, promiseRejectedWith, uponPromise,
+    transformPromise, markHandled, promiseCall, StreamQueue, enqueueValueWithSize, dequeueValue,
+    resetQueue, dictionary, callbackMember, extractHighWaterMark, extractSizeAlgorithm,
+    queuingStrategy, enforceRangeULL, canTransfer, isDetached, transferArrayBuffer, copyBytes,
+    viewInfo,
+    trackResource, untrackResource, optionsDictionary, bufferSource, TextEncoder, TextDecoder,
+    decoderEncoding, utf8Encode, utf8Decode,
+    URL, URLSearchParams, Headers,
+  };
+}
+
+// The exports of group `index`, evaluating it first if need be.
+function loadGroup(index) {
+  let exports = groupExports[index];
+  if (exports === undefined) {
+    internal ??= makeInternal();
+    exports = loadChunk(index)(internal) ?? {};
+    groupExports[index] = exports;
+  }
+  return exports;
+}
+
+// The exports of group `index` if it was loaded: until then none of its
+// objects exist.
+function loadedGroup(index) {
+  return groupExports[index];
+}
+
+// Makes the globals `names` (space-separated) load group `index` on first use.
+function lazyGlobals(index, names, enumerable = false) {
+  for (const name of names.split(' ')) {
+    const get = function () {
+      loadGroup(index);
+      const now = Object.getOwnPropertyDescriptor(globalThis, name);
+      if (now !== undefined && now.get === get) throw new TypeError(`${name} failed to load`);
+      return globalThis[name];
+    };
+    lazyGetters.add(get);
+    Object.defineProperty(globalThis, name, {
+      get,
+      set(value) {
+        Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable });
+      },
+      configurable: true,
+      enumerable,
+    });
+  }
+}
+
+// Whether global `name` is still the accessor that loads its group.
+function isLazyGlobal(name) {
+  const d = Object.getOwnPropertyDescriptor(globalThis, name);
+  return d !== undefined && lazyGetters.has(d.get);
+}
+
+// A group's defineGlobal: fills the place of its lazy accessor, unless
+// Worker code replaced or deleted that global meanwhile.
+function defineLoadedGlobal(name, value, enumerable = false) {
+  if (isLazyGlobal(name)) defineGlobal(name, value, enumerable);
+}
+
+// The value of global `name` without loading its group: undefined while it
+// is not loaded (no instance of it exists then).
+function loadedGlobal(name) {
+  return isLazyGlobal(name) ? undefined : globalThis[name];
+}
