@@ -151,3 +151,8 @@ fn blob_file_and_form_data() {
 fn encoding_and_compression_streams() {
     run_checks("compression.js");
 }
+
+#[test]
+fn lazily_loaded_globals() {
+    run_checks("lazy_globals.js");
+}
