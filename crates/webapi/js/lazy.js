@@ -6,6 +6,10 @@
 // enumerable unless the global is, configurable) that loads the group,
 // which puts plain data properties in the accessors' places; assigning to
 // such a global first makes it a plain data property holding that value.
+// Asking for the property descriptor of such a global (Object and Reflect's
+// getOwnPropertyDescriptor, Object.getOwnPropertyDescriptors) loads its
+// group first, so the accessors never show: descriptors are as Web IDL has
+// them.
 //
 // Uses no ops; takes the engine's chunk loader `__motu_load` and hides it.
 const loadChunk = globalThis.__motu_load;
@@ -18,6 +22,9 @@ const TEXT_STREAMS = 2;
 const URL_PATTERN = 3;
 const BLOBS = 4;
 const CLONING = 5;
+
+// The built-in, which the end of this file wraps.
+const describeOwn = Object.getOwnPropertyDescriptor;
 
 const groupExports = [];
 const lazyGetters = new Set();
@@ -65,7 +72,7 @@ function lazyGlobals(index, names, enumerable = false) {
   for (const name of names.split(' ')) {
     const get = function () {
       loadGroup(index);
-      const now = Object.getOwnPropertyDescriptor(globalThis, name);
+      const now = describeOwn(globalThis, name);
       if (now !== undefined && now.get === get) throw new TypeError(`${name} failed to load`);
       return globalThis[name];
     };
@@ -83,7 +90,7 @@ function lazyGlobals(index, names, enumerable = false) {
 
 // Whether global `name` is still the accessor that loads its group.
 function isLazyGlobal(name) {
-  const d = Object.getOwnPropertyDescriptor(globalThis, name);
+  const d = describeOwn(globalThis, name);
   return d !== undefined && lazyGetters.has(d.get);
 }
 
@@ -97,4 +104,31 @@ function defineLoadedGlobal(name, value, enumerable = false) {
 // is not loaded (no instance of it exists then).
 function loadedGlobal(name) {
   return isLazyGlobal(name) ? undefined : globalThis[name];
+}
+
+// The descriptor functions load a global's group before they describe it.
+{
+  const describe = Object.getOwnPropertyDescriptor;
+  const describeAll = Object.getOwnPropertyDescriptors;
+  const reflectDescribe = Reflect.getOwnPropertyDescriptor;
+  const loadFor = (o, key) => {
+    if (o === globalThis) {
+      const d = describe(o, key);
+      if (d !== undefined && lazyGetters.has(d.get)) d.get();
+    }
+  };
+  const methods = {
+    getOwnPropertyDescriptor(o, key) { loadFor(o, key); return describe(o, key); },
+    getOwnPropertyDescriptors(o) {
+      if (o === globalThis) for (const key of Reflect.ownKeys(o)) loadFor(o, key);
+      return describeAll(o);
+    },
+  };
+  const reflect = {
+    getOwnPropertyDescriptor(o, key) { loadFor(o, key); return reflectDescribe(o, key); },
+  };
+  for (const [target, from, name] of [[Object, methods, 'getOwnPropertyDescriptor'],
+    [Object, methods, 'getOwnPropertyDescriptors'], [Reflect, reflect, 'getOwnPropertyDescriptor']]) {
+    Object.defineProperty(target, name, { value: from[name], writable: true, configurable: true, enumerable: false });
+  }
 }
