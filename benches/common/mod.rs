@@ -60,6 +60,7 @@ pub fn config() -> IsolateConfig {
         allow_code_generation: false,
         prelude: Arc::from(motu_webapi::prelude()),
         prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
+        prelude_chunks: motu_webapi::prelude_chunks(),
     }
 }
 

@@ -74,6 +74,7 @@ impl Runtime {
             allow_code_generation: config.allow_code_generation,
             prelude: Arc::from(motu_webapi::prelude()),
             prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
+            prelude_chunks: motu_webapi::prelude_chunks(),
         };
         let supervisor = Supervisor::default().start();
         let registry = Registry::new(

@@ -150,7 +150,8 @@ impl BodyStreams {
     /// `body_cancel(handle)`: drops a readable (no error if it is gone).
     pub(crate) fn cancel(&self, args: &[HostValue]) -> Result<(), JsError> {
         let handle = handle_arg(args, 0, "body_cancel")?;
-        if let Some(r) = self.readables.borrow_mut().remove(&handle) {
+        let removed = self.readables.borrow_mut().remove(&handle);
+        if let Some(r) = removed {
             release_readable(r);
         }
         Ok(())
@@ -250,7 +251,8 @@ impl BodyStreams {
     /// `body_sink_close(handle)`: ends the body normally.
     pub(crate) fn close(&self, args: &[HostValue]) -> Result<(), JsError> {
         let handle = handle_arg(args, 0, "body_sink_close")?;
-        if let Some(sink) = self.sinks.borrow_mut().remove(&handle) {
+        let removed = self.sinks.borrow_mut().remove(&handle);
+        if let Some(sink) = removed {
             if let Some(sender) = sink.sender {
                 sender.finish();
             }
@@ -265,7 +267,8 @@ impl BodyStreams {
             .get(1)
             .and_then(HostValue::as_str)
             .unwrap_or("the Worker's stream failed");
-        if let Some(sink) = self.sinks.borrow_mut().remove(&handle) {
+        let removed = self.sinks.borrow_mut().remove(&handle);
+        if let Some(sink) = removed {
             release_sink(sink, message);
         }
         Ok(())

@@ -176,3 +176,8 @@ fn relative_urls_against_a_base_url() {
     let base = url::Url::parse("http://127.0.0.1:9/dir/page?q").unwrap();
     run_checks_spec("fetch_base_url.js", |spec| spec.with_base_url(base.clone()));
 }
+
+#[test]
+fn lazily_loaded_globals() {
+    run_checks("lazy_globals.js");
+}

@@ -6,9 +6,14 @@
 //!   returns its value (or throws its error);
 //! - [`OP_ASYNC`]`(name, ...args)` calls [`Host::start`](crate::Host::start)
 //!   with a fresh op id and returns a promise that
-//!   [`Isolate::settle`](crate::Isolate::settle) settles.
+//!   [`Isolate::settle`](crate::Isolate::settle) settles;
+//! - [`OP_LOAD`]`(index)` evaluates chunk `index` of
+//!   [`IsolateConfig::prelude_chunks`](crate::IsolateConfig::prelude_chunks)
+//!   as a classic script (from code compiled once per process) and returns
+//!   its completion value; an index out of range is a `RangeError`. Every
+//!   call evaluates the chunk again: the prelude keeps what it returned.
 //!
-//! The prelude is a classic script. It takes both functions and deletes them
+//! The prelude is a classic script. It takes these functions and deletes them
 //! from the global object, so Worker code never sees them. Its completion value
 //! is an object with two hooks that the engine keeps:
 //!
@@ -19,6 +24,8 @@
 pub const OP_SYNC: &str = "__motu_op";
 /// Global name of the asynchronous op function.
 pub const OP_ASYNC: &str = "__motu_op_async";
+/// Global name of the function that evaluates a prelude chunk.
+pub const OP_LOAD: &str = "__motu_load";
 /// Name of the prelude's dispatch hook.
 pub const HOOK_DISPATCH: &str = "dispatch";
 /// Name of the prelude's module registration hook.

@@ -19,6 +19,20 @@ pub struct IsolateConfig {
     pub prelude: Arc<str>,
     /// The file name the prelude's stack frames show.
     pub prelude_name: Arc<str>,
+    /// Parts of the prelude evaluated on demand: the prelude (or a chunk)
+    /// evaluates chunk `i` by calling [`contract::OP_LOAD`](crate::contract::OP_LOAD)`(i)`.
+    /// Each is compiled once per process, like the prelude.
+    pub prelude_chunks: Arc<[PreludeChunk]>,
+}
+
+/// A part of the prelude that is evaluated only when the prelude asks for it
+/// (see [`crate::contract::OP_LOAD`]).
+#[derive(Debug, Clone)]
+pub struct PreludeChunk {
+    /// The file name its stack frames show.
+    pub name: Arc<str>,
+    /// A classic script; its completion value is what loading it returns.
+    pub source: Arc<str>,
 }
 
 /// Heap figures of one isolate, in bytes.

@@ -35,6 +35,6 @@ pub mod testsuite;
 pub use error::{EngineError, JsError};
 pub use host::{Host, OpId};
 pub use interrupt::{Interrupt, InterruptHandle};
-pub use isolate::{Engine, HeapStats, Isolate, IsolateConfig};
+pub use isolate::{Engine, HeapStats, Isolate, IsolateConfig, PreludeChunk};
 pub use module::{resolve_specifier, MemoryModules, ModuleSource, Syntax, WorkerCode};
 pub use value::HostValue;

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::{
-    EngineError, Host, HostValue, Isolate, IsolateConfig, JsError, MemoryModules, OpId, Syntax,
-    WorkerCode,
+    EngineError, Host, HostValue, Isolate, IsolateConfig, JsError, MemoryModules, OpId,
+    PreludeChunk, Syntax, WorkerCode,
 };
 
 /// The test prelude: hands events to the Worker's handler and reports the
@@ -20,10 +20,13 @@ use crate::{
 pub const TEST_PRELUDE: &str = r#"(() => {
   const op = globalThis.__motu_op;
   const opAsync = globalThis.__motu_op_async;
+  const load = globalThis.__motu_load;
   delete globalThis.__motu_op;
   delete globalThis.__motu_op_async;
+  delete globalThis.__motu_load;
   globalThis.hostOp = op;
   globalThis.hostOpAsync = opAsync;
+  globalThis.hostLoad = load;
   let listener = null;
   let mod = null;
   globalThis.addEventListener = (type, fn) => { if (type === 'test') listener = fn; };
@@ -95,8 +98,22 @@ pub fn config() -> IsolateConfig {
         allow_code_generation: false,
         prelude: Arc::from(TEST_PRELUDE),
         prelude_name: Arc::from("motu:test-prelude"),
+        prelude_chunks: Arc::from(TEST_CHUNKS.map(|(name, source)| PreludeChunk {
+            name: Arc::from(name),
+            source: Arc::from(source),
+        })),
     }
 }
+
+/// The test prelude's chunks: `hostLoad(i)` evaluates chunk `i`.
+pub const TEST_CHUNKS: [(&str, &str); 3] = [
+    (
+        "motu:chunk-a",
+        "globalThis.loadedA = (globalThis.loadedA || 0) + 1; ({ answer: 42 })",
+    ),
+    ("motu:chunk-b", "(x => x * 2)"),
+    ("motu:chunk-c", "\n\nthrow new RangeError('chunk c fails')"),
+];
 
 /// A fresh isolate with the test prelude and a recording host.
 pub fn isolate(engine: &dyn crate::Engine) -> (Box<dyn Isolate>, Rc<RecordingHost>) {
@@ -649,6 +666,44 @@ pub fn dropping_is_clean(engine: &dyn crate::Engine) {
     handle.terminate();
 }
 
+/// Prelude chunks load on demand: each call evaluates the chunk again and
+/// returns its completion value; a bad index is a `RangeError`, a throwing
+/// chunk's error reaches the caller with the chunk's name in its stack.
+pub fn prelude_chunks_load_on_demand(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        r#"addEventListener('test', () => {
+          const out = [typeof globalThis.__motu_load, String(globalThis.loadedA)];
+          out.push(hostLoad(0).answer, hostLoad(1)(21), hostLoad(0) !== hostLoad(0), String(globalThis.loadedA));
+          for (const bad of [3, -1, 'x', undefined, 1.5]) {
+            try { hostLoad(bad); out.push('no error'); } catch (e) { out.push(e.name); }
+          }
+          try { hostLoad(2); } catch (e) { out.push(e.message, e.stack.includes('motu:chunk-c')); }
+          return out;
+        })"#,
+    ))
+    .unwrap();
+    let got = run(&mut *iso, &host, 1, HostValue::Undefined)
+        .unwrap()
+        .unwrap();
+    let expected: Vec<HostValue> = vec![
+        "undefined".into(),
+        "undefined".into(),
+        HostValue::Number(42.0),
+        HostValue::Number(42.0),
+        HostValue::Bool(true),
+        "3".into(),
+        "RangeError".into(),
+        "RangeError".into(),
+        "RangeError".into(),
+        "RangeError".into(),
+        "RangeError".into(),
+        "chunk c fails".into(),
+        HostValue::Bool(true),
+    ];
+    assert_eq!(got, HostValue::List(expected));
+}
+
 /// Makes one `#[test]` per conformance case for an engine.
 ///
 /// `$engine` is an expression of a type that implements [`Engine`](crate::Engine);
@@ -682,7 +737,8 @@ macro_rules! engine_testsuite {
             heap_stats_are_reported,
             code_generation_follows_the_config,
             isolates_are_independent,
-            dropping_is_clean
+            dropping_is_clean,
+            prelude_chunks_load_on_demand
         );
     };
     (@cases $($case:ident),* $(,)?) => {

@@ -110,7 +110,7 @@ class Blob {
   stream() {
     const bytes = this.#bytes;
     let offset = 0;
-    return new ReadableStream({
+    return new (loadGroup(STREAMS).ReadableStream)({
       type: 'bytes',
       pull(controller) {
         if (offset >= bytes.length) {

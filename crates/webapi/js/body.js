@@ -12,9 +12,27 @@
 // the chunk), `body_sink_close(handle)` and `body_sink_abort(handle, message)`
 // for bodies streamed out to the host.
 //
-// Blob and FormData bodies use blob.js (`blobBytes`, `makeBlob`) and
-// form_data.js (`serializeFormData`, `parseMultipart`,
-// `parseUrlencodedFormData`).
+// Streams, Blob and FormData bodies use the streams group and the group of
+// blob.js (`blobBytes`, `makeBlob`) and form_data.js (`serializeFormData`,
+// `parseMultipart`, `parseUrlencodedFormData`), loaded on first use (see
+// lazy.js): a body that is a whole string or bytes and is read whole
+// loads neither.
+// The exports of the streams group and of the Blob and FormData group
+// (lazy.js), loading them.
+const streams = () => loadGroup(STREAMS);
+const blobs = () => loadGroup(BLOBS);
+
+// Whether `v` is an instance of class `name` of group `index`; never while
+// the group is not loaded, as none exists then.
+function isLoadedInstance(index, name, v) {
+  const group = loadedGroup(index);
+  return group !== undefined && v instanceof group[name];
+}
+const isLoadedReadableStream = v => {
+  const group = loadedGroup(STREAMS);
+  return group !== undefined && group.isReadableStream(v);
+};
+
 const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
 
 function bodyRecord(source, stream) {
@@ -32,17 +50,17 @@ function extractBody(init) {
   if (init instanceof URLSearchParams) {
     return { body: bodyRecord(init.toString(), undefined), type: 'application/x-www-form-urlencoded;charset=UTF-8' };
   }
-  if (isReadableStream(init)) {
-    const s = rsSlots.get(init);
-    if (s.disturbed || isReadableStreamLocked(s)) throw new TypeError('The body stream is disturbed or locked');
+  if (isLoadedReadableStream(init)) {
+    const s = streams().rsSlots.get(init);
+    if (s.disturbed || streams().isReadableStreamLocked(s)) throw new TypeError('The body stream is disturbed or locked');
     return { body: bodyRecord(null, s), type: null };
   }
-  if (init instanceof Blob) {
+  if (isLoadedInstance(BLOBS, 'Blob', init)) {
     const type = init.type;
-    return { body: bodyRecord(blobBytes(init).slice(), undefined), type: type === '' ? null : type };
+    return { body: bodyRecord(blobs().blobBytes(init).slice(), undefined), type: type === '' ? null : type };
   }
-  if (init instanceof FormData) {
-    const { bytes, contentType } = serializeFormData(init);
+  if (isLoadedInstance(BLOBS, 'FormData', init)) {
+    const { bytes, contentType } = blobs().serializeFormData(init);
     return { body: bodyRecord(bytes, undefined), type: contentType };
   }
   return { body: bodyRecord(toUSVString(init), undefined), type: 'text/plain;charset=UTF-8' };
@@ -54,12 +72,12 @@ function streamFromSource(source) {
   const pull = () => {
     const bytes = typeof source === 'string' ? utf8Encode(source) : source;
     source = null;
-    if (bytes.byteLength > 0) byteControllerEnqueue(s.controller, bytes);
-    byteControllerClose(s.controller);
-    if (s.controller.pendingPullIntos.length > 0) byteControllerRespond(s.controller, 0);
+    if (bytes.byteLength > 0) streams().byteControllerEnqueue(s.controller, bytes);
+    streams().byteControllerClose(s.controller);
+    if (s.controller.pendingPullIntos.length > 0) streams().byteControllerRespond(s.controller, 0);
     return promiseResolvedWith(undefined);
   };
-  s = createReadableByteStream(() => undefined, pull, () => { source = null; return promiseResolvedWith(undefined); });
+  s = streams().createReadableByteStream(() => undefined, pull, () => { source = null; return promiseResolvedWith(undefined); });
   return s;
 }
 
@@ -70,14 +88,14 @@ function streamFromHost(handle) {
     const c = s.controller;
     if (c.stream.state !== 'readable' || c.closeRequested) return;
     if (chunk === null) {
-      byteControllerClose(c);
-      if (c.pendingPullIntos.length > 0) byteControllerRespond(c, 0);
+      streams().byteControllerClose(c);
+      if (c.pendingPullIntos.length > 0) streams().byteControllerRespond(c, 0);
     } else if (chunk.byteLength > 0) {
-      byteControllerEnqueue(c, chunk);
+      streams().byteControllerEnqueue(c, chunk);
     }
   });
   const cancel = () => { op('body_cancel', handle); return promiseResolvedWith(undefined); };
-  s = createReadableByteStream(() => undefined, pull, cancel);
+  s = streams().createReadableByteStream(() => undefined, pull, cancel);
   return s;
 }
 
@@ -88,7 +106,7 @@ function bodyStream(body) {
       // A body moved to another Request or already read: disturbed and locked.
       body.stream = streamFromSource(new Uint8Array(0));
       body.stream.disturbed = true;
-      acquireDefaultReader(body.stream);
+      streams().acquireDefaultReader(body.stream);
     } else {
       body.stream = streamFromSource(body.source);
       body.source = null;
@@ -98,20 +116,20 @@ function bodyStream(body) {
 }
 
 const bodyIsUsed = body => body !== null && (body.used || body.moved || (body.stream !== undefined && body.stream.disturbed));
-const bodyIsUnusable = body => body !== null && (bodyIsUsed(body) || (body.stream !== undefined && isReadableStreamLocked(body.stream)));
+const bodyIsUnusable = body => body !== null && (bodyIsUsed(body) || (body.stream !== undefined && streams().isReadableStreamLocked(body.stream)));
 
 // Reads every chunk of a stream record into one Uint8Array.
 function readAllBytes(s) {
-  const reader = acquireDefaultReader(s);
+  const reader = streams().acquireDefaultReader(s);
   const chunks = [];
   let total = 0;
   const d = newDeferred();
-  const next = () => defaultReaderRead(reader, {
+  const next = () => streams().defaultReaderRead(reader, {
     chunk: chunk => {
       if (!(chunk instanceof Uint8Array)) {
         const e = new TypeError('A body stream chunk is not a Uint8Array');
         d.reject(e);
-        readerGenericCancel(reader, e);
+        streams().readerGenericCancel(reader, e);
         return;
       }
       chunks.push(chunk);
@@ -138,7 +156,7 @@ function cloneBody(body) {
     const source = body.source;
     return bodyRecord(typeof source === 'string' || source === null ? source : source.slice(), undefined);
   }
-  const [out1, out2] = readableStreamTee(body.stream, true);
+  const [out1, out2] = streams().readableStreamTee(body.stream, true);
   body.stream = out1;
   return bodyRecord(null, out2);
 }
@@ -155,6 +173,7 @@ function moveBody(body) {
     moved = bodyRecord(null, body.stream);
     body.stream = undefined;
   } else {
+    const { TransformStream, tsSlots, readableStreamPipeTo } = streams();
     const ts = tsSlots.get(new TransformStream());
     markHandled(readableStreamPipeTo(body.stream, ts.writable, false, false, false, undefined));
     return bodyRecord(null, ts.readable);
@@ -214,14 +233,14 @@ class Body {
   json() { return transformPromise(this.text(), text => JSON.parse(text)); }
   blob() {
     const type = this.headers.get('content-type') || '';
-    return transformPromise(this.bytes(), bytes => makeBlob(bytes, type));
+    return transformPromise(this.bytes(), bytes => blobs().makeBlob(bytes, type));
   }
   formData() {
     const type = this.headers.get('content-type') || '';
     return transformPromise(this.bytes(), bytes => {
       const essence = type.split(';')[0].trim().toLowerCase();
-      if (essence === 'multipart/form-data') return parseMultipart(bytes, type);
-      if (essence === 'application/x-www-form-urlencoded') return parseUrlencodedFormData(bytes);
+      if (essence === 'multipart/form-data') return blobs().parseMultipart(bytes, type);
+      if (essence === 'application/x-www-form-urlencoded') return blobs().parseUrlencodedFormData(bytes);
       throw new TypeError(`Cannot parse a body of type '${type}' as FormData`);
     });
   }
@@ -246,12 +265,12 @@ function bodyForHost(body) {
 // Reads stream record `s` into host sink `handle`: one write in flight at a
 // time, so the host's backpressure reaches the stream.
 function pumpToHost(s, handle) {
-  const reader = acquireDefaultReader(s);
+  const reader = streams().acquireDefaultReader(s);
   const fail = e => {
-    readerGenericCancel(reader, e);
+    streams().readerGenericCancel(reader, e);
     op('body_sink_abort', handle, String(e && e.message !== undefined ? e.message : e));
   };
-  const next = () => defaultReaderRead(reader, {
+  const next = () => streams().defaultReaderRead(reader, {
     chunk: chunk => {
       if (!(chunk instanceof Uint8Array)) {
         fail(new TypeError('A body stream chunk is not a Uint8Array'));

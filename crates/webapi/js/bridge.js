@@ -5,10 +5,11 @@ const opAsync = globalThis.__motu_op_async;
 delete globalThis.__motu_op;
 delete globalThis.__motu_op_async;
 
-// Defines a global the way Web IDL does: writable, configurable, not enumerable.
-function defineGlobal(name, value) {
+// Defines a global the way Web IDL does: writable, configurable, not
+// enumerable (unless `enumerable`).
+function defineGlobal(name, value, enumerable = false) {
   Object.defineProperty(globalThis, name, {
-    value, writable: true, configurable: true, enumerable: false,
+    value, writable: true, configurable: true, enumerable,
   });
 }
 

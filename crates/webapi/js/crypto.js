@@ -78,6 +78,4 @@ for (const name of ['getRandomValues', 'randomUUID']) {
 defineGlobal('Crypto', Crypto);
 defineGlobal('CryptoKey', CryptoKey);
 defineGlobal('SubtleCrypto', SubtleCrypto);
-Object.defineProperty(globalThis, 'crypto', {
-  value: new Crypto(CRYPTO_TOKEN), writable: true, configurable: true, enumerable: true,
-});
+defineGlobal('crypto', new Crypto(CRYPTO_TOKEN), true);

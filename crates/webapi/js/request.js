@@ -51,7 +51,7 @@ class Request extends Body {
     if (init.duplex !== undefined && String(init.duplex) !== 'half') throw new TypeError(`'${init.duplex}' is not a valid duplex mode`);
     let signal = from ? from.#signal : null;
     if (init.signal !== undefined) {
-      if (init.signal !== null && !isAbortSignal(init.signal)) throw new TypeError('signal is not an AbortSignal');
+      if (init.signal !== null && !(init.signal instanceof AbortSignal)) throw new TypeError('signal is not an AbortSignal');
       signal = init.signal;
     }
     const inputBody = from ? bodyOf(from) : null;
@@ -63,7 +63,7 @@ class Request extends Body {
     let body = null, type = null;
     if (hasInitBody) {
       ({ body, type } = extractBody(initBody));
-      if (isReadableStream(initBody) && init.duplex === undefined) {
+      if (isLoadedReadableStream(initBody) && init.duplex === undefined) {
         throw new TypeError("A ReadableStream request body needs duplex: 'half'");
       }
     } else if (initBody === undefined && inputBody !== null) {

@@ -6,8 +6,8 @@
 // that are not serializable) is a DataCloneError. `transfer` moves
 // ArrayBuffers: the originals are detached. Uses no ops.
 const CLONEABLE_ERRORS = ['Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError'];
-// Globals whose instances cannot be cloned (looked up when cloning, so the
-// ones later files define count too).
+// Globals whose instances cannot be cloned (looked up when cloning, those of
+// groups not loaded yet skipped: they have no instances).
 const UNCLONEABLE = [
   'Promise', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Event', 'EventTarget',
   'AbortController', 'Headers', 'Request', 'Response', 'URL', 'URLSearchParams', 'FormData',
@@ -85,9 +85,10 @@ function cloneInto(value, memory) {
     return clone;
   }
   if (value instanceof DOMException) return remember(new DOMException(value.message, value.name));
-  if (value instanceof Blob) return remember(cloneBlob(value));
+  const blobs = loadedGroup(BLOBS);
+  if (blobs !== undefined && value instanceof blobs.Blob) return remember(blobs.cloneBlob(value));
   for (const name of UNCLONEABLE) {
-    const ctor = globalThis[name];
+    const ctor = loadedGlobal(name);
     if (typeof ctor === 'function' && value instanceof ctor) throw dataCloneError(`A ${name}`);
   }
   if (value instanceof Error) {

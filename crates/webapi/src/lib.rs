@@ -35,4 +35,4 @@ mod urlpattern;
 pub use base64::forgiving_decode;
 pub use op_state::OpState;
 pub use ops::call;
-pub use prelude::{prelude, PRELUDE_NAME};
+pub use prelude::{prelude, prelude_chunks, PRELUDE_NAME};

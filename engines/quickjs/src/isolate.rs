@@ -11,6 +11,7 @@ use motu_engine::{
 use rquickjs::{qjs, Context, Ctx, Function, Object, Persistent, Runtime};
 
 use crate::cache::BytecodeCache;
+use crate::chunks::{install_load, Chunks};
 use crate::compile::{Kind, Options};
 use crate::context::new_context;
 use crate::convert::to_js;
@@ -23,7 +24,7 @@ use crate::ops::{install, OpState};
 
 /// How the prelude compiles: without its source text, which only costs
 /// memory in every isolate (its functions then print like built-ins).
-const PRELUDE: Options = Options {
+pub(crate) const PRELUDE: Options = Options {
     kind: Kind::Script,
     strip_source: true,
 };
@@ -104,8 +105,14 @@ impl QuickJsIsolate {
         };
         let prelude = isolate.compile(&cfg.prelude_name, &cfg.prelude, PRELUDE)?;
         let ops = isolate.ops.clone();
+        let chunks = Rc::new(Chunks {
+            chunks: cfg.prelude_chunks.clone(),
+            cache: isolate.cache.clone(),
+            memory_limit: cfg.memory_limit,
+        });
         let hooks = isolate.enter(|ctx| {
             install(&ctx, &ops)?;
+            install_load(&ctx, chunks)?;
             let hooks: Object = run_script(&ctx, &prelude)?.get()?;
             let dispatch: Function = hooks.get(contract::HOOK_DISPATCH)?;
             let register: Function = hooks.get(contract::HOOK_REGISTER_MODULE)?;

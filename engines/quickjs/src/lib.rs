@@ -28,6 +28,9 @@
 //!   op id, until `Isolate::settle`. A host error is thrown as a `TypeError`,
 //!   `RangeError`, `SyntaxError` or `ReferenceError`, or as an `Error` whose
 //!   `name` is set.
+//! - **Prelude chunks** (`IsolateConfig::prelude_chunks`) go through the
+//!   same cache; `__motu_load(i)` reads chunk `i`'s bytecode into the
+//!   context and runs it when the prelude first needs that part.
 //! - **Interrupts**: QuickJS calls the runtime's interrupt handler every few
 //!   thousand instructions; the handler answers from an atomic flag that the
 //!   `InterruptHandle` raises from any thread. The interrupted call returns
@@ -46,6 +49,7 @@
 //!   `IsolateConfig::prelude_name`.
 
 mod cache;
+mod chunks;
 mod compile;
 mod context;
 mod convert;

@@ -188,7 +188,7 @@ void free_modules(MotuIsolate* m);
 bool install_builtins(v8::Local<v8::Context> ctx);
 
 // --- ops.cc
-// Installs the op functions as globals under the names `options` gives.
+// Installs the op functions and the chunk loader as globals under the names `options` gives.
 bool install_ops(MotuIsolate* m, v8::Local<v8::Context> ctx, const MotuIsolateOptions& options);
 
 // --- codec.cc

@@ -85,6 +85,9 @@ typedef struct MotuCallbacks {
   // Code cache for the code the embedder lent as `token` (kind MOTU_SCRIPT
   // or MOTU_MODULE), produced after it ran. Copy it; it is freed after.
   void (*store_cache)(void* embedder, uint64_t token, int kind, MotuBytes cache);
+  // Prelude chunk `index` (see motu_engine::contract::OP_LOAD): MOTU_OK with
+  // `code` filled (a classic script), or MOTU_EXCEPTION when there is none.
+  int (*chunk)(void* embedder, uint32_t index, MotuCode* code);
 } MotuCallbacks;
 
 // How to make an isolate.
@@ -95,9 +98,11 @@ typedef struct MotuIsolateOptions {
   // Whether eval and new Function may compile code from strings.
   int allow_code_generation;
   // The global names of the op functions, and the names of the prelude's
-  // hooks (see motu_engine::contract).
+  // hooks (see motu_engine::contract). `op_load` evaluates a prelude chunk
+  // (from the chunk callback) and returns its completion value.
   MotuBytes op_sync;
   MotuBytes op_async;
+  MotuBytes op_load;
   MotuBytes hook_dispatch;
   MotuBytes hook_register_module;
 } MotuIsolateOptions;

@@ -1,5 +1,5 @@
-// The op functions (`__motu_op`, `__motu_op_async`) and the settling of
-// async ops' promises.
+// The op functions (`__motu_op`, `__motu_op_async`), the settling of async
+// ops' promises, and the prelude chunk loader (`__motu_load`).
 #include "internal.h"
 
 namespace motu {
@@ -88,6 +88,39 @@ void op(const v8::FunctionCallbackInfo<v8::Value>& info, bool async) {
   }
 }
 
+// `__motu_load(index)`: evaluates prelude chunk `index` through the code
+// cache and returns its completion value.
+void call_load(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  MotuIsolate* m = owner(info);
+  v8::Isolate* iso = info.GetIsolate();
+  v8::Local<v8::Context> ctx = iso->GetCurrentContext();
+  double n = info.Length() > 0 && info[0]->IsNumber() ? info[0].As<v8::Number>()->Value() : -1;
+  MotuCode code{};
+  if (!(n >= 0 && n <= UINT32_MAX && n == static_cast<double>(static_cast<uint32_t>(n))) ||
+      m->callbacks->chunk(m->embedder, static_cast<uint32_t>(n), &code) != MOTU_OK) {
+    throw_error(iso, ErrorClass::kRangeError, "no prelude chunk has this index");
+    return;
+  }
+  bool needs_cache = false;
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> result;
+  if (!compile_script(m, ctx, code, &needs_cache).ToLocal(&script) ||
+      !script->Run(ctx).ToLocal(&result))
+    return;
+  after_script(m, script, code.token, needs_cache);
+  info.GetReturnValue().Set(result);
+}
+
+void load(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  try {
+    call_load(info);
+  } catch (const std::bad_alloc&) {
+    throw_error(info.GetIsolate(), ErrorClass::kRangeError, "out of memory loading a chunk");
+  } catch (...) {
+    throw_error(info.GetIsolate(), ErrorClass::kError, "the V8 shim failed loading a chunk");
+  }
+}
+
 void op_sync(const v8::FunctionCallbackInfo<v8::Value>& info) { op(info, false); }
 void op_async(const v8::FunctionCallbackInfo<v8::Value>& info) { op(info, true); }
 
@@ -119,14 +152,17 @@ int settle(MotuIsolate* m, uint64_t op_id, MotuBuf* error, F&& how) {
 bool install_ops(MotuIsolate* m, v8::Local<v8::Context> ctx, const MotuIsolateOptions& options) {
   v8::Isolate* iso = m->isolate;
   v8::Local<v8::External> data = v8::External::New(iso, m);
-  v8::Local<v8::Function> sync, async;
+  v8::Local<v8::Function> sync, async, loader;
   v8::Local<v8::Object> global = ctx->Global();
   return v8::Function::New(ctx, op_sync, data, 1, v8::ConstructorBehavior::kThrow)
              .ToLocal(&sync) &&
          v8::Function::New(ctx, op_async, data, 1, v8::ConstructorBehavior::kThrow)
              .ToLocal(&async) &&
+         v8::Function::New(ctx, load, data, 1, v8::ConstructorBehavior::kThrow)
+             .ToLocal(&loader) &&
          global->Set(ctx, name_string(iso, options.op_sync), sync).FromMaybe(false) &&
-         global->Set(ctx, name_string(iso, options.op_async), async).FromMaybe(false);
+         global->Set(ctx, name_string(iso, options.op_async), async).FromMaybe(false) &&
+         global->Set(ctx, name_string(iso, options.op_load), loader).FromMaybe(false);
 }
 
 }  // namespace motu

@@ -19,7 +19,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use motu_engine::{resolve_specifier, Host, HostValue, JsError, ModuleSource};
+use motu_engine::{resolve_specifier, Host, HostValue, JsError, ModuleSource, PreludeChunk};
 
 use crate::cache::{CodeCache, CodeKind};
 use crate::codec;
@@ -43,6 +43,8 @@ struct Lent {
 pub(crate) struct Embedder {
     host: Rc<dyn Host>,
     cache: Arc<CodeCache>,
+    /// The prelude's chunks, evaluated on demand.
+    chunks: Arc<[PreludeChunk]>,
     /// The Worker's modules, once one was loaded (for imports, dynamic
     /// ones included).
     modules: RefCell<Option<Arc<dyn ModuleSource>>>,
@@ -60,10 +62,15 @@ pub(crate) struct Embedder {
 
 impl Embedder {
     /// The state of a new isolate.
-    pub(crate) fn new(host: Rc<dyn Host>, cache: Arc<CodeCache>) -> Self {
+    pub(crate) fn new(
+        host: Rc<dyn Host>,
+        cache: Arc<CodeCache>,
+        chunks: Arc<[PreludeChunk]>,
+    ) -> Self {
         Self {
             host,
             cache,
+            chunks,
             modules: RefCell::new(None),
             reply: RefCell::new(Vec::new()),
             lent: RefCell::new(Vec::new()),
@@ -199,6 +206,7 @@ pub(crate) static CALLBACKS: ffi::MotuCallbacks = ffi::MotuCallbacks {
     resolve,
     source,
     store_cache,
+    chunk,
 };
 
 /// Text from the shim (lossy if it is not UTF-8, which the shim avoids).
@@ -323,4 +331,17 @@ unsafe extern "C" fn store_cache(
         _ => return,
     };
     embedder.store(token, kind, cache);
+}
+
+unsafe extern "C" fn chunk(embedder_ptr: *mut c_void, index: u32, code: *mut MotuCode) -> c_int {
+    // SAFETY: as for `op`.
+    let (embedder, code) = unsafe { (embedder(embedder_ptr), &mut *code) };
+    let Some(chunk) = usize::try_from(index)
+        .ok()
+        .and_then(|i| embedder.chunks.get(i))
+    else {
+        return ffi::MOTU_EXCEPTION;
+    };
+    *code = embedder.lend(CodeKind::Script, &chunk.name, chunk.source.clone());
+    ffi::MOTU_OK
 }

@@ -118,6 +118,8 @@ pub(crate) struct MotuCallbacks {
         unsafe extern "C" fn(embedder: *mut c_void, name: MotuBytes, code: *mut MotuCode) -> c_int,
     pub(crate) store_cache:
         unsafe extern "C" fn(embedder: *mut c_void, token: u64, kind: c_int, cache: MotuBytes),
+    pub(crate) chunk:
+        unsafe extern "C" fn(embedder: *mut c_void, index: u32, code: *mut MotuCode) -> c_int,
 }
 
 /// How to make an isolate.
@@ -127,6 +129,7 @@ pub(crate) struct MotuIsolateOptions {
     pub(crate) allow_code_generation: c_int,
     pub(crate) op_sync: MotuBytes,
     pub(crate) op_async: MotuBytes,
+    pub(crate) op_load: MotuBytes,
     pub(crate) hook_dispatch: MotuBytes,
     pub(crate) hook_register_module: MotuBytes,
 }

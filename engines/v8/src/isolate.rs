@@ -44,7 +44,11 @@ impl V8Isolate {
         host: Rc<dyn Host>,
         cache: Arc<CodeCache>,
     ) -> Result<Self, EngineError> {
-        let embedder = NonNull::from(Box::leak(Box::new(Embedder::new(host, cache))));
+        let embedder = NonNull::from(Box::leak(Box::new(Embedder::new(
+            host,
+            cache,
+            cfg.prelude_chunks.clone(),
+        ))));
         // SAFETY: just made, and only shared references are taken.
         let state = unsafe { embedder.as_ref() };
         let options = ffi::MotuIsolateOptions {
@@ -52,6 +56,7 @@ impl V8Isolate {
             allow_code_generation: c_int::from(cfg.allow_code_generation),
             op_sync: MotuBytes::of(contract::OP_SYNC.as_bytes()),
             op_async: MotuBytes::of(contract::OP_ASYNC.as_bytes()),
+            op_load: MotuBytes::of(contract::OP_LOAD.as_bytes()),
             hook_dispatch: MotuBytes::of(contract::HOOK_DISPATCH.as_bytes()),
             hook_register_module: MotuBytes::of(contract::HOOK_REGISTER_MODULE.as_bytes()),
         };

@@ -1,0 +1,118 @@
+// Parts of the prelude evaluated on first use. Each group (streams, crypto,
+// Blob and FormData, …) is a prelude chunk the engine evaluates on demand
+// (motu_engine::contract::OP_LOAD): a function that takes `internal`, the
+// core's helpers, and returns what the core and other groups use of it.
+// Until then each of its globals is an accessor on globalThis (not
+// enumerable unless the global is, configurable) that loads the group,
+// which puts plain data properties in the accessors' places; assigning to
+// such a global first makes it a plain data property holding that value.
+// Asking for the property descriptor of such a global (Object and Reflect's
+// getOwnPropertyDescriptor, Object.getOwnPropertyDescriptors) loads its
+// group first, so the accessors never show: descriptors are as Web IDL has
+// them.
+//
+// Uses no ops; takes the engine's chunk loader `__motu_load` and hides it.
+const loadChunk = globalThis.__motu_load;
+delete globalThis.__motu_load;
+
+// Group indices: the order of `prelude_chunks()` in src/prelude.rs.
+const STREAMS = 0;
+const CRYPTO = 1;
+const TEXT_STREAMS = 2;
+const URL_PATTERN = 3;
+const BLOBS = 4;
+const CLONING = 5;
+
+// The built-in, which the end of this file wraps.
+const describeOwn = Object.getOwnPropertyDescriptor;
+
+const groupExports = [];
+const lazyGetters = new Set();
+let internal;
+
+// What a group's function gets, `makeInternal()`, is generated after the
+// core's files (src/prelude.rs `internal_names!`), from the same list of
+// names that each group takes apart: the core's helpers by name.
+
+// The exports of group `index`, evaluating it first if need be.
+function loadGroup(index) {
+  let exports = groupExports[index];
+  if (exports === undefined) {
+    internal ??= makeInternal();
+    exports = loadChunk(index)(internal) ?? {};
+    groupExports[index] = exports;
+  }
+  return exports;
+}
+
+// The exports of group `index` if it was loaded: until then none of its
+// objects exist.
+function loadedGroup(index) {
+  return groupExports[index];
+}
+
+// Makes the globals `names` (space-separated) load group `index` on first use.
+function lazyGlobals(index, names, enumerable = false) {
+  for (const name of names.split(' ')) {
+    const get = function () {
+      loadGroup(index);
+      const now = describeOwn(globalThis, name);
+      if (now !== undefined && now.get === get) throw new TypeError(`${name} failed to load`);
+      return globalThis[name];
+    };
+    lazyGetters.add(get);
+    Object.defineProperty(globalThis, name, {
+      get,
+      set(value) {
+        Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable });
+      },
+      configurable: true,
+      enumerable,
+    });
+  }
+}
+
+// Whether global `name` is still the accessor that loads its group.
+function isLazyGlobal(name) {
+  const d = describeOwn(globalThis, name);
+  return d !== undefined && lazyGetters.has(d.get);
+}
+
+// A group's defineGlobal: fills the place of its lazy accessor, unless
+// Worker code replaced or deleted that global meanwhile.
+function defineLoadedGlobal(name, value, enumerable = false) {
+  if (isLazyGlobal(name)) defineGlobal(name, value, enumerable);
+}
+
+// The value of global `name` without loading its group: undefined while it
+// is not loaded (no instance of it exists then).
+function loadedGlobal(name) {
+  return isLazyGlobal(name) ? undefined : globalThis[name];
+}
+
+// The descriptor functions load a global's group before they describe it.
+{
+  const describe = Object.getOwnPropertyDescriptor;
+  const describeAll = Object.getOwnPropertyDescriptors;
+  const reflectDescribe = Reflect.getOwnPropertyDescriptor;
+  const loadFor = (o, key) => {
+    if (o === globalThis) {
+      const d = describe(o, key);
+      if (d !== undefined && lazyGetters.has(d.get)) d.get();
+    }
+  };
+  const methods = {
+    getOwnPropertyDescriptor(o, key) { loadFor(o, key); return describe(o, key); },
+    getOwnPropertyDescriptors(o) {
+      if (o === globalThis) for (const key of Reflect.ownKeys(o)) loadFor(o, key);
+      return describeAll(o);
+    },
+  };
+  const reflect = {
+    getOwnPropertyDescriptor(o, key) { loadFor(o, key); return reflectDescribe(o, key); },
+  };
+  for (const [target, from, name] of [[Object, methods, 'getOwnPropertyDescriptor'],
+    [Object, methods, 'getOwnPropertyDescriptors'], [Reflect, reflect, 'getOwnPropertyDescriptor']]) {
+    Object.defineProperty(target, name, { value: from[name], writable: true, configurable: true, enumerable: false });
+  }
+}

@@ -1,0 +1,99 @@
+// Globals whose Web APIs load on first use: before they are touched they
+// show as before (`in`, enumeration order, `crypto` enumerable), loading one
+// group loads the groups it needs, Worker code that replaces or deletes a
+// global before its group loads keeps its change, and a Response read whole
+// loads no streams. The accessors show only through __lookupGetter__:
+// asking for a global's descriptor loads its group first.
+import { suite, eq, throws } from './harness.js';
+
+const LAZY = [
+  'ReadableStream', 'WritableStream', 'TransformStream', 'ByteLengthQueuingStrategy',
+  'CountQueuingStrategy', 'ReadableStreamBYOBReader', 'crypto', 'Crypto', 'CryptoKey',
+  'SubtleCrypto', 'TextEncoderStream', 'TextDecoderStream', 'CompressionStream',
+  'DecompressionStream', 'URLPattern', 'Blob', 'File', 'FormData', 'structuredClone',
+];
+const isAccessor = name => typeof globalThis.__lookupGetter__(name) === 'function';
+
+// Taken before anything is touched.
+const namesBefore = Object.getOwnPropertyNames(globalThis);
+const keysBefore = Object.keys(globalThis);
+const inBefore = LAZY.map(name => name in globalThis);
+const accessorsBefore = LAZY.map(isAccessor);
+const enumerableBefore = LAZY.filter(name => Object.prototype.propertyIsEnumerable.call(globalThis, name));
+
+// Worker code changes some before their groups load.
+globalThis.URLPattern = 'replaced';
+delete globalThis.CountQueuingStrategy;
+TransformStreamDefaultController = 'assigned';
+
+export default suite(test => {
+  test('nothing loaded before first use', () => {
+    eq(inBefore, LAZY.map(() => true));
+    eq(accessorsBefore, LAZY.map(() => true));
+    eq(enumerableBefore, ['crypto']);
+    eq(keysBefore.includes('crypto'), true);
+  });
+  test('a Response read whole loads no streams', async () => {
+    eq(await new Response('whole').text(), 'whole');
+    eq(await new Request('https://x/', { method: 'POST', body: 'abc' }).text(), 'abc');
+    eq(isAccessor('ReadableStream'), true);
+    eq(isAccessor('Blob'), true);
+  });
+  test('a descriptor of a global loads its group first', () => {
+    eq(isAccessor('structuredClone'), true);
+    const d = Object.getOwnPropertyDescriptor(globalThis, 'structuredClone');
+    eq(['value' in d, typeof d.value, d.writable, d.enumerable], [true, 'function', true, false]);
+    eq(isAccessor('structuredClone'), false);
+    eq(typeof Reflect.getOwnPropertyDescriptor(globalThis, 'DecompressionStream').value, 'function');
+    eq(isAccessor('CompressionStream'), false);
+    eq(Object.getOwnPropertyDescriptor({ a: 1 }, 'a').value, 1);
+    eq(Reflect.getOwnPropertyDescriptor({ a: 2 }, 'a').value, 2);
+    eq(Object.getOwnPropertyDescriptor.length, 2);
+  });
+  test('a group loads the groups it needs', async () => {
+    // The text streams group (loaded above) loaded the streams group.
+    eq(isAccessor('ReadableStream'), false);
+    eq(new CompressionStream('gzip').readable instanceof ReadableStream, true);
+    eq(isAccessor('Blob'), true);
+    // Blob's stream() and a Response's body from a FormData cross groups.
+    const stream = new Blob(['ab', 'c']).stream();
+    eq(stream instanceof ReadableStream, true);
+    eq(isAccessor('FormData'), false);
+    const form = new FormData();
+    form.append('k', 'v');
+    eq(await new Response(form).formData().then(f => f.get('k')), 'v');
+    const blob = await new Response(new Blob(['xyz'])).blob();
+    eq(blob instanceof Blob, true);
+    eq(await blob.text(), 'xyz');
+  });
+  test('structuredClone sees the loaded groups', async () => {
+    const file = structuredClone(new File(['f'], 'a.txt'));
+    eq([file instanceof File, file.name, await file.text()], [true, 'a.txt', 'f']);
+    throws(() => structuredClone(new ReadableStream()), DOMException);
+    throws(() => structuredClone(new Headers()), DOMException);
+  });
+  test('crypto loads and stays enumerable', async () => {
+    eq(typeof crypto.randomUUID(), 'string');
+    eq(isAccessor('crypto'), false);
+    const d = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+    eq([d.enumerable, d.writable, d.configurable, 'value' in d], [true, true, true, true]);
+    eq(crypto.subtle instanceof SubtleCrypto, true);
+    eq(new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(0)))[0], 0xe3);
+  });
+  test('Worker changes made before loading are kept', () => {
+    eq(URLPattern, 'replaced');
+    eq('CountQueuingStrategy' in globalThis, false);
+    eq(TransformStreamDefaultController, 'assigned');
+    eq(typeof ByteLengthQueuingStrategy, 'function');
+  });
+  test('loaded globals are plain data properties, in the same order', () => {
+    for (const name of LAZY) {
+      if (name === 'CountQueuingStrategy') continue;
+      const d = Object.getOwnPropertyDescriptor(globalThis, name);
+      eq(['value' in d, d.writable, d.configurable, d.enumerable], [true, true, true, name === 'crypto'], name);
+    }
+    eq(Object.getOwnPropertyNames(globalThis), namesBefore.filter(n => n !== 'CountQueuingStrategy'));
+    eq(Object.keys(globalThis), keysBefore);
+    eq(typeof URLPattern === 'string' && typeof WritableStreamDefaultWriter, 'function');
+  });
+});
