@@ -22,10 +22,6 @@ function invalidAccess(message) {
   return new DOMException(message, 'InvalidAccessError');
 }
 
-function requireArgs(count, needed, method) {
-  if (count < needed) throw new TypeError(`SubtleCrypto.${method}: ${needed} arguments required, ${count} given`);
-}
-
 // The parameters the Rust ops read, from a normalised algorithm.
 function opParams(normalized, slots) {
   const params = { ...normalized };
@@ -266,7 +262,7 @@ class SubtleCrypto {
   digest(algorithm, data) {
     return cryptoPromise(() => {
       subtleBrand(this);
-      requireArgs(arguments.length, 2, 'digest');
+      requireArgs(arguments.length, 2, 'SubtleCrypto.digest');
       const alg = normalizeAlgorithm(algorithm, 'digest');
       return toArrayBuffer(cryptoOp('crypto_digest', alg.name, cryptoBytes(data, 'data')));
     });
@@ -274,7 +270,7 @@ class SubtleCrypto {
   sign(algorithm, key, data) {
     return cryptoPromise(() => {
       subtleBrand(this);
-      requireArgs(arguments.length, 3, 'sign');
+      requireArgs(arguments.length, 3, 'SubtleCrypto.sign');
       const alg = normalizeAlgorithm(algorithm, 'sign');
       const slots = keySlots(key);
       const bytes = cryptoBytes(data, 'data');
@@ -286,7 +282,7 @@ class SubtleCrypto {
   verify(algorithm, key, signature, data) {
     return cryptoPromise(() => {
       subtleBrand(this);
-      requireArgs(arguments.length, 4, 'verify');
+      requireArgs(arguments.length, 4, 'SubtleCrypto.verify');
       const alg = normalizeAlgorithm(algorithm, 'verify');
       const slots = keySlots(key);
       const sig = cryptoBytes(signature, 'signature');
@@ -299,7 +295,7 @@ class SubtleCrypto {
   encrypt(algorithm, key, data) {
     return cryptoPromise(() => {
       subtleBrand(this);
-      requireArgs(arguments.length, 3, 'encrypt');
+      requireArgs(arguments.length, 3, 'SubtleCrypto.encrypt');
       const alg = normalizeAlgorithm(algorithm, 'encrypt');
       const slots = keySlots(key);
       const bytes = cryptoBytes(data, 'data');
@@ -310,7 +306,7 @@ class SubtleCrypto {
   decrypt(algorithm, key, data) {
     return cryptoPromise(() => {
       subtleBrand(this);
-      requireArgs(arguments.length, 3, 'decrypt');
+      requireArgs(arguments.length, 3, 'SubtleCrypto.decrypt');
       const alg = normalizeAlgorithm(algorithm, 'decrypt');
       const slots = keySlots(key);
       const bytes = cryptoBytes(data, 'data');
@@ -321,7 +317,7 @@ class SubtleCrypto {
   generateKey(algorithm, extractable, keyUsages) {
     return cryptoPromise(() => {
       subtleBrand(this);
-      requireArgs(arguments.length, 3, 'generateKey');
+      requireArgs(arguments.length, 3, 'SubtleCrypto.generateKey');
       const usages = toKeyUsages(keyUsages);
       const alg = normalizeAlgorithm(algorithm, 'generateKey');
       return generateKeyInner(alg, Boolean(extractable), usages);
@@ -330,7 +326,7 @@ class SubtleCrypto {
   importKey(format, keyData, algorithm, extractable, keyUsages) {
     return cryptoPromise(() => {
       subtleBrand(this);
-      requireArgs(arguments.length, 5, 'importKey');
+      requireArgs(arguments.length, 5, 'SubtleCrypto.importKey');
       const f = formatArg(format);
       const usages = toKeyUsages(keyUsages);
       const alg = normalizeAlgorithm(algorithm, 'importKey');
@@ -340,7 +336,7 @@ class SubtleCrypto {
   exportKey(format, key) {
     return cryptoPromise(() => {
       subtleBrand(this);
-      requireArgs(arguments.length, 2, 'exportKey');
+      requireArgs(arguments.length, 2, 'SubtleCrypto.exportKey');
       const f = formatArg(format);
       return exportKeyInner(f, keySlots(key));
     });
@@ -348,7 +344,7 @@ class SubtleCrypto {
   deriveBits(algorithm, baseKey, length = null) {
     return cryptoPromise(() => {
       subtleBrand(this);
-      requireArgs(arguments.length, 2, 'deriveBits');
+      requireArgs(arguments.length, 2, 'SubtleCrypto.deriveBits');
       const alg = normalizeAlgorithm(algorithm, 'deriveBits');
       const slots = keySlots(baseKey, 'baseKey');
       const bits = lengthArg(length);
@@ -359,7 +355,7 @@ class SubtleCrypto {
   deriveKey(algorithm, baseKey, derivedKeyType, extractable, keyUsages) {
     return cryptoPromise(() => {
       subtleBrand(this);
-      requireArgs(arguments.length, 5, 'deriveKey');
+      requireArgs(arguments.length, 5, 'SubtleCrypto.deriveKey');
       const alg = normalizeAlgorithm(algorithm, 'deriveBits');
       const slots = keySlots(baseKey, 'baseKey');
       const usages = toKeyUsages(keyUsages);
@@ -373,7 +369,7 @@ class SubtleCrypto {
   wrapKey(format, key, wrappingKey, wrapAlgorithm) {
     return cryptoPromise(() => {
       subtleBrand(this);
-      requireArgs(arguments.length, 4, 'wrapKey');
+      requireArgs(arguments.length, 4, 'SubtleCrypto.wrapKey');
       const f = formatArg(format);
       const alg = normalizeAlgorithm(wrapAlgorithm, 'wrapKey');
       const slots = keySlots(key);
@@ -387,7 +383,7 @@ class SubtleCrypto {
   unwrapKey(format, wrappedKey, unwrappingKey, unwrapAlgorithm, unwrappedKeyAlgorithm, extractable, keyUsages) {
     return cryptoPromise(() => {
       subtleBrand(this);
-      requireArgs(arguments.length, 7, 'unwrapKey');
+      requireArgs(arguments.length, 7, 'SubtleCrypto.unwrapKey');
       const f = formatArg(format);
       const wrapped = cryptoBytes(wrappedKey, 'wrappedKey');
       const usages = toKeyUsages(keyUsages);
