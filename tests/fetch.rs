@@ -93,6 +93,9 @@ fn subrequests_reach_an_allowed_origin() {
         let (status, text) = ask(&s, "/abort");
         assert_eq!(status, 502);
         assert!(text.starts_with("AbortError: "), "{text}");
+        let (status, text) = ask(&s, "/abort-body");
+        assert_eq!(status, 502);
+        assert!(text.starts_with("AbortError: "), "{text}");
         let (status, text) = ask(&s, "/timeout");
         assert_eq!(status, 502);
         assert!(text.starts_with("TimeoutError: "), "{text}");
