@@ -148,6 +148,7 @@ const PRELUDE: &str = concat!(
      ReadableStreamBYOBRequest ReadableStreamBYOBReader WritableStream \
      WritableStreamDefaultWriter WritableStreamDefaultController TransformStream \
      TransformStreamDefaultController');\n",
+    include_str!("../js/console_format.js"),
     include_str!("../js/console.js"),
     include_str!("../js/encoding.js"),
     "lazyGlobals(CRYPTO, 'Crypto CryptoKey SubtleCrypto');\n",
