@@ -167,6 +167,7 @@ const PRELUDE: &str = concat!(
     include_str!("../js/scheduled.js"),
     include_str!("../js/globals.js"),
     "lazyGlobals(CLONING, 'structuredClone');\n",
+    include_str!("../js/error_event.js"),
     include_str!("../js/events.js"),
     "})()\n"
 );
