@@ -2,7 +2,9 @@
 // shows one value readably; `formatArgs(args)` is the Console Standard's
 // Formatter (the specifiers %s %d %i %f %o %O %c of a leading string, then
 // the other arguments inspected, joined by spaces); `printArgs(args)` is its
-// Printer (each argument inspected, joined by spaces).
+// Printer (each argument inspected, joined by spaces). `%s` shows an object
+// inspected (as Node and browsers do) where the standard's String() would
+// give `[object Object]`.
 //
 // Formatting is bounded, so that logging a huge or deeply nested value costs
 // little: at most INSPECT_ITEMS entries of one array, typed array, object,
