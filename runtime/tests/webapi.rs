@@ -181,3 +181,8 @@ fn relative_urls_against_a_base_url() {
 fn lazily_loaded_globals() {
     run_checks("lazy_globals.js");
 }
+
+#[test]
+fn reported_exceptions_and_error_events() {
+    run_checks("errors.js");
+}

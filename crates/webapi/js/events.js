@@ -16,7 +16,7 @@ if (worker.syntax === 'script') {
   for (const [name, value] of Object.entries(env)) defineGlobal(name, value);
 }
 
-const listeners = { fetch: [], scheduled: [] };
+const listeners = { fetch: [], scheduled: [], error: [] };
 let workerModule = null;
 
 defineGlobal('addEventListener', function addEventListener(type, listener) {
@@ -28,6 +28,36 @@ defineGlobal('removeEventListener', function removeEventListener(type, listener)
   const list = listeners[type];
   if (list) listeners[type] = list.filter(l => l !== listener);
 });
+
+// Hands a reported exception to the global's `error` listeners as an
+// ErrorEvent; true when one canceled it. What a listener throws is logged,
+// not reported again.
+let dispatchingError = false;
+function dispatchErrorEvent(e) {
+  const list = listeners.error;
+  if (list.length === 0 || dispatchingError) return false;
+  let message;
+  try {
+    message = `Uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : formatLog([e])}`;
+  } catch {
+    message = 'Uncaught exception';
+  }
+  const event = new ErrorEvent('error', { cancelable: true, message, error: e });
+  dispatchingError = true;
+  try {
+    for (const listener of [...list]) {
+      try {
+        if (typeof listener === 'function') listener.call(globalThis, event);
+        else listener.handleEvent(event);
+      } catch (thrown) {
+        op('console', 'error', `Uncaught ${formatLog([thrown])}`);
+      }
+    }
+  } finally {
+    dispatchingError = false;
+  }
+  return event.defaultPrevented;
+}
 
 // The context every handler gets (`ctx` in module syntax, the event itself in
 // service-worker syntax). `waitUntil` tells the host, through the

@@ -4,7 +4,8 @@
 // shared references kept), the Error types, DOMException, Blob and File.
 // Anything else (functions, symbols, Promise, WeakMap, the platform objects
 // that are not serializable) is a DataCloneError. `transfer` moves
-// ArrayBuffers: the originals are detached. Uses no ops.
+// ArrayBuffers: the originals are detached. A resizable ArrayBuffer (on engines
+// that have them) stays resizable in the clone. Uses no ops.
 const CLONEABLE_ERRORS = ['Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError'];
 // Globals whose instances cannot be cloned (looked up when cloning, those of
 // groups not loaded yet skipped: they have no instances).
@@ -39,10 +40,19 @@ function structuredCloneValue(value, transfer = []) {
   // A transferred buffer's contents go to the clone; the original is
   // detached once the clone is made (its views must still be readable until
   // then).
-  for (const t of transferList) memory.set(t, t.slice(0));
+  for (const t of transferList) memory.set(t, copyArrayBuffer(t));
   const clone = cloneInto(value, memory);
   for (const t of transferList) t.transfer();
   return clone;
+}
+
+// A copy of an ArrayBuffer; a resizable one stays resizable, with the same
+// maximum length (on engines that have resizable buffers).
+function copyArrayBuffer(buffer) {
+  if (!buffer.resizable) return buffer.slice(0);
+  const copy = new ArrayBuffer(buffer.byteLength, { maxByteLength: buffer.maxByteLength });
+  new Uint8Array(copy).set(new Uint8Array(buffer));
+  return copy;
 }
 
 function cloneInto(value, memory) {
@@ -55,7 +65,7 @@ function cloneInto(value, memory) {
 
   if (value instanceof ArrayBuffer) {
     if (value.detached) throw dataCloneError('A detached ArrayBuffer');
-    return remember(value.slice(0));
+    return remember(copyArrayBuffer(value));
   }
   if (typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer) {
     throw dataCloneError('A SharedArrayBuffer');
@@ -63,8 +73,19 @@ function cloneInto(value, memory) {
   if (ArrayBuffer.isView(value)) {
     const buffer = value.buffer;
     if (buffer.detached) throw dataCloneError('A view on a detached ArrayBuffer');
+    if (value instanceof DataView) {
+      // A DataView out of its (shrunk) resizable buffer's bounds throws on
+      // its byteOffset.
+      let byteOffset, byteLength;
+      try {
+        byteOffset = value.byteOffset;
+        byteLength = value.byteLength;
+      } catch {
+        throw dataCloneError('A DataView out of its buffer\'s bounds');
+      }
+      return remember(new DataView(cloneInto(buffer, memory), byteOffset, byteLength));
+    }
     const bufferClone = cloneInto(buffer, memory);
-    if (value instanceof DataView) return remember(new DataView(bufferClone, value.byteOffset, value.byteLength));
     const Ctor = TYPED_ARRAYS_BY_NAME[typedArrayName.call(value)] ?? globalThis[typedArrayName.call(value)];
     return remember(new Ctor(bufferClone, value.byteOffset, value.length));
   }

@@ -148,6 +148,7 @@ const PRELUDE: &str = concat!(
      ReadableStreamBYOBRequest ReadableStreamBYOBReader WritableStream \
      WritableStreamDefaultWriter WritableStreamDefaultController TransformStream \
      TransformStreamDefaultController');\n",
+    include_str!("../js/console_format.js"),
     include_str!("../js/console.js"),
     include_str!("../js/encoding.js"),
     "lazyGlobals(CRYPTO, 'Crypto CryptoKey SubtleCrypto');\n",
@@ -166,6 +167,7 @@ const PRELUDE: &str = concat!(
     include_str!("../js/scheduled.js"),
     include_str!("../js/globals.js"),
     "lazyGlobals(CLONING, 'structuredClone');\n",
+    include_str!("../js/error_event.js"),
     include_str!("../js/events.js"),
     "})()\n"
 );

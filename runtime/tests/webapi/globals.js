@@ -60,6 +60,20 @@ export default suite(test => {
     const d = structuredClone(new DOMException('m', 'DataCloneError'));
     eq([d instanceof DOMException, d.name, d.message], [true, 'DataCloneError', 'm']);
   });
+  test('structuredClone of resizable buffers (engines that have them)', () => {
+    if (typeof ArrayBuffer.prototype.resize !== 'function') return;
+    const ab = new ArrayBuffer(4, { maxByteLength: 64 });
+    new Uint8Array(ab).set([1, 2, 3, 4]);
+    const copy = structuredClone(ab);
+    eq([copy.resizable, copy.maxByteLength, [...new Uint8Array(copy)]], [true, 64, [1, 2, 3, 4]]);
+    const moved = structuredClone(ab, { transfer: [ab] });
+    eq([ab.byteLength, moved.resizable, moved.maxByteLength, moved.byteLength], [0, true, 64, 4]);
+    const shrinking = new ArrayBuffer(16, { maxByteLength: 64 });
+    const view = new DataView(shrinking, 8);
+    shrinking.resize(0);
+    const e = throws(() => structuredClone(view), DOMException, 'out-of-bounds DataView');
+    eq(e.name, 'DataCloneError');
+  });
   test('structuredClone refuses what cannot be cloned', () => {
     domError(() => structuredClone(() => 1), 'DataCloneError');
     domError(() => structuredClone({ s: Symbol('x') }), 'DataCloneError');
