@@ -181,3 +181,9 @@ fn relative_urls_against_a_base_url() {
 fn lazily_loaded_globals() {
     run_checks("lazy_globals.js");
 }
+
+#[test]
+fn request_init_members() {
+    let base = url::Url::parse("http://127.0.0.1:9/dir/page?q").unwrap();
+    run_checks_spec("request_init.js", |spec| spec.with_base_url(base.clone()));
+}

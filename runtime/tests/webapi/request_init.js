@@ -1,0 +1,62 @@
+// The RequestInit members a browser acts on: defaults, validation, copying
+// from an input Request and clone(); run with the base URL
+// http://127.0.0.1:9/dir/page?q (referrers of that origin are kept).
+import { suite, eq, throws, rejects } from './harness.js';
+
+export default suite(test => {
+  test('defaults of a new Request', () => {
+    const r = new Request('https://example.com/');
+    eq([r.mode, r.credentials, r.cache, r.redirect], ['cors', 'same-origin', 'default', 'follow']);
+    eq([r.referrer, r.referrerPolicy, r.integrity, r.destination], ['about:client', '', '', '']);
+    eq([r.keepalive, r.isReloadNavigation, r.isHistoryNavigation], [false, false, false]);
+  });
+  test('members are kept, copied from an input Request and by clone()', () => {
+    const init = {
+      mode: 'same-origin', credentials: 'include', cache: 'only-if-cached', referrer: '/from',
+      referrerPolicy: 'no-referrer', integrity: 'sha256-abc', keepalive: true, priority: 'high',
+    };
+    const r = new Request('https://example.com/', init);
+    const expected = ['same-origin', 'include', 'only-if-cached', 'http://127.0.0.1:9/from', 'no-referrer', 'sha256-abc', true];
+    const members = x => [x.mode, x.credentials, x.cache, x.referrer, x.referrerPolicy, x.integrity, x.keepalive];
+    eq(members(r), expected);
+    eq(members(new Request(r)), expected);
+    eq(members(r.clone()), expected);
+    // A non-empty init resets the referrer and its policy, keeps the rest.
+    const changed = new Request(r, { method: 'POST', body: 'x' });
+    eq(members(changed), ['same-origin', 'include', 'only-if-cached', 'about:client', '', 'sha256-abc', true]);
+  });
+  test('referrer: empty is no referrer, another origin is the client', () => {
+    eq(new Request('https://example.com/', { referrer: '' }).referrer, '');
+    eq(new Request('https://example.com/', { referrer: 'https://other.example/' }).referrer, 'about:client');
+    eq(new Request('https://example.com/', { referrer: 'about:client' }).referrer, 'about:client');
+    throws(() => new Request('https://example.com/', { referrer: 'http://[bad' }), TypeError, 'bad referrer URL');
+  });
+  test('invalid values are a TypeError', () => {
+    const url = 'https://example.com/';
+    for (const [k, v] of [['mode', 'nope'], ['credentials', 'cors'], ['cache', 'stale'], ['redirect', 'x'],
+      ['referrerPolicy', 'sometimes'], ['priority', 'urgent'], ['duplex', 'full']]) {
+      throws(() => new Request(url, { [k]: v }), TypeError, `${k}: ${v}`);
+    }
+    throws(() => new Request(url, { mode: 'navigate' }), TypeError, 'navigate mode');
+    throws(() => new Request(url, { cache: 'only-if-cached' }), TypeError, 'only-if-cached needs same-origin');
+    throws(() => new Request(url, { mode: 'no-cors', method: 'PUT' }), TypeError, 'no-cors needs a simple method');
+    throws(() => new Request(url, { window: {} }), TypeError, 'window');
+    throws(() => new Request('https://user:pw@example.com/'), TypeError, 'credentials in the URL');
+    throws(() => new Request(url, { method: 'POST', keepalive: true, body: new ReadableStream(), duplex: 'half' }),
+      TypeError, 'keepalive with a stream body');
+    eq(new Request(url, { window: null, mode: 'no-cors', method: 'post' }).mode, 'no-cors');
+  });
+  test('RequestInit members are read once each, in lexicographic order', () => {
+    const seen = [];
+    const init = new Proxy({ method: 'GET', cache: 'no-store' }, {
+      get(target, key) { if (typeof key === 'string') seen.push(key); return target[key]; },
+    });
+    eq(new Request('https://example.com/', init).cache, 'no-store');
+    eq(seen, ['body', 'cache', 'credentials', 'duplex', 'headers', 'integrity', 'keepalive', 'method', 'mode',
+      'priority', 'redirect', 'referrer', 'referrerPolicy', 'signal', 'window']);
+  });
+  test('fetch() refuses only-if-cached before sending', async () => {
+    await rejects(fetch('http://127.0.0.1:9/', { mode: 'same-origin', cache: 'only-if-cached' }), TypeError);
+    await rejects(fetch('https://example.com/', { priority: 'urgent' }), TypeError);
+  });
+});
