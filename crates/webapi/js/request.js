@@ -57,30 +57,38 @@ function toEnum(value, values, what) {
 }
 
 // Converts a RequestInit dictionary as Web IDL does (each member read once,
-// in lexicographic order) into `{ present, …members }`, or null for none.
+// in lexicographic order) into `{ present, options, …members }`, or null
+// for none.
 function readRequestInit(init) {
   if (init === undefined || init === null) return null;
   if (typeof init !== 'object' && typeof init !== 'function') throw new TypeError('The RequestInit must be an object');
-  const o = { present: false };
+  const o = {
+    present: false, options: false, body: undefined, cache: undefined, credentials: undefined, duplex: undefined,
+    headers: undefined, integrity: undefined, keepalive: undefined, method: undefined, mode: undefined,
+    priority: undefined, redirect: undefined, referrer: undefined, referrerPolicy: undefined, signal: undefined,
+    window: undefined,
+  };
   let v;
+  // `options`: a member that requestOptions() acts on was given.
   if ((v = init.body) !== undefined) { o.present = true; o.body = v; }
-  if ((v = init.cache) !== undefined) { o.present = true; o.cache = toEnum(v, REQUEST_CACHE, 'cache'); }
-  if ((v = init.credentials) !== undefined) { o.present = true; o.credentials = toEnum(v, REQUEST_CREDENTIALS, 'credentials'); }
+  if ((v = init.cache) !== undefined) { o.options = true; o.cache = toEnum(v, REQUEST_CACHE, 'cache'); }
+  if ((v = init.credentials) !== undefined) { o.options = true; o.credentials = toEnum(v, REQUEST_CREDENTIALS, 'credentials'); }
   if ((v = init.duplex) !== undefined) { o.present = true; o.duplex = toEnum(v, ['half'], 'duplex'); }
   if ((v = init.headers) !== undefined) { o.present = true; o.headers = v; }
-  if ((v = init.integrity) !== undefined) { o.present = true; o.integrity = String(v); }
-  if ((v = init.keepalive) !== undefined) { o.present = true; o.keepalive = Boolean(v); }
+  if ((v = init.integrity) !== undefined) { o.options = true; o.integrity = String(v); }
+  if ((v = init.keepalive) !== undefined) { o.options = true; o.keepalive = Boolean(v); }
   if ((v = init.method) !== undefined) { o.present = true; o.method = toByteString(v, 'Method'); }
-  if ((v = init.mode) !== undefined) { o.present = true; o.mode = toEnum(v, REQUEST_MODES, 'mode'); }
-  if ((v = init.priority) !== undefined) { o.present = true; o.priority = toEnum(v, REQUEST_PRIORITY, 'priority'); }
+  if ((v = init.mode) !== undefined) { o.options = true; o.mode = toEnum(v, REQUEST_MODES, 'mode'); }
+  if ((v = init.priority) !== undefined) { o.options = true; o.priority = toEnum(v, REQUEST_PRIORITY, 'priority'); }
   if ((v = init.redirect) !== undefined) { o.present = true; o.redirect = toEnum(v, REDIRECT_MODES, 'redirect'); }
-  if ((v = init.referrer) !== undefined) { o.present = true; o.referrer = toUSVString(v); }
-  if ((v = init.referrerPolicy) !== undefined) { o.present = true; o.referrerPolicy = toEnum(v, REFERRER_POLICIES, 'referrerPolicy'); }
+  if ((v = init.referrer) !== undefined) { o.options = true; o.referrer = toUSVString(v); }
+  if ((v = init.referrerPolicy) !== undefined) { o.options = true; o.referrerPolicy = toEnum(v, REFERRER_POLICIES, 'referrerPolicy'); }
   if ((v = init.signal) !== undefined) {
     if (v !== null && !(v instanceof AbortSignal)) throw new TypeError('signal is not an AbortSignal');
     o.present = true; o.signal = v;
   }
   if ((v = init.window) !== undefined) { o.present = true; o.window = v; }
+  if (o.options) o.present = true;
   return o;
 }
 
@@ -152,9 +160,11 @@ class Request extends Body {
     }
     if (o !== null && o.window !== undefined && o.window !== null) throw new TypeError("RequestInit's window must be null");
     const method = o !== null && o.method !== undefined ? normalizeMethod(o.method) : from ? from.#method : 'GET';
-    const options = o !== null && o.present
-      ? requestOptions(from ? from.#options : DEFAULT_REQUEST_OPTIONS, o, method)
-      : from ? from.#options : DEFAULT_REQUEST_OPTIONS;
+    // A non-empty init changes an input Request's options; the defaults
+    // stay as they are unless an option member is given.
+    const base = from ? from.#options : DEFAULT_REQUEST_OPTIONS;
+    const options = o !== null && (o.options || (o.present && base !== DEFAULT_REQUEST_OPTIONS))
+      ? requestOptions(base, o, method) : base;
     const redirect = o !== null && o.redirect !== undefined ? o.redirect : from ? from.#redirect : 'follow';
     let signal = from ? from.#signal : null;
     if (o !== null && o.signal !== undefined) signal = o.signal;
