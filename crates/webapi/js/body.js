@@ -184,15 +184,28 @@ function moveBody(body) {
 
 let bodyOf;     // Request | Response => body record | null
 let setBodyOf;  // (Request | Response, body record | null) => void
+let giveBody;   // (Request | Response, body record | null) => void, from its constructor
 
-class Body {
+// Gives its constructor's first argument (a Request or Response under
+// construction) to Body, which adds its private slot to that object.
+class BodyTarget {
+  constructor(target) { return target; }
+}
+
+// Body in Web IDL is a mixin: its members are copied onto Request.prototype
+// and Response.prototype (mixinBody); the class is never exposed.
+class Body extends BodyTarget {
   #body = null;
 
-  constructor(body) { this.#body = body; }
+  constructor(target, body) {
+    super(target);
+    this.#body = body;
+  }
 
   static {
     bodyOf = b => b.#body;
     setBodyOf = (b, body) => { b.#body = body; };
+    giveBody = (target, body) => { new Body(target, body); };
   }
 
   get body() {
@@ -243,6 +256,15 @@ class Body {
       if (essence === 'application/x-www-form-urlencoded') return blobs().parseUrlencodedFormData(bytes);
       throw new TypeError(`Cannot parse a body of type '${type}' as FormData`);
     });
+  }
+}
+
+// Copies the body mixin's members onto `cls.prototype` (before
+// webidlInterface(cls), which makes them enumerable).
+function mixinBody(cls) {
+  const from = Body.prototype;
+  for (const key of Object.getOwnPropertyNames(from)) {
+    if (key !== 'constructor') Object.defineProperty(cls.prototype, key, Object.getOwnPropertyDescriptor(from, key));
   }
 }
 

@@ -141,7 +141,7 @@ function followSignal(signal) {
   return typeof AbortSignal === 'function' && typeof AbortSignal.any === 'function' ? AbortSignal.any([signal]) : signal;
 }
 
-class Request extends Body {
+class Request {
   #url; #method; #headers; #redirect; #signal; #options;
 
   constructor(input, init = undefined) {
@@ -189,7 +189,7 @@ class Request extends Body {
       }
       body = moveBody(inputBody);
     }
-    super(body);
+    giveBody(this, body);
     this.#url = url;
     this.#method = method;
     this.#headers = new Headers(o !== null && o.headers !== undefined ? o.headers : from ? from.#headers : undefined);
@@ -240,5 +240,6 @@ class Request extends Body {
   }
   [Symbol.for('motu.inspect')](nested) { return `{ method: ${nested(this.#method)}, url: ${nested(this.#url)}, headers: ${nested(this.#headers)} }`; }
 }
+mixinBody(Request);
 webidlInterface(Request);
 defineGlobal('Request', Request);

@@ -59,4 +59,24 @@ export default suite(test => {
     await rejects(fetch('http://127.0.0.1:9/', { mode: 'same-origin', cache: 'only-if-cached' }), TypeError);
     await rejects(fetch('https://example.com/', { priority: 'urgent' }), TypeError);
   });
+  test('the body members live on Request.prototype and Response.prototype (a mixin)', () => {
+    for (const cls of [Request, Response]) {
+      eq(Object.getPrototypeOf(cls.prototype), Object.prototype, `${cls.name}.prototype's prototype`);
+      eq(Object.getPrototypeOf(cls), Function.prototype, `${cls.name}'s prototype`);
+      for (const key of ['body', 'bodyUsed', 'arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text']) {
+        eq(Object.hasOwn(cls.prototype, key), true, `${cls.name}.prototype.${key}`);
+        eq(Object.getOwnPropertyDescriptor(cls.prototype, key).enumerable, true, `${cls.name}.prototype.${key} enumerable`);
+      }
+    }
+    throws(() => Request.prototype.text.call({}), TypeError, 'text on a plain object');
+    throws(() => Object.getOwnPropertyDescriptor(Response.prototype, 'bodyUsed').get.call({}), TypeError, 'bodyUsed');
+  });
+  test('bodies still work through the mixin', async () => {
+    eq(await new Request('https://example.com/', { method: 'POST', body: 'hi' }).text(), 'hi');
+    const r = new Response('{"a":1}');
+    eq(await r.clone().json(), { a: 1 });
+    eq(r.bodyUsed, false);
+    eq(await r.bytes(), new TextEncoder().encode('{"a":1}'));
+    eq(r.bodyUsed, true);
+  });
 });
