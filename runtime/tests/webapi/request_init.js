@@ -1,5 +1,6 @@
 // The RequestInit members a browser acts on: defaults, validation, copying
-// from an input Request and clone(); run with the base URL
+// from an input Request and clone(); the body mixin's place and its reads
+// that a `then` on Object.prototype cannot intercept; run with the base URL
 // http://127.0.0.1:9/dir/page?q (referrers of that origin are kept).
 import { suite, eq, throws, rejects } from './harness.js';
 
@@ -78,5 +79,21 @@ export default suite(test => {
     eq(r.bodyUsed, false);
     eq(await r.bytes(), new TextEncoder().encode('{"a":1}'));
     eq(r.bodyUsed, true);
+  });
+  test('a then on Object.prototype cannot intercept a body being read', async () => {
+    const stream = () => new ReadableStream({
+      start(c) { c.enqueue(new TextEncoder().encode('hello')); c.close(); },
+    });
+    const hijacked = [];
+    try {
+      Object.prototype.then = function (resolve) { hijacked.push(this); delete Object.prototype.then; resolve('bye'); };
+      const text = new Response(stream()).text();
+      const whole = new Response('whole').text();
+      delete Object.prototype.then;
+      eq([await text, await whole], ['hello', 'whole']);
+    } finally {
+      delete Object.prototype.then;
+    }
+    eq(hijacked.length, 0, 'then was called on an internal object');
   });
 });
