@@ -40,7 +40,7 @@ function subrequest(input, init, send) {
         settled = true;
         reject(signal.reason);
       } else if (bodyStream !== null && bodyStream.state === 'readable') {
-        byteControllerError(bodyStream.controller, signal.reason);
+        streams().byteControllerError(bodyStream.controller, signal.reason);
       }
     };
     if (signal) signal.addEventListener('abort', onAbort, { once: true });

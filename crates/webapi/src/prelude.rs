@@ -93,7 +93,7 @@ const GROUPS: [(&str, &str); 6] = [
                       isReadableStreamLocked, rsSlots, tsSlots, acquireDefaultReader, \
                       defaultReaderRead, readerGenericCancel, readableStreamTee, \
                       readableStreamPipeTo, createReadableByteStream, byteControllerEnqueue, \
-                      byteControllerClose, byteControllerRespond"
+                      byteControllerClose, byteControllerRespond, byteControllerError"
         ),
     ),
     (

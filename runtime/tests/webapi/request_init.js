@@ -96,4 +96,17 @@ export default suite(test => {
     }
     eq(hijacked.length, 0, 'then was called on an internal object');
   });
+  test("aborting after the response arrived errors its unread body with the signal's reason", async () => {
+    const c = new AbortController();
+    const r = await fetch('data:text/plain,hello', { signal: c.signal });
+    c.abort();
+    await rejects(r.text(), DOMException, 'text() after abort');
+    const reason = new Error('stop');
+    const c2 = new AbortController();
+    const r2 = await fetch('data:text/plain,hello', { signal: c2.signal });
+    c2.abort(reason);
+    let got;
+    try { await r2.arrayBuffer(); } catch (e) { got = e; }
+    eq(got === reason, true, 'the abort reason itself');
+  });
 });
