@@ -1,7 +1,8 @@
 // The RequestInit members a browser acts on: defaults, validation, copying
 // from an input Request and clone(); the body mixin's place and its reads
 // that a `then` on Object.prototype cannot intercept; run with the base URL
-// http://127.0.0.1:9/dir/page?q (referrers of that origin are kept).
+// http://127.0.0.1:9/dir/page?q (referrers of that origin are kept) and
+// env.ECHO, a Worker that answers with the request headers it received.
 import { suite, eq, throws, rejects } from './harness.js';
 
 export default suite(test => {
@@ -108,5 +109,20 @@ export default suite(test => {
     let got;
     try { await r2.arrayBuffer(); } catch (e) { got = e; }
     eq(got === reason, true, 'the abort reason itself');
+  });
+  test("a cache mode adds the Fetch standard's request headers", async env => {
+    const sent = async init => Object.fromEntries(await (await env.ECHO.fetch('http://echo/', init)).json());
+    const plain = await sent({});
+    eq([plain['cache-control'], plain.pragma], [undefined, undefined], 'default');
+    for (const cache of ['no-store', 'reload']) {
+      const h = await sent({ cache });
+      eq([h['cache-control'], h.pragma], ['no-cache', 'no-cache'], cache);
+    }
+    const h = await sent({ cache: 'no-cache' });
+    eq([h['cache-control'], h.pragma], ['max-age=0', undefined], 'no-cache');
+    const own = await sent({ cache: 'no-store', headers: { 'cache-control': 'max-age=5' } });
+    eq([own['cache-control'], own.pragma], ['max-age=5', 'no-cache'], "the Worker's own header is kept");
+    eq((await sent({ cache: 'force-cache', mode: 'no-cors', credentials: 'omit', integrity: 'sha256-x' }))['cache-control'],
+      undefined, 'force-cache and the ignored members');
   });
 });
