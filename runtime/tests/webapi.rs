@@ -204,6 +204,7 @@ fn request_init_members() {
     // ECHO answers with the request headers it received, as JSON.
     let echo = "export default { fetch(request) { return Response.json([...request.headers]); } };";
     run_checks_beside("request_init.js", &[("echo", echo)], |spec| {
-        spec.with_base_url(base.clone()).with_service("ECHO", "echo")
+        spec.with_base_url(base.clone())
+            .with_service("ECHO", "echo")
     });
 }
