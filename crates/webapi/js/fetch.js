@@ -28,7 +28,15 @@ function subrequest(input, init, send) {
       return reject(e);
     }
     const signal = request.signal;
-    if (signal && signal.aborted) return reject(signal.reason);
+    if (signal && signal.aborted) {
+      // Aborting the fetch cancels a request body stream at once.
+      const record = bodyOf(request);
+      if (record !== null && record.stream !== undefined && record.stream.state === 'readable'
+        && !streams().isReadableStreamLocked(record.stream)) {
+        markHandled(record.stream.obj.cancel(signal.reason));
+      }
+      return reject(signal.reason);
+    }
     const token = nextFetchToken++;
     let settled = false;
     // The response body's stream, once the response has arrived: aborting

@@ -125,4 +125,13 @@ export default suite(test => {
     eq((await sent({ cache: 'force-cache', mode: 'no-cors', credentials: 'omit', integrity: 'sha256-x' }))['cache-control'],
       undefined, 'force-cache and the ignored members');
   });
+  test('fetch() with an aborted signal cancels a request body stream at once', async () => {
+    const c = new AbortController();
+    c.abort();
+    let cancelled;
+    const body = new ReadableStream({ cancel(reason) { cancelled = reason; } });
+    const p = fetch('https://example.com/', { method: 'POST', body, duplex: 'half', signal: c.signal });
+    eq(cancelled instanceof DOMException && cancelled.name, 'AbortError', 'cancelled synchronously');
+    eq(await p.catch(e => e) === cancelled, true, 'rejects with the same reason');
+  });
 });
