@@ -22,6 +22,16 @@ fn run_checks_with(file: &str, limits: Limits) {
 
 /// Runs the checks of `file` in a Worker that `configure` sets up.
 fn run_checks_spec(file: &str, configure: impl Fn(WorkerSpec) -> WorkerSpec) {
+    run_checks_beside(file, &[], configure);
+}
+
+/// Runs the checks of `file` with `others` (name, module source) registered
+/// beside it on the same runtime and engine, for service bindings.
+fn run_checks_beside(
+    file: &str,
+    others: &[(&str, &str)],
+    configure: impl Fn(WorkerSpec) -> WorkerSpec,
+) {
     for engine in engines() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/webapi")
@@ -32,6 +42,12 @@ fn run_checks_spec(file: &str, configure: impl Fn(WorkerSpec) -> WorkerSpec) {
                 ..Default::default()
             })
             .unwrap();
+            for (name, source) in others {
+                runtime
+                    .register(WorkerSpec::from_source(*name, *source).with_engine(*engine))
+                    .await
+                    .unwrap();
+            }
             runtime
                 .register(configure(
                     WorkerSpec::from_file("checks", &path)
@@ -185,4 +201,15 @@ fn lazily_loaded_globals() {
 #[test]
 fn reported_exceptions_and_error_events() {
     run_checks("errors.js");
+}
+
+#[test]
+fn request_init_members() {
+    let base = url::Url::parse("http://127.0.0.1:9/dir/page?q").unwrap();
+    // ECHO answers with the request headers it received, as JSON.
+    let echo = "export default { fetch(request) { return Response.json([...request.headers]); } };";
+    run_checks_beside("request_init.js", &[("echo", echo)], |spec| {
+        spec.with_base_url(base.clone())
+            .with_service("ECHO", "echo")
+    });
 }

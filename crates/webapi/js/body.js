@@ -119,16 +119,15 @@ const bodyIsUsed = body => body !== null && (body.used || body.moved || (body.st
 const bodyIsUnusable = body => body !== null && (bodyIsUsed(body) || (body.stream !== undefined && streams().isReadableStreamLocked(body.stream)));
 
 // Reads every chunk of a stream record into one Uint8Array.
-function readAllBytes(s) {
+function readAllBytes(s, done, fail) {
   const reader = streams().acquireDefaultReader(s);
   const chunks = [];
   let total = 0;
-  const d = newDeferred();
   const next = () => streams().defaultReaderRead(reader, {
     chunk: chunk => {
       if (!(chunk instanceof Uint8Array)) {
         const e = new TypeError('A body stream chunk is not a Uint8Array');
-        d.reject(e);
+        fail(e);
         streams().readerGenericCancel(reader, e);
         return;
       }
@@ -137,16 +136,15 @@ function readAllBytes(s) {
       next();
     },
     close: () => {
-      if (chunks.length === 1) return d.resolve(chunks[0]);
+      if (chunks.length === 1) return done(chunks[0]);
       const out = new Uint8Array(total);
       let at = 0;
       for (const c of chunks) { out.set(c, at); at += c.byteLength; }
-      d.resolve(out);
+      done(out);
     },
-    error: e => d.reject(e),
+    error: fail,
   });
   next();
-  return d.promise;
 }
 
 // Clones a body record: a whole source is shared, a stream is teed.
@@ -182,17 +180,38 @@ function moveBody(body) {
   return moved;
 }
 
+// A consumed body's source (a string or bytes) as text, as an ArrayBuffer.
+const bodyText = s => (typeof s === 'string' ? s : utf8Decode(s));
+function bodyArrayBuffer(s) {
+  const bytes = typeof s === 'string' ? utf8Encode(s) : s;
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+}
+
 let bodyOf;     // Request | Response => body record | null
 let setBodyOf;  // (Request | Response, body record | null) => void
+let giveBody;   // (Request | Response, body record | null) => void, from its constructor
 
-class Body {
+// Gives its constructor's first argument (a Request or Response under
+// construction) to Body, which adds its private slot to that object.
+class BodyTarget {
+  constructor(target) { return target; }
+}
+
+// Body in Web IDL is a mixin: its members are copied onto Request.prototype
+// and Response.prototype (mixinBody); the class is never exposed.
+class Body extends BodyTarget {
   #body = null;
 
-  constructor(body) { this.#body = body; }
+  constructor(target, body) {
+    super(target);
+    this.#body = body;
+  }
 
   static {
     bodyOf = b => b.#body;
     setBodyOf = (b, body) => { b.#body = body; };
+    giveBody = (target, body) => { new Body(target, body); };
   }
 
   get body() {
@@ -203,46 +222,59 @@ class Body {
   }
   get bodyUsed() { return bodyIsUsed(this.#body); }
 
-  // Consumes the body: the whole source (string or bytes) or every chunk.
-  #consume() {
+  // Consumes the body (the whole source, a string or bytes, or every chunk)
+  // and settles with convert(source). The source itself never goes through
+  // a promise, so a `then` on Object.prototype cannot intercept it.
+  #consume(convert) {
     const body = this.#body;
     if (bodyIsUnusable(body)) return promiseRejectedWith(new TypeError('Body has already been used'));
-    if (body === null) return promiseResolvedWith(new Uint8Array(0));
-    if (body.stream === undefined) {
+    const d = newDeferred();
+    const done = source => {
+      let result;
+      try {
+        result = convert(source);
+      } catch (e) {
+        d.reject(e);
+        return;
+      }
+      d.resolve(result);
+    };
+    if (body === null) done(new Uint8Array(0));
+    else if (body.stream === undefined) {
       body.used = true;
       const source = body.source;
       body.source = null;
-      return promiseResolvedWith(source);
-    }
-    return readAllBytes(body.stream);
+      done(source);
+    } else readAllBytes(body.stream, done, d.reject);
+    return d.promise;
   }
 
-  text() {
-    return transformPromise(this.#consume(), s => (typeof s === 'string' ? s : utf8Decode(s)));
-  }
-  arrayBuffer() {
-    return transformPromise(this.#consume(), s => {
-      const bytes = typeof s === 'string' ? utf8Encode(s) : s;
-      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-        ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-    });
-  }
-  bytes() {
-    return transformPromise(this.arrayBuffer(), buffer => new Uint8Array(buffer));
-  }
-  json() { return transformPromise(this.text(), text => JSON.parse(text)); }
+  text() { return this.#consume(bodyText); }
+  arrayBuffer() { return this.#consume(bodyArrayBuffer); }
+  bytes() { return this.#consume(s => new Uint8Array(bodyArrayBuffer(s))); }
+  json() { return this.#consume(s => JSON.parse(bodyText(s))); }
   blob() {
     const type = this.headers.get('content-type') || '';
-    return transformPromise(this.bytes(), bytes => blobs().makeBlob(bytes, type));
+    return this.#consume(s => blobs().makeBlob(new Uint8Array(bodyArrayBuffer(s)), type));
   }
   formData() {
     const type = this.headers.get('content-type') || '';
-    return transformPromise(this.bytes(), bytes => {
+    return this.#consume(s => {
+      const bytes = new Uint8Array(bodyArrayBuffer(s));
       const essence = type.split(';')[0].trim().toLowerCase();
       if (essence === 'multipart/form-data') return blobs().parseMultipart(bytes, type);
       if (essence === 'application/x-www-form-urlencoded') return blobs().parseUrlencodedFormData(bytes);
       throw new TypeError(`Cannot parse a body of type '${type}' as FormData`);
     });
+  }
+}
+
+// Copies the body mixin's members onto `cls.prototype` (before
+// webidlInterface(cls), which makes them enumerable).
+function mixinBody(cls) {
+  const from = Body.prototype;
+  for (const key of Object.getOwnPropertyNames(from)) {
+    if (key !== 'constructor') Object.defineProperty(cls.prototype, key, Object.getOwnPropertyDescriptor(from, key));
   }
 }
 

@@ -54,6 +54,7 @@ function requireArgs(given, required, what) {
 // Converts a value to a byte string as Web IDL's ByteString does for header
 // names and values, or throws a TypeError.
 function toByteString(value, what) {
+  if (typeof value === 'symbol') throw new TypeError(`${what} cannot be a Symbol`);
   const s = String(value);
   for (let i = 0; i < s.length; i++) {
     if (s.charCodeAt(i) > 255) throw new TypeError(`${what} contains a character above U+00FF`);

@@ -8,6 +8,9 @@
 //   signal's reason);
 // - `service_fetch(token, service, method, url, headers, body)` (async) calls
 //   another Worker through a service binding and settles like `fetch`.
+// A Request's `cache` mode adds the standard's request headers; the other
+// browser-side members (mode, credentials, referrer, integrity, keepalive,
+// priority) are accepted and ignored, as on Cloudflare Workers.
 let nextFetchToken = 1;
 
 function fetch(input, init = undefined) {
@@ -25,7 +28,15 @@ function subrequest(input, init, send) {
       return reject(e);
     }
     const signal = request.signal;
-    if (signal && signal.aborted) return reject(signal.reason);
+    if (signal && signal.aborted) {
+      // Aborting the fetch cancels a request body stream at once.
+      const record = bodyOf(request);
+      if (record !== null && record.stream !== undefined && record.stream.state === 'readable'
+        && !streams().isReadableStreamLocked(record.stream)) {
+        markHandled(record.stream.obj.cancel(signal.reason));
+      }
+      return reject(signal.reason);
+    }
     const token = nextFetchToken++;
     let settled = false;
     // The response body's stream, once the response has arrived: aborting
@@ -52,14 +63,28 @@ function subrequest(input, init, send) {
   });
 }
 
+// The request headers the Fetch standard's HTTP-network-or-cache fetch adds
+// for a cache mode (motu keeps no HTTP cache, so every mode but
+// 'only-if-cached' goes to the network; the headers tell caches on the way).
+function addCacheModeHeaders(list, headers, cache) {
+  if (cache === 'no-cache' && !headers.has('cache-control')) list.push(['cache-control', 'max-age=0']);
+  if (cache === 'no-store' || cache === 'reload') {
+    if (!headers.has('pragma')) list.push(['pragma', 'no-cache']);
+    if (!headers.has('cache-control')) list.push(['cache-control', 'no-cache']);
+  }
+}
+
 async function sendSubrequest(request, token, send, onBody) {
   // A whole body goes as it is; a stream body streams through a host sink.
   const record = bodyOf(request);
   if (record !== null && bodyIsUnusable(record)) {
     throw new TypeError("The request's body was already used or is locked");
   }
+  const cache = request.cache;
+  if (cache === 'only-if-cached') throw new TypeError("fetch: the 'only-if-cached' cache mode cannot be met (there is no HTTP cache)");
   const body = bodyForHost(record);
   const headers = [...request.headers];
+  if (cache !== 'default') addCacheModeHeaders(headers, request.headers, cache);
   const r = await send(token, request, headers, body);
   // The body arrives as it is received, through the host readable r.body.
   const nullBody = NULL_BODY_STATUS.includes(r.status) || request.method === 'HEAD';

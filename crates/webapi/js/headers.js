@@ -1,5 +1,7 @@
 // Headers: a case-insensitive, multi-valued list with the Fetch standard's
-// name validation, value normalisation and guards.
+// name validation, value normalisation and guards; init from a Headers, a
+// sequence of pairs or a record as Web IDL converts them; live iterators
+// over the sorted, combined list. Uses no ops.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HTTP_WS = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 const FORBIDDEN_RESPONSE = ['set-cookie', 'set-cookie2'];
@@ -18,36 +20,56 @@ function normalizeValue(value) {
 
 let headersGuard;   // (headers, guard) => void
 let headersList;    // headers => [[name, value], …] as sent on the wire
+let headersSorted;  // headers => the sorted and combined list iteration walks
 
 class Headers {
   #list = [];        // [[lower-case name, value]] in insertion order
   #guard = 'none';   // 'none' | 'immutable' | 'request' | 'response'
+  #sortedCache = null; // #sorted()'s result while the list is unchanged
 
   constructor(init = undefined) {
-    if (init === undefined || init === null) return;
-    if (init instanceof Headers) {
-      this.#list = init.#list.map(([k, v]) => [k, v]);
-    } else if (typeof init === 'object' || typeof init === 'function') {
-      if (typeof init[Symbol.iterator] === 'function') {
-        for (const pair of init) {
-          const p = typeof pair === 'string' ? null : Array.from(pair);
-          if (!p || p.length !== 2) throw new TypeError('Each header pair must be an iterable [name, value] tuple');
-          this.append(p[0], p[1]);
+    if (init === undefined) return;
+    if (init === null || (typeof init !== 'object' && typeof init !== 'function')) {
+      throw new TypeError('Headers init must be an object, an iterable of pairs or a Headers');
+    }
+    // Web IDL's union (sequence<sequence<ByteString>> or record<ByteString,
+    // ByteString>): @@iterator is read once and decides; both are converted
+    // whole before any header is appended.
+    const method = init[Symbol.iterator];
+    if (method !== undefined && method !== null) {
+      if (typeof method !== 'function') throw new TypeError('Headers init has a non-callable @@iterator');
+      if (#list in init && method === HEADERS_ENTRIES) {
+        this.#list = init.#list.map(([k, v]) => [k, v]);
+        return;
+      }
+      const pairs = [];
+      for (const pair of { [Symbol.iterator]() { return method.call(init); } }) {
+        if (pair === null || (typeof pair !== 'object' && typeof pair !== 'function')) {
+          throw new TypeError('Each header pair must be an iterable [name, value] tuple');
         }
-      } else {
-        for (const k of Reflect.ownKeys(init)) {
-          const d = Reflect.getOwnPropertyDescriptor(init, k);
-          if (typeof k === 'string' && d && d.enumerable) this.append(k, init[k]);
-        }
+        if (typeof pair[Symbol.iterator] !== 'function') throw new TypeError('Each header pair must be an iterable [name, value] tuple');
+        pairs.push([...pair].map(v => toByteString(v, 'Header')));
+      }
+      for (const p of pairs) {
+        if (p.length !== 2) throw new TypeError('Each header pair must be an iterable [name, value] tuple');
+        this.append(p[0], p[1]);
       }
     } else {
-      throw new TypeError('Headers init must be an object, an iterable of pairs or a Headers');
+      const record = new Map();
+      for (const k of Reflect.ownKeys(init)) {
+        const d = Reflect.getOwnPropertyDescriptor(init, k);
+        if (d === undefined || !d.enumerable) continue;
+        const name = toByteString(k, 'Header name');
+        record.set(name, toByteString(init[k], 'Header value'));
+      }
+      for (const [k, v] of record) this.append(k, v);
     }
   }
 
   static {
     headersGuard = (h, guard) => { h.#guard = guard; };
     headersList = h => h.#list;
+    headersSorted = h => h.#sorted();
   }
 
   #check() {
@@ -59,12 +81,14 @@ class Headers {
     const n = normalizeName(name), v = normalizeValue(value);
     this.#check();
     this.#list.push([n, v]);
+    this.#sortedCache = null;
   }
   delete(name) {
     requireArgs(arguments.length, 1, 'Headers.delete');
     const n = normalizeName(name);
     this.#check();
     this.#list = this.#list.filter(([k]) => k !== n);
+    this.#sortedCache = null;
   }
   get(name) {
     requireArgs(arguments.length, 1, 'Headers.get');
@@ -90,27 +114,58 @@ class Headers {
       this.#list[i] = [n, v];
       this.#list = this.#list.filter(([k], j) => j <= i || k !== n);
     }
+    this.#sortedCache = null;
   }
   forEach(callback, thisArg = undefined) {
     if (typeof callback !== 'function') throw new TypeError('callback is not a function');
-    for (const [k, v] of this) callback.call(thisArg, v, k, this);
+    for (let i = 0; i < this.#sorted().length; i++) {
+      const [k, v] = this.#sorted()[i];
+      callback.call(thisArg, v, k, this);
+    }
   }
   // Sorted by name, values of one name combined, except set-cookie which
-  // stays one entry per value.
+  // stays one entry per value; kept until the list changes.
   #sorted() {
-    const names = [...new Set(this.#list.map(([k]) => k))].sort();
-    const out = [];
-    for (const n of names) {
-      if (n === 'set-cookie') for (const v of this.getSetCookie()) out.push([n, v]);
-      else out.push([n, this.get(n)]);
+    if (this.#sortedCache !== null) return this.#sortedCache;
+    const byName = new Map();
+    for (const [k, v] of this.#list) {
+      const values = byName.get(k);
+      if (values === undefined) byName.set(k, [v]);
+      else values.push(v);
     }
-    return out;
+    const out = [];
+    for (const n of [...byName.keys()].sort()) {
+      const values = byName.get(n);
+      if (n === 'set-cookie') for (const v of values) out.push([n, v]);
+      else out.push([n, values.join(', ')]);
+    }
+    return (this.#sortedCache = out);
   }
-  *entries() { yield* this.#sorted(); }
-  *keys() { for (const [k] of this.#sorted()) yield k; }
-  *values() { for (const [, v] of this.#sorted()) yield v; }
+  entries() { return makeHeadersIterator(this, 'entries'); }
+  keys() { return makeHeadersIterator(this, 'keys'); }
+  values() { return makeHeadersIterator(this, 'values'); }
   [Symbol.iterator]() { return this.entries(); }
   [Symbol.for('motu.inspect')](nested) { return `{ ${this.#sorted().map(([k, v]) => `${nested(k)}: ${nested(v)}`).join(', ')} }`; }
 }
 webidlInterface(Headers);
+const HEADERS_ENTRIES = Headers.prototype.entries;
+
+// Headers Iterator (Web IDL's default iterator for a pair iterable): live,
+// it walks the sorted list as it is at each next().
+class HeadersIterator {
+  #headers; #kind; #index = 0;
+  constructor(headers, kind) { this.#headers = headers; this.#kind = kind; }
+  next() {
+    if (!(#index in this)) throw new TypeError('next called on an object that is not a Headers Iterator');
+    const list = headersSorted(this.#headers);
+    if (this.#index >= list.length) return { value: undefined, done: true };
+    const [k, v] = list[this.#index++];
+    return { value: this.#kind === 'keys' ? k : this.#kind === 'values' ? v : [k, v], done: false };
+  }
+}
+const makeHeadersIterator = (headers, kind) => new HeadersIterator(headers, kind);
+Object.setPrototypeOf(HeadersIterator.prototype, Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())));
+delete HeadersIterator.prototype.constructor;
+Object.defineProperty(HeadersIterator.prototype, 'next', { enumerable: true });
+tag(HeadersIterator, 'Headers Iterator');
 defineGlobal('Headers', Headers);

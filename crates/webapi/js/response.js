@@ -5,7 +5,7 @@ const REASON_PHRASE = /^[\t\x20-\x7E\x80-\xFF]*$/;
 
 let setResponseOrigin; // (response, url, redirected) => void, for fetch()
 
-class Response extends Body {
+class Response {
   #status = 200; #statusText = ''; #headers; #type = 'default'; #url = ''; #redirected = false;
   static {
     setResponseOrigin = (r, url, redirected) => {
@@ -35,7 +35,7 @@ class Response extends Body {
         throw new TypeError(`Response with null body status ${status} cannot have a body`);
       }
     }
-    super(record);
+    giveBody(this, record);
     this.#status = status;
     this.#statusText = statusText;
     this.#headers = headers;
@@ -91,5 +91,6 @@ class Response extends Body {
   }
   [Symbol.for('motu.inspect')](nested) { return `{ status: ${this.#status}, headers: ${nested(this.#headers)} }`; }
 }
+mixinBody(Response);
 webidlInterface(Response);
 defineGlobal('Response', Response);

@@ -93,8 +93,7 @@ const GROUPS: [(&str, &str); 6] = [
                       isReadableStreamLocked, rsSlots, tsSlots, acquireDefaultReader, \
                       defaultReaderRead, readerGenericCancel, readableStreamTee, \
                       readableStreamPipeTo, createReadableByteStream, byteControllerEnqueue, \
-                      byteControllerClose, byteControllerRespond, \
-                      byteControllerError"
+                      byteControllerClose, byteControllerRespond, byteControllerError"
         ),
     ),
     (

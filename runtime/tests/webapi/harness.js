@@ -1,15 +1,16 @@
 // A tiny test harness for Web API checks that run inside a Worker. Each
-// check is a name and a function; the Worker answers with the failures.
+// check is a name and a function (given the Worker's `env`); the Worker
+// answers with the failures.
 export function suite(define) {
   return {
-    async fetch() {
+    async fetch(request, env) {
       const checks = [];
       define((name, fn) => checks.push([name, fn]));
       const failures = [];
       for (const [name, fn] of checks) {
         try {
           if (globalThis.TRACE_CHECKS) console.log(`check: ${name}`);
-          await fn();
+          await fn(env);
         } catch (e) {
           failures.push(`${name}: ${e}${e && e.stack ? `\n${e.stack}` : ''}`);
         }

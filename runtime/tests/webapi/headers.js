@@ -36,4 +36,41 @@ export default suite(test => {
   test('Response.error headers are immutable', () => {
     throws(() => Response.error().headers.set('a', 'b'), TypeError);
   });
+  test('init: null and non-objects are refused, a record is read as Web IDL does', () => {
+    throws(() => new Headers(null), TypeError, 'null');
+    throws(() => new Headers(1), TypeError, 'number');
+    throws(() => new Headers({ [Symbol('s')]: 'v' }), TypeError, 'enumerable Symbol key');
+    const hidden = {};
+    Object.defineProperty(hidden, Symbol('s'), { value: 'v', enumerable: false });
+    Object.defineProperty(hidden, 'a', { value: '1', enumerable: false });
+    hidden.b = '2';
+    eq([...new Headers(hidden)], [['b', '2']]);
+    const seen = [];
+    const proxy = new Proxy({ a: '1', c: '2' }, {
+      get(t, k, r) { seen.push(['get', k]); return Reflect.get(t, k, r); },
+      ownKeys(t) { seen.push(['ownKeys']); return Reflect.ownKeys(t); },
+      getOwnPropertyDescriptor(t, k) { seen.push(['gopd', k]); return Reflect.getOwnPropertyDescriptor(t, k); },
+    });
+    new Headers(proxy);
+    eq(seen, [['get', Symbol.iterator], ['ownKeys'], ['gopd', 'a'], ['get', 'a'], ['gopd', 'c'], ['get', 'c']]);
+    throws(() => new Headers({ [Symbol.iterator]: 1 }), TypeError, 'non-callable @@iterator');
+    throws(() => new Headers([{ length: 2, 0: 'a', 1: 'b' }]), TypeError, 'array-like pair');
+  });
+  test('a Headers with its own iterator is read through it', () => {
+    const h = new Headers([['a', '1']]);
+    h[Symbol.iterator] = function* () { yield ['test', 'yes']; };
+    eq([...new Headers(h)], [['test', 'yes']]);
+  });
+  test('iterators are Headers Iterators and live', () => {
+    const h = new Headers([['b', '2'], ['a', '1']]);
+    const it = h.keys();
+    eq(Object.prototype.toString.call(it), '[object Headers Iterator]');
+    eq(Object.getPrototypeOf(Object.getPrototypeOf(it)), Object.getPrototypeOf(Object.getPrototypeOf([].keys())));
+    eq(it.next(), { value: 'a', done: false });
+    h.append('c', '3');
+    h.delete('a');
+    eq(it.next(), { value: 'c', done: false }, 'b moved to index 0 and was skipped');
+    eq(it.next(), { value: undefined, done: true });
+    throws(() => it.next.call({}), TypeError, 'next on another object');
+  });
 });
