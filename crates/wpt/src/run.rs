@@ -330,8 +330,27 @@ pub(crate) fn answer_of(
     // Subtest names and messages may hold the test server's URLs; its port
     // changes from run to run, the expectations should not.
     let port = origin.rsplit(':').next().unwrap_or_default();
-    let text = String::from_utf8_lossy(body).replace(&format!(":{port}/"), ":PORT/");
+    let text = without_port(&String::from_utf8_lossy(body), port);
     serde_json::from_str(&text).map_err(|e| format!("unreadable answer: {e}"))
+}
+
+/// `text` with every `:port` that no digit follows written `:PORT`.
+fn without_port(text: &str, port: &str) -> String {
+    let needle = format!(":{port}");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(&needle) {
+        let after = &rest[at + needle.len()..];
+        out.push_str(&rest[..at]);
+        if after.starts_with(|c: char| c.is_ascii_digit()) {
+            out.push_str(&needle);
+        } else {
+            out.push_str(":PORT");
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The time `file` may take.
@@ -399,5 +418,18 @@ impl FileReport {
             status: Status::Fail,
             message: Some(why),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_port;
+
+    #[test]
+    fn the_test_servers_port_is_written_port() {
+        assert_eq!(
+            without_port("http://localhost:4321/a and localhost:4321\" but :43210", "4321"),
+            "http://localhost:PORT/a and localhost:PORT\" but :43210"
+        );
     }
 }
