@@ -579,5 +579,13 @@ fn fingerprints_tell_texts_apart() {
     assert_eq!(crate::fingerprint("abc"), crate::fingerprint("abc"));
     assert_ne!(crate::fingerprint("abc"), crate::fingerprint("abd"));
     assert_ne!(crate::fingerprint(""), crate::fingerprint("\0"));
+    assert_ne!(
+        crate::fingerprint("0123456789"),
+        crate::fingerprint("0123456788")
+    );
+    assert_ne!(
+        crate::fingerprint("01234567"),
+        crate::fingerprint("12345670")
+    );
     assert!(crate::compiler_id().starts_with("quickjs "));
 }
