@@ -6,6 +6,17 @@ use motu_engine::Engine;
 
 use crate::RuntimeError;
 
+/// The prelude and its groups as QuickJS bytecode, compiled by the build
+/// script (empty when cross-compiling).
+const QUICKJS_PRELUDE: &[motu_quickjs::Precompiled] =
+    include!(concat!(env!("OUT_DIR"), "/quickjs_prelude.rs"));
+
+/// The QuickJS engine, reading the prelude from the bytecode compiled at
+/// build time where it matches this QuickJS and this prelude.
+pub fn quickjs_engine() -> motu_quickjs::QuickJsEngine {
+    motu_quickjs::QuickJsEngine::new().with_precompiled(QUICKJS_PRELUDE)
+}
+
 /// The engines this build has, by name. QuickJS is always there and is the
 /// default; V8 is there when the `v8` feature is on.
 #[derive(Clone)]
@@ -17,7 +28,7 @@ impl EngineSet {
     /// Every engine compiled in.
     pub fn builtin() -> Self {
         #[allow(unused_mut)]
-        let mut engines: Vec<Arc<dyn Engine>> = vec![Arc::new(motu_quickjs::QuickJsEngine::new())];
+        let mut engines: Vec<Arc<dyn Engine>> = vec![Arc::new(quickjs_engine())];
         #[cfg(feature = "v8")]
         engines.push(Arc::new(motu_v8::V8Engine::new()));
         Self { engines }
@@ -56,5 +67,72 @@ impl std::fmt::Debug for EngineSet {
         f.debug_list()
             .entries(self.engines.iter().map(|e| e.name()))
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+    use std::sync::Arc;
+
+    use motu_engine::{Engine, Host, HostValue, IsolateConfig, JsError, OpId};
+
+    use super::*;
+
+    /// Answers the prelude's start-up op and the Web API ops.
+    #[derive(Default)]
+    struct WebHost(motu_webapi::OpState);
+
+    impl Host for WebHost {
+        fn call(&self, op: &str, args: Vec<HostValue>) -> Result<HostValue, JsError> {
+            match op {
+                "init" => Ok(HostValue::Map(vec![
+                    ("syntax".into(), "script".into()),
+                    ("env".into(), HostValue::Map(vec![])),
+                ])),
+                _ => motu_webapi::call(&self.0, op, args)
+                    .unwrap_or_else(|| Err(JsError::type_error(op.to_owned()))),
+            }
+        }
+
+        fn start(&self, _op: &str, _args: Vec<HostValue>, _id: OpId) -> Result<(), JsError> {
+            Err(JsError::type_error("no async ops"))
+        }
+    }
+
+    #[test]
+    fn the_quickjs_prelude_comes_from_bytecode_compiled_at_build_time() {
+        // The build script compiled the core and every group.
+        assert_eq!(
+            QUICKJS_PRELUDE.len(),
+            1 + motu_webapi::prelude_chunks().len()
+        );
+        let engine = quickjs_engine();
+        let cfg = IsolateConfig {
+            memory_limit: None,
+            allow_code_generation: false,
+            prelude: Arc::from(motu_webapi::prelude()),
+            prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
+            prelude_chunks: motu_webapi::prelude_chunks(),
+        };
+        let mut iso = engine
+            .new_isolate(&cfg, Rc::new(WebHost::default()))
+            .expect("an isolate");
+        // Stale or unused bytecode (another text, another QuickJS) would
+        // have been compiled instead.
+        assert_eq!(engine.precompiled_used(), 1);
+        // A group loads from its bytecode too.
+        iso.load_worker(&motu_engine::WorkerCode {
+            syntax: motu_engine::Syntax::Script,
+            entry: "worker.js".into(),
+            modules: Arc::new(
+                motu_engine::MemoryModules::new().with(
+                    "worker.js",
+                    "if (typeof new ReadableStream().getReader !== 'function') throw new Error('no streams');",
+                ),
+            ),
+        })
+        .expect("the Worker loads");
+        assert_eq!(engine.precompiled_used(), 2);
     }
 }

@@ -68,7 +68,7 @@ mod watchdog;
 mod worker;
 
 pub use body::{Body, BodyError, BodySender, BodyStream};
-pub use engines::EngineSet;
+pub use engines::{quickjs_engine, EngineSet};
 pub use error::RuntimeError;
 pub use event::{FetchRequest, FetchResponse};
 pub use executors::Executors;

@@ -8,12 +8,18 @@
 //! it in full: a hit is never a different text that merely hashes alike. The
 //! least recently used entries go once the cache holds more than its byte
 //! budget (source plus bytecode) or [`MAX_ENTRIES`] entries.
+//!
+//! A miss is first looked up in the bytecode compiled at build time (see
+//! `precompiled`), by name and fingerprint of the text; only then compiled.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use motu_engine::EngineError;
 
 use crate::compile::{compile, Options};
+use crate::isolate::PRELUDE;
+use crate::precompiled::{fingerprint, usable, Precompiled};
 
 /// At most this many entries, so that a lookup's scan stays short.
 pub(crate) const MAX_ENTRIES: usize = 256;
@@ -22,7 +28,11 @@ pub(crate) const MAX_ENTRIES: usize = 256;
 pub(crate) struct BytecodeCache {
     entries: Mutex<Entries>,
     /// The byte budget (0: the cache keeps nothing).
-    max_bytes: usize,
+    pub(crate) max_bytes: usize,
+    /// Bytecode compiled at build time by this QuickJS.
+    precompiled: Vec<Precompiled>,
+    /// How many misses the precompiled bytecode answered.
+    precompiled_used: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -58,7 +68,35 @@ impl BytecodeCache {
         Self {
             entries: Mutex::new(Entries::default()),
             max_bytes,
+            precompiled: Vec::new(),
+            precompiled_used: AtomicUsize::new(0),
         }
+    }
+
+    /// The cache, answering misses from `entries` where they were compiled
+    /// by this QuickJS from the same text (prelude scripts only).
+    pub(crate) fn with_precompiled(mut self, entries: &[Precompiled]) -> Self {
+        self.precompiled = usable(entries);
+        self
+    }
+
+    /// How many scripts came from precompiled bytecode rather than the
+    /// compiler.
+    pub(crate) fn precompiled_used(&self) -> usize {
+        self.precompiled_used.load(Ordering::Relaxed)
+    }
+
+    /// The precompiled bytecode of `source`, if some was compiled from it.
+    fn precompiled(&self, name: &str, source: &str, options: Options) -> Option<Arc<[u8]>> {
+        if options != PRELUDE {
+            return None;
+        }
+        let entry = self.precompiled.iter().find(|e| e.name == name)?;
+        if entry.fingerprint != fingerprint(source) {
+            return None;
+        }
+        self.precompiled_used.fetch_add(1, Ordering::Relaxed);
+        Some(Arc::from(entry.bytecode))
     }
 
     /// The bytecode of `source`, compiled now unless the cache has it.
@@ -72,7 +110,10 @@ impl BytecodeCache {
         if let Some(hit) = self.lookup(name, source, options) {
             return Ok(hit);
         }
-        let bytecode: Arc<[u8]> = compile(name, source, options, memory_limit)?.into();
+        let bytecode: Arc<[u8]> = match self.precompiled(name, source, options) {
+            Some(bytecode) => bytecode,
+            None => compile(name, source, options, memory_limit)?.into(),
+        };
         self.insert(name, source, options, &bytecode);
         Ok(bytecode)
     }

@@ -31,6 +31,12 @@
 //! - **Prelude chunks** (`IsolateConfig::prelude_chunks`) go through the
 //!   same cache; `__motu_load(i)` reads chunk `i`'s bytecode into the
 //!   context and runs it when the prelude first needs that part.
+//! - **Precompiled prelude**: a binary may embed the prelude's bytecode,
+//!   written at build time by [`precompile`], and give it to
+//!   [`QuickJsEngine::with_precompiled`]; the first isolate then reads it
+//!   instead of compiling the prelude. It is used only where it was compiled
+//!   by this QuickJS from the same text (see [`compiler_id`] and
+//!   [`fingerprint`]); otherwise the prelude is compiled as usual.
 //! - **Interrupts**: QuickJS calls the runtime's interrupt handler every few
 //!   thousand instructions; the handler answers from an atomic flag that the
 //!   `InterruptHandle` raises from any thread. The interrupted call returns
@@ -61,9 +67,11 @@ mod load;
 mod memory;
 mod modules;
 mod ops;
+mod precompiled;
 mod strings;
 
 pub use isolate::QuickJsIsolate;
+pub use precompiled::{compiler_id, fingerprint, precompile, Precompiled};
 
 use std::fmt;
 use std::rc::Rc;
@@ -99,6 +107,23 @@ impl QuickJsEngine {
         Self {
             cache: Arc::new(BytecodeCache::new(max_bytes)),
         }
+    }
+
+    /// The engine with a fresh cache of the same size that answers its
+    /// misses from `entries` (bytecode written by [`precompile`] at build
+    /// time), where an entry was compiled by this QuickJS from the text
+    /// asked for; other entries are never read.
+    pub fn with_precompiled(self, entries: &[Precompiled]) -> Self {
+        let cache = BytecodeCache::new(self.cache.max_bytes).with_precompiled(entries);
+        Self {
+            cache: Arc::new(cache),
+        }
+    }
+
+    /// How many scripts this engine's isolates took from precompiled
+    /// bytecode instead of compiling them.
+    pub fn precompiled_used(&self) -> usize {
+        self.cache.precompiled_used()
     }
 }
 

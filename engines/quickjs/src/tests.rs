@@ -485,3 +485,107 @@ fn the_web_api_prelude_answers_a_request() {
     );
     assert_eq!(args[4], "hello motu".into());
 }
+
+/// `entries` for the test prelude and its chunks, compiled now as a build
+/// script would.
+fn precompiled_test_prelude() -> &'static [crate::Precompiled] {
+    let cfg = config();
+    let mut scripts = vec![(cfg.prelude_name.clone(), cfg.prelude.clone())];
+    scripts.extend(
+        cfg.prelude_chunks
+            .iter()
+            .map(|c| (c.name.clone(), c.source.clone())),
+    );
+    let compiler: &'static str = Box::leak(crate::compiler_id().into_boxed_str());
+    let entries: Vec<crate::Precompiled> = scripts
+        .into_iter()
+        .map(|(name, source)| crate::Precompiled {
+            name: Box::leak(name.to_string().into_boxed_str()),
+            fingerprint: crate::fingerprint(&source),
+            compiler,
+            bytecode: Box::leak(
+                crate::precompile(&name, &source)
+                    .unwrap()
+                    .into_boxed_slice(),
+            ),
+        })
+        .collect();
+    Box::leak(entries.into_boxed_slice())
+}
+
+const LOAD_CHUNK_B: &str = "addEventListener('test', () => hostLoad(1)(21))";
+
+#[test]
+fn precompiled_prelude_bytecode_is_read_instead_of_compiled() {
+    let engine = engine().with_precompiled(precompiled_test_prelude());
+    let (mut iso, host) = isolate(&engine);
+    assert_eq!(engine.precompiled_used(), 1, "the prelude was compiled");
+    iso.load_worker(&script(LOAD_CHUNK_B)).unwrap();
+    assert_eq!(
+        run(&mut *iso, &host, 1, HostValue::Null),
+        Some(Ok(42.0.into()))
+    );
+    assert_eq!(engine.precompiled_used(), 2, "the chunk was compiled");
+    // A second isolate hits the cache: nothing is read from the entries again.
+    let (_second, _) = isolate(&engine);
+    assert_eq!(engine.precompiled_used(), 2);
+    // Without entries, everything is compiled.
+    let plain = self::engine();
+    let (_iso, _) = isolate(&plain);
+    assert_eq!(plain.precompiled_used(), 0);
+}
+
+#[test]
+fn precompiled_bytecode_of_another_text_or_compiler_is_never_read() {
+    let good = precompiled_test_prelude();
+    // Bytes that would fail to read (or worse) if they were ever read.
+    let garbage: &'static [u8] = Box::leak(vec![0xff; 64].into_boxed_slice());
+    let other_compiler: Vec<crate::Precompiled> = good
+        .iter()
+        .map(|e| crate::Precompiled {
+            compiler: "quickjs 0.0.0 of another build",
+            bytecode: garbage,
+            ..*e
+        })
+        .collect();
+    let other_text: Vec<crate::Precompiled> = good
+        .iter()
+        .map(|e| crate::Precompiled {
+            fingerprint: e.fingerprint ^ 1,
+            bytecode: garbage,
+            ..*e
+        })
+        .collect();
+    for entries in [other_compiler, other_text] {
+        let engine = engine().with_precompiled(&entries);
+        let (mut iso, host) = isolate(&engine);
+        iso.load_worker(&script(LOAD_CHUNK_B)).unwrap();
+        assert_eq!(
+            run(&mut *iso, &host, 1, HostValue::Null),
+            Some(Ok(42.0.into()))
+        );
+        assert_eq!(engine.precompiled_used(), 0);
+    }
+    // A prelude whose text differs from the one compiled is compiled.
+    let engine = engine().with_precompiled(good);
+    let mut cfg = config();
+    cfg.prelude = Arc::from(format!("{}\n", cfg.prelude));
+    let (_iso, _) = isolate_with(&engine, cfg);
+    assert_eq!(engine.precompiled_used(), 0);
+}
+
+#[test]
+fn fingerprints_tell_texts_apart() {
+    assert_eq!(crate::fingerprint("abc"), crate::fingerprint("abc"));
+    assert_ne!(crate::fingerprint("abc"), crate::fingerprint("abd"));
+    assert_ne!(crate::fingerprint(""), crate::fingerprint("\0"));
+    assert_ne!(
+        crate::fingerprint("0123456789"),
+        crate::fingerprint("0123456788")
+    );
+    assert_ne!(
+        crate::fingerprint("01234567"),
+        crate::fingerprint("12345670")
+    );
+    assert!(crate::compiler_id().starts_with("quickjs "));
+}

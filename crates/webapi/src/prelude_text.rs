@@ -1,0 +1,139 @@
+// The prelude's text, assembled from the files under `../js/`: the core
+// script (`PRELUDE`), its groups (`GROUPS`) and the name stacks show
+// (`PRELUDE_NAME`). Only constants and macros, no dependencies: `prelude.rs`
+// includes it, and the runtime's build script includes it too to compile the
+// same text to QuickJS bytecode at build time.
+
+/// The file name stack frames of the prelude show.
+pub const PRELUDE_NAME: &str = "motu:prelude";
+
+/// The core's helpers a group's function gets, by name: `makeInternal()`
+/// returns them (with `defineGlobal` standing for the one that defines a
+/// group's globals once it has loaded) and each group takes them apart.
+/// A name a group uses and this list lacks is a ReferenceError when the
+/// group loads.
+macro_rules! internal_names {
+    () => {
+        "op, opAsync, tag, webidlInterface, requireArgs, toByteString, toUSVString, \
+         defineGlobal, loadGroup, loadedGroup, loadedGlobal, STREAMS, BLOBS, DOMException, \
+         Event, EventTarget, defineEventHandler, fireEvent, AbortSignal, AbortController, \
+         reportError, PromiseCtor, promiseThen, newDeferred, promiseResolvedWith, \
+         promiseRejectedWith, uponPromise, transformPromise, markHandled, promiseCall, \
+         StreamQueue, enqueueValueWithSize, dequeueValue, resetQueue, dictionary, \
+         callbackMember, extractHighWaterMark, extractSizeAlgorithm, queuingStrategy, \
+         enforceRangeULL, canTransfer, isDetached, transferArrayBuffer, copyBytes, viewInfo, \
+         trackResource, untrackResource, optionsDictionary, bufferSource, TextEncoder, \
+         TextDecoder, decoderEncoding, utf8Encode, utf8Decode, URL, URLSearchParams, Headers"
+    };
+}
+
+/// A group's script: a function of `internal` with the core's helpers
+/// (`internal_names!`) in scope, then the group's
+/// own preamble and files, returning its exports.
+macro_rules! group {
+    (preamble: $preamble:literal, files: [$($file:literal),*], exports: $exports:literal) => {
+        concat!(
+            "(function (internal) {\n'use strict';\n",
+            "const { ", internal_names!(), " } = internal;\n",
+            $preamble,
+            $(include_str!(concat!("../js/", $file)),)*
+            "return { ", $exports, " };\n})\n"
+        )
+    };
+}
+
+/// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
+pub(crate) const GROUPS: [(&str, &str); 6] = [
+    (
+        "motu:prelude/streams",
+        group!(
+            preamble: "",
+            files: [
+                "streams_strategies.js",
+                "streams_readable.js",
+                "streams_byte.js",
+                "streams_writable.js",
+                "streams_transform.js",
+                "streams_pipe.js"
+            ],
+            exports: "ReadableStream, WritableStream, TransformStream, isReadableStream, \
+                      isReadableStreamLocked, rsSlots, tsSlots, acquireDefaultReader, \
+                      defaultReaderRead, readerGenericCancel, readableStreamTee, \
+                      readableStreamPipeTo, createReadableByteStream, byteControllerEnqueue, \
+                      byteControllerClose, byteControllerRespond, byteControllerError"
+        ),
+    ),
+    (
+        "motu:prelude/crypto",
+        group!(
+            preamble: "",
+            files: ["crypto_key.js", "crypto_algorithms.js", "crypto_subtle.js", "crypto.js"],
+            exports: ""
+        ),
+    ),
+    (
+        "motu:prelude/text-streams",
+        group!(
+            preamble: "const { TransformStream } = loadGroup(STREAMS);\n",
+            files: ["encoding_streams.js", "compression.js"],
+            exports: ""
+        ),
+    ),
+    (
+        "motu:prelude/urlpattern",
+        group!(preamble: "", files: ["urlpattern.js"], exports: ""),
+    ),
+    (
+        "motu:prelude/blob",
+        group!(
+            preamble: "",
+            files: ["blob.js", "form_data.js"],
+            exports: "Blob, File, FormData, blobBytes, makeBlob, makeFile, cloneBlob, \
+                      serializeFormData, parseMultipart, parseUrlencodedFormData"
+        ),
+    ),
+    (
+        "motu:prelude/structured-clone",
+        group!(preamble: "", files: ["structured_clone.js"], exports: ""),
+    ),
+];
+
+pub(crate) const PRELUDE: &str = concat!(
+    "(() => {\n'use strict';\n",
+    include_str!("../js/bridge.js"),
+    include_str!("../js/lazy.js"),
+    "function makeInternal() {\n  return { ",
+    internal_names!(),
+    ", defineGlobal: defineLoadedGlobal };\n}\n",
+    include_str!("../js/dom_exception.js"),
+    include_str!("../js/events_target.js"),
+    include_str!("../js/abort.js"),
+    include_str!("../js/streams_util.js"),
+    "lazyGlobals(STREAMS, 'ByteLengthQueuingStrategy CountQueuingStrategy ReadableStream \
+     ReadableStreamDefaultReader ReadableStreamDefaultController ReadableByteStreamController \
+     ReadableStreamBYOBRequest ReadableStreamBYOBReader WritableStream \
+     WritableStreamDefaultWriter WritableStreamDefaultController TransformStream \
+     TransformStreamDefaultController');\n",
+    include_str!("../js/console_format.js"),
+    include_str!("../js/console.js"),
+    include_str!("../js/encoding.js"),
+    "lazyGlobals(CRYPTO, 'Crypto CryptoKey SubtleCrypto');\n",
+    "lazyGlobals(CRYPTO, 'crypto', true);\n",
+    "lazyGlobals(TEXT_STREAMS, 'TextEncoderStream TextDecoderStream CompressionStream \
+     DecompressionStream');\n",
+    include_str!("../js/url.js"),
+    "lazyGlobals(URL_PATTERN, 'URLPattern');\n",
+    include_str!("../js/headers.js"),
+    "lazyGlobals(BLOBS, 'Blob File FormData');\n",
+    include_str!("../js/body.js"),
+    include_str!("../js/request.js"),
+    include_str!("../js/response.js"),
+    include_str!("../js/fetch.js"),
+    include_str!("../js/timers.js"),
+    include_str!("../js/scheduled.js"),
+    include_str!("../js/globals.js"),
+    "lazyGlobals(CLONING, 'structuredClone');\n",
+    include_str!("../js/error_event.js"),
+    include_str!("../js/events.js"),
+    "})()\n"
+);
