@@ -479,9 +479,14 @@ impl Handler<Fetch> for IsolateActor {
         self.host.set_request_id(id, request_id);
         self.host.set_depth(id, crate::service::depth_of(&msg.0));
         let (parts, body) = msg.0.into_parts();
-        let body = match body.as_bytes() {
+        let body = match body.as_bytes().cloned() {
             Some(b) if b.is_empty() => HostValue::Null,
-            Some(b) => HostValue::Bytes(b.to_vec()),
+            Some(b) => {
+                // Once the body is gone the bytes are usually this one
+                // reference's alone, and become the Vec without a copy.
+                drop(body);
+                HostValue::Bytes(Vec::from(b))
+            }
             None => HostValue::Number(self.host.open_readable_for(body, id) as f64),
         };
         let event = fetch_event(&parts, body);

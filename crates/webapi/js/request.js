@@ -5,6 +5,11 @@
 // resolve against the Worker's API base URL, `worker.baseURL` from the
 // `init` op (events.js), which a Worker has only when its embedder sets one
 // (WorkerSpec::with_base_url); without it they are a TypeError.
+//
+// Prelude-scope helper for events.js: `requestFromHost(url, method,
+// headers, body)` makes a fetch event's Request from parts the host already
+// parsed and validated (URL serialized, method normalised, a Headers of the
+// host's list, a body record or null), without the constructor's checks.
 const NORMALIZED_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
 const FORBIDDEN_METHODS = ['CONNECT', 'TRACE', 'TRACK'];
 const REDIRECT_MODES = ['follow', 'error', 'manual'];
@@ -31,6 +36,9 @@ function parseApiURL(input) {
 }
 
 // A signal that follows `signal` (the same one where AbortSignal.any is missing).
+const FROM_HOST = Symbol('host request');
+let requestFromHost;
+
 function followSignal(signal) {
   if (signal === null || signal === undefined) return null;
   return typeof AbortSignal === 'function' && typeof AbortSignal.any === 'function' ? AbortSignal.any([signal]) : signal;
@@ -40,6 +48,16 @@ class Request extends Body {
   #url; #method; #headers; #redirect; #signal;
 
   constructor(input, init = {}) {
+    if (input === FROM_HOST) {
+      // A fetch event's request; `init` is [url, method, headers, body].
+      super(init[3]);
+      this.#url = init[0];
+      this.#method = init[1];
+      this.#headers = init[2];
+      this.#redirect = 'follow';
+      this.#signal = null;
+      return;
+    }
     if (arguments.length === 0) throw new TypeError("Failed to construct 'Request': 1 argument required");
     if (init === undefined || init === null) init = {};
     if (typeof init !== 'object' && typeof init !== 'function') throw new TypeError('The RequestInit must be an object');
@@ -80,6 +98,10 @@ class Request extends Body {
     headersGuard(this.#headers, 'request');
     this.#redirect = redirect;
     this.#signal = followSignal(signal);
+  }
+
+  static {
+    requestFromHost = (url, method, headers, body) => new Request(FROM_HOST, [url, method, headers, body]);
   }
 
   get url() { return this.#url; }
