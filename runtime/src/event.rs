@@ -105,9 +105,16 @@ pub(crate) fn response_from_op(
     if let Some(HostValue::List(headers)) = args.next() {
         for pair in headers {
             if let Some([HostValue::String(k), HostValue::String(v)]) = pair.as_list() {
-                let value: Vec<u8> = v.chars().map(|c| c as u32 as u8).collect();
                 let name = HeaderName::from_bytes(k.as_bytes()).map_err(|e| e.to_string())?;
-                let value = HeaderValue::from_bytes(&value).map_err(|e| e.to_string())?;
+                let value = if v.is_ascii() {
+                    HeaderValue::from_str(v)
+                } else {
+                    // A ByteString: each char is one byte (the prelude
+                    // normalised the value, so none is above U+00FF).
+                    let bytes: Vec<u8> = v.chars().map(|c| c as u32 as u8).collect();
+                    HeaderValue::from_bytes(&bytes)
+                }
+                .map_err(|e| e.to_string())?;
                 builder = builder.header(name, value);
             }
         }

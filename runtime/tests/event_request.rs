@@ -35,6 +35,29 @@ export default {
   },
 };"#;
 
+/// Answers facts about the request body's ArrayBuffer, which is the host's
+/// bytes handed over as they are, after resizing it by transfer.
+const TRANSFER_WORKER: &str = r#"
+export default {
+  async fetch(request) {
+    const buffer = await request.arrayBuffer();
+    const first = new Uint8Array(buffer)[0];
+    if (typeof buffer.transfer !== 'function') return Response.json({ first, skipped: true });
+    const shorter = buffer.transfer(2);
+    const shorterLength = shorter.byteLength;
+    const longer = shorter.transfer(5);
+    const longerBytes = [...new Uint8Array(longer)];
+    const gone = longer.transfer(0);
+    return Response.json({
+      first,
+      detached: buffer.byteLength,
+      shorter: shorterLength,
+      longer: longerBytes,
+      gone: gone.byteLength,
+    });
+  },
+};"#;
+
 fn engines() -> &'static [&'static str] {
     motu_runtime::EngineSet::builtin_names()
 }
@@ -157,6 +180,43 @@ fn an_unparsable_url_fails_the_event() {
                 error.to_string().contains("Invalid URL"),
                 "{engine}: {error}"
             );
+        });
+    }
+}
+
+#[test]
+fn a_request_body_buffer_can_be_transferred_and_resized() {
+    for engine in engines() {
+        actix::System::new().block_on(async {
+            let runtime = Runtime::start(RuntimeConfig {
+                threads: 1,
+                ..Default::default()
+            })
+            .unwrap();
+            runtime
+                .register(WorkerSpec::from_source("t", TRANSFER_WORKER).with_engine(*engine))
+                .await
+                .unwrap();
+            let request = http::Request::post("http://h.test/")
+                .body(Body::from(vec![7u8, 8, 9]))
+                .unwrap();
+            let response = runtime.fetch("t", request).await.unwrap();
+            let body = response.into_body().collect().await.unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(v["first"], 7, "{engine}");
+            if v["skipped"] != true {
+                assert_eq!(v["detached"], 0, "{engine}");
+                assert_eq!(v["shorter"], 2, "{engine}");
+                assert_eq!(v["longer"], serde_json::json!([7, 8, 0, 0, 0]), "{engine}");
+                assert_eq!(v["gone"], 0, "{engine}");
+            }
+            if *engine == "quickjs" {
+                assert_eq!(
+                    v["skipped"],
+                    serde_json::Value::Null,
+                    "QuickJS has transfer"
+                );
+            }
         });
     }
 }
