@@ -3,7 +3,8 @@
 //
 // Prelude-scope helpers for other files: `headersGuard`, `headersList`,
 // `headersFromHost` (adopts a list the host already validated) and
-// `headersDefault` (a header of the prelude's own, added when absent).
+// `headersDefault` (a header the prelude adds when absent: its name is
+// already lower-case, its value is normalised here).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HTTP_WS = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 // A value that is already normalised: Latin-1 only, no NUL, CR or LF, and
@@ -69,7 +70,7 @@ class Headers {
     headersDefault = (h, name, value) => {
       const list = h.#list;
       for (let i = 0; i < list.length; i++) if (list[i][0] === name) return;
-      list.push([name, value]);
+      list.push([name, normalizeValue(value)]);
     };
   }
 

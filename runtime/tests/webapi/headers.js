@@ -45,6 +45,7 @@ export default suite(test => {
     eq(new Response('x').headers.get('content-type'), 'text/plain;charset=UTF-8');
     eq(Response.json(1, { headers: { 'content-type': 'text/x' } }).headers.get('content-type'), 'text/x');
     eq(Response.json(1).headers.get('content-type'), 'application/json');
+    eq(new Response(new Blob(['x'], { type: ' text/x ' })).headers.get('content-type'), 'text/x');
   });
   test('values are trimmed, bad names and values refused', () => {
     const h = new Headers();
