@@ -124,29 +124,57 @@ impl Body {
 pub struct BodyReclaim(ReclaimInner);
 
 enum ReclaimInner {
-    Full(Bytes),
+    Full(Arc<Mutex<Option<Bytes>>>),
     Stream(Arc<Mutex<Option<BodyStream>>>),
 }
 
 impl BodyReclaim {
-    /// The body, if whoever got the shared one never started reading it.
+    /// The body, if whoever got the shared one never started reading it
+    /// (for a whole body: never said [`BodyTaken::taken`]).
     pub fn reclaim(self) -> Option<Body> {
         match self.0 {
-            ReclaimInner::Full(b) => Some(b.into()),
+            ReclaimInner::Full(slot) => slot.lock().take().map(Body::from),
             ReclaimInner::Stream(slot) => slot.lock().take().map(|s| Body {
                 inner: Inner::Stream(s),
             }),
         }
     }
+
+    /// For a whole body, what the receiver uses to say it took the body, so
+    /// that the copy kept here is let go of (and the receiver's bytes are
+    /// its own alone); `None` for a stream (reading it takes it).
+    pub(crate) fn taken_marker(&self) -> Option<BodyTaken> {
+        match &self.0 {
+            ReclaimInner::Full(slot) => Some(BodyTaken(slot.clone())),
+            ReclaimInner::Stream(_) => None,
+        }
+    }
+}
+
+/// Travels with a request whose whole body was shared (in its extensions):
+/// the receiver calls [`BodyTaken::taken`] once it has accepted the request
+/// for good; the sender's [`BodyReclaim`] then gives nothing back.
+#[derive(Clone)]
+pub(crate) struct BodyTaken(Arc<Mutex<Option<Bytes>>>);
+
+impl BodyTaken {
+    /// Lets go of the sender's reference to the body.
+    pub(crate) fn taken(&self) {
+        drop(self.0.lock().take());
+    }
 }
 
 impl Body {
     /// A body to hand on, and a way to get it back if it is never read (for
-    /// a retry elsewhere). A whole body is shared; a stream is taken by the
+    /// a retry elsewhere). A whole body is shared until the receiver says it
+    /// took it ([`BodyReclaim::taken_marker`]); a stream is taken by the
     /// first read of either.
     pub fn share(self) -> (Body, BodyReclaim) {
         match self.inner {
-            Inner::Full(b) => (b.clone().into(), BodyReclaim(ReclaimInner::Full(b))),
+            Inner::Full(b) => (
+                b.clone().into(),
+                BodyReclaim(ReclaimInner::Full(Arc::new(Mutex::new(Some(b))))),
+            ),
             Inner::Stream(s) => {
                 let slot = Arc::new(Mutex::new(Some(s)));
                 let mut taken: Option<BodyStream> = None;
@@ -340,6 +368,28 @@ mod tests {
         assert_eq!(body.as_bytes().map(|b| b.as_ref()), Some(&b"abc"[..]));
         assert_eq!(body.collect().await.unwrap(), Bytes::from_static(b"abc"));
         assert!(Body::empty().into_stream().next().await.is_none());
+    }
+
+    #[test]
+    fn a_shared_whole_body_is_reclaimed_until_it_is_taken() {
+        let (shared, reclaim) = Body::from(vec![1u8, 2, 3]).share();
+        assert_eq!(shared.as_bytes().unwrap().as_ref(), [1, 2, 3]);
+        let reclaimed = reclaim.reclaim().expect("not taken yet");
+        assert_eq!(reclaimed.as_bytes().unwrap().as_ref(), [1, 2, 3]);
+
+        let (shared, reclaim) = Body::from(vec![4u8; 64]).share();
+        let marker = reclaim.taken_marker().expect("a whole body has a marker");
+        marker.taken();
+        assert!(reclaim.reclaim().is_none());
+        // The receiver's bytes are its own alone: they become a Vec as they are.
+        let bytes = shared.as_bytes().unwrap().clone();
+        let at = bytes.as_ptr();
+        drop(shared);
+        let vec = Vec::from(bytes);
+        assert_eq!(vec.as_ptr(), at);
+
+        let (_, reclaim) = Body::from_stream(futures::stream::empty()).share();
+        assert!(reclaim.taken_marker().is_none());
     }
 
     #[actix_rt::test]

@@ -23,8 +23,22 @@ fn byte_string(bytes: &[u8]) -> String {
     }
 }
 
-/// Headers as JavaScript sees them: `[[name, value]…]`, values as
-/// ByteStrings.
+/// A header value as the Fetch standard normalises it: without leading or
+/// trailing HTTP whitespace (tab, space; a `HeaderValue` holds no CR, LF or
+/// NUL).
+fn trim_http_whitespace(mut bytes: &[u8]) -> &[u8] {
+    while let [b'\t' | b' ', rest @ ..] = bytes {
+        bytes = rest;
+    }
+    while let [rest @ .., b'\t' | b' '] = bytes {
+        bytes = rest;
+    }
+    bytes
+}
+
+/// Headers as JavaScript sees them: `[[name, value]…]`, names lower-case
+/// tokens (as `http` keeps them), values normalised ByteStrings — valid as
+/// they are, so the prelude adopts the list without checking it again.
 pub(crate) fn headers_value(headers: &http::HeaderMap) -> HostValue {
     HostValue::List(
         headers
@@ -32,7 +46,7 @@ pub(crate) fn headers_value(headers: &http::HeaderMap) -> HostValue {
             .map(|(k, v)| {
                 HostValue::List(vec![
                     HostValue::String(k.as_str().to_owned()),
-                    HostValue::String(byte_string(v.as_bytes())),
+                    HostValue::String(byte_string(trim_http_whitespace(v.as_bytes()))),
                 ])
             })
             .collect(),
@@ -40,7 +54,10 @@ pub(crate) fn headers_value(headers: &http::HeaderMap) -> HostValue {
 }
 
 /// The event payload the prelude's `dispatch` hook receives. `body` is
-/// `null`, the whole body's bytes, or the handle of a readable stream.
+/// `null`, the whole body's bytes, or the handle of a readable stream. The
+/// URL is serialized here as the URL standard does (`url`), so the prelude
+/// need not parse it again; one that does not parse goes as `rawUrl`, for
+/// the prelude to raise the TypeError a Worker would see.
 pub(crate) fn fetch_event(request: &http::request::Parts, body: HostValue) -> HostValue {
     let uri = &request.uri;
     let url = if uri.scheme().is_some() {
@@ -56,10 +73,14 @@ pub(crate) fn fetch_event(request: &http::request::Parts, body: HostValue) -> Ho
             uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
         )
     };
+    let url = match url::Url::parse(&url) {
+        Ok(parsed) => ("url".into(), String::from(parsed).into()),
+        Err(_) => ("rawUrl".into(), url.into()),
+    };
     HostValue::Map(vec![
         ("type".into(), "fetch".into()),
         ("method".into(), request.method.as_str().into()),
-        ("url".into(), url.into()),
+        url,
         ("headers".into(), headers_value(&request.headers)),
         ("body".into(), body),
     ])
@@ -84,9 +105,16 @@ pub(crate) fn response_from_op(
     if let Some(HostValue::List(headers)) = args.next() {
         for pair in headers {
             if let Some([HostValue::String(k), HostValue::String(v)]) = pair.as_list() {
-                let value: Vec<u8> = v.chars().map(|c| c as u32 as u8).collect();
                 let name = HeaderName::from_bytes(k.as_bytes()).map_err(|e| e.to_string())?;
-                let value = HeaderValue::from_bytes(&value).map_err(|e| e.to_string())?;
+                let value = if v.is_ascii() {
+                    HeaderValue::from_str(v)
+                } else {
+                    // A ByteString: each char is one byte (the prelude
+                    // normalised the value, so none is above U+00FF).
+                    let bytes: Vec<u8> = v.chars().map(|c| c as u32 as u8).collect();
+                    HeaderValue::from_bytes(&bytes)
+                }
+                .map_err(|e| e.to_string())?;
                 builder = builder.header(name, value);
             }
         }
@@ -125,6 +153,33 @@ mod tests {
             headers[1],
             HostValue::List(vec!["x-latin".into(), "café".into()])
         );
+    }
+
+    #[test]
+    fn urls_go_serialized_and_values_trimmed() {
+        let req = http::Request::get("http://EXAMPLE.com/a/../b?q")
+            .header("x-pad", HeaderValue::from_static(" \tv a\t "))
+            .body(())
+            .unwrap();
+        let (parts, ()) = req.into_parts();
+        let ev = fetch_event(&parts, HostValue::Null);
+        assert_eq!(
+            ev.get("url").unwrap().as_str(),
+            Some("http://example.com/b?q")
+        );
+        let headers = ev.get("headers").unwrap().as_list().unwrap();
+        assert_eq!(
+            headers[0],
+            HostValue::List(vec!["x-pad".into(), "v a".into()])
+        );
+        let bad = http::Request::get("/x")
+            .header("host", "a b")
+            .body(())
+            .unwrap();
+        let (parts, ()) = bad.into_parts();
+        let ev = fetch_event(&parts, HostValue::Null);
+        assert_eq!(ev.get("url"), None);
+        assert_eq!(ev.get("rawUrl").unwrap().as_str(), Some("http://a b/x"));
     }
 
     #[test]

@@ -198,6 +198,9 @@ impl Picked {
         request
             .extensions_mut()
             .insert(crate::metrics::Queued::new());
+        if let Some(taken) = reclaim.taken_marker() {
+            request.extensions_mut().insert(taken);
+        }
         match live.addr.send(Fetch(request)).await {
             Ok(Err(RuntimeError::Unavailable(_))) | Err(_) => {
                 let lost = || RuntimeError::Lost(worker.to_owned());

@@ -466,6 +466,10 @@ impl Handler<Fetch> for IsolateActor {
         let Some((id, rx)) = self.new_event() else {
             return Box::pin(async move { Err(RuntimeError::Unavailable(worker)) });
         };
+        // Taken for good: the sender need not keep the body for a retry.
+        if let Some(taken) = msg.0.extensions_mut().remove::<crate::body::BodyTaken>() {
+            taken.taken();
+        }
         let request_id = crate::request_id::request_id_of(&msg.0);
         let span = tracing::info_span!(
             "request",
@@ -479,9 +483,15 @@ impl Handler<Fetch> for IsolateActor {
         self.host.set_request_id(id, request_id);
         self.host.set_depth(id, crate::service::depth_of(&msg.0));
         let (parts, body) = msg.0.into_parts();
-        let body = match body.as_bytes() {
+        let body = match body.as_bytes().cloned() {
             Some(b) if b.is_empty() => HostValue::Null,
-            Some(b) => HostValue::Bytes(b.to_vec()),
+            Some(b) => {
+                // Once the body is gone (and the sender let go of its copy,
+                // above) the bytes are usually this one reference's alone,
+                // and become the Vec without a copy.
+                drop(body);
+                HostValue::Bytes(Vec::from(b))
+            }
             None => HostValue::Number(self.host.open_readable_for(body, id) as f64),
         };
         let event = fetch_event(&parts, body);

@@ -572,6 +572,9 @@ impl Handler<Dispatch> for Registry {
             request
                 .extensions_mut()
                 .insert(crate::metrics::Queued::new());
+            if let Some(taken) = reclaim.taken_marker() {
+                request.extensions_mut().insert(taken);
+            }
             match addr.send(Fetch(request)).await {
                 Ok(Err(RuntimeError::Unavailable(_))) | Err(_) if !msg.retried => {
                     let Some(body) = reclaim.reclaim() else {

@@ -146,10 +146,16 @@ function callFetch(id, request) {
 
 // The Request of a fetch event; its body is null, bytes, or the handle of a
 // host stream read with `body_read`. The bytes are the host's copy, owned by
-// this Request alone, so they become its body as they are.
+// this Request alone, so they become its body as they are. The host gives
+// the URL serialized (`event.url`) unless it could not parse it
+// (`event.rawUrl`, parsed here to throw the TypeError), the method as sent
+// (normalised here) and the headers as a list it already validated
+// (lower-case names, values without surrounding whitespace), which the
+// Request's Headers adopts.
 function requestFromEvent(event) {
   const body = event.body;
-  const bodyless = event.method === 'GET' || event.method === 'HEAD';
+  const method = event.method === 'GET' || event.method === 'POST' ? event.method : normalizeMethod(event.method);
+  const bodyless = method === 'GET' || method === 'HEAD';
   let record = null;
   if (typeof body === 'number') {
     if (bodyless) op('body_cancel', body);
@@ -157,9 +163,9 @@ function requestFromEvent(event) {
   } else if (!bodyless && body instanceof Uint8Array) {
     record = bodyRecord(body, undefined);
   }
-  const request = new Request(event.url, { method: event.method, headers: event.headers });
-  setBodyOf(request, record);
-  return request;
+  const url = event.url !== undefined ? event.url : parseApiURL(event.rawUrl).href;
+  const headers = headersFromHost(event.headers, 'request');
+  return requestFromHost(url, method, headers, record);
 }
 
 function dispatchFetch(id, event) {

@@ -2,25 +2,38 @@
 // name validation, value normalisation and guards; init from a Headers, a
 // sequence of pairs or a record as Web IDL converts them; live iterators
 // over the sorted, combined list. Uses no ops.
+//
+// Prelude-scope helpers for other files: `headersGuard`, `headersList`,
+// `headersSorted`, `headersFromHost` (adopts a list the host already
+// validated) and `headersDefault` (a header the prelude adds when absent: its
+// name is already lower-case, its value is normalised here).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HTTP_WS = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+// A value that is already normalised: Latin-1 only, no NUL, CR or LF, and
+// no leading or trailing HTTP whitespace (checked in one native regex test).
+const PLAIN_VALUE = /^(?:[^\0\t\n\r \u0100-\uFFFF](?:[^\0\n\r\u0100-\uFFFF]*[^\0\t\n\r \u0100-\uFFFF])?)?$/;
 const FORBIDDEN_RESPONSE = ['set-cookie', 'set-cookie2'];
 
 function normalizeName(name) {
+  // A token is a ByteString already: one regex test covers the common case.
+  if (typeof name === 'string' && TOKEN.test(name)) return name.toLowerCase();
   const n = toByteString(name, 'Header name');
   if (!TOKEN.test(n)) throw new TypeError(`Invalid header name: '${n}'`);
   return n.toLowerCase();
 }
 
 function normalizeValue(value) {
+  if (typeof value === 'string' && PLAIN_VALUE.test(value)) return value;
   const v = toByteString(value, 'Header value').replace(HTTP_WS, '');
   if (/[\0\r\n]/.test(v)) throw new TypeError(`Invalid header value: '${v}'`);
   return v;
 }
 
-let headersGuard;   // (headers, guard) => void
-let headersList;    // headers => [[name, value], …] as sent on the wire
-let headersSorted;  // headers => the sorted and combined list iteration walks
+let headersGuard;    // (headers, guard) => void
+let headersList;     // headers => [[name, value], …] as sent on the wire
+let headersSorted;   // headers => the sorted and combined list iteration walks
+let headersFromHost; // ([[lower-case name, value], …], guard) => Headers owning that list
+let headersDefault;  // (headers, lower-case name, value) => void: appended when absent
 
 class Headers {
   #list = [];        // [[lower-case name, value]] in insertion order
@@ -70,6 +83,18 @@ class Headers {
     headersGuard = (h, guard) => { h.#guard = guard; };
     headersList = h => h.#list;
     headersSorted = h => h.#sorted();
+    headersFromHost = (list, guard) => {
+      const h = new Headers();
+      h.#list = list;
+      h.#guard = guard;
+      return h;
+    };
+    headersDefault = (h, name, value) => {
+      const list = h.#list;
+      for (let i = 0; i < list.length; i++) if (list[i][0] === name) return;
+      list.push([name, normalizeValue(value)]);
+      h.#sortedCache = null;
+    };
   }
 
   #check() {

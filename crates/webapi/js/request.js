@@ -11,6 +11,11 @@
 // Worker's API base URL, `worker.baseURL` from the `init` op (events.js),
 // which a Worker has only when its embedder sets one
 // (WorkerSpec::with_base_url); without it they are a TypeError.
+//
+// Prelude-scope helper for events.js: `requestFromHost(url, method,
+// headers, body)` makes a fetch event's Request from parts the host already
+// parsed and validated (URL serialized, method normalised, a Headers of the
+// host's list, a body record or null), without the constructor's checks.
 const NORMALIZED_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
 const FORBIDDEN_METHODS = ['CONNECT', 'TRACE', 'TRACK'];
 const REDIRECT_MODES = ['follow', 'error', 'manual'];
@@ -136,6 +141,9 @@ function requestOptions(from, o, method) {
 }
 
 // A signal that follows `signal` (the same one where AbortSignal.any is missing).
+const FROM_HOST = Symbol('host request');
+let requestFromHost;
+
 function followSignal(signal) {
   if (signal === null || signal === undefined) return null;
   return typeof AbortSignal === 'function' && typeof AbortSignal.any === 'function' ? AbortSignal.any([signal]) : signal;
@@ -145,6 +153,17 @@ class Request {
   #url; #method; #headers; #redirect; #signal; #options;
 
   constructor(input, init = undefined) {
+    if (input === FROM_HOST) {
+      // A fetch event's request; `init` is [url, method, headers, body].
+      giveBody(this, init[3]);
+      this.#url = init[0];
+      this.#method = init[1];
+      this.#headers = init[2];
+      this.#redirect = 'follow';
+      this.#signal = null;
+      this.#options = DEFAULT_REQUEST_OPTIONS;
+      return;
+    }
     if (arguments.length === 0) throw new TypeError("Failed to construct 'Request': 1 argument required");
     const from = input instanceof Request ? input : null;
     const text = from ? null : toUSVString(input);
@@ -198,6 +217,10 @@ class Request {
     this.#redirect = redirect;
     this.#signal = followSignal(signal);
     this.#options = options;
+  }
+
+  static {
+    requestFromHost = (url, method, headers, body) => new Request(FROM_HOST, [url, method, headers, body]);
   }
 
   get url() { return this.#url; }

@@ -39,7 +39,7 @@ class Response {
     this.#status = status;
     this.#statusText = statusText;
     this.#headers = headers;
-    if (type !== null && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
+    if (type !== null) headersDefault(this.#headers, 'content-type', type);
     headersGuard(this.#headers, 'response');
   }
 
@@ -47,7 +47,7 @@ class Response {
     const text = JSON.stringify(data);
     if (text === undefined) throw new TypeError('The data is not JSON-serializable');
     const headers = new Headers(init && init.headers);
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    headersDefault(headers, 'content-type', 'application/json');
     return new Response(text, { ...init, headers });
   }
 

@@ -428,7 +428,10 @@ mod tests {
     #[test]
     fn the_test_servers_port_is_written_port() {
         assert_eq!(
-            without_port("http://localhost:4321/a and localhost:4321\" but :43210", "4321"),
+            without_port(
+                "http://localhost:4321/a and localhost:4321\" but :43210",
+                "4321"
+            ),
             "http://localhost:PORT/a and localhost:PORT\" but :43210"
         );
     }

@@ -186,6 +186,70 @@ fn buffer_bytes<'js>(
     }
 }
 
+/// Resizes or (at size 0) frees the memory of an `ArrayBuffer` made by
+/// [`uint8_array`], with the runtime's allocator, as QuickJS does its own.
+unsafe extern "C" fn runtime_realloc(
+    rt: *mut qjs::JSRuntime,
+    _opaque: *mut std::ffi::c_void,
+    ptr: *mut std::ffi::c_void,
+    size: qjs::size_t,
+) -> *mut std::ffi::c_void {
+    // SAFETY: `ptr` came from this runtime's allocator (`uint8_array`, or an
+    // earlier call of this function).
+    unsafe { qjs::js_realloc_rt(rt, ptr, size) }
+}
+
+/// A `Uint8Array` of a copy of `bytes`. The copy goes into memory of the
+/// runtime's allocator (so it counts against the isolate's memory limit)
+/// that is not zeroed first, unlike `JS_NewUint8ArrayCopy`'s.
+fn uint8_array<'js>(ctx: &Ctx<'js>, bytes: &[u8]) -> Result<Value<'js>> {
+    let c = ctx.as_raw().as_ptr();
+    // SAFETY: `data` is fresh memory of `bytes.len()` bytes from the
+    // runtime's allocator; the ArrayBuffer owns it once made (until then it
+    // is freed here on failure); every value made here is owned and freed
+    // or handed to `Value`.
+    unsafe {
+        if bytes.is_empty() {
+            let raw = qjs::JS_NewUint8ArrayCopy(c, bytes.as_ptr(), 0);
+            if qjs::JS_IsException(raw) {
+                return Err(Error::Exception);
+            }
+            return Ok(Value::from_raw(ctx.clone(), raw));
+        }
+        let rt = qjs::JS_GetRuntime(c);
+        let data = qjs::js_malloc_rt(rt, bytes.len() as _) as *mut u8;
+        if data.is_null() {
+            qjs::JS_ThrowOutOfMemory(c);
+            return Err(Error::Exception);
+        }
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), data, bytes.len());
+        let mut buffer = qjs::JS_NewArrayBuffer(
+            c,
+            data,
+            bytes.len() as _,
+            0,
+            Some(runtime_realloc),
+            std::ptr::null_mut(),
+            false,
+        );
+        if qjs::JS_IsException(buffer) {
+            qjs::js_free_rt(rt, data as *mut std::ffi::c_void);
+            return Err(Error::Exception);
+        }
+        let array = qjs::JS_NewTypedArray(
+            c,
+            1,
+            &mut buffer,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT8,
+        );
+        qjs::JS_FreeValue(c, buffer);
+        if qjs::JS_IsException(array) {
+            return Err(Error::Exception);
+        }
+        Ok(Value::from_raw(ctx.clone(), array))
+    }
+}
+
 /// Converts a host value to a JavaScript value.
 pub(crate) fn to_js<'js>(ctx: &Ctx<'js>, v: HostValue) -> Result<Value<'js>> {
     Ok(match v {
@@ -194,17 +258,7 @@ pub(crate) fn to_js<'js>(ctx: &Ctx<'js>, v: HostValue) -> Result<Value<'js>> {
         HostValue::Bool(b) => Value::new_bool(ctx.clone(), b),
         HostValue::Number(n) => Value::new_number(ctx.clone(), n),
         HostValue::String(s) => rquickjs::String::from_str(ctx.clone(), &s)?.into_value(),
-        HostValue::Bytes(b) => {
-            // SAFETY: QuickJS copies `b`; the result is owned.
-            unsafe {
-                let raw =
-                    qjs::JS_NewUint8ArrayCopy(ctx.as_raw().as_ptr(), b.as_ptr(), b.len() as _);
-                if qjs::JS_IsException(raw) {
-                    return Err(Error::Exception);
-                }
-                Value::from_raw(ctx.clone(), raw)
-            }
-        }
+        HostValue::Bytes(b) => uint8_array(ctx, &b)?,
         HostValue::List(items) => {
             let array = Array::new(ctx.clone())?;
             for (i, item) in items.into_iter().enumerate() {

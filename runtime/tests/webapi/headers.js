@@ -20,6 +20,33 @@ export default suite(test => {
     h.forEach((v, k) => seen.push(k + '=' + v));
     eq(seen.length, 4);
   });
+  test('names and values at the edges of normalisation', () => {
+    const h = new Headers();
+    h.set('X-Num', 42);
+    eq(h.get('x-num'), '42');
+    h.set('x-ws', ' \t \r\n');
+    eq(h.get('x-ws'), '');
+    h.set('x-inner', 'a \t b');
+    eq(h.get('x-inner'), 'a \t b');
+    h.set('x-del', 'a\x7fb\x01');
+    eq(h.get('x-del'), 'a\x7fb\x01');
+    h.set('x-latin', '\xe9t\xe9 ');
+    eq(h.get('x-latin'), '\xe9t\xe9');
+    h.set('x-tab', '\tlead');
+    eq(h.get('x-tab'), 'lead');
+    eq(h.get({ toString: () => 'X-NUM' }), '42');
+    throws(() => h.set('x', 'caf\u0100'), TypeError, 'value above U+00FF');
+    throws(() => h.set('x', 'a\0b'), TypeError, 'NUL in value');
+    throws(() => h.set('x', '\ud800'), TypeError, 'lone surrogate in value');
+    throws(() => h.set('n\u00e9', 'v'), TypeError, 'Latin-1 in name');
+    throws(() => h.set('', 'v'), TypeError, 'empty name');
+    const r = new Response('x', { headers: { 'Content-Type': 'text/html' } });
+    eq(r.headers.get('content-type'), 'text/html');
+    eq(new Response('x').headers.get('content-type'), 'text/plain;charset=UTF-8');
+    eq(Response.json(1, { headers: { 'content-type': 'text/x' } }).headers.get('content-type'), 'text/x');
+    eq(Response.json(1).headers.get('content-type'), 'application/json');
+    eq(new Response(new Blob(['x'], { type: ' text/x ' })).headers.get('content-type'), 'text/x');
+  });
   test('values are trimmed, bad names and values refused', () => {
     const h = new Headers();
     h.set('x', '  padded\t');
