@@ -85,6 +85,23 @@ function runWpt() {
     };
     shimmed.push('eval (WPT_EVAL)');
   }
+  // A runtime whose Workers have no base URL (motu gives them the test's
+  // URL) cannot fetch the relative URLs tests load their data with: fetch()
+  // of a relative string or URL then resolves it against `location` first.
+  // `new Request('relative')` still throws there.
+  let relativeOk = true;
+  try { new Request('motu-wpt-relative'); } catch { relativeOk = false; }
+  if (!relativeOk && typeof fetch === 'function') {
+    const runtimeFetch = fetch;
+    globalThis.fetch = function fetch(input, init) {
+      let absolute = input;
+      if (typeof input === 'string' || input instanceof ShimURL) {
+        try { absolute = new ShimURL(String(input), location.href).href; } catch { /* the runtime's error */ }
+      }
+      return runtimeFetch(absolute, init);
+    };
+    shimmed.push('fetch (relative URLs)');
+  }
   // WPT's generated wrappers set these; they are the harness's, not APIs.
   if (typeof WPT_TITLE === 'string') globalThis.META_TITLE = WPT_TITLE;
   globalThis.GLOBAL = {
