@@ -296,44 +296,15 @@ impl BodyStreams {
     /// runs while no table is borrowed.
     pub(crate) fn sweep(&self, live: impl Fn(u64) -> bool) {
         let ended = |event: Option<u64>| event.is_some_and(|e| !live(e));
-        let candidates: Vec<(u32, Option<u64>)> = self
-            .readables
-            .borrow()
-            .iter()
-            .map(|(h, r)| (*h, r.event))
-            .collect();
-        let handles: Vec<u32> = candidates
+        take_ended(&self.readables, |r| Some(r.event), ended)
             .into_iter()
-            .filter(|(_, event)| ended(*event))
-            .map(|(h, _)| h)
-            .collect();
-        let gone: Vec<Readable> = {
-            let mut readables = self.readables.borrow_mut();
-            handles
-                .into_iter()
-                .filter_map(|h| readables.remove(&h))
-                .collect()
-        };
-        gone.into_iter().for_each(release_readable);
-        let candidates: Vec<(u32, Option<u64>)> = self
-            .sinks
-            .borrow()
-            .iter()
-            .filter(|(_, s)| s.responds_to.is_none())
-            .map(|(h, s)| (*h, s.event))
-            .collect();
-        let handles: Vec<u32> = candidates
-            .into_iter()
-            .filter(|(_, event)| ended(*event))
-            .map(|(h, _)| h)
-            .collect();
-        let gone: Vec<Sink> = {
-            let mut sinks = self.sinks.borrow_mut();
-            handles
-                .into_iter()
-                .filter_map(|h| sinks.remove(&h))
-                .collect()
-        };
+            .for_each(release_readable);
+        // A sink that streams a response ends with the response, not here.
+        let gone = take_ended(
+            &self.sinks,
+            |s| s.responds_to.is_none().then_some(s.event),
+            ended,
+        );
         for sink in gone {
             release_sink(
                 sink,
@@ -399,6 +370,31 @@ fn remove(readables: &Weak<RefCell<HashMap<u32, Readable>>>, handle: u32) {
     if let Some(readables) = readables.upgrade() {
         readables.borrow_mut().remove(&handle);
     }
+}
+
+/// Removes from `table` the entries whose event (`event_of`; `None` for
+/// entries not to sweep) has `ended`, reading the table first and asking
+/// `ended` while it is not borrowed.
+fn take_ended<T>(
+    table: &RefCell<HashMap<u32, T>>,
+    event_of: impl Fn(&T) -> Option<Option<u64>>,
+    ended: impl Fn(Option<u64>) -> bool,
+) -> Vec<T> {
+    let candidates: Vec<(u32, Option<u64>)> = table
+        .borrow()
+        .iter()
+        .filter_map(|(h, t)| event_of(t).map(|e| (*h, e)))
+        .collect();
+    let handles: Vec<u32> = candidates
+        .into_iter()
+        .filter(|(_, event)| ended(*event))
+        .map(|(h, _)| h)
+        .collect();
+    let mut table = table.borrow_mut();
+    handles
+        .into_iter()
+        .filter_map(|h| table.remove(&h))
+        .collect()
 }
 
 fn release_readable(r: Readable) {

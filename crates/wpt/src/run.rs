@@ -181,7 +181,8 @@ impl Pass<'_> {
     }
 }
 
-fn progress(done: usize, total: usize, report: &FileReport) {
+/// Prints the line of a finished file: `[done/total] engine pass/total time path`.
+pub(crate) fn progress(done: usize, total: usize, report: &FileReport) {
     let t = report.tally();
     let mark = if report.file_error().is_some() {
         " ⚠"

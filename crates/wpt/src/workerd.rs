@@ -17,7 +17,6 @@
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -27,7 +26,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt as _;
 
 use crate::report::FileReport;
-use crate::run::{answer_of, timeout_of, url_of, NO_ANSWER, SHIM};
+use crate::run::{answer_of, progress, timeout_of, url_of, NO_ANSWER, SHIM};
 use crate::{RunConfig, Sources, TestFile};
 
 /// The engine name workerd's reports carry.
@@ -402,25 +401,6 @@ impl Ctx<'_> {
         }
         out
     }
-}
-
-fn progress(done: usize, total: usize, report: &FileReport) {
-    let t = report.tally();
-    let mark = if report.file_error().is_some() {
-        " ⚠"
-    } else {
-        ""
-    };
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
-        "[{done}/{total}] {:7} {:>4}/{:<4} {:5.1}s {}{mark}",
-        report.engine,
-        t.pass,
-        t.total,
-        report.elapsed.as_secs_f64(),
-        report.path
-    );
 }
 
 /// A running workerd process.
