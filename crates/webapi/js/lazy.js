@@ -22,6 +22,7 @@ const TEXT_STREAMS = 2;
 const URL_PATTERN = 3;
 const BLOBS = 4;
 const CLONING = 5;
+const CONSOLE = 6;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

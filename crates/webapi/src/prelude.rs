@@ -1,11 +1,11 @@
 //! The prelude script and its chunks, assembled from the files under `js/`.
 //!
 //! The prelude is the core every fetch event needs (events, Headers,
-//! Request, Response, bodies read whole, URL, console, timers, the small
-//! globals). The rest comes in groups, the prelude's chunks, which the
-//! engine evaluates only when the prelude first needs one (see `js/lazy.js`):
+//! Request, Response, bodies read whole, URL, timers, the small globals).
+//! The rest comes in groups, the prelude's chunks, which the engine
+//! evaluates only when the prelude first needs one (see `js/lazy.js`):
 //! streams, Web Crypto, the text and compression streams, URLPattern, Blob
-//! and FormData, structuredClone.
+//! and FormData, structuredClone, console.
 
 use std::sync::{Arc, OnceLock};
 

@@ -43,7 +43,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 6] = [
+pub(crate) const GROUPS: [(&str, &str); 7] = [
     (
         "motu:prelude/streams",
         group!(
@@ -96,6 +96,14 @@ pub(crate) const GROUPS: [(&str, &str); 6] = [
         "motu:prelude/structured-clone",
         group!(preamble: "", files: ["structured_clone.js"], exports: ""),
     ),
+    (
+        "motu:prelude/console",
+        group!(
+            preamble: "",
+            files: ["console_format.js", "console.js"],
+            exports: "formatLog"
+        ),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -114,8 +122,10 @@ pub(crate) const PRELUDE: &str = concat!(
      ReadableStreamBYOBRequest ReadableStreamBYOBReader WritableStream \
      WritableStreamDefaultWriter WritableStreamDefaultController TransformStream \
      TransformStreamDefaultController');\n",
-    include_str!("../js/console_format.js"),
-    include_str!("../js/console.js"),
+    "lazyGlobals(CONSOLE, 'console');\n",
+    // What the core logs itself (uncaught errors) is formatted by the
+    // console group too.
+    "const formatLog = args => loadGroup(CONSOLE).formatLog(args);\n",
     include_str!("../js/encoding.js"),
     "lazyGlobals(CRYPTO, 'Crypto CryptoKey SubtleCrypto');\n",
     "lazyGlobals(CRYPTO, 'crypto', true);\n",

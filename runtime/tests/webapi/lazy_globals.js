@@ -10,7 +10,7 @@ const LAZY = [
   'ReadableStream', 'WritableStream', 'TransformStream', 'ByteLengthQueuingStrategy',
   'CountQueuingStrategy', 'ReadableStreamBYOBReader', 'crypto', 'Crypto', 'CryptoKey',
   'SubtleCrypto', 'TextEncoderStream', 'TextDecoderStream', 'CompressionStream',
-  'DecompressionStream', 'URLPattern', 'Blob', 'File', 'FormData', 'structuredClone',
+  'DecompressionStream', 'URLPattern', 'Blob', 'File', 'FormData', 'structuredClone', 'console',
 ];
 const isAccessor = name => typeof globalThis.__lookupGetter__(name) === 'function';
 
