@@ -26,7 +26,7 @@ use std::time::Instant;
 use actix::Addr;
 use parking_lot::RwLock;
 
-use crate::registry::{copy_head, InFlight};
+use crate::registry::{retryable, InFlight};
 use crate::{
     Dispatch, Executors, Fetch, FetchRequest, FetchResponse, IsolateActor, Registry, RuntimeError,
 };
@@ -191,16 +191,7 @@ impl Picked {
         live.in_flight.fetch_add(1, Ordering::Relaxed);
         live.last_used.touch();
         let _done = InFlight(live.in_flight.clone());
-        let (parts, body) = request.into_parts();
-        let (body, reclaim) = body.share();
-        let head = copy_head(&parts);
-        let mut request = http::Request::from_parts(parts, body);
-        request
-            .extensions_mut()
-            .insert(crate::metrics::Queued::new());
-        if let Some(taken) = reclaim.taken_marker() {
-            request.extensions_mut().insert(taken);
-        }
+        let (request, head, reclaim) = retryable(request);
         match live.addr.send(Fetch(request)).await {
             Ok(Err(RuntimeError::Unavailable(_))) | Err(_) => {
                 let lost = || RuntimeError::Lost(worker.to_owned());

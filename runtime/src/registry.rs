@@ -11,6 +11,7 @@ use motu_config::PoolLimits;
 use motu_engine::{Engine, IsolateConfig};
 use tokio::sync::oneshot;
 
+use crate::body::{Body, BodyReclaim};
 use crate::fast_path::{FastPath, GetFastPath, LastUsed, Live, Published};
 use crate::isolate_actor::{Condemn, Condemned, Services, WhenQuiet};
 use crate::supervisor::EvictionReason;
@@ -565,16 +566,7 @@ impl Handler<Dispatch> for Registry {
             // case the isolate turns out to be going away before it read the
             // body, and the event must be dispatched again, to the fresh
             // isolate that replaces it.
-            let (parts, body) = msg.request.into_parts();
-            let (body, reclaim) = body.share();
-            let head = copy_head(&parts);
-            let mut request = http::Request::from_parts(parts, body);
-            request
-                .extensions_mut()
-                .insert(crate::metrics::Queued::new());
-            if let Some(taken) = reclaim.taken_marker() {
-                request.extensions_mut().insert(taken);
-            }
+            let (request, head, reclaim) = retryable(msg.request);
             match addr.send(Fetch(request)).await {
                 Ok(Err(RuntimeError::Unavailable(_))) | Err(_) if !msg.retried => {
                     let Some(body) = reclaim.reclaim() else {
@@ -599,6 +591,26 @@ impl Handler<Dispatch> for Registry {
             }
         })
     }
+}
+
+/// `request` made ready for an isolate, with what it takes to send it again
+/// if that isolate turns out to be going away before it read the body: a
+/// copy of its head and a way to reclaim its body. The request is marked
+/// queued (for the queue-time metric) and carries the body's taken marker.
+pub(crate) fn retryable(
+    request: http::Request<Body>,
+) -> (http::Request<Body>, http::request::Builder, BodyReclaim) {
+    let (parts, body) = request.into_parts();
+    let (body, reclaim) = body.share();
+    let head = copy_head(&parts);
+    let mut request = http::Request::from_parts(parts, body);
+    request
+        .extensions_mut()
+        .insert(crate::metrics::Queued::new());
+    if let Some(taken) = reclaim.taken_marker() {
+        request.extensions_mut().insert(taken);
+    }
+    (request, head, reclaim)
 }
 
 /// A builder with a request head's method, URI, version, headers and
