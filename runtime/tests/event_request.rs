@@ -63,16 +63,22 @@ fn engines() -> &'static [&'static str] {
     motu_runtime::EngineSet::builtin_names()
 }
 
-async fn seen(engine: &str, request: FetchRequest) -> serde_json::Value {
+/// A one-thread runtime with the Worker `name` of `source` on `engine`.
+async fn runtime_with(name: &str, source: &str, engine: &str) -> Runtime {
     let runtime = Runtime::start(RuntimeConfig {
         threads: 1,
         ..Default::default()
     })
     .unwrap();
     runtime
-        .register(WorkerSpec::from_source("w", WORKER).with_engine(engine))
+        .register(WorkerSpec::from_source(name, source).with_engine(engine))
         .await
         .unwrap();
+    runtime
+}
+
+async fn seen(engine: &str, request: FetchRequest) -> serde_json::Value {
+    let runtime = runtime_with("w", WORKER, engine).await;
     let response = runtime
         .fetch("w", request)
         .await
@@ -167,15 +173,7 @@ fn methods_are_normalised_and_get_has_no_body() {
 fn an_unparsable_url_fails_the_event() {
     for engine in engines() {
         actix::System::new().block_on(async {
-            let runtime = Runtime::start(RuntimeConfig {
-                threads: 1,
-                ..Default::default()
-            })
-            .unwrap();
-            runtime
-                .register(WorkerSpec::from_source("w", WORKER).with_engine(*engine))
-                .await
-                .unwrap();
+            let runtime = runtime_with("w", WORKER, engine).await;
             let request = http::Request::get("/x")
                 .header("host", "a b")
                 .body(Body::empty())
@@ -194,15 +192,7 @@ fn an_unparsable_url_fails_the_event() {
 fn a_request_body_buffer_can_be_transferred_and_resized() {
     for engine in engines() {
         actix::System::new().block_on(async {
-            let runtime = Runtime::start(RuntimeConfig {
-                threads: 1,
-                ..Default::default()
-            })
-            .unwrap();
-            runtime
-                .register(WorkerSpec::from_source("t", TRANSFER_WORKER).with_engine(*engine))
-                .await
-                .unwrap();
+            let runtime = runtime_with("t", TRANSFER_WORKER, engine).await;
             let request = http::Request::post("http://h.test/")
                 .body(Body::from(vec![7u8, 8, 9]))
                 .unwrap();
