@@ -10,6 +10,7 @@
 #
 #   benches/compare/run.sh                # 10 s per cell
 #   DURATION=5 benches/compare/run.sh     # shorter
+#   SPAWN_RUNS=50 benches/compare/run.sh  # spawns per server (default 20)
 #
 # Needs: npm, python3 with pip, wrk (apt install wrk), taskset, curl, two
 # cores, and scripts/fetch-libnode.sh run once (or MOTU_LIBNODE_PREFIX).
@@ -40,4 +41,5 @@ exec python3 "$repo/benches/compare/compare.py" \
   --workers "$repo/benches/workers" \
   --duration "${DURATION:-10}" \
   --connections "${CONNECTIONS:-32}" \
+  --spawn-runs "${SPAWN_RUNS:-20}" \
   --results "$repo/benches/RESULTS.md"

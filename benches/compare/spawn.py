@@ -12,20 +12,11 @@ how to compare a change against the binary before it.
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402  (the spawn and polling code are shared)
-
-
-def percentile(sorted_values, p):
-    """The p-th percentile (nearest rank) of sorted values."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(1, -(-len(sorted_values) * p // 100))
-    return sorted_values[int(rank) - 1]
 
 
 def main():
@@ -55,8 +46,8 @@ def main():
     for (binary, engine), values in times.items():
         values.sort()
         print(
-            f"{binary[-40:]:<40} {engine:<8} {statistics.median(values):8.2f} "
-            f"{percentile(values, 90):8.2f} {percentile(values, 99):8.2f} {values[0]:8.2f}"
+            f"{binary[-40:]:<40} {engine:<8} {compare.median(values):8.2f} "
+            f"{compare.nearest_rank(values, 90):8.2f} {compare.nearest_rank(values, 99):8.2f} {values[0]:8.2f}"
         )
 
 
