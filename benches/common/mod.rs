@@ -91,14 +91,14 @@ pub fn op_caller(calls: u32) -> WorkerCode {
     }
 }
 
-/// A fetch event for `/`.
+/// A fetch event for `/`, as the runtime hands it to the prelude:
+/// `[method, url, headers, body]`.
 pub fn event() -> HostValue {
-    HostValue::Map(vec![
-        ("type".into(), "fetch".into()),
-        ("method".into(), "GET".into()),
-        ("url".into(), "http://bench.localhost/".into()),
-        ("headers".into(), HostValue::List(vec![])),
-        ("body".into(), HostValue::Null),
+    HostValue::List(vec![
+        "GET".into(),
+        "http://bench.localhost/".into(),
+        HostValue::List(vec![]),
+        HostValue::Null,
     ])
 }
 

@@ -53,37 +53,41 @@ pub(crate) fn headers_value(headers: &http::HeaderMap) -> HostValue {
     )
 }
 
-/// The event payload the prelude's `dispatch` hook receives. `body` is
-/// `null`, the whole body's bytes, or the handle of a readable stream. The
-/// URL is serialized here as the URL standard does (`url`), so the prelude
-/// need not parse it again; one that does not parse goes as `rawUrl`, for
-/// the prelude to raise the TypeError a Worker would see.
+/// The event payload the prelude's `dispatch` hook receives for a request:
+/// the list `[method, url, headers, body]`, or `[method, null, headers,
+/// body, rawUrl]` for a URL that does not parse (the prelude parses
+/// `rawUrl` to raise the TypeError a Worker would see). A list, not a map:
+/// the engines make it in one step, where a map's every key is a property
+/// definition. `body` is `null`, the whole body's bytes, or the handle of a
+/// readable stream. The URL is serialized here as the URL standard does
+/// (`request_url`), so the prelude need not parse it again.
 pub(crate) fn fetch_event(request: &http::request::Parts, body: HostValue) -> HostValue {
     let uri = &request.uri;
-    let url = if uri.scheme().is_some() {
-        uri.to_string()
-    } else {
-        let host = request
-            .headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        format!(
-            "http://{host}{}",
-            uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
-        )
+    let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+    let (scheme, authority) = match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme), Some(authority)) => (scheme, authority.as_str()),
+        _ => (
+            "http",
+            request
+                .headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost"),
+        ),
     };
-    let url = match url::Url::parse(&url) {
-        Ok(parsed) => ("url".into(), String::from(parsed).into()),
-        Err(_) => ("rawUrl".into(), url.into()),
-    };
-    HostValue::Map(vec![
-        ("type".into(), "fetch".into()),
-        ("method".into(), request.method.as_str().into()),
-        url,
-        ("headers".into(), headers_value(&request.headers)),
-        ("body".into(), body),
-    ])
+    let method: HostValue = request.method.as_str().into();
+    let headers = headers_value(&request.headers);
+    match crate::request_url::serialize(scheme, authority, path_and_query) {
+        Some(url) => HostValue::List(vec![method, url.into(), headers, body]),
+        None => {
+            let raw = if uri.scheme().is_some() {
+                uri.to_string()
+            } else {
+                format!("{scheme}://{authority}{path_and_query}")
+            };
+            HostValue::List(vec![method, HostValue::Null, headers, body, raw.into()])
+        }
+    }
 }
 
 /// Builds the response from the arguments of the `respond` op:
@@ -143,12 +147,12 @@ mod tests {
             .unwrap();
         let (parts, ()) = req.into_parts();
         let ev = fetch_event(&parts, HostValue::Null);
-        assert_eq!(
-            ev.get("url").unwrap().as_str(),
-            Some("http://example.com:8080/a?b=1")
-        );
-        assert_eq!(ev.get("body"), Some(&HostValue::Null));
-        let headers = ev.get("headers").unwrap().as_list().unwrap();
+        let ev = ev.as_list().unwrap();
+        assert_eq!(ev[0].as_str(), Some("GET"));
+        assert_eq!(ev[1].as_str(), Some("http://example.com:8080/a?b=1"));
+        assert_eq!(ev[3], HostValue::Null);
+        assert_eq!(ev.len(), 4);
+        let headers = ev[2].as_list().unwrap();
         assert_eq!(
             headers[1],
             HostValue::List(vec!["x-latin".into(), "café".into()])
@@ -163,11 +167,9 @@ mod tests {
             .unwrap();
         let (parts, ()) = req.into_parts();
         let ev = fetch_event(&parts, HostValue::Null);
-        assert_eq!(
-            ev.get("url").unwrap().as_str(),
-            Some("http://example.com/b?q")
-        );
-        let headers = ev.get("headers").unwrap().as_list().unwrap();
+        let ev = ev.as_list().unwrap();
+        assert_eq!(ev[1].as_str(), Some("http://example.com/b?q"));
+        let headers = ev[2].as_list().unwrap();
         assert_eq!(
             headers[0],
             HostValue::List(vec!["x-pad".into(), "v a".into()])
@@ -178,8 +180,9 @@ mod tests {
             .unwrap();
         let (parts, ()) = bad.into_parts();
         let ev = fetch_event(&parts, HostValue::Null);
-        assert_eq!(ev.get("url"), None);
-        assert_eq!(ev.get("rawUrl").unwrap().as_str(), Some("http://a b/x"));
+        let ev = ev.as_list().unwrap();
+        assert_eq!(ev[1], HostValue::Null);
+        assert_eq!(ev[4].as_str(), Some("http://a b/x"));
     }
 
     #[test]

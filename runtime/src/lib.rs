@@ -59,6 +59,7 @@ mod isolate_actor;
 pub mod metrics;
 mod registry;
 mod request_id;
+mod request_url;
 mod runtime;
 mod service;
 mod streams;

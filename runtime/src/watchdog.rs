@@ -8,7 +8,10 @@
 //! cheap; most turns are far shorter than a millisecond, and for them the
 //! wall time is the CPU time charged (never less than the CPU time used).
 //!
-//! While any turn is armed, the watchdog thread looks every [`TICK`]. A turn
+//! While turns are being armed, the watchdog thread looks every [`TICK`];
+//! only after [`IDLE_AFTER`] looks in a row that found none does it sleep
+//! until the next armed turn wakes it, so that a busy executor arms turns
+//! without a wake-up call each time. A turn
 //! that has run for longer than [`SHORT_TURN`] is measured with the executor
 //! thread's CPU clock from then on (waiting on timers or I/O costs nothing),
 //! and terminated once its budget is gone. JavaScript is never asked to
@@ -29,6 +32,10 @@ const TICK: Duration = Duration::from_millis(1);
 
 /// How long the watchdog sleeps while no turn is armed.
 const IDLE_TICK: Duration = Duration::from_millis(20);
+
+/// How many looks in a row must find no armed turn before the watchdog
+/// sleeps for [`IDLE_TICK`] (and arming a turn has to wake it).
+const IDLE_AFTER: u32 = 20;
 
 /// Turns shorter than this are charged their wall time; longer ones are
 /// measured with the thread's CPU clock.
@@ -199,6 +206,8 @@ fn inspect(slot: &Slot, now: Instant) -> bool {
 }
 
 fn run(shared: Weak<Shared>) {
+    // Looks in a row that found no armed turn.
+    let mut empty_looks = 0u32;
     loop {
         let Some(shared) = shared.upgrade() else {
             return;
@@ -213,8 +222,9 @@ fn run(shared: Weak<Shared>) {
         for slot in &slots {
             any_armed |= inspect(slot, now);
         }
+        empty_looks = if any_armed { 0 } else { empty_looks + 1 };
         let mut guard = shared.lock.lock();
-        if !any_armed {
+        if !any_armed && empty_looks >= IDLE_AFTER {
             // Nothing runs: sleep longer, until a turn is armed. A turn
             // armed before `idle` was set is seen by the second look; one
             // armed after sees `idle` and wakes this thread.
@@ -222,7 +232,7 @@ fn run(shared: Weak<Shared>) {
             any_armed = slots.iter().any(|s| s.state.lock().turn.is_some());
         }
         drop(slots);
-        if any_armed {
+        if any_armed || empty_looks < IDLE_AFTER {
             shared.idle.store(false, Ordering::SeqCst);
             shared.wake.wait_for(&mut guard, TICK);
         } else {

@@ -144,17 +144,18 @@ function callFetch(id, request) {
   return response;
 }
 
-// The Request of a fetch event; its body is null, bytes, or the handle of a
-// host stream read with `body_read`. The bytes are the host's copy, owned by
-// this Request alone, so they become its body as they are. The host gives
-// the URL serialized (`event.url`) unless it could not parse it
-// (`event.rawUrl`, parsed here to throw the TypeError), the method as sent
-// (normalised here) and the headers as a list it already validated
+// The Request of a fetch event, which comes as the list `[method, url,
+// headers, body]` (`[method, null, headers, body, rawUrl]` when the host
+// could not parse the URL: parsed here to throw the TypeError). The body is
+// null, bytes, or the handle of a host stream read with `body_read`; the
+// bytes are the host's copy, owned by this Request alone, so they become
+// its body as they are. The method comes as sent (normalised here), the URL
+// serialized and the headers as a list the host already validated
 // (lower-case names, values without surrounding whitespace), which the
 // Request's Headers adopts.
 function requestFromEvent(event) {
-  const body = event.body;
-  const method = event.method === 'GET' || event.method === 'POST' ? event.method : normalizeMethod(event.method);
+  const body = event[3];
+  const method = event[0] === 'GET' || event[0] === 'POST' ? event[0] : normalizeMethod(event[0]);
   const bodyless = method === 'GET' || method === 'HEAD';
   let record = null;
   if (typeof body === 'number') {
@@ -163,8 +164,8 @@ function requestFromEvent(event) {
   } else if (!bodyless && body instanceof Uint8Array) {
     record = bodyRecord(body, undefined);
   }
-  const url = event.url !== undefined ? event.url : parseApiURL(event.rawUrl).href;
-  const headers = headersFromHost(event.headers, 'request');
+  const url = event[1] !== null ? event[1] : parseApiURL(event[4]).href;
+  const headers = headersFromHost(event[2], 'request');
   return requestFromHost(url, method, headers, record);
 }
 
@@ -181,7 +182,7 @@ function dispatchFetch(id, event) {
 
 return {
   dispatch(id, event) {
-    if (event.type === 'fetch') dispatchFetch(id, event);
+    if (Array.isArray(event)) dispatchFetch(id, event);
     else if (event.type === 'scheduled') dispatchScheduled(id, event);
     else fail(id, new TypeError(`Unknown event type: ${event.type}`));
   },

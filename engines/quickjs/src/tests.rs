@@ -463,12 +463,12 @@ fn the_web_api_prelude_answers_a_request() {
     )]))
     .unwrap();
     iso.run_microtasks().unwrap();
-    let event = HostValue::Map(vec![
-        ("type".into(), "fetch".into()),
-        ("method".into(), "GET".into()),
-        ("url".into(), "http://example.com/?name=motu".into()),
-        ("headers".into(), HostValue::List(vec![])),
-        ("body".into(), HostValue::Null),
+    // A fetch event as the runtime makes it: [method, url, headers, body].
+    let event = HostValue::List(vec![
+        "GET".into(),
+        "http://example.com/?name=motu".into(),
+        HostValue::List(vec![]),
+        HostValue::Null,
     ]);
     iso.dispatch(1, event).unwrap();
     iso.run_microtasks().unwrap();
