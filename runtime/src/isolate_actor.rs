@@ -97,14 +97,22 @@ pub struct IsolateActor {
     draining: Option<EvictionReason>,
     /// Events whose wall-clock limit after the response is being timed.
     wall_timed: std::collections::HashSet<u64>,
-    /// The heap in use when the isolate was last quiet, for the registry.
+    /// The heap in use when the isolate was last quiet, for the registry
+    /// (read at most every [`HEAP_REFRESH`]).
     gauge: Arc<AtomicUsize>,
+    /// When the heap was last read into `gauge`.
+    heap_read_at: Instant,
+    /// Whether a later read of the heap is scheduled.
+    heap_read_scheduled: bool,
     /// Told when no event waits for its outcome and no `waitUntil` work
     /// goes on.
     quiet_waiters: Vec<oneshot::Sender<()>>,
     /// The heap this isolate last added to its Worker's heap gauge.
     heap_reported: usize,
 }
+
+/// While events keep coming, the heap gauge is read at most this often.
+const HEAP_REFRESH: Duration = Duration::from_millis(2);
 
 impl Actor for IsolateActor {
     type Context = Context<Self>;
@@ -199,6 +207,8 @@ impl IsolateActor {
                 draining: None,
                 wall_timed: Default::default(),
                 gauge,
+                heap_read_at: Instant::now(),
+                heap_read_scheduled: false,
                 quiet_waiters: Vec::new(),
                 heap_reported: heap,
             }
@@ -270,15 +280,39 @@ impl IsolateActor {
             }
         }
         if self.host.pending_events() == 0 {
-            let heap = self.isolate.heap_stats().used;
-            self.gauge.store(heap, Ordering::Relaxed);
-            self.report_heap(heap);
+            self.quiet_heap(ctx);
             if self.host.waiting_events().is_empty() {
                 for waiter in self.quiet_waiters.drain(..) {
                     let _ = waiter.send(());
                 }
             }
         }
+    }
+
+    /// Reads the heap into the gauge now that the isolate is quiet, or, if
+    /// it was read less than [`HEAP_REFRESH`] ago (events keep coming),
+    /// once that time is up: reading an engine's heap statistics costs as
+    /// much as a small part of a request.
+    fn quiet_heap(&mut self, ctx: &mut Context<Self>) {
+        if self.heap_read_at.elapsed() >= HEAP_REFRESH {
+            self.read_heap();
+        } else if !self.heap_read_scheduled {
+            self.heap_read_scheduled = true;
+            ctx.run_later(HEAP_REFRESH, |act, _| {
+                act.heap_read_scheduled = false;
+                if !act.evicted {
+                    act.read_heap();
+                }
+            });
+        }
+    }
+
+    /// Reads the isolate's heap in use into the gauge and the metrics.
+    fn read_heap(&mut self) {
+        let heap = self.isolate.heap_stats().used;
+        self.gauge.store(heap, Ordering::Relaxed);
+        self.report_heap(heap);
+        self.heap_read_at = Instant::now();
     }
 
     /// Moves the Worker's heap gauge from what this isolate last reported to
