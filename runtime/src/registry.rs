@@ -455,7 +455,8 @@ impl Registry {
     /// is started when it has none, or when all are busy and it may have
     /// more. The Worker's first isolate starts on executor `here` when given
     /// (the thread of the connection asking, so that the event and its
-    /// answer need not cross threads), later ones on the executors in turn.
+    /// answer need not cross threads), later ones on an executor that has
+    /// none of the Worker's isolates yet, if there is one.
     pub(crate) fn instance(
         &mut self,
         worker: &str,
@@ -495,7 +496,11 @@ impl Registry {
             .get_mut(worker)
             .ok_or_else(|| RuntimeError::UnknownWorker(worker.to_owned()))?;
         let gauge = Arc::new(AtomicUsize::new(0));
-        let on = here.filter(|_| entry.instances.is_empty());
+        let on = if entry.instances.is_empty() {
+            here
+        } else {
+            Self::spare_executor(&self.executors, entry)
+        };
         let (starting, executor) = Self::start_isolate(
             &self.executors,
             &self.isolate_config,
@@ -529,6 +534,16 @@ impl Registry {
             last_used,
             executor,
         })
+    }
+
+    /// An executor with none of `entry`'s isolates, looked for from the
+    /// next one in turn.
+    fn spare_executor(executors: &Executors, entry: &WorkerEntry) -> Option<usize> {
+        let n = executors.len();
+        let from = executors.pick_index();
+        (0..n)
+            .map(|k| (from + k) % n)
+            .find(|e| entry.instances.iter().all(|i| i.executor != *e))
     }
 
     fn max_instances(&self, worker: &str) -> usize {
