@@ -1,8 +1,10 @@
 //! The gateway's direct way: a request is routed on its connection's own
 //! thread and sent straight to the Worker's live isolate, when the runtime's
-//! [`FastPath`] has one to pick; everything else (no route, the manual
-//! trigger path, Workers with an origin, isolates to start) goes through the
-//! gateway actor as before.
+//! [`FastPath`] has one to pick; when it has none (an isolate to start, or
+//! one still starting), the registry only chooses the isolate and the
+//! request still goes to it straight from the connection
+//! ([`FastPath::admit`]). Everything else (no route, the manual trigger
+//! path, Workers with an origin) goes through the gateway actor.
 //!
 //! Both ways give the request the same id, span, metrics and `x-request-id`
 //! answer ([`answer`]).
@@ -132,7 +134,7 @@ impl Direct {
         mut request: http::Request<Body>,
         here: Option<usize>,
     ) -> http::Response<Body> {
-        let Some((worker, picked)) = self.pick(&request, here) else {
+        let Some((fast, worker, picked)) = self.pick(&request, here) else {
             return self.gateway.send(Route(request)).await.unwrap_or_else(|_| {
                 text(
                     http::StatusCode::SERVICE_UNAVAILABLE,
@@ -145,17 +147,22 @@ impl Direct {
         request.extensions_mut().insert(request_id.clone());
         let name = worker.clone();
         let response = async move {
-            picked
-                .fetch(&name, request)
-                .await
-                .unwrap_or_else(|error| error_response(&error))
+            let result = match picked {
+                Some(picked) => picked.fetch(&name, request).await,
+                None => fast.admit(&name, here, request).await,
+            };
+            result.unwrap_or_else(|error| error_response(&error))
         };
         answer(started, request_id, Some(worker), response).await
     }
 
-    /// The Worker of `request` and its isolate, when the request can take
-    /// the direct way.
-    fn pick(&self, request: &http::Request<Body>, here: Option<usize>) -> Option<(String, Picked)> {
+    /// The fast path, the Worker of `request` and its isolate if one is
+    /// live to pick, when the request can take the direct way.
+    fn pick(
+        &self,
+        request: &http::Request<Body>,
+        here: Option<usize>,
+    ) -> Option<(FastPath, String, Option<Picked>)> {
         let (fast, table) = (self.fast.as_ref()?, self.front.table()?);
         let path = request.uri().path();
         if table.scheduled_endpoint && path == SCHEDULED_PATH {
@@ -165,7 +172,7 @@ impl Direct {
         if table.with_origin.contains(worker) {
             return None;
         }
-        let picked = fast.pick(worker, here)?;
-        Some((worker.to_owned(), picked))
+        let picked = fast.pick(worker, here);
+        Some((fast.clone(), worker.to_owned(), picked))
     }
 }

@@ -17,6 +17,12 @@
 //! balancing, eviction of idle isolates under pressure and draining see it.
 //! If the isolate picked turns out to be going away before it took the
 //! event, the event is dispatched again through the registry, once.
+//!
+//! When there is no pick, [`FastPath::admit`] asks the registry only which
+//! isolate to use (it starts one if need be: a Worker's first on the
+//! caller's own executor); the caller then waits for that isolate itself and
+//! sends it the event directly, so a cold start's event and answer cross no
+//! more threads than a warm one's.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -26,7 +32,7 @@ use std::time::Instant;
 use actix::Addr;
 use parking_lot::RwLock;
 
-use crate::registry::{retryable, InFlight};
+use crate::registry::{retryable, Chosen, InFlight, Starting};
 use crate::{
     Dispatch, Executors, Fetch, FetchRequest, FetchResponse, IsolateActor, Registry, RuntimeError,
 };
@@ -179,6 +185,86 @@ impl FastPath {
     }
 }
 
+impl FastPath {
+    /// Sends a fetch event to `worker` when [`pick`](Self::pick) had no
+    /// isolate for it: the registry chooses the isolate (starting one if
+    /// need be, a Worker's first on executor `here`, the caller's), then the
+    /// event goes from the caller straight to it once it has started.
+    pub async fn admit(
+        &self,
+        worker: &str,
+        here: Option<usize>,
+        request: FetchRequest,
+    ) -> Result<FetchResponse, RuntimeError> {
+        let stopped = || RuntimeError::Startup("the registry stopped".into());
+        let registry = self.0.registry.get().ok_or_else(stopped)?;
+        let admitted = registry
+            .send(Admit {
+                worker: worker.to_owned(),
+                here,
+            })
+            .await
+            .map_err(|_| stopped())??;
+        let addr = admitted.starting.await?;
+        let picked = Picked {
+            live: Live {
+                addr,
+                executor: admitted.executor,
+                in_flight: admitted.done.0.clone(),
+                last_used: admitted.last_used,
+            },
+            path: self.clone(),
+        };
+        picked.send(worker, request, admitted.done).await
+    }
+}
+
+/// Asks the registry for the isolate `worker`'s next event goes to,
+/// started if need be (see [`Registry::instance`]); the event is counted in
+/// flight from then on.
+pub(crate) struct Admit {
+    worker: String,
+    here: Option<usize>,
+}
+
+/// The isolate chosen for an event by [`Admit`].
+pub(crate) struct Admitted {
+    starting: Starting,
+    executor: usize,
+    last_used: LastUsed,
+    /// Counts the event in flight until it is answered.
+    done: InFlight,
+}
+
+impl actix::Message for Admit {
+    type Result = Result<Admitted, RuntimeError>;
+}
+
+impl actix::Handler<Admit> for Registry {
+    type Result = actix::MessageResult<Admit>;
+
+    fn handle(&mut self, msg: Admit, ctx: &mut actix::Context<Self>) -> Self::Result {
+        use actix::AsyncContext;
+        let chosen = self.instance(&msg.worker, &ctx.address(), msg.here);
+        actix::MessageResult(chosen.map(
+            |Chosen {
+                 starting,
+                 in_flight,
+                 last_used,
+                 executor,
+             }| {
+                in_flight.fetch_add(1, Ordering::Relaxed);
+                Admitted {
+                    starting,
+                    executor,
+                    last_used,
+                    done: InFlight(in_flight),
+                }
+            },
+        ))
+    }
+}
+
 impl Picked {
     /// Sends the fetch event to the isolate picked; if that isolate is going
     /// away before it took the event, dispatches it through the registry.
@@ -187,10 +273,21 @@ impl Picked {
         worker: &str,
         request: FetchRequest,
     ) -> Result<FetchResponse, RuntimeError> {
+        self.live.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.live.last_used.touch();
+        let done = InFlight(self.live.in_flight.clone());
+        self.send(worker, request, done).await
+    }
+
+    /// Sends the event, counted in flight by `_done`, as [`fetch`]
+    /// (Self::fetch) does.
+    async fn send(
+        self,
+        worker: &str,
+        request: FetchRequest,
+        _done: InFlight,
+    ) -> Result<FetchResponse, RuntimeError> {
         let Picked { live, path } = self;
-        live.in_flight.fetch_add(1, Ordering::Relaxed);
-        live.last_used.touch();
-        let _done = InFlight(live.in_flight.clone());
         let (request, head, reclaim) = retryable(request);
         match live.addr.send(Fetch(request)).await {
             Ok(Err(RuntimeError::Unavailable(_))) | Err(_) => {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
-use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use futures::future::{BoxFuture, FutureExt, Shared};
 use motu_config::PoolLimits;
 use motu_engine::{Engine, IsolateConfig};
 use tokio::sync::oneshot;
@@ -20,7 +20,9 @@ use crate::{
     WorkerSpec,
 };
 
-type Starting = Shared<LocalBoxFuture<'static, Result<Addr<IsolateActor>, RuntimeError>>>;
+/// An isolate being started (or started): usable from any thread, so the
+/// one who asked for it can wait for it where it runs.
+pub(crate) type Starting = Shared<BoxFuture<'static, Result<Addr<IsolateActor>, RuntimeError>>>;
 
 /// One live (or starting) isolate of a Worker.
 struct Instance {
@@ -221,21 +223,22 @@ impl Registry {
         self.fast.publish(worker, published);
     }
 
-    /// Starts an isolate on the next executor; returns it (once started)
-    /// and the executor's index.
+    /// Starts an isolate on executor `on`, else on the next one; returns it
+    /// (once started) and the executor's index.
     fn start_isolate(
         executors: &Executors,
         config: &IsolateConfig,
         services: &Services,
         entry: &WorkerEntry,
         gauge: Arc<AtomicUsize>,
+        on: Option<usize>,
     ) -> (Starting, usize) {
         let (tx, rx) = oneshot::channel();
         let spec = entry.spec.clone();
         let engine = entry.engine.clone();
         let config = config.clone();
         let services = services.clone();
-        let executor = executors.pick_index();
+        let executor = on.map_or_else(|| executors.pick_index(), |i| i % executors.len());
         executors.handle(executor).spawn_fn(move || {
             let _ = tx.send(IsolateActor::boot(spec, &*engine, &config, services, gauge));
         });
@@ -244,7 +247,7 @@ impl Registry {
                 Err(RuntimeError::Startup("the executor thread stopped".into()))
             })
         }
-        .boxed_local()
+        .boxed()
         .shared();
         (starting, executor)
     }
@@ -400,6 +403,7 @@ impl Handler<Check> for Registry {
             &self.services,
             &entry,
             Arc::new(AtomicUsize::new(0)),
+            None,
         );
         Box::pin(async move {
             let addr = starting.await?;
@@ -436,15 +440,29 @@ impl Message for Dispatch {
     type Result = Result<FetchResponse, RuntimeError>;
 }
 
+/// The isolate chosen for an event by [`Registry::instance`].
+pub(crate) struct Chosen {
+    pub(crate) starting: Starting,
+    /// Its events in flight.
+    pub(crate) in_flight: Arc<AtomicUsize>,
+    pub(crate) last_used: LastUsed,
+    /// The executor thread it runs on.
+    pub(crate) executor: usize,
+}
+
 impl Registry {
-    /// The Worker's live (or starting) isolate, started if it has none.
-    /// The least-loaded live isolate of the Worker; a new one is started
-    /// when it has none, or when all are busy and it may have more.
+    /// The least-loaded live (or starting) isolate of the Worker; a new one
+    /// is started when it has none, or when all are busy and it may have
+    /// more. The Worker's first isolate starts on executor `here` when given
+    /// (the thread of the connection asking, so that the event and its
+    /// answer need not cross threads), later ones on an executor that has
+    /// none of the Worker's isolates yet, if there is one.
     pub(crate) fn instance(
         &mut self,
         worker: &str,
         registry: &Addr<Registry>,
-    ) -> Result<(Starting, Arc<AtomicUsize>), RuntimeError> {
+        here: Option<usize>,
+    ) -> Result<Chosen, RuntimeError> {
         let max = self.max_instances(worker);
         let entry = self
             .workers
@@ -460,7 +478,12 @@ impl Registry {
         if let Some(i) = least {
             if i.in_flight.load(Ordering::Relaxed) == 0 || entry.instances.len() >= max {
                 i.last_used.touch();
-                let chosen = (i.starting.clone(), i.in_flight.clone());
+                let chosen = Chosen {
+                    starting: i.starting.clone(),
+                    in_flight: i.in_flight.clone(),
+                    last_used: i.last_used.clone(),
+                    executor: i.executor,
+                };
                 if pruned {
                     self.publish(worker);
                 }
@@ -473,18 +496,25 @@ impl Registry {
             .get_mut(worker)
             .ok_or_else(|| RuntimeError::UnknownWorker(worker.to_owned()))?;
         let gauge = Arc::new(AtomicUsize::new(0));
+        let on = if entry.instances.is_empty() {
+            here
+        } else {
+            Self::spare_executor(&self.executors, entry)
+        };
         let (starting, executor) = Self::start_isolate(
             &self.executors,
             &self.isolate_config,
             &self.services,
             entry,
             gauge.clone(),
+            on,
         );
         let in_flight = Arc::new(AtomicUsize::new(0));
+        let last_used = LastUsed::now();
         entry.instances.push(Instance {
             starting: starting.clone(),
             in_flight: in_flight.clone(),
-            last_used: LastUsed::now(),
+            last_used: last_used.clone(),
             gauge,
             executor,
         });
@@ -498,7 +528,22 @@ impl Registry {
             let _ = started.await;
             registry.do_send(Started(name));
         });
-        Ok((starting, in_flight))
+        Ok(Chosen {
+            starting,
+            in_flight,
+            last_used,
+            executor,
+        })
+    }
+
+    /// An executor with none of `entry`'s isolates, looked for from the
+    /// next one in turn.
+    fn spare_executor(executors: &Executors, entry: &WorkerEntry) -> Option<usize> {
+        let n = executors.len();
+        let from = executors.pick_index();
+        (0..n)
+            .map(|k| (from + k) % n)
+            .find(|e| entry.instances.iter().all(|i| i.executor != *e))
     }
 
     fn max_instances(&self, worker: &str) -> usize {
@@ -546,8 +591,8 @@ impl Handler<Warm> for Registry {
     type Result = ResponseFuture<Result<(), RuntimeError>>;
 
     fn handle(&mut self, msg: Warm, ctx: &mut Self::Context) -> Self::Result {
-        let instance = self.instance(&msg.worker, &ctx.address());
-        Box::pin(async move { instance?.0.await.map(drop) })
+        let instance = self.instance(&msg.worker, &ctx.address(), None);
+        Box::pin(async move { instance?.starting.await.map(drop) })
     }
 }
 
@@ -556,9 +601,13 @@ impl Handler<Dispatch> for Registry {
 
     fn handle(&mut self, msg: Dispatch, ctx: &mut Self::Context) -> Self::Result {
         let registry = ctx.address();
-        let instance = self.instance(&msg.worker, &registry);
+        let instance = self.instance(&msg.worker, &registry, None);
         Box::pin(async move {
-            let (starting, in_flight) = instance?;
+            let Chosen {
+                starting,
+                in_flight,
+                ..
+            } = instance?;
             in_flight.fetch_add(1, Ordering::Relaxed);
             let _done = InFlight(in_flight);
             let addr = starting.await?;

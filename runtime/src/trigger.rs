@@ -31,13 +31,17 @@ impl Handler<Trigger> for Registry {
     type Result = ResponseFuture<Result<(), RuntimeError>>;
 
     fn handle(&mut self, msg: Trigger, ctx: &mut Self::Context) -> Self::Result {
-        let instance = self.instance(&msg.worker, &ctx.address());
+        let instance = self.instance(&msg.worker, &ctx.address(), None);
         let registry = ctx.address();
         let supervisor = (!msg.retried).then(|| self.supervisor());
         let began = std::time::Instant::now();
         let (worker, cron) = (msg.worker.clone(), msg.cron.clone());
         let run = async move {
-            let (starting, in_flight) = instance?;
+            let crate::registry::Chosen {
+                starting,
+                in_flight,
+                ..
+            } = instance?;
             in_flight.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let _done = InFlight(in_flight);
             let addr = starting.await?;

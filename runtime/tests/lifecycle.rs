@@ -423,3 +423,49 @@ fn the_fast_path_picks_what_the_registry_would_and_falls_back_to_it() {
         });
     }
 }
+
+#[test]
+fn admit_has_the_registry_choose_the_isolate_and_sends_the_event_to_it() {
+    for engine in engines() {
+        actix::System::new().block_on(async {
+            let runtime = start_with(engine, Limits::default(), 2, None).await;
+            let fast = runtime
+                .registry()
+                .send(motu_runtime::GetFastPath)
+                .await
+                .unwrap();
+            // Nothing started: the registry starts the isolate (on the
+            // executor asked for) and the event goes to it.
+            let first = fast.admit("w", Some(1), get("/a")).await.unwrap();
+            assert_eq!(body(&first), "/a 1", "{engine}");
+            assert!(picked(&fast).await.is_some(), "{engine}: published");
+            // While that isolate is busy, the Worker may have another.
+            let (slow, other) = futures::join!(fast.admit("w", Some(1), get("/slow")), async {
+                actix_rt::time::sleep(Duration::from_millis(150)).await;
+                fast.admit("w", Some(1), get("/b")).await
+            });
+            assert_eq!(body(&slow.unwrap()), "/slow 2", "{engine}");
+            assert_eq!(body(&other.unwrap()), "/b 1", "{engine}: a second isolate");
+            assert_eq!(
+                settled(&runtime).await.starts.get("w"),
+                Some(&2),
+                "{engine}"
+            );
+            // Idle again: an existing isolate takes the event.
+            let again = fast.admit("w", None, get("/c")).await.unwrap();
+            assert!(body(&again).starts_with("/c "), "{engine}");
+            assert_eq!(
+                settled(&runtime).await.starts.get("w"),
+                Some(&2),
+                "{engine}"
+            );
+            assert!(
+                matches!(
+                    fast.admit("nobody", None, get("/")).await,
+                    Err(RuntimeError::UnknownWorker(name)) if name == "nobody"
+                ),
+                "{engine}"
+            );
+        });
+    }
+}

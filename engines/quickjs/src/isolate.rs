@@ -29,6 +29,12 @@ pub(crate) const PRELUDE: Options = Options {
     strip_source: true,
 };
 
+/// How much an isolate may allocate while it is created before QuickJS
+/// collects garbage: creating one makes almost none (the prelude's objects
+/// all stay), so the collections QuickJS would run on the way (its first
+/// mark is 256 KiB) would only cost time.
+const CREATION_GC_MARK: usize = 4 << 20;
+
 /// The prelude's hooks (see `motu_engine::contract`).
 struct Hooks {
     dispatch: Persistent<Function<'static>>,
@@ -75,6 +81,10 @@ impl QuickJsIsolate {
         // SAFETY: the allocator serves this runtime, which outlives every
         // allocation it makes.
         unsafe { memory.attach(context.get_runtime_ptr()) };
+        let runtime_ptr = context.get_runtime_ptr();
+        let limit = cfg.memory_limit.unwrap_or(usize::MAX);
+        // SAFETY: the runtime is alive; setting its mark allocates nothing.
+        unsafe { qjs::JS_SetGCThreshold(runtime_ptr, CREATION_GC_MARK.min(limit / 2) as _) };
         let terminate = Arc::new(TerminateFlag::default());
         let interrupted = Rc::new(Cell::new(false));
         runtime.set_interrupt_handler(Some(handler(
@@ -122,6 +132,12 @@ impl QuickJsIsolate {
             })
         })?;
         isolate.hooks = Some(hooks);
+        // From now on the mark is where QuickJS puts it after a collection:
+        // half as much again as the heap in use (the allocator lowers it
+        // near the limit).
+        let used = isolate.memory.used();
+        // SAFETY: as above.
+        unsafe { qjs::JS_SetGCThreshold(runtime_ptr, (used + used / 2) as _) };
         Ok(isolate)
     }
 
