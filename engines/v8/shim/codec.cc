@@ -105,7 +105,8 @@ class Encoder {
       auto view = v.As<v8::ArrayBufferView>();
       size_t n = view->ByteLength();
       if (!room(n)) return false;
-      if (pins_ && n >= kLendMin) return lend(view->Buffer()->GetBackingStore(), view->ByteOffset(), n);
+      if (pins_ && n >= kLendMin && lend(view->Buffer()->GetBackingStore(), view->ByteOffset(), n))
+        return true;
       size_t at = bytes_header(n);
       out_.resize(at + n);
       if (n) view->CopyContents(&out_[at], n);
@@ -116,7 +117,7 @@ class Encoder {
       size_t n = buffer->ByteLength();
       if (pins_ && n >= kLendMin) {
         if (!room(n)) return false;
-        return lend(buffer->GetBackingStore(), 0, n);
+        if (lend(buffer->GetBackingStore(), 0, n)) return true;
       }
       return bytes(buffer->Data(), n);
     }
@@ -177,12 +178,12 @@ class Encoder {
     return true;
   }
 
-  // Lends `n` bytes at `offset` of `store`, pinned in `pins_`; copies them
-  // if they are not all in the store.
+  // Lends `n` bytes at `offset` of `store`, pinned in `pins_`; false (and
+  // nothing written) if they are not all in the store, for the caller to
+  // copy them instead.
   bool lend(std::shared_ptr<v8::BackingStore> store, size_t offset, size_t n) {
     const char* data = static_cast<const char*>(store->Data());
-    if (!data || offset > store->ByteLength() || n > store->ByteLength() - offset)
-      return bytes(data ? data + offset : nullptr, 0);
+    if (!data || offset > store->ByteLength() || n > store->ByteLength() - offset) return false;
     out_.push_back(kLentBytes);
     put_u64(out_, reinterpret_cast<uintptr_t>(data + offset));
     put_u32(out_, static_cast<uint32_t>(n));
