@@ -224,10 +224,26 @@ class Body extends BodyTarget {
 
   // Consumes the body (the whole source, a string or bytes, or every chunk)
   // and settles with convert(source). The source itself never goes through
-  // a promise, so a `then` on Object.prototype cannot intercept it.
+  // a promise, so a `then` on Object.prototype cannot intercept it. A whole
+  // source settles at once, without a deferred: a deferred's resolvers and
+  // its record refer to each other, so on QuickJS the record, its promise
+  // and the result (a whole body) would wait for a cycle collection.
   #consume(convert) {
     const body = this.#body;
     if (bodyIsUnusable(body)) return promiseRejectedWith(new TypeError('Body has already been used'));
+    if (body === null || body.stream === undefined) {
+      let source = new Uint8Array(0);
+      if (body !== null) {
+        body.used = true;
+        source = body.source;
+        body.source = null;
+      }
+      try {
+        return promiseResolvedWith(convert(source));
+      } catch (e) {
+        return promiseRejectedWith(e);
+      }
+    }
     const d = newDeferred();
     const done = source => {
       let result;
@@ -239,13 +255,7 @@ class Body extends BodyTarget {
       }
       d.resolve(result);
     };
-    if (body === null) done(new Uint8Array(0));
-    else if (body.stream === undefined) {
-      body.used = true;
-      const source = body.source;
-      body.source = null;
-      done(source);
-    } else readAllBytes(body.stream, done, d.reject);
+    readAllBytes(body.stream, done, d.reject);
     return d.promise;
   }
 

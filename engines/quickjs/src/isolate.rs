@@ -223,6 +223,7 @@ impl Isolate for QuickJsIsolate {
     }
 
     fn dispatch(&mut self, id: u64, event: HostValue) -> Result<(), EngineError> {
+        self.memory.serving();
         let dispatch = &self.hooks().dispatch;
         self.enter(|ctx| {
             let event = to_js(&ctx, event)?;

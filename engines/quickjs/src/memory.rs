@@ -16,6 +16,15 @@
 //! keeps that mark no higher than halfway between the heap's size and the
 //! limit, so collections come more often as the heap nears the limit, as
 //! other engines do.
+//!
+//! Below half the limit, once the isolate serves events, the mark is kept at
+//! least [`MIN_GROWTH`] above the heap. Reference counting frees most
+//! garbage at once; a collection is only needed for cycles, yet it walks
+//! the whole heap (the prelude's functions and shapes included). With the
+//! mark at half the heap again above a heap of a few hundred KiB, a Worker
+//! whose requests hold a few 64 KiB bodies at once would run a full
+//! collection every request or two. Start-up keeps QuickJS's own marks, so
+//! that an idle isolate holds no more garbage than before.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -28,6 +37,10 @@ use rquickjs::qjs;
 /// which its collection mark is set.
 const OVERHEAD: usize = 8;
 
+/// How far above the heap the collection mark stays at least, once the
+/// isolate serves events (see the module docs).
+pub(crate) const MIN_GROWTH: usize = 2 << 20;
+
 /// The memory figures an isolate shares with its allocator.
 pub(crate) struct MemoryState {
     /// Bytes in use.
@@ -38,6 +51,10 @@ pub(crate) struct MemoryState {
     exhausted: Cell<bool>,
     /// The runtime, once it exists, to adjust its collection mark.
     runtime: Cell<*mut qjs::JSRuntime>,
+    /// Whether the mark is kept [`MIN_GROWTH`] above the heap.
+    serving: Cell<bool>,
+    /// The collection mark as last raised (or seen) by `collect_later`.
+    raised: Cell<qjs::size_t>,
 }
 
 impl MemoryState {
@@ -48,6 +65,8 @@ impl MemoryState {
             limit: limit.unwrap_or(usize::MAX),
             exhausted: Cell::new(false),
             runtime: Cell::new(std::ptr::null_mut()),
+            serving: Cell::new(false),
+            raised: Cell::new(0),
         })
     }
 
@@ -70,6 +89,12 @@ impl MemoryState {
         self.runtime.set(runtime);
     }
 
+    /// Keeps the collection mark at least [`MIN_GROWTH`] above the heap
+    /// from now on: the isolate serves events.
+    pub(crate) fn serving(&self) {
+        self.serving.set(true);
+    }
+
     /// Whether `wanted` more bytes (with `freed` given back) fit the limit;
     /// raises the flag if not.
     fn admit(&self, freed: usize, wanted: usize) -> bool {
@@ -80,6 +105,8 @@ impl MemoryState {
         }
         if after > self.limit / 2 {
             self.collect_sooner(after);
+        } else if self.serving.get() {
+            self.collect_later(after);
         }
         true
     }
@@ -97,6 +124,31 @@ impl MemoryState {
         unsafe {
             if qjs::JS_GetGCThreshold(runtime) > mark {
                 qjs::JS_SetGCThreshold(runtime, mark);
+            }
+        }
+    }
+
+    /// Raises the runtime's collection mark to [`MIN_GROWTH`] above `used`
+    /// when QuickJS set it anew (it sets it to half the heap again above
+    /// the heap after each collection); a mark this raised stays, so the
+    /// heap does reach it.
+    fn collect_later(&self, used: usize) {
+        let runtime = self.runtime.get();
+        if runtime.is_null() {
+            return;
+        }
+        // SAFETY: as in `collect_sooner`.
+        unsafe {
+            let mark = qjs::JS_GetGCThreshold(runtime);
+            if mark == self.raised.get() {
+                return;
+            }
+            let floor = used.saturating_add(MIN_GROWTH) as qjs::size_t;
+            if mark < floor {
+                qjs::JS_SetGCThreshold(runtime, floor);
+                self.raised.set(floor);
+            } else {
+                self.raised.set(mark);
             }
         }
     }

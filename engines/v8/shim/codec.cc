@@ -6,6 +6,11 @@
 //   6 bytes       u32 length, the bytes
 //   7 list        u32 count, that many values
 //   8 map         u32 count, that many (u32 length + UTF-8 key, value)
+//   9 lent bytes  u64 address, u32 length: bytes of at least kLendMin that
+//                 stay where they are for one call (Rust lends those of the
+//                 values it hands over; an op's arguments lend theirs,
+//                 pinned until the op returns) and are copied once, by the
+//                 receiver
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -25,7 +30,12 @@ enum Tag : uint8_t {
   kBytes = 6,
   kList = 7,
   kMap = 8,
+  kLentBytes = 9,
 };
+
+// Bytes from this size on are lent rather than copied into the encoding
+// (src/codec.rs's LEND_MIN is the same).
+constexpr size_t kLendMin = 4096;
 
 // JavaScript structures deeper than this (cycles included) are cut off:
 // what lies below becomes undefined.
@@ -48,6 +58,11 @@ void set_u32(std::string& out, size_t at, uint32_t n) {
   out[at + 3] = static_cast<char>(n >> 24);
 }
 
+void put_u64(std::string& out, uint64_t n) {
+  put_u32(out, static_cast<uint32_t>(n));
+  put_u32(out, static_cast<uint32_t>(n >> 32));
+}
+
 void put_f64(std::string& out, double d) {
   uint64_t bits;
   std::memcpy(&bits, &d, 8);
@@ -65,8 +80,10 @@ void put_str(std::string& out, const std::string& s) {
 // walk then stops with the exception pending for the caller.
 class Encoder {
  public:
-  Encoder(MotuIsolate* m, v8::Local<v8::Context> ctx, std::string& out)
-      : m_(m), iso_(m->isolate), ctx_(ctx), out_(out), start_(out.size()) {}
+  // With `pins`, large byte strings are lent: their backing stores go to
+  // `pins`, which the caller keeps until the receiver has copied them.
+  Encoder(MotuIsolate* m, v8::Local<v8::Context> ctx, std::string& out, Pins* pins)
+      : m_(m), iso_(m->isolate), ctx_(ctx), out_(out), start_(out.size()), pins_(pins) {}
 
   bool value(v8::Local<v8::Value> v, int depth) {
     if (v->IsUndefined() || depth > kMaxDepth) return tag(kUndefined);
@@ -88,6 +105,8 @@ class Encoder {
       auto view = v.As<v8::ArrayBufferView>();
       size_t n = view->ByteLength();
       if (!room(n)) return false;
+      if (pins_ && n >= kLendMin && lend(view->Buffer()->GetBackingStore(), view->ByteOffset(), n))
+        return true;
       size_t at = bytes_header(n);
       out_.resize(at + n);
       if (n) view->CopyContents(&out_[at], n);
@@ -95,7 +114,12 @@ class Encoder {
     }
     if (v->IsArrayBuffer()) {
       auto buffer = v.As<v8::ArrayBuffer>();
-      return bytes(buffer->Data(), buffer->ByteLength());
+      size_t n = buffer->ByteLength();
+      if (pins_ && n >= kLendMin) {
+        if (!room(n)) return false;
+        if (lend(buffer->GetBackingStore(), 0, n)) return true;
+      }
+      return bytes(buffer->Data(), n);
     }
     if (v->IsSharedArrayBuffer()) {
       auto buffer = v.As<v8::SharedArrayBuffer>();
@@ -154,6 +178,19 @@ class Encoder {
     return true;
   }
 
+  // Lends `n` bytes at `offset` of `store`, pinned in `pins_`; false (and
+  // nothing written) if they are not all in the store, for the caller to
+  // copy them instead.
+  bool lend(std::shared_ptr<v8::BackingStore> store, size_t offset, size_t n) {
+    const char* data = static_cast<const char*>(store->Data());
+    if (!data || offset > store->ByteLength() || n > store->ByteLength() - offset) return false;
+    out_.push_back(kLentBytes);
+    put_u64(out_, reinterpret_cast<uintptr_t>(data + offset));
+    put_u32(out_, static_cast<uint32_t>(n));
+    pins_->push_back(std::move(store));
+    return true;
+  }
+
   bool string(v8::Local<v8::String> s) {
     if (!room(static_cast<size_t>(s->Length()))) return false;
     out_.push_back(kString);
@@ -191,6 +228,7 @@ class Encoder {
   v8::Local<v8::Context> ctx_;
   std::string& out_;
   size_t start_;
+  Pins* pins_;
 };
 
 // Frees bytes handed to an ArrayBuffer, through the allocator that
@@ -237,6 +275,8 @@ class Decoder {
       }
       case kBytes:
         return bytes(out);
+      case kLentBytes:
+        return lent_bytes(out);
       case kList: {
         if (!u32(&n) || n > left()) return false;  // every item takes a byte
         v8::Local<v8::Value> small[16];
@@ -299,6 +339,21 @@ class Decoder {
   bool bytes(v8::Local<v8::Value>* out) {
     uint32_t n;
     if (!u32(&n) || n > left()) return false;
+    if (!fresh_bytes(p_, n, out)) return false;
+    p_ += n;
+    return true;
+  }
+
+  // Bytes Rust lends for the call: copied once, into the fresh buffer.
+  bool lent_bytes(v8::Local<v8::Value>* out) {
+    uint32_t lo, hi, n;
+    if (!u32(&lo) || !u32(&hi) || !u32(&n)) return false;
+    uintptr_t address = static_cast<uintptr_t>((static_cast<uint64_t>(hi) << 32) | lo);
+    if (address == 0) return false;
+    return fresh_bytes(reinterpret_cast<const uint8_t*>(address), n, out);
+  }
+
+  bool fresh_bytes(const uint8_t* from, uint32_t n, v8::Local<v8::Value>* out) {
     v8::Local<v8::ArrayBuffer> buffer;
     if (n == 0) {
       buffer = v8::ArrayBuffer::New(iso_, 0);
@@ -306,12 +361,11 @@ class Decoder {
       auto* m = static_cast<MotuIsolate*>(iso_->GetData(0));
       void* data = m->allocator->AllocateUninitialized(n);
       if (!data) return false;
-      std::memcpy(data, p_, n);
+      std::memcpy(data, from, n);
       std::shared_ptr<v8::BackingStore> store =
           v8::ArrayBuffer::NewBackingStore(data, n, free_backing, m->allocator.get());
       buffer = v8::ArrayBuffer::New(iso_, std::move(store));
     }
-    p_ += n;
     *out = v8::Uint8Array::New(buffer, 0, n);
     return true;
   }
@@ -340,8 +394,8 @@ size_t append_utf8(v8::Isolate* iso, v8::Local<v8::String> s, std::string& out) 
 }
 
 bool encode_args(MotuIsolate* m, const v8::FunctionCallbackInfo<v8::Value>& info, int from,
-                 std::string& out) {
-  Encoder encoder(m, m->isolate->GetCurrentContext(), out);
+                 std::string& out, Pins& pins) {
+  Encoder encoder(m, m->isolate->GetCurrentContext(), out, &pins);
   int n = info.Length() > from ? info.Length() - from : 0;
   encoder.list_header(static_cast<uint32_t>(n));
   for (int i = 0; i < n; i++)

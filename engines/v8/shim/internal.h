@@ -32,6 +32,10 @@ namespace motu {
 template <typename T>
 inline void discard(T&&) {}
 
+// Backing stores of bytes an op call lends to Rust by address: they stay
+// alive (even if Worker code detaches their buffer meanwhile) while held.
+using Pins = std::vector<std::shared_ptr<v8::BackingStore>>;
+
 // Counts the bytes of ArrayBuffer contents and refuses to pass a cap; a
 // refusal marks the isolate out of memory. Free may run on V8's
 // background threads, hence the atomic count.
@@ -195,8 +199,10 @@ bool install_ops(MotuIsolate* m, v8::Local<v8::Context> ctx, const MotuIsolateOp
 // Appends the encoding of a list of a call's arguments from index `from`;
 // false when an exception is pending (a throwing getter or proxy trap, a
 // value past the budget) or execution stops.
+// Large byte strings are lent by address (see codec.cc), their backing
+// stores kept in `pins`, which must outlive the op call.
 bool encode_args(MotuIsolate* m, const v8::FunctionCallbackInfo<v8::Value>& info, int from,
-                 std::string& out);
+                 std::string& out, Pins& pins);
 // Decodes one value; false (nothing thrown) when the bytes are invalid or
 // V8 cannot hold the value.
 bool decode_value(v8::Isolate* iso, v8::Local<v8::Context> ctx, MotuBytes bytes,

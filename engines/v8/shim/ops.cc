@@ -43,7 +43,9 @@ void call_op(const v8::FunctionCallbackInfo<v8::Value>& info, bool async) {
   Scratch scratch(m);
   std::string& buf = scratch.get();
   size_t name_len = append_utf8(iso, info[0].As<v8::String>(), buf);
-  if (!encode_args(m, info, 1, buf)) return;
+  // The arguments' lent bytes, alive until the op has copied them.
+  Pins pins;
+  if (!encode_args(m, info, 1, buf, pins)) return;
   v8::Local<v8::Promise::Resolver> resolver;
   uint64_t id = 0;
   if (async) {

@@ -14,6 +14,14 @@
 //! | 6   | bytes     | `u32` length, the bytes                              |
 //! | 7   | list      | `u32` count, that many values                        |
 //! | 8   | map       | `u32` count, that many (`u32` length, UTF-8 key, value) |
+//! | 9   | lent bytes| `u64` address, `u32` length                          |
+//!
+//! Lent bytes are bytes of at least [`LEND_MIN`] that stay where they are
+//! for one call instead of being copied into the encoding; the receiver
+//! copies them once, straight into their destination. Rust lends them to
+//! the shim while it keeps the value encoded alive ([`encode_lending`]),
+//! and the shim lends those of an op's arguments, pinned until the op
+//! returns ([`decode_op_args`]). Nothing else reads or writes them.
 //!
 //! Errors leave the shim as a map `{ name, message, stack }`.
 
@@ -28,6 +36,12 @@ const STRING: u8 = 5;
 const BYTES: u8 = 6;
 const LIST: u8 = 7;
 const MAP: u8 = 8;
+const LENT_BYTES: u8 = 9;
+
+/// Bytes from this size on are lent by address rather than copied (the
+/// shim's `kLendMin` is the same): below it, the copy costs less than the
+/// bookkeeping.
+pub(crate) const LEND_MIN: usize = 4096;
 
 /// Values nested deeper than this are refused when decoding, which bounds
 /// the recursion (the shim cuts JavaScript values off at 64 levels).
@@ -46,6 +60,19 @@ fn fits(n: usize) -> bool {
 /// too long for a `u32` length (4 GiB) is encoded as `undefined`, as is a
 /// map key that long (the key as empty).
 pub(crate) fn encode(v: &HostValue, out: &mut Vec<u8>) {
+    encode_with(v, out, false)
+}
+
+/// As [`encode`], but byte strings of at least [`LEND_MIN`] bytes are lent
+/// by address.
+///
+/// # Safety
+/// `v` must stay alive and unchanged until the shim has decoded `out`.
+pub(crate) unsafe fn encode_lending(v: &HostValue, out: &mut Vec<u8>) {
+    encode_with(v, out, true)
+}
+
+fn encode_with(v: &HostValue, out: &mut Vec<u8>, lend: bool) {
     match v {
         HostValue::Undefined => out.push(UNDEFINED),
         HostValue::Null => out.push(NULL),
@@ -60,6 +87,11 @@ pub(crate) fn encode(v: &HostValue, out: &mut Vec<u8>) {
             put_len(out, s.len());
             out.extend_from_slice(s.as_bytes());
         }
+        HostValue::Bytes(b) if lend && b.len() >= LEND_MIN && fits(b.len()) => {
+            out.push(LENT_BYTES);
+            out.extend_from_slice(&(b.as_ptr() as usize as u64).to_le_bytes());
+            put_len(out, b.len());
+        }
         HostValue::Bytes(b) if fits(b.len()) => {
             out.push(BYTES);
             put_len(out, b.len());
@@ -69,7 +101,7 @@ pub(crate) fn encode(v: &HostValue, out: &mut Vec<u8>) {
             out.push(LIST);
             put_len(out, items.len());
             for item in items {
-                encode(item, out);
+                encode_with(item, out, lend);
             }
         }
         HostValue::Map(entries) if fits(entries.len()) => {
@@ -79,7 +111,7 @@ pub(crate) fn encode(v: &HostValue, out: &mut Vec<u8>) {
                 let key = if fits(key.len()) { key.as_str() } else { "" };
                 put_len(out, key.len());
                 out.extend_from_slice(key.as_bytes());
-                encode(item, out);
+                encode_with(item, out, lend);
             }
         }
         HostValue::String(_) | HostValue::Bytes(_) | HostValue::List(_) | HostValue::Map(_) => {
@@ -88,16 +120,24 @@ pub(crate) fn encode(v: &HostValue, out: &mut Vec<u8>) {
     }
 }
 
-/// Reads values off the front of a byte slice.
-struct Reader<'a>(&'a [u8]);
+/// Reads values off the front of a byte slice; lent bytes only where the
+/// lender keeps them alive (`lent`).
+struct Reader<'a> {
+    input: &'a [u8],
+    lent: bool,
+}
 
 impl<'a> Reader<'a> {
+    fn new(input: &'a [u8]) -> Self {
+        Self { input, lent: false }
+    }
+
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.0.len() < n {
+        if self.input.len() < n {
             return None;
         }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
+        let (head, rest) = self.input.split_at(n);
+        self.input = rest;
         Some(head)
     }
 
@@ -109,7 +149,7 @@ impl<'a> Reader<'a> {
     /// when the rest of the input cannot hold them.
     fn count(&mut self, min_size: usize) -> Option<usize> {
         let n = self.len()?;
-        (n <= self.0.len() / min_size).then_some(n)
+        (n <= self.input.len() / min_size).then_some(n)
     }
 
     fn string(&mut self) -> Option<String> {
@@ -145,6 +185,19 @@ impl<'a> Reader<'a> {
                 let n = self.len()?;
                 HostValue::Bytes(self.take(n)?.to_vec())
             }
+            LENT_BYTES if self.lent => {
+                let address = u64::from_le_bytes(self.take(8)?.try_into().ok()?) as usize;
+                let n = self.len()?;
+                if address == 0 {
+                    return None;
+                }
+                // SAFETY: `lent` is only set by `decode_op_args`, whose
+                // caller guarantees that the shim lends `n` readable bytes
+                // at `address` for the call.
+                HostValue::Bytes(
+                    unsafe { std::slice::from_raw_parts(address as *const u8, n) }.to_vec(),
+                )
+            }
             LIST => HostValue::List(self.list(depth)?),
             MAP => {
                 let n = self.count(5)?;
@@ -163,19 +216,36 @@ impl<'a> Reader<'a> {
 /// Decodes one value that fills `bytes`; `None` when they are not a valid
 /// encoding.
 pub(crate) fn decode(bytes: &[u8]) -> Option<HostValue> {
-    let mut reader = Reader(bytes);
+    let mut reader = Reader::new(bytes);
     let v = reader.value(0)?;
-    reader.0.is_empty().then_some(v)
+    reader.input.is_empty().then_some(v)
 }
 
-/// Decodes an encoded list straight into its items (an op's arguments).
-pub(crate) fn decode_list(bytes: &[u8]) -> Option<Vec<HostValue>> {
-    let mut reader = Reader(bytes);
+/// Decodes an encoded list straight into its items.
+#[cfg(test)]
+fn decode_list(bytes: &[u8]) -> Option<Vec<HostValue>> {
+    list_items(Reader::new(bytes))
+}
+
+/// Decodes the encoded list of an op's arguments into its items, copying
+/// lent bytes.
+///
+/// # Safety
+/// `bytes` must be the arguments the shim encoded for the op being called:
+/// the buffers it lends stay pinned until the op returns.
+pub(crate) unsafe fn decode_op_args(bytes: &[u8]) -> Option<Vec<HostValue>> {
+    list_items(Reader {
+        input: bytes,
+        lent: true,
+    })
+}
+
+fn list_items(mut reader: Reader<'_>) -> Option<Vec<HostValue>> {
     if *reader.take(1)?.first()? != LIST {
         return None;
     }
     let items = reader.list(0)?;
-    reader.0.is_empty().then_some(items)
+    reader.input.is_empty().then_some(items)
 }
 
 /// Decodes the shim's `{ name, message, stack }` map; what is missing
@@ -303,6 +373,30 @@ mod tests {
             Some(args)
         );
         assert_eq!(decode_list(&encoded(&HostValue::Null)), None);
+    }
+
+    #[test]
+    fn large_bytes_are_lent_by_address_and_copied_by_the_reader() {
+        let big = vec![7u8; LEND_MIN];
+        let v = HostValue::List(vec![
+            HostValue::Bytes(big.clone()),
+            HostValue::Bytes(vec![1]),
+        ]);
+        let mut out = Vec::new();
+        // SAFETY: `v` outlives `out`'s decoding below.
+        unsafe { encode_lending(&v, &mut out) };
+        assert_eq!(out[5], LENT_BYTES);
+        assert_eq!(out.len(), 5 + 13 + 6);
+        // Only an op's arguments may hold lent bytes.
+        assert_eq!(decode_list(&out), None);
+        assert_eq!(decode(&out), None);
+        // SAFETY: `v` lends its bytes for the call.
+        assert_eq!(
+            unsafe { decode_op_args(&out) },
+            v.as_list().map(<[_]>::to_vec)
+        );
+        // Small bytes and plain encoding copy.
+        assert_eq!(decode(&encoded(&v)), Some(v));
     }
 
     #[test]

@@ -187,8 +187,19 @@ impl Embedder {
         reply
     }
 
-    fn run_op(&self, name: &str, args: &[u8], op_id: Option<u64>) -> Result<HostValue, JsError> {
-        let args = codec::decode_list(args)
+    /// Runs op `name` on its encoded arguments.
+    ///
+    /// # Safety
+    /// `args` must be the arguments the shim encoded for this call (their
+    /// lent bytes stay pinned until it returns).
+    unsafe fn run_op(
+        &self,
+        name: &str,
+        args: &[u8],
+        op_id: Option<u64>,
+    ) -> Result<HostValue, JsError> {
+        // SAFETY: promised by the caller.
+        let args = unsafe { codec::decode_op_args(args) }
             .ok_or_else(|| JsError::type_error("the op's arguments could not be read"))?;
         match op_id {
             Some(id) => self
@@ -247,13 +258,16 @@ unsafe extern "C" fn op(
         )
     };
     let op_id = (is_async != 0).then_some(op_id);
-    let result = catch_unwind(AssertUnwindSafe(|| embedder.run_op(&name, args, op_id)))
-        .unwrap_or_else(|_| {
-            Err(JsError::new(
-                "Error",
-                format!("the host failed in op '{name}'"),
-            ))
-        });
+    // SAFETY: `args` are this op call's, as the shim passes them.
+    let result = catch_unwind(AssertUnwindSafe(|| unsafe {
+        embedder.run_op(&name, args, op_id)
+    }))
+    .unwrap_or_else(|_| {
+        Err(JsError::new(
+            "Error",
+            format!("the host failed in op '{name}'"),
+        ))
+    });
     let mut buf = embedder.reply();
     match result {
         Ok(value) => {

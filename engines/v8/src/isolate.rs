@@ -125,10 +125,16 @@ impl V8Isolate {
         });
     }
 
-    /// `value` encoded into the scratch buffer.
-    fn encode(&mut self, value: &HostValue) -> MotuBytes {
+    /// `value` encoded into the scratch buffer, its large byte strings lent
+    /// by address.
+    ///
+    /// # Safety
+    /// `value` must stay alive and unchanged until the shim has read the
+    /// bytes returned.
+    unsafe fn encode(&mut self, value: &HostValue) -> MotuBytes {
         self.scratch.clear();
-        codec::encode(value, &mut self.scratch);
+        // SAFETY: promised by the caller.
+        unsafe { codec::encode_lending(value, &mut self.scratch) };
         MotuBytes::of(&self.scratch)
     }
 }
@@ -165,10 +171,12 @@ impl Isolate for V8Isolate {
     }
 
     fn dispatch(&mut self, id: u64, event: HostValue) -> Result<(), EngineError> {
-        let event = self.encode(&event);
+        // SAFETY: `event` lives until the call below returns.
+        let encoded = unsafe { self.encode(&event) };
         let mut error = MotuBuf::empty();
-        // SAFETY: the bytes live in `scratch` for the call.
-        let status = unsafe { ffi::motu_v8_dispatch(self.raw.as_ptr(), id, event, &mut error) };
+        // SAFETY: the bytes live in `scratch` and `event` for the call.
+        let status = unsafe { ffi::motu_v8_dispatch(self.raw.as_ptr(), id, encoded, &mut error) };
+        drop(event);
         self.dispatched = true;
         self.finish(status, error)
     }
@@ -177,8 +185,10 @@ impl Isolate for V8Isolate {
         let mut error = MotuBuf::empty();
         let status = match &result {
             Ok(value) => {
-                let value = self.encode(value);
-                // SAFETY: the bytes live in `scratch` for the call.
+                // SAFETY: `result` lives until the call below returns.
+                let value = unsafe { self.encode(value) };
+                // SAFETY: the bytes live in `scratch` and `result` for the
+                // call.
                 unsafe { ffi::motu_v8_resolve(self.raw.as_ptr(), id, value, &mut error) }
             }
             // SAFETY: the strings live in `result` for the call.

@@ -15,6 +15,19 @@ export default suite(test => {
     eq(enc.encodeInto('😀', new Uint8Array(8)), { read: 2, written: 4 });
     throws(() => enc.encodeInto('a', new Uint16Array(2)), TypeError);
   });
+  test('large inputs reach the host whole', () => {
+    // Views of 4 KiB and more cross to the host by address: the window of
+    // each view, at its offset, arrives; an ArrayBuffer arrives whole.
+    const buffer = new Uint8Array(20000);
+    for (let i = 0; i < buffer.length; i++) buffer[i] = 0x61 + (i % 26);
+    const expected = i => String.fromCharCode(0x61 + (i % 26));
+    const text = new TextDecoder().decode(new Uint8Array(buffer.buffer, 7, 9000));
+    eq([text.length, text[0], text[8999]], [9000, expected(7), expected(9006)]);
+    const latin = new TextDecoder('latin1').decode(new DataView(buffer.buffer, 100, 5000));
+    eq([latin.length, latin[0], latin[4999]], [5000, expected(100), expected(5099)]);
+    eq(new TextDecoder().decode(buffer.buffer).length, 20000);
+    eq(new TextEncoder().encode(text).length, 9000);
+  });
   test('TextDecoder labels and names', () => {
     eq(new TextDecoder().encoding, 'utf-8');
     eq(new TextDecoder(' LATIN1 ').encoding, 'windows-1252');

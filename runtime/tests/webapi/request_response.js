@@ -19,6 +19,17 @@ export default suite(test => {
     await rejects(r.text(), TypeError, 'second read');
     eq(await copy.text(), '{"a":1}');
   });
+  test('whole bodies settle once read', async () => {
+    const big = new Uint8Array(70000).map((_, i) => i % 251);
+    const r = new Response(big);
+    big[0] = 99; // the Response holds its own copy
+    const out = new Uint8Array(await r.arrayBuffer());
+    eq([out.length, out[0], out[69999]], [70000, 0, 69999 % 251]);
+    await rejects(r.arrayBuffer(), TypeError, 'second read');
+    await rejects(new Response('{').json(), SyntaxError, 'invalid JSON rejects');
+    eq(await new Response(null).text(), '');
+    eq((await new Request('https://x.test/', { method: 'POST', body: big }).bytes()).length, 70000);
+  });
   test('request from request, overriding', async () => {
     const a = new Request('https://x.test/p', { method: 'PUT', headers: { 'x-a': '1' }, body: 'data' });
     const b = new Request(a, { headers: { 'x-b': '2' } });
