@@ -104,6 +104,10 @@ pub struct IsolateActor {
     heap_read_at: Instant,
     /// Whether a later read of the heap is scheduled.
     heap_read_scheduled: bool,
+    /// Whether JavaScript ran since the isolate last collected garbage.
+    gc_due: bool,
+    /// Whether a collection for when the isolate is idle is scheduled.
+    idle_gc_scheduled: bool,
     /// Told when no event waits for its outcome and no `waitUntil` work
     /// goes on.
     quiet_waiters: Vec<oneshot::Sender<()>>,
@@ -113,6 +117,10 @@ pub struct IsolateActor {
 
 /// While events keep coming, the heap gauge is read at most this often.
 const HEAP_REFRESH: Duration = Duration::from_millis(2);
+
+/// How long an isolate must have been idle before it collects the garbage
+/// its engine put off while it was busy.
+const IDLE_GC_AFTER: Duration = Duration::from_secs(1);
 
 impl Actor for IsolateActor {
     type Context = Context<Self>;
@@ -209,6 +217,8 @@ impl IsolateActor {
                 gauge,
                 heap_read_at: Instant::now(),
                 heap_read_scheduled: false,
+                gc_due: false,
+                idle_gc_scheduled: false,
                 quiet_waiters: Vec::new(),
                 heap_reported: heap,
             }
@@ -228,6 +238,7 @@ impl IsolateActor {
             .and_then(|e| self.cpu.get(&e))
             .map_or(Duration::ZERO, |c| c.used);
         self.host.set_current_event(event);
+        self.gc_due = true;
         let span = event.and_then(|e| self.cpu.get(&e)).map(|c| c.span.clone());
         // Lines logged during the turn (console output included) and by
         // what follows from it carry the event's span.
@@ -281,6 +292,7 @@ impl IsolateActor {
         }
         if self.host.pending_events() == 0 {
             self.quiet_heap(ctx);
+            self.schedule_idle_gc(ctx, IDLE_GC_AFTER);
             if self.host.waiting_events().is_empty() {
                 for waiter in self.quiet_waiters.drain(..) {
                     let _ = waiter.send(());
@@ -305,6 +317,46 @@ impl IsolateActor {
                 }
             });
         }
+    }
+
+    /// Makes sure a collection is scheduled for when the isolate has been
+    /// idle for [`IDLE_GC_AFTER`] (at most one is scheduled at a time).
+    fn schedule_idle_gc(&mut self, ctx: &mut Context<Self>, after: Duration) {
+        if self.idle_gc_scheduled || !self.gc_due {
+            return;
+        }
+        self.idle_gc_scheduled = true;
+        ctx.run_later(after, |act, ctx| {
+            act.idle_gc_scheduled = false;
+            act.idle_gc(ctx);
+        });
+    }
+
+    /// Collects garbage if the isolate has been idle for [`IDLE_GC_AFTER`]
+    /// (no event pending, waiting or streaming) and JavaScript ran since
+    /// the last collection; otherwise looks again when that time would be
+    /// up. Engines put collections off while a Worker is busy; this is
+    /// where an idle isolate gives back what they put off.
+    fn idle_gc(&mut self, ctx: &mut Context<Self>) {
+        if self.evicted || !self.gc_due {
+            return;
+        }
+        let quiet = self.host.pending_events() == 0
+            && self.host.waiting_events().is_empty()
+            && self.host.streaming_responses() == 0;
+        let idle_for = self.last_active.elapsed();
+        if !quiet {
+            self.schedule_idle_gc(ctx, IDLE_GC_AFTER);
+            return;
+        }
+        if idle_for < IDLE_GC_AFTER {
+            let wait = (IDLE_GC_AFTER - idle_for).max(HEAP_REFRESH);
+            self.schedule_idle_gc(ctx, wait);
+            return;
+        }
+        self.isolate.collect_garbage();
+        self.gc_due = false;
+        self.read_heap();
     }
 
     /// Reads the isolate's heap in use into the gauge and the metrics.

@@ -75,6 +75,12 @@ pub trait Isolate {
     /// Current heap figures.
     fn heap_stats(&self) -> HeapStats;
 
+    /// Collects the garbage the engine can find now. Engines put off
+    /// collecting while a Worker runs, to spend its time on its requests;
+    /// the runtime calls this once an isolate has gone quiet, so that an
+    /// idle isolate does not keep what it put off.
+    fn collect_garbage(&mut self);
+
     /// Evaluates a Worker: the entry script, or the entry module with the
     /// modules it imports (then the module namespace goes to the prelude's
     /// `registerModule` hook). A module whose top-level `await` is still

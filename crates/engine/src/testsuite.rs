@@ -598,6 +598,35 @@ pub fn heap_stats_are_reported(engine: &dyn crate::Engine) {
     assert!(iso.heap_stats().used > before.used, "{before:?}");
 }
 
+/// Collecting garbage frees what a handler left unreachable, cycles
+/// included, and keeps what is still reachable.
+pub fn garbage_is_collected_on_request(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "globalThis.kept = { n: 7 }; addEventListener('test', () => { \
+           for (let i = 0; i < 20000; i++) { const a = { i }; const b = { a }; a.b = b; } \
+           return kept.n; })",
+    ))
+    .unwrap();
+    run(&mut *iso, &host, 1, HostValue::Null);
+    iso.collect_garbage();
+    let settled = iso.heap_stats().used;
+    for id in 2..5 {
+        run(&mut *iso, &host, id, HostValue::Null);
+    }
+    let with_garbage = iso.heap_stats().used;
+    iso.collect_garbage();
+    let after = iso.heap_stats().used;
+    assert!(
+        after < with_garbage && after <= settled + settled / 10,
+        "settled {settled}, with garbage {with_garbage}, after {after}"
+    );
+    assert_eq!(
+        run(&mut *iso, &host, 9, HostValue::Null),
+        Some(Ok(HostValue::Number(7.0)))
+    );
+}
+
 /// Code generation from strings is refused unless the config allows it.
 pub fn code_generation_follows_the_config(engine: &dyn crate::Engine) {
     let src = "addEventListener('test', () => { \
@@ -735,6 +764,7 @@ macro_rules! engine_testsuite {
             terminate_stops_endless_loops,
             memory_limit_stops_allocation_bombs,
             heap_stats_are_reported,
+            garbage_is_collected_on_request,
             code_generation_follows_the_config,
             isolates_are_independent,
             dropping_is_clean,

@@ -218,6 +218,10 @@ impl Isolate for QuickJsIsolate {
         }
     }
 
+    fn collect_garbage(&mut self) {
+        self.runtime.run_gc();
+    }
+
     fn load_worker(&mut self, code: &WorkerCode) -> Result<(), EngineError> {
         self.load(code)
     }

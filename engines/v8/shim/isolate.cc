@@ -154,6 +154,12 @@ void motu_v8_heap_stats(MotuIsolate* m, size_t* used, size_t* total, size_t* lim
   *limit = hs.heap_size_limit();
 }
 
+void motu_v8_collect_garbage(MotuIsolate* m) {
+  if (!m->fatal.empty() || m->out_of_memory.load()) return;
+  v8::Isolate::Scope scope(m->isolate);
+  m->isolate->LowMemoryNotification();
+}
+
 void motu_v8_terminate(MotuIsolate* m) { m->isolate->TerminateExecution(); }
 
 }  // extern "C"

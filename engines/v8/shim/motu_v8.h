@@ -142,6 +142,11 @@ int motu_v8_refresh_caches(MotuIsolate* isolate, const uint64_t* tokens, size_t 
 
 void motu_v8_heap_stats(MotuIsolate* isolate, size_t* used, size_t* total, size_t* limit);
 
+// Collects all the garbage it can now (a full collection): the runtime
+// calls it for an isolate that has gone quiet. Does nothing to an isolate
+// that is dead or out of memory.
+void motu_v8_collect_garbage(MotuIsolate* isolate);
+
 // Stops the isolate's running JavaScript, or the next that starts. Safe
 // from any thread while the isolate exists.
 void motu_v8_terminate(MotuIsolate* isolate);

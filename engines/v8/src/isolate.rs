@@ -155,6 +155,11 @@ impl Isolate for V8Isolate {
         HeapStats { used, total, limit }
     }
 
+    fn collect_garbage(&mut self) {
+        // SAFETY: `raw` is a live isolate of this thread, not running.
+        unsafe { ffi::motu_v8_collect_garbage(self.raw.as_ptr()) };
+    }
+
     fn load_worker(&mut self, code: &WorkerCode) -> Result<(), EngineError> {
         let source = code.entry_source()?;
         let embedder = self.embedder();
