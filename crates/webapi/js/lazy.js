@@ -23,6 +23,9 @@ const URL_PATTERN = 3;
 const BLOBS = 4;
 const CLONING = 5;
 const CONSOLE = 6;
+const SCHEDULED = 7;
+const ERROR_EVENT = 8;
+const FETCH = 9;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -23,7 +23,9 @@ macro_rules! internal_names {
          callbackMember, extractHighWaterMark, extractSizeAlgorithm, queuingStrategy, \
          enforceRangeULL, canTransfer, isDetached, transferArrayBuffer, copyBytes, viewInfo, \
          trackResource, untrackResource, optionsDictionary, bufferSource, TextEncoder, \
-         TextDecoder, decoderEncoding, utf8Encode, utf8Decode, URL, URLSearchParams, Headers"
+         TextDecoder, decoderEncoding, utf8Encode, utf8Decode, URL, URLSearchParams, Headers, \
+         Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
+         streamFromHost, setResponseOrigin"
     };
 }
 
@@ -43,7 +45,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 7] = [
+pub(crate) const GROUPS: [(&str, &str); 10] = [
     (
         "motu:prelude/streams",
         group!(
@@ -104,6 +106,18 @@ pub(crate) const GROUPS: [(&str, &str); 7] = [
             exports: "formatLog"
         ),
     ),
+    (
+        "motu:prelude/scheduled",
+        group!(preamble: "", files: ["scheduled_controller.js"], exports: "makeScheduled"),
+    ),
+    (
+        "motu:prelude/error-event",
+        group!(preamble: "", files: ["error_event.js"], exports: "ErrorEvent"),
+    ),
+    (
+        "motu:prelude/fetch",
+        group!(preamble: "", files: ["fetch.js"], exports: "makeFetcher"),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -138,12 +152,13 @@ pub(crate) const PRELUDE: &str = concat!(
     include_str!("../js/body.js"),
     include_str!("../js/request.js"),
     include_str!("../js/response.js"),
-    include_str!("../js/fetch.js"),
+    "lazyGlobals(FETCH, 'fetch');\n",
     include_str!("../js/timers.js"),
+    "lazyGlobals(SCHEDULED, 'ScheduledController ScheduledEvent');\n",
     include_str!("../js/scheduled.js"),
     include_str!("../js/globals.js"),
     "lazyGlobals(CLONING, 'structuredClone');\n",
-    include_str!("../js/error_event.js"),
+    "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",
     include_str!("../js/events.js"),
     "})()\n"
 );

@@ -11,6 +11,7 @@ const LAZY = [
   'CountQueuingStrategy', 'ReadableStreamBYOBReader', 'crypto', 'Crypto', 'CryptoKey',
   'SubtleCrypto', 'TextEncoderStream', 'TextDecoderStream', 'CompressionStream',
   'DecompressionStream', 'URLPattern', 'Blob', 'File', 'FormData', 'structuredClone', 'console',
+  'ScheduledController', 'ScheduledEvent', 'ErrorEvent', 'fetch',
 ];
 const isAccessor = name => typeof globalThis.__lookupGetter__(name) === 'function';
 
@@ -79,6 +80,29 @@ export default suite(test => {
     eq([d.enumerable, d.writable, d.configurable, 'value' in d], [true, true, true, true]);
     eq(crypto.subtle instanceof SubtleCrypto, true);
     eq(new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(0)))[0], 0xe3);
+  });
+  test('an exception reported to a listener loads ErrorEvent', () => {
+    eq(isAccessor('ErrorEvent'), true);
+    let seen;
+    const listener = e => { seen = e; e.preventDefault(); };
+    addEventListener('error', listener);
+    try {
+      reportError(new Error('reported'));
+    } finally {
+      removeEventListener('error', listener);
+    }
+    eq(isAccessor('ErrorEvent'), false);
+    eq([seen instanceof ErrorEvent, seen.message, seen.error.message], [true, 'Uncaught Error: reported', 'reported']);
+  });
+  test('fetch and the scheduled event globals load on first use', async () => {
+    eq([isAccessor('fetch'), isAccessor('ScheduledController'), isAccessor('ScheduledEvent')], [true, true, true]);
+    const response = await fetch('data:text/plain,lazy');
+    eq(await response.text(), 'lazy');
+    eq(isAccessor('fetch'), false);
+    eq(typeof ScheduledEvent, 'function');
+    eq(isAccessor('ScheduledController'), false);
+    eq(ScheduledController, ScheduledEvent);
+    eq(Object.prototype.toString.call(ScheduledController.prototype), '[object ScheduledController]');
   });
   test('Worker changes made before loading are kept', () => {
     eq(URLPattern, 'replaced');
