@@ -26,6 +26,7 @@ const CONSOLE = 6;
 const SCHEDULED = 7;
 const ERROR_EVENT = 8;
 const FETCH = 9;
+const REQUEST_INIT = 10;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -45,7 +45,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 10] = [
+pub(crate) const GROUPS: [(&str, &str); 11] = [
     (
         "motu:prelude/streams",
         group!(
@@ -117,6 +117,14 @@ pub(crate) const GROUPS: [(&str, &str); 10] = [
     (
         "motu:prelude/fetch",
         group!(preamble: "", files: ["fetch.js"], exports: "makeFetcher"),
+    ),
+    (
+        "motu:prelude/request-init",
+        group!(
+            preamble: "",
+            files: ["request_init.js"],
+            exports: "readRequestInit, requestOptions"
+        ),
     ),
 ];
 
