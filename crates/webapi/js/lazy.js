@@ -27,6 +27,8 @@ const SCHEDULED = 7;
 const ERROR_EVENT = 8;
 const FETCH = 9;
 const REQUEST_INIT = 10;
+const SEARCH_PARAMS = 11;
+const PERFORMANCE = 12;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -23,7 +23,7 @@ macro_rules! internal_names {
          callbackMember, extractHighWaterMark, extractSizeAlgorithm, queuingStrategy, \
          enforceRangeULL, canTransfer, isDetached, transferArrayBuffer, copyBytes, viewInfo, \
          trackResource, untrackResource, optionsDictionary, bufferSource, TextEncoder, \
-         TextDecoder, decoderEncoding, utf8Encode, utf8Decode, URL, URLSearchParams, Headers, \
+         TextDecoder, decoderEncoding, utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
          streamFromHost, setResponseOrigin"
     };
@@ -45,7 +45,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 11] = [
+pub(crate) const GROUPS: [(&str, &str); 13] = [
     (
         "motu:prelude/streams",
         group!(
@@ -126,6 +126,18 @@ pub(crate) const GROUPS: [(&str, &str); 11] = [
             exports: "readRequestInit, requestOptions"
         ),
     ),
+    (
+        "motu:prelude/url-search-params",
+        group!(
+            preamble: "",
+            files: ["url_search_params.js"],
+            exports: "URLSearchParams, paramsForURL, paramsUpdate"
+        ),
+    ),
+    (
+        "motu:prelude/performance",
+        group!(preamble: "", files: ["performance.js"], exports: ""),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -154,6 +166,7 @@ pub(crate) const PRELUDE: &str = concat!(
     "lazyGlobals(TEXT_STREAMS, 'TextEncoderStream TextDecoderStream CompressionStream \
      DecompressionStream');\n",
     include_str!("../js/url.js"),
+    "lazyGlobals(SEARCH_PARAMS, 'URLSearchParams');\n",
     "lazyGlobals(URL_PATTERN, 'URLPattern');\n",
     include_str!("../js/headers.js"),
     "lazyGlobals(BLOBS, 'Blob File FormData');\n",

@@ -11,7 +11,8 @@ const LAZY = [
   'CountQueuingStrategy', 'ReadableStreamBYOBReader', 'crypto', 'Crypto', 'CryptoKey',
   'SubtleCrypto', 'TextEncoderStream', 'TextDecoderStream', 'CompressionStream',
   'DecompressionStream', 'URLPattern', 'Blob', 'File', 'FormData', 'structuredClone', 'console',
-  'ScheduledController', 'ScheduledEvent', 'ErrorEvent', 'fetch',
+  'ScheduledController', 'ScheduledEvent', 'ErrorEvent', 'fetch', 'URLSearchParams', 'Performance',
+  'performance', 'Navigator', 'navigator',
 ];
 const isAccessor = name => typeof globalThis.__lookupGetter__(name) === 'function';
 
@@ -103,6 +104,27 @@ export default suite(test => {
     eq(isAccessor('ScheduledController'), false);
     eq(ScheduledController, ScheduledEvent);
     eq(Object.prototype.toString.call(ScheduledController.prototype), '[object ScheduledController]');
+  });
+  test("a URL's searchParams loads URLSearchParams", async () => {
+    eq(isAccessor('URLSearchParams'), true);
+    const url = new URL('https://x/?a=1');
+    url.search = '?a=2';
+    eq(isAccessor('URLSearchParams'), true);
+    const params = url.searchParams;
+    eq(isAccessor('URLSearchParams'), false);
+    eq([params instanceof URLSearchParams, params.get('a')], [true, '2']);
+    params.append('b', '3');
+    eq(url.href, 'https://x/?a=2&b=3');
+    url.search = '?c=4';
+    eq([...params.keys()], ['c']);
+    eq(await new Response(params).text(), 'c=4');
+  });
+  test('performance and navigator load on first use', () => {
+    eq(['Performance', 'performance', 'Navigator', 'navigator'].map(isAccessor), [true, true, true, true]);
+    eq(typeof performance.now(), 'number');
+    eq(['Performance', 'performance', 'Navigator', 'navigator'].map(isAccessor), [false, false, false, false]);
+    eq([performance instanceof Performance, navigator instanceof Navigator], [true, true]);
+    eq(typeof navigator.userAgent, 'string');
   });
   test('Worker changes made before loading are kept', () => {
     eq(URLPattern, 'replaced');
