@@ -29,6 +29,7 @@ const FETCH = 9;
 const REQUEST_INIT = 10;
 const SEARCH_PARAMS = 11;
 const PERFORMANCE = 12;
+const TEXT_CODING = 13;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

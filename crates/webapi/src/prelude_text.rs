@@ -22,8 +22,8 @@ macro_rules! internal_names {
          StreamQueue, enqueueValueWithSize, dequeueValue, resetQueue, dictionary, \
          callbackMember, extractHighWaterMark, extractSizeAlgorithm, queuingStrategy, \
          enforceRangeULL, canTransfer, isDetached, transferArrayBuffer, copyBytes, viewInfo, \
-         trackResource, untrackResource, optionsDictionary, bufferSource, TextEncoder, \
-         TextDecoder, decoderEncoding, utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
+         trackResource, untrackResource, optionsDictionary, bufferSource, TEXT_CODING, \
+         utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
          streamFromHost, setResponseOrigin"
     };
@@ -45,7 +45,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 13] = [
+pub(crate) const GROUPS: [(&str, &str); 14] = [
     (
         "motu:prelude/streams",
         group!(
@@ -76,7 +76,8 @@ pub(crate) const GROUPS: [(&str, &str); 13] = [
     (
         "motu:prelude/text-streams",
         group!(
-            preamble: "const { TransformStream } = loadGroup(STREAMS);\n",
+            preamble: "const { TransformStream } = loadGroup(STREAMS);\n\
+                       const { decoderEncoding } = loadGroup(TEXT_CODING);\n",
             files: ["encoding_streams.js", "compression.js"],
             exports: ""
         ),
@@ -138,6 +139,10 @@ pub(crate) const GROUPS: [(&str, &str); 13] = [
         "motu:prelude/performance",
         group!(preamble: "", files: ["performance.js"], exports: ""),
     ),
+    (
+        "motu:prelude/text-coding",
+        group!(preamble: "", files: ["text_coding.js"], exports: "decoderEncoding"),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -161,6 +166,7 @@ pub(crate) const PRELUDE: &str = concat!(
     // console group too.
     "const formatLog = args => loadGroup(CONSOLE).formatLog(args);\n",
     include_str!("../js/encoding.js"),
+    "lazyGlobals(TEXT_CODING, 'TextEncoder TextDecoder');\n",
     "lazyGlobals(CRYPTO, 'Crypto CryptoKey SubtleCrypto');\n",
     "lazyGlobals(CRYPTO, 'crypto', true);\n",
     "lazyGlobals(TEXT_STREAMS, 'TextEncoderStream TextDecoderStream CompressionStream \

@@ -12,7 +12,7 @@ const LAZY = [
   'SubtleCrypto', 'TextEncoderStream', 'TextDecoderStream', 'CompressionStream',
   'DecompressionStream', 'URLPattern', 'Blob', 'File', 'FormData', 'structuredClone', 'console',
   'ScheduledController', 'ScheduledEvent', 'ErrorEvent', 'fetch', 'URLSearchParams', 'Performance',
-  'performance', 'Navigator', 'navigator',
+  'performance', 'Navigator', 'navigator', 'TextEncoder', 'TextDecoder',
 ];
 const isAccessor = name => typeof globalThis.__lookupGetter__(name) === 'function';
 
@@ -53,8 +53,11 @@ export default suite(test => {
     eq(Object.getOwnPropertyDescriptor.length, 2);
   });
   test('a group loads the groups it needs', async () => {
-    // The text streams group (loaded above) loaded the streams group.
+    // The text streams group (loaded above) loaded the streams group and
+    // TextEncoder/TextDecoder's.
     eq(isAccessor('ReadableStream'), false);
+    eq([isAccessor('TextEncoder'), isAccessor('TextDecoder')], [false, false]);
+    eq(new TextDecoder().decode(new TextEncoder().encode('é')), 'é');
     eq(new CompressionStream('gzip').readable instanceof ReadableStream, true);
     eq(isAccessor('Blob'), true);
     // Blob's stream() and a Response's body from a FormData cross groups.
