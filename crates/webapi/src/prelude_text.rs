@@ -18,10 +18,8 @@ macro_rules! internal_names {
          defineGlobal, loadGroup, loadedGroup, loadedGlobal, STREAMS, BLOBS, DOMException, \
          Event, EventTarget, defineEventHandler, fireEvent, AbortSignal, AbortController, \
          reportError, PromiseCtor, promiseThen, newDeferred, promiseResolvedWith, \
-         promiseRejectedWith, uponPromise, transformPromise, markHandled, promiseCall, \
-         StreamQueue, enqueueValueWithSize, dequeueValue, resetQueue, dictionary, \
-         callbackMember, extractHighWaterMark, extractSizeAlgorithm, queuingStrategy, \
-         enforceRangeULL, canTransfer, isDetached, transferArrayBuffer, copyBytes, viewInfo, \
+         promiseRejectedWith, uponPromise, transformPromise, markHandled, dictionary, \
+         canTransfer, isDetached, transferArrayBuffer, \
          trackResource, untrackResource, optionsDictionary, bufferSource, TEXT_CODING, \
          utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
@@ -51,6 +49,7 @@ pub(crate) const GROUPS: [(&str, &str); 14] = [
         group!(
             preamble: "",
             files: [
+                "streams_support.js",
                 "streams_strategies.js",
                 "streams_readable.js",
                 "streams_byte.js",
