@@ -29,6 +29,13 @@ pub(crate) const PRELUDE: Options = Options {
     strip_source: true,
 };
 
+/// The heap size of an isolate's first garbage collection. QuickJS's own
+/// (256 KiB) falls in the middle of evaluating the prelude, when nothing is
+/// garbage yet: that collection only costs start-up time. Past the first
+/// collection QuickJS sets the mark itself (half again the heap then), and
+/// under a memory limit the allocator lowers it as the heap nears the limit.
+const FIRST_GC_THRESHOLD: usize = 512 << 10;
+
 /// The prelude's hooks (see `motu_engine::contract`).
 struct Hooks {
     dispatch: Persistent<Function<'static>>,
@@ -65,6 +72,7 @@ impl QuickJsIsolate {
         let memory = MemoryState::new(cfg.memory_limit);
         let runtime =
             Runtime::new_with_alloc(LimitedAllocator::new(memory.clone())).map_err(setup)?;
+        runtime.set_gc_threshold(FIRST_GC_THRESHOLD);
         let context = new_context(&runtime, cfg.allow_code_generation).map_err(|e| {
             if memory.exhausted() {
                 EngineError::OutOfMemory
