@@ -70,9 +70,10 @@ function lazyGlobals(index, names, enumerable = false) {
     };
     lazyGetters.add(get);
     Object.defineProperty(globalThis, name, {
+      __proto__: null,
       get,
       set(value) {
-        Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable });
+        Object.defineProperty(globalThis, name, { __proto__: null, value, writable: true, configurable: true, enumerable });
       },
       configurable: true,
       enumerable,
