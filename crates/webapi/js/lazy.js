@@ -30,6 +30,7 @@ const REQUEST_INIT = 10;
 const SEARCH_PARAMS = 11;
 const PERFORMANCE = 12;
 const TEXT_CODING = 13;
+const CUSTOM_EVENT = 14;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

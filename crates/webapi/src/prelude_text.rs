@@ -16,7 +16,7 @@ macro_rules! internal_names {
     () => {
         "op, opAsync, tag, webidlInterface, requireArgs, toByteString, toUSVString, \
          defineGlobal, loadGroup, loadedGroup, loadedGlobal, STREAMS, BLOBS, DOMException, \
-         Event, EventTarget, defineEventHandler, fireEvent, AbortSignal, AbortController, \
+         Event, eventInternals, EventTarget, defineEventHandler, fireEvent, AbortSignal, AbortController, \
          reportError, PromiseCtor, promiseThen, newDeferred, promiseResolvedWith, \
          promiseRejectedWith, uponPromise, transformPromise, markHandled, dictionary, \
          canTransfer, isDetached, transferArrayBuffer, \
@@ -43,7 +43,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 14] = [
+pub(crate) const GROUPS: [(&str, &str); 15] = [
     (
         "motu:prelude/streams",
         group!(
@@ -141,6 +141,10 @@ pub(crate) const GROUPS: [(&str, &str); 14] = [
     (
         "motu:prelude/text-coding",
         group!(preamble: "", files: ["text_coding.js"], exports: "decoderEncoding"),
+    ),
+    (
+        "motu:prelude/custom-event",
+        group!(preamble: "", files: ["custom_event.js"], exports: ""),
     ),
 ];
 

@@ -12,7 +12,7 @@ const LAZY = [
   'SubtleCrypto', 'TextEncoderStream', 'TextDecoderStream', 'CompressionStream',
   'DecompressionStream', 'URLPattern', 'Blob', 'File', 'FormData', 'structuredClone', 'console',
   'ScheduledController', 'ScheduledEvent', 'ErrorEvent', 'fetch', 'URLSearchParams', 'Performance',
-  'performance', 'Navigator', 'navigator', 'TextEncoder', 'TextDecoder',
+  'performance', 'Navigator', 'navigator', 'TextEncoder', 'TextDecoder', 'CustomEvent',
 ];
 const isAccessor = name => typeof globalThis.__lookupGetter__(name) === 'function';
 
@@ -121,6 +121,15 @@ export default suite(test => {
     url.search = '?c=4';
     eq([...params.keys()], ['c']);
     eq(await new Response(params).text(), 'c=4');
+  });
+  test('CustomEvent loads on first use', () => {
+    eq(isAccessor('CustomEvent'), true);
+    const target = new EventTarget();
+    let detail;
+    target.addEventListener('x', e => { detail = e.detail; });
+    target.dispatchEvent(new CustomEvent('x', { detail: 7 }));
+    eq([isAccessor('CustomEvent'), detail], [false, 7]);
+    eq(new CustomEvent('y') instanceof Event, true);
   });
   test('performance and navigator load on first use', () => {
     eq(['Performance', 'performance', 'Navigator', 'navigator'].map(isAccessor), [true, true, true, true]);
