@@ -47,7 +47,7 @@ function extractBody(init) {
     const bytes = new Uint8Array(init.buffer.slice(init.byteOffset, init.byteOffset + init.byteLength));
     return { body: bodyRecord(bytes, undefined), type: null };
   }
-  if (init instanceof URLSearchParams) {
+  if (isLoadedInstance(SEARCH_PARAMS, 'URLSearchParams', init)) {
     return { body: bodyRecord(init.toString(), undefined), type: 'application/x-www-form-urlencoded;charset=UTF-8' };
   }
   if (isLoadedReadableStream(init)) {

@@ -5,20 +5,23 @@ const opAsync = globalThis.__motu_op_async;
 delete globalThis.__motu_op;
 delete globalThis.__motu_op_async;
 
+// Property descriptors here have no prototype: defining a property then
+// looks up only the descriptor's own members, not Object.prototype's.
+//
 // Defines a global the way Web IDL does: writable, configurable, not
 // enumerable (unless `enumerable`).
 function defineGlobal(name, value, enumerable = false) {
   Object.defineProperty(globalThis, name, {
-    value, writable: true, configurable: true, enumerable,
+    __proto__: null, value, writable: true, configurable: true, enumerable,
   });
 }
 
 // Gives a class's prototype the tag `Object.prototype.toString` shows.
 function tag(cls, name = cls.name) {
-  Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: name, configurable: true });
+  Object.defineProperty(cls.prototype, Symbol.toStringTag, { __proto__: null, value: name, configurable: true });
 }
 
-const ENUMERABLE = Object.freeze({ enumerable: true });
+const ENUMERABLE = Object.freeze({ __proto__: null, enumerable: true });
 
 // Makes a class follow Web IDL's rules for an interface, called right after
 // its definition: the regular attributes and operations on the prototype
@@ -37,10 +40,10 @@ function webidlInterface(cls, length = undefined) {
     if (key !== 'length' && key !== 'name' && key !== 'prototype') Object.defineProperty(cls, key, ENUMERABLE);
   }
   if (Object.hasOwn(proto, 'entries') && Object.hasOwn(proto, Symbol.iterator)) {
-    Object.defineProperty(proto, Symbol.iterator, { value: proto.entries });
+    Object.defineProperty(proto, Symbol.iterator, { __proto__: null, value: proto.entries });
   }
   tag(cls);
-  if (length !== undefined) Object.defineProperty(cls, 'length', { value: length });
+  if (length !== undefined) Object.defineProperty(cls, 'length', { __proto__: null, value: length });
 }
 
 // Throws Web IDL's TypeError for an operation called with fewer than

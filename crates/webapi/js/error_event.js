@@ -1,6 +1,8 @@
 // ErrorEvent (HTML), the event a Worker's global `error` listeners get when
 // an exception is reported: one a timer callback, a microtask, an event
-// listener or a waitUntil promise threw. Uses no ops.
+// listener or a waitUntil promise threw. A group of its own, loaded when the
+// global is first used or an exception is first reported to a listener
+// (events.js). Uses no ops.
 class ErrorEvent extends Event {
   #message; #filename; #lineno; #colno; #error;
   constructor(type, init = undefined) {

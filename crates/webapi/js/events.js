@@ -10,7 +10,7 @@
 // - `fail(id, { name, message, stack })` when its handler threw or rejected.
 const worker = op('init');
 const env = worker.env;
-for (const [binding, service] of worker.services || []) env[binding] = makeFetcher(service);
+for (const [binding, service] of worker.services || []) env[binding] = loadGroup(FETCH).makeFetcher(service);
 if (worker.syntax === 'script') {
   // Service-worker syntax: bindings are globals.
   for (const [name, value] of Object.entries(env)) defineGlobal(name, value);
@@ -42,6 +42,7 @@ function dispatchErrorEvent(e) {
   } catch {
     message = 'Uncaught exception';
   }
+  const { ErrorEvent } = loadGroup(ERROR_EVENT);
   const event = new ErrorEvent('error', { cancelable: true, message, error: e });
   dispatchingError = true;
   try {

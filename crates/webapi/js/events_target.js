@@ -1,5 +1,5 @@
-// Event, CustomEvent and EventTarget (the DOM standard), for targets that are
-// not in a tree: a dispatch runs the capturing listeners, then the others,
+// Event and EventTarget (the DOM standard; CustomEvent is a group of its own,
+// custom_event.js), for targets that are not in a tree: a dispatch runs the capturing listeners, then the others,
 // all at the target. Exceptions thrown by listeners are reported, never
 // propagated to `dispatchEvent`'s caller.
 //
@@ -94,23 +94,6 @@ for (const [name, value] of EVENT_PHASES) {
   Object.defineProperty(Event.prototype, name, { value, enumerable: true });
 }
 webidlInterface(Event);
-
-class CustomEvent extends Event {
-  #detail;
-  constructor(type, eventInitDict = undefined) {
-    if (arguments.length === 0) throw new TypeError("CustomEvent constructor: the 'type' argument is required");
-    super(type, eventInitDict);
-    this.#detail = eventInitDict?.detail ?? null;
-  }
-  get detail() { return this.#detail; }
-  initCustomEvent(type, bubbles = false, cancelable = false, detail = null) {
-    if (arguments.length === 0) throw new TypeError("initCustomEvent: the 'type' argument is required");
-    if (eventInternals(this).dispatching) return;
-    this.initEvent(type, bubbles, cancelable);
-    this.#detail = detail;
-  }
-}
-webidlInterface(CustomEvent);
 
 // Listener options flattened as the DOM standard does.
 function listenerOptions(options) {
@@ -268,5 +251,5 @@ function defineEventHandler(cls, type) {
 }
 
 defineGlobal('Event', Event);
-defineGlobal('CustomEvent', CustomEvent);
+lazyGlobals(CUSTOM_EVENT, 'CustomEvent');
 defineGlobal('EventTarget', EventTarget);

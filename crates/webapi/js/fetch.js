@@ -11,6 +11,9 @@
 // A Request's `cache` mode adds the standard's request headers; the other
 // browser-side members (mode, credentials, referrer, integrity, keepalive,
 // priority) are accepted and ignored, as on Cloudflare Workers.
+//
+// A group of its own, loaded when the `fetch` global is first used or the
+// Worker has a service binding (events.js makes its Fetcher).
 let nextFetchToken = 1;
 
 function fetch(input, init = undefined) {

@@ -1,11 +1,9 @@
-// The small globals: atob and btoa (forgiving-base64), performance
-// (`now()`, `timeOrigin`, `toJSON()`) and navigator (`userAgent`,
-// `hardwareConcurrency`).
+// The small globals: atob and btoa (forgiving-base64) and `self`;
+// performance and navigator are a group of their own (performance.js),
+// loaded on first use.
 //
 // Ops used: `base64_encode(latin1)` and `base64_decode(string)` (both fail
-// with an error named InvalidCharacterError), `perf_now()` (milliseconds
-// since the isolate started, coarsened), `perf_time_origin()` and
-// `user_agent()`.
+// with an error named InvalidCharacterError).
 
 // Runs an op, turning an error it names as a DOMException into one.
 function opDOMException(name, ...args) {
@@ -28,38 +26,7 @@ defineGlobal('atob', function atob(data) {
   return opDOMException('base64_decode', String(data));
 });
 
-class Performance extends EventTarget {
-  #timeOrigin = undefined;
-  constructor(token) {
-    if (token !== constructing) throw new TypeError('Illegal constructor');
-    super();
-  }
-  now() {
-    if (!(#timeOrigin in this)) throw new TypeError('Illegal invocation');
-    return op('perf_now');
-  }
-  get timeOrigin() { return this.#timeOrigin ??= op('perf_time_origin'); }
-  toJSON() { return { timeOrigin: this.#timeOrigin ??= op('perf_time_origin') }; }
-}
-webidlInterface(Performance, 0);
-
-class Navigator {
-  #userAgent = undefined;
-  constructor(token) {
-    if (token !== constructing) throw new TypeError('Illegal constructor');
-  }
-  get userAgent() { return this.#userAgent ??= op('user_agent'); }
-  get hardwareConcurrency() {
-    if (!(#userAgent in this)) throw new TypeError('Illegal invocation');
-    return 1;
-  }
-}
-webidlInterface(Navigator, 0);
-
-defineGlobal('Performance', Performance);
-defineGlobal('performance', new Performance(constructing));
-defineGlobal('Navigator', Navigator);
-defineGlobal('navigator', new Navigator(constructing));
+lazyGlobals(PERFORMANCE, 'Performance performance Navigator navigator');
 
 // `self` names the global scope, as in every Web worker.
 Object.defineProperty(globalThis, 'self', {

@@ -23,6 +23,14 @@ const URL_PATTERN = 3;
 const BLOBS = 4;
 const CLONING = 5;
 const CONSOLE = 6;
+const SCHEDULED = 7;
+const ERROR_EVENT = 8;
+const FETCH = 9;
+const REQUEST_INIT = 10;
+const SEARCH_PARAMS = 11;
+const PERFORMANCE = 12;
+const TEXT_CODING = 13;
+const CUSTOM_EVENT = 14;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;
@@ -63,9 +71,10 @@ function lazyGlobals(index, names, enumerable = false) {
     };
     lazyGetters.add(get);
     Object.defineProperty(globalThis, name, {
+      __proto__: null,
       get,
       set(value) {
-        Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable });
+        Object.defineProperty(globalThis, name, { __proto__: null, value, writable: true, configurable: true, enumerable });
       },
       configurable: true,
       enumerable,

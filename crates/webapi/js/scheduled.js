@@ -2,37 +2,15 @@
 // (module syntax: `scheduled(controller, env, ctx)`; service-worker syntax:
 // `addEventListener('scheduled', event => …)`).
 //
+// The ScheduledController the handler gets comes from its own group
+// (scheduled_controller.js), loaded on the first scheduled event.
+//
 // Op used here, implemented by the runtime: `done(id)` when scheduled event
 // `id` has finished (its handler returned or its promise fulfilled);
 // failures go through `fail` as for fetch events.
-let makeScheduled; // (cron, scheduledTime, ctx) => ScheduledController
-
-class ScheduledController {
-  #cron; #scheduledTime; #ctx; #retry = true;
-  static {
-    makeScheduled = (cron, scheduledTime, ctx) => {
-      const c = new ScheduledController();
-      c.#cron = cron;
-      c.#scheduledTime = scheduledTime;
-      c.#ctx = ctx;
-      return c;
-    };
-  }
-  get type() { return 'scheduled'; }
-  get cron() { return this.#cron; }
-  get scheduledTime() { return this.#scheduledTime; }
-  // Asks the scheduler not to retry a failed run; motu never retries.
-  noRetry() { this.#retry = false; }
-  // Service-worker syntax: the event's own waitUntil.
-  waitUntil(promise) { this.#ctx.waitUntil(promise); }
-}
-webidlInterface(ScheduledController);
-defineGlobal('ScheduledController', ScheduledController);
-defineGlobal('ScheduledEvent', ScheduledController);
-
 function callScheduled(id, event) {
   const ctx = makeContext(id);
-  const controller = makeScheduled(String(event.cron), Number(event.scheduledTime), ctx);
+  const controller = loadGroup(SCHEDULED).makeScheduled(String(event.cron), Number(event.scheduledTime), ctx);
   if (workerModule) {
     const handler = workerModule.default;
     if (!handler || typeof handler.scheduled !== 'function') {

@@ -5,7 +5,8 @@
 //! The rest comes in groups, the prelude's chunks, which the engine
 //! evaluates only when the prelude first needs one (see `js/lazy.js`):
 //! streams, Web Crypto, the text and compression streams, URLPattern, Blob
-//! and FormData, structuredClone, console.
+//! and FormData, structuredClone, console, ScheduledController, ErrorEvent,
+//! fetch() and service bindings.
 
 use std::sync::{Arc, OnceLock};
 

@@ -16,14 +16,14 @@ macro_rules! internal_names {
     () => {
         "op, opAsync, tag, webidlInterface, requireArgs, toByteString, toUSVString, \
          defineGlobal, loadGroup, loadedGroup, loadedGlobal, STREAMS, BLOBS, DOMException, \
-         Event, EventTarget, defineEventHandler, fireEvent, AbortSignal, AbortController, \
+         Event, eventInternals, EventTarget, defineEventHandler, fireEvent, AbortSignal, AbortController, \
          reportError, PromiseCtor, promiseThen, newDeferred, promiseResolvedWith, \
-         promiseRejectedWith, uponPromise, transformPromise, markHandled, promiseCall, \
-         StreamQueue, enqueueValueWithSize, dequeueValue, resetQueue, dictionary, \
-         callbackMember, extractHighWaterMark, extractSizeAlgorithm, queuingStrategy, \
-         enforceRangeULL, canTransfer, isDetached, transferArrayBuffer, copyBytes, viewInfo, \
-         trackResource, untrackResource, optionsDictionary, bufferSource, TextEncoder, \
-         TextDecoder, decoderEncoding, utf8Encode, utf8Decode, URL, URLSearchParams, Headers"
+         promiseRejectedWith, uponPromise, transformPromise, markHandled, dictionary, \
+         canTransfer, isDetached, transferArrayBuffer, \
+         trackResource, untrackResource, optionsDictionary, bufferSource, TEXT_CODING, \
+         utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
+         Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
+         streamFromHost, setResponseOrigin"
     };
 }
 
@@ -43,12 +43,13 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 7] = [
+pub(crate) const GROUPS: [(&str, &str); 15] = [
     (
         "motu:prelude/streams",
         group!(
             preamble: "",
             files: [
+                "streams_support.js",
                 "streams_strategies.js",
                 "streams_readable.js",
                 "streams_byte.js",
@@ -74,7 +75,8 @@ pub(crate) const GROUPS: [(&str, &str); 7] = [
     (
         "motu:prelude/text-streams",
         group!(
-            preamble: "const { TransformStream } = loadGroup(STREAMS);\n",
+            preamble: "const { TransformStream } = loadGroup(STREAMS);\n\
+                       const { decoderEncoding } = loadGroup(TEXT_CODING);\n",
             files: ["encoding_streams.js", "compression.js"],
             exports: ""
         ),
@@ -104,6 +106,46 @@ pub(crate) const GROUPS: [(&str, &str); 7] = [
             exports: "formatLog"
         ),
     ),
+    (
+        "motu:prelude/scheduled",
+        group!(preamble: "", files: ["scheduled_controller.js"], exports: "makeScheduled"),
+    ),
+    (
+        "motu:prelude/error-event",
+        group!(preamble: "", files: ["error_event.js"], exports: "ErrorEvent"),
+    ),
+    (
+        "motu:prelude/fetch",
+        group!(preamble: "", files: ["fetch.js"], exports: "makeFetcher"),
+    ),
+    (
+        "motu:prelude/request-init",
+        group!(
+            preamble: "",
+            files: ["request_init.js"],
+            exports: "readRequestInit, requestOptions"
+        ),
+    ),
+    (
+        "motu:prelude/url-search-params",
+        group!(
+            preamble: "",
+            files: ["url_search_params.js"],
+            exports: "URLSearchParams, paramsForURL, paramsUpdate"
+        ),
+    ),
+    (
+        "motu:prelude/performance",
+        group!(preamble: "", files: ["performance.js"], exports: ""),
+    ),
+    (
+        "motu:prelude/text-coding",
+        group!(preamble: "", files: ["text_coding.js"], exports: "decoderEncoding"),
+    ),
+    (
+        "motu:prelude/custom-event",
+        group!(preamble: "", files: ["custom_event.js"], exports: ""),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -127,23 +169,26 @@ pub(crate) const PRELUDE: &str = concat!(
     // console group too.
     "const formatLog = args => loadGroup(CONSOLE).formatLog(args);\n",
     include_str!("../js/encoding.js"),
+    "lazyGlobals(TEXT_CODING, 'TextEncoder TextDecoder');\n",
     "lazyGlobals(CRYPTO, 'Crypto CryptoKey SubtleCrypto');\n",
     "lazyGlobals(CRYPTO, 'crypto', true);\n",
     "lazyGlobals(TEXT_STREAMS, 'TextEncoderStream TextDecoderStream CompressionStream \
      DecompressionStream');\n",
     include_str!("../js/url.js"),
+    "lazyGlobals(SEARCH_PARAMS, 'URLSearchParams');\n",
     "lazyGlobals(URL_PATTERN, 'URLPattern');\n",
     include_str!("../js/headers.js"),
     "lazyGlobals(BLOBS, 'Blob File FormData');\n",
     include_str!("../js/body.js"),
     include_str!("../js/request.js"),
     include_str!("../js/response.js"),
-    include_str!("../js/fetch.js"),
+    "lazyGlobals(FETCH, 'fetch');\n",
     include_str!("../js/timers.js"),
+    "lazyGlobals(SCHEDULED, 'ScheduledController ScheduledEvent');\n",
     include_str!("../js/scheduled.js"),
     include_str!("../js/globals.js"),
     "lazyGlobals(CLONING, 'structuredClone');\n",
-    include_str!("../js/error_event.js"),
+    "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",
     include_str!("../js/events.js"),
     "})()\n"
 );

@@ -32,7 +32,8 @@ pub(crate) const PRELUDE: Options = Options {
 /// How much an isolate may allocate while it is created before QuickJS
 /// collects garbage: creating one makes almost none (the prelude's objects
 /// all stay), so the collections QuickJS would run on the way (its first
-/// mark is 256 KiB) would only cost time.
+/// mark is 256 KiB, in the middle of evaluating the prelude) would only
+/// cost time.
 const CREATION_GC_MARK: usize = 4 << 20;
 
 /// The prelude's hooks (see `motu_engine::contract`).
@@ -71,6 +72,8 @@ impl QuickJsIsolate {
         let memory = MemoryState::new(cfg.memory_limit);
         let runtime =
             Runtime::new_with_alloc(LimitedAllocator::new(memory.clone())).map_err(setup)?;
+        let limit = cfg.memory_limit.unwrap_or(usize::MAX);
+        runtime.set_gc_threshold(CREATION_GC_MARK.min(limit / 2));
         let context = new_context(&runtime, cfg.allow_code_generation).map_err(|e| {
             if memory.exhausted() {
                 EngineError::OutOfMemory
@@ -82,9 +85,6 @@ impl QuickJsIsolate {
         // allocation it makes.
         unsafe { memory.attach(context.get_runtime_ptr()) };
         let runtime_ptr = context.get_runtime_ptr();
-        let limit = cfg.memory_limit.unwrap_or(usize::MAX);
-        // SAFETY: the runtime is alive; setting its mark allocates nothing.
-        unsafe { qjs::JS_SetGCThreshold(runtime_ptr, CREATION_GC_MARK.min(limit / 2) as _) };
         let terminate = Arc::new(TerminateFlag::default());
         let interrupted = Rc::new(Cell::new(false));
         runtime.set_interrupt_handler(Some(handler(
@@ -136,7 +136,7 @@ impl QuickJsIsolate {
         // half as much again as the heap in use (the allocator lowers it
         // near the limit).
         let used = isolate.memory.used();
-        // SAFETY: as above.
+        // SAFETY: the runtime is alive; setting its mark allocates nothing.
         unsafe { qjs::JS_SetGCThreshold(runtime_ptr, (used + used / 2) as _) };
         Ok(isolate)
     }

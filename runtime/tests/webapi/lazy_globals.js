@@ -11,6 +11,8 @@ const LAZY = [
   'CountQueuingStrategy', 'ReadableStreamBYOBReader', 'crypto', 'Crypto', 'CryptoKey',
   'SubtleCrypto', 'TextEncoderStream', 'TextDecoderStream', 'CompressionStream',
   'DecompressionStream', 'URLPattern', 'Blob', 'File', 'FormData', 'structuredClone', 'console',
+  'ScheduledController', 'ScheduledEvent', 'ErrorEvent', 'fetch', 'URLSearchParams', 'Performance',
+  'performance', 'Navigator', 'navigator', 'TextEncoder', 'TextDecoder', 'CustomEvent',
 ];
 const isAccessor = name => typeof globalThis.__lookupGetter__(name) === 'function';
 
@@ -51,8 +53,11 @@ export default suite(test => {
     eq(Object.getOwnPropertyDescriptor.length, 2);
   });
   test('a group loads the groups it needs', async () => {
-    // The text streams group (loaded above) loaded the streams group.
+    // The text streams group (loaded above) loaded the streams group and
+    // TextEncoder/TextDecoder's.
     eq(isAccessor('ReadableStream'), false);
+    eq([isAccessor('TextEncoder'), isAccessor('TextDecoder')], [false, false]);
+    eq(new TextDecoder().decode(new TextEncoder().encode('é')), 'é');
     eq(new CompressionStream('gzip').readable instanceof ReadableStream, true);
     eq(isAccessor('Blob'), true);
     // Blob's stream() and a Response's body from a FormData cross groups.
@@ -79,6 +84,59 @@ export default suite(test => {
     eq([d.enumerable, d.writable, d.configurable, 'value' in d], [true, true, true, true]);
     eq(crypto.subtle instanceof SubtleCrypto, true);
     eq(new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(0)))[0], 0xe3);
+  });
+  test('an exception reported to a listener loads ErrorEvent', () => {
+    eq(isAccessor('ErrorEvent'), true);
+    let seen;
+    const listener = e => { seen = e; e.preventDefault(); };
+    addEventListener('error', listener);
+    try {
+      reportError(new Error('reported'));
+    } finally {
+      removeEventListener('error', listener);
+    }
+    eq(isAccessor('ErrorEvent'), false);
+    eq([seen instanceof ErrorEvent, seen.message, seen.error.message], [true, 'Uncaught Error: reported', 'reported']);
+  });
+  test('fetch and the scheduled event globals load on first use', async () => {
+    eq([isAccessor('fetch'), isAccessor('ScheduledController'), isAccessor('ScheduledEvent')], [true, true, true]);
+    const response = await fetch('data:text/plain,lazy');
+    eq(await response.text(), 'lazy');
+    eq(isAccessor('fetch'), false);
+    eq(typeof ScheduledEvent, 'function');
+    eq(isAccessor('ScheduledController'), false);
+    eq(ScheduledController, ScheduledEvent);
+    eq(Object.prototype.toString.call(ScheduledController.prototype), '[object ScheduledController]');
+  });
+  test("a URL's searchParams loads URLSearchParams", async () => {
+    eq(isAccessor('URLSearchParams'), true);
+    const url = new URL('https://x/?a=1');
+    url.search = '?a=2';
+    eq(isAccessor('URLSearchParams'), true);
+    const params = url.searchParams;
+    eq(isAccessor('URLSearchParams'), false);
+    eq([params instanceof URLSearchParams, params.get('a')], [true, '2']);
+    params.append('b', '3');
+    eq(url.href, 'https://x/?a=2&b=3');
+    url.search = '?c=4';
+    eq([...params.keys()], ['c']);
+    eq(await new Response(params).text(), 'c=4');
+  });
+  test('CustomEvent loads on first use', () => {
+    eq(isAccessor('CustomEvent'), true);
+    const target = new EventTarget();
+    let detail;
+    target.addEventListener('x', e => { detail = e.detail; });
+    target.dispatchEvent(new CustomEvent('x', { detail: 7 }));
+    eq([isAccessor('CustomEvent'), detail], [false, 7]);
+    eq(new CustomEvent('y') instanceof Event, true);
+  });
+  test('performance and navigator load on first use', () => {
+    eq(['Performance', 'performance', 'Navigator', 'navigator'].map(isAccessor), [true, true, true, true]);
+    eq(typeof performance.now(), 'number');
+    eq(['Performance', 'performance', 'Navigator', 'navigator'].map(isAccessor), [false, false, false, false]);
+    eq([performance instanceof Performance, navigator instanceof Navigator], [true, true]);
+    eq(typeof navigator.userAgent, 'string');
   });
   test('Worker changes made before loading are kept', () => {
     eq(URLPattern, 'replaced');
