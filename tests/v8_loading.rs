@@ -55,7 +55,8 @@ fn quickjs_workers_serve_when_v8_cannot_be_loaded() {
 
     let r = s.request("GET", "/", &[("host", "v.test")], b"");
     assert_eq!(r.status, 500);
-    let log = s.log();
+    // The log line is read from the server's stderr by another thread.
+    let log = s.wait_for_log("V8 engine unavailable");
     assert!(log.contains("V8 engine unavailable"), "{log}");
     assert!(
         log.contains(&missing),

@@ -369,16 +369,21 @@ async fn picked(fast: &motu_runtime::FastPath) -> Option<motu_runtime::Picked> {
     None
 }
 
+/// The runtime's fast path, as the gateway gets it.
+async fn fast_path(runtime: &Runtime) -> motu_runtime::FastPath {
+    runtime
+        .registry()
+        .send(motu_runtime::GetFastPath)
+        .await
+        .unwrap()
+}
+
 #[test]
 fn the_fast_path_picks_what_the_registry_would_and_falls_back_to_it() {
     for engine in engines() {
         actix::System::new().block_on(async {
             let runtime = start_with(engine, Limits::default(), 2, None).await;
-            let fast = runtime
-                .registry()
-                .send(motu_runtime::GetFastPath)
-                .await
-                .unwrap();
+            let fast = fast_path(&runtime).await;
             assert!(fast.pick("w", None).is_none(), "{engine}: nothing started");
             runtime.warm("w").await.unwrap();
             let first = picked(&fast).await.expect("the started isolate");
@@ -429,11 +434,7 @@ fn admit_has_the_registry_choose_the_isolate_and_sends_the_event_to_it() {
     for engine in engines() {
         actix::System::new().block_on(async {
             let runtime = start_with(engine, Limits::default(), 2, None).await;
-            let fast = runtime
-                .registry()
-                .send(motu_runtime::GetFastPath)
-                .await
-                .unwrap();
+            let fast = fast_path(&runtime).await;
             // Nothing started: the registry starts the isolate (on the
             // executor asked for) and the event goes to it.
             let first = fast.admit("w", Some(1), get("/a")).await.unwrap();
@@ -517,17 +518,12 @@ fn an_idle_isolate_collects_the_garbage_its_engine_put_off() {
                 .with_engine(*engine)
                 .with_limits(limits);
             runtime.register(spec).await.unwrap();
-            let url = |path: &str| {
-                http::Request::get(format!("http://w.localhost{path}"))
-                    .body(Body::empty())
-                    .unwrap()
-            };
             assert_eq!(
-                body(&runtime.fetch(&name, url("/fill")).await.unwrap()),
+                body(&runtime.fetch(&name, get("/fill")).await.unwrap()),
                 "ok"
             );
             assert_eq!(
-                body(&runtime.fetch(&name, url("/drop")).await.unwrap()),
+                body(&runtime.fetch(&name, get("/drop")).await.unwrap()),
                 "ok"
             );
             // Read once the gauge has caught up with the last event.
@@ -547,7 +543,7 @@ fn an_idle_isolate_collects_the_garbage_its_engine_put_off() {
                 "{engine}: heap {with_garbage} bytes with garbage, {now} after idling"
             );
             // The isolate still serves.
-            assert_eq!(body(&runtime.fetch(&name, url("/")).await.unwrap()), "ok");
+            assert_eq!(body(&runtime.fetch(&name, get("/")).await.unwrap()), "ok");
         });
     }
 }
