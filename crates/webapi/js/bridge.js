@@ -33,10 +33,15 @@ const ENUMERABLE = Object.freeze({ __proto__: null, enumerable: true });
 // internal token, an optional argument without a default).
 function webidlInterface(cls, length = undefined) {
   const proto = cls.prototype;
-  for (const key of Object.getOwnPropertyNames(proto)) {
-    if (key !== 'constructor') Object.defineProperty(proto, key, ENUMERABLE);
+  // Indexed loops: every isolate runs these at start-up, and an array
+  // iterator costs several times as much per step.
+  const members = Object.getOwnPropertyNames(proto);
+  for (let i = 0; i < members.length; i++) {
+    if (members[i] !== 'constructor') Object.defineProperty(proto, members[i], ENUMERABLE);
   }
-  for (const key of Object.getOwnPropertyNames(cls)) {
+  const statics = Object.getOwnPropertyNames(cls);
+  for (let i = 0; i < statics.length; i++) {
+    const key = statics[i];
     if (key !== 'length' && key !== 'name' && key !== 'prototype') Object.defineProperty(cls, key, ENUMERABLE);
   }
   if (Object.hasOwn(proto, 'entries') && Object.hasOwn(proto, Symbol.iterator)) {

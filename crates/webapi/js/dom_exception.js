@@ -45,10 +45,12 @@ class DOMException {
   }
 }
 Object.setPrototypeOf(DOMException.prototype, Error.prototype);
-for (const [, constant, code] of DOM_EXCEPTION_CODES) {
-  const descriptor = { value: code, enumerable: true };
-  Object.defineProperty(DOMException, constant, descriptor);
-  Object.defineProperty(DOMException.prototype, constant, descriptor);
-}
 webidlInterface(DOMException);
+// The constants, enumerable from the start (so after webidlInterface, which
+// need not go over them); an indexed loop, as every isolate runs it.
+for (let i = 0; i < DOM_EXCEPTION_CODES.length; i++) {
+  const descriptor = { __proto__: null, value: DOM_EXCEPTION_CODES[i][2], enumerable: true };
+  Object.defineProperty(DOMException, DOM_EXCEPTION_CODES[i][1], descriptor);
+  Object.defineProperty(DOMException.prototype, DOM_EXCEPTION_CODES[i][1], descriptor);
+}
 defineGlobal('DOMException', DOMException);

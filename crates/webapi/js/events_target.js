@@ -89,11 +89,14 @@ function eventInit(dict) {
 }
 
 const EVENT_PHASES = [['NONE', 0], ['CAPTURING_PHASE', 1], ['AT_TARGET', 2], ['BUBBLING_PHASE', 3]];
-for (const [name, value] of EVENT_PHASES) {
-  Object.defineProperty(Event, name, { value, enumerable: true });
-  Object.defineProperty(Event.prototype, name, { value, enumerable: true });
-}
 webidlInterface(Event);
+// The constants, enumerable from the start (so after webidlInterface, which
+// need not go over them).
+for (let i = 0; i < EVENT_PHASES.length; i++) {
+  const descriptor = { __proto__: null, value: EVENT_PHASES[i][1], enumerable: true };
+  Object.defineProperty(Event, EVENT_PHASES[i][0], descriptor);
+  Object.defineProperty(Event.prototype, EVENT_PHASES[i][0], descriptor);
+}
 
 // Listener options flattened as the DOM standard does.
 function listenerOptions(options) {

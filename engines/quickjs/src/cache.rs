@@ -189,6 +189,7 @@ mod tests {
     const SCRIPT: Options = Options {
         kind: Kind::Script,
         strip_source: false,
+        strip_debug: false,
     };
 
     #[test]

@@ -4,12 +4,16 @@
 //! A chunk's bytecode comes from the engine's bytecode cache, so it is
 //! compiled once per process like the prelude; every call reads it into the
 //! context again and returns the script's completion value.
+//!
+//! Chunks compile as the prelude does, without debug information, so their
+//! frames in stack traces read `(native)`; an error thrown while a chunk is
+//! evaluated gets the chunk's name at the end of its stack instead.
 
 use std::rc::Rc;
 use std::sync::Arc;
 
 use motu_engine::{contract, EngineError, JsError, PreludeChunk};
-use rquickjs::{Ctx, Function, Value};
+use rquickjs::{qjs, Ctx, Function, Value};
 
 use crate::cache::BytecodeCache;
 use crate::errors::{throw, throw_out_of_memory};
@@ -44,7 +48,44 @@ fn load<'js>(chunks: &Chunks, ctx: Ctx<'js>, index: Value<'js>) -> rquickjs::Res
             EngineError::OutOfMemory => throw_out_of_memory(&ctx),
             other => throw(&ctx, &JsError::new("Error", other.to_string())),
         })?;
-    run_script(&ctx, &bytecode)
+    run_script(&ctx, &bytecode).map_err(|e| name_chunk(&ctx, e, &chunk.name))
+}
+
+/// Rethrows the exception `error` stands for with `name` at the end of its
+/// stack, when it is an error object that JavaScript may catch and whose
+/// stack is a string without that name; anything else is rethrown as it is.
+fn name_chunk(ctx: &Ctx<'_>, error: rquickjs::Error, name: &str) -> rquickjs::Error {
+    if !error.is_exception() {
+        return error;
+    }
+    let thrown = ctx.catch();
+    // SAFETY: reading a flag of a live value.
+    let uncatchable = unsafe { qjs::JS_IsUncatchableError(thrown.as_raw()) };
+    if let (false, Some(object)) = (uncatchable, thrown.as_object()) {
+        match object.get::<_, Value>("stack") {
+            Ok(stack) => {
+                if let Some(mut stack) = stack.as_string().and_then(|s| s.to_string().ok()) {
+                    if !stack.contains(name) {
+                        if !stack.is_empty() && !stack.ends_with('\n') {
+                            stack.push('\n');
+                        }
+                        stack.push_str("    at ");
+                        stack.push_str(name);
+                        stack.push('\n');
+                        if object.set("stack", stack).is_err() {
+                            // Out of memory or a frozen error: keep it as is.
+                            ctx.catch();
+                        }
+                    }
+                }
+            }
+            // A throwing getter: the error goes on unnamed.
+            Err(_) => {
+                ctx.catch();
+            }
+        }
+    }
+    ctx.throw(thrown)
 }
 
 /// Installs the load function as a global.

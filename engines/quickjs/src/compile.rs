@@ -38,6 +38,11 @@ pub(crate) struct Options {
     /// one copy per function, nested ones included); `toString()` of such a
     /// function shows no body, as for a built-in.
     pub(crate) strip_source: bool,
+    /// Leave out each function's debug information: its file name and the
+    /// table from bytecode offsets to lines and columns. Saves reading and
+    /// keeping that table in every isolate; the function's frames in stack
+    /// traces then read `(native)`, as a built-in's do.
+    pub(crate) strip_debug: bool,
 }
 
 thread_local! {
@@ -163,6 +168,9 @@ fn compile_in(
     let mut flags = qjs::JS_WRITE_OBJ_BYTECODE;
     if options.strip_source {
         flags |= qjs::JS_WRITE_OBJ_STRIP_SOURCE;
+    }
+    if options.strip_debug {
+        flags |= qjs::JS_WRITE_OBJ_STRIP_DEBUG;
     }
     let mut len = 0;
     // SAFETY: `compiled` is a live function or module of this context; the

@@ -22,11 +22,13 @@ use crate::memory::{LimitedAllocator, MemoryState};
 use crate::modules::{SharedSource, WorkerLoader, WorkerResolver};
 use crate::ops::{install, OpState};
 
-/// How the prelude compiles: without its source text, which only costs
-/// memory in every isolate (its functions then print like built-ins).
+/// How the prelude compiles: without its source text and debug
+/// information, which only cost time and memory in every isolate (its
+/// functions then print, and show in stack traces, like built-ins).
 pub(crate) const PRELUDE: Options = Options {
     kind: Kind::Script,
     strip_source: true,
+    strip_debug: true,
 };
 
 /// How much an isolate may allocate while it is created before QuickJS
@@ -35,6 +37,25 @@ pub(crate) const PRELUDE: Options = Options {
 /// mark is 256 KiB, in the middle of evaluating the prelude) would only
 /// cost time.
 const CREATION_GC_MARK: usize = 4 << 20;
+
+/// An error from evaluating the prelude, its stack naming the prelude: its
+/// frames, compiled without debug information, do not.
+fn from_prelude(error: EngineError, name: &str) -> EngineError {
+    match error {
+        EngineError::Exception(mut e) => {
+            let mut stack = e.stack.take().unwrap_or_default();
+            if !stack.contains(name) {
+                if !stack.is_empty() && !stack.ends_with('\n') {
+                    stack.push('\n');
+                }
+                stack.push_str(&format!("    at {name}\n"));
+            }
+            e.stack = Some(stack);
+            EngineError::Exception(e)
+        }
+        other => other,
+    }
+}
 
 /// The prelude's hooks (see `motu_engine::contract`).
 struct Hooks {
@@ -130,7 +151,8 @@ impl QuickJsIsolate {
                 dispatch: Persistent::save(&ctx, dispatch),
                 register_module: Persistent::save(&ctx, register),
             })
-        })?;
+        });
+        let hooks = hooks.map_err(|e| from_prelude(e, &cfg.prelude_name))?;
         isolate.hooks = Some(hooks);
         // From now on the mark is where QuickJS puts it after a collection:
         // half as much again as the heap in use (the allocator lowers it

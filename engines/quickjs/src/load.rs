@@ -18,6 +18,7 @@ use crate::modules::WORKER_MODULE;
 const WORKER_SCRIPT: Options = Options {
     kind: Kind::Script,
     strip_source: false,
+    strip_debug: false,
 };
 
 impl QuickJsIsolate {

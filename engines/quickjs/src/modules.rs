@@ -27,6 +27,7 @@ pub(crate) type SharedSource = Rc<RefCell<Option<Arc<dyn ModuleSource>>>>;
 pub(crate) const WORKER_MODULE: Options = Options {
     kind: Kind::Module,
     strip_source: false,
+    strip_debug: false,
 };
 
 /// Resolves specifiers as `motu_engine::resolve_specifier` does.

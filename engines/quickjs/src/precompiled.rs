@@ -46,10 +46,11 @@ pub fn compiler_id() -> String {
     // SAFETY: QuickJS returns a static NUL-terminated string.
     let version = unsafe { std::ffi::CStr::from_ptr(rquickjs::qjs::JS_GetVersion()) };
     format!(
-        "quickjs {} bytecode-{} strip={} {}-bit {}",
+        "quickjs {} bytecode-{} strip={} strip-debug={} {}-bit {}",
         version.to_string_lossy(),
         rquickjs::qjs::JS_WRITE_OBJ_BYTECODE,
         PRELUDE.strip_source,
+        PRELUDE.strip_debug,
         usize::BITS,
         if cfg!(target_endian = "little") {
             "le"
