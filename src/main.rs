@@ -2,6 +2,7 @@
 
 mod bench;
 mod cli;
+mod heap;
 mod serve;
 mod signals;
 mod vars;
@@ -10,6 +11,7 @@ mod watch;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    heap::tune();
     let cli = cli::Cli::parse();
     init_logging(cli.log_format());
     match cli.run() {

@@ -43,6 +43,9 @@ pub struct Body {
 
 enum Inner {
     Full(Bytes),
+    /// A whole body in the pieces it was read in (at least two, none
+    /// empty): the isolate copies them straight into one buffer.
+    Chunks(Vec<Bytes>),
     Stream(BodyStream),
 }
 
@@ -82,10 +85,33 @@ impl Body {
         (BodySender { tx, shared }, body)
     }
 
-    /// The bytes of a whole body; `None` for a streamed one.
+    /// A whole body of the pieces it was read in, without joining them
+    /// (empty pieces are left out).
+    pub fn from_chunks(chunks: Vec<Bytes>) -> Self {
+        let mut chunks: Vec<Bytes> = chunks.into_iter().filter(|c| !c.is_empty()).collect();
+        let inner = match chunks.len() {
+            0 => Inner::Full(Bytes::new()),
+            1 => Inner::Full(chunks.remove(0)),
+            _ => Inner::Chunks(chunks),
+        };
+        Self { inner }
+    }
+
+    /// The bytes of a whole body in one piece; `None` for a streamed one
+    /// and for one kept in pieces ([`Body::as_chunks`]).
     pub fn as_bytes(&self) -> Option<&Bytes> {
         match &self.inner {
             Inner::Full(b) => Some(b),
+            Inner::Chunks(_) | Inner::Stream(_) => None,
+        }
+    }
+
+    /// The pieces of a whole body (one for a body in one piece, none or one
+    /// empty piece for an empty one); `None` for a streamed one.
+    pub fn as_chunks(&self) -> Option<&[Bytes]> {
+        match &self.inner {
+            Inner::Full(b) => Some(std::slice::from_ref(b)),
+            Inner::Chunks(c) => Some(c),
             Inner::Stream(_) => None,
         }
     }
@@ -102,6 +128,7 @@ impl Body {
             Inner::Stream(s) => s,
             Inner::Full(b) if b.is_empty() => Box::pin(futures::stream::empty()),
             Inner::Full(b) => Box::pin(futures::stream::once(async move { Ok(b) })),
+            Inner::Chunks(c) => Box::pin(futures::stream::iter(c.into_iter().map(Ok))),
         }
     }
 
@@ -109,6 +136,7 @@ impl Body {
     pub async fn collect(self) -> Result<Bytes, BodyError> {
         match self.inner {
             Inner::Full(b) => Ok(b),
+            Inner::Chunks(c) => Ok(Bytes::from(c.concat())),
             Inner::Stream(mut s) => {
                 let mut out = BytesMut::new();
                 while let Some(chunk) = s.next().await {
@@ -124,7 +152,7 @@ impl Body {
 pub struct BodyReclaim(ReclaimInner);
 
 enum ReclaimInner {
-    Full(Arc<Mutex<Option<Bytes>>>),
+    Full(Arc<Mutex<Option<Body>>>),
     Stream(Arc<Mutex<Option<BodyStream>>>),
 }
 
@@ -133,7 +161,7 @@ impl BodyReclaim {
     /// (for a whole body: never said [`BodyTaken::taken`]).
     pub fn reclaim(self) -> Option<Body> {
         match self.0 {
-            ReclaimInner::Full(slot) => slot.lock().take().map(Body::from),
+            ReclaimInner::Full(slot) => slot.lock().take(),
             ReclaimInner::Stream(slot) => slot.lock().take().map(|s| Body {
                 inner: Inner::Stream(s),
             }),
@@ -155,7 +183,7 @@ impl BodyReclaim {
 /// the receiver calls [`BodyTaken::taken`] once it has accepted the request
 /// for good; the sender's [`BodyReclaim`] then gives nothing back.
 #[derive(Clone)]
-pub(crate) struct BodyTaken(Arc<Mutex<Option<Bytes>>>);
+pub(crate) struct BodyTaken(Arc<Mutex<Option<Body>>>);
 
 impl BodyTaken {
     /// Lets go of the sender's reference to the body.
@@ -173,7 +201,15 @@ impl Body {
         match self.inner {
             Inner::Full(b) => (
                 b.clone().into(),
-                BodyReclaim(ReclaimInner::Full(Arc::new(Mutex::new(Some(b))))),
+                BodyReclaim(ReclaimInner::Full(Arc::new(Mutex::new(Some(b.into()))))),
+            ),
+            Inner::Chunks(c) => (
+                Body {
+                    inner: Inner::Chunks(c.clone()),
+                },
+                BodyReclaim(ReclaimInner::Full(Arc::new(Mutex::new(Some(Body {
+                    inner: Inner::Chunks(c),
+                }))))),
             ),
             Inner::Stream(s) => {
                 let slot = Arc::new(Mutex::new(Some(s)));
@@ -200,6 +236,7 @@ impl fmt::Debug for Body {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.inner {
             Inner::Full(b) => f.debug_tuple("Body::Full").field(&b.len()).finish(),
+            Inner::Chunks(c) => f.debug_tuple("Body::Chunks").field(&c.len()).finish(),
             Inner::Stream(_) => f.write_str("Body::Stream"),
         }
     }
@@ -249,6 +286,8 @@ impl http_body::Body for Body {
         match &mut this.inner {
             Inner::Full(b) if b.is_empty() => Poll::Ready(None),
             Inner::Full(b) => Poll::Ready(Some(Ok(Frame::data(std::mem::take(b))))),
+            Inner::Chunks(c) if c.is_empty() => Poll::Ready(None),
+            Inner::Chunks(c) => Poll::Ready(Some(Ok(Frame::data(c.remove(0))))),
             Inner::Stream(s) => s
                 .as_mut()
                 .poll_next(cx)
@@ -257,12 +296,17 @@ impl http_body::Body for Body {
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(&self.inner, Inner::Full(b) if b.is_empty())
+        match &self.inner {
+            Inner::Full(b) => b.is_empty(),
+            Inner::Chunks(c) => c.is_empty(),
+            Inner::Stream(_) => false,
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
         match &self.inner {
             Inner::Full(b) => SizeHint::with_exact(b.len() as u64),
+            Inner::Chunks(c) => SizeHint::with_exact(c.iter().map(|b| b.len() as u64).sum()),
             Inner::Stream(_) => SizeHint::default(),
         }
     }
@@ -368,6 +412,64 @@ mod tests {
         assert_eq!(body.as_bytes().map(|b| b.as_ref()), Some(&b"abc"[..]));
         assert_eq!(body.collect().await.unwrap(), Bytes::from_static(b"abc"));
         assert!(Body::empty().into_stream().next().await.is_none());
+    }
+
+    #[actix_rt::test]
+    async fn a_body_in_pieces_stays_whole_and_in_order() {
+        let pieces = |list: &[&'static [u8]]| list.iter().map(|p| Bytes::from_static(p)).collect();
+        // Empty pieces are left out; one piece is a plain whole body.
+        assert!(Body::from_chunks(pieces(&[b"", b""]))
+            .as_bytes()
+            .unwrap()
+            .is_empty());
+        let one = Body::from_chunks(pieces(&[b"", b"ab"]));
+        assert_eq!(one.as_bytes().unwrap().as_ref(), b"ab");
+        assert_eq!(one.as_chunks().unwrap().len(), 1);
+
+        let body = Body::from_chunks(pieces(&[b"ab", b"", b"cd", b"e"]));
+        assert!(!body.is_stream());
+        assert!(body.as_bytes().is_none(), "kept in pieces");
+        let got: Vec<&[u8]> = body
+            .as_chunks()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_ref())
+            .collect();
+        assert_eq!(got, [&b"ab"[..], b"cd", b"e"]);
+        assert_eq!(http_body::Body::size_hint(&body).exact(), Some(5));
+        assert_eq!(body.collect().await.unwrap(), Bytes::from_static(b"abcde"));
+
+        let mut body = Body::from_chunks(pieces(&[b"ab", b"cd"]));
+        let mut frames = Vec::new();
+        while let Some(frame) = http_body_util::BodyExt::frame(&mut body).await {
+            frames.push(frame.unwrap().into_data().unwrap());
+        }
+        assert_eq!(
+            frames,
+            [Bytes::from_static(b"ab"), Bytes::from_static(b"cd")]
+        );
+        assert!(http_body::Body::is_end_stream(&body));
+
+        let stream = Body::from_chunks(pieces(&[b"ab", b"cd"])).into_stream();
+        let chunks: Vec<Bytes> = stream.map(Result::unwrap).collect().await;
+        assert_eq!(
+            chunks,
+            [Bytes::from_static(b"ab"), Bytes::from_static(b"cd")]
+        );
+
+        let (shared, reclaim) = Body::from_chunks(pieces(&[b"ab", b"cd"])).share();
+        assert_eq!(shared.as_chunks().unwrap().len(), 2);
+        let reclaimed = reclaim.reclaim().expect("not taken yet");
+        assert_eq!(
+            reclaimed.collect().await.unwrap(),
+            Bytes::from_static(b"abcd")
+        );
+        let (_, reclaim) = Body::from_chunks(pieces(&[b"ab", b"cd"])).share();
+        reclaim
+            .taken_marker()
+            .expect("a whole body has a marker")
+            .taken();
+        assert!(reclaim.reclaim().is_none());
     }
 
     #[test]

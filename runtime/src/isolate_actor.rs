@@ -569,15 +569,18 @@ impl Handler<Fetch> for IsolateActor {
         self.host.set_request_id(id, request_id);
         self.host.set_depth(id, crate::service::depth_of(&msg.0));
         let (parts, body) = msg.0.into_parts();
-        let body = match body.as_bytes().cloned() {
-            Some(b) if b.is_empty() => HostValue::Null,
-            Some(b) => {
+        let body = match body.as_chunks().map(<[bytes::Bytes]>::to_vec) {
+            Some(chunks) if chunks.iter().all(|c| c.is_empty()) => HostValue::Null,
+            Some(mut chunks) if chunks.len() == 1 => {
                 // Once the body is gone (and the sender let go of its copy,
                 // above) the bytes are usually this one reference's alone,
                 // and become the Vec without a copy.
                 drop(body);
-                HostValue::Bytes(Vec::from(b))
+                HostValue::Bytes(Vec::from(chunks.remove(0)))
             }
+            // Pieces as they were read: the engine copies them straight
+            // into the Worker's buffer, joined there.
+            Some(chunks) => HostValue::Chunks(chunks),
             None => HostValue::Number(self.host.open_readable_for(body, id) as f64),
         };
         let event = fetch_event(&parts, body);

@@ -225,6 +225,49 @@ pub fn javascript_values_convert(engine: &dyn crate::Engine) {
     );
 }
 
+/// Bytes in pieces reach JavaScript as one fresh `Uint8Array` of their
+/// concatenation, small and large (engines may lend large ones), with
+/// empty pieces and with none.
+pub fn chunks_become_one_uint8_array(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "addEventListener('test', e => e.map(b => [b, b instanceof Uint8Array, \
+         b.byteOffset, b.buffer.byteLength === b.byteLength]))",
+    ))
+    .unwrap();
+    let big: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let pieces = |cuts: &[usize]| -> Vec<bytes::Bytes> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        for &cut in cuts {
+            out.push(bytes::Bytes::copy_from_slice(&big[at..cut]));
+            at = cut;
+        }
+        out
+    };
+    let cases = [
+        pieces(&[3, 3, 10]),
+        pieces(&[65_000, 70_000]),
+        pieces(&[1, 5_000, 5_000, 60_000, 70_000]),
+        vec![],
+    ];
+    let event = HostValue::List(cases.iter().cloned().map(HostValue::Chunks).collect());
+    let expected = HostValue::List(
+        cases
+            .iter()
+            .map(|c| {
+                HostValue::List(vec![
+                    HostValue::Bytes(c.concat()),
+                    HostValue::Bool(true),
+                    HostValue::Number(0.0),
+                    HostValue::Bool(true),
+                ])
+            })
+            .collect(),
+    );
+    assert_eq!(run(&mut *iso, &host, 1, event), Some(Ok(expected)));
+}
+
 /// Cyclic and very deep structures are cut off instead of crashing.
 pub fn cyclic_values_are_cut_off(engine: &dyn crate::Engine) {
     let (mut iso, host) = isolate(engine);
@@ -748,6 +791,7 @@ macro_rules! engine_testsuite {
         $crate::engine_testsuite!(@cases
             values_round_trip,
             javascript_values_convert,
+            chunks_become_one_uint8_array,
             sync_ops_pass_values,
             cyclic_values_are_cut_off,
             op_errors_are_thrown_with_their_class,

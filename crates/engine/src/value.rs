@@ -11,8 +11,10 @@
 /// string. Structures nested deeper than 64 levels, cyclic ones included, are
 /// cut off there: what lies below becomes `Undefined`.
 ///
-/// Conversion to JavaScript: `Bytes` becomes a fresh `Uint8Array`, `List` an
-/// array, `Map` a plain object.
+/// Conversion to JavaScript: `Bytes` becomes a fresh `Uint8Array`, `Chunks`
+/// one fresh `Uint8Array` of its chunks one after the other, `List` an
+/// array, `Map` a plain object. Conversion from JavaScript never makes
+/// `Chunks`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum HostValue {
     /// `undefined`.
@@ -28,6 +30,10 @@ pub enum HostValue {
     String(String),
     /// Bytes (`Uint8Array` towards JavaScript).
     Bytes(Vec<u8>),
+    /// Bytes in pieces, as the host read them: towards JavaScript one
+    /// `Uint8Array` of their concatenation, which the engine fills straight
+    /// from the pieces (no joined copy is made first).
+    Chunks(Vec<bytes::Bytes>),
     /// An array.
     List(Vec<HostValue>),
     /// A plain object, keys in insertion order.

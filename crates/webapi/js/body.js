@@ -39,13 +39,22 @@ function bodyRecord(source, stream) {
   return { source, stream, used: false, moved: false, exposed: false };
 }
 
+// A copy of the bytes a buffer source holds (Web IDL), as a Uint8Array of
+// its own: empty for a detached buffer. Made from a view of the bytes, so
+// its fresh buffer is filled as it is allocated (ArrayBuffer's slice zeroes
+// new memory first, then copies over it).
+function bufferSourceCopy(source) {
+  const buffer = source instanceof ArrayBuffer ? source : source.buffer;
+  if (buffer.byteLength === 0) return new Uint8Array(0);
+  return new Uint8Array(source instanceof ArrayBuffer
+    ? new Uint8Array(source) : new Uint8Array(buffer, source.byteOffset, source.byteLength));
+}
+
 // Extracts a body record and its default content type from a BodyInit.
 function extractBody(init) {
   if (typeof init === 'string') return { body: bodyRecord(init, undefined), type: 'text/plain;charset=UTF-8' };
-  if (init instanceof ArrayBuffer) return { body: bodyRecord(new Uint8Array(init.slice(0)), undefined), type: null };
-  if (ArrayBuffer.isView(init)) {
-    const bytes = new Uint8Array(init.buffer.slice(init.byteOffset, init.byteOffset + init.byteLength));
-    return { body: bodyRecord(bytes, undefined), type: null };
+  if (init instanceof ArrayBuffer || ArrayBuffer.isView(init)) {
+    return { body: bodyRecord(bufferSourceCopy(init), undefined), type: null };
   }
   if (isLoadedInstance(SEARCH_PARAMS, 'URLSearchParams', init)) {
     return { body: bodyRecord(init.toString(), undefined), type: 'application/x-www-form-urlencoded;charset=UTF-8' };

@@ -203,30 +203,42 @@ unsafe extern "C" fn runtime_realloc(
 /// runtime's allocator (so it counts against the isolate's memory limit)
 /// that is not zeroed first, unlike `JS_NewUint8ArrayCopy`'s.
 fn uint8_array<'js>(ctx: &Ctx<'js>, bytes: &[u8]) -> Result<Value<'js>> {
+    uint8_array_of(ctx, &[bytes])
+}
+
+/// A fresh `Uint8Array` of `pieces` one after the other, filled straight
+/// from them.
+fn uint8_array_of<'js, B: AsRef<[u8]>>(ctx: &Ctx<'js>, pieces: &[B]) -> Result<Value<'js>> {
+    let total = pieces.iter().map(|p| p.as_ref().len()).sum::<usize>();
     let c = ctx.as_raw().as_ptr();
-    // SAFETY: `data` is fresh memory of `bytes.len()` bytes from the
-    // runtime's allocator; the ArrayBuffer owns it once made (until then it
-    // is freed here on failure); every value made here is owned and freed
-    // or handed to `Value`.
+    // SAFETY: `data` is fresh memory of `total` bytes from the runtime's
+    // allocator, which the pieces fill exactly; the ArrayBuffer owns it once
+    // made (until then it is freed here on failure); every value made here
+    // is owned and freed or handed to `Value`.
     unsafe {
-        if bytes.is_empty() {
-            let raw = qjs::JS_NewUint8ArrayCopy(c, bytes.as_ptr(), 0);
+        if total == 0 {
+            let raw = qjs::JS_NewUint8ArrayCopy(c, [0u8; 0].as_ptr(), 0);
             if qjs::JS_IsException(raw) {
                 return Err(Error::Exception);
             }
             return Ok(Value::from_raw(ctx.clone(), raw));
         }
         let rt = qjs::JS_GetRuntime(c);
-        let data = qjs::js_malloc_rt(rt, bytes.len() as _) as *mut u8;
+        let data = qjs::js_malloc_rt(rt, total as _) as *mut u8;
         if data.is_null() {
             qjs::JS_ThrowOutOfMemory(c);
             return Err(Error::Exception);
         }
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), data, bytes.len());
+        let mut at = 0;
+        for piece in pieces {
+            let piece = piece.as_ref();
+            std::ptr::copy_nonoverlapping(piece.as_ptr(), data.add(at), piece.len());
+            at += piece.len();
+        }
         let mut buffer = qjs::JS_NewArrayBuffer(
             c,
             data,
-            bytes.len() as _,
+            total as _,
             0,
             Some(runtime_realloc),
             std::ptr::null_mut(),
@@ -259,6 +271,7 @@ pub(crate) fn to_js<'js>(ctx: &Ctx<'js>, v: HostValue) -> Result<Value<'js>> {
         HostValue::Number(n) => Value::new_number(ctx.clone(), n),
         HostValue::String(s) => rquickjs::String::from_str(ctx.clone(), &s)?.into_value(),
         HostValue::Bytes(b) => uint8_array(ctx, &b)?,
+        HostValue::Chunks(pieces) => uint8_array_of(ctx, &pieces)?,
         HostValue::List(items) => {
             let array = Array::new(ctx.clone())?;
             for (i, item) in items.into_iter().enumerate() {

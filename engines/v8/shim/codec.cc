@@ -31,6 +31,7 @@ enum Tag : uint8_t {
   kList = 7,
   kMap = 8,
   kLentBytes = 9,
+  kLentChunks = 10,
 };
 
 // Bytes from this size on are lent rather than copied into the encoding
@@ -277,6 +278,8 @@ class Decoder {
         return bytes(out);
       case kLentBytes:
         return lent_bytes(out);
+      case kLentChunks:
+        return lent_chunks(out);
       case kList: {
         if (!u32(&n) || n > left()) return false;  // every item takes a byte
         v8::Local<v8::Value> small[16];
@@ -353,7 +356,47 @@ class Decoder {
     return fresh_bytes(reinterpret_cast<const uint8_t*>(address), n, out);
   }
 
+  // Chunks Rust lends for the call (`u32` count, then each one's `u64`
+  // address and `u32` length): copied once, one after the other, into one
+  // fresh buffer.
+  bool lent_chunks(v8::Local<v8::Value>* out) {
+    uint32_t count;
+    if (!u32(&count) || count > left() / 12) return false;
+    const uint8_t* pieces = p_;
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      uint32_t lo, hi, n;
+      if (!u32(&lo) || !u32(&hi) || !u32(&n)) return false;
+      if (n > 0 && lo == 0 && hi == 0) return false;
+      total += n;
+    }
+    if (total > UINT32_MAX) return false;
+    const uint8_t* after = p_;
+    p_ = pieces;
+    auto fill = [this, count](uint8_t* data) {
+      size_t at = 0;
+      for (uint32_t i = 0; i < count; i++) {
+        uint32_t lo = 0, hi = 0, n = 0;
+        u32(&lo);
+        u32(&hi);
+        u32(&n);
+        uintptr_t address = static_cast<uintptr_t>((static_cast<uint64_t>(hi) << 32) | lo);
+        if (n > 0) std::memcpy(data + at, reinterpret_cast<const uint8_t*>(address), n);
+        at += n;
+      }
+    };
+    bool made = fresh_buffer(static_cast<uint32_t>(total), fill, out);
+    p_ = after;
+    return made;
+  }
+
   bool fresh_bytes(const uint8_t* from, uint32_t n, v8::Local<v8::Value>* out) {
+    return fresh_buffer(n, [from, n](uint8_t* data) { std::memcpy(data, from, n); }, out);
+  }
+
+  // A fresh Uint8Array of `n` bytes that `fill` writes.
+  template <typename Fill>
+  bool fresh_buffer(uint32_t n, Fill fill, v8::Local<v8::Value>* out) {
     v8::Local<v8::ArrayBuffer> buffer;
     if (n == 0) {
       buffer = v8::ArrayBuffer::New(iso_, 0);
@@ -361,7 +404,7 @@ class Decoder {
       auto* m = static_cast<MotuIsolate*>(iso_->GetData(0));
       void* data = m->allocator->AllocateUninitialized(n);
       if (!data) return false;
-      std::memcpy(data, from, n);
+      fill(static_cast<uint8_t*>(data));
       std::shared_ptr<v8::BackingStore> store =
           v8::ArrayBuffer::NewBackingStore(data, n, free_backing, m->allocator.get());
       buffer = v8::ArrayBuffer::New(iso_, std::move(store));

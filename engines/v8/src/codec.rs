@@ -15,10 +15,13 @@
 //! | 7   | list      | `u32` count, that many values                        |
 //! | 8   | map       | `u32` count, that many (`u32` length, UTF-8 key, value) |
 //! | 9   | lent bytes| `u64` address, `u32` length                          |
+//! | 10  | lent chunks | `u32` count, that many (`u64` address, `u32` length) |
 //!
 //! Lent bytes are bytes of at least [`LEND_MIN`] that stay where they are
 //! for one call instead of being copied into the encoding; the receiver
-//! copies them once, straight into their destination. Rust lends them to
+//! copies them once, straight into their destination. Lent chunks are
+//! [`HostValue::Chunks`] lent the same way (only Rust sends them): the shim
+//! makes one buffer of them all. Rust lends them to
 //! the shim while it keeps the value encoded alive ([`encode_lending`]),
 //! and the shim lends those of an op's arguments, pinned until the op
 //! returns ([`decode_op_args`]). Nothing else reads or writes them.
@@ -37,6 +40,7 @@ const BYTES: u8 = 6;
 const LIST: u8 = 7;
 const MAP: u8 = 8;
 const LENT_BYTES: u8 = 9;
+const LENT_CHUNKS: u8 = 10;
 
 /// Bytes from this size on are lent by address rather than copied (the
 /// shim's `kLendMin` is the same): below it, the copy costs less than the
@@ -97,6 +101,23 @@ fn encode_with(v: &HostValue, out: &mut Vec<u8>, lend: bool) {
             put_len(out, b.len());
             out.extend_from_slice(b);
         }
+        HostValue::Chunks(pieces) if fits(pieces.iter().map(|p| p.len()).sum()) => {
+            let total: usize = pieces.iter().map(|p| p.len()).sum();
+            if lend && total >= LEND_MIN {
+                out.push(LENT_CHUNKS);
+                put_len(out, pieces.len());
+                for piece in pieces {
+                    out.extend_from_slice(&(piece.as_ptr() as usize as u64).to_le_bytes());
+                    put_len(out, piece.len());
+                }
+            } else {
+                out.push(BYTES);
+                put_len(out, total);
+                for piece in pieces {
+                    out.extend_from_slice(piece);
+                }
+            }
+        }
         HostValue::List(items) if fits(items.len()) => {
             out.push(LIST);
             put_len(out, items.len());
@@ -114,9 +135,11 @@ fn encode_with(v: &HostValue, out: &mut Vec<u8>, lend: bool) {
                 encode_with(item, out, lend);
             }
         }
-        HostValue::String(_) | HostValue::Bytes(_) | HostValue::List(_) | HostValue::Map(_) => {
-            out.push(UNDEFINED)
-        }
+        HostValue::String(_)
+        | HostValue::Bytes(_)
+        | HostValue::Chunks(_)
+        | HostValue::List(_)
+        | HostValue::Map(_) => out.push(UNDEFINED),
     }
 }
 
@@ -295,6 +318,23 @@ mod tests {
     fn every_kind_round_trips() {
         let v = sample();
         assert_eq!(decode(&encoded(&v)), Some(v));
+    }
+
+    #[test]
+    fn chunks_encode_as_the_bytes_they_join_to() {
+        let pieces = vec![
+            bytes::Bytes::from_static(b"ab"),
+            bytes::Bytes::new(),
+            bytes::Bytes::from_static(b"c"),
+        ];
+        assert_eq!(
+            decode(&encoded(&HostValue::Chunks(pieces))),
+            Some(HostValue::Bytes(b"abc".to_vec()))
+        );
+        assert_eq!(
+            decode(&encoded(&HostValue::Chunks(vec![]))),
+            Some(HostValue::Bytes(vec![]))
+        );
     }
 
     #[test]

@@ -30,6 +30,21 @@ export default suite(test => {
     eq(await new Response(null).text(), '');
     eq((await new Request('https://x.test/', { method: 'POST', body: big }).bytes()).length, 70000);
   });
+  test('buffer source bodies are copies of the bytes they view', async () => {
+    const buf = new Uint8Array([1, 2, 3, 4, 5, 6]).buffer;
+    const fromBuffer = new Response(buf);
+    const fromView = new Response(new DataView(buf, 1, 3));
+    const fromWide = new Request('https://x.test/', { method: 'POST', body: new Uint16Array(buf, 2, 2) });
+    new Uint8Array(buf).fill(0); // each body holds its own copy
+    eq(Array.from(await fromBuffer.bytes()), [1, 2, 3, 4, 5, 6]);
+    eq(Array.from(await fromView.bytes()), [2, 3, 4]);
+    eq(Array.from(await fromWide.bytes()), [3, 4, 5, 6]);
+    const view = new Uint8Array(buf, 2);
+    const detached = buf.transfer();
+    eq(detached.byteLength, 6);
+    eq((await new Response(buf).arrayBuffer()).byteLength, 0, 'a detached buffer holds no bytes');
+    eq((await new Response(view).arrayBuffer()).byteLength, 0, 'nor does a view of one');
+  });
   test('request from request, overriding', async () => {
     const a = new Request('https://x.test/p', { method: 'PUT', headers: { 'x-a': '1' }, body: 'data' });
     const b = new Request(a, { headers: { 'x-b': '2' } });
