@@ -1,15 +1,16 @@
 //! The process's C heap (glibc malloc) tuned for serving.
 //!
 //! Request and response bodies of tens of KiB come and go with every
-//! request: the gateway joins a body's chunks, the engine copies the bytes
-//! into an ArrayBuffer of its own, the response's bytes are copied out. With
-//! glibc's defaults each freed block at the top of an arena that leaves more
-//! than 128 KiB free there is handed back to the kernel, and the next
-//! request's allocation of the same size faults its pages in again (2 to 4
-//! minor page faults per request on the 64 KiB echo benchmark on V8, about
-//! 0.6 on QuickJS; none with these settings). Raising the trim threshold keeps up to that much free memory per
-//! arena for the next request; raising the mmap threshold keeps blocks up
-//! to 4 MiB in the arenas instead of mapping and unmapping each.
+//! request: the engine copies a body's bytes into an ArrayBuffer of its
+//! own, and the response's bytes are copied out. With glibc's defaults each
+//! freed block at the top of an arena that leaves more than 128 KiB free
+//! there is handed back to the kernel, and the next request's allocation of
+//! the same size faults its pages in again (2 to 4 minor page faults per
+//! request on the 64 KiB echo benchmark on V8, about 0.6 on QuickJS; none
+//! with these settings). Raising the trim threshold keeps up to that much
+//! free memory per arena for the next request; raising the mmap threshold
+//! keeps blocks up to 4 MiB in the arenas instead of mapping and unmapping
+//! each.
 //!
 //! `MALLOC_TRIM_THRESHOLD_` or `MALLOC_MMAP_THRESHOLD_` in the environment
 //! (glibc's own tunables) leave the respective setting as the user chose.
