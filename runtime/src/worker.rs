@@ -1,12 +1,11 @@
 //! What a Worker is made of: its name, code, engine and vars.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use motu_config::Limits;
 use motu_engine::{HostValue, MemoryModules, ModuleSource, Syntax, WorkerCode};
-use parking_lot::Mutex;
+use motu_loader::{Project, ProjectOptions};
 
 use crate::RuntimeError;
 
@@ -77,28 +76,31 @@ impl WorkerSpec {
         }
     }
 
-    /// A Worker whose entry is the file at `path`; the modules it imports are
-    /// read from the file's folder on demand. Module or script syntax is
-    /// detected from the entry file.
+    /// A Worker whose entry is the file at `path`, in a project rooted at
+    /// the file's folder (see [`WorkerSpec::from_project`]).
     pub fn from_file(name: impl Into<String>, path: &Path) -> Result<Self, RuntimeError> {
-        let name = name.into();
-        let source_error = |message: String| RuntimeError::Source {
-            worker: name.clone(),
-            message,
-        };
         let root = path
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        let entry = path
-            .file_name()
-            .and_then(|f| f.to_str())
-            .ok_or_else(|| source_error(format!("'{}' is not a file name", path.display())))?
-            .to_owned();
-        let modules = DirModules::new(root);
-        let source = modules
-            .read(&entry)
-            .map_err(|e| source_error(format!("{}: {e}", path.display())))?;
+        Self::from_project(name, &ProjectOptions::new(root, path))
+    }
+
+    /// A Worker loaded from a project folder by `motu_loader`: its modules
+    /// are read from the folder on demand (and transformed as their kind
+    /// needs), and nothing outside the folder can be imported. Module or
+    /// script syntax is detected from the entry module.
+    pub fn from_project(
+        name: impl Into<String>,
+        options: &ProjectOptions,
+    ) -> Result<Self, RuntimeError> {
+        let name = name.into();
+        let project = Project::load(options).map_err(|e| RuntimeError::Source {
+            worker: name.clone(),
+            message: e.to_string(),
+        })?;
+        let entry = project.entry().to_owned();
+        let source = project.source(&entry).unwrap_or_default();
         let syntax = detect_syntax(&source);
         Ok(Self {
             name,
@@ -106,7 +108,7 @@ impl WorkerSpec {
             code: WorkerCode {
                 syntax,
                 entry,
-                modules: Arc::new(modules),
+                modules: Arc::new(project),
             },
             vars: Vec::new(),
             limits: Limits::default(),
@@ -181,47 +183,6 @@ pub fn detect_syntax(source: &str) -> Syntax {
     }
 }
 
-/// Modules read from a folder on first use and then kept.
-#[derive(Debug)]
-pub struct DirModules {
-    root: PathBuf,
-    cache: Mutex<HashMap<String, Option<Arc<str>>>>,
-}
-
-impl DirModules {
-    /// Modules under `root`.
-    pub fn new(root: PathBuf) -> Self {
-        Self {
-            root,
-            cache: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn read(&self, name: &str) -> std::io::Result<Arc<str>> {
-        let text: Arc<str> = std::fs::read_to_string(self.root.join(name))?.into();
-        self.cache
-            .lock()
-            .insert(name.to_owned(), Some(text.clone()));
-        Ok(text)
-    }
-}
-
-impl ModuleSource for DirModules {
-    fn source(&self, name: &str) -> Option<Arc<str>> {
-        if name.starts_with('/') || name.split('/').any(|seg| seg == "..") {
-            return None;
-        }
-        if let Some(hit) = self.cache.lock().get(name) {
-            return hit.clone();
-        }
-        let text = self.read(name).ok();
-        if text.is_none() {
-            self.cache.lock().insert(name.to_owned(), None);
-        }
-        text
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,18 +200,5 @@ mod tests {
             detect_syntax("const exported = 1; import('./x.js')"),
             Syntax::Script
         );
-    }
-
-    #[test]
-    fn dir_modules_stay_inside_their_root() {
-        let dir = std::env::temp_dir().join(format!("motu-dirmodules-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("lib")).unwrap();
-        std::fs::write(dir.join("lib/a.js"), "export const a = 1;").unwrap();
-        let m = DirModules::new(dir.clone());
-        assert_eq!(m.source("lib/a.js").as_deref(), Some("export const a = 1;"));
-        assert_eq!(m.source("lib/missing.js"), None);
-        assert_eq!(m.source("../etc/passwd"), None);
-        assert_eq!(m.source("/etc/passwd"), None);
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }
