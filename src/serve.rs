@@ -6,10 +6,41 @@ use actix::Actor;
 use anyhow::Context;
 use motu_config::{Settings, WorkerSettings};
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
-use motu_runtime::{HostValue, Runtime, RuntimeConfig, WorkerSpec};
+use motu_runtime::{HostValue, ProjectOptions, Runtime, RuntimeConfig, WorkerSpec};
 
 use crate::signals::ShutdownSignals;
 use crate::vars::to_host_value;
+
+/// Logs each Worker's routes and compatibility settings, and each
+/// compatibility flag motu does not implement, once.
+fn log_workers(settings: &Settings) {
+    for w in &settings.workers {
+        let mut routes: Vec<String> = w.routes.iter().map(ToString::to_string).collect();
+        if w.workers_dev {
+            routes.push(format!("{}.localhost/*", w.name.to_ascii_lowercase()));
+        }
+        tracing::info!(
+            worker = w.name.as_str(),
+            engine = w.engine.as_deref().unwrap_or(&settings.server.engine),
+            "routes: {}",
+            if routes.is_empty() {
+                "none (reachable through service bindings only)".to_owned()
+            } else {
+                routes.join(", ")
+            }
+        );
+        if let Some(date) = &w.compatibility_date {
+            tracing::info!(worker = w.name.as_str(), "compatibility date {date}");
+        }
+    }
+    let flags = settings
+        .workers
+        .iter()
+        .flat_map(|w| w.compatibility_flags.iter().map(String::as_str));
+    for flag in motu_config::compat::unsupported(flags) {
+        tracing::warn!("compatibility flag '{flag}' is not supported by motu; ignored");
+    }
+}
 
 /// Starts the runtime and registers every Worker of `settings`.
 async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
@@ -29,7 +60,8 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
 
 /// The runtime's spec of a Worker of the settings.
 pub(crate) fn worker_spec(w: &WorkerSettings) -> anyhow::Result<WorkerSpec> {
-    let mut spec = WorkerSpec::from_file(&w.name, &w.main)?;
+    let mut spec = WorkerSpec::from_project(&w.name, &ProjectOptions::new(&w.root, &w.main))?
+        .with_compatibility_flags(w.compatibility_flags.iter().cloned());
     if let Some(engine) = &w.engine {
         spec = spec.with_engine(engine);
     }
@@ -68,19 +100,7 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
         }
         let (listener, addr) = bind(&settings).await?;
         let mut signals = ShutdownSignals::new().context("cannot handle SIGTERM and SIGINT")?;
-        for w in &settings.workers {
-            let routes: Vec<String> = w.routes.iter().map(ToString::to_string).collect();
-            tracing::info!(
-                worker = w.name.as_str(),
-                engine = w.engine.as_deref().unwrap_or(&settings.server.engine),
-                "routes: {}{}.localhost/*",
-                routes.iter().map(|r| format!("{r}, ")).collect::<String>(),
-                w.name
-            );
-            if let Some(date) = &w.compatibility_date {
-                tracing::info!(worker = w.name.as_str(), "compatibility date {date}");
-            }
-        }
+        log_workers(&settings);
         println!("motu listening on http://{addr}");
         std::io::stdout().flush()?;
         let jobs = settings
@@ -135,7 +155,7 @@ async fn bind(
 fn gateway_for(settings: &Settings, runtime: &Runtime) -> GatewayActor {
     let mut routes = RouteTable::new();
     for w in &settings.workers {
-        routes.add(&w.name, &w.routes);
+        routes.add(&w.name, &w.routes, w.workers_dev);
     }
     let mut gateway = GatewayActor::new(routes, runtime.registry())
         .with_scheduled_endpoint(settings.server.scheduled_endpoint);

@@ -1,7 +1,8 @@
 //! `motu dev` / `serve --watch`: new code on every change.
 //!
-//! The folders of the Workers' entry files (recursively) and the config
-//! file's folder are watched with `notify`. A burst of events (an editor
+//! Each Worker's project folder (recursively, but not `node_modules` or
+//! hidden folders: its sources, `tsconfig.json`, `package.json` and the
+//! lock file) and the config file's folder are watched with `notify`. A burst of events (an editor
 //! saving several files, or writing one in steps) becomes one reload once
 //! the files have been quiet for [`QUIET`]. A reload reads the config
 //! again (when it changed), then evaluates the new code of every Worker
@@ -156,13 +157,9 @@ fn relevant(path: &Path, roots: &[PathBuf]) -> bool {
     !hidden && !name.ends_with('~') && !name.ends_with(".swp") && !name.ends_with(".swx")
 }
 
-/// The folder of each Worker's entry file.
+/// Each Worker's project folder.
 fn watched_dirs(settings: &Settings) -> Vec<PathBuf> {
-    settings
-        .workers
-        .iter()
-        .map(|w| non_empty(w.main.parent().unwrap_or(Path::new("."))))
-        .collect()
+    settings.workers.iter().map(|w| non_empty(&w.root)).collect()
 }
 
 /// `dir`, or `.` for the empty path, made absolute when possible (event
@@ -187,9 +184,9 @@ struct State {
     config_pending: bool,
 }
 
-/// ` at FILE:LINE:COLUMN: ERROR` (the file's path as the Worker's `main`
-/// is given), or `: ERROR` when the error has no place.
-fn describe(e: &RuntimeError, main: &Path) -> String {
+/// ` at FILE:LINE:COLUMN: ERROR` (the file's path under the Worker's
+/// project folder `root`), or `: ERROR` when the error has no place.
+fn describe(e: &RuntimeError, root: &Path) -> String {
     let js = match e {
         RuntimeError::StartFailed {
             error: EngineError::Exception(js),
@@ -198,10 +195,7 @@ fn describe(e: &RuntimeError, main: &Path) -> String {
         other => other.to_string(),
     };
     match e.location() {
-        Some(place) => {
-            let dir = main.parent().unwrap_or(Path::new(""));
-            format!(" at {}: {js}", dir.join(place).display())
-        }
+        Some(place) => format!(" at {}: {js}", root.join(place).display()),
         None => format!(": {js}"),
     }
 }
@@ -239,7 +233,7 @@ impl State {
             .iter()
             .filter(|w| {
                 config_changed || {
-                    let dir = non_empty(w.main.parent().unwrap_or(Path::new(".")));
+                    let dir = non_empty(&w.root);
                     paths.iter().any(|p| p.starts_with(&dir))
                 }
             })
@@ -265,7 +259,7 @@ impl State {
                     worker = w.name.as_str(),
                     "the new code of Worker '{}' failed to load{}; the previous version keeps serving",
                     w.name,
-                    describe(&e, &w.main)
+                    describe(&e, &w.root)
                 );
                 self.config_pending |= config_changed;
                 return;
@@ -292,7 +286,7 @@ impl State {
     fn apply_config(&self, settings: &Settings) {
         let mut routes = RouteTable::new();
         for w in &settings.workers {
-            routes.add(&w.name, &w.routes);
+            routes.add(&w.name, &w.routes, w.workers_dev);
         }
         self.gateway.do_send(SetRoutes(routes));
         let crons = |s: &Settings| -> Vec<(String, Vec<String>)> {

@@ -16,8 +16,8 @@
 //!   matches the request's host and path to a Worker and dispatches it
 //!   through the runtime's registry.
 //! - **Routes** follow Cloudflare's pattern semantics (see
-//!   `motu_config::RoutePattern`); every Worker is also reachable at
-//!   `NAME.localhost`. No match: 404.
+//!   `motu_config::RoutePattern`); a Worker with `workers_dev` is also
+//!   reachable at `NAME.localhost`. No match: 404.
 //! - **Failures become HTTP answers** ([`error_response`]): an exception in
 //!   the Worker is a 500 whose body never shows the stack (that goes to the
 //!   log, with the Worker's name); an isolate stopped by its limits is a 503.

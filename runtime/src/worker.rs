@@ -33,6 +33,9 @@ pub struct WorkerSpec {
     /// and `Response.redirect()` resolve against. `None` (the default, as
     /// on Workers): relative URLs are a `TypeError`.
     pub base_url: Option<url::Url>,
+    /// The Worker's compatibility flags, as its configuration gives them.
+    /// Default none.
+    pub compatibility_flags: Vec<String>,
 }
 
 impl std::fmt::Debug for WorkerSpec {
@@ -50,6 +53,7 @@ impl std::fmt::Debug for WorkerSpec {
             .field("max_instances", &self.max_instances)
             .field("services", &self.services)
             .field("base_url", &self.base_url.as_ref().map(url::Url::as_str))
+            .field("compatibility_flags", &self.compatibility_flags)
             .finish()
     }
 }
@@ -73,6 +77,7 @@ impl WorkerSpec {
             max_instances: None,
             services: Vec::new(),
             base_url: None,
+            compatibility_flags: Vec::new(),
         }
     }
 
@@ -115,7 +120,14 @@ impl WorkerSpec {
             max_instances: None,
             services: Vec::new(),
             base_url: None,
+            compatibility_flags: Vec::new(),
         })
+    }
+
+    /// Sets the compatibility flags.
+    pub fn with_compatibility_flags(mut self, flags: impl IntoIterator<Item = String>) -> Self {
+        self.compatibility_flags = flags.into_iter().collect();
+        self
     }
 
     /// Sets the engine.

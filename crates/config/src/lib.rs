@@ -59,6 +59,9 @@
 //! cron_overlap = false        # may a trigger fire while its last run goes on
 //! secrets = ["API_KEY"]       # from the environment or .dev.vars; never logged
 //! origin = "https://origin.example"  # where passThroughOnException() sends requests
+//! workers_dev = true          # also at NAME.localhost (default: only if it is the one Worker)
+//! compatibility_date = "2025-01-01"  # recorded (default none)
+//! compatibility_flags = ["url_standard"]  # see `compat` (default none)
 //! [[workers.services]]       # env.AUTH.fetch(request) calls Worker "auth" in-process
 //! binding = "AUTH"
 //! service = "auth"
@@ -69,6 +72,7 @@
 //! ```
 
 mod admin;
+pub mod compat;
 mod cron;
 mod error;
 mod http;

@@ -86,4 +86,8 @@ pub(crate) struct RawWorker {
     pub(crate) vars: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     pub(crate) limits: RawLimits,
+    pub(crate) compatibility_date: Option<String>,
+    #[serde(default)]
+    pub(crate) compatibility_flags: Vec<String>,
+    pub(crate) workers_dev: Option<bool>,
 }

@@ -362,3 +362,51 @@ fn http_settings_have_defaults_overrides_and_checks() {
         "{e}"
     );
 }
+
+#[test]
+fn a_single_worker_without_routes_is_served_everywhere_and_at_its_name() {
+    let d = Dir::new();
+    let s = d
+        .load("[[workers]]\nname = \"only\"\nmain = \"worker.js\"\n")
+        .unwrap();
+    let w = &s.workers[0];
+    assert_eq!(w.routes.len(), 1);
+    assert!(w.routes[0].matches("any.host", "/any/path"));
+    assert!(w.workers_dev);
+    assert_eq!(w.root, d.0.path());
+}
+
+#[test]
+fn with_several_workers_only_workers_dev_ones_are_at_their_name() {
+    let d = Dir::new();
+    let s = d
+        .load(
+            "[[workers]]\nname = \"public\"\nmain = \"worker.js\"\nworkers_dev = true\n\
+             [[workers]]\nname = \"internal\"\nmain = \"worker.js\"\n",
+        )
+        .unwrap();
+    assert!(s.workers[0].workers_dev);
+    assert!(!s.workers[1].workers_dev);
+    assert!(s.workers.iter().all(|w| w.routes.is_empty()));
+}
+
+#[test]
+fn compatibility_settings_are_read_and_checked() {
+    let d = Dir::new();
+    let s = d
+        .load(
+            "[[workers]]\nname = \"w\"\nmain = \"worker.js\"\n\
+             compatibility_date = \"2025-01-02\"\ncompatibility_flags = [\"nodejs_compat\"]\n",
+        )
+        .unwrap();
+    assert_eq!(s.workers[0].compatibility_date.as_deref(), Some("2025-01-02"));
+    assert_eq!(s.workers[0].compatibility_flags, ["nodejs_compat"]);
+    let e = d.error(
+        "[[workers]]\nname = \"w\"\nmain = \"worker.js\"\ncompatibility_date = \"soon\"\n",
+    );
+    assert!(e.contains("workers[0].compatibility_date"), "{e}");
+    let e = d.error(
+        "[[workers]]\nname = \"w\"\nmain = \"worker.js\"\ncompatibility_flags = [\"a b\"]\n",
+    );
+    assert!(e.contains("workers[0].compatibility_flags[0]"), "{e}");
+}
