@@ -26,6 +26,7 @@ use motu_engine::{
 use tokio::sync::oneshot;
 
 use crate::event::fetch_event;
+use crate::executors::BusyMark;
 use crate::host::IsolateHost;
 use crate::supervisor::{Evicted, EvictionReason, IsolateStarted, Supervisor};
 use crate::watchdog::Watchdog;
@@ -113,6 +114,8 @@ pub struct IsolateActor {
     quiet_waiters: Vec<oneshot::Sender<()>>,
     /// The heap this isolate last added to its Worker's heap gauge.
     heap_reported: usize,
+    /// Marks its executor busy while a turn runs.
+    busy: BusyMark,
 }
 
 /// While events keep coming, the heap gauge is read at most this often.
@@ -160,6 +163,22 @@ impl IsolateActor {
         config: &IsolateConfig,
         services: Services,
         gauge: Arc<AtomicUsize>,
+        busy: BusyMark,
+    ) -> Result<Addr<IsolateActor>, RuntimeError> {
+        let outer = busy.begin();
+        let booted = Self::boot_marked(spec, engine, config, services, gauge, busy.clone());
+        busy.end(outer);
+        booted
+    }
+
+    /// [`boot`](Self::boot), while its executor is marked busy.
+    fn boot_marked(
+        spec: Arc<WorkerSpec>,
+        engine: &dyn Engine,
+        config: &IsolateConfig,
+        services: Services,
+        gauge: Arc<AtomicUsize>,
+        busy: BusyMark,
     ) -> Result<Addr<IsolateActor>, RuntimeError> {
         let began = Instant::now();
         let failed = |error| RuntimeError::StartFailed {
@@ -221,6 +240,7 @@ impl IsolateActor {
                 idle_gc_scheduled: false,
                 quiet_waiters: Vec::new(),
                 heap_reported: heap,
+                busy,
             }
         }))
     }
@@ -248,7 +268,9 @@ impl IsolateActor {
             limit.saturating_sub(used_before),
             &self.interrupt,
         );
+        let outer = self.busy.begin();
         let result = run(&mut *self.isolate).and_then(|()| self.isolate.run_microtasks());
+        self.busy.end(outer);
         let (used, fired) = turn.finish();
         self.host.set_current_event(None);
         self.last_active = Instant::now();

@@ -56,6 +56,7 @@ mod fast_path;
 mod fetch;
 mod host;
 mod isolate_actor;
+mod log_rate;
 pub mod metrics;
 mod registry;
 mod request_id;
