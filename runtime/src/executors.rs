@@ -129,6 +129,11 @@ impl Executors {
         began != 0 && nanos_now().saturating_sub(began) > self.busy_after
     }
 
+    /// How long a turn runs before its executor counts as stalled.
+    pub fn busy_threshold(&self) -> Duration {
+        Duration::from_nanos(self.busy_after)
+    }
+
     /// The mark the isolates on executor `index` set while they run.
     pub(crate) fn busy_mark(&self, index: usize) -> BusyMark {
         BusyMark(self.busy[index % self.busy.len()].clone())
