@@ -386,5 +386,8 @@ fn the_executor_busy_threshold_and_the_log_rate_have_defaults_and_checks() {
         "{e}"
     );
     let e = d.error("[limits]\nlog_kb_per_s = 0\n");
-    assert!(e.contains("limits.log_kb_per_s: must be greater than 0"), "{e}");
+    assert!(
+        e.contains("limits.log_kb_per_s: must be greater than 0"),
+        "{e}"
+    );
 }
