@@ -244,27 +244,27 @@ mod tests {
             assert!(start.elapsed() < Duration::from_secs(10), "never taken");
             std::thread::yield_now();
         }
-        // 11 bytes are being written; 8 lines of 10 fit beside them, the
-        // rest is dropped, and none of this waits for the sink.
+        // 11 bytes are being written; 9 lines of 9 bytes fit beside them,
+        // the rest is dropped, and none of this waits for the sink.
         for i in 0..20 {
             w.write_all(format!("line {i:03}\n").as_bytes()).unwrap();
         }
         {
             let queue = sink.0.queue.lock();
-            assert_eq!(queue.lines, 8);
-            assert_eq!((queue.dropped_lines, queue.dropped_bytes), (12, 120));
+            assert_eq!(queue.lines, 9);
+            assert_eq!((queue.dropped_lines, queue.dropped_bytes), (11, 99));
         }
         drop(open_tx);
         let mut all = Vec::new();
         while let Ok(chunk) = written.recv_timeout(Duration::from_secs(10)) {
             all.extend(chunk);
-            if all.len() >= 11 + 80 {
+            if all.len() >= 11 + 81 {
                 break;
             }
         }
         let text = String::from_utf8(all).unwrap();
         assert!(text.starts_with("first line\nline 000\n"), "{text}");
-        assert!(text.ends_with("line 007\n"), "{text}");
+        assert!(text.ends_with("line 008\n"), "{text}");
         assert!(sink.wait_written(Duration::from_secs(10)));
     }
 }
