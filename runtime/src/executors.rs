@@ -3,61 +3,54 @@
 //! Each executor runs one actix arbiter; isolates, and the connections
 //! placed with them, live on it. A turn of JavaScript runs on its
 //! executor's thread to the end, so while one Worker runs a long turn
-//! nothing else on that thread moves. Each executor therefore says when
-//! its current turn began (an isolate marks it with a [`BusyMark`]); once a
-//! turn has run longer than the busy threshold the executor counts as
-//! *stalled*, and new connections and the events of other Workers go to an
-//! executor that is not (the registry starts an isolate there if need be).
+//! nothing else on that thread moves. Once a turn has used more CPU time
+//! than the busy threshold (the CPU watchdog, which measures long turns
+//! anyway, marks it with the executor's [`BusyMark`]) the executor counts as
+//! *stalled* until the turn ends: new connections, and the events of other
+//! Workers whose isolates sit there, go to an executor that is not (the
+//! registry starts an isolate there if need be). CPU time, not wall time,
+//! decides, so a thread the machine merely descheduled does not count.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_rt::{Arbiter, ArbiterHandle};
-
-/// The fixed point the busy marks count from.
-fn epoch() -> Instant {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
-}
-
-/// Nanoseconds since [`epoch`], never 0 (0 marks an idle executor).
-fn nanos_now() -> u64 {
-    u64::try_from(epoch().elapsed().as_nanos())
-        .unwrap_or(u64::MAX)
-        .max(1)
-}
 
 /// A fixed set of arbiter threads; new isolates go to them in turn.
 pub struct Executors {
     arbiters: Vec<Arbiter>,
     next: AtomicUsize,
-    /// Per executor: when its running turn began ([`nanos_now`]), 0 when
-    /// none runs.
-    busy: Vec<Arc<AtomicU64>>,
-    /// How long a turn runs before its executor counts as stalled.
-    busy_after: u64,
+    /// Per executor: whether its running turn is past the busy threshold.
+    busy: Vec<BusyMark>,
+    busy_after: Duration,
 }
 
-/// Marks the turns run on one executor, so that others can tell it is
-/// stalled. Cheap to clone; every isolate on the executor holds one.
+/// Whether one executor's running turn has used more CPU time than the busy
+/// threshold. Cheap to clone; the watchdog sets and clears it.
 #[derive(Clone, Debug)]
-pub(crate) struct BusyMark(Arc<AtomicU64>);
+pub(crate) struct BusyMark(Arc<Busy>);
+
+#[derive(Debug)]
+struct Busy {
+    stalled: AtomicBool,
+    after: Duration,
+}
 
 impl BusyMark {
-    /// A turn begins on the executor; returns what to restore when it ends
-    /// (a turn may begin inside another, e.g. while an isolate starts).
-    pub(crate) fn begin(&self) -> u64 {
-        let outer = self.0.load(Ordering::Relaxed);
-        if outer == 0 {
-            self.0.store(nanos_now(), Ordering::Relaxed);
-        }
-        outer
+    /// CPU time a turn may use before its executor counts as stalled.
+    pub(crate) fn after(&self) -> Duration {
+        self.0.after
     }
 
-    /// The turn begun with [`begin`](Self::begin) has ended.
-    pub(crate) fn end(&self, outer: u64) {
-        self.0.store(outer, Ordering::Relaxed);
+    /// Marks the executor stalled (its running turn is past the threshold)
+    /// or not (the turn ended).
+    pub(crate) fn set(&self, stalled: bool) {
+        self.0.stalled.store(stalled, Ordering::Relaxed);
+    }
+
+    fn is_set(&self) -> bool {
+        self.0.stalled.load(Ordering::Relaxed)
     }
 }
 
@@ -70,19 +63,25 @@ impl Executors {
     }
 
     /// Like [`start`](Self::start), with an executor counting as stalled
-    /// once a turn on it has run for `busy_after`.
+    /// once a turn on it has used `busy_after` of CPU time.
     pub fn with_busy_threshold(threads: usize, busy_after: Duration) -> Self {
         let n = if threads == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
             threads
         };
-        epoch();
         Self {
             arbiters: (0..n).map(|_| Arbiter::new()).collect(),
             next: AtomicUsize::new(0),
-            busy: (0..n).map(|_| Arc::new(AtomicU64::new(0))).collect(),
-            busy_after: u64::try_from(busy_after.as_nanos()).unwrap_or(u64::MAX),
+            busy: (0..n)
+                .map(|_| {
+                    BusyMark(Arc::new(Busy {
+                        stalled: AtomicBool::new(false),
+                        after: busy_after,
+                    }))
+                })
+                .collect(),
+            busy_after,
         }
     }
 
@@ -121,22 +120,23 @@ impl Executors {
         self.arbiters[index % self.arbiters.len()].handle()
     }
 
-    /// Whether the executor at `index` has been running one turn for longer
-    /// than the busy threshold (its other isolates and connections wait
-    /// for it).
+    /// Whether the executor at `index` is running a turn that has used more
+    /// CPU time than the busy threshold (its other isolates and connections
+    /// wait for it). Always false when CPU limits are not enforced (no
+    /// watchdog measures turns).
     pub fn is_stalled(&self, index: usize) -> bool {
-        let began = self.busy[index % self.busy.len()].load(Ordering::Relaxed);
-        began != 0 && nanos_now().saturating_sub(began) > self.busy_after
+        self.busy[index % self.busy.len()].is_set()
     }
 
-    /// How long a turn runs before its executor counts as stalled.
+    /// The CPU time a turn may use before its executor counts as stalled.
     pub fn busy_threshold(&self) -> Duration {
-        Duration::from_nanos(self.busy_after)
+        self.busy_after
     }
 
-    /// The mark the isolates on executor `index` set while they run.
+    /// The mark of executor `index`, for the watchdog to set while a turn
+    /// there runs long.
     pub(crate) fn busy_mark(&self, index: usize) -> BusyMark {
-        BusyMark(self.busy[index % self.busy.len()].clone())
+        self.busy[index % self.busy.len()].clone()
     }
 }
 
@@ -161,25 +161,16 @@ mod tests {
     use super::*;
 
     #[actix_rt::test]
-    async fn a_long_turn_stalls_its_executor_and_new_work_goes_elsewhere() {
+    async fn new_work_skips_a_stalled_executor() {
         let executors = Executors::with_busy_threshold(2, Duration::from_millis(1));
-        let mark = executors.busy_mark(0);
         assert!(!executors.is_stalled(0));
-        let outer = mark.begin();
-        // Nested turns (an isolate starting inside a turn) keep the start.
-        let inner = mark.begin();
-        mark.end(inner);
-        let began = Instant::now();
-        while began.elapsed() < Duration::from_millis(3) {
-            std::hint::spin_loop();
-        }
+        executors.busy_mark(0).set(true);
         assert!(executors.is_stalled(0));
         assert!(!executors.is_stalled(1));
         for _ in 0..4 {
             assert_eq!(executors.pick_index(), 1);
         }
-        mark.end(outer);
-        assert!(!executors.is_stalled(0));
+        executors.busy_mark(0).set(false);
         let picks: Vec<usize> = (0..4).map(|_| executors.pick_index()).collect();
         assert!(picks.contains(&0) && picks.contains(&1), "{picks:?}");
     }

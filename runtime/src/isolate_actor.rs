@@ -64,12 +64,18 @@ pub(crate) struct Condemned {
 struct Turn(Option<crate::watchdog::Turn>);
 
 impl Turn {
-    fn arm(services: &Services, budget: Duration, interrupt: &InterruptHandle) -> Self {
+    /// Arms the watchdog for a turn on the executor `busy` marks.
+    fn arm(
+        services: &Services,
+        budget: Duration,
+        interrupt: &InterruptHandle,
+        busy: &BusyMark,
+    ) -> Self {
         Self(
             services
                 .watchdog
                 .as_ref()
-                .map(|w| w.arm(budget, interrupt.clone())),
+                .map(|w| w.arm_on(budget, interrupt.clone(), busy)),
         )
     }
 
@@ -114,7 +120,8 @@ pub struct IsolateActor {
     quiet_waiters: Vec<oneshot::Sender<()>>,
     /// The heap this isolate last added to its Worker's heap gauge.
     heap_reported: usize,
-    /// Marks its executor busy while a turn runs.
+    /// Its executor's stall mark, set by the watchdog while a turn of it
+    /// runs long.
     busy: BusyMark,
 }
 
@@ -165,21 +172,6 @@ impl IsolateActor {
         gauge: Arc<AtomicUsize>,
         busy: BusyMark,
     ) -> Result<Addr<IsolateActor>, RuntimeError> {
-        let outer = busy.begin();
-        let booted = Self::boot_marked(spec, engine, config, services, gauge, busy.clone());
-        busy.end(outer);
-        booted
-    }
-
-    /// [`boot`](Self::boot), while its executor is marked busy.
-    fn boot_marked(
-        spec: Arc<WorkerSpec>,
-        engine: &dyn Engine,
-        config: &IsolateConfig,
-        services: Services,
-        gauge: Arc<AtomicUsize>,
-        busy: BusyMark,
-    ) -> Result<Addr<IsolateActor>, RuntimeError> {
         let began = Instant::now();
         let failed = |error| RuntimeError::StartFailed {
             worker: spec.name.clone(),
@@ -190,7 +182,7 @@ impl IsolateActor {
         config.memory_limit = Some(spec.limits.memory_bytes);
         let mut isolate = engine.new_isolate(&config, host.clone()).map_err(failed)?;
         let interrupt = isolate.interrupt_handle();
-        let turn = Turn::arm(&services, spec.limits.startup_cpu, &interrupt);
+        let turn = Turn::arm(&services, spec.limits.startup_cpu, &interrupt, &busy);
         let loaded = isolate
             .load_worker(&spec.code)
             .and_then(|()| isolate.run_microtasks());
@@ -267,10 +259,9 @@ impl IsolateActor {
             &self.services,
             limit.saturating_sub(used_before),
             &self.interrupt,
+            &self.busy,
         );
-        let outer = self.busy.begin();
         let result = run(&mut *self.isolate).and_then(|()| self.isolate.run_microtasks());
-        self.busy.end(outer);
         let (used, fired) = turn.finish();
         self.host.set_current_event(None);
         self.last_active = Instant::now();
