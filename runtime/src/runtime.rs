@@ -34,9 +34,10 @@ pub struct RuntimeConfig {
     /// Where Workers' `fetch()` may connect. Default: public addresses
     /// only.
     pub egress: EgressPolicy,
-    /// How long one turn of JavaScript may keep an executor thread before
-    /// that executor counts as stalled and other Workers' events go
-    /// elsewhere (see [`Executors`]). Default 10 ms.
+    /// How much CPU time one turn of JavaScript may use before its executor
+    /// counts as stalled and other Workers' events go elsewhere (see
+    /// [`Executors`]; measured by the watchdog, so only while
+    /// `enforce_limits`). Default 10 ms.
     pub executor_busy: std::time::Duration,
 }
 

@@ -58,8 +58,8 @@ pub struct ServerSettings {
     /// `max_body_mb`, `keep_alive_max_requests`: the HTTP listener's limits
     /// and the shutdown grace period.
     pub http: HttpSettings,
-    /// `executor_busy_ms`: how long one turn of JavaScript may keep an
-    /// executor thread before that executor counts as stalled: new
+    /// `executor_busy_ms`: how much CPU time one turn of JavaScript may use
+    /// on an executor thread before that executor counts as stalled: new
     /// connections, and the events of other Workers whose isolates sit
     /// there, then go to another executor (starting an isolate there, within
     /// the Worker's `max_instances`). Default 10 ms.
