@@ -51,6 +51,7 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         enforce_limits: true,
         pool: settings.pool,
         egress: (&settings.egress).into(),
+        executor_busy: settings.server.executor_busy,
     })?;
     for w in &settings.workers {
         runtime.register(worker_spec(w)?).await?;
@@ -197,6 +198,7 @@ async fn shut_down(
                     "shutdown: the grace period of {} s is over with work still going; exiting",
                     grace.as_secs_f64()
                 );
+                crate::log_sink::flush(crate::log_sink::FLUSH_AT_EXIT);
                 std::process::exit(0);
             }
             tracing::info!("shutdown complete");
@@ -207,6 +209,7 @@ async fn shut_down(
                 again.name(),
                 again.exit_code()
             );
+            crate::log_sink::flush(crate::log_sink::FLUSH_AT_EXIT);
             std::process::exit(again.exit_code());
         }
     }

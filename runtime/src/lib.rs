@@ -4,7 +4,10 @@
 //!
 //! - **Executors** ([`Executors`]): a fixed set of threads (default: one per
 //!   core), each running an actix arbiter. Every isolate lives and dies on the
-//!   arbiter thread it was started on.
+//!   arbiter thread it was started on. An executor whose running turn has
+//!   used more than a threshold of CPU time is *stalled*: new work avoids it
+//!   (another isolate of the Worker starts elsewhere, within its
+//!   `max_instances`).
 //! - **Isolate actor** ([`IsolateActor`]): owns one engine isolate running one
 //!   Worker. It serves many events at once: while one awaits an async op (a
 //!   timer, later a subrequest), others run. Async ops are futures spawned on
@@ -56,6 +59,7 @@ mod fast_path;
 mod fetch;
 mod host;
 mod isolate_actor;
+mod log_rate;
 pub mod metrics;
 mod registry;
 mod request_id;

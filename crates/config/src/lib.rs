@@ -94,6 +94,7 @@ pub use load::Loaded;
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use secrets::{SecretValue, DEV_VARS};
 pub use settings::{
-    EgressSettings, ServerSettings, ServiceBinding, Settings, WorkerSettings, DEFAULT_LISTEN,
+    EgressSettings, ServerSettings, ServiceBinding, Settings, WorkerSettings,
+    DEFAULT_EXECUTOR_BUSY, DEFAULT_LISTEN,
 };
 pub use wrangler::is_wrangler_config;

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::raw::{RawConfig, RawWorker};
 use crate::secrets::read_dev_vars;
@@ -13,6 +14,9 @@ use crate::{
 
 /// Where the server listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+
+/// `[server] executor_busy_ms` when the file says nothing.
+pub const DEFAULT_EXECUTOR_BUSY: Duration = Duration::from_millis(10);
 
 /// The whole configuration.
 #[derive(Debug, Clone)]
@@ -54,6 +58,12 @@ pub struct ServerSettings {
     /// `max_body_mb`, `keep_alive_max_requests`: the HTTP listener's limits
     /// and the shutdown grace period.
     pub http: HttpSettings,
+    /// `executor_busy_ms`: how much CPU time one turn of JavaScript may use
+    /// on an executor thread before that executor counts as stalled: new
+    /// connections, and the events of other Workers whose isolates sit
+    /// there, then go to another executor (starting an isolate there, within
+    /// the Worker's `max_instances`). Default 10 ms.
+    pub executor_busy: Duration,
 }
 
 /// `[egress]`: where Workers' outbound `fetch()` may connect.
@@ -244,6 +254,16 @@ impl Settings {
         server.threads = raw.server.threads.unwrap_or(0);
         server.allow_code_generation = raw.server.allow_code_generation.unwrap_or(false);
         server.scheduled_endpoint = raw.server.scheduled_endpoint.unwrap_or(false);
+        match raw.server.executor_busy_ms {
+            Some(0) => {
+                return Err(invalid(
+                    "server.executor_busy_ms".into(),
+                    "must be greater than 0".into(),
+                ))
+            }
+            Some(ms) => server.executor_busy = Duration::from_millis(ms),
+            None => {}
+        }
         let limits = Limits::default()
             .with(&raw.limits)
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
@@ -496,6 +516,7 @@ impl ServerSettings {
             allow_code_generation: false,
             scheduled_endpoint: false,
             http: HttpSettings::default(),
+            executor_busy: DEFAULT_EXECUTOR_BUSY,
         })
     }
 }

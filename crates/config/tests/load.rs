@@ -224,6 +224,35 @@ fn limits_have_defaults_and_per_worker_overrides() {
 }
 
 #[test]
+fn the_executor_busy_threshold_and_the_log_rate_have_defaults_and_checks() {
+    let d = Dir::new();
+    let s = d.load("").unwrap();
+    assert_eq!(s.server.executor_busy.as_millis(), 10);
+    assert_eq!(s.server.executor_busy, motu_config::DEFAULT_EXECUTOR_BUSY);
+    assert_eq!(s.limits.log_bytes_per_s, 1 << 20);
+    let s = d
+        .load(
+            "[server]\nexecutor_busy_ms = 250\n[limits]\nlog_kb_per_s = 64\n\
+             [[workers]]\nname = \"a\"\nmain = \"worker.js\"\n\
+             [[workers]]\nname = \"b\"\nmain = \"worker.js\"\n[workers.limits]\nlog_kb_per_s = 4096\n",
+        )
+        .unwrap();
+    assert_eq!(s.server.executor_busy.as_millis(), 250);
+    assert_eq!(s.workers[0].limits.log_bytes_per_s, 64 << 10);
+    assert_eq!(s.workers[1].limits.log_bytes_per_s, 4096 << 10);
+    let e = d.error("[server]\nexecutor_busy_ms = 0\n");
+    assert!(
+        e.contains("server.executor_busy_ms: must be greater than 0"),
+        "{e}"
+    );
+    let e = d.error("[limits]\nlog_kb_per_s = 0\n");
+    assert!(
+        e.contains("limits.log_kb_per_s: must be greater than 0"),
+        "{e}"
+    );
+}
+
+#[test]
 fn bad_limits_are_refused_by_field() {
     let d = Dir::new();
     let e = d.error("[limits]\ncpu_ms = 0\n");
