@@ -440,12 +440,21 @@ impl IsolateHost {
             message: field("message"),
             stack: (!stack.is_empty()).then_some(stack),
         };
-        tracing::error!(
-            worker = self.spec.name.as_str(),
-            stack = error.stack.as_deref().unwrap_or(""),
-            "uncaught exception: {error}"
-        );
         let id = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+        if self.streams.client_fault(id) {
+            // The client broke its request body; the gateway answers with
+            // a client error, and the Worker is not to blame.
+            tracing::debug!(
+                worker = self.spec.name.as_str(),
+                "exception after the client's request body failed: {error}"
+            );
+        } else {
+            tracing::error!(
+                worker = self.spec.name.as_str(),
+                stack = error.stack.as_deref().unwrap_or(""),
+                "uncaught exception: {error}"
+            );
+        }
         RuntimeError::Exception {
             worker: self.spec.name.clone(),
             error,

@@ -18,7 +18,9 @@
 //!   and not yet started by it (waiting in actor mailboxes on the executor
 //!   threads);
 //! - `motu_events_in_flight`: events started in an isolate and not over
-//!   (awaiting their response, streaming it or running `waitUntil` work).
+//!   (awaiting their response, streaming it or running `waitUntil` work);
+//! - `motu_client_errors_total{reason}`: requests the gateway answered
+//!   with a client error of its own ([`record_client_error`]).
 //!
 //! Recording is always on and cheap: what is recorded for every request
 //! goes through each thread's resolved handles of the Worker's metrics
@@ -48,6 +50,7 @@ struct Metrics {
     scheduled: IntCounterVec,
     queue_depth: IntGauge,
     in_flight: IntGauge,
+    client_errors: IntCounterVec,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -176,6 +179,11 @@ impl Metrics {
                 "motu_events_in_flight",
                 "Events started in an isolate and not yet over (response, streaming or waitUntil work).",
             ),
+            client_errors: counter(
+                "motu_client_errors_total",
+                "Requests answered with a client error by the gateway, by reason.",
+                &["reason"],
+            ),
             registry,
         }
     }
@@ -213,6 +221,12 @@ pub fn record_request(worker: &str, status: http::StatusCode, seconds: f64) {
             .inc();
         hot.duration.observe(seconds);
     });
+}
+
+/// Counts a request the gateway answered with a client error for `reason`
+/// (`host`, `method`, `body_malformed`, `body_timeout`, `body_too_large`).
+pub fn record_client_error(reason: &str) {
+    METRICS.client_errors.with_label_values(&[reason]).inc();
 }
 
 /// Records the CPU time of one event of `worker` that ended.

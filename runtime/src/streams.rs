@@ -17,7 +17,7 @@
 //! error, so a consumer never waits for a producer that is gone.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::{Rc, Weak};
 
 use bytes::Bytes;
@@ -71,6 +71,9 @@ pub(crate) struct BodyStreams {
     next: Cell<u32>,
     readables: Rc<RefCell<HashMap<u32, Readable>>>,
     sinks: Rc<RefCell<HashMap<u32, Sink>>>,
+    /// Events a readable of which failed through its client's fault
+    /// ([`BodyError::is_client`]).
+    client_faults: Rc<RefCell<HashSet<u64>>>,
 }
 
 /// The stream handle at `args[i]`, or a `TypeError`.
@@ -122,7 +125,9 @@ impl BodyStreams {
             id,
             settle: settle.clone(),
         });
+        let event = entry.event;
         let readables = Rc::downgrade(&self.readables);
+        let client_faults = Rc::downgrade(&self.client_faults);
         let read = async move {
             let item = stream.next().await;
             let result = match item {
@@ -132,6 +137,11 @@ impl BodyStreams {
                 }
                 Some(Err(e)) => {
                     remove(&readables, handle);
+                    if let (true, Some(event), Some(faults)) =
+                        (e.is_client(), event, client_faults.upgrade())
+                    {
+                        faults.borrow_mut().insert(event);
+                    }
                     Err(JsError::type_error(format!("The body stream failed: {e}")))
                 }
                 None => {
@@ -274,6 +284,12 @@ impl BodyStreams {
         Ok(())
     }
 
+    /// Whether a request body event `id` read failed through its client's
+    /// fault.
+    pub(crate) fn client_fault(&self, id: u64) -> bool {
+        self.client_faults.borrow().contains(&id)
+    }
+
     /// Whether event `id`'s response is still being streamed.
     pub(crate) fn is_streaming(&self, id: u64) -> bool {
         self.sinks
@@ -296,6 +312,14 @@ impl BodyStreams {
     /// runs while no table is borrowed.
     pub(crate) fn sweep(&self, live: impl Fn(u64) -> bool) {
         let ended = |event: Option<u64>| event.is_some_and(|e| !live(e));
+        let faulted: Vec<u64> = self.client_faults.borrow().iter().copied().collect();
+        let over: Vec<u64> = faulted.into_iter().filter(|e| !live(*e)).collect();
+        if !over.is_empty() {
+            let mut faults = self.client_faults.borrow_mut();
+            for e in over {
+                faults.remove(&e);
+            }
+        }
         take_ended(&self.readables, |r| Some(r.event), ended)
             .into_iter()
             .for_each(release_readable);
