@@ -21,8 +21,9 @@ pub(crate) enum FirstChunk {
     /// The response to send: its first chunk came (it is sent with the
     /// head), the body ended empty, or the wait is over.
     Send(http::Response<Body>),
-    /// The body failed before its first chunk.
-    Failed(BodyError),
+    /// The body failed before its first chunk; the response's head is
+    /// given back.
+    Failed(http::response::Parts, BodyError),
 }
 
 /// Waits up to `wait` for the first chunk of `response`'s body, if it is
@@ -37,7 +38,7 @@ pub(crate) async fn first_chunk(response: http::Response<Body>, wait: Duration) 
         Ok(Some(Ok(chunk))) => {
             Body::from_stream(futures::stream::once(async move { Ok(chunk) }).chain(stream))
         }
-        Ok(Some(Err(error))) => return FirstChunk::Failed(error),
+        Ok(Some(Err(error))) => return FirstChunk::Failed(parts, error),
         Ok(None) => Body::empty(),
         Err(_) => Body::from_stream(stream),
     };
@@ -70,7 +71,7 @@ mod tests {
         let r = streamed(vec![Err(BodyError::new("gone"))]);
         assert!(matches!(
             first_chunk(r, Duration::from_secs(1)).await,
-            FirstChunk::Failed(e) if e.to_string() == "gone"
+            FirstChunk::Failed(_, e) if e.to_string() == "gone"
         ));
         // With no wait, the head goes at once, as before.
         let r = streamed(vec![Err(BodyError::new("gone"))]);

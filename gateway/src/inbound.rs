@@ -21,7 +21,7 @@ use http::StatusCode;
 use http_body_util::BodyExt;
 use hyper::body::{Body as _, Incoming};
 use motu_config::HttpSettings;
-use motu_runtime::Body;
+use motu_runtime::{Body, REQUEST_ID_HEADER};
 
 use crate::checks::{check, Refusal};
 use crate::client_body::{BodyGuard, Fault, Guarded};
@@ -68,19 +68,38 @@ pub(crate) async fn handle(
     request.extensions_mut().insert(guard.clone());
     let response = direct.route(request, here).await;
     if guard.fault().is_some() {
-        return Ok(fault_response(&guard, may_linger));
+        return Ok(same_id(
+            fault_response(&guard, may_linger),
+            response.headers(),
+        ));
     }
-    match first_chunk(response, settings.first_chunk_wait).await {
-        _ if guard.fault().is_some() => Ok(fault_response(&guard, may_linger)),
-        FirstChunk::Send(response) => Ok(response),
-        FirstChunk::Failed(error) => {
-            tracing::debug!("a response body failed before its first chunk: {error}");
-            Ok(text(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The Worker's response body failed before it began.\n",
-            ))
-        }
+    Ok(
+        match first_chunk(response, settings.first_chunk_wait).await {
+            FirstChunk::Send(response) if guard.fault().is_some() => {
+                same_id(fault_response(&guard, may_linger), response.headers())
+            }
+            FirstChunk::Send(response) => response,
+            FirstChunk::Failed(head, _) if guard.fault().is_some() => {
+                same_id(fault_response(&guard, may_linger), &head.headers)
+            }
+            FirstChunk::Failed(head, error) => {
+                tracing::debug!("a response body failed before its first chunk: {error}");
+                let failed = text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "The Worker's response body failed before it began.\n",
+                );
+                same_id(failed, &head.headers)
+            }
+        },
+    )
+}
+
+/// `response` with the `x-request-id` of the response it replaces.
+fn same_id(mut response: http::Response<Body>, of: &http::HeaderMap) -> http::Response<Body> {
+    if let Some(id) = of.get(REQUEST_ID_HEADER) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, id.clone());
     }
+    response
 }
 
 /// The answer to a request whose head was refused (counted as a client
