@@ -42,6 +42,7 @@ struct Neighbour {
     stop: Arc<AtomicBool>,
     asked: Arc<AtomicUsize>,
     wrong: Arc<AtomicUsize>,
+    first_wrong: Arc<std::sync::Mutex<Option<String>>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -50,13 +51,17 @@ impl Neighbour {
         let stop = Arc::new(AtomicBool::new(false));
         let asked = Arc::new(AtomicUsize::new(0));
         let wrong = Arc::new(AtomicUsize::new(0));
+        let first_wrong = Arc::new(std::sync::Mutex::new(None));
         let (st, a, w, addr) = (stop.clone(), asked.clone(), wrong.clone(), s.addr.clone());
+        let fw = first_wrong.clone();
         let thread = std::thread::spawn(move || {
             while !st.load(Ordering::SeqCst) {
                 let r =
                     common::try_request(&addr, "GET", "/", &[("host", "healthy.localhost")], b"");
-                if r.map(|r| (r.status, r.text())) != Some((200, "Hello World!".to_owned())) {
+                let got = r.map(|r| (r.status, r.text()));
+                if got != Some((200, "Hello World!".to_owned())) {
                     w.fetch_add(1, Ordering::SeqCst);
+                    fw.lock().unwrap().get_or_insert(format!("{got:?}"));
                 }
                 a.fetch_add(1, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(5));
@@ -66,6 +71,7 @@ impl Neighbour {
             stop,
             asked,
             wrong,
+            first_wrong,
             thread: Some(thread),
         }
     }
@@ -82,9 +88,10 @@ impl Neighbour {
             self.asked.load(Ordering::SeqCst),
             self.wrong.load(Ordering::SeqCst),
         );
+        let first = self.first_wrong.lock().unwrap().clone();
         assert_eq!(
             wrong, 0,
-            "{wrong} of {asked} answers of the neighbour were wrong"
+            "{wrong} of {asked} answers of the neighbour were wrong; the first: {first:?}"
         );
     }
 }

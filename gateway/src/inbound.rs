@@ -105,7 +105,7 @@ fn same_id(mut response: http::Response<Body>, of: &http::HeaderMap) -> http::Re
 /// The answer to a request whose head was refused (counted as a client
 /// error).
 fn refused(refusal: Refusal) -> http::Response<Body> {
-    match refusal {
+    let mut response = match refusal {
         Refusal::Method => {
             motu_runtime::metrics::record_client_error("method");
             text(
@@ -121,7 +121,13 @@ fn refused(refusal: Refusal) -> http::Response<Body> {
                 "The request needs exactly one valid Host header.\n",
             )
         }
-    }
+    };
+    // As hyper does with the heads it refuses itself.
+    response.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    response
 }
 
 /// The answer to a request whose body went wrong (lingering on the rest of
