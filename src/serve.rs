@@ -67,6 +67,7 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
             }
         }
         let (listener, addr) = bind(&settings).await?;
+        crate::heap::trim_after_large_bodies();
         let mut signals = ShutdownSignals::new().context("cannot handle SIGTERM and SIGINT")?;
         for w in &settings.workers {
             let routes: Vec<String> = w.routes.iter().map(ToString::to_string).collect();

@@ -44,6 +44,10 @@ const LINGER_TIME: Duration = Duration::from_secs(2);
 /// How much of a refused body is read and discarded at most.
 const LINGER_BYTES: u64 = 16 << 20;
 
+/// Request and response body bytes that passed through the gateway since
+/// the process started (see [`crate::body_bytes`]).
+pub(crate) static BODY_BYTES: AtomicU64 = AtomicU64::new(0);
+
 /// The body as hyper reads it.
 pub(crate) type DataStream = Pin<Box<dyn Stream<Item = Result<Bytes, hyper::Error>> + Send>>;
 
@@ -266,6 +270,7 @@ impl Stream for Guarded {
             }
             Poll::Ready(Some(Ok(chunk))) => chunk,
         };
+        BODY_BYTES.fetch_add(chunk.len() as u64, Ordering::Relaxed);
         let read = self
             .guard
             .read

@@ -191,7 +191,13 @@ impl http_body::Body for Tracked {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
+        let frame = Pin::new(&mut self.body).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &frame {
+            if let Some(data) = frame.data_ref() {
+                crate::client_body::BODY_BYTES.fetch_add(data.len() as u64, Ordering::Relaxed);
+            }
+        }
+        frame
     }
 
     fn is_end_stream(&self) -> bool {

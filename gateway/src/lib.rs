@@ -56,3 +56,11 @@ pub use responses::error_response;
 pub use routes::RouteTable;
 pub use scheduler::{start_scheduler, CronJob};
 pub use server::{serve, serve_until, Draining};
+
+/// Request and response body bytes that passed through the gateway's
+/// listeners since the process started: what an embedder watches to return
+/// freed memory to the system after large bodies (the `motu` binary trims
+/// its C heap once a burst of them is over).
+pub fn body_bytes() -> u64 {
+    client_body::BODY_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}

@@ -72,6 +72,17 @@ impl Turn {
         )
     }
 
+    /// A turn charged the CPU time it uses, measured from its start (see
+    /// [`Watchdog::arm_measured`]).
+    fn arm_measured(services: &Services, budget: Duration, interrupt: &InterruptHandle) -> Self {
+        Self(
+            services
+                .watchdog
+                .as_ref()
+                .map(|w| w.arm_measured(budget, interrupt.clone())),
+        )
+    }
+
     /// CPU time used and whether the watchdog terminated the turn.
     fn finish(self) -> (Duration, bool) {
         self.0
@@ -113,6 +124,19 @@ pub struct IsolateActor {
     quiet_waiters: Vec<oneshot::Sender<()>>,
     /// The heap this isolate last added to its Worker's heap gauge.
     heap_reported: usize,
+}
+
+/// Turns that hand the isolate at least this many bytes (a body's chunk)
+/// are measured with the thread's CPU clock from their start.
+const MEASURED_FROM: usize = 16 * 1024;
+
+/// The bytes a value hands the isolate (of a body's chunk or whole body).
+fn carried(value: &HostValue) -> usize {
+    match value {
+        HostValue::Bytes(b) => b.len(),
+        HostValue::Chunks(c) => c.iter().map(|c| c.len()).sum(),
+        _ => 0,
+    }
 }
 
 /// While events keep coming, the heap gauge is read at most this often.
@@ -226,10 +250,14 @@ impl IsolateActor {
     }
 
     /// Runs one turn of JavaScript charged to `event`, under the watchdog,
-    /// then applies the lifecycle policy to what happened.
+    /// then applies the lifecycle policy to what happened. A turn that hands
+    /// the isolate `carried` bytes of at least [`MEASURED_FROM`] is charged
+    /// the CPU time its thread used, measured from its start, rather than
+    /// its wall time when short.
     fn turn(
         &mut self,
         event: Option<u64>,
+        carried: usize,
         ctx: &mut Context<Self>,
         run: impl FnOnce(&mut dyn Isolate) -> Result<(), EngineError>,
     ) {
@@ -243,11 +271,12 @@ impl IsolateActor {
         // Lines logged during the turn (console output included) and by
         // what follows from it carry the event's span.
         let _entered = span.as_ref().map(tracing::Span::enter);
-        let turn = Turn::arm(
-            &self.services,
-            limit.saturating_sub(used_before),
-            &self.interrupt,
-        );
+        let budget = limit.saturating_sub(used_before);
+        let turn = if carried >= MEASURED_FROM {
+            Turn::arm_measured(&self.services, budget, &self.interrupt)
+        } else {
+            Turn::arm(&self.services, budget, &self.interrupt)
+        };
         let result = run(&mut *self.isolate).and_then(|()| self.isolate.run_microtasks());
         let (used, fired) = turn.finish();
         self.host.set_current_event(None);
@@ -583,8 +612,9 @@ impl Handler<Fetch> for IsolateActor {
             Some(chunks) => HostValue::Chunks(chunks),
             None => HostValue::Number(self.host.open_readable_for(body, id) as f64),
         };
+        let size = carried(&body);
         let event = fetch_event(&parts, body);
-        self.turn(Some(id), ctx, |isolate| isolate.dispatch(id, event));
+        self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
         Box::pin(async move { rx.await.unwrap_or(Err(RuntimeError::Lost(worker))) })
     }
 }
@@ -654,7 +684,7 @@ impl Handler<Scheduled> for IsolateActor {
                 HostValue::Number(msg.scheduled_time),
             ),
         ]);
-        self.turn(Some(id), ctx, |isolate| isolate.dispatch(id, event));
+        self.turn(Some(id), 0, ctx, |isolate| isolate.dispatch(id, event));
         Box::pin(async move {
             rx.await
                 .unwrap_or(Err(RuntimeError::Lost(worker)))
@@ -718,6 +748,9 @@ impl Handler<OpDone> for IsolateActor {
             return;
         }
         let event = self.host.op_finished(msg.id);
-        self.turn(event, ctx, |isolate| isolate.settle(msg.id, msg.result));
+        let size = msg.result.as_ref().map_or(0, carried);
+        self.turn(event, size, ctx, |isolate| {
+            isolate.settle(msg.id, msg.result)
+        });
     }
 }

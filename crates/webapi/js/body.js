@@ -100,7 +100,8 @@ function streamFromHost(handle) {
       streams().byteControllerClose(c);
       if (c.pendingPullIntos.length > 0) streams().byteControllerRespond(c, 0);
     } else if (chunk.byteLength > 0) {
-      streams().byteControllerEnqueue(c, chunk);
+      // A fresh Uint8Array over a buffer of its own, from the host.
+      streams().byteControllerEnqueue(c, chunk, true);
     }
   });
   const cancel = () => { op('body_cancel', handle); return promiseResolvedWith(undefined); };
