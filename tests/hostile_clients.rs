@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use common::{on_each_engine, Server, TempConfig};
 
 /// `app` takes every host; `healthy` (the neighbour) answers at
-/// `healthy.localhost`. Bodies time out after 1.5 s of waiting, or when
+/// `healthy.test`. Bodies time out after 1.5 s of waiting, or when
 /// they average less than 500 bytes/s.
 fn serve(engine: &str) -> (TempConfig, Server) {
     let config = TempConfig::new(&[
@@ -26,7 +26,7 @@ fn serve(engine: &str) -> (TempConfig, Server) {
             "[server]\nbody_timeout_ms = 1500\nbody_min_rate = 500\n\
              [admin]\nlisten = \"127.0.0.1:0\"\n\
              [[workers]]\nname = \"app\"\nmain = \"clients.js\"\nroutes = [\"*/*\"]\n\
-             [[workers]]\nname = \"healthy\"\nmain = \"hello.js\"\n",
+             [[workers]]\nname = \"healthy\"\nmain = \"hello.js\"\nroutes = [\"healthy.test/*\"]\n",
         ),
         ("clients.js", include_str!("fixtures/hostile/clients.js")),
         ("hello.js", include_str!("fixtures/hello.js")),
@@ -56,8 +56,7 @@ impl Neighbour {
         let fw = first_wrong.clone();
         let thread = std::thread::spawn(move || {
             while !st.load(Ordering::SeqCst) {
-                let r =
-                    common::try_request(&addr, "GET", "/", &[("host", "healthy.localhost")], b"");
+                let r = common::try_request(&addr, "GET", "/", &[("host", "healthy.test")], b"");
                 let got = r.map(|r| (r.status, r.text()));
                 if got != Some((200, "Hello World!".to_owned())) {
                     w.fetch_add(1, Ordering::SeqCst);
@@ -318,8 +317,8 @@ fn requests_without_exactly_one_valid_host_get_400() {
                 b"GET / HTTP/1.1\r\nhost: app.test\r\nhost: other.test\r\n\r\n",
                 b"GET / HTTP/1.1\r\nhost: app.test\r\nhost: app.test\r\n\r\n",
                 b"GET / HTTP/1.1\r\nhost: a b\r\n\r\n",
-                b"GET / HTTP/1.1\r\nhost: a@healthy.localhost\r\n\r\n",
-                b"GET http://a@healthy.localhost/ HTTP/1.1\r\nhost: healthy.localhost\r\n\r\n",
+                b"GET / HTTP/1.1\r\nhost: a@healthy.test\r\n\r\n",
+                b"GET http://a@healthy.test/ HTTP/1.1\r\nhost: healthy.test\r\n\r\n",
             ] {
                 let raw = exchange(&s, bad);
                 let shown = String::from_utf8_lossy(bad);

@@ -558,6 +558,12 @@ impl Host for IsolateHost {
                 self.ops.borrow_mut().insert(id, self.current_event.get());
                 Ok(())
             }
+            "body_read_all" => {
+                let cap = self.spec.limits.memory_bytes;
+                self.streams.read_all(&args, id, self.settler(), cap)?;
+                self.ops.borrow_mut().insert(id, self.current_event.get());
+                Ok(())
+            }
             "body_sink_write" => {
                 self.streams.write(args, id, self.settler())?;
                 self.ops.borrow_mut().insert(id, self.current_event.get());

@@ -26,7 +26,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::{Rc, Weak};
 
 use bytes::Bytes;
-use futures::future::{AbortHandle, Abortable};
+use futures::future::{AbortHandle, AbortRegistration, Abortable};
 use futures::StreamExt;
 use motu_engine::{HostValue, JsError, OpId};
 use tokio::sync::Notify;
@@ -206,10 +206,15 @@ impl BodyStreams {
         handle
     }
 
-    /// Starts `body_read(handle)`: `settle` gets what arrived since the
-    /// last read (at least one chunk), or `null` at the end.
-    pub(crate) fn read(&self, args: &[HostValue], id: OpId, settle: Settle) -> Result<(), JsError> {
-        let handle = handle_arg(args, 0, "body_read")?;
+    /// Starts a read of readable `handle` (reading ahead from the first):
+    /// what was read ahead, the event the readable belongs to, and what
+    /// the read runs under so that releasing the readable stops it.
+    fn begin_read(
+        &self,
+        handle: u32,
+        id: OpId,
+        settle: &Settle,
+    ) -> Result<(Rc<Ahead>, Option<u64>, AbortRegistration), JsError> {
         let mut readables = self.readables.borrow_mut();
         let entry = readables
             .get_mut(&handle)
@@ -237,9 +242,34 @@ impl BodyStreams {
             id,
             settle: settle.clone(),
         });
-        let event = entry.event;
+        Ok((ahead, entry.event, registration))
+    }
+
+    /// How a readable's body ended, for a read that found nothing more: the
+    /// readable is gone, and a client's fault is kept for its event.
+    fn ended(
+        readables: &Weak<RefCell<HashMap<u32, Readable>>>,
+        faults: &Weak<RefCell<HashSet<u64>>>,
+        handle: u32,
+        event: Option<u64>,
+        end: Result<(), BodyError>,
+    ) -> Result<(), JsError> {
+        remove(readables, handle);
+        end.map_err(|e| {
+            if let (true, Some(event), Some(faults)) = (e.is_client(), event, faults.upgrade()) {
+                faults.borrow_mut().insert(event);
+            }
+            JsError::type_error(format!("The body stream failed: {e}"))
+        })
+    }
+
+    /// Starts `body_read(handle)`: `settle` gets what arrived since the
+    /// last read (at least one chunk), or `null` at the end.
+    pub(crate) fn read(&self, args: &[HostValue], id: OpId, settle: Settle) -> Result<(), JsError> {
+        let handle = handle_arg(args, 0, "body_read")?;
+        let (ahead, event, registration) = self.begin_read(handle, id, &settle)?;
         let readables = Rc::downgrade(&self.readables);
-        let client_faults = Rc::downgrade(&self.client_faults);
+        let faults = Rc::downgrade(&self.client_faults);
         let read = async move {
             let result = loop {
                 let arrived = ahead.arrived.notified();
@@ -250,27 +280,67 @@ impl BodyStreams {
                 }
                 let end = ahead.end.borrow_mut().take();
                 match end {
-                    Some(Ok(())) => {
-                        remove(&readables, handle);
-                        break Ok(HostValue::Null);
-                    }
-                    Some(Err(e)) => {
-                        remove(&readables, handle);
-                        if let (true, Some(event), Some(faults)) =
-                            (e.is_client(), event, client_faults.upgrade())
-                        {
-                            faults.borrow_mut().insert(event);
-                        }
-                        break Err(JsError::type_error(format!("The body stream failed: {e}")));
+                    Some(end) => {
+                        break Self::ended(&readables, &faults, handle, event, end)
+                            .map(|()| HostValue::Null)
                     }
                     None => arrived.await,
                 }
             };
             settle(id, result);
         };
-        actix_rt::spawn(async move {
-            let _ = Abortable::new(read, registration).await;
-        });
+        actix_rt::spawn(Abortable::new(read, registration));
+        Ok(())
+    }
+
+    /// Starts `body_read_all(handle)`: `settle` gets the whole rest of the
+    /// body in one piece (`null` if nothing is left), gathered outside the
+    /// isolate, so that a Worker reading a body whole (`arrayBuffer()`,
+    /// `text()`, ...) is handed it in one turn and one copy. Gathering stops
+    /// once more than `cap` bytes (the isolate's memory limit) arrived:
+    /// what was gathered is handed over, and the isolate fails to hold it
+    /// as it would have failed to join the pieces itself.
+    pub(crate) fn read_all(
+        &self,
+        args: &[HostValue],
+        id: OpId,
+        settle: Settle,
+        cap: usize,
+    ) -> Result<(), JsError> {
+        let handle = handle_arg(args, 0, "body_read_all")?;
+        let (ahead, event, registration) = self.begin_read(handle, id, &settle)?;
+        let readables = Rc::downgrade(&self.readables);
+        let faults = Rc::downgrade(&self.client_faults);
+        let read = async move {
+            let mut pieces: Vec<Bytes> = Vec::new();
+            let mut size = 0usize;
+            let result = loop {
+                let arrived = ahead.arrived.notified();
+                while let Some(HostValue::Chunks(taken)) = ahead.take() {
+                    size += taken.iter().map(Bytes::len).sum::<usize>();
+                    pieces.extend(taken);
+                }
+                if size > cap {
+                    remove(&readables, handle);
+                    break Ok(HostValue::Chunks(pieces));
+                }
+                let end = ahead.end.borrow_mut().take();
+                match end {
+                    Some(end) => {
+                        break Self::ended(&readables, &faults, handle, event, end).map(|()| {
+                            if pieces.is_empty() {
+                                HostValue::Null
+                            } else {
+                                HostValue::Chunks(pieces)
+                            }
+                        })
+                    }
+                    None => arrived.await,
+                }
+            };
+            settle(id, result);
+        };
+        actix_rt::spawn(Abortable::new(read, registration));
         Ok(())
     }
 
@@ -553,5 +623,77 @@ fn release_sink(sink: Sink, message: &str) {
     }
     if let Some(sender) = sink.sender {
         sender.abort(BodyError::new(message));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sizes(value: Option<HostValue>) -> Vec<usize> {
+        match value {
+            Some(HostValue::Chunks(c)) => c.iter().map(Bytes::len).collect(),
+            other => panic!("not chunks: {other:?}"),
+        }
+    }
+
+    #[actix_rt::test]
+    async fn a_read_takes_what_arrived_in_order_up_to_the_read_ahead() {
+        let (tx, body) = Body::channel(64);
+        let ahead = Rc::new(Ahead::default());
+        let pump = actix_rt::spawn(read_ahead(body.into_stream(), ahead.clone()));
+        let piece = |n: usize, b: u8| Bytes::from(vec![b; n]);
+        for (i, n) in [READ_AHEAD / 2, READ_AHEAD / 4, READ_AHEAD / 2, 10]
+            .iter()
+            .enumerate()
+        {
+            tx.send(piece(*n, i as u8)).await.unwrap();
+        }
+        tx.finish();
+        // Reading ahead stops once past the limit (after the third piece).
+        while ahead.buffered.get() < READ_AHEAD {
+            ahead.arrived.notified().await;
+        }
+        gather(&ahead).await;
+        assert_eq!(
+            ahead.buffered.get(),
+            READ_AHEAD / 2 + READ_AHEAD / 4 + READ_AHEAD / 2
+        );
+        assert_eq!(sizes(ahead.take()), [READ_AHEAD / 2, READ_AHEAD / 4]);
+        // The read made room: the rest and the end arrive.
+        while ahead.end.borrow().is_none() {
+            ahead.arrived.notified().await;
+        }
+        assert_eq!(sizes(ahead.take()), [READ_AHEAD / 2, 10]);
+        assert!(ahead.take().is_none());
+        assert_eq!(ahead.buffered.get(), 0);
+        assert!(matches!(*ahead.end.borrow(), Some(Ok(()))));
+        pump.await.unwrap();
+    }
+
+    #[actix_rt::test]
+    async fn reading_ahead_stops_at_the_limit_until_a_read_makes_room() {
+        let (tx, body) = Body::channel(64);
+        let ahead = Rc::new(Ahead::default());
+        let _pump = actix_rt::spawn(read_ahead(body.into_stream(), ahead.clone()));
+        for _ in 0..4 {
+            tx.send(Bytes::from(vec![7u8; READ_AHEAD / 2]))
+                .await
+                .unwrap();
+        }
+        while ahead.buffered.get() < READ_AHEAD {
+            ahead.arrived.notified().await;
+        }
+        gather(&ahead).await;
+        assert_eq!(
+            ahead.buffered.get(),
+            READ_AHEAD,
+            "no further than the limit"
+        );
+        assert_eq!(sizes(ahead.take()), [READ_AHEAD / 2, READ_AHEAD / 2]);
+        while ahead.buffered.get() < READ_AHEAD {
+            ahead.arrived.notified().await;
+        }
+        assert_eq!(sizes(ahead.take()), [READ_AHEAD / 2, READ_AHEAD / 2]);
     }
 }
