@@ -113,12 +113,16 @@ function streamFromHost(handle) {
 // Reads a host body stream no code has seen whole, through the host: the
 // rest of the body arrives in one piece, gathered outside JavaScript (one
 // turn and one copy, however many pieces the socket gave). The stream is
-// locked and disturbed as if read.
+// locked and disturbed as if read; if it is errored meanwhile (a fetch
+// aborted by its signal), the read fails with the stream's error, as a
+// read through the stream would.
 function readAllFromHost(s, done, fail) {
   streams().acquireDefaultReader(s);
   s.disturbed = true;
-  uponPromise(opAsync('body_read_all', s.hostHandle),
-    bytes => done(bytes === null ? new Uint8Array(0) : bytes), fail);
+  uponPromise(opAsync('body_read_all', s.hostHandle), bytes => {
+    if (s.state === 'errored') fail(s.storedError);
+    else done(bytes === null ? new Uint8Array(0) : bytes);
+  }, e => fail(s.state === 'errored' ? s.storedError : e));
 }
 
 // The stream of a body record, made on first use.
