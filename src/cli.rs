@@ -81,7 +81,12 @@ struct ServeArgs {
     #[arg(long, short = 'c', value_name = "FILE")]
     config: Option<PathBuf>,
     /// The `[env.NAME]` section of a Wrangler config to use.
-    #[arg(long = "env", short = 'e', value_name = "NAME", conflicts_with = "worker")]
+    #[arg(
+        long = "env",
+        short = 'e',
+        value_name = "NAME",
+        conflicts_with = "worker"
+    )]
     wrangler_env: Option<String>,
     /// Load new code when a Worker's files or the config change (what
     /// `motu dev` does).

@@ -159,7 +159,11 @@ fn relevant(path: &Path, roots: &[PathBuf]) -> bool {
 
 /// Each Worker's project folder.
 fn watched_dirs(settings: &Settings) -> Vec<PathBuf> {
-    settings.workers.iter().map(|w| non_empty(&w.root)).collect()
+    settings
+        .workers
+        .iter()
+        .map(|w| non_empty(&w.root))
+        .collect()
 }
 
 /// `dir`, or `.` for the empty path, made absolute when possible (event

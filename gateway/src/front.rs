@@ -19,6 +19,7 @@ use motu_runtime::{Body, FastPath, Picked, Registry, RequestId, REQUEST_ID_HEADE
 use tracing::Instrument;
 
 use crate::actor::SCHEDULED_PATH;
+use crate::client_body::BodyGuard;
 use crate::responses::{error_response, text};
 use crate::{GatewayActor, Route, RouteTable};
 
@@ -70,12 +71,20 @@ pub(crate) fn host_of<B>(request: &http::Request<B>) -> &str {
         .unwrap_or("")
 }
 
+/// The bounds of a request's body from the client, if it came from one.
+pub(crate) fn body_guard_of<B>(request: &http::Request<B>) -> Option<Arc<BodyGuard>> {
+    request.extensions().get::<Arc<BodyGuard>>().cloned()
+}
+
 /// Answers a routed request: `response` runs in the request's span, and its
 /// result is counted in `worker`'s metrics and carries the request's id.
+/// When the client's body went wrong (`guard`), the answer is the fault's
+/// (a client error), whatever the Worker returned.
 pub(crate) fn answer(
     started: Instant,
     request_id: RequestId,
     worker: Option<String>,
+    guard: Option<Arc<BodyGuard>>,
     response: impl Future<Output = http::Response<Body>>,
 ) -> impl Future<Output = http::Response<Body>> {
     let span = tracing::info_span!(
@@ -85,6 +94,9 @@ pub(crate) fn answer(
     );
     async move {
         let mut response = response.instrument(span).await;
+        if let Some(fault) = guard.and_then(|g| g.fault()) {
+            response = fault.response();
+        }
         if let Some(worker) = &worker {
             motu_runtime::metrics::record_request(
                 worker,
@@ -145,6 +157,7 @@ impl Direct {
         let started = Instant::now();
         let request_id = RequestId::for_request(request.headers());
         request.extensions_mut().insert(request_id.clone());
+        let guard = body_guard_of(&request);
         let name = worker.clone();
         let response = async move {
             let result = match picked {
@@ -153,7 +166,7 @@ impl Direct {
             };
             result.unwrap_or_else(|error| error_response(&error))
         };
-        answer(started, request_id, Some(worker), response).await
+        answer(started, request_id, Some(worker), guard, response).await
     }
 
     /// The fast path, the Worker of `request` and its isolate if one is

@@ -57,7 +57,11 @@ mod tests {
         let p = |s: &str| RoutePattern::parse(s).unwrap();
         let mut t = RouteTable::new();
         t.add("site", &[p("example.com/*")], false);
-        t.add("api", &[p("example.com/api/*"), p("api.example.com/*")], true);
+        t.add(
+            "api",
+            &[p("example.com/api/*"), p("api.example.com/*")],
+            true,
+        );
         t.add("wild", &[p("*.example.com/*")], true);
         t
     }

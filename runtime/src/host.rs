@@ -473,7 +473,15 @@ impl IsolateHost {
         };
         let shown = cap_line(&error.to_string(), MAX_LINE_BYTES).into_owned();
         let stack = cap_line(error.stack.as_deref().unwrap_or(""), MAX_LINE_BYTES);
-        if self
+        let id = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+        if self.streams.client_fault(id) {
+            // The client broke its request body; the gateway answers with
+            // a client error, and the Worker is not to blame.
+            tracing::debug!(
+                worker = self.spec.name.as_str(),
+                "exception after the client's request body failed: {error}"
+            );
+        } else if self
             .log_rate
             .admit(shown.len() + stack.len(), self.spec.limits.log_bytes_per_s)
         {
@@ -483,7 +491,6 @@ impl IsolateHost {
                 "uncaught exception: {shown}"
             );
         }
-        let id = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
         RuntimeError::Exception {
             worker: self.spec.name.clone(),
             error,
@@ -584,6 +591,12 @@ impl Host for IsolateHost {
             }
             "body_read" => {
                 self.streams.read(&args, id, self.settler())?;
+                self.ops.borrow_mut().insert(id, self.current_event.get());
+                Ok(())
+            }
+            "body_read_all" => {
+                let cap = self.spec.limits.memory_bytes;
+                self.streams.read_all(&args, id, self.settler(), cap)?;
                 self.ops.borrow_mut().insert(id, self.current_event.get());
                 Ok(())
             }

@@ -64,18 +64,21 @@ pub(crate) struct Condemned {
 struct Turn(Option<crate::watchdog::Turn>);
 
 impl Turn {
-    /// Arms the watchdog for a turn on the executor `busy` marks.
+    /// Arms the watchdog for a turn on the executor `busy` marks; a
+    /// `measured` turn is charged the CPU time it uses from its start (see
+    /// [`Watchdog::arm_measured`]).
     fn arm(
         services: &Services,
         budget: Duration,
         interrupt: &InterruptHandle,
         busy: &BusyMark,
+        measured: bool,
     ) -> Self {
         Self(
             services
                 .watchdog
                 .as_ref()
-                .map(|w| w.arm_on(budget, interrupt.clone(), busy)),
+                .map(|w| w.arm_on(budget, interrupt.clone(), busy, measured)),
         )
     }
 
@@ -123,6 +126,19 @@ pub struct IsolateActor {
     /// Its executor's stall mark, set by the watchdog while a turn of it
     /// runs long.
     busy: BusyMark,
+}
+
+/// Turns that hand the isolate at least this many bytes (a body's chunk)
+/// are measured with the thread's CPU clock from their start.
+const MEASURED_FROM: usize = 16 * 1024;
+
+/// The bytes a value hands the isolate (of a body's chunk or whole body).
+fn carried(value: &HostValue) -> usize {
+    match value {
+        HostValue::Bytes(b) => b.len(),
+        HostValue::Chunks(c) => c.iter().map(|c| c.len()).sum(),
+        _ => 0,
+    }
 }
 
 /// While events keep coming, the heap gauge is read at most this often.
@@ -182,7 +198,7 @@ impl IsolateActor {
         config.memory_limit = Some(spec.limits.memory_bytes);
         let mut isolate = engine.new_isolate(&config, host.clone()).map_err(failed)?;
         let interrupt = isolate.interrupt_handle();
-        let turn = Turn::arm(&services, spec.limits.startup_cpu, &interrupt, &busy);
+        let turn = Turn::arm(&services, spec.limits.startup_cpu, &interrupt, &busy, false);
         let loaded = isolate
             .load_worker(&spec.code)
             .and_then(|()| isolate.run_microtasks());
@@ -238,10 +254,14 @@ impl IsolateActor {
     }
 
     /// Runs one turn of JavaScript charged to `event`, under the watchdog,
-    /// then applies the lifecycle policy to what happened.
+    /// then applies the lifecycle policy to what happened. A turn that hands
+    /// the isolate `carried` bytes of at least [`MEASURED_FROM`] is charged
+    /// the CPU time its thread used, measured from its start, rather than
+    /// its wall time when short.
     fn turn(
         &mut self,
         event: Option<u64>,
+        carried: usize,
         ctx: &mut Context<Self>,
         run: impl FnOnce(&mut dyn Isolate) -> Result<(), EngineError>,
     ) {
@@ -255,11 +275,13 @@ impl IsolateActor {
         // Lines logged during the turn (console output included) and by
         // what follows from it carry the event's span.
         let _entered = span.as_ref().map(tracing::Span::enter);
+        let budget = limit.saturating_sub(used_before);
         let turn = Turn::arm(
             &self.services,
-            limit.saturating_sub(used_before),
+            budget,
             &self.interrupt,
             &self.busy,
+            carried >= MEASURED_FROM,
         );
         let result = run(&mut *self.isolate).and_then(|()| self.isolate.run_microtasks());
         let (used, fired) = turn.finish();
@@ -596,8 +618,9 @@ impl Handler<Fetch> for IsolateActor {
             Some(chunks) => HostValue::Chunks(chunks),
             None => HostValue::Number(self.host.open_readable_for(body, id) as f64),
         };
+        let size = carried(&body);
         let event = fetch_event(&parts, body);
-        self.turn(Some(id), ctx, |isolate| isolate.dispatch(id, event));
+        self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
         Box::pin(async move { rx.await.unwrap_or(Err(RuntimeError::Lost(worker))) })
     }
 }
@@ -667,7 +690,7 @@ impl Handler<Scheduled> for IsolateActor {
                 HostValue::Number(msg.scheduled_time),
             ),
         ]);
-        self.turn(Some(id), ctx, |isolate| isolate.dispatch(id, event));
+        self.turn(Some(id), 0, ctx, |isolate| isolate.dispatch(id, event));
         Box::pin(async move {
             rx.await
                 .unwrap_or(Err(RuntimeError::Lost(worker)))
@@ -731,6 +754,9 @@ impl Handler<OpDone> for IsolateActor {
             return;
         }
         let event = self.host.op_finished(msg.id);
-        self.turn(event, ctx, |isolate| isolate.settle(msg.id, msg.result));
+        let size = msg.result.as_ref().map_or(0, carried);
+        self.turn(event, size, ctx, |isolate| {
+            isolate.settle(msg.id, msg.result)
+        });
     }
 }

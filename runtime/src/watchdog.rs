@@ -152,28 +152,46 @@ impl Watchdog {
     /// Arms the watchdog for a turn of JavaScript about to run on the
     /// calling thread, with `budget` CPU time.
     pub fn arm(&self, budget: Duration, interrupt: InterruptHandle) -> Turn {
-        self.arm_slot(self.slot(), budget, interrupt)
+        self.arm_slot(self.slot(), budget, interrupt, false)
     }
 
-    /// Like [`arm`](Self::arm), on a thread of an executor whose stall mark
-    /// is `busy`.
+    /// Like [`Watchdog::arm`], but the turn is measured with the thread's
+    /// CPU clock from its start, however short: it is charged the CPU time
+    /// it used, never its wall time. For turns that carry much data (a
+    /// large body's chunk), where reading the clock twice costs little
+    /// beside the turn and a descheduled moment must not be billed.
+    pub fn arm_measured(&self, budget: Duration, interrupt: InterruptHandle) -> Turn {
+        self.arm_slot(self.slot(), budget, interrupt, true)
+    }
+
+    /// Like [`arm`](Self::arm) (or [`arm_measured`](Self::arm_measured)
+    /// with `measured`), on a thread of an executor whose stall mark is
+    /// `busy`.
     pub(crate) fn arm_on(
         &self,
         budget: Duration,
         interrupt: InterruptHandle,
         busy: &BusyMark,
+        measured: bool,
     ) -> Turn {
         let slot = self.slot();
         slot.busy.get_or_init(|| busy.clone());
-        self.arm_slot(slot, budget, interrupt)
+        self.arm_slot(slot, budget, interrupt, measured)
     }
 
-    fn arm_slot(&self, slot: Arc<Slot>, budget: Duration, interrupt: InterruptHandle) -> Turn {
+    fn arm_slot(
+        &self,
+        slot: Arc<Slot>,
+        budget: Duration,
+        interrupt: InterruptHandle,
+        measured: bool,
+    ) -> Turn {
+        let cpu_start = measured.then(|| slot.clock.now());
         slot.state.lock().turn = Some(Armed {
             started: Instant::now(),
             budget,
             interrupt,
-            cpu_start: None,
+            cpu_start,
             fired: false,
             stalled: false,
         });

@@ -58,6 +58,10 @@ pub(crate) struct RawServer {
     pub(crate) max_body_mb: Option<u64>,
     pub(crate) keep_alive_max_requests: Option<u64>,
     pub(crate) executor_busy_ms: Option<u64>,
+    pub(crate) max_headers: Option<u64>,
+    pub(crate) body_timeout_ms: Option<u64>,
+    pub(crate) body_min_rate: Option<u64>,
+    pub(crate) first_chunk_wait_ms: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -55,8 +55,9 @@ pub struct ServerSettings {
     /// Default false.
     pub scheduled_endpoint: bool,
     /// `grace_period_s`, `header_timeout_ms`, `max_header_bytes`,
-    /// `max_body_mb`, `keep_alive_max_requests`: the HTTP listener's limits
-    /// and the shutdown grace period.
+    /// `max_headers`, `max_body_mb`, `body_timeout_ms`, `body_min_rate`,
+    /// `first_chunk_wait_ms`, `keep_alive_max_requests`: the HTTP
+    /// listener's limits and the shutdown grace period.
     pub http: HttpSettings,
     /// `executor_busy_ms`: how much CPU time one turn of JavaScript may use
     /// on an executor thread before that executor counts as stalled: new

@@ -428,11 +428,13 @@ fn compatibility_settings_are_read_and_checked() {
              compatibility_date = \"2025-01-02\"\ncompatibility_flags = [\"nodejs_compat\"]\n",
         )
         .unwrap();
-    assert_eq!(s.workers[0].compatibility_date.as_deref(), Some("2025-01-02"));
-    assert_eq!(s.workers[0].compatibility_flags, ["nodejs_compat"]);
-    let e = d.error(
-        "[[workers]]\nname = \"w\"\nmain = \"worker.js\"\ncompatibility_date = \"soon\"\n",
+    assert_eq!(
+        s.workers[0].compatibility_date.as_deref(),
+        Some("2025-01-02")
     );
+    assert_eq!(s.workers[0].compatibility_flags, ["nodejs_compat"]);
+    let e =
+        d.error("[[workers]]\nname = \"w\"\nmain = \"worker.js\"\ncompatibility_date = \"soon\"\n");
     assert!(e.contains("workers[0].compatibility_date"), "{e}");
     let e = d.error(
         "[[workers]]\nname = \"w\"\nmain = \"worker.js\"\ncompatibility_flags = [\"a b\"]\n",
