@@ -315,7 +315,12 @@ mod tests {
         let executors = crate::Executors::with_busy_threshold(1, Duration::from_millis(5));
         let watchdog = Watchdog::start();
         let interrupt = InterruptHandle::new(Arc::new(Noop));
-        let turn = watchdog.arm_on(Duration::from_secs(60), interrupt, &executors.busy_mark(0));
+        let turn = watchdog.arm_on(
+            Duration::from_secs(60),
+            interrupt,
+            &executors.busy_mark(0),
+            false,
+        );
         assert!(!executors.is_stalled(0));
         let began = Instant::now();
         while !executors.is_stalled(0) {
