@@ -29,6 +29,7 @@ const SOURCES: &[&str] = &[
     "modules.cc",
     "ops.cc",
     "platform.cc",
+    "slices.cc",
 ];
 const HEADERS: &[&str] = &["internal.h", "motu_v8.h"];
 

@@ -90,7 +90,8 @@ impl QuickJsIsolate {
         cache: Arc<BytecodeCache>,
     ) -> Result<Self, EngineError> {
         let setup = |e: rquickjs::Error| EngineError::Setup(e.to_string());
-        let memory = MemoryState::new(cfg.memory_limit);
+        let terminate = Arc::new(TerminateFlag::default());
+        let memory = MemoryState::new(cfg.memory_limit, terminate.clone());
         let runtime =
             Runtime::new_with_alloc(LimitedAllocator::new(memory.clone())).map_err(setup)?;
         let limit = cfg.memory_limit.unwrap_or(usize::MAX);
@@ -106,7 +107,6 @@ impl QuickJsIsolate {
         // allocation it makes.
         unsafe { memory.attach(context.get_runtime_ptr()) };
         let runtime_ptr = context.get_runtime_ptr();
-        let terminate = Arc::new(TerminateFlag::default());
         let interrupted = Rc::new(Cell::new(false));
         runtime.set_interrupt_handler(Some(handler(
             terminate.clone(),
@@ -124,7 +124,12 @@ impl QuickJsIsolate {
         );
         let mut isolate = Self {
             hooks: None,
-            ops: Rc::new(OpState::new(host, memory.clone())),
+            ops: Rc::new(OpState::new(
+                host,
+                memory.clone(),
+                terminate.clone(),
+                interrupted.clone(),
+            )),
             modules,
             cache,
             memory,
@@ -200,11 +205,19 @@ impl QuickJsIsolate {
     }
 
     /// Tells an interrupt and running out of memory from a plain exception.
+    ///
+    /// A termination asked for during the call ends it as terminated, even
+    /// when what reached here is the out-of-memory error of an allocation
+    /// refused meanwhile (the flag is then still up, and is taken down: the
+    /// termination was delivered).
     fn classify(&self, error: JsError) -> EngineError {
-        if self.memory.exhausted() || is_out_of_memory(&error) {
+        let terminated = self.interrupted.replace(false) | self.terminate.take();
+        if self.memory.exhausted() {
             EngineError::OutOfMemory
-        } else if self.interrupted.replace(false) {
+        } else if terminated {
             EngineError::Terminated
+        } else if is_out_of_memory(&error) {
+            EngineError::OutOfMemory
         } else {
             EngineError::Exception(error)
         }

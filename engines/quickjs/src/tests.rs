@@ -221,8 +221,10 @@ fn terminate_before_running_stops_the_next_call() {
     ))
     .unwrap();
     iso.interrupt_handle().terminate();
-    iso.dispatch(1, HostValue::Null).unwrap();
-    assert!(matches!(iso.run_microtasks(), Err(EngineError::Terminated)));
+    let result = iso
+        .dispatch(1, HostValue::Null)
+        .and_then(|()| iso.run_microtasks());
+    assert!(matches!(result, Err(EngineError::Terminated)), "{result:?}");
     assert_eq!(
         run(&mut *iso, &host, 2, HostValue::Null),
         Some(Ok("done".into()))

@@ -99,6 +99,10 @@ struct MotuIsolate {
   // Limits and failures.
   size_t encode_budget = 0;  // largest encoding of one value handed to Rust
   std::atomic<bool> out_of_memory{false};
+  // Set by motu_v8_terminate, taken down once a call delivered the
+  // termination (finish): long host work (the op functions, sliced
+  // built-ins) stops early while it is up.
+  std::atomic<bool> terminating{false};
   bool terminated = false;  // a promise job saw a termination it could not pass on
   std::string fatal;  // V8's fatal error message, once it reported one
 
@@ -190,6 +194,11 @@ void free_modules(MotuIsolate* m);
 // --- builtins.cc
 // Installs the ECMAScript built-ins this V8 lacks (ArrayBuffer transfer).
 bool install_builtins(v8::Local<v8::Context> ctx);
+
+// --- slices.cc
+// Puts built-ins V8 runs without interrupt checks (Array.prototype.fill)
+// in slices that stop once a termination is asked for.
+bool install_slices(v8::Local<v8::Context> ctx);
 
 // --- ops.cc
 // Installs the op functions and the chunk loader as globals under the names `options` gives.

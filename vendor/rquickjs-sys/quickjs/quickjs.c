@@ -43760,6 +43760,9 @@ static JSValue js_array_fill(JSContext *ctx, JSValueConst this_val,
 
     /* XXX: should special case fast arrays */
     while (start < end) {
+        /* motu: a long fill stops soon after an interrupt */
+        if (js_poll_interrupts(ctx))
+            goto exception;
         if (JS_SetPropertyInt64(ctx, obj, start, js_dup(argv[0])) < 0)
             goto exception;
         start++;
@@ -44054,6 +44057,9 @@ static JSValue js_array_join(JSContext *ctx, JSValueConst this_val,
     string_buffer_init(ctx, b, 0);
 
     for(i = 0; i < n; i++) {
+        /* motu: a long join stops soon after an interrupt */
+        if (js_poll_interrupts(ctx))
+            goto fail;
         if (i > 0) {
             if (c >= 0) {
                 string_buffer_putc8(b, c);
@@ -44673,6 +44679,11 @@ static int js_array_cmp_generic(const void *a, const void *b, void *opaque) {
 
     if (psc->exception)
         return 0;
+
+    /* motu: a long sort stops soon after an interrupt (the remaining
+       comparisons then return at once) */
+    if (js_poll_interrupts(ctx))
+        goto exception;
 
     if (psc->has_method) {
         argv[0] = ap->val;
@@ -48068,6 +48079,11 @@ static JSValue js_string_repeat(JSContext *ctx, JSValueConst this_val,
         string_buffer_fill(b, string_get(p, 0), n);
     } else {
         while (n-- > 0) {
+            /* motu: a long repeat stops soon after an interrupt */
+            if (js_poll_interrupts(ctx)) {
+                string_buffer_free(b);
+                goto fail;
+            }
             string_buffer_concat(b, p, 0, len);
         }
     }
@@ -51002,6 +51018,10 @@ static JSValue json_parse_value(JSParseState *s, JSONParseRecord *pr)
     if (pr) {
         pr->value = JS_UNDEFINED;
     }
+
+    /* motu: parsing a long text stops soon after an interrupt */
+    if (js_poll_interrupts(ctx))
+        return JS_EXCEPTION;
 
     switch(s->token.val) {
     case '{':
