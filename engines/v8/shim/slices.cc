@@ -3,14 +3,16 @@
 //
 // V8 honours TerminateExecution at its interrupt checks: function entries
 // and loop back edges of JavaScript. A built-in written in C++ runs its
-// whole loop without one. `Array.prototype.fill` on an array V8 keeps in
-// dictionary mode (any `new Array(n)` past about 16,000 elements) sets each
-// element through the generic path, about half a microsecond each, so one
-// call on a million elements runs for hundreds of milliseconds after the
-// watchdog fired. Here `fill` on an Array is done as V8's own `fill` over
-// slices of kSlice elements, and the slices stop as soon as a termination
-// is asked for: the JavaScript that called it then stops at its next
-// interrupt check, a few instructions later.
+// whole loop without one. `Array.prototype.fill` of `new Array(1e6)` is
+// one: growing the empty backing store to a million elements in one step is
+// too large a gap for V8's fast elements, so it turns the array into a
+// dictionary and sets each element through the generic path, about half a
+// microsecond each, for hundreds of milliseconds after the watchdog fired.
+// Here `fill` on an Array is done as V8's own `fill` over slices of kSlice
+// elements, and the slices stop as soon as a termination is asked for: the
+// JavaScript that called it then stops at its next interrupt check, a few
+// instructions later. Slices this short also keep such an array's elements
+// fast (each grows the backing store by less than V8's largest gap).
 #include <algorithm>
 #include <cmath>
 
@@ -19,9 +21,10 @@
 namespace motu {
 namespace {
 
-// Elements per slice: a few milliseconds at most on V8's generic path, and
-// a negligible cost per slice on its fast one.
-constexpr double kSlice = 4096;
+// Elements per slice: under V8's largest gap for fast elements (1024), half
+// a millisecond at most on its generic path, and a call's cost (a fraction
+// of a microsecond) per slice on its fast one.
+constexpr double kSlice = 1000;
 
 v8::Local<v8::String> str(v8::Isolate* iso, const char* s) {
   return v8::String::NewFromUtf8(iso, s, v8::NewStringType::kInternalized).ToLocalChecked();
