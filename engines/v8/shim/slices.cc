@@ -11,8 +11,7 @@
 // Here `fill` on an Array is done as V8's own `fill` over slices of kSlice
 // elements, and the slices stop as soon as a termination is asked for: the
 // JavaScript that called it then stops at its next interrupt check, a few
-// instructions later. Slices this short also keep such an array's elements
-// fast (each grows the backing store by less than V8's largest gap).
+// instructions later.
 #include <algorithm>
 #include <cmath>
 
@@ -21,9 +20,8 @@
 namespace motu {
 namespace {
 
-// Elements per slice: under V8's largest gap for fast elements (1024), half
-// a millisecond at most on its generic path, and a call's cost (a fraction
-// of a microsecond) per slice on its fast one.
+// Elements per slice: half a millisecond at most on V8's generic path, and
+// a call's cost (a fraction of a microsecond) per slice on its fast one.
 constexpr double kSlice = 1000;
 
 v8::Local<v8::String> str(v8::Isolate* iso, const char* s) {
