@@ -81,9 +81,14 @@ impl Bystander {
     }
 }
 
+/// One request to `worker`; a request that gets no answer fails the test
+/// with the server's log.
 fn ask(s: &Server, worker: &str, path: &str) -> (u16, String) {
-    let r = s.request("GET", path, &[("host", &format!("{worker}.test"))], b"");
-    (r.status, r.text())
+    let host = format!("{worker}.test");
+    match common::try_request(&s.addr, "GET", path, &[("host", &host)], b"") {
+        Some(r) => (r.status, r.text()),
+        None => panic!("{worker}{path}: no answer; log:\n{}", s.log()),
+    }
 }
 
 /// The number of evictions of `worker` for `reason` in the log.

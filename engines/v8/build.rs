@@ -30,6 +30,7 @@ const SOURCES: &[&str] = &[
     "ops.cc",
     "platform.cc",
     "slices.cc",
+    "stops.cc",
 ];
 const HEADERS: &[&str] = &["internal.h", "motu_v8.h"];
 

@@ -83,7 +83,8 @@ int set_up(MotuIsolate* m, const MotuIsolateOptions& options, const MotuCode& pr
   v8::Context::Scope context_scope(ctx);
   if (!options.allow_code_generation) ctx->AllowCodeGenerationFromStrings(false);
   v8::TryCatch tc(iso);
-  bool ok = install_builtins(ctx) && install_slices(ctx) && install_ops(m, ctx, options) &&
+  bool ok = install_builtins(ctx) && install_stops(m, ctx) && install_slices(ctx) &&
+            install_ops(m, ctx, options) &&
             run_prelude(m, ctx, prelude, options);
   int status = finish(m, tc, ctx, error);
   if (status == MOTU_OK && !ok)
@@ -140,6 +141,7 @@ void motu_v8_isolate_free(MotuIsolate* m) {
     motu::free_modules(m);
     m->dispatch.Reset();
     m->register_module.Reset();
+    m->interrupt_check.Reset();
     m->context.Reset();
     motu::forget_isolate(m->isolate);
     m->isolate->Dispose();

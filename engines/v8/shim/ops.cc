@@ -34,13 +34,9 @@ MotuIsolate* owner(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // Whether the isolate is being terminated: then an op neither reaches Rust
 // nor hands its result to JavaScript (each can take milliseconds for a value
-// of many megabytes); it throws, and the JavaScript stops at its next
-// interrupt check.
+// of many megabytes); the JavaScript stops there.
 bool stopping(v8::Isolate* iso, MotuIsolate* m) {
-  if (!m->terminating.load(std::memory_order_relaxed)) return false;
-  if (!iso->IsExecutionTerminating())
-    throw_error(iso, ErrorClass::kError, "the Worker is being terminated");
-  return true;
+  return stop_if_terminating(m, iso, iso->GetCurrentContext());
 }
 
 void call_op(const v8::FunctionCallbackInfo<v8::Value>& info, bool async) {

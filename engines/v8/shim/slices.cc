@@ -1,17 +1,16 @@
 // Built-ins that V8 runs to their end without looking for interrupts, cut
 // into slices that let a termination in between.
 //
-// V8 honours TerminateExecution at its interrupt checks: function entries
-// and loop back edges of JavaScript. A built-in written in C++ runs its
-// whole loop without one. `Array.prototype.fill` of `new Array(1e6)` is
+// V8 honours TerminateExecution only at its interrupt checks (see
+// stops.cc); a built-in written in C++ runs its whole loop without one.
+// `Array.prototype.fill` of `new Array(1e6)` is
 // one: growing the empty backing store to a million elements in one step is
 // too large a gap for V8's fast elements, so it turns the array into a
 // dictionary and sets each element through the generic path, about half a
 // microsecond each, for hundreds of milliseconds after the watchdog fired.
 // Here `fill` on an Array is done as V8's own `fill` over slices of kSlice
-// elements, and the slices stop as soon as a termination is asked for: the
-// JavaScript that called it then stops at its next interrupt check, a few
-// instructions later.
+// elements, and between two slices a termination asked for is delivered
+// (`stop_if_terminating`), which stops the JavaScript that called it.
 #include <algorithm>
 #include <cmath>
 
@@ -48,18 +47,18 @@ void fill(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Local<v8::Context> ctx = iso->GetCurrentContext();
   auto* m = static_cast<MotuIsolate*>(iso->GetData(0));
   v8::Local<v8::Function> original = info.Data().As<v8::Function>();
-  v8::Local<v8::Value> receiver = info.This();
+  v8::Local<v8::Value> self = receiver(info);
   v8::Local<v8::Value> result;
-  if (!receiver->IsArray()) {
+  if (!self->IsArray()) {
     // Anything else (array-likes, proxies) as V8 does it, in one go: its
     // `length` may be a getter, which must be read once.
     std::vector<v8::Local<v8::Value>> args;
     for (int i = 0; i < info.Length(); i++) args.push_back(info[i]);
-    if (original->Call(ctx, receiver, static_cast<int>(args.size()), args.data()).ToLocal(&result))
+    if (original->Call(ctx, self, static_cast<int>(args.size()), args.data()).ToLocal(&result))
       info.GetReturnValue().Set(result);
     return;
   }
-  v8::Local<v8::Array> array = receiver.As<v8::Array>();
+  v8::Local<v8::Array> array = self.As<v8::Array>();
   double length = array->Length();
   v8::Local<v8::Value> value = info.Length() > 0 ? info[0] : v8::Undefined(iso).As<v8::Value>();
   v8::Local<v8::Value> start_arg = info.Length() > 1 ? info[1] : v8::Undefined(iso).As<v8::Value>();
@@ -70,7 +69,7 @@ void fill(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return;
   info.GetReturnValue().Set(array);
   while (k < final) {
-    if (m->terminating.load(std::memory_order_relaxed)) return;
+    if (stop_if_terminating(m, iso, ctx)) return;
     double until = std::min(k + kSlice, final);
     if (array->Length() < until) {
       // Something the fill ran (a setter) shortened the array: V8's `fill`
