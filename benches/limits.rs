@@ -121,6 +121,84 @@ fn shape_worker(name: &str, setup: &str, body: &str, engine: &str) -> WorkerSpec
         })
 }
 
+/// The CPU time a thread has used, read from any thread.
+#[derive(Clone, Copy)]
+struct ThreadClock(libc::clockid_t);
+
+impl ThreadClock {
+    fn current() -> Self {
+        let mut id: libc::clockid_t = libc::CLOCK_THREAD_CPUTIME_ID;
+        // SAFETY: `id` is a valid place to write to.
+        let rc = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut id) };
+        assert_eq!(rc, 0);
+        Self(id)
+    }
+
+    fn now(self) -> Duration {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid place to write to.
+        unsafe { libc::clock_gettime(self.0, &mut ts) };
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+}
+
+/// How long an isolate takes to stop once terminated, by itself: events of
+/// one shape through the engine directly, each terminated by a thread of
+/// this bench once the event has used 50 ms of CPU time; the CPU time the
+/// event's thread then spent until the call returned (milliseconds). Unlike
+/// the runtime's figure, it leaves out how late the terminating thread
+/// looked (on a loaded machine, a scheduling delay of its own).
+fn stop_latency(
+    engine: &dyn motu_engine::Engine,
+    setup: &str,
+    body: &str,
+    runs: usize,
+) -> Vec<f64> {
+    let code = motu_engine::WorkerCode {
+        syntax: motu_engine::Syntax::Module,
+        entry: "worker.js".into(),
+        modules: std::sync::Arc::new(motu_engine::MemoryModules::new().with(
+            "worker.js",
+            format!("{setup}\nexport default {{ fetch() {{ {body} }} }}"),
+        )),
+    };
+    let host = std::rc::Rc::new(common::BenchHost::default());
+    let mut config = common::config();
+    config.memory_limit = Some(1 << 30);
+    let mut iso = engine.new_isolate(&config, host.clone()).unwrap();
+    host.set_interrupt(iso.interrupt_handle());
+    iso.load_worker(&code).unwrap();
+    iso.run_microtasks().unwrap();
+    let clock = ThreadClock::current();
+    let mut latencies = Vec::new();
+    for id in 0..runs as u64 {
+        let interrupt = iso.interrupt_handle();
+        let start = clock.now();
+        let terminator = std::thread::spawn(move || loop {
+            std::thread::sleep(Duration::from_micros(200));
+            let now = clock.now();
+            if now - start >= Duration::from_millis(50) {
+                interrupt.terminate();
+                return now;
+            }
+        });
+        let result = iso
+            .dispatch(id, common::event())
+            .and_then(|()| iso.run_microtasks());
+        let end = clock.now();
+        assert!(
+            matches!(result, Err(motu_engine::EngineError::Terminated)),
+            "{result:?}"
+        );
+        let fired = terminator.join().unwrap();
+        latencies.push((end - fired).as_secs_f64() * 1e3);
+    }
+    latencies
+}
+
 /// Events of each selected shape under `cpu_ms = 50`; prints the overruns.
 async fn precision(runtime: &Runtime, engine: &str, shapes: &[&str], runs: usize) {
     for &(name, setup, body) in SHAPES {
@@ -150,6 +228,15 @@ async fn precision(runtime: &Runtime, engine: &str, shapes: &[&str], runs: usize
         let (median, p99, max) = percentiles(overruns);
         println!(
             "{engine:8} {name:7} cpu_ms=50: ran past the limit {median:8.2} ms (median) {p99:8.2} ms (p99) {max:8.2} ms (max) over {runs} runs"
+        );
+        let engine = common::engines()
+            .into_iter()
+            .find(|e| e.name() == engine)
+            .unwrap();
+        let (median, p99, max) = percentiles(stop_latency(&*engine, setup, body, runs));
+        println!(
+            "{:8} {name:7} stopped, once terminated, after {median:8.2} ms (median) {p99:8.2} ms (p99) {max:8.2} ms (max) of CPU time",
+            engine.name()
         );
     }
 }

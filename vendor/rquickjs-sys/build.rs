@@ -117,6 +117,8 @@ fn main() {
         println!("cargo:rerun-if-env-changed={}", feature_to_cargo(feature));
     }
     println!("cargo:rerun-if-env-changed=CARGO_CFG_SANITIZE");
+    // motu: build again when the (patched) sources change.
+    println!("cargo:rerun-if-changed=quickjs");
 
     let src_dir = Path::new("quickjs");
 
@@ -152,6 +154,9 @@ fn main() {
 
     let mut builder = cc::Build::new();
     builder
+        // motu: QuickJS's own warnings are not ours to fix; cargo would
+        // print them on every build.
+        .warnings(false)
         .extra_warnings(false)
         .flag_if_supported("-Wno-implicit-const-int-float-conversion")
         //.flag("-Wno-array-bounds")

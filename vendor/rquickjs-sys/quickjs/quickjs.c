@@ -4681,15 +4681,31 @@ static int string_buffer_concat_value_free(StringBuffer *s, JSValue v)
     return res;
 }
 
+static no_inline __exception int __js_poll_interrupts(JSContext *ctx);
+
+/* motu: fills a slice of at most 64 Ki characters at a time (an 8-bit
+   string with memset) and calls the interrupt handler between slices, so
+   that a long fill stops soon after an interrupt. Returns -1 with an
+   exception pending (which every caller checks). */
 static int string_buffer_fill(StringBuffer *s, int c, int count)
 {
-    /* XXX: optimize */
     if (s->len + count > s->size) {
         if (string_buffer_realloc(s, s->len + count, c))
             return -1;
     }
-    while (count-- > 0) {
-        if (string_buffer_putc16(s, c))
+    while (count > 0) {
+        int n = min_int(count, 1 << 16);
+        count -= n;
+        if (!s->is_wide_char && c < 0x100) {
+            memset(str8(s->str) + s->len, c, n);
+            s->len += n;
+        } else {
+            while (n-- > 0) {
+                if (string_buffer_putc16(s, c))
+                    return -1;
+            }
+        }
+        if (count > 0 && __js_poll_interrupts(s->ctx))
             return -1;
     }
     return 0;
@@ -48020,6 +48036,9 @@ static JSValue js_string_pad(JSContext *ctx, JSValueConst this_val,
     if (p1) {
         while (n > 0) {
             int chunk = min_int(n, p1->len);
+            /* motu: a long pad stops soon after an interrupt */
+            if (js_poll_interrupts(ctx))
+                goto fail;
             if (string_buffer_concat(b, p1, 0, chunk))
                 goto fail;
             n -= chunk;
@@ -48076,7 +48095,11 @@ static JSValue js_string_repeat(JSContext *ctx, JSValueConst this_val,
     if (string_buffer_init2(ctx, b, n * len, p->is_wide_char))
         goto fail;
     if (len == 1) {
-        string_buffer_fill(b, string_get(p, 0), n);
+        /* motu: the fill can be interrupted */
+        if (string_buffer_fill(b, string_get(p, 0), n)) {
+            string_buffer_free(b);
+            goto fail;
+        }
     } else {
         while (n-- > 0) {
             /* motu: a long repeat stops soon after an interrupt */
