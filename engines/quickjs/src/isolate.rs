@@ -187,6 +187,9 @@ impl QuickJsIsolate {
         self.begin();
         self.context.with(|ctx| match f(ctx.clone()) {
             Ok(_) if self.memory.exhausted() => Err(EngineError::OutOfMemory),
+            // A termination asked for during the call whose refused
+            // allocations the JavaScript caught, before any interrupt check.
+            Ok(_) if self.terminate.take() => Err(EngineError::Terminated),
             Ok(v) => Ok(v),
             Err(e) => {
                 let error = caught(&ctx, e);
@@ -295,6 +298,7 @@ impl Isolate for QuickJsIsolate {
             match self.runtime.execute_pending_job() {
                 Ok(true) => {}
                 Ok(false) if self.memory.exhausted() => return Err(EngineError::OutOfMemory),
+                Ok(false) if self.terminate.take() => return Err(EngineError::Terminated),
                 Ok(false) => return Ok(()),
                 Err(_) => {
                     let error = self
