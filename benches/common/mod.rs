@@ -44,6 +44,13 @@ impl Host for BenchHost {
     }
 }
 
+impl BenchHost {
+    /// Lets the ops see the isolate's terminations, as the runtime does.
+    pub fn set_interrupt(&self, interrupt: motu_engine::InterruptHandle) {
+        self.ops.set_interrupt(interrupt);
+    }
+}
+
 /// The engines this build has.
 pub fn engines() -> Vec<Box<dyn Engine>> {
     #[allow(unused_mut)]

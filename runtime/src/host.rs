@@ -111,6 +111,12 @@ impl IsolateHost {
         }
     }
 
+    /// Lets the pure ops see when the isolate is being terminated, so that
+    /// one on a large input gives up early.
+    pub(crate) fn set_interrupt(&self, interrupt: motu_engine::InterruptHandle) {
+        self.op_state.set_interrupt(interrupt);
+    }
+
     /// Tells the host which actor settles its async ops.
     pub(crate) fn bind(&self, actor: WeakAddr<IsolateActor>) {
         let _ = self.actor.set(actor);

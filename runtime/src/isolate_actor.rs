@@ -198,6 +198,7 @@ impl IsolateActor {
         config.memory_limit = Some(spec.limits.memory_bytes);
         let mut isolate = engine.new_isolate(&config, host.clone()).map_err(failed)?;
         let interrupt = isolate.interrupt_handle();
+        host.set_interrupt(interrupt.clone());
         let turn = Turn::arm(&services, spec.limits.startup_cpu, &interrupt, &busy, false);
         let loaded = isolate
             .load_worker(&spec.code)

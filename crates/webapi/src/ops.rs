@@ -30,8 +30,8 @@ pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Ho
         "compression_push" => compression::push(state, args),
         "compression_finish" => compression::finish(state, &args),
         "resource_close" => handle_arg(&args, 0, "resource_close").map(|h| state.remove(h).into()),
-        "base64_encode" => base64::encode(&args),
-        "base64_decode" => base64::decode(&args),
+        "base64_encode" => base64::encode(state, &args),
+        "base64_decode" => base64::decode(state, &args),
         "multipart_parse" => multipart::parse(&args),
         "perf_now" => Ok(HostValue::Number(
             (state.elapsed_ms() / CLOCK_GRANULARITY_MS).floor() * CLOCK_GRANULARITY_MS,
