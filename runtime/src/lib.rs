@@ -66,6 +66,7 @@ mod streams;
 mod supervisor;
 mod trigger;
 mod watchdog;
+mod work;
 mod worker;
 
 pub use body::{Body, BodyError, BodySender, BodyStream};
@@ -85,7 +86,7 @@ pub use supervisor::{
     SupervisorStats, RECENT_EVICTIONS,
 };
 pub use trigger::Trigger;
-pub use watchdog::{Turn, Watchdog};
+pub use watchdog::{CpuAccount, Turn, Watchdog};
 pub use worker::{detect_syntax, DirModules, WorkerSpec};
 
 pub use motu_config::{Limits, PoolLimits};

@@ -16,9 +16,16 @@
 //! thread's CPU clock from then on (waiting on timers or I/O costs nothing),
 //! and terminated once its budget is gone. JavaScript is never asked to
 //! poll.
+//!
+//! A turn may draw on a [`CpuAccount`]: the CPU time one event may use and
+//! has used, shared by everything that runs for the event (its turns of
+//! JavaScript, and its host work on the work pool's threads, which arm the
+//! watchdog the same way). The watchdog charges what it measures of a long
+//! turn to the account as it goes, and terminates the turn once the account
+//! is used up, whoever used it.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -53,6 +60,11 @@ struct SlotState {
 struct Armed {
     started: Instant,
     budget: Duration,
+    /// The account the turn draws on, if any; then `budget` is what was
+    /// left in it when the turn was armed.
+    account: Option<Arc<CpuAccount>>,
+    /// What the watchdog has charged to `account` of this turn so far.
+    charged: Duration,
     interrupt: InterruptHandle,
     /// The thread's CPU clock reading taken as the turn's start, once the
     /// watchdog found the turn long enough to measure.
@@ -86,6 +98,51 @@ pub struct Turn {
     slot: Arc<Slot>,
 }
 
+/// The CPU time one event may use, and what it has used so far, shared by
+/// every thread that runs something for the event.
+#[derive(Debug)]
+pub struct CpuAccount {
+    limit: Duration,
+    /// Nanoseconds used.
+    used: AtomicU64,
+}
+
+impl CpuAccount {
+    /// A fresh account of `limit` CPU time.
+    pub fn new(limit: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            limit,
+            used: AtomicU64::new(0),
+        })
+    }
+
+    /// The CPU time the event may use.
+    pub fn limit(&self) -> Duration {
+        self.limit
+    }
+
+    /// The CPU time charged so far.
+    pub fn used(&self) -> Duration {
+        Duration::from_nanos(self.used.load(Ordering::Relaxed))
+    }
+
+    /// The CPU time left.
+    pub fn remaining(&self) -> Duration {
+        self.limit.saturating_sub(self.used())
+    }
+
+    /// Whether the event has used all of its CPU time.
+    pub fn is_exhausted(&self) -> bool {
+        self.used() >= self.limit
+    }
+
+    /// Adds `cpu` to what the event used.
+    pub fn charge(&self, cpu: Duration) {
+        let nanos = u64::try_from(cpu.as_nanos()).unwrap_or(u64::MAX);
+        self.used.fetch_add(nanos, Ordering::Relaxed);
+    }
+}
+
 thread_local! {
     /// This thread's slots, one per watchdog it has armed.
     static SLOTS: RefCell<Vec<(Weak<Shared>, Arc<Slot>)>> = const { RefCell::new(Vec::new()) };
@@ -93,7 +150,8 @@ thread_local! {
 
 impl Turn {
     /// Disarms the watchdog and returns the CPU time charged to the turn
-    /// and whether the watchdog terminated it.
+    /// (and, when it drew on an account, charges the rest of it there) and
+    /// whether the watchdog terminated it.
     pub fn finish(self) -> (Duration, bool) {
         let mut state = self.slot.state.lock();
         let Some(armed) = state.turn.take() else {
@@ -114,6 +172,9 @@ impl Turn {
                 elapsed.min(gained)
             }
         };
+        if let Some(account) = &armed.account {
+            account.charge(used.saturating_sub(armed.charged));
+        }
         (used, armed.fired)
     }
 }
@@ -138,10 +199,29 @@ impl Watchdog {
     /// Arms the watchdog for a turn of JavaScript about to run on the
     /// calling thread, with `budget` CPU time.
     pub fn arm(&self, budget: Duration, interrupt: InterruptHandle) -> Turn {
+        self.arm_turn(budget, None, interrupt)
+    }
+
+    /// Arms the watchdog for a turn (of JavaScript, or of host work) about
+    /// to run on the calling thread, drawing on `account`: the turn is
+    /// terminated once the account is used up, by this turn or by anything
+    /// else that draws on it.
+    pub fn arm_account(&self, account: Arc<CpuAccount>, interrupt: InterruptHandle) -> Turn {
+        self.arm_turn(account.remaining(), Some(account), interrupt)
+    }
+
+    fn arm_turn(
+        &self,
+        budget: Duration,
+        account: Option<Arc<CpuAccount>>,
+        interrupt: InterruptHandle,
+    ) -> Turn {
         let slot = self.slot();
         slot.state.lock().turn = Some(Armed {
             started: Instant::now(),
             budget,
+            account,
+            charged: Duration::ZERO,
             interrupt,
             cpu_start: None,
             fired: false,
@@ -197,7 +277,16 @@ fn inspect(slot: &Slot, now: Instant) -> bool {
     let start = *armed
         .cpu_start
         .get_or_insert_with(|| cpu_now.saturating_sub(elapsed).max(last_cpu));
-    if cpu_now.saturating_sub(start) >= armed.budget {
+    let used = cpu_now.saturating_sub(start);
+    let over = match &armed.account {
+        Some(account) => {
+            account.charge(used.saturating_sub(armed.charged));
+            armed.charged = armed.charged.max(used);
+            account.is_exhausted()
+        }
+        None => used >= armed.budget,
+    };
+    if over {
         armed.fired = true;
         armed.interrupt.terminate();
     }
