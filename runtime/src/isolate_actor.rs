@@ -765,9 +765,15 @@ impl Handler<WorkDone> for IsolateActor {
                 let event = self.host.op_finished(op);
                 self.turn(event, ctx, |isolate| isolate.settle(op, result));
             }
-            Finished::OverBudget(event) => {
-                let worker = self.spec.name.as_str();
-                tracing::debug!(worker, "host work ran out of its event's CPU time");
+            Finished::OverBudget(event, used) => {
+                if !event.is_some_and(|e| self.cpu.contains_key(&e)) {
+                    tracing::warn!(
+                        worker = self.spec.name.as_str(),
+                        cpu_ms = used.as_secs_f64() * 1e3,
+                        limit_ms = self.spec.limits.cpu.as_millis() as u64,
+                        "host work that went on after its event ended ran out of the event's CPU time"
+                    );
+                }
                 self.evict(EvictionReason::CpuLimit, event, ctx);
             }
             Finished::Nothing => {}

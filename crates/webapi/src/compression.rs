@@ -232,6 +232,11 @@ mod tests {
         finish_work(state, args.to_vec())?.run(&Cancel::new())
     }
 
+    /// Closes the stream of handle `h`, as the prelude does after an error.
+    fn close(state: &OpState, h: &HostValue) -> bool {
+        state.remove(h.as_f64().unwrap() as u32)
+    }
+
     fn run(
         state: &OpState,
         format: &str,
@@ -245,7 +250,7 @@ mod tests {
             loop {
                 let r = push(state, vec![h.clone(), std::mem::take(&mut arg)]);
                 let r = r.inspect_err(|_| {
-                    state.remove(crate::op_state::handle_arg(&[h.clone()], 0, "").unwrap());
+                    close(state, &h);
                 })?;
                 let l = r.as_list().unwrap();
                 out.extend_from_slice(l[0].as_bytes().unwrap());
@@ -254,8 +259,8 @@ mod tests {
                 }
             }
         }
-        let end = finish(state, &[h.clone()]);
-        state.remove(crate::op_state::handle_arg(&[h], 0, "").unwrap());
+        let end = finish(state, std::slice::from_ref(&h));
+        close(state, &h);
         out.extend_from_slice(end?.as_bytes().unwrap());
         Ok(out)
     }
@@ -341,6 +346,6 @@ mod tests {
         let cancel = Cancel::new();
         cancel.cancel();
         assert_eq!(big.run(&cancel).unwrap_err().name, "AbortError");
-        assert!(state.remove(1));
+        assert!(close(&state, &h));
     }
 }

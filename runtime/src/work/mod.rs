@@ -86,8 +86,9 @@ impl Answer {
 pub(crate) enum Finished {
     /// Settle op `0` with the result.
     Settle(OpId, Result<HostValue, JsError>),
-    /// The event (if any is known) ran out of CPU time.
-    OverBudget(Option<u64>),
+    /// The event (if any is known) ran out of CPU time, having used this
+    /// much.
+    OverBudget(Option<u64>, std::time::Duration),
     /// Nothing: the work is unknown (cancelled) or nobody waits for it.
     Nothing,
 }
@@ -117,8 +118,9 @@ struct Ticket {
     op: Option<OpId>,
     cancel: Cancel,
     bytes: usize,
+    account: Arc<CpuAccount>,
     /// The work, until it is submitted.
-    pending: Option<(Work, Arc<CpuAccount>)>,
+    pending: Option<Work>,
 }
 
 /// One event's work: what runs, what waits.
@@ -238,11 +240,11 @@ impl HostWork {
         let queue = queues.entry(event).or_default();
         let pending = if queue.running.is_none() {
             queue.running = Some(ticket);
-            self.submit(ticket, work, cancel.clone(), account);
+            self.submit(ticket, work, cancel.clone(), account.clone());
             None
         } else {
             queue.waiting.push_back(ticket);
-            Some((work, account))
+            Some(work)
         };
         self.tickets.borrow_mut().insert(
             ticket,
@@ -251,6 +253,7 @@ impl HostWork {
                 op: None,
                 cancel,
                 bytes,
+                account,
                 pending,
             },
         );
@@ -307,15 +310,15 @@ impl HostWork {
         if let Some(next) = next {
             let mut tickets = self.tickets.borrow_mut();
             if let Some(n) = tickets.get_mut(&next) {
-                if let Some((work, account)) = n.pending.take() {
-                    let cancel = n.cancel.clone();
+                if let Some(work) = n.pending.take() {
+                    let (cancel, account) = (n.cancel.clone(), n.account.clone());
                     drop(tickets);
                     self.submit(next, work, cancel, account);
                 }
             }
         }
         match (outcome, t.op) {
-            (Outcome::OverBudget, _) => Finished::OverBudget(t.event),
+            (Outcome::OverBudget, _) => Finished::OverBudget(t.event, t.account.used()),
             (Outcome::Finished(result), Some(op)) => Finished::Settle(op, result),
             (Outcome::Finished(_), None) => Finished::Nothing,
         }

@@ -35,10 +35,13 @@ pub(crate) enum Outcome {
     OverBudget,
 }
 
+/// What hears a job's outcome.
+type Listener = Box<dyn FnOnce(Outcome) + Send>;
+
 /// Where a job's outcome goes: called once, by the pool thread or by the
 /// watchdog, whichever has it first.
 #[derive(Clone)]
-struct Done(Arc<Mutex<Option<Box<dyn FnOnce(Outcome) + Send>>>>);
+struct Done(Arc<Mutex<Option<Listener>>>);
 
 impl Done {
     fn send(&self, outcome: Outcome) {
