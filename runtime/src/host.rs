@@ -581,6 +581,12 @@ impl Host for IsolateHost {
             "body_sink_abort" => self.streams.abort(&args)?,
             "body_cancel" => self.streams.cancel(&args)?,
             "work" => return self.call_work(args),
+            "work_has_room" => {
+                let bytes = args.first().and_then(HostValue::as_f64).unwrap_or(0.0) as usize;
+                // At the top level work runs at once, whatever the room.
+                let room = self.current_account.borrow().is_none() || self.work.has_room(bytes);
+                return Ok(HostValue::Bool(room));
+            }
             "fetch_abort" => {
                 let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
                 if let Some(abort) = self.aborts.borrow_mut().remove(&token) {

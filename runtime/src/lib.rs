@@ -18,6 +18,13 @@
 //!   CPU budget ([`Limits`]); an isolate that breaks a limit or hangs is
 //!   condemned and evicted, with a typed [`EvictionReason`] that the
 //!   supervisor logs and counts, and the next event starts a fresh one.
+//! - **Host work**: ops whose Rust work may take long (`crypto.subtle`,
+//!   compression streams, `formData()`, and the bindings to come) run at
+//!   once when they are quick, and otherwise on a work pool off the executor
+//!   threads; either way their CPU time is charged to the event that asked
+//!   for them ([`CpuAccount`], shared by the event's turns and its pool
+//!   jobs, measured by the watchdog), and they are cancelled once the
+//!   event's budget is used up.
 //! - **Runtime** ([`Runtime`]): the handle an embedding program holds: start
 //!   it inside an actix system, register Workers from a string or a file, and
 //!   send them fetch events, with no HTTP involved.

@@ -10,9 +10,11 @@ delete globalThis.__motu_op_async;
 // ran at once, [ticket] when it runs elsewhere (its result settles the
 // async op `work_wait`), or [-1] while too much input already waits for the
 // host: then the call waits for room (`work_room(bytes)`) and asks again.
-// While any call waits, new ones join the wait without asking the host
-// (which would copy their input for nothing). `hostWork` returns the
-// result, or a promise of it; `afterWork` goes on from either.
+// A call with a large input asks `work_has_room(bytes)` first, and while
+// any call waits, new ones join the wait without asking: handing the host
+// an input it cannot take yet would copy it for nothing. `hostWork` returns
+// the result, or a promise of it; `afterWork` goes on from either.
+const WORK_ROOM_CHECK = 65536;
 let hostWorkWaiting = 0;
 
 function hostWork(name, ...args) {
@@ -20,6 +22,8 @@ function hostWork(name, ...args) {
 }
 
 function askForWork(name, args) {
+  const bytes = workBytes(args);
+  if (bytes > WORK_ROOM_CHECK && !op('work_has_room', bytes)) return waitForWorkRoom(name, args);
   const answer = op('work', name, ...args);
   const ticket = answer[0];
   if (ticket === 0) return answer[1];

@@ -13,11 +13,12 @@ const CLOCK_GRANULARITY_MS: f64 = 0.1;
 /// this crate has no op of that name (the runtime then tries its own).
 ///
 /// `work(name, …args)` runs the work op `name` at once and answers
-/// `[0, result]` (see [`work`](crate::work())); a runtime that runs work
-/// elsewhere handles `work` itself.
+/// `[0, result]` (see [`work`](crate::work())), and `work_has_room(bytes)`
+/// is always `true`; a runtime that runs work elsewhere handles both itself.
 pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<HostValue, JsError>> {
     Some(match op {
         "work" => work::call_at_once(state, args),
+        "work_has_room" => Ok(HostValue::Bool(true)),
         "url_parse" => url_ops::parse(&args),
         "url_set" => url_ops::set(&args),
         "urlpattern_compile" => urlpattern::compile_op(&args),

@@ -21,7 +21,9 @@
 //! ran the work at once, `[ticket]` when it runs elsewhere (the prelude then
 //! waits for the async op `work_wait(ticket)`), or `[-1, bytes]` when too
 //! much input already waits for the host (the prelude waits for
-//! `work_room(bytes)` and asks again). [`call`](crate::call) runs every work
+//! `work_room(bytes)` and asks again). Before it hands over a large input,
+//! the prelude asks `work_has_room(bytes)`, so that an input the host cannot
+//! take yet is not copied for nothing. [`call`](crate::call) runs every work
 //! op at once; a runtime that has somewhere else to run work (motu's has a
 //! blocking pool) intercepts `work` before it.
 

@@ -29,13 +29,20 @@
 //! **Room**: work holds a copy of its input until it has run. While more
 //! than [`ROOM`] bytes of input wait or run for one isolate, new work is
 //! refused (the prelude then waits with `work_room(bytes)` and asks again,
-//! and later calls join the wait without asking); waiters get room one at a
+//! and later calls join the wait without asking; `work_has_room(bytes)`
+//! lets it ask before it hands over a large input); waiters get room one at a
 //! time, in the order they asked, and the first `work` call of the turn
 //! that tells a waiter so is taken whatever the room. Work is always taken
 //! when the isolate has none going, whatever its size.
 //!
 //! **Endings**: when the isolate is evicted or dropped, all of its work is
 //! cancelled, and results still coming are dropped (their actor is gone).
+//!
+//! **New kinds of work** (storage bindings, HTML rewriting): make the op's
+//! `Work` (with [`Work::from_fn`] for work defined in the runtime) where the
+//! host's `work` op looks its name up, and it gets all of the above. Work
+//! that waits (for I/O) is not billed for the wait, but holds its pool
+//! thread meanwhile.
 
 pub(crate) mod pool;
 
@@ -324,6 +331,13 @@ impl HostWork {
         }
     }
 
+    /// `work_has_room(bytes)`: whether work of `bytes` input would be taken
+    /// now (or run at once) rather than told to wait.
+    pub(crate) fn has_room(&self, bytes: usize) -> bool {
+        let room = self.room.borrow();
+        room.pass || (!room.crowded() && room.fits(bytes))
+    }
+
     /// `work_room(bytes)` as op `op`: it settles once there is room.
     pub(crate) fn wait_for_room(&self, op: OpId, bytes: usize) {
         self.room.borrow_mut().waiters.push_back((op, bytes));
@@ -474,6 +488,8 @@ mod tests {
         );
         work.wait(a, 1).unwrap();
         // More has to wait for room…
+        assert!(!work.has_room(big));
+        assert!(!work.has_room(1), "past the room, even a little input waits");
         assert!(matches!(
             work.call(job(2.0, big, false), Some(2), account()).unwrap(),
             Answer::Busy
@@ -487,8 +503,10 @@ mod tests {
         ));
         assert_eq!(settled(&work, &rx), (1, HostValue::Number(1.0)));
         // Room: the waiter's next call of that size is taken.
+        assert!(!work.has_room(1));
         assert_eq!(work.next_with_room(), Some(2));
         assert_eq!(work.next_with_room(), None, "one pass at a time");
+        assert!(work.has_room(big), "the waiter given room may go");
         let b = ticket(work.call(job(2.0, big, false), Some(2), account()).unwrap());
         work.pass_over();
         work.wait(b, 3).unwrap();
