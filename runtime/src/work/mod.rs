@@ -489,7 +489,10 @@ mod tests {
         work.wait(a, 1).unwrap();
         // More has to wait for room…
         assert!(!work.has_room(big));
-        assert!(!work.has_room(1), "past the room, even a little input waits");
+        assert!(
+            !work.has_room(1),
+            "past the room, even a little input waits"
+        );
         assert!(matches!(
             work.call(job(2.0, big, false), Some(2), account()).unwrap(),
             Answer::Busy
