@@ -7,11 +7,10 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use common::{on_each_engine, Origin, Server, TempConfig};
+use common::{on_each_engine, Bystander, Origin, Server, TempConfig};
 
 fn config(engine: &str, origin: &Origin) -> TempConfig {
     TempConfig::new(&[
@@ -35,50 +34,6 @@ fn config(engine: &str, origin: &Origin) -> TempConfig {
             ),
         ),
     ])
-}
-
-/// Keeps asking the well-behaved Worker while a test runs; counts answers
-/// that were not exactly right.
-struct Bystander {
-    stop: Arc<AtomicBool>,
-    wrong: Arc<AtomicUsize>,
-    served: Arc<AtomicUsize>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Bystander {
-    fn start(addr: &str) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let wrong = Arc::new(AtomicUsize::new(0));
-        let served = Arc::new(AtomicUsize::new(0));
-        let (s, w, n, addr) = (stop.clone(), wrong.clone(), served.clone(), addr.to_owned());
-        let thread = std::thread::spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while !s.load(Ordering::SeqCst) && Instant::now() < deadline {
-                let r = common::try_request(&addr, "GET", "/", &[("host", "hello.test")], b"");
-                if r.map(|r| (r.status, r.text())) != Some((200, "Hello World!".to_owned())) {
-                    w.fetch_add(1, Ordering::SeqCst);
-                }
-                n.fetch_add(1, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        });
-        Self {
-            stop,
-            wrong,
-            served,
-            thread: Some(thread),
-        }
-    }
-
-    fn finish(mut self) -> (usize, usize) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.thread.take().unwrap().join().unwrap();
-        (
-            self.served.load(Ordering::SeqCst),
-            self.wrong.load(Ordering::SeqCst),
-        )
-    }
 }
 
 /// One request to `worker`; a request that gets no answer fails the test
@@ -147,7 +102,7 @@ fn hostile_workers_cost_only_their_own_requests() {
         let s = Server::start(&["--config", &c.path("motu.toml")]);
         assert_eq!(ask(&s, "hostile", "/ok"), (200, "ok 1".to_owned()));
         assert_eq!(ask(&s, "hostile", "/ok"), (200, "ok 2".to_owned()));
-        let bystander = Bystander::start(&s.addr);
+        let bystander = Bystander::start(&s.addr, "hello.test", "Hello World!");
 
         let cpu = "Worker exceeded its CPU time limit.\n";
         let memory = "Worker exceeded its memory limit.\n";
@@ -247,7 +202,7 @@ fn endless_loops_of_long_builtins_stop_at_the_cpu_limit() {
             let c = builtins_config(engine);
             let s = Server::start(&["--config", &c.path("motu.toml")]);
             assert_eq!(ask(&s, "builtins", "/ok"), (200, "ok 1".to_owned()));
-            let bystander = Bystander::start(&s.addr);
+            let bystander = Bystander::start(&s.addr, "hello.test", "Hello World!");
             let cpu = "Worker exceeded its CPU time limit.\n";
             for path in [
                 "/fill",

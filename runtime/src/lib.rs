@@ -21,6 +21,13 @@
 //!   CPU budget ([`Limits`]); an isolate that breaks a limit or hangs is
 //!   condemned and evicted, with a typed [`EvictionReason`] that the
 //!   supervisor logs and counts, and the next event starts a fresh one.
+//! - **Host work**: ops whose Rust work may take long (`crypto.subtle`,
+//!   compression streams, `formData()`, and the bindings to come) run at
+//!   once when they are quick, and otherwise on a work pool off the executor
+//!   threads; either way their CPU time is charged to the event that asked
+//!   for them ([`CpuAccount`], shared by the event's turns and its pool
+//!   jobs, measured by the watchdog), and they are cancelled once the
+//!   event's budget is used up.
 //! - **Runtime** ([`Runtime`]): the handle an embedding program holds: start
 //!   it inside an actix system, register Workers from a string or a file, and
 //!   send them fetch events, with no HTTP involved.
@@ -70,6 +77,7 @@ mod streams;
 mod supervisor;
 mod trigger;
 mod watchdog;
+mod work;
 mod worker;
 
 pub use body::{Body, BodyError, BodySender, BodyStream};
@@ -91,7 +99,7 @@ pub use supervisor::{
     SupervisorStats, RECENT_EVICTIONS,
 };
 pub use trigger::Trigger;
-pub use watchdog::{Turn, Watchdog};
+pub use watchdog::{CpuAccount, Turn, Watchdog};
 pub use worker::{detect_syntax, WorkerSpec};
 
 pub use motu_config::{Limits, PoolLimits};
