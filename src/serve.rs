@@ -61,7 +61,10 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
 
 /// The runtime's spec of a Worker of the settings.
 pub(crate) fn worker_spec(w: &WorkerSettings) -> anyhow::Result<WorkerSpec> {
-    let mut spec = WorkerSpec::from_project(&w.name, &ProjectOptions::new(&w.root, &w.main))?
+    // Both as absolute paths: `main` is relative to the current folder, not
+    // to the project's.
+    let project = ProjectOptions::new(std::path::absolute(&w.root)?, std::path::absolute(&w.main)?);
+    let mut spec = WorkerSpec::from_project(&w.name, &project)?
         .with_compatibility_flags(w.compatibility_flags.iter().cloned());
     if let Some(engine) = &w.engine {
         spec = spec.with_engine(engine);

@@ -88,7 +88,10 @@ impl WorkerSpec {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        Self::from_project(name, &ProjectOptions::new(root, path))
+        let entry = path
+            .file_name()
+            .map_or_else(|| path.to_path_buf(), PathBuf::from);
+        Self::from_project(name, &ProjectOptions::new(root, entry))
     }
 
     /// A Worker loaded from a project folder by `motu_loader`: its modules

@@ -182,9 +182,10 @@ impl Settings {
             workers: vec![WorkerSettings {
                 name,
                 main: main.to_path_buf(),
-                root: main
-                    .parent()
-                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+                root: match main.parent() {
+                    Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                    _ => PathBuf::from("."),
+                },
                 routes: vec![RoutePattern::parse("*/*").expect("a valid pattern")],
                 workers_dev: true,
                 engine: None,
@@ -290,7 +291,10 @@ impl Settings {
         let admin = AdminSettings::from_raw(&raw.admin)
             .map_err(|(field, message)| invalid(field, message))?;
 
-        let base = file.parent().unwrap_or(Path::new("."));
+        let base = match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
         let mut names = HashSet::new();
         let mut workers = Vec::new();
         let workers_dev: Vec<Option<bool>> = raw.workers.iter().map(|w| w.workers_dev).collect();
