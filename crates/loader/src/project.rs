@@ -7,7 +7,8 @@ use std::sync::Arc;
 use motu_engine::ModuleSource;
 use parking_lot::Mutex;
 
-use crate::{resolve, transpile, LoaderError, ModuleKind, ProjectOptions};
+use crate::transpile::{self, Transpiler};
+use crate::{resolve, LoaderError, ModuleKind, ProjectOptions};
 
 /// A Worker's project folder, serving its modules as JavaScript. Modules are
 /// read and transformed on first use, then kept.
@@ -16,6 +17,7 @@ pub struct Project {
     root: PathBuf,
     entry: String,
     modules: Mutex<HashMap<String, Option<Arc<str>>>>,
+    transpiler: Transpiler,
 }
 
 impl Project {
@@ -34,10 +36,12 @@ impl Project {
         };
         let relative = entry_path.strip_prefix(&root).map_err(|_| outside())?;
         let entry = module_name(relative).ok_or_else(outside)?;
+        let transpiler = Transpiler::new(options, &transpile::absolute(&entry_path))?;
         let project = Self {
             root,
             entry,
             modules: Mutex::new(HashMap::new()),
+            transpiler,
         };
         let code = project.transform(&project.entry)?;
         project
@@ -64,8 +68,10 @@ impl Project {
             path: path.clone(),
             source,
         })?;
-        let kind = ModuleKind::of(name).unwrap_or(ModuleKind::JavaScript);
-        Ok(transpile::transpile(name, kind, &text)?.code.into())
+        match ModuleKind::of(name) {
+            Some(kind) => self.transpiler.module(name, kind, &text),
+            None => Ok(text.into()),
+        }
     }
 }
 
@@ -98,6 +104,14 @@ impl ModuleSource for Project {
 
     fn resolve(&self, referrer: &str, specifier: &str) -> Result<String, String> {
         resolve::resolve(referrer, specifier)
+    }
+
+    fn original_position(&self, name: &str, line: u32, column: u32) -> Option<(u32, u32)> {
+        self.transpiler.original_position(name, line, column)
+    }
+
+    fn maps_positions(&self) -> bool {
+        self.transpiler.maps_positions()
     }
 }
 
