@@ -6,13 +6,14 @@ use actix::Actor;
 use anyhow::Context;
 use motu_config::{Settings, WorkerSettings};
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
-use motu_runtime::{HostValue, Runtime, RuntimeConfig, WorkerSpec};
+use motu_runtime::{HostValue, ProjectOptions, Runtime, RuntimeConfig, WorkerSpec};
 
 use crate::signals::ShutdownSignals;
 use crate::vars::to_host_value;
 
-/// Starts the runtime and registers every Worker of `settings`.
-async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
+/// Starts the runtime and registers every Worker of `settings` (`dev`:
+/// as `motu dev` loads them, see [`worker_spec`]).
+async fn start_runtime(settings: &Settings, dev: bool) -> anyhow::Result<Runtime> {
     let runtime = Runtime::start(RuntimeConfig {
         threads: settings.server.threads,
         default_engine: settings.server.engine.clone(),
@@ -22,14 +23,25 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         egress: (&settings.egress).into(),
     })?;
     for w in &settings.workers {
-        runtime.register(worker_spec(w)?).await?;
+        runtime.register(worker_spec(w, dev)?).await?;
     }
     Ok(runtime)
 }
 
-/// The runtime's spec of a Worker of the settings.
-pub(crate) fn worker_spec(w: &WorkerSettings) -> anyhow::Result<WorkerSpec> {
-    let mut spec = WorkerSpec::from_file(&w.name, &w.main)?;
+/// The runtime's spec of a Worker of the settings. `dev`: loaded for
+/// `motu dev` (`serve --watch`), where `process.env.NODE_ENV` is
+/// `"development"` as under `wrangler dev`; otherwise `"production"`, as
+/// `wrangler deploy` builds it. The `NODE_ENV` environment variable, when
+/// set, wins in both, as it does for wrangler.
+pub(crate) fn worker_spec(w: &WorkerSettings, dev: bool) -> anyhow::Result<WorkerSpec> {
+    let mut project = ProjectOptions::new(&w.root, &w.main);
+    project.define = w.define.clone();
+    project.node_env = std::env::var("NODE_ENV")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| if dev { "development" } else { "production" }.into());
+    project.cache_dir = Some(w.root.join(".motu").join("cache"));
+    let mut spec = WorkerSpec::from_project(&w.name, &project)?;
     if let Some(engine) = &w.engine {
         spec = spec.with_engine(engine);
     }
@@ -58,7 +70,7 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
         if let Some(admin) = settings.admin.listen {
             start_admin(admin, readiness.clone()).await?;
         }
-        let runtime = start_runtime(&settings).await?;
+        let runtime = start_runtime(&settings, watch.is_some()).await?;
         for w in &settings.workers {
             // Evaluate each Worker once now, so broken code shows at start-up;
             // it is not fatal: the next request tries again.
@@ -213,7 +225,7 @@ async fn start_admin(addr: std::net::SocketAddr, readiness: Readiness) -> anyhow
 /// `waitUntil` work to settle before returning.
 pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
-        let runtime = start_runtime(settings).await?;
+        let runtime = start_runtime(settings, false).await?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -229,7 +241,7 @@ pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<
 /// Loads every Worker of `settings` once, reporting the first that fails.
 pub fn check(settings: &Settings) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
-        let runtime = start_runtime(settings).await?;
+        let runtime = start_runtime(settings, false).await?;
         for w in &settings.workers {
             runtime
                 .warm(&w.name)
@@ -246,7 +258,7 @@ pub fn check(settings: &Settings) -> anyhow::Result<()> {
 /// accepts connections, with the address it listens on. It serves until the
 /// system stops. `motu bench` drives it.
 pub async fn start_in_process(settings: &Settings) -> anyhow::Result<std::net::SocketAddr> {
-    let runtime = start_runtime(settings).await?;
+    let runtime = start_runtime(settings, false).await?;
     let (listener, addr) = bind(settings).await?;
     let gateway = gateway_for(settings, &runtime).start();
     actix_rt::spawn(async move {

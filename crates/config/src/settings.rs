@@ -81,6 +81,14 @@ pub struct WorkerSettings {
     pub name: String,
     /// `main`: the entry file, relative to the config file.
     pub main: PathBuf,
+    /// The Worker's project folder, where its modules, `tsconfig.json` and
+    /// `node_modules` are: the config file's folder (for a single Worker
+    /// file served without a config, the file's folder).
+    pub root: PathBuf,
+    /// `define`: global expressions replaced in the Worker's code at load,
+    /// each a name or property chain and the JavaScript expression it
+    /// becomes (as wrangler's `define`). Default none.
+    pub define: Vec<(String, String)>,
     /// `routes`: the patterns that reach this Worker. Default: none (only
     /// `NAME.localhost`).
     pub routes: Vec<RoutePattern>,
@@ -159,6 +167,12 @@ impl Settings {
             workers: vec![WorkerSettings {
                 name,
                 main: main.to_path_buf(),
+                root: main
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf(),
+                define: Vec::new(),
                 routes: vec![RoutePattern::parse("*/*").expect("a valid pattern")],
                 engine: None,
                 vars: Vec::new(),
@@ -422,6 +436,8 @@ fn validate_worker(
         cron_overlap: w.cron_overlap.unwrap_or(false),
         name,
         main: main_path,
+        root: base.to_path_buf(),
+        define: w.define.into_iter().collect(),
         routes,
         engine: w.engine,
         vars: w.vars.into_iter().collect(),

@@ -103,7 +103,23 @@ impl ModuleSource for Project {
     }
 
     fn resolve(&self, referrer: &str, specifier: &str) -> Result<String, String> {
-        resolve::resolve(referrer, specifier)
+        let name = resolve::resolve(referrer, specifier)?;
+        // A module that cannot be transpiled fails its import with the
+        // reason (file, line, column), not as a missing module.
+        if ModuleKind::of(&name).is_some_and(ModuleKind::needs_transpiling)
+            && !self.modules.lock().contains_key(&name)
+        {
+            match self.transform(&name) {
+                Ok(code) => {
+                    self.modules.lock().insert(name.clone(), Some(code));
+                }
+                Err(e @ (LoaderError::Transform { .. } | LoaderError::Unsupported { .. })) => {
+                    return Err(e.to_string())
+                }
+                Err(_) => {}
+            }
+        }
+        Ok(name)
     }
 
     fn original_position(&self, name: &str, line: u32, column: u32) -> Option<(u32, u32)> {
