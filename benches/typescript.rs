@@ -18,6 +18,7 @@ mod common;
 
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use motu_engine::{Syntax, WorkerCode};
@@ -97,18 +98,15 @@ fn cold_start(engine: &dyn motu_engine::Engine, options: &ProjectOptions) -> Dur
         entry: project.entry().to_owned(),
         modules: Arc::new(project),
     };
-    let host = Rc::new(common::BenchHost {
-        maps_positions: code.modules.maps_positions(),
-        ..Default::default()
-    });
+    let host = Rc::new(common::BenchHost::mapping_positions(
+        code.modules.maps_positions(),
+    ));
     let mut iso = engine.new_isolate(&common::config(), host.clone()).unwrap();
     iso.load_worker(&code).unwrap();
     iso.run_microtasks().unwrap();
     common::request(&mut *iso, &host, 1);
     start.elapsed()
 }
-
-use std::sync::Arc;
 
 fn median(mut runs: Vec<Duration>) -> Duration {
     runs.sort();

@@ -22,6 +22,16 @@ pub struct BenchHost {
     pub maps_positions: bool,
 }
 
+impl BenchHost {
+    /// A host whose `init` says whether stack positions are mapped.
+    pub fn mapping_positions(maps_positions: bool) -> Self {
+        Self {
+            maps_positions,
+            ..Self::default()
+        }
+    }
+}
+
 impl Host for BenchHost {
     fn call(&self, op: &str, args: Vec<HostValue>) -> Result<HostValue, JsError> {
         match op {

@@ -75,6 +75,30 @@ impl Project {
     }
 }
 
+impl Project {
+    /// Transpiles the module `name` now if it needs it, so that a module
+    /// that cannot be transpiled fails its import with the reason (file,
+    /// line, column) rather than as a missing module.
+    fn transpiles(&self, name: &str) -> Result<(), String> {
+        if !ModuleKind::of(name).is_some_and(ModuleKind::needs_transpiling)
+            || self.modules.lock().contains_key(name)
+        {
+            return Ok(());
+        }
+        match self.transform(name) {
+            Ok(code) => {
+                self.modules.lock().insert(name.to_owned(), Some(code));
+                Ok(())
+            }
+            Err(e @ (LoaderError::Transform { .. } | LoaderError::Unsupported { .. })) => {
+                Err(e.to_string())
+            }
+            // A missing or unreadable file is the engine's to report.
+            Err(_) => Ok(()),
+        }
+    }
+}
+
 /// The module name of a path relative to the root: `/`-separated, with no
 /// `.`, `..` or root components.
 fn module_name(relative: &Path) -> Option<String> {
@@ -104,21 +128,7 @@ impl ModuleSource for Project {
 
     fn resolve(&self, referrer: &str, specifier: &str) -> Result<String, String> {
         let name = resolve::resolve(referrer, specifier)?;
-        // A module that cannot be transpiled fails its import with the
-        // reason (file, line, column), not as a missing module.
-        if ModuleKind::of(&name).is_some_and(ModuleKind::needs_transpiling)
-            && !self.modules.lock().contains_key(&name)
-        {
-            match self.transform(&name) {
-                Ok(code) => {
-                    self.modules.lock().insert(name.clone(), Some(code));
-                }
-                Err(e @ (LoaderError::Transform { .. } | LoaderError::Unsupported { .. })) => {
-                    return Err(e.to_string())
-                }
-                Err(_) => {}
-            }
-        }
+        self.transpiles(&name)?;
         Ok(name)
     }
 

@@ -100,6 +100,10 @@ impl Transpiler {
     /// the options name one).
     pub fn new(options: &ProjectOptions, entry: &Path) -> Result<Self, LoaderError> {
         let transpile_options = TranspileOptions::for_project(options, entry)?;
+        // A project with a tsconfig.json maps positions from the start, so
+        // that every isolate of it does the same, whichever of its modules
+        // it has loaded by then.
+        let mapped = AtomicBool::new(transpile_options.tsconfig.is_some());
         Ok(Self {
             defines: defines_config(&transpile_options)?,
             fingerprint: transpile_options.fingerprint(),
@@ -110,7 +114,7 @@ impl Transpiler {
             options: transpile_options,
             cache: Cache::new(options.cache_dir.as_deref()),
             positions: Mutex::new(HashMap::new()),
-            mapped: AtomicBool::new(false),
+            mapped,
         })
     }
 
@@ -177,7 +181,8 @@ impl Transpiler {
     }
 
     /// Whether some module it has given out was transpiled (so its places
-    /// differ from its file's).
+    /// differ from its file's), or the project has a `tsconfig.json` (so
+    /// some may be).
     pub fn maps_positions(&self) -> bool {
         self.mapped.load(Ordering::Acquire)
     }

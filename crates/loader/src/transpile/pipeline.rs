@@ -178,7 +178,7 @@ fn diagnostic_error(name: &str, source: &str, d: &OxcDiagnostic) -> LoaderError 
         .iter()
         .find(|l| l.primary())
         .or_else(|| d.labels.first())
-        .map_or(0, |l| l.offset() as u32);
+        .map_or(0, |l| l.offset());
     let mut message = d.message.to_string();
     if let Some(help) = &d.help {
         message.push_str(" (");
