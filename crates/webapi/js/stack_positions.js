@@ -10,26 +10,28 @@
 // Op used: `source_positions([name, line, column, …])` -> for each place,
 // `[line, column]` in the author's file, or null where it is the same.
 function mapStackPositions() {
-  // V8's stacks open with the error's `name: message` line; QuickJS's are
-  // the frames alone, each ending with a line break.
-  const v8Style = String(new Error('motu').stack).startsWith('Error: motu');
+  // The engine's own format, found by looking at it: stacks that open with
+  // the error's `name: message` line and frames whose CallSite writes
+  // itself (V8), or the frames alone, each ending with a line break
+  // (QuickJS).
+  const withHeader = String(new Error('motu').stack).startsWith('Error: motu');
   const placeOf = frame => {
     const file = frame.getFileName(), line = frame.getLineNumber(), column = frame.getColumnNumber();
     return file != null && line != null && column != null ? [String(file), line, column] : null;
   };
-  // QuickJS names a frame without a file (the prelude's) `<null>`.
+  // A frame without a file (the prelude's, compiled ahead) shows `<null>`.
   const text = ([file, line, column]) => `${file || '<null>'}:${line}:${column}`;
-  // One frame as QuickJS writes it.
-  const quickjsFrame = (frame, at) => {
+  // One frame written from its parts: `name (file:line:column)`.
+  const frameFromParts = (frame, at) => {
     const name = frame.getFunctionName() || '<anonymous>';
     if (frame.isNative()) return `${name} (native)`;
     if (at && frame.getFunction() == null && !frame.getFunctionName()) return text(at);
     return `${name} (${at ? text(at) : '<null>'})`;
   };
-  // One frame as V8 writes it (its CallSite's own text), at the place `at`.
-  const v8Frame = (frame, place, at) => {
+  // One frame as its CallSite writes itself, at the place `at`.
+  const frameFromCallSite = (frame, place, at) => {
     const own = String(frame);
-    if (own.startsWith('[object')) return quickjsFrame(frame, at);
+    if (own.startsWith('[object')) return frameFromParts(frame, at);
     if (!place || at === place) return own;
     const from = text(place), i = own.lastIndexOf(from);
     return i < 0 ? own : own.slice(0, i) + text(at) + own.slice(i + from.length);
@@ -55,9 +57,9 @@ function mapStackPositions() {
         const m = mapped[k++];
         if (m) at = [place[0], m[0], m[1]];
       }
-      return v8Style ? v8Frame(frame, place, at) : quickjsFrame(frame, at);
+      return withHeader ? frameFromCallSite(frame, place, at) : frameFromParts(frame, at);
     });
-    if (!v8Style) return lines.map(l => `    at ${l}\n`).join('');
+    if (!withHeader) return lines.map(l => `    at ${l}\n`).join('');
     let head;
     try {
       head = String(error);
