@@ -152,7 +152,18 @@ impl Transpiler {
         let (entry, hit) = match self.cache.get(&key) {
             Some((entry, hit)) => (entry, Some(hit)),
             None => {
-                let out = pipeline::run(name, source, transform, &self.options, &self.defines)?;
+                let out = match pipeline::run(name, source, transform, &self.options, &self.defines)
+                {
+                    Ok(out) => out,
+                    // A JavaScript module stays as its author wrote it when
+                    // it cannot be read for its `define`s: the engine then
+                    // says what it makes of it, as it would without them.
+                    Err(e) if !transform => {
+                        tracing::warn!("{e}; its `define` replacements are not applied");
+                        return Ok((source.into(), None));
+                    }
+                    Err(e) => return Err(e),
+                };
                 let entry = Arc::new(Entry {
                     code: out.code.into(),
                     positions: Arc::new(out.positions),

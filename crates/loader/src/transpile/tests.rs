@@ -364,3 +364,18 @@ fn the_transformer_named_in_cache_keys_is_the_pinned_one() {
         "{pin} vs {TRANSFORMER}"
     );
 }
+
+#[test]
+fn javascript_that_cannot_be_parsed_is_left_to_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("w.js"), "").unwrap();
+    let entry = absolute(&dir.path().join("w.js"));
+    let t = Transpiler::new(&ProjectOptions::new(dir.path(), &entry), &entry).unwrap();
+    let text = "export const env = process.env.NODE_ENV; let let = 1;";
+    let code = t.module("w.js", ModuleKind::JavaScript, text).unwrap();
+    assert_eq!(&*code, text);
+    // TypeScript is another matter: an error.
+    assert!(t
+        .module("w.ts", ModuleKind::TypeScript, "let x: = 1;")
+        .is_err());
+}
