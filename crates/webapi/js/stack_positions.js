@@ -10,11 +10,12 @@
 // Op used: `source_positions([name, line, column, …])` -> for each place,
 // `[line, column]` in the author's file, or null where it is the same.
 function mapStackPositions() {
-  // The engine's own format, found by looking at it: stacks that open with
-  // the error's `name: message` line and frames whose CallSite writes
-  // itself (V8), or the frames alone, each ending with a line break
-  // (QuickJS).
-  const withHeader = String(new Error('motu').stack).startsWith('Error: motu');
+  // The engine's own format, found by looking at its frames (making a stack
+  // here to look at would cost a fresh isolate milliseconds): a CallSite
+  // that writes itself comes with stacks that open with the error's
+  // `name: message` line (V8); otherwise stacks are the frames alone, each
+  // ending with a line break (QuickJS).
+  let withHeader = false;
   const placeOf = frame => {
     const file = frame.getFileName(), line = frame.getLineNumber(), column = frame.getColumnNumber();
     return file != null && line != null && column != null ? [String(file), line, column] : null;
@@ -31,12 +32,12 @@ function mapStackPositions() {
   // One frame as its CallSite writes itself, at the place `at`.
   const frameFromCallSite = (frame, place, at) => {
     const own = String(frame);
-    if (own.startsWith('[object')) return frameFromParts(frame, at);
     if (!place || at === place) return own;
     const from = text(place), i = own.lastIndexOf(from);
     return i < 0 ? own : own.slice(0, i) + text(at) + own.slice(i + from.length);
   };
   Error.prepareStackTrace = function prepareStackTrace(error, frames) {
+    if (frames.length > 0) withHeader = !String(frames[0]).startsWith('[object');
     const places = frames.map(placeOf);
     const asked = [];
     const mappable = p => p && p[0] !== '' && !p[0].startsWith('motu:');
