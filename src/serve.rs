@@ -42,8 +42,9 @@ fn log_workers(settings: &Settings) {
     }
 }
 
-/// Starts the runtime and registers every Worker of `settings`.
-async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
+/// Starts the runtime and registers every Worker of `settings` (`dev`:
+/// as `motu dev` loads them, see [`worker_spec`]).
+async fn start_runtime(settings: &Settings, dev: bool) -> anyhow::Result<Runtime> {
     let runtime = Runtime::start(RuntimeConfig {
         threads: settings.server.threads,
         default_engine: settings.server.engine.clone(),
@@ -54,16 +55,27 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         executor_busy: settings.server.executor_busy,
     })?;
     for w in &settings.workers {
-        runtime.register(worker_spec(w)?).await?;
+        runtime.register(worker_spec(w, dev)?).await?;
     }
     Ok(runtime)
 }
 
-/// The runtime's spec of a Worker of the settings.
-pub(crate) fn worker_spec(w: &WorkerSettings) -> anyhow::Result<WorkerSpec> {
+/// The runtime's spec of a Worker of the settings. `dev`: loaded for
+/// `motu dev` (`serve --watch`), where `process.env.NODE_ENV` is
+/// `"development"` as under `wrangler dev`; otherwise `"production"`, as
+/// `wrangler deploy` builds it. The `NODE_ENV` environment variable, when
+/// set, wins in both, as it does for wrangler.
+pub(crate) fn worker_spec(w: &WorkerSettings, dev: bool) -> anyhow::Result<WorkerSpec> {
     // Both as absolute paths: `main` is relative to the current folder, not
     // to the project's.
-    let project = ProjectOptions::new(std::path::absolute(&w.root)?, std::path::absolute(&w.main)?);
+    let root = std::path::absolute(&w.root)?;
+    let mut project = ProjectOptions::new(&root, std::path::absolute(&w.main)?);
+    project.define = w.define.clone();
+    project.node_env = std::env::var("NODE_ENV")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| if dev { "development" } else { "production" }.into());
+    project.cache_dir = Some(root.join(".motu").join("cache"));
     let mut spec = WorkerSpec::from_project(&w.name, &project)?
         .with_compatibility_flags(w.compatibility_flags.iter().cloned());
     if let Some(engine) = &w.engine {
@@ -94,7 +106,7 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
         if let Some(admin) = settings.admin.listen {
             start_admin(admin, readiness.clone()).await?;
         }
-        let runtime = start_runtime(&settings).await?;
+        let runtime = start_runtime(&settings, watch.is_some()).await?;
         for w in &settings.workers {
             // Evaluate each Worker once now, so broken code shows at start-up;
             // it is not fatal: the next request tries again.
@@ -240,7 +252,7 @@ async fn start_admin(addr: std::net::SocketAddr, readiness: Readiness) -> anyhow
 /// `waitUntil` work to settle before returning.
 pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
-        let runtime = start_runtime(settings).await?;
+        let runtime = start_runtime(settings, false).await?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -256,7 +268,7 @@ pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<
 /// Loads every Worker of `settings` once, reporting the first that fails.
 pub fn check(settings: &Settings) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
-        let runtime = start_runtime(settings).await?;
+        let runtime = start_runtime(settings, false).await?;
         for w in &settings.workers {
             runtime
                 .warm(&w.name)
@@ -273,7 +285,7 @@ pub fn check(settings: &Settings) -> anyhow::Result<()> {
 /// accepts connections, with the address it listens on. It serves until the
 /// system stops. `motu bench` drives it.
 pub async fn start_in_process(settings: &Settings) -> anyhow::Result<std::net::SocketAddr> {
-    let runtime = start_runtime(settings).await?;
+    let runtime = start_runtime(settings, false).await?;
     let (listener, addr) = bind(settings).await?;
     let gateway = gateway_for(settings, &runtime).start();
     actix_rt::spawn(async move {

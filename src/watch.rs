@@ -247,7 +247,7 @@ impl State {
         }
         let mut specs = Vec::new();
         for w in &concerned {
-            let spec = match crate::serve::worker_spec(w) {
+            let spec = match crate::serve::worker_spec(w, true) {
                 Ok(spec) => spec,
                 Err(e) => {
                     tracing::error!(

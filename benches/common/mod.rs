@@ -17,6 +17,19 @@ pub struct BenchHost {
     ops: motu_webapi::OpState,
     /// Bodies of the responses, in order.
     pub responses: RefCell<Vec<HostValue>>,
+    /// What `init` says of stack positions (the runtime says whether the
+    /// Worker's modules were transpiled).
+    pub maps_positions: bool,
+}
+
+impl BenchHost {
+    /// A host whose `init` says whether stack positions are mapped.
+    pub fn mapping_positions(maps_positions: bool) -> Self {
+        Self {
+            maps_positions,
+            ..Self::default()
+        }
+    }
 }
 
 impl Host for BenchHost {
@@ -25,6 +38,7 @@ impl Host for BenchHost {
             "init" => Ok(HostValue::Map(vec![
                 ("syntax".into(), "module".into()),
                 ("env".into(), HostValue::Map(vec![])),
+                ("mapsPositions".into(), HostValue::Bool(self.maps_positions)),
             ])),
             "respond" => {
                 self.responses

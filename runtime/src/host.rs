@@ -505,7 +505,39 @@ impl IsolateHost {
                     .as_ref()
                     .map_or(HostValue::Undefined, |u| u.as_str().into()),
             ),
+            (
+                "mapsPositions".into(),
+                HostValue::Bool(self.spec.code.modules.maps_positions()),
+            ),
         ])
+    }
+
+    /// The `source_positions([name, line, column, …])` op: for each place
+    /// in a module's JavaScript, the author's `[line, column]`, or null
+    /// where the module was not generated from another file.
+    fn source_positions(&self, args: &[HostValue]) -> HostValue {
+        let Some(HostValue::List(places)) = args.first() else {
+            return HostValue::List(Vec::new());
+        };
+        let modules = &self.spec.code.modules;
+        let number = |v: &HostValue| v.as_f64().filter(|n| *n >= 0.0).map(|n| n as u32);
+        HostValue::List(
+            places
+                .chunks(3)
+                .map(|place| match place {
+                    [name, line, column] => name
+                        .as_str()
+                        .zip(number(line).zip(number(column)))
+                        .and_then(|(name, (line, column))| {
+                            modules.original_position(name, line, column)
+                        })
+                        .map_or(HostValue::Null, |(line, column)| {
+                            HostValue::List(vec![f64::from(line).into(), f64::from(column).into()])
+                        }),
+                    _ => HostValue::Null,
+                })
+                .collect(),
+        )
     }
 
     /// Logs one line of `console` output, if the Worker's log rate allows
@@ -623,6 +655,7 @@ impl Host for IsolateHost {
                 }
             }
             "init" => return Ok(self.init()),
+            "source_positions" => return Ok(self.source_positions(&args)),
             "body_sink_open" => {
                 return Ok(HostValue::Number(
                     self.streams.open_sink(self.current_event.get()) as f64,

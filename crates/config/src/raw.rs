@@ -91,6 +91,8 @@ pub(crate) struct RawWorker {
     #[serde(default)]
     pub(crate) vars: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
+    pub(crate) define: BTreeMap<String, String>,
+    #[serde(default)]
     pub(crate) limits: RawLimits,
     pub(crate) compatibility_date: Option<String>,
     #[serde(default)]

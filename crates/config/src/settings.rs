@@ -91,10 +91,15 @@ pub struct WorkerSettings {
     pub name: String,
     /// `main`: the entry file, relative to the config file.
     pub main: PathBuf,
-    /// The Worker's project folder: the config file's folder (the entry
-    /// file's folder without a config). Its modules, npm packages included,
-    /// are read from there, and nothing outside it can be imported.
+    /// The Worker's project folder, where its modules, `tsconfig.json` and
+    /// `node_modules` are: the config file's folder (for a single Worker
+    /// file served without a config, the file's folder). Nothing outside it
+    /// can be imported.
     pub root: PathBuf,
+    /// `define`: global expressions replaced in the Worker's code at load,
+    /// each a name or property chain and the JavaScript expression it
+    /// becomes (as wrangler's `define`). Default none.
+    pub define: Vec<(String, String)>,
     /// `routes`: the patterns that reach this Worker. Default: none; a
     /// config with a single Worker and no routes serves it on every host
     /// and path (`*/*`).
@@ -186,6 +191,7 @@ impl Settings {
                     Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
                     _ => PathBuf::from("."),
                 },
+                define: Vec::new(),
                 routes: vec![RoutePattern::parse("*/*").expect("a valid pattern")],
                 workers_dev: true,
                 engine: None,
@@ -499,6 +505,7 @@ fn validate_worker(
         cron_overlap: w.cron_overlap.unwrap_or(false),
         name,
         main: main_path,
+        define: w.define.into_iter().collect(),
         routes,
         engine: w.engine,
         vars: w.vars.into_iter().collect(),

@@ -10,13 +10,14 @@
 //!   zone_id, custom_domain }`; a custom domain `example.com` serves every
 //!   path of that host (`example.com/*`);
 //! - `triggers.crons`, `vars`, `services` (`binding`, `service`),
-//!   `limits.cpu_ms` (and `limits.subrequests`);
+//!   `limits.cpu_ms` (and `limits.subrequests`), `define` (strings: the
+//!   JavaScript expressions that replace global names at load);
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
 //!   `compatibility_date`, `compatibility_flags`, `workers_dev`,
-//!   `routes`/`route`, `triggers` and `limits` are
-//!   inherited from the top level unless the section sets them, and `vars`
-//!   and `services` are not inherited;
+//!   `routes`/`route`, `triggers` and `limits` are inherited from the top
+//!   level unless the section sets them, and `vars`, `services` and
+//!   `define` are not inherited;
 //! - `.dev.vars` next to the config: every name in it becomes a secret in
 //!   `env` (overriding a var of the same name), as in `wrangler dev`.
 //!
@@ -58,6 +59,7 @@ const KNOWN: &[&str] = &[
     "vars",
     "services",
     "limits",
+    "define",
 ];
 
 /// Keys of the top level only.
@@ -223,6 +225,18 @@ pub(crate) fn translate(
             ));
         }
         worker.insert("vars".into(), vars.clone());
+    }
+    if let Some((define, field)) = view.get("define") {
+        let Value::Object(entries) = define else {
+            return Err(invalid(&field, "must be a table".into()));
+        };
+        if let Some((key, _)) = entries.iter().find(|(_, v)| !v.is_string()) {
+            return Err(invalid(
+                &format!("{field}.{key}"),
+                "must be a string (the JavaScript expression it becomes)".into(),
+            ));
+        }
+        worker.insert("define".into(), define.clone());
     }
     if let Some((services, field)) = view.get("services") {
         let mut list = service_list(services, &field, &invalid, &mut warnings)?;

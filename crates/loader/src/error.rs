@@ -33,6 +33,15 @@ pub enum LoaderError {
         /// What is wrong, and what to do.
         message: String,
     },
+    /// A file that configures loading (`tsconfig.json`) is unusable, or a
+    /// loading option is.
+    #[error("{}: {message}", path.display())]
+    Config {
+        /// The file (or the option's name).
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A module's kind is not supported by this loader.
     #[error("{module}: {message}")]
     Unsupported {

@@ -14,10 +14,16 @@
 //! - A module's **kind** ([`ModuleKind`]) follows from its file name: an ES
 //!   module, TypeScript or JSX to transpile, and so on.
 //! - **Transpiling** ([`transpile`]) turns TypeScript and JSX into
-//!   JavaScript.
+//!   JavaScript with oxc, following the project's `tsconfig.json`, and
+//!   replaces `define`d globals (`process.env.NODE_ENV`). Transpiled
+//!   modules keep a source map, so stack traces can name the author's line
+//!   and column ([`Project`]'s `ModuleSource::original_position`).
+//! - The **cache** ([`cache`]) keeps transpiled output by content hash, in
+//!   memory and in the project's cache folder.
 //! - A [`Project`] is the Worker's `motu_engine::ModuleSource`: engines ask
 //!   it to resolve imports and for the JavaScript of each module.
 
+pub mod cache;
 mod error;
 mod kind;
 mod options;

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use motu_engine::ModuleSource;
 use parking_lot::Mutex;
 
-use crate::{resolve, transpile, LoaderError, ModuleKind, ProjectOptions};
+use crate::transpile::{self, Transpiler};
+use crate::{resolve, LoaderError, ModuleKind, ProjectOptions};
 
 /// A Worker's project folder, serving its modules as JavaScript. Modules are
 /// read and transformed on first use, then kept.
@@ -16,6 +17,7 @@ pub struct Project {
     root: PathBuf,
     entry: String,
     modules: Mutex<HashMap<String, Option<Arc<str>>>>,
+    transpiler: Transpiler,
 }
 
 impl Project {
@@ -34,10 +36,12 @@ impl Project {
         };
         let relative = entry_path.strip_prefix(&root).map_err(|_| outside())?;
         let entry = module_name(relative).ok_or_else(outside)?;
+        let transpiler = Transpiler::new(options, &transpile::absolute(&entry_path))?;
         let project = Self {
             root,
             entry,
             modules: Mutex::new(HashMap::new()),
+            transpiler,
         };
         let code = project.transform(&project.entry)?;
         project
@@ -64,8 +68,34 @@ impl Project {
             path: path.clone(),
             source,
         })?;
-        let kind = ModuleKind::of(name).unwrap_or(ModuleKind::JavaScript);
-        Ok(transpile::transpile(name, kind, &text)?.code.into())
+        match ModuleKind::of(name) {
+            Some(kind) => self.transpiler.module(name, kind, &text),
+            None => Ok(text.into()),
+        }
+    }
+}
+
+impl Project {
+    /// Transpiles the module `name` now if it needs it, so that a module
+    /// that cannot be transpiled fails its import with the reason (file,
+    /// line, column) rather than as a missing module.
+    fn transpiles(&self, name: &str) -> Result<(), String> {
+        if !ModuleKind::of(name).is_some_and(ModuleKind::needs_transpiling)
+            || self.modules.lock().contains_key(name)
+        {
+            return Ok(());
+        }
+        match self.transform(name) {
+            Ok(code) => {
+                self.modules.lock().insert(name.to_owned(), Some(code));
+                Ok(())
+            }
+            Err(e @ (LoaderError::Transform { .. } | LoaderError::Unsupported { .. })) => {
+                Err(e.to_string())
+            }
+            // A missing or unreadable file is the engine's to report.
+            Err(_) => Ok(()),
+        }
     }
 }
 
@@ -97,7 +127,17 @@ impl ModuleSource for Project {
     }
 
     fn resolve(&self, referrer: &str, specifier: &str) -> Result<String, String> {
-        resolve::resolve(referrer, specifier)
+        let name = resolve::resolve(referrer, specifier)?;
+        self.transpiles(&name)?;
+        Ok(name)
+    }
+
+    fn original_position(&self, name: &str, line: u32, column: u32) -> Option<(u32, u32)> {
+        self.transpiler.original_position(name, line, column)
+    }
+
+    fn maps_positions(&self) -> bool {
+        self.transpiler.maps_positions()
     }
 }
 

@@ -2,13 +2,16 @@
 // outcome reaches the host.
 //
 // Ops used here, implemented by the runtime that owns the isolate:
-// - `init() -> { syntax: 'module' | 'script', env, services, baseURL }` once,
-//   at start (baseURL: the API base URL, if the embedder set one);
+// - `init() -> { syntax: 'module' | 'script', env, services, baseURL,
+//   mapsPositions }` once, at start (baseURL: the API base URL, if the
+//   embedder set one; mapsPositions: whether stack traces need the places
+//   of generated modules mapped, see stack_positions.js);
 // - `respond(id, status, statusText, [[name, value]…], body)` when event
 //   `id` has a response (body: string, bytes, null, or the handle of a body
 //   sink the response streams into, see body.js);
 // - `fail(id, { name, message, stack })` when its handler threw or rejected.
 const worker = op('init');
+if (worker.mapsPositions) mapStackPositions();
 const env = worker.env;
 for (const [binding, service] of worker.services || []) env[binding] = loadGroup(FETCH).makeFetcher(service);
 if (worker.syntax === 'script') {

@@ -189,6 +189,7 @@ pub(crate) const PRELUDE: &str = concat!(
     include_str!("../js/globals.js"),
     "lazyGlobals(CLONING, 'structuredClone');\n",
     "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",
+    include_str!("../js/stack_positions.js"),
     include_str!("../js/events.js"),
     "})()\n"
 );
