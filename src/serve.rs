@@ -6,7 +6,11 @@ use actix::Actor;
 use anyhow::Context;
 use motu_config::{Settings, WorkerSettings};
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
-use motu_runtime::{HostValue, Runtime, RuntimeConfig, WorkerSpec};
+use motu_config::{ModuleRuleSettings, ModuleRuleType};
+use motu_runtime::{
+    project_root, HostValue, ModuleRule, ProjectOptions, RuleType, Runtime, RuntimeConfig,
+    WorkerSpec,
+};
 
 use crate::signals::ShutdownSignals;
 use crate::vars::to_host_value;
@@ -29,7 +33,10 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
 
 /// The runtime's spec of a Worker of the settings.
 pub(crate) fn worker_spec(w: &WorkerSettings) -> anyhow::Result<WorkerSpec> {
-    let mut spec = WorkerSpec::from_file(&w.name, &w.main)?;
+    let main = std::path::absolute(&w.main)?;
+    let mut project = ProjectOptions::new(project_root(&main), &main);
+    project.rules = w.rules.iter().map(module_rule).collect();
+    let mut spec = WorkerSpec::from_project(&w.name, &project)?;
     if let Some(engine) = &w.engine {
         spec = spec.with_engine(engine);
     }
@@ -47,6 +54,21 @@ pub(crate) fn worker_spec(w: &WorkerSettings) -> anyhow::Result<WorkerSpec> {
         spec = spec.with_max_instances(max);
     }
     Ok(spec)
+}
+
+/// The loader's module rule of a Worker's `rules` entry.
+fn module_rule(rule: &ModuleRuleSettings) -> ModuleRule {
+    ModuleRule {
+        rule_type: match rule.rule_type {
+            ModuleRuleType::ESModule => RuleType::ESModule,
+            ModuleRuleType::CommonJS => RuleType::CommonJS,
+            ModuleRuleType::Text => RuleType::Text,
+            ModuleRuleType::Data => RuleType::Data,
+            ModuleRuleType::CompiledWasm => RuleType::CompiledWasm,
+        },
+        globs: rule.globs.clone(),
+        fallthrough: rule.fallthrough,
+    }
 }
 
 /// Serves `settings` until SIGTERM or SIGINT, then shuts down gracefully

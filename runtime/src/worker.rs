@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use motu_config::Limits;
-use motu_engine::{HostValue, MemoryModules, ModuleSource, Syntax, WorkerCode};
+use motu_engine::{HostValue, MemoryModules, Syntax, WorkerCode};
 use motu_loader::{Project, ProjectOptions};
 
 use crate::RuntimeError;
@@ -76,14 +76,11 @@ impl WorkerSpec {
         }
     }
 
-    /// A Worker whose entry is the file at `path`, in a project rooted at
-    /// the file's folder (see [`WorkerSpec::from_project`]).
+    /// A Worker whose entry is the file at `path`, in the project folder
+    /// [`project_root`] finds for it (see [`WorkerSpec::from_project`]).
     pub fn from_file(name: impl Into<String>, path: &Path) -> Result<Self, RuntimeError> {
-        let root = path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        Self::from_project(name, &ProjectOptions::new(root, path))
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        Self::from_project(name, &ProjectOptions::new(project_root(&path), &path))
     }
 
     /// A Worker loaded from a project folder by `motu_loader`: its modules
@@ -100,8 +97,11 @@ impl WorkerSpec {
             message: e.to_string(),
         })?;
         let entry = project.entry().to_owned();
-        let source = project.source(&entry).unwrap_or_default();
-        let syntax = detect_syntax(&source);
+        let syntax = if project.is_module() {
+            Syntax::Module
+        } else {
+            Syntax::Script
+        };
         Ok(Self {
             name,
             engine: None,
@@ -162,6 +162,22 @@ impl WorkerSpec {
         self.code.syntax = syntax;
         self
     }
+}
+
+/// The project folder of the entry file at `path`: the nearest folder,
+/// from the file's own upwards, that holds a `package.json` (the npm
+/// project, whose `node_modules` the Worker imports from); else the file's
+/// own folder. Nothing outside it is readable by the Worker's imports.
+pub fn project_root(path: &Path) -> PathBuf {
+    let folder = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    folder
+        .ancestors()
+        .find(|dir| dir.join("package.json").is_file())
+        .map(Path::to_path_buf)
+        .unwrap_or(folder)
 }
 
 /// Tells an ES module from a service-worker script: a line that starts with

@@ -116,6 +116,9 @@ pub struct WorkerSettings {
     /// `ctx.passThroughOnException()` and then throws, the request is sent
     /// there instead of failing with a 500. Default none.
     pub origin: Option<url::Url>,
+    /// `rules`: module rules (Text, Data, CompiledWasm), before the default
+    /// ones. Default none.
+    pub rules: Vec<crate::ModuleRuleSettings>,
 }
 
 /// A service binding: a name in `env` for another Worker of the server.
@@ -169,6 +172,7 @@ impl Settings {
                 secrets: Vec::new(),
                 services: Vec::new(),
                 origin: None,
+                rules: Vec::new(),
                 compatibility_date: None,
             }],
             limits: Limits::default(),
@@ -413,7 +417,9 @@ fn validate_worker(
             }
         },
     };
+    let rules = crate::rules::validate(&w.rules).map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
+        rules,
         compatibility_date: None,
         origin,
         services,

@@ -9,10 +9,11 @@
 //!   zone_id, custom_domain }`; a custom domain `example.com` serves every
 //!   path of that host (`example.com/*`);
 //! - `triggers.crons`, `vars`, `services` (`binding`, `service`),
-//!   `limits.cpu_ms` (and `limits.subrequests`);
+//!   `limits.cpu_ms` (and `limits.subrequests`), `rules` (module rules:
+//!   `type`, `globs`, `fallthrough`);
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
-//!   `compatibility_date`, `routes`/`route`, `triggers` and `limits` are
+//!   `compatibility_date`, `routes`/`route`, `triggers`, `limits` and `rules` are
 //!   inherited from the top level unless the section sets them, and `vars`
 //!   and `services` are not inherited;
 //! - `.dev.vars` next to the config: every name in it becomes a secret in
@@ -54,6 +55,7 @@ const KNOWN: &[&str] = &[
     "vars",
     "services",
     "limits",
+    "rules",
 ];
 
 /// Keys of the top level only.
@@ -67,6 +69,7 @@ const INHERITED: &[&str] = &[
     "route",
     "triggers",
     "limits",
+    "rules",
 ];
 
 /// A Wrangler config in motu's terms: the motu.toml-shaped document to
@@ -238,6 +241,12 @@ pub(crate) fn translate(
             }
         }
         worker.insert("limits".into(), Value::Object(kept));
+    }
+    if let Some((rules, field)) = view.get("rules") {
+        if !rules.is_array() {
+            return Err(invalid(&field, "must be a list".into()));
+        }
+        worker.insert("rules".into(), rules.clone());
     }
     dev_vars_as_secrets(file, &mut worker, &invalid)?;
     let mut doc = Map::new();
