@@ -4,9 +4,9 @@ use std::io::Write;
 
 use actix::Actor;
 use anyhow::Context;
+use motu_config::{ModuleRuleSettings, ModuleRuleType};
 use motu_config::{Settings, WorkerSettings};
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
-use motu_config::{ModuleRuleSettings, ModuleRuleType};
 use motu_runtime::{
     project_root, HostValue, ModuleRule, ProjectOptions, RuleType, Runtime, RuntimeConfig,
     WorkerSpec,

@@ -80,7 +80,10 @@ pub(crate) fn validate(rules: &[RawRule]) -> Result<Vec<ModuleRuleSettings>, (St
             }
         };
         if rule.globs.is_empty() {
-            return Err((format!("rules[{i}].globs"), "needs at least one glob".into()));
+            return Err((
+                format!("rules[{i}].globs"),
+                "needs at least one glob".into(),
+            ));
         }
         out.push(ModuleRuleSettings {
             rule_type,

@@ -47,7 +47,13 @@ app.get('/cycle', (c) => c.json({ name: cycleName, fromB, sawA: cycle.bSawA, sam
 app.get('/mixed', (c) => c.json(mixed));
 
 app.get('/json', (c) =>
-  c.json({ attributes: config.name, plain: configPlain.name, same: config === configPlain, required: cycle.json }),
+  c.json({
+    attributes: config.name,
+    plain: configPlain.name,
+    same: config === configPlain,
+    required: cycle.json,
+    protoIsAKey: Object.keys(config).includes('__proto__') && config.polluted === undefined,
+  }),
 );
 
 app.get('/workerd', (c) => c.json({ picked, sub }));
