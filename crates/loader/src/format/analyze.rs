@@ -110,7 +110,7 @@ pub(crate) fn analyze(text: &str, goal: Goal) -> Result<Analysis, SyntaxError> {
         })
         .parse();
     if let Some(error) = parsed.diagnostics.errors().next() {
-        let offset = error.labels.first().map(|l| l.offset() as u32).unwrap_or(0);
+        let offset = error.labels.first().map(|l| l.offset()).unwrap_or(0);
         return Err(SyntaxError {
             offset,
             message: error.message.to_string(),

@@ -161,7 +161,7 @@ mod tests {
     #[test]
     fn a_rule_without_fallthrough_ends_its_type() {
         let md = ModuleRule::new(RuleType::Text, &["**/*.md"]);
-        let rules = Rules::new(&[md.clone()]).unwrap();
+        let rules = Rules::new(std::slice::from_ref(&md)).unwrap();
         assert_eq!(rules.matching("./README.md"), Some(RuleType::Text));
         // The default Text rule is dropped…
         assert_eq!(rules.matching("./a.txt"), None);
