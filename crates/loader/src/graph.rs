@@ -408,6 +408,10 @@ impl Graph {
                         match self.add_file(path, target.clone(), node_esm, rule) {
                             Ok(true) => queue.push(target.clone()),
                             Ok(false) => {}
+                            Err(AddError::Import(_)) if request.optional => {
+                                links.push(None);
+                                continue;
+                            }
                             Err(AddError::Import(m)) => {
                                 return Err(self.import_error(&name, request, m))
                             }
@@ -519,6 +523,12 @@ impl Graph {
                 .or_insert_with(|| Arc::from(HELPER));
         }
         self.modules.insert(name.to_owned(), module.into());
+        // The text is in the module now; what stays is the analysis (for
+        // views and late imports).
+        if let Some(js) = self.files.get_mut(name).and_then(|f| f.js.as_mut()) {
+            js.code = String::new();
+            js.original = None;
+        }
         if !imports.is_empty() {
             self.links
                 .entry(name.to_owned())
