@@ -26,7 +26,13 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         egress: (&settings.egress).into(),
     })?;
     for w in &settings.workers {
-        runtime.register(worker_spec(w)?).await?;
+        // A Worker whose code cannot be loaded (a missing package, a module
+        // that does not parse) fails on its own: its error is logged when
+        // it is warmed, it answers 500, and every other Worker serves.
+        let spec = worker_spec(w).unwrap_or_else(|e| {
+            WorkerSpec::failing(&w.name, &format!("{e:#}")).with_limits(w.limits)
+        });
+        runtime.register(spec).await?;
     }
     Ok(runtime)
 }

@@ -14,7 +14,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{on_each_engine, run_motu, Server, TempConfig};
+use common::{on_each_engine, Server, TempConfig};
 
 /// The path of a project under `tests/projects`, checked to be installed.
 fn project(name: &str) -> PathBuf {
@@ -260,35 +260,28 @@ fn a_pnpm_layout_resolves_through_its_symlinks() {
     });
 }
 
-/// `motu serve ENTRY` of a project made of `files` must fail at start-up;
-/// its error output.
-fn startup_error(engine: &str, files: &[(&str, &str)], entry: &str) -> String {
-    let dir = TempConfig::new(files);
-    let (code, _, stderr) = run_motu(&[
-        "serve",
-        &dir.path(entry),
-        "--engine",
-        engine,
-        "--listen",
-        "127.0.0.1:0",
-    ]);
-    assert_ne!(code, 0, "motu started: {stderr}");
-    stderr
+/// Serves the project at `entry` of `dir`, whose code cannot be loaded:
+/// the one line the server logs at start-up about it (containing
+/// `needle`). The Worker then answers 500.
+fn startup_error(dir: &TempConfig, engine: &str, entry: &str, needle: &str) -> String {
+    let s = Server::start(&[&dir.path(entry), "--engine", engine]);
+    let log = s.wait_for_log(needle);
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains(needle)).collect();
+    assert_eq!(lines.len(), 1, "one line with {needle:?}:\n{log}");
+    assert!(lines[0].contains("ERROR"), "{}", lines[0]);
+    assert_eq!(s.get("/").status, 500);
+    lines[0].to_owned()
 }
 
-/// The one line of `stderr` containing `needle`.
-fn line_with<'a>(stderr: &'a str, needle: &str) -> &'a str {
-    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(needle)).collect();
-    assert_eq!(lines.len(), 1, "one line with {needle:?}:\n{stderr}");
-    lines[0]
+/// A project folder with `files`.
+fn files(files: &[(&str, &str)]) -> TempConfig {
+    TempConfig::new(files)
 }
 
 #[test]
 fn a_missing_package_is_one_startup_line() {
     on_each_engine("a_missing_package_is_one_startup_line", |engine| {
-        let stderr = startup_error(
-            engine,
-            &[
+        let dir = files(&[
                 ("package.json", r#"{ "name": "x", "private": true }"#),
                 (
                     "src/index.js",
@@ -298,10 +291,8 @@ fn a_missing_package_is_one_startup_line() {
                     "src/lib.js",
                     "\n\nimport leftPad from 'left-pad';\nexport const helper = () => leftPad('1', 3);\n",
                 ),
-            ],
-            "src/index.js",
-        );
-        let line = line_with(&stderr, "left-pad");
+        ]);
+        let line = startup_error(&dir, engine, "src/index.js", "left-pad");
         assert!(
             line.contains(
                 "src/lib.js:3: import 'left-pad': package 'left-pad' is not installed; run npm install"
@@ -309,17 +300,14 @@ fn a_missing_package_is_one_startup_line() {
             "{line}"
         );
         // A relative import of a file that is not there.
-        let stderr = startup_error(
-            engine,
-            &[
-                ("package.json", "{}"),
-                ("index.js", "import './gone.js';\nexport default {};\n"),
-            ],
-            "index.js",
-        );
+        let dir = files(&[
+            ("package.json", "{}"),
+            ("index.js", "import './gone.js';\nexport default {};\n"),
+        ]);
+        let line = startup_error(&dir, engine, "index.js", "gone.js");
         assert!(
-            line_with(&stderr, "gone.js").contains("index.js:1: import './gone.js': no such file"),
-            "{stderr}"
+            line.contains("index.js:1: import './gone.js': no such file"),
+            "{line}"
         );
     });
 }
@@ -329,36 +317,30 @@ fn node_builtins_are_a_startup_error_naming_the_module() {
     on_each_engine(
         "node_builtins_are_a_startup_error_naming_the_module",
         |engine| {
-            let stderr = startup_error(
-                engine,
-                &[
-                    ("package.json", "{}"),
-                    (
-                        "index.js",
-                        "import { Buffer } from 'node:buffer';\nexport default {};\n",
-                    ),
-                ],
-                "index.js",
-            );
+            let dir = files(&[
+                ("package.json", "{}"),
+                (
+                    "index.js",
+                    "import { Buffer } from 'node:buffer';\nexport default {};\n",
+                ),
+            ]);
+            let line = startup_error(&dir, engine, "index.js", "node:buffer");
             assert!(
-                line_with(&stderr, "node:buffer").contains(
+                line.contains(
                     "index.js:1: import 'node:buffer': 'node:buffer' is a built-in module that motu does not provide yet"
                 ),
-                "{stderr}"
+                "{line}"
             );
             // A bare built-in name no package provides, from CommonJS.
-            let stderr = startup_error(
-                engine,
-                &[
-                    ("package.json", "{}"),
-                    ("index.js", "import './cjs.js';\nexport default {};\n"),
-                    ("cjs.js", "const fs = require('fs');\n"),
-                ],
-                "index.js",
-            );
+            let dir = files(&[
+                ("package.json", "{}"),
+                ("index.js", "import './cjs.js';\nexport default {};\n"),
+                ("cjs.js", "const fs = require('fs');\n"),
+            ]);
+            let line = startup_error(&dir, engine, "index.js", "'fs'");
             assert!(
-                line_with(&stderr, "'fs'").contains("'node:fs' is a built-in module"),
-                "{stderr}"
+                line.contains("cjs.js:1: import 'fs': 'node:fs' is a built-in module"),
+                "{line}"
             );
         },
     );
@@ -380,20 +362,7 @@ fn imports_leaving_the_project_are_refused() {
             ),
         ]);
         // A relative path out of the project folder.
-        let serve = |entry: &str| {
-            let (code, _, stderr) = run_motu(&[
-                "serve",
-                &dir.path(entry),
-                "--engine",
-                engine,
-                "--listen",
-                "127.0.0.1:0",
-            ]);
-            assert_ne!(code, 0, "motu started: {stderr}");
-            stderr
-        };
-        let stderr = serve("app/index.js");
-        let line = line_with(&stderr, "../secret.js");
+        let line = startup_error(&dir, engine, "app/index.js", "../secret.js");
         assert!(line.contains("index.js:1:"), "{line}");
         assert!(
             line.contains("outside the project folder") && line.contains("refused"),
@@ -416,8 +385,7 @@ fn imports_leaving_the_project_are_refused() {
         if !link.exists() {
             std::os::unix::fs::symlink(dir.dir.path().join("evil"), &link).unwrap();
         }
-        let stderr = serve("app/linked.js");
-        let line = line_with(&stderr, "'evil'");
+        let line = startup_error(&dir, engine, "app/linked.js", "'evil'");
         assert!(
             line.contains("linked.js:1:") && line.contains("outside the project folder"),
             "{line}"

@@ -118,6 +118,27 @@ impl WorkerSpec {
         })
     }
 
+    /// A Worker whose code could not be loaded (`message` says why): each
+    /// of its isolates fails to start with an `Error` of that message, so
+    /// its events get a 500 and the reason is logged, while every other
+    /// Worker serves (and `motu dev` can load it again once fixed).
+    pub fn failing(name: impl Into<String>, message: &str) -> Self {
+        // A `motu:` name: the error's stack shows no place in the Worker.
+        const ENTRY: &str = "motu:load-error";
+        // Rust's quoting of a string (`\"`, `\\`, `\n`, `\u{…}`) is a valid
+        // JavaScript string literal; a NUL becomes a space first (`\0`
+        // before a digit would not be).
+        let quoted = format!("{:?}", message.replace('\0', " "));
+        let source = format!("throw new Error({quoted});\n");
+        let mut spec = Self::from_source(name, source.clone());
+        spec.code = WorkerCode {
+            syntax: Syntax::Module,
+            entry: ENTRY.into(),
+            modules: Arc::new(MemoryModules::new().with(ENTRY, source)),
+        };
+        spec
+    }
+
     /// Sets the engine.
     pub fn with_engine(mut self, engine: impl Into<String>) -> Self {
         self.engine = Some(engine.into());

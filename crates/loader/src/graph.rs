@@ -275,7 +275,7 @@ impl Graph {
                         module: name,
                         line: e.line() as u32,
                         column: e.column() as u32,
-                        message: format!("invalid JSON: {e}"),
+                        message: format!("SyntaxError: invalid JSON: {e}"),
                     }));
                 }
                 self.modules.insert(name.clone(), json_module(&text).into());
@@ -332,7 +332,7 @@ impl Graph {
                 module: name.to_owned(),
                 line,
                 column,
-                message: e.message,
+                message: format!("SyntaxError: {}", e.message),
             })
         })?;
         let count = analysis.requests.len();

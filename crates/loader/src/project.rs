@@ -13,7 +13,7 @@ use crate::{LoaderError, ProjectOptions};
 
 /// A Worker's project folder, serving its modules as JavaScript. The
 /// entry's whole import graph is read, resolved and transformed when the
-/// project loads (see [`crate::graph`]); engines then read the results.
+/// project loads (the loader's graph walk); engines then read the results.
 #[derive(Debug)]
 pub struct Project {
     root: PathBuf,
