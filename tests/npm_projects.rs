@@ -48,6 +48,17 @@ fn hono_zod_and_itty_router_answer() {
     on_each_engine("hono_zod_and_itty_router_answer", |engine| {
         let s = npm_basics(engine);
         assert_eq!(get(&s, "/hono/ann")["hello"], "ann");
+        // A subpath export of a real package (`hono/jsx`).
+        let jsx = s.request(
+            "GET",
+            "/jsx?name=Ann",
+            &[("host", "npm-basics.localhost")],
+            b"",
+        );
+        assert_eq!(
+            (jsx.status, jsx.text()),
+            (200, "<h1 class=\"title\">Hello Ann</h1>".to_owned())
+        );
         let ok = get(&s, "/zod?name=Al&age=3");
         assert_eq!(ok["user"], serde_json::json!({ "name": "Al", "age": 3 }));
         let bad = s.request(

@@ -1,6 +1,7 @@
 // A Worker made of npm packages, as Workers projects are: each route
 // answers with what one way of importing produced.
 import { Hono } from 'hono';
+import { jsx } from 'hono/jsx';
 import { z } from 'zod';
 import { AutoRouter } from 'itty-router';
 import cookie, { parse as parseCookie } from 'cookie';
@@ -20,6 +21,7 @@ import mixed from './cjs/mixed.js';
 const app = new Hono();
 
 app.get('/hono/:name', (c) => c.json({ hello: c.req.param('name') }));
+app.get('/jsx', (c) => c.html(jsx('h1', { class: 'title' }, 'Hello ', c.req.query('name'))));
 
 const User = z.object({ name: z.string().min(2), age: z.coerce.number().int().min(0) });
 app.get('/zod', (c) => {
