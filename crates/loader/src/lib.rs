@@ -17,7 +17,7 @@
 //!   `worker` and `browser` conditions, `imports`, `browser`/`module`/`main`
 //!   fields), `tsconfig.json` paths, symbolic links; and `node:*` /
 //!   `cloudflare:*` built-in modules.
-//! - A module's **format** ([`format`]) decides how it becomes an ES
+//! - A module's **format** ([`format`](mod@format)) decides how it becomes an ES
 //!   module: ES module, CommonJS (wrapped, with a synchronous `require`),
 //!   JSON, or a module rule's Text, Data or CompiledWasm.
 //! - A module's **kind** ([`ModuleKind`]) follows from its file name: plain

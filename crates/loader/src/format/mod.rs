@@ -38,10 +38,11 @@
 //!   `code: 'MODULE_NOT_FOUND'`.
 //! - the **ES module view**, which ES modules import instead: it runs the
 //!   factory and exports `default` and the names a static analysis finds
-//!   (as Node.js's cjs-module-lexer finds them). `default` is `module.exports`, except that when the
-//!   exports carry `__esModule` (CommonJS compiled from an ES module) and
-//!   the importing file is not one Node.js loads as an ES module (`.mjs`,
-//!   `"type": "module"`), it is `module.exports.default` — esbuild's rule.
+//!   (as Node.js's cjs-module-lexer finds them). `default` is
+//!   `module.exports`, except that when the exports carry `__esModule`
+//!   (CommonJS compiled from an ES module) and the importing file is not
+//!   one Node.js loads as an ES module (`.mjs`, `"type": "module"`), it is
+//!   `module.exports.default` — esbuild's rule.
 //!
 //! An ES module that calls a free `require` (mixed modules are common in
 //! packages) gets the same synchronous `require` function.
