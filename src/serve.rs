@@ -9,7 +9,7 @@ use motu_config::{Settings, WorkerSettings};
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
 use motu_runtime::{
     project_root, HostValue, ModuleRule, ProjectOptions, RuleType, Runtime, RuntimeConfig,
-    WorkerSpec,
+    RuntimeError, WorkerSpec,
 };
 
 use crate::signals::ShutdownSignals;
@@ -30,7 +30,11 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         // that does not parse) fails on its own: its error is logged when
         // it is warmed, it answers 500, and every other Worker serves.
         let spec = worker_spec(w).unwrap_or_else(|e| {
-            WorkerSpec::failing(&w.name, &format!("{e:#}")).with_limits(w.limits)
+            let message = match e.downcast_ref::<RuntimeError>() {
+                Some(RuntimeError::Source { message, .. }) => message.clone(),
+                _ => format!("{e:#}"),
+            };
+            WorkerSpec::failing(&w.name, &message).with_limits(w.limits)
         });
         runtime.register(spec).await?;
     }

@@ -306,7 +306,7 @@ fn a_missing_package_is_one_startup_line() {
         let line = startup_error(&dir, engine, "src/index.js", "left-pad");
         assert!(
             line.contains(
-                "src/lib.js:3: import 'left-pad': package 'left-pad' is not installed; run npm install"
+                ": src/lib.js:3: import 'left-pad': package 'left-pad' is not installed; run npm install"
             ),
             "{line}"
         );
@@ -317,7 +317,7 @@ fn a_missing_package_is_one_startup_line() {
         ]);
         let line = startup_error(&dir, engine, "index.js", "gone.js");
         assert!(
-            line.contains("index.js:1: import './gone.js': no such file"),
+            line.contains(": index.js:1: import './gone.js': no such file"),
             "{line}"
         );
     });
@@ -338,7 +338,7 @@ fn node_builtins_are_a_startup_error_naming_the_module() {
             let line = startup_error(&dir, engine, "index.js", "node:buffer");
             assert!(
                 line.contains(
-                    "index.js:1: import 'node:buffer': 'node:buffer' is a built-in module that motu does not provide yet"
+                    ": index.js:1: import 'node:buffer': 'node:buffer' is a built-in module that motu does not provide yet"
                 ),
                 "{line}"
             );
@@ -350,7 +350,7 @@ fn node_builtins_are_a_startup_error_naming_the_module() {
             ]);
             let line = startup_error(&dir, engine, "index.js", "'fs'");
             assert!(
-                line.contains("cjs.js:1: import 'fs': 'node:fs' is a built-in module"),
+                line.contains(": cjs.js:1: import 'fs': 'node:fs' is a built-in module"),
                 "{line}"
             );
         },
@@ -374,7 +374,7 @@ fn imports_leaving_the_project_are_refused() {
         ]);
         // A relative path out of the project folder.
         let line = startup_error(&dir, engine, "app/index.js", "../secret.js");
-        assert!(line.contains("index.js:1:"), "{line}");
+        assert!(line.contains(": index.js:1:"), "{line}");
         assert!(
             line.contains("outside the project folder") && line.contains("refused"),
             "{line}"
@@ -398,7 +398,7 @@ fn imports_leaving_the_project_are_refused() {
         }
         let line = startup_error(&dir, engine, "app/linked.js", "'evil'");
         assert!(
-            line.contains("linked.js:1:") && line.contains("outside the project folder"),
+            line.contains(": linked.js:1:") && line.contains("outside the project folder"),
             "{line}"
         );
     });
