@@ -139,7 +139,7 @@ fn a_syntax_error_on_reload_keeps_the_old_version() {
             .lines()
             .find(|l| l.contains("the previous version keeps serving"))
             .unwrap_or_else(|| panic!("no reload error logged:\n{log}"));
-        assert!(line.contains(&expected), "expected {expected} in {line}");
+        assert!(line.contains(expected), "expected {expected} in {line}");
         assert!(line.contains("SyntaxError"), "{line}");
         for _ in 0..5 {
             let r = s.get("/");
