@@ -4,9 +4,13 @@ use std::io::Write;
 
 use actix::Actor;
 use anyhow::Context;
+use motu_config::{ModuleRuleSettings, ModuleRuleType};
 use motu_config::{Settings, WorkerSettings};
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
-use motu_runtime::{HostValue, ProjectOptions, Runtime, RuntimeConfig, WorkerSpec};
+use motu_runtime::{
+    HostValue, ModuleRule, ProjectOptions, RuleType, Runtime, RuntimeConfig, RuntimeError,
+    WorkerSpec,
+};
 
 use crate::signals::ShutdownSignals;
 use crate::vars::to_host_value;
@@ -55,7 +59,17 @@ async fn start_runtime(settings: &Settings, dev: bool) -> anyhow::Result<Runtime
         executor_busy: settings.server.executor_busy,
     })?;
     for w in &settings.workers {
-        runtime.register(worker_spec(w, dev)?).await?;
+        // A Worker whose code cannot be loaded (a missing package, a module
+        // that does not parse) fails on its own: its error is logged when
+        // it is warmed, it answers 500, and every other Worker serves.
+        let spec = worker_spec(w, dev).unwrap_or_else(|e| {
+            let message = match e.downcast_ref::<RuntimeError>() {
+                Some(RuntimeError::Source { message, .. }) => message.clone(),
+                _ => format!("{e:#}"),
+            };
+            WorkerSpec::failing(&w.name, &message).with_limits(w.limits)
+        });
+        runtime.register(spec).await?;
     }
     Ok(runtime)
 }
@@ -78,6 +92,7 @@ pub(crate) fn worker_spec(w: &WorkerSettings, dev: bool) -> anyhow::Result<Worke
     project.cache_dir = Some(root.join(".motu").join("cache"));
     let mut spec = WorkerSpec::from_project(&w.name, &project)?
         .with_compatibility_flags(w.compatibility_flags.iter().cloned());
+    project.rules = w.rules.iter().map(module_rule).collect();
     if let Some(engine) = &w.engine {
         spec = spec.with_engine(engine);
     }
@@ -95,6 +110,21 @@ pub(crate) fn worker_spec(w: &WorkerSettings, dev: bool) -> anyhow::Result<Worke
         spec = spec.with_max_instances(max);
     }
     Ok(spec)
+}
+
+/// The loader's module rule of a Worker's `rules` entry.
+fn module_rule(rule: &ModuleRuleSettings) -> ModuleRule {
+    ModuleRule {
+        rule_type: match rule.rule_type {
+            ModuleRuleType::ESModule => RuleType::ESModule,
+            ModuleRuleType::CommonJS => RuleType::CommonJS,
+            ModuleRuleType::Text => RuleType::Text,
+            ModuleRuleType::Data => RuleType::Data,
+            ModuleRuleType::CompiledWasm => RuleType::CompiledWasm,
+        },
+        globs: rule.globs.clone(),
+        fallthrough: rule.fallthrough,
+    }
 }
 
 /// Serves `settings` until SIGTERM or SIGINT, then shuts down gracefully

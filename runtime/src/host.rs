@@ -656,6 +656,17 @@ impl Host for IsolateHost {
             }
             "init" => return Ok(self.init()),
             "source_positions" => return Ok(self.source_positions(&args)),
+            "module_bytes" => {
+                // The bytes of one of the Worker's Data or CompiledWasm
+                // modules (see motu_loader::format).
+                let name = args.first().and_then(HostValue::as_str).unwrap_or_default();
+                return match self.spec.code.modules.bytes(name) {
+                    Some(bytes) => Ok(HostValue::Bytes(bytes.to_vec())),
+                    None => Err(JsError::type_error(format!(
+                        "the Worker has no Data or CompiledWasm module '{name}'"
+                    ))),
+                };
+            }
             "body_sink_open" => {
                 return Ok(HostValue::Number(
                     self.streams.open_sink(self.current_event.get()) as f64,

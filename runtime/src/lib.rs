@@ -89,7 +89,7 @@ pub use fast_path::{FastPath, GetFastPath, Picked};
 pub use fetch::{is_public, EgressPolicy, Outbound, RedirectMode};
 pub use isolate_actor::{Condemn, Fetch, IsolateActor, Scheduled, WhenQuiet};
 /// Project loading options, for [`WorkerSpec::from_project`].
-pub use motu_loader::ProjectOptions;
+pub use motu_loader::{BuiltinModules, ModuleRule, ProjectOptions, RuleType};
 pub use registry::{Check, Dispatch, Drain, Register, Registry, Warm};
 pub use request_id::{RequestId, MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER};
 pub use runtime::{Runtime, RuntimeConfig};
@@ -100,7 +100,7 @@ pub use supervisor::{
 };
 pub use trigger::Trigger;
 pub use watchdog::{CpuAccount, Turn, Watchdog};
-pub use worker::{detect_syntax, WorkerSpec};
+pub use worker::{detect_syntax, project_root, WorkerSpec};
 
 pub use motu_config::{Limits, PoolLimits};
 pub use motu_engine::{Engine, EngineError, HostValue, JsError, Syntax};

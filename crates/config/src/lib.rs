@@ -73,6 +73,9 @@
 //! GREETING = "hello"
 //! [workers.limits]
 //! cpu_ms = 200
+//! [[workers.rules]]          # module rules, before the defaults (see `rules`)
+//! type = "Text"
+//! globs = ["**/*.md"]
 //! ```
 
 mod admin;
@@ -85,6 +88,7 @@ mod limits;
 mod load;
 mod raw;
 mod route;
+mod rules;
 mod secrets;
 mod settings;
 mod wrangler;
@@ -96,6 +100,7 @@ pub use http::{HttpSettings, MIN_HEADER_BYTES};
 pub use limits::{Limits, PoolLimits};
 pub use load::Loaded;
 pub use route::{HostPattern, PathPattern, RoutePattern};
+pub use rules::{ModuleRuleSettings, ModuleRuleType};
 pub use secrets::{SecretValue, DEV_VARS};
 pub use settings::{
     EgressSettings, ServerSettings, ServiceBinding, Settings, WorkerSettings,

@@ -98,4 +98,6 @@ pub(crate) struct RawWorker {
     #[serde(default)]
     pub(crate) compatibility_flags: Vec<String>,
     pub(crate) workers_dev: Option<bool>,
+    #[serde(default)]
+    pub(crate) rules: Vec<crate::rules::RawRule>,
 }

@@ -144,6 +144,9 @@ pub struct WorkerSettings {
     /// `ctx.passThroughOnException()` and then throws, the request is sent
     /// there instead of failing with a 500. Default none.
     pub origin: Option<url::Url>,
+    /// `rules`: module rules (Text, Data, CompiledWasm), before the default
+    /// ones. Default none.
+    pub rules: Vec<crate::ModuleRuleSettings>,
 }
 
 /// A service binding: a name in `env` for another Worker of the server.
@@ -187,10 +190,7 @@ impl Settings {
             workers: vec![WorkerSettings {
                 name,
                 main: main.to_path_buf(),
-                root: match main.parent() {
-                    Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-                    _ => PathBuf::from("."),
-                },
+                root: single_worker_root(main),
                 define: Vec::new(),
                 routes: vec![RoutePattern::parse("*/*").expect("a valid pattern")],
                 workers_dev: true,
@@ -203,6 +203,7 @@ impl Settings {
                 secrets: Vec::new(),
                 services: Vec::new(),
                 origin: None,
+                rules: Vec::new(),
                 compatibility_date: None,
                 compatibility_flags: Vec::new(),
             }],
@@ -493,7 +494,9 @@ fn validate_worker(
             ));
         }
     }
+    let rules = crate::rules::validate(&w.rules).map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
+        rules,
         compatibility_date,
         compatibility_flags: w.compatibility_flags,
         root: base.to_path_buf(),
@@ -512,6 +515,22 @@ fn validate_worker(
         limits,
         max_instances: w.max_instances,
     })
+}
+
+/// The project folder of a Worker file served without a config: the
+/// nearest folder, from the file's own upwards, that holds a `package.json`
+/// (the npm project whose `node_modules` it imports from); else the file's
+/// own folder.
+fn single_worker_root(main: &Path) -> PathBuf {
+    let folder = match main.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::path::absolute(&folder)
+        .unwrap_or_else(|_| folder.clone())
+        .ancestors()
+        .find(|dir| dir.join("package.json").is_file())
+        .map_or(folder, Path::to_path_buf)
 }
 
 impl ServerSettings {

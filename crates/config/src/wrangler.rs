@@ -11,13 +11,14 @@
 //!   path of that host (`example.com/*`);
 //! - `triggers.crons`, `vars`, `services` (`binding`, `service`),
 //!   `limits.cpu_ms` (and `limits.subrequests`), `define` (strings: the
-//!   JavaScript expressions that replace global names at load);
+//!   JavaScript expressions that replace global names at load), `rules`
+//!   (module rules: `type`, `globs`, `fallthrough`);
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
 //!   `compatibility_date`, `compatibility_flags`, `workers_dev`,
-//!   `routes`/`route`, `triggers` and `limits` are inherited from the top
-//!   level unless the section sets them, and `vars`, `services` and
-//!   `define` are not inherited;
+//!   `routes`/`route`, `triggers`, `limits` and `rules` are inherited from
+//!   the top level unless the section sets them, and `vars`, `services`
+//!   and `define` are not inherited;
 //! - `.dev.vars` next to the config: every name in it becomes a secret in
 //!   `env` (overriding a var of the same name), as in `wrangler dev`.
 //!
@@ -60,6 +61,7 @@ const KNOWN: &[&str] = &[
     "services",
     "limits",
     "define",
+    "rules",
 ];
 
 /// Keys of the top level only.
@@ -75,6 +77,7 @@ const INHERITED: &[&str] = &[
     "route",
     "triggers",
     "limits",
+    "rules",
 ];
 
 /// A Wrangler config in motu's terms: the motu.toml-shaped document to
@@ -271,6 +274,12 @@ pub(crate) fn translate(
             }
         }
         worker.insert("limits".into(), Value::Object(kept));
+    }
+    if let Some((rules, field)) = view.get("rules") {
+        if !rules.is_array() {
+            return Err(invalid(&field, "must be a list".into()));
+        }
+        worker.insert("rules".into(), rules.clone());
     }
     dev_vars_as_secrets(file, &mut worker, &invalid)?;
     let mut doc = Map::new();

@@ -53,6 +53,14 @@ pub trait ModuleSource: Send + Sync {
     fn maps_positions(&self) -> bool {
         false
     }
+
+    /// The bytes of the module `name` when its JavaScript fetches them from
+    /// the host at run time (a Data or CompiledWasm module, whose bytes are
+    /// not written into its source); `None` otherwise. The default has
+    /// none.
+    fn bytes(&self, _name: &str) -> Option<Arc<[u8]>> {
+        None
+    }
 }
 
 /// Modules held in memory, by name.

@@ -50,4 +50,25 @@ pub enum LoaderError {
         /// What is not supported, and what to do.
         message: String,
     },
+    /// An import cannot be followed: a missing package or file, a built-in
+    /// module motu does not provide, a file outside the project folder.
+    #[error("{module}:{line}: import '{specifier}': {message}")]
+    Import {
+        /// The importing module's name.
+        module: String,
+        /// 1-based line of the import in the importing module.
+        line: u32,
+        /// The specifier, as written.
+        specifier: String,
+        /// What is wrong, and what to do.
+        message: String,
+    },
+    /// A module rule's glob is not a valid pattern.
+    #[error("module rule glob '{glob}' is invalid: {message}")]
+    Rule {
+        /// The glob.
+        glob: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }

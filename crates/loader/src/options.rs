@@ -2,6 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::format::rules::ModuleRule;
+use crate::resolve::{BuiltinModules, DEFAULT_CONDITIONS};
+
 /// Where a project is and how to load it.
 #[derive(Debug, Clone)]
 pub struct ProjectOptions {
@@ -40,6 +43,18 @@ pub struct ProjectOptions {
     /// `motu` binary uses `<project>/.motu/cache`). Default `None`: kept in
     /// memory only, for the life of the process.
     pub cache_dir: Option<PathBuf>,
+    /// Module rules (wrangler's `rules`), in front of the default ones
+    /// (see [`crate::format::rules`]). Default none.
+    pub rules: Vec<ModuleRule>,
+    /// The custom conditions under which `package.json` `exports` are
+    /// matched, besides `import`/`require` and `default`. Default
+    /// [`DEFAULT_CONDITIONS`]: `workerd`, `worker`, `browser`, as wrangler
+    /// gives esbuild.
+    pub conditions: Vec<String>,
+    /// The built-in modules (`node:*`, `cloudflare:*`) the runtime
+    /// provides. Default none: importing one is a start-up error naming
+    /// it.
+    pub builtins: BuiltinModules,
 }
 
 impl ProjectOptions {
@@ -55,6 +70,9 @@ impl ProjectOptions {
             jsx_factory: None,
             jsx_fragment: None,
             cache_dir: None,
+            rules: Vec::new(),
+            conditions: DEFAULT_CONDITIONS.iter().map(|c| (*c).to_owned()).collect(),
+            builtins: BuiltinModules::new(),
         }
     }
 }
