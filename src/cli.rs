@@ -131,6 +131,29 @@ struct CheckArgs {
     /// The `[env.NAME]` section of a Wrangler config to use.
     #[arg(long = "env", short = 'e', value_name = "NAME")]
     wrangler_env: Option<String>,
+    /// The engine to load Workers that name none with: quickjs (default)
+    /// or v8.
+    #[arg(long, value_name = "ENGINE")]
+    engine: Option<String>,
+}
+
+/// Sets the engine of Workers that name none (`--engine`), refusing one
+/// that is not built in.
+fn set_engine(settings: &mut Settings, engine: String) -> anyhow::Result<()> {
+    let engines = EngineSet::builtin_names();
+    if !engines.contains(&engine.as_str()) {
+        bail!(
+            "--engine: engine '{engine}' is not built in (available: {}){}",
+            engines.join(", "),
+            if engine == "v8" {
+                "; build with --features v8"
+            } else {
+                ""
+            }
+        );
+    }
+    settings.server.engine = engine;
+    Ok(())
 }
 
 impl Cli {
@@ -183,7 +206,10 @@ impl Cli {
             }
             Command::Check(args) => {
                 let config = config_or_default(args.config)?;
-                let settings = load_config(&config, args.wrangler_env.as_deref())?;
+                let mut settings = load_config(&config, args.wrangler_env.as_deref())?;
+                if let Some(engine) = args.engine {
+                    set_engine(&mut settings, engine)?;
+                }
                 crate::serve::check(&settings)?;
                 println!(
                     "{}: ok ({} Worker{})",
@@ -271,18 +297,7 @@ impl ServeArgs {
             settings.admin.listen = Some(admin);
         }
         if let Some(engine) = self.engine {
-            if !engines.contains(&engine.as_str()) {
-                bail!(
-                    "--engine: engine '{engine}' is not built in (available: {}){}",
-                    engines.join(", "),
-                    if engine == "v8" {
-                        "; build with --features v8"
-                    } else {
-                        ""
-                    }
-                );
-            }
-            settings.server.engine = engine;
+            set_engine(&mut settings, engine)?;
         }
         for var in &self.vars {
             let (key, value) = var

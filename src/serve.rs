@@ -90,9 +90,9 @@ pub(crate) fn worker_spec(w: &WorkerSettings, dev: bool) -> anyhow::Result<Worke
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| if dev { "development" } else { "production" }.into());
     project.cache_dir = Some(root.join(".motu").join("cache"));
+    project.rules = w.rules.iter().map(module_rule).collect();
     let mut spec = WorkerSpec::from_project(&w.name, &project)?
         .with_compatibility_flags(w.compatibility_flags.iter().cloned());
-    project.rules = w.rules.iter().map(module_rule).collect();
     if let Some(engine) = &w.engine {
         spec = spec.with_engine(engine);
     }

@@ -236,9 +236,11 @@ fn stack_traces_name_the_typescript_files_lines() {
     });
 }
 
-/// `motu serve` of a project whose files are `files` (a `wrangler.jsonc`
-/// naming `src/index.ts` is added), which must fail to start: its
-/// standard error.
+/// The start-up error of a project whose files are `files` (a
+/// `wrangler.jsonc` naming `src/index.ts` is added): `motu check` must fail
+/// on it, and `motu serve` must log the same error and answer 500 (a Worker
+/// that cannot load does not stop the server). The standard error of
+/// `motu check`.
 fn start_up_error(files: &[(&str, &str)], engine: &str) -> String {
     let mut all = vec![(
         "wrangler.jsonc",
@@ -246,16 +248,23 @@ fn start_up_error(files: &[(&str, &str)], engine: &str) -> String {
     )];
     all.extend_from_slice(files);
     let c = TempConfig::new(&all);
-    let (code, _, stderr) = run_motu(&[
-        "serve",
-        "--config",
-        &c.path("wrangler.jsonc"),
-        "--engine",
-        engine,
-        "--listen",
-        "127.0.0.1:0",
-    ]);
+    let config = c.path("wrangler.jsonc");
+    let (code, _, stderr) = run_motu(&["check", "--config", &config, "--engine", engine]);
     assert_ne!(code, 0, "{stderr}");
+    let s = Server::start(&["--config", &config, "--engine", engine]);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("src/index.ts"))
+        .unwrap_or_else(|| {
+            panic!("motu check names src/index.ts:\n{stderr}");
+        });
+    let place = line[line.find("src/index.ts").unwrap()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    s.wait_for_log(&place);
+    assert_eq!(s.get("/").status, 500);
     stderr
 }
 

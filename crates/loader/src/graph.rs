@@ -298,9 +298,13 @@ impl Graph {
                 (self.js_format(&name, &js, node_esm), Some(js))
             }
             None => {
-                let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+                let file = name.rsplit('/').next().unwrap_or(&name);
+                let what = match file.rsplit_once('.') {
+                    Some((_, ext)) => format!("'.{ext}' files"),
+                    None => format!("'{name}' (a file without an extension)"),
+                };
                 return Err(AddError::Import(format!(
-                    "no module rule matches '.{ext}' files; add one to `rules` (Text, Data or CompiledWasm)"
+                    "no module rule matches {what}; add one to `rules` (Text, Data or CompiledWasm)"
                 )));
             }
         };

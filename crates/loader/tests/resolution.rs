@@ -302,6 +302,17 @@ fn rules_make_text_data_and_wasm_modules() {
             .starts_with("index.js:2: import './s.css': no module rule matches '.css' files"),
         "{err}"
     );
+    // A file without an extension is named as such.
+    let dir = folder(&[
+        ("lib/run", "export default 1;"),
+        ("index.js", "import './lib/run';\nexport default {};"),
+    ]);
+    let err = Project::load(&ProjectOptions::new(dir.path(), "index.js")).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no module rule matches 'lib/run' (a file without an extension)"),
+        "{err}"
+    );
 }
 
 #[test]
