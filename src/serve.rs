@@ -1,18 +1,25 @@
 //! Starting the runtime and the gateway from settings.
 
+use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use actix::Actor;
 use anyhow::Context;
 use motu_config::{Settings, WorkerSettings};
+use motu_gateway::assets::{AssetOptions, AssetServer, Assets};
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
 use motu_runtime::{HostValue, Runtime, RuntimeConfig, WorkerSpec};
 
 use crate::signals::ShutdownSignals;
 use crate::vars::to_host_value;
 
-/// Starts the runtime and registers every Worker of `settings`.
-async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
+/// Each Worker's static assets, by Worker name.
+pub(crate) type SiteAssets = HashMap<String, Assets>;
+
+/// Starts the runtime and registers every Worker of `settings` that has
+/// code (an assets-only Worker needs no isolate).
+async fn start_runtime(settings: &Settings, assets: &SiteAssets) -> anyhow::Result<Runtime> {
     let runtime = Runtime::start(RuntimeConfig {
         threads: settings.server.threads,
         default_engine: settings.server.engine.clone(),
@@ -22,14 +29,23 @@ async fn start_runtime(settings: &Settings) -> anyhow::Result<Runtime> {
         egress: (&settings.egress).into(),
     })?;
     for w in &settings.workers {
-        runtime.register(worker_spec(w)?).await?;
+        if let Some(spec) = worker_spec(w, assets.get(&w.name))? {
+            runtime.register(spec).await?;
+        }
     }
     Ok(runtime)
 }
 
-/// The runtime's spec of a Worker of the settings.
-pub(crate) fn worker_spec(w: &WorkerSettings) -> anyhow::Result<WorkerSpec> {
-    let mut spec = WorkerSpec::from_file(&w.name, &w.main)?;
+/// The runtime's spec of a Worker of the settings; `None` for an
+/// assets-only Worker. `assets` answers its assets binding, if it has one.
+pub(crate) fn worker_spec(
+    w: &WorkerSettings,
+    assets: Option<&Assets>,
+) -> anyhow::Result<Option<WorkerSpec>> {
+    let Some(main) = &w.main else {
+        return Ok(None);
+    };
+    let mut spec = WorkerSpec::from_file(&w.name, main)?;
     if let Some(engine) = &w.engine {
         spec = spec.with_engine(engine);
     }
@@ -42,11 +58,54 @@ pub(crate) fn worker_spec(w: &WorkerSettings) -> anyhow::Result<WorkerSpec> {
     for (k, secret) in &w.secrets {
         spec = spec.with_var(k, HostValue::String(secret.expose().to_owned()));
     }
+    let binding = w.assets.as_ref().and_then(|a| a.binding.as_ref());
+    if let (Some(binding), Some(assets)) = (binding, assets) {
+        spec = spec.with_assets(binding, Arc::new(assets.clone()));
+    }
     spec = spec.with_limits(w.limits);
     if let Some(max) = w.max_instances {
         spec = spec.with_max_instances(max);
     }
-    Ok(spec)
+    Ok(Some(spec))
+}
+
+/// Reads `w`'s assets folder, if it has one, logging what was left out.
+pub(crate) fn load_assets(w: &WorkerSettings) -> anyhow::Result<Option<AssetServer>> {
+    let Some(settings) = &w.assets else {
+        return Ok(None);
+    };
+    let options = AssetOptions {
+        has_worker: w.main.is_some(),
+        // Cloudflare's `assets_navigation_prefers_asset_serving`, on by
+        // default from this compatibility date.
+        navigation_prefers_assets: w
+            .compatibility_date
+            .as_deref()
+            .is_some_and(|d| d >= "2025-04-01"),
+    };
+    let (server, warnings) =
+        AssetServer::load(settings, options).with_context(|| format!("Worker '{}'", w.name))?;
+    for warning in warnings {
+        tracing::warn!(worker = w.name.as_str(), "assets: {warning}");
+    }
+    let (files, headers, redirects) = server.counts();
+    tracing::info!(
+        worker = w.name.as_str(),
+        "assets: {files} files from {} ({headers} _headers rules, {redirects} _redirects rules)",
+        settings.directory.display()
+    );
+    Ok(Some(server))
+}
+
+/// Every Worker's assets.
+fn load_all_assets(settings: &Settings) -> anyhow::Result<SiteAssets> {
+    let mut all = SiteAssets::new();
+    for w in &settings.workers {
+        if let Some(server) = load_assets(w)? {
+            all.insert(w.name.clone(), Assets::new(server));
+        }
+    }
+    Ok(all)
 }
 
 /// Serves `settings` until SIGTERM or SIGINT, then shuts down gracefully
@@ -58,8 +117,9 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
         if let Some(admin) = settings.admin.listen {
             start_admin(admin, readiness.clone()).await?;
         }
-        let runtime = start_runtime(&settings).await?;
-        for w in &settings.workers {
+        let assets = load_all_assets(&settings)?;
+        let runtime = start_runtime(&settings, &assets).await?;
+        for w in settings.workers.iter().filter(|w| w.main.is_some()) {
             // Evaluate each Worker once now, so broken code shows at start-up;
             // it is not fatal: the next request tries again.
             if let Err(e) = runtime.warm(&w.name).await {
@@ -95,9 +155,9 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
             })
             .collect();
         start_scheduler(runtime.registry(), jobs);
-        let gateway = gateway_for(&settings, &runtime).start();
+        let gateway = gateway_for(&settings, &runtime, &assets).start();
         if let Some(watch) = watch {
-            watch.start(&settings, runtime.clone(), gateway.clone())?;
+            watch.start(&settings, runtime.clone(), gateway.clone(), assets)?;
         }
         readiness.set_ready();
         let mut received = None;
@@ -131,8 +191,9 @@ async fn bind(
 }
 
 /// The gateway of `settings` over `runtime`: every Worker's routes, the
-/// manual trigger endpoint when enabled, and origins for pass-through.
-fn gateway_for(settings: &Settings, runtime: &Runtime) -> GatewayActor {
+/// manual trigger endpoint when enabled, origins for pass-through, and
+/// static assets.
+fn gateway_for(settings: &Settings, runtime: &Runtime, assets: &SiteAssets) -> GatewayActor {
     let mut routes = RouteTable::new();
     for w in &settings.workers {
         routes.add(&w.name, &w.routes);
@@ -143,6 +204,9 @@ fn gateway_for(settings: &Settings, runtime: &Runtime) -> GatewayActor {
         if let Some(origin) = &w.origin {
             gateway = gateway.with_origin(&w.name, origin.clone());
         }
+    }
+    for (name, site) in assets {
+        gateway = gateway.with_assets(name, site.clone());
     }
     gateway
 }
@@ -213,7 +277,8 @@ async fn start_admin(addr: std::net::SocketAddr, readiness: Readiness) -> anyhow
 /// `waitUntil` work to settle before returning.
 pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
-        let runtime = start_runtime(settings).await?;
+        let assets = load_all_assets(settings)?;
+        let runtime = start_runtime(settings, &assets).await?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -229,12 +294,14 @@ pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<
 /// Loads every Worker of `settings` once, reporting the first that fails.
 pub fn check(settings: &Settings) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
-        let runtime = start_runtime(settings).await?;
+        let assets = load_all_assets(settings)?;
+        let runtime = start_runtime(settings, &assets).await?;
         for w in &settings.workers {
+            let Some(main) = &w.main else { continue };
             runtime
                 .warm(&w.name)
                 .await
-                .with_context(|| format!("{}", w.main.display()))?;
+                .with_context(|| format!("{}", main.display()))?;
         }
         Ok(())
     })
@@ -246,9 +313,10 @@ pub fn check(settings: &Settings) -> anyhow::Result<()> {
 /// accepts connections, with the address it listens on. It serves until the
 /// system stops. `motu bench` drives it.
 pub async fn start_in_process(settings: &Settings) -> anyhow::Result<std::net::SocketAddr> {
-    let runtime = start_runtime(settings).await?;
+    let assets = load_all_assets(settings)?;
+    let runtime = start_runtime(settings, &assets).await?;
     let (listener, addr) = bind(settings).await?;
-    let gateway = gateway_for(settings, &runtime).start();
+    let gateway = gateway_for(settings, &runtime, &assets).start();
     actix_rt::spawn(async move {
         if let Err(e) = motu_gateway::serve(listener, gateway).await {
             tracing::error!("the bench server stopped: {e}");

@@ -34,6 +34,9 @@ pub struct WorkerSpec {
     /// and `Response.redirect()` resolve against. `None` (the default, as
     /// on Workers): relative URLs are a `TypeError`.
     pub base_url: Option<url::Url>,
+    /// The assets binding, if any: `env.<name>.fetch(request)` asks the
+    /// Worker's static assets. Default none.
+    pub assets: Option<crate::AssetBinding>,
 }
 
 impl std::fmt::Debug for WorkerSpec {
@@ -51,6 +54,7 @@ impl std::fmt::Debug for WorkerSpec {
             .field("max_instances", &self.max_instances)
             .field("services", &self.services)
             .field("base_url", &self.base_url.as_ref().map(url::Url::as_str))
+            .field("assets", &self.assets.as_ref().map(|a| a.binding.as_str()))
             .finish()
     }
 }
@@ -74,6 +78,7 @@ impl WorkerSpec {
             max_instances: None,
             services: Vec::new(),
             base_url: None,
+            assets: None,
         }
     }
 
@@ -113,6 +118,7 @@ impl WorkerSpec {
             max_instances: None,
             services: Vec::new(),
             base_url: None,
+            assets: None,
         })
     }
 
@@ -132,6 +138,20 @@ impl WorkerSpec {
     /// Worker named `worker`.
     pub fn with_service(mut self, binding: impl Into<String>, worker: impl Into<String>) -> Self {
         self.services.push((binding.into(), worker.into()));
+        self
+    }
+
+    /// Adds the assets binding: `env.<binding>.fetch(request)` is answered
+    /// by `fetcher` (see [`AssetFetcher`](crate::AssetFetcher)).
+    pub fn with_assets(
+        mut self,
+        binding: impl Into<String>,
+        fetcher: Arc<dyn crate::AssetFetcher>,
+    ) -> Self {
+        self.assets = Some(crate::AssetBinding {
+            binding: binding.into(),
+            fetcher,
+        });
         self
     }
 

@@ -59,6 +59,12 @@
 //! cron_overlap = false        # may a trigger fire while its last run goes on
 //! secrets = ["API_KEY"]       # from the environment or .dev.vars; never logged
 //! origin = "https://origin.example"  # where passThroughOnException() sends requests
+//! [workers.assets]          # static files served before the Worker runs
+//! directory = "public"        # required; `main` may then be left out
+//! binding = "ASSETS"          # env.ASSETS.fetch(request) (default none)
+//! html_handling = "auto-trailing-slash"  # or force-/drop-trailing-slash, none
+//! not_found_handling = "none" # or single-page-application, 404-page
+//! run_worker_first = false    # true, or patterns like ["/api/*", "!/api/docs/*"]
 //! [[workers.services]]       # env.AUTH.fetch(request) calls Worker "auth" in-process
 //! binding = "AUTH"
 //! service = "auth"
@@ -69,6 +75,7 @@
 //! ```
 
 mod admin;
+mod assets;
 mod cron;
 mod error;
 mod http;
@@ -82,6 +89,10 @@ mod settings;
 mod wrangler;
 
 pub use admin::AdminSettings;
+pub use assets::{
+    AssetsSettings, HtmlHandling, NotFoundHandling, RunWorkerFirst, MAX_RUN_WORKER_FIRST_RULES,
+    MAX_RUN_WORKER_FIRST_RULE_LEN,
+};
 pub use cron::CronTrigger;
 pub use error::ConfigError;
 pub use http::{HttpSettings, MIN_HEADER_BYTES};

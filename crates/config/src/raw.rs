@@ -86,4 +86,5 @@ pub(crate) struct RawWorker {
     pub(crate) vars: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     pub(crate) limits: RawLimits,
+    pub(crate) assets: Option<crate::assets::RawAssets>,
 }

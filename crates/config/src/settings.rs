@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::raw::{RawConfig, RawWorker};
 use crate::secrets::read_dev_vars;
 use crate::{
-    AdminSettings, ConfigError, CronTrigger, HttpSettings, Limits, PoolLimits, RoutePattern,
-    SecretValue,
+    AdminSettings, AssetsSettings, ConfigError, CronTrigger, HttpSettings, Limits, PoolLimits,
+    RoutePattern, SecretValue,
 };
 
 /// Where the server listens when nothing says otherwise.
@@ -79,8 +79,9 @@ pub struct WorkerSettings {
     /// `name`: unique; letters, digits, `-` and `_`. The Worker is also
     /// reachable at `NAME.localhost`.
     pub name: String,
-    /// `main`: the entry file, relative to the config file.
-    pub main: PathBuf,
+    /// `main`: the entry file, relative to the config file. Required,
+    /// unless the Worker has `assets` (an assets-only Worker).
+    pub main: Option<PathBuf>,
     /// `routes`: the patterns that reach this Worker. Default: none (only
     /// `NAME.localhost`).
     pub routes: Vec<RoutePattern>,
@@ -112,6 +113,9 @@ pub struct WorkerSettings {
     /// and shown at start-up; motu's behaviour does not depend on it.
     /// `None` for motu.toml.
     pub compatibility_date: Option<String>,
+    /// `[workers.assets]`: static files served before the Worker runs.
+    /// Default none.
+    pub assets: Option<AssetsSettings>,
     /// `origin`: an `http(s)://` URL; when the Worker has called
     /// `ctx.passThroughOnException()` and then throws, the request is sent
     /// there instead of failing with a 500. Default none.
@@ -158,7 +162,7 @@ impl Settings {
             server: ServerSettings::defaults(engines, main)?,
             workers: vec![WorkerSettings {
                 name,
-                main: main.to_path_buf(),
+                main: Some(main.to_path_buf()),
                 routes: vec![RoutePattern::parse("*/*").expect("a valid pattern")],
                 engine: None,
                 vars: Vec::new(),
@@ -170,6 +174,7 @@ impl Settings {
                 services: Vec::new(),
                 origin: None,
                 compatibility_date: None,
+                assets: None,
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
@@ -320,16 +325,32 @@ fn validate_worker(
             format!("two Workers are named '{name}'"),
         ));
     }
-    let main = w
-        .main
-        .ok_or_else(|| invalid(field("main"), "missing".into()))?;
-    let main_path = base.join(&main);
-    if !main_path.is_file() {
-        return Err(invalid(
-            field("main"),
-            format!("'{}' does not exist", main_path.display()),
-        ));
-    }
+    let assets = match &w.assets {
+        None => None,
+        Some(raw) => Some(
+            AssetsSettings::from_raw(raw, base, w.main.is_some())
+                .map_err(|(f, message)| invalid(field(&format!("assets.{f}")), message))?,
+        ),
+    };
+    let main_path = match &w.main {
+        None if assets.is_some() => None,
+        None => {
+            return Err(invalid(
+                field("main"),
+                "missing (a Worker needs `main`, or `assets` to serve only files)".into(),
+            ))
+        }
+        Some(main) => {
+            let main_path = base.join(main);
+            if !main_path.is_file() {
+                return Err(invalid(
+                    field("main"),
+                    format!("'{}' does not exist", main_path.display()),
+                ));
+            }
+            Some(main_path)
+        }
+    };
     let mut routes = Vec::new();
     for (j, r) in w.routes.iter().enumerate() {
         routes
@@ -413,7 +434,19 @@ fn validate_worker(
             }
         },
     };
+    if let Some(binding) = assets.as_ref().and_then(|a| a.binding.as_ref()) {
+        if w.vars.contains_key(binding)
+            || w.secrets.contains(binding)
+            || services.iter().any(|s| &s.binding == binding)
+        {
+            return Err(invalid(
+                field("assets.binding"),
+                format!("'{binding}' is also a var, secret or service binding"),
+            ));
+        }
+    }
     Ok(WorkerSettings {
+        assets,
         compatibility_date: None,
         origin,
         services,

@@ -10,9 +10,12 @@
 //!   path of that host (`example.com/*`);
 //! - `triggers.crons`, `vars`, `services` (`binding`, `service`),
 //!   `limits.cpu_ms` (and `limits.subrequests`);
+//! - `assets` (`directory`, `binding`, `html_handling`,
+//!   `not_found_handling`, `run_worker_first`), inherited by environments;
+//!   a config with `assets` may leave `main` out;
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
-//!   `compatibility_date`, `routes`/`route`, `triggers` and `limits` are
+//!   `compatibility_date`, `routes`/`route`, `triggers`, `limits` and `assets` are
 //!   inherited from the top level unless the section sets them, and `vars`
 //!   and `services` are not inherited;
 //! - `.dev.vars` next to the config: every name in it becomes a secret in
@@ -54,6 +57,7 @@ const KNOWN: &[&str] = &[
     "vars",
     "services",
     "limits",
+    "assets",
 ];
 
 /// Keys of the top level only.
@@ -67,6 +71,16 @@ const INHERITED: &[&str] = &[
     "route",
     "triggers",
     "limits",
+    "assets",
+];
+
+/// The keys of `assets` motu reads (all of Wrangler's).
+const ASSETS_KEYS: &[&str] = &[
+    "directory",
+    "binding",
+    "html_handling",
+    "not_found_handling",
+    "run_worker_first",
 ];
 
 /// A Wrangler config in motu's terms: the motu.toml-shaped document to
@@ -238,6 +252,20 @@ pub(crate) fn translate(
             }
         }
         worker.insert("limits".into(), Value::Object(kept));
+    }
+    if let Some((assets, field)) = view.get("assets") {
+        let Value::Object(assets) = assets else {
+            return Err(invalid(&field, "must be a table".into()));
+        };
+        let mut kept = Map::new();
+        for (key, value) in assets {
+            if ASSETS_KEYS.contains(&key.as_str()) {
+                kept.insert(key.clone(), value.clone());
+            } else {
+                warnings.unsupported(&format!("{field}.{key}"));
+            }
+        }
+        worker.insert("assets".into(), Value::Object(kept));
     }
     dev_vars_as_secrets(file, &mut worker, &invalid)?;
     let mut doc = Map::new();

@@ -2,8 +2,9 @@
 // outcome reaches the host.
 //
 // Ops used here, implemented by the runtime that owns the isolate:
-// - `init() -> { syntax: 'module' | 'script', env, services, baseURL }` once,
-//   at start (baseURL: the API base URL, if the embedder set one);
+// - `init() -> { syntax: 'module' | 'script', env, services, assets, baseURL }`
+//   once, at start (assets: the assets binding's name, if any; baseURL: the
+//   API base URL, if the embedder set one);
 // - `respond(id, status, statusText, [[name, value]…], body)` when event
 //   `id` has a response (body: string, bytes, null, or the handle of a body
 //   sink the response streams into, see body.js);
@@ -11,6 +12,7 @@
 const worker = op('init');
 const env = worker.env;
 for (const [binding, service] of worker.services || []) env[binding] = loadGroup(FETCH).makeFetcher(service);
+if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetcher(worker.assets, 'assets_fetch');
 if (worker.syntax === 'script') {
   // Service-worker syntax: bindings are globals.
   for (const [name, value] of Object.entries(env)) defineGlobal(name, value);
