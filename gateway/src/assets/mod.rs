@@ -379,3 +379,6 @@ impl AssetFetcher for Assets {
         Box::pin(std::future::ready(response))
     }
 }
+
+#[cfg(test)]
+mod tests;
