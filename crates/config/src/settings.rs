@@ -370,6 +370,12 @@ fn validate_worker(
             "must be greater than 0".into(),
         ));
     }
+    if main_path.is_none() && !w.crons.is_empty() {
+        return Err(invalid(
+            field("crons"),
+            "an assets-only Worker (without `main`) has no scheduled handler to trigger".into(),
+        ));
+    }
     let mut crons = Vec::new();
     for (j, expression) in w.crons.iter().enumerate() {
         let trigger = CronTrigger::parse(expression).map_err(|m| {

@@ -162,6 +162,13 @@ fn an_assets_only_worker_can_have_no_binding_and_no_worker_first() {
         .load("motu.toml", &only("run_worker_first = true\n"))
         .unwrap_err();
     assert!(e.contains("workers[0].assets.run_worker_first"), "{e}");
+    let e = d
+        .load(
+            "motu.toml",
+            "[[workers]]\nname = \"site\"\ncrons = [\"@daily\"]\n[workers.assets]\ndirectory = \"public\"\n",
+        )
+        .unwrap_err();
+    assert!(e.contains("workers[0].crons: an assets-only Worker"), "{e}");
 }
 
 #[test]
