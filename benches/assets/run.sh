@@ -5,7 +5,8 @@
 #
 # Each server runs pinned to core 0 (nginx: one worker process; motu: one
 # executor thread), wrk pinned to core 1, the same load for both, in
-# alternating rounds; the median of each is reported with the ratio
+# alternating rounds; the medians of req/s and of requests per CPU second
+# of the server are reported with their ratios
 # motu / nginx. For context, a third row has a Worker returning the same
 # 10 KiB from JavaScript.
 #
@@ -56,6 +57,8 @@ trap cleanup EXIT
 mkdir -p "$work/public" "$work/nginx/logs"
 head -c 7680 /dev/urandom | base64 -w 64 | head -c 10240 > "$work/public/asset.js"
 asset_size="$(wc -c < "$work/public/asset.js")"
+# nginx's worker process runs as an unprivileged user: it must read the site.
+chmod -R a+rX "$work"
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -133,52 +136,97 @@ for url in "$nginx_url" "$motu_url"; do
   [ "$got" = "$asset_size" ] || { echo "run.sh: $url gave $got bytes, not $asset_size" >&2; exit 1; }
 done
 
-# req/s of one wrk run against URL.
+# CPU seconds (user + system) the processes PIDS and their children have
+# used so far.
+cpu_of() {
+  local all=("$@") ticks=0 pid
+  for pid in "$@"; do all+=($(pgrep -P "$pid" || true)); done
+  for pid in "${all[@]}"; do
+    ticks=$((ticks + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+}
+
+# One wrk run against URL for SECONDS, the server being PIDS:
+# "req/s requests server-cpu-seconds".
 load() {
-  taskset -c 1 wrk -t1 -c"$connections" -d"${2:-$duration}s" "$1" \
-    | awk '/^Requests\/sec:/ { print $2 }'
+  local url="$1" seconds="$2"; shift 2
+  local before after out
+  before="$(cpu_of "$@")"
+  out="$(taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" "$url")"
+  after="$(cpu_of "$@")"
+  echo "$out" | awk -v c="$(awk -v a="$after" -v b="$before" 'BEGIN { print a - b }')" '
+    /requests in/ { n = $1 } /^Requests\/sec:/ { r = $2 } END { print r, n, c }'
 }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-
-echo "warming up" >&2
-load "$nginx_url" 2 >/dev/null
-load "$motu_url" 2 >/dev/null
-load "$worker_url" 2 >/dev/null
-
-nginx_runs=(); motu_runs=(); worker_runs=()
-for round in $(seq "$rounds"); do
-  nginx_runs+=("$(load "$nginx_url")")
-  motu_runs+=("$(load "$motu_url")")
-  echo "round $round: nginx ${nginx_runs[-1]} req/s, motu assets ${motu_runs[-1]} req/s" >&2
-done
-asset_requests="$(curl -s "http://$admin_addr/metrics")"
-worker_runs+=("$(load "$worker_url")")
-
-nginx_rps="$(echo "${nginx_runs[*]}" | median)"
-motu_rps="$(echo "${motu_runs[*]}" | median)"
-worker_rps="$(echo "${worker_runs[*]}" | median)"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+per_cpu() { awk -v n="$1" -v c="$2" 'BEGIN { printf "%.0f", (c > 0 ? n / c : 0) }'; }
 
 sample() { # METRICS NAME LABEL: the sample's value, 0 when absent
   echo "$1" | awk -v n="$2" -v l="$3" '$1 ~ "^"n"[{]" && index($1, l) { v = $2 } END { print v + 0 }'
 }
-requests="$(sample "$asset_requests" motu_requests_total 'status="2xx"')"
-events="$(sample "$asset_requests" motu_event_cpu_seconds_count 'worker="site"')"
-event_cpu="$(sample "$asset_requests" motu_event_cpu_seconds_sum 'worker="site"')"
+counts() { # requests answered, events run, their CPU seconds
+  local m
+  m="$(curl -s "http://$admin_addr/metrics")"
+  echo "$(sample "$m" motu_requests_total 'status="2xx"') $(sample "$m" motu_event_cpu_seconds_count 'worker="site"') $(sample "$m" motu_event_cpu_seconds_sum 'worker="site"')"
+}
+
+nginx_pid="${pids[0]}"
+motu_pid="${pids[1]}"
+echo "warming up" >&2
+load "$nginx_url" 2 "$nginx_pid" >/dev/null
+load "$motu_url" 2 "$motu_pid" >/dev/null
+
+read -r requests0 events0 cpu0 <<<"$(counts)"
+declare -A rps cpu_rate
+for round in $(seq "$rounds"); do
+  read -r r n c <<<"$(load "$nginx_url" "$duration" "$nginx_pid")"
+  rps[nginx]+=" $r"; cpu_rate[nginx]+=" $(per_cpu "$n" "$c")"
+  read -r r n c <<<"$(load "$motu_url" "$duration" "$motu_pid")"
+  rps[motu]+=" $r"; cpu_rate[motu]+=" $(per_cpu "$n" "$c")"
+  echo "round $round: req/s nginx ${rps[nginx]##* }, motu ${rps[motu]##* };" \
+    "requests per CPU second nginx ${cpu_rate[nginx]##* }, motu ${cpu_rate[motu]##* }" >&2
+done
+read -r requests1 events1 cpu1 <<<"$(counts)"
+requests="$(awk -v a="$requests1" -v b="$requests0" 'BEGIN { print a - b }')"
+events="$(awk -v a="$events1" -v b="$events0" 'BEGIN { print a - b }')"
+event_cpu="$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN { printf "%.6f", a - b }')"
+
+load "$worker_url" 2 "$motu_pid" >/dev/null
+for round in $(seq "$rounds"); do
+  read -r r n c <<<"$(load "$worker_url" "$duration" "$motu_pid")"
+  rps[worker]+=" $r"; cpu_rate[worker]+=" $(per_cpu "$n" "$c")"
+done
+read -r _ events2 _ <<<"$(counts)"
+
+for k in nginx motu worker; do
+  printf -v "${k}_rps" '%s' "$(echo "${rps[$k]}" | median)"
+  printf -v "${k}_cpu" '%s' "$(echo "${cpu_rate[$k]}" | median)"
+done
+row() {
+  printf '| %-40s | %9.0f | %-8s | %9.0f | %-8s |\n' "$1" "$2" "$(ratio "$2" "$nginx_rps")x" \
+    "$3" "$(ratio "$3" "$nginx_cpu")x"
+}
 
 cat <<EOF
 
-Static assets, $asset_size-byte file, server on core 0, wrk -t1 -c$connections on core 1,
-median of $rounds x ${duration}s ($(nproc) cores; nginx $("$nginx" -v 2>&1 | sed 's|.*/||'))
+Static assets, a $asset_size-byte file; each server pinned to core 0, wrk -t1 -c$connections
+pinned to core 1; medians of $rounds rounds of ${duration}s ($(nproc) cores, load average at
+the end $(cut -d' ' -f1 /proc/loadavg); nginx $("$nginx" -v 2>&1 | sed 's|.*/||')).
+req/s depends on what else the machine runs; requests per CPU second (the
+server's own CPU time, all its threads and processes) is what one dedicated
+core would give, and the fairer ratio on a busy machine.
 
-| server                                   | req/s     | vs nginx |
-|------------------------------------------|-----------|----------|
-| nginx (1 worker process, sendfile)       | $(printf '%9.0f' "$nginx_rps") | 1.00x    |
-| motu asset server (1 executor thread)    | $(printf '%9.0f' "$motu_rps") | $(ratio "$motu_rps" "$nginx_rps")x    |
-| motu Worker returning the bytes from JS  | $(printf '%9.0f' "$worker_rps") | $(ratio "$worker_rps" "$nginx_rps")x    |
+| server                                   | req/s     | vs nginx | req/CPU-s | vs nginx |
+|------------------------------------------|-----------|----------|-----------|----------|
+$(row "nginx (1 worker process, sendfile)" "$nginx_rps" "$nginx_cpu")
+$(row "motu asset server (1 executor thread)" "$motu_rps" "$motu_cpu")
+$(row "motu Worker returning the bytes from JS" "$worker_rps" "$worker_cpu")
 
-After the asset rounds (before the Worker row), motu's /metrics for the Worker:
-  motu_requests_total{status="2xx"}     $requests   (requests answered)
-  motu_event_cpu_seconds_count          $events   (events its isolates ran)
-  motu_event_cpu_seconds_sum            $event_cpu   (their CPU seconds)
+motu's /metrics for the Worker over the asset rounds:
+  motu_requests_total{status="2xx"}   +$requests   (requests answered)
+  motu_event_cpu_seconds_count        +$events   (events its isolates ran)
+  motu_event_cpu_seconds_sum          +$event_cpu   (their CPU seconds)
+After the Worker rows the event count is $events2: one event per request the
+Worker answered, so the metric does count events; the asset requests made none.
 EOF
