@@ -307,7 +307,7 @@ fn rewrite_path(to: &str) -> String {
 /// The `Location` of a `_redirects` redirect to `to`: relative targets stay
 /// relative; the request's `search` is kept unless `to` has a query.
 fn location(to: &str, search: &str) -> String {
-    let absolute = rules_has_host(to);
+    let absolute = redirects_file::has_scheme(to);
     let parsed = if absolute {
         url::Url::parse(to)
     } else {

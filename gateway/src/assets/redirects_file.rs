@@ -218,7 +218,7 @@ fn has_placeholder(path: &str) -> bool {
 }
 
 /// Whether `to` starts with `scheme://`.
-fn has_scheme(to: &str) -> bool {
+pub(crate) fn has_scheme(to: &str) -> bool {
     to.find("://").is_some_and(|i| {
         i > 0
             && to[..i]
