@@ -334,15 +334,6 @@ fn location(to: &str, search: &str) -> String {
     }
 }
 
-fn rules_has_host(to: &str) -> bool {
-    to.find("://").is_some_and(|i| {
-        i > 0
-            && to[..i]
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
-}
-
 /// A Worker's assets as the gateway and its binding hold them: the current
 /// [`AssetServer`], replaced in place when the folder is read again.
 #[derive(Debug, Clone)]
