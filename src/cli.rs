@@ -55,9 +55,10 @@ enum Command {
 #[derive(Debug, Args)]
 struct TriggerArgs {
     /// The config file that declares the Worker (motu.toml or a Wrangler
-    /// config).
+    /// config) [default: the current folder's wrangler.jsonc, wrangler.json,
+    /// wrangler.toml or motu.toml].
     #[arg(long, value_name = "FILE")]
-    config: PathBuf,
+    config: Option<PathBuf>,
     /// The Worker's name.
     #[arg(value_name = "WORKER")]
     worker: String,
@@ -69,23 +70,39 @@ struct TriggerArgs {
 
 #[derive(Debug, Clone, Args)]
 struct ServeArgs {
-    /// The Worker to serve (an ES module or a service-worker script).
+    /// The Worker to serve (an ES module or a service-worker script, in
+    /// JavaScript or TypeScript).
     #[arg(value_name = "WORKER.js", conflicts_with = "config")]
     worker: Option<PathBuf>,
     /// A config file that declares the server and its Workers: motu.toml, or
-    /// a Wrangler config (wrangler.toml, wrangler.json, wrangler.jsonc).
-    #[arg(long, value_name = "FILE")]
+    /// a Wrangler config (wrangler.toml, wrangler.json, wrangler.jsonc)
+    /// [default, without a Worker file: the current folder's wrangler.jsonc,
+    /// wrangler.json, wrangler.toml or motu.toml, the first that exists].
+    #[arg(long, short = 'c', value_name = "FILE")]
     config: Option<PathBuf>,
     /// The `[env.NAME]` section of a Wrangler config to use.
-    #[arg(long = "env", value_name = "NAME", requires = "config")]
+    #[arg(
+        long = "env",
+        short = 'e',
+        value_name = "NAME",
+        conflicts_with = "worker"
+    )]
     wrangler_env: Option<String>,
     /// Load new code when a Worker's files or the config change (what
     /// `motu dev` does).
     #[arg(long)]
     watch: bool,
     /// The address to listen on [default: 127.0.0.1:8787, or the config's].
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["port", "ip"])]
     listen: Option<SocketAddr>,
+    /// The port to listen on, as wrangler spells it [default: 8787, or the
+    /// config's].
+    #[arg(long, value_name = "PORT")]
+    port: Option<u16>,
+    /// The IP address to listen on, as wrangler spells it [default:
+    /// 127.0.0.1, or the config's].
+    #[arg(long, value_name = "IP")]
+    ip: Option<std::net::IpAddr>,
     /// The engine of Workers that name none: quickjs (default) or v8.
     #[arg(long, value_name = "ENGINE")]
     engine: Option<String>,
@@ -107,9 +124,13 @@ struct ServeArgs {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    /// The config file to check.
+    /// The config file to check [default: the current folder's
+    /// wrangler.jsonc, wrangler.json, wrangler.toml or motu.toml].
     #[arg(long, value_name = "FILE")]
-    config: PathBuf,
+    config: Option<PathBuf>,
+    /// The `[env.NAME]` section of a Wrangler config to use.
+    #[arg(long = "env", short = 'e', value_name = "NAME")]
+    wrangler_env: Option<String>,
 }
 
 impl Cli {
@@ -133,11 +154,12 @@ impl Cli {
                 crate::serve::serve(settings, Some(watch))
             }
             Command::Trigger(args) => {
-                let settings = load_config(&args.config, None)?;
+                let config = config_or_default(args.config)?;
+                let settings = load_config(&config, None)?;
                 let Some(worker) = settings.workers.iter().find(|w| w.name == args.worker) else {
                     bail!(
                         "{}: no Worker is named '{}' (Workers: {})",
-                        args.config.display(),
+                        config.display(),
                         args.worker,
                         settings
                             .workers
@@ -160,11 +182,12 @@ impl Cli {
                 Ok(())
             }
             Command::Check(args) => {
-                let settings = load_config(&args.config, None)?;
+                let config = config_or_default(args.config)?;
+                let settings = load_config(&config, args.wrangler_env.as_deref())?;
                 crate::serve::check(&settings)?;
                 println!(
                     "{}: ok ({} Worker{})",
-                    args.config.display(),
+                    config.display(),
                     settings.workers.len(),
                     if settings.workers.len() == 1 { "" } else { "s" }
                 );
@@ -172,6 +195,36 @@ impl Cli {
             }
         }
     }
+}
+
+/// The config files looked for in the current folder when none is given,
+/// in this order.
+const DEFAULT_CONFIGS: &[&str] = &[
+    "wrangler.jsonc",
+    "wrangler.json",
+    "wrangler.toml",
+    "motu.toml",
+];
+
+/// `config`, or the first of [`DEFAULT_CONFIGS`] in the current folder.
+fn config_or_default(config: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(config) = config {
+        return Ok(config);
+    }
+    DEFAULT_CONFIGS
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .with_context(|| {
+            let here = std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| ".".into());
+            format!(
+                "no Worker file was given and {here} has no {}: give a Worker file \
+                 (motu serve worker.js) or a config (motu serve --config motu.toml)",
+                DEFAULT_CONFIGS.join(", ")
+            )
+        })
 }
 
 /// Reads a config file, motu.toml or Wrangler's, and logs its warnings.
@@ -192,13 +245,21 @@ impl ServeArgs {
 
     fn settings(self) -> anyhow::Result<Settings> {
         let engines = EngineSet::builtin_names();
-        let mut settings = match (&self.worker, &self.config) {
-            (Some(worker), None) => Settings::single_worker(worker, engines)?,
-            (None, Some(config)) => load_config(config, self.wrangler_env.as_deref())?,
-            _ => bail!("give a Worker file (motu serve worker.js) or a config (motu serve --config motu.toml)"),
+        let mut settings = match &self.worker {
+            Some(worker) => Settings::single_worker(worker, engines)?,
+            None => {
+                let config = config_or_default(self.config.clone())?;
+                load_config(&config, self.wrangler_env.as_deref())?
+            }
         };
         if let Some(listen) = self.listen {
             settings.server.listen = listen;
+        }
+        if let Some(port) = self.port {
+            settings.server.listen.set_port(port);
+        }
+        if let Some(ip) = self.ip {
+            settings.server.listen.set_ip(ip);
         }
         if let Some(threads) = self.threads {
             settings.server.threads = threads;

@@ -3,6 +3,7 @@
 mod bench;
 mod cli;
 mod heap;
+mod log_sink;
 mod serve;
 mod signals;
 mod vars;
@@ -14,7 +15,9 @@ fn main() -> std::process::ExitCode {
     heap::tune();
     let cli = cli::Cli::parse();
     init_logging(cli.log_format());
-    match cli.run() {
+    let outcome = cli.run();
+    log_sink::flush(log_sink::FLUSH_AT_EXIT);
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -25,13 +28,15 @@ fn main() -> std::process::ExitCode {
 
 /// Logs to stderr at `RUST_LOG`'s level (default `info`): human-readable
 /// lines, or one JSON object per line whose `span` holds the Worker's name
-/// and the request id of the request being served.
+/// and the request id of the request being served. Lines are written by a
+/// thread of their own, through a bounded queue that drops what a slow
+/// stderr cannot take (see [`log_sink`]).
 fn init_logging(format: cli::LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(log_sink::LogSink::stderr());
     match format {
         cli::LogFormat::Text => builder.init(),
         cli::LogFormat::Json => builder

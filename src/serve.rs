@@ -9,10 +9,41 @@ use anyhow::Context;
 use motu_config::{Settings, WorkerSettings};
 use motu_gateway::assets::{AssetOptions, AssetServer, Assets};
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
-use motu_runtime::{HostValue, Runtime, RuntimeConfig, WorkerSpec};
+use motu_runtime::{HostValue, ProjectOptions, Runtime, RuntimeConfig, WorkerSpec};
 
 use crate::signals::ShutdownSignals;
 use crate::vars::to_host_value;
+
+/// Logs each Worker's routes and compatibility settings, and each
+/// compatibility flag motu does not implement, once.
+fn log_workers(settings: &Settings) {
+    for w in &settings.workers {
+        let mut routes: Vec<String> = w.routes.iter().map(ToString::to_string).collect();
+        if w.workers_dev {
+            routes.push(format!("{}.localhost/*", w.name.to_ascii_lowercase()));
+        }
+        tracing::info!(
+            worker = w.name.as_str(),
+            engine = w.engine.as_deref().unwrap_or(&settings.server.engine),
+            "routes: {}",
+            if routes.is_empty() {
+                "none (reachable through service bindings only)".to_owned()
+            } else {
+                routes.join(", ")
+            }
+        );
+        if let Some(date) = &w.compatibility_date {
+            tracing::info!(worker = w.name.as_str(), "compatibility date {date}");
+        }
+    }
+    let flags = settings
+        .workers
+        .iter()
+        .flat_map(|w| w.compatibility_flags.iter().map(String::as_str));
+    for flag in motu_config::compat::unsupported(flags) {
+        tracing::warn!("compatibility flag '{flag}' is not supported by motu; ignored");
+    }
+}
 
 /// Each Worker's static assets, by Worker name.
 pub(crate) type SiteAssets = HashMap<String, Assets>;
@@ -27,6 +58,7 @@ async fn start_runtime(settings: &Settings, assets: &SiteAssets) -> anyhow::Resu
         enforce_limits: true,
         pool: settings.pool,
         egress: (&settings.egress).into(),
+        executor_busy: settings.server.executor_busy,
     })?;
     for w in &settings.workers {
         if let Some(spec) = worker_spec(w, assets.get(&w.name))? {
@@ -45,7 +77,8 @@ pub(crate) fn worker_spec(
     let Some(main) = &w.main else {
         return Ok(None);
     };
-    let mut spec = WorkerSpec::from_file(&w.name, main)?;
+    let mut spec = WorkerSpec::from_project(&w.name, &ProjectOptions::new(&w.root, main))?
+        .with_compatibility_flags(w.compatibility_flags.iter().cloned());
     if let Some(engine) = &w.engine {
         spec = spec.with_engine(engine);
     }
@@ -76,12 +109,10 @@ pub(crate) fn load_assets(w: &WorkerSettings) -> anyhow::Result<Option<AssetServ
     };
     let options = AssetOptions {
         has_worker: w.main.is_some(),
-        // Cloudflare's `assets_navigation_prefers_asset_serving`, on by
-        // default from this compatibility date.
-        navigation_prefers_assets: w
-            .compatibility_date
-            .as_deref()
-            .is_some_and(|d| d >= "2025-04-01"),
+        navigation_prefers_assets: motu_config::navigation_prefers_assets(
+            w.compatibility_date.as_deref(),
+            &w.compatibility_flags,
+        ),
     };
     let (server, warnings) =
         AssetServer::load(settings, options).with_context(|| format!("Worker '{}'", w.name))?;
@@ -128,19 +159,7 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
         }
         let (listener, addr) = bind(&settings).await?;
         let mut signals = ShutdownSignals::new().context("cannot handle SIGTERM and SIGINT")?;
-        for w in &settings.workers {
-            let routes: Vec<String> = w.routes.iter().map(ToString::to_string).collect();
-            tracing::info!(
-                worker = w.name.as_str(),
-                engine = w.engine.as_deref().unwrap_or(&settings.server.engine),
-                "routes: {}{}.localhost/*",
-                routes.iter().map(|r| format!("{r}, ")).collect::<String>(),
-                w.name
-            );
-            if let Some(date) = &w.compatibility_date {
-                tracing::info!(worker = w.name.as_str(), "compatibility date {date}");
-            }
-        }
+        log_workers(&settings);
         println!("motu listening on http://{addr}");
         std::io::stdout().flush()?;
         let jobs = settings
@@ -196,7 +215,7 @@ async fn bind(
 fn gateway_for(settings: &Settings, runtime: &Runtime, assets: &SiteAssets) -> GatewayActor {
     let mut routes = RouteTable::new();
     for w in &settings.workers {
-        routes.add(&w.name, &w.routes);
+        routes.add(&w.name, &w.routes, w.workers_dev);
     }
     let mut gateway = GatewayActor::new(routes, runtime.registry())
         .with_scheduled_endpoint(settings.server.scheduled_endpoint);
@@ -241,6 +260,7 @@ async fn shut_down(
                     "shutdown: the grace period of {} s is over with work still going; exiting",
                     grace.as_secs_f64()
                 );
+                crate::log_sink::flush(crate::log_sink::FLUSH_AT_EXIT);
                 std::process::exit(0);
             }
             tracing::info!("shutdown complete");
@@ -251,6 +271,7 @@ async fn shut_down(
                 again.name(),
                 again.exit_code()
             );
+            crate::log_sink::flush(crate::log_sink::FLUSH_AT_EXIT);
             std::process::exit(again.exit_code());
         }
     }

@@ -1,7 +1,8 @@
 //! `motu dev` / `serve --watch`: new code on every change.
 //!
-//! The folders of the Workers' entry files (recursively) and the config
-//! file's folder are watched with `notify`. A burst of events (an editor
+//! Each Worker's project folder (recursively, but not `node_modules` or
+//! hidden folders: its sources, `tsconfig.json`, `package.json` and the
+//! lock file) and the config file's folder are watched with `notify`. A burst of events (an editor
 //! saving several files, or writing one in steps) becomes one reload once
 //! the files have been quiet for [`QUIET`]. A reload reads the config
 //! again (when it changed), then evaluates the new code of every Worker
@@ -170,13 +171,11 @@ fn relevant(path: &Path, roots: &[PathBuf]) -> bool {
     !hidden && !name.ends_with('~') && !name.ends_with(".swp") && !name.ends_with(".swx")
 }
 
-/// The folder of each Worker's entry file, and each assets folder.
+/// Each Worker's project folder, and each assets folder.
 fn watched_dirs(settings: &Settings) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     for w in &settings.workers {
-        if let Some(main) = &w.main {
-            dirs.push(code_dir(main));
-        }
+        dirs.push(non_empty(&w.root));
         if let Some(assets) = &w.assets {
             dirs.push(non_empty(&assets.directory));
         }
@@ -184,18 +183,10 @@ fn watched_dirs(settings: &Settings) -> Vec<PathBuf> {
     dirs
 }
 
-/// The folder a Worker's code is watched in.
-fn code_dir(main: &Path) -> PathBuf {
-    non_empty(main.parent().unwrap_or(Path::new(".")))
-}
-
-/// Whether a change to `path` concerns `w`'s code: under its entry file's
-/// folder, but not in its assets folder.
+/// Whether a change to `path` concerns `w`'s code: in its project folder,
+/// but not in its assets folder.
 fn touches_code(w: &motu_config::WorkerSettings, path: &Path) -> bool {
-    let Some(main) = &w.main else {
-        return false;
-    };
-    path.starts_with(code_dir(main)) && !touches_assets(w, path)
+    w.main.is_some() && path.starts_with(non_empty(&w.root)) && !touches_assets(w, path)
 }
 
 /// Whether a change to `path` is in `w`'s assets folder.
@@ -229,9 +220,9 @@ struct State {
     config_pending: bool,
 }
 
-/// ` at FILE:LINE:COLUMN: ERROR` (the file's path as the Worker's `main`
-/// is given), or `: ERROR` when the error has no place.
-fn describe(e: &RuntimeError, main: &Path) -> String {
+/// ` at FILE:LINE:COLUMN: ERROR` (the file's path under the Worker's
+/// project folder `root`), or `: ERROR` when the error has no place.
+fn describe(e: &RuntimeError, root: &Path) -> String {
     let js = match e {
         RuntimeError::StartFailed {
             error: EngineError::Exception(js),
@@ -240,10 +231,7 @@ fn describe(e: &RuntimeError, main: &Path) -> String {
         other => other.to_string(),
     };
     match e.location() {
-        Some(place) => {
-            let dir = main.parent().unwrap_or(Path::new(""));
-            format!(" at {}: {js}", dir.join(place).display())
-        }
+        Some(place) => format!(" at {}: {js}", root.join(place).display()),
         None => format!(": {js}"),
     }
 }
@@ -336,13 +324,12 @@ impl State {
                     return;
                 }
             };
-            let main = w.main.as_deref().unwrap_or(Path::new(""));
             if let Err(e) = self.runtime.check(spec.clone()).await {
                 tracing::error!(
                     worker = w.name.as_str(),
                     "the new code of Worker '{}' failed to load{}; the previous version keeps serving",
                     w.name,
-                    describe(&e, main)
+                    describe(&e, &w.root)
                 );
                 self.config_pending |= config_changed;
                 return;
@@ -369,7 +356,7 @@ impl State {
     fn apply_config(&self, settings: &Settings) {
         let mut routes = RouteTable::new();
         for w in &settings.workers {
-            routes.add(&w.name, &w.routes);
+            routes.add(&w.name, &w.routes, w.workers_dev);
         }
         self.gateway.do_send(SetRoutes(routes));
         self.gateway.do_send(SetAssets(self.assets.clone()));

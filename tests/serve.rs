@@ -231,7 +231,7 @@ fn workers_are_routed_by_host_and_path() {
                 "motu.toml",
                 &format!(
                     "[server]\nengine = \"{engine}\"\n\
-                     [[workers]]\nname = \"site\"\nmain = \"site.js\"\nroutes = [\"example.com/*\"]\n\
+                     [[workers]]\nname = \"site\"\nmain = \"site.js\"\nroutes = [\"example.com/*\"]\nworkers_dev = true\n\
                      [[workers]]\nname = \"api\"\nmain = \"api/main.js\"\nroutes = [\"example.com/api/*\", \"api.example.com/*\"]\n\
                      [[workers]]\nname = \"wild\"\nmain = \"wild.js\"\nroutes = [\"*.example.com/*\"]\n"
                 ),
@@ -249,10 +249,13 @@ fn workers_are_routed_by_host_and_path() {
         );
         assert_eq!(at("api.example.com", "/x"), (200, "api /x".into()));
         assert_eq!(at("www.example.com", "/x"), (200, "wild /x".into()));
+        // Only a Worker with workers_dev is public at NAME.localhost when the
+        // config has several.
         assert_eq!(
             at("site.localhost", "/direct"),
             (200, "site /direct".into())
         );
+        assert_eq!(at("api.localhost", "/x").0, 404);
         let (status, body) = at("unknown.org", "/");
         assert_eq!(status, 404);
         assert!(body.contains("No Worker"), "{body}");

@@ -33,13 +33,25 @@ fn serves_the_top_level(file: &str, engine: &str) {
     }
     let log = s.wait_for_log("compatibility date");
     assert!(log.contains("compatibility date 2024-09-23"), "{log}");
-    for key in ["'kv_namespaces'", "'workers_dev'"] {
+    for key in ["'kv_namespaces'", "'not_a_motu_flag'"] {
         assert_eq!(
             log.matches(key).count(),
             1,
             "one warning naming {key}:\n{log}"
         );
     }
+    assert!(
+        log.contains("compatibility flag 'not_a_motu_flag' is not supported by motu"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("'url_standard'"),
+        "a flag motu implements is not warned about:\n{log}"
+    );
+    assert!(
+        !log.contains("'compatibility_flags'"),
+        "the key is read:\n{log}"
+    );
     assert!(
         log.contains(&format!("{file}: key 'kv_namespaces' is not supported")),
         "{log}"

@@ -16,8 +16,8 @@
 //!   matches the request's host and path to a Worker and dispatches it
 //!   through the runtime's registry.
 //! - **Routes** follow Cloudflare's pattern semantics (see
-//!   `motu_config::RoutePattern`); every Worker is also reachable at
-//!   `NAME.localhost`. No match: 404.
+//!   `motu_config::RoutePattern`); a Worker with `workers_dev` is also
+//!   reachable at `NAME.localhost`. No match: 404.
 //! - **Static assets** ([`assets`]): a Worker's folder of files, answered
 //!   in Rust on the connection's thread before any isolate is touched when
 //!   a file matches and the Worker does not run first; an assets-only

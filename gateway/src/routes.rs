@@ -14,11 +14,14 @@ impl RouteTable {
         Self::default()
     }
 
-    /// Adds `worker`'s routes, and its implicit `NAME.localhost/*` route.
-    pub fn add(&mut self, worker: &str, routes: &[RoutePattern]) {
-        let implicit = RoutePattern::parse(&format!("{}.localhost/*", worker.to_ascii_lowercase()))
-            .expect("Worker names make valid host names");
-        for r in routes.iter().cloned().chain([implicit]) {
+    /// Adds `worker`'s routes and, with `workers_dev`, its
+    /// `NAME.localhost/*` route.
+    pub fn add(&mut self, worker: &str, routes: &[RoutePattern], workers_dev: bool) {
+        let implicit = workers_dev.then(|| {
+            RoutePattern::parse(&format!("{}.localhost/*", worker.to_ascii_lowercase()))
+                .expect("Worker names make valid host names")
+        });
+        for r in routes.iter().cloned().chain(implicit) {
             self.routes.push((r, worker.to_owned()));
         }
         // Stable: among equally specific routes, the first declared wins.
@@ -53,9 +56,13 @@ mod tests {
     fn table() -> RouteTable {
         let p = |s: &str| RoutePattern::parse(s).unwrap();
         let mut t = RouteTable::new();
-        t.add("site", &[p("example.com/*")]);
-        t.add("api", &[p("example.com/api/*"), p("api.example.com/*")]);
-        t.add("wild", &[p("*.example.com/*")]);
+        t.add("site", &[p("example.com/*")], false);
+        t.add(
+            "api",
+            &[p("example.com/api/*"), p("api.example.com/*")],
+            true,
+        );
+        t.add("wild", &[p("*.example.com/*")], true);
         t
     }
 
@@ -70,10 +77,11 @@ mod tests {
     }
 
     #[test]
-    fn every_worker_answers_at_its_localhost_name() {
+    fn workers_dev_workers_answer_at_their_localhost_name() {
         let t = table();
         assert_eq!(t.lookup("wild.localhost:8787", "/x"), Some("wild"));
         assert_eq!(t.lookup("API.localhost", "/"), Some("api"));
         assert_eq!(t.lookup("nobody.localhost", "/"), None);
+        assert_eq!(t.lookup("site.localhost", "/"), None);
     }
 }

@@ -3,11 +3,12 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use actix::Addr;
 use motu_config::HttpSettings;
+use motu_runtime::Executors;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
@@ -41,6 +42,9 @@ pub async fn serve(listener: TcpListener, gateway: Addr<GatewayActor>) -> Result
 /// Each connection is served on one of the runtime's executor threads, in
 /// turn, so its requests reach the isolates there without crossing threads
 /// (on the calling thread when the runtime's fast path is unavailable).
+/// Executors that are stalled (running a long turn of JavaScript) are
+/// skipped, and a connection handed to an executor that stalls before it
+/// took the connection is handed to another one.
 pub async fn serve_until(
     listener: TcpListener,
     gateway: Addr<GatewayActor>,
@@ -51,11 +55,26 @@ pub async fn serve_until(
     let (open_tx, open_rx) = mpsc::channel::<()>(1);
     let open = Arc::new(AtomicUsize::new(0));
     let direct = Direct::of(gateway).await;
+    let executors = direct.fast().map(|fast| fast.executors().clone());
+    // Connections handed to an executor that has not taken them yet.
+    let mut handed: Vec<Handoff> = Vec::new();
+    let mut recheck = tokio::time::interval(
+        executors
+            .as_ref()
+            .map_or(Duration::from_secs(1), |e| e.busy_threshold()),
+    );
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => accepted,
+            _ = recheck.tick(), if !handed.is_empty() => {
+                if let Some(executors) = &executors {
+                    rehand_stalled(executors, &mut handed);
+                }
+                continue;
+            }
         };
         let (stream, peer) = match accepted {
             Ok(accepted) => accepted,
@@ -70,7 +89,7 @@ pub async fn serve_until(
         let open_tx = open_tx.clone();
         open.fetch_add(1, Ordering::AcqRel);
         let counted = Counted(open.clone());
-        let Some(executors) = direct.fast().map(|fast| fast.executors().clone()) else {
+        let Some(executors) = &executors else {
             actix_rt::spawn(async move {
                 connection::run(stream, peer, direct, None, settings, stopped, open_tx).await;
                 drop(counted);
@@ -85,29 +104,16 @@ pub async fn serve_until(
                 continue;
             }
         };
-        let here = executors.pick_index();
-        // If the executor is gone, the closure is dropped: so is the
-        // connection, and its count.
-        executors.handle(here).spawn_fn(move || {
-            actix_rt::spawn(async move {
-                match tokio::net::TcpStream::from_std(stream) {
-                    Ok(stream) => {
-                        connection::run(
-                            stream,
-                            peer,
-                            direct,
-                            Some(here),
-                            settings,
-                            stopped,
-                            open_tx,
-                        )
-                        .await;
-                    }
-                    Err(e) => tracing::warn!(%peer, "a connection could not be served: {e}"),
-                }
-                drop(counted);
-            });
-        });
+        let accepted = Accepted {
+            stream,
+            peer,
+            direct,
+            settings,
+            stopped,
+            open_tx,
+            counted,
+        };
+        handed.push(Handoff::to(executors, executors.pick_index(), accepted));
     }
     drop(listener);
     let _ = stop.send(true);
@@ -116,6 +122,88 @@ pub async fn serve_until(
         closed: open_rx,
         _stop: stop,
     })
+}
+
+/// An accepted connection on its way to an executor.
+struct Accepted {
+    stream: std::net::TcpStream,
+    peer: std::net::SocketAddr,
+    direct: Direct,
+    settings: HttpSettings,
+    stopped: watch::Receiver<bool>,
+    open_tx: mpsc::Sender<()>,
+    counted: Counted,
+}
+
+/// A connection handed to an executor, until the executor takes it.
+struct Handoff {
+    executor: usize,
+    slot: Arc<Mutex<Option<Accepted>>>,
+}
+
+impl Handoff {
+    /// Hands `accepted` to executor `here`, which serves it once its event
+    /// loop gets to it (unless it was handed elsewhere by then).
+    fn to(executors: &Executors, here: usize, accepted: Accepted) -> Self {
+        let slot = Arc::new(Mutex::new(Some(accepted)));
+        let taken = slot.clone();
+        // If the executor is gone, the closure is dropped: so is the
+        // connection, and its count.
+        executors.handle(here).spawn_fn(move || {
+            let Some(a) = taken.lock().unwrap_or_else(PoisonError::into_inner).take() else {
+                return;
+            };
+            actix_rt::spawn(async move {
+                match tokio::net::TcpStream::from_std(a.stream) {
+                    Ok(stream) => {
+                        connection::run(
+                            stream,
+                            a.peer,
+                            a.direct,
+                            Some(here),
+                            a.settings,
+                            a.stopped,
+                            a.open_tx,
+                        )
+                        .await;
+                    }
+                    Err(e) => {
+                        tracing::warn!(peer = %a.peer, "a connection could not be served: {e}")
+                    }
+                }
+                drop(a.counted);
+            });
+        });
+        Self {
+            executor: here,
+            slot,
+        }
+    }
+}
+
+/// Forgets the handed connections their executors have taken, and hands
+/// those waiting on a stalled executor (one running a long turn of
+/// JavaScript) to another executor.
+fn rehand_stalled(executors: &Executors, handed: &mut Vec<Handoff>) {
+    let mut moved = Vec::new();
+    handed.retain(|h| {
+        let mut slot = h.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            return false;
+        }
+        if !executors.is_stalled(h.executor) {
+            return true;
+        }
+        let there = executors.pick_index();
+        if executors.is_stalled(there) {
+            return true;
+        }
+        if let Some(accepted) = slot.take() {
+            moved.push(Handoff::to(executors, there, accepted));
+        }
+        false
+    });
+    handed.extend(moved);
 }
 
 /// Counts a connection open until dropped.

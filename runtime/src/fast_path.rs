@@ -5,12 +5,14 @@
 //! publishes, per Worker, the isolates that are started and take events,
 //! whenever that set changes. A connection asks [`FastPath::pick`] for the
 //! isolate the registry itself would choose for the next event — the least
-//! loaded one, if it is idle or the Worker may have no more isolates —
-//! preferring, among equally loaded ones, the isolate on the connection's
-//! own executor thread (then the event goes from the connection to the
-//! isolate without crossing threads). When the registry would start another
-//! isolate, or one is still starting, or nothing is published, there is no
-//! pick and the request takes the registry's way.
+//! loaded one on an executor that is not stalled (see [`Executors`]), if it
+//! is idle or the Worker may have no more isolates — preferring, among
+//! equally loaded ones, the isolate on the connection's own executor thread
+//! (then the event goes from the connection to the isolate without crossing
+//! threads). When the registry would start another isolate (all are busy,
+//! or sit on stalled executors, and the Worker may have more), or one is
+//! still starting, or nothing is published, there is no pick and the
+//! request takes the registry's way.
 //!
 //! An event sent the direct way is counted in flight and touches its
 //! isolate's last-use time exactly as the registry's dispatch does, so load
@@ -155,27 +157,32 @@ impl FastPath {
         if !published.complete {
             return None;
         }
-        let mut best: Option<(&Live, usize)> = None;
+        let executors = &self.0.executors;
+        // (isolate, its executor is stalled, its events in flight)
+        let mut best: Option<(&Live, bool, usize)> = None;
         for live in &published.live {
             if !live.addr.connected() {
                 return None;
             }
+            // The caller's own executor is running the caller: not stalled.
+            let stalled = Some(live.executor) != here && executors.is_stalled(live.executor);
             let load = live.in_flight.load(Ordering::Relaxed);
             let better = match best {
                 None => true,
-                Some((b, b_load)) => {
-                    load < b_load
-                        || (load == b_load
+                Some((b, b_stalled, b_load)) => {
+                    (stalled, load) < (b_stalled, b_load)
+                        || (stalled == b_stalled
+                            && load == b_load
                             && Some(live.executor) == here
                             && here != Some(b.executor))
                 }
             };
             if better {
-                best = Some((live, load));
+                best = Some((live, stalled, load));
             }
         }
-        let (live, load) = best?;
-        if load > 0 && published.live.len() < published.max {
+        let (live, stalled, load) = best?;
+        if (load > 0 || stalled) && published.live.len() < published.max {
             return None;
         }
         Some(Picked {

@@ -15,6 +15,7 @@ use tokio::sync::oneshot;
 use crate::event::response_from_op;
 use crate::fetch::OutboundResponse;
 use crate::isolate_actor::{IsolateActor, OpDone};
+use crate::log_rate::LogRate;
 use crate::streams::{BodyStreams, Settle};
 use crate::{Body, BodyError, BodySender, FetchResponse, Outbound, RuntimeError, WorkerSpec};
 use futures::future::{AbortHandle, Abortable, Aborted};
@@ -67,6 +68,26 @@ pub(crate) struct IsolateHost {
     aborts: Rc<RefCell<HashMap<u64, AbortHandle>>>,
     /// What the pure ops of `motu_webapi` keep for this isolate.
     op_state: motu_webapi::OpState,
+    /// The Worker's log budget, shared with its other isolates.
+    log_rate: Arc<LogRate>,
+}
+
+/// The longest log line a Worker's `console` call or uncaught exception
+/// writes, in bytes of text; the rest is cut (the prelude already cuts
+/// `console` lines at 16384 characters).
+pub(crate) const MAX_LINE_BYTES: usize = 64 << 10;
+
+/// `text`, cut to at most `max` bytes (on a character boundary) with a note
+/// of how much was cut.
+fn cap_line(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return text.into();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... {} more bytes", &text[..end], text.len() - end).into()
 }
 
 impl IsolateHost {
@@ -78,7 +99,6 @@ impl IsolateHost {
             request_ids: RefCell::new(HashMap::new()),
             pass_through: RefCell::new(Default::default()),
             aborts: Rc::new(RefCell::new(HashMap::new())),
-            spec,
             pending: RefCell::new(HashMap::new()),
             ops: RefCell::new(HashMap::new()),
             current_event: Cell::new(None),
@@ -86,6 +106,8 @@ impl IsolateHost {
             streams: BodyStreams::default(),
             actor: Rc::new(OnceCell::new()),
             op_state: motu_webapi::OpState::new(),
+            log_rate: LogRate::of(&spec.name),
+            spec,
         }
     }
 
@@ -442,9 +464,18 @@ impl IsolateHost {
         ])
     }
 
+    /// Logs one line of `console` output, if the Worker's log rate allows
+    /// it.
     fn console(&self, args: &[HostValue]) {
         let level = args.first().and_then(HostValue::as_str).unwrap_or("info");
         let text = args.get(1).and_then(HostValue::as_str).unwrap_or("");
+        let text = cap_line(text, MAX_LINE_BYTES);
+        if !self
+            .log_rate
+            .admit(text.len(), self.spec.limits.log_bytes_per_s)
+        {
+            return;
+        }
         let worker = self.spec.name.as_str();
         match level {
             "error" => tracing::error!(target: "motu::console", worker, "{text}"),
@@ -469,11 +500,18 @@ impl IsolateHost {
             message: field("message"),
             stack: (!stack.is_empty()).then_some(stack),
         };
-        tracing::error!(
-            worker = self.spec.name.as_str(),
-            stack = error.stack.as_deref().unwrap_or(""),
-            "uncaught exception: {error}"
-        );
+        let shown = cap_line(&error.to_string(), MAX_LINE_BYTES).into_owned();
+        let stack = cap_line(error.stack.as_deref().unwrap_or(""), MAX_LINE_BYTES);
+        if self
+            .log_rate
+            .admit(shown.len() + stack.len(), self.spec.limits.log_bytes_per_s)
+        {
+            tracing::error!(
+                worker = self.spec.name.as_str(),
+                stack = &*stack,
+                "uncaught exception: {shown}"
+            );
+        }
         let id = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
         RuntimeError::Exception {
             worker: self.spec.name.clone(),

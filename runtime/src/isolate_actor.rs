@@ -26,6 +26,7 @@ use motu_engine::{
 use tokio::sync::oneshot;
 
 use crate::event::fetch_event;
+use crate::executors::BusyMark;
 use crate::host::IsolateHost;
 use crate::supervisor::{Evicted, EvictionReason, IsolateStarted, Supervisor};
 use crate::watchdog::Watchdog;
@@ -63,12 +64,18 @@ pub(crate) struct Condemned {
 struct Turn(Option<crate::watchdog::Turn>);
 
 impl Turn {
-    fn arm(services: &Services, budget: Duration, interrupt: &InterruptHandle) -> Self {
+    /// Arms the watchdog for a turn on the executor `busy` marks.
+    fn arm(
+        services: &Services,
+        budget: Duration,
+        interrupt: &InterruptHandle,
+        busy: &BusyMark,
+    ) -> Self {
         Self(
             services
                 .watchdog
                 .as_ref()
-                .map(|w| w.arm(budget, interrupt.clone())),
+                .map(|w| w.arm_on(budget, interrupt.clone(), busy)),
         )
     }
 
@@ -113,6 +120,9 @@ pub struct IsolateActor {
     quiet_waiters: Vec<oneshot::Sender<()>>,
     /// The heap this isolate last added to its Worker's heap gauge.
     heap_reported: usize,
+    /// Its executor's stall mark, set by the watchdog while a turn of it
+    /// runs long.
+    busy: BusyMark,
 }
 
 /// While events keep coming, the heap gauge is read at most this often.
@@ -160,6 +170,7 @@ impl IsolateActor {
         config: &IsolateConfig,
         services: Services,
         gauge: Arc<AtomicUsize>,
+        busy: BusyMark,
     ) -> Result<Addr<IsolateActor>, RuntimeError> {
         let began = Instant::now();
         let failed = |error| RuntimeError::StartFailed {
@@ -171,7 +182,7 @@ impl IsolateActor {
         config.memory_limit = Some(spec.limits.memory_bytes);
         let mut isolate = engine.new_isolate(&config, host.clone()).map_err(failed)?;
         let interrupt = isolate.interrupt_handle();
-        let turn = Turn::arm(&services, spec.limits.startup_cpu, &interrupt);
+        let turn = Turn::arm(&services, spec.limits.startup_cpu, &interrupt, &busy);
         let loaded = isolate
             .load_worker(&spec.code)
             .and_then(|()| isolate.run_microtasks());
@@ -221,6 +232,7 @@ impl IsolateActor {
                 idle_gc_scheduled: false,
                 quiet_waiters: Vec::new(),
                 heap_reported: heap,
+                busy,
             }
         }))
     }
@@ -247,6 +259,7 @@ impl IsolateActor {
             &self.services,
             limit.saturating_sub(used_before),
             &self.interrupt,
+            &self.busy,
         );
         let result = run(&mut *self.isolate).and_then(|()| self.isolate.run_microtasks());
         let (used, fired) = turn.finish();

@@ -4,7 +4,10 @@
 //!
 //! - **Executors** ([`Executors`]): a fixed set of threads (default: one per
 //!   core), each running an actix arbiter. Every isolate lives and dies on the
-//!   arbiter thread it was started on.
+//!   arbiter thread it was started on. An executor whose running turn has
+//!   used more than a threshold of CPU time is *stalled*: new work avoids it
+//!   (another isolate of the Worker starts elsewhere, within its
+//!   `max_instances`).
 //! - **Isolate actor** ([`IsolateActor`]): owns one engine isolate running one
 //!   Worker. It serves many events at once: while one awaits an async op (a
 //!   timer, later a subrequest), others run. Async ops are futures spawned on
@@ -60,6 +63,7 @@ mod fast_path;
 mod fetch;
 mod host;
 mod isolate_actor;
+mod log_rate;
 pub mod metrics;
 mod registry;
 mod request_id;
@@ -81,6 +85,8 @@ pub use executors::Executors;
 pub use fast_path::{FastPath, GetFastPath, Picked};
 pub use fetch::{is_public, EgressPolicy, Outbound, RedirectMode};
 pub use isolate_actor::{Condemn, Fetch, IsolateActor, Scheduled, WhenQuiet};
+/// Project loading options, for [`WorkerSpec::from_project`].
+pub use motu_loader::ProjectOptions;
 pub use registry::{Check, Dispatch, Drain, Register, Registry, Warm};
 pub use request_id::{RequestId, MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER};
 pub use runtime::{Runtime, RuntimeConfig};
@@ -91,7 +97,7 @@ pub use supervisor::{
 };
 pub use trigger::Trigger;
 pub use watchdog::{Turn, Watchdog};
-pub use worker::{detect_syntax, DirModules, WorkerSpec};
+pub use worker::{detect_syntax, WorkerSpec};
 
 pub use motu_config::{Limits, PoolLimits};
 pub use motu_engine::{Engine, EngineError, HostValue, JsError, Syntax};

@@ -11,14 +11,21 @@
 //! - `motu_isolate_starts_total` and `motu_isolate_evictions_total{reason}`;
 //! - `motu_isolate_heap_bytes`: heap in use of its live isolates, as each
 //!   last measured it when quiet;
-//! - `motu_scheduled_events_total{outcome}`.
+//! - `motu_scheduled_events_total{outcome}`;
+//! - `motu_console_dropped_lines_total` and `motu_console_dropped_bytes_total`:
+//!   log lines of its `console` calls (and uncaught exceptions) dropped
+//!   because it logged faster than its `log_kb_per_s`.
 //!
 //! Per server:
 //! - `motu_executor_queue_depth`: fetch events handed to an isolate actor
 //!   and not yet started by it (waiting in actor mailboxes on the executor
 //!   threads);
 //! - `motu_events_in_flight`: events started in an isolate and not over
-//!   (awaiting their response, streaming it or running `waitUntil` work).
+//!   (awaiting their response, streaming it or running `waitUntil` work);
+//! - `motu_log_dropped_lines_total` and `motu_log_dropped_bytes_total`: log
+//!   lines the process's log writer dropped because its sink (stderr) could
+//!   not take them fast enough (counted by the binary's writer with
+//!   [`log_dropped`]).
 //!
 //! Recording is always on and cheap: what is recorded for every request
 //! goes through each thread's resolved handles of the Worker's metrics
@@ -48,6 +55,10 @@ struct Metrics {
     scheduled: IntCounterVec,
     queue_depth: IntGauge,
     in_flight: IntGauge,
+    console_dropped_lines: IntCounterVec,
+    console_dropped_bytes: IntCounterVec,
+    log_dropped_lines: IntCounter,
+    log_dropped_bytes: IntCounter,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -114,6 +125,13 @@ impl Metrics {
                 .expect("registered once");
             m
         };
+        let plain_counter = |name: &str, help: &str| {
+            let m = IntCounter::new(name, help).expect("a valid metric");
+            registry
+                .register(Box::new(m.clone()))
+                .expect("registered once");
+            m
+        };
         let plain_gauge = |name: &str, help: &str| {
             let m = IntGauge::new(name, help).expect("a valid metric");
             registry
@@ -175,6 +193,24 @@ impl Metrics {
             in_flight: plain_gauge(
                 "motu_events_in_flight",
                 "Events started in an isolate and not yet over (response, streaming or waitUntil work).",
+            ),
+            console_dropped_lines: counter(
+                "motu_console_dropped_lines_total",
+                "Log lines of a Worker dropped because it logged faster than its log_kb_per_s.",
+                &["worker"],
+            ),
+            console_dropped_bytes: counter(
+                "motu_console_dropped_bytes_total",
+                "Bytes of log lines of a Worker dropped because it logged faster than its log_kb_per_s.",
+                &["worker"],
+            ),
+            log_dropped_lines: plain_counter(
+                "motu_log_dropped_lines_total",
+                "Log lines dropped because the log's sink (stderr) could not take them fast enough.",
+            ),
+            log_dropped_bytes: plain_counter(
+                "motu_log_dropped_bytes_total",
+                "Bytes of log lines dropped because the log's sink (stderr) could not take them fast enough.",
             ),
             registry,
         }
@@ -260,6 +296,21 @@ pub(crate) fn scheduled_ran(worker: &str, outcome: &str) {
         .scheduled
         .with_label_values(&[worker, outcome])
         .inc();
+}
+
+/// Counts `lines` log lines of `bytes` bytes in all that the process's log
+/// writer dropped because its sink could not take them fast enough.
+pub fn log_dropped(lines: u64, bytes: usize) {
+    METRICS.log_dropped_lines.inc_by(lines);
+    METRICS.log_dropped_bytes.inc_by(bytes as u64);
+}
+
+/// `worker`'s counters of log lines and bytes dropped over its log rate.
+pub(crate) fn console_dropped(worker: &str) -> (IntCounter, IntCounter) {
+    (
+        METRICS.console_dropped_lines.with_label_values(&[worker]),
+        METRICS.console_dropped_bytes.with_label_values(&[worker]),
+    )
 }
 
 /// A fetch event on its way to an isolate actor, counted in

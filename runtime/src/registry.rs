@@ -239,8 +239,11 @@ impl Registry {
         let config = config.clone();
         let services = services.clone();
         let executor = on.map_or_else(|| executors.pick_index(), |i| i % executors.len());
+        let busy = executors.busy_mark(executor);
         executors.handle(executor).spawn_fn(move || {
-            let _ = tx.send(IsolateActor::boot(spec, &*engine, &config, services, gauge));
+            let _ = tx.send(IsolateActor::boot(
+                spec, &*engine, &config, services, gauge, busy,
+            ));
         });
         let starting = async move {
             rx.await.unwrap_or_else(|_| {
@@ -453,10 +456,14 @@ pub(crate) struct Chosen {
 impl Registry {
     /// The least-loaded live (or starting) isolate of the Worker; a new one
     /// is started when it has none, or when all are busy and it may have
-    /// more. The Worker's first isolate starts on executor `here` when given
-    /// (the thread of the connection asking, so that the event and its
-    /// answer need not cross threads), later ones on an executor that has
-    /// none of the Worker's isolates yet, if there is one.
+    /// more. An isolate whose executor is stalled (another turn there has
+    /// run past the busy threshold) counts as busy, and is used only when
+    /// the Worker may have no more isolates or every executor that could
+    /// take a new one is stalled too. The Worker's first isolate starts on
+    /// executor `here` when given (the thread of the connection asking, so
+    /// that the event and its answer need not cross threads), later ones on
+    /// an executor that is not stalled and has none of the Worker's
+    /// isolates yet, if there is one.
     pub(crate) fn instance(
         &mut self,
         worker: &str,
@@ -471,12 +478,16 @@ impl Registry {
         let before = entry.instances.len();
         entry.instances.retain(Instance::usable);
         let pruned = entry.instances.len() != before;
+        let executors = &self.executors;
         let least = entry
             .instances
             .iter()
-            .min_by_key(|i| i.in_flight.load(Ordering::Relaxed));
-        if let Some(i) = least {
-            if i.in_flight.load(Ordering::Relaxed) == 0 || entry.instances.len() >= max {
+            .map(|i| (executors.is_stalled(i.executor), i))
+            .min_by_key(|(stalled, i)| (*stalled, i.in_flight.load(Ordering::Relaxed)));
+        if let Some((stalled, i)) = least {
+            let idle = !stalled && i.in_flight.load(Ordering::Relaxed) == 0;
+            let elsewhere = || !stalled || Self::spare_executor(executors, entry).is_some();
+            if idle || entry.instances.len() >= max || !elsewhere() {
                 i.last_used.touch();
                 let chosen = Chosen {
                     starting: i.starting.clone(),
@@ -496,10 +507,11 @@ impl Registry {
             .get_mut(worker)
             .ok_or_else(|| RuntimeError::UnknownWorker(worker.to_owned()))?;
         let gauge = Arc::new(AtomicUsize::new(0));
-        let on = if entry.instances.is_empty() {
-            here
-        } else {
-            Self::spare_executor(&self.executors, entry)
+        let on = match here {
+            Some(here) if entry.instances.is_empty() && !self.executors.is_stalled(here) => {
+                Some(here)
+            }
+            _ => Self::spare_executor(&self.executors, entry),
         };
         let (starting, executor) = Self::start_isolate(
             &self.executors,
@@ -536,14 +548,14 @@ impl Registry {
         })
     }
 
-    /// An executor with none of `entry`'s isolates, looked for from the
-    /// next one in turn.
+    /// An executor that is not stalled and has none of `entry`'s isolates,
+    /// looked for from the next one in turn.
     fn spare_executor(executors: &Executors, entry: &WorkerEntry) -> Option<usize> {
         let n = executors.len();
         let from = executors.pick_index();
         (0..n)
             .map(|k| (from + k) % n)
-            .find(|e| entry.instances.iter().all(|i| i.executor != *e))
+            .find(|e| !executors.is_stalled(*e) && entry.instances.iter().all(|i| i.executor != *e))
     }
 
     fn max_instances(&self, worker: &str) -> usize {

@@ -34,6 +34,11 @@ pub struct RuntimeConfig {
     /// Where Workers' `fetch()` may connect. Default: public addresses
     /// only.
     pub egress: EgressPolicy,
+    /// How much CPU time one turn of JavaScript may use before its executor
+    /// counts as stalled and other Workers' events go elsewhere (see
+    /// [`Executors`]; measured by the watchdog, so only while
+    /// `enforce_limits`). Default 10 ms.
+    pub executor_busy: std::time::Duration,
 }
 
 impl Default for RuntimeConfig {
@@ -45,6 +50,7 @@ impl Default for RuntimeConfig {
             enforce_limits: true,
             pool: PoolLimits::default(),
             egress: EgressPolicy::public_only(),
+            executor_busy: motu_config::DEFAULT_EXECUTOR_BUSY,
         }
     }
 }
@@ -68,7 +74,10 @@ impl Runtime {
                 "Runtime::start must be called inside an actix system".into(),
             ));
         }
-        let executors = Arc::new(Executors::start(config.threads));
+        let executors = Arc::new(Executors::with_busy_threshold(
+            config.threads,
+            config.executor_busy,
+        ));
         let isolate_config = IsolateConfig {
             memory_limit: None,
             allow_code_generation: config.allow_code_generation,

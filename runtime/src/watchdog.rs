@@ -16,16 +16,21 @@
 //! thread's CPU clock from then on (waiting on timers or I/O costs nothing),
 //! and terminated once its budget is gone. JavaScript is never asked to
 //! poll.
+//!
+//! A turn armed on an executor (see [`Executors`](crate::Executors)) also
+//! marks that executor stalled once it has used the executor's busy
+//! threshold of CPU time, until it finishes.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use motu_engine::InterruptHandle;
 use parking_lot::{Condvar, Mutex};
 
 use crate::cpu::ThreadClock;
+use crate::executors::BusyMark;
 
 /// How often the watchdog looks while a turn is armed.
 const TICK: Duration = Duration::from_millis(1);
@@ -58,12 +63,16 @@ struct Armed {
     /// watchdog found the turn long enough to measure.
     cpu_start: Option<Duration>,
     fired: bool,
+    /// Whether the turn marked its executor stalled.
+    stalled: bool,
 }
 
 /// One executor thread's slot.
 struct Slot {
     clock: ThreadClock,
     state: Mutex<SlotState>,
+    /// The stall mark of the executor this thread runs, if it is one.
+    busy: OnceLock<BusyMark>,
 }
 
 struct Shared {
@@ -99,6 +108,11 @@ impl Turn {
         let Some(armed) = state.turn.take() else {
             return (Duration::ZERO, false);
         };
+        if armed.stalled {
+            if let Some(busy) = self.slot.busy.get() {
+                busy.set(false);
+            }
+        }
         let elapsed = armed.started.elapsed();
         let used = match armed.cpu_start {
             Some(start) => self.slot.clock.now().saturating_sub(start),
@@ -138,13 +152,30 @@ impl Watchdog {
     /// Arms the watchdog for a turn of JavaScript about to run on the
     /// calling thread, with `budget` CPU time.
     pub fn arm(&self, budget: Duration, interrupt: InterruptHandle) -> Turn {
+        self.arm_slot(self.slot(), budget, interrupt)
+    }
+
+    /// Like [`arm`](Self::arm), on a thread of an executor whose stall mark
+    /// is `busy`.
+    pub(crate) fn arm_on(
+        &self,
+        budget: Duration,
+        interrupt: InterruptHandle,
+        busy: &BusyMark,
+    ) -> Turn {
         let slot = self.slot();
+        slot.busy.get_or_init(|| busy.clone());
+        self.arm_slot(slot, budget, interrupt)
+    }
+
+    fn arm_slot(&self, slot: Arc<Slot>, budget: Duration, interrupt: InterruptHandle) -> Turn {
         slot.state.lock().turn = Some(Armed {
             started: Instant::now(),
             budget,
             interrupt,
             cpu_start: None,
             fired: false,
+            stalled: false,
         });
         if self.shared.idle.load(Ordering::SeqCst) {
             // Under the lock: the watchdog holds it from deciding to idle
@@ -166,6 +197,7 @@ impl Watchdog {
             slots.retain(|(w, _)| w.strong_count() > 0);
             let clock = ThreadClock::current();
             let slot = Arc::new(Slot {
+                busy: OnceLock::new(),
                 clock,
                 state: Mutex::new(SlotState {
                     turn: None,
@@ -197,7 +229,14 @@ fn inspect(slot: &Slot, now: Instant) -> bool {
     let start = *armed
         .cpu_start
         .get_or_insert_with(|| cpu_now.saturating_sub(elapsed).max(last_cpu));
-    if cpu_now.saturating_sub(start) >= armed.budget {
+    let used = cpu_now.saturating_sub(start);
+    if !armed.stalled {
+        if let Some(busy) = slot.busy.get().filter(|b| used >= b.after()) {
+            armed.stalled = true;
+            busy.set(true);
+        }
+    }
+    if used >= armed.budget {
         armed.fired = true;
         armed.interrupt.terminate();
     }
@@ -240,5 +279,33 @@ fn run(shared: Weak<Shared>) {
             shared.wake.wait_for(&mut guard, IDLE_TICK);
             shared.idle.store(false, Ordering::SeqCst);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Noop;
+
+    impl motu_engine::Interrupt for Noop {
+        fn terminate(&self) {}
+    }
+
+    #[actix_rt::test]
+    async fn a_turn_past_the_busy_threshold_of_cpu_time_stalls_its_executor_until_it_ends() {
+        let executors = crate::Executors::with_busy_threshold(1, Duration::from_millis(5));
+        let watchdog = Watchdog::start();
+        let interrupt = InterruptHandle::new(Arc::new(Noop));
+        let turn = watchdog.arm_on(Duration::from_secs(60), interrupt, &executors.busy_mark(0));
+        assert!(!executors.is_stalled(0));
+        let began = Instant::now();
+        while !executors.is_stalled(0) {
+            assert!(began.elapsed() < Duration::from_secs(30), "never stalled");
+            std::hint::spin_loop();
+        }
+        let (used, fired) = turn.finish();
+        assert!(!fired && used >= Duration::from_millis(5));
+        assert!(!executors.is_stalled(0));
     }
 }

@@ -1,12 +1,11 @@
 //! What a Worker is made of: its name, code, engine and vars.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use motu_config::Limits;
 use motu_engine::{HostValue, MemoryModules, ModuleSource, Syntax, WorkerCode};
-use parking_lot::Mutex;
+use motu_loader::{Project, ProjectOptions};
 
 use crate::RuntimeError;
 
@@ -34,6 +33,9 @@ pub struct WorkerSpec {
     /// and `Response.redirect()` resolve against. `None` (the default, as
     /// on Workers): relative URLs are a `TypeError`.
     pub base_url: Option<url::Url>,
+    /// The Worker's compatibility flags, as its configuration gives them.
+    /// Default none.
+    pub compatibility_flags: Vec<String>,
     /// The assets binding, if any: `env.<name>.fetch(request)` asks the
     /// Worker's static assets. Default none.
     pub assets: Option<crate::AssetBinding>,
@@ -54,6 +56,7 @@ impl std::fmt::Debug for WorkerSpec {
             .field("max_instances", &self.max_instances)
             .field("services", &self.services)
             .field("base_url", &self.base_url.as_ref().map(url::Url::as_str))
+            .field("compatibility_flags", &self.compatibility_flags)
             .field("assets", &self.assets.as_ref().map(|a| a.binding.as_str()))
             .finish()
     }
@@ -78,32 +81,36 @@ impl WorkerSpec {
             max_instances: None,
             services: Vec::new(),
             base_url: None,
+            compatibility_flags: Vec::new(),
             assets: None,
         }
     }
 
-    /// A Worker whose entry is the file at `path`; the modules it imports are
-    /// read from the file's folder on demand. Module or script syntax is
-    /// detected from the entry file.
+    /// A Worker whose entry is the file at `path`, in a project rooted at
+    /// the file's folder (see [`WorkerSpec::from_project`]).
     pub fn from_file(name: impl Into<String>, path: &Path) -> Result<Self, RuntimeError> {
-        let name = name.into();
-        let source_error = |message: String| RuntimeError::Source {
-            worker: name.clone(),
-            message,
-        };
         let root = path
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        let entry = path
-            .file_name()
-            .and_then(|f| f.to_str())
-            .ok_or_else(|| source_error(format!("'{}' is not a file name", path.display())))?
-            .to_owned();
-        let modules = DirModules::new(root);
-        let source = modules
-            .read(&entry)
-            .map_err(|e| source_error(format!("{}: {e}", path.display())))?;
+        Self::from_project(name, &ProjectOptions::new(root, path))
+    }
+
+    /// A Worker loaded from a project folder by `motu_loader`: its modules
+    /// are read from the folder on demand (and transformed as their kind
+    /// needs), and nothing outside the folder can be imported. Module or
+    /// script syntax is detected from the entry module.
+    pub fn from_project(
+        name: impl Into<String>,
+        options: &ProjectOptions,
+    ) -> Result<Self, RuntimeError> {
+        let name = name.into();
+        let project = Project::load(options).map_err(|e| RuntimeError::Source {
+            worker: name.clone(),
+            message: e.to_string(),
+        })?;
+        let entry = project.entry().to_owned();
+        let source = project.source(&entry).unwrap_or_default();
         let syntax = detect_syntax(&source);
         Ok(Self {
             name,
@@ -111,15 +118,22 @@ impl WorkerSpec {
             code: WorkerCode {
                 syntax,
                 entry,
-                modules: Arc::new(modules),
+                modules: Arc::new(project),
             },
             vars: Vec::new(),
             limits: Limits::default(),
             max_instances: None,
             services: Vec::new(),
             base_url: None,
+            compatibility_flags: Vec::new(),
             assets: None,
         })
+    }
+
+    /// Sets the compatibility flags.
+    pub fn with_compatibility_flags(mut self, flags: impl IntoIterator<Item = String>) -> Self {
+        self.compatibility_flags = flags.into_iter().collect();
+        self
     }
 
     /// Sets the engine.
@@ -201,47 +215,6 @@ pub fn detect_syntax(source: &str) -> Syntax {
     }
 }
 
-/// Modules read from a folder on first use and then kept.
-#[derive(Debug)]
-pub struct DirModules {
-    root: PathBuf,
-    cache: Mutex<HashMap<String, Option<Arc<str>>>>,
-}
-
-impl DirModules {
-    /// Modules under `root`.
-    pub fn new(root: PathBuf) -> Self {
-        Self {
-            root,
-            cache: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn read(&self, name: &str) -> std::io::Result<Arc<str>> {
-        let text: Arc<str> = std::fs::read_to_string(self.root.join(name))?.into();
-        self.cache
-            .lock()
-            .insert(name.to_owned(), Some(text.clone()));
-        Ok(text)
-    }
-}
-
-impl ModuleSource for DirModules {
-    fn source(&self, name: &str) -> Option<Arc<str>> {
-        if name.starts_with('/') || name.split('/').any(|seg| seg == "..") {
-            return None;
-        }
-        if let Some(hit) = self.cache.lock().get(name) {
-            return hit.clone();
-        }
-        let text = self.read(name).ok();
-        if text.is_none() {
-            self.cache.lock().insert(name.to_owned(), None);
-        }
-        text
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,18 +232,5 @@ mod tests {
             detect_syntax("const exported = 1; import('./x.js')"),
             Syntax::Script
         );
-    }
-
-    #[test]
-    fn dir_modules_stay_inside_their_root() {
-        let dir = std::env::temp_dir().join(format!("motu-dirmodules-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("lib")).unwrap();
-        std::fs::write(dir.join("lib/a.js"), "export const a = 1;").unwrap();
-        let m = DirModules::new(dir.clone());
-        assert_eq!(m.source("lib/a.js").as_deref(), Some("export const a = 1;"));
-        assert_eq!(m.source("lib/missing.js"), None);
-        assert_eq!(m.source("../etc/passwd"), None);
-        assert_eq!(m.source("/etc/passwd"), None);
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }

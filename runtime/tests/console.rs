@@ -204,6 +204,19 @@ fn console_prints_what_the_console_standard_says() {
         // 100 × 100 × 100 nested items: the budget for one value stops it.
         assert!(texts[43].len() < 20_000, "{engine}: {}", texts[43].len());
         assert!(texts[43].ends_with(" ]"), "{engine}");
-        assert_eq!(texts[44..], ["end"], "{engine}");
+        // A line is cut at 16384 characters, indented or not.
+        let cut = |c: &str, indent: &str| {
+            format!(
+                "{}... {} more characters",
+                format!("{indent}{}", c.repeat(100_000))
+                    .chars()
+                    .take(16384)
+                    .collect::<String>(),
+                100_000 + indent.len() - 16384
+            )
+        };
+        assert_eq!(texts[44], cut("y", ""), "{engine}");
+        assert_eq!(texts[45], cut("z", "  "), "{engine}");
+        assert_eq!(texts[46..], ["end"], "{engine}");
     }
 }

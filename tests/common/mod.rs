@@ -88,10 +88,28 @@ impl Server {
     /// extra environment variables, once it listens.
     #[allow(clippy::zombie_processes)]
     pub fn start_command(command: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_motu"))
+        let mut all = args.to_vec();
+        all.extend(["--listen", "127.0.0.1:0"]);
+        Server::start_in(None, command, &all, env)
+    }
+
+    /// `motu COMMAND ARGS…` run in the folder `dir` (or this process's),
+    /// with extra environment variables, once it listens. The arguments
+    /// must pick a free port (e.g. `--port 0`).
+    #[allow(clippy::zombie_processes)]
+    pub fn start_in(
+        dir: Option<&Path>,
+        command: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_motu"));
+        if let Some(dir) = dir {
+            cmd.current_dir(dir);
+        }
+        let mut child = cmd
             .arg(command)
             .args(args)
-            .args(["--listen", "127.0.0.1:0"])
             .envs(env.iter().copied())
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")

@@ -15,6 +15,19 @@ pub const MAX_RUN_WORKER_FIRST_RULES: usize = 100;
 /// How long one `run_worker_first` rule may be, in characters.
 pub const MAX_RUN_WORKER_FIRST_RULE_LEN: usize = 100;
 
+/// Whether a browser navigation (`Sec-Fetch-Mode: navigate`) that matches
+/// no asset gets `not_found_handling` instead of going to the Worker:
+/// Cloudflare's `assets_navigation_prefers_asset_serving` flag, on by
+/// default for compatibility dates from 2025-04-01 unless
+/// `assets_navigation_has_no_effect` is set.
+pub fn navigation_prefers_assets(compatibility_date: Option<&str>, flags: &[String]) -> bool {
+    let has = |flag: &str| flags.iter().any(|f| f == flag);
+    if has("assets_navigation_prefers_asset_serving") {
+        return true;
+    }
+    !has("assets_navigation_has_no_effect") && compatibility_date.is_some_and(|d| d >= "2025-04-01")
+}
+
 /// `[workers.assets]` as the file spells it.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -291,6 +304,22 @@ mod tests {
 
     fn rules(list: &[&str]) -> Result<RunWorkerFirst, String> {
         parse_rules(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn navigations_prefer_assets_from_2025_04_01_or_by_flag() {
+        let flags = |f: &[&str]| f.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(!navigation_prefers_assets(None, &[]));
+        assert!(!navigation_prefers_assets(Some("2025-03-31"), &[]));
+        assert!(navigation_prefers_assets(Some("2025-04-01"), &[]));
+        assert!(!navigation_prefers_assets(
+            Some("2025-06-01"),
+            &flags(&["assets_navigation_has_no_effect"])
+        ));
+        assert!(navigation_prefers_assets(
+            Some("2024-01-01"),
+            &flags(&["assets_navigation_prefers_asset_serving"])
+        ));
     }
 
     #[test]

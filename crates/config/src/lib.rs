@@ -59,6 +59,9 @@
 //! cron_overlap = false        # may a trigger fire while its last run goes on
 //! secrets = ["API_KEY"]       # from the environment or .dev.vars; never logged
 //! origin = "https://origin.example"  # where passThroughOnException() sends requests
+//! workers_dev = true          # also at NAME.localhost (default: only if it is the one Worker)
+//! compatibility_date = "2025-01-01"  # recorded (default none)
+//! compatibility_flags = ["url_standard"]  # see `compat` (default none)
 //! [workers.assets]          # static files served before the Worker runs
 //! directory = "public"        # required; `main` may then be left out
 //! binding = "ASSETS"          # env.ASSETS.fetch(request) (default none)
@@ -76,6 +79,7 @@
 
 mod admin;
 mod assets;
+pub mod compat;
 mod cron;
 mod error;
 mod http;
@@ -90,8 +94,8 @@ mod wrangler;
 
 pub use admin::AdminSettings;
 pub use assets::{
-    AssetsSettings, HtmlHandling, NotFoundHandling, RunWorkerFirst, MAX_RUN_WORKER_FIRST_RULES,
-    MAX_RUN_WORKER_FIRST_RULE_LEN,
+    navigation_prefers_assets, AssetsSettings, HtmlHandling, NotFoundHandling, RunWorkerFirst,
+    MAX_RUN_WORKER_FIRST_RULES, MAX_RUN_WORKER_FIRST_RULE_LEN,
 };
 pub use cron::CronTrigger;
 pub use error::ConfigError;
@@ -101,6 +105,7 @@ pub use load::Loaded;
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use secrets::{SecretValue, DEV_VARS};
 pub use settings::{
-    EgressSettings, ServerSettings, ServiceBinding, Settings, WorkerSettings, DEFAULT_LISTEN,
+    EgressSettings, ServerSettings, ServiceBinding, Settings, WorkerSettings,
+    DEFAULT_EXECUTOR_BUSY, DEFAULT_LISTEN,
 };
 pub use wrangler::is_wrangler_config;

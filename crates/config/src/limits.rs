@@ -32,6 +32,13 @@ pub struct Limits {
     /// start until its handler and `waitUntil` work have settled. Default
     /// 900000 ms (15 minutes); past it the isolate is condemned.
     pub scheduled_wall: Duration,
+    /// `log_kb_per_s`: bytes per second of log output the Worker's
+    /// `console` calls and uncaught exceptions may write, shared by all its
+    /// isolates (each line counts its text plus 128 bytes). Default 1024
+    /// (1 MiB/s), with bursts of up to one second's worth; past it lines
+    /// are dropped and counted until the Worker's output falls back under
+    /// the rate.
+    pub log_bytes_per_s: u64,
 }
 
 /// The server-wide limits of `[limits]`, which a Worker cannot override.
@@ -59,6 +66,7 @@ impl Default for Limits {
             wall_after_response: Duration::from_millis(30_000),
             subrequests: 50,
             scheduled_wall: Duration::from_secs(15 * 60),
+            log_bytes_per_s: 1024 << 10,
         }
     }
 }
@@ -89,6 +97,13 @@ impl Limits {
             },
             scheduled_wall: positive("scheduled_wall_ms", raw.scheduled_wall_ms)?
                 .map_or(self.scheduled_wall, Duration::from_millis),
+            log_bytes_per_s: match positive("log_kb_per_s", raw.log_kb_per_s)? {
+                Some(kb) if kb > u64::MAX >> 10 => {
+                    return Err(("log_kb_per_s".to_owned(), "is too large".to_owned()))
+                }
+                Some(kb) => kb << 10,
+                None => self.log_bytes_per_s,
+            },
         })
     }
 }

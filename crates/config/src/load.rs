@@ -70,11 +70,7 @@ impl Settings {
             message: e.to_string(),
         })?;
         let translated = crate::wrangler::translate(file, &text, wrangler_env)?;
-        let mut settings = Self::from_toml(file, &translated.toml, engines, env)?;
-        for w in &mut settings.workers {
-            w.compatibility_date
-                .clone_from(&translated.compatibility_date);
-        }
+        let settings = Self::from_toml(file, &translated.toml, engines, env)?;
         Ok(Loaded {
             settings,
             warnings: translated.warnings,

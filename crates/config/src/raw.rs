@@ -37,6 +37,7 @@ pub(crate) struct RawLimits {
     pub(crate) wall_ms_after_response: Option<u64>,
     pub(crate) subrequests: Option<u64>,
     pub(crate) scheduled_wall_ms: Option<u64>,
+    pub(crate) log_kb_per_s: Option<u64>,
     /// Server-wide only (rejected in a Worker's limits).
     pub(crate) max_isolates: Option<u64>,
     /// Server-wide only (rejected in a Worker's limits).
@@ -56,6 +57,7 @@ pub(crate) struct RawServer {
     pub(crate) max_header_bytes: Option<u64>,
     pub(crate) max_body_mb: Option<u64>,
     pub(crate) keep_alive_max_requests: Option<u64>,
+    pub(crate) executor_busy_ms: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,5 +88,9 @@ pub(crate) struct RawWorker {
     pub(crate) vars: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     pub(crate) limits: RawLimits,
+    pub(crate) compatibility_date: Option<String>,
+    #[serde(default)]
+    pub(crate) compatibility_flags: Vec<String>,
+    pub(crate) workers_dev: Option<bool>,
     pub(crate) assets: Option<crate::assets::RawAssets>,
 }

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::raw::{RawConfig, RawWorker};
 use crate::secrets::read_dev_vars;
@@ -13,6 +14,9 @@ use crate::{
 
 /// Where the server listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+
+/// `[server] executor_busy_ms` when the file says nothing.
+pub const DEFAULT_EXECUTOR_BUSY: Duration = Duration::from_millis(10);
 
 /// The whole configuration.
 #[derive(Debug, Clone)]
@@ -54,6 +58,12 @@ pub struct ServerSettings {
     /// `max_body_mb`, `keep_alive_max_requests`: the HTTP listener's limits
     /// and the shutdown grace period.
     pub http: HttpSettings,
+    /// `executor_busy_ms`: how much CPU time one turn of JavaScript may use
+    /// on an executor thread before that executor counts as stalled: new
+    /// connections, and the events of other Workers whose isolates sit
+    /// there, then go to another executor (starting an isolate there, within
+    /// the Worker's `max_instances`). Default 10 ms.
+    pub executor_busy: Duration,
 }
 
 /// `[egress]`: where Workers' outbound `fetch()` may connect.
@@ -76,15 +86,24 @@ pub struct EgressSettings {
 /// One `[[workers]]` entry.
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
-    /// `name`: unique; letters, digits, `-` and `_`. The Worker is also
-    /// reachable at `NAME.localhost`.
+    /// `name`: unique; letters, digits, `-` and `_`.
     pub name: String,
     /// `main`: the entry file, relative to the config file. Required,
     /// unless the Worker has `assets` (an assets-only Worker).
     pub main: Option<PathBuf>,
-    /// `routes`: the patterns that reach this Worker. Default: none (only
-    /// `NAME.localhost`).
+    /// The Worker's project folder: the config file's folder (the entry
+    /// file's folder without a config). Its modules, npm packages included,
+    /// are read from there, and nothing outside it can be imported.
+    pub root: PathBuf,
+    /// `routes`: the patterns that reach this Worker. Default: none; a
+    /// config with a single Worker and no routes serves it on every host
+    /// and path (`*/*`).
     pub routes: Vec<RoutePattern>,
+    /// `workers_dev`: whether the Worker is also reachable at
+    /// `NAME.localhost`, as a Worker on `workers.dev` is. Default: true
+    /// when the config declares one Worker, false when it declares more (so
+    /// a Worker meant only for service bindings is not public).
+    pub workers_dev: bool,
     /// `engine`: overrides `[server] engine`.
     pub engine: Option<String>,
     /// `[workers.vars]`: bindings in `env`; strings stay strings, other
@@ -109,13 +128,16 @@ pub struct WorkerSettings {
     /// `service = "auth"`, giving `env.AUTH.fetch(request)` that calls the
     /// other Worker in-process. Default none.
     pub services: Vec<ServiceBinding>,
-    /// `compatibility_date` of a Wrangler config (`YYYY-MM-DD`): recorded
-    /// and shown at start-up; motu's behaviour does not depend on it.
-    /// `None` for motu.toml.
+    /// `compatibility_date` (`YYYY-MM-DD`): recorded and shown at start-up;
+    /// motu's behaviour does not depend on it. Default none.
     pub compatibility_date: Option<String>,
     /// `[workers.assets]`: static files served before the Worker runs.
     /// Default none.
     pub assets: Option<AssetsSettings>,
+    /// `compatibility_flags`: recorded per Worker; the flags motu implements
+    /// take effect, the others are warned about at start-up (see
+    /// [`crate::compat`]). Default none.
+    pub compatibility_flags: Vec<String>,
     /// `origin`: an `http(s)://` URL; when the Worker has called
     /// `ctx.passThroughOnException()` and then throws, the request is sent
     /// there instead of failing with a 500. Default none.
@@ -163,7 +185,11 @@ impl Settings {
             workers: vec![WorkerSettings {
                 name,
                 main: Some(main.to_path_buf()),
+                root: main
+                    .parent()
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
                 routes: vec![RoutePattern::parse("*/*").expect("a valid pattern")],
+                workers_dev: true,
                 engine: None,
                 vars: Vec::new(),
                 limits: Limits::default(),
@@ -175,6 +201,7 @@ impl Settings {
                 origin: None,
                 compatibility_date: None,
                 assets: None,
+                compatibility_flags: Vec::new(),
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
@@ -232,6 +259,16 @@ impl Settings {
         server.threads = raw.server.threads.unwrap_or(0);
         server.allow_code_generation = raw.server.allow_code_generation.unwrap_or(false);
         server.scheduled_endpoint = raw.server.scheduled_endpoint.unwrap_or(false);
+        match raw.server.executor_busy_ms {
+            Some(0) => {
+                return Err(invalid(
+                    "server.executor_busy_ms".into(),
+                    "must be greater than 0".into(),
+                ))
+            }
+            Some(ms) => server.executor_busy = Duration::from_millis(ms),
+            None => {}
+        }
         let limits = Limits::default()
             .with(&raw.limits)
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
@@ -260,6 +297,7 @@ impl Settings {
         let base = file.parent().unwrap_or(Path::new("."));
         let mut names = HashSet::new();
         let mut workers = Vec::new();
+        let workers_dev: Vec<Option<bool>> = raw.workers.iter().map(|w| w.workers_dev).collect();
         for (i, w) in raw.workers.into_iter().enumerate() {
             workers.push(validate_worker(
                 i,
@@ -270,6 +308,16 @@ impl Settings {
                 &invalid,
                 &check_engine,
             )?);
+        }
+        // One Worker: served everywhere unless it names its routes, and at
+        // NAME.localhost unless it opts out; several: only where routed.
+        let single = workers.len() == 1;
+        for (w, dev) in workers.iter_mut().zip(workers_dev) {
+            w.workers_dev = dev.unwrap_or(single);
+            if single && w.routes.is_empty() {
+                w.routes
+                    .push(RoutePattern::parse("*/*").expect("a valid pattern"));
+            }
         }
         for (i, w) in workers.iter().enumerate() {
             for (j, s) in w.services.iter().enumerate() {
@@ -451,9 +499,33 @@ fn validate_worker(
             ));
         }
     }
+    let compatibility_date = match w.compatibility_date {
+        Some(date) if chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").is_err() => {
+            return Err(invalid(
+                field("compatibility_date"),
+                format!("'{date}' is not a date like 2024-09-23"),
+            ))
+        }
+        date => date,
+    };
+    for (j, flag) in w.compatibility_flags.iter().enumerate() {
+        let valid = !flag.is_empty()
+            && flag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !valid {
+            return Err(invalid(
+                field(&format!("compatibility_flags[{j}]")),
+                format!("'{flag}' is not a compatibility flag name"),
+            ));
+        }
+    }
     Ok(WorkerSettings {
         assets,
-        compatibility_date: None,
+        compatibility_date,
+        compatibility_flags: w.compatibility_flags,
+        root: base.to_path_buf(),
+        workers_dev: false,
         origin,
         services,
         secrets,
@@ -483,6 +555,7 @@ impl ServerSettings {
             allow_code_generation: false,
             scheduled_endpoint: false,
             http: HttpSettings::default(),
+            executor_busy: DEFAULT_EXECUTOR_BUSY,
         })
     }
 }

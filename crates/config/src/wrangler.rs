@@ -4,7 +4,8 @@
 //! A Wrangler config declares one Worker. What motu reads of it:
 //!
 //! - `name`, `main` (relative to the config), `compatibility_date`
-//!   (`YYYY-MM-DD`; recorded in [`WorkerSettings::compatibility_date`]);
+//!   (`YYYY-MM-DD`; recorded in [`WorkerSettings::compatibility_date`]),
+//!   `compatibility_flags`, `workers_dev`;
 //! - `routes` / `route`: a pattern string, or `{ pattern, zone_name,
 //!   zone_id, custom_domain }`; a custom domain `example.com` serves every
 //!   path of that host (`example.com/*`);
@@ -15,7 +16,8 @@
 //!   a config with `assets` may leave `main` out;
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
-//!   `compatibility_date`, `routes`/`route`, `triggers`, `limits` and `assets` are
+//!   `compatibility_date`, `compatibility_flags`, `workers_dev`,
+//!   `routes`/`route`, `triggers`, `limits` and `assets` are
 //!   inherited from the top level unless the section sets them, and `vars`
 //!   and `services` are not inherited;
 //! - `.dev.vars` next to the config: every name in it becomes a secret in
@@ -51,6 +53,8 @@ const KNOWN: &[&str] = &[
     "name",
     "main",
     "compatibility_date",
+    "compatibility_flags",
+    "workers_dev",
     "routes",
     "route",
     "triggers",
@@ -67,6 +71,8 @@ const TOP_ONLY: &[&str] = &["env", "$schema"];
 const INHERITED: &[&str] = &[
     "main",
     "compatibility_date",
+    "compatibility_flags",
+    "workers_dev",
     "routes",
     "route",
     "triggers",
@@ -88,8 +94,6 @@ const ASSETS_KEYS: &[&str] = &[
 pub(crate) struct Translated {
     /// The document, in motu.toml's shape (TOML text).
     pub(crate) toml: String,
-    /// `compatibility_date`.
-    pub(crate) compatibility_date: Option<String>,
     /// One line per unsupported key or dropped binding.
     pub(crate) warnings: Vec<String>,
 }
@@ -180,14 +184,29 @@ pub(crate) fn translate(
     if let Some(main) = string("main")? {
         worker.insert("main".into(), Value::String(main));
     }
-    let compatibility_date = string("compatibility_date")?;
-    if let Some(date) = &compatibility_date {
-        if chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
+    if let Some(date) = string("compatibility_date")? {
+        if chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").is_err() {
             return Err(invalid(
                 "compatibility_date",
                 format!("'{date}' is not a date like 2024-09-23"),
             ));
         }
+        worker.insert("compatibility_date".into(), Value::String(date));
+    }
+    if let Some((flags, field)) = view.get("compatibility_flags") {
+        let valid = flags
+            .as_array()
+            .is_some_and(|list| list.iter().all(Value::is_string));
+        if !valid {
+            return Err(invalid(&field, "must be a list of flag names".into()));
+        }
+        worker.insert("compatibility_flags".into(), flags.clone());
+    }
+    if let Some((dev, field)) = view.get("workers_dev") {
+        if !dev.is_boolean() {
+            return Err(invalid(&field, "must be true or false".into()));
+        }
+        worker.insert("workers_dev".into(), dev.clone());
     }
     worker.insert(
         "routes".into(),
@@ -273,7 +292,6 @@ pub(crate) fn translate(
     let toml = toml::to_string(&Value::Object(doc)).map_err(|e| load_error(e.to_string()))?;
     Ok(Translated {
         toml,
-        compatibility_date,
         warnings: warnings.list,
     })
 }

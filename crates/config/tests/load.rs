@@ -224,6 +224,35 @@ fn limits_have_defaults_and_per_worker_overrides() {
 }
 
 #[test]
+fn the_executor_busy_threshold_and_the_log_rate_have_defaults_and_checks() {
+    let d = Dir::new();
+    let s = d.load("").unwrap();
+    assert_eq!(s.server.executor_busy.as_millis(), 10);
+    assert_eq!(s.server.executor_busy, motu_config::DEFAULT_EXECUTOR_BUSY);
+    assert_eq!(s.limits.log_bytes_per_s, 1 << 20);
+    let s = d
+        .load(
+            "[server]\nexecutor_busy_ms = 250\n[limits]\nlog_kb_per_s = 64\n\
+             [[workers]]\nname = \"a\"\nmain = \"worker.js\"\n\
+             [[workers]]\nname = \"b\"\nmain = \"worker.js\"\n[workers.limits]\nlog_kb_per_s = 4096\n",
+        )
+        .unwrap();
+    assert_eq!(s.server.executor_busy.as_millis(), 250);
+    assert_eq!(s.workers[0].limits.log_bytes_per_s, 64 << 10);
+    assert_eq!(s.workers[1].limits.log_bytes_per_s, 4096 << 10);
+    let e = d.error("[server]\nexecutor_busy_ms = 0\n");
+    assert!(
+        e.contains("server.executor_busy_ms: must be greater than 0"),
+        "{e}"
+    );
+    let e = d.error("[limits]\nlog_kb_per_s = 0\n");
+    assert!(
+        e.contains("limits.log_kb_per_s: must be greater than 0"),
+        "{e}"
+    );
+}
+
+#[test]
 fn bad_limits_are_refused_by_field() {
     let d = Dir::new();
     let e = d.error("[limits]\ncpu_ms = 0\n");
@@ -361,4 +390,54 @@ fn http_settings_have_defaults_overrides_and_checks() {
         e.contains("server.max_body_mb: must be greater than 0"),
         "{e}"
     );
+}
+
+#[test]
+fn a_single_worker_without_routes_is_served_everywhere_and_at_its_name() {
+    let d = Dir::new();
+    let s = d
+        .load("[[workers]]\nname = \"only\"\nmain = \"worker.js\"\n")
+        .unwrap();
+    let w = &s.workers[0];
+    assert_eq!(w.routes.len(), 1);
+    assert!(w.routes[0].matches("any.host", "/any/path"));
+    assert!(w.workers_dev);
+    assert_eq!(w.root, d.0.path());
+}
+
+#[test]
+fn with_several_workers_only_workers_dev_ones_are_at_their_name() {
+    let d = Dir::new();
+    let s = d
+        .load(
+            "[[workers]]\nname = \"public\"\nmain = \"worker.js\"\nworkers_dev = true\n\
+             [[workers]]\nname = \"internal\"\nmain = \"worker.js\"\n",
+        )
+        .unwrap();
+    assert!(s.workers[0].workers_dev);
+    assert!(!s.workers[1].workers_dev);
+    assert!(s.workers.iter().all(|w| w.routes.is_empty()));
+}
+
+#[test]
+fn compatibility_settings_are_read_and_checked() {
+    let d = Dir::new();
+    let s = d
+        .load(
+            "[[workers]]\nname = \"w\"\nmain = \"worker.js\"\n\
+             compatibility_date = \"2025-01-02\"\ncompatibility_flags = [\"nodejs_compat\"]\n",
+        )
+        .unwrap();
+    assert_eq!(
+        s.workers[0].compatibility_date.as_deref(),
+        Some("2025-01-02")
+    );
+    assert_eq!(s.workers[0].compatibility_flags, ["nodejs_compat"]);
+    let e =
+        d.error("[[workers]]\nname = \"w\"\nmain = \"worker.js\"\ncompatibility_date = \"soon\"\n");
+    assert!(e.contains("workers[0].compatibility_date"), "{e}");
+    let e = d.error(
+        "[[workers]]\nname = \"w\"\nmain = \"worker.js\"\ncompatibility_flags = [\"a b\"]\n",
+    );
+    assert!(e.contains("workers[0].compatibility_flags[0]"), "{e}");
 }

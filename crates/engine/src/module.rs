@@ -13,11 +13,25 @@ pub enum Syntax {
     Script,
 }
 
-/// Where a Worker's modules come from, by their resolved name.
+/// Where a Worker's modules come from, and how its imports resolve.
+///
+/// Engines ask [`ModuleSource::resolve`] for the name of every module a
+/// module imports (statically or with `import()`), then
+/// [`ModuleSource::source`] for the text of each name they have not loaded
+/// yet. Names are opaque to engines; they show in stack traces.
 pub trait ModuleSource: Send + Sync {
-    /// The source of the module named `name` (as [`resolve_specifier`] gives
-    /// it), or `None` when there is no such module.
+    /// The source of the module named `name` (as [`ModuleSource::resolve`]
+    /// gave it), or `None` when there is no such module.
     fn source(&self, name: &str) -> Option<Arc<str>>;
+
+    /// The name of the module that `specifier`, imported by the module named
+    /// `referrer`, refers to; or a message saying why there is none.
+    ///
+    /// The default resolves with [`resolve_specifier`]: relative to the
+    /// referrer, bare specifiers kept as they are.
+    fn resolve(&self, referrer: &str, specifier: &str) -> Result<String, String> {
+        resolve_specifier(referrer, specifier)
+    }
 }
 
 /// Modules held in memory, by name.

@@ -8,20 +8,25 @@
 const consoleCounts = new Map();
 const consoleTimers = new Map();
 let consoleGroups = 0;
-// One line is cut at this many characters, the indentation at this many
-// group levels.
-const CONSOLE_LINE_MAX = 1 << 20;
+// One line is cut at this many characters (16 KiB, the size at which
+// common log collectors split lines), the indentation at this many group
+// levels. The host drops lines past the Worker's log rate.
+const CONSOLE_LINE_MAX = 16384;
 const CONSOLE_INDENT_MAX = 32;
 
 function consolePrint(level, text) {
-  let line = text;
+  // Only what can be shown is indented; `cut` counts what is not shown.
+  let line = text.length > CONSOLE_LINE_MAX ? text.slice(0, CONSOLE_LINE_MAX) : text;
+  let cut = text.length - line.length;
   if (consoleGroups > 0) {
     const indent = '  '.repeat(Math.min(consoleGroups, CONSOLE_INDENT_MAX));
     line = indent + line.replace(/\n/g, `\n${indent}`);
   }
   if (line.length > CONSOLE_LINE_MAX) {
-    line = `${line.slice(0, CONSOLE_LINE_MAX)}... ${line.length - CONSOLE_LINE_MAX} more characters`;
+    cut += line.length - CONSOLE_LINE_MAX;
+    line = line.slice(0, CONSOLE_LINE_MAX);
   }
+  if (cut > 0) line += `... ${cut} more characters`;
   op('console', level, line);
 }
 

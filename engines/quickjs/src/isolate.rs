@@ -115,7 +115,9 @@ impl QuickJsIsolate {
         )));
         let modules: SharedSource = Rc::new(RefCell::new(None));
         runtime.set_loader(
-            WorkerResolver,
+            WorkerResolver {
+                source: modules.clone(),
+            },
             WorkerLoader {
                 source: modules.clone(),
                 cache: cache.clone(),

@@ -46,7 +46,7 @@
 //!   limit). QuickJS's out-of-memory error can be caught by JavaScript, so
 //!   the allocator also raises a flag: the interrupt handler then stops all
 //!   JavaScript, and every call reports `EngineError::OutOfMemory`.
-//! - **Modules** resolve with `motu_engine::resolve_specifier` and load from
+//! - **Modules** resolve with the Worker's `ModuleSource::resolve` and load from
 //!   the Worker's `ModuleSource`, through the bytecode cache, for static
 //!   imports and dynamic `import()` alike. Top-level `await` must settle
 //!   within the promise jobs run while loading.

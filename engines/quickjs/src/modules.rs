@@ -1,6 +1,6 @@
 //! Module resolution and loading from the Worker's `ModuleSource`.
 //!
-//! Specifiers resolve with `motu_engine::resolve_specifier`. A module's
+//! Specifiers resolve with the Worker's `ModuleSource::resolve`. A module's
 //! source is compiled (or found in the bytecode cache) and read into the
 //! isolate's context. This serves the static imports of a module Worker and
 //! any dynamic `import()` later.
@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use motu_engine::{resolve_specifier, ModuleSource};
+use motu_engine::ModuleSource;
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::module::Declared;
 use rquickjs::{Ctx, Module};
@@ -30,8 +30,10 @@ pub(crate) const WORKER_MODULE: Options = Options {
     strip_debug: false,
 };
 
-/// Resolves specifiers as `motu_engine::resolve_specifier` does.
-pub(crate) struct WorkerResolver;
+/// Resolves specifiers with the Worker's `ModuleSource`.
+pub(crate) struct WorkerResolver {
+    pub(crate) source: SharedSource,
+}
 
 impl Resolver for WorkerResolver {
     fn resolve<'js>(
@@ -41,8 +43,12 @@ impl Resolver for WorkerResolver {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<String> {
-        resolve_specifier(base, name)
-            .map_err(|msg| rquickjs::Error::new_resolving_message(base, name, msg))
+        let source = self.source.borrow().clone();
+        let resolved = match source {
+            Some(modules) => modules.resolve(base, name),
+            None => motu_engine::resolve_specifier(base, name),
+        };
+        resolved.map_err(|msg| rquickjs::Error::new_resolving_message(base, name, msg))
     }
 }
 

@@ -303,7 +303,13 @@ unsafe extern "C" fn resolve(
             &mut *out,
         )
     };
-    let (status, answer) = match resolve_specifier(&referrer, &specifier) {
+    let modules = embedder.modules.borrow().clone();
+    let resolved = catch_unwind(AssertUnwindSafe(|| match modules {
+        Some(modules) => modules.resolve(&referrer, &specifier),
+        None => resolve_specifier(&referrer, &specifier),
+    }))
+    .unwrap_or_else(|_| Err(format!("resolving '{specifier}' from '{referrer}' failed")));
+    let (status, answer) = match resolved {
         Ok(name) => (ffi::MOTU_OK, name),
         Err(message) => (ffi::MOTU_EXCEPTION, message),
     };

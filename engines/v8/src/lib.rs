@@ -55,7 +55,7 @@
 //!   later isolates deserialize it instead of parsing. The first isolate to
 //!   serve an event replaces that entry once with one that also covers the
 //!   functions serving the event compiled.
-//! - **Modules** resolve with `motu_engine::resolve_specifier` and load from
+//! - **Modules** resolve with the Worker's `ModuleSource::resolve` and load from
 //!   the Worker's `ModuleSource`, compiled once per isolate and kept by
 //!   resolved name, for static imports and dynamic `import()` alike (whose
 //!   loading runs as a promise job). Top-level `await` must settle within

@@ -69,8 +69,8 @@ pub struct AssetOptions {
     pub has_worker: bool,
     /// Whether a browser's navigation (`Sec-Fetch-Mode: navigate`) that
     /// matches no asset gets `not_found_handling` instead of going to the
-    /// Worker: Cloudflare's `assets_navigation_prefers_asset_serving`,
-    /// on for compatibility dates from 2025-04-01. Default false.
+    /// Worker (see `motu_config::navigation_prefers_assets`). Default
+    /// false.
     pub navigation_prefers_assets: bool,
 }
 

@@ -57,6 +57,10 @@ function print() {
   console.trace('here %d', 1);
   console.log(new Array(1_000_000).fill('x'));
   console.log(Array.from({ length: 100 }, () => Array.from({ length: 100 }, () => new Array(100).fill(1))));
+  console.log('y'.repeat(100_000));
+  console.group();
+  console.log('z'.repeat(100_000));
+  console.groupEnd();
   console.log('end');
 }
 
