@@ -7,7 +7,7 @@
 //! reading the folder again.
 //!
 //! The fixture (`tests/fixtures/assets`) is one folder of assets served by
-//! four Workers of a motu.toml (`app`, `first`, `plain`, `spa`, each on its
+//! five Workers of a motu.toml (`app`, `first`, `plain`, `spa`, `nav`, each on its
 //! own host) and by an assets-only `wrangler.jsonc`.
 
 mod common;
@@ -374,6 +374,19 @@ fn run_worker_first_patterns_choose_worker_or_assets() {
             assert_eq!(get(&s, "plain.test", "/about").text(), file("about.html"));
             let r = ask(&s, "POST", "plain.test", "/submit", &[]);
             assert_eq!(r.json()["method"], "POST");
+            // nav: a compatibility date from 2025-04-01 on; a browser's
+            // navigation gets the fallback, a fetch() the Worker.
+            let navigate = [("sec-fetch-mode", "navigate")];
+            let r = ask(&s, "GET", "nav.test", "/deep/link", &navigate);
+            assert_eq!(r.text(), file("index.html"));
+            let r = ask(
+                &s,
+                "GET",
+                "nav.test",
+                "/deep/link",
+                &[("sec-fetch-mode", "cors")],
+            );
+            assert_eq!(r.json()["worker"], "/deep/link");
         },
     );
 }
