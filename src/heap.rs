@@ -12,8 +12,23 @@
 //! keeps blocks up to 4 MiB in the arenas instead of mapping and unmapping
 //! each.
 //!
+//! What a large body leaves behind is another matter: a 200 MB upload
+//! read in pieces frees hundreds of MiB of blocks spread over the arenas,
+//! where the trim threshold only ever gives back what sits at an arena's
+//! top. So a thread watches the body bytes passing through the gateway
+//! ([`motu_gateway::body_bytes`]); once [`TRIM_AFTER`] of them have passed
+//! since the last trim and none has for [`TRIM_QUIET`] (the isolates have
+//! collected the bodies' buffers by then), it calls `malloc_trim(0)`,
+//! which hands every free page of every arena back to the kernel. The
+//! steady traffic of small bodies keeps its warm arenas in between.
+//!
 //! `MALLOC_TRIM_THRESHOLD_` or `MALLOC_MMAP_THRESHOLD_` in the environment
-//! (glibc's own tunables) leave the respective setting as the user chose.
+//! (glibc's own tunables) leave the respective setting as the user chose;
+//! with `MALLOC_TRIM_THRESHOLD_` set, the heap is never trimmed by motu
+//! either.
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+use std::time::{Duration, Instant};
 
 /// Free memory an arena keeps at its top before giving it back.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -22,6 +37,19 @@ const TRIM_THRESHOLD: i32 = 32 << 20;
 /// Blocks this large or larger get a mapping of their own.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const MMAP_THRESHOLD: i32 = 4 << 20;
+
+/// Body bytes after which the heap is trimmed once they stop coming.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const TRIM_AFTER: u64 = 32 << 20;
+
+/// How long no body byte may have passed before the heap is trimmed: more
+/// than the second after which an idle isolate collects its garbage.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const TRIM_QUIET: Duration = Duration::from_secs(2);
+
+/// How often the trimming thread looks at the body bytes.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const LOOK_EVERY: Duration = Duration::from_millis(500);
 
 /// Applies the settings; call before the process starts threads.
 pub fn tune() {
@@ -36,6 +64,40 @@ pub fn tune() {
         if unset("MALLOC_MMAP_THRESHOLD_") {
             // SAFETY: as above.
             unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) };
+        }
+    }
+}
+
+/// Starts the thread that trims the heap after large bodies (see the
+/// module docs), unless `MALLOC_TRIM_THRESHOLD_` is set.
+pub fn trim_after_large_bodies() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        if std::env::var_os("MALLOC_TRIM_THRESHOLD_").is_some() {
+            return;
+        }
+        let spawned = std::thread::Builder::new()
+            .name("motu-heap-trim".into())
+            .spawn(|| {
+                let mut trimmed_at = motu_gateway::body_bytes();
+                let mut seen = trimmed_at;
+                let mut changed = Instant::now();
+                loop {
+                    std::thread::sleep(LOOK_EVERY);
+                    let now = motu_gateway::body_bytes();
+                    if now != seen {
+                        seen = now;
+                        changed = Instant::now();
+                    } else if now - trimmed_at >= TRIM_AFTER && changed.elapsed() >= TRIM_QUIET {
+                        // SAFETY: malloc_trim only returns free memory to
+                        // the kernel; it is safe to call from any thread.
+                        unsafe { libc::malloc_trim(0) };
+                        trimmed_at = now;
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("the heap-trimming thread could not start: {e}");
         }
     }
 }

@@ -6,10 +6,14 @@ use std::sync::Arc;
 
 use actix::Actor;
 use anyhow::Context;
+use motu_config::{ModuleRuleSettings, ModuleRuleType};
 use motu_config::{Settings, WorkerSettings};
 use motu_gateway::assets::{AssetOptions, AssetServer, Assets};
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
-use motu_runtime::{HostValue, ProjectOptions, Runtime, RuntimeConfig, WorkerSpec};
+use motu_runtime::{
+    HostValue, ModuleRule, ProjectOptions, RuleType, Runtime, RuntimeConfig, RuntimeError,
+    WorkerSpec,
+};
 
 use crate::signals::ShutdownSignals;
 use crate::vars::to_host_value;
@@ -49,8 +53,13 @@ fn log_workers(settings: &Settings) {
 pub(crate) type SiteAssets = HashMap<String, Assets>;
 
 /// Starts the runtime and registers every Worker of `settings` that has
-/// code (an assets-only Worker needs no isolate).
-async fn start_runtime(settings: &Settings, assets: &SiteAssets) -> anyhow::Result<Runtime> {
+/// code (an assets-only Worker needs no isolate); `dev`: as `motu dev`
+/// loads them, see [`worker_spec`].
+async fn start_runtime(
+    settings: &Settings,
+    dev: bool,
+    assets: &SiteAssets,
+) -> anyhow::Result<Runtime> {
     let runtime = Runtime::start(RuntimeConfig {
         threads: settings.server.threads,
         default_engine: settings.server.engine.clone(),
@@ -61,23 +70,51 @@ async fn start_runtime(settings: &Settings, assets: &SiteAssets) -> anyhow::Resu
         executor_busy: settings.server.executor_busy,
     })?;
     for w in &settings.workers {
-        if let Some(spec) = worker_spec(w, assets.get(&w.name))? {
-            runtime.register(spec).await?;
-        }
+        // A Worker whose code cannot be loaded (a missing package, a module
+        // that does not parse) fails on its own: its error is logged when
+        // it is warmed, it answers 500, and every other Worker serves.
+        let spec = match worker_spec(w, dev, assets.get(&w.name)) {
+            Ok(Some(spec)) => spec,
+            Ok(None) => continue,
+            Err(e) => {
+                let message = match e.downcast_ref::<RuntimeError>() {
+                    Some(RuntimeError::Source { message, .. }) => message.clone(),
+                    _ => format!("{e:#}"),
+                };
+                WorkerSpec::failing(&w.name, &message).with_limits(w.limits)
+            }
+        };
+        runtime.register(spec).await?;
     }
     Ok(runtime)
 }
 
 /// The runtime's spec of a Worker of the settings; `None` for an
-/// assets-only Worker. `assets` answers its assets binding, if it has one.
+/// assets-only Worker. `dev`: loaded for `motu dev` (`serve --watch`),
+/// where `process.env.NODE_ENV` is `"development"` as under `wrangler dev`;
+/// otherwise `"production"`, as `wrangler deploy` builds it. The `NODE_ENV`
+/// environment variable, when set, wins in both, as it does for wrangler.
+/// `assets` answers the Worker's assets binding, if it has one.
 pub(crate) fn worker_spec(
     w: &WorkerSettings,
+    dev: bool,
     assets: Option<&Assets>,
 ) -> anyhow::Result<Option<WorkerSpec>> {
     let Some(main) = &w.main else {
         return Ok(None);
     };
-    let mut spec = WorkerSpec::from_project(&w.name, &ProjectOptions::new(&w.root, main))?
+    // Both as absolute paths: `main` is relative to the current folder, not
+    // to the project's.
+    let root = std::path::absolute(&w.root)?;
+    let mut project = ProjectOptions::new(&root, std::path::absolute(main)?);
+    project.define = w.define.clone();
+    project.node_env = std::env::var("NODE_ENV")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| if dev { "development" } else { "production" }.into());
+    project.cache_dir = Some(root.join(".motu").join("cache"));
+    project.rules = w.rules.iter().map(module_rule).collect();
+    let mut spec = WorkerSpec::from_project(&w.name, &project)?
         .with_compatibility_flags(w.compatibility_flags.iter().cloned());
     if let Some(engine) = &w.engine {
         spec = spec.with_engine(engine);
@@ -139,6 +176,21 @@ fn load_all_assets(settings: &Settings) -> anyhow::Result<SiteAssets> {
     Ok(all)
 }
 
+/// The loader's module rule of a Worker's `rules` entry.
+fn module_rule(rule: &ModuleRuleSettings) -> ModuleRule {
+    ModuleRule {
+        rule_type: match rule.rule_type {
+            ModuleRuleType::ESModule => RuleType::ESModule,
+            ModuleRuleType::CommonJS => RuleType::CommonJS,
+            ModuleRuleType::Text => RuleType::Text,
+            ModuleRuleType::Data => RuleType::Data,
+            ModuleRuleType::CompiledWasm => RuleType::CompiledWasm,
+        },
+        globs: rule.globs.clone(),
+        fallthrough: rule.fallthrough,
+    }
+}
+
 /// Serves `settings` until SIGTERM or SIGINT, then shuts down gracefully
 /// (see [`shut_down`]); with `watch`, loads new code when a Worker's files
 /// or the config change.
@@ -149,7 +201,7 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
             start_admin(admin, readiness.clone()).await?;
         }
         let assets = load_all_assets(&settings)?;
-        let runtime = start_runtime(&settings, &assets).await?;
+        let runtime = start_runtime(&settings, watch.is_some(), &assets).await?;
         for w in settings.workers.iter().filter(|w| w.main.is_some()) {
             // Evaluate each Worker once now, so broken code shows at start-up;
             // it is not fatal: the next request tries again.
@@ -158,6 +210,7 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
             }
         }
         let (listener, addr) = bind(&settings).await?;
+        crate::heap::trim_after_large_bodies();
         let mut signals = ShutdownSignals::new().context("cannot handle SIGTERM and SIGINT")?;
         log_workers(&settings);
         println!("motu listening on http://{addr}");
@@ -299,7 +352,7 @@ async fn start_admin(addr: std::net::SocketAddr, readiness: Readiness) -> anyhow
 pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
         let assets = load_all_assets(settings)?;
-        let runtime = start_runtime(settings, &assets).await?;
+        let runtime = start_runtime(settings, false, &assets).await?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -316,7 +369,7 @@ pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<
 pub fn check(settings: &Settings) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
         let assets = load_all_assets(settings)?;
-        let runtime = start_runtime(settings, &assets).await?;
+        let runtime = start_runtime(settings, false, &assets).await?;
         for w in &settings.workers {
             let Some(main) = &w.main else { continue };
             runtime
@@ -335,7 +388,7 @@ pub fn check(settings: &Settings) -> anyhow::Result<()> {
 /// system stops. `motu bench` drives it.
 pub async fn start_in_process(settings: &Settings) -> anyhow::Result<std::net::SocketAddr> {
     let assets = load_all_assets(settings)?;
-    let runtime = start_runtime(settings, &assets).await?;
+    let runtime = start_runtime(settings, false, &assets).await?;
     let (listener, addr) = bind(settings).await?;
     let gateway = gateway_for(settings, &runtime, &assets).start();
     actix_rt::spawn(async move {

@@ -1,15 +1,16 @@
 //! Hostile Workers against the real server, on every engine: each breaks a
 //! limit and gets the limit's answer, its isolate is evicted for the right
 //! reason, the next request is served by a fresh isolate, and a well-behaved
-//! Worker beside it answers correctly the whole time.
+//! Worker beside it answers correctly the whole time. Endless loops over one
+//! long built-in or host operation run on the same executor thread as that
+//! neighbour: they must stop at the CPU limit for it to be answered.
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use common::{on_each_engine, Origin, Server, TempConfig};
+use common::{on_each_engine, Bystander, Origin, Server, TempConfig};
 
 fn config(engine: &str, origin: &Origin) -> TempConfig {
     TempConfig::new(&[
@@ -35,53 +36,14 @@ fn config(engine: &str, origin: &Origin) -> TempConfig {
     ])
 }
 
-/// Keeps asking the well-behaved Worker while a test runs; counts answers
-/// that were not exactly right.
-struct Bystander {
-    stop: Arc<AtomicBool>,
-    wrong: Arc<AtomicUsize>,
-    served: Arc<AtomicUsize>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Bystander {
-    fn start(addr: &str) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let wrong = Arc::new(AtomicUsize::new(0));
-        let served = Arc::new(AtomicUsize::new(0));
-        let (s, w, n, addr) = (stop.clone(), wrong.clone(), served.clone(), addr.to_owned());
-        let thread = std::thread::spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while !s.load(Ordering::SeqCst) && Instant::now() < deadline {
-                let r = common::try_request(&addr, "GET", "/", &[("host", "hello.test")], b"");
-                if r.map(|r| (r.status, r.text())) != Some((200, "Hello World!".to_owned())) {
-                    w.fetch_add(1, Ordering::SeqCst);
-                }
-                n.fetch_add(1, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        });
-        Self {
-            stop,
-            wrong,
-            served,
-            thread: Some(thread),
-        }
-    }
-
-    fn finish(mut self) -> (usize, usize) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.thread.take().unwrap().join().unwrap();
-        (
-            self.served.load(Ordering::SeqCst),
-            self.wrong.load(Ordering::SeqCst),
-        )
-    }
-}
-
+/// One request to `worker`; a request that gets no answer fails the test
+/// with the server's log.
 fn ask(s: &Server, worker: &str, path: &str) -> (u16, String) {
-    let r = s.request("GET", path, &[("host", &format!("{worker}.test"))], b"");
-    (r.status, r.text())
+    let host = format!("{worker}.test");
+    match common::try_request(&s.addr, "GET", path, &[("host", &host)], b"") {
+        Some(r) => (r.status, r.text()),
+        None => panic!("{worker}{path}: no answer; log:\n{}", s.log()),
+    }
 }
 
 /// The number of evictions of `worker` for `reason` in the log.
@@ -140,7 +102,7 @@ fn hostile_workers_cost_only_their_own_requests() {
         let s = Server::start(&["--config", &c.path("motu.toml")]);
         assert_eq!(ask(&s, "hostile", "/ok"), (200, "ok 1".to_owned()));
         assert_eq!(ask(&s, "hostile", "/ok"), (200, "ok 2".to_owned()));
-        let bystander = Bystander::start(&s.addr);
+        let bystander = Bystander::start(&s.addr, "hello.test", "Hello World!");
 
         let cpu = "Worker exceeded its CPU time limit.\n";
         let memory = "Worker exceeded its memory limit.\n";
@@ -211,4 +173,58 @@ fn hostile_workers_cost_only_their_own_requests() {
         let rss = resident_mib(s.pid());
         assert!(rss < 512, "the server holds {rss} MiB after the evictions");
     });
+}
+
+/// A server with one executor thread, shared by a Worker whose requests loop
+/// over long built-ins and by the well-behaved one.
+fn builtins_config(engine: &str) -> TempConfig {
+    TempConfig::new(&[
+        ("builtins.js", include_str!("fixtures/hostile/builtins.js")),
+        ("hello.js", include_str!("fixtures/hello.js")),
+        (
+            "motu.toml",
+            &format!(
+                "[server]\nengine = \"{engine}\"\nthreads = 1\n\
+                 [limits]\ncpu_ms = 50\n\
+                 [[workers]]\nname = \"builtins\"\nmain = \"builtins.js\"\nroutes = [\"builtins.test/*\"]\n\
+                 [workers.limits]\nstartup_cpu_ms = 30000\nmemory_mb = 512\n\
+                 [[workers]]\nname = \"hello\"\nmain = \"hello.js\"\nroutes = [\"hello.test/*\"]\n"
+            ),
+        ),
+    ])
+}
+
+#[test]
+fn endless_loops_of_long_builtins_stop_at_the_cpu_limit() {
+    on_each_engine(
+        "endless_loops_of_long_builtins_stop_at_the_cpu_limit",
+        |engine| {
+            let c = builtins_config(engine);
+            let s = Server::start(&["--config", &c.path("motu.toml")]);
+            assert_eq!(ask(&s, "builtins", "/ok"), (200, "ok 1".to_owned()));
+            let bystander = Bystander::start(&s.addr, "hello.test", "Hello World!");
+            let cpu = "Worker exceeded its CPU time limit.\n";
+            for path in [
+                "/fill",
+                "/repeat",
+                "/repeat-pair",
+                "/sort",
+                "/join",
+                "/encode",
+                "/atob",
+                "/btoa",
+                "/json",
+                "/catching",
+                "/alloc",
+            ] {
+                breaks_a_limit(&s, "builtins", path, 503, cpu, "CpuLimit");
+            }
+            let (served, wrong) = bystander.finish();
+            assert!(served > 0);
+            assert_eq!(
+                wrong, 0,
+                "the well-behaved Worker answered wrongly {wrong} times of {served}"
+            );
+        },
+    );
 }

@@ -84,3 +84,26 @@ fn port_and_listen_are_exclusive() {
     assert_ne!(code, 0);
     assert!(stderr.contains("--port"), "{stderr}");
 }
+
+#[test]
+fn the_readme_example_is_served_by_a_relative_path() {
+    on_each_engine(
+        "the_readme_example_is_served_by_a_relative_path",
+        |engine| {
+            let s = Server::start_in(
+                Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))),
+                "serve",
+                &[
+                    "examples/hello/worker.js",
+                    "--port",
+                    "0",
+                    "--engine",
+                    engine,
+                ],
+                &[],
+            );
+            let r = get(&s, "localhost", "/");
+            assert_eq!(r.status, 200, "{}", r.text());
+        },
+    );
+}

@@ -1,6 +1,6 @@
 //! Streamed request and response bodies through the real server, on every
 //! engine: a response the client sees while it is produced, a large upload
-//! read chunk by chunk, echo streams, and response streams that fail, break
+//! read chunk by chunk and one read whole, echo streams, and response streams that fail, break
 //! the CPU limit midway (the isolate is evicted) or can never finish: the
 //! client gets an error, not a hang, and other requests are still answered.
 
@@ -107,6 +107,41 @@ fn a_large_upload_is_read_chunk_by_chunk() {
         assert!(j["chunks"].as_u64().unwrap() > 1, "{j}");
         assert!(j["largest"].as_u64().unwrap() < size as u64, "{j}");
     });
+}
+
+#[test]
+fn a_large_upload_read_whole_arrives_whole_and_counts_as_read() {
+    on_each_engine(
+        "a_large_upload_read_whole_arrives_whole_and_counts_as_read",
+        |engine| {
+            // About correctness, not cost: the CPU limit is set well above.
+            let c = TempConfig::new(&[
+                ("streams.js", include_str!("fixtures/streams.js")),
+                (
+                    "motu.toml",
+                    &format!(
+                        "[server]\nengine = \"{engine}\"\n[limits]\ncpu_ms = 2000\n\
+                         [[workers]]\nname = \"streams\"\nmain = \"streams.js\"\nroutes = [\"*/*\"]\n"
+                    ),
+                ),
+            ]);
+            let s = Server::start(&["--config", &c.path("motu.toml")]);
+            let size = 6 * 1024 * 1024 + 13;
+            let body: Vec<u8> = (0..size).map(|i| (i * 31 % 253) as u8).collect();
+            let mut sum: u64 = 0;
+            for (i, b) in body.iter().enumerate().step_by(61) {
+                sum = (sum + *b as u64 * ((i % 7) as u64 + 1)) % 1_000_000_007;
+            }
+            let r = s.request("POST", "/whole", &[], &body);
+            assert_eq!(r.status, 200, "{}", r.text());
+            let j = r.json();
+            assert_eq!(j["bytes"], size);
+            assert_eq!(j["sum"], sum);
+            assert_eq!(j["used"], true, "{j}");
+            assert_eq!(j["locked"], true, "{j}");
+            assert_eq!(j["again"], "rejected", "{j}");
+        },
+    );
 }
 
 #[test]

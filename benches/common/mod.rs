@@ -17,6 +17,19 @@ pub struct BenchHost {
     ops: motu_webapi::OpState,
     /// Bodies of the responses, in order.
     pub responses: RefCell<Vec<HostValue>>,
+    /// What `init` says of stack positions (the runtime says whether the
+    /// Worker's modules were transpiled).
+    pub maps_positions: bool,
+}
+
+impl BenchHost {
+    /// A host whose `init` says whether stack positions are mapped.
+    pub fn mapping_positions(maps_positions: bool) -> Self {
+        Self {
+            maps_positions,
+            ..Self::default()
+        }
+    }
 }
 
 impl Host for BenchHost {
@@ -25,6 +38,7 @@ impl Host for BenchHost {
             "init" => Ok(HostValue::Map(vec![
                 ("syntax".into(), "module".into()),
                 ("env".into(), HostValue::Map(vec![])),
+                ("mapsPositions".into(), HostValue::Bool(self.maps_positions)),
             ])),
             "respond" => {
                 self.responses
@@ -41,6 +55,13 @@ impl Host for BenchHost {
 
     fn start(&self, _op: &str, _args: Vec<HostValue>, _id: OpId) -> Result<(), JsError> {
         Err(JsError::type_error("no async ops in benches"))
+    }
+}
+
+impl BenchHost {
+    /// Lets the ops see the isolate's terminations, as the runtime does.
+    pub fn set_interrupt(&self, interrupt: motu_engine::InterruptHandle) {
+        self.ops.set_interrupt(interrupt);
     }
 }
 

@@ -29,6 +29,8 @@ const SOURCES: &[&str] = &[
     "modules.cc",
     "ops.cc",
     "platform.cc",
+    "slices.cc",
+    "stops.cc",
 ];
 const HEADERS: &[&str] = &["internal.h", "motu_v8.h"];
 

@@ -9,7 +9,7 @@ use motu_runtime::{
 };
 
 use crate::assets::Assets;
-use crate::front::{answer, host_of, Front, GetFront, Table};
+use crate::front::{answer, body_guard_of, host_of, Front, GetFront, Table};
 use crate::responses::{error_response, no_route};
 use crate::RouteTable;
 
@@ -177,8 +177,9 @@ impl Handler<Route> for GatewayActor {
         let started = Instant::now();
         let request_id = RequestId::for_request(request.headers());
         request.extensions_mut().insert(request_id.clone());
+        let guard = body_guard_of(&request);
         let (worker, response) = self.route(request);
-        Box::pin(answer(started, request_id, worker, response))
+        Box::pin(answer(started, request_id, worker, guard, response))
     }
 }
 

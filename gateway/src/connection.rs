@@ -4,8 +4,9 @@
 //!
 //! - HTTP/1.1: the request head must arrive within `header_timeout` (hyper's
 //!   header-read timer, which also runs while a keep-alive connection waits
-//!   for its next request); heads over `max_header_bytes` get a 431 and
-//!   malformed ones a 400, from hyper, without reaching a Worker.
+//!   for its next request); heads over `max_header_bytes` or with more than
+//!   `max_headers` fields get a 431 and malformed ones a 400, from hyper,
+//!   without reaching a Worker.
 //! - Both protocols: a connection with no request in progress (counted
 //!   until the response body is sent) for `header_timeout` is closed, so
 //!   clients that never send a request, or a slow HTTP/2 preface, are cut
@@ -56,7 +57,7 @@ pub(crate) async fn run(
         let state = state.clone();
         service_fn(move |request| {
             let active = Active::begin(&state);
-            handle(request, direct.clone(), here, settings.max_body_bytes)
+            handle(request, direct.clone(), here, settings)
                 .map(move |response| response.map(|r| r.map(|body| Tracked::new(body, active))))
         })
     };
@@ -65,7 +66,8 @@ pub(crate) async fn run(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(settings.header_timeout)
-        .max_buf_size(settings.max_header_bytes);
+        .max_buf_size(settings.max_header_bytes)
+        .max_headers(settings.max_headers);
     builder
         .http2()
         .timer(TokioTimer::new())
@@ -189,7 +191,13 @@ impl http_body::Body for Tracked {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
+        let frame = Pin::new(&mut self.body).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &frame {
+            if let Some(data) = frame.data_ref() {
+                crate::client_body::BODY_BYTES.fetch_add(data.len() as u64, Ordering::Relaxed);
+            }
+        }
+        frame
     }
 
     fn is_end_stream(&self) -> bool {

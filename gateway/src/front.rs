@@ -20,6 +20,7 @@ use tracing::Instrument;
 
 use crate::actor::SCHEDULED_PATH;
 use crate::assets::Assets;
+use crate::client_body::BodyGuard;
 use crate::responses::{error_response, text};
 use crate::{GatewayActor, Route, RouteTable};
 
@@ -73,12 +74,20 @@ pub(crate) fn host_of<B>(request: &http::Request<B>) -> &str {
         .unwrap_or("")
 }
 
+/// The bounds of a request's body from the client, if it came from one.
+pub(crate) fn body_guard_of<B>(request: &http::Request<B>) -> Option<Arc<BodyGuard>> {
+    request.extensions().get::<Arc<BodyGuard>>().cloned()
+}
+
 /// Answers a routed request: `response` runs in the request's span, and its
 /// result is counted in `worker`'s metrics and carries the request's id.
+/// When the client's body went wrong (`guard`), the answer is the fault's
+/// (a client error), whatever the Worker returned.
 pub(crate) fn answer(
     started: Instant,
     request_id: RequestId,
     worker: Option<String>,
+    guard: Option<Arc<BodyGuard>>,
     response: impl Future<Output = http::Response<Body>>,
 ) -> impl Future<Output = http::Response<Body>> {
     let span = tracing::info_span!(
@@ -88,6 +97,9 @@ pub(crate) fn answer(
     );
     async move {
         let mut response = response.instrument(span).await;
+        if let Some(fault) = guard.and_then(|g| g.fault()) {
+            response = fault.response();
+        }
         if let Some(worker) = &worker {
             motu_runtime::metrics::record_request(
                 worker,
@@ -149,10 +161,12 @@ impl Direct {
             }
             Way::Assets(worker, response) => {
                 let request_id = RequestId::for_request(request.headers());
+                let guard = body_guard_of(&request);
                 return answer(
                     started,
                     request_id,
                     Some(worker),
+                    guard,
                     std::future::ready(response),
                 )
                 .await;
@@ -161,6 +175,7 @@ impl Direct {
         };
         let request_id = RequestId::for_request(request.headers());
         request.extensions_mut().insert(request_id.clone());
+        let guard = body_guard_of(&request);
         let name = worker.clone();
         let response = async move {
             let result = match picked {
@@ -169,7 +184,7 @@ impl Direct {
             };
             result.unwrap_or_else(|error| error_response(&error))
         };
-        answer(started, request_id, Some(worker), response).await
+        answer(started, request_id, Some(worker), guard, response).await
     }
 
     /// Which way `request` takes: answered by its Worker's assets, sent

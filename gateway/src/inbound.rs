@@ -1,28 +1,31 @@
-//! One inbound request: its body turned into a runtime [`Body`] under the
-//! server's size limit, then routed (see [`Direct`]).
+//! One inbound request: its head checked ([`crate::checks`]), its body
+//! turned into a runtime [`Body`] under the server's bounds
+//! ([`crate::client_body`]), then routed (see [`Direct`]), and a streamed
+//! response's head held for its first chunk ([`crate::first_chunk`]).
 //!
-//! A request whose `content-length` is over the limit gets a 413 without
-//! reaching a Worker. A streamed body that grows past the limit ends with an
-//! error for the Worker reading it, and the request is answered with a 413
-//! whatever the Worker returned. Either way the rest of the body is read and
-//! thrown away for a short while ("lingering"), so the client sees the 413
-//! instead of a reset connection.
+//! Client errors are answered here, never blamed on a Worker: a refused
+//! head gets its `400`/`501` before routing; a `content-length` over the
+//! limit gets a 413 without reaching a Worker; a body that goes wrong while
+//! a Worker reads it (too large, too slow, malformed) fails the Worker's
+//! read, and the request is answered with the fault's status whatever the
+//! Worker returned. Each is counted in `motu_client_errors_total`. The rest
+//! of a body refused for its size is read and thrown away for a short
+//! while ("lingering"), so the client sees the 413 instead of a reset
+//! connection.
 
 use std::convert::Infallible;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
-use std::time::Duration;
+use std::sync::Arc;
 
-use bytes::Bytes;
-use futures::{Stream, StreamExt};
+use http::StatusCode;
 use http_body_util::BodyExt;
 use hyper::body::{Body as _, Incoming};
+use motu_config::HttpSettings;
+use motu_runtime::{Body, REQUEST_ID_HEADER};
 
-use motu_runtime::{Body, BodyError};
-
+use crate::checks::{check, Refusal};
+use crate::client_body::{BodyGuard, Fault, Guarded};
+use crate::first_chunk::{first_chunk, FirstChunk};
 use crate::front::Direct;
 use crate::responses::text;
 
@@ -30,169 +33,131 @@ use crate::responses::text;
 /// before the Worker runs; larger or unsized ones are streamed to it.
 const WHOLE_BODY_LIMIT: u64 = 64 * 1024;
 
-/// How long the rest of a refused body is read and discarded.
-const LINGER_TIME: Duration = Duration::from_secs(2);
-
-/// How much of a refused body is read and discarded at most.
-const LINGER_BYTES: u64 = 16 << 20;
-
-type DataStream = Pin<Box<dyn Stream<Item = Result<Bytes, hyper::Error>> + Send>>;
-
 /// Answers one request through `direct` (on executor `here`, if the caller
-/// runs on one), refusing bodies larger than `max_body` bytes with a 413.
+/// runs on one), under `settings`' bounds.
 pub(crate) async fn handle(
     request: http::Request<Incoming>,
     direct: Rc<Direct>,
     here: Option<usize>,
-    max_body: u64,
+    settings: HttpSettings,
 ) -> Result<http::Response<Body>, Infallible> {
     let (parts, body) = request.into_parts();
+    if let Err(refusal) = check(&parts) {
+        return Ok(refused(refusal));
+    }
+    let guard = Arc::new(BodyGuard::new(&settings));
     // An `Expect: 100-continue` client waits for a go-ahead before sending
     // the body; reading it would give that go-ahead, so it is not lingered.
     let may_linger = !parts.headers.contains_key(http::header::EXPECT);
-    if body.size_hint().exact().is_some_and(|n| n > max_body) {
+    if body
+        .size_hint()
+        .exact()
+        .is_some_and(|n| n > settings.max_body_bytes)
+    {
+        guard.refuse_too_large();
         if may_linger {
-            linger(Box::pin(body.into_data_stream()));
+            crate::client_body::linger(Box::pin(body.into_data_stream()));
         }
-        return Ok(too_large());
+        return Ok(Fault::TooLarge.response());
     }
-    let limit = Arc::new(Limit::new(max_body));
-    let body = match request_body(body, &limit).await {
-        Ok(body) => body,
-        Err(_) => {
-            return Ok(text(
-                http::StatusCode::BAD_REQUEST,
-                "The request body could not be read.\n",
-            ))
-        }
+    let body = match request_body(body, &guard).await {
+        Some(body) => body,
+        None => return Ok(fault_response(&guard, may_linger)),
     };
-    let request = http::Request::from_parts(parts, body);
+    let mut request = http::Request::from_parts(parts, body);
+    request.extensions_mut().insert(guard.clone());
     let response = direct.route(request, here).await;
-    if limit.exceeded.load(Ordering::Acquire) {
-        if let Some(rest) = limit.rest.lock().ok().and_then(|mut r| r.take()) {
-            if may_linger {
-                linger(rest);
-            }
-        }
-        return Ok(too_large());
+    if guard.fault().is_some() {
+        return Ok(same_id(
+            fault_response(&guard, may_linger),
+            response.headers(),
+        ));
     }
-    Ok(response)
-}
-
-fn too_large() -> http::Response<Body> {
-    text(
-        http::StatusCode::PAYLOAD_TOO_LARGE,
-        "The request body is larger than this server accepts.\n",
+    Ok(
+        match first_chunk(response, settings.first_chunk_wait).await {
+            FirstChunk::Send(response) if guard.fault().is_some() => {
+                same_id(fault_response(&guard, may_linger), response.headers())
+            }
+            FirstChunk::Send(response) => response,
+            FirstChunk::Failed(head, _) if guard.fault().is_some() => {
+                same_id(fault_response(&guard, may_linger), &head.headers)
+            }
+            FirstChunk::Failed(head, error) => {
+                tracing::debug!("a response body failed before its first chunk: {error}");
+                let failed = text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "The Worker's response body failed before it began.\n",
+                );
+                same_id(failed, &head.headers)
+            }
+        },
     )
 }
 
+/// `response` with the `x-request-id` of the response it replaces.
+fn same_id(mut response: http::Response<Body>, of: &http::HeaderMap) -> http::Response<Body> {
+    if let Some(id) = of.get(REQUEST_ID_HEADER) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, id.clone());
+    }
+    response
+}
+
+/// The answer to a request whose head was refused (counted as a client
+/// error).
+fn refused(refusal: Refusal) -> http::Response<Body> {
+    let mut response = match refusal {
+        Refusal::Method => {
+            motu_runtime::metrics::record_client_error("method");
+            text(
+                StatusCode::NOT_IMPLEMENTED,
+                "This request method is not supported.\n",
+            )
+        }
+        Refusal::Host(what) => {
+            motu_runtime::metrics::record_client_error("host");
+            tracing::debug!("a request with {what} was refused");
+            text(
+                StatusCode::BAD_REQUEST,
+                "The request needs exactly one valid Host header.\n",
+            )
+        }
+    };
+    // As hyper does with the heads it refuses itself.
+    response.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    response
+}
+
+/// The answer to a request whose body went wrong (lingering on the rest of
+/// one refused for its size).
+fn fault_response(guard: &BodyGuard, may_linger: bool) -> http::Response<Body> {
+    let fault = guard.fault().unwrap_or(Fault::Malformed);
+    if fault == Fault::TooLarge && may_linger {
+        guard.linger();
+    }
+    fault.response()
+}
+
 /// The request body as the runtime takes it: empty and small bodies whole,
-/// others as a stream of the chunks hyper reads, cut off past the limit.
-async fn request_body(body: Incoming, limit: &Arc<Limit>) -> Result<Body, hyper::Error> {
+/// others as a stream of the chunks hyper reads, under `guard`'s bounds.
+/// `None` when a whole body went wrong (see `guard`'s fault).
+async fn request_body(body: Incoming, guard: &Arc<BodyGuard>) -> Option<Body> {
     if body.is_end_stream() {
-        return Ok(Body::empty());
+        return Some(Body::empty());
     }
     let hint = body.size_hint();
+    let mut body = Guarded::new(Box::pin(body.into_data_stream()), guard.clone());
     if hint.exact().is_some_and(|n| n <= WHOLE_BODY_LIMIT) {
         // Kept in the pieces hyper read (a 64 KiB body is at least two):
         // the isolate copies them into the Worker's buffer without a joined
         // copy in between.
-        let mut body = body;
         let mut chunks = Vec::new();
-        while let Some(frame) = body.frame().await {
-            if let Ok(data) = frame?.into_data() {
-                chunks.push(data);
-            }
+        while let Some(chunk) = futures::StreamExt::next(&mut body).await {
+            chunks.push(chunk.ok()?);
         }
-        return Ok(Body::from_chunks(chunks));
+        return Some(Body::from_chunks(chunks));
     }
-    Ok(Body::from_stream(Limited {
-        inner: Some(Box::pin(body.into_data_stream())),
-        limit: limit.clone(),
-    }))
-}
-
-/// The size limit of one request's body, shared by its stream and the
-/// request's handler.
-struct Limit {
-    max: u64,
-    read: AtomicU64,
-    exceeded: AtomicBool,
-    /// The unread rest of a body that went past the limit, to linger on.
-    rest: Mutex<Option<DataStream>>,
-}
-
-impl Limit {
-    fn new(max: u64) -> Self {
-        Self {
-            max,
-            read: AtomicU64::new(0),
-            exceeded: AtomicBool::new(false),
-            rest: Mutex::new(None),
-        }
-    }
-}
-
-/// A body stream that ends with an error once more than the limit was read.
-struct Limited {
-    inner: Option<DataStream>,
-    limit: Arc<Limit>,
-}
-
-impl Stream for Limited {
-    type Item = Result<Bytes, BodyError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let Some(inner) = self.inner.as_mut() else {
-            return Poll::Ready(None);
-        };
-        let chunk = match inner.as_mut().poll_next(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(None) => {
-                self.inner = None;
-                return Poll::Ready(None);
-            }
-            Poll::Ready(Some(Err(e))) => {
-                self.inner = None;
-                return Poll::Ready(Some(Err(BodyError::new(format!(
-                    "the request body failed: {e}"
-                )))));
-            }
-            Poll::Ready(Some(Ok(chunk))) => chunk,
-        };
-        let read = self
-            .limit
-            .read
-            .fetch_add(chunk.len() as u64, Ordering::AcqRel)
-            + chunk.len() as u64;
-        if read <= self.limit.max {
-            return Poll::Ready(Some(Ok(chunk)));
-        }
-        self.limit.exceeded.store(true, Ordering::Release);
-        let rest = self.inner.take();
-        if let Ok(mut slot) = self.limit.rest.lock() {
-            *slot = rest;
-        }
-        Poll::Ready(Some(Err(BodyError::new(format!(
-            "the request body is larger than the server's limit of {} bytes",
-            self.limit.max
-        )))))
-    }
-}
-
-/// Reads and discards what is left of a refused body, for a short while, on
-/// the current thread.
-fn linger(mut rest: DataStream) {
-    actix_rt::spawn(async move {
-        let drain = async {
-            let mut read = 0u64;
-            while let Some(Ok(chunk)) = rest.next().await {
-                read += chunk.len() as u64;
-                if read > LINGER_BYTES {
-                    break;
-                }
-            }
-        };
-        let _ = tokio::time::timeout(LINGER_TIME, drain).await;
-    });
+    Some(Body::from_stream(body))
 }

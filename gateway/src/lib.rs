@@ -4,8 +4,11 @@
 //!
 //! - The **server** ([`serve`], [`serve_until`]) is a hyper 1.x server for
 //!   HTTP/1.1 and HTTP/2 cleartext (prior knowledge) on one port, with a
-//!   header-read timeout, size limits on request heads and bodies (413) and
-//!   keep-alive limits (`motu_config::HttpSettings`). It hands each request
+//!   header-read timeout, size limits on request heads and bodies (413), a
+//!   body timeout and minimum rate (408) and keep-alive limits
+//!   (`motu_config::HttpSettings`). Client errors (a missing or invalid
+//!   `Host`, a method no Worker can receive, a malformed body) are answered
+//!   by the gateway and never counted as a Worker's. It hands each request
 //!   to the gateway actor, its body whole when small and streamed
 //!   otherwise. [`serve_until`] stops accepting when told to and returns the
 //!   [`Draining`] connections, which finish what they have in progress.
@@ -39,8 +42,11 @@
 mod actor;
 mod admin;
 pub mod assets;
+mod checks;
+mod client_body;
 mod connection;
 mod error;
+mod first_chunk;
 mod front;
 mod inbound;
 mod responses;
@@ -55,3 +61,11 @@ pub use responses::error_response;
 pub use routes::RouteTable;
 pub use scheduler::{start_scheduler, CronJob};
 pub use server::{serve, serve_until, Draining};
+
+/// Request and response body bytes that passed through the gateway's
+/// listeners since the process started: what an embedder watches to return
+/// freed memory to the system after large bodies (the `motu` binary trims
+/// its C heap once a burst of them is over).
+pub fn body_bytes() -> u64 {
+    client_body::BODY_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}

@@ -22,13 +22,34 @@ use tokio::sync::mpsc;
 
 /// Why a streamed body ended before it was complete.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct BodyError(pub String);
+#[error("{message}")]
+pub struct BodyError {
+    message: String,
+    client: bool,
+}
 
 impl BodyError {
     /// An error with this message.
     pub fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
+        Self {
+            message: message.into(),
+            client: false,
+        }
+    }
+
+    /// A request body that failed through its client's fault (malformed,
+    /// too slow, too large): a Worker whose read fails with it is not to
+    /// blame, and an exception that follows is not logged as its error.
+    pub fn client(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            client: true,
+        }
+    }
+
+    /// Whether the client that sent the body is to blame.
+    pub fn is_client(&self) -> bool {
+        self.client
     }
 }
 

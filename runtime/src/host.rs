@@ -1,6 +1,6 @@
 //! The host side of one isolate: the ops that belong to the runtime (event
-//! outcomes, `env`, console, timers, body streams), and the pending events'
-//! reply channels.
+//! outcomes, `env`, console, timers, body streams, host work), and the
+//! pending events' reply channels.
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
@@ -14,9 +14,11 @@ use tokio::sync::oneshot;
 
 use crate::event::response_from_op;
 use crate::fetch::OutboundResponse;
-use crate::isolate_actor::{IsolateActor, OpDone};
+use crate::isolate_actor::{IsolateActor, OpDone, WakeRoom, WorkDone};
 use crate::log_rate::LogRate;
 use crate::streams::{BodyStreams, Settle};
+use crate::watchdog::{CpuAccount, Watchdog};
+use crate::work::{Finished, HostWork};
 use crate::{Body, BodyError, BodySender, FetchResponse, Outbound, RuntimeError, WorkerSpec};
 use futures::future::{AbortHandle, Abortable, Aborted};
 use futures::StreamExt;
@@ -48,6 +50,10 @@ pub(crate) struct IsolateHost {
     ops: RefCell<HashMap<OpId, Option<u64>>>,
     /// The event the running turn is charged to.
     current_event: Cell<Option<u64>>,
+    /// The CPU account the running turn draws on (none at the top level).
+    current_account: RefCell<Option<Arc<CpuAccount>>>,
+    /// Host work: ops whose Rust work may take long.
+    work: HostWork,
     /// Unsettled `waitUntil` promises, per event.
     waits: RefCell<HashMap<u64, usize>>,
     /// Request and response bodies being streamed.
@@ -91,7 +97,13 @@ fn cap_line(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
 }
 
 impl IsolateHost {
-    pub(crate) fn new(spec: Arc<WorkerSpec>, outbound: Outbound) -> Self {
+    /// The host of an isolate of `spec`, whose subrequests go to `outbound`
+    /// and whose host work is charged under `watchdog`.
+    pub(crate) fn new(
+        spec: Arc<WorkerSpec>,
+        outbound: Outbound,
+        watchdog: Option<Watchdog>,
+    ) -> Self {
         Self {
             outbound,
             subrequests: RefCell::new(HashMap::new()),
@@ -102,6 +114,8 @@ impl IsolateHost {
             pending: RefCell::new(HashMap::new()),
             ops: RefCell::new(HashMap::new()),
             current_event: Cell::new(None),
+            current_account: RefCell::new(None),
+            work: HostWork::new(watchdog),
             waits: RefCell::new(HashMap::new()),
             streams: BodyStreams::default(),
             actor: Rc::new(OnceCell::new()),
@@ -111,8 +125,20 @@ impl IsolateHost {
         }
     }
 
+    /// Lets the pure ops see when the isolate is being terminated, so that
+    /// one on a large input gives up early.
+    pub(crate) fn set_interrupt(&self, interrupt: motu_engine::InterruptHandle) {
+        self.op_state.set_interrupt(interrupt);
+    }
+
     /// Tells the host which actor settles its async ops.
     pub(crate) fn bind(&self, actor: WeakAddr<IsolateActor>) {
+        let sink = actor.clone();
+        self.work.bind(Arc::new(move |ticket, outcome| {
+            if let Some(addr) = sink.upgrade() {
+                addr.do_send(WorkDone { ticket, outcome });
+            }
+        }));
         let _ = self.actor.set(actor);
     }
 
@@ -121,9 +147,56 @@ impl IsolateHost {
         self.pending.borrow_mut().insert(id, reply);
     }
 
-    /// Charges the turn about to run (and the ops it starts) to `event`.
-    pub(crate) fn set_current_event(&self, event: Option<u64>) {
+    /// Charges the turn about to run (and the ops it starts) to `event`,
+    /// whose host work draws on `account` (`None` at the top level).
+    pub(crate) fn set_current_event(&self, event: Option<u64>, account: Option<Arc<CpuAccount>>) {
         self.current_event.set(event);
+        *self.current_account.borrow_mut() = account;
+        self.work.turn_starts();
+    }
+
+    /// The flag that host work run within a turn checks; the turn's
+    /// interrupt sets it.
+    pub(crate) fn turn_cancel(&self) -> motu_webapi::Cancel {
+        self.work.turn_cancel()
+    }
+
+    /// Host work under `ticket` ended: what the actor should do.
+    pub(crate) fn work_finished(
+        &self,
+        ticket: u64,
+        outcome: crate::work::pool::Outcome,
+    ) -> Finished {
+        self.work.finished(ticket, outcome)
+    }
+
+    /// The `work_room` op to settle now, if one can go on.
+    pub(crate) fn next_with_room(&self) -> Option<OpId> {
+        self.work.next_with_room()
+    }
+
+    /// The turn that settled a `work_room` op is over.
+    pub(crate) fn room_pass_over(&self) {
+        self.work.pass_over();
+    }
+
+    /// Cancels all host work (the isolate is going away).
+    pub(crate) fn cancel_work(&self) {
+        self.work.cancel_all();
+    }
+
+    /// `work(name, …args)`: runs host work op `name` or hands it out.
+    fn call_work(&self, args: Vec<HostValue>) -> Result<HostValue, JsError> {
+        let mut args = args.into_iter();
+        let name = match args.next() {
+            Some(HostValue::String(name)) => name,
+            _ => return Err(JsError::type_error("work: argument 0 must be an op name")),
+        };
+        let work = motu_webapi::work(&self.op_state, &name, args.collect())
+            .unwrap_or_else(|| Err(JsError::type_error(format!("unknown work op '{name}'"))))?;
+        let account = self.current_account.borrow().clone();
+        let answer = self.work.call(work, self.current_event.get(), account)?;
+        Ok(answer.into_value())
     }
 
     /// Forgets a settled op and tells which event started it.
@@ -461,7 +534,39 @@ impl IsolateHost {
                     .as_ref()
                     .map_or(HostValue::Undefined, |u| u.as_str().into()),
             ),
+            (
+                "mapsPositions".into(),
+                HostValue::Bool(self.spec.code.modules.maps_positions()),
+            ),
         ])
+    }
+
+    /// The `source_positions([name, line, column, …])` op: for each place
+    /// in a module's JavaScript, the author's `[line, column]`, or null
+    /// where the module was not generated from another file.
+    fn source_positions(&self, args: &[HostValue]) -> HostValue {
+        let Some(HostValue::List(places)) = args.first() else {
+            return HostValue::List(Vec::new());
+        };
+        let modules = &self.spec.code.modules;
+        let number = |v: &HostValue| v.as_f64().filter(|n| *n >= 0.0).map(|n| n as u32);
+        HostValue::List(
+            places
+                .chunks(3)
+                .map(|place| match place {
+                    [name, line, column] => name
+                        .as_str()
+                        .zip(number(line).zip(number(column)))
+                        .and_then(|(name, (line, column))| {
+                            modules.original_position(name, line, column)
+                        })
+                        .map_or(HostValue::Null, |(line, column)| {
+                            HostValue::List(vec![f64::from(line).into(), f64::from(column).into()])
+                        }),
+                    _ => HostValue::Null,
+                })
+                .collect(),
+        )
     }
 
     /// Logs one line of `console` output, if the Worker's log rate allows
@@ -502,7 +607,15 @@ impl IsolateHost {
         };
         let shown = cap_line(&error.to_string(), MAX_LINE_BYTES).into_owned();
         let stack = cap_line(error.stack.as_deref().unwrap_or(""), MAX_LINE_BYTES);
-        if self
+        let id = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+        if self.streams.client_fault(id) {
+            // The client broke its request body; the gateway answers with
+            // a client error, and the Worker is not to blame.
+            tracing::debug!(
+                worker = self.spec.name.as_str(),
+                "exception after the client's request body failed: {error}"
+            );
+        } else if self
             .log_rate
             .admit(shown.len() + stack.len(), self.spec.limits.log_bytes_per_s)
         {
@@ -512,7 +625,6 @@ impl IsolateHost {
                 "uncaught exception: {shown}"
             );
         }
-        let id = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
         RuntimeError::Exception {
             worker: self.spec.name.clone(),
             error,
@@ -525,6 +637,12 @@ impl Host for IsolateHost {
     fn call(&self, op: &str, args: Vec<HostValue>) -> Result<HostValue, JsError> {
         let event_id =
             |args: &[HostValue]| args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+        if matches!(op, "respond" | "done" | "fail") && self.work.turn_terminated() {
+            // The watchdog ended this turn (its host work gave up with an
+            // error an engine may let JavaScript see first): the event's
+            // outcome is the CPU limit's, decided when the turn returns.
+            return Ok(HostValue::Undefined);
+        }
         match op {
             "respond" => {
                 let id = event_id(&args);
@@ -566,6 +684,18 @@ impl Host for IsolateHost {
                 }
             }
             "init" => return Ok(self.init()),
+            "source_positions" => return Ok(self.source_positions(&args)),
+            "module_bytes" => {
+                // The bytes of one of the Worker's Data or CompiledWasm
+                // modules (see motu_loader::format).
+                let name = args.first().and_then(HostValue::as_str).unwrap_or_default();
+                return match self.spec.code.modules.bytes(name) {
+                    Some(bytes) => Ok(HostValue::Bytes(bytes.to_vec())),
+                    None => Err(JsError::type_error(format!(
+                        "the Worker has no Data or CompiledWasm module '{name}'"
+                    ))),
+                };
+            }
             "body_sink_open" => {
                 return Ok(HostValue::Number(
                     self.streams.open_sink(self.current_event.get()) as f64,
@@ -574,6 +704,13 @@ impl Host for IsolateHost {
             "body_sink_close" => self.streams.close(&args)?,
             "body_sink_abort" => self.streams.abort(&args)?,
             "body_cancel" => self.streams.cancel(&args)?,
+            "work" => return self.call_work(args),
+            "work_has_room" => {
+                let bytes = args.first().and_then(HostValue::as_f64).unwrap_or(0.0) as usize;
+                // At the top level work runs at once, whatever the room.
+                let room = self.current_account.borrow().is_none() || self.work.has_room(bytes);
+                return Ok(HostValue::Bool(room));
+            }
             "fetch_abort" => {
                 let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
                 if let Some(abort) = self.aborts.borrow_mut().remove(&token) {
@@ -612,8 +749,29 @@ impl Host for IsolateHost {
                 });
                 Ok(())
             }
+            "work_wait" => {
+                let ticket = args.first().and_then(HostValue::as_f64).unwrap_or(0.0) as u64;
+                self.work.wait(ticket, id)?;
+                self.ops.borrow_mut().insert(id, self.current_event.get());
+                Ok(())
+            }
+            "work_room" => {
+                let bytes = args.first().and_then(HostValue::as_f64).unwrap_or(0.0) as usize;
+                self.work.wait_for_room(id, bytes);
+                self.ops.borrow_mut().insert(id, self.current_event.get());
+                if let Some(addr) = self.actor.get().and_then(WeakAddr::upgrade) {
+                    addr.do_send(WakeRoom);
+                }
+                Ok(())
+            }
             "body_read" => {
                 self.streams.read(&args, id, self.settler())?;
+                self.ops.borrow_mut().insert(id, self.current_event.get());
+                Ok(())
+            }
+            "body_read_all" => {
+                let cap = self.spec.limits.memory_bytes;
+                self.streams.read_all(&args, id, self.settler(), cap)?;
                 self.ops.borrow_mut().insert(id, self.current_event.get());
                 Ok(())
             }

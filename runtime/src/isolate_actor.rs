@@ -2,9 +2,12 @@
 //! executor thread it was started on.
 //!
 //! Every *turn* of JavaScript (a dispatch or an op's settlement, with the
-//! microtasks that follow) runs under the CPU watchdog with the budget left
-//! to the event it is charged to: the event being dispatched, or the event
-//! whose turn started the op being settled. After each turn the actor checks
+//! microtasks that follow) runs under the CPU watchdog, drawing on the CPU
+//! account of the event it is charged to: the event being dispatched, or the
+//! event whose turn started the op being settled. The event's host work on
+//! the work pool draws on the same account (see [`crate::work`]); when the
+//! account runs out there, the event gets the CPU-limit answer just as when
+//! its JavaScript runs out. After each turn the actor checks
 //! for a hang: events still waiting while no op is pending can never be
 //! answered, and response bodies still being produced while no op is
 //! pending can never finish (they end with an error). An event lasts while
@@ -29,12 +32,13 @@ use crate::event::fetch_event;
 use crate::executors::BusyMark;
 use crate::host::IsolateHost;
 use crate::supervisor::{Evicted, EvictionReason, IsolateStarted, Supervisor};
-use crate::watchdog::Watchdog;
+use crate::watchdog::{CpuAccount, Watchdog};
+use crate::work::Finished;
 use crate::{FetchRequest, FetchResponse, RuntimeError, WorkerSpec};
 
 /// CPU use of one event in flight, and the span its log lines go in.
 struct EventCpu {
-    used: Duration,
+    account: Arc<CpuAccount>,
     warned: bool,
     span: tracing::Span,
 }
@@ -64,18 +68,23 @@ pub(crate) struct Condemned {
 struct Turn(Option<crate::watchdog::Turn>);
 
 impl Turn {
-    /// Arms the watchdog for a turn on the executor `busy` marks.
+    /// Arms the watchdog for a turn on the executor `busy` marks, with
+    /// `budget`, or drawing on `account` when there is one; a `measured`
+    /// turn is charged the CPU time it uses from its start (see
+    /// [`Watchdog::arm_measured`]).
     fn arm(
         services: &Services,
         budget: Duration,
+        account: Option<Arc<CpuAccount>>,
         interrupt: &InterruptHandle,
         busy: &BusyMark,
+        measured: bool,
     ) -> Self {
         Self(
             services
                 .watchdog
                 .as_ref()
-                .map(|w| w.arm_on(budget, interrupt.clone(), busy)),
+                .map(|w| w.arm_on(budget, account, interrupt.clone(), busy, measured)),
         )
     }
 
@@ -125,6 +134,19 @@ pub struct IsolateActor {
     busy: BusyMark,
 }
 
+/// Turns that hand the isolate at least this many bytes (a body's chunk)
+/// are measured with the thread's CPU clock from their start.
+const MEASURED_FROM: usize = 16 * 1024;
+
+/// The bytes a value hands the isolate (of a body's chunk or whole body).
+fn carried(value: &HostValue) -> usize {
+    match value {
+        HostValue::Bytes(b) => b.len(),
+        HostValue::Chunks(c) => c.iter().map(|c| c.len()).sum(),
+        _ => 0,
+    }
+}
+
 /// While events keep coming, the heap gauge is read at most this often.
 const HEAP_REFRESH: Duration = Duration::from_millis(2);
 
@@ -152,7 +174,7 @@ impl Actor for IsolateActor {
         crate::metrics::isolate_live(&self.spec.name, -1);
         self.report_heap(0);
         for (_, cpu) in self.cpu.drain() {
-            crate::metrics::record_event_end(&self.spec.name, cpu.used.as_secs_f64());
+            crate::metrics::record_event_end(&self.spec.name, cpu.account.used().as_secs_f64());
         }
         self.host
             .fail_all(RuntimeError::Lost(self.spec.name.clone()));
@@ -177,12 +199,25 @@ impl IsolateActor {
             worker: spec.name.clone(),
             error,
         };
-        let host = Rc::new(IsolateHost::new(spec.clone(), services.outbound.clone()));
+        let host = Rc::new(IsolateHost::new(
+            spec.clone(),
+            services.outbound.clone(),
+            services.watchdog.clone(),
+        ));
         let mut config = config.clone();
         config.memory_limit = Some(spec.limits.memory_bytes);
         let mut isolate = engine.new_isolate(&config, host.clone()).map_err(failed)?;
-        let interrupt = isolate.interrupt_handle();
-        let turn = Turn::arm(&services, spec.limits.startup_cpu, &interrupt, &busy);
+        // Terminating a turn also cancels the host work it runs at once.
+        let interrupt = crate::work::turn_interrupt(isolate.interrupt_handle(), host.turn_cancel());
+        host.set_interrupt(interrupt.clone());
+        let turn = Turn::arm(
+            &services,
+            spec.limits.startup_cpu,
+            None,
+            &interrupt,
+            &busy,
+            false,
+        );
         let loaded = isolate
             .load_worker(&spec.code)
             .and_then(|()| isolate.run_microtasks());
@@ -238,18 +273,23 @@ impl IsolateActor {
     }
 
     /// Runs one turn of JavaScript charged to `event`, under the watchdog,
-    /// then applies the lifecycle policy to what happened.
+    /// then applies the lifecycle policy to what happened. A turn that hands
+    /// the isolate `carried` bytes of at least [`MEASURED_FROM`] is charged
+    /// the CPU time its thread used, measured from its start, rather than
+    /// its wall time when short.
     fn turn(
         &mut self,
         event: Option<u64>,
+        carried: usize,
         ctx: &mut Context<Self>,
         run: impl FnOnce(&mut dyn Isolate) -> Result<(), EngineError>,
     ) {
         let limit = self.spec.limits.cpu;
-        let used_before = event
+        // A turn of no event (or of one that has ended) gets a fresh budget.
+        let account = event
             .and_then(|e| self.cpu.get(&e))
-            .map_or(Duration::ZERO, |c| c.used);
-        self.host.set_current_event(event);
+            .map_or_else(|| CpuAccount::new(limit), |c| c.account.clone());
+        self.host.set_current_event(event, Some(account.clone()));
         self.gc_due = true;
         let span = event.and_then(|e| self.cpu.get(&e)).map(|c| c.span.clone());
         // Lines logged during the turn (console output included) and by
@@ -257,21 +297,23 @@ impl IsolateActor {
         let _entered = span.as_ref().map(tracing::Span::enter);
         let turn = Turn::arm(
             &self.services,
-            limit.saturating_sub(used_before),
+            Duration::ZERO,
+            Some(account.clone()),
             &self.interrupt,
             &self.busy,
+            carried >= MEASURED_FROM,
         );
         let result = run(&mut *self.isolate).and_then(|()| self.isolate.run_microtasks());
-        let (used, fired) = turn.finish();
-        self.host.set_current_event(None);
+        let (_, fired) = turn.finish();
+        self.host.set_current_event(None, None);
         self.last_active = Instant::now();
         if let Some(cpu) = event.and_then(|e| self.cpu.get_mut(&e)) {
-            cpu.used += used;
-            if !cpu.warned && cpu.used >= limit.mul_f64(0.8) {
+            let used = cpu.account.used();
+            if !cpu.warned && used >= limit.mul_f64(0.8) {
                 cpu.warned = true;
                 tracing::warn!(
                     worker = self.spec.name.as_str(),
-                    cpu_ms = cpu.used.as_secs_f64() * 1e3,
+                    cpu_ms = used.as_secs_f64() * 1e3,
                     limit_ms = limit.as_millis() as u64,
                     "an event passed 80% of its CPU time limit"
                 );
@@ -291,7 +333,7 @@ impl IsolateActor {
         self.cpu.retain(|id, cpu| {
             let live = host.is_pending(*id) || host.is_waiting(*id) || host.is_streaming(*id);
             if !live {
-                crate::metrics::record_event_end(worker, cpu.used.as_secs_f64());
+                crate::metrics::record_event_end(worker, cpu.account.used().as_secs_f64());
             }
             live
         });
@@ -394,7 +436,7 @@ impl IsolateActor {
         self.cpu.insert(
             id,
             EventCpu {
-                used: Duration::ZERO,
+                account: CpuAccount::new(self.spec.limits.cpu),
                 warned: false,
                 span,
             },
@@ -501,7 +543,7 @@ impl IsolateActor {
         let worker = self.spec.name.clone();
         let cpu_ms = event
             .and_then(|e| self.cpu.get(&e))
-            .map_or(0.0, |c| c.used.as_secs_f64() * 1e3);
+            .map_or(0.0, |c| c.account.used().as_secs_f64() * 1e3);
         let in_flight = self.host.pending_events();
         let limits = self.spec.limits;
         let error = match reason {
@@ -535,6 +577,7 @@ impl IsolateActor {
         });
         self.host
             .release_streams(&format!("the Worker's isolate was evicted ({reason})"));
+        self.host.cancel_work();
         self.services.supervisor.do_send(Evicted {
             worker,
             reason,
@@ -596,8 +639,9 @@ impl Handler<Fetch> for IsolateActor {
             Some(chunks) => HostValue::Chunks(chunks),
             None => HostValue::Number(self.host.open_readable_for(body, id) as f64),
         };
+        let size = carried(&body);
         let event = fetch_event(&parts, body);
-        self.turn(Some(id), ctx, |isolate| isolate.dispatch(id, event));
+        self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
         Box::pin(async move { rx.await.unwrap_or(Err(RuntimeError::Lost(worker))) })
     }
 }
@@ -667,7 +711,7 @@ impl Handler<Scheduled> for IsolateActor {
                 HostValue::Number(msg.scheduled_time),
             ),
         ]);
-        self.turn(Some(id), ctx, |isolate| isolate.dispatch(id, event));
+        self.turn(Some(id), 0, ctx, |isolate| isolate.dispatch(id, event));
         Box::pin(async move {
             rx.await
                 .unwrap_or(Err(RuntimeError::Lost(worker)))
@@ -731,6 +775,79 @@ impl Handler<OpDone> for IsolateActor {
             return;
         }
         let event = self.host.op_finished(msg.id);
-        self.turn(event, ctx, |isolate| isolate.settle(msg.id, msg.result));
+        let size = msg.result.as_ref().map_or(0, carried);
+        self.turn(event, size, ctx, |isolate| {
+            isolate.settle(msg.id, msg.result)
+        });
+    }
+}
+
+/// Host work finished on the work pool (or its event ran out of CPU time).
+pub(crate) struct WorkDone {
+    pub(crate) ticket: u64,
+    pub(crate) outcome: crate::work::pool::Outcome,
+}
+
+impl Message for WorkDone {
+    type Result = ();
+}
+
+impl Handler<WorkDone> for IsolateActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: WorkDone, ctx: &mut Self::Context) {
+        if self.evicted {
+            return;
+        }
+        match self.host.work_finished(msg.ticket, msg.outcome) {
+            Finished::Settle(op, result) => {
+                let event = self.host.op_finished(op);
+                let size = result.as_ref().map_or(0, carried);
+                self.turn(event, size, ctx, |isolate| isolate.settle(op, result));
+            }
+            Finished::OverBudget(event, used) => {
+                if !event.is_some_and(|e| self.cpu.contains_key(&e)) {
+                    tracing::warn!(
+                        worker = self.spec.name.as_str(),
+                        cpu_ms = used.as_secs_f64() * 1e3,
+                        limit_ms = self.spec.limits.cpu.as_millis() as u64,
+                        "host work that went on after its event ended ran out of the event's CPU time"
+                    );
+                }
+                self.evict(EvictionReason::CpuLimit, event, ctx);
+            }
+            Finished::Nothing => {}
+        }
+        self.wake_room(ctx);
+    }
+}
+
+/// A `work_room` op may be able to go on.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(crate) struct WakeRoom;
+
+impl Handler<WakeRoom> for IsolateActor {
+    type Result = ();
+
+    fn handle(&mut self, _msg: WakeRoom, ctx: &mut Self::Context) {
+        self.wake_room(ctx);
+    }
+}
+
+impl IsolateActor {
+    /// Settles the `work_room` ops that have room now, one turn each, in
+    /// the order they asked.
+    fn wake_room(&mut self, ctx: &mut Context<Self>) {
+        while !self.evicted {
+            let Some(op) = self.host.next_with_room() else {
+                return;
+            };
+            let event = self.host.op_finished(op);
+            self.turn(event, 0, ctx, |isolate| {
+                isolate.settle(op, Ok(HostValue::Undefined))
+            });
+            self.host.room_pass_over();
+        }
     }
 }

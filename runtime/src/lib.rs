@@ -21,6 +21,13 @@
 //!   CPU budget ([`Limits`]); an isolate that breaks a limit or hangs is
 //!   condemned and evicted, with a typed [`EvictionReason`] that the
 //!   supervisor logs and counts, and the next event starts a fresh one.
+//! - **Host work**: ops whose Rust work may take long (`crypto.subtle`,
+//!   compression streams, `formData()`, and the bindings to come) run at
+//!   once when they are quick, and otherwise on a work pool off the executor
+//!   threads; either way their CPU time is charged to the event that asked
+//!   for them ([`CpuAccount`], shared by the event's turns and its pool
+//!   jobs, measured by the watchdog), and they are cancelled once the
+//!   event's budget is used up.
 //! - **Runtime** ([`Runtime`]): the handle an embedding program holds: start
 //!   it inside an actix system, register Workers from a string or a file, and
 //!   send them fetch events, with no HTTP involved.
@@ -74,6 +81,7 @@ mod streams;
 mod supervisor;
 mod trigger;
 mod watchdog;
+mod work;
 mod worker;
 
 pub use assets::{AssetBinding, AssetFetcher};
@@ -86,7 +94,7 @@ pub use fast_path::{FastPath, GetFastPath, Picked};
 pub use fetch::{is_public, EgressPolicy, Outbound, RedirectMode};
 pub use isolate_actor::{Condemn, Fetch, IsolateActor, Scheduled, WhenQuiet};
 /// Project loading options, for [`WorkerSpec::from_project`].
-pub use motu_loader::ProjectOptions;
+pub use motu_loader::{BuiltinModules, ModuleRule, ProjectOptions, RuleType};
 pub use registry::{Check, Dispatch, Drain, Register, Registry, Warm};
 pub use request_id::{RequestId, MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER};
 pub use runtime::{Runtime, RuntimeConfig};
@@ -96,8 +104,8 @@ pub use supervisor::{
     SupervisorStats, RECENT_EVICTIONS,
 };
 pub use trigger::Trigger;
-pub use watchdog::{Turn, Watchdog};
-pub use worker::{detect_syntax, WorkerSpec};
+pub use watchdog::{CpuAccount, Turn, Watchdog};
+pub use worker::{detect_syntax, project_root, WorkerSpec};
 
 pub use motu_config::{Limits, PoolLimits};
 pub use motu_engine::{Engine, EngineError, HostValue, JsError, Syntax};

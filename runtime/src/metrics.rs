@@ -26,6 +26,8 @@
 //!   lines the process's log writer dropped because its sink (stderr) could
 //!   not take them fast enough (counted by the binary's writer with
 //!   [`log_dropped`]).
+//! - `motu_client_errors_total{reason}`: requests the gateway answered
+//!   with a client error of its own ([`record_client_error`]).
 //!
 //! Recording is always on and cheap: what is recorded for every request
 //! goes through each thread's resolved handles of the Worker's metrics
@@ -59,6 +61,7 @@ struct Metrics {
     console_dropped_bytes: IntCounterVec,
     log_dropped_lines: IntCounter,
     log_dropped_bytes: IntCounter,
+    client_errors: IntCounterVec,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -212,6 +215,11 @@ impl Metrics {
                 "motu_log_dropped_bytes_total",
                 "Bytes of log lines dropped because the log's sink (stderr) could not take them fast enough.",
             ),
+            client_errors: counter(
+                "motu_client_errors_total",
+                "Requests answered with a client error by the gateway, by reason.",
+                &["reason"],
+            ),
             registry,
         }
     }
@@ -249,6 +257,12 @@ pub fn record_request(worker: &str, status: http::StatusCode, seconds: f64) {
             .inc();
         hot.duration.observe(seconds);
     });
+}
+
+/// Counts a request the gateway answered with a client error for `reason`
+/// (`host`, `method`, `body_malformed`, `body_timeout`, `body_too_large`).
+pub fn record_client_error(reason: &str) {
+    METRICS.client_errors.with_label_values(&[reason]).inc();
 }
 
 /// Records the CPU time of one event of `worker` that ended.

@@ -20,9 +20,16 @@
 //! A turn armed on an executor (see [`Executors`](crate::Executors)) also
 //! marks that executor stalled once it has used the executor's busy
 //! threshold of CPU time, until it finishes.
+//!
+//! A turn may draw on a [`CpuAccount`]: the CPU time one event may use and
+//! has used, shared by everything that runs for the event (its turns of
+//! JavaScript, and its host work on the work pool's threads, which arm the
+//! watchdog the same way). The watchdog charges what it measures of a long
+//! turn to the account as it goes, and terminates the turn once the account
+//! is used up, whoever used it.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -58,6 +65,11 @@ struct SlotState {
 struct Armed {
     started: Instant,
     budget: Duration,
+    /// The account the turn draws on, if any; then `budget` is what was
+    /// left in it when the turn was armed.
+    account: Option<Arc<CpuAccount>>,
+    /// What the watchdog has charged to `account` of this turn so far.
+    charged: Duration,
     interrupt: InterruptHandle,
     /// The thread's CPU clock reading taken as the turn's start, once the
     /// watchdog found the turn long enough to measure.
@@ -95,6 +107,51 @@ pub struct Turn {
     slot: Arc<Slot>,
 }
 
+/// The CPU time one event may use, and what it has used so far, shared by
+/// every thread that runs something for the event.
+#[derive(Debug)]
+pub struct CpuAccount {
+    limit: Duration,
+    /// Nanoseconds used.
+    used: AtomicU64,
+}
+
+impl CpuAccount {
+    /// A fresh account of `limit` CPU time.
+    pub fn new(limit: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            limit,
+            used: AtomicU64::new(0),
+        })
+    }
+
+    /// The CPU time the event may use.
+    pub fn limit(&self) -> Duration {
+        self.limit
+    }
+
+    /// The CPU time charged so far.
+    pub fn used(&self) -> Duration {
+        Duration::from_nanos(self.used.load(Ordering::Relaxed))
+    }
+
+    /// The CPU time left.
+    pub fn remaining(&self) -> Duration {
+        self.limit.saturating_sub(self.used())
+    }
+
+    /// Whether the event has used all of its CPU time.
+    pub fn is_exhausted(&self) -> bool {
+        self.used() >= self.limit
+    }
+
+    /// Adds `cpu` to what the event used.
+    pub fn charge(&self, cpu: Duration) {
+        let nanos = u64::try_from(cpu.as_nanos()).unwrap_or(u64::MAX);
+        self.used.fetch_add(nanos, Ordering::Relaxed);
+    }
+}
+
 thread_local! {
     /// This thread's slots, one per watchdog it has armed.
     static SLOTS: RefCell<Vec<(Weak<Shared>, Arc<Slot>)>> = const { RefCell::new(Vec::new()) };
@@ -102,7 +159,8 @@ thread_local! {
 
 impl Turn {
     /// Disarms the watchdog and returns the CPU time charged to the turn
-    /// and whether the watchdog terminated it.
+    /// (and, when it drew on an account, charges the rest of it there) and
+    /// whether the watchdog terminated it.
     pub fn finish(self) -> (Duration, bool) {
         let mut state = self.slot.state.lock();
         let Some(armed) = state.turn.take() else {
@@ -128,6 +186,9 @@ impl Turn {
                 elapsed.min(gained)
             }
         };
+        if let Some(account) = &armed.account {
+            account.charge(used.saturating_sub(armed.charged));
+        }
         (used, armed.fired)
     }
 }
@@ -152,28 +213,66 @@ impl Watchdog {
     /// Arms the watchdog for a turn of JavaScript about to run on the
     /// calling thread, with `budget` CPU time.
     pub fn arm(&self, budget: Duration, interrupt: InterruptHandle) -> Turn {
-        self.arm_slot(self.slot(), budget, interrupt)
+        self.arm_slot(self.slot(), budget, None, interrupt, false)
     }
 
-    /// Like [`arm`](Self::arm), on a thread of an executor whose stall mark
-    /// is `busy`.
+    /// Like [`Watchdog::arm`], but the turn is measured with the thread's
+    /// CPU clock from its start, however short: it is charged the CPU time
+    /// it used, never its wall time. For turns that carry much data (a
+    /// large body's chunk), where reading the clock twice costs little
+    /// beside the turn and a descheduled moment must not be billed.
+    pub fn arm_measured(&self, budget: Duration, interrupt: InterruptHandle) -> Turn {
+        self.arm_slot(self.slot(), budget, None, interrupt, true)
+    }
+
+    /// Arms the watchdog for a turn (of JavaScript, or of host work) about
+    /// to run on the calling thread, drawing on `account`: the turn is
+    /// terminated once the account is used up, by this turn or by anything
+    /// else that draws on it.
+    pub fn arm_account(&self, account: Arc<CpuAccount>, interrupt: InterruptHandle) -> Turn {
+        self.arm_slot(
+            self.slot(),
+            account.remaining(),
+            Some(account),
+            interrupt,
+            false,
+        )
+    }
+
+    /// Like [`arm`](Self::arm) with `budget`, or
+    /// [`arm_account`](Self::arm_account) with an `account`, on a thread of
+    /// an executor whose stall mark is `busy`; a `measured` turn is
+    /// measured from its start as [`arm_measured`](Self::arm_measured)'s.
     pub(crate) fn arm_on(
         &self,
         budget: Duration,
+        account: Option<Arc<CpuAccount>>,
         interrupt: InterruptHandle,
         busy: &BusyMark,
+        measured: bool,
     ) -> Turn {
         let slot = self.slot();
         slot.busy.get_or_init(|| busy.clone());
-        self.arm_slot(slot, budget, interrupt)
+        let budget = account.as_ref().map_or(budget, |a| a.remaining());
+        self.arm_slot(slot, budget, account, interrupt, measured)
     }
 
-    fn arm_slot(&self, slot: Arc<Slot>, budget: Duration, interrupt: InterruptHandle) -> Turn {
+    fn arm_slot(
+        &self,
+        slot: Arc<Slot>,
+        budget: Duration,
+        account: Option<Arc<CpuAccount>>,
+        interrupt: InterruptHandle,
+        measured: bool,
+    ) -> Turn {
+        let cpu_start = measured.then(|| slot.clock.now());
         slot.state.lock().turn = Some(Armed {
             started: Instant::now(),
             budget,
+            account,
+            charged: Duration::ZERO,
             interrupt,
-            cpu_start: None,
+            cpu_start,
             fired: false,
             stalled: false,
         });
@@ -236,7 +335,15 @@ fn inspect(slot: &Slot, now: Instant) -> bool {
             busy.set(true);
         }
     }
-    if used >= armed.budget {
+    let over = match &armed.account {
+        Some(account) => {
+            account.charge(used.saturating_sub(armed.charged));
+            armed.charged = armed.charged.max(used);
+            account.is_exhausted()
+        }
+        None => used >= armed.budget,
+    };
+    if over {
         armed.fired = true;
         armed.interrupt.terminate();
     }
@@ -290,6 +397,10 @@ mod tests {
 
     impl motu_engine::Interrupt for Noop {
         fn terminate(&self) {}
+
+        fn is_terminating(&self) -> bool {
+            false
+        }
     }
 
     #[actix_rt::test]
@@ -297,7 +408,13 @@ mod tests {
         let executors = crate::Executors::with_busy_threshold(1, Duration::from_millis(5));
         let watchdog = Watchdog::start();
         let interrupt = InterruptHandle::new(Arc::new(Noop));
-        let turn = watchdog.arm_on(Duration::from_secs(60), interrupt, &executors.busy_mark(0));
+        let turn = watchdog.arm_on(
+            Duration::from_secs(60),
+            None,
+            interrupt,
+            &executors.busy_mark(0),
+            false,
+        );
         assert!(!executors.is_stalled(0));
         let began = Instant::now();
         while !executors.is_stalled(0) {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use motu_config::Limits;
-use motu_engine::{HostValue, MemoryModules, ModuleSource, Syntax, WorkerCode};
+use motu_engine::{HostValue, MemoryModules, Syntax, WorkerCode};
 use motu_loader::{Project, ProjectOptions};
 
 use crate::RuntimeError;
@@ -86,14 +86,11 @@ impl WorkerSpec {
         }
     }
 
-    /// A Worker whose entry is the file at `path`, in a project rooted at
-    /// the file's folder (see [`WorkerSpec::from_project`]).
+    /// A Worker whose entry is the file at `path`, in the project folder
+    /// [`project_root`] finds for it (see [`WorkerSpec::from_project`]).
     pub fn from_file(name: impl Into<String>, path: &Path) -> Result<Self, RuntimeError> {
-        let root = path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        Self::from_project(name, &ProjectOptions::new(root, path))
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        Self::from_project(name, &ProjectOptions::new(project_root(&path), &path))
     }
 
     /// A Worker loaded from a project folder by `motu_loader`: its modules
@@ -110,8 +107,11 @@ impl WorkerSpec {
             message: e.to_string(),
         })?;
         let entry = project.entry().to_owned();
-        let source = project.source(&entry).unwrap_or_default();
-        let syntax = detect_syntax(&source);
+        let syntax = if project.is_module() {
+            Syntax::Module
+        } else {
+            Syntax::Script
+        };
         Ok(Self {
             name,
             engine: None,
@@ -134,6 +134,27 @@ impl WorkerSpec {
     pub fn with_compatibility_flags(mut self, flags: impl IntoIterator<Item = String>) -> Self {
         self.compatibility_flags = flags.into_iter().collect();
         self
+    }
+
+    /// A Worker whose code could not be loaded (`message` says why): each
+    /// of its isolates fails to start with an `Error` of that message, so
+    /// its events get a 500 and the reason is logged, while every other
+    /// Worker serves (and `motu dev` can load it again once fixed).
+    pub fn failing(name: impl Into<String>, message: &str) -> Self {
+        // A `motu:` name: the error's stack shows no place in the Worker.
+        const ENTRY: &str = "motu:load-error";
+        // Rust's quoting of a string (`\"`, `\\`, `\n`, `\u{…}`) is a valid
+        // JavaScript string literal; a NUL becomes a space first (`\0`
+        // before a digit would not be).
+        let quoted = format!("{:?}", message.replace('\0', " "));
+        let source = format!("throw new Error({quoted});\n");
+        let mut spec = Self::from_source(name, source.clone());
+        spec.code = WorkerCode {
+            syntax: Syntax::Module,
+            entry: ENTRY.into(),
+            modules: Arc::new(MemoryModules::new().with(ENTRY, source)),
+        };
+        spec
     }
 
     /// Sets the engine.
@@ -194,6 +215,22 @@ impl WorkerSpec {
         self.code.syntax = syntax;
         self
     }
+}
+
+/// The project folder of the entry file at `path`: the nearest folder,
+/// from the file's own upwards, that holds a `package.json` (the npm
+/// project, whose `node_modules` the Worker imports from); else the file's
+/// own folder. Nothing outside it is readable by the Worker's imports.
+pub fn project_root(path: &Path) -> PathBuf {
+    let folder = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    folder
+        .ancestors()
+        .find(|dir| dir.join("package.json").is_file())
+        .map(Path::to_path_buf)
+        .unwrap_or(folder)
 }
 
 /// Tells an ES module from a service-worker script: a line that starts with

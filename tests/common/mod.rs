@@ -522,3 +522,53 @@ fn serve_origin_request(stream: TcpStream) -> std::io::Result<()> {
     )?;
     out.flush()
 }
+
+/// Keeps asking a well-behaved Worker (by its `host` header) while a test
+/// runs, and counts the answers that were not exactly `200 expected`.
+pub struct Bystander {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    wrong: Arc<std::sync::atomic::AtomicUsize>,
+    served: Arc<std::sync::atomic::AtomicUsize>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Bystander {
+    /// Starts asking `host` on the server at `addr` every few milliseconds
+    /// (for at most five minutes).
+    pub fn start(addr: &str, host: &str, expected: &str) -> Self {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let stop = Arc::new(AtomicBool::new(false));
+        let wrong = Arc::new(AtomicUsize::new(0));
+        let served = Arc::new(AtomicUsize::new(0));
+        let (s, w, n) = (stop.clone(), wrong.clone(), served.clone());
+        let (addr, host, expected) = (addr.to_owned(), host.to_owned(), expected.to_owned());
+        let thread = std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(300);
+            while !s.load(Ordering::SeqCst) && Instant::now() < deadline {
+                let r = try_request(&addr, "GET", "/", &[("host", &host)], b"");
+                if r.map(|r| (r.status, r.text())) != Some((200, expected.clone())) {
+                    w.fetch_add(1, Ordering::SeqCst);
+                }
+                n.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        Self {
+            stop,
+            wrong,
+            served,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops asking: (answers, wrong answers).
+    pub fn finish(mut self) -> (usize, usize) {
+        use std::sync::atomic::Ordering;
+        self.stop.store(true, Ordering::SeqCst);
+        self.thread.take().unwrap().join().unwrap();
+        (
+            self.served.load(Ordering::SeqCst),
+            self.wrong.load(Ordering::SeqCst),
+        )
+    }
+}

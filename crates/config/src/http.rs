@@ -1,5 +1,10 @@
 //! `[server]`'s HTTP listener settings: timeouts, size limits, keep-alive
 //! and the shutdown grace period.
+//!
+//! Every way a client can hold a connection is bounded: the request head
+//! by `header_timeout_ms`, `max_header_bytes` and `max_headers`; the body
+//! by `max_body_mb`, `body_timeout_ms` and `body_min_rate`; an idle
+//! keep-alive connection by `header_timeout_ms` again.
 
 use std::time::Duration;
 
@@ -8,6 +13,9 @@ use crate::raw::RawServer;
 /// The smallest `max_header_bytes`: hyper's HTTP/1.1 reader never buffers
 /// less than 8 KiB.
 pub const MIN_HEADER_BYTES: usize = 8192;
+
+/// The largest `max_headers`.
+pub const MAX_HEADERS: usize = 65_536;
 
 /// How the HTTP listener treats connections, and how long a shutdown may
 /// take. Part of [`ServerSettings`](crate::ServerSettings).
@@ -29,6 +37,32 @@ pub struct HttpSettings {
     /// `max_body_mb`: the largest request body. A larger `content-length`,
     /// or a streamed body that grows past it, gets a 413. Default 100 MiB.
     pub max_body_bytes: u64,
+    /// `max_headers`: the most header fields an HTTP/1.1 request may have
+    /// (a 431 beyond); the head stays within `max_header_bytes` as well.
+    /// HTTP/2 header lists are bounded by `max_header_bytes` alone.
+    /// Default 256; 1 to 65536.
+    pub max_headers: usize,
+    /// `body_timeout_ms`: the longest the server waits for the next piece
+    /// of a request body it is reading. Default 10000 ms.
+    pub body_timeout: Duration,
+    /// `body_min_rate`: bytes per second a request body must average while
+    /// the server waits for it: all the time spent waiting for a body may
+    /// be at most `body_timeout` plus one second per this many bytes
+    /// received. 0 turns the rate off (only `body_timeout` applies).
+    /// Default 500.
+    ///
+    /// A body that breaks either bound fails: a body read before the Worker
+    /// runs gets a 408; for a streamed one the Worker's read fails, and the
+    /// request is answered with a 408 whatever the Worker returned. Time
+    /// when nobody reads the body (the Worker has not asked for it yet)
+    /// does not count.
+    pub body_min_rate: u64,
+    /// `first_chunk_wait_ms`: how long the head of a streamed response
+    /// waits for the body's first chunk. If the body fails before its first
+    /// chunk within this time, the client gets a 500 instead of a broken
+    /// reply; after it, the head is sent alone and the body follows as it
+    /// comes. 0 sends the head at once. Default 1000 ms.
+    pub first_chunk_wait: Duration,
     /// `keep_alive_max_requests`: requests served on one connection before
     /// the server closes it (HTTP/1.1: after that response; HTTP/2: with a
     /// GOAWAY that lets open streams finish). Default 1000.
@@ -43,6 +77,10 @@ impl Default for HttpSettings {
             max_header_bytes: 64 * 1024,
             max_body_bytes: 100 << 20,
             keep_alive_max_requests: 1000,
+            max_headers: 256,
+            body_timeout: Duration::from_millis(10_000),
+            body_min_rate: 500,
+            first_chunk_wait: Duration::from_millis(1000),
         }
     }
 }
@@ -87,6 +125,22 @@ impl HttpSettings {
                 raw.keep_alive_max_requests,
             )?
             .unwrap_or(self.keep_alive_max_requests),
+            max_headers: match raw.max_headers {
+                None => self.max_headers,
+                Some(n) if n == 0 || n > MAX_HEADERS as u64 => {
+                    return Err((
+                        "max_headers".to_owned(),
+                        format!("must be between 1 and {MAX_HEADERS}"),
+                    ))
+                }
+                Some(n) => n as usize,
+            },
+            body_timeout: positive("body_timeout_ms", raw.body_timeout_ms)?
+                .map_or(self.body_timeout, Duration::from_millis),
+            body_min_rate: raw.body_min_rate.unwrap_or(self.body_min_rate),
+            first_chunk_wait: raw
+                .first_chunk_wait_ms
+                .map_or(self.first_chunk_wait, Duration::from_millis),
         })
     }
 }
@@ -115,6 +169,10 @@ mod tests {
             max_header_bytes: Some(8192),
             max_body_mb: Some(2),
             keep_alive_max_requests: Some(5),
+            max_headers: Some(300),
+            body_timeout_ms: Some(750),
+            body_min_rate: Some(0),
+            first_chunk_wait_ms: Some(0),
             ..raw()
         };
         let s = HttpSettings::default().with(&r).unwrap();
@@ -123,6 +181,10 @@ mod tests {
         assert_eq!(s.max_header_bytes, 8192);
         assert_eq!(s.max_body_bytes, 2 << 20);
         assert_eq!(s.keep_alive_max_requests, 5);
+        assert_eq!(s.max_headers, 300);
+        assert_eq!(s.body_timeout, Duration::from_millis(750));
+        assert_eq!(s.body_min_rate, 0);
+        assert_eq!(s.first_chunk_wait, Duration::ZERO);
     }
 
     #[test]
@@ -163,6 +225,22 @@ mod tests {
                 ..r()
             }),
             "keep_alive_max_requests"
+        );
+        for max_headers in [0, MAX_HEADERS as u64 + 1] {
+            assert_eq!(
+                field(RawServer {
+                    max_headers: Some(max_headers),
+                    ..r()
+                }),
+                "max_headers"
+            );
+        }
+        assert_eq!(
+            field(RawServer {
+                body_timeout_ms: Some(0),
+                ..r()
+            }),
+            "body_timeout_ms"
         );
     }
 }

@@ -30,6 +30,10 @@
 //! max_header_bytes = 65536    # request head size; 431 beyond (default 64 KiB, min 8192)
 //! max_body_mb = 100           # request body size; 413 beyond (default 100)
 //! keep_alive_max_requests = 1000  # requests per connection (default 1000)
+//! max_headers = 256           # header fields per request; 431 beyond (default 256)
+//! body_timeout_ms = 10000     # longest wait for the next piece of a body; 408 (default 10000)
+//! body_min_rate = 500         # bytes/s a body must average once it has waited that long (default 500)
+//! first_chunk_wait_ms = 1000  # a streamed response's head waits this long for its first chunk
 //!
 //! [limits]                  # per isolate / per event; each overridable per Worker
 //! cpu_ms = 50                 # CPU time per event (default 50)
@@ -75,6 +79,9 @@
 //! GREETING = "hello"
 //! [workers.limits]
 //! cpu_ms = 200
+//! [[workers.rules]]          # module rules, before the defaults (see `rules`)
+//! type = "Text"
+//! globs = ["**/*.md"]
 //! ```
 
 mod admin;
@@ -88,6 +95,7 @@ mod limits;
 mod load;
 mod raw;
 mod route;
+mod rules;
 mod secrets;
 mod settings;
 mod wrangler;
@@ -103,6 +111,7 @@ pub use http::{HttpSettings, MIN_HEADER_BYTES};
 pub use limits::{Limits, PoolLimits};
 pub use load::Loaded;
 pub use route::{HostPattern, PathPattern, RoutePattern};
+pub use rules::{ModuleRuleSettings, ModuleRuleType};
 pub use secrets::{SecretValue, DEV_VARS};
 pub use settings::{
     EgressSettings, ServerSettings, ServiceBinding, Settings, WorkerSettings,

@@ -58,6 +58,10 @@ pub(crate) struct RawServer {
     pub(crate) max_body_mb: Option<u64>,
     pub(crate) keep_alive_max_requests: Option<u64>,
     pub(crate) executor_busy_ms: Option<u64>,
+    pub(crate) max_headers: Option<u64>,
+    pub(crate) body_timeout_ms: Option<u64>,
+    pub(crate) body_min_rate: Option<u64>,
+    pub(crate) first_chunk_wait_ms: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,10 +91,14 @@ pub(crate) struct RawWorker {
     #[serde(default)]
     pub(crate) vars: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
+    pub(crate) define: BTreeMap<String, String>,
+    #[serde(default)]
     pub(crate) limits: RawLimits,
     pub(crate) compatibility_date: Option<String>,
     #[serde(default)]
     pub(crate) compatibility_flags: Vec<String>,
     pub(crate) workers_dev: Option<bool>,
+    #[serde(default)]
+    pub(crate) rules: Vec<crate::rules::RawRule>,
     pub(crate) assets: Option<crate::assets::RawAssets>,
 }

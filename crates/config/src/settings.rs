@@ -55,8 +55,9 @@ pub struct ServerSettings {
     /// Default false.
     pub scheduled_endpoint: bool,
     /// `grace_period_s`, `header_timeout_ms`, `max_header_bytes`,
-    /// `max_body_mb`, `keep_alive_max_requests`: the HTTP listener's limits
-    /// and the shutdown grace period.
+    /// `max_headers`, `max_body_mb`, `body_timeout_ms`, `body_min_rate`,
+    /// `first_chunk_wait_ms`, `keep_alive_max_requests`: the HTTP
+    /// listener's limits and the shutdown grace period.
     pub http: HttpSettings,
     /// `executor_busy_ms`: how much CPU time one turn of JavaScript may use
     /// on an executor thread before that executor counts as stalled: new
@@ -91,10 +92,15 @@ pub struct WorkerSettings {
     /// `main`: the entry file, relative to the config file. Required,
     /// unless the Worker has `assets` (an assets-only Worker).
     pub main: Option<PathBuf>,
-    /// The Worker's project folder: the config file's folder (the entry
-    /// file's folder without a config). Its modules, npm packages included,
-    /// are read from there, and nothing outside it can be imported.
+    /// The Worker's project folder, where its modules, `tsconfig.json` and
+    /// `node_modules` are: the config file's folder (for a single Worker
+    /// file served without a config, the file's folder). Nothing outside it
+    /// can be imported.
     pub root: PathBuf,
+    /// `define`: global expressions replaced in the Worker's code at load,
+    /// each a name or property chain and the JavaScript expression it
+    /// becomes (as wrangler's `define`). Default none.
+    pub define: Vec<(String, String)>,
     /// `routes`: the patterns that reach this Worker. Default: none; a
     /// config with a single Worker and no routes serves it on every host
     /// and path (`*/*`).
@@ -142,6 +148,9 @@ pub struct WorkerSettings {
     /// `ctx.passThroughOnException()` and then throws, the request is sent
     /// there instead of failing with a 500. Default none.
     pub origin: Option<url::Url>,
+    /// `rules`: module rules (Text, Data, CompiledWasm), before the default
+    /// ones. Default none.
+    pub rules: Vec<crate::ModuleRuleSettings>,
 }
 
 /// A service binding: a name in `env` for another Worker of the server.
@@ -185,9 +194,8 @@ impl Settings {
             workers: vec![WorkerSettings {
                 name,
                 main: Some(main.to_path_buf()),
-                root: main
-                    .parent()
-                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+                root: single_worker_root(main),
+                define: Vec::new(),
                 routes: vec![RoutePattern::parse("*/*").expect("a valid pattern")],
                 workers_dev: true,
                 engine: None,
@@ -199,6 +207,7 @@ impl Settings {
                 secrets: Vec::new(),
                 services: Vec::new(),
                 origin: None,
+                rules: Vec::new(),
                 compatibility_date: None,
                 assets: None,
                 compatibility_flags: Vec::new(),
@@ -294,7 +303,10 @@ impl Settings {
         let admin = AdminSettings::from_raw(&raw.admin)
             .map_err(|(field, message)| invalid(field, message))?;
 
-        let base = file.parent().unwrap_or(Path::new("."));
+        let base = match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
         let mut names = HashSet::new();
         let mut workers = Vec::new();
         let workers_dev: Vec<Option<bool>> = raw.workers.iter().map(|w| w.workers_dev).collect();
@@ -520,8 +532,10 @@ fn validate_worker(
             ));
         }
     }
+    let rules = crate::rules::validate(&w.rules).map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
         assets,
+        rules,
         compatibility_date,
         compatibility_flags: w.compatibility_flags,
         root: base.to_path_buf(),
@@ -533,12 +547,29 @@ fn validate_worker(
         cron_overlap: w.cron_overlap.unwrap_or(false),
         name,
         main: main_path,
+        define: w.define.into_iter().collect(),
         routes,
         engine: w.engine,
         vars: w.vars.into_iter().collect(),
         limits,
         max_instances: w.max_instances,
     })
+}
+
+/// The project folder of a Worker file served without a config: the
+/// nearest folder, from the file's own upwards, that holds a `package.json`
+/// (the npm project whose `node_modules` it imports from); else the file's
+/// own folder.
+fn single_worker_root(main: &Path) -> PathBuf {
+    let folder = match main.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::path::absolute(&folder)
+        .unwrap_or_else(|_| folder.clone())
+        .ancestors()
+        .find(|dir| dir.join("package.json").is_file())
+        .map_or(folder, Path::to_path_buf)
 }
 
 impl ServerSettings {

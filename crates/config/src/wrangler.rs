@@ -10,16 +10,18 @@
 //!   zone_id, custom_domain }`; a custom domain `example.com` serves every
 //!   path of that host (`example.com/*`);
 //! - `triggers.crons`, `vars`, `services` (`binding`, `service`),
-//!   `limits.cpu_ms` (and `limits.subrequests`);
+//!   `limits.cpu_ms` (and `limits.subrequests`), `define` (strings: the
+//!   JavaScript expressions that replace global names at load), `rules`
+//!   (module rules: `type`, `globs`, `fallthrough`);
 //! - `assets` (`directory`, `binding`, `html_handling`,
 //!   `not_found_handling`, `run_worker_first`), inherited by environments;
 //!   a config with `assets` may leave `main` out;
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
 //!   `compatibility_date`, `compatibility_flags`, `workers_dev`,
-//!   `routes`/`route`, `triggers`, `limits` and `assets` are
-//!   inherited from the top level unless the section sets them, and `vars`
-//!   and `services` are not inherited;
+//!   `routes`/`route`, `triggers`, `limits`, `rules` and `assets` are
+//!   inherited from the top level unless the section sets them, and `vars`,
+//!   `services` and `define` are not inherited;
 //! - `.dev.vars` next to the config: every name in it becomes a secret in
 //!   `env` (overriding a var of the same name), as in `wrangler dev`.
 //!
@@ -61,6 +63,8 @@ const KNOWN: &[&str] = &[
     "vars",
     "services",
     "limits",
+    "define",
+    "rules",
     "assets",
 ];
 
@@ -77,6 +81,7 @@ const INHERITED: &[&str] = &[
     "route",
     "triggers",
     "limits",
+    "rules",
     "assets",
 ];
 
@@ -238,6 +243,18 @@ pub(crate) fn translate(
         }
         worker.insert("vars".into(), vars.clone());
     }
+    if let Some((define, field)) = view.get("define") {
+        let Value::Object(entries) = define else {
+            return Err(invalid(&field, "must be a table".into()));
+        };
+        if let Some((key, _)) = entries.iter().find(|(_, v)| !v.is_string()) {
+            return Err(invalid(
+                &format!("{field}.{key}"),
+                "must be a string (the JavaScript expression it becomes)".into(),
+            ));
+        }
+        worker.insert("define".into(), define.clone());
+    }
     if let Some((services, field)) = view.get("services") {
         let mut list = service_list(services, &field, &invalid, &mut warnings)?;
         // A Wrangler config declares one Worker; a binding to another names
@@ -271,6 +288,12 @@ pub(crate) fn translate(
             }
         }
         worker.insert("limits".into(), Value::Object(kept));
+    }
+    if let Some((rules, field)) = view.get("rules") {
+        if !rules.is_array() {
+            return Err(invalid(&field, "must be a list".into()));
+        }
+        worker.insert("rules".into(), rules.clone());
     }
     if let Some((assets, field)) = view.get("assets") {
         let Value::Object(assets) = assets else {

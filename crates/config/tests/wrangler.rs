@@ -315,3 +315,43 @@ fn the_format_follows_the_file_name() {
         assert_eq!(is_wrangler_config(name.as_ref()), wrangler, "{name}");
     }
 }
+
+#[test]
+fn define_is_read_and_not_inherited_and_the_root_is_the_configs_folder() {
+    let d = Dir::new();
+    let text = "name = \"a\"\nmain = \"src/index.js\"\n\
+                [define]\nDEBUG = \"true\"\n\"process.env.API\" = '\"https://api\"'\n\
+                [env.prod]\n[env.prod.define]\nDEBUG = \"false\"\n[env.bare]\n";
+    let w = &d
+        .load("wrangler.toml", text, None)
+        .unwrap()
+        .settings
+        .workers[0];
+    assert_eq!(
+        w.define,
+        [
+            ("DEBUG".to_owned(), "true".to_owned()),
+            ("process.env.API".to_owned(), "\"https://api\"".to_owned())
+        ]
+    );
+    assert_eq!(w.root, d.0.path());
+    let prod = d.load("wrangler.toml", text, Some("prod")).unwrap();
+    assert_eq!(
+        prod.settings.workers[0].define,
+        [("DEBUG".to_owned(), "false".to_owned())]
+    );
+    let bare = d.load("wrangler.toml", text, Some("bare")).unwrap();
+    assert!(bare.settings.workers[0].define.is_empty(), "not inherited");
+    let e = d
+        .load(
+            "wrangler.toml",
+            "name = \"a\"\nmain = \"src/index.js\"\n[define]\nX = 1\n",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("define.X") && e.contains("must be a string"),
+        "{e}"
+    );
+}

@@ -9,6 +9,12 @@ pub trait Interrupt: Send + Sync {
     /// starts. The interrupted call returns [`EngineError::Terminated`]
     /// (crate::EngineError::Terminated) and the isolate stays usable.
     fn terminate(&self);
+
+    /// Whether a termination was asked for and the JavaScript it stops has
+    /// not yet unwound. Host code that can run long on the isolate's thread
+    /// (a synchronous op on a large input) asks this as it goes and gives
+    /// up early, so that the isolate stops promptly.
+    fn is_terminating(&self) -> bool;
 }
 
 /// A cloneable, `Send + Sync` handle that terminates an isolate's JavaScript.
@@ -26,6 +32,12 @@ impl InterruptHandle {
     /// Terminates the running (or next) JavaScript execution of the isolate.
     pub fn terminate(&self) {
         self.0.terminate()
+    }
+
+    /// Whether the isolate is being terminated (see
+    /// [`Interrupt::is_terminating`]).
+    pub fn is_terminating(&self) -> bool {
+        self.0.is_terminating()
     }
 }
 

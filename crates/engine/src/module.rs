@@ -32,6 +32,35 @@ pub trait ModuleSource: Send + Sync {
     fn resolve(&self, referrer: &str, specifier: &str) -> Result<String, String> {
         resolve_specifier(referrer, specifier)
     }
+
+    /// Where the place `line:column` (1-based, as stack traces count) of
+    /// the module `name` is in the file its author wrote, when the module's
+    /// JavaScript was generated from that file (TypeScript, JSX); `None`
+    /// when it is the same place, or unknown.
+    ///
+    /// The default knows of no generated modules.
+    fn original_position(&self, name: &str, line: u32, column: u32) -> Option<(u32, u32)> {
+        let _ = (name, line, column);
+        None
+    }
+
+    /// Whether some module may have places that differ from its file's, so
+    /// that stack traces need [`ModuleSource::original_position`]. Asked
+    /// when an isolate starts; when false, stack traces are the engine's
+    /// own and cost nothing more.
+    ///
+    /// The default: false.
+    fn maps_positions(&self) -> bool {
+        false
+    }
+
+    /// The bytes of the module `name` when its JavaScript fetches them from
+    /// the host at run time (a Data or CompiledWasm module, whose bytes are
+    /// not written into its source); `None` otherwise. The default has
+    /// none.
+    fn bytes(&self, _name: &str) -> Option<Arc<[u8]>> {
+        None
+    }
 }
 
 /// Modules held in memory, by name.

@@ -606,6 +606,79 @@ pub fn terminate_stops_endless_loops(engine: &dyn crate::Engine) {
     );
 }
 
+/// `Array.prototype.fill` (which an engine may run in slices, to stop it
+/// promptly when terminated) fills as the specification says: relative
+/// start and end, each coerced once, long arrays, array-likes, the array
+/// itself as the result, its `length` and `name`.
+pub fn fill_follows_the_specification(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "addEventListener('test', () => {
+           const out = [[1, 2, 3, 4].fill(0, 1, 3).join(), [1, 2, 3].fill(9, -2).join()];
+           out.push(new Array(3000).fill(7).every(x => x === 7));
+           out.push(new Array(2500).fill(1, 10, 2400).reduce((a, b) => a + b, 0));
+           const a = [1, 2, 3];
+           out.push(a.fill(5) === a, Array.prototype.fill.length, Array.prototype.fill.name);
+           out.push(JSON.stringify(Array.prototype.fill.call({ length: 2 }, 'x')));
+           let calls = 0;
+           [0, 0, 0].fill(1, { valueOf() { calls++; return 1; } });
+           out.push(calls);
+           return out;
+         })",
+    ))
+    .unwrap();
+    let expected: Vec<HostValue> = vec![
+        "1,0,0,4".into(),
+        "1,9,9".into(),
+        true.into(),
+        2390.0.into(),
+        true.into(),
+        1.0.into(),
+        "fill".into(),
+        r#"{"0":"x","1":"x","length":2}"#.into(),
+        1.0.into(),
+    ];
+    assert_eq!(
+        run(&mut *iso, &host, 1, HostValue::Null),
+        Some(Ok(HostValue::List(expected)))
+    );
+}
+
+/// Long runs of one character (`repeat`, `padStart`, `padEnd`, which an
+/// engine may fill in slices, to stop them promptly when terminated) come
+/// out whole: 8-bit and 16-bit characters, lengths across many slices, a
+/// many-character filler.
+pub fn long_runs_of_a_character_are_whole(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "addEventListener('test', () => {
+           const whole = (s, c, n) => s.length === n && s[0] === c && s[n - 1] === c &&
+             s.split(c).length === n + 1;
+           const x = 'x'.repeat(200001), euro = '\\u20ac'.repeat(70001);
+           const padded = 'end'.padStart(150000, '\\u00e9'), ab = 'z'.padEnd(100001, 'ab');
+           return [whole(x, 'x', 200001), whole(euro, '\\u20ac', 70001),
+             padded.length, padded.endsWith('\\u00e9end'), whole(padded.slice(0, -3), '\\u00e9', 149997),
+             ab.length, ab.slice(0, 5), ab.slice(-2), '\\u00e9x'.repeat(70000).length];
+         })",
+    ))
+    .unwrap();
+    let expected: Vec<HostValue> = vec![
+        true.into(),
+        true.into(),
+        150000.0.into(),
+        true.into(),
+        true.into(),
+        100001.0.into(),
+        "zabab".into(),
+        "ab".into(),
+        140000.0.into(),
+    ];
+    assert_eq!(
+        run(&mut *iso, &host, 1, HostValue::Null),
+        Some(Ok(HostValue::List(expected)))
+    );
+}
+
 /// An allocation bomb hits the heap limit and fails with `OutOfMemory`
 /// instead of taking the process down.
 pub fn memory_limit_stops_allocation_bombs(engine: &dyn crate::Engine) {
@@ -806,6 +879,8 @@ macro_rules! engine_testsuite {
             errors_locate_the_worker_file,
             thrown_non_errors_are_reported,
             terminate_stops_endless_loops,
+            fill_follows_the_specification,
+            long_runs_of_a_character_are_whole,
             memory_limit_stops_allocation_bombs,
             heap_stats_are_reported,
             garbage_is_collected_on_request,

@@ -33,12 +33,42 @@ pub enum LoaderError {
         /// What is wrong, and what to do.
         message: String,
     },
+    /// A file that configures loading (`tsconfig.json`) is unusable, or a
+    /// loading option is.
+    #[error("{}: {message}", path.display())]
+    Config {
+        /// The file (or the option's name).
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A module's kind is not supported by this loader.
     #[error("{module}: {message}")]
     Unsupported {
         /// The module's name.
         module: String,
         /// What is not supported, and what to do.
+        message: String,
+    },
+    /// An import cannot be followed: a missing package or file, a built-in
+    /// module motu does not provide, a file outside the project folder.
+    #[error("{module}:{line}: import '{specifier}': {message}")]
+    Import {
+        /// The importing module's name.
+        module: String,
+        /// 1-based line of the import in the importing module.
+        line: u32,
+        /// The specifier, as written.
+        specifier: String,
+        /// What is wrong, and what to do.
+        message: String,
+    },
+    /// A module rule's glob is not a valid pattern.
+    #[error("module rule glob '{glob}' is invalid: {message}")]
+    Rule {
+        /// The glob.
+        glob: String,
+        /// What is wrong with it.
         message: String,
     },
 }

@@ -1,50 +1,72 @@
 //! A project: the `ModuleSource` of a Worker loaded from a folder.
 
-use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use motu_engine::ModuleSource;
-use parking_lot::Mutex;
+use parking_lot::RwLock;
 
-use crate::{resolve, transpile, LoaderError, ModuleKind, ProjectOptions};
+use crate::format::rules::Rules;
+use crate::graph::Graph;
+use crate::resolve::{Resolver, Target};
+use crate::transpile::{self, Transpiler};
+use crate::{LoaderError, ProjectOptions};
 
-/// A Worker's project folder, serving its modules as JavaScript. Modules are
-/// read and transformed on first use, then kept.
+/// A Worker's project folder, serving its modules as JavaScript. The
+/// entry's whole import graph is read, resolved and transformed when the
+/// project loads (the loader's graph walk); engines then read the results.
 #[derive(Debug)]
 pub struct Project {
     root: PathBuf,
     entry: String,
-    modules: Mutex<HashMap<String, Option<Arc<str>>>>,
+    is_module: bool,
+    graph: RwLock<Graph>,
 }
 
 impl Project {
-    /// Opens the project of `options`, reading and transforming its entry
-    /// module (so that an unreadable or broken entry is an error now).
+    /// Opens the project of `options`: reads the entry and every module it
+    /// imports, so that a missing package, an unreadable file or a module
+    /// that does not parse is an error now.
     pub fn load(options: &ProjectOptions) -> Result<Self, LoaderError> {
-        let root = options.root.clone();
+        let root = options
+            .root
+            .canonicalize()
+            .map_err(|source| LoaderError::Read {
+                path: options.root.clone(),
+                source,
+            })?;
         let entry_path = if options.entry.is_absolute() {
             options.entry.clone()
         } else {
-            root.join(&options.entry)
+            options.root.join(&options.entry)
         };
+        let resolver = Resolver::new(root.clone(), &options.conditions, options.builtins.clone());
         let outside = || LoaderError::OutsideRoot {
             entry: entry_path.clone(),
             root: root.clone(),
         };
-        let relative = entry_path.strip_prefix(&root).map_err(|_| outside())?;
-        let entry = module_name(relative).ok_or_else(outside)?;
-        let project = Self {
+        let real = entry_path
+            .canonicalize()
+            .map_err(|source| LoaderError::Read {
+                path: entry_path.clone(),
+                source,
+            })?;
+        if !real.starts_with(&root) {
+            return Err(outside());
+        }
+        let target = resolver.file(&real).map_err(|_| outside())?;
+        if !matches!(target, Target::File { .. }) {
+            return Err(outside());
+        }
+        let transpiler = Transpiler::new(options, &transpile::absolute(&entry_path))?;
+        let mut graph = Graph::new(resolver, Rules::new(&options.rules)?, transpiler);
+        let (entry, is_module) = graph.add_entry(target)?;
+        Ok(Self {
             root,
             entry,
-            modules: Mutex::new(HashMap::new()),
-        };
-        let code = project.transform(&project.entry)?;
-        project
-            .modules
-            .lock()
-            .insert(project.entry.clone(), Some(code));
-        Ok(project)
+            is_module,
+            graph: RwLock::new(graph),
+        })
     }
 
     /// The entry module's name.
@@ -52,52 +74,52 @@ impl Project {
         &self.entry
     }
 
-    /// The project's root folder.
+    /// Whether the entry is an ES module (else a service-worker script,
+    /// served as it is).
+    pub fn is_module(&self) -> bool {
+        self.is_module
+    }
+
+    /// The project's root folder (its real path).
     pub fn root(&self) -> &Path {
         &self.root
     }
-
-    /// The JavaScript of the module `name`.
-    fn transform(&self, name: &str) -> Result<Arc<str>, LoaderError> {
-        let path = self.root.join(name);
-        let text = std::fs::read_to_string(&path).map_err(|source| LoaderError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let kind = ModuleKind::of(name).unwrap_or(ModuleKind::JavaScript);
-        Ok(transpile::transpile(name, kind, &text)?.code.into())
-    }
-}
-
-/// The module name of a path relative to the root: `/`-separated, with no
-/// `.`, `..` or root components.
-fn module_name(relative: &Path) -> Option<String> {
-    let mut parts = Vec::new();
-    for c in relative.components() {
-        match c {
-            Component::Normal(p) => parts.push(p.to_str()?),
-            Component::CurDir => {}
-            _ => return None,
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 impl ModuleSource for Project {
     fn source(&self, name: &str) -> Option<Arc<str>> {
-        if name.starts_with('/') || name.split('/').any(|seg| seg == ".." || seg.is_empty()) {
-            return None;
+        if let Some(code) = self.graph.read().module(name) {
+            return Some(code);
         }
-        if let Some(hit) = self.modules.lock().get(name) {
-            return hit.clone();
-        }
-        let code = self.transform(name).ok();
-        self.modules.lock().insert(name.to_owned(), code.clone());
-        code
+        let mut graph = self.graph.write();
+        graph.add_by_name(name)?;
+        graph.module(name)
     }
 
     fn resolve(&self, referrer: &str, specifier: &str) -> Result<String, String> {
-        resolve::resolve(referrer, specifier)
+        if let Some(name) = self.graph.read().link(referrer, specifier) {
+            return Ok(name);
+        }
+        let mut graph = self.graph.write();
+        if let Some(name) = graph.link(referrer, specifier) {
+            return Ok(name);
+        }
+        graph.link_late(referrer, specifier)
+    }
+
+    fn bytes(&self, name: &str) -> Option<Arc<[u8]>> {
+        self.graph.read().bytes(name)
+    }
+
+    fn original_position(&self, name: &str, line: u32, column: u32) -> Option<(u32, u32)> {
+        self.graph
+            .read()
+            .transpiler()
+            .original_position(name, line, column)
+    }
+
+    fn maps_positions(&self) -> bool {
+        self.graph.read().transpiler().maps_positions()
     }
 }
 
@@ -113,6 +135,7 @@ mod tests {
         std::fs::write(dir.path().join("lib/a.js"), "export const a = 1;").unwrap();
         let p = Project::load(&ProjectOptions::new(dir.path(), "main.js")).unwrap();
         assert_eq!(p.entry(), "main.js");
+        assert!(p.is_module());
         assert_eq!(p.source("lib/a.js").as_deref(), Some("export const a = 1;"));
         assert_eq!(p.source("lib/missing.js"), None);
         assert_eq!(p.source("../etc/passwd"), None);
@@ -122,7 +145,10 @@ mod tests {
     #[test]
     fn an_entry_outside_the_root_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let err = Project::load(&ProjectOptions::new(dir.path(), "../x.js")).unwrap_err();
+        std::fs::write(dir.path().join("x.js"), "export default {}").unwrap();
+        std::fs::create_dir(dir.path().join("root")).unwrap();
+        let err =
+            Project::load(&ProjectOptions::new(dir.path().join("root"), "../x.js")).unwrap_err();
         assert!(matches!(err, LoaderError::OutsideRoot { .. }), "{err}");
     }
 }

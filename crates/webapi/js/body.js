@@ -100,12 +100,29 @@ function streamFromHost(handle) {
       streams().byteControllerClose(c);
       if (c.pendingPullIntos.length > 0) streams().byteControllerRespond(c, 0);
     } else if (chunk.byteLength > 0) {
-      streams().byteControllerEnqueue(c, chunk);
+      // A fresh Uint8Array over a buffer of its own, from the host.
+      streams().byteControllerEnqueue(c, chunk, true);
     }
   });
   const cancel = () => { op('body_cancel', handle); return promiseResolvedWith(undefined); };
   s = streams().createReadableByteStream(() => undefined, pull, cancel);
+  s.hostHandle = handle;
   return s;
+}
+
+// Reads a host body stream no code has seen whole, through the host: the
+// rest of the body arrives in one piece, gathered outside JavaScript (one
+// turn and one copy, however many pieces the socket gave). The stream is
+// locked and disturbed as if read; if it is errored meanwhile (a fetch
+// aborted by its signal), the read fails with the stream's error, as a
+// read through the stream would.
+function readAllFromHost(s, done, fail) {
+  streams().acquireDefaultReader(s);
+  s.disturbed = true;
+  uponPromise(opAsync('body_read_all', s.hostHandle), bytes => {
+    if (s.state === 'errored') fail(s.storedError);
+    else done(bytes === null ? new Uint8Array(0) : bytes);
+  }, e => fail(s.state === 'errored' ? s.storedError : e));
 }
 
 // The stream of a body record, made on first use.
@@ -264,7 +281,13 @@ class Body extends BodyTarget {
       }
       d.resolve(result);
     };
-    readAllBytes(body.stream, done, d.reject);
+    const s = body.stream;
+    if (s.hostHandle !== undefined && !body.exposed && s.state === 'readable' &&
+        s.controller.queue.length === 0 && !streams().isReadableStreamLocked(s)) {
+      readAllFromHost(s, done, d.reject);
+    } else {
+      readAllBytes(s, done, d.reject);
+    }
     return d.promise;
   }
 

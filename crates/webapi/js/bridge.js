@@ -5,6 +5,58 @@ const opAsync = globalThis.__motu_op_async;
 delete globalThis.__motu_op;
 delete globalThis.__motu_op_async;
 
+// Host work (motu_webapi::work): an op whose Rust work may take long runs
+// where the host decides. The `work` op answers [0, result] when the work
+// ran at once, [ticket] when it runs elsewhere (its result settles the
+// async op `work_wait`), or [-1] while too much input already waits for the
+// host: then the call waits for room (`work_room(bytes)`) and asks again.
+// A call with a large input asks `work_has_room(bytes)` first, and while
+// any call waits, new ones join the wait without asking: handing the host
+// an input it cannot take yet would copy it for nothing. `hostWork` returns
+// the result, or a promise of it; `afterWork` goes on from either.
+const WORK_ROOM_CHECK = 65536;
+let hostWorkWaiting = 0;
+
+function hostWork(name, ...args) {
+  return hostWorkWaiting > 0 ? waitForWorkRoom(name, args) : askForWork(name, args);
+}
+
+function askForWork(name, args) {
+  const bytes = workBytes(args);
+  if (bytes > WORK_ROOM_CHECK && !op('work_has_room', bytes)) return waitForWorkRoom(name, args);
+  const answer = op('work', name, ...args);
+  const ticket = answer[0];
+  if (ticket === 0) return answer[1];
+  if (ticket > 0) return opAsync('work_wait', ticket);
+  return waitForWorkRoom(name, args);
+}
+
+function waitForWorkRoom(name, args) {
+  hostWorkWaiting++;
+  return transformPromise(opAsync('work_room', workBytes(args)), () => {
+    hostWorkWaiting--;
+    return askForWork(name, args);
+  });
+}
+
+// About the bytes of input `args` hold: their strings and buffers.
+function workBytes(args) {
+  let n = 0;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a === 'string') n += a.length;
+    else if (ArrayBuffer.isView(a) || a instanceof ArrayBuffer) n += a.byteLength;
+  }
+  return n;
+}
+
+// Calls `fn` with what `hostWork` returned, at once or once it settles;
+// `onError` (if given) maps an error thrown either way.
+function afterWork(result, fn, onError) {
+  if (result instanceof PromiseCtor) return transformPromise(result, fn, onError);
+  return fn(result);
+}
+
 // Property descriptors here have no prototype: defining a property then
 // looks up only the descriptor's own members, not Object.prototype's.
 //

@@ -3,9 +3,11 @@
 // compressed data errors the stream with a TypeError.
 //
 // Ops used: `compression_new(format, decompress) -> handle`,
-// `compression_push(handle, bytes?) -> [output, more]` (called again without
-// bytes while `more`), `compression_finish(handle) -> output` and
-// `resource_close(handle)`; an op that fails closes its handle.
+// `compression_push(handle, bytes?) -> [output, more]` (host work, called
+// again without bytes while `more`), `compression_finish(handle) -> output`
+// (host work) and `resource_close(handle)`; an op that fails closes its
+// handle. A chunk's work may run elsewhere: then `transform` returns a
+// promise, and the stream waits for it before the next chunk.
 const COMPRESSION_FORMATS = ['gzip', 'deflate', 'deflate-raw'];
 
 function compressionTransform(format, decompress, what) {
@@ -17,23 +19,27 @@ function compressionTransform(format, decompress, what) {
   const owner = {}; // lives as long as the transformer's closures
   trackResource(owner, handle);
   const done = () => { untrackResource(owner); op('resource_close', handle); };
-  const run = (fn) => { try { return fn(); } catch (e) { done(); throw e; } };
+  const fail = e => { done(); throw e; };
+  // Runs `fn`, whose result may be a promise; an error closes the handle.
+  const run = fn => {
+    let result;
+    try { result = fn(); } catch (e) { fail(e); }
+    return result instanceof PromiseCtor ? transformPromise(result, undefined, fail) : result;
+  };
   return new TransformStream({
     transform(chunk, controller) {
       const bytes = bufferSource(chunk, `${what} chunk`);
-      run(() => {
-        let [out, more] = op('compression_push', handle, bytes);
-        for (;;) {
-          if (out.length > 0) controller.enqueue(out);
-          if (!more) break;
-          [out, more] = op('compression_push', handle);
-        }
-      });
+      const step = ([out, more]) => {
+        if (out.length > 0) controller.enqueue(out);
+        if (more) return afterWork(hostWork('compression_push', handle), step);
+      };
+      return run(() => afterWork(hostWork('compression_push', handle, bytes), step));
     },
     flush(controller) {
-      const out = run(() => op('compression_finish', handle));
-      untrackResource(owner);
-      if (out.length > 0) controller.enqueue(out);
+      return run(() => afterWork(hostWork('compression_finish', handle), out => {
+        untrackResource(owner);
+        if (out.length > 0) controller.enqueue(out);
+      }));
     },
     cancel() { done(); },
   });

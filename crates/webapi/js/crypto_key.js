@@ -2,20 +2,37 @@
 // The key material lives in a private slot that Worker code cannot reach;
 // only the prelude reads it, through `cryptoKeySlots`. Also the shared
 // helpers of the crypto files: op errors as DOMExceptions, BufferSource
-// copies, key usages. Ops: every `crypto_*` op goes through `cryptoOp`.
+// copies, key usages. Ops: `crypto_random` goes through `cryptoOp`, every
+// other `crypto_*` op is host work and goes through `cryptoWork`.
 const CRYPTO_KEY_TOKEN = Symbol('CryptoKey');
 const KEY_USAGES = ['encrypt', 'decrypt', 'sign', 'verify', 'deriveKey', 'deriveBits', 'wrapKey', 'unwrapKey'];
 const CRYPTO_ERROR_NAMES = ['DataError', 'OperationError', 'NotSupportedError', 'InvalidAccessError', 'QuotaExceededError'];
 
-// Calls a crypto op; the DOMException names its errors carry become
-// DOMExceptions.
+// An op's error as Web Crypto throws it: the DOMException names its errors
+// carry become DOMExceptions.
+function cryptoError(e) {
+  return e && CRYPTO_ERROR_NAMES.includes(e.name) ? new DOMException(e.message, e.name) : e;
+}
+
+// Calls a synchronous crypto op.
 function cryptoOp(name, ...args) {
   try {
     return op(name, ...args);
   } catch (e) {
-    if (e && CRYPTO_ERROR_NAMES.includes(e.name)) throw new DOMException(e.message, e.name);
-    throw e;
+    throw cryptoError(e);
   }
+}
+
+// Runs a crypto op as host work: its result, or a promise of it when the
+// work runs elsewhere (go on with `afterWork`).
+function cryptoWork(name, ...args) {
+  let result;
+  try {
+    result = hostWork(name, ...args);
+  } catch (e) {
+    throw cryptoError(e);
+  }
+  return afterWork(result, value => value, e => { throw cryptoError(e); });
 }
 
 // The bytes a BufferSource views (ArrayBuffer or view), as a Uint8Array over

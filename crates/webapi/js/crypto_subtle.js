@@ -1,15 +1,19 @@
 // SubtleCrypto (Web Crypto): digest, sign/verify, encrypt/decrypt,
 // generateKey, importKey/exportKey, deriveBits/deriveKey, wrapKey/unwrapKey.
-// Every method checks its arguments and keys here and runs its Rust op at
-// once; the returned promise is already settled. Ops: crypto_digest,
-// crypto_sign, crypto_verify, crypto_encrypt, crypto_decrypt,
-// crypto_generate, crypto_random, crypto_import, crypto_export,
-// crypto_derive_bits, utf8_encode, utf8_decode.
+// Every method checks its arguments and keys here and starts its Rust op as
+// host work (`cryptoWork`): quick work runs at once and the returned promise
+// is already settled; long work runs elsewhere and settles it later. The
+// `*Inner` helpers return a value, or a promise of it when their work runs
+// elsewhere. Ops (host work): crypto_digest, crypto_sign, crypto_verify,
+// crypto_encrypt, crypto_decrypt, crypto_generate, crypto_import,
+// crypto_export, crypto_derive_bits; (synchronous) crypto_random,
+// utf8_encode, utf8_decode.
 const SUBTLE_TOKEN = Symbol('SubtleCrypto');
 const SECRET_ALGORITHMS = ['HMAC', 'AES-CTR', 'AES-CBC', 'AES-GCM', 'AES-KW', 'PBKDF2', 'HKDF'];
 const JWK_STRING_MEMBERS = ['kty', 'use', 'alg', 'crv', 'x', 'y', 'd', 'n', 'e', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
-// Runs `fn` and gives its result or exception as a settled promise.
+// Runs `fn` and gives its result (or the result it promises) or its
+// exception as a promise.
 function cryptoPromise(fn) {
   try {
     return Promise.resolve(fn());
@@ -121,7 +125,13 @@ function importKeyInner(format, keyData, alg, extractable, usages) {
     else if (name === 'ECDSA') expected.alg = [jwkAlgName(alg)];
     checkJwk(data, alg, usages, extractable, expected);
   }
-  const imported = cryptoOp('crypto_import', name, format, data, opParams(alg));
+  return afterWork(cryptoWork('crypto_import', name, format, data, opParams(alg)),
+    imported => importedKey(imported, format, data, alg, extractable, usages));
+}
+
+// The CryptoKey of what `crypto_import` made of key data.
+function importedKey(imported, format, data, alg, extractable, usages) {
+  const name = alg.name;
   const material = imported.data;
   const keyAlg = { name };
   if (alg.hash) keyAlg.hash = alg.hash;
@@ -163,13 +173,14 @@ function exportKeyInner(format, slots) {
   if (format === 'raw' && slots.type === 'private') throw invalidAccess('Private keys cannot be exported as raw');
   if (format === 'pkcs8' && slots.type !== 'private') throw invalidAccess('Only private keys can be exported as pkcs8');
   if (format === 'spki' && slots.type !== 'public') throw invalidAccess('Only public keys can be exported as spki');
-  const out = cryptoOp('crypto_export', name, format, slots.type, slots.data, opParams({}, slots));
-  if (format !== 'jwk') return toArrayBuffer(out);
-  const alg = jwkAlgName(slots.algorithm, slots.data.length * 8);
-  if (alg !== undefined) out.alg = alg;
-  out.key_ops = [...slots.usages];
-  out.ext = slots.extractable;
-  return out;
+  return afterWork(cryptoWork('crypto_export', name, format, slots.type, slots.data, opParams({}, slots)), out => {
+    if (format !== 'jwk') return toArrayBuffer(out);
+    const alg = jwkAlgName(slots.algorithm, slots.data.length * 8);
+    if (alg !== undefined) out.alg = alg;
+    out.key_ops = [...slots.usages];
+    out.ext = slots.extractable;
+    return out;
+  });
 }
 
 // deriveBits' work once the key is checked.
@@ -185,15 +196,15 @@ function deriveBitsInner(normalized, slots, length) {
     if (pub.algorithm.namedCurve !== slots.algorithm.namedCurve) throw invalidAccess('ECDH: the keys are on different curves');
     params.public = pub.data;
   }
-  return cryptoOp('crypto_derive_bits', normalized.name, slots.data, params, length);
+  return cryptoWork('crypto_derive_bits', normalized.name, slots.data, params, length);
 }
 
 function encryptInner(normalized, slots, data, encrypt) {
   if (normalized.name === 'RSA-OAEP') {
     checkKeyType(slots, [encrypt ? 'public' : 'private'], 'RSA-OAEP');
   }
-  return toArrayBuffer(cryptoOp(encrypt ? 'crypto_encrypt' : 'crypto_decrypt', normalized.name,
-    slots.data, data, opParams(normalized, slots)));
+  return afterWork(cryptoWork(encrypt ? 'crypto_encrypt' : 'crypto_decrypt', normalized.name,
+    slots.data, data, opParams(normalized, slots)), toArrayBuffer);
 }
 
 function formatArg(value) {
@@ -222,8 +233,13 @@ function generateKeyInner(alg, extractable, usages) {
   const privateAllowed = allowedUsages(name, 'private');
   const publicAllowed = allowedUsages(name, 'public');
   checkUsages(usages, [...privateAllowed, ...publicAllowed]);
-  const pair = cryptoOp('crypto_generate', name, opParams(alg));
-  const keyAlg = { name };
+  return afterWork(cryptoWork('crypto_generate', name, opParams(alg)),
+    pair => generatedPair(pair, alg, extractable, usages, privateAllowed, publicAllowed));
+}
+
+// The CryptoKeyPair of a key pair that `crypto_generate` made.
+function generatedPair(pair, alg, extractable, usages, privateAllowed, publicAllowed) {
+  const keyAlg = { name: alg.name };
   if (alg.hash) keyAlg.hash = alg.hash;
   if (alg.namedCurve !== undefined) keyAlg.namedCurve = alg.namedCurve;
   if (alg.modulusLength !== undefined) {
@@ -264,7 +280,7 @@ class SubtleCrypto {
       subtleBrand(this);
       requireArgs(arguments.length, 2, 'SubtleCrypto.digest');
       const alg = normalizeAlgorithm(algorithm, 'digest');
-      return toArrayBuffer(cryptoOp('crypto_digest', alg.name, cryptoBytes(data, 'data')));
+      return afterWork(cryptoWork('crypto_digest', alg.name, cryptoBytes(data, 'data')), toArrayBuffer);
     });
   }
   sign(algorithm, key, data) {
@@ -276,7 +292,7 @@ class SubtleCrypto {
       const bytes = cryptoBytes(data, 'data');
       checkKeyUse(alg, slots, 'sign');
       checkKeyType(slots, alg.name === 'HMAC' ? ['secret'] : ['private'], alg.name);
-      return toArrayBuffer(cryptoOp('crypto_sign', alg.name, slots.data, bytes, opParams(alg, slots)));
+      return afterWork(cryptoWork('crypto_sign', alg.name, slots.data, bytes, opParams(alg, slots)), toArrayBuffer);
     });
   }
   verify(algorithm, key, signature, data) {
@@ -289,7 +305,7 @@ class SubtleCrypto {
       const bytes = cryptoBytes(data, 'data');
       checkKeyUse(alg, slots, 'verify');
       checkKeyType(slots, alg.name === 'HMAC' ? ['secret'] : ['public'], alg.name);
-      return cryptoOp('crypto_verify', alg.name, slots.data, sig, bytes, opParams(alg, slots));
+      return cryptoWork('crypto_verify', alg.name, slots.data, sig, bytes, opParams(alg, slots));
     });
   }
   encrypt(algorithm, key, data) {
@@ -349,7 +365,7 @@ class SubtleCrypto {
       const slots = keySlots(baseKey, 'baseKey');
       const bits = lengthArg(length);
       checkKeyUse(alg, slots, 'deriveBits');
-      return toArrayBuffer(deriveBitsInner(alg, slots, bits));
+      return afterWork(deriveBitsInner(alg, slots, bits), toArrayBuffer);
     });
   }
   deriveKey(algorithm, baseKey, derivedKeyType, extractable, keyUsages) {
@@ -362,8 +378,8 @@ class SubtleCrypto {
       const importAlg = normalizeAlgorithm(derivedKeyType, 'importKey');
       const length = derivedKeyLength(normalizeAlgorithm(derivedKeyType, 'getKeyLength'));
       checkKeyUse(alg, slots, 'deriveKey');
-      const secret = deriveBitsInner(alg, slots, length);
-      return importKeyInner('raw', secret, importAlg, Boolean(extractable), usages);
+      return afterWork(deriveBitsInner(alg, slots, length),
+        secret => importKeyInner('raw', secret, importAlg, Boolean(extractable), usages));
     });
   }
   wrapKey(format, key, wrappingKey, wrapAlgorithm) {
@@ -375,9 +391,10 @@ class SubtleCrypto {
       const slots = keySlots(key);
       const wrapping = keySlots(wrappingKey, 'wrappingKey');
       checkKeyUse(alg, wrapping, 'wrapKey');
-      const exported = exportKeyInner(f, slots);
-      const bytes = f === 'jwk' ? op('utf8_encode', JSON.stringify(exported)) : new Uint8Array(exported);
-      return encryptInner(alg, wrapping, bytes, true);
+      return afterWork(exportKeyInner(f, slots), exported => {
+        const bytes = f === 'jwk' ? op('utf8_encode', JSON.stringify(exported)) : new Uint8Array(exported);
+        return encryptInner(alg, wrapping, bytes, true);
+      });
     });
   }
   unwrapKey(format, wrappedKey, unwrappingKey, unwrapAlgorithm, unwrappedKeyAlgorithm, extractable, keyUsages) {
@@ -391,16 +408,18 @@ class SubtleCrypto {
       const importAlg = normalizeAlgorithm(unwrappedKeyAlgorithm, 'importKey');
       const unwrapping = keySlots(unwrappingKey, 'unwrappingKey');
       checkKeyUse(alg, unwrapping, 'unwrapKey');
-      const bytes = new Uint8Array(encryptInner(alg, unwrapping, wrapped, false));
-      let keyData = bytes;
-      if (f === 'jwk') {
-        try {
-          keyData = JSON.parse(op('utf8_decode', bytes, false, false));
-        } catch {
-          throw new DOMException('The unwrapped key is not a JWK', 'DataError');
+      return afterWork(encryptInner(alg, unwrapping, wrapped, false), buffer => {
+        const bytes = new Uint8Array(buffer);
+        let keyData = bytes;
+        if (f === 'jwk') {
+          try {
+            keyData = JSON.parse(op('utf8_decode', bytes, false, false));
+          } catch {
+            throw new DOMException('The unwrapped key is not a JWK', 'DataError');
+          }
         }
-      }
-      return importKeyInner(f, keyData, importAlg, Boolean(extractable), usages);
+        return importKeyInner(f, keyData, importAlg, Boolean(extractable), usages);
+      });
     });
   }
 }

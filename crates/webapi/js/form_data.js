@@ -4,9 +4,10 @@
 // Prelude-scope functions for the body mixin:
 // - `serializeFormData(formData) -> { bytes, contentType }` (multipart);
 // - `parseMultipart(bytes, contentType) -> FormData` (TypeError when malformed);
-// - `parseUrlencodedFormData(bytes) -> FormData`.
-// Ops used: `multipart_parse(bytes, contentType)`, `form_parse(string)`, and
-// `utf8_encode`/`utf8_decode` through encoding.js.
+// - `parseUrlencodedFormData(bytes) -> FormData`;
+// both give a promise instead when their parsing runs elsewhere.
+// Ops used: `multipart_parse(bytes, contentType)` and `form_parse(string)`
+// (host work), and `utf8_encode`/`utf8_decode` through encoding.js.
 let formDataList; // formData => [[name, string | File], …] (live)
 
 // The entry value for `value` (and an optional file name), as "create an entry".
@@ -106,21 +107,28 @@ function serializeFormData(formData) {
   return { bytes, contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
+// The FormData of a multipart body, or a promise of it when the parsing
+// runs elsewhere (host work).
 function parseMultipart(bytes, contentType) {
-  const formData = new FormData();
-  const list = formDataList(formData);
-  for (const [name, value] of op('multipart_parse', bytes, String(contentType))) {
-    list.push([name, typeof value === 'string' ? value : makeFile(value.bytes, value.filename, value.type)]);
-  }
-  return formData;
+  return afterWork(hostWork('multipart_parse', bytes, String(contentType)), entries => {
+    const formData = new FormData();
+    const list = formDataList(formData);
+    for (const [name, value] of entries) {
+      list.push([name, typeof value === 'string' ? value : makeFile(value.bytes, value.filename, value.type)]);
+    }
+    return formData;
+  });
 }
 
+// The FormData of a urlencoded body, or a promise of it (host work).
 function parseUrlencodedFormData(bytes) {
-  const formData = new FormData();
-  const list = formDataList(formData);
   const text = typeof bytes === 'string' ? bytes : utf8Decode(bytes);
-  for (const [name, value] of op('form_parse', text)) list.push([name, value]);
-  return formData;
+  return afterWork(hostWork('form_parse', text), entries => {
+    const formData = new FormData();
+    const list = formDataList(formData);
+    for (const [name, value] of entries) list.push([name, value]);
+    return formData;
+  });
 }
 
 defineGlobal('FormData', FormData);

@@ -28,6 +28,19 @@ defineGlobal('atob', function atob(data) {
 
 lazyGlobals(PERFORMANCE, 'Performance performance Navigator navigator');
 
+// The bytes of the Worker's Data and CompiledWasm modules, by module name,
+// as a fresh ArrayBuffer: the loader's generated modules read their bytes
+// through this (a registered symbol; the bytes are the Worker's own files).
+//
+// Op used: `module_bytes(name)`.
+Object.defineProperty(globalThis, Symbol.for('motu.moduleBytes'), {
+  __proto__: null,
+  value: function moduleBytes(name) {
+    const bytes = op('module_bytes', String(name));
+    return bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+  },
+});
+
 // `self` names the global scope, as in every Web worker.
 Object.defineProperty(globalThis, 'self', {
   get() { return globalThis; },

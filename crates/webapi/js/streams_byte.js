@@ -129,7 +129,11 @@ function convertPullIntoDescriptor(pd) {
   return new pd.viewConstructor(buffer, pd.byteOffset, pd.bytesFilled / pd.elementSize);
 }
 
-function byteControllerEnqueue(c, chunk) {
+// `owned`: the chunk's buffer is fresh and no other code can reach it (a
+// chunk the host just handed over), so it is queued as it is: transferring
+// it would be unobservable, and without ArrayBuffer.prototype.transfer a
+// copy.
+function byteControllerEnqueue(c, chunk, owned = false) {
   const s = c.stream;
   if (c.closeRequested || s.state !== 'readable') return;
   const buffer = chunk.buffer;
@@ -137,7 +141,9 @@ function byteControllerEnqueue(c, chunk) {
   const byteLength = chunk.byteLength;
   if (isDetached(buffer)) throw new TypeError('The chunk is detached');
   let transferred;
-  if (canTransfer) {
+  if (owned) {
+    transferred = buffer;
+  } else if (canTransfer) {
     transferred = transferArrayBuffer(buffer);
   } else {
     transferred = buffer.slice(byteOffset, byteOffset + byteLength);

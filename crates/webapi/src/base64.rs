@@ -1,11 +1,21 @@
 //! Forgiving-base64 (the HTML standard's algorithm) for `atob` and `btoa`.
 //! Binary data travels as Latin-1 strings: one character per byte.
+//!
+//! Both work through their input in slices of [`SLICE`] bytes and ask the
+//! isolate's interrupt between slices (`OpState::check_interrupt`), so an
+//! isolate terminated in `atob` or `btoa` of many megabytes stops within a
+//! slice's time.
 
 use motu_engine::{HostValue, JsError};
 
+use crate::op_state::OpState;
 use crate::ops::str_arg;
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Input bytes handled between two looks at the isolate's interrupt (well
+/// under a millisecond of work).
+const SLICE: usize = 64 << 10;
 
 fn invalid_character(message: &str) -> JsError {
     JsError::new("InvalidCharacterError", message)
@@ -13,10 +23,13 @@ fn invalid_character(message: &str) -> JsError {
 
 /// `base64_encode(latin1) -> string` (`btoa`): a character above U+00FF is
 /// an `InvalidCharacterError`.
-pub(crate) fn encode(args: &[HostValue]) -> Result<HostValue, JsError> {
+pub(crate) fn encode(state: &OpState, args: &[HostValue]) -> Result<HostValue, JsError> {
     let input = str_arg(args, 0, "base64_encode")?;
     let mut bytes = Vec::with_capacity(input.len());
-    for c in input.chars() {
+    for (i, c) in input.chars().enumerate() {
+        if i % SLICE == 0 {
+            state.check_interrupt()?;
+        }
         let b = u8::try_from(u32::from(c)).map_err(|_| {
             invalid_character(
                 "The string to be encoded contains characters outside of the Latin1 range",
@@ -25,16 +38,19 @@ pub(crate) fn encode(args: &[HostValue]) -> Result<HostValue, JsError> {
         bytes.push(b);
     }
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
+    for slice in bytes.chunks(SLICE / 4 * 3) {
+        state.check_interrupt()?;
+        for chunk in slice.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+                } else {
+                    out.push('=');
+                }
             }
         }
     }
@@ -44,13 +60,17 @@ pub(crate) fn encode(args: &[HostValue]) -> Result<HostValue, JsError> {
 /// `base64_decode(string) -> latin1` (`atob`), forgiving as the HTML
 /// standard says: ASCII whitespace is ignored, padding is optional; anything
 /// else invalid is an `InvalidCharacterError`.
-pub(crate) fn decode(args: &[HostValue]) -> Result<HostValue, JsError> {
+pub(crate) fn decode(state: &OpState, args: &[HostValue]) -> Result<HostValue, JsError> {
     let input = str_arg(args, 0, "base64_decode")?;
-    let bytes = forgiving_decode(input.as_bytes())
-        .ok_or_else(|| invalid_character("The string to be decoded is not correctly encoded."))?;
-    Ok(HostValue::String(
-        bytes.into_iter().map(char::from).collect(),
-    ))
+    let not_base64 = || invalid_character("The string to be decoded is not correctly encoded.");
+    let bytes =
+        decode_checked(input.as_bytes(), || state.check_interrupt())?.ok_or_else(not_base64)?;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for slice in bytes.chunks(SLICE) {
+        state.check_interrupt()?;
+        out.extend(slice.iter().copied().map(char::from));
+    }
+    Ok(HostValue::String(out))
 }
 
 /// The Infra standard's forgiving-base64 decode of `input`: ASCII
@@ -58,11 +78,26 @@ pub(crate) fn decode(args: &[HostValue]) -> Result<HostValue, JsError> {
 /// base64 (a character outside the alphabet, misplaced padding, or a
 /// length that leaves one stray character).
 pub fn forgiving_decode(input: &[u8]) -> Option<Vec<u8>> {
-    let mut data: Vec<u8> = input
-        .iter()
-        .copied()
-        .filter(|b| !matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' '))
-        .collect();
+    decode_checked(input, || Ok::<(), std::convert::Infallible>(()))
+        .unwrap_or_else(|never| match never {})
+}
+
+/// [`forgiving_decode`], calling `check` between slices of the input and
+/// giving up on its error.
+fn decode_checked<E>(
+    input: &[u8],
+    mut check: impl FnMut() -> Result<(), E>,
+) -> Result<Option<Vec<u8>>, E> {
+    let mut data: Vec<u8> = Vec::with_capacity(input.len());
+    for slice in input.chunks(SLICE) {
+        check()?;
+        data.extend(
+            slice
+                .iter()
+                .copied()
+                .filter(|b| !matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' ')),
+        );
+    }
     if data.len().is_multiple_of(4) {
         if data.ends_with(b"==") {
             data.truncate(data.len() - 2);
@@ -71,28 +106,31 @@ pub fn forgiving_decode(input: &[u8]) -> Option<Vec<u8>> {
         }
     }
     if data.len() % 4 == 1 {
-        return None;
+        return Ok(None);
     }
     let mut out = Vec::with_capacity(data.len() / 4 * 3 + 2);
     let (mut buffer, mut bits) = (0u32, 0u32);
-    for b in data {
-        let value = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        buffer = (buffer << 6) | u32::from(value);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
+    for slice in data.chunks(SLICE) {
+        check()?;
+        for &b in slice {
+            let value = match b {
+                b'A'..=b'Z' => b - b'A',
+                b'a'..=b'z' => b - b'a' + 26,
+                b'0'..=b'9' => b - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                _ => return Ok(None),
+            };
+            buffer = (buffer << 6) | u32::from(value);
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((buffer >> bits) as u8);
+                buffer &= (1 << bits) - 1;
+            }
         }
     }
-    Some(out)
+    Ok(Some(out))
 }
 
 #[cfg(test)]
@@ -100,10 +138,10 @@ mod tests {
     use super::*;
 
     fn enc(s: &str) -> Result<HostValue, JsError> {
-        encode(&[s.into()])
+        encode(&OpState::new(), &[s.into()])
     }
     fn dec(s: &str) -> Result<HostValue, JsError> {
-        decode(&[s.into()])
+        decode(&OpState::new(), &[s.into()])
     }
 
     #[test]
@@ -115,6 +153,36 @@ mod tests {
         assert_eq!(enc("\u{ff}\u{fe}\u{0}").unwrap(), "//4A".into());
         assert_eq!(dec("//4A").unwrap(), "\u{ff}\u{fe}\u{0}".into());
         assert_eq!(enc("☃").unwrap_err().name, "InvalidCharacterError");
+    }
+
+    /// An interrupt that is always terminating.
+    struct Terminating;
+
+    impl motu_engine::Interrupt for Terminating {
+        fn terminate(&self) {}
+        fn is_terminating(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_terminating_isolate_stops_both_directions() {
+        let state = OpState::new();
+        state.set_interrupt(motu_engine::InterruptHandle::new(std::sync::Arc::new(
+            Terminating,
+        )));
+        let long = "QUJD".repeat(1 << 16);
+        for result in [
+            decode(&state, &[long.as_str().into()]),
+            encode(&state, &[long.as_str().into()]),
+        ] {
+            assert!(
+                result.unwrap_err().message.contains("being terminated"),
+                "gave up for the termination"
+            );
+        }
+        // Without a termination the same inputs convert.
+        assert!(dec(&long).is_ok() && enc(&long).is_ok());
     }
 
     #[test]

@@ -1,11 +1,16 @@
 //! Streaming compression and decompression for `CompressionStream` and
 //! `DecompressionStream`: gzip, deflate (zlib) and deflate-raw with `flate2`.
 //!
-//! A coder is a per-isolate resource ([`OpState`]). Decompression hands out
-//! at most [`OUTPUT_LIMIT`] bytes per call and keeps the rest of its input,
-//! so a small hostile input cannot make one op call allocate without bound.
+//! A coder is a per-isolate resource ([`OpState`]), shared with the work
+//! that feeds it ([`Work`]: pushing a chunk and finishing run wherever the
+//! host runs work, and stop soon after they are cancelled). Decompression
+//! hands out at most [`OUTPUT_LIMIT`] bytes per call and keeps the rest of
+//! its input, so a small hostile input cannot make one op call allocate
+//! without bound; the coder is fed at most [`INPUT_STEP`] bytes at a time,
+//! with a look at the cancel flag before each.
 
 use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
 
 use flate2::write::{
     DeflateDecoder, DeflateEncoder, GzDecoder, GzEncoder, ZlibDecoder, ZlibEncoder,
@@ -15,12 +20,16 @@ use motu_engine::{HostValue, JsError};
 
 use crate::op_state::{handle_arg, OpState};
 use crate::ops::str_arg;
+use crate::work::{Cancel, Work, QUICK_BYTES};
 
 /// Most output bytes one `compression_push` call returns.
 pub const OUTPUT_LIMIT: usize = 1 << 20;
 
+/// Most input bytes handed to the coder at once.
+pub const INPUT_STEP: usize = 64 * 1024;
+
 /// A `flate2` writer into a `Vec<u8>`, whichever the format.
-trait Coder {
+trait Coder: Send {
     fn write(&mut self, input: &[u8]) -> io::Result<usize>;
     fn flush(&mut self) -> io::Result<()>;
     fn try_finish(&mut self) -> io::Result<()>;
@@ -54,6 +63,10 @@ coder!(
     DeflateDecoder
 );
 
+/// One compression or decompression stream, shared by its handle and the
+/// work that feeds it.
+type Shared = Arc<Mutex<Stream>>;
+
 /// One compression or decompression stream.
 struct Stream {
     coder: Box<dyn Coder>,
@@ -68,14 +81,20 @@ fn corrupt() -> JsError {
 }
 
 impl Stream {
-    /// Feeds pending input until it is used up or `limit` output bytes wait.
-    fn pump(&mut self, limit: usize) -> Result<(), JsError> {
+    /// Feeds pending input until it is used up or `limit` output bytes
+    /// wait; an error once `cancel` is set.
+    fn pump(&mut self, limit: usize, cancel: &Cancel) -> Result<(), JsError> {
         let err = |e: io::Error| match e.kind() {
             io::ErrorKind::UnexpectedEof => JsError::type_error("The compressed data is truncated"),
             _ => corrupt(),
         };
         while self.pos < self.pending.len() && self.coder.output().len() < limit {
-            let n = self.coder.write(&self.pending[self.pos..]).map_err(err)?;
+            cancel.check()?;
+            let end = self.pending.len().min(self.pos + INPUT_STEP);
+            let n = self
+                .coder
+                .write(&self.pending[self.pos..end])
+                .map_err(err)?;
             if n == 0 {
                 return Err(JsError::type_error(
                     "Unexpected data after the end of the compressed stream",
@@ -117,20 +136,33 @@ pub(crate) fn new(state: &OpState, args: &[HostValue]) -> Result<HostValue, JsEr
             )))
         }
     };
-    let handle = state.add(Stream {
+    let stream: Shared = Arc::new(Mutex::new(Stream {
         coder,
         decompress,
         pending: Vec::new(),
         pos: 0,
-    })?;
+    }));
+    let handle = state.add(stream)?;
     Ok(HostValue::Number(f64::from(handle)))
 }
 
-/// `compression_push(handle, bytes?) -> [output, more]`: feeds a chunk (or
-/// nothing, to go on with the last one) and returns the output so far;
-/// `more` says that input is left and the op should be called again. An
-/// error closes the stream.
-pub(crate) fn push(state: &OpState, mut args: Vec<HostValue>) -> Result<HostValue, JsError> {
+/// The stream under `handle`.
+fn stream(state: &OpState, handle: u32) -> Result<Shared, JsError> {
+    state.with(handle, |s: &mut Shared| Ok(s.clone()))
+}
+
+/// Locks a stream; one whose work panicked is broken.
+fn lock(stream: &Shared) -> Result<std::sync::MutexGuard<'_, Stream>, JsError> {
+    stream
+        .lock()
+        .map_err(|_| JsError::type_error("the compression stream failed"))
+}
+
+/// `compression_push(handle, bytes?) -> [output, more]`, as work: feeds a
+/// chunk (or nothing, to go on with the last one) and returns the output so
+/// far; `more` says that input is left and the op should be called again.
+/// After an error the stream is of no more use; the prelude closes it.
+pub(crate) fn push_work(state: &OpState, mut args: Vec<HostValue>) -> Result<Work, JsError> {
     let handle = handle_arg(&args, 0, "compression_push")?;
     let chunk = match args.get_mut(1).map(std::mem::take) {
         Some(HostValue::Bytes(b)) => b,
@@ -141,7 +173,19 @@ pub(crate) fn push(state: &OpState, mut args: Vec<HostValue>) -> Result<HostValu
             ))
         }
     };
-    let result = state.with(handle, |s: &mut Stream| {
+    let stream = stream(state, handle)?;
+    let quick = {
+        let s = lock(&stream)?;
+        // Inflating may produce up to OUTPUT_LIMIT bytes from little input.
+        let step = if s.decompress {
+            QUICK_BYTES / 4
+        } else {
+            QUICK_BYTES
+        };
+        s.pending.len() - s.pos + chunk.len() <= step
+    };
+    Ok(Work::from_fn(chunk.len(), quick, move |cancel| {
+        let mut s = lock(&stream)?;
         if s.pending.is_empty() {
             s.pending = chunk;
         } else {
@@ -152,35 +196,46 @@ pub(crate) fn push(state: &OpState, mut args: Vec<HostValue>) -> Result<HostValu
         } else {
             usize::MAX
         };
-        s.pump(limit)?;
+        s.pump(limit, cancel)?;
         let more = s.pos < s.pending.len();
         Ok(HostValue::List(vec![s.take_output(), more.into()]))
-    });
-    if result.is_err() {
-        state.remove(handle);
-    }
-    result
+    }))
 }
 
-/// `compression_finish(handle) -> output`: ends the stream and closes it;
-/// truncated compressed input is a `TypeError`.
-pub(crate) fn finish(state: &OpState, args: &[HostValue]) -> Result<HostValue, JsError> {
-    let handle = handle_arg(args, 0, "compression_finish")?;
-    let result = state.with(handle, |s: &mut Stream| {
-        s.pump(usize::MAX)?;
+/// `compression_finish(handle) -> output`, as work: ends the stream and
+/// closes its handle; truncated compressed input is a `TypeError`.
+pub(crate) fn finish_work(state: &OpState, args: Vec<HostValue>) -> Result<Work, JsError> {
+    let handle = handle_arg(&args, 0, "compression_finish")?;
+    let stream = stream(state, handle)?;
+    state.remove(handle);
+    let quick = lock(&stream)?.pending.is_empty();
+    Ok(Work::from_fn(0, quick, move |cancel| {
+        let mut s = lock(&stream)?;
+        s.pump(usize::MAX, cancel)?;
         s.coder.try_finish().map_err(|e| match e.kind() {
             io::ErrorKind::UnexpectedEof => JsError::type_error("The compressed data is truncated"),
             _ => corrupt(),
         })?;
         Ok(s.take_output())
-    });
-    state.remove(handle);
-    result
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn push(state: &OpState, args: Vec<HostValue>) -> Result<HostValue, JsError> {
+        push_work(state, args)?.run(&Cancel::new())
+    }
+
+    fn finish(state: &OpState, args: &[HostValue]) -> Result<HostValue, JsError> {
+        finish_work(state, args.to_vec())?.run(&Cancel::new())
+    }
+
+    /// Closes the stream of handle `h`, as the prelude does after an error.
+    fn close(state: &OpState, h: &HostValue) -> bool {
+        state.remove(h.as_f64().unwrap() as u32)
+    }
 
     fn run(
         state: &OpState,
@@ -193,7 +248,10 @@ mod tests {
         for chunk in chunks {
             let mut arg = HostValue::Bytes(chunk.to_vec());
             loop {
-                let r = push(state, vec![h.clone(), std::mem::take(&mut arg)])?;
+                let r = push(state, vec![h.clone(), std::mem::take(&mut arg)]);
+                let r = r.inspect_err(|_| {
+                    close(state, &h);
+                })?;
                 let l = r.as_list().unwrap();
                 out.extend_from_slice(l[0].as_bytes().unwrap());
                 if l[1] != HostValue::Bool(true) {
@@ -201,7 +259,9 @@ mod tests {
                 }
             }
         }
-        out.extend_from_slice(finish(state, &[h])?.as_bytes().unwrap());
+        let end = finish(state, std::slice::from_ref(&h));
+        close(state, &h);
+        out.extend_from_slice(end?.as_bytes().unwrap());
         Ok(out)
     }
 
@@ -271,5 +331,21 @@ mod tests {
         total += finish(&state, &[h]).unwrap().as_bytes().unwrap().len();
         assert_eq!(total, zeros.len());
         assert!(calls >= 8);
+    }
+
+    #[test]
+    fn big_chunks_are_quick_only_when_small_and_stop_when_cancelled() {
+        let state = OpState::new();
+        let h = new(&state, &["gzip".into(), false.into()]).unwrap();
+        let small = push_work(&state, vec![h.clone(), vec![0u8; 1024].into()]).unwrap();
+        assert!(small.is_quick());
+        small.run(&Cancel::new()).unwrap();
+        let big = push_work(&state, vec![h.clone(), vec![7u8; 1 << 20].into()]).unwrap();
+        assert!(!big.is_quick());
+        assert_eq!(big.input_bytes(), 1 << 20);
+        let cancel = Cancel::new();
+        cancel.cancel();
+        assert_eq!(big.run(&cancel).unwrap_err().name, "AbortError");
+        assert!(close(&state, &h));
     }
 }

@@ -1,17 +1,42 @@
-//! `application/x-www-form-urlencoded`, for `URLSearchParams`.
+//! `application/x-www-form-urlencoded`, for `URLSearchParams` and
+//! `formData()`.
 
 use motu_engine::{HostValue, JsError};
 
 use crate::ops::str_arg;
+use crate::work::{Cancel, Work, QUICK_BYTES};
+
+/// Pairs parsed between two looks at the cancel flag.
+const CHECK_EVERY: usize = 1024;
 
 /// `form_parse(string) -> [[name, value], …]`.
 pub(crate) fn parse(args: &[HostValue]) -> Result<HostValue, JsError> {
+    parse_checked(args, &Cancel::new())
+}
+
+/// `form_parse` as host work (for `formData()`, whose body may be large):
+/// quick for short input, and it stops once cancelled.
+pub(crate) fn parse_work(args: Vec<HostValue>) -> Work {
+    let quick = args
+        .first()
+        .and_then(HostValue::as_str)
+        .is_none_or(|s| s.len() <= QUICK_BYTES);
+    Work::new(args, quick, parse_checked)
+}
+
+fn parse_checked(args: &[HostValue], cancel: &Cancel) -> Result<HostValue, JsError> {
     let input = str_arg(args, 0, "form_parse")?;
-    Ok(HostValue::List(
-        url::form_urlencoded::parse(input.as_bytes())
-            .map(|(k, v)| HostValue::List(vec![k.into_owned().into(), v.into_owned().into()]))
-            .collect(),
-    ))
+    let mut pairs = Vec::new();
+    for (i, (k, v)) in url::form_urlencoded::parse(input.as_bytes()).enumerate() {
+        if i % CHECK_EVERY == 0 {
+            cancel.check()?;
+        }
+        pairs.push(HostValue::List(vec![
+            k.into_owned().into(),
+            v.into_owned().into(),
+        ]));
+    }
+    Ok(HostValue::List(pairs))
 }
 
 /// `form_serialize([[name, value], …]) -> string`.
@@ -41,5 +66,10 @@ mod tests {
             serialize(&[parsed]).unwrap(),
             HostValue::String("a=1&b=x+y&c=%26".into())
         );
+        let work = parse_work(vec!["a=1&".repeat(QUICK_BYTES).into()]);
+        assert!(!work.is_quick());
+        let cancel = Cancel::new();
+        cancel.cancel();
+        assert_eq!(work.run(&cancel).unwrap_err().name, "AbortError");
     }
 }

@@ -19,6 +19,11 @@
 //! - **Op state** ([`OpState`]) is what the pure ops of one isolate keep
 //!   between calls: streaming decoders and compressors by handle, and the
 //!   isolate's clock origin. The runtime holds one per isolate.
+//! - **Host work** ([`work()`], [`Work`], [`Cancel`]): the ops whose work
+//!   may take long (`crypto.subtle`, compression streams, `formData()`)
+//!   are made into `Send` work that the runtime may run on another thread,
+//!   charged to the event that asked for it, and cancel once that event's
+//!   CPU time is used up; long work checks the cancel flag as it goes.
 
 mod base64;
 mod compression;
@@ -31,8 +36,10 @@ mod ops;
 mod prelude;
 mod url_ops;
 mod urlpattern;
+mod work;
 
 pub use base64::forgiving_decode;
 pub use op_state::OpState;
 pub use ops::call;
 pub use prelude::{prelude, prelude_chunks, PRELUDE_NAME};
+pub use work::{work, Cancel, Work, QUICK_BYTES};

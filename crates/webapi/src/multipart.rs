@@ -4,6 +4,8 @@
 use memchr::memmem;
 use motu_engine::{HostValue, JsError};
 
+use crate::work::{Cancel, Work, QUICK_BYTES};
+
 fn invalid(why: &str) -> JsError {
     JsError::type_error(format!(
         "Could not parse the multipart/form-data body: {why}"
@@ -90,7 +92,7 @@ fn parse_headers(block: &[u8]) -> Result<(String, Option<String>, Option<String>
     Ok((name, param(&disposition, "filename"), content_type))
 }
 
-fn parse_parts(body: &[u8], boundary: &str) -> Result<Vec<Part>, JsError> {
+fn parse_parts(body: &[u8], boundary: &str, cancel: &Cancel) -> Result<Vec<Part>, JsError> {
     let delimiter = format!("--{boundary}");
     let delimiter = delimiter.as_bytes();
     let next_delimiter = format!("\r\n--{boundary}");
@@ -106,6 +108,7 @@ fn parse_parts(body: &[u8], boundary: &str) -> Result<Vec<Part>, JsError> {
     };
     let mut parts = Vec::new();
     loop {
+        cancel.check()?;
         let rest = &body[pos..];
         if rest.starts_with(b"--") {
             return Ok(parts);
@@ -143,7 +146,17 @@ fn parse_parts(body: &[u8], boundary: &str) -> Result<Vec<Part>, JsError> {
 /// `multipart_parse(bytes, contentType) -> [[name, value], …]`: a value is
 /// a string, or `{ filename, type, bytes }` for a part with a file name
 /// (`type` defaults to `text/plain`). Malformed bodies are a `TypeError`.
-pub(crate) fn parse(args: &[HostValue]) -> Result<HostValue, JsError> {
+/// Host work: quick for small bodies, and it stops between parts once
+/// cancelled.
+pub(crate) fn parse_work(args: Vec<HostValue>) -> Work {
+    let quick = args
+        .first()
+        .and_then(HostValue::as_bytes)
+        .is_none_or(|b| b.len() <= QUICK_BYTES);
+    Work::new(args, quick, parse)
+}
+
+fn parse(args: &[HostValue], cancel: &Cancel) -> Result<HostValue, JsError> {
     let body = match args.first() {
         Some(HostValue::Bytes(b)) => b.as_slice(),
         _ => {
@@ -156,7 +169,7 @@ pub(crate) fn parse(args: &[HostValue]) -> Result<HostValue, JsError> {
     let boundary = param(content_type, "boundary")
         .filter(|b| !b.is_empty() && b.len() <= 70)
         .ok_or_else(|| invalid("the content type has no valid boundary"))?;
-    let parts = parse_parts(body, &boundary)?;
+    let parts = parse_parts(body, &boundary, cancel)?;
     Ok(HostValue::List(
         parts
             .into_iter()
@@ -183,7 +196,20 @@ mod tests {
     use super::*;
 
     fn parse_str(body: &str, ct: &str) -> Result<HostValue, JsError> {
-        parse(&[body.as_bytes().to_vec().into(), ct.into()])
+        parse_work(vec![body.as_bytes().to_vec().into(), ct.into()]).run(&Cancel::new())
+    }
+
+    #[test]
+    fn big_bodies_are_not_quick_and_stop_when_cancelled() {
+        let part = "--b\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n";
+        let body = format!("{}--b--", part.repeat(QUICK_BYTES / part.len() + 1));
+        let ct = "multipart/form-data; boundary=b";
+        let work = parse_work(vec![body.as_bytes().to_vec().into(), ct.into()]);
+        assert!(!work.is_quick());
+        let cancel = Cancel::new();
+        cancel.cancel();
+        assert_eq!(work.run(&cancel).unwrap_err().name, "AbortError");
+        assert!(parse_work(vec![b"--b--".to_vec().into(), ct.into()]).is_quick());
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Per-isolate op state: resources kept across op calls (streaming text
-//! decoders, compressors) by numeric handle, and the isolate's clock origin.
+//! decoders, compressors) by numeric handle, the isolate's clock origin, and
+//! its interrupt handle, which ops that can run long on a large input ask
+//! as they go (see [`OpState::check_interrupt`]).
 //!
 //! The runtime keeps one [`OpState`] per isolate and passes it to
 //! [`call`](crate::call); everything in it is dropped with the isolate.
@@ -9,7 +11,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use motu_engine::{HostValue, JsError};
+use motu_engine::{HostValue, InterruptHandle, JsError};
 
 /// Most resources one isolate may hold at once; past it, creating one more is
 /// a `RangeError` (a Worker that forgets to close its streams cannot grow the
@@ -22,6 +24,7 @@ pub struct OpState {
     next_handle: Cell<u32>,
     start: Instant,
     time_origin_ms: f64,
+    interrupt: RefCell<Option<InterruptHandle>>,
 }
 
 impl Default for OpState {
@@ -42,6 +45,28 @@ impl OpState {
             next_handle: Cell::new(1),
             start: Instant::now(),
             time_origin_ms,
+            interrupt: RefCell::new(None),
+        }
+    }
+
+    /// Lets ops see when the isolate is being terminated (default: they
+    /// never do).
+    pub fn set_interrupt(&self, interrupt: InterruptHandle) {
+        *self.interrupt.borrow_mut() = Some(interrupt);
+    }
+
+    /// An error once the isolate is being terminated (see
+    /// `motu_engine::Interrupt::is_terminating`). An op that can run long
+    /// calls this between slices of its work (each well under a
+    /// millisecond) and gives up on the error; the engine then stops the
+    /// JavaScript, which never sees it.
+    pub fn check_interrupt(&self) -> Result<(), JsError> {
+        match &*self.interrupt.borrow() {
+            Some(i) if i.is_terminating() => Err(JsError::new(
+                "Error",
+                "the operation was stopped: the Worker is being terminated",
+            )),
+            _ => Ok(()),
         }
     }
 

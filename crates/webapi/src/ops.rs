@@ -3,7 +3,7 @@
 use motu_engine::{HostValue, JsError};
 
 use crate::op_state::{handle_arg, OpState};
-use crate::{base64, compression, crypto, encoding, form, multipart, url_ops, urlpattern};
+use crate::{base64, compression, crypto, encoding, form, url_ops, urlpattern, work};
 
 /// The granularity of `performance.now()`, in milliseconds: coarse enough
 /// that timing side channels gain little.
@@ -11,8 +11,14 @@ const CLOCK_GRANULARITY_MS: f64 = 0.1;
 
 /// Runs the pure op `op` with the isolate's `state`, or returns `None` when
 /// this crate has no op of that name (the runtime then tries its own).
+///
+/// `work(name, …args)` runs the work op `name` at once and answers
+/// `[0, result]` (see [`work`](crate::work())), and `work_has_room(bytes)`
+/// is always `true`; a runtime that runs work elsewhere handles both itself.
 pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<HostValue, JsError>> {
     Some(match op {
+        "work" => work::call_at_once(state, args),
+        "work_has_room" => Ok(HostValue::Bool(true)),
         "url_parse" => url_ops::parse(&args),
         "url_set" => url_ops::set(&args),
         "urlpattern_compile" => urlpattern::compile_op(&args),
@@ -27,12 +33,9 @@ pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Ho
         "text_decoder_new" => encoding::text_decoder_new(state, &args),
         "text_decoder_push" => encoding::text_decoder_push(state, &args),
         "compression_new" => compression::new(state, &args),
-        "compression_push" => compression::push(state, args),
-        "compression_finish" => compression::finish(state, &args),
         "resource_close" => handle_arg(&args, 0, "resource_close").map(|h| state.remove(h).into()),
-        "base64_encode" => base64::encode(&args),
-        "base64_decode" => base64::decode(&args),
-        "multipart_parse" => multipart::parse(&args),
+        "base64_encode" => base64::encode(state, &args),
+        "base64_decode" => base64::decode(state, &args),
         "perf_now" => Ok(HostValue::Number(
             (state.elapsed_ms() / CLOCK_GRANULARITY_MS).floor() * CLOCK_GRANULARITY_MS,
         )),

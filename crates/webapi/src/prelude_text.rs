@@ -14,7 +14,7 @@ pub const PRELUDE_NAME: &str = "motu:prelude";
 /// group loads.
 macro_rules! internal_names {
     () => {
-        "op, opAsync, tag, webidlInterface, requireArgs, toByteString, toUSVString, \
+        "op, opAsync, hostWork, afterWork, tag, webidlInterface, requireArgs, toByteString, toUSVString, \
          defineGlobal, loadGroup, loadedGroup, loadedGlobal, STREAMS, BLOBS, DOMException, \
          Event, eventInternals, EventTarget, defineEventHandler, fireEvent, AbortSignal, AbortController, \
          reportError, PromiseCtor, promiseThen, newDeferred, promiseResolvedWith, \
@@ -189,6 +189,7 @@ pub(crate) const PRELUDE: &str = concat!(
     include_str!("../js/globals.js"),
     "lazyGlobals(CLONING, 'structuredClone');\n",
     "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",
+    include_str!("../js/stack_positions.js"),
     include_str!("../js/events.js"),
     "})()\n"
 );

@@ -127,3 +127,18 @@ pub(crate) fn throw_out_of_memory(ctx: &Ctx<'_>) -> rquickjs::Error {
     }
     rquickjs::Error::Exception
 }
+
+/// Throws QuickJS's interrupt, which JavaScript cannot catch, as the
+/// interrupt handler makes QuickJS do: it unwinds every JavaScript frame.
+pub(crate) fn throw_interrupted(ctx: &Ctx<'_>) -> rquickjs::Error {
+    let c = ctx.as_raw().as_ptr();
+    // SAFETY: as in `throw_out_of_memory`.
+    unsafe {
+        let error = qjs::JS_NewInternalError(c, c"interrupted".as_ptr());
+        if !qjs::JS_IsException(error) {
+            qjs::JS_SetUncatchableError(c, error);
+            qjs::JS_Throw(c, error);
+        }
+    }
+    rquickjs::Error::Exception
+}

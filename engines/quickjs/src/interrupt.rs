@@ -1,10 +1,26 @@
 //! Stopping JavaScript from another thread.
 //!
 //! QuickJS calls the runtime's interrupt handler every few thousand
-//! instructions while JavaScript runs. The handler here stops execution when
-//! the isolate's `InterruptHandle` raised its atomic flag (clearing it, so
-//! the isolate stays usable) or when the isolate ran out of memory. QuickJS
-//! then throws an uncatchable error, which unwinds to the host.
+//! instructions (backward jumps and calls) while JavaScript runs, and, with
+//! the vendored QuickJS's patch, as it goes through long built-ins (`fill`,
+//! `join`, `sort`'s comparisons, `JSON.parse`'s values, `repeat`). The
+//! handler here stops execution when the isolate's `InterruptHandle` raised
+//! its atomic flag (clearing it, so the isolate stays usable) or when the
+//! isolate ran out of memory. QuickJS then throws an uncatchable error,
+//! which unwinds to the host.
+//!
+//! Between the flag going up and the handler's next call, three more things
+//! make the JavaScript stop at once instead of finishing what it is in:
+//!
+//! - the counting allocator refuses every allocation (see `memory`), so a
+//!   built-in that allocates as it goes fails at its next allocation;
+//! - an op called from JavaScript stops it there, before it reaches the
+//!   host (see `ops`);
+//! - host code that runs long (a synchronous op on a large input) can ask
+//!   [`Interrupt::is_terminating`] and give up early.
+//!
+//! The isolate then reports the call as terminated, whatever error the
+//! refusal made on the way (see `QuickJsIsolate::classify`).
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -20,9 +36,27 @@ use crate::memory::MemoryState;
 #[derive(Default)]
 pub(crate) struct TerminateFlag(AtomicBool);
 
+impl TerminateFlag {
+    /// Whether a termination was asked for and not yet delivered. A plain
+    /// load: cheap enough for every allocation.
+    pub(crate) fn is_raised(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Takes a raised flag down; whether it was up.
+    pub(crate) fn take(&self) -> bool {
+        // A cheap load first: the flag is almost never up.
+        self.is_raised() && self.0.swap(false, Ordering::SeqCst)
+    }
+}
+
 impl Interrupt for TerminateFlag {
     fn terminate(&self) {
         self.0.store(true, Ordering::SeqCst);
+    }
+
+    fn is_terminating(&self) -> bool {
+        self.is_raised()
     }
 }
 
@@ -37,8 +71,7 @@ pub(crate) fn handler(
         if memory.exhausted() {
             return true;
         }
-        // A cheap load first: the flag is almost never up.
-        if flag.0.load(Ordering::Relaxed) && flag.0.swap(false, Ordering::SeqCst) {
+        if flag.take() {
             hit.set(true);
             return true;
         }

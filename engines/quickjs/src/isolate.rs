@@ -90,7 +90,8 @@ impl QuickJsIsolate {
         cache: Arc<BytecodeCache>,
     ) -> Result<Self, EngineError> {
         let setup = |e: rquickjs::Error| EngineError::Setup(e.to_string());
-        let memory = MemoryState::new(cfg.memory_limit);
+        let terminate = Arc::new(TerminateFlag::default());
+        let memory = MemoryState::new(cfg.memory_limit, terminate.clone());
         let runtime =
             Runtime::new_with_alloc(LimitedAllocator::new(memory.clone())).map_err(setup)?;
         let limit = cfg.memory_limit.unwrap_or(usize::MAX);
@@ -106,7 +107,6 @@ impl QuickJsIsolate {
         // allocation it makes.
         unsafe { memory.attach(context.get_runtime_ptr()) };
         let runtime_ptr = context.get_runtime_ptr();
-        let terminate = Arc::new(TerminateFlag::default());
         let interrupted = Rc::new(Cell::new(false));
         runtime.set_interrupt_handler(Some(handler(
             terminate.clone(),
@@ -126,7 +126,12 @@ impl QuickJsIsolate {
         );
         let mut isolate = Self {
             hooks: None,
-            ops: Rc::new(OpState::new(host, memory.clone())),
+            ops: Rc::new(OpState::new(
+                host,
+                memory.clone(),
+                terminate.clone(),
+                interrupted.clone(),
+            )),
             modules,
             cache,
             memory,
@@ -184,6 +189,9 @@ impl QuickJsIsolate {
         self.begin();
         self.context.with(|ctx| match f(ctx.clone()) {
             Ok(_) if self.memory.exhausted() => Err(EngineError::OutOfMemory),
+            // A termination asked for during the call whose refused
+            // allocations the JavaScript caught, before any interrupt check.
+            Ok(_) if self.terminate.take() => Err(EngineError::Terminated),
             Ok(v) => Ok(v),
             Err(e) => {
                 let error = caught(&ctx, e);
@@ -202,11 +210,19 @@ impl QuickJsIsolate {
     }
 
     /// Tells an interrupt and running out of memory from a plain exception.
+    ///
+    /// A termination asked for during the call ends it as terminated, even
+    /// when what reached here is the out-of-memory error of an allocation
+    /// refused meanwhile (the flag is then still up, and is taken down: the
+    /// termination was delivered).
     fn classify(&self, error: JsError) -> EngineError {
-        if self.memory.exhausted() || is_out_of_memory(&error) {
+        let terminated = self.interrupted.replace(false) | self.terminate.take();
+        if self.memory.exhausted() {
             EngineError::OutOfMemory
-        } else if self.interrupted.replace(false) {
+        } else if terminated {
             EngineError::Terminated
+        } else if is_out_of_memory(&error) {
+            EngineError::OutOfMemory
         } else {
             EngineError::Exception(error)
         }
@@ -284,6 +300,7 @@ impl Isolate for QuickJsIsolate {
             match self.runtime.execute_pending_job() {
                 Ok(true) => {}
                 Ok(false) if self.memory.exhausted() => return Err(EngineError::OutOfMemory),
+                Ok(false) if self.terminate.take() => return Err(EngineError::Terminated),
                 Ok(false) => return Ok(()),
                 Err(_) => {
                     let error = self

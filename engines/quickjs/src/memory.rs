@@ -17,6 +17,12 @@
 //! limit, so collections come more often as the heap nears the limit, as
 //! other engines do.
 //!
+//! While a termination is asked for and not yet delivered (the isolate's
+//! [`TerminateFlag`] is up), the allocator refuses every allocation, without
+//! counting it as running out of memory: a built-in that allocates as it
+//! goes (growing an array, a string, a parse) fails at its next allocation
+//! instead of running to its end before QuickJS next polls for interrupts.
+//!
 //! Below half the limit, once the isolate serves events, the mark is kept at
 //! least [`MIN_GROWTH`] above the heap. Reference counting frees most
 //! garbage at once; a collection is only needed for cycles, yet it walks
@@ -29,8 +35,12 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use std::sync::Arc;
+
 use rquickjs::allocator::Allocator;
 use rquickjs::qjs;
+
+use crate::interrupt::TerminateFlag;
 
 /// What QuickJS's own accounting adds per allocation (its `MALLOC_OVERHEAD`);
 /// counting it too keeps `used` equal to the runtime's own figure, against
@@ -47,8 +57,10 @@ pub(crate) struct MemoryState {
     used: Cell<usize>,
     /// The limit in bytes (`usize::MAX`: none).
     limit: usize,
-    /// Set once an allocation was refused; never cleared.
+    /// Set once an allocation was refused for the limit; never cleared.
     exhausted: Cell<bool>,
+    /// While it is up, every allocation is refused.
+    terminate: Arc<TerminateFlag>,
     /// The runtime, once it exists, to adjust its collection mark.
     runtime: Cell<*mut qjs::JSRuntime>,
     /// Whether the mark is kept [`MIN_GROWTH`] above the heap.
@@ -58,12 +70,14 @@ pub(crate) struct MemoryState {
 }
 
 impl MemoryState {
-    /// State for a heap of at most `limit` bytes (`None`: no limit).
-    pub(crate) fn new(limit: Option<usize>) -> Rc<Self> {
+    /// State for a heap of at most `limit` bytes (`None`: no limit) that
+    /// takes nothing while `terminate` is up.
+    pub(crate) fn new(limit: Option<usize>, terminate: Arc<TerminateFlag>) -> Rc<Self> {
         Rc::new(Self {
             used: Cell::new(0),
             limit: limit.unwrap_or(usize::MAX),
             exhausted: Cell::new(false),
+            terminate,
             runtime: Cell::new(std::ptr::null_mut()),
             serving: Cell::new(false),
             raised: Cell::new(0),
@@ -95,9 +109,12 @@ impl MemoryState {
         self.serving.set(true);
     }
 
-    /// Whether `wanted` more bytes (with `freed` given back) fit the limit;
-    /// raises the flag if not.
+    /// Whether `wanted` more bytes (with `freed` given back) fit the limit
+    /// (raising the flag if not), and no termination is under way.
     fn admit(&self, freed: usize, wanted: usize) -> bool {
+        if self.terminate.is_raised() {
+            return false;
+        }
         let after = (self.used.get() - freed).saturating_add(wanted.saturating_add(OVERHEAD));
         if after > self.limit {
             self.exhausted.set(true);

@@ -4,18 +4,28 @@
 //! `Host::call`; `__motu_op_async(name, ...args)` makes a promise, keeps its
 //! resolving functions under a fresh op id and calls `Host::start`. The op
 //! name is borrowed from QuickJS's string, not copied.
+//!
+//! An op called while a termination is under way, or one that returns after
+//! a termination was asked for, stops the JavaScript there: it throws
+//! QuickJS's uncatchable interrupt, as the interrupt handler would at its
+//! next call. So no op reaches the host once the isolate is being stopped,
+//! and an op that gave up early for it (see
+//! `motu_engine::Interrupt::is_terminating`) is not followed by more
+//! JavaScript.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use motu_engine::{contract, Host, HostValue, JsError, OpId};
 use rquickjs::function::Rest;
 use rquickjs::{Ctx, Function, Persistent, Promise, Value};
 
 use crate::convert::{to_host, to_js};
-use crate::errors::{make, throw, throw_out_of_memory};
+use crate::errors::{make, throw, throw_interrupted, throw_out_of_memory};
+use crate::interrupt::TerminateFlag;
 use crate::memory::MemoryState;
 use crate::strings::with_str;
 
@@ -30,16 +40,28 @@ pub(crate) struct OpState {
     host: Rc<dyn Host>,
     /// Once memory is exhausted, no op reaches the host.
     memory: Rc<MemoryState>,
+    /// While it is up, no op reaches the host either.
+    terminate: Arc<TerminateFlag>,
+    /// Set when an op stopped the JavaScript for a termination, as the
+    /// interrupt handler sets it.
+    interrupted: Rc<Cell<bool>>,
     /// The resolving functions of each pending async op.
     pub(crate) pending: RefCell<HashMap<OpId, Resolvers, BuildHasherDefault<IdHasher>>>,
     next_id: Cell<OpId>,
 }
 
 impl OpState {
-    pub(crate) fn new(host: Rc<dyn Host>, memory: Rc<MemoryState>) -> Self {
+    pub(crate) fn new(
+        host: Rc<dyn Host>,
+        memory: Rc<MemoryState>,
+        terminate: Arc<TerminateFlag>,
+        interrupted: Rc<Cell<bool>>,
+    ) -> Self {
         Self {
             host,
             memory,
+            terminate,
+            interrupted,
             pending: RefCell::default(),
             next_id: Cell::new(1),
         }
@@ -66,8 +88,19 @@ impl Hasher for IdHasher {
     }
 }
 
+/// Stops the JavaScript if a termination was asked for: takes the flag
+/// down and throws the uncatchable interrupt.
+fn poll_termination(state: &OpState, ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+    if state.terminate.take() {
+        state.interrupted.set(true);
+        return Err(throw_interrupted(ctx));
+    }
+    Ok(())
+}
+
 /// Splits `(name, ...args)`: converts the arguments and calls `f` with the
-/// name borrowed, unless memory is exhausted.
+/// name borrowed, unless memory is exhausted or a termination is under way
+/// (before the call or once it returns).
 fn with_op<'js, R>(
     state: &OpState,
     ctx: &Ctx<'js>,
@@ -77,6 +110,7 @@ fn with_op<'js, R>(
     if state.memory.exhausted() {
         return Err(throw_out_of_memory(ctx));
     }
+    poll_termination(state, ctx)?;
     let mut args = args.0.into_iter();
     let name = match args.next() {
         Some(name) if name.is_string() => name,
@@ -85,7 +119,9 @@ fn with_op<'js, R>(
     let values = args
         .map(|v| to_host(ctx, &v))
         .collect::<rquickjs::Result<Vec<_>>>()?;
-    with_str(ctx, &name, |name| f(name, values))
+    let result = with_str(ctx, &name, |name| f(name, values))?;
+    poll_termination(state, ctx)?;
+    Ok(result)
 }
 
 fn op_sync<'js>(

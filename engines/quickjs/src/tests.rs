@@ -221,11 +221,42 @@ fn terminate_before_running_stops_the_next_call() {
     ))
     .unwrap();
     iso.interrupt_handle().terminate();
-    iso.dispatch(1, HostValue::Null).unwrap();
-    assert!(matches!(iso.run_microtasks(), Err(EngineError::Terminated)));
+    let result = iso
+        .dispatch(1, HostValue::Null)
+        .and_then(|()| iso.run_microtasks());
+    assert!(matches!(result, Err(EngineError::Terminated)), "{result:?}");
     assert_eq!(
         run(&mut *iso, &host, 2, HostValue::Null),
         Some(Ok("done".into()))
+    );
+}
+
+#[test]
+fn a_termination_during_allocating_builtins_is_no_out_of_memory() {
+    // While the termination is under way every allocation is refused; the
+    // built-ins fail with out-of-memory errors that the loop catches, yet
+    // the call ends terminated, and the next one allocates again.
+    let engine = engine();
+    let (mut iso, host) = isolate(&engine);
+    iso.load_worker(&script(
+        "addEventListener('test', e => { \
+           if (e === 'spin') for (;;) { try { JSON.parse('[' + '1,'.repeat(1e5) + '1]'); } catch {} } \
+           return 'x'.repeat(1 << 20).length + JSON.parse('[1,2]').length; })",
+    ))
+    .unwrap();
+    let handle = iso.interrupt_handle();
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(30));
+        handle.terminate();
+    });
+    let result = iso
+        .dispatch(1, "spin".into())
+        .and_then(|()| iso.run_microtasks());
+    killer.join().unwrap();
+    assert!(matches!(result, Err(EngineError::Terminated)), "{result:?}");
+    assert_eq!(
+        run(&mut *iso, &host, 2, "ok".into()),
+        Some(Ok(((1 << 20) as f64 + 2.0).into()))
     );
 }
 

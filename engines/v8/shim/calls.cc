@@ -49,6 +49,7 @@ int finish(MotuIsolate* m, v8::TryCatch& tc, v8::Local<v8::Context> ctx, MotuBuf
   // A termination that arrived while the exception was described ends
   // this call too. Either way the isolate is usable again afterwards.
   if (terminated || iso->IsExecutionTerminating()) {
+    m->terminating.store(false);
     iso->CancelTerminateExecution();
     if (status == MOTU_EXCEPTION) {
       motu_v8_buf_free(*error);

@@ -99,6 +99,13 @@ struct MotuIsolate {
   // Limits and failures.
   size_t encode_budget = 0;  // largest encoding of one value handed to Rust
   std::atomic<bool> out_of_memory{false};
+  // Set by motu_v8_terminate, taken down once a call delivered the
+  // termination (finish): long host work (the op functions, sliced
+  // built-ins) stops early while it is up.
+  std::atomic<bool> terminating{false};
+  // A JavaScript function that does nothing: calling it makes V8 look for
+  // interrupts, and so delivers a termination asked for (stops.cc).
+  v8::Global<v8::Function> interrupt_check;
   bool terminated = false;  // a promise job saw a termination it could not pass on
   std::string fatal;  // V8's fatal error message, once it reported one
 
@@ -190,6 +197,27 @@ void free_modules(MotuIsolate* m);
 // --- builtins.cc
 // Installs the ECMAScript built-ins this V8 lacks (ArrayBuffer transfer).
 bool install_builtins(v8::Local<v8::Context> ctx);
+
+// --- stops.cc
+// Once a termination is asked for (m->terminating), makes V8 deliver it:
+// true, with the termination (or, if it was delivered and cancelled
+// already, an error) pending, and the caller returns at once. False, at
+// the cost of an atomic load, while none is.
+bool stop_if_terminating(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context> ctx);
+// Makes the function stop_if_terminating calls, and wraps built-ins V8
+// runs without interrupt checks (JSON.parse, Array.prototype.sort) so that
+// a termination stops the JavaScript before and after each call.
+bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx);
+// The receiver of a built-in wrapped by a native function: V8 hands such a
+// function the global object for `undefined` and `null`, which the
+// original must see as `undefined` to throw its TypeError (so the wrapped
+// built-ins treat the global object itself as `undefined`).
+v8::Local<v8::Value> receiver(const v8::FunctionCallbackInfo<v8::Value>& info);
+
+// --- slices.cc
+// Puts built-ins V8 runs without interrupt checks (Array.prototype.fill)
+// in slices that stop once a termination is asked for.
+bool install_slices(v8::Local<v8::Context> ctx);
 
 // --- ops.cc
 // Installs the op functions and the chunk loader as globals under the names `options` gives.

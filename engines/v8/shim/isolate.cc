@@ -83,7 +83,9 @@ int set_up(MotuIsolate* m, const MotuIsolateOptions& options, const MotuCode& pr
   v8::Context::Scope context_scope(ctx);
   if (!options.allow_code_generation) ctx->AllowCodeGenerationFromStrings(false);
   v8::TryCatch tc(iso);
-  bool ok = install_builtins(ctx) && install_ops(m, ctx, options) && run_prelude(m, ctx, prelude, options);
+  bool ok = install_builtins(ctx) && install_stops(m, ctx) && install_slices(ctx) &&
+            install_ops(m, ctx, options) &&
+            run_prelude(m, ctx, prelude, options);
   int status = finish(m, tc, ctx, error);
   if (status == MOTU_OK && !ok)
     status = fail(error, "TypeError",
@@ -139,6 +141,7 @@ void motu_v8_isolate_free(MotuIsolate* m) {
     motu::free_modules(m);
     m->dispatch.Reset();
     m->register_module.Reset();
+    m->interrupt_check.Reset();
     m->context.Reset();
     motu::forget_isolate(m->isolate);
     m->isolate->Dispose();
@@ -160,6 +163,9 @@ void motu_v8_collect_garbage(MotuIsolate* m) {
   m->isolate->LowMemoryNotification();
 }
 
-void motu_v8_terminate(MotuIsolate* m) { m->isolate->TerminateExecution(); }
+void motu_v8_terminate(MotuIsolate* m) {
+  m->terminating.store(true);
+  m->isolate->TerminateExecution();
+}
 
 }  // extern "C"

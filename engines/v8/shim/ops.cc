@@ -32,6 +32,13 @@ MotuIsolate* owner(const v8::FunctionCallbackInfo<v8::Value>& info) {
   return static_cast<MotuIsolate*>(info.Data().As<v8::External>()->Value());
 }
 
+// Whether the isolate is being terminated: then an op neither reaches Rust
+// nor hands its result to JavaScript (each can take milliseconds for a value
+// of many megabytes); the JavaScript stops there.
+bool stopping(v8::Isolate* iso, MotuIsolate* m) {
+  return stop_if_terminating(m, iso, iso->GetCurrentContext());
+}
+
 void call_op(const v8::FunctionCallbackInfo<v8::Value>& info, bool async) {
   MotuIsolate* m = owner(info);
   v8::Isolate* iso = info.GetIsolate();
@@ -45,7 +52,7 @@ void call_op(const v8::FunctionCallbackInfo<v8::Value>& info, bool async) {
   size_t name_len = append_utf8(iso, info[0].As<v8::String>(), buf);
   // The arguments' lent bytes, alive until the op has copied them.
   Pins pins;
-  if (!encode_args(m, info, 1, buf, pins)) return;
+  if (!encode_args(m, info, 1, buf, pins) || stopping(iso, m)) return;
   v8::Local<v8::Promise::Resolver> resolver;
   uint64_t id = 0;
   if (async) {
@@ -68,6 +75,7 @@ void call_op(const v8::FunctionCallbackInfo<v8::Value>& info, bool async) {
     m->pending.emplace(id, v8::Global<v8::Promise::Resolver>(iso, resolver));
   } else {
     v8::Local<v8::Value> result;
+    if (stopping(iso, m)) return;
     if (!decode_value(iso, ctx, reply.value, &result)) {
       if (!iso->IsExecutionTerminating())
         throw_error(iso, ErrorClass::kTypeError,

@@ -105,7 +105,11 @@ impl V8Isolate {
         if self.scratch.capacity() > KEPT_SCRATCH_BYTES {
             self.scratch = Vec::new();
         }
-        outcome(status, error)
+        let result = outcome(status, error);
+        if matches!(result, Err(EngineError::Terminated)) {
+            self.interrupt.delivered();
+        }
+        result
     }
 
     /// Replaces the engine's cold code cache for this isolate's code, now

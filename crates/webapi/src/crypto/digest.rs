@@ -2,10 +2,27 @@
 //! every other algorithm takes.
 
 use motu_engine::{HostValue, JsError};
-use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha384, Sha512};
+use sha2::Digest;
 
 use super::{bytes_arg, not_supported, str_arg};
+use crate::work::Cancel;
+
+/// Long inputs are hashed in pieces of this size, with a look at the
+/// [`Cancel`] flag before each.
+pub(crate) const CHUNK: usize = 256 * 1024;
+
+/// Feeds `data` to `update` in [`CHUNK`]s, stopping once `cancel` is set.
+pub(crate) fn feed(
+    data: &[u8],
+    cancel: &Cancel,
+    mut update: impl FnMut(&[u8]),
+) -> Result<(), JsError> {
+    for chunk in data.chunks(CHUNK) {
+        cancel.check()?;
+        update(chunk);
+    }
+    Ok(())
+}
 
 /// A hash function of Web Crypto.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,21 +75,28 @@ impl Hash {
         }
     }
 
+    /// The hash of `data`, hashed in pieces; an error once `cancel` is set.
+    pub(crate) fn digest_checked(self, data: &[u8], cancel: &Cancel) -> Result<Vec<u8>, JsError> {
+        with_hash!(self, D => {
+            let mut hasher = D::new();
+            feed(data, cancel, |chunk| hasher.update(chunk))?;
+            Ok(hasher.finalize().to_vec())
+        })
+    }
+
     /// The hash of `data`.
+    #[cfg(test)]
     pub(crate) fn digest(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            Hash::Sha1 => Sha1::digest(data).to_vec(),
-            Hash::Sha256 => Sha256::digest(data).to_vec(),
-            Hash::Sha384 => Sha384::digest(data).to_vec(),
-            Hash::Sha512 => Sha512::digest(data).to_vec(),
-        }
+        with_hash!(self, D => D::digest(data).to_vec())
     }
 }
 
 /// `crypto_digest(hash, data) -> bytes`.
-pub(crate) fn digest(args: &[HostValue]) -> Result<HostValue, JsError> {
+pub(crate) fn digest(args: &[HostValue], cancel: &Cancel) -> Result<HostValue, JsError> {
     let hash = Hash::parse(str_arg(args, 0)?)?;
-    Ok(HostValue::Bytes(hash.digest(bytes_arg(args, 1)?)))
+    Ok(HostValue::Bytes(
+        hash.digest_checked(bytes_arg(args, 1)?, cancel)?,
+    ))
 }
 
 #[cfg(test)]
@@ -96,8 +120,30 @@ mod tests {
         assert_eq!(Hash::Sha384.digest(b"").len(), 48);
         assert_eq!(Hash::Sha512.digest(b"").len(), 64);
         assert_eq!(
-            digest(&["MD5".into(), vec![].into()]).unwrap_err().name,
+            digest(&["MD5".into(), vec![].into()], &Cancel::new())
+                .unwrap_err()
+                .name,
             "NotSupportedError"
+        );
+    }
+
+    #[test]
+    fn long_input_in_pieces_and_cancelled() {
+        let data: Vec<u8> = (0..3 * CHUNK + 17).map(|i| (i % 251) as u8).collect();
+        let cancel = Cancel::new();
+        for hash in [Hash::Sha1, Hash::Sha256, Hash::Sha384, Hash::Sha512] {
+            assert_eq!(
+                hash.digest_checked(&data, &cancel).unwrap(),
+                hash.digest(&data)
+            );
+        }
+        cancel.cancel();
+        assert_eq!(
+            Hash::Sha256
+                .digest_checked(&data, &cancel)
+                .unwrap_err()
+                .name,
+            "AbortError"
         );
     }
 }

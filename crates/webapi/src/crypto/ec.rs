@@ -11,6 +11,7 @@ use super::formats::{b64url, jwk_bytes, Imported};
 use super::{
     bytes_param, data_error, hash_param, invalid_access, not_supported, operation_error, str_param,
 };
+use crate::work::Cancel;
 
 /// Runs `$body` with `$m` naming the crate (`p256`, `p384` or `p521`) of
 /// `$curve`.
@@ -50,8 +51,13 @@ fn prehash(digest: Vec<u8>, field_len: usize) -> Vec<u8> {
 }
 
 /// An ECDSA signature (`r || s`) of `data` under a PKCS #8 private key.
-pub(crate) fn sign(params: &HostValue, key: &[u8], data: &[u8]) -> Result<Vec<u8>, JsError> {
-    let digest = hash_param(params)?.digest(data);
+pub(crate) fn sign(
+    params: &HostValue,
+    key: &[u8],
+    data: &[u8],
+    cancel: &Cancel,
+) -> Result<Vec<u8>, JsError> {
+    let digest = hash_param(params)?.digest_checked(data, cancel)?;
     with_curve!(curve(params)?, m => {
         let secret = m::SecretKey::from_pkcs8_der(key).map_err(|e| data_error(e.to_string()))?;
         let signer = m::ecdsa::SigningKey::from_bytes(&secret.to_bytes())
@@ -71,8 +77,9 @@ pub(crate) fn verify(
     key: &[u8],
     signature: &[u8],
     data: &[u8],
+    cancel: &Cancel,
 ) -> Result<bool, JsError> {
-    let digest = hash_param(params)?.digest(data);
+    let digest = hash_param(params)?.digest_checked(data, cancel)?;
     with_curve!(curve(params)?, m => {
         let public = m::PublicKey::from_public_key_der(key).map_err(|e| data_error(e.to_string()))?;
         let verifier = m::ecdsa::VerifyingKey::from_affine(*public.as_affine())
@@ -293,11 +300,12 @@ mod tests {
     fn signatures_verify_and_ecdh_agrees() {
         let p = map(&[("namedCurve", "P-256".into()), ("hash", "SHA-256".into())]);
         let (private, public) = generate(&p).unwrap();
-        let sig = sign(&p, &private, b"msg").unwrap();
+        let c = &Cancel::new();
+        let sig = sign(&p, &private, b"msg", c).unwrap();
         assert_eq!(sig.len(), 64);
-        assert!(verify(&p, &public, &sig, b"msg").unwrap());
-        assert!(!verify(&p, &public, &sig, b"other").unwrap());
-        assert!(!verify(&p, &public, &sig[1..], b"msg").unwrap());
+        assert!(verify(&p, &public, &sig, b"msg", c).unwrap());
+        assert!(!verify(&p, &public, &sig, b"other", c).unwrap());
+        assert!(!verify(&p, &public, &sig[1..], b"msg", c).unwrap());
         let (private2, public2) = generate(&p).unwrap();
         let ab = derive(
             &map(&[("namedCurve", "P-256".into()), ("public", public2.into())]),

@@ -31,53 +31,110 @@ mod x25519;
 
 use motu_engine::{HostValue, JsError};
 
+use crate::work::{Cancel, Work, QUICK_BYTES};
+
 pub(crate) use digest::Hash;
 
-/// Runs the crypto op `op`, or returns `None` when there is none of that name.
+/// Runs the synchronous crypto op `op` (`crypto_random`), or returns `None`
+/// when there is none of that name.
 pub(crate) fn call(op: &str, args: &[HostValue]) -> Option<Result<HostValue, JsError>> {
-    Some(match op {
-        "crypto_random" => random::random(args),
-        "crypto_digest" => digest::digest(args),
-        "crypto_sign" => sign(args),
-        "crypto_verify" => verify(args),
-        "crypto_encrypt" => crypt(args, true),
-        "crypto_decrypt" => crypt(args, false),
-        "crypto_generate" => generate(args),
-        "crypto_import" => formats::import(args),
-        "crypto_export" => formats::export(args),
-        "crypto_derive_bits" => derive_bits(args),
+    match op {
+        "crypto_random" => Some(random::random(args)),
+        _ => None,
+    }
+}
+
+/// The signature of a crypto work op.
+type Run = fn(&[HostValue], &Cancel) -> Result<HostValue, JsError>;
+
+/// The work of the crypto op `op` (every `crypto.subtle` operation is host
+/// work), or `None` when there is none of that name.
+pub(crate) fn work(op: &str, args: Vec<HostValue>) -> Option<Work> {
+    let run: Run = match op {
+        "crypto_digest" => digest::digest,
+        "crypto_sign" => sign,
+        "crypto_verify" => verify,
+        "crypto_encrypt" => |args, _| crypt(args, true),
+        "crypto_decrypt" => |args, _| crypt(args, false),
+        "crypto_generate" => generate,
+        "crypto_import" => |args, _| formats::import(args),
+        "crypto_export" => |args, _| formats::export(args),
+        "crypto_derive_bits" => derive_bits,
         _ => return None,
-    })
+    };
+    let quick = is_quick(op, &args);
+    Some(Work::new(args, quick, run))
+}
+
+/// Whether the crypto op `op` on `args` is well under a millisecond of
+/// work: small inputs, and algorithms without big-number arithmetic on
+/// private keys (RSA private-key operations, key generation and key
+/// checks, and ECDSA and ECDH on P-384 and P-521, are not).
+fn is_quick(op: &str, args: &[HostValue]) -> bool {
+    let bytes: usize = args
+        .iter()
+        .filter_map(HostValue::as_bytes)
+        .map(<[u8]>::len)
+        .sum();
+    if bytes > QUICK_BYTES {
+        return false;
+    }
+    let alg = args.first().and_then(HostValue::as_str).unwrap_or("");
+    let params = |i: usize| args.get(i).unwrap_or(&HostValue::Undefined);
+    let p256 = |i: usize| params(i).get("namedCurve").and_then(HostValue::as_str) == Some("P-256");
+    match op {
+        "crypto_digest" | "crypto_export" | "crypto_encrypt" => true,
+        "crypto_sign" => match alg {
+            "HMAC" | "Ed25519" => true,
+            "ECDSA" => p256(3),
+            _ => false,
+        },
+        "crypto_verify" => alg != "ECDSA" || p256(4),
+        "crypto_decrypt" => alg != "RSA-OAEP",
+        "crypto_generate" => match alg {
+            "Ed25519" | "X25519" => true,
+            "ECDSA" | "ECDH" => p256(1),
+            _ => false,
+        },
+        "crypto_derive_bits" => match alg {
+            "HKDF" | "X25519" => true,
+            "ECDH" => p256(2),
+            "PBKDF2" => kdf::pbkdf2_is_quick(params(2), args.get(3)),
+            _ => false,
+        },
+        "crypto_import" => !alg.starts_with("RSA"),
+        _ => false,
+    }
 }
 
 /// `crypto_sign(alg, key, data, params) -> signature`.
-fn sign(args: &[HostValue]) -> Result<HostValue, JsError> {
+fn sign(args: &[HostValue], cancel: &Cancel) -> Result<HostValue, JsError> {
     let alg = str_arg(args, 0)?;
     let key = bytes_arg(args, 1)?;
     let data = bytes_arg(args, 2)?;
     let params = args.get(3).unwrap_or(&HostValue::Undefined);
     let signature = match alg {
-        "HMAC" => hmac::sign(hash_param(params)?, key, data)?,
-        "ECDSA" => ec::sign(params, key, data)?,
+        "HMAC" => hmac::sign(hash_param(params)?, key, data, cancel)?,
+        "ECDSA" => ec::sign(params, key, data, cancel)?,
         "Ed25519" => ed25519::sign(key, data)?,
-        "RSASSA-PKCS1-v1_5" | "RSA-PSS" => rsa::sign(alg, params, key, data)?,
+        "RSASSA-PKCS1-v1_5" | "RSA-PSS" => rsa::sign(alg, params, key, data, cancel)?,
         other => return Err(unsupported(other)),
     };
     Ok(HostValue::Bytes(signature))
 }
 
 /// `crypto_verify(alg, key, signature, data, params) -> bool`.
-fn verify(args: &[HostValue]) -> Result<HostValue, JsError> {
+fn verify(args: &[HostValue], cancel: &Cancel) -> Result<HostValue, JsError> {
     let alg = str_arg(args, 0)?;
     let key = bytes_arg(args, 1)?;
     let signature = bytes_arg(args, 2)?;
     let data = bytes_arg(args, 3)?;
     let params = args.get(4).unwrap_or(&HostValue::Undefined);
     let ok = match alg {
-        "HMAC" => hmac::verify(hash_param(params)?, key, signature, data)?,
-        "ECDSA" => ec::verify(params, key, signature, data)?,
+        "HMAC" => hmac::verify(hash_param(params)?, key, signature, data, cancel)?,
+        "ECDSA" => ec::verify(params, key, signature, data, cancel)?,
         "Ed25519" => ed25519::verify(key, signature, data)?,
-        "RSASSA-PKCS1-v1_5" | "RSA-PSS" => rsa::verify(alg, params, key, signature, data)?,
+        "RSASSA-PKCS1-v1_5" | "RSA-PSS" => rsa::verify(alg, params, key, signature, data, cancel)?,
         other => return Err(unsupported(other)),
     };
     Ok(HostValue::Bool(ok))
@@ -101,14 +158,14 @@ fn crypt(args: &[HostValue], encrypt: bool) -> Result<HostValue, JsError> {
 
 /// `crypto_generate(alg, params) -> {private, public}`: a new key pair, as
 /// PKCS #8 and SPKI DER.
-fn generate(args: &[HostValue]) -> Result<HostValue, JsError> {
+fn generate(args: &[HostValue], cancel: &Cancel) -> Result<HostValue, JsError> {
     let alg = str_arg(args, 0)?;
     let params = args.get(1).unwrap_or(&HostValue::Undefined);
     let (private, public) = match alg {
         "ECDSA" | "ECDH" => ec::generate(params)?,
         "Ed25519" => ed25519::generate()?,
         "X25519" => x25519::generate()?,
-        "RSASSA-PKCS1-v1_5" | "RSA-PSS" | "RSA-OAEP" => rsa::generate(params)?,
+        "RSASSA-PKCS1-v1_5" | "RSA-PSS" | "RSA-OAEP" => rsa::generate(params, cancel)?,
         other => return Err(unsupported(other)),
     };
     Ok(HostValue::Map(vec![
@@ -119,7 +176,7 @@ fn generate(args: &[HostValue]) -> Result<HostValue, JsError> {
 
 /// `crypto_derive_bits(alg, key, params, length) -> bytes`; `length` is in
 /// bits, or `null` where the algorithm allows it.
-fn derive_bits(args: &[HostValue]) -> Result<HostValue, JsError> {
+fn derive_bits(args: &[HostValue], cancel: &Cancel) -> Result<HostValue, JsError> {
     let alg = str_arg(args, 0)?;
     let key = bytes_arg(args, 1)?;
     let params = args.get(2).unwrap_or(&HostValue::Undefined);
@@ -135,7 +192,7 @@ fn derive_bits(args: &[HostValue]) -> Result<HostValue, JsError> {
         }
     };
     let out = match alg {
-        "PBKDF2" => kdf::pbkdf2(params, key, length)?,
+        "PBKDF2" => kdf::pbkdf2(params, key, length, cancel)?,
         "HKDF" => kdf::hkdf(params, key, length)?,
         "ECDH" => ec::derive(params, key, length)?,
         "X25519" => x25519::derive(params, key, length)?,

@@ -14,9 +14,10 @@ use super::{
     bytes_param, data_error, hash_param, not_supported, operation_error, opt_bytes_param,
     uint_param,
 };
+use crate::work::Cancel;
 
 /// The largest modulus `generateKey` makes: generation time grows fast
-/// with the size, and an op cannot be interrupted.
+/// with the size (a 4096-bit key takes seconds of CPU time).
 const MAX_GENERATED_BITS: u64 = 4096;
 
 fn private_key(der: &[u8]) -> Result<RsaPrivateKey, JsError> {
@@ -75,10 +76,11 @@ pub(crate) fn sign(
     params: &HostValue,
     key: &[u8],
     data: &[u8],
+    cancel: &Cancel,
 ) -> Result<Vec<u8>, JsError> {
     let hash = hash_param(params)?;
     let key = private_key(key)?;
-    let hashed = hash.digest(data);
+    let hashed = hash.digest_checked(data, cancel)?;
     let result = with_hash!(hash, D => if alg == "RSA-PSS" {
         let salt = salt_length(params, &key)?;
         key.sign_with_rng(&mut OsRng, Pss::new_with_salt::<D>(salt), &hashed)
@@ -95,10 +97,11 @@ pub(crate) fn verify(
     key: &[u8],
     signature: &[u8],
     data: &[u8],
+    cancel: &Cancel,
 ) -> Result<bool, JsError> {
     let hash = hash_param(params)?;
     let key = public_key(key)?;
-    let hashed = hash.digest(data);
+    let hashed = hash.digest_checked(data, cancel)?;
     let result = with_hash!(hash, D => if alg == "RSA-PSS" {
         let salt = match salt_length(params, &key) {
             Ok(salt) => salt,
@@ -142,8 +145,10 @@ pub(crate) fn oaep(
 }
 
 /// A new key pair of `params.modulusLength` bits with the exponent
-/// `params.publicExponent` (3 or 65537), as PKCS #8 and SPKI DER.
-pub(crate) fn generate(params: &HostValue) -> Result<(Vec<u8>, Vec<u8>), JsError> {
+/// `params.publicExponent` (3 or 65537), as PKCS #8 and SPKI DER. The prime
+/// search draws each candidate from `cancel`'s randomness, so it stops soon
+/// after `cancel` is set.
+pub(crate) fn generate(params: &HostValue, cancel: &Cancel) -> Result<(Vec<u8>, Vec<u8>), JsError> {
     let bits = uint_param(params, "modulusLength")?;
     let exponent = BigUint::from_bytes_be(bytes_param(params, "publicExponent")?);
     if exponent != BigUint::from(65537u32) && exponent != BigUint::from(3u32) {
@@ -156,7 +161,7 @@ pub(crate) fn generate(params: &HostValue) -> Result<(Vec<u8>, Vec<u8>), JsError
             "RSA: generated moduli are 512 to {MAX_GENERATED_BITS} bits long, a multiple of 8"
         )));
     }
-    let key = RsaPrivateKey::new_with_exp(&mut OsRng, bits as usize, &exponent)
+    let key = RsaPrivateKey::new_with_exp(&mut cancel.rng(), bits as usize, &exponent)
         .map_err(|e| operation_error(format!("RSA key generation failed: {e}")))?;
     Ok((private_der(&key)?, public_der(&key.to_public_key())?))
 }
@@ -267,7 +272,8 @@ mod tests {
             ("modulusLength", 1024.0.into()),
             ("publicExponent", vec![1, 0, 1].into()),
         ]);
-        let (private, public) = generate(&gen).unwrap();
+        let c = &Cancel::new();
+        let (private, public) = generate(&gen, c).unwrap();
         let jwk = export("jwk", true, &private).unwrap();
         let back = import("jwk", &jwk).unwrap();
         assert_eq!((back.kind, &back.data), ("private", &private));
@@ -282,16 +288,16 @@ mod tests {
                 map(&[("hash", "SHA-384".into()), ("saltLength", 32.0.into())]),
             ),
         ] {
-            let sig = sign(alg, &p, &private, b"msg").unwrap();
-            assert!(verify(alg, &p, &public, &sig, b"msg").unwrap());
-            assert!(!verify(alg, &p, &public, &sig, b"msh").unwrap());
+            let sig = sign(alg, &p, &private, b"msg", c).unwrap();
+            assert!(verify(alg, &p, &public, &sig, b"msg", c).unwrap());
+            assert!(!verify(alg, &p, &public, &sig, b"msh", c).unwrap());
         }
         let huge = map(&[("hash", "SHA-256".into()), ("saltLength", 4e9.into())]);
         assert_eq!(
-            sign("RSA-PSS", &huge, &private, b"m").unwrap_err().name,
+            sign("RSA-PSS", &huge, &private, b"m", c).unwrap_err().name,
             "OperationError"
         );
-        assert!(!verify("RSA-PSS", &huge, &public, &[0; 128], b"m").unwrap());
+        assert!(!verify("RSA-PSS", &huge, &public, &[0; 128], b"m", c).unwrap());
         let p = map(&[("hash", "SHA-256".into()), ("label", b"l".to_vec().into())]);
         let ct = oaep(&p, &public, b"secret", true).unwrap();
         assert_eq!(oaep(&p, &private, &ct, false).unwrap(), b"secret");
@@ -307,7 +313,10 @@ mod tests {
             ("modulusLength", 1024.0.into()),
             ("publicExponent", vec![7].into()),
         ]);
-        assert_eq!(generate(&gen).unwrap_err().name, "OperationError");
+        assert_eq!(
+            generate(&gen, &Cancel::new()).unwrap_err().name,
+            "OperationError"
+        );
         assert_eq!(
             import("pkcs8", &vec![0x30, 0].into()).unwrap_err().name,
             "DataError"

@@ -1,0 +1,300 @@
+//! Import specifiers to files, the way wrangler's bundler (esbuild, for the
+//! `workerd` platform) finds them.
+//!
+//! Resolution is [`oxc_resolver`]'s (a port of webpack's enhanced-resolve),
+//! set up as wrangler sets up esbuild:
+//!
+//! - **Relative** specifiers (`./x.js`, `../x`) resolve against the
+//!   importing file's folder; a specifier starting with `/` against the
+//!   project's root (motu's rule; esbuild would take it as an absolute
+//!   path).
+//! - **Bare** specifiers (`hono`, `hono/jsx`, `@scope/pkg/sub`) are looked
+//!   up in the nearest `node_modules` folder up the tree from the importer.
+//!   A package's `package.json` `exports` decides which file a subpath
+//!   is (subpaths, `*` patterns, nested conditions), under the conditions
+//!   [`DEFAULT_CONDITIONS`] (`workerd`, `worker`, `browser`, wrangler's
+//!   custom conditions) plus `import` for `import` statements and
+//!   `import()`, or `require` for `require()` calls, plus `default`. The
+//!   order of conditions in `exports` decides, not the order of this list.
+//!   `#internal` specifiers go through the package's `imports`.
+//! - A package without `exports` is entered through its `browser`,
+//!   `module` or `main` field (in that order); the `browser` field's
+//!   object form remaps (or, with `false`, empties) files and packages.
+//! - Files are probed with the extensions `.tsx`, `.ts`, `.jsx`, `.js`,
+//!   `.json` (esbuild's), folders through their `index`; an import of
+//!   `x.js` finds `x.ts` when there is no `x.js`.
+//! - `tsconfig.json`'s `paths` and `baseUrl` apply, from the tsconfig
+//!   nearest to the importer.
+//! - Symbolic links are followed (npm workspaces, pnpm's
+//!   `node_modules/.pnpm` store): a module is known by its real path.
+//! - `node:*` and `cloudflare:*` are built-in modules
+//!   ([`BuiltinModules`]).
+//!
+//! **Confinement**: the real path of every resolved file (after symbolic
+//! links) must lie inside the project's root; anything else is refused.
+//! A missing package is reported with the advice to run `npm install`.
+
+mod builtin;
+
+use std::path::{Component, Path, PathBuf};
+
+use oxc_resolver::{ModuleType, ResolveError, ResolveOptions, TsconfigDiscovery};
+
+pub use builtin::BuiltinModules;
+
+/// The custom conditions wrangler gives esbuild for Workers (besides
+/// `import`/`require` and `default`, which are always active).
+pub const DEFAULT_CONDITIONS: [&str; 3] = ["workerd", "worker", "browser"];
+
+/// How a module is requested, which decides the `import` or `require`
+/// condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// An `import` statement, `export … from` or `import()`.
+    Import,
+    /// A `require()` call.
+    Require,
+}
+
+/// What a specifier resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A file inside the root.
+    File {
+        /// Its real path.
+        path: PathBuf,
+        /// Its module name: the path relative to the root, `/`-separated.
+        name: String,
+        /// Whether Node.js would load it as an ES module: a `.mjs` file, or
+        /// a `.js` file whose nearest `package.json` says `"type": "module"`.
+        node_esm: bool,
+    },
+    /// A built-in module the runtime provides, by name (`node:buffer`).
+    Builtin(String),
+    /// A module a `browser` field maps to `false`: an empty module.
+    Empty,
+}
+
+/// Resolves specifiers inside one project.
+pub(crate) struct Resolver {
+    root: PathBuf,
+    import: oxc_resolver::Resolver,
+    require: oxc_resolver::Resolver,
+    builtins: BuiltinModules,
+}
+
+impl std::fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolver")
+            .field("root", &self.root)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Resolver {
+    /// A resolver for the project at `root` (a real path, symbolic links
+    /// resolved) with the custom `conditions` and the runtime's `builtins`.
+    pub(crate) fn new(root: PathBuf, conditions: &[String], builtins: BuiltinModules) -> Self {
+        let with = |kind: &str| {
+            let mut names: Vec<String> = conditions.to_vec();
+            names.push(kind.to_owned());
+            names.push("default".to_owned());
+            names
+        };
+        let strings = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let options = ResolveOptions {
+            condition_names: with("import"),
+            extensions: strings(&[".tsx", ".ts", ".jsx", ".js", ".json"]),
+            extension_alias: vec![
+                (".js".into(), strings(&[".js", ".ts", ".tsx"])),
+                (".mjs".into(), strings(&[".mjs", ".mts"])),
+                (".cjs".into(), strings(&[".cjs", ".cts"])),
+            ],
+            main_fields: strings(&["browser", "module", "main"]),
+            alias_fields: vec![vec!["browser".into()]],
+            tsconfig: Some(TsconfigDiscovery::Auto),
+            symlinks: true,
+            node_path: false,
+            builtin_modules: false,
+            module_type: true,
+            ..ResolveOptions::default()
+        };
+        let import = oxc_resolver::Resolver::new(options.clone());
+        let require = import.clone_with_options(ResolveOptions {
+            condition_names: with("require"),
+            ..options
+        });
+        Self {
+            root,
+            import,
+            require,
+            builtins,
+        }
+    }
+
+    /// The project's root (a real path).
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The runtime's built-in modules.
+    pub(crate) fn builtins(&self) -> &BuiltinModules {
+        &self.builtins
+    }
+
+    /// What `specifier`, requested as `kind` by the file at `importer` (a
+    /// real path inside the root), refers to; or why there is nothing.
+    pub(crate) fn resolve(
+        &self,
+        importer: &Path,
+        specifier: &str,
+        kind: Kind,
+    ) -> Result<Target, String> {
+        if builtin::has_builtin_scheme(specifier) {
+            return self.builtin(specifier);
+        }
+        let rooted;
+        let request = match specifier.strip_prefix('/') {
+            Some(rest) => {
+                rooted = self.root.join(rest);
+                rooted.to_str().ok_or("the path is not UTF-8")?
+            }
+            None => specifier,
+        };
+        let resolver = match kind {
+            Kind::Import => &self.import,
+            Kind::Require => &self.require,
+        };
+        match resolver.resolve_file(importer, request) {
+            Ok(found) => {
+                let node_esm = found.module_type() == Some(ModuleType::Module);
+                self.inside(found.into_path_buf(), node_esm)
+            }
+            Err(ResolveError::Ignored(_)) => Ok(Target::Empty),
+            Err(ResolveError::NotFound(_)) if is_bare(specifier) => {
+                if let Some(name) = builtin::node_builtin(specifier) {
+                    return self.builtin(&name);
+                }
+                Err(self.missing_package(importer, specifier))
+            }
+            Err(ResolveError::NotFound(_)) => Err("no such file".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// The target of the file at `path` (absolute), if it lies inside the
+    /// root; its real path decides.
+    pub(crate) fn file(&self, path: &Path) -> Result<Target, String> {
+        let real = path
+            .canonicalize()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let dir = real.parent().unwrap_or(&self.root);
+        let name = real
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or("the path is not UTF-8")?;
+        match self.import.resolve(dir, &format!("./{name}")) {
+            Ok(found) => {
+                let node_esm = found.module_type() == Some(ModuleType::Module);
+                self.inside(real, node_esm)
+            }
+            Err(_) => self.inside(real, false),
+        }
+    }
+
+    fn inside(&self, path: PathBuf, node_esm: bool) -> Result<Target, String> {
+        let Ok(relative) = path.strip_prefix(&self.root) else {
+            return Err(format!(
+                "resolves to '{}', outside the project folder '{}'; refused",
+                path.display(),
+                self.root.display()
+            ));
+        };
+        let name = module_name(relative).ok_or_else(|| {
+            format!(
+                "resolves to '{}', whose path motu cannot use",
+                path.display()
+            )
+        })?;
+        Ok(Target::File {
+            path,
+            name,
+            node_esm,
+        })
+    }
+
+    fn builtin(&self, name: &str) -> Result<Target, String> {
+        if self.builtins.source(name).is_some() {
+            Ok(Target::Builtin(name.to_owned()))
+        } else {
+            Err(builtin::missing_message(name))
+        }
+    }
+
+    /// Why the bare `specifier` was not found from `importer`.
+    fn missing_package(&self, importer: &Path, specifier: &str) -> String {
+        let package = package_name(specifier);
+        let installed = importer
+            .ancestors()
+            .skip(1)
+            .take_while(|dir| dir.starts_with(&self.root))
+            .any(|dir| dir.join("node_modules").join(package).exists());
+        if installed {
+            format!("package '{package}' has no module '{specifier}'")
+        } else {
+            format!("package '{package}' is not installed; run npm install")
+        }
+    }
+}
+
+/// Whether `specifier` is bare: not relative, not absolute, not a URL.
+pub(crate) fn is_bare(specifier: &str) -> bool {
+    !(specifier.starts_with("./")
+        || specifier.starts_with("../")
+        || specifier == "."
+        || specifier == ".."
+        || specifier.starts_with('/')
+        || specifier.starts_with('#'))
+}
+
+/// The package a bare specifier names: `@scope/pkg` or `pkg`.
+fn package_name(specifier: &str) -> &str {
+    let mut ends = specifier.match_indices('/').map(|(i, _)| i);
+    let end = if specifier.starts_with('@') {
+        ends.nth(1)
+    } else {
+        ends.next()
+    };
+    &specifier[..end.unwrap_or(specifier.len())]
+}
+
+/// The module name of a path relative to the root: `/`-separated, with no
+/// `.`, `..` or root components.
+pub(crate) fn module_name(relative: &Path) -> Option<String> {
+    let mut parts = Vec::new();
+    for c in relative.components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_str()?),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_names() {
+        assert_eq!(package_name("hono"), "hono");
+        assert_eq!(package_name("hono/jsx"), "hono");
+        assert_eq!(package_name("@scope/pkg/sub/x"), "@scope/pkg");
+        assert_eq!(package_name("@scope/pkg"), "@scope/pkg");
+        assert!(is_bare("hono"));
+        assert!(!is_bare("./x"));
+        assert!(!is_bare("/x"));
+        assert!(!is_bare("#internal"));
+    }
+}

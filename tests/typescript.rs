@@ -1,0 +1,362 @@
+//! TypeScript and JSX Workers against the real server, on every engine:
+//! a Worker whose entry is `src/index.ts` answers; enums, namespaces,
+//! parameter properties, legacy decorators and JSX (classic and automatic
+//! runtime) behave as `tsc` compiles them; `process.env.NODE_ENV` and
+//! wrangler's `define` are replaced; stack traces and the uncaught-exception
+//! log name the TypeScript file's own lines, through imports; a syntax error
+//! or an unsupported construct stops start-up with one line naming file,
+//! line and column; transpiled modules are cached on disk across restarts.
+//!
+//! The fixture projects are under `tests/projects/`; each test serves a
+//! copy, so the cache folder the server writes (`.motu/cache`) stays out of
+//! the repository. Their imports name files with their extension
+//! (`./colors.ts`), which is what the loader resolves today.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{on_each_engine, run_motu, Server, TempConfig};
+
+/// A copy of the fixture project `name` in a fresh temporary folder.
+fn project(name: &str) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/projects")
+            .join(name),
+        dir.path(),
+    );
+    dir
+}
+
+fn config(dir: &tempfile::TempDir) -> String {
+    dir.path()
+        .join("wrangler.jsonc")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A GET of `path` on the Worker `worker` (at `WORKER.localhost`).
+fn get(s: &Server, worker: &str, path: &str) -> common::Response {
+    s.request(
+        "GET",
+        path,
+        &[("host", &format!("{worker}.localhost"))],
+        b"",
+    )
+}
+
+/// `motu serve --config <copy of the project> --engine <engine>`.
+fn serve(dir: &tempfile::TempDir, engine: &str) -> Server {
+    Server::start(&["--config", &config(dir), "--engine", engine])
+}
+
+#[test]
+fn a_typescript_worker_answers() {
+    on_each_engine("a_typescript_worker_answers", |engine| {
+        let dir = project("ts-basics");
+        let s = serve(&dir, engine);
+        let r = get(&s, "ts-basics", "/");
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.text(), "hello from TypeScript");
+    });
+}
+
+#[test]
+fn enums_namespaces_and_parameter_properties_work() {
+    on_each_engine("enums_namespaces_and_parameter_properties_work", |engine| {
+        let dir = project("ts-basics");
+        let s = serve(&dir, engine);
+        let e = get(&s, "ts-basics", "/enum").json();
+        assert_eq!(e["red"], 0, "{e}");
+        assert_eq!(e["blue"], 6, "{e}");
+        assert_eq!(e["name"], "Green", "{e}");
+        assert_eq!(e["up"], "UP", "{e}");
+        assert_eq!(e["describe"], "blue is 6", "{e}");
+        let n = get(&s, "ts-basics", "/namespace").json();
+        assert_eq!(n["area"], 12, "{n}");
+        assert_eq!(n["pi"], 3, "{n}");
+        assert_eq!(n["unit"], 9, "{n}");
+        assert_eq!(
+            get(&s, "ts-basics", "/op-error").text(),
+            "InvalidCharacterError"
+        );
+        let p = get(&s, "ts-basics", "/params").json();
+        assert_eq!(p["owner"], "ada", "{p}");
+        assert_eq!(p["total"], 15, "{p}");
+        assert_eq!(p["keys"], serde_json::json!(["balance", "owner"]), "{p}");
+    });
+}
+
+#[test]
+fn legacy_decorators_run_when_tsconfig_asks() {
+    on_each_engine("legacy_decorators_run_when_tsconfig_asks", |engine| {
+        let dir = project("ts-basics");
+        let s = serve(&dir, engine);
+        let d = get(&s, "ts-basics", "/decorators").json();
+        assert_eq!(d["greeting"], "HELLO, MOTU!", "{d}");
+        // TypeScript's order: parameters, then the method, then the class.
+        assert_eq!(
+            d["calls"],
+            serde_json::json!(["param greet#0", "method greet", "class Greeter"]),
+            "{d}"
+        );
+    });
+}
+
+#[test]
+fn jsx_compiles_with_the_classic_runtime() {
+    on_each_engine("jsx_compiles_with_the_classic_runtime", |engine| {
+        let dir = project("ts-basics");
+        let s = serve(&dir, engine);
+        let r = get(&s, "ts-basics", "/jsx");
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(
+            r.text(),
+            "<h1 class=\"title\">Hi motu</h1><ul><li>2</li><li>4</li></ul>"
+        );
+    });
+}
+
+#[test]
+fn jsx_compiles_with_the_automatic_runtime() {
+    on_each_engine("jsx_compiles_with_the_automatic_runtime", |engine| {
+        let dir = project("ts-jsx-automatic");
+        let s = serve(&dir, engine);
+        let r = get(&s, "ts-jsx-automatic", "/");
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(
+            r.text(),
+            "<ul><li data-kind=\"item\">a</li><li data-kind=\"item\">b</li></ul>"
+        );
+    });
+}
+
+#[test]
+fn node_env_and_define_are_replaced_as_wrangler_does() {
+    on_each_engine(
+        "node_env_and_define_are_replaced_as_wrangler_does",
+        |engine| {
+            let dir = project("ts-basics");
+            let s = serve(&dir, engine);
+            let v = get(&s, "ts-basics", "/env").json();
+            assert_eq!(v["nodeEnv"], "production", "{v}");
+            assert_eq!(v["flavor"], "fixture", "{v}");
+            drop(s);
+            let dev =
+                Server::start_command("dev", &["--config", &config(&dir), "--engine", engine], &[]);
+            assert_eq!(
+                get(&dev, "ts-basics", "/env").json()["nodeEnv"],
+                "development"
+            );
+            drop(dev);
+            let custom = Server::start_with_env(
+                &["--config", &config(&dir), "--engine", engine],
+                &[("NODE_ENV", "staging")],
+            );
+            assert_eq!(
+                get(&custom, "ts-basics", "/env").json()["nodeEnv"],
+                "staging"
+            );
+        },
+    );
+}
+
+/// The line of `needle` in the fixture file `file` (1-based).
+fn line_of(dir: &tempfile::TempDir, file: &str, needle: &str) -> usize {
+    std::fs::read_to_string(dir.path().join(file))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} is not in {file}"))
+        + 1
+}
+
+#[test]
+fn stack_traces_name_the_typescript_files_lines() {
+    on_each_engine("stack_traces_name_the_typescript_files_lines", |engine| {
+        let dir = project("ts-basics");
+        let throw_line = line_of(&dir, "src/lib/boom.ts", "throw new Error");
+        let call_line = line_of(&dir, "src/index.ts", "explode('caught')");
+        let s = serve(&dir, engine);
+        let stack = get(&s, "ts-basics", "/stack").text();
+        // `  throw new Error(`boom: ${options.reason}`);`: the columns each
+        // engine reports for this line written in JavaScript (V8: `new`;
+        // QuickJS: the template's expression).
+        let column = if engine == "v8" { 9 } else { 28 };
+        // Otherwise in the engine's own format.
+        if engine == "v8" {
+            assert!(
+                stack.starts_with("Error: boom: caught\n    at explode ("),
+                "{stack}"
+            );
+        } else {
+            assert!(stack.starts_with("    at explode ("), "{stack}");
+        }
+        assert!(
+            stack.contains(&format!("src/lib/boom.ts:{throw_line}:{column}")),
+            "{stack}"
+        );
+        let frame = stack
+            .lines()
+            .find(|l| l.contains("src/index.ts:"))
+            .unwrap_or_else(|| panic!("no frame in src/index.ts: {stack}"));
+        assert!(
+            frame.contains(&format!("src/index.ts:{call_line}:")),
+            "the caller's frame names its own line {call_line}: {stack}"
+        );
+        assert!(frame.contains("fetch"), "{frame}");
+
+        // The uncaught exception's log line, too.
+        let r = get(&s, "ts-basics", "/throw");
+        assert_eq!(r.status, 500);
+        let log = s.wait_for_log("uncaught exception");
+        let line = log
+            .lines()
+            .find(|l| l.contains("uncaught exception"))
+            .unwrap();
+        assert!(
+            line.contains(&format!("src/lib/boom.ts:{throw_line}:{column}")),
+            "{line}"
+        );
+    });
+}
+
+/// `motu serve` of a project whose files are `files` (a `wrangler.jsonc`
+/// naming `src/index.ts` is added), which must fail to start: its
+/// standard error.
+fn start_up_error(files: &[(&str, &str)], engine: &str) -> String {
+    let mut all = vec![(
+        "wrangler.jsonc",
+        r#"{ "name": "broken", "main": "src/index.ts" }"#,
+    )];
+    all.extend_from_slice(files);
+    let c = TempConfig::new(&all);
+    let (code, _, stderr) = run_motu(&[
+        "serve",
+        "--config",
+        &c.path("wrangler.jsonc"),
+        "--engine",
+        engine,
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_ne!(code, 0, "{stderr}");
+    stderr
+}
+
+/// The line of `stderr` that names `place`, which must be the only one
+/// naming the problem.
+fn error_line<'a>(stderr: &'a str, place: &str) -> &'a str {
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(place)).collect();
+    assert_eq!(lines.len(), 1, "one line names {place}:\n{stderr}");
+    lines[0]
+}
+
+#[test]
+fn a_typescript_syntax_error_is_a_one_line_start_up_error() {
+    on_each_engine(
+        "a_typescript_syntax_error_is_a_one_line_start_up_error",
+        |engine| {
+            let stderr = start_up_error(
+            &[(
+                "src/index.ts",
+                "export default {\n  fetch(): Response {\n    let x: = 1;\n    return new Response('x');\n  },\n};\n",
+            )],
+            engine,
+        );
+            let line = error_line(&stderr, "src/index.ts:3:12");
+            assert!(line.contains("broken"), "the Worker is named: {line}");
+        },
+    );
+}
+
+#[test]
+fn standard_decorators_are_refused_with_what_to_do() {
+    on_each_engine(
+        "standard_decorators_are_refused_with_what_to_do",
+        |engine| {
+            let decorated =
+            "const track = (value: unknown, context: unknown) => value;\n\nexport class Tracked {\n  @track field = 1;\n}\n";
+            // In the entry: `motu serve` does not start.
+            let stderr = start_up_error(
+                &[(
+                    "src/index.ts",
+                    &format!("{decorated}export default {{ fetch: () => new Response('x') }};\n"),
+                )],
+                engine,
+            );
+            let line = error_line(&stderr, "src/index.ts:4:3");
+            assert!(line.contains("experimentalDecorators"), "{line}");
+            // In an imported module: loading the Worker fails, naming it (the
+            // server starts and logs it; each request would fail the same way).
+            let c = TempConfig::new(&[
+            ("wrangler.jsonc", r#"{ "name": "broken", "main": "src/index.ts" }"#),
+            (
+                "src/index.ts",
+                "import { Tracked } from './model.ts';\nexport default { fetch: () => new Response(String(new Tracked())) };\n",
+            ),
+            ("src/model.ts", decorated),
+        ]);
+            let s = Server::start(&["--config", &c.path("wrangler.jsonc"), "--engine", engine]);
+            let log = s.wait_for_log("src/model.ts:4:3");
+            let line = error_line(&log, "src/model.ts:4:3");
+            assert!(line.contains("experimentalDecorators"), "{line}");
+        },
+    );
+}
+
+/// Every file under `dir` with its modification time.
+fn files_with_times(dir: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| {
+                    let e = e.unwrap();
+                    (e.path(), e.metadata().unwrap().modified().unwrap())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+#[test]
+fn transpiled_modules_are_cached_on_disk_across_restarts() {
+    on_each_engine(
+        "transpiled_modules_are_cached_on_disk_across_restarts",
+        |engine| {
+            let dir = project("ts-basics");
+            let cache = dir.path().join(".motu/cache/transpiled");
+            let s = serve(&dir, engine);
+            assert_eq!(get(&s, "ts-basics", "/jsx").status, 200);
+            drop(s);
+            let first = files_with_times(&cache);
+            // One file per transpiled module: index, colors, geometry,
+            // decorators, view, jsx, lib/boom (types.ts is never imported at
+            // run time).
+            assert_eq!(first.len(), 7, "{first:?}");
+            // A restart finds them all: a module transpiled again would be
+            // written again (a new file renamed into place, with a new time).
+            let s = serve(&dir, engine);
+            assert_eq!(get(&s, "ts-basics", "/jsx").status, 200);
+            drop(s);
+            assert_eq!(files_with_times(&cache), first);
+        },
+    );
+}
