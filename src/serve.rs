@@ -1,11 +1,14 @@
 //! Starting the runtime and the gateway from settings.
 
+use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use actix::Actor;
 use anyhow::Context;
 use motu_config::{ModuleRuleSettings, ModuleRuleType};
 use motu_config::{Settings, WorkerSettings};
+use motu_gateway::assets::{AssetOptions, AssetServer, Assets};
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
 use motu_runtime::{
     HostValue, ModuleRule, ProjectOptions, RuleType, Runtime, RuntimeConfig, RuntimeError,
@@ -46,9 +49,17 @@ fn log_workers(settings: &Settings) {
     }
 }
 
-/// Starts the runtime and registers every Worker of `settings` (`dev`:
-/// as `motu dev` loads them, see [`worker_spec`]).
-async fn start_runtime(settings: &Settings, dev: bool) -> anyhow::Result<Runtime> {
+/// Each Worker's static assets, by Worker name.
+pub(crate) type SiteAssets = HashMap<String, Assets>;
+
+/// Starts the runtime and registers every Worker of `settings` that has
+/// code (an assets-only Worker needs no isolate); `dev`: as `motu dev`
+/// loads them, see [`worker_spec`].
+async fn start_runtime(
+    settings: &Settings,
+    dev: bool,
+    assets: &SiteAssets,
+) -> anyhow::Result<Runtime> {
     let runtime = Runtime::start(RuntimeConfig {
         threads: settings.server.threads,
         default_engine: settings.server.engine.clone(),
@@ -62,28 +73,40 @@ async fn start_runtime(settings: &Settings, dev: bool) -> anyhow::Result<Runtime
         // A Worker whose code cannot be loaded (a missing package, a module
         // that does not parse) fails on its own: its error is logged when
         // it is warmed, it answers 500, and every other Worker serves.
-        let spec = worker_spec(w, dev).unwrap_or_else(|e| {
-            let message = match e.downcast_ref::<RuntimeError>() {
-                Some(RuntimeError::Source { message, .. }) => message.clone(),
-                _ => format!("{e:#}"),
-            };
-            WorkerSpec::failing(&w.name, &message).with_limits(w.limits)
-        });
+        let spec = match worker_spec(w, dev, assets.get(&w.name)) {
+            Ok(Some(spec)) => spec,
+            Ok(None) => continue,
+            Err(e) => {
+                let message = match e.downcast_ref::<RuntimeError>() {
+                    Some(RuntimeError::Source { message, .. }) => message.clone(),
+                    _ => format!("{e:#}"),
+                };
+                WorkerSpec::failing(&w.name, &message).with_limits(w.limits)
+            }
+        };
         runtime.register(spec).await?;
     }
     Ok(runtime)
 }
 
-/// The runtime's spec of a Worker of the settings. `dev`: loaded for
-/// `motu dev` (`serve --watch`), where `process.env.NODE_ENV` is
-/// `"development"` as under `wrangler dev`; otherwise `"production"`, as
-/// `wrangler deploy` builds it. The `NODE_ENV` environment variable, when
-/// set, wins in both, as it does for wrangler.
-pub(crate) fn worker_spec(w: &WorkerSettings, dev: bool) -> anyhow::Result<WorkerSpec> {
+/// The runtime's spec of a Worker of the settings; `None` for an
+/// assets-only Worker. `dev`: loaded for `motu dev` (`serve --watch`),
+/// where `process.env.NODE_ENV` is `"development"` as under `wrangler dev`;
+/// otherwise `"production"`, as `wrangler deploy` builds it. The `NODE_ENV`
+/// environment variable, when set, wins in both, as it does for wrangler.
+/// `assets` answers the Worker's assets binding, if it has one.
+pub(crate) fn worker_spec(
+    w: &WorkerSettings,
+    dev: bool,
+    assets: Option<&Assets>,
+) -> anyhow::Result<Option<WorkerSpec>> {
+    let Some(main) = &w.main else {
+        return Ok(None);
+    };
     // Both as absolute paths: `main` is relative to the current folder, not
     // to the project's.
     let root = std::path::absolute(&w.root)?;
-    let mut project = ProjectOptions::new(&root, std::path::absolute(&w.main)?);
+    let mut project = ProjectOptions::new(&root, std::path::absolute(main)?);
     project.define = w.define.clone();
     project.node_env = std::env::var("NODE_ENV")
         .ok()
@@ -105,11 +128,52 @@ pub(crate) fn worker_spec(w: &WorkerSettings, dev: bool) -> anyhow::Result<Worke
     for (k, secret) in &w.secrets {
         spec = spec.with_var(k, HostValue::String(secret.expose().to_owned()));
     }
+    let binding = w.assets.as_ref().and_then(|a| a.binding.as_ref());
+    if let (Some(binding), Some(assets)) = (binding, assets) {
+        spec = spec.with_assets(binding, Arc::new(assets.clone()));
+    }
     spec = spec.with_limits(w.limits);
     if let Some(max) = w.max_instances {
         spec = spec.with_max_instances(max);
     }
-    Ok(spec)
+    Ok(Some(spec))
+}
+
+/// Reads `w`'s assets folder, if it has one, logging what was left out.
+pub(crate) fn load_assets(w: &WorkerSettings) -> anyhow::Result<Option<AssetServer>> {
+    let Some(settings) = &w.assets else {
+        return Ok(None);
+    };
+    let options = AssetOptions {
+        has_worker: w.main.is_some(),
+        navigation_prefers_assets: motu_config::navigation_prefers_assets(
+            w.compatibility_date.as_deref(),
+            &w.compatibility_flags,
+        ),
+    };
+    let (server, warnings) =
+        AssetServer::load(settings, options).with_context(|| format!("Worker '{}'", w.name))?;
+    for warning in warnings {
+        tracing::warn!(worker = w.name.as_str(), "assets: {warning}");
+    }
+    let (files, headers, redirects) = server.counts();
+    tracing::info!(
+        worker = w.name.as_str(),
+        "assets: {files} files from {} ({headers} _headers rules, {redirects} _redirects rules)",
+        settings.directory.display()
+    );
+    Ok(Some(server))
+}
+
+/// Every Worker's assets.
+fn load_all_assets(settings: &Settings) -> anyhow::Result<SiteAssets> {
+    let mut all = SiteAssets::new();
+    for w in &settings.workers {
+        if let Some(server) = load_assets(w)? {
+            all.insert(w.name.clone(), Assets::new(server));
+        }
+    }
+    Ok(all)
 }
 
 /// The loader's module rule of a Worker's `rules` entry.
@@ -136,8 +200,9 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
         if let Some(admin) = settings.admin.listen {
             start_admin(admin, readiness.clone()).await?;
         }
-        let runtime = start_runtime(&settings, watch.is_some()).await?;
-        for w in &settings.workers {
+        let assets = load_all_assets(&settings)?;
+        let runtime = start_runtime(&settings, watch.is_some(), &assets).await?;
+        for w in settings.workers.iter().filter(|w| w.main.is_some()) {
             // Evaluate each Worker once now, so broken code shows at start-up;
             // it is not fatal: the next request tries again.
             if let Err(e) = runtime.warm(&w.name).await {
@@ -162,9 +227,9 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
             })
             .collect();
         start_scheduler(runtime.registry(), jobs);
-        let gateway = gateway_for(&settings, &runtime).start();
+        let gateway = gateway_for(&settings, &runtime, &assets).start();
         if let Some(watch) = watch {
-            watch.start(&settings, runtime.clone(), gateway.clone())?;
+            watch.start(&settings, runtime.clone(), gateway.clone(), assets)?;
         }
         readiness.set_ready();
         let mut received = None;
@@ -198,8 +263,9 @@ async fn bind(
 }
 
 /// The gateway of `settings` over `runtime`: every Worker's routes, the
-/// manual trigger endpoint when enabled, and origins for pass-through.
-fn gateway_for(settings: &Settings, runtime: &Runtime) -> GatewayActor {
+/// manual trigger endpoint when enabled, origins for pass-through, and
+/// static assets.
+fn gateway_for(settings: &Settings, runtime: &Runtime, assets: &SiteAssets) -> GatewayActor {
     let mut routes = RouteTable::new();
     for w in &settings.workers {
         routes.add(&w.name, &w.routes, w.workers_dev);
@@ -210,6 +276,9 @@ fn gateway_for(settings: &Settings, runtime: &Runtime) -> GatewayActor {
         if let Some(origin) = &w.origin {
             gateway = gateway.with_origin(&w.name, origin.clone());
         }
+    }
+    for (name, site) in assets {
+        gateway = gateway.with_assets(name, site.clone());
     }
     gateway
 }
@@ -282,7 +351,8 @@ async fn start_admin(addr: std::net::SocketAddr, readiness: Readiness) -> anyhow
 /// `waitUntil` work to settle before returning.
 pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
-        let runtime = start_runtime(settings, false).await?;
+        let assets = load_all_assets(settings)?;
+        let runtime = start_runtime(settings, false, &assets).await?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -298,12 +368,14 @@ pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<
 /// Loads every Worker of `settings` once, reporting the first that fails.
 pub fn check(settings: &Settings) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
-        let runtime = start_runtime(settings, false).await?;
+        let assets = load_all_assets(settings)?;
+        let runtime = start_runtime(settings, false, &assets).await?;
         for w in &settings.workers {
+            let Some(main) = &w.main else { continue };
             runtime
                 .warm(&w.name)
                 .await
-                .with_context(|| format!("{}", w.main.display()))?;
+                .with_context(|| format!("{}", main.display()))?;
         }
         Ok(())
     })
@@ -315,9 +387,10 @@ pub fn check(settings: &Settings) -> anyhow::Result<()> {
 /// accepts connections, with the address it listens on. It serves until the
 /// system stops. `motu bench` drives it.
 pub async fn start_in_process(settings: &Settings) -> anyhow::Result<std::net::SocketAddr> {
-    let runtime = start_runtime(settings, false).await?;
+    let assets = load_all_assets(settings)?;
+    let runtime = start_runtime(settings, false, &assets).await?;
     let (listener, addr) = bind(settings).await?;
-    let gateway = gateway_for(settings, &runtime).start();
+    let gateway = gateway_for(settings, &runtime, &assets).start();
     actix_rt::spawn(async move {
         if let Err(e) = motu_gateway::serve(listener, gateway).await {
             tracing::error!("the bench server stopped: {e}");

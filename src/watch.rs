@@ -13,6 +13,11 @@
 //! half-loaded Worker. When the new code fails to load (a syntax error, a
 //! top-level exception), the old version keeps serving and the error is
 //! logged with its file, line and column.
+//!
+//! A Worker's assets folder is watched too: a change there reads the folder
+//! again (off the actix thread) and swaps the new manifest in, without
+//! touching the Worker's isolates. If the folder cannot be read, the
+//! previous manifest keeps serving.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -22,7 +27,8 @@ use std::time::Duration;
 use actix::Addr;
 use anyhow::Context;
 use motu_config::Settings;
-use motu_gateway::{GatewayActor, RouteTable, SetRoutes};
+use motu_gateway::assets::Assets;
+use motu_gateway::{GatewayActor, RouteTable, SetAssets, SetRoutes};
 use motu_runtime::{EngineError, Runtime, RuntimeError};
 use notify::{RecursiveMode, Watcher};
 
@@ -52,6 +58,7 @@ impl Watch {
         settings: &Settings,
         runtime: Runtime,
         gateway: Addr<GatewayActor>,
+        assets: crate::serve::SiteAssets,
     ) -> anyhow::Result<()> {
         let (events, changes) = mpsc::channel();
         let mut watcher = notify::recommended_watcher(events).context("cannot watch files")?;
@@ -95,6 +102,7 @@ impl Watch {
             settings: settings.clone(),
             runtime,
             gateway,
+            assets,
             config_pending: false,
         };
         actix::spawn(async move {
@@ -147,8 +155,14 @@ fn relevant(path: &Path, roots: &[PathBuf]) -> bool {
     };
     let hidden = inside.components().any(|c| {
         let c = c.as_os_str().to_string_lossy();
-        (c.starts_with('.') && c != "." && c != ".." && c != motu_config::DEV_VARS)
-            || c == "node_modules"
+        let shown = [
+            ".",
+            "..",
+            motu_config::DEV_VARS,
+            ".assetsignore",
+            ".well-known",
+        ];
+        (c.starts_with('.') && !shown.contains(&c.as_ref())) || c == "node_modules"
     });
     let name = path
         .file_name()
@@ -157,13 +171,29 @@ fn relevant(path: &Path, roots: &[PathBuf]) -> bool {
     !hidden && !name.ends_with('~') && !name.ends_with(".swp") && !name.ends_with(".swx")
 }
 
-/// Each Worker's project folder.
+/// Each Worker's project folder, and each assets folder.
 fn watched_dirs(settings: &Settings) -> Vec<PathBuf> {
-    settings
-        .workers
-        .iter()
-        .map(|w| non_empty(&w.root))
-        .collect()
+    let mut dirs = Vec::new();
+    for w in &settings.workers {
+        dirs.push(non_empty(&w.root));
+        if let Some(assets) = &w.assets {
+            dirs.push(non_empty(&assets.directory));
+        }
+    }
+    dirs
+}
+
+/// Whether a change to `path` concerns `w`'s code: in its project folder,
+/// but not in its assets folder.
+fn touches_code(w: &motu_config::WorkerSettings, path: &Path) -> bool {
+    w.main.is_some() && path.starts_with(non_empty(&w.root)) && !touches_assets(w, path)
+}
+
+/// Whether a change to `path` is in `w`'s assets folder.
+fn touches_assets(w: &motu_config::WorkerSettings, path: &Path) -> bool {
+    w.assets
+        .as_ref()
+        .is_some_and(|a| path.starts_with(non_empty(&a.directory)))
 }
 
 /// `dir`, or `.` for the empty path, made absolute when possible (event
@@ -183,6 +213,8 @@ struct State {
     settings: Settings,
     runtime: Runtime,
     gateway: Addr<GatewayActor>,
+    /// Each Worker's assets, swapped in place when read again.
+    assets: crate::serve::SiteAssets,
     /// Whether a changed config has not been applied yet (the code it
     /// came with failed to load).
     config_pending: bool,
@@ -230,25 +262,59 @@ impl State {
         } else {
             self.settings.clone()
         };
+        // Assets read again: every Worker's after a config change, else
+        // those with a change in their folder. A folder that cannot be read
+        // keeps its previous manifest.
+        for w in &settings.workers {
+            if !(config_changed || paths.iter().any(|p| touches_assets(w, p))) {
+                continue;
+            }
+            let worker = w.clone();
+            let loaded =
+                tokio::task::spawn_blocking(move || crate::serve::load_assets(&worker)).await;
+            match loaded {
+                Ok(Ok(Some(server))) => {
+                    match self.assets.get(&w.name) {
+                        Some(site) => site.replace(server),
+                        None => {
+                            self.assets.insert(w.name.clone(), Assets::new(server));
+                        }
+                    }
+                    tracing::info!(worker = w.name.as_str(), "assets reloaded");
+                }
+                Ok(Ok(None)) => {
+                    self.assets.remove(&w.name);
+                }
+                Ok(Err(e)) => {
+                    tracing::error!(
+                        worker = w.name.as_str(),
+                        "assets not reloaded; the previous files keep serving: {e:#}"
+                    );
+                }
+                Err(e) => tracing::error!(worker = w.name.as_str(), "assets not reloaded: {e}"),
+            }
+        }
         // The Workers concerned: all after a config change, else those with
         // a changed file under their folder.
         let concerned: Vec<_> = settings
             .workers
             .iter()
-            .filter(|w| {
-                config_changed || {
-                    let dir = non_empty(&w.root);
-                    paths.iter().any(|p| p.starts_with(&dir))
-                }
-            })
+            .filter(|w| w.main.is_some())
+            .filter(|w| config_changed || paths.iter().any(|p| touches_code(w, p)))
             .collect();
         if concerned.is_empty() {
+            if config_changed {
+                self.apply_config(&settings);
+                self.config_pending = false;
+                self.settings = settings;
+            }
             return;
         }
         let mut specs = Vec::new();
         for w in &concerned {
-            let spec = match crate::serve::worker_spec(w, true) {
-                Ok(spec) => spec,
+            let spec = match crate::serve::worker_spec(w, true, self.assets.get(&w.name)) {
+                Ok(Some(spec)) => spec,
+                Ok(None) => continue,
                 Err(e) => {
                     tracing::error!(
                         worker = w.name.as_str(),
@@ -293,6 +359,7 @@ impl State {
             routes.add(&w.name, &w.routes, w.workers_dev);
         }
         self.gateway.do_send(SetRoutes(routes));
+        self.gateway.do_send(SetAssets(self.assets.clone()));
         let crons = |s: &Settings| -> Vec<(String, Vec<String>)> {
             s.workers
                 .iter()

@@ -8,6 +8,7 @@ use motu_runtime::{
     Body, Dispatch, EgressPolicy, Outbound, Registry, RequestId, RuntimeError, Trigger,
 };
 
+use crate::assets::Assets;
 use crate::front::{answer, body_guard_of, host_of, Front, GetFront, Table};
 use crate::responses::{error_response, no_route};
 use crate::RouteTable;
@@ -23,6 +24,8 @@ pub struct GatewayActor {
     outbound: Outbound,
     /// What connections route by directly, as last published.
     front: Front,
+    /// Workers' static assets.
+    assets: HashMap<String, Assets>,
 }
 
 /// Replaces the gateway's route table, e.g. when the config changes under
@@ -42,6 +45,24 @@ impl Handler<SetRoutes> for GatewayActor {
     }
 }
 
+/// Replaces which Workers have static assets (e.g. when the config changes
+/// under `motu dev`; a Worker's assets read again are swapped inside its
+/// [`Assets`] handle instead).
+pub struct SetAssets(pub HashMap<String, Assets>);
+
+impl Message for SetAssets {
+    type Result = ();
+}
+
+impl Handler<SetAssets> for GatewayActor {
+    type Result = ();
+
+    fn handle(&mut self, SetAssets(assets): SetAssets, _ctx: &mut Self::Context) {
+        self.assets = assets;
+        self.publish();
+    }
+}
+
 /// The path that fires a Worker's `scheduled` handler, when enabled.
 pub const SCHEDULED_PATH: &str = "/__scheduled";
 
@@ -55,7 +76,15 @@ impl GatewayActor {
             origins: HashMap::new(),
             outbound: Outbound::new(EgressPolicy::allow_all()),
             front: Front::default(),
+            assets: HashMap::new(),
         }
+    }
+
+    /// Serves `worker`'s static assets before the Worker (see
+    /// [`crate::assets`]).
+    pub fn with_assets(mut self, worker: impl Into<String>, assets: Assets) -> Self {
+        self.assets.insert(worker.into(), assets);
+        self
     }
 
     /// Publishes the routes and settings connections route by directly.
@@ -64,6 +93,7 @@ impl GatewayActor {
             routes: self.routes.clone(),
             scheduled_endpoint: self.scheduled_endpoint,
             with_origin: self.origins.keys().cloned().collect(),
+            assets: self.assets.clone(),
         });
     }
 
@@ -175,6 +205,13 @@ impl GatewayActor {
         let name = Some(worker.to_owned());
         if manual_trigger {
             return (name, self.trigger(worker.to_owned(), request.uri()));
+        }
+        if let Some(response) = self
+            .assets
+            .get(worker)
+            .and_then(|assets| assets.current().route(&request))
+        {
+            return (name, Box::pin(async { response }));
         }
         // A Worker with an origin gets its request body whole, and a copy of
         // the request is kept in case the Worker passes it through.

@@ -9,7 +9,7 @@
 //! Both ways give the request the same id, span, metrics and `x-request-id`
 //! answer ([`answer`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -19,6 +19,7 @@ use motu_runtime::{Body, FastPath, Picked, Registry, RequestId, REQUEST_ID_HEADE
 use tracing::Instrument;
 
 use crate::actor::SCHEDULED_PATH;
+use crate::assets::Assets;
 use crate::client_body::BodyGuard;
 use crate::responses::{error_response, text};
 use crate::{GatewayActor, Route, RouteTable};
@@ -30,6 +31,8 @@ pub(crate) struct Table {
     pub(crate) scheduled_endpoint: bool,
     /// Workers with an origin (their requests take the actor's way).
     pub(crate) with_origin: HashSet<String>,
+    /// Workers' static assets, answered before the Worker is.
+    pub(crate) assets: HashMap<String, Assets>,
 }
 
 /// The gateway's configuration as the actor last published it.
@@ -146,15 +149,30 @@ impl Direct {
         mut request: http::Request<Body>,
         here: Option<usize>,
     ) -> http::Response<Body> {
-        let Some((fast, worker, picked)) = self.pick(&request, here) else {
-            return self.gateway.send(Route(request)).await.unwrap_or_else(|_| {
-                text(
-                    http::StatusCode::SERVICE_UNAVAILABLE,
-                    "The server is shutting down.\n",
-                )
-            });
-        };
         let started = Instant::now();
+        let (fast, worker, picked) = match self.way(&request, here) {
+            Way::Actor => {
+                return self.gateway.send(Route(request)).await.unwrap_or_else(|_| {
+                    text(
+                        http::StatusCode::SERVICE_UNAVAILABLE,
+                        "The server is shutting down.\n",
+                    )
+                })
+            }
+            Way::Assets(worker, response) => {
+                let request_id = RequestId::for_request(request.headers());
+                let guard = body_guard_of(&request);
+                return answer(
+                    started,
+                    request_id,
+                    Some(worker),
+                    guard,
+                    std::future::ready(response),
+                )
+                .await;
+            }
+            Way::Worker(fast, worker, picked) => (fast, worker, picked),
+        };
         let request_id = RequestId::for_request(request.headers());
         request.extensions_mut().insert(request_id.clone());
         let guard = body_guard_of(&request);
@@ -169,23 +187,39 @@ impl Direct {
         answer(started, request_id, Some(worker), guard, response).await
     }
 
-    /// The fast path, the Worker of `request` and its isolate if one is
-    /// live to pick, when the request can take the direct way.
-    fn pick(
-        &self,
-        request: &http::Request<Body>,
-        here: Option<usize>,
-    ) -> Option<(FastPath, String, Option<Picked>)> {
-        let (fast, table) = (self.fast.as_ref()?, self.front.table()?);
+    /// Which way `request` takes: answered by its Worker's assets, sent
+    /// straight to the Worker (with its isolate if one is live to pick), or
+    /// through the gateway actor.
+    fn way(&self, request: &http::Request<Body>, here: Option<usize>) -> Way {
+        let Some(table) = self.front.table() else {
+            return Way::Actor;
+        };
         let path = request.uri().path();
         if table.scheduled_endpoint && path == SCHEDULED_PATH {
-            return None;
+            return Way::Actor;
         }
-        let worker = table.routes.lookup(host_of(request), path)?;
+        let Some(worker) = table.routes.lookup(host_of(request), path) else {
+            return Way::Actor;
+        };
+        if let Some(assets) = table.assets.get(worker) {
+            if let Some(response) = assets.current().route(request) {
+                return Way::Assets(worker.to_owned(), response);
+            }
+        }
+        let Some(fast) = self.fast.as_ref() else {
+            return Way::Actor;
+        };
         if table.with_origin.contains(worker) {
-            return None;
+            return Way::Actor;
         }
         let picked = fast.pick(worker, here);
-        Some((fast.clone(), worker.to_owned(), picked))
+        Way::Worker(fast.clone(), worker.to_owned(), picked)
     }
+}
+
+/// The way a request takes (see [`Direct::way`]).
+enum Way {
+    Actor,
+    Assets(String, http::Response<Body>),
+    Worker(FastPath, String, Option<Picked>),
 }

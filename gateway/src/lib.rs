@@ -21,6 +21,10 @@
 //! - **Routes** follow Cloudflare's pattern semantics (see
 //!   `motu_config::RoutePattern`); a Worker with `workers_dev` is also
 //!   reachable at `NAME.localhost`. No match: 404.
+//! - **Static assets** ([`assets`]): a Worker's folder of files, answered
+//!   in Rust on the connection's thread before any isolate is touched when
+//!   a file matches and the Worker does not run first; an assets-only
+//!   Worker never reaches JavaScript.
 //! - **Failures become HTTP answers** ([`error_response`]): an exception in
 //!   the Worker is a 500 whose body never shows the stack (that goes to the
 //!   log, with the Worker's name); an isolate stopped by its limits is a 503.
@@ -37,6 +41,7 @@
 
 mod actor;
 mod admin;
+pub mod assets;
 mod checks;
 mod client_body;
 mod connection;
@@ -49,7 +54,7 @@ mod routes;
 mod scheduler;
 mod server;
 
-pub use actor::{GatewayActor, Route, SetRoutes, SCHEDULED_PATH};
+pub use actor::{GatewayActor, Route, SetAssets, SetRoutes, SCHEDULED_PATH};
 pub use admin::{serve_admin, Readiness};
 pub use error::GatewayError;
 pub use responses::error_response;

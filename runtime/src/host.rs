@@ -287,6 +287,28 @@ impl IsolateHost {
         Ok(())
     }
 
+    /// Starts a call to the assets binding: `assets_fetch(token, binding,
+    /// method, url, headers, body)`. Not counted as a subrequest.
+    fn start_assets_fetch(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
+        if self.current_event.get().is_none() {
+            return Err(JsError::new(
+                "Error",
+                "the assets binding can only be called while handling an event, not at the top level",
+            ));
+        }
+        let fetcher = self
+            .spec
+            .assets
+            .as_ref()
+            .map(|a| a.fetcher.clone())
+            .ok_or_else(|| JsError::new("Error", "this Worker has no assets binding"))?;
+        let (_, mut request) = crate::service::call_from_args(&args)?;
+        self.attach_streamed_body(&mut request, args.get(5))?;
+        let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+        self.spawn_subrequest(id, token, crate::service::ask_assets(fetcher, request));
+        Ok(())
+    }
+
     /// A subrequest body given as a sink's handle streams from JavaScript.
     fn attach_streamed_body(
         &self,
@@ -499,6 +521,13 @@ impl IsolateHost {
                 ),
             ),
             (
+                "assets".into(),
+                self.spec
+                    .assets
+                    .as_ref()
+                    .map_or(HostValue::Undefined, |a| a.binding.as_str().into()),
+            ),
+            (
                 "baseURL".into(),
                 self.spec
                     .base_url
@@ -700,6 +729,7 @@ impl Host for IsolateHost {
         match op {
             "fetch" => self.start_fetch(args, id),
             "service_fetch" => self.start_service_fetch(args, id),
+            "assets_fetch" => self.start_assets_fetch(args, id),
             "sleep" => {
                 self.ops.borrow_mut().insert(id, self.current_event.get());
                 let ms = args

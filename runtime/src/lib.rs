@@ -31,6 +31,9 @@
 //! - **Runtime** ([`Runtime`]): the handle an embedding program holds: start
 //!   it inside an actix system, register Workers from a string or a file, and
 //!   send them fetch events, with no HTTP involved.
+//! - **Assets binding** ([`AssetFetcher`]): a Worker's `env.ASSETS.fetch`
+//!   is answered by a Rust object its embedder attaches (motu's gateway
+//!   attaches its asset server).
 //! - **Bodies** ([`Body`]): requests and responses carry whole bytes or a
 //!   stream of chunks. A streamed request body reaches the Worker as a
 //!   `ReadableStream` it reads chunk by chunk; a Worker's `ReadableStream`
@@ -56,6 +59,7 @@
 //! }
 //! ```
 
+mod assets;
 mod body;
 mod cpu;
 mod engines;
@@ -80,6 +84,7 @@ mod watchdog;
 mod work;
 mod worker;
 
+pub use assets::{AssetBinding, AssetFetcher};
 pub use body::{Body, BodyError, BodySender, BodyStream};
 pub use engines::{quickjs_engine, EngineSet};
 pub use error::RuntimeError;

@@ -56,15 +56,7 @@ pub(crate) async fn call(
         ));
     }
     let url = request.url.clone();
-    let mut builder = http::Request::builder()
-        .method(request.method)
-        .uri(url.as_str());
-    for (name, value) in &request.headers {
-        builder = builder.header(name, value);
-    }
-    let mut http_request = builder
-        .body(request.body.unwrap_or_default())
-        .map_err(|e| JsError::type_error(format!("service binding: {e}")))?;
+    let mut http_request = to_http(request, "service binding")?;
     http_request.extensions_mut().insert(ChainDepth(depth));
     if let Some(request_id) = request_id {
         http_request.extensions_mut().insert(request_id);
@@ -74,22 +66,52 @@ pub(crate) async fn call(
         .await
         .map_err(|_| RuntimeError::Lost(service.clone()));
     match outcome.and_then(|r| r) {
-        Ok(response) => {
-            let (parts, body) = response.into_parts();
-            Ok(OutboundResponse {
-                head: OutboundHead {
-                    status: parts.status,
-                    reason: None,
-                    headers: parts.headers,
-                    url,
-                    redirected: false,
-                },
-                body,
-            })
-        }
+        Ok(response) => Ok(from_http(response, url)),
         Err(error) => Err(JsError::new(
             "Error",
             format!("service binding to '{service}' failed: {error}"),
         )),
     }
+}
+
+/// A Worker's subrequest as an `http` request (`what` names the binding in
+/// errors).
+pub(crate) fn to_http(
+    request: OutboundRequest,
+    what: &str,
+) -> Result<http::Request<crate::Body>, JsError> {
+    let mut builder = http::Request::builder()
+        .method(request.method)
+        .uri(request.url.as_str());
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    builder
+        .body(request.body.unwrap_or_default())
+        .map_err(|e| JsError::type_error(format!("{what}: {e}")))
+}
+
+/// An in-process response as a subrequest's response for `url`.
+pub(crate) fn from_http(response: http::Response<crate::Body>, url: url::Url) -> OutboundResponse {
+    let (parts, body) = response.into_parts();
+    OutboundResponse {
+        head: OutboundHead {
+            status: parts.status,
+            reason: None,
+            headers: parts.headers,
+            url,
+            redirected: false,
+        },
+        body,
+    }
+}
+
+/// Asks a Worker's assets binding.
+pub(crate) async fn ask_assets(
+    fetcher: std::sync::Arc<dyn crate::AssetFetcher>,
+    request: OutboundRequest,
+) -> Result<OutboundResponse, JsError> {
+    let url = request.url.clone();
+    let request = to_http(request, "assets binding")?;
+    Ok(from_http(fetcher.fetch(request).await, url))
 }

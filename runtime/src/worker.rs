@@ -36,6 +36,9 @@ pub struct WorkerSpec {
     /// The Worker's compatibility flags, as its configuration gives them.
     /// Default none.
     pub compatibility_flags: Vec<String>,
+    /// The assets binding, if any: `env.<name>.fetch(request)` asks the
+    /// Worker's static assets. Default none.
+    pub assets: Option<crate::AssetBinding>,
 }
 
 impl std::fmt::Debug for WorkerSpec {
@@ -54,6 +57,7 @@ impl std::fmt::Debug for WorkerSpec {
             .field("services", &self.services)
             .field("base_url", &self.base_url.as_ref().map(url::Url::as_str))
             .field("compatibility_flags", &self.compatibility_flags)
+            .field("assets", &self.assets.as_ref().map(|a| a.binding.as_str()))
             .finish()
     }
 }
@@ -78,6 +82,7 @@ impl WorkerSpec {
             services: Vec::new(),
             base_url: None,
             compatibility_flags: Vec::new(),
+            assets: None,
         }
     }
 
@@ -121,6 +126,7 @@ impl WorkerSpec {
             services: Vec::new(),
             base_url: None,
             compatibility_flags: Vec::new(),
+            assets: None,
         })
     }
 
@@ -167,6 +173,20 @@ impl WorkerSpec {
     /// Worker named `worker`.
     pub fn with_service(mut self, binding: impl Into<String>, worker: impl Into<String>) -> Self {
         self.services.push((binding.into(), worker.into()));
+        self
+    }
+
+    /// Adds the assets binding: `env.<binding>.fetch(request)` is answered
+    /// by `fetcher` (see [`AssetFetcher`](crate::AssetFetcher)).
+    pub fn with_assets(
+        mut self,
+        binding: impl Into<String>,
+        fetcher: Arc<dyn crate::AssetFetcher>,
+    ) -> Self {
+        self.assets = Some(crate::AssetBinding {
+            binding: binding.into(),
+            fetcher,
+        });
         self
     }
 

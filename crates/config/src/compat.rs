@@ -8,6 +8,14 @@
 /// The flags motu honours, each with what it means here.
 pub const IMPLEMENTED: &[(&str, &str)] = &[
     (
+        "assets_navigation_prefers_asset_serving",
+        "a browser navigation that matches no asset gets not_found_handling rather than the Worker (on by default from 2025-04-01)",
+    ),
+    (
+        "assets_navigation_has_no_effect",
+        "turns assets_navigation_prefers_asset_serving off",
+    ),
+    (
         "global_fetch_strictly_public",
         "fetch() reaches only public addresses: motu's default egress policy",
     ),

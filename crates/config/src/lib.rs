@@ -66,6 +66,12 @@
 //! workers_dev = true          # also at NAME.localhost (default: only if it is the one Worker)
 //! compatibility_date = "2025-01-01"  # recorded (default none)
 //! compatibility_flags = ["url_standard"]  # see `compat` (default none)
+//! [workers.assets]          # static files served before the Worker runs
+//! directory = "public"        # required; `main` may then be left out
+//! binding = "ASSETS"          # env.ASSETS.fetch(request) (default none)
+//! html_handling = "auto-trailing-slash"  # or force-/drop-trailing-slash, none
+//! not_found_handling = "none" # or single-page-application, 404-page
+//! run_worker_first = false    # true, or patterns like ["/api/*", "!/api/docs/*"]
 //! [[workers.services]]       # env.AUTH.fetch(request) calls Worker "auth" in-process
 //! binding = "AUTH"
 //! service = "auth"
@@ -79,6 +85,7 @@
 //! ```
 
 mod admin;
+mod assets;
 pub mod compat;
 mod cron;
 mod error;
@@ -94,6 +101,10 @@ mod settings;
 mod wrangler;
 
 pub use admin::AdminSettings;
+pub use assets::{
+    navigation_prefers_assets, AssetsSettings, HtmlHandling, NotFoundHandling, RunWorkerFirst,
+    MAX_RUN_WORKER_FIRST_RULES, MAX_RUN_WORKER_FIRST_RULE_LEN,
+};
 pub use cron::CronTrigger;
 pub use error::ConfigError;
 pub use http::{HttpSettings, MIN_HEADER_BYTES};

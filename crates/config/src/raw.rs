@@ -100,4 +100,5 @@ pub(crate) struct RawWorker {
     pub(crate) workers_dev: Option<bool>,
     #[serde(default)]
     pub(crate) rules: Vec<crate::rules::RawRule>,
+    pub(crate) assets: Option<crate::assets::RawAssets>,
 }

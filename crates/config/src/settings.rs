@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::raw::{RawConfig, RawWorker};
 use crate::secrets::read_dev_vars;
 use crate::{
-    AdminSettings, ConfigError, CronTrigger, HttpSettings, Limits, PoolLimits, RoutePattern,
-    SecretValue,
+    AdminSettings, AssetsSettings, ConfigError, CronTrigger, HttpSettings, Limits, PoolLimits,
+    RoutePattern, SecretValue,
 };
 
 /// Where the server listens when nothing says otherwise.
@@ -89,8 +89,9 @@ pub struct EgressSettings {
 pub struct WorkerSettings {
     /// `name`: unique; letters, digits, `-` and `_`.
     pub name: String,
-    /// `main`: the entry file, relative to the config file.
-    pub main: PathBuf,
+    /// `main`: the entry file, relative to the config file. Required,
+    /// unless the Worker has `assets` (an assets-only Worker).
+    pub main: Option<PathBuf>,
     /// The Worker's project folder, where its modules, `tsconfig.json` and
     /// `node_modules` are: the config file's folder (for a single Worker
     /// file served without a config, the file's folder). Nothing outside it
@@ -136,6 +137,9 @@ pub struct WorkerSettings {
     /// `compatibility_date` (`YYYY-MM-DD`): recorded and shown at start-up;
     /// motu's behaviour does not depend on it. Default none.
     pub compatibility_date: Option<String>,
+    /// `[workers.assets]`: static files served before the Worker runs.
+    /// Default none.
+    pub assets: Option<AssetsSettings>,
     /// `compatibility_flags`: recorded per Worker; the flags motu implements
     /// take effect, the others are warned about at start-up (see
     /// [`crate::compat`]). Default none.
@@ -189,7 +193,7 @@ impl Settings {
             server: ServerSettings::defaults(engines, main)?,
             workers: vec![WorkerSettings {
                 name,
-                main: main.to_path_buf(),
+                main: Some(main.to_path_buf()),
                 root: single_worker_root(main),
                 define: Vec::new(),
                 routes: vec![RoutePattern::parse("*/*").expect("a valid pattern")],
@@ -205,6 +209,7 @@ impl Settings {
                 origin: None,
                 rules: Vec::new(),
                 compatibility_date: None,
+                assets: None,
                 compatibility_flags: Vec::new(),
             }],
             limits: Limits::default(),
@@ -380,16 +385,32 @@ fn validate_worker(
             format!("two Workers are named '{name}'"),
         ));
     }
-    let main = w
-        .main
-        .ok_or_else(|| invalid(field("main"), "missing".into()))?;
-    let main_path = base.join(&main);
-    if !main_path.is_file() {
-        return Err(invalid(
-            field("main"),
-            format!("'{}' does not exist", main_path.display()),
-        ));
-    }
+    let assets = match &w.assets {
+        None => None,
+        Some(raw) => Some(
+            AssetsSettings::from_raw(raw, base, w.main.is_some())
+                .map_err(|(f, message)| invalid(field(&format!("assets.{f}")), message))?,
+        ),
+    };
+    let main_path = match &w.main {
+        None if assets.is_some() => None,
+        None => {
+            return Err(invalid(
+                field("main"),
+                "missing (a Worker needs `main`, or `assets` to serve only files)".into(),
+            ))
+        }
+        Some(main) => {
+            let main_path = base.join(main);
+            if !main_path.is_file() {
+                return Err(invalid(
+                    field("main"),
+                    format!("'{}' does not exist", main_path.display()),
+                ));
+            }
+            Some(main_path)
+        }
+    };
     let mut routes = Vec::new();
     for (j, r) in w.routes.iter().enumerate() {
         routes
@@ -407,6 +428,12 @@ fn validate_worker(
         return Err(invalid(
             field("max_instances"),
             "must be greater than 0".into(),
+        ));
+    }
+    if main_path.is_none() && !w.crons.is_empty() {
+        return Err(invalid(
+            field("crons"),
+            "an assets-only Worker (without `main`) has no scheduled handler to trigger".into(),
         ));
     }
     let mut crons = Vec::new();
@@ -473,6 +500,17 @@ fn validate_worker(
             }
         },
     };
+    if let Some(binding) = assets.as_ref().and_then(|a| a.binding.as_ref()) {
+        if w.vars.contains_key(binding)
+            || w.secrets.contains(binding)
+            || services.iter().any(|s| &s.binding == binding)
+        {
+            return Err(invalid(
+                field("assets.binding"),
+                format!("'{binding}' is also a var, secret or service binding"),
+            ));
+        }
+    }
     let compatibility_date = match w.compatibility_date {
         Some(date) if chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").is_err() => {
             return Err(invalid(
@@ -496,6 +534,7 @@ fn validate_worker(
     }
     let rules = crate::rules::validate(&w.rules).map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
+        assets,
         rules,
         compatibility_date,
         compatibility_flags: w.compatibility_flags,

@@ -13,12 +13,15 @@
 //!   `limits.cpu_ms` (and `limits.subrequests`), `define` (strings: the
 //!   JavaScript expressions that replace global names at load), `rules`
 //!   (module rules: `type`, `globs`, `fallthrough`);
+//! - `assets` (`directory`, `binding`, `html_handling`,
+//!   `not_found_handling`, `run_worker_first`), inherited by environments;
+//!   a config with `assets` may leave `main` out;
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
 //!   `compatibility_date`, `compatibility_flags`, `workers_dev`,
-//!   `routes`/`route`, `triggers`, `limits` and `rules` are inherited from
-//!   the top level unless the section sets them, and `vars`, `services`
-//!   and `define` are not inherited;
+//!   `routes`/`route`, `triggers`, `limits`, `rules` and `assets` are
+//!   inherited from the top level unless the section sets them, and `vars`,
+//!   `services` and `define` are not inherited;
 //! - `.dev.vars` next to the config: every name in it becomes a secret in
 //!   `env` (overriding a var of the same name), as in `wrangler dev`.
 //!
@@ -62,6 +65,7 @@ const KNOWN: &[&str] = &[
     "limits",
     "define",
     "rules",
+    "assets",
 ];
 
 /// Keys of the top level only.
@@ -78,6 +82,16 @@ const INHERITED: &[&str] = &[
     "triggers",
     "limits",
     "rules",
+    "assets",
+];
+
+/// The keys of `assets` motu reads (all of Wrangler's).
+const ASSETS_KEYS: &[&str] = &[
+    "directory",
+    "binding",
+    "html_handling",
+    "not_found_handling",
+    "run_worker_first",
 ];
 
 /// A Wrangler config in motu's terms: the motu.toml-shaped document to
@@ -280,6 +294,20 @@ pub(crate) fn translate(
             return Err(invalid(&field, "must be a list".into()));
         }
         worker.insert("rules".into(), rules.clone());
+    }
+    if let Some((assets, field)) = view.get("assets") {
+        let Value::Object(assets) = assets else {
+            return Err(invalid(&field, "must be a table".into()));
+        };
+        let mut kept = Map::new();
+        for (key, value) in assets {
+            if ASSETS_KEYS.contains(&key.as_str()) {
+                kept.insert(key.clone(), value.clone());
+            } else {
+                warnings.unsupported(&format!("{field}.{key}"));
+            }
+        }
+        worker.insert("assets".into(), Value::Object(kept));
     }
     dev_vars_as_secrets(file, &mut worker, &invalid)?;
     let mut doc = Map::new();

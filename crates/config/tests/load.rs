@@ -60,7 +60,7 @@ LIMIT = 3
     assert_eq!(s.server.threads, 0);
     assert_eq!(s.workers.len(), 2);
     assert_eq!(s.workers[1].name, "api");
-    assert!(s.workers[1].main.ends_with("api/main.js"));
+    assert!(s.workers[1].main.as_ref().unwrap().ends_with("api/main.js"));
     assert_eq!(
         s.workers[1].routes[0].host,
         HostPattern::Suffix(".example.com".into())

@@ -90,7 +90,7 @@ fn the_supported_subset_is_read() {
     let w = &settings.workers[0];
     assert_eq!(settings.workers.len(), 1);
     assert_eq!(w.name, "shop");
-    assert!(w.main.ends_with("src/index.js"));
+    assert!(w.main.as_ref().unwrap().ends_with("src/index.js"));
     assert_eq!(w.compatibility_date.as_deref(), Some("2024-09-23"));
     let routes: Vec<String> = w.routes.iter().map(ToString::to_string).collect();
     assert_eq!(
@@ -146,7 +146,7 @@ fn an_env_section_overrides_and_does_not_inherit_bindings() {
     let routes: Vec<String> = w.routes.iter().map(ToString::to_string).collect();
     assert_eq!(routes, ["staging.example.com/*"]);
     // Inherited: main, compatibility_date, triggers, limits.
-    assert!(w.main.ends_with("src/index.js"));
+    assert!(w.main.as_ref().unwrap().ends_with("src/index.js"));
     assert_eq!(w.compatibility_date.as_deref(), Some("2024-09-23"));
     assert_eq!(w.crons.len(), 1);
     assert_eq!(w.limits.cpu, std::time::Duration::from_millis(120));

@@ -2,10 +2,11 @@
 // outcome reaches the host.
 //
 // Ops used here, implemented by the runtime that owns the isolate:
-// - `init() -> { syntax: 'module' | 'script', env, services, baseURL,
-//   mapsPositions }` once, at start (baseURL: the API base URL, if the
-//   embedder set one; mapsPositions: whether stack traces need the places
-//   of generated modules mapped, see stack_positions.js);
+// - `init() -> { syntax: 'module' | 'script', env, services, assets, baseURL,
+//   mapsPositions }` once, at start (assets: the assets binding's name, if
+//   any; baseURL: the API base URL, if the embedder set one; mapsPositions:
+//   whether stack traces need the places of generated modules mapped, see
+//   stack_positions.js);
 // - `respond(id, status, statusText, [[name, value]…], body)` when event
 //   `id` has a response (body: string, bytes, null, or the handle of a body
 //   sink the response streams into, see body.js);
@@ -14,6 +15,7 @@ const worker = op('init');
 if (worker.mapsPositions) mapStackPositions();
 const env = worker.env;
 for (const [binding, service] of worker.services || []) env[binding] = loadGroup(FETCH).makeFetcher(service);
+if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetcher(worker.assets, 'assets_fetch');
 if (worker.syntax === 'script') {
   // Service-worker syntax: bindings are globals.
   for (const [name, value] of Object.entries(env)) defineGlobal(name, value);

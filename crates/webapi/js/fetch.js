@@ -7,7 +7,9 @@
 //   too, once it has arrived; the body's stream then errors with the
 //   signal's reason);
 // - `service_fetch(token, service, method, url, headers, body)` (async) calls
-//   another Worker through a service binding and settles like `fetch`.
+//   another Worker through a service binding and settles like `fetch`;
+// - `assets_fetch(token, binding, method, url, headers, body)` (async) asks
+//   the Worker's static assets and settles like `fetch`.
 // A Request's `cache` mode adds the standard's request headers; the other
 // browser-side members (mode, credentials, referrer, integrity, keepalive,
 // priority) are accepted and ignored, as on Cloudflare Workers.
@@ -108,16 +110,27 @@ async function sendSubrequest(request, token, send, onBody) {
 
 defineGlobal('fetch', fetch);
 
-// A service binding in `env`: `fetch` calls the bound Worker in-process.
-let makeFetcher; // service => Fetcher
+// A binding in `env` with a `fetch` method: a service binding calls the
+// bound Worker in-process (op `service_fetch`); an assets binding asks the
+// Worker's asset server (op `assets_fetch`, same arguments).
+let makeFetcher; // (service, op = 'service_fetch') => Fetcher
 
 class Fetcher {
   #service;
-  static { makeFetcher = service => { const f = new Fetcher(); f.#service = service; return f; }; }
+  #op;
+  static {
+    makeFetcher = (service, op = 'service_fetch') => {
+      const f = new Fetcher();
+      f.#service = service;
+      f.#op = op;
+      return f;
+    };
+  }
   fetch(input, init = undefined) {
     const service = this.#service;
+    const op = this.#op;
     return subrequest(input, init, (token, request, headers, body) =>
-      opAsync('service_fetch', token, service, request.method, request.url, headers, body));
+      opAsync(op, token, service, request.method, request.url, headers, body));
   }
 }
 webidlInterface(Fetcher);
