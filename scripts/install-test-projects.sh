@@ -8,8 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v npm >/dev/null 2>&1; then
-  echo "install-test-projects: npm is missing (apt-get install nodejs npm)" >&2
-  exit 1
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "install-test-projects: installing nodejs and npm with apt-get"
+    apt-get update -qq && apt-get install -y -qq nodejs npm
+  else
+    echo "install-test-projects: npm is missing (as root: apt-get install nodejs npm)" >&2
+    exit 1
+  fi
 fi
 
 for lock in tests/projects/*/package-lock.json; do
