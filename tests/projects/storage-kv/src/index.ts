@@ -88,8 +88,12 @@ export default {
       }
       case '/stream': {
         if (request.method === 'PUT') {
-          await env.KV.put(key, request.body as ReadableStream);
-          return new Response('stored');
+          try {
+            await env.KV.put(key, request.body as ReadableStream);
+            return new Response('stored');
+          } catch (e) {
+            return new Response(`${(e as Error).name}: ${(e as Error).message}`, { status: 500 });
+          }
         }
         const stream = (await env.KV.get(key, 'stream')) as ReadableStream | null;
         return stream === null ? new Response('missing', { status: 404 }) : new Response(stream);
