@@ -336,6 +336,7 @@ async fn shut_down(
                     grace.as_secs_f64()
                 );
                 crate::log_sink::flush(crate::log_sink::FLUSH_AT_EXIT);
+                Storage::remove_throwaways();
                 std::process::exit(0);
             }
             tracing::info!("shutdown complete");
@@ -347,6 +348,7 @@ async fn shut_down(
                 again.exit_code()
             );
             crate::log_sink::flush(crate::log_sink::FLUSH_AT_EXIT);
+                Storage::remove_throwaways();
             std::process::exit(again.exit_code());
         }
     }

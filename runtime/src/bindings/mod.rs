@@ -252,6 +252,13 @@ impl Storage {
         }))
     }
 
+    /// Removes the throwaway state folders of this process now: for a
+    /// program that exits without dropping its runtime (see
+    /// [`motu_storage::state::remove_throwaways`]).
+    pub fn remove_throwaways() {
+        motu_storage::state::remove_throwaways();
+    }
+
     /// The state folder, once there is one.
     pub fn path(&self) -> Option<PathBuf> {
         match self.0.folder.get() {
