@@ -97,11 +97,14 @@ impl Connection {
         }
     }
 
-    /// One request: the status and the body's length.
-    fn send(&mut self) -> (u16, usize) {
-        self.stream.get_mut().write_all(&self.request).unwrap();
+    /// One request: the status and the body's length; `None` when the
+    /// server had closed the connection (after `keep_alive_max_requests`).
+    fn try_send(&mut self) -> Option<(u16, usize)> {
+        self.stream.get_mut().write_all(&self.request).ok()?;
         let mut line = String::new();
-        self.stream.read_line(&mut line).unwrap();
+        if self.stream.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
         let status = line
             .split(' ')
             .nth(1)
@@ -123,7 +126,17 @@ impl Connection {
         }
         let mut body = vec![0; length];
         self.stream.read_exact(&mut body).unwrap();
-        (status, length)
+        Some((status, length))
+    }
+
+    /// One request, on a new connection if the server closed this one.
+    fn send(&mut self, addr: &str, method: &str, host: &str) -> (u16, usize) {
+        if let Some(answer) = self.try_send() {
+            return answer;
+        }
+        *self = Connection::open(addr, method, host);
+        self.try_send()
+            .expect("the server answers on a new connection")
     }
 }
 
@@ -139,7 +152,7 @@ fn load(addr: &str, host: &str, connections: usize, seconds: f64, length: usize)
             std::thread::spawn(move || {
                 let mut c = Connection::open(&addr, "GET", &host);
                 while !stop.load(Ordering::Relaxed) {
-                    assert_eq!(c.send(), (200, length), "{host}");
+                    assert_eq!(c.send(&addr, "GET", &host), (200, length), "{host}");
                     done.fetch_add(1, Ordering::Relaxed);
                 }
             })
@@ -182,7 +195,8 @@ fn main() {
     );
     for engine in engines {
         let server = start(engine);
-        let (status, _) = Connection::open(&server.addr, "PUT", "kv.test").send();
+        let (status, _) =
+            Connection::open(&server.addr, "PUT", "kv.test").send(&server.addr, "PUT", "kv.test");
         assert_eq!(status, 200, "the value is stored");
         let (mut hello, mut kv) = (0f64, 0f64);
         for _ in 0..ROUNDS {
