@@ -16,6 +16,9 @@ fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     init_logging(cli.log_format());
     let outcome = cli.run();
+    // Throwaway state folders (--persist-to :memory:, motu check) go with
+    // the process.
+    motu_runtime::Storage::remove_throwaways();
     log_sink::flush(log_sink::FLUSH_AT_EXIT);
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
