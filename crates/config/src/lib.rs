@@ -75,6 +75,9 @@
 //! [[workers.services]]       # env.AUTH.fetch(request) calls Worker "auth" in-process
 //! binding = "AUTH"
 //! service = "auth"
+//! [[workers.d1_databases]]  # env.DB is a D1 database (see `d1`)
+//! binding = "DB"
+//! database_id = "5f2c9e4b-0000-4000-8000-000000000000"
 //! [workers.vars]
 //! GREETING = "hello"
 //! [workers.limits]
@@ -88,6 +91,7 @@ mod admin;
 mod assets;
 pub mod compat;
 mod cron;
+mod d1;
 mod error;
 mod http;
 mod jsonc;
@@ -106,6 +110,7 @@ pub use assets::{
     MAX_RUN_WORKER_FIRST_RULES, MAX_RUN_WORKER_FIRST_RULE_LEN,
 };
 pub use cron::CronTrigger;
+pub use d1::D1Binding;
 pub use error::ConfigError;
 pub use http::{HttpSettings, MIN_HEADER_BYTES};
 pub use limits::{Limits, PoolLimits};

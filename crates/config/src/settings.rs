@@ -151,6 +151,9 @@ pub struct WorkerSettings {
     /// `rules`: module rules (Text, Data, CompiledWasm), before the default
     /// ones. Default none.
     pub rules: Vec<crate::ModuleRuleSettings>,
+    /// `[[workers.d1_databases]]`: D1 database bindings (see the `d1`
+    /// module). Default none.
+    pub d1_databases: Vec<crate::D1Binding>,
 }
 
 /// A service binding: a name in `env` for another Worker of the server.
@@ -211,6 +214,7 @@ impl Settings {
                 compatibility_date: None,
                 assets: None,
                 compatibility_flags: Vec::new(),
+                d1_databases: Vec::new(),
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
@@ -533,7 +537,20 @@ fn validate_worker(
         }
     }
     let rules = crate::rules::validate(&w.rules).map_err(|(f, m)| invalid(field(&f), m))?;
+    let d1_databases = crate::d1::validate(&w.d1_databases, base)
+        .map_err(|(f, m)| invalid(field(&format!("d1_databases{f}")), m))?;
+    if let Some((j, d)) = d1_databases.iter().enumerate().find(|(_, d)| {
+        w.vars.contains_key(&d.binding)
+            || w.secrets.contains(&d.binding)
+            || services.iter().any(|s| s.binding == d.binding)
+    }) {
+        return Err(invalid(
+            field(&format!("d1_databases[{j}].binding")),
+            format!("'{}' is also a var, secret or service binding", d.binding),
+        ));
+    }
     Ok(WorkerSettings {
+        d1_databases,
         assets,
         rules,
         compatibility_date,

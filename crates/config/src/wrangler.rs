@@ -16,12 +16,15 @@
 //! - `assets` (`directory`, `binding`, `html_handling`,
 //!   `not_found_handling`, `run_worker_first`), inherited by environments;
 //!   a config with `assets` may leave `main` out;
+//! - `d1_databases` (`binding`, `database_name`, `database_id`,
+//!   `preview_database_id`, `migrations_dir`, `migrations_table`; see the
+//!   `d1` module);
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
 //!   `compatibility_date`, `compatibility_flags`, `workers_dev`,
 //!   `routes`/`route`, `triggers`, `limits`, `rules` and `assets` are
 //!   inherited from the top level unless the section sets them, and `vars`,
-//!   `services` and `define` are not inherited;
+//!   `services`, `define` and `d1_databases` are not inherited;
 //! - `.dev.vars` next to the config: every name in it becomes a secret in
 //!   `env` (overriding a var of the same name), as in `wrangler dev`.
 //!
@@ -66,6 +69,7 @@ const KNOWN: &[&str] = &[
     "define",
     "rules",
     "assets",
+    "d1_databases",
 ];
 
 /// Keys of the top level only.
@@ -308,6 +312,11 @@ pub(crate) fn translate(
             }
         }
         worker.insert("assets".into(), Value::Object(kept));
+    }
+    if let Some((d1, field)) = view.get("d1_databases") {
+        let list = crate::d1::from_wrangler(d1, &field, &mut |k| warnings.unsupported(k))
+            .map_err(|(f, m)| invalid(&f, m))?;
+        worker.insert("d1_databases".into(), list);
     }
     dev_vars_as_secrets(file, &mut worker, &invalid)?;
     let mut doc = Map::new();
