@@ -98,7 +98,11 @@ impl Conn {
         self.stream.get_mut().write_all(&self.request).unwrap();
         let mut line = String::new();
         self.stream.read_line(&mut line).unwrap();
-        let status: u16 = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let status: u16 = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let mut length = None;
         let mut chunked = false;
         loop {

@@ -64,7 +64,10 @@ fn migrations_apply_once_in_order() {
     assert!(matches!(order, (Some(a), Some(b)) if a < b), "{out}");
 
     let out = ok(&p, &["migrations", "apply", "DB"]);
-    assert!(out.contains("0001_users.sql") && out.contains("0002_seed.sql"), "{out}");
+    assert!(
+        out.contains("0001_users.sql") && out.contains("0002_seed.sql"),
+        "{out}"
+    );
     assert!(!out.contains("failed"), "{out}");
     // Applied once: nothing more to do, and the seed ran once.
     let out = ok(&p, &["migrations", "apply", "cli-db"]);
@@ -74,7 +77,10 @@ fn migrations_apply_once_in_order() {
     let rows = json_rows(&p, "SELECT name FROM users ORDER BY id");
     assert_eq!(rows, json!([{ "name": "ann" }, { "name": "b;ob" }]));
     // Recorded as wrangler records them.
-    let rows = json_rows(&p, "SELECT id, name, typeof(applied_at) AS t FROM d1_migrations ORDER BY id");
+    let rows = json_rows(
+        &p,
+        "SELECT id, name, typeof(applied_at) AS t FROM d1_migrations ORDER BY id",
+    );
     assert_eq!(
         rows,
         json!([
@@ -82,15 +88,28 @@ fn migrations_apply_once_in_order() {
             { "id": 2, "name": "0002_seed.sql", "t": "text" },
         ])
     );
-    let schema = json_rows(&p, "SELECT sql FROM sqlite_master WHERE name = 'd1_migrations'");
-    let sql = schema[0]["sql"].as_str().unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+    let schema = json_rows(
+        &p,
+        "SELECT sql FROM sqlite_master WHERE name = 'd1_migrations'",
+    );
+    let sql = schema[0]["sql"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
         sql.contains("id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL"),
         "{sql}"
     );
 
     // The server sees the migrated database.
-    let s = Server::start(&["--config", &p.path("wrangler.toml"), "--persist-to", &p.path("state")]);
+    let s = Server::start(&[
+        "--config",
+        &p.path("wrangler.toml"),
+        "--persist-to",
+        &p.path("state"),
+    ]);
     assert_eq!(s.get("/").json(), json!({ "n": 2 }));
 }
 
@@ -111,9 +130,15 @@ fn a_history_written_by_wrangler_is_continued() {
         ],
     );
     let out = ok(&p, &["migrations", "list", "DB"]);
-    assert!(!out.contains("0001_users.sql") && out.contains("0002_seed.sql"), "{out}");
+    assert!(
+        !out.contains("0001_users.sql") && out.contains("0002_seed.sql"),
+        "{out}"
+    );
     ok(&p, &["migrations", "apply", "DB"]);
-    assert_eq!(json_rows(&p, "SELECT count(*) AS n FROM users"), json!([{ "n": 2 }]));
+    assert_eq!(
+        json_rows(&p, "SELECT count(*) AS n FROM users"),
+        json!([{ "n": 2 }])
+    );
 }
 
 #[test]
@@ -124,16 +149,29 @@ fn a_failing_migration_is_rolled_back_and_stops_the_rest() {
         "INSERT INTO users (name) VALUES ('cy');\nINSERT INTO nowhere VALUES (1);\n",
     )
     .unwrap();
-    std::fs::write(p.dir.path().join("migrations/0004_after.sql"), "CREATE TABLE after (a);\n").unwrap();
+    std::fs::write(
+        p.dir.path().join("migrations/0004_after.sql"),
+        "CREATE TABLE after (a);\n",
+    )
+    .unwrap();
     let (code, out, err) = d1(&p, &["migrations", "apply", "DB"]);
     assert_ne!(code, 0, "{out}{err}");
     assert!(err.contains("Migration 0003_bad.sql failed"), "{err}");
     assert!(err.contains("no such table: nowhere"), "{err}");
-    assert_eq!(json_rows(&p, "SELECT count(*) AS n FROM users"), json!([{ "n": 2 }]));
+    assert_eq!(
+        json_rows(&p, "SELECT count(*) AS n FROM users"),
+        json!([{ "n": 2 }])
+    );
     let applied = json_rows(&p, "SELECT name FROM d1_migrations ORDER BY id");
-    assert_eq!(applied, json!([{ "name": "0001_users.sql" }, { "name": "0002_seed.sql" }]));
+    assert_eq!(
+        applied,
+        json!([{ "name": "0001_users.sql" }, { "name": "0002_seed.sql" }])
+    );
     let out = ok(&p, &["migrations", "list", "DB"]);
-    assert!(out.contains("0003_bad.sql") && out.contains("0004_after.sql"), "{out}");
+    assert!(
+        out.contains("0003_bad.sql") && out.contains("0004_after.sql"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -158,7 +196,10 @@ fn create_writes_the_next_numbered_file() {
     ]);
     ok(&q, &["migrations", "create", "DB", "init"]);
     assert!(q.dir.path().join("db/changes/0001_init.sql").is_file());
-    let (code, _, err) = d1(&project_without_migrations(), &["migrations", "apply", "DB"]);
+    let (code, _, err) = d1(
+        &project_without_migrations(),
+        &["migrations", "apply", "DB"],
+    );
     assert_ne!(code, 0);
     assert!(err.contains("No migrations present at"), "{err}");
 }
@@ -177,9 +218,19 @@ fn json_rows(p: &TempConfig, sql: &str) -> Value {
 fn execute_prints_tables_or_json() {
     let p = project();
     ok(&p, &["migrations", "apply", "DB"]);
-    let out = ok(&p, &["execute", "DB", "--command", "SELECT id, name FROM users ORDER BY id"]);
+    let out = ok(
+        &p,
+        &[
+            "execute",
+            "DB",
+            "--command",
+            "SELECT id, name FROM users ORDER BY id",
+        ],
+    );
     assert!(
-        out.contains("│ id │ name │") && out.contains("│ 1  │ ann  │") && out.contains("│ 2  │ b;ob │"),
+        out.contains("│ id │ name │")
+            && out.contains("│ 1  │ ann  │")
+            && out.contains("│ 2  │ b;ob │"),
         "{out}"
     );
     assert!(out.contains("1 command executed successfully."), "{out}");
@@ -190,13 +241,19 @@ fn execute_prints_tables_or_json() {
         "INSERT INTO users (name)\n  VALUES ('cy');\n-- a comment; with a semicolon\nSELECT name, x'0102' AS b, 2.0 AS r, NULL AS n FROM users WHERE name = 'cy';\n",
     )
     .unwrap();
-    let out = ok(&p, &["execute", "DB", "--json", "--file", file.to_str().unwrap()]);
+    let out = ok(
+        &p,
+        &["execute", "DB", "--json", "--file", file.to_str().unwrap()],
+    );
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 2);
     assert_eq!(v[0]["success"], true);
     assert_eq!(v[0]["results"], json!([]));
     assert!(v[0]["meta"]["duration"].is_number());
-    assert_eq!(v[1]["results"], json!([{ "name": "cy", "b": "[1, 2]", "r": 2.0, "n": null }]));
+    assert_eq!(
+        v[1]["results"],
+        json!([{ "name": "cy", "b": "[1, 2]", "r": 2.0, "n": null }])
+    );
 
     // Errors: SQLite's message; in JSON, as wrangler prints them.
     let (code, out, err) = d1(&p, &["execute", "DB", "--command", "SELEC 1"]);
@@ -205,7 +262,13 @@ fn execute_prints_tables_or_json() {
     let (code, out, _) = d1(&p, &["execute", "DB", "--json", "--command", "SELEC 1"]);
     assert_ne!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
-    assert!(v["error"]["text"].as_str().unwrap().contains("syntax error"), "{v}");
+    assert!(
+        v["error"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("syntax error"),
+        "{v}"
+    );
 }
 
 #[test]
@@ -213,7 +276,11 @@ fn bad_invocations_say_what_is_wrong() {
     let p = project();
     let (code, _, err) = d1(&p, &["execute", "NOPE", "--command", "SELECT 1"]);
     assert_ne!(code, 0);
-    assert!(err.contains("no D1 database has the name or binding 'NOPE'") && err.contains("DB (cli-db)"), "{err}");
+    assert!(
+        err.contains("no D1 database has the name or binding 'NOPE'")
+            && err.contains("DB (cli-db)"),
+        "{err}"
+    );
     let (code, _, err) = d1(&p, &["execute", "DB"]);
     assert_ne!(code, 0);
     assert!(err.contains("--command") && err.contains("--file"), "{err}");
@@ -228,12 +295,23 @@ fn bad_invocations_say_what_is_wrong() {
 fn a_running_server_holds_the_state_folder() {
     let p = project();
     ok(&p, &["migrations", "apply", "DB"]);
-    let s = Server::start(&["--config", &p.path("wrangler.toml"), "--persist-to", &p.path("state")]);
+    let s = Server::start(&[
+        "--config",
+        &p.path("wrangler.toml"),
+        "--persist-to",
+        &p.path("state"),
+    ]);
     assert_eq!(s.get("/").json(), json!({ "n": 2 }));
     let (code, out, err) = d1(&p, &["execute", "DB", "--command", "DELETE FROM users"]);
     assert_ne!(code, 0, "{out}");
     assert!(err.contains("in use by another motu process"), "{err}");
-    assert!(err.contains(Path::new(&p.path("state")).to_str().unwrap()), "{err}");
+    assert!(
+        err.contains(Path::new(&p.path("state")).to_str().unwrap()),
+        "{err}"
+    );
     drop(s);
-    assert_eq!(json_rows(&p, "SELECT count(*) AS n FROM users"), json!([{ "n": 2 }]));
+    assert_eq!(
+        json_rows(&p, "SELECT count(*) AS n FROM users"),
+        json!([{ "n": 2 }])
+    );
 }

@@ -14,7 +14,11 @@ fn project() -> PathBuf {
 }
 
 fn config() -> String {
-    project().join("wrangler.jsonc").to_str().unwrap().to_owned()
+    project()
+        .join("wrangler.jsonc")
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// A state folder with the fixture's migrations applied.
@@ -24,7 +28,14 @@ impl State {
     fn migrated() -> State {
         let state = State(tempfile::tempdir().unwrap());
         let (code, out, err) = run_motu(&[
-            "d1", "migrations", "apply", "DB", "--config", &config(), "--persist-to", state.path(),
+            "d1",
+            "migrations",
+            "apply",
+            "DB",
+            "--config",
+            &config(),
+            "--persist-to",
+            state.path(),
         ]);
         assert_eq!(code, 0, "{out}{err}");
         state
@@ -35,7 +46,14 @@ impl State {
     }
 
     fn serve(&self, engine: &str) -> Server {
-        Server::start(&["--config", &config(), "--engine", engine, "--persist-to", self.path()])
+        Server::start(&[
+            "--config",
+            &config(),
+            "--engine",
+            engine,
+            "--persist-to",
+            self.path(),
+        ])
     }
 }
 
@@ -64,7 +82,11 @@ fn fails(s: &Server, path: &str, body: Value) -> (String, Value) {
 }
 
 fn query(s: &Server, method: &str, sql: &str, params: Value) -> Value {
-    ok(s, "/query", json!({ "method": method, "sql": sql, "params": params }))
+    ok(
+        s,
+        "/query",
+        json!({ "method": method, "sql": sql, "params": params }),
+    )
 }
 
 #[test]
@@ -92,7 +114,12 @@ fn every_statement_method_answers_as_d1_does() {
             assert!(meta.get(key).is_some(), "meta has {key}: {meta}");
         }
 
-        let r = query(&s, "all", "SELECT id, name, score FROM users WHERE id > ? ORDER BY id", json!([1]));
+        let r = query(
+            &s,
+            "all",
+            "SELECT id, name, score FROM users WHERE id > ? ORDER BY id",
+            json!([1]),
+        );
         assert_eq!(
             r["results"],
             json!([{ "id": 2, "name": "Ann", "score": 3 }, { "id": 3, "name": "Bob", "score": 2.5 }])
@@ -120,7 +147,11 @@ fn every_statement_method_answers_as_d1_does() {
         assert_eq!(e, "D1_COLUMN_NOTFOUND: Column not found (nope)");
         assert_eq!(cause, "Column not found (nope)");
 
-        let raw = ok(&s, "/query", json!({ "method": "raw", "sql": "SELECT id, name FROM users ORDER BY id LIMIT 2" }));
+        let raw = ok(
+            &s,
+            "/query",
+            json!({ "method": "raw", "sql": "SELECT id, name FROM users ORDER BY id LIMIT 2" }),
+        );
         assert_eq!(raw, json!([[1, "Seed; with a semicolon"], [2, "Ann"]]));
         let raw = ok(
             &s,
@@ -197,16 +228,34 @@ fn values_convert_as_d1_documents() {
             "INSERT INTO users (email, score, avatar) VALUES (?, ?, ?)",
             json!(["t@example.com", 7, { "$": "bytes", "v": [1, 2, 3] }]),
         );
-        let r = query(&s, "all", "SELECT score, avatar FROM users WHERE email = ?", json!(["t@example.com"]));
+        let r = query(
+            &s,
+            "all",
+            "SELECT score, avatar FROM users WHERE email = ?",
+            json!(["t@example.com"]),
+        );
         assert_eq!(r["results"], json!([{ "score": 7, "avatar": [1, 2, 3] }]));
 
         // What D1 does not take: undefined, BigInt, objects.
         for (value, message) in [
-            (json!({ "$": "undefined" }), "D1_TYPE_ERROR: Type 'undefined' not supported for value 'undefined'"),
-            (json!({ "$": "bigint", "v": "5" }), "D1_TYPE_ERROR: Type 'bigint' not supported for value '5'"),
-            (json!({ "x": 1 }), "D1_TYPE_ERROR: Type 'object' not supported for value '[object Object]'"),
+            (
+                json!({ "$": "undefined" }),
+                "D1_TYPE_ERROR: Type 'undefined' not supported for value 'undefined'",
+            ),
+            (
+                json!({ "$": "bigint", "v": "5" }),
+                "D1_TYPE_ERROR: Type 'bigint' not supported for value '5'",
+            ),
+            (
+                json!({ "x": 1 }),
+                "D1_TYPE_ERROR: Type 'object' not supported for value '[object Object]'",
+            ),
         ] {
-            let (e, _) = fails(&s, "/query", json!({ "sql": "SELECT ?", "params": [value] }));
+            let (e, _) = fails(
+                &s,
+                "/query",
+                json!({ "sql": "SELECT ?", "params": [value] }),
+            );
             assert_eq!(e, message);
         }
     });
@@ -229,7 +278,10 @@ fn a_batch_is_one_transaction() {
         assert_eq!(r.as_array().unwrap().len(), 3);
         assert_eq!(r[0]["success"], true);
         assert_eq!(r[1]["meta"]["changes"], 1);
-        assert_eq!(r[2]["results"], json!([{ "k": "a", "v": "1" }, { "k": "b", "v": "2" }]));
+        assert_eq!(
+            r[2]["results"],
+            json!([{ "k": "a", "v": "1" }, { "k": "b", "v": "2" }])
+        );
 
         // A constraint violation in the third statement rolls back the
         // first two.
@@ -251,7 +303,10 @@ fn a_batch_is_one_transaction() {
             "UNIQUE constraint failed: entries.k: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_PRIMARYKEY)"
         );
         let r = query(&s, "all", "SELECT k, v FROM entries ORDER BY k", json!([]));
-        assert_eq!(r["results"], json!([{ "k": "a", "v": "1" }, { "k": "b", "v": "2" }]));
+        assert_eq!(
+            r["results"],
+            json!([{ "k": "a", "v": "1" }, { "k": "b", "v": "2" }])
+        );
     });
 }
 
@@ -267,16 +322,28 @@ fn exec_dump_and_sessions() {
         );
         assert_eq!(r["count"], 3);
         assert!(r["duration"].as_f64().unwrap() >= 0.0);
-        let (e, cause) = fails(&s, "/exec", json!({ "sql": "INSERT INTO notes VALUES ('c')\nINSERTZ INTO notes VALUES ('d')" }));
+        let (e, cause) = fails(
+            &s,
+            "/exec",
+            json!({ "sql": "INSERT INTO notes VALUES ('c')\nINSERTZ INTO notes VALUES ('d')" }),
+        );
         let detail = "Error in line 2: INSERTZ INTO notes VALUES ('d'): near \"INSERTZ\": syntax error at offset 0: SQLITE_ERROR";
         assert_eq!(e, format!("D1_EXEC_ERROR: {detail}"));
         assert_eq!(cause, detail);
         let r = query(&s, "all", "SELECT count(*) AS n FROM notes", json!([]));
-        assert_eq!(r["results"], json!([{ "n": 2 }]), "the failed exec left nothing");
+        assert_eq!(
+            r["results"],
+            json!([{ "n": 2 }]),
+            "the failed exec left nothing"
+        );
 
         let dump = s.request("POST", "/dump", &[], b"{}");
         assert_eq!(dump.status, 200);
-        assert!(dump.body.starts_with(b"SQLite format 3\0"), "{:?}", &dump.body[..16.min(dump.body.len())]);
+        assert!(
+            dump.body.starts_with(b"SQLite format 3\0"),
+            "{:?}",
+            &dump.body[..16.min(dump.body.len())]
+        );
         let copy = tempfile::tempdir().unwrap();
         std::fs::write(copy.path().join("dump.sqlite"), &dump.body).unwrap();
 
@@ -293,13 +360,21 @@ fn exec_dump_and_sessions() {
         );
         let b = r["bookmarks"].as_array().unwrap();
         assert_eq!(b[0], Value::Null);
-        let (b1, b2, b3) = (b[1].as_str().unwrap(), b[2].as_str().unwrap(), b[3].as_str().unwrap());
+        let (b1, b2, b3) = (
+            b[1].as_str().unwrap(),
+            b[2].as_str().unwrap(),
+            b[3].as_str().unwrap(),
+        );
         assert!(b1 < b2 && b2 == b3, "{b:?}");
         assert_eq!(r["rows"][0], json!([{ "t": "a" }, { "t": "b" }]));
         assert_eq!(r["rows"][2], json!([{ "n": 3 }]));
         assert_eq!(r["batch"], json!([{ "one": 1 }]));
         // A session started from a bookmark keeps it until it sees a newer one.
-        let r = ok(&s, "/session", json!({ "constraint": b3, "statements": [] }));
+        let r = ok(
+            &s,
+            "/session",
+            json!({ "constraint": b3, "statements": [] }),
+        );
         assert_eq!(r["bookmarks"], json!([b3]));
     });
 }
@@ -310,21 +385,37 @@ fn errors_carry_sqlites_message_in_d1s_form() {
         let state = State::migrated();
         let s = state.serve(engine);
         let (e, cause) = fails(&s, "/query", json!({ "sql": "SELEC * FROM users" }));
-        assert_eq!(e, "D1_ERROR: near \"SELEC\": syntax error at offset 0: SQLITE_ERROR");
-        assert_eq!(cause, "near \"SELEC\": syntax error at offset 0: SQLITE_ERROR");
+        assert_eq!(
+            e,
+            "D1_ERROR: near \"SELEC\": syntax error at offset 0: SQLITE_ERROR"
+        );
+        assert_eq!(
+            cause,
+            "near \"SELEC\": syntax error at offset 0: SQLITE_ERROR"
+        );
         let (e, _) = fails(&s, "/query", json!({ "sql": "SELECT * FROM nowhere" }));
         assert_eq!(e, "D1_ERROR: no such table: nowhere: SQLITE_ERROR");
-        let (e, _) = fails(&s, "/query", json!({ "sql": "INSERT INTO users (name) VALUES ('no email')", "method": "run" }));
+        let (e, _) = fails(
+            &s,
+            "/query",
+            json!({ "sql": "INSERT INTO users (name) VALUES ('no email')", "method": "run" }),
+        );
         assert_eq!(
             e,
             "D1_ERROR: NOT NULL constraint failed: users.email: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_NOTNULL)"
         );
         let (e, _) = fails(&s, "/query", json!({ "sql": "SELECT ?", "params": [] }));
-        assert_eq!(e, "D1_ERROR: Wrong number of parameter bindings for SQL query.");
+        assert_eq!(
+            e,
+            "D1_ERROR: Wrong number of parameter bindings for SQL query."
+        );
         let (e, _) = fails(&s, "/query", json!({ "sql": "BEGIN TRANSACTION" }));
         assert_eq!(e, "D1_ERROR: not authorized: SQLITE_AUTH");
         // The Worker goes on serving.
-        assert_eq!(query(&s, "all", "SELECT 1 AS one", json!([]))["results"], json!([{ "one": 1 }]));
+        assert_eq!(
+            query(&s, "all", "SELECT 1 AS one", json!([]))["results"],
+            json!([{ "one": 1 }])
+        );
     });
 }
 
@@ -334,12 +425,25 @@ fn limits_are_cloudflares() {
         let state = State::migrated();
         let s = state.serve(engine);
         let marks = |n: usize| vec!["?"; n].join(", ");
-        let r = query(&s, "raw", &format!("SELECT {}", marks(100)), json!(vec![1; 100]));
+        let r = query(
+            &s,
+            "raw",
+            &format!("SELECT {}", marks(100)),
+            json!(vec![1; 100]),
+        );
         assert_eq!(r[0].as_array().unwrap().len(), 100);
-        let (e, _) = fails(&s, "/query", json!({ "sql": format!("SELECT {}", marks(101)), "params": vec![1; 101] }));
+        let (e, _) = fails(
+            &s,
+            "/query",
+            json!({ "sql": format!("SELECT {}", marks(101)), "params": vec![1; 101] }),
+        );
         assert!(e.starts_with("D1_ERROR: too many SQL variables"), "{e}");
 
-        let (e, _) = fails(&s, "/query", json!({ "sql": format!("SELECT '{}'", "x".repeat(100_000)) }));
+        let (e, _) = fails(
+            &s,
+            "/query",
+            json!({ "sql": format!("SELECT '{}'", "x".repeat(100_000)) }),
+        );
         assert!(e.starts_with("D1_ERROR: statement too long"), "{e}");
 
         let (e, _) = fails(
@@ -352,7 +456,10 @@ fn limits_are_cloudflares() {
         // Queries per invocation: Cloudflare's 1000 (Workers Paid).
         let r = s.get("/many?n=1001").json();
         assert_eq!(r["ran"], 1000, "{r}");
-        assert_eq!(r["error"], "Too many API requests by single worker invocation.");
+        assert_eq!(
+            r["error"],
+            "Too many API requests by single worker invocation."
+        );
         // The next invocation starts a new count.
         assert_eq!(s.get("/many?n=3").json(), json!({ "ran": 3 }));
     });
@@ -408,45 +515,92 @@ fn two_workers_share_one_database() {
         )]);
         let state = tempfile::tempdir().unwrap();
         let s = Server::start(&[
-            "--config", &t.path("motu.toml"), "--engine", engine, "--persist-to", state.path().to_str().unwrap(),
+            "--config",
+            &t.path("motu.toml"),
+            "--engine",
+            engine,
+            "--persist-to",
+            state.path().to_str().unwrap(),
         ]);
         let on = |host: &str, path: &str, body: Value| {
-            s.request("POST", path, &[("host", host), ("content-type", "application/json")], body.to_string().as_bytes())
+            s.request(
+                "POST",
+                path,
+                &[("host", host), ("content-type", "application/json")],
+                body.to_string().as_bytes(),
+            )
         };
-        let r = on("writer.test", "/exec", json!({ "sql": "CREATE TABLE entries (k TEXT PRIMARY KEY, v TEXT)" }));
+        let r = on(
+            "writer.test",
+            "/exec",
+            json!({ "sql": "CREATE TABLE entries (k TEXT PRIMARY KEY, v TEXT)" }),
+        );
         assert_eq!(r.status, 200, "{}", r.text());
-        assert_eq!(s.request("GET", "/put?k=from&v=writer", &[("host", "writer.test")], b"").text(), "ok");
+        assert_eq!(
+            s.request(
+                "GET",
+                "/put?k=from&v=writer",
+                &[("host", "writer.test")],
+                b""
+            )
+            .text(),
+            "ok"
+        );
         let r = s.request("GET", "/get?k=from", &[("host", "reader.test")], b"");
         assert_eq!((r.status, r.text()), (200, "writer".to_owned()));
-        let r = on("other.test", "/query", json!({ "sql": "SELECT * FROM entries" }));
-        assert_eq!(r.status, 500, "another database has no such table: {}", r.text());
+        let r = on(
+            "other.test",
+            "/query",
+            json!({ "sql": "SELECT * FROM entries" }),
+        );
+        assert_eq!(
+            r.status,
+            500,
+            "another database has no such table: {}",
+            r.text()
+        );
         assert!(state.path().join("d1/shared-db.sqlite").is_file());
     });
 }
 
 #[test]
 fn a_database_file_that_is_not_sqlite_is_named_at_start_up() {
-    on_each_engine("a_database_file_that_is_not_sqlite_is_named_at_start_up", |engine| {
-        let state = tempfile::tempdir().unwrap();
-        let file = state.path().join("d1/3f7c2a9e-1d2b-4c5d-8e9f-0a1b2c3d4e5f.sqlite");
-        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        let junk = b"these are not the bytes of a SQLite database, not at all".repeat(40);
-        std::fs::write(&file, &junk).unwrap();
-        let (code, out, err) = run_motu(&[
-            "check", "--config", &config(), "--engine", engine,
-        ]);
-        let _ = (code, out, err);
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motu"))
-            .args(["serve", "--config", &config(), "--engine", engine, "--listen", "127.0.0.1:0"])
-            .args(["--persist-to", state.path().to_str().unwrap()])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{stderr}");
-        assert!(stderr.contains(&file.display().to_string()), "{stderr}");
-        assert!(stderr.contains("not a SQLite database"), "{stderr}");
-        assert_eq!(std::fs::read(&file).unwrap(), junk, "the file is left alone");
-    });
+    on_each_engine(
+        "a_database_file_that_is_not_sqlite_is_named_at_start_up",
+        |engine| {
+            let state = tempfile::tempdir().unwrap();
+            let file = state
+                .path()
+                .join("d1/3f7c2a9e-1d2b-4c5d-8e9f-0a1b2c3d4e5f.sqlite");
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            let junk = b"these are not the bytes of a SQLite database, not at all".repeat(40);
+            std::fs::write(&file, &junk).unwrap();
+            let (code, out, err) = run_motu(&["check", "--config", &config(), "--engine", engine]);
+            let _ = (code, out, err);
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_motu"))
+                .args([
+                    "serve",
+                    "--config",
+                    &config(),
+                    "--engine",
+                    engine,
+                    "--listen",
+                    "127.0.0.1:0",
+                ])
+                .args(["--persist-to", state.path().to_str().unwrap()])
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{stderr}");
+            assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+            assert!(stderr.contains("not a SQLite database"), "{stderr}");
+            assert_eq!(
+                std::fs::read(&file).unwrap(),
+                junk,
+                "the file is left alone"
+            );
+        },
+    );
 }
 
 #[allow(dead_code)]

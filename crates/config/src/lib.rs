@@ -34,6 +34,7 @@
 //! body_timeout_ms = 10000     # longest wait for the next piece of a body; 408 (default 10000)
 //! body_min_rate = 500         # bytes/s a body must average once it has waited that long (default 500)
 //! first_chunk_wait_ms = 1000  # a streamed response's head waits this long for its first chunk
+//! state_dir = ".motu/state"  # the storage bindings' data (default; ":memory:" = throwaway)
 //!
 //! [limits]                  # per isolate / per event; each overridable per Worker
 //! cpu_ms = 50                 # CPU time per event (default 50)
@@ -75,6 +76,9 @@
 //! [[workers.services]]       # env.AUTH.fetch(request) calls Worker "auth" in-process
 //! binding = "AUTH"
 //! service = "auth"
+//! [[workers.kv_namespaces]] # env.CACHE is a KV namespace (see `kv`)
+//! binding = "CACHE"
+//! id = "0f2ac74b498b48028cb68387c421e279"  # default: the binding's name
 //! [[workers.d1_databases]]  # env.DB is a D1 database (see `d1`)
 //! binding = "DB"
 //! database_id = "5f2c9e4b-0000-4000-8000-000000000000"
@@ -95,6 +99,7 @@ mod d1;
 mod error;
 mod http;
 mod jsonc;
+mod kv;
 mod limits;
 mod load;
 mod raw;
@@ -102,6 +107,7 @@ mod route;
 mod rules;
 mod secrets;
 mod settings;
+mod state;
 mod wrangler;
 
 pub use admin::AdminSettings;
@@ -113,6 +119,7 @@ pub use cron::CronTrigger;
 pub use d1::D1Binding;
 pub use error::ConfigError;
 pub use http::{HttpSettings, MIN_HEADER_BYTES};
+pub use kv::KvNamespaceSettings;
 pub use limits::{Limits, PoolLimits};
 pub use load::Loaded;
 pub use route::{HostPattern, PathPattern, RoutePattern};
@@ -122,4 +129,5 @@ pub use settings::{
     EgressSettings, ServerSettings, ServiceBinding, Settings, WorkerSettings,
     DEFAULT_EXECUTOR_BUSY, DEFAULT_LISTEN,
 };
+pub use state::{StateDir, THROWAWAY_STATE};
 pub use wrangler::is_wrangler_config;

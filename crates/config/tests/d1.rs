@@ -61,7 +61,8 @@ fn wrangler_d1_databases_are_read_and_not_inherited() {
 
     let staging = Settings::load_any(&file, Some("staging"), ENGINES).unwrap();
     let d1 = &staging.settings.workers[0].d1_databases;
-    assert_eq!(d1[0].id(), "preview-id", "the preview id is the local one");
+    assert_eq!(d1[0].id(), "staging-id", "motu serves database_id");
+    assert_eq!(d1[0].preview_database_id.as_deref(), Some("preview-id"));
     assert_eq!(d1[0].migrations_dir, dir.path().join("migrations"));
 
     let bare = Settings::load_any(&file, Some("bare"), ENGINES).unwrap();
@@ -126,7 +127,7 @@ fn bad_d1_bindings_name_the_field() {
         "{head}[workers.vars]\nDB = \"x\"\n[[workers.d1_databases]]\nbinding = \"DB\"\n"
     ));
     assert!(
-        e.contains("d1_databases[0].binding") && e.contains("also a var"),
+        e.contains("d1_databases[0].binding") && e.contains("already a binding"),
         "{e}"
     );
     let e = load(&format!(
@@ -137,13 +138,13 @@ fn bad_d1_bindings_name_the_field() {
     let file = write(
         dir.path(),
         "wrangler.toml",
-        "name = \"a\"\nmain = \"w.js\"\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_id = 7\n",
+        "name = \"a\"\nmain = \"w.js\"\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_id = \"a/b\"\n",
     );
     let e = Settings::load_any(&file, None, ENGINES)
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("d1_databases[0].database_id: must be a string"),
+        e.contains("d1_databases[0].database_id") && e.contains("cannot name a database"),
         "{e}"
     );
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::limits::Limit;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 use super::authorizer::{authorize, Trust};
 use super::limits::D1Limits;
@@ -63,13 +63,8 @@ impl Database {
     /// is not a SQLite database is refused, not overwritten.
     pub fn open(path: &Path, limits: D1Limits) -> Result<Self, StorageError> {
         check_header(path)?;
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| open_error(path, &e))?;
+        // WAL, synchronous=FULL: a commit is on disk when it returns.
+        let conn = crate::sqlite::open(path)?;
         Self::setup(conn, Some(path.to_owned()), limits)
     }
 
@@ -87,17 +82,8 @@ impl Database {
     ) -> Result<Self, StorageError> {
         let shown = path.clone().unwrap_or_else(|| PathBuf::from(":memory:"));
         let fail = |e: rusqlite::Error| open_error(&shown, &e);
-        // Durable commits: WAL, and an fsync of the log at every commit.
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(fail)?;
-        if path.is_some() && !mode.eq_ignore_ascii_case("wal") {
-            return Err(StorageError::D1Open {
-                path: shown,
-                message: format!("cannot use write-ahead logging (journal mode is {mode})"),
-            });
-        }
-        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        // D1 enforces foreign keys, as `PRAGMA foreign_keys = on` does.
+        conn.execute_batch("PRAGMA foreign_keys = ON;")
             .map_err(fail)?;
         // Reading the schema makes a damaged file fail here, at open.
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
@@ -365,17 +351,15 @@ fn check_header(path: &Path) -> Result<(), StorageError> {
     if head.is_empty() || head == SQLITE_HEADER {
         Ok(())
     } else {
-        Err(StorageError::D1Open {
+        Err(StorageError::NotADatabase {
             path: path.to_owned(),
-            message: "is not a SQLite database (its first bytes are not SQLite's header); \
-                      move it away or point the database at another file"
-                .to_owned(),
+            message: "its first bytes are not SQLite's header".to_owned(),
         })
     }
 }
 
 fn open_error(path: &Path, e: &rusqlite::Error) -> StorageError {
-    StorageError::D1Open {
+    StorageError::Open {
         path: path.to_owned(),
         message: describe(e),
     }

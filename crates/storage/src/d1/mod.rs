@@ -3,8 +3,8 @@
 //! # Concepts
 //!
 //! - A **database** ([`Database`]) is one SQLite file, named by its D1
-//!   `database_id`: `<state>/d1/<database_id>.sqlite`. Workers that name the
-//!   same id share it ([`D1Store`] hands out one [`Database`] per id).
+//!   `database_id`: `<state folder>/d1/<database_id>.sqlite`. Workers that
+//!   name the same id share it (the runtime opens each id once).
 //! - A **query** ([`Query`]) is SQL with bound values ([`D1Value`], converted
 //!   as D1 converts JavaScript values). Its result ([`QueryResult`]) is D1's
 //!   "rows and columns" form with D1's `meta` ([`Meta`]); the binding turns
@@ -31,14 +31,12 @@ mod message;
 pub mod migrations;
 mod run;
 mod split;
-mod store;
 mod value;
 
 pub use database::{script_queries, Database, Stop};
 pub use limits::D1Limits;
 pub use run::{ExecResult, Meta, Query, QueryResult};
 pub use split::split_statements;
-pub use store::{file_name, D1Store};
 pub use value::D1Value;
 
 #[cfg(test)]
