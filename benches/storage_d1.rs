@@ -36,11 +36,23 @@ impl Drop for Server {
 #[allow(clippy::zombie_processes)]
 fn start(bin: &str, engine: &str, dir: &std::path::Path) -> Server {
     let root = env!("CARGO_MANIFEST_DIR");
+    // The Workers' files in the config's folder (a Worker's entry is inside
+    // its project folder).
+    std::fs::copy(
+        format!("{root}/benches/workers/hello.js"),
+        dir.join("hello.js"),
+    )
+    .unwrap();
+    std::fs::copy(
+        format!("{root}/tests/projects/storage-d1/src/index.ts"),
+        dir.join("index.ts"),
+    )
+    .unwrap();
     let config = format!(
         "[server]\nengine = \"{engine}\"\nstate_dir = \"state\"\n\
          [limits]\ncpu_ms = 1000\n\
-         [[workers]]\nname = \"hello\"\nmain = \"{root}/benches/workers/hello.js\"\nroutes = [\"hello.test/*\"]\n\
-         [[workers]]\nname = \"d1\"\nmain = \"{root}/tests/projects/storage-d1/src/index.ts\"\nroutes = [\"d1.test/*\"]\n\
+         [[workers]]\nname = \"hello\"\nmain = \"hello.js\"\nroutes = [\"hello.test/*\"]\n\
+         [[workers]]\nname = \"d1\"\nmain = \"index.ts\"\nroutes = [\"d1.test/*\"]\n\
          [[workers.d1_databases]]\nbinding = \"DB\"\ndatabase_id = \"bench\"\n\
          migrations_dir = \"{root}/tests/projects/storage-d1/migrations\"\n"
     );

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{fixture, on_each_engine, run_motu, Response, Server, TempConfig};
+use common::{on_each_engine, run_motu, Response, Server, TempConfig};
 use serde_json::{json, Value};
 
 fn project() -> PathBuf {
@@ -483,36 +483,21 @@ fn data_survives_a_restart() {
 #[test]
 fn two_workers_share_one_database() {
     on_each_engine("two_workers_share_one_database", |engine| {
-        let main = project().join("src/index.ts");
-        let main = main.to_str().unwrap();
-        let t = TempConfig::new(&[(
-            "motu.toml",
-            &format!(
-                r#"
-                [[workers]]
-                name = "writer"
-                main = "{main}"
-                routes = ["writer.test/*"]
-                [[workers.d1_databases]]
-                binding = "DB"
-                database_id = "shared-db"
-                [[workers]]
-                name = "reader"
-                main = "{main}"
-                routes = ["reader.test/*"]
-                [[workers.d1_databases]]
-                binding = "DB"
-                database_id = "shared-db"
-                [[workers]]
-                name = "other"
-                main = "{main}"
-                routes = ["other.test/*"]
-                [[workers.d1_databases]]
-                binding = "DB"
-                database_id = "another-db"
-                "#
-            ),
-        )]);
+        // The project's Worker, three times: two on one database.
+        let code = std::fs::read_to_string(project().join("src/index.ts")).unwrap();
+        let worker = |name: &str, id: &str| {
+            format!(
+                "[[workers]]\nname = \"{name}\"\nmain = \"index.ts\"\nroutes = [\"{name}.test/*\"]\n\
+                 [[workers.d1_databases]]\nbinding = \"DB\"\ndatabase_id = \"{id}\"\n"
+            )
+        };
+        let config = [
+            worker("writer", "shared-db"),
+            worker("reader", "shared-db"),
+            worker("other", "another-db"),
+        ]
+        .concat();
+        let t = TempConfig::new(&[("motu.toml", &config), ("index.ts", &code)]);
         let state = tempfile::tempdir().unwrap();
         let s = Server::start(&[
             "--config",
@@ -575,8 +560,6 @@ fn a_database_file_that_is_not_sqlite_is_named_at_start_up() {
             std::fs::create_dir_all(file.parent().unwrap()).unwrap();
             let junk = b"these are not the bytes of a SQLite database, not at all".repeat(40);
             std::fs::write(&file, &junk).unwrap();
-            let (code, out, err) = run_motu(&["check", "--config", &config(), "--engine", engine]);
-            let _ = (code, out, err);
             let out = std::process::Command::new(env!("CARGO_BIN_EXE_motu"))
                 .args([
                     "serve",
@@ -601,9 +584,4 @@ fn a_database_file_that_is_not_sqlite_is_named_at_start_up() {
             );
         },
     );
-}
-
-#[allow(dead_code)]
-fn unused(_: &Path) -> PathBuf {
-    fixture("")
 }

@@ -48,7 +48,8 @@ fn execute(args: ExecuteArgs) -> anyhow::Result<()> {
     let sql = match (&args.command, &args.file) {
         (Some(sql), None) => sql.clone(),
         (None, Some(file)) => {
-            let bytes = std::fs::read(file).with_context(|| format!("--file {}", file.display()))?;
+            let bytes =
+                std::fs::read(file).with_context(|| format!("--file {}", file.display()))?;
             if bytes.starts_with(b"SQLite format 3\0") {
                 bail!(
                     "--file {}: this is a SQLite database, not SQL text; \

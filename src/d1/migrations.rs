@@ -109,13 +109,24 @@ fn apply(resolved: &Resolved) -> anyhow::Result<()> {
     );
     let mut status: Vec<Vec<String>> = todo.iter().map(|n| vec![n.clone(), "…".into()]).collect();
     for (i, name) in todo.iter().enumerate() {
-        let outcome = migrations::apply(&opened.database, dir, &resolved.binding.migrations_table, name);
+        let outcome = migrations::apply(
+            &opened.database,
+            dir,
+            &resolved.binding.migrations_table,
+            name,
+        );
         status[i][1] = if outcome.is_ok() { "applied" } else { "failed" }.to_owned();
         if let Err(e) = outcome {
-            print!("{}", table::render(&["name".into(), "status".into()], &status));
+            print!(
+                "{}",
+                table::render(&["name".into(), "status".into()], &status)
+            );
             return Err(e).with_context(|| format!("Migration {name} failed (it was rolled back)"));
         }
     }
-    print!("{}", table::render(&["name".into(), "status".into()], &status));
+    print!(
+        "{}",
+        table::render(&["name".into(), "status".into()], &status)
+    );
     Ok(())
 }

@@ -64,6 +64,23 @@ pub struct Target {
     remote: bool,
 }
 
+/// The limits of D1 databases under `settings` (`[limits]
+/// d1_max_database_mb`).
+pub fn limits(settings: &Settings) -> D1Limits {
+    let mut limits = D1Limits::default();
+    if let Some(bytes) = settings.pool.d1_max_database_bytes {
+        limits.max_database_bytes = bytes;
+    }
+    limits
+}
+
+/// The runtime's store options under `settings`.
+pub fn store_options(settings: &Settings) -> motu_runtime::StoreOptions {
+    motu_runtime::StoreOptions {
+        d1: limits(settings),
+    }
+}
+
 /// Runs a `motu d1` command.
 pub fn run(command: D1Command) -> anyhow::Result<()> {
     match command {
@@ -125,7 +142,11 @@ impl Target {
                 config.display(),
                 self.database,
                 several.len(),
-                several.iter().map(|d| d.id()).collect::<Vec<_>>().join(", ")
+                several
+                    .iter()
+                    .map(|d| d.id())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         };
         Ok(Resolved {
@@ -154,7 +175,7 @@ impl Resolved {
         let path = folder
             .store_path("d1", id, "sqlite")
             .with_context(|| format!("D1 database '{}'", self.binding.binding))?;
-        let database = Database::open(&path, D1Limits::default())?;
+        let database = Database::open(&path, limits(&self.settings))?;
         Ok(Opened {
             database,
             _folder: folder,

@@ -46,6 +46,7 @@
 //! scheduled_wall_ms = 900000  # wall time of a scheduled event (default 15 min)
 //! max_isolates = 1000         # server-wide: live isolates (default: no cap)
 //! memory_budget_mb = 4096     # server-wide: heap of all isolates (default: none)
+//! d1_max_database_mb = 10240  # server-wide: size of each D1 database (default 10 GiB)
 //!
 //! [admin]                   # metrics, health and readiness (default: off)
 //! listen = "127.0.0.1:9090"   # GET /metrics, /healthz, /readyz

@@ -42,6 +42,8 @@ pub(crate) struct RawLimits {
     pub(crate) max_isolates: Option<u64>,
     /// Server-wide only (rejected in a Worker's limits).
     pub(crate) memory_budget_mb: Option<u64>,
+    /// Server-wide only (rejected in a Worker's limits).
+    pub(crate) d1_max_database_mb: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -196,7 +196,7 @@ class D1DatabaseSession {
   }
 
   prepare(query) {
-    requireArgs(arguments.length, 1, 'D1DatabaseSession', 'prepare');
+    requireArgs(arguments.length, 1, "Failed to execute 'prepare' on 'D1DatabaseSession'");
     return new D1PreparedStatement(sessionFrom(this), query, []);
   }
 
@@ -216,7 +216,7 @@ class D1Database {
   }
 
   prepare(query) {
-    requireArgs(arguments.length, 1, 'D1Database', 'prepare');
+    requireArgs(arguments.length, 1, "Failed to execute 'prepare' on 'D1Database'");
     return new D1PreparedStatement(sessionFrom(this), query, []);
   }
 
