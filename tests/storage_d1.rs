@@ -6,6 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::durability::{KillNine, Seen};
 use common::{on_each_engine, run_motu, Response, Server, TempConfig};
 use serde_json::{json, Value};
 
@@ -584,4 +585,75 @@ fn a_database_file_that_is_not_sqlite_is_named_at_start_up() {
             );
         },
     );
+}
+
+/// The value of write `n`: a few KiB that say which write it is, so that a
+/// torn or mixed value shows.
+fn durable_value(n: u64) -> String {
+    format!("write {n:08} ").repeat(64 + (n as usize % 7) * 100)
+}
+
+#[test]
+fn acknowledged_batches_survive_kill_9() {
+    on_each_engine("d1_acknowledged_batches_survive_kill_9", |engine| {
+        let state = State::migrated();
+        let start = || state.serve(engine);
+        // Write `n`: two rows in one batch, acknowledged once committed.
+        let write = |addr: &str, n: u64| {
+            common::try_request(
+                addr,
+                "POST",
+                &format!("/pair?k=w{n}"),
+                &[],
+                durable_value(n).as_bytes(),
+            )
+            .is_some_and(|r| r.status == 200 && r.body == b"ok")
+        };
+        let read = |s: &Server, ns: &[u64]| -> Vec<Seen> {
+            let mut seen = Vec::new();
+            for chunk in ns.chunks(50) {
+                let keys: Vec<String> = chunk
+                    .iter()
+                    .flat_map(|n| [format!("w{n}/a"), format!("w{n}/b")])
+                    .collect();
+                let rows = query(
+                    s,
+                    "all",
+                    "SELECT k, v FROM entries WHERE k IN (SELECT value FROM json_each(?))",
+                    json!([serde_json::to_string(&keys).unwrap()]),
+                )["results"]
+                    .clone();
+                let found = |k: &str| {
+                    rows.as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|r| r["k"] == k)
+                        .map(|r| r["v"].as_str().unwrap().to_owned())
+                };
+                for n in chunk {
+                    let (a, b) = (found(&format!("w{n}/a")), found(&format!("w{n}/b")));
+                    let whole = Some(durable_value(*n));
+                    seen.push(match (a, b) {
+                        (None, None) => Seen::Absent,
+                        (a, b) if a == whole && b == whole => Seen::Whole,
+                        (a, b) => Seen::Partial(format!(
+                            "a: {:?}, b: {:?}",
+                            a.map(|v| v.len()),
+                            b.map(|v| v.len())
+                        )),
+                    });
+                }
+            }
+            seen
+        };
+        let report = KillNine {
+            rounds: 20,
+            writers: 3,
+            start: &start,
+            write: &write,
+            read: &read,
+        }
+        .run();
+        assert!(report.acknowledged >= 20, "{report:?}");
+    });
 }

@@ -73,7 +73,7 @@ function failure(e: unknown): Response {
 
 async function handle(request: Request, env: Env): Promise<Response> {
   const url = new URL(request.url);
-  const body = request.method === "POST" ? await request.json<any>() : {};
+  const body = request.method === "POST" && url.pathname !== "/pair" ? await request.json<any>() : {};
   switch (url.pathname) {
     // One statement, run with the method the body names.
     case "/query": {
@@ -142,6 +142,14 @@ async function handle(request: Request, env: Env): Promise<Response> {
       const k = url.searchParams.get("k");
       const v = url.searchParams.get("v");
       await env.DB.prepare("INSERT OR REPLACE INTO entries (k, v) VALUES (?, ?)").bind(k, v).run();
+      return new Response("ok");
+    }
+    // Two rows in one batch (the durability test): both or neither.
+    case "/pair": {
+      const k = url.searchParams.get("k");
+      const v = await request.text();
+      const insert = env.DB.prepare("INSERT INTO entries (k, v) VALUES (?, ?)");
+      await env.DB.batch([insert.bind(`${k}/a`, v), insert.bind(`${k}/b`, v)]);
       return new Response("ok");
     }
     case "/get": {
