@@ -1,17 +1,19 @@
-//! D1 through a Worker over HTTP, per engine: the fixture project's point
-//! select by primary key (`GET /user?id=1`: one `first()`) and insert
-//! (`GET /insert`: one `run()` of an `INSERT`, a durable commit each), as
-//! req/s and as ratios to the hello Worker's req/s measured in the same run
-//! on the same server (target: select ≥ 0.5× hello).
+//! D1 through a Worker over HTTP, beside the hello Worker, per engine:
+//! `motu serve` (the bench build) with two Workers, `hello` (answers "Hello
+//! World!") and `d1`, over a database in a fresh state folder with the
+//! fixture project's schema (`tests/projects/storage-d1/migrations`,
+//! applied with `motu d1 migrations apply`). `d1` answers a point select
+//! by primary key (`GET /`: `prepare(…).bind(1).first()`, the row as JSON)
+//! or an insert (`GET /insert`: `prepare(…).bind(…).run()`, a durable
+//! commit each). The same closed-loop load (CONNECTIONS keep-alive
+//! connections, each sending its next request when the last answer
+//! arrived) drives each for SECONDS, alternating, ROUNDS times; printed:
+//! req/s of each and the ratios to hello measured in the same run (target:
+//! select at least 0.5x hello).
 //!
-//! The server is `motu serve` with two Workers (hello, and the fixture
-//! `tests/projects/storage-d1` with its migrations applied by `motu d1
-//! migrations apply`), its state folder in a temporary folder. Each figure
-//! is CONNECTIONS keep-alive connections sending requests back to back for
-//! SECONDS after a warm-up.
-//!
-//! `cargo bench --features v8 --bench storage_d1`; `D1_BENCH_SECONDS`
-//! (default 5) and `D1_BENCH_CONNECTIONS` (default 16) change the load.
+//! `cargo bench --bench storage_d1` (QuickJS); add `--features v8` for
+//! both. `D1_BENCH_SECONDS` (default 3) and `D1_BENCH_CONNECTIONS`
+//! (default 16) change the load.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -19,6 +21,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+const ROUNDS: usize = 3;
+const HELLO: &str = "export default { fetch() { return new Response('Hello World!') } }\n";
+const D1: &str = "export default {\n  async fetch(request, env) {\n    if (request.url.endsWith('/insert')) {\n      const r = await env.DB.prepare('INSERT INTO entries (k, v) VALUES (?, ?)').bind(crypto.randomUUID(), 'v').run();\n      return new Response(String(r.meta.changes));\n    }\n    const row = await env.DB.prepare('SELECT id, email, name FROM users WHERE id = ?').bind(1).first();\n    return Response.json(row);\n  },\n};\n";
 
 struct Server {
     child: Child,
@@ -36,23 +42,12 @@ impl Drop for Server {
 #[allow(clippy::zombie_processes)]
 fn start(bin: &str, engine: &str, dir: &std::path::Path) -> Server {
     let root = env!("CARGO_MANIFEST_DIR");
-    // The Workers' files in the config's folder (a Worker's entry is inside
-    // its project folder).
-    std::fs::copy(
-        format!("{root}/benches/workers/hello.js"),
-        dir.join("hello.js"),
-    )
-    .unwrap();
-    std::fs::copy(
-        format!("{root}/tests/projects/storage-d1/src/index.ts"),
-        dir.join("index.ts"),
-    )
-    .unwrap();
+    std::fs::write(dir.join("hello.js"), HELLO).unwrap();
+    std::fs::write(dir.join("d1.js"), D1).unwrap();
     let config = format!(
         "[server]\nengine = \"{engine}\"\nstate_dir = \"state\"\n\
-         [limits]\ncpu_ms = 1000\n\
          [[workers]]\nname = \"hello\"\nmain = \"hello.js\"\nroutes = [\"hello.test/*\"]\n\
-         [[workers]]\nname = \"d1\"\nmain = \"index.ts\"\nroutes = [\"d1.test/*\"]\n\
+         [[workers]]\nname = \"d1\"\nmain = \"d1.js\"\nroutes = [\"d1.test/*\"]\n\
          [[workers.d1_databases]]\nbinding = \"DB\"\ndatabase_id = \"bench\"\n\
          migrations_dir = \"{root}/tests/projects/storage-d1/migrations\"\n"
     );
@@ -90,26 +85,39 @@ fn start(bin: &str, engine: &str, dir: &std::path::Path) -> Server {
 }
 
 /// One keep-alive connection: sends GET `path` to `host`, reads the
-/// response (content-length or chunked); its status.
+/// response (content-length or chunked); its status. A connection the
+/// server closes (after `keep_alive_max_requests`) is opened again.
 struct Conn {
+    addr: String,
     stream: BufReader<TcpStream>,
     request: Vec<u8>,
 }
 
+fn connect(addr: &str) -> BufReader<TcpStream> {
+    let stream = TcpStream::connect(addr).unwrap();
+    stream.set_nodelay(true).unwrap();
+    BufReader::new(stream)
+}
+
 impl Conn {
     fn new(addr: &str, host: &str, path: &str) -> Conn {
-        let stream = TcpStream::connect(addr).unwrap();
-        stream.set_nodelay(true).unwrap();
         Conn {
-            stream: BufReader::new(stream),
+            addr: addr.to_owned(),
+            stream: connect(addr),
             request: format!("GET {path} HTTP/1.1\r\nhost: {host}\r\n\r\n").into_bytes(),
         }
     }
 
     fn send(&mut self) -> u16 {
-        self.stream.get_mut().write_all(&self.request).unwrap();
         let mut line = String::new();
-        self.stream.read_line(&mut line).unwrap();
+        let sent = self.stream.get_mut().write_all(&self.request).is_ok();
+        if !sent || self.stream.read_line(&mut line).unwrap_or(0) == 0 {
+            // Closed by the server: again, on a new connection.
+            self.stream = connect(&self.addr);
+            self.stream.get_mut().write_all(&self.request).unwrap();
+            line.clear();
+            self.stream.read_line(&mut line).unwrap();
+        }
         let status: u16 = line
             .split(' ')
             .nth(1)
@@ -117,6 +125,7 @@ impl Conn {
             .unwrap_or(0);
         let mut length = None;
         let mut chunked = false;
+        let mut close = false;
         loop {
             line.clear();
             self.stream.read_line(&mut line).unwrap();
@@ -130,6 +139,9 @@ impl Conn {
             }
             if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
                 chunked = true;
+            }
+            if lower.starts_with("connection:") && lower.contains("close") {
+                close = true;
             }
         }
         if chunked {
@@ -146,6 +158,9 @@ impl Conn {
         } else {
             let mut buf = vec![0; length.unwrap_or(0)];
             self.stream.read_exact(&mut buf).unwrap();
+        }
+        if close {
+            self.stream = connect(&self.addr);
         }
         status
     }
@@ -190,7 +205,7 @@ fn main() {
     let seconds: f64 = std::env::var("D1_BENCH_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(5.0);
+        .unwrap_or(3.0);
     let connections: usize = std::env::var("D1_BENCH_CONNECTIONS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -200,7 +215,7 @@ fn main() {
     } else {
         &["quickjs"]
     };
-    println!("binary: {bin}; {connections} connections, {seconds} s per figure");
+    println!("binary: {bin}; {connections} connections, {ROUNDS} rounds of {seconds} s per figure");
     println!(
         "{:<8} {:>12} {:>14} {:>8} {:>14} {:>8}",
         "engine", "hello req/s", "select req/s", "ratio", "insert req/s", "ratio"
@@ -208,9 +223,14 @@ fn main() {
     for engine in engines {
         let dir = tempfile::tempdir().unwrap();
         let s = start(&bin, engine, dir.path());
-        let hello = load(&s.addr, "hello.test", "/", connections, seconds);
-        let select = load(&s.addr, "d1.test", "/user?id=1", connections, seconds);
-        let insert = load(&s.addr, "d1.test", "/insert", connections, seconds);
+        let (mut hello, mut select, mut insert) = (0.0, 0.0, 0.0);
+        for _ in 0..ROUNDS {
+            hello += load(&s.addr, "hello.test", "/", connections, seconds);
+            select += load(&s.addr, "d1.test", "/", connections, seconds);
+            insert += load(&s.addr, "d1.test", "/insert", connections, seconds);
+        }
+        let n = ROUNDS as f64;
+        let (hello, select, insert) = (hello / n, select / n, insert / n);
         println!(
             "{engine:<8} {hello:>12.0} {select:>14.0} {:>7.2}x {insert:>14.0} {:>7.2}x",
             select / hello,

@@ -4,11 +4,14 @@
 //! The methods, as the prelude calls them (each one call counted against
 //! D1's 1,000 queries per invocation, whatever it holds):
 //!
-//! - `batch(queries)`: `queries` a list of `[sql, params]`, run as one
-//!   transaction (one query is a batch of one); settles with `[bookmark,
-//!   results]`, each result `[columns, rows, meta]`: rows are lists of
-//!   values (`null`, numbers, strings, bytes for blobs), `meta` D1's meta
-//!   object;
+//! - `batch(queries, wants)`: `queries` a list of `[sql, params]`, run as
+//!   one transaction (one query is a batch of one); settles with
+//!   `[bookmark, results]`, each result `[columns, rows, meta]`: rows are
+//!   lists of values (`null`, numbers, strings, bytes for blobs), `meta`
+//!   D1's meta object. `wants` ([`WANT_META`] | [`WANT_BOOKMARK`]) says
+//!   whether the caller uses the meta objects and the bookmark; those it
+//!   does not are `null` (`first()` and `raw()` need no meta, a Worker's
+//!   own session no bookmark);
 //! - `exec(sql)`: `{ count, duration }`;
 //! - `dump()`: the database as a SQLite file image (bytes).
 //!
@@ -42,6 +45,11 @@ impl StorageBinding {
         }
     }
 }
+
+/// `wants`: the caller uses each result's `meta`.
+const WANT_META: u32 = 1;
+/// `wants`: the caller uses the bookmark.
+const WANT_BOOKMARK: u32 = 2;
 
 /// D1's queries per invocation (Cloudflare's, Workers Paid), counted apart
 /// from the operations to external services.
@@ -142,25 +150,30 @@ fn host_value(v: D1Value) -> HostValue {
     }
 }
 
-/// A result as `[columns, rows, meta]`.
-fn result(r: QueryResult) -> HostValue {
+/// A result as `[columns, rows, meta]` (`meta` as `null` unless
+/// `with_meta`).
+fn result(r: QueryResult, with_meta: bool) -> HostValue {
     let m = r.meta;
     let n = |v: f64| HostValue::Number(v);
-    let meta = HostValue::Map(vec![
-        ("served_by".into(), "motu".into()),
-        ("served_by_primary".into(), HostValue::Bool(true)),
-        (
-            "timings".into(),
-            HostValue::Map(vec![("sql_duration_ms".into(), n(m.duration_ms))]),
-        ),
-        ("duration".into(), n(m.duration_ms)),
-        ("changes".into(), n(m.changes as f64)),
-        ("last_row_id".into(), n(m.last_row_id as f64)),
-        ("changed_db".into(), HostValue::Bool(m.changed_db)),
-        ("size_after".into(), n(m.size_after as f64)),
-        ("rows_read".into(), n(m.rows_read as f64)),
-        ("rows_written".into(), n(m.rows_written as f64)),
-    ]);
+    let meta = if !with_meta {
+        HostValue::Null
+    } else {
+        HostValue::Map(vec![
+            ("served_by".into(), "motu".into()),
+            ("served_by_primary".into(), HostValue::Bool(true)),
+            (
+                "timings".into(),
+                HostValue::Map(vec![("sql_duration_ms".into(), n(m.duration_ms))]),
+            ),
+            ("duration".into(), n(m.duration_ms)),
+            ("changes".into(), n(m.changes as f64)),
+            ("last_row_id".into(), n(m.last_row_id as f64)),
+            ("changed_db".into(), HostValue::Bool(m.changed_db)),
+            ("size_after".into(), n(m.size_after as f64)),
+            ("rows_read".into(), n(m.rows_read as f64)),
+            ("rows_written".into(), n(m.rows_written as f64)),
+        ])
+    };
     HostValue::List(vec![
         HostValue::List(r.columns.into_iter().map(HostValue::String).collect()),
         HostValue::List(
@@ -187,11 +200,20 @@ impl Store for D1Database {
         match method {
             "batch" => {
                 let (queries, bytes) = queries(args.next())?;
+                let wants = args.next().and_then(|w| w.as_f64()).unwrap_or(0.0) as u32;
+                let with_meta = wants & WANT_META != 0;
                 Ok(Work::from_fn(bytes, false, move |cancel| {
                     let results = db.batch(&queries, Some(stop(cancel))).map_err(failed)?;
+                    let bookmark = if wants & WANT_BOOKMARK != 0 {
+                        HostValue::String(db.bookmark())
+                    } else {
+                        HostValue::Null
+                    };
                     Ok(HostValue::List(vec![
-                        HostValue::String(db.bookmark()),
-                        HostValue::List(results.into_iter().map(result).collect()),
+                        bookmark,
+                        HostValue::List(
+                            results.into_iter().map(|r| result(r, with_meta)).collect(),
+                        ),
                     ]))
                 }))
             }

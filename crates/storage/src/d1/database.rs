@@ -45,6 +45,43 @@ pub struct Database {
     /// changing calls it has committed since: the bookmark.
     opened_us: u64,
     commits: AtomicU64,
+    /// The database's size in bytes as last measured ([`UNKNOWN_SIZE`]:
+    /// to be measured).
+    size: AtomicU64,
+}
+
+/// [`Database::size`] before it is measured.
+const UNKNOWN_SIZE: u64 = u64::MAX;
+
+/// The database's size, measured only after statements that may change it.
+pub(crate) struct Size<'a> {
+    trust: &'a Trust,
+    page_size: u64,
+    known: &'a AtomicU64,
+}
+
+impl Size<'_> {
+    /// The size as last measured (measured now if unknown).
+    pub(crate) fn last(&self, conn: &Connection) -> Result<u64, String> {
+        match self.known.load(Ordering::Relaxed) {
+            UNKNOWN_SIZE => self.measure(conn),
+            size => Ok(size),
+        }
+    }
+
+    /// Measures the size now.
+    pub(crate) fn measure(&self, conn: &Connection) -> Result<u64, String> {
+        let pages = self
+            .trust
+            .trusted(|| {
+                conn.prepare_cached("PRAGMA page_count")?
+                    .query_row([], |r| r.get::<_, i64>(0))
+            })
+            .map_err(|e| describe(&e))?;
+        let size = pages.max(0) as u64 * self.page_size;
+        self.known.store(size, Ordering::Relaxed);
+        Ok(size)
+    }
 }
 
 impl std::fmt::Debug for Database {
@@ -148,6 +185,7 @@ impl Database {
             page_size,
             opened_us,
             commits: AtomicU64::new(0),
+            size: AtomicU64::new(UNKNOWN_SIZE),
         })
     }
 
@@ -252,10 +290,7 @@ impl Database {
     fn call<T>(
         &self,
         stop: Option<Stop>,
-        f: impl FnOnce(
-            &Connection,
-            &dyn Fn(&Connection) -> Result<u64, String>,
-        ) -> Result<(T, bool), StorageError>,
+        f: impl FnOnce(&Connection, &Size<'_>) -> Result<(T, bool), StorageError>,
     ) -> Result<T, StorageError> {
         let conn = self.lock();
         {
@@ -264,30 +299,28 @@ impl Database {
             watch.stop = stop;
             watch.timed_out = false;
         }
-        let page_size = self.page_size;
-        let trust = &self.trust;
-        let size = move |conn: &Connection| -> Result<u64, String> {
-            trust
-                .trusted(|| {
-                    conn.prepare_cached("PRAGMA page_count")?
-                        .query_row([], |r| r.get::<_, i64>(0))
-                })
-                .map(|pages| pages as u64 * page_size)
-                .map_err(|e| describe(&e))
+        let size = Size {
+            trust: &self.trust,
+            page_size: self.page_size,
+            known: &self.size,
         };
-        let begun = self.trust.trusted(|| conn.execute_batch("BEGIN"));
-        let result = match begun {
-            Err(e) => Err(StorageError::D1(describe(&e))),
-            Ok(()) => match f(&conn, &size) {
-                Ok(value) => match self.trust.trusted(|| conn.execute_batch("COMMIT")) {
-                    Ok(()) => Ok(value),
-                    Err(e) => Err(StorageError::D1(describe(&e))),
-                },
-                Err(e) => Err(e),
-            },
+        // The store's own statements, prepared once.
+        let own = |sql: &str| {
+            self.trust
+                .trusted(|| conn.prepare_cached(sql).and_then(|mut s| s.execute([])))
+                .map_err(|e| StorageError::D1(describe(&e)))
         };
+        let result = own("BEGIN").and_then(|_| {
+            let value = f(&conn, &size)?;
+            own("COMMIT")?;
+            Ok(value)
+        });
         if !conn.is_autocommit() {
-            let _ = self.trust.trusted(|| conn.execute_batch("ROLLBACK"));
+            let _ = own("ROLLBACK");
+        }
+        if result.is_err() {
+            // What was measured inside the transaction may be gone.
+            self.size.store(UNKNOWN_SIZE, Ordering::Relaxed);
         }
         let timed_out = {
             let mut watch = self.watch.lock().unwrap_or_else(|p| p.into_inner());

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use rusqlite::{Connection, StatementStatus};
 
+use super::database::Size;
 use super::message::describe;
 use super::split::{has_statement, is_single, split_statements};
 use super::value::D1Value;
@@ -88,16 +89,16 @@ const PARAMS_LAST: &str =
     "When executing multiple SQL statements in a single call, only the last statement can have parameters.";
 
 /// Runs `query` (no transaction of its own); errors are D1's messages.
-/// `size` reads the database size in bytes.
+/// `size` knows the database size in bytes.
 pub(crate) fn run_query(
     conn: &Connection,
     query: &Query,
-    size: &dyn Fn(&Connection) -> Result<u64, String>,
+    size: &Size<'_>,
 ) -> Result<QueryResult, String> {
     let start = Instant::now();
     let changes_before = conn.total_changes();
     let rowid_before = conn.last_insert_rowid();
-    let size_before = size(conn)?;
+    let size_before = size.last(conn)?;
 
     let mut out = Rows::default();
     if !has_statement(&query.sql) {
@@ -116,7 +117,12 @@ pub(crate) fn run_query(
 
     let changes = conn.total_changes() - changes_before;
     let last_row_id = conn.last_insert_rowid();
-    let size_after = size(conn)?;
+    // Only a statement that writes can change the size.
+    let size_after = if out.wrote {
+        size.measure(conn)?
+    } else {
+        size_before
+    };
     let rows_read = out.scanned + out.rows.len() as u64;
     Ok(QueryResult {
         columns: out.columns,
@@ -138,6 +144,8 @@ struct Rows {
     columns: Vec<String>,
     rows: Vec<Vec<D1Value>>,
     scanned: u64,
+    /// Whether a statement may have written.
+    wrote: bool,
 }
 
 /// Runs one statement; its columns and rows replace `out`'s. `last`: the
@@ -157,6 +165,7 @@ fn run_statement(
     if expected != params.len() {
         return Err(WRONG_COUNT.to_owned());
     }
+    out.wrote |= !stmt.readonly();
     for (i, value) in params.iter().enumerate() {
         stmt.raw_bind_parameter(i + 1, value)
             .map_err(|e| describe(&e))?;

@@ -3,9 +3,11 @@
 // the host's (motu_storage::d1); every call is host work,
 // `hostWork('storage', index, method, …args)`:
 //
-// - `batch(queries, bookmark)`: queries are `[sql, params]`; one
-//   transaction. The answer is `[bookmark, results]`, each result
-//   `[columns, rows, meta]` (D1's "rows and columns" form).
+// - `batch(queries, wants)`: queries are `[sql, params]`; one transaction.
+//   The answer is `[bookmark, results]`, each result `[columns, rows,
+//   meta]` (D1's "rows and columns" form); `wants` says what the caller
+//   uses besides the rows (WANT_META, WANT_BOOKMARK): the rest is left
+//   out (`null`).
 // - `exec(sql)`: `{ count, duration }`.
 // - `dump()`: the database as a SQLite file image (bytes).
 //
@@ -15,6 +17,8 @@
 
 const D1_FIRST_PRIMARY = 'first-primary';
 const D1_FIRST_UNCONSTRAINED = 'first-unconstrained';
+const WANT_META = 1;
+const WANT_BOOKMARK = 2;
 
 // A D1 error with its cause, as D1 throws them.
 function d1Error(prefix, message) {
@@ -64,15 +68,17 @@ function rowsOf(rows) {
   return rows;
 }
 
+// A row as an object, keyed by column (a later column of the same name wins).
+function rowObject(columns, row) {
+  const object = {};
+  for (let j = 0; j < columns.length; j++) object[columns[j]] = row[j];
+  return object;
+}
+
 // D1's result object: `results` as objects, keyed by column.
 function toResult(columns, rows, meta) {
   const results = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    const object = {};
-    for (let j = 0; j < columns.length; j++) object[columns[j]] = row[j];
-    results[i] = object;
-  }
+  for (let i = 0; i < rows.length; i++) results[i] = rowObject(columns, rows[i]);
   return { success: true, meta, results };
 }
 
@@ -84,15 +90,16 @@ class Session {
   }
 
   // Runs `statements` (D1PreparedStatements) as one batch; `fn` gets the
-  // host's `[columns, rows, meta]` results.
-  query(statements, fn) {
+  // host's `[columns, rows, meta]` results (`meta` only if `meta`).
+  query(statements, meta, fn) {
     const queries = new Array(statements.length);
     for (let i = 0; i < statements.length; i++) {
       const s = statements[i];
       queries[i] = [s.statement, s.params];
     }
-    return afterWork(hostWork('storage', this.index, 'batch', queries), answer => {
-      this.seen(answer[0]);
+    const wants = (meta ? WANT_META : 0) | (this.bookmark === null ? 0 : WANT_BOOKMARK);
+    return afterWork(hostWork('storage', this.index, 'batch', queries, wants), answer => {
+      if (this.bookmark !== null) this.seen(answer[0]);
       const results = answer[1];
       for (let i = 0; i < results.length; i++) rowsOf(results[i][1]);
       return fn(results);
@@ -100,7 +107,6 @@ class Session {
   }
 
   seen(bookmark) {
-    if (this.bookmark === null) return;
     const current = this.getBookmark();
     if (current === null || current < bookmark) this.bookmark = bookmark;
   }
@@ -133,7 +139,7 @@ function checkStatements(statements) {
 function batchOn(session, statements) {
   try {
     checkStatements(statements);
-    return promiseResolvedWith(session.query(statements, results =>
+    return promiseResolvedWith(session.query(statements, true, results =>
       results.map(r => toResult(r[0], r[1], r[2]))));
   } catch (e) {
     return promiseRejectedWith(e);
@@ -154,7 +160,7 @@ class D1PreparedStatement {
   }
 
   first(colName) {
-    return this.#one(r => {
+    return this.#one(false, r => {
       const rows = r[1];
       if (rows.length === 0) return null;
       const columns = r[0];
@@ -163,26 +169,26 @@ class D1PreparedStatement {
         if (i < 0) throw d1Error('D1_COLUMN_NOTFOUND', `Column not found (${colName})`);
         return rows[0][i];
       }
-      return toResult(columns, [rows[0]], r[2]).results[0];
+      return rowObject(columns, rows[0]);
     });
   }
 
   run() {
-    return this.#one(r => toResult(r[0], r[1], r[2]));
+    return this.#one(true, r => toResult(r[0], r[1], r[2]));
   }
 
   all() {
-    return this.#one(r => toResult(r[0], r[1], r[2]));
+    return this.#one(true, r => toResult(r[0], r[1], r[2]));
   }
 
   raw(options) {
     const columnNames = options != null && !!options.columnNames;
-    return this.#one(r => (columnNames ? [r[0], ...r[1]] : r[1]));
+    return this.#one(false, r => (columnNames ? [r[0], ...r[1]] : r[1]));
   }
 
-  #one(fn) {
+  #one(meta, fn) {
     try {
-      return promiseResolvedWith(this.#session.query([this], results => fn(results[0])));
+      return promiseResolvedWith(this.#session.query([this], meta, results => fn(results[0])));
     } catch (e) {
       return promiseRejectedWith(e);
     }
