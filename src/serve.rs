@@ -58,13 +58,17 @@ pub(crate) type SiteAssets = HashMap<String, Assets>;
 /// later (by `motu dev`). `throwaway`: a temporary folder whatever the
 /// settings say (`motu check`).
 fn storage_for(settings: &Settings, throwaway: bool) -> anyhow::Result<Storage> {
-    let needed = settings.workers.iter().any(|w| !w.kv_namespaces.is_empty());
-    Ok(match &settings.server.state_dir {
+    let needed = settings
+        .workers
+        .iter()
+        .any(|w| !w.kv_namespaces.is_empty() || !w.d1_databases.is_empty());
+    let storage = match &settings.server.state_dir {
         _ if throwaway => Storage::throwaway(),
         StateDir::Throwaway => Storage::throwaway(),
         StateDir::Folder(path) if needed => Storage::open(path)?,
         StateDir::Folder(path) => Storage::at(path),
-    })
+    };
+    Ok(storage.with_options(crate::d1::store_options(settings)))
 }
 
 /// Starts the runtime and registers every Worker of `settings` that has
@@ -148,6 +152,9 @@ pub(crate) fn worker_spec(
     }
     for ns in &w.kv_namespaces {
         spec = spec.with_storage(StorageBinding::kv(&ns.binding, &ns.id));
+    }
+    for db in &w.d1_databases {
+        spec = spec.with_storage(StorageBinding::d1(&db.binding, db.id()));
     }
     let binding = w.assets.as_ref().and_then(|a| a.binding.as_ref());
     if let (Some(binding), Some(assets)) = (binding, assets) {

@@ -159,6 +159,9 @@ pub struct WorkerSettings {
     /// `[[workers.kv_namespaces]]`: KV namespace bindings (see
     /// [`crate::KvNamespaceSettings`]). Default none.
     pub kv_namespaces: Vec<crate::KvNamespaceSettings>,
+    /// `[[workers.d1_databases]]`: D1 database bindings (see the `d1`
+    /// module). Default none.
+    pub d1_databases: Vec<crate::D1Binding>,
 }
 
 /// A service binding: a name in `env` for another Worker of the server.
@@ -223,6 +226,7 @@ impl Settings {
                 assets: None,
                 compatibility_flags: Vec::new(),
                 kv_namespaces: Vec::new(),
+                d1_databases: Vec::new(),
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
@@ -557,8 +561,13 @@ fn validate_worker(
     };
     let kv_namespaces =
         crate::kv::validate(&w.kv_namespaces, &taken).map_err(|(f, m)| invalid(field(&f), m))?;
+    let d1_databases = crate::d1::validate(&w.d1_databases, base, &|name| {
+        taken(name) || kv_namespaces.iter().any(|k| k.binding == name)
+    })
+    .map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
         kv_namespaces,
+        d1_databases,
         assets,
         rules,
         compatibility_date,

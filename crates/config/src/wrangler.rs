@@ -17,6 +17,8 @@
 //!   `not_found_handling`, `run_worker_first`), inherited by environments;
 //!   a config with `assets` may leave `main` out;
 //! - storage bindings: `kv_namespaces` (`binding`, `id`, `preview_id`),
+//!   `d1_databases` (`binding`, `database_name`, `database_id`,
+//!   `preview_database_id`, `migrations_dir`, `migrations_table`),
 //!   not inherited by environments (an `[env.NAME]` section without its
 //!   own is warned about, as wrangler does);
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
@@ -70,11 +72,15 @@ const KNOWN: &[&str] = &[
     "rules",
     "assets",
     "kv_namespaces",
+    "d1_databases",
 ];
 
 /// Storage bindings: each key, and the keys of its entries motu reads. Not
 /// inherited by `[env.NAME]` sections (as in wrangler).
-const STORAGE_BINDINGS: &[(&str, &[&str])] = &[("kv_namespaces", crate::kv::WRANGLER_KEYS)];
+const STORAGE_BINDINGS: &[(&str, &[&str])] = &[
+    ("kv_namespaces", crate::kv::WRANGLER_KEYS),
+    ("d1_databases", crate::d1::WRANGLER_KEYS),
+];
 
 /// Keys of the top level only.
 const TOP_ONLY: &[&str] = &["env", "$schema"];

@@ -65,6 +65,7 @@
 //!    `GROUPS`, an index in `js/lazy.js`) exporting `makeBinding(index,
 //!    name)`, and the kind's entry in `BINDING_GROUPS` in `js/events.js`.
 
+mod d1;
 mod kv;
 mod parking;
 
@@ -82,7 +83,7 @@ pub(crate) use parking::Parking;
 use crate::Body;
 
 /// Every kind of storage binding the runtime knows.
-const KINDS: &[&Kind] = &[&kv::KIND];
+const KINDS: &[&Kind] = &[&kv::KIND, &d1::KIND];
 
 /// A kind of storage binding: `"kv"`, `"d1"`, `"r2"` (what the prelude and
 /// the state folder's subfolders call it).
@@ -149,13 +150,14 @@ pub(crate) struct Kind {
     pub(crate) kind: BindingKind,
     /// Its operations per event.
     pub(crate) limit: OpLimit,
-    /// Opens (or creates) the store `id` in the state folder. Called once
-    /// per id and process; blocking.
+    /// Opens (or creates) the store `id` in the state folder, with the
+    /// server's [`StoreOptions`]. Called once per id and process; blocking.
     pub(crate) open: OpenStore,
 }
 
 /// Opens (or creates) the store of an id in the state folder.
-pub(crate) type OpenStore = fn(&StateFolder, &str) -> Result<Arc<dyn Store>, StorageError>;
+pub(crate) type OpenStore =
+    fn(&StateFolder, &str, &StoreOptions) -> Result<Arc<dyn Store>, StorageError>;
 
 fn kind(kind: BindingKind) -> Option<&'static Kind> {
     KINDS.iter().copied().find(|k| k.kind == kind)
@@ -197,9 +199,19 @@ impl Call<'_> {
 #[derive(Clone)]
 pub struct Storage(Arc<StorageInner>);
 
+/// Settings of the stores that the server chooses (Cloudflare's plan
+/// limits), the same for every store of a kind.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// The limits of D1 databases (the database size is the one to
+    /// choose: Cloudflare's is 10 GB on Workers Paid, 500 MB on Free).
+    pub d1: motu_storage::d1::D1Limits,
+}
+
 struct StorageInner {
     /// The folder given, or `None`: a throwaway one made on first use.
     given: Option<PathBuf>,
+    options: parking_lot::RwLock<StoreOptions>,
     folder: OnceLock<Result<Arc<StateFolder>, String>>,
     stores: Mutex<HashMap<(BindingKind, String), Arc<dyn Store>>>,
 }
@@ -247,6 +259,7 @@ impl Storage {
     fn new(given: Option<PathBuf>) -> Self {
         Self(Arc::new(StorageInner {
             given,
+            options: Default::default(),
             folder: OnceLock::new(),
             stores: Mutex::new(HashMap::new()),
         }))
@@ -257,6 +270,12 @@ impl Storage {
     /// [`motu_storage::state::remove_throwaways`]).
     pub fn remove_throwaways() {
         motu_storage::state::remove_throwaways();
+    }
+
+    /// These stores with `options` for the ones opened from now on.
+    pub fn with_options(self, options: StoreOptions) -> Self {
+        *self.0.options.write() = options;
+        self
     }
 
     /// The state folder, once there is one.
@@ -296,7 +315,8 @@ impl Storage {
         let folder = self.folder()?;
         // Opened outside the lock (it blocks on the disk); if another
         // thread opened the same store meanwhile, the first one stays.
-        let store = (kind.open)(folder, &binding.id).map_err(|e| {
+        let options = self.0.options.read().clone();
+        let store = (kind.open)(folder, &binding.id, &options).map_err(|e| {
             format!(
                 "{} binding '{}' ({}): {e}",
                 binding.kind, binding.binding, binding.id
