@@ -75,6 +75,9 @@
 //! [[workers.services]]       # env.AUTH.fetch(request) calls Worker "auth" in-process
 //! binding = "AUTH"
 //! service = "auth"
+//! [[workers.r2_buckets]]     # env.FILES is an R2Bucket (see `r2`)
+//! binding = "FILES"
+//! bucket_name = "files"       # default: the binding's name
 //! [workers.vars]
 //! GREETING = "hello"
 //! [workers.limits]
@@ -93,6 +96,7 @@ mod http;
 mod jsonc;
 mod limits;
 mod load;
+mod r2;
 mod raw;
 mod route;
 mod rules;
@@ -110,6 +114,7 @@ pub use error::ConfigError;
 pub use http::{HttpSettings, MIN_HEADER_BYTES};
 pub use limits::{Limits, PoolLimits};
 pub use load::Loaded;
+pub use r2::{R2BucketBinding, R2_JURISDICTIONS};
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use rules::{ModuleRuleSettings, ModuleRuleType};
 pub use secrets::{SecretValue, DEV_VARS};

@@ -101,4 +101,6 @@ pub(crate) struct RawWorker {
     #[serde(default)]
     pub(crate) rules: Vec<crate::rules::RawRule>,
     pub(crate) assets: Option<crate::assets::RawAssets>,
+    #[serde(default)]
+    pub(crate) r2_buckets: Vec<crate::r2::RawR2Bucket>,
 }

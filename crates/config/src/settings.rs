@@ -151,6 +151,8 @@ pub struct WorkerSettings {
     /// `rules`: module rules (Text, Data, CompiledWasm), before the default
     /// ones. Default none.
     pub rules: Vec<crate::ModuleRuleSettings>,
+    /// `[[workers.r2_buckets]]`: R2 bucket bindings. Default none.
+    pub r2_buckets: Vec<crate::R2BucketBinding>,
 }
 
 /// A service binding: a name in `env` for another Worker of the server.
@@ -206,6 +208,7 @@ impl Settings {
                 cron_overlap: false,
                 secrets: Vec::new(),
                 services: Vec::new(),
+                r2_buckets: Vec::new(),
                 origin: None,
                 rules: Vec::new(),
                 compatibility_date: None,
@@ -533,9 +536,25 @@ fn validate_worker(
         }
     }
     let rules = crate::rules::validate(&w.rules).map_err(|(f, m)| invalid(field(&f), m))?;
+    let r2_buckets = crate::r2::validate(&w.r2_buckets).map_err(|(f, m)| invalid(field(&f), m))?;
+    if let Some((j, b)) = r2_buckets.iter().enumerate().find(|(_, b)| {
+        w.vars.contains_key(&b.binding)
+            || w.secrets.contains(&b.binding)
+            || services.iter().any(|s| s.binding == b.binding)
+            || assets.as_ref().and_then(|a| a.binding.as_ref()) == Some(&b.binding)
+    }) {
+        return Err(invalid(
+            field(&format!("r2_buckets[{j}].binding")),
+            format!(
+                "'{}' is also a var, secret, service or assets binding",
+                b.binding
+            ),
+        ));
+    }
     Ok(WorkerSettings {
         assets,
         rules,
+        r2_buckets,
         compatibility_date,
         compatibility_flags: w.compatibility_flags,
         root: base.to_path_buf(),

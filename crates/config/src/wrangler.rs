@@ -13,6 +13,7 @@
 //!   `limits.cpu_ms` (and `limits.subrequests`), `define` (strings: the
 //!   JavaScript expressions that replace global names at load), `rules`
 //!   (module rules: `type`, `globs`, `fallthrough`);
+//! - `r2_buckets` (`binding`, `bucket_name`, `jurisdiction`);
 //! - `assets` (`directory`, `binding`, `html_handling`,
 //!   `not_found_handling`, `run_worker_first`), inherited by environments;
 //!   a config with `assets` may leave `main` out;
@@ -21,7 +22,7 @@
 //!   `compatibility_date`, `compatibility_flags`, `workers_dev`,
 //!   `routes`/`route`, `triggers`, `limits`, `rules` and `assets` are
 //!   inherited from the top level unless the section sets them, and `vars`,
-//!   `services` and `define` are not inherited;
+//!   `services`, `define` and `r2_buckets` are not inherited;
 //! - `.dev.vars` next to the config: every name in it becomes a secret in
 //!   `env` (overriding a var of the same name), as in `wrangler dev`.
 //!
@@ -66,6 +67,7 @@ const KNOWN: &[&str] = &[
     "define",
     "rules",
     "assets",
+    "r2_buckets",
 ];
 
 /// Keys of the top level only.
@@ -308,6 +310,11 @@ pub(crate) fn translate(
             }
         }
         worker.insert("assets".into(), Value::Object(kept));
+    }
+    if let Some((r2, field)) = view.get("r2_buckets") {
+        let r2 = crate::r2::from_wrangler(r2, &field, &mut |k| warnings.unsupported(k))
+            .map_err(|(f, m)| invalid(&f, m))?;
+        worker.insert("r2_buckets".into(), r2);
     }
     dev_vars_as_secrets(file, &mut worker, &invalid)?;
     let mut doc = Map::new();

@@ -95,14 +95,13 @@ impl R2Store {
     }
 
     /// Bucket `name` (in `jurisdiction`, if one is given), opened (and
-    /// created) on first use. R2's bucket names are 3 to 63 lowercase
-    /// letters, digits and hyphens; a jurisdiction is a name of the same
-    /// kind (`eu`, `fedramp`).
+    /// created) on first use. Names and jurisdictions are ASCII letters,
+    /// digits, `-` and `_` (R2's bucket names are a subset).
     pub fn bucket(&self, name: &str, jurisdiction: Option<&str>) -> Result<Bucket, StorageError> {
         let plain = |s: &str| {
             !s.is_empty()
                 && s.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         };
         if !plain(name) || !jurisdiction.is_none_or(plain) {
             return Err(failure::invalid_argument(format!(
