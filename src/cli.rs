@@ -66,6 +66,9 @@ struct TriggerArgs {
     /// trigger, or "* * * * *"].
     #[arg(long, value_name = "EXPR")]
     cron: Option<String>,
+    /// The state folder (see `motu serve --persist-to`).
+    #[arg(long, value_name = "DIR")]
+    persist_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -120,6 +123,12 @@ struct ServeArgs {
     /// config's [admin] listen, or no admin listener].
     #[arg(long, value_name = "ADDR")]
     admin_listen: Option<SocketAddr>,
+    /// The state folder, where KV namespaces, D1 databases and R2 buckets
+    /// keep their data, as wrangler spells it; `:memory:` for a throwaway
+    /// folder removed at exit [default: the config's `[server] state_dir`,
+    /// or .motu/state next to the config or the Worker's project].
+    #[arg(long, value_name = "DIR")]
+    persist_to: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +165,13 @@ fn set_engine(settings: &mut Settings, engine: String) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Sets the state folder (`--persist-to`), relative to the current folder.
+fn set_state_dir(settings: &mut Settings, dir: &str) -> anyhow::Result<()> {
+    settings.server.state_dir = motu_config::StateDir::parse(dir, Path::new("."))
+        .map_err(|m| anyhow::anyhow!("--persist-to {m}"))?;
+    Ok(())
+}
+
 impl Cli {
     /// How log lines should be written.
     pub fn log_format(&self) -> LogFormat {
@@ -178,7 +194,10 @@ impl Cli {
             }
             Command::Trigger(args) => {
                 let config = config_or_default(args.config)?;
-                let settings = load_config(&config, None)?;
+                let mut settings = load_config(&config, None)?;
+                if let Some(dir) = &args.persist_to {
+                    set_state_dir(&mut settings, dir)?;
+                }
                 let Some(worker) = settings.workers.iter().find(|w| w.name == args.worker) else {
                     bail!(
                         "{}: no Worker is named '{}' (Workers: {})",
@@ -298,6 +317,9 @@ impl ServeArgs {
         }
         if let Some(engine) = self.engine {
             set_engine(&mut settings, engine)?;
+        }
+        if let Some(dir) = &self.persist_to {
+            set_state_dir(&mut settings, dir)?;
         }
         for var in &self.vars {
             let (key, value) = var

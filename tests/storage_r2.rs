@@ -128,17 +128,26 @@ fn objects_round_trip_with_their_metadata() {
         let got = s.get("/get/docs/hello.txt");
         assert_eq!(got.status, 200);
         assert_eq!(got.body, body);
-        assert_eq!(got.header("content-type"), Some("text/plain; charset=utf-8"));
+        assert_eq!(
+            got.header("content-type"),
+            Some("text/plain; charset=utf-8")
+        );
         assert_eq!(got.header("content-language"), Some("en"));
         assert_eq!(got.header("cache-control"), Some("max-age=60"));
         assert_eq!(got.header("expires"), Some("Wed, 21 Oct 2026 07:28:00 GMT"));
-        assert_eq!(got.header("etag"), Some(format!("\"{}\"", md5_hex(body)).as_str()));
+        assert_eq!(
+            got.header("etag"),
+            Some(format!("\"{}\"", md5_hex(body)).as_str())
+        );
         let object: Value = serde_json::from_str(got.header("x-object").unwrap()).unwrap();
         assert_eq!(object["className"], "[object R2ObjectBody]");
         assert_eq!(object["hasBody"], true);
         assert_eq!(object["version"], version);
         assert_eq!(object["uploadedMs"], stored["uploadedMs"]);
-        assert_eq!(object["range"], json!({ "offset": 0, "length": body.len() }));
+        assert_eq!(
+            object["range"],
+            json!({ "offset": 0, "length": body.len() })
+        );
 
         let head = ok_json(s.get("/head/docs/hello.txt"));
         assert_eq!(head["etag"], stored["etag"]);
@@ -210,11 +219,19 @@ fn bodies_are_read_by_every_method() {
     on_each_engine("bodies_are_read_by_every_method", |engine| {
         let dir = project();
         let s = serve(&dir, engine);
-        put(&s, "/put/j.json", &[("content-type", "application/json")], br#"{"a":[1,2]}"#);
+        put(
+            &s,
+            "/put/j.json",
+            &[("content-type", "application/json")],
+            br#"{"a":[1,2]}"#,
+        );
         assert_eq!(s.get("/get/j.json?read=text").text(), r#"{"a":[1,2]}"#);
         let parsed = ok_json(s.get("/get/j.json?read=json"));
         assert_eq!(parsed, json!({ "parsed": { "a": [1, 2] }, "used": true }));
-        assert_eq!(s.get("/get/j.json?read=arrayBuffer").body, br#"{"a":[1,2]}"#);
+        assert_eq!(
+            s.get("/get/j.json?read=arrayBuffer").body,
+            br#"{"a":[1,2]}"#
+        );
         let blob = s.get("/get/j.json?read=blob");
         assert_eq!(blob.body, br#"{"a":[1,2]}"#);
         assert_eq!(blob.header("x-blob-type"), Some("application/json"));
@@ -241,75 +258,88 @@ fn bodies_are_read_by_every_method() {
 
 #[test]
 fn conditional_gets_return_the_object_without_its_body() {
-    on_each_engine("conditional_gets_return_the_object_without_its_body", |engine| {
-        let dir = project();
-        let s = serve(&dir, engine);
-        let stored = ok_json(put(&s, "/put/c", &[], b"conditional"));
-        let etag = stored["etag"].as_str().unwrap().to_owned();
-        let uploaded = stored["uploadedMs"].as_i64().unwrap();
-        let failed = |r: Response| {
-            assert_eq!(r.status, 412, "{}", r.text());
-            let object: Value = serde_json::from_str(r.header("x-object").unwrap()).unwrap();
-            assert_eq!(object["hasBody"], false);
-            assert_eq!(object["className"], "[object R2Object]");
-            assert_eq!(object["etag"], etag.as_str());
-        };
-        let passed = |r: Response| {
-            assert_eq!(r.status, 200, "{}", r.text());
-            assert_eq!(r.body, b"conditional");
-        };
-        // R2Conditional objects.
-        passed(s.get(&format!("/get/c?etagMatches={etag}")));
-        failed(s.get("/get/c?etagMatches=other"));
-        failed(s.get(&format!("/get/c?etagDoesNotMatch={etag}")));
-        passed(s.get("/get/c?etagDoesNotMatch=other"));
-        passed(s.get(&format!("/get/c?uploadedAfter={}", uploaded - 1)));
-        failed(s.get(&format!("/get/c?uploadedAfter={uploaded}")));
-        passed(s.get(&format!("/get/c?uploadedBefore={}", uploaded + 1)));
-        failed(s.get(&format!("/get/c?uploadedBefore={uploaded}")));
-        // Conditional headers.
-        let quoted = format!("\"{etag}\"");
-        failed(s.request("GET", "/get/c", &[("if-none-match", &quoted)], b""));
-        passed(s.request("GET", "/get/c", &[("if-none-match", "\"x\", W/\"y\"")], b""));
-        passed(s.request("GET", "/get/c", &[("if-match", &quoted)], b""));
-        failed(s.request("GET", "/get/c", &[("if-match", "\"x\"")], b""));
-        passed(s.request("GET", "/get/c", &[("if-match", "*")], b""));
-        failed(s.request(
-            "GET",
-            "/get/c",
-            &[("if-modified-since", "Thu, 01 Jan 2099 00:00:00 GMT")],
-            b"",
-        ));
-        passed(s.request(
-            "GET",
-            "/get/c",
-            &[("if-unmodified-since", "Thu, 01 Jan 2099 00:00:00 GMT")],
-            b"",
-        ));
-    });
+    on_each_engine(
+        "conditional_gets_return_the_object_without_its_body",
+        |engine| {
+            let dir = project();
+            let s = serve(&dir, engine);
+            let stored = ok_json(put(&s, "/put/c", &[], b"conditional"));
+            let etag = stored["etag"].as_str().unwrap().to_owned();
+            let uploaded = stored["uploadedMs"].as_i64().unwrap();
+            let failed = |r: Response| {
+                assert_eq!(r.status, 412, "{}", r.text());
+                let object: Value = serde_json::from_str(r.header("x-object").unwrap()).unwrap();
+                assert_eq!(object["hasBody"], false);
+                assert_eq!(object["className"], "[object R2Object]");
+                assert_eq!(object["etag"], etag.as_str());
+            };
+            let passed = |r: Response| {
+                assert_eq!(r.status, 200, "{}", r.text());
+                assert_eq!(r.body, b"conditional");
+            };
+            // R2Conditional objects.
+            passed(s.get(&format!("/get/c?etagMatches={etag}")));
+            failed(s.get("/get/c?etagMatches=other"));
+            failed(s.get(&format!("/get/c?etagDoesNotMatch={etag}")));
+            passed(s.get("/get/c?etagDoesNotMatch=other"));
+            passed(s.get(&format!("/get/c?uploadedAfter={}", uploaded - 1)));
+            failed(s.get(&format!("/get/c?uploadedAfter={uploaded}")));
+            passed(s.get(&format!("/get/c?uploadedBefore={}", uploaded + 1)));
+            failed(s.get(&format!("/get/c?uploadedBefore={uploaded}")));
+            // Conditional headers.
+            let quoted = format!("\"{etag}\"");
+            failed(s.request("GET", "/get/c", &[("if-none-match", &quoted)], b""));
+            passed(s.request("GET", "/get/c", &[("if-none-match", "\"x\", W/\"y\"")], b""));
+            passed(s.request("GET", "/get/c", &[("if-match", &quoted)], b""));
+            failed(s.request("GET", "/get/c", &[("if-match", "\"x\"")], b""));
+            passed(s.request("GET", "/get/c", &[("if-match", "*")], b""));
+            failed(s.request(
+                "GET",
+                "/get/c",
+                &[("if-modified-since", "Thu, 01 Jan 2099 00:00:00 GMT")],
+                b"",
+            ));
+            passed(s.request(
+                "GET",
+                "/get/c",
+                &[("if-unmodified-since", "Thu, 01 Jan 2099 00:00:00 GMT")],
+                b"",
+            ));
+        },
+    );
 }
 
 #[test]
 fn conditional_puts_store_only_when_the_condition_holds() {
-    on_each_engine("conditional_puts_store_only_when_the_condition_holds", |engine| {
-        let dir = project();
-        let s = serve(&dir, engine);
-        // Only if absent: the first put stores, the second does not.
-        let first = put(&s, "/put/p", &[("if-none-match", "*")], b"one");
-        assert_eq!(first.status, 200, "{}", first.text());
-        let second = put(&s, "/put/p", &[("if-none-match", "*")], b"two");
-        assert_eq!(second.status, 412);
-        assert_eq!(second.json(), Value::Null);
-        assert_eq!(s.get("/get/p").body, b"one");
-        let etag = first.json()["etag"].as_str().unwrap().to_owned();
-        assert_eq!(put(&s, "/put/p?etagMatches=nope", &[], b"two").status, 412);
-        assert_eq!(put(&s, "/put/p", &[("if-match", "\"nope\"")], b"two").status, 412);
-        let replaced = ok_json(put(&s, &format!("/put/p?etagMatches={etag}"), &[], b"two"));
-        assert_eq!(replaced["etag"], md5_hex(b"two"));
-        assert_eq!(put(&s, "/put/q?etagMatches=any", &[], b"x").status, 412, "no object to match");
-        assert_eq!(ok_json(s.get("/head/q")), Value::Null);
-        assert_eq!(s.get("/get/p").body, b"two");
-    });
+    on_each_engine(
+        "conditional_puts_store_only_when_the_condition_holds",
+        |engine| {
+            let dir = project();
+            let s = serve(&dir, engine);
+            // Only if absent: the first put stores, the second does not.
+            let first = put(&s, "/put/p", &[("if-none-match", "*")], b"one");
+            assert_eq!(first.status, 200, "{}", first.text());
+            let second = put(&s, "/put/p", &[("if-none-match", "*")], b"two");
+            assert_eq!(second.status, 412);
+            assert_eq!(second.json(), Value::Null);
+            assert_eq!(s.get("/get/p").body, b"one");
+            let etag = first.json()["etag"].as_str().unwrap().to_owned();
+            assert_eq!(put(&s, "/put/p?etagMatches=nope", &[], b"two").status, 412);
+            assert_eq!(
+                put(&s, "/put/p", &[("if-match", "\"nope\"")], b"two").status,
+                412
+            );
+            let replaced = ok_json(put(&s, &format!("/put/p?etagMatches={etag}"), &[], b"two"));
+            assert_eq!(replaced["etag"], md5_hex(b"two"));
+            assert_eq!(
+                put(&s, "/put/q?etagMatches=any", &[], b"x").status,
+                412,
+                "no object to match"
+            );
+            assert_eq!(ok_json(s.get("/head/q")), Value::Null);
+            assert_eq!(s.get("/get/p").body, b"two");
+        },
+    );
 }
 
 #[test]
@@ -337,7 +367,10 @@ fn ranged_gets_return_the_bytes_asked_for() {
         assert_eq!(ranged("/get/r?offset=8&length=50", &[]).0, "89");
         assert_eq!(ranged("/get/r", &[("range", "bytes=3-5")]).0, "345");
         assert_eq!(ranged("/get/r", &[("range", "bytes=-2")]).0, "89");
-        assert_eq!(ranged("/get/r", &[("range", "bytes=0-1, 4-5")]).0, "0123456789");
+        assert_eq!(
+            ranged("/get/r", &[("range", "bytes=0-1, 4-5")]).0,
+            "0123456789"
+        );
         assert_eq!(
             error(s.get("/get/r?offset=11")),
             "get: The requested range is not satisfiable (10039)"
@@ -376,16 +409,32 @@ fn checksums_are_verified_and_kept() {
         assert_eq!(ok_json(s.get("/head/k"))["checksums"], stored["checksums"]);
         // MD5 given as an ArrayBuffer.
         let md5 = md5_hex(data);
-        let by_buffer = ok_json(put(&s, &format!("/put/m?md5={md5}&checksumAs=buffer"), &[], data));
+        let by_buffer = ok_json(put(
+            &s,
+            &format!("/put/m?md5={md5}&checksumAs=buffer"),
+            &[],
+            data,
+        ));
         assert_eq!(by_buffer["checksums"], json!({ "md5": md5 }));
         let wrong = format!("{}0", &md5[..31]);
         assert!(error(put(&s, &format!("/put/m?md5={wrong}"), &[], data))
             .starts_with("put: The MD5 checksum you specified did not match what we received."));
         // Every algorithm: the wrong digest says which one it was.
-        for (alg, name, len) in [("sha1", "SHA-1", 40), ("sha384", "SHA-384", 96), ("sha512", "SHA-512", 128)] {
-            let e = error(put(&s, &format!("/put/n?{alg}={}", "0".repeat(len)), &[], data));
+        for (alg, name, len) in [
+            ("sha1", "SHA-1", 40),
+            ("sha384", "SHA-384", 96),
+            ("sha512", "SHA-512", 128),
+        ] {
+            let e = error(put(
+                &s,
+                &format!("/put/n?{alg}={}", "0".repeat(len)),
+                &[],
+                data,
+            ));
             assert!(
-                e.starts_with(&format!("put: The {name} checksum you specified did not match")),
+                e.starts_with(&format!(
+                    "put: The {name} checksum you specified did not match"
+                )),
                 "{e}"
             );
         }
@@ -400,7 +449,10 @@ fn delete_removes_one_key_or_several() {
         for k in ["a", "b", "c", "d"] {
             put(&s, &format!("/put/{k}"), &[], k.as_bytes());
         }
-        assert_eq!(ok_json(s.request("DELETE", "/delete/a", &[], b"")), json!({ "deleted": null }));
+        assert_eq!(
+            ok_json(s.request("DELETE", "/delete/a", &[], b"")),
+            json!({ "deleted": null })
+        );
         assert_eq!(ok_json(s.get("/head/a")), Value::Null);
         ok_json(s.request("POST", "/delete", &[], br#"["b", "c", "never-was"]"#));
         let listed = ok_json(s.get("/list"));
@@ -411,7 +463,8 @@ fn delete_removes_one_key_or_several() {
             .map(|o| o["key"].as_str().unwrap())
             .collect();
         assert_eq!(keys, ["d"]);
-        let many = serde_json::to_vec(&(0..1001).map(|i| i.to_string()).collect::<Vec<_>>()).unwrap();
+        let many =
+            serde_json::to_vec(&(0..1001).map(|i| i.to_string()).collect::<Vec<_>>()).unwrap();
         let e = error(s.request("POST", "/delete", &[], &many));
         assert!(e.starts_with("delete: ") && e.ends_with("(10029)"), "{e}");
     });
@@ -428,83 +481,105 @@ fn listed_keys(v: &Value) -> Vec<String> {
 
 #[test]
 fn list_pages_with_prefixes_delimiters_and_cursors() {
-    on_each_engine("list_pages_with_prefixes_delimiters_and_cursors", |engine| {
-        let dir = project();
-        let s = serve(&dir, engine);
-        let keys = [
-            "a", "photos/2024/1.jpg", "photos/2024/2.jpg", "photos/2025/1.jpg", "photos/cover.jpg",
-            "videos/x.mp4", "z",
-        ];
-        for k in keys {
-            put(&s, &format!("/put/{k}"), &[("content-type", "x/y"), ("x-meta-k", k)], k.as_bytes());
-        }
-        let all = ok_json(s.get("/list"));
-        assert_eq!(listed_keys(&all), keys);
-        assert_eq!(all["truncated"], false);
-        assert_eq!(all["hasCursor"], false);
-        assert_eq!(all["delimitedPrefixes"], json!([]));
-        // Without include, no metadata; with it, what was asked for.
-        assert_eq!(all["objects"][0]["httpMetadata"], Value::Null);
-        assert_eq!(all["objects"][0]["customMetadata"], Value::Null);
-        let with = ok_json(s.get("/list?include=httpMetadata,customMetadata&limit=1"));
-        assert_eq!(with["objects"][0]["httpMetadata"], json!({ "contentType": "x/y" }));
-        assert_eq!(with["objects"][0]["customMetadata"], json!({ "k": "a" }));
-        let custom = ok_json(s.get("/list?include=customMetadata&limit=1"));
-        assert_eq!(custom["objects"][0]["httpMetadata"], Value::Null);
-        // Delimited.
-        let top = ok_json(s.get("/list?delimiter=/"));
-        assert_eq!(listed_keys(&top), ["a", "z"]);
-        assert_eq!(top["delimitedPrefixes"], json!(["photos/", "videos/"]));
-        let photos = ok_json(s.get("/list?delimiter=/&prefix=photos/"));
-        assert_eq!(listed_keys(&photos), ["photos/cover.jpg"]);
-        assert_eq!(photos["delimitedPrefixes"], json!(["photos/2024/", "photos/2025/"]));
-        // Pages of two, with the cursor, delimited: four entries in all.
-        let mut entries = Vec::new();
-        let mut cursor = String::new();
-        for page in 0.. {
-            assert!(page < 10, "the pages end");
-            let path = format!("/list?delimiter=/&limit=2{cursor}");
-            let v = ok_json(s.get(&path));
-            let n = v["objects"].as_array().unwrap().len()
-                + v["delimitedPrefixes"].as_array().unwrap().len();
-            assert!(n <= 2, "{v}");
-            entries.extend(listed_keys(&v));
-            entries.extend(
-                v["delimitedPrefixes"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|p| p.as_str().unwrap().to_owned()),
-            );
-            if v["truncated"] == false {
-                assert_eq!(v["hasCursor"], false);
-                break;
+    on_each_engine(
+        "list_pages_with_prefixes_delimiters_and_cursors",
+        |engine| {
+            let dir = project();
+            let s = serve(&dir, engine);
+            let keys = [
+                "a",
+                "photos/2024/1.jpg",
+                "photos/2024/2.jpg",
+                "photos/2025/1.jpg",
+                "photos/cover.jpg",
+                "videos/x.mp4",
+                "z",
+            ];
+            for k in keys {
+                put(
+                    &s,
+                    &format!("/put/{k}"),
+                    &[("content-type", "x/y"), ("x-meta-k", k)],
+                    k.as_bytes(),
+                );
             }
-            cursor = format!("&cursor={}", v["cursor"].as_str().unwrap());
-        }
-        entries.sort();
-        assert_eq!(entries, ["a", "photos/", "videos/", "z"]);
-        // Pages of three without a delimiter see every key once.
-        let mut seen = Vec::new();
-        let mut cursor = String::new();
-        loop {
-            let v = ok_json(s.get(&format!("/list?limit=3{cursor}")));
-            seen.extend(listed_keys(&v));
-            if v["truncated"] == false {
-                break;
-            }
-            cursor = format!("&cursor={}", v["cursor"].as_str().unwrap());
-        }
-        assert_eq!(seen, keys);
-        let after = ok_json(s.get("/list?startAfter=photos/2025/1.jpg"));
-        assert_eq!(listed_keys(&after), ["photos/cover.jpg", "videos/x.mp4", "z"]);
-        for limit in ["0", "1001"] {
+            let all = ok_json(s.get("/list"));
+            assert_eq!(listed_keys(&all), keys);
+            assert_eq!(all["truncated"], false);
+            assert_eq!(all["hasCursor"], false);
+            assert_eq!(all["delimitedPrefixes"], json!([]));
+            // Without include, no metadata; with it, what was asked for.
+            assert_eq!(all["objects"][0]["httpMetadata"], Value::Null);
+            assert_eq!(all["objects"][0]["customMetadata"], Value::Null);
+            let with = ok_json(s.get("/list?include=httpMetadata,customMetadata&limit=1"));
             assert_eq!(
-                error(s.get(&format!("/list?limit={limit}"))),
-                "list: MaxKeys params must be positive integer <= 1000. (10022)"
+                with["objects"][0]["httpMetadata"],
+                json!({ "contentType": "x/y" })
             );
-        }
-    });
+            assert_eq!(with["objects"][0]["customMetadata"], json!({ "k": "a" }));
+            let custom = ok_json(s.get("/list?include=customMetadata&limit=1"));
+            assert_eq!(custom["objects"][0]["httpMetadata"], Value::Null);
+            // Delimited.
+            let top = ok_json(s.get("/list?delimiter=/"));
+            assert_eq!(listed_keys(&top), ["a", "z"]);
+            assert_eq!(top["delimitedPrefixes"], json!(["photos/", "videos/"]));
+            let photos = ok_json(s.get("/list?delimiter=/&prefix=photos/"));
+            assert_eq!(listed_keys(&photos), ["photos/cover.jpg"]);
+            assert_eq!(
+                photos["delimitedPrefixes"],
+                json!(["photos/2024/", "photos/2025/"])
+            );
+            // Pages of two, with the cursor, delimited: four entries in all.
+            let mut entries = Vec::new();
+            let mut cursor = String::new();
+            for page in 0.. {
+                assert!(page < 10, "the pages end");
+                let path = format!("/list?delimiter=/&limit=2{cursor}");
+                let v = ok_json(s.get(&path));
+                let n = v["objects"].as_array().unwrap().len()
+                    + v["delimitedPrefixes"].as_array().unwrap().len();
+                assert!(n <= 2, "{v}");
+                entries.extend(listed_keys(&v));
+                entries.extend(
+                    v["delimitedPrefixes"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|p| p.as_str().unwrap().to_owned()),
+                );
+                if v["truncated"] == false {
+                    assert_eq!(v["hasCursor"], false);
+                    break;
+                }
+                cursor = format!("&cursor={}", v["cursor"].as_str().unwrap());
+            }
+            entries.sort();
+            assert_eq!(entries, ["a", "photos/", "videos/", "z"]);
+            // Pages of three without a delimiter see every key once.
+            let mut seen = Vec::new();
+            let mut cursor = String::new();
+            loop {
+                let v = ok_json(s.get(&format!("/list?limit=3{cursor}")));
+                seen.extend(listed_keys(&v));
+                if v["truncated"] == false {
+                    break;
+                }
+                cursor = format!("&cursor={}", v["cursor"].as_str().unwrap());
+            }
+            assert_eq!(seen, keys);
+            let after = ok_json(s.get("/list?startAfter=photos/2025/1.jpg"));
+            assert_eq!(
+                listed_keys(&after),
+                ["photos/cover.jpg", "videos/x.mp4", "z"]
+            );
+            for limit in ["0", "1001"] {
+                assert_eq!(
+                    error(s.get(&format!("/list?limit={limit}"))),
+                    "list: MaxKeys params must be positive integer <= 1000. (10022)"
+                );
+            }
+        },
+    );
 }
 
 const PART: usize = 5 << 20;
@@ -517,7 +592,10 @@ fn multipart_uploads_join_their_parts() {
         let created = ok_json(s.request(
             "POST",
             "/mpu/big.bin?action=create",
-            &[("content-type", "application/octet-stream"), ("x-meta-kind", "parts")],
+            &[
+                ("content-type", "application/octet-stream"),
+                ("x-meta-kind", "parts"),
+            ],
             b"",
         ));
         assert_eq!(created["key"], "big.bin");
@@ -564,9 +642,22 @@ fn multipart_uploads_join_their_parts() {
         let across = s.get(&format!("/get/big.bin?offset={}&length=10", PART - 5));
         assert_eq!(across.body, parts.concat()[PART - 5..PART + 5]);
         // Completed: no more parts; aborting is allowed and changes nothing.
-        let late = put(&s, &format!("/mpu/big.bin?action=part&uploadId={id}&partNumber=4"), &[], b"x");
-        assert_eq!(error(late), "uploadPart: The specified multipart upload does not exist. (10024)");
-        ok_json(s.request("DELETE", &format!("/mpu/big.bin?action=abort&uploadId={id}"), &[], b""));
+        let late = put(
+            &s,
+            &format!("/mpu/big.bin?action=part&uploadId={id}&partNumber=4"),
+            &[],
+            b"x",
+        );
+        assert_eq!(
+            error(late),
+            "uploadPart: The specified multipart upload does not exist. (10024)"
+        );
+        ok_json(s.request(
+            "DELETE",
+            &format!("/mpu/big.bin?action=abort&uploadId={id}"),
+            &[],
+            b"",
+        ));
         assert_eq!(s.get("/get/big.bin").body.len(), 2 * PART + 1000);
     });
 }
@@ -581,7 +672,12 @@ fn multipart_rules_fail_with_r2s_errors() {
             .unwrap()
             .to_owned();
         let part = |n: usize, body: &[u8]| {
-            ok_json(put(&s, &format!("/mpu/m?action=part&uploadId={id}&partNumber={n}"), &[], body))
+            ok_json(put(
+                &s,
+                &format!("/mpu/m?action=part&uploadId={id}&partNumber={n}"),
+                &[],
+                body,
+            ))
         };
         let complete = |parts: &Value| {
             s.request(
@@ -606,9 +702,22 @@ fn multipart_rules_fail_with_r2s_errors() {
             error(unknown),
             "abortMultipartUpload: The specified multipart upload does not exist. (10024)"
         );
-        ok_json(s.request("DELETE", &format!("/mpu/m?action=abort&uploadId={id}"), &[], b""));
-        let after = put(&s, &format!("/mpu/m?action=part&uploadId={id}&partNumber=3"), &[], b"x");
-        assert_eq!(error(after), "uploadPart: The specified multipart upload does not exist. (10024)");
+        ok_json(s.request(
+            "DELETE",
+            &format!("/mpu/m?action=abort&uploadId={id}"),
+            &[],
+            b"",
+        ));
+        let after = put(
+            &s,
+            &format!("/mpu/m?action=part&uploadId={id}&partNumber=3"),
+            &[],
+            b"x",
+        );
+        assert_eq!(
+            error(after),
+            "uploadPart: The specified multipart upload does not exist. (10024)"
+        );
         assert_eq!(ok_json(s.get("/head/m")), Value::Null);
     });
 }
@@ -662,7 +771,11 @@ fn limits_and_misuse_fail_as_r2_fails_them() {
             assert_eq!(v["message"], message, "{case}: {v}");
         }
         let v = misuse("badValue");
-        assert_eq!((v["name"].as_str(), v["threw"].as_bool()), (Some("TypeError"), Some(true)), "{v}");
+        assert_eq!(
+            (v["name"].as_str(), v["threw"].as_bool()),
+            (Some("TypeError"), Some(true)),
+            "{v}"
+        );
         let v = misuse("noArguments");
         assert_eq!(v["name"], "TypeError", "{v}");
     });
@@ -717,7 +830,11 @@ fn two_workers_naming_a_bucket_share_it() {
         assert_eq!(c_.status, 404, "another bucket");
         // b deletes, a sees it gone.
         s.request("DELETE", "/delete/from-a", &[("host", "b.test")], b"");
-        assert_eq!(s.request("GET", "/get/from-a", &[("host", "a.test")], b"").status, 404);
+        assert_eq!(
+            s.request("GET", "/get/from-a", &[("host", "a.test")], b"")
+                .status,
+            404
+        );
     });
 }
 
@@ -743,98 +860,113 @@ fn large_byte(i: u64) -> u8 {
 
 #[test]
 fn a_large_upload_and_download_stream_through_little_memory() {
-    on_each_engine("a_large_upload_and_download_stream_through_little_memory", |engine| {
-        const SIZE: u64 = 256 << 20;
-        let dir = project();
-        let s = serve_with_env(&dir, engine, &[("MOTU_SERVER__MAX_BODY_MB", "1024")]);
-        // Warm up the isolate, so its own memory is in the baseline.
-        ok_json(put(&s, "/put/warm", &[], b"x"));
-        assert_eq!(s.get("/get/warm").body, b"x");
-        let before = peak_rss(s.pid());
+    on_each_engine(
+        "a_large_upload_and_download_stream_through_little_memory",
+        |engine| {
+            const SIZE: u64 = 256 << 20;
+            let dir = project();
+            let s = serve_with_env(&dir, engine, &[("MOTU_SERVER__MAX_BODY_MB", "1024")]);
+            // Warm up the isolate, so its own memory is in the baseline.
+            ok_json(put(&s, "/put/warm", &[], b"x"));
+            assert_eq!(s.get("/get/warm").body, b"x");
+            let before = peak_rss(s.pid());
 
-        // Upload, streamed from here in 64 KiB writes.
-        let mut conn = TcpStream::connect(&s.addr).unwrap();
-        conn.set_read_timeout(Some(Duration::from_secs(300))).unwrap();
-        write!(
+            // Upload, streamed from here in 64 KiB writes.
+            let mut conn = TcpStream::connect(&s.addr).unwrap();
+            conn.set_read_timeout(Some(Duration::from_secs(300)))
+                .unwrap();
+            write!(
             conn,
             "PUT /put/large HTTP/1.1\r\nhost: localhost\r\ncontent-length: {SIZE}\r\nconnection: close\r\n\r\n"
         )
         .unwrap();
-        let mut md5 = Md5::new();
-        let mut piece = vec![0u8; 64 << 10];
-        let mut at = 0u64;
-        while at < SIZE {
-            for b in piece.iter_mut() {
-                *b = large_byte(at);
-                at += 1;
+            let mut md5 = Md5::new();
+            let mut piece = vec![0u8; 64 << 10];
+            let mut at = 0u64;
+            while at < SIZE {
+                for b in piece.iter_mut() {
+                    *b = large_byte(at);
+                    at += 1;
+                }
+                md5.update(&piece);
+                conn.write_all(&piece).unwrap();
             }
-            md5.update(&piece);
-            conn.write_all(&piece).unwrap();
-        }
-        let etag = hex(&md5.finalize());
-        let mut answer = String::new();
-        conn.read_to_string(&mut answer).unwrap();
-        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-        assert!(answer.contains(&etag), "the ETag is the body's MD5: {answer}");
+            let etag = hex(&md5.finalize());
+            let mut answer = String::new();
+            conn.read_to_string(&mut answer).unwrap();
+            assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+            assert!(
+                answer.contains(&etag),
+                "the ETag is the body's MD5: {answer}"
+            );
 
-        // Download, read from here as it comes.
-        let mut conn = TcpStream::connect(&s.addr).unwrap();
-        conn.set_read_timeout(Some(Duration::from_secs(300))).unwrap();
-        write!(conn, "GET /get/large HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n").unwrap();
-        let mut reader = BufReader::new(conn);
-        let mut chunked = false;
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            if line.to_ascii_lowercase().starts_with("transfer-encoding: chunked") {
-                chunked = true;
-            }
-            if line == "\r\n" {
-                break;
-            }
-        }
-        let mut md5 = Md5::new();
-        let mut received = 0u64;
-        let mut buf = vec![0u8; 256 << 10];
-        if chunked {
+            // Download, read from here as it comes.
+            let mut conn = TcpStream::connect(&s.addr).unwrap();
+            conn.set_read_timeout(Some(Duration::from_secs(300)))
+                .unwrap();
+            write!(
+                conn,
+                "GET /get/large HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n"
+            )
+            .unwrap();
+            let mut reader = BufReader::new(conn);
+            let mut chunked = false;
             loop {
-                let mut size = String::new();
-                reader.read_line(&mut size).unwrap();
-                let size = usize::from_str_radix(size.trim(), 16).unwrap();
-                if size == 0 {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line
+                    .to_ascii_lowercase()
+                    .starts_with("transfer-encoding: chunked")
+                {
+                    chunked = true;
+                }
+                if line == "\r\n" {
                     break;
                 }
-                let mut left = size;
-                while left > 0 {
-                    let n = reader.read(&mut buf[..left.min(buf.len())]).unwrap();
-                    assert!(n > 0);
+            }
+            let mut md5 = Md5::new();
+            let mut received = 0u64;
+            let mut buf = vec![0u8; 256 << 10];
+            if chunked {
+                loop {
+                    let mut size = String::new();
+                    reader.read_line(&mut size).unwrap();
+                    let size = usize::from_str_radix(size.trim(), 16).unwrap();
+                    if size == 0 {
+                        break;
+                    }
+                    let mut left = size;
+                    while left > 0 {
+                        let n = reader.read(&mut buf[..left.min(buf.len())]).unwrap();
+                        assert!(n > 0);
+                        md5.update(&buf[..n]);
+                        left -= n;
+                        received += n as u64;
+                    }
+                    let mut crlf = [0u8; 2];
+                    reader.read_exact(&mut crlf).unwrap();
+                }
+            } else {
+                loop {
+                    let n = reader.read(&mut buf).unwrap();
+                    if n == 0 {
+                        break;
+                    }
                     md5.update(&buf[..n]);
-                    left -= n;
                     received += n as u64;
                 }
-                let mut crlf = [0u8; 2];
-                reader.read_exact(&mut crlf).unwrap();
             }
-        } else {
-            loop {
-                let n = reader.read(&mut buf).unwrap();
-                if n == 0 {
-                    break;
-                }
-                md5.update(&buf[..n]);
-                received += n as u64;
-            }
-        }
-        assert_eq!(received, SIZE);
-        assert_eq!(hex(&md5.finalize()), etag);
+            assert_eq!(received, SIZE);
+            assert_eq!(hex(&md5.finalize()), etag);
 
-        let after = peak_rss(s.pid());
-        let grew = after.saturating_sub(before);
-        assert!(
-            grew < SIZE / 4,
-            "the server's peak memory grew by {} MiB for a {} MiB object",
-            grew >> 20,
-            SIZE >> 20
-        );
-    });
+            let after = peak_rss(s.pid());
+            let grew = after.saturating_sub(before);
+            assert!(
+                grew < SIZE / 4,
+                "the server's peak memory grew by {} MiB for a {} MiB object",
+                grew >> 20,
+                SIZE >> 20
+            );
+        },
+    );
 }

@@ -104,6 +104,7 @@ impl Registry {
                 supervisor,
                 registry: None,
                 outbound,
+                storage: crate::Storage::default(),
             },
             pool: PoolLimits::default(),
             fast: FastPath::new(executors),
@@ -118,6 +119,13 @@ impl Registry {
     /// Caps the isolates of all Workers together (see [`PoolLimits`]).
     pub fn with_pool_limits(mut self, pool: PoolLimits) -> Self {
         self.pool = pool;
+        self
+    }
+
+    /// Keeps the stores of storage bindings in `storage` (default: a
+    /// throwaway state folder).
+    pub fn with_storage(mut self, storage: crate::Storage) -> Self {
+        self.services.storage = storage;
         self
     }
 
@@ -348,6 +356,15 @@ impl Handler<Register> for Registry {
         let engine = self
             .engines
             .get(spec.engine.as_deref().unwrap_or(&self.default_engine))?;
+        // Opens the Worker's stores now (once per id), so that one that
+        // cannot be opened fails the registration, naming its file.
+        self.services
+            .storage
+            .open_all(&spec.storage)
+            .map_err(|message| RuntimeError::Storage {
+                worker: spec.name.clone(),
+                message,
+            })?;
         tracing::debug!(
             worker = spec.name.as_str(),
             engine = engine.name(),

@@ -34,6 +34,7 @@
 //! body_timeout_ms = 10000     # longest wait for the next piece of a body; 408 (default 10000)
 //! body_min_rate = 500         # bytes/s a body must average once it has waited that long (default 500)
 //! first_chunk_wait_ms = 1000  # a streamed response's head waits this long for its first chunk
+//! state_dir = ".motu/state"  # the storage bindings' data (default; ":memory:" = throwaway)
 //!
 //! [limits]                  # per isolate / per event; each overridable per Worker
 //! cpu_ms = 50                 # CPU time per event (default 50)
@@ -75,6 +76,9 @@
 //! [[workers.services]]       # env.AUTH.fetch(request) calls Worker "auth" in-process
 //! binding = "AUTH"
 //! service = "auth"
+//! [[workers.kv_namespaces]] # env.CACHE is a KV namespace (see `kv`)
+//! binding = "CACHE"
+//! id = "0f2ac74b498b48028cb68387c421e279"  # default: the binding's name
 //! [[workers.r2_buckets]]     # env.FILES is an R2Bucket (see `r2`)
 //! binding = "FILES"
 //! bucket_name = "files"       # default: the binding's name
@@ -94,6 +98,7 @@ mod cron;
 mod error;
 mod http;
 mod jsonc;
+mod kv;
 mod limits;
 mod load;
 mod r2;
@@ -102,6 +107,7 @@ mod route;
 mod rules;
 mod secrets;
 mod settings;
+mod state;
 mod wrangler;
 
 pub use admin::AdminSettings;
@@ -112,6 +118,7 @@ pub use assets::{
 pub use cron::CronTrigger;
 pub use error::ConfigError;
 pub use http::{HttpSettings, MIN_HEADER_BYTES};
+pub use kv::KvNamespaceSettings;
 pub use limits::{Limits, PoolLimits};
 pub use load::Loaded;
 pub use r2::{R2BucketBinding, R2_JURISDICTIONS};
@@ -122,4 +129,5 @@ pub use settings::{
     EgressSettings, ServerSettings, ServiceBinding, Settings, WorkerSettings,
     DEFAULT_EXECUTOR_BUSY, DEFAULT_LISTEN,
 };
+pub use state::{StateDir, THROWAWAY_STATE};
 pub use wrangler::is_wrangler_config;

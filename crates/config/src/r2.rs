@@ -13,7 +13,9 @@
 //! objects live in the state folder (`[server] state_dir`).
 
 use serde::Deserialize;
-use serde_json::{Map, Value};
+
+/// The keys of an `r2_buckets` entry motu reads from a Wrangler config.
+pub(crate) const WRANGLER_KEYS: &[&str] = &["binding", "bucket_name", "jurisdiction"];
 
 /// The jurisdictions R2 documents.
 pub const R2_JURISDICTIONS: [&str; 2] = ["eu", "fedramp"];
@@ -40,9 +42,13 @@ pub struct R2BucketBinding {
     pub jurisdiction: Option<String>,
 }
 
-/// The bindings of `raw`: on error, the field (relative to the Worker,
+/// The bindings of `raw`; `taken` tells whether a name in `env` is already
+/// used by another binding. On error, the field (relative to the Worker,
 /// e.g. `r2_buckets[0].bucket_name`) and what is wrong.
-pub(crate) fn validate(raw: &[RawR2Bucket]) -> Result<Vec<R2BucketBinding>, (String, String)> {
+pub(crate) fn validate(
+    raw: &[RawR2Bucket],
+    taken: &dyn Fn(&str) -> bool,
+) -> Result<Vec<R2BucketBinding>, (String, String)> {
     let mut out: Vec<R2BucketBinding> = Vec::new();
     for (i, r) in raw.iter().enumerate() {
         let field = |f: &str| format!("r2_buckets[{i}].{f}");
@@ -63,10 +69,10 @@ pub(crate) fn validate(raw: &[RawR2Bucket]) -> Result<Vec<R2BucketBinding>, (Str
                 format!("'{binding}' is not a JavaScript identifier"),
             ));
         }
-        if out.iter().any(|b| b.binding == binding) {
+        if taken(&binding) || out.iter().any(|b| b.binding == binding) {
             return Err((
                 field("binding"),
-                format!("two R2 buckets are bound as '{binding}'"),
+                format!("'{binding}' is already a binding of this Worker"),
             ));
         }
         let bucket_name = r.bucket_name.clone().unwrap_or_else(|| binding.clone());
@@ -97,32 +103,4 @@ pub(crate) fn validate(raw: &[RawR2Bucket]) -> Result<Vec<R2BucketBinding>, (Str
         });
     }
     Ok(out)
-}
-
-/// A Wrangler config's `r2_buckets` as motu.toml's: the keys motu reads are
-/// kept, the others passed to `unsupported` (with their field path).
-pub(crate) fn from_wrangler(
-    value: &Value,
-    field: &str,
-    unsupported: &mut dyn FnMut(&str),
-) -> Result<Value, (String, String)> {
-    let Value::Array(list) = value else {
-        return Err((field.to_owned(), "must be a list".into()));
-    };
-    let mut out = Vec::new();
-    for (i, entry) in list.iter().enumerate() {
-        let Value::Object(entry) = entry else {
-            return Err((format!("{field}[{i}]"), "must be a table".into()));
-        };
-        let mut kept = Map::new();
-        for (key, value) in entry {
-            if matches!(key.as_str(), "binding" | "bucket_name" | "jurisdiction") {
-                kept.insert(key.clone(), value.clone());
-            } else {
-                unsupported(&format!("{field}.{key}"));
-            }
-        }
-        out.push(Value::Object(kept));
-    }
-    Ok(Value::Array(out))
 }

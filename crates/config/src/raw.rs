@@ -62,6 +62,7 @@ pub(crate) struct RawServer {
     pub(crate) body_timeout_ms: Option<u64>,
     pub(crate) body_min_rate: Option<u64>,
     pub(crate) first_chunk_wait_ms: Option<u64>,
+    pub(crate) state_dir: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,6 +102,8 @@ pub(crate) struct RawWorker {
     #[serde(default)]
     pub(crate) rules: Vec<crate::rules::RawRule>,
     pub(crate) assets: Option<crate::assets::RawAssets>,
+    #[serde(default)]
+    pub(crate) kv_namespaces: Vec<crate::kv::RawKvNamespace>,
     #[serde(default)]
     pub(crate) r2_buckets: Vec<crate::r2::RawR2Bucket>,
 }

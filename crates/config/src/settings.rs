@@ -65,6 +65,11 @@ pub struct ServerSettings {
     /// there, then go to another executor (starting an isolate there, within
     /// the Worker's `max_instances`). Default 10 ms.
     pub executor_busy: Duration,
+    /// `state_dir`: where the storage bindings (KV, D1, R2) keep their
+    /// data, relative to the config file; `":memory:"` for a throwaway
+    /// folder. Default `.motu/state` next to the config (for a Worker file
+    /// served without a config, in its project folder).
+    pub state_dir: crate::StateDir,
 }
 
 /// `[egress]`: where Workers' outbound `fetch()` may connect.
@@ -153,6 +158,9 @@ pub struct WorkerSettings {
     pub rules: Vec<crate::ModuleRuleSettings>,
     /// `[[workers.r2_buckets]]`: R2 bucket bindings. Default none.
     pub r2_buckets: Vec<crate::R2BucketBinding>,
+    /// `[[workers.kv_namespaces]]`: KV namespace bindings (see
+    /// [`crate::KvNamespaceSettings`]). Default none.
+    pub kv_namespaces: Vec<crate::KvNamespaceSettings>,
 }
 
 /// A service binding: a name in `env` for another Worker of the server.
@@ -192,7 +200,10 @@ impl Settings {
             .collect();
         Ok(Self {
             file: None,
-            server: ServerSettings::defaults(engines, main)?,
+            server: ServerSettings {
+                state_dir: crate::StateDir::default_in(&single_worker_root(main)),
+                ..ServerSettings::defaults(engines, main)?
+            },
             workers: vec![WorkerSettings {
                 name,
                 main: Some(main.to_path_buf()),
@@ -214,6 +225,7 @@ impl Settings {
                 compatibility_date: None,
                 assets: None,
                 compatibility_flags: Vec::new(),
+                kv_namespaces: Vec::new(),
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
@@ -280,6 +292,10 @@ impl Settings {
             }
             Some(ms) => server.executor_busy = Duration::from_millis(ms),
             None => {}
+        }
+        if let Some(dir) = &raw.server.state_dir {
+            server.state_dir = crate::StateDir::parse(dir, &config_folder(file))
+                .map_err(|m| invalid("server.state_dir".into(), m))?;
         }
         let limits = Limits::default()
             .with(&raw.limits)
@@ -536,22 +552,19 @@ fn validate_worker(
         }
     }
     let rules = crate::rules::validate(&w.rules).map_err(|(f, m)| invalid(field(&f), m))?;
-    let r2_buckets = crate::r2::validate(&w.r2_buckets).map_err(|(f, m)| invalid(field(&f), m))?;
-    if let Some((j, b)) = r2_buckets.iter().enumerate().find(|(_, b)| {
-        w.vars.contains_key(&b.binding)
-            || w.secrets.contains(&b.binding)
-            || services.iter().any(|s| s.binding == b.binding)
-            || assets.as_ref().and_then(|a| a.binding.as_ref()) == Some(&b.binding)
-    }) {
-        return Err(invalid(
-            field(&format!("r2_buckets[{j}].binding")),
-            format!(
-                "'{}' is also a var, secret, service or assets binding",
-                b.binding
-            ),
-        ));
-    }
+    let taken = |name: &str| {
+        w.vars.contains_key(name)
+            || w.secrets.iter().any(|s| s == name)
+            || services.iter().any(|s| s.binding == name)
+            || assets.as_ref().and_then(|a| a.binding.as_deref()) == Some(name)
+    };
+    let kv_namespaces =
+        crate::kv::validate(&w.kv_namespaces, &taken).map_err(|(f, m)| invalid(field(&f), m))?;
+    let r2_taken = |name: &str| taken(name) || kv_namespaces.iter().any(|k| k.binding == name);
+    let r2_buckets =
+        crate::r2::validate(&w.r2_buckets, &r2_taken).map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
+        kv_namespaces,
         assets,
         rules,
         r2_buckets,
@@ -573,6 +586,14 @@ fn validate_worker(
         limits,
         max_instances: w.max_instances,
     })
+}
+
+/// The folder of a config file (`.` for a bare file name).
+fn config_folder(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 /// The project folder of a Worker file served without a config: the
@@ -606,6 +627,7 @@ impl ServerSettings {
             scheduled_endpoint: false,
             http: HttpSettings::default(),
             executor_busy: DEFAULT_EXECUTOR_BUSY,
+            state_dir: crate::StateDir::default_in(&config_folder(file)),
         })
     }
 }

@@ -13,16 +13,19 @@
 //!   `limits.cpu_ms` (and `limits.subrequests`), `define` (strings: the
 //!   JavaScript expressions that replace global names at load), `rules`
 //!   (module rules: `type`, `globs`, `fallthrough`);
-//! - `r2_buckets` (`binding`, `bucket_name`, `jurisdiction`);
 //! - `assets` (`directory`, `binding`, `html_handling`,
 //!   `not_found_handling`, `run_worker_first`), inherited by environments;
 //!   a config with `assets` may leave `main` out;
+//! - storage bindings: `kv_namespaces` (`binding`, `id`, `preview_id`),
+//!   `r2_buckets` (`binding`, `bucket_name`, `jurisdiction`),
+//!   not inherited by environments (an `[env.NAME]` section without its
+//!   own is warned about, as wrangler does);
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
 //!   `compatibility_date`, `compatibility_flags`, `workers_dev`,
 //!   `routes`/`route`, `triggers`, `limits`, `rules` and `assets` are
 //!   inherited from the top level unless the section sets them, and `vars`,
-//!   `services`, `define` and `r2_buckets` are not inherited;
+//!   `services` and `define` are not inherited;
 //! - `.dev.vars` next to the config: every name in it becomes a secret in
 //!   `env` (overriding a var of the same name), as in `wrangler dev`.
 //!
@@ -67,7 +70,15 @@ const KNOWN: &[&str] = &[
     "define",
     "rules",
     "assets",
+    "kv_namespaces",
     "r2_buckets",
+];
+
+/// Storage bindings: each key, and the keys of its entries motu reads. Not
+/// inherited by `[env.NAME]` sections (as in wrangler).
+const STORAGE_BINDINGS: &[(&str, &[&str])] = &[
+    ("kv_namespaces", crate::kv::WRANGLER_KEYS),
+    ("r2_buckets", crate::r2::WRANGLER_KEYS),
 ];
 
 /// Keys of the top level only.
@@ -311,10 +322,15 @@ pub(crate) fn translate(
         }
         worker.insert("assets".into(), Value::Object(kept));
     }
-    if let Some((r2, field)) = view.get("r2_buckets") {
-        let r2 = crate::r2::from_wrangler(r2, &field, &mut |k| warnings.unsupported(k))
-            .map_err(|(f, m)| invalid(&f, m))?;
-        worker.insert("r2_buckets".into(), r2);
+    for (key, keys) in STORAGE_BINDINGS {
+        if let Some((list, field)) = view.get(key) {
+            let list = binding_list(list, &field, keys, &invalid, &mut warnings)?;
+            worker.insert((*key).into(), Value::Array(list));
+        } else if let (Some((env, _)), true) = (section, top.contains_key(*key)) {
+            warnings.list.push(format!(
+                "'{key}' is set at the top level but not in [env.{env}]; bindings are not                  inherited by environments, so this Worker has none"
+            ));
+        }
     }
     dev_vars_as_secrets(file, &mut worker, &invalid)?;
     let mut doc = Map::new();
@@ -429,6 +445,18 @@ fn service_list(
     invalid: &dyn Fn(&str, String) -> ConfigError,
     warnings: &mut Warnings,
 ) -> Result<Vec<Value>, ConfigError> {
+    binding_list(services, field, &["binding", "service"], invalid, warnings)
+}
+
+/// A list of binding tables, keeping the `keys` motu reads of each and
+/// warning about the others.
+fn binding_list(
+    services: &Value,
+    field: &str,
+    keys: &[&str],
+    invalid: &dyn Fn(&str, String) -> ConfigError,
+    warnings: &mut Warnings,
+) -> Result<Vec<Value>, ConfigError> {
     let Value::Array(list) = services else {
         return Err(invalid(field, "must be a list".into()));
     };
@@ -439,7 +467,7 @@ fn service_list(
         };
         let mut kept = Map::new();
         for (key, value) in s {
-            if key == "binding" || key == "service" {
+            if keys.contains(&key.as_str()) {
                 kept.insert(key.clone(), value.clone());
             } else {
                 warnings.unsupported(&format!("{field}.{key}"));

@@ -120,7 +120,7 @@ fn bad_r2_buckets_are_errors_naming_the_field() {
     let twice =
         format!("{base}[workers.vars]\nB = \"v\"\n[[workers.r2_buckets]]\nbinding = \"B\"\n");
     let e = load("motu.toml", &twice, None).unwrap_err().to_string();
-    assert!(e.contains("also a var"), "{e}");
+    assert!(e.contains("already a binding"), "{e}");
     let e = load(
         "wrangler.toml",
         "name = \"a\"\nmain = \"src/index.js\"\nr2_buckets = 3\n",

@@ -72,12 +72,17 @@ cpu_ms = 120
 [[kv_namespaces]]
 binding = "KV"
 id = "x"
+remote = true
+
+[[analytics_engine_datasets]]
+binding = "STATS"
 
 [env.staging]
 routes = ["staging.example.com/*"]
 vars = { GREETING = "hi from staging" }
 services = [{ binding = "SELF", service = "shop-staging", entrypoint = "X" }]
-kv_namespaces = []
+kv_namespaces = [{ binding = "STAGED", id = "staged" }]
+analytics_engine_datasets = []
 
 [env.named]
 name = "shop-named-here"
@@ -123,10 +128,19 @@ fn the_supported_subset_is_read() {
         ("SELF", "shop")
     );
     assert!(w.workers_dev, "workers_dev = true is read");
+    assert_eq!(
+        w.kv_namespaces,
+        [motu_config::KvNamespaceSettings {
+            binding: "KV".into(),
+            id: "x".into(),
+            preview_id: None
+        }]
+    );
     for needle in [
         "'account_id'",
-        "'kv_namespaces'",
+        "'analytics_engine_datasets'",
         "'AUTH' names Worker 'auth'",
+        "'kv_namespaces.remote'",
     ] {
         assert_eq!(
             warnings.iter().filter(|w| w.contains(needle)).count(),
@@ -134,7 +148,7 @@ fn the_supported_subset_is_read() {
             "one warning with {needle}: {warnings:?}"
         );
     }
-    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert_eq!(warnings.len(), 4, "{warnings:?}");
 }
 
 #[test]
@@ -157,10 +171,20 @@ fn an_env_section_overrides_and_does_not_inherit_bindings() {
     );
     assert_eq!(w.services.len(), 1);
     assert_eq!(w.services[0].service, "shop-staging");
+    let kv: Vec<_> = w
+        .kv_namespaces
+        .iter()
+        .map(|k| (k.binding.as_str(), k.id.as_str()))
+        .collect();
+    assert_eq!(
+        kv,
+        [("STAGED", "staged")],
+        "the environment's own namespaces only"
+    );
     for needle in [
-        "'env.staging.kv_namespaces'",
+        "'env.staging.analytics_engine_datasets'",
         "'env.staging.services.entrypoint'",
-        "'kv_namespaces'",
+        "'analytics_engine_datasets'",
     ] {
         assert!(
             warnings.iter().any(|w| w.contains(needle)),
@@ -170,6 +194,15 @@ fn an_env_section_overrides_and_does_not_inherit_bindings() {
     let named = d.load("wrangler.toml", TOML, Some("named")).unwrap();
     assert_eq!(named.settings.workers[0].name, "shop-named-here");
     assert!(named.settings.workers[0].vars.is_empty());
+    assert!(named.settings.workers[0].kv_namespaces.is_empty());
+    assert!(
+        named
+            .warnings
+            .iter()
+            .any(|w| w.contains("'kv_namespaces' is set at the top level but not in [env.named]")),
+        "{:?}",
+        named.warnings
+    );
 }
 
 #[test]

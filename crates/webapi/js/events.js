@@ -2,8 +2,10 @@
 // outcome reaches the host.
 //
 // Ops used here, implemented by the runtime that owns the isolate:
-// - `init() -> { syntax: 'module' | 'script', env, services, assets, baseURL,
-//   mapsPositions }` once, at start (assets: the assets binding's name, if
+// - `init() -> { syntax: 'module' | 'script', env, services, assets, storage,
+//   baseURL, mapsPositions }` once, at start (storage: the storage bindings,
+//   `[name, kind]` by index, whose objects the kind's group in
+//   BINDING_GROUPS makes; assets: the assets binding's name, if
 //   any; baseURL: the API base URL, if the embedder set one; mapsPositions:
 //   whether stack traces need the places of generated modules mapped, see
 //   stack_positions.js);
@@ -16,6 +18,13 @@ if (worker.mapsPositions) mapStackPositions();
 const env = worker.env;
 for (const [binding, service] of worker.services || []) env[binding] = loadGroup(FETCH).makeFetcher(service);
 if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetcher(worker.assets, 'assets_fetch');
+// The group of each kind of storage binding (runtime/src/bindings).
+const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, r2: R2_BINDING };
+const storageBindings = worker.storage || [];
+for (let i = 0; i < storageBindings.length; i++) {
+  const [name, kind] = storageBindings[i];
+  env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
+}
 if (worker.syntax === 'script') {
   // Service-worker syntax: bindings are globals.
   for (const [name, value] of Object.entries(env)) defineGlobal(name, value);

@@ -225,7 +225,9 @@ fn field<'a>(fields: &'a [(String, HostValue)], name: &str) -> Option<&'a HostVa
 }
 
 fn field_str(fields: &[(String, HostValue)], name: &str) -> Option<String> {
-    field(fields, name).and_then(HostValue::as_str).map(str::to_owned)
+    field(fields, name)
+        .and_then(HostValue::as_str)
+        .map(str::to_owned)
 }
 
 fn field_ms(fields: &[(String, HostValue)], name: &str) -> Option<i64> {
@@ -253,9 +255,13 @@ fn conditional(value: Option<HostValue>) -> Result<Option<Conditional>, JsError>
         } else {
             Conditional::etag_option(&text)
         };
-        parsed
-            .map(Some)
-            .map_err(|m| if headers { JsError::new("Error", m) } else { JsError::type_error(m) })
+        parsed.map(Some).map_err(|m| {
+            if headers {
+                JsError::new("Error", m)
+            } else {
+                JsError::type_error(m)
+            }
+        })
     };
     Ok(Some(Conditional {
         etag_matches: etags("etagMatches", "if-match")?,
@@ -277,7 +283,11 @@ fn range(value: Option<HostValue>) -> Option<RangeRequest> {
     if let Some(header) = field_str(&f, "header") {
         return Some(RangeRequest::Header(header));
     }
-    let n = |name: &str| field(&f, name).and_then(HostValue::as_f64).map(|n| n as u64);
+    let n = |name: &str| {
+        field(&f, name)
+            .and_then(HostValue::as_f64)
+            .map(|n| n as u64)
+    };
     Some(RangeRequest::Bytes {
         offset: n("offset"),
         length: n("length"),
@@ -321,8 +331,7 @@ fn put_options(value: Option<HostValue>) -> Result<PutOptions, JsError> {
     let checksum = match field(&f, "checksum") {
         Some(HostValue::List(pair)) => match pair.as_slice() {
             [HostValue::String(name), HostValue::Bytes(digest)] => Some((
-                ChecksumAlgorithm::from_field(name)
-                    .ok_or_else(|| arg_error("unknown checksum"))?,
+                ChecksumAlgorithm::from_field(name).ok_or_else(|| arg_error("unknown checksum"))?,
                 digest.clone(),
             )),
             _ => return Err(arg_error("a checksum must be [name, bytes]")),
@@ -437,7 +446,10 @@ fn part_value(part: UploadedPart) -> HostValue {
 }
 
 /// Work on the pool (never at once: it waits on the disk).
-fn work(input_bytes: usize, job: impl FnOnce() -> Result<HostValue, JsError> + Send + 'static) -> Work {
+fn work(
+    input_bytes: usize,
+    job: impl FnOnce() -> Result<HostValue, JsError> + Send + 'static,
+) -> Work {
     Work::from_fn(input_bytes, false, move |_| job())
 }
 
@@ -479,9 +491,11 @@ impl Store for R2Binding {
                     let found = bucket.get(&key, &options).map_err(|e| r2_error("get", e))?;
                     Ok(match found {
                         GetResult::NotFound => HostValue::Null,
-                        GetResult::PreconditionFailed(meta) => {
-                            HostValue::List(vec![meta_value(meta), HostValue::Null, HostValue::Null])
-                        }
+                        GetResult::PreconditionFailed(meta) => HostValue::List(vec![
+                            meta_value(meta),
+                            HostValue::Null,
+                            HostValue::Null,
+                        ]),
                         GetResult::Found(meta, mut reader) => {
                             let first = read_piece(&mut reader, PIECE)?.unwrap_or_default();
                             let handle = if reader.remaining() > 0 {
@@ -632,7 +646,9 @@ impl Store for R2Binding {
                     let Some(value) = whole else {
                         return Ok((streams.keep(Open::Part(writer)) as f64).into());
                     };
-                    writer.write(&value).map_err(|e| r2_error("uploadPart", e))?;
+                    writer
+                        .write(&value)
+                        .map_err(|e| r2_error("uploadPart", e))?;
                     let part = writer.finish().map_err(|e| r2_error("uploadPart", e))?;
                     Ok(part_value(part))
                 })

@@ -14,7 +14,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use md5::{Digest, Md5};
@@ -41,8 +41,7 @@ struct Refs {
 impl Blobs {
     /// The blobs in `dir`, created if missing.
     pub(crate) fn open(dir: PathBuf) -> Result<Arc<Self>, StorageError> {
-        fs::create_dir_all(&dir)
-            .map_err(|e| StorageError::io(format!("creating {}", dir.display()), e))?;
+        fs::create_dir_all(&dir).map_err(|e| super::io(&dir, e))?;
         Ok(Arc::new(Self {
             dir,
             refs: Mutex::default(),
@@ -63,8 +62,7 @@ impl Blobs {
     ) -> Result<BlobWriter, StorageError> {
         let id = random_id();
         let tmp = self.dir.join(format!("{id}.tmp"));
-        let file = File::create(&tmp)
-            .map_err(|e| StorageError::io(format!("creating {}", tmp.display()), e))?;
+        let file = File::create(&tmp).map_err(|e| super::io(&tmp, e))?;
         Ok(BlobWriter {
             path: self.path(&id),
             dir: self.dir.clone(),
@@ -134,12 +132,10 @@ impl Blobs {
         &self,
         named: impl Fn(&str) -> Result<bool, StorageError>,
     ) -> Result<usize, StorageError> {
-        let entries = fs::read_dir(&self.dir)
-            .map_err(|e| StorageError::io(format!("reading {}", self.dir.display()), e))?;
+        let entries = fs::read_dir(&self.dir).map_err(|e| super::io(&self.dir, e))?;
         let mut deleted = 0;
         for entry in entries {
-            let entry = entry
-                .map_err(|e| StorageError::io(format!("reading {}", self.dir.display()), e))?;
+            let entry = entry.map_err(|e| super::io(&self.dir, e))?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
             if name.ends_with(".tmp") || !named(name)? {
@@ -239,8 +235,7 @@ impl BlobWriter {
             h.update(data);
         }
         let file = self.file.as_mut().expect("a blob writer's file is open");
-        file.write_all(data)
-            .map_err(|e| StorageError::io(format!("writing {}", self.tmp.display()), e))
+        file.write_all(data).map_err(|e| super::io(&self.tmp, e))
     }
 
     /// Bytes written so far.
@@ -256,13 +251,12 @@ impl BlobWriter {
 
     /// Syncs the file, gives it its name and syncs the folder.
     pub(crate) fn finish(mut self) -> Result<WrittenBlob, StorageError> {
-        let file = self.file.take().expect("a blob writer's file is open");
-        let io =
-            |what: &str, path: &Path, e| StorageError::io(format!("{what} {}", path.display()), e);
-        file.sync_all().map_err(|e| io("syncing", &self.tmp, e))?;
-        drop(file);
-        fs::rename(&self.tmp, &self.path).map_err(|e| io("renaming", &self.tmp, e))?;
-        sync_dir(&self.dir).map_err(|e| io("syncing", &self.dir, e))?;
+        let file = self.file.as_ref().expect("a blob writer's file is open");
+        file.sync_all().map_err(|e| super::io(&self.tmp, e))?;
+        fs::rename(&self.tmp, &self.path).map_err(|e| super::io(&self.tmp, e))?;
+        // In place: from here on, a failure leaves the file for the sweep.
+        self.file = None;
+        crate::fs::sync_dir(&self.dir)?;
         let md5 = std::mem::take(&mut self.md5).finalize().to_vec();
         Ok(WrittenBlob {
             id: std::mem::take(&mut self.id),
@@ -279,11 +273,6 @@ impl Drop for BlobWriter {
             let _ = fs::remove_file(&self.tmp);
         }
     }
-}
-
-/// Syncs a folder, so that the names created or renamed in it last.
-pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
 }
 
 /// The bytes of an object: its blobs' ranges one after the other, read from

@@ -195,8 +195,7 @@ impl Bucket {
     /// Opens (creating if missing) the bucket in folder `dir`, and deletes
     /// what an interrupted write left there.
     pub fn open(dir: &Path) -> Result<Bucket, StorageError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StorageError::io(format!("creating {}", dir.display()), e))?;
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
         let db = schema::open(&dir.join("meta.sqlite"))?;
         let blobs = Blobs::open(dir.join("blobs"))?;
         let bucket = Bucket {
@@ -229,7 +228,7 @@ impl Bucket {
     }
 
     fn sql_error(&self, e: rusqlite::Error) -> StorageError {
-        StorageError::sqlite(format!("R2 bucket {}", self.inner.dir.display()), e)
+        StorageError::Sqlite(e)
     }
 
     /// The row of `key`, if any.
@@ -379,6 +378,14 @@ fn storage_class(class: Option<&str>) -> Result<String, StorageError> {
         None => Ok("Standard".to_owned()),
         Some(c) if STORAGE_CLASSES.contains(&c) => Ok(c.to_owned()),
         Some(_) => Err(failure::invalid_storage_class()),
+    }
+}
+
+/// An I/O error on `path`.
+fn io(path: &Path, source: std::io::Error) -> StorageError {
+    StorageError::Io {
+        path: path.to_path_buf(),
+        source,
     }
 }
 

@@ -51,19 +51,10 @@ CREATE TABLE IF NOT EXISTS parts (
 CREATE INDEX IF NOT EXISTS parts_blob ON parts(blob);
 ";
 
-/// Opens the database at `path` durably: WAL, `synchronous=FULL` (a
-/// committed transaction survives power loss), the schema in place.
+/// Opens the database at `path` durably (WAL, `synchronous=FULL`: a
+/// committed transaction survives power loss), with the schema in place.
 pub(crate) fn open(path: &Path) -> Result<Connection, StorageError> {
-    let context = || format!("opening R2 metadata {}", path.display());
-    let db = Connection::open(path).map_err(|e| StorageError::sqlite(context(), e))?;
-    db.execute_batch(
-        "PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = FULL;
-         PRAGMA busy_timeout = 5000;",
-    )
-    .and_then(|_| db.execute_batch(SCHEMA))
-    .map_err(|e| StorageError::sqlite(context(), e))?;
-    Ok(db)
+    crate::sqlite::open_with_schema(path, SCHEMA)
 }
 
 /// Whether any object or part names blob `id`.
@@ -73,5 +64,5 @@ pub(crate) fn blob_is_named(db: &Connection, id: &str) -> Result<bool, StorageEr
     )
     .and_then(|mut s| s.query_row([id], |_| Ok(())).optional())
     .map(|found| found.is_some())
-    .map_err(|e| StorageError::sqlite("R2: looking up a blob", e))
+    .map_err(StorageError::Sqlite)
 }
