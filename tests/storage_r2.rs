@@ -14,7 +14,8 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{on_each_engine, Response, Server, TempConfig};
+use common::durability::{KillNine, Seen};
+use common::{on_each_engine, Response, Server};
 use md5::{Digest, Md5};
 use serde_json::{json, Value};
 
@@ -807,11 +808,11 @@ fn data_survives_a_restart() {
 fn two_workers_naming_a_bucket_share_it() {
     on_each_engine("two_workers_naming_a_bucket_share_it", |engine| {
         let dir = project();
-        let main = dir.path().join("src/index.ts");
-        let main = main.to_str().unwrap();
-        let c = TempConfig::new(&[(
-            "motu.toml",
-            &format!(
+        let main = "src/index.ts";
+        let config = dir.path().join("motu.toml");
+        std::fs::write(
+            &config,
+            format!(
                 "[server]\nengine = \"{engine}\"\n\
                  [[workers]]\nname = \"a\"\nmain = \"{main}\"\nroutes = [\"a.test/*\"]\n\
                  [[workers.r2_buckets]]\nbinding = \"BUCKET\"\nbucket_name = \"shared\"\n\
@@ -820,8 +821,9 @@ fn two_workers_naming_a_bucket_share_it() {
                  [[workers]]\nname = \"c\"\nmain = \"{main}\"\nroutes = [\"c.test/*\"]\n\
                  [[workers.r2_buckets]]\nbinding = \"BUCKET\"\nbucket_name = \"other\"\n"
             ),
-        )]);
-        let s = Server::start(&["--config", &c.path("motu.toml")]);
+        )
+        .unwrap();
+        let s = Server::start(&["--config", config.to_str().unwrap()]);
         let r = s.request("PUT", "/put/from-a", &[("host", "a.test")], b"written by a");
         assert_eq!(r.status, 200, "{}", r.text());
         let b = s.request("GET", "/get/from-a", &[("host", "b.test")], b"");
@@ -835,6 +837,84 @@ fn two_workers_naming_a_bucket_share_it() {
                 .status,
             404
         );
+    });
+}
+
+/// The body of write `n` of the durability test: most are small, every
+/// fifth is larger than a piece (streamed to the bucket in several).
+fn durable_body(n: u64) -> Vec<u8> {
+    let size = if n % 5 == 0 { (5 << 18) + n as usize } else { 8192 + n as usize };
+    (0..size).map(|i| (i as u64 * 7 + n) as u8).collect()
+}
+
+#[test]
+fn acknowledged_puts_survive_kill_9() {
+    on_each_engine("r2_acknowledged_puts_survive_kill_9", |engine| {
+        let dir = project();
+        let start = || serve(&dir, engine);
+        let write = |addr: &str, n: u64| {
+            common::try_request(addr, "PUT", &format!("/put/w{n}"), &[], &durable_body(n))
+                .is_some_and(|r| r.status == 200)
+        };
+        // Bodies are read whole the first time a write is seen whole; after
+        // that its ETag is enough.
+        let whole = std::cell::RefCell::new(std::collections::HashSet::new());
+        let read = |s: &Server, ns: &[u64]| -> Vec<Seen> {
+            ns.iter()
+                .map(|&n| {
+                    let expected = durable_body(n);
+                    if whole.borrow().contains(&n) {
+                        let head = s.get(&format!("/head/w{n}")).json();
+                        return if head["etag"] == md5_hex(&expected) {
+                            Seen::Whole
+                        } else {
+                            Seen::Partial(format!("{head:.80}"))
+                        };
+                    }
+                    let r = s.get(&format!("/get/w{n}"));
+                    match r.status {
+                        404 => Seen::Absent,
+                        200 if r.body == expected
+                            && r.header("etag") == Some(&format!("\"{}\"", md5_hex(&expected))) =>
+                        {
+                            whole.borrow_mut().insert(n);
+                            Seen::Whole
+                        }
+                        status => Seen::Partial(format!(
+                            "status {status}, {} of {} bytes",
+                            r.body.len(),
+                            expected.len()
+                        )),
+                    }
+                })
+                .collect()
+        };
+        let report = KillNine {
+            rounds: 20,
+            writers: 3,
+            start: &start,
+            write: &write,
+            read: &read,
+        }
+        .run();
+        assert!(report.acknowledged >= 20, "{report:?}");
+        // Nothing an interrupted write left stays in the bucket's folder:
+        // every blob is named by an object (the sweep at start-up).
+        let s = serve(&dir, engine);
+        let mut objects = 0;
+        let mut cursor = String::new();
+        loop {
+            let listed = ok_json(s.get(&format!("/list?limit=1000{cursor}")));
+            objects += listed["objects"].as_array().unwrap().len();
+            if listed["truncated"] == false {
+                break;
+            }
+            cursor = format!("&cursor={}", listed["cursor"].as_str().unwrap());
+        }
+        let blobs = std::fs::read_dir(dir.path().join(".motu/state/r2/files/blobs"))
+            .unwrap()
+            .count();
+        assert_eq!(blobs, objects, "one blob per object, no leftovers");
     });
 }
 
@@ -937,7 +1017,8 @@ fn a_large_upload_and_download_stream_through_little_memory() {
                     }
                     let mut left = size;
                     while left > 0 {
-                        let n = reader.read(&mut buf[..left.min(buf.len())]).unwrap();
+                        let want = left.min(buf.len());
+                        let n = reader.read(&mut buf[..want]).unwrap();
                         assert!(n > 0);
                         md5.update(&buf[..n]);
                         left -= n;

@@ -11,8 +11,9 @@
 //!
 //! - `get` returns the object's metadata with its first piece (up to
 //!   [`PIECE`] bytes) and, when there is more, the handle of an open
-//!   reader: `read(handle, max)` returns the next piece, or `null` at the
-//!   end (which closes it).
+//!   reader: `read(handle, max)` returns `[piece, more]` (the next piece,
+//!   and whether another follows; the reader is closed after the last),
+//!   or `null` past the end.
 //! - `put` takes a whole value; a stream is sent as `put_start(key,
 //!   options)` (a handle), `write(handle, bytes)` per piece and
 //!   `put_finish(handle)`. Parts of a multipart upload the same way
@@ -520,10 +521,14 @@ impl Store for R2Binding {
                     };
                     match read_piece(&mut reader, max)? {
                         Some(piece) => {
-                            if reader.remaining() > 0 {
+                            let more = reader.remaining() > 0;
+                            if more {
                                 streams.put_back(handle, Open::Read(reader));
                             }
-                            Ok(HostValue::Bytes(piece))
+                            Ok(HostValue::List(vec![
+                                HostValue::Bytes(piece),
+                                HostValue::Bool(more),
+                            ]))
                         }
                         None => Ok(HostValue::Null),
                     }

@@ -295,11 +295,13 @@ class R2Object {
   #key;
 
   // `meta` is the host's description of the object; `include` says which
-  // metadata it carries (list leaves out what `include` does not name).
-  constructor(token, meta, include = { http: true, custom: true }) {
+  // metadata it carries (list leaves out what `include` does not name);
+  // `sent`, the metadata a put sent (which its result shows as sent).
+  constructor(token, meta, include = { http: true, custom: true }, sent = undefined) {
     if (token !== r2Constructing) throw new TypeError('Illegal constructor');
     this.#key = meta.key;
-    this.#httpMetadata = include.http ? r2HttpMetadataObject(meta.httpMetadata) : undefined;
+    const http = sent === undefined ? meta.httpMetadata : sent.http;
+    this.#httpMetadata = include.http ? r2HttpMetadataObject(http) : undefined;
     const own = (name, value) => Object.defineProperty(this, name, { __proto__: null, value, enumerable: true });
     own('key', meta.key);
     own('version', meta.version);
@@ -309,7 +311,8 @@ class R2Object {
     own('checksums', new R2Checksums(r2Constructing, meta.checksums));
     own('uploaded', new Date(meta.uploaded));
     own('httpMetadata', this.#httpMetadata);
-    own('customMetadata', include.custom ? Object.assign({}, meta.customMetadata) : undefined);
+    const custom = sent === undefined ? meta.customMetadata : sent.custom;
+    own('customMetadata', include.custom ? Object.assign({}, custom) : undefined);
     own('range', meta.range === undefined ? undefined : { offset: meta.range.offset, length: meta.range.length });
     own('storageClass', meta.storageClass);
     own('ssecKeyMd5', undefined);
@@ -376,6 +379,11 @@ class R2ObjectBody extends R2Object {
       if (first !== undefined) {
         const bytes = first;
         first = undefined;
+        if (bytes.byteLength === 0 && handle === undefined) {
+          // An empty body closes a microtask later: a Response made of this
+          // stream hands its body to the host before the stream ends.
+          return transformPromise(promiseResolvedWith(undefined), () => close(c));
+        }
         if (bytes.byteLength > 0) S.byteControllerEnqueue(c, bytes, true);
         if (handle === undefined) close(c);
         return promiseResolvedWith(undefined);
@@ -384,14 +392,11 @@ class R2ObjectBody extends R2Object {
         close(c);
         return promiseResolvedWith(undefined);
       }
-      return transformPromise(r2Call(index, 'read', handle, R2_PIECE), piece => {
+      return transformPromise(r2Call(index, 'read', handle, R2_PIECE), read => {
+        if (read === null || !read[1]) handle = undefined;
         if (c.stream.state !== 'readable' || c.closeRequested) return;
-        if (piece === null) {
-          handle = undefined;
-          close(c);
-        } else if (piece.byteLength > 0) {
-          S.byteControllerEnqueue(c, piece, true);
-        }
+        if (read !== null && read[0].byteLength > 0) S.byteControllerEnqueue(c, read[0], true);
+        if (handle === undefined) close(c);
       });
     };
     const cancel = () => {
@@ -423,9 +428,9 @@ class R2ObjectBody extends R2Object {
     let handle = this.#handle;
     this.#handle = undefined;
     while (handle !== undefined) {
-      const piece = await r2Call(this.#index, 'read', handle, R2_PIECE);
-      if (piece === null) handle = undefined;
-      else pieces.push(piece);
+      const read = await r2Call(this.#index, 'read', handle, R2_PIECE);
+      if (read === null || !read[1]) handle = undefined;
+      if (read !== null) pieces.push(read[0]);
     }
     return r2Join(pieces);
   }
@@ -467,10 +472,7 @@ function r2Join(pieces) {
 
 // An R2Object for what put/complete stored, with the metadata as sent.
 function r2Stored(meta, http, custom) {
-  const o = new R2Object(r2Constructing, meta);
-  Object.defineProperty(o, 'httpMetadata', { __proto__: null, value: r2HttpMetadataObject(http), enumerable: true });
-  Object.defineProperty(o, 'customMetadata', { __proto__: null, value: Object.assign({}, custom), enumerable: true });
-  return o;
+  return new R2Object(r2Constructing, meta, undefined, { http, custom });
 }
 
 class R2MultipartUpload {
