@@ -216,6 +216,13 @@ async function r2Upload(index, stream, whole, start, finish) {
   let pendingBytes = 0;
   let handle;
   const take = () => {
+    if (pending.length === 1) {
+      // One chunk goes as it is (the host copies what it views).
+      const bytes = pending[0];
+      pending.length = 0;
+      pendingBytes = 0;
+      return bytes;
+    }
     const bytes = new Uint8Array(pendingBytes);
     let at = 0;
     for (let i = 0; i < pending.length; i++) { bytes.set(pending[i], at); at += pending[i].byteLength; }
