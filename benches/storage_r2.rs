@@ -102,18 +102,26 @@ fn start(bin: &str, engine: &str) -> Server {
     }
 }
 
-/// A keep-alive connection that sends requests and reads whole responses.
+/// A keep-alive connection that sends requests and reads whole responses,
+/// opened again when the server closes it (after its
+/// `keep_alive_max_requests`).
 struct Connection {
+    addr: String,
     reader: BufReader<TcpStream>,
     buf: Vec<u8>,
 }
 
+fn connect(addr: &str) -> BufReader<TcpStream> {
+    let stream = TcpStream::connect(addr).unwrap();
+    stream.set_nodelay(true).unwrap();
+    BufReader::with_capacity(256 << 10, stream)
+}
+
 impl Connection {
     fn open(addr: &str) -> Self {
-        let stream = TcpStream::connect(addr).unwrap();
-        stream.set_nodelay(true).unwrap();
         Self {
-            reader: BufReader::with_capacity(256 << 10, stream),
+            addr: addr.to_owned(),
+            reader: connect(addr),
             buf: vec![0; 256 << 10],
         }
     }
@@ -124,11 +132,19 @@ impl Connection {
             "{method} {path} HTTP/1.1\r\nhost: {host}\r\ncontent-length: {}\r\n\r\n",
             body.len()
         );
-        let stream = self.reader.get_mut();
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(body).unwrap();
         let mut line = String::new();
-        self.reader.read_line(&mut line).unwrap();
+        for attempt in 0.. {
+            let stream = self.reader.get_mut();
+            let sent = stream
+                .write_all(head.as_bytes())
+                .and_then(|_| stream.write_all(body));
+            line.clear();
+            if sent.is_ok() && self.reader.read_line(&mut line).unwrap_or(0) > 0 {
+                break;
+            }
+            assert!(attempt < 3, "the server keeps closing the connection");
+            self.reader = connect(&self.addr);
+        }
         let status: u16 = line.split(' ').nth(1).unwrap().parse().unwrap();
         let mut length = None;
         let mut chunked = false;

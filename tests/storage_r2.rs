@@ -783,6 +783,27 @@ fn limits_and_misuse_fail_as_r2_fails_them() {
 }
 
 #[test]
+fn operations_are_counted_per_invocation() {
+    on_each_engine("r2_operations_are_counted_per_invocation", |engine| {
+        let dir = project();
+        let s = serve(&dir, engine);
+        let big: Vec<u8> = (0..(7u32 << 19)).map(|i| i as u8).collect();
+        ok_json(put(&s, "/put/big", &[], &big));
+        // 998 heads, a put and a get: 1000 operations, allowed; the put's
+        // body goes in four pieces and the get's comes in several, which
+        // are no operations of their own.
+        let v = ok_json(s.request("POST", "/ops/big?n=998&read=stream&write=stream", &[], &big));
+        assert_eq!(v, json!({ "ok": true, "bytes": big.len() }));
+        assert_eq!(s.get("/get/big-copy").body, big);
+        let v = ok_json(s.get("/ops/big?n=1001"));
+        assert_eq!(
+            v,
+            json!({ "ok": false, "message": "Too many API requests by single worker invocation." })
+        );
+    });
+}
+
+#[test]
 fn data_survives_a_restart() {
     on_each_engine("data_survives_a_restart", |engine| {
         let dir = project();
@@ -843,7 +864,11 @@ fn two_workers_naming_a_bucket_share_it() {
 /// The body of write `n` of the durability test: most are small, every
 /// fifth is larger than a piece (streamed to the bucket in several).
 fn durable_body(n: u64) -> Vec<u8> {
-    let size = if n % 5 == 0 { (5 << 18) + n as usize } else { 8192 + n as usize };
+    let size = if n % 5 == 0 {
+        (5 << 18) + n as usize
+    } else {
+        8192 + n as usize
+    };
     (0..size).map(|i| (i as u64 * 7 + n) as u8).collect()
 }
 

@@ -6,27 +6,32 @@
 //! result settles the operation's promise. R2's errors reach JavaScript as
 //! R2 throws them: `Error` with `<operation>: <message> (<code>)`.
 //!
-//! Bodies cross in pieces, each one call (and one piece of work), so that
-//! neither the isolate nor the host holds a large object whole:
+//! Bodies never sit whole in the isolate or the host:
 //!
-//! - `get` returns the object's metadata with its first piece (up to
-//!   [`PIECE`] bytes) and, when there is more, the handle of an open
-//!   reader: `read(handle, max)` returns `[piece, more]` (the next piece,
-//!   and whether another follows; the reader is closed after the last),
-//!   or `null` past the end.
-//! - `put` takes a whole value; a stream is sent as `put_start(key,
-//!   options)` (a handle), `write(handle, bytes)` per piece and
-//!   `put_finish(handle)`. Parts of a multipart upload the same way
-//!   (`upload_part`, or `part_start`, `write`, `part_finish`).
-//! - `drop(handle)` closes a reader or abandons a write (nothing is
-//!   stored). A handle nobody uses for [`IDLE`] (its event ended without
-//!   closing it) is closed when another stream opens.
+//! - **Downloads**: `get` returns an object of up to [`INLINE`] bytes with
+//!   its metadata. A larger one is parked (see
+//!   [`Parking`](super::Parking)) as a [`Body`]: its first [`PIECE`] bytes,
+//!   read by the work, then the rest read from the file on the blocking I/O
+//!   pool as the body is consumed ([`file_body`], as static assets are
+//!   served); the prelude opens it as a host readable of the event. A
+//!   Worker that answers with it unread has the host send it on without it
+//!   passing through the isolate.
+//! - **Uploads**: `put` takes a whole value; a stream is sent as
+//!   `put_start(key, options)` (a handle), `write(handle, bytes)` per piece
+//!   and `put_finish(handle)`, each one piece of work, so that nothing
+//!   waits on a pool thread for the stream. Parts of a multipart upload the
+//!   same way (`upload_part`, or `part_start`, `write`, `part_finish`).
+//!   `drop(handle)` abandons a write (nothing is stored); a writer nobody
+//!   uses for [`IDLE`] (its event ended without finishing it) is dropped
+//!   when another opens. Only the call that starts an operation counts
+//!   against the invocation's operations ([`Store::counts`]).
 //!
 //! The methods and their results:
 //!
 //! - `head(key)`: the object's metadata (below) or `null`;
 //! - `get(key, onlyIf, range)`: `null`, `[meta, null, null]` when `onlyIf`
-//!   does not hold, or `[meta, firstPiece, handle | null]`;
+//!   does not hold, `[meta, bytes, null]` for a small object, or `[meta,
+//!   null, token]` with the token of its parked body;
 //! - `put(key, options, value)`, `put_finish(handle)`: the stored object's
 //!   metadata, or `null` when `onlyIf` does not hold;
 //! - `delete(keys)`; `list(options)`: `{ objects, truncated, cursor?,
@@ -54,6 +59,10 @@ use motu_storage::r2::{
 use motu_storage::{StateFolder, StorageError};
 use motu_webapi::Work;
 use parking_lot::Mutex;
+
+use bytes::Bytes;
+
+use crate::{Body, BodyError};
 
 use super::{BindingKind, Call, Kind, StorageBinding, Store, EXTERNAL_OPS};
 
@@ -89,8 +98,16 @@ pub(super) const KIND: Kind = Kind {
     open,
 };
 
-/// The most bytes one call hands over of a body.
+/// The largest object `get` hands over whole.
+pub(crate) const INLINE: u64 = 64 << 10;
+
+/// How much of a larger object the `get` work reads itself.
 pub(crate) const PIECE: usize = 1 << 20;
+
+/// The size of the pieces the rest of an object is read in, and how many
+/// are read ahead of the consumer.
+const FILE_CHUNK: usize = 256 << 10;
+const FILE_AHEAD: usize = 4;
 
 /// How long an open reader or writer may go unused before it is closed.
 pub(crate) const IDLE: Duration = Duration::from_secs(600);
@@ -108,15 +125,14 @@ fn open(state: &StateFolder, id: &str) -> Result<Arc<dyn Store>, StorageError> {
     }))
 }
 
-/// The bucket behind an R2 binding, and its open readers and writers.
+/// The bucket behind an R2 binding, and its open writers.
 struct R2Binding {
     bucket: motu_storage::r2::Bucket,
     streams: Arc<Streams>,
 }
 
-/// A body being read or written across calls.
+/// A body being written across calls.
 enum Open {
-    Read(ObjectReader),
     Put(ObjectWriter),
     Part(PartWriter),
 }
@@ -125,14 +141,13 @@ impl Open {
     /// The operation errors of this stream are reported as.
     fn action(&self) -> &'static str {
         match self {
-            Open::Read(_) => "get",
             Open::Put(_) => "put",
             Open::Part(_) => "uploadPart",
         }
     }
 }
 
-/// Open readers and writers by handle, shared by the isolates that use the
+/// Open writers by handle, shared by the isolates that use the
 /// bucket (a handle is only ever used by the event that opened it).
 #[derive(Default)]
 struct Streams {
@@ -157,7 +172,7 @@ impl Streams {
             .lock()
             .remove(&handle)
             .map(|(s, _)| s)
-            .ok_or_else(|| JsError::type_error(format!("R2: body stream {handle} is not open")))
+            .ok_or_else(|| JsError::type_error(format!("R2: upload {handle} is not open")))
     }
 
     /// Puts a stream back after use.
@@ -446,6 +461,46 @@ fn part_value(part: UploadedPart) -> HostValue {
     ])
 }
 
+/// The body of an object whose `first` bytes were read: those, then the rest
+/// of `reader`, read on the blocking I/O pool (not an executor thread, not
+/// the work pool: nothing waits there for the consumer) a few pieces ahead
+/// of the consumer. Dropping the body stops the reading and lets go of the
+/// object's files.
+fn file_body(first: Vec<u8>, reader: ObjectReader) -> Body {
+    enum State {
+        First(Vec<u8>, ObjectReader),
+        Rest(tokio::sync::mpsc::Receiver<Result<Bytes, BodyError>>),
+    }
+    let stream = futures::stream::unfold(Some(State::First(first, reader)), |state| async move {
+        match state? {
+            State::First(first, mut reader) => {
+                let (tx, rx) = tokio::sync::mpsc::channel(FILE_AHEAD);
+                let read = move || loop {
+                    let piece = match reader.read_chunk(FILE_CHUNK) {
+                        Ok(Some(piece)) => Ok(Bytes::from(piece)),
+                        Ok(None) => return,
+                        Err(e) => Err(BodyError::new(format!("reading the R2 object failed: {e}"))),
+                    };
+                    let failed = piece.is_err();
+                    if tx.blocking_send(piece).is_err() || failed {
+                        return;
+                    }
+                };
+                match tokio::runtime::Handle::try_current() {
+                    Ok(runtime) => drop(runtime.spawn_blocking(read)),
+                    Err(_) => drop(std::thread::spawn(read)),
+                }
+                Some((Ok(Bytes::from(first)), Some(State::Rest(rx))))
+            }
+            State::Rest(mut rx) => {
+                let piece = rx.recv().await?;
+                Some((piece, Some(State::Rest(rx))))
+            }
+        }
+    });
+    Body::from_stream(stream)
+}
+
 /// Work on the pool (never at once: it waits on the disk).
 fn work(
     input_bytes: usize,
@@ -468,7 +523,11 @@ fn read_piece(reader: &mut ObjectReader, max: usize) -> Result<Option<Vec<u8>>, 
 }
 
 impl Store for R2Binding {
-    fn call(&self, method: &str, args: Vec<HostValue>, _call: &Call<'_>) -> Result<Work, JsError> {
+    fn counts(&self, method: &str) -> bool {
+        !matches!(method, "write" | "put_finish" | "part_finish" | "drop")
+    }
+
+    fn call(&self, method: &str, args: Vec<HostValue>, call: &Call<'_>) -> Result<Work, JsError> {
         let mut args = args.into_iter();
         let bucket = self.bucket.clone();
         let streams = self.streams.clone();
@@ -488,6 +547,7 @@ impl Store for R2Binding {
                     only_if: conditional(args.next())?,
                     range: range(args.next()),
                 };
+                let parking = call.parking();
                 work(0, move || {
                     let found = bucket.get(&key, &options).map_err(|e| r2_error("get", e))?;
                     Ok(match found {
@@ -498,40 +558,23 @@ impl Store for R2Binding {
                             HostValue::Null,
                         ]),
                         GetResult::Found(meta, mut reader) => {
+                            if reader.remaining() <= INLINE {
+                                let bytes = read_piece(&mut reader, INLINE as usize)?;
+                                return Ok(HostValue::List(vec![
+                                    meta_value(meta),
+                                    HostValue::Bytes(bytes.unwrap_or_default()),
+                                    HostValue::Null,
+                                ]));
+                            }
                             let first = read_piece(&mut reader, PIECE)?.unwrap_or_default();
-                            let handle = if reader.remaining() > 0 {
-                                (streams.keep(Open::Read(reader)) as f64).into()
-                            } else {
-                                HostValue::Null
-                            };
-                            HostValue::List(vec![meta_value(meta), HostValue::Bytes(first), handle])
+                            let body = file_body(first, reader);
+                            HostValue::List(vec![
+                                meta_value(meta),
+                                HostValue::Null,
+                                (parking.park(body) as f64).into(),
+                            ])
                         }
                     })
-                })
-            }
-            "read" => {
-                let handle = handle_arg(args.next())?;
-                let max = args
-                    .next()
-                    .and_then(|m| m.as_f64())
-                    .map_or(PIECE, |m| (m as usize).clamp(1, PIECE));
-                work(0, move || {
-                    let Open::Read(mut reader) = streams.take(handle)? else {
-                        return Err(arg_error("not a reader"));
-                    };
-                    match read_piece(&mut reader, max)? {
-                        Some(piece) => {
-                            let more = reader.remaining() > 0;
-                            if more {
-                                streams.put_back(handle, Open::Read(reader));
-                            }
-                            Ok(HostValue::List(vec![
-                                HostValue::Bytes(piece),
-                                HostValue::Bool(more),
-                            ]))
-                        }
-                        None => Ok(HostValue::Null),
-                    }
                 })
             }
             "put" => {
@@ -561,7 +604,6 @@ impl Store for R2Binding {
                     let written = match &mut open {
                         Open::Put(w) => w.write(&piece),
                         Open::Part(w) => w.write(&piece),
-                        Open::Read(_) => return Err(arg_error("not a writer")),
                     };
                     // A failed write abandons the upload (`open` is dropped).
                     written.map_err(|e| r2_error(open.action(), e))?;

@@ -10,12 +10,12 @@
 // Each method checks its arguments as workerd does (TypeError / RangeError
 // with its messages), normalises them, and calls the host work op
 // `storage(index, method, …args)` through `hostWork` (runtime/src/bindings/
-// r2.rs, which throws R2's errors: `put: <message> (<code>)`). Bodies are
-// streamed in pieces of at most R2_PIECE bytes, each one host call: an
-// upload is written piece by piece as its stream yields them
-// (`put_start`, `write`, `put_finish`), a download read piece by piece as
-// its stream is pulled (`read`, after the first piece that `get` returns).
-// A large object never sits whole in the isolate.
+// r2.rs, which throws R2's errors: `put: <message> (<code>)`). A large
+// object never sits whole in the isolate: an upload from a stream is
+// written in pieces of about R2_PIECE bytes as the stream yields them
+// (`put_start`, `write`, `put_finish`); a download of more than a small
+// object is a host readable (`storage_body`), read from the file as it is
+// consumed.
 //
 // A group of its own, loaded when a Worker with an R2 binding starts
 // (events.js).
@@ -342,20 +342,19 @@ class R2Object {
 }
 webidlInterface(R2Object);
 
-// The body of an R2ObjectBody: the first piece the host sent with the
-// metadata, and the handle to read the rest with (none if that was all).
+// The body of an R2ObjectBody: the bytes of a small object, sent with its
+// metadata, or a host readable of a larger one (read from its file as it is
+// consumed; a Response made of it unread is sent on by the host itself).
 class R2ObjectBody extends R2Object {
-  #index;
-  #first;
+  #bytes;
   #handle;
   #stream;
   #used = false;
 
-  constructor(token, meta, index, first, handle) {
+  constructor(token, meta, bytes, handle) {
     super(token, meta);
-    this.#index = index;
-    this.#first = first;
-    this.#handle = handle === null ? undefined : handle;
+    this.#bytes = bytes;
+    this.#handle = handle;
   }
 
   get body() {
@@ -368,55 +367,43 @@ class R2ObjectBody extends R2Object {
     return this.#stream !== undefined && streams().rsSlots.get(this.#stream).disturbed;
   }
 
-  // A byte stream: the first piece, then a host read per pull.
   #makeStream() {
-    const index = this.#index;
-    let first = this.#first;
-    let handle = this.#handle;
-    this.#first = undefined;
-    this.#handle = undefined;
-    let s;
     const S = streams();
+    if (this.#handle !== undefined) {
+      const s = streamFromHost(this.#handle);
+      s.hostPassThrough = true;
+      return s.obj;
+    }
+    // A byte stream of the bytes, in one chunk.
+    let bytes = this.#bytes;
+    this.#bytes = undefined;
+    let s;
     const close = c => {
       S.byteControllerClose(c);
       if (c.pendingPullIntos.length > 0) S.byteControllerRespond(c, 0);
     };
     const pull = () => {
       const c = s.controller;
-      if (first !== undefined) {
-        const bytes = first;
-        first = undefined;
-        if (bytes.byteLength === 0 && handle === undefined) {
-          // An empty body closes a microtask later: a Response made of this
-          // stream hands its body to the host before the stream ends.
-          return transformPromise(promiseResolvedWith(undefined), () => close(c));
-        }
-        if (bytes.byteLength > 0) S.byteControllerEnqueue(c, bytes, true);
-        if (handle === undefined) close(c);
-        return promiseResolvedWith(undefined);
+      const chunk = bytes;
+      bytes = undefined;
+      if (chunk === undefined || chunk.byteLength === 0) {
+        // Closed a microtask later: a Response made of this stream hands
+        // its body to the host before the stream ends.
+        return transformPromise(promiseResolvedWith(undefined), () => close(c));
       }
-      if (handle === undefined) {
-        close(c);
-        return promiseResolvedWith(undefined);
-      }
-      return transformPromise(r2Call(index, 'read', handle, R2_PIECE), read => {
-        if (read === null || !read[1]) handle = undefined;
-        if (c.stream.state !== 'readable' || c.closeRequested) return;
-        if (read !== null && read[0].byteLength > 0) S.byteControllerEnqueue(c, read[0], true);
-        if (handle === undefined) close(c);
-      });
+      S.byteControllerEnqueue(c, chunk, true);
+      close(c);
+      return promiseResolvedWith(undefined);
     };
     const cancel = () => {
-      if (handle !== undefined) r2Call(index, 'drop', handle).catch(() => {});
-      handle = undefined;
-      first = undefined;
+      bytes = undefined;
       return promiseResolvedWith(undefined);
     };
     s = S.createReadableByteStream(() => undefined, pull, cancel);
     return s.obj;
   }
 
-  // Every byte of the body, read through the host as needed.
+  // Every byte of the body.
   async #readAll() {
     if (this.bodyUsed || (this.#stream !== undefined && this.#stream.locked)) throw new TypeError(R2_USED);
     if (this.#stream !== undefined) {
@@ -430,20 +417,18 @@ class R2ObjectBody extends R2Object {
       return r2Join(pieces);
     }
     this.#used = true;
-    const pieces = [this.#first];
-    this.#first = undefined;
-    let handle = this.#handle;
-    this.#handle = undefined;
-    while (handle !== undefined) {
-      const read = await r2Call(this.#index, 'read', handle, R2_PIECE);
-      if (read === null || !read[1]) handle = undefined;
-      if (read !== null) pieces.push(read[0]);
+    if (this.#handle === undefined) {
+      const bytes = this.#bytes;
+      this.#bytes = undefined;
+      return bytes;
     }
-    return r2Join(pieces);
+    // The rest of the body, gathered by the host in one piece.
+    const bytes = await opAsync('body_read_all', this.#handle);
+    return bytes === null ? new Uint8Array(0) : bytes;
   }
 
   arrayBuffer() {
-    return transformPromise(this.#readAll(), bytes => bytes.buffer);
+    return transformPromise(this.#readAll(), bytes => r2OwnBuffer(bytes));
   }
 
   bytes() {
@@ -464,6 +449,12 @@ class R2ObjectBody extends R2Object {
   }
 }
 webidlInterface(R2ObjectBody);
+
+// The ArrayBuffer of exactly `bytes`.
+function r2OwnBuffer(bytes) {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer;
+  return bytes.slice().buffer;
+}
 
 function r2Join(pieces) {
   if (pieces.length === 1 && pieces[0].byteOffset === 0 && pieces[0].byteLength === pieces[0].buffer.byteLength) {
@@ -564,9 +555,13 @@ class R2Bucket {
       const index = this.#index;
       return transformPromise(r2Call(index, 'get', name, r2Conditional(o.onlyIf), r2Range(o.range)), found => {
         if (found === null) return null;
-        const [meta, first, handle] = found;
-        if (first === null) return new R2Object(r2Constructing, meta);
-        return new R2ObjectBody(r2Constructing, meta, index, first, handle);
+        const [meta, bytes, token] = found;
+        if (token !== null) {
+          // Taken at once: the readable belongs to this event, and goes with it.
+          return new R2ObjectBody(r2Constructing, meta, undefined, op('storage_body', token));
+        }
+        if (bytes === null) return new R2Object(r2Constructing, meta);
+        return new R2ObjectBody(r2Constructing, meta, bytes, undefined);
       });
     });
   }

@@ -299,6 +299,30 @@ async function route(request: Request, env: Env): Promise<Response> {
       }
     }
 
+    case 'ops': {
+      // `n` operations in one invocation (heads of `key`), then, if asked,
+      // the request's body stored under `${key}-copy` (written in pieces)
+      // and the object read as a stream: neither's pieces are counted.
+      const n = Number(q.get('n') ?? '0');
+      try {
+        for (let i = 0; i < n; i++) await bucket.head(key);
+        if (q.get('write') === 'stream') await bucket.put(`${key}-copy`, request.body);
+        let bytes = 0;
+        if (q.get('read') === 'stream') {
+          const object = (await bucket.get(key)) as R2ObjectBody;
+          const reader = object.body.getReader();
+          for (;;) {
+            const { done, value: piece } = await reader.read();
+            if (done) break;
+            bytes += piece.byteLength;
+          }
+        }
+        return json({ ok: true, bytes });
+      } catch (e) {
+        return json({ ok: false, message: (e as Error).message });
+      }
+    }
+
     case 'loop': {
       // For the durability test: object `key` holds `n` bytes of `fill`.
       const n = Number(q.get('n') ?? '1024');
