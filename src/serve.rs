@@ -58,10 +58,9 @@ pub(crate) type SiteAssets = HashMap<String, Assets>;
 /// later (by `motu dev`). `throwaway`: a temporary folder whatever the
 /// settings say (`motu check`).
 fn storage_for(settings: &Settings, throwaway: bool) -> anyhow::Result<Storage> {
-    let needed = settings
-        .workers
-        .iter()
-        .any(|w| !w.kv_namespaces.is_empty() || !w.d1_databases.is_empty());
+    let needed = settings.workers.iter().any(|w| {
+        !w.kv_namespaces.is_empty() || !w.d1_databases.is_empty() || !w.r2_buckets.is_empty()
+    });
     let storage = match &settings.server.state_dir {
         _ if throwaway => Storage::throwaway(),
         StateDir::Throwaway => Storage::throwaway(),
@@ -155,6 +154,10 @@ pub(crate) fn worker_spec(
     }
     for db in &w.d1_databases {
         spec = spec.with_storage(StorageBinding::d1(&db.binding, db.id()));
+    }
+    for b in &w.r2_buckets {
+        let jurisdiction = b.jurisdiction.as_deref();
+        spec = spec.with_storage(StorageBinding::r2(&b.binding, &b.bucket_name, jurisdiction));
     }
     let binding = w.assets.as_ref().and_then(|a| a.binding.as_ref());
     if let (Some(binding), Some(assets)) = (binding, assets) {

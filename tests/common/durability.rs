@@ -118,11 +118,14 @@ impl KillNine<'_> {
                 }
                 let deadline = Instant::now() + Duration::from_secs(60);
                 while acked.lock().unwrap().is_empty() {
-                    assert!(
-                        Instant::now() < deadline,
-                        "round {round}: no write was acknowledged; log:\n{}",
-                        server.log()
-                    );
+                    if Instant::now() >= deadline {
+                        // The writers stop first: the scope waits for them.
+                        stop.store(true, Ordering::SeqCst);
+                        panic!(
+                            "round {round}: no write was acknowledged; log:\n{}",
+                            server.log()
+                        );
+                    }
                     std::thread::sleep(Duration::from_millis(1));
                 }
                 std::thread::sleep(delay);

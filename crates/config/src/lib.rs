@@ -83,6 +83,9 @@
 //! [[workers.d1_databases]]  # env.DB is a D1 database (see `d1`)
 //! binding = "DB"
 //! database_id = "5f2c9e4b-0000-4000-8000-000000000000"
+//! [[workers.r2_buckets]]     # env.FILES is an R2Bucket (see `r2`)
+//! binding = "FILES"
+//! bucket_name = "files"       # default: the binding's name
 //! [workers.vars]
 //! GREETING = "hello"
 //! [workers.limits]
@@ -103,6 +106,7 @@ mod jsonc;
 mod kv;
 mod limits;
 mod load;
+mod r2;
 mod raw;
 mod route;
 mod rules;
@@ -123,6 +127,7 @@ pub use http::{HttpSettings, MIN_HEADER_BYTES};
 pub use kv::KvNamespaceSettings;
 pub use limits::{Limits, PoolLimits};
 pub use load::Loaded;
+pub use r2::{R2BucketBinding, R2_JURISDICTIONS};
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use rules::{ModuleRuleSettings, ModuleRuleType};
 pub use secrets::{SecretValue, DEV_VARS};

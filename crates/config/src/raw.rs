@@ -108,4 +108,6 @@ pub(crate) struct RawWorker {
     pub(crate) kv_namespaces: Vec<crate::kv::RawKvNamespace>,
     #[serde(default)]
     pub(crate) d1_databases: Vec<crate::d1::RawD1Database>,
+    #[serde(default)]
+    pub(crate) r2_buckets: Vec<crate::r2::RawR2Bucket>,
 }

@@ -156,6 +156,8 @@ pub struct WorkerSettings {
     /// `rules`: module rules (Text, Data, CompiledWasm), before the default
     /// ones. Default none.
     pub rules: Vec<crate::ModuleRuleSettings>,
+    /// `[[workers.r2_buckets]]`: R2 bucket bindings. Default none.
+    pub r2_buckets: Vec<crate::R2BucketBinding>,
     /// `[[workers.kv_namespaces]]`: KV namespace bindings (see
     /// [`crate::KvNamespaceSettings`]). Default none.
     pub kv_namespaces: Vec<crate::KvNamespaceSettings>,
@@ -220,6 +222,7 @@ impl Settings {
                 cron_overlap: false,
                 secrets: Vec::new(),
                 services: Vec::new(),
+                r2_buckets: Vec::new(),
                 origin: None,
                 rules: Vec::new(),
                 compatibility_date: None,
@@ -565,11 +568,19 @@ fn validate_worker(
         taken(name) || kv_namespaces.iter().any(|k| k.binding == name)
     })
     .map_err(|(f, m)| invalid(field(&f), m))?;
+    let r2_taken = |name: &str| {
+        taken(name)
+            || kv_namespaces.iter().any(|k| k.binding == name)
+            || d1_databases.iter().any(|d| d.binding == name)
+    };
+    let r2_buckets =
+        crate::r2::validate(&w.r2_buckets, &r2_taken).map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
         kv_namespaces,
         d1_databases,
         assets,
         rules,
+        r2_buckets,
         compatibility_date,
         compatibility_flags: w.compatibility_flags,
         root: base.to_path_buf(),

@@ -19,6 +19,7 @@
 //! - storage bindings: `kv_namespaces` (`binding`, `id`, `preview_id`),
 //!   `d1_databases` (`binding`, `database_name`, `database_id`,
 //!   `preview_database_id`, `migrations_dir`, `migrations_table`),
+//!   `r2_buckets` (`binding`, `bucket_name`, `jurisdiction`),
 //!   not inherited by environments (an `[env.NAME]` section without its
 //!   own is warned about, as wrangler does);
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
@@ -73,6 +74,7 @@ const KNOWN: &[&str] = &[
     "assets",
     "kv_namespaces",
     "d1_databases",
+    "r2_buckets",
 ];
 
 /// Storage bindings: each key, and the keys of its entries motu reads. Not
@@ -80,6 +82,7 @@ const KNOWN: &[&str] = &[
 const STORAGE_BINDINGS: &[(&str, &[&str])] = &[
     ("kv_namespaces", crate::kv::WRANGLER_KEYS),
     ("d1_databases", crate::d1::WRANGLER_KEYS),
+    ("r2_buckets", crate::r2::WRANGLER_KEYS),
 ];
 
 /// Keys of the top level only.

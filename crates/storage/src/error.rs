@@ -68,6 +68,15 @@ pub enum StorageError {
         /// SQLite's message, as D1 words it.
         message: String,
     },
+    /// An R2 call failed the way R2 fails it: R2's error code (`10020`,
+    /// …) and message (see `r2::failure`).
+    #[error("{message} ({code})")]
+    R2 {
+        /// R2's numeric error code.
+        code: u32,
+        /// R2's message for it.
+        message: String,
+    },
     /// A store's name (a namespace id, a database id, a bucket name) cannot
     /// be used as a file name.
     #[error("'{0}' cannot name a store: use letters, digits, '-', '_' and '.' (up to 200, not starting with '.')")]

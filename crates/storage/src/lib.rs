@@ -32,6 +32,7 @@ pub mod d1;
 mod error;
 pub mod fs;
 pub mod kv;
+pub mod r2;
 pub mod sqlite;
 pub mod state;
 

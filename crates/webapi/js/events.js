@@ -20,7 +20,7 @@ const env = worker.env;
 for (const [binding, service] of worker.services || []) env[binding] = loadGroup(FETCH).makeFetcher(service);
 if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetcher(worker.assets, 'assets_fetch');
 // The group of each kind of storage binding (runtime/src/bindings).
-const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, d1: D1_BINDING };
+const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, d1: D1_BINDING, r2: R2_BINDING };
 const storageBindings = worker.storage || [];
 for (let i = 0; i < storageBindings.length; i++) {
   const [name, kind] = storageBindings[i];

@@ -43,7 +43,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 17] = [
+pub(crate) const GROUPS: [(&str, &str); 18] = [
     (
         "motu:prelude/streams",
         group!(
@@ -153,6 +153,10 @@ pub(crate) const GROUPS: [(&str, &str); 17] = [
     (
         "motu:prelude/cloudflare/d1",
         group!(preamble: "", files: ["cloudflare/d1.js"], exports: "makeBinding"),
+    ),
+    (
+        "motu:prelude/cloudflare/r2",
+        group!(preamble: "", files: ["cloudflare/r2.js"], exports: "makeBinding"),
     ),
 ];
 

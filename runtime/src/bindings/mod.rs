@@ -68,6 +68,7 @@
 mod d1;
 mod kv;
 mod parking;
+mod r2;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -83,7 +84,7 @@ pub(crate) use parking::Parking;
 use crate::Body;
 
 /// Every kind of storage binding the runtime knows.
-const KINDS: &[&Kind] = &[&kv::KIND, &d1::KIND];
+const KINDS: &[&Kind] = &[&kv::KIND, &d1::KIND, &r2::KIND];
 
 /// A kind of storage binding: `"kv"`, `"d1"`, `"r2"` (what the prelude and
 /// the state folder's subfolders call it).
@@ -143,6 +144,13 @@ pub(crate) const EXTERNAL_OPS: OpLimit = OpLimit {
     message: "Too many API requests by single worker invocation.",
 };
 
+/// The "limit" of calls that are not counted (see [`Store::counts`]).
+const UNCOUNTED: OpLimit = OpLimit {
+    count: "",
+    max: u32::MAX,
+    message: "",
+};
+
 /// A kind of storage binding, as the runtime uses it (see the module docs,
 /// "Adding a kind").
 pub(crate) struct Kind {
@@ -171,6 +179,14 @@ pub(crate) trait Store: Send + Sync + 'static {
     /// method); the rest is the work's, which runs on the work pool and
     /// settles the method's promise with its result.
     fn call(&self, method: &str, args: Vec<HostValue>, call: &Call<'_>) -> Result<Work, JsError>;
+
+    /// Whether a call of `method` is an operation counted against the
+    /// kind's limit: true but for calls that carry on an operation already
+    /// counted (the pieces of a body streamed in or out).
+    fn counts(&self, method: &str) -> bool {
+        let _ = method;
+        true
+    }
 }
 
 /// What a [`Store::call`] may use of the isolate that calls it.
@@ -422,6 +438,13 @@ impl Bindings {
             .store
             .as_ref()
             .map_err(|e| JsError::new("Error", e.clone()))?;
+        if !store.counts(&method) {
+            let call = Call {
+                parking: &self.parking,
+                take_sink,
+            };
+            return Ok((store.call(&method, args.collect(), &call)?, UNCOUNTED));
+        }
         let limit = bound.kind.limit;
         let made = self
             .counts
@@ -442,6 +465,9 @@ impl Bindings {
     /// Counts one operation of `event` against `limit` (the host took its
     /// work).
     pub(crate) fn count(&self, event: u64, limit: OpLimit) {
+        if limit.count == UNCOUNTED.count {
+            return;
+        }
         *self
             .counts
             .borrow_mut()
