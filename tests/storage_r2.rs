@@ -864,7 +864,7 @@ fn two_workers_naming_a_bucket_share_it() {
 /// The body of write `n` of the durability test: most are small, every
 /// fifth is larger than a piece (streamed to the bucket in several).
 fn durable_body(n: u64) -> Vec<u8> {
-    let size = if n % 5 == 0 {
+    let size = if n.is_multiple_of(5) {
         (5 << 18) + n as usize
     } else {
         8192 + n as usize

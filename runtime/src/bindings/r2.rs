@@ -133,8 +133,8 @@ struct R2Binding {
 
 /// A body being written across calls.
 enum Open {
-    Put(ObjectWriter),
-    Part(PartWriter),
+    Put(Box<ObjectWriter>),
+    Part(Box<PartWriter>),
 }
 
 impl Open {
@@ -593,7 +593,7 @@ impl Store for R2Binding {
                 let options = put_options(args.next())?;
                 work(0, move || {
                     let writer = bucket.put(&key, options).map_err(|e| r2_error("put", e))?;
-                    Ok((streams.keep(Open::Put(writer)) as f64).into())
+                    Ok((streams.keep(Open::Put(Box::new(writer))) as f64).into())
                 })
             }
             "write" => {
@@ -691,7 +691,7 @@ impl Store for R2Binding {
                         .upload_part(&key, &upload_id, number)
                         .map_err(|e| r2_error("uploadPart", e))?;
                     let Some(value) = whole else {
-                        return Ok((streams.keep(Open::Part(writer)) as f64).into());
+                        return Ok((streams.keep(Open::Part(Box::new(writer))) as f64).into());
                     };
                     writer
                         .write(&value)
