@@ -1,5 +1,6 @@
 //! TypeScript at load: a generated TypeScript Worker of about 5,000 lines
-//! and the same Worker written in JavaScript, per engine. Each figure is the
+//! that routes with hono (imported from `node_modules`, as projects do), and
+//! the same Worker written in JavaScript, per engine. Each figure is the
 //! median time to open the project, create an isolate, load the Worker and
 //! answer its first request:
 //!
@@ -12,6 +13,9 @@
 //! Printed as times and as ratios to JS, measured in the same run. The
 //! engine's own caches (QuickJS keeps compiled bytecode by source text) are
 //! warm for all four alike, so the differences are the loader's.
+//!
+//! hono is copied from the npm test project (`scripts/install-test-projects.sh`
+//! installs it); without it the bench says so and stops.
 //!
 //! `cargo bench --bench typescript` (QuickJS); add `--features v8` for both.
 
@@ -68,7 +72,10 @@ fn write_ts_worker(dir: &Path) -> usize {
         ));
     }
     entry.push_str(&format!(
-        "export default {{\n  fetch() {{\n    return new Response(String({}));\n  }},\n}};\n",
+        "import {{ Hono }} from 'hono';\n\
+         const app = new Hono();\n\
+         app.all('*', (c) => c.text(String({})));\n\
+         export default {{\n  fetch(request: Request): Response | Promise<Response> {{\n    return app.fetch(request);\n  }},\n}};\n",
         calls.join(" + ")
     ));
     lines += entry.lines().count();
@@ -80,6 +87,7 @@ fn write_ts_worker(dir: &Path) -> usize {
 /// transpiler writes it (what `tsc` would emit and a JavaScript author
 /// would ship), imports naming `.js` files; the number of lines.
 fn write_js_worker(ts: &Path, js: &Path) -> usize {
+    copy_dir(&ts.join("node_modules"), &js.join("node_modules"));
     let options = motu_loader::transpile::TranspileOptions::for_project(
         &ProjectOptions::new(ts, "src/index.ts"),
         &ts.join("src/index.ts"),
@@ -99,6 +107,20 @@ fn write_js_worker(ts: &Path, js: &Path) -> usize {
         std::fs::write(js.join("src").join(name.replace(".ts", ".js")), code).unwrap();
     }
     lines
+}
+
+/// Copies the folder `from` to `to`, files and subfolders.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
 
 /// Opens the project, then creates an isolate, loads it and answers one
@@ -138,8 +160,15 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
+    let hono =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/npm-basics/node_modules/hono");
+    if !hono.is_dir() {
+        println!("typescript: hono is not installed; run scripts/install-test-projects.sh first");
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let (ts_dir, js_dir) = (dir.path().join("ts"), dir.path().join("js"));
+    copy_dir(&hono, &ts_dir.join("node_modules/hono"));
     let ts_lines = write_ts_worker(&ts_dir);
     let js_lines = write_js_worker(&ts_dir, &js_dir);
     let ts = ProjectOptions::new(&ts_dir, "src/index.ts");
@@ -147,7 +176,7 @@ fn main() {
     ts_disk.cache_dir = Some(dir.path().join("cache"));
     let js = ProjectOptions::new(&js_dir, "src/index.js");
     println!(
-        "a TypeScript Worker of {ts_lines} lines in {} modules (as JavaScript: {js_lines} lines); median of {RUNS} runs",
+        "a TypeScript Worker of {ts_lines} lines in {} modules plus hono from node_modules (as JavaScript: {js_lines} lines); median of {RUNS} runs",
         MODULES + 1
     );
     for engine in common::engines() {

@@ -50,6 +50,10 @@ enum Command {
     /// Measure a Worker (or the built-in workloads) on each engine: cold
     /// start, throughput and latency, memory, CPU per request.
     Bench(crate::bench::BenchArgs),
+    /// Work with the D1 databases of a config: run SQL, create and apply
+    /// migrations.
+    #[command(subcommand)]
+    D1(crate::d1::D1Command),
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +186,7 @@ impl Cli {
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
             Command::Bench(args) => crate::bench::run(args),
+            Command::D1(command) => crate::d1::run(command),
             Command::Serve(args) => {
                 let watch = args.watch.then(|| args.watcher());
                 let settings = args.settings()?;
@@ -252,7 +257,7 @@ const DEFAULT_CONFIGS: &[&str] = &[
 ];
 
 /// `config`, or the first of [`DEFAULT_CONFIGS`] in the current folder.
-fn config_or_default(config: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+pub(crate) fn config_or_default(config: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     if let Some(config) = config {
         return Ok(config);
     }
@@ -273,7 +278,7 @@ fn config_or_default(config: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 }
 
 /// Reads a config file, motu.toml or Wrangler's, and logs its warnings.
-fn load_config(config: &Path, wrangler_env: Option<&str>) -> anyhow::Result<Settings> {
+pub(crate) fn load_config(config: &Path, wrangler_env: Option<&str>) -> anyhow::Result<Settings> {
     let loaded = Settings::load_any(config, wrangler_env, EngineSet::builtin_names())?;
     for warning in &loaded.warnings {
         tracing::warn!("{}: {warning}", config.display());

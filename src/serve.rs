@@ -58,16 +58,16 @@ pub(crate) type SiteAssets = HashMap<String, Assets>;
 /// later (by `motu dev`). `throwaway`: a temporary folder whatever the
 /// settings say (`motu check`).
 fn storage_for(settings: &Settings, throwaway: bool) -> anyhow::Result<Storage> {
-    let needed = settings
-        .workers
-        .iter()
-        .any(|w| !w.kv_namespaces.is_empty() || !w.r2_buckets.is_empty());
-    Ok(match &settings.server.state_dir {
+    let needed = settings.workers.iter().any(|w| {
+        !w.kv_namespaces.is_empty() || !w.d1_databases.is_empty() || !w.r2_buckets.is_empty()
+    });
+    let storage = match &settings.server.state_dir {
         _ if throwaway => Storage::throwaway(),
         StateDir::Throwaway => Storage::throwaway(),
         StateDir::Folder(path) if needed => Storage::open(path)?,
         StateDir::Folder(path) => Storage::at(path),
-    })
+    };
+    Ok(storage.with_options(crate::d1::store_options(settings)))
 }
 
 /// Starts the runtime and registers every Worker of `settings` that has
@@ -151,6 +151,9 @@ pub(crate) fn worker_spec(
     }
     for ns in &w.kv_namespaces {
         spec = spec.with_storage(StorageBinding::kv(&ns.binding, &ns.id));
+    }
+    for db in &w.d1_databases {
+        spec = spec.with_storage(StorageBinding::d1(&db.binding, db.id()));
     }
     for b in &w.r2_buckets {
         let jurisdiction = b.jurisdiction.as_deref();
@@ -343,6 +346,7 @@ async fn shut_down(
                     grace.as_secs_f64()
                 );
                 crate::log_sink::flush(crate::log_sink::FLUSH_AT_EXIT);
+                Storage::remove_throwaways();
                 std::process::exit(0);
             }
             tracing::info!("shutdown complete");
@@ -354,6 +358,7 @@ async fn shut_down(
                 again.exit_code()
             );
             crate::log_sink::flush(crate::log_sink::FLUSH_AT_EXIT);
+                Storage::remove_throwaways();
             std::process::exit(again.exit_code());
         }
     }

@@ -282,6 +282,13 @@ fn values_up_to_25_mib_are_streamed_in_and_out() {
                 result(&s, json!({ "op": "get", "args": ["bigger"] })),
                 Value::Null
             );
+            // Read as a stream by the Worker, a value arrives in pieces.
+            let mid = "m".repeat(3 << 20);
+            let r = s.request("PUT", "/stream?key=mid", &[], mid.as_bytes());
+            assert_eq!(r.status, 200);
+            let read = result(&s, json!({ "op": "get", "args": ["mid", "stream"] }));
+            assert!(read["stream"] == json!(mid), "the value reads back whole");
+            assert!(read["chunks"].as_u64().unwrap() >= 3, "{}", read["chunks"]);
         }
         // The motu.toml Worker has a 20 MB heap: less than the value, which
         // it reads as a stream and answers with.

@@ -666,7 +666,10 @@ impl Host for IsolateHost {
                 if !self.is_pending(id) {
                     return Ok(HostValue::Undefined);
                 }
-                let take = |handle| self.streams.take_sink_body(handle, Some(id));
+                let take = |handle, readable| match readable {
+                    true => self.streams.take_readable_body(handle),
+                    false => self.streams.take_sink_body(handle, Some(id)),
+                };
                 let outcome =
                     response_from_op(args, take).map_err(|message| RuntimeError::BadResponse {
                         worker: self.spec.name.clone(),

@@ -92,7 +92,7 @@ mod work;
 mod worker;
 
 pub use assets::{AssetBinding, AssetFetcher};
-pub use bindings::{BindingKind, Storage, StorageBinding};
+pub use bindings::{BindingKind, Storage, StorageBinding, StoreOptions};
 pub use body::{Body, BodyError, BodySender, BodyStream};
 pub use engines::{quickjs_engine, EngineSet};
 pub use error::RuntimeError;

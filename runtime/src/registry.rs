@@ -187,6 +187,8 @@ impl Registry {
         let PoolLimits {
             max_isolates,
             memory_budget_bytes,
+            // D1's database size: the stores' (`StoreOptions`).
+            d1_max_database_bytes: _,
         } = self.pool;
         if max_isolates.is_none() && memory_budget_bytes.is_none() {
             return;

@@ -46,6 +46,7 @@
 //! scheduled_wall_ms = 900000  # wall time of a scheduled event (default 15 min)
 //! max_isolates = 1000         # server-wide: live isolates (default: no cap)
 //! memory_budget_mb = 4096     # server-wide: heap of all isolates (default: none)
+//! d1_max_database_mb = 10240  # server-wide: size of each D1 database (default 10 GiB)
 //!
 //! [admin]                   # metrics, health and readiness (default: off)
 //! listen = "127.0.0.1:9090"   # GET /metrics, /healthz, /readyz
@@ -79,6 +80,9 @@
 //! [[workers.kv_namespaces]] # env.CACHE is a KV namespace (see `kv`)
 //! binding = "CACHE"
 //! id = "0f2ac74b498b48028cb68387c421e279"  # default: the binding's name
+//! [[workers.d1_databases]]  # env.DB is a D1 database (see `d1`)
+//! binding = "DB"
+//! database_id = "5f2c9e4b-0000-4000-8000-000000000000"
 //! [[workers.r2_buckets]]     # env.FILES is an R2Bucket (see `r2`)
 //! binding = "FILES"
 //! bucket_name = "files"       # default: the binding's name
@@ -95,6 +99,7 @@ mod admin;
 mod assets;
 pub mod compat;
 mod cron;
+mod d1;
 mod error;
 mod http;
 mod jsonc;
@@ -116,6 +121,7 @@ pub use assets::{
     MAX_RUN_WORKER_FIRST_RULES, MAX_RUN_WORKER_FIRST_RULE_LEN,
 };
 pub use cron::CronTrigger;
+pub use d1::D1Binding;
 pub use error::ConfigError;
 pub use http::{HttpSettings, MIN_HEADER_BYTES};
 pub use kv::KvNamespaceSettings;

@@ -161,6 +161,9 @@ pub struct WorkerSettings {
     /// `[[workers.kv_namespaces]]`: KV namespace bindings (see
     /// [`crate::KvNamespaceSettings`]). Default none.
     pub kv_namespaces: Vec<crate::KvNamespaceSettings>,
+    /// `[[workers.d1_databases]]`: D1 database bindings (see the `d1`
+    /// module). Default none.
+    pub d1_databases: Vec<crate::D1Binding>,
 }
 
 /// A service binding: a name in `env` for another Worker of the server.
@@ -226,6 +229,7 @@ impl Settings {
                 assets: None,
                 compatibility_flags: Vec::new(),
                 kv_namespaces: Vec::new(),
+                d1_databases: Vec::new(),
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
@@ -560,11 +564,20 @@ fn validate_worker(
     };
     let kv_namespaces =
         crate::kv::validate(&w.kv_namespaces, &taken).map_err(|(f, m)| invalid(field(&f), m))?;
-    let r2_taken = |name: &str| taken(name) || kv_namespaces.iter().any(|k| k.binding == name);
+    let d1_databases = crate::d1::validate(&w.d1_databases, base, &|name| {
+        taken(name) || kv_namespaces.iter().any(|k| k.binding == name)
+    })
+    .map_err(|(f, m)| invalid(field(&f), m))?;
+    let r2_taken = |name: &str| {
+        taken(name)
+            || kv_namespaces.iter().any(|k| k.binding == name)
+            || d1_databases.iter().any(|d| d.binding == name)
+    };
     let r2_buckets =
         crate::r2::validate(&w.r2_buckets, &r2_taken).map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
         kv_namespaces,
+        d1_databases,
         assets,
         rules,
         r2_buckets,

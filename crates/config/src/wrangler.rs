@@ -17,6 +17,8 @@
 //!   `not_found_handling`, `run_worker_first`), inherited by environments;
 //!   a config with `assets` may leave `main` out;
 //! - storage bindings: `kv_namespaces` (`binding`, `id`, `preview_id`),
+//!   `d1_databases` (`binding`, `database_name`, `database_id`,
+//!   `preview_database_id`, `migrations_dir`, `migrations_table`),
 //!   `r2_buckets` (`binding`, `bucket_name`, `jurisdiction`),
 //!   not inherited by environments (an `[env.NAME]` section without its
 //!   own is warned about, as wrangler does);
@@ -71,6 +73,7 @@ const KNOWN: &[&str] = &[
     "rules",
     "assets",
     "kv_namespaces",
+    "d1_databases",
     "r2_buckets",
 ];
 
@@ -78,6 +81,7 @@ const KNOWN: &[&str] = &[
 /// inherited by `[env.NAME]` sections (as in wrangler).
 const STORAGE_BINDINGS: &[(&str, &[&str])] = &[
     ("kv_namespaces", crate::kv::WRANGLER_KEYS),
+    ("d1_databases", crate::d1::WRANGLER_KEYS),
     ("r2_buckets", crate::r2::WRANGLER_KEYS),
 ];
 

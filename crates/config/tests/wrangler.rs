@@ -1,24 +1,14 @@
 //! Reading Wrangler configs into settings.
 
-use std::path::PathBuf;
+use motu_config::{is_wrangler_config, ConfigError, Loaded};
 
-use motu_config::{is_wrangler_config, ConfigError, Loaded, Settings};
+mod common;
 
-const ENGINES: &[&str] = &["quickjs", "v8"];
-
-struct Dir(tempfile::TempDir);
+use common::Dir;
 
 impl Dir {
     fn new() -> Self {
-        let d = Dir(tempfile::tempdir().unwrap());
-        d.write("src/index.js", "export default {}");
-        d
-    }
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        p
+        Dir::with(&[("src/index.js", "export default {}")])
     }
     fn load_env(
         &self,
@@ -27,15 +17,10 @@ impl Dir {
         env: Option<&str>,
         vars: &[(&str, &str)],
     ) -> Result<Loaded, ConfigError> {
-        let p = self.write(file, text);
-        let vars = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<Vec<_>>();
-        Settings::load_any_with_env(&p, env, ENGINES, vars)
+        self.load_any(file, text, env, vars)
     }
     fn load(&self, file: &str, text: &str, env: Option<&str>) -> Result<Loaded, ConfigError> {
-        self.load_env(file, text, env, &[])
+        self.load_any(file, text, env, &[])
     }
 }
 

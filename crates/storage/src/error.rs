@@ -55,6 +55,19 @@ pub enum StorageError {
         /// The error.
         source: std::io::Error,
     },
+    /// A D1 query failed: SQLite's message, as D1 words it.
+    #[error("D1_ERROR: {0}")]
+    D1(String),
+    /// A line of a D1 `exec()` failed.
+    #[error("D1_EXEC_ERROR: Error in line {line}: {text}: {message}")]
+    D1Exec {
+        /// The line, from 1.
+        line: usize,
+        /// Its text.
+        text: String,
+        /// SQLite's message, as D1 words it.
+        message: String,
+    },
     /// An R2 call failed the way R2 fails it: R2's error code (`10020`,
     /// …) and message (see `r2::failure`).
     #[error("{message} ({code})")]

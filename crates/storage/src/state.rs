@@ -15,9 +15,11 @@
 //!
 //! A **throwaway** state folder ([`StateFolder::throwaway`], what
 //! `--persist-to :memory:` asks for) is a fresh temporary folder, removed
-//! when the `StateFolder` is dropped; one that outlived its process (killed
-//! before it could clean up) is removed by the next throwaway folder made on
-//! the machine, once its lock shows that no process holds it.
+//! when the `StateFolder` is dropped, or by [`remove_throwaways`] (which a
+//! program calls as it exits, since values held by threads are not dropped
+//! then); one that outlived its process (killed before it could clean up)
+//! is removed by the next throwaway folder made on the machine, once its
+//! lock shows that no process holds it.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -32,6 +34,17 @@ pub const LOCK_FILE: &str = "motu.lock";
 
 /// The prefix of throwaway state folders in the system's temporary folder.
 const THROWAWAY_PREFIX: &str = "motu-state-";
+
+/// The throwaway folders of this process that still exist.
+static THROWAWAYS: parking_lot::Mutex<Vec<PathBuf>> = parking_lot::Mutex::new(Vec::new());
+
+/// Removes every throwaway state folder of this process now (the process
+/// is exiting; the stores in them are not used any more).
+pub fn remove_throwaways() {
+    for path in THROWAWAYS.lock().drain(..) {
+        let _ = std::fs::remove_dir_all(path);
+    }
+}
 
 /// An open, locked state folder (see the module docs).
 #[derive(Debug)]
@@ -74,6 +87,7 @@ impl StateFolder {
         // Removed by `Drop`, not by the TempDir, which must not go first.
         let path = dir.keep();
         let lock = lock(&path)?;
+        THROWAWAYS.lock().push(path.clone());
         Ok(Self {
             path,
             _lock: lock,
@@ -123,6 +137,7 @@ impl StateFolder {
 impl Drop for StateFolder {
     fn drop(&mut self) {
         if self.throwaway {
+            THROWAWAYS.lock().retain(|p| p != &self.path);
             let _ = std::fs::remove_dir_all(&self.path);
         }
     }

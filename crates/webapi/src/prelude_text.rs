@@ -43,7 +43,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 17] = [
+pub(crate) const GROUPS: [(&str, &str); 18] = [
     (
         "motu:prelude/streams",
         group!(
@@ -149,6 +149,10 @@ pub(crate) const GROUPS: [(&str, &str); 17] = [
     (
         "motu:prelude/cloudflare/kv",
         group!(preamble: "", files: ["cloudflare/kv.js"], exports: "makeBinding"),
+    ),
+    (
+        "motu:prelude/cloudflare/d1",
+        group!(preamble: "", files: ["cloudflare/d1.js"], exports: "makeBinding"),
     ),
     (
         "motu:prelude/cloudflare/r2",

@@ -31,7 +31,7 @@ use motu_storage::kv::{now_ms, Janitor, KvEntry, KvStore};
 use motu_storage::{StateFolder, StorageError};
 use motu_webapi::Work;
 
-use super::{BindingKind, Call, Kind, StorageBinding, Store, EXTERNAL_OPS};
+use super::{BindingKind, Call, Kind, StorageBinding, Store, StoreOptions, EXTERNAL_OPS};
 use crate::Body;
 
 impl BindingKind {
@@ -75,7 +75,7 @@ pub(crate) const MAX_BULK_KEYS: usize = 100;
 /// The size of the chunks a value read as a stream is handed over in.
 const STREAM_CHUNK: usize = 64 << 10;
 
-fn open(state: &StateFolder, id: &str) -> Result<Arc<dyn Store>, StorageError> {
+fn open(state: &StateFolder, id: &str, _: &StoreOptions) -> Result<Arc<dyn Store>, StorageError> {
     let store = Arc::new(KvStore::open(&state.store_path("kv", id, "sqlite")?)?);
     Janitor::global().watch(&store);
     Ok(Arc::new(KvNamespace(store)))

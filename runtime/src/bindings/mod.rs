@@ -65,6 +65,7 @@
 //!    `GROUPS`, an index in `js/lazy.js`) exporting `makeBinding(index,
 //!    name)`, and the kind's entry in `BINDING_GROUPS` in `js/events.js`.
 
+mod d1;
 mod kv;
 mod parking;
 mod r2;
@@ -83,7 +84,7 @@ pub(crate) use parking::Parking;
 use crate::Body;
 
 /// Every kind of storage binding the runtime knows.
-const KINDS: &[&Kind] = &[&kv::KIND, &r2::KIND];
+const KINDS: &[&Kind] = &[&kv::KIND, &d1::KIND, &r2::KIND];
 
 /// A kind of storage binding: `"kv"`, `"d1"`, `"r2"` (what the prelude and
 /// the state folder's subfolders call it).
@@ -157,13 +158,14 @@ pub(crate) struct Kind {
     pub(crate) kind: BindingKind,
     /// Its operations per event.
     pub(crate) limit: OpLimit,
-    /// Opens (or creates) the store `id` in the state folder. Called once
-    /// per id and process; blocking.
+    /// Opens (or creates) the store `id` in the state folder, with the
+    /// server's [`StoreOptions`]. Called once per id and process; blocking.
     pub(crate) open: OpenStore,
 }
 
 /// Opens (or creates) the store of an id in the state folder.
-pub(crate) type OpenStore = fn(&StateFolder, &str) -> Result<Arc<dyn Store>, StorageError>;
+pub(crate) type OpenStore =
+    fn(&StateFolder, &str, &StoreOptions) -> Result<Arc<dyn Store>, StorageError>;
 
 fn kind(kind: BindingKind) -> Option<&'static Kind> {
     KINDS.iter().copied().find(|k| k.kind == kind)
@@ -213,9 +215,19 @@ impl Call<'_> {
 #[derive(Clone)]
 pub struct Storage(Arc<StorageInner>);
 
+/// Settings of the stores that the server chooses (Cloudflare's plan
+/// limits), the same for every store of a kind.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// The limits of D1 databases (the database size is the one to
+    /// choose: Cloudflare's is 10 GB on Workers Paid, 500 MB on Free).
+    pub d1: motu_storage::d1::D1Limits,
+}
+
 struct StorageInner {
     /// The folder given, or `None`: a throwaway one made on first use.
     given: Option<PathBuf>,
+    options: parking_lot::RwLock<StoreOptions>,
     folder: OnceLock<Result<Arc<StateFolder>, String>>,
     stores: Mutex<HashMap<(BindingKind, String), Arc<dyn Store>>>,
 }
@@ -263,9 +275,23 @@ impl Storage {
     fn new(given: Option<PathBuf>) -> Self {
         Self(Arc::new(StorageInner {
             given,
+            options: Default::default(),
             folder: OnceLock::new(),
             stores: Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// Removes the throwaway state folders of this process now: for a
+    /// program that exits without dropping its runtime (see
+    /// [`motu_storage::state::remove_throwaways`]).
+    pub fn remove_throwaways() {
+        motu_storage::state::remove_throwaways();
+    }
+
+    /// These stores with `options` for the ones opened from now on.
+    pub fn with_options(self, options: StoreOptions) -> Self {
+        *self.0.options.write() = options;
+        self
     }
 
     /// The state folder, once there is one.
@@ -305,7 +331,8 @@ impl Storage {
         let folder = self.folder()?;
         // Opened outside the lock (it blocks on the disk); if another
         // thread opened the same store meanwhile, the first one stays.
-        let store = (kind.open)(folder, &binding.id).map_err(|e| {
+        let options = self.0.options.read().clone();
+        let store = (kind.open)(folder, &binding.id, &options).map_err(|e| {
             format!(
                 "{} binding '{}' ({}): {e}",
                 binding.kind, binding.binding, binding.id

@@ -64,7 +64,7 @@ use bytes::Bytes;
 
 use crate::{Body, BodyError};
 
-use super::{BindingKind, Call, Kind, StorageBinding, Store, EXTERNAL_OPS};
+use super::{BindingKind, Call, Kind, StorageBinding, Store, StoreOptions, EXTERNAL_OPS};
 
 impl BindingKind {
     /// An R2 bucket (`r2_buckets`).
@@ -112,7 +112,7 @@ const FILE_AHEAD: usize = 4;
 /// How long an open reader or writer may go unused before it is closed.
 pub(crate) const IDLE: Duration = Duration::from_secs(600);
 
-fn open(state: &StateFolder, id: &str) -> Result<Arc<dyn Store>, StorageError> {
+fn open(state: &StateFolder, id: &str, _: &StoreOptions) -> Result<Arc<dyn Store>, StorageError> {
     let (name, jurisdiction) = match id.split_once('.') {
         Some((name, j)) => (name, Some(j)),
         None => (id, None),

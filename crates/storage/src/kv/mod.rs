@@ -354,6 +354,24 @@ mod tests {
     }
 
     #[test]
+    fn a_full_disk_refuses_the_write_and_keeps_the_rest() {
+        let (_dir, kv) = store();
+        kv.put("a", b"kept", None, None).unwrap();
+        // No more room in the file: what SQLite answers when the disk is full.
+        kv.db
+            .write(|tx| {
+                let pages: i64 = tx.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+                tx.pragma_update(None, "max_page_count", pages + 2)
+                    .map_err(StorageError::from)
+            })
+            .unwrap();
+        let err = kv.put("big", &vec![1u8; 1 << 20], None, None).unwrap_err();
+        assert!(err.is_disk_full(), "{err:?}");
+        assert_eq!(kv.get("a", 0).unwrap().unwrap().value, b"kept");
+        assert_eq!(kv.get("big", 0).unwrap(), None);
+    }
+
+    #[test]
     fn data_survives_reopening() {
         let (dir, kv) = store();
         kv.put("k", &vec![7u8; 3 << 20], None, None).unwrap();

@@ -44,7 +44,12 @@ function kvValue(value, type) {
   switch (type) {
     case 'json': return JSON.parse(value);
     case 'arrayBuffer': return value.buffer;
-    case 'stream': return streamFromHost(op('storage_body', value)).obj;
+    case 'stream': {
+      // Sent on by the host itself if the Worker responds with it unread.
+      const s = streamFromHost(op('storage_body', value));
+      s.hostPassThrough = true;
+      return s.obj;
+    }
     default: return value;
   }
 }
