@@ -44,8 +44,11 @@
 //!   a [`Body`] under a token, and the result carries the token; the
 //!   prelude's `storage_body(token)` op turns it into a host readable that
 //!   JavaScript reads chunk by chunk (`streamFromHost`), so the value never
-//!   sits whole in the isolate. A body JavaScript streams *to* a store
-//!   (an R2 upload) is a body sink: [`Call::take_sink_body`].
+//!   sits whole in the isolate. Marked `hostPassThrough` by the kind's
+//!   JavaScript, such a stream that a Worker answers with unread goes back
+//!   to the host whole (`bodyForHost` in `js/body.js`) and never enters the
+//!   isolate at all. A body JavaScript streams *to* a store (an R2 upload)
+//!   is a body sink: [`Call::take_sink_body`].
 //!
 //! # Adding a kind
 //!
