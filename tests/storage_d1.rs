@@ -657,3 +657,51 @@ fn acknowledged_batches_survive_kill_9() {
         assert!(report.acknowledged >= 20, "{report:?}");
     });
 }
+
+#[test]
+fn a_full_database_refuses_writes_and_keeps_its_data() {
+    on_each_engine(
+        "a_full_database_refuses_writes_and_keeps_its_data",
+        |engine| {
+            let state = State::migrated();
+            // A 1 MiB database ([limits] d1_max_database_mb, here through the
+            // environment).
+            let s = Server::start_with_env(
+                &[
+                    "--config",
+                    &config(),
+                    "--engine",
+                    engine,
+                    "--persist-to",
+                    state.path(),
+                ],
+                &[("MOTU_LIMITS__D1_MAX_DATABASE_MB", "1")],
+            );
+            let insert = |i: usize| {
+                post(
+                    &s,
+                    "/query",
+                    json!({
+                        "method": "run",
+                        "sql": "INSERT INTO entries (k, v) VALUES (?, hex(randomblob(200000)))",
+                        "params": [format!("k{i}")],
+                    }),
+                )
+            };
+            let mut stored = 0;
+            let error = loop {
+                let r = insert(stored);
+                if r.status != 200 {
+                    break r.json()["error"].as_str().unwrap().to_owned();
+                }
+                stored += 1;
+                assert!(stored < 20, "1 MiB never filled up");
+            };
+            assert_eq!(error, "D1_ERROR: database or disk is full: SQLITE_FULL");
+            assert!(stored >= 1, "some writes fit");
+            let r = query(&s, "all", "SELECT count(*) AS n FROM entries", json!([]));
+            assert_eq!(r["results"], json!([{ "n": stored }]), "earlier data stays");
+            assert_eq!(s.get("/user?id=1").json()["email"], "seed@example.com");
+        },
+    );
+}

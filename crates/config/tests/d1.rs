@@ -148,3 +148,47 @@ fn bad_d1_bindings_name_the_field() {
         "{e}"
     );
 }
+
+#[test]
+fn the_database_size_is_a_server_wide_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "w.js", "export default {}");
+    let head = "[[workers]]\nname = \"a\"\nmain = \"w.js\"\n";
+    let file = write(dir.path(), "motu.toml", head);
+    let settings = Settings::load_any(&file, None, ENGINES).unwrap().settings;
+    assert_eq!(
+        settings.pool.d1_max_database_bytes, None,
+        "default: 10 GiB, the store's"
+    );
+    let file = write(
+        dir.path(),
+        "motu.toml",
+        &format!("[limits]\nd1_max_database_mb = 500\n{head}"),
+    );
+    let settings = Settings::load_any(&file, None, ENGINES).unwrap().settings;
+    assert_eq!(settings.pool.d1_max_database_bytes, Some(500 << 20));
+    let file = write(
+        dir.path(),
+        "motu.toml",
+        &format!("{head}[workers.limits]\nd1_max_database_mb = 5\n"),
+    );
+    let e = Settings::load_any(&file, None, ENGINES)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("d1_max_database_mb") && e.contains("whole server"),
+        "{e}"
+    );
+    let file = write(
+        dir.path(),
+        "motu.toml",
+        &format!("[limits]\nd1_max_database_mb = 0\n{head}"),
+    );
+    let e = Settings::load_any(&file, None, ENGINES)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("d1_max_database_mb") && e.contains("greater than 0"),
+        "{e}"
+    );
+}
