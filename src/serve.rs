@@ -201,14 +201,8 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
             start_admin(admin, readiness.clone()).await?;
         }
         let assets = load_all_assets(&settings)?;
+        let started = std::time::Instant::now();
         let runtime = start_runtime(&settings, watch.is_some(), &assets).await?;
-        for w in settings.workers.iter().filter(|w| w.main.is_some()) {
-            // Evaluate each Worker once now, so broken code shows at start-up;
-            // it is not fatal: the next request tries again.
-            if let Err(e) = runtime.warm(&w.name).await {
-                tracing::error!(worker = w.name.as_str(), "{e}");
-            }
-        }
         let (listener, addr) = bind(&settings).await?;
         crate::heap::trim_after_large_bodies();
         let mut signals = ShutdownSignals::new().context("cannot handle SIGTERM and SIGINT")?;
@@ -232,6 +226,7 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
             watch.start(&settings, runtime.clone(), gateway.clone(), assets)?;
         }
         readiness.set_ready();
+        check_in_background(&runtime, &settings, started);
         let mut received = None;
         let draining = motu_gateway::serve_until(listener, gateway, settings.server.http, async {
             received = Some(signals.recv().await);
@@ -249,6 +244,32 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
         .await;
         Ok(())
     })
+}
+
+/// Evaluates every Worker's code once in the background (each in a
+/// throwaway isolate, on a thread of lower priority than the executors), so
+/// that broken code shows in the log soon after start-up without delaying
+/// readiness or keeping an isolate per Worker; a Worker whose code failed
+/// is not fatal: it answers 500 and each request tries it again. Its
+/// modules were read, parsed and resolved when it was registered.
+fn check_in_background(runtime: &Runtime, settings: &Settings, started: std::time::Instant) {
+    let names: Vec<String> = settings
+        .workers
+        .iter()
+        .filter(|w| w.main.is_some())
+        .map(|w| w.name.clone())
+        .collect();
+    let runtime = runtime.clone();
+    actix_rt::spawn(async move {
+        let checked = runtime.check_in_background(names).await;
+        tracing::info!(
+            checked = checked.checked,
+            already_started = checked.skipped,
+            failed = checked.failed.len(),
+            seconds = started.elapsed().as_secs_f64(),
+            "every Worker's code was checked"
+        );
+    });
 }
 
 /// Binds the HTTP listener of `settings`.

@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -113,9 +113,10 @@ pub struct IsolateActor {
     draining: Option<EvictionReason>,
     /// Events whose wall-clock limit after the response is being timed.
     wall_timed: std::collections::HashSet<u64>,
-    /// The heap in use when the isolate was last quiet, for the registry
-    /// (read at most every [`HEAP_REFRESH`]).
-    gauge: Arc<AtomicUsize>,
+    /// The heap in use when the isolate was last quiet, and whether
+    /// JavaScript ran since its last collection, for the registry (the heap
+    /// read at most every [`HEAP_REFRESH`]).
+    gauge: Arc<HeapGauge>,
     /// When the heap was last read into `gauge`.
     heap_read_at: Instant,
     /// Whether a later read of the heap is scheduled.
@@ -124,11 +125,16 @@ pub struct IsolateActor {
     gc_due: bool,
     /// Whether a collection for when the isolate is idle is scheduled.
     idle_gc_scheduled: bool,
+    /// Whether the isolate waits in its executor's queue of idle
+    /// collections (see [`crate::idle_gc`]).
+    idle_gc_queued: bool,
     /// Told when no event waits for its outcome and no `waitUntil` work
     /// goes on.
     quiet_waiters: Vec<oneshot::Sender<()>>,
     /// The heap this isolate last added to its Worker's heap gauge.
     heap_reported: usize,
+    /// Its Worker's `motu_isolate_heap_bytes`, resolved once.
+    heap_metric: prometheus::IntGauge,
     /// Its executor's stall mark, set by the watchdog while a turn of it
     /// runs long.
     busy: BusyMark,
@@ -144,6 +150,38 @@ fn carried(value: &HostValue) -> usize {
         HostValue::Bytes(b) => b.len(),
         HostValue::Chunks(c) => c.iter().map(|c| c.len()).sum(),
         _ => 0,
+    }
+}
+
+/// An isolate's heap as the registry sees it, for the server-wide memory
+/// budget: shared between the isolate, which writes it, and the registry.
+#[derive(Debug, Default)]
+pub(crate) struct HeapGauge {
+    /// Bytes of heap in use when the isolate was last quiet.
+    used: AtomicUsize,
+    /// Whether JavaScript ran since the isolate last collected garbage (a
+    /// collection could give memory back).
+    garbage: AtomicBool,
+    /// Bytes of heap in use right after its last collection (or its start).
+    live: AtomicUsize,
+}
+
+impl HeapGauge {
+    /// Bytes of heap in use when the isolate was last quiet.
+    pub(crate) fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    /// What a collection could give back, as far as the gauge knows: the
+    /// growth since the isolate's last collection (or its start), if
+    /// JavaScript ran since.
+    pub(crate) fn garbage(&self) -> usize {
+        if self.garbage.load(Ordering::Relaxed) {
+            self.used()
+                .saturating_sub(self.live.load(Ordering::Relaxed))
+        } else {
+            0
+        }
     }
 }
 
@@ -183,18 +221,17 @@ impl Actor for IsolateActor {
 }
 
 impl IsolateActor {
-    /// Creates the isolate and evaluates the Worker on the calling thread
-    /// (an executor's), within the start-up CPU limit, then starts the actor
-    /// there.
-    pub(crate) fn boot(
-        spec: Arc<WorkerSpec>,
+    /// Creates an isolate of `spec` and evaluates the Worker's code in it on
+    /// the calling thread, within the start-up CPU limit (its turn marks
+    /// `busy` if it runs long): the isolate, its interrupt, its host and
+    /// the CPU time the code took.
+    fn load(
+        spec: &Arc<WorkerSpec>,
         engine: &dyn Engine,
         config: &IsolateConfig,
-        services: Services,
-        gauge: Arc<AtomicUsize>,
-        busy: BusyMark,
-    ) -> Result<Addr<IsolateActor>, RuntimeError> {
-        let began = Instant::now();
+        services: &Services,
+        busy: &BusyMark,
+    ) -> Result<(Box<dyn Isolate>, InterruptHandle, Rc<IsolateHost>, Duration), RuntimeError> {
         let failed = |error| RuntimeError::StartFailed {
             worker: spec.name.clone(),
             error,
@@ -211,11 +248,11 @@ impl IsolateActor {
         let interrupt = crate::work::turn_interrupt(isolate.interrupt_handle(), host.turn_cancel());
         host.set_interrupt(interrupt.clone());
         let turn = Turn::arm(
-            &services,
+            services,
             spec.limits.startup_cpu,
             None,
             &interrupt,
-            &busy,
+            busy,
             false,
         );
         let loaded = isolate
@@ -229,6 +266,38 @@ impl IsolateActor {
             });
         }
         loaded.map_err(failed)?;
+        Ok((isolate, interrupt, host, cpu))
+    }
+
+    /// Evaluates the Worker's code in a throwaway isolate on the calling
+    /// thread, as [`boot`](Self::boot) would, and lets the isolate go at
+    /// once: whether the Worker can start.
+    pub(crate) fn check(
+        spec: &Arc<WorkerSpec>,
+        engine: &dyn Engine,
+        config: &IsolateConfig,
+        services: &Services,
+        busy: &BusyMark,
+    ) -> Result<(), RuntimeError> {
+        let (isolate, _, host, _) = Self::load(spec, engine, config, services, busy)?;
+        drop(isolate);
+        host.fail_all(RuntimeError::Lost(spec.name.clone()));
+        Ok(())
+    }
+
+    /// Creates the isolate and evaluates the Worker on the calling thread
+    /// (an executor's), within the start-up CPU limit, then starts the actor
+    /// there.
+    pub(crate) fn boot(
+        spec: Arc<WorkerSpec>,
+        engine: &dyn Engine,
+        config: &IsolateConfig,
+        services: Services,
+        gauge: Arc<HeapGauge>,
+        busy: BusyMark,
+    ) -> Result<Addr<IsolateActor>, RuntimeError> {
+        let began = Instant::now();
+        let (isolate, interrupt, host, cpu) = Self::load(&spec, engine, config, &services, &busy)?;
         tracing::info!(
             worker = spec.name.as_str(),
             engine = engine.name(),
@@ -239,12 +308,14 @@ impl IsolateActor {
         // Counted live now; `stopped` counts it out (and its heap).
         let heap = isolate.heap_stats().used;
         crate::metrics::isolate_live(&spec.name, 1);
-        crate::metrics::heap_changed(&spec.name, heap as i64);
+        let heap_metric = crate::metrics::heap_gauge(&spec.name);
+        heap_metric.add(heap as i64);
         services.supervisor.do_send(IsolateStarted {
             worker: spec.name.clone(),
             micros: began.elapsed().as_micros() as u64,
         });
-        gauge.store(heap, Ordering::Relaxed);
+        gauge.used.store(heap, Ordering::Relaxed);
+        gauge.live.store(heap, Ordering::Relaxed);
         Ok(IsolateActor::create(|ctx| {
             host.bind(ctx.address().downgrade());
             IsolateActor {
@@ -265,8 +336,10 @@ impl IsolateActor {
                 heap_read_scheduled: false,
                 gc_due: false,
                 idle_gc_scheduled: false,
+                idle_gc_queued: false,
                 quiet_waiters: Vec::new(),
                 heap_reported: heap,
+                heap_metric,
                 busy,
             }
         }))
@@ -290,7 +363,10 @@ impl IsolateActor {
             .and_then(|e| self.cpu.get(&e))
             .map_or_else(|| CpuAccount::new(limit), |c| c.account.clone());
         self.host.set_current_event(event, Some(account.clone()));
-        self.gc_due = true;
+        if !self.gc_due {
+            self.gc_due = true;
+            self.gauge.garbage.store(true, Ordering::Relaxed);
+        }
         let span = event.and_then(|e| self.cpu.get(&e)).map(|c| c.span.clone());
         // Lines logged during the turn (console output included) and by
         // what follows from it carry the event's span.
@@ -307,6 +383,7 @@ impl IsolateActor {
         let (_, fired) = turn.finish();
         self.host.set_current_event(None, None);
         self.last_active = Instant::now();
+        crate::idle_gc::turn_ended(self.last_active);
         if let Some(cpu) = event.and_then(|e| self.cpu.get_mut(&e)) {
             let used = cpu.account.used();
             if !cpu.warned && used >= limit.mul_f64(0.8) {
@@ -387,20 +464,26 @@ impl IsolateActor {
         });
     }
 
-    /// Collects garbage if the isolate has been idle for [`IDLE_GC_AFTER`]
-    /// (no event pending, waiting or streaming) and JavaScript ran since
-    /// the last collection; otherwise looks again when that time would be
+    /// Whether no event is pending, waiting for `waitUntil` work or
+    /// streaming its response.
+    fn quiet(&self) -> bool {
+        self.host.pending_events() == 0
+            && self.host.waiting_events().is_empty()
+            && self.host.streaming_responses() == 0
+    }
+
+    /// Once the isolate has been idle for [`IDLE_GC_AFTER`] (no event
+    /// pending, waiting or streaming) and JavaScript ran since the last
+    /// collection, joins its executor's queue of idle collections (see
+    /// [`crate::idle_gc`]); otherwise looks again when that time would be
     /// up. Engines put collections off while a Worker is busy; this is
     /// where an idle isolate gives back what they put off.
     fn idle_gc(&mut self, ctx: &mut Context<Self>) {
-        if self.evicted || !self.gc_due {
+        if self.evicted || !self.gc_due || self.idle_gc_queued {
             return;
         }
-        let quiet = self.host.pending_events() == 0
-            && self.host.waiting_events().is_empty()
-            && self.host.streaming_responses() == 0;
         let idle_for = self.last_active.elapsed();
-        if !quiet {
+        if !self.quiet() {
             self.schedule_idle_gc(ctx, IDLE_GC_AFTER);
             return;
         }
@@ -409,15 +492,28 @@ impl IsolateActor {
             self.schedule_idle_gc(ctx, wait);
             return;
         }
+        self.idle_gc_queued = true;
+        crate::idle_gc::enqueue(ctx.address().downgrade());
+    }
+
+    /// Collects garbage now, charges the time to the executor's budget of
+    /// idle collections and reads the heap.
+    fn collect(&mut self) {
+        let began = Instant::now();
         self.isolate.collect_garbage();
+        let took = began.elapsed();
+        crate::idle_gc::charge(took);
+        crate::metrics::idle_collected(took.as_secs_f64());
         self.gc_due = false;
+        self.gauge.garbage.store(false, Ordering::Relaxed);
         self.read_heap();
+        self.gauge.live.store(self.gauge.used(), Ordering::Relaxed);
     }
 
     /// Reads the isolate's heap in use into the gauge and the metrics.
     fn read_heap(&mut self) {
         let heap = self.isolate.heap_stats().used;
-        self.gauge.store(heap, Ordering::Relaxed);
+        self.gauge.used.store(heap, Ordering::Relaxed);
         self.report_heap(heap);
         self.heap_read_at = Instant::now();
     }
@@ -426,7 +522,9 @@ impl IsolateActor {
     /// `heap` bytes.
     fn report_heap(&mut self, heap: usize) {
         let delta = heap as i64 - self.heap_reported as i64;
-        crate::metrics::heap_changed(&self.spec.name, delta);
+        if delta != 0 {
+            self.heap_metric.add(delta);
+        }
         self.heap_reported = heap;
     }
 
@@ -739,6 +837,48 @@ impl Handler<WhenQuiet> for IsolateActor {
         Box::pin(async move {
             let _ = rx.await;
         })
+    }
+}
+
+/// The isolate's turn in its executor's queue of idle collections has come
+/// (see [`crate::idle_gc`]): it collects if it is still idle, and otherwise
+/// waits until it is idle again.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub(crate) struct CollectIdle;
+
+impl Handler<CollectIdle> for IsolateActor {
+    type Result = ();
+
+    fn handle(&mut self, _msg: CollectIdle, ctx: &mut Self::Context) {
+        self.idle_gc_queued = false;
+        if self.evicted || !self.gc_due {
+            return;
+        }
+        if self.quiet() && self.last_active.elapsed() >= IDLE_GC_AFTER {
+            self.collect();
+        } else {
+            self.idle_gc(ctx);
+        }
+    }
+}
+
+/// Collects garbage now if the isolate is quiet (no event pending, waiting
+/// or streaming) and ran JavaScript since its last collection, whatever
+/// its executor's pace of idle collections: the server is over its memory
+/// budget. Answers the heap in use afterwards.
+#[derive(Debug, Message)]
+#[rtype(result = "usize")]
+pub(crate) struct CollectNow;
+
+impl Handler<CollectNow> for IsolateActor {
+    type Result = usize;
+
+    fn handle(&mut self, _msg: CollectNow, _ctx: &mut Self::Context) -> usize {
+        if !self.evicted && self.gc_due && self.quiet() {
+            self.collect();
+        }
+        self.gauge.used()
     }
 }
 

@@ -28,6 +28,9 @@
 //!   [`log_dropped`]).
 //! - `motu_client_errors_total{reason}`: requests the gateway answered
 //!   with a client error of its own ([`record_client_error`]).
+//! - `motu_idle_collections_total` and `motu_idle_collection_seconds_total`:
+//!   garbage collections of idle isolates (paced per executor, or asked
+//!   for by memory pressure) and the executor time they took.
 //!
 //! Recording is always on and cheap: what is recorded for every request
 //! goes through each thread's resolved handles of the Worker's metrics
@@ -40,7 +43,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    Counter, Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
@@ -62,6 +65,8 @@ struct Metrics {
     log_dropped_lines: IntCounter,
     log_dropped_bytes: IntCounter,
     client_errors: IntCounterVec,
+    idle_collections: IntCounter,
+    idle_collection_seconds: Counter,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -220,6 +225,21 @@ impl Metrics {
                 "Requests answered with a client error by the gateway, by reason.",
                 &["reason"],
             ),
+            idle_collections: plain_counter(
+                "motu_idle_collections_total",
+                "Garbage collections of idle isolates.",
+            ),
+            idle_collection_seconds: {
+                let m = Counter::new(
+                    "motu_idle_collection_seconds_total",
+                    "Executor time taken by garbage collections of idle isolates.",
+                )
+                .expect("a valid metric");
+                registry
+                    .register(Box::new(m.clone()))
+                    .expect("registered once");
+                m
+            },
             registry,
         }
     }
@@ -297,11 +317,15 @@ pub(crate) fn isolate_evicted(worker: &str, reason: &str) {
         .inc();
 }
 
-/// Moves `worker`'s heap gauge by `delta` bytes.
-pub(crate) fn heap_changed(worker: &str, delta: i64) {
-    if delta != 0 {
-        METRICS.heap_bytes.with_label_values(&[worker]).add(delta);
-    }
+/// `worker`'s heap gauge, which its isolates move by what they measure.
+pub(crate) fn heap_gauge(worker: &str) -> IntGauge {
+    METRICS.heap_bytes.with_label_values(&[worker])
+}
+
+/// Counts a garbage collection of an idle isolate that took `seconds`.
+pub(crate) fn idle_collected(seconds: f64) {
+    METRICS.idle_collections.inc();
+    METRICS.idle_collection_seconds.inc_by(seconds);
 }
 
 /// Counts a scheduled event of `worker` that ended with `outcome`.

@@ -1,7 +1,7 @@
 //! The registry actor: every registered Worker and its live isolate.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,8 +12,9 @@ use motu_engine::{Engine, IsolateConfig};
 use tokio::sync::oneshot;
 
 use crate::body::{Body, BodyReclaim};
+use crate::executors::BusyMark;
 use crate::fast_path::{FastPath, GetFastPath, LastUsed, Live, Published};
-use crate::isolate_actor::{Condemn, Condemned, Services, WhenQuiet};
+use crate::isolate_actor::{CollectNow, Condemn, Condemned, HeapGauge, Services, WhenQuiet};
 use crate::supervisor::EvictionReason;
 use crate::{
     EngineSet, Executors, Fetch, FetchRequest, FetchResponse, IsolateActor, RuntimeError,
@@ -33,7 +34,7 @@ struct Instance {
     /// When an event was last sent to it.
     last_used: LastUsed,
     /// Its heap in use when it was last quiet, as the isolate reports it.
-    gauge: Arc<AtomicUsize>,
+    gauge: Arc<HeapGauge>,
     /// The executor thread it runs on.
     executor: usize,
 }
@@ -62,6 +63,9 @@ struct WorkerEntry {
     engine: Arc<dyn Engine>,
     /// Its live (or starting) isolates.
     instances: Vec<Instance>,
+    /// Set once an isolate of this version started: its code is known to
+    /// evaluate, and a background check of it is skipped.
+    evaluated: Arc<AtomicBool>,
 }
 
 /// Knows every Worker and starts its isolate when an event arrives and none
@@ -76,10 +80,24 @@ pub struct Registry {
     pool: PoolLimits,
     /// Where the started isolates are published for connections.
     fast: FastPath,
+    /// Whether idle isolates are collecting garbage for the memory budget
+    /// (one round at a time).
+    relieving: bool,
+    /// The thread of background checks ([`CheckInBackground`]), once
+    /// started.
+    checker: Option<actix_rt::Arbiter>,
 }
 
 /// How often the registry compares the isolates' heap to the memory budget.
 const BUDGET_CHECK: Duration = Duration::from_millis(500);
+
+/// Over the memory budget, at most this many idle isolates collect garbage
+/// in one round before the least recently used are evicted.
+const PRESSURE_COLLECTIONS: usize = 8;
+
+/// An idle isolate collects for the memory budget only when it may give
+/// back at least this much (its heap's growth since its last collection).
+const PRESSURE_MIN_GARBAGE: usize = 64 << 10;
 
 impl Registry {
     /// A registry whose isolates run on `executors`, under `watchdog` (none:
@@ -107,6 +125,8 @@ impl Registry {
             },
             pool: PoolLimits::default(),
             fast: FastPath::new(executors),
+            relieving: false,
+            checker: None,
         }
     }
 
@@ -137,7 +157,7 @@ impl Registry {
         let mut idle = Vec::new();
         for (name, i) in self.all_instances() {
             count += 1;
-            heap += i.gauge.load(Ordering::Relaxed);
+            heap += i.gauge.used();
             if let Some(addr) = i
                 .started()
                 .filter(|_| i.in_flight.load(Ordering::Relaxed) == 0)
@@ -168,9 +188,57 @@ impl Registry {
             self.publish(&worker);
             addr.do_send(Condemn(EvictionReason::Pressure));
             count -= 1;
-            heap = heap.saturating_sub(gauge.load(Ordering::Relaxed));
+            heap = heap.saturating_sub(gauge.used());
         }
         true
+    }
+
+    /// Brings the isolates' heap back under the memory `budget` if it is
+    /// over: first the idle isolates that may give back the most garbage
+    /// collect it (at most [`PRESSURE_COLLECTIONS`] of them), then, if the
+    /// heap is still over, the least recently used idle isolates are
+    /// evicted. Collections first, because a collection costs less than
+    /// an eviction and the cold start that follows it; each isolate
+    /// measures its heap again as it collects.
+    fn relieve(&mut self, budget: usize, ctx: &mut Context<Self>) {
+        if self.relieving {
+            return;
+        }
+        let heap: usize = self.all_instances().map(|(_, i)| i.gauge.used()).sum();
+        if heap <= budget {
+            return;
+        }
+        let mut collectable: Vec<_> = self
+            .all_instances()
+            .filter(|(_, i)| i.in_flight.load(Ordering::Relaxed) == 0)
+            .filter_map(|(_, i)| {
+                let garbage = i.gauge.garbage();
+                let addr = i.started()?;
+                (garbage >= PRESSURE_MIN_GARBAGE).then(|| (garbage, addr.clone()))
+            })
+            .collect();
+        collectable.sort_by_key(|(garbage, _)| std::cmp::Reverse(*garbage));
+        collectable.truncate(PRESSURE_COLLECTIONS);
+        self.relieving = true;
+        let collections = async move {
+            let mut over = heap - budget;
+            for (garbage, addr) in collectable {
+                if over == 0 {
+                    break;
+                }
+                let _ = addr.send(CollectNow).await;
+                over = over.saturating_sub(garbage);
+            }
+        };
+        ctx.spawn(collections.into_actor(self).map(move |(), act, _| {
+            act.relieving = false;
+            if !act.evict_lru_idle(|_, heap| heap > budget) {
+                tracing::warn!(
+                    budget_mb = budget >> 20,
+                    "the isolates' heap is over the memory budget and every isolate is busy"
+                );
+            }
+        }));
     }
 
     /// Makes room for one more isolate under `max_isolates` (and the memory
@@ -230,7 +298,7 @@ impl Registry {
         config: &IsolateConfig,
         services: &Services,
         entry: &WorkerEntry,
-        gauge: Arc<AtomicUsize>,
+        gauge: Arc<HeapGauge>,
         on: Option<usize>,
     ) -> (Starting, usize) {
         let (tx, rx) = oneshot::channel();
@@ -240,10 +308,13 @@ impl Registry {
         let services = services.clone();
         let executor = on.map_or_else(|| executors.pick_index(), |i| i % executors.len());
         let busy = executors.busy_mark(executor);
+        let evaluated = entry.evaluated.clone();
         executors.handle(executor).spawn_fn(move || {
-            let _ = tx.send(IsolateActor::boot(
-                spec, &*engine, &config, services, gauge, busy,
-            ));
+            let booted = IsolateActor::boot(spec, &*engine, &config, services, gauge, busy);
+            if booted.is_ok() {
+                evaluated.store(true, Ordering::Relaxed);
+            }
+            let _ = tx.send(booted);
         });
         let starting = async move {
             rx.await.unwrap_or_else(|_| {
@@ -268,14 +339,7 @@ impl Actor for Registry {
             .clone()
             .with_dispatcher(ctx.address().recipient());
         if let Some(budget) = self.pool.memory_budget_bytes {
-            ctx.run_interval(BUDGET_CHECK, move |act, _| {
-                if !act.evict_lru_idle(|_, heap| heap > budget) {
-                    tracing::warn!(
-                        budget_mb = budget >> 20,
-                        "the isolates' heap is over the memory budget and every isolate is busy"
-                    );
-                }
-            });
+            ctx.run_interval(BUDGET_CHECK, move |act, ctx| act.relieve(budget, ctx));
         }
     }
 }
@@ -360,6 +424,7 @@ impl Handler<Register> for Registry {
                 spec: Arc::new(spec),
                 engine,
                 instances: Vec::new(),
+                evaluated: Arc::default(),
             },
         );
         self.publish(&name);
@@ -399,13 +464,14 @@ impl Handler<Check> for Registry {
             spec: Arc::new(spec),
             engine,
             instances: Vec::new(),
+            evaluated: Arc::default(),
         };
         let (starting, _) = Self::start_isolate(
             &self.executors,
             &self.isolate_config,
             &self.services,
             &entry,
-            Arc::new(AtomicUsize::new(0)),
+            Arc::default(),
             None,
         );
         Box::pin(async move {
@@ -506,7 +572,7 @@ impl Registry {
             .workers
             .get_mut(worker)
             .ok_or_else(|| RuntimeError::UnknownWorker(worker.to_owned()))?;
-        let gauge = Arc::new(AtomicUsize::new(0));
+        let gauge = Arc::<HeapGauge>::default();
         let on = match here {
             Some(here) if entry.instances.is_empty() && !self.executors.is_stalled(here) => {
                 Some(here)
@@ -688,4 +754,87 @@ pub(crate) fn copy_head(parts: &http::request::Parts) -> http::request::Builder 
         *extensions = parts.extensions.clone();
     }
     builder
+}
+
+/// How much lower the background checker's scheduling priority is than the
+/// executors' (a `nice` increment, Linux only): it runs on what the
+/// executors leave.
+const CHECKER_NICENESS: i32 = 10;
+
+/// Evaluates the code of registered Workers in the background, each once in
+/// a throwaway isolate on a thread of its own with a lower scheduling
+/// priority than the executors: a Worker whose code cannot start is logged
+/// (as an error) soon after start-up, while every Worker already serves,
+/// and no isolate is kept per Worker. A Worker that has started an isolate
+/// by the time its turn comes is not checked again. Resolves, once every
+/// Worker was checked, with what was found.
+#[derive(Debug)]
+pub struct CheckInBackground(pub Vec<String>);
+
+/// What [`CheckInBackground`] found.
+#[derive(Debug, Default, Clone)]
+pub struct Checked {
+    /// Workers whose code was evaluated by the check.
+    pub checked: usize,
+    /// Workers skipped: an isolate of theirs had started already (or they
+    /// are not registered).
+    pub skipped: usize,
+    /// The Workers that cannot start, with the reason.
+    pub failed: Vec<(String, String)>,
+}
+
+impl Message for CheckInBackground {
+    type Result = Checked;
+}
+
+impl Handler<CheckInBackground> for Registry {
+    type Result = ResponseFuture<Checked>;
+
+    fn handle(
+        &mut self,
+        CheckInBackground(names): CheckInBackground,
+        _ctx: &mut Self::Context,
+    ) -> Self::Result {
+        let mut checked = Checked::default();
+        let jobs: Vec<_> = names
+            .into_iter()
+            .filter_map(|name| match self.workers.get(&name) {
+                Some(w) => Some((w.spec.clone(), w.engine.clone(), w.evaluated.clone())),
+                None => {
+                    checked.skipped += 1;
+                    None
+                }
+            })
+            .collect();
+        let checker = self.checker.get_or_insert_with(|| {
+            let arbiter = actix_rt::Arbiter::new();
+            arbiter.spawn_fn(|| crate::work::pool::lower_priority(CHECKER_NICENESS));
+            arbiter
+        });
+        let (tx, rx) = oneshot::channel();
+        let config = self.isolate_config.clone();
+        let services = self.services.clone();
+        let busy = BusyMark::detached(self.executors.busy_threshold());
+        checker.spawn(async move {
+            for (spec, engine, evaluated) in jobs {
+                if evaluated.load(Ordering::Relaxed) {
+                    checked.skipped += 1;
+                    continue;
+                }
+                match IsolateActor::check(&spec, &*engine, &config, &services, &busy) {
+                    Ok(()) => evaluated.store(true, Ordering::Relaxed),
+                    Err(e) => {
+                        tracing::error!(worker = spec.name.as_str(), "{e}");
+                        checked.failed.push((spec.name.clone(), e.to_string()));
+                    }
+                }
+                checked.checked += 1;
+                // What the check's code left to run (a timer it set) is
+                // dropped here, with nothing to deliver it to.
+                tokio::task::yield_now().await;
+            }
+            let _ = tx.send(checked);
+        });
+        Box::pin(async move { rx.await.unwrap_or_default() })
+    }
 }
