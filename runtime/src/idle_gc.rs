@@ -18,13 +18,13 @@
 //!   first (the isolates idle the longest, the least likely to be used
 //!   again soon). One that took an event meanwhile skips its turn: its
 //!   collection comes due again once it is idle again;
-//! - while the executor is *quiet* (no turn of JavaScript ran on it for
-//!   [`QUIET_AFTER`]), collections run one after the other, each a separate
-//!   task so that an event arriving meanwhile waits for one collection at
-//!   most;
-//! - while it is busy, collections may use [`SHARE`] of its time: a budget
-//!   that refills at that rate, up to [`BURST`]; each collection is charged
-//!   the time it took.
+//! - collections draw on a budget of the executor's time that refills, up
+//!   to [`BURST`], at [`BUSY_SHARE`] of the time while the executor is busy
+//!   and at [`QUIET_SHARE`] while it is *quiet* (no turn of JavaScript ran
+//!   on it for [`QUIET_AFTER`]); each collection is charged the time it
+//!   took. Collections are never back to back: at least [`GAP`] separates
+//!   them, so that what arrived meanwhile (a request on a connection) is
+//!   read and run first, and a quiet executor turns busy as soon as it is.
 //!
 //! Memory pressure (a server-wide `memory_budget_mb` exceeded) does not
 //! wait for the pacer: the registry has idle isolates collect before it
@@ -39,9 +39,15 @@ use actix::WeakAddr;
 use crate::isolate_actor::{CollectIdle, IsolateActor};
 
 /// The share of a busy executor's time that idle collections may use.
-pub(crate) const SHARE: f64 = 1.0 / 32.0;
+pub(crate) const BUSY_SHARE: f64 = 1.0 / 32.0;
 
-/// The most idle-collection time a busy executor saves up.
+/// The share of a quiet executor's time that idle collections may use.
+pub(crate) const QUIET_SHARE: f64 = 1.0 / 2.0;
+
+/// The least time between two idle collections on one executor.
+pub(crate) const GAP: Duration = Duration::from_millis(1);
+
+/// The most idle-collection time an executor saves up.
 pub(crate) const BURST: Duration = Duration::from_millis(10);
 
 /// An executor with no turn of JavaScript for this long is quiet.
@@ -53,8 +59,8 @@ struct Pacer {
     queue: VecDeque<WeakAddr<IsolateActor>>,
     /// Whether the task that works through the queue is running.
     running: bool,
-    /// Collection time that may be spent now while busy, in nanoseconds
-    /// (below zero: owed), as of `refilled`.
+    /// Collection time that may be spent now, in nanoseconds (below zero:
+    /// owed), as of `refilled`.
     budget_ns: f64,
     refilled: Instant,
 }
@@ -100,33 +106,41 @@ pub(crate) fn enqueue(isolate: WeakAddr<IsolateActor>) {
 pub(crate) fn charge(took: Duration) {
     PACER.with(|p| {
         let mut p = p.borrow_mut();
-        refill(&mut p, Instant::now());
+        let now = Instant::now();
+        refill(&mut p, now, share(now));
         p.budget_ns -= took.as_nanos() as f64;
     });
 }
 
-fn refill(p: &mut Pacer, now: Instant) {
-    let earned = now.duration_since(p.refilled).as_nanos() as f64 * SHARE;
+/// The share of the executor's time idle collections may use now.
+fn share(now: Instant) -> f64 {
+    if quiet(now) {
+        QUIET_SHARE
+    } else {
+        BUSY_SHARE
+    }
+}
+
+fn refill(p: &mut Pacer, now: Instant, share: f64) {
+    let earned = now.duration_since(p.refilled).as_nanos() as f64 * share;
     p.budget_ns = (p.budget_ns + earned).min(BURST.as_nanos() as f64);
     p.refilled = now;
 }
 
 /// How long to wait before the next collection may run: zero when the
-/// executor is quiet or its budget has time left.
+/// budget has time left.
 fn wait_before_next() -> Duration {
     let now = Instant::now();
-    if quiet(now) {
-        return Duration::ZERO;
-    }
+    let share = share(now);
     PACER.with(|p| {
         let mut p = p.borrow_mut();
-        refill(&mut p, now);
+        refill(&mut p, now, share);
         if p.budget_ns > 0.0 {
             Duration::ZERO
         } else {
-            // Until the budget is back above zero, and at most until the
-            // executor could have turned quiet.
-            Duration::from_nanos((-p.budget_ns / SHARE) as u64 + 1).min(QUIET_AFTER)
+            // Until the budget is back above zero at this rate, and at most
+            // until the executor could have turned quiet.
+            Duration::from_nanos((-p.budget_ns / share) as u64 + 1).min(QUIET_AFTER)
         }
     })
 }
@@ -150,10 +164,10 @@ async fn work_through_queue() {
                 // The isolate collects (or skips its turn) and charges the
                 // time itself; an isolate gone meanwhile is skipped.
                 let _ = addr.send(CollectIdle).await;
+                // Whatever arrived on this thread during the collection (a
+                // request on a connection) is read and runs first.
+                actix_rt::time::sleep(GAP).await;
             }
-            // Whatever else waits on this thread (an event that arrived
-            // during the collection) goes first.
-            tokio::task::yield_now().await;
         } else {
             actix_rt::time::sleep(wait).await;
         }
@@ -163,6 +177,31 @@ async fn work_through_queue() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quiet_executor_collects_more_often_than_a_busy_one() {
+        turn_ended(Instant::now() - QUIET_AFTER * 2);
+        PACER.with(|p| {
+            let mut p = p.borrow_mut();
+            p.budget_ns = 0.0;
+            p.refilled = Instant::now();
+        });
+        charge(Duration::from_millis(4));
+        let quiet = wait_before_next();
+        turn_ended(Instant::now());
+        PACER.with(|p| {
+            let mut p = p.borrow_mut();
+            p.budget_ns = 0.0;
+            p.refilled = Instant::now();
+        });
+        charge(Duration::from_millis(4));
+        let busy = wait_before_next();
+        assert!(quiet < busy, "quiet {quiet:?}, busy {busy:?}");
+        assert!(
+            quiet > Duration::ZERO,
+            "a collection is owed even when quiet"
+        );
+    }
 
     #[test]
     fn a_busy_executor_spends_its_share_and_waits_for_more() {
@@ -181,12 +220,5 @@ mod tests {
             "a collection over the budget is owed"
         );
         assert!(wait <= QUIET_AFTER, "{wait:?}");
-    }
-
-    #[test]
-    fn a_quiet_executor_collects_at_once() {
-        turn_ended(Instant::now() - QUIET_AFTER * 2);
-        charge(Duration::from_secs(1));
-        assert_eq!(wait_before_next(), Duration::ZERO);
     }
 }

@@ -18,7 +18,6 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,6 +30,7 @@ use tokio::sync::oneshot;
 use crate::event::fetch_event;
 use crate::executors::BusyMark;
 use crate::host::IsolateHost;
+use crate::registry::MemoryGauge;
 use crate::supervisor::{Evicted, EvictionReason, IsolateStarted, Supervisor};
 use crate::watchdog::{CpuAccount, Watchdog};
 use crate::work::Finished;
@@ -113,10 +113,10 @@ pub struct IsolateActor {
     draining: Option<EvictionReason>,
     /// Events whose wall-clock limit after the response is being timed.
     wall_timed: std::collections::HashSet<u64>,
-    /// The heap in use when the isolate was last quiet, and whether
-    /// JavaScript ran since its last collection, for the registry (the heap
-    /// read at most every [`HEAP_REFRESH`]).
-    gauge: Arc<HeapGauge>,
+    /// What the isolate holds in memory when it was last quiet, and
+    /// whether JavaScript ran since its last collection, for the registry
+    /// (measured at most every [`HEAP_REFRESH`]).
+    gauge: Arc<MemoryGauge>,
     /// When the heap was last read into `gauge`.
     heap_read_at: Instant,
     /// Whether a later read of the heap is scheduled.
@@ -153,38 +153,6 @@ fn carried(value: &HostValue) -> usize {
     }
 }
 
-/// An isolate's heap as the registry sees it, for the server-wide memory
-/// budget: shared between the isolate, which writes it, and the registry.
-#[derive(Debug, Default)]
-pub(crate) struct HeapGauge {
-    /// Bytes of heap in use when the isolate was last quiet.
-    used: AtomicUsize,
-    /// Whether JavaScript ran since the isolate last collected garbage (a
-    /// collection could give memory back).
-    garbage: AtomicBool,
-    /// Bytes of heap in use right after its last collection (or its start).
-    live: AtomicUsize,
-}
-
-impl HeapGauge {
-    /// Bytes of heap in use when the isolate was last quiet.
-    pub(crate) fn used(&self) -> usize {
-        self.used.load(Ordering::Relaxed)
-    }
-
-    /// What a collection could give back, as far as the gauge knows: the
-    /// growth since the isolate's last collection (or its start), if
-    /// JavaScript ran since.
-    pub(crate) fn garbage(&self) -> usize {
-        if self.garbage.load(Ordering::Relaxed) {
-            self.used()
-                .saturating_sub(self.live.load(Ordering::Relaxed))
-        } else {
-            0
-        }
-    }
-}
-
 /// While events keep coming, the heap gauge is read at most this often.
 const HEAP_REFRESH: Duration = Duration::from_millis(2);
 
@@ -211,6 +179,7 @@ impl Actor for IsolateActor {
     fn stopped(&mut self, _ctx: &mut Self::Context) {
         crate::metrics::isolate_live(&self.spec.name, -1);
         self.report_heap(0);
+        self.gauge.set(0);
         for (_, cpu) in self.cpu.drain() {
             crate::metrics::record_event_end(&self.spec.name, cpu.account.used().as_secs_f64());
         }
@@ -293,7 +262,7 @@ impl IsolateActor {
         engine: &dyn Engine,
         config: &IsolateConfig,
         services: Services,
-        gauge: Arc<HeapGauge>,
+        gauge: Arc<MemoryGauge>,
         busy: BusyMark,
     ) -> Result<Addr<IsolateActor>, RuntimeError> {
         let began = Instant::now();
@@ -306,7 +275,8 @@ impl IsolateActor {
             "isolate started"
         );
         // Counted live now; `stopped` counts it out (and its heap).
-        let heap = isolate.heap_stats().used;
+        let stats = isolate.heap_stats();
+        let heap = stats.used;
         crate::metrics::isolate_live(&spec.name, 1);
         let heap_metric = crate::metrics::heap_gauge(&spec.name);
         heap_metric.add(heap as i64);
@@ -314,8 +284,7 @@ impl IsolateActor {
             worker: spec.name.clone(),
             micros: began.elapsed().as_micros() as u64,
         });
-        gauge.used.store(heap, Ordering::Relaxed);
-        gauge.live.store(heap, Ordering::Relaxed);
+        gauge.started(stats.footprint);
         Ok(IsolateActor::create(|ctx| {
             host.bind(ctx.address().downgrade());
             IsolateActor {
@@ -365,7 +334,7 @@ impl IsolateActor {
         self.host.set_current_event(event, Some(account.clone()));
         if !self.gc_due {
             self.gc_due = true;
-            self.gauge.garbage.store(true, Ordering::Relaxed);
+            self.gauge.set_dirty(true);
         }
         let span = event.and_then(|e| self.cpu.get(&e)).map(|c| c.span.clone());
         // Lines logged during the turn (console output included) and by
@@ -505,16 +474,16 @@ impl IsolateActor {
         crate::idle_gc::charge(took);
         crate::metrics::idle_collected(took.as_secs_f64());
         self.gc_due = false;
-        self.gauge.garbage.store(false, Ordering::Relaxed);
         self.read_heap();
-        self.gauge.live.store(self.gauge.used(), Ordering::Relaxed);
+        self.gauge.set_dirty(false);
     }
 
-    /// Reads the isolate's heap in use into the gauge and the metrics.
+    /// Measures the isolate's memory into the gauge and its heap in use
+    /// into the metrics.
     fn read_heap(&mut self) {
-        let heap = self.isolate.heap_stats().used;
-        self.gauge.used.store(heap, Ordering::Relaxed);
-        self.report_heap(heap);
+        let stats = self.isolate.heap_stats();
+        self.gauge.set(stats.footprint);
+        self.report_heap(stats.used);
         self.heap_read_at = Instant::now();
     }
 
@@ -866,19 +835,18 @@ impl Handler<CollectIdle> for IsolateActor {
 /// Collects garbage now if the isolate is quiet (no event pending, waiting
 /// or streaming) and ran JavaScript since its last collection, whatever
 /// its executor's pace of idle collections: the server is over its memory
-/// budget. Answers the heap in use afterwards.
+/// budget.
 #[derive(Debug, Message)]
-#[rtype(result = "usize")]
+#[rtype(result = "()")]
 pub(crate) struct CollectNow;
 
 impl Handler<CollectNow> for IsolateActor {
-    type Result = usize;
+    type Result = ();
 
-    fn handle(&mut self, _msg: CollectNow, _ctx: &mut Self::Context) -> usize {
+    fn handle(&mut self, _msg: CollectNow, _ctx: &mut Self::Context) {
         if !self.evicted && self.gc_due && self.quiet() {
             self.collect();
         }
-        self.gauge.used()
     }
 }
 

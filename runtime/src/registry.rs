@@ -1,9 +1,14 @@
 //! The registry actor: every registered Worker and its live isolate.
 
-use std::collections::HashMap;
+mod check;
+mod pressure;
+
+pub use check::{CheckInBackground, Checked};
+pub(crate) use pressure::MemoryGauge;
+
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix::prelude::*;
 use futures::future::{BoxFuture, FutureExt, Shared};
@@ -12,9 +17,8 @@ use motu_engine::{Engine, IsolateConfig};
 use tokio::sync::oneshot;
 
 use crate::body::{Body, BodyReclaim};
-use crate::executors::BusyMark;
 use crate::fast_path::{FastPath, GetFastPath, LastUsed, Live, Published};
-use crate::isolate_actor::{CollectNow, Condemn, Condemned, HeapGauge, Services, WhenQuiet};
+use crate::isolate_actor::{Condemn, Condemned, Services, WhenQuiet};
 use crate::supervisor::EvictionReason;
 use crate::{
     EngineSet, Executors, Fetch, FetchRequest, FetchResponse, IsolateActor, RuntimeError,
@@ -33,8 +37,8 @@ struct Instance {
     in_flight: Arc<AtomicUsize>,
     /// When an event was last sent to it.
     last_used: LastUsed,
-    /// Its heap in use when it was last quiet, as the isolate reports it.
-    gauge: Arc<HeapGauge>,
+    /// What it holds in memory, as it last measured when quiet.
+    gauge: Arc<MemoryGauge>,
     /// The executor thread it runs on.
     executor: usize,
 }
@@ -71,7 +75,13 @@ struct WorkerEntry {
 /// Knows every Worker and starts its isolate when an event arrives and none
 /// is live.
 pub struct Registry {
-    workers: HashMap<String, WorkerEntry>,
+    workers: HashMap<Arc<str>, WorkerEntry>,
+    /// The Workers that have live (or starting) isolates.
+    active: HashSet<Arc<str>>,
+    /// Live (or starting) isolates of all Workers.
+    count: usize,
+    /// Bytes all isolates hold together, as each last measured.
+    memory: Arc<AtomicUsize>,
     engines: EngineSet,
     default_engine: String,
     executors: Arc<Executors>,
@@ -88,17 +98,6 @@ pub struct Registry {
     checker: Option<actix_rt::Arbiter>,
 }
 
-/// How often the registry compares the isolates' heap to the memory budget.
-const BUDGET_CHECK: Duration = Duration::from_millis(500);
-
-/// Over the memory budget, at most this many idle isolates collect garbage
-/// in one round before the least recently used are evicted.
-const PRESSURE_COLLECTIONS: usize = 8;
-
-/// An idle isolate collects for the memory budget only when it may give
-/// back at least this much (its heap's growth since its last collection).
-const PRESSURE_MIN_GARBAGE: usize = 64 << 10;
-
 impl Registry {
     /// A registry whose isolates run on `executors`, under `watchdog` (none:
     /// CPU limits are not enforced), and report to `supervisor`.
@@ -113,6 +112,9 @@ impl Registry {
     ) -> Self {
         Self {
             workers: HashMap::new(),
+            active: HashSet::new(),
+            count: 0,
+            memory: Arc::default(),
             engines,
             default_engine,
             executors: executors.clone(),
@@ -141,124 +143,33 @@ impl Registry {
         self
     }
 
-    /// Every instance of every Worker, with its Worker's name.
-    fn all_instances(&self) -> impl Iterator<Item = (&str, &Instance)> {
-        self.workers
+    /// Every instance of every Worker.
+    fn all_instances(&self) -> impl Iterator<Item = &Instance> {
+        self.active
             .iter()
-            .flat_map(|(name, w)| w.instances.iter().map(move |i| (name.as_str(), i)))
+            .filter_map(|name| self.workers.get(name))
+            .flat_map(|w| w.instances.iter())
     }
 
-    /// Evicts least recently used idle isolates (reason `Pressure`) while
-    /// `over` says the pool is over its limits, given the number of
-    /// instances and their heap. Returns whether the pool ended within them.
-    fn evict_lru_idle(&mut self, over: impl Fn(usize, usize) -> bool) -> bool {
-        let mut count = 0;
-        let mut heap = 0;
-        let mut idle = Vec::new();
-        for (name, i) in self.all_instances() {
-            count += 1;
-            heap += i.gauge.used();
-            if let Some(addr) = i
-                .started()
-                .filter(|_| i.in_flight.load(Ordering::Relaxed) == 0)
-            {
-                idle.push((
-                    i.last_used.get(),
-                    name.to_owned(),
-                    addr.clone(),
-                    i.gauge.clone(),
-                ));
-            }
-        }
-        idle.sort_by_key(|(used, ..)| *used);
-        let mut idle = idle.into_iter();
-        while over(count, heap) {
-            let Some((_, worker, addr, gauge)) = idle.next() else {
-                return false;
-            };
-            tracing::info!(
-                worker = worker.as_str(),
-                isolates = count,
-                heap_mb = heap as f64 / (1 << 20) as f64,
-                "evicting an idle isolate under pressure"
-            );
-            if let Some(entry) = self.workers.get_mut(&worker) {
-                entry.instances.retain(|i| i.started() != Some(&addr));
-            }
-            self.publish(&worker);
-            addr.do_send(Condemn(EvictionReason::Pressure));
-            count -= 1;
-            heap = heap.saturating_sub(gauge.used());
-        }
-        true
-    }
-
-    /// Brings the isolates' heap back under the memory `budget` if it is
-    /// over: first the idle isolates that may give back the most garbage
-    /// collect it (at most [`PRESSURE_COLLECTIONS`] of them), then, if the
-    /// heap is still over, the least recently used idle isolates are
-    /// evicted. Collections first, because a collection costs less than
-    /// an eviction and the cold start that follows it; each isolate
-    /// measures its heap again as it collects.
-    fn relieve(&mut self, budget: usize, ctx: &mut Context<Self>) {
-        if self.relieving {
+    /// Keeps the instances of `worker` that `keep` says to, and publishes
+    /// what is left.
+    fn retain_instances(&mut self, worker: &str, keep: impl FnMut(&Instance) -> bool) {
+        let Some(entry) = self.workers.get_mut(worker) else {
             return;
-        }
-        let heap: usize = self.all_instances().map(|(_, i)| i.gauge.used()).sum();
-        if heap <= budget {
-            return;
-        }
-        let mut collectable: Vec<_> = self
-            .all_instances()
-            .filter(|(_, i)| i.in_flight.load(Ordering::Relaxed) == 0)
-            .filter_map(|(_, i)| {
-                let garbage = i.gauge.garbage();
-                let addr = i.started()?;
-                (garbage >= PRESSURE_MIN_GARBAGE).then(|| (garbage, addr.clone()))
-            })
-            .collect();
-        collectable.sort_by_key(|(garbage, _)| std::cmp::Reverse(*garbage));
-        collectable.truncate(PRESSURE_COLLECTIONS);
-        self.relieving = true;
-        let collections = async move {
-            let mut over = heap - budget;
-            for (garbage, addr) in collectable {
-                if over == 0 {
-                    break;
-                }
-                let _ = addr.send(CollectNow).await;
-                over = over.saturating_sub(garbage);
-            }
         };
-        ctx.spawn(collections.into_actor(self).map(move |(), act, _| {
-            act.relieving = false;
-            if !act.evict_lru_idle(|_, heap| heap > budget) {
-                tracing::warn!(
-                    budget_mb = budget >> 20,
-                    "the isolates' heap is over the memory budget and every isolate is busy"
-                );
-            }
-        }));
+        let before = entry.instances.len();
+        entry.instances.retain(keep);
+        let after = entry.instances.len();
+        self.count = self.count + after - before;
+        if after == 0 {
+            self.active.remove(worker);
+        }
+        self.publish(worker);
     }
 
-    /// Makes room for one more isolate under `max_isolates` (and the memory
-    /// budget); when every isolate is busy, the new one starts anyway.
-    fn make_room(&mut self) {
-        let PoolLimits {
-            max_isolates,
-            memory_budget_bytes,
-        } = self.pool;
-        if max_isolates.is_none() && memory_budget_bytes.is_none() {
-            return;
-        }
-        let max = max_isolates.unwrap_or(usize::MAX);
-        let budget = memory_budget_bytes.unwrap_or(usize::MAX);
-        if !self.evict_lru_idle(|count, heap| count >= max || heap > budget) {
-            tracing::warn!(
-                max_isolates = max,
-                "every isolate is busy at the server's limit; starting one more"
-            );
-        }
+    /// Forgets the instance of `worker` whose isolate is `addr`.
+    fn remove_instance(&mut self, worker: &str, addr: &Addr<IsolateActor>) {
+        self.retain_instances(worker, |i| i.started() != Some(addr));
     }
 
     /// Publishes `worker`'s started isolates for the fast path.
@@ -298,7 +209,7 @@ impl Registry {
         config: &IsolateConfig,
         services: &Services,
         entry: &WorkerEntry,
-        gauge: Arc<HeapGauge>,
+        gauge: Arc<MemoryGauge>,
         on: Option<usize>,
     ) -> (Starting, usize) {
         let (tx, rx) = oneshot::channel();
@@ -339,7 +250,9 @@ impl Actor for Registry {
             .clone()
             .with_dispatcher(ctx.address().recipient());
         if let Some(budget) = self.pool.memory_budget_bytes {
-            ctx.run_interval(BUDGET_CHECK, move |act, ctx| act.relieve(budget, ctx));
+            ctx.run_interval(pressure::BUDGET_CHECK, move |act, ctx| {
+                act.relieve(budget, ctx)
+            });
         }
     }
 }
@@ -348,12 +261,10 @@ impl Handler<Condemned> for Registry {
     type Result = ();
 
     fn handle(&mut self, msg: Condemned, _ctx: &mut Self::Context) {
-        if let Some(entry) = self.workers.get_mut(&msg.worker) {
-            entry
-                .instances
-                .retain(|i| !matches!(i.starting.peek(), Some(Ok(addr)) if *addr == msg.isolate));
-        }
-        self.publish(&msg.worker);
+        self.retain_instances(
+            &msg.worker,
+            |i| !matches!(i.starting.peek(), Some(Ok(addr)) if *addr == msg.isolate),
+        );
     }
 }
 
@@ -369,10 +280,7 @@ impl Handler<Started> for Registry {
     type Result = ();
 
     fn handle(&mut self, Started(worker): Started, _ctx: &mut Self::Context) {
-        if let Some(entry) = self.workers.get_mut(&worker) {
-            entry.instances.retain(Instance::usable);
-        }
-        self.publish(&worker);
+        self.retain_instances(&worker, Instance::usable);
     }
 }
 
@@ -419,7 +327,7 @@ impl Handler<Register> for Registry {
         );
         let name = spec.name.clone();
         let replaced = self.workers.insert(
-            spec.name.clone(),
+            Arc::from(name.as_str()),
             WorkerEntry {
                 spec: Arc::new(spec),
                 engine,
@@ -428,6 +336,10 @@ impl Handler<Register> for Registry {
             },
         );
         self.publish(&name);
+        if let Some(old) = &replaced {
+            self.count -= old.instances.len();
+            self.active.remove(name.as_str());
+        }
         // The old version's isolates finish what they have, then go.
         for instance in replaced.into_iter().flat_map(|w| w.instances) {
             if let Some(addr) = instance.started() {
@@ -471,7 +383,7 @@ impl Handler<Check> for Registry {
             &self.isolate_config,
             &self.services,
             &entry,
-            Arc::default(),
+            Arc::new(MemoryGauge::new(Arc::default())),
             None,
         );
         Box::pin(async move {
@@ -544,6 +456,10 @@ impl Registry {
         let before = entry.instances.len();
         entry.instances.retain(Instance::usable);
         let pruned = entry.instances.len() != before;
+        self.count -= before - entry.instances.len();
+        if entry.instances.is_empty() {
+            self.active.remove(worker);
+        }
         let executors = &self.executors;
         let least = entry
             .instances
@@ -572,7 +488,7 @@ impl Registry {
             .workers
             .get_mut(worker)
             .ok_or_else(|| RuntimeError::UnknownWorker(worker.to_owned()))?;
-        let gauge = Arc::<HeapGauge>::default();
+        let gauge = Arc::new(MemoryGauge::new(self.memory.clone()));
         let on = match here {
             Some(here) if entry.instances.is_empty() && !self.executors.is_stalled(here) => {
                 Some(here)
@@ -596,6 +512,12 @@ impl Registry {
             gauge,
             executor,
         });
+        self.count += 1;
+        if entry.instances.len() == 1 {
+            if let Some((name, _)) = self.workers.get_key_value(worker) {
+                self.active.insert(name.clone());
+            }
+        }
         // Unpublished while it starts (the fast path then leaves the choice
         // to the registry), published again once it has.
         self.publish(worker);
@@ -645,7 +567,7 @@ impl Handler<Drain> for Registry {
     fn handle(&mut self, _msg: Drain, _ctx: &mut Self::Context) -> Self::Result {
         let waits: Vec<_> = self
             .all_instances()
-            .filter_map(|(_, i)| i.started().map(|a| a.send(WhenQuiet)))
+            .filter_map(|i| i.started().map(|a| a.send(WhenQuiet)))
             .collect();
         Box::pin(async move {
             futures::future::join_all(waits).await;
@@ -754,87 +676,4 @@ pub(crate) fn copy_head(parts: &http::request::Parts) -> http::request::Builder 
         *extensions = parts.extensions.clone();
     }
     builder
-}
-
-/// How much lower the background checker's scheduling priority is than the
-/// executors' (a `nice` increment, Linux only): it runs on what the
-/// executors leave.
-const CHECKER_NICENESS: i32 = 10;
-
-/// Evaluates the code of registered Workers in the background, each once in
-/// a throwaway isolate on a thread of its own with a lower scheduling
-/// priority than the executors: a Worker whose code cannot start is logged
-/// (as an error) soon after start-up, while every Worker already serves,
-/// and no isolate is kept per Worker. A Worker that has started an isolate
-/// by the time its turn comes is not checked again. Resolves, once every
-/// Worker was checked, with what was found.
-#[derive(Debug)]
-pub struct CheckInBackground(pub Vec<String>);
-
-/// What [`CheckInBackground`] found.
-#[derive(Debug, Default, Clone)]
-pub struct Checked {
-    /// Workers whose code was evaluated by the check.
-    pub checked: usize,
-    /// Workers skipped: an isolate of theirs had started already (or they
-    /// are not registered).
-    pub skipped: usize,
-    /// The Workers that cannot start, with the reason.
-    pub failed: Vec<(String, String)>,
-}
-
-impl Message for CheckInBackground {
-    type Result = Checked;
-}
-
-impl Handler<CheckInBackground> for Registry {
-    type Result = ResponseFuture<Checked>;
-
-    fn handle(
-        &mut self,
-        CheckInBackground(names): CheckInBackground,
-        _ctx: &mut Self::Context,
-    ) -> Self::Result {
-        let mut checked = Checked::default();
-        let jobs: Vec<_> = names
-            .into_iter()
-            .filter_map(|name| match self.workers.get(&name) {
-                Some(w) => Some((w.spec.clone(), w.engine.clone(), w.evaluated.clone())),
-                None => {
-                    checked.skipped += 1;
-                    None
-                }
-            })
-            .collect();
-        let checker = self.checker.get_or_insert_with(|| {
-            let arbiter = actix_rt::Arbiter::new();
-            arbiter.spawn_fn(|| crate::work::pool::lower_priority(CHECKER_NICENESS));
-            arbiter
-        });
-        let (tx, rx) = oneshot::channel();
-        let config = self.isolate_config.clone();
-        let services = self.services.clone();
-        let busy = BusyMark::detached(self.executors.busy_threshold());
-        checker.spawn(async move {
-            for (spec, engine, evaluated) in jobs {
-                if evaluated.load(Ordering::Relaxed) {
-                    checked.skipped += 1;
-                    continue;
-                }
-                match IsolateActor::check(&spec, &*engine, &config, &services, &busy) {
-                    Ok(()) => evaluated.store(true, Ordering::Relaxed),
-                    Err(e) => {
-                        tracing::error!(worker = spec.name.as_str(), "{e}");
-                        checked.failed.push((spec.name.clone(), e.to_string()));
-                    }
-                }
-                checked.checked += 1;
-                // What the check's code left to run (a timer it set) is
-                // dropped here, with nothing to deliver it to.
-                tokio::task::yield_now().await;
-            }
-            let _ = tx.send(checked);
-        });
-        Box::pin(async move { rx.await.unwrap_or_default() })
-    }
 }
