@@ -3,7 +3,6 @@
 #include <libplatform/libplatform.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <mutex>
 
 #include "internal.h"
@@ -52,7 +51,6 @@ void ensure_platform() {
     // run the task that finishes a background compile before the isolate's
     // next event. The compile then also counts as the isolate's CPU time.
     v8::V8::SetFlagsFromString("--no-wasm-async-compilation");
-    if (const char* extra = std::getenv("MOTU_V8_FLAGS_EXPERIMENT")) v8::V8::SetFlagsFromString(extra);
     the_platform = v8::platform::NewDefaultPlatform().release();
     v8::V8::InitializePlatform(the_platform);
     v8::V8::Initialize();
