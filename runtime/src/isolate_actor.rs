@@ -113,9 +113,9 @@ pub struct IsolateActor {
     draining: Option<EvictionReason>,
     /// Events whose wall-clock limit after the response is being timed.
     wall_timed: std::collections::HashSet<u64>,
-    /// What the isolate holds in memory when it was last quiet, and
-    /// whether JavaScript ran since its last collection, for the registry
-    /// (measured at most every [`HEAP_REFRESH`]).
+    /// What the isolate holds in memory as of its latest turns, and whether
+    /// JavaScript ran since its last collection, for the registry (measured
+    /// at most every [`HEAP_REFRESH`]).
     gauge: Arc<MemoryGauge>,
     /// When the heap was last read into `gauge`.
     heap_read_at: Instant,
@@ -133,8 +133,13 @@ pub struct IsolateActor {
     quiet_waiters: Vec<oneshot::Sender<()>>,
     /// The heap this isolate last added to its Worker's heap gauge.
     heap_reported: usize,
+    /// The memory (footprint) this isolate last added to its Worker's
+    /// memory gauge.
+    memory_reported: usize,
     /// Its Worker's `motu_isolate_heap_bytes`, resolved once.
     heap_metric: prometheus::IntGauge,
+    /// Its Worker's `motu_isolate_memory_bytes`, resolved once.
+    memory_metric: prometheus::IntGauge,
     /// Its executor's stall mark, set by the watchdog while a turn of it
     /// runs long.
     busy: BusyMark,
@@ -178,7 +183,7 @@ impl Actor for IsolateActor {
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
         crate::metrics::isolate_live(&self.spec.name, -1);
-        self.report_heap(0);
+        self.report_heap(0, 0);
         self.gauge.set(0);
         for (_, cpu) in self.cpu.drain() {
             crate::metrics::record_event_end(&self.spec.name, cpu.account.used().as_secs_f64());
@@ -278,8 +283,9 @@ impl IsolateActor {
         let stats = isolate.heap_stats();
         let heap = stats.used;
         crate::metrics::isolate_live(&spec.name, 1);
-        let heap_metric = crate::metrics::heap_gauge(&spec.name);
+        let (heap_metric, memory_metric) = crate::metrics::heap_gauges(&spec.name);
         heap_metric.add(heap as i64);
+        memory_metric.add(stats.footprint as i64);
         services.supervisor.do_send(IsolateStarted {
             worker: spec.name.clone(),
             micros: began.elapsed().as_micros() as u64,
@@ -308,7 +314,9 @@ impl IsolateActor {
                 idle_gc_queued: false,
                 quiet_waiters: Vec::new(),
                 heap_reported: heap,
+                memory_reported: stats.footprint,
                 heap_metric,
+                memory_metric,
                 busy,
             }
         }))
@@ -391,8 +399,10 @@ impl IsolateActor {
                 self.evict(reason, None, ctx);
             }
         }
+        // Also while events are pending: an event that keeps memory while
+        // it waits counts against the server's memory budget.
+        self.refresh_heap(ctx);
         if self.host.pending_events() == 0 {
-            self.quiet_heap(ctx);
             self.schedule_idle_gc(ctx, IDLE_GC_AFTER);
             if self.host.waiting_events().is_empty() {
                 for waiter in self.quiet_waiters.drain(..) {
@@ -402,11 +412,11 @@ impl IsolateActor {
         }
     }
 
-    /// Reads the heap into the gauge now that the isolate is quiet, or, if
-    /// it was read less than [`HEAP_REFRESH`] ago (events keep coming),
-    /// once that time is up: reading an engine's heap statistics costs as
-    /// much as a small part of a request.
-    fn quiet_heap(&mut self, ctx: &mut Context<Self>) {
+    /// Reads the heap into the gauge now that a turn ended, or, if it was
+    /// read less than [`HEAP_REFRESH`] ago (events keep coming), once that
+    /// time is up: reading an engine's heap statistics costs as much as a
+    /// small part of a request.
+    fn refresh_heap(&mut self, ctx: &mut Context<Self>) {
         if self.heap_read_at.elapsed() >= HEAP_REFRESH {
             self.read_heap();
         } else if !self.heap_read_scheduled {
@@ -483,18 +493,23 @@ impl IsolateActor {
     fn read_heap(&mut self) {
         let stats = self.isolate.heap_stats();
         self.gauge.set(stats.footprint);
-        self.report_heap(stats.used);
+        self.report_heap(stats.used, stats.footprint);
         self.heap_read_at = Instant::now();
     }
 
-    /// Moves the Worker's heap gauge from what this isolate last reported to
-    /// `heap` bytes.
-    fn report_heap(&mut self, heap: usize) {
+    /// Moves the Worker's heap and memory gauges from what this isolate
+    /// last reported to `heap` and `memory` bytes.
+    fn report_heap(&mut self, heap: usize, memory: usize) {
         let delta = heap as i64 - self.heap_reported as i64;
         if delta != 0 {
             self.heap_metric.add(delta);
         }
         self.heap_reported = heap;
+        let delta = memory as i64 - self.memory_reported as i64;
+        if delta != 0 {
+            self.memory_metric.add(delta);
+        }
+        self.memory_reported = memory;
     }
 
     /// Starts keeping event `id`: its CPU use and its log span.

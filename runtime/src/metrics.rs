@@ -10,7 +10,11 @@
 //! - `motu_isolates_live`: isolates running now;
 //! - `motu_isolate_starts_total` and `motu_isolate_evictions_total{reason}`;
 //! - `motu_isolate_heap_bytes`: heap in use of its live isolates, as each
-//!   last measured it when quiet;
+//!   last measured it (after a turn, at most every few milliseconds);
+//! - `motu_isolate_memory_bytes`: memory its live isolates hold (each
+//!   engine's footprint: heap pages, the engine's own allocations,
+//!   `ArrayBuffer` contents), as each last measured it: what the server's
+//!   `memory_budget_mb` counts;
 //! - `motu_scheduled_events_total{outcome}`;
 //! - `motu_console_dropped_lines_total` and `motu_console_dropped_bytes_total`:
 //!   log lines of its `console` calls (and uncaught exceptions) dropped
@@ -57,6 +61,7 @@ struct Metrics {
     isolate_starts: IntCounterVec,
     isolate_evictions: IntCounterVec,
     heap_bytes: IntGaugeVec,
+    memory_bytes: IntGaugeVec,
     scheduled: IntCounterVec,
     queue_depth: IntGauge,
     in_flight: IntGauge,
@@ -186,7 +191,12 @@ impl Metrics {
             ),
             heap_bytes: gauge(
                 "motu_isolate_heap_bytes",
-                "Heap in use of the Worker's live isolates, as last measured when each was quiet.",
+                "Heap in use of the Worker's live isolates, as each last measured it.",
+                &["worker"],
+            ),
+            memory_bytes: gauge(
+                "motu_isolate_memory_bytes",
+                "Memory the Worker's live isolates hold (heap pages, engine allocations, ArrayBuffer contents), as each last measured it; what memory_budget_mb counts.",
                 &["worker"],
             ),
             scheduled: counter(
@@ -317,9 +327,13 @@ pub(crate) fn isolate_evicted(worker: &str, reason: &str) {
         .inc();
 }
 
-/// `worker`'s heap gauge, which its isolates move by what they measure.
-pub(crate) fn heap_gauge(worker: &str) -> IntGauge {
-    METRICS.heap_bytes.with_label_values(&[worker])
+/// `worker`'s heap and memory gauges, which its isolates move by what they
+/// measure.
+pub(crate) fn heap_gauges(worker: &str) -> (IntGauge, IntGauge) {
+    (
+        METRICS.heap_bytes.with_label_values(&[worker]),
+        METRICS.memory_bytes.with_label_values(&[worker]),
+    )
 }
 
 /// Counts a garbage collection of an idle isolate that took `seconds`.

@@ -37,7 +37,7 @@ struct Instance {
     in_flight: Arc<AtomicUsize>,
     /// When an event was last sent to it.
     last_used: LastUsed,
-    /// What it holds in memory, as it last measured when quiet.
+    /// What it holds in memory, as it last measured.
     gauge: Arc<MemoryGauge>,
     /// The executor thread it runs on.
     executor: usize,

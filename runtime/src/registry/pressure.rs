@@ -7,10 +7,12 @@
 //! registry compares the pool to its limits without looking at each
 //! isolate. Only when the pool is over a limit does it look at them:
 //!
-//! - when a new isolate is needed and would not fit, the least recently
-//!   used *idle* isolates are evicted (reason `Pressure`) until it fits,
-//!   with some slack ([`SLACK`]), so that the next starts do not each scan
-//!   the pool again;
+//! - when a new isolate is needed and would not fit, idle isolates that
+//!   may give back enough garbage are asked to collect it (it starts at
+//!   once, and the budget is briefly exceeded); failing that, the least
+//!   recently used *idle* isolates are evicted (reason `Pressure`) until it
+//!   fits, with some slack ([`SLACK`]), so that the next starts do not each
+//!   scan the pool again;
 //! - every [`BUDGET_CHECK`], if the memory is over the budget, the idle
 //!   isolates that may give back the most garbage collect it first (at most
 //!   [`COLLECTIONS`] of them: a collection costs less than an eviction and
@@ -29,6 +31,7 @@ use actix::prelude::*;
 use super::{Instance, Registry};
 use crate::isolate_actor::{CollectNow, Condemn};
 use crate::supervisor::EvictionReason;
+use crate::IsolateActor;
 
 /// How often the registry compares the isolates' memory to the budget.
 pub(super) const BUDGET_CHECK: Duration = Duration::from_millis(500);
@@ -45,7 +48,8 @@ const MIN_GARBAGE: usize = 64 << 10;
 /// `max_isolates` and of `memory_budget_mb`).
 const SLACK: usize = 256;
 
-/// What one isolate holds in memory, as it last measured when quiet, kept
+/// What one isolate holds in memory, as it last measured (at the end of a
+/// turn, at most every few milliseconds, and after a collection), kept
 /// in the pool's total; written by the isolate, read by the registry.
 #[derive(Debug)]
 pub(crate) struct MemoryGauge {
@@ -187,9 +191,51 @@ impl Registry {
         self.fits(extra, count, memory, usize::MAX)
     }
 
+    /// The idle isolates that may give back the most garbage, most first,
+    /// at most [`COLLECTIONS`] of them and no more than it takes to give
+    /// back `excess` bytes (as far as their gauges know), with what each
+    /// may give back.
+    fn most_garbage(&self, excess: usize) -> Vec<(usize, Addr<IsolateActor>)> {
+        let mut collectable: Vec<(usize, &Instance)> = self
+            .all_instances()
+            .filter(|i| i.in_flight.load(Ordering::Relaxed) == 0)
+            .map(|i| (i.gauge.garbage(), i))
+            .filter(|(garbage, _)| *garbage >= MIN_GARBAGE)
+            .collect();
+        collectable.sort_unstable_by_key(|(garbage, _)| std::cmp::Reverse(*garbage));
+        let mut covered = 0;
+        collectable
+            .into_iter()
+            .filter_map(|(garbage, i)| Some((garbage, i.started()?.clone())))
+            .take(COLLECTIONS)
+            .take_while(|(garbage, _)| {
+                let more = covered < excess;
+                covered += garbage;
+                more
+            })
+            .collect()
+    }
+
     /// Makes room for one more isolate under `max_isolates` and the memory
     /// budget; when every isolate is busy, the new one starts anyway.
     pub(super) fn make_room(&mut self) {
+        let (count, memory) = (self.count, self.memory());
+        if self.fits(1, count, memory, usize::MAX) {
+            return;
+        }
+        // Over the budget only: idle isolates that may give back enough
+        // garbage collect it rather than go.
+        let count_fits = self.pool.max_isolates.is_none_or(|max| count < max);
+        if let (true, Some(budget)) = (count_fits, self.pool.memory_budget_bytes) {
+            let excess = memory.saturating_sub(budget);
+            let collect = self.most_garbage(excess);
+            if collect.iter().map(|(garbage, _)| garbage).sum::<usize>() >= excess {
+                for (_, addr) in collect {
+                    addr.do_send(CollectNow);
+                }
+                return;
+            }
+        }
         if !self.evict_lru_idle(1) {
             tracing::warn!(
                 isolates = self.count,
@@ -208,27 +254,11 @@ impl Registry {
         if self.relieving || memory <= budget {
             return;
         }
-        let mut collectable: Vec<(usize, &Instance)> = self
-            .all_instances()
-            .filter(|i| i.in_flight.load(Ordering::Relaxed) == 0)
-            .map(|i| (i.gauge.garbage(), i))
-            .filter(|(garbage, _)| *garbage >= MIN_GARBAGE)
-            .collect();
-        collectable.sort_unstable_by_key(|(garbage, _)| std::cmp::Reverse(*garbage));
-        let collectable: Vec<_> = collectable
-            .into_iter()
-            .filter_map(|(garbage, i)| Some((garbage, i.started()?.clone())))
-            .take(COLLECTIONS)
-            .collect();
+        let collectable = self.most_garbage(memory - budget);
         self.relieving = true;
         let collections = async move {
-            let mut over = memory - budget;
-            for (garbage, addr) in collectable {
-                if over == 0 {
-                    break;
-                }
+            for (_, addr) in collectable {
                 let _ = addr.send(CollectNow).await;
-                over = over.saturating_sub(garbage);
             }
         };
         ctx.spawn(collections.into_actor(self).map(move |(), act, _| {
