@@ -72,7 +72,8 @@ async fn start_runtime(
     for w in &settings.workers {
         // A Worker whose code cannot be loaded (a missing package, a module
         // that does not parse) fails on its own: its error is logged when
-        // it is warmed, it answers 500, and every other Worker serves.
+        // its code is checked, it answers 500, and every other Worker
+        // serves.
         let spec = match worker_spec(w, dev, assets.get(&w.name)) {
             Ok(Some(spec)) => spec,
             Ok(None) => continue,

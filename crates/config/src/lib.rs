@@ -44,7 +44,7 @@
 //! subrequests = 50           # fetch() calls per event (default 50)
 //! scheduled_wall_ms = 900000  # wall time of a scheduled event (default 15 min)
 //! max_isolates = 1000         # server-wide: live isolates (default: no cap)
-//! memory_budget_mb = 4096     # server-wide: heap of all isolates (default: none)
+//! memory_budget_mb = 4096     # server-wide: memory all isolates hold (default: none)
 //!
 //! [admin]                   # metrics, health and readiness (default: off)
 //! listen = "127.0.0.1:9090"   # GET /metrics, /healthz, /readyz
