@@ -392,6 +392,7 @@ def budget_phase(servers, tmp, opts):
         print(f"budget {server:13} ({n} Workers, {mb} MiB) ...", end="", flush=True, file=sys.stderr)
         try:
             r = many.run_cell(server, n, tmp, opts, helpers, budget_mb=mb, dists=("zipf",))
+            r["rss_ready_one_kib"] = many.rss_at_ready(server, 1, tmp, opts, helpers)
             out[server] = r
             print(f" zipf {r['zipf']['rps']:.0f} req/s p99 {fmt_us(r['zipf'].get('p99_us'))}, peak RSS {fmt_kib(r['peak_rss_kib'])}",
                   file=sys.stderr)
@@ -474,8 +475,9 @@ def budget_section(results, opts):
         before, after = r.get("metrics_touch"), z.get("metrics")
         starts = metric_delta(after, before, "starts")
         pressure = metric_delta(after, before, None, "Pressure")
+        per_worker = (r["rss_ready_kib"] - r["rss_ready_one_kib"]) / max(n - 1, 1)
         rows.append([
-            server, f"{r['spawn_s']:.2f} s", f"{r['touch_s']:.1f} s", str(r["touch_wrong"]),
+            server, f"{r['spawn_s']:.2f} s", f"{per_worker:.1f} KiB", f"{r['touch_s']:.1f} s", str(r["touch_wrong"]),
             fmt_kib(r["rss_touch_kib"]), fmt_kib(z["rss_kib"]), fmt_kib(r["peak_rss_kib"]),
             str(before["live"] if before else "-"), str(after["live"] if after else "-"),
             f"{z['rps']:.0f}", fmt_us(z.get("p50_us")), fmt_us(z.get("p99_us")), str(errors_of(z)),
@@ -489,8 +491,10 @@ def budget_section(results, opts):
                             r["peak_rss_kib"] <= (mb + opts.budget_overhead) * 1024))
         out_targets.append((f"{n} Workers on {engine} under memory_budget_mb = {mb}: every Worker answered its own body",
                             f"{r['touch_wrong']} wrong", r["touch_wrong"] == 0))
+        out_targets.append((f"a registered Worker with no live isolate on {engine}: under 16 KiB", f"{per_worker:.1f} KiB",
+                            per_worker < 16))
     table = markdown_table(
-        ["server", "spawn → ready", "touch all", "wrong answers", "RSS after touch", "RSS after Zipf", "peak RSS",
+        ["server", "spawn → ready", "per registered Worker", "touch all", "wrong answers", "RSS after touch", "RSS after Zipf", "peak RSS",
          "live isolates after touch", "live after Zipf", "Zipf req/s", "Zipf p50", "Zipf p99", "Zipf errors",
          "cold starts under Zipf (with its warm-up)", "Pressure evictions under Zipf"], rows)
     return table, out_targets

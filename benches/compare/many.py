@@ -22,7 +22,10 @@ Measured per server, in one fresh process pinned to core 0 (wrk on core 1):
 
 A budget cell runs motu with `memory_budget_mb` set (10,000 Workers and
 2048 MiB by default): its peak resident memory against the budget, and the
-cold starts (isolates started) and evictions the Zipf load caused.
+cold starts (isolates started) and evictions the Zipf load caused. What a
+registered Worker with no live isolate costs is the resident memory at
+ready of that server less that of the same server with one Worker, per
+Worker (both with the one isolate the readiness probe started).
 """
 
 import os
@@ -300,6 +303,7 @@ def run_cell(server, n, tmp, opts, helpers, budget_mb=None, dists=("zipf", "unif
     try:
         ready = wait_ready(port, proc, f"w{n - 1}.localhost", timeout=600)
         result["spawn_s"] = ready - start
+        result["rss_ready_kib"] = rss_kib(proc.pid)
         conn = Conn(port)
         wrong = 0
         t0 = time.monotonic()
@@ -326,5 +330,25 @@ def run_cell(server, n, tmp, opts, helpers, budget_mb=None, dists=("zipf", "unif
             result[dist] = r
         result["peak_rss_kib"] = rss_kib(proc.pid, "VmHWM")
         return result
+    finally:
+        helpers["stop"](proc)
+
+
+def rss_at_ready(server, n, tmp, opts, helpers):
+    """The resident memory of `server` with `n` Workers right after its
+    first answer (of the last Worker), in KiB."""
+    workers_dir = os.path.join(tmp, f"many-{n}")
+    if not os.path.isdir(workers_dir):
+        write_workers(workers_dir, n)
+    port, admin_port = free_port(), free_port()
+    engine = server.split("-", 1)[1]
+    config = os.path.join(tmp, f"ready-{server}-{n}.toml")
+    motu_config(config, engine, n, workers_dir, port, admin_port)
+    env = dict(os.environ)
+    env.setdefault("RUST_LOG", "warn")
+    proc = spawn([opts.motu, "serve", "--config", config], env)
+    try:
+        wait_ready(port, proc, f"w{n - 1}.localhost", timeout=600)
+        return rss_kib(proc.pid)
     finally:
         helpers["stop"](proc)
