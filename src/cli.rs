@@ -50,6 +50,10 @@ enum Command {
     /// Measure a Worker (or the built-in workloads) on each engine: cold
     /// start, throughput and latency, memory, CPU per request.
     Bench(crate::bench::BenchArgs),
+    /// Work with the D1 databases of a config: run SQL, create and apply
+    /// migrations.
+    #[command(subcommand)]
+    D1(crate::d1::D1Command),
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +70,9 @@ struct TriggerArgs {
     /// trigger, or "* * * * *"].
     #[arg(long, value_name = "EXPR")]
     cron: Option<String>,
+    /// The state folder (see `motu serve --persist-to`).
+    #[arg(long, value_name = "DIR")]
+    persist_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -120,6 +127,12 @@ struct ServeArgs {
     /// config's [admin] listen, or no admin listener].
     #[arg(long, value_name = "ADDR")]
     admin_listen: Option<SocketAddr>,
+    /// The state folder, where KV namespaces, D1 databases and R2 buckets
+    /// keep their data, as wrangler spells it; `:memory:` for a throwaway
+    /// folder removed at exit [default: the config's `[server] state_dir`,
+    /// or .motu/state next to the config or the Worker's project].
+    #[arg(long, value_name = "DIR")]
+    persist_to: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +169,13 @@ fn set_engine(settings: &mut Settings, engine: String) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Sets the state folder (`--persist-to`), relative to the current folder.
+fn set_state_dir(settings: &mut Settings, dir: &str) -> anyhow::Result<()> {
+    settings.server.state_dir = motu_config::StateDir::parse(dir, Path::new("."))
+        .map_err(|m| anyhow::anyhow!("--persist-to {m}"))?;
+    Ok(())
+}
+
 impl Cli {
     /// How log lines should be written.
     pub fn log_format(&self) -> LogFormat {
@@ -166,6 +186,7 @@ impl Cli {
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
             Command::Bench(args) => crate::bench::run(args),
+            Command::D1(command) => crate::d1::run(command),
             Command::Serve(args) => {
                 let watch = args.watch.then(|| args.watcher());
                 let settings = args.settings()?;
@@ -178,7 +199,10 @@ impl Cli {
             }
             Command::Trigger(args) => {
                 let config = config_or_default(args.config)?;
-                let settings = load_config(&config, None)?;
+                let mut settings = load_config(&config, None)?;
+                if let Some(dir) = &args.persist_to {
+                    set_state_dir(&mut settings, dir)?;
+                }
                 let Some(worker) = settings.workers.iter().find(|w| w.name == args.worker) else {
                     bail!(
                         "{}: no Worker is named '{}' (Workers: {})",
@@ -233,7 +257,7 @@ const DEFAULT_CONFIGS: &[&str] = &[
 ];
 
 /// `config`, or the first of [`DEFAULT_CONFIGS`] in the current folder.
-fn config_or_default(config: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+pub(crate) fn config_or_default(config: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     if let Some(config) = config {
         return Ok(config);
     }
@@ -254,7 +278,7 @@ fn config_or_default(config: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 }
 
 /// Reads a config file, motu.toml or Wrangler's, and logs its warnings.
-fn load_config(config: &Path, wrangler_env: Option<&str>) -> anyhow::Result<Settings> {
+pub(crate) fn load_config(config: &Path, wrangler_env: Option<&str>) -> anyhow::Result<Settings> {
     let loaded = Settings::load_any(config, wrangler_env, EngineSet::builtin_names())?;
     for warning in &loaded.warnings {
         tracing::warn!("{}: {warning}", config.display());
@@ -298,6 +322,9 @@ impl ServeArgs {
         }
         if let Some(engine) = self.engine {
             set_engine(&mut settings, engine)?;
+        }
+        if let Some(dir) = &self.persist_to {
+            set_state_dir(&mut settings, dir)?;
         }
         for var in &self.vars {
             let (key, value) = var

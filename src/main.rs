@@ -2,6 +2,7 @@
 
 mod bench;
 mod cli;
+mod d1;
 mod heap;
 mod log_sink;
 mod serve;
@@ -16,6 +17,9 @@ fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     init_logging(cli.log_format());
     let outcome = cli.run();
+    // Throwaway state folders (--persist-to :memory:, motu check) go with
+    // the process.
+    motu_runtime::Storage::remove_throwaways();
     log_sink::flush(log_sink::FLUSH_AT_EXIT);
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use actix::Actor;
 use anyhow::Context;
 use motu_config::{ModuleRuleSettings, ModuleRuleType};
-use motu_config::{Settings, WorkerSettings};
+use motu_config::{Settings, StateDir, WorkerSettings};
 use motu_gateway::assets::{AssetOptions, AssetServer, Assets};
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
 use motu_runtime::{
-    HostValue, ModuleRule, ProjectOptions, RuleType, Runtime, RuntimeConfig, RuntimeError,
-    WorkerSpec,
+    HostValue, ModuleRule, ProjectOptions, RuleType, Runtime, RuntimeConfig, RuntimeError, Storage,
+    StorageBinding, WorkerSpec,
 };
 
 use crate::signals::ShutdownSignals;
@@ -52,15 +52,36 @@ fn log_workers(settings: &Settings) {
 /// Each Worker's static assets, by Worker name.
 pub(crate) type SiteAssets = HashMap<String, Assets>;
 
+/// The state folder of `settings`' storage bindings: opened (and locked)
+/// now when a Worker has a storage binding, so that a folder another
+/// process holds is a start-up error; otherwise opened if one is added
+/// later (by `motu dev`). `throwaway`: a temporary folder whatever the
+/// settings say (`motu check`).
+fn storage_for(settings: &Settings, throwaway: bool) -> anyhow::Result<Storage> {
+    let needed = settings.workers.iter().any(|w| {
+        !w.kv_namespaces.is_empty() || !w.d1_databases.is_empty() || !w.r2_buckets.is_empty()
+    });
+    let storage = match &settings.server.state_dir {
+        _ if throwaway => Storage::throwaway(),
+        StateDir::Throwaway => Storage::throwaway(),
+        StateDir::Folder(path) if needed => Storage::open(path)?,
+        StateDir::Folder(path) => Storage::at(path),
+    };
+    Ok(storage.with_options(crate::d1::store_options(settings)))
+}
+
 /// Starts the runtime and registers every Worker of `settings` that has
 /// code (an assets-only Worker needs no isolate); `dev`: as `motu dev`
-/// loads them, see [`worker_spec`].
+/// loads them, see [`worker_spec`]. The storage bindings' stores are in
+/// `storage`.
 async fn start_runtime(
     settings: &Settings,
     dev: bool,
     assets: &SiteAssets,
+    storage: Storage,
 ) -> anyhow::Result<Runtime> {
     let runtime = Runtime::start(RuntimeConfig {
+        storage,
         threads: settings.server.threads,
         default_engine: settings.server.engine.clone(),
         allow_code_generation: settings.server.allow_code_generation,
@@ -128,6 +149,16 @@ pub(crate) fn worker_spec(
     }
     for (k, secret) in &w.secrets {
         spec = spec.with_var(k, HostValue::String(secret.expose().to_owned()));
+    }
+    for ns in &w.kv_namespaces {
+        spec = spec.with_storage(StorageBinding::kv(&ns.binding, &ns.id));
+    }
+    for db in &w.d1_databases {
+        spec = spec.with_storage(StorageBinding::d1(&db.binding, db.id()));
+    }
+    for b in &w.r2_buckets {
+        let jurisdiction = b.jurisdiction.as_deref();
+        spec = spec.with_storage(StorageBinding::r2(&b.binding, &b.bucket_name, jurisdiction));
     }
     let binding = w.assets.as_ref().and_then(|a| a.binding.as_ref());
     if let (Some(binding), Some(assets)) = (binding, assets) {
@@ -203,7 +234,8 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
         }
         let assets = load_all_assets(&settings)?;
         let started = std::time::Instant::now();
-        let runtime = start_runtime(&settings, watch.is_some(), &assets).await?;
+        let storage = storage_for(&settings, false)?;
+        let runtime = start_runtime(&settings, watch.is_some(), &assets, storage).await?;
         let (listener, addr) = bind(&settings).await?;
         crate::heap::trim_after_large_bodies();
         let mut signals = ShutdownSignals::new().context("cannot handle SIGTERM and SIGINT")?;
@@ -336,6 +368,7 @@ async fn shut_down(
                     grace.as_secs_f64()
                 );
                 crate::log_sink::flush(crate::log_sink::FLUSH_AT_EXIT);
+                Storage::remove_throwaways();
                 std::process::exit(0);
             }
             tracing::info!("shutdown complete");
@@ -347,6 +380,7 @@ async fn shut_down(
                 again.exit_code()
             );
             crate::log_sink::flush(crate::log_sink::FLUSH_AT_EXIT);
+                Storage::remove_throwaways();
             std::process::exit(again.exit_code());
         }
     }
@@ -374,7 +408,8 @@ async fn start_admin(addr: std::net::SocketAddr, readiness: Readiness) -> anyhow
 pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
         let assets = load_all_assets(settings)?;
-        let runtime = start_runtime(settings, false, &assets).await?;
+        let runtime =
+            start_runtime(settings, false, &assets, storage_for(settings, false)?).await?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -391,7 +426,7 @@ pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<
 pub fn check(settings: &Settings) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
         let assets = load_all_assets(settings)?;
-        let runtime = start_runtime(settings, false, &assets).await?;
+        let runtime = start_runtime(settings, false, &assets, storage_for(settings, true)?).await?;
         for w in &settings.workers {
             let Some(main) = &w.main else { continue };
             runtime
@@ -410,7 +445,7 @@ pub fn check(settings: &Settings) -> anyhow::Result<()> {
 /// system stops. `motu bench` drives it.
 pub async fn start_in_process(settings: &Settings) -> anyhow::Result<std::net::SocketAddr> {
     let assets = load_all_assets(settings)?;
-    let runtime = start_runtime(settings, false, &assets).await?;
+    let runtime = start_runtime(settings, false, &assets, storage_for(settings, false)?).await?;
     let (listener, addr) = bind(settings).await?;
     let gateway = gateway_for(settings, &runtime, &assets).start();
     actix_rt::spawn(async move {

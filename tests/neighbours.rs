@@ -7,7 +7,7 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,51 +21,6 @@ const PATIENCE: Duration = Duration::from_secs(60);
 fn ask(addr: &str, host: &str, path: &str) -> (u16, String) {
     let r = common::request(addr, "GET", path, &[("host", host)], b"");
     (r.status, r.text())
-}
-
-/// Keeps asking a Worker while a test runs; counts answers that were not
-/// exactly right.
-struct Neighbour {
-    stop: Arc<AtomicBool>,
-    wrong: Arc<AtomicUsize>,
-    served: Arc<AtomicUsize>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Neighbour {
-    fn start(addr: &str, host: &'static str, expected: &'static str) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let wrong = Arc::new(AtomicUsize::new(0));
-        let served = Arc::new(AtomicUsize::new(0));
-        let (s, w, n, addr) = (stop.clone(), wrong.clone(), served.clone(), addr.to_owned());
-        let thread = std::thread::spawn(move || {
-            let deadline = Instant::now() + PATIENCE * 2;
-            while !s.load(Ordering::SeqCst) && Instant::now() < deadline {
-                let r = common::try_request(&addr, "GET", "/", &[("host", host)], b"");
-                if r.map(|r| (r.status, r.text())) != Some((200, expected.to_owned())) {
-                    w.fetch_add(1, Ordering::SeqCst);
-                }
-                n.fetch_add(1, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        });
-        Self {
-            stop,
-            wrong,
-            served,
-            thread: Some(thread),
-        }
-    }
-
-    /// Stops asking: (answers, wrong answers).
-    fn finish(mut self) -> (usize, usize) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.thread.take().unwrap().join().unwrap();
-        (
-            self.served.load(Ordering::SeqCst),
-            self.wrong.load(Ordering::SeqCst),
-        )
-    }
 }
 
 /// A `motu serve` whose stderr the test reads only when it says so, and
@@ -209,7 +164,7 @@ fn a_log_flood_into_a_stalled_stderr_holds_up_nothing() {
             ),
         ]);
             let mut s = SlowReader::start(&c.path("motu.toml"));
-            let neighbour = Neighbour::start(&s.addr, "hello.test", "Hello World!");
+            let neighbour = common::Bystander::start(&s.addr, "hello.test", "Hello World!");
 
             // Nobody reads stderr. Over its log rate (1 MiB/s by default), a
             // Worker's lines are dropped before they are formatted.

@@ -33,7 +33,7 @@ fn serves_the_top_level(file: &str, engine: &str) {
     }
     let log = s.wait_for_log("compatibility date");
     assert!(log.contains("compatibility date 2024-09-23"), "{log}");
-    for key in ["'kv_namespaces'", "'not_a_motu_flag'"] {
+    for key in ["'analytics_engine_datasets'", "'not_a_motu_flag'"] {
         assert_eq!(
             log.matches(key).count(),
             1,
@@ -53,7 +53,9 @@ fn serves_the_top_level(file: &str, engine: &str) {
         "the key is read:\n{log}"
     );
     assert!(
-        log.contains(&format!("{file}: key 'kv_namespaces' is not supported")),
+        log.contains(&format!(
+            "{file}: key 'analytics_engine_datasets' is not supported"
+        )),
         "{log}"
     );
 }
@@ -84,7 +86,8 @@ fn serves_an_env_section(file: &str, engine: &str) {
     let log = s.wait_for_log("compatibility date");
     assert!(log.contains("compatibility date 2024-09-23"), "{log}");
     assert_eq!(
-        log.matches("'env.staging.kv_namespaces'").count(),
+        log.matches("'env.staging.analytics_engine_datasets'")
+            .count(),
         1,
         "{log}"
     );

@@ -73,7 +73,9 @@ pub fn error_response(error: &RuntimeError) -> Response<Body> {
             StatusCode::SERVICE_UNAVAILABLE,
             "Worker stopped before it answered.\n",
         ),
-        RuntimeError::UnknownEngine { .. } | RuntimeError::Startup(_) => text(
+        RuntimeError::UnknownEngine { .. }
+        | RuntimeError::Startup(_)
+        | RuntimeError::Storage { .. } => text(
             StatusCode::INTERNAL_SERVER_ERROR,
             "The server could not run this Worker.\n",
         ),

@@ -106,6 +106,15 @@ pub enum RuntimeError {
     /// The runtime could not start.
     #[error("the runtime could not start: {0}")]
     Startup(String),
+    /// A store of the Worker's storage bindings could not be opened (the
+    /// message names the binding and the file).
+    #[error("Worker '{worker}': {message}")]
+    Storage {
+        /// The Worker's name.
+        worker: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// ` at FILE:LINE:COLUMN` for an exception that knows where it happened.

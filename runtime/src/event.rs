@@ -92,11 +92,12 @@ pub(crate) fn fetch_event(request: &http::request::Parts, body: HostValue) -> Ho
 
 /// Builds the response from the arguments of the `respond` op:
 /// `(id, status, statusText, [[name, value]…], body)`, where the body is a
-/// string, bytes, `null`, or the handle of a sink that `take_stream` turns
-/// into the streamed body.
+/// string, bytes, `null`, the handle of a sink, or `[handle]` of a host
+/// readable JavaScript never read (a stored value sent on as it is), which
+/// `take_stream(handle, readable)` turns into the streamed body.
 pub(crate) fn response_from_op(
     args: Vec<HostValue>,
-    take_stream: impl FnOnce(u32) -> Option<Body>,
+    take_stream: impl FnOnce(u32, bool) -> Option<Body>,
 ) -> Result<FetchResponse, String> {
     let mut args = args.into_iter().skip(1);
     let status = args
@@ -127,8 +128,14 @@ pub(crate) fn response_from_op(
         Some(HostValue::String(s)) => Body::from(s),
         Some(HostValue::Bytes(b)) => Body::from(Bytes::from(b)),
         Some(HostValue::Number(n)) if n >= 0.0 && n <= u32::MAX as f64 => {
-            take_stream(n as u32).ok_or("the body stream is unknown")?
+            take_stream(n as u32, false).ok_or("the body stream is unknown")?
         }
+        Some(HostValue::List(readable)) => match readable.first().and_then(HostValue::as_f64) {
+            Some(n) if n >= 0.0 && n <= u32::MAX as f64 => {
+                take_stream(n as u32, true).ok_or("the body stream is unknown")?
+            }
+            _ => return Err("the body stream is not a handle".into()),
+        },
         _ => Body::empty(),
     };
     builder.body(body).map_err(|e| e.to_string())
@@ -194,12 +201,12 @@ mod tests {
             HostValue::List(vec![HostValue::List(vec!["x-a".into(), "é".into()])]),
             "body".into(),
         ];
-        let res = response_from_op(args, |_| None).unwrap();
+        let res = response_from_op(args, |_, _| None).unwrap();
         assert_eq!(res.status(), 201);
         assert_eq!(res.headers()["x-a"].as_bytes(), b"\xe9");
         assert_eq!(res.body().as_bytes().unwrap().as_ref(), b"body");
         let no_status = vec![HostValue::Number(1.0), HostValue::Number(42.0)];
-        assert!(response_from_op(no_status, |_| None).is_err());
+        assert!(response_from_op(no_status, |_, _| None).is_err());
         let stream = vec![
             HostValue::Number(1.0),
             HostValue::Number(200.0),
@@ -207,8 +214,8 @@ mod tests {
             HostValue::List(vec![]),
             HostValue::Number(7.0),
         ];
-        let res = response_from_op(stream.clone(), |h| (h == 7).then(Body::empty)).unwrap();
+        let res = response_from_op(stream.clone(), |h, _| (h == 7).then(Body::empty)).unwrap();
         assert!(res.body().as_bytes().is_some());
-        assert!(response_from_op(stream, |_| None).is_err());
+        assert!(response_from_op(stream, |_, _| None).is_err());
     }
 }

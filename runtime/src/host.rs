@@ -76,6 +76,8 @@ pub(crate) struct IsolateHost {
     op_state: motu_webapi::OpState,
     /// The Worker's log budget, shared with its other isolates.
     log_rate: Arc<LogRate>,
+    /// Its storage bindings (KV, D1, R2) and their operation counts.
+    bindings: crate::bindings::Bindings,
 }
 
 /// The longest log line a Worker's `console` call or uncaught exception
@@ -103,8 +105,10 @@ impl IsolateHost {
         spec: Arc<WorkerSpec>,
         outbound: Outbound,
         watchdog: Option<Watchdog>,
+        storage: &crate::Storage,
     ) -> Self {
         Self {
+            bindings: crate::bindings::Bindings::new(storage, &spec.storage),
             outbound,
             subrequests: RefCell::new(HashMap::new()),
             depths: RefCell::new(HashMap::new()),
@@ -192,10 +196,21 @@ impl IsolateHost {
             Some(HostValue::String(name)) => name,
             _ => return Err(JsError::type_error("work: argument 0 must be an op name")),
         };
+        let event = self.current_event.get();
+        let account = self.current_account.borrow().clone();
+        if name == "storage" {
+            // A storage binding's method: counted once the work is taken.
+            let take_sink = |handle| self.streams.take_sink_body(handle, None);
+            let (work, limit) = self.bindings.work(event, args.collect(), &take_sink)?;
+            let answer = self.work.call(work, event, account)?;
+            if let (Some(event), false) = (event, matches!(answer, crate::work::Answer::Busy)) {
+                self.bindings.count(event, limit);
+            }
+            return Ok(answer.into_value());
+        }
         let work = motu_webapi::work(&self.op_state, &name, args.collect())
             .unwrap_or_else(|| Err(JsError::type_error(format!("unknown work op '{name}'"))))?;
-        let account = self.current_account.borrow().clone();
-        let answer = self.work.call(work, self.current_event.get(), account)?;
+        let answer = self.work.call(work, event, account)?;
         Ok(answer.into_value())
     }
 
@@ -232,6 +247,7 @@ impl IsolateHost {
         self.depths.borrow_mut().retain(|id, _| live(id));
         self.request_ids.borrow_mut().retain(|id, _| live(id));
         self.pass_through.borrow_mut().retain(live);
+        self.bindings.forget(|id| live(&id));
     }
 
     /// Settles async op `id` with what `work` produces, on this isolate's
@@ -534,6 +550,7 @@ impl IsolateHost {
                     .as_ref()
                     .map_or(HostValue::Undefined, |u| u.as_str().into()),
             ),
+            ("storage".into(), self.bindings.init_value()),
             (
                 "mapsPositions".into(),
                 HostValue::Bool(self.spec.code.modules.maps_positions()),
@@ -649,7 +666,10 @@ impl Host for IsolateHost {
                 if !self.is_pending(id) {
                     return Ok(HostValue::Undefined);
                 }
-                let take = |handle| self.streams.take_sink_body(handle, Some(id));
+                let take = |handle, readable| match readable {
+                    true => self.streams.take_readable_body(handle),
+                    false => self.streams.take_sink_body(handle, Some(id)),
+                };
                 let outcome =
                     response_from_op(args, take).map_err(|message| RuntimeError::BadResponse {
                         worker: self.spec.name.clone(),
@@ -705,6 +725,15 @@ impl Host for IsolateHost {
             "body_sink_abort" => self.streams.abort(&args)?,
             "body_cancel" => self.streams.cancel(&args)?,
             "work" => return self.call_work(args),
+            "storage_body" => {
+                // A body a storage binding's work parked: a readable of the
+                // running event (see bindings::Parking).
+                let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+                let body = self.bindings.take_parked(token).ok_or_else(|| {
+                    JsError::type_error(format!("storage_body: nothing is parked under {token}"))
+                })?;
+                return Ok(HostValue::Number(self.open_readable(body).into()));
+            }
             "work_has_room" => {
                 let bytes = args.first().and_then(HostValue::as_f64).unwrap_or(0.0) as usize;
                 // At the top level work runs at once, whatever the room.

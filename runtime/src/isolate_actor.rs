@@ -53,6 +53,8 @@ pub(crate) struct Services {
     pub(crate) registry: Option<Recipient<Condemned>>,
     /// Where subrequests go.
     pub(crate) outbound: crate::Outbound,
+    /// The stores of storage bindings.
+    pub(crate) storage: crate::Storage,
 }
 
 /// An isolate no longer takes events: the registry starts another for the
@@ -214,6 +216,7 @@ impl IsolateActor {
             spec.clone(),
             services.outbound.clone(),
             services.watchdog.clone(),
+            &services.storage,
         ));
         let mut config = config.clone();
         config.memory_limit = Some(spec.limits.memory_bytes);

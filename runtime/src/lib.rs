@@ -36,6 +36,12 @@
 //! - **Runtime** ([`Runtime`]): the handle an embedding program holds: start
 //!   it inside an actix system, register Workers from a string or a file, and
 //!   send them fetch events, with no HTTP involved.
+//! - **Storage bindings** ([`StorageBinding`], [`Storage`]): a Worker's
+//!   KV namespaces (and D1 databases, R2 buckets) are stores of
+//!   `motu_storage` in the runtime's state folder, opened once per id and
+//!   shared by every Worker that names it; their methods run as host work
+//!   on the work pool, counted against Cloudflare's per-invocation limits
+//!   (see the `bindings` module).
 //! - **Assets binding** ([`AssetFetcher`]): a Worker's `env.ASSETS.fetch`
 //!   is answered by a Rust object its embedder attaches (motu's gateway
 //!   attaches its asset server).
@@ -65,6 +71,7 @@
 //! ```
 
 mod assets;
+mod bindings;
 mod body;
 mod cpu;
 mod engines;
@@ -91,6 +98,7 @@ mod work;
 mod worker;
 
 pub use assets::{AssetBinding, AssetFetcher};
+pub use bindings::{BindingKind, Storage, StorageBinding, StoreOptions};
 pub use body::{Body, BodyError, BodySender, BodyStream};
 pub use engines::{quickjs_engine, EngineSet};
 pub use error::RuntimeError;

@@ -124,6 +124,7 @@ impl Registry {
                 supervisor,
                 registry: None,
                 outbound,
+                storage: crate::Storage::default(),
             },
             pool: PoolLimits::default(),
             fast: FastPath::new(executors),
@@ -140,6 +141,13 @@ impl Registry {
     /// Caps the isolates of all Workers together (see [`PoolLimits`]).
     pub fn with_pool_limits(mut self, pool: PoolLimits) -> Self {
         self.pool = pool;
+        self
+    }
+
+    /// Keeps the stores of storage bindings in `storage` (default: a
+    /// throwaway state folder).
+    pub fn with_storage(mut self, storage: crate::Storage) -> Self {
+        self.services.storage = storage;
         self
     }
 
@@ -320,6 +328,15 @@ impl Handler<Register> for Registry {
         let engine = self
             .engines
             .get(spec.engine.as_deref().unwrap_or(&self.default_engine))?;
+        // Opens the Worker's stores now (once per id), so that one that
+        // cannot be opened fails the registration, naming its file.
+        self.services
+            .storage
+            .open_all(&spec.storage)
+            .map_err(|message| RuntimeError::Storage {
+                worker: spec.name.clone(),
+                message,
+            })?;
         tracing::debug!(
             worker = spec.name.as_str(),
             engine = engine.name(),

@@ -39,6 +39,10 @@ pub struct RuntimeConfig {
     /// [`Executors`]; measured by the watchdog, so only while
     /// `enforce_limits`). Default 10 ms.
     pub executor_busy: std::time::Duration,
+    /// The state folder and the stores of the storage bindings. Default: a
+    /// throwaway folder, made when a Worker first needs a store and removed
+    /// with the runtime.
+    pub storage: crate::Storage,
 }
 
 impl Default for RuntimeConfig {
@@ -51,6 +55,7 @@ impl Default for RuntimeConfig {
             pool: PoolLimits::default(),
             egress: EgressPolicy::public_only(),
             executor_busy: motu_config::DEFAULT_EXECUTOR_BUSY,
+            storage: crate::Storage::default(),
         }
     }
 }
@@ -96,6 +101,7 @@ impl Runtime {
             Outbound::new(config.egress),
         )
         .with_pool_limits(config.pool)
+        .with_storage(config.storage)
         .start();
         Ok(Self {
             registry,

@@ -354,6 +354,16 @@ impl BodyStreams {
         Ok(())
     }
 
+    /// Takes back the body of readable `handle` if JavaScript never read
+    /// it, for a response that sends it on as it is (a stored value read
+    /// as a stream): the readable is gone, and the body is the response's.
+    pub(crate) fn take_readable_body(&self, handle: u32) -> Option<Body> {
+        let mut readables = self.readables.borrow_mut();
+        readables.get(&handle)?.stream.as_ref()?;
+        let readable = readables.remove(&handle)?;
+        readable.stream.map(Body::from_stream)
+    }
+
     /// `body_sink_open()`: a new sink; returns its handle.
     pub(crate) fn open_sink(&self, event: Option<u64>) -> u32 {
         let handle = self.next_handle();

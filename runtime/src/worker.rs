@@ -39,6 +39,11 @@ pub struct WorkerSpec {
     /// The assets binding, if any: `env.<name>.fetch(request)` asks the
     /// Worker's static assets. Default none.
     pub assets: Option<crate::AssetBinding>,
+    /// Storage bindings: KV namespaces (and the other kinds of
+    /// [`BindingKind`](crate::BindingKind)), each a name in `env` and the
+    /// id of its store in the runtime's [`Storage`](crate::Storage).
+    /// Default none.
+    pub storage: Vec<crate::StorageBinding>,
 }
 
 impl std::fmt::Debug for WorkerSpec {
@@ -58,6 +63,7 @@ impl std::fmt::Debug for WorkerSpec {
             .field("base_url", &self.base_url.as_ref().map(url::Url::as_str))
             .field("compatibility_flags", &self.compatibility_flags)
             .field("assets", &self.assets.as_ref().map(|a| a.binding.as_str()))
+            .field("storage", &self.storage)
             .finish()
     }
 }
@@ -83,6 +89,7 @@ impl WorkerSpec {
             base_url: None,
             compatibility_flags: Vec::new(),
             assets: None,
+            storage: Vec::new(),
         }
     }
 
@@ -127,6 +134,7 @@ impl WorkerSpec {
             base_url: None,
             compatibility_flags: Vec::new(),
             assets: None,
+            storage: Vec::new(),
         })
     }
 
@@ -187,6 +195,12 @@ impl WorkerSpec {
             binding: binding.into(),
             fetcher,
         });
+        self
+    }
+
+    /// Adds a storage binding (e.g. [`StorageBinding::kv`](crate::StorageBinding::kv)).
+    pub fn with_storage(mut self, binding: crate::StorageBinding) -> Self {
+        self.storage.push(binding);
         self
     }
 

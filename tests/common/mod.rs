@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod durability;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -212,6 +214,13 @@ impl Server {
         }
     }
 
+    /// Kills the server with SIGKILL (`kill -9`: no chance to clean up)
+    /// and waits for it to be gone.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// What the server logged so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
@@ -308,6 +317,10 @@ pub fn try_request(
     stream.write_all(body).ok()?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).ok()?;
+    // A connection cut before the head (the server died) is no response.
+    if !raw.windows(4).any(|w| w == b"\r\n\r\n") {
+        return None;
+    }
     Some(parse_response(&raw))
 }
 

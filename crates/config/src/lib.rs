@@ -34,6 +34,7 @@
 //! body_timeout_ms = 10000     # longest wait for the next piece of a body; 408 (default 10000)
 //! body_min_rate = 500         # bytes/s a body must average once it has waited that long (default 500)
 //! first_chunk_wait_ms = 1000  # a streamed response's head waits this long for its first chunk
+//! state_dir = ".motu/state"  # the storage bindings' data (default; ":memory:" = throwaway)
 //!
 //! [limits]                  # per isolate / per event; each overridable per Worker
 //! cpu_ms = 50                 # CPU time per event (default 50)
@@ -45,6 +46,7 @@
 //! scheduled_wall_ms = 900000  # wall time of a scheduled event (default 15 min)
 //! max_isolates = 1000         # server-wide: live isolates (default: no cap)
 //! memory_budget_mb = 4096     # server-wide: memory all isolates hold (default: none)
+//! d1_max_database_mb = 10240  # server-wide: size of each D1 database (default 10 GiB)
 //!
 //! [admin]                   # metrics, health and readiness (default: off)
 //! listen = "127.0.0.1:9090"   # GET /metrics, /healthz, /readyz
@@ -75,6 +77,15 @@
 //! [[workers.services]]       # env.AUTH.fetch(request) calls Worker "auth" in-process
 //! binding = "AUTH"
 //! service = "auth"
+//! [[workers.kv_namespaces]] # env.CACHE is a KV namespace (see `kv`)
+//! binding = "CACHE"
+//! id = "0f2ac74b498b48028cb68387c421e279"  # default: the binding's name
+//! [[workers.d1_databases]]  # env.DB is a D1 database (see `d1`)
+//! binding = "DB"
+//! database_id = "5f2c9e4b-0000-4000-8000-000000000000"
+//! [[workers.r2_buckets]]     # env.FILES is an R2Bucket (see `r2`)
+//! binding = "FILES"
+//! bucket_name = "files"       # default: the binding's name
 //! [workers.vars]
 //! GREETING = "hello"
 //! [workers.limits]
@@ -88,16 +99,20 @@ mod admin;
 mod assets;
 pub mod compat;
 mod cron;
+mod d1;
 mod error;
 mod http;
 mod jsonc;
+mod kv;
 mod limits;
 mod load;
+mod r2;
 mod raw;
 mod route;
 mod rules;
 mod secrets;
 mod settings;
+mod state;
 mod wrangler;
 
 pub use admin::AdminSettings;
@@ -106,10 +121,13 @@ pub use assets::{
     MAX_RUN_WORKER_FIRST_RULES, MAX_RUN_WORKER_FIRST_RULE_LEN,
 };
 pub use cron::CronTrigger;
+pub use d1::D1Binding;
 pub use error::ConfigError;
 pub use http::{HttpSettings, MIN_HEADER_BYTES};
+pub use kv::KvNamespaceSettings;
 pub use limits::{Limits, PoolLimits};
 pub use load::Loaded;
+pub use r2::{R2BucketBinding, R2_JURISDICTIONS};
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use rules::{ModuleRuleSettings, ModuleRuleType};
 pub use secrets::{SecretValue, DEV_VARS};
@@ -117,4 +135,5 @@ pub use settings::{
     EgressSettings, ServerSettings, ServiceBinding, Settings, WorkerSettings,
     DEFAULT_EXECUTOR_BUSY, DEFAULT_LISTEN,
 };
+pub use state::{StateDir, THROWAWAY_STATE};
 pub use wrangler::is_wrangler_config;

@@ -56,6 +56,11 @@ pub struct PoolLimits {
     /// collect it, then the least recently used idle isolates are evicted
     /// (reason `Pressure`) until the memory is back under it.
     pub memory_budget_bytes: Option<usize>,
+    /// `d1_max_database_mb`: the size a D1 database may grow to. Default
+    /// 10240 (10 GiB, Cloudflare's limit on Workers Paid; Free's is 500
+    /// MB). A write past it fails with D1's `database or disk is full`
+    /// error, and earlier data stays.
+    pub d1_max_database_bytes: Option<u64>,
 }
 
 impl Default for Limits {
@@ -121,6 +126,12 @@ impl PoolLimits {
             max_isolates: positive("max_isolates", raw.max_isolates)?,
             memory_budget_bytes: positive("memory_budget_mb", raw.memory_budget_mb)?
                 .map(|mb| mb << 20),
+            d1_max_database_bytes: match positive("d1_max_database_mb", raw.d1_max_database_mb)? {
+                Some(mb) if mb > (u64::MAX >> 20) as usize => {
+                    return Err(("d1_max_database_mb".to_owned(), "is too large".to_owned()))
+                }
+                other => other.map(|mb| (mb as u64) << 20),
+            },
         })
     }
 
@@ -129,6 +140,7 @@ impl PoolLimits {
         for (field, set) in [
             ("max_isolates", raw.max_isolates.is_some()),
             ("memory_budget_mb", raw.memory_budget_mb.is_some()),
+            ("d1_max_database_mb", raw.d1_max_database_mb.is_some()),
         ] {
             if set {
                 return Err((

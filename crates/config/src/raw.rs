@@ -42,6 +42,8 @@ pub(crate) struct RawLimits {
     pub(crate) max_isolates: Option<u64>,
     /// Server-wide only (rejected in a Worker's limits).
     pub(crate) memory_budget_mb: Option<u64>,
+    /// Server-wide only (rejected in a Worker's limits).
+    pub(crate) d1_max_database_mb: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -62,6 +64,7 @@ pub(crate) struct RawServer {
     pub(crate) body_timeout_ms: Option<u64>,
     pub(crate) body_min_rate: Option<u64>,
     pub(crate) first_chunk_wait_ms: Option<u64>,
+    pub(crate) state_dir: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,4 +104,10 @@ pub(crate) struct RawWorker {
     #[serde(default)]
     pub(crate) rules: Vec<crate::rules::RawRule>,
     pub(crate) assets: Option<crate::assets::RawAssets>,
+    #[serde(default)]
+    pub(crate) kv_namespaces: Vec<crate::kv::RawKvNamespace>,
+    #[serde(default)]
+    pub(crate) d1_databases: Vec<crate::d1::RawD1Database>,
+    #[serde(default)]
+    pub(crate) r2_buckets: Vec<crate::r2::RawR2Bucket>,
 }

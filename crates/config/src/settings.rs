@@ -65,6 +65,11 @@ pub struct ServerSettings {
     /// there, then go to another executor (starting an isolate there, within
     /// the Worker's `max_instances`). Default 10 ms.
     pub executor_busy: Duration,
+    /// `state_dir`: where the storage bindings (KV, D1, R2) keep their
+    /// data, relative to the config file; `":memory:"` for a throwaway
+    /// folder. Default `.motu/state` next to the config (for a Worker file
+    /// served without a config, in its project folder).
+    pub state_dir: crate::StateDir,
 }
 
 /// `[egress]`: where Workers' outbound `fetch()` may connect.
@@ -151,6 +156,14 @@ pub struct WorkerSettings {
     /// `rules`: module rules (Text, Data, CompiledWasm), before the default
     /// ones. Default none.
     pub rules: Vec<crate::ModuleRuleSettings>,
+    /// `[[workers.r2_buckets]]`: R2 bucket bindings. Default none.
+    pub r2_buckets: Vec<crate::R2BucketBinding>,
+    /// `[[workers.kv_namespaces]]`: KV namespace bindings (see
+    /// [`crate::KvNamespaceSettings`]). Default none.
+    pub kv_namespaces: Vec<crate::KvNamespaceSettings>,
+    /// `[[workers.d1_databases]]`: D1 database bindings (see the `d1`
+    /// module). Default none.
+    pub d1_databases: Vec<crate::D1Binding>,
 }
 
 /// A service binding: a name in `env` for another Worker of the server.
@@ -190,7 +203,10 @@ impl Settings {
             .collect();
         Ok(Self {
             file: None,
-            server: ServerSettings::defaults(engines, main)?,
+            server: ServerSettings {
+                state_dir: crate::StateDir::default_in(&single_worker_root(main)),
+                ..ServerSettings::defaults(engines, main)?
+            },
             workers: vec![WorkerSettings {
                 name,
                 main: Some(main.to_path_buf()),
@@ -206,11 +222,14 @@ impl Settings {
                 cron_overlap: false,
                 secrets: Vec::new(),
                 services: Vec::new(),
+                r2_buckets: Vec::new(),
                 origin: None,
                 rules: Vec::new(),
                 compatibility_date: None,
                 assets: None,
                 compatibility_flags: Vec::new(),
+                kv_namespaces: Vec::new(),
+                d1_databases: Vec::new(),
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
@@ -277,6 +296,10 @@ impl Settings {
             }
             Some(ms) => server.executor_busy = Duration::from_millis(ms),
             None => {}
+        }
+        if let Some(dir) = &raw.server.state_dir {
+            server.state_dir = crate::StateDir::parse(dir, &config_folder(file))
+                .map_err(|m| invalid("server.state_dir".into(), m))?;
         }
         let limits = Limits::default()
             .with(&raw.limits)
@@ -533,9 +556,31 @@ fn validate_worker(
         }
     }
     let rules = crate::rules::validate(&w.rules).map_err(|(f, m)| invalid(field(&f), m))?;
+    let taken = |name: &str| {
+        w.vars.contains_key(name)
+            || w.secrets.iter().any(|s| s == name)
+            || services.iter().any(|s| s.binding == name)
+            || assets.as_ref().and_then(|a| a.binding.as_deref()) == Some(name)
+    };
+    let kv_namespaces =
+        crate::kv::validate(&w.kv_namespaces, &taken).map_err(|(f, m)| invalid(field(&f), m))?;
+    let d1_databases = crate::d1::validate(&w.d1_databases, base, &|name| {
+        taken(name) || kv_namespaces.iter().any(|k| k.binding == name)
+    })
+    .map_err(|(f, m)| invalid(field(&f), m))?;
+    let r2_taken = |name: &str| {
+        taken(name)
+            || kv_namespaces.iter().any(|k| k.binding == name)
+            || d1_databases.iter().any(|d| d.binding == name)
+    };
+    let r2_buckets =
+        crate::r2::validate(&w.r2_buckets, &r2_taken).map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
+        kv_namespaces,
+        d1_databases,
         assets,
         rules,
+        r2_buckets,
         compatibility_date,
         compatibility_flags: w.compatibility_flags,
         root: base.to_path_buf(),
@@ -554,6 +599,14 @@ fn validate_worker(
         limits,
         max_instances: w.max_instances,
     })
+}
+
+/// The folder of a config file (`.` for a bare file name).
+fn config_folder(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 /// The project folder of a Worker file served without a config: the
@@ -587,6 +640,7 @@ impl ServerSettings {
             scheduled_endpoint: false,
             http: HttpSettings::default(),
             executor_busy: DEFAULT_EXECUTOR_BUSY,
+            state_dir: crate::StateDir::default_in(&config_folder(file)),
         })
     }
 }

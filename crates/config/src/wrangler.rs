@@ -16,6 +16,12 @@
 //! - `assets` (`directory`, `binding`, `html_handling`,
 //!   `not_found_handling`, `run_worker_first`), inherited by environments;
 //!   a config with `assets` may leave `main` out;
+//! - storage bindings: `kv_namespaces` (`binding`, `id`, `preview_id`),
+//!   `d1_databases` (`binding`, `database_name`, `database_id`,
+//!   `preview_database_id`, `migrations_dir`, `migrations_table`),
+//!   `r2_buckets` (`binding`, `bucket_name`, `jurisdiction`),
+//!   not inherited by environments (an `[env.NAME]` section without its
+//!   own is warned about, as wrangler does);
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
 //!   `compatibility_date`, `compatibility_flags`, `workers_dev`,
@@ -66,6 +72,17 @@ const KNOWN: &[&str] = &[
     "define",
     "rules",
     "assets",
+    "kv_namespaces",
+    "d1_databases",
+    "r2_buckets",
+];
+
+/// Storage bindings: each key, and the keys of its entries motu reads. Not
+/// inherited by `[env.NAME]` sections (as in wrangler).
+const STORAGE_BINDINGS: &[(&str, &[&str])] = &[
+    ("kv_namespaces", crate::kv::WRANGLER_KEYS),
+    ("d1_databases", crate::d1::WRANGLER_KEYS),
+    ("r2_buckets", crate::r2::WRANGLER_KEYS),
 ];
 
 /// Keys of the top level only.
@@ -309,6 +326,16 @@ pub(crate) fn translate(
         }
         worker.insert("assets".into(), Value::Object(kept));
     }
+    for (key, keys) in STORAGE_BINDINGS {
+        if let Some((list, field)) = view.get(key) {
+            let list = binding_list(list, &field, keys, &invalid, &mut warnings)?;
+            worker.insert((*key).into(), Value::Array(list));
+        } else if let (Some((env, _)), true) = (section, top.contains_key(*key)) {
+            warnings.list.push(format!(
+                "'{key}' is set at the top level but not in [env.{env}]; bindings are not                  inherited by environments, so this Worker has none"
+            ));
+        }
+    }
     dev_vars_as_secrets(file, &mut worker, &invalid)?;
     let mut doc = Map::new();
     doc.insert("workers".into(), Value::Array(vec![Value::Object(worker)]));
@@ -422,6 +449,18 @@ fn service_list(
     invalid: &dyn Fn(&str, String) -> ConfigError,
     warnings: &mut Warnings,
 ) -> Result<Vec<Value>, ConfigError> {
+    binding_list(services, field, &["binding", "service"], invalid, warnings)
+}
+
+/// A list of binding tables, keeping the `keys` motu reads of each and
+/// warning about the others.
+fn binding_list(
+    services: &Value,
+    field: &str,
+    keys: &[&str],
+    invalid: &dyn Fn(&str, String) -> ConfigError,
+    warnings: &mut Warnings,
+) -> Result<Vec<Value>, ConfigError> {
     let Value::Array(list) = services else {
         return Err(invalid(field, "must be a list".into()));
     };
@@ -432,7 +471,7 @@ fn service_list(
         };
         let mut kept = Map::new();
         for (key, value) in s {
-            if key == "binding" || key == "service" {
+            if keys.contains(&key.as_str()) {
                 kept.insert(key.clone(), value.clone());
             } else {
                 warnings.unsupported(&format!("{field}.{key}"));

@@ -1,29 +1,20 @@
 //! `[workers.assets]` in motu.toml and `assets` in Wrangler configs.
 
-use std::path::PathBuf;
-
 use motu_config::{HtmlHandling, NotFoundHandling, RunWorkerFirst, Settings};
 
-const ENGINES: &[&str] = &["quickjs", "v8"];
+mod common;
 
-struct Dir(tempfile::TempDir);
+use common::{Dir, ENGINES};
 
 impl Dir {
     fn new() -> Self {
-        let d = Dir(tempfile::tempdir().unwrap());
-        d.write("worker.js", "export default {}");
-        d.write("public/index.html", "<h1>hi</h1>");
-        d
-    }
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        p
+        Dir::with(&[
+            ("worker.js", "export default {}"),
+            ("public/index.html", "<h1>hi</h1>"),
+        ])
     }
     fn load(&self, file: &str, text: &str) -> Result<Settings, String> {
-        let p = self.write(file, text);
-        Settings::load_any_with_env(&p, None, ENGINES, Vec::new())
+        self.load_any(file, text, None, &[])
             .map(|l| l.settings)
             .map_err(|e| e.to_string())
     }

@@ -1,24 +1,16 @@
 //! Loading and validating config files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use motu_config::{ConfigError, HostPattern, Settings};
 
-const ENGINES: &[&str] = &["quickjs", "v8"];
+mod common;
 
-struct Dir(tempfile::TempDir);
+use common::{Dir, ENGINES};
 
 impl Dir {
     fn new() -> Self {
-        let d = Dir(tempfile::tempdir().unwrap());
-        d.write("worker.js", "export default {}");
-        d
-    }
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        p
+        Dir::with(&[("worker.js", "export default {}")])
     }
     fn load(&self, toml: &str) -> Result<Settings, ConfigError> {
         let p = self.write("motu.toml", toml);

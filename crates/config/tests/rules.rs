@@ -1,24 +1,14 @@
 //! Module rules (`rules`) in motu.toml and in Wrangler configs.
 
-use std::path::PathBuf;
+use motu_config::{ConfigError, ModuleRuleSettings, ModuleRuleType};
 
-use motu_config::{ConfigError, ModuleRuleSettings, ModuleRuleType, Settings};
+mod common;
 
-const ENGINES: &[&str] = &["quickjs", "v8"];
-
-struct Dir(tempfile::TempDir);
+use common::Dir;
 
 impl Dir {
     fn new() -> Self {
-        let d = Dir(tempfile::tempdir().unwrap());
-        d.write("src/index.js", "export default {}");
-        d
-    }
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        p
+        Dir::with(&[("src/index.js", "export default {}")])
     }
     fn rules(
         &self,
@@ -26,8 +16,7 @@ impl Dir {
         text: &str,
         env: Option<&str>,
     ) -> Result<Vec<ModuleRuleSettings>, ConfigError> {
-        let p = self.write(file, text);
-        let loaded = Settings::load_any_with_env(&p, env, ENGINES, Vec::new())?;
+        let loaded = self.load_any(file, text, env, &[])?;
         Ok(loaded.settings.workers[0].rules.clone())
     }
 }

@@ -1,24 +1,14 @@
 //! Reading Wrangler configs into settings.
 
-use std::path::PathBuf;
+use motu_config::{is_wrangler_config, ConfigError, Loaded};
 
-use motu_config::{is_wrangler_config, ConfigError, Loaded, Settings};
+mod common;
 
-const ENGINES: &[&str] = &["quickjs", "v8"];
-
-struct Dir(tempfile::TempDir);
+use common::Dir;
 
 impl Dir {
     fn new() -> Self {
-        let d = Dir(tempfile::tempdir().unwrap());
-        d.write("src/index.js", "export default {}");
-        d
-    }
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        p
+        Dir::with(&[("src/index.js", "export default {}")])
     }
     fn load_env(
         &self,
@@ -27,15 +17,10 @@ impl Dir {
         env: Option<&str>,
         vars: &[(&str, &str)],
     ) -> Result<Loaded, ConfigError> {
-        let p = self.write(file, text);
-        let vars = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<Vec<_>>();
-        Settings::load_any_with_env(&p, env, ENGINES, vars)
+        self.load_any(file, text, env, vars)
     }
     fn load(&self, file: &str, text: &str, env: Option<&str>) -> Result<Loaded, ConfigError> {
-        self.load_env(file, text, env, &[])
+        self.load_any(file, text, env, &[])
     }
 }
 
@@ -72,12 +57,17 @@ cpu_ms = 120
 [[kv_namespaces]]
 binding = "KV"
 id = "x"
+remote = true
+
+[[analytics_engine_datasets]]
+binding = "STATS"
 
 [env.staging]
 routes = ["staging.example.com/*"]
 vars = { GREETING = "hi from staging" }
 services = [{ binding = "SELF", service = "shop-staging", entrypoint = "X" }]
-kv_namespaces = []
+kv_namespaces = [{ binding = "STAGED", id = "staged" }]
+analytics_engine_datasets = []
 
 [env.named]
 name = "shop-named-here"
@@ -123,10 +113,19 @@ fn the_supported_subset_is_read() {
         ("SELF", "shop")
     );
     assert!(w.workers_dev, "workers_dev = true is read");
+    assert_eq!(
+        w.kv_namespaces,
+        [motu_config::KvNamespaceSettings {
+            binding: "KV".into(),
+            id: "x".into(),
+            preview_id: None
+        }]
+    );
     for needle in [
         "'account_id'",
-        "'kv_namespaces'",
+        "'analytics_engine_datasets'",
         "'AUTH' names Worker 'auth'",
+        "'kv_namespaces.remote'",
     ] {
         assert_eq!(
             warnings.iter().filter(|w| w.contains(needle)).count(),
@@ -134,7 +133,7 @@ fn the_supported_subset_is_read() {
             "one warning with {needle}: {warnings:?}"
         );
     }
-    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert_eq!(warnings.len(), 4, "{warnings:?}");
 }
 
 #[test]
@@ -157,10 +156,20 @@ fn an_env_section_overrides_and_does_not_inherit_bindings() {
     );
     assert_eq!(w.services.len(), 1);
     assert_eq!(w.services[0].service, "shop-staging");
+    let kv: Vec<_> = w
+        .kv_namespaces
+        .iter()
+        .map(|k| (k.binding.as_str(), k.id.as_str()))
+        .collect();
+    assert_eq!(
+        kv,
+        [("STAGED", "staged")],
+        "the environment's own namespaces only"
+    );
     for needle in [
-        "'env.staging.kv_namespaces'",
+        "'env.staging.analytics_engine_datasets'",
         "'env.staging.services.entrypoint'",
-        "'kv_namespaces'",
+        "'analytics_engine_datasets'",
     ] {
         assert!(
             warnings.iter().any(|w| w.contains(needle)),
@@ -170,6 +179,15 @@ fn an_env_section_overrides_and_does_not_inherit_bindings() {
     let named = d.load("wrangler.toml", TOML, Some("named")).unwrap();
     assert_eq!(named.settings.workers[0].name, "shop-named-here");
     assert!(named.settings.workers[0].vars.is_empty());
+    assert!(named.settings.workers[0].kv_namespaces.is_empty());
+    assert!(
+        named
+            .warnings
+            .iter()
+            .any(|w| w.contains("'kv_namespaces' is set at the top level but not in [env.named]")),
+        "{:?}",
+        named.warnings
+    );
 }
 
 #[test]
@@ -201,7 +219,7 @@ fn jsonc_reads_the_same_as_toml() {
   "triggers": { "crons": ["0 * * * *"] },
   "vars": { "CONFIG": { "a": [1, 2] }, },
   "limits": { "cpu_ms": 80 },
-  /* unsupported */ "r2_buckets": [],
+  /* unsupported */ "queues": {},
   "env": { "dev": { "vars": { "CONFIG": "dev" } } },
 }"#;
     for file in ["wrangler.jsonc", "wrangler.json"] {
@@ -213,7 +231,7 @@ fn jsonc_reads_the_same_as_toml() {
         assert_eq!(w.limits.cpu, std::time::Duration::from_millis(80));
         assert_eq!(w.compatibility_date.as_deref(), Some("2024-09-23"));
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].contains("'r2_buckets'"), "{warnings:?}");
+        assert!(warnings[0].contains("'queues'"), "{warnings:?}");
         let dev = d.load(file, text, Some("dev")).unwrap().settings;
         assert_eq!(dev.workers[0].name, "shop-dev");
         assert_eq!(dev.workers[0].vars[0].1, serde_json::json!("dev"));

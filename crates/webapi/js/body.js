@@ -322,8 +322,11 @@ function mixinBody(cls) {
 
 // Sends a Response's body to the host: a whole body as it is, a stream
 // through a host sink, pumped chunk by chunk. Returns what the `respond` op
-// takes: a string, bytes, null, or the sink's handle.
-function bodyForHost(body) {
+// takes: a string, bytes, null, or the sink's handle. With `passHost`, a
+// host stream marked `hostPassThrough` (a value a storage binding read as a
+// stream) that no code has read is handed back whole, as `[handle]`: the
+// host sends it on without it passing through the isolate.
+function bodyForHost(body, passHost = false) {
   if (body === null) return null;
   if (body.stream === undefined) {
     body.used = true;
@@ -331,8 +334,15 @@ function bodyForHost(body) {
     body.source = null;
     return source;
   }
+  const s = body.stream;
+  if (passHost && s.hostPassThrough === true && !s.disturbed && s.state === 'readable' &&
+      s.controller.queue.length === 0 && !streams().isReadableStreamLocked(s)) {
+    streams().acquireDefaultReader(s);
+    s.disturbed = true;
+    return [s.hostHandle];
+  }
   const handle = op('body_sink_open');
-  pumpToHost(body.stream, handle);
+  pumpToHost(s, handle);
   return handle;
 }
 

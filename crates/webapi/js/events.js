@@ -2,20 +2,30 @@
 // outcome reaches the host.
 //
 // Ops used here, implemented by the runtime that owns the isolate:
-// - `init() -> { syntax: 'module' | 'script', env, services, assets, baseURL,
-//   mapsPositions }` once, at start (assets: the assets binding's name, if
+// - `init() -> { syntax: 'module' | 'script', env, services, assets, storage,
+//   baseURL, mapsPositions }` once, at start (storage: the storage bindings,
+//   `[name, kind]` by index, whose objects the kind's group in
+//   BINDING_GROUPS makes; assets: the assets binding's name, if
 //   any; baseURL: the API base URL, if the embedder set one; mapsPositions:
 //   whether stack traces need the places of generated modules mapped, see
 //   stack_positions.js);
 // - `respond(id, status, statusText, [[name, value]…], body)` when event
-//   `id` has a response (body: string, bytes, null, or the handle of a body
-//   sink the response streams into, see body.js);
+//   `id` has a response (body: string, bytes, null, the handle of a body
+//   sink the response streams into, or `[handle]` of a host stream the host
+//   sends on as it is, see body.js);
 // - `fail(id, { name, message, stack })` when its handler threw or rejected.
 const worker = op('init');
 if (worker.mapsPositions) mapStackPositions();
 const env = worker.env;
 for (const [binding, service] of worker.services || []) env[binding] = loadGroup(FETCH).makeFetcher(service);
 if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetcher(worker.assets, 'assets_fetch');
+// The group of each kind of storage binding (runtime/src/bindings).
+const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, d1: D1_BINDING, r2: R2_BINDING };
+const storageBindings = worker.storage || [];
+for (let i = 0; i < storageBindings.length; i++) {
+  const [name, kind] = storageBindings[i];
+  env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
+}
 if (worker.syntax === 'script') {
   // Service-worker syntax: bindings are globals.
   for (const [name, value] of Object.entries(env)) defineGlobal(name, value);
@@ -129,7 +139,7 @@ function respond(id, response) {
   }
   const body = bodyOf(response);
   if (bodyIsUnusable(body)) return fail(id, new TypeError("The Response's body was already used or is locked"));
-  op('respond', id, response.status, response.statusText, headersList(response.headers), bodyForHost(body));
+  op('respond', id, response.status, response.statusText, headersList(response.headers), bodyForHost(body, true));
 }
 
 function callFetch(id, request) {

@@ -31,6 +31,10 @@ const SEARCH_PARAMS = 11;
 const PERFORMANCE = 12;
 const TEXT_CODING = 13;
 const CUSTOM_EVENT = 14;
+// Storage bindings' classes (js/cloudflare/), by kind: see events.js.
+const KV_BINDING = 15;
+const D1_BINDING = 16;
+const R2_BINDING = 17;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -43,7 +43,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 15] = [
+pub(crate) const GROUPS: [(&str, &str); 18] = [
     (
         "motu:prelude/streams",
         group!(
@@ -145,6 +145,18 @@ pub(crate) const GROUPS: [(&str, &str); 15] = [
     (
         "motu:prelude/custom-event",
         group!(preamble: "", files: ["custom_event.js"], exports: ""),
+    ),
+    (
+        "motu:prelude/cloudflare/kv",
+        group!(preamble: "", files: ["cloudflare/kv.js"], exports: "makeBinding"),
+    ),
+    (
+        "motu:prelude/cloudflare/d1",
+        group!(preamble: "", files: ["cloudflare/d1.js"], exports: "makeBinding"),
+    ),
+    (
+        "motu:prelude/cloudflare/r2",
+        group!(preamble: "", files: ["cloudflare/r2.js"], exports: "makeBinding"),
     ),
 ];
 
