@@ -72,14 +72,15 @@ fn storage_for(settings: &Settings, throwaway: bool) -> anyhow::Result<Storage> 
 
 /// Starts the runtime and registers every Worker of `settings` that has
 /// code (an assets-only Worker needs no isolate); `dev`: as `motu dev`
-/// loads them, see [`worker_spec`]. The storage bindings' stores are in
+/// loads them, see [`worker_spec`]. Also returns the Workers whose code
+/// could not be loaded, with why: each is registered to answer 500. The storage bindings' stores are in
 /// `storage`.
 async fn start_runtime(
     settings: &Settings,
     dev: bool,
     assets: &SiteAssets,
     storage: Storage,
-) -> anyhow::Result<Runtime> {
+) -> anyhow::Result<(Runtime, Vec<(String, String)>)> {
     let runtime = Runtime::start(RuntimeConfig {
         storage,
         threads: settings.server.threads,
@@ -90,10 +91,11 @@ async fn start_runtime(
         egress: (&settings.egress).into(),
         executor_busy: settings.server.executor_busy,
     })?;
+    let mut unloadable = Vec::new();
     for w in &settings.workers {
         // A Worker whose code cannot be loaded (a missing package, a module
-        // that does not parse) fails on its own: its error is logged when
-        // it is warmed, it answers 500, and every other Worker serves.
+        // that does not parse) fails on its own: it answers 500, and every
+        // other Worker serves.
         let spec = match worker_spec(w, dev, assets.get(&w.name)) {
             Ok(Some(spec)) => spec,
             Ok(None) => continue,
@@ -102,12 +104,13 @@ async fn start_runtime(
                     Some(RuntimeError::Source { message, .. }) => message.clone(),
                     _ => format!("{e:#}"),
                 };
+                unloadable.push((w.name.clone(), message.clone()));
                 WorkerSpec::failing(&w.name, &message).with_limits(w.limits)
             }
         };
         runtime.register(spec).await?;
     }
-    Ok(runtime)
+    Ok((runtime, unloadable))
 }
 
 /// The runtime's spec of a Worker of the settings; `None` for an
@@ -232,14 +235,16 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
             start_admin(admin, readiness.clone()).await?;
         }
         let assets = load_all_assets(&settings)?;
+        let started = std::time::Instant::now();
         let storage = storage_for(&settings, false)?;
-        let runtime = start_runtime(&settings, watch.is_some(), &assets, storage).await?;
-        for w in settings.workers.iter().filter(|w| w.main.is_some()) {
-            // Evaluate each Worker once now, so broken code shows at start-up;
-            // it is not fatal: the next request tries again.
-            if let Err(e) = runtime.warm(&w.name).await {
-                tracing::error!(worker = w.name.as_str(), "{e}");
-            }
+        let (runtime, unloadable) =
+            start_runtime(&settings, watch.is_some(), &assets, storage).await?;
+        // Known now: logged before the server listens, and not checked again.
+        for (worker, message) in &unloadable {
+            tracing::error!(
+                worker = worker.as_str(),
+                "Worker '{worker}' failed to start: {message}"
+            );
         }
         let (listener, addr) = bind(&settings).await?;
         crate::heap::trim_after_large_bodies();
@@ -264,6 +269,7 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
             watch.start(&settings, runtime.clone(), gateway.clone(), assets)?;
         }
         readiness.set_ready();
+        check_in_background(&runtime, &settings, &unloadable, started);
         let mut received = None;
         let draining = motu_gateway::serve_until(listener, gateway, settings.server.http, async {
             received = Some(signals.recv().await);
@@ -281,6 +287,39 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
         .await;
         Ok(())
     })
+}
+
+/// Evaluates every Worker's code once in the background (each in a
+/// throwaway isolate, on a thread of lower priority than the executors), so
+/// that broken code shows in the log soon after start-up without delaying
+/// readiness or keeping an isolate per Worker; a Worker whose code failed
+/// is not fatal: it answers 500 and each request tries it again. Its
+/// modules were read, parsed and resolved when it was registered (a Worker
+/// that failed there, `unloadable`, was logged then and is not checked).
+fn check_in_background(
+    runtime: &Runtime,
+    settings: &Settings,
+    unloadable: &[(String, String)],
+    started: std::time::Instant,
+) {
+    let names: Vec<String> = settings
+        .workers
+        .iter()
+        .filter(|w| w.main.is_some() && !unloadable.iter().any(|(n, _)| *n == w.name))
+        .map(|w| w.name.clone())
+        .collect();
+    let runtime = runtime.clone();
+    let unloadable = unloadable.len();
+    actix_rt::spawn(async move {
+        let checked = runtime.check_in_background(names).await;
+        tracing::info!(
+            checked = checked.checked,
+            already_started = checked.skipped,
+            failed = checked.failed.len() + unloadable,
+            seconds = started.elapsed().as_secs_f64(),
+            "every Worker's code was checked"
+        );
+    });
 }
 
 /// Binds the HTTP listener of `settings`.
@@ -386,8 +425,9 @@ async fn start_admin(addr: std::net::SocketAddr, readiness: Readiness) -> anyhow
 pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
         let assets = load_all_assets(settings)?;
-        let runtime =
-            start_runtime(settings, false, &assets, storage_for(settings, false)?).await?;
+        let runtime = start_runtime(settings, false, &assets, storage_for(settings, false)?)
+            .await?
+            .0;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -404,7 +444,8 @@ pub fn trigger(settings: &Settings, worker: &str, cron: &str) -> anyhow::Result<
 pub fn check(settings: &Settings) -> anyhow::Result<()> {
     actix::System::new().block_on(async move {
         let assets = load_all_assets(settings)?;
-        let runtime = start_runtime(settings, false, &assets, storage_for(settings, true)?).await?;
+        let (runtime, _) =
+            start_runtime(settings, false, &assets, storage_for(settings, true)?).await?;
         for w in &settings.workers {
             let Some(main) = &w.main else { continue };
             runtime
@@ -423,7 +464,8 @@ pub fn check(settings: &Settings) -> anyhow::Result<()> {
 /// system stops. `motu bench` drives it.
 pub async fn start_in_process(settings: &Settings) -> anyhow::Result<std::net::SocketAddr> {
     let assets = load_all_assets(settings)?;
-    let runtime = start_runtime(settings, false, &assets, storage_for(settings, false)?).await?;
+    let (runtime, _) =
+        start_runtime(settings, false, &assets, storage_for(settings, false)?).await?;
     let (listener, addr) = bind(settings).await?;
     let gateway = gateway_for(settings, &runtime, &assets).start();
     actix_rt::spawn(async move {

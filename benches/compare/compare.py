@@ -12,7 +12,15 @@ process) and server CPU time per request. Process spawn to first response is
 its own phase: every server is spawned on hello many times, the servers taken
 in turn so that a noisy moment falls on all alike, and the median is reported.
 motu's isolate cold start and memory per idle isolate come from
-`motu bench`, which the peers have no equivalent of.
+`motu bench`, which the peers have no equivalent of. The many-Workers
+phase (many.py) serves N Workers from one process of motu on each engine
+and of workerd, under Zipf and uniform draws, beside each server's
+single-Worker hello figure measured in the same run; a budget cell runs
+motu with many more Workers under `memory_budget_mb`.
+
+`--phases` picks what runs (default all: cells, spawn, isolates, many,
+budget); the sections of benches/RESULTS.md that a run does not measure
+are kept from the file as it was.
 """
 
 import argparse
@@ -28,9 +36,14 @@ import sys
 import tempfile
 import time
 
+import many
+
 WORKLOADS = ["hello", "json", "cpu", "echo"]
 SERVERS = ["motu-quickjs", "motu-v8", "workerd", "deno"]
 PEERS = ["workerd", "deno"]
+PHASES = ["cells", "spawn", "isolates", "many", "budget"]
+# Servers of the many-Workers phase: Deno serves one program, not Workers.
+MANY_SERVERS = ["motu-quickjs", "motu-v8", "workerd"]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -65,7 +78,12 @@ def command(server, workload, port, tmp, opts):
     env = dict(os.environ)
     if server.startswith("motu-"):
         engine = server.split("-", 1)[1]
-        config = os.path.join(tmp, f"{server}-{workload}.toml")
+        # A Worker's files must lie inside its config's folder.
+        directory = os.path.join(tmp, f"{server}-{workload}")
+        os.makedirs(directory, exist_ok=True)
+        shutil.copy(worker, os.path.join(directory, "worker.js"))
+        worker = os.path.join(directory, "worker.js")
+        config = os.path.join(directory, "motu.toml")
         with open(config, "w") as f:
             f.write(
                 f'[server]\nlisten = "127.0.0.1:{port}"\nengine = "{engine}"\n\n'
@@ -138,6 +156,11 @@ def wrk(url, workload, seconds, opts):
     if workload == "echo":
         args += ["-s", os.path.join(os.path.dirname(os.path.abspath(__file__)), "echo.lua")]
     out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
+    return parse_wrk(out)
+
+
+def parse_wrk(out):
+    """req/s, requests, errors and p50/p99 from wrk's --latency output."""
     result = {"requests": 0, "rps": 0.0, "non2xx": 0, "socket_errors": 0}
     for line in out.splitlines():
         line = line.strip()
@@ -313,6 +336,170 @@ def targets(cells, cold, spawn):
     return out
 
 
+def read_sections(path):
+    """The `## ` sections of an earlier RESULTS.md, by title (empty when
+    there is none)."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return {}
+    sections = {}
+    for part in text.split("\n## ")[1:]:
+        title, _, body = part.partition("\n")
+        sections[title.strip()] = body.strip("\n")
+    return sections
+
+
+def many_baseline(cells, server, tmp, opts):
+    """The server's single-Worker hello cell of this run, measured now if
+    the cells phase did not."""
+    if (server, "hello") not in cells:
+        print(f"hello  {server:13} (single-Worker baseline) ...", end="", flush=True, file=sys.stderr)
+        try:
+            cells[(server, "hello")] = run_cell(server, "hello", tmp, opts)
+            print(f" {cells[(server, 'hello')]['rps']:.0f} req/s", file=sys.stderr)
+        except (RuntimeError, subprocess.CalledProcessError) as e:
+            print(f" failed: {e}", file=sys.stderr)
+    return cells.get((server, "hello"), {})
+
+
+def many_phase(servers, cells, tmp, opts):
+    """Each server's single-Worker hello and its many-Workers cell, one
+    server after the other."""
+    out = {}
+    helpers = {"wrk_parse": parse_wrk, "cpu_ticks": cpu_ticks, "clk_tck": CLK_TCK, "stop": stop}
+    for server in servers:
+        many_baseline(cells, server, tmp, opts)
+        print(f"many   {server:13} ({opts.many} Workers) ...", end="", flush=True, file=sys.stderr)
+        try:
+            r = many.run_cell(server, opts.many, tmp, opts, helpers)
+            out[server] = r
+            print(f" ready {r['spawn_s']:.2f} s, zipf {r['zipf']['rps']:.0f} req/s p99 {fmt_us(r['zipf'].get('p99_us'))},"
+                  f" uniform {r['uniform']['rps']:.0f} req/s p99 {fmt_us(r['uniform'].get('p99_us'))}", file=sys.stderr)
+        except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
+            print(f" failed: {e}", file=sys.stderr)
+    return out
+
+
+def budget_phase(servers, tmp, opts):
+    """motu on each engine with `opts.budget` Workers under
+    `memory_budget_mb`."""
+    n, mb = (int(x) for x in opts.budget.split(":"))
+    out = {}
+    helpers = {"wrk_parse": parse_wrk, "cpu_ticks": cpu_ticks, "clk_tck": CLK_TCK, "stop": stop}
+    for server in [s for s in servers if s.startswith("motu-")]:
+        print(f"budget {server:13} ({n} Workers, {mb} MiB) ...", end="", flush=True, file=sys.stderr)
+        try:
+            r = many.run_cell(server, n, tmp, opts, helpers, budget_mb=mb, dists=("zipf",))
+            r["rss_ready_one_kib"] = many.rss_at_ready(server, 1, tmp, opts, helpers)
+            out[server] = r
+            print(f" zipf {r['zipf']['rps']:.0f} req/s p99 {fmt_us(r['zipf'].get('p99_us'))}, peak RSS {fmt_kib(r['peak_rss_kib'])}",
+                  file=sys.stderr)
+        except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
+            print(f" failed: {e}", file=sys.stderr)
+    return out
+
+
+def errors_of(r):
+    return r.get("non2xx", 0) + r.get("socket_errors", 0)
+
+
+def metric_delta(after, before, key, reason=None):
+    if not after or not before:
+        return None
+    if reason:
+        return after["evictions"].get(reason, 0) - before["evictions"].get(reason, 0)
+    return after[key] - before[key]
+
+
+def many_sections(results, cells, opts):
+    """The many-Workers tables and their targets."""
+    rows, ratio_rows, out_targets = [], [], []
+    for server, r in results.items():
+        z, u = r["zipf"], r["uniform"]
+        rows.append([
+            server, f"{r['spawn_s']:.2f} s", f"{r['touch_s']:.2f} s", str(r["touch_wrong"]), fmt_kib(r["rss_touch_kib"]),
+            f"{z['rps']:.0f}", fmt_us(z.get("p50_us")), fmt_us(z.get("p99_us")), fmt_us(z["cpu_us_per_request"]), str(errors_of(z)),
+            f"{u['rps']:.0f}", fmt_us(u.get("p50_us")), fmt_us(u.get("p99_us")), fmt_us(u["cpu_us_per_request"]), str(errors_of(u)),
+            fmt_kib(r["peak_rss_kib"]),
+        ])
+        single = cells.get((server, "hello"), {})
+        wd = results.get("workerd", {})
+        ratio_rows.append([
+            server, f"{single.get('rps', 0):.0f}", ratio(z["rps"], single.get("rps")), ratio(u["rps"], single.get("rps")),
+            ratio(z.get("cpu_us_per_request"), single.get("cpu_us_per_request")),
+            ratio(z["rps"], wd.get("zipf", {}).get("rps")) if server != "workerd" else "-",
+            ratio(u["rps"], wd.get("uniform", {}).get("rps")) if server != "workerd" else "-",
+        ])
+        if server.startswith("motu-"):
+            engine = server.split("-", 1)[1]
+            out_targets.append((f"{opts.many} Workers on {engine}: spawn → ready under 1 s", f"{r['spawn_s']:.2f} s", r["spawn_s"] < 1.0))
+            if single.get("rps"):
+                out_targets.append((f"{opts.many} Workers on {engine}, Zipf: at least 0.7× its single-Worker hello req/s",
+                                    ratio(z["rps"], single["rps"]), z["rps"] >= 0.7 * single["rps"]))
+            out_targets.append((f"{opts.many} Workers on {engine}, Zipf: p99 under 10 ms", fmt_us(z.get("p99_us")),
+                                (z.get("p99_us") or 1e12) < 10_000))
+            out_targets.append((f"{opts.many} Workers on {engine}, uniform: p99 under 20 ms", fmt_us(u.get("p99_us")),
+                                (u.get("p99_us") or 1e12) < 20_000))
+            out_targets.append((f"{opts.many} Workers on {engine}: every Worker answered its own body", f"{r['touch_wrong']} wrong",
+                                r["touch_wrong"] == 0))
+    v8, wd = results.get("motu-v8"), results.get("workerd")
+    if v8 and wd and wd["zipf"]["rps"]:
+        out_targets.append((f"{opts.many} Workers, Zipf: V8 at least 2× workerd's req/s", ratio(v8["zipf"]["rps"], wd["zipf"]["rps"]),
+                            v8["zipf"]["rps"] >= 2 * wd["zipf"]["rps"]))
+    table = markdown_table(
+        ["server", "spawn → ready", "touch all", "wrong answers", "RSS after touch",
+         "Zipf req/s", "Zipf p50", "Zipf p99", "Zipf CPU/req", "Zipf errors",
+         "uniform req/s", "uniform p50", "uniform p99", "uniform CPU/req", "uniform errors", "peak RSS"], rows)
+    ratios = markdown_table(
+        ["server", "single-Worker hello req/s", "Zipf ÷ single", "uniform ÷ single", "Zipf CPU/req ÷ single",
+         "Zipf req/s ÷ workerd", "uniform req/s ÷ workerd"], ratio_rows)
+    isolate_rows = []
+    for server, r in results.items():
+        before, z, u = r.get("metrics_touch"), r["zipf"].get("metrics"), r["uniform"].get("metrics")
+        if before and z and u:
+            isolate_rows.append([server, str(before["starts"]), str(before["live"]),
+                                 str(metric_delta(z, before, "starts")), str(metric_delta(u, z, "starts")),
+                                 ", ".join(f"{k} {v}" for k, v in sorted(u["evictions"].items())) or "none"])
+    isolates = markdown_table(["server", "isolates started by touch", "live after touch", "started under Zipf (with its warm-up)",
+                               "started under uniform (with its warm-up)", "evictions, whole run"], isolate_rows)
+    return table, ratios, isolates, out_targets
+
+
+def budget_section(results, opts):
+    n, mb = (int(x) for x in opts.budget.split(":"))
+    rows, out_targets = [], []
+    for server, r in results.items():
+        z = r["zipf"]
+        before, after = r.get("metrics_touch"), z.get("metrics")
+        starts = metric_delta(after, before, "starts")
+        pressure = metric_delta(after, before, None, "Pressure")
+        per_worker = (r["rss_ready_kib"] - r["rss_ready_one_kib"]) / max(n - 1, 1)
+        rows.append([
+            server, f"{r['spawn_s']:.2f} s", f"{per_worker:.1f} KiB", f"{r['touch_s']:.1f} s", str(r["touch_wrong"]),
+            fmt_kib(r["rss_touch_kib"]), fmt_kib(z["rss_kib"]), fmt_kib(r["peak_rss_kib"]),
+            str(before["live"] if before else "-"), str(after["live"] if after else "-"),
+            f"{z['rps']:.0f}", fmt_us(z.get("p50_us")), fmt_us(z.get("p99_us")), str(errors_of(z)),
+            str(starts), str(pressure),
+        ])
+        engine = server.split("-", 1)[1]
+        out_targets.append((f"{n} Workers on {engine} under memory_budget_mb = {mb}, Zipf: p99 under 20 ms", fmt_us(z.get("p99_us")),
+                            (z.get("p99_us") or 1e12) < 20_000))
+        out_targets.append((f"{n} Workers on {engine} under memory_budget_mb = {mb}: peak RSS within the budget plus "
+                            f"{opts.budget_overhead} MiB", fmt_kib(r["peak_rss_kib"]),
+                            r["peak_rss_kib"] <= (mb + opts.budget_overhead) * 1024))
+        out_targets.append((f"{n} Workers on {engine} under memory_budget_mb = {mb}: every Worker answered its own body",
+                            f"{r['touch_wrong']} wrong", r["touch_wrong"] == 0))
+        out_targets.append((f"a registered Worker with no live isolate on {engine}: under 16 KiB", f"{per_worker:.1f} KiB",
+                            per_worker < 16))
+    table = markdown_table(
+        ["server", "spawn → ready", "per registered Worker", "touch all", "wrong answers", "RSS after touch", "RSS after Zipf", "peak RSS",
+         "live isolates after touch", "live after Zipf", "Zipf req/s", "Zipf p50", "Zipf p99", "Zipf errors",
+         "cold starts under Zipf (with its warm-up)", "Pressure evictions under Zipf"], rows)
+    return table, out_targets
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--motu", required=True)
@@ -325,67 +512,104 @@ def main():
     p.add_argument("--servers", default=",".join(SERVERS))
     p.add_argument("--workloads", default=",".join(WORKLOADS))
     p.add_argument("--spawn-runs", type=int, default=20, help="spawns per server for the spawn figure")
+    p.add_argument("--phases", default=",".join(PHASES), help="what to measure: " + ", ".join(PHASES))
+    p.add_argument("--many", type=int, default=1000, help="Workers of the many-Workers phase")
+    p.add_argument("--budget", default="10000:2048", help="Workers:MiB of the memory-budget cell")
+    p.add_argument("--budget-overhead", type=int, default=512,
+                   help="MiB of resident memory the budget cell allows above the budget (the process and its registered Workers)")
     opts = p.parse_args()
     opts.workers = os.path.abspath(opts.workers)
     if (os.cpu_count() or 1) < 2:
         sys.exit("compare.py: needs two cores (server on 0, wrk on 1)")
     servers = opts.servers.split(",")
     workloads = opts.workloads.split(",")
+    phases = [ph for ph in opts.phases.split(",") if ph]
+    for ph in phases:
+        if ph not in PHASES:
+            sys.exit(f"compare.py: unknown phase '{ph}' (phases: {', '.join(PHASES)})")
 
-    cells = {}
+    cells, spawn, cold, many_results, budget_results = {}, {}, {}, {}, {}
     with tempfile.TemporaryDirectory(prefix="motu-compare-") as tmp:
+        if "cells" in phases:
+            for workload in workloads:
+                for server in servers:
+                    print(f"{workload:6} {server:13} ...", end="", flush=True, file=sys.stderr)
+                    try:
+                        cells[(server, workload)] = run_cell(server, workload, tmp, opts)
+                        c = cells[(server, workload)]
+                        print(f" {c['rps']:.0f} req/s, p99 {fmt_us(c.get('p99_us'))}", file=sys.stderr)
+                    except (RuntimeError, subprocess.CalledProcessError) as e:
+                        print(f" failed: {e}", file=sys.stderr)
+        if "spawn" in phases:
+            spawn = spawn_times(servers, tmp, opts)
+        if "isolates" in phases:
+            print("motu bench (cold start, idle isolate memory) ...", file=sys.stderr)
+            cold = motu_bench(tmp, opts)
+        if "many" in phases:
+            many_results = many_phase([s for s in servers if s in MANY_SERVERS], cells, tmp, opts)
+        if "budget" in phases:
+            budget_results = budget_phase(servers, tmp, opts)
+
+    sections = {}
+    if "cells" in phases:
+        rows = []
         for workload in workloads:
             for server in servers:
-                print(f"{workload:6} {server:13} ...", end="", flush=True, file=sys.stderr)
-                try:
-                    cells[(server, workload)] = run_cell(server, workload, tmp, opts)
-                    c = cells[(server, workload)]
-                    print(f" {c['rps']:.0f} req/s, p99 {fmt_us(c.get('p99_us'))}", file=sys.stderr)
-                except (RuntimeError, subprocess.CalledProcessError) as e:
-                    print(f" failed: {e}", file=sys.stderr)
-        spawn = spawn_times(servers, tmp, opts)
-        print("motu bench (cold start, idle isolate memory) ...", file=sys.stderr)
-        cold = motu_bench(tmp, opts)
-
-    rows = []
-    for workload in workloads:
-        for server in servers:
-            c = cells.get((server, workload))
-            if not c:
-                rows.append([workload, server, "failed", "", "", "", "", ""])
-                continue
-            rows.append([
-                workload, server, f"{c['rps']:.0f}", fmt_us(c.get("p50_us")), fmt_us(c.get("p99_us")),
-                fmt_kib(c["peak_rss_kib"]), fmt_us(c["cpu_us_per_request"]),
-                str(c["non2xx"] + c["socket_errors"]),
-            ])
-    main_table = markdown_table(
-        ["workload", "server", "req/s", "p50", "p99", "peak RSS", "CPU/req", "errors"], rows
-    )
-    ratio_rows = []
-    for workload in workloads:
-        for m in [s for s in servers if s.startswith("motu-")]:
-            mc = cells.get((m, workload), {})
-            row = [workload, m]
-            for peer in PEERS:
-                pc = cells.get((peer, workload), {})
-                row += [ratio(mc.get("rps"), pc.get("rps")), ratio(mc.get("p99_us"), pc.get("p99_us")),
-                        ratio(mc.get("peak_rss_kib"), pc.get("peak_rss_kib"))]
-            ratio_rows.append(row)
-    ratio_table = markdown_table(
-        ["workload", "motu on", "req/s ÷ workerd", "p99 ÷ workerd", "RSS ÷ workerd", "req/s ÷ deno", "p99 ÷ deno", "RSS ÷ deno"],
-        ratio_rows,
-    )
-    spawn_table = markdown_table(
-        ["server", "median", "p90", "min", "runs"],
-        [[server, f"{median(v):.1f} ms", f"{nearest_rank(v, 90):.1f} ms", f"{v[0]:.1f} ms", str(len(v))]
-         for server, v in spawn.items()],
-    )
-    cold_rows = [[e, "motu bench", fmt_us(r.get("cold_p50_us")), fmt_us(r.get("cold_p99_us")),
-                  f"{r.get('idle_isolate_kib', 0):.0f} KiB"] for e, r in cold.items()]
-    cold_table = markdown_table(["engine", "source", "cold start p50", "cold start p99", "memory per idle isolate"], cold_rows)
-    target_table = markdown_table(["target", "figure", "met"],
-                                  [[w, f, "yes" if ok else "**no**"] for w, f, ok in targets(cells, cold, spawn)])
+                c = cells.get((server, workload))
+                if not c:
+                    rows.append([workload, server, "failed", "", "", "", "", ""])
+                    continue
+                rows.append([
+                    workload, server, f"{c['rps']:.0f}", fmt_us(c.get("p50_us")), fmt_us(c.get("p99_us")),
+                    fmt_kib(c["peak_rss_kib"]), fmt_us(c["cpu_us_per_request"]),
+                    str(c["non2xx"] + c["socket_errors"]),
+                ])
+        sections["Per server"] = markdown_table(
+            ["workload", "server", "req/s", "p50", "p99", "peak RSS", "CPU/req", "errors"], rows
+        )
+        ratio_rows = []
+        for workload in workloads:
+            for m in [s for s in servers if s.startswith("motu-")]:
+                mc = cells.get((m, workload), {})
+                row = [workload, m]
+                for peer in PEERS:
+                    pc = cells.get((peer, workload), {})
+                    row += [ratio(mc.get("rps"), pc.get("rps")), ratio(mc.get("p99_us"), pc.get("p99_us")),
+                            ratio(mc.get("peak_rss_kib"), pc.get("peak_rss_kib"))]
+                ratio_rows.append(row)
+        sections["motu as ratios to each peer"] = markdown_table(
+            ["workload", "motu on", "req/s ÷ workerd", "p99 ÷ workerd", "RSS ÷ workerd", "req/s ÷ deno", "p99 ÷ deno", "RSS ÷ deno"],
+            ratio_rows,
+        )
+    if "spawn" in phases:
+        sections["Process spawn to first response"] = markdown_table(
+            ["server", "median", "p90", "min", "runs"],
+            [[server, f"{median(v):.1f} ms", f"{nearest_rank(v, 90):.1f} ms", f"{v[0]:.1f} ms", str(len(v))]
+             for server, v in spawn.items()],
+        )
+    if "isolates" in phases:
+        cold_rows = [[e, "motu bench", fmt_us(r.get("cold_p50_us")), fmt_us(r.get("cold_p99_us")),
+                      f"{r.get('idle_isolate_kib', 0):.0f} KiB"] for e, r in cold.items()]
+        sections["Isolates (motu only)"] = markdown_table(
+            ["engine", "source", "cold start p50", "cold start p99", "memory per idle isolate"], cold_rows)
+    if {"cells", "spawn", "isolates"} & set(phases):
+        sections["Targets"] = markdown_table(
+            ["target", "figure", "met"],
+            [[w, f, "yes" if ok else "**no**"] for w, f, ok in targets(cells, cold, spawn)])
+    many_targets = []
+    if "many" in phases and many_results:
+        table, ratios, isolates, many_targets = many_sections(many_results, cells, opts)
+        sections[f"Many Workers ({opts.many} in one process)"] = table
+        sections["Many Workers as ratios"] = ratios
+        sections["Many Workers: isolates (motu, from /metrics)"] = isolates
+    budget_targets = []
+    if "budget" in phases and budget_results:
+        n, mb = opts.budget.split(":")
+        table, budget_targets = budget_section(budget_results, opts)
+        sections[f"Many Workers under a memory budget ({n} Workers, memory_budget_mb = {mb})"] = table
+    if many_targets or budget_targets:
+        sections["Many Workers: targets"] = markdown_table(
+            ["target", "figure", "met"], [[w, f, "yes" if ok else "**no**"] for w, f, ok in many_targets + budget_targets])
 
     cpu = "unknown CPU"
     try:
@@ -395,6 +619,7 @@ def main():
         pass
     repo = os.path.dirname(os.path.dirname(opts.workers))
     rev = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    partial = set(phases) != set(PHASES)
     header = "\n".join([
         "# motu beside workerd and Deno",
         "",
@@ -409,21 +634,29 @@ def main():
         "each server alone on core 0, one fresh server process per cell"
         + (f" ({opts.duration} s per cell, shorter than the 10 s default, to keep the run short)" if opts.duration < 10 else ""),
         "- Worker files: `benches/workers/{hello,json,cpu,echo}.js`, the same for every server; echo posts 64 KiB",
-        "",
-    ])
+        f"- many Workers: {opts.many} Workers (`wK.localhost`, each answering `hello from wK`), "
+        "`wrk -s benches/compare/many.lua` drawing the Worker per request (Zipf(1.1) over a fixed shuffle, then uniform); "
+        "workerd serves them through one router Worker with a service binding to each",
+    ] + ([f"- this run measured the phases {', '.join(phases)}; the other sections are kept from an earlier run"] if partial else []) + [""])
     notes = "\n".join([
-        "",
-        "Notes:",
         f"- **spawn → first response**: from starting the server process (pinned to core 0) to the first 200 answer to `GET /` of hello "
         f"(polled every 0.2 ms); {opts.spawn_runs} spawns per server, the servers taken in turn.",
         "- **peak RSS**: the server process's high-water mark (VmHWM) after the load; **CPU/req**: its user + system time during the measured run per request.",
         "- Cold start and idle-isolate memory come from `motu bench --workload hello --duration 1s --isolates 100` (both cores, in-process load generator): "
         "create an isolate, load the prelude, evaluate the Worker, answer one request over loopback HTTP.",
+        "- **many Workers**: *spawn → ready* is from spawning the server to the first 200 answer of the last Worker declared; "
+        "*touch all* sends one request to every Worker in turn over one connection and checks each answer is that Worker's own; "
+        "*single* is the same server's hello with one Worker, measured in the same run. The budget cell's cold starts and evictions are "
+        "the differences of motu's `/metrics` before and after the Zipf load.",
         "- Two cores shared with other work may add noise; figures from one run.",
     ])
-    text = "\n\n".join([header, "## Per server\n\n" + main_table, "## motu as ratios to each peer\n\n" + ratio_table,
-                        "## Process spawn to first response\n\n" + spawn_table,
-                        "## Isolates (motu only)\n\n" + cold_table, "## Targets\n\n" + target_table]) + "\n" + notes + "\n"
+    sections["Notes"] = notes
+    order = ["Per server", "motu as ratios to each peer", "Process spawn to first response", "Isolates (motu only)", "Targets"]
+    kept = read_sections(opts.results) if partial else {}
+    merged = dict(kept)
+    merged.update(sections)
+    titles = order + [t for t in merged if t not in order and t != "Notes"] + ["Notes"]
+    text = header + "\n" + "".join(f"\n## {t}\n\n{merged[t]}\n" for t in titles if t in merged)
     with open(opts.results, "w") as f:
         f.write(text)
     print(text)

@@ -11,6 +11,10 @@
 #   benches/compare/run.sh                # 10 s per cell
 #   DURATION=5 benches/compare/run.sh     # shorter
 #   SPAWN_RUNS=50 benches/compare/run.sh  # spawns per server (default 20)
+#   MANY=2000 benches/compare/run.sh      # Workers of the many-Workers phase (default 1000)
+#   BUDGET=10000:2048 benches/compare/run.sh  # Workers:MiB of the memory-budget cell
+#   PHASES=many,budget benches/compare/run.sh # only these phases (default: cells,spawn,isolates,many,budget);
+#                                             # RESULTS.md keeps the other sections
 #
 # Needs: npm, python3 with pip, wrk (apt install wrk), taskset, curl, two
 # cores, and scripts/fetch-libnode.sh run once (or MOTU_LIBNODE_PREFIX).
@@ -42,4 +46,7 @@ exec python3 "$repo/benches/compare/compare.py" \
   --duration "${DURATION:-10}" \
   --connections "${CONNECTIONS:-32}" \
   --spawn-runs "${SPAWN_RUNS:-20}" \
+  --phases "${PHASES:-cells,spawn,isolates,many,budget}" \
+  --many "${MANY:-1000}" \
+  --budget "${BUDGET:-10000:2048}" \
   --results "$repo/benches/RESULTS.md"

@@ -5,7 +5,7 @@
 //!   `motu_runtime::metrics`).
 //! - `GET /healthz`: 200 while the process runs.
 //! - `GET /readyz`: 200 once the server said it is ready ([`Readiness::set_ready`]:
-//!   every Worker registered and warmed, the HTTP listener bound); 503
+//!   every Worker registered, the HTTP listener bound); 503
 //!   before, and again once shutdown begins ([`Readiness::set_stopping`]).
 //!
 //! Other paths get 404, other methods 405.
@@ -39,7 +39,7 @@ impl Readiness {
         Self::default()
     }
 
-    /// Every Worker is registered and warmed and the listener is bound.
+    /// Every Worker is registered and the listener is bound.
     /// Has no effect once shutdown began.
     pub fn set_ready(&self) {
         let _ = self

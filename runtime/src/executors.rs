@@ -49,6 +49,15 @@ impl BusyMark {
         self.0.stalled.store(stalled, Ordering::Relaxed);
     }
 
+    /// A mark of no executor, for turns that run elsewhere (the
+    /// background checks of Workers' code).
+    pub(crate) fn detached(after: Duration) -> Self {
+        Self(Arc::new(Busy {
+            stalled: AtomicBool::new(false),
+            after,
+        }))
+    }
+
     fn is_set(&self) -> bool {
         self.0.stalled.load(Ordering::Relaxed)
     }

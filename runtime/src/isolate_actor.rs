@@ -18,7 +18,6 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,6 +30,7 @@ use tokio::sync::oneshot;
 use crate::event::fetch_event;
 use crate::executors::BusyMark;
 use crate::host::IsolateHost;
+use crate::registry::MemoryGauge;
 use crate::supervisor::{Evicted, EvictionReason, IsolateStarted, Supervisor};
 use crate::watchdog::{CpuAccount, Watchdog};
 use crate::work::Finished;
@@ -115,9 +115,10 @@ pub struct IsolateActor {
     draining: Option<EvictionReason>,
     /// Events whose wall-clock limit after the response is being timed.
     wall_timed: std::collections::HashSet<u64>,
-    /// The heap in use when the isolate was last quiet, for the registry
-    /// (read at most every [`HEAP_REFRESH`]).
-    gauge: Arc<AtomicUsize>,
+    /// What the isolate holds in memory as of its latest turns, and whether
+    /// JavaScript ran since its last collection, for the registry (measured
+    /// at most every [`HEAP_REFRESH`]).
+    gauge: Arc<MemoryGauge>,
     /// When the heap was last read into `gauge`.
     heap_read_at: Instant,
     /// Whether a later read of the heap is scheduled.
@@ -126,11 +127,21 @@ pub struct IsolateActor {
     gc_due: bool,
     /// Whether a collection for when the isolate is idle is scheduled.
     idle_gc_scheduled: bool,
+    /// Whether the isolate waits in its executor's queue of idle
+    /// collections (see [`crate::idle_gc`]).
+    idle_gc_queued: bool,
     /// Told when no event waits for its outcome and no `waitUntil` work
     /// goes on.
     quiet_waiters: Vec<oneshot::Sender<()>>,
     /// The heap this isolate last added to its Worker's heap gauge.
     heap_reported: usize,
+    /// The memory (footprint) this isolate last added to its Worker's
+    /// memory gauge.
+    memory_reported: usize,
+    /// Its Worker's `motu_isolate_heap_bytes`, resolved once.
+    heap_metric: prometheus::IntGauge,
+    /// Its Worker's `motu_isolate_memory_bytes`, resolved once.
+    memory_metric: prometheus::IntGauge,
     /// Its executor's stall mark, set by the watchdog while a turn of it
     /// runs long.
     busy: BusyMark,
@@ -174,7 +185,8 @@ impl Actor for IsolateActor {
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
         crate::metrics::isolate_live(&self.spec.name, -1);
-        self.report_heap(0);
+        self.report_heap(0, 0);
+        self.gauge.set(0);
         for (_, cpu) in self.cpu.drain() {
             crate::metrics::record_event_end(&self.spec.name, cpu.account.used().as_secs_f64());
         }
@@ -185,18 +197,17 @@ impl Actor for IsolateActor {
 }
 
 impl IsolateActor {
-    /// Creates the isolate and evaluates the Worker on the calling thread
-    /// (an executor's), within the start-up CPU limit, then starts the actor
-    /// there.
-    pub(crate) fn boot(
-        spec: Arc<WorkerSpec>,
+    /// Creates an isolate of `spec` and evaluates the Worker's code in it on
+    /// the calling thread, within the start-up CPU limit (its turn marks
+    /// `busy` if it runs long): the isolate, its interrupt, its host and
+    /// the CPU time the code took.
+    fn load(
+        spec: &Arc<WorkerSpec>,
         engine: &dyn Engine,
         config: &IsolateConfig,
-        services: Services,
-        gauge: Arc<AtomicUsize>,
-        busy: BusyMark,
-    ) -> Result<Addr<IsolateActor>, RuntimeError> {
-        let began = Instant::now();
+        services: &Services,
+        busy: &BusyMark,
+    ) -> Result<(Box<dyn Isolate>, InterruptHandle, Rc<IsolateHost>, Duration), RuntimeError> {
         let failed = |error| RuntimeError::StartFailed {
             worker: spec.name.clone(),
             error,
@@ -214,11 +225,11 @@ impl IsolateActor {
         let interrupt = crate::work::turn_interrupt(isolate.interrupt_handle(), host.turn_cancel());
         host.set_interrupt(interrupt.clone());
         let turn = Turn::arm(
-            &services,
+            services,
             spec.limits.startup_cpu,
             None,
             &interrupt,
-            &busy,
+            busy,
             false,
         );
         let loaded = isolate
@@ -232,6 +243,38 @@ impl IsolateActor {
             });
         }
         loaded.map_err(failed)?;
+        Ok((isolate, interrupt, host, cpu))
+    }
+
+    /// Evaluates the Worker's code in a throwaway isolate on the calling
+    /// thread, as [`boot`](Self::boot) would, and lets the isolate go at
+    /// once: whether the Worker can start.
+    pub(crate) fn check(
+        spec: &Arc<WorkerSpec>,
+        engine: &dyn Engine,
+        config: &IsolateConfig,
+        services: &Services,
+        busy: &BusyMark,
+    ) -> Result<(), RuntimeError> {
+        let (isolate, _, host, _) = Self::load(spec, engine, config, services, busy)?;
+        drop(isolate);
+        host.fail_all(RuntimeError::Lost(spec.name.clone()));
+        Ok(())
+    }
+
+    /// Creates the isolate and evaluates the Worker on the calling thread
+    /// (an executor's), within the start-up CPU limit, then starts the actor
+    /// there.
+    pub(crate) fn boot(
+        spec: Arc<WorkerSpec>,
+        engine: &dyn Engine,
+        config: &IsolateConfig,
+        services: Services,
+        gauge: Arc<MemoryGauge>,
+        busy: BusyMark,
+    ) -> Result<Addr<IsolateActor>, RuntimeError> {
+        let began = Instant::now();
+        let (isolate, interrupt, host, cpu) = Self::load(&spec, engine, config, &services, &busy)?;
         tracing::info!(
             worker = spec.name.as_str(),
             engine = engine.name(),
@@ -240,14 +283,17 @@ impl IsolateActor {
             "isolate started"
         );
         // Counted live now; `stopped` counts it out (and its heap).
-        let heap = isolate.heap_stats().used;
+        let stats = isolate.heap_stats();
+        let heap = stats.used;
         crate::metrics::isolate_live(&spec.name, 1);
-        crate::metrics::heap_changed(&spec.name, heap as i64);
+        let (heap_metric, memory_metric) = crate::metrics::heap_gauges(&spec.name);
+        heap_metric.add(heap as i64);
+        memory_metric.add(stats.footprint as i64);
         services.supervisor.do_send(IsolateStarted {
             worker: spec.name.clone(),
             micros: began.elapsed().as_micros() as u64,
         });
-        gauge.store(heap, Ordering::Relaxed);
+        gauge.started(stats.footprint);
         Ok(IsolateActor::create(|ctx| {
             host.bind(ctx.address().downgrade());
             IsolateActor {
@@ -268,8 +314,12 @@ impl IsolateActor {
                 heap_read_scheduled: false,
                 gc_due: false,
                 idle_gc_scheduled: false,
+                idle_gc_queued: false,
                 quiet_waiters: Vec::new(),
                 heap_reported: heap,
+                memory_reported: stats.footprint,
+                heap_metric,
+                memory_metric,
                 busy,
             }
         }))
@@ -293,7 +343,10 @@ impl IsolateActor {
             .and_then(|e| self.cpu.get(&e))
             .map_or_else(|| CpuAccount::new(limit), |c| c.account.clone());
         self.host.set_current_event(event, Some(account.clone()));
-        self.gc_due = true;
+        if !self.gc_due {
+            self.gc_due = true;
+            self.gauge.set_dirty(true);
+        }
         let span = event.and_then(|e| self.cpu.get(&e)).map(|c| c.span.clone());
         // Lines logged during the turn (console output included) and by
         // what follows from it carry the event's span.
@@ -310,6 +363,7 @@ impl IsolateActor {
         let (_, fired) = turn.finish();
         self.host.set_current_event(None, None);
         self.last_active = Instant::now();
+        crate::idle_gc::turn_ended(self.last_active);
         if let Some(cpu) = event.and_then(|e| self.cpu.get_mut(&e)) {
             let used = cpu.account.used();
             if !cpu.warned && used >= limit.mul_f64(0.8) {
@@ -348,8 +402,10 @@ impl IsolateActor {
                 self.evict(reason, None, ctx);
             }
         }
+        // Also while events are pending: an event that keeps memory while
+        // it waits counts against the server's memory budget.
+        self.refresh_heap(ctx);
         if self.host.pending_events() == 0 {
-            self.quiet_heap(ctx);
             self.schedule_idle_gc(ctx, IDLE_GC_AFTER);
             if self.host.waiting_events().is_empty() {
                 for waiter in self.quiet_waiters.drain(..) {
@@ -359,11 +415,11 @@ impl IsolateActor {
         }
     }
 
-    /// Reads the heap into the gauge now that the isolate is quiet, or, if
-    /// it was read less than [`HEAP_REFRESH`] ago (events keep coming),
-    /// once that time is up: reading an engine's heap statistics costs as
-    /// much as a small part of a request.
-    fn quiet_heap(&mut self, ctx: &mut Context<Self>) {
+    /// Reads the heap into the gauge now that a turn ended, or, if it was
+    /// read less than [`HEAP_REFRESH`] ago (events keep coming), once that
+    /// time is up: reading an engine's heap statistics costs as much as a
+    /// small part of a request.
+    fn refresh_heap(&mut self, ctx: &mut Context<Self>) {
         if self.heap_read_at.elapsed() >= HEAP_REFRESH {
             self.read_heap();
         } else if !self.heap_read_scheduled {
@@ -390,20 +446,26 @@ impl IsolateActor {
         });
     }
 
-    /// Collects garbage if the isolate has been idle for [`IDLE_GC_AFTER`]
-    /// (no event pending, waiting or streaming) and JavaScript ran since
-    /// the last collection; otherwise looks again when that time would be
+    /// Whether no event is pending, waiting for `waitUntil` work or
+    /// streaming its response.
+    fn quiet(&self) -> bool {
+        self.host.pending_events() == 0
+            && self.host.waiting_events().is_empty()
+            && self.host.streaming_responses() == 0
+    }
+
+    /// Once the isolate has been idle for [`IDLE_GC_AFTER`] (no event
+    /// pending, waiting or streaming) and JavaScript ran since the last
+    /// collection, joins its executor's queue of idle collections (see
+    /// [`crate::idle_gc`]); otherwise looks again when that time would be
     /// up. Engines put collections off while a Worker is busy; this is
     /// where an idle isolate gives back what they put off.
     fn idle_gc(&mut self, ctx: &mut Context<Self>) {
-        if self.evicted || !self.gc_due {
+        if self.evicted || !self.gc_due || self.idle_gc_queued {
             return;
         }
-        let quiet = self.host.pending_events() == 0
-            && self.host.waiting_events().is_empty()
-            && self.host.streaming_responses() == 0;
         let idle_for = self.last_active.elapsed();
-        if !quiet {
+        if !self.quiet() {
             self.schedule_idle_gc(ctx, IDLE_GC_AFTER);
             return;
         }
@@ -412,25 +474,45 @@ impl IsolateActor {
             self.schedule_idle_gc(ctx, wait);
             return;
         }
-        self.isolate.collect_garbage();
-        self.gc_due = false;
-        self.read_heap();
+        self.idle_gc_queued = true;
+        crate::idle_gc::enqueue(ctx.address().downgrade());
     }
 
-    /// Reads the isolate's heap in use into the gauge and the metrics.
+    /// Collects garbage now, charges the time to the executor's budget of
+    /// idle collections and reads the heap.
+    fn collect(&mut self) {
+        let began = Instant::now();
+        self.isolate.collect_garbage();
+        let took = began.elapsed();
+        crate::idle_gc::charge(took);
+        crate::metrics::idle_collected(took.as_secs_f64());
+        self.gc_due = false;
+        self.read_heap();
+        self.gauge.set_dirty(false);
+    }
+
+    /// Measures the isolate's memory into the gauge and its heap in use
+    /// into the metrics.
     fn read_heap(&mut self) {
-        let heap = self.isolate.heap_stats().used;
-        self.gauge.store(heap, Ordering::Relaxed);
-        self.report_heap(heap);
+        let stats = self.isolate.heap_stats();
+        self.gauge.set(stats.footprint);
+        self.report_heap(stats.used, stats.footprint);
         self.heap_read_at = Instant::now();
     }
 
-    /// Moves the Worker's heap gauge from what this isolate last reported to
-    /// `heap` bytes.
-    fn report_heap(&mut self, heap: usize) {
+    /// Moves the Worker's heap and memory gauges from what this isolate
+    /// last reported to `heap` and `memory` bytes.
+    fn report_heap(&mut self, heap: usize, memory: usize) {
         let delta = heap as i64 - self.heap_reported as i64;
-        crate::metrics::heap_changed(&self.spec.name, delta);
+        if delta != 0 {
+            self.heap_metric.add(delta);
+        }
         self.heap_reported = heap;
+        let delta = memory as i64 - self.memory_reported as i64;
+        if delta != 0 {
+            self.memory_metric.add(delta);
+        }
+        self.memory_reported = memory;
     }
 
     /// Starts keeping event `id`: its CPU use and its log span.
@@ -742,6 +824,47 @@ impl Handler<WhenQuiet> for IsolateActor {
         Box::pin(async move {
             let _ = rx.await;
         })
+    }
+}
+
+/// The isolate's turn in its executor's queue of idle collections has come
+/// (see [`crate::idle_gc`]): it collects if it is still idle, and otherwise
+/// waits until it is idle again.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub(crate) struct CollectIdle;
+
+impl Handler<CollectIdle> for IsolateActor {
+    type Result = ();
+
+    fn handle(&mut self, _msg: CollectIdle, ctx: &mut Self::Context) {
+        self.idle_gc_queued = false;
+        if self.evicted || !self.gc_due {
+            return;
+        }
+        if self.quiet() && self.last_active.elapsed() >= IDLE_GC_AFTER {
+            self.collect();
+        } else {
+            self.idle_gc(ctx);
+        }
+    }
+}
+
+/// Collects garbage now if the isolate is quiet (no event pending, waiting
+/// or streaming) and ran JavaScript since its last collection, whatever
+/// its executor's pace of idle collections: the server is over its memory
+/// budget.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub(crate) struct CollectNow;
+
+impl Handler<CollectNow> for IsolateActor {
+    type Result = ();
+
+    fn handle(&mut self, _msg: CollectNow, _ctx: &mut Self::Context) {
+        if !self.evicted && self.gc_due && self.quiet() {
+            self.collect();
+        }
     }
 }
 

@@ -16,6 +16,11 @@
 //! - **Registry** ([`Registry`]): knows every registered Worker and its live
 //!   isolates, and starts one on demand when an event arrives for a Worker
 //!   that has none.
+//! - **Idle collection**: an isolate idle for a second after running
+//!   JavaScript collects the garbage its engine put off, paced per
+//!   executor so that many isolates' collections never take more than a
+//!   small share of a busy executor's time; over the server's memory
+//!   budget, idle isolates collect before any is evicted.
 //! - **Supervisor** ([`Supervisor`]) and **watchdog** ([`Watchdog`]): every
 //!   turn of JavaScript runs under the watchdog with its event's remaining
 //!   CPU budget ([`Limits`]); an isolate that breaks a limit or hangs is
@@ -76,6 +81,7 @@ mod executors;
 mod fast_path;
 mod fetch;
 mod host;
+mod idle_gc;
 mod isolate_actor;
 mod log_rate;
 pub mod metrics;
@@ -103,7 +109,7 @@ pub use fetch::{is_public, EgressPolicy, Outbound, RedirectMode};
 pub use isolate_actor::{Condemn, Fetch, IsolateActor, Scheduled, WhenQuiet};
 /// Project loading options, for [`WorkerSpec::from_project`].
 pub use motu_loader::{BuiltinModules, ModuleRule, ProjectOptions, RuleType};
-pub use registry::{Check, Dispatch, Drain, Register, Registry, Warm};
+pub use registry::{Check, CheckInBackground, Checked, Dispatch, Drain, Register, Registry, Warm};
 pub use request_id::{RequestId, MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER};
 pub use runtime::{Runtime, RuntimeConfig};
 pub use service::{ChainDepth, MAX_CHAIN_DEPTH};

@@ -10,7 +10,11 @@
 //! - `motu_isolates_live`: isolates running now;
 //! - `motu_isolate_starts_total` and `motu_isolate_evictions_total{reason}`;
 //! - `motu_isolate_heap_bytes`: heap in use of its live isolates, as each
-//!   last measured it when quiet;
+//!   last measured it (after a turn, at most every few milliseconds);
+//! - `motu_isolate_memory_bytes`: memory its live isolates hold (each
+//!   engine's footprint: heap pages, the engine's own allocations,
+//!   `ArrayBuffer` contents), as each last measured it: what the server's
+//!   `memory_budget_mb` counts;
 //! - `motu_scheduled_events_total{outcome}`;
 //! - `motu_console_dropped_lines_total` and `motu_console_dropped_bytes_total`:
 //!   log lines of its `console` calls (and uncaught exceptions) dropped
@@ -28,6 +32,9 @@
 //!   [`log_dropped`]).
 //! - `motu_client_errors_total{reason}`: requests the gateway answered
 //!   with a client error of its own ([`record_client_error`]).
+//! - `motu_idle_collections_total` and `motu_idle_collection_seconds_total`:
+//!   garbage collections of idle isolates (paced per executor, or asked
+//!   for by memory pressure) and the executor time they took.
 //!
 //! Recording is always on and cheap: what is recorded for every request
 //! goes through each thread's resolved handles of the Worker's metrics
@@ -40,7 +47,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    Counter, Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
@@ -54,6 +61,7 @@ struct Metrics {
     isolate_starts: IntCounterVec,
     isolate_evictions: IntCounterVec,
     heap_bytes: IntGaugeVec,
+    memory_bytes: IntGaugeVec,
     scheduled: IntCounterVec,
     queue_depth: IntGauge,
     in_flight: IntGauge,
@@ -62,6 +70,8 @@ struct Metrics {
     log_dropped_lines: IntCounter,
     log_dropped_bytes: IntCounter,
     client_errors: IntCounterVec,
+    idle_collections: IntCounter,
+    idle_collection_seconds: Counter,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -181,7 +191,12 @@ impl Metrics {
             ),
             heap_bytes: gauge(
                 "motu_isolate_heap_bytes",
-                "Heap in use of the Worker's live isolates, as last measured when each was quiet.",
+                "Heap in use of the Worker's live isolates, as each last measured it.",
+                &["worker"],
+            ),
+            memory_bytes: gauge(
+                "motu_isolate_memory_bytes",
+                "Memory the Worker's live isolates hold (heap pages, engine allocations, ArrayBuffer contents), as each last measured it; what memory_budget_mb counts.",
                 &["worker"],
             ),
             scheduled: counter(
@@ -220,6 +235,21 @@ impl Metrics {
                 "Requests answered with a client error by the gateway, by reason.",
                 &["reason"],
             ),
+            idle_collections: plain_counter(
+                "motu_idle_collections_total",
+                "Garbage collections of idle isolates.",
+            ),
+            idle_collection_seconds: {
+                let m = Counter::new(
+                    "motu_idle_collection_seconds_total",
+                    "Executor time taken by garbage collections of idle isolates.",
+                )
+                .expect("a valid metric");
+                registry
+                    .register(Box::new(m.clone()))
+                    .expect("registered once");
+                m
+            },
             registry,
         }
     }
@@ -297,11 +327,19 @@ pub(crate) fn isolate_evicted(worker: &str, reason: &str) {
         .inc();
 }
 
-/// Moves `worker`'s heap gauge by `delta` bytes.
-pub(crate) fn heap_changed(worker: &str, delta: i64) {
-    if delta != 0 {
-        METRICS.heap_bytes.with_label_values(&[worker]).add(delta);
-    }
+/// `worker`'s heap and memory gauges, which its isolates move by what they
+/// measure.
+pub(crate) fn heap_gauges(worker: &str) -> (IntGauge, IntGauge) {
+    (
+        METRICS.heap_bytes.with_label_values(&[worker]),
+        METRICS.memory_bytes.with_label_values(&[worker]),
+    )
+}
+
+/// Counts a garbage collection of an idle isolate that took `seconds`.
+pub(crate) fn idle_collected(seconds: f64) {
+    METRICS.idle_collections.inc();
+    METRICS.idle_collection_seconds.inc_by(seconds);
 }
 
 /// Counts a scheduled event of `worker` that ended with `outcome`.

@@ -1,9 +1,14 @@
 //! The registry actor: every registered Worker and its live isolate.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod check;
+mod pressure;
+
+pub use check::{CheckInBackground, Checked};
+pub(crate) use pressure::MemoryGauge;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix::prelude::*;
 use futures::future::{BoxFuture, FutureExt, Shared};
@@ -32,8 +37,8 @@ struct Instance {
     in_flight: Arc<AtomicUsize>,
     /// When an event was last sent to it.
     last_used: LastUsed,
-    /// Its heap in use when it was last quiet, as the isolate reports it.
-    gauge: Arc<AtomicUsize>,
+    /// What it holds in memory, as it last measured.
+    gauge: Arc<MemoryGauge>,
     /// The executor thread it runs on.
     executor: usize,
 }
@@ -62,12 +67,21 @@ struct WorkerEntry {
     engine: Arc<dyn Engine>,
     /// Its live (or starting) isolates.
     instances: Vec<Instance>,
+    /// Set once an isolate of this version started: its code is known to
+    /// evaluate, and a background check of it is skipped.
+    evaluated: Arc<AtomicBool>,
 }
 
 /// Knows every Worker and starts its isolate when an event arrives and none
 /// is live.
 pub struct Registry {
-    workers: HashMap<String, WorkerEntry>,
+    workers: HashMap<Arc<str>, WorkerEntry>,
+    /// The Workers that have live (or starting) isolates.
+    active: HashSet<Arc<str>>,
+    /// Live (or starting) isolates of all Workers.
+    count: usize,
+    /// Bytes all isolates hold together, as each last measured.
+    memory: Arc<AtomicUsize>,
     engines: EngineSet,
     default_engine: String,
     executors: Arc<Executors>,
@@ -76,10 +90,13 @@ pub struct Registry {
     pool: PoolLimits,
     /// Where the started isolates are published for connections.
     fast: FastPath,
+    /// Whether idle isolates are collecting garbage for the memory budget
+    /// (one round at a time).
+    relieving: bool,
+    /// The thread of background checks ([`CheckInBackground`]), once
+    /// started.
+    checker: Option<actix_rt::Arbiter>,
 }
-
-/// How often the registry compares the isolates' heap to the memory budget.
-const BUDGET_CHECK: Duration = Duration::from_millis(500);
 
 impl Registry {
     /// A registry whose isolates run on `executors`, under `watchdog` (none:
@@ -95,6 +112,9 @@ impl Registry {
     ) -> Self {
         Self {
             workers: HashMap::new(),
+            active: HashSet::new(),
+            count: 0,
+            memory: Arc::default(),
             engines,
             default_engine,
             executors: executors.clone(),
@@ -108,6 +128,8 @@ impl Registry {
             },
             pool: PoolLimits::default(),
             fast: FastPath::new(executors),
+            relieving: false,
+            checker: None,
         }
     }
 
@@ -129,78 +151,33 @@ impl Registry {
         self
     }
 
-    /// Every instance of every Worker, with its Worker's name.
-    fn all_instances(&self) -> impl Iterator<Item = (&str, &Instance)> {
-        self.workers
+    /// Every instance of every Worker.
+    fn all_instances(&self) -> impl Iterator<Item = &Instance> {
+        self.active
             .iter()
-            .flat_map(|(name, w)| w.instances.iter().map(move |i| (name.as_str(), i)))
+            .filter_map(|name| self.workers.get(name))
+            .flat_map(|w| w.instances.iter())
     }
 
-    /// Evicts least recently used idle isolates (reason `Pressure`) while
-    /// `over` says the pool is over its limits, given the number of
-    /// instances and their heap. Returns whether the pool ended within them.
-    fn evict_lru_idle(&mut self, over: impl Fn(usize, usize) -> bool) -> bool {
-        let mut count = 0;
-        let mut heap = 0;
-        let mut idle = Vec::new();
-        for (name, i) in self.all_instances() {
-            count += 1;
-            heap += i.gauge.load(Ordering::Relaxed);
-            if let Some(addr) = i
-                .started()
-                .filter(|_| i.in_flight.load(Ordering::Relaxed) == 0)
-            {
-                idle.push((
-                    i.last_used.get(),
-                    name.to_owned(),
-                    addr.clone(),
-                    i.gauge.clone(),
-                ));
-            }
-        }
-        idle.sort_by_key(|(used, ..)| *used);
-        let mut idle = idle.into_iter();
-        while over(count, heap) {
-            let Some((_, worker, addr, gauge)) = idle.next() else {
-                return false;
-            };
-            tracing::info!(
-                worker = worker.as_str(),
-                isolates = count,
-                heap_mb = heap as f64 / (1 << 20) as f64,
-                "evicting an idle isolate under pressure"
-            );
-            if let Some(entry) = self.workers.get_mut(&worker) {
-                entry.instances.retain(|i| i.started() != Some(&addr));
-            }
-            self.publish(&worker);
-            addr.do_send(Condemn(EvictionReason::Pressure));
-            count -= 1;
-            heap = heap.saturating_sub(gauge.load(Ordering::Relaxed));
-        }
-        true
-    }
-
-    /// Makes room for one more isolate under `max_isolates` (and the memory
-    /// budget); when every isolate is busy, the new one starts anyway.
-    fn make_room(&mut self) {
-        let PoolLimits {
-            max_isolates,
-            memory_budget_bytes,
-            // D1's database size: the stores' (`StoreOptions`).
-            d1_max_database_bytes: _,
-        } = self.pool;
-        if max_isolates.is_none() && memory_budget_bytes.is_none() {
+    /// Keeps the instances of `worker` that `keep` says to, and publishes
+    /// what is left.
+    fn retain_instances(&mut self, worker: &str, keep: impl FnMut(&Instance) -> bool) {
+        let Some(entry) = self.workers.get_mut(worker) else {
             return;
+        };
+        let before = entry.instances.len();
+        entry.instances.retain(keep);
+        let after = entry.instances.len();
+        self.count = self.count + after - before;
+        if after == 0 {
+            self.active.remove(worker);
         }
-        let max = max_isolates.unwrap_or(usize::MAX);
-        let budget = memory_budget_bytes.unwrap_or(usize::MAX);
-        if !self.evict_lru_idle(|count, heap| count >= max || heap > budget) {
-            tracing::warn!(
-                max_isolates = max,
-                "every isolate is busy at the server's limit; starting one more"
-            );
-        }
+        self.publish(worker);
+    }
+
+    /// Forgets the instance of `worker` whose isolate is `addr`.
+    fn remove_instance(&mut self, worker: &str, addr: &Addr<IsolateActor>) {
+        self.retain_instances(worker, |i| i.started() != Some(addr));
     }
 
     /// Publishes `worker`'s started isolates for the fast path.
@@ -240,7 +217,7 @@ impl Registry {
         config: &IsolateConfig,
         services: &Services,
         entry: &WorkerEntry,
-        gauge: Arc<AtomicUsize>,
+        gauge: Arc<MemoryGauge>,
         on: Option<usize>,
     ) -> (Starting, usize) {
         let (tx, rx) = oneshot::channel();
@@ -250,10 +227,13 @@ impl Registry {
         let services = services.clone();
         let executor = on.map_or_else(|| executors.pick_index(), |i| i % executors.len());
         let busy = executors.busy_mark(executor);
+        let evaluated = entry.evaluated.clone();
         executors.handle(executor).spawn_fn(move || {
-            let _ = tx.send(IsolateActor::boot(
-                spec, &*engine, &config, services, gauge, busy,
-            ));
+            let booted = IsolateActor::boot(spec, &*engine, &config, services, gauge, busy);
+            if booted.is_ok() {
+                evaluated.store(true, Ordering::Relaxed);
+            }
+            let _ = tx.send(booted);
         });
         let starting = async move {
             rx.await.unwrap_or_else(|_| {
@@ -278,13 +258,8 @@ impl Actor for Registry {
             .clone()
             .with_dispatcher(ctx.address().recipient());
         if let Some(budget) = self.pool.memory_budget_bytes {
-            ctx.run_interval(BUDGET_CHECK, move |act, _| {
-                if !act.evict_lru_idle(|_, heap| heap > budget) {
-                    tracing::warn!(
-                        budget_mb = budget >> 20,
-                        "the isolates' heap is over the memory budget and every isolate is busy"
-                    );
-                }
+            ctx.run_interval(pressure::BUDGET_CHECK, move |act, ctx| {
+                act.relieve(budget, ctx)
             });
         }
     }
@@ -294,12 +269,10 @@ impl Handler<Condemned> for Registry {
     type Result = ();
 
     fn handle(&mut self, msg: Condemned, _ctx: &mut Self::Context) {
-        if let Some(entry) = self.workers.get_mut(&msg.worker) {
-            entry
-                .instances
-                .retain(|i| !matches!(i.starting.peek(), Some(Ok(addr)) if *addr == msg.isolate));
-        }
-        self.publish(&msg.worker);
+        self.retain_instances(
+            &msg.worker,
+            |i| !matches!(i.starting.peek(), Some(Ok(addr)) if *addr == msg.isolate),
+        );
     }
 }
 
@@ -315,10 +288,7 @@ impl Handler<Started> for Registry {
     type Result = ();
 
     fn handle(&mut self, Started(worker): Started, _ctx: &mut Self::Context) {
-        if let Some(entry) = self.workers.get_mut(&worker) {
-            entry.instances.retain(Instance::usable);
-        }
-        self.publish(&worker);
+        self.retain_instances(&worker, Instance::usable);
     }
 }
 
@@ -374,14 +344,19 @@ impl Handler<Register> for Registry {
         );
         let name = spec.name.clone();
         let replaced = self.workers.insert(
-            spec.name.clone(),
+            Arc::from(name.as_str()),
             WorkerEntry {
                 spec: Arc::new(spec),
                 engine,
                 instances: Vec::new(),
+                evaluated: Arc::default(),
             },
         );
         self.publish(&name);
+        if let Some(old) = &replaced {
+            self.count -= old.instances.len();
+            self.active.remove(name.as_str());
+        }
         // The old version's isolates finish what they have, then go.
         for instance in replaced.into_iter().flat_map(|w| w.instances) {
             if let Some(addr) = instance.started() {
@@ -418,13 +393,14 @@ impl Handler<Check> for Registry {
             spec: Arc::new(spec),
             engine,
             instances: Vec::new(),
+            evaluated: Arc::default(),
         };
         let (starting, _) = Self::start_isolate(
             &self.executors,
             &self.isolate_config,
             &self.services,
             &entry,
-            Arc::new(AtomicUsize::new(0)),
+            Arc::new(MemoryGauge::new(Arc::default())),
             None,
         );
         Box::pin(async move {
@@ -497,6 +473,10 @@ impl Registry {
         let before = entry.instances.len();
         entry.instances.retain(Instance::usable);
         let pruned = entry.instances.len() != before;
+        self.count -= before - entry.instances.len();
+        if entry.instances.is_empty() {
+            self.active.remove(worker);
+        }
         let executors = &self.executors;
         let least = entry
             .instances
@@ -525,7 +505,7 @@ impl Registry {
             .workers
             .get_mut(worker)
             .ok_or_else(|| RuntimeError::UnknownWorker(worker.to_owned()))?;
-        let gauge = Arc::new(AtomicUsize::new(0));
+        let gauge = Arc::new(MemoryGauge::new(self.memory.clone()));
         let on = match here {
             Some(here) if entry.instances.is_empty() && !self.executors.is_stalled(here) => {
                 Some(here)
@@ -549,6 +529,12 @@ impl Registry {
             gauge,
             executor,
         });
+        self.count += 1;
+        if entry.instances.len() == 1 {
+            if let Some((name, _)) = self.workers.get_key_value(worker) {
+                self.active.insert(name.clone());
+            }
+        }
         // Unpublished while it starts (the fast path then leaves the choice
         // to the registry), published again once it has.
         self.publish(worker);
@@ -598,7 +584,7 @@ impl Handler<Drain> for Registry {
     fn handle(&mut self, _msg: Drain, _ctx: &mut Self::Context) -> Self::Result {
         let waits: Vec<_> = self
             .all_instances()
-            .filter_map(|(_, i)| i.started().map(|a| a.send(WhenQuiet)))
+            .filter_map(|i| i.started().map(|a| a.send(WhenQuiet)))
             .collect();
         Box::pin(async move {
             futures::future::join_all(waits).await;

@@ -168,6 +168,18 @@ impl Runtime {
             .map_err(|_| RuntimeError::Lost(worker.to_owned()))?
     }
 
+    /// Evaluates the code of the registered Workers called `workers` in the
+    /// background, each once in a throwaway isolate on a thread of lower
+    /// priority than the executors, logging each that cannot start (see
+    /// [`CheckInBackground`](crate::CheckInBackground)); resolves with what
+    /// was found once all were checked. Every Worker serves meanwhile.
+    pub async fn check_in_background(&self, workers: Vec<String>) -> crate::Checked {
+        self.registry
+            .send(crate::CheckInBackground(workers))
+            .await
+            .unwrap_or_default()
+    }
+
     /// Evaluates `spec`'s code in a throwaway isolate without registering
     /// it: `Ok` when its top-level code ran, else why it failed (a syntax
     /// error carries its file, line and column; see

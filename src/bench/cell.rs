@@ -1,7 +1,8 @@
 //! One measurement cell, run in a process of its own so that memory figures
 //! see nothing of other cells: one engine, one Worker, one phase (`load`:
-//! throughput, latency, CPU per request and peak memory; `cold`: fresh
-//! isolates' first responses and their idle memory).
+//! throughput, latency, CPU per request and peak memory, over the Worker
+//! alone or N copies of it; `cold`: fresh isolates' first responses and
+//! their idle memory).
 
 use std::path::Path;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use motu_config::{Settings, WorkerSettings};
 use serde::{Deserialize, Serialize};
 
+use super::draw::Spread;
 use super::load::{self, LoadSpec};
 use super::workloads::RequestShape;
 
@@ -38,6 +40,11 @@ pub struct CellPlan {
     pub duration: Duration,
     /// Cold: fresh isolates to start.
     pub isolates: usize,
+    /// Load: copies of the Worker the requests are spread over (1: the
+    /// Worker alone).
+    pub workers: usize,
+    /// Load: how requests are spread over the copies.
+    pub spread: Spread,
 }
 
 /// What one cell measured; the fields of the other phase stay `None`.
@@ -74,6 +81,19 @@ pub struct CellResult {
     pub warm_us: Option<u64>,
     /// Cold: resident memory growth per idle isolate, in KiB.
     pub idle_isolate_kib: Option<f64>,
+    /// Load: copies of the Worker the load was spread over.
+    #[serde(default)]
+    pub workers: Option<usize>,
+    /// Load over copies: milliseconds one request to each copy in turn
+    /// took (each starting its isolate).
+    #[serde(default)]
+    pub touch_ms: Option<f64>,
+    /// Load over copies: copies that did not answer the touch with 2xx.
+    #[serde(default)]
+    pub touch_errors: Option<u64>,
+    /// Load over copies: resident memory after the touch, in KiB.
+    #[serde(default)]
+    pub rss_touch_kib: Option<u64>,
 }
 
 impl CellResult {
@@ -95,6 +115,10 @@ impl CellResult {
             cold_p99_us: self.cold_p99_us.or(other.cold_p99_us),
             warm_us: self.warm_us.or(other.warm_us),
             idle_isolate_kib: self.idle_isolate_kib.or(other.idle_isolate_kib),
+            workers: self.workers.or(other.workers),
+            touch_ms: self.touch_ms.or(other.touch_ms),
+            touch_errors: self.touch_errors.or(other.touch_errors),
+            rss_touch_kib: self.rss_touch_kib.or(other.rss_touch_kib),
         }
     }
 }
@@ -131,6 +155,7 @@ fn clone_as(worker: &WorkerSettings, name: String) -> WorkerSettings {
     w.name = name;
     w.routes.clear();
     w.crons.clear();
+    w.workers_dev = true;
     w
 }
 
@@ -138,6 +163,10 @@ fn clone_as(worker: &WorkerSettings, name: String) -> WorkerSettings {
 pub fn run(plan: CellPlan, phase: Phase, label: &str) -> anyhow::Result<CellResult> {
     let mut settings = plan.settings;
     settings.server.listen = ([127, 0, 0, 1], 0).into();
+    // The Worker under test is reached at its NAME.localhost.
+    if let Some(first) = settings.workers.first_mut() {
+        first.workers_dev = true;
+    }
     let target = settings
         .workers
         .first()
@@ -148,6 +177,14 @@ pub fn run(plan: CellPlan, phase: Phase, label: &str) -> anyhow::Result<CellResu
         .map(|i| format!("{}-cold{i}", target.name))
         .collect();
     let warm_name = format!("{}-coldwarm", target.name);
+    let copies: Vec<String> = (1..plan.workers.max(1))
+        .map(|i| format!("{}-copy{i}", target.name))
+        .collect();
+    if phase == Phase::Load {
+        for name in &copies {
+            settings.workers.push(clone_as(&target, name.clone()));
+        }
+    }
     if phase == Phase::Cold {
         settings.workers.push(clone_as(&target, warm_name.clone()));
         for name in &cold_names {
@@ -162,7 +199,11 @@ pub fn run(plan: CellPlan, phase: Phase, label: &str) -> anyhow::Result<CellResu
             Phase::Load => {
                 let spec = LoadSpec {
                     addr,
-                    host: host(&target.name),
+                    hosts: std::iter::once(&target.name)
+                        .chain(&copies)
+                        .map(|n| host(n))
+                        .collect(),
+                    spread: plan.spread,
                     request,
                     connections: plan.connections.max(1),
                     warmup: (plan.duration / 4).min(Duration::from_secs(1)),
@@ -173,10 +214,11 @@ pub fn run(plan: CellPlan, phase: Phase, label: &str) -> anyhow::Result<CellResu
                     format!("{label}: load"),
                     "{msg:28} {spinner} {elapsed:>4} {pos:>9} requests ({per_sec})",
                 );
+                let workers = plan.workers.max(1);
                 std::thread::spawn(move || {
                     let outcome = load::run(spec, progress.clone());
                     progress.finish_and_clear();
-                    let _ = tx.send(outcome.map(load_result));
+                    let _ = tx.send(outcome.map(|o| load_result(o, workers)));
                 });
             }
             Phase::Cold => {
@@ -200,7 +242,7 @@ pub fn run(plan: CellPlan, phase: Phase, label: &str) -> anyhow::Result<CellResu
     })
 }
 
-fn load_result(o: load::LoadOutcome) -> CellResult {
+fn load_result(o: load::LoadOutcome, workers: usize) -> CellResult {
     let seconds = o.elapsed.as_secs_f64();
     let answered = o.ok + o.errors;
     CellResult {
@@ -222,6 +264,10 @@ fn load_result(o: load::LoadOutcome) -> CellResult {
             0.0
         }),
         peak_rss_kib: Some(o.peak_rss_kib),
+        workers: Some(workers),
+        touch_ms: o.touch.map(|(t, _, _)| t.as_secs_f64() * 1e3),
+        touch_errors: o.touch.map(|(_, e, _)| e),
+        rss_touch_kib: o.touch.map(|(_, _, r)| r),
         ..CellResult::default()
     }
 }

@@ -3,7 +3,8 @@
 //! as soon as the previous response's body has arrived, with every latency
 //! recorded in an HdrHistogram. It runs on a thread of its own (one
 //! single-threaded tokio runtime), so its CPU time can be told apart from
-//! the server's.
+//! the server's. Over many copies of a Worker, each request's copy is drawn
+//! from a [`Spread`], after one request to every copy (the *touch*).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use hyper::Request;
 use hyper_util::rt::TokioIo;
 use indicatif::ProgressBar;
 
+use super::draw::{Draw, Spread};
 use super::process;
 use super::workloads::RequestShape;
 
@@ -26,8 +28,10 @@ use super::workloads::RequestShape;
 pub struct LoadSpec {
     /// The server.
     pub addr: SocketAddr,
-    /// The `Host` header, which picks the Worker.
-    pub host: String,
+    /// The `Host` headers of the Worker's copies (one: the Worker alone).
+    pub hosts: Vec<String>,
+    /// How requests are spread over the copies.
+    pub spread: Spread,
     /// The request.
     pub request: RequestShape,
     /// Connections, each with one request in flight.
@@ -55,6 +59,10 @@ pub struct LoadOutcome {
     /// The peak resident set of the process while measuring, in KiB (since
     /// the process started where the kernel cannot reset the peak).
     pub peak_rss_kib: u64,
+    /// Over many copies: the time one request to each copy in turn took
+    /// (each starting its copy's isolate), the copies that did not answer
+    /// with a 2xx status, and the resident set after it, in KiB.
+    pub touch: Option<(Duration, u64, u64)>,
 }
 
 /// An HTTP/1.1 connection to `addr`.
@@ -98,6 +106,7 @@ fn histogram() -> Histogram<u64> {
 /// `measure_from`.
 async fn connection_loop(
     spec: Arc<LoadSpec>,
+    mut draw: Draw,
     measure_from: Instant,
     until: Instant,
     progress: ProgressBar,
@@ -110,7 +119,8 @@ async fn connection_loop(
         if start >= until {
             break;
         }
-        let (success, latency) = match exchange(&mut sender, &spec.host, &spec.request).await {
+        let host = &spec.hosts[draw.next()];
+        let (success, latency) = match exchange(&mut sender, host, &spec.request).await {
             Ok(answer) => answer,
             // The server closes a connection after its keep-alive limit of
             // requests, as it may; a client opens another, as real ones do.
@@ -151,14 +161,40 @@ pub fn run(spec: LoadSpec, progress: ProgressBar) -> anyhow::Result<LoadOutcome>
         // start (libnode's loading, in a slow build on a busy machine)
         // must not eat into the time measured.
         let mut first = connect(spec.addr).await?;
-        exchange(&mut first, &spec.host, &spec.request).await?;
+        exchange(&mut first, &spec.hosts[0], &spec.request).await?;
+        let touch = if spec.hosts.len() > 1 {
+            let began = Instant::now();
+            let mut failed = 0;
+            for host in &spec.hosts {
+                // A connection is closed after the server's keep-alive
+                // limit of requests; another is opened, as clients do.
+                if first.is_closed() {
+                    first = connect(spec.addr).await?;
+                }
+                let ok = match exchange(&mut first, host, &spec.request).await {
+                    Ok((ok, _)) => ok,
+                    Err(_) if first.is_closed() => {
+                        first = connect(spec.addr).await?;
+                        exchange(&mut first, host, &spec.request).await?.0
+                    }
+                    Err(e) => return Err(e),
+                };
+                if !ok {
+                    failed += 1;
+                }
+            }
+            Some((began.elapsed(), failed, process::rss_kib()))
+        } else {
+            None
+        };
         drop(first);
         let measure_from = Instant::now() + spec.warmup;
         let until = measure_from + spec.duration;
         let mut tasks = Vec::with_capacity(spec.connections);
-        for _ in 0..spec.connections {
+        for c in 0..spec.connections {
             tasks.push(tokio::task::spawn_local(connection_loop(
                 spec.clone(),
+                Draw::new(spec.hosts.len(), spec.spread, c as u64 + 1),
                 measure_from,
                 until,
                 progress.clone(),
@@ -175,6 +211,7 @@ pub fn run(spec: LoadSpec, progress: ProgressBar) -> anyhow::Result<LoadOutcome>
             latency_us: histogram(),
             server_cpu: Duration::ZERO,
             peak_rss_kib: 0,
+            touch,
         };
         let mut last = measure_from;
         for task in tasks {

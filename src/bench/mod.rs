@@ -12,10 +12,18 @@
 //!   fresh isolate (create + evaluate + first response): median and p99,
 //!   and the resident memory they add while idle, per isolate.
 //!
+//! With `--workers N1,N2,…` it runs, instead, a `load` cell per count:
+//! the Worker and N-1 copies of it in one server, one request to each copy
+//! (each starts an isolate), then the load spread over the copies, each
+//! request's copy drawn from Zipf(1.1) or uniformly (`--spread`): req/s,
+//! latency and CPU per request as the isolates multiply, and the resident
+//! memory they take.
+//!
 //! Then it prints a table and writes `report.md`, `chart.svg` and
 //! `results.json` into `--out` ([`report`], [`svg`]).
 
 mod cell;
+mod draw;
 mod load;
 mod process;
 mod report;
@@ -32,6 +40,7 @@ use motu_config::Settings;
 use motu_runtime::EngineSet;
 
 pub use cell::Phase;
+pub use draw::Spread;
 
 /// `motu bench`.
 #[derive(Debug, Clone, Args)]
@@ -62,6 +71,14 @@ pub struct BenchArgs {
     /// Executor threads of the server; 0 means one per core.
     #[arg(long, value_name = "N", default_value_t = 0)]
     threads: usize,
+    /// Spread each load over this many copies of the Worker, one server per
+    /// count, comma-separated (e.g. 1,100,1000): throughput, latency and
+    /// memory as isolates multiply. Replaces the cold-start cells.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = clap::value_parser!(usize))]
+    workers: Vec<usize>,
+    /// How a load over copies picks each request's copy.
+    #[arg(long, value_enum, default_value_t = Spread::Zipf)]
+    spread: Spread,
     /// Where to write report.md, chart.svg and results.json.
     #[arg(long, value_name = "DIR", default_value = "bench-out")]
     out: PathBuf,
@@ -233,12 +250,25 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             std::fs::write(args.workers_dir().join(format!("{}.js", w.name)), w.source)?;
         }
     }
+    if args.workers.contains(&0) {
+        bail!("--workers: give counts of at least 1");
+    }
     let mut rows = Vec::new();
     for subject in &subjects {
         for engine in &engines {
+            if !args.workers.is_empty() {
+                for &n in &args.workers {
+                    rows.push(Row {
+                        engine: engine.clone(),
+                        workload: subject.name.clone(),
+                        result: run_child(&args, engine, subject, Phase::Load, n)?,
+                    });
+                }
+                continue;
+            }
             let mut result = cell::CellResult::default();
             for phase in [Phase::Load, Phase::Cold] {
-                let part = run_child(&args, engine, subject, phase)?;
+                let part = run_child(&args, engine, subject, phase, 1)?;
                 result = result.or(part);
             }
             rows.push(Row {
@@ -249,13 +279,18 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
     }
     let meta = report::Meta::collect(&args, &engines);
-    println!("{}", report::table(&rows));
+    println!("{}", report::table(&rows, !args.workers.is_empty()));
     std::fs::write(
         args.out.join("results.json"),
         serde_json::to_vec_pretty(&rows)?,
     )?;
     std::fs::write(args.out.join("report.md"), report::markdown(&meta, &rows))?;
-    std::fs::write(args.out.join("chart.svg"), svg::chart(&rows, &engines))?;
+    let chart = if args.workers.is_empty() {
+        svg::chart(&rows, &engines)
+    } else {
+        svg::scale_chart(&rows, &engines)
+    };
+    std::fs::write(args.out.join("chart.svg"), chart)?;
     println!(
         "wrote {0}/report.md, {0}/chart.svg and {0}/results.json",
         args.out.display()
@@ -269,11 +304,13 @@ fn run_child(
     engine: &str,
     subject: &Subject,
     phase: Phase,
+    workers: usize,
 ) -> anyhow::Result<cell::CellResult> {
     let exe = std::env::current_exe().context("cannot find the motu binary")?;
-    let json = args
-        .out
-        .join(format!(".cell-{engine}-{}-{phase:?}.json", subject.name));
+    let json = args.out.join(format!(
+        ".cell-{engine}-{}-{phase:?}-{workers}.json",
+        subject.name
+    ));
     let mut cmd = Command::new(exe);
     cmd.arg("bench");
     if let Some(worker) = &args.worker {
@@ -294,6 +331,13 @@ fn run_child(
         .arg(args.isolates.to_string())
         .arg("--threads")
         .arg(args.threads.to_string())
+        .arg("--workers")
+        .arg(workers.to_string())
+        .arg("--spread")
+        .arg(match args.spread {
+            Spread::Zipf => "zipf",
+            Spread::Uniform => "uniform",
+        })
         .arg("--out")
         .arg(&args.out)
         .arg("--cell-json")
@@ -328,6 +372,8 @@ fn run_cell(args: &BenchArgs, json: &Path, phase: Phase) -> anyhow::Result<()> {
         connections: args.connections,
         duration: args.duration,
         isolates: args.isolates,
+        workers: args.workers.first().copied().unwrap_or(1),
+        spread: args.spread,
     };
     let result = cell::run(plan, phase, &format!("{engine} {}", subject.name))?;
     cell::write(json, &result)?;

@@ -18,6 +18,9 @@ pub struct Meta {
     pub kernel: String,
     /// The options that shape the figures.
     pub options: String,
+    /// Whether the loads were spread over copies of the Worker
+    /// (`--workers`).
+    pub scale: bool,
 }
 
 impl Meta {
@@ -40,15 +43,36 @@ impl Meta {
             kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
                 .map(|s| s.trim().to_owned())
                 .unwrap_or_else(|_| "unknown".into()),
-            options: format!(
-                "engines {}; {} connections; {:.1} s measured per load after a warm-up; {} fresh isolates per cold-start cell; executor threads: {}",
-                engines.join(", "),
-                args.connections,
-                args.duration.as_secs_f64(),
-                args.isolates,
-                if args.threads == 0 { "one per core".to_owned() } else { args.threads.to_string() }
-            ),
+            options: if args.workers.is_empty() {
+                format!(
+                    "engines {}; {} connections; {:.1} s measured per load after a warm-up; {} fresh isolates per cold-start cell; executor threads: {}",
+                    engines.join(", "),
+                    args.connections,
+                    args.duration.as_secs_f64(),
+                    args.isolates,
+                    threads(args.threads)
+                )
+            } else {
+                format!(
+                    "engines {}; {} connections; {:.1} s measured per load after a warm-up; loads spread over {} copies of the Worker ({:?}); executor threads: {}",
+                    engines.join(", "),
+                    args.connections,
+                    args.duration.as_secs_f64(),
+                    args.workers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                    args.spread,
+                    threads(args.threads)
+                )
+            },
+            scale: !args.workers.is_empty(),
         }
+    }
+}
+
+fn threads(n: usize) -> String {
+    if n == 0 {
+        "one per core".to_owned()
+    } else {
+        n.to_string()
     }
 }
 
@@ -89,8 +113,49 @@ const HEADERS: [&str; 12] = [
     "idle isolate",
 ];
 
-fn cells(row: &Row) -> Vec<String> {
+/// The columns over copies of the Worker (`--workers`).
+const SCALE_HEADERS: [&str; 12] = [
+    "workload",
+    "engine",
+    "Workers",
+    "req/s",
+    "p50",
+    "p99",
+    "p99.9",
+    "errors",
+    "CPU/req",
+    "touch all",
+    "RSS after touch",
+    "peak RSS",
+];
+
+fn headers(scale: bool) -> &'static [&'static str; 12] {
+    if scale {
+        &SCALE_HEADERS
+    } else {
+        &HEADERS
+    }
+}
+
+fn cells(row: &Row, scale: bool) -> Vec<String> {
     let r = &row.result;
+    if scale {
+        return vec![
+            row.workload.clone(),
+            row.engine.clone(),
+            r.workers.unwrap_or(1).to_string(),
+            rps(r.rps),
+            us(r.p50_us),
+            us(r.p99_us),
+            us(r.p999_us),
+            (r.errors.unwrap_or(0) + r.touch_errors.unwrap_or(0)).to_string(),
+            us(r.cpu_us_per_request.map(|v| v.round() as u64)),
+            r.touch_ms
+                .map_or("-".into(), |ms| format!("{:.2} s", ms / 1e3)),
+            kib(r.rss_touch_kib.map(|v| v as f64)),
+            kib(r.peak_rss_kib.map(|v| v as f64)),
+        ];
+    }
     vec![
         row.workload.clone(),
         row.engine.clone(),
@@ -107,14 +172,16 @@ fn cells(row: &Row) -> Vec<String> {
     ]
 }
 
-/// The results as an aligned text table.
-pub fn table(rows: &[Row]) -> String {
-    let body: Vec<Vec<String>> = rows.iter().map(cells).collect();
-    let widths: Vec<usize> = (0..HEADERS.len())
+/// The results as an aligned text table; `scale`: loads over copies of
+/// the Worker.
+pub fn table(rows: &[Row], scale: bool) -> String {
+    let headers = headers(scale);
+    let body: Vec<Vec<String>> = rows.iter().map(|r| cells(r, scale)).collect();
+    let widths: Vec<usize> = (0..headers.len())
         .map(|i| {
             body.iter()
                 .map(|r| r[i].chars().count())
-                .chain([HEADERS[i].len()])
+                .chain([headers[i].len()])
                 .max()
                 .unwrap_or(0)
         })
@@ -133,7 +200,7 @@ pub fn table(rows: &[Row]) -> String {
             .collect::<Vec<_>>()
             .join("  ")
     };
-    let mut out = line(HEADERS.iter().map(|h| (*h).to_owned()).collect());
+    let mut out = line(headers.iter().map(|h| (*h).to_owned()).collect());
     for r in body {
         out.push('\n');
         out.push_str(&line(r));
@@ -212,18 +279,31 @@ pub fn markdown(meta: &Meta, rows: &[Row]) -> String {
     let _ = writeln!(out, "- machine: {}; Linux {}", meta.machine, meta.kernel);
     let _ = writeln!(out, "- run: {}\n", meta.options);
     let _ = writeln!(out, "![engines side by side](chart.svg)\n");
-    let _ = writeln!(out, "| {} |", HEADERS.join(" | "));
+    let headers = headers(meta.scale);
+    let _ = writeln!(out, "| {} |", headers.join(" | "));
     let _ = writeln!(
         out,
         "|{}",
-        HEADERS
+        headers
             .iter()
             .enumerate()
             .map(|(i, _)| if i < 2 { " --- |" } else { " ---: |" })
             .collect::<String>()
     );
     for row in rows {
-        let _ = writeln!(out, "| {} |", cells(row).join(" | "));
+        let _ = writeln!(out, "| {} |", cells(row, meta.scale).join(" | "));
+    }
+    if meta.scale {
+        let _ = writeln!(
+            out,
+            "\n## How these were measured\n\n\
+- Each engine, workload and count of Workers runs in a fresh child process: the server in-process with the Worker and N-1 copies of it (each its own Worker, at its own `NAME.localhost`), and the built-in load generator on its own thread over loopback.\n\
+- **touch all**: one request to each copy in turn over one connection, each starting its copy's isolate; **RSS after touch**: the process's resident set right after, with an isolate per copy.\n\
+- **req/s, p50, p99, p99.9**: then the load, each request's copy drawn per request (Zipf(1.1) over a fixed shuffle of the copies, or uniformly); a warm-up of a quarter of the duration (at most 1 s) is not counted. **errors**: answers other than 2xx, the touch's included.\n\
+- **CPU/req**: the process's CPU time while measuring, less the load generator thread's, per answered request. **peak RSS**: the resident-set peak while measuring.\n\
+- Read each engine's row at N against its row at 1: what spreading the load over many isolates costs (an isolate's memory is cold in the caches when its turn comes, and an engine that compiles hot code compiles it per isolate)."
+        );
+        return out;
     }
     let _ = writeln!(out, "\n## Targets\n");
     let _ = writeln!(out, "| target | engine | figure | met |");

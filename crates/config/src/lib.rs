@@ -45,7 +45,7 @@
 //! subrequests = 50           # fetch() calls per event (default 50)
 //! scheduled_wall_ms = 900000  # wall time of a scheduled event (default 15 min)
 //! max_isolates = 1000         # server-wide: live isolates (default: no cap)
-//! memory_budget_mb = 4096     # server-wide: heap of all isolates (default: none)
+//! memory_budget_mb = 4096     # server-wide: memory all isolates hold (default: none)
 //! d1_max_database_mb = 10240  # server-wide: size of each D1 database (default 10 GiB)
 //!
 //! [admin]                   # metrics, health and readiness (default: off)

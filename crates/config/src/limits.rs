@@ -50,9 +50,11 @@ pub struct PoolLimits {
     /// isolate is busy, the new one starts anyway and a warning is logged,
     /// so no request fails for it.
     pub max_isolates: Option<usize>,
-    /// `memory_budget_mb`: the heap of all isolates together. Default: no
-    /// budget. Past it, least recently used idle isolates are evicted
-    /// (reason `Pressure`) until the heap is back under it.
+    /// `memory_budget_mb`: the memory all isolates hold together (each
+    /// engine's footprint: heap pages, its own allocations, `ArrayBuffer`
+    /// contents). Default: no budget. Past it, idle isolates with garbage
+    /// collect it, then the least recently used idle isolates are evicted
+    /// (reason `Pressure`) until the memory is back under it.
     pub memory_budget_bytes: Option<usize>,
     /// `d1_max_database_mb`: the size a D1 database may grow to. Default
     /// 10240 (10 GiB, Cloudflare's limit on Workers Paid; Free's is 500

@@ -44,6 +44,12 @@ pub struct HeapStats {
     pub total: usize,
     /// The heap limit in force (0 when the engine has none).
     pub limit: usize,
+    /// Bytes of memory the isolate holds: its heap as the process sees it
+    /// (pages in use, whether or not their objects are still live), what
+    /// the engine allocates beside the heap for this isolate, and the
+    /// contents of its `ArrayBuffer`s. A server-wide memory budget counts
+    /// this.
+    pub footprint: usize,
 }
 
 /// A JavaScript engine: process-wide, creates isolates.

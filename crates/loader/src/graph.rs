@@ -104,6 +104,15 @@ impl Graph {
         &self.transpiler
     }
 
+    /// Lets go of what resolving and transpiling keep between modules (the
+    /// resolver's cache of the disk, the transpiler's `define` set-up):
+    /// once the graph is walked, the Worker needs them only for an import
+    /// that run time alone can see, which makes them again.
+    pub(crate) fn settle(&mut self) {
+        self.resolver.forget();
+        self.transpiler.forget();
+    }
+
     /// The JavaScript of the module `name`.
     pub(crate) fn module(&self, name: &str) -> Option<Arc<str>> {
         self.modules.get(name).cloned()

@@ -61,6 +61,7 @@ impl Project {
         let transpiler = Transpiler::new(options, &transpile::absolute(&entry_path))?;
         let mut graph = Graph::new(resolver, Rules::new(&options.rules)?, transpiler);
         let (entry, is_module) = graph.add_entry(target)?;
+        graph.settle();
         Ok(Self {
             root,
             entry,

@@ -247,14 +247,16 @@ impl Isolate for QuickJsIsolate {
         InterruptHandle::new(self.terminate.clone())
     }
 
-    /// `used` and `total` are both the bytes QuickJS has allocated (malloc
-    /// slack and headers included): QuickJS reserves no heap beyond them.
+    /// `used`, `total` and `footprint` are all the bytes QuickJS has
+    /// allocated (malloc slack and headers included): QuickJS reserves no
+    /// heap beyond them, and everything it holds is allocated through them.
     fn heap_stats(&self) -> HeapStats {
         let used = self.memory.used();
         HeapStats {
             used,
             total: used,
             limit: self.memory_limit.unwrap_or(0),
+            footprint: used,
         }
     }
 

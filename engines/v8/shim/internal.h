@@ -45,6 +45,9 @@ class BufferAllocator final : public v8::ArrayBuffer::Allocator {
   void* Allocate(size_t length) override;
   void* AllocateUninitialized(size_t length) override;
   void Free(void* data, size_t length) override;
+  // Bytes of ArrayBuffer contents allocated and not yet freed (counted only
+  // under a cap).
+  size_t in_use() const { return used_.load(std::memory_order_relaxed); }
 
  private:
   bool reserve(size_t length);

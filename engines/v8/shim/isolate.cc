@@ -149,12 +149,17 @@ void motu_v8_isolate_free(MotuIsolate* m) {
   delete m;
 }
 
-void motu_v8_heap_stats(MotuIsolate* m, size_t* used, size_t* total, size_t* limit) {
+void motu_v8_heap_stats(MotuIsolate* m, size_t* used, size_t* total, size_t* limit,
+                        size_t* footprint) {
   v8::HeapStatistics hs;
   m->isolate->GetHeapStatistics(&hs);
   *used = hs.used_heap_size();
   *total = hs.total_heap_size();
   *limit = hs.heap_size_limit();
+  // The heap's pages the process holds, V8's own allocations for this
+  // isolate (zones, tables) and the contents of its ArrayBuffers.
+  *footprint = hs.total_physical_size() + hs.malloced_memory() +
+               (m->allocator ? m->allocator->in_use() : 0);
 }
 
 void motu_v8_collect_garbage(MotuIsolate* m) {

@@ -153,10 +153,23 @@ impl Isolate for V8Isolate {
     }
 
     fn heap_stats(&self) -> HeapStats {
-        let (mut used, mut total, mut limit) = (0, 0, 0);
+        let (mut used, mut total, mut limit, mut footprint) = (0, 0, 0, 0);
         // SAFETY: `raw` is a live isolate of this thread.
-        unsafe { ffi::motu_v8_heap_stats(self.raw.as_ptr(), &mut used, &mut total, &mut limit) };
-        HeapStats { used, total, limit }
+        unsafe {
+            ffi::motu_v8_heap_stats(
+                self.raw.as_ptr(),
+                &mut used,
+                &mut total,
+                &mut limit,
+                &mut footprint,
+            )
+        };
+        HeapStats {
+            used,
+            total,
+            limit,
+            footprint,
+        }
     }
 
     fn collect_garbage(&mut self) {

@@ -159,7 +159,7 @@ fn pool() -> &'static Pool {
 }
 
 fn serve(pool: &'static Pool) {
-    lower_priority();
+    lower_priority(NICENESS);
     loop {
         let job = {
             let mut queue = pool.queue.lock();
@@ -174,15 +174,15 @@ fn serve(pool: &'static Pool) {
     }
 }
 
-/// Gives the calling thread [`NICENESS`] (on Linux, where a thread's
-/// niceness is its own).
-fn lower_priority() {
+/// Raises the calling thread's niceness by `by` (on Linux, where a
+/// thread's niceness is its own).
+pub(crate) fn lower_priority(by: i32) {
     #[cfg(target_os = "linux")]
     // SAFETY: plain system calls on the calling thread's own id.
     unsafe {
         let tid = libc::gettid() as libc::id_t;
         let now = libc::getpriority(libc::PRIO_PROCESS, tid);
-        libc::setpriority(libc::PRIO_PROCESS, tid, now + NICENESS);
+        libc::setpriority(libc::PRIO_PROCESS, tid, now + by);
     }
 }
 

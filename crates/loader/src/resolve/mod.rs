@@ -37,6 +37,7 @@
 mod builtin;
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
 
 use oxc_resolver::{ModuleType, ResolveError, ResolveOptions, TsconfigDiscovery};
 
@@ -76,10 +77,17 @@ pub(crate) enum Target {
 }
 
 /// Resolves specifiers inside one project.
+///
+/// Its resolvers (for `import` and `require`, sharing one cache of what
+/// they found on disk) are made when first needed, and can be let go once
+/// the project's import graph is walked ([`Resolver::forget`]): a server of
+/// thousands of Workers keeps no resolver cache per Worker, and the rare
+/// import only run time can see makes them again.
 pub(crate) struct Resolver {
     root: PathBuf,
-    import: oxc_resolver::Resolver,
-    require: oxc_resolver::Resolver,
+    conditions: Vec<String>,
+    /// For `import` and for `require`.
+    made: OnceLock<(oxc_resolver::Resolver, oxc_resolver::Resolver)>,
     builtins: BuiltinModules,
 }
 
@@ -95,6 +103,26 @@ impl Resolver {
     /// A resolver for the project at `root` (a real path, symbolic links
     /// resolved) with the custom `conditions` and the runtime's `builtins`.
     pub(crate) fn new(root: PathBuf, conditions: &[String], builtins: BuiltinModules) -> Self {
+        Self {
+            root,
+            conditions: conditions.to_vec(),
+            made: OnceLock::new(),
+            builtins,
+        }
+    }
+
+    /// Lets the resolvers and their cache go; they are made again when
+    /// next needed.
+    pub(crate) fn forget(&mut self) {
+        self.made.take();
+    }
+
+    /// The resolvers for `import` and for `require`, made now if need be.
+    fn made(&self) -> &(oxc_resolver::Resolver, oxc_resolver::Resolver) {
+        self.made.get_or_init(|| Self::make(&self.conditions))
+    }
+
+    fn make(conditions: &[String]) -> (oxc_resolver::Resolver, oxc_resolver::Resolver) {
         let with = |kind: &str| {
             let mut names: Vec<String> = conditions.to_vec();
             names.push(kind.to_owned());
@@ -124,12 +152,7 @@ impl Resolver {
             condition_names: with("require"),
             ..options
         });
-        Self {
-            root,
-            import,
-            require,
-            builtins,
-        }
+        (import, require)
     }
 
     /// The project's root (a real path).
@@ -161,9 +184,10 @@ impl Resolver {
             }
             None => specifier,
         };
+        let (import, require) = self.made();
         let resolver = match kind {
-            Kind::Import => &self.import,
-            Kind::Require => &self.require,
+            Kind::Import => import,
+            Kind::Require => require,
         };
         match resolver.resolve_file(importer, request) {
             Ok(found) => {
@@ -193,7 +217,7 @@ impl Resolver {
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or("the path is not UTF-8")?;
-        match self.import.resolve(dir, &format!("./{name}")) {
+        match self.made().0.resolve(dir, &format!("./{name}")) {
             Ok(found) => {
                 let node_esm = found.module_type() == Some(ModuleType::Module);
                 self.inside(real, node_esm)

@@ -30,7 +30,7 @@ pub(crate) mod positions;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use oxc::transformer_plugins::ReplaceGlobalDefinesConfig;
 use parking_lot::Mutex;
@@ -78,7 +78,8 @@ pub fn transpile(
 pub struct Transpiler {
     options: TranspileOptions,
     fingerprint: String,
-    defines: ReplaceGlobalDefinesConfig,
+    /// The `define` replacements, made when a module first needs them.
+    defines: OnceLock<ReplaceGlobalDefinesConfig>,
     triggers: Vec<String>,
     cache: Cache,
     positions: Mutex<HashMap<String, Arc<Positions>>>,
@@ -104,8 +105,11 @@ impl Transpiler {
         // that every isolate of it does the same, whichever of its modules
         // it has loaded by then.
         let mapped = AtomicBool::new(transpile_options.tsconfig.is_some());
+        // Made now so that a bad `define` is an error now; kept until a
+        // module needs it or the project is loaded ([`Transpiler::forget`]).
+        let defines = OnceLock::from(defines_config(&transpile_options)?);
         Ok(Self {
-            defines: defines_config(&transpile_options)?,
+            defines,
             fingerprint: transpile_options.fingerprint(),
             triggers: transpile_options
                 .define_triggers()
@@ -121,6 +125,20 @@ impl Transpiler {
     /// The options it follows.
     pub fn options(&self) -> &TranspileOptions {
         &self.options
+    }
+
+    /// Lets the `define` set-up go; it is made again when a module next
+    /// needs it.
+    pub fn forget(&mut self) {
+        self.defines.take();
+    }
+
+    fn defines(&self) -> Result<&ReplaceGlobalDefinesConfig, LoaderError> {
+        if let Some(defines) = self.defines.get() {
+            return Ok(defines);
+        }
+        let made = defines_config(&self.options)?;
+        Ok(self.defines.get_or_init(|| made))
     }
 
     /// The JavaScript of the module `name` of kind `kind` whose text is
@@ -152,7 +170,9 @@ impl Transpiler {
         let (entry, hit) = match self.cache.get(&key) {
             Some((entry, hit)) => (entry, Some(hit)),
             None => {
-                let out = match pipeline::run(name, source, transform, &self.options, &self.defines)
+                let out = match self
+                    .defines()
+                    .and_then(|d| pipeline::run(name, source, transform, &self.options, d))
                 {
                     Ok(out) => out,
                     // A JavaScript module stays as its author wrote it when
