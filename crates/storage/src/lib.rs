@@ -28,6 +28,7 @@
 //! - **Errors**: one enum, [`StorageError`]; the error messages a Worker
 //!   sees (Cloudflare's) are made by each kind of store's API, not here.
 
+pub mod cache;
 pub mod d1;
 mod error;
 pub mod fs;
