@@ -108,7 +108,7 @@ impl IsolateHost {
         storage: &crate::Storage,
     ) -> Self {
         Self {
-            bindings: crate::bindings::Bindings::new(storage, &spec.storage),
+            bindings: crate::bindings::Bindings::new(storage, &spec.storage, &spec.name),
             outbound,
             subrequests: RefCell::new(HashMap::new()),
             depths: RefCell::new(HashMap::new()),

@@ -48,6 +48,9 @@
 //! memory_budget_mb = 4096     # server-wide: memory all isolates hold (default: none)
 //! d1_max_database_mb = 10240  # server-wide: size of each D1 database (default 10 GiB)
 //!
+//! [cache]                   # the Cache API (caches.default, caches.open)
+//! max_mb = 512                # all Workers' caches together, LRU past it (default 512)
+//!
 //! [admin]                   # metrics, health and readiness (default: off)
 //! listen = "127.0.0.1:9090"   # GET /metrics, /healthz, /readyz
 //!
@@ -97,6 +100,7 @@
 
 mod admin;
 mod assets;
+mod cache;
 pub mod compat;
 mod cron;
 mod d1;
@@ -120,6 +124,7 @@ pub use assets::{
     navigation_prefers_assets, AssetsSettings, HtmlHandling, NotFoundHandling, RunWorkerFirst,
     MAX_RUN_WORKER_FIRST_RULES, MAX_RUN_WORKER_FIRST_RULE_LEN,
 };
+pub use cache::CacheSettings;
 pub use cron::CronTrigger;
 pub use d1::D1Binding;
 pub use error::ConfigError;

@@ -16,6 +16,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) admin: crate::admin::RawAdmin,
     #[serde(default)]
+    pub(crate) cache: crate::cache::RawCache,
+    #[serde(default)]
     pub(crate) workers: Vec<RawWorker>,
 }
 

@@ -29,6 +29,8 @@ pub struct Settings {
     pub egress: EgressSettings,
     /// `[admin]`: the admin listener (metrics, health). Default: off.
     pub admin: AdminSettings,
+    /// `[cache]`: the Cache API's size.
+    pub cache: crate::CacheSettings,
     /// `[limits]`: the defaults of every Worker.
     pub limits: Limits,
     /// `[limits]`: the server-wide caps (`max_isolates`, `memory_budget_mb`).
@@ -235,6 +237,7 @@ impl Settings {
             pool: PoolLimits::default(),
             egress: EgressSettings::default(),
             admin: AdminSettings::default(),
+            cache: crate::CacheSettings::default(),
         })
     }
 
@@ -325,6 +328,8 @@ impl Settings {
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
         let admin = AdminSettings::from_raw(&raw.admin)
             .map_err(|(field, message)| invalid(field, message))?;
+        let cache = crate::CacheSettings::from_raw(&raw.cache)
+            .map_err(|(field, message)| invalid(field, message))?;
 
         let base = match file.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -374,6 +379,7 @@ impl Settings {
             pool,
             egress,
             admin,
+            cache,
             workers,
         })
     }

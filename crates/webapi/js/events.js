@@ -22,9 +22,16 @@ if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetch
 // The group of each kind of storage binding (runtime/src/bindings).
 const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, d1: D1_BINDING, r2: R2_BINDING };
 const storageBindings = worker.storage || [];
+// The hidden binding of kind 'cache' is the Cache API's (`caches`, whose
+// group asks `cacheBinding()` for its index); it is not in `env`.
+let cacheBindingIndex = -1;
+function cacheBinding() {
+  return cacheBindingIndex;
+}
 for (let i = 0; i < storageBindings.length; i++) {
   const [name, kind] = storageBindings[i];
-  env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
+  if (kind === 'cache') cacheBindingIndex = i;
+  else env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
 }
 if (worker.syntax === 'script') {
   // Service-worker syntax: bindings are globals.

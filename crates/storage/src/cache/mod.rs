@@ -300,7 +300,14 @@ impl CacheDb {
                  WHERE namespace = ?1 AND cache = ?2 AND url = ?3",
             )?
             .query_row(params![key.namespace, key.cache, key.url], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })
             .optional()?;
         let Some((status, headers, vary, body, stored_ms, expires_ms)) = row else {

@@ -183,7 +183,10 @@ mod tests {
     fn the_time_to_live_comes_from_the_headers_in_order() {
         assert_eq!(ttl(200, &[("cache-control", "max-age=60")]), Some(60));
         assert_eq!(
-            ttl(200, &[("Cache-Control", "public, max-age=60, s-maxage=600")]),
+            ttl(
+                200,
+                &[("Cache-Control", "public, max-age=60, s-maxage=600")]
+            ),
             Some(600)
         );
         assert_eq!(
