@@ -196,6 +196,10 @@ impl Actor for IsolateActor {
     }
 }
 
+/// A loaded isolate: the isolate, its interrupt, its host and the CPU time
+/// its top-level code took.
+type Loaded = (Box<dyn Isolate>, InterruptHandle, Rc<IsolateHost>, Duration);
+
 impl IsolateActor {
     /// Creates an isolate of `spec` and evaluates the Worker's code in it on
     /// the calling thread, within the start-up CPU limit (its turn marks
@@ -207,7 +211,7 @@ impl IsolateActor {
         config: &IsolateConfig,
         services: &Services,
         busy: &BusyMark,
-    ) -> Result<(Box<dyn Isolate>, InterruptHandle, Rc<IsolateHost>, Duration), RuntimeError> {
+    ) -> Result<Loaded, RuntimeError> {
         let failed = |error| RuntimeError::StartFailed {
             worker: spec.name.clone(),
             error,
