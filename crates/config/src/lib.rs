@@ -51,6 +51,9 @@
 //! [admin]                   # metrics, health and readiness (default: off)
 //! listen = "127.0.0.1:9090"   # GET /metrics, /healthz, /readyz
 //!
+//! [cluster]                 # nodes sharing KV and cron ticks (see `cluster`)
+//! redis = "redis://127.0.0.1:6379/0"  # default none; or MOTU_CLUSTER__REDIS
+//!
 //! [egress]                  # where fetch() may connect
 //! allow_private = false       # loopback/private/link-local too (default false)
 //! allow_hosts = ["localhost:9000"]  # reachable even if not public (default none)
@@ -97,6 +100,7 @@
 
 mod admin;
 mod assets;
+mod cluster;
 pub mod compat;
 mod cron;
 mod d1;
@@ -116,6 +120,7 @@ mod state;
 mod wrangler;
 
 pub use admin::AdminSettings;
+pub use cluster::{ClusterSettings, RedisUrl};
 pub use assets::{
     navigation_prefers_assets, AssetsSettings, HtmlHandling, NotFoundHandling, RunWorkerFirst,
     MAX_RUN_WORKER_FIRST_RULES, MAX_RUN_WORKER_FIRST_RULE_LEN,

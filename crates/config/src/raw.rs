@@ -16,6 +16,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) admin: crate::admin::RawAdmin,
     #[serde(default)]
+    pub(crate) cluster: crate::cluster::RawCluster,
+    #[serde(default)]
     pub(crate) workers: Vec<RawWorker>,
 }
 

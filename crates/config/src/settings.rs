@@ -29,6 +29,8 @@ pub struct Settings {
     pub egress: EgressSettings,
     /// `[admin]`: the admin listener (metrics, health). Default: off.
     pub admin: AdminSettings,
+    /// `[cluster]`: the Redis server shared with other nodes. Default: none.
+    pub cluster: crate::ClusterSettings,
     /// `[limits]`: the defaults of every Worker.
     pub limits: Limits,
     /// `[limits]`: the server-wide caps (`max_isolates`, `memory_budget_mb`).
@@ -235,6 +237,7 @@ impl Settings {
             pool: PoolLimits::default(),
             egress: EgressSettings::default(),
             admin: AdminSettings::default(),
+            cluster: Default::default(),
         })
     }
 
@@ -325,6 +328,8 @@ impl Settings {
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
         let admin = AdminSettings::from_raw(&raw.admin)
             .map_err(|(field, message)| invalid(field, message))?;
+        let cluster = crate::ClusterSettings::from_raw(&raw.cluster)
+            .map_err(|(field, message)| invalid(field, message))?;
 
         let base = match file.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -374,6 +379,7 @@ impl Settings {
             pool,
             egress,
             admin,
+            cluster,
             workers,
         })
     }
