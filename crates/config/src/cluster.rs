@@ -205,7 +205,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("cluster.redis") && !err.contains("hunter2"), "{err}");
+        assert!(
+            err.contains("cluster.redis") && !err.contains("hunter2"),
+            "{err}"
+        );
         let toml = dir.path().join("motu.toml");
         std::fs::write(&toml, "[cluster]\nredis = \"rediss://:pw@h:6380/1\"\n").unwrap();
         let settings = crate::Settings::load_with_env(&toml, &["quickjs"], Vec::new()).unwrap();

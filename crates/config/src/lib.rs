@@ -120,11 +120,11 @@ mod state;
 mod wrangler;
 
 pub use admin::AdminSettings;
-pub use cluster::{ClusterSettings, RedisUrl};
 pub use assets::{
     navigation_prefers_assets, AssetsSettings, HtmlHandling, NotFoundHandling, RunWorkerFirst,
     MAX_RUN_WORKER_FIRST_RULES, MAX_RUN_WORKER_FIRST_RULE_LEN,
 };
+pub use cluster::{ClusterSettings, RedisUrl};
 pub use cron::CronTrigger;
 pub use d1::D1Binding;
 pub use error::ConfigError;
