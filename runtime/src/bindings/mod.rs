@@ -225,6 +225,10 @@ pub struct StoreOptions {
     /// The limits of D1 databases (the database size is the one to
     /// choose: Cloudflare's is 10 GB on Workers Paid, 500 MB on Free).
     pub d1: motu_storage::d1::D1Limits,
+    /// The Redis that KV namespaces live in (`[cluster] redis`), shared
+    /// with the cluster's other nodes. Default: none, KV namespaces are
+    /// embedded in the state folder.
+    pub redis: Option<Arc<motu_storage::redis::Redis>>,
 }
 
 struct StorageInner {
