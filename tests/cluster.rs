@@ -48,7 +48,10 @@ fn readyz(s: &Server) -> (u16, String) {
 fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
     let start = Instant::now();
     while !check() {
-        assert!(start.elapsed() < Duration::from_secs(60), "timed out: {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out: {what}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -75,7 +78,11 @@ fn a_kv_write_through_one_node_is_read_through_another() {
         assert_eq!(get(&b, "/delete?key=greeting").0, 200);
         assert_eq!(get(&a, "/get?key=greeting"), (200, "null".into()));
         // Each node's state folder holds no KV namespace: it is in Redis.
-        assert!(!_a_dir.dir.path().join(".motu/state/kv/shared.sqlite").exists());
+        assert!(!_a_dir
+            .dir
+            .path()
+            .join(".motu/state/kv/shared.sqlite")
+            .exists());
         assert_eq!(readyz(&a), (200, "ready\n".into()));
     });
 }
@@ -99,7 +106,11 @@ fn ticks(s: &Server) -> BTreeMap<u64, Vec<String>> {
 
 fn assert_once_each(ticks: &BTreeMap<u64, Vec<String>>) {
     for (time, nodes) in ticks {
-        assert_eq!(nodes.len(), 1, "the tick at {time} ran on {nodes:?}: {ticks:?}");
+        assert_eq!(
+            nodes.len(),
+            1,
+            "the tick at {time} ran on {nodes:?}: {ticks:?}"
+        );
     }
 }
 
@@ -162,7 +173,10 @@ fn nodes_recover_when_redis_stops_and_starts_again() {
         assert_eq!(get(&a, "/hello"), (200, "hello from a".into()));
         wait_until("/readyz reports Redis", || readyz(&a).0 == 503);
         let (_, why) = readyz(&a);
-        assert!(why.contains(&format!("Redis at {url} is unreachable")), "{why}");
+        assert!(
+            why.contains(&format!("Redis at {url} is unreachable")),
+            "{why}"
+        );
         assert!(a.log().contains(&format!("Redis at {url} is unreachable")));
         // Redis returns: the nodes recover by themselves.
         redis.restart();
@@ -191,11 +205,20 @@ fn a_wrong_password_is_a_clear_error_that_never_shows_the_password() {
         let (status, why) = readyz(&s);
         assert_eq!(status, 503);
         let lower = why.to_ascii_lowercase();
-        assert!(lower.contains("password") || lower.contains("auth"), "{why}");
+        assert!(
+            lower.contains("password") || lower.contains("auth"),
+            "{why}"
+        );
         let log = s.wait_for_log(&shown);
-        assert!(log.contains(&format!("Redis at {shown} is unreachable")), "{log}");
+        assert!(
+            log.contains(&format!("Redis at {shown} is unreachable")),
+            "{log}"
+        );
         for seen in [&text, &why, &log] {
-            assert!(!seen.contains("not-the-password"), "the password shows: {seen}");
+            assert!(
+                !seen.contains("not-the-password"),
+                "the password shows: {seen}"
+            );
         }
     });
 }

@@ -52,7 +52,11 @@ fn serve_config(config: &str, engine: &str, state: &Path) -> Server {
     );
     if let Some(url) = &redis {
         let needle = format!("shared through Redis at {url}");
-        assert!(server.wait_for_log(&needle).contains(&needle), "{}", server.log());
+        assert!(
+            server.wait_for_log(&needle).contains(&needle),
+            "{}",
+            server.log()
+        );
     }
     server
 }
@@ -605,7 +609,8 @@ fn expired_keys_disappear_on_their_own() {
             };
             let now = now_s();
             kv.put("gone", b"v".to_vec(), Some(now - 10), None).unwrap();
-            kv.put("soon", b"v".to_vec(), Some(now + 2), Some("\"m\"")).unwrap();
+            kv.put("soon", b"v".to_vec(), Some(now + 2), Some("\"m\""))
+                .unwrap();
             kv.put("kept", b"v".to_vec(), None, None).unwrap();
         }
         let s = serve(engine, &state);

@@ -76,7 +76,14 @@ fn wait_until_it_answers(port: u16, child: &mut Child) {
 fn spawn(port: u16, dir: &std::path::Path, extra: &[String]) -> Child {
     let mut child = redis_command()
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "yes", "--protected-mode", "no"])
+        .args([
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--protected-mode",
+            "no",
+        ])
         .arg("--dir")
         .arg(dir)
         .args(extra)
