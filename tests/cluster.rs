@@ -16,6 +16,16 @@ use common::{on_each_engine, Server, TempConfig};
 
 /// A node: its own folder (config and state), named `node` in `env.NODE`.
 fn node(engine: &str, redis: &str, node: &str, crons: &str) -> (TempConfig, Server) {
+    node_with_env(engine, redis, node, crons, &[])
+}
+
+fn node_with_env(
+    engine: &str,
+    redis: &str,
+    node: &str,
+    crons: &str,
+    env: &[(&str, &str)],
+) -> (TempConfig, Server) {
     let config = TempConfig::new(&[
         ("cluster.js", include_str!("fixtures/cluster.js")),
         (
@@ -30,7 +40,7 @@ fn node(engine: &str, redis: &str, node: &str, crons: &str) -> (TempConfig, Serv
             ),
         ),
     ]);
-    let server = Server::start(&["--config", &config.path("motu.toml")]);
+    let server = Server::start_with_env(&["--config", &config.path("motu.toml")], env);
     (config, server)
 }
 
@@ -219,6 +229,35 @@ fn a_wrong_password_is_a_clear_error_that_never_shows_the_password() {
                 !seen.contains("not-the-password"),
                 "the password shows: {seen}"
             );
+        }
+    });
+}
+
+#[test]
+fn nodes_share_kv_over_tls_with_a_password() {
+    on_each_engine("cluster_tls", |engine| {
+        let (redis, ca) = RedisServer::start_tls(&["--requirepass", "tls-secret"]);
+        let url = format!("rediss://:tls-secret@127.0.0.1:{}/0", redis.port);
+        let trust = [("SSL_CERT_FILE", ca.to_str().unwrap())];
+        let (_a_dir, a) = node_with_env(engine, &url, "a", "", &trust);
+        let (_b_dir, b) = node_with_env(engine, &url, "b", "", &trust);
+        assert_eq!(
+            a.request("POST", "/put?key=k", &[], b"over tls").status,
+            200
+        );
+        assert_eq!(get(&b, "/get?key=k"), (200, "over tls".into()));
+        assert_eq!(readyz(&b), (200, "ready\n".into()));
+        // A node that does not trust the server's certificate: a clear
+        // error, and no password in it.
+        let (_c_dir, c) = node(engine, &url, "c", "");
+        let (status, text) = get(&c, "/get?key=k");
+        assert_eq!(status, 503, "{text}");
+        let shown = format!("rediss://:***@127.0.0.1:{}/0", redis.port);
+        assert!(text.contains(&shown), "{text}");
+        let (_, why) = readyz(&c);
+        assert!(why.to_ascii_lowercase().contains("certificate"), "{why}");
+        for seen in [text, why, c.log()] {
+            assert!(!seen.contains("tls-secret"), "the password shows: {seen}");
         }
     });
 }

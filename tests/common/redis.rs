@@ -47,9 +47,12 @@ fn redis_command() -> Command {
     Command::new(path)
 }
 
-fn wait_until_it_answers(port: u16, child: &mut Child) {
+fn wait_until_it_answers(port: u16, child: &mut Child, tls: bool) {
     let start = Instant::now();
     loop {
+        if tls && TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
         if let Ok(mut c) = TcpStream::connect(("127.0.0.1", port)) {
             let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
             if c.write_all(b"PING\r\n").is_ok() {
@@ -74,8 +77,17 @@ fn wait_until_it_answers(port: u16, child: &mut Child) {
 }
 
 fn spawn(port: u16, dir: &std::path::Path, extra: &[String]) -> Child {
-    let mut child = redis_command()
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+    // With --tls-port, that port is the one used and the plain one is off.
+    let tls = extra.iter().any(|a| a == "--tls-port");
+    let plain = if tls { 0 } else { port };
+    let mut command = redis_command();
+    command.args(["--port", &plain.to_string(), "--bind", "127.0.0.1"]);
+    if tls {
+        command.args(["--tls-port", &port.to_string()]);
+    }
+    // `--tls-port` (a marker in `extra`) is given above, with the port.
+    let extra: Vec<&String> = extra.iter().filter(|a| *a != "--tls-port").collect();
+    let mut child = command
         .args([
             "--save",
             "",
@@ -96,7 +108,7 @@ fn spawn(port: u16, dir: &std::path::Path, extra: &[String]) -> Child {
                  (README's test command runs it)"
             )
         });
-    wait_until_it_answers(port, &mut child);
+    wait_until_it_answers(port, &mut child, tls);
     child
 }
 
@@ -119,6 +131,102 @@ impl RedisServer {
             dir,
             extra,
         }
+    }
+
+    /// A server that speaks only TLS, with a certificate for 127.0.0.1
+    /// made for it by a CA of its own (`openssl`): the server, and the
+    /// CA's certificate file for clients to trust.
+    pub fn start_tls(extra: &[&str]) -> (RedisServer, PathBuf) {
+        // The certificates live in the server's folder, removed with it.
+        let dir = tempfile::tempdir().unwrap();
+        let certs = dir.path().to_path_buf();
+        let run = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(&certs)
+                .output()
+                .expect("openssl runs (scripts/install-redis.sh installs it)");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        run(&[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=motu test CA",
+            ],
+        ]
+        .concat());
+        run(&[
+            &["req"][..],
+            &ec,
+            &[
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        ]
+        .concat());
+        std::fs::write(certs.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ]);
+        let path = |name: &str| certs.join(name).to_str().unwrap().to_owned();
+        let mut args: Vec<String> = vec![
+            "--tls-port".into(),
+            "--tls-cert-file".into(),
+            path("server.pem"),
+            "--tls-key-file".into(),
+            path("server.key"),
+            "--tls-ca-cert-file".into(),
+            path("ca.pem"),
+            "--tls-auth-clients".into(),
+            "no".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let port = free_port();
+        let child = spawn(port, dir.path(), &args);
+        let server = RedisServer {
+            child: Some(child),
+            port,
+            dir,
+            extra: args,
+        };
+        (server, certs.join("ca.pem"))
     }
 
     /// `redis://127.0.0.1:PORT/0`.
@@ -187,7 +295,7 @@ pub fn shared() -> &'static Shared {
             .spawn()
             .expect("run sh");
         let stdin = child.stdin.take().unwrap();
-        wait_until_it_answers(port, &mut child);
+        wait_until_it_answers(port, &mut child, false);
         // The shell is left to end with the process; it is not waited for.
         std::mem::forget(child);
         Shared {
