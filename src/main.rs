@@ -2,6 +2,7 @@
 
 mod bench;
 mod cli;
+mod cluster;
 mod d1;
 mod heap;
 mod log_sink;

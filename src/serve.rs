@@ -9,7 +9,7 @@ use anyhow::Context;
 use motu_config::{ModuleRuleSettings, ModuleRuleType};
 use motu_config::{Settings, StateDir, WorkerSettings};
 use motu_gateway::assets::{AssetOptions, AssetServer, Assets};
-use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
+use motu_gateway::{start_cluster_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
 use motu_runtime::{
     HostValue, ModuleRule, ProjectOptions, RuleType, Runtime, RuntimeConfig, RuntimeError, Storage,
     StorageBinding, WorkerSpec,
@@ -67,7 +67,11 @@ fn storage_for(settings: &Settings, throwaway: bool) -> anyhow::Result<Storage> 
         StateDir::Folder(path) if needed => Storage::open(path)?,
         StateDir::Folder(path) => Storage::at(path),
     };
-    Ok(storage.with_options(crate::d1::store_options(settings)))
+    let mut options = crate::d1::store_options(settings);
+    if !throwaway {
+        options.redis = crate::cluster::redis(settings)?;
+    }
+    Ok(storage.with_options(options))
 }
 
 /// Starts the runtime and registers every Worker of `settings` that has
@@ -263,7 +267,15 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
                 })
             })
             .collect();
-        start_scheduler(runtime.registry(), jobs);
+        let redis = crate::cluster::redis(&settings)?;
+        if let Some(redis) = &redis {
+            crate::cluster::report_readiness(redis, &readiness);
+        }
+        start_cluster_scheduler(
+            runtime.registry(),
+            jobs,
+            redis.as_ref().map(crate::cluster::tick_lock),
+        );
         let gateway = gateway_for(&settings, &runtime, &assets).start();
         if let Some(watch) = watch {
             watch.start(&settings, runtime.clone(), gateway.clone(), assets)?;

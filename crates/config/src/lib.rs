@@ -54,6 +54,9 @@
 //! [admin]                   # metrics, health and readiness (default: off)
 //! listen = "127.0.0.1:9090"   # GET /metrics, /healthz, /readyz
 //!
+//! [cluster]                 # nodes sharing KV and cron ticks (see `cluster`)
+//! redis = "redis://127.0.0.1:6379/0"  # default none; or MOTU_CLUSTER__REDIS
+//!
 //! [egress]                  # where fetch() may connect
 //! allow_private = false       # loopback/private/link-local too (default false)
 //! allow_hosts = ["localhost:9000"]  # reachable even if not public (default none)
@@ -101,6 +104,7 @@
 mod admin;
 mod assets;
 mod cache;
+mod cluster;
 pub mod compat;
 mod cron;
 mod d1;
@@ -125,6 +129,7 @@ pub use assets::{
     MAX_RUN_WORKER_FIRST_RULES, MAX_RUN_WORKER_FIRST_RULE_LEN,
 };
 pub use cache::CacheSettings;
+pub use cluster::{ClusterSettings, RedisUrl};
 pub use cron::CronTrigger;
 pub use d1::D1Binding;
 pub use error::ConfigError;

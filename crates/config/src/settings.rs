@@ -31,6 +31,8 @@ pub struct Settings {
     pub admin: AdminSettings,
     /// `[cache]`: the Cache API's size.
     pub cache: crate::CacheSettings,
+    /// `[cluster]`: the Redis server shared with other nodes. Default: none.
+    pub cluster: crate::ClusterSettings,
     /// `[limits]`: the defaults of every Worker.
     pub limits: Limits,
     /// `[limits]`: the server-wide caps (`max_isolates`, `memory_budget_mb`).
@@ -238,6 +240,7 @@ impl Settings {
             egress: EgressSettings::default(),
             admin: AdminSettings::default(),
             cache: crate::CacheSettings::default(),
+            cluster: Default::default(),
         })
     }
 
@@ -330,6 +333,8 @@ impl Settings {
             .map_err(|(field, message)| invalid(field, message))?;
         let cache = crate::CacheSettings::from_raw(&raw.cache)
             .map_err(|(field, message)| invalid(field, message))?;
+        let cluster = crate::ClusterSettings::from_raw(&raw.cluster)
+            .map_err(|(field, message)| invalid(field, message))?;
 
         let base = match file.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -380,6 +385,7 @@ impl Settings {
             egress,
             admin,
             cache,
+            cluster,
             workers,
         })
     }
