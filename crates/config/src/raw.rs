@@ -17,6 +17,7 @@ pub(crate) struct RawConfig {
     pub(crate) admin: crate::admin::RawAdmin,
     #[serde(default)]
     pub(crate) cache: crate::cache::RawCache,
+    #[serde(default)]
     pub(crate) cluster: crate::cluster::RawCluster,
     #[serde(default)]
     pub(crate) workers: Vec<RawWorker>,
