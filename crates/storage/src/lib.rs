@@ -1,4 +1,5 @@
-//! Storage for motu's bindings: KV namespaces, D1 databases, R2 buckets.
+//! Storage for motu's bindings: KV namespaces, D1 databases, R2 buckets,
+//! queues.
 //!
 //! # Concepts
 //!
@@ -32,6 +33,7 @@ pub mod d1;
 mod error;
 pub mod fs;
 pub mod kv;
+pub mod queues;
 pub mod r2;
 pub mod sqlite;
 pub mod state;
