@@ -5,6 +5,7 @@ mod cli;
 mod d1;
 mod heap;
 mod log_sink;
+mod queues;
 mod serve;
 mod signals;
 mod vars;

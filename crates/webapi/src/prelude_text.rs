@@ -23,7 +23,7 @@ macro_rules! internal_names {
          trackResource, untrackResource, optionsDictionary, bufferSource, TEXT_CODING, \
          utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
-         streamFromHost, setResponseOrigin"
+         streamFromHost, setResponseOrigin, QUEUE_BINDING"
     };
 }
 
@@ -43,7 +43,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 18] = [
+pub(crate) const GROUPS: [(&str, &str); 20] = [
     (
         "motu:prelude/streams",
         group!(
@@ -158,6 +158,18 @@ pub(crate) const GROUPS: [(&str, &str); 18] = [
         "motu:prelude/cloudflare/r2",
         group!(preamble: "", files: ["cloudflare/r2.js"], exports: "makeBinding"),
     ),
+    (
+        "motu:prelude/cloudflare/queue",
+        group!(
+            preamble: "",
+            files: ["cloudflare/queue.js"],
+            exports: "makeBinding, queueDeserialize"
+        ),
+    ),
+    (
+        "motu:prelude/cloudflare/queue-batch",
+        group!(preamble: "", files: ["cloudflare/queue_batch.js"], exports: "makeBatch"),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -198,6 +210,7 @@ pub(crate) const PRELUDE: &str = concat!(
     include_str!("../js/timers.js"),
     "lazyGlobals(SCHEDULED, 'ScheduledController ScheduledEvent');\n",
     include_str!("../js/scheduled.js"),
+    include_str!("../js/queue.js"),
     include_str!("../js/globals.js"),
     "lazyGlobals(CLONING, 'structuredClone');\n",
     "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",
