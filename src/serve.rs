@@ -166,7 +166,11 @@ pub(crate) fn worker_spec(
         spec = spec.with_storage(StorageBinding::r2(&b.binding, &b.bucket_name, jurisdiction));
     }
     for q in &w.queues.producers {
-        spec = spec.with_storage(StorageBinding::queue(&q.binding, &q.queue, q.delivery_delay));
+        spec = spec.with_storage(StorageBinding::queue(
+            &q.binding,
+            &q.queue,
+            q.delivery_delay,
+        ));
     }
     let binding = w.assets.as_ref().and_then(|a| a.binding.as_ref());
     if let (Some(binding), Some(assets)) = (binding, assets) {
