@@ -166,7 +166,12 @@ impl Connection {
         if let Some(status) = self.try_send(body) {
             return (status, body.len());
         }
-        *self = Connection::open(addr, &self.method.clone(), &self.host.clone(), &self.path.clone());
+        *self = Connection::open(
+            addr,
+            &self.method.clone(),
+            &self.host.clone(),
+            &self.path.clone(),
+        );
         let status = self
             .try_send(body)
             .expect("the server answers on a new connection");
@@ -191,8 +196,12 @@ fn load_path(
     let threads: Vec<_> = (0..connections)
         .map(|_| {
             let (stop, done) = (stop.clone(), done.clone());
-            let (addr, method, host, path) =
-                (addr.to_owned(), method.to_owned(), host.to_owned(), path.to_owned());
+            let (addr, method, host, path) = (
+                addr.to_owned(),
+                method.to_owned(),
+                host.to_owned(),
+                path.to_owned(),
+            );
             std::thread::spawn(move || {
                 let mut c = Connection::open(&addr, &method, &host, &path);
                 let mut body = Vec::new();
@@ -258,10 +267,24 @@ fn main() {
         let server = start(engine);
         let (mut hello, mut single, mut batched) = (0f64, 0f64, 0f64);
         for _ in 0..ROUNDS {
-            let requests = load_path(&server.addr, "GET", "hello.test", "/", connections, seconds, 12);
+            let requests = load_path(
+                &server.addr,
+                "GET",
+                "hello.test",
+                "/",
+                connections,
+                seconds,
+                12,
+            );
             hello = hello.max(requests as f64 / seconds);
             single = single.max(throughput(&server.addr, "/", 1, connections, seconds));
-            batched = batched.max(throughput(&server.addr, "/batch", BATCH, connections, seconds));
+            batched = batched.max(throughput(
+                &server.addr,
+                "/batch",
+                BATCH,
+                connections,
+                seconds,
+            ));
         }
         println!(
             "{engine:<8} {hello:>12.0} {single:>14.0} {:>6.2}x {batched:>18.0} {:>6.2}x",

@@ -473,3 +473,75 @@ fn acked_messages_stay_gone_and_in_flight_ones_come_back_after_kill_9() {
         assert_eq!(tagged(&seen_now, "stuck").len(), 2, "{seen_now:#?}");
     });
 }
+
+const SERVICE_WORKER: &str = r#"
+addEventListener('fetch', event => event.respondWith(handle(event.request)));
+async function handle(request) {
+  const url = new URL(request.url);
+  if (url.pathname === '/send') {
+    await JOBS.send(await request.text(), { contentType: 'text' });
+    return new Response('sent');
+  }
+  const { keys } = await SEEN.list();
+  return Response.json(keys.map(k => k.name));
+}
+addEventListener('queue', event => {
+  event.waitUntil((async () => {
+    for (const m of event.messages) {
+      await SEEN.put(`${m.body}:${m.attempts}`, event.queue);
+      // The first delivery of 'loop' runs out of CPU time: the isolate is
+      // evicted, the event fails and the message is retried.
+      if (m.body === 'loop' && m.attempts === 1) for (;;) {}
+      if (m.body === 'reject' && m.attempts === 1) throw new Error('rejected on purpose');
+    }
+  })());
+});
+"#;
+
+#[test]
+fn service_worker_consumers_run_under_the_workers_limits() {
+    on_each_engine("queues_service_worker_limits", |engine| {
+        let config = common::TempConfig::new(&[
+            ("worker.js", SERVICE_WORKER),
+            (
+                "motu.toml",
+                &format!(
+                    "[server]\nengine = \"{engine}\"\nstate_dir = \"state\"\n\
+                     [[workers]]\nname = \"sw\"\nmain = \"worker.js\"\nroutes = [\"*/*\"]\n\
+                     [workers.limits]\ncpu_ms = 200\n\
+                     [[workers.kv_namespaces]]\nbinding = \"SEEN\"\n\
+                     [[workers.queues.producers]]\nbinding = \"JOBS\"\nqueue = \"sw-jobs\"\n\
+                     [[workers.queues.consumers]]\nqueue = \"sw-jobs\"\nmax_batch_size = 1\n"
+                ),
+            ),
+        ]);
+        let server = Server::start(&["--config", &config.path("motu.toml")]);
+        for body in ["plain", "loop", "reject"] {
+            assert_eq!(
+                server.request("POST", "/send", &[], body.as_bytes()).status,
+                200
+            );
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let wanted = ["loop:1", "loop:2", "plain:1", "reject:1", "reject:2"];
+        loop {
+            let seen: Vec<String> = serde_json::from_value(server.get("/seen").json()).unwrap();
+            if wanted.iter().all(|w| seen.iter().any(|s| s == w)) {
+                assert!(!seen.iter().any(|s| s == "plain:2"), "{seen:?}");
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "seen {seen:?}\nlog:\n{}",
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let log = server.log();
+        assert!(log.contains("rejected on purpose"), "{log}");
+        assert!(
+            log.to_lowercase().contains("cpu"),
+            "the CPU limit is logged: {log}"
+        );
+    });
+}

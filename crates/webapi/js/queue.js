@@ -1,6 +1,7 @@
 // Queue events: a batch of a queue's messages for the Worker's `queue`
 // handler (module syntax: `queue(batch, env, ctx)`; service-worker syntax:
-// `addEventListener('queue', event => …)`, the event being the batch).
+// `addEventListener('queue', event => …)`, the event being the batch,
+// settled once the promises given to its waitUntil() have settled).
 //
 // The batch and its messages come from their own group
 // (cloudflare/queue_batch.js), loaded on the first queue event. When the
@@ -8,7 +9,7 @@
 // made to ack/retry/ackAll/retryAll go to the host with the
 // `queue_result(id, report)` op, then the outcome with `done(id)` or
 // `fail(id, error)`, as for scheduled events.
-function callQueue(id, batch) {
+function callQueue(id, batch, waiting) {
   const ctx = makeContext(id);
   if (workerModule) {
     const handler = workerModule.default;
@@ -23,14 +24,15 @@ function callQueue(id, batch) {
   for (const l of listeners.queue) {
     if (typeof l === 'function') l.call(globalThis, batch); else l.handleEvent(batch);
   }
-  return undefined;
+  // The listeners' event.waitUntil() promises decide the outcome.
+  return waiting.length === 0 ? undefined : Promise.all(waiting);
 }
 
 function dispatchQueue(id, event) {
   let result, made;
   try {
     made = loadGroup(QUEUE_BATCH).makeBatch(String(event.queue), event.messages, makeContext(id));
-    result = callQueue(id, made.batch);
+    result = callQueue(id, made.batch, made.waiting);
   } catch (e) {
     if (made) op('queue_result', id, made.report());
     return fail(id, e);

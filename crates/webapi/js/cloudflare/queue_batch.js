@@ -12,7 +12,7 @@ function queueWarn(text) {
   op('console', 'warn', text);
 }
 
-let makeBatch; // (queue, messages, ctx) => { batch, report() }
+let makeBatch; // (queue, messages, ctx) => { batch, report(), waiting }
 let makeMessage; // (id, timestamp, body, attempts, state) => Message
 
 class Message {
@@ -57,7 +57,7 @@ class Message {
 webidlInterface(Message);
 
 class MessageBatch {
-  #queue; #messages; #state; #ctx;
+  #queue; #messages; #state; #ctx; #waiting;
   static {
     makeBatch = (queue, messages, ctx) => {
       const { queueDeserialize } = loadGroup(QUEUE_BINDING);
@@ -74,7 +74,7 @@ class MessageBatch {
       });
       Object.freeze(list);
       const b = new MessageBatch();
-      b.#queue = queue; b.#messages = list; b.#state = state; b.#ctx = ctx;
+      b.#queue = queue; b.#messages = list; b.#state = state; b.#ctx = ctx; b.#waiting = [];
       const report = () => ({
         ackAll: state.ackAll,
         retryAll: state.retryAll,
@@ -82,7 +82,7 @@ class MessageBatch {
         acks: [...state.acks],
         retries: [...state.retries],
       });
-      return { batch: b, report };
+      return { batch: b, report, waiting: b.#waiting };
     };
   }
   get queue() { return this.#queue; }
@@ -103,7 +103,12 @@ class MessageBatch {
     state.retryAll = true;
     if (o.delaySeconds !== undefined) state.retryAllDelay = Number(o.delaySeconds);
   }
-  // Service-worker syntax: the event's own waitUntil.
-  waitUntil(promise) { this.#ctx.waitUntil(promise); }
+  // Service-worker syntax: the event's own waitUntil. As on Cloudflare, a
+  // listener's batch is settled once these promises have settled (a
+  // rejected one retries it).
+  waitUntil(promise) {
+    this.#ctx.waitUntil(promise);
+    this.#waiting.push(promise);
+  }
 }
 webidlInterface(MessageBatch);
