@@ -92,6 +92,11 @@
 //! [[workers.r2_buckets]]     # env.FILES is an R2Bucket (see `r2`)
 //! binding = "FILES"
 //! bucket_name = "files"       # default: the binding's name
+//! [[workers.queues.producers]] # env.JOBS.send(body) (see `queues`)
+//! binding = "JOBS"
+//! queue = "jobs"
+//! [[workers.queues.consumers]] # the Worker's queue(batch, env, ctx) gets jobs' batches
+//! queue = "jobs"
 //! [workers.vars]
 //! GREETING = "hello"
 //! [workers.limits]
@@ -114,6 +119,7 @@ mod jsonc;
 mod kv;
 mod limits;
 mod load;
+mod queues;
 mod r2;
 mod raw;
 mod route;
@@ -137,6 +143,7 @@ pub use http::{HttpSettings, MIN_HEADER_BYTES};
 pub use kv::KvNamespaceSettings;
 pub use limits::{Limits, PoolLimits};
 pub use load::Loaded;
+pub use queues::{QueueConsumerSettings, QueueProducerSettings, QueuesSettings};
 pub use r2::{R2BucketBinding, R2_JURISDICTIONS};
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use rules::{ModuleRuleSettings, ModuleRuleType};

@@ -114,4 +114,6 @@ pub(crate) struct RawWorker {
     pub(crate) d1_databases: Vec<crate::d1::RawD1Database>,
     #[serde(default)]
     pub(crate) r2_buckets: Vec<crate::r2::RawR2Bucket>,
+    #[serde(default)]
+    pub(crate) queues: crate::queues::RawQueues,
 }

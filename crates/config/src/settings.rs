@@ -168,6 +168,9 @@ pub struct WorkerSettings {
     /// `[[workers.d1_databases]]`: D1 database bindings (see the `d1`
     /// module). Default none.
     pub d1_databases: Vec<crate::D1Binding>,
+    /// `[workers.queues]`: queue producers and consumers (see
+    /// [`crate::QueuesSettings`]). Default none.
+    pub queues: crate::QueuesSettings,
 }
 
 /// A service binding: a name in `env` for another Worker of the server.
@@ -234,6 +237,7 @@ impl Settings {
                 compatibility_flags: Vec::new(),
                 kv_namespaces: Vec::new(),
                 d1_databases: Vec::new(),
+                queues: Default::default(),
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
@@ -364,6 +368,13 @@ impl Settings {
                     .push(RoutePattern::parse("*/*").expect("a valid pattern"));
             }
         }
+        crate::queues::validate_consumers(
+            workers
+                .iter()
+                .enumerate()
+                .map(|(i, w)| (i, w.name.as_str(), &w.queues)),
+        )
+        .map_err(|(f, m)| invalid(f, m))?;
         for (i, w) in workers.iter().enumerate() {
             for (j, s) in w.services.iter().enumerate() {
                 if !names.contains(&s.service) {
@@ -587,7 +598,12 @@ fn validate_worker(
     };
     let r2_buckets =
         crate::r2::validate(&w.r2_buckets, &r2_taken).map_err(|(f, m)| invalid(field(&f), m))?;
+    let queues = crate::queues::validate(&w.queues, &|name| {
+        r2_taken(name) || r2_buckets.iter().any(|b| b.binding == name)
+    })
+    .map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
+        queues,
         kv_namespaces,
         d1_databases,
         assets,

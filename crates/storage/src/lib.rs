@@ -1,4 +1,5 @@
-//! Storage for motu's bindings: KV namespaces, D1 databases, R2 buckets.
+//! Storage for motu's bindings: KV namespaces, D1 databases, R2 buckets,
+//! queues.
 //!
 //! # Concepts
 //!
@@ -36,6 +37,7 @@ pub mod d1;
 mod error;
 pub mod fs;
 pub mod kv;
+pub mod queues;
 pub mod r2;
 pub mod redis;
 pub mod sqlite;

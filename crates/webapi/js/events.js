@@ -20,7 +20,7 @@ const env = worker.env;
 for (const [binding, service] of worker.services || []) env[binding] = loadGroup(FETCH).makeFetcher(service);
 if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetcher(worker.assets, 'assets_fetch');
 // The group of each kind of storage binding (runtime/src/bindings).
-const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, d1: D1_BINDING, r2: R2_BINDING };
+const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, d1: D1_BINDING, r2: R2_BINDING, queue: QUEUE_BINDING };
 const storageBindings = worker.storage || [];
 // The hidden binding of kind 'cache' is the Cache API's (`caches`, whose
 // group asks `cacheBinding()` for its index); it is not in `env`.
@@ -38,7 +38,7 @@ if (worker.syntax === 'script') {
   for (const [name, value] of Object.entries(env)) defineGlobal(name, value);
 }
 
-const listeners = { fetch: [], scheduled: [], error: [] };
+const listeners = { fetch: [], scheduled: [], queue: [], error: [] };
 let workerModule = null;
 
 defineGlobal('addEventListener', function addEventListener(type, listener) {
@@ -207,6 +207,7 @@ return {
   dispatch(id, event) {
     if (Array.isArray(event)) dispatchFetch(id, event);
     else if (event.type === 'scheduled') dispatchScheduled(id, event);
+    else if (event.type === 'queue') dispatchQueue(id, event);
     else fail(id, new TypeError(`Unknown event type: ${event.type}`));
   },
   registerModule(namespace) { workerModule = namespace; },

@@ -37,6 +37,9 @@ const D1_BINDING = 16;
 const R2_BINDING = 17;
 // The Cache API (js/cloudflare/cache.js).
 const CACHE = 18;
+// Queues: the producer binding (a storage binding) and the consumer's batch.
+const QUEUE_BINDING = 19;
+const QUEUE_BATCH = 20;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -23,7 +23,7 @@ macro_rules! internal_names {
          trackResource, untrackResource, optionsDictionary, bufferSource, TEXT_CODING, \
          utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
-         streamFromHost, setResponseOrigin, cacheBinding"
+         streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING"
     };
 }
 
@@ -43,7 +43,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 19] = [
+pub(crate) const GROUPS: [(&str, &str); 21] = [
     (
         "motu:prelude/streams",
         group!(
@@ -162,6 +162,18 @@ pub(crate) const GROUPS: [(&str, &str); 19] = [
         "motu:prelude/cloudflare/cache",
         group!(preamble: "", files: ["cloudflare/cache.js"], exports: ""),
     ),
+    (
+        "motu:prelude/cloudflare/queue",
+        group!(
+            preamble: "",
+            files: ["cloudflare/queue.js"],
+            exports: "makeBinding, queueDeserialize"
+        ),
+    ),
+    (
+        "motu:prelude/cloudflare/queue-batch",
+        group!(preamble: "", files: ["cloudflare/queue_batch.js"], exports: "makeBatch"),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -202,6 +214,7 @@ pub(crate) const PRELUDE: &str = concat!(
     include_str!("../js/timers.js"),
     "lazyGlobals(SCHEDULED, 'ScheduledController ScheduledEvent');\n",
     include_str!("../js/scheduled.js"),
+    include_str!("../js/queue.js"),
     include_str!("../js/globals.js"),
     "lazyGlobals(CLONING, 'structuredClone');\n",
     "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",

@@ -72,6 +72,7 @@ mod cache;
 mod d1;
 mod kv;
 mod parking;
+mod queue;
 mod r2;
 
 use std::collections::HashMap;
@@ -84,11 +85,12 @@ use motu_webapi::Work;
 use parking_lot::Mutex;
 
 pub(crate) use parking::Parking;
+pub use queue::{Queue, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_DELAY_SECONDS, MAX_MESSAGE_BYTES};
 
 use crate::Body;
 
 /// Every kind of storage binding the runtime knows.
-const KINDS: &[&Kind] = &[&kv::KIND, &d1::KIND, &r2::KIND, &cache::KIND];
+const KINDS: &[&Kind] = &[&kv::KIND, &d1::KIND, &r2::KIND, &queue::KIND, &cache::KIND];
 
 /// A kind of storage binding: `"kv"`, `"d1"`, `"r2"` (what the prelude and
 /// the state folder's subfolders call it).
