@@ -73,6 +73,7 @@
 mod assets;
 mod bindings;
 mod body;
+mod builtins;
 mod cpu;
 mod engines;
 mod error;
@@ -100,6 +101,7 @@ mod worker;
 pub use assets::{AssetBinding, AssetFetcher};
 pub use bindings::{BindingKind, Storage, StorageBinding, StoreOptions};
 pub use body::{Body, BodyError, BodySender, BodyStream};
+pub use builtins::builtin_modules;
 pub use engines::{quickjs_engine, EngineSet};
 pub use error::RuntimeError;
 pub use event::{FetchRequest, FetchResponse};
@@ -121,7 +123,7 @@ pub use trigger::Trigger;
 pub use watchdog::{CpuAccount, Turn, Watchdog};
 pub use worker::{detect_syntax, project_root, WorkerSpec};
 
-pub use motu_config::{Limits, PoolLimits};
+pub use motu_config::{Limits, NodeCompat, PoolLimits};
 pub use motu_engine::{Engine, EngineError, HostValue, JsError, Syntax};
 
 /// The names most embedding programs need.
