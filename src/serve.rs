@@ -11,8 +11,8 @@ use motu_config::{Settings, StateDir, WorkerSettings};
 use motu_gateway::assets::{AssetOptions, AssetServer, Assets};
 use motu_gateway::{start_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
 use motu_runtime::{
-    builtin_modules, HostValue, NodeCompat, ModuleRule, ProjectOptions, RuleType, Runtime, RuntimeConfig, RuntimeError, Storage,
-    StorageBinding, WorkerSpec,
+    builtin_modules, HostValue, ModuleRule, NodeCompat, ProjectOptions, RuleType, Runtime,
+    RuntimeConfig, RuntimeError, Storage, StorageBinding, WorkerSpec,
 };
 
 use crate::signals::ShutdownSignals;

@@ -45,8 +45,7 @@ impl NodeCompat {
         let v1 = has("nodejs_compat")
             || v2_flag
             || (from(NODEJS_COMPAT_DEFAULT_DATE) && !has("no_nodejs_compat"));
-        let v2 = v2_flag
-            || (v1 && from(NODEJS_COMPAT_V2_DATE) && !has("no_nodejs_compat_v2"));
+        let v2 = v2_flag || (v1 && from(NODEJS_COMPAT_V2_DATE) && !has("no_nodejs_compat_v2"));
         let populate = v1
             && !has("nodejs_compat_do_not_populate_process_env")
             && (has("nodejs_compat_populate_process_env") || from(POPULATE_PROCESS_ENV_DATE));
@@ -66,13 +65,34 @@ impl NodeCompat {
 
 /// The compatibility flags this module resolves, each with what it means.
 pub const FLAGS: &[(&str, &str)] = &[
-    ("nodejs_compat", "the node:* built-in modules (see the README's nodejs_compat section)"),
-    ("nodejs_compat_v2", "nodejs_compat plus the Buffer and process globals"),
-    ("no_nodejs_compat", "turns off nodejs_compat where the compatibility date has it on"),
-    ("no_nodejs_compat_v2", "turns off nodejs_compat_v2 where the compatibility date has it on"),
-    ("nodejs_compat_populate_process_env", "process.env holds the string vars and secrets"),
-    ("nodejs_compat_do_not_populate_process_env", "process.env starts empty"),
-    ("nodejs_als", "node:async_hooks without the other node:* modules"),
+    (
+        "nodejs_compat",
+        "the node:* built-in modules (see the README's nodejs_compat section)",
+    ),
+    (
+        "nodejs_compat_v2",
+        "nodejs_compat plus the Buffer and process globals",
+    ),
+    (
+        "no_nodejs_compat",
+        "turns off nodejs_compat where the compatibility date has it on",
+    ),
+    (
+        "no_nodejs_compat_v2",
+        "turns off nodejs_compat_v2 where the compatibility date has it on",
+    ),
+    (
+        "nodejs_compat_populate_process_env",
+        "process.env holds the string vars and secrets",
+    ),
+    (
+        "nodejs_compat_do_not_populate_process_env",
+        "process.env starts empty",
+    ),
+    (
+        "nodejs_als",
+        "node:async_hooks without the other node:* modules",
+    ),
 ];
 
 #[cfg(test)]
@@ -93,12 +113,18 @@ mod tests {
         assert!(v2.modules && v2.globals && !v2.populate_process_env);
         assert!(resolve("2025-04-01", &["nodejs_compat"]).populate_process_env);
         assert!(
-            !resolve("2025-04-01", &["nodejs_compat", "nodejs_compat_do_not_populate_process_env"])
-                .populate_process_env
+            !resolve(
+                "2025-04-01",
+                &["nodejs_compat", "nodejs_compat_do_not_populate_process_env"]
+            )
+            .populate_process_env
         );
         assert!(
-            resolve("2024-01-01", &["nodejs_compat", "nodejs_compat_populate_process_env"])
-                .populate_process_env
+            resolve(
+                "2024-01-01",
+                &["nodejs_compat", "nodejs_compat_populate_process_env"]
+            )
+            .populate_process_env
         );
         let explicit = resolve("2023-01-01", &["nodejs_compat_v2"]);
         assert!(explicit.modules && explicit.globals);

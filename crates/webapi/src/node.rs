@@ -42,21 +42,63 @@ const PROCESS: &str = "env nextTick version versions platform arch title argv ar
 const PATH: &str = "basename delimiter dirname extname format isAbsolute join normalize \
     parse posix relative resolve sep toNamespacedPath matchesGlob";
 
+const TIMERS: &str = "setTimeout clearTimeout setInterval clearInterval setImmediate \
+    clearImmediate promises";
+const TIMERS_PROMISES: &str = "setTimeout setImmediate setInterval scheduler";
+
 const MODULES: &[NodeModule] = &[
-    NodeModule { name: "buffer", group: "buffer", member: None, exports: BUFFER },
-    NodeModule { name: "events", group: "events", member: None, exports: EVENTS },
-    NodeModule { name: "util", group: "util", member: None, exports: UTIL },
-    NodeModule { name: "util/types", group: "util", member: Some("types"), exports: UTIL_TYPES },
-    NodeModule { name: "process", group: "process", member: None, exports: PROCESS },
-    NodeModule { name: "path", group: "path", member: None, exports: PATH },
-    NodeModule { name: "path/posix", group: "path", member: Some("posix"), exports: PATH },
+    NodeModule {
+        name: "buffer",
+        group: "buffer",
+        member: None,
+        exports: BUFFER,
+    },
+    NodeModule {
+        name: "events",
+        group: "events",
+        member: None,
+        exports: EVENTS,
+    },
+    NodeModule {
+        name: "util",
+        group: "util",
+        member: None,
+        exports: UTIL,
+    },
+    NodeModule {
+        name: "util/types",
+        group: "util",
+        member: Some("types"),
+        exports: UTIL_TYPES,
+    },
+    NodeModule {
+        name: "process",
+        group: "process",
+        member: None,
+        exports: PROCESS,
+    },
+    NodeModule {
+        name: "path",
+        group: "path",
+        member: None,
+        exports: PATH,
+    },
+    NodeModule {
+        name: "path/posix",
+        group: "path",
+        member: Some("posix"),
+        exports: PATH,
+    },
 ];
 
 /// The `node:*` modules, each as `(name, ES module source)`: `node:buffer`
 /// and the rest. The runtime gives them to the loader for a Worker with
 /// `nodejs_compat`.
 pub fn modules() -> Vec<(String, String)> {
-    MODULES.iter().map(|m| (format!("node:{}", m.name), stub(m))).collect()
+    MODULES
+        .iter()
+        .map(|m| (format!("node:{}", m.name), stub(m)))
+        .collect()
 }
 
 /// The ES module of `m`: its default export is the group's exports object

@@ -16,7 +16,9 @@ const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 fn bytes_arg<'a>(args: &'a [HostValue], op: &str) -> Result<&'a [u8], JsError> {
     match args.first() {
         Some(HostValue::Bytes(b)) => Ok(b),
-        _ => Err(JsError::type_error(format!("{op}: argument 0 must be bytes"))),
+        _ => Err(JsError::type_error(format!(
+            "{op}: argument 0 must be bytes"
+        ))),
     }
 }
 

@@ -4,7 +4,7 @@
 // `require('node:NAME')` gives. Included by `prelude_text.rs`.
 
 /// The `node:*` groups: `motu:node/NAME` and its script.
-pub(crate) const NODE_GROUPS: [(&str, &str); 5] = [
+pub(crate) const NODE_GROUPS: [(&str, &str); 8] = [
     (
         "motu:node/buffer",
         group!(preamble: "", files: ["node/buffer.js"], exports: "module"),
@@ -24,5 +24,17 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 5] = [
     (
         "motu:node/path",
         group!(preamble: "", files: ["node/path.js"], exports: "module"),
+    ),
+    (
+        "motu:node/string_decoder",
+        group!(preamble: "", files: ["node/string_decoder.js"], exports: "module"),
+    ),
+    (
+        "motu:node/querystring",
+        group!(preamble: "", files: ["node/querystring.js"], exports: "module"),
+    ),
+    (
+        "motu:node/timers",
+        group!(preamble: "", files: ["node/timers.js"], exports: "module"),
     ),
 ];

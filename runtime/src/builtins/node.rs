@@ -35,6 +35,9 @@ pub(crate) fn init_value(node: &NodeCompat) -> HostValue {
     }
     HostValue::Map(vec![
         ("globals".into(), HostValue::Bool(node.globals)),
-        ("populateEnv".into(), HostValue::Bool(node.populate_process_env)),
+        (
+            "populateEnv".into(),
+            HostValue::Bool(node.populate_process_env),
+        ),
     ])
 }
