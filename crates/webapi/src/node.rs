@@ -89,6 +89,30 @@ const MODULES: &[NodeModule] = &[
         member: Some("posix"),
         exports: PATH,
     },
+    NodeModule {
+        name: "string_decoder",
+        group: "string_decoder",
+        member: None,
+        exports: "StringDecoder",
+    },
+    NodeModule {
+        name: "querystring",
+        group: "querystring",
+        member: None,
+        exports: "parse decode stringify encode escape unescape unescapeBuffer",
+    },
+    NodeModule {
+        name: "timers",
+        group: "timers",
+        member: None,
+        exports: TIMERS,
+    },
+    NodeModule {
+        name: "timers/promises",
+        group: "timers",
+        member: Some("promises"),
+        exports: TIMERS_PROMISES,
+    },
 ];
 
 /// The `node:*` modules, each as `(name, ES module source)`: `node:buffer`

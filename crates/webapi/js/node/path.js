@@ -108,7 +108,7 @@ const posix = {
     if (end === 0) return '';
     let start = path.lastIndexOf('/', end - 1) + 1;
     let base = path.slice(start, end);
-    if (suffix !== undefined && suffix.length > 0 && suffix !== base && base.endsWith(suffix)) {
+    if (suffix !== undefined && suffix.length > 0 && base.endsWith(suffix)) {
       base = base.slice(0, base.length - suffix.length);
     }
     return base;

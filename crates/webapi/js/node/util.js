@@ -14,11 +14,14 @@ function utilError(Ctor, code, message) {
 
 function formatNumberValue(n) { return Object.is(n, -0) ? '-0' : `${n}`; }
 
+// Whether `v` has a toString of its own making (not a built-in one, such
+// as Object's, Array's or Date's): then `%s` calls it, else it inspects.
+const BUILTIN_CONSTRUCTORS = new Set([Object, Array, Date, Error, RegExp, Function, Number, String, Boolean,
+  Map, Set, Promise, Symbol, BigInt, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError]);
 function hasOwnToString(v) {
-  let o = v;
-  while (o !== null && o !== Object.prototype && o !== Error.prototype) {
-    if (Object.hasOwn(o, 'toString')) return true;
-    o = Object.getPrototypeOf(o);
+  if (Object.hasOwn(v, 'toString')) return true;
+  for (let p = Object.getPrototypeOf(v); p !== null; p = Object.getPrototypeOf(p)) {
+    if (Object.hasOwn(p, 'toString')) return !BUILTIN_CONSTRUCTORS.has(p.constructor);
   }
   return false;
 }
@@ -369,7 +372,10 @@ function parseArgs(config = {}) {
   return result;
 }
 
-function styleText(format, text) {
+// With `validateStream` (the default) styles apply only when the stream
+// shows colours; a Worker's output never does, so the text comes back as
+// it is.
+function styleText(format, text, { validateStream = true } = {}) {
   const formats = Array.isArray(format) ? format : [format];
   let open = '';
   let close = '';
@@ -381,6 +387,7 @@ function styleText(format, text) {
     open += `\u001b[${codes[0]}m`;
     close = `\u001b[${codes[1]}m${close}`;
   }
+  if (validateStream) return `${text}`;
   return `${open}${text}${close}`;
 }
 

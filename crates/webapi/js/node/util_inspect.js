@@ -104,8 +104,9 @@ function formatProperty(ctx, obj, key, depth, isArrayLike) {
   } else {
     str = desc.set !== undefined ? '[Setter]' : 'undefined';
   }
-  if (isArrayLike) return str;
-  return `${formatKey(key)}: ${str}`;
+  if (isArrayLike && desc.enumerable) return str;
+  const name = formatKey(key);
+  return desc.enumerable === false ? `[${name}]: ${str}` : `${name}: ${str}`;
 }
 
 function isBelowBreakLength(ctx, output, start, base) {
@@ -274,19 +275,19 @@ function formatRaw(ctx, value, depth, typedArray) {
     const prefix = constructor !== 'Array' || tag !== '' ? prefixOf(constructor, tag, 'Array', `(${value.length})`) : '';
     braces = [`${prefix}[`, ']'];
     if (value.length === 0 && keys.length === 0) return `${braces[0]}]`;
-    formatter = () => formatArray(ctx, value, depth);
+    formatter = d => formatArray(ctx, value, d);
   } else if (value instanceof Set || internal === '[object Set]') {
     keys = ownKeys(ctx, value, false);
     const prefix = prefixOf(constructor, tag, 'Set', `(${value.size})`);
     if (value.size === 0 && keys.length === 0) return `${prefix}{}`;
     braces = [`${prefix}{`, '}'];
-    formatter = () => formatSet(ctx, value, depth);
+    formatter = d => formatSet(ctx, value, d);
   } else if (value instanceof Map || internal === '[object Map]') {
     keys = ownKeys(ctx, value, false);
     const prefix = prefixOf(constructor, tag, 'Map', `(${value.size})`);
     if (value.size === 0 && keys.length === 0) return `${prefix}{}`;
     braces = [`${prefix}{`, '}'];
-    formatter = () => formatMap(ctx, value, depth);
+    formatter = d => formatMap(ctx, value, d);
   } else if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     isArrayType = true;
     keys = ownKeys(ctx, value, true);
@@ -294,7 +295,7 @@ function formatRaw(ctx, value, depth, typedArray) {
     const prefix = prefixOf(constructor, tag === fallback ? '' : tag, fallback, `(${value.length})`);
     braces = [`${prefix}[`, ']'];
     if (value.length === 0 && keys.length === 0) return `${braces[0]}]`;
-    formatter = () => formatTypedArray(ctx, value, depth);
+    formatter = d => formatTypedArray(ctx, value, d);
   } else {
     noIterator = false;
   }
@@ -303,7 +304,7 @@ function formatRaw(ctx, value, depth, typedArray) {
     braces = ['{', '}'];
     if (constructor === 'Object' && (tag === '' || internal === '[object Object]' && tag === '')) {
       if (internal === '[object Arguments]') braces[0] = '[Arguments] [';
-      if (internal === '[object Arguments]') { braces[1] = ']'; isArrayType = true; keys = ownKeys(ctx, value, true); formatter = () => formatArray(ctx, value, depth); if (value.length === 0 && keys.length === 0) return '[Arguments] []'; }
+      if (internal === '[object Arguments]') { braces[1] = ']'; isArrayType = true; keys = ownKeys(ctx, value, true); formatter = d => formatArray(ctx, value, d); if (value.length === 0 && keys.length === 0) return '[Arguments] []'; }
       else if (keys.length === 0) return '{}';
     } else if (typeof value === 'function') {
       base = functionBase(value, constructor, tag);
@@ -327,8 +328,6 @@ function formatRaw(ctx, value, depth, typedArray) {
       if (typedArray === undefined) formatter = () => formatArrayBufferContents(ctx, value);
       keys.unshift('byteLength');
       braces[0] = `${prefix}{`;
-      const plain = formatter;
-      formatter = () => [...plain()];
       return finish(ctx, value, depth, keys, formatter, braces, base, false, ['byteLength']);
     } else if (value instanceof DataView) {
       braces[0] = `${prefixOf(constructor, tag, 'DataView')}{`;
@@ -345,6 +344,7 @@ function formatRaw(ctx, value, depth, typedArray) {
       if (keys.length === 0) return '[Module: null prototype] {}';
     } else if (isBoxed(value)) {
       base = boxedBase(ctx, value, constructor, tag);
+      if (boxKind(value) === 'String') keys = ownKeys(ctx, value, true).filter(k => k !== 'length');
       if (keys.length === 0) return base;
     } else {
       braces[0] = `${prefixOf(constructor, tag, 'Object')}{`;
@@ -364,7 +364,7 @@ function finish(ctx, value, depth, keys, formatter, braces, base, isArrayType, i
   ctx.currentDepth = depth;
   let output;
   try {
-    output = formatter();
+    output = formatter(depth);
     for (const key of keys) {
       if (internalKeys.includes(key)) {
         ctx.indentationLvl += 2;
