@@ -35,8 +35,14 @@ fn case_files() -> Vec<(&'static str, &'static str)> {
         ("util.mjs", include_str!("fixtures/node/util.mjs")),
         ("process.mjs", include_str!("fixtures/node/process.mjs")),
         ("path.mjs", include_str!("fixtures/node/path.mjs")),
-        ("string_decoder.mjs", include_str!("fixtures/node/string_decoder.mjs")),
-        ("querystring.mjs", include_str!("fixtures/node/querystring.mjs")),
+        (
+            "string_decoder.mjs",
+            include_str!("fixtures/node/string_decoder.mjs"),
+        ),
+        (
+            "querystring.mjs",
+            include_str!("fixtures/node/querystring.mjs"),
+        ),
         ("timers.mjs", include_str!("fixtures/node/timers.mjs")),
     ]
 }
