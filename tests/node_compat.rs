@@ -23,6 +23,7 @@ const FAMILIES: &[&str] = &[
     "string_decoder",
     "querystring",
     "timers",
+    "assert",
 ];
 
 /// The fixture files of the cases, by name.
@@ -44,6 +45,7 @@ fn case_files() -> Vec<(&'static str, &'static str)> {
             include_str!("fixtures/node/querystring.mjs"),
         ),
         ("timers.mjs", include_str!("fixtures/node/timers.mjs")),
+        ("assert.mjs", include_str!("fixtures/node/assert.mjs")),
     ]
 }
 

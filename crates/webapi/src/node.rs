@@ -46,6 +46,10 @@ const TIMERS: &str = "setTimeout clearTimeout setInterval clearInterval setImmed
     clearImmediate promises";
 const TIMERS_PROMISES: &str = "setTimeout setImmediate setInterval scheduler";
 
+const ASSERT: &str = "AssertionError ok fail equal notEqual strictEqual notStrictEqual \
+    deepEqual notDeepEqual deepStrictEqual notDeepStrictEqual match doesNotMatch throws \
+    doesNotThrow rejects doesNotReject ifError strict";
+
 const MODULES: &[NodeModule] = &[
     NodeModule {
         name: "buffer",
@@ -112,6 +116,18 @@ const MODULES: &[NodeModule] = &[
         group: "timers",
         member: Some("promises"),
         exports: TIMERS_PROMISES,
+    },
+    NodeModule {
+        name: "assert",
+        group: "assert",
+        member: None,
+        exports: ASSERT,
+    },
+    NodeModule {
+        name: "assert/strict",
+        group: "assert",
+        member: Some("strict"),
+        exports: ASSERT,
     },
 ];
 

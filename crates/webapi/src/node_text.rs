@@ -4,7 +4,7 @@
 // `require('node:NAME')` gives. Included by `prelude_text.rs`.
 
 /// The `node:*` groups: `motu:node/NAME` and its script.
-pub(crate) const NODE_GROUPS: [(&str, &str); 8] = [
+pub(crate) const NODE_GROUPS: [(&str, &str); 9] = [
     (
         "motu:node/buffer",
         group!(preamble: "", files: ["node/buffer.js"], exports: "module"),
@@ -15,7 +15,11 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 8] = [
     ),
     (
         "motu:node/util",
-        group!(preamble: "", files: ["node/util_inspect.js", "node/util.js"], exports: "module"),
+        group!(
+            preamble: "",
+            files: ["node/util_inspect.js", "node/util.js"],
+            exports: "module, deepEqual"
+        ),
     ),
     (
         "motu:node/process",
@@ -36,5 +40,9 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 8] = [
     (
         "motu:node/timers",
         group!(preamble: "", files: ["node/timers.js"], exports: "module"),
+    ),
+    (
+        "motu:node/assert",
+        group!(preamble: "", files: ["node/assert.js"], exports: "module"),
     ),
 ];

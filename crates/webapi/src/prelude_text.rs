@@ -23,7 +23,7 @@ macro_rules! internal_names {
          trackResource, untrackResource, optionsDictionary, bufferSource, TEXT_CODING, \
          utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
-         streamFromHost, setResponseOrigin, nodeCompat, nodeModule"
+         streamFromHost, setResponseOrigin, nodeCompat, nodeModule, nodeGroup"
     };
 }
 

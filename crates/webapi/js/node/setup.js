@@ -11,16 +11,22 @@
 // the `init` op: `{ globals, populateEnv }`, or undefined without
 // nodejs_compat (then nothing happens).
 const NODE_FIRST = 18;
-const NODE_NAMES = 'buffer events util process path string_decoder querystring timers';
+const NODE_NAMES = 'buffer events util process path string_decoder querystring timers assert';
 
 // { globals, env } once a Worker with nodejs_compat is set up, else null.
 let nodeCompat = null;
 
 // The exports object of the node:* module `name` (`buffer`, `path`…).
 function nodeModule(name) {
+  return nodeGroup(name).module;
+}
+
+// What the group of node:* module `name` gives: `{ module }` and what
+// other node groups use of it.
+function nodeGroup(name) {
   const i = NODE_NAMES.split(' ').indexOf(name);
   if (i < 0 || nodeCompat === null) throw new Error(`No such built-in module: node:${name}`);
-  return loadGroup(NODE_FIRST + i).module;
+  return loadGroup(NODE_FIRST + i);
 }
 
 function setUpNode(settings, env) {

@@ -174,7 +174,7 @@ function groupArrayElements(ctx, output, value) {
 
 function reduceToSingleString(ctx, output, base, braces, isArrayType, depth, value) {
   const entries = output.length;
-  if (isArrayType && entries > 6) output = groupArrayElements(ctx, output, value);
+  if (isArrayType && entries > 6 && typeof ctx.compact === 'number' && ctx.compact >= 1) output = groupArrayElements(ctx, output, value);
   if (ctx.currentDepth - depth < ctx.compact && entries === output.length) {
     const start = output.length + ctx.indentationLvl + braces[0].length + base.length + 10;
     if (isBelowBreakLength(ctx, output, start, base)) {
