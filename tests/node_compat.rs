@@ -24,6 +24,7 @@ const FAMILIES: &[&str] = &[
     "querystring",
     "timers",
     "assert",
+    "url",
 ];
 
 /// The fixture files of the cases, by name.
@@ -46,6 +47,7 @@ fn case_files() -> Vec<(&'static str, &'static str)> {
         ),
         ("timers.mjs", include_str!("fixtures/node/timers.mjs")),
         ("assert.mjs", include_str!("fixtures/node/assert.mjs")),
+        ("url.mjs", include_str!("fixtures/node/url.mjs")),
     ]
 }
 

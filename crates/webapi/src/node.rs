@@ -129,6 +129,13 @@ const MODULES: &[NodeModule] = &[
         member: Some("strict"),
         exports: ASSERT,
     },
+    NodeModule {
+        name: "url",
+        group: "url",
+        member: None,
+        exports: "URL URLSearchParams Url parse format resolve fileURLToPath pathToFileURL \
+                  urlToHttpOptions domainToASCII",
+    },
 ];
 
 /// The `node:*` modules, each as `(name, ES module source)`: `node:buffer`

@@ -4,7 +4,7 @@
 // `require('node:NAME')` gives. Included by `prelude_text.rs`.
 
 /// The `node:*` groups: `motu:node/NAME` and its script.
-pub(crate) const NODE_GROUPS: [(&str, &str); 9] = [
+pub(crate) const NODE_GROUPS: [(&str, &str); 10] = [
     (
         "motu:node/buffer",
         group!(preamble: "", files: ["node/buffer.js"], exports: "module"),
@@ -44,5 +44,9 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 9] = [
     (
         "motu:node/assert",
         group!(preamble: "", files: ["node/assert.js"], exports: "module"),
+    ),
+    (
+        "motu:node/url",
+        group!(preamble: "", files: ["node/url.js"], exports: "module"),
     ),
 ];

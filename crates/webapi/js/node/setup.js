@@ -11,7 +11,7 @@
 // the `init` op: `{ globals, populateEnv }`, or undefined without
 // nodejs_compat (then nothing happens).
 const NODE_FIRST = 18;
-const NODE_NAMES = 'buffer events util process path string_decoder querystring timers assert';
+const NODE_NAMES = 'buffer events util process path string_decoder querystring timers assert url';
 
 // { globals, env } once a Worker with nodejs_compat is set up, else null.
 let nodeCompat = null;
