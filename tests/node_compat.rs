@@ -25,6 +25,8 @@ const FAMILIES: &[&str] = &[
     "timers",
     "assert",
     "url",
+    "os",
+    "diagnostics_channel",
 ];
 
 /// The fixture files of the cases, by name.
@@ -48,6 +50,11 @@ fn case_files() -> Vec<(&'static str, &'static str)> {
         ("timers.mjs", include_str!("fixtures/node/timers.mjs")),
         ("assert.mjs", include_str!("fixtures/node/assert.mjs")),
         ("url.mjs", include_str!("fixtures/node/url.mjs")),
+        ("os.mjs", include_str!("fixtures/node/os.mjs")),
+        (
+            "diagnostics_channel.mjs",
+            include_str!("fixtures/node/diagnostics_channel.mjs"),
+        ),
     ]
 }
 

@@ -136,6 +136,20 @@ const MODULES: &[NodeModule] = &[
         exports: "URL URLSearchParams Url parse format resolve fileURLToPath pathToFileURL \
                   urlToHttpOptions domainToASCII",
     },
+    NodeModule {
+        name: "os",
+        group: "os",
+        member: None,
+        exports: "EOL devNull constants arch machine platform type release version hostname \
+                  homedir tmpdir endianness cpus availableParallelism totalmem freemem uptime \
+                  loadavg networkInterfaces userInfo getPriority setPriority",
+    },
+    NodeModule {
+        name: "diagnostics_channel",
+        group: "diagnostics_channel",
+        member: None,
+        exports: "channel subscribe unsubscribe hasSubscribers tracingChannel Channel",
+    },
 ];
 
 /// The `node:*` modules, each as `(name, ES module source)`: `node:buffer`

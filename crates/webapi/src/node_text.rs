@@ -4,7 +4,7 @@
 // `require('node:NAME')` gives. Included by `prelude_text.rs`.
 
 /// The `node:*` groups: `motu:node/NAME` and its script.
-pub(crate) const NODE_GROUPS: [(&str, &str); 10] = [
+pub(crate) const NODE_GROUPS: [(&str, &str); 12] = [
     (
         "motu:node/buffer",
         group!(preamble: "", files: ["node/buffer.js"], exports: "module"),
@@ -48,5 +48,13 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 10] = [
     (
         "motu:node/url",
         group!(preamble: "", files: ["node/url.js"], exports: "module"),
+    ),
+    (
+        "motu:node/os",
+        group!(preamble: "", files: ["node/os.js"], exports: "module"),
+    ),
+    (
+        "motu:node/diagnostics_channel",
+        group!(preamble: "", files: ["node/diagnostics_channel.js"], exports: "module"),
     ),
 ];
