@@ -42,11 +42,13 @@ fn main() {
             let warm = load(&*engine);
             let before = resident_kib();
             let mut kept = Vec::with_capacity(ISOLATES);
+            let started = std::time::Instant::now();
             for i in 0..ISOLATES {
                 let (mut iso, host) = load(&*engine);
                 common::request(&mut *iso, &host, i as u64 + 1);
                 kept.push((iso, host));
             }
+            let took = started.elapsed();
             let after = resident_kib();
             let per = (after.saturating_sub(before)) as f64 / ISOLATES as f64;
             println!(
@@ -56,6 +58,11 @@ fn main() {
             per,
             per / 1024.0
         );
+            println!(
+                "{:8} {ISOLATES} starts{label}: {:.0} µs per isolate (create, load the Worker, answer once)",
+                engine.name(),
+                took.as_secs_f64() * 1e6 / ISOLATES as f64
+            );
             alive.push((kept, warm));
         }
         drop(alive);
