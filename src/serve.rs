@@ -11,8 +11,8 @@ use motu_config::{Settings, StateDir, WorkerSettings};
 use motu_gateway::assets::{AssetOptions, AssetServer, Assets};
 use motu_gateway::{start_cluster_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
 use motu_runtime::{
-    HostValue, ModuleRule, ProjectOptions, RuleType, Runtime, RuntimeConfig, RuntimeError, Storage,
-    StorageBinding, WorkerSpec,
+    builtin_modules, HostValue, ModuleRule, NodeCompat, ProjectOptions, RuleType, Runtime,
+    RuntimeConfig, RuntimeError, Storage, StorageBinding, WorkerSpec,
 };
 
 use crate::signals::ShutdownSignals;
@@ -145,8 +145,11 @@ pub(crate) fn worker_spec(
         .unwrap_or_else(|| if dev { "development" } else { "production" }.into());
     project.cache_dir = Some(root.join(".motu").join("cache"));
     project.rules = w.rules.iter().map(module_rule).collect();
+    let node = NodeCompat::resolve(w.compatibility_date.as_deref(), &w.compatibility_flags);
+    project.builtins = builtin_modules(&node);
     let mut spec = WorkerSpec::from_project(&w.name, &project)?
-        .with_compatibility_flags(w.compatibility_flags.iter().cloned());
+        .with_compatibility_flags(w.compatibility_flags.iter().cloned())
+        .with_node_compat(node);
     if let Some(engine) = &w.engine {
         spec = spec.with_engine(engine);
     }

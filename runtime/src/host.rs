@@ -564,6 +564,10 @@ impl IsolateHost {
             ),
             ("storage".into(), self.bindings.init_value()),
             (
+                "nodejs".into(),
+                crate::builtins::node_init_value(&self.spec.node_compat),
+            ),
+            (
                 "mapsPositions".into(),
                 HostValue::Bool(self.spec.code.modules.maps_positions()),
             ),

@@ -78,6 +78,7 @@
 mod assets;
 mod bindings;
 mod body;
+mod builtins;
 mod cpu;
 mod engines;
 mod error;
@@ -109,6 +110,7 @@ pub use bindings::{
     MAX_DELAY_SECONDS, MAX_MESSAGE_BYTES,
 };
 pub use body::{Body, BodyError, BodySender, BodyStream};
+pub use builtins::builtin_modules;
 pub use engines::{quickjs_engine, EngineSet};
 pub use error::RuntimeError;
 pub use event::{FetchRequest, FetchResponse};
@@ -133,7 +135,7 @@ pub use trigger::Trigger;
 pub use watchdog::{CpuAccount, Turn, Watchdog};
 pub use worker::{detect_syntax, project_root, WorkerSpec};
 
-pub use motu_config::{Limits, PoolLimits};
+pub use motu_config::{Limits, NodeCompat, PoolLimits};
 pub use motu_engine::{Engine, EngineError, HostValue, JsError, Syntax};
 
 /// The names most embedding programs need.

@@ -8,7 +8,7 @@
 //   BINDING_GROUPS makes; assets: the assets binding's name, if
 //   any; baseURL: the API base URL, if the embedder set one; mapsPositions:
 //   whether stack traces need the places of generated modules mapped, see
-//   stack_positions.js);
+//   stack_positions.js; nodejs: Node.js compatibility, see node/setup.js);
 // - `respond(id, status, statusText, [[name, value]…], body)` when event
 //   `id` has a response (body: string, bytes, null, the handle of a body
 //   sink the response streams into, or `[handle]` of a host stream the host
@@ -33,6 +33,7 @@ for (let i = 0; i < storageBindings.length; i++) {
   if (kind === 'cache') cacheBindingIndex = i;
   else env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
 }
+setUpNode(worker.nodejs, env);
 if (worker.syntax === 'script') {
   // Service-worker syntax: bindings are globals.
   for (const [name, value] of Object.entries(env)) defineGlobal(name, value);

@@ -23,7 +23,7 @@ macro_rules! internal_names {
          trackResource, untrackResource, optionsDictionary, bufferSource, TEXT_CODING, \
          utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
-         streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING"
+         streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup"
     };
 }
 
@@ -220,6 +220,9 @@ pub(crate) const PRELUDE: &str = concat!(
     "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",
     "lazyGlobals(CACHE, 'caches Cache CacheStorage');\n",
     include_str!("../js/stack_positions.js"),
+    include_str!("../js/node/setup.js"),
     include_str!("../js/events.js"),
     "})()\n"
 );
+
+include!("node_text.rs");
