@@ -215,7 +215,10 @@ fn a_static_import_without_the_flag_is_a_clear_start_error() {
             let s = serve(&c, engine);
             let r = s.get("/");
             assert_eq!(r.status, 500);
-            assert!(s.log().contains("'node:buffer'"), "{}", s.log());
+            // The log is read from the server's stderr as it comes: wait
+            // for the line rather than expect it with the response.
+            let log = s.wait_for_log("'node:buffer'");
+            assert!(log.contains("'node:buffer'"), "{log}");
             let c = config(
                 "main.mjs",
                 "2025-04-01",
