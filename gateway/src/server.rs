@@ -52,6 +52,7 @@ pub async fn serve_until(
     shutdown: impl Future<Output = ()>,
 ) -> Result<Draining, GatewayError> {
     let (stop, stopped) = watch::channel(false);
+    let (going_away, going) = watch::channel(false);
     let (open_tx, open_rx) = mpsc::channel::<()>(1);
     let open = Arc::new(AtomicUsize::new(0));
     let direct = Direct::of(gateway).await;
@@ -86,12 +87,14 @@ pub async fn serve_until(
         };
         let direct = direct.clone();
         let stopped = stopped.clone();
+        let going = going.clone();
         let open_tx = open_tx.clone();
         open.fetch_add(1, Ordering::AcqRel);
         let counted = Counted(open.clone());
         let Some(executors) = &executors else {
             actix_rt::spawn(async move {
-                connection::run(stream, peer, direct, None, settings, stopped, open_tx).await;
+                connection::run(stream, peer, direct, None, settings, stopped, going, open_tx)
+                    .await;
                 drop(counted);
             });
             continue;
@@ -110,6 +113,7 @@ pub async fn serve_until(
             direct,
             settings,
             stopped,
+            going,
             open_tx,
             counted,
         };
@@ -121,6 +125,7 @@ pub async fn serve_until(
         open,
         closed: open_rx,
         _stop: stop,
+        going_away,
     })
 }
 
@@ -131,6 +136,7 @@ struct Accepted {
     direct: Direct,
     settings: HttpSettings,
     stopped: watch::Receiver<bool>,
+    going: watch::Receiver<bool>,
     open_tx: mpsc::Sender<()>,
     counted: Counted,
 }
@@ -163,6 +169,7 @@ impl Handoff {
                             Some(here),
                             a.settings,
                             a.stopped,
+                            a.going,
                             a.open_tx,
                         )
                         .await;
@@ -222,12 +229,20 @@ pub struct Draining {
     open: Arc<AtomicUsize>,
     closed: mpsc::Receiver<()>,
     _stop: watch::Sender<bool>,
+    going_away: watch::Sender<bool>,
 }
 
 impl Draining {
     /// How many connections are still open.
     pub fn open(&self) -> usize {
         self.open.load(Ordering::Acquire)
+    }
+
+    /// Closes every open WebSocket with 1001 (going away): what a server
+    /// does once its grace period is over. Each then has
+    /// `motu_runtime::websocket::CLOSE_WAIT` for the client's answer.
+    pub fn close_websockets(&self) {
+        let _ = self.going_away.send(true);
     }
 
     /// Waits until every connection has closed.

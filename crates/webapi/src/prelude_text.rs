@@ -23,7 +23,7 @@ macro_rules! internal_names {
          trackResource, untrackResource, optionsDictionary, bufferSource, TEXT_CODING, \
          utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
-         streamFromHost, setResponseOrigin"
+         streamFromHost, setResponseOrigin, ERROR_EVENT, WEBSOCKET, bufferSourceCopy"
     };
 }
 
@@ -43,7 +43,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 18] = [
+pub(crate) const GROUPS: [(&str, &str); 19] = [
     (
         "motu:prelude/streams",
         group!(
@@ -158,6 +158,14 @@ pub(crate) const GROUPS: [(&str, &str); 18] = [
         "motu:prelude/cloudflare/r2",
         group!(preamble: "", files: ["cloudflare/r2.js"], exports: "makeBinding"),
     ),
+    (
+        "motu:prelude/websocket",
+        group!(
+            preamble: "",
+            files: ["websocket.js"],
+            exports: "checkResponseSocket, handOver, deliverHostEvent, connectWebSocket"
+        ),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -201,6 +209,7 @@ pub(crate) const PRELUDE: &str = concat!(
     include_str!("../js/globals.js"),
     "lazyGlobals(CLONING, 'structuredClone');\n",
     "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",
+    "lazyGlobals(WEBSOCKET, 'WebSocket WebSocketPair MessageEvent CloseEvent');\n",
     include_str!("../js/stack_positions.js"),
     include_str!("../js/events.js"),
     "})()\n"
