@@ -315,8 +315,7 @@ impl Picked {
                     .await
                     .unwrap_or_else(|_| Err(RuntimeError::Startup("the registry stopped".into())))
             }
-            // A WebSocket answer keeps the isolate busy while it is open.
-            Ok(result) => crate::websocket::hold_while_open(result, _done),
+            Ok(result) => result,
         }
     }
 }

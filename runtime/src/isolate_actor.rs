@@ -407,6 +407,7 @@ impl IsolateActor {
         // Also while events are pending: an event that keeps memory while
         // it waits counts against the server's memory budget.
         self.refresh_heap(ctx);
+        self.gauge.set_sockets(self.host.open_sockets());
         if self.host.pending_events() == 0 {
             self.schedule_idle_gc(ctx, IDLE_GC_AFTER);
             if self.host.waiting_events().is_empty() {
@@ -592,7 +593,8 @@ impl IsolateActor {
     /// Events that still wait while no op is pending can never be answered;
     /// `waitUntil` promises in that state can never settle and are dropped.
     fn check_for_hang(&mut self, ctx: &mut Context<Self>) {
-        if self.host.pending_ops() > 0 {
+        // An open WebSocket may still bring events.
+        if self.host.pending_ops() > 0 || self.host.open_sockets() > 0 {
             return;
         }
         if self.host.pending_events() > 0 {

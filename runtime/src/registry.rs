@@ -652,7 +652,7 @@ impl Handler<Dispatch> for Registry {
                             Err(RuntimeError::Startup("the registry stopped".into()))
                         })
                 }
-                Ok(result) => crate::websocket::hold_while_open(result, _done),
+                Ok(result) => result,
                 Err(_) => Err(RuntimeError::Lost(msg.worker)),
             }
         })

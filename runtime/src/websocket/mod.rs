@@ -27,7 +27,10 @@
 //!   peer is answered at once. An isolate evicted (CPU, memory, …) closes
 //!   its sockets with 1011 and a reason; a server shutting down closes them
 //!   with 1001 once its grace period is over. An isolate with open sockets
-//!   is not evicted as idle, and counts as busy while they are open.
+//!   is not evicted as idle, nor under memory pressure (it counts as busy
+//!   there), and is never taken for hung while a socket may still bring
+//!   events. Sockets do not count as events in flight for load balancing:
+//!   a Worker's sockets share its isolates as its requests do.
 
 mod connect;
 mod pump;
@@ -103,19 +106,6 @@ impl WebSocketLink {
         Self(Arc::new(Mutex::new(Some(pump))))
     }
 
-    /// Keeps `guard` (what counts the isolate busy) for as long as the
-    /// socket is open.
-    pub(crate) fn hold(&self, guard: Box<dyn Send>) {
-        if let Some(pump) = self
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_mut()
-        {
-            pump.hold(guard);
-        }
-    }
-
     /// Runs the socket over the connection `upgraded` resolves to (the
     /// server's side of RFC 6455), until it closes; `going_away` turning
     /// true closes it with 1001. If the upgrade fails, the Worker's end is
@@ -139,20 +129,6 @@ impl WebSocketLink {
             }
         }
     }
-}
-
-/// `result`, whose WebSocket (if it answers with one) keeps `guard` (the
-/// count of its isolate's events in flight) until the socket closes.
-pub(crate) fn hold_while_open<G: Send + 'static>(
-    result: Result<crate::FetchResponse, crate::RuntimeError>,
-    guard: G,
-) -> Result<crate::FetchResponse, crate::RuntimeError> {
-    if let Ok(response) = &result {
-        if let Some(link) = response.extensions().get::<WebSocketLink>() {
-            link.hold(Box::new(guard));
-        }
-    }
-    result
 }
 
 /// The `Sec-WebSocket-Accept` answer to a client's `Sec-WebSocket-Key`.

@@ -67,8 +67,6 @@ pub(crate) struct Pump {
     pub(crate) owner: Arc<dyn SocketOwner>,
     pub(crate) outgoing: mpsc::UnboundedReceiver<Outgoing>,
     pub(crate) control: Arc<Control>,
-    /// Kept until the socket closes (what counts its isolate busy).
-    pub(crate) held: Vec<Box<dyn Send>>,
 }
 
 /// The framing limits: Cloudflare's message size.
@@ -100,11 +98,6 @@ async fn gone(going_away: &mut Option<watch::Receiver<bool>>) {
 }
 
 impl Pump {
-    /// Keeps `guard` until the socket closes.
-    pub(crate) fn hold(&mut self, guard: Box<dyn Send>) {
-        self.held.push(guard);
-    }
-
     /// The Worker's end learns that its socket never connected.
     pub(crate) async fn abandon(self) {
         let closed = Incoming::Close {
@@ -142,7 +135,6 @@ impl Pump {
             owner,
             mut outgoing,
             control,
-            held: _held,
         } = self;
         let (mut sink, mut stream) = ws.split();
         // Whether the Worker's end got its close event (it gets one).
@@ -257,7 +249,6 @@ pub(crate) fn channel(
         owner,
         outgoing: rx,
         control: control.clone(),
-        held: Vec::new(),
     };
     (tx, control, pump)
 }
