@@ -83,7 +83,10 @@ fn spawn(
     let mut line = String::new();
     loop {
         line.clear();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "the server exited");
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "the server exited"
+        );
         if let Some(addr) = addr_of(line.trim()) {
             std::thread::spawn(move || {
                 let _ = std::io::copy(&mut stdout, &mut std::io::sink());
@@ -113,7 +116,8 @@ fn start_motu(engine: &str) -> Server {
     );
     command.env("RUST_LOG", "warn").env("NO_COLOR", "1");
     spawn(command, dir, |l| {
-        l.strip_prefix("motu listening on http://").map(str::to_owned)
+        l.strip_prefix("motu listening on http://")
+            .map(str::to_owned)
     })
 }
 
@@ -121,7 +125,10 @@ fn start_deno(deno: &Path) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("echo.js");
     std::fs::write(&script, DENO_ECHO).unwrap();
-    let mut command = pinned(deno, &["run", "--quiet", "--allow-net", script.to_str().unwrap()]);
+    let mut command = pinned(
+        deno,
+        &["run", "--quiet", "--allow-net", script.to_str().unwrap()],
+    );
     command
         .env("DENO_DIR", dir.path().join("deno-dir"))
         .env("DENO_NO_UPDATE_CHECK", "1");
@@ -147,8 +154,10 @@ fn find_deno() -> Result<PathBuf, String> {
     if works(Path::new("deno")) {
         return Ok("deno".into());
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"), PathBuf::from);
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
+        PathBuf::from,
+    );
     let prefix = target.join("deno-npm");
     let bin = prefix.join("node_modules/.bin/deno");
     if !works(&bin) {
@@ -274,7 +283,9 @@ fn main() {
     let deno_server = match &deno {
         Ok(path) => Some(start_deno(path)),
         Err(why) => {
-            println!("no Deno to compare with ({why}): the baseline is the hello Worker's HTTP req/s");
+            println!(
+                "no Deno to compare with ({why}): the baseline is the hello Worker's HTTP req/s"
+            );
             None
         }
     };

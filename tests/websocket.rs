@@ -63,7 +63,9 @@ async fn connect(s: &Server, path: &str) -> Result<Socket, WsError> {
     request
         .headers_mut()
         .insert("host", "ws.test".parse().unwrap());
-    tokio_tungstenite::connect_async(request).await.map(|(ws, _)| ws)
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(ws, _)| ws)
 }
 
 /// The next data or close message (pings are answered by the client).
@@ -188,25 +190,28 @@ fn close_handshake_both_ways_with_code_and_reason() {
 
 #[test]
 fn a_message_over_1_mib_closes_the_socket_with_1009() {
-    on_each_engine("a_message_over_1_mib_closes_the_socket_with_1009", |engine| {
-        let (_c, s) = serve(engine, "", "");
-        runtime().block_on(async {
-            let mut ws = connect(&s, "/echo").await.unwrap();
-            next(&mut ws).await;
-            // Exactly 1 MiB is allowed.
-            let limit = vec![7u8; 1 << 20];
-            ws.send(Message::binary(limit.clone())).await.unwrap();
-            match next(&mut ws).await {
-                Message::Binary(b) => assert_eq!(b.len(), limit.len()),
-                other => panic!("expected the 1 MiB echo, got {other:?}"),
-            }
-            ws.send(Message::text("x".repeat((1 << 20) + 1)))
-                .await
-                .unwrap();
-            let closed = next(&mut ws).await;
-            assert_eq!(close_of(&closed), (1009, "Message is too large".to_owned()));
-        });
-    });
+    on_each_engine(
+        "a_message_over_1_mib_closes_the_socket_with_1009",
+        |engine| {
+            let (_c, s) = serve(engine, "", "");
+            runtime().block_on(async {
+                let mut ws = connect(&s, "/echo").await.unwrap();
+                next(&mut ws).await;
+                // Exactly 1 MiB is allowed.
+                let limit = vec![7u8; 1 << 20];
+                ws.send(Message::binary(limit.clone())).await.unwrap();
+                match next(&mut ws).await {
+                    Message::Binary(b) => assert_eq!(b.len(), limit.len()),
+                    other => panic!("expected the 1 MiB echo, got {other:?}"),
+                }
+                ws.send(Message::text("x".repeat((1 << 20) + 1)))
+                    .await
+                    .unwrap();
+                let closed = next(&mut ws).await;
+                assert_eq!(close_of(&closed), (1009, "Message is too large".to_owned()));
+            });
+        },
+    );
 }
 
 #[test]
@@ -250,39 +255,42 @@ fn a_worker_looping_in_a_message_handler_is_evicted_with_1011_while_a_neighbour_
 
 #[test]
 fn an_isolate_with_an_open_socket_is_not_evicted_as_idle() {
-    on_each_engine("an_isolate_with_an_open_socket_is_not_evicted_as_idle", |engine| {
-        let (_c, s) = serve(engine, "[workers.limits]\nidle_timeout_s = 1\n", "");
-        runtime().block_on(async {
-            let mut ws = connect(&s, "/echo").await.unwrap();
-            next(&mut ws).await;
-            ws.send(Message::text("count")).await.unwrap();
-            assert_eq!(text(&next(&mut ws).await), "count 1");
-            // The neighbour, with the same idle timeout, is evicted as idle
-            // once it has been idle that long; twice, one after the other,
-            // so that the socket's isolate has been idle longer than the
-            // timeout and its own check has run since.
-            let evicted_idle = |l: &&str| {
-                l.contains("isolate evicted") && l.contains("neighbour") && l.contains("Idle")
-            };
-            for times in 1..=2 {
-                s.request("GET", "/", &[("host", "other.test")], b"");
-                let start = Instant::now();
-                while s.log().lines().filter(evicted_idle).count() < times {
-                    assert!(start.elapsed() < PATIENCE, "{}", s.log());
-                    tokio::time::sleep(Duration::from_millis(20)).await;
+    on_each_engine(
+        "an_isolate_with_an_open_socket_is_not_evicted_as_idle",
+        |engine| {
+            let (_c, s) = serve(engine, "[workers.limits]\nidle_timeout_s = 1\n", "");
+            runtime().block_on(async {
+                let mut ws = connect(&s, "/echo").await.unwrap();
+                next(&mut ws).await;
+                ws.send(Message::text("count")).await.unwrap();
+                assert_eq!(text(&next(&mut ws).await), "count 1");
+                // The neighbour, with the same idle timeout, is evicted as idle
+                // once it has been idle that long; twice, one after the other,
+                // so that the socket's isolate has been idle longer than the
+                // timeout and its own check has run since.
+                let evicted_idle = |l: &&str| {
+                    l.contains("isolate evicted") && l.contains("neighbour") && l.contains("Idle")
+                };
+                for times in 1..=2 {
+                    s.request("GET", "/", &[("host", "other.test")], b"");
+                    let start = Instant::now();
+                    while s.log().lines().filter(evicted_idle).count() < times {
+                        assert!(start.elapsed() < PATIENCE, "{}", s.log());
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
                 }
-            }
-            // The socket's isolate is the same one: its count goes on.
-            ws.send(Message::text("count")).await.unwrap();
-            assert_eq!(text(&next(&mut ws).await), "count 2");
-            let log = s.log();
-            assert!(
-                !log.lines()
-                    .any(|l| l.contains("isolate evicted") && l.contains("worker=\"ws\"")),
-                "{log}"
-            );
-        });
-    });
+                // The socket's isolate is the same one: its count goes on.
+                ws.send(Message::text("count")).await.unwrap();
+                assert_eq!(text(&next(&mut ws).await), "count 2");
+                let log = s.log();
+                assert!(
+                    !log.lines()
+                        .any(|l| l.contains("isolate evicted") && l.contains("worker=\"ws\"")),
+                    "{log}"
+                );
+            });
+        },
+    );
 }
 
 /// A WebSocket echo server on a loopback port, for the Worker's outbound
@@ -336,8 +344,14 @@ fn outbound_websockets_go_through_the_egress_policy_and_count_as_subrequests() {
                 let (_c, s) = serve(engine, "", "");
                 let body = s.request("GET", &path, &[("host", "ws.test")], b"").text();
                 let lines: Vec<&str> = body.lines().collect();
-                assert!(lines[0].starts_with("close 1006") && lines[0].contains("egress"), "{body}");
-                assert!(lines[1].starts_with("fetch") && lines[1].contains("egress"), "{body}");
+                assert!(
+                    lines[0].starts_with("close 1006") && lines[0].contains("egress"),
+                    "{body}"
+                );
+                assert!(
+                    lines[1].starts_with("fetch") && lines[1].contains("egress"),
+                    "{body}"
+                );
             }
             {
                 // Each socket is a subrequest.

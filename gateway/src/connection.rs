@@ -33,15 +33,16 @@ use hyper_util::server::conn::auto;
 use motu_config::HttpSettings;
 use motu_runtime::{Body, BodyError};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{watch, Notify};
 
 use crate::front::Direct;
 use crate::inbound::handle;
 use crate::websocket::SocketContext;
 
 /// Serves `stream` until it closes, on executor `here` if it runs on one.
-/// `stop` turns true when the server shuts down; `_open` is held for as
-/// long as the connection lives.
+/// `stop` turns true when the server shuts down; `sockets` (which counts
+/// the connection open) is held for as long as the connection lives, and
+/// by the WebSockets it upgrades to.
 pub(crate) async fn run(
     stream: TcpStream,
     peer: SocketAddr,
@@ -49,13 +50,8 @@ pub(crate) async fn run(
     here: Option<usize>,
     settings: HttpSettings,
     mut stop: watch::Receiver<bool>,
-    going_away: watch::Receiver<bool>,
-    _open: mpsc::Sender<()>,
+    sockets: SocketContext,
 ) {
-    let sockets = SocketContext {
-        open: _open.clone(),
-        going_away,
-    };
     let _ = stream.set_nodelay(true);
     let state = Arc::new(ConnState::new());
     let direct = Rc::new(direct);

@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::connection;
 use crate::front::Direct;
+use crate::websocket::SocketContext;
 use crate::{GatewayActor, GatewayError};
 
 /// How long accepting pauses after it failed (e.g. too many open files).
@@ -93,8 +94,11 @@ pub async fn serve_until(
         let counted = Counted(open.clone());
         let Some(executors) = &executors else {
             actix_rt::spawn(async move {
-                connection::run(stream, peer, direct, None, settings, stopped, going, open_tx)
-                    .await;
+                let sockets = SocketContext {
+                    open: open_tx,
+                    going_away: going,
+                };
+                connection::run(stream, peer, direct, None, settings, stopped, sockets).await;
                 drop(counted);
             });
             continue;
@@ -169,8 +173,10 @@ impl Handoff {
                             Some(here),
                             a.settings,
                             a.stopped,
-                            a.going,
-                            a.open_tx,
+                            SocketContext {
+                                open: a.open_tx,
+                                going_away: a.going,
+                            },
                         )
                         .await;
                     }

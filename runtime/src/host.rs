@@ -286,7 +286,11 @@ impl IsolateHost {
         let message = match args.next() {
             Some(HostValue::String(text)) => crate::websocket::sockets::text(text),
             Some(HostValue::Bytes(bytes)) => crate::websocket::sockets::binary(bytes),
-            _ => return Err(JsError::type_error("ws_send: the data must be a string or bytes")),
+            _ => {
+                return Err(JsError::type_error(
+                    "ws_send: the data must be a string or bytes",
+                ))
+            }
         };
         Ok(match self.sockets.send(handle, message) {
             None => HostValue::Bool(true),

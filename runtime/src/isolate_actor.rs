@@ -203,6 +203,7 @@ impl IsolateActor {
     /// the calling thread, within the start-up CPU limit (its turn marks
     /// `busy` if it runs long): the isolate, its interrupt, its host and
     /// the CPU time the code took.
+    #[allow(clippy::type_complexity)]
     fn load(
         spec: &Arc<WorkerSpec>,
         engine: &dyn Engine,
@@ -1017,7 +1018,10 @@ impl Handler<SocketEvent> for IsolateActor {
         let span = tracing::info_span!("websocket", worker = self.spec.name.as_str());
         self.begin_event(id, span);
         let socket = HostValue::Number(msg.socket.into());
-        let mut fields = vec![("type".into(), "websocket".into()), ("socket".into(), socket)];
+        let mut fields = vec![
+            ("type".into(), "websocket".into()),
+            ("socket".into(), socket),
+        ];
         match msg.event {
             Incoming::Text(text) => {
                 fields.push(("kind".into(), "message".into()));

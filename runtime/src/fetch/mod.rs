@@ -254,7 +254,10 @@ impl Outbound {
             )));
         }
         let expected = crate::websocket::accept_key(key.as_bytes());
-        if response.headers().get(SEC_WEBSOCKET_ACCEPT).map(HeaderValue::as_bytes)
+        if response
+            .headers()
+            .get(SEC_WEBSOCKET_ACCEPT)
+            .map(HeaderValue::as_bytes)
             != Some(expected.as_bytes())
         {
             return Err(JsError::type_error(format!(

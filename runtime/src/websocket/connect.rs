@@ -19,15 +19,21 @@ fn request_args(args: &[HostValue]) -> Result<Vec<HostValue>, JsError> {
         .get(1)
         .and_then(HostValue::as_str)
         .ok_or_else(|| JsError::type_error("WebSocket: the URL must be a string"))?;
-    let mut url = url::Url::parse(url)
-        .map_err(|e| JsError::new("SyntaxError", format!("WebSocket: invalid URL '{url}': {e}")))?;
+    let mut url = url::Url::parse(url).map_err(|e| {
+        JsError::new(
+            "SyntaxError",
+            format!("WebSocket: invalid URL '{url}': {e}"),
+        )
+    })?;
     let scheme = match url.scheme() {
         "ws" | "http" => "http",
         "wss" | "https" => "https",
         other => {
             return Err(JsError::new(
                 "SyntaxError",
-                format!("WebSocket: the URL scheme '{other}' is not supported (ws, wss, http, https)"),
+                format!(
+                    "WebSocket: the URL scheme '{other}' is not supported (ws, wss, http, https)"
+                ),
             ))
         }
     };

@@ -142,10 +142,8 @@ pub fn is_upgrade_request<B>(request: &http::Request<B>) -> bool {
     let headers = request.headers();
     let has = |name: http::header::HeaderName, token: &str| {
         headers.get_all(name).iter().any(|v| {
-            v.to_str().is_ok_and(|v| {
-                v.split(',')
-                    .any(|t| t.trim().eq_ignore_ascii_case(token))
-            })
+            v.to_str()
+                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
         })
     };
     request.method() == http::Method::GET
