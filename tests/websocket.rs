@@ -215,6 +215,38 @@ fn a_message_over_1_mib_closes_the_socket_with_1009() {
 }
 
 #[test]
+fn a_client_that_stops_reading_fills_a_bounded_queue_and_is_dropped() {
+    on_each_engine(
+        "a_client_that_stops_reading_fills_a_bounded_queue_and_is_dropped",
+        |engine| {
+            let (_c, s) = serve(engine, "[workers.limits]\ncpu_ms = 10000\n", "");
+            runtime().block_on(async {
+                let mut ws = connect(&s, "/flood").await.unwrap();
+                next(&mut ws).await;
+                // The client asks for a flood of 64 MiB and reads nothing.
+                ws.send(Message::text("flood")).await.unwrap();
+                let seen =
+                    wait_for_body(&s, "ws.test", "/last-close", |b| b.contains("close"));
+                // The Worker's sends stopped once 8 MiB waited (what the
+                // connection's buffers took is not counted), well before 64.
+                let sent: usize = seen
+                    .strip_prefix("sent ")
+                    .and_then(|r| r.split(' ').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| panic!("{seen}"));
+                assert!((8..64).contains(&sent), "{seen}");
+                assert!(seen.contains(" 3 error close 1006 "), "{seen}");
+                assert!(seen.contains("peer is not reading"), "{seen}");
+                drop(ws);
+            });
+            // The server goes on serving.
+            let plain = s.request("GET", "/", &[("host", "other.test")], b"");
+            assert_eq!(plain.text(), "neighbour");
+        },
+    );
+}
+
+#[test]
 fn a_worker_looping_in_a_message_handler_is_evicted_with_1011_while_a_neighbour_serves() {
     on_each_engine(
         "a_worker_looping_in_a_message_handler_is_evicted_with_1011_while_a_neighbour_serves",

@@ -148,10 +148,13 @@ impl Sockets {
         self.table.borrow_mut().remove(&h);
     }
 
-    /// How many sockets are open.
+    /// How many sockets are open. A socket whose network end is gone
+    /// without a close event (its response was never sent to a client:
+    /// an embedder or a service binding's caller dropped it) is forgotten.
     pub(crate) fn open_count(&self) -> usize {
-        self.table
-            .borrow()
+        let mut table = self.table.borrow_mut();
+        table.retain(|_, e| !matches!(e, Entry::Open { tx, .. } if tx.is_closed()));
+        table
             .values()
             .filter(|e| matches!(e, Entry::Open { .. }))
             .count()
