@@ -382,17 +382,11 @@ async fn shut_down(
             if finished.is_err() {
                 // Open WebSockets are closed with 1001 (going away), and
                 // have a moment for their clients' answers.
-                draining.close_websockets();
-                let closed = tokio::time::timeout(
+                let _ = tokio::time::timeout(
                     motu_runtime::websocket::CLOSE_WAIT,
-                    draining.wait(),
-                );
-                if closed.await.is_ok() {
-                    tracing::info!("shutdown: the grace period is over; every connection is closed");
-                    crate::log_sink::flush(crate::log_sink::FLUSH_AT_EXIT);
-                    Storage::remove_throwaways();
-                    std::process::exit(0);
-                }
+                    draining.close_websockets(),
+                )
+                .await;
                 tracing::warn!(
                     "shutdown: the grace period of {} s is over with work still going; exiting",
                     grace.as_secs_f64()

@@ -225,8 +225,7 @@ fn a_client_that_stops_reading_fills_a_bounded_queue_and_is_dropped() {
                 next(&mut ws).await;
                 // The client asks for a flood of 64 MiB and reads nothing.
                 ws.send(Message::text("flood")).await.unwrap();
-                let seen =
-                    wait_for_body(&s, "ws.test", "/last-close", |b| b.contains("close"));
+                let seen = wait_for_body(&s, "ws.test", "/last-close", |b| b.contains("close"));
                 // The Worker's sends stopped once 8 MiB waited (what the
                 // connection's buffers took is not counted), well before 64.
                 let sent: usize = seen

@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::connection;
 use crate::front::Direct;
-use crate::websocket::SocketContext;
+use crate::websocket::{LiveSockets, SocketContext};
 use crate::{GatewayActor, GatewayError};
 
 /// How long accepting pauses after it failed (e.g. too many open files).
@@ -54,6 +54,7 @@ pub async fn serve_until(
 ) -> Result<Draining, GatewayError> {
     let (stop, stopped) = watch::channel(false);
     let (going_away, going) = watch::channel(false);
+    let websockets = Arc::new(LiveSockets::default());
     let (open_tx, open_rx) = mpsc::channel::<()>(1);
     let open = Arc::new(AtomicUsize::new(0));
     let direct = Direct::of(gateway).await;
@@ -89,6 +90,7 @@ pub async fn serve_until(
         let direct = direct.clone();
         let stopped = stopped.clone();
         let going = going.clone();
+        let live = websockets.clone();
         let open_tx = open_tx.clone();
         open.fetch_add(1, Ordering::AcqRel);
         let counted = Counted(open.clone());
@@ -97,6 +99,7 @@ pub async fn serve_until(
                 let sockets = SocketContext {
                     open: open_tx,
                     going_away: going,
+                    live,
                 };
                 connection::run(stream, peer, direct, None, settings, stopped, sockets).await;
                 drop(counted);
@@ -118,6 +121,7 @@ pub async fn serve_until(
             settings,
             stopped,
             going,
+            live,
             open_tx,
             counted,
         };
@@ -130,6 +134,7 @@ pub async fn serve_until(
         closed: open_rx,
         _stop: stop,
         going_away,
+        websockets,
     })
 }
 
@@ -141,6 +146,7 @@ struct Accepted {
     settings: HttpSettings,
     stopped: watch::Receiver<bool>,
     going: watch::Receiver<bool>,
+    live: Arc<LiveSockets>,
     open_tx: mpsc::Sender<()>,
     counted: Counted,
 }
@@ -176,6 +182,7 @@ impl Handoff {
                             SocketContext {
                                 open: a.open_tx,
                                 going_away: a.going,
+                                live: a.live,
                             },
                         )
                         .await;
@@ -236,6 +243,7 @@ pub struct Draining {
     closed: mpsc::Receiver<()>,
     _stop: watch::Sender<bool>,
     going_away: watch::Sender<bool>,
+    websockets: Arc<LiveSockets>,
 }
 
 impl Draining {
@@ -244,11 +252,13 @@ impl Draining {
         self.open.load(Ordering::Acquire)
     }
 
-    /// Closes every open WebSocket with 1001 (going away): what a server
-    /// does once its grace period is over. Each then has
-    /// `motu_runtime::websocket::CLOSE_WAIT` for the client's answer.
-    pub fn close_websockets(&self) {
+    /// Closes every open WebSocket with 1001 (going away), what a server
+    /// does once its grace period is over, and resolves once they are all
+    /// closed (each waits up to `motu_runtime::websocket::CLOSE_WAIT` for
+    /// its client's answer).
+    pub async fn close_websockets(&self) {
         let _ = self.going_away.send(true);
+        self.websockets.all_closed().await;
     }
 
     /// Waits until every connection has closed.

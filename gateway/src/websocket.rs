@@ -15,7 +15,10 @@ use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use motu_runtime::websocket::{accept_key, is_upgrade_request, WebSocketLink};
 use motu_runtime::Body;
-use tokio::sync::{mpsc, watch};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, watch, Notify};
 
 use crate::responses::text;
 
@@ -26,6 +29,46 @@ pub(crate) struct SocketContext {
     pub(crate) open: mpsc::Sender<()>,
     /// Turns true when the server's grace period is over.
     pub(crate) going_away: watch::Receiver<bool>,
+    /// The server's open WebSockets.
+    pub(crate) live: Arc<LiveSockets>,
+}
+
+/// Counts the server's open WebSockets, so that a shutdown can wait for
+/// them alone once it closed them.
+#[derive(Debug, Default)]
+pub(crate) struct LiveSockets {
+    count: AtomicUsize,
+    ended: Notify,
+}
+
+impl LiveSockets {
+    /// Resolves once no WebSocket is open.
+    pub(crate) async fn all_closed(&self) {
+        loop {
+            let ended = self.ended.notified();
+            if self.count.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            ended.await;
+        }
+    }
+}
+
+/// One open WebSocket, counted until dropped.
+struct Live(Arc<LiveSockets>);
+
+impl Live {
+    fn new(sockets: &Arc<LiveSockets>) -> Self {
+        sockets.count.fetch_add(1, Ordering::AcqRel);
+        Self(sockets.clone())
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.count.fetch_sub(1, Ordering::AcqRel);
+        self.0.ended.notify_waiters();
+    }
 }
 
 /// What an upgrade request keeps until its answer: how to take the
@@ -80,12 +123,13 @@ pub(crate) fn answer(
     headers.remove(http::header::CONTENT_LENGTH);
     headers.remove(http::header::TRANSFER_ENCODING);
     let open = context.open.clone();
+    let live = Live::new(&context.live);
     let going_away = context.going_away.clone();
     let on = upgrade.on;
     actix_rt::spawn(async move {
         let upgraded = async move { on.await.map(TokioIo::new) };
         link.serve(upgraded, Some(going_away)).await;
-        drop(open);
+        drop((live, open));
     });
     http::Response::from_parts(parts, Body::empty())
 }

@@ -269,6 +269,12 @@ impl IsolateHost {
         self.sockets.open_count()
     }
 
+    /// How many WebSockets the isolate holds open, after forgetting those
+    /// whose network end is gone unsent.
+    pub(crate) fn prune_sockets(&self) -> usize {
+        self.sockets.prune()
+    }
+
     /// Closes every WebSocket of the isolate with `code` and `reason`.
     pub(crate) fn close_sockets(&self, code: u16, reason: &str) -> usize {
         self.sockets.close_all(code, reason)

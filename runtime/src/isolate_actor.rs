@@ -178,7 +178,7 @@ impl Actor for IsolateActor {
             let quiet = act.host.pending_events() == 0
                 && act.host.waiting_events().is_empty()
                 && act.host.streaming_responses() == 0
-                && act.host.open_sockets() == 0;
+                && act.host.prune_sockets() == 0;
             if quiet && act.last_active.elapsed() >= idle {
                 act.evict(EvictionReason::Idle, None, ctx);
             }

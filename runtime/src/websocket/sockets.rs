@@ -31,6 +31,8 @@ enum Entry {
 pub(crate) struct Sockets {
     table: RefCell<HashMap<u32, Entry>>,
     next: Cell<u32>,
+    /// How many entries are open (kept, not counted, at every turn).
+    open: Cell<usize>,
 }
 
 /// A text message toward the peer.
@@ -78,6 +80,7 @@ impl Sockets {
         self.table
             .borrow_mut()
             .insert(h, Entry::Open { tx, control });
+        self.open.set(self.open.get() + 1);
         (h, pump)
     }
 
@@ -95,6 +98,7 @@ impl Sockets {
             let _ = tx.send(message);
         }
         table.insert(h, Entry::Open { tx, control });
+        self.open.set(self.open.get() + 1);
         Some(pump)
     }
 
@@ -120,6 +124,7 @@ impl Sockets {
                     let waiting = control.queued.load(std::sync::atomic::Ordering::Acquire);
                     control.abort.notify_one();
                     table.remove(&h);
+                    self.open.set(self.open.get() - 1);
                     return Some(not_reading(waiting + size));
                 }
                 let _ = tx.send(message);
@@ -145,19 +150,28 @@ impl Sockets {
 
     /// Socket `h`'s close event was delivered: it is forgotten.
     pub(crate) fn closed(&self, h: u32) {
-        self.table.borrow_mut().remove(&h);
+        if let Some(Entry::Open { .. }) = self.table.borrow_mut().remove(&h) {
+            self.open.set(self.open.get() - 1);
+        }
     }
 
-    /// How many sockets are open. A socket whose network end is gone
-    /// without a close event (its response was never sent to a client:
-    /// an embedder or a service binding's caller dropped it) is forgotten.
+    /// How many sockets are open.
     pub(crate) fn open_count(&self) -> usize {
+        self.open.get()
+    }
+
+    /// Forgets sockets whose network end is gone without a close event
+    /// (their response was never sent to a client: an embedder or a
+    /// service binding's caller dropped it); how many are left open.
+    pub(crate) fn prune(&self) -> usize {
         let mut table = self.table.borrow_mut();
         table.retain(|_, e| !matches!(e, Entry::Open { tx, .. } if tx.is_closed()));
-        table
+        let open = table
             .values()
             .filter(|e| matches!(e, Entry::Open { .. }))
-            .count()
+            .count();
+        self.open.set(open);
+        open
     }
 
     /// Closes every socket with `code` and `reason` (the isolate is going
@@ -172,6 +186,7 @@ impl Sockets {
                 closed += 1;
             }
         }
+        self.open.set(0);
         closed
     }
 
