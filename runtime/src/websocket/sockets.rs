@@ -199,3 +199,67 @@ impl Sockets {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::websocket::Incoming;
+
+    /// An owner nobody holds: deliveries go nowhere.
+    struct Nobody;
+
+    impl SocketOwner for Nobody {
+        fn deliver(
+            &self,
+            _socket: u32,
+            _event: Incoming,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> {
+            Box::pin(async { false })
+        }
+    }
+
+    #[test]
+    fn the_queue_toward_a_peer_is_bounded_and_open_sockets_are_counted() {
+        let sockets = Sockets::default();
+        let h = sockets.pair(Some(1));
+        assert_eq!(sockets.send(h, text("before".into())), None);
+        assert_eq!(sockets.open_count(), 0);
+        let pump = sockets.link(h, Arc::new(Nobody)).expect("a pending socket");
+        assert_eq!(sockets.open_count(), 1);
+        // What waited went to the pump first, counted in its queue.
+        assert_eq!(
+            pump.control
+                .queued
+                .load(std::sync::atomic::Ordering::Acquire),
+            6
+        );
+        let chunk = vec![0u8; 1 << 20];
+        let mut sent = 0;
+        let refused = loop {
+            match sockets.send(h, binary(chunk.clone())) {
+                None => sent += 1,
+                Some(reason) => break reason,
+            }
+            assert!(sent <= 8, "the queue grew past its bound");
+        };
+        // Nothing drains it here: 8 MiB minus what waited fit, no more.
+        assert_eq!(sent, 7);
+        assert!(refused.contains("not reading"), "{refused}");
+        assert_eq!(sockets.open_count(), 0);
+        // The socket is gone; a later send is a no-op for its close event.
+        assert_eq!(sockets.send(h, text("late".into())), None);
+    }
+
+    #[test]
+    fn pending_sockets_of_ended_events_and_dropped_pumps_are_forgotten() {
+        let sockets = Sockets::default();
+        sockets.pair(Some(1));
+        sockets.forget_pending(|_| false);
+        assert!(sockets.table.borrow().is_empty());
+        let (_, pump) = sockets.open(Arc::new(Nobody));
+        assert_eq!(sockets.open_count(), 1);
+        drop(pump);
+        assert_eq!(sockets.prune(), 0);
+        assert_eq!(sockets.open_count(), 0);
+    }
+}
