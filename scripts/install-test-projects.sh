@@ -17,6 +17,9 @@ if ! command -v npm >/dev/null 2>&1; then
   fi
 fi
 
+# The cluster tests' redis-server.
+scripts/install-redis.sh
+
 for lock in tests/projects/*/package-lock.json; do
   dir=$(dirname "$lock")
   stamp="$dir/node_modules/.motu-installed"

@@ -2,9 +2,11 @@
 
 mod bench;
 mod cli;
+mod cluster;
 mod d1;
 mod heap;
 mod log_sink;
+mod queues;
 mod serve;
 mod signals;
 mod vars;

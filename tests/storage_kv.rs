@@ -1,7 +1,10 @@
 //! KV namespaces over HTTP, on both engines: the fixture project
 //! `tests/projects/storage-kv` exposes its binding's methods (see its
 //! `src/index.ts`), and each server gets a state folder of its own
-//! (`--persist-to`), so tests run side by side.
+//! (`--persist-to`), so tests run side by side. The tests of the API run
+//! on both backends ([`on_each_backend`]): the embedded store, then Redis
+//! (`MOTU_CLUSTER__REDIS`, a database of its own per case on the file's
+//! shared `redis-server`), which must behave the same.
 
 mod common;
 
@@ -30,14 +33,54 @@ fn serve(engine: &str, state: &Path) -> Server {
 }
 
 fn serve_config(config: &str, engine: &str, state: &Path) -> Server {
-    Server::start(&[
-        "--config",
-        &project(config),
-        "--engine",
-        engine,
-        "--persist-to",
-        state.to_str().unwrap(),
-    ])
+    let redis = REDIS.with(|r| r.borrow().clone());
+    let env: Vec<(&str, &str)> = redis
+        .as_deref()
+        .map(|url| ("MOTU_CLUSTER__REDIS", url))
+        .into_iter()
+        .collect();
+    let server = Server::start_with_env(
+        &[
+            "--config",
+            &project(config),
+            "--engine",
+            engine,
+            "--persist-to",
+            state.to_str().unwrap(),
+        ],
+        &env,
+    );
+    if let Some(url) = &redis {
+        let needle = format!("shared through Redis at {url}");
+        assert!(
+            server.wait_for_log(&needle).contains(&needle),
+            "{}",
+            server.log()
+        );
+    }
+    server
+}
+
+thread_local! {
+    /// The Redis URL of the case running on this thread, when it runs on
+    /// the Redis backend.
+    static REDIS: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `case` on each engine with the embedded store, then on each engine
+/// with the namespace in Redis (a fresh database per engine). A failure
+/// names the backend.
+fn on_each_backend(name: &str, case: impl Fn(&str) + std::panic::RefUnwindSafe) {
+    on_each_engine(name, &case);
+    on_each_engine(name, |engine| {
+        REDIS.with(|r| *r.borrow_mut() = Some(common::redis::shared_url()));
+        let outcome = std::panic::catch_unwind(|| case(engine));
+        let url = REDIS.with(|r| r.borrow_mut().take()).unwrap();
+        if let Err(e) = outcome {
+            eprintln!("{name} on {engine} failed with the Redis backend ({url})");
+            std::panic::resume_unwind(e);
+        }
+    });
 }
 
 /// `env.KV[op](...args)`: `{ result }` or `{ error }`.
@@ -135,7 +178,7 @@ fn values_survive_a_restart_and_the_folder_is_locked() {
 
 #[test]
 fn get_returns_each_type() {
-    on_each_engine("kv_get_returns_each_type", |engine| {
+    on_each_backend("kv_get_returns_each_type", |engine| {
         let (_dir, state) = state_folder();
         let s = serve(engine, &state);
         result(
@@ -198,7 +241,7 @@ fn get_returns_each_type() {
 
 #[test]
 fn put_takes_strings_buffers_and_streams() {
-    on_each_engine("kv_put_takes_strings_buffers_and_streams", |engine| {
+    on_each_backend("kv_put_takes_strings_buffers_and_streams", |engine| {
         let (_dir, state) = state_folder();
         let s = serve(engine, &state);
         result(
@@ -259,7 +302,7 @@ fn put_takes_strings_buffers_and_streams() {
 
 #[test]
 fn values_up_to_25_mib_are_streamed_in_and_out() {
-    on_each_engine("kv_values_up_to_25_mib_are_streamed", |engine| {
+    on_each_backend("kv_values_up_to_25_mib_are_streamed", |engine| {
         let (_dir, state) = state_folder();
         let limit = 25 << 20;
         let value: Vec<u8> = (0..limit).map(|i| (i % 251) as u8).collect();
@@ -314,7 +357,7 @@ fn values_up_to_25_mib_are_streamed_in_and_out() {
 
 #[test]
 fn bulk_get_answers_a_map() {
-    on_each_engine("kv_bulk_get_answers_a_map", |engine| {
+    on_each_backend("kv_bulk_get_answers_a_map", |engine| {
         let (_dir, state) = state_folder();
         let s = serve(engine, &state);
         result(
@@ -373,7 +416,7 @@ fn bulk_get_answers_a_map() {
 
 #[test]
 fn list_pages_with_cursors() {
-    on_each_engine("kv_list_pages_with_cursors", |engine| {
+    on_each_backend("kv_list_pages_with_cursors", |engine| {
         let (_dir, state) = state_folder();
         let s = serve(engine, &state);
         let expiration = now_s() + 3600;
@@ -451,7 +494,7 @@ fn list_pages_with_cursors() {
 
 #[test]
 fn delete_and_key_names() {
-    on_each_engine("kv_delete_and_key_names", |engine| {
+    on_each_backend("kv_delete_and_key_names", |engine| {
         let (_dir, state) = state_folder();
         let s = serve(engine, &state);
         result(&s, json!({ "op": "put", "args": ["gone", "v"] }));
@@ -498,7 +541,7 @@ fn delete_and_key_names() {
 
 #[test]
 fn expiration_options_are_checked_and_recorded() {
-    on_each_engine("kv_expiration_options", |engine| {
+    on_each_backend("kv_expiration_options", |engine| {
         let (_dir, state) = state_folder();
         let s = serve(engine, &state);
         let before = now_s();
@@ -548,16 +591,27 @@ fn expiration_options_are_checked_and_recorded() {
 /// write in between.
 #[test]
 fn expired_keys_disappear_on_their_own() {
-    on_each_engine("kv_expired_keys_disappear", |engine| {
+    on_each_backend("kv_expired_keys_disappear", |engine| {
         let (_dir, state) = state_folder();
         {
-            let folder = motu_storage::StateFolder::open(&state).unwrap();
-            let path = folder.store_path("kv", NAMESPACE, "sqlite").unwrap();
-            let kv = motu_storage::kv::KvStore::open(&path).unwrap();
+            use motu_storage::kv::KvBackend;
+            let kv: Box<dyn KvBackend> = match REDIS.with(|r| r.borrow().clone()) {
+                Some(url) => {
+                    let redis = motu_storage::redis::Redis::connect(&url, &url).unwrap();
+                    assert!(redis.wait_until_up(Duration::from_secs(30)));
+                    Box::new(motu_storage::redis::RedisKv::open(&redis, NAMESPACE))
+                }
+                None => {
+                    let folder = motu_storage::StateFolder::open(&state).unwrap();
+                    let path = folder.store_path("kv", NAMESPACE, "sqlite").unwrap();
+                    Box::new(motu_storage::kv::KvStore::open(&path).unwrap())
+                }
+            };
             let now = now_s();
-            kv.put("gone", b"v", Some(now - 10), None).unwrap();
-            kv.put("soon", b"v", Some(now + 2), Some("\"m\"")).unwrap();
-            kv.put("kept", b"v", None, None).unwrap();
+            kv.put("gone", b"v".to_vec(), Some(now - 10), None).unwrap();
+            kv.put("soon", b"v".to_vec(), Some(now + 2), Some("\"m\""))
+                .unwrap();
+            kv.put("kept", b"v".to_vec(), None, None).unwrap();
         }
         let s = serve(engine, &state);
         let names = || -> Vec<String> {
@@ -593,7 +647,7 @@ fn expired_keys_disappear_on_their_own() {
 
 #[test]
 fn one_event_makes_at_most_1000_operations() {
-    on_each_engine("kv_operation_limit", |engine| {
+    on_each_backend("kv_operation_limit", |engine| {
         let (_dir, state) = state_folder();
         let s = serve(engine, &state);
         let r = s.get("/many?n=1000");
@@ -613,7 +667,7 @@ fn one_event_makes_at_most_1000_operations() {
 
 #[test]
 fn two_workers_share_one_namespace() {
-    on_each_engine("kv_two_workers_share_one_namespace", |engine| {
+    on_each_backend("kv_two_workers_share_one_namespace", |engine| {
         let (_dir, state) = state_folder();
         let s = serve_config("motu.toml", engine, &state);
         let writer = [("host", "writer.localhost")];

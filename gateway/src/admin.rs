@@ -5,8 +5,10 @@
 //!   `motu_runtime::metrics`).
 //! - `GET /healthz`: 200 while the process runs.
 //! - `GET /readyz`: 200 once the server said it is ready ([`Readiness::set_ready`]:
-//!   every Worker registered, the HTTP listener bound); 503
-//!   before, and again once shutdown begins ([`Readiness::set_stopping`]).
+//!   every Worker registered, the HTTP listener bound) and every service it
+//!   depends on answers ([`Readiness::depend_on`]: the cluster's Redis); 503
+//!   before, while a dependency is down (the body says which and why), and
+//!   again once shutdown begins ([`Readiness::set_stopping`]).
 //!
 //! Other paths get 404, other methods 405.
 
@@ -28,10 +30,20 @@ const STARTING: u8 = 0;
 const READY: u8 = 1;
 const STOPPING: u8 = 2;
 
+/// A service the server depends on, as `/readyz` checks it: `Ok` while it
+/// answers, otherwise why not (one line, with no secrets).
+pub type Dependency = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+
 /// Whether the server takes traffic, as `/readyz` reports it. Clones share
 /// one state.
-#[derive(Debug, Clone, Default)]
-pub struct Readiness(Arc<AtomicU8>);
+#[derive(Clone, Default)]
+pub struct Readiness(Arc<AtomicU8>, Arc<parking_lot::Mutex<Vec<Dependency>>>);
+
+impl std::fmt::Debug for Readiness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Readiness").field(&self.describe()).finish()
+    }
+}
 
 impl Readiness {
     /// A server still starting: not ready.
@@ -52,16 +64,38 @@ impl Readiness {
         self.0.store(STOPPING, Ordering::SeqCst);
     }
 
-    /// Whether `/readyz` answers 200.
-    pub fn is_ready(&self) -> bool {
-        self.0.load(Ordering::SeqCst) == READY
+    /// From now on, `/readyz` answers 503 while `check` says the service
+    /// is down.
+    pub fn depend_on(&self, check: Dependency) {
+        self.1.lock().push(check);
     }
 
-    fn describe(&self) -> &'static str {
+    /// Whether `/readyz` answers 200.
+    pub fn is_ready(&self) -> bool {
+        self.0.load(Ordering::SeqCst) == READY && self.down().is_empty()
+    }
+
+    /// Why each dependency that is down is.
+    fn down(&self) -> Vec<String> {
+        self.1
+            .lock()
+            .iter()
+            .filter_map(|check| check().err())
+            .collect()
+    }
+
+    fn describe(&self) -> String {
         match self.0.load(Ordering::SeqCst) {
-            READY => "ready\n",
-            STOPPING => "shutting down\n",
-            _ => "starting\n",
+            READY => {
+                let down = self.down();
+                if down.is_empty() {
+                    "ready\n".into()
+                } else {
+                    format!("not ready: {}\n", down.join("; "))
+                }
+            }
+            STOPPING => "shutting down\n".into(),
+            _ => "starting\n".into(),
         }
     }
 }
@@ -129,7 +163,7 @@ fn answer(request: &http::Request<Incoming>, readiness: &Readiness) -> http::Res
             } else {
                 http::StatusCode::SERVICE_UNAVAILABLE
             };
-            text(status, readiness.describe().into())
+            text(status, readiness.describe())
         }
     }
 }
@@ -150,5 +184,28 @@ mod tests {
         shared.set_ready();
         assert!(!r.is_ready());
         assert_eq!(r.describe(), "shutting down\n");
+    }
+
+    #[test]
+    fn a_dependency_that_is_down_makes_the_server_not_ready() {
+        let r = Readiness::new();
+        r.set_ready();
+        let up = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = up.clone();
+        r.depend_on(Arc::new(move || {
+            if flag.load(Ordering::SeqCst) {
+                Ok(())
+            } else {
+                Err("Redis at redis://h:6379 is unreachable".into())
+            }
+        }));
+        assert!(!r.is_ready());
+        assert_eq!(
+            r.describe(),
+            "not ready: Redis at redis://h:6379 is unreachable\n"
+        );
+        up.store(true, Ordering::SeqCst);
+        assert!(r.is_ready());
+        assert_eq!(r.describe(), "ready\n");
     }
 }

@@ -34,7 +34,8 @@
 //!   log, with the Worker's name); an isolate stopped by its limits is a 503.
 //! - The **scheduler** ([`start_scheduler`]) fires each Worker's cron
 //!   triggers on time (UTC), never two runs of one trigger at once unless
-//!   the Worker allows overlap. For development, `GET /__scheduled?cron=…`
+//!   the Worker allows overlap; in a cluster ([`start_cluster_scheduler`]),
+//!   each tick fires on the one node that takes its [`TickLock`]. For development, `GET /__scheduled?cron=…`
 //!   on a Worker's host fires its `scheduled` handler by hand, when the
 //!   server enables it.
 //! - The **admin listener** ([`serve_admin`]), off unless configured, serves
@@ -64,7 +65,7 @@ pub use admin::{serve_admin, Readiness};
 pub use error::GatewayError;
 pub use responses::error_response;
 pub use routes::RouteTable;
-pub use scheduler::{start_scheduler, CronJob};
+pub use scheduler::{start_cluster_scheduler, start_scheduler, CronJob, TickLock, TickLockFuture};
 pub use server::{serve, serve_until, Draining};
 
 /// Request and response body bytes that passed through the gateway's

@@ -48,9 +48,12 @@ impl CronTrigger {
         &self.expression
     }
 
-    /// The first time strictly after `after` that the trigger fires.
+    /// The first time strictly after `after` that the trigger fires: a
+    /// whole second, the same on every node whatever fraction of a second
+    /// `after` has (a cluster's nodes agree on which tick is which).
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.schedule.find_next_occurrence(&after, false).ok()
+        let whole = DateTime::from_timestamp(after.timestamp(), 0)?;
+        self.schedule.find_next_occurrence(&whole, false).ok()
     }
 }
 
@@ -71,6 +74,18 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn ticks_are_whole_seconds_whatever_the_fraction_of_the_start() {
+        let trigger = CronTrigger::parse("* * * * * *").unwrap();
+        let at = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap();
+        for ms in [1_000_000_000_000, 1_000_000_000_049, 1_000_000_000_999] {
+            assert_eq!(
+                trigger.next_after(at(ms)).unwrap().timestamp_millis(),
+                1_000_000_001_000
+            );
+        }
+    }
 
     fn next(expr: &str, after: &str) -> String {
         let after = DateTime::parse_from_rfc3339(after)

@@ -77,6 +77,15 @@ pub enum StorageError {
         /// R2's message for it.
         message: String,
     },
+    /// Redis did not answer, or refused a command: the URL (without its
+    /// password) and what went wrong.
+    #[error("Redis at {url}: {message}")]
+    Redis {
+        /// The URL, its password shown as `***`.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A store's name (a namespace id, a database id, a bucket name) cannot
     /// be used as a file name.
     #[error("'{0}' cannot name a store: use letters, digits, '-', '_' and '.' (up to 200, not starting with '.')")]

@@ -1,4 +1,5 @@
-//! Storage for motu's bindings: KV namespaces, D1 databases, R2 buckets.
+//! Storage for motu's bindings: KV namespaces, D1 databases, R2 buckets,
+//! queues.
 //!
 //! # Concepts
 //!
@@ -25,14 +26,20 @@
 //!   crate knows about JavaScript, actors or executors; the runtime calls
 //!   it from its work pool, never from an executor thread, and charges the
 //!   CPU time to the event that asked.
+//! - **Shared stores** ([`redis`]): with `[cluster] redis`, KV namespaces
+//!   live in Redis instead, behind the same [`kv::KvBackend`], so that every
+//!   node of a cluster reads what any node wrote.
 //! - **Errors**: one enum, [`StorageError`]; the error messages a Worker
 //!   sees (Cloudflare's) are made by each kind of store's API, not here.
 
+pub mod cache;
 pub mod d1;
 mod error;
 pub mod fs;
 pub mod kv;
+pub mod queues;
 pub mod r2;
+pub mod redis;
 pub mod sqlite;
 pub mod state;
 

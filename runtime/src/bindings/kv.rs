@@ -1,6 +1,10 @@
 //! KV namespace bindings (`kv_namespaces`): the host side of
 //! `crates/webapi/js/cloudflare/kv.js`, over [`motu_storage::kv::KvStore`].
 //!
+//! The namespace is a [`KvBackend`]: the embedded store in the state folder,
+//! or, with `[cluster] redis` ([`StoreOptions::redis`]), the namespace of
+//! that name in Redis, which every node of the cluster shares.
+//!
 //! The JavaScript class normalises the arguments of `get`,
 //! `getWithMetadata`, `put`, `list` and `delete` and calls one method here
 //! for each; this file checks them against Cloudflare's limits, with
@@ -27,7 +31,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use motu_engine::{HostValue, JsError};
-use motu_storage::kv::{now_ms, Janitor, KvEntry, KvStore};
+use motu_storage::kv::{now_ms, Janitor, KvBackend, KvEntry, KvStore};
+use motu_storage::redis::RedisKv;
 use motu_storage::{StateFolder, StorageError};
 use motu_webapi::Work;
 
@@ -75,14 +80,21 @@ pub(crate) const MAX_BULK_KEYS: usize = 100;
 /// The size of the chunks a value read as a stream is handed over in.
 const STREAM_CHUNK: usize = 64 << 10;
 
-fn open(state: &StateFolder, id: &str, _: &StoreOptions) -> Result<Arc<dyn Store>, StorageError> {
+fn open(
+    state: &StateFolder,
+    id: &str,
+    options: &StoreOptions,
+) -> Result<Arc<dyn Store>, StorageError> {
+    if let Some(redis) = &options.redis {
+        return Ok(Arc::new(KvNamespace(Arc::new(RedisKv::open(redis, id)))));
+    }
     let store = Arc::new(KvStore::open(&state.store_path("kv", id, "sqlite")?)?);
     Janitor::global().watch(&store);
     Ok(Arc::new(KvNamespace(store)))
 }
 
-/// The store behind a KV binding.
-struct KvNamespace(Arc<KvStore>);
+/// The namespace behind a KV binding.
+struct KvNamespace(Arc<dyn KvBackend>);
 
 /// `KV <METHOD> failed: <status> <message>`, as Cloudflare's KV throws it.
 fn failed(method: &str, status: u16, message: impl std::fmt::Display) -> JsError {
@@ -92,6 +104,10 @@ fn failed(method: &str, status: u16, message: impl std::fmt::Display) -> JsError
 /// The error of a store that could not do its work (a full disk, an I/O
 /// error): the write did not happen.
 fn storage_failed(method: &str, e: StorageError) -> JsError {
+    if let StorageError::Redis { .. } = e {
+        // The cluster's store did not answer: nothing was read or written.
+        return failed(method, 503, format!("Service Unavailable ({e})"));
+    }
     let reason = if e.is_disk_full() {
         "the disk is full".to_owned()
     } else {
@@ -349,7 +365,7 @@ impl Store for KvNamespace {
                 let bytes = key.len() + value.len();
                 Ok(Work::from_fn(bytes, false, move |_| {
                     store
-                        .put(&key, &value, expiration, metadata.as_deref())
+                        .put(&key, value, expiration, metadata.as_deref())
                         .map_err(|e| storage_failed("PUT", e))?;
                     Ok(HostValue::Undefined)
                 }))

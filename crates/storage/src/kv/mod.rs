@@ -1,6 +1,11 @@
 //! KV namespaces: keys to values, with metadata and expiry, in one SQLite
 //! database per namespace (`kv/<namespace id>.sqlite` in the state folder).
 //!
+//! [`KvBackend`] is what the binding uses of a namespace; [`KvStore`], the
+//! embedded one below, is its first implementation, and
+//! [`RedisKv`](crate::redis::RedisKv) (the namespaces a cluster's nodes
+//! share) the second.
+//!
 //! - Keys are kept as their UTF-8 bytes, so [`KvStore::list`] returns them
 //!   in the order Cloudflare's KV does (lexicographic by bytes) and a prefix
 //!   is a range of the index.
@@ -16,6 +21,7 @@
 //! least 60 seconds ahead, …) are the binding's to check: this store keeps
 //! whatever it is given.
 
+mod backend;
 mod janitor;
 
 use std::path::Path;
@@ -24,6 +30,7 @@ use rusqlite::{params, OptionalExtension};
 
 use crate::{Database, StorageError};
 
+pub use backend::KvBackend;
 pub use janitor::{Janitor, PURGE_INTERVAL};
 
 const SCHEMA: &str = "
@@ -233,7 +240,7 @@ fn get_in(
 
 /// The smallest byte string greater than every string starting with
 /// `prefix` (`None`: there is none, or the prefix is empty).
-fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     let mut end = prefix.to_vec();
     while let Some(last) = end.pop() {
         if last < 0xff {
@@ -245,11 +252,11 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// A cursor: the last key of the page, in hexadecimal.
-fn encode_cursor(key: &[u8]) -> String {
+pub(crate) fn encode_cursor(key: &[u8]) -> String {
     key.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn decode_cursor(cursor: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_cursor(cursor: &str) -> Option<Vec<u8>> {
     if !cursor.len().is_multiple_of(2) {
         return None;
     }

@@ -1,0 +1,263 @@
+//! Cluster mode: several `motu` processes on loopback sharing one real
+//! `redis-server` (`[cluster] redis`): KV written through one node is read
+//! through another, a cron trigger fires once per tick across three nodes
+//! (and goes on when one of them is killed), the nodes ride out Redis
+//! stopping and starting again, and a wrong password is a clear error that
+//! never shows the password. Each test starts its own `redis-server`
+//! (tests/common/redis.rs). The Worker is `tests/fixtures/cluster.js`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use common::redis::RedisServer;
+use common::{on_each_engine, Server, TempConfig};
+
+/// A node: its own folder (config and state), named `node` in `env.NODE`.
+fn node(engine: &str, redis: &str, node: &str, crons: &str) -> (TempConfig, Server) {
+    node_with_env(engine, redis, node, crons, &[])
+}
+
+fn node_with_env(
+    engine: &str,
+    redis: &str,
+    node: &str,
+    crons: &str,
+    env: &[(&str, &str)],
+) -> (TempConfig, Server) {
+    let config = TempConfig::new(&[
+        ("cluster.js", include_str!("fixtures/cluster.js")),
+        (
+            "motu.toml",
+            &format!(
+                "[server]\nengine = \"{engine}\"\n\
+                 [cluster]\nredis = \"{redis}\"\n\
+                 [admin]\nlisten = \"127.0.0.1:0\"\n\
+                 [[workers]]\nname = \"app\"\nmain = \"cluster.js\"\n{crons}\n\
+                 [workers.vars]\nNODE = \"{node}\"\n\
+                 [[workers.kv_namespaces]]\nbinding = \"KV\"\nid = \"shared\"\n"
+            ),
+        ),
+    ]);
+    let server = Server::start_with_env(&["--config", &config.path("motu.toml")], env);
+    (config, server)
+}
+
+fn get(s: &Server, path: &str) -> (u16, String) {
+    let r = s.get(path);
+    (r.status, r.text())
+}
+
+fn readyz(s: &Server) -> (u16, String) {
+    let r = common::request(s.admin.as_ref().unwrap(), "GET", "/readyz", &[], b"");
+    (r.status, r.text())
+}
+
+/// Waits (up to a minute) until `check` holds.
+fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_kv_write_through_one_node_is_read_through_another() {
+    on_each_engine("cluster_kv_shared_between_nodes", |engine| {
+        let redis = RedisServer::start();
+        let (_a_dir, a) = node(engine, &redis.url(), "a", "");
+        let (_b_dir, b) = node(engine, &redis.url(), "b", "");
+        let r = a.request("POST", "/put?key=greeting", &[], b"written through a");
+        assert_eq!((r.status, r.text().as_str()), (200, "ok"));
+        assert_eq!(
+            get(&b, "/get?key=greeting"),
+            (200, "written through a".into())
+        );
+        for k in ["list/2", "list/1", "other"] {
+            b.request("POST", &format!("/put?key={k}"), &[], b"x");
+        }
+        assert_eq!(
+            get(&a, "/list?prefix=list/"),
+            (200, r#"["list/1","list/2"]"#.into())
+        );
+        assert_eq!(get(&b, "/delete?key=greeting").0, 200);
+        assert_eq!(get(&a, "/get?key=greeting"), (200, "null".into()));
+        // Each node's state folder holds no KV namespace: it is in Redis.
+        assert!(!_a_dir
+            .dir
+            .path()
+            .join(".motu/state/kv/shared.sqlite")
+            .exists());
+        assert_eq!(readyz(&a), (200, "ready\n".into()));
+    });
+}
+
+/// The ticks recorded so far: scheduled time → the nodes that ran it.
+fn ticks(s: &Server) -> BTreeMap<u64, Vec<String>> {
+    let (status, text) = get(s, "/list?prefix=tick:");
+    assert_eq!(status, 200, "{text}");
+    let names: Vec<String> = serde_json::from_str(&text).unwrap();
+    let mut ticks: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+    for name in names {
+        let mut parts = name.split(':').skip(1);
+        let time = parts.next().unwrap().parse().unwrap();
+        ticks
+            .entry(time)
+            .or_default()
+            .push(parts.next().unwrap().to_owned());
+    }
+    ticks
+}
+
+fn assert_once_each(ticks: &BTreeMap<u64, Vec<String>>) {
+    for (time, nodes) in ticks {
+        assert_eq!(
+            nodes.len(),
+            1,
+            "the tick at {time} ran on {nodes:?}: {ticks:?}"
+        );
+    }
+}
+
+#[test]
+fn a_cron_tick_fires_once_across_three_nodes_and_outlives_a_node() {
+    on_each_engine("cluster_cron_once_per_tick", |engine| {
+        let redis = RedisServer::start();
+        let every_second = "crons = [\"* * * * * *\"]";
+        let (_a_dir, a) = node(engine, &redis.url(), "a", every_second);
+        let (_b_dir, b) = node(engine, &redis.url(), "b", every_second);
+        let (_c_dir, mut c) = node(engine, &redis.url(), "c", every_second);
+        // Ticks once all three run: each fired by one node only.
+        let first = ticks(&a).keys().next_back().copied().unwrap_or(0);
+        wait_until("five ticks with three nodes", || {
+            ticks(&a).range(first + 1..).count() >= 5
+        });
+        let seen = ticks(&b);
+        assert_once_each(&seen);
+        assert!(seen.len() >= 5);
+        // Consecutive seconds: no tick went missing.
+        let times: Vec<u64> = seen.range(first + 1..).map(|(t, _)| *t).collect();
+        for pair in times.windows(2) {
+            assert_eq!(pair[1] - pair[0], 1000, "{times:?}");
+        }
+        // A node dies: the others go on firing every tick, once.
+        c.kill_hard();
+        let killed_at = ticks(&a).keys().next_back().copied().unwrap();
+        wait_until("four ticks after a node died", || {
+            ticks(&b).range(killed_at + 1..).count() >= 4
+        });
+        let after = ticks(&a);
+        assert_once_each(&after);
+        for (time, nodes) in after.range(killed_at + 1000..) {
+            assert_ne!(nodes[0], "c", "the tick at {time} ran on the dead node");
+        }
+    });
+}
+
+#[test]
+fn nodes_recover_when_redis_stops_and_starts_again() {
+    on_each_engine("cluster_redis_outage", |engine| {
+        let mut redis = RedisServer::start();
+        let (_a_dir, a) = node(engine, &redis.url(), "a", "");
+        let (_b_dir, b) = node(engine, &redis.url(), "b", "");
+        assert_eq!(a.request("POST", "/put?key=k", &[], b"before").status, 200);
+        redis.stop();
+        // KV rejects with a clear error; what needs no Redis goes on.
+        let mut failure = (0, String::new());
+        wait_until("KV fails while Redis is down", || {
+            failure = get(&b, "/get?key=k");
+            failure.0 == 503
+        });
+        let url = redis.url();
+        assert!(
+            failure.1.starts_with(&format!(
+                "Error: KV GET failed: 503 Service Unavailable (Redis at {url}: unreachable"
+            )),
+            "{failure:?}"
+        );
+        assert_eq!(get(&a, "/hello"), (200, "hello from a".into()));
+        wait_until("/readyz reports Redis", || readyz(&a).0 == 503);
+        let (_, why) = readyz(&a);
+        assert!(
+            why.contains(&format!("Redis at {url} is unreachable")),
+            "{why}"
+        );
+        assert!(a.log().contains(&format!("Redis at {url} is unreachable")));
+        // Redis returns: the nodes recover by themselves.
+        redis.restart();
+        wait_until("KV works again through b", || {
+            get(&b, "/get?key=k") == (200, "before".into())
+        });
+        wait_until("KV works again through a", || {
+            a.request("POST", "/put?key=k", &[], b"after").status == 200
+        });
+        assert_eq!(get(&b, "/get?key=k"), (200, "after".into()));
+        wait_until("/readyz is ready again", || readyz(&a).0 == 200);
+        assert!(a.log().contains(&format!("Redis at {url} answers")));
+    });
+}
+
+#[test]
+fn a_wrong_password_is_a_clear_error_that_never_shows_the_password() {
+    on_each_engine("cluster_wrong_password", |engine| {
+        let redis = RedisServer::start_with(&["--requirepass", "the-right-one"]);
+        let url = format!("redis://:not-the-password@127.0.0.1:{}/0", redis.port);
+        let shown = format!("redis://:***@127.0.0.1:{}/0", redis.port);
+        let (_dir, s) = node(engine, &url, "a", "");
+        let (status, text) = get(&s, "/get?key=k");
+        assert_eq!(status, 503, "{text}");
+        assert!(text.contains(&format!("Redis at {shown}")), "{text}");
+        let (status, why) = readyz(&s);
+        assert_eq!(status, 503);
+        let lower = why.to_ascii_lowercase();
+        assert!(
+            lower.contains("password") || lower.contains("auth"),
+            "{why}"
+        );
+        let log = s.wait_for_log(&shown);
+        assert!(
+            log.contains(&format!("Redis at {shown} is unreachable")),
+            "{log}"
+        );
+        for seen in [&text, &why, &log] {
+            assert!(
+                !seen.contains("not-the-password"),
+                "the password shows: {seen}"
+            );
+        }
+    });
+}
+
+#[test]
+fn nodes_share_kv_over_tls_with_a_password() {
+    on_each_engine("cluster_tls", |engine| {
+        let (redis, ca) = RedisServer::start_tls(&["--requirepass", "tls-secret"]);
+        let url = format!("rediss://:tls-secret@127.0.0.1:{}/0", redis.port);
+        let trust = [("SSL_CERT_FILE", ca.to_str().unwrap())];
+        let (_a_dir, a) = node_with_env(engine, &url, "a", "", &trust);
+        let (_b_dir, b) = node_with_env(engine, &url, "b", "", &trust);
+        assert_eq!(
+            a.request("POST", "/put?key=k", &[], b"over tls").status,
+            200
+        );
+        assert_eq!(get(&b, "/get?key=k"), (200, "over tls".into()));
+        assert_eq!(readyz(&b), (200, "ready\n".into()));
+        // A node that does not trust the server's certificate: a clear
+        // error, and no password in it.
+        let (_c_dir, c) = node(engine, &url, "c", "");
+        let (status, text) = get(&c, "/get?key=k");
+        assert_eq!(status, 503, "{text}");
+        let shown = format!("rediss://:***@127.0.0.1:{}/0", redis.port);
+        assert!(text.contains(&shown), "{text}");
+        let (_, why) = readyz(&c);
+        assert!(why.to_ascii_lowercase().contains("certificate"), "{why}");
+        for seen in [text, why, c.log()] {
+            assert!(!seen.contains("tls-secret"), "the password shows: {seen}");
+        }
+    });
+}
