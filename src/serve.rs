@@ -406,6 +406,13 @@ async fn shut_down(
     tokio::select! {
         finished = tokio::time::timeout(grace, finish) => {
             if finished.is_err() {
+                // Open WebSockets are closed with 1001 (going away), and
+                // have a moment for their clients' answers.
+                let _ = tokio::time::timeout(
+                    motu_runtime::websocket::CLOSE_WAIT,
+                    draining.close_websockets(),
+                )
+                .await;
                 tracing::warn!(
                     "shutdown: the grace period of {} s is over with work still going; exiting",
                     grace.as_secs_f64()

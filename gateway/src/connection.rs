@@ -33,14 +33,16 @@ use hyper_util::server::conn::auto;
 use motu_config::HttpSettings;
 use motu_runtime::{Body, BodyError};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{watch, Notify};
 
 use crate::front::Direct;
 use crate::inbound::handle;
+use crate::websocket::SocketContext;
 
 /// Serves `stream` until it closes, on executor `here` if it runs on one.
-/// `stop` turns true when the server shuts down; `_open` is held for as
-/// long as the connection lives.
+/// `stop` turns true when the server shuts down; `sockets` (which counts
+/// the connection open) is held for as long as the connection lives, and
+/// by the WebSockets it upgrades to.
 pub(crate) async fn run(
     stream: TcpStream,
     peer: SocketAddr,
@@ -48,7 +50,7 @@ pub(crate) async fn run(
     here: Option<usize>,
     settings: HttpSettings,
     mut stop: watch::Receiver<bool>,
-    _open: mpsc::Sender<()>,
+    sockets: SocketContext,
 ) {
     let _ = stream.set_nodelay(true);
     let state = Arc::new(ConnState::new());
@@ -57,7 +59,7 @@ pub(crate) async fn run(
         let state = state.clone();
         service_fn(move |request| {
             let active = Active::begin(&state);
-            handle(request, direct.clone(), here, settings)
+            handle(request, direct.clone(), here, settings, sockets.clone())
                 .map(move |response| response.map(|r| r.map(|body| Tracked::new(body, active))))
         })
     };
@@ -72,7 +74,9 @@ pub(crate) async fn run(
         .http2()
         .timer(TokioTimer::new())
         .max_header_list_size(u32::try_from(settings.max_header_bytes).unwrap_or(u32::MAX));
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    // HTTP/1.1 upgrades (WebSockets) take the connection over once
+    // answered: the connection future then ends, the socket lives on.
+    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
     tokio::pin!(conn);
     let mut closing = false;
     loop {

@@ -11,7 +11,9 @@
 //! Worker returned. Each is counted in `motu_client_errors_total`. The rest
 //! of a body refused for its size is read and thrown away for a short
 //! while ("lingering"), so the client sees the 413 instead of a reset
-//! connection.
+//! connection. A WebSocket upgrade request goes to its Worker like any
+//! other; a WebSocket answer takes the connection over
+//! ([`crate::websocket`]).
 
 use std::convert::Infallible;
 use std::rc::Rc;
@@ -28,6 +30,8 @@ use crate::client_body::{BodyGuard, Fault, Guarded};
 use crate::first_chunk::{first_chunk, FirstChunk};
 use crate::front::Direct;
 use crate::responses::text;
+use crate::websocket::{SocketContext, Upgrade};
+use motu_runtime::websocket::WebSocketLink;
 
 /// Request bodies up to this size (by `content-length`) are read whole
 /// before the Worker runs; larger or unsized ones are streamed to it.
@@ -36,11 +40,13 @@ const WHOLE_BODY_LIMIT: u64 = 64 * 1024;
 /// Answers one request through `direct` (on executor `here`, if the caller
 /// runs on one), under `settings`' bounds.
 pub(crate) async fn handle(
-    request: http::Request<Incoming>,
+    mut request: http::Request<Incoming>,
     direct: Rc<Direct>,
     here: Option<usize>,
     settings: HttpSettings,
+    sockets: SocketContext,
 ) -> Result<http::Response<Body>, Infallible> {
+    let upgrade = Upgrade::of(&mut request);
     let (parts, body) = request.into_parts();
     if let Err(refusal) = check(&parts) {
         return Ok(refused(refusal));
@@ -67,6 +73,9 @@ pub(crate) async fn handle(
     let mut request = http::Request::from_parts(parts, body);
     request.extensions_mut().insert(guard.clone());
     let response = direct.route(request, here).await;
+    if let Some(link) = response.extensions().get::<WebSocketLink>().cloned() {
+        return Ok(crate::websocket::answer(response, link, upgrade, &sockets));
+    }
     if guard.fault().is_some() {
         return Ok(same_id(
             fault_response(&guard, may_linger),

@@ -15,6 +15,10 @@
 //!   Connections run on the runtime's executor threads; a request whose
 //!   Worker has a live isolate to take it goes straight there (the
 //!   runtime's `FastPath`), others through the gateway actor.
+//! - **WebSockets**: an HTTP/1.1 upgrade request reaches its Worker as an
+//!   ordinary request; a `101` answer with a `webSocket` takes the
+//!   connection over (RFC 6455), and the socket outlives the request.
+//!   Shutdown closes open sockets with 1001 once the grace period is over.
 //! - The **gateway actor** ([`GatewayActor`]) owns the [`RouteTable`]: it
 //!   matches the request's host and path to a Worker and dispatches it
 //!   through the runtime's registry.
@@ -54,6 +58,7 @@ mod responses;
 mod routes;
 mod scheduler;
 mod server;
+mod websocket;
 
 pub use actor::{GatewayActor, Route, SetAssets, SetRoutes, SCHEDULED_PATH};
 pub use admin::{serve_admin, Readiness};

@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::connection;
 use crate::front::Direct;
+use crate::websocket::{LiveSockets, SocketContext};
 use crate::{GatewayActor, GatewayError};
 
 /// How long accepting pauses after it failed (e.g. too many open files).
@@ -52,6 +53,8 @@ pub async fn serve_until(
     shutdown: impl Future<Output = ()>,
 ) -> Result<Draining, GatewayError> {
     let (stop, stopped) = watch::channel(false);
+    let (going_away, going) = watch::channel(false);
+    let websockets = Arc::new(LiveSockets::default());
     let (open_tx, open_rx) = mpsc::channel::<()>(1);
     let open = Arc::new(AtomicUsize::new(0));
     let direct = Direct::of(gateway).await;
@@ -86,12 +89,19 @@ pub async fn serve_until(
         };
         let direct = direct.clone();
         let stopped = stopped.clone();
+        let going = going.clone();
+        let live = websockets.clone();
         let open_tx = open_tx.clone();
         open.fetch_add(1, Ordering::AcqRel);
         let counted = Counted(open.clone());
         let Some(executors) = &executors else {
             actix_rt::spawn(async move {
-                connection::run(stream, peer, direct, None, settings, stopped, open_tx).await;
+                let sockets = SocketContext {
+                    open: open_tx,
+                    going_away: going,
+                    live,
+                };
+                connection::run(stream, peer, direct, None, settings, stopped, sockets).await;
                 drop(counted);
             });
             continue;
@@ -110,6 +120,8 @@ pub async fn serve_until(
             direct,
             settings,
             stopped,
+            going,
+            live,
             open_tx,
             counted,
         };
@@ -121,6 +133,8 @@ pub async fn serve_until(
         open,
         closed: open_rx,
         _stop: stop,
+        going_away,
+        websockets,
     })
 }
 
@@ -131,6 +145,8 @@ struct Accepted {
     direct: Direct,
     settings: HttpSettings,
     stopped: watch::Receiver<bool>,
+    going: watch::Receiver<bool>,
+    live: Arc<LiveSockets>,
     open_tx: mpsc::Sender<()>,
     counted: Counted,
 }
@@ -163,7 +179,11 @@ impl Handoff {
                             Some(here),
                             a.settings,
                             a.stopped,
-                            a.open_tx,
+                            SocketContext {
+                                open: a.open_tx,
+                                going_away: a.going,
+                                live: a.live,
+                            },
                         )
                         .await;
                     }
@@ -222,12 +242,23 @@ pub struct Draining {
     open: Arc<AtomicUsize>,
     closed: mpsc::Receiver<()>,
     _stop: watch::Sender<bool>,
+    going_away: watch::Sender<bool>,
+    websockets: Arc<LiveSockets>,
 }
 
 impl Draining {
     /// How many connections are still open.
     pub fn open(&self) -> usize {
         self.open.load(Ordering::Acquire)
+    }
+
+    /// Closes every open WebSocket with 1001 (going away), what a server
+    /// does once its grace period is over, and resolves once they are all
+    /// closed (each waits up to `motu_runtime::websocket::CLOSE_WAIT` for
+    /// its client's answer).
+    pub async fn close_websockets(&self) {
+        let _ = self.going_away.send(true);
+        self.websockets.all_closed().await;
     }
 
     /// Waits until every connection has closed.

@@ -78,6 +78,8 @@ pub(crate) struct IsolateHost {
     log_rate: Arc<LogRate>,
     /// Its storage bindings (KV, D1, R2) and their operation counts.
     bindings: crate::bindings::Bindings,
+    /// The Worker's ends of its WebSockets.
+    sockets: Rc<crate::websocket::Sockets>,
     /// Where each queue event's report goes (`queue_result` op).
     queue_reports: RefCell<HashMap<u64, oneshot::Sender<HostValue>>>,
 }
@@ -112,6 +114,7 @@ impl IsolateHost {
         Self {
             bindings: crate::bindings::Bindings::new(storage, &spec.storage, &spec.name),
             queue_reports: RefCell::new(HashMap::new()),
+            sockets: Rc::default(),
             outbound,
             subrequests: RefCell::new(HashMap::new()),
             depths: RefCell::new(HashMap::new()),
@@ -257,6 +260,57 @@ impl IsolateHost {
         self.request_ids.borrow_mut().retain(|id, _| live(id));
         self.pass_through.borrow_mut().retain(live);
         self.bindings.forget(|id| live(&id));
+        self.sockets.forget_pending(|id| live(&id));
+    }
+
+    /// Where this isolate's sockets deliver what arrives.
+    fn socket_owner(&self) -> Result<Arc<dyn crate::websocket::SocketOwner>, JsError> {
+        let actor = self
+            .actor
+            .get()
+            .cloned()
+            .ok_or_else(|| JsError::new("Error", "WebSockets need a running isolate"))?;
+        Ok(Arc::new(crate::isolate_actor::IsolateOwner(actor)))
+    }
+
+    /// How many WebSockets the isolate holds open.
+    pub(crate) fn open_sockets(&self) -> usize {
+        self.sockets.open_count()
+    }
+
+    /// How many WebSockets the isolate holds open, after forgetting those
+    /// whose network end is gone unsent.
+    pub(crate) fn prune_sockets(&self) -> usize {
+        self.sockets.prune()
+    }
+
+    /// Closes every WebSocket of the isolate with `code` and `reason`.
+    pub(crate) fn close_sockets(&self, code: u16, reason: &str) -> usize {
+        self.sockets.close_all(code, reason)
+    }
+
+    /// Socket `socket`'s close event is being delivered.
+    pub(crate) fn socket_closed(&self, socket: u32) {
+        self.sockets.closed(socket);
+    }
+
+    /// `ws_send(handle, data)`: `true`, or why the socket was closed.
+    fn ws_send(&self, args: Vec<HostValue>) -> Result<HostValue, JsError> {
+        let mut args = args.into_iter();
+        let handle = args.next().and_then(|h| h.as_f64()).unwrap_or(-1.0) as u32;
+        let message = match args.next() {
+            Some(HostValue::String(text)) => crate::websocket::sockets::text(text),
+            Some(HostValue::Bytes(bytes)) => crate::websocket::sockets::binary(bytes),
+            _ => {
+                return Err(JsError::type_error(
+                    "ws_send: the data must be a string or bytes",
+                ))
+            }
+        };
+        Ok(match self.sockets.send(handle, message) {
+            None => HostValue::Bool(true),
+            Some(reason) => HostValue::String(reason),
+        })
     }
 
     /// Settles async op `id` with what `work` produces, on this isolate's
@@ -687,11 +741,22 @@ impl Host for IsolateHost {
                     true => self.streams.take_readable_body(handle),
                     false => self.streams.take_sink_body(handle, Some(id)),
                 };
-                let outcome =
+                let socket = args.get(5).and_then(HostValue::as_f64);
+                let mut outcome =
                     response_from_op(args, take).map_err(|message| RuntimeError::BadResponse {
                         worker: self.spec.name.clone(),
                         message,
                     });
+                if let (Some(socket), Ok(response)) = (socket, &mut outcome) {
+                    // A 101 hands over the network end of a WebSocket.
+                    let pump = self
+                        .sockets
+                        .link(socket as u32, self.socket_owner()?)
+                        .ok_or_else(|| JsError::type_error("respond: unknown WebSocket"))?;
+                    response
+                        .extensions_mut()
+                        .insert(crate::websocket::WebSocketLink::new(pump));
+                }
                 self.finish(id, outcome);
             }
             "done" => {
@@ -765,6 +830,18 @@ impl Host for IsolateHost {
                 let room = self.current_account.borrow().is_none() || self.work.has_room(bytes);
                 return Ok(HostValue::Bool(room));
             }
+            "ws_pair" => {
+                return Ok(HostValue::Number(
+                    self.sockets.pair(self.current_event.get()).into(),
+                ))
+            }
+            "ws_send" => return self.ws_send(args),
+            "ws_close" => {
+                let handle = event_id(&args) as u32;
+                let code = args.get(1).and_then(HostValue::as_f64).unwrap_or(1000.0) as u16;
+                let reason = args.get(2).and_then(HostValue::as_str).unwrap_or("");
+                self.sockets.close(handle, code, reason.to_owned());
+            }
             "fetch_abort" => {
                 let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
                 if let Some(abort) = self.aborts.borrow_mut().remove(&token) {
@@ -783,6 +860,17 @@ impl Host for IsolateHost {
         match op {
             "fetch" => self.start_fetch(args, id),
             "service_fetch" => self.start_service_fetch(args, id),
+            "ws_connect" => {
+                self.count_subrequest()?;
+                let connecting = crate::websocket::connect(
+                    self.outbound.clone(),
+                    &args,
+                    self.sockets.clone(),
+                    self.socket_owner()?,
+                )?;
+                self.spawn_op(id, connecting);
+                Ok(())
+            }
             "assets_fetch" => self.start_assets_fetch(args, id),
             "sleep" => {
                 self.ops.borrow_mut().insert(id, self.current_event.get());

@@ -174,9 +174,11 @@ impl Actor for IsolateActor {
         let idle = self.spec.limits.idle_timeout;
         let every = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
         ctx.run_interval(every, move |act, ctx| {
+            // Open WebSockets keep it: their messages are events to come.
             let quiet = act.host.pending_events() == 0
                 && act.host.waiting_events().is_empty()
-                && act.host.streaming_responses() == 0;
+                && act.host.streaming_responses() == 0
+                && act.host.prune_sockets() == 0;
             if quiet && act.last_active.elapsed() >= idle {
                 act.evict(EvictionReason::Idle, None, ctx);
             }
@@ -205,6 +207,7 @@ impl IsolateActor {
     /// the calling thread, within the start-up CPU limit (its turn marks
     /// `busy` if it runs long): the isolate, its interrupt, its host and
     /// the CPU time the code took.
+    #[allow(clippy::type_complexity)]
     fn load(
         spec: &Arc<WorkerSpec>,
         engine: &dyn Engine,
@@ -409,6 +412,7 @@ impl IsolateActor {
         // Also while events are pending: an event that keeps memory while
         // it waits counts against the server's memory budget.
         self.refresh_heap(ctx);
+        self.gauge.set_sockets(self.host.open_sockets());
         if self.host.pending_events() == 0 {
             self.schedule_idle_gc(ctx, IDLE_GC_AFTER);
             if self.host.waiting_events().is_empty() {
@@ -594,7 +598,8 @@ impl IsolateActor {
     /// Events that still wait while no op is pending can never be answered;
     /// `waitUntil` promises in that state can never settle and are dropped.
     fn check_for_hang(&mut self, ctx: &mut Context<Self>) {
-        if self.host.pending_ops() > 0 {
+        // An open WebSocket may still bring events.
+        if self.host.pending_ops() > 0 || self.host.open_sockets() > 0 {
             return;
         }
         if self.host.pending_events() > 0 {
@@ -667,6 +672,16 @@ impl IsolateActor {
         self.host
             .release_streams(&format!("the Worker's isolate was evicted ({reason})"));
         self.host.cancel_work();
+        let sockets = self
+            .host
+            .close_sockets(1011, crate::websocket::eviction_reason(reason));
+        if sockets > 0 {
+            tracing::warn!(
+                worker = self.spec.name.as_str(),
+                sockets,
+                "the evicted isolate's WebSockets were closed (1011)"
+            );
+        }
         self.services.supervisor.do_send(Evicted {
             worker,
             reason,
@@ -1023,5 +1038,83 @@ impl IsolateActor {
             });
             self.host.room_pass_over();
         }
+    }
+}
+
+/// Something arrived on one of the isolate's WebSockets: a new event, with
+/// a CPU budget of its own, whose turn hands it to the Worker's end.
+#[derive(Debug)]
+pub(crate) struct SocketEvent {
+    pub(crate) socket: u32,
+    pub(crate) event: crate::websocket::Incoming,
+}
+
+impl Message for SocketEvent {
+    type Result = ();
+}
+
+impl Handler<SocketEvent> for IsolateActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SocketEvent, ctx: &mut Self::Context) {
+        use crate::websocket::Incoming;
+        if self.evicted {
+            return;
+        }
+        let id = self.next_event;
+        self.next_event += 1;
+        let span = tracing::info_span!("websocket", worker = self.spec.name.as_str());
+        self.begin_event(id, span);
+        let socket = HostValue::Number(msg.socket.into());
+        let mut fields = vec![
+            ("type".into(), "websocket".into()),
+            ("socket".into(), socket),
+        ];
+        match msg.event {
+            Incoming::Text(text) => {
+                fields.push(("kind".into(), "message".into()));
+                fields.push(("data".into(), HostValue::String(text)));
+            }
+            Incoming::Binary(bytes) => {
+                fields.push(("kind".into(), "message".into()));
+                fields.push(("data".into(), HostValue::Bytes(bytes)));
+            }
+            Incoming::Close {
+                code,
+                reason,
+                clean,
+            } => {
+                self.host.socket_closed(msg.socket);
+                fields.push(("kind".into(), "close".into()));
+                fields.push(("code".into(), HostValue::Number(code.into())));
+                fields.push(("reason".into(), HostValue::String(reason)));
+                fields.push(("wasClean".into(), HostValue::Bool(clean)));
+            }
+        }
+        let event = HostValue::Map(fields);
+        let size = match &event {
+            HostValue::Map(f) => f.iter().map(|(_, v)| carried(v)).sum(),
+            _ => 0,
+        };
+        self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
+    }
+}
+
+/// The isolate as the holder of its WebSockets' Worker ends.
+pub(crate) struct IsolateOwner(pub(crate) actix::WeakAddr<IsolateActor>);
+
+impl crate::websocket::SocketOwner for IsolateOwner {
+    fn deliver(
+        &self,
+        socket: u32,
+        event: crate::websocket::Incoming,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> {
+        let addr = self.0.upgrade();
+        Box::pin(async move {
+            match addr {
+                Some(addr) => addr.send(SocketEvent { socket, event }).await.is_ok(),
+                None => false,
+            }
+        })
     }
 }

@@ -33,6 +33,9 @@
 //!   for them ([`CpuAccount`], shared by the event's turns and its pool
 //!   jobs, measured by the watchdog), and they are cancelled once the
 //!   event's budget is used up.
+//! - **WebSockets** ([`websocket`]): a Worker's end of a socket lives in its
+//!   isolate, the network end in a task of its own; each message is an
+//!   event with its own CPU budget, and open sockets keep the isolate.
 //! - **Runtime** ([`Runtime`]): the handle an embedding program holds: start
 //!   it inside an actix system, register Workers from a string or a file, and
 //!   send them fetch events, with no HTTP involved.
@@ -101,6 +104,7 @@ mod streams;
 mod supervisor;
 mod trigger;
 mod watchdog;
+pub mod websocket;
 mod work;
 mod worker;
 

@@ -9,10 +9,11 @@
 //   any; baseURL: the API base URL, if the embedder set one; mapsPositions:
 //   whether stack traces need the places of generated modules mapped, see
 //   stack_positions.js; nodejs: Node.js compatibility, see node/setup.js);
-// - `respond(id, status, statusText, [[name, value]…], body)` when event
+// - `respond(id, status, statusText, [[name, value]…], body, socket)` when event
 //   `id` has a response (body: string, bytes, null, the handle of a body
 //   sink the response streams into, or `[handle]` of a host stream the host
-//   sends on as it is, see body.js);
+//   sends on as it is, see body.js; socket: the host handle of the
+//   WebSocket a 101 response hands over, see websocket.js);
 // - `fail(id, { name, message, stack })` when its handler threw or rejected.
 const worker = op('init');
 if (worker.mapsPositions) mapStackPositions();
@@ -147,7 +148,17 @@ function respond(id, response) {
   }
   const body = bodyOf(response);
   if (bodyIsUnusable(body)) return fail(id, new TypeError("The Response's body was already used or is locked"));
-  op('respond', id, response.status, response.statusText, headersList(response.headers), bodyForHost(body, true));
+  // A socket answer hands the pair's other end to the host (websocket.js).
+  const ws = response.webSocket;
+  let socket;
+  if (ws !== null) {
+    try {
+      socket = loadGroup(WEBSOCKET).handOver(ws);
+    } catch (e) {
+      return fail(id, e);
+    }
+  }
+  op('respond', id, response.status, response.statusText, headersList(response.headers), bodyForHost(body, true), socket);
 }
 
 function callFetch(id, request) {
@@ -209,6 +220,7 @@ return {
     if (Array.isArray(event)) dispatchFetch(id, event);
     else if (event.type === 'scheduled') dispatchScheduled(id, event);
     else if (event.type === 'queue') dispatchQueue(id, event);
+    else if (event.type === 'websocket') loadGroup(WEBSOCKET).deliverHostEvent(event);
     else fail(id, new TypeError(`Unknown event type: ${event.type}`));
   },
   registerModule(namespace) { workerModule = namespace; },

@@ -9,7 +9,9 @@
 // - `service_fetch(token, service, method, url, headers, body)` (async) calls
 //   another Worker through a service binding and settles like `fetch`;
 // - `assets_fetch(token, binding, method, url, headers, body)` (async) asks
-//   the Worker's static assets and settles like `fetch`.
+//   the Worker's static assets and settles like `fetch`;
+// - a request with `Upgrade: websocket` opens a WebSocket instead (op
+//   `ws_connect`, see websocket.js).
 // A Request's `cache` mode adds the standard's request headers; the other
 // browser-side members (mode, credentials, referrer, integrity, keepalive,
 // priority) are accepted and ignored, as on Cloudflare Workers.
@@ -19,8 +21,15 @@
 let nextFetchToken = 1;
 
 function fetch(input, init = undefined) {
-  return subrequest(input, init, (token, request, headers, body) =>
-    opAsync('fetch', token, request.method, request.url, headers, body, request.redirect));
+  return subrequest(input, init, (token, request, headers, body) => {
+    // `Upgrade: websocket` asks for a WebSocket: the Response carries it
+    // (websocket.js).
+    const upgrade = request.headers.get('upgrade');
+    if (upgrade !== null && upgrade.toLowerCase() === 'websocket') {
+      return loadGroup(WEBSOCKET).connectWebSocket(request.url, headers);
+    }
+    return opAsync('fetch', token, request.method, request.url, headers, body, request.redirect);
+  });
 }
 
 // Makes the Request, honours its AbortSignal, and sends it with `send`.
@@ -91,6 +100,7 @@ async function sendSubrequest(request, token, send, onBody) {
   const headers = [...request.headers];
   if (cache !== 'default') addCacheModeHeaders(headers, request.headers, cache);
   const r = await send(token, request, headers, body);
+  if (r instanceof Response) return r;
   // The body arrives as it is received, through the host readable r.body.
   const nullBody = NULL_BODY_STATUS.includes(r.status) || request.method === 'HEAD';
   if (nullBody) op('body_cancel', r.body);

@@ -40,6 +40,8 @@ const CACHE = 18;
 // Queues: the producer binding (a storage binding) and the consumer's batch.
 const QUEUE_BINDING = 19;
 const QUEUE_BATCH = 20;
+// WebSockets (websocket.js).
+const WEBSOCKET = 21;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

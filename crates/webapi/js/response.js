@@ -7,6 +7,7 @@ let setResponseOrigin; // (response, url, redirected) => void, for fetch()
 
 class Response {
   #status = 200; #statusText = ''; #headers; #type = 'default'; #url = ''; #redirected = false;
+  #webSocket = null;
   static {
     setResponseOrigin = (r, url, redirected) => {
       // The response's URL is serialized without its fragment.
@@ -22,7 +23,15 @@ class Response {
     if (init === undefined || init === null) init = {};
     if (typeof init !== 'object' && typeof init !== 'function') throw new TypeError('The ResponseInit must be an object');
     const status = init.status === undefined ? 200 : Number(init.status);
-    if (!Number.isInteger(status) || status < 200 || status > 599) {
+    // A WebSocket's end (websocket.js): the socket answer, status 101.
+    const webSocket = init.webSocket === undefined || init.webSocket === null ? null : init.webSocket;
+    if (webSocket !== null) {
+      loadGroup(WEBSOCKET).checkResponseSocket(webSocket);
+      if (status !== 101) throw new RangeError(`A Response with a webSocket must have status 101, got ${init.status}`);
+    } else if (status === 101) {
+      throw new RangeError('A Response with status 101 needs a webSocket (new Response(null, { status: 101, webSocket }))');
+    }
+    if (webSocket === null && (!Number.isInteger(status) || status < 200 || status > 599)) {
       throw new RangeError(`Response status must be an integer in the range 200 to 599, got ${init.status}`);
     }
     const statusText = init.statusText === undefined ? '' : toByteString(init.statusText, 'statusText');
@@ -35,7 +44,9 @@ class Response {
         throw new TypeError(`Response with null body status ${status} cannot have a body`);
       }
     }
+    if (webSocket !== null && record !== null) throw new TypeError('A Response with a webSocket cannot have a body');
     giveBody(this, record);
+    this.#webSocket = webSocket;
     this.#status = status;
     this.#statusText = statusText;
     this.#headers = headers;
@@ -75,6 +86,7 @@ class Response {
   get ok() { return this.#status >= 200 && this.#status <= 299; }
   get statusText() { return this.#statusText; }
   get headers() { return this.#headers; }
+  get webSocket() { return this.#webSocket; }
 
   clone() {
     const body = bodyOf(this);

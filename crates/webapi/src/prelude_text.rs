@@ -23,7 +23,7 @@ macro_rules! internal_names {
          trackResource, untrackResource, optionsDictionary, bufferSource, TEXT_CODING, \
          utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
-         streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup"
+         streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup, ERROR_EVENT, WEBSOCKET, bufferSourceCopy"
     };
 }
 
@@ -43,7 +43,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 21] = [
+pub(crate) const GROUPS: [(&str, &str); 22] = [
     (
         "motu:prelude/streams",
         group!(
@@ -174,6 +174,14 @@ pub(crate) const GROUPS: [(&str, &str); 21] = [
         "motu:prelude/cloudflare/queue-batch",
         group!(preamble: "", files: ["cloudflare/queue_batch.js"], exports: "makeBatch"),
     ),
+    (
+        "motu:prelude/websocket",
+        group!(
+            preamble: "",
+            files: ["websocket.js"],
+            exports: "checkResponseSocket, handOver, deliverHostEvent, connectWebSocket"
+        ),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -219,6 +227,7 @@ pub(crate) const PRELUDE: &str = concat!(
     "lazyGlobals(CLONING, 'structuredClone');\n",
     "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",
     "lazyGlobals(CACHE, 'caches Cache CacheStorage');\n",
+    "lazyGlobals(WEBSOCKET, 'WebSocket WebSocketPair MessageEvent CloseEvent');\n",
     include_str!("../js/stack_positions.js"),
     include_str!("../js/node/setup.js"),
     include_str!("../js/events.js"),

@@ -218,6 +218,60 @@ impl Outbound {
         unreachable!("the loop returns by its last hop")
     }
 
+    /// Asks `request`'s server for a WebSocket (RFC 6455's handshake, over
+    /// this policy's client): the response's headers and the upgraded
+    /// connection, or an error when the server did not accept.
+    pub(crate) async fn upgrade(
+        &self,
+        mut request: OutboundRequest,
+    ) -> Result<(HeaderMap, hyper::upgrade::Upgraded), JsError> {
+        use http::header::{
+            HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY,
+            SEC_WEBSOCKET_VERSION, UPGRADE,
+        };
+        use tokio_tungstenite::tungstenite::handshake::client::generate_key;
+        let key = generate_key();
+        let h = &mut request.headers;
+        h.insert(UPGRADE, HeaderValue::from_static("websocket"));
+        h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+        h.insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
+        h.insert(
+            SEC_WEBSOCKET_KEY,
+            HeaderValue::from_str(&key).map_err(|e| JsError::type_error(e.to_string()))?,
+        );
+        // Extensions (compression) are not offered.
+        h.remove("sec-websocket-extensions");
+        let client = client(self.policy_for(&request.url)?);
+        let response = client
+            .request(http_request(&request, None)?)
+            .await
+            .map_err(|e| failure(&request.url, &e))?;
+        let status = response.status();
+        if status != StatusCode::SWITCHING_PROTOCOLS {
+            return Err(JsError::type_error(format!(
+                "WebSocket to {} failed: the server answered {status} instead of 101 Switching Protocols",
+                request.url
+            )));
+        }
+        let expected = crate::websocket::accept_key(key.as_bytes());
+        if response
+            .headers()
+            .get(SEC_WEBSOCKET_ACCEPT)
+            .map(HeaderValue::as_bytes)
+            != Some(expected.as_bytes())
+        {
+            return Err(JsError::type_error(format!(
+                "WebSocket to {} failed: the server's Sec-WebSocket-Accept is wrong",
+                request.url
+            )));
+        }
+        let headers = response.headers().clone();
+        let upgraded = hyper::upgrade::on(response)
+            .await
+            .map_err(|e| failure(&request.url, &e))?;
+        Ok((headers, upgraded))
+    }
+
     /// Sends `request` to `origin` as it came (same method, path, query,
     /// headers and body; redirects are returned, not followed), for a
     /// Worker that passes requests through to its origin on an exception.

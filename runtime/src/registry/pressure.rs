@@ -62,6 +62,8 @@ pub(crate) struct MemoryGauge {
     clean: AtomicUsize,
     /// The total of every gauge of the pool.
     pool: Arc<AtomicUsize>,
+    /// WebSockets the isolate holds open: it is busy while it has any.
+    sockets: AtomicUsize,
 }
 
 impl MemoryGauge {
@@ -72,7 +74,18 @@ impl MemoryGauge {
             dirty: AtomicBool::new(false),
             clean: AtomicUsize::new(0),
             pool,
+            sockets: AtomicUsize::new(0),
         }
+    }
+
+    /// Notes how many WebSockets the isolate holds open.
+    pub(crate) fn set_sockets(&self, open: usize) {
+        self.sockets.store(open, Ordering::Relaxed);
+    }
+
+    /// Whether the isolate holds WebSockets open (never evicted as idle).
+    fn holds_sockets(&self) -> bool {
+        self.sockets.load(Ordering::Relaxed) > 0
     }
 
     /// Bytes the isolate holds, as it last measured.
@@ -156,7 +169,11 @@ impl Registry {
             .iter()
             .filter_map(|name| self.workers.get(name).map(|w| (name, w)))
             .flat_map(|(name, w)| w.instances.iter().map(move |i| (name, i)))
-            .filter(|(_, i)| i.in_flight.load(Ordering::Relaxed) == 0 && i.started().is_some())
+            .filter(|(_, i)| {
+                i.in_flight.load(Ordering::Relaxed) == 0
+                    && !i.gauge.holds_sockets()
+                    && i.started().is_some()
+            })
             .map(|(name, i)| (i.last_used.get(), i, name))
             .collect();
         idle.sort_unstable_by_key(|(used, ..)| *used);

@@ -10,7 +10,7 @@
 // `setUpNode(settings, env)` runs once at start with the `nodejs` field of
 // the `init` op: `{ globals, populateEnv }`, or undefined without
 // nodejs_compat (then nothing happens).
-const NODE_FIRST = 21;
+const NODE_FIRST = 22;
 const NODE_NAMES = 'buffer events util process path string_decoder querystring timers assert url os diagnostics_channel';
 
 // { globals, env } once a Worker with nodejs_compat is set up, else null.

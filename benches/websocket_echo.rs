@@ -1,0 +1,333 @@
+//! WebSocket echo: messages per second over CONNECTIONS sockets, and the
+//! 99th percentile of a message's round trip, for motu (per engine: a
+//! Worker answering the upgrade with a `WebSocketPair` end that sends each
+//! message back) beside Deno (`Deno.upgradeWebSocket`, the same echo), both
+//! pinned to core 0 (`taskset`, when there is one; motu with one executor
+//! thread), driven by the same closed-loop load from this process (each
+//! socket sends its next 32-byte text message when the last echo arrived)
+//! for SECONDS each, alternating, ROUNDS times. Prints each server's
+//! messages/s and p99, and motu's ratio to Deno measured in the same run
+//! (the target: at least 1x Deno).
+//!
+//! Deno comes from `DENO` (a path), else `deno` on the PATH, else the npm
+//! package `deno` installed once into `target/deno-npm`. Without Deno the
+//! bench says why and prints motu's figures with their ratio to the hello
+//! Worker's HTTP requests/s on the same core instead.
+//!
+//! `cargo bench --bench websocket_echo` (QuickJS); add `--features v8` for
+//! both. `WS_BENCH_SECONDS` and `WS_BENCH_CONNECTIONS` change the load.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+const ROUNDS: usize = 3;
+
+const ECHO: &str = "export default {\n  fetch(request) {\n    if (request.headers.get('upgrade') !== 'websocket') return new Response('Hello World!');\n    const [client, server] = Object.values(new WebSocketPair());\n    server.accept();\n    server.addEventListener('message', e => server.send(e.data));\n    return new Response(null, { status: 101, webSocket: client });\n  },\n};\n";
+
+const DENO_ECHO: &str = "Deno.serve({ hostname: '127.0.0.1', port: 0, onListen: ({ port }) => console.log(`listening ${port}`) }, request => {\n  const { socket, response } = Deno.upgradeWebSocket(request);\n  socket.onmessage = e => socket.send(e.data);\n  return response;\n});\n";
+
+/// A server process, killed when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `program args…`, pinned to core 0 when `taskset` is there.
+fn pinned(program: &Path, args: &[&str]) -> Command {
+    let has_taskset = Command::new("taskset")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut command = if has_taskset {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "0"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
+    command.args(args);
+    command
+}
+
+/// Starts `command` and waits for the line that gives its address.
+// The child is waited for in `Drop`.
+#[allow(clippy::zombie_processes)]
+fn spawn(
+    mut command: Command,
+    dir: tempfile::TempDir,
+    addr_of: impl Fn(&str) -> Option<String>,
+) -> Server {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn the server");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "the server exited"
+        );
+        if let Some(addr) = addr_of(line.trim()) {
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+            });
+            return Server {
+                child,
+                addr,
+                _dir: dir,
+            };
+        }
+    }
+}
+
+fn start_motu(engine: &str) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("echo.js"), ECHO).unwrap();
+    let config = format!(
+        "[server]\nengine = \"{engine}\"\nthreads = 1\n\
+         [[workers]]\nname = \"echo\"\nmain = \"echo.js\"\nroutes = [\"*/*\"]\n"
+    );
+    let path = dir.path().join("motu.toml");
+    std::fs::write(&path, config).unwrap();
+    let path = path.to_str().unwrap().to_owned();
+    let mut command = pinned(
+        Path::new(env!("CARGO_BIN_EXE_motu")),
+        &["serve", "--config", &path, "--listen", "127.0.0.1:0"],
+    );
+    command.env("RUST_LOG", "warn").env("NO_COLOR", "1");
+    spawn(command, dir, |l| {
+        l.strip_prefix("motu listening on http://")
+            .map(str::to_owned)
+    })
+}
+
+fn start_deno(deno: &Path) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("echo.js");
+    std::fs::write(&script, DENO_ECHO).unwrap();
+    let mut command = pinned(
+        deno,
+        &["run", "--quiet", "--allow-net", script.to_str().unwrap()],
+    );
+    command
+        .env("DENO_DIR", dir.path().join("deno-dir"))
+        .env("DENO_NO_UPDATE_CHECK", "1");
+    spawn(command, dir, |l| {
+        l.strip_prefix("listening ")
+            .map(|port| format!("127.0.0.1:{port}"))
+    })
+}
+
+/// Deno, or why there is none.
+fn find_deno() -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("DENO") {
+        return Ok(path.into());
+    }
+    let works = |p: &Path| {
+        Command::new(p)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if works(Path::new("deno")) {
+        return Ok("deno".into());
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
+        PathBuf::from,
+    );
+    let prefix = target.join("deno-npm");
+    let bin = prefix.join("node_modules/.bin/deno");
+    if !works(&bin) {
+        eprintln!("installing the npm package deno into {}", prefix.display());
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg("deno@2")
+            .status()
+            .map_err(|e| format!("npm could not run: {e}"))?;
+        if !status.success() || !works(&bin) {
+            return Err("the npm package deno could not be installed".into());
+        }
+    }
+    Ok(bin)
+}
+
+/// Messages echoed and the round trips' histogram (µs) of `connections`
+/// sockets to `addr` for `seconds` (on a local task set).
+async fn echo_load(addr: &str, connections: usize, seconds: u64) -> (u64, Histogram<u64>) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let request = format!("ws://{addr}/").into_client_request().unwrap();
+        tasks.push(tokio::task::spawn_local(async move {
+            let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+            let mut histogram = Histogram::<u64>::new(3).unwrap();
+            let payload = "x".repeat(32);
+            let mut count = 0;
+            while Instant::now() < deadline {
+                let sent = Instant::now();
+                ws.send(Message::text(payload.clone())).await.unwrap();
+                loop {
+                    match ws.next().await {
+                        Some(Ok(Message::Text(_))) => break,
+                        Some(Ok(_)) => continue,
+                        other => panic!("the echo broke off: {other:?}"),
+                    }
+                }
+                histogram.record(sent.elapsed().as_micros() as u64).unwrap();
+                count += 1;
+            }
+            let _ = ws.close(None).await;
+            (count, histogram)
+        }));
+    }
+    let mut total = 0;
+    let mut all = Histogram::<u64>::new(3).unwrap();
+    for task in tasks {
+        let (count, histogram) = task.await.unwrap();
+        total += count;
+        all.add(histogram).unwrap();
+    }
+    (total, all)
+}
+
+/// Messages/s and the p99 round trip (ms) of [`echo_load`].
+fn measure(addr: &str, connections: usize, seconds: u64) -> (f64, f64) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    let (count, histogram) = local.block_on(&rt, echo_load(addr, connections, seconds));
+    (
+        count as f64 / seconds as f64,
+        histogram.value_at_quantile(0.99) as f64 / 1e3,
+    )
+}
+
+/// The hello Worker's HTTP requests/s over `connections` keep-alive
+/// connections for `seconds` (the baseline when there is no Deno).
+fn hello_rps(addr: &str, connections: usize, seconds: u64) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let threads: Vec<_> = (0..connections)
+        .map(|_| {
+            let addr = addr.to_owned();
+            std::thread::spawn(move || {
+                let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+                stream.set_nodelay(true).unwrap();
+                let mut count = 0u64;
+                let mut buf = [0u8; 4096];
+                while Instant::now() < deadline {
+                    if stream
+                        .write_all(b"GET / HTTP/1.1\r\nhost: echo.test\r\n\r\n")
+                        .is_err()
+                    {
+                        stream = std::net::TcpStream::connect(&addr).unwrap();
+                        continue;
+                    }
+                    // The hello answer is small: one read holds its end.
+                    match stream.read(&mut buf) {
+                        Ok(n) if n > 0 && buf[..n].ends_with(b"Hello World!") => count += 1,
+                        _ => stream = std::net::TcpStream::connect(&addr).unwrap(),
+                    }
+                }
+                count
+            })
+        })
+        .collect();
+    let total: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    total as f64 / seconds as f64
+}
+
+fn engines() -> &'static [&'static str] {
+    if cfg!(feature = "v8") {
+        &["quickjs", "v8"]
+    } else {
+        &["quickjs"]
+    }
+}
+
+fn main() {
+    let seconds: u64 = std::env::var("WS_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let connections: usize = std::env::var("WS_BENCH_CONNECTIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(32);
+    let deno = find_deno();
+    let deno_server = match &deno {
+        Ok(path) => Some(start_deno(path)),
+        Err(why) => {
+            println!(
+                "no Deno to compare with ({why}): the baseline is the hello Worker's HTTP req/s"
+            );
+            None
+        }
+    };
+    println!(
+        "WebSocket echo, {connections} sockets, 32-byte text messages, {seconds} s x {ROUNDS} rounds, servers on core 0"
+    );
+    for engine in engines() {
+        let motu = start_motu(engine);
+        let (mut motu_rates, mut peer_rates) = (Vec::new(), Vec::new());
+        let (mut motu_p99, mut peer_p99) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            let (rate, p99) = measure(&motu.addr, connections, seconds);
+            motu_rates.push(rate);
+            motu_p99.push(p99);
+            match &deno_server {
+                Some(d) => {
+                    let (rate, p99) = measure(&d.addr, connections, seconds);
+                    peer_rates.push(rate);
+                    peer_p99.push(p99);
+                }
+                None => peer_rates.push(hello_rps(&motu.addr, connections, seconds)),
+            }
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let (m, m99) = (median(&mut motu_rates), median(&mut motu_p99));
+        let p = median(&mut peer_rates);
+        match &deno_server {
+            Some(_) => {
+                let p99 = median(&mut peer_p99);
+                println!(
+                    "motu-{engine}: {m:.0} msg/s, p99 {m99:.2} ms | deno: {p:.0} msg/s, p99 {p99:.2} ms | motu/deno {:.2}x msg/s, p99 {:.2}x",
+                    m / p,
+                    m99 / p99
+                );
+            }
+            None => println!(
+                "motu-{engine}: {m:.0} msg/s, p99 {m99:.2} ms | hello HTTP {p:.0} req/s | echo msg/s / hello req/s {:.2}x",
+                m / p
+            ),
+        }
+    }
+}

@@ -1,0 +1,339 @@
+// WebSockets as Cloudflare Workers have them: `WebSocketPair`, the
+// `WebSocket` class (accept, send, close, events, readyState), the
+// `MessageEvent` and `CloseEvent` they fire, and outbound sockets
+// (`new WebSocket(url)`, and fetch() with `Upgrade: websocket`, see
+// `connectWebSocket`). A group of its own, loaded when one of its globals is
+// first used, a Response carries a socket, or a socket event arrives.
+//
+// A pair's two ends live in JavaScript until one end is handed to the host:
+// in a `Response` (the client end, which the gateway joins to the
+// connection that asked for the upgrade) or, for outbound sockets, from
+// the start. The end the Worker keeps then talks to the host by handle:
+// - `ws_pair() -> handle`: a pair whose network end is not yet handed over
+//   (what the Worker sends meanwhile waits in the host);
+// - `ws_send(handle, data) -> true | reason`: a string (text message) or
+//   bytes (binary); a reason when the peer stopped reading and the queue
+//   toward it is full (the socket is then closed);
+// - `ws_close(handle, code, reason)`;
+// - `ws_connect(token, url, headers)` (async): an outbound socket, settled
+//   with `{ status, headers, socket }` once the server accepted it;
+// - events come through the `dispatch` hook as `{ type: 'websocket',
+//   socket, kind: 'message' | 'close', data, code, reason, wasClean }`, one
+//   turn each.
+// Two ends that both stay in JavaScript (no Response) talk to each other
+// without the host.
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSING = 2;
+const CLOSED = 3;
+const MAX_REASON_BYTES = 123;
+
+// The ends the host knows, by handle.
+const hostSockets = new Map();
+const building = Symbol('building');
+
+class MessageEvent extends Event {
+  #data;
+  constructor(type, init = undefined) {
+    requireArgs(arguments.length, 1, 'MessageEvent');
+    super(type, init);
+    const d = dictionary(init, 'MessageEvent');
+    this.#data = d.data === undefined ? null : d.data;
+  }
+  get data() { return this.#data; }
+}
+webidlInterface(MessageEvent);
+
+class CloseEvent extends Event {
+  #code; #reason; #wasClean;
+  constructor(type, init = undefined) {
+    requireArgs(arguments.length, 1, 'CloseEvent');
+    super(type, init);
+    const d = dictionary(init, 'CloseEvent');
+    this.#code = d.code === undefined ? 0 : (+d.code) & 0xffff;
+    this.#reason = d.reason === undefined ? '' : `${d.reason}`;
+    this.#wasClean = !!d.wasClean;
+  }
+  get code() { return this.#code; }
+  get reason() { return this.#reason; }
+  get wasClean() { return this.#wasClean; }
+}
+webidlInterface(CloseEvent);
+
+let endState; // ws => its private state, for the pair and the host side
+
+class WebSocket extends EventTarget {
+  #s;
+  static { endState = ws => ws.#s; }
+
+  constructor(url, protocols = undefined) {
+    super();
+    if (url === building) {
+      this.#s = newState(protocols);
+      return;
+    }
+    requireArgs(arguments.length, 1, 'WebSocket');
+    const parsed = new URL(`${url}`);
+    if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:'
+      && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new DOMException(`The URL's scheme must be 'ws' or 'wss', not '${parsed.protocol.slice(0, -1)}'`, 'SyntaxError');
+    }
+    if (parsed.hash !== '') throw new DOMException("The URL must not have a fragment", 'SyntaxError');
+    const list = protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : [...protocols].map(p => `${p}`);
+    const s = newState(null);
+    this.#s = s;
+    s.url = parsed.href;
+    s.accepted = true;
+    s.outbound = true;
+    const headers = [['upgrade', 'websocket']];
+    if (list.length > 0) headers.push(['sec-websocket-protocol', list.join(', ')]);
+    opAsync('ws_connect', 0, parsed.href, headers).then(r => {
+      if (s.state === CLOSED) {
+        op('ws_close', r.socket, 1000, '');
+        return;
+      }
+      adoptHostEnd(this, r.socket);
+      for (const [k, v] of r.headers) if (k === 'sec-websocket-protocol') s.protocol = v;
+      if (s.state === CONNECTING) s.state = OPEN;
+      fireEvent(this, new Event('open'));
+      if (s.closeAfterOpen) {
+        const [code, reason] = s.closeAfterOpen;
+        s.closeAfterOpen = null;
+        this.#closeNow(code, reason);
+      }
+    }, e => {
+      s.state = CLOSED;
+      fireEvent(this, errorEvent(e));
+      fireEvent(this, new CloseEvent('close', { code: 1006, reason: String(e && e.message || e), wasClean: false }));
+    });
+  }
+
+  get readyState() { return this.#s.state; }
+  get url() { return this.#s.url; }
+  get protocol() { return this.#s.protocol; }
+  get extensions() { return ''; }
+  get binaryType() { return 'arraybuffer'; }
+  set binaryType(value) {
+    if (`${value}` !== 'arraybuffer') throw new TypeError("Workers deliver binary messages as ArrayBuffer: binaryType can only be 'arraybuffer'");
+  }
+
+  // Starts delivering this end's events (those that arrived before wait
+  // until now). `allowHalfOpen` is accepted; a close from the peer is
+  // always answered at once.
+  accept(options = undefined) {
+    const s = this.#s;
+    if (s.transferred) throw new TypeError('This WebSocket was handed to a Response and cannot be accepted here');
+    if (s.accepted) throw new TypeError('accept() was already called on this WebSocket');
+    if (options !== undefined && options !== null && typeof options !== 'object') throw new TypeError('accept() takes an options object');
+    s.accepted = true;
+    if (s.state === CONNECTING) s.state = OPEN;
+    const queued = s.queued;
+    s.queued = [];
+    for (const ev of queued) deliverTo(this, ev);
+  }
+
+  send(message) {
+    requireArgs(arguments.length, 1, 'WebSocket.send');
+    const s = this.#s;
+    if (s.transferred) throw new TypeError('This WebSocket was handed to a Response; send on the other end of the pair');
+    if (!s.accepted) throw new TypeError('You must call accept() on this WebSocket before sending messages.');
+    if (s.state === CONNECTING) throw new DOMException('The WebSocket is still connecting', 'InvalidStateError');
+    if (s.state !== OPEN || s.closeSent) throw new TypeError("Can't call WebSocket send() after close().");
+    let data;
+    if (typeof message === 'string') data = message;
+    else if (message instanceof ArrayBuffer || ArrayBuffer.isView(message)) data = bufferSourceCopy(message);
+    else data = `${message}`;
+    if (s.handle >= 0) {
+      const sent = op('ws_send', s.handle, data);
+      if (sent !== true) this.#lost(`${sent}`);
+    } else if (s.pair !== null) {
+      sendLocal(this, { kind: 'message', data });
+    }
+  }
+
+  close(code = undefined, reason = undefined) {
+    const s = this.#s;
+    if (s.transferred) throw new TypeError('This WebSocket was handed to a Response; close the other end of the pair');
+    if (code !== undefined) {
+      code = Number(code);
+      if (!Number.isInteger(code) || (code !== 1000 && (code < 3000 || code > 4999))) {
+        throw new DOMException(`Invalid WebSocket close code: ${code} (use 1000 or 3000-4999)`, 'InvalidAccessError');
+      }
+    }
+    reason = reason === undefined ? '' : toUSVString(reason);
+    if (utf8Encode(reason).length > MAX_REASON_BYTES) {
+      throw new DOMException(`The close reason is longer than ${MAX_REASON_BYTES} bytes`, 'SyntaxError');
+    }
+    if (s.state === CLOSED || s.closeSent) return;
+    if (s.state === CONNECTING && s.handle < 0 && s.url !== null) {
+      // An outbound socket still connecting closes once it is open.
+      s.closeAfterOpen = [code ?? 1000, reason];
+      return;
+    }
+    this.#closeNow(code ?? 1000, reason);
+  }
+
+  #closeNow(code, reason) {
+    const s = this.#s;
+    s.closeSent = true;
+    if (s.state === OPEN || s.state === CONNECTING) s.state = CLOSING;
+    if (s.handle >= 0) {
+      op('ws_close', s.handle, code, reason);
+    } else if (s.pair !== null) {
+      sendLocal(this, { kind: 'close', code, reason, wasClean: true });
+    }
+  }
+
+  // The host closed the socket because the peer stopped reading.
+  #lost(reason) {
+    const s = this.#s;
+    if (s.state === CLOSED) return;
+    s.state = CLOSED;
+    hostSockets.delete(s.handle);
+    setTimeout(() => {
+      fireEvent(this, errorEvent(new Error(reason)));
+      fireEvent(this, new CloseEvent('close', { code: 1006, reason, wasClean: false }));
+    }, 0);
+  }
+
+  [Symbol.for('motu.inspect')]() { return `{ readyState: ${this.#s.state} }`; }
+}
+for (const [name, value] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSING', CLOSING], ['CLOSED', CLOSED]]) {
+  const d = { value, enumerable: true, writable: false, configurable: false };
+  Object.defineProperty(WebSocket, name, d);
+  Object.defineProperty(WebSocket.prototype, name, d);
+}
+for (const type of ['open', 'message', 'close', 'error']) defineEventHandler(WebSocket, type);
+webidlInterface(WebSocket);
+
+// The `error` event of a socket, an ErrorEvent.
+function errorEvent(error) {
+  const { ErrorEvent } = loadGroup(ERROR_EVENT);
+  return new ErrorEvent('error', { message: String(error && error.message || error), error });
+}
+
+function newState(pair) {
+  return {
+    state: CONNECTING, accepted: false, queued: [], pair, handle: -1, transferred: false,
+    closeSent: false, url: null, protocol: '', closeAfterOpen: null, outbound: false,
+  };
+}
+
+// Hands an event to an end: at once when it was accepted, else later.
+function deliverTo(ws, ev) {
+  const s = endState(ws);
+  if (s.state === CLOSED) return;
+  if (!s.accepted) {
+    s.queued.push(ev);
+    return;
+  }
+  if (ev.kind === 'message') {
+    let data = ev.data;
+    if (data instanceof Uint8Array) {
+      data = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+        ? data.buffer : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+    }
+    fireEvent(ws, new MessageEvent('message', { data }));
+  } else if (ev.kind === 'close') {
+    s.state = CLOSED;
+    if (s.handle >= 0) hostSockets.delete(s.handle);
+    if (!ev.wasClean && ev.code !== 1005) {
+      fireEvent(ws, errorEvent(new Error(ev.reason || `The WebSocket closed with code ${ev.code}`)));
+    }
+    fireEvent(ws, new CloseEvent('close', { code: ev.code, reason: ev.reason, wasClean: ev.wasClean }));
+  }
+}
+
+// An event from one end of a pair to the other, both in JavaScript: queued
+// at once while the other end is not accepted (it may yet be handed to a
+// Response, and the host then sends what waits), else delivered in a task
+// of its own. A close is answered at once by the other end.
+function sendLocal(from, ev) {
+  const pair = endState(from).pair;
+  const other = pair.a === from ? pair.b : pair.a;
+  const o = endState(other);
+  if (!o.accepted) {
+    o.queued.push(ev);
+    return;
+  }
+  setTimeout(() => {
+    deliverTo(other, ev);
+    if (ev.kind === 'close' && endState(from).state !== CLOSED) deliverTo(from, ev);
+  }, 0);
+}
+
+// The end `ws` now talks to the host's socket `handle`.
+function adoptHostEnd(ws, handle) {
+  const s = endState(ws);
+  s.handle = handle;
+  hostSockets.set(handle, ws);
+}
+
+class WebSocketPair {
+  constructor() {
+    const pair = { a: null, b: null };
+    const a = new WebSocket(building, pair);
+    const b = new WebSocket(building, pair);
+    pair.a = a;
+    pair.b = b;
+    Object.defineProperty(this, 0, { value: a, enumerable: true, writable: false, configurable: false });
+    Object.defineProperty(this, 1, { value: b, enumerable: true, writable: false, configurable: false });
+  }
+}
+webidlInterface(WebSocketPair);
+
+// A Response is made with `webSocket: ws`: the end must be one of a pair
+// that was not accepted, handed elsewhere or used.
+function checkResponseSocket(ws) {
+  if (!(ws instanceof WebSocket)) throw new TypeError("The Response's webSocket must be a WebSocket");
+  const s = endState(ws);
+  if (s.outbound && !s.accepted) return;
+  if (s.accepted || s.transferred || s.pair === null) {
+    throw new TypeError("The Response's webSocket must be an end of a WebSocketPair that was not accepted");
+  }
+}
+
+// The host handle for the end a Response hands over: the other end, the
+// one the Worker keeps, talks to the host from now on (what it sent before
+// goes first).
+function handOver(ws) {
+  const s = endState(ws);
+  if (s.transferred) throw new TypeError('This WebSocket was already handed to a Response');
+  const pair = s.pair;
+  if (pair === null) throw new TypeError('Handing an outbound WebSocket on to the client is not supported yet');
+  const kept = pair.a === ws ? pair.b : pair.a;
+  const handle = op('ws_pair');
+  s.transferred = true;
+  s.state = OPEN;
+  adoptHostEnd(kept, handle);
+  for (const ev of s.queued) {
+    if (ev.kind === 'message') op('ws_send', handle, ev.data);
+    else if (ev.kind === 'close') op('ws_close', handle, ev.code, ev.reason);
+  }
+  s.queued = [];
+  return handle;
+}
+
+// A socket event from the host (one turn).
+function deliverHostEvent(event) {
+  const ws = hostSockets.get(event.socket);
+  if (ws === undefined) return;
+  deliverTo(ws, { kind: event.kind, data: event.data, code: event.code, reason: event.reason, wasClean: event.wasClean });
+}
+
+// fetch() with `Upgrade: websocket`: the Response carries the socket, not
+// yet accepted.
+async function connectWebSocket(url, headers) {
+  const r = await opAsync('ws_connect', 0, url, headers);
+  const ws = new WebSocket(building, null);
+  const s = endState(ws);
+  s.url = url;
+  s.outbound = true;
+  adoptHostEnd(ws, r.socket);
+  return new Response(null, { status: 101, headers: r.headers, webSocket: ws });
+}
+
+defineGlobal('WebSocket', WebSocket);
+defineGlobal('WebSocketPair', WebSocketPair);
+defineGlobal('MessageEvent', MessageEvent);
+defineGlobal('CloseEvent', CloseEvent);

@@ -1,0 +1,199 @@
+//! WebSockets: a Worker's end of a socket in its isolate, the network end
+//! outside it.
+//!
+//! # Concepts
+//!
+//! - **Ownership.** The network end of a socket (its framing, RFC 6455, by
+//!   tokio-tungstenite) is owned by a *pump*, a task of its own on the
+//!   thread that accepted the connection (the gateway's, for a client's
+//!   upgrade) or of the isolate (for the Worker's outbound sockets). The
+//!   Worker's end is a handle in its isolate's socket table
+//!   ([`sockets::Sockets`]). The two meet through a [`SocketOwner`]: where
+//!   the pump delivers what arrives. Today the owner is the isolate actor
+//!   that holds the socket; since the pump, not the isolate, holds the
+//!   connection, an owner that wakes a Durable Object in another isolate
+//!   (hibernation) fits the same seam.
+//! - **Turns.** Each message (and the close) is a new event for the
+//!   isolate with its own CPU budget: a socket outlives the request that
+//!   opened it. The pump delivers one message at a time and waits until the
+//!   isolate took it, so a client sending faster than the Worker handles
+//!   is slowed by TCP, never buffered without bound.
+//! - **Toward the peer**, what the Worker sends waits in a queue counted in
+//!   bytes; past [`OUTGOING_QUEUE_BYTES`] (a peer that stopped reading) the
+//!   connection is dropped and the Worker's end gets `error` and `close`
+//!   (1006) events, so memory stays bounded.
+//! - **Limits and closes.** A received message over [`MAX_MESSAGE_BYTES`]
+//!   (Cloudflare's 1 MiB) closes the socket with 1009. A close from the
+//!   peer is answered at once. An isolate evicted (CPU, memory, …) closes
+//!   its sockets with 1011 and a reason; a server shutting down closes them
+//!   with 1001 once its grace period is over. An isolate with open sockets
+//!   is not evicted as idle, nor under memory pressure (it counts as busy
+//!   there), and is never taken for hung while a socket may still bring
+//!   events. Sockets do not count as events in flight for load balancing:
+//!   a Worker's sockets share its isolates as its requests do.
+
+mod connect;
+mod pump;
+pub(crate) mod sockets;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::watch;
+
+pub(crate) use connect::connect;
+pub(crate) use sockets::Sockets;
+
+/// The largest message a Worker receives: 1 MiB, as on Cloudflare; a
+/// larger one closes the socket with code 1009.
+pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// Bytes a Worker's socket may have queued toward a peer that does not
+/// read them (8 MiB); past that the connection is dropped.
+pub const OUTGOING_QUEUE_BYTES: usize = 8 << 20;
+
+/// How long a socket that sent its close frame waits for the peer's.
+pub const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The close code of a server going away (shutdown).
+pub const GOING_AWAY: u16 = 1001;
+
+/// What arrives from the peer, for the Worker's end.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    /// A text message.
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+    /// The socket closed: the peer's close frame (`clean`), or a close
+    /// decided here (1006 for a lost connection, 1009 for a message too
+    /// large, 1001 for a shutdown).
+    Close {
+        /// The close code (1005 when the peer's frame had none).
+        code: u16,
+        /// The close reason.
+        reason: String,
+        /// Whether the closing handshake took place.
+        clean: bool,
+    },
+}
+
+/// Where a pump delivers what arrives on its socket: the holder of the
+/// Worker's end. `deliver` resolves once the event was taken (one at a
+/// time), to `false` when the holder is gone.
+pub trait SocketOwner: Send + Sync + 'static {
+    /// Hands `event` of socket `socket` to its holder.
+    fn deliver(&self, socket: u32, event: Incoming) -> Pin<Box<dyn Future<Output = bool> + Send>>;
+}
+
+/// The network end of a socket a Worker answered an upgrade with (a 101
+/// response's `webSocket`), in the response's extensions until the gateway
+/// joins it to the upgraded connection ([`WebSocketLink::serve`]). Dropped
+/// unused, the Worker's end gets a `close` event (1006).
+#[derive(Clone)]
+pub struct WebSocketLink(Arc<Mutex<Option<pump::Pump>>>);
+
+impl std::fmt::Debug for WebSocketLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebSocketLink")
+    }
+}
+
+impl WebSocketLink {
+    pub(crate) fn new(pump: pump::Pump) -> Self {
+        Self(Arc::new(Mutex::new(Some(pump))))
+    }
+
+    /// Runs the socket over the connection `upgraded` resolves to (the
+    /// server's side of RFC 6455), until it closes; `going_away` turning
+    /// true closes it with 1001. If the upgrade fails, the Worker's end is
+    /// closed (1006).
+    pub async fn serve<S, E>(
+        self,
+        upgraded: impl Future<Output = Result<S, E>>,
+        going_away: Option<watch::Receiver<bool>>,
+    ) where
+        S: AsyncRead + AsyncWrite + Unpin + 'static,
+        E: std::fmt::Display,
+    {
+        let Some(pump) = self.0.lock().unwrap_or_else(PoisonError::into_inner).take() else {
+            return;
+        };
+        match upgraded.await {
+            Ok(io) => pump.run_server(io, going_away).await,
+            Err(e) => {
+                tracing::debug!("a WebSocket upgrade failed: {e}");
+                pump.abandon().await;
+            }
+        }
+    }
+}
+
+/// The `Sec-WebSocket-Accept` answer to a client's `Sec-WebSocket-Key`.
+pub fn accept_key(key: &[u8]) -> String {
+    tokio_tungstenite::tungstenite::handshake::derive_accept_key(key)
+}
+
+/// Whether `request` asks for a WebSocket (RFC 6455: a GET with
+/// `Upgrade: websocket`, `Connection: upgrade`, a key and version 13).
+pub fn is_upgrade_request<B>(request: &http::Request<B>) -> bool {
+    let headers = request.headers();
+    let has = |name: http::header::HeaderName, token: &str| {
+        headers.get_all(name).iter().any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        })
+    };
+    request.method() == http::Method::GET
+        && request.version() == http::Version::HTTP_11
+        && has(http::header::UPGRADE, "websocket")
+        && has(http::header::CONNECTION, "upgrade")
+        && headers.contains_key(http::header::SEC_WEBSOCKET_KEY)
+        && headers
+            .get(http::header::SEC_WEBSOCKET_VERSION)
+            .is_some_and(|v| v == "13")
+}
+
+/// The close reason sent to peers when an isolate is evicted for `reason`.
+pub(crate) fn eviction_reason(reason: crate::EvictionReason) -> &'static str {
+    use crate::EvictionReason as R;
+    match reason {
+        R::CpuLimit => "The Worker exceeded its CPU time limit",
+        R::MemoryLimit => "The Worker exceeded its memory limit",
+        R::Hang => "The Worker hung",
+        R::Crashed => "The Worker's isolate crashed",
+        R::Reload => "The Worker was reloaded",
+        _ => "The Worker's isolate was evicted",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_accept_key_is_rfc_6455s() {
+        // The example of RFC 6455, section 1.3.
+        assert_eq!(
+            accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+    }
+
+    #[test]
+    fn upgrade_requests_are_told_apart() {
+        let req = |conn: &str| {
+            http::Request::get("/")
+                .header("upgrade", "WebSocket")
+                .header("connection", conn)
+                .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+                .header("sec-websocket-version", "13")
+                .body(())
+                .unwrap()
+        };
+        assert!(is_upgrade_request(&req("keep-alive, Upgrade")));
+        assert!(!is_upgrade_request(&req("keep-alive")));
+    }
+}

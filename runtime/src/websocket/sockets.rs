@@ -1,0 +1,265 @@
+//! An isolate's socket table: the Worker's ends of its sockets, by the
+//! handle its JavaScript knows them by.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use super::pump::{channel, reserve, Control, Outgoing, Pump};
+use super::{SocketOwner, OUTGOING_QUEUE_BYTES};
+
+/// One socket as the isolate holds it.
+enum Entry {
+    /// A pair whose network end is being handed to a response (within the
+    /// turn of event `event`): what the Worker sends waits here.
+    Pending {
+        event: Option<u64>,
+        queue: Vec<Outgoing>,
+        bytes: usize,
+    },
+    /// Joined to its pump.
+    Open {
+        tx: mpsc::UnboundedSender<Outgoing>,
+        control: Arc<Control>,
+    },
+}
+
+/// The sockets of one isolate.
+#[derive(Default)]
+pub(crate) struct Sockets {
+    table: RefCell<HashMap<u32, Entry>>,
+    next: Cell<u32>,
+    /// How many entries are open (kept, not counted, at every turn).
+    open: Cell<usize>,
+}
+
+/// A text message toward the peer.
+pub(crate) fn text(text: String) -> Outgoing {
+    Outgoing::Text(text)
+}
+
+/// A binary message toward the peer.
+pub(crate) fn binary(bytes: Vec<u8>) -> Outgoing {
+    Outgoing::Binary(bytes)
+}
+
+/// Why a send could not be queued: the peer stopped reading.
+fn not_reading(bytes: usize) -> String {
+    format!(
+        "The WebSocket was closed: its peer is not reading ({bytes} bytes were waiting to be sent, the limit is {OUTGOING_QUEUE_BYTES})"
+    )
+}
+
+impl Sockets {
+    fn next_handle(&self) -> u32 {
+        let h = self.next.get().wrapping_add(1);
+        self.next.set(h);
+        h
+    }
+
+    /// A new pair's network end, handed over in the turn of `event`.
+    pub(crate) fn pair(&self, event: Option<u64>) -> u32 {
+        let h = self.next_handle();
+        self.table.borrow_mut().insert(
+            h,
+            Entry::Pending {
+                event,
+                queue: Vec::new(),
+                bytes: 0,
+            },
+        );
+        h
+    }
+
+    /// A socket joined at once to a new pump (an outbound socket).
+    pub(crate) fn open(&self, owner: Arc<dyn SocketOwner>) -> (u32, Pump) {
+        let h = self.next_handle();
+        let (tx, control, pump) = channel(h, owner);
+        self.table
+            .borrow_mut()
+            .insert(h, Entry::Open { tx, control });
+        self.open.set(self.open.get() + 1);
+        (h, pump)
+    }
+
+    /// Joins pending socket `h` to a new pump, which gets what waited.
+    pub(crate) fn link(&self, h: u32, owner: Arc<dyn SocketOwner>) -> Option<Pump> {
+        let mut table = self.table.borrow_mut();
+        let Some(Entry::Pending { queue, bytes, .. }) = table.remove(&h) else {
+            return None;
+        };
+        let (tx, control, pump) = channel(h, owner);
+        control
+            .queued
+            .store(bytes, std::sync::atomic::Ordering::Release);
+        for message in queue {
+            let _ = tx.send(message);
+        }
+        table.insert(h, Entry::Open { tx, control });
+        self.open.set(self.open.get() + 1);
+        Some(pump)
+    }
+
+    /// Queues `message` toward socket `h`'s peer: `None` when queued (or
+    /// the socket is gone, whose close event is on its way), else why the
+    /// socket was closed instead.
+    pub(crate) fn send(&self, h: u32, message: Outgoing) -> Option<String> {
+        let mut table = self.table.borrow_mut();
+        let size = message.size();
+        match table.get_mut(&h) {
+            Some(Entry::Pending { queue, bytes, .. }) => {
+                if *bytes + size > OUTGOING_QUEUE_BYTES {
+                    let reason = not_reading(*bytes + size);
+                    table.remove(&h);
+                    return Some(reason);
+                }
+                *bytes += size;
+                queue.push(message);
+                None
+            }
+            Some(Entry::Open { tx, control }) => {
+                if !reserve(&control.queued, size, OUTGOING_QUEUE_BYTES) {
+                    let waiting = control.queued.load(std::sync::atomic::Ordering::Acquire);
+                    control.abort.notify_one();
+                    table.remove(&h);
+                    self.open.set(self.open.get() - 1);
+                    return Some(not_reading(waiting + size));
+                }
+                let _ = tx.send(message);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Closes socket `h` with `code` and `reason` (its close event comes
+    /// once the peer answered, or the wait for it is over).
+    pub(crate) fn close(&self, h: u32, code: u16, reason: String) {
+        let mut table = self.table.borrow_mut();
+        match table.get_mut(&h) {
+            Some(Entry::Pending { queue, .. }) => queue.push(Outgoing::Close(code, reason)),
+            Some(Entry::Open { tx, control }) => {
+                let _ = tx.send(Outgoing::Close(code, reason));
+                control.closing.notify_one();
+            }
+            None => {}
+        }
+    }
+
+    /// Socket `h`'s close event was delivered: it is forgotten.
+    pub(crate) fn closed(&self, h: u32) {
+        if let Some(Entry::Open { .. }) = self.table.borrow_mut().remove(&h) {
+            self.open.set(self.open.get() - 1);
+        }
+    }
+
+    /// How many sockets are open.
+    pub(crate) fn open_count(&self) -> usize {
+        self.open.get()
+    }
+
+    /// Forgets sockets whose network end is gone without a close event
+    /// (their response was never sent to a client: an embedder or a
+    /// service binding's caller dropped it); how many are left open.
+    pub(crate) fn prune(&self) -> usize {
+        let mut table = self.table.borrow_mut();
+        table.retain(|_, e| !matches!(e, Entry::Open { tx, .. } if tx.is_closed()));
+        let open = table
+            .values()
+            .filter(|e| matches!(e, Entry::Open { .. }))
+            .count();
+        self.open.set(open);
+        open
+    }
+
+    /// Closes every socket with `code` and `reason` (the isolate is going
+    /// away) and forgets them.
+    pub(crate) fn close_all(&self, code: u16, reason: &str) -> usize {
+        let mut table = self.table.borrow_mut();
+        let mut closed = 0;
+        for (_, entry) in table.drain() {
+            if let Entry::Open { tx, control } = entry {
+                let _ = tx.send(Outgoing::Close(code, reason.to_owned()));
+                control.closing.notify_one();
+                closed += 1;
+            }
+        }
+        self.open.set(0);
+        closed
+    }
+
+    /// Forgets pending sockets whose event is over (their response never
+    /// took them).
+    pub(crate) fn forget_pending(&self, live: impl Fn(u64) -> bool) {
+        self.table.borrow_mut().retain(|_, e| match e {
+            Entry::Pending { event, .. } => event.is_some_and(&live),
+            Entry::Open { .. } => true,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::websocket::Incoming;
+
+    /// An owner nobody holds: deliveries go nowhere.
+    struct Nobody;
+
+    impl SocketOwner for Nobody {
+        fn deliver(
+            &self,
+            _socket: u32,
+            _event: Incoming,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> {
+            Box::pin(async { false })
+        }
+    }
+
+    #[test]
+    fn the_queue_toward_a_peer_is_bounded_and_open_sockets_are_counted() {
+        let sockets = Sockets::default();
+        let h = sockets.pair(Some(1));
+        assert_eq!(sockets.send(h, text("before".into())), None);
+        assert_eq!(sockets.open_count(), 0);
+        let pump = sockets.link(h, Arc::new(Nobody)).expect("a pending socket");
+        assert_eq!(sockets.open_count(), 1);
+        // What waited went to the pump first, counted in its queue.
+        assert_eq!(
+            pump.control
+                .queued
+                .load(std::sync::atomic::Ordering::Acquire),
+            6
+        );
+        let chunk = vec![0u8; 1 << 20];
+        let mut sent = 0;
+        let refused = loop {
+            match sockets.send(h, binary(chunk.clone())) {
+                None => sent += 1,
+                Some(reason) => break reason,
+            }
+            assert!(sent <= 8, "the queue grew past its bound");
+        };
+        // Nothing drains it here: 8 MiB minus what waited fit, no more.
+        assert_eq!(sent, 7);
+        assert!(refused.contains("not reading"), "{refused}");
+        assert_eq!(sockets.open_count(), 0);
+        // The socket is gone; a later send is a no-op for its close event.
+        assert_eq!(sockets.send(h, text("late".into())), None);
+    }
+
+    #[test]
+    fn pending_sockets_of_ended_events_and_dropped_pumps_are_forgotten() {
+        let sockets = Sockets::default();
+        sockets.pair(Some(1));
+        sockets.forget_pending(|_| false);
+        assert!(sockets.table.borrow().is_empty());
+        let (_, pump) = sockets.open(Arc::new(Nobody));
+        assert_eq!(sockets.open_count(), 1);
+        drop(pump);
+        assert_eq!(sockets.prune(), 0);
+        assert_eq!(sockets.open_count(), 0);
+    }
+}

@@ -1,0 +1,418 @@
+//! WebSockets over the real server, with a real WebSocket client, on every
+//! engine: upgrades answered with a WebSocketPair's end, echo of text and
+//! binary messages, the close handshake both ways, the 1 MiB message limit
+//! (1009), eviction of a Worker looping in a message handler (1011) while a
+//! neighbour serves, open sockets keeping their isolate, the Worker's own
+//! outbound sockets under the egress policy, and shutdown (1001).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{on_each_engine, Server, TempConfig};
+use futures::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Long enough for a busy machine; tests wait for events, not for time.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Serves the WebSocket fixture as Worker `ws` (host `ws.test`) beside a
+/// `neighbour` (host `other.test`), with `extra` config.
+fn serve(engine: &str, limits: &str, extra: &str) -> (TempConfig, Server) {
+    let config = TempConfig::new(&[
+        (
+            "motu.toml",
+            &format!(
+                "{extra}\n[[workers]]\nname = \"ws\"\nmain = \"websocket.js\"\nroutes = [\"ws.test/*\"]\n{limits}\n\
+                 [[workers]]\nname = \"neighbour\"\nmain = \"neighbour.js\"\nroutes = [\"other.test/*\"]\n{limits}\n"
+            ),
+        ),
+        (
+            "websocket.js",
+            &std::fs::read_to_string(common::fixture("websocket.js")).unwrap(),
+        ),
+        (
+            "neighbour.js",
+            "export default { fetch() { return new Response('neighbour'); } };\n",
+        ),
+    ]);
+    let path = config.path("motu.toml");
+    let server = Server::start(&["--config", &path, "--engine", engine]);
+    (config, server)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Opens a WebSocket to `path` on host `ws.test`.
+async fn connect(s: &Server, path: &str) -> Result<Socket, WsError> {
+    let mut request = format!("ws://{}{path}", s.addr)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("host", "ws.test".parse().unwrap());
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(ws, _)| ws)
+}
+
+/// The next data or close message (pings are answered by the client).
+async fn next(ws: &mut Socket) -> Message {
+    loop {
+        let message = tokio::time::timeout(PATIENCE, ws.next())
+            .await
+            .expect("a message in time")
+            .expect("the socket is open")
+            .expect("a valid message");
+        if !matches!(message, Message::Ping(_) | Message::Pong(_)) {
+            return message;
+        }
+    }
+}
+
+fn text(m: &Message) -> &str {
+    match m {
+        Message::Text(t) => t.as_str(),
+        other => panic!("expected a text message, got {other:?}"),
+    }
+}
+
+/// The close frame's code and reason.
+fn close_of(m: &Message) -> (u16, String) {
+    match m {
+        Message::Close(Some(f)) => (u16::from(f.code), f.reason.as_str().to_owned()),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
+
+/// `GET path` on `host` until `done` holds for its body.
+fn wait_for_body(s: &Server, host: &str, path: &str, done: impl Fn(&str) -> bool) -> String {
+    let start = Instant::now();
+    loop {
+        let body = s.request("GET", path, &[("host", host)], b"").text();
+        if done(&body) || start.elapsed() > PATIENCE {
+            return body;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn echo_of_text_and_binary_messages() {
+    on_each_engine("echo_of_text_and_binary_messages", |engine| {
+        let (_c, s) = serve(engine, "", "");
+        runtime().block_on(async {
+            let mut ws = connect(&s, "/echo").await.unwrap();
+            // Sent before the Worker's response, with readyState and the
+            // constants as the Worker saw them.
+            assert_eq!(text(&next(&mut ws).await), "welcome 1 1 3");
+            ws.send(Message::text("hello")).await.unwrap();
+            assert_eq!(text(&next(&mut ws).await), "hello");
+            let bytes = vec![0u8, 1, 2, 255, 128];
+            ws.send(Message::binary(bytes.clone())).await.unwrap();
+            match next(&mut ws).await {
+                Message::Binary(b) => assert_eq!(b.as_ref(), bytes.as_slice()),
+                other => panic!("expected binary, got {other:?}"),
+            }
+            // Many messages in a row arrive in order.
+            for i in 0..50 {
+                ws.send(Message::text(format!("m{i}"))).await.unwrap();
+            }
+            for i in 0..50 {
+                assert_eq!(text(&next(&mut ws).await), format!("m{i}"));
+            }
+        });
+        // An upgrade request the Worker answers otherwise gets that answer.
+        runtime().block_on(async {
+            match connect(&s, "/refuse").await {
+                Err(WsError::Http(response)) => assert_eq!(response.status(), 403),
+                Err(other) => panic!("expected the Worker's 403, got {other}"),
+                Ok(_) => panic!("expected the Worker's 403, got a socket"),
+            }
+        });
+        // A plain request to the same Worker is a plain request.
+        let plain = s.request("GET", "/echo", &[("host", "ws.test")], b"");
+        assert_eq!(plain.text(), "plain");
+    });
+}
+
+#[test]
+fn close_handshake_both_ways_with_code_and_reason() {
+    on_each_engine("close_handshake_both_ways_with_code_and_reason", |engine| {
+        let (_c, s) = serve(engine, "", "");
+        runtime().block_on(async {
+            // The client closes: the Worker's close event has its code and
+            // reason, and the server answers the close frame.
+            let mut ws = connect(&s, "/closing").await.unwrap();
+            assert!(text(&next(&mut ws).await).starts_with("welcome"));
+            ws.close(Some(CloseFrame {
+                code: CloseCode::from(4001),
+                reason: "client done".into(),
+            }))
+            .await
+            .unwrap();
+            let answer = next(&mut ws).await;
+            assert_eq!(close_of(&answer).0, 4001);
+        });
+        let seen = wait_for_body(&s, "ws.test", "/last-close", |b| !b.is_empty());
+        assert_eq!(seen, "4001 client done true true");
+        runtime().block_on(async {
+            // The Worker closes: the client gets its code and reason.
+            let mut ws = connect(&s, "/closing").await.unwrap();
+            assert!(text(&next(&mut ws).await).starts_with("welcome"));
+            ws.send(Message::text("bye")).await.unwrap();
+            let closed = next(&mut ws).await;
+            assert_eq!(close_of(&closed), (4000, "server says bye".to_owned()));
+            // The client's answer completes the handshake; the stream ends.
+            let end = tokio::time::timeout(PATIENCE, ws.next()).await.unwrap();
+            assert!(
+                matches!(end, None | Some(Err(WsError::ConnectionClosed))),
+                "{end:?}"
+            );
+        });
+        // The Worker's close event came with the client's answer.
+        let seen = wait_for_body(&s, "ws.test", "/last-close", |b| b.starts_with("4000"));
+        assert_eq!(seen, "4000 server says bye true true");
+    });
+}
+
+#[test]
+fn a_message_over_1_mib_closes_the_socket_with_1009() {
+    on_each_engine(
+        "a_message_over_1_mib_closes_the_socket_with_1009",
+        |engine| {
+            let (_c, s) = serve(engine, "", "");
+            runtime().block_on(async {
+                let mut ws = connect(&s, "/echo").await.unwrap();
+                next(&mut ws).await;
+                // Exactly 1 MiB is allowed.
+                let limit = vec![7u8; 1 << 20];
+                ws.send(Message::binary(limit.clone())).await.unwrap();
+                match next(&mut ws).await {
+                    Message::Binary(b) => assert_eq!(b.len(), limit.len()),
+                    other => panic!("expected the 1 MiB echo, got {other:?}"),
+                }
+                ws.send(Message::text("x".repeat((1 << 20) + 1)))
+                    .await
+                    .unwrap();
+                let closed = next(&mut ws).await;
+                assert_eq!(close_of(&closed), (1009, "Message is too large".to_owned()));
+            });
+        },
+    );
+}
+
+#[test]
+fn a_client_that_stops_reading_fills_a_bounded_queue_and_is_dropped() {
+    on_each_engine(
+        "a_client_that_stops_reading_fills_a_bounded_queue_and_is_dropped",
+        |engine| {
+            let (_c, s) = serve(engine, "[workers.limits]\ncpu_ms = 10000\n", "");
+            runtime().block_on(async {
+                let mut ws = connect(&s, "/flood").await.unwrap();
+                next(&mut ws).await;
+                // The client asks for a flood of 64 MiB and reads nothing.
+                ws.send(Message::text("flood")).await.unwrap();
+                let seen = wait_for_body(&s, "ws.test", "/last-close", |b| b.contains("close"));
+                // The Worker's sends stopped once 8 MiB waited (what the
+                // connection's buffers took is not counted), well before 64.
+                let sent: usize = seen
+                    .strip_prefix("sent ")
+                    .and_then(|r| r.split(' ').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| panic!("{seen}"));
+                assert!((8..64).contains(&sent), "{seen}");
+                assert!(seen.contains(" 3 error close 1006 "), "{seen}");
+                assert!(seen.contains("peer is not reading"), "{seen}");
+                drop(ws);
+            });
+            // The server goes on serving.
+            let plain = s.request("GET", "/", &[("host", "other.test")], b"");
+            assert_eq!(plain.text(), "neighbour");
+        },
+    );
+}
+
+#[test]
+fn a_worker_looping_in_a_message_handler_is_evicted_with_1011_while_a_neighbour_serves() {
+    on_each_engine(
+        "a_worker_looping_in_a_message_handler_is_evicted_with_1011_while_a_neighbour_serves",
+        |engine| {
+            let (_c, s) = serve(engine, "[workers.limits]\ncpu_ms = 50\n", "");
+            runtime().block_on(async {
+                // A socket of the same Worker that is not looping.
+                let mut bystander = connect(&s, "/echo").await.unwrap();
+                next(&mut bystander).await;
+                let mut ws = connect(&s, "/loop").await.unwrap();
+                next(&mut ws).await;
+                ws.send(Message::text("spin")).await.unwrap();
+                let neighbour = s.request("GET", "/", &[("host", "other.test")], b"");
+                assert_eq!(neighbour.status, 200);
+                assert_eq!(neighbour.text(), "neighbour");
+                let closed = next(&mut ws).await;
+                let (code, reason) = close_of(&closed);
+                assert_eq!(code, 1011);
+                assert!(reason.contains("CPU"), "{reason}");
+                // Every socket of the evicted isolate is closed.
+                let closed = next(&mut bystander).await;
+                assert_eq!(close_of(&closed).0, 1011);
+            });
+            let log = s.wait_for_log("WebSockets were closed (1011)");
+            assert!(log.contains("WebSockets were closed (1011)"), "{log}");
+            // The Worker serves again, in a fresh isolate.
+            runtime().block_on(async {
+                let mut ws = connect(&s, "/echo").await.unwrap();
+                next(&mut ws).await;
+                ws.send(Message::text("again")).await.unwrap();
+                assert_eq!(text(&next(&mut ws).await), "again");
+            });
+            let neighbour = s.request("GET", "/", &[("host", "other.test")], b"");
+            assert_eq!(neighbour.text(), "neighbour");
+        },
+    );
+}
+
+#[test]
+fn an_isolate_with_an_open_socket_is_not_evicted_as_idle() {
+    on_each_engine(
+        "an_isolate_with_an_open_socket_is_not_evicted_as_idle",
+        |engine| {
+            let (_c, s) = serve(engine, "[workers.limits]\nidle_timeout_s = 1\n", "");
+            runtime().block_on(async {
+                let mut ws = connect(&s, "/echo").await.unwrap();
+                next(&mut ws).await;
+                ws.send(Message::text("count")).await.unwrap();
+                assert_eq!(text(&next(&mut ws).await), "count 1");
+                // The neighbour, with the same idle timeout, is evicted as idle
+                // once it has been idle that long; twice, one after the other,
+                // so that the socket's isolate has been idle longer than the
+                // timeout and its own check has run since.
+                let evicted_idle = |l: &&str| {
+                    l.contains("isolate evicted") && l.contains("neighbour") && l.contains("Idle")
+                };
+                for times in 1..=2 {
+                    s.request("GET", "/", &[("host", "other.test")], b"");
+                    let start = Instant::now();
+                    while s.log().lines().filter(evicted_idle).count() < times {
+                        assert!(start.elapsed() < PATIENCE, "{}", s.log());
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
+                // The socket's isolate is the same one: its count goes on.
+                ws.send(Message::text("count")).await.unwrap();
+                assert_eq!(text(&next(&mut ws).await), "count 2");
+                let log = s.log();
+                assert!(
+                    !log.lines()
+                        .any(|l| l.contains("isolate evicted") && l.contains("worker=\"ws\"")),
+                    "{log}"
+                );
+            });
+        },
+    );
+}
+
+/// A WebSocket echo server on a loopback port, for the Worker's outbound
+/// sockets: its address.
+fn echo_server(rt: &tokio::runtime::Runtime) -> String {
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    rt.spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                    return;
+                };
+                while let Some(Ok(message)) = ws.next().await {
+                    match message {
+                        Message::Text(t) => {
+                            let _ = ws.send(Message::text(format!("echo {}", t.as_str()))).await;
+                        }
+                        Message::Binary(b) => {
+                            let _ = ws.send(Message::Binary(b)).await;
+                        }
+                        _ => {}
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn outbound_websockets_go_through_the_egress_policy_and_count_as_subrequests() {
+    on_each_engine(
+        "outbound_websockets_go_through_the_egress_policy_and_count_as_subrequests",
+        |engine| {
+            let rt = runtime();
+            let echo = echo_server(&rt);
+            // The echo server runs on `rt`'s thread while requests are made.
+            let pump = std::thread::spawn(move || rt.block_on(std::future::pending::<()>()));
+            drop(pump);
+            let path = format!("/outbound?to=ws://{echo}/");
+            {
+                let (_c, s) = serve(engine, "", "[egress]\nallow_private = true\n");
+                let body = s.request("GET", &path, &[("host", "ws.test")], b"").text();
+                assert_eq!(body, "open\nmessage echo ping\n101 message hi", "{body}");
+            }
+            {
+                // The default policy refuses a loopback address.
+                let (_c, s) = serve(engine, "", "");
+                let body = s.request("GET", &path, &[("host", "ws.test")], b"").text();
+                let lines: Vec<&str> = body.lines().collect();
+                assert!(
+                    lines[0].starts_with("close 1006") && lines[0].contains("egress"),
+                    "{body}"
+                );
+                assert!(
+                    lines[1].starts_with("fetch") && lines[1].contains("egress"),
+                    "{body}"
+                );
+            }
+            {
+                // Each socket is a subrequest.
+                let limits = "[workers.limits]\nsubrequests = 1\n";
+                let (_c, s) = serve(engine, limits, "[egress]\nallow_private = true\n");
+                let twice = format!("/outbound-twice?to=ws://{echo}/");
+                let body = s.request("GET", &twice, &[("host", "ws.test")], b"").text();
+                assert!(body.contains("Too many subrequests"), "{body}");
+            }
+        },
+    );
+}
+
+#[test]
+fn shutdown_closes_open_sockets_with_1001_after_the_grace_period() {
+    on_each_engine(
+        "shutdown_closes_open_sockets_with_1001_after_the_grace_period",
+        |engine| {
+            let (_c, mut s) = serve(engine, "", "[server]\ngrace_period_s = 1\n");
+            runtime().block_on(async {
+                let mut ws = connect(&s, "/echo").await.unwrap();
+                next(&mut ws).await;
+                s.signal("TERM");
+                // Within the grace period the socket still works.
+                ws.send(Message::text("still here")).await.unwrap();
+                assert_eq!(text(&next(&mut ws).await), "still here");
+                let closed = next(&mut ws).await;
+                assert_eq!(close_of(&closed).0, 1001);
+            });
+            assert_eq!(s.wait_exit(PATIENCE), Some(0));
+        },
+    );
+}
