@@ -50,6 +50,11 @@ const ASSERT: &str = "AssertionError ok fail equal notEqual strictEqual notStric
     deepEqual notDeepEqual deepStrictEqual notDeepStrictEqual match doesNotMatch throws \
     doesNotThrow rejects doesNotReject ifError strict";
 
+const CRYPTO: &str = "createHash createHmac hash Hash Hmac createCipheriv createDecipheriv \
+    Cipheriv Decipheriv pbkdf2 pbkdf2Sync scrypt scryptSync hkdf hkdfSync randomBytes \
+    randomFill randomFillSync randomInt randomUUID getRandomValues timingSafeEqual KeyObject \
+    createSecretKey getHashes getCiphers constants webcrypto subtle";
+
 const MODULES: &[NodeModule] = &[
     NodeModule {
         name: "buffer",
@@ -149,6 +154,12 @@ const MODULES: &[NodeModule] = &[
         group: "diagnostics_channel",
         member: None,
         exports: "channel subscribe unsubscribe hasSubscribers tracingChannel Channel",
+    },
+    NodeModule {
+        name: "crypto",
+        group: "crypto",
+        member: None,
+        exports: CRYPTO,
     },
 ];
 
