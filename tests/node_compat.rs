@@ -28,6 +28,7 @@ const FAMILIES: &[&str] = &[
     "os",
     "diagnostics_channel",
     "crypto",
+    "stream",
 ];
 
 /// The fixture files of the cases, by name.
@@ -57,6 +58,7 @@ fn case_files() -> Vec<(&'static str, &'static str)> {
             include_str!("fixtures/node/diagnostics_channel.mjs"),
         ),
         ("crypto.mjs", include_str!("fixtures/node/crypto.mjs")),
+        ("stream.mjs", include_str!("fixtures/node/stream.mjs")),
     ]
 }
 

@@ -55,6 +55,14 @@ const CRYPTO: &str = "createHash createHmac hash Hash Hmac createCipheriv create
     randomFill randomFillSync randomInt randomUUID getRandomValues timingSafeEqual KeyObject \
     createSecretKey getHashes getCiphers constants webcrypto subtle";
 
+const STREAM: &str = "Stream Readable Writable Duplex Transform PassThrough pipeline finished \
+    addAbortSignal isReadable isErrored isDisturbed getDefaultHighWaterMark promises";
+const STREAM_WEB: &str = "ReadableStream ReadableStreamDefaultReader ReadableStreamBYOBReader \
+    ReadableStreamBYOBRequest ReadableByteStreamController ReadableStreamDefaultController \
+    TransformStream TransformStreamDefaultController WritableStream WritableStreamDefaultWriter \
+    WritableStreamDefaultController ByteLengthQueuingStrategy CountQueuingStrategy \
+    TextEncoderStream TextDecoderStream CompressionStream DecompressionStream";
+
 const MODULES: &[NodeModule] = &[
     NodeModule {
         name: "buffer",
@@ -160,6 +168,24 @@ const MODULES: &[NodeModule] = &[
         group: "crypto",
         member: None,
         exports: CRYPTO,
+    },
+    NodeModule {
+        name: "stream",
+        group: "stream",
+        member: None,
+        exports: STREAM,
+    },
+    NodeModule {
+        name: "stream/promises",
+        group: "stream",
+        member: Some("promises"),
+        exports: "pipeline finished",
+    },
+    NodeModule {
+        name: "stream/web",
+        group: "stream_web",
+        member: None,
+        exports: STREAM_WEB,
     },
 ];
 

@@ -4,7 +4,7 @@
 // `require('node:NAME')` gives. Included by `prelude_text.rs`.
 
 /// The `node:*` groups: `motu:node/NAME` and its script.
-pub(crate) const NODE_GROUPS: [(&str, &str); 13] = [
+pub(crate) const NODE_GROUPS: [(&str, &str); 15] = [
     (
         "motu:node/buffer",
         group!(
@@ -64,5 +64,13 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 13] = [
     (
         "motu:node/crypto",
         group!(preamble: "", files: ["node/crypto.js"], exports: "module"),
+    ),
+    (
+        "motu:node/stream",
+        group!(preamble: "", files: ["node/stream.js"], exports: "module"),
+    ),
+    (
+        "motu:node/stream_web",
+        group!(preamble: "", files: ["node/stream_web.js"], exports: "module"),
     ),
 ];
