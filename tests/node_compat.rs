@@ -27,6 +27,8 @@ const FAMILIES: &[&str] = &[
     "url",
     "os",
     "diagnostics_channel",
+    "crypto",
+    "stream",
 ];
 
 /// The fixture files of the cases, by name.
@@ -55,6 +57,8 @@ fn case_files() -> Vec<(&'static str, &'static str)> {
             "diagnostics_channel.mjs",
             include_str!("fixtures/node/diagnostics_channel.mjs"),
         ),
+        ("crypto.mjs", include_str!("fixtures/node/crypto.mjs")),
+        ("stream.mjs", include_str!("fixtures/node/stream.mjs")),
     ]
 }
 
@@ -117,11 +121,13 @@ fn differences(ours: &serde_json::Value, node: &serde_json::Value) -> Vec<String
 #[test]
 fn module_families_behave_as_node_does() {
     on_each_engine("module_families_behave_as_node_does", |engine| {
+        // The crypto cases derive keys at Node's default costs: more than
+        // the default CPU limit of a debug build.
         let c = config(
             "worker.mjs",
             "2025-04-01",
             &["nodejs_compat"],
-            "",
+            "[workers.limits]\ncpu_ms = 5000\n",
             &case_files(),
         );
         let s = serve(&c, engine);

@@ -32,6 +32,7 @@ mod encoding;
 mod form;
 mod multipart;
 pub mod node;
+mod node_crypto;
 mod node_ops;
 mod op_state;
 mod ops;

@@ -50,6 +50,19 @@ const ASSERT: &str = "AssertionError ok fail equal notEqual strictEqual notStric
     deepEqual notDeepEqual deepStrictEqual notDeepStrictEqual match doesNotMatch throws \
     doesNotThrow rejects doesNotReject ifError strict";
 
+const CRYPTO: &str = "createHash createHmac hash Hash Hmac createCipheriv createDecipheriv \
+    Cipheriv Decipheriv pbkdf2 pbkdf2Sync scrypt scryptSync hkdf hkdfSync randomBytes \
+    randomFill randomFillSync randomInt randomUUID getRandomValues timingSafeEqual KeyObject \
+    createSecretKey getHashes getCiphers constants webcrypto subtle";
+
+const STREAM: &str = "Stream Readable Writable Duplex Transform PassThrough pipeline finished \
+    addAbortSignal isReadable isErrored isDisturbed getDefaultHighWaterMark promises";
+const STREAM_WEB: &str = "ReadableStream ReadableStreamDefaultReader ReadableStreamBYOBReader \
+    ReadableStreamBYOBRequest ReadableByteStreamController ReadableStreamDefaultController \
+    TransformStream TransformStreamDefaultController WritableStream WritableStreamDefaultWriter \
+    WritableStreamDefaultController ByteLengthQueuingStrategy CountQueuingStrategy \
+    TextEncoderStream TextDecoderStream CompressionStream DecompressionStream";
+
 const MODULES: &[NodeModule] = &[
     NodeModule {
         name: "buffer",
@@ -149,6 +162,30 @@ const MODULES: &[NodeModule] = &[
         group: "diagnostics_channel",
         member: None,
         exports: "channel subscribe unsubscribe hasSubscribers tracingChannel Channel",
+    },
+    NodeModule {
+        name: "crypto",
+        group: "crypto",
+        member: None,
+        exports: CRYPTO,
+    },
+    NodeModule {
+        name: "stream",
+        group: "stream",
+        member: None,
+        exports: STREAM,
+    },
+    NodeModule {
+        name: "stream/promises",
+        group: "stream",
+        member: Some("promises"),
+        exports: "pipeline finished",
+    },
+    NodeModule {
+        name: "stream/web",
+        group: "stream_web",
+        member: None,
+        exports: STREAM_WEB,
     },
 ];
 

@@ -4,10 +4,14 @@
 // `require('node:NAME')` gives. Included by `prelude_text.rs`.
 
 /// The `node:*` groups: `motu:node/NAME` and its script.
-pub(crate) const NODE_GROUPS: [(&str, &str); 12] = [
+pub(crate) const NODE_GROUPS: [(&str, &str); 15] = [
     (
         "motu:node/buffer",
-        group!(preamble: "", files: ["node/buffer.js"], exports: "module"),
+        group!(
+            preamble: "",
+            files: ["node/buffer.js"],
+            exports: "module, nodeError, invalidArgType, outOfRange"
+        ),
     ),
     (
         "motu:node/events",
@@ -56,5 +60,17 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 12] = [
     (
         "motu:node/diagnostics_channel",
         group!(preamble: "", files: ["node/diagnostics_channel.js"], exports: "module"),
+    ),
+    (
+        "motu:node/crypto",
+        group!(preamble: "", files: ["node/crypto.js"], exports: "module"),
+    ),
+    (
+        "motu:node/stream",
+        group!(preamble: "", files: ["node/stream.js"], exports: "module"),
+    ),
+    (
+        "motu:node/stream_web",
+        group!(preamble: "", files: ["node/stream_web.js"], exports: "module"),
     ),
 ];

@@ -13,6 +13,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use motu_engine::{HostValue, InterruptHandle, JsError};
 
+use crate::work::Cancel;
+
 /// Most resources one isolate may hold at once; past it, creating one more is
 /// a `RangeError` (a Worker that forgets to close its streams cannot grow the
 /// table without bound).
@@ -68,6 +70,13 @@ impl OpState {
             )),
             _ => Ok(()),
         }
+    }
+
+    /// A cancel flag for work that a synchronous op runs at once: it reads
+    /// as set once the isolate is being terminated (see
+    /// [`Cancel::following`]).
+    pub fn cancel(&self) -> Cancel {
+        Cancel::following(self.interrupt.borrow().clone())
     }
 
     /// Milliseconds since the state was made, from a monotonic clock.

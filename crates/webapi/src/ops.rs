@@ -3,7 +3,9 @@
 use motu_engine::{HostValue, JsError};
 
 use crate::op_state::{handle_arg, OpState};
-use crate::{base64, compression, crypto, encoding, form, node_ops, url_ops, urlpattern, work};
+use crate::{
+    base64, compression, crypto, encoding, form, node_crypto, node_ops, url_ops, urlpattern, work,
+};
 
 /// The granularity of `performance.now()`, in milliseconds: coarse enough
 /// that timing side channels gain little.
@@ -48,7 +50,7 @@ pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Ho
             "motu/{}",
             env!("CARGO_PKG_VERSION")
         ))),
-        _ => return crypto::call(op, &args),
+        _ => return node_crypto::call(state, op, &args).or_else(|| crypto::call(op, &args)),
     })
 }
 

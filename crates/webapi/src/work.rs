@@ -32,11 +32,11 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use motu_engine::{HostValue, JsError};
+use motu_engine::{HostValue, InterruptHandle, JsError};
 use rand_core::{CryptoRng, OsRng, RngCore};
 
 use crate::op_state::OpState;
-use crate::{compression, crypto, form, multipart};
+use crate::{compression, crypto, form, multipart, node_crypto};
 
 /// Inputs up to this size count as small for the ops whose cost grows with
 /// their input (hashing, symmetric ciphers, compression, parsing): about a
@@ -45,9 +45,14 @@ pub const QUICK_BYTES: usize = 64 * 1024;
 
 /// Whether work should stop: set by its owner, checked by the work.
 ///
-/// Clones share the flag.
+/// Clones share the flag. A flag made for synchronous work
+/// ([`Cancel::following`]) also reads as set once its isolate is being
+/// terminated.
 #[derive(Debug, Clone, Default)]
-pub struct Cancel(Arc<AtomicBool>);
+pub struct Cancel {
+    flag: Arc<AtomicBool>,
+    interrupt: Option<InterruptHandle>,
+}
 
 impl Cancel {
     /// A flag that is not set.
@@ -55,21 +60,35 @@ impl Cancel {
         Self::default()
     }
 
+    /// A flag that reads as set once `interrupt` is terminating: for work
+    /// that a synchronous op runs inside the turn that asked for it (Node's
+    /// `pbkdf2Sync`), which stops with the turn.
+    pub fn following(interrupt: Option<InterruptHandle>) -> Self {
+        Self {
+            flag: Arc::default(),
+            interrupt,
+        }
+    }
+
     /// Asks the work to stop.
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::Relaxed);
+        self.flag.store(true, Ordering::Relaxed);
     }
 
     /// Clears the flag, for an owner that reuses it for the next piece of
     /// work (a runtime may keep one per isolate for the work it runs at
     /// once, and clear it when a turn of JavaScript starts).
     pub fn clear(&self) {
-        self.0.store(false, Ordering::Relaxed);
+        self.flag.store(false, Ordering::Relaxed);
     }
 
     /// Whether the work was asked to stop.
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.flag.load(Ordering::Relaxed)
+            || self
+                .interrupt
+                .as_ref()
+                .is_some_and(InterruptHandle::is_terminating)
     }
 
     /// `Err` once the work was asked to stop: for `?` in the loops of long
@@ -245,6 +264,7 @@ pub fn work(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Wo
         "compression_finish" => compression::finish_work(state, args),
         "multipart_parse" => Ok(multipart::parse_work(args)),
         "form_parse" => Ok(form::parse_work(args)),
+        _ if op.starts_with("node_") => return node_crypto::work(op, args).map(Ok),
         _ => return crypto::work(op, args).map(Ok),
     })
 }

@@ -11,7 +11,7 @@
 // the `init` op: `{ globals, populateEnv }`, or undefined without
 // nodejs_compat (then nothing happens).
 const NODE_FIRST = 22;
-const NODE_NAMES = 'buffer events util process path string_decoder querystring timers assert url os diagnostics_channel';
+const NODE_NAMES = 'buffer events util process path string_decoder querystring timers assert url os diagnostics_channel crypto stream stream_web';
 
 // { globals, env } once a Worker with nodejs_compat is set up, else null.
 let nodeCompat = null;

@@ -34,7 +34,7 @@ pub(crate) fn pbkdf2_is_quick(params: &HostValue, length: Option<&HostValue>) ->
 
 /// PBKDF2 (RFC 8018) with the pseudo-random function `M` (an HMAC), written
 /// out so that its iterations can stop once `cancel` is set.
-fn pbkdf2_with<M: Mac + KeyInit + Clone>(
+pub(crate) fn pbkdf2_with<M: Mac + KeyInit + Clone>(
     password: &[u8],
     salt: &[u8],
     iterations: u32,

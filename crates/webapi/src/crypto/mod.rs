@@ -34,6 +34,7 @@ use motu_engine::{HostValue, JsError};
 use crate::work::{Cancel, Work, QUICK_BYTES};
 
 pub(crate) use digest::Hash;
+pub(crate) use kdf::pbkdf2_with;
 
 /// Runs the synchronous crypto op `op` (`crypto_random`), or returns `None`
 /// when there is none of that name.
