@@ -27,6 +27,7 @@ const FAMILIES: &[&str] = &[
     "url",
     "os",
     "diagnostics_channel",
+    "async_hooks",
 ];
 
 /// The fixture files of the cases, by name.
@@ -54,6 +55,10 @@ fn case_files() -> Vec<(&'static str, &'static str)> {
         (
             "diagnostics_channel.mjs",
             include_str!("fixtures/node/diagnostics_channel.mjs"),
+        ),
+        (
+            "async_hooks.mjs",
+            include_str!("fixtures/node/async_hooks.mjs"),
         ),
     ]
 }

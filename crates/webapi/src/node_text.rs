@@ -4,7 +4,7 @@
 // `require('node:NAME')` gives. Included by `prelude_text.rs`.
 
 /// The `node:*` groups: `motu:node/NAME` and its script.
-pub(crate) const NODE_GROUPS: [(&str, &str); 12] = [
+pub(crate) const NODE_GROUPS: [(&str, &str); 13] = [
     (
         "motu:node/buffer",
         group!(preamble: "", files: ["node/buffer.js"], exports: "module"),
@@ -56,5 +56,9 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 12] = [
     (
         "motu:node/diagnostics_channel",
         group!(preamble: "", files: ["node/diagnostics_channel.js"], exports: "module"),
+    ),
+    (
+        "motu:node/async_hooks",
+        group!(preamble: "", files: ["node/async_hooks.js"], exports: "module"),
     ),
 ];
