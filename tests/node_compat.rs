@@ -29,6 +29,7 @@ const FAMILIES: &[&str] = &[
     "diagnostics_channel",
     "crypto",
     "stream",
+    "async_hooks",
 ];
 
 /// The fixture files of the cases, by name.
@@ -59,6 +60,10 @@ fn case_files() -> Vec<(&'static str, &'static str)> {
         ),
         ("crypto.mjs", include_str!("fixtures/node/crypto.mjs")),
         ("stream.mjs", include_str!("fixtures/node/stream.mjs")),
+        (
+            "async_hooks.mjs",
+            include_str!("fixtures/node/async_hooks.mjs"),
+        ),
     ]
 }
 

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 /// The shim's sources, under `shim/`.
 const SOURCES: &[&str] = &[
+    "async_context.cc",
     "builtins.cc",
     "calls.cc",
     "codec.cc",

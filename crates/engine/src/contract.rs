@@ -12,6 +12,15 @@
 //!   as a classic script (from code compiled once per process) and returns
 //!   its completion value; an index out of range is a `RangeError`. Every
 //!   call evaluates the chunk again: the prelude keeps what it returned.
+//! - [`ASYNC_CONTEXT_GET`]`()` and [`ASYNC_CONTEXT_SET`]`(value)` read and
+//!   write the isolate's *async context*: one value (`undefined` at first)
+//!   that the engine carries along the promise jobs. A promise reaction
+//!   (`then`, `await`) captures the value current when its handler is
+//!   registered, and that value is current while the handler runs; other
+//!   jobs capture the value current when they are enqueued. A job that
+//!   captured `undefined` may run in whatever value is current (V8 sets the
+//!   value only for a defined one), so the prelude uses a defined value for
+//!   "no context". The prelude builds `AsyncLocalStorage` on it.
 //!
 //! The prelude is a classic script. It takes these functions and deletes them
 //! from the global object, so Worker code never sees them. Its completion value
@@ -26,6 +35,10 @@ pub const OP_SYNC: &str = "__motu_op";
 pub const OP_ASYNC: &str = "__motu_op_async";
 /// Global name of the function that evaluates a prelude chunk.
 pub const OP_LOAD: &str = "__motu_load";
+/// Global name of the function that answers the current async context.
+pub const ASYNC_CONTEXT_GET: &str = "__motu_async_context_get";
+/// Global name of the function that sets the current async context.
+pub const ASYNC_CONTEXT_SET: &str = "__motu_async_context_set";
 /// Name of the prelude's dispatch hook.
 pub const HOOK_DISPATCH: &str = "dispatch";
 /// Name of the prelude's module registration hook.

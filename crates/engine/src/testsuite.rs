@@ -849,6 +849,51 @@ pub fn prelude_chunks_load_on_demand(engine: &dyn crate::Engine) {
     assert_eq!(got, HostValue::List(expected));
 }
 
+/// The async context (see `contract::ASYNC_CONTEXT_GET`): a promise
+/// reaction runs in the context current when its handler was registered
+/// (`then`, `await`), whatever context settles the promise. (Where a
+/// thenable's job runs differs: QuickJS runs it in the context current when
+/// it was enqueued, V8 10.2 in whatever context is current; see
+/// tests/async_local_storage.rs.)
+pub fn async_context_follows_promise_jobs(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "addEventListener('test', async () => {
+           const get = __motu_async_context_get, set = __motu_async_context_set;
+           const log = [];
+           const start = get();
+           set('a');
+           const p = hostOpAsync('later');
+           const r1 = p.then(() => log.push('then:' + get()));
+           set({ name: 'b' });
+           const r2 = (async () => {
+             await p; log.push('await:' + get().name);
+             await null; log.push('again:' + get().name);
+           })();
+           set('none');
+           await Promise.all([r1, r2]);
+           log.push('end:' + get(), 'start:' + start);
+           return log;
+         })",
+    ))
+    .unwrap();
+    assert_eq!(run(&mut *iso, &host, 1, HostValue::Undefined), None);
+    let id = host.started.borrow()[0].2;
+    iso.settle(id, Ok(HostValue::Null)).unwrap();
+    iso.run_microtasks().unwrap();
+    let want: Vec<HostValue> = [
+        "then:a",
+        "await:b",
+        "again:b",
+        "end:none",
+        "start:undefined",
+    ]
+    .into_iter()
+    .map(HostValue::from)
+    .collect();
+    assert_eq!(host.outcome(1), Some(Ok(HostValue::List(want))));
+}
+
 /// Makes one `#[test]` per conformance case for an engine.
 ///
 /// `$engine` is an expression of a type that implements [`Engine`](crate::Engine);
@@ -871,6 +916,7 @@ macro_rules! engine_testsuite {
             op_globals_are_hidden,
             async_ops_settle,
             async_ops_reject,
+            async_context_follows_promise_jobs,
             modules_import_each_other,
             modules_may_await_at_top_level,
             missing_imports_fail_the_load,

@@ -5,6 +5,24 @@ const opAsync = globalThis.__motu_op_async;
 delete globalThis.__motu_op;
 delete globalThis.__motu_op_async;
 
+// The engine's async context (motu_engine::contract): node:async_hooks
+// keeps its stores there, as a frame (a Map from AsyncLocalStorage to
+// store). Once a Worker has used it (`useAsyncContext()`), each event runs
+// in the empty frame and leaves it current when it returns, so that what
+// one event left current (AsyncLocalStorage's enterWith) never reaches the
+// next. The empty frame is a value, not `undefined`: V8 runs a promise job
+// that captured `undefined` in whatever value is current.
+const asyncContextGet = globalThis.__motu_async_context_get;
+const asyncContextSet = globalThis.__motu_async_context_set;
+delete globalThis.__motu_async_context_get;
+delete globalThis.__motu_async_context_set;
+const EMPTY_ASYNC_CONTEXT = new Map();
+let asyncContextUsed = false;
+function useAsyncContext() {
+  asyncContextUsed = true;
+  if (asyncContextGet() === undefined) asyncContextSet(EMPTY_ASYNC_CONTEXT);
+}
+
 // Host work (motu_webapi::work): an op whose Rust work may take long runs
 // where the host decides. The `work` op answers [0, result] when the work
 // ran at once, [ticket] when it runs elsewhere (its result settles the

@@ -215,13 +215,23 @@ function dispatchFetch(id, event) {
   Promise.resolve(result).then(r => respond(id, r), e => fail(id, e));
 }
 
+function dispatchHostEvent(id, event) {
+  if (Array.isArray(event)) dispatchFetch(id, event);
+  else if (event.type === 'scheduled') dispatchScheduled(id, event);
+  else if (event.type === 'queue') dispatchQueue(id, event);
+  else if (event.type === 'websocket') loadGroup(WEBSOCKET).deliverHostEvent(event);
+  else fail(id, new TypeError(`Unknown event type: ${event.type}`));
+}
+
 return {
   dispatch(id, event) {
-    if (Array.isArray(event)) dispatchFetch(id, event);
-    else if (event.type === 'scheduled') dispatchScheduled(id, event);
-    else if (event.type === 'queue') dispatchQueue(id, event);
-    else if (event.type === 'websocket') loadGroup(WEBSOCKET).deliverHostEvent(event);
-    else fail(id, new TypeError(`Unknown event type: ${event.type}`));
+    if (!asyncContextUsed) return dispatchHostEvent(id, event);
+    asyncContextSet(EMPTY_ASYNC_CONTEXT);
+    try {
+      dispatchHostEvent(id, event);
+    } finally {
+      asyncContextSet(EMPTY_ASYNC_CONTEXT);
+    }
   },
   registerModule(namespace) { workerModule = namespace; },
 };

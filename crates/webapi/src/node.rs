@@ -187,6 +187,13 @@ const MODULES: &[NodeModule] = &[
         member: None,
         exports: STREAM_WEB,
     },
+    NodeModule {
+        name: "async_hooks",
+        group: "async_hooks",
+        member: None,
+        exports: "AsyncLocalStorage AsyncResource createHook executionAsyncId triggerAsyncId \
+                  executionAsyncResource asyncWrapProviders",
+    },
 ];
 
 /// The `node:*` modules, each as `(name, ES module source)`: `node:buffer`

@@ -4,7 +4,7 @@
 // `require('node:NAME')` gives. Included by `prelude_text.rs`.
 
 /// The `node:*` groups: `motu:node/NAME` and its script.
-pub(crate) const NODE_GROUPS: [(&str, &str); 15] = [
+pub(crate) const NODE_GROUPS: [(&str, &str); 16] = [
     (
         "motu:node/buffer",
         group!(
@@ -72,5 +72,9 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 15] = [
     (
         "motu:node/stream_web",
         group!(preamble: "", files: ["node/stream_web.js"], exports: "module"),
+    ),
+    (
+        "motu:node/async_hooks",
+        group!(preamble: "", files: ["node/async_hooks.js"], exports: "module"),
     ),
 ];

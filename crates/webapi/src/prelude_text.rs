@@ -23,7 +23,8 @@ macro_rules! internal_names {
          trackResource, untrackResource, optionsDictionary, bufferSource, TEXT_CODING, \
          utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
-         streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup, ERROR_EVENT, WEBSOCKET, bufferSourceCopy"
+         streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup, ERROR_EVENT, WEBSOCKET, bufferSourceCopy, \
+         asyncContextGet, asyncContextSet, useAsyncContext, EMPTY_ASYNC_CONTEXT"
     };
 }
 

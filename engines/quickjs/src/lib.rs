@@ -28,6 +28,10 @@
 //!   op id, until `Isolate::settle`. A host error is thrown as a `TypeError`,
 //!   `RangeError`, `SyntaxError` or `ReferenceError`, or as an `Error` whose
 //!   `name` is set.
+//! - **Async context**: `__motu_async_context_get`/`_set` read and write a
+//!   value that QuickJS carries along its promise jobs (see
+//!   `motu_engine::contract`), through a small patch of the vendored
+//!   QuickJS (`vendor/rquickjs-sys/MOTU.md`).
 //! - **Prelude chunks** (`IsolateConfig::prelude_chunks`) go through the
 //!   same cache; `__motu_load(i)` reads chunk `i`'s bytecode into the
 //!   context and runs it when the prelude first needs that part.
@@ -54,6 +58,7 @@
 //!   Worker's files and lines, and the prelude's as
 //!   `IsolateConfig::prelude_name`.
 
+mod async_context;
 mod cache;
 mod chunks;
 mod compile;

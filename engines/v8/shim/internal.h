@@ -226,6 +226,11 @@ bool install_slices(v8::Local<v8::Context> ctx);
 // Installs the op functions and the chunk loader as globals under the names `options` gives.
 bool install_ops(MotuIsolate* m, v8::Local<v8::Context> ctx, const MotuIsolateOptions& options);
 
+// --- async_context.cc
+// Installs the async context functions as globals under the names `options`
+// gives.
+bool install_async_context(v8::Local<v8::Context> ctx, const MotuIsolateOptions& options);
+
 // --- codec.cc
 // Appends the encoding of a list of a call's arguments from index `from`;
 // false when an exception is pending (a throwing getter or proxy trap, a

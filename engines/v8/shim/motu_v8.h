@@ -105,6 +105,10 @@ typedef struct MotuIsolateOptions {
   MotuBytes op_load;
   MotuBytes hook_dispatch;
   MotuBytes hook_register_module;
+  // The global names of the async context functions (see
+  // motu_engine::contract and async_context.cc).
+  MotuBytes async_context_get;
+  MotuBytes async_context_set;
 } MotuIsolateOptions;
 
 void motu_v8_buf_free(MotuBuf buf);

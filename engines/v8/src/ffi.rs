@@ -132,6 +132,8 @@ pub(crate) struct MotuIsolateOptions {
     pub(crate) op_load: MotuBytes,
     pub(crate) hook_dispatch: MotuBytes,
     pub(crate) hook_register_module: MotuBytes,
+    pub(crate) async_context_get: MotuBytes,
+    pub(crate) async_context_set: MotuBytes,
 }
 
 pub(crate) const MOTU_OK: c_int = 0;

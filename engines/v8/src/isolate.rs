@@ -59,6 +59,8 @@ impl V8Isolate {
             op_load: MotuBytes::of(contract::OP_LOAD.as_bytes()),
             hook_dispatch: MotuBytes::of(contract::HOOK_DISPATCH.as_bytes()),
             hook_register_module: MotuBytes::of(contract::HOOK_REGISTER_MODULE.as_bytes()),
+            async_context_get: MotuBytes::of(contract::ASYNC_CONTEXT_GET.as_bytes()),
+            async_context_set: MotuBytes::of(contract::ASYNC_CONTEXT_SET.as_bytes()),
         };
         let prelude = state.lend(CodeKind::Script, &cfg.prelude_name, cfg.prelude.clone());
         let mut status = ffi::MOTU_OK;

@@ -49,6 +49,9 @@
 //!   is thrown as a `TypeError`, `RangeError`, `SyntaxError` or
 //!   `ReferenceError`, or as an `Error` whose `name` is set. The hot path
 //!   (ops, dispatch, settle) reuses its encoding buffers.
+//! - **Async context**: `__motu_async_context_get`/`_set` (see
+//!   `motu_engine::contract`) read and write V8's continuation-preserved
+//!   embedder data, which V8 itself carries along promise jobs.
 //! - **Code is compiled once per process**: the first isolate to compile
 //!   the prelude, a script or a module stores V8's code cache for it in the
 //!   engine (made after the code ran, so it covers the functions that ran);

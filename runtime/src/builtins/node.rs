@@ -8,9 +8,10 @@ use motu_config::NodeCompat;
 use motu_engine::HostValue;
 use motu_loader::BuiltinModules;
 
-/// Adds the `node:*` modules to `modules` when `node` has them.
+/// Adds the `node:*` modules to `modules` when `node` has them (only
+/// `node:async_hooks` with `nodejs_als` alone).
 pub(super) fn register(mut modules: BuiltinModules, node: &NodeCompat) -> BuiltinModules {
-    if !node.modules {
+    if !node.any() {
         return modules;
     }
     // Made once per process; every Worker shares the sources.
@@ -22,18 +23,22 @@ pub(super) fn register(mut modules: BuiltinModules, node: &NodeCompat) -> Builti
             .collect()
     });
     for (name, source) in sources {
+        if !node.modules && name != "node:async_hooks" {
+            continue;
+        }
         modules = modules.with(name.clone(), source.clone());
     }
     modules
 }
 
-/// The `nodejs` field of the `init` op: `{ globals, populateEnv }`, or
-/// undefined without Node.js compatibility.
+/// The `nodejs` field of the `init` op: `{ globals, populateEnv, alsOnly }`,
+/// or undefined without Node.js compatibility.
 pub(crate) fn init_value(node: &NodeCompat) -> HostValue {
-    if !node.modules {
+    if !node.any() {
         return HostValue::Undefined;
     }
     HostValue::Map(vec![
+        ("alsOnly".into(), HostValue::Bool(node.als_only)),
         ("globals".into(), HostValue::Bool(node.globals)),
         (
             "populateEnv".into(),

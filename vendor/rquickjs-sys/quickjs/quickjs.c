@@ -598,6 +598,10 @@ struct JSContext {
 
     JSValue global_obj; /* global object */
     JSValue global_var_obj; /* contains the global let/const definitions */
+    /* motu: the async context (JS_GetAsyncContext): an embedder's value that
+       every job captures when it is enqueued (a promise reaction: when its
+       handler was registered) and that is current while the job runs */
+    JSValue async_context;
 
     double time_origin;
 
@@ -1074,6 +1078,7 @@ typedef struct JSJobEntry {
     struct list_head link;
     JSContext *ctx;
     JSJobFunc *job_func;
+    JSValue async_context; /* motu: current while the job runs */
     int argc;
     JSValue argv[];
 } JSJobEntry;
@@ -2490,9 +2495,10 @@ void JS_SetSharedArrayBufferFunctions(JSRuntime *rt,
     rt->sab_funcs = *sf;
 }
 
-/* return 0 if OK, < 0 if exception */
-int JS_EnqueueJob(JSContext *ctx, JSJobFunc *job_func,
-                  int argc, JSValueConst *argv)
+/* motu: enqueues a job that runs with 'async_context' current */
+static int enqueue_job_in_context(JSContext *ctx, JSJobFunc *job_func,
+                                  int argc, JSValueConst *argv,
+                                  JSValueConst async_context)
 {
     JSRuntime *rt = ctx->rt;
     JSJobEntry *e;
@@ -2505,12 +2511,36 @@ int JS_EnqueueJob(JSContext *ctx, JSJobFunc *job_func,
         return -1;
     e->ctx = ctx;
     e->job_func = job_func;
+    e->async_context = js_dup(async_context);
     e->argc = argc;
     for(i = 0; i < argc; i++) {
         e->argv[i] = js_dup(argv[i]);
     }
     list_add_tail(&e->link, &rt->job_list);
     return 0;
+}
+
+/* return 0 if OK, < 0 if exception */
+int JS_EnqueueJob(JSContext *ctx, JSJobFunc *job_func,
+                  int argc, JSValueConst *argv)
+{
+    /* motu: the job runs in the async context current now */
+    return enqueue_job_in_context(ctx, job_func, argc, argv,
+                                  ctx->async_context);
+}
+
+/* motu: the current async context (a new reference) */
+JSValue JS_GetAsyncContext(JSContext *ctx)
+{
+    return js_dup(ctx->async_context);
+}
+
+/* motu: makes 'value' the current async context */
+void JS_SetAsyncContext(JSContext *ctx, JSValueConst value)
+{
+    JSValue old = ctx->async_context;
+    ctx->async_context = js_dup(value);
+    JS_FreeValue(ctx, old);
 }
 
 bool JS_IsJobPending(JSRuntime *rt)
@@ -2532,7 +2562,7 @@ int JS_ExecutePendingJob(JSRuntime *rt, JSContext **pctx)
 {
     JSContext *ctx;
     JSJobEntry *e;
-    JSValue res;
+    JSValue res, saved_async_context;
     int i, ret;
 
     if (list_empty(&rt->job_list)) {
@@ -2544,7 +2574,12 @@ int JS_ExecutePendingJob(JSRuntime *rt, JSContext **pctx)
     e = list_entry(rt->job_list.next, JSJobEntry, link);
     list_del(&e->link);
     ctx = e->ctx;
+    /* motu: the job runs in the async context it captured */
+    saved_async_context = ctx->async_context;
+    ctx->async_context = e->async_context;
     res = e->job_func(e->ctx, e->argc, vc(e->argv));
+    JS_FreeValue(ctx, ctx->async_context);
+    ctx->async_context = saved_async_context;
     for(i = 0; i < e->argc; i++)
         JS_FreeValue(ctx, e->argv[i]);
     if (JS_IsException(res))
@@ -2652,6 +2687,7 @@ void JS_FreeRuntime(JSRuntime *rt)
 
     list_for_each_safe(el, el1, &rt->job_list) {
         JSJobEntry *e = list_entry(el, JSJobEntry, link);
+        JS_FreeValueRT(rt, e->async_context); /* motu */
         for(i = 0; i < e->argc; i++)
             JS_FreeValueRT(rt, e->argv[i]);
         js_free_rt(rt, e);
@@ -2879,6 +2915,7 @@ JSContext *JS_NewContextRaw(JSRuntime *rt)
     ctx->error_back_trace = JS_UNDEFINED;
     ctx->error_prepare_stack = JS_UNDEFINED;
     ctx->error_stack_trace_limit = js_int32(10);
+    ctx->async_context = JS_UNDEFINED; /* motu */
     init_list_head(&ctx->loaded_modules);
     // TODO(bnoordhuis) use getrandom() etc.
     ctx->random_state = js__gettimeofday_us();
@@ -2997,6 +3034,7 @@ static void JS_MarkContext(JSRuntime *rt, JSContext *ctx,
 
     JS_MarkValue(rt, ctx->global_obj, mark_func);
     JS_MarkValue(rt, ctx->global_var_obj, mark_func);
+    JS_MarkValue(rt, ctx->async_context, mark_func); /* motu */
 
     JS_MarkValue(rt, ctx->throw_type_error, mark_func);
     JS_MarkValue(rt, ctx->eval_obj, mark_func);
@@ -3079,6 +3117,8 @@ void JS_FreeContext(JSContext *ctx)
 
     JS_FreeValue(ctx, ctx->global_obj);
     JS_FreeValue(ctx, ctx->global_var_obj);
+    JS_FreeValue(ctx, ctx->async_context); /* motu */
+    ctx->async_context = JS_UNDEFINED;
 
     JS_FreeValue(ctx, ctx->throw_type_error);
     JS_FreeValue(ctx, ctx->eval_obj);
@@ -55518,6 +55558,7 @@ typedef struct JSPromiseReactionData {
     struct list_head link; /* not used in promise_reaction_job */
     JSValue resolving_funcs[2];
     JSValue handler;
+    JSValue async_context; /* motu: current when the handler was registered */
 } JSPromiseReactionData;
 
 JSPromiseStateEnum JS_PromiseState(JSContext *ctx, JSValueConst promise)
@@ -55585,6 +55626,7 @@ static void promise_reaction_data_free(JSRuntime *rt,
     JS_FreeValueRT(rt, rd->resolving_funcs[0]);
     JS_FreeValueRT(rt, rd->resolving_funcs[1]);
     JS_FreeValueRT(rt, rd->handler);
+    JS_FreeValueRT(rt, rd->async_context); /* motu */
     js_free_rt(rt, rd);
 }
 
@@ -55688,7 +55730,9 @@ static void fulfill_or_reject_promise(JSContext *ctx, JSValueConst promise,
         args[2] = rd->handler;
         args[3] = js_bool(is_reject);
         args[4] = value;
-        JS_EnqueueJob(ctx, promise_reaction_job, 5, args);
+        /* motu: in the async context of the registration */
+        enqueue_job_in_context(ctx, promise_reaction_job, 5, args,
+                               rd->async_context);
         list_del(&rd->link);
         promise_reaction_data_free(ctx->rt, rd);
     }
@@ -55897,6 +55941,7 @@ static void js_promise_mark(JSRuntime *rt, JSValueConst val,
             JS_MarkValue(rt, rd->resolving_funcs[0], mark_func);
             JS_MarkValue(rt, rd->resolving_funcs[1], mark_func);
             JS_MarkValue(rt, rd->handler, mark_func);
+            JS_MarkValue(rt, rd->async_context, mark_func); /* motu */
         }
     }
     JS_MarkValue(rt, s->promise_result, mark_func);
@@ -56494,6 +56539,7 @@ static __exception int perform_promise_then(JSContext *ctx,
         if (!JS_IsFunction(ctx, handler))
             handler = JS_UNDEFINED;
         rd->handler = js_dup(handler);
+        rd->async_context = js_dup(ctx->async_context); /* motu */
         rd_array[i] = rd;
     }
 
@@ -56510,7 +56556,7 @@ static __exception int perform_promise_then(JSContext *ctx,
         args[2] = rd->handler;
         args[3] = js_bool(i);
         args[4] = s->promise_result;
-        JS_EnqueueJob(ctx, promise_reaction_job, 5, args);
+        JS_EnqueueJob(ctx, promise_reaction_job, 5, args); /* motu: current context */
         for(i = 0; i < 2; i++)
             promise_reaction_data_free(ctx->rt, rd_array[i]);
     }

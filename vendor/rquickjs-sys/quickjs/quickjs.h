@@ -1238,6 +1238,12 @@ JS_EXTERN JSValue JS_GetModulePrivateValue(JSContext *ctx, JSModuleDef *m);
 typedef JSValue JSJobFunc(JSContext *ctx, int argc, JSValueConst *argv);
 JS_EXTERN int JS_EnqueueJob(JSContext *ctx, JSJobFunc *job_func,
                             int argc, JSValueConst *argv);
+/* motu: the async context, a value the embedder sets (undefined at first).
+   Each job captures the value current when it is enqueued, a promise
+   reaction job the value current when its handler was registered (then,
+   await), and the value is current while the job runs. */
+JS_EXTERN JSValue JS_GetAsyncContext(JSContext *ctx);
+JS_EXTERN void JS_SetAsyncContext(JSContext *ctx, JSValueConst value);
 
 JS_EXTERN bool JS_IsJobPending(JSRuntime *rt);
 JS_EXTERN JSContext *JS_GetPendingJobContext(JSRuntime *rt);

@@ -8,10 +8,11 @@
 // Worker sees nothing of it but what `import()` gives anyway).
 //
 // `setUpNode(settings, env)` runs once at start with the `nodejs` field of
-// the `init` op: `{ globals, populateEnv }`, or undefined without
-// nodejs_compat (then nothing happens).
+// the `init` op: `{ globals, populateEnv, alsOnly }`, or undefined without
+// nodejs_compat or nodejs_als (then nothing happens). With `alsOnly`
+// (nodejs_als alone) only node:async_hooks is there.
 const NODE_FIRST = 22;
-const NODE_NAMES = 'buffer events util process path string_decoder querystring timers assert url os diagnostics_channel crypto stream stream_web';
+const NODE_NAMES = 'buffer events util process path string_decoder querystring timers assert url os diagnostics_channel crypto stream stream_web async_hooks';
 
 // { globals, env } once a Worker with nodejs_compat is set up, else null.
 let nodeCompat = null;
@@ -25,7 +26,7 @@ function nodeModule(name) {
 // other node groups use of it.
 function nodeGroup(name) {
   const i = NODE_NAMES.split(' ').indexOf(name);
-  if (i < 0 || nodeCompat === null) throw new Error(`No such built-in module: node:${name}`);
+  if (i < 0 || nodeCompat === null || (nodeCompat.alsOnly && name !== 'async_hooks')) throw new Error(`No such built-in module: node:${name}`);
   return loadGroup(NODE_FIRST + i);
 }
 
@@ -35,7 +36,7 @@ function setUpNode(settings, env) {
   if (settings.populateEnv) {
     for (const key of Object.keys(env)) if (typeof env[key] === 'string') vars[key] = env[key];
   }
-  nodeCompat = { globals: settings.globals === true, env: vars };
+  nodeCompat = { globals: settings.globals === true, env: vars, alsOnly: settings.alsOnly === true };
   Object.defineProperty(globalThis, Symbol.for('motu.node'), {
     __proto__: null,
     value: (name, sub) => {
