@@ -35,6 +35,8 @@ const CUSTOM_EVENT = 14;
 const KV_BINDING = 15;
 const D1_BINDING = 16;
 const R2_BINDING = 17;
+// Cloudflare's own globals (js/cloudflare/).
+const HTML_REWRITER = 18;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

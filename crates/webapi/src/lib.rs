@@ -30,6 +30,7 @@ mod compression;
 mod crypto;
 mod encoding;
 mod form;
+mod html_rewriter;
 mod multipart;
 mod op_state;
 mod ops;

@@ -3,7 +3,9 @@
 use motu_engine::{HostValue, JsError};
 
 use crate::op_state::{handle_arg, OpState};
-use crate::{base64, compression, crypto, encoding, form, url_ops, urlpattern, work};
+use crate::{
+    base64, compression, crypto, encoding, form, html_rewriter, url_ops, urlpattern, work,
+};
 
 /// The granularity of `performance.now()`, in milliseconds: coarse enough
 /// that timing side channels gain little.
@@ -33,6 +35,11 @@ pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Ho
         "text_decoder_new" => encoding::text_decoder_new(state, &args),
         "text_decoder_push" => encoding::text_decoder_push(state, &args),
         "compression_new" => compression::new(state, &args),
+        "html_selector" => html_rewriter::selector_op(&args),
+        "html_new" => html_rewriter::new_op(state, &args),
+        "html_write" => html_rewriter::write_op(state, args),
+        "html_end" => html_rewriter::end_op(state, &args),
+        "html_resume" => html_rewriter::resume_op(state, args),
         "resource_close" => handle_arg(&args, 0, "resource_close").map(|h| state.remove(h).into()),
         "base64_encode" => base64::encode(state, &args),
         "base64_decode" => base64::decode(state, &args),

@@ -43,7 +43,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 18] = [
+pub(crate) const GROUPS: [(&str, &str); 19] = [
     (
         "motu:prelude/streams",
         group!(
@@ -158,6 +158,10 @@ pub(crate) const GROUPS: [(&str, &str); 18] = [
         "motu:prelude/cloudflare/r2",
         group!(preamble: "", files: ["cloudflare/r2.js"], exports: "makeBinding"),
     ),
+    (
+        "motu:prelude/cloudflare/html-rewriter",
+        group!(preamble: "", files: ["cloudflare/html_rewriter.js"], exports: ""),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -201,6 +205,7 @@ pub(crate) const PRELUDE: &str = concat!(
     include_str!("../js/globals.js"),
     "lazyGlobals(CLONING, 'structuredClone');\n",
     "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",
+    "lazyGlobals(HTML_REWRITER, 'HTMLRewriter');\n",
     include_str!("../js/stack_positions.js"),
     include_str!("../js/events.js"),
     "})()\n"
