@@ -75,7 +75,11 @@ fn start(bin: &str, engine: &str) -> Server {
 /// Sends `GET path` on `reader`'s connection and reads the chunked
 /// response whole; returns the status and the body's length.
 fn get(reader: &mut BufReader<TcpStream>, path: &str) -> (u16, usize) {
-    write!(reader.get_mut(), "GET {path} HTTP/1.1\r\nhost: localhost\r\n\r\n").unwrap();
+    write!(
+        reader.get_mut(),
+        "GET {path} HTTP/1.1\r\nhost: localhost\r\n\r\n"
+    )
+    .unwrap();
     let mut line = String::new();
     reader.read_line(&mut line).unwrap();
     let status: u16 = line.split(' ').nth(1).unwrap().parse().unwrap();

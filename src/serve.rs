@@ -138,6 +138,7 @@ pub(crate) fn worker_spec(
         .unwrap_or_else(|| if dev { "development" } else { "production" }.into());
     project.cache_dir = Some(root.join(".motu").join("cache"));
     project.rules = w.rules.iter().map(module_rule).collect();
+    project.builtins = motu_runtime::builtin_modules(&w.compatibility_flags);
     let mut spec = WorkerSpec::from_project(&w.name, &project)?
         .with_compatibility_flags(w.compatibility_flags.iter().cloned());
     if let Some(engine) = &w.engine {

@@ -703,6 +703,13 @@ impl Host for IsolateHost {
                     waits.remove(&id);
                 }
             }
+            "current_event" => {
+                // The event whose turn runs (`waitUntil` of `cloudflare:workers`).
+                return Ok(self
+                    .current_event
+                    .get()
+                    .map_or(HostValue::Null, |e| HostValue::Number(e as f64)));
+            }
             "init" => return Ok(self.init()),
             "source_positions" => return Ok(self.source_positions(&args)),
             "module_bytes" => {

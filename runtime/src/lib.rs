@@ -73,6 +73,7 @@
 mod assets;
 mod bindings;
 mod body;
+mod builtins;
 mod cpu;
 mod engines;
 mod error;
@@ -100,6 +101,7 @@ mod worker;
 pub use assets::{AssetBinding, AssetFetcher};
 pub use bindings::{BindingKind, Storage, StorageBinding, StoreOptions};
 pub use body::{Body, BodyError, BodySender, BodyStream};
+pub use builtins::builtin_modules;
 pub use engines::{quickjs_engine, EngineSet};
 pub use error::RuntimeError;
 pub use event::{FetchRequest, FetchResponse};

@@ -37,6 +37,9 @@ const D1_BINDING = 16;
 const R2_BINDING = 17;
 // Cloudflare's own globals (js/cloudflare/).
 const HTML_REWRITER = 18;
+const CLOUDFLARE_STREAMS = 19;
+const SCHEDULER = 20;
+const CLOUDFLARE_WORKERS = 21;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

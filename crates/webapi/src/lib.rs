@@ -31,6 +31,7 @@ mod crypto;
 mod encoding;
 mod form;
 mod html_rewriter;
+pub mod modules;
 mod multipart;
 mod op_state;
 mod ops;

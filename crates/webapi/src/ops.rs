@@ -40,6 +40,10 @@ pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Ho
         "html_write" => html_rewriter::write_op(state, args),
         "html_end" => html_rewriter::end_op(state, &args),
         "html_resume" => html_rewriter::resume_op(state, args),
+        "digest_stream_new" => crypto::digest_stream::new(state, &args),
+        "digest_stream_update" => crypto::digest_stream::update(state, &args),
+        "digest_stream_finish" => crypto::digest_stream::finish(state, &args),
+        "crypto_timing_safe_equal" => crypto::digest_stream::timing_safe_equal(&args),
         "resource_close" => handle_arg(&args, 0, "resource_close").map(|h| state.remove(h).into()),
         "base64_encode" => base64::encode(state, &args),
         "base64_decode" => base64::decode(state, &args),
@@ -47,10 +51,6 @@ pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Ho
             (state.elapsed_ms() / CLOCK_GRANULARITY_MS).floor() * CLOCK_GRANULARITY_MS,
         )),
         "perf_time_origin" => Ok(HostValue::Number(state.time_origin_ms())),
-        "user_agent" => Ok(HostValue::String(format!(
-            "motu/{}",
-            env!("CARGO_PKG_VERSION")
-        ))),
         _ => return crypto::call(op, &args),
     })
 }

@@ -43,7 +43,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 19] = [
+pub(crate) const GROUPS: [(&str, &str); 22] = [
     (
         "motu:prelude/streams",
         group!(
@@ -162,6 +162,22 @@ pub(crate) const GROUPS: [(&str, &str); 19] = [
         "motu:prelude/cloudflare/html-rewriter",
         group!(preamble: "", files: ["cloudflare/html_rewriter.js"], exports: ""),
     ),
+    (
+        "motu:prelude/cloudflare/streams",
+        group!(preamble: "", files: ["cloudflare/identity_stream.js"], exports: ""),
+    ),
+    (
+        "motu:prelude/cloudflare/scheduler",
+        group!(preamble: "", files: ["cloudflare/scheduler.js"], exports: ""),
+    ),
+    (
+        "motu:prelude/cloudflare/workers",
+        group!(
+            preamble: "",
+            files: ["cloudflare/workers.js"],
+            exports: "workersExports, isEntrypointClass"
+        ),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -206,6 +222,8 @@ pub(crate) const PRELUDE: &str = concat!(
     "lazyGlobals(CLONING, 'structuredClone');\n",
     "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",
     "lazyGlobals(HTML_REWRITER, 'HTMLRewriter');\n",
+    "lazyGlobals(CLOUDFLARE_STREAMS, 'IdentityTransformStream FixedLengthStream');\n",
+    "lazyGlobals(SCHEDULER, 'scheduler');\n",
     include_str!("../js/stack_positions.js"),
     include_str!("../js/events.js"),
     "})()\n"

@@ -87,18 +87,18 @@ class Element {
   }
   getAttribute(name) {
     this.#check();
-    requireArgs(arguments, 1, 'getAttribute');
+    requireArgs(arguments.length, 1, 'getAttribute');
     const i = this.#find(name);
     return i === -1 ? null : this.#attributes[i][1];
   }
   hasAttribute(name) {
     this.#check();
-    requireArgs(arguments, 1, 'hasAttribute');
+    requireArgs(arguments.length, 1, 'hasAttribute');
     return this.#find(name) !== -1;
   }
   setAttribute(name, value) {
     this.#check();
-    requireArgs(arguments, 2, 'setAttribute');
+    requireArgs(arguments.length, 2, 'setAttribute');
     name = String(name);
     value = String(value);
     if (name === '') throw new TypeError('The attribute name must not be empty');
@@ -111,7 +111,7 @@ class Element {
   }
   removeAttribute(name) {
     this.#check();
-    requireArgs(arguments, 1, 'removeAttribute');
+    requireArgs(arguments.length, 1, 'removeAttribute');
     name = String(name);
     const i = this.#find(name);
     if (i !== -1) this.#attributes.splice(i, 1);
@@ -343,7 +343,7 @@ class HTMLRewriter {
   constructor() {}
 
   on(selector, handlers) {
-    requireArgs(arguments, 2, 'HTMLRewriter.on');
+    requireArgs(arguments.length, 2, 'HTMLRewriter.on');
     selector = String(selector);
     op('html_selector', selector);
     handlersObject(handlers, 'HTMLRewriter.on()');
@@ -360,7 +360,7 @@ class HTMLRewriter {
   }
 
   onDocument(handlers) {
-    requireArgs(arguments, 1, 'HTMLRewriter.onDocument');
+    requireArgs(arguments.length, 1, 'HTMLRewriter.onDocument');
     handlersObject(handlers, 'HTMLRewriter.onDocument()');
     const entry = {
       handlers,
@@ -376,7 +376,7 @@ class HTMLRewriter {
   }
 
   transform(response) {
-    requireArgs(arguments, 1, 'HTMLRewriter.transform');
+    requireArgs(arguments.length, 1, 'HTMLRewriter.transform');
     if (!(response instanceof Response)) throw new TypeError('HTMLRewriter.transform() needs a Response');
     // The length changes with the rewriting.
     const headers = new Headers(response.headers);

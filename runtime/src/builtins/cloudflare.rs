@@ -1,0 +1,12 @@
+//! `cloudflare:*`, always available (no compatibility flag needed, as on
+//! Workers): `cloudflare:workers`.
+
+use motu_loader::BuiltinModules;
+
+/// Adds the `cloudflare:` modules to `modules`.
+pub(super) fn register(modules: BuiltinModules) -> BuiltinModules {
+    modules.with(
+        "cloudflare:workers",
+        motu_webapi::modules::CLOUDFLARE_WORKERS,
+    )
+}
