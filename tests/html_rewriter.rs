@@ -50,12 +50,16 @@ impl Gate {
 }
 
 fn serve(engine: &str, gate: &str) -> (TempConfig, Server) {
+    serve_with(engine, gate, "")
+}
+
+fn serve_with(engine: &str, gate: &str, extra: &str) -> (TempConfig, Server) {
     let c = TempConfig::new(&[
         ("worker.js", include_str!("fixtures/html_rewriter.js")),
         (
             "motu.toml",
             &format!(
-                "[server]\nengine = \"{engine}\"\n\
+                "[server]\nengine = \"{engine}\"\n{extra}\n\
                  [egress]\nallow_hosts = [\"{gate}\"]\n\
                  [[workers]]\nname = \"html\"\nmain = \"worker.js\"\n\
                  [workers.vars]\nGATE = \"http://{gate}/\"\n"
@@ -252,4 +256,25 @@ fn html_rewriter_output_starts_before_the_input_ends() {
             );
         },
     );
+}
+
+#[test]
+fn html_rewriter_handlers_run_under_the_cpu_limit() {
+    on_each_engine("html_rewriter_handlers_run_under_the_cpu_limit", |engine| {
+        let (_c, s) = serve_with(engine, "127.0.0.1:9", "[limits]\ncpu_ms = 100\n");
+        let r = s.get("/spin");
+        assert!(
+            r.status >= 500 || !r.text().contains("never"),
+            "a handler that never returns was not stopped: {} {}",
+            r.status,
+            r.text()
+        );
+        let log = s.wait_for_log("CPU");
+        assert!(log.contains("CPU"), "{log}");
+        // The Worker serves again, in a new isolate.
+        assert_eq!(
+            ask(&s, "/comments")["seen"][0],
+            json!(["comment", "keep", false])
+        );
+    });
 }
