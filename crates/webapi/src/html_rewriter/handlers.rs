@@ -21,7 +21,8 @@ use lol_html::html_content::{
     Comment, ContentType, Doctype, DocumentEnd, Element, EndTag, TextChunk,
 };
 use lol_html::{
-    DocumentContentHandlers, ElementContentHandlers, HandlerResult, Selector, Settings,
+    DocumentContentHandlers, ElementContentHandlers, HandlerResult, MemorySettings, Selector,
+    Settings,
 };
 use motu_engine::{HostValue, JsError};
 
@@ -37,6 +38,11 @@ pub(crate) const TEXT: u32 = 4;
 pub(crate) const DOCTYPE: u32 = 8;
 /// `onDocument()` kinds.
 pub(crate) const END: u32 = 16;
+
+/// The most memory lol-html may hold for one rewriter (what it buffers of a
+/// tag split across input chunks, and its parser's state): past it, the
+/// rewriting fails rather than grow outside the isolate's memory limit.
+pub(crate) const MAX_BUFFERED: usize = 16 * 1024 * 1024;
 
 /// The handlers of one rewriter, in the order they were added.
 pub(crate) struct Spec(Vec<Entry>);
@@ -84,7 +90,8 @@ impl Spec {
 /// lol-html's settings with a handler for each kind each entry has; each
 /// hands its node to JavaScript through `suspender`.
 pub(crate) fn settings(spec: &Spec, suspender: &Rc<Suspender>) -> Settings<'static, 'static> {
-    let mut settings = Settings::new();
+    let memory = MemorySettings::new().with_max_allowed_memory_usage(MAX_BUFFERED);
+    let mut settings = Settings::new().with_memory_settings(memory);
     for (index, entry) in spec.0.iter().enumerate() {
         let index = index as f64;
         match entry {

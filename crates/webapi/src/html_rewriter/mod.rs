@@ -311,3 +311,93 @@ fn with_session(
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(selector: &str, kinds: u32) -> HostValue {
+        HostValue::List(vec![HostValue::List(vec![
+            0.0.into(),
+            selector.into(),
+            f64::from(kinds).into(),
+        ])])
+    }
+
+    /// `[output, event]` of an answer.
+    fn parts(answer: HostValue) -> (Vec<u8>, HostValue) {
+        let HostValue::List(mut items) = answer else {
+            panic!("not a list")
+        };
+        let event = items.pop().unwrap();
+        let HostValue::Bytes(out) = items.pop().unwrap() else {
+            panic!("no output")
+        };
+        (out, event)
+    }
+
+    #[test]
+    fn a_handler_suspends_the_rewriter_until_its_commands_come() {
+        let state = OpState::new();
+        let h = new_op(&state, &[spec("p", handlers::ELEMENT)]).unwrap();
+        let (out, event) = parts(
+            write_op(
+                &state,
+                vec![h.clone(), b"<div><p a=1>x</p>".to_vec().into()],
+            )
+            .unwrap(),
+        );
+        // Output before the element leaves at once; the element waits.
+        assert_eq!(out, b"<div>");
+        let e = event.as_list().unwrap();
+        assert_eq!(e[2].as_str(), Some("p"));
+        assert_eq!(e[3], HostValue::List(vec!["a".into(), "1".into()]));
+        let command = HostValue::List(vec![1.0.into(), "b".into(), "2".into()]);
+        let (out, event) =
+            parts(resume_op(&state, vec![h.clone(), HostValue::List(vec![command])]).unwrap());
+        assert_eq!(out, b"<p a=1 b=\"2\">x</p>");
+        assert_eq!(event, HostValue::Null);
+        let (out, event) = parts(end_op(&state, std::slice::from_ref(&h)).unwrap());
+        assert_eq!((out.as_slice(), event), (&b""[..], HostValue::Null));
+        assert!(end_op(&state, &[h]).is_err());
+    }
+
+    #[test]
+    fn large_input_is_written_in_slices_and_events_come_from_each() {
+        let state = OpState::new();
+        let h = new_op(&state, &[spec("b", handlers::ELEMENT)]).unwrap();
+        let mut page = Vec::new();
+        while page.len() < 3 * SLICE {
+            page.extend_from_slice(b"<b>x</b>");
+        }
+        let count = page.len() / 8;
+        let mut answer = write_op(&state, vec![h.clone(), page.clone().into()]).unwrap();
+        let (mut events, mut output) = (0, Vec::new());
+        loop {
+            let (out, event) = parts(answer);
+            output.extend_from_slice(&out);
+            if event == HostValue::Null {
+                break;
+            }
+            events += 1;
+            answer = resume_op(&state, vec![h.clone(), HostValue::List(vec![])]).unwrap();
+        }
+        let (out, _) = parts(end_op(&state, &[h]).unwrap());
+        output.extend_from_slice(&out);
+        assert_eq!(events, count);
+        assert_eq!(output, page);
+    }
+
+    #[test]
+    fn a_dropped_rewriter_stops_in_its_handler() {
+        let state = OpState::new();
+        let h = new_op(&state, &[spec("p", handlers::ELEMENT)]).unwrap();
+        let (_, event) = parts(write_op(&state, vec![h.clone(), b"<p>".to_vec().into()]).unwrap());
+        assert_ne!(event, HostValue::Null);
+        assert!(write_op(&state, vec![h.clone(), b"more".to_vec().into()]).is_err());
+        // The failed op dropped the suspended rewriter.
+        assert!(state.is_empty());
+        assert!(selector_op(&["p[".into()]).is_err());
+        assert!(selector_op(&["div > p.a".into()]).is_ok());
+    }
+}
