@@ -78,6 +78,8 @@ pub(crate) struct IsolateHost {
     log_rate: Arc<LogRate>,
     /// Its storage bindings (KV, D1, R2) and their operation counts.
     bindings: crate::bindings::Bindings,
+    /// Its open `cloudflare:sockets` connections.
+    sockets: crate::sockets::Sockets,
 }
 
 /// The longest log line a Worker's `console` call or uncaught exception
@@ -125,6 +127,7 @@ impl IsolateHost {
             actor: Rc::new(OnceCell::new()),
             op_state: motu_webapi::OpState::new(),
             log_rate: LogRate::of(&spec.name),
+            sockets: Default::default(),
             spec,
         }
     }
@@ -248,6 +251,9 @@ impl IsolateHost {
         self.request_ids.borrow_mut().retain(|id, _| live(id));
         self.pass_through.borrow_mut().retain(live);
         self.bindings.forget(|id| live(&id));
+        // A socket lives as long as its event, or while the event's
+        // response still streams (a socket piped into it).
+        self.sockets.forget(|id| live(&id) || self.is_streaming(id));
     }
 
     /// Settles async op `id` with what `work` produces, on this isolate's
@@ -381,6 +387,59 @@ impl IsolateHost {
         self.attach_streamed_body(&mut request, args.get(4))?;
         let outbound = self.outbound.clone();
         self.spawn_subrequest(id, token, async move { outbound.send(request).await });
+        Ok(())
+    }
+
+    /// The async ops of `cloudflare:sockets` (runtime/src/sockets).
+    fn start_socket(&self, op: &str, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
+        let number = |i: usize| args.get(i).and_then(HostValue::as_f64).unwrap_or(0.0);
+        let string = |i: usize| {
+            args.get(i)
+                .and_then(HostValue::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let sockets = self.sockets.clone();
+        match op {
+            "socket_connect" => {
+                let event = self.count_subrequest()?;
+                let (host, port) = (string(0), number(1) as u16);
+                let tls = matches!(args.get(2), Some(HostValue::Bool(true)));
+                let half_open = matches!(args.get(3), Some(HostValue::Bool(true)));
+                let (sink, body) = Body::channel(crate::sockets::READ_AHEAD);
+                let readable = self.open_readable(body);
+                let policy = self.outbound.policy().clone();
+                self.spawn_op(id, async move {
+                    let connected = crate::sockets::connect(&policy, &host, port, tls).await?;
+                    Ok(sockets.register(event, connected, sink, readable, half_open))
+                });
+            }
+            "socket_write" => {
+                let writer = sockets.writer(number(0) as u32)?;
+                let bytes = match args.into_iter().nth(1) {
+                    Some(HostValue::Bytes(b)) => b,
+                    _ => {
+                        return Err(JsError::type_error(
+                            "socket_write: argument 1 must be bytes",
+                        ))
+                    }
+                };
+                self.spawn_op(id, crate::sockets::write(writer, bytes));
+            }
+            "socket_shutdown" => {
+                let writer = sockets.writer(number(0) as u32)?;
+                self.spawn_op(id, crate::sockets::shutdown(writer));
+            }
+            _ => {
+                let taken = sockets.take_for_tls(number(0) as u32)?;
+                let host = string(1);
+                let (sink, body) = Body::channel(crate::sockets::READ_AHEAD);
+                let readable = self.open_readable(body);
+                self.spawn_op(id, async move {
+                    sockets.start_tls(taken, host, sink, readable).await
+                });
+            }
+        }
         Ok(())
     }
 
@@ -747,6 +806,10 @@ impl Host for IsolateHost {
                 let room = self.current_account.borrow().is_none() || self.work.has_room(bytes);
                 return Ok(HostValue::Bool(room));
             }
+            "socket_close" => {
+                let id = args.first().and_then(HostValue::as_f64).unwrap_or(0.0) as u32;
+                self.sockets.close(id);
+            }
             "fetch_abort" => {
                 let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
                 if let Some(abort) = self.aborts.borrow_mut().remove(&token) {
@@ -766,6 +829,9 @@ impl Host for IsolateHost {
             "fetch" => self.start_fetch(args, id),
             "service_fetch" => self.start_service_fetch(args, id),
             "assets_fetch" => self.start_assets_fetch(args, id),
+            "socket_connect" | "socket_write" | "socket_shutdown" | "socket_start_tls" => {
+                self.start_socket(op, args, id)
+            }
             "sleep" => {
                 self.ops.borrow_mut().insert(id, self.current_event.get());
                 let ms = args

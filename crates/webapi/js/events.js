@@ -39,6 +39,12 @@ Object.defineProperty(globalThis, Symbol.for('motu.cloudflare:workers'), {
   __proto__: null,
   get() { return workersModule ??= loadGroup(CLOUDFLARE_WORKERS).workersExports(env, makeContext); },
 });
+// The same for `cloudflare:sockets` (cloudflare/sockets_module.js).
+let socketsModule;
+Object.defineProperty(globalThis, Symbol.for('motu.cloudflare:sockets'), {
+  __proto__: null,
+  get() { return socketsModule ??= loadGroup(CLOUDFLARE_SOCKETS).socketsExports(); },
+});
 
 // The default export's handlers for one event: a class extending
 // WorkerEntrypoint is made anew for each event, with its `ctx` and `env`.

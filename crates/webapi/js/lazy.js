@@ -40,6 +40,7 @@ const HTML_REWRITER = 18;
 const CLOUDFLARE_STREAMS = 19;
 const SCHEDULER = 20;
 const CLOUDFLARE_WORKERS = 21;
+const CLOUDFLARE_SOCKETS = 22;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -43,7 +43,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 22] = [
+pub(crate) const GROUPS: [(&str, &str); 23] = [
     (
         "motu:prelude/streams",
         group!(
@@ -177,6 +177,10 @@ pub(crate) const GROUPS: [(&str, &str); 22] = [
             files: ["cloudflare/workers.js"],
             exports: "workersExports, isEntrypointClass"
         ),
+    ),
+    (
+        "motu:prelude/cloudflare/sockets",
+        group!(preamble: "", files: ["cloudflare/sockets.js"], exports: "socketsExports"),
     ),
 ];
 
