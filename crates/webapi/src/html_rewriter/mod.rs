@@ -20,9 +20,10 @@
 //!   [`SLICE`] bytes, and the isolate's interrupt is checked between them,
 //!   so a Worker out of CPU time is stopped within a slice's work even when
 //!   it rewrites a large chunk without handlers.
-//! - **Streaming.** What lol-html outputs is collected and handed back with
-//!   every op's answer, so the output of a chunk leaves before the next
-//!   chunk of input arrives.
+//! - **Streaming.** What lol-html outputs is collected and handed back
+//!   once the rewriter has consumed a chunk (and along with an event once
+//!   [`FLUSH_BYTES`] have gathered), so the output of a chunk leaves before
+//!   the next chunk of input arrives, in pieces of a useful size.
 //!
 //! Ops (each answers `[output, event]`, `event` being `null` once the
 //! rewriter wants more input or has finished):
@@ -50,6 +51,10 @@ use crate::ops::str_arg;
 
 /// The most input lol-html gets in one go between interrupt checks.
 pub const SLICE: usize = 64 * 1024;
+
+/// Output handed over with an event once this much has gathered; the rest
+/// goes when the rewriter has consumed its input.
+pub const FLUSH_BYTES: usize = 16 * 1024;
 
 /// The coroutine's stack: reserved address space, touched only as deep as
 /// lol-html goes (a few pages).
@@ -177,6 +182,12 @@ impl Session {
             match self.rewriting.resume(input) {
                 CoroutineResult::Yield(Output::Event(event)) => {
                     self.in_handler = true;
+                    // Output goes along with an event only once there is
+                    // a good amount of it: a page with thousands of
+                    // handled nodes is not sent in thousands of pieces.
+                    if self.output.borrow().len() < FLUSH_BYTES {
+                        return Ok(HostValue::List(vec![HostValue::Bytes(Vec::new()), event]));
+                    }
                     return Ok(self.answer(event));
                 }
                 CoroutineResult::Yield(Output::NeedInput) => {}
@@ -347,15 +358,15 @@ mod tests {
             )
             .unwrap(),
         );
-        // Output before the element leaves at once; the element waits.
-        assert_eq!(out, b"<div>");
+        // Output before the element waits for more (or for the chunk's end).
+        assert_eq!(out, b"");
         let e = event.as_list().unwrap();
         assert_eq!(e[2].as_str(), Some("p"));
         assert_eq!(e[3], HostValue::List(vec!["a".into(), "1".into()]));
         let command = HostValue::List(vec![1.0.into(), "b".into(), "2".into()]);
         let (out, event) =
             parts(resume_op(&state, vec![h.clone(), HostValue::List(vec![command])]).unwrap());
-        assert_eq!(out, b"<p a=1 b=\"2\">x</p>");
+        assert_eq!(out, b"<div><p a=1 b=\"2\">x</p>");
         assert_eq!(event, HostValue::Null);
         let (out, event) = parts(end_op(&state, std::slice::from_ref(&h)).unwrap());
         assert_eq!((out.as_slice(), event), (&b""[..], HostValue::Null));
