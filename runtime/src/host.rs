@@ -79,7 +79,7 @@ pub(crate) struct IsolateHost {
     /// Its storage bindings (KV, D1, R2) and their operation counts.
     bindings: crate::bindings::Bindings,
     /// Its open `cloudflare:sockets` connections.
-    sockets: crate::sockets::Sockets,
+    tcp_sockets: crate::sockets::Sockets,
 }
 
 /// The longest log line a Worker's `console` call or uncaught exception
@@ -127,7 +127,7 @@ impl IsolateHost {
             actor: Rc::new(OnceCell::new()),
             op_state: motu_webapi::OpState::new(),
             log_rate: LogRate::of(&spec.name),
-            sockets: Default::default(),
+            tcp_sockets: Default::default(),
             spec,
         }
     }
@@ -253,7 +253,8 @@ impl IsolateHost {
         self.bindings.forget(|id| live(&id));
         // A socket lives as long as its event, or while the event's
         // response still streams (a socket piped into it).
-        self.sockets.forget(|id| live(&id) || self.is_streaming(id));
+        self.tcp_sockets
+            .forget(|id| live(&id) || self.is_streaming(id));
     }
 
     /// Settles async op `id` with what `work` produces, on this isolate's
@@ -399,7 +400,7 @@ impl IsolateHost {
                 .unwrap_or("")
                 .to_owned()
         };
-        let sockets = self.sockets.clone();
+        let sockets = self.tcp_sockets.clone();
         match op {
             "socket_connect" => {
                 let event = self.count_subrequest()?;
@@ -808,7 +809,7 @@ impl Host for IsolateHost {
             }
             "socket_close" => {
                 let id = args.first().and_then(HostValue::as_f64).unwrap_or(0.0) as u32;
-                self.sockets.close(id);
+                self.tcp_sockets.close(id);
             }
             "fetch_abort" => {
                 let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
