@@ -54,9 +54,10 @@ pub(crate) fn headers_value(headers: &http::HeaderMap) -> HostValue {
 }
 
 /// The event payload the prelude's `dispatch` hook receives for a request:
-/// the list `[method, url, headers, body]`, or `[method, null, headers,
-/// body, rawUrl]` for a URL that does not parse (the prelude parses
-/// `rawUrl` to raise the TypeError a Worker would see). A list, not a map:
+/// the list `[method, url, headers, body, null, httpProtocol]`, or
+/// `[method, null, headers, body, rawUrl, httpProtocol]` for a URL that
+/// does not parse (the prelude parses `rawUrl` to raise the TypeError a
+/// Worker would see; `httpProtocol` is `request.cf.httpProtocol`). A list, not a map:
 /// the engines make it in one step, where a map's every key is a property
 /// definition. `body` is `null`, the whole body's bytes, or the handle of a
 /// readable stream. The URL is serialized here as the URL standard does
@@ -77,16 +78,43 @@ pub(crate) fn fetch_event(request: &http::request::Parts, body: HostValue) -> Ho
     };
     let method: HostValue = request.method.as_str().into();
     let headers = headers_value(&request.headers);
+    let protocol = http_protocol(request.version).into();
     match crate::request_url::serialize(scheme, authority, path_and_query) {
-        Some(url) => HostValue::List(vec![method, url.into(), headers, body]),
+        Some(url) => HostValue::List(vec![
+            method,
+            url.into(),
+            headers,
+            body,
+            HostValue::Null,
+            protocol,
+        ]),
         None => {
             let raw = if uri.scheme().is_some() {
                 uri.to_string()
             } else {
                 format!("{scheme}://{authority}{path_and_query}")
             };
-            HostValue::List(vec![method, HostValue::Null, headers, body, raw.into()])
+            HostValue::List(vec![
+                method,
+                HostValue::Null,
+                headers,
+                body,
+                raw.into(),
+                protocol,
+            ])
         }
+    }
+}
+
+/// `request.cf.httpProtocol`: the HTTP version the request came in with,
+/// as Cloudflare names it.
+fn http_protocol(version: http::Version) -> &'static str {
+    match version {
+        http::Version::HTTP_09 => "HTTP/0.9",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_2 => "HTTP/2",
+        http::Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP/1.1",
     }
 }
 
@@ -158,7 +186,9 @@ mod tests {
         assert_eq!(ev[0].as_str(), Some("GET"));
         assert_eq!(ev[1].as_str(), Some("http://example.com:8080/a?b=1"));
         assert_eq!(ev[3], HostValue::Null);
-        assert_eq!(ev.len(), 4);
+        assert_eq!(ev[4], HostValue::Null);
+        assert_eq!(ev[5].as_str(), Some("HTTP/1.1"));
+        assert_eq!(ev.len(), 6);
         let headers = ev[2].as_list().unwrap();
         assert_eq!(
             headers[1],

@@ -82,6 +82,8 @@ pub(crate) struct IsolateHost {
     sockets: Rc<crate::websocket::Sockets>,
     /// Where each queue event's report goes (`queue_result` op).
     queue_reports: RefCell<HashMap<u64, oneshot::Sender<HostValue>>>,
+    /// Its open `cloudflare:sockets` connections.
+    tcp_sockets: crate::sockets::Sockets,
 }
 
 /// The longest log line a Worker's `console` call or uncaught exception
@@ -131,6 +133,7 @@ impl IsolateHost {
             actor: Rc::new(OnceCell::new()),
             op_state: motu_webapi::OpState::new(),
             log_rate: LogRate::of(&spec.name),
+            tcp_sockets: Default::default(),
             spec,
         }
     }
@@ -261,6 +264,10 @@ impl IsolateHost {
         self.pass_through.borrow_mut().retain(live);
         self.bindings.forget(|id| live(&id));
         self.sockets.forget_pending(|id| live(&id));
+        // A socket lives as long as its event, or while the event's
+        // response still streams (a socket piped into it).
+        self.tcp_sockets
+            .forget(|id| live(&id) || self.is_streaming(id));
     }
 
     /// Where this isolate's sockets deliver what arrives.
@@ -444,6 +451,59 @@ impl IsolateHost {
         self.attach_streamed_body(&mut request, args.get(4))?;
         let outbound = self.outbound.clone();
         self.spawn_subrequest(id, token, async move { outbound.send(request).await });
+        Ok(())
+    }
+
+    /// The async ops of `cloudflare:sockets` (runtime/src/sockets).
+    fn start_socket(&self, op: &str, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
+        let number = |i: usize| args.get(i).and_then(HostValue::as_f64).unwrap_or(0.0);
+        let string = |i: usize| {
+            args.get(i)
+                .and_then(HostValue::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let sockets = self.tcp_sockets.clone();
+        match op {
+            "socket_connect" => {
+                let event = self.count_subrequest()?;
+                let (host, port) = (string(0), number(1) as u16);
+                let tls = matches!(args.get(2), Some(HostValue::Bool(true)));
+                let half_open = matches!(args.get(3), Some(HostValue::Bool(true)));
+                let (sink, body) = Body::channel(crate::sockets::READ_AHEAD);
+                let readable = self.open_readable(body);
+                let policy = self.outbound.policy().clone();
+                self.spawn_op(id, async move {
+                    let connected = crate::sockets::connect(&policy, &host, port, tls).await?;
+                    Ok(sockets.register(event, connected, sink, readable, half_open))
+                });
+            }
+            "socket_write" => {
+                let writer = sockets.writer(number(0) as u32)?;
+                let bytes = match args.into_iter().nth(1) {
+                    Some(HostValue::Bytes(b)) => b,
+                    _ => {
+                        return Err(JsError::type_error(
+                            "socket_write: argument 1 must be bytes",
+                        ))
+                    }
+                };
+                self.spawn_op(id, crate::sockets::write(writer, bytes));
+            }
+            "socket_shutdown" => {
+                let writer = sockets.writer(number(0) as u32)?;
+                self.spawn_op(id, crate::sockets::shutdown(writer));
+            }
+            _ => {
+                let taken = sockets.take_for_tls(number(0) as u32)?;
+                let host = string(1);
+                let (sink, body) = Body::channel(crate::sockets::READ_AHEAD);
+                let readable = self.open_readable(body);
+                self.spawn_op(id, async move {
+                    sockets.start_tls(taken, host, sink, readable).await
+                });
+            }
+        }
         Ok(())
     }
 
@@ -793,6 +853,13 @@ impl Host for IsolateHost {
                     waits.remove(&id);
                 }
             }
+            "current_event" => {
+                // The event whose turn runs (`waitUntil` of `cloudflare:workers`).
+                return Ok(self
+                    .current_event
+                    .get()
+                    .map_or(HostValue::Null, |e| HostValue::Number(e as f64)));
+            }
             "init" => return Ok(self.init()),
             "source_positions" => return Ok(self.source_positions(&args)),
             "module_bytes" => {
@@ -842,6 +909,10 @@ impl Host for IsolateHost {
                 let reason = args.get(2).and_then(HostValue::as_str).unwrap_or("");
                 self.sockets.close(handle, code, reason.to_owned());
             }
+            "socket_close" => {
+                let id = args.first().and_then(HostValue::as_f64).unwrap_or(0.0) as u32;
+                self.tcp_sockets.close(id);
+            }
             "fetch_abort" => {
                 let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
                 if let Some(abort) = self.aborts.borrow_mut().remove(&token) {
@@ -872,6 +943,9 @@ impl Host for IsolateHost {
                 Ok(())
             }
             "assets_fetch" => self.start_assets_fetch(args, id),
+            "socket_connect" | "socket_write" | "socket_shutdown" | "socket_start_tls" => {
+                self.start_socket(op, args, id)
+            }
             "sleep" => {
                 self.ops.borrow_mut().insert(id, self.current_event.get());
                 let ms = args

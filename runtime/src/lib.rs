@@ -100,6 +100,7 @@ mod request_id;
 mod request_url;
 mod runtime;
 mod service;
+mod sockets;
 mod streams;
 mod supervisor;
 mod trigger;

@@ -105,7 +105,9 @@ impl WorkerSpec {
     /// [`project_root`] finds for it (see [`WorkerSpec::from_project`]).
     pub fn from_file(name: impl Into<String>, path: &Path) -> Result<Self, RuntimeError> {
         let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        Self::from_project(name, &ProjectOptions::new(project_root(&path), &path))
+        let mut options = ProjectOptions::new(project_root(&path), &path);
+        options.builtins = crate::builtin_modules(&motu_config::NodeCompat::default());
+        Self::from_project(name, &options)
     }
 
     /// A Worker loaded from a project folder by `motu_loader`: its modules

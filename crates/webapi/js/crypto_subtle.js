@@ -275,6 +275,14 @@ class SubtleCrypto {
   constructor(token) {
     if (token !== SUBTLE_TOKEN) throw new TypeError('Illegal constructor');
   }
+  // Cloudflare's addition: whether two buffers of the same length hold
+  // the same bytes, in time that depends on their length only (a
+  // TypeError for different lengths).
+  timingSafeEqual(a, b) {
+    subtleBrand(this);
+    requireArgs(arguments.length, 2, 'SubtleCrypto.timingSafeEqual');
+    return cryptoOp('crypto_timing_safe_equal', cryptoBytes(a, 'a'), cryptoBytes(b, 'b'));
+  }
   digest(algorithm, data) {
     return cryptoPromise(() => {
       subtleBrand(this);

@@ -40,6 +40,29 @@ if (worker.syntax === 'script') {
   for (const [name, value] of Object.entries(env)) defineGlobal(name, value);
 }
 
+// What the built-in module `cloudflare:workers` exports (its source,
+// cloudflare/workers_module.js, reads it through this registered symbol),
+// made on first import.
+let workersModule;
+Object.defineProperty(globalThis, Symbol.for('motu.cloudflare:workers'), {
+  __proto__: null,
+  get() { return workersModule ??= loadGroup(CLOUDFLARE_WORKERS).workersExports(env, makeContext); },
+});
+// The same for `cloudflare:sockets` (cloudflare/sockets_module.js).
+let socketsModule;
+Object.defineProperty(globalThis, Symbol.for('motu.cloudflare:sockets'), {
+  __proto__: null,
+  get() { return socketsModule ??= loadGroup(CLOUDFLARE_SOCKETS).socketsExports(); },
+});
+
+// The default export's handlers for one event: a class extending
+// WorkerEntrypoint is made anew for each event, with its `ctx` and `env`.
+function defaultHandlers(ctx) {
+  const handler = workerModule.default;
+  const workers = loadedGroup(CLOUDFLARE_WORKERS);
+  return workers !== undefined && workers.isEntrypointClass(handler) ? new handler(ctx, env) : handler;
+}
+
 const listeners = { fetch: [], scheduled: [], queue: [], error: [] };
 let workerModule = null;
 
@@ -148,6 +171,12 @@ function respond(id, response) {
   }
   const body = bodyOf(response);
   if (bodyIsUnusable(body)) return fail(id, new TypeError("The Response's body was already used or is locked"));
+  let headers = headersList(response.headers);
+  // A FixedLengthStream's readable side says how long the body is.
+  const length = body !== null && body.stream !== undefined ? body.stream.expectedLength : undefined;
+  if (length !== undefined && !response.headers.has('content-length')) {
+    headers = [...headers, ['content-length', String(length)]];
+  }
   // A socket answer hands the pair's other end to the host (websocket.js).
   const ws = response.webSocket;
   let socket;
@@ -158,13 +187,13 @@ function respond(id, response) {
       return fail(id, e);
     }
   }
-  op('respond', id, response.status, response.statusText, headersList(response.headers), bodyForHost(body, true), socket);
+  op('respond', id, response.status, response.statusText, headers, bodyForHost(body, true), socket);
 }
 
 function callFetch(id, request) {
   const ctx = makeContext(id);
   if (workerModule) {
-    const handler = workerModule.default;
+    const handler = defaultHandlers(ctx);
     if (!handler || typeof handler.fetch !== 'function') {
       throw new Error('The Worker has no fetch handler: export default { fetch(request, env, ctx) { … } }');
     }
@@ -180,8 +209,9 @@ function callFetch(id, request) {
 }
 
 // The Request of a fetch event, which comes as the list `[method, url,
-// headers, body]` (`[method, null, headers, body, rawUrl]` when the host
-// could not parse the URL: parsed here to throw the TypeError). The body is
+// headers, body, null, httpProtocol]` (`[method, null, headers, body,
+// rawUrl, httpProtocol]` when the host could not parse the URL: parsed
+// here to throw the TypeError). The body is
 // null, bytes, or the handle of a host stream read with `body_read`; the
 // bytes are the host's copy, owned by this Request alone, so they become
 // its body as they are. The method comes as sent (normalised here), the URL
@@ -201,7 +231,7 @@ function requestFromEvent(event) {
   }
   const url = event[1] !== null ? event[1] : parseApiURL(event[4]).href;
   const headers = headersFromHost(event[2], 'request');
-  return requestFromHost(url, method, headers, record);
+  return requestFromHost(url, method, headers, record, event[5]);
 }
 
 function dispatchFetch(id, event) {

@@ -42,6 +42,12 @@ const QUEUE_BINDING = 19;
 const QUEUE_BATCH = 20;
 // WebSockets (websocket.js).
 const WEBSOCKET = 21;
+// Cloudflare's own globals (js/cloudflare/).
+const HTML_REWRITER = 22;
+const CLOUDFLARE_STREAMS = 23;
+const SCHEDULER = 24;
+const CLOUDFLARE_WORKERS = 25;
+const CLOUDFLARE_SOCKETS = 26;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -4,7 +4,7 @@
 // used.
 //
 // Ops used: `perf_now()` (milliseconds since the isolate started,
-// coarsened), `perf_time_origin()` and `user_agent()`.
+// coarsened) and `perf_time_origin()`.
 class Performance extends EventTarget {
   #timeOrigin = undefined;
   constructor(token) {
@@ -25,7 +25,9 @@ class Navigator {
   constructor(token) {
     if (token !== constructing) throw new TypeError('Illegal constructor');
   }
-  get userAgent() { return this.#userAgent ??= op('user_agent'); }
+  // As on Workers: libraries tell the runtime by it. motu's own version is
+  // in `motu --version`.
+  get userAgent() { return this.#userAgent ??= 'Cloudflare-Workers'; }
   get hardwareConcurrency() {
     if (!(#userAgent in this)) throw new TypeError('Illegal invocation');
     return 1;

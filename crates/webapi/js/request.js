@@ -59,11 +59,16 @@ function followSignal(signal) {
 
 class Request {
   #url; #method; #headers; #redirect; #signal; #options;
+  // `cf`: undefined, the object a RequestInit gave (or an input Request
+  // had), or for a fetch event's request the HTTP protocol it came with,
+  // until `cf` is first read and makes the object of it.
+  #cf = undefined;
 
   constructor(input, init = undefined) {
     if (input === FROM_HOST) {
-      // A fetch event's request; `init` is [url, method, headers, body].
+      // A fetch event's request; `init` is [url, method, headers, body, httpProtocol].
       giveBody(this, init[3]);
+      this.#cf = init[4];
       this.#url = init[0];
       this.#method = init[1];
       this.#headers = init[2];
@@ -93,6 +98,8 @@ class Request {
     const options = o !== null && (o.options || (o.present && base !== DEFAULT_REQUEST_OPTIONS))
       ? loadGroup(REQUEST_INIT).requestOptions(base, o, method, worker.baseURL) : base;
     const redirect = o !== null && o.redirect !== undefined ? o.redirect : from ? from.#redirect : 'follow';
+    let cf = from ? from.#cf : undefined;
+    if (o !== null && o.cf !== undefined) cf = o.cf;
     let signal = from ? from.#signal : null;
     if (o !== null && o.signal !== undefined) signal = o.signal;
     const inputBody = from ? bodyOf(from) : null;
@@ -125,10 +132,28 @@ class Request {
     this.#redirect = redirect;
     this.#signal = followSignal(signal);
     this.#options = options;
+    this.#cf = cf;
   }
 
   static {
-    requestFromHost = (url, method, headers, body) => new Request(FROM_HOST, [url, method, headers, body]);
+    requestFromHost = (url, method, headers, body, protocol) =>
+      new Request(FROM_HOST, [url, method, headers, body, protocol ?? 'HTTP/1.1']);
+  }
+
+  // Cloudflare's request metadata. For a fetch event's request, the fields
+  // a self-hosted server knows: httpProtocol, and clientAcceptEncoding (the
+  // Accept-Encoding the client sent) when there was one. Where the client
+  // is (colo, country, asn…) and its TLS (motu speaks plain HTTP) are
+  // absent.
+  get cf() {
+    if (!(#url in this)) throw new TypeError('Illegal invocation');
+    if (typeof this.#cf === 'string') {
+      const cf = { httpProtocol: this.#cf };
+      const encoding = this.#headers.get('accept-encoding');
+      if (encoding !== null) cf.clientAcceptEncoding = encoding;
+      this.#cf = cf;
+    }
+    return this.#cf;
   }
 
   get url() { return this.#url; }
@@ -166,6 +191,7 @@ class Request {
     const r = new Request(this.#url, { method: this.#method, headers: this.#headers, redirect: this.#redirect });
     r.#signal = followSignal(this.#signal);
     r.#options = this.#options;
+    r.#cf = this.#cf;
     setBodyOf(r, cloneBody(body));
     return r;
   }

@@ -25,7 +25,8 @@ function readRequestInit(init) {
   if (init === undefined || init === null) return null;
   if (typeof init !== 'object' && typeof init !== 'function') throw new TypeError('The RequestInit must be an object');
   const o = {
-    present: false, options: false, body: undefined, cache: undefined, credentials: undefined, duplex: undefined,
+    present: false, options: false, body: undefined, cache: undefined, cf: undefined, credentials: undefined,
+    duplex: undefined,
     headers: undefined, integrity: undefined, keepalive: undefined, method: undefined, mode: undefined,
     priority: undefined, redirect: undefined, referrer: undefined, referrerPolicy: undefined, signal: undefined,
     window: undefined,
@@ -34,6 +35,12 @@ function readRequestInit(init) {
   // `options`: a member that requestOptions() acts on was given.
   if ((v = init.body) !== undefined) { o.present = true; o.body = v; }
   if ((v = init.cache) !== undefined) { o.options = true; o.cache = toEnum(v, REQUEST_CACHE, 'cache'); }
+  // Cloudflare's `cf` (request metadata and Cloudflare features): kept on
+  // the Request as given.
+  if ((v = init.cf) !== undefined && v !== null) {
+    if (typeof v !== 'object') throw new TypeError("RequestInit's cf must be an object");
+    o.present = true; o.cf = v;
+  }
   if ((v = init.credentials) !== undefined) { o.options = true; o.credentials = toEnum(v, REQUEST_CREDENTIALS, 'credentials'); }
   if ((v = init.duplex) !== undefined) { o.present = true; o.duplex = toEnum(v, ['half'], 'duplex'); }
   if ((v = init.headers) !== undefined) { o.present = true; o.headers = v; }

@@ -12,7 +12,7 @@ function callScheduled(id, event) {
   const ctx = makeContext(id);
   const controller = loadGroup(SCHEDULED).makeScheduled(String(event.cron), Number(event.scheduledTime), ctx);
   if (workerModule) {
-    const handler = workerModule.default;
+    const handler = defaultHandlers(ctx);
     if (!handler || typeof handler.scheduled !== 'function') {
       throw new Error('The Worker has no scheduled handler: export default { scheduled(controller, env, ctx) { … } }');
     }

@@ -30,6 +30,8 @@ mod compression;
 mod crypto;
 mod encoding;
 mod form;
+mod html_rewriter;
+pub mod modules;
 mod multipart;
 pub mod node;
 mod node_crypto;

@@ -4,7 +4,8 @@ use motu_engine::{HostValue, JsError};
 
 use crate::op_state::{handle_arg, OpState};
 use crate::{
-    base64, compression, crypto, encoding, form, node_crypto, node_ops, url_ops, urlpattern, work,
+    base64, compression, crypto, encoding, form, html_rewriter, node_crypto, node_ops, url_ops,
+    urlpattern, work,
 };
 
 /// The granularity of `performance.now()`, in milliseconds: coarse enough
@@ -35,6 +36,15 @@ pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Ho
         "text_decoder_new" => encoding::text_decoder_new(state, &args),
         "text_decoder_push" => encoding::text_decoder_push(state, &args),
         "compression_new" => compression::new(state, &args),
+        "html_selector" => html_rewriter::selector_op(&args),
+        "html_new" => html_rewriter::new_op(state, &args),
+        "html_write" => html_rewriter::write_op(state, args),
+        "html_end" => html_rewriter::end_op(state, &args),
+        "html_resume" => html_rewriter::resume_op(state, args),
+        "digest_stream_new" => crypto::digest_stream::new(state, &args),
+        "digest_stream_update" => crypto::digest_stream::update(state, &args),
+        "digest_stream_finish" => crypto::digest_stream::finish(state, &args),
+        "crypto_timing_safe_equal" => crypto::digest_stream::timing_safe_equal(&args),
         "resource_close" => handle_arg(&args, 0, "resource_close").map(|h| state.remove(h).into()),
         "base64_encode" => base64::encode(state, &args),
         "base64_decode" => base64::decode(state, &args),
@@ -46,10 +56,6 @@ pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Ho
             (state.elapsed_ms() / CLOCK_GRANULARITY_MS).floor() * CLOCK_GRANULARITY_MS,
         )),
         "perf_time_origin" => Ok(HostValue::Number(state.time_origin_ms())),
-        "user_agent" => Ok(HostValue::String(format!(
-            "motu/{}",
-            env!("CARGO_PKG_VERSION")
-        ))),
         _ => return node_crypto::call(state, op, &args).or_else(|| crypto::call(op, &args)),
     })
 }

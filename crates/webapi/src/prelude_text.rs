@@ -44,7 +44,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 22] = [
+pub(crate) const GROUPS: [(&str, &str); 27] = [
     (
         "motu:prelude/streams",
         group!(
@@ -183,6 +183,30 @@ pub(crate) const GROUPS: [(&str, &str); 22] = [
             exports: "checkResponseSocket, handOver, deliverHostEvent, connectWebSocket"
         ),
     ),
+    (
+        "motu:prelude/cloudflare/html-rewriter",
+        group!(preamble: "", files: ["cloudflare/html_rewriter.js"], exports: ""),
+    ),
+    (
+        "motu:prelude/cloudflare/streams",
+        group!(preamble: "", files: ["cloudflare/identity_stream.js"], exports: ""),
+    ),
+    (
+        "motu:prelude/cloudflare/scheduler",
+        group!(preamble: "", files: ["cloudflare/scheduler.js"], exports: ""),
+    ),
+    (
+        "motu:prelude/cloudflare/workers",
+        group!(
+            preamble: "",
+            files: ["cloudflare/workers.js"],
+            exports: "workersExports, isEntrypointClass"
+        ),
+    ),
+    (
+        "motu:prelude/cloudflare/sockets",
+        group!(preamble: "", files: ["cloudflare/sockets.js"], exports: "socketsExports"),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -229,6 +253,9 @@ pub(crate) const PRELUDE: &str = concat!(
     "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",
     "lazyGlobals(CACHE, 'caches Cache CacheStorage');\n",
     "lazyGlobals(WEBSOCKET, 'WebSocket WebSocketPair MessageEvent CloseEvent');\n",
+    "lazyGlobals(HTML_REWRITER, 'HTMLRewriter');\n",
+    "lazyGlobals(CLOUDFLARE_STREAMS, 'IdentityTransformStream FixedLengthStream');\n",
+    "lazyGlobals(SCHEDULER, 'scheduler');\n",
     include_str!("../js/stack_positions.js"),
     include_str!("../js/node/setup.js"),
     include_str!("../js/events.js"),

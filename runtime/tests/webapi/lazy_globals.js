@@ -13,6 +13,7 @@ const LAZY = [
   'DecompressionStream', 'URLPattern', 'Blob', 'File', 'FormData', 'structuredClone', 'console',
   'ScheduledController', 'ScheduledEvent', 'ErrorEvent', 'fetch', 'URLSearchParams', 'Performance',
   'performance', 'Navigator', 'navigator', 'TextEncoder', 'TextDecoder', 'CustomEvent',
+  'HTMLRewriter', 'IdentityTransformStream', 'FixedLengthStream', 'scheduler',
 ];
 const isAccessor = name => typeof globalThis.__lookupGetter__(name) === 'function';
 

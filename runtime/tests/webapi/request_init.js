@@ -54,7 +54,8 @@ export default suite(test => {
       get(target, key) { if (typeof key === 'string') seen.push(key); return target[key]; },
     });
     eq(new Request('https://example.com/', init).cache, 'no-store');
-    eq(seen, ['body', 'cache', 'credentials', 'duplex', 'headers', 'integrity', 'keepalive', 'method', 'mode',
+    // `cf` is Cloudflare's member.
+    eq(seen, ['body', 'cache', 'cf', 'credentials', 'duplex', 'headers', 'integrity', 'keepalive', 'method', 'mode',
       'priority', 'redirect', 'referrer', 'referrerPolicy', 'signal', 'window']);
   });
   test('fetch() refuses only-if-cached before sending', async () => {

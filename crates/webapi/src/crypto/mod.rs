@@ -17,6 +17,7 @@
 
 mod aes;
 mod digest;
+pub(crate) mod digest_stream;
 mod ec;
 mod ed25519;
 mod formats;

@@ -1,0 +1,58 @@
+// What the built-in module `cloudflare:workers` exports
+// (workers_module.js re-exports it from here): the Worker's `env`,
+// `waitUntil(promise)` for the event that is running, and the base classes
+// WorkerEntrypoint, DurableObject, WorkflowEntrypoint and RpcTarget. The
+// classes can be extended and instantiated; a default export that extends
+// WorkerEntrypoint is instantiated for each event and its `fetch(request)`
+// or `scheduled(controller)` called (events.js). RPC itself (RpcStub, calls
+// across a service binding) and Durable Objects are not there yet: what
+// needs them throws an Error saying so.
+//
+// Op used: `current_event() -> id | null`, the event whose turn is running.
+const NOT_YET = what => new Error(`${what} is not supported by motu yet`);
+
+class WorkerEntrypoint {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+}
+
+class DurableObject {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+}
+
+class WorkflowEntrypoint {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+}
+
+class RpcTarget {}
+
+class RpcStub {
+  constructor() { throw NOT_YET('RPC (RpcStub)'); }
+}
+
+// The module's exports, for the Worker's `env` and events.js's
+// `makeContext(id)` (the ExecutionContext of event `id`).
+function workersExports(env, makeContext) {
+  function waitUntil(promise) {
+    const id = op('current_event');
+    if (id === null) throw new Error('waitUntil() can only be called while an event is being handled');
+    makeContext(id).waitUntil(promise);
+  }
+  return Object.freeze({
+    __proto__: null, env, waitUntil, WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, RpcStub,
+  });
+}
+
+// Whether `handler`, a default export, is a class that extends
+// WorkerEntrypoint (made anew for each event).
+function isEntrypointClass(handler) {
+  return typeof handler === 'function' && handler.prototype instanceof WorkerEntrypoint;
+}

@@ -1,0 +1,10 @@
+// The built-in module `cloudflare:workers`: re-exports what the prelude's
+// `cloudflare/workers` group makes (cloudflare/workers.js), reached through
+// a registered symbol on the global object.
+const workers = globalThis[Symbol.for('motu.cloudflare:workers')];
+export const {
+  env, waitUntil, WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, RpcStub,
+} = workers;
+export default {
+  env, waitUntil, WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, RpcStub,
+};

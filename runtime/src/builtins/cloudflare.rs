@@ -1,0 +1,17 @@
+//! `cloudflare:*`, always available (no compatibility flag needed, as on
+//! Workers): `cloudflare:workers` and `cloudflare:sockets`.
+
+use motu_loader::BuiltinModules;
+
+/// Adds the `cloudflare:` modules to `modules`.
+pub(super) fn register(modules: BuiltinModules) -> BuiltinModules {
+    modules
+        .with(
+            "cloudflare:workers",
+            motu_webapi::modules::CLOUDFLARE_WORKERS,
+        )
+        .with(
+            "cloudflare:sockets",
+            motu_webapi::modules::CLOUDFLARE_SOCKETS,
+        )
+}

@@ -1,0 +1,162 @@
+//! The Workers globals and the `cloudflare:workers` module in Workers of
+//! the real server, on every engine: `navigator`, `scheduler.wait`,
+//! `request.cf`, `IdentityTransformStream`, `FixedLengthStream` (and the
+//! `content-length` of a Response made of one), `crypto.DigestStream`,
+//! `crypto.subtle.timingSafeEqual`, and `env`, `waitUntil` and the base
+//! classes imported from `cloudflare:workers`, including a default export
+//! that extends WorkerEntrypoint.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{on_each_engine, Server, TempConfig};
+use serde_json::{json, Value};
+
+fn serve(engine: &str) -> (TempConfig, Server) {
+    let c = TempConfig::new(&[
+        ("globals.js", include_str!("fixtures/workers_globals.js")),
+        ("entrypoint.js", include_str!("fixtures/workers_entrypoint.js")),
+        (
+            "motu.toml",
+            &format!(
+                "[server]\nengine = \"{engine}\"\n\
+                 [[workers]]\nname = \"globals\"\nmain = \"globals.js\"\nroutes = [\"globals.test/*\"]\n\
+                 [workers.vars]\nNAME = \"globals\"\n\
+                 [[workers]]\nname = \"entry\"\nmain = \"entrypoint.js\"\nroutes = [\"entry.test/*\"]\nmax_instances = 1\n\
+                 [workers.vars]\nNAME = \"entry\"\n"
+            ),
+        ),
+    ]);
+    let s = Server::start(&["--config", &c.path("motu.toml")]);
+    (c, s)
+}
+
+fn ask(s: &Server, host: &str, path: &str, headers: &[(&str, &str)]) -> common::Response {
+    let mut all = vec![("host", host)];
+    all.extend_from_slice(headers);
+    let r = s.request("GET", path, &all, b"");
+    assert_eq!(r.status, 200, "{host}{path}: {}", r.text());
+    r
+}
+
+fn json_of(s: &Server, path: &str) -> Value {
+    ask(s, "globals.test", path, &[]).json()
+}
+
+#[test]
+fn workers_globals_read_as_on_workers() {
+    on_each_engine("workers_globals_read_as_on_workers", |engine| {
+        let (_c, s) = serve(engine);
+        assert_eq!(
+            json_of(&s, "/globals"),
+            json!({
+                "userAgent": "Cloudflare-Workers",
+                "hardwareConcurrency": 1,
+                "waited": "undefined",
+                "zero": "undefined",
+                "aborted": "stop",
+                "alreadyAborted": "early"
+            })
+        );
+        let cf = ask(
+            &s,
+            "globals.test",
+            "/cf",
+            &[("accept-encoding", "gzip, br")],
+        )
+        .json();
+        assert_eq!(
+            cf,
+            json!({
+                "cf": { "httpProtocol": "HTTP/1.1", "clientAcceptEncoding": "gzip, br" },
+                "same": true,
+                "made": { "cacheTtl": 5 },
+                "copied": { "cacheTtl": 5 },
+                "cloned": { "cacheTtl": 5 },
+                "cloneOfIncoming": { "httpProtocol": "HTTP/1.1", "clientAcceptEncoding": "gzip, br" },
+                "none": null
+            })
+        );
+        // Without an Accept-Encoding, clientAcceptEncoding is absent.
+        assert_eq!(
+            json_of(&s, "/cf")["cf"],
+            json!({ "httpProtocol": "HTTP/1.1" })
+        );
+    });
+}
+
+#[test]
+fn workers_streams_and_digests() {
+    on_each_engine("workers_streams_and_digests", |engine| {
+        let (_c, s) = serve(engine);
+        assert_eq!(
+            json_of(&s, "/streams"),
+            json!({
+                "identity": "abc",
+                "identityIsTransform": true,
+                "stringWrite": "TypeError",
+                "fixed": "abc",
+                "tooManyWrite": "TypeError",
+                "tooFewClose": "TypeError",
+                "badLength": "TypeError"
+            })
+        );
+        let r = ask(&s, "globals.test", "/fixed", &[]);
+        assert_eq!(r.header("content-length"), Some("11"));
+        assert_eq!(r.header("transfer-encoding"), None);
+        assert_eq!(r.text(), "hello world");
+        assert_eq!(
+            json_of(&s, "/digest"),
+            json!({
+                "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+                "bytesWritten": 3,
+                "isWritable": true,
+                "md5": "900150983cd24fb0d6963f7d28e17f72",
+                "unknown": "NotSupportedError",
+                "equal": true,
+                "different": false,
+                "lengths": "TypeError"
+            })
+        );
+    });
+}
+
+#[test]
+fn cloudflare_workers_module_imports() {
+    on_each_engine("cloudflare_workers_module_imports", |engine| {
+        let (_c, s) = serve(engine);
+        assert_eq!(
+            json_of(&s, "/workers"),
+            json!({
+                "sameEnv": true,
+                "name": "globals",
+                "defaultExport": true,
+                "entry": [true, true, true],
+                "counter": [1, true, true],
+                "target": ["hi", true],
+                "rpcStub": "RPC (RpcStub) is not supported by motu yet",
+                "topLevelWaitUntil": "waitUntil() can only be called while an event is being handled"
+            })
+        );
+        // The promise handed to the imported waitUntil ran to its end.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while json_of(&s, "/waited") != json!(true) {
+            assert!(
+                Instant::now() < deadline,
+                "the waitUntil promise never settled"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // A default export extending WorkerEntrypoint is made per event.
+        let first = ask(&s, "entry.test", "/a", &[]).json();
+        assert_eq!(first["name"], "entry");
+        assert_eq!(first["hasWaitUntil"], true);
+        assert_eq!(first["url"], "/a");
+        let second = ask(&s, "entry.test", "/b", &[]).json();
+        assert_eq!(
+            second["instances"].as_u64().unwrap(),
+            first["instances"].as_u64().unwrap() + 1
+        );
+    });
+}
