@@ -19,6 +19,14 @@ fn resident_kib() -> usize {
         .unwrap_or(0)
 }
 
+/// Loads one isolate of a kind of Worker on an engine.
+type Load = fn(
+    &dyn motu_engine::Engine,
+) -> (
+    Box<dyn motu_engine::Isolate>,
+    std::rc::Rc<common::BenchHost>,
+);
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         println!("isolate_memory: bench");
@@ -27,7 +35,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let kinds: [(&str, fn(&dyn motu_engine::Engine) -> _); 2] = [
+    let kinds: [(&str, Load); 2] = [
         ("", common::loaded),
         (" (nodejs_compat, no node import)", common::loaded_nodejs),
     ];
