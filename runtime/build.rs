@@ -28,6 +28,7 @@ fn main() {
 
     let mut scripts = vec![(prelude_text::PRELUDE_NAME, prelude_text::PRELUDE)];
     scripts.extend(prelude_text::GROUPS);
+    scripts.extend(prelude_text::NODE_GROUPS);
     let compiler = motu_quickjs::compiler_id();
     let mut list = String::from("&[\n");
     if !cross {

@@ -6,6 +6,7 @@ mod cluster;
 mod d1;
 mod heap;
 mod log_sink;
+mod queues;
 mod serve;
 mod signals;
 mod vars;

@@ -11,8 +11,8 @@ use motu_config::{Settings, StateDir, WorkerSettings};
 use motu_gateway::assets::{AssetOptions, AssetServer, Assets};
 use motu_gateway::{start_cluster_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
 use motu_runtime::{
-    HostValue, ModuleRule, ProjectOptions, RuleType, Runtime, RuntimeConfig, RuntimeError, Storage,
-    StorageBinding, WorkerSpec,
+    builtin_modules, HostValue, ModuleRule, NodeCompat, ProjectOptions, RuleType, Runtime,
+    RuntimeConfig, RuntimeError, Storage, StorageBinding, WorkerSpec,
 };
 
 use crate::signals::ShutdownSignals;
@@ -59,7 +59,10 @@ pub(crate) type SiteAssets = HashMap<String, Assets>;
 /// settings say (`motu check`).
 fn storage_for(settings: &Settings, throwaway: bool) -> anyhow::Result<Storage> {
     let needed = settings.workers.iter().any(|w| {
-        !w.kv_namespaces.is_empty() || !w.d1_databases.is_empty() || !w.r2_buckets.is_empty()
+        !w.kv_namespaces.is_empty()
+            || !w.d1_databases.is_empty()
+            || !w.r2_buckets.is_empty()
+            || !w.queues.is_empty()
     });
     let storage = match &settings.server.state_dir {
         _ if throwaway => Storage::throwaway(),
@@ -142,8 +145,11 @@ pub(crate) fn worker_spec(
         .unwrap_or_else(|| if dev { "development" } else { "production" }.into());
     project.cache_dir = Some(root.join(".motu").join("cache"));
     project.rules = w.rules.iter().map(module_rule).collect();
+    let node = NodeCompat::resolve(w.compatibility_date.as_deref(), &w.compatibility_flags);
+    project.builtins = builtin_modules(&node);
     let mut spec = WorkerSpec::from_project(&w.name, &project)?
-        .with_compatibility_flags(w.compatibility_flags.iter().cloned());
+        .with_compatibility_flags(w.compatibility_flags.iter().cloned())
+        .with_node_compat(node);
     if let Some(engine) = &w.engine {
         spec = spec.with_engine(engine);
     }
@@ -165,6 +171,13 @@ pub(crate) fn worker_spec(
     for b in &w.r2_buckets {
         let jurisdiction = b.jurisdiction.as_deref();
         spec = spec.with_storage(StorageBinding::r2(&b.binding, &b.bucket_name, jurisdiction));
+    }
+    for q in &w.queues.producers {
+        spec = spec.with_storage(StorageBinding::queue(
+            &q.binding,
+            &q.queue,
+            q.delivery_delay,
+        ));
     }
     let binding = w.assets.as_ref().and_then(|a| a.binding.as_ref());
     if let (Some(binding), Some(assets)) = (binding, assets) {
@@ -242,7 +255,7 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
         let started = std::time::Instant::now();
         let storage = storage_for(&settings, false)?;
         let (runtime, unloadable) =
-            start_runtime(&settings, watch.is_some(), &assets, storage).await?;
+            start_runtime(&settings, watch.is_some(), &assets, storage.clone()).await?;
         // Known now: logged before the server listens, and not checked again.
         for (worker, message) in &unloadable {
             tracing::error!(
@@ -276,6 +289,7 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
             jobs,
             redis.as_ref().map(crate::cluster::tick_lock),
         );
+        crate::queues::start_consumers(&settings, &runtime, &storage)?;
         let gateway = gateway_for(&settings, &runtime, &assets).start();
         if let Some(watch) = watch {
             watch.start(&settings, runtime.clone(), gateway.clone(), assets)?;

@@ -187,7 +187,8 @@ fn nodes_recover_when_redis_stops_and_starts_again() {
             why.contains(&format!("Redis at {url} is unreachable")),
             "{why}"
         );
-        assert!(a.log().contains(&format!("Redis at {url} is unreachable")));
+        let unreachable = format!("Redis at {url} is unreachable");
+        assert!(a.wait_for_log(&unreachable).contains(&unreachable));
         // Redis returns: the nodes recover by themselves.
         redis.restart();
         wait_until("KV works again through b", || {
@@ -198,7 +199,8 @@ fn nodes_recover_when_redis_stops_and_starts_again() {
         });
         assert_eq!(get(&b, "/get?key=k"), (200, "after".into()));
         wait_until("/readyz is ready again", || readyz(&a).0 == 200);
-        assert!(a.log().contains(&format!("Redis at {url} answers")));
+        let answers = format!("Redis at {url} answers");
+        assert!(a.wait_for_log(&answers).contains(&answers));
     });
 }
 

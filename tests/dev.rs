@@ -114,7 +114,8 @@ fn hot_reload_under_load_fails_no_request() {
         );
         assert!(served.load(Ordering::Relaxed) > 20, "too little load");
         assert_eq!(s.get("/").text(), "version 2");
-        assert!(s.log().contains("reloaded"), "{}", s.log());
+        let log = s.wait_for_log("reloaded");
+        assert!(log.contains("reloaded"), "{log}");
     });
 }
 

@@ -155,11 +155,10 @@ fn hostile_workers_cost_only_their_own_requests() {
         let r = s.request("GET", "/", &[("host", "startup.test")], b"");
         assert_eq!(r.status, 500);
         assert!(r.text().contains("start-up CPU time limit"), "{}", r.text());
+        let log = s.wait_for_log("exceeded the start-up CPU time limit of 200 ms");
         assert!(
-            s.log()
-                .contains("exceeded the start-up CPU time limit of 200 ms"),
-            "{}",
-            s.log()
+            log.contains("exceeded the start-up CPU time limit of 200 ms"),
+            "{log}"
         );
 
         let (served, wrong) = bystander.finish();

@@ -106,13 +106,9 @@ fn metrics_change_as_requests_are_served() {
         let s = Server::start(&["--config", &c.path("motu.toml")]);
         let admin = s.admin.clone().expect("an admin listener");
         let w = [("worker", "app")];
-        // Warmed at start-up: one live isolate, started once, with a heap.
-        let text = wait_for_sample(&admin, "motu_isolate_starts_total", &w, 1.0);
-        assert_eq!(sample(&text, "motu_isolates_live", &w), Some(1.0));
-        assert!(
-            sample(&text, "motu_isolate_heap_bytes", &w).unwrap_or(0.0) > 0.0,
-            "{text}"
-        );
+        // Registered, not started: no isolate and no request yet.
+        let text = metrics(&admin);
+        assert_eq!(sample(&text, "motu_isolates_live", &w).unwrap_or(0.0), 0.0);
         assert_eq!(
             sample(
                 &text,
@@ -122,7 +118,14 @@ fn metrics_change_as_requests_are_served() {
             None
         );
 
+        // The first request starts one live isolate, with a heap.
         assert_eq!(app(&s, "/", &[]).status, 200);
+        let text = wait_for_sample(&admin, "motu_isolate_starts_total", &w, 1.0);
+        assert_eq!(sample(&text, "motu_isolates_live", &w), Some(1.0));
+        assert!(
+            sample(&text, "motu_isolate_heap_bytes", &w).unwrap_or(0.0) > 0.0,
+            "{text}"
+        );
         assert_eq!(app(&s, "/", &[]).status, 200);
         assert_eq!(app(&s, "/throw", &[]).status, 500);
         let text = wait_for_sample(
@@ -188,13 +191,16 @@ fn metrics_change_as_requests_are_served() {
 #[test]
 fn health_and_readiness() {
     on_each_engine("health_and_readiness", |engine| {
-        // A Worker whose top-level code takes a while: the admin listener
-        // answers before the server is ready.
+        // The admin listener answers health checks from the start; readiness
+        // comes once the server listens. (Workers are registered and their
+        // code checked without running it, so the window before readiness
+        // is too short to observe reliably here; a server that is not ready
+        // is tested in tests/cluster.rs, where /readyz answers 503 while
+        // Redis does not answer.)
         let c = TempConfig::new(&[
             (
                 "slow.js",
-                "const end = Date.now() + 1500; while (Date.now() < end) {}\n\
-                 export default { fetch() { return new Response('ok') } };\n",
+                "export default { fetch() { return new Response('ok') } };\n",
             ),
             (
                 "motu.toml",
@@ -225,7 +231,6 @@ fn health_and_readiness() {
             .unwrap_or_else(|| panic!("the admin line comes first: {first}"))
             .to_owned();
         let health = request(&admin, "GET", "/healthz", &[], b"");
-        let early = request(&admin, "GET", "/readyz", &[], b"");
         let listening = lines.next().unwrap().unwrap();
         let late = request(&admin, "GET", "/readyz", &[], b"");
         let missing = request(&admin, "GET", "/nothing", &[], b"");
@@ -233,7 +238,6 @@ fn health_and_readiness() {
         let _ = child.kill();
         let _ = child.wait();
         assert_eq!(health.status, 200);
-        assert_eq!(early.status, 503, "{}", early.text());
         assert!(
             listening.starts_with("motu listening on http://"),
             "{listening}"

@@ -20,6 +20,10 @@ pub struct BenchHost {
     /// What `init` says of stack positions (the runtime says whether the
     /// Worker's modules were transpiled).
     pub maps_positions: bool,
+    /// Whether `init` gives the Worker Node.js compatibility (the
+    /// `process` and `Buffer` globals; `node:*` modules come from the
+    /// loader, which these benches do not use).
+    pub nodejs: bool,
 }
 
 impl BenchHost {
@@ -39,6 +43,17 @@ impl Host for BenchHost {
                 ("syntax".into(), "module".into()),
                 ("env".into(), HostValue::Map(vec![])),
                 ("mapsPositions".into(), HostValue::Bool(self.maps_positions)),
+                (
+                    "nodejs".into(),
+                    if self.nodejs {
+                        HostValue::Map(vec![
+                            ("globals".into(), HostValue::Bool(true)),
+                            ("populateEnv".into(), HostValue::Bool(true)),
+                        ])
+                    } else {
+                        HostValue::Undefined
+                    },
+                ),
             ])),
             "respond" => {
                 self.responses
@@ -130,7 +145,25 @@ pub fn loaded(engine: &dyn Engine) -> (Box<dyn Isolate>, Rc<BenchHost>) {
 
 /// A fresh isolate with the prelude and `code` loaded.
 pub fn loaded_with(engine: &dyn Engine, code: &WorkerCode) -> (Box<dyn Isolate>, Rc<BenchHost>) {
-    let host = Rc::new(BenchHost::default());
+    loaded_host(engine, code, BenchHost::default())
+}
+
+/// A fresh isolate of the hello Worker with Node.js compatibility on.
+pub fn loaded_nodejs(engine: &dyn Engine) -> (Box<dyn Isolate>, Rc<BenchHost>) {
+    let host = BenchHost {
+        nodejs: true,
+        ..BenchHost::default()
+    };
+    loaded_host(engine, &hello(), host)
+}
+
+/// A fresh isolate with the prelude and `code` loaded, on `host`.
+pub fn loaded_host(
+    engine: &dyn Engine,
+    code: &WorkerCode,
+    host: BenchHost,
+) -> (Box<dyn Isolate>, Rc<BenchHost>) {
+    let host = Rc::new(host);
     let mut iso = engine.new_isolate(&config(), host.clone()).unwrap();
     iso.load_worker(code).unwrap();
     iso.run_microtasks().unwrap();

@@ -78,6 +78,8 @@ pub(crate) struct IsolateHost {
     log_rate: Arc<LogRate>,
     /// Its storage bindings (KV, D1, R2) and their operation counts.
     bindings: crate::bindings::Bindings,
+    /// Where each queue event's report goes (`queue_result` op).
+    queue_reports: RefCell<HashMap<u64, oneshot::Sender<HostValue>>>,
 }
 
 /// The longest log line a Worker's `console` call or uncaught exception
@@ -108,7 +110,8 @@ impl IsolateHost {
         storage: &crate::Storage,
     ) -> Self {
         Self {
-            bindings: crate::bindings::Bindings::new(storage, &spec.storage),
+            bindings: crate::bindings::Bindings::new(storage, &spec.storage, &spec.name),
+            queue_reports: RefCell::new(HashMap::new()),
             outbound,
             subrequests: RefCell::new(HashMap::new()),
             depths: RefCell::new(HashMap::new()),
@@ -149,6 +152,12 @@ impl IsolateHost {
     /// Remembers where event `id`'s outcome goes.
     pub(crate) fn expect(&self, id: u64, reply: Reply) {
         self.pending.borrow_mut().insert(id, reply);
+    }
+
+    /// Queue event `id` reports what its handler said of each message to
+    /// `report` (the `queue_result` op), before its outcome.
+    pub(crate) fn expect_queue_report(&self, id: u64, report: oneshot::Sender<HostValue>) {
+        self.queue_reports.borrow_mut().insert(id, report);
     }
 
     /// Charges the turn about to run (and the ops it starts) to `event`,
@@ -513,6 +522,9 @@ impl IsolateHost {
     }
 
     fn finish(&self, id: u64, outcome: Result<FetchResponse, RuntimeError>) {
+        // A queue event that did not report (it ran out of a limit) never
+        // will.
+        self.queue_reports.borrow_mut().remove(&id);
         if let Some(reply) = self.pending.borrow_mut().remove(&id) {
             let _ = reply.send(outcome);
         }
@@ -551,6 +563,10 @@ impl IsolateHost {
                     .map_or(HostValue::Undefined, |u| u.as_str().into()),
             ),
             ("storage".into(), self.bindings.init_value()),
+            (
+                "nodejs".into(),
+                crate::builtins::node_init_value(&self.spec.node_compat),
+            ),
             (
                 "mapsPositions".into(),
                 HostValue::Bool(self.spec.code.modules.maps_positions()),
@@ -654,7 +670,8 @@ impl Host for IsolateHost {
     fn call(&self, op: &str, args: Vec<HostValue>) -> Result<HostValue, JsError> {
         let event_id =
             |args: &[HostValue]| args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
-        if matches!(op, "respond" | "done" | "fail") && self.work.turn_terminated() {
+        if matches!(op, "respond" | "done" | "fail" | "queue_result") && self.work.turn_terminated()
+        {
             // The watchdog ended this turn (its host work gave up with an
             // error an engine may let JavaScript see first): the event's
             // outcome is the CPU limit's, decided when the turn returns.
@@ -684,6 +701,14 @@ impl Host for IsolateHost {
             "fail" => {
                 let error = self.exception(&args);
                 self.finish(event_id(&args), Err(error));
+            }
+            "queue_result" => {
+                // A queue event's handler is over: its calls to ack(),
+                // retry(), ackAll() and retryAll() (see crate::queues).
+                let id = event_id(&args);
+                if let Some(report) = self.queue_reports.borrow_mut().remove(&id) {
+                    let _ = report.send(args.into_iter().nth(1).unwrap_or_default());
+                }
             }
             "console" => self.console(&args),
             "pass_through" => {

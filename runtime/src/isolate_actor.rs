@@ -196,6 +196,10 @@ impl Actor for IsolateActor {
     }
 }
 
+/// A loaded isolate: the isolate, its interrupt, its host and the CPU time
+/// its top-level code took.
+type Loaded = (Box<dyn Isolate>, InterruptHandle, Rc<IsolateHost>, Duration);
+
 impl IsolateActor {
     /// Creates an isolate of `spec` and evaluates the Worker's code in it on
     /// the calling thread, within the start-up CPU limit (its turn marks
@@ -207,7 +211,7 @@ impl IsolateActor {
         config: &IsolateConfig,
         services: &Services,
         busy: &BusyMark,
-    ) -> Result<(Box<dyn Isolate>, InterruptHandle, Rc<IsolateHost>, Duration), RuntimeError> {
+    ) -> Result<Loaded, RuntimeError> {
         let failed = |error| RuntimeError::StartFailed {
             worker: spec.name.clone(),
             error,
@@ -802,6 +806,50 @@ impl Handler<Scheduled> for IsolateActor {
                 .unwrap_or(Err(RuntimeError::Lost(worker)))
                 .map(drop)
         })
+    }
+}
+
+/// What [`IsolateActor::start_queue_event`] returns: the Worker's name
+/// and where the event's outcome will arrive.
+pub(crate) type StartedEvent = (
+    String,
+    oneshot::Receiver<Result<FetchResponse, RuntimeError>>,
+);
+
+impl IsolateActor {
+    /// Starts a queue event (`event`, carrying `size` bytes) the way a
+    /// scheduled event starts: its own span, the scheduled events'
+    /// wall-clock limit over the whole event, one turn to dispatch it.
+    /// `prepare` runs with the event's id before the dispatch. `Err`: the
+    /// isolate takes no new events (the Worker's name).
+    pub(crate) fn start_queue_event(
+        &mut self,
+        queue: &str,
+        prepare: impl FnOnce(&IsolateHost, u64),
+        event: HostValue,
+        size: usize,
+        ctx: &mut Context<Self>,
+    ) -> Result<StartedEvent, String> {
+        let worker = self.spec.name.clone();
+        let Some((id, rx)) = self.new_event() else {
+            return Err(worker);
+        };
+        let span = tracing::info_span!("queue", worker = worker.as_str(), queue);
+        self.begin_event(id, span);
+        prepare(&self.host, id);
+        let limit = self.spec.limits.scheduled_wall;
+        ctx.run_later(limit, move |act, ctx| {
+            if act.host.is_pending(id) || act.host.is_waiting(id) {
+                tracing::warn!(
+                    worker = act.spec.name.as_str(),
+                    limit_ms = limit.as_millis() as u64,
+                    "a queue event outlived its wall-clock limit"
+                );
+                act.evict(EvictionReason::WallClock, Some(id), ctx);
+            }
+        });
+        self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
+        Ok((worker, rx))
     }
 }
 

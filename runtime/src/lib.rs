@@ -42,6 +42,11 @@
 //!   shared by every Worker that names it; their methods run as host work
 //!   on the work pool, counted against Cloudflare's per-invocation limits
 //!   (see the `bindings` module).
+//! - **Queues** ([`QueueConsumer`], [`start_consumer`]): a Worker's
+//!   `queues.producers` are storage bindings (`env.JOBS.send(…)`); each
+//!   consumed queue has a loop that delivers its messages in batches to the
+//!   consumer Worker's `queue` handler, as events under the Worker's
+//!   limits, at least once (see the `queues` module).
 //! - **Assets binding** ([`AssetFetcher`]): a Worker's `env.ASSETS.fetch`
 //!   is answered by a Rust object its embedder attaches (motu's gateway
 //!   attaches its asset server).
@@ -73,6 +78,7 @@
 mod assets;
 mod bindings;
 mod body;
+mod builtins;
 mod cpu;
 mod engines;
 mod error;
@@ -85,6 +91,7 @@ mod idle_gc;
 mod isolate_actor;
 mod log_rate;
 pub mod metrics;
+mod queues;
 mod registry;
 mod request_id;
 mod request_url;
@@ -98,8 +105,12 @@ mod work;
 mod worker;
 
 pub use assets::{AssetBinding, AssetFetcher};
-pub use bindings::{BindingKind, Storage, StorageBinding, StoreOptions};
+pub use bindings::{
+    BindingKind, Queue, Storage, StorageBinding, StoreOptions, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES,
+    MAX_DELAY_SECONDS, MAX_MESSAGE_BYTES,
+};
 pub use body::{Body, BodyError, BodySender, BodyStream};
+pub use builtins::builtin_modules;
 pub use engines::{quickjs_engine, EngineSet};
 pub use error::RuntimeError;
 pub use event::{FetchRequest, FetchResponse};
@@ -109,6 +120,9 @@ pub use fetch::{is_public, EgressPolicy, Outbound, RedirectMode};
 pub use isolate_actor::{Condemn, Fetch, IsolateActor, Scheduled, WhenQuiet};
 /// Project loading options, for [`WorkerSpec::from_project`].
 pub use motu_loader::{BuiltinModules, ModuleRule, ProjectOptions, RuleType};
+pub use queues::{
+    start_consumer, BatchMessage, DeliverBatch, Delivered, Fate, QueueConsumer, QueueEvent, Report,
+};
 pub use registry::{Check, CheckInBackground, Checked, Dispatch, Drain, Register, Registry, Warm};
 pub use request_id::{RequestId, MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER};
 pub use runtime::{Runtime, RuntimeConfig};
@@ -121,7 +135,7 @@ pub use trigger::Trigger;
 pub use watchdog::{CpuAccount, Turn, Watchdog};
 pub use worker::{detect_syntax, project_root, WorkerSpec};
 
-pub use motu_config::{Limits, PoolLimits};
+pub use motu_config::{Limits, NodeCompat, PoolLimits};
 pub use motu_engine::{Engine, EngineError, HostValue, JsError, Syntax};
 
 /// The names most embedding programs need.

@@ -36,6 +36,8 @@
 //!   garbage collections of idle isolates (paced per executor, or asked
 //!   for by memory pressure) and the executor time they took.
 //!
+//! Per queue: `motu_queue_*` (see `crate::queues`).
+//!
 //! Recording is always on and cheap: what is recorded for every request
 //! goes through each thread's resolved handles of the Worker's metrics
 //! ([`Hot`]), an atomic add without a labelled lookup; the rest is a
@@ -253,6 +255,12 @@ impl Metrics {
             registry,
         }
     }
+}
+
+/// Adds `collector` to the process's registry (metrics kept in a module of
+/// their own, such as the queues'); each is added once.
+pub(crate) fn register(collector: Box<dyn prometheus::core::Collector>) {
+    let _ = METRICS.registry.register(collector);
 }
 
 /// Every metric in the Prometheus text exposition format.

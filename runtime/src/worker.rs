@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use motu_config::Limits;
+use motu_config::{Limits, NodeCompat};
 use motu_engine::{HostValue, MemoryModules, Syntax, WorkerCode};
 use motu_loader::{Project, ProjectOptions};
 
@@ -36,6 +36,12 @@ pub struct WorkerSpec {
     /// The Worker's compatibility flags, as its configuration gives them.
     /// Default none.
     pub compatibility_flags: Vec<String>,
+    /// Its Node.js compatibility (resolved from its compatibility date and
+    /// flags, see [`NodeCompat::resolve`]): the `process` and `Buffer`
+    /// globals and how `process.env` is filled. The `node:*` modules
+    /// themselves are given to the loader ([`crate::builtin_modules`]).
+    /// Default none.
+    pub node_compat: NodeCompat,
     /// The assets binding, if any: `env.<name>.fetch(request)` asks the
     /// Worker's static assets. Default none.
     pub assets: Option<crate::AssetBinding>,
@@ -62,6 +68,7 @@ impl std::fmt::Debug for WorkerSpec {
             .field("services", &self.services)
             .field("base_url", &self.base_url.as_ref().map(url::Url::as_str))
             .field("compatibility_flags", &self.compatibility_flags)
+            .field("node_compat", &self.node_compat)
             .field("assets", &self.assets.as_ref().map(|a| a.binding.as_str()))
             .field("storage", &self.storage)
             .finish()
@@ -88,6 +95,7 @@ impl WorkerSpec {
             services: Vec::new(),
             base_url: None,
             compatibility_flags: Vec::new(),
+            node_compat: NodeCompat::default(),
             assets: None,
             storage: Vec::new(),
         }
@@ -133,6 +141,7 @@ impl WorkerSpec {
             services: Vec::new(),
             base_url: None,
             compatibility_flags: Vec::new(),
+            node_compat: NodeCompat::default(),
             assets: None,
             storage: Vec::new(),
         })
@@ -163,6 +172,12 @@ impl WorkerSpec {
             modules: Arc::new(MemoryModules::new().with(ENTRY, source)),
         };
         spec
+    }
+
+    /// Sets the Node.js compatibility (see [`WorkerSpec::node_compat`]).
+    pub fn with_node_compat(mut self, node: NodeCompat) -> Self {
+        self.node_compat = node;
+        self
     }
 
     /// Sets the engine.

@@ -78,6 +78,7 @@ pub fn limits(settings: &Settings) -> D1Limits {
 pub fn store_options(settings: &Settings) -> motu_runtime::StoreOptions {
     motu_runtime::StoreOptions {
         d1: limits(settings),
+        cache_max_mb: settings.cache.max_mb,
         ..Default::default()
     }
 }

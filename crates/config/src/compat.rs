@@ -5,7 +5,8 @@
 //! The flags below are the ones motu honours; every other flag is reported
 //! once at start-up, by name, and has no effect.
 
-/// The flags motu honours, each with what it means here.
+/// The flags motu honours, each with what it means here (besides the
+/// Node.js compatibility flags of [`crate::NodeCompat`]).
 pub const IMPLEMENTED: &[(&str, &str)] = &[
     (
         "assets_navigation_prefers_asset_serving",
@@ -35,7 +36,10 @@ pub const IMPLEMENTED: &[(&str, &str)] = &[
 
 /// Whether motu honours the compatibility flag `flag`.
 pub fn is_implemented(flag: &str) -> bool {
-    IMPLEMENTED.iter().any(|(name, _)| *name == flag)
+    IMPLEMENTED
+        .iter()
+        .chain(crate::node_compat::FLAGS)
+        .any(|(name, _)| *name == flag)
 }
 
 /// The flags of `flags` that motu does not implement, each once, in order.
@@ -55,8 +59,8 @@ mod tests {
 
     #[test]
     fn unsupported_flags_are_listed_once() {
-        let flags = ["url_standard", "nodejs_compat", "x", "nodejs_compat"];
-        assert_eq!(unsupported(flags), ["nodejs_compat", "x"]);
+        let flags = ["url_standard", "y", "x", "y", "nodejs_compat"];
+        assert_eq!(unsupported(flags), ["y", "x"]);
         assert!(is_implemented("global_fetch_strictly_public"));
     }
 }

@@ -48,6 +48,9 @@
 //! memory_budget_mb = 4096     # server-wide: memory all isolates hold (default: none)
 //! d1_max_database_mb = 10240  # server-wide: size of each D1 database (default 10 GiB)
 //!
+//! [cache]                   # the Cache API (caches.default, caches.open)
+//! max_mb = 512                # all Workers' caches together, LRU past it (default 512)
+//!
 //! [admin]                   # metrics, health and readiness (default: off)
 //! listen = "127.0.0.1:9090"   # GET /metrics, /healthz, /readyz
 //!
@@ -89,6 +92,11 @@
 //! [[workers.r2_buckets]]     # env.FILES is an R2Bucket (see `r2`)
 //! binding = "FILES"
 //! bucket_name = "files"       # default: the binding's name
+//! [[workers.queues.producers]] # env.JOBS.send(body) (see `queues`)
+//! binding = "JOBS"
+//! queue = "jobs"
+//! [[workers.queues.consumers]] # the Worker's queue(batch, env, ctx) gets jobs' batches
+//! queue = "jobs"
 //! [workers.vars]
 //! GREETING = "hello"
 //! [workers.limits]
@@ -100,6 +108,7 @@
 
 mod admin;
 mod assets;
+mod cache;
 mod cluster;
 pub mod compat;
 mod cron;
@@ -110,6 +119,8 @@ mod jsonc;
 mod kv;
 mod limits;
 mod load;
+mod queues;
+mod node_compat;
 mod r2;
 mod raw;
 mod route;
@@ -124,6 +135,7 @@ pub use assets::{
     navigation_prefers_assets, AssetsSettings, HtmlHandling, NotFoundHandling, RunWorkerFirst,
     MAX_RUN_WORKER_FIRST_RULES, MAX_RUN_WORKER_FIRST_RULE_LEN,
 };
+pub use cache::CacheSettings;
 pub use cluster::{ClusterSettings, RedisUrl};
 pub use cron::CronTrigger;
 pub use d1::D1Binding;
@@ -132,6 +144,8 @@ pub use http::{HttpSettings, MIN_HEADER_BYTES};
 pub use kv::KvNamespaceSettings;
 pub use limits::{Limits, PoolLimits};
 pub use load::Loaded;
+pub use queues::{QueueConsumerSettings, QueueProducerSettings, QueuesSettings};
+pub use node_compat::NodeCompat;
 pub use r2::{R2BucketBinding, R2_JURISDICTIONS};
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use rules::{ModuleRuleSettings, ModuleRuleType};

@@ -16,6 +16,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) admin: crate::admin::RawAdmin,
     #[serde(default)]
+    pub(crate) cache: crate::cache::RawCache,
+    #[serde(default)]
     pub(crate) cluster: crate::cluster::RawCluster,
     #[serde(default)]
     pub(crate) workers: Vec<RawWorker>,
@@ -112,4 +114,6 @@ pub(crate) struct RawWorker {
     pub(crate) d1_databases: Vec<crate::d1::RawD1Database>,
     #[serde(default)]
     pub(crate) r2_buckets: Vec<crate::r2::RawR2Bucket>,
+    #[serde(default)]
+    pub(crate) queues: crate::queues::RawQueues,
 }

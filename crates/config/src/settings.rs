@@ -29,6 +29,8 @@ pub struct Settings {
     pub egress: EgressSettings,
     /// `[admin]`: the admin listener (metrics, health). Default: off.
     pub admin: AdminSettings,
+    /// `[cache]`: the Cache API's size.
+    pub cache: crate::CacheSettings,
     /// `[cluster]`: the Redis server shared with other nodes. Default: none.
     pub cluster: crate::ClusterSettings,
     /// `[limits]`: the defaults of every Worker.
@@ -166,6 +168,9 @@ pub struct WorkerSettings {
     /// `[[workers.d1_databases]]`: D1 database bindings (see the `d1`
     /// module). Default none.
     pub d1_databases: Vec<crate::D1Binding>,
+    /// `[workers.queues]`: queue producers and consumers (see
+    /// [`crate::QueuesSettings`]). Default none.
+    pub queues: crate::QueuesSettings,
 }
 
 /// A service binding: a name in `env` for another Worker of the server.
@@ -232,11 +237,13 @@ impl Settings {
                 compatibility_flags: Vec::new(),
                 kv_namespaces: Vec::new(),
                 d1_databases: Vec::new(),
+                queues: Default::default(),
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
             egress: EgressSettings::default(),
             admin: AdminSettings::default(),
+            cache: crate::CacheSettings::default(),
             cluster: Default::default(),
         })
     }
@@ -328,6 +335,8 @@ impl Settings {
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
         let admin = AdminSettings::from_raw(&raw.admin)
             .map_err(|(field, message)| invalid(field, message))?;
+        let cache = crate::CacheSettings::from_raw(&raw.cache)
+            .map_err(|(field, message)| invalid(field, message))?;
         let cluster = crate::ClusterSettings::from_raw(&raw.cluster)
             .map_err(|(field, message)| invalid(field, message))?;
 
@@ -359,6 +368,13 @@ impl Settings {
                     .push(RoutePattern::parse("*/*").expect("a valid pattern"));
             }
         }
+        crate::queues::validate_consumers(
+            workers
+                .iter()
+                .enumerate()
+                .map(|(i, w)| (i, w.name.as_str(), &w.queues)),
+        )
+        .map_err(|(f, m)| invalid(f, m))?;
         for (i, w) in workers.iter().enumerate() {
             for (j, s) in w.services.iter().enumerate() {
                 if !names.contains(&s.service) {
@@ -379,6 +395,7 @@ impl Settings {
             pool,
             egress,
             admin,
+            cache,
             cluster,
             workers,
         })
@@ -581,7 +598,12 @@ fn validate_worker(
     };
     let r2_buckets =
         crate::r2::validate(&w.r2_buckets, &r2_taken).map_err(|(f, m)| invalid(field(&f), m))?;
+    let queues = crate::queues::validate(&w.queues, &|name| {
+        r2_taken(name) || r2_buckets.iter().any(|b| b.binding == name)
+    })
+    .map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
+        queues,
         kv_namespaces,
         d1_databases,
         assets,

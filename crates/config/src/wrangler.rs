@@ -22,6 +22,10 @@
 //!   `r2_buckets` (`binding`, `bucket_name`, `jurisdiction`),
 //!   not inherited by environments (an `[env.NAME]` section without its
 //!   own is warned about, as wrangler does);
+//! - `queues` (`producers`: `binding`, `queue`, `delivery_delay`;
+//!   `consumers`: `queue`, `max_batch_size`, `max_batch_timeout`,
+//!   `max_retries`, `dead_letter_queue`, `retry_delay`, `max_concurrency`),
+//!   not inherited by environments either;
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
 //!   `compatibility_date`, `compatibility_flags`, `workers_dev`,
@@ -75,6 +79,7 @@ const KNOWN: &[&str] = &[
     "kv_namespaces",
     "d1_databases",
     "r2_buckets",
+    "queues",
 ];
 
 /// Storage bindings: each key, and the keys of its entries motu reads. Not
@@ -335,6 +340,12 @@ pub(crate) fn translate(
                 "'{key}' is set at the top level but not in [env.{env}]; bindings are not                  inherited by environments, so this Worker has none"
             ));
         }
+    }
+    if let Some((queues, field)) = view.get("queues") {
+        let (queues, ignored) =
+            crate::queues::from_wrangler(queues, &field).map_err(|(f, m)| invalid(&f, m))?;
+        ignored.iter().for_each(|key| warnings.unsupported(key));
+        worker.insert("queues".into(), queues);
     }
     dev_vars_as_secrets(file, &mut worker, &invalid)?;
     let mut doc = Map::new();

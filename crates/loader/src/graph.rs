@@ -492,6 +492,9 @@ impl Graph {
     /// What `require()` of `link` yields.
     fn required(&self, link: &Link) -> Required {
         match link {
+            // A `node:*` module's default export is its `module.exports`,
+            // what Node.js's `require()` gives.
+            Link::Builtin(name) if name.starts_with("node:") => Required::Value(name.clone()),
             Link::Builtin(name) => Required::Esm(name.clone()),
             Link::File(name) => match self.files[name].format {
                 Format::CommonJs => Required::CommonJs(name.clone()),

@@ -1,4 +1,5 @@
-//! Storage for motu's bindings: KV namespaces, D1 databases, R2 buckets.
+//! Storage for motu's bindings: KV namespaces, D1 databases, R2 buckets,
+//! queues.
 //!
 //! # Concepts
 //!
@@ -31,10 +32,12 @@
 //! - **Errors**: one enum, [`StorageError`]; the error messages a Worker
 //!   sees (Cloudflare's) are made by each kind of store's API, not here.
 
+pub mod cache;
 pub mod d1;
 mod error;
 pub mod fs;
 pub mod kv;
+pub mod queues;
 pub mod r2;
 pub mod redis;
 pub mod sqlite;

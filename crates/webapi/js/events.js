@@ -8,7 +8,7 @@
 //   BINDING_GROUPS makes; assets: the assets binding's name, if
 //   any; baseURL: the API base URL, if the embedder set one; mapsPositions:
 //   whether stack traces need the places of generated modules mapped, see
-//   stack_positions.js);
+//   stack_positions.js; nodejs: Node.js compatibility, see node/setup.js);
 // - `respond(id, status, statusText, [[name, value]…], body)` when event
 //   `id` has a response (body: string, bytes, null, the handle of a body
 //   sink the response streams into, or `[handle]` of a host stream the host
@@ -20,18 +20,26 @@ const env = worker.env;
 for (const [binding, service] of worker.services || []) env[binding] = loadGroup(FETCH).makeFetcher(service);
 if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetcher(worker.assets, 'assets_fetch');
 // The group of each kind of storage binding (runtime/src/bindings).
-const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, d1: D1_BINDING, r2: R2_BINDING };
+const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, d1: D1_BINDING, r2: R2_BINDING, queue: QUEUE_BINDING };
 const storageBindings = worker.storage || [];
+// The hidden binding of kind 'cache' is the Cache API's (`caches`, whose
+// group asks `cacheBinding()` for its index); it is not in `env`.
+let cacheBindingIndex = -1;
+function cacheBinding() {
+  return cacheBindingIndex;
+}
 for (let i = 0; i < storageBindings.length; i++) {
   const [name, kind] = storageBindings[i];
-  env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
+  if (kind === 'cache') cacheBindingIndex = i;
+  else env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
 }
+setUpNode(worker.nodejs, env);
 if (worker.syntax === 'script') {
   // Service-worker syntax: bindings are globals.
   for (const [name, value] of Object.entries(env)) defineGlobal(name, value);
 }
 
-const listeners = { fetch: [], scheduled: [], error: [] };
+const listeners = { fetch: [], scheduled: [], queue: [], error: [] };
 let workerModule = null;
 
 defineGlobal('addEventListener', function addEventListener(type, listener) {
@@ -200,6 +208,7 @@ return {
   dispatch(id, event) {
     if (Array.isArray(event)) dispatchFetch(id, event);
     else if (event.type === 'scheduled') dispatchScheduled(id, event);
+    else if (event.type === 'queue') dispatchQueue(id, event);
     else fail(id, new TypeError(`Unknown event type: ${event.type}`));
   },
   registerModule(namespace) { workerModule = namespace; },

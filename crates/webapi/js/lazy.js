@@ -35,6 +35,11 @@ const CUSTOM_EVENT = 14;
 const KV_BINDING = 15;
 const D1_BINDING = 16;
 const R2_BINDING = 17;
+// The Cache API (js/cloudflare/cache.js).
+const CACHE = 18;
+// Queues: the producer binding (a storage binding) and the consumer's batch.
+const QUEUE_BINDING = 19;
+const QUEUE_BATCH = 20;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -31,6 +31,8 @@ mod crypto;
 mod encoding;
 mod form;
 mod multipart;
+pub mod node;
+mod node_ops;
 mod op_state;
 mod ops;
 mod prelude;

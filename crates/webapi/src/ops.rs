@@ -3,7 +3,7 @@
 use motu_engine::{HostValue, JsError};
 
 use crate::op_state::{handle_arg, OpState};
-use crate::{base64, compression, crypto, encoding, form, url_ops, urlpattern, work};
+use crate::{base64, compression, crypto, encoding, form, node_ops, url_ops, urlpattern, work};
 
 /// The granularity of `performance.now()`, in milliseconds: coarse enough
 /// that timing side channels gain little.
@@ -36,6 +36,10 @@ pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Ho
         "resource_close" => handle_arg(&args, 0, "resource_close").map(|h| state.remove(h).into()),
         "base64_encode" => base64::encode(state, &args),
         "base64_decode" => base64::decode(state, &args),
+        "node_base64_encode" => node_ops::base64_encode(state, &args),
+        "node_base64_decode" => node_ops::base64_decode(state, &args),
+        "node_hex_encode" => node_ops::hex_encode(state, &args),
+        "node_hex_decode" => node_ops::hex_decode(state, &args),
         "perf_now" => Ok(HostValue::Number(
             (state.elapsed_ms() / CLOCK_GRANULARITY_MS).floor() * CLOCK_GRANULARITY_MS,
         )),

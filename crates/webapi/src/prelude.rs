@@ -29,6 +29,7 @@ pub fn prelude_chunks() -> Arc<[PreludeChunk]> {
         .get_or_init(|| {
             GROUPS
                 .iter()
+                .chain(NODE_GROUPS.iter())
                 .map(|(name, source)| PreludeChunk {
                     name: Arc::from(*name),
                     source: Arc::from(*source),

@@ -23,7 +23,7 @@ macro_rules! internal_names {
          trackResource, untrackResource, optionsDictionary, bufferSource, TEXT_CODING, \
          utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
-         streamFromHost, setResponseOrigin"
+         streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup"
     };
 }
 
@@ -43,7 +43,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 18] = [
+pub(crate) const GROUPS: [(&str, &str); 21] = [
     (
         "motu:prelude/streams",
         group!(
@@ -158,6 +158,22 @@ pub(crate) const GROUPS: [(&str, &str); 18] = [
         "motu:prelude/cloudflare/r2",
         group!(preamble: "", files: ["cloudflare/r2.js"], exports: "makeBinding"),
     ),
+    (
+        "motu:prelude/cloudflare/cache",
+        group!(preamble: "", files: ["cloudflare/cache.js"], exports: ""),
+    ),
+    (
+        "motu:prelude/cloudflare/queue",
+        group!(
+            preamble: "",
+            files: ["cloudflare/queue.js"],
+            exports: "makeBinding, queueDeserialize"
+        ),
+    ),
+    (
+        "motu:prelude/cloudflare/queue-batch",
+        group!(preamble: "", files: ["cloudflare/queue_batch.js"], exports: "makeBatch"),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -198,10 +214,15 @@ pub(crate) const PRELUDE: &str = concat!(
     include_str!("../js/timers.js"),
     "lazyGlobals(SCHEDULED, 'ScheduledController ScheduledEvent');\n",
     include_str!("../js/scheduled.js"),
+    include_str!("../js/queue.js"),
     include_str!("../js/globals.js"),
     "lazyGlobals(CLONING, 'structuredClone');\n",
     "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",
+    "lazyGlobals(CACHE, 'caches Cache CacheStorage');\n",
     include_str!("../js/stack_positions.js"),
+    include_str!("../js/node/setup.js"),
     include_str!("../js/events.js"),
     "})()\n"
 );
+
+include!("node_text.rs");

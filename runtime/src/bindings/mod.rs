@@ -68,9 +68,11 @@
 //!    `GROUPS`, an index in `js/lazy.js`) exporting `makeBinding(index,
 //!    name)`, and the kind's entry in `BINDING_GROUPS` in `js/events.js`.
 
+mod cache;
 mod d1;
 mod kv;
 mod parking;
+mod queue;
 mod r2;
 
 use std::collections::HashMap;
@@ -83,11 +85,12 @@ use motu_webapi::Work;
 use parking_lot::Mutex;
 
 pub(crate) use parking::Parking;
+pub use queue::{Queue, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_DELAY_SECONDS, MAX_MESSAGE_BYTES};
 
 use crate::Body;
 
 /// Every kind of storage binding the runtime knows.
-const KINDS: &[&Kind] = &[&kv::KIND, &d1::KIND, &r2::KIND];
+const KINDS: &[&Kind] = &[&kv::KIND, &d1::KIND, &r2::KIND, &queue::KIND, &cache::KIND];
 
 /// A kind of storage binding: `"kv"`, `"d1"`, `"r2"` (what the prelude and
 /// the state folder's subfolders call it).
@@ -225,10 +228,25 @@ pub struct StoreOptions {
     /// The limits of D1 databases (the database size is the one to
     /// choose: Cloudflare's is 10 GB on Workers Paid, 500 MB on Free).
     pub d1: motu_storage::d1::D1Limits,
+    /// `[cache] max_mb`: the most the Cache API keeps, in MiB, all
+    /// Workers together. `None`: [`DEFAULT_CACHE_MAX_MB`].
+    pub cache_max_mb: Option<u64>,
     /// The Redis that KV namespaces live in (`[cluster] redis`), shared
     /// with the cluster's other nodes. Default: none, KV namespaces are
     /// embedded in the state folder.
     pub redis: Option<Arc<motu_storage::redis::Redis>>,
+}
+
+/// The Cache API's size when none is configured, in MiB.
+pub const DEFAULT_CACHE_MAX_MB: u64 = 512;
+
+impl StoreOptions {
+    /// The most bytes the Cache API keeps.
+    pub fn cache_max_bytes(&self) -> u64 {
+        self.cache_max_mb
+            .unwrap_or(DEFAULT_CACHE_MAX_MB)
+            .saturating_mul(1 << 20)
+    }
 }
 
 struct StorageInner {
@@ -356,16 +374,19 @@ impl Storage {
 }
 
 /// One binding of an isolate: its declaration, and its store (or why it
-/// could not be opened).
+/// could not be opened), opened on first use: the stores of declared
+/// bindings were opened when the Worker was registered, so this finds them
+/// open; the Cache API's is opened only once a Worker uses it.
 struct Bound {
     binding: StorageBinding,
     kind: &'static Kind,
-    store: Result<Arc<dyn Store>, String>,
+    store: std::cell::OnceCell<Result<Arc<dyn Store>, String>>,
 }
 
 /// The storage bindings of one isolate, and what its events have counted
 /// against their limits.
 pub(crate) struct Bindings {
+    storage: Storage,
     bound: Vec<Bound>,
     /// Operations made so far, by event and count.
     counts: std::cell::RefCell<HashMap<(u64, &'static str), u32>>,
@@ -373,20 +394,24 @@ pub(crate) struct Bindings {
 }
 
 impl Bindings {
-    /// The bindings of a Worker, with its stores from `storage` (opened
-    /// when the Worker was registered).
-    pub(crate) fn new(storage: &Storage, bindings: &[StorageBinding]) -> Self {
+    /// The bindings of the Worker named `worker`, with its stores from
+    /// `storage` (opened when the Worker was registered), and last the
+    /// hidden binding of its Cache API.
+    pub(crate) fn new(storage: &Storage, bindings: &[StorageBinding], worker: &str) -> Self {
+        let cache = StorageBinding::cache(worker);
         let bound = bindings
             .iter()
+            .chain(std::iter::once(&cache))
             .filter_map(|b| {
                 Some(Bound {
                     binding: b.clone(),
                     kind: kind(b.kind)?,
-                    store: storage.store(b),
+                    store: std::cell::OnceCell::new(),
                 })
             })
             .collect();
         Self {
+            storage: storage.clone(),
             bound,
             counts: Default::default(),
             parking: Parking::default(),
@@ -443,6 +468,7 @@ impl Bindings {
             .ok_or_else(|| JsError::type_error(format!("storage: no binding {index}")))?;
         let store = bound
             .store
+            .get_or_init(|| self.storage.store(&bound.binding))
             .as_ref()
             .map_err(|e| JsError::new("Error", e.clone()))?;
         if !store.counts(&method) {
@@ -542,7 +568,7 @@ mod tests {
     #[test]
     fn operations_are_counted_per_event_up_to_the_limit() {
         let storage = Storage::throwaway();
-        let bindings = Bindings::new(&storage, &[kv("NS", "count")]);
+        let bindings = Bindings::new(&storage, &[kv("NS", "count")], "w");
         let no_sink = |_| None;
         let call = |event| {
             bindings.work(

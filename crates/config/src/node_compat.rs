@@ -1,0 +1,139 @@
+//! Node.js compatibility: what a Worker's compatibility date and flags turn
+//! on, resolved as Cloudflare's runtime resolves them.
+//!
+//! - `nodejs_compat` turns on the `node:*` built-in modules. From the
+//!   compatibility date 2024-09-23 it implies `nodejs_compat_v2`.
+//! - `nodejs_compat_v2` implies `nodejs_compat` and adds the `Buffer` and
+//!   `process` globals (and `process.getBuiltinModule`).
+//! - From the compatibility date 2026-08-04 both are on by default;
+//!   `no_nodejs_compat` and `no_nodejs_compat_v2` turn them off.
+//! - `process.env` holds the Worker's string vars and secrets with
+//!   `nodejs_compat_populate_process_env`, and by default with Node.js
+//!   compatibility from the date 2025-04-01;
+//!   `nodejs_compat_do_not_populate_process_env` turns that off.
+//! - `nodejs_als` alone gives `node:async_hooks` (no other module).
+
+/// The date from which `nodejs_compat` implies `nodejs_compat_v2`.
+pub const NODEJS_COMPAT_V2_DATE: &str = "2024-09-23";
+/// The date from which `process.env` is populated by default.
+pub const POPULATE_PROCESS_ENV_DATE: &str = "2025-04-01";
+/// The date from which Node.js compatibility is on by default.
+pub const NODEJS_COMPAT_DEFAULT_DATE: &str = "2026-08-04";
+
+/// What Node.js compatibility a Worker has. The default: none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NodeCompat {
+    /// The `node:*` modules are importable (`nodejs_compat`).
+    pub modules: bool,
+    /// `Buffer` and `process` are globals (`nodejs_compat_v2`).
+    pub globals: bool,
+    /// `process.env` holds the Worker's string vars and secrets.
+    pub populate_process_env: bool,
+    /// Only `node:async_hooks` is importable (`nodejs_als` without
+    /// `nodejs_compat`).
+    pub als_only: bool,
+}
+
+impl NodeCompat {
+    /// Resolves a Worker's `compatibility_date` (`YYYY-MM-DD`, compared as
+    /// text) and `compatibility_flags`.
+    pub fn resolve(date: Option<&str>, flags: &[String]) -> Self {
+        let has = |f: &str| flags.iter().any(|x| x == f);
+        let from = |d: &str| date.is_some_and(|date| date >= d);
+        let v2_flag = has("nodejs_compat_v2")
+            || (from(NODEJS_COMPAT_DEFAULT_DATE) && !has("no_nodejs_compat_v2"));
+        let v1 = has("nodejs_compat")
+            || v2_flag
+            || (from(NODEJS_COMPAT_DEFAULT_DATE) && !has("no_nodejs_compat"));
+        let v2 = v2_flag || (v1 && from(NODEJS_COMPAT_V2_DATE) && !has("no_nodejs_compat_v2"));
+        let populate = v1
+            && !has("nodejs_compat_do_not_populate_process_env")
+            && (has("nodejs_compat_populate_process_env") || from(POPULATE_PROCESS_ENV_DATE));
+        NodeCompat {
+            modules: v1,
+            globals: v2,
+            populate_process_env: populate,
+            als_only: !v1 && has("nodejs_als"),
+        }
+    }
+
+    /// Whether the Worker has any Node.js module at all.
+    pub fn any(&self) -> bool {
+        self.modules || self.als_only
+    }
+}
+
+/// The compatibility flags this module resolves, each with what it means.
+pub const FLAGS: &[(&str, &str)] = &[
+    (
+        "nodejs_compat",
+        "the node:* built-in modules (see the README's nodejs_compat section)",
+    ),
+    (
+        "nodejs_compat_v2",
+        "nodejs_compat plus the Buffer and process globals",
+    ),
+    (
+        "no_nodejs_compat",
+        "turns off nodejs_compat where the compatibility date has it on",
+    ),
+    (
+        "no_nodejs_compat_v2",
+        "turns off nodejs_compat_v2 where the compatibility date has it on",
+    ),
+    (
+        "nodejs_compat_populate_process_env",
+        "process.env holds the string vars and secrets",
+    ),
+    (
+        "nodejs_compat_do_not_populate_process_env",
+        "process.env starts empty",
+    ),
+    (
+        "nodejs_als",
+        "node:async_hooks without the other node:* modules",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(date: &str, flags: &[&str]) -> NodeCompat {
+        let flags: Vec<String> = flags.iter().map(|f| (*f).to_owned()).collect();
+        NodeCompat::resolve(Some(date), &flags)
+    }
+
+    #[test]
+    fn flags_and_dates_resolve_as_cloudflare_does() {
+        assert_eq!(resolve("2025-01-01", &[]), NodeCompat::default());
+        let old = resolve("2024-01-01", &["nodejs_compat"]);
+        assert!(old.modules && !old.globals && !old.populate_process_env);
+        let v2 = resolve("2024-09-23", &["nodejs_compat"]);
+        assert!(v2.modules && v2.globals && !v2.populate_process_env);
+        assert!(resolve("2025-04-01", &["nodejs_compat"]).populate_process_env);
+        assert!(
+            !resolve(
+                "2025-04-01",
+                &["nodejs_compat", "nodejs_compat_do_not_populate_process_env"]
+            )
+            .populate_process_env
+        );
+        assert!(
+            resolve(
+                "2024-01-01",
+                &["nodejs_compat", "nodejs_compat_populate_process_env"]
+            )
+            .populate_process_env
+        );
+        let explicit = resolve("2023-01-01", &["nodejs_compat_v2"]);
+        assert!(explicit.modules && explicit.globals);
+        assert!(!resolve("2024-10-01", &["nodejs_compat", "no_nodejs_compat_v2"]).globals);
+        let default_on = resolve("2026-08-04", &[]);
+        assert!(default_on.modules && default_on.globals && default_on.populate_process_env);
+        assert!(!resolve("2026-09-01", &["no_nodejs_compat", "no_nodejs_compat_v2"]).modules);
+        let als = resolve("2024-01-01", &["nodejs_als"]);
+        assert!(als.als_only && !als.modules && als.any());
+        assert!(!NodeCompat::resolve(None, &[]).any());
+    }
+}

@@ -1,0 +1,50 @@
+// Node.js compatibility (nodejs_compat): the core's part. The node:* modules
+// are groups from index NODE_FIRST (src/node_text.rs), in the order of
+// NODE_NAMES; none is evaluated before a Worker imports it or touches the
+// `process` or `Buffer` global. A Worker's `node:NAME` module (given to the
+// loader by the runtime, see motu_webapi::node) reads the group's exports
+// through the function at globalThis[Symbol.for('motu.node')], which exists
+// only for a Worker with nodejs_compat (not enumerable, not writable: a
+// Worker sees nothing of it but what `import()` gives anyway).
+//
+// `setUpNode(settings, env)` runs once at start with the `nodejs` field of
+// the `init` op: `{ globals, populateEnv }`, or undefined without
+// nodejs_compat (then nothing happens).
+const NODE_FIRST = 21;
+const NODE_NAMES = 'buffer events util process path string_decoder querystring timers assert url os diagnostics_channel';
+
+// { globals, env } once a Worker with nodejs_compat is set up, else null.
+let nodeCompat = null;
+
+// The exports object of the node:* module `name` (`buffer`, `path`…).
+function nodeModule(name) {
+  return nodeGroup(name).module;
+}
+
+// What the group of node:* module `name` gives: `{ module }` and what
+// other node groups use of it.
+function nodeGroup(name) {
+  const i = NODE_NAMES.split(' ').indexOf(name);
+  if (i < 0 || nodeCompat === null) throw new Error(`No such built-in module: node:${name}`);
+  return loadGroup(NODE_FIRST + i);
+}
+
+function setUpNode(settings, env) {
+  if (!settings) return;
+  const vars = {};
+  if (settings.populateEnv) {
+    for (const key of Object.keys(env)) if (typeof env[key] === 'string') vars[key] = env[key];
+  }
+  nodeCompat = { globals: settings.globals === true, env: vars };
+  Object.defineProperty(globalThis, Symbol.for('motu.node'), {
+    __proto__: null,
+    value: (name, sub) => {
+      const m = nodeModule(name);
+      return sub === undefined ? m : m[sub];
+    },
+  });
+  if (nodeCompat.globals) {
+    lazyGlobals(NODE_FIRST + 0, 'Buffer');
+    lazyGlobals(NODE_FIRST + 3, 'process');
+  }
+}

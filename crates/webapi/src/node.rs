@@ -1,0 +1,214 @@
+//! The `node:*` built-in modules (Node.js compatibility, `nodejs_compat`).
+//!
+//! Each module family is a prelude group written in JavaScript
+//! (`js/node/NAME.js`), evaluated the first time a Worker imports it (or
+//! touches the `process`/`Buffer` global), so a Worker that imports none
+//! pays nothing. What the loader gets for `node:NAME` ([`modules`]) is a
+//! small ES module generated here: it takes the group's exports object
+//! through the prelude (see `js/node/setup.js`) and exports it as its
+//! default export (what `require('node:NAME')` gives, as in Node.js) and
+//! its members as named exports.
+
+/// A `node:*` module: its name, the group whose exports it is (and the
+/// member of them, for a subpath such as `node:path/posix`), and its named
+/// exports.
+struct NodeModule {
+    name: &'static str,
+    group: &'static str,
+    member: Option<&'static str>,
+    exports: &'static str,
+}
+
+const BUFFER: &str = "Buffer Blob File SlowBuffer atob btoa constants kMaxLength \
+    kStringMaxLength INSPECT_MAX_BYTES isAscii isUtf8 transcode";
+const EVENTS: &str = "EventEmitter once on getEventListeners getMaxListeners \
+    setMaxListeners listenerCount defaultMaxListeners captureRejectionSymbol \
+    captureRejections errorMonitor addAbortListener";
+const UTIL: &str = "format formatWithOptions inspect promisify callbackify types inherits \
+    deprecate isDeepStrictEqual TextEncoder TextDecoder parseArgs styleText debuglog debug \
+    isArray stripVTControlCharacters toUSVString aborted getSystemErrorName";
+const UTIL_TYPES: &str = "isAnyArrayBuffer isArrayBuffer isArrayBufferView isAsyncFunction \
+    isBigInt64Array isBigUint64Array isBooleanObject isBoxedPrimitive isDataView isDate \
+    isFloat32Array isFloat64Array isGeneratorFunction isGeneratorObject isInt8Array \
+    isInt16Array isInt32Array isMap isMapIterator isNativeError isNumberObject isPromise \
+    isProxy isRegExp isSet isSetIterator isSharedArrayBuffer isStringObject isSymbolObject \
+    isTypedArray isUint8Array isUint8ClampedArray isUint16Array isUint32Array isWeakMap \
+    isWeakSet isKeyObject isCryptoKey isModuleNamespaceObject isExternal isBigIntObject \
+    isArgumentsObject";
+const PROCESS: &str = "env nextTick version versions platform arch title argv argv0 \
+    execArgv execPath pid ppid release features cwd chdir umask hrtime uptime memoryUsage \
+    cpuUsage emitWarning exit abort exitCode getBuiltinModule on once off emit \
+    addListener removeListener removeAllListeners listeners listenerCount stdout stderr stdin";
+const PATH: &str = "basename delimiter dirname extname format isAbsolute join normalize \
+    parse posix relative resolve sep toNamespacedPath matchesGlob";
+
+const TIMERS: &str = "setTimeout clearTimeout setInterval clearInterval setImmediate \
+    clearImmediate promises";
+const TIMERS_PROMISES: &str = "setTimeout setImmediate setInterval scheduler";
+
+const ASSERT: &str = "AssertionError ok fail equal notEqual strictEqual notStrictEqual \
+    deepEqual notDeepEqual deepStrictEqual notDeepStrictEqual match doesNotMatch throws \
+    doesNotThrow rejects doesNotReject ifError strict";
+
+const MODULES: &[NodeModule] = &[
+    NodeModule {
+        name: "buffer",
+        group: "buffer",
+        member: None,
+        exports: BUFFER,
+    },
+    NodeModule {
+        name: "events",
+        group: "events",
+        member: None,
+        exports: EVENTS,
+    },
+    NodeModule {
+        name: "util",
+        group: "util",
+        member: None,
+        exports: UTIL,
+    },
+    NodeModule {
+        name: "util/types",
+        group: "util",
+        member: Some("types"),
+        exports: UTIL_TYPES,
+    },
+    NodeModule {
+        name: "process",
+        group: "process",
+        member: None,
+        exports: PROCESS,
+    },
+    NodeModule {
+        name: "path",
+        group: "path",
+        member: None,
+        exports: PATH,
+    },
+    NodeModule {
+        name: "path/posix",
+        group: "path",
+        member: Some("posix"),
+        exports: PATH,
+    },
+    NodeModule {
+        name: "string_decoder",
+        group: "string_decoder",
+        member: None,
+        exports: "StringDecoder",
+    },
+    NodeModule {
+        name: "querystring",
+        group: "querystring",
+        member: None,
+        exports: "parse decode stringify encode escape unescape unescapeBuffer",
+    },
+    NodeModule {
+        name: "timers",
+        group: "timers",
+        member: None,
+        exports: TIMERS,
+    },
+    NodeModule {
+        name: "timers/promises",
+        group: "timers",
+        member: Some("promises"),
+        exports: TIMERS_PROMISES,
+    },
+    NodeModule {
+        name: "assert",
+        group: "assert",
+        member: None,
+        exports: ASSERT,
+    },
+    NodeModule {
+        name: "assert/strict",
+        group: "assert",
+        member: Some("strict"),
+        exports: ASSERT,
+    },
+    NodeModule {
+        name: "url",
+        group: "url",
+        member: None,
+        exports: "URL URLSearchParams Url parse format resolve fileURLToPath pathToFileURL \
+                  urlToHttpOptions domainToASCII",
+    },
+    NodeModule {
+        name: "os",
+        group: "os",
+        member: None,
+        exports: "EOL devNull constants arch machine platform type release version hostname \
+                  homedir tmpdir endianness cpus availableParallelism totalmem freemem uptime \
+                  loadavg networkInterfaces userInfo getPriority setPriority",
+    },
+    NodeModule {
+        name: "diagnostics_channel",
+        group: "diagnostics_channel",
+        member: None,
+        exports: "channel subscribe unsubscribe hasSubscribers tracingChannel Channel",
+    },
+];
+
+/// The `node:*` modules, each as `(name, ES module source)`: `node:buffer`
+/// and the rest. The runtime gives them to the loader for a Worker with
+/// `nodejs_compat`.
+pub fn modules() -> Vec<(String, String)> {
+    MODULES
+        .iter()
+        .map(|m| (format!("node:{}", m.name), stub(m)))
+        .collect()
+}
+
+/// The ES module of `m`: its default export is the group's exports object
+/// (or its member), its named exports that object's members.
+fn stub(m: &NodeModule) -> String {
+    let member = m.member.map_or(String::new(), |s| format!(", {s:?}"));
+    let names: Vec<&str> = m.exports.split_whitespace().collect();
+    format!(
+        "const m = globalThis[Symbol.for('motu.node')]({:?}{member});\n\
+         export default m;\n\
+         export const {{ {} }} = m;\n",
+        m.group,
+        names.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_module_has_a_group_in_order() {
+        let prelude = crate::prelude::prelude();
+        let line = prelude
+            .lines()
+            .find(|l| l.starts_with("const NODE_NAMES = "))
+            .expect("setup.js names the node groups");
+        let names: Vec<&str> = line
+            .trim_start_matches("const NODE_NAMES = '")
+            .trim_end_matches("';")
+            .split(' ')
+            .collect();
+        let groups: Vec<&str> = crate::prelude::NODE_GROUPS
+            .iter()
+            .map(|(name, _)| name.trim_start_matches("motu:node/"))
+            .collect();
+        assert_eq!(names, groups);
+        for m in MODULES {
+            assert!(names.contains(&m.group), "{}", m.name);
+        }
+        let first = format!("const NODE_FIRST = {};", crate::prelude::GROUPS.len());
+        assert!(prelude.contains(&first), "setup.js: {first}");
+    }
+
+    #[test]
+    fn stubs_export_the_members() {
+        let all = modules();
+        let (_, posix) = all.iter().find(|(n, _)| n == "node:path/posix").unwrap();
+        assert!(posix.contains("(\"path\", \"posix\")"), "{posix}");
+        assert!(posix.contains("export const { basename, "), "{posix}");
+    }
+}

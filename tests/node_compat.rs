@@ -1,0 +1,339 @@
+//! Node.js compatibility (`nodejs_compat`) against the real server, on
+//! every engine: each module family's cases (tests/fixtures/node/*.mjs) run
+//! in a Worker and under the `node` of this machine (the oracle, installed
+//! by scripts/install-test-projects.sh), and must give the same results; a
+//! Worker without the flag sees no `node:*` module and no `process` or
+//! `Buffer`; the flag and the compatibility date decide the globals and
+//! `process.env` as on Workers; `require()` of a built-in gives its
+//! `module.exports`.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{on_each_engine, Server, TempConfig};
+
+const FAMILIES: &[&str] = &[
+    "buffer",
+    "events",
+    "util",
+    "process",
+    "path",
+    "string_decoder",
+    "querystring",
+    "timers",
+    "assert",
+    "url",
+    "os",
+    "diagnostics_channel",
+];
+
+/// The fixture files of the cases, by name.
+fn case_files() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("worker.mjs", include_str!("fixtures/node/worker.mjs")),
+        ("harness.mjs", include_str!("fixtures/node/harness.mjs")),
+        ("buffer.mjs", include_str!("fixtures/node/buffer.mjs")),
+        ("events.mjs", include_str!("fixtures/node/events.mjs")),
+        ("util.mjs", include_str!("fixtures/node/util.mjs")),
+        ("process.mjs", include_str!("fixtures/node/process.mjs")),
+        ("path.mjs", include_str!("fixtures/node/path.mjs")),
+        (
+            "string_decoder.mjs",
+            include_str!("fixtures/node/string_decoder.mjs"),
+        ),
+        (
+            "querystring.mjs",
+            include_str!("fixtures/node/querystring.mjs"),
+        ),
+        ("timers.mjs", include_str!("fixtures/node/timers.mjs")),
+        ("assert.mjs", include_str!("fixtures/node/assert.mjs")),
+        ("url.mjs", include_str!("fixtures/node/url.mjs")),
+        ("os.mjs", include_str!("fixtures/node/os.mjs")),
+        (
+            "diagnostics_channel.mjs",
+            include_str!("fixtures/node/diagnostics_channel.mjs"),
+        ),
+    ]
+}
+
+/// A config serving `main` with `flags` and `date`, plus `files`.
+fn config(
+    main: &str,
+    date: &str,
+    flags: &[&str],
+    extra: &str,
+    files: &[(&str, &str)],
+) -> TempConfig {
+    let flags: Vec<String> = flags.iter().map(|f| format!("{f:?}")).collect();
+    let toml = format!(
+        "[[workers]]\nname = \"w\"\nmain = \"{main}\"\ncompatibility_date = \"{date}\"\n\
+         compatibility_flags = [{}]\nroutes = [\"*/*\"]\n{extra}",
+        flags.join(", ")
+    );
+    let mut all = files.to_vec();
+    all.push(("motu.toml", &toml));
+    TempConfig::new(&all)
+}
+
+fn serve(c: &TempConfig, engine: &str) -> Server {
+    Server::start(&["--config", &c.path("motu.toml"), "--engine", engine])
+}
+
+/// What `node` gives for the cases of `family` in the folder `dir`.
+fn node_results(dir: &Path, family: &str) -> serde_json::Value {
+    let out = Command::new("node")
+        .args([
+            "--input-type=module",
+            "--no-warnings",
+            "-e",
+            "const m = await import(process.argv[1]); console.log(JSON.stringify(await m.run()));",
+        ])
+        .arg(dir.join(format!("{family}.mjs")))
+        .output()
+        .expect("node runs (scripts/install-test-projects.sh installs it)");
+    assert!(
+        out.status.success(),
+        "node: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The cases whose results differ, with both sides.
+fn differences(ours: &serde_json::Value, node: &serde_json::Value) -> Vec<String> {
+    let (ours, node) = (ours.as_object().unwrap(), node.as_object().unwrap());
+    let mut out = Vec::new();
+    for (name, expected) in node {
+        let got = ours.get(name).unwrap_or(&serde_json::Value::Null);
+        if got != expected {
+            out.push(format!("{name}:\n  motu: {got}\n  node: {expected}"));
+        }
+    }
+    out
+}
+
+#[test]
+fn module_families_behave_as_node_does() {
+    on_each_engine("module_families_behave_as_node_does", |engine| {
+        let c = config(
+            "worker.mjs",
+            "2025-04-01",
+            &["nodejs_compat"],
+            "",
+            &case_files(),
+        );
+        let s = serve(&c, engine);
+        let mut all = Vec::new();
+        for family in FAMILIES {
+            let r = s.get(&format!("/{family}"));
+            assert_eq!(r.status, 200, "{family}: {}\n{}", r.text(), s.log());
+            let ours = r.json();
+            let node = node_results(c.dir.path(), family);
+            assert!(
+                node.as_object().unwrap().len() > 5,
+                "{family}: node ran its cases"
+            );
+            all.extend(
+                differences(&ours, &node)
+                    .into_iter()
+                    .map(|d| format!("[{family}] {d}")),
+            );
+        }
+        assert!(
+            all.is_empty(),
+            "{} cases differ from Node.js:\n{}",
+            all.len(),
+            all.join("\n")
+        );
+    });
+}
+
+/// The JSON a GET of `/` on the Worker answers, checking it is a 200.
+fn answer(s: &Server) -> serde_json::Value {
+    let r = s.get("/");
+    assert_eq!(r.status, 200, "{}\n{}", r.text(), s.log());
+    r.json()
+}
+
+const PROBE: &str = "\
+export default {
+  async fetch() {
+    const attempt = async (specifier) => {
+      try { await import(specifier); return 'imported'; } catch (e) { return String(e && e.message); }
+    };
+    return Response.json({
+      process: typeof process,
+      Buffer: typeof Buffer,
+      hook: Symbol.for('motu.node') in globalThis,
+      prefixed: await attempt('node:buffer'),
+      bare: await attempt('events'),
+    });
+  },
+};
+";
+
+#[test]
+fn without_nodejs_compat_a_worker_sees_none_of_it() {
+    on_each_engine("without_nodejs_compat_a_worker_sees_none_of_it", |engine| {
+        let c = config("probe.mjs", "2025-04-01", &[], "", &[("probe.mjs", PROBE)]);
+        let s = serve(&c, engine);
+        let v = answer(&s);
+        assert_eq!(v["process"], "undefined", "{v}");
+        assert_eq!(v["Buffer"], "undefined", "{v}");
+        assert_eq!(v["hook"], false, "{v}");
+        for key in ["prefixed", "bare"] {
+            let message = v[key].as_str().unwrap();
+            assert!(message.contains("built-in module"), "{key}: {message}");
+        }
+        // The same probe with the flag imports both.
+        let c = config(
+            "probe.mjs",
+            "2025-04-01",
+            &["nodejs_compat"],
+            "",
+            &[("probe.mjs", PROBE)],
+        );
+        let s = serve(&c, engine);
+        let v = answer(&s);
+        assert_eq!(v["prefixed"], "imported", "{v}");
+        assert_eq!(v["bare"], "imported", "{v}");
+        assert_eq!(v["process"], "object", "{v}");
+        assert_eq!(v["Buffer"], "function", "{v}");
+    });
+}
+
+#[test]
+fn a_static_import_without_the_flag_is_a_clear_start_error() {
+    on_each_engine(
+        "a_static_import_without_the_flag_is_a_clear_start_error",
+        |engine| {
+            let main = "import { Buffer } from 'node:buffer';\n\
+                        export default { fetch() { return new Response(Buffer.from('x').toString('hex')); } };\n";
+            let c = config("main.mjs", "2025-04-01", &[], "", &[("main.mjs", main)]);
+            let s = serve(&c, engine);
+            let r = s.get("/");
+            assert_eq!(r.status, 500);
+            // The log is read from the server's stderr as it comes: wait
+            // for the line rather than expect it with the response.
+            let log = s.wait_for_log("'node:buffer'");
+            assert!(log.contains("'node:buffer'"), "{log}");
+            let c = config(
+                "main.mjs",
+                "2025-04-01",
+                &["nodejs_compat"],
+                "",
+                &[("main.mjs", main)],
+            );
+            let s = serve(&c, engine);
+            assert_eq!(s.get("/").text(), "78");
+        },
+    );
+}
+
+const ENV_PROBE: &str = "\
+import process from 'node:process';
+import { resolve } from 'node:path';
+export default {
+  fetch() {
+    return Response.json({
+      process: typeof globalThis.process,
+      Buffer: typeof globalThis.Buffer,
+      env: { ...process.env },
+      cwd: process.cwd(),
+      resolved: resolve('a/b'),
+      builtin: typeof globalThis.process?.getBuiltinModule?.('node:buffer')?.Buffer,
+      same: globalThis.process === undefined || globalThis.process === process,
+    });
+  },
+};
+";
+
+#[test]
+fn the_flags_and_date_decide_the_globals_and_process_env() {
+    on_each_engine(
+        "the_flags_and_date_decide_the_globals_and_process_env",
+        |engine| {
+            let vars = "[workers.vars]\nTEXT = \"hello\"\nNUMBER = 5\n";
+            let files = [("probe.mjs", ENV_PROBE)];
+            // (date, flags, globals, env populated)
+            let cases: &[(&str, &[&str], bool, bool)] = &[
+                ("2024-01-01", &["nodejs_compat"], false, false),
+                ("2024-09-23", &["nodejs_compat"], true, false),
+                ("2023-01-01", &["nodejs_compat_v2"], true, false),
+                (
+                    "2024-10-01",
+                    &["nodejs_compat", "no_nodejs_compat_v2"],
+                    false,
+                    false,
+                ),
+                ("2025-04-01", &["nodejs_compat"], true, true),
+                (
+                    "2025-04-01",
+                    &["nodejs_compat", "nodejs_compat_do_not_populate_process_env"],
+                    true,
+                    false,
+                ),
+                (
+                    "2024-01-01",
+                    &["nodejs_compat", "nodejs_compat_populate_process_env"],
+                    false,
+                    true,
+                ),
+            ];
+            for (date, flags, globals, populated) in cases {
+                let c = config("probe.mjs", date, flags, vars, &files);
+                let s = serve(&c, engine);
+                let v = answer(&s);
+                let what = format!("{date} {flags:?}: {v}");
+                let (p, b) = if *globals {
+                    ("object", "function")
+                } else {
+                    ("undefined", "undefined")
+                };
+                assert_eq!(v["process"], p, "{what}");
+                assert_eq!(v["Buffer"], b, "{what}");
+                assert_eq!(v["same"], true, "{what}");
+                if *globals {
+                    assert_eq!(v["builtin"], "function", "{what}");
+                }
+                let env = if *populated {
+                    serde_json::json!({ "TEXT": "hello" })
+                } else {
+                    serde_json::json!({})
+                };
+                assert_eq!(v["env"], env, "{what}");
+                assert_eq!(v["cwd"], "/bundle", "{what}");
+                assert_eq!(v["resolved"], "/bundle/a/b", "{what}");
+            }
+        },
+    );
+}
+
+#[test]
+fn require_of_a_builtin_gives_its_module_exports() {
+    on_each_engine("require_of_a_builtin_gives_its_module_exports", |engine| {
+        let cjs = "const EventEmitter = require('events');\n\
+                   const { Buffer } = require('node:buffer');\n\
+                   const path = require('path');\n\
+                   class Clock extends EventEmitter {}\n\
+                   module.exports = () => {\n\
+                     const c = new Clock(); let got;\n\
+                     c.on('tick', v => { got = v; }); c.emit('tick', 7);\n\
+                     return [typeof EventEmitter, got, Buffer.from('hi').toString('base64'), path.join('a', '..', 'b')].join(' ');\n\
+                   };\n";
+        let main = "import run from './lib.cjs';\n\
+                    export default { fetch() { return new Response(run()); } };\n";
+        let c = config(
+            "main.mjs",
+            "2025-04-01",
+            &["nodejs_compat"],
+            "",
+            &[("main.mjs", main), ("lib.cjs", cjs)],
+        );
+        let s = serve(&c, engine);
+        let r = s.get("/");
+        assert_eq!(r.text(), "function 7 aGk= b", "{}", s.log());
+    });
+}
