@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 
 use common::{on_each_engine, run_motu, Server, TempConfig};
 
+/// The Worker counts its runs in module state, which `fetch` reports: it
+/// gets one isolate (`max_instances = 1`), or a request could reach an
+/// isolate other than the one a tick ran in (a tick due at once, as the
+/// server starts, and the first request each start one).
 fn config(engine: &str, server: &str, worker: &str) -> TempConfig {
     TempConfig::new(&[
         ("cron.js", include_str!("fixtures/cron.js")),
@@ -16,7 +20,8 @@ fn config(engine: &str, server: &str, worker: &str) -> TempConfig {
             "motu.toml",
             &format!(
                 "[server]\nengine = \"{engine}\"\n{server}\n\
-                 [[workers]]\nname = \"cron\"\nmain = \"cron.js\"\nroutes = [\"cron.test/*\"]\n{worker}\n"
+                 [[workers]]\nname = \"cron\"\nmain = \"cron.js\"\nroutes = [\"cron.test/*\"]\n\
+                 max_instances = 1\n{worker}\n"
             ),
         ),
     ])
