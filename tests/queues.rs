@@ -537,8 +537,15 @@ fn service_worker_consumers_run_under_the_workers_limits() {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        let log = server.log();
+        // The log is read from the server's stderr as it comes: wait for
+        // the lines rather than expect them with the last delivery.
+        let log = server.wait_for_log("rejected on purpose");
         assert!(log.contains("rejected on purpose"), "{log}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !server.log().to_lowercase().contains("cpu") && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let log = server.log();
         assert!(
             log.to_lowercase().contains("cpu"),
             "the CPU limit is logged: {log}"
