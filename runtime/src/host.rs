@@ -470,10 +470,13 @@ impl IsolateHost {
                 let (host, port) = (string(0), number(1) as u16);
                 let tls = matches!(args.get(2), Some(HostValue::Bool(true)));
                 let half_open = matches!(args.get(3), Some(HostValue::Bool(true)));
+                // node:tls may name the server apart from the host.
+                let server_name = args.get(4).and_then(HostValue::as_str).map(str::to_owned);
                 let (sink, body) = Body::channel(crate::sockets::READ_AHEAD);
                 let readable = self.open_readable(body);
                 let policy = self.outbound.policy().clone();
                 self.spawn_op(id, async move {
+                    let tls = tls.then_some(server_name.as_deref().unwrap_or(&host));
                     let connected = crate::sockets::connect(&policy, &host, port, tls).await?;
                     Ok(sockets.register(event, connected, sink, readable, half_open))
                 });

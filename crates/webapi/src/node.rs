@@ -63,6 +63,27 @@ const STREAM_WEB: &str = "ReadableStream ReadableStreamDefaultReader ReadableStr
     WritableStreamDefaultController ByteLengthQueuingStrategy CountQueuingStrategy \
     TextEncoderStream TextDecoderStream CompressionStream DecompressionStream";
 
+const NET: &str = "BlockList Socket Stream SocketAddress Server connect createConnection \
+    createServer isIP isIPv4 isIPv6 getDefaultAutoSelectFamily setDefaultAutoSelectFamily \
+    getDefaultAutoSelectFamilyAttemptTimeout setDefaultAutoSelectFamilyAttemptTimeout";
+const TLS: &str = "TLSSocket SecureContext Server connect createServer createSecureContext \
+    checkServerIdentity getCiphers rootCertificates DEFAULT_CIPHERS DEFAULT_ECDH_CURVE \
+    DEFAULT_MIN_VERSION DEFAULT_MAX_VERSION CLIENT_RENEG_LIMIT CLIENT_RENEG_WINDOW";
+const FS: &str = "appendFile appendFileSync access accessSync chown chownSync chmod chmodSync \
+    close closeSync copyFile copyFileSync cp cpSync createReadStream createWriteStream exists \
+    existsSync fchown fchownSync fchmod fchmodSync fdatasync fdatasyncSync fstat fstatSync fsync \
+    fsyncSync ftruncate ftruncateSync futimes futimesSync lchown lchownSync lchmod lchmodSync link \
+    linkSync lstat lstatSync lutimes lutimesSync mkdir mkdirSync mkdtemp mkdtempSync open openSync \
+    openAsBlob readdir readdirSync read readSync readv readvSync readFile readFileSync readlink \
+    readlinkSync realpath realpathSync rename renameSync rm rmSync rmdir rmdirSync stat statfs \
+    statSync statfsSync symlink symlinkSync truncate truncateSync unwatchFile unlink unlinkSync \
+    utimes utimesSync watch watchFile writeFile writeFileSync write writeSync writev writevSync \
+    Dirent Stats ReadStream WriteStream Dir opendir opendirSync F_OK R_OK W_OK X_OK constants \
+    promises";
+const FS_PROMISES: &str = "access copyFile cp open opendir rename truncate rm rmdir mkdir \
+    readdir readlink symlink lstat stat statfs link unlink chmod lchmod lchown chown utimes \
+    lutimes realpath mkdtemp writeFile appendFile readFile watch constants";
+
 const MODULES: &[NodeModule] = &[
     NodeModule {
         name: "buffer",
@@ -193,6 +214,30 @@ const MODULES: &[NodeModule] = &[
         member: None,
         exports: "AsyncLocalStorage AsyncResource createHook executionAsyncId triggerAsyncId \
                   executionAsyncResource asyncWrapProviders",
+    },
+    NodeModule {
+        name: "net",
+        group: "net",
+        member: None,
+        exports: NET,
+    },
+    NodeModule {
+        name: "tls",
+        group: "tls",
+        member: None,
+        exports: TLS,
+    },
+    NodeModule {
+        name: "fs",
+        group: "fs",
+        member: None,
+        exports: FS,
+    },
+    NodeModule {
+        name: "fs/promises",
+        group: "fs",
+        member: Some("promises"),
+        exports: FS_PROMISES,
     },
 ];
 

@@ -17,7 +17,9 @@
 //!   left): [`Sockets::forget`].
 //!
 //! Ops (see `runtime/src/host.rs`): `socket_connect(hostname, port, tls,
-//! allowHalfOpen) -> [id, readable, remoteAddress, localAddress]` (async),
+//! allowHalfOpen, serverName?) -> [id, readable, remoteAddress,
+//! localAddress]` (async; `serverName`, for node:tls, is the name the TLS
+//! certificate is checked for when it is not `hostname`),
 //! `socket_write(id, bytes)` (async), `socket_shutdown(id)` (async: ends the
 //! writable side), `socket_close(id)`, `socket_start_tls(id, hostname) ->
 //! [id, readable]` (async).
@@ -236,12 +238,14 @@ async fn pump(
     }
 }
 
-/// Opens a connection to `host:port` under `policy`, with TLS when `tls`.
+/// Opens a connection to `host:port` under `policy`, with TLS when `tls`
+/// names the server to check the certificate for (`host`, or the name
+/// node:tls's `servername` gives).
 pub(crate) async fn connect(
     policy: &EgressPolicy,
     host: &str,
     port: u16,
-    tls: bool,
+    tls: Option<&str>,
 ) -> Result<Connected, JsError> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let named = policy.names(bare, port);
@@ -266,8 +270,9 @@ pub(crate) async fn connect(
     let _ = tcp.set_nodelay(true);
     let remote = tcp.peer_addr().map_err(broken)?;
     let local = tcp.local_addr().map_err(broken)?;
-    let stream: Stream = if tls {
-        Box::new(tls_handshake(tcp, bare).await?)
+    let stream: Stream = if let Some(name) = tls {
+        let name = name.trim_start_matches('[').trim_end_matches(']');
+        Box::new(tls_handshake(tcp, name).await?)
     } else {
         Box::new(tcp)
     };

@@ -1,0 +1,106 @@
+//! The database drivers Workers projects use, against a real PostgreSQL
+//! (tests/common/postgres.rs: its own cluster on a loopback port, with
+//! password authentication), in a Worker of the real server on every
+//! engine: the npm `postgres` and `pg` packages (tests/projects/postgres,
+//! installed by scripts/install-test-projects.sh) create a table, insert,
+//! select, commit a transaction and see a failed one rolled back — over
+//! `cloudflare:sockets`, the path they take on Workers, and over `node:net`
+//! sockets handed to them.
+
+mod common;
+
+use std::path::Path;
+
+use common::postgres::PostgresServer;
+use common::{on_each_engine, Server, TempConfig};
+use serde_json::json;
+
+fn serve(engine: &str, db: &PostgresServer) -> (TempConfig, Server) {
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/postgres");
+    assert!(
+        project.join("node_modules/postgres").is_dir(),
+        "tests/projects/postgres has no node_modules: run scripts/install-test-projects.sh"
+    );
+    let main = project.join("src/index.js");
+    let c = TempConfig::new(&[(
+        "motu.toml",
+        &format!(
+            "[server]\nengine = \"{engine}\"\n\
+             [egress]\nallow_hosts = [\"127.0.0.1:{port}\"]\n\
+             [[workers]]\nname = \"db\"\nmain = {main:?}\n\
+             compatibility_date = \"2025-04-01\"\ncompatibility_flags = [\"nodejs_compat\"]\n\
+             [workers.vars]\nPG_URL = \"{url}\"\n",
+            port = db.port,
+            main = main.to_str().unwrap(),
+            url = db.url(),
+        ),
+    )]);
+    let s = Server::start(&["--config", &c.path("motu.toml")]);
+    (c, s)
+}
+
+#[test]
+fn postgres_drivers_work_against_a_real_server() {
+    on_each_engine("postgres_drivers_work_against_a_real_server", |engine| {
+        let db = PostgresServer::start();
+        let (_c, s) = serve(engine, &db);
+        for route in ["/postgres", "/pg", "/postgres-net", "/pg-net"] {
+            let r = s.get(route);
+            assert_eq!(
+                r.status,
+                200,
+                "{route}: {}\n{}\n{}",
+                r.text(),
+                s.log(),
+                db.log()
+            );
+            let v = r.json();
+            let what = format!("{route}: {v}");
+            assert_eq!(
+                v["rows"],
+                json!([{ "name": "ann", "score": 3 }, { "name": "bob", "score": 5 }]),
+                "{what}"
+            );
+            // 23505: unique_violation, from the server, as the driver's code.
+            assert_eq!(v["rolledBack"], "23505", "{what}");
+            assert_eq!(
+                v["after"],
+                json!([
+                    { "name": "ann", "score": 4 },
+                    { "name": "bob", "score": 5 },
+                    { "name": "cy", "score": 8 }
+                ]),
+                "{what}"
+            );
+            assert_eq!(v["total"], 17, "{what}");
+            assert_eq!(v["bigLength"], 100000, "{what}");
+        }
+    });
+}
+
+#[test]
+fn a_database_outside_the_egress_policy_is_refused() {
+    on_each_engine("a_database_outside_the_egress_policy_is_refused", |engine| {
+        let db = PostgresServer::start();
+        let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/postgres");
+        let main = project.join("src/index.js");
+        // No allow_hosts: loopback is private, so refused.
+        let c = TempConfig::new(&[(
+            "motu.toml",
+            &format!(
+                "[server]\nengine = \"{engine}\"\n\
+                 [[workers]]\nname = \"db\"\nmain = {main:?}\n\
+                 compatibility_date = \"2025-04-01\"\ncompatibility_flags = [\"nodejs_compat\"]\n\
+                 [workers.vars]\nPG_URL = \"{url}\"\n",
+                main = main.to_str().unwrap(),
+                url = db.url(),
+            ),
+        )]);
+        let s = Server::start(&["--config", &c.path("motu.toml")]);
+        for route in ["/postgres", "/pg-net"] {
+            let r = s.get(route);
+            assert_eq!(r.status, 500, "{route}: {}", r.text());
+            assert!(r.text().contains("egress policy"), "{route}: {}", r.text());
+        }
+    });
+}
