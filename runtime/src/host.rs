@@ -949,6 +949,19 @@ impl Host for IsolateHost {
             "socket_connect" | "socket_write" | "socket_shutdown" | "socket_start_tls" => {
                 self.start_socket(op, args, id)
             }
+            "dns_lookup" => {
+                self.count_subrequest()?;
+                let host = args
+                    .first()
+                    .and_then(HostValue::as_str)
+                    .unwrap_or("")
+                    .to_owned();
+                let policy = self.outbound.policy().clone();
+                self.spawn_op(id, async move {
+                    crate::sockets::dns::lookup(&policy, &host).await
+                });
+                Ok(())
+            }
             "sleep" => {
                 self.ops.borrow_mut().insert(id, self.current_event.get());
                 let ms = args

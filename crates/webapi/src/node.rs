@@ -84,6 +84,22 @@ const FS_PROMISES: &str = "access copyFile cp open opendir rename truncate rm rm
     readdir readlink symlink lstat stat statfs link unlink chmod lchmod lchown chown utimes \
     lutimes realpath mkdtemp writeFile appendFile readFile watch constants";
 
+const DNS: &str = "lookup lookupService Resolver getDefaultResultOrder setDefaultResultOrder \
+    setServers getServers resolve resolve4 resolve6 resolveAny resolveCaa resolveCname resolveMx \
+    resolveNaptr resolveNs resolvePtr resolveSoa resolveSrv resolveTxt reverse ADDRCONFIG ALL \
+    V4MAPPED NODATA FORMERR SERVFAIL NOTFOUND NOTIMP REFUSED BADQUERY BADNAME BADFAMILY BADRESP \
+    CONNREFUSED TIMEOUT EOF FILE NOMEM DESTRUCTION BADSTR BADFLAGS NONAME BADHINTS \
+    NOTINITIALIZED LOADIPHLPAPI ADDRGETNETWORKPARAMS CANCELLED promises";
+const DNS_PROMISES: &str = "lookup lookupService Resolver getDefaultResultOrder \
+    setDefaultResultOrder setServers getServers resolve resolve4 resolve6 resolveAny resolveCaa \
+    resolveCname resolveMx resolveNaptr resolveNs resolvePtr resolveSoa resolveSrv resolveTxt \
+    reverse NODATA FORMERR SERVFAIL NOTFOUND NOTIMP REFUSED BADQUERY BADNAME BADFAMILY BADRESP \
+    CONNREFUSED TIMEOUT EOF FILE NOMEM DESTRUCTION BADSTR BADFLAGS NONAME BADHINTS \
+    NOTINITIALIZED LOADIPHLPAPI ADDRGETNETWORKPARAMS CANCELLED";
+const HTTP: &str = "METHODS STATUS_CODES Agent ClientRequest IncomingMessage OutgoingMessage \
+    Server ServerResponse createServer validateHeaderName validateHeaderValue get request \
+    setMaxIdleHTTPParsers maxHeaderSize globalAgent";
+
 const MODULES: &[NodeModule] = &[
     NodeModule {
         name: "buffer",
@@ -238,6 +254,30 @@ const MODULES: &[NodeModule] = &[
         group: "fs",
         member: Some("promises"),
         exports: FS_PROMISES,
+    },
+    NodeModule {
+        name: "dns",
+        group: "dns",
+        member: None,
+        exports: DNS,
+    },
+    NodeModule {
+        name: "dns/promises",
+        group: "dns",
+        member: Some("promises"),
+        exports: DNS_PROMISES,
+    },
+    NodeModule {
+        name: "http",
+        group: "http",
+        member: None,
+        exports: HTTP,
+    },
+    NodeModule {
+        name: "https",
+        group: "https",
+        member: None,
+        exports: "Agent globalAgent Server createServer get request",
     },
 ];
 

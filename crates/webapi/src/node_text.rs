@@ -4,7 +4,7 @@
 // `require('node:NAME')` gives. Included by `prelude_text.rs`.
 
 /// The `node:*` groups: `motu:node/NAME` and its script.
-pub(crate) const NODE_GROUPS: [(&str, &str); 19] = [
+pub(crate) const NODE_GROUPS: [(&str, &str); 22] = [
     (
         "motu:node/buffer",
         group!(
@@ -88,5 +88,17 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 19] = [
     (
         "motu:node/fs",
         group!(preamble: "", files: ["node/fs.js"], exports: "module"),
+    ),
+    (
+        "motu:node/dns",
+        group!(preamble: "", files: ["node/dns.js"], exports: "module"),
+    ),
+    (
+        "motu:node/http",
+        group!(preamble: "", files: ["node/http.js"], exports: "module, https"),
+    ),
+    (
+        "motu:node/https",
+        group!(preamble: "", files: ["node/https.js"], exports: "module"),
     ),
 ];

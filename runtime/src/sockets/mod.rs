@@ -24,6 +24,8 @@
 //! writable side), `socket_close(id)`, `socket_start_tls(id, hostname) ->
 //! [id, readable]` (async).
 
+pub(crate) mod dns;
+
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::net::SocketAddr;

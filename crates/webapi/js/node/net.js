@@ -21,6 +21,13 @@ const { Duplex } = nodeModule('stream');
 const { Buffer } = nodeModule('buffer');
 const { nodeError, invalidArgType } = nodeGroup('buffer');
 
+// Runs `ok` or `fail` once `p` settles. What they throw is not swallowed:
+// it rejects the derived promise, which the runtime reports as unhandled
+// (as Node.js reports an exception thrown by an event listener).
+function settle(p, ok, fail) {
+  promiseThen.call(p, ok, fail);
+}
+
 // --- addresses -------------------------------------------------------------
 
 const IPV4_PART = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)$/;
@@ -206,7 +213,7 @@ class SocketImpl extends Duplex {
     const parts = chunks.map(({ chunk, encoding }) => (typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk));
     const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);
     touch(this);
-    uponPromise(opAsync('socket_write', c.id, bytes), () => {
+    settle(opAsync('socket_write', c.id, bytes), () => {
       this._bytesWritten += bytes.byteLength;
       touch(this);
       cb();
@@ -223,7 +230,7 @@ class SocketImpl extends Duplex {
       cb();
       return;
     }
-    uponPromise(opAsync('socket_shutdown', c.id), () => cb(), e => cb(e));
+    settle(opAsync('socket_shutdown', c.id), () => cb(), e => cb(e));
   }
 
   _destroy(err, cb) {
@@ -299,7 +306,7 @@ function validatePort(port) {
 function startConnection(s, opening, host, port, upgraded) {
   const c = conns.get(s);
   s.connecting = true;
-  uponPromise(opening, ([id, handle, remote, local]) => {
+  settle(opening, ([id, handle, remote, local]) => {
     if (s.destroyed) {
       op('socket_close', id);
       return;
@@ -346,7 +353,7 @@ function pull(s) {
   c.reading = true;
   c.wantRead = false;
   const handle = c.handle;
-  uponPromise(opAsync('body_read', handle), chunk => {
+  settle(opAsync('body_read', handle), chunk => {
     c.reading = false;
     // A socket taken over for TLS stops reading its plain connection.
     if (c.handle !== handle || s.destroyed) return;
