@@ -197,9 +197,9 @@ const module = {
   setDefaultResultOrder,
   setServers,
   getServers,
-  ADDRCONFIG: 1024,
-  ALL: 256,
-  V4MAPPED: 2048,
+  ADDRCONFIG: 32,
+  ALL: 16,
+  V4MAPPED: 8,
   ...CODES,
   promises,
 };

@@ -459,7 +459,7 @@ class SocketAddress {
     const address = options.address === undefined ? (family === 'ipv4' ? '127.0.0.1' : '::') : options.address;
     if (typeof address !== 'string') throw invalidArgType('options.address', 'of type string', address);
     if (family === 'ipv4' ? !isIPv4(address) : !isIPv6(address)) {
-      throw nodeError(TypeError, 'ERR_INVALID_ADDRESS', 'Invalid socket address');
+      throw nodeError(Error, 'ERR_INVALID_ADDRESS', 'Invalid socket address');
     }
     this.#address = address;
     this.#family = family;
