@@ -8,7 +8,9 @@
 //! socket), the subrequest limit, idle timeouts; an HTTP server for the
 //! `http` client; `localhost` for DNS, and DNS refused by the egress
 //! policy. (The drivers over node:net against a real database:
-//! tests/postgres.rs.)
+//! tests/postgres.rs.) A debug build's QuickJS spends more than the default
+//! 50 ms of CPU moving a megabyte through node:stream, so the Worker gets
+//! a larger CPU limit.
 
 mod common;
 
@@ -60,6 +62,7 @@ fn serve(engine: &str, allow: &[&str], extra: &str) -> (TempConfig, Server) {
                  [egress]\nallow_hosts = [{}]\n\
                  [[workers]]\nname = \"net\"\nmain = \"worker.js\"\n\
                  compatibility_date = \"2025-04-01\"\ncompatibility_flags = [\"nodejs_compat\"]\n\
+                 [workers.limits]\ncpu_ms = 2000\n\
                  [workers.vars]\nECHO = \"{echo}\"\nCLOSED = \"{}\"\nORIGIN = \"{}\"\n",
                 hosts.join(", "),
                 closed_port(),

@@ -49,7 +49,12 @@ function addresses(hostname, syscall) {
   }
   return transformPromise(asked,
     list => list.map(address => ({ address, family: isIP(address) })),
-    e => { throw dnsError(CODES.NOTFOUND, syscall, hostname, e); });
+    e => {
+      const err = dnsError(CODES.NOTFOUND, syscall, hostname, e);
+      // Found, but not to be seen: say why.
+      if (/egress policy/.test(String(e && e.message))) err.message += " (the server's egress policy allows none of its addresses)";
+      throw err;
+    });
 }
 
 function checkHostname(hostname) {

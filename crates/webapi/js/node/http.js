@@ -170,7 +170,9 @@ class ClientRequest extends Writable {
   #url;
 
   constructor(input, options, callback, defaults = HTTP) {
-    super();
+    // The request lives on after its body is written: until the response
+    // has ended ('close' then), or it is destroyed.
+    super({ autoDestroy: false });
     const { o, url, host, callback: cb } = requestOptions(input, options, callback, defaults);
     this.#url = url;
     this.method = String(o.method || 'GET').toUpperCase();
@@ -265,8 +267,8 @@ class ClientRequest extends Writable {
       }
       const res = new IncomingMessage(response, this);
       this.res = res;
+      res.on('end', () => this.destroy());
       if (!this.emit('response', res)) res.resume();
-      this.emit('close');
     }, e => {
       if (this._timer) clearTimeout(this._timer);
       if (!this.destroyed) this.destroy(requestError(e, this.host));
@@ -276,7 +278,7 @@ class ClientRequest extends Writable {
 
   _destroy(err, cb) {
     if (this._timer) clearTimeout(this._timer);
-    this.#controller.abort(err || abortError());
+    if (!this.res || !this.res.complete) this.#controller.abort(err || abortError());
     if (this.res && !this.res.complete) this.res.destroy(err || connectionResetError());
     cb(err);
   }
