@@ -5,45 +5,67 @@
 //! installed by scripts/install-test-projects.sh) create a table, insert,
 //! select, commit a transaction and see a failed one rolled back — over
 //! `cloudflare:sockets`, the path they take on Workers, and over `node:net`
-//! sockets handed to them.
+//! sockets handed to them. A debug build spends close to the default 50 ms
+//! of CPU on one route (SCRAM's key derivation, the drivers' parsing), so
+//! the Worker gets a larger CPU limit.
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::postgres::PostgresServer;
-use common::{on_each_engine, Server, TempConfig};
+use common::{on_each_engine, Server};
 use serde_json::json;
 
-fn serve(engine: &str, db: &PostgresServer) -> (TempConfig, Server) {
-    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/postgres");
-    assert!(
-        project.join("node_modules/postgres").is_dir(),
-        "tests/projects/postgres has no node_modules: run scripts/install-test-projects.sh"
-    );
-    let main = project.join("src/index.js");
-    let c = TempConfig::new(&[(
-        "motu.toml",
-        &format!(
-            "[server]\nengine = \"{engine}\"\n\
-             [egress]\nallow_hosts = [\"127.0.0.1:{port}\"]\n\
-             [[workers]]\nname = \"db\"\nmain = {main:?}\n\
-             compatibility_date = \"2025-04-01\"\ncompatibility_flags = [\"nodejs_compat\"]\n\
-             [workers.vars]\nPG_URL = \"{url}\"\n",
-            port = db.port,
-            main = main.to_str().unwrap(),
-            url = db.url(),
-        ),
-    )]);
-    let s = Server::start(&["--config", &c.path("motu.toml")]);
-    (c, s)
+/// A motu config in the project folder (a Worker's modules must lie in
+/// its config's folder), removed when dropped; gitignored.
+struct ProjectConfig(PathBuf);
+
+impl ProjectConfig {
+    fn new(engine: &str, db: &PostgresServer, egress: &str) -> ProjectConfig {
+        let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/postgres");
+        assert!(
+            project.join("node_modules/postgres").is_dir(),
+            "tests/projects/postgres has no node_modules: run scripts/install-test-projects.sh"
+        );
+        let path = project.join(format!(
+            "motu-test-{}-{engine}-{}.toml",
+            std::process::id(),
+            db.port
+        ));
+        std::fs::write(
+            &path,
+            format!(
+                "[server]\nengine = \"{engine}\"\n{egress}\n\
+                 [[workers]]\nname = \"db\"\nmain = \"src/index.js\"\n\
+                 compatibility_date = \"2025-04-01\"\ncompatibility_flags = [\"nodejs_compat\"]\n\
+                 [workers.limits]\ncpu_ms = 1000\n\
+                 [workers.vars]\nPG_URL = \"{url}\"\n",
+                url = db.url(),
+            ),
+        )
+        .unwrap();
+        ProjectConfig(path)
+    }
+
+    fn serve(&self) -> Server {
+        Server::start(&["--config", self.0.to_str().unwrap()])
+    }
+}
+
+impl Drop for ProjectConfig {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 #[test]
 fn postgres_drivers_work_against_a_real_server() {
     on_each_engine("postgres_drivers_work_against_a_real_server", |engine| {
         let db = PostgresServer::start();
-        let (_c, s) = serve(engine, &db);
+        let egress = format!("[egress]\nallow_hosts = [\"127.0.0.1:{}\"]", db.port);
+        let c = ProjectConfig::new(engine, &db, &egress);
+        let s = c.serve();
         for route in ["/postgres", "/pg", "/postgres-net", "/pg-net"] {
             let r = s.get(route);
             assert_eq!(
@@ -82,21 +104,9 @@ fn postgres_drivers_work_against_a_real_server() {
 fn a_database_outside_the_egress_policy_is_refused() {
     on_each_engine("a_database_outside_the_egress_policy_is_refused", |engine| {
         let db = PostgresServer::start();
-        let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/postgres");
-        let main = project.join("src/index.js");
         // No allow_hosts: loopback is private, so refused.
-        let c = TempConfig::new(&[(
-            "motu.toml",
-            &format!(
-                "[server]\nengine = \"{engine}\"\n\
-                 [[workers]]\nname = \"db\"\nmain = {main:?}\n\
-                 compatibility_date = \"2025-04-01\"\ncompatibility_flags = [\"nodejs_compat\"]\n\
-                 [workers.vars]\nPG_URL = \"{url}\"\n",
-                main = main.to_str().unwrap(),
-                url = db.url(),
-            ),
-        )]);
-        let s = Server::start(&["--config", &c.path("motu.toml")]);
+        let c = ProjectConfig::new(engine, &db, "");
+        let s = c.serve();
         for route in ["/postgres", "/pg-net"] {
             let r = s.get(route);
             assert_eq!(r.status, 500, "{route}: {}", r.text());

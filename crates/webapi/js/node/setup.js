@@ -47,5 +47,7 @@ function setUpNode(settings, env) {
   if (nodeCompat.globals) {
     lazyGlobals(NODE_FIRST + 0, 'Buffer');
     lazyGlobals(NODE_FIRST + 3, 'process');
+    lazyGlobals(NODE_FIRST + 7, 'setImmediate clearImmediate');
+    Object.defineProperty(globalThis, 'global', { __proto__: null, value: globalThis, writable: true, configurable: true });
   }
 }
