@@ -105,7 +105,16 @@ fn net_sockets_carry_bytes_with_nodes_events() {
         let r = ask(&s, "/echo");
         assert_eq!(r["state"], json!(["opening", true, true]), "{r}");
         let connected = r["connected"].as_array().unwrap();
-        assert_eq!(connected[..4], [json!("open"), json!(false), json!(false), json!("127.0.0.1")], "{r}");
+        assert_eq!(
+            connected[..4],
+            [
+                json!("open"),
+                json!(false),
+                json!(false),
+                json!("127.0.0.1")
+            ],
+            "{r}"
+        );
         assert_eq!(connected[5], "IPv4", "{r}");
         assert_eq!(connected[6], "number", "{r}");
         assert_eq!(r["got"], "hello net!", "{r}");
@@ -144,7 +153,10 @@ fn net_and_tls_failures_are_nodes_errors() {
         let (_c, s) = serve(engine, &[], "[limits]\nsubrequests = 1\n");
         let r = ask(&s, "/too-many");
         assert!(
-            r["second"].as_str().unwrap().contains("Too many subrequests"),
+            r["second"]
+                .as_str()
+                .unwrap()
+                .contains("Too many subrequests"),
             "{r}"
         );
     });

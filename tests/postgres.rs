@@ -23,6 +23,15 @@ struct ProjectConfig(PathBuf);
 
 impl ProjectConfig {
     fn new(engine: &str, db: &PostgresServer, egress: &str) -> ProjectConfig {
+        Self::with_vars(engine, db, egress, &[])
+    }
+
+    fn with_vars(
+        engine: &str,
+        db: &PostgresServer,
+        egress: &str,
+        vars: &[(&str, &str)],
+    ) -> ProjectConfig {
         let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/postgres");
         assert!(
             project.join("node_modules/postgres").is_dir(),
@@ -40,8 +49,12 @@ impl ProjectConfig {
                  [[workers]]\nname = \"db\"\nmain = \"src/index.js\"\n\
                  compatibility_date = \"2025-04-01\"\ncompatibility_flags = [\"nodejs_compat\"]\n\
                  [workers.limits]\ncpu_ms = 1000\n\
-                 [workers.vars]\nPG_URL = \"{url}\"\n",
+                 [workers.vars]\nPG_URL = \"{url}\"\n{more}",
                 url = db.url(),
+                more = vars
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {v:?}\n"))
+                    .collect::<String>(),
             ),
         )
         .unwrap();
@@ -101,16 +114,41 @@ fn postgres_drivers_work_against_a_real_server() {
 }
 
 #[test]
+fn postgres_over_node_tls_checks_the_servers_certificate() {
+    on_each_engine(
+        "postgres_over_node_tls_checks_the_servers_certificate",
+        |engine| {
+            let (db, ca) = PostgresServer::start_tls();
+            let egress = format!("[egress]\nallow_hosts = [\"127.0.0.1:{}\"]", db.port);
+            let c = ProjectConfig::with_vars(engine, &db, &egress, &[("PG_CA", &ca)]);
+            let s = c.serve();
+            let r = s.get("/postgres-net-tls");
+            assert_eq!(r.status, 200, "{}\n{}\n{}", r.text(), s.log(), db.log());
+            let v = r.json();
+            assert_eq!(v["ssl"], true, "{v}");
+            assert!(v["version"].as_str().unwrap().starts_with("TLSv1."), "{v}");
+            assert_eq!(v["total"], 17, "{v}");
+            let r = s.get("/postgres-net-tls-untrusted");
+            assert_eq!(r.status, 500, "{}", r.text());
+            assert!(r.text().contains("TLS handshake"), "{}", r.text());
+        },
+    );
+}
+
+#[test]
 fn a_database_outside_the_egress_policy_is_refused() {
-    on_each_engine("a_database_outside_the_egress_policy_is_refused", |engine| {
-        let db = PostgresServer::start();
-        // No allow_hosts: loopback is private, so refused.
-        let c = ProjectConfig::new(engine, &db, "");
-        let s = c.serve();
-        for route in ["/postgres", "/pg-net"] {
-            let r = s.get(route);
-            assert_eq!(r.status, 500, "{route}: {}", r.text());
-            assert!(r.text().contains("egress policy"), "{route}: {}", r.text());
-        }
-    });
+    on_each_engine(
+        "a_database_outside_the_egress_policy_is_refused",
+        |engine| {
+            let db = PostgresServer::start();
+            // No allow_hosts: loopback is private, so refused.
+            let c = ProjectConfig::new(engine, &db, "");
+            let s = c.serve();
+            for route in ["/postgres", "/pg-net"] {
+                let r = s.get(route);
+                assert_eq!(r.status, 500, "{route}: {}", r.text());
+                assert!(r.text().contains("egress policy"), "{route}: {}", r.text());
+            }
+        },
+    );
 }

@@ -470,13 +470,20 @@ impl IsolateHost {
                 let (host, port) = (string(0), number(1) as u16);
                 let tls = matches!(args.get(2), Some(HostValue::Bool(true)));
                 let half_open = matches!(args.get(3), Some(HostValue::Bool(true)));
-                // node:tls may name the server apart from the host.
-                let server_name = args.get(4).and_then(HostValue::as_str).map(str::to_owned);
+                // node:tls may name the server apart from the host, and
+                // give the certificates it trusts.
+                let tls = tls.then(|| crate::sockets::TlsOptions {
+                    server_name: args
+                        .get(4)
+                        .and_then(HostValue::as_str)
+                        .unwrap_or(&host)
+                        .to_owned(),
+                    ca: args.get(5).and_then(HostValue::as_str).map(str::to_owned),
+                });
                 let (sink, body) = Body::channel(crate::sockets::READ_AHEAD);
                 let readable = self.open_readable(body);
                 let policy = self.outbound.policy().clone();
                 self.spawn_op(id, async move {
-                    let tls = tls.then_some(server_name.as_deref().unwrap_or(&host));
                     let connected = crate::sockets::connect(&policy, &host, port, tls).await?;
                     Ok(sockets.register(event, connected, sink, readable, half_open))
                 });
@@ -499,11 +506,14 @@ impl IsolateHost {
             }
             _ => {
                 let taken = sockets.take_for_tls(number(0) as u32)?;
-                let host = string(1);
+                let tls = crate::sockets::TlsOptions {
+                    server_name: string(1),
+                    ca: args.get(2).and_then(HostValue::as_str).map(str::to_owned),
+                };
                 let (sink, body) = Body::channel(crate::sockets::READ_AHEAD);
                 let readable = self.open_readable(body);
                 self.spawn_op(id, async move {
-                    sockets.start_tls(taken, host, sink, readable).await
+                    sockets.start_tls(taken, tls, sink, readable).await
                 });
             }
         }

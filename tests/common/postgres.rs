@@ -1,7 +1,8 @@
 //! A real PostgreSQL server (Debian's `postgresql` package, which README's
 //! test command installs through `scripts/install-postgres.sh`) for the
 //! tests: a cluster of its own made with `initdb` in a temporary folder,
-//! listening on a free loopback port with password (SCRAM) authentication,
+//! listening on a free loopback port with password (SCRAM) authentication
+//! (and TLS, with a certificate from a CA of the test's own, when asked),
 //! stopped and removed when the test is done.
 //!
 //! PostgreSQL refuses to run as root: when the tests run as root (CI), the
@@ -60,10 +61,87 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Makes, in `dir`, a CA (`ca.pem`) and a certificate for `localhost` and
+/// 127.0.0.1 that it signed (`server.pem`, `server.key`), with `openssl`.
+fn make_certificates(dir: &Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs (scripts/install-redis.sh installs it)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    let ec: Vec<&str> = ec.split(' ').collect();
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2"],
+        &["-subj", "/CN=motu test CA"],
+    ]
+    .concat());
+    run(&[
+        &["req"][..],
+        &ec,
+        &["-keyout", "server.key", "-out", "server.csr"],
+        &["-subj", "/CN=localhost"],
+    ]
+    .concat());
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    // PostgreSQL wants its key readable by its owner only.
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+}
+
 impl PostgresServer {
     /// A new cluster on a free port, started and answering.
     pub fn start() -> PostgresServer {
+        Self::start_with(false)
+    }
+
+    /// A new cluster that also speaks TLS, with a certificate for
+    /// `localhost` and 127.0.0.1 from a CA of its own: the server, and the
+    /// CA's certificate (PEM) for clients to trust.
+    pub fn start_tls() -> (PostgresServer, String) {
+        let server = Self::start_with(true);
+        let ca = std::fs::read_to_string(server.socket_dir().join("ca.pem")).unwrap();
+        (server, ca)
+    }
+
+    fn start_with(tls: bool) -> PostgresServer {
         let dir = tempfile::tempdir().unwrap();
+        if tls {
+            make_certificates(dir.path());
+        }
         let as_postgres = is_root();
         let data = dir.path().join("data");
         let pwfile = dir.path().join("pw");
@@ -99,11 +177,17 @@ impl PostgresServer {
                 "--no-sync",
             ],
         );
-        let options = format!(
+        let mut options = format!(
             "-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off",
             server.port,
             server.socket_dir().display()
         );
+        if tls {
+            let certs = server.socket_dir().display();
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={certs}/server.pem -c ssl_key_file={certs}/server.key"
+            ));
+        }
         server.run(
             "pg_ctl",
             &[

@@ -138,7 +138,7 @@ class SocketImpl extends Duplex {
     });
     conns.set(this, {
       id: null, handle: null, reading: false, wantRead: false, pendingWrite: null,
-      timeout: 0, timer: null, upgrading: false, tls: false, servername: undefined,
+      timeout: 0, timer: null, upgrading: false, tls: false, servername: undefined, ca: null,
     });
     this.connecting = false;
     this.bytesRead = 0;
@@ -180,7 +180,7 @@ class SocketImpl extends Duplex {
     const c = conns.get(this);
     let opening;
     try {
-      opening = opAsync('socket_connect', host, port, c.tls, true, c.servername ?? null);
+      opening = opAsync('socket_connect', host, port, c.tls, true, c.servername ?? null, c.ca ?? null);
     } catch (e) {
       // The subrequest limit, or no event to belong to.
       opening = promiseRejectedWith(e);
@@ -412,21 +412,23 @@ function connect(...args) {
 
 const socketInternals = {
   // Makes `s` (a new Socket) connect with TLS, checking the certificate
-  // for `servername`.
-  markTls(s, servername) {
+  // for `servername` against the roots `ca` (PEM; null: the Web PKI's).
+  markTls(s, servername, ca) {
     const c = conns.get(s);
     c.tls = true;
     c.servername = servername;
+    c.ca = ca;
   },
   // Moves `plain`'s connection under TLS into `s` (a new Socket): answers
   // whether it could start (else `plain` has no connection yet: wait for
   // its 'connect' and try again).
-  upgrade(plain, s, servername) {
+  upgrade(plain, s, servername, ca) {
     const p = conns.get(plain);
     if (p.id === null) return false;
     const c = conns.get(s);
     c.tls = true;
     c.servername = servername;
+    c.ca = ca;
     const id = p.id;
     p.id = null;
     p.handle = null;
@@ -437,7 +439,7 @@ const socketInternals = {
     });
     let opening;
     try {
-      opening = opAsync('socket_start_tls', id, servername);
+      opening = opAsync('socket_start_tls', id, servername, ca);
     } catch (e) {
       opening = promiseRejectedWith(e);
     }

@@ -3,10 +3,12 @@
 // (a new connection, or `{ socket }` to upgrade a connected node:net
 // socket, as database drivers do after asking the server for TLS), with
 // `servername` naming the server the certificate is checked for (else the
-// host); `TLSSocket`, `checkServerIdentity`, `createSecureContext`. As on
-// Workers, the certificate is always checked against the public roots:
-// `rejectUnauthorized: false`, `ca`, client certificates and the other
-// context options are accepted and not used. A Worker cannot listen:
+// host); `TLSSocket`, `checkServerIdentity`, `createSecureContext`. The
+// certificate is always checked: against the Web PKI roots, or, as in
+// Node.js, only against the certificates `ca` gives (PEM, one or many;
+// also through `secureContext`), for servers with a private CA.
+// `rejectUnauthorized: false`, client certificates and the other context
+// options are accepted and not used. A Worker cannot listen:
 // `Server`/`createServer` throw.
 
 const net = nodeModule('net');
@@ -26,7 +28,7 @@ class TLSSocketImpl extends net.Socket {
     this.authorizationError = null;
     this.alpnProtocol = false;
     this.servername = o.servername === undefined ? null : o.servername;
-    if (socket !== undefined && socket !== null) upgradeFrom(socket, this, o.servername || socket._host || 'localhost');
+    if (socket !== undefined && socket !== null) upgradeFrom(socket, this, o.servername || socket._host || 'localhost', caText(o));
   }
   getPeerCertificate() { return {}; }
   getCertificate() { return {}; }
@@ -52,7 +54,16 @@ Object.setPrototypeOf(TLSSocket, TLSSocketImpl);
 
 // Moves `plain`'s connection under TLS into `tls`, once `plain` is
 // connected.
-function upgradeFrom(plain, tls, servername) {
+// The PEM text of a `ca` option (a string or Buffer, or an array of them),
+// or null.
+function caText(options) {
+  const ca = options.ca ?? options.secureContext?.options?.ca;
+  if (ca === undefined || ca === null) return null;
+  const list = Array.isArray(ca) ? ca : [ca];
+  return list.map(c => (typeof c === 'string' ? c : new TextDecoder().decode(c))).join('\n');
+}
+
+function upgradeFrom(plain, tls, servername, ca = null) {
   if (!(plain instanceof net.Socket)) {
     throw nodeError(TypeError, 'ERR_METHOD_NOT_IMPLEMENTED', 'tls.connect() can only take over a node:net Socket');
   }
@@ -60,7 +71,7 @@ function upgradeFrom(plain, tls, servername) {
   tls._host = servername;
   tls.connecting = true;
   const start = () => {
-    if (!socketInternals.upgrade(plain, tls, servername)) {
+    if (!socketInternals.upgrade(plain, tls, servername, ca)) {
       tls.destroy(nodeError(Error, 'ERR_SOCKET_CLOSED', 'Socket is closed'));
     }
   };
@@ -94,10 +105,10 @@ function connect(...args) {
   if (typeof callback === 'function') s.once('secureConnect', callback);
   if (options.timeout) s.setTimeout(options.timeout);
   if (options.socket !== undefined && options.socket !== null) {
-    upgradeFrom(options.socket, s, servername);
+    upgradeFrom(options.socket, s, servername, caText(options));
   } else {
     if (options.path !== undefined) throw notImplemented('tls.connect() with a path');
-    socketInternals.markTls(s, servername);
+    socketInternals.markTls(s, servername, caText(options));
     s.connect({ host, port: options.port });
   }
   return s;

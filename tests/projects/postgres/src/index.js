@@ -83,7 +83,27 @@ const routes = {
   '/postgres-net': env => withPostgres(env.PG_URL, { socket: netSocket }, 'motu_postgres_net'),
   '/pg': env => withPg(env.PG_URL, {}, 'motu_pg'),
   '/pg-net': env => withPg(env.PG_URL, { stream: () => new net.Socket() }, 'motu_pg_net'),
+  // TLS through node:tls, upgrading the node:net socket once the server
+  // agrees, trusting the test's own CA (env.PG_CA): `ssl` says whether the
+  // session is encrypted, as the server sees it. (`pg` cannot: on Workers
+  // it upgrades only pg-cloudflare's sockets.)
+  '/postgres-net-tls': env => withTls(env, env.PG_CA),
+  // The same without the CA: the certificate cannot be trusted.
+  '/postgres-net-tls-untrusted': env => withTls(env, undefined),
 };
+
+async function withTls(env, ca) {
+  const sql = postgres(env.PG_URL, { max: 1, socket: netSocket, ssl: { ca, servername: 'localhost' } });
+  try {
+    const [state] = await sql`select ssl, version from pg_stat_ssl where pid = pg_backend_pid()`;
+    const query = (text, params = []) => sql.unsafe(text, params).then(r => r.map(row => ({ ...row })));
+    const transaction = fn => sql.begin(tx => fn((text, params = []) => tx.unsafe(text, params)));
+    const table = await exercise('motu_postgres_tls', query, transaction);
+    return { ssl: state.ssl, version: state.version, total: table.total };
+  } finally {
+    await sql.end();
+  }
+}
 
 export default {
   async fetch(request, env) {
