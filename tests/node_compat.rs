@@ -31,6 +31,7 @@ const FAMILIES: &[&str] = &[
     "stream",
     "async_hooks",
     "net",
+    "fs",
 ];
 
 /// The fixture files of the cases, by name.
@@ -66,6 +67,7 @@ fn case_files() -> Vec<(&'static str, &'static str)> {
             include_str!("fixtures/node/async_hooks.mjs"),
         ),
         ("net.mjs", include_str!("fixtures/node/net.mjs")),
+        ("fs.mjs", include_str!("fixtures/node/fs.mjs")),
     ]
 }
 

@@ -866,6 +866,13 @@ impl Host for IsolateHost {
                     waits.remove(&id);
                 }
             }
+            "event_live" => {
+                // Whether event `id` is still going (answered or not, with
+                // `waitUntil` work left): node:fs drops the /tmp of events
+                // that are over.
+                let id = event_id(&args);
+                return Ok(HostValue::Bool(self.is_pending(id) || self.is_waiting(id)));
+            }
             "current_event" => {
                 // The event whose turn runs (`waitUntil` of `cloudflare:workers`).
                 return Ok(self
