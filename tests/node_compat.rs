@@ -32,6 +32,7 @@ const FAMILIES: &[&str] = &[
     "async_hooks",
     "net",
     "fs",
+    "module",
 ];
 
 /// The fixture files of the cases, by name.
@@ -68,6 +69,7 @@ fn case_files() -> Vec<(&'static str, &'static str)> {
         ),
         ("net.mjs", include_str!("fixtures/node/net.mjs")),
         ("fs.mjs", include_str!("fixtures/node/fs.mjs")),
+        ("module.mjs", include_str!("fixtures/node/module.mjs")),
     ]
 }
 

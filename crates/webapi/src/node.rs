@@ -279,6 +279,12 @@ const MODULES: &[NodeModule] = &[
         member: None,
         exports: "Agent globalAgent Server createServer get request",
     },
+    NodeModule {
+        name: "module",
+        group: "module",
+        member: None,
+        exports: "builtinModules isBuiltin createRequire Module",
+    },
 ];
 
 /// The `node:*` modules, each as `(name, ES module source)`: `node:buffer`

@@ -4,7 +4,7 @@
 // `require('node:NAME')` gives. Included by `prelude_text.rs`.
 
 /// The `node:*` groups: `motu:node/NAME` and its script.
-pub(crate) const NODE_GROUPS: [(&str, &str); 22] = [
+pub(crate) const NODE_GROUPS: [(&str, &str); 23] = [
     (
         "motu:node/buffer",
         group!(
@@ -100,5 +100,9 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 22] = [
     (
         "motu:node/https",
         group!(preamble: "", files: ["node/https.js"], exports: "module"),
+    ),
+    (
+        "motu:node/module",
+        group!(preamble: "", files: ["node/module.js"], exports: "module"),
     ),
 ];
