@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The binary to bench: `MOTU_BIN` when set (a release build, say), else
@@ -54,14 +54,28 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A running `motu serve`, killed when dropped, with the folder its
-/// config lives in.
+/// Where a server's stderr goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Stderr {
+    /// To this process's stderr.
+    Inherit,
+    /// Nowhere.
+    Discard,
+    /// Into a buffer that [`Server::log`] reads.
+    Capture,
+}
+
+/// A running server process (`motu serve`, or another for a baseline),
+/// killed when dropped, with the folder its config lives in.
 pub struct Server {
     child: Child,
     /// `host:port` it listens on.
     pub addr: String,
+    /// `host:port` of motu's admin listener, when it printed one.
+    pub admin: Option<String>,
     /// The folder of its config and state, removed when dropped.
     pub dir: tempfile::TempDir,
+    log: Arc<Mutex<String>>,
 }
 
 impl Drop for Server {
@@ -69,6 +83,12 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The address in motu's "listening" line.
+pub fn motu_address(line: &str) -> Option<String> {
+    line.strip_prefix("motu listening on http://")
+        .map(str::to_owned)
 }
 
 impl Server {
@@ -82,37 +102,121 @@ impl Server {
         Server::serve(bin, dir)
     }
 
-    /// Serves `dir/motu.toml` with `bin` and waits until it listens. The
-    /// server's log goes to this process's stderr at `warn`.
-    // The child is waited for in `Drop`.
-    #[allow(clippy::zombie_processes)]
-    pub fn serve(bin: &str, dir: tempfile::TempDir) -> Server {
-        let mut child = Command::new(bin)
+    /// `bin serve --config dir/motu.toml --listen 127.0.0.1:0`, logging at
+    /// `warn` without colours.
+    pub fn command(bin: &str, dir: &tempfile::TempDir) -> Command {
+        let mut command = Command::new(bin);
+        command
             .args(["serve", "--config"])
             .arg(dir.path().join("motu.toml"))
             .args(["--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")
-            .env("NO_COLOR", "1")
+            .env("NO_COLOR", "1");
+        command
+    }
+
+    /// Serves `dir/motu.toml` with `bin` and waits until it listens. The
+    /// server's log goes to this process's stderr.
+    pub fn serve(bin: &str, dir: tempfile::TempDir) -> Server {
+        Server::spawn(
+            Server::command(bin, &dir),
+            dir,
+            Stderr::Inherit,
+            motu_address,
+        )
+    }
+
+    /// Starts `command` and waits for the stdout line from which `addr_of`
+    /// reads its address (motu's admin address is taken on the way).
+    // The child is waited for in `Drop`.
+    #[allow(clippy::zombie_processes)]
+    pub fn spawn(
+        mut command: Command,
+        dir: tempfile::TempDir,
+        stderr: Stderr,
+        addr_of: impl Fn(&str) -> Option<String>,
+    ) -> Server {
+        let mut child = command
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(match stderr {
+                Stderr::Inherit => Stdio::inherit(),
+                Stderr::Discard => Stdio::null(),
+                Stderr::Capture => Stdio::piped(),
+            })
             .spawn()
-            .expect("spawn motu");
+            .expect("spawn the server");
+        let log = Arc::new(Mutex::new(String::new()));
+        if let Some(err) = child.stderr.take() {
+            let sink = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(err).lines().map_while(Result::ok) {
+                    let mut log = sink.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+        }
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
+        let mut admin = None;
         loop {
             line.clear();
             assert!(
                 stdout.read_line(&mut line).unwrap() > 0,
-                "motu exited before listening"
+                "the server exited before listening"
             );
-            if let Some(addr) = line.trim().strip_prefix("motu listening on http://") {
-                let addr = addr.to_owned();
+            if let Some(a) = line.trim().strip_prefix("motu admin listening on http://") {
+                admin = Some(a.to_owned());
+            }
+            if let Some(addr) = addr_of(line.trim()) {
                 std::thread::spawn(move || {
                     let _ = std::io::copy(&mut stdout, &mut std::io::sink());
                 });
-                return Server { child, addr, dir };
+                return Server {
+                    child,
+                    addr,
+                    admin,
+                    dir,
+                    log,
+                };
             }
         }
+    }
+
+    /// What the server wrote to stderr so far, when it is captured.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The server's resident memory, in MiB.
+    pub fn resident_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        let kib: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap();
+        kib / 1024.0
+    }
+
+    /// The server's CPU time so far (user + system).
+    pub fn cpu(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        // SAFETY: sysconf only reads a system setting.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+        Duration::from_millis(ticks * 1000 / hz.max(1))
     }
 }
 
