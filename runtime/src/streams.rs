@@ -387,7 +387,12 @@ impl BodyStreams {
         let mut sinks = self.sinks.borrow_mut();
         let sink = sinks.get_mut(&handle)?;
         let body = sink.body.take()?;
-        sink.responds_to = responds_to;
+        if sink.sender.is_none() {
+            // Already closed: all of the body is in it.
+            sinks.remove(&handle);
+        } else {
+            sink.responds_to = responds_to;
+        }
         Some(body)
     }
 
@@ -458,11 +463,17 @@ impl BodyStreams {
     /// `body_sink_close(handle)`: ends the body normally.
     pub(crate) fn close(&self, args: &[HostValue]) -> Result<(), JsError> {
         let handle = handle_arg(args, 0, "body_sink_close")?;
-        let removed = self.sinks.borrow_mut().remove(&handle);
-        if let Some(sink) = removed {
-            if let Some(sender) = sink.sender {
-                sender.finish();
-            }
+        let mut sinks = self.sinks.borrow_mut();
+        let Some(sink) = sinks.get_mut(&handle) else {
+            return Ok(());
+        };
+        if let Some(sender) = sink.sender.take() {
+            sender.finish();
+        }
+        // A body closed before anyone took it (a stream that ended before
+        // its Response was returned) stays until it is taken, whole.
+        if sink.body.is_none() {
+            sinks.remove(&handle);
         }
         Ok(())
     }
