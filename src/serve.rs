@@ -139,6 +139,9 @@ pub(crate) fn worker_spec(
     let root = std::path::absolute(&w.root)?;
     let mut project = ProjectOptions::new(&root, std::path::absolute(main)?);
     project.define = w.define.clone();
+    project.jsx_factory = w.jsx_factory.clone();
+    project.jsx_fragment = w.jsx_fragment.clone();
+    project.tsconfig = w.tsconfig.clone();
     project.node_env = std::env::var("NODE_ENV")
         .ok()
         .filter(|v| !v.is_empty())

@@ -74,6 +74,9 @@
 //! workers_dev = true          # also at NAME.localhost (default: only if it is the one Worker)
 //! compatibility_date = "2025-01-01"  # recorded (default none)
 //! compatibility_flags = ["url_standard"]  # see `compat` (default none)
+//! jsx_factory = "h"           # JSX factory when no tsconfig or pragma names one (default none)
+//! jsx_fragment = "Fragment"   # JSX fragment, likewise (default none)
+//! tsconfig = "tsconfig.worker.json"  # relative to this file (default: nearest to `main`)
 //! [workers.assets]          # static files served before the Worker runs
 //! directory = "public"        # required; `main` may then be left out
 //! binding = "ASSETS"          # env.ASSETS.fetch(request) (default none)

@@ -99,6 +99,9 @@ pub(crate) struct RawWorker {
     pub(crate) vars: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     pub(crate) define: BTreeMap<String, String>,
+    pub(crate) jsx_factory: Option<String>,
+    pub(crate) jsx_fragment: Option<String>,
+    pub(crate) tsconfig: Option<String>,
     #[serde(default)]
     pub(crate) limits: RawLimits,
     pub(crate) compatibility_date: Option<String>,

@@ -110,6 +110,17 @@ pub struct WorkerSettings {
     /// each a name or property chain and the JavaScript expression it
     /// becomes (as wrangler's `define`). Default none.
     pub define: Vec<(String, String)>,
+    /// `jsx_factory`: the classic-runtime JSX factory for modules whose
+    /// `tsconfig.json` and pragmas name none (as wrangler's). Default
+    /// `None`: `React.createElement`.
+    pub jsx_factory: Option<String>,
+    /// `jsx_fragment`: the classic-runtime JSX fragment, likewise. Default
+    /// `None`: `React.Fragment`.
+    pub jsx_fragment: Option<String>,
+    /// `tsconfig`: the `tsconfig.json` whose `compilerOptions` shape how
+    /// TypeScript and JSX are transpiled, relative to the config file.
+    /// Default `None`: the one nearest to the entry.
+    pub tsconfig: Option<PathBuf>,
     /// `routes`: the patterns that reach this Worker. Default: none; a
     /// config with a single Worker and no routes serves it on every host
     /// and path (`*/*`).
@@ -219,6 +230,9 @@ impl Settings {
                 main: Some(main.to_path_buf()),
                 root: single_worker_root(main),
                 define: Vec::new(),
+                jsx_factory: None,
+                jsx_fragment: None,
+                tsconfig: None,
                 routes: vec![RoutePattern::parse("*/*").expect("a valid pattern")],
                 workers_dev: true,
                 engine: None,
@@ -621,6 +635,9 @@ fn validate_worker(
         name,
         main: main_path,
         define: w.define.into_iter().collect(),
+        jsx_factory: w.jsx_factory,
+        jsx_fragment: w.jsx_fragment,
+        tsconfig: w.tsconfig.map(|t| base.join(t)),
         routes,
         engine: w.engine,
         vars: w.vars.into_iter().collect(),
