@@ -203,6 +203,10 @@ fn a_failing_response_stream_ends_the_response_with_an_error() {
                     started.elapsed()
                 );
             }
+            // Evicted for its CPU time before the body began: the head was
+            // held back, so the answer is the limit's 503.
+            let r = s.get("/spins-before-it-begins");
+            assert_eq!(r.status, 503, "{}", r.text());
             // The Worker still answers, and so does the server.
             let r = s.get("/bystander");
             assert_eq!((r.status, r.text()), (200, "bystander ok".to_owned()));

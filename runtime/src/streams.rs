@@ -487,7 +487,7 @@ impl BodyStreams {
             .unwrap_or("the Worker's stream failed");
         let removed = self.sinks.borrow_mut().remove(&handle);
         if let Some(sink) = removed {
-            release_sink(sink, message);
+            release_sink(sink, BodyError::new(message));
         }
         Ok(())
     }
@@ -540,7 +540,7 @@ impl BodyStreams {
         for sink in gone {
             release_sink(
                 sink,
-                "the event that wrote this body ended before the body did",
+                BodyError::new("the event that wrote this body ended before the body did"),
             );
         }
     }
@@ -562,12 +562,14 @@ impl BodyStreams {
         };
         let n = gone.len();
         for sink in gone {
-            release_sink(sink, message);
+            release_sink(sink, BodyError::new(message));
         }
         n
     }
 
-    /// Releases every stream: readables are dropped, sinks end with an error.
+    /// Releases every stream (the isolate is going away): readables are
+    /// dropped, sinks end with an error that says the Worker is
+    /// unavailable.
     pub(crate) fn release_all(&self, message: &str) {
         let readables: Vec<Readable> = self
             .readables
@@ -578,7 +580,7 @@ impl BodyStreams {
         readables.into_iter().for_each(release_readable);
         let sinks: Vec<Sink> = self.sinks.borrow_mut().drain().map(|(_, s)| s).collect();
         for sink in sinks {
-            release_sink(sink, message);
+            release_sink(sink, BodyError::unavailable(message));
         }
     }
 }
@@ -638,12 +640,12 @@ fn release_readable(r: Readable) {
     }
 }
 
-fn release_sink(sink: Sink, message: &str) {
+fn release_sink(sink: Sink, error: BodyError) {
     if let Some(pending) = sink.writing {
         pending.release("The body stream was released");
     }
     if let Some(sender) = sink.sender {
-        sender.abort(BodyError::new(message));
+        sender.abort(error);
     }
 }
 
