@@ -40,7 +40,7 @@ fn start(engine: &str, memory_mb: u64, env: &[(&str, &str)]) -> Server {
         ),
     )
     .unwrap();
-    let mut command = Server::command(env!("CARGO_BIN_EXE_motu"), &dir);
+    let mut command = Server::command(&http::motu_bin(), &dir);
     command.envs(env.iter().copied());
     Server::spawn(command, dir, Stderr::Discard, http::motu_address)
 }

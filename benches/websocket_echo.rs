@@ -15,7 +15,8 @@
 //! Worker's HTTP requests/s on the same core instead.
 //!
 //! `cargo bench --bench websocket_echo` (QuickJS); add `--features v8` for
-//! both. `WS_BENCH_SECONDS` and `WS_BENCH_CONNECTIONS` change the load.
+//! both. `WS_BENCH_SECONDS` and `WS_BENCH_CONNECTIONS` change the load;
+//! `MOTU_BIN` measures another build of the binary.
 
 mod http;
 
@@ -64,8 +65,9 @@ fn start_motu(engine: &str) -> Server {
     );
     std::fs::write(dir.path().join("motu.toml"), config).unwrap();
     let path = dir.path().join("motu.toml");
+    let bin = http::motu_bin();
     let mut command = pinned(
-        Path::new(env!("CARGO_BIN_EXE_motu")),
+        Path::new(&bin),
         &[
             "serve",
             "--config",
