@@ -35,6 +35,8 @@
 //! body_min_rate = 500         # bytes/s a body must average once it has waited that long (default 500)
 //! first_chunk_wait_ms = 1000  # a streamed response's head waits this long for its first chunk
 //! state_dir = ".motu/state"  # the storage bindings' data (default; ":memory:" = throwaway)
+//! [server.cf]               # copied into every request.cf (default none; see `cf`)
+//! country = "US"
 //!
 //! [limits]                  # per isolate / per event; each overridable per Worker
 //! cpu_ms = 50                 # CPU time per event (default 50)
@@ -112,6 +114,7 @@
 mod admin;
 mod assets;
 mod cache;
+mod cf;
 mod cluster;
 pub mod compat;
 mod cron;

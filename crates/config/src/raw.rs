@@ -69,6 +69,7 @@ pub(crate) struct RawServer {
     pub(crate) body_min_rate: Option<u64>,
     pub(crate) first_chunk_wait_ms: Option<u64>,
     pub(crate) state_dir: Option<String>,
+    pub(crate) cf: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -74,6 +74,11 @@ pub struct ServerSettings {
     /// folder. Default `.motu/state` next to the config (for a Worker file
     /// served without a config, in its project folder).
     pub state_dir: crate::StateDir,
+    /// `[server.cf]`: fields copied into every fetch event's `request.cf`
+    /// (where the client is, as Cloudflare's edge would say), as the JSON
+    /// text of an object (see the `cf` module). Default none: only the fields
+    /// motu knows are there.
+    pub request_cf: Option<String>,
 }
 
 /// `[egress]`: where Workers' outbound `fetch()` may connect.
@@ -325,6 +330,8 @@ impl Settings {
             server.state_dir = crate::StateDir::parse(dir, &config_folder(file))
                 .map_err(|m| invalid("server.state_dir".into(), m))?;
         }
+        server.request_cf = crate::cf::request_cf(raw.server.cf.as_ref())
+            .map_err(|(field, message)| invalid(format!("server.{field}"), message))?;
         let limits = Limits::default()
             .with(&raw.limits)
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
@@ -686,6 +693,7 @@ impl ServerSettings {
             http: HttpSettings::default(),
             executor_busy: DEFAULT_EXECUTOR_BUSY,
             state_dir: crate::StateDir::default_in(&config_folder(file)),
+            request_cf: None,
         })
     }
 }
