@@ -30,6 +30,7 @@ const FAMILIES: &[&str] = &[
     "crypto",
     "stream",
     "async_hooks",
+    "zlib",
 ];
 
 /// The fixture files of the cases, by name.
@@ -64,6 +65,7 @@ fn case_files() -> Vec<(&'static str, &'static str)> {
             "async_hooks.mjs",
             include_str!("fixtures/node/async_hooks.mjs"),
         ),
+        ("zlib.mjs", include_str!("fixtures/node/zlib.mjs")),
     ]
 }
 

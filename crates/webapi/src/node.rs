@@ -63,6 +63,13 @@ const STREAM_WEB: &str = "ReadableStream ReadableStreamDefaultReader ReadableStr
     WritableStreamDefaultController ByteLengthQueuingStrategy CountQueuingStrategy \
     TextEncoderStream TextDecoderStream CompressionStream DecompressionStream";
 
+const ZLIB: &str = "crc32 Deflate Inflate Gzip Gunzip DeflateRaw InflateRaw Unzip \
+    BrotliCompress BrotliDecompress deflate deflateSync gzip gzipSync deflateRaw deflateRawSync \
+    unzip unzipSync inflate inflateSync gunzip gunzipSync inflateRaw inflateRawSync \
+    brotliCompress brotliCompressSync brotliDecompress brotliDecompressSync createDeflate \
+    createInflate createDeflateRaw createInflateRaw createGzip createGunzip createUnzip \
+    createBrotliCompress createBrotliDecompress constants codes";
+
 const MODULES: &[NodeModule] = &[
     NodeModule {
         name: "buffer",
@@ -193,6 +200,12 @@ const MODULES: &[NodeModule] = &[
         member: None,
         exports: "AsyncLocalStorage AsyncResource createHook executionAsyncId triggerAsyncId \
                   executionAsyncResource asyncWrapProviders",
+    },
+    NodeModule {
+        name: "zlib",
+        group: "zlib",
+        member: None,
+        exports: ZLIB,
     },
 ];
 

@@ -4,7 +4,7 @@
 // `require('node:NAME')` gives. Included by `prelude_text.rs`.
 
 /// The `node:*` groups: `motu:node/NAME` and its script.
-pub(crate) const NODE_GROUPS: [(&str, &str); 16] = [
+pub(crate) const NODE_GROUPS: [(&str, &str); 17] = [
     (
         "motu:node/buffer",
         group!(
@@ -76,5 +76,9 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 16] = [
     (
         "motu:node/async_hooks",
         group!(preamble: "", files: ["node/async_hooks.js"], exports: "module"),
+    ),
+    (
+        "motu:node/zlib",
+        group!(preamble: "", files: ["node/zlib.js"], exports: "module"),
     ),
 ];
