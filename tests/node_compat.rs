@@ -31,6 +31,7 @@ const FAMILIES: &[&str] = &[
     "stream",
     "async_hooks",
     "zlib",
+    "crypto_keys",
 ];
 
 /// The fixture files of the cases, by name.
@@ -66,6 +67,10 @@ fn case_files() -> Vec<(&'static str, &'static str)> {
             include_str!("fixtures/node/async_hooks.mjs"),
         ),
         ("zlib.mjs", include_str!("fixtures/node/zlib.mjs")),
+        (
+            "crypto_keys.mjs",
+            include_str!("fixtures/node/crypto_keys.mjs"),
+        ),
     ]
 }
 

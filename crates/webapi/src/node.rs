@@ -53,7 +53,9 @@ const ASSERT: &str = "AssertionError ok fail equal notEqual strictEqual notStric
 const CRYPTO: &str = "createHash createHmac hash Hash Hmac createCipheriv createDecipheriv \
     Cipheriv Decipheriv pbkdf2 pbkdf2Sync scrypt scryptSync hkdf hkdfSync randomBytes \
     randomFill randomFillSync randomInt randomUUID getRandomValues timingSafeEqual KeyObject \
-    createSecretKey getHashes getCiphers constants webcrypto subtle";
+    createSecretKey createPrivateKey createPublicKey generateKeyPair generateKeyPairSync sign \
+    verify createSign createVerify Sign Verify publicEncrypt privateDecrypt diffieHellman \
+    getHashes getCiphers constants webcrypto subtle";
 
 const STREAM: &str = "Stream Readable Writable Duplex Transform PassThrough pipeline finished \
     addAbortSignal isReadable isErrored isDisturbed getDefaultHighWaterMark promises";
