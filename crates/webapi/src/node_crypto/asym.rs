@@ -37,7 +37,7 @@ fn key_arg(args: &[HostValue], i: usize) -> Result<Key, JsError> {
     Key::from_host(args.get(i).unwrap_or(&HostValue::Undefined))
 }
 
-fn bytes_arg<'a>(args: &'a [HostValue], i: usize) -> Result<&'a [u8], JsError> {
+fn bytes_arg(args: &[HostValue], i: usize) -> Result<&[u8], JsError> {
     super::bytes_arg(args, i, "node:crypto")
 }
 
@@ -370,4 +370,103 @@ pub(crate) fn diffie_hellman(args: &[HostValue]) -> Result<HostValue, JsError> {
         }
     };
     Ok(HostValue::Bytes(secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node_crypto::keys;
+
+    fn generated(kind: &str, options: HostValue) -> (HostValue, HostValue) {
+        let pair = generate(&[kind.into(), options], &Cancel::new()).unwrap();
+        (
+            pair.get("private").unwrap().clone(),
+            pair.get("public").unwrap().clone(),
+        )
+    }
+
+    #[test]
+    fn keys_survive_every_encoding_and_sign() {
+        let c = &Cancel::new();
+        let cases = [
+            (
+                "ec",
+                map(vec![("namedCurve", "P-384".into())]),
+                "sec1",
+                Some("sha384"),
+            ),
+            ("ed25519", HostValue::Undefined, "pkcs8", None),
+            (
+                "rsa",
+                map(vec![("modulusLength", 1024.0.into())]),
+                "pkcs1",
+                Some("sha256"),
+            ),
+        ];
+        for (kind, options, private_type, digest) in cases {
+            let (private, public) = generated(kind, options);
+            for (format, ty) in [("pem", private_type), ("der", "pkcs8"), ("jwk", "")] {
+                let data = match keys::export(&[private.clone(), format.into(), ty.into()]) {
+                    // The prelude hands PEM text over as bytes.
+                    Ok(HostValue::String(pem)) => HostValue::Bytes(pem.into_bytes()),
+                    other => other.unwrap(),
+                };
+                let back = keys::import(&["private".into(), data, format.into(), ty.into()]);
+                assert_eq!(
+                    back.unwrap().get("der"),
+                    private.get("der"),
+                    "{kind} {format}"
+                );
+            }
+            let derived = keys::public(&[private.clone()]).unwrap();
+            assert_eq!(derived.get("der"), public.get("der"), "{kind}");
+            let digest: HostValue = digest.map_or(HostValue::Undefined, HostValue::from);
+            let data: HostValue = b"data".to_vec().into();
+            let sig = sign(
+                &[
+                    digest.clone(),
+                    private.clone(),
+                    data.clone(),
+                    HostValue::Undefined,
+                ],
+                c,
+            )
+            .unwrap();
+            let args = |d: &[u8]| {
+                vec![
+                    digest.clone(),
+                    public.clone(),
+                    d.to_vec().into(),
+                    sig.clone(),
+                ]
+            };
+            assert_eq!(verify(&args(b"data"), c).unwrap(), HostValue::Bool(true));
+            assert_eq!(verify(&args(b"other"), c).unwrap(), HostValue::Bool(false));
+        }
+    }
+
+    #[test]
+    fn agreement_and_encryption() {
+        let (a, a_pub) = generated("x25519", HostValue::Undefined);
+        let (b, b_pub) = generated("x25519", HostValue::Undefined);
+        assert_eq!(
+            diffie_hellman(&[a.clone(), b_pub]).unwrap(),
+            diffie_hellman(&[b, a_pub]).unwrap()
+        );
+        let (ec, _) = generated("ec", map(vec![("namedCurve", "P-256".into())]));
+        let err = diffie_hellman(&[a, ec]).unwrap_err();
+        assert!(
+            err.message.starts_with("ERR_CRYPTO_INCOMPATIBLE_KEY:"),
+            "{err}"
+        );
+        let (rsa, rsa_pub) = generated("rsa", map(vec![("modulusLength", 1024.0.into())]));
+        let sealed = rsa_crypt(&[true.into(), rsa_pub, b"hi".to_vec().into()]).unwrap();
+        let opened = rsa_crypt(&[false.into(), rsa.clone(), sealed]).unwrap();
+        assert_eq!(opened, HostValue::Bytes(b"hi".to_vec()));
+        let bad = rsa_crypt(&[false.into(), rsa, vec![0u8; 128].into()]).unwrap_err();
+        assert!(
+            bad.message.starts_with("ERR_OSSL_RSA_OAEP_DECODING_ERROR:"),
+            "{bad}"
+        );
+    }
 }

@@ -214,7 +214,7 @@ fn pem(text: &[u8]) -> Result<(String, Vec<u8>), JsError> {
         .and_then(|i| rest[i + 9..].find("-----").map(|j| i + 9 + j + 5))
         .ok_or_else(unsupported)?;
     let (label, der) =
-        pem_rfc7468::decode_vec(rest[..end].as_bytes()).map_err(|_| unsupported())?;
+        pem_rfc7468::decode_vec(&rest.as_bytes()[..end]).map_err(|_| unsupported())?;
     Ok((label.to_owned(), der))
 }
 

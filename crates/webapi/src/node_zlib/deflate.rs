@@ -65,7 +65,7 @@ impl Zlib {
         // header says) as the largest.
         let window_bits = match number("windowBits") {
             Some(w) if (9.0..=15.0).contains(&w) => w as u8,
-            Some(w) if w == 8.0 => 9,
+            Some(8.0) => 9,
             _ => 15,
         };
         let dictionary = options
