@@ -418,7 +418,7 @@ mod tests {
                     "{kind} {format}"
                 );
             }
-            let derived = keys::public(&[private.clone()]).unwrap();
+            let derived = keys::public(std::slice::from_ref(&private)).unwrap();
             assert_eq!(derived.get("der"), public.get("der"), "{kind}");
             let digest: HostValue = digest.map_or(HostValue::Undefined, HostValue::from);
             let data: HostValue = b"data".to_vec().into();
