@@ -33,6 +33,8 @@ const FAMILIES: &[&str] = &[
     "net",
     "fs",
     "module",
+    "zlib",
+    "crypto_keys",
 ];
 
 /// The fixture files of the cases, by name.
@@ -70,6 +72,11 @@ fn case_files() -> Vec<(&'static str, &'static str)> {
         ("net.mjs", include_str!("fixtures/node/net.mjs")),
         ("fs.mjs", include_str!("fixtures/node/fs.mjs")),
         ("module.mjs", include_str!("fixtures/node/module.mjs")),
+        ("zlib.mjs", include_str!("fixtures/node/zlib.mjs")),
+        (
+            "crypto_keys.mjs",
+            include_str!("fixtures/node/crypto_keys.mjs"),
+        ),
     ]
 }
 

@@ -37,6 +37,7 @@ pub mod node;
 mod node_crypto;
 mod node_ops;
 pub mod node_unsupported;
+mod node_zlib;
 mod op_state;
 mod ops;
 mod prelude;

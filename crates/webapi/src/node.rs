@@ -53,7 +53,9 @@ const ASSERT: &str = "AssertionError ok fail equal notEqual strictEqual notStric
 const CRYPTO: &str = "createHash createHmac hash Hash Hmac createCipheriv createDecipheriv \
     Cipheriv Decipheriv pbkdf2 pbkdf2Sync scrypt scryptSync hkdf hkdfSync randomBytes \
     randomFill randomFillSync randomInt randomUUID getRandomValues timingSafeEqual KeyObject \
-    createSecretKey getHashes getCiphers constants webcrypto subtle";
+    createSecretKey createPrivateKey createPublicKey generateKeyPair generateKeyPairSync sign \
+    verify createSign createVerify Sign Verify publicEncrypt privateDecrypt diffieHellman \
+    getHashes getCiphers constants webcrypto subtle";
 
 const STREAM: &str = "Stream Readable Writable Duplex Transform PassThrough pipeline finished \
     addAbortSignal isReadable isErrored isDisturbed getDefaultHighWaterMark promises";
@@ -99,6 +101,12 @@ const DNS_PROMISES: &str = "lookup lookupService Resolver getDefaultResultOrder 
 const HTTP: &str = "METHODS STATUS_CODES Agent ClientRequest IncomingMessage OutgoingMessage \
     Server ServerResponse createServer validateHeaderName validateHeaderValue get request \
     setMaxIdleHTTPParsers maxHeaderSize globalAgent";
+const ZLIB: &str = "crc32 Deflate Inflate Gzip Gunzip DeflateRaw InflateRaw Unzip \
+    BrotliCompress BrotliDecompress deflate deflateSync gzip gzipSync deflateRaw deflateRawSync \
+    unzip unzipSync inflate inflateSync gunzip gunzipSync inflateRaw inflateRawSync \
+    brotliCompress brotliCompressSync brotliDecompress brotliDecompressSync createDeflate \
+    createInflate createDeflateRaw createInflateRaw createGzip createGunzip createUnzip \
+    createBrotliCompress createBrotliDecompress constants codes";
 
 const MODULES: &[NodeModule] = &[
     NodeModule {
@@ -284,6 +292,12 @@ const MODULES: &[NodeModule] = &[
         group: "module",
         member: None,
         exports: "builtinModules isBuiltin createRequire Module",
+    },
+    NodeModule {
+        name: "zlib",
+        group: "zlib",
+        member: None,
+        exports: ZLIB,
     },
 ];
 

@@ -4,7 +4,7 @@
 // `require('node:NAME')` gives. Included by `prelude_text.rs`.
 
 /// The `node:*` groups: `motu:node/NAME` and its script.
-pub(crate) const NODE_GROUPS: [(&str, &str); 23] = [
+pub(crate) const NODE_GROUPS: [(&str, &str); 24] = [
     (
         "motu:node/buffer",
         group!(
@@ -104,5 +104,9 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 23] = [
     (
         "motu:node/module",
         group!(preamble: "", files: ["node/module.js"], exports: "module"),
+    ),
+    (
+        "motu:node/zlib",
+        group!(preamble: "", files: ["node/zlib.js"], exports: "module"),
     ),
 ];

@@ -4,8 +4,8 @@ use motu_engine::{HostValue, JsError};
 
 use crate::op_state::{handle_arg, OpState};
 use crate::{
-    base64, compression, crypto, encoding, form, html_rewriter, node_crypto, node_ops, url_ops,
-    urlpattern, work,
+    base64, compression, crypto, encoding, form, html_rewriter, node_crypto, node_ops, node_zlib,
+    url_ops, urlpattern, work,
 };
 
 /// The granularity of `performance.now()`, in milliseconds: coarse enough
@@ -52,6 +52,11 @@ pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Ho
         "node_base64_decode" => node_ops::base64_decode(state, &args),
         "node_hex_encode" => node_ops::hex_encode(state, &args),
         "node_hex_decode" => node_ops::hex_decode(state, &args),
+        "node_zlib_new" => node_zlib::new(state, &args),
+        "node_zlib_process" => node_zlib::process(state, args),
+        "node_zlib_reset" => node_zlib::reset(state, &args),
+        "node_zlib_params" => node_zlib::params(state, &args),
+        "node_crc32" => node_zlib::crc32(state, &args),
         "perf_now" => Ok(HostValue::Number(
             (state.elapsed_ms() / CLOCK_GRANULARITY_MS).floor() * CLOCK_GRANULARITY_MS,
         )),

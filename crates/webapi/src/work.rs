@@ -36,7 +36,7 @@ use motu_engine::{HostValue, InterruptHandle, JsError};
 use rand_core::{CryptoRng, OsRng, RngCore};
 
 use crate::op_state::OpState;
-use crate::{compression, crypto, form, multipart, node_crypto};
+use crate::{compression, crypto, form, multipart, node_crypto, node_zlib};
 
 /// Inputs up to this size count as small for the ops whose cost grows with
 /// their input (hashing, symmetric ciphers, compression, parsing): about a
@@ -264,6 +264,7 @@ pub fn work(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Wo
         "compression_finish" => compression::finish_work(state, args),
         "multipart_parse" => Ok(multipart::parse_work(args)),
         "form_parse" => Ok(form::parse_work(args)),
+        _ if op.starts_with("node_zlib_") => return node_zlib::work(state, op, args),
         _ if op.starts_with("node_") => return node_crypto::work(op, args).map(Ok),
         _ => return crypto::work(op, args).map(Ok),
     })

@@ -1,8 +1,10 @@
 // node:crypto — Node.js's crypto API over Rust ops: streaming hashes and
 // HMACs (md5, sha1, sha224, sha256, sha384, sha512, sha512-224, sha512-256),
 // AES-CBC/CTR/GCM ciphers, PBKDF2, scrypt and HKDF (sync and callback
-// forms), random bytes and numbers, timingSafeEqual, secret KeyObjects,
-// and the Web Crypto object (`webcrypto`, `subtle`, `getRandomValues`).
+// forms), random bytes and numbers, timingSafeEqual, KeyObjects (secret,
+// and public/private over the key ops: createPrivateKey, createPublicKey,
+// generateKeyPair, sign/verify, publicEncrypt/privateDecrypt,
+// diffieHellman), and the Web Crypto object (`webcrypto`, `subtle`, `getRandomValues`).
 //
 // Ops used (src/node_crypto/): `node_hash_new/update/copy/digest`,
 // `node_cipher_new/update/aad/padding/final`, the synchronous
@@ -443,33 +445,374 @@ function timingSafeEqual(a, b) {
   return diff === 0;
 }
 
-// Keys: secret KeyObjects.
+// Keys: secret KeyObjects hold their bytes; public and private ones a key
+// map from the ops (`{ kind, type, der, curve?, modulusLength?,
+// publicExponent? }`, see src/node_crypto/keys.rs).
+
+const KEY_MAP = Symbol('key map');
+const CURVE_NAMES = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };
+const CURVES = { prime256v1: 'P-256', 'P-256': 'P-256', secp256r1: 'P-256', secp384r1: 'P-384', 'P-384': 'P-384', secp521r1: 'P-521', 'P-521': 'P-521' };
+const TYPE_ERRORS = ['ERR_INVALID_ARG_VALUE', 'ERR_CRYPTO_INVALID_DIGEST', 'ERR_CRYPTO_INVALID_JWK', 'ERR_INVALID_ARG_TYPE'];
+
+// An error of the key ops (`CODE:text`) as Node's.
+function keyError(e) {
+  const m = /^(ERR_[A-Z0-9_]+):(.*)$/s.exec(e && e.message);
+  if (!m || e.name !== 'Error') return e;
+  return nodeError(TYPE_ERRORS.includes(m[1]) ? TypeError : Error, m[1], m[2]);
+}
+function keyOp(name, ...args) {
+  try {
+    return op(name, ...args);
+  } catch (e) {
+    throw keyError(e);
+  }
+}
 
 class KeyObject {
   #type;
   #bytes;
+  #map;
   constructor(type, bytes) {
+    if (type === KEY_MAP) {
+      this.#type = bytes.kind;
+      this.#map = bytes;
+      return;
+    }
     if (type !== 'secret') throw nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The argument 'type' is invalid. Received '${type}'`);
     this.#type = type;
     this.#bytes = Buffer.from(bytes);
   }
+  static from(key) {
+    throw invalidArgType('key', 'an instance of CryptoKey', key);
+  }
   get type() { return this.#type; }
-  get symmetricKeySize() { return this.#bytes.length; }
-  get asymmetricKeyType() { return undefined; }
+  get symmetricKeySize() { return this.#bytes === undefined ? undefined : this.#bytes.length; }
+  get asymmetricKeyType() { return this.#map === undefined ? undefined : this.#map.type; }
+  get asymmetricKeyDetails() {
+    const m = this.#map;
+    if (m === undefined) return undefined;
+    if (m.type === 'rsa') {
+      let e = 0n;
+      for (const b of m.publicExponent) e = e * 256n + BigInt(b);
+      return { modulusLength: m.modulusLength, publicExponent: e };
+    }
+    if (m.type === 'ec') return { namedCurve: CURVE_NAMES[m.curve] };
+    return {};
+  }
   export(options) {
-    if (options && options.format === 'jwk') return { kty: 'oct', k: this.#bytes.toString('base64url') };
-    return Buffer.from(this.#bytes);
+    if (this.#map === undefined) {
+      if (options && options.format === 'jwk') return { kty: 'oct', k: this.#bytes.toString('base64url') };
+      return Buffer.from(this.#bytes);
+    }
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    const { format, type } = options;
+    if (format === 'jwk') return keyOp('node_key_export', this.#map, 'jwk');
+    if (format !== 'pem' && format !== 'der') {
+      throw nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'options.format' must be one of: 'pem', 'der', 'jwk'. Received ${format === undefined ? 'undefined' : `'${format}'`}`);
+    }
+    const types = this.#type === 'private' ? ['pkcs1', 'pkcs8', 'sec1'] : ['pkcs1', 'spki'];
+    if (!types.includes(type)) {
+      throw nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'options.type' is invalid. Received ${type === undefined ? 'undefined' : `'${type}'`}`);
+    }
+    if (type === 'pkcs1' && this.#map.type !== 'rsa') {
+      throw nodeError(Error, 'ERR_CRYPTO_INCOMPATIBLE_KEY_OPTIONS', 'The selected key encoding pkcs1 can only be used for RSA keys.');
+    }
+    if (type === 'sec1' && this.#map.type !== 'ec') {
+      throw nodeError(Error, 'ERR_CRYPTO_INCOMPATIBLE_KEY_OPTIONS', 'The selected key encoding sec1 can only be used for EC keys.');
+    }
+    if (options.cipher !== undefined || options.passphrase !== undefined) {
+      throw nodeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'Encrypted private keys are not supported by motu');
+    }
+    const out = keyOp('node_key_export', this.#map, format, type);
+    return format === 'pem' ? out : asBuffer(out);
   }
   equals(other) {
     if (!(other instanceof KeyObject)) throw invalidArgType('otherKeyObject', 'an instance of KeyObject', other);
-    const o = other.export();
-    return other.type === this.#type && o.length === this.#bytes.length && timingSafeEqual(o, this.#bytes);
+    if (other.type !== this.#type) return false;
+    if (this.#map === undefined) {
+      const o = other.export();
+      return o.length === this.#bytes.length && timingSafeEqual(o, this.#bytes);
+    }
+    const a = this.#map.der;
+    const b = keyMap(other).der;
+    return a.length === b.length && timingSafeEqual(a, b);
   }
   get [Symbol.toStringTag]() { return 'KeyObject'; }
+  static [KEY_MAP](key) { return key.#map; }
 }
+
+const keyMap = key => KeyObject[KEY_MAP](key);
+const asymmetric = map => new KeyObject(KEY_MAP, map);
 
 function createSecretKey(key, encoding) {
   return new KeyObject('secret', toBytes(key, 'key', encoding));
+}
+
+// The key data, format and type of createPrivateKey/createPublicKey's
+// argument (a PEM string or buffer, or `{ key, format, type, encoding }`).
+function keyInput(key, name = 'key') {
+  let options = {};
+  if (key !== null && typeof key === 'object' && !ArrayBuffer.isView(key) && !(key instanceof ArrayBuffer) && !(key instanceof KeyObject)) {
+    options = key;
+    key = options.key;
+  }
+  const format = options.format === undefined ? 'pem' : options.format;
+  if (format === 'jwk') {
+    if (key === null || typeof key !== 'object') throw invalidArgType('key.key', 'of type object', key);
+    return { data: key, format, type: undefined, options };
+  }
+  if (format !== 'pem' && format !== 'der') {
+    throw nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property '${name}.format' is invalid. Received '${format}'`);
+  }
+  if (options.passphrase !== undefined && options.passphrase !== null) {
+    throw nodeError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'Encrypted private keys are not supported by motu');
+  }
+  if (typeof key !== 'string' && !ArrayBuffer.isView(key) && !(key instanceof ArrayBuffer)) {
+    throw invalidArgType(name, 'of type string or an instance of ArrayBuffer, Buffer, TypedArray, DataView, KeyObject, or CryptoKey', key);
+  }
+  const data = typeof key === 'string' ? Buffer.from(key, options.encoding || 'utf8') : toBytes(key, name);
+  if (format === 'der' && options.type === undefined) {
+    throw nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property '${name}.type' is invalid. Received undefined`);
+  }
+  return { data, format, type: options.type, options };
+}
+
+function createPrivateKey(key) {
+  const { data, format, type } = keyInput(key);
+  return asymmetric(keyOp('node_key_import', 'private', data, format, type));
+}
+
+function createPublicKey(key) {
+  const inner = key !== null && typeof key === 'object' && !(key instanceof KeyObject) && key.key instanceof KeyObject ? key.key : key;
+  if (inner instanceof KeyObject) {
+    if (inner.type !== 'private') {
+      throw nodeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${inner.type}, expected private.`);
+    }
+    return asymmetric(keyOp('node_key_public', keyMap(inner)));
+  }
+  const { data, format, type } = keyInput(key);
+  return asymmetric(keyOp('node_key_import', 'public', data, format, type));
+}
+
+// The key map and options of an operation's key argument; `wanted` is
+// 'private' (sign, privateDecrypt) or 'public' (a private key also does).
+function operationKey(key, wanted) {
+  let options = {};
+  let inner = key;
+  if (key !== null && typeof key === 'object' && !ArrayBuffer.isView(key) && !(key instanceof KeyObject) && !(key instanceof ArrayBuffer)) {
+    options = key;
+    inner = key.key;
+  }
+  if (inner instanceof KeyObject) {
+    if (inner.type === 'secret' || (wanted === 'private' && inner.type !== 'private')) {
+      throw nodeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${inner.type}, expected ${wanted}.`);
+    }
+    return { map: keyMap(inner), options };
+  }
+  const { data, format, type } = keyInput(key);
+  // A public operation takes a private key's encoding too.
+  let map;
+  if (wanted === 'private') {
+    map = keyOp('node_key_import', 'private', data, format, type);
+  } else {
+    try {
+      map = keyOp('node_key_import', 'public', data, format, type);
+    } catch (e) {
+      map = keyOp('node_key_import', 'private', data, format, type);
+    }
+  }
+  return { map, options };
+}
+
+// Generating key pairs.
+
+function generateArgs(type, options) {
+  if (typeof type !== 'string') throw invalidArgType('type', 'of type string', type);
+  if (!['rsa', 'ec', 'ed25519', 'x25519'].includes(type)) {
+    throw nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The argument 'type' must be a supported key type. Received '${type}'`);
+  }
+  const o = options === undefined ? {} : options;
+  if (o === null || typeof o !== 'object') throw invalidArgType('options', 'of type object', options);
+  const host = {};
+  if (type === 'rsa') {
+    if (typeof o.modulusLength !== 'number') throw invalidArgType('options.modulusLength', 'of type number', o.modulusLength);
+    checkInt(o.modulusLength, 'options.modulusLength', 0, 4294967295);
+    host.modulusLength = o.modulusLength;
+    if (o.publicExponent !== undefined) {
+      if (typeof o.publicExponent !== 'number') throw invalidArgType('options.publicExponent', 'of type number', o.publicExponent);
+      checkInt(o.publicExponent, 'options.publicExponent', 0, 4294967295);
+      host.publicExponent = o.publicExponent;
+    }
+  } else if (type === 'ec') {
+    if (typeof o.namedCurve !== 'string') throw invalidArgType('options.namedCurve', 'of type string', o.namedCurve);
+    const curve = CURVES[o.namedCurve];
+    if (curve === undefined) throw nodeError(TypeError, 'ERR_CRYPTO_INVALID_CURVE', 'Invalid EC curve name');
+    host.namedCurve = curve;
+  }
+  const encoding = (name) => {
+    const e = o[name];
+    if (e === undefined) return undefined;
+    if (e === null || typeof e !== 'object') throw invalidArgType(`options.${name}`, 'of type object', e);
+    return e;
+  };
+  return [type, host, encoding('publicKeyEncoding'), encoding('privateKeyEncoding')];
+}
+
+function encodedPair(pair, publicEncoding, privateEncoding) {
+  const publicKey = asymmetric(pair.public);
+  const privateKey = asymmetric(pair.private);
+  return {
+    publicKey: publicEncoding ? publicKey.export(publicEncoding) : publicKey,
+    privateKey: privateEncoding ? privateKey.export(privateEncoding) : privateKey,
+  };
+}
+
+function generateKeyPairSync(type, options) {
+  const [t, host, pub, priv] = generateArgs(type, options);
+  return encodedPair(keyOp('node_key_generate_sync', t, host), pub, priv);
+}
+
+function generateKeyPair(type, options, callback) {
+  if (typeof options === 'function') { callback = options; options = undefined; }
+  const [t, host, pub, priv] = generateArgs(type, options);
+  checkFunction(callback, 'callback');
+  Promise.resolve()
+    .then(() => hostWork('node_key_generate', t, host))
+    .then(pair => encodedPair(pair, pub, priv))
+    .then(({ publicKey, privateKey }) => callback(null, publicKey, privateKey), err => callback(keyError(err)));
+}
+
+// Signatures.
+
+function signOptions(options) {
+  const out = {};
+  if (options.padding !== undefined) out.padding = options.padding;
+  if (options.saltLength !== undefined) out.saltLength = options.saltLength;
+  if (options.dsaEncoding !== undefined) {
+    if (options.dsaEncoding !== 'der' && options.dsaEncoding !== 'ieee-p1363') {
+      throw nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'options.dsaEncoding' is invalid. Received '${options.dsaEncoding}'`);
+    }
+    out.dsaEncoding = options.dsaEncoding;
+  }
+  return out;
+}
+
+function viewArg(value, name) {
+  if (typeof value === 'string') return Buffer.from(value);
+  if (!ArrayBuffer.isView(value)) throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', value);
+  return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function sign(algorithm, data, key, callback) {
+  if (algorithm !== null && algorithm !== undefined) checkDigest(algorithm, 'algorithm');
+  const bytes = viewArg(data, 'data');
+  const { map, options } = operationKey(key, 'private');
+  const args = [algorithm == null ? undefined : algorithm, map, bytes, signOptions(options)];
+  if (callback === undefined) return asBuffer(keyOp('node_sign_sync', ...args));
+  checkFunction(callback, 'callback');
+  Promise.resolve()
+    .then(() => hostWork('node_sign', ...args))
+    .then(v => callback(null, asBuffer(v)), e => callback(keyError(e)));
+}
+
+function verify(algorithm, data, key, signature, callback) {
+  if (algorithm !== null && algorithm !== undefined) checkDigest(algorithm, 'algorithm');
+  const bytes = viewArg(data, 'data');
+  const sig = viewArg(signature, 'signature');
+  const { map, options } = operationKey(key, 'public');
+  const args = [algorithm == null ? undefined : algorithm, map, bytes, sig, signOptions(options)];
+  if (callback === undefined) return keyOp('node_verify_sync', ...args);
+  checkFunction(callback, 'callback');
+  Promise.resolve()
+    .then(() => hostWork('node_verify', ...args))
+    .then(v => callback(null, v), e => callback(keyError(e)));
+}
+
+// The digest names createSign/createVerify take.
+function checkSignDigest(algorithm) {
+  checkDigest(algorithm, 'algorithm');
+  const name = algorithm.toLowerCase().replace(/^rsa-/, '').replace(/withrsaencryption$/, '');
+  if (HASH_SIZES[name] === undefined && !/^sha-(1|224|256|384|512)$/.test(name)) {
+    throw nodeError(TypeError, 'ERR_CRYPTO_INVALID_DIGEST', 'Invalid digest');
+  }
+  return algorithm.replace(/withRSAEncryption$/i, '');
+}
+
+class SignBase {
+  #algorithm;
+  #parts = [];
+  constructor(algorithm) { this.#algorithm = checkSignDigest(algorithm); }
+  update(data, encoding) {
+    this.#parts.push(Buffer.from(toBytes(data, 'data', encoding)));
+    return this;
+  }
+  // Node's Sign and Verify are writable streams; here `write` feeds them too.
+  write(data, encoding) { this.update(data, encoding); return true; }
+  end(data, encoding) { if (data !== undefined) this.update(data, encoding); return this; }
+  take() {
+    const data = Buffer.concat(this.#parts);
+    this.#parts = [];
+    return [this.#algorithm, data];
+  }
+}
+
+class Sign extends SignBase {
+  sign(privateKey, outputEncoding) {
+    const [algorithm, data] = this.take();
+    return encodeOutput(sign(algorithm, data, privateKey), outputEncoding);
+  }
+}
+
+class Verify extends SignBase {
+  verify(object, signature, signatureEncoding) {
+    const [algorithm, data] = this.take();
+    const sig = typeof signature === 'string' ? Buffer.from(signature, signatureEncoding) : signature;
+    return verify(algorithm, data, object, sig);
+  }
+}
+
+function createSign(algorithm, options) { return new Sign(algorithm, options); }
+function createVerify(algorithm, options) { return new Verify(algorithm, options); }
+
+// RSA encryption and Diffie-Hellman.
+
+const RSA_CONSTANTS = {
+  RSA_PKCS1_PADDING: 1, RSA_NO_PADDING: 3, RSA_PKCS1_OAEP_PADDING: 4, RSA_PKCS1_PSS_PADDING: 6,
+  RSA_PSS_SALTLEN_DIGEST: -1, RSA_PSS_SALTLEN_MAX_SIGN: -2, RSA_PSS_SALTLEN_AUTO: -2,
+};
+
+function rsaCrypt(encrypt, key, buffer) {
+  const { map, options } = operationKey(key, encrypt ? 'public' : 'private');
+  const data = toBytes(buffer, 'buffer', options.encoding);
+  const padding = options.padding === undefined ? RSA_CONSTANTS.RSA_PKCS1_OAEP_PADDING : options.padding;
+  if (!encrypt && padding === RSA_CONSTANTS.RSA_PKCS1_PADDING) {
+    throw nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', 'RSA_PKCS1_PADDING is no longer supported for private decryption, this can be reverted with --security-revert=CVE-2023-46809');
+  }
+  const label = options.oaepLabel === undefined ? undefined : toBytes(options.oaepLabel, 'key.oaepLabel');
+  if (options.oaepHash !== undefined) checkDigest(options.oaepHash, 'key.oaepHash');
+  return asBuffer(keyOp('node_rsa_crypt', encrypt, map, data, padding, options.oaepHash, label));
+}
+
+function publicEncrypt(key, buffer) { return rsaCrypt(true, key, buffer); }
+function privateDecrypt(key, buffer) { return rsaCrypt(false, key, buffer); }
+
+function diffieHellman(options) {
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const { privateKey, publicKey } = options;
+  if (!(privateKey instanceof KeyObject)) throw invalidArgType('options.privateKey', 'an instance of KeyObject', privateKey);
+  if (!(publicKey instanceof KeyObject)) throw invalidArgType('options.publicKey', 'an instance of KeyObject', publicKey);
+  if (privateKey.type !== 'private') {
+    throw nodeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', `Invalid key object type ${privateKey.type}, expected private.`);
+  }
+  if (publicKey.type === 'secret') {
+    throw nodeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', 'Invalid key object type secret, expected public.');
+  }
+  const a = privateKey.asymmetricKeyType;
+  const b = publicKey.asymmetricKeyType;
+  if (a !== b || !['ec', 'x25519'].includes(a)) {
+    throw nodeError(Error, 'ERR_CRYPTO_INCOMPATIBLE_KEY', `Incompatible key types for Diffie-Hellman: ${a} and ${b}`);
+  }
+  return asBuffer(keyOp('node_dh', keyMap(privateKey), keyMap(publicKey)));
 }
 
 function getHashes() { return HASHES.slice(); }
@@ -500,9 +843,22 @@ const module = {
   timingSafeEqual,
   KeyObject,
   createSecretKey,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  generateKeyPairSync,
+  sign,
+  verify,
+  createSign,
+  createVerify,
+  Sign,
+  Verify,
+  publicEncrypt,
+  privateDecrypt,
+  diffieHellman,
   getHashes,
   getCiphers,
-  constants: {},
+  constants: RSA_CONSTANTS,
   get webcrypto() { return globalThis.crypto; },
   get subtle() { return globalThis.crypto.subtle; },
 };

@@ -16,19 +16,19 @@
 //! Argument errors are `TypeError`s.
 
 mod aes;
-mod digest;
+pub(crate) mod digest;
 pub(crate) mod digest_stream;
-mod ec;
-mod ed25519;
-mod formats;
+pub(crate) mod ec;
+pub(crate) mod ed25519;
+pub(crate) mod formats;
 mod hmac;
 mod kdf;
 mod okp;
 mod random;
-mod rsa;
+pub(crate) mod rsa;
 #[cfg(test)]
 mod test_util;
-mod x25519;
+pub(crate) mod x25519;
 
 use motu_engine::{HostValue, JsError};
 

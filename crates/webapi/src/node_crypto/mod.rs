@@ -10,6 +10,11 @@
 //!   feeds; `digest()`/`final()` take it away. The JavaScript side tracks
 //!   each with the prelude's `trackResource`, so one dropped without
 //!   `digest()` is released by the garbage collector.
+//! - **Asymmetric keys** ([`keys`], [`asym`]): `KeyObject`s of type
+//!   `private` and `public` hold a key map (the key's algorithm and its
+//!   Web Crypto DER); reading PEM, DER and JWK, writing them back, key pair
+//!   generation, signatures, RSA encryption and Diffie-Hellman go through
+//!   the Web Crypto code of [`crate::crypto`].
 //! - **Bounded synchronous work**: Node's API is synchronous (`update()`,
 //!   `pbkdf2Sync()`), so these ops run on the isolate's thread. Long input
 //!   is handled in slices with a look at the isolate's interrupt between
@@ -18,9 +23,11 @@
 //!   forms (`pbkdf2()`, `scrypt()`, `hkdf()`) are host work ([`work`]),
 //!   run where the runtime runs work.
 
+mod asym;
 mod cipher;
 mod hash;
 mod kdf;
+mod keys;
 
 use motu_engine::{HostValue, JsError};
 
@@ -122,6 +129,14 @@ pub(crate) fn call(
         "node_pbkdf2_sync" => kdf::pbkdf2(args, &state.cancel()),
         "node_scrypt_sync" => kdf::scrypt(args, &state.cancel()),
         "node_hkdf_sync" => kdf::hkdf(args, &state.cancel()),
+        "node_key_import" => keys::import(args),
+        "node_key_public" => keys::public(args),
+        "node_key_export" => keys::export(args),
+        "node_key_generate_sync" => asym::generate(args, &state.cancel()),
+        "node_sign_sync" => asym::sign(args, &state.cancel()),
+        "node_verify_sync" => asym::verify(args, &state.cancel()),
+        "node_rsa_crypt" => asym::rsa_crypt(args),
+        "node_dh" => asym::diffie_hellman(args),
         _ => return None,
     })
 }
@@ -136,6 +151,13 @@ pub(crate) fn work(op: &str, args: Vec<HostValue>) -> Option<Work> {
         }
         "node_scrypt" => Work::new(args, false, kdf::scrypt),
         "node_hkdf" => Work::new(args, true, kdf::hkdf),
+        // Generating an RSA key takes long; the others are quick.
+        "node_key_generate" => {
+            let quick = args.first().and_then(HostValue::as_str) != Some("rsa");
+            Work::new(args, quick, asym::generate)
+        }
+        "node_sign" => Work::new(args, false, asym::sign),
+        "node_verify" => Work::new(args, false, asym::verify),
         _ => return None,
     })
 }
