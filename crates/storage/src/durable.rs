@@ -41,7 +41,8 @@ pub const MAX_VALUE_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_KEYS: usize = 128;
 
 /// The store's own tables (and the prefix SQL may not use).
-const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;
+const SCHEMA: &str =
+    "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value BLOB);";
 
 /// The `_cf_METADATA` row of the alarm (milliseconds since the epoch).
@@ -232,7 +233,10 @@ impl ObjectStorage {
             conn.execute("DELETE FROM _cf_KV", [])?;
             conn.execute("DELETE FROM _cf_METADATA", [])?;
             for t in &tables {
-                conn.execute(&format!("DROP TABLE IF EXISTS \"{}\"", t.replace('"', "\"\"")), [])?;
+                conn.execute(
+                    &format!("DROP TABLE IF EXISTS \"{}\"", t.replace('"', "\"\"")),
+                    [],
+                )?;
             }
             Ok(())
         })
@@ -282,9 +286,7 @@ impl ObjectStorage {
 
     /// The database's size in bytes (pages in use times the page size).
     pub fn database_size(&self) -> Result<u64, StorageError> {
-        let pages: i64 = self
-            .conn
-            .query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
         let size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
         Ok((pages * size) as u64)
     }
@@ -365,6 +367,131 @@ impl ObjectStorage {
                     .execute_batch("ROLLBACK TO motu_op; RELEASE motu_op");
                 Err(e.into())
             }
+        }
+    }
+}
+
+/// One alarm of the index: which object, when, and how many times its
+/// handler failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmRow {
+    /// The object's namespace key.
+    pub namespace: String,
+    /// The object's id.
+    pub id: String,
+    /// The Worker that exports its class.
+    pub worker: String,
+    /// Its class.
+    pub class: String,
+    /// The name its id was made from, if any.
+    pub name: Option<String>,
+    /// When it is due, in milliseconds since the epoch.
+    pub at: f64,
+    /// Failed runs so far (`alarmInfo.retryCount`).
+    pub retry: u32,
+}
+
+/// The index of every object's alarm (`durable/alarms.sqlite`): what the
+/// scheduler reads to fire alarms, across restarts. Each object's own
+/// database keeps its alarm too (what `getAlarm` reads); the two are
+/// written together.
+#[derive(Debug)]
+pub struct AlarmIndex {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl AlarmIndex {
+    /// The index's file under the state folder `state`.
+    pub fn path_in(state: &Path) -> PathBuf {
+        state.join("durable").join("alarms.sqlite")
+    }
+
+    /// Opens (or creates) the index at `path`.
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = crate::sqlite::open_with_schema(
+            path,
+            "CREATE TABLE IF NOT EXISTS alarms (namespace TEXT NOT NULL, id TEXT NOT NULL, \
+             worker TEXT NOT NULL, class TEXT NOT NULL, name TEXT, at REAL NOT NULL, \
+             retry INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (namespace, id)) WITHOUT ROWID;
+             CREATE INDEX IF NOT EXISTS alarms_at ON alarms (at);",
+        )?;
+        conn.execute_batch("PRAGMA synchronous=NORMAL;")?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Sets (or replaces) an object's alarm, with no failed runs.
+    pub fn set(&self, row: &AlarmRow) -> Result<(), StorageError> {
+        self.conn.execute(
+            "INSERT INTO alarms (namespace, id, worker, class, name, at, retry) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+             ON CONFLICT (namespace, id) DO UPDATE SET worker = excluded.worker, \
+             class = excluded.class, name = excluded.name, at = excluded.at, retry = excluded.retry",
+            rusqlite::params![row.namespace, row.id, row.worker, row.class, row.name, row.at, row.retry],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes an object's alarm.
+    pub fn delete(&self, namespace: &str, id: &str) -> Result<(), StorageError> {
+        self.conn.execute(
+            "DELETE FROM alarms WHERE namespace = ?1 AND id = ?2",
+            [namespace, id],
+        )?;
+        Ok(())
+    }
+
+    /// The alarms due at `now` (ms since the epoch), earliest first, at
+    /// most `limit`.
+    pub fn due(&self, now: f64, limit: usize) -> Result<Vec<AlarmRow>, StorageError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT namespace, id, worker, class, name, at, retry FROM alarms \
+             WHERE at <= ?1 ORDER BY at LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![now, limit as i64], |r| {
+            Ok(AlarmRow {
+                namespace: r.get(0)?,
+                id: r.get(1)?,
+                worker: r.get(2)?,
+                class: r.get(3)?,
+                name: r.get(4)?,
+                at: r.get(5)?,
+                retry: r.get(6)?,
+            })
+        })?;
+        rows.collect::<Result<_, _>>().map_err(Into::into)
+    }
+
+    /// Reschedules an alarm whose run failed, if it is still the one that
+    /// ran (due at `was`): due at `at` with `retry` failed runs.
+    pub fn retry(
+        &self,
+        namespace: &str,
+        id: &str,
+        was: f64,
+        at: f64,
+        retry: u32,
+    ) -> Result<(), StorageError> {
+        self.conn.execute(
+            "UPDATE alarms SET at = ?4, retry = ?5 WHERE namespace = ?1 AND id = ?2 AND at = ?3",
+            rusqlite::params![namespace, id, was, at, retry],
+        )?;
+        Ok(())
+    }
+
+    /// Makes the index's commits durable (see [`Flusher`]).
+    pub fn flusher(&self) -> Flusher {
+        Flusher {
+            path: self.path.clone(),
         }
     }
 }
@@ -467,6 +594,30 @@ mod tests {
         assert!(s.exec("SELECT * FROM _cf_KV", &[]).is_err());
         assert!(s.exec("SELECT ?", &[]).is_err(), "a missing binding");
         assert!(s.database_size().unwrap() > 0);
+    }
+
+    #[test]
+    fn the_alarm_index_keeps_due_alarms_and_their_retries() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = AlarmIndex::open(&AlarmIndex::path_in(dir.path())).unwrap();
+        let row = |id: &str, at: f64| AlarmRow {
+            namespace: "ns".into(),
+            id: id.into(),
+            worker: "w".into(),
+            class: "C".into(),
+            name: None,
+            at,
+            retry: 0,
+        };
+        index.set(&row("a", 100.0)).unwrap();
+        index.set(&row("b", 300.0)).unwrap();
+        assert_eq!(index.due(200.0, 10).unwrap(), vec![row("a", 100.0)]);
+        index.retry("ns", "a", 100.0, 250.0, 1).unwrap();
+        assert!(index.due(200.0, 10).unwrap().is_empty());
+        let due = index.due(1000.0, 10).unwrap();
+        assert_eq!((due[0].id.as_str(), due[0].retry), ("a", 1));
+        index.delete("ns", "a").unwrap();
+        assert_eq!(index.due(1000.0, 10).unwrap().len(), 1);
     }
 
     #[test]
