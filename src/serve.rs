@@ -89,6 +89,9 @@ async fn start_runtime(
     assets: &SiteAssets,
     storage: Storage,
 ) -> anyhow::Result<(Runtime, Vec<(String, String)>)> {
+    for w in &settings.workers {
+        motu_runtime::apply_migrations(&storage, &w.name, &w.durable_objects.migrations)?;
+    }
     let runtime = Runtime::start(RuntimeConfig {
         storage,
         threads: settings.server.threads,

@@ -354,6 +354,33 @@ fn a_renamed_class_keeps_its_objects() {
     });
 }
 
+/// The namespace folders under the state folder's `durable/`.
+fn namespace_folders(state: &Path) -> usize {
+    std::fs::read_dir(state.join("durable"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().is_dir())
+        .count()
+}
+
+#[test]
+fn a_deleted_class_loses_its_objects_once() {
+    on_each_engine("do_delete_migration", |engine| {
+        let (_dir, state) = state_folder();
+        let mut server = serve(engine, &state);
+        server.request("POST", "/do/stays/increment", &[], b"");
+        assert_eq!(get_json(&server, "/legacy/goes/")["seen"], json!(1));
+        assert_eq!(namespace_folders(&state), 2);
+        server.kill_hard();
+        let mut server = serve_config("wrangler-deleted.jsonc", engine, &state, &[]);
+        assert_eq!(namespace_folders(&state), 1, "Legacy's objects are gone");
+        assert_eq!(get_json(&server, "/do/stays/get"), json!(1));
+        server.kill_hard();
+        // Applied once: the tag is recorded, and Counter's data stays.
+        let server = serve_config("wrangler-deleted.jsonc", engine, &state, &[]);
+        assert_eq!(get_json(&server, "/do/stays/get"), json!(1));
+    });
+}
+
 #[test]
 fn a_looping_object_is_stopped_and_another_keeps_serving() {
     on_each_engine("do_hostile_object", |engine| {

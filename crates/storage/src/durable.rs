@@ -496,6 +496,68 @@ impl AlarmIndex {
     }
 }
 
+/// The record of the migrations applied to each Worker's classes
+/// (`durable/migrations.sqlite`): a tag is applied once, in the order the
+/// config lists them.
+#[derive(Debug)]
+pub struct MigrationLog {
+    conn: Connection,
+}
+
+impl MigrationLog {
+    /// Opens (or creates) the record in the state folder `state`.
+    pub fn open(state: &Path) -> Result<Self, StorageError> {
+        let dir = state.join("durable");
+        std::fs::create_dir_all(&dir).map_err(|source| StorageError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let conn = crate::sqlite::open_with_schema(
+            &dir.join("migrations.sqlite"),
+            "CREATE TABLE IF NOT EXISTS migrations (worker TEXT NOT NULL, tag TEXT NOT NULL, \
+             applied_at INTEGER NOT NULL, PRIMARY KEY (worker, tag)) WITHOUT ROWID;",
+        )?;
+        Ok(Self { conn })
+    }
+
+    /// Whether `worker`'s migration `tag` was applied.
+    pub fn applied(&self, worker: &str, tag: &str) -> Result<bool, StorageError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM migrations WHERE worker = ?1 AND tag = ?2",
+            [worker, tag],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Records `worker`'s migration `tag` as applied (durably).
+    pub fn record(&self, worker: &str, tag: &str, now_s: i64) -> Result<(), StorageError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO migrations (worker, tag, applied_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![worker, tag, now_s],
+        )?;
+        Ok(())
+    }
+}
+
+/// Deletes every object of namespace `namespace` (its folder) and its
+/// alarms: what a `deleted_classes` migration does.
+pub fn delete_namespace(state: &Path, namespace: &str) -> Result<(), StorageError> {
+    let dir = state.join("durable").join(namespace);
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => return Err(StorageError::Io { path: dir, source }),
+    }
+    let index = AlarmIndex::path_in(state);
+    if index.is_file() {
+        AlarmIndex::open(&index)?
+            .conn
+            .execute("DELETE FROM alarms WHERE namespace = ?1", [namespace])?;
+    }
+    Ok(())
+}
+
 /// Whether `sql` names one of the store's own tables (`_cf_…`).
 fn mentions_own_table(sql: &str) -> bool {
     sql.to_ascii_lowercase().contains("_cf_")

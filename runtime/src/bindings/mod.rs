@@ -329,7 +329,7 @@ impl Storage {
 
     /// The state folder's path, opening (creating, locking) it if need
     /// be: Durable Objects keep their databases there.
-    pub(crate) fn folder_path(&self) -> Result<PathBuf, String> {
+    pub fn folder_path(&self) -> Result<PathBuf, String> {
         self.folder().map(|f| f.path().to_path_buf())
     }
 

@@ -45,10 +45,12 @@ pub(crate) mod alarms;
 pub(crate) mod directory;
 pub(crate) mod id;
 pub(crate) mod metrics;
+mod migrations;
 pub(crate) mod objects;
 
 pub use alarms::AlarmEvent;
 pub use id::namespace_key;
+pub use migrations::apply_migrations;
 
 /// A Durable Object namespace binding of a Worker: `env.<binding>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
