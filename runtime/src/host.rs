@@ -417,6 +417,9 @@ impl IsolateHost {
             .ok()
             .and_then(|i| self.spec.durable.get(i))
             .ok_or_else(bad)?;
+        // Stubs are made from checked ids only; checked again, since the id
+        // names a file.
+        crate::durable::id::check(&binding.namespace, id).map_err(|_| bad())?;
         Ok(crate::ObjectTarget {
             worker: binding.worker.clone(),
             class: binding.class.clone(),
