@@ -78,13 +78,15 @@ fn fifty_concurrent_increments_give_fifty() {
             .map(|_| {
                 let addr = addr.clone();
                 std::thread::spawn(move || {
-                    let r = common::request(&addr, "POST", "/do/counter/increment", &[], b"");
-                    assert_eq!(r.status, 200, "{}", r.text());
-                    r.json().as_u64().unwrap()
+                    common::request(&addr, "POST", "/do/counter/increment", &[], b"")
                 })
             })
             .collect();
-        let mut seen: Vec<u64> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let answers: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        for r in &answers {
+            assert_eq!(r.status, 200, "{}\n{}", r.text(), server.log());
+        }
+        let mut seen: Vec<u64> = answers.iter().map(|r| r.json().as_u64().unwrap()).collect();
         seen.sort_unstable();
         assert_eq!(
             seen,
