@@ -157,11 +157,26 @@ function doAsync(fn) {
 const doObjects = new Map();
 
 // The output gate: a promise that settles once the object's writes so far
-// are durable.
+// are durable. Flushes are grouped: while one is going on, the outputs
+// that need a later one share the next, which starts when it ends and
+// covers every write made until then.
 function doOutputGate(rec) {
-  if (!rec.unflushed) return promiseResolvedWith(undefined);
+  if (!rec.unflushed) return rec.flushing ?? promiseResolvedWith(undefined);
+  if (rec.flushing === null) return doFlush(rec);
+  rec.nextFlush ??= transformPromise(rec.flushing, () => doFlush(rec), () => doFlush(rec));
+  return rec.nextFlush;
+}
+
+function doFlush(rec) {
   rec.unflushed = false;
-  return promiseResolvedWith(hostWork('durable_flush', rec.slot));
+  rec.nextFlush = null;
+  const flush = promiseResolvedWith(hostWork('durable_flush', rec.slot));
+  rec.flushing = flush;
+  const done = () => {
+    if (rec.flushing === flush) rec.flushing = null;
+  };
+  uponPromise(flush, done, done);
+  return flush;
 }
 
 class DurableObjectStorage {
@@ -422,7 +437,7 @@ function doDrain(rec) {
 function deliver(id, event, hooks) {
   let rec = doObjects.get(event.slot);
   if (rec === undefined) {
-    rec = { slot: event.slot, id: event.id, name: event.name ?? undefined, instance: null, blocks: 0, queue: [], draining: false, unflushed: false };
+    rec = { slot: event.slot, id: event.id, name: event.name ?? undefined, instance: null, blocks: 0, queue: [], draining: false, unflushed: false, flushing: null, nextFlush: null };
     doObjects.set(event.slot, rec);
     const cls = (hooks.module() ?? {})[event.class];
     try {
