@@ -762,6 +762,13 @@ impl IsolateHost {
                 "mapsPositions".into(),
                 HostValue::Bool(self.spec.code.modules.maps_positions()),
             ),
+            (
+                "requestCf".into(),
+                self.spec
+                    .request_cf
+                    .as_deref()
+                    .map_or(HostValue::Undefined, HostValue::from),
+            ),
         ])
     }
 

@@ -57,6 +57,9 @@ pub struct WorkerSpec {
     /// without events. Default 10 s
     /// ([`motu_config::DEFAULT_IDLE_TIMEOUT_S`]).
     pub durable_idle: std::time::Duration,
+    /// Fields copied into every fetch event's `request.cf`, as the JSON
+    /// text of an object (a server's `[server.cf]`). Default none.
+    pub request_cf: Option<String>,
 }
 
 impl std::fmt::Debug for WorkerSpec {
@@ -108,6 +111,7 @@ impl WorkerSpec {
             storage: Vec::new(),
             durable: Vec::new(),
             durable_idle: std::time::Duration::from_secs(motu_config::DEFAULT_IDLE_TIMEOUT_S),
+            request_cf: None,
         }
     }
 
@@ -158,6 +162,7 @@ impl WorkerSpec {
             storage: Vec::new(),
             durable: Vec::new(),
             durable_idle: std::time::Duration::from_secs(motu_config::DEFAULT_IDLE_TIMEOUT_S),
+            request_cf: None,
         })
     }
 
@@ -191,6 +196,13 @@ impl WorkerSpec {
     /// Sets the Node.js compatibility (see [`WorkerSpec::node_compat`]).
     pub fn with_node_compat(mut self, node: NodeCompat) -> Self {
         self.node_compat = node;
+        self
+    }
+
+    /// Sets the fields copied into every `request.cf` (the JSON text of an
+    /// object).
+    pub fn with_request_cf(mut self, cf: Option<String>) -> Self {
+        self.request_cf = cf;
         self
     }
 

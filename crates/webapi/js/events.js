@@ -18,6 +18,7 @@
 //   WebSocket a 101 response hands over, see websocket.js);
 // - `fail(id, { name, message, stack })` when its handler threw or rejected.
 const worker = op('init');
+requestCfFields = worker.requestCf;
 if (worker.mapsPositions) mapStackPositions();
 const env = worker.env;
 for (const [binding, service] of worker.services || []) env[binding] = loadGroup(FETCH).makeFetcher(service);
