@@ -63,6 +63,7 @@ fn storage_for(settings: &Settings, throwaway: bool) -> anyhow::Result<Storage> 
             || !w.d1_databases.is_empty()
             || !w.r2_buckets.is_empty()
             || !w.queues.is_empty()
+            || !w.durable_objects.bindings.is_empty()
     });
     let storage = match &settings.server.state_dir {
         _ if throwaway => Storage::throwaway(),
@@ -88,6 +89,9 @@ async fn start_runtime(
     assets: &SiteAssets,
     storage: Storage,
 ) -> anyhow::Result<(Runtime, Vec<(String, String)>)> {
+    for w in &settings.workers {
+        motu_runtime::apply_migrations(&storage, &w.name, &w.durable_objects.migrations)?;
+    }
     let runtime = Runtime::start(RuntimeConfig {
         storage,
         threads: settings.server.threads,
@@ -185,6 +189,18 @@ pub(crate) fn worker_spec(
             q.delivery_delay,
         ));
     }
+    for d in &w.durable_objects.bindings {
+        let exporter = d.script_name.clone().unwrap_or_else(|| w.name.clone());
+        spec = spec.with_durable(motu_runtime::DurableBinding {
+            binding: d.name.clone(),
+            namespace: motu_runtime::namespace_key(&exporter, &d.original_class),
+            worker: exporter,
+            class: d.class_name.clone(),
+        });
+    }
+    spec = spec.with_durable_idle(std::time::Duration::from_secs(
+        w.durable_objects.idle_timeout_s,
+    ));
     let binding = w.assets.as_ref().and_then(|a| a.binding.as_ref());
     if let (Some(binding), Some(assets)) = (binding, assets) {
         spec = spec.with_assets(binding, Arc::new(assets.clone()));

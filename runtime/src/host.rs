@@ -84,6 +84,8 @@ pub(crate) struct IsolateHost {
     queue_reports: RefCell<HashMap<u64, oneshot::Sender<HostValue>>>,
     /// Its open `cloudflare:sockets` connections.
     tcp_sockets: crate::sockets::Sockets,
+    /// The Durable Objects it hosts.
+    durable: crate::durable::objects::Objects,
 }
 
 /// The longest log line a Worker's `console` call or uncaught exception
@@ -134,6 +136,7 @@ impl IsolateHost {
             op_state: motu_webapi::OpState::new(),
             log_rate: LogRate::of(&spec.name),
             tcp_sockets: Default::default(),
+            durable: crate::durable::objects::Objects::new(&spec.name, storage, spec.durable_idle),
             spec,
         }
     }
@@ -213,6 +216,10 @@ impl IsolateHost {
         };
         let event = self.current_event.get();
         let account = self.current_account.borrow().clone();
+        if name == "durable_flush" {
+            let work = self.durable.flush_work(args.collect())?;
+            return Ok(self.work.call(work, event, account)?.into_value());
+        }
         if name == "storage" {
             // A storage binding's method: counted once the work is taken.
             let take_sink = |handle| self.streams.take_sink_body(handle, None);
@@ -371,6 +378,61 @@ impl IsolateHost {
             crate::service::call(dispatcher, service, request, depth, request_id),
         );
         Ok(())
+    }
+
+    /// Starts a Durable Object stub's fetch: `durable_fetch(token, target,
+    /// method, url, headers, body)` with `target` the JSON of `[binding
+    /// index, id, name]`, counted as a subrequest of the event.
+    fn start_durable_fetch(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
+        let event = self.count_subrequest()?;
+        let (target, mut request) = crate::service::call_from_args(&args)?;
+        let target = self.object_target(&target)?;
+        self.attach_streamed_body(&mut request, args.get(5))?;
+        let dispatcher = self
+            .outbound
+            .dispatcher()
+            .cloned()
+            .ok_or_else(|| JsError::new("Error", "Durable Objects are not available"))?;
+        let depth = self.depths.borrow().get(&event).copied().unwrap_or(0) + 1;
+        let request_id = self.request_ids.borrow().get(&event).cloned();
+        let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+        self.spawn_subrequest(
+            id,
+            token,
+            crate::service::call_object(dispatcher, target, request, depth, request_id),
+        );
+        Ok(())
+    }
+
+    /// The object a stub names: `[binding, id, name]` as JSON.
+    fn object_target(&self, text: &str) -> Result<crate::ObjectTarget, JsError> {
+        let bad = || JsError::type_error("durable_fetch: a malformed stub");
+        let (index, rest) = text.split_once(':').ok_or_else(bad)?;
+        let (id, name) = match rest.split_once(':') {
+            Some((id, name)) => (id, Some(name.to_owned())),
+            None => (rest, None),
+        };
+        let binding = index
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| self.spec.durable.get(i))
+            .ok_or_else(bad)?;
+        // Stubs are made from checked ids only; checked again, since the id
+        // names a file.
+        crate::durable::id::check(&binding.namespace, id).map_err(|_| bad())?;
+        Ok(crate::ObjectTarget {
+            worker: binding.worker.clone(),
+            class: binding.class.clone(),
+            namespace: binding.namespace.clone(),
+            id: id.to_owned(),
+            name,
+            attempt: 0,
+        })
+    }
+
+    /// The Durable Objects it hosts.
+    pub(crate) fn durable_objects(&self) -> &crate::durable::objects::Objects {
+        &self.durable
     }
 
     /// Starts a call to the assets binding: `assets_fetch(token, binding,
@@ -691,6 +753,21 @@ impl IsolateHost {
             ),
             ("storage".into(), self.bindings.init_value()),
             (
+                "durable".into(),
+                HostValue::List(
+                    self.spec
+                        .durable
+                        .iter()
+                        .map(|d| {
+                            HostValue::List(vec![
+                                d.binding.as_str().into(),
+                                d.namespace.as_str().into(),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
+            (
                 "nodejs".into(),
                 crate::builtins::node_init_value(&self.spec.node_compat),
             ),
@@ -909,6 +986,7 @@ impl Host for IsolateHost {
             "body_sink_abort" => self.streams.abort(&args)?,
             "body_cancel" => self.streams.cancel(&args)?,
             "work" => return self.call_work(args),
+            "durable" => return self.durable.call(args),
             "storage_body" => {
                 // A body a storage binding's work parked: a readable of the
                 // running event (see bindings::Parking).
@@ -958,6 +1036,12 @@ impl Host for IsolateHost {
         match op {
             "fetch" => self.start_fetch(args, id),
             "service_fetch" => self.start_service_fetch(args, id),
+            "durable_fetch" => self.start_durable_fetch(args, id),
+            // Settles in a turn of its own (cloudflare/durable.js).
+            "durable_yield" => {
+                self.spawn_op(id, async { Ok(HostValue::Undefined) });
+                Ok(())
+            }
             "ws_connect" => {
                 self.count_subrequest()?;
                 let connecting = crate::websocket::connect(

@@ -183,6 +183,9 @@ impl Actor for IsolateActor {
                 act.evict(EvictionReason::Idle, None, ctx);
             }
         });
+        let every =
+            (self.spec.durable_idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(1));
+        ctx.run_interval(every, |act, ctx| act.evict_idle_objects(ctx));
     }
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
@@ -745,12 +748,58 @@ impl Handler<Fetch> for IsolateActor {
         };
         let size = carried(&body);
         let event = fetch_event(&parts, body);
+        let event = match parts.extensions.get::<crate::ObjectTarget>() {
+            Some(target) => match parts.extensions.get::<crate::durable::AlarmEvent>() {
+                Some(alarm) => {
+                    let info = HostValue::Map(vec![
+                        (
+                            "retryCount".into(),
+                            HostValue::Number(alarm.retry_count.into()),
+                        ),
+                        ("isRetry".into(), HostValue::Bool(alarm.retry_count > 0)),
+                    ]);
+                    self.host.durable_objects().event(target, id, "alarm", info)
+                }
+                None => self
+                    .host
+                    .durable_objects()
+                    .event(target, id, "fetch", event),
+            },
+            None => event,
+        };
         self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
         Box::pin(async move { rx.await.unwrap_or(Err(RuntimeError::Lost(worker))) })
     }
 }
 
 impl IsolateActor {
+    /// The Durable Objects the isolate hosts.
+    pub(crate) fn durable_objects(&self) -> &crate::durable::objects::Objects {
+        self.host.durable_objects()
+    }
+
+    /// Lets the Durable Objects that had no event for their idle timeout
+    /// leave memory: the prelude drops each (`durable_evict`), in a turn
+    /// of no event.
+    fn evict_idle_objects(&mut self, ctx: &mut Context<Self>) {
+        if self.evicted || self.host.durable_objects().live_count() == 0 {
+            return;
+        }
+        let host = self.host.clone();
+        let idle = host
+            .durable_objects()
+            .take_idle(|e| host.is_pending(e) || host.is_waiting(e));
+        for slot in idle {
+            let id = self.next_event;
+            self.next_event += 1;
+            let event = HostValue::Map(vec![
+                ("type".into(), "durable_evict".into()),
+                ("slot".into(), HostValue::Number(slot.into())),
+            ]);
+            self.turn(None, 0, ctx, |isolate| isolate.dispatch(id, event));
+        }
+    }
+
     /// A new event's id and where its outcome will arrive; `None` when the
     /// isolate takes no new events.
     fn new_event(

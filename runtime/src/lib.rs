@@ -83,6 +83,7 @@ mod bindings;
 mod body;
 mod builtins;
 mod cpu;
+mod durable;
 mod engines;
 mod error;
 mod event;
@@ -116,6 +117,7 @@ pub use bindings::{
 };
 pub use body::{Body, BodyError, BodySender, BodyStream};
 pub use builtins::builtin_modules;
+pub use durable::{apply_migrations, namespace_key, AlarmEvent, DurableBinding, ObjectTarget};
 pub use engines::{quickjs_engine, EngineSet};
 pub use error::RuntimeError;
 pub use event::{FetchRequest, FetchResponse};

@@ -96,6 +96,8 @@ pub struct Registry {
     /// The thread of background checks ([`CheckInBackground`]), once
     /// started.
     checker: Option<actix_rt::Arbiter>,
+    /// Where each live Durable Object is.
+    pub(crate) objects: crate::durable::directory::Directory,
 }
 
 impl Registry {
@@ -130,7 +132,13 @@ impl Registry {
             fast: FastPath::new(executors),
             relieving: false,
             checker: None,
+            objects: Default::default(),
         }
+    }
+
+    /// The stores of storage bindings and Durable Objects.
+    pub(crate) fn storage(&self) -> crate::Storage {
+        self.services.storage.clone()
     }
 
     /// The supervisor its isolates report to.
@@ -257,6 +265,7 @@ impl Actor for Registry {
             .outbound
             .clone()
             .with_dispatcher(ctx.address().recipient());
+        ctx.run_interval(crate::durable::alarms::POLL, crate::durable::alarms::poll);
         if let Some(budget) = self.pool.memory_budget_bytes {
             ctx.run_interval(pressure::BUDGET_CHECK, move |act, ctx| {
                 act.relieve(budget, ctx)
@@ -617,6 +626,14 @@ impl Handler<Dispatch> for Registry {
     type Result = ResponseFuture<Result<FetchResponse, RuntimeError>>;
 
     fn handle(&mut self, msg: Dispatch, ctx: &mut Self::Context) -> Self::Result {
+        let object = msg
+            .request
+            .extensions()
+            .get::<crate::ObjectTarget>()
+            .cloned();
+        if let Some(target) = object {
+            return crate::durable::directory::dispatch(self, target, msg, ctx);
+        }
         let registry = ctx.address();
         let instance = self.instance(&msg.worker, &registry, None);
         Box::pin(async move {

@@ -74,6 +74,41 @@ pub(crate) async fn call(
     }
 }
 
+/// Sends `request` to the Durable Object `target` (through the registry's
+/// directory, see `crate::durable`) at `depth`; its response body streams
+/// on as the object produces it.
+pub(crate) async fn call_object(
+    dispatcher: Recipient<Dispatch>,
+    target: crate::ObjectTarget,
+    request: OutboundRequest,
+    depth: u32,
+    request_id: Option<crate::RequestId>,
+) -> Result<OutboundResponse, JsError> {
+    if depth > MAX_CHAIN_DEPTH {
+        return Err(JsError::new(
+            "Error",
+            format!("subrequest chain too deep: more than {MAX_CHAIN_DEPTH} nested calls"),
+        ));
+    }
+    let url = request.url.clone();
+    let mut http_request = to_http(request, "Durable Object stub")?;
+    http_request.extensions_mut().insert(ChainDepth(depth));
+    if let Some(request_id) = request_id {
+        http_request.extensions_mut().insert(request_id);
+    }
+    let worker = target.worker.clone();
+    http_request.extensions_mut().insert(target);
+    let outcome = dispatcher
+        .send(Dispatch::new(worker.clone(), http_request))
+        .await
+        .map_err(|_| RuntimeError::Lost(worker));
+    match outcome.and_then(|r| r) {
+        Ok(response) => Ok(from_http(response, url)),
+        Err(RuntimeError::Exception { error, .. }) => Err(error),
+        Err(error) => Err(JsError::new("Error", format!("Durable Object: {error}"))),
+    }
+}
+
 /// A Worker's subrequest as an `http` request (`what` names the binding in
 /// errors).
 pub(crate) fn to_http(

@@ -50,6 +50,13 @@ pub struct WorkerSpec {
     /// id of its store in the runtime's [`Storage`](crate::Storage).
     /// Default none.
     pub storage: Vec<crate::StorageBinding>,
+    /// Durable Object namespace bindings (see
+    /// [`DurableBinding`](crate::DurableBinding)). Default none.
+    pub durable: Vec<crate::DurableBinding>,
+    /// How long one of the Durable Objects it hosts stays in memory
+    /// without events. Default 10 s
+    /// ([`motu_config::DEFAULT_IDLE_TIMEOUT_S`]).
+    pub durable_idle: std::time::Duration,
     /// Fields copied into every fetch event's `request.cf`, as the JSON
     /// text of an object (a server's `[server.cf]`). Default none.
     pub request_cf: Option<String>,
@@ -74,6 +81,7 @@ impl std::fmt::Debug for WorkerSpec {
             .field("node_compat", &self.node_compat)
             .field("assets", &self.assets.as_ref().map(|a| a.binding.as_str()))
             .field("storage", &self.storage)
+            .field("durable", &self.durable)
             .finish()
     }
 }
@@ -101,6 +109,8 @@ impl WorkerSpec {
             node_compat: NodeCompat::default(),
             assets: None,
             storage: Vec::new(),
+            durable: Vec::new(),
+            durable_idle: std::time::Duration::from_secs(motu_config::DEFAULT_IDLE_TIMEOUT_S),
             request_cf: None,
         }
     }
@@ -150,6 +160,8 @@ impl WorkerSpec {
             node_compat: NodeCompat::default(),
             assets: None,
             storage: Vec::new(),
+            durable: Vec::new(),
+            durable_idle: std::time::Duration::from_secs(motu_config::DEFAULT_IDLE_TIMEOUT_S),
             request_cf: None,
         })
     }
@@ -230,6 +242,19 @@ impl WorkerSpec {
     /// Adds a storage binding (e.g. [`StorageBinding::kv`](crate::StorageBinding::kv)).
     pub fn with_storage(mut self, binding: crate::StorageBinding) -> Self {
         self.storage.push(binding);
+        self
+    }
+
+    /// Adds a Durable Object namespace binding.
+    pub fn with_durable(mut self, binding: crate::DurableBinding) -> Self {
+        self.durable.push(binding);
+        self
+    }
+
+    /// Sets how long a Durable Object it hosts stays in memory without
+    /// events (default 10 s).
+    pub fn with_durable_idle(mut self, idle: std::time::Duration) -> Self {
+        self.durable_idle = idle;
         self
     }
 

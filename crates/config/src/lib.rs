@@ -119,6 +119,7 @@ mod cluster;
 pub mod compat;
 mod cron;
 mod d1;
+mod durable_objects;
 mod error;
 mod http;
 mod jsonc;
@@ -145,6 +146,9 @@ pub use cache::CacheSettings;
 pub use cluster::{ClusterSettings, RedisUrl};
 pub use cron::CronTrigger;
 pub use d1::D1Binding;
+pub use durable_objects::{
+    DurableObjectBinding, DurableObjectsSettings, Migration, DEFAULT_IDLE_TIMEOUT_S,
+};
 pub use error::ConfigError;
 pub use http::{HttpSettings, MIN_HEADER_BYTES};
 pub use kv::KvNamespaceSettings;

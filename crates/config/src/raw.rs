@@ -120,4 +120,8 @@ pub(crate) struct RawWorker {
     pub(crate) r2_buckets: Vec<crate::r2::RawR2Bucket>,
     #[serde(default)]
     pub(crate) queues: crate::queues::RawQueues,
+    #[serde(default)]
+    pub(crate) durable_objects: crate::durable_objects::RawDurableObjects,
+    #[serde(default)]
+    pub(crate) migrations: Vec<crate::durable_objects::RawMigration>,
 }

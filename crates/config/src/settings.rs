@@ -187,6 +187,10 @@ pub struct WorkerSettings {
     /// `[workers.queues]`: queue producers and consumers (see
     /// [`crate::QueuesSettings`]). Default none.
     pub queues: crate::QueuesSettings,
+    /// `durable_objects` and `migrations`: Durable Object namespace
+    /// bindings and the history of the Worker's classes (see
+    /// [`crate::DurableObjectsSettings`]). Default none.
+    pub durable_objects: crate::DurableObjectsSettings,
 }
 
 /// A service binding: a name in `env` for another Worker of the server.
@@ -257,6 +261,7 @@ impl Settings {
                 kv_namespaces: Vec::new(),
                 d1_databases: Vec::new(),
                 queues: Default::default(),
+                durable_objects: Default::default(),
             }],
             limits: Limits::default(),
             pool: PoolLimits::default(),
@@ -407,6 +412,38 @@ impl Settings {
                         ),
                     ));
                 }
+            }
+            for (j, b) in w.durable_objects.bindings.iter().enumerate() {
+                if let Some(script) = b.script_name.as_ref().filter(|s| !names.contains(*s)) {
+                    return Err(invalid(
+                        format!("workers[{i}].durable_objects.bindings[{j}].script_name"),
+                        format!("binding '{}' names no Worker of this server: there is no Worker '{script}'", b.name),
+                    ));
+                }
+            }
+        }
+        // A binding's class is known by its first name (see
+        // DurableObjectBinding::original_class).
+        let origins: Vec<Vec<String>> = workers
+            .iter()
+            .map(|w| {
+                w.durable_objects
+                    .bindings
+                    .iter()
+                    .map(|b| {
+                        let script = b.script_name.as_deref().unwrap_or(&w.name);
+                        let exporter = workers.iter().find(|o| o.name == script).unwrap_or(w);
+                        crate::durable_objects::original_class(
+                            &exporter.durable_objects.migrations,
+                            &b.class_name,
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        for (w, origins) in workers.iter_mut().zip(origins) {
+            for (b, origin) in w.durable_objects.bindings.iter_mut().zip(origins) {
+                b.original_class = origin;
             }
         }
         Ok(Self {
@@ -623,7 +660,15 @@ fn validate_worker(
         r2_taken(name) || r2_buckets.iter().any(|b| b.binding == name)
     })
     .map_err(|(f, m)| invalid(field(&f), m))?;
+    let durable_objects =
+        crate::durable_objects::validate(&w.durable_objects, &w.migrations, &|name| {
+            r2_taken(name)
+                || r2_buckets.iter().any(|b| b.binding == name)
+                || queues.producers.iter().any(|q| q.binding == name)
+        })
+        .map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
+        durable_objects,
         queues,
         kv_namespaces,
         d1_databases,

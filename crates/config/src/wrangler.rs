@@ -27,6 +27,9 @@
 //!   `consumers`: `queue`, `max_batch_size`, `max_batch_timeout`,
 //!   `max_retries`, `dead_letter_queue`, `retry_delay`, `max_concurrency`),
 //!   not inherited by environments either;
+//! - `durable_objects` (`bindings`: `name`, `class_name`, `script_name`)
+//!   and `migrations` (`tag`, `new_classes`, `new_sqlite_classes`,
+//!   `renamed_classes`, `deleted_classes`), see `durable_objects`;
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
 //!   `compatibility_date`, `compatibility_flags`, `workers_dev`,
@@ -84,6 +87,8 @@ const KNOWN: &[&str] = &[
     "d1_databases",
     "r2_buckets",
     "queues",
+    "durable_objects",
+    "migrations",
 ];
 
 /// Storage bindings: each key, and the keys of its entries motu reads. Not
@@ -361,6 +366,11 @@ pub(crate) fn translate(
             crate::queues::from_wrangler(queues, &field).map_err(|(f, m)| invalid(&f, m))?;
         ignored.iter().for_each(|key| warnings.unsupported(key));
         worker.insert("queues".into(), queues);
+    }
+    for key in ["durable_objects", "migrations"] {
+        if let Some((value, _)) = view.get(key) {
+            worker.insert(key.into(), value.clone());
+        }
     }
     dev_vars_as_secrets(file, &mut worker, &invalid)?;
     let mut doc = Map::new();

@@ -219,7 +219,7 @@ fn jsonc_reads_the_same_as_toml() {
   "triggers": { "crons": ["0 * * * *"] },
   "vars": { "CONFIG": { "a": [1, 2] }, },
   "limits": { "cpu_ms": 80 },
-  /* unsupported */ "durable_objects": {},
+  /* unsupported */ "workflows": [],
   "env": { "dev": { "vars": { "CONFIG": "dev" } } },
 }"#;
     for file in ["wrangler.jsonc", "wrangler.json"] {
@@ -231,7 +231,7 @@ fn jsonc_reads_the_same_as_toml() {
         assert_eq!(w.limits.cpu, std::time::Duration::from_millis(80));
         assert_eq!(w.compatibility_date.as_deref(), Some("2024-09-23"));
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].contains("'durable_objects'"), "{warnings:?}");
+        assert!(warnings[0].contains("'workflows'"), "{warnings:?}");
         let dev = d.load(file, text, Some("dev")).unwrap().settings;
         assert_eq!(dev.workers[0].name, "shop-dev");
         assert_eq!(dev.workers[0].vars[0].1, serde_json::json!("dev"));

@@ -34,6 +34,7 @@
 
 pub mod cache;
 pub mod d1;
+pub mod durable;
 mod error;
 pub mod fs;
 pub mod kv;

@@ -8,7 +8,9 @@
 //   BINDING_GROUPS makes; assets: the assets binding's name, if
 //   any; baseURL: the API base URL, if the embedder set one; mapsPositions:
 //   whether stack traces need the places of generated modules mapped, see
-//   stack_positions.js; nodejs: Node.js compatibility, see node/setup.js);
+//   stack_positions.js; nodejs: Node.js compatibility, see node/setup.js;
+//   durable: the Durable Object namespace bindings, `[name, namespace key]`
+//   by index, see cloudflare/durable.js);
 // - `respond(id, status, statusText, [[name, value]…], body, socket)` when event
 //   `id` has a response (body: string, bytes, null, the handle of a body
 //   sink the response streams into, or `[handle]` of a host stream the host
@@ -34,6 +36,13 @@ for (let i = 0; i < storageBindings.length; i++) {
   const [name, kind] = storageBindings[i];
   if (kind === 'cache') cacheBindingIndex = i;
   else env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
+}
+// Durable Object namespaces (`[name, namespace key]` by index; see
+// cloudflare/durable.js).
+const durableBindings = worker.durable || [];
+for (let i = 0; i < durableBindings.length; i++) {
+  const [name, namespace] = durableBindings[i];
+  env[name] = loadGroup(DURABLE).makeNamespace(i, namespace, loadGroup(FETCH).makeFetcher);
 }
 setUpNode(worker.nodejs, env);
 if (worker.syntax === 'script') {
@@ -246,11 +255,27 @@ function dispatchFetch(id, event) {
   Promise.resolve(result).then(r => respond(id, r), e => fail(id, e));
 }
 
+// What cloudflare/durable.js uses of the core to run an object's events.
+const durableHooks = {
+  env,
+  module: () => workerModule,
+  requestFromEvent,
+  respond,
+  fail,
+  waitUntil(promise) {
+    const id = op('current_event');
+    if (id === null) throw new Error('waitUntil() can only be called while an event is being handled');
+    makeContext(id).waitUntil(promise);
+  },
+};
+
 function dispatchHostEvent(id, event) {
   if (Array.isArray(event)) dispatchFetch(id, event);
   else if (event.type === 'scheduled') dispatchScheduled(id, event);
   else if (event.type === 'queue') dispatchQueue(id, event);
   else if (event.type === 'websocket') loadGroup(WEBSOCKET).deliverHostEvent(event);
+  else if (event.type === 'durable') loadGroup(DURABLE).deliver(id, event, durableHooks);
+  else if (event.type === 'durable_evict') loadGroup(DURABLE).evict(event.slot);
   else fail(id, new TypeError(`Unknown event type: ${event.type}`));
 }
 

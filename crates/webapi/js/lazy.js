@@ -48,6 +48,8 @@ const CLOUDFLARE_STREAMS = 23;
 const SCHEDULER = 24;
 const CLOUDFLARE_WORKERS = 25;
 const CLOUDFLARE_SOCKETS = 26;
+// Durable Objects (js/cloudflare/durable.js).
+const DURABLE = 27;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -44,7 +44,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 27] = [
+pub(crate) const GROUPS: [(&str, &str); 28] = [
     (
         "motu:prelude/streams",
         group!(
@@ -168,7 +168,7 @@ pub(crate) const GROUPS: [(&str, &str); 27] = [
         group!(
             preamble: "",
             files: ["cloudflare/queue.js"],
-            exports: "makeBinding, queueDeserialize"
+            exports: "makeBinding, queueSerialize, queueDeserialize"
         ),
     ),
     (
@@ -206,6 +206,14 @@ pub(crate) const GROUPS: [(&str, &str); 27] = [
     (
         "motu:prelude/cloudflare/sockets",
         group!(preamble: "", files: ["cloudflare/sockets.js"], exports: "socketsExports"),
+    ),
+    (
+        "motu:prelude/cloudflare/durable",
+        group!(
+            preamble: "",
+            files: ["cloudflare/durable.js"],
+            exports: "makeNamespace, deliver, evict"
+        ),
     ),
 ];
 

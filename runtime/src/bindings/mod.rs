@@ -327,6 +327,12 @@ impl Storage {
         }
     }
 
+    /// The state folder's path, opening (creating, locking) it if need
+    /// be: Durable Objects keep their databases there.
+    pub fn folder_path(&self) -> Result<PathBuf, String> {
+        self.folder().map(|f| f.path().to_path_buf())
+    }
+
     fn folder(&self) -> Result<&Arc<StateFolder>, String> {
         self.0
             .folder

@@ -1,0 +1,707 @@
+//! The storage of one Durable Object: a SQLite database of its own.
+//!
+//! # Concepts
+//!
+//! - **One database per object**, at `durable/<namespace>/<object id>.sqlite`
+//!   in the state folder ([`object_path`]). The key-value API keeps its
+//!   pairs in the table `_cf_KV` (as Cloudflare's SQLite-backed objects
+//!   do); the SQL API ([`ObjectStorage::exec`]) reaches every other table
+//!   the object makes; the alarm is a row of `_cf_METADATA`. Tables whose
+//!   names start with `_cf_` are the store's own: SQL that names them is
+//!   refused with Cloudflare's error.
+//! - **Synchronous, on the object's thread.** Cloudflare's storage API for
+//!   SQLite-backed objects is synchronous (`ctx.storage.sql.exec` returns
+//!   its cursor at once), so [`ObjectStorage`] is used on the thread that
+//!   runs the object, and every statement commits at once — but without
+//!   waiting for the disk: the database runs with `synchronous=NORMAL`, so
+//!   a commit is in the write-ahead log in the operating system's cache
+//!   (it survives a crash of the process, `kill -9` included) and is made
+//!   durable against power loss by a [`Flusher`], which fsyncs the log
+//!   and is what blocks on the disk: the runtime runs it off the executor
+//!   threads, and holds the object's output (its responses) until the
+//!   flush covering its writes is done — Cloudflare's *output gate*.
+//! - **Values are bytes**: the JavaScript side serialises each value
+//!   (structured clone) before it reaches this module.
+//! - **Limits** ([`MAX_KEY_BYTES`], [`MAX_VALUE_BYTES`], [`MAX_KEYS`]) are
+//!   Cloudflare's; the caller checks them and throws its errors.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params_from_iter, Connection, OpenFlags};
+
+use crate::d1::D1Value;
+use crate::StorageError;
+
+/// The longest key, in bytes of UTF-8 (Cloudflare's 2 KiB).
+pub const MAX_KEY_BYTES: usize = 2048;
+/// The largest value, in bytes once serialised (Cloudflare's 2 MB for
+/// SQLite-backed objects).
+pub const MAX_VALUE_BYTES: usize = 2 * 1024 * 1024;
+/// The most keys one `get`, `put` or `delete` may name.
+pub const MAX_KEYS: usize = 128;
+
+/// The store's own tables (and the prefix SQL may not use).
+const SCHEMA: &str =
+    "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value BLOB);";
+
+/// The `_cf_METADATA` row of the alarm (milliseconds since the epoch).
+const ALARM_ROW: i64 = 1;
+
+/// The database file of object `id` of namespace `namespace` under the
+/// state folder `state`.
+pub fn object_path(state: &Path, namespace: &str, id: &str) -> PathBuf {
+    state
+        .join("durable")
+        .join(namespace)
+        .join(format!("{id}.sqlite"))
+}
+
+/// `list()`'s options (Cloudflare's `DurableObjectListOptions`).
+#[derive(Debug, Clone, Default)]
+pub struct ListOptions {
+    /// Keys from this one on (inclusive).
+    pub start: Option<String>,
+    /// Keys after this one (exclusive); wins over `start`.
+    pub start_after: Option<String>,
+    /// Keys before this one (exclusive).
+    pub end: Option<String>,
+    /// Keys that start with this.
+    pub prefix: Option<String>,
+    /// Descending order.
+    pub reverse: bool,
+    /// The most pairs.
+    pub limit: Option<u64>,
+}
+
+/// What one `sql.exec` produced.
+#[derive(Debug, Clone, Default)]
+pub struct SqlResult {
+    /// The columns of its rows.
+    pub columns: Vec<String>,
+    /// Its rows.
+    pub rows: Vec<Vec<D1Value>>,
+    /// Rows SQLite read (at least the rows returned).
+    pub rows_read: u64,
+    /// Rows it wrote.
+    pub rows_written: u64,
+}
+
+/// The open database of one object (see the module docs).
+#[derive(Debug)]
+pub struct ObjectStorage {
+    conn: Connection,
+    path: PathBuf,
+    /// Savepoints of `transaction`/`transactionSync` open now.
+    depth: u32,
+}
+
+impl ObjectStorage {
+    /// Opens (or creates) the object's database at `path`, with its
+    /// folder.
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let open_error = |e: rusqlite::Error| StorageError::Open {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
+        let _: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
+            .map_err(open_error)?;
+        conn.execute_batch("PRAGMA synchronous=NORMAL;")
+            .map_err(open_error)?;
+        conn.execute_batch(SCHEMA).map_err(open_error)?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+            depth: 0,
+        })
+    }
+
+    /// The database's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What makes the commits so far durable (see [`Flusher`]).
+    pub fn flusher(&self) -> Flusher {
+        Flusher {
+            path: self.path.clone(),
+        }
+    }
+
+    /// The values of `keys` (`None`: not there).
+    pub fn get(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT value FROM _cf_KV WHERE key = ?1")?;
+        keys.iter()
+            .map(|k| {
+                let mut rows = stmt.query([k])?;
+                Ok(match rows.next()? {
+                    Some(row) => Some(row.get(0)?),
+                    None => None,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores every pair, all or none.
+    pub fn put(&mut self, entries: &[(String, Vec<u8>)]) -> Result<(), StorageError> {
+        self.atomically(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "INSERT INTO _cf_KV (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            )?;
+            for (k, v) in entries {
+                stmt.execute(rusqlite::params![k, v])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes `keys`: how many of them were there.
+    pub fn delete(&mut self, keys: &[String]) -> Result<usize, StorageError> {
+        self.atomically(|conn| {
+            let mut stmt = conn.prepare_cached("DELETE FROM _cf_KV WHERE key = ?1")?;
+            let mut n = 0;
+            for k in keys {
+                n += stmt.execute([k])?;
+            }
+            Ok(n)
+        })
+    }
+
+    /// The pairs `options` selects, in key order (UTF-8 byte order, as
+    /// Cloudflare sorts them).
+    pub fn list(&self, options: &ListOptions) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        let mut sql = String::from("SELECT key, value FROM _cf_KV WHERE 1");
+        let mut params: Vec<String> = Vec::new();
+        if let Some(after) = &options.start_after {
+            params.push(after.clone());
+            sql.push_str(&format!(" AND key > ?{}", params.len()));
+        } else if let Some(start) = &options.start {
+            params.push(start.clone());
+            sql.push_str(&format!(" AND key >= ?{}", params.len()));
+        }
+        if let Some(end) = &options.end {
+            params.push(end.clone());
+            sql.push_str(&format!(" AND key < ?{}", params.len()));
+        }
+        if let Some(prefix) = options.prefix.as_ref().filter(|p| !p.is_empty()) {
+            params.push(prefix.clone());
+            sql.push_str(&format!(
+                " AND substr(key, 1, length(?{n})) = ?{n}",
+                n = params.len()
+            ));
+        }
+        sql.push_str(if options.reverse {
+            " ORDER BY key DESC"
+        } else {
+            " ORDER BY key"
+        });
+        if let Some(limit) = options.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params.iter()), |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?;
+        rows.collect::<Result<_, _>>().map_err(Into::into)
+    }
+
+    /// Deletes every pair, every table the object made and its alarm.
+    pub fn delete_all(&mut self) -> Result<(), StorageError> {
+        let tables: Vec<String> = {
+            let mut stmt = self.conn.prepare(
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '_cf_%' \
+                 AND name NOT LIKE 'sqlite_%'",
+            )?;
+            let names = stmt.query_map([], |r| r.get(0))?;
+            names.collect::<Result<_, _>>()?
+        };
+        self.atomically(|conn| {
+            conn.execute("DELETE FROM _cf_KV", [])?;
+            conn.execute("DELETE FROM _cf_METADATA", [])?;
+            for t in &tables {
+                conn.execute(
+                    &format!("DROP TABLE IF EXISTS \"{}\"", t.replace('"', "\"\"")),
+                    [],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs `sql` (one statement, or several separated by `;`, whose last
+    /// one's rows are returned) with `bindings` for its `?` parameters.
+    pub fn exec(&mut self, sql: &str, bindings: &[D1Value]) -> Result<SqlResult, StorageError> {
+        if mentions_own_table(sql) {
+            return Err(StorageError::D1(format!(
+                "not authorized to access internal tables (names starting with _cf_): {sql}"
+            )));
+        }
+        let statements = crate::d1::split_statements(sql);
+        let mut result = SqlResult::default();
+        let last = statements.len().saturating_sub(1);
+        let before = self.conn.total_changes();
+        for (i, text) in statements.iter().enumerate() {
+            let mut stmt = self.conn.prepare(text)?;
+            let count = stmt.parameter_count();
+            let params: &[D1Value] = if i == last { bindings } else { &[] };
+            if params.len() != count && i == last {
+                return Err(StorageError::D1(format!(
+                    "Wrong number of parameter bindings for SQL query: expected {count}, got {}",
+                    params.len()
+                )));
+            }
+            let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+            let mut rows = stmt.query(params_from_iter(params.iter()))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let mut values = Vec::with_capacity(columns.len());
+                for c in 0..columns.len() {
+                    values.push(D1Value::from_ref(row.get_ref(c)?));
+                }
+                out.push(values);
+            }
+            result.rows_read += out.len() as u64;
+            if i == last {
+                result.columns = columns;
+                result.rows = out;
+            }
+        }
+        result.rows_written = self.conn.total_changes().saturating_sub(before);
+        Ok(result)
+    }
+
+    /// The database's size in bytes (pages in use times the page size).
+    pub fn database_size(&self) -> Result<u64, StorageError> {
+        let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        Ok((pages * size) as u64)
+    }
+
+    /// Opens a savepoint: the writes until [`commit`](Self::commit) or
+    /// [`rollback`](Self::rollback) become one transaction.
+    pub fn begin(&mut self) -> Result<(), StorageError> {
+        self.depth += 1;
+        self.conn
+            .execute_batch(&format!("SAVEPOINT motu_tx{}", self.depth))?;
+        Ok(())
+    }
+
+    /// Releases the innermost savepoint.
+    pub fn commit(&mut self) -> Result<(), StorageError> {
+        if self.depth == 0 {
+            return Ok(());
+        }
+        self.conn
+            .execute_batch(&format!("RELEASE motu_tx{}", self.depth))?;
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// Undoes the writes since the innermost savepoint and releases it.
+    pub fn rollback(&mut self) -> Result<(), StorageError> {
+        if self.depth == 0 {
+            return Ok(());
+        }
+        let n = self.depth;
+        self.conn
+            .execute_batch(&format!("ROLLBACK TO motu_tx{n}; RELEASE motu_tx{n}"))?;
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// The alarm's time, in milliseconds since the epoch.
+    pub fn alarm(&self) -> Result<Option<f64>, StorageError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT value FROM _cf_METADATA WHERE key = ?1")?;
+        let mut rows = stmt.query([ALARM_ROW])?;
+        Ok(match rows.next()? {
+            Some(row) => row.get::<_, Option<f64>>(0)?,
+            None => None,
+        })
+    }
+
+    /// Sets the alarm's time (`None`: deletes it).
+    pub fn set_alarm(&mut self, at: Option<f64>) -> Result<(), StorageError> {
+        match at {
+            Some(at) => self.conn.execute(
+                "INSERT INTO _cf_METADATA (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                rusqlite::params![ALARM_ROW, at],
+            )?,
+            None => self
+                .conn
+                .execute("DELETE FROM _cf_METADATA WHERE key = ?1", [ALARM_ROW])?,
+        };
+        Ok(())
+    }
+
+    /// Runs `f` in a savepoint: all of its writes or none.
+    fn atomically<T>(
+        &mut self,
+        f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, StorageError> {
+        self.conn.execute_batch("SAVEPOINT motu_op")?;
+        match f(&self.conn) {
+            Ok(value) => {
+                self.conn.execute_batch("RELEASE motu_op")?;
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = self
+                    .conn
+                    .execute_batch("ROLLBACK TO motu_op; RELEASE motu_op");
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// One alarm of the index: which object, when, and how many times its
+/// handler failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmRow {
+    /// The object's namespace key.
+    pub namespace: String,
+    /// The object's id.
+    pub id: String,
+    /// The Worker that exports its class.
+    pub worker: String,
+    /// Its class.
+    pub class: String,
+    /// The name its id was made from, if any.
+    pub name: Option<String>,
+    /// When it is due, in milliseconds since the epoch.
+    pub at: f64,
+    /// Failed runs so far (`alarmInfo.retryCount`).
+    pub retry: u32,
+}
+
+/// The index of every object's alarm (`durable/alarms.sqlite`): what the
+/// scheduler reads to fire alarms, across restarts. Each object's own
+/// database keeps its alarm too (what `getAlarm` reads); the two are
+/// written together.
+#[derive(Debug)]
+pub struct AlarmIndex {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl AlarmIndex {
+    /// The index's file under the state folder `state`.
+    pub fn path_in(state: &Path) -> PathBuf {
+        state.join("durable").join("alarms.sqlite")
+    }
+
+    /// Opens (or creates) the index at `path`.
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = crate::sqlite::open_with_schema(
+            path,
+            "CREATE TABLE IF NOT EXISTS alarms (namespace TEXT NOT NULL, id TEXT NOT NULL, \
+             worker TEXT NOT NULL, class TEXT NOT NULL, name TEXT, at REAL NOT NULL, \
+             retry INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (namespace, id)) WITHOUT ROWID;
+             CREATE INDEX IF NOT EXISTS alarms_at ON alarms (at);",
+        )?;
+        conn.execute_batch("PRAGMA synchronous=NORMAL;")?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Sets (or replaces) an object's alarm, with no failed runs.
+    pub fn set(&self, row: &AlarmRow) -> Result<(), StorageError> {
+        self.conn.execute(
+            "INSERT INTO alarms (namespace, id, worker, class, name, at, retry) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+             ON CONFLICT (namespace, id) DO UPDATE SET worker = excluded.worker, \
+             class = excluded.class, name = excluded.name, at = excluded.at, retry = excluded.retry",
+            rusqlite::params![row.namespace, row.id, row.worker, row.class, row.name, row.at, row.retry],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes an object's alarm.
+    pub fn delete(&self, namespace: &str, id: &str) -> Result<(), StorageError> {
+        self.conn.execute(
+            "DELETE FROM alarms WHERE namespace = ?1 AND id = ?2",
+            [namespace, id],
+        )?;
+        Ok(())
+    }
+
+    /// The alarms due at `now` (ms since the epoch), earliest first, at
+    /// most `limit`.
+    pub fn due(&self, now: f64, limit: usize) -> Result<Vec<AlarmRow>, StorageError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT namespace, id, worker, class, name, at, retry FROM alarms \
+             WHERE at <= ?1 ORDER BY at LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![now, limit as i64], |r| {
+            Ok(AlarmRow {
+                namespace: r.get(0)?,
+                id: r.get(1)?,
+                worker: r.get(2)?,
+                class: r.get(3)?,
+                name: r.get(4)?,
+                at: r.get(5)?,
+                retry: r.get(6)?,
+            })
+        })?;
+        rows.collect::<Result<_, _>>().map_err(Into::into)
+    }
+
+    /// Reschedules an alarm whose run failed, if it is still the one that
+    /// ran (due at `was`): due at `at` with `retry` failed runs.
+    pub fn retry(
+        &self,
+        namespace: &str,
+        id: &str,
+        was: f64,
+        at: f64,
+        retry: u32,
+    ) -> Result<(), StorageError> {
+        self.conn.execute(
+            "UPDATE alarms SET at = ?4, retry = ?5 WHERE namespace = ?1 AND id = ?2 AND at = ?3",
+            rusqlite::params![namespace, id, was, at, retry],
+        )?;
+        Ok(())
+    }
+
+    /// Makes the index's commits durable (see [`Flusher`]).
+    pub fn flusher(&self) -> Flusher {
+        Flusher {
+            path: self.path.clone(),
+        }
+    }
+}
+
+/// The record of the migrations applied to each Worker's classes
+/// (`durable/migrations.sqlite`): a tag is applied once, in the order the
+/// config lists them.
+#[derive(Debug)]
+pub struct MigrationLog {
+    conn: Connection,
+}
+
+impl MigrationLog {
+    /// Opens (or creates) the record in the state folder `state`.
+    pub fn open(state: &Path) -> Result<Self, StorageError> {
+        let dir = state.join("durable");
+        std::fs::create_dir_all(&dir).map_err(|source| StorageError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let conn = crate::sqlite::open_with_schema(
+            &dir.join("migrations.sqlite"),
+            "CREATE TABLE IF NOT EXISTS migrations (worker TEXT NOT NULL, tag TEXT NOT NULL, \
+             applied_at INTEGER NOT NULL, PRIMARY KEY (worker, tag)) WITHOUT ROWID;",
+        )?;
+        Ok(Self { conn })
+    }
+
+    /// Whether `worker`'s migration `tag` was applied.
+    pub fn applied(&self, worker: &str, tag: &str) -> Result<bool, StorageError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM migrations WHERE worker = ?1 AND tag = ?2",
+            [worker, tag],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Records `worker`'s migration `tag` as applied (durably).
+    pub fn record(&self, worker: &str, tag: &str, now_s: i64) -> Result<(), StorageError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO migrations (worker, tag, applied_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![worker, tag, now_s],
+        )?;
+        Ok(())
+    }
+}
+
+/// Deletes every object of namespace `namespace` (its folder) and its
+/// alarms: what a `deleted_classes` migration does.
+pub fn delete_namespace(state: &Path, namespace: &str) -> Result<(), StorageError> {
+    let dir = state.join("durable").join(namespace);
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => return Err(StorageError::Io { path: dir, source }),
+    }
+    let index = AlarmIndex::path_in(state);
+    if index.is_file() {
+        AlarmIndex::open(&index)?
+            .conn
+            .execute("DELETE FROM alarms WHERE namespace = ?1", [namespace])?;
+    }
+    Ok(())
+}
+
+/// Whether `sql` names one of the store's own tables (`_cf_…`).
+fn mentions_own_table(sql: &str) -> bool {
+    sql.to_ascii_lowercase().contains("_cf_")
+}
+
+/// Makes an object's commits durable: fsyncs its write-ahead log (and the
+/// database file). Blocking; `Send`, so it runs on the work pool.
+#[derive(Debug, Clone)]
+pub struct Flusher {
+    path: PathBuf,
+}
+
+impl Flusher {
+    /// Fsyncs the database's log and file: every commit made before this
+    /// was called is on disk when it returns `Ok`.
+    pub fn flush(&self) -> Result<(), StorageError> {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        for path in [PathBuf::from(wal), self.path.clone()] {
+            match std::fs::File::open(&path) {
+                Ok(file) => file
+                    .sync_data()
+                    .map_err(|source| StorageError::Io { path, source })?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(StorageError::Io { path, source }),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, ObjectStorage) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = ObjectStorage::open(&object_path(dir.path(), "ns", "abc")).unwrap();
+        (dir, s)
+    }
+
+    #[test]
+    fn pairs_are_kept_listed_and_deleted() {
+        let (_dir, mut s) = store();
+        let pairs: Vec<(String, Vec<u8>)> = ["b", "a", "ab", "c"]
+            .iter()
+            .map(|k| (k.to_string(), k.as_bytes().to_vec()))
+            .collect();
+        s.put(&pairs).unwrap();
+        assert_eq!(
+            s.get(&["a".into(), "zz".into()]).unwrap(),
+            vec![Some(b"a".to_vec()), None]
+        );
+        let keys = |o: ListOptions| -> Vec<String> {
+            s.list(&o).unwrap().into_iter().map(|(k, _)| k).collect()
+        };
+        assert_eq!(keys(ListOptions::default()), ["a", "ab", "b", "c"]);
+        let prefix = ListOptions {
+            prefix: Some("a".into()),
+            ..Default::default()
+        };
+        assert_eq!(keys(prefix), ["a", "ab"]);
+        let window = ListOptions {
+            start_after: Some("a".into()),
+            end: Some("c".into()),
+            reverse: true,
+            limit: Some(1),
+            ..Default::default()
+        };
+        assert_eq!(keys(window), ["b"]);
+        assert_eq!(s.delete(&["a".into(), "nope".into()]).unwrap(), 1);
+        s.exec("CREATE TABLE t (x)", &[]).unwrap();
+        s.set_alarm(Some(5.0)).unwrap();
+        s.delete_all().unwrap();
+        assert!(s.list(&ListOptions::default()).unwrap().is_empty());
+        assert_eq!(s.alarm().unwrap(), None);
+        assert!(s.exec("SELECT * FROM t", &[]).is_err(), "tables go too");
+    }
+
+    #[test]
+    fn sql_runs_with_bindings_and_counts_rows() {
+        let (_dir, mut s) = store();
+        s.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)", &[])
+            .unwrap();
+        let w = s
+            .exec(
+                "INSERT INTO t (name) VALUES (?), (?)",
+                &[D1Value::Text("x".into()), D1Value::Text("y".into())],
+            )
+            .unwrap();
+        assert_eq!(w.rows_written, 2);
+        let r = s.exec("SELECT id, name FROM t ORDER BY id", &[]).unwrap();
+        assert_eq!(r.columns, ["id", "name"]);
+        assert_eq!(r.rows.len(), 2);
+        assert_eq!(r.rows_read, 2);
+        assert!(s.exec("SELECT * FROM _cf_KV", &[]).is_err());
+        assert!(s.exec("SELECT ?", &[]).is_err(), "a missing binding");
+        assert!(s.database_size().unwrap() > 0);
+    }
+
+    #[test]
+    fn the_alarm_index_keeps_due_alarms_and_their_retries() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = AlarmIndex::open(&AlarmIndex::path_in(dir.path())).unwrap();
+        let row = |id: &str, at: f64| AlarmRow {
+            namespace: "ns".into(),
+            id: id.into(),
+            worker: "w".into(),
+            class: "C".into(),
+            name: None,
+            at,
+            retry: 0,
+        };
+        index.set(&row("a", 100.0)).unwrap();
+        index.set(&row("b", 300.0)).unwrap();
+        assert_eq!(index.due(200.0, 10).unwrap(), vec![row("a", 100.0)]);
+        index.retry("ns", "a", 100.0, 250.0, 1).unwrap();
+        assert!(index.due(200.0, 10).unwrap().is_empty());
+        let due = index.due(1000.0, 10).unwrap();
+        assert_eq!((due[0].id.as_str(), due[0].retry), ("a", 1));
+        index.delete("ns", "a").unwrap();
+        assert_eq!(index.due(1000.0, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn savepoints_roll_back_and_commits_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = object_path(dir.path(), "ns", "x");
+        {
+            let mut s = ObjectStorage::open(&path).unwrap();
+            s.begin().unwrap();
+            s.put(&[("gone".into(), vec![1])]).unwrap();
+            s.rollback().unwrap();
+            s.begin().unwrap();
+            s.put(&[("kept".into(), vec![2])]).unwrap();
+            s.commit().unwrap();
+            s.set_alarm(Some(1234.0)).unwrap();
+            s.flusher().flush().unwrap();
+        }
+        let s = ObjectStorage::open(&path).unwrap();
+        assert_eq!(
+            s.get(&["gone".into(), "kept".into()]).unwrap(),
+            vec![None, Some(vec![2])]
+        );
+        assert_eq!(s.alarm().unwrap(), Some(1234.0));
+    }
+}

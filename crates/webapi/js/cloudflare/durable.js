@@ -1,0 +1,508 @@
+// Durable Objects (`durable_objects.bindings`), as Cloudflare documents
+// them: `env.NAME` is a DurableObjectNamespace (idFromName, newUniqueId,
+// idFromString, get, getByName, jurisdiction); ids (toString, equals,
+// name); stubs whose `fetch` sends the request to the object. In the
+// Worker that exports the class, the objects themselves: made on their
+// first event with `new Class(ctx, env)` (a class extending DurableObject
+// from cloudflare:workers, or the older `constructor(state, env)`), their
+// `ctx` (id, storage, waitUntil, blockConcurrencyWhile) and their storage:
+// the key-value API (get/put/delete one key or many, list, deleteAll,
+// transaction, transactionSync, sync, alarms) and the SQL API
+// (`storage.sql.exec` cursors, `databaseSize`).
+//
+// Ops (runtime/src/durable): `durable(method, …)` for ids and storage,
+// synchronous; `durable_fetch(token, target, …)` for a stub's fetch (as a
+// service binding's, through makeFetcher); host work `durable_flush(slot)`,
+// which makes the object's writes durable: a response of the object waits
+// for it (the output gate). Events come as `{ type: 'durable', kind, slot,
+// fresh, class, id, name, payload }`; `{ type: 'durable_evict', slot }`
+// drops an object that was idle. Values are stored as the bytes of
+// queueSerialize (cloudflare/queue.js), a structured clone.
+//
+// A group of its own, loaded when a Worker with a namespace binding starts
+// or an object's first event arrives (events.js).
+
+const DO_MAX_KEY_BYTES = 2048;
+const DO_MAX_VALUE_BYTES = 2 * 1024 * 1024;
+const DO_MAX_KEYS = 128;
+// What the classes' constructors take from this file alone: Worker code
+// cannot make them.
+const DO_KEY = Symbol('durable');
+
+// ---- Ids, namespaces and stubs ----
+
+let makeDurableId; // (id, name) => DurableObjectId
+let durableIdOf; // id => its hex digits
+let durableNameOf; // id => its name, if made from one
+
+class DurableObjectId {
+  #id; #name;
+  constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
+  static {
+    makeDurableId = (id, name) => {
+      const o = new DurableObjectId(DO_KEY);
+      o.#id = id;
+      o.#name = name;
+      return o;
+    };
+  }
+  toString() { return this.#id; }
+  equals(other) { return other instanceof DurableObjectId && other.#id === this.#id; }
+  get name() { return this.#name; }
+  static {
+    durableIdOf = o => o.#id;
+    durableNameOf = o => o.#name;
+  }
+}
+tag(DurableObjectId);
+
+let makeDurableStub; // (index, id, makeFetcher) => DurableObjectStub
+
+class DurableObjectStub {
+  #fetcher; #id;
+  constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
+  static {
+    makeDurableStub = (index, id, makeFetcher) => {
+      const s = new DurableObjectStub(DO_KEY);
+      const name = durableNameOf(id);
+      const target = `${index}:${durableIdOf(id)}${name === undefined ? '' : `:${name}`}`;
+      s.#fetcher = makeFetcher(target, 'durable_fetch');
+      s.#id = id;
+      return s;
+    };
+  }
+  get id() { return this.#id; }
+  get name() { return durableNameOf(this.#id); }
+  fetch(input, init = undefined) { return this.#fetcher.fetch(input, init); }
+}
+tag(DurableObjectStub);
+
+class DurableObjectNamespace {
+  #index; #namespace; #makeFetcher;
+  constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
+  static make(index, namespace, makeFetcher) {
+    const n = new DurableObjectNamespace(DO_KEY);
+    n.#index = index;
+    n.#namespace = namespace;
+    n.#makeFetcher = makeFetcher;
+    return n;
+  }
+  newUniqueId(options = undefined) { return makeDurableId(op('durable', 'newId', this.#namespace), undefined); }
+  idFromName(name) {
+    requireArgs(arguments.length, 1, 'idFromName');
+    const s = String(name);
+    return makeDurableId(op('durable', 'fromName', this.#namespace, s), s);
+  }
+  idFromString(id) {
+    requireArgs(arguments.length, 1, 'idFromString');
+    return makeDurableId(op('durable', 'check', this.#namespace, String(id)), undefined);
+  }
+  get(id, options = undefined) {
+    if (!(id instanceof DurableObjectId)) throw new TypeError("Failed to execute 'get' on 'DurableObjectNamespace': parameter 1 is not of type 'DurableObjectId'.");
+    return makeDurableStub(this.#index, id, this.#makeFetcher);
+  }
+  getByName(name, options = undefined) { return this.get(this.idFromName(name), options); }
+  jurisdiction(name) { return this; }
+}
+tag(DurableObjectNamespace);
+
+// `env.NAME` for namespace binding `index` (its key `namespace`).
+function makeNamespace(index, namespace, makeFetcher) {
+  return DurableObjectNamespace.make(index, namespace, makeFetcher);
+}
+
+// ---- Values and keys ----
+
+function doSerialize(value) {
+  if (value === undefined) throw new TypeError('put(): the value cannot be undefined');
+  const bytes = loadGroup(QUEUE_BINDING).queueSerialize(value);
+  if (bytes.byteLength > DO_MAX_VALUE_BYTES) {
+    throw new RangeError(`Values cannot be larger than ${DO_MAX_VALUE_BYTES} bytes. A value of size ${bytes.byteLength} was provided.`);
+  }
+  return bytes;
+}
+
+function doDeserialize(bytes) {
+  return loadGroup(QUEUE_BINDING).queueDeserialize(bytes);
+}
+
+function doKey(key) {
+  if (typeof key !== 'string') {
+    if (key === undefined) throw new TypeError('The key must be a string (key is undefined)');
+    key = String(key);
+  }
+  const size = utf8Encode(key).byteLength;
+  if (size > DO_MAX_KEY_BYTES) throw new RangeError(`Keys cannot be larger than ${DO_MAX_KEY_BYTES} bytes. A key of size ${size} was provided.`);
+  return key;
+}
+
+function doKeys(keys) {
+  if (keys.length > DO_MAX_KEYS) throw new RangeError(`Maximum number of keys is ${DO_MAX_KEYS}. ${keys.length} keys were provided.`);
+  return keys.map(doKey);
+}
+
+// A promise of `fn()`'s result (a throw becomes a rejection), as each
+// async storage method returns one.
+function doAsync(fn) {
+  try {
+    return promiseResolvedWith(fn());
+  } catch (e) {
+    return promiseRejectedWith(e);
+  }
+}
+
+// ---- The objects of this isolate ----
+
+// slot -> { slot, id, name, instance, blocks, queue, unflushed, storage }
+const doObjects = new Map();
+
+// The output gate: a promise that settles once the object's writes so far
+// are durable. Flushes are grouped: while one is going on, the outputs
+// that need a later one share the next, which starts when it ends and
+// covers every write made until then.
+function doOutputGate(rec) {
+  if (!rec.unflushed) return rec.flushing ?? promiseResolvedWith(undefined);
+  if (rec.flushing === null) return doFlush(rec);
+  rec.nextFlush ??= transformPromise(rec.flushing, () => doFlush(rec), () => doFlush(rec));
+  return rec.nextFlush;
+}
+
+function doFlush(rec) {
+  rec.unflushed = false;
+  rec.nextFlush = null;
+  const flush = promiseResolvedWith(hostWork('durable_flush', rec.slot));
+  rec.flushing = flush;
+  const done = () => {
+    if (rec.flushing === flush) rec.flushing = null;
+  };
+  uponPromise(flush, done, done);
+  return flush;
+}
+
+class DurableObjectStorage {
+  #rec;
+  #sql;
+  constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
+  static make(rec) {
+    const s = new DurableObjectStorage(DO_KEY);
+    s.#rec = rec;
+    return s;
+  }
+  #call(method, ...args) { return op('durable', method, this.#rec.slot, ...args); }
+  #wrote() { this.#rec.unflushed = true; }
+  get(keys, options = undefined) {
+    return doAsync(() => {
+      if (Array.isArray(keys)) {
+        const names = doKeys(keys);
+        const values = this.#call('get', names);
+        const out = new Map();
+        for (let i = 0; i < names.length; i++) if (values[i] !== null) out.set(names[i], doDeserialize(values[i]));
+        return out;
+      }
+      const [value] = this.#call('get', [doKey(keys)]);
+      return value === null ? undefined : doDeserialize(value);
+    });
+  }
+  put(keyOrEntries, value = undefined, options = undefined) {
+    return doAsync(() => {
+      let keys, values;
+      if (keyOrEntries !== null && typeof keyOrEntries === 'object') {
+        const entries = Object.entries(keyOrEntries);
+        keys = doKeys(entries.map(e => e[0]));
+        values = entries.map(e => doSerialize(e[1]));
+      } else {
+        keys = [doKey(keyOrEntries)];
+        values = [doSerialize(value)];
+      }
+      this.#call('put', keys, values);
+      this.#wrote();
+    });
+  }
+  delete(keys, options = undefined) {
+    return doAsync(() => {
+      const many = Array.isArray(keys);
+      const n = this.#call('delete', many ? doKeys(keys) : [doKey(keys)]);
+      this.#wrote();
+      return many ? n : n > 0;
+    });
+  }
+  list(options = undefined) {
+    return doAsync(() => {
+      const o = options ?? {};
+      const str = v => (v === undefined ? undefined : String(v));
+      const limit = o.limit === undefined ? undefined : Number(o.limit);
+      if (limit !== undefined && !(limit > 0)) throw new RangeError('List limit must be positive.');
+      const pairs = this.#call('list', str(o.start), str(o.startAfter), str(o.end), str(o.prefix), Boolean(o.reverse), limit);
+      const out = new Map();
+      for (const [k, v] of pairs) out.set(k, doDeserialize(v));
+      return out;
+    });
+  }
+  deleteAll(options = undefined) {
+    return doAsync(() => {
+      this.#call('deleteAll');
+      this.#wrote();
+    });
+  }
+  transactionSync(closure) {
+    this.#call('begin');
+    let result;
+    try {
+      result = closure();
+    } catch (e) {
+      this.#call('rollback');
+      throw e;
+    }
+    this.#call('commit');
+    this.#wrote();
+    return result;
+  }
+  transaction(closure) {
+    return doAsync(() => {
+      this.#call('begin');
+      let rolledBack = false;
+      const txn = {
+        get: (...a) => this.get(...a),
+        put: (...a) => this.put(...a),
+        delete: (...a) => this.delete(...a),
+        list: (...a) => this.list(...a),
+        deleteAll: (...a) => this.deleteAll(...a),
+        getAlarm: (...a) => this.getAlarm(...a),
+        setAlarm: (...a) => this.setAlarm(...a),
+        deleteAlarm: (...a) => this.deleteAlarm(...a),
+      };
+      txn.rollback = () => {
+        if (!rolledBack) {
+          rolledBack = true;
+          this.#call('rollback');
+        }
+      };
+      return transformPromise(transformPromise(promiseResolvedWith(undefined), () => closure(txn)), value => {
+        if (!rolledBack) this.#call('commit');
+        this.#wrote();
+        return value;
+      }, e => {
+        if (!rolledBack) this.#call('rollback');
+        throw e;
+      });
+    });
+  }
+  sync() { return doOutputGate(this.#rec); }
+  getAlarm(options = undefined) { return doAsync(() => this.#call('getAlarm')); }
+  setAlarm(scheduledTime, options = undefined) {
+    return doAsync(() => {
+      const ms = scheduledTime instanceof Date ? scheduledTime.getTime() : Number(scheduledTime);
+      if (!Number.isFinite(ms)) throw new TypeError('setAlarm() needs a Date or a number of milliseconds since the epoch');
+      this.#call('setAlarm', ms);
+      this.#wrote();
+    });
+  }
+  deleteAlarm(options = undefined) {
+    return doAsync(() => {
+      this.#call('setAlarm', null);
+      this.#wrote();
+    });
+  }
+  get sql() {
+    return this.#sql ??= SqlStorage.make(this.#rec, () => this.#wrote());
+  }
+}
+tag(DurableObjectStorage);
+
+class SqlStorage {
+  #rec; #wrote;
+  constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
+  static make(rec, wrote) {
+    const s = new SqlStorage(DO_KEY);
+    s.#rec = rec;
+    s.#wrote = wrote;
+    return s;
+  }
+  exec(query, ...bindings) {
+    const values = bindings.map(b => {
+      if (b instanceof ArrayBuffer) return new Uint8Array(b.slice(0));
+      if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+      return b;
+    });
+    const result = op('durable', 'exec', this.#rec.slot, String(query), values);
+    if (result.rowsWritten > 0 || !/^\s*(select|pragma\s+\w+\s*$|explain)/i.test(String(query))) this.#wrote();
+    return SqlStorageCursor.make(result);
+  }
+  get databaseSize() { return op('durable', 'size', this.#rec.slot); }
+}
+tag(SqlStorage);
+
+class SqlStorageCursor {
+  #columns; #rows; #next = 0; #read; #written;
+  constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
+  static make(result) {
+    const c = new SqlStorageCursor(DO_KEY);
+    c.#columns = result.columns;
+    c.#rows = result.rows.map(row => row.map(v => (v instanceof Uint8Array ? v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) : v)));
+    c.#next = 0;
+    c.#read = result.rowsRead;
+    c.#written = result.rowsWritten;
+    return c;
+  }
+  #object(row) {
+    const o = {};
+    for (let i = 0; i < this.#columns.length; i++) o[this.#columns[i]] = row[i];
+    return o;
+  }
+  next() {
+    if (this.#next >= this.#rows.length) return { done: true, value: undefined };
+    return { done: false, value: this.#object(this.#rows[this.#next++]) };
+  }
+  toArray() {
+    const out = [];
+    while (this.#next < this.#rows.length) out.push(this.#object(this.#rows[this.#next++]));
+    return out;
+  }
+  one() {
+    const rest = this.toArray();
+    if (rest.length === 0) throw new Error('Expected exactly one result from SQL query, but got no results.');
+    if (rest.length > 1) throw new Error('Expected exactly one result from SQL query, but got multiple results.');
+    return rest[0];
+  }
+  raw() {
+    const cursor = this;
+    const rows = this.#rows;
+    const self = {
+      next: () => (cursor.#next >= rows.length ? { done: true, value: undefined } : { done: false, value: rows[cursor.#next++].slice() }),
+      toArray: () => {
+        const out = [];
+        while (cursor.#next < rows.length) out.push(rows[cursor.#next++].slice());
+        return out;
+      },
+      [Symbol.iterator]() { return self; },
+    };
+    return self;
+  }
+  get columnNames() { return this.#columns.slice(); }
+  get rowsRead() { return this.#read; }
+  get rowsWritten() { return this.#written; }
+  [Symbol.iterator]() { return this; }
+}
+tag(SqlStorageCursor);
+
+class DurableObjectState {
+  #rec; #storage; #id; #waitUntil;
+  constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
+  static make(rec, waitUntil) {
+    const s = new DurableObjectState(DO_KEY);
+    s.#rec = rec;
+    s.#storage = DurableObjectStorage.make(rec);
+    s.#id = makeDurableId(rec.id, rec.name);
+    s.#waitUntil = waitUntil;
+    return s;
+  }
+  get id() { return this.#id; }
+  get storage() { return this.#storage; }
+  waitUntil(promise) { this.#waitUntil(promise); }
+  blockConcurrencyWhile(callback) {
+    const rec = this.#rec;
+    rec.blocks++;
+    let result;
+    try {
+      result = promiseResolvedWith(callback());
+    } catch (e) {
+      result = promiseRejectedWith(e);
+    }
+    const release = () => {
+      rec.blocks--;
+      doDrain(rec);
+    };
+    uponPromise(result, release, release);
+    return result;
+  }
+}
+tag(DurableObjectState);
+
+// Delivers the events an object's blockConcurrencyWhile held back, one per
+// turn (`durable_yield` settles in a turn of its own): as when they come
+// from the host, the microtasks of one (its storage calls' continuations)
+// all run before the next begins.
+function doDrain(rec) {
+  if (rec.blocks > 0 || rec.queue.length === 0 || rec.draining) return;
+  rec.draining = true;
+  rec.queue.shift()();
+  uponPromise(opAsync('durable_yield'), () => {
+    rec.draining = false;
+    doDrain(rec);
+  });
+}
+
+// Event `id` for an object (see the top of the file); `hooks` are the
+// core's: env, module(), requestFromEvent, respond, fail, waitUntil.
+function deliver(id, event, hooks) {
+  let rec = doObjects.get(event.slot);
+  if (rec === undefined) {
+    rec = { slot: event.slot, id: event.id, name: event.name ?? undefined, instance: null, blocks: 0, queue: [], draining: false, unflushed: false, flushing: null, nextFlush: null };
+    doObjects.set(event.slot, rec);
+    const cls = (hooks.module() ?? {})[event.class];
+    try {
+      if (typeof cls !== 'function') {
+        throw new Error(`The Durable Object class '${event.class}' is not exported by the Worker's main module`);
+      }
+      rec.instance = new cls(DurableObjectState.make(rec, hooks.waitUntil), hooks.env);
+    } catch (e) {
+      // The object is not made; the next event tries again.
+      doObjects.delete(event.slot);
+      op('durable', 'forget', event.slot);
+      return hooks.fail(id, e);
+    }
+  }
+  const run = () => runEvent(id, event, rec, hooks);
+  // Behind the events held back, in order.
+  if (rec.blocks > 0 || rec.queue.length > 0 || rec.draining) {
+    rec.queue.push(run);
+    doDrain(rec);
+  } else {
+    run();
+  }
+}
+
+function runEvent(id, event, rec, hooks) {
+  if (event.kind === 'alarm') return runAlarm(id, event, rec, hooks);
+  let result;
+  try {
+    if (event.kind !== 'fetch') throw new TypeError(`Unknown Durable Object event: ${event.kind}`);
+    const request = hooks.requestFromEvent(event.payload);
+    if (typeof rec.instance.fetch !== 'function') throw new TypeError("Handler does not export a fetch() function.");
+    result = rec.instance.fetch(request);
+  } catch (e) {
+    return hooks.fail(id, e);
+  }
+  uponPromise(promiseResolvedWith(result),
+    response => uponPromise(doOutputGate(rec), () => hooks.respond(id, response), e => hooks.fail(id, e)),
+    e => hooks.fail(id, e));
+}
+
+// The object's alarm is due: `alarm(alarmInfo)`; once it succeeds, the
+// alarm is deleted unless the handler set another. The host gets an empty
+// response (or the failure, and retries).
+function runAlarm(id, event, rec, hooks) {
+  let result, due;
+  try {
+    if (typeof rec.instance.alarm !== 'function') throw new TypeError('The Durable Object has an alarm set but no alarm() handler');
+    due = op('durable', 'getAlarm', rec.slot);
+    result = rec.instance.alarm({ retryCount: event.payload.retryCount, isRetry: event.payload.isRetry });
+  } catch (e) {
+    return hooks.fail(id, e);
+  }
+  const done = () => {
+    if (op('durable', 'getAlarm', rec.slot) === due) {
+      op('durable', 'setAlarm', rec.slot, null);
+      rec.unflushed = true;
+    }
+    return doOutputGate(rec);
+  };
+  uponPromise(promiseResolvedWith(result),
+    () => uponPromise(done(), () => hooks.respond(id, new Response(null, { status: 204 })), e => hooks.fail(id, e)),
+    e => hooks.fail(id, e));
+}
+
+// Drops an object that was idle (its slot is gone on the host's side).
+function evict(slot) {
+  doObjects.delete(slot);
+}

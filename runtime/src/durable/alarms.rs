@@ -1,0 +1,194 @@
+//! Alarms: `ctx.storage.setAlarm(time)` asks for the object's `alarm()`
+//! handler to run at that time, once, even across a restart.
+//!
+//! - **Stored twice, together**: in the object's database (what
+//!   `getAlarm` reads) and in the state folder's alarm index
+//!   (`durable/alarms.sqlite`, [`AlarmIndex`]), which says which object,
+//!   of which class of which Worker, is due when. Both writes are made by
+//!   the `setAlarm` op and made durable by the object's output gate.
+//! - **The scheduler** is the registry's: every [`POLL`] it reads the
+//!   index for alarms that are due and sends each object an alarm event
+//!   through the directory, like a stub's fetch (an [`AlarmEvent`]
+//!   request extension tells the isolate to call `alarm({ retryCount,
+//!   isRetry })` instead of `fetch`). The prelude deletes the alarm when
+//!   the handler succeeds, unless the handler set another.
+//! - **Retries**: when the handler throws (or its isolate fails it), the
+//!   alarm is due again after 2, 4, 8, … seconds ([`backoff`]), with
+//!   `retryCount` one more, up to [`MAX_RETRIES`] retries (Cloudflare's
+//!   six); then it is dropped with a log line.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use actix::prelude::*;
+use motu_storage::durable::{AlarmIndex, AlarmRow};
+
+use super::ObjectTarget;
+use crate::{Body, Dispatch, Registry};
+
+/// How often the scheduler reads the index.
+pub(crate) const POLL: Duration = Duration::from_millis(250);
+
+/// Retries of an alarm whose handler failed, before it is dropped.
+pub(crate) const MAX_RETRIES: u32 = 6;
+
+/// The most alarms started at one poll.
+const BATCH: usize = 256;
+
+/// The wait before retry `n` (from 1): 2^n seconds, at most a minute.
+pub(crate) fn backoff(n: u32) -> Duration {
+    Duration::from_secs(1u64 << n.clamp(1, 6)).min(Duration::from_secs(60))
+}
+
+/// What tells an isolate that an object's event is its alarm (a request
+/// extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlarmEvent {
+    /// Failed runs of this alarm before (`alarmInfo.retryCount`).
+    pub retry_count: u32,
+}
+
+/// The registry's scheduler state.
+#[derive(Default)]
+pub(crate) struct Scheduler {
+    index: Option<AlarmIndex>,
+    /// Alarms whose event is going on.
+    firing: HashSet<(String, String)>,
+}
+
+fn now_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1e3)
+}
+
+/// One poll of the index (see the module docs): starts the due alarms'
+/// events.
+pub(crate) fn poll(registry: &mut Registry, ctx: &mut Context<Registry>) {
+    let storage = registry.storage();
+    let scheduler = &mut registry.objects.alarms;
+    if scheduler.index.is_none() {
+        // The index exists once an object set an alarm; until then there
+        // is nothing to read (and no state folder is made for it).
+        let Some(path) = storage.path().map(|p| AlarmIndex::path_in(&p)) else {
+            return;
+        };
+        if !path.is_file() {
+            return;
+        }
+        match AlarmIndex::open(&path) {
+            Ok(index) => scheduler.index = Some(index),
+            Err(e) => {
+                tracing::error!("alarms: {e}");
+                return;
+            }
+        }
+    }
+    let Some(index) = &scheduler.index else {
+        return;
+    };
+    let due = match index.due(now_ms(), BATCH) {
+        Ok(due) => due,
+        Err(e) => {
+            tracing::error!("alarms: {e}");
+            return;
+        }
+    };
+    for row in due {
+        let key = (row.namespace.clone(), row.id.clone());
+        if !scheduler.firing.insert(key) {
+            continue;
+        }
+        let address = ctx.address();
+        let target = ObjectTarget {
+            worker: row.worker.clone(),
+            class: row.class.clone(),
+            namespace: row.namespace.clone(),
+            id: row.id.clone(),
+            name: row.name.clone(),
+            attempt: 0,
+        };
+        let request = http::Request::builder()
+            .method("POST")
+            .uri("https://alarm.internal/")
+            .extension(target)
+            .extension(AlarmEvent {
+                retry_count: row.retry,
+            })
+            .body(Body::empty());
+        let Ok(request) = request else {
+            continue;
+        };
+        let worker = row.worker.clone();
+        actix_rt::spawn(async move {
+            let outcome = address.send(Dispatch::new(worker, request)).await;
+            let error = match outcome {
+                Ok(Ok(_)) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(e) => Some(e.to_string()),
+            };
+            address.do_send(AlarmDone { row, error });
+        });
+    }
+}
+
+/// An alarm's event ended: `error` is why it failed, if it did.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct AlarmDone {
+    row: AlarmRow,
+    error: Option<String>,
+}
+
+impl Handler<AlarmDone> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, msg: AlarmDone, _ctx: &mut Self::Context) {
+        let AlarmDone { row, error } = msg;
+        let scheduler = &mut self.objects.alarms;
+        scheduler
+            .firing
+            .remove(&(row.namespace.clone(), row.id.clone()));
+        let Some(error) = error else {
+            return;
+        };
+        let Some(index) = &scheduler.index else {
+            return;
+        };
+        let retry = row.retry + 1;
+        let result = if retry > MAX_RETRIES {
+            tracing::warn!(
+                worker = row.worker.as_str(),
+                class = row.class.as_str(),
+                id = row.id.as_str(),
+                "a Durable Object's alarm failed {retry} times and is dropped: {error}"
+            );
+            index.delete(&row.namespace, &row.id)
+        } else {
+            tracing::warn!(
+                worker = row.worker.as_str(),
+                class = row.class.as_str(),
+                id = row.id.as_str(),
+                retry,
+                "a Durable Object's alarm failed and is retried: {error}"
+            );
+            let at = now_ms() + backoff(retry).as_secs_f64() * 1e3;
+            index.retry(&row.namespace, &row.id, row.at, at, retry)
+        };
+        if let Err(e) = result {
+            tracing::error!("alarms: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off() {
+        assert_eq!(backoff(1), Duration::from_secs(2));
+        assert_eq!(backoff(2), Duration::from_secs(4));
+        assert_eq!(backoff(6), Duration::from_secs(60));
+    }
+}

@@ -1,0 +1,63 @@
+//! Durable Objects' metrics, per Worker (the one exporting the class), in
+//! the process's registry (`crate::metrics::render`):
+//!
+//! - `motu_durable_objects_live`: objects in memory;
+//! - `motu_durable_object_starts_total`: objects made (first event after
+//!   being out of memory);
+//! - `motu_durable_object_evictions_total{reason}`: objects that left
+//!   memory: `idle` (no events for the idle timeout) or `isolate` (their
+//!   isolate went, whatever its reason).
+
+use std::sync::LazyLock;
+
+use prometheus::{IntCounterVec, IntGaugeVec, Opts};
+
+struct DurableMetrics {
+    live: IntGaugeVec,
+    starts: IntCounterVec,
+    evictions: IntCounterVec,
+}
+
+static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
+    let live = IntGaugeVec::new(
+        Opts::new("motu_durable_objects_live", "Durable Objects in memory."),
+        &["worker"],
+    )
+    .expect("a valid metric");
+    let starts = IntCounterVec::new(
+        Opts::new(
+            "motu_durable_object_starts_total",
+            "Durable Objects made in memory.",
+        ),
+        &["worker"],
+    )
+    .expect("a valid metric");
+    let evictions = IntCounterVec::new(
+        Opts::new(
+            "motu_durable_object_evictions_total",
+            "Durable Objects that left memory, by reason.",
+        ),
+        &["worker", "reason"],
+    )
+    .expect("a valid metric");
+    crate::metrics::register(Box::new(live.clone()));
+    crate::metrics::register(Box::new(starts.clone()));
+    crate::metrics::register(Box::new(evictions.clone()));
+    DurableMetrics {
+        live,
+        starts,
+        evictions,
+    }
+});
+
+/// An object of `worker` was made in memory.
+pub(crate) fn started(worker: &str) {
+    METRICS.starts.with_label_values(&[worker]).inc();
+    METRICS.live.with_label_values(&[worker]).inc();
+}
+
+/// An object of `worker` left memory for `reason`.
+pub(crate) fn evicted(worker: &str, reason: &str) {
+    METRICS.evictions.with_label_values(&[worker, reason]).inc();
+    METRICS.live.with_label_values(&[worker]).dec();
+}

@@ -1,0 +1,92 @@
+//! Durable Objects: actors with storage, hosted in isolates of their
+//! Worker.
+//!
+//! # The pieces
+//!
+//! - **Namespaces and ids** ([`DurableBinding`], `id.rs`): a Worker's
+//!   `env.NAME` is the namespace of a class some Worker of the server
+//!   exports (`class_name`, `script_name`). A namespace has a key derived
+//!   from the exporting Worker and the class's original name (a
+//!   `renamed_classes` migration keeps the key, so a renamed class keeps
+//!   its objects); ids are derived from the key (`id.rs`), so
+//!   `idFromName` gives the same id across restarts and nodes.
+//! - **Addressing** ([`ObjectTarget`]): `stub.fetch(request)` is a
+//!   subrequest like a service binding's, carrying the object it is for
+//!   as a request extension. The registry routes it (`directory.rs`).
+//! - **One live object per id** (`directory.rs`): the registry keeps, per
+//!   object, the isolate that hosts it (any isolate of the exporting
+//!   Worker; one isolate hosts many objects), chosen when the object
+//!   first gets an event. Every event for it goes there, through that
+//!   isolate actor's mailbox, one at a time. When the isolate goes away
+//!   (evicted, reloaded), events for its objects wait until it is gone,
+//!   then the object is made again in another isolate: never two at once.
+//! - **In the isolate** (`objects.rs`): the host keeps a slot per live
+//!   object (its id, its storage, when it last had an event); the
+//!   prelude's `cloudflare/durable.js` makes the instance on its first
+//!   event (`new Class(ctx, env)`), and delivers each event to it. The
+//!   object's events have the Worker's limits, as requests do.
+//! - **Gates**: storage (`motu_storage::durable`) is synchronous, on the
+//!   isolate's thread, so while an object awaits its own storage no other
+//!   event can come in between (an event is a turn of its own): the
+//!   *input gate* holds by construction. `blockConcurrencyWhile` holds
+//!   the object's later events in its mailbox until its callback settles.
+//!   The *output gate*: a response of the object waits until the writes
+//!   made before it are durable (an fsync of the object's write-ahead log
+//!   as host work, off the executor).
+//! - **Alarms** (`alarms.rs`): kept in the object's database and in an
+//!   index the registry polls; due alarms are events like a fetch, with
+//!   retries and backoff when the handler fails.
+//! - **Idle objects leave memory** after the namespace's idle timeout
+//!   (`durable_objects.idle_timeout_s`, 10 s by default); their storage
+//!   stays, and the next event makes them again.
+//! - **Metrics** (`metrics.rs`).
+
+pub(crate) mod alarms;
+pub(crate) mod directory;
+pub(crate) mod id;
+pub(crate) mod metrics;
+mod migrations;
+pub(crate) mod objects;
+
+pub use alarms::AlarmEvent;
+pub use id::namespace_key;
+pub use migrations::apply_migrations;
+
+/// A Durable Object namespace binding of a Worker: `env.<binding>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DurableBinding {
+    /// The name in `env`.
+    pub binding: String,
+    /// The Worker that exports the class.
+    pub worker: String,
+    /// The class's name (as exported now).
+    pub class: String,
+    /// The namespace's key (see [`namespace_key`]): the class's objects'
+    /// ids and storage derive from it.
+    pub namespace: String,
+}
+
+/// The object a request is for (a request extension set by `stub.fetch`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectTarget {
+    /// The Worker that exports the class.
+    pub worker: String,
+    /// The class's name.
+    pub class: String,
+    /// The namespace's key.
+    pub namespace: String,
+    /// The object's id (64 hex digits).
+    pub id: String,
+    /// The name it was made from, for `idFromName` ids.
+    pub name: Option<String>,
+    /// How many times the event was sent again because the isolate chosen
+    /// was going away.
+    pub(crate) attempt: u32,
+}
+
+impl ObjectTarget {
+    /// The directory's key: namespace and id.
+    pub(crate) fn key(&self) -> (String, String) {
+        (self.namespace.clone(), self.id.clone())
+    }
+}

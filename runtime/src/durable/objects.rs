@@ -1,0 +1,476 @@
+//! The Durable Objects one isolate hosts: a slot per live object, its
+//! storage, and the `durable` ops the prelude's `cloudflare/durable.js`
+//! calls.
+//!
+//! # Ops
+//!
+//! - `durable('newId' | 'fromName' | 'check', namespace, arg)`: ids (see
+//!   `id.rs`); `check` throws Cloudflare's TypeError for an id that is not
+//!   one of the namespace's.
+//! - `durable(method, slot, …)`: the storage of the object in `slot`,
+//!   synchronous (see the module docs of `motu_storage::durable`): `get`
+//!   (keys → values or null), `put` (keys, values), `delete` (keys →
+//!   count), `list` (start, startAfter, end, prefix, reverse, limit →
+//!   `[[key, value]…]`), `deleteAll`, `exec` (sql, bindings → `{ columns,
+//!   rows, rowsRead, rowsWritten }`), `size`, `begin`/`commit`/`rollback`,
+//!   `getAlarm`, `setAlarm` (ms or null). Values are the bytes the prelude
+//!   serialised.
+//! - host work `durable_flush(slot)`: fsyncs the object's log on the work
+//!   pool; the prelude waits for it before an object's response leaves
+//!   (the output gate).
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use motu_engine::{HostValue, JsError};
+use motu_storage::d1::D1Value;
+use motu_storage::durable::{AlarmIndex, AlarmRow, ListOptions, ObjectStorage, MAX_KEYS};
+use motu_webapi::Work;
+use tokio::sync::oneshot;
+
+use super::ObjectTarget;
+
+/// One live object of the isolate.
+struct Live {
+    target: ObjectTarget,
+    /// Its database, opened on first use.
+    storage: Option<ObjectStorage>,
+    last_active: Instant,
+    /// Its events that may still be going on.
+    events: Vec<u64>,
+}
+
+/// The objects an isolate hosts (see the module docs).
+pub(crate) struct Objects {
+    worker: String,
+    storage: crate::Storage,
+    idle: Duration,
+    slots: RefCell<HashMap<(String, String), u32>>,
+    live: RefCell<HashMap<u32, Live>>,
+    next_slot: Cell<u32>,
+    /// Told (by being dropped, with the isolate) when the isolate is gone.
+    gone: RefCell<Vec<oneshot::Sender<()>>>,
+    /// The alarm index (see `alarms.rs`), opened on the first `setAlarm`.
+    alarms: RefCell<Option<AlarmIndex>>,
+}
+
+fn type_error(message: impl Into<String>) -> JsError {
+    JsError::type_error(message.into())
+}
+
+fn storage_error(e: motu_storage::StorageError) -> JsError {
+    JsError::new("Error", e.to_string())
+}
+
+fn strings(value: Option<HostValue>) -> Result<Vec<String>, JsError> {
+    match value {
+        Some(HostValue::List(items)) => items
+            .into_iter()
+            .map(|v| match v {
+                HostValue::String(s) => Ok(s),
+                _ => Err(type_error("Durable Object storage: keys must be strings")),
+            })
+            .collect(),
+        _ => Err(type_error(
+            "Durable Object storage: expected a list of keys",
+        )),
+    }
+}
+
+fn slot_of(slot: &Option<HostValue>) -> u32 {
+    slot.as_ref().and_then(HostValue::as_f64).unwrap_or(-1.0) as u32
+}
+
+fn opt_string(value: Option<HostValue>) -> Option<String> {
+    match value {
+        Some(HostValue::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn sql_value(v: HostValue) -> Result<D1Value, JsError> {
+    Ok(match v {
+        HostValue::Null | HostValue::Undefined => D1Value::Null,
+        HostValue::Number(n) => D1Value::from_number(n),
+        HostValue::Bool(b) => D1Value::Integer(b.into()),
+        HostValue::String(s) => D1Value::Text(s),
+        HostValue::Bytes(b) => D1Value::Blob(b),
+        _ => {
+            return Err(type_error(
+                "sql.exec: a binding must be a string, number, boolean, null or ArrayBuffer",
+            ))
+        }
+    })
+}
+
+fn host_value(v: D1Value) -> HostValue {
+    match v {
+        D1Value::Null => HostValue::Null,
+        D1Value::Integer(i) => HostValue::Number(i as f64),
+        D1Value::Real(f) => HostValue::Number(f),
+        D1Value::Text(s) => HostValue::String(s),
+        D1Value::Blob(b) => HostValue::Bytes(b),
+    }
+}
+
+impl Objects {
+    /// The objects of an isolate of `worker`, storing in `storage`'s state
+    /// folder, leaving memory after `idle` without events.
+    pub(crate) fn new(worker: &str, storage: &crate::Storage, idle: Duration) -> Self {
+        Self {
+            worker: worker.to_owned(),
+            storage: storage.clone(),
+            idle,
+            slots: RefCell::default(),
+            live: RefCell::default(),
+            next_slot: Cell::new(1),
+            gone: RefCell::default(),
+            alarms: RefCell::default(),
+        }
+    }
+
+    /// Event `event` for the object `target`, as the prelude's `dispatch`
+    /// gets it: `{ type: 'durable', kind, slot, fresh, class, id, name,
+    /// payload }` (`fresh`: the object is made now).
+    pub(crate) fn event(
+        &self,
+        target: &ObjectTarget,
+        event: u64,
+        kind: &str,
+        payload: HostValue,
+    ) -> HostValue {
+        let key = target.key();
+        let existing = self.slots.borrow().get(&key).copied();
+        let (slot, fresh) = match existing {
+            Some(slot) => (slot, false),
+            None => {
+                let slot = self.next_slot.get();
+                self.next_slot.set(slot + 1);
+                self.slots.borrow_mut().insert(key, slot);
+                self.live.borrow_mut().insert(
+                    slot,
+                    Live {
+                        target: target.clone(),
+                        storage: None,
+                        last_active: Instant::now(),
+                        events: Vec::new(),
+                    },
+                );
+                super::metrics::started(&self.worker);
+                (slot, true)
+            }
+        };
+        if let Some(live) = self.live.borrow_mut().get_mut(&slot) {
+            live.last_active = Instant::now();
+            live.events.push(event);
+        }
+        HostValue::Map(vec![
+            ("type".into(), "durable".into()),
+            ("kind".into(), kind.into()),
+            ("slot".into(), HostValue::Number(slot.into())),
+            ("fresh".into(), HostValue::Bool(fresh)),
+            ("class".into(), target.class.as_str().into()),
+            ("id".into(), target.id.as_str().into()),
+            (
+                "name".into(),
+                target
+                    .name
+                    .as_deref()
+                    .map_or(HostValue::Null, HostValue::from),
+            ),
+            ("payload".into(), payload),
+        ])
+    }
+
+    /// The objects with no event going on (`going_on` tells) for the idle
+    /// timeout: forgotten here (their storage closed), their slots
+    /// returned for the prelude to drop.
+    pub(crate) fn take_idle(&self, going_on: impl Fn(u64) -> bool) -> Vec<u32> {
+        let mut idle = Vec::new();
+        let mut live = self.live.borrow_mut();
+        for (slot, object) in live.iter_mut() {
+            object.events.retain(|e| going_on(*e));
+            if object.events.is_empty() && object.last_active.elapsed() >= self.idle {
+                idle.push(*slot);
+            }
+        }
+        for slot in &idle {
+            if let Some(object) = live.remove(slot) {
+                self.slots.borrow_mut().remove(&object.target.key());
+                super::metrics::evicted(&self.worker, "idle");
+            }
+        }
+        idle
+    }
+
+    /// How many objects are live.
+    pub(crate) fn live_count(&self) -> usize {
+        self.live.borrow().len()
+    }
+
+    /// `tx` is dropped when the isolate is gone.
+    pub(crate) fn when_gone(&self, tx: oneshot::Sender<()>) {
+        self.gone.borrow_mut().push(tx);
+    }
+
+    /// The object database's file of `live`.
+    fn path(&self, target: &ObjectTarget) -> Result<PathBuf, JsError> {
+        let folder = self
+            .storage
+            .folder_path()
+            .map_err(|e| JsError::new("Error", e))?;
+        Ok(motu_storage::durable::object_path(
+            &folder,
+            &target.namespace,
+            &target.id,
+        ))
+    }
+
+    /// Runs `f` on the storage of the object in `slot`, opened if need be.
+    fn with_storage<T>(
+        &self,
+        slot: Option<HostValue>,
+        f: impl FnOnce(&mut ObjectStorage) -> Result<T, JsError>,
+    ) -> Result<T, JsError> {
+        let slot = slot.and_then(|s| s.as_f64()).unwrap_or(-1.0) as u32;
+        let mut live = self.live.borrow_mut();
+        let object = live
+            .get_mut(&slot)
+            .ok_or_else(|| JsError::new("Error", "this Durable Object is no longer in memory; its storage cannot be used (get a new stub)"))?;
+        if object.storage.is_none() {
+            let path = self.path(&object.target)?;
+            object.storage = Some(ObjectStorage::open(&path).map_err(storage_error)?);
+        }
+        f(object.storage.as_mut().expect("opened above"))
+    }
+
+    /// The `durable(method, …)` op (see the module docs).
+    pub(crate) fn call(&self, args: Vec<HostValue>) -> Result<HostValue, JsError> {
+        let mut args = args.into_iter();
+        let method = opt_string(args.next()).unwrap_or_default();
+        match method.as_str() {
+            "newId" | "fromName" | "check" => {
+                let namespace = opt_string(args.next()).unwrap_or_default();
+                return match method.as_str() {
+                    "newId" => Ok(super::id::unique(&namespace).into()),
+                    "fromName" => {
+                        let name = opt_string(args.next()).unwrap_or_default();
+                        Ok(super::id::from_name(&namespace, &name).into())
+                    }
+                    _ => {
+                        let id = opt_string(args.next()).unwrap_or_default();
+                        super::id::check(&namespace, &id).map_err(type_error)?;
+                        Ok(id.to_ascii_lowercase().into())
+                    }
+                };
+            }
+            _ => {}
+        }
+        let slot = args.next();
+        let args_slot = slot.clone();
+        if method == "forget" {
+            // The object could not be made: forgotten, as if evicted.
+            let slot = slot.and_then(|s| s.as_f64()).unwrap_or(-1.0) as u32;
+            if let Some(object) = self.live.borrow_mut().remove(&slot) {
+                self.slots.borrow_mut().remove(&object.target.key());
+                super::metrics::evicted(&self.worker, "failed");
+            }
+            return Ok(HostValue::Undefined);
+        }
+        match method.as_str() {
+            "get" => {
+                let keys = strings(args.next())?;
+                self.with_storage(slot, |s| {
+                    let values = s.get(&keys).map_err(storage_error)?;
+                    Ok(HostValue::List(
+                        values
+                            .into_iter()
+                            .map(|v| v.map_or(HostValue::Null, HostValue::Bytes))
+                            .collect(),
+                    ))
+                })
+            }
+            "put" => {
+                let keys = strings(args.next())?;
+                let values = match args.next() {
+                    Some(HostValue::List(v)) => v,
+                    _ => return Err(type_error("put: expected values")),
+                };
+                if keys.len() > MAX_KEYS {
+                    return Err(JsError::new(
+                        "RangeError",
+                        format!("Maximum number of pairs is {MAX_KEYS}"),
+                    ));
+                }
+                let pairs = keys
+                    .into_iter()
+                    .zip(values)
+                    .map(|(k, v)| match v {
+                        HostValue::Bytes(b) => Ok((k, b)),
+                        _ => Err(type_error("put: values must be serialised")),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.with_storage(slot, |s| s.put(&pairs).map_err(storage_error))?;
+                Ok(HostValue::Undefined)
+            }
+            "delete" => {
+                let keys = strings(args.next())?;
+                self.with_storage(slot, |s| {
+                    Ok(HostValue::Number(
+                        s.delete(&keys).map_err(storage_error)? as f64
+                    ))
+                })
+            }
+            "list" => {
+                let options = ListOptions {
+                    start: opt_string(args.next()),
+                    start_after: opt_string(args.next()),
+                    end: opt_string(args.next()),
+                    prefix: opt_string(args.next()),
+                    reverse: matches!(args.next(), Some(HostValue::Bool(true))),
+                    limit: args
+                        .next()
+                        .and_then(|l| l.as_f64())
+                        .map(|l| l.max(0.0) as u64),
+                };
+                self.with_storage(slot, |s| {
+                    let pairs = s.list(&options).map_err(storage_error)?;
+                    Ok(HostValue::List(
+                        pairs
+                            .into_iter()
+                            .map(|(k, v)| HostValue::List(vec![k.into(), HostValue::Bytes(v)]))
+                            .collect(),
+                    ))
+                })
+            }
+            "deleteAll" => {
+                self.with_storage(slot, |s| s.delete_all().map_err(storage_error))?;
+                self.index_alarm(slot_of(&args_slot), None)?;
+                Ok(HostValue::Undefined)
+            }
+            "exec" => {
+                let sql = opt_string(args.next()).unwrap_or_default();
+                let bindings = match args.next() {
+                    Some(HostValue::List(v)) => v
+                        .into_iter()
+                        .map(sql_value)
+                        .collect::<Result<Vec<_>, _>>()?,
+                    _ => Vec::new(),
+                };
+                self.with_storage(slot, |s| {
+                    let r = s.exec(&sql, &bindings).map_err(|e| match e {
+                        motu_storage::StorageError::D1(m) => JsError::new("Error", m),
+                        e => JsError::new("Error", format!("{e}: SQLITE_ERROR")),
+                    })?;
+                    Ok(HostValue::Map(vec![
+                        (
+                            "columns".into(),
+                            HostValue::List(r.columns.into_iter().map(HostValue::String).collect()),
+                        ),
+                        (
+                            "rows".into(),
+                            HostValue::List(
+                                r.rows
+                                    .into_iter()
+                                    .map(|row| {
+                                        HostValue::List(row.into_iter().map(host_value).collect())
+                                    })
+                                    .collect(),
+                            ),
+                        ),
+                        ("rowsRead".into(), HostValue::Number(r.rows_read as f64)),
+                        (
+                            "rowsWritten".into(),
+                            HostValue::Number(r.rows_written as f64),
+                        ),
+                    ]))
+                })
+            }
+            "size" => self.with_storage(slot, |s| {
+                Ok(HostValue::Number(
+                    s.database_size().map_err(storage_error)? as f64
+                ))
+            }),
+            "begin" => {
+                self.with_storage(slot, |s| s.begin().map_err(storage_error))?;
+                Ok(HostValue::Undefined)
+            }
+            "commit" => {
+                self.with_storage(slot, |s| s.commit().map_err(storage_error))?;
+                Ok(HostValue::Undefined)
+            }
+            "rollback" => {
+                self.with_storage(slot, |s| s.rollback().map_err(storage_error))?;
+                Ok(HostValue::Undefined)
+            }
+            "getAlarm" => self.with_storage(slot, |s| {
+                Ok(s.alarm()
+                    .map_err(storage_error)?
+                    .map_or(HostValue::Null, HostValue::Number))
+            }),
+            "setAlarm" => {
+                let at = args.next().and_then(|v| v.as_f64());
+                self.with_storage(slot, |s| s.set_alarm(at).map_err(storage_error))?;
+                self.index_alarm(slot_of(&args_slot), at)?;
+                Ok(HostValue::Undefined)
+            }
+            _ => Err(type_error(format!("durable: unknown method '{method}'"))),
+        }
+    }
+
+    /// Writes the alarm of the object in `slot` (`None`: deleted) to the
+    /// alarm index.
+    fn index_alarm(&self, slot: u32, at: Option<f64>) -> Result<(), JsError> {
+        let live = self.live.borrow();
+        let Some(object) = live.get(&slot) else {
+            return Ok(());
+        };
+        let mut index = self.alarms.borrow_mut();
+        if index.is_none() {
+            let folder = self
+                .storage
+                .folder_path()
+                .map_err(|e| JsError::new("Error", e))?;
+            *index = Some(AlarmIndex::open(&AlarmIndex::path_in(&folder)).map_err(storage_error)?);
+        }
+        let index = index.as_ref().expect("opened above");
+        let t = &object.target;
+        match at {
+            Some(at) => index.set(&AlarmRow {
+                namespace: t.namespace.clone(),
+                id: t.id.clone(),
+                worker: t.worker.clone(),
+                class: t.class.clone(),
+                name: t.name.clone(),
+                at,
+                retry: 0,
+            }),
+            None => index.delete(&t.namespace, &t.id),
+        }
+        .map_err(storage_error)
+    }
+
+    /// The host work `durable_flush(slot)`: makes the object's commits
+    /// durable (the output gate waits for it).
+    pub(crate) fn flush_work(&self, args: Vec<HostValue>) -> Result<Work, JsError> {
+        let flusher = self.with_storage(args.into_iter().next(), |s| Ok(s.flusher()))?;
+        let index = self.alarms.borrow().as_ref().map(AlarmIndex::flusher);
+        Ok(Work::from_fn(0, false, move |_| {
+            flusher.flush().map_err(storage_error)?;
+            if let Some(index) = index {
+                index.flush().map_err(storage_error)?;
+            }
+            Ok(HostValue::Undefined)
+        }))
+    }
+}
+
+impl Drop for Objects {
+    fn drop(&mut self) {
+        for _ in self.live.get_mut().drain() {
+            super::metrics::evicted(&self.worker, "isolate");
+        }
+    }
+}

@@ -1,0 +1,508 @@
+//! Durable Objects over HTTP, on both engines: the fixture project
+//! `tests/projects/durable-objects` routes `/do/<name>/<path>` to the
+//! Counter object named `<name>` through a stub (see its `src/index.js`),
+//! and each server gets a state folder of its own (`--persist-to`).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::durability::{KillNine, Seen};
+use common::{on_each_engine, Server};
+use serde_json::{json, Value};
+
+fn project(file: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/projects/durable-objects")
+        .join(file)
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn serve_config(config: &str, engine: &str, state: &Path, extra: &[&str]) -> Server {
+    let project = project(config);
+    let mut args = vec![
+        "--config",
+        &project,
+        "--engine",
+        engine,
+        "--persist-to",
+        state.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    Server::start(&args)
+}
+
+fn serve(engine: &str, state: &Path) -> Server {
+    serve_config("wrangler.jsonc", engine, state, &[])
+}
+
+fn state_folder() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    (dir, state)
+}
+
+/// Waits until the admin listener's metrics hold every line of `lines`.
+fn wait_for_metrics(server: &Server, lines: &[&str]) {
+    let admin = server.admin.clone().expect("an admin listener");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = common::request(&admin, "GET", "/metrics", &[], b"").text();
+        if lines.iter().all(|l| text.lines().any(|t| t == *l)) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the metrics never showed {lines:?}:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn get_json(server: &Server, path: &str) -> Value {
+    let response = server.get(path);
+    assert_eq!(response.status, 200, "{path}: {}", response.text());
+    response.json()
+}
+
+#[test]
+fn fifty_concurrent_increments_give_fifty() {
+    on_each_engine("do_fifty_concurrent_increments", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let addr = server.addr.clone();
+        let threads: Vec<_> = (0..50)
+            .map(|_| {
+                let addr = addr.clone();
+                std::thread::spawn(move || {
+                    common::request(&addr, "POST", "/do/counter/increment", &[], b"")
+                })
+            })
+            .collect();
+        let answers: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        for r in &answers {
+            assert_eq!(r.status, 200, "{}\n{}", r.text(), server.log());
+        }
+        let mut seen: Vec<u64> = answers.iter().map(|r| r.json().as_u64().unwrap()).collect();
+        seen.sort_unstable();
+        assert_eq!(
+            seen,
+            (1..=50).collect::<Vec<u64>>(),
+            "each increment saw the one before"
+        );
+        assert_eq!(get_json(&server, "/do/counter/get"), json!(50));
+        // Another object has its own storage.
+        assert_eq!(get_json(&server, "/do/other/get"), json!(0));
+    });
+}
+
+#[test]
+fn one_live_object_per_id_behind_block_concurrency_while() {
+    on_each_engine("do_one_live_object_per_id", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let addr = server.addr.clone();
+        let threads: Vec<_> = (0..20)
+            .map(|_| {
+                let addr = addr.clone();
+                std::thread::spawn(move || {
+                    common::request(&addr, "GET", "/do/single/instance", &[], b"").json()
+                })
+            })
+            .collect();
+        let answers: Vec<Value> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let token = &answers[0]["token"];
+        for a in &answers {
+            assert_eq!(
+                &a["token"], token,
+                "one instance answered them all: {answers:?}"
+            );
+            assert_eq!(
+                a["ready"],
+                json!(true),
+                "no event before blockConcurrencyWhile is done"
+            );
+            assert_eq!(a["name"], json!("single"));
+        }
+        // The older class form, with env.
+        let legacy = get_json(&server, "/legacy/x/");
+        assert_eq!(legacy["seen"], json!(1));
+        assert_eq!(legacy["hasEnv"], json!(true));
+        assert_eq!(get_json(&server, "/legacy/x/")["seen"], json!(2));
+        // What the object throws is thrown by the stub's fetch.
+        let thrown = server.get("/do/single/throw");
+        assert_eq!(thrown.status, 500);
+        assert_eq!(
+            thrown.json()["caught"],
+            json!("RangeError: thrown by the object")
+        );
+    });
+}
+
+#[test]
+fn ids_are_derived_from_names_and_checked() {
+    on_each_engine("do_ids", |engine| {
+        let (_dir, state) = state_folder();
+        let mut server = serve(engine, &state);
+        let ids = get_json(&server, "/ids");
+        let a = ids["a"].as_str().unwrap().to_owned();
+        assert_eq!(a.len(), 64, "{ids}");
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(ids["again"], json!(a));
+        assert_ne!(ids["b"], json!(a));
+        assert_eq!(ids["name"], json!("a"));
+        assert_eq!(ids["equals"], json!(true));
+        assert_eq!(ids["notEquals"], json!(false));
+        assert_eq!(ids["fromString"], json!(true));
+        assert_ne!(ids["unique"], ids["unique2"]);
+        assert_eq!(ids["uniqueChecked"], json!(true));
+        assert_eq!(ids["stubName"], json!("a"));
+        let errors = ids["errors"].as_array().unwrap();
+        assert!(
+            errors[0]
+                .as_str()
+                .unwrap()
+                .starts_with("TypeError: Invalid Durable Object ID"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1]
+                .as_str()
+                .unwrap()
+                .starts_with("TypeError: Invalid Durable Object ID"),
+            "{errors:?}"
+        );
+        // The object sees its own id.
+        let instance = get_json(&server, "/do/a/instance");
+        assert_eq!(instance["id"], json!(a));
+        // The same name gives the same id after a restart.
+        server.kill_hard();
+        let server = serve(engine, &state);
+        assert_eq!(get_json(&server, "/ids")["a"], json!(a));
+    });
+}
+
+/// Runs a storage script in the object `name`: each step's `{ result }` or
+/// `{ error: { name, message } }`.
+fn kv(server: &Server, name: &str, steps: Value) -> Vec<Value> {
+    let body = serde_json::to_vec(&steps).unwrap();
+    let r = server.request("POST", &format!("/do/{name}/kv"), &[], &body);
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json().as_array().unwrap().clone()
+}
+
+#[test]
+fn the_key_value_api() {
+    on_each_engine("do_key_value_api", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let long_key = "k".repeat(2049);
+        let out = kv(
+            &server,
+            "kv",
+            json!([
+                { "op": "put", "args": ["a", { "x": [1, 2, { "y": "z" }] }] },
+                { "op": "put", "args": [{ "b": 2, "c": "three", "ab": true }] },
+                { "op": "get", "args": ["a"] },
+                { "op": "get", "args": [["a", "b", "missing"]] },
+                { "op": "list", "args": [] },
+                { "op": "list", "args": [{ "prefix": "a" }] },
+                { "op": "list", "args": [{ "start": "ab", "end": "c", "reverse": true }] },
+                { "op": "list", "args": [{ "startAfter": "a", "limit": 2 }] },
+                { "op": "delete", "args": ["b"] },
+                { "op": "delete", "args": ["b"] },
+                { "op": "delete", "args": [["a", "c", "nope"]] },
+                { "op": "txRollback", "args": ["t", 1] },
+                { "op": "txAsync", "args": ["t2", 1] },
+                { "op": "get", "args": [["t", "t2"]] },
+                { "op": "put", "args": [long_key, 1] },
+                { "op": "alarm", "args": [4102444800000u64] },
+                { "op": "deleteAlarm", "args": [] },
+                { "op": "deleteAll", "args": [] },
+                { "op": "list", "args": [] },
+            ]),
+        );
+        let r = |i: usize| out[i]["result"].clone();
+        assert_eq!(r(2), json!({ "x": [1, 2, { "y": "z" }] }), "{out:?}");
+        assert_eq!(r(3), json!({ "a": { "x": [1, 2, { "y": "z" }] }, "b": 2 }));
+        assert_eq!(
+            r(4),
+            json!([["a", { "x": [1, 2, { "y": "z" }] }], ["ab", true], ["b", 2], ["c", "three"]])
+        );
+        assert_eq!(r(5).as_array().unwrap().len(), 2);
+        assert_eq!(r(6), json!([["b", 2], ["ab", true]]));
+        assert_eq!(r(7), json!([["ab", true], ["b", 2]]));
+        assert_eq!(r(8), json!(true));
+        assert_eq!(r(9), json!(false));
+        assert_eq!(r(10), json!(2));
+        assert_eq!(r(11), json!("undo"));
+        assert_eq!(r(12), json!("rolled back"));
+        assert_eq!(r(13), json!({}), "rolled-back writes are gone: {out:?}");
+        assert_eq!(out[14]["error"]["name"], json!("RangeError"), "{out:?}");
+        assert!(out[14]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2048"));
+        assert_eq!(r(15), json!(4102444800000u64));
+        assert_eq!(r(16), Value::Null);
+        assert_eq!(r(18), json!([]));
+    });
+}
+
+#[test]
+fn the_sql_api() {
+    on_each_engine("do_sql_api", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let out = get_json(&server, "/do/sql/sql");
+        assert_eq!(out["written"], json!(2), "{out}");
+        assert_eq!(out["columns"], json!(["id", "name", "photo"]));
+        assert_eq!(
+            out["first"],
+            json!({ "id": 1, "name": "ada", "photo": [1, 2] })
+        );
+        assert_eq!(out["rest"], json!(["bob"]));
+        assert_eq!(out["raw"], json!([["ada"], ["bob"]]));
+        assert_eq!(out["one"], json!({ "n": 2 }));
+        assert_eq!(out["read"], json!(2));
+        assert_eq!(out["size"], json!(true));
+        let errors = out["errors"].as_array().unwrap();
+        assert!(
+            errors[0].as_str().unwrap().contains("got no results"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].as_str().unwrap().contains("multiple results"),
+            "{errors:?}"
+        );
+        assert!(errors[2].as_str().unwrap().contains("_cf_"), "{errors:?}");
+        assert!(
+            errors[3].as_str().unwrap().contains("syntax error"),
+            "{errors:?}"
+        );
+        // The table is the object's: another object does not see it.
+        let other = get_json(&server, "/do/sql2/sql");
+        assert_eq!(other["rest"], json!(["bob"]), "a fresh table: {other}");
+    });
+}
+
+fn durable_value(n: u64) -> String {
+    format!("value {n:08} ").repeat(40 + (n as usize % 5) * 50)
+}
+
+#[test]
+fn a_response_after_a_put_survives_kill_9() {
+    on_each_engine("do_put_survives_kill_9", |engine| {
+        let (_dir, state) = state_folder();
+        let start = || serve(engine, &state);
+        let write = |addr: &str, n: u64| {
+            common::try_request(
+                addr,
+                "POST",
+                &format!("/do/durable/write?key=w{n}"),
+                &[],
+                durable_value(n).as_bytes(),
+            )
+            .is_some_and(|r| r.status == 200 && r.body == b"ok")
+        };
+        let read = |s: &Server, ns: &[u64]| -> Vec<Seen> {
+            let mut seen = Vec::new();
+            for chunk in ns.chunks(100) {
+                let keys: Vec<String> = chunk.iter().map(|n| format!("w{n}")).collect();
+                let found = get_json(s, &format!("/do/durable/read?keys={}", keys.join(",")));
+                for (n, key) in chunk.iter().zip(&keys) {
+                    seen.push(match &found[key] {
+                        Value::Null => Seen::Absent,
+                        v if *v == json!(durable_value(*n)) => Seen::Whole,
+                        v => Seen::Partial(format!("{:.80}", v.to_string())),
+                    });
+                }
+            }
+            seen
+        };
+        let report = KillNine {
+            rounds: 20,
+            writers: 3,
+            start: &start,
+            write: &write,
+            read: &read,
+        }
+        .run();
+        assert!(report.acknowledged >= 20, "{report:?}");
+    });
+}
+
+#[test]
+fn a_renamed_class_keeps_its_objects() {
+    on_each_engine("do_rename_keeps_data", |engine| {
+        let (_dir, state) = state_folder();
+        let mut server = serve(engine, &state);
+        for _ in 0..3 {
+            server.request("POST", "/do/kept/increment", &[], b"");
+        }
+        assert_eq!(get_json(&server, "/do/kept/get"), json!(3));
+        server.kill_hard();
+        let server = serve_config("wrangler-renamed.jsonc", engine, &state, &[]);
+        assert_eq!(
+            get_json(&server, "/do/kept/get"),
+            json!(3),
+            "Tally has Counter's objects"
+        );
+        let r = server.request("POST", "/do/kept/increment", &[], b"");
+        assert_eq!(r.json(), json!(4));
+    });
+}
+
+/// The namespace folders under the state folder's `durable/`.
+fn namespace_folders(state: &Path) -> usize {
+    std::fs::read_dir(state.join("durable"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().is_dir())
+        .count()
+}
+
+#[test]
+fn a_deleted_class_loses_its_objects_once() {
+    on_each_engine("do_delete_migration", |engine| {
+        let (_dir, state) = state_folder();
+        let mut server = serve(engine, &state);
+        server.request("POST", "/do/stays/increment", &[], b"");
+        assert_eq!(get_json(&server, "/legacy/goes/")["seen"], json!(1));
+        assert_eq!(namespace_folders(&state), 2);
+        server.kill_hard();
+        let mut server = serve_config("wrangler-deleted.jsonc", engine, &state, &[]);
+        assert_eq!(namespace_folders(&state), 1, "Legacy's objects are gone");
+        assert_eq!(get_json(&server, "/do/stays/get"), json!(1));
+        server.kill_hard();
+        // Applied once: the tag is recorded, and Counter's data stays.
+        let server = serve_config("wrangler-deleted.jsonc", engine, &state, &[]);
+        assert_eq!(get_json(&server, "/do/stays/get"), json!(1));
+    });
+}
+
+#[test]
+fn a_looping_object_is_stopped_and_another_keeps_serving() {
+    on_each_engine("do_hostile_object", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        for _ in 0..2 {
+            server.request("POST", "/do/good/increment", &[], b"");
+        }
+        let looped = server.get("/do/bad/loop");
+        assert_eq!(looped.status, 500, "{}", looped.text());
+        assert!(
+            looped.text().to_lowercase().contains("cpu"),
+            "the loop ran out of CPU time: {}",
+            looped.text()
+        );
+        // The other object answers, made again if it shared the isolate,
+        // with its storage intact.
+        assert_eq!(get_json(&server, "/do/good/get"), json!(2));
+        let r = server.request("POST", "/do/good/increment", &[], b"");
+        assert_eq!(r.json(), json!(3));
+    });
+}
+
+#[test]
+fn an_idle_object_leaves_memory_and_comes_back_with_its_storage() {
+    on_each_engine("do_idle_eviction", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve_config(
+            "wrangler-idle.jsonc",
+            engine,
+            &state,
+            &["--admin-listen", "127.0.0.1:0"],
+        );
+        server.request("POST", "/do/idle/increment", &[], b"");
+        let first = get_json(&server, "/do/idle/instance")["token"].clone();
+        wait_for_metrics(
+            &server,
+            &[
+                r#"motu_durable_object_starts_total{worker="durable"} 1"#,
+                r#"motu_durable_objects_live{worker="durable"} 1"#,
+            ],
+        );
+        // The object leaves memory once it has been idle for a second
+        // (the metrics say so; nothing touches it meanwhile): a new
+        // instance answers then, with the same storage.
+        wait_for_metrics(
+            &server,
+            &[
+                r#"motu_durable_object_evictions_total{reason="idle",worker="durable"} 1"#,
+                r#"motu_durable_objects_live{worker="durable"} 0"#,
+            ],
+        );
+        let now = get_json(&server, "/do/idle/instance")["token"].clone();
+        assert_ne!(now, first, "a new instance");
+        assert_eq!(get_json(&server, "/do/idle/get"), json!(1));
+    });
+}
+
+/// Waits until the object `name`'s alarm handler has run `runs` times:
+/// its record of the runs.
+fn wait_for_alarm_runs(server: &Server, name: &str, runs: usize) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let report = get_json(server, &format!("/do/{name}/alarms"));
+        if report["runs"].as_array().unwrap().len() >= runs {
+            return report;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the alarm never ran {runs} times: {report}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn an_alarm_set_before_a_restart_fires_after_it() {
+    on_each_engine("do_alarm_across_restart", |engine| {
+        let (_dir, state) = state_folder();
+        let mut server = serve(engine, &state);
+        let set = get_json(&server, "/do/wake/set-alarm?in=1500");
+        assert!(
+            set.as_f64().unwrap() > 0.0,
+            "getAlarm gives the time: {set}"
+        );
+        // Killed at once: the alarm was acknowledged, so it is on disk.
+        server.kill_hard();
+        let server = serve(engine, &state);
+        let report = wait_for_alarm_runs(&server, "wake", 1);
+        assert_eq!(
+            report["runs"],
+            json!([{ "retryCount": 0, "isRetry": false, "name": "wake" }])
+        );
+        assert_eq!(
+            report["pending"],
+            Value::Null,
+            "a run that succeeded deletes the alarm"
+        );
+    });
+}
+
+#[test]
+fn a_failing_alarm_is_retried() {
+    on_each_engine("do_alarm_retried", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        get_json(&server, "/do/flaky/set-alarm?in=0&fail=1");
+        let report = wait_for_alarm_runs(&server, "flaky", 2);
+        assert_eq!(
+            report["runs"],
+            json!([
+                { "retryCount": 0, "isRetry": false, "name": "flaky" },
+                { "retryCount": 1, "isRetry": true, "name": "flaky" }
+            ])
+        );
+        // Deleted once the retry succeeded.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while get_json(&server, "/do/flaky/alarms")["pending"] != Value::Null {
+            assert!(Instant::now() < deadline, "the alarm was not deleted");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+}

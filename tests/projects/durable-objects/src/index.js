@@ -1,0 +1,213 @@
+import { DurableObject } from 'cloudflare:workers';
+
+// Runs one storage step of a /kv script: `{ op, args }` on ctx.storage.
+async function storageStep(storage, step) {
+  const [a, b] = step.args ?? [];
+  switch (step.op) {
+    case 'get': {
+      const v = await storage.get(a);
+      return v instanceof Map ? Object.fromEntries(v) : v ?? null;
+    }
+    case 'put': return (await storage.put(a, b)) ?? null;
+    case 'delete': return await storage.delete(a);
+    case 'list': return [...(await storage.list(a))];
+    case 'deleteAll': return (await storage.deleteAll()) ?? null;
+    case 'txRollback':
+      try {
+        storage.transactionSync(() => {
+          storage.put(a, b);
+          throw new Error('undo');
+        });
+      } catch (e) {
+        return e.message;
+      }
+      return 'not rolled back';
+    case 'txAsync':
+      return await storage.transaction(async txn => {
+        await txn.put(a, b);
+        txn.rollback();
+        return 'rolled back';
+      });
+    case 'alarm':
+      await storage.setAlarm(a);
+      return await storage.getAlarm();
+    case 'deleteAlarm':
+      await storage.deleteAlarm();
+      return await storage.getAlarm();
+    default: throw new Error(`unknown op ${step.op}`);
+  }
+}
+
+function sqlScript(sql) {
+  sql.exec('CREATE TABLE IF NOT EXISTS people (id INTEGER PRIMARY KEY, name TEXT, photo BLOB)');
+  const insert = sql.exec('INSERT INTO people (name, photo) VALUES (?, ?), (?, ?)', 'ada', new Uint8Array([1, 2]), 'bob', null);
+  const all = sql.exec('SELECT id, name, photo FROM people ORDER BY id');
+  const columns = all.columnNames;
+  const first = all.next().value;
+  const rest = all.toArray();
+  const raw = [...sql.exec('SELECT name FROM people ORDER BY id').raw()];
+  const one = sql.exec('SELECT count(*) AS n FROM people').one();
+  const errors = [];
+  for (const [q, ...b] of [['SELECT * FROM people WHERE id > 100'], ['SELECT * FROM people'], ['SELECT * FROM _cf_KV'], ['SELEKT 1']]) {
+    try {
+      sql.exec(q, ...b).one();
+      errors.push('no error');
+    } catch (e) {
+      errors.push(e.message);
+    }
+  }
+  return {
+    written: insert.rowsWritten,
+    columns,
+    first: { ...first, photo: first.photo instanceof ArrayBuffer ? [...new Uint8Array(first.photo)] : first.photo },
+    rest: rest.map(r => r.name),
+    raw,
+    one,
+    read: all.rowsRead,
+    size: sql.databaseSize > 0,
+    errors,
+  };
+}
+
+export class Counter extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.token = crypto.randomUUID();
+    this.ready = false;
+    // Events wait until this is done (blockConcurrencyWhile).
+    ctx.blockConcurrencyWhile(async () => {
+      await new Promise(resolve => setTimeout(resolve, 20));
+      this.ready = true;
+    });
+  }
+
+  async fetch(request) {
+    const url = new URL(request.url);
+    const storage = this.ctx.storage;
+    switch (url.pathname) {
+      case '/increment': {
+        const n = ((await storage.get('n')) ?? 0) + 1;
+        await storage.put('n', n);
+        return Response.json(n);
+      }
+      case '/get':
+        return Response.json((await storage.get('n')) ?? 0);
+      case '/instance':
+        return Response.json({ token: this.token, ready: this.ready, id: this.ctx.id.toString(), name: this.ctx.id.name });
+      case '/write': {
+        // Not awaited: the response still waits for the write (output gate).
+        storage.put(url.searchParams.get('key'), await request.text());
+        return new Response('ok');
+      }
+      case '/read': {
+        const keys = url.searchParams.get('keys').split(',');
+        return Response.json(Object.fromEntries(await storage.get(keys)));
+      }
+      case '/kv': {
+        const steps = await request.json();
+        const out = [];
+        for (const step of steps) {
+          try {
+            out.push({ result: await storageStep(storage, step) });
+          } catch (e) {
+            out.push({ error: { name: e.name, message: e.message } });
+          }
+        }
+        return Response.json(out);
+      }
+      case '/sql':
+        return Response.json(sqlScript(storage.sql));
+      case '/set-alarm': {
+        await storage.put('failTimes', Number(url.searchParams.get('fail') ?? 0));
+        await storage.setAlarm(Date.now() + Number(url.searchParams.get('in')));
+        return Response.json(await storage.getAlarm());
+      }
+      case '/alarms':
+        return Response.json({ runs: (await storage.get('alarms')) ?? [], pending: await storage.getAlarm() });
+      case '/loop':
+        for (;;) {}
+      case '/throw':
+        throw new RangeError('thrown by the object');
+      default:
+        return new Response('no such path', { status: 404 });
+    }
+  }
+}
+
+Counter.prototype.alarm = async function alarm(info) {
+  const storage = this.ctx.storage;
+  const runs = (await storage.get('alarms')) ?? [];
+  runs.push({ retryCount: info.retryCount, isRetry: info.isRetry, name: this.ctx.id.name ?? null });
+  await storage.put('alarms', runs);
+  const failTimes = (await storage.get('failTimes')) ?? 0;
+  if (failTimes > 0) {
+    await storage.put('failTimes', failTimes - 1);
+    throw new Error('the alarm failed on purpose');
+  }
+};
+
+// Counter after the rename migration of wrangler-renamed.jsonc.
+export class Tally extends Counter {}
+
+// The older form: a plain class with constructor(state, env).
+export class Legacy {
+  constructor(state, env) {
+    this.state = state;
+    this.hasEnv = env.COUNTER !== undefined;
+  }
+
+  async fetch(request) {
+    const seen = ((await this.state.storage.get('seen')) ?? 0) + 1;
+    await this.state.storage.put('seen', seen);
+    return Response.json({ seen, id: this.state.id.toString(), hasEnv: this.hasEnv });
+  }
+}
+
+function idReport(ns) {
+  const a = ns.idFromName('a');
+  const unique = ns.newUniqueId();
+  const errors = [];
+  for (const text of ['zz', a.toString().replace(/^./, c => (c === '0' ? '1' : '0'))]) {
+    try {
+      ns.idFromString(text);
+      errors.push('no error');
+    } catch (e) {
+      errors.push(`${e.name}: ${e.message}`);
+    }
+  }
+  return {
+    a: a.toString(),
+    again: ns.idFromName('a').toString(),
+    b: ns.idFromName('b').toString(),
+    name: a.name,
+    equals: a.equals(ns.idFromName('a')),
+    notEquals: a.equals(ns.idFromName('b')),
+    fromString: ns.idFromString(a.toString()).equals(a),
+    unique: unique.toString(),
+    unique2: ns.newUniqueId().toString(),
+    uniqueChecked: ns.idFromString(unique.toString()).toString() === unique.toString(),
+    stubName: ns.get(a).name,
+    errors,
+  };
+}
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const [, kind, name, ...rest] = url.pathname.split('/');
+    if (kind === 'ids') return Response.json(idReport(env.COUNTER));
+    if (kind === 'do' || kind === 'legacy') {
+      const ns = kind === 'do' ? env.COUNTER : env.LEGACY;
+      const stub = ns.getByName(decodeURIComponent(name));
+      const inner = new URL(`/${rest.join('/')}${url.search}`, 'https://object.internal');
+      try {
+        const response = await stub.fetch(new Request(inner, request));
+        // Read whole: answered with a length, never cut half-way.
+        return new Response(await response.arrayBuffer(), response);
+      } catch (e) {
+        return Response.json({ caught: `${e.name}: ${e.message}` }, { status: 500 });
+      }
+    }
+    return new Response('not found', { status: 404 });
+  },
+};
