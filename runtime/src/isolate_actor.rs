@@ -868,6 +868,45 @@ impl IsolateActor {
     }
 }
 
+impl IsolateActor {
+    /// Starts an event the way a fetch event starts (its own CPU budget,
+    /// no wall-clock limit of its own), in the span `span` makes of the
+    /// Worker's name: `prepare` gives, with the event's id, what the
+    /// prelude's `dispatch` hook gets, carrying `size` bytes. `Err`: the
+    /// isolate takes no new events (the Worker's name). Used by RPC calls
+    /// (`crate::rpc`).
+    pub(crate) fn start_event(
+        &mut self,
+        span: impl FnOnce(&str) -> tracing::Span,
+        prepare: impl FnOnce(&IsolateHost, u64) -> HostValue,
+        size: usize,
+        ctx: &mut Context<Self>,
+    ) -> Result<StartedEvent, String> {
+        let worker = self.spec.name.clone();
+        let Some((id, rx)) = self.new_event() else {
+            return Err(worker);
+        };
+        self.begin_event(id, span(&worker));
+        let event = prepare(&self.host, id);
+        self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
+        Ok((worker, rx))
+    }
+
+    /// The isolate's host.
+    pub(crate) fn host(&self) -> &IsolateHost {
+        &self.host
+    }
+
+    /// Runs one turn of no event that hands the prelude `event` (0 as its
+    /// id), unless the isolate is gone.
+    pub(crate) fn turn_without_event(&mut self, event: HostValue, ctx: &mut Context<Self>) {
+        if self.evicted {
+            return;
+        }
+        self.turn(None, 0, ctx, |isolate| isolate.dispatch(0, event));
+    }
+}
+
 /// Resolves once the isolate is quiet: no event waits for its outcome and
 /// no `waitUntil` work goes on (or once it is gone).
 #[derive(Debug, Message)]

@@ -256,7 +256,8 @@ impl Actor for Registry {
             .services
             .outbound
             .clone()
-            .with_dispatcher(ctx.address().recipient());
+            .with_dispatcher(ctx.address().recipient())
+            .with_rpc(ctx.address().recipient());
         if let Some(budget) = self.pool.memory_budget_bytes {
             ctx.run_interval(pressure::BUDGET_CHECK, move |act, ctx| {
                 act.relieve(budget, ctx)

@@ -18,7 +18,11 @@
 const worker = op('init');
 if (worker.mapsPositions) mapStackPositions();
 const env = worker.env;
-for (const [binding, service] of worker.services || []) env[binding] = loadGroup(FETCH).makeFetcher(service);
+// A service binding is a Fetcher and a stub of the Worker's entrypoint for
+// RPC (cloudflare/rpc.js).
+for (const [binding, service, entrypoint] of worker.services || []) {
+  env[binding] = loadGroup(CLOUDFLARE_WORKERS).makeServiceStub(service, entrypoint, loadGroup(FETCH).makeFetcher(service));
+}
 if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetcher(worker.assets, 'assets_fetch');
 // The group of each kind of storage binding (runtime/src/bindings).
 const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, d1: D1_BINDING, r2: R2_BINDING, queue: QUEUE_BINDING };
@@ -250,6 +254,8 @@ function dispatchHostEvent(id, event) {
   else if (event.type === 'scheduled') dispatchScheduled(id, event);
   else if (event.type === 'queue') dispatchQueue(id, event);
   else if (event.type === 'websocket') loadGroup(WEBSOCKET).deliverHostEvent(event);
+  else if (event.type === 'rpc') loadGroup(CLOUDFLARE_WORKERS).dispatchRpc(id, event, workerModule, makeContext(id), env);
+  else if (event.type === 'rpc_release') loadGroup(CLOUDFLARE_WORKERS).releaseGrant(event.grant);
   else fail(id, new TypeError(`Unknown event type: ${event.type}`));
 }
 

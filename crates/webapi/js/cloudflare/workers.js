@@ -4,9 +4,9 @@
 // WorkerEntrypoint, DurableObject, WorkflowEntrypoint and RpcTarget. The
 // classes can be extended and instantiated; a default export that extends
 // WorkerEntrypoint is instantiated for each event and its `fetch(request)`
-// or `scheduled(controller)` called (events.js). RPC itself (RpcStub, calls
-// across a service binding) and Durable Objects are not there yet: what
-// needs them throws an Error saying so.
+// or `scheduled(controller)` called (events.js), or its methods called over
+// RPC (rpc.js). Durable Objects and constructing an RpcStub are not there
+// yet: what needs them throws an Error saying so.
 //
 // Op used: `current_event() -> id | null`, the event whose turn is running.
 const NOT_YET = what => new Error(`${what} is not supported by motu yet`);
