@@ -12,6 +12,7 @@ use common::{on_each_engine, Server, TempConfig};
 fn serve(engine: &str) -> (TempConfig, Server) {
     let toml = format!(
         "[server]\nengine = \"{engine}\"\nthreads = 2\n\
+         [limits]\ncpu_ms = 1000\n\
          [[workers]]\nname = \"front\"\nmain = \"front.js\"\nroutes = [\"front.test/*\"]\n\
          [[workers.services]]\nbinding = \"API\"\nservice = \"api\"\nentrypoint = \"Api\"\n\
          [[workers.services]]\nbinding = \"DEFAULT\"\nservice = \"api\"\n\
@@ -56,7 +57,8 @@ fn methods_of_a_named_and_the_default_entrypoint() {
             ask(&s, "/default"),
             (
                 200,
-                "hello ada from the default entrypoint\napi default fetch /path".into()
+                "hello ada from the default entrypoint\napi default fetch /path\nApi fetch /named"
+                    .into()
             )
         );
     });
@@ -142,6 +144,34 @@ fn functions_and_rpc_targets_are_passed_as_stubs() {
                 "13 5 Error: RPC stub used after being disposed (Error)".into()
             )
         );
+    });
+}
+
+#[test]
+fn streams_requests_and_responses_cross() {
+    on_each_engine("streams_requests_and_responses_cross", |engine| {
+        let (_c, s) = serve(engine);
+        assert_eq!(
+            ask(&s, "/streams"),
+            (
+                200,
+                "STREAMED IN PIECES\n201 Made yes POST /orders ada two apples".into()
+            )
+        );
+    });
+}
+
+#[test]
+fn values_past_32_mib_are_refused() {
+    on_each_engine("values_past_32_mib_are_refused", |engine| {
+        let (_c, s) = serve(engine);
+        let (status, body) = ask(&s, "/limits");
+        assert_eq!(status, 200, "{body}");
+        let lines: Vec<&str> = body.lines().collect();
+        let refused = "RangeError: Serialized RPC arguments or return values are limited to 32MiB";
+        assert!(lines[0].starts_with(refused), "arguments: {body}");
+        assert!(lines[1].starts_with(refused), "result: {body}");
+        assert_eq!(lines[2], "resolved 1048576");
     });
 }
 

@@ -369,10 +369,11 @@ impl IsolateHost {
         let depth = self.depths.borrow().get(&event).copied().unwrap_or(0) + 1;
         let request_id = self.request_ids.borrow().get(&event).cloned();
         let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+        let entrypoint = crate::service::entrypoint_from_args(&args);
         self.spawn_subrequest(
             id,
             token,
-            crate::service::call(dispatcher, service, request, depth, request_id),
+            crate::service::call(dispatcher, service, request, depth, request_id, entrypoint),
         );
         Ok(())
     }
@@ -383,8 +384,8 @@ impl IsolateHost {
     }
 
     /// Starts an RPC call: `rpc_call(kind, a, b, path, isCall, wire,
-    /// grant)` (see `crate::rpc`), counted as a subrequest of the event.
-    /// Settles with `[threw, wire, peer]`.
+    /// grant, streams)` (see `crate::rpc`), counted as a subrequest of the
+    /// event. Settles with `[threw, wire, peer, streams]`.
     fn start_rpc_call(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
         let event = self.count_subrequest()?;
         let target = crate::rpc::Target::from_args(&args, &self.rpc)?;
@@ -401,7 +402,9 @@ impl IsolateHost {
         };
         let call = matches!(args.next(), Some(HostValue::Bool(true)));
         let wire = args.next().unwrap_or_default();
+        crate::rpc::check_size(&wire).map_err(|m| JsError::new("RangeError", m))?;
         let grant = args.next().and_then(|g| g.as_f64());
+        let streams = self.rpc_streams(args.next(), None)?;
         let me = self.actor.get().cloned();
         let origin = match (grant, me) {
             (Some(grant), Some(isolate)) => Some(crate::rpc::Origin {
@@ -416,6 +419,7 @@ impl IsolateHost {
             call,
             args: wire,
             origin,
+            streams,
             depth: self.depths.borrow().get(&event).copied().unwrap_or(0) + 1,
             request_id: self.request_ids.borrow().get(&event).cloned(),
         };
@@ -434,14 +438,38 @@ impl IsolateHost {
         Ok(())
     }
 
-    /// `rpc_result(id, threw, wire, grant)`: RPC event `id`'s answer; the
-    /// event is over.
+    /// The bodies of the sinks `handles` (a list of numbers) for an RPC
+    /// value; `responds_to`: the event whose answer they stream in.
+    fn rpc_streams(
+        &self,
+        handles: Option<HostValue>,
+        responds_to: Option<u64>,
+    ) -> Result<crate::rpc::Streams, JsError> {
+        let Some(HostValue::List(handles)) = handles else {
+            return Ok(Default::default());
+        };
+        let bodies = handles
+            .iter()
+            .map(|h| {
+                let handle = h.as_f64().unwrap_or(-1.0) as u32;
+                self.streams
+                    .take_sink_body(handle, responds_to)
+                    .ok_or_else(|| {
+                        JsError::type_error("RPC: a stream of the value is not available")
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::rpc::Streams::new(bodies))
+    }
+
+    /// `rpc_result(id, threw, wire, grant, streams)`: RPC event `id`'s
+    /// answer; the event is over (its streams go on).
     fn rpc_result(&self, args: Vec<HostValue>) -> Result<(), JsError> {
         let mut args = args.into_iter();
         let id = args.next().and_then(|v| v.as_f64()).unwrap_or(-1.0) as u64;
-        let threw = matches!(args.next(), Some(HostValue::Bool(true)));
-        let value = args.next().unwrap_or_default();
-        let origin = args
+        let mut threw = matches!(args.next(), Some(HostValue::Bool(true)));
+        let mut value = args.next().unwrap_or_default();
+        let mut origin = args
             .next()
             .and_then(|g| g.as_f64())
             .zip(self.actor.get().cloned())
@@ -449,10 +477,15 @@ impl IsolateHost {
                 isolate,
                 grant: grant as u64,
             });
+        let streams = self.rpc_streams(args.next(), Some(id))?;
+        if let Err(message) = crate::rpc::check_size(&value) {
+            (threw, value, origin) = (true, crate::rpc::wire_error("RangeError", message), None);
+        }
         let answer = crate::rpc::Answer {
             threw,
             value,
             origin,
+            streams,
         };
         if self.rpc.answer(id, answer) {
             self.finish(id, Ok(FetchResponse::new(Default::default())));
@@ -461,12 +494,23 @@ impl IsolateHost {
     }
 
     /// An RPC call's answer arrived for op `id`, started by `event`: what
-    /// the prelude gets, `[threw, wire, peer]`.
+    /// the prelude gets, `[threw, wire, peer, streams]`.
     pub(crate) fn rpc_answered(&self, answer: crate::rpc::Answer, event: u64) -> HostValue {
         let peer = answer.origin.map_or(HostValue::Null, |origin| {
             HostValue::Number(self.rpc.register(origin, event).into())
         });
-        HostValue::List(vec![HostValue::Bool(answer.threw), answer.value, peer])
+        let streams = answer
+            .streams
+            .take()
+            .into_iter()
+            .map(|body| HostValue::Number(self.open_readable_for(body, event).into()))
+            .collect();
+        HostValue::List(vec![
+            HostValue::Bool(answer.threw),
+            answer.value,
+            peer,
+            HostValue::List(streams),
+        ])
     }
 
     /// Starts a call to the assets binding: `assets_fetch(token, binding,

@@ -728,6 +728,7 @@ impl Handler<Fetch> for IsolateActor {
         self.begin_event(id, span);
         self.host.set_request_id(id, request_id);
         self.host.set_depth(id, crate::service::depth_of(&msg.0));
+        let entrypoint = crate::service::entrypoint_of(&msg.0);
         let (parts, body) = msg.0.into_parts();
         let body = match body.as_chunks().map(<[bytes::Bytes]>::to_vec) {
             Some(chunks) if chunks.iter().all(|c| c.is_empty()) => HostValue::Null,
@@ -744,7 +745,10 @@ impl Handler<Fetch> for IsolateActor {
             None => HostValue::Number(self.host.open_readable_for(body, id) as f64),
         };
         let size = carried(&body);
-        let event = fetch_event(&parts, body);
+        let mut event = fetch_event(&parts, body);
+        if let (Some(entrypoint), HostValue::List(list)) = (entrypoint, &mut event) {
+            list.push(entrypoint.into());
+        }
         self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
         Box::pin(async move { rx.await.unwrap_or(Err(RuntimeError::Lost(worker))) })
     }

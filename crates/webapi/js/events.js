@@ -21,7 +21,8 @@ const env = worker.env;
 // A service binding is a Fetcher and a stub of the Worker's entrypoint for
 // RPC (cloudflare/rpc.js).
 for (const [binding, service, entrypoint] of worker.services || []) {
-  env[binding] = loadGroup(CLOUDFLARE_WORKERS).makeServiceStub(service, entrypoint, loadGroup(FETCH).makeFetcher(service));
+  const fetcher = loadGroup(FETCH).makeFetcher(service, 'service_fetch', entrypoint);
+  env[binding] = loadGroup(CLOUDFLARE_WORKERS).makeServiceStub(service, entrypoint, fetcher);
 }
 if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetcher(worker.assets, 'assets_fetch');
 // The group of each kind of storage binding (runtime/src/bindings).
@@ -59,10 +60,11 @@ Object.defineProperty(globalThis, Symbol.for('motu.cloudflare:sockets'), {
   get() { return socketsModule ??= loadGroup(CLOUDFLARE_SOCKETS).socketsExports(); },
 });
 
-// The default export's handlers for one event: a class extending
+// The default export's handlers for one event (or those of the named
+// `entrypoint`, for a service binding to it): a class extending
 // WorkerEntrypoint is made anew for each event, with its `ctx` and `env`.
-function defaultHandlers(ctx) {
-  const handler = workerModule.default;
+function defaultHandlers(ctx, entrypoint = null) {
+  const handler = entrypoint === null ? workerModule.default : workerModule[entrypoint];
   const workers = loadedGroup(CLOUDFLARE_WORKERS);
   return workers !== undefined && workers.isEntrypointClass(handler) ? new handler(ctx, env) : handler;
 }
@@ -194,10 +196,10 @@ function respond(id, response) {
   op('respond', id, response.status, response.statusText, headers, bodyForHost(body, true), socket);
 }
 
-function callFetch(id, request) {
+function callFetch(id, request, entrypoint) {
   const ctx = makeContext(id);
   if (workerModule) {
-    const handler = defaultHandlers(ctx);
+    const handler = defaultHandlers(ctx, entrypoint);
     if (!handler || typeof handler.fetch !== 'function') {
       throw new Error('The Worker has no fetch handler: export default { fetch(request, env, ctx) { … } }');
     }
@@ -215,7 +217,8 @@ function callFetch(id, request) {
 // The Request of a fetch event, which comes as the list `[method, url,
 // headers, body, null, httpProtocol]` (`[method, null, headers, body,
 // rawUrl, httpProtocol]` when the host could not parse the URL: parsed
-// here to throw the TypeError). The body is
+// here to throw the TypeError), followed by the entrypoint's name when a
+// service binding to a named entrypoint sent it. The body is
 // null, bytes, or the handle of a host stream read with `body_read`; the
 // bytes are the host's copy, owned by this Request alone, so they become
 // its body as they are. The method comes as sent (normalised here), the URL
@@ -242,7 +245,7 @@ function dispatchFetch(id, event) {
   let result, request;
   try {
     request = requestFromEvent(event);
-    result = callFetch(id, request);
+    result = callFetch(id, request, event[6] ?? null);
   } catch (e) {
     return fail(id, e);
   }

@@ -32,6 +32,12 @@ impl Handler<CallEvent> for IsolateActor {
                 let peer = msg.origin.clone().map_or(HostValue::Null, |origin| {
                     HostValue::Number(peers.register(origin, id).into())
                 });
+                let streams = msg
+                    .streams
+                    .take()
+                    .into_iter()
+                    .map(|body| HostValue::Number(host.open_readable_for(body, id).into()))
+                    .collect();
                 HostValue::Map(vec![
                     ("type".into(), "rpc".into()),
                     ("receiver".into(), msg.receiver.to_value()),
@@ -42,6 +48,7 @@ impl Handler<CallEvent> for IsolateActor {
                     ("call".into(), HostValue::Bool(msg.call)),
                     ("args".into(), msg.args),
                     ("peer".into(), peer),
+                    ("streams".into(), HostValue::List(streams)),
                 ])
             },
             size,

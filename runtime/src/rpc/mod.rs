@@ -29,7 +29,8 @@
 //!   through. A call's argument grant ends when the call settles; a
 //!   result's grant ends when the caller disposes of every stub from it or
 //!   its event ends ([`Release`] tells the exporting isolate).
-//! - **Limits**: each call counts as a subrequest of the calling event; a
+//! - **Limits**: arguments and results are at most [`MAX_MESSAGE_BYTES`]
+//!   (32 MiB, as on Cloudflare); each call counts as a subrequest of the calling event; a
 //!   call is one step deeper in the chain of service-binding calls
 //!   ([`crate::service::MAX_CHAIN_DEPTH`]); a callee that runs out of CPU
 //!   or memory is evicted like any other, and its caller gets an error.
@@ -57,6 +58,8 @@ mod event;
 mod peers;
 mod registry;
 
+use std::sync::{Arc, Mutex};
+
 use actix::prelude::*;
 use actix::WeakAddr;
 use motu_engine::{HostValue, JsError};
@@ -67,6 +70,52 @@ use crate::RuntimeError;
 pub(crate) use event::Answered;
 pub(crate) use peers::Peers;
 pub use registry::RpcCall;
+
+/// The largest arguments or result one call carries, as Cloudflare limits
+/// serialized RPC values: 32 MiB (measured here on the wire form: the
+/// bytes of its strings and buffers, and 8 for every other value).
+pub const MAX_MESSAGE_BYTES: usize = 32 << 20;
+
+/// The error for a value of `size` bytes, past [`MAX_MESSAGE_BYTES`].
+fn too_large(size: usize) -> String {
+    format!(
+        "Serialized RPC arguments or return values are limited to 32MiB, but the size of this value was: {size} bytes."
+    )
+}
+
+/// Checks that `value` (arguments or a result in wire form) is within
+/// [`MAX_MESSAGE_BYTES`].
+pub(crate) fn check_size(value: &HostValue) -> Result<(), String> {
+    match wire_size(value) {
+        size if size > MAX_MESSAGE_BYTES => Err(too_large(size)),
+        _ => Ok(()),
+    }
+}
+
+/// An error as the wire form has it: `['E', name, message, stack, hasCause,
+/// cause]`.
+pub(crate) fn wire_error(name: &str, message: String) -> HostValue {
+    HostValue::List(vec![
+        "E".into(),
+        name.into(),
+        message.into(),
+        HostValue::Null,
+        HostValue::Bool(false),
+        HostValue::Null,
+    ])
+}
+
+/// The size of a value in wire form, for [`MAX_MESSAGE_BYTES`].
+fn wire_size(value: &HostValue) -> usize {
+    match value {
+        HostValue::String(s) => s.len(),
+        HostValue::Bytes(b) => b.len(),
+        HostValue::Chunks(c) => c.iter().map(|c| c.len()).sum(),
+        HostValue::List(l) => l.iter().map(wire_size).sum::<usize>() + 8,
+        HostValue::Map(m) => m.iter().map(|(k, v)| k.len() + wire_size(v)).sum(),
+        _ => 8,
+    }
+}
 
 /// What a call goes to.
 #[derive(Debug, Clone)]
@@ -119,6 +168,31 @@ pub struct Origin {
     pub(crate) grant: u64,
 }
 
+/// The byte streams a value carries (its `ReadableStream`s, and the
+/// bodies of its `Request`s and `Response`s), by index in the wire form:
+/// taken once, by the isolate that receives the value.
+#[derive(Clone, Default)]
+pub struct Streams(Arc<Mutex<Vec<crate::Body>>>);
+
+impl Streams {
+    /// Streams of `bodies`.
+    pub(crate) fn new(bodies: Vec<crate::Body>) -> Self {
+        Self(Arc::new(Mutex::new(bodies)))
+    }
+
+    /// The bodies, once (later: none).
+    pub(crate) fn take(&self) -> Vec<crate::Body> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl std::fmt::Debug for Streams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map_or(0, |b| b.len());
+        write!(f, "Streams({n})")
+    }
+}
+
 /// A call of `path` of a receiver, as an event of the isolate that holds
 /// it.
 #[derive(Debug, Clone)]
@@ -134,6 +208,8 @@ pub struct CallEvent {
     pub args: HostValue,
     /// Where the stubs among the arguments call back to.
     pub origin: Option<Origin>,
+    /// The byte streams among the arguments.
+    pub streams: Streams,
     /// The call's depth in its chain of calls (1 for one made by a
     /// request from outside).
     pub depth: u32,
@@ -148,17 +224,7 @@ impl Message for CallEvent {
 impl CallEvent {
     /// The bytes the event carries into the isolate (roughly).
     fn size(&self) -> usize {
-        fn size(v: &HostValue) -> usize {
-            match v {
-                HostValue::String(s) => s.len(),
-                HostValue::Bytes(b) => b.len(),
-                HostValue::Chunks(c) => c.iter().map(|c| c.len()).sum(),
-                HostValue::List(l) => l.iter().map(size).sum::<usize>() + 8,
-                HostValue::Map(m) => m.iter().map(|(k, v)| k.len() + size(v)).sum(),
-                _ => 8,
-            }
-        }
-        size(&self.args)
+        wire_size(&self.args)
     }
 }
 
@@ -171,6 +237,8 @@ pub struct Answer {
     pub value: HostValue,
     /// Where the stubs in the value call back to.
     pub origin: Option<Origin>,
+    /// The byte streams in the value.
+    pub streams: Streams,
 }
 
 /// A grant of an isolate's exports is over: what it holds is released.

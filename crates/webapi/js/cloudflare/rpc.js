@@ -15,15 +15,17 @@
 // when the caller disposes of every stub it got from it, or its event ends.
 //
 // Ops used:
-// - `rpc_call(kind, a, b, path, isCall, wire, grant) -> [threw, wire, peer]`
-//   (async): calls `path` of the receiver `[kind, a, b]` (`['service',
-//   worker, entrypoint | null]` or `['peer', peer, export]`) with the
-//   arguments `wire`, whose exports are in `grant` (or null); the answer's
-//   exports are reached through `peer` (or null);
-// - `rpc_result(id, threw, wire, grant)`: event `id`'s answer;
+// - `rpc_call(kind, a, b, path, isCall, wire, grant, streams) -> [threw,
+//   wire, peer, streams]` (async): calls `path` of the receiver `[kind, a,
+//   b]` (`['service', worker, entrypoint | null]` or `['peer', peer,
+//   export]`) with the arguments `wire`, whose exports are in `grant` (or
+//   null) and whose byte streams are the host sinks `streams`; the answer's
+//   exports are reached through `peer` (or null), its streams are host
+//   readables;
+// - `rpc_result(id, threw, wire, grant, streams)`: event `id`'s answer;
 // - `rpc_release_peer(peer)`: this isolate no longer uses what `peer` reaches.
 // Events: `{ type: 'rpc', receiver: ['entrypoint', name | null] |
-// ['export', n], path, call, args, peer }` and `{ type: 'rpc_release', grant }`.
+// ['export', n], path, call, args, peer, streams }` and `{ type: 'rpc_release', grant }`.
 const DISPOSE = Symbol.dispose || Symbol.for('Symbol.dispose');
 // Names a stub never sends: they are the stub's own, or would make it look
 // like a promise.
@@ -75,16 +77,26 @@ function stubGone(state) {
 function rpcSend(state, path, isCall, args) {
   if (state.disposed) return Promise.reject(stubGone(state));
   const grant = openGrant();
+  const streams = [];
   let wire = null;
   try {
-    if (isCall) wire = toWire(args, v => grant.add(v));
+    if (isCall) wire = toWire(args, v => grant.add(v), h => streams.push(h) - 1);
   } catch (e) {
     if (grant.id !== null) releaseGrant(grant.id);
+    abortSinks(streams);
     return Promise.reject(e);
   }
   const [kind, a, b] = state.target;
   const settled = () => { if (grant.id !== null) releaseGrant(grant.id); };
-  return opAsync('rpc_call', kind, a, b, path, isCall, wire, grant.id).then(reply => {
+  let sent;
+  try {
+    sent = opAsync('rpc_call', kind, a, b, path, isCall, wire, grant.id, streams);
+  } catch (e) {
+    settled();
+    abortSinks(streams);
+    return Promise.reject(e);
+  }
+  return sent.then(reply => {
     settled();
     return answerOf(reply);
   }, e => {
@@ -93,14 +105,19 @@ function rpcSend(state, path, isCall, args) {
   });
 }
 
-// The value (or the error thrown) of an answer `[threw, wire, peer]`.
-function answerOf([threw, wire, peer]) {
+// The host sinks of a value that is not sent after all.
+function abortSinks(handles) {
+  for (const h of handles) op('body_sink_abort', h, 'the RPC value was not sent');
+}
+
+// The value (or the error thrown) of an answer `[threw, wire, peer, streams]`.
+function answerOf([threw, wire, peer, streams]) {
   const stubs = [];
   const value = fromWire(wire, (kind, n) => {
     const stub = importStub(peer, n);
     stubs.push(stub);
     return stub;
-  });
+  }, streams);
   if (threw) throw value;
   // A result holding stubs disposes of them all when it is disposed of.
   if (stubs.length > 0 && value !== null && typeof value === 'object' && !isRpcStub(value) && !(DISPOSE in value)) {
@@ -292,7 +309,7 @@ function dispatchRpc(id, event, mod, ctx, env) {
     } else {
       throw new TypeError(`RPC: unknown receiver kind '${kind}'`);
     }
-    const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n)) : [];
+    const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams) : [];
     running = invoke(receiver, event.path, event.call, args);
   } catch (e) {
     running = Promise.reject(e);
@@ -302,14 +319,17 @@ function dispatchRpc(id, event, mod, ctx, env) {
 
 function answer(id, threw, value) {
   const grant = openGrant();
+  let streams = [];
   let wire;
   try {
-    wire = toWire(value, v => grant.add(v));
+    wire = toWire(value, v => grant.add(v), h => streams.push(h) - 1);
   } catch (e) {
     if (grant.id !== null) releaseGrant(grant.id);
     grant.id = null;
+    abortSinks(streams);
+    streams = [];
     threw = true;
     wire = toWire(e);
   }
-  op('rpc_result', id, threw, wire, grant.id);
+  op('rpc_result', id, threw, wire, grant.id, streams);
 }

@@ -28,14 +28,19 @@
 //   ['b', bytes, type, name, lastModified]  a Blob (name null) or a File
 //   ['f', n] / ['T', n]     a function / an RpcTarget, exported by the
 //                           sender under number n (see rpc.js)
+//   ['s', i]                a ReadableStream of bytes: the i-th of the
+//                           byte streams the host carries beside the value
+//   ['q', method, url, headers, body]  a Request
+//   ['p', status, statusText, headers, body]  a Response (body: null, a
+//                           string, bytes, or ['s', i])
 // A value that cannot be sent is a DataCloneError, as structured clone has.
 const WIRE_ERRORS = ['Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError'];
 // Globals whose instances cannot be sent (those of groups not loaded yet are
 // skipped: they have no instances).
 const WIRE_UNSENDABLE = [
   'Promise', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Event', 'EventTarget',
-  'AbortController', 'AbortSignal', 'Headers', 'Request', 'Response', 'URL', 'URLSearchParams', 'FormData',
-  'TextEncoder', 'TextDecoder', 'ReadableStream', 'WritableStream', 'TransformStream', 'WebSocket',
+  'AbortController', 'AbortSignal', 'Headers', 'URL', 'URLSearchParams', 'FormData',
+  'TextEncoder', 'TextDecoder', 'WritableStream', 'TransformStream', 'WebSocket',
 ];
 // How deeply a value may nest (the host carries values up to 64 levels).
 const WIRE_MAX_DEPTH = 60;
@@ -48,8 +53,22 @@ function wireCloneError(what) {
 
 // `value` in wire form. `exportStub(value, kind)` is called for each function
 // (kind 'f') and RpcTarget (kind 'T') met and returns the number the sender
-// keeps it under; without it, they cannot be sent.
-function toWire(value, exportStub = undefined) {
+// keeps it under; without it, they cannot be sent. `sendStream(handle)` is
+// called for each byte stream, the handle of the host sink it is pumped
+// into, and returns its index; without it, streams cannot be sent.
+function toWire(value, exportStub = undefined, sendStream = undefined) {
+  // A body (of a Request, a Response, or a stream as a Response's) as the
+  // wire has it.
+  const body = record => {
+    if (bodyIsUnusable(record)) throw new TypeError('RPC: a body that was already used or is locked cannot be sent');
+    const b = bodyForHost(record);
+    if (typeof b !== 'number') return b;
+    if (sendStream === undefined) {
+      op('body_sink_abort', b, 'not sent');
+      throw wireCloneError('A ReadableStream');
+    }
+    return ['s', sendStream(b)];
+  };
   const seen = new Map();
   let depth = 0;
   const enc = v => {
@@ -111,6 +130,17 @@ function toWire(value, exportStub = undefined) {
       const file = v instanceof blobs.File;
       return ['b', blobs.blobBytes(v).slice(), v.type, file ? v.name : null, file ? v.lastModified : 0];
     }
+    const streamCtor = loadedGlobal('ReadableStream');
+    if (typeof streamCtor === 'function' && v instanceof streamCtor) {
+      if (v.locked) throw new TypeError('RPC: a locked ReadableStream cannot be sent');
+      return body(bodyOf(new Response(v)));
+    }
+    if (v instanceof Request) {
+      return ['q', v.method, v.url, [...v.headers], body(bodyOf(v))];
+    }
+    if (v instanceof Response) {
+      return ['p', v.status, v.statusText, [...v.headers], body(bodyOf(v))];
+    }
     for (const name of WIRE_UNSENDABLE) {
       const ctor = loadedGlobal(name);
       if (typeof ctor === 'function' && v instanceof ctor) throw wireCloneError(`A ${name}`);
@@ -135,9 +165,15 @@ function toWire(value, exportStub = undefined) {
 }
 
 // The value `wire` stands for. `importStub(kind, n)` makes the stub of what
-// the sender exported under number n.
-function fromWire(wire, importStub = undefined) {
+// the sender exported under number n; `streams` are the host handles of the
+// byte streams the value carries.
+function fromWire(wire, importStub = undefined, streams = []) {
   const objects = [];
+  const stream = i => {
+    if (typeof streams[i] !== 'number') throw new TypeError('RPC: a stream of the value is missing');
+    return streamFromHost(streams[i]).obj;
+  };
+  const body = b => (Array.isArray(b) ? stream(b[1]) : b);
   const dec = w => {
     if (!Array.isArray(w)) return w;
     const remember = o => { objects.push(o); return o; };
@@ -199,6 +235,16 @@ function fromWire(wire, importStub = undefined) {
         if (w[4]) Object.defineProperty(error, 'cause', { value: dec(w[5]), writable: true, configurable: true });
         return error;
       }
+      case 's': return remember(stream(w[1]));
+      case 'q': {
+        const init = { method: w[1], headers: w[3] };
+        if (w[4] !== null) {
+          init.body = body(w[4]);
+          init.duplex = 'half';
+        }
+        return remember(new Request(w[2], init));
+      }
+      case 'p': return remember(new Response(body(w[4]), { status: w[1], statusText: w[2], headers: w[3] }));
       case 'f':
       case 'T': {
         if (importStub === undefined) throw wireCloneError('A stub');
