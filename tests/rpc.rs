@@ -135,6 +135,16 @@ fn functions_and_rpc_targets_are_passed_as_stubs() {
         // A function argument called back, an RpcTarget argument whose
         // state changed in the caller, a function result called.
         assert_eq!(ask(&s, "/callbacks"), (200, "42 5 5 hi bob".into()));
+        // A stub disposed of at the end of its `using` block.
+        assert_eq!(
+            ask(&s, "/using"),
+            (
+                200,
+                "4 Error: RPC stub used after being disposed (Error)\n\
+                 b, a, SuppressedError: b failed / body failed, in c, c"
+                    .into()
+            )
+        );
         // An RpcTarget result: methods, a getter, a pipelined call, and a
         // disposed stub refusing calls.
         assert_eq!(
