@@ -76,6 +76,7 @@ function stubGone(state) {
 // A call or a property read through `state`'s receiver.
 function rpcSend(state, path, isCall, args) {
   if (state.disposed) return Promise.reject(stubGone(state));
+  if (state.target[0] === 'local') return invoke(state.target[1], path, isCall, isCall ? args : []);
   const grant = openGrant();
   const streams = [];
   let wire = null;
@@ -229,6 +230,16 @@ function pipelined(promise, path) {
   });
 }
 
+// `new RpcStub(value)`: a stub of an RpcTarget (or a function) of this
+// isolate, which can be sent and called like a remote one.
+function makeLocalStub(value) {
+  if (!(value instanceof RpcTarget) && typeof value !== 'function' && !isRpcStub(value)) {
+    throw new TypeError('RpcStub: the value must be an RpcTarget or a function');
+  }
+  if (isRpcStub(value)) return value;
+  return makeStub({ target: ['local', value], disposed: false }, undefined, typeof value === 'function' ? () => {} : {});
+}
+
 // `env.NAME` of a service binding: a stub of the Worker's entrypoint
 // (`null`: its default export) that also has the Fetcher's `fetch`.
 function makeServiceStub(worker, entrypoint, fetcher) {
@@ -266,8 +277,11 @@ function rpcMember(obj, key) {
   return { found: false };
 }
 
-// Calls (or reads) `path` of `receiver`.
+// Calls (or reads) `path` of `receiver`. A stub (one this isolate got from
+// another, and passed on) forwards the call.
 async function invoke(receiver, path, isCall, args) {
+  const forwarded = stubStates.get(receiver);
+  if (forwarded !== undefined) return rpcSend(forwarded, path, isCall, args);
   if (path.length === 0) {
     if (!isCall) return receiver;
     if (typeof receiver !== 'function') throw new TypeError('The RPC receiver is not a function.');
