@@ -13,9 +13,9 @@
 //! - **Which modules go through it**: TypeScript (`.ts`, `.mts`, `.cts`,
 //!   `.tsx`) and JSX (`.jsx`) always; JavaScript only when its text
 //!   contains the last name of a `define` key (`NODE_ENV` for
-//!   `process.env.NODE_ENV`), or the word `using` followed by a space (a
-//!   `using` declaration, lowered to a try/finally block for the engines
-//!   that cannot parse it), so a plain JavaScript module costs a substring
+//!   `process.env.NODE_ENV`), or what looks like a `using` declaration
+//!   (`using x =`, lowered to a try/finally block for the engines that
+//!   cannot parse it), so a plain JavaScript module costs a substring
 //!   search or two and stays byte for byte what the author wrote.
 //! - **Positions** ([`Positions`]): the source map of each transpiled
 //!   module, kept by the [`Transpiler`], turns a place in the JavaScript
@@ -240,12 +240,26 @@ fn defines_config(options: &TranspileOptions) -> Result<ReplaceGlobalDefinesConf
 mod tests;
 
 /// Whether JavaScript `source` may hold a `using` declaration: the word
-/// `using` (not part of a longer name) followed by white space.
+/// `using` (not part of a longer name), white space, a name, and `=` (not
+/// `==`) or `of` — what `using x = …` and `for (using x of …)` look like,
+/// and prose in comments seldom does.
 fn mentions_using(source: &str) -> bool {
     let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     source.match_indices("using").any(|(i, _)| {
-        let before = source[..i].chars().next_back();
-        let after = source[i + "using".len()..].chars().next();
-        !before.is_some_and(ident) && after.is_some_and(char::is_whitespace)
+        if source[..i].chars().next_back().is_some_and(ident) {
+            return false;
+        }
+        let rest = &source[i + "using".len()..];
+        let name = rest.trim_start();
+        if name.len() == rest.len() {
+            return false;
+        }
+        let after_name = name.trim_start_matches(ident);
+        if after_name.len() == name.len() {
+            return false;
+        }
+        let next = after_name.trim_start();
+        (next.starts_with('=') && !next.starts_with("=="))
+            || (next.starts_with("of") && !next[2..].starts_with(ident))
     })
 }

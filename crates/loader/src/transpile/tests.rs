@@ -405,6 +405,10 @@ fn using_declarations_are_lowered_with_the_helper() {
 fn only_javascript_that_may_declare_using_goes_through() {
     assert!(mentions_using("{ using x = y; }"));
     assert!(mentions_using("await using\tx = y;"));
+    assert!(mentions_using("for (using $r of list) {}"));
     assert!(!mentions_using("const usingX = 1; // confusing"));
     assert!(!mentions_using("refusing to go"));
+    assert!(!mentions_using("// Set the header using the value given"));
+    assert!(!mentions_using("if (using == 1) {}"));
+    assert!(!mentions_using("using offset"));
 }
