@@ -24,6 +24,11 @@
 //   readables;
 // - `rpc_result(id, threw, wire, grant, streams)`: event `id`'s answer;
 // - `rpc_release_peer(peer)`: this isolate no longer uses what `peer` reaches.
+// A new kind of receiver (a Durable Object: see runtime/src/rpc/mod.rs)
+// needs a stub made with `makeStub({ target: [kind, a, b], disposed: false },
+// { fetch, … })` and a case in `dispatchRpc` that finds the receiver;
+// values, stubs, errors and paths are shared.
+//
 // Events: `{ type: 'rpc', receiver: ['entrypoint', name | null] |
 // ['export', n], path, call, args, peer, streams }` and `{ type: 'rpc_release', grant }`.
 const DISPOSE = Symbol.dispose || Symbol.for('Symbol.dispose');
