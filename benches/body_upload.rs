@@ -12,135 +12,63 @@
 //!
 //! `cargo bench --bench body_upload` (add `--features v8` for both engines).
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod http;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use http::{Server, Stderr};
 
 const MB: usize = 1 << 20;
 
-fn engines() -> &'static [&'static str] {
-    if cfg!(feature = "v8") {
-        &["quickjs", "v8"]
-    } else {
-        &["quickjs"]
-    }
+/// A `motu serve` of the upload Worker on loopback, with an admin
+/// listener; `env` is added to its environment.
+fn start(engine: &str, memory_mb: u64, env: &[(&str, &str)]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("upload.js"),
+        include_str!("workers/upload.js"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("motu.toml"),
+        format!(
+            "[server]\nengine = \"{engine}\"\nmax_body_mb = 300\n[admin]\nlisten = \"127.0.0.1:0\"\n\
+             [limits]\nmemory_mb = {memory_mb}\n\
+             [[workers]]\nname = \"upload\"\nmain = \"upload.js\"\nroutes = [\"*/*\"]\n"
+        ),
+    )
+    .unwrap();
+    let mut command = Server::command(&http::motu_bin(), &dir);
+    command.envs(env.iter().copied());
+    Server::spawn(command, dir, Stderr::Discard, http::motu_address)
 }
 
-/// A `motu serve` of the upload Worker on loopback; killed when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-    admin: String,
-    _dir: tempfile::TempDir,
+/// The CPU time charged to the Worker's events so far.
+fn event_cpu(s: &Server) -> Duration {
+    let admin = s.admin.as_deref().expect("an admin listener");
+    let text = request(
+        admin,
+        b"GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+        0,
+    )
+    .1;
+    let secs: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("motu_event_cpu_seconds_sum{worker=\"upload\"} "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0);
+    Duration::from_secs_f64(secs)
 }
 
-impl Server {
-    fn start(engine: &str, memory_mb: u64, env: &[(&str, &str)]) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("upload.js"),
-            include_str!("workers/upload.js"),
-        )
-        .unwrap();
-        let config = dir.path().join("motu.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[server]\nmax_body_mb = 300\n[admin]\nlisten = \"127.0.0.1:0\"\n\
-                 [limits]\nmemory_mb = {memory_mb}\n\
-                 [[workers]]\nname = \"upload\"\nmain = \"upload.js\"\nroutes = [\"*/*\"]\n"
-            ),
-        )
-        .unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_motu"))
-            .args(["serve", "--config", config.to_str().unwrap()])
-            .args(["--engine", engine, "--listen", "127.0.0.1:0"])
-            .envs(env.iter().copied())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn motu");
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let (mut addr, mut admin) = (None, None);
-        let mut line = String::new();
-        while addr.is_none() {
-            line.clear();
-            assert!(out.read_line(&mut line).unwrap() > 0, "motu exited");
-            let l = line.trim();
-            if let Some(a) = l.strip_prefix("motu admin listening on http://") {
-                admin = Some(a.to_owned());
-            }
-            if let Some(a) = l.strip_prefix("motu listening on http://") {
-                addr = Some(a.to_owned());
-            }
-        }
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        Server {
-            child,
-            addr: addr.unwrap(),
-            admin: admin.expect("an admin listener"),
-            _dir: dir,
-        }
-    }
-
-    fn resident_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let kib: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap();
-        kib / 1024.0
-    }
-
-    /// The process's CPU time so far (user + system).
-    fn cpu(&self) -> Duration {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .unwrap()
-            .1
-            .split_whitespace()
-            .collect();
-        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-        // SAFETY: sysconf only reads a system setting.
-        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
-        Duration::from_millis(ticks * 1000 / hz.max(1))
-    }
-
-    /// The CPU time charged to the Worker's events so far.
-    fn event_cpu(&self) -> Duration {
-        let text = request(
-            &self.admin,
-            b"GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
-            0,
-        )
-        .1;
-        let secs: f64 = text
-            .lines()
-            .find_map(|l| l.strip_prefix("motu_event_cpu_seconds_sum{worker=\"upload\"} "))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0.0);
-        Duration::from_secs_f64(secs)
-    }
-
-    /// POSTs `size` bytes to `path` with a content-length; the status line
-    /// and body of the answer.
-    fn upload(&self, path: &str, size: usize) -> (String, String) {
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nhost: upload\r\ncontent-length: {size}\r\nconnection: close\r\n\r\n"
-        );
-        request(&self.addr, head.as_bytes(), size)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// POSTs `size` bytes to `path` with a content-length; the status line
+/// and body of the answer.
+fn upload(s: &Server, path: &str, size: usize) -> (String, String) {
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: upload\r\ncontent-length: {size}\r\nconnection: close\r\n\r\n"
+    );
+    request(&s.addr, head.as_bytes(), size)
 }
 
 /// Sends `head` and `body_len` bytes; the answer's status line and body.
@@ -167,16 +95,16 @@ fn request(addr: &str, head: &[u8], body_len: usize) -> (String, String) {
 }
 
 fn cpu_phase(engine: &str) {
-    let s = Server::start(engine, 1024, &[]);
+    let s = start(engine, 1024, &[]);
     for path in ["/buffer", "/stream"] {
-        let (cpu0, event0) = (s.cpu(), s.event_cpu());
-        let (status, body) = s.upload(path, 90 * MB);
+        let (cpu0, event0) = (s.cpu(), event_cpu(&s));
+        let (status, body) = upload(&s, path, 90 * MB);
         // The event is recorded when it ends, just after its response.
         let start = Instant::now();
-        let mut event = s.event_cpu();
+        let mut event = event_cpu(&s);
         while event == event0 && start.elapsed() < Duration::from_secs(2) {
             std::thread::sleep(Duration::from_millis(20));
-            event = s.event_cpu();
+            event = event_cpu(&s);
         }
         let process = s.cpu() - cpu0;
         let charged = event - event0;
@@ -192,9 +120,9 @@ fn cpu_phase(engine: &str) {
 /// Resident memory before, right after, and 5 s after a 200 MB upload to
 /// `path`.
 fn memory_of(engine: &str, path: &str, env: &[(&str, &str)]) -> (f64, f64, f64) {
-    let s = Server::start(engine, 1024, env);
+    let s = start(engine, 1024, env);
     let before = s.resident_mib();
-    let (status, _) = s.upload(path, 200 * MB);
+    let (status, _) = upload(&s, path, 200 * MB);
     assert!(status.contains(" 200 "), "{engine} {path}: {status}");
     let after = s.resident_mib();
     std::thread::sleep(Duration::from_secs(5));
@@ -221,7 +149,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    for engine in engines() {
+    for engine in http::engines() {
         cpu_phase(engine);
         memory_phase(engine);
     }

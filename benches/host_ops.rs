@@ -16,12 +16,15 @@
 //! measures another build of the binary (to compare with an older one),
 //! `HOST_OPS_RUNS` sets the runs per shape (default 3).
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod http;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use http::{Server, Stderr};
 
 const SHAPES: [(&str, &str); 3] = [
     ("rsa-4096", "/rsa?bits=4096"),
@@ -29,22 +32,7 @@ const SHAPES: [(&str, &str); 3] = [
     ("sha512 20x64MiB", "/digest?n=20&mib=64"),
 ];
 
-struct Server {
-    child: Child,
-    addr: String,
-    log: Arc<Mutex<String>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-// The child is waited for in `Drop`.
-#[allow(clippy::zombie_processes)]
+/// The server: one executor thread, the hostile and neighbour Workers.
 fn start(bin: &str, engine: &str) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hostile");
@@ -58,44 +46,12 @@ fn start(bin: &str, engine: &str) -> Server {
          [[workers]]\nname = \"neighbour\"\nmain = \"neighbour.js\"\nroutes = [\"neighbour.test/*\"]\n"
     );
     std::fs::write(dir.path().join("motu.toml"), config).unwrap();
-    let mut child = Command::new(bin)
-        .args(["serve", "--config"])
-        .arg(dir.path().join("motu.toml"))
-        .args(["--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn motu");
-    let log = Arc::new(Mutex::new(String::new()));
-    let sink = log.clone();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let mut l = sink.lock().unwrap();
-            l.push_str(&line);
-            l.push('\n');
-        }
-    });
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "motu exited");
-        if let Some(addr) = line.trim().strip_prefix("motu listening on http://") {
-            let addr = addr.to_owned();
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut stdout, &mut std::io::sink());
-            });
-            return Server {
-                child,
-                addr,
-                log,
-                _dir: dir,
-            };
-        }
-    }
+    Server::spawn(
+        Server::command(bin, &dir),
+        dir,
+        Stderr::Capture,
+        http::motu_address,
+    )
 }
 
 /// One GET on a fresh connection: (status, body).
@@ -117,21 +73,6 @@ fn get(addr: &str, host: &str, path: &str) -> (u16, String) {
         .unwrap_or(0);
     let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
     (status, body)
-}
-
-/// The server's CPU time so far (user + system).
-fn cpu(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    // SAFETY: a plain query of a system constant.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
-    Duration::from_nanos(ticks * 1_000_000_000 / hz)
 }
 
 fn ms(d: Duration) -> f64 {
@@ -170,18 +111,10 @@ fn evictions(log: &str) -> Vec<f64> {
 }
 
 fn main() {
-    let bin = std::env::var("MOTU_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_motu").to_owned());
-    let runs: usize = std::env::var("HOST_OPS_RUNS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(3);
-    let engines: &[&str] = if cfg!(feature = "v8") {
-        &["quickjs", "v8"]
-    } else {
-        &["quickjs"]
-    };
+    let bin = http::motu_bin();
+    let runs: usize = http::setting("HOST_OPS_RUNS", 3);
     println!("binary: {bin}");
-    for engine in engines {
+    for engine in http::engines() {
         let s = start(&bin, engine);
         // Baseline: the neighbour alone.
         for _ in 0..20 {
@@ -208,20 +141,19 @@ fn main() {
             for _ in 0..runs {
                 get(&s.addr, "hostile.test", "/ok");
                 std::thread::sleep(Duration::from_millis(200));
-                let pid = s.child.id();
-                let evicted_before = evictions(&s.log.lock().unwrap()).len();
+                let evicted_before = evictions(&s.log()).len();
                 let stop = Arc::new(AtomicBool::new(false));
                 let poller = poll_neighbour(s.addr.clone(), stop.clone());
                 std::thread::sleep(Duration::from_millis(50));
-                let (cpu0, t) = (cpu(pid), Instant::now());
+                let (cpu0, t) = (s.cpu(), Instant::now());
                 let (status, _) = get(&s.addr, "hostile.test", path);
-                let (wall, cpu1) = (t.elapsed(), cpu(pid));
+                let (wall, cpu1) = (t.elapsed(), s.cpu());
                 stop.store(true, Ordering::SeqCst);
                 let waits = poller.join().unwrap();
                 std::thread::sleep(Duration::from_millis(500));
-                let cpu2 = cpu(pid);
+                let cpu2 = s.cpu();
                 let worst = waits.iter().copied().fold(0.0, f64::max);
-                let evicted = evictions(&s.log.lock().unwrap())
+                let evicted = evictions(&s.log())
                     .get(evicted_before)
                     .map_or("-".to_owned(), |c| format!("{c:.0} ms"));
                 println!(

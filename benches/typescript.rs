@@ -20,6 +20,7 @@
 //! `cargo bench --bench typescript` (QuickJS); add `--features v8` for both.
 
 mod common;
+mod http;
 
 use std::path::Path;
 use std::rc::Rc;
@@ -87,7 +88,7 @@ fn write_ts_worker(dir: &Path) -> usize {
 /// transpiler writes it (what `tsc` would emit and a JavaScript author
 /// would ship), imports naming `.js` files; the number of lines.
 fn write_js_worker(ts: &Path, js: &Path) -> usize {
-    copy_dir(&ts.join("node_modules"), &js.join("node_modules"));
+    http::copy_dir(&ts.join("node_modules"), &js.join("node_modules"));
     let options = motu_loader::transpile::TranspileOptions::for_project(
         &ProjectOptions::new(ts, "src/index.ts"),
         &ts.join("src/index.ts"),
@@ -107,20 +108,6 @@ fn write_js_worker(ts: &Path, js: &Path) -> usize {
         std::fs::write(js.join("src").join(name.replace(".ts", ".js")), code).unwrap();
     }
     lines
-}
-
-/// Copies the folder `from` to `to`, files and subfolders.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// Opens the project, then creates an isolate, loads it and answers one
@@ -168,7 +155,7 @@ fn main() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (ts_dir, js_dir) = (dir.path().join("ts"), dir.path().join("js"));
-    copy_dir(&hono, &ts_dir.join("node_modules/hono"));
+    http::copy_dir(&hono, &ts_dir.join("node_modules/hono"));
     let ts_lines = write_ts_worker(&ts_dir);
     let js_lines = write_js_worker(&ts_dir, &js_dir);
     let ts = ProjectOptions::new(&ts_dir, "src/index.ts");

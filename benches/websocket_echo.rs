@@ -15,12 +15,16 @@
 //! Worker's HTTP requests/s on the same core instead.
 //!
 //! `cargo bench --bench websocket_echo` (QuickJS); add `--features v8` for
-//! both. `WS_BENCH_SECONDS` and `WS_BENCH_CONNECTIONS` change the load.
+//! both. `WS_BENCH_SECONDS` and `WS_BENCH_CONNECTIONS` change the load;
+//! `MOTU_BIN` measures another build of the binary.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod http;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use http::{Server, Stderr};
 
 use futures::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
@@ -32,20 +36,6 @@ const ROUNDS: usize = 3;
 const ECHO: &str = "export default {\n  fetch(request) {\n    if (request.headers.get('upgrade') !== 'websocket') return new Response('Hello World!');\n    const [client, server] = Object.values(new WebSocketPair());\n    server.accept();\n    server.addEventListener('message', e => server.send(e.data));\n    return new Response(null, { status: 101, webSocket: client });\n  },\n};\n";
 
 const DENO_ECHO: &str = "Deno.serve({ hostname: '127.0.0.1', port: 0, onListen: ({ port }) => console.log(`listening ${port}`) }, request => {\n  const { socket, response } = Deno.upgradeWebSocket(request);\n  socket.onmessage = e => socket.send(e.data);\n  return response;\n});\n";
-
-/// A server process, killed when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// `program args…`, pinned to core 0 when `taskset` is there.
 fn pinned(program: &Path, args: &[&str]) -> Command {
@@ -66,40 +56,6 @@ fn pinned(program: &Path, args: &[&str]) -> Command {
     command
 }
 
-/// Starts `command` and waits for the line that gives its address.
-// The child is waited for in `Drop`.
-#[allow(clippy::zombie_processes)]
-fn spawn(
-    mut command: Command,
-    dir: tempfile::TempDir,
-    addr_of: impl Fn(&str) -> Option<String>,
-) -> Server {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn the server");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "the server exited"
-        );
-        if let Some(addr) = addr_of(line.trim()) {
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut stdout, &mut std::io::sink());
-            });
-            return Server {
-                child,
-                addr,
-                _dir: dir,
-            };
-        }
-    }
-}
-
 fn start_motu(engine: &str) -> Server {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("echo.js"), ECHO).unwrap();
@@ -107,18 +63,21 @@ fn start_motu(engine: &str) -> Server {
         "[server]\nengine = \"{engine}\"\nthreads = 1\n\
          [[workers]]\nname = \"echo\"\nmain = \"echo.js\"\nroutes = [\"*/*\"]\n"
     );
+    std::fs::write(dir.path().join("motu.toml"), config).unwrap();
     let path = dir.path().join("motu.toml");
-    std::fs::write(&path, config).unwrap();
-    let path = path.to_str().unwrap().to_owned();
+    let bin = http::motu_bin();
     let mut command = pinned(
-        Path::new(env!("CARGO_BIN_EXE_motu")),
-        &["serve", "--config", &path, "--listen", "127.0.0.1:0"],
+        Path::new(&bin),
+        &[
+            "serve",
+            "--config",
+            path.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
     );
     command.env("RUST_LOG", "warn").env("NO_COLOR", "1");
-    spawn(command, dir, |l| {
-        l.strip_prefix("motu listening on http://")
-            .map(str::to_owned)
-    })
+    Server::spawn(command, dir, Stderr::Inherit, http::motu_address)
 }
 
 fn start_deno(deno: &Path) -> Server {
@@ -132,7 +91,7 @@ fn start_deno(deno: &Path) -> Server {
     command
         .env("DENO_DIR", dir.path().join("deno-dir"))
         .env("DENO_NO_UPDATE_CHECK", "1");
-    spawn(command, dir, |l| {
+    Server::spawn(command, dir, Stderr::Inherit, |l| {
         l.strip_prefix("listening ")
             .map(|port| format!("127.0.0.1:{port}"))
     })
@@ -231,54 +190,14 @@ fn measure(addr: &str, connections: usize, seconds: u64) -> (f64, f64) {
 /// The hello Worker's HTTP requests/s over `connections` keep-alive
 /// connections for `seconds` (the baseline when there is no Deno).
 fn hello_rps(addr: &str, connections: usize, seconds: u64) -> f64 {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let threads: Vec<_> = (0..connections)
-        .map(|_| {
-            let addr = addr.to_owned();
-            std::thread::spawn(move || {
-                let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-                stream.set_nodelay(true).unwrap();
-                let mut count = 0u64;
-                let mut buf = [0u8; 4096];
-                while Instant::now() < deadline {
-                    if stream
-                        .write_all(b"GET / HTTP/1.1\r\nhost: echo.test\r\n\r\n")
-                        .is_err()
-                    {
-                        stream = std::net::TcpStream::connect(&addr).unwrap();
-                        continue;
-                    }
-                    // The hello answer is small: one read holds its end.
-                    match stream.read(&mut buf) {
-                        Ok(n) if n > 0 && buf[..n].ends_with(b"Hello World!") => count += 1,
-                        _ => stream = std::net::TcpStream::connect(&addr).unwrap(),
-                    }
-                }
-                count
-            })
-        })
-        .collect();
-    let total: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
-    total as f64 / seconds as f64
-}
-
-fn engines() -> &'static [&'static str] {
-    if cfg!(feature = "v8") {
-        &["quickjs", "v8"]
-    } else {
-        &["quickjs"]
-    }
+    let target = http::Target::get("echo.test", "/").answering(12);
+    let time = Duration::from_secs(seconds);
+    http::load(addr, target, connections, Duration::from_millis(300), time).requests
 }
 
 fn main() {
-    let seconds: u64 = std::env::var("WS_BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
-    let connections: usize = std::env::var("WS_BENCH_CONNECTIONS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(32);
+    let seconds: u64 = http::setting("WS_BENCH_SECONDS", 5);
+    let connections: usize = http::setting("WS_BENCH_CONNECTIONS", 32);
     let deno = find_deno();
     let deno_server = match &deno {
         Ok(path) => Some(start_deno(path)),
@@ -292,7 +211,7 @@ fn main() {
     println!(
         "WebSocket echo, {connections} sockets, 32-byte text messages, {seconds} s x {ROUNDS} rounds, servers on core 0"
     );
-    for engine in engines() {
+    for engine in http::engines() {
         let motu = start_motu(engine);
         let (mut motu_rates, mut peer_rates) = (Vec::new(), Vec::new());
         let (mut motu_p99, mut peer_p99) = (Vec::new(), Vec::new());

@@ -19,6 +19,8 @@ fi
 
 # The cluster tests' redis-server.
 scripts/install-redis.sh
+# The database driver tests' PostgreSQL.
+scripts/install-postgres.sh
 
 for lock in tests/projects/*/package-lock.json; do
   dir=$(dirname "$lock")

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix::Actor;
 use anyhow::Context;
 use motu_config::{ModuleRuleSettings, ModuleRuleType};
-use motu_config::{Settings, StateDir, WorkerSettings};
+use motu_config::{ServerSettings, Settings, StateDir, WorkerSettings};
 use motu_gateway::assets::{AssetOptions, AssetServer, Assets};
 use motu_gateway::{start_cluster_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
 use motu_runtime::{
@@ -103,7 +103,7 @@ async fn start_runtime(
         // A Worker whose code cannot be loaded (a missing package, a module
         // that does not parse) fails on its own: it answers 500, and every
         // other Worker serves.
-        let spec = match worker_spec(w, dev, assets.get(&w.name)) {
+        let spec = match worker_spec(w, &settings.server, dev, assets.get(&w.name)) {
             Ok(Some(spec)) => spec,
             Ok(None) => continue,
             Err(e) => {
@@ -125,9 +125,11 @@ async fn start_runtime(
 /// where `process.env.NODE_ENV` is `"development"` as under `wrangler dev`;
 /// otherwise `"production"`, as `wrangler deploy` builds it. The `NODE_ENV`
 /// environment variable, when set, wins in both, as it does for wrangler.
-/// `assets` answers the Worker's assets binding, if it has one.
+/// `assets` answers the Worker's assets binding, if it has one; `server`
+/// gives what every Worker of the server shares (`[server.cf]`).
 pub(crate) fn worker_spec(
     w: &WorkerSettings,
+    server: &ServerSettings,
     dev: bool,
     assets: Option<&Assets>,
 ) -> anyhow::Result<Option<WorkerSpec>> {
@@ -139,6 +141,9 @@ pub(crate) fn worker_spec(
     let root = std::path::absolute(&w.root)?;
     let mut project = ProjectOptions::new(&root, std::path::absolute(main)?);
     project.define = w.define.clone();
+    project.jsx_factory = w.jsx_factory.clone();
+    project.jsx_fragment = w.jsx_fragment.clone();
+    project.tsconfig = w.tsconfig.clone();
     project.node_env = std::env::var("NODE_ENV")
         .ok()
         .filter(|v| !v.is_empty())
@@ -148,6 +153,7 @@ pub(crate) fn worker_spec(
     let node = NodeCompat::resolve(w.compatibility_date.as_deref(), &w.compatibility_flags);
     project.builtins = builtin_modules(&node);
     let mut spec = WorkerSpec::from_project(&w.name, &project)?
+        .with_request_cf(server.request_cf.clone())
         .with_compatibility_flags(w.compatibility_flags.iter().cloned())
         .with_node_compat(node);
     if let Some(engine) = &w.engine {

@@ -312,7 +312,12 @@ impl State {
         }
         let mut specs = Vec::new();
         for w in &concerned {
-            let spec = match crate::serve::worker_spec(w, true, self.assets.get(&w.name)) {
+            let spec = match crate::serve::worker_spec(
+                w,
+                &settings.server,
+                true,
+                self.assets.get(&w.name),
+            ) {
                 Ok(Some(spec)) => spec,
                 Ok(None) => continue,
                 Err(e) => {

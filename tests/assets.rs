@@ -12,7 +12,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{fixture, on_each_engine, request, Response, Server};
@@ -34,7 +33,7 @@ fn big_byte(i: usize) -> u8 {
 impl Site {
     fn new() -> Site {
         let dir = tempfile::tempdir().unwrap();
-        copy_dir(&fixture("assets"), dir.path());
+        common::copy_dir(&fixture("assets"), dir.path());
         let root = dir.path();
         std::fs::create_dir_all(root.join("outside")).unwrap();
         std::fs::write(root.join("outside/secret.txt"), "top secret").unwrap();
@@ -60,19 +59,6 @@ impl Site {
             "--admin-listen",
             "127.0.0.1:0",
         ])
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }
 

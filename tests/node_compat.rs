@@ -30,6 +30,9 @@ const FAMILIES: &[&str] = &[
     "crypto",
     "stream",
     "async_hooks",
+    "net",
+    "fs",
+    "module",
 ];
 
 /// The fixture files of the cases, by name.
@@ -64,6 +67,9 @@ fn case_files() -> Vec<(&'static str, &'static str)> {
             "async_hooks.mjs",
             include_str!("fixtures/node/async_hooks.mjs"),
         ),
+        ("net.mjs", include_str!("fixtures/node/net.mjs")),
+        ("fs.mjs", include_str!("fixtures/node/fs.mjs")),
+        ("module.mjs", include_str!("fixtures/node/module.mjs")),
     ]
 }
 
@@ -346,5 +352,59 @@ fn require_of_a_builtin_gives_its_module_exports() {
         let s = serve(&c, engine);
         let r = s.get("/");
         assert_eq!(r.text(), "function 7 aGk= b", "{}", s.log());
+    });
+}
+
+const TMP_PROBE: &str = "\
+import fs from 'node:fs';
+const atStart = (() => { fs.writeFileSync('/tmp/top', 'top level'); return fs.readFileSync('/tmp/top', 'utf8'); })();
+const caught = f => { try { return String(f()); } catch (e) { return e.code; } };
+export default {
+  async fetch(request) {
+    const before = fs.readdirSync('/tmp');
+    fs.writeFileSync('/tmp/mine', new URL(request.url).pathname);
+    await new Promise(resolve => setTimeout(resolve, 1));
+    return Response.json({
+      atStart,
+      before,
+      after: fs.readFileSync('/tmp/mine', 'utf8'),
+      root: fs.readdirSync('/'),
+      readOnly: caught(() => fs.writeFileSync('/etc-file', 'x')),
+      bundle: caught(() => fs.readFileSync('/bundle/probe.mjs')),
+      dev: fs.readdirSync('/dev'),
+    });
+  },
+};
+";
+
+#[test]
+fn each_event_has_a_tmp_of_its_own() {
+    on_each_engine("each_event_has_a_tmp_of_its_own", |engine| {
+        let c = config(
+            "probe.mjs",
+            "2025-04-01",
+            &["nodejs_compat"],
+            "",
+            &[("probe.mjs", TMP_PROBE)],
+        );
+        let s = serve(&c, engine);
+        for path in ["/one", "/two", "/three"] {
+            let r = s.get(path);
+            assert_eq!(r.status, 200, "{}\n{}", r.text(), s.log());
+            let v = r.json();
+            assert_eq!(v["atStart"], "top level", "{v}");
+            // A new event starts with an empty /tmp: nothing of the top
+            // level's nor of the events before.
+            assert_eq!(v["before"], serde_json::json!([]), "{v}");
+            assert_eq!(v["after"], path, "{v}");
+            assert_eq!(v["root"], serde_json::json!(["dev", "tmp"]), "{v}");
+            assert_eq!(v["readOnly"], "EROFS", "{v}");
+            assert_eq!(v["bundle"], "ENOENT", "{v}");
+            assert_eq!(
+                v["dev"],
+                serde_json::json!(["full", "null", "random", "zero"]),
+                "{v}"
+            );
+        }
     });
 }

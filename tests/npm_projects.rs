@@ -403,3 +403,53 @@ fn imports_leaving_the_project_are_refused() {
         );
     });
 }
+
+#[test]
+fn hoisted_packages_and_workspace_siblings_of_a_monorepo_resolve() {
+    on_each_engine(
+        "hoisted_packages_and_workspace_siblings_of_a_monorepo_resolve",
+        |engine| {
+            let dir = files(&[
+                (
+                    "package.json",
+                    r#"{ "private": true, "workspaces": ["apps/*", "packages/*"] }"#,
+                ),
+                (
+                    "node_modules/hoisted/package.json",
+                    r#"{ "name": "hoisted", "main": "index.js" }"#,
+                ),
+                ("node_modules/hoisted/index.js", "export const h = 'hoisted';\n"),
+                (
+                    "packages/shared/package.json",
+                    r#"{ "name": "@mono/shared", "main": "index.js" }"#,
+                ),
+                (
+                    "packages/shared/index.js",
+                    "export const s = 'shared';\nexport function fail() { throw new Error('from shared'); }\n",
+                ),
+                ("apps/api/package.json", r#"{ "name": "api", "private": true }"#),
+                (
+                    "apps/api/src/index.js",
+                    "import { h } from 'hoisted';\nimport { s, fail } from '@mono/shared';\n\
+                     export default { fetch(request) {\n\
+                       if (new URL(request.url).pathname === '/fail') { try { fail(); } catch (e) { return new Response(e.stack); } }\n\
+                       return new Response(`${h} ${s}`);\n\
+                     } };\n",
+                ),
+            ]);
+            // npm links workspace packages into the top node_modules.
+            let scope = dir.dir.path().join("node_modules/@mono");
+            std::fs::create_dir_all(&scope).unwrap();
+            let link = scope.join("shared");
+            if !link.exists() {
+                std::os::unix::fs::symlink("../../packages/shared", &link).unwrap();
+            }
+            let s = Server::start(&[&dir.path("apps/api/src/index.js"), "--engine", engine]);
+            let r = s.get("/");
+            assert_eq!((r.status, r.text()), (200, "hoisted shared".to_owned()));
+            // A module from above the project is named by its way there.
+            let stack = s.get("/fail").text();
+            assert!(stack.contains("../../packages/shared/index.js"), "{stack}");
+        },
+    );
+}

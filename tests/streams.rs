@@ -165,6 +165,20 @@ fn request_bodies_stream_straight_back() {
 }
 
 #[test]
+fn a_stream_closed_before_its_response_is_returned_is_sent_whole() {
+    on_each_engine(
+        "a_stream_closed_before_its_response_is_returned_is_sent_whole",
+        |engine| {
+            let s = Server::worker("streams.js", engine, &[]);
+            let r = s.get("/closed-at-once?empty");
+            assert_eq!((r.status, r.text()), (200, String::new()));
+            let r = s.get("/closed-at-once");
+            assert_eq!((r.status, r.text()), (200, "all of it".to_owned()));
+        },
+    );
+}
+
+#[test]
 fn a_failing_response_stream_ends_the_response_with_an_error() {
     on_each_engine(
         "a_failing_response_stream_ends_the_response_with_an_error",
@@ -189,6 +203,10 @@ fn a_failing_response_stream_ends_the_response_with_an_error() {
                     started.elapsed()
                 );
             }
+            // Evicted for its CPU time before the body began: the head was
+            // held back, so the answer is the limit's 503.
+            let r = s.get("/spins-before-it-begins");
+            assert_eq!(r.status, 503, "{}", r.text());
             // The Worker still answers, and so does the server.
             let r = s.get("/bystander");
             assert_eq!((r.status, r.text()), (200, "bystander ok".to_owned()));

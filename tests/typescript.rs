@@ -20,20 +20,8 @@ use common::{on_each_engine, run_motu, Server, TempConfig};
 
 /// A copy of the fixture project `name` in a fresh temporary folder.
 fn project(name: &str) -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
     let dir = tempfile::tempdir().unwrap();
-    copy(
+    common::copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/projects")
             .join(name),
@@ -366,6 +354,48 @@ fn transpiled_modules_are_cached_on_disk_across_restarts() {
             assert_eq!(get(&s, "ts-basics", "/jsx").status, 200);
             drop(s);
             assert_eq!(files_with_times(&cache), first);
+        },
+    );
+}
+
+#[test]
+fn wranglers_jsx_factory_jsx_fragment_and_tsconfig_keys_apply() {
+    on_each_engine(
+        "wranglers_jsx_factory_jsx_fragment_and_tsconfig_keys_apply",
+        |engine| {
+            let page = "export default {\n  fetch() {\n    return new Response(<><b>hi</b></>);\n  },\n};\n\
+                        function h(tag, _props, ...children) {\n  return tag === Frag ? children.join('') : `<${tag}>${children.join('')}</${tag}>`;\n}\n\
+                        const Frag = Symbol('fragment');\nglobalThis.h = h;\nglobalThis.Frag = Frag;\n";
+            // The keys name the factory and fragment when no tsconfig does.
+            let dir = TempConfig::new(&[
+                (
+                    "wrangler.jsonc",
+                    r#"{ "name": "jsx", "main": "src/index.jsx", "jsx_factory": "h", "jsx_fragment": "Frag" }"#,
+                ),
+                ("src/index.jsx", page),
+            ]);
+            let s = Server::start(&["--config", &dir.path("wrangler.jsonc"), "--engine", engine]);
+            assert_eq!(s.get("/").text(), "<b>hi</b>");
+            drop(s);
+            // `tsconfig` picks a tsconfig other than the nearest, whose
+            // jsxFactory wins over the keys.
+            let dir = TempConfig::new(&[
+                (
+                    "wrangler.jsonc",
+                    r#"{ "name": "jsx", "main": "src/index.jsx", "jsx_factory": "nope", "jsx_fragment": "Frag", "tsconfig": "tsconfig.worker.json" }"#,
+                ),
+                (
+                    "tsconfig.json",
+                    r#"{ "compilerOptions": { "jsxFactory": "alsoNope" } }"#,
+                ),
+                (
+                    "tsconfig.worker.json",
+                    r#"{ "compilerOptions": { "jsxFactory": "h" } }"#,
+                ),
+                ("src/index.jsx", page),
+            ]);
+            let s = Server::start(&["--config", &dir.path("wrangler.jsonc"), "--engine", engine]);
+            assert_eq!(s.get("/").text(), "<b>hi</b>");
         },
     );
 }

@@ -68,3 +68,25 @@ fn quickjs_workers_serve_when_v8_cannot_be_loaded() {
     let r = s.request("GET", "/", &[("host", "q.test")], b"");
     assert_eq!((r.status, r.text()), (200, "Hello World!".to_owned()));
 }
+
+#[test]
+fn motu_v8_flags_reach_v8() {
+    let c = TempConfig::new(&[
+        (
+            "wasm.js",
+            "export default { fetch: () => new Response(typeof WebAssembly) };\n",
+        ),
+        (
+            "motu.toml",
+            "[[workers]]\nname = \"v\"\nmain = \"wasm.js\"\nengine = \"v8\"\n",
+        ),
+    ]);
+    let plain = Server::start(&["--config", &c.path("motu.toml")]);
+    assert_eq!(plain.get("/").text(), "object");
+    drop(plain);
+    let flagged = Server::start_with_env(
+        &["--config", &c.path("motu.toml")],
+        &[("MOTU_V8_FLAGS", "--no-expose-wasm")],
+    );
+    assert_eq!(flagged.get("/").text(), "undefined");
+}

@@ -87,6 +87,56 @@ fn workers_globals_read_as_on_workers() {
 }
 
 #[test]
+fn server_cf_fields_reach_every_request_cf() {
+    on_each_engine("server_cf_fields_reach_every_request_cf", |engine| {
+        let c = TempConfig::new(&[
+            (
+                "cf.js",
+                "export default { fetch(request) {\n\
+                   const before = JSON.parse(JSON.stringify(request.cf));\n\
+                   request.cf.country = 'changed'; request.cf.botManagement.score = 1;\n\
+                   return Response.json({ before, after: request.cf });\n\
+                 } };\n",
+            ),
+            (
+                "motu.toml",
+                &format!(
+                    "[server]\nengine = \"{engine}\"\n\
+                     [server.cf]\ncolo = \"DFW\"\ncountry = \"US\"\nasn = 395747\nbotManagement = {{ score = 99 }}\n\
+                     [[workers]]\nname = \"cf\"\nmain = \"cf.js\"\n"
+                ),
+            ),
+        ]);
+        let s = Server::start(&["--config", &c.path("motu.toml")]);
+        let expected = |country: &str, score: u32| {
+            json!({
+                "colo": "DFW", "country": country, "asn": 395747,
+                "botManagement": { "score": score }, "httpProtocol": "HTTP/1.1"
+            })
+        };
+        // The Worker changes its request's copy; the next request gets a
+        // fresh one.
+        for _ in 0..2 {
+            let v = s.get("/").json();
+            assert_eq!(v["before"], expected("US", 99));
+            assert_eq!(v["after"], expected("changed", 1));
+        }
+        drop(s);
+        // motu's own fields cannot be set.
+        let bad = TempConfig::new(&[
+            ("cf.js", "export default { fetch: () => new Response('') };\n"),
+            (
+                "motu.toml",
+                "[server.cf]\nhttpProtocol = \"HTTP/9\"\n[[workers]]\nname = \"cf\"\nmain = \"cf.js\"\n",
+            ),
+        ]);
+        let (code, _, err) = common::run_motu(&["check", "--config", &bad.path("motu.toml")]);
+        assert_ne!(code, 0);
+        assert!(err.contains("server.cf.httpProtocol"), "{err}");
+    });
+}
+
+#[test]
 fn workers_streams_and_digests() {
     on_each_engine("workers_streams_and_digests", |engine| {
         let (_c, s) = serve(engine);

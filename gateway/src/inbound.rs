@@ -91,6 +91,14 @@ pub(crate) async fn handle(
             FirstChunk::Failed(head, _) if guard.fault().is_some() => {
                 same_id(fault_response(&guard, may_linger), &head.headers)
             }
+            FirstChunk::Failed(head, error) if error.is_unavailable() => {
+                tracing::debug!("a response body ended before its first chunk: {error}");
+                let unavailable = text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The Worker's isolate was stopped (a limit) before its response body began.\n",
+                );
+                same_id(unavailable, &head.headers)
+            }
             FirstChunk::Failed(head, error) => {
                 tracing::debug!("a response body failed before its first chunk: {error}");
                 let failed = text(

@@ -26,6 +26,7 @@ use tokio::sync::mpsc;
 pub struct BodyError {
     message: String,
     client: bool,
+    unavailable: bool,
 }
 
 impl BodyError {
@@ -34,7 +35,23 @@ impl BodyError {
         Self {
             message: message.into(),
             client: false,
+            unavailable: false,
         }
+    }
+
+    /// A response body the runtime ended because its isolate went away
+    /// (evicted for a limit, or stopped): the Worker is unavailable, rather
+    /// than its code having failed.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self {
+            unavailable: true,
+            ..Self::new(message)
+        }
+    }
+
+    /// Whether the body ended because its isolate went away.
+    pub fn is_unavailable(&self) -> bool {
+        self.unavailable
     }
 
     /// A request body that failed through its client's fault (malformed,
@@ -42,8 +59,8 @@ impl BodyError {
     /// blame, and an exception that follows is not logged as its error.
     pub fn client(message: impl Into<String>) -> Self {
         Self {
-            message: message.into(),
             client: true,
+            ..Self::new(message)
         }
     }
 

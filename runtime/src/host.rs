@@ -610,6 +610,16 @@ impl IsolateHost {
                 let (host, port) = (string(0), number(1) as u16);
                 let tls = matches!(args.get(2), Some(HostValue::Bool(true)));
                 let half_open = matches!(args.get(3), Some(HostValue::Bool(true)));
+                // node:tls may name the server apart from the host, and
+                // give the certificates it trusts.
+                let tls = tls.then(|| crate::sockets::TlsOptions {
+                    server_name: args
+                        .get(4)
+                        .and_then(HostValue::as_str)
+                        .unwrap_or(&host)
+                        .to_owned(),
+                    ca: args.get(5).and_then(HostValue::as_str).map(str::to_owned),
+                });
                 let (sink, body) = Body::channel(crate::sockets::READ_AHEAD);
                 let readable = self.open_readable(body);
                 let policy = self.outbound.policy().clone();
@@ -636,11 +646,14 @@ impl IsolateHost {
             }
             _ => {
                 let taken = sockets.take_for_tls(number(0) as u32)?;
-                let host = string(1);
+                let tls = crate::sockets::TlsOptions {
+                    server_name: string(1),
+                    ca: args.get(2).and_then(HostValue::as_str).map(str::to_owned),
+                };
                 let (sink, body) = Body::channel(crate::sockets::READ_AHEAD);
                 let readable = self.open_readable(body);
                 self.spawn_op(id, async move {
-                    sockets.start_tls(taken, host, sink, readable).await
+                    sockets.start_tls(taken, tls, sink, readable).await
                 });
             }
         }
@@ -833,6 +846,13 @@ impl IsolateHost {
                 "mapsPositions".into(),
                 HostValue::Bool(self.spec.code.modules.maps_positions()),
             ),
+            (
+                "requestCf".into(),
+                self.spec
+                    .request_cf
+                    .as_deref()
+                    .map_or(HostValue::Undefined, HostValue::from),
+            ),
         ])
     }
 
@@ -1001,6 +1021,13 @@ impl Host for IsolateHost {
                     waits.remove(&id);
                 }
             }
+            "event_live" => {
+                // Whether event `id` is still going (answered or not, with
+                // `waitUntil` work left): node:fs drops the /tmp of events
+                // that are over.
+                let id = event_id(&args);
+                return Ok(HostValue::Bool(self.is_pending(id) || self.is_waiting(id)));
+            }
             "current_event" => {
                 // The event whose turn runs (`waitUntil` of `cloudflare:workers`).
                 return Ok(self
@@ -1099,6 +1126,19 @@ impl Host for IsolateHost {
             "assets_fetch" => self.start_assets_fetch(args, id),
             "socket_connect" | "socket_write" | "socket_shutdown" | "socket_start_tls" => {
                 self.start_socket(op, args, id)
+            }
+            "dns_lookup" => {
+                self.count_subrequest()?;
+                let host = args
+                    .first()
+                    .and_then(HostValue::as_str)
+                    .unwrap_or("")
+                    .to_owned();
+                let policy = self.outbound.policy().clone();
+                self.spawn_op(id, async move {
+                    crate::sockets::dns::lookup(&policy, &host).await
+                });
+                Ok(())
             }
             "sleep" => {
                 self.ops.borrow_mut().insert(id, self.current_event.get());

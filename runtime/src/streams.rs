@@ -387,7 +387,12 @@ impl BodyStreams {
         let mut sinks = self.sinks.borrow_mut();
         let sink = sinks.get_mut(&handle)?;
         let body = sink.body.take()?;
-        sink.responds_to = responds_to;
+        if sink.sender.is_none() {
+            // Already closed: all of the body is in it.
+            sinks.remove(&handle);
+        } else {
+            sink.responds_to = responds_to;
+        }
         Some(body)
     }
 
@@ -458,11 +463,17 @@ impl BodyStreams {
     /// `body_sink_close(handle)`: ends the body normally.
     pub(crate) fn close(&self, args: &[HostValue]) -> Result<(), JsError> {
         let handle = handle_arg(args, 0, "body_sink_close")?;
-        let removed = self.sinks.borrow_mut().remove(&handle);
-        if let Some(sink) = removed {
-            if let Some(sender) = sink.sender {
-                sender.finish();
-            }
+        let mut sinks = self.sinks.borrow_mut();
+        let Some(sink) = sinks.get_mut(&handle) else {
+            return Ok(());
+        };
+        if let Some(sender) = sink.sender.take() {
+            sender.finish();
+        }
+        // A body closed before anyone took it (a stream that ended before
+        // its Response was returned) stays until it is taken, whole.
+        if sink.body.is_none() {
+            sinks.remove(&handle);
         }
         Ok(())
     }
@@ -476,7 +487,7 @@ impl BodyStreams {
             .unwrap_or("the Worker's stream failed");
         let removed = self.sinks.borrow_mut().remove(&handle);
         if let Some(sink) = removed {
-            release_sink(sink, message);
+            release_sink(sink, BodyError::new(message));
         }
         Ok(())
     }
@@ -529,7 +540,7 @@ impl BodyStreams {
         for sink in gone {
             release_sink(
                 sink,
-                "the event that wrote this body ended before the body did",
+                BodyError::new("the event that wrote this body ended before the body did"),
             );
         }
     }
@@ -551,12 +562,14 @@ impl BodyStreams {
         };
         let n = gone.len();
         for sink in gone {
-            release_sink(sink, message);
+            release_sink(sink, BodyError::new(message));
         }
         n
     }
 
-    /// Releases every stream: readables are dropped, sinks end with an error.
+    /// Releases every stream (the isolate is going away): readables are
+    /// dropped, sinks end with an error that says the Worker is
+    /// unavailable.
     pub(crate) fn release_all(&self, message: &str) {
         let readables: Vec<Readable> = self
             .readables
@@ -567,7 +580,7 @@ impl BodyStreams {
         readables.into_iter().for_each(release_readable);
         let sinks: Vec<Sink> = self.sinks.borrow_mut().drain().map(|(_, s)| s).collect();
         for sink in sinks {
-            release_sink(sink, message);
+            release_sink(sink, BodyError::unavailable(message));
         }
     }
 }
@@ -627,12 +640,12 @@ fn release_readable(r: Readable) {
     }
 }
 
-fn release_sink(sink: Sink, message: &str) {
+fn release_sink(sink: Sink, error: BodyError) {
     if let Some(pending) = sink.writing {
         pending.release("The body stream was released");
     }
     if let Some(sender) = sink.sender {
-        sender.abort(BodyError::new(message));
+        sender.abort(error);
     }
 }
 

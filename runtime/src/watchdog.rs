@@ -6,7 +6,10 @@
 //! slot of its own (one per thread and watchdog, so arming touches no shared
 //! lock). Arming and finishing a turn read only the wall clock, which is
 //! cheap; most turns are far shorter than a millisecond, and for them the
-//! wall time is the CPU time charged (never less than the CPU time used).
+//! wall time is the CPU time charged (never less than the CPU time used) —
+//! until their event has been charged an eighth of its limit: from then on
+//! its turns read the thread's CPU clock at both ends, so that moments the
+//! thread spent descheduled are not billed to an event near its limit.
 //!
 //! While turns are being armed, the watchdog thread looks every [`TICK`];
 //! only after [`IDLE_AFTER`] looks in a row that found none does it sleep
@@ -52,6 +55,15 @@ const IDLE_AFTER: u32 = 20;
 /// Turns shorter than this are charged their wall time; longer ones are
 /// measured with the thread's CPU clock.
 const SHORT_TURN: Duration = Duration::from_millis(1);
+
+/// Once an event has been charged this share (1/N) of its CPU limit, every
+/// later turn drawing on its account is measured with the thread's CPU
+/// clock from its start. Charging short turns their wall time is cheap and
+/// never undercharges, but wall time includes moments the thread spent
+/// descheduled; on a busy machine those would add up and could push an
+/// event near its limit over it. Past this share, exactness is worth two
+/// clock reads a turn.
+const MEASURED_PAST: u32 = 8;
 
 /// The state of one thread's slot.
 struct SlotState {
@@ -265,6 +277,10 @@ impl Watchdog {
         interrupt: InterruptHandle,
         measured: bool,
     ) -> Turn {
+        let measured = measured
+            || account
+                .as_ref()
+                .is_some_and(|a| a.used() >= a.limit() / MEASURED_PAST);
         let cpu_start = measured.then(|| slot.clock.now());
         slot.state.lock().turn = Some(Armed {
             started: Instant::now(),
@@ -401,6 +417,26 @@ mod tests {
         fn is_terminating(&self) -> bool {
             false
         }
+    }
+
+    #[test]
+    fn an_event_past_an_eighth_of_its_limit_is_not_charged_for_time_off_the_cpu() {
+        let watchdog = Watchdog::start();
+        let interrupt = InterruptHandle::new(Arc::new(Noop));
+        let limit = Duration::from_millis(80);
+        let off_cpu = Duration::from_micros(600);
+        let account = CpuAccount::new(limit);
+        // Past an eighth of the limit, a turn is charged only the CPU time
+        // it used: not its sleep (the thread off the CPU, as when it is
+        // descheduled), which a short turn's wall time would include.
+        account.charge(limit / MEASURED_PAST);
+        let before = account.used();
+        let turn = watchdog.arm_account(account.clone(), interrupt);
+        std::thread::sleep(off_cpu);
+        let (late, fired) = turn.finish();
+        assert!(!fired);
+        assert!(late < off_cpu, "charged {late:?} for a {off_cpu:?} sleep");
+        assert_eq!(account.used() - before, late);
     }
 
     #[actix_rt::test]

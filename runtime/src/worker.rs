@@ -54,6 +54,9 @@ pub struct WorkerSpec {
     /// id of its store in the runtime's [`Storage`](crate::Storage).
     /// Default none.
     pub storage: Vec<crate::StorageBinding>,
+    /// Fields copied into every fetch event's `request.cf`, as the JSON
+    /// text of an object (a server's `[server.cf]`). Default none.
+    pub request_cf: Option<String>,
 }
 
 impl std::fmt::Debug for WorkerSpec {
@@ -103,6 +106,7 @@ impl WorkerSpec {
             node_compat: NodeCompat::default(),
             assets: None,
             storage: Vec::new(),
+            request_cf: None,
         }
     }
 
@@ -152,6 +156,7 @@ impl WorkerSpec {
             node_compat: NodeCompat::default(),
             assets: None,
             storage: Vec::new(),
+            request_cf: None,
         })
     }
 
@@ -185,6 +190,13 @@ impl WorkerSpec {
     /// Sets the Node.js compatibility (see [`WorkerSpec::node_compat`]).
     pub fn with_node_compat(mut self, node: NodeCompat) -> Self {
         self.node_compat = node;
+        self
+    }
+
+    /// Sets the fields copied into every `request.cf` (the JSON text of an
+    /// object).
+    pub fn with_request_cf(mut self, cf: Option<String>) -> Self {
+        self.request_cf = cf;
         self
     }
 

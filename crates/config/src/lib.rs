@@ -35,6 +35,8 @@
 //! body_min_rate = 500         # bytes/s a body must average once it has waited that long (default 500)
 //! first_chunk_wait_ms = 1000  # a streamed response's head waits this long for its first chunk
 //! state_dir = ".motu/state"  # the storage bindings' data (default; ":memory:" = throwaway)
+//! [server.cf]               # copied into every request.cf (default none; see `cf`)
+//! country = "US"
 //!
 //! [limits]                  # per isolate / per event; each overridable per Worker
 //! cpu_ms = 50                 # CPU time per event (default 50)
@@ -74,6 +76,9 @@
 //! workers_dev = true          # also at NAME.localhost (default: only if it is the one Worker)
 //! compatibility_date = "2025-01-01"  # recorded (default none)
 //! compatibility_flags = ["url_standard"]  # see `compat` (default none)
+//! jsx_factory = "h"           # JSX factory when no tsconfig or pragma names one (default none)
+//! jsx_fragment = "Fragment"   # JSX fragment, likewise (default none)
+//! tsconfig = "tsconfig.worker.json"  # relative to this file (default: nearest to `main`)
 //! [workers.assets]          # static files served before the Worker runs
 //! directory = "public"        # required; `main` may then be left out
 //! binding = "ASSETS"          # env.ASSETS.fetch(request) (default none)
@@ -110,6 +115,7 @@
 mod admin;
 mod assets;
 mod cache;
+mod cf;
 mod cluster;
 pub mod compat;
 mod cron;

@@ -69,6 +69,7 @@ pub(crate) struct RawServer {
     pub(crate) body_min_rate: Option<u64>,
     pub(crate) first_chunk_wait_ms: Option<u64>,
     pub(crate) state_dir: Option<String>,
+    pub(crate) cf: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,6 +101,9 @@ pub(crate) struct RawWorker {
     pub(crate) vars: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     pub(crate) define: BTreeMap<String, String>,
+    pub(crate) jsx_factory: Option<String>,
+    pub(crate) jsx_fragment: Option<String>,
+    pub(crate) tsconfig: Option<String>,
     #[serde(default)]
     pub(crate) limits: RawLimits,
     pub(crate) compatibility_date: Option<String>,

@@ -74,6 +74,11 @@ pub struct ServerSettings {
     /// folder. Default `.motu/state` next to the config (for a Worker file
     /// served without a config, in its project folder).
     pub state_dir: crate::StateDir,
+    /// `[server.cf]`: fields copied into every fetch event's `request.cf`
+    /// (where the client is, as Cloudflare's edge would say), as the JSON
+    /// text of an object (see the `cf` module). Default none: only the fields
+    /// motu knows are there.
+    pub request_cf: Option<String>,
 }
 
 /// `[egress]`: where Workers' outbound `fetch()` may connect.
@@ -110,6 +115,17 @@ pub struct WorkerSettings {
     /// each a name or property chain and the JavaScript expression it
     /// becomes (as wrangler's `define`). Default none.
     pub define: Vec<(String, String)>,
+    /// `jsx_factory`: the classic-runtime JSX factory for modules whose
+    /// `tsconfig.json` and pragmas name none (as wrangler's). Default
+    /// `None`: `React.createElement`.
+    pub jsx_factory: Option<String>,
+    /// `jsx_fragment`: the classic-runtime JSX fragment, likewise. Default
+    /// `None`: `React.Fragment`.
+    pub jsx_fragment: Option<String>,
+    /// `tsconfig`: the `tsconfig.json` whose `compilerOptions` shape how
+    /// TypeScript and JSX are transpiled, relative to the config file.
+    /// Default `None`: the one nearest to the entry.
+    pub tsconfig: Option<PathBuf>,
     /// `routes`: the patterns that reach this Worker. Default: none; a
     /// config with a single Worker and no routes serves it on every host
     /// and path (`*/*`).
@@ -223,6 +239,9 @@ impl Settings {
                 main: Some(main.to_path_buf()),
                 root: single_worker_root(main),
                 define: Vec::new(),
+                jsx_factory: None,
+                jsx_fragment: None,
+                tsconfig: None,
                 routes: vec![RoutePattern::parse("*/*").expect("a valid pattern")],
                 workers_dev: true,
                 engine: None,
@@ -315,6 +334,8 @@ impl Settings {
             server.state_dir = crate::StateDir::parse(dir, &config_folder(file))
                 .map_err(|m| invalid("server.state_dir".into(), m))?;
         }
+        server.request_cf = crate::cf::request_cf(raw.server.cf.as_ref())
+            .map_err(|(field, message)| invalid(format!("server.{field}"), message))?;
         let limits = Limits::default()
             .with(&raw.limits)
             .map_err(|(field, message)| invalid(format!("limits.{field}"), message))?;
@@ -630,6 +651,9 @@ fn validate_worker(
         name,
         main: main_path,
         define: w.define.into_iter().collect(),
+        jsx_factory: w.jsx_factory,
+        jsx_fragment: w.jsx_fragment,
+        tsconfig: w.tsconfig.map(|t| base.join(t)),
         routes,
         engine: w.engine,
         vars: w.vars.into_iter().collect(),
@@ -678,6 +702,7 @@ impl ServerSettings {
             http: HttpSettings::default(),
             executor_busy: DEFAULT_EXECUTOR_BUSY,
             state_dir: crate::StateDir::default_in(&config_folder(file)),
+            request_cf: None,
         })
     }
 }

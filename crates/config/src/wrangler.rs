@@ -12,7 +12,8 @@
 //! - `triggers.crons`, `vars`, `services` (`binding`, `service`, `entrypoint`),
 //!   `limits.cpu_ms` (and `limits.subrequests`), `define` (strings: the
 //!   JavaScript expressions that replace global names at load), `rules`
-//!   (module rules: `type`, `globs`, `fallthrough`);
+//!   (module rules: `type`, `globs`, `fallthrough`), `jsx_factory`,
+//!   `jsx_fragment` and `tsconfig` (a path relative to the config);
 //! - `assets` (`directory`, `binding`, `html_handling`,
 //!   `not_found_handling`, `run_worker_first`), inherited by environments;
 //!   a config with `assets` may leave `main` out;
@@ -29,8 +30,8 @@
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
 //!   `compatibility_date`, `compatibility_flags`, `workers_dev`,
-//!   `routes`/`route`, `triggers`, `limits`, `rules` and `assets` are
-//!   inherited from the top level unless the section sets them, and `vars`,
+//!   `routes`/`route`, `triggers`, `limits`, `rules`, `assets`,
+//!   `jsx_factory`, `jsx_fragment` and `tsconfig` are inherited from the top level unless the section sets them, and `vars`,
 //!   `services` and `define` are not inherited;
 //! - `.dev.vars` next to the config: every name in it becomes a secret in
 //!   `env` (overriding a var of the same name), as in `wrangler dev`.
@@ -76,6 +77,9 @@ const KNOWN: &[&str] = &[
     "define",
     "rules",
     "assets",
+    "jsx_factory",
+    "jsx_fragment",
+    "tsconfig",
     "kv_namespaces",
     "d1_databases",
     "r2_buckets",
@@ -105,6 +109,9 @@ const INHERITED: &[&str] = &[
     "limits",
     "rules",
     "assets",
+    "jsx_factory",
+    "jsx_fragment",
+    "tsconfig",
 ];
 
 /// The keys of `assets` motu reads (all of Wrangler's).
@@ -310,6 +317,14 @@ pub(crate) fn translate(
             }
         }
         worker.insert("limits".into(), Value::Object(kept));
+    }
+    for key in ["jsx_factory", "jsx_fragment", "tsconfig"] {
+        if let Some((value, field)) = view.get(key) {
+            if !value.is_string() {
+                return Err(invalid(&field, "must be a string".into()));
+            }
+            worker.insert(key.into(), value.clone());
+        }
     }
     if let Some((rules, field)) = view.get("rules") {
         if !rules.is_array() {

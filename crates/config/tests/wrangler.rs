@@ -373,3 +373,39 @@ fn define_is_read_and_not_inherited_and_the_root_is_the_configs_folder() {
         "{e}"
     );
 }
+
+#[test]
+fn jsx_and_tsconfig_keys_are_read_and_inherited() {
+    let d = Dir::new();
+    let text = "name = \"a\"\nmain = \"src/index.js\"\n\
+                jsx_factory = \"h\"\njsx_fragment = \"Fragment\"\ntsconfig = \"tsconfig.worker.json\"\n\
+                [env.prod]\njsx_factory = \"jsx\"\n";
+    let loaded = d.load("wrangler.toml", text, None).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let w = &loaded.settings.workers[0];
+    assert_eq!(w.jsx_factory.as_deref(), Some("h"));
+    assert_eq!(w.jsx_fragment.as_deref(), Some("Fragment"));
+    assert_eq!(
+        w.tsconfig.as_deref(),
+        Some(d.0.path().join("tsconfig.worker.json").as_path())
+    );
+    let prod = &d
+        .load("wrangler.toml", text, Some("prod"))
+        .unwrap()
+        .settings
+        .workers[0];
+    assert_eq!(prod.jsx_factory.as_deref(), Some("jsx"));
+    assert_eq!(prod.jsx_fragment.as_deref(), Some("Fragment"), "inherited");
+    let e = d
+        .load(
+            "wrangler.toml",
+            "name = \"a\"\nmain = \"src/index.js\"\ntsconfig = 3\n",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("tsconfig") && e.contains("must be a string"),
+        "{e}"
+    );
+}

@@ -16,6 +16,7 @@
 //   WebSocket a 101 response hands over, see websocket.js);
 // - `fail(id, { name, message, stack })` when its handler threw or rejected.
 const worker = op('init');
+requestCfFields = worker.requestCf;
 if (worker.mapsPositions) mapStackPositions();
 const env = worker.env;
 // A service binding is a Fetcher and a stub of the Worker's entrypoint for

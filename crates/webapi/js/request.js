@@ -51,6 +51,9 @@ function parseApiURL(input) {
 // A signal that follows `signal` (the same one where AbortSignal.any is missing).
 const FROM_HOST = Symbol('host request');
 let requestFromHost;
+// The JSON text of the fields a server's `[server.cf]` adds to every fetch
+// event's `request.cf` (events.js sets it from `init`), or undefined.
+let requestCfFields;
 
 function followSignal(signal) {
   if (signal === null || signal === undefined) return null;
@@ -144,11 +147,13 @@ class Request {
   // a self-hosted server knows: httpProtocol, and clientAcceptEncoding (the
   // Accept-Encoding the client sent) when there was one. Where the client
   // is (colo, country, asn…) and its TLS (motu speaks plain HTTP) are
-  // absent.
+  // absent, unless the server's `[server.cf]` gives them (a fresh copy for
+  // each request).
   get cf() {
     if (!(#url in this)) throw new TypeError('Illegal invocation');
     if (typeof this.#cf === 'string') {
-      const cf = { httpProtocol: this.#cf };
+      const cf = requestCfFields === undefined ? {} : JSON.parse(requestCfFields);
+      cf.httpProtocol = this.#cf;
       const encoding = this.#headers.get('accept-encoding');
       if (encoding !== null) cf.clientAcceptEncoding = encoding;
       this.#cf = cf;

@@ -36,6 +36,7 @@ mod multipart;
 pub mod node;
 mod node_crypto;
 mod node_ops;
+pub mod node_unsupported;
 mod op_state;
 mod ops;
 mod prelude;

@@ -63,6 +63,43 @@ const STREAM_WEB: &str = "ReadableStream ReadableStreamDefaultReader ReadableStr
     WritableStreamDefaultController ByteLengthQueuingStrategy CountQueuingStrategy \
     TextEncoderStream TextDecoderStream CompressionStream DecompressionStream";
 
+const NET: &str = "BlockList Socket Stream SocketAddress Server connect createConnection \
+    createServer isIP isIPv4 isIPv6 getDefaultAutoSelectFamily setDefaultAutoSelectFamily \
+    getDefaultAutoSelectFamilyAttemptTimeout setDefaultAutoSelectFamilyAttemptTimeout";
+const TLS: &str = "TLSSocket SecureContext Server connect createServer createSecureContext \
+    checkServerIdentity getCiphers rootCertificates DEFAULT_CIPHERS DEFAULT_ECDH_CURVE \
+    DEFAULT_MIN_VERSION DEFAULT_MAX_VERSION CLIENT_RENEG_LIMIT CLIENT_RENEG_WINDOW";
+const FS: &str = "appendFile appendFileSync access accessSync chown chownSync chmod chmodSync \
+    close closeSync copyFile copyFileSync cp cpSync createReadStream createWriteStream exists \
+    existsSync fchown fchownSync fchmod fchmodSync fdatasync fdatasyncSync fstat fstatSync fsync \
+    fsyncSync ftruncate ftruncateSync futimes futimesSync lchown lchownSync lchmod lchmodSync link \
+    linkSync lstat lstatSync lutimes lutimesSync mkdir mkdirSync mkdtemp mkdtempSync open openSync \
+    openAsBlob readdir readdirSync read readSync readv readvSync readFile readFileSync readlink \
+    readlinkSync realpath realpathSync rename renameSync rm rmSync rmdir rmdirSync stat statfs \
+    statSync statfsSync symlink symlinkSync truncate truncateSync unwatchFile unlink unlinkSync \
+    utimes utimesSync watch watchFile writeFile writeFileSync write writeSync writev writevSync \
+    Dirent Stats ReadStream WriteStream Dir opendir opendirSync F_OK R_OK W_OK X_OK constants \
+    promises";
+const FS_PROMISES: &str = "access copyFile cp open opendir rename truncate rm rmdir mkdir \
+    readdir readlink symlink lstat stat statfs link unlink chmod lchmod lchown chown utimes \
+    lutimes realpath mkdtemp writeFile appendFile readFile watch constants";
+
+const DNS: &str = "lookup lookupService Resolver getDefaultResultOrder setDefaultResultOrder \
+    setServers getServers resolve resolve4 resolve6 resolveAny resolveCaa resolveCname resolveMx \
+    resolveNaptr resolveNs resolvePtr resolveSoa resolveSrv resolveTxt reverse ADDRCONFIG ALL \
+    V4MAPPED NODATA FORMERR SERVFAIL NOTFOUND NOTIMP REFUSED BADQUERY BADNAME BADFAMILY BADRESP \
+    CONNREFUSED TIMEOUT EOF FILE NOMEM DESTRUCTION BADSTR BADFLAGS NONAME BADHINTS \
+    NOTINITIALIZED LOADIPHLPAPI ADDRGETNETWORKPARAMS CANCELLED promises";
+const DNS_PROMISES: &str = "lookup lookupService Resolver getDefaultResultOrder \
+    setDefaultResultOrder setServers getServers resolve resolve4 resolve6 resolveAny resolveCaa \
+    resolveCname resolveMx resolveNaptr resolveNs resolvePtr resolveSoa resolveSrv resolveTxt \
+    reverse NODATA FORMERR SERVFAIL NOTFOUND NOTIMP REFUSED BADQUERY BADNAME BADFAMILY BADRESP \
+    CONNREFUSED TIMEOUT EOF FILE NOMEM DESTRUCTION BADSTR BADFLAGS NONAME BADHINTS \
+    NOTINITIALIZED LOADIPHLPAPI ADDRGETNETWORKPARAMS CANCELLED";
+const HTTP: &str = "METHODS STATUS_CODES Agent ClientRequest IncomingMessage OutgoingMessage \
+    Server ServerResponse createServer validateHeaderName validateHeaderValue get request \
+    setMaxIdleHTTPParsers maxHeaderSize globalAgent";
+
 const MODULES: &[NodeModule] = &[
     NodeModule {
         name: "buffer",
@@ -193,6 +230,60 @@ const MODULES: &[NodeModule] = &[
         member: None,
         exports: "AsyncLocalStorage AsyncResource createHook executionAsyncId triggerAsyncId \
                   executionAsyncResource asyncWrapProviders",
+    },
+    NodeModule {
+        name: "net",
+        group: "net",
+        member: None,
+        exports: NET,
+    },
+    NodeModule {
+        name: "tls",
+        group: "tls",
+        member: None,
+        exports: TLS,
+    },
+    NodeModule {
+        name: "fs",
+        group: "fs",
+        member: None,
+        exports: FS,
+    },
+    NodeModule {
+        name: "fs/promises",
+        group: "fs",
+        member: Some("promises"),
+        exports: FS_PROMISES,
+    },
+    NodeModule {
+        name: "dns",
+        group: "dns",
+        member: None,
+        exports: DNS,
+    },
+    NodeModule {
+        name: "dns/promises",
+        group: "dns",
+        member: Some("promises"),
+        exports: DNS_PROMISES,
+    },
+    NodeModule {
+        name: "http",
+        group: "http",
+        member: None,
+        exports: HTTP,
+    },
+    NodeModule {
+        name: "https",
+        group: "https",
+        member: None,
+        exports: "Agent globalAgent Server createServer get request",
+    },
+    NodeModule {
+        name: "module",
+        group: "module",
+        member: None,
+        exports: "builtinModules isBuiltin createRequire Module",
     },
 ];
 

@@ -4,7 +4,7 @@
 // `require('node:NAME')` gives. Included by `prelude_text.rs`.
 
 /// The `node:*` groups: `motu:node/NAME` and its script.
-pub(crate) const NODE_GROUPS: [(&str, &str); 16] = [
+pub(crate) const NODE_GROUPS: [(&str, &str); 23] = [
     (
         "motu:node/buffer",
         group!(
@@ -76,5 +76,33 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 16] = [
     (
         "motu:node/async_hooks",
         group!(preamble: "", files: ["node/async_hooks.js"], exports: "module"),
+    ),
+    (
+        "motu:node/net",
+        group!(preamble: "", files: ["node/net.js"], exports: "module, socketInternals"),
+    ),
+    (
+        "motu:node/tls",
+        group!(preamble: "", files: ["node/tls.js"], exports: "module"),
+    ),
+    (
+        "motu:node/fs",
+        group!(preamble: "", files: ["node/fs.js"], exports: "module"),
+    ),
+    (
+        "motu:node/dns",
+        group!(preamble: "", files: ["node/dns.js"], exports: "module"),
+    ),
+    (
+        "motu:node/http",
+        group!(preamble: "", files: ["node/http.js"], exports: "module, https"),
+    ),
+    (
+        "motu:node/https",
+        group!(preamble: "", files: ["node/https.js"], exports: "module"),
+    ),
+    (
+        "motu:node/module",
+        group!(preamble: "", files: ["node/module.js"], exports: "module"),
     ),
 ];

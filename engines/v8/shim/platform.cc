@@ -3,6 +3,7 @@
 #include <libplatform/libplatform.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 #include "internal.h"
@@ -51,6 +52,10 @@ void ensure_platform() {
     // run the task that finishes a background compile before the isolate's
     // next event. The compile then also counts as the isolate's CPU time.
     v8::V8::SetFlagsFromString("--no-wasm-async-compilation");
+    // An operator's own V8 flags (heap and GC tuning, say), after motu's
+    // so that they can override them.
+    if (const char* flags = std::getenv("MOTU_V8_FLAGS"); flags && *flags)
+      v8::V8::SetFlagsFromString(flags);
     the_platform = v8::platform::NewDefaultPlatform().release();
     v8::V8::InitializePlatform(the_platform);
     v8::V8::Initialize();

@@ -17,8 +17,11 @@ pub(super) fn register(mut modules: BuiltinModules, node: &NodeCompat) -> Builti
     // Made once per process; every Worker shares the sources.
     static SOURCES: OnceLock<Vec<(String, Arc<str>)>> = OnceLock::new();
     let sources = SOURCES.get_or_init(|| {
-        motu_webapi::node::modules()
+        // The importable-only modules first: a module implemented for real
+        // replaces its stand-in.
+        motu_webapi::node_unsupported::modules()
             .into_iter()
+            .chain(motu_webapi::node::modules())
             .map(|(name, source)| (name, Arc::from(source)))
             .collect()
     });

@@ -55,6 +55,19 @@ impl EgressPolicy {
         })
     }
 
+    /// Whether the config names `host` on any port (or on every port).
+    pub fn names_on_some_port(&self, host: &str) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        self.allow_hosts.iter().any(|allowed| {
+            let name = match allowed.rsplit_once(':') {
+                Some((name, port)) if port.parse::<u16>().is_ok() && !name.ends_with(':') => name,
+                _ => allowed.as_str(),
+            };
+            let name = name.trim_start_matches('[').trim_end_matches(']');
+            name.eq_ignore_ascii_case(host)
+        })
+    }
+
     /// Whether `ip` may be connected to for a host the config does not name.
     pub fn allows_ip(&self, ip: IpAddr) -> bool {
         self.allow_private || is_public(ip)

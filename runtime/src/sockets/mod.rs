@@ -17,10 +17,15 @@
 //!   left): [`Sockets::forget`].
 //!
 //! Ops (see `runtime/src/host.rs`): `socket_connect(hostname, port, tls,
-//! allowHalfOpen) -> [id, readable, remoteAddress, localAddress]` (async),
+//! allowHalfOpen, serverName?, ca?) -> [id, readable, remoteAddress,
+//! localAddress]` (async; `serverName` and `ca`, for node:tls, are the name
+//! the TLS certificate is checked for when it is not `hostname`, and the
+//! PEM certificates trusted instead of the Web PKI roots),
 //! `socket_write(id, bytes)` (async), `socket_shutdown(id)` (async: ends the
-//! writable side), `socket_close(id)`, `socket_start_tls(id, hostname) ->
+//! writable side), `socket_close(id)`, `socket_start_tls(id, hostname, ca?) ->
 //! [id, readable]` (async).
+
+pub(crate) mod dns;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -139,12 +144,12 @@ impl Sockets {
     }
 
     /// Upgrades a socket taken apart by [`take_for_tls`](Self::take_for_tls)
-    /// to TLS with `host`, and registers it as a new socket reading into
+    /// to TLS as `tls` says, and registers it as a new socket reading into
     /// `sink`: answers `[id, readable]`.
     pub(crate) async fn start_tls(
         &self,
         (event, allow_half_open, writer, stop): (u64, bool, Writer, Stop),
-        host: String,
+        tls: TlsOptions,
         sink: BodySender,
         readable: u32,
     ) -> Result<HostValue, JsError> {
@@ -153,7 +158,7 @@ impl Sockets {
         let read = given.await.map_err(|_| closed())?;
         let write = writer.lock().await.take().ok_or_else(closed)?;
         let plain: Stream = read.unsplit(write);
-        let tls: Stream = Box::new(tls_handshake(plain, &host).await?);
+        let tls: Stream = Box::new(tls_handshake(plain, &tls).await?);
         let id = self.add(event, tls, sink, allow_half_open);
         Ok(HostValue::List(vec![
             f64::from(id).into(),
@@ -236,12 +241,23 @@ async fn pump(
     }
 }
 
-/// Opens a connection to `host:port` under `policy`, with TLS when `tls`.
+/// How a TLS connection checks its server.
+pub(crate) struct TlsOptions {
+    /// The name the certificate must be for: the host, or the name
+    /// node:tls's `servername` gives.
+    pub server_name: String,
+    /// node:tls's `ca`: the certificates (PEM) trusted instead of the Web
+    /// PKI roots.
+    pub ca: Option<String>,
+}
+
+/// Opens a connection to `host:port` under `policy`, with TLS when `tls`
+/// says how.
 pub(crate) async fn connect(
     policy: &EgressPolicy,
     host: &str,
     port: u16,
-    tls: bool,
+    tls: Option<TlsOptions>,
 ) -> Result<Connected, JsError> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let named = policy.names(bare, port);
@@ -266,8 +282,8 @@ pub(crate) async fn connect(
     let _ = tcp.set_nodelay(true);
     let remote = tcp.peer_addr().map_err(broken)?;
     let local = tcp.local_addr().map_err(broken)?;
-    let stream: Stream = if tls {
-        Box::new(tls_handshake(tcp, bare).await?)
+    let stream: Stream = if let Some(tls) = tls {
+        Box::new(tls_handshake(tcp, &tls).await?)
     } else {
         Box::new(tcp)
     };
@@ -298,14 +314,46 @@ fn tls_config() -> Arc<rustls::ClientConfig> {
         .clone()
 }
 
+/// The TLS client settings trusting only the certificates of `pem`.
+fn tls_config_trusting(pem: &str) -> Result<Arc<rustls::ClientConfig>, JsError> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes()) {
+        let cert = cert
+            .map_err(|e| JsError::type_error(format!("tls: a `ca` certificate is not PEM: {e}")))?;
+        roots.add(cert).map_err(|e| {
+            JsError::type_error(format!("tls: a `ca` certificate is not usable: {e}"))
+        })?;
+    }
+    if roots.is_empty() {
+        return Err(JsError::type_error("tls: `ca` holds no PEM certificate"));
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("the ring provider supports the default TLS versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
 async fn tls_handshake<S: AsyncRead + AsyncWrite + Unpin>(
     io: S,
-    host: &str,
+    tls: &TlsOptions,
 ) -> Result<tokio_rustls::client::TlsStream<S>, JsError> {
+    let host = tls
+        .server_name
+        .trim_start_matches('[')
+        .trim_end_matches(']');
     let name = rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|e| {
         JsError::type_error(format!("connect(): '{host}' is not a TLS server name: {e}"))
     })?;
-    tokio_rustls::TlsConnector::from(tls_config())
+    let config = match &tls.ca {
+        Some(pem) => tls_config_trusting(pem)?,
+        None => tls_config(),
+    };
+    tokio_rustls::TlsConnector::from(config)
         .connect(name, io)
         .await
         .map_err(|e| JsError::new("Error", format!("TLS handshake with '{host}' failed: {e}")))

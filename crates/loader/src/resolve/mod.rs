@@ -31,17 +31,21 @@
 //!   ([`BuiltinModules`]).
 //!
 //! **Confinement**: the real path of every resolved file (after symbolic
-//! links) must lie inside the project's root; anything else is refused.
+//! links) must lie inside the project's root, in a `node_modules` folder
+//! above it (hoisted packages) or in the workspace it belongs to
+//! ([`confine`]); anything else is refused.
 //! A missing package is reported with the advice to run `npm install`.
 
 mod builtin;
+mod confine;
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use oxc_resolver::{ModuleType, ResolveError, ResolveOptions, TsconfigDiscovery};
 
 pub use builtin::BuiltinModules;
+use confine::Confinement;
 
 /// The custom conditions wrangler gives esbuild for Workers (besides
 /// `import`/`require` and `default`, which are always active).
@@ -84,7 +88,7 @@ pub(crate) enum Target {
 /// thousands of Workers keeps no resolver cache per Worker, and the rare
 /// import only run time can see makes them again.
 pub(crate) struct Resolver {
-    root: PathBuf,
+    confinement: Confinement,
     conditions: Vec<String>,
     /// For `import` and for `require`.
     made: OnceLock<(oxc_resolver::Resolver, oxc_resolver::Resolver)>,
@@ -94,7 +98,7 @@ pub(crate) struct Resolver {
 impl std::fmt::Debug for Resolver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Resolver")
-            .field("root", &self.root)
+            .field("root", &self.root())
             .finish_non_exhaustive()
     }
 }
@@ -104,7 +108,7 @@ impl Resolver {
     /// resolved) with the custom `conditions` and the runtime's `builtins`.
     pub(crate) fn new(root: PathBuf, conditions: &[String], builtins: BuiltinModules) -> Self {
         Self {
-            root,
+            confinement: Confinement::new(root),
             conditions: conditions.to_vec(),
             made: OnceLock::new(),
             builtins,
@@ -157,7 +161,7 @@ impl Resolver {
 
     /// The project's root (a real path).
     pub(crate) fn root(&self) -> &Path {
-        &self.root
+        self.confinement.root()
     }
 
     /// The runtime's built-in modules.
@@ -179,7 +183,7 @@ impl Resolver {
         let rooted;
         let request = match specifier.strip_prefix('/') {
             Some(rest) => {
-                rooted = self.root.join(rest);
+                rooted = self.root().join(rest);
                 rooted.to_str().ok_or("the path is not UTF-8")?
             }
             None => specifier,
@@ -212,7 +216,7 @@ impl Resolver {
         let real = path
             .canonicalize()
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        let dir = real.parent().unwrap_or(&self.root);
+        let dir = real.parent().unwrap_or(self.root());
         let name = real
             .file_name()
             .and_then(|n| n.to_str())
@@ -227,19 +231,14 @@ impl Resolver {
     }
 
     fn inside(&self, path: PathBuf, node_esm: bool) -> Result<Target, String> {
-        let Ok(relative) = path.strip_prefix(&self.root) else {
+        let Some(name) = self.confinement.name(&path) else {
             return Err(format!(
-                "resolves to '{}', outside the project folder '{}'; refused",
+                "resolves to '{}', outside the project folder '{}' (and outside the node_modules \
+                 folders above it and its workspace); refused",
                 path.display(),
-                self.root.display()
+                self.root().display()
             ));
         };
-        let name = module_name(relative).ok_or_else(|| {
-            format!(
-                "resolves to '{}', whose path motu cannot use",
-                path.display()
-            )
-        })?;
         Ok(Target::File {
             path,
             name,
@@ -261,7 +260,6 @@ impl Resolver {
         let installed = importer
             .ancestors()
             .skip(1)
-            .take_while(|dir| dir.starts_with(&self.root))
             .any(|dir| dir.join("node_modules").join(package).exists());
         if installed {
             format!("package '{package}' has no module '{specifier}'")
@@ -290,20 +288,6 @@ fn package_name(specifier: &str) -> &str {
         ends.next()
     };
     &specifier[..end.unwrap_or(specifier.len())]
-}
-
-/// The module name of a path relative to the root: `/`-separated, with no
-/// `.`, `..` or root components.
-pub(crate) fn module_name(relative: &Path) -> Option<String> {
-    let mut parts = Vec::new();
-    for c in relative.components() {
-        match c {
-            Component::Normal(p) => parts.push(p.to_str()?),
-            Component::CurDir => {}
-            _ => return None,
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 #[cfg(test)]

@@ -17,7 +17,10 @@
 //! - **Size**: the cache holds at most `max_bytes` of bodies; a put that
 //!   goes past it evicts expired entries first, then the least recently
 //!   used (put or matched), whatever their namespace. An entry larger than
-//!   the whole cache (or than Cloudflare's 512 MB) is refused.
+//!   the whole cache (or than Cloudflare's 512 MB) is refused. A match
+//!   writes nothing: the entries it used are remembered in memory and
+//!   their stamps written in one transaction before an eviction (or once
+//!   [`TOUCHED_BATCH`] have gathered).
 //! - **Durability**: a cache may forget. The database is in WAL mode with
 //!   `synchronous=NORMAL`: a crash may lose the last entries put, never
 //!   corrupt the rest; nothing a Worker stored as data lives here.
@@ -58,8 +61,12 @@ CREATE INDEX IF NOT EXISTS entries_used ON entries (used);
 CREATE INDEX IF NOT EXISTS entries_expires ON entries (expires_ms);
 ";
 
+/// How many matched entries' stamps are kept in memory before they are
+/// written together.
+pub const TOUCHED_BATCH: usize = 1024;
+
 /// Where an entry lives: whose caches, which cache, which URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CacheKey {
     /// Whose caches (the runtime uses the Worker's name).
     pub namespace: String,
@@ -109,6 +116,39 @@ struct Inner {
     total: u64,
     /// The last `used` stamp given.
     clock: i64,
+    /// Entries matched since their stamps were last written, with their
+    /// new stamps.
+    touched: std::collections::HashMap<CacheKey, i64>,
+}
+
+impl Inner {
+    /// Writes the stamps of the entries matched since the last time.
+    fn write_touched(&mut self) -> Result<(), StorageError> {
+        if self.touched.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE entries SET used = ?4 WHERE namespace = ?1 AND cache = ?2 AND url = ?3",
+            )?;
+            for (key, used) in self.touched.drain() {
+                stmt.execute(params![key.namespace, key.cache, key.url, used])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl Drop for CacheDb {
+    /// Writes the stamps of the entries matched since the last write (a
+    /// cache may forget them in a crash; a clean stop keeps them).
+    fn drop(&mut self) {
+        if let Err(e) = self.inner.get_mut().write_touched() {
+            tracing::debug!("the cache's last match stamps were not written: {e}");
+        }
+    }
 }
 
 impl std::fmt::Debug for CacheDb {
@@ -164,6 +204,7 @@ impl CacheDb {
                 conn,
                 total: total as u64,
                 clock,
+                touched: Default::default(),
             }),
         })
     }
@@ -207,6 +248,8 @@ impl CacheDb {
         let mut inner = self.inner.lock();
         inner.clock += 1;
         let used = inner.clock;
+        // The new entry's stamp is newer than any match of the old one.
+        inner.touched.remove(key);
         let tx = inner.conn.transaction()?;
         let old: Option<i64> = tx
             .query_row(
@@ -245,6 +288,7 @@ impl CacheDb {
         if inner.total <= self.max_bytes {
             return Ok(());
         }
+        inner.write_touched()?;
         let freed: i64 = inner.conn.query_row(
             "SELECT COALESCE(SUM(size), 0) FROM entries WHERE expires_ms <= ?1",
             [now_ms],
@@ -327,10 +371,10 @@ impl CacheDb {
         }
         inner.clock += 1;
         let used = inner.clock;
-        inner.conn.execute(
-            "UPDATE entries SET used = ?4 WHERE namespace = ?1 AND cache = ?2 AND url = ?3",
-            params![key.namespace, key.cache, key.url, used],
-        )?;
+        inner.touched.insert(key.clone(), used);
+        if inner.touched.len() >= TOUCHED_BATCH {
+            inner.write_touched()?;
+        }
         let age_s = (now_ms.saturating_sub(stored_ms) / 1000).max(0) as u64;
         let answer = answer::answer(status, &headers, body.len(), age_s, request_headers);
         let body = if answer.body == (0..body.len()) {

@@ -99,8 +99,11 @@ fn the_least_recently_used_go_when_the_cache_is_full() {
     let ten = "0123456789";
     db.put(&k(1), &[], response(ten, &[]), at(0)).unwrap();
     db.put(&k(2), &[], response(ten, &[]), at(0)).unwrap();
-    // Matching 1 makes 2 the least recently used.
+    // Matching 1 makes 2 the least recently used; the match itself writes
+    // nothing (the eviction writes its stamp first).
+    let changes = db.inner.lock().conn.total_changes();
     assert!(body_of(&db, &k(1), at(1)).is_some());
+    assert_eq!(db.inner.lock().conn.total_changes(), changes);
     db.put(&k(3), &[], response(ten, &[]), at(2)).unwrap();
     assert_eq!(db.stored_bytes(), 20);
     assert!(body_of(&db, &k(2), at(3)).is_none(), "evicted");
@@ -116,6 +119,27 @@ fn the_least_recently_used_go_when_the_cache_is_full() {
         }
     );
     assert_eq!(db.stored_bytes(), 20);
+}
+
+#[test]
+fn matched_stamps_are_written_in_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = CacheDb::open(&dir.path().join("cache.sqlite"), 1 << 20).unwrap();
+    let k = |i: usize| key("w", "default", &format!("https://x.test/{i}"));
+    for i in 0..TOUCHED_BATCH {
+        db.put(&k(i), &[], response("x", &[]), at(0)).unwrap();
+    }
+    let changes = db.inner.lock().conn.total_changes();
+    for i in 0..TOUCHED_BATCH - 1 {
+        assert!(body_of(&db, &k(i), at(1)).is_some());
+    }
+    assert_eq!(db.inner.lock().conn.total_changes(), changes);
+    assert!(body_of(&db, &k(TOUCHED_BATCH - 1), at(1)).is_some());
+    assert_eq!(
+        db.inner.lock().conn.total_changes(),
+        changes + TOUCHED_BATCH as u64
+    );
+    assert!(db.inner.lock().touched.is_empty());
 }
 
 #[test]

@@ -12,7 +12,7 @@
 // nodejs_compat or nodejs_als (then nothing happens). With `alsOnly`
 // (nodejs_als alone) only node:async_hooks is there.
 const NODE_FIRST = 27;
-const NODE_NAMES = 'buffer events util process path string_decoder querystring timers assert url os diagnostics_channel crypto stream stream_web async_hooks';
+const NODE_NAMES = 'buffer events util process path string_decoder querystring timers assert url os diagnostics_channel crypto stream stream_web async_hooks net tls fs dns http https module';
 
 // { globals, env } once a Worker with nodejs_compat is set up, else null.
 let nodeCompat = null;
@@ -47,5 +47,7 @@ function setUpNode(settings, env) {
   if (nodeCompat.globals) {
     lazyGlobals(NODE_FIRST + 0, 'Buffer');
     lazyGlobals(NODE_FIRST + 3, 'process');
+    lazyGlobals(NODE_FIRST + 7, 'setImmediate clearImmediate');
+    Object.defineProperty(globalThis, 'global', { __proto__: null, value: globalThis, writable: true, configurable: true });
   }
 }

@@ -125,3 +125,9 @@ const promises = {
 };
 
 const module = { setTimeout, clearTimeout, setInterval, clearInterval, setImmediate, clearImmediate, promises };
+// With nodejs_compat_v2, `setImmediate` and `clearImmediate` are globals too,
+// as on Workers.
+if (nodeCompat !== null && nodeCompat.globals) {
+  defineGlobal('setImmediate', setImmediate);
+  defineGlobal('clearImmediate', clearImmediate);
+}

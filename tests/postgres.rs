@@ -1,0 +1,154 @@
+//! The database drivers Workers projects use, against a real PostgreSQL
+//! (tests/common/postgres.rs: its own cluster on a loopback port, with
+//! password authentication), in a Worker of the real server on every
+//! engine: the npm `postgres` and `pg` packages (tests/projects/postgres,
+//! installed by scripts/install-test-projects.sh) create a table, insert,
+//! select, commit a transaction and see a failed one rolled back — over
+//! `cloudflare:sockets`, the path they take on Workers, and over `node:net`
+//! sockets handed to them. A debug build spends close to the default 50 ms
+//! of CPU on one route (SCRAM's key derivation, the drivers' parsing), so
+//! the Worker gets a larger CPU limit.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::postgres::PostgresServer;
+use common::{on_each_engine, Server};
+use serde_json::json;
+
+/// A motu config in the project folder (a Worker's modules must lie in
+/// its config's folder), removed when dropped; gitignored.
+struct ProjectConfig(PathBuf);
+
+impl ProjectConfig {
+    fn new(engine: &str, db: &PostgresServer, egress: &str) -> ProjectConfig {
+        Self::with_vars(engine, db, egress, &[])
+    }
+
+    fn with_vars(
+        engine: &str,
+        db: &PostgresServer,
+        egress: &str,
+        vars: &[(&str, &str)],
+    ) -> ProjectConfig {
+        let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/postgres");
+        assert!(
+            project.join("node_modules/postgres").is_dir(),
+            "tests/projects/postgres has no node_modules: run scripts/install-test-projects.sh"
+        );
+        let path = project.join(format!(
+            "motu-test-{}-{engine}-{}.toml",
+            std::process::id(),
+            db.port
+        ));
+        std::fs::write(
+            &path,
+            format!(
+                "[server]\nengine = \"{engine}\"\n{egress}\n\
+                 [[workers]]\nname = \"db\"\nmain = \"src/index.js\"\n\
+                 compatibility_date = \"2025-04-01\"\ncompatibility_flags = [\"nodejs_compat\"]\n\
+                 [workers.limits]\ncpu_ms = 1000\n\
+                 [workers.vars]\nPG_URL = \"{url}\"\n{more}",
+                url = db.url(),
+                more = vars
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {v:?}\n"))
+                    .collect::<String>(),
+            ),
+        )
+        .unwrap();
+        ProjectConfig(path)
+    }
+
+    fn serve(&self) -> Server {
+        Server::start(&["--config", self.0.to_str().unwrap()])
+    }
+}
+
+impl Drop for ProjectConfig {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn postgres_drivers_work_against_a_real_server() {
+    on_each_engine("postgres_drivers_work_against_a_real_server", |engine| {
+        let db = PostgresServer::start();
+        let egress = format!("[egress]\nallow_hosts = [\"127.0.0.1:{}\"]", db.port);
+        let c = ProjectConfig::new(engine, &db, &egress);
+        let s = c.serve();
+        for route in ["/postgres", "/pg", "/postgres-net", "/pg-net"] {
+            let r = s.get(route);
+            assert_eq!(
+                r.status,
+                200,
+                "{route}: {}\n{}\n{}",
+                r.text(),
+                s.log(),
+                db.log()
+            );
+            let v = r.json();
+            let what = format!("{route}: {v}");
+            assert_eq!(
+                v["rows"],
+                json!([{ "name": "ann", "score": 3 }, { "name": "bob", "score": 5 }]),
+                "{what}"
+            );
+            // 23505: unique_violation, from the server, as the driver's code.
+            assert_eq!(v["rolledBack"], "23505", "{what}");
+            assert_eq!(
+                v["after"],
+                json!([
+                    { "name": "ann", "score": 4 },
+                    { "name": "bob", "score": 5 },
+                    { "name": "cy", "score": 8 }
+                ]),
+                "{what}"
+            );
+            assert_eq!(v["total"], 17, "{what}");
+            assert_eq!(v["bigLength"], 100000, "{what}");
+        }
+    });
+}
+
+#[test]
+fn postgres_over_node_tls_checks_the_servers_certificate() {
+    on_each_engine(
+        "postgres_over_node_tls_checks_the_servers_certificate",
+        |engine| {
+            let (db, ca) = PostgresServer::start_tls();
+            let egress = format!("[egress]\nallow_hosts = [\"127.0.0.1:{}\"]", db.port);
+            let c = ProjectConfig::with_vars(engine, &db, &egress, &[("PG_CA", &ca)]);
+            let s = c.serve();
+            let r = s.get("/postgres-net-tls");
+            assert_eq!(r.status, 200, "{}\n{}\n{}", r.text(), s.log(), db.log());
+            let v = r.json();
+            assert_eq!(v["ssl"], true, "{v}");
+            assert!(v["version"].as_str().unwrap().starts_with("TLSv1."), "{v}");
+            assert_eq!(v["total"], 17, "{v}");
+            let r = s.get("/postgres-net-tls-untrusted");
+            assert_eq!(r.status, 500, "{}", r.text());
+            assert!(r.text().contains("TLS handshake"), "{}", r.text());
+        },
+    );
+}
+
+#[test]
+fn a_database_outside_the_egress_policy_is_refused() {
+    on_each_engine(
+        "a_database_outside_the_egress_policy_is_refused",
+        |engine| {
+            let db = PostgresServer::start();
+            // No allow_hosts: loopback is private, so refused.
+            let c = ProjectConfig::new(engine, &db, "");
+            let s = c.serve();
+            for route in ["/postgres", "/pg-net"] {
+                let r = s.get(route);
+                assert_eq!(r.status, 500, "{route}: {}", r.text());
+                assert!(r.text().contains("egress policy"), "{route}: {}", r.text());
+            }
+        },
+    );
+}
