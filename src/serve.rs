@@ -167,7 +167,10 @@ pub(crate) fn worker_spec(
         spec = spec.with_var(k, to_host_value(v));
     }
     for s in &w.services {
-        spec = spec.with_service(&s.binding, &s.service);
+        spec = match &s.entrypoint {
+            Some(entrypoint) => spec.with_service_entrypoint(&s.binding, &s.service, entrypoint),
+            None => spec.with_service(&s.binding, &s.service),
+        };
     }
     for (k, secret) in &w.secrets {
         spec = spec.with_var(k, HostValue::String(secret.expose().to_owned()));

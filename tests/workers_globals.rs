@@ -185,7 +185,7 @@ fn cloudflare_workers_module_imports() {
                 "entry": [true, true, true],
                 "counter": [1, true, true],
                 "target": ["hi", true],
-                "rpcStub": "RPC (RpcStub) is not supported by motu yet",
+                "rpcStub": "RpcStub: the value must be an RpcTarget or a function",
                 "topLevelWaitUntil": "waitUntil() can only be called while an event is being handled"
             })
         );

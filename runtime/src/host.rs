@@ -86,6 +86,8 @@ pub(crate) struct IsolateHost {
     tcp_sockets: crate::sockets::Sockets,
     /// The Durable Objects it hosts.
     durable: crate::durable::objects::Objects,
+    /// The peers its RPC stubs call into, and its RPC events' answers.
+    rpc: crate::rpc::Peers,
 }
 
 /// The longest log line a Worker's `console` call or uncaught exception
@@ -137,6 +139,7 @@ impl IsolateHost {
             log_rate: LogRate::of(&spec.name),
             tcp_sockets: Default::default(),
             durable: crate::durable::objects::Objects::new(&spec.name, storage, spec.durable_idle),
+            rpc: Default::default(),
             spec,
         }
     }
@@ -270,6 +273,7 @@ impl IsolateHost {
         self.request_ids.borrow_mut().retain(|id, _| live(id));
         self.pass_through.borrow_mut().retain(live);
         self.bindings.forget(|id| live(&id));
+        self.rpc.forget(|id| live(&id));
         self.sockets.forget_pending(|id| live(&id));
         // A socket lives as long as its event, or while the event's
         // response still streams (a socket piped into it).
@@ -372,10 +376,11 @@ impl IsolateHost {
         let depth = self.depths.borrow().get(&event).copied().unwrap_or(0) + 1;
         let request_id = self.request_ids.borrow().get(&event).cloned();
         let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+        let entrypoint = crate::service::entrypoint_from_args(&args);
         self.spawn_subrequest(
             id,
             token,
-            crate::service::call(dispatcher, service, request, depth, request_id),
+            crate::service::call(dispatcher, service, request, depth, request_id, entrypoint),
         );
         Ok(())
     }
@@ -433,6 +438,141 @@ impl IsolateHost {
     /// The Durable Objects it hosts.
     pub(crate) fn durable_objects(&self) -> &crate::durable::objects::Objects {
         &self.durable
+    }
+
+    /// The RPC state of the isolate (`crate::rpc`).
+    pub(crate) fn rpc_peers(&self) -> &crate::rpc::Peers {
+        &self.rpc
+    }
+
+    /// Starts an RPC call: `rpc_call(kind, a, b, path, isCall, wire,
+    /// grant, streams)` (see `crate::rpc`), counted as a subrequest of the
+    /// event. Settles with `[threw, wire, peer, streams]`.
+    fn start_rpc_call(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
+        let event = self.count_subrequest()?;
+        let target = crate::rpc::Target::from_args(&args, &self.rpc)?;
+        let mut args = args.into_iter().skip(3);
+        let path = match args.next() {
+            Some(HostValue::List(path)) => path
+                .into_iter()
+                .map(|p| match p {
+                    HostValue::String(s) => Ok(s),
+                    _ => Err(JsError::type_error("rpc_call: the path must be strings")),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            _ => return Err(JsError::type_error("rpc_call: the path must be a list")),
+        };
+        let call = matches!(args.next(), Some(HostValue::Bool(true)));
+        let wire = args.next().unwrap_or_default();
+        crate::rpc::check_size(&wire).map_err(|m| JsError::new("RangeError", m))?;
+        let grant = args.next().and_then(|g| g.as_f64());
+        let streams = self.rpc_streams(args.next(), None)?;
+        let me = self.actor.get().cloned();
+        let origin = match (grant, me) {
+            (Some(grant), Some(isolate)) => Some(crate::rpc::Origin {
+                isolate,
+                grant: grant as u64,
+            }),
+            _ => None,
+        };
+        let call = crate::rpc::CallEvent {
+            receiver: crate::rpc::Receiver::Export(0),
+            path,
+            call,
+            args: wire,
+            origin,
+            streams,
+            depth: self.depths.borrow().get(&event).copied().unwrap_or(0) + 1,
+            request_id: self.request_ids.borrow().get(&event).cloned(),
+        };
+        let registry = self.outbound.rpc().cloned();
+        let actor = self.actor.clone();
+        self.ops.borrow_mut().insert(id, Some(event));
+        actix_rt::spawn(async move {
+            let answer = crate::rpc::route(registry, target, call).await;
+            let Some(addr) = actor.get().and_then(WeakAddr::upgrade) else {
+                return;
+            };
+            // The answer's stubs are reached through a peer of the event.
+            let result = answer.map(|answer| (answer, event));
+            addr.do_send(crate::rpc::Answered { id, result });
+        });
+        Ok(())
+    }
+
+    /// The bodies of the sinks `handles` (a list of numbers) for an RPC
+    /// value; `responds_to`: the event whose answer they stream in.
+    fn rpc_streams(
+        &self,
+        handles: Option<HostValue>,
+        responds_to: Option<u64>,
+    ) -> Result<crate::rpc::Streams, JsError> {
+        let Some(HostValue::List(handles)) = handles else {
+            return Ok(Default::default());
+        };
+        let bodies = handles
+            .iter()
+            .map(|h| {
+                let handle = h.as_f64().unwrap_or(-1.0) as u32;
+                self.streams
+                    .take_sink_body(handle, responds_to)
+                    .ok_or_else(|| {
+                        JsError::type_error("RPC: a stream of the value is not available")
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::rpc::Streams::new(bodies))
+    }
+
+    /// `rpc_result(id, threw, wire, grant, streams)`: RPC event `id`'s
+    /// answer; the event is over (its streams go on).
+    fn rpc_result(&self, args: Vec<HostValue>) -> Result<(), JsError> {
+        let mut args = args.into_iter();
+        let id = args.next().and_then(|v| v.as_f64()).unwrap_or(-1.0) as u64;
+        let mut threw = matches!(args.next(), Some(HostValue::Bool(true)));
+        let mut value = args.next().unwrap_or_default();
+        let mut origin = args
+            .next()
+            .and_then(|g| g.as_f64())
+            .zip(self.actor.get().cloned())
+            .map(|(grant, isolate)| crate::rpc::Origin {
+                isolate,
+                grant: grant as u64,
+            });
+        let streams = self.rpc_streams(args.next(), Some(id))?;
+        if let Err(message) = crate::rpc::check_size(&value) {
+            (threw, value, origin) = (true, crate::rpc::wire_error("RangeError", message), None);
+        }
+        let answer = crate::rpc::Answer {
+            threw,
+            value,
+            origin,
+            streams,
+        };
+        if self.rpc.answer(id, answer) {
+            self.finish(id, Ok(FetchResponse::new(Default::default())));
+        }
+        Ok(())
+    }
+
+    /// An RPC call's answer arrived for op `id`, started by `event`: what
+    /// the prelude gets, `[threw, wire, peer, streams]`.
+    pub(crate) fn rpc_answered(&self, answer: crate::rpc::Answer, event: u64) -> HostValue {
+        let peer = answer.origin.map_or(HostValue::Null, |origin| {
+            HostValue::Number(self.rpc.register(origin, event).into())
+        });
+        let streams = answer
+            .streams
+            .take()
+            .into_iter()
+            .map(|body| HostValue::Number(self.open_readable_for(body, event).into()))
+            .collect();
+        HostValue::List(vec![
+            HostValue::Bool(answer.threw),
+            answer.value,
+            peer,
+            HostValue::List(streams),
+        ])
     }
 
     /// Starts a call to the assets binding: `assets_fetch(token, binding,
@@ -733,7 +873,15 @@ impl IsolateHost {
                     self.spec
                         .services
                         .iter()
-                        .map(|(b, w)| HostValue::List(vec![b.as_str().into(), w.as_str().into()]))
+                        .map(|(b, w)| {
+                            let entrypoint = self
+                                .spec
+                                .service_entrypoints
+                                .iter()
+                                .find(|(binding, _)| binding == b)
+                                .map_or(HostValue::Null, |(_, e)| e.as_str().into());
+                            HostValue::List(vec![b.as_str().into(), w.as_str().into(), entrypoint])
+                        })
                         .collect(),
                 ),
             ),
@@ -1018,6 +1166,11 @@ impl Host for IsolateHost {
                 let id = args.first().and_then(HostValue::as_f64).unwrap_or(0.0) as u32;
                 self.tcp_sockets.close(id);
             }
+            "rpc_result" => self.rpc_result(args)?,
+            "rpc_release_peer" => {
+                let handle = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u32;
+                self.rpc.release(handle);
+            }
             "fetch_abort" => {
                 let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
                 if let Some(abort) = self.aborts.borrow_mut().remove(&token) {
@@ -1042,6 +1195,7 @@ impl Host for IsolateHost {
                 self.spawn_op(id, async { Ok(HostValue::Undefined) });
                 Ok(())
             }
+            "rpc_call" => self.start_rpc_call(args, id),
             "ws_connect" => {
                 self.count_subrequest()?;
                 let connecting = crate::websocket::connect(

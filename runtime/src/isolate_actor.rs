@@ -731,6 +731,7 @@ impl Handler<Fetch> for IsolateActor {
         self.begin_event(id, span);
         self.host.set_request_id(id, request_id);
         self.host.set_depth(id, crate::service::depth_of(&msg.0));
+        let entrypoint = crate::service::entrypoint_of(&msg.0);
         let (parts, body) = msg.0.into_parts();
         let body = match body.as_chunks().map(<[bytes::Bytes]>::to_vec) {
             Some(chunks) if chunks.iter().all(|c| c.is_empty()) => HostValue::Null,
@@ -747,7 +748,10 @@ impl Handler<Fetch> for IsolateActor {
             None => HostValue::Number(self.host.open_readable_for(body, id) as f64),
         };
         let size = carried(&body);
-        let event = fetch_event(&parts, body);
+        let mut event = fetch_event(&parts, body);
+        if let (Some(entrypoint), HostValue::List(list)) = (entrypoint, &mut event) {
+            list.push(entrypoint.into());
+        }
         let event = match parts.extensions.get::<crate::ObjectTarget>() {
             Some(target) => match parts.extensions.get::<crate::durable::AlarmEvent>() {
                 Some(alarm) => {
@@ -914,6 +918,45 @@ impl IsolateActor {
         });
         self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
         Ok((worker, rx))
+    }
+}
+
+impl IsolateActor {
+    /// Starts an event the way a fetch event starts (its own CPU budget,
+    /// no wall-clock limit of its own), in the span `span` makes of the
+    /// Worker's name: `prepare` gives, with the event's id, what the
+    /// prelude's `dispatch` hook gets, carrying `size` bytes. `Err`: the
+    /// isolate takes no new events (the Worker's name). Used by RPC calls
+    /// (`crate::rpc`).
+    pub(crate) fn start_event(
+        &mut self,
+        span: impl FnOnce(&str) -> tracing::Span,
+        prepare: impl FnOnce(&IsolateHost, u64) -> HostValue,
+        size: usize,
+        ctx: &mut Context<Self>,
+    ) -> Result<StartedEvent, String> {
+        let worker = self.spec.name.clone();
+        let Some((id, rx)) = self.new_event() else {
+            return Err(worker);
+        };
+        self.begin_event(id, span(&worker));
+        let event = prepare(&self.host, id);
+        self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
+        Ok((worker, rx))
+    }
+
+    /// The isolate's host.
+    pub(crate) fn host(&self) -> &IsolateHost {
+        &self.host
+    }
+
+    /// Runs one turn of no event that hands the prelude `event` (0 as its
+    /// id), unless the isolate is gone.
+    pub(crate) fn turn_without_event(&mut self, event: HostValue, ctx: &mut Context<Self>) {
+        if self.evicted {
+            return;
+        }
+        self.turn(None, 0, ctx, |isolate| isolate.dispatch(0, event));
     }
 }
 

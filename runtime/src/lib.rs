@@ -99,6 +99,7 @@ mod queues;
 mod registry;
 mod request_id;
 mod request_url;
+mod rpc;
 mod runtime;
 mod service;
 mod sockets;
@@ -132,6 +133,7 @@ pub use queues::{
 };
 pub use registry::{Check, CheckInBackground, Checked, Dispatch, Drain, Register, Registry, Warm};
 pub use request_id::{RequestId, MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER};
+pub use rpc::{Answer, CallEvent, Origin, Receiver, RpcCall, Target};
 pub use runtime::{Runtime, RuntimeConfig};
 pub use service::{ChainDepth, MAX_CHAIN_DEPTH};
 pub use supervisor::{

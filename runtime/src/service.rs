@@ -27,17 +27,37 @@ pub(crate) fn depth_of(request: &FetchRequest) -> u32 {
     request.extensions().get::<ChainDepth>().map_or(0, |d| d.0)
 }
 
-/// Reads `(token, service, method, url, headers, body)`: the Worker to
-/// call and the request for it.
+/// The named entrypoint (`export class Name extends WorkerEntrypoint`) whose
+/// `fetch` a service-binding request goes to, as a request extension;
+/// without it, the default export's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entrypoint(pub(crate) String);
+
+/// The entrypoint `request` names, if any.
+pub(crate) fn entrypoint_of(request: &FetchRequest) -> Option<String> {
+    request
+        .extensions()
+        .get::<Entrypoint>()
+        .map(|e| e.0.clone())
+}
+
+/// Reads `(token, service, method, url, headers, body, entrypoint)`: the
+/// Worker to call and the request for it (the entrypoint is read by
+/// [`entrypoint_from_args`]).
 pub(crate) fn call_from_args(args: &[HostValue]) -> Result<(String, OutboundRequest), JsError> {
     let service = args
         .get(1)
         .and_then(HostValue::as_str)
         .ok_or_else(|| JsError::type_error("service binding: the service must be a string"))?
         .to_owned();
-    let mut rest = args.to_vec();
+    let mut rest = args[..args.len().min(6)].to_vec();
     rest.remove(1);
     Ok((service, request_from_args(&rest)?))
+}
+
+/// The entrypoint of `service_fetch`'s arguments, if one is named.
+pub(crate) fn entrypoint_from_args(args: &[HostValue]) -> Option<String> {
+    args.get(6).and_then(HostValue::as_str).map(str::to_owned)
 }
 
 /// Calls `service` with `request` at `depth`; its response body streams
@@ -48,6 +68,7 @@ pub(crate) async fn call(
     request: OutboundRequest,
     depth: u32,
     request_id: Option<crate::RequestId>,
+    entrypoint: Option<String>,
 ) -> Result<OutboundResponse, JsError> {
     if depth > MAX_CHAIN_DEPTH {
         return Err(JsError::new(
@@ -60,6 +81,9 @@ pub(crate) async fn call(
     http_request.extensions_mut().insert(ChainDepth(depth));
     if let Some(request_id) = request_id {
         http_request.extensions_mut().insert(request_id);
+    }
+    if let Some(entrypoint) = entrypoint {
+        http_request.extensions_mut().insert(Entrypoint(entrypoint));
     }
     let outcome = dispatcher
         .send(Dispatch::new(service.clone(), http_request))

@@ -29,6 +29,10 @@ pub struct WorkerSpec {
     pub max_instances: Option<usize>,
     /// Service bindings: a name in `env` and the Worker it calls.
     pub services: Vec<(String, String)>,
+    /// The named entrypoint a service binding calls over RPC, by binding
+    /// (see [`with_service_entrypoint`](Self::with_service_entrypoint));
+    /// a binding not listed calls the Worker's default export. Default none.
+    pub service_entrypoints: Vec<(String, String)>,
     /// The API base URL that relative URLs given to `Request`, `fetch()`
     /// and `Response.redirect()` resolve against. `None` (the default, as
     /// on Workers): relative URLs are a `TypeError`.
@@ -104,6 +108,7 @@ impl WorkerSpec {
             limits: Limits::default(),
             max_instances: None,
             services: Vec::new(),
+            service_entrypoints: Vec::new(),
             base_url: None,
             compatibility_flags: Vec::new(),
             node_compat: NodeCompat::default(),
@@ -155,6 +160,7 @@ impl WorkerSpec {
             limits: Limits::default(),
             max_instances: None,
             services: Vec::new(),
+            service_entrypoints: Vec::new(),
             base_url: None,
             compatibility_flags: Vec::new(),
             node_compat: NodeCompat::default(),
@@ -223,6 +229,22 @@ impl WorkerSpec {
     pub fn with_service(mut self, binding: impl Into<String>, worker: impl Into<String>) -> Self {
         self.services.push((binding.into(), worker.into()));
         self
+    }
+
+    /// Adds a service binding to a named entrypoint of `worker` (`export
+    /// class <entrypoint> extends WorkerEntrypoint`): `env.<binding>.m(…)`
+    /// calls its method `m` over RPC, and `env.<binding>.fetch(request)`
+    /// its `fetch` handler.
+    pub fn with_service_entrypoint(
+        mut self,
+        binding: impl Into<String>,
+        worker: impl Into<String>,
+        entrypoint: impl Into<String>,
+    ) -> Self {
+        let binding = binding.into();
+        self.service_entrypoints
+            .push((binding.clone(), entrypoint.into()));
+        self.with_service(binding, worker)
     }
 
     /// Adds the assets binding: `env.<binding>.fetch(request)` is answered

@@ -88,6 +88,7 @@
 //! [[workers.services]]       # env.AUTH.fetch(request) calls Worker "auth" in-process
 //! binding = "AUTH"
 //! service = "auth"
+//! entrypoint = "Api"          # RPC to `export class Api extends WorkerEntrypoint` (default: the default export)
 //! [[workers.kv_namespaces]] # env.CACHE is a KV namespace (see `kv`)
 //! binding = "CACHE"
 //! id = "0f2ac74b498b48028cb68387c421e279"  # default: the binding's name

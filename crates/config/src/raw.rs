@@ -77,6 +77,7 @@ pub(crate) struct RawServer {
 pub(crate) struct RawService {
     pub(crate) binding: Option<String>,
     pub(crate) service: Option<String>,
+    pub(crate) entrypoint: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -200,6 +200,10 @@ pub struct ServiceBinding {
     pub binding: String,
     /// The Worker it calls.
     pub service: String,
+    /// The named export of that Worker whose methods the binding calls
+    /// over RPC (`export class Api extends WorkerEntrypoint`); `None` (the
+    /// default): its default export.
+    pub entrypoint: Option<String>,
 }
 
 impl Settings {
@@ -590,7 +594,12 @@ fn validate_worker(
                 format!("'{binding}' is also a var or secret"),
             ));
         }
-        services.push(ServiceBinding { binding, service });
+        let entrypoint = s.entrypoint.clone();
+        services.push(ServiceBinding {
+            binding,
+            service,
+            entrypoint,
+        });
     }
     let origin = match &w.origin {
         None => None,

@@ -9,7 +9,7 @@
 //! - `routes` / `route`: a pattern string, or `{ pattern, zone_name,
 //!   zone_id, custom_domain }`; a custom domain `example.com` serves every
 //!   path of that host (`example.com/*`);
-//! - `triggers.crons`, `vars`, `services` (`binding`, `service`),
+//! - `triggers.crons`, `vars`, `services` (`binding`, `service`, `entrypoint`),
 //!   `limits.cpu_ms` (and `limits.subrequests`), `define` (strings: the
 //!   JavaScript expressions that replace global names at load), `rules`
 //!   (module rules: `type`, `globs`, `fallthrough`), `jsx_factory`,
@@ -485,7 +485,13 @@ fn service_list(
     invalid: &dyn Fn(&str, String) -> ConfigError,
     warnings: &mut Warnings,
 ) -> Result<Vec<Value>, ConfigError> {
-    binding_list(services, field, &["binding", "service"], invalid, warnings)
+    binding_list(
+        services,
+        field,
+        &["binding", "service", "entrypoint"],
+        invalid,
+        warnings,
+    )
 }
 
 /// A list of binding tables, keeping the `keys` motu reads of each and

@@ -329,14 +329,23 @@ fn service_bindings_must_name_a_worker() {
     let d = Dir::new();
     let two = "[[workers]]\nname = \"front\"\nmain = \"worker.js\"\n\
                [[workers.services]]\nbinding = \"AUTH\"\nservice = \"auth\"\n\
+               [[workers.services]]\nbinding = \"API\"\nservice = \"auth\"\nentrypoint = \"Api\"\n\
                [[workers]]\nname = \"auth\"\nmain = \"worker.js\"\n";
     let s = d.load(two).unwrap();
     assert_eq!(
         s.workers[0].services,
-        [motu_config::ServiceBinding {
-            binding: "AUTH".into(),
-            service: "auth".into()
-        }]
+        [
+            motu_config::ServiceBinding {
+                binding: "AUTH".into(),
+                service: "auth".into(),
+                entrypoint: None,
+            },
+            motu_config::ServiceBinding {
+                binding: "API".into(),
+                service: "auth".into(),
+                entrypoint: Some("Api".into()),
+            }
+        ]
     );
     let e = d.error(
         "[[workers]]\nname = \"front\"\nmain = \"worker.js\"\n\

@@ -156,6 +156,7 @@ fn an_env_section_overrides_and_does_not_inherit_bindings() {
     );
     assert_eq!(w.services.len(), 1);
     assert_eq!(w.services[0].service, "shop-staging");
+    assert_eq!(w.services[0].entrypoint.as_deref(), Some("X"));
     let kv: Vec<_> = w
         .kv_namespaces
         .iter()
@@ -168,7 +169,6 @@ fn an_env_section_overrides_and_does_not_inherit_bindings() {
     );
     for needle in [
         "'env.staging.analytics_engine_datasets'",
-        "'env.staging.services.entrypoint'",
         "'analytics_engine_datasets'",
     ] {
         assert!(

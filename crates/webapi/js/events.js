@@ -21,7 +21,12 @@ const worker = op('init');
 requestCfFields = worker.requestCf;
 if (worker.mapsPositions) mapStackPositions();
 const env = worker.env;
-for (const [binding, service] of worker.services || []) env[binding] = loadGroup(FETCH).makeFetcher(service);
+// A service binding is a Fetcher and a stub of the Worker's entrypoint for
+// RPC (cloudflare/rpc.js).
+for (const [binding, service, entrypoint] of worker.services || []) {
+  const fetcher = loadGroup(FETCH).makeFetcher(service, 'service_fetch', entrypoint);
+  env[binding] = loadGroup(CLOUDFLARE_WORKERS).makeServiceStub(service, entrypoint, fetcher);
+}
 if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetcher(worker.assets, 'assets_fetch');
 // The group of each kind of storage binding (runtime/src/bindings).
 const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, d1: D1_BINDING, r2: R2_BINDING, queue: QUEUE_BINDING };
@@ -65,10 +70,11 @@ Object.defineProperty(globalThis, Symbol.for('motu.cloudflare:sockets'), {
   get() { return socketsModule ??= loadGroup(CLOUDFLARE_SOCKETS).socketsExports(); },
 });
 
-// The default export's handlers for one event: a class extending
+// The default export's handlers for one event (or those of the named
+// `entrypoint`, for a service binding to it): a class extending
 // WorkerEntrypoint is made anew for each event, with its `ctx` and `env`.
-function defaultHandlers(ctx) {
-  const handler = workerModule.default;
+function defaultHandlers(ctx, entrypoint = null) {
+  const handler = entrypoint === null ? workerModule.default : workerModule[entrypoint];
   const workers = loadedGroup(CLOUDFLARE_WORKERS);
   return workers !== undefined && workers.isEntrypointClass(handler) ? new handler(ctx, env) : handler;
 }
@@ -200,10 +206,10 @@ function respond(id, response) {
   op('respond', id, response.status, response.statusText, headers, bodyForHost(body, true), socket);
 }
 
-function callFetch(id, request) {
+function callFetch(id, request, entrypoint) {
   const ctx = makeContext(id);
   if (workerModule) {
-    const handler = defaultHandlers(ctx);
+    const handler = defaultHandlers(ctx, entrypoint);
     if (!handler || typeof handler.fetch !== 'function') {
       throw new Error('The Worker has no fetch handler: export default { fetch(request, env, ctx) { … } }');
     }
@@ -221,7 +227,8 @@ function callFetch(id, request) {
 // The Request of a fetch event, which comes as the list `[method, url,
 // headers, body, null, httpProtocol]` (`[method, null, headers, body,
 // rawUrl, httpProtocol]` when the host could not parse the URL: parsed
-// here to throw the TypeError). The body is
+// here to throw the TypeError), followed by the entrypoint's name when a
+// service binding to a named entrypoint sent it. The body is
 // null, bytes, or the handle of a host stream read with `body_read`; the
 // bytes are the host's copy, owned by this Request alone, so they become
 // its body as they are. The method comes as sent (normalised here), the URL
@@ -248,7 +255,7 @@ function dispatchFetch(id, event) {
   let result, request;
   try {
     request = requestFromEvent(event);
-    result = callFetch(id, request);
+    result = callFetch(id, request, event[6] ?? null);
   } catch (e) {
     return fail(id, e);
   }
@@ -276,6 +283,8 @@ function dispatchHostEvent(id, event) {
   else if (event.type === 'websocket') loadGroup(WEBSOCKET).deliverHostEvent(event);
   else if (event.type === 'durable') loadGroup(DURABLE).deliver(id, event, durableHooks);
   else if (event.type === 'durable_evict') loadGroup(DURABLE).evict(event.slot);
+  else if (event.type === 'rpc') loadGroup(CLOUDFLARE_WORKERS).dispatchRpc(id, event, workerModule, makeContext(id), env);
+  else if (event.type === 'rpc_release') loadGroup(CLOUDFLARE_WORKERS).releaseGrant(event.grant);
   else fail(id, new TypeError(`Unknown event type: ${event.type}`));
 }
 

@@ -6,8 +6,10 @@
 // - `fetch_abort(token)` cancels the subrequest `token` (its response body
 //   too, once it has arrived; the body's stream then errors with the
 //   signal's reason);
-// - `service_fetch(token, service, method, url, headers, body)` (async) calls
-//   another Worker through a service binding and settles like `fetch`;
+// - `service_fetch(token, service, method, url, headers, body, entrypoint)`
+//   (async) calls another Worker through a service binding (the `fetch` of
+//   its named entrypoint, or of its default export when that is null) and
+//   settles like `fetch`;
 // - `assets_fetch(token, binding, method, url, headers, body)` (async) asks
 //   the Worker's static assets and settles like `fetch`;
 // - a request with `Upgrade: websocket` opens a WebSocket instead (op
@@ -123,24 +125,27 @@ defineGlobal('fetch', fetch);
 // A binding in `env` with a `fetch` method: a service binding calls the
 // bound Worker in-process (op `service_fetch`); an assets binding asks the
 // Worker's asset server (op `assets_fetch`, same arguments).
-let makeFetcher; // (service, op = 'service_fetch') => Fetcher
+let makeFetcher; // (service, op = 'service_fetch', entrypoint = null) => Fetcher
 
 class Fetcher {
   #service;
   #op;
+  #entrypoint;
   static {
-    makeFetcher = (service, op = 'service_fetch') => {
+    makeFetcher = (service, op = 'service_fetch', entrypoint = null) => {
       const f = new Fetcher();
       f.#service = service;
       f.#op = op;
+      f.#entrypoint = entrypoint;
       return f;
     };
   }
   fetch(input, init = undefined) {
     const service = this.#service;
     const op = this.#op;
+    const entrypoint = this.#entrypoint;
     return subrequest(input, init, (token, request, headers, body) =>
-      opAsync(op, token, service, request.method, request.url, headers, body));
+      opAsync(op, token, service, request.method, request.url, headers, body, entrypoint));
   }
 }
 webidlInterface(Fetcher);

@@ -48,3 +48,12 @@ Object.defineProperty(globalThis, 'self', {
   configurable: true,
   enumerable: true,
 });
+
+// The well-known symbols of explicit resource management (`using`), which
+// Workers have and the engines may lack: the registered symbols that code
+// lowered by a transpiler falls back to, so both agree.
+for (const name of ['dispose', 'asyncDispose']) {
+  if (typeof Symbol[name] !== 'symbol') {
+    Object.defineProperty(Symbol, name, { value: Symbol.for(`Symbol.${name}`) });
+  }
+}

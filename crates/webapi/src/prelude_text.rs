@@ -199,8 +199,8 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
         "motu:prelude/cloudflare/workers",
         group!(
             preamble: "",
-            files: ["cloudflare/workers.js"],
-            exports: "workersExports, isEntrypointClass"
+            files: ["cloudflare/workers.js", "cloudflare/rpc_wire.js", "cloudflare/rpc.js"],
+            exports: "workersExports, isEntrypointClass, makeServiceStub, dispatchRpc, releaseGrant"
         ),
     ),
     (

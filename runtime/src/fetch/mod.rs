@@ -56,6 +56,8 @@ pub struct Outbound {
     open: Arc<EgressPolicy>,
     /// Where service-binding calls go: the registry.
     dispatcher: Option<Recipient<crate::Dispatch>>,
+    /// Where RPC calls to a Worker's entrypoint go: the registry.
+    rpc: Option<Recipient<crate::rpc::RpcCall>>,
 }
 
 impl Default for Outbound {
@@ -120,6 +122,7 @@ impl Outbound {
             policy: Arc::new(policy),
             open: Arc::new(EgressPolicy::allow_all()),
             dispatcher: None,
+            rpc: None,
         }
     }
 
@@ -127,6 +130,17 @@ impl Outbound {
     pub(crate) fn with_dispatcher(mut self, dispatcher: Recipient<crate::Dispatch>) -> Self {
         self.dispatcher = Some(dispatcher);
         self
+    }
+
+    /// Sends RPC calls to entrypoints to `rpc` (the registry).
+    pub(crate) fn with_rpc(mut self, rpc: Recipient<crate::rpc::RpcCall>) -> Self {
+        self.rpc = Some(rpc);
+        self
+    }
+
+    /// Where RPC calls to entrypoints go, once the registry runs.
+    pub(crate) fn rpc(&self) -> Option<&Recipient<crate::rpc::RpcCall>> {
+        self.rpc.as_ref()
     }
 
     /// Where service-binding calls go, once the registry runs.

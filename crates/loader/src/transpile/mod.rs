@@ -13,8 +13,10 @@
 //! - **Which modules go through it**: TypeScript (`.ts`, `.mts`, `.cts`,
 //!   `.tsx`) and JSX (`.jsx`) always; JavaScript only when its text
 //!   contains the last name of a `define` key (`NODE_ENV` for
-//!   `process.env.NODE_ENV`), so a plain JavaScript module costs one
-//!   substring search and stays byte for byte what the author wrote.
+//!   `process.env.NODE_ENV`), or what looks like a `using` declaration
+//!   (`using x =`, lowered to a try/finally block for the engines that
+//!   cannot parse it), so a plain JavaScript module costs a substring
+//!   search or two and stays byte for byte what the author wrote.
 //! - **Positions** ([`Positions`]): the source map of each transpiled
 //!   module, kept by the [`Transpiler`], turns a place in the JavaScript
 //!   back into the author's line and column. The runtime asks through
@@ -161,10 +163,12 @@ impl Transpiler {
         kind: ModuleKind,
         source: &str,
     ) -> Result<(Arc<str>, Option<Hit>), LoaderError> {
-        let transform = kind.needs_transpiling();
-        if !transform && !self.triggers.iter().any(|t| source.contains(t.as_str())) {
+        let typed = kind.needs_transpiling();
+        let lower_using = !typed && mentions_using(source);
+        if !typed && !lower_using && !self.triggers.iter().any(|t| source.contains(t.as_str())) {
             return Ok((source.into(), None));
         }
+        let transform = typed || lower_using;
         let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
         let key = Key::new(ext, &self.fingerprint, source);
         let (entry, hit) = match self.cache.get(&key) {
@@ -178,7 +182,7 @@ impl Transpiler {
                     // A JavaScript module stays as its author wrote it when
                     // it cannot be read for its `define`s: the engine then
                     // says what it makes of it, as it would without them.
-                    Err(e) if !transform => {
+                    Err(e) if !typed => {
                         tracing::warn!("{e}; its `define` replacements are not applied");
                         return Ok((source.into(), None));
                     }
@@ -234,3 +238,28 @@ fn defines_config(options: &TranspileOptions) -> Result<ReplaceGlobalDefinesConf
 
 #[cfg(test)]
 mod tests;
+
+/// Whether JavaScript `source` may hold a `using` declaration: the word
+/// `using` (not part of a longer name), white space, a name, and `=` (not
+/// `==`) or `of` — what `using x = …` and `for (using x of …)` look like,
+/// and prose in comments seldom does.
+fn mentions_using(source: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    source.match_indices("using").any(|(i, _)| {
+        if source[..i].chars().next_back().is_some_and(ident) {
+            return false;
+        }
+        let rest = &source[i + "using".len()..];
+        let name = rest.trim_start();
+        if name.len() == rest.len() {
+            return false;
+        }
+        let after_name = name.trim_start_matches(ident);
+        if after_name.len() == name.len() {
+            return false;
+        }
+        let next = after_name.trim_start();
+        (next.starts_with('=') && !next.starts_with("=="))
+            || (next.starts_with("of") && !next[2..].starts_with(ident))
+    })
+}

@@ -126,6 +126,9 @@ pub(crate) fn run(
 /// The transformer's options for `options`.
 fn transform_options(options: &TranspileOptions) -> TransformOptions {
     let mut t = TransformOptions::default();
+    // `using` and `await using` declarations become try/finally blocks
+    // (V8 as Debian ships it cannot parse them).
+    t.env.es2026.explicit_resource_management = true;
     // Helpers are called as `babelHelpers.name(...)`, defined by the
     // output's first line (see `helpers.rs`): the module needs no import.
     t.helper_loader.mode = HelperLoaderMode::External;

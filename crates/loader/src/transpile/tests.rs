@@ -379,3 +379,36 @@ fn javascript_that_cannot_be_parsed_is_left_to_the_engine() {
         .module("w.ts", ModuleKind::TypeScript, "let x: = 1;")
         .is_err());
 }
+
+#[test]
+fn using_declarations_are_lowered_with_the_helper() {
+    for name in ["a.ts", "a.js"] {
+        let out = js(
+            name,
+            "export function f(r) {\n  using a = r;\n  return 1;\n}\nexport async function g(r) {\n  await using b = r;\n}\n",
+            &options(),
+        );
+        let first = out.lines().next().unwrap();
+        assert!(first.contains("usingCtx()"), "{name}: {out}");
+        assert!(
+            !out.contains("using a") && !out.contains("using b"),
+            "{name}: {out}"
+        );
+        assert!(
+            out.contains(".u(r)") && out.contains(".a(r)"),
+            "{name}: {out}"
+        );
+    }
+}
+
+#[test]
+fn only_javascript_that_may_declare_using_goes_through() {
+    assert!(mentions_using("{ using x = y; }"));
+    assert!(mentions_using("await using\tx = y;"));
+    assert!(mentions_using("for (using $r of list) {}"));
+    assert!(!mentions_using("const usingX = 1; // confusing"));
+    assert!(!mentions_using("refusing to go"));
+    assert!(!mentions_using("// Set the header using the value given"));
+    assert!(!mentions_using("if (using == 1) {}"));
+    assert!(!mentions_using("using offset"));
+}

@@ -4,13 +4,11 @@
 // WorkerEntrypoint, DurableObject, WorkflowEntrypoint and RpcTarget. The
 // classes can be extended and instantiated; a default export that extends
 // WorkerEntrypoint is instantiated for each event and its `fetch(request)`
-// or `scheduled(controller)` called (events.js); a class extending
-// DurableObject is a Durable Object class (cloudflare/durable.js makes its
-// objects). RPC itself (RpcStub, calls across a service binding) is not
-// there yet: what needs it throws an Error saying so.
+// or `scheduled(controller)` called (events.js), or its methods called over
+// RPC (rpc.js); a class extending DurableObject is a Durable Object class
+// (cloudflare/durable.js makes its objects).
 //
 // Op used: `current_event() -> id | null`, the event whose turn is running.
-const NOT_YET = what => new Error(`${what} is not supported by motu yet`);
 
 class WorkerEntrypoint {
   constructor(ctx, env) {
@@ -35,8 +33,10 @@ class WorkflowEntrypoint {
 
 class RpcTarget {}
 
+// `new RpcStub(target)`: a stub of a local RpcTarget (or function), sent
+// by reference and called like a remote one (rpc.js).
 class RpcStub {
-  constructor() { throw NOT_YET('RPC (RpcStub)'); }
+  constructor(value) { return makeLocalStub(value); }
 }
 
 // The module's exports, for the Worker's `env` and events.js's

@@ -1,0 +1,354 @@
+// JS RPC (runtime/src/rpc has the host's half and the whole design): stubs
+// that call methods of an object in another isolate, and the dispatch of
+// such calls to their receiver in this one.
+//
+// A stub is a Proxy: `stub.m(1, 2)` calls method `m` of its receiver with
+// the arguments in wire form (rpc_wire.js) and gives a promise of the
+// result; `await stub.p` reads property `p`; `stub.a.b(…)` calls `b` of
+// `a` in one call; a call's promise can be used before it settles
+// (`stub.make().m()`: pipelining, done here by waiting for the first
+// result). Receivers: a Worker's entrypoint (a service binding, `env.API`),
+// or what another isolate exported to this one (a function or an RpcTarget
+// in an argument or a result). What this isolate sends of its own functions
+// and RpcTargets is exported under a number, grouped in a grant: the grant of
+// a call's arguments ends when the call settles; the grant of a result ends
+// when the caller disposes of every stub it got from it, or its event ends.
+//
+// Ops used:
+// - `rpc_call(kind, a, b, path, isCall, wire, grant, streams) -> [threw,
+//   wire, peer, streams]` (async): calls `path` of the receiver `[kind, a,
+//   b]` (`['service', worker, entrypoint | null]` or `['peer', peer,
+//   export]`) with the arguments `wire`, whose exports are in `grant` (or
+//   null) and whose byte streams are the host sinks `streams`; the answer's
+//   exports are reached through `peer` (or null), its streams are host
+//   readables;
+// - `rpc_result(id, threw, wire, grant, streams)`: event `id`'s answer;
+// - `rpc_release_peer(peer)`: this isolate no longer uses what `peer` reaches.
+// A new kind of receiver (a Durable Object: see runtime/src/rpc/mod.rs)
+// needs a stub made with `makeStub({ target: [kind, a, b], disposed: false },
+// { fetch, … })` and a case in `dispatchRpc` that finds the receiver;
+// values, stubs, errors and paths are shared.
+//
+// Events: `{ type: 'rpc', receiver: ['entrypoint', name | null] |
+// ['export', n], path, call, args, peer, streams }` and `{ type: 'rpc_release', grant }`.
+const DISPOSE = Symbol.dispose || Symbol.for('Symbol.dispose');
+// Names a stub never sends: they are the stub's own, or would make it look
+// like a promise.
+const NOT_REMOTE = new Set(['then', 'catch', 'finally', 'constructor', 'dup', 'toJSON']);
+
+// --- What this isolate exports ------------------------------------------
+
+const rpcExports = new Map(); // n => value
+const rpcGrants = new Map(); // grant => [n…]
+let nextExport = 1;
+let nextGrant = 1;
+
+// A fresh grant, filled as values are exported in it.
+function openGrant() {
+  const grant = { id: null };
+  grant.add = value => {
+    if (grant.id === null) {
+      grant.id = nextGrant++;
+      rpcGrants.set(grant.id, []);
+    }
+    const n = nextExport++;
+    rpcExports.set(n, value);
+    rpcGrants.get(grant.id).push(n);
+    return n;
+  };
+  return grant;
+}
+
+function releaseGrant(id) {
+  const list = rpcGrants.get(id);
+  if (list === undefined) return;
+  rpcGrants.delete(id);
+  for (const n of list) rpcExports.delete(n);
+}
+
+// --- Stubs ------------------------------------------------------------------
+
+const stubStates = new WeakMap(); // stub => state
+function isRpcStub(v) { return stubStates.has(v); }
+
+// Peers this isolate holds stubs of: peer => live stubs.
+const peerStubs = new Map();
+
+function stubGone(state) {
+  return new Error(state.disposed ? 'RPC stub used after being disposed' : 'RPC stub is no longer valid');
+}
+
+// A call or a property read through `state`'s receiver.
+function rpcSend(state, path, isCall, args) {
+  if (state.disposed) return Promise.reject(stubGone(state));
+  if (state.target[0] === 'local') return invoke(state.target[1], path, isCall, isCall ? args : []);
+  const grant = openGrant();
+  const streams = [];
+  let wire = null;
+  try {
+    if (isCall) wire = toWire(args, v => grant.add(v), h => streams.push(h) - 1);
+  } catch (e) {
+    if (grant.id !== null) releaseGrant(grant.id);
+    abortSinks(streams);
+    return Promise.reject(e);
+  }
+  const [kind, a, b] = state.target;
+  const settled = () => { if (grant.id !== null) releaseGrant(grant.id); };
+  let sent;
+  try {
+    sent = opAsync('rpc_call', kind, a, b, path, isCall, wire, grant.id, streams);
+  } catch (e) {
+    settled();
+    abortSinks(streams);
+    return Promise.reject(e);
+  }
+  return sent.then(reply => {
+    settled();
+    return answerOf(reply);
+  }, e => {
+    settled();
+    throw e;
+  });
+}
+
+// The host sinks of a value that is not sent after all.
+function abortSinks(handles) {
+  for (const h of handles) op('body_sink_abort', h, 'the RPC value was not sent');
+}
+
+// The value (or the error thrown) of an answer `[threw, wire, peer, streams]`.
+function answerOf([threw, wire, peer, streams]) {
+  const stubs = [];
+  const value = fromWire(wire, (kind, n) => {
+    const stub = importStub(peer, n);
+    stubs.push(stub);
+    return stub;
+  }, streams);
+  if (threw) throw value;
+  // A result holding stubs disposes of them all when it is disposed of.
+  if (stubs.length > 0 && value !== null && typeof value === 'object' && !isRpcStub(value) && !(DISPOSE in value)) {
+    Object.defineProperty(value, DISPOSE, {
+      value() { for (const s of stubs) s[DISPOSE](); }, writable: true, configurable: true, enumerable: false,
+    });
+  }
+  return value;
+}
+
+// The stub of what `peer` exported under `n`.
+function importStub(peer, n) {
+  peerStubs.set(peer, (peerStubs.get(peer) ?? 0) + 1);
+  const state = {
+    target: ['peer', peer, n],
+    disposed: false,
+    dispose() {
+      const left = peerStubs.get(peer) - 1;
+      if (left > 0) {
+        peerStubs.set(peer, left);
+      } else {
+        peerStubs.delete(peer);
+        op('rpc_release_peer', peer);
+      }
+    },
+  };
+  return makeStub(state);
+}
+
+function disposeStub(state) {
+  if (state.disposed) return;
+  state.disposed = true;
+  if (state.dispose !== undefined) state.dispose();
+}
+
+// A stub: calling it calls the remote function; its properties are remote
+// properties and methods. `local` are names answered here (a service
+// binding's `fetch`); `base`, the proxy's target, is what `typeof` and
+// `instanceof` see (by default a function: a stub can be called).
+function makeStub(state, local = undefined, base = () => {}) {
+  const stub = new Proxy(base, {
+    get(_, key) {
+      if (key === DISPOSE) return () => disposeStub(state);
+      if (local !== undefined && Object.hasOwn(local, key)) return local[key];
+      if (typeof key !== 'string' || NOT_REMOTE.has(key)) {
+        return key === 'dup' ? () => stub : undefined;
+      }
+      return remoteProperty(state, [key]);
+    },
+    apply(_, thisArg, args) { return rpcPromise(rpcSend(state, [], true, args)); },
+    has(_, key) { return typeof key === 'string' && !NOT_REMOTE.has(key); },
+    set() { return false; },
+    defineProperty() { return false; },
+    deleteProperty() { return false; },
+  });
+  stubStates.set(stub, state);
+  return stub;
+}
+
+// `path` of the receiver of `state`: callable (a method call) and thenable
+// (a property read).
+function remoteProperty(state, path) {
+  let read;
+  const reading = () => (read ??= rpcSend(state, path, false, undefined));
+  return new Proxy(() => {}, {
+    get(_, key) {
+      if (key === 'then') return (ok, err) => reading().then(ok, err);
+      if (key === 'catch') return err => reading().catch(err);
+      if (key === 'finally') return f => reading().finally(f);
+      if (typeof key !== 'string' || NOT_REMOTE.has(key)) return undefined;
+      return remoteProperty(state, [...path, key]);
+    },
+    apply(_, thisArg, args) { return rpcPromise(rpcSend(state, path, true, args)); },
+  });
+}
+
+// A call's promise whose properties can be used before it settles.
+function rpcPromise(promise) {
+  return new Proxy(() => {}, {
+    get(_, key) {
+      if (key === 'then') return (ok, err) => promise.then(ok, err);
+      if (key === 'catch') return err => promise.catch(err);
+      if (key === 'finally') return f => promise.finally(f);
+      if (key === DISPOSE) return () => promise.then(v => v?.[DISPOSE]?.(), () => {});
+      if (typeof key !== 'string' || NOT_REMOTE.has(key)) return undefined;
+      return pipelined(promise, [key]);
+    },
+    apply() { throw new TypeError('An RPC result is not a function'); },
+  });
+}
+
+// `path` of what `promise` resolves to.
+function pipelined(promise, path) {
+  const walk = v => path.reduce((o, key) => o[key], v);
+  return new Proxy(() => {}, {
+    get(_, key) {
+      if (key === 'then') return (ok, err) => promise.then(walk).then(ok, err);
+      if (key === 'catch') return err => promise.then(walk).catch(err);
+      if (key === 'finally') return f => promise.then(walk).finally(f);
+      if (typeof key !== 'string' || NOT_REMOTE.has(key)) return undefined;
+      return pipelined(promise, [...path, key]);
+    },
+    apply(_, thisArg, args) {
+      return rpcPromise(promise.then(v => {
+        const holder = path.slice(0, -1).reduce((o, key) => o[key], v);
+        return holder[path[path.length - 1]](...args);
+      }));
+    },
+  });
+}
+
+// `new RpcStub(value)`: a stub of an RpcTarget (or a function) of this
+// isolate, which can be sent and called like a remote one.
+function makeLocalStub(value) {
+  if (!(value instanceof RpcTarget) && typeof value !== 'function' && !isRpcStub(value)) {
+    throw new TypeError('RpcStub: the value must be an RpcTarget or a function');
+  }
+  if (isRpcStub(value)) return value;
+  return makeStub({ target: ['local', value], disposed: false }, undefined, typeof value === 'function' ? () => {} : {});
+}
+
+// `env.NAME` of a service binding: a stub of the Worker's entrypoint
+// (`null`: its default export) that also has the Fetcher's `fetch`.
+function makeServiceStub(worker, entrypoint, fetcher) {
+  const fetch = (input, init = undefined) => fetcher.fetch(input, init);
+  const state = { target: ['service', worker, entrypoint ?? null], disposed: false };
+  return makeStub(state, { __proto__: null, fetch }, fetcher);
+}
+
+// --- Receiving calls ------------------------------------------------------
+
+// The base classes whose members are not callable over RPC.
+function isBasePrototype(proto) {
+  return proto === Object.prototype || proto === Function.prototype || proto === RpcTarget.prototype
+    || proto === WorkerEntrypoint.prototype || proto === DurableObject.prototype;
+}
+
+function notImplemented(key) {
+  return new TypeError(`The RPC receiver does not implement the method "${key}".`);
+}
+
+// Property `key` of `obj` as RPC sees it: an RpcTarget's (or entrypoint's)
+// from its class, not from the instance; a plain object's own. `found`
+// false when there is none.
+function rpcMember(obj, key) {
+  if (key === 'constructor' || key === '__proto__' || obj === null || obj === undefined) return { found: false };
+  if (typeof obj !== 'object' && typeof obj !== 'function') return { found: false };
+  const proto = Object.getPrototypeOf(obj);
+  if (proto === Object.prototype || proto === null || Array.isArray(obj)) {
+    return Object.hasOwn(obj, key) ? { found: true, value: obj[key] } : { found: false };
+  }
+  if (typeof obj === 'function') return { found: false };
+  for (let p = proto; p !== null && !isBasePrototype(p); p = Object.getPrototypeOf(p)) {
+    if (Object.hasOwn(p, key)) return { found: true, value: Reflect.get(p, key, obj) };
+  }
+  return { found: false };
+}
+
+// Calls (or reads) `path` of `receiver`. A stub (one this isolate got from
+// another, and passed on) forwards the call.
+async function invoke(receiver, path, isCall, args) {
+  const forwarded = stubStates.get(receiver);
+  if (forwarded !== undefined) return rpcSend(forwarded, path, isCall, args);
+  if (path.length === 0) {
+    if (!isCall) return receiver;
+    if (typeof receiver !== 'function') throw new TypeError('The RPC receiver is not a function.');
+    return receiver(...args);
+  }
+  let holder = receiver;
+  for (let i = 0; i < path.length - 1; i++) {
+    const member = rpcMember(await holder, path[i]);
+    if (!member.found) throw notImplemented(path[i]);
+    holder = member.value;
+  }
+  holder = await holder;
+  const key = path[path.length - 1];
+  const member = rpcMember(holder, key);
+  if (!isCall) return member.found ? member.value : undefined;
+  if (!member.found) throw notImplemented(key);
+  if (typeof member.value !== 'function') throw new TypeError(`"${key}" is not a function.`);
+  return Reflect.apply(member.value, holder, args);
+}
+
+// Event `id`: a call `event` for this isolate. `mod` is the Worker's module
+// namespace, `ctx` and `env` what an entrypoint is made with.
+function dispatchRpc(id, event, mod, ctx, env) {
+  let running;
+  try {
+    const [kind, name] = event.receiver;
+    let receiver;
+    if (kind === 'entrypoint') {
+      const cls = mod === null ? undefined : (name === null ? mod.default : mod[name]);
+      if (!isEntrypointClass(cls)) {
+        throw new TypeError(name === null
+          ? "The Worker's default export is not a class that extends WorkerEntrypoint, so it has no RPC methods"
+          : `The Worker has no entrypoint named "${name}" (an exported class that extends WorkerEntrypoint)`);
+      }
+      receiver = new cls(ctx, env);
+    } else if (kind === 'export') {
+      if (!rpcExports.has(name)) throw new Error('RPC stub is no longer valid: what it called was released');
+      receiver = rpcExports.get(name);
+    } else {
+      throw new TypeError(`RPC: unknown receiver kind '${kind}'`);
+    }
+    const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams) : [];
+    running = invoke(receiver, event.path, event.call, args);
+  } catch (e) {
+    running = Promise.reject(e);
+  }
+  running.then(v => answer(id, false, v), e => answer(id, true, e));
+}
+
+function answer(id, threw, value) {
+  const grant = openGrant();
+  let streams = [];
+  let wire;
+  try {
+    wire = toWire(value, v => grant.add(v), h => streams.push(h) - 1);
+  } catch (e) {
+    if (grant.id !== null) releaseGrant(grant.id);
+    grant.id = null;
+    abortSinks(streams);
+    streams = [];
+    threw = true;
+    wire = toWire(e);
+  }
+  op('rpc_result', id, threw, wire, grant.id, streams);
+}

@@ -1,0 +1,331 @@
+//! JS RPC: a Worker calls methods of an object that lives in another
+//! isolate — `await env.API.add(1, 2)` on a service binding to an
+//! `export class Api extends WorkerEntrypoint`, or a function or
+//! `RpcTarget` that such a call passed along — as Cloudflare's Workers RPC
+//! does, in-process.
+//!
+//! # The pieces
+//!
+//! - **The wire form** of arguments and results is made and read by the
+//!   prelude (`crates/webapi/js/cloudflare/rpc_wire.js`): structured clone
+//!   plus stubs, as a [`HostValue`] the host carries from one isolate to
+//!   the other without looking inside.
+//! - **A call** ([`CallEvent`]) is an event for the isolate actor that
+//!   holds the receiver: a new event there, with its own CPU budget and the
+//!   isolate's memory limit, like a fetch event. Its [`Receiver`] says what
+//!   the prelude calls (`dispatchRpc` in `cloudflare/rpc.js`): a new
+//!   instance of an entrypoint class, or something the isolate exported. Its
+//!   answer ([`Answer`]) comes back when the method's promise settles: the
+//!   result, or the error it threw (rethrown on the caller's side with its
+//!   name and message).
+//! - **Routing** ([`Target`]): a call to an entrypoint goes through the
+//!   registry ([`RpcCall`], `registry.rs`), which picks or starts an
+//!   isolate of the Worker as for a fetch; a call to an export goes straight
+//!   to the isolate that exported it.
+//! - **Stubs** (`peers.rs`): a function or an `RpcTarget` in a call's
+//!   arguments or result is exported by the sending isolate under a number,
+//!   in a *grant*; the value names that isolate and grant ([`Origin`]), and
+//!   the receiving host registers it as a *peer* handle its stubs call
+//!   through. A call's argument grant ends when the call settles; a
+//!   result's grant ends when the caller disposes of every stub from it or
+//!   its event ends ([`Release`] tells the exporting isolate).
+//! - **Limits**: arguments and results are at most [`MAX_MESSAGE_BYTES`]
+//!   (32 MiB, as on Cloudflare); each call counts as a subrequest of the calling event; a
+//!   call is one step deeper in the chain of service-binding calls
+//!   ([`crate::service::MAX_CHAIN_DEPTH`]); a callee that runs out of CPU
+//!   or memory is evicted like any other, and its caller gets an error.
+//!
+//! # Adding a kind of receiver (the seam Durable Objects plug into)
+//!
+//! "Call method M on target T" is [`CallEvent`] delivered to an isolate
+//! actor. To make a Durable Object stub callable (`stub.increment(2)`):
+//! 1. add a [`Target`] variant (e.g. `Object { namespace, id }`) and parse
+//!    it in [`Target::from_args`] from the prelude's `rpc_call(kind, a, b,
+//!    …)` (kind `'object'`);
+//! 2. route it in [`route`] to the object's isolate actor (through the
+//!    object's mailbox), sending the same [`CallEvent`] with a new
+//!    [`Receiver`] variant (e.g. `Object(id)`), which [`Receiver::to_value`]
+//!    gives the prelude as `['object', id]`;
+//! 3. in `dispatchRpc` (`cloudflare/rpc.js`) resolve receiver kind
+//!    `'object'` to the live object instance; everything else (the wire,
+//!    stubs, errors, path resolution, limits) is shared.
+//!
+//! A stub on the JS side is made by `makeStub(state)` with `state.target
+//! = [kind, a, b]`: a Durable Object stub is `makeStub({ target: ['object',
+//! namespace, id], disposed: false }, { fetch, … })`.
+
+mod event;
+mod peers;
+mod registry;
+
+use std::sync::{Arc, Mutex};
+
+use actix::prelude::*;
+use actix::WeakAddr;
+use motu_engine::{HostValue, JsError};
+
+use crate::isolate_actor::IsolateActor;
+use crate::RuntimeError;
+
+pub(crate) use event::Answered;
+pub(crate) use peers::Peers;
+pub use registry::RpcCall;
+
+/// The largest arguments or result one call carries, as Cloudflare limits
+/// serialized RPC values: 32 MiB (measured here on the wire form: the
+/// bytes of its strings and buffers, and 8 for every other value).
+pub const MAX_MESSAGE_BYTES: usize = 32 << 20;
+
+/// The error for a value of `size` bytes, past [`MAX_MESSAGE_BYTES`].
+fn too_large(size: usize) -> String {
+    format!(
+        "Serialized RPC arguments or return values are limited to 32MiB, but the size of this value was: {size} bytes."
+    )
+}
+
+/// Checks that `value` (arguments or a result in wire form) is within
+/// [`MAX_MESSAGE_BYTES`].
+pub(crate) fn check_size(value: &HostValue) -> Result<(), String> {
+    match wire_size(value) {
+        size if size > MAX_MESSAGE_BYTES => Err(too_large(size)),
+        _ => Ok(()),
+    }
+}
+
+/// An error as the wire form has it: `['E', name, message, stack, hasCause,
+/// cause]`.
+pub(crate) fn wire_error(name: &str, message: String) -> HostValue {
+    HostValue::List(vec![
+        "E".into(),
+        name.into(),
+        message.into(),
+        HostValue::Null,
+        HostValue::Bool(false),
+        HostValue::Null,
+    ])
+}
+
+/// The size of a value in wire form, for [`MAX_MESSAGE_BYTES`].
+fn wire_size(value: &HostValue) -> usize {
+    match value {
+        HostValue::String(s) => s.len(),
+        HostValue::Bytes(b) => b.len(),
+        HostValue::Chunks(c) => c.iter().map(|c| c.len()).sum(),
+        HostValue::List(l) => l.iter().map(wire_size).sum::<usize>() + 8,
+        HostValue::Map(m) => m.iter().map(|(k, v)| k.len() + wire_size(v)).sum(),
+        _ => 8,
+    }
+}
+
+/// What a call goes to.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A Worker's entrypoint: its default export (`None`) or a named
+    /// export, each call on a new instance of the class.
+    Entrypoint {
+        /// The Worker.
+        worker: String,
+        /// The export's name.
+        entrypoint: Option<String>,
+    },
+    /// What another isolate exported to this one.
+    Export {
+        /// The exporting isolate.
+        origin: Origin,
+        /// The export's number there.
+        export: u64,
+    },
+}
+
+/// What the receiving isolate calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Receiver {
+    /// A new instance of the entrypoint class (the default export's when
+    /// `None`).
+    Entrypoint(Option<String>),
+    /// What the isolate exported under this number.
+    Export(u64),
+}
+
+impl Receiver {
+    /// As the prelude gets it: `[kind, name-or-number]`.
+    fn to_value(&self) -> HostValue {
+        match self {
+            Receiver::Entrypoint(name) => HostValue::List(vec![
+                "entrypoint".into(),
+                name.as_deref().map_or(HostValue::Null, Into::into),
+            ]),
+            Receiver::Export(n) => HostValue::List(vec!["export".into(), (*n as f64).into()]),
+        }
+    }
+}
+
+/// Where the stubs in a value call back to: the isolate that exported
+/// them, and the grant they are in there.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub(crate) isolate: WeakAddr<IsolateActor>,
+    pub(crate) grant: u64,
+}
+
+/// The byte streams a value carries (its `ReadableStream`s, and the
+/// bodies of its `Request`s and `Response`s), by index in the wire form:
+/// taken once, by the isolate that receives the value.
+#[derive(Clone, Default)]
+pub struct Streams(Arc<Mutex<Vec<crate::Body>>>);
+
+impl Streams {
+    /// Streams of `bodies`.
+    pub(crate) fn new(bodies: Vec<crate::Body>) -> Self {
+        Self(Arc::new(Mutex::new(bodies)))
+    }
+
+    /// The bodies, once (later: none).
+    pub(crate) fn take(&self) -> Vec<crate::Body> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl std::fmt::Debug for Streams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map_or(0, |b| b.len());
+        write!(f, "Streams({n})")
+    }
+}
+
+/// A call of `path` of a receiver, as an event of the isolate that holds
+/// it.
+#[derive(Debug, Clone)]
+pub struct CallEvent {
+    /// What is called.
+    pub receiver: Receiver,
+    /// The property path: `["add"]` for `stub.add(…)`, `["a", "b"]` for
+    /// `stub.a.b(…)`, `[]` for a function stub.
+    pub path: Vec<String>,
+    /// A call (`true`) or a property read.
+    pub call: bool,
+    /// The arguments' list in wire form (`Undefined` for a read).
+    pub args: HostValue,
+    /// Where the stubs among the arguments call back to.
+    pub origin: Option<Origin>,
+    /// The byte streams among the arguments.
+    pub streams: Streams,
+    /// The call's depth in its chain of calls (1 for one made by a
+    /// request from outside).
+    pub depth: u32,
+    /// The id of the request the chain serves.
+    pub request_id: Option<crate::RequestId>,
+}
+
+impl Message for CallEvent {
+    type Result = Result<Answer, RuntimeError>;
+}
+
+impl CallEvent {
+    /// The bytes the event carries into the isolate (roughly).
+    fn size(&self) -> usize {
+        wire_size(&self.args)
+    }
+}
+
+/// How a call ended: its result, or what it threw, in wire form.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// Whether the method threw (or its promise rejected).
+    pub threw: bool,
+    /// The result or the error.
+    pub value: HostValue,
+    /// Where the stubs in the value call back to.
+    pub origin: Option<Origin>,
+    /// The byte streams in the value.
+    pub streams: Streams,
+}
+
+/// A grant of an isolate's exports is over: what it holds is released.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub(crate) struct Release {
+    pub(crate) grant: u64,
+}
+
+impl Target {
+    /// The receiver the prelude's `rpc_call(kind, a, b, …)` names, with the
+    /// peers this isolate holds.
+    pub(crate) fn from_args(args: &[HostValue], peers: &Peers) -> Result<Target, JsError> {
+        let kind = args.first().and_then(HostValue::as_str).unwrap_or("");
+        match kind {
+            "service" => {
+                let worker = args
+                    .get(1)
+                    .and_then(HostValue::as_str)
+                    .ok_or_else(|| JsError::type_error("rpc_call: the service must be a string"))?
+                    .to_owned();
+                let entrypoint = args.get(2).and_then(HostValue::as_str).map(str::to_owned);
+                Ok(Target::Entrypoint { worker, entrypoint })
+            }
+            "peer" => {
+                let number = |i: usize| args.get(i).and_then(HostValue::as_f64).unwrap_or(-1.0);
+                let origin = peers.origin(number(1) as u32).ok_or_else(|| {
+                    JsError::new(
+                        "Error",
+                        "RPC stub is no longer valid: the event that received it has ended",
+                    )
+                })?;
+                Ok(Target::Export {
+                    origin,
+                    export: number(2) as u64,
+                })
+            }
+            other => Err(JsError::type_error(format!(
+                "rpc_call: unknown receiver kind '{other}'"
+            ))),
+        }
+    }
+}
+
+/// Delivers `event` for `target`: through `registry` for an entrypoint,
+/// straight to the exporting isolate for an export.
+pub(crate) async fn route(
+    registry: Option<Recipient<RpcCall>>,
+    target: Target,
+    mut event: CallEvent,
+) -> Result<Answer, JsError> {
+    if event.depth > crate::service::MAX_CHAIN_DEPTH {
+        return Err(JsError::new(
+            "Error",
+            format!(
+                "service binding chain too deep: more than {} nested calls",
+                crate::service::MAX_CHAIN_DEPTH
+            ),
+        ));
+    }
+    let (outcome, what) = match target {
+        Target::Entrypoint { worker, entrypoint } => {
+            let registry = registry
+                .ok_or_else(|| JsError::new("Error", "service bindings are not available"))?;
+            event.receiver = Receiver::Entrypoint(entrypoint);
+            let sent = registry
+                .send(RpcCall {
+                    worker: worker.clone(),
+                    event,
+                    retried: false,
+                })
+                .await
+                .map_err(|_| RuntimeError::Lost(worker.clone()));
+            (sent.and_then(|r| r), format!("RPC to '{worker}'"))
+        }
+        Target::Export { origin, export } => {
+            let gone = || {
+                JsError::new(
+                    "Error",
+                    "RPC stub is no longer valid: the isolate it calls into has gone",
+                )
+            };
+            let addr = origin.isolate.upgrade().ok_or_else(gone)?;
+            event.receiver = Receiver::Export(export);
+            let sent = addr.send(event).await.map_err(|_| gone())?;
+            (sent, "RPC stub call".to_owned())
+        }
+    };
+    outcome.map_err(|error| JsError::new("Error", format!("{what} failed: {error}")))
+}

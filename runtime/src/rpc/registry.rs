@@ -1,0 +1,57 @@
+//! A call to a Worker's entrypoint through the registry: [`RpcCall`] picks
+//! (or starts) an isolate of the Worker, as a service binding's fetch does,
+//! and delivers the [`CallEvent`] there.
+
+use std::sync::atomic::Ordering;
+
+use actix::prelude::*;
+
+use super::{Answer, CallEvent};
+use crate::registry::{Chosen, InFlight};
+use crate::{Registry, RuntimeError};
+
+/// A call of a method of a Worker's entrypoint.
+#[derive(Debug)]
+pub struct RpcCall {
+    /// The Worker.
+    pub worker: String,
+    /// The call.
+    pub event: CallEvent,
+    /// Whether this is the second try, after the isolate first chosen
+    /// turned out to be going away.
+    pub retried: bool,
+}
+
+impl Message for RpcCall {
+    type Result = Result<Answer, RuntimeError>;
+}
+
+impl Handler<RpcCall> for Registry {
+    type Result = ResponseFuture<Result<Answer, RuntimeError>>;
+
+    fn handle(&mut self, msg: RpcCall, ctx: &mut Self::Context) -> Self::Result {
+        let registry = ctx.address();
+        let instance = self.instance(&msg.worker, &registry, None);
+        Box::pin(async move {
+            let Chosen {
+                starting,
+                in_flight,
+                ..
+            } = instance?;
+            in_flight.fetch_add(1, Ordering::Relaxed);
+            let _done = InFlight(in_flight);
+            let addr = starting.await?;
+            match addr.send(msg.event.clone()).await {
+                Ok(Err(RuntimeError::Unavailable(_))) | Err(_) if !msg.retried => registry
+                    .send(RpcCall {
+                        retried: true,
+                        ..msg
+                    })
+                    .await
+                    .unwrap_or_else(|_| Err(RuntimeError::Startup("the registry stopped".into()))),
+                Ok(result) => result,
+                Err(_) => Err(RuntimeError::Lost(msg.worker)),
+            }
+        })
+    }
+}
