@@ -19,10 +19,14 @@
 //! - **Secrets**: the URL's password never appears in a message; the client
 //!   is given a redacted form of the URL for that ([`Redis::connect`]).
 //! - What lives in Redis: KV namespaces ([`RedisKv`], keys under
-//!   `motu:kv:{<namespace>}:…`) and the cron scheduler's per-tick locks
-//!   ([`Redis::try_lock`], keys under `motu:lock:…`).
+//!   `motu:kv:{<namespace>}:…`), queues ([`RedisQueue`], a stream with a
+//!   consumer group and its companions under `motu:q:{<queue>}:…`) and
+//!   the cron scheduler's per-tick locks ([`Redis::try_lock`], keys under
+//!   `motu:lock:…`).
 
 mod kv;
+mod queue;
+mod queue_scripts;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,6 +39,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use crate::StorageError;
 
 pub use kv::RedisKv;
+pub use queue::{RedisQueue, QUEUE_LEASE, QUEUE_POLL, QUEUE_RENEW};
 
 /// How often the client checks that Redis answers (and, while it does not,
 /// how often it tries again).
