@@ -156,7 +156,11 @@ impl Storage {
     }
 }
 
-fn open(state: &StateFolder, id: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, StorageError> {
+fn open(
+    state: &StateFolder,
+    id: &str,
+    options: &StoreOptions,
+) -> Result<Arc<dyn Store>, StorageError> {
     let (name, delay) = match id.rsplit_once('@') {
         Some((name, delay)) => (name, delay.parse().unwrap_or(0)),
         None => (id, 0),

@@ -148,19 +148,21 @@ impl Redis {
     }
 
     /// Runs `work` with a connection on the client's runtime, from a thread
-    /// that may block (never from inside an async runtime): its result.
+    /// that may block: its result. The thread may be driving an async
+    /// runtime of its own (a queue consumer's, which blocks on its store by
+    /// design), never the client's.
     pub fn block_on<T, F, Fut>(self: &Arc<Self>, work: F) -> Result<T, StorageError>
     where
         T: Send + 'static,
         F: FnOnce(ConnectionManager) -> Fut + Send + 'static,
         Fut: Future<Output = redis::RedisResult<T>> + Send + 'static,
     {
-        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let redis = self.clone();
         self.handle.spawn(async move {
             let _ = tx.send(redis.with_connection(work).await);
         });
-        rx.blocking_recv()
+        rx.recv()
             .unwrap_or_else(|_| Err(self.error("the client's thread stopped".into())))
     }
 

@@ -155,7 +155,11 @@ impl Inner {
 
     /// Runs SETTLE on `(message id, mode, visible at)`: the entries held
     /// for those messages are settled and no longer held.
-    fn settle(&self, items: Vec<(&str, &'static str, i64)>, now_ms: i64) -> Result<(), StorageError> {
+    fn settle(
+        &self,
+        items: Vec<(&str, &'static str, i64)>,
+        now_ms: i64,
+    ) -> Result<(), StorageError> {
         let triples: Vec<(String, &'static str, i64)> = {
             let mut leased = self.leased.lock();
             items
@@ -212,10 +216,7 @@ impl QueueBackend for RedisQueue {
                 .arg(m.timestamp_ms)
                 .arg(&m.id)
                 .ignore();
-            pipe.cmd("INCRBY")
-                .arg(&q.bytes)
-                .arg(m.body.len())
-                .ignore();
+            pipe.cmd("INCRBY").arg(&q.bytes).arg(m.body.len()).ignore();
             if m.visible_at_ms <= now {
                 pipe.cmd("XADD")
                     .arg(&q.stream)
@@ -268,7 +269,11 @@ impl QueueBackend for RedisQueue {
             for k in keys {
                 call.key(k);
             }
-            call.arg(now_ms).arg(max).arg(GROUP).arg(consumer).arg(lease);
+            call.arg(now_ms)
+                .arg(max)
+                .arg(GROUP)
+                .arg(consumer)
+                .arg(lease);
             call.invoke_async(&mut c).await
         })?;
         let mut out = Vec::with_capacity(reply.ids.len());

@@ -399,13 +399,24 @@ mod queues {
     fn a_dead_nodes_messages_are_taken_over_once_its_lease_runs_out() {
         let server = Server::start();
         let (ra, rb) = (client(&server), client(&server));
-        let lease = Duration::from_millis(500);
-        let a = RedisQueue::with_lease(&ra, "takeover", lease, Duration::from_millis(100));
-        let b = RedisQueue::with_lease(&rb, "takeover", lease, Duration::from_millis(100));
+        let lease = Duration::from_secs(1);
+        let renew = Duration::from_millis(100);
+        let a = RedisQueue::with_lease(&ra, "takeover", lease, renew);
+        let b = RedisQueue::with_lease(&rb, "takeover", lease, renew);
         let now = now_ms();
         a.send(&[message("x", now), message("y", now)]).unwrap();
         assert_eq!(sorted(&a.receive(10, now).unwrap()), ["x", "y"]);
         assert_eq!(b.stats(now).unwrap().ready, 0);
+        // While a lives it renews its leases: b, looking for longer than
+        // a lease, takes nothing over.
+        let watch = Instant::now();
+        while watch.elapsed() < lease * 3 {
+            assert!(
+                b.receive(10, now_ms()).unwrap().is_empty(),
+                "taken from a live node"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
         // a stops renewing its leases (its process died): b takes over.
         drop(a);
         let start = Instant::now();
@@ -414,7 +425,10 @@ mod queues {
             if !got.is_empty() {
                 break got;
             }
-            assert!(start.elapsed() < Duration::from_secs(30), "never taken over");
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "never taken over"
+            );
             std::thread::sleep(Duration::from_millis(20));
         };
         assert_eq!(sorted(&taken), ["x", "y"]);
