@@ -606,7 +606,8 @@ fn service_worker_consumers_run_under_the_workers_limits() {
 }
 
 /// A consumer whose batches each hold until `/release`, recording in KV
-/// when each started and ended.
+/// when each started and ended. (Its CPU limit is raised: a batch polls KV
+/// for as long as it is held.)
 const CONCURRENCY_WORKER: &str = r#"
 export default {
   async fetch(request, env) {
@@ -627,7 +628,7 @@ export default {
     const start = Date.now();
     await env.KV.put(`run:${id}`, '', { metadata: { id, start } });
     while ((await env.KV.get('release')) === null) {
-      await new Promise(resolve => setTimeout(resolve, 20));
+      await new Promise(resolve => setTimeout(resolve, 100));
     }
     await env.KV.put(`run:${id}`, '', { metadata: { id, start, end: Date.now() } });
   },
@@ -645,6 +646,7 @@ fn max_concurrency_bounds_the_batches_in_flight() {
                 &format!(
                     "[server]\nengine = \"{engine}\"\nstate_dir = \"state\"\n\
                      [[workers]]\nname = \"c\"\nmain = \"worker.js\"\nroutes = [\"*/*\"]\n\
+                     [workers.limits]\ncpu_ms = 10000\n\
                      [[workers.kv_namespaces]]\nbinding = \"KV\"\nid = \"runs\"\n\
                      [[workers.queues.producers]]\nbinding = \"JOBS\"\nqueue = \"conc\"\n\
                      [[workers.queues.consumers]]\nqueue = \"conc\"\nmax_batch_size = 1\n\
@@ -674,7 +676,7 @@ fn max_concurrency_bounds_the_batches_in_flight() {
         // Give a consumer that ignores the limit time to start more.
         std::thread::sleep(Duration::from_secs(1));
         let started = runs();
-        assert_eq!(started.len(), 2, "{started:?}");
+        assert_eq!(started.len(), 2, "{started:?}\nlog:\n{}", server.log());
         assert_eq!(server.get("/release").status, 200);
         let deadline = Instant::now() + Duration::from_secs(60);
         let done = loop {
