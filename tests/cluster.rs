@@ -403,3 +403,49 @@ fn a_killed_nodes_batch_in_flight_is_delivered_by_another() {
         }
     });
 }
+
+#[test]
+fn queues_ride_out_redis_stopping_and_starting_again() {
+    on_each_engine("cluster_queue_redis_outage", |engine| {
+        let mut redis = RedisServer::start();
+        let (_a_dir, a) = queue_node(engine, &redis.url(), "a", false);
+        let (_b_dir, b) = queue_node(engine, &redis.url(), "b", true);
+        send(&a, &["before".to_owned()]);
+        wait_until("the first message delivered", || {
+            deliveries(&b).contains_key("before")
+        });
+        redis.stop();
+        // A send rejects with a clear error while Redis is down.
+        let url = redis.url();
+        let body = serde_json::to_vec(&["during"]).unwrap();
+        let mut failure = (0, String::new());
+        // Sends made before the client noticed are accepted (and counted).
+        let mut accepted = 0;
+        wait_until("a send fails while Redis is down", || {
+            let r = a.request("POST", "/send", &[], &body);
+            failure = (r.status, r.text());
+            accepted += usize::from(failure.0 == 200);
+            failure.0 == 503
+        });
+        assert!(
+            failure.1.starts_with(&format!(
+                "Error: Queue sendBatch failed: Internal Server Error (Redis at {url}: unreachable"
+            )),
+            "{failure:?}"
+        );
+        // Redis returns: sends and deliveries go on by themselves.
+        redis.restart();
+        wait_until("a send succeeds again", || {
+            a.request("POST", "/send", &[], br#"["after"]"#).status == 200
+        });
+        wait_until("the message sent after the outage delivered", || {
+            deliveries(&a).contains_key("after")
+        });
+        wait_until_empty(&a);
+        let seen = deliveries(&b);
+        assert_eq!(seen["before"].len(), 1, "{seen:?}");
+        assert_eq!(seen["after"].len(), 1, "{seen:?}");
+        let during = seen.get("during").map_or(0, Vec::len);
+        assert_eq!(during, accepted, "a refused send was kept: {seen:?}");
+    });
+}
