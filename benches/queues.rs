@@ -1,19 +1,32 @@
-//! Queue throughput through a Worker, beside the hello Worker, per engine:
-//! `motu serve` (the bench build) with two Workers, `hello` (answers "Hello
-//! World!") and `queue`, which sends to a queue on `POST /` (one `send`,
-//! or a `sendBatch` of BATCH messages) and consumes the same queue (its
-//! `queue` handler returns, so each batch is acknowledged), in a fresh
-//! state folder. The producers are closed-loop clients (CONNECTIONS
+//! Queue throughput through a Worker, beside the hello Worker, per engine
+//! and per backend: `motu serve` (the bench build) with two Workers, `hello`
+//! (answers "Hello World!") and `queue`, which sends to a queue on `POST /`
+//! (one `send`, or a `sendBatch` of BATCH messages) and consumes the same
+//! queue (its `queue` handler returns, so each batch is acknowledged), in a
+//! fresh state folder. The producers are closed-loop clients (CONNECTIONS
 //! keep-alive connections) for SECONDS; the figure is the messages sent
 //! divided by the time from the first send until the queue is empty again,
-//! every message acknowledged: messages/s from `send` to `ack`. Printed
-//! beside hello's req/s measured in the same run, and their ratio.
+//! every message acknowledged: messages/s from `send` to `ack`.
+//!
+//! Each engine is measured with the embedded backend (SQLite in the state
+//! folder) and with the queue in Redis Streams (`[cluster] redis`, a
+//! `redis-server` the bench starts, with its defaults: no append-only
+//! file). Printed beside hello's req/s measured in the same run, and
+//! beside `redis-benchmark`'s own XADD figure against the same Redis (one
+//! small entry per command, as many clients as connections): the limit of
+//! what Redis gives on this machine, as a ratio.
+//!
+//! The backends do not promise the same thing: an embedded send is on disk
+//! (`synchronous=FULL`) when it resolves; a send to Redis is as durable as
+//! the Redis server is configured to make it.
 //!
 //! `cargo bench --bench queues` (QuickJS); add `--features v8` for both.
 //! `QUEUE_BENCH_SECONDS` and `QUEUE_BENCH_CONNECTIONS` change the load.
+//! Needs `redis-server` and `redis-benchmark` (scripts/install-redis.sh)
+//! for the Redis rows; without them only the embedded rows are printed.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -58,14 +71,93 @@ impl Drop for Server {
     }
 }
 
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `redis-server` of the bench: killed when dropped.
+struct Redis {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A `redis-server` on a free port, once it answers; `None` when it cannot
+/// run.
 // The child is waited for in `Drop`.
 #[allow(clippy::zombie_processes)]
-fn start(engine: &str) -> Server {
+fn redis_server() -> Option<Redis> {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .arg("--dir")
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let redis = Redis {
+        child,
+        port,
+        _dir: dir,
+    };
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if start.elapsed() > Duration::from_secs(30) {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(redis)
+}
+
+/// `redis-benchmark`'s XADD commands per second against `port` (one small
+/// entry per command, `connections` clients).
+fn redis_benchmark_xadd(port: u16, connections: usize) -> Option<f64> {
+    let out = Command::new("redis-benchmark")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(["-n", "200000", "-q", "-c", &connections.to_string()])
+        .args(["XADD", "motu-bench-stream", "*", "body", "{\"n\":1}"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    // "XADD motu-bench-stream * body {"n":1}: 81234.56 requests per second, p50=…"
+    let line = text
+        .split(['\r', '\n'])
+        .rev()
+        .find(|l| l.contains("requests per second"))?;
+    line.rsplit_once(": ")?
+        .1
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+// The child is waited for in `Drop`.
+#[allow(clippy::zombie_processes)]
+fn start(engine: &str, redis: Option<&str>) -> Server {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("hello.js"), HELLO).unwrap();
     std::fs::write(dir.path().join("queue.js"), QUEUE).unwrap();
+    let cluster = redis
+        .map(|url| format!("[cluster]\nredis = \"{url}\"\n"))
+        .unwrap_or_default();
     let config = format!(
-        "[server]\nengine = \"{engine}\"\nstate_dir = \"state\"\n\
+        "[server]\nengine = \"{engine}\"\nstate_dir = \"state\"\n{cluster}\
          [[workers]]\nname = \"hello\"\nmain = \"hello.js\"\nroutes = [\"hello.test/*\"]\n\
          [[workers]]\nname = \"queue\"\nmain = \"queue.js\"\nroutes = [\"queue.test/*\"]\n\
          [[workers.queues.producers]]\nbinding = \"Q\"\nqueue = \"bench\"\n\
@@ -242,6 +334,22 @@ fn throughput(addr: &str, path: &str, per_request: usize, connections: usize, se
     (requests * per_request as u64) as f64 / elapsed
 }
 
+/// The best of ROUNDS of `send` and `sendBatch` throughput on `server`.
+fn measure(server: &Server, connections: usize, seconds: f64) -> (f64, f64) {
+    let (mut single, mut batched) = (0f64, 0f64);
+    for _ in 0..ROUNDS {
+        single = single.max(throughput(&server.addr, "/", 1, connections, seconds));
+        batched = batched.max(throughput(
+            &server.addr,
+            "/batch",
+            BATCH,
+            connections,
+            seconds,
+        ));
+    }
+    (single, batched)
+}
+
 fn main() {
     let seconds: f64 = std::env::var("QUEUE_BENCH_SECONDS")
         .ok()
@@ -256,40 +364,62 @@ fn main() {
     } else {
         &["quickjs"]
     };
+    let redis = redis_server();
+    let xadd = redis
+        .as_ref()
+        .and_then(|r| redis_benchmark_xadd(r.port, connections));
     println!(
         "Queue messages/s from send to ack vs hello req/s, {connections} connections, {seconds} s of sending per measure, best of {ROUNDS}"
     );
+    match xadd {
+        Some(x) => println!(
+            "redis-benchmark XADD ({connections} clients) on the same Redis: {x:.0} commands/s"
+        ),
+        None => println!("redis-benchmark XADD: could not run redis-server/redis-benchmark"),
+    }
     println!(
-        "{:<8} {:>12} {:>14} {:>7} {:>18} {:>7}",
-        "engine", "hello req/s", "send msg/s", "ratio", "sendBatch(10) msg/s", "ratio"
+        "{:<8} {:<9} {:>11} {:>11} {:>7} {:>8} {:>14} {:>7} {:>8}",
+        "engine",
+        "backend",
+        "hello req/s",
+        "send msg/s",
+        "/hello",
+        "/XADD",
+        "batch10 msg/s",
+        "/hello",
+        "/XADD"
     );
+    let vs_xadd = |v: f64| xadd.map_or("-".to_owned(), |x| format!("{:.3}x", v / x));
     for engine in engines {
-        let server = start(engine);
-        let (mut hello, mut single, mut batched) = (0f64, 0f64, 0f64);
-        for _ in 0..ROUNDS {
-            let requests = load_path(
-                &server.addr,
-                "GET",
-                "hello.test",
-                "/",
-                connections,
-                seconds,
-                12,
-            );
-            hello = hello.max(requests as f64 / seconds);
-            single = single.max(throughput(&server.addr, "/", 1, connections, seconds));
-            batched = batched.max(throughput(
-                &server.addr,
-                "/batch",
-                BATCH,
-                connections,
-                seconds,
-            ));
+        let mut hello = 0f64;
+        let mut backends: Vec<(&str, Option<String>)> = vec![("embedded", None)];
+        if let Some(r) = &redis {
+            backends.push(("redis", Some(format!("redis://127.0.0.1:{}/0", r.port))));
         }
-        println!(
-            "{engine:<8} {hello:>12.0} {single:>14.0} {:>6.2}x {batched:>18.0} {:>6.2}x",
-            single / hello,
-            batched / hello
-        );
+        for (backend, url) in backends {
+            let server = start(engine, url.as_deref());
+            if hello == 0.0 {
+                for _ in 0..ROUNDS {
+                    let requests = load_path(
+                        &server.addr,
+                        "GET",
+                        "hello.test",
+                        "/",
+                        connections,
+                        seconds,
+                        12,
+                    );
+                    hello = hello.max(requests as f64 / seconds);
+                }
+            }
+            let (single, batched) = measure(&server, connections, seconds);
+            println!(
+                "{engine:<8} {backend:<9} {hello:>11.0} {single:>11.0} {:>6.2}x {:>8} {batched:>14.0} {:>6.2}x {:>8}",
+                single / hello,
+                vs_xadd(single),
+                batched / hello,
+                vs_xadd(batched)
+            );
+        }
     }
 }

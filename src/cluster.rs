@@ -1,5 +1,5 @@
 //! Cluster mode (`[cluster] redis`): this node's share of what the nodes
-//! hold in common — the Redis client (KV namespaces live there), the lock
+//! hold in common — the Redis client (KV namespaces and queues live there), the lock
 //! that makes each cron tick fire on one node, and `/readyz` reporting
 //! whether Redis answers.
 
@@ -32,11 +32,11 @@ pub fn redis(settings: &Settings) -> anyhow::Result<Option<Arc<Redis>>> {
     let redis = Redis::connect(url.expose(), url.redacted())?;
     if redis.wait_until_up(FIRST_CONTACT) {
         tracing::info!(
-            "cluster: KV namespaces and cron ticks are shared through Redis at {}",
+            "cluster: KV namespaces, queues and cron ticks are shared through Redis at {}",
             url.redacted()
         );
     } else if let Err(why) = redis.health() {
-        tracing::error!("cluster: {why}; KV calls fail until it answers");
+        tracing::error!("cluster: {why}; KV and queue calls fail until it answers");
     }
     Ok(Some(CLIENT.get_or_init(|| redis).clone()))
 }

@@ -3,8 +3,11 @@
 //! through another, a cron trigger fires once per tick across three nodes
 //! (and goes on when one of them is killed), the nodes ride out Redis
 //! stopping and starting again, and a wrong password is a clear error that
-//! never shows the password. Each test starts its own `redis-server`
-//! (tests/common/redis.rs). The Worker is `tests/fixtures/cluster.js`.
+//! never shows the password; a queue's messages are each consumed once by
+//! the nodes that consume it, and a batch in flight on a node killed with
+//! `kill -9` is delivered by another. Each test starts its own
+//! `redis-server` (tests/common/redis.rs). The Workers are
+//! `tests/fixtures/cluster.js` and `tests/fixtures/cluster_queue.js`.
 
 mod common;
 
@@ -261,5 +264,188 @@ fn nodes_share_kv_over_tls_with_a_password() {
         for seen in [text, why, c.log()] {
             assert!(!seen.contains("tls-secret"), "the password shows: {seen}");
         }
+    });
+}
+
+/// A node of the queue tests (`tests/fixtures/cluster_queue.js`): it sends
+/// to the queue `work`, and consumes it if `consume`.
+fn queue_node(engine: &str, redis: &str, node: &str, consume: bool) -> (TempConfig, Server) {
+    let consumer = if consume {
+        "[[workers.queues.consumers]]\nqueue = \"work\"\nmax_batch_size = 5\nmax_batch_timeout = 1\n"
+    } else {
+        ""
+    };
+    let config = TempConfig::new(&[
+        ("queue.js", include_str!("fixtures/cluster_queue.js")),
+        (
+            "motu.toml",
+            &format!(
+                "[server]\nengine = \"{engine}\"\n\
+                 [cluster]\nredis = \"{redis}\"\n\
+                 [[workers]]\nname = \"app\"\nmain = \"queue.js\"\n\
+                 [workers.vars]\nNODE = \"{node}\"\n\
+                 [[workers.kv_namespaces]]\nbinding = \"KV\"\nid = \"seen\"\n\
+                 [[workers.queues.producers]]\nbinding = \"WORK\"\nqueue = \"work\"\n\
+                 {consumer}"
+            ),
+        ),
+    ]);
+    let server = Server::start(&["--config", &config.path("motu.toml")]);
+    (config, server)
+}
+
+/// Sends messages tagged `tags` through `s`, in one `sendBatch`.
+fn send(s: &Server, tags: &[String]) {
+    let body = serde_json::to_vec(tags).unwrap();
+    let r = s.request("POST", "/send", &[], &body);
+    assert_eq!((r.status, r.text().as_str()), (200, "sent"));
+}
+
+/// The deliveries so far: tag → `(node, attempts)` of each.
+fn deliveries(s: &Server) -> BTreeMap<String, Vec<(String, u32)>> {
+    let (status, text) = get(s, "/got");
+    assert_eq!(status, 200, "{text}");
+    let names: Vec<String> = serde_json::from_str(&text).unwrap();
+    let mut seen: BTreeMap<String, Vec<(String, u32)>> = BTreeMap::new();
+    for name in names {
+        let parts: Vec<&str> = name.split(':').collect();
+        seen.entry(parts[1].to_owned())
+            .or_default()
+            .push((parts[2].to_owned(), parts[3].parse().unwrap()));
+    }
+    seen
+}
+
+/// Waits until the queue holds no message (every one acknowledged).
+fn wait_until_empty(s: &Server) {
+    wait_until("the queue to empty", || {
+        let r = s.get("/metrics");
+        r.status == 200 && r.json()["backlogCount"] == 0
+    });
+}
+
+#[test]
+fn each_queue_message_is_consumed_once_across_nodes() {
+    on_each_engine("cluster_queue_once", |engine| {
+        let redis = RedisServer::start();
+        // a only sends; b and c consume what any node sent.
+        let (_a_dir, a) = queue_node(engine, &redis.url(), "a", false);
+        let (_b_dir, b) = queue_node(engine, &redis.url(), "b", true);
+        let (_c_dir, c) = queue_node(engine, &redis.url(), "c", true);
+        let tags: Vec<String> = (0..60).map(|i| format!("m{i}")).collect();
+        for chunk in tags[..50].chunks(10) {
+            send(&a, chunk);
+        }
+        send(&c, &tags[50..]);
+        wait_until("every message delivered", || deliveries(&b).len() == 60);
+        wait_until_empty(&a);
+        let seen = deliveries(&c);
+        let mut by_node: BTreeMap<&str, usize> = BTreeMap::new();
+        for tag in &tags {
+            let got = &seen[tag];
+            assert_eq!(got.len(), 1, "{tag} was delivered {got:?}: {seen:?}");
+            assert_ne!(got[0].0, "a", "a does not consume");
+            assert_eq!(got[0].1, 1);
+            *by_node.entry(got[0].0.as_str()).or_default() += 1;
+        }
+        eprintln!("cluster_queue_once on {engine}: deliveries by node {by_node:?}");
+    });
+}
+
+#[test]
+fn a_killed_nodes_batch_in_flight_is_delivered_by_another() {
+    on_each_engine("cluster_queue_node_killed", |engine| {
+        let redis = RedisServer::start();
+        let (_a_dir, a) = queue_node(engine, &redis.url(), "a", false);
+        let (_b_dir, b) = queue_node(engine, &redis.url(), "b", true);
+        let (_c_dir, c) = queue_node(engine, &redis.url(), "c", true);
+        // One full batch, which holds on whichever node gets it first.
+        let tags: Vec<String> = ["k0", "k1", "hold", "k3", "k4"]
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        send(&a, &tags);
+        wait_until("the batch's first delivery", || deliveries(&a).len() == 5);
+        let first = deliveries(&a);
+        let holder = first["hold"][0].0.clone();
+        for tag in &tags {
+            assert_eq!(first[tag], [(holder.clone(), 1)], "one batch: {first:?}");
+        }
+        let (mut dead, alive, other) = if holder == "b" {
+            (b, c, "c")
+        } else {
+            (c, b, "b")
+        };
+        dead.kill_hard();
+        // Once the dead node's lease has run out, the other node takes the
+        // batch over and delivers it again, with the same attempt count.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let seen = deliveries(&alive);
+            if tags.iter().all(|t| seen.get(t).map_or(0, Vec::len) == 2) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the batch was not delivered again: {seen:?}\nlog of {other}:\n{}",
+                alive.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        wait_until_empty(&a);
+        let seen = deliveries(&a);
+        let mut expected = vec![(holder.clone(), 1), (other.to_owned(), 1)];
+        expected.sort();
+        for tag in &tags {
+            let mut got = seen[tag].clone();
+            got.sort();
+            assert_eq!(got, expected, "{seen:?}");
+        }
+    });
+}
+
+#[test]
+fn queues_ride_out_redis_stopping_and_starting_again() {
+    on_each_engine("cluster_queue_redis_outage", |engine| {
+        let mut redis = RedisServer::start();
+        let (_a_dir, a) = queue_node(engine, &redis.url(), "a", false);
+        let (_b_dir, b) = queue_node(engine, &redis.url(), "b", true);
+        send(&a, &["before".to_owned()]);
+        wait_until("the first message delivered", || {
+            deliveries(&b).contains_key("before")
+        });
+        redis.stop();
+        // A send rejects with a clear error while Redis is down.
+        let url = redis.url();
+        let body = serde_json::to_vec(&["during"]).unwrap();
+        let mut failure = (0, String::new());
+        // Sends made before the client noticed are accepted (and counted).
+        let mut accepted = 0;
+        wait_until("a send fails while Redis is down", || {
+            let r = a.request("POST", "/send", &[], &body);
+            failure = (r.status, r.text());
+            accepted += usize::from(failure.0 == 200);
+            failure.0 == 503
+        });
+        assert!(
+            failure.1.starts_with(&format!(
+                "Error: Queue sendBatch failed: Internal Server Error (Redis at {url}: unreachable"
+            )),
+            "{failure:?}"
+        );
+        // Redis returns: sends and deliveries go on by themselves.
+        redis.restart();
+        wait_until("a send succeeds again", || {
+            a.request("POST", "/send", &[], br#"["after"]"#).status == 200
+        });
+        wait_until("the message sent after the outage delivered", || {
+            deliveries(&a).contains_key("after")
+        });
+        wait_until_empty(&a);
+        let seen = deliveries(&b);
+        assert_eq!(seen["before"].len(), 1, "{seen:?}");
+        assert_eq!(seen["after"].len(), 1, "{seen:?}");
+        let during = seen.get("during").map_or(0, Vec::len);
+        assert_eq!(during, accepted, "a refused send was kept: {seen:?}");
     });
 }

@@ -1,7 +1,10 @@
 //! Queues over HTTP, on both engines: the fixture project
 //! `tests/projects/queues` sends to a queue through its routes and consumes
 //! it, recording every delivery in a D1 table (see its `src/index.js`);
-//! each server gets a state folder of its own (`--persist-to`).
+//! each server gets a state folder of its own (`--persist-to`). The cases
+//! that do not kill the server run on both backends: the embedded store,
+//! then Redis Streams (`[cluster] redis`, a database of the test file's
+//! own `redis-server` per case).
 
 mod common;
 
@@ -37,7 +40,49 @@ fn serve_with(engine: &str, state: &Path, extra: &[&str]) -> Server {
         state.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    Server::start(&args)
+    let redis = REDIS.with(|r| r.borrow().clone());
+    let env: Vec<(&str, &str)> = redis
+        .as_deref()
+        .map(|url| ("MOTU_CLUSTER__REDIS", url))
+        .into_iter()
+        .collect();
+    let server = Server::start_with_env(&args, &env);
+    wait_for_redis(&server, redis.as_deref());
+    server
+}
+
+/// With the Redis backend, waits until the server says it uses it.
+fn wait_for_redis(server: &Server, redis: Option<&str>) {
+    if let Some(url) = redis {
+        let needle = format!("shared through Redis at {url}");
+        assert!(
+            server.wait_for_log(&needle).contains(&needle),
+            "{}",
+            server.log()
+        );
+    }
+}
+
+thread_local! {
+    /// The Redis URL of the case running on this thread, when it runs on
+    /// the Redis backend.
+    static REDIS: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `case` on each engine with the embedded store, then on each engine
+/// with the queues in Redis (a fresh database per engine). A failure names
+/// the backend.
+fn on_each_backend(name: &str, case: impl Fn(&str) + std::panic::RefUnwindSafe) {
+    on_each_engine(name, &case);
+    on_each_engine(name, |engine| {
+        REDIS.with(|r| *r.borrow_mut() = Some(common::redis::shared_url()));
+        let outcome = std::panic::catch_unwind(|| case(engine));
+        let url = REDIS.with(|r| r.borrow_mut().take()).unwrap();
+        if let Err(e) = outcome {
+            eprintln!("{name} on {engine} failed with the Redis backend ({url})");
+            std::panic::resume_unwind(e);
+        }
+    });
 }
 
 /// Waits until the admin listener's metrics hold every line of `lines`.
@@ -126,7 +171,7 @@ fn wait_empty(server: &Server) {
 
 #[test]
 fn every_content_type_round_trips() {
-    on_each_engine("queues_content_types", |engine| {
+    on_each_backend("queues_content_types", |engine| {
         let (_dir, state) = state_folder();
         let server = serve(engine, &state);
         let kinds = ["text", "bytes", "json", "v8", "default"];
@@ -162,7 +207,7 @@ fn every_content_type_round_trips() {
 
 #[test]
 fn batches_are_made_by_size_and_by_timeout() {
-    on_each_engine("queues_batching", |engine| {
+    on_each_backend("queues_batching", |engine| {
         let (_dir, state) = state_folder();
         let server = serve(engine, &state);
         // max_batch_size is 4: eight messages sent at once are two full
@@ -193,7 +238,7 @@ fn batches_are_made_by_size_and_by_timeout() {
 
 #[test]
 fn a_failing_message_is_retried_then_dead_lettered() {
-    on_each_engine("queues_retry_dlq", |engine| {
+    on_each_backend("queues_retry_dlq", |engine| {
         let (_dir, state) = state_folder();
         let server = serve_with(engine, &state, &["--admin-listen", "127.0.0.1:0"]);
         ok(
@@ -238,7 +283,7 @@ fn a_failing_message_is_retried_then_dead_lettered() {
 
 #[test]
 fn explicit_acks_and_retries_decide_each_message() {
-    on_each_engine("queues_ack_retry", |engine| {
+    on_each_backend("queues_ack_retry", |engine| {
         let (_dir, state) = state_folder();
         let server = serve(engine, &state);
         // One batch: A acknowledged, R retried once, N left alone.
@@ -276,7 +321,7 @@ fn explicit_acks_and_retries_decide_each_message() {
 
 #[test]
 fn delays_hold_messages_back() {
-    on_each_engine("queues_delays", |engine| {
+    on_each_backend("queues_delays", |engine| {
         let (_dir, state) = state_folder();
         let server = serve(engine, &state);
         ok(
@@ -315,7 +360,7 @@ fn delays_hold_messages_back() {
 
 #[test]
 fn the_producer_enforces_cloudflares_limits() {
-    on_each_engine("queues_limits", |engine| {
+    on_each_backend("queues_limits", |engine| {
         let (_dir, state) = state_folder();
         let server = serve(engine, &state);
         let refused = |case: &str| {
@@ -557,5 +602,108 @@ fn service_worker_consumers_run_under_the_workers_limits() {
             log.to_lowercase().contains("cpu"),
             "the CPU limit is logged: {log}"
         );
+    });
+}
+
+/// A consumer whose batches each hold until `/release`, recording in KV
+/// when each started and ended. (Its CPU limit is raised: a batch polls KV
+/// for as long as it is held.)
+const CONCURRENCY_WORKER: &str = r#"
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname === '/send') {
+      await env.JOBS.sendBatch(Array.from({ length: 6 }, (_, i) => ({ body: i })));
+      return new Response('sent');
+    }
+    if (url.pathname === '/release') {
+      await env.KV.put('release', 'yes');
+      return new Response('released');
+    }
+    const { keys } = await env.KV.list({ prefix: 'run:' });
+    return Response.json(keys.map(k => k.metadata));
+  },
+  async queue(batch, env) {
+    const id = batch.messages[0].body;
+    const start = Date.now();
+    await env.KV.put(`run:${id}`, '', { metadata: { id, start } });
+    while ((await env.KV.get('release')) === null) {
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    await env.KV.put(`run:${id}`, '', { metadata: { id, start, end: Date.now() } });
+  },
+};
+"#;
+
+#[test]
+fn max_concurrency_bounds_the_batches_in_flight() {
+    on_each_backend("queues_max_concurrency", |engine| {
+        let redis = REDIS.with(|r| r.borrow().clone());
+        let config = common::TempConfig::new(&[
+            ("worker.js", CONCURRENCY_WORKER),
+            (
+                "motu.toml",
+                &format!(
+                    "[server]\nengine = \"{engine}\"\nstate_dir = \"state\"\n\
+                     [[workers]]\nname = \"c\"\nmain = \"worker.js\"\nroutes = [\"*/*\"]\n\
+                     [workers.limits]\ncpu_ms = 10000\n\
+                     [[workers.kv_namespaces]]\nbinding = \"KV\"\nid = \"runs\"\n\
+                     [[workers.queues.producers]]\nbinding = \"JOBS\"\nqueue = \"conc\"\n\
+                     [[workers.queues.consumers]]\nqueue = \"conc\"\nmax_batch_size = 1\n\
+                     max_concurrency = 2\n"
+                ),
+            ),
+        ]);
+        let env: Vec<(&str, &str)> = redis
+            .as_deref()
+            .map(|url| ("MOTU_CLUSTER__REDIS", url))
+            .into_iter()
+            .collect();
+        let server = Server::start_with_env(&["--config", &config.path("motu.toml")], &env);
+        wait_for_redis(&server, redis.as_deref());
+        let runs = || -> Vec<Value> {
+            let r = server.get("/runs");
+            assert_eq!(r.status, 200, "{}", r.text());
+            r.json().as_array().unwrap().clone()
+        };
+        assert_eq!(server.get("/send").status, 200);
+        // Six batches of one are ready; two start and hold.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while runs().len() < 2 {
+            assert!(Instant::now() < deadline, "log:\n{}", server.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Give a consumer that ignores the limit time to start more.
+        std::thread::sleep(Duration::from_secs(1));
+        let started = runs();
+        assert_eq!(started.len(), 2, "{started:?}\nlog:\n{}", server.log());
+        assert_eq!(server.get("/release").status, 200);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let done = loop {
+            let seen = runs();
+            if seen.len() == 6 && seen.iter().all(|r| r.get("end").is_some()) {
+                break seen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{seen:?}\nlog:\n{}",
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        // Never more than two at once: at each start, count the batches
+        // started before and not ended yet.
+        let span = |r: &Value| (r["start"].as_i64().unwrap(), r["end"].as_i64().unwrap());
+        for r in &done {
+            let (start, _) = span(r);
+            let running = done
+                .iter()
+                .filter(|o| {
+                    let (s, e) = span(o);
+                    s <= start && start < e
+                })
+                .count();
+            assert!(running <= 2, "{running} batches at once: {done:?}");
+        }
     });
 }

@@ -231,9 +231,9 @@ pub struct StoreOptions {
     /// `[cache] max_mb`: the most the Cache API keeps, in MiB, all
     /// Workers together. `None`: [`DEFAULT_CACHE_MAX_MB`].
     pub cache_max_mb: Option<u64>,
-    /// The Redis that KV namespaces live in (`[cluster] redis`), shared
-    /// with the cluster's other nodes. Default: none, KV namespaces are
-    /// embedded in the state folder.
+    /// The Redis that KV namespaces and queues live in (`[cluster]
+    /// redis`), shared with the cluster's other nodes. Default: none, they
+    /// are embedded in the state folder.
     pub redis: Option<Arc<motu_storage::redis::Redis>>,
 }
 

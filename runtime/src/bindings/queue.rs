@@ -17,7 +17,9 @@
 //!
 //! Every binding of one queue, in every Worker, shares one [`Queue`]: the
 //! backend and the signal that wakes the queue's consumer when a message
-//! arrives (see `crate::queues`).
+//! arrives (see `crate::queues`). The backend is a SQLite database of the
+//! state folder, or with `[cluster] redis` a Redis stream that every node
+//! shares (`motu_storage::redis::RedisQueue`).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
@@ -25,6 +27,7 @@ use std::sync::{Arc, Weak};
 use motu_engine::{HostValue, JsError};
 use motu_storage::kv::now_ms;
 use motu_storage::queues::{new_message_id, NewMessage, QueueBackend, SqliteQueue};
+use motu_storage::redis::RedisQueue;
 use motu_storage::{StateFolder, StorageError};
 use motu_webapi::Work;
 use parking_lot::Mutex;
@@ -104,12 +107,23 @@ impl Queue {
     }
 }
 
-/// The queues open in the process, by database file: every binding and
-/// consumer of one queue gets the same [`Queue`].
+/// The queues open in the process, by database file (or Redis URL and
+/// queue name): every binding and consumer of one queue gets the same
+/// [`Queue`].
 static OPEN: Mutex<Vec<(PathBuf, Weak<Queue>)>> = Mutex::new(Vec::new());
 
-fn open_queue(state: &StateFolder, name: &str) -> Result<Arc<Queue>, StorageError> {
-    let path = state.store_path("queues", name, "sqlite")?;
+/// The queue `name`: in Redis with `[cluster] redis`
+/// ([`StoreOptions::redis`]), shared by every node; otherwise a SQLite
+/// database of the state folder.
+fn open_queue(
+    state: &StateFolder,
+    name: &str,
+    options: &StoreOptions,
+) -> Result<Arc<Queue>, StorageError> {
+    let path = match &options.redis {
+        Some(redis) => PathBuf::from(format!("{}#queue:{name}", redis.url())),
+        None => state.store_path("queues", name, "sqlite")?,
+    };
     let mut open = OPEN.lock();
     open.retain(|(_, q)| q.strong_count() > 0);
     if let Some(queue) = open
@@ -119,9 +133,13 @@ fn open_queue(state: &StateFolder, name: &str) -> Result<Arc<Queue>, StorageErro
     {
         return Ok(queue);
     }
+    let backend: Arc<dyn QueueBackend> = match &options.redis {
+        Some(redis) => Arc::new(RedisQueue::open(redis, name)),
+        None => Arc::new(SqliteQueue::open(&path)?),
+    };
     let queue = Arc::new(Queue {
         name: name.to_owned(),
-        backend: Arc::new(SqliteQueue::open(&path)?),
+        backend,
         arrived: tokio::sync::Notify::new(),
     });
     open.push((path, Arc::downgrade(&queue)));
@@ -133,17 +151,22 @@ impl Storage {
     /// already (a consumer's queue, or its dead-letter queue).
     pub fn queue(&self, name: &str) -> Result<Arc<Queue>, String> {
         let folder = self.folder()?;
-        open_queue(folder, name).map_err(|e| format!("queue '{name}': {e}"))
+        let options = self.0.options.read().clone();
+        open_queue(folder, name, &options).map_err(|e| format!("queue '{name}': {e}"))
     }
 }
 
-fn open(state: &StateFolder, id: &str, _: &StoreOptions) -> Result<Arc<dyn Store>, StorageError> {
+fn open(
+    state: &StateFolder,
+    id: &str,
+    options: &StoreOptions,
+) -> Result<Arc<dyn Store>, StorageError> {
     let (name, delay) = match id.rsplit_once('@') {
         Some((name, delay)) => (name, delay.parse().unwrap_or(0)),
         None => (id, 0),
     };
     Ok(Arc::new(Producer {
-        queue: open_queue(state, name)?,
+        queue: open_queue(state, name, options)?,
         delivery_delay: delay,
     }))
 }

@@ -9,7 +9,9 @@
 //!    batch of up to `max_batch_size` messages when that many are ready, or
 //!    when the first ready message has waited `max_batch_timeout`;
 //! 3. otherwise sleeps until a message is sent, a batch finishes, the batch
-//!    timeout passes or a delayed message becomes visible.
+//!    timeout passes or a delayed message becomes visible (and, for a queue
+//!    that other nodes send to, no longer than the backend's poll
+//!    interval).
 //!
 //! A delivered batch goes through the registry to an isolate of the
 //! consumer Worker ([`DeliverBatch`]); when its event ends, each message's
@@ -125,6 +127,11 @@ async fn run(
         if let Some(at) = stats.next_visible_at_ms {
             let visible = Instant::now() + Duration::from_millis((at - now).max(0) as u64);
             wake = Some(wake.map_or(visible, |w| w.min(visible)));
+        }
+        // A queue other nodes send to (Redis): look again after a while.
+        if let Some(poll) = queue.backend().poll_interval() {
+            let next = Instant::now() + poll;
+            wake = Some(wake.map_or(next, |w| w.min(next)));
         }
         let sleep = async {
             match wake {

@@ -5,8 +5,9 @@
 //!
 //! - **A backend** ([`QueueBackend`]) holds one queue's messages. The
 //!   embedded one, [`SqliteQueue`], is a SQLite database per queue in the
-//!   state folder (`queues/<queue name>.sqlite`); a backend on a shared
-//!   server (Redis Streams with a consumer group) fills the same trait.
+//!   state folder (`queues/<queue name>.sqlite`); with `[cluster] redis`,
+//!   [`RedisQueue`](crate::redis::RedisQueue) keeps it in a Redis stream
+//!   with a consumer group, shared by every node, behind the same trait.
 //!   Nothing here knows about Workers, JavaScript or batching rules: the
 //!   runtime's consumer decides when to receive and what to do with the
 //!   outcome.
@@ -116,6 +117,13 @@ pub trait QueueBackend: Send + Sync + std::fmt::Debug + 'static {
 
     /// What the queue holds at `now_ms`.
     fn stats(&self, now_ms: i64) -> Result<QueueStats, StorageError>;
+
+    /// How often a consumer should look for messages that other processes
+    /// sent (a store shared by several nodes); `None` (the default): only
+    /// this process sends to the queue, and its sends wake the consumer.
+    fn poll_interval(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// A new message id: 32 random hexadecimal digits, as Cloudflare's ids.

@@ -19,10 +19,14 @@
 //! - **Secrets**: the URL's password never appears in a message; the client
 //!   is given a redacted form of the URL for that ([`Redis::connect`]).
 //! - What lives in Redis: KV namespaces ([`RedisKv`], keys under
-//!   `motu:kv:{<namespace>}:…`) and the cron scheduler's per-tick locks
-//!   ([`Redis::try_lock`], keys under `motu:lock:…`).
+//!   `motu:kv:{<namespace>}:…`), queues ([`RedisQueue`], a stream with a
+//!   consumer group and its companions under `motu:q:{<queue>}:…`) and
+//!   the cron scheduler's per-tick locks ([`Redis::try_lock`], keys under
+//!   `motu:lock:…`).
 
 mod kv;
+mod queue;
+mod queue_scripts;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,6 +39,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use crate::StorageError;
 
 pub use kv::RedisKv;
+pub use queue::{RedisQueue, QUEUE_LEASE, QUEUE_POLL, QUEUE_RENEW};
 
 /// How often the client checks that Redis answers (and, while it does not,
 /// how often it tries again).
@@ -143,19 +148,21 @@ impl Redis {
     }
 
     /// Runs `work` with a connection on the client's runtime, from a thread
-    /// that may block (never from inside an async runtime): its result.
+    /// that may block: its result. The thread may be driving an async
+    /// runtime of its own (a queue consumer's, which blocks on its store by
+    /// design), never the client's.
     pub fn block_on<T, F, Fut>(self: &Arc<Self>, work: F) -> Result<T, StorageError>
     where
         T: Send + 'static,
         F: FnOnce(ConnectionManager) -> Fut + Send + 'static,
         Fut: Future<Output = redis::RedisResult<T>> + Send + 'static,
     {
-        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let redis = self.clone();
         self.handle.spawn(async move {
             let _ = tx.send(redis.with_connection(work).await);
         });
-        rx.blocking_recv()
+        rx.recv()
             .unwrap_or_else(|_| Err(self.error("the client's thread stopped".into())))
     }
 

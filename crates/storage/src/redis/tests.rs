@@ -267,3 +267,173 @@ fn a_wrong_password_is_a_clear_error_without_the_password() {
         "{health}"
     );
 }
+
+mod queues {
+    use super::*;
+    use crate::kv::now_ms;
+    use crate::queues::{Delivery, NewMessage, QueueBackend, Retry};
+    use crate::redis::RedisQueue;
+
+    fn message(id: &str, visible_at_ms: i64) -> NewMessage {
+        NewMessage {
+            id: id.into(),
+            timestamp_ms: 1000 + id.len() as i64,
+            content_type: "text".into(),
+            body: id.as_bytes().to_vec(),
+            visible_at_ms,
+            failed_attempts: 0,
+        }
+    }
+
+    fn ids(d: &[Delivery]) -> Vec<&str> {
+        d.iter().map(|d| d.id.as_str()).collect()
+    }
+
+    fn sorted(d: &[Delivery]) -> Vec<&str> {
+        let mut ids = ids(d);
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn messages_are_leased_settled_retried_and_delayed() {
+        let server = Server::start();
+        let redis = client(&server);
+        let q = RedisQueue::open(&redis, "jobs");
+        let now = now_ms();
+        let later = now + 60_000;
+        q.send(&[message("a", now), message("b", now), message("late", later)])
+            .unwrap();
+        let stats = q.stats(now).unwrap();
+        assert_eq!((stats.messages, stats.ready, stats.bytes), (3, 2, 6));
+        assert_eq!(stats.next_visible_at_ms, Some(later));
+        assert_eq!(stats.oldest_timestamp_ms, Some(1001));
+        let first = q.receive(1, now).unwrap();
+        assert_eq!(ids(&first), ["a"]);
+        assert_eq!(first[0].body, b"a");
+        assert_eq!(first[0].content_type, "text");
+        assert_eq!(first[0].timestamp_ms, 1001);
+        // A leased message is not handed out again.
+        assert_eq!(ids(&q.receive(10, now).unwrap()), ["b"]);
+        assert_eq!(q.stats(now).unwrap().ready, 0);
+        assert!(q.receive(10, now).unwrap().is_empty());
+        q.settle(
+            &["a".into()],
+            &[Retry {
+                id: "b".into(),
+                visible_at_ms: later,
+            }],
+        )
+        .unwrap();
+        let stats = q.stats(now).unwrap();
+        assert_eq!((stats.messages, stats.ready, stats.bytes), (2, 0, 5));
+        assert!(q.receive(10, now).unwrap().is_empty(), "nothing visible");
+        // Once their time has come, the delayed and the retried message.
+        assert_eq!(q.stats(later).unwrap().ready, 2);
+        let both = q.receive(10, later).unwrap();
+        assert_eq!(sorted(&both), ["b", "late"]);
+        let b = both.iter().find(|d| d.id == "b").unwrap();
+        assert_eq!((b.failed_attempts, b.body.as_slice()), (1, &b"b"[..]));
+        // A released message is visible again at once, its attempts kept.
+        q.release(&["late".into()]);
+        let again = q.receive(10, later).unwrap();
+        assert_eq!(ids(&again), ["late"]);
+        assert_eq!(again[0].failed_attempts, 0);
+        // A retry that is due at once goes straight back to the stream.
+        q.settle(
+            &["late".into()],
+            &[Retry {
+                id: "b".into(),
+                visible_at_ms: 0,
+            }],
+        )
+        .unwrap();
+        let b = q.receive(10, now).unwrap();
+        assert_eq!((ids(&b), b[0].failed_attempts), (vec!["b"], 2));
+        q.settle(&["b".into()], &[]).unwrap();
+        let stats = q.stats(later).unwrap();
+        assert_eq!((stats.messages, stats.bytes, stats.ready), (0, 0, 0));
+        assert_eq!(stats.oldest_timestamp_ms, None);
+        // Settling what is gone, or was never held, changes nothing.
+        q.settle(&["b".into(), "nope".into()], &[]).unwrap();
+    }
+
+    #[test]
+    fn each_message_goes_to_one_node() {
+        let server = Server::start();
+        let (ra, rb) = (client(&server), client(&server));
+        let a = RedisQueue::open(&ra, "shared");
+        let b = RedisQueue::open(&rb, "shared");
+        assert_ne!(a.consumer(), b.consumer());
+        let now = now_ms();
+        let sent: Vec<NewMessage> = (0..30).map(|i| message(&format!("m{i:02}"), now)).collect();
+        b.send(&sent[..10]).unwrap();
+        a.send(&sent[10..]).unwrap();
+        let mut got_a = Vec::new();
+        let mut got_b = Vec::new();
+        loop {
+            let x = a.receive(4, now).unwrap();
+            let y = b.receive(3, now).unwrap();
+            if x.is_empty() && y.is_empty() {
+                break;
+            }
+            got_a.extend(x);
+            got_b.extend(y);
+        }
+        assert!(!got_a.is_empty() && !got_b.is_empty());
+        let mut all: Vec<&str> = ids(&got_a).into_iter().chain(ids(&got_b)).collect();
+        all.sort();
+        let expected: Vec<String> = (0..30).map(|i| format!("m{i:02}")).collect();
+        assert_eq!(all, expected, "every message once");
+        // Each node settles what it holds; the other's ids are not its own.
+        let a_ids: Vec<String> = got_a.iter().map(|d| d.id.clone()).collect();
+        let b_ids: Vec<String> = got_b.iter().map(|d| d.id.clone()).collect();
+        b.settle(&a_ids, &[]).unwrap();
+        assert_eq!(a.stats(now).unwrap().messages, 30, "not b's to settle");
+        a.settle(&a_ids, &[]).unwrap();
+        b.settle(&b_ids, &[]).unwrap();
+        assert_eq!(a.stats(now).unwrap().messages, 0);
+    }
+
+    #[test]
+    fn a_dead_nodes_messages_are_taken_over_once_its_lease_runs_out() {
+        let server = Server::start();
+        let (ra, rb) = (client(&server), client(&server));
+        let lease = Duration::from_secs(1);
+        let renew = Duration::from_millis(100);
+        let a = RedisQueue::with_lease(&ra, "takeover", lease, renew);
+        let b = RedisQueue::with_lease(&rb, "takeover", lease, renew);
+        let now = now_ms();
+        a.send(&[message("x", now), message("y", now)]).unwrap();
+        assert_eq!(sorted(&a.receive(10, now).unwrap()), ["x", "y"]);
+        assert_eq!(b.stats(now).unwrap().ready, 0);
+        // While a lives it renews its leases: b, looking for longer than
+        // a lease, takes nothing over.
+        let watch = Instant::now();
+        while watch.elapsed() < lease * 3 {
+            assert!(
+                b.receive(10, now_ms()).unwrap().is_empty(),
+                "taken from a live node"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // a stops renewing its leases (its process died): b takes over.
+        drop(a);
+        let start = Instant::now();
+        let taken = loop {
+            let got = b.receive(10, now_ms()).unwrap();
+            if !got.is_empty() {
+                break got;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "never taken over"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(sorted(&taken), ["x", "y"]);
+        assert!(taken.iter().all(|d| d.failed_attempts == 0));
+        b.settle(&["x".into(), "y".into()], &[]).unwrap();
+        assert_eq!(b.stats(now_ms()).unwrap().messages, 0);
+    }
+}
