@@ -25,12 +25,12 @@
 //! Needs `redis-server` and `redis-benchmark` (scripts/install-redis.sh)
 //! for the Redis rows; without them only the embedded rows are printed.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+mod http;
+
 use std::time::{Duration, Instant};
+
+use http::redis::Redis;
+use http::{Connection, Server, Target};
 
 const ROUNDS: usize = 3;
 /// Messages per `sendBatch` in the batched measure.
@@ -58,101 +58,9 @@ const QUEUE: &str = "export default {
 };
 ";
 
-struct Server {
-    child: Child,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A `redis-server` of the bench: killed when dropped.
-struct Redis {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A `redis-server` on a free port, once it answers; `None` when it cannot
-/// run.
-// The child is waited for in `Drop`.
-#[allow(clippy::zombie_processes)]
-fn redis_server() -> Option<Redis> {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .arg("--dir")
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let redis = Redis {
-        child,
-        port,
-        _dir: dir,
-    };
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if start.elapsed() > Duration::from_secs(30) {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some(redis)
-}
-
-/// `redis-benchmark`'s XADD commands per second against `port` (one small
-/// entry per command, `connections` clients).
-fn redis_benchmark_xadd(port: u16, connections: usize) -> Option<f64> {
-    let out = Command::new("redis-benchmark")
-        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
-        .args(["-n", "200000", "-q", "-c", &connections.to_string()])
-        .args(["XADD", "motu-bench-stream", "*", "body", "{\"n\":1}"])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    // "XADD motu-bench-stream * body {"n":1}: 81234.56 requests per second, p50=…"
-    let line = text
-        .split(['\r', '\n'])
-        .rev()
-        .find(|l| l.contains("requests per second"))?;
-    line.rsplit_once(": ")?
-        .1
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
-// The child is waited for in `Drop`.
-#[allow(clippy::zombie_processes)]
+/// The server: hello and the queue Worker, its queue embedded or in the
+/// Redis at `redis`.
 fn start(engine: &str, redis: Option<&str>) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("hello.js"), HELLO).unwrap();
-    std::fs::write(dir.path().join("queue.js"), QUEUE).unwrap();
     let cluster = redis
         .map(|url| format!("[cluster]\nredis = \"{url}\"\n"))
         .unwrap_or_default();
@@ -163,160 +71,26 @@ fn start(engine: &str, redis: Option<&str>) -> Server {
          [[workers.queues.producers]]\nbinding = \"Q\"\nqueue = \"bench\"\n\
          [[workers.queues.consumers]]\nqueue = \"bench\"\nmax_batch_size = 100\nmax_batch_timeout = 0.05\n"
     );
-    std::fs::write(dir.path().join("motu.toml"), config).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_motu"))
-        .args(["serve", "--config"])
-        .arg(dir.path().join("motu.toml"))
-        .args(["--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn motu");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "motu exited");
-        if let Some(addr) = line.trim().strip_prefix("motu listening on http://") {
-            let addr = addr.to_owned();
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut stdout, &mut std::io::sink());
-            });
-            return Server {
-                child,
-                addr,
-                _dir: dir,
-            };
-        }
-    }
+    Server::with_files(
+        &http::motu_bin(),
+        &[
+            ("hello.js", HELLO),
+            ("queue.js", QUEUE),
+            ("motu.toml", &config),
+        ],
+    )
 }
 
-/// A keep-alive connection sending requests for `host` and `path`.
-struct Connection {
-    stream: BufReader<TcpStream>,
-    request: Vec<u8>,
-    method: String,
-    host: String,
-    path: String,
-}
-
-impl Connection {
-    fn open(addr: &str, method: &str, host: &str, path: &str) -> Self {
-        let stream = TcpStream::connect(addr).unwrap();
-        stream.set_nodelay(true).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .unwrap();
-        let request =
-            format!("{method} {path} HTTP/1.1\r\nhost: {host}\r\ncontent-length: 0\r\n\r\n");
-        Self {
-            stream: BufReader::new(stream),
-            request: request.into_bytes(),
-            method: method.into(),
-            host: host.into(),
-            path: path.into(),
-        }
-    }
-
-    /// One request: the status and the body; `None` when the server had
-    /// closed the connection (after `keep_alive_max_requests`).
-    fn try_send(&mut self, body: &mut Vec<u8>) -> Option<u16> {
-        self.stream.get_mut().write_all(&self.request).ok()?;
-        let mut line = String::new();
-        if self.stream.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let status = line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let mut length = 0;
-        loop {
-            line.clear();
-            self.stream.read_line(&mut line).unwrap();
-            let header = line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap();
-                }
-            }
-        }
-        body.resize(length, 0);
-        self.stream.read_exact(body).unwrap();
-        Some(status)
-    }
-
-    /// One request, on a new connection if the server closed this one: the
-    /// status and the body's length.
-    fn send_body(&mut self, addr: &str, body: &mut Vec<u8>) -> (u16, usize) {
-        if let Some(status) = self.try_send(body) {
-            return (status, body.len());
-        }
-        *self = Connection::open(
-            addr,
-            &self.method.clone(),
-            &self.host.clone(),
-            &self.path.clone(),
-        );
-        let status = self
-            .try_send(body)
-            .expect("the server answers on a new connection");
-        (status, body.len())
-    }
-}
-
-/// Requests answered with `host` and `path` by `connections` closed-loop
-/// clients in `seconds`; every answer must be 200 with a body of `length`
-/// bytes.
-fn load_path(
-    addr: &str,
-    method: &str,
-    host: &str,
-    path: &str,
-    connections: usize,
-    seconds: f64,
-    length: usize,
-) -> u64 {
-    let stop = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(AtomicU64::new(0));
-    let threads: Vec<_> = (0..connections)
-        .map(|_| {
-            let (stop, done) = (stop.clone(), done.clone());
-            let (addr, method, host, path) = (
-                addr.to_owned(),
-                method.to_owned(),
-                host.to_owned(),
-                path.to_owned(),
-            );
-            std::thread::spawn(move || {
-                let mut c = Connection::open(&addr, &method, &host, &path);
-                let mut body = Vec::new();
-                while !stop.load(Ordering::Relaxed) {
-                    assert_eq!(c.send_body(&addr, &mut body), (200, length), "{host}{path}");
-                    done.fetch_add(1, Ordering::Relaxed);
-                }
-            })
-        })
-        .collect();
-    std::thread::sleep(Duration::from_secs_f64(seconds));
-    stop.store(true, Ordering::Relaxed);
-    for t in threads {
-        t.join().unwrap();
-    }
-    done.load(Ordering::Relaxed)
+/// Requests `connections` closed-loop clients sent with `method` to `host`
+/// and `path` in `seconds`, every one answered 200 with `length` bytes.
+fn requests(addr: &str, target: Target, connections: usize, seconds: f64) -> u64 {
+    let time = Duration::from_secs_f64(seconds);
+    http::load(addr, target, connections, Duration::ZERO, time).all_answers
 }
 
 /// The queue's backlog, as the Worker reports it.
 fn backlog(addr: &str) -> u64 {
-    let mut c = Connection::open(addr, "GET", "queue.test", "/backlog");
-    let mut body = Vec::new();
-    let (status, _) = c.send_body(addr, &mut body);
+    let (status, body) = Connection::open(addr).request_body("GET", "queue.test", "/backlog", b"");
     assert_eq!(status, 200);
     String::from_utf8(body).unwrap().trim().parse().unwrap()
 }
@@ -326,12 +100,16 @@ fn backlog(addr: &str) -> u64 {
 /// until the queue is empty.
 fn throughput(addr: &str, path: &str, per_request: usize, connections: usize, seconds: f64) -> f64 {
     let started = Instant::now();
-    let requests = load_path(addr, "POST", "queue.test", path, connections, seconds, 2);
+    let target = Target {
+        method: "POST",
+        ..Target::get("queue.test", path).answering(2)
+    };
+    let sent = requests(addr, target, connections, seconds);
     while backlog(addr) > 0 {
         std::thread::sleep(Duration::from_millis(5));
     }
     let elapsed = started.elapsed().as_secs_f64();
-    (requests * per_request as u64) as f64 / elapsed
+    (sent * per_request as u64) as f64 / elapsed
 }
 
 /// The best of ROUNDS of `send` and `sendBatch` throughput on `server`.
@@ -351,23 +129,15 @@ fn measure(server: &Server, connections: usize, seconds: f64) -> (f64, f64) {
 }
 
 fn main() {
-    let seconds: f64 = std::env::var("QUEUE_BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3.0);
-    let connections: usize = std::env::var("QUEUE_BENCH_CONNECTIONS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(8);
-    let engines: &[&str] = if cfg!(feature = "v8") {
-        &["quickjs", "v8"]
-    } else {
-        &["quickjs"]
-    };
-    let redis = redis_server();
-    let xadd = redis
-        .as_ref()
-        .and_then(|r| redis_benchmark_xadd(r.port, connections));
+    let seconds: f64 = http::setting("QUEUE_BENCH_SECONDS", 3.0);
+    let connections: usize = http::setting("QUEUE_BENCH_CONNECTIONS", 8);
+    let redis = Redis::start(&["--save", "", "--appendonly", "no"]);
+    let xadd = redis.as_ref().and_then(|r| {
+        r.benchmark(
+            connections,
+            &["XADD", "motu-bench-stream", "*", "body", "{\"n\":1}"],
+        )
+    });
     println!(
         "Queue messages/s from send to ack vs hello req/s, {connections} connections, {seconds} s of sending per measure, best of {ROUNDS}"
     );
@@ -390,26 +160,19 @@ fn main() {
         "/XADD"
     );
     let vs_xadd = |v: f64| xadd.map_or("-".to_owned(), |x| format!("{:.3}x", v / x));
-    for engine in engines {
+    for engine in http::engines() {
         let mut hello = 0f64;
         let mut backends: Vec<(&str, Option<String>)> = vec![("embedded", None)];
         if let Some(r) = &redis {
-            backends.push(("redis", Some(format!("redis://127.0.0.1:{}/0", r.port))));
+            backends.push(("redis", Some(r.url())));
         }
         for (backend, url) in backends {
             let server = start(engine, url.as_deref());
             if hello == 0.0 {
                 for _ in 0..ROUNDS {
-                    let requests = load_path(
-                        &server.addr,
-                        "GET",
-                        "hello.test",
-                        "/",
-                        connections,
-                        seconds,
-                        12,
-                    );
-                    hello = hello.max(requests as f64 / seconds);
+                    let target = Target::get("hello.test", "/").answering(12);
+                    let sent = requests(&server.addr, target, connections, seconds);
+                    hello = hello.max(sent as f64 / seconds);
                 }
             }
             let (single, batched) = measure(&server, connections, seconds);

@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod redis;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -394,6 +396,9 @@ pub struct Rate {
     pub bytes: f64,
     /// Answers counted.
     pub answers: u64,
+    /// Every answer, warm-up and the requests in flight at the end
+    /// included.
+    pub all_answers: u64,
 }
 
 /// `connections` closed-loop clients send `target` for `warmup` (not
@@ -410,10 +415,11 @@ pub fn load(
     let stop = Arc::new(AtomicBool::new(false));
     let answers = Arc::new(AtomicU64::new(0));
     let bytes = Arc::new(AtomicU64::new(0));
-    std::thread::scope(|scope| {
+    let all = Arc::new(AtomicU64::new(0));
+    let rate = std::thread::scope(|scope| {
         for _ in 0..connections {
             let (measuring, stop) = (measuring.clone(), stop.clone());
-            let (answers, bytes) = (answers.clone(), bytes.clone());
+            let (answers, bytes, all) = (answers.clone(), bytes.clone(), all.clone());
             scope.spawn(move || {
                 let mut c = Connection::open(addr);
                 while !stop.load(Ordering::Relaxed) {
@@ -423,6 +429,7 @@ pub fn load(
                     if let Some(length) = target.length {
                         assert_eq!(n, length, "{}{}", target.host, target.path);
                     }
+                    all.fetch_add(1, Ordering::Relaxed);
                     if measuring.load(Ordering::Relaxed) {
                         answers.fetch_add(1, Ordering::Relaxed);
                         bytes.fetch_add(n as u64, Ordering::Relaxed);
@@ -442,6 +449,11 @@ pub fn load(
             requests: answers as f64 / elapsed,
             bytes: bytes.load(Ordering::Relaxed) as f64 / elapsed,
             answers,
+            all_answers: 0,
         }
-    })
+    });
+    Rate {
+        all_answers: all.load(Ordering::Relaxed),
+        ..rate
+    }
 }
