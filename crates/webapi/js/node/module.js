@@ -18,6 +18,7 @@ const BUILTIN_GROUPS = {
   querystring: ['querystring'], stream: ['stream'], 'stream/promises': ['stream', 'promises'],
   'stream/web': ['stream_web'], string_decoder: ['string_decoder'], timers: ['timers'],
   'timers/promises': ['timers', 'promises'], tls: ['tls'], url: ['url'], util: ['util'], 'util/types': ['util', 'types'],
+  zlib: ['zlib'],
 };
 
 const builtinModules = Object.keys(BUILTIN_GROUPS);
