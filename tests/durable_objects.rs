@@ -175,6 +175,14 @@ fn ids_are_derived_from_names_and_checked() {
                 .starts_with("TypeError: Invalid Durable Object ID"),
             "{errors:?}"
         );
+        // An id of another namespace is refused by `get`.
+        assert!(
+            ids["foreignGet"]
+                .as_str()
+                .unwrap()
+                .starts_with("TypeError: Invalid Durable Object ID"),
+            "{ids}"
+        );
         // The object sees its own id.
         let instance = get_json(&server, "/do/a/instance");
         assert_eq!(instance["id"], json!(a));

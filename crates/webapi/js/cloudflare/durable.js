@@ -99,6 +99,8 @@ class DurableObjectNamespace {
   }
   get(id, options = undefined) {
     if (!(id instanceof DurableObjectId)) throw new TypeError("Failed to execute 'get' on 'DurableObjectNamespace': parameter 1 is not of type 'DurableObjectId'.");
+    // An id of another namespace is refused here, not at the first fetch.
+    op('durable', 'check', this.#namespace, durableIdOf(id));
     return makeDurableStub(this.#index, id, this.#makeFetcher);
   }
   getByName(name, options = undefined) { return this.get(this.idFromName(name), options); }

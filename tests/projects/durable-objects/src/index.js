@@ -163,7 +163,7 @@ export class Legacy {
   }
 }
 
-function idReport(ns) {
+function idReport(ns, other) {
   const a = ns.idFromName('a');
   const unique = ns.newUniqueId();
   const errors = [];
@@ -188,6 +188,9 @@ function idReport(ns) {
     uniqueChecked: ns.idFromString(unique.toString()).toString() === unique.toString(),
     stubName: ns.get(a).name,
     errors,
+    foreignGet: (() => {
+      try { other.get(a); return 'no error'; } catch (e) { return `${e.name}: ${e.message}`; }
+    })(),
   };
 }
 
@@ -195,7 +198,7 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     const [, kind, name, ...rest] = url.pathname.split('/');
-    if (kind === 'ids') return Response.json(idReport(env.COUNTER));
+    if (kind === 'ids') return Response.json(idReport(env.COUNTER, env.LEGACY));
     if (kind === 'do' || kind === 'legacy') {
       const ns = kind === 'do' ? env.COUNTER : env.LEGACY;
       const stub = ns.getByName(decodeURIComponent(name));
