@@ -17,8 +17,9 @@
 //!   the same store, as on Cloudflare; the runtime opens each store once
 //!   per process and hands the same handle to both.
 //! - **Durability**: a write is acknowledged only once it is on disk.
-//!   Databases are SQLite (rusqlite with its bundled library) in WAL mode
-//!   with `synchronous=FULL` ([`sqlite`]); files are written to a
+//!   Databases are SQLite (rusqlite with its bundled library) in WAL mode,
+//!   each commit flushed to disk before it is acknowledged ([`sqlite`];
+//!   commits that come together share one flush: [`group_commit`]); files are written to a
 //!   temporary name, fsynced, renamed, and their folder fsynced, before the
 //!   metadata that names them is committed ([`fs`]). A crash, `kill -9` or power
 //!   loss then loses nothing acknowledged and shows nothing half-written.
@@ -37,6 +38,7 @@ pub mod d1;
 pub mod durable;
 mod error;
 pub mod fs;
+pub mod group_commit;
 pub mod kv;
 pub mod queues;
 pub mod r2;

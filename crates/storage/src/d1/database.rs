@@ -2,7 +2,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -14,6 +14,7 @@ use super::limits::D1Limits;
 use super::message::describe;
 use super::run::{run_query, ExecResult, Query, QueryResult};
 use super::split::{has_statement, split_statements};
+use crate::group_commit::GroupCommit;
 use crate::StorageError;
 
 /// Asked between steps of a long call: `true` stops it (the event that
@@ -32,11 +33,18 @@ struct Watch {
 const TIMED_OUT: &str = "D1 DB exceeded its CPU time limit and was reset.";
 
 /// One D1 database. Calls take turns on its one connection; each call is
-/// one transaction, committed (durably: WAL, `synchronous=FULL`) before it
-/// returns, or rolled back whole.
+/// one transaction, committed and on disk before it returns (WAL with
+/// `synchronous=NORMAL`, each commit flushed by the database's
+/// [`GroupCommit`] once the connection is released, so that calls that
+/// come together share one fsync), or rolled back whole.
 pub struct Database {
     path: Option<PathBuf>,
     conn: Mutex<Connection>,
+    /// Flushes commits (none in memory).
+    group: Option<GroupCommit>,
+    /// Set by SQLite's commit hook when a transaction that wrote commits:
+    /// only those wait for a flush.
+    wrote: Arc<AtomicBool>,
     trust: Trust,
     watch: Arc<Mutex<Watch>>,
     limits: D1Limits,
@@ -100,9 +108,14 @@ impl Database {
     /// is not a SQLite database is refused, not overwritten.
     pub fn open(path: &Path, limits: D1Limits) -> Result<Self, StorageError> {
         check_header(path)?;
-        // WAL, synchronous=FULL: a commit is on disk when it returns.
+        // WAL; commits are flushed by the group commit, after the
+        // connection is released.
         let conn = crate::sqlite::open(path)?;
-        Self::setup(conn, Some(path.to_owned()), limits)
+        conn.execute_batch("PRAGMA synchronous=NORMAL;")
+            .map_err(|e| open_error(path, &e))?;
+        let mut db = Self::setup(conn, Some(path.to_owned()), limits)?;
+        db.group = Some(GroupCommit::new(path));
+        Ok(db)
     }
 
     /// A database that lives in memory only (for throwaway runs).
@@ -173,12 +186,20 @@ impl Database {
                 watch.stop.as_ref().is_some_and(|stop| stop())
             }),
         );
+        let wrote = Arc::new(AtomicBool::new(false));
+        let hook = wrote.clone();
+        conn.commit_hook(Some(move || {
+            hook.store(true, Ordering::Relaxed);
+            false
+        }));
         let opened_us = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_micros() as u64);
         Ok(Self {
             path,
             conn: Mutex::new(conn),
+            group: None,
+            wrote,
             trust,
             watch,
             limits,
@@ -192,6 +213,12 @@ impl Database {
     /// The database file (`None` in memory).
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// How many flushes of the log its commits have run (see
+    /// [`crate::group_commit`]; 0 in memory).
+    pub fn flushes(&self) -> u64 {
+        self.group.as_ref().map_or(0, GroupCommit::flushes)
     }
 
     /// The limits it enforces.
@@ -293,6 +320,7 @@ impl Database {
         f: impl FnOnce(&Connection, &Size<'_>) -> Result<(T, bool), StorageError>,
     ) -> Result<T, StorageError> {
         let conn = self.lock();
+        self.wrote.store(false, Ordering::Relaxed);
         {
             let mut watch = self.watch.lock().unwrap_or_else(|p| p.into_inner());
             watch.deadline = Some(Instant::now() + self.limits.max_duration);
@@ -332,6 +360,12 @@ impl Database {
             Ok((value, changed)) => {
                 if changed {
                     self.commits.fetch_add(1, Ordering::Relaxed);
+                }
+                let wrote = self.wrote.swap(false, Ordering::Relaxed);
+                if let Some(group) = self.group.as_ref().filter(|_| wrote) {
+                    let number = group.committed();
+                    drop(conn);
+                    group.wait(number)?;
                 }
                 Ok(value)
             }

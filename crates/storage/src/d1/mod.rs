@@ -11,8 +11,8 @@
 //!   it into objects or arrays.
 //! - Every call is **one transaction**: a single query, a `batch()` of
 //!   queries (all or nothing), an `exec()` of lines, a migration script.
-//!   Commits are durable before the call returns (WAL with
-//!   `synchronous=FULL`).
+//!   Commits are on disk before the call returns (WAL; calls that come
+//!   together share one fsync: [`crate::group_commit`]).
 //! - **Errors** are D1's: SQLite's message with its offset and result code
 //!   name, behind `D1_ERROR: ` ([`crate::StorageError::D1`]); `exec()`
 //!   names the failing line (`D1_EXEC_ERROR: Error in line N: …`).

@@ -515,3 +515,23 @@ mod migration_files {
         assert_eq!(r.rows[1][2], D1Value::Text("text".into()));
     }
 }
+
+#[test]
+fn every_call_that_wrote_is_flushed_before_it_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(&dir.path().join("db.sqlite"), D1Limits::default()).unwrap();
+    run(&db, "CREATE TABLE t (v)", vec![]);
+    let after_create = db.flushes();
+    assert!(after_create >= 1, "the CREATE TABLE was flushed");
+    run(&db, "INSERT INTO t VALUES (1)", vec![]);
+    assert_eq!(db.flushes(), after_create + 1, "the INSERT was flushed");
+    // Reads write nothing and wait for no flush.
+    run(&db, "SELECT * FROM t", vec![]);
+    assert_eq!(db.flushes(), after_create + 1);
+    // A statement that writes without changing rows or the file's size.
+    run(&db, "DROP TABLE t", vec![]);
+    assert_eq!(db.flushes(), after_create + 2, "the DROP TABLE was flushed");
+    // A failed call rolls back and flushes nothing.
+    error(&db, "INSERT INTO missing VALUES (1)", vec![]);
+    assert_eq!(db.flushes(), after_create + 2);
+}

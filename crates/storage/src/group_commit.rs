@@ -1,0 +1,187 @@
+//! Group commit: many commits of one database made durable by one fsync of
+//! its write-ahead log.
+//!
+//! With `synchronous=FULL`, SQLite fsyncs the log inside every `COMMIT`,
+//! while the writing connection is held: writes to one database then
+//! follow each other at the pace of the disk's flushes, one per commit.
+//! The stores whose writers take turns on one connection (KV, queues, D1)
+//! run it with `synchronous=NORMAL` instead, where a commit only appends to
+//! the log, and make each commit durable here before the call that made it
+//! returns:
+//!
+//! 1. right after its `COMMIT`, still holding the connection, the writer
+//!    takes a number ([`GroupCommit::committed`]): commits are numbered in
+//!    the order their frames went into the log;
+//! 2. with the connection released, it waits until a flush covers its
+//!    number ([`GroupCommit::wait`]). If no flush is running it runs one:
+//!    it reads the highest number given so far (every commit up to it has
+//!    written its frames), fsyncs the log, and marks all of them durable.
+//!    A writer whose commit came while a flush ran waits for it, then runs
+//!    the next one for everyone who came meanwhile.
+//!
+//! So a call still returns only once its commit is on disk (a crash,
+//! `kill -9` or power loss loses nothing acknowledged), but commits that
+//! arrive together share one flush. A checkpoint that SQLite runs under
+//! `NORMAL` syncs the log before it copies it into the database and the
+//! database before the log is reused, so commits that a checkpoint has
+//! moved stay durable too.
+
+use std::path::{Path, PathBuf};
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::StorageError;
+
+/// The group commit of one database (see the module docs).
+#[derive(Debug)]
+pub struct GroupCommit {
+    /// The database's write-ahead log (`<database>-wal`).
+    wal: PathBuf,
+    state: Mutex<State>,
+    flushed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// The number of the last commit.
+    committed: u64,
+    /// Every commit up to this number is on disk.
+    durable: u64,
+    /// Whether a writer is flushing the log now.
+    flushing: bool,
+    /// How many flushes have run.
+    flushes: u64,
+}
+
+impl GroupCommit {
+    /// The group commit of the database file at `database`.
+    pub fn new(database: &Path) -> Self {
+        let mut wal = database.as_os_str().to_owned();
+        wal.push("-wal");
+        Self {
+            wal: PathBuf::from(wal),
+            state: Mutex::new(State::default()),
+            flushed: Condvar::new(),
+        }
+    }
+
+    /// Numbers a commit that has just returned. Call it while still holding
+    /// the writing connection, so that numbers follow the log's order.
+    pub fn committed(&self) -> u64 {
+        let mut state = self.state.lock();
+        state.committed += 1;
+        state.committed
+    }
+
+    /// Blocks until commit `number` is on disk, flushing the log if no one
+    /// else is. An error of the flush is the error of every commit it was
+    /// to cover and that no later flush covered.
+    pub fn wait(&self, number: u64) -> Result<(), StorageError> {
+        let mut state = self.state.lock();
+        loop {
+            if state.durable >= number {
+                return Ok(());
+            }
+            if state.flushing {
+                self.flushed.wait(&mut state);
+                continue;
+            }
+            state.flushing = true;
+            let upto = state.committed;
+            drop(state);
+            let result = self.flush();
+            state = self.state.lock();
+            state.flushing = false;
+            state.flushes += 1;
+            if result.is_ok() {
+                state.durable = state.durable.max(upto);
+            }
+            self.flushed.notify_all();
+            result?;
+        }
+    }
+
+    /// How many flushes have run so far (for tests and metrics).
+    pub fn flushes(&self) -> u64 {
+        self.state.lock().flushes
+    }
+
+    /// Fsyncs the log. A log that is not there (nothing written since the
+    /// last connection closed and removed it) has nothing to flush.
+    fn flush(&self) -> Result<(), StorageError> {
+        match std::fs::File::open(&self.wal) {
+            Ok(file) => file.sync_data().map_err(|source| StorageError::Io {
+                path: self.wal.clone(),
+                source,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(StorageError::Io {
+                path: self.wal.clone(),
+                source,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn one_flush_covers_every_commit_made_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db.sqlite");
+        std::fs::write(dir.path().join("db.sqlite-wal"), b"frames").unwrap();
+        let group = GroupCommit::new(&db);
+        let first = group.committed();
+        let second = group.committed();
+        group.wait(second).unwrap();
+        assert_eq!(group.flushes(), 1);
+        // The first commit was covered by the same flush.
+        group.wait(first).unwrap();
+        assert_eq!(group.flushes(), 1);
+        // A later commit needs a flush of its own.
+        let third = group.committed();
+        group.wait(third).unwrap();
+        assert_eq!(group.flushes(), 2);
+    }
+
+    #[test]
+    fn concurrent_writers_all_return_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db.sqlite");
+        std::fs::write(dir.path().join("db.sqlite-wal"), b"frames").unwrap();
+        let group = Arc::new(GroupCommit::new(&db));
+        let writers: Vec<_> = (0..8)
+            .map(|_| {
+                let group = group.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..50 {
+                        let n = group.committed();
+                        group.wait(n).unwrap();
+                        assert!(group.state.lock().durable >= n);
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        let state = group.state.lock();
+        assert_eq!(state.durable, 400);
+        assert!(state.flushes <= 400);
+    }
+
+    #[test]
+    fn a_failed_flush_fails_the_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        // The log's path goes through a file, so it cannot be opened.
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"").unwrap();
+        let group = GroupCommit::new(&file.join("db.sqlite"));
+        let n = group.committed();
+        assert!(matches!(group.wait(n), Err(StorageError::Io { .. })));
+        assert_eq!(group.state.lock().durable, 0);
+    }
+}
