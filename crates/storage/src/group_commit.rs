@@ -37,6 +37,9 @@ use crate::StorageError;
 pub struct GroupCommit {
     /// The database's write-ahead log (`<database>-wal`).
     wal: PathBuf,
+    /// The log, kept open between flushes (reopened when the file at
+    /// `wal` is another one).
+    file: Mutex<Option<std::fs::File>>,
     state: Mutex<State>,
     flushed: Condvar,
 }
@@ -60,6 +63,7 @@ impl GroupCommit {
         wal.push("-wal");
         Self {
             wal: PathBuf::from(wal),
+            file: Mutex::new(None),
             state: Mutex::new(State::default()),
             flushed: Condvar::new(),
         }
@@ -109,17 +113,28 @@ impl GroupCommit {
     /// Fsyncs the log. A log that is not there (nothing written since the
     /// last connection closed and removed it) has nothing to flush.
     fn flush(&self) -> Result<(), StorageError> {
-        match std::fs::File::open(&self.wal) {
-            Ok(file) => file.sync_data().map_err(|source| StorageError::Io {
-                path: self.wal.clone(),
-                source,
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(StorageError::Io {
-                path: self.wal.clone(),
-                source,
-            }),
+        use std::os::unix::fs::MetadataExt;
+        let io = |source| StorageError::Io {
+            path: self.wal.clone(),
+            source,
+        };
+        let on_disk = match std::fs::metadata(&self.wal) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io(e)),
+        };
+        let mut file = self.file.lock();
+        let same = match file.as_ref() {
+            Some(open) => {
+                let meta = open.metadata().map_err(io)?;
+                meta.ino() == on_disk.ino() && meta.dev() == on_disk.dev()
+            }
+            None => false,
+        };
+        if !same {
+            *file = Some(std::fs::File::open(&self.wal).map_err(io)?);
         }
+        file.as_ref().map_or(Ok(()), |f| f.sync_data().map_err(io))
     }
 }
 

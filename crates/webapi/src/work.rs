@@ -165,6 +165,7 @@ pub struct Work {
     job: Job,
     input_bytes: usize,
     quick: bool,
+    waits: bool,
 }
 
 impl std::fmt::Debug for Work {
@@ -172,6 +173,7 @@ impl std::fmt::Debug for Work {
         f.debug_struct("Work")
             .field("input_bytes", &self.input_bytes)
             .field("quick", &self.quick)
+            .field("waits", &self.waits)
             .finish_non_exhaustive()
     }
 }
@@ -199,7 +201,22 @@ impl Work {
             job: Box::new(job),
             input_bytes,
             quick,
+            waits: false,
         }
+    }
+
+    /// The same work, marked as work that spends most of its time waiting
+    /// (on a disk's flush, a database's lock, the network) rather than
+    /// computing: a runtime may run it where waiting does not hold up
+    /// work that computes.
+    pub fn waiting(mut self) -> Self {
+        self.waits = true;
+        self
+    }
+
+    /// Whether the work was marked as [`waiting`](Self::waiting).
+    pub fn is_waiting(&self) -> bool {
+        self.waits
     }
 
     /// Bytes of input the work holds until it has run.

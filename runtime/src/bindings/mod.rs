@@ -482,7 +482,10 @@ impl Bindings {
                 parking: &self.parking,
                 take_sink,
             };
-            return Ok((store.call(&method, args.collect(), &call)?, UNCOUNTED));
+            return Ok((
+                store.call(&method, args.collect(), &call)?.waiting(),
+                UNCOUNTED,
+            ));
         }
         let limit = bound.kind.limit;
         let made = self
@@ -498,7 +501,7 @@ impl Bindings {
             parking: &self.parking,
             take_sink,
         };
-        Ok((store.call(&method, args.collect(), &call)?, limit))
+        Ok((store.call(&method, args.collect(), &call)?.waiting(), limit))
     }
 
     /// Counts one operation of `event` against `limit` (the host took its

@@ -463,7 +463,8 @@ impl Objects {
                 index.flush().map_err(storage_error)?;
             }
             Ok(HostValue::Undefined)
-        }))
+        })
+        .waiting())
     }
 }
 

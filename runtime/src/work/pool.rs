@@ -12,6 +12,13 @@
 //! The threads run at a lower scheduling priority than the executors
 //! ([`NICENESS`]): when the CPU is contended, turns of JavaScript (short,
 //! and waited for by requests) go first, and host work takes what is left.
+//!
+//! Work that mostly waits ([`Work::is_waiting`]: storage calls, which wait
+//! on a disk's flush, a database's lock or Redis) runs on threads of its
+//! own, more of them ([`WAITING_THREADS`]): waiting there holds up no
+//! work that computes, and calls that wait together can share what they
+//! wait for (commits to one database share one flush:
+//! `motu_storage::group_commit`). Its CPU time is charged the same way.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
@@ -128,34 +135,43 @@ struct Pool {
     ready: Condvar,
 }
 
+/// How many threads run work that waits (see the module docs).
+pub(crate) const WAITING_THREADS: usize = 16;
+
 /// Runs `job` on the work pool (started on first use, with one thread per
-/// core).
+/// core), or on the threads for work that waits.
 pub(crate) fn submit(job: Job) {
-    let pool = pool();
+    static COMPUTE: OnceLock<&'static Pool> = OnceLock::new();
+    static WAITING: OnceLock<&'static Pool> = OnceLock::new();
+    let pool = if job.work.is_waiting() {
+        WAITING.get_or_init(|| Pool::start("motu-wait", WAITING_THREADS))
+    } else {
+        COMPUTE.get_or_init(|| Pool::start("motu-work", threads()))
+    };
     pool.queue.lock().push_back(job);
     pool.ready.notify_one();
 }
 
-/// How many threads the pool has.
+/// How many threads the pool has for work that computes.
 pub(crate) fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-fn pool() -> &'static Pool {
-    static POOL: OnceLock<&'static Pool> = OnceLock::new();
-    POOL.get_or_init(|| {
+impl Pool {
+    /// A pool of `threads` threads named `name-N`, for the whole process.
+    fn start(name: &str, threads: usize) -> &'static Pool {
         let pool: &'static Pool = Box::leak(Box::new(Pool {
             queue: Mutex::new(VecDeque::new()),
             ready: Condvar::new(),
         }));
-        for i in 0..threads() {
+        for i in 0..threads {
             std::thread::Builder::new()
-                .name(format!("motu-work-{i}"))
+                .name(format!("{name}-{i}"))
                 .spawn(move || serve(pool))
                 .expect("a work pool thread starts");
         }
         pool
-    })
+    }
 }
 
 fn serve(pool: &'static Pool) {
@@ -279,5 +295,53 @@ mod tests {
         ));
         assert_eq!(rx.recv().unwrap(), "over budget");
         assert!(rx.recv_timeout(Duration::from_millis(100)).is_err());
+    }
+
+    #[test]
+    fn work_that_waits_runs_while_every_computing_thread_is_busy() {
+        // Hold every thread of the computing pool.
+        let (started_tx, started_rx) = channel();
+        let release = Arc::new((Mutex::new(false), Condvar::new()));
+        for _ in 0..threads() {
+            let (started, release) = (started_tx.clone(), release.clone());
+            submit(Job::new(
+                test_work(move |_| {
+                    started.send(()).unwrap();
+                    let (lock, cv) = &*release;
+                    let mut released = lock.lock();
+                    while !*released {
+                        cv.wait(&mut released);
+                    }
+                    Ok(HostValue::Undefined)
+                }),
+                Cancel::new(),
+                CpuAccount::new(Duration::from_secs(10)),
+                None,
+                |_| {},
+            ));
+        }
+        for _ in 0..threads() {
+            started_rx.recv().unwrap();
+        }
+        let (tx, rx) = channel();
+        submit(Job::new(
+            test_work(|_| Ok(HostValue::Number(1.0))).waiting(),
+            Cancel::new(),
+            CpuAccount::new(Duration::from_secs(10)),
+            None,
+            move |outcome| {
+                tx.send(matches!(outcome, Outcome::Finished(Ok(_))))
+                    .unwrap()
+            },
+        ));
+        let answer = rx.recv_timeout(Duration::from_secs(60));
+        let (lock, cv) = &*release;
+        *lock.lock() = true;
+        cv.notify_all();
+        assert_eq!(
+            answer,
+            Ok(true),
+            "the waiting work ran beside the busy pool"
+        );
     }
 }
