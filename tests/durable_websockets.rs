@@ -51,7 +51,8 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Joins room `room` as `name`, and reads the welcome.
+/// Joins room `room` as `name` (`name&plain` for a socket that does not
+/// hibernate), and reads the welcome.
 async fn join(s: &Server, room: &str, name: &str) -> Socket {
     let request = format!("ws://{}/room/{room}?name={name}", s.addr)
         .into_client_request()
@@ -59,6 +60,7 @@ async fn join(s: &Server, room: &str, name: &str) -> Socket {
     let (mut ws, _) = tokio_tungstenite::connect_async(request)
         .await
         .unwrap_or_else(|e| panic!("{name} could not join {room}: {e}\n{}", s.log()));
+    let name = name.trim_end_matches("&plain");
     assert_eq!(next_text(&mut ws).await, format!("welcome {name}"));
     ws
 }
@@ -330,5 +332,35 @@ fn shutdown_closes_hibernated_sockets_with_1001() {
             }
         });
         assert_eq!(s.wait_exit(PATIENCE), Some(0));
+    });
+}
+
+#[test]
+fn a_socket_that_does_not_hibernate_keeps_its_object_in_memory() {
+    on_each_engine("do_ws_plain_socket_keeps_object", |engine| {
+        let dir = tempfile::tempdir().unwrap();
+        let s = serve(
+            engine,
+            &dir.path().join("state"),
+            &["--admin-listen", "127.0.0.1:0"],
+        );
+        runtime().block_on(async {
+            let mut plain = join(&s, "awake", "paul&plain").await;
+            let mut hibernating = join(&s, "asleep", "hana").await;
+            // One object left memory: the hibernating one (its next
+            // message makes it again), not the one holding a plain socket
+            // (made once, its storage says).
+            wait_for_metrics(
+                &s,
+                &[
+                    r#"motu_durable_objects_live{worker="chat"} 1"#,
+                    r#"motu_durable_object_evictions_total{reason="idle",worker="chat"} 1"#,
+                ],
+            );
+            assert_eq!(ask(&mut hibernating, "whoami").await["instances"], 2);
+            say(&mut plain, "hi").await;
+            assert_eq!(next_text(&mut plain).await, "echo hi 1");
+        });
+        assert_eq!(s.get("/room/awake/state").json()["instances"], 1);
     });
 }

@@ -10,6 +10,8 @@
 // - `to:<name>:<text>`: to the sockets tagged `user:<name>` only;
 // - `close`: the object closes this socket (4000, 'bye').
 // `ping` is answered `pong` by the auto-response, without the object.
+// `?plain` joins with a socket the object accepts itself (not
+// hibernatable), which echoes.
 // `/room/<name>/state` reads the room's storage over HTTP; `/proxy/<name>`
 // is a Worker that accepts the room's socket itself, says `whoami` and
 // answers with the reply.
@@ -35,6 +37,13 @@ export class ChatRoom extends DurableObject {
     }
     const name = url.searchParams.get('name') ?? 'anonymous';
     const [client, server] = Object.values(new WebSocketPair());
+    if (url.searchParams.has('plain')) {
+      // Not hibernatable: accepted here, it keeps the object in memory.
+      server.accept();
+      server.addEventListener('message', event => server.send(`echo ${event.data} ${this.instances}`));
+      server.send(`welcome ${name}`);
+      return new Response(null, { status: 101, webSocket: client });
+    }
     this.ctx.acceptWebSocket(server, [`user:${name}`, 'all']);
     server.serializeAttachment({ name });
     server.send(`welcome ${name}`);
