@@ -800,12 +800,10 @@ impl IsolateActor {
             return;
         }
         let host = self.host.clone();
-        let idle = host
-            .durable_objects()
-            .take_idle(
-                |e| host.is_pending(e) || host.is_waiting(e),
-                |s| host.socket_open(s),
-            );
+        let idle = host.durable_objects().take_idle(
+            |e| host.is_pending(e) || host.is_waiting(e),
+            |s| host.socket_open(s),
+        );
         for slot in idle {
             let id = self.next_event;
             self.next_event += 1;

@@ -264,8 +264,7 @@ impl Objects {
                     "this Durable Object is no longer in memory; its WebSockets cannot be used here",
                 )
             })?;
-        self.websockets
-            .call(&target, event, wake, &method, args)
+        self.websockets.call(&target, event, wake, &method, args)
     }
 
     /// How many objects are live.

@@ -476,7 +476,10 @@ impl Local {
         if tags.len() > MAX_TAGS {
             return Err(JsError::new(
                 "Error",
-                format!("A WebSocket can have at most {MAX_TAGS} tags, got {}.", tags.len()),
+                format!(
+                    "A WebSocket can have at most {MAX_TAGS} tags, got {}.",
+                    tags.len()
+                ),
             ));
         }
         if let Some(long) = tags.iter().find(|t| t.chars().count() > MAX_TAG_CHARS) {
