@@ -364,3 +364,29 @@ fn a_socket_that_does_not_hibernate_keeps_its_object_in_memory() {
         assert_eq!(s.get("/room/awake/state").json()["instances"], 1);
     });
 }
+
+#[test]
+fn hibernated_sockets_outlive_their_objects_isolate() {
+    on_each_engine("do_ws_survive_isolate_eviction", |engine| {
+        let dir = tempfile::tempdir().unwrap();
+        let s = serve(
+            engine,
+            &dir.path().join("state"),
+            &["--admin-listen", "127.0.0.1:0"],
+        );
+        runtime().block_on(async {
+            let mut gina = join(&s, "looping", "gina").await;
+            assert_eq!(ask(&mut gina, "whoami").await["instances"], 1);
+            // The handler loops: its isolate is evicted for the CPU limit,
+            // and the object with it; the socket stays open.
+            say(&mut gina, "loop").await;
+            wait_for_metrics(
+                &s,
+                &[r#"motu_durable_object_evictions_total{reason="isolate",worker="chat"} 1"#],
+            );
+            let me = ask(&mut gina, "whoami").await;
+            assert_eq!(me["name"], "gina");
+            assert_eq!(me["instances"], 2, "{me}");
+        });
+    });
+}

@@ -8,7 +8,8 @@
 // - `stats`: sockets open, the auto-response and its last time on this
 //   socket;
 // - `to:<name>:<text>`: to the sockets tagged `user:<name>` only;
-// - `close`: the object closes this socket (4000, 'bye').
+// - `close`: the object closes this socket (4000, 'bye');
+// - `loop`: the handler never ends (the CPU limit stops it).
 // `ping` is answered `pong` by the auto-response, without the object.
 // `?plain` joins with a socket the object accepts itself (not
 // hibernatable), which echoes.
@@ -72,6 +73,8 @@ export class ChatRoom extends DurableObject {
       for (const other of this.ctx.getWebSockets(`user:${to}`)) other.send(`${name} (to you): ${text}`);
     } else if (message === 'close') {
       ws.close(4000, 'bye');
+    } else if (message === 'loop') {
+      for (;;);
     } else {
       await this.ctx.storage.put('last', `${name}: ${message}`);
       for (const other of this.ctx.getWebSockets()) other.send(`${name}: ${message}`);
