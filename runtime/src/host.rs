@@ -275,6 +275,7 @@ impl IsolateHost {
         self.bindings.forget(|id| live(&id));
         self.rpc.forget(|id| live(&id));
         self.sockets.forget_pending(|id| live(&id));
+        self.durable.forget_unanswered(|id| live(&id));
         // A socket lives as long as its event, or while the event's
         // response still streams (a socket piped into it).
         self.tcp_sockets
@@ -289,6 +290,61 @@ impl IsolateHost {
             .cloned()
             .ok_or_else(|| JsError::new("Error", "WebSockets need a running isolate"))?;
         Ok(Arc::new(crate::isolate_actor::IsolateOwner(actor)))
+    }
+
+    /// The network end of the socket a 101 response of event `id` hands
+    /// over: a pair's handle (a number), `['hibernatable', id]` for a
+    /// socket a Durable Object accepted with `ctx.acceptWebSocket`, or
+    /// `['forwarded', handle]` for a subrequest's socket handed on.
+    fn response_socket(
+        &self,
+        id: u64,
+        socket: HostValue,
+    ) -> Result<Option<crate::websocket::WebSocketLink>, JsError> {
+        let unknown = || JsError::type_error("respond: unknown WebSocket");
+        let link = match socket {
+            HostValue::Number(handle) => {
+                let handle = handle as u32;
+                let pump = self
+                    .sockets
+                    .link(handle, self.socket_owner()?)
+                    .ok_or_else(unknown)?;
+                self.durable.socket_linked(id, handle);
+                crate::websocket::WebSocketLink::new(pump)
+            }
+            HostValue::List(list) => match list.as_slice() {
+                [HostValue::String(kind), HostValue::Number(h)] if kind == "hibernatable" => {
+                    let pump = self
+                        .durable
+                        .take_hibernatable(*h as u32)
+                        .ok_or_else(unknown)?;
+                    crate::websocket::WebSocketLink::new(pump)
+                }
+                [HostValue::String(kind), HostValue::Number(h)] if kind == "forwarded" => {
+                    self.sockets.take_forwarded(*h as u32).ok_or_else(unknown)?
+                }
+                _ => return Err(unknown()),
+            },
+            _ => return Ok(None),
+        };
+        Ok(Some(link))
+    }
+
+    /// `ws_adopt(handle)`: the Worker accepts the subrequest's socket kept
+    /// under `handle`; its new handle.
+    fn ws_adopt(&self, args: &[HostValue]) -> Result<HostValue, JsError> {
+        let handle = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u32;
+        let link = self
+            .sockets
+            .take_forwarded(handle)
+            .ok_or_else(|| JsError::type_error("accept(): this WebSocket is gone"))?;
+        let owner = self.socket_owner()?;
+        Ok(HostValue::Number(link.adopt(&self.sockets, owner).into()))
+    }
+
+    /// Whether the isolate's socket `socket` is open.
+    pub(crate) fn socket_open(&self, socket: u32) -> bool {
+        self.sockets.is_open(socket)
     }
 
     /// How many WebSockets the isolate holds open.
@@ -738,6 +794,8 @@ impl IsolateHost {
         // opened now, so the promise can settle with the head at once.
         let (sink, body) = Body::channel(RESPONSE_BODY_CHUNKS);
         let handle = self.open_readable(body);
+        let sockets = self.sockets.clone();
+        let event = self.current_event.get();
         self.spawn_op(id, async move {
             let sent = Abortable::new(work, registration).await;
             let response = match sent {
@@ -751,7 +809,13 @@ impl IsolateHost {
                     return Err(JsError::new("AbortError", "The operation was aborted"));
                 }
             };
-            let (head, body) = response.into_head();
+            let (mut head, body) = response.into_head();
+            // A 101 carries a socket: kept for the Worker to hand on or
+            // accept (websocket.js).
+            let socket = head
+                .web_socket
+                .take()
+                .map(|link| HostValue::Number(sockets.forward(event, link).into()));
             let (abort, registration) = AbortHandle::new_pair();
             aborts.borrow_mut().insert(token, abort);
             actix_rt::spawn(async move {
@@ -763,10 +827,11 @@ impl IsolateHost {
                     Err(Aborted) => sink.abort(BodyError::new("The operation was aborted")),
                 }
             });
-            Ok(crate::fetch::response_value(
-                head,
-                HostValue::Number(handle.into()),
-            ))
+            let mut value = crate::fetch::response_value(head, HostValue::Number(handle.into()));
+            if let (Some(socket), HostValue::Map(fields)) = (socket, &mut value) {
+                fields.push(("webSocket".into(), socket));
+            }
+            Ok(value)
         });
     }
 
@@ -1046,7 +1111,7 @@ impl Host for IsolateHost {
                     true => self.streams.take_readable_body(handle),
                     false => self.streams.take_sink_body(handle, Some(id)),
                 };
-                let socket = args.get(5).and_then(HostValue::as_f64);
+                let socket = args.get(5).cloned();
                 let mut outcome =
                     response_from_op(args, take).map_err(|message| RuntimeError::BadResponse {
                         worker: self.spec.name.clone(),
@@ -1054,13 +1119,9 @@ impl Host for IsolateHost {
                     });
                 if let (Some(socket), Ok(response)) = (socket, &mut outcome) {
                     // A 101 hands over the network end of a WebSocket.
-                    let pump = self
-                        .sockets
-                        .link(socket as u32, self.socket_owner()?)
-                        .ok_or_else(|| JsError::type_error("respond: unknown WebSocket"))?;
-                    response
-                        .extensions_mut()
-                        .insert(crate::websocket::WebSocketLink::new(pump));
+                    if let Some(link) = self.response_socket(id, socket)? {
+                        response.extensions_mut().insert(link);
+                    }
                 }
                 self.finish(id, outcome);
             }
@@ -1156,6 +1217,14 @@ impl Host for IsolateHost {
                 ))
             }
             "ws_send" => return self.ws_send(args),
+            "ws_adopt" => return self.ws_adopt(&args),
+            "durable_ws" => {
+                return self.durable.websocket_call(
+                    args,
+                    self.current_event.get(),
+                    self.outbound.dispatcher().cloned(),
+                )
+            }
             "ws_close" => {
                 let handle = event_id(&args) as u32;
                 let code = args.get(1).and_then(HostValue::as_f64).unwrap_or(1000.0) as u16;

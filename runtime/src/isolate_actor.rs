@@ -764,10 +764,20 @@ impl Handler<Fetch> for IsolateActor {
                     ]);
                     self.host.durable_objects().event(target, id, "alarm", info)
                 }
-                None => self
-                    .host
-                    .durable_objects()
-                    .event(target, id, "fetch", event),
+                None => match parts
+                    .extensions
+                    .get::<crate::durable::websockets::SocketWake>()
+                {
+                    Some(wake) => {
+                        self.host
+                            .durable_objects()
+                            .event(target, id, "websocket", wake.payload())
+                    }
+                    None => self
+                        .host
+                        .durable_objects()
+                        .event(target, id, "fetch", event),
+                },
             },
             None => event,
         };
@@ -790,9 +800,10 @@ impl IsolateActor {
             return;
         }
         let host = self.host.clone();
-        let idle = host
-            .durable_objects()
-            .take_idle(|e| host.is_pending(e) || host.is_waiting(e));
+        let idle = host.durable_objects().take_idle(
+            |e| host.is_pending(e) || host.is_waiting(e),
+            |s| host.socket_open(s),
+        );
         for slot in idle {
             let id = self.next_event;
             self.next_event += 1;

@@ -160,6 +160,10 @@ pub(crate) fn from_http(response: http::Response<crate::Body>, url: url::Url) ->
             headers: parts.headers,
             url,
             redirected: false,
+            web_socket: parts
+                .extensions
+                .get::<crate::websocket::WebSocketLink>()
+                .cloned(),
         },
         body,
     }

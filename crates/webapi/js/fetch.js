@@ -13,7 +13,9 @@
 // - `assets_fetch(token, binding, method, url, headers, body)` (async) asks
 //   the Worker's static assets and settles like `fetch`;
 // - a request with `Upgrade: websocket` opens a WebSocket instead (op
-//   `ws_connect`, see websocket.js).
+//   `ws_connect`, see websocket.js);
+// - a service binding's or a Durable Object stub's response may carry a
+//   socket (`webSocket`, a handle): the Response is a 101 with it.
 // A Request's `cache` mode adds the standard's request headers; the other
 // browser-side members (mode, credentials, referrer, integrity, keepalive,
 // priority) are accepted and ignored, as on Cloudflare Workers.
@@ -103,6 +105,13 @@ async function sendSubrequest(request, token, send, onBody) {
   if (cache !== 'default') addCacheModeHeaders(headers, request.headers, cache);
   const r = await send(token, request, headers, body);
   if (r instanceof Response) return r;
+  if (r.webSocket !== undefined) {
+    // Another Worker's (or a Durable Object's) socket answer: the Response
+    // carries the socket, to hand on or accept (websocket.js).
+    op('body_cancel', r.body);
+    const webSocket = loadGroup(WEBSOCKET).forwardedEnd(r.webSocket);
+    return new Response(null, { status: 101, statusText: r.statusText, headers: r.headers, webSocket });
+  }
   // The body arrives as it is received, through the host readable r.body.
   const nullBody = NULL_BODY_STATUS.includes(r.status) || request.method === 'HEAD';
   if (nullBody) op('body_cancel', r.body);

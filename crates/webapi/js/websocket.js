@@ -22,11 +22,26 @@
 //   turn each.
 // Two ends that both stay in JavaScript (no Response) talk to each other
 // without the host.
+//
+// Two more kinds of end:
+// - *forwarded*: the socket a subrequest's 101 response carried (a Durable
+//   Object's, through `stub.fetch`), kept by the host under a handle: handed
+//   on in the Worker's own Response (`['forwarded', handle]` to `respond`),
+//   or accepted here (`ws_adopt(handle) -> handle`, a socket of this
+//   isolate from then on);
+// - *hibernatable*: the end a Durable Object accepted with
+//   `ctx.acceptWebSocket` (cloudflare/durable_websockets.js), held by the
+//   host outside the object: it talks through `durable_ws(method, slot, id,
+//   …)`, its events go to the object's handlers, and its pair's other end
+//   goes to the client as `['hibernatable', id]`.
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
 const MAX_REASON_BYTES = 123;
+// The largest serialised attachment (`serializeAttachment`), as on
+// Cloudflare.
+const MAX_ATTACHMENT_BYTES = 2048;
 
 // The ends the host knows, by handle.
 const hostSockets = new Map();
@@ -122,6 +137,15 @@ class WebSocket extends EventTarget {
   // always answered at once.
   accept(options = undefined) {
     const s = this.#s;
+    if (s.forwarded >= 0 && !s.accepted && !s.transferred) {
+      // A subrequest's socket: this isolate's from now on.
+      const handle = op('ws_adopt', s.forwarded);
+      s.forwarded = -1;
+      s.accepted = true;
+      s.state = OPEN;
+      adoptHostEnd(this, handle);
+      return;
+    }
     if (s.transferred) throw new TypeError('This WebSocket was handed to a Response and cannot be accepted here');
     if (s.accepted) throw new TypeError('accept() was already called on this WebSocket');
     if (options !== undefined && options !== null && typeof options !== 'object') throw new TypeError('accept() takes an options object');
@@ -135,6 +159,7 @@ class WebSocket extends EventTarget {
   send(message) {
     requireArgs(arguments.length, 1, 'WebSocket.send');
     const s = this.#s;
+    if (s.forwarded >= 0) throw new TypeError('You must call accept() on this WebSocket before sending messages.');
     if (s.transferred) throw new TypeError('This WebSocket was handed to a Response; send on the other end of the pair');
     if (!s.accepted) throw new TypeError('You must call accept() on this WebSocket before sending messages.');
     if (s.state === CONNECTING) throw new DOMException('The WebSocket is still connecting', 'InvalidStateError');
@@ -143,7 +168,10 @@ class WebSocket extends EventTarget {
     if (typeof message === 'string') data = message;
     else if (message instanceof ArrayBuffer || ArrayBuffer.isView(message)) data = bufferSourceCopy(message);
     else data = `${message}`;
-    if (s.handle >= 0) {
+    if (s.sid >= 0) {
+      const sent = op('durable_ws', 'send', s.slot, s.sid, data);
+      if (sent !== true) throw new TypeError(`${sent}`);
+    } else if (s.handle >= 0) {
       const sent = op('ws_send', s.handle, data);
       if (sent !== true) this.#lost(`${sent}`);
     } else if (s.pair !== null) {
@@ -153,6 +181,7 @@ class WebSocket extends EventTarget {
 
   close(code = undefined, reason = undefined) {
     const s = this.#s;
+    if (s.forwarded >= 0) throw new TypeError('You must call accept() on this WebSocket before closing it.');
     if (s.transferred) throw new TypeError('This WebSocket was handed to a Response; close the other end of the pair');
     if (code !== undefined) {
       code = Number(code);
@@ -177,7 +206,9 @@ class WebSocket extends EventTarget {
     const s = this.#s;
     s.closeSent = true;
     if (s.state === OPEN || s.state === CONNECTING) s.state = CLOSING;
-    if (s.handle >= 0) {
+    if (s.sid >= 0) {
+      op('durable_ws', 'close', s.slot, s.sid, code, reason);
+    } else if (s.handle >= 0) {
       op('ws_close', s.handle, code, reason);
     } else if (s.pair !== null) {
       sendLocal(this, { kind: 'close', code, reason, wasClean: true });
@@ -194,6 +225,27 @@ class WebSocket extends EventTarget {
       fireEvent(this, errorEvent(new Error(reason)));
       fireEvent(this, new CloseEvent('close', { code: 1006, reason, wasClean: false }));
     }, 0);
+  }
+
+  // Keeps `value` (structured clone, at most 2,048 bytes serialised) with
+  // the socket: for a hibernatable one, outside the object, so that it
+  // outlives the object's time in memory.
+  serializeAttachment(value) {
+    requireArgs(arguments.length, 1, 'serializeAttachment');
+    const s = this.#s;
+    const bytes = loadGroup(QUEUE_BINDING).queueSerialize(value);
+    if (bytes.byteLength > MAX_ATTACHMENT_BYTES) {
+      throw new Error(`A WebSocket 'attachment' cannot be larger than ${MAX_ATTACHMENT_BYTES} bytes. The attachment's serialized size is ${bytes.byteLength} bytes.`);
+    }
+    if (s.sid >= 0) op('durable_ws', 'attach', s.slot, s.sid, bytes);
+    else s.attachment = bytes;
+  }
+
+  // The value `serializeAttachment` kept (a new copy), or null.
+  deserializeAttachment() {
+    const s = this.#s;
+    const bytes = s.sid >= 0 ? op('durable_ws', 'attachment', s.slot, s.sid) : s.attachment;
+    return bytes === null || bytes === undefined ? null : loadGroup(QUEUE_BINDING).queueDeserialize(bytes);
   }
 
   [Symbol.for('motu.inspect')]() { return `{ readyState: ${this.#s.state} }`; }
@@ -216,6 +268,7 @@ function newState(pair) {
   return {
     state: CONNECTING, accepted: false, queued: [], pair, handle: -1, transferred: false,
     closeSent: false, url: null, protocol: '', closeAfterOpen: null, outbound: false,
+    forwarded: -1, sid: -1, slot: -1, attachment: null,
   };
 }
 
@@ -288,6 +341,7 @@ function checkResponseSocket(ws) {
   if (!(ws instanceof WebSocket)) throw new TypeError("The Response's webSocket must be a WebSocket");
   const s = endState(ws);
   if (s.outbound && !s.accepted) return;
+  if (s.forwarded >= 0 && !s.accepted && !s.transferred) return;
   if (s.accepted || s.transferred || s.pair === null) {
     throw new TypeError("The Response's webSocket must be an end of a WebSocketPair that was not accepted");
   }
@@ -299,9 +353,21 @@ function checkResponseSocket(ws) {
 function handOver(ws) {
   const s = endState(ws);
   if (s.transferred) throw new TypeError('This WebSocket was already handed to a Response');
+  if (s.forwarded >= 0) {
+    s.transferred = true;
+    return ['forwarded', s.forwarded];
+  }
   const pair = s.pair;
   if (pair === null) throw new TypeError('Handing an outbound WebSocket on to the client is not supported yet');
   const kept = pair.a === ws ? pair.b : pair.a;
+  const k = endState(kept);
+  if (k.sid >= 0) {
+    // Accepted by a Durable Object for hibernation: the host holds it.
+    s.transferred = true;
+    s.state = OPEN;
+    s.queued = [];
+    return ['hibernatable', k.sid];
+  }
   const handle = op('ws_pair');
   s.transferred = true;
   s.state = OPEN;
@@ -333,6 +399,70 @@ async function connectWebSocket(url, headers) {
   return new Response(null, { status: 101, headers: r.headers, webSocket: ws });
 }
 
+// The end a subrequest's 101 response carried, kept by the host under
+// `handle`, not yet accepted nor handed on.
+function forwardedEnd(handle) {
+  const ws = new WebSocket(building, null);
+  endState(ws).forwarded = handle;
+  return ws;
+}
+
+// `ctx.acceptWebSocket(ws, tags)` of the object in `slot`: `ws` must be an
+// end of a pair, not accepted; the host holds it from now on. Its id.
+function acceptHibernatable(ws, slot, tags) {
+  if (!(ws instanceof WebSocket)) throw new TypeError("Failed to execute 'acceptWebSocket': parameter 1 is not of type 'WebSocket'.");
+  const s = endState(ws);
+  if (s.accepted || s.transferred || s.pair === null) {
+    throw new TypeError('acceptWebSocket() needs an end of a WebSocketPair that was not accepted nor handed to a Response');
+  }
+  const pair = s.pair;
+  const other = endState(pair.a === ws ? pair.b : pair.a);
+  if (other.transferred) throw new TypeError("acceptWebSocket() must be called before the pair's other end is handed to a Response");
+  const sid = op('durable_ws', 'accept', slot, tags);
+  s.accepted = true;
+  s.state = OPEN;
+  s.slot = slot;
+  s.sid = sid;
+  return sid;
+}
+
+// The end of hibernatable socket `sid` of the object in `slot`, made anew
+// for an object that was made again.
+function hibernatableEnd(slot, sid) {
+  const ws = new WebSocket(building, null);
+  const s = endState(ws);
+  s.accepted = true;
+  s.state = OPEN;
+  s.slot = slot;
+  s.sid = sid;
+  return ws;
+}
+
+// The hibernatable socket's id, or -1 for another WebSocket.
+function hibernatableId(ws) {
+  return ws instanceof WebSocket ? endState(ws).sid : -1;
+}
+
+// A hibernatable socket closed.
+function hibernatableClosed(ws) {
+  endState(ws).state = CLOSED;
+}
+
+// `new WebSocketRequestResponsePair(request, response)`: the pair of
+// `ctx.setWebSocketAutoResponse`, two strings.
+class WebSocketRequestResponsePair {
+  #request; #response;
+  constructor(request, response) {
+    requireArgs(arguments.length, 2, 'WebSocketRequestResponsePair');
+    this.#request = `${request}`;
+    this.#response = `${response}`;
+  }
+  get request() { return this.#request; }
+  get response() { return this.#response; }
+}
+webidlInterface(WebSocketRequestResponsePair);
+
+defineGlobal('WebSocketRequestResponsePair', WebSocketRequestResponsePair);
 defineGlobal('WebSocket', WebSocket);
 defineGlobal('WebSocketPair', WebSocketPair);
 defineGlobal('MessageEvent', MessageEvent);

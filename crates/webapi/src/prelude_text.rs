@@ -180,7 +180,9 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
         group!(
             preamble: "",
             files: ["websocket.js"],
-            exports: "checkResponseSocket, handOver, deliverHostEvent, connectWebSocket"
+            exports: "checkResponseSocket, handOver, deliverHostEvent, connectWebSocket, \
+                      forwardedEnd, acceptHibernatable, hibernatableEnd, hibernatableId, \
+                      hibernatableClosed"
         ),
     ),
     (
@@ -211,7 +213,7 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
         "motu:prelude/cloudflare/durable",
         group!(
             preamble: "",
-            files: ["cloudflare/durable.js"],
+            files: ["cloudflare/durable.js", "cloudflare/durable_websockets.js"],
             exports: "makeNamespace, deliver, evict"
         ),
     ),
@@ -260,7 +262,8 @@ pub(crate) const PRELUDE: &str = concat!(
     "lazyGlobals(CLONING, 'structuredClone');\n",
     "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",
     "lazyGlobals(CACHE, 'caches Cache CacheStorage');\n",
-    "lazyGlobals(WEBSOCKET, 'WebSocket WebSocketPair MessageEvent CloseEvent');\n",
+    "lazyGlobals(WEBSOCKET, 'WebSocket WebSocketPair MessageEvent CloseEvent \
+     WebSocketRequestResponsePair');\n",
     "lazyGlobals(HTML_REWRITER, 'HTMLRewriter');\n",
     "lazyGlobals(CLOUDFLARE_STREAMS, 'IdentityTransformStream FixedLengthStream');\n",
     "lazyGlobals(SCHEDULER, 'scheduler');\n",

@@ -255,6 +255,9 @@ struct StorageInner {
     options: parking_lot::RwLock<StoreOptions>,
     folder: OnceLock<Result<Arc<StateFolder>, String>>,
     stores: Mutex<HashMap<(BindingKind, String), Arc<dyn Store>>>,
+    /// Durable Objects' hibernatable WebSockets, held while their objects
+    /// are out of memory (`crate::durable::websockets`).
+    hibernation: Arc<crate::durable::websockets::Hibernation>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -303,7 +306,13 @@ impl Storage {
             options: Default::default(),
             folder: OnceLock::new(),
             stores: Mutex::new(HashMap::new()),
+            hibernation: Arc::default(),
         }))
+    }
+
+    /// The table of Durable Objects' hibernatable WebSockets.
+    pub(crate) fn hibernation(&self) -> Arc<crate::durable::websockets::Hibernation> {
+        self.0.hibernation.clone()
     }
 
     /// Removes the throwaway state folders of this process now: for a

@@ -16,6 +16,7 @@ struct DurableMetrics {
     live: IntGaugeVec,
     starts: IntCounterVec,
     evictions: IntCounterVec,
+    websockets: IntGaugeVec,
 }
 
 static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
@@ -40,6 +41,15 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
         &["worker", "reason"],
     )
     .expect("a valid metric");
+    let websockets = IntGaugeVec::new(
+        Opts::new(
+            "motu_durable_object_websockets",
+            "Hibernatable WebSockets of Durable Objects held open.",
+        ),
+        &["worker"],
+    )
+    .expect("a valid metric");
+    crate::metrics::register(Box::new(websockets.clone()));
     crate::metrics::register(Box::new(live.clone()));
     crate::metrics::register(Box::new(starts.clone()));
     crate::metrics::register(Box::new(evictions.clone()));
@@ -47,6 +57,7 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
         live,
         starts,
         evictions,
+        websockets,
     }
 });
 
@@ -60,4 +71,14 @@ pub(crate) fn started(worker: &str) {
 pub(crate) fn evicted(worker: &str, reason: &str) {
     METRICS.evictions.with_label_values(&[worker, reason]).inc();
     METRICS.live.with_label_values(&[worker]).dec();
+}
+
+/// An object of `worker` accepted a hibernatable WebSocket.
+pub(crate) fn websocket_opened(worker: &str) {
+    METRICS.websockets.with_label_values(&[worker]).inc();
+}
+
+/// A hibernatable WebSocket of an object of `worker` closed.
+pub(crate) fn websocket_closed(worker: &str) {
+    METRICS.websockets.with_label_values(&[worker]).dec();
 }

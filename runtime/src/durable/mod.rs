@@ -39,6 +39,9 @@
 //! - **Idle objects leave memory** after the namespace's idle timeout
 //!   (`durable_objects.idle_timeout_s`, 10 s by default); their storage
 //!   stays, and the next event makes them again.
+//! - **Hibernatable WebSockets** (`websockets.rs`): sockets an object
+//!   accepted with `ctx.acceptWebSocket` are held outside it, so it may
+//!   leave memory while they stay open; a message wakes it.
 //! - **Metrics** (`metrics.rs`).
 
 pub(crate) mod alarms;
@@ -47,6 +50,7 @@ pub(crate) mod id;
 pub(crate) mod metrics;
 mod migrations;
 pub(crate) mod objects;
+pub(crate) mod websockets;
 
 pub use alarms::AlarmEvent;
 pub use id::namespace_key;

@@ -40,6 +40,9 @@ struct Live {
     last_active: Instant,
     /// Its events that may still be going on.
     events: Vec<u64>,
+    /// The isolate's (not hibernatable) WebSockets its events answered
+    /// with: while one is open, the object stays in memory.
+    sockets: Vec<u32>,
 }
 
 /// The objects an isolate hosts (see the module docs).
@@ -54,6 +57,8 @@ pub(crate) struct Objects {
     gone: RefCell<Vec<oneshot::Sender<()>>>,
     /// The alarm index (see `alarms.rs`), opened on the first `setAlarm`.
     alarms: RefCell<Option<AlarmIndex>>,
+    /// Its part of the hibernatable WebSockets (`websockets.rs`).
+    websockets: super::websockets::Local,
 }
 
 fn type_error(message: impl Into<String>) -> JsError {
@@ -128,6 +133,7 @@ impl Objects {
             next_slot: Cell::new(1),
             gone: RefCell::default(),
             alarms: RefCell::default(),
+            websockets: super::websockets::Local::new(storage.hibernation()),
         }
     }
 
@@ -156,6 +162,7 @@ impl Objects {
                         storage: None,
                         last_active: Instant::now(),
                         events: Vec::new(),
+                        sockets: Vec::new(),
                     },
                 );
                 super::metrics::started(&self.worker);
@@ -184,14 +191,23 @@ impl Objects {
         ])
     }
 
-    /// The objects with no event going on (`going_on` tells) for the idle
-    /// timeout: forgotten here (their storage closed), their slots
-    /// returned for the prelude to drop.
-    pub(crate) fn take_idle(&self, going_on: impl Fn(u64) -> bool) -> Vec<u32> {
+    /// The objects with no event going on (`going_on` tells) and no open
+    /// socket of the isolate (`socket_open` tells; hibernatable ones do
+    /// not count) for the idle timeout: forgotten here (their storage
+    /// closed), their slots returned for the prelude to drop.
+    pub(crate) fn take_idle(
+        &self,
+        going_on: impl Fn(u64) -> bool,
+        socket_open: impl Fn(u32) -> bool,
+    ) -> Vec<u32> {
         let mut idle = Vec::new();
         let mut live = self.live.borrow_mut();
         for (slot, object) in live.iter_mut() {
             object.events.retain(|e| going_on(*e));
+            object.sockets.retain(|s| socket_open(*s));
+            if !object.sockets.is_empty() {
+                object.last_active = Instant::now();
+            }
             if object.events.is_empty() && object.last_active.elapsed() >= self.idle {
                 idle.push(*slot);
             }
@@ -203,6 +219,52 @@ impl Objects {
             }
         }
         idle
+    }
+
+    /// Event `event` answered with the isolate's socket `socket`: if it
+    /// is an object's, the socket keeps the object in memory.
+    pub(crate) fn socket_linked(&self, event: u64, socket: u32) {
+        let mut live = self.live.borrow_mut();
+        if let Some(object) = live.values_mut().find(|o| o.events.contains(&event)) {
+            object.sockets.push(socket);
+        }
+    }
+
+    /// The pump of hibernatable socket `id`, for the 101 response that
+    /// hands it over.
+    pub(crate) fn take_hibernatable(&self, id: u32) -> Option<crate::websocket::pump::Pump> {
+        self.websockets.take_pump(id)
+    }
+
+    /// Forgets the hibernatable sockets accepted in events that are over
+    /// without a response that took them.
+    pub(crate) fn forget_unanswered(&self, live: impl Fn(u64) -> bool) {
+        self.websockets.forget(live);
+    }
+
+    /// The `durable_ws(method, slot, …)` op (`websockets.rs`), in event
+    /// `event`, wake-ups going to `wake`.
+    pub(crate) fn websocket_call(
+        &self,
+        args: Vec<HostValue>,
+        event: Option<u64>,
+        wake: Option<actix::Recipient<crate::Dispatch>>,
+    ) -> Result<HostValue, JsError> {
+        let mut args = args.into_iter();
+        let method = opt_string(args.next()).unwrap_or_default();
+        let slot = slot_of(&args.next());
+        let target = self
+            .live
+            .borrow()
+            .get(&slot)
+            .map(|o| o.target.clone())
+            .ok_or_else(|| {
+                JsError::new(
+                    "Error",
+                    "this Durable Object is no longer in memory; its WebSockets cannot be used here",
+                )
+            })?;
+        self.websockets.call(&target, event, wake, &method, args)
     }
 
     /// How many objects are live.

@@ -95,6 +95,7 @@ pub(crate) fn response(url: Url) -> Result<OutboundResponse, JsError> {
             headers,
             url,
             redirected: false,
+            web_socket: None,
         },
         body: Body::from(data.body),
     })

@@ -87,6 +87,9 @@ pub(crate) struct OutboundHead {
     pub(crate) headers: HeaderMap,
     pub(crate) url: Url,
     pub(crate) redirected: bool,
+    /// The socket a 101 response from another Worker or a Durable Object
+    /// carries.
+    pub(crate) web_socket: Option<crate::websocket::WebSocketLink>,
 }
 
 /// The response to a subrequest: its head, and its body as it arrives.
@@ -225,6 +228,7 @@ impl Outbound {
                     headers: parts.headers,
                     url: request.url,
                     redirected,
+                    web_socket: None,
                 },
                 body: streamed(body),
             });

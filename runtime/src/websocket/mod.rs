@@ -11,8 +11,9 @@
 //!   ([`sockets::Sockets`]). The two meet through a [`SocketOwner`]: where
 //!   the pump delivers what arrives. Today the owner is the isolate actor
 //!   that holds the socket; since the pump, not the isolate, holds the
-//!   connection, an owner that wakes a Durable Object in another isolate
-//!   (hibernation) fits the same seam.
+//!   connection, the owner of a Durable Object's hibernatable socket is
+//!   the object's room instead (`crate::durable::websockets`), which
+//!   wakes the object in whatever isolate hosts it.
 //! - **Turns.** Each message (and the close) is a new event for the
 //!   isolate with its own CPU budget: a socket outlives the request that
 //!   opened it. The pump delivers one message at a time and waits until the
@@ -33,7 +34,7 @@
 //!   a Worker's sockets share its isolates as its requests do.
 
 mod connect;
-mod pump;
+pub(crate) mod pump;
 pub(crate) mod sockets;
 
 use std::future::Future;
@@ -128,6 +129,20 @@ impl WebSocketLink {
                 pump.abandon().await;
             }
         }
+    }
+}
+
+impl WebSocketLink {
+    /// Runs the socket over an in-process connection and returns the
+    /// Worker's end of it, joined to a client pump delivering to `owner`:
+    /// for a Worker that accepts a socket a subrequest's 101 response
+    /// carried instead of handing it on.
+    pub(crate) fn adopt(self, sockets: &Sockets, owner: Arc<dyn SocketOwner>) -> u32 {
+        let (server, client) = tokio::io::duplex(64 * 1024);
+        actix_rt::spawn(self.serve(std::future::ready(Ok::<_, std::io::Error>(server)), None));
+        let (handle, pump) = sockets.open(owner);
+        actix_rt::spawn(pump.run_client(client));
+        handle
     }
 }
 

@@ -69,11 +69,17 @@ pub(crate) struct Pump {
     pub(crate) control: Arc<Control>,
 }
 
+/// The read buffer of a socket: tungstenite fills (zeroes) the whole buffer
+/// on its first read, so its default (128 KiB) would be resident memory of
+/// every idle socket; a larger message grows it as it arrives.
+const READ_BUFFER_BYTES: usize = 4096;
+
 /// The framing limits: Cloudflare's message size.
 fn config() -> WebSocketConfig {
     WebSocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE_BYTES))
         .max_frame_size(Some(MAX_MESSAGE_BYTES))
+        .read_buffer_size(READ_BUFFER_BYTES)
 }
 
 /// How the reading side ended.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use super::pump::{channel, reserve, Control, Outgoing, Pump};
-use super::{SocketOwner, OUTGOING_QUEUE_BYTES};
+use super::{SocketOwner, WebSocketLink, OUTGOING_QUEUE_BYTES};
 
 /// One socket as the isolate holds it.
 enum Entry {
@@ -33,6 +33,10 @@ pub(crate) struct Sockets {
     next: Cell<u32>,
     /// How many entries are open (kept, not counted, at every turn).
     open: Cell<usize>,
+    /// Sockets a subrequest's 101 response carried (a Durable Object's or
+    /// another Worker's), by handle, with the event that got them: the
+    /// Worker hands each on in its own response, or accepts it.
+    forwarded: RefCell<HashMap<u32, (Option<u64>, WebSocketLink)>>,
 }
 
 /// A text message toward the peer.
@@ -100,6 +104,23 @@ impl Sockets {
         table.insert(h, Entry::Open { tx, control });
         self.open.set(self.open.get() + 1);
         Some(pump)
+    }
+
+    /// Keeps `link`, a subrequest's socket, for event `event`: its handle.
+    pub(crate) fn forward(&self, event: Option<u64>, link: WebSocketLink) -> u32 {
+        let h = self.next_handle();
+        self.forwarded.borrow_mut().insert(h, (event, link));
+        h
+    }
+
+    /// The subrequest's socket kept under `h`, taken.
+    pub(crate) fn take_forwarded(&self, h: u32) -> Option<WebSocketLink> {
+        self.forwarded.borrow_mut().remove(&h).map(|(_, link)| link)
+    }
+
+    /// Whether socket `h` is open.
+    pub(crate) fn is_open(&self, h: u32) -> bool {
+        matches!(self.table.borrow().get(&h), Some(Entry::Open { tx, .. }) if !tx.is_closed())
     }
 
     /// Queues `message` toward socket `h`'s peer: `None` when queued (or
@@ -191,12 +212,16 @@ impl Sockets {
     }
 
     /// Forgets pending sockets whose event is over (their response never
-    /// took them).
+    /// took them), and subrequests' sockets nobody took (their other end
+    /// gets a close, 1006).
     pub(crate) fn forget_pending(&self, live: impl Fn(u64) -> bool) {
         self.table.borrow_mut().retain(|_, e| match e {
             Entry::Pending { event, .. } => event.is_some_and(&live),
             Entry::Open { .. } => true,
         });
+        self.forwarded
+            .borrow_mut()
+            .retain(|_, (event, _)| event.is_some_and(&live));
     }
 }
 

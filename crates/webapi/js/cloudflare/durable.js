@@ -8,7 +8,8 @@
 // `ctx` (id, storage, waitUntil, blockConcurrencyWhile) and their storage:
 // the key-value API (get/put/delete one key or many, list, deleteAll,
 // transaction, transactionSync, sync, alarms) and the SQL API
-// (`storage.sql.exec` cursors, `databaseSize`).
+// (`storage.sql.exec` cursors, `databaseSize`). Hibernatable WebSockets:
+// durable_websockets.js.
 //
 // Ops (runtime/src/durable): `durable(method, …)` for ids and storage,
 // synchronous; `durable_fetch(token, target, …)` for a stub's fetch (as a
@@ -387,9 +388,12 @@ class SqlStorageCursor {
 }
 tag(SqlStorageCursor);
 
+let doStateRec; // ctx => its object's record (durable_websockets.js)
+
 class DurableObjectState {
   #rec; #storage; #id; #waitUntil;
   constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
+  static { doStateRec = s => s.#rec; }
   static make(rec, waitUntil) {
     const s = new DurableObjectState(DO_KEY);
     s.#rec = rec;
@@ -466,6 +470,7 @@ function deliver(id, event, hooks) {
 
 function runEvent(id, event, rec, hooks) {
   if (event.kind === 'alarm') return runAlarm(id, event, rec, hooks);
+  if (event.kind === 'websocket') return runSocketEvent(id, event, rec, hooks);
   let result;
   try {
     if (event.kind !== 'fetch') throw new TypeError(`Unknown Durable Object event: ${event.kind}`);
