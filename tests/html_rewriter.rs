@@ -299,7 +299,8 @@ async function rewrite(body, contentType, onElement) {
     text(t) { text += t.text; },
   });
   const out = rewriter.transform(new Response(body, { headers: { 'content-type': contentType } }));
-  return { title, out: hex(await out.arrayBuffer()), text, contentType: out.headers.get('content-type') };
+  const written = hex(await out.arrayBuffer());
+  return { title, out: written, text };
 }
 
 export default {

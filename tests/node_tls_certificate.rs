@@ -66,7 +66,7 @@ const CLIENT: &str = "\
 import tls from 'node:tls';
 import fs from 'node:fs';
 import { describe } from './describe.mjs';
-const [port, ca] = [process.argv[1], fs.readFileSync('ca.pem', 'utf8')];
+const [port, ca] = [process.argv[2], fs.readFileSync('ca.pem', 'utf8')];
 const s = tls.connect({ host: '127.0.0.1', port: Number(port), servername: 'localhost', ca }, () => {
   const detailed = describe(s.getPeerCertificate(true));
   detailed.shortHasNoChain = !('issuerCertificate' in s.getPeerCertificate());
