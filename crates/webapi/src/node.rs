@@ -355,6 +355,16 @@ fn stub(m: &NodeModule) -> String {
 mod tests {
     use super::*;
 
+
+    #[test]
+    fn a_stand_in_has_the_modules_names_and_says_why() {
+        let source = stand_in("node:http", "it needs a flag").unwrap();
+        assert!(source.contains("export const request = unavailable('request');"));
+        assert!(source.contains("export const STATUS_CODES = unavailable('STATUS_CODES');"));
+        assert!(source.contains("\"it needs a flag\""));
+        assert!(source.contains("export default {"));
+        assert!(stand_in("node:nope", "x").is_none());
+    }
     #[test]
     fn every_module_has_a_group_in_order() {
         let prelude = crate::prelude::prelude();

@@ -150,3 +150,29 @@ pub(crate) fn init_value(node: &NodeCompat) -> HostValue {
         ("withheld".into(), HostValue::String(withheld.join(" "))),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compat(date: &str, flags: &[&str]) -> NodeCompat {
+        let flags: Vec<String> = flags.iter().map(|f| (*f).to_owned()).collect();
+        NodeCompat::resolve(Some(date), &flags)
+    }
+
+    #[test]
+    fn gated_modules_are_stand_ins_until_their_flag() {
+        let old = compat("2025-04-01", &["nodejs_compat"]);
+        let (names, withheld) = importable(&old);
+        assert!(names.iter().any(|n| n == "fs") && names.iter().any(|n| n == "punycode"));
+        assert_eq!(withheld, ["fs", "fs/promises", "http", "https"]);
+        let modules = register(BuiltinModules::new(), &old);
+        let fs = modules.source("node:fs").unwrap();
+        assert!(fs.contains("is not available") && fs.contains("enable_nodejs_fs_module"));
+        assert!(!modules.source("node:path").unwrap().contains("is not available"));
+        let new = compat("2025-09-15", &["nodejs_compat"]);
+        assert!(importable(&new).1.is_empty());
+        let fs = register(BuiltinModules::new(), &new).source("node:fs").unwrap();
+        assert!(!fs.contains("is not available"));
+    }
+}
