@@ -40,10 +40,7 @@ fn serve(bin: &str, engine: &str, main: &str) -> Server {
     Server::with_files(
         bin,
         &[
-            (
-                "async_context.js",
-                include_str!("workers/async_context.js"),
-            ),
+            ("async_context.js", include_str!("workers/async_context.js")),
             (
                 "async_context_als.js",
                 include_str!("workers/async_context_als.js"),

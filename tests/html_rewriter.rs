@@ -355,7 +355,8 @@ fn html_rewriter_reads_and_writes_the_responses_charset() {
             assert_eq!(sjis["out"], "3c 70 3e 8c ea 3c 2f 70 3e", "{sjis}");
             let r = s.get("/utf16");
             assert!(
-                r.text().starts_with("TypeError: HTMLRewriter: the response's charset 'utf-16'"),
+                r.text()
+                    .starts_with("TypeError: HTMLRewriter: the response's charset 'utf-16'"),
                 "{}",
                 r.text()
             );

@@ -423,7 +423,11 @@ fn each_event_has_a_tmp_of_its_own() {
             // level's nor of the events before.
             assert_eq!(v["before"], serde_json::json!([]), "{v}");
             assert_eq!(v["after"], path, "{v}");
-            assert_eq!(v["root"], serde_json::json!(["bundle", "dev", "tmp"]), "{v}");
+            assert_eq!(
+                v["root"],
+                serde_json::json!(["bundle", "dev", "tmp"]),
+                "{v}"
+            );
             assert_eq!(v["readOnly"], "EROFS", "{v}");
             // The Worker's files, read-only.
             assert_eq!(v["bundle"], "true", "{v}");
@@ -480,13 +484,21 @@ fn fs_and_http_follow_their_compatibility_flags_and_dates() {
                 ("2025-09-15", &["nodejs_compat"], true, true),
                 (
                     "2025-04-01",
-                    &["nodejs_compat", "enable_nodejs_fs_module", "enable_nodejs_http_modules"],
+                    &[
+                        "nodejs_compat",
+                        "enable_nodejs_fs_module",
+                        "enable_nodejs_http_modules",
+                    ],
                     true,
                     true,
                 ),
                 (
                     "2026-01-01",
-                    &["nodejs_compat", "disable_nodejs_fs_module", "disable_nodejs_http_modules"],
+                    &[
+                        "nodejs_compat",
+                        "disable_nodejs_fs_module",
+                        "disable_nodejs_http_modules",
+                    ],
                     false,
                     false,
                 ),
@@ -502,16 +514,32 @@ fn fs_and_http_follow_their_compatibility_flags_and_dates() {
                     assert_eq!(v["fs"], "written", "{case}");
                 } else {
                     let text = v["fs"].as_str().unwrap();
-                    assert!(text.starts_with("ERR_METHOD_NOT_IMPLEMENTED: node:fs.writeFileSync is not available"), "{case}");
-                    assert!(text.contains("enable_nodejs_fs_module") && text.contains("2025-09-15"), "{case}");
+                    assert!(
+                        text.starts_with(
+                            "ERR_METHOD_NOT_IMPLEMENTED: node:fs.writeFileSync is not available"
+                        ),
+                        "{case}"
+                    );
+                    assert!(
+                        text.contains("enable_nodejs_fs_module") && text.contains("2025-09-15"),
+                        "{case}"
+                    );
                 }
                 if *http {
                     assert_eq!(v["http"], "Not Found", "{case}");
                     assert_eq!(v["https"], "real", "{case}");
                 } else {
-                    assert!(v["http"].as_str().unwrap().contains("is not available"), "{case}");
+                    assert!(
+                        v["http"].as_str().unwrap().contains("is not available"),
+                        "{case}"
+                    );
                     let text = v["https"].as_str().unwrap();
-                    assert!(text.starts_with("ERR_METHOD_NOT_IMPLEMENTED: node:https.request is not available"), "{case}");
+                    assert!(
+                        text.starts_with(
+                            "ERR_METHOD_NOT_IMPLEMENTED: node:https.request is not available"
+                        ),
+                        "{case}"
+                    );
                     assert!(text.contains("enable_nodejs_http_modules"), "{case}");
                 }
                 assert_eq!(v["listed"], true, "{case}");
@@ -569,15 +597,30 @@ fn builtin_modules_lists_every_importable_node_module() {
             let list: Vec<String> = serde_json::from_value(v["list"].clone()).unwrap();
             // The stand-ins and node:punycode are listed with the rest.
             for name in [
-                "buffer", "fs", "fs/promises", "http", "zlib", "punycode", "vm", "child_process",
-                "worker_threads", "tty", "inspector/promises",
+                "buffer",
+                "fs",
+                "fs/promises",
+                "http",
+                "zlib",
+                "punycode",
+                "vm",
+                "child_process",
+                "worker_threads",
+                "tty",
+                "inspector/promises",
             ] {
-                assert!(list.contains(&name.to_owned()), "{name} missing from {list:?}");
+                assert!(
+                    list.contains(&name.to_owned()),
+                    "{name} missing from {list:?}"
+                );
             }
             // Each is one Node.js has.
             let node = node_builtin_modules();
             for name in &list {
-                assert!(node.contains(name), "{name} is not a Node.js built-in module");
+                assert!(
+                    node.contains(name),
+                    "{name} is not a Node.js built-in module"
+                );
             }
             let mut sorted = list.clone();
             sorted.sort();

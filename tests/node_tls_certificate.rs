@@ -179,7 +179,10 @@ fn start_tls_server(dir: &Path) -> (TlsServer, String) {
         .read_line(&mut line)
         .unwrap();
     let port = line.trim().to_owned();
-    assert!(port.parse::<u16>().is_ok(), "the TLS server's port: {line:?}");
+    assert!(
+        port.parse::<u16>().is_ok(),
+        "the TLS server's port: {line:?}"
+    );
     (TlsServer(child), port)
 }
 
@@ -206,7 +209,11 @@ fn peer_certificates_read_as_nodes_do() {
     make_certificates(certs.path());
     let (_server, port) = start_tls_server(certs.path());
     let node = node_view(certs.path(), &port);
-    assert_eq!(node["cert"]["subject"]["OU"], serde_json::json!(["one", "two"]), "{node}");
+    assert_eq!(
+        node["cert"]["subject"]["OU"],
+        serde_json::json!(["one", "two"]),
+        "{node}"
+    );
     let ca = std::fs::read_to_string(certs.path().join("ca.pem")).unwrap();
     on_each_engine("peer_certificates_read_as_nodes_do", |engine| {
         let toml = format!(

@@ -184,12 +184,20 @@ mod tests {
         assert!(both.http && both.fs);
         let flagged = resolve(
             "2024-01-01",
-            &["nodejs_compat", "enable_nodejs_fs_module", "enable_nodejs_http_modules"],
+            &[
+                "nodejs_compat",
+                "enable_nodejs_fs_module",
+                "enable_nodejs_http_modules",
+            ],
         );
         assert!(flagged.fs && flagged.http);
         let off = resolve(
             "2026-01-01",
-            &["nodejs_compat", "disable_nodejs_fs_module", "disable_nodejs_http_modules"],
+            &[
+                "nodejs_compat",
+                "disable_nodejs_fs_module",
+                "disable_nodejs_http_modules",
+            ],
         );
         assert!(off.modules && !off.fs && !off.http);
         // The flags need Node.js compatibility, as on Workers.

@@ -24,7 +24,8 @@ use std::sync::Arc;
 use crate::format::rules::{RuleType, Rules};
 use crate::format::{
     self, analyze, data_module, esm_view, factory, json_module, text_module, wasm_module,
-    with_import_meta, with_require, with_require_table, Analysis, Format, Request, RequestKind, Required, GENERATED, HELPER, HELPER_NAME,
+    with_import_meta, with_require, with_require_table, Analysis, Format, Request, RequestKind,
+    Required, GENERATED, HELPER, HELPER_NAME,
 };
 use crate::resolve::{Kind, Resolver, Target};
 use crate::transpile::Transpiler;
@@ -152,7 +153,9 @@ impl Graph {
         match file.format {
             Format::Text | Format::Json => self.texts.get(name).map(|t| Arc::from(t.as_bytes())),
             Format::Data | Format::CompiledWasm => self.bytes.get(name).cloned(),
-            Format::Esm | Format::CommonJs => self.modules.get(name).map(|m| Arc::from(m.as_bytes())),
+            Format::Esm | Format::CommonJs => {
+                self.modules.get(name).map(|m| Arc::from(m.as_bytes()))
+            }
         }
     }
 

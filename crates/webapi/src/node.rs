@@ -317,7 +317,9 @@ pub fn modules() -> Vec<(String, String)> {
 /// throws an `Error` with code `ERR_METHOD_NOT_IMPLEMENTED` saying `why`;
 /// the default export an object of them. `None` for an unknown module.
 pub fn stand_in(name: &str, why: &str) -> Option<String> {
-    let m = MODULES.iter().find(|m| format!("node:{}", m.name) == name)?;
+    let m = MODULES
+        .iter()
+        .find(|m| format!("node:{}", m.name) == name)?;
     // Debug formatting quotes an ASCII text as JavaScript would.
     let why = format!("{why:?}");
     let mut out = format!(
@@ -354,7 +356,6 @@ fn stub(m: &NodeModule) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
 
     #[test]
     fn a_stand_in_has_the_modules_names_and_says_why() {

@@ -169,10 +169,15 @@ mod tests {
         let modules = register(BuiltinModules::new(), &old);
         let fs = modules.source("node:fs").unwrap();
         assert!(fs.contains("is not available") && fs.contains("enable_nodejs_fs_module"));
-        assert!(!modules.source("node:path").unwrap().contains("is not available"));
+        assert!(!modules
+            .source("node:path")
+            .unwrap()
+            .contains("is not available"));
         let new = compat("2025-09-15", &["nodejs_compat"]);
         assert!(importable(&new).1.is_empty());
-        let fs = register(BuiltinModules::new(), &new).source("node:fs").unwrap();
+        let fs = register(BuiltinModules::new(), &new)
+            .source("node:fs")
+            .unwrap();
         assert!(!fs.contains("is not available"));
     }
 }

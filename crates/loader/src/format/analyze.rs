@@ -309,7 +309,9 @@ impl<'a> Visit<'a> for Collector<'_> {
 
     fn visit_import_meta(&mut self, it: &ImportMeta) {
         self.analysis.esm = true;
-        self.analysis.import_metas.push((it.span.start, it.span.end));
+        self.analysis
+            .import_metas
+            .push((it.span.start, it.span.end));
     }
 
     fn visit_identifier_reference(&mut self, it: &IdentifierReference<'a>) {

@@ -40,7 +40,10 @@ pub(crate) fn with_import_meta(code: &str, spans: &[(u32, u32)], name: &str, mai
         let span = &code[start..end];
         let breaks: String = span.chars().filter(|c| *c == '\n' || *c == '\r').collect();
         out.push_str(&breaks);
-        out.extend(std::iter::repeat_n(' ', span.len() - META.len() - breaks.len()));
+        out.extend(std::iter::repeat_n(
+            ' ',
+            span.len() - META.len() - breaks.len(),
+        ));
         at = end;
     }
     out.push_str(&code[at..]);
@@ -63,7 +66,10 @@ mod tests {
             true,
         );
         let (head, rest) = out.split_once("};").unwrap();
-        assert!(head.contains("url: \"file:///bundle/src/index.js\""), "{head}");
+        assert!(
+            head.contains("url: \"file:///bundle/src/index.js\""),
+            "{head}"
+        );
         assert!(head.contains("dirname: \"/bundle/src\""), "{head}");
         assert!(head.contains("main: true"), "{head}");
         assert_eq!(rest.len(), code.len());

@@ -51,8 +51,8 @@ use std::rc::Rc;
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
-use motu_engine::{HostValue, JsError};
 use lol_html::AsciiCompatibleEncoding;
+use motu_engine::{HostValue, JsError};
 
 use crate::op_state::{handle_arg, OpState};
 use crate::ops::str_arg;

@@ -12,10 +12,10 @@
 
 use std::fmt::Write;
 
-use x509_cert::der::asn1::ObjectIdentifier as Oid;
-use x509_cert::der::{self, Decode, Encode, Tag, Tagged};
 use motu_engine::{HostValue, JsError};
 use sha1::Digest;
+use x509_cert::der::asn1::ObjectIdentifier as Oid;
+use x509_cert::der::{self, Decode, Encode, Tag, Tagged};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, SubjectAltName};
 use x509_cert::name::Name;
@@ -60,7 +60,9 @@ const EC: &str = "1.2.840.10045.2.1";
 /// `node_x509_info(der)`.
 pub(crate) fn info(args: &[HostValue]) -> Result<HostValue, JsError> {
     let Some(HostValue::Bytes(der)) = args.first() else {
-        return Err(JsError::type_error("node_x509_info: argument 0 must be bytes"));
+        return Err(JsError::type_error(
+            "node_x509_info: argument 0 must be bytes",
+        ));
     };
     describe(der).map_err(|e| JsError::new("Error", format!("cannot read the certificate: {e}")))
 }
@@ -93,15 +95,9 @@ fn describe(der: &[u8]) -> Result<HostValue, der::Error> {
     }
     out.push(("ca".into(), HostValue::Bool(ca)));
     public_key(&cert, &mut out)?;
-    out.push((
-        "valid_from".into(),
-        time(&tbs.validity.not_before).into(),
-    ));
+    out.push(("valid_from".into(), time(&tbs.validity.not_before).into()));
     out.push(("valid_to".into(), time(&tbs.validity.not_after).into()));
-    out.push((
-        "fingerprint".into(),
-        pairs(&sha1::Sha1::digest(der)).into(),
-    ));
+    out.push(("fingerprint".into(), pairs(&sha1::Sha1::digest(der)).into()));
     out.push((
         "fingerprint256".into(),
         pairs(&sha2::Sha256::digest(der)).into(),
@@ -132,7 +128,9 @@ fn public_key(cert: &Certificate, out: &mut Vec<(String, HostValue)>) -> Result<
             let exponent = strip_zeros(rsa.public_exponent.as_bytes());
             out.push(("modulus".into(), hex(modulus).into()));
             out.push(("bits".into(), HostValue::Number(bit_length(modulus) as f64)));
-            let e = exponent.iter().fold(0u128, |n, b| (n << 8) | u128::from(*b));
+            let e = exponent
+                .iter()
+                .fold(0u128, |n, b| (n << 8) | u128::from(*b));
             out.push(("exponent".into(), format!("0x{e:x}").into()));
             out.push(("pubkey".into(), HostValue::Bytes(spki.to_der()?)));
         }
@@ -280,10 +278,8 @@ mod tests {
         v6[15] = 1;
         assert_eq!(ip_text(&v6), "0:0:0:0:0:0:0:1");
         let t = Time::UtcTime(
-            der::asn1::UtcTime::from_date_time(
-                der::DateTime::new(2026, 3, 5, 7, 8, 9).unwrap(),
-            )
-            .unwrap(),
+            der::asn1::UtcTime::from_date_time(der::DateTime::new(2026, 3, 5, 7, 8, 9).unwrap())
+                .unwrap(),
         );
         assert_eq!(time(&t), "Mar  5 07:08:09 2026 GMT");
     }
