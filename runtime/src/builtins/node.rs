@@ -109,23 +109,32 @@ fn why(module: &str, flag: &str, date: &str) -> String {
 /// Node.js compatibility `node` can import, sorted (what
 /// `module.builtinModules` lists), and those of them that are stand-ins
 /// for want of their flag.
-fn importable(node: &NodeCompat) -> (Vec<String>, Vec<String>) {
-    let mut names: Vec<String> = motu_webapi::node_unsupported::modules()
-        .into_iter()
-        .chain(motu_webapi::node::modules())
-        .map(|(name, _)| name)
-        .filter(|name| node.modules || name == "node:async_hooks")
+fn importable(node: &NodeCompat) -> (Vec<&'static str>, Vec<&'static str>) {
+    // Made once per process: isolates start often.
+    static ALL: OnceLock<Vec<String>> = OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        let mut names: Vec<String> = motu_webapi::node_unsupported::modules()
+            .into_iter()
+            .chain(motu_webapi::node::modules())
+            .map(|(name, _)| name)
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    });
+    let names: Vec<&'static str> = all
+        .iter()
+        .filter(|name| node.modules || *name == "node:async_hooks")
+        .map(String::as_str)
         .collect();
-    names.sort();
-    names.dedup();
-    let withheld: Vec<String> = names
+    let withheld = names
         .iter()
         .filter(|name| withheld(name, node))
-        .map(|name| name.trim_start_matches("node:").to_owned())
+        .map(|name| name.trim_start_matches("node:"))
         .collect();
     let names = names
         .into_iter()
-        .map(|name| name.trim_start_matches("node:").to_owned())
+        .map(|name| name.trim_start_matches("node:"))
         .collect();
     (names, withheld)
 }
@@ -164,7 +173,7 @@ mod tests {
     fn gated_modules_are_stand_ins_until_their_flag() {
         let old = compat("2025-04-01", &["nodejs_compat"]);
         let (names, withheld) = importable(&old);
-        assert!(names.iter().any(|n| n == "fs") && names.iter().any(|n| n == "punycode"));
+        assert!(names.contains(&"fs") && names.contains(&"punycode"));
         assert_eq!(withheld, ["fs", "fs/promises", "http", "https"]);
         let modules = register(BuiltinModules::new(), &old);
         let fs = modules.source("node:fs").unwrap();
