@@ -582,11 +582,13 @@ fn builtin_modules_lists_every_importable_node_module() {
     on_each_engine(
         "builtin_modules_lists_every_importable_node_module",
         |engine| {
+            // Importing every module in one request is more than the
+            // default CPU limit of a debug build on a busy machine.
             let c = config(
                 "probe.mjs",
                 "2025-09-15",
                 &["nodejs_compat"],
-                "",
+                "[workers.limits]\ncpu_ms = 5000\n",
                 &[("probe.mjs", BUILTINS_PROBE)],
             );
             let s = serve(&c, engine);
