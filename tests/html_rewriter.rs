@@ -278,3 +278,88 @@ fn html_rewriter_handlers_run_under_the_cpu_limit() {
         );
     });
 }
+
+/// A Worker rewriting bytes in a charset: `/latin` (windows-1252, named
+/// `ISO-8859-1` in quotes, as the Encoding Standard maps it), `/sjis`
+/// (Shift_JIS), `/utf16` (not ASCII-compatible: an error).
+const CHARSETS: &str = r#"
+const bytes = list => new Uint8Array(list);
+// <p title="café">café – naïve</p> in windows-1252.
+const LATIN = bytes([0x3c, 0x70, 0x20, 0x74, 0x69, 0x74, 0x6c, 0x65, 0x3d, 0x22, 0x63, 0x61, 0x66, 0xe9, 0x22, 0x3e,
+  0x63, 0x61, 0x66, 0xe9, 0x20, 0x96, 0x20, 0x6e, 0x61, 0xef, 0x76, 0x65, 0x3c, 0x2f, 0x70, 0x3e]);
+// <p>日本</p> in Shift_JIS.
+const SJIS = bytes([0x3c, 0x70, 0x3e, 0x93, 0xfa, 0x96, 0x7b, 0x3c, 0x2f, 0x70, 0x3e]);
+const hex = buffer => [...new Uint8Array(buffer)].map(b => b.toString(16).padStart(2, '0')).join(' ');
+
+async function rewrite(body, contentType, onElement) {
+  let title = null;
+  let text = '';
+  const rewriter = new HTMLRewriter().on('p', {
+    element(el) { title = el.getAttribute('title'); onElement(el); },
+    text(t) { text += t.text; },
+  });
+  const out = rewriter.transform(new Response(body, { headers: { 'content-type': contentType } }));
+  const written = hex(await out.arrayBuffer());
+  return { title, out: written, text };
+}
+
+export default {
+  async fetch(request) {
+    const path = new URL(request.url).pathname;
+    if (path === '/latin') {
+      return Response.json(await rewrite(LATIN, 'text/html; charset="ISO-8859-1"', el => {
+        el.setAttribute('data-x', 'ü');
+        el.append('é€');
+      }));
+    }
+    if (path === '/sjis') {
+      return Response.json(await rewrite(SJIS, 'text/html;charset=Shift_JIS', el => el.setInnerContent('語')));
+    }
+    try {
+      await rewrite(bytes([0x3c, 0x00]), 'text/html; charset=utf-16', () => {});
+      return new Response('no error');
+    } catch (e) {
+      return new Response(`${e.name}: ${e.message}`);
+    }
+  },
+};
+"#;
+
+#[test]
+fn html_rewriter_reads_and_writes_the_responses_charset() {
+    on_each_engine(
+        "html_rewriter_reads_and_writes_the_responses_charset",
+        |engine| {
+            let c = TempConfig::new(&[
+                ("worker.js", CHARSETS),
+                (
+                    "motu.toml",
+                    "[[workers]]\nname = \"w\"\nmain = \"worker.js\"\nroutes = [\"*/*\"]\n",
+                ),
+            ]);
+            let s = Server::start(&["--config", &c.path("motu.toml"), "--engine", engine]);
+            let latin = ask(&s, "/latin");
+            assert_eq!(latin["title"], "café", "{latin}");
+            assert_eq!(latin["text"], "café – naïve", "{latin}");
+            // What the handler inserted is written in windows-1252 too:
+            // ü = fc, é = e9, € = 80; the input's own bytes are kept.
+            let out = latin["out"].as_str().unwrap();
+            assert!(out.contains("3d 22 fc 22"), "data-x=\"ü\": {out}");
+            assert!(
+                out.contains("6e 61 ef 76 65 e9 80 3c 2f 70 3e"),
+                "naïveé€</p>: {out}"
+            );
+            let sjis = ask(&s, "/sjis");
+            assert_eq!(sjis["text"], "日本", "{sjis}");
+            // <p>語</p>: 語 is 8c ea in Shift_JIS.
+            assert_eq!(sjis["out"], "3c 70 3e 8c ea 3c 2f 70 3e", "{sjis}");
+            let r = s.get("/utf16");
+            assert!(
+                r.text()
+                    .starts_with("TypeError: HTMLRewriter: the response's charset 'utf-16'"),
+                "{}",
+                r.text()
+            );
+        },
+    );
+}

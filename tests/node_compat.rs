@@ -4,8 +4,10 @@
 //! by scripts/install-test-projects.sh), and must give the same results; a
 //! Worker without the flag sees no `node:*` module and no `process` or
 //! `Buffer`; the flag and the compatibility date decide the globals and
-//! `process.env` as on Workers; `require()` of a built-in gives its
-//! `module.exports`.
+//! `process.env` as on Workers (and node:fs and node:http(s) their own
+//! flags); `require()` of a built-in gives its `module.exports`;
+//! `createRequire` gives a module's own CommonJS files and packages;
+//! `import.meta` is workerd's.
 
 mod common;
 
@@ -144,7 +146,11 @@ fn module_families_behave_as_node_does() {
         let c = config(
             "worker.mjs",
             "2025-04-01",
-            &["nodejs_compat"],
+            &[
+                "nodejs_compat",
+                "enable_nodejs_fs_module",
+                "enable_nodejs_http_modules",
+            ],
             "[workers.limits]\ncpu_ms = 5000\n",
             &case_files(),
         );
@@ -364,6 +370,8 @@ fn require_of_a_builtin_gives_its_module_exports() {
 
 const TMP_PROBE: &str = "\
 import fs from 'node:fs';
+import notes from './notes.txt';
+import config from './data/config.json';
 const atStart = (() => { fs.writeFileSync('/tmp/top', 'top level'); return fs.readFileSync('/tmp/top', 'utf8'); })();
 const caught = f => { try { return String(f()); } catch (e) { return e.code; } };
 export default {
@@ -377,7 +385,14 @@ export default {
       after: fs.readFileSync('/tmp/mine', 'utf8'),
       root: fs.readdirSync('/'),
       readOnly: caught(() => fs.writeFileSync('/etc-file', 'x')),
-      bundle: caught(() => fs.readFileSync('/bundle/probe.mjs')),
+      bundle: caught(() => fs.readFileSync('/bundle/probe.mjs', 'utf8').includes('const atStart')),
+      bundleList: fs.readdirSync('/bundle'),
+      bundleText: fs.readFileSync('/bundle/notes.txt', 'utf8'),
+      bundleJson: JSON.parse(fs.readFileSync('/bundle/data/config.json', 'utf8')).value,
+      bundleSize: fs.statSync('/bundle/notes.txt').size,
+      bundleReadOnly: caught(() => fs.writeFileSync('/bundle/notes.txt', 'x')),
+      bundleNew: caught(() => fs.writeFileSync('/bundle/new.txt', 'x')),
+      bundleMissing: caught(() => fs.readFileSync('/bundle/nope.js')),
       dev: fs.readdirSync('/dev'),
     });
   },
@@ -389,10 +404,14 @@ fn each_event_has_a_tmp_of_its_own() {
     on_each_engine("each_event_has_a_tmp_of_its_own", |engine| {
         let c = config(
             "probe.mjs",
-            "2025-04-01",
+            "2025-09-15",
             &["nodejs_compat"],
             "",
-            &[("probe.mjs", TMP_PROBE)],
+            &[
+                ("probe.mjs", TMP_PROBE),
+                ("notes.txt", "read me"),
+                ("data/config.json", "{ \"value\": 7 }"),
+            ],
         );
         let s = serve(&c, engine);
         for path in ["/one", "/two", "/three"] {
@@ -404,9 +423,25 @@ fn each_event_has_a_tmp_of_its_own() {
             // level's nor of the events before.
             assert_eq!(v["before"], serde_json::json!([]), "{v}");
             assert_eq!(v["after"], path, "{v}");
-            assert_eq!(v["root"], serde_json::json!(["dev", "tmp"]), "{v}");
+            assert_eq!(
+                v["root"],
+                serde_json::json!(["bundle", "dev", "tmp"]),
+                "{v}"
+            );
             assert_eq!(v["readOnly"], "EROFS", "{v}");
-            assert_eq!(v["bundle"], "ENOENT", "{v}");
+            // The Worker's files, read-only.
+            assert_eq!(v["bundle"], "true", "{v}");
+            assert_eq!(
+                v["bundleList"],
+                serde_json::json!(["data", "notes.txt", "probe.mjs"]),
+                "{v}"
+            );
+            assert_eq!(v["bundleText"], "read me", "{v}");
+            assert_eq!(v["bundleJson"], 7, "{v}");
+            assert_eq!(v["bundleSize"], 7, "{v}");
+            assert_eq!(v["bundleReadOnly"], "EROFS", "{v}");
+            assert_eq!(v["bundleNew"], "EROFS", "{v}");
+            assert_eq!(v["bundleMissing"], "ENOENT", "{v}");
             assert_eq!(
                 v["dev"],
                 serde_json::json!(["full", "null", "random", "zero"]),
@@ -414,4 +449,292 @@ fn each_event_has_a_tmp_of_its_own() {
             );
         }
     });
+}
+
+const GATE_PROBE: &str = "\
+import fs from 'node:fs';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { builtinModules } from 'node:module';
+const caught = f => { try { return String(f()); } catch (e) { return `${e.code}: ${e.message}`; } };
+export default {
+  async fetch() {
+    return Response.json({
+      fs: caught(() => { fs.writeFileSync('/tmp/x', 'written'); return readFileSync('/tmp/x', 'utf8'); }),
+      http: caught(() => (typeof http.STATUS_CODES === 'object' ? http.STATUS_CODES[404] : http.get())),
+      https: caught(() => (typeof https.globalAgent === 'object' ? 'real' : https.request())),
+      listed: ['fs', 'fs/promises', 'http', 'https', 'vm', 'punycode', 'child_process'].every(n => builtinModules.includes(n)),
+      getBuiltin: [typeof process.getBuiltinModule('fs'), typeof process.getBuiltinModule('http'), typeof process.getBuiltinModule('path')],
+      fsPromises: await import('node:fs/promises').then(m => typeof m.readFile),
+    });
+  },
+};
+";
+
+#[test]
+fn fs_and_http_follow_their_compatibility_flags_and_dates() {
+    on_each_engine(
+        "fs_and_http_follow_their_compatibility_flags_and_dates",
+        |engine| {
+            // (date, flags, fs there, http there)
+            let cases: &[(&str, &[&str], bool, bool)] = &[
+                ("2025-04-01", &["nodejs_compat"], false, false),
+                ("2025-08-15", &["nodejs_compat"], false, true),
+                ("2025-09-15", &["nodejs_compat"], true, true),
+                (
+                    "2025-04-01",
+                    &[
+                        "nodejs_compat",
+                        "enable_nodejs_fs_module",
+                        "enable_nodejs_http_modules",
+                    ],
+                    true,
+                    true,
+                ),
+                (
+                    "2026-01-01",
+                    &[
+                        "nodejs_compat",
+                        "disable_nodejs_fs_module",
+                        "disable_nodejs_http_modules",
+                    ],
+                    false,
+                    false,
+                ),
+            ];
+            for (date, flags, fs, http) in cases {
+                let c = config("probe.mjs", date, flags, "", &[("probe.mjs", GATE_PROBE)]);
+                let s = serve(&c, engine);
+                let v = answer(&s);
+                let case = format!("{date} {flags:?}: {v}");
+                // Without its flag a module is a stand-in, as wrangler's
+                // bundle has one: it imports, and its functions say why.
+                if *fs {
+                    assert_eq!(v["fs"], "written", "{case}");
+                } else {
+                    let text = v["fs"].as_str().unwrap();
+                    assert!(
+                        text.starts_with(
+                            "ERR_METHOD_NOT_IMPLEMENTED: node:fs.writeFileSync is not available"
+                        ),
+                        "{case}"
+                    );
+                    assert!(
+                        text.contains("enable_nodejs_fs_module") && text.contains("2025-09-15"),
+                        "{case}"
+                    );
+                }
+                if *http {
+                    assert_eq!(v["http"], "Not Found", "{case}");
+                    assert_eq!(v["https"], "real", "{case}");
+                } else {
+                    assert!(
+                        v["http"].as_str().unwrap().contains("is not available"),
+                        "{case}"
+                    );
+                    let text = v["https"].as_str().unwrap();
+                    assert!(
+                        text.starts_with(
+                            "ERR_METHOD_NOT_IMPLEMENTED: node:https.request is not available"
+                        ),
+                        "{case}"
+                    );
+                    assert!(text.contains("enable_nodejs_http_modules"), "{case}");
+                }
+                assert_eq!(v["listed"], true, "{case}");
+                let kind = |on: bool| if on { "object" } else { "undefined" };
+                assert_eq!(
+                    v["getBuiltin"],
+                    serde_json::json!([kind(*fs), kind(*http), "object"]),
+                    "{case}"
+                );
+                assert_eq!(v["fsPromises"], "function", "{case}");
+            }
+        },
+    );
+}
+
+const BUILTINS_PROBE: &str = "\
+import { builtinModules, isBuiltin } from 'node:module';
+export default {
+  async fetch() {
+    const failed = [];
+    for (const name of builtinModules) {
+      try { await import(`node:${name}`); } catch (e) { failed.push(`${name}: ${e.message}`); }
+    }
+    return Response.json({ list: builtinModules, failed, frozen: Object.isFrozen(builtinModules), allBuiltin: builtinModules.every(isBuiltin) });
+  },
+};
+";
+
+/// Node.js's `module.builtinModules` on this machine (the oracle).
+fn node_builtin_modules() -> Vec<String> {
+    let out = Command::new("node")
+        .args(["-p", "JSON.stringify(require('module').builtinModules)"])
+        .output()
+        .expect("node runs (scripts/install-test-projects.sh installs it)");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn builtin_modules_lists_every_importable_node_module() {
+    on_each_engine(
+        "builtin_modules_lists_every_importable_node_module",
+        |engine| {
+            // Importing every module in one request is more than the
+            // default CPU limit of a debug build on a busy machine.
+            let c = config(
+                "probe.mjs",
+                "2025-09-15",
+                &["nodejs_compat"],
+                "[workers.limits]\ncpu_ms = 5000\n",
+                &[("probe.mjs", BUILTINS_PROBE)],
+            );
+            let s = serve(&c, engine);
+            let v = answer(&s);
+            assert_eq!(v["failed"], serde_json::json!([]), "{v}");
+            assert_eq!(v["frozen"], true, "{v}");
+            assert_eq!(v["allBuiltin"], true, "{v}");
+            let list: Vec<String> = serde_json::from_value(v["list"].clone()).unwrap();
+            // The stand-ins and node:punycode are listed with the rest.
+            for name in [
+                "buffer",
+                "fs",
+                "fs/promises",
+                "http",
+                "zlib",
+                "punycode",
+                "vm",
+                "child_process",
+                "worker_threads",
+                "tty",
+                "inspector/promises",
+            ] {
+                assert!(
+                    list.contains(&name.to_owned()),
+                    "{name} missing from {list:?}"
+                );
+            }
+            // Each is one Node.js has.
+            let node = node_builtin_modules();
+            for name in &list {
+                assert!(
+                    node.contains(name),
+                    "{name} is not a Node.js built-in module"
+                );
+            }
+            let mut sorted = list.clone();
+            sorted.sort();
+            assert_eq!(sorted, list, "sorted, as Node's list is");
+        },
+    );
+}
+
+const REQUIRE_MAIN: &str = "\
+import { createRequire } from 'node:module';
+import * as lib from './lib/meta.mjs';
+const require = createRequire(import.meta.url);
+const own = require('./lib/own.cjs');
+const code = f => { try { return f(); } catch (e) { return e.code; } };
+export default {
+  fetch() {
+    const other = './lib/' + 'other.cjs';
+    const same = './lib/' + 'own.cjs';
+    return Response.json({
+      own: own.hello('motu'),
+      pkg: require('left-pad-ish')('7', 3),
+      json: require('./data.json').answer,
+      esm: require('./lib/esm.mjs').twice(21),
+      cached: require('./lib/own.cjs') === own,
+      crypto: typeof require('node:crypto').createHash,
+      stringDecoder: typeof require('string_decoder').StringDecoder,
+      vm: code(() => require('node:vm').runInThisContext('1')),
+      missing: code(() => require('./lib/nope.cjs')),
+      computedKnown: require(same) === own,
+      computedUnknown: code(() => require(other)),
+      fromPath: code(() => createRequire('/bundle/main.mjs')('./lib/own.cjs') === own),
+      notAbsolute: code(() => createRequire('main.mjs')),
+      meta: {
+        url: import.meta.url, main: import.meta.main, filename: import.meta.filename,
+        dirname: import.meta.dirname, resolved: import.meta.resolve('./lib/x.js'),
+        builtin: import.meta.resolve('fs'), nullProto: Object.getPrototypeOf(import.meta) === null,
+        same: import.meta === import.meta,
+      },
+      lib: lib.meta,
+    });
+  },
+};
+";
+
+#[test]
+fn create_require_gives_the_workers_own_modules_and_packages() {
+    on_each_engine(
+        "create_require_gives_the_workers_own_modules_and_packages",
+        |engine| {
+            let c = config(
+                "main.mjs",
+                "2025-09-15",
+                &["nodejs_compat"],
+                "",
+                &[
+                    ("main.mjs", REQUIRE_MAIN),
+                    (
+                        "lib/own.cjs",
+                        "exports.hello = name => `hello ${name} from ${__filename}`;\n",
+                    ),
+                    ("lib/other.cjs", "module.exports = 'other';\n"),
+                    ("lib/esm.mjs", "export const twice = n => n * 2;\n"),
+                    (
+                        "lib/meta.mjs",
+                        "export const meta = { url: import.meta.url, main: import.meta.main, \
+                         dirname: import.meta.dirname };\n",
+                    ),
+                    ("data.json", "{ \"answer\": 42 }"),
+                    (
+                        "node_modules/left-pad-ish/package.json",
+                        "{ \"name\": \"left-pad-ish\", \"main\": \"index.js\" }",
+                    ),
+                    (
+                        "node_modules/left-pad-ish/index.js",
+                        "module.exports = (s, n) => s.padStart(n, '0');\n",
+                    ),
+                ],
+            );
+            let s = serve(&c, engine);
+            let v = answer(&s);
+            assert_eq!(v["own"], "hello motu from /lib/own.cjs", "{v}");
+            assert_eq!(v["pkg"], "007", "{v}");
+            assert_eq!(v["json"], 42, "{v}");
+            assert_eq!(v["esm"], 42, "{v}");
+            assert_eq!(v["cached"], true, "{v}");
+            assert_eq!(v["crypto"], "function", "{v}");
+            assert_eq!(v["stringDecoder"], "function", "{v}");
+            assert_eq!(v["vm"], "ERR_METHOD_NOT_IMPLEMENTED", "{v}");
+            assert_eq!(v["missing"], "MODULE_NOT_FOUND", "{v}");
+            // A specifier computed at run time finds what a literal one
+            // of the module asked for, and nothing else.
+            assert_eq!(v["computedKnown"], true, "{v}");
+            assert_eq!(v["computedUnknown"], "MODULE_NOT_FOUND", "{v}");
+            assert_eq!(v["fromPath"], true, "{v}");
+            assert_eq!(v["notAbsolute"], "ERR_INVALID_ARG_VALUE", "{v}");
+            assert_eq!(
+                v["meta"],
+                serde_json::json!({
+                    "url": "file:///bundle/main.mjs", "main": true,
+                    "filename": "/bundle/main.mjs", "dirname": "/bundle",
+                    "resolved": "file:///bundle/lib/x.js", "builtin": "node:fs",
+                    "nullProto": true, "same": true,
+                }),
+                "{v}"
+            );
+            assert_eq!(
+                v["lib"],
+                serde_json::json!({
+                    "url": "file:///bundle/lib/meta.mjs", "main": false, "dirname": "/bundle/lib",
+                }),
+                "{v}"
+            );
+        },
+    );
 }

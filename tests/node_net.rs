@@ -61,7 +61,8 @@ fn serve(engine: &str, allow: &[&str], extra: &str) -> (TempConfig, Server) {
                 "[server]\nengine = \"{engine}\"\n{extra}\n\
                  [egress]\nallow_hosts = [{}]\n\
                  [[workers]]\nname = \"net\"\nmain = \"worker.js\"\n\
-                 compatibility_date = \"2025-04-01\"\ncompatibility_flags = [\"nodejs_compat\"]\n\
+                 compatibility_date = \"2025-04-01\"\n\
+                 compatibility_flags = [\"nodejs_compat\", \"enable_nodejs_http_modules\"]\n\
                  [workers.limits]\ncpu_ms = 2000\n\
                  [workers.vars]\nECHO = \"{echo}\"\nCLOSED = \"{}\"\nORIGIN = \"{}\"\n",
                 hosts.join(", "),

@@ -1186,6 +1186,27 @@ impl Host for IsolateHost {
                     ))),
                 };
             }
+            "bundle_files" => {
+                // node:fs's /bundle: the Worker's files.
+                return Ok(HostValue::List(
+                    self.spec
+                        .code
+                        .modules
+                        .bundle_files()
+                        .into_iter()
+                        .map(HostValue::String)
+                        .collect(),
+                ));
+            }
+            "bundle_file" => {
+                let name = args.first().and_then(HostValue::as_str).unwrap_or_default();
+                return Ok(self
+                    .spec
+                    .code
+                    .modules
+                    .bundle_file(name)
+                    .map_or(HostValue::Null, |b| HostValue::Bytes(b.to_vec())));
+            }
             "body_sink_open" => {
                 return Ok(HostValue::Number(
                     self.streams.open_sink(self.current_event.get()) as f64,

@@ -149,6 +149,14 @@ fn main() {
     #[cfg(feature = "disable-assertions")]
     defines.push(("NDEBUG".into(), None));
 
+    // motu: `MOTU_QUICKJS_ASYNC_CONTEXT=off` builds QuickJS without the
+    // async context's capture in jobs and promise reactions (as published),
+    // for benches/async_context.rs to measure what the patch costs.
+    println!("cargo:rerun-if-env-changed=MOTU_QUICKJS_ASYNC_CONTEXT");
+    if env::var("MOTU_QUICKJS_ASYNC_CONTEXT").as_deref() == Ok("off") {
+        defines.push(("MOTU_NO_ASYNC_CONTEXT".into(), None));
+    }
+
     let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap();
     let target_env = env::var("CARGO_CFG_TARGET_ENV").unwrap();
 

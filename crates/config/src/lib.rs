@@ -155,7 +155,7 @@ pub use http::{HttpSettings, MIN_HEADER_BYTES};
 pub use kv::KvNamespaceSettings;
 pub use limits::{Limits, PoolLimits};
 pub use load::Loaded;
-pub use node_compat::NodeCompat;
+pub use node_compat::{NodeCompat, NODEJS_FS_MODULE_DATE, NODEJS_HTTP_MODULES_DATE};
 pub use queues::{QueueConsumerSettings, QueueProducerSettings, QueuesSettings};
 pub use r2::{R2BucketBinding, R2_JURISDICTIONS};
 pub use route::{HostPattern, PathPattern, RoutePattern};

@@ -12,6 +12,11 @@
 //!   compatibility from the date 2025-04-01;
 //!   `nodejs_compat_do_not_populate_process_env` turns that off.
 //! - `nodejs_als` alone gives `node:async_hooks` (no other module).
+//! - With Node.js compatibility, `node:fs` and `node:fs/promises` are there
+//!   from the compatibility date 2025-09-15 or with
+//!   `enable_nodejs_fs_module` (`disable_nodejs_fs_module` takes them
+//!   away), and `node:http` and `node:https` from 2025-08-15 or with
+//!   `enable_nodejs_http_modules` (`disable_nodejs_http_modules`).
 
 /// The date from which `nodejs_compat` implies `nodejs_compat_v2`.
 pub const NODEJS_COMPAT_V2_DATE: &str = "2024-09-23";
@@ -19,6 +24,12 @@ pub const NODEJS_COMPAT_V2_DATE: &str = "2024-09-23";
 pub const POPULATE_PROCESS_ENV_DATE: &str = "2025-04-01";
 /// The date from which Node.js compatibility is on by default.
 pub const NODEJS_COMPAT_DEFAULT_DATE: &str = "2026-08-04";
+
+/// The date from which `node:fs` is there with Node.js compatibility.
+pub const NODEJS_FS_MODULE_DATE: &str = "2025-09-15";
+/// The date from which `node:http` and `node:https` are there with Node.js
+/// compatibility.
+pub const NODEJS_HTTP_MODULES_DATE: &str = "2025-08-15";
 
 /// What Node.js compatibility a Worker has. The default: none.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,6 +43,10 @@ pub struct NodeCompat {
     /// Only `node:async_hooks` is importable (`nodejs_als` without
     /// `nodejs_compat`).
     pub als_only: bool,
+    /// `node:fs` and `node:fs/promises` are importable (with `modules`).
+    pub fs: bool,
+    /// `node:http` and `node:https` are importable (with `modules`).
+    pub http: bool,
 }
 
 impl NodeCompat {
@@ -54,6 +69,12 @@ impl NodeCompat {
             globals: v2,
             populate_process_env: populate,
             als_only: !v1 && has("nodejs_als"),
+            fs: v1
+                && !has("disable_nodejs_fs_module")
+                && (has("enable_nodejs_fs_module") || from(NODEJS_FS_MODULE_DATE)),
+            http: v1
+                && !has("disable_nodejs_http_modules")
+                && (has("enable_nodejs_http_modules") || from(NODEJS_HTTP_MODULES_DATE)),
         }
     }
 
@@ -92,6 +113,22 @@ pub const FLAGS: &[(&str, &str)] = &[
     (
         "nodejs_als",
         "node:async_hooks without the other node:* modules",
+    ),
+    (
+        "enable_nodejs_fs_module",
+        "node:fs and node:fs/promises with nodejs_compat (on by default from 2025-09-15)",
+    ),
+    (
+        "disable_nodejs_fs_module",
+        "no node:fs where the compatibility date has it",
+    ),
+    (
+        "enable_nodejs_http_modules",
+        "node:http and node:https with nodejs_compat (on by default from 2025-08-15)",
+    ),
+    (
+        "disable_nodejs_http_modules",
+        "no node:http or node:https where the compatibility date has them",
     ),
 ];
 
@@ -135,5 +172,38 @@ mod tests {
         let als = resolve("2024-01-01", &["nodejs_als"]);
         assert!(als.als_only && !als.modules && als.any());
         assert!(!NodeCompat::resolve(None, &[]).any());
+    }
+
+    #[test]
+    fn fs_and_http_follow_their_dates_and_flags() {
+        let before = resolve("2025-08-14", &["nodejs_compat"]);
+        assert!(before.modules && !before.fs && !before.http);
+        let http = resolve("2025-08-15", &["nodejs_compat"]);
+        assert!(http.http && !http.fs);
+        let both = resolve("2025-09-15", &["nodejs_compat"]);
+        assert!(both.http && both.fs);
+        let flagged = resolve(
+            "2024-01-01",
+            &[
+                "nodejs_compat",
+                "enable_nodejs_fs_module",
+                "enable_nodejs_http_modules",
+            ],
+        );
+        assert!(flagged.fs && flagged.http);
+        let off = resolve(
+            "2026-01-01",
+            &[
+                "nodejs_compat",
+                "disable_nodejs_fs_module",
+                "disable_nodejs_http_modules",
+            ],
+        );
+        assert!(off.modules && !off.fs && !off.http);
+        // The flags need Node.js compatibility, as on Workers.
+        let alone = resolve("2025-01-01", &["enable_nodejs_fs_module"]);
+        assert!(!alone.fs && !alone.any());
+        let default_on = resolve("2026-08-04", &[]);
+        assert!(default_on.fs && default_on.http);
     }
 }

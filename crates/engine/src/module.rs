@@ -61,6 +61,19 @@ pub trait ModuleSource: Send + Sync {
     fn bytes(&self, _name: &str) -> Option<Arc<[u8]>> {
         None
     }
+
+    /// The names of the Worker's files, sorted: what node:fs shows under
+    /// `/bundle`, as Cloudflare shows a Worker's modules there. The
+    /// default has none.
+    fn bundle_files(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The content of the file `name` of [`ModuleSource::bundle_files`].
+    /// The default has none.
+    fn bundle_file(&self, _name: &str) -> Option<Arc<[u8]>> {
+        None
+    }
 }
 
 /// Modules held in memory, by name.

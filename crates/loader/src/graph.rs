@@ -24,7 +24,8 @@ use std::sync::Arc;
 use crate::format::rules::{RuleType, Rules};
 use crate::format::{
     self, analyze, data_module, esm_view, factory, json_module, text_module, wasm_module,
-    with_require, Analysis, Format, Request, RequestKind, Required, GENERATED, HELPER, HELPER_NAME,
+    with_import_meta, with_require, with_require_table, Analysis, Format, Request, RequestKind,
+    Required, GENERATED, HELPER, HELPER_NAME,
 };
 use crate::resolve::{Kind, Resolver, Target};
 use crate::transpile::Transpiler;
@@ -82,7 +83,12 @@ pub(crate) struct Graph {
     files: HashMap<String, File>,
     modules: HashMap<String, Arc<str>>,
     bytes: HashMap<String, Arc<[u8]>>,
+    /// The text of each Text and JSON module, as its file has it (for
+    /// `/bundle`).
+    texts: HashMap<String, Arc<str>>,
     links: HashMap<String, HashMap<String, String>>,
+    /// The entry's name, once added (its `import.meta.main` is true).
+    entry: Option<String>,
 }
 
 impl Graph {
@@ -95,7 +101,9 @@ impl Graph {
             files: HashMap::new(),
             modules: HashMap::new(),
             bytes: HashMap::new(),
+            texts: HashMap::new(),
             links: HashMap::new(),
+            entry: None,
         }
     }
 
@@ -121,6 +129,34 @@ impl Graph {
     /// The bytes of the Data or CompiledWasm module `name`.
     pub(crate) fn bytes(&self, name: &str) -> Option<Arc<[u8]>> {
         self.bytes.get(name).cloned()
+    }
+
+    /// The names of the project's files in the graph, sorted (node:fs's
+    /// `/bundle`).
+    pub(crate) fn bundle_files(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .files
+            .keys()
+            .filter(|name| name.as_str() != EMPTY)
+            .cloned()
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// What `/bundle/NAME` holds: a Text or JSON module's text and a Data
+    /// or CompiledWasm module's bytes as their files have them; for
+    /// JavaScript, the module motu runs (transpiled, CommonJS wrapped), as
+    /// the bundle a Worker is uploaded as holds its JavaScript.
+    pub(crate) fn bundle_file(&self, name: &str) -> Option<Arc<[u8]>> {
+        let file = self.files.get(name)?;
+        match file.format {
+            Format::Text | Format::Json => self.texts.get(name).map(|t| Arc::from(t.as_bytes())),
+            Format::Data | Format::CompiledWasm => self.bytes.get(name).cloned(),
+            Format::Esm | Format::CommonJs => {
+                self.modules.get(name).map(|m| Arc::from(m.as_bytes()))
+            }
+        }
     }
 
     /// The module `specifier` imported by `referrer` was linked to, if the
@@ -162,6 +198,7 @@ impl Graph {
         }
         let file = &self.files[&name];
         if file.format == Format::Esm {
+            self.entry = Some(name.clone());
             self.walk(vec![name.clone()])?;
             Ok((name, true))
         } else {
@@ -273,6 +310,7 @@ impl Graph {
             Some(RuleType::Text) => {
                 let text = String::from_utf8_lossy(&read(&path)?).into_owned();
                 self.modules.insert(name.clone(), text_module(&text).into());
+                self.texts.insert(name.clone(), text.into());
                 (Format::Text, None)
             }
             Some(RuleType::Data) => {
@@ -296,6 +334,7 @@ impl Graph {
                     }));
                 }
                 self.modules.insert(name.clone(), json_module(&text).into());
+                self.texts.insert(name.clone(), text.into());
                 (Format::Json, None)
             }
             Some(RuleType::ESModule | RuleType::CommonJS) => {
@@ -537,13 +576,18 @@ impl Graph {
             }
         }
         let js = self.files[name].js.as_ref().expect("JavaScript");
-        let code = blank(&js.code, &js.analysis.blanks);
+        let mut code = blank(&js.code, &js.analysis.blanks);
+        if !js.analysis.import_metas.is_empty() {
+            let main = self.entry.as_deref() == Some(name);
+            code = with_import_meta(&code, &js.analysis.import_metas, name, main);
+        }
         let module = match format {
             Format::CommonJs => factory(&code, &table, name),
             _ if js.analysis.calls_require => with_require(&code, &table, name),
+            _ if js.analysis.creates_require => with_require_table(&code, &table, name),
             _ => code,
         };
-        if format == Format::CommonJs || js.analysis.calls_require {
+        if format == Format::CommonJs || js.analysis.calls_require || js.analysis.creates_require {
             self.modules
                 .entry(HELPER_NAME.into())
                 .or_insert_with(|| Arc::from(HELPER));

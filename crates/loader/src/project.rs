@@ -112,6 +112,14 @@ impl ModuleSource for Project {
         self.graph.read().bytes(name)
     }
 
+    fn bundle_files(&self) -> Vec<String> {
+        self.graph.read().bundle_files()
+    }
+
+    fn bundle_file(&self, name: &str) -> Option<Arc<[u8]>> {
+        self.graph.read().bundle_file(name)
+    }
+
     fn original_position(&self, name: &str, line: u32, column: u32) -> Option<(u32, u32)> {
         self.graph
             .read()

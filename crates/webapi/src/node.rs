@@ -311,6 +311,34 @@ pub fn modules() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The stand-in for the module `name` (`node:fs`) where a Worker's
+/// compatibility flags leave it out, as wrangler's bundle has one there:
+/// importable with the real module's export names, each a function that
+/// throws an `Error` with code `ERR_METHOD_NOT_IMPLEMENTED` saying `why`;
+/// the default export an object of them. `None` for an unknown module.
+pub fn stand_in(name: &str, why: &str) -> Option<String> {
+    let m = MODULES
+        .iter()
+        .find(|m| format!("node:{}", m.name) == name)?;
+    // Debug formatting quotes an ASCII text as JavaScript would.
+    let why = format!("{why:?}");
+    let mut out = format!(
+        "function unavailable(member) {{\n\
+         \x20 return function () {{\n\
+         \x20   const error = new Error(`{name}.${{member}} is not available: ` + {why});\n\
+         \x20   error.code = 'ERR_METHOD_NOT_IMPLEMENTED';\n\
+         \x20   throw error;\n\
+         \x20 }};\n\
+         }}\n"
+    );
+    let names: Vec<&str> = m.exports.split_whitespace().collect();
+    for n in &names {
+        out += &format!("export const {n} = unavailable('{n}');\n");
+    }
+    out += &format!("export default {{ {} }};\n", names.join(", "));
+    Some(out)
+}
+
 /// The ES module of `m`: its default export is the group's exports object
 /// (or its member), its named exports that object's members.
 fn stub(m: &NodeModule) -> String {
@@ -329,6 +357,15 @@ fn stub(m: &NodeModule) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_stand_in_has_the_modules_names_and_says_why() {
+        let source = stand_in("node:http", "it needs a flag").unwrap();
+        assert!(source.contains("export const request = unavailable('request');"));
+        assert!(source.contains("export const STATUS_CODES = unavailable('STATUS_CODES');"));
+        assert!(source.contains("\"it needs a flag\""));
+        assert!(source.contains("export default {"));
+        assert!(stand_in("node:nope", "x").is_none());
+    }
     #[test]
     fn every_module_has_a_group_in_order() {
         let prelude = crate::prelude::prelude();

@@ -63,7 +63,7 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 24] = [
     ),
     (
         "motu:node/crypto",
-        group!(preamble: "", files: ["node/crypto.js"], exports: "module"),
+        group!(preamble: "", files: ["node/crypto.js"], exports: "module, isKeyObject"),
     ),
     (
         "motu:node/stream",

@@ -18,12 +18,14 @@
 //!
 //! Ops (see `runtime/src/host.rs`): `socket_connect(hostname, port, tls,
 //! allowHalfOpen, serverName?, ca?) -> [id, readable, remoteAddress,
-//! localAddress]` (async; `serverName` and `ca`, for node:tls, are the name
+//! localAddress, peerCertificates]` (async; `peerCertificates`: the TLS
+//! server's certificate chain as DER bytes, the server's own first, empty
+//! without TLS; `serverName` and `ca`, for node:tls, are the name
 //! the TLS certificate is checked for when it is not `hostname`, and the
 //! PEM certificates trusted instead of the Web PKI roots),
 //! `socket_write(id, bytes)` (async), `socket_shutdown(id)` (async: ends the
 //! writable side), `socket_close(id)`, `socket_start_tls(id, hostname, ca?) ->
-//! [id, readable]` (async).
+//! [id, readable, peerCertificates]` (async).
 
 pub(crate) mod dns;
 
@@ -78,11 +80,14 @@ pub(crate) struct Connected {
     stream: Stream,
     remote: SocketAddr,
     local: SocketAddr,
+    /// The TLS server's certificates (DER), its own first.
+    peer: Vec<Vec<u8>>,
 }
 
 impl Sockets {
     /// Registers `connected` for `event`, pumps what it reads into `sink`,
-    /// and answers `[id, readable, remoteAddress, localAddress]`.
+    /// and answers `[id, readable, remoteAddress, localAddress,
+    /// peerCertificates]`.
     pub(crate) fn register(
         &self,
         event: u64,
@@ -98,6 +103,7 @@ impl Sockets {
             f64::from(readable).into(),
             remote.to_string().into(),
             local.to_string().into(),
+            certificates(connected.peer),
         ])
     }
 
@@ -145,7 +151,7 @@ impl Sockets {
 
     /// Upgrades a socket taken apart by [`take_for_tls`](Self::take_for_tls)
     /// to TLS as `tls` says, and registers it as a new socket reading into
-    /// `sink`: answers `[id, readable]`.
+    /// `sink`: answers `[id, readable, peerCertificates]`.
     pub(crate) async fn start_tls(
         &self,
         (event, allow_half_open, writer, stop): (u64, bool, Writer, Stop),
@@ -158,11 +164,12 @@ impl Sockets {
         let read = given.await.map_err(|_| closed())?;
         let write = writer.lock().await.take().ok_or_else(closed)?;
         let plain: Stream = read.unsplit(write);
-        let tls: Stream = Box::new(tls_handshake(plain, &tls).await?);
-        let id = self.add(event, tls, sink, allow_half_open);
+        let (tls, peer) = tls_handshake(plain, &tls).await?;
+        let id = self.add(event, Box::new(tls), sink, allow_half_open);
         Ok(HostValue::List(vec![
             f64::from(id).into(),
             f64::from(readable).into(),
+            certificates(peer),
         ]))
     }
 
@@ -282,15 +289,17 @@ pub(crate) async fn connect(
     let _ = tcp.set_nodelay(true);
     let remote = tcp.peer_addr().map_err(broken)?;
     let local = tcp.local_addr().map_err(broken)?;
-    let stream: Stream = if let Some(tls) = tls {
-        Box::new(tls_handshake(tcp, &tls).await?)
+    let (stream, peer): (Stream, _) = if let Some(tls) = tls {
+        let (stream, peer) = tls_handshake(tcp, &tls).await?;
+        (Box::new(stream), peer)
     } else {
-        Box::new(tcp)
+        (Box::new(tcp), Vec::new())
     };
     Ok(Connected {
         stream,
         remote,
         local,
+        peer,
     })
 }
 
@@ -338,10 +347,17 @@ fn tls_config_trusting(pem: &str) -> Result<Arc<rustls::ClientConfig>, JsError> 
     Ok(Arc::new(config))
 }
 
+/// The certificates `peer` (DER) as the ops answer them: a list of bytes.
+fn certificates(peer: Vec<Vec<u8>>) -> HostValue {
+    HostValue::List(peer.into_iter().map(HostValue::Bytes).collect())
+}
+
+/// Runs the TLS handshake over `io`: the stream, and the server's
+/// certificates (DER, its own first).
 async fn tls_handshake<S: AsyncRead + AsyncWrite + Unpin>(
     io: S,
     tls: &TlsOptions,
-) -> Result<tokio_rustls::client::TlsStream<S>, JsError> {
+) -> Result<(tokio_rustls::client::TlsStream<S>, Vec<Vec<u8>>), JsError> {
     let host = tls
         .server_name
         .trim_start_matches('[')
@@ -353,8 +369,17 @@ async fn tls_handshake<S: AsyncRead + AsyncWrite + Unpin>(
         Some(pem) => tls_config_trusting(pem)?,
         None => tls_config(),
     };
-    tokio_rustls::TlsConnector::from(config)
+    let stream = tokio_rustls::TlsConnector::from(config)
         .connect(name, io)
         .await
-        .map_err(|e| JsError::new("Error", format!("TLS handshake with '{host}' failed: {e}")))
+        .map_err(|e| JsError::new("Error", format!("TLS handshake with '{host}' failed: {e}")))?;
+    let peer = stream
+        .get_ref()
+        .1
+        .peer_certificates()
+        .unwrap_or_default()
+        .iter()
+        .map(|c| c.as_ref().to_vec())
+        .collect();
+    Ok((stream, peer))
 }

@@ -1078,7 +1078,9 @@ typedef struct JSJobEntry {
     struct list_head link;
     JSContext *ctx;
     JSJobFunc *job_func;
+#ifndef MOTU_NO_ASYNC_CONTEXT
     JSValue async_context; /* motu: current while the job runs */
+#endif
     int argc;
     JSValue argv[];
 } JSJobEntry;
@@ -2511,7 +2513,9 @@ static int enqueue_job_in_context(JSContext *ctx, JSJobFunc *job_func,
         return -1;
     e->ctx = ctx;
     e->job_func = job_func;
+#ifndef MOTU_NO_ASYNC_CONTEXT
     e->async_context = js_dup(async_context);
+#endif
     e->argc = argc;
     for(i = 0; i < argc; i++) {
         e->argv[i] = js_dup(argv[i]);
@@ -2574,12 +2578,18 @@ int JS_ExecutePendingJob(JSRuntime *rt, JSContext **pctx)
     e = list_entry(rt->job_list.next, JSJobEntry, link);
     list_del(&e->link);
     ctx = e->ctx;
+#ifndef MOTU_NO_ASYNC_CONTEXT
     /* motu: the job runs in the async context it captured */
     saved_async_context = ctx->async_context;
     ctx->async_context = e->async_context;
+#endif
     res = e->job_func(e->ctx, e->argc, vc(e->argv));
+#ifndef MOTU_NO_ASYNC_CONTEXT
     JS_FreeValue(ctx, ctx->async_context);
     ctx->async_context = saved_async_context;
+#else
+    (void)saved_async_context;
+#endif
     for(i = 0; i < e->argc; i++)
         JS_FreeValue(ctx, e->argv[i]);
     if (JS_IsException(res))
@@ -2687,7 +2697,9 @@ void JS_FreeRuntime(JSRuntime *rt)
 
     list_for_each_safe(el, el1, &rt->job_list) {
         JSJobEntry *e = list_entry(el, JSJobEntry, link);
+#ifndef MOTU_NO_ASYNC_CONTEXT
         JS_FreeValueRT(rt, e->async_context); /* motu */
+#endif
         for(i = 0; i < e->argc; i++)
             JS_FreeValueRT(rt, e->argv[i]);
         js_free_rt(rt, e);
@@ -55558,7 +55570,9 @@ typedef struct JSPromiseReactionData {
     struct list_head link; /* not used in promise_reaction_job */
     JSValue resolving_funcs[2];
     JSValue handler;
+#ifndef MOTU_NO_ASYNC_CONTEXT
     JSValue async_context; /* motu: current when the handler was registered */
+#endif
 } JSPromiseReactionData;
 
 JSPromiseStateEnum JS_PromiseState(JSContext *ctx, JSValueConst promise)
@@ -55626,7 +55640,9 @@ static void promise_reaction_data_free(JSRuntime *rt,
     JS_FreeValueRT(rt, rd->resolving_funcs[0]);
     JS_FreeValueRT(rt, rd->resolving_funcs[1]);
     JS_FreeValueRT(rt, rd->handler);
+#ifndef MOTU_NO_ASYNC_CONTEXT
     JS_FreeValueRT(rt, rd->async_context); /* motu */
+#endif
     js_free_rt(rt, rd);
 }
 
@@ -55730,9 +55746,13 @@ static void fulfill_or_reject_promise(JSContext *ctx, JSValueConst promise,
         args[2] = rd->handler;
         args[3] = js_bool(is_reject);
         args[4] = value;
+#ifndef MOTU_NO_ASYNC_CONTEXT
         /* motu: in the async context of the registration */
         enqueue_job_in_context(ctx, promise_reaction_job, 5, args,
                                rd->async_context);
+#else
+        JS_EnqueueJob(ctx, promise_reaction_job, 5, args);
+#endif
         list_del(&rd->link);
         promise_reaction_data_free(ctx->rt, rd);
     }
@@ -55941,7 +55961,9 @@ static void js_promise_mark(JSRuntime *rt, JSValueConst val,
             JS_MarkValue(rt, rd->resolving_funcs[0], mark_func);
             JS_MarkValue(rt, rd->resolving_funcs[1], mark_func);
             JS_MarkValue(rt, rd->handler, mark_func);
+#ifndef MOTU_NO_ASYNC_CONTEXT
             JS_MarkValue(rt, rd->async_context, mark_func); /* motu */
+#endif
         }
     }
     JS_MarkValue(rt, s->promise_result, mark_func);
@@ -56539,7 +56561,9 @@ static __exception int perform_promise_then(JSContext *ctx,
         if (!JS_IsFunction(ctx, handler))
             handler = JS_UNDEFINED;
         rd->handler = js_dup(handler);
+#ifndef MOTU_NO_ASYNC_CONTEXT
         rd->async_context = js_dup(ctx->async_context); /* motu */
+#endif
         rd_array[i] = rd;
     }
 

@@ -11,7 +11,7 @@
 //! `__exportStar(require("y"), exports)` (TypeScript, tslib), and Babel's
 //! `Object.keys(_y).forEach(…)` over `var _y = require("y")`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use oxc::allocator::Allocator;
 use oxc::ast::ast::*;
@@ -72,6 +72,12 @@ pub(crate) struct Analysis {
     pub(crate) esm_exports: BTreeSet<String>,
     /// Specifiers of `export * from`.
     pub(crate) esm_star: Vec<String>,
+    /// Byte ranges of each `import.meta`.
+    pub(crate) import_metas: Vec<(u32, u32)>,
+    /// Whether it makes a `require` with `createRequire(…)` (of
+    /// `node:module`) and calls it: its `X('…')` calls of such a function
+    /// are in `requests` as `RequestKind::Require`.
+    pub(crate) creates_require: bool,
 }
 
 /// A syntax error.
@@ -128,6 +134,8 @@ pub(crate) fn analyze(text: &str, goal: Goal) -> Result<Analysis, SyntaxError> {
         try_depth: 0,
         function_depth: 0,
         require_vars: HashMap::new(),
+        created_requires: HashSet::new(),
+        local_calls: Vec::new(),
     };
     if let Some(hashbang) = &program.hashbang {
         collector
@@ -136,6 +144,13 @@ pub(crate) fn analyze(text: &str, goal: Goal) -> Result<Analysis, SyntaxError> {
             .push((hashbang.span.start, hashbang.span.end));
     }
     collector.visit_program(&program);
+    let calls = std::mem::take(&mut collector.local_calls);
+    for (name, request) in calls {
+        if collector.created_requires.contains(&name) {
+            collector.analysis.creates_require = true;
+            collector.analysis.requests.push(request);
+        }
+    }
     let mut analysis = collector.analysis;
     let record = &parsed.module_record;
     for entry in record
@@ -168,6 +183,11 @@ struct Collector<'s> {
     function_depth: u32,
     /// `var x = require("y")`: `x` → `y`.
     require_vars: HashMap<String, String>,
+    /// Names bound to `createRequire(…)`.
+    created_requires: HashSet<String>,
+    /// Calls of a bound name with one literal argument: the name and the
+    /// request they make if the name is one of `created_requires`.
+    local_calls: Vec<(String, Request)>,
 }
 
 impl Collector<'_> {
@@ -287,8 +307,11 @@ impl<'a> Visit<'a> for Collector<'_> {
         walk::walk_import_expression(self, it);
     }
 
-    fn visit_import_meta(&mut self, _it: &ImportMeta) {
+    fn visit_import_meta(&mut self, it: &ImportMeta) {
         self.analysis.esm = true;
+        self.analysis
+            .import_metas
+            .push((it.span.start, it.span.end));
     }
 
     fn visit_identifier_reference(&mut self, it: &IdentifierReference<'a>) {
@@ -307,6 +330,21 @@ impl<'a> Visit<'a> for Collector<'_> {
     }
 
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        if let (Expression::Identifier(id), [Argument::StringLiteral(s)]) =
+            (it.callee.without_parentheses(), it.arguments.as_slice())
+        {
+            if !id.is_global_reference(self.scoping) {
+                let request = Request {
+                    specifier: s.value.to_string(),
+                    kind: RequestKind::Require,
+                    offset: s.span.start,
+                    // A createRequire()'d `require` of what cannot be
+                    // resolved fails when called, not at start-up.
+                    optional: true,
+                };
+                self.local_calls.push((id.name.to_string(), request));
+            }
+        }
         if self.is_free(&it.callee, "require") {
             self.analysis.calls_require = true;
             if let [Argument::StringLiteral(s)] = it.arguments.as_slice() {
@@ -395,6 +433,9 @@ impl<'a> Visit<'a> for Collector<'_> {
                 self.require_vars
                     .insert(id.name.to_string(), spec.to_owned());
             }
+            if is_create_require(init) {
+                self.created_requires.insert(id.name.to_string());
+            }
         }
         walk::walk_variable_declarator(self, it);
     }
@@ -428,12 +469,48 @@ impl<'a> Visit<'a> for Collector<'_> {
     }
 }
 
+/// Whether `expr` is a call of `createRequire` (`createRequire(…)`,
+/// `module.createRequire(…)`, whatever the namespace is called).
+fn is_create_require(expr: &Expression<'_>) -> bool {
+    let Expression::CallExpression(call) = expr.without_parentheses() else {
+        return false;
+    };
+    match call.callee.without_parentheses() {
+        Expression::Identifier(id) => id.name == "createRequire",
+        callee => callee
+            .as_member_expression()
+            .is_some_and(|m| m.static_property_name() == Some("createRequire")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn names(set: &BTreeSet<String>) -> Vec<&str> {
         set.iter().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn created_requires_and_import_metas_are_found() {
+        let src = "import { createRequire } from 'node:module';\n\
+                   const require = createRequire(import.meta.url);\n\
+                   const a = require('./a.cjs');\nfunction f() { return require('pkg'); }\n\
+                   const other = (x) => x; other('not-a-require');";
+        let a = analyze(src, Goal::Either).unwrap();
+        assert!(a.creates_require && !a.calls_require);
+        let required: Vec<&str> = a
+            .requests
+            .iter()
+            .filter(|r| r.kind == RequestKind::Require)
+            .map(|r| r.specifier.as_str())
+            .collect();
+        assert_eq!(required, ["./a.cjs", "pkg"]);
+        assert_eq!(a.import_metas.len(), 1);
+        let (start, end) = a.import_metas[0];
+        assert_eq!(&src[start as usize..end as usize], "import.meta");
+        let plain = analyze("const f = (x) => x; f('y'); export {}", Goal::Either).unwrap();
+        assert!(!plain.creates_require && plain.requests.is_empty());
     }
 
     #[test]

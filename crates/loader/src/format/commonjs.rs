@@ -89,6 +89,22 @@ pub(crate) fn with_require(code: &str, table: &[(Vec<String>, Required)], name: 
     out
 }
 
+/// An ES module's text with the table of the `require` it makes with
+/// `createRequire`, handed to `node:module` under the module's name.
+pub(crate) fn with_require_table(
+    code: &str,
+    table: &[(Vec<String>, Required)],
+    name: &str,
+) -> String {
+    let mut out = require_function(table, "__motu_required", name);
+    out.push_str(&format!(
+        "globalThis[Symbol.for('motu.require')]?.({}, __motu_required);",
+        js_string(name)
+    ));
+    out.push_str(code);
+    out
+}
+
 /// The factory of the CommonJS module `name` whose text is `code`: an ES
 /// module exporting `__motu_cjs()`, which runs the code once and returns
 /// `module.exports`.

@@ -45,7 +45,23 @@
 //!   `module.exports.default` — esbuild's rule.
 //!
 //! An ES module that calls a free `require` (mixed modules are common in
-//! packages) gets the same synchronous `require` function.
+//! packages) gets the same synchronous `require` function. So does the
+//! `require` an ES module makes with `node:module`'s `createRequire(…)`:
+//! the calls of it with a literal specifier are resolved at start-up like
+//! `require()` calls, and the module hands that table to `createRequire`
+//! (through `globalThis[Symbol.for('motu.require')]`, by its name, which
+//! its `import.meta.url` gives).
+//!
+//! # `import.meta`
+//!
+//! Each `import.meta` of a module is the module's own object with what
+//! workerd gives: `url` (`file:///bundle/` and the module's name, e.g.
+//! `file:///bundle/src/index.js`), `filename` and `dirname` (its path and
+//! folder), `main` (true for the entry) and `resolve(specifier)` (the URL
+//! of `specifier` against `url`; a Node.js built-in gives its `node:`
+//! name). The loader writes it: `import.meta` becomes a binding of the same
+//! length made on the module's first line, so no engine hook is needed and
+//! positions in the module stay.
 //!
 //! The code a Worker's module runs in is always an ES module, so CommonJS
 //! code runs in strict mode, as in the bundle wrangler makes.
@@ -53,11 +69,15 @@
 mod analyze;
 mod assets;
 mod commonjs;
+mod meta;
 pub mod rules;
 
 pub(crate) use analyze::{analyze, Analysis, Goal, Request, RequestKind};
 pub(crate) use assets::{data_module, json_module, text_module, wasm_module};
-pub(crate) use commonjs::{esm_view, factory, js_string, with_require, HELPER, HELPER_NAME};
+pub(crate) use commonjs::{
+    esm_view, factory, js_string, with_require, with_require_table, HELPER, HELPER_NAME,
+};
+pub(crate) use meta::with_import_meta;
 
 /// The prefix of the specifiers generated code imports by module name
 /// (`motu-graph:node_modules/x/index.js`), which no user specifier has.

@@ -338,6 +338,20 @@ function settle(run, answer, controller) {
   }
 }
 
+// The `charset` parameter of a Content-Type value, or undefined.
+function contentTypeCharset(contentType) {
+  if (contentType === null) return undefined;
+  const params = contentType.split(';').slice(1);
+  for (const param of params) {
+    const eq = param.indexOf('=');
+    if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    let value = param.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    return value;
+  }
+  return undefined;
+}
+
 class HTMLRewriter {
   #entries = [];
   constructor() {}
@@ -384,10 +398,12 @@ class HTMLRewriter {
     const init = { status: response.status, statusText: response.statusText, headers };
     const body = response.body;
     if (body === null) return new Response(null, init);
-    const reader = body.getReader();
     const specs = this.#entries.map(e => e.spec);
+    // Made before the body is locked: an unusable charset throws here.
+    const handle = op('html_new', specs, contentTypeCharset(headers.get('content-type')));
+    const reader = body.getReader();
     const run = {
-      handle: op('html_new', specs),
+      handle,
       entries: this.#entries.map(e => e.entry),
       endTagHandlers: new Map(),
       nextEndTagId: 1,

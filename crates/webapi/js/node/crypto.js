@@ -468,6 +468,8 @@ function keyOp(name, ...args) {
   }
 }
 
+// util.types.isKeyObject: a brand check (set below, once the class exists).
+let isKeyObject;
 class KeyObject {
   #type;
   #bytes;
@@ -484,6 +486,9 @@ class KeyObject {
   }
   static from(key) {
     throw invalidArgType('key', 'an instance of CryptoKey', key);
+  }
+  static isKeyObject(v) {
+    return v !== null && typeof v === 'object' && #type in v;
   }
   get type() { return this.#type; }
   get symmetricKeySize() { return this.#bytes === undefined ? undefined : this.#bytes.length; }
@@ -540,6 +545,8 @@ class KeyObject {
   get [Symbol.toStringTag]() { return 'KeyObject'; }
   static [KEY_MAP](key) { return key.#map; }
 }
+isKeyObject = KeyObject.isKeyObject;
+delete KeyObject.isKeyObject;
 
 const keyMap = key => KeyObject[KEY_MAP](key);
 const asymmetric = map => new KeyObject(KEY_MAP, map);

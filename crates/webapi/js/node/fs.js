@@ -7,10 +7,16 @@
 //          work left). Code at the top level of a Worker has a /tmp of its
 //          own. Files count against the isolate's memory limit.
 //   /dev   `null`, `zero`, `random` and `full`, the character devices.
+//   /bundle  the Worker's files, read-only, by their module names
+//          (`/bundle/src/index.js`, `/bundle/config.json`): a Text or JSON
+//          module's text and a Data or CompiledWasm module's bytes as their
+//          files have them; for JavaScript, the module as motu runs it (as
+//          the bundle a Worker is uploaded as holds its JavaScript). Listed
+//          on first use (`bundle_files` op), each file read when first
+//          read (`bundle_file`).
 //   /      and the folders above: read-only.
 //
-// Not there (ENOENT): `/bundle` — the Worker's modules are not exposed as
-// files — and any other path. Directories, files, symbolic and hard links,
+// Not there (ENOENT): any other path. Directories, files, symbolic and hard links,
 // modes, times, file descriptors (`open`/`read`/`write`…), `Stats` and
 // `Dirent`, `createReadStream`/`createWriteStream`; the synchronous,
 // callback and promise forms. Errors are Node's: `code`, `errno`,
@@ -102,8 +108,38 @@ function currentTmp() {
   return tmp;
 }
 
+// /bundle, made on first use.
+let bundleDir = null;
+function bundle() {
+  if (bundleDir !== null) return bundleDir;
+  bundleDir = makeDir(0o555, false);
+  for (const name of op('bundle_files')) {
+    const parts = name.split('/');
+    let dir = bundleDir;
+    for (const part of parts.slice(0, -1)) {
+      let next = dir.children.get(part);
+      if (next === undefined) {
+        next = makeDir(0o555, false);
+        dir.children.set(part, next);
+      }
+      dir = next;
+    }
+    const file = makeFile(0o444);
+    let data;
+    const load = () => {
+      if (data === undefined) data = op('bundle_file', name) ?? new Uint8Array(0);
+      return data;
+    };
+    Object.defineProperty(file, 'data', { get: load, set(v) { data = v; } });
+    Object.defineProperty(file, 'size', { get: () => load().length, set() {} });
+    dir.children.set(parts[parts.length - 1], file);
+  }
+  return bundleDir;
+}
+
 function rootDir() {
   const root = makeDir(0o755, false);
+  root.children.set('bundle', bundle());
   root.children.set('tmp', currentTmp());
   root.children.set('dev', devDir);
   return root;

@@ -1,15 +1,22 @@
-// node:module — what a Worker can use of Node's module system: `builtinModules`
-// (the node:* modules motu gives), `isBuiltin`, and `createRequire(url)`,
-// whose `require` gives those built-in modules (`require('node:crypto')`,
-// `require('events')`), as ES module builds of npm packages made for
-// Node.js use it. The Worker's own files are imported or `require`d
-// directly (the loader links them when the Worker starts); through a
-// `createRequire` function they are not found (MODULE_NOT_FOUND, saying
-// so). Node's loader internals (`register`, `Module._load`, source maps…)
-// are not there.
+// node:module — what a Worker can use of Node's module system:
+// `builtinModules` (every node:* module this Worker can import, the
+// stand-ins and node:punycode too, as its compatibility flags have them),
+// `isBuiltin`, and `createRequire(url)`.
+//
+// The `require` that `createRequire` gives returns the built-in modules
+// (`require('node:crypto')`, `require('events')`) and, for a module of the
+// Worker that makes it from its own `import.meta.url` (or its path under
+// /bundle), what the module requires by a literal specifier: its own
+// CommonJS files, JSON files and npm packages, resolved when the Worker
+// starts, as the loader does for `require()` (see crates/loader's `format`
+// module: such a module hands its table to `globalThis[Symbol.for(
+// 'motu.require')]`, kept in `nodeCompat.requireTables` by module name).
+// Anything else is MODULE_NOT_FOUND, saying why. Node's loader internals
+// (`register`, `Module._load`, source maps…) are not there.
 const { nodeError, invalidArgType } = nodeGroup('buffer');
 
-// The node:* modules, with the group (and member) each one is.
+// The node:* modules written as groups, with the group (and member) each
+// one is: what `require` gives without a table.
 const BUILTIN_GROUPS = {
   assert: ['assert'], 'assert/strict': ['assert', 'strict'], async_hooks: ['async_hooks'], buffer: ['buffer'],
   crypto: ['crypto'], diagnostics_channel: ['diagnostics_channel'], dns: ['dns'], 'dns/promises': ['dns', 'promises'],
@@ -21,7 +28,8 @@ const BUILTIN_GROUPS = {
   zlib: ['zlib'],
 };
 
-const builtinModules = Object.keys(BUILTIN_GROUPS);
+// Every module this Worker can import, sorted (from the runtime).
+const builtinModules = Object.freeze([...nodeCompat.builtins]);
 
 function bareName(id) {
   return id.startsWith('node:') ? id.slice(5) : id;
@@ -31,28 +39,66 @@ function isBuiltin(id) {
   return typeof id === 'string' && builtinModules.includes(bareName(id));
 }
 
-function notFound(id, from) {
-  const e = new Error(`Cannot find module '${id}' from '${from}': a createRequire() function gives only the built-in modules (import or require the Worker's own modules directly)`);
+function notFound(id, from, why) {
+  const e = new Error(`Cannot find module '${id}' from '${from}': ${why}`);
   e.code = 'MODULE_NOT_FOUND';
   return e;
 }
 
+// The module name (under /bundle) that `from` names, or undefined.
+function bundleName(from) {
+  let path;
+  if (from instanceof URL) {
+    if (from.protocol !== 'file:') return undefined;
+    path = decodeURIComponent(from.pathname);
+  } else if (from.startsWith('file:')) {
+    try { path = decodeURIComponent(new URL(from).pathname); } catch { return undefined; }
+  } else {
+    path = from;
+  }
+  if (path.startsWith('/bundle/')) return path.slice(8);
+  return path.startsWith('/') ? path.slice(1) : undefined;
+}
+
 function createRequire(from) {
-  // Any referrer does: `import.meta.url` (which a motu module may not
-  // have) only names it in messages.
-  const shown = from instanceof URL ? from.href : String(from);
+  if (!(from instanceof URL) && typeof from !== 'string') {
+    throw nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The argument 'filename' must be a file URL object, file URL string, or absolute path string. Received ${String(from)}`);
+  }
+  if (typeof from === 'string' && !from.startsWith('file:') && !from.startsWith('/')) {
+    throw nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The argument 'filename' must be a file URL object, file URL string, or absolute path string. Received '${from}'`);
+  }
+  const shown = from instanceof URL ? from.href : from;
+  const name = bundleName(from);
+  const table = () => (name === undefined ? undefined : nodeCompat.requireTables.get(name));
   function require(id) {
     if (typeof id !== 'string') throw invalidArgType('id', 'of type string', id);
     if (id === '') throw nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', "The argument 'id' must be a non-empty string. Received ''");
-    const name = bareName(id);
-    if (!builtinModules.includes(name)) throw notFound(id, shown);
-    const [group, member] = BUILTIN_GROUPS[name];
-    const m = nodeModule(group);
-    return member === undefined ? m : m[member];
+    const bare = bareName(id);
+    if (builtinModules.includes(bare) && BUILTIN_GROUPS[bare] !== undefined && !nodeCompat.withheld.includes(bare)) {
+      const [group, member] = BUILTIN_GROUPS[bare];
+      const m = nodeModule(group);
+      return member === undefined ? m : m[member];
+    }
+    const t = table();
+    if (t !== undefined) {
+      try {
+        return t(id);
+      } catch (e) {
+        if (e === null || typeof e !== 'object' || e.code !== 'MODULE_NOT_FOUND' || !String(e.message).startsWith(`Cannot find module '${id}' from`)) throw e;
+      }
+    }
+    if (id.startsWith('node:') || builtinModules.includes(bare)) {
+      throw notFound(id, shown, builtinModules.includes(bare)
+        ? 'this built-in module is given to a require() only where the module calls it with this literal specifier'
+        : 'no such built-in module for this Worker');
+    }
+    throw notFound(id, shown, t === undefined
+      ? 'a createRequire() function gives the Worker\'s own modules only when made from a module\'s import.meta.url'
+      : 'the module requires it only with a specifier computed at run time (motu resolves literal specifiers when the Worker starts)');
   }
   require.resolve = function resolve(id) {
     if (isBuiltin(id)) return id.startsWith('node:') ? id : bareName(id);
-    throw notFound(id, shown);
+    throw notFound(id, shown, 'require.resolve() knows only the built-in modules');
   };
   require.resolve.paths = id => (isBuiltin(id) ? null : []);
   require.cache = Object.create(null);

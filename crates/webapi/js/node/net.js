@@ -306,7 +306,10 @@ function validatePort(port) {
 function startConnection(s, opening, host, port, upgraded) {
   const c = conns.get(s);
   s.connecting = true;
-  settle(opening, ([id, handle, remote, local]) => {
+  settle(opening, answer => {
+    const [id, handle, remote, local] = answer;
+    // The TLS server's certificates (DER), its own first.
+    c.peerCertificates = upgraded ? answer[2] : answer[4];
     if (s.destroyed) {
       op('socket_close', id);
       return;
@@ -411,6 +414,11 @@ function connect(...args) {
 // --- what node:tls uses ------------------------------------------------------
 
 const socketInternals = {
+  // The DER certificates the TLS server of `s` sent (its own first): empty
+  // before the handshake or without TLS.
+  peerCertificates(s) {
+    return conns.get(s)?.peerCertificates ?? [];
+  },
   // Makes `s` (a new Socket) connect with TLS, checking the certificate
   // for `servername` against the roots `ca` (PEM; null: the Web PKI's).
   markTls(s, servername, ca) {

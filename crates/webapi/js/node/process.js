@@ -102,6 +102,7 @@ Object.assign(process, {
   abort() { throw new Error('process.abort() was called'); },
   getBuiltinModule(id) {
     const name = String(id).replace(/^node:/, '');
+    if (!nodeCompat.builtins.includes(name) || nodeCompat.withheld.includes(name)) return undefined;
     try { return nodeModule(name.split('/')[0]) && globalThis[Symbol.for('motu.node')](name.split('/')[0], name.split('/')[1]); } catch { return undefined; }
   },
   stdout: { isTTY: false, write(s) { op('console', 'info', String(s).replace(/\n$/, '')); return true; } },

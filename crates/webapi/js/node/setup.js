@@ -8,7 +8,11 @@
 // Worker sees nothing of it but what `import()` gives anyway).
 //
 // `setUpNode(settings, env)` runs once at start with the `nodejs` field of
-// the `init` op: `{ globals, populateEnv, alsOnly }`, or undefined without
+// the `init` op: `{ globals, populateEnv, alsOnly, builtins, withheld }`
+// (`builtins`: the names of the node:* modules this Worker can import,
+// space-separated, as `module.builtinModules` lists them; `withheld`: those
+// of them that are stand-ins for want of their compatibility flag, such as
+// `fs` before 2025-09-15), or undefined without
 // nodejs_compat or nodejs_als (then nothing happens). With `alsOnly`
 // (nodejs_als alone) only node:async_hooks is there.
 const NODE_FIRST = 28;
@@ -30,13 +34,45 @@ function nodeGroup(name) {
   return loadGroup(NODE_FIRST + i);
 }
 
+function words(text) {
+  return typeof text === 'string' && text !== '' ? text.split(' ') : [];
+}
+
+// The group of node:* module `name` if it was loaded, else undefined (then
+// none of its objects exist).
+function loadedNodeGroup(name) {
+  const i = NODE_NAMES.split(' ').indexOf(name);
+  return i < 0 ? undefined : loadedGroup(NODE_FIRST + i);
+}
+
 function setUpNode(settings, env) {
   if (!settings) return;
   const vars = {};
   if (settings.populateEnv) {
     for (const key of Object.keys(env)) if (typeof env[key] === 'string') vars[key] = env[key];
   }
-  nodeCompat = { globals: settings.globals === true, env: vars, alsOnly: settings.alsOnly === true };
+  nodeCompat = {
+    globals: settings.globals === true, env: vars, alsOnly: settings.alsOnly === true,
+    builtins: words(settings.builtins),
+    withheld: words(settings.withheld),
+  };
+  // The tables of the `require`s modules make with createRequire (see
+  // node/module.js), which each such module hands over by its name.
+  nodeCompat.requireTables = new Map();
+  Object.defineProperty(globalThis, Symbol.for('motu.require'), {
+    __proto__: null,
+    value: (name, table) => { nodeCompat.requireTables.set(name, table); },
+  });
+  // import.meta.resolve: a Node.js built-in resolves to its node: name.
+  Object.defineProperty(globalThis, Symbol.for('motu.resolveMeta'), {
+    __proto__: null,
+    value: (specifier, base) => {
+      const s = String(specifier);
+      const bare = s.startsWith('node:') ? s.slice(5) : s;
+      if (nodeCompat.builtins.includes(bare)) return `node:${bare}`;
+      return new URL(s, base).href;
+    },
+  });
   Object.defineProperty(globalThis, Symbol.for('motu.node'), {
     __proto__: null,
     value: (name, sub) => {

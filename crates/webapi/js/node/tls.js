@@ -8,12 +8,18 @@
 // Node.js, only against the certificates `ca` gives (PEM, one or many;
 // also through `secureContext`), for servers with a private CA.
 // `rejectUnauthorized: false`, client certificates and the other context
-// options are accepted and not used. A Worker cannot listen:
+// options are accepted and not used. `getPeerCertificate(detailed)` gives
+// the server's certificate with the fields Node reads out of it (subject,
+// issuer, subjectaltname, ca, the public key's, valid_from/valid_to,
+// fingerprints, ext_key_usage, serialNumber, raw; `issuerCertificate`
+// along the chain the server sent when `detailed`); `infoAccess` is not
+// there. A Worker cannot listen:
 // `Server`/`createServer` throw.
 
 const net = nodeModule('net');
 const { socketInternals } = nodeGroup('net');
 const { nodeError } = nodeGroup('buffer');
+const { Buffer } = nodeModule('buffer');
 
 function notImplemented(what) {
   return nodeError(Error, 'ERR_METHOD_NOT_IMPLEMENTED', `The ${what} method is not implemented`);
@@ -30,7 +36,20 @@ class TLSSocketImpl extends net.Socket {
     this.servername = o.servername === undefined ? null : o.servername;
     if (socket !== undefined && socket !== null) upgradeFrom(socket, this, o.servername || socket._host || 'localhost', caText(o));
   }
-  getPeerCertificate() { return {}; }
+  getPeerCertificate(detailed = false) {
+    const ders = socketInternals.peerCertificates(this);
+    if (ders.length === 0) return this.pending || this.destroyed ? null : {};
+    const certs = ders.map(certificateObject);
+    if (detailed) {
+      // Each certificate's issuer is the next the server sent; the last
+      // one's is itself when it is self-signed, as Node links them.
+      for (let i = 0; i < certs.length; i++) {
+        if (i + 1 < certs.length) certs[i].issuerCertificate = certs[i + 1];
+        else if (sameName(certs[i].subject, certs[i].issuer)) certs[i].issuerCertificate = certs[i];
+      }
+    }
+    return certs[0];
+  }
   getCertificate() { return {}; }
   getProtocol() { return this.pending ? null : 'TLSv1.3'; }
   getCipher() { return undefined; }
@@ -41,6 +60,37 @@ class TLSSocketImpl extends net.Socket {
   setMaxSendFragment() { return true; }
   exportKeyingMaterial() { throw notImplemented('exportKeyingMaterial'); }
   renegotiate() { throw notImplemented('renegotiate'); }
+}
+
+// A certificate (DER) as Node's getPeerCertificate() describes it (fields
+// read by the host, crates/webapi/src/node_crypto/x509.rs): names are
+// objects with a null prototype, an attribute given more than once an
+// array; `raw` and `pubkey` Buffers.
+function certificateObject(der) {
+  const info = op('node_x509_info', der);
+  const out = {};
+  for (const key of Object.keys(info)) {
+    const value = info[key];
+    if (key === 'subject' || key === 'issuer') out[key] = nameObject(value);
+    else if (key === 'raw' || key === 'pubkey') out[key] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function nameObject(pairs) {
+  const out = { __proto__: null };
+  for (const [key, value] of pairs) {
+    if (!(key in out)) out[key] = value;
+    else if (Array.isArray(out[key])) out[key].push(value);
+    else out[key] = [out[key], value];
+  }
+  return out;
+}
+
+function sameName(a, b) {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every(k => JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }
 
 // `new tls.TLSSocket(socket)` and `tls.TLSSocket(socket)`, as for

@@ -208,8 +208,10 @@ const types = {
   isModuleNamespaceObject: v => v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === null && v[Symbol.toStringTag] === 'Module',
   isProxy: () => false,
   isExternal: () => false,
-  isKeyObject: () => false,
-  isCryptoKey: v => { const C = loadedGlobal('CryptoKey'); return C !== undefined && v instanceof C; },
+  // Brand checks, as Node's: an object made from the prototype is neither.
+  // Before its group is loaded no KeyObject (or CryptoKey) exists.
+  isKeyObject: v => { const g = loadedNodeGroup('crypto'); return g !== undefined && g.isKeyObject(v); },
+  isCryptoKey: v => { const g = loadedGroup(CRYPTO); return g !== undefined && g.cryptoKeySlots(v) !== undefined; },
 };
 for (const name of ['Int8', 'Uint8', 'Uint8Clamped', 'Int16', 'Uint16', 'Int32', 'Uint32', 'Float32', 'Float64', 'BigInt64', 'BigUint64']) {
   types[`is${name}Array`] = v => isTyped(v, `${name}Array`);

@@ -24,12 +24,19 @@
 //!   once the rewriter has consumed a chunk (and along with an event once
 //!   [`FLUSH_BYTES`] have gathered), so the output of a chunk leaves before
 //!   the next chunk of input arrives, in pieces of a useful size.
+//! - **Encodings.** As on Workers, the input is read, and the output
+//!   written, in the `charset` of the response's `Content-Type` (UTF-8
+//!   without one): any ASCII-compatible encoding of the Encoding Standard
+//!   (`windows-1252`, `iso-8859-2`, `shift_jis`, `gbk`…); the handlers see
+//!   text and attributes decoded, and what they insert is encoded back.
+//!   Another charset (`utf-16`, an unknown label) is a `TypeError` from
+//!   `transform()`.
 //!
 //! Ops (each answers `[output, event]`, `event` being `null` once the
 //! rewriter wants more input or has finished):
 //! - `html_selector(selector)`: throws a `TypeError` if lol-html cannot
 //!   parse the selector.
-//! - `html_new(spec) -> handle`: `spec` lists the handlers, in order
+//! - `html_new(spec, charset?) -> handle`: `spec` lists the handlers, in order
 //!   (`[0, selector, kinds]` for `on()`, `[1, kinds]` for `onDocument()`;
 //!   `kinds` a bit set of [`handlers`]'s `ELEMENT`/`COMMENTS`/`TEXT` or
 //!   `DOCTYPE`/`COMMENTS`/`TEXT`/`END`).
@@ -44,6 +51,7 @@ use std::rc::Rc;
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
+use lol_html::AsciiCompatibleEncoding;
 use motu_engine::{HostValue, JsError};
 
 use crate::op_state::{handle_arg, OpState};
@@ -131,7 +139,7 @@ struct Session {
 }
 
 impl Session {
-    fn new(spec: handlers::Spec) -> Result<Self, JsError> {
+    fn new(spec: handlers::Spec, encoding: AsciiCompatibleEncoding) -> Result<Self, JsError> {
         let stack = DefaultStack::new(STACK_BYTES).map_err(|e| {
             JsError::range_error(format!("HTMLRewriter: no memory for a rewriter: {e}"))
         })?;
@@ -142,7 +150,7 @@ impl Session {
                 let suspender = Rc::new(Suspender {
                     yielder: Cell::new(yielder as *const _),
                 });
-                let settings = handlers::settings(&spec, &suspender);
+                let settings = handlers::settings(&spec, &suspender).with_encoding(encoding);
                 let mut rewriter = lol_html::HtmlRewriter::new(settings, move |bytes: &[u8]| {
                     sink.borrow_mut().extend_from_slice(bytes);
                 });
@@ -271,8 +279,27 @@ pub(crate) fn selector_op(args: &[HostValue]) -> Result<HostValue, JsError> {
 /// `html_new(spec) -> handle`.
 pub(crate) fn new_op(state: &OpState, args: &[HostValue]) -> Result<HostValue, JsError> {
     let spec = handlers::Spec::parse(args.first())?;
-    let session = Session::new(spec)?;
+    let encoding = match args.get(1) {
+        Some(HostValue::String(label)) => encoding(label)?,
+        _ => AsciiCompatibleEncoding::utf_8(),
+    };
+    let session = Session::new(spec, encoding)?;
     Ok(HostValue::Number(f64::from(state.add(session)?)))
+}
+
+/// The encoding of the `charset` label `label` (from the response's
+/// `Content-Type`), as the Encoding Standard names them; a `TypeError` for
+/// an unknown label or an encoding that is not ASCII-compatible (UTF-16,
+/// ISO-2022-JP), which lol-html cannot rewrite.
+fn encoding(label: &str) -> Result<AsciiCompatibleEncoding, JsError> {
+    encoding_rs::Encoding::for_label_no_replacement(label.trim().as_bytes())
+        .and_then(AsciiCompatibleEncoding::new)
+        .ok_or_else(|| {
+            JsError::type_error(format!(
+                "HTMLRewriter: the response's charset '{label}' is not an ASCII-compatible \
+                 encoding HTMLRewriter can rewrite"
+            ))
+        })
 }
 
 /// `html_write(handle, bytes)`.

@@ -22,12 +22,15 @@
 //!   ([`OpState::cancel`]), so the CPU-time limit stops them. The callback
 //!   forms (`pbkdf2()`, `scrypt()`, `hkdf()`) are host work ([`work`]),
 //!   run where the runtime runs work.
+//! - **Certificates** ([`x509`]): node:tls's `getPeerCertificate()` reads
+//!   the server's X.509 certificates into Node's fields.
 
 mod asym;
 mod cipher;
 mod hash;
 mod kdf;
 mod keys;
+mod x509;
 
 use motu_engine::{HostValue, JsError};
 
@@ -137,6 +140,7 @@ pub(crate) fn call(
         "node_verify_sync" => asym::verify(args, &state.cancel()),
         "node_rsa_crypt" => asym::rsa_crypt(args),
         "node_dh" => asym::diffie_hellman(args),
+        "node_x509_info" => x509::info(args),
         _ => return None,
     })
 }
