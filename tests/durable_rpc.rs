@@ -177,6 +177,42 @@ fn a_result_after_a_put_survives_kill_9() {
     });
 }
 
+/// The count of the output gate's flushes the admin metrics show.
+fn flushes(server: &Server) -> u64 {
+    let admin = server.admin.clone().expect("an admin listener");
+    let text = common::request(&admin, "GET", "/metrics", &[], b"").text();
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix("motu_durable_object_flush_seconds_count{worker=\"durable-rpc\"} ")
+        })
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[test]
+fn a_result_after_a_put_waits_for_the_flush() {
+    on_each_engine("do_rpc_result_waits_for_flush", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        assert_eq!(get_json(&server, "/read/f?keys=a"), json!({}));
+        assert_eq!(
+            flushes(&server),
+            0,
+            "a call that wrote nothing needs no flush"
+        );
+        for n in 1..=3 {
+            let r = common::request(&server.addr, "POST", "/write/f?key=a", &[], b"v");
+            assert_eq!(r.text(), "ok");
+            // The metric is observed when the flush is done, so it shows
+            // before the result it held back.
+            assert_eq!(
+                flushes(&server),
+                n,
+                "the result of write {n} waited for its flush"
+            );
+        }
+    });
+}
+
 #[test]
 fn ctx_abort_resets_the_object_and_keeps_its_storage() {
     on_each_engine("do_rpc_ctx_abort", |engine| {
