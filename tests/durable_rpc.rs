@@ -177,6 +177,28 @@ fn a_result_after_a_put_survives_kill_9() {
     });
 }
 
+#[test]
+fn a_looping_method_is_stopped_and_another_object_keeps_serving() {
+    on_each_engine("do_rpc_hostile_method", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        for _ in 0..2 {
+            get_json(&server, "/increment/good");
+        }
+        let looped = server.get("/spin/bad");
+        assert_eq!(looped.status, 500, "{}", looped.text());
+        assert!(
+            looped.text().to_lowercase().contains("cpu"),
+            "the loop ran out of CPU time: {}",
+            looped.text()
+        );
+        // The other object answers, made again if it shared the isolate,
+        // with its storage intact.
+        assert_eq!(get_json(&server, "/get/good"), json!(2));
+        assert_eq!(get_json(&server, "/increment/good"), json!(3));
+    });
+}
+
 /// The count of the output gate's flushes the admin metrics show.
 fn flushes(server: &Server) -> u64 {
     let admin = server.admin.clone().expect("an admin listener");

@@ -85,6 +85,10 @@ export class Counter extends DurableObject {
     this.ctx.abort();
   }
 
+  spin() {
+    for (;;) {}
+  }
+
   async fetch(request) {
     return Response.json({ via: 'fetch', n: await this.get(), token: this.token });
   }
@@ -150,6 +154,13 @@ export default {
         const viaFetch = await (await stub.fetch('http://object/')).json();
         return json({ visited, first, second, count, viaFetch: viaFetch.n, same: viaFetch.token === (await stub.instance()).token });
       }
+      case 'spin':
+        try {
+          await stub.spin();
+          return new Response('the loop ended', { status: 200 });
+        } catch (e) {
+          return new Response(`${e.name}: ${e.message}`, { status: 500 });
+        }
       case 'write': {
         const key = url.searchParams.get('key');
         return new Response(await stub.write(key, await request.text()));
