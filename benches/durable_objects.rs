@@ -102,6 +102,7 @@ fn main() {
     for engine in http::engines() {
         let config = format!(
             "[server]\nengine = \"{engine}\"\nstate_dir = \"state\"\n\
+             [admin]\nlisten = \"127.0.0.1:0\"\n\
              [[workers]]\nname = \"hello\"\nmain = \"hello.js\"\nroutes = [\"hello.test/*\"]\n\
              [[workers]]\nname = \"counter\"\nmain = \"counter.js\"\nroutes = [\"counter.test/*\"]\n\
              [[workers.durable_objects.bindings]]\nname = \"COUNTER\"\nclass_name = \"Counter\"\n"
