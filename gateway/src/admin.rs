@@ -9,6 +9,10 @@
 //!   depends on answers ([`Readiness::depend_on`]: the cluster's Redis); 503
 //!   before, while a dependency is down (the body says which and why), and
 //!   again once shutdown begins ([`Readiness::set_stopping`]).
+//! - `GET /objects`: the Durable Objects in memory, as a JSON array of
+//!   `{ worker, class, namespace, id, name, isolate, lastEventMs }` (see
+//!   `motu_runtime::live_objects`): the isolate hosting each, and when
+//!   it last had an event (milliseconds since the Unix epoch).
 //!
 //! Other paths get 404, other methods 405.
 
@@ -133,7 +137,7 @@ fn answer(request: &http::Request<Incoming>, readiness: &Readiness) -> http::Res
         response
     };
     let path = request.uri().path();
-    if !matches!(path, "/metrics" | "/healthz" | "/readyz") {
+    if !matches!(path, "/metrics" | "/healthz" | "/readyz" | "/objects") {
         return text(http::StatusCode::NOT_FOUND, "not found\n".into());
     }
     if !matches!(*request.method(), http::Method::GET | http::Method::HEAD) {
@@ -157,6 +161,14 @@ fn answer(request: &http::Request<Incoming>, readiness: &Readiness) -> http::Res
             response
         }
         "/healthz" => text(http::StatusCode::OK, "ok\n".into()),
+        "/objects" => {
+            let mut response = text(http::StatusCode::OK, motu_runtime::live_objects_json());
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
+            response
+        }
         _ => {
             let status = if readiness.is_ready() {
                 http::StatusCode::OK

@@ -467,7 +467,7 @@ impl IsolateHost {
 
     /// The object a stub names: `[binding, id, name]` as JSON.
     fn object_target(&self, text: &str) -> Result<crate::ObjectTarget, JsError> {
-        let bad = || JsError::type_error("durable_fetch: a malformed stub");
+        let bad = || JsError::type_error("Durable Object: a malformed stub");
         let (index, rest) = text.split_once(':').ok_or_else(bad)?;
         let (id, name) = match rest.split_once(':') {
             Some((id, name)) => (id, Some(name.to_owned())),
@@ -506,7 +506,8 @@ impl IsolateHost {
     /// event. Settles with `[threw, wire, peer, streams]`.
     fn start_rpc_call(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
         let event = self.count_subrequest()?;
-        let target = crate::rpc::Target::from_args(&args, &self.rpc)?;
+        let target =
+            crate::rpc::Target::from_args(&args, &self.rpc, |text| self.object_target(text))?;
         let mut args = args.into_iter().skip(3);
         let path = match args.next() {
             Some(HostValue::List(path)) => path

@@ -47,7 +47,8 @@ for (let i = 0; i < storageBindings.length; i++) {
 const durableBindings = worker.durable || [];
 for (let i = 0; i < durableBindings.length; i++) {
   const [name, namespace] = durableBindings[i];
-  env[name] = loadGroup(DURABLE).makeNamespace(i, namespace, loadGroup(FETCH).makeFetcher);
+  env[name] = loadGroup(DURABLE).makeNamespace(i, namespace, loadGroup(FETCH).makeFetcher,
+    (...args) => loadGroup(CLOUDFLARE_WORKERS).makeObjectStub(...args));
 }
 setUpNode(worker.nodejs, env);
 if (worker.syntax === 'script') {
@@ -269,6 +270,9 @@ const durableHooks = {
   requestFromEvent,
   respond,
   fail,
+  // An RPC call of the object `instance`; `gate()`: its output gate.
+  rpc(id, payload, instance, gate) { loadGroup(CLOUDFLARE_WORKERS).callObject(id, payload, instance, gate); },
+  rpcFail(id, e) { loadGroup(CLOUDFLARE_WORKERS).failCall(id, e); },
   waitUntil(promise) {
     const id = op('current_event');
     if (id === null) throw new Error('waitUntil() can only be called while an event is being handled');

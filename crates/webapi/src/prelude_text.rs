@@ -202,7 +202,7 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
         group!(
             preamble: "",
             files: ["cloudflare/workers.js", "cloudflare/rpc_wire.js", "cloudflare/rpc.js"],
-            exports: "workersExports, isEntrypointClass, makeServiceStub, dispatchRpc, releaseGrant"
+            exports: "workersExports, isEntrypointClass, makeServiceStub, dispatchRpc, releaseGrant, makeObjectStub, callObject, failCall"
         ),
     ),
     (

@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 use super::ObjectTarget;
 use crate::isolate_actor::IsolateActor;
 use crate::registry::{retryable, InFlight, Starting};
+use crate::rpc::{Answer, Receiver, RpcCall};
 use crate::{Dispatch, Fetch, FetchResponse, Registry, RuntimeError};
 
 /// How many times an event follows its object to a new isolate before it
@@ -75,26 +76,24 @@ impl Handler<WhenGone> for IsolateActor {
     }
 }
 
-/// Sends `msg`, an event for the object `target`, to the isolate that
-/// hosts the object, choosing one of the Worker's isolates if none does.
-pub(crate) fn dispatch(
+/// The isolate hosting the object `target` (one of the Worker's isolates,
+/// chosen now if none hosts it).
+fn home(
     registry: &mut Registry,
-    target: ObjectTarget,
-    msg: Dispatch,
+    target: &ObjectTarget,
     ctx: &mut Context<Registry>,
-) -> ResponseFuture<Result<FetchResponse, RuntimeError>> {
+) -> Result<Home, RuntimeError> {
     let key = target.key();
-    let address = ctx.address();
     let existing = registry
         .objects
         .homes
         .get(&key)
         .filter(|h| h.usable())
         .cloned();
-    let home = match existing {
+    match existing {
         Some(home) => Ok(home),
         None => registry
-            .instance(&target.worker, &address, None)
+            .instance(&target.worker, &ctx.address(), None)
             .map(|chosen| {
                 let home = Home {
                     starting: chosen.starting,
@@ -104,7 +103,19 @@ pub(crate) fn dispatch(
                 registry.objects.homes.insert(key, home.clone());
                 home
             }),
-    };
+    }
+}
+
+/// Sends `msg`, an event for the object `target`, to the isolate that
+/// hosts the object, choosing one of the Worker's isolates if none does.
+pub(crate) fn dispatch(
+    registry: &mut Registry,
+    target: ObjectTarget,
+    msg: Dispatch,
+    ctx: &mut Context<Registry>,
+) -> ResponseFuture<Result<FetchResponse, RuntimeError>> {
+    let address = ctx.address();
+    let home = home(registry, &target, ctx);
     Box::pin(async move {
         let home = home?;
         home.in_flight.fetch_add(1, Ordering::Relaxed);
@@ -132,6 +143,50 @@ pub(crate) fn dispatch(
                     .send(Dispatch {
                         worker: msg.worker,
                         request,
+                        retried: true,
+                    })
+                    .await
+                    .unwrap_or_else(|_| Err(RuntimeError::Startup("the registry stopped".into())))
+            }
+            Ok(result) => result,
+            Err(_) => Err(RuntimeError::Lost(target.worker)),
+        }
+    })
+}
+
+/// Sends `msg`, an RPC call of the object `target`, to the isolate that
+/// hosts the object, as [`dispatch`] sends a fetch: the call is an event
+/// of the object, in the same mailbox, and follows the object when its
+/// isolate goes away before the call started.
+pub(crate) fn call(
+    registry: &mut Registry,
+    target: ObjectTarget,
+    msg: RpcCall,
+    ctx: &mut Context<Registry>,
+) -> ResponseFuture<Result<Answer, RuntimeError>> {
+    let address = ctx.address();
+    let home = home(registry, &target, ctx);
+    Box::pin(async move {
+        let home = home?;
+        home.in_flight.fetch_add(1, Ordering::Relaxed);
+        let done = InFlight(home.in_flight.clone());
+        let addr: Addr<IsolateActor> = home.starting.await?;
+        match addr.send(msg.event.clone()).await {
+            Ok(Err(RuntimeError::Unavailable(_))) | Err(_) if target.attempt < MAX_MOVES => {
+                drop(done);
+                // As for a fetch: the object moves once its isolate is
+                // gone. The call had not started (its streams are still
+                // there to take).
+                let _ = addr.send(WhenGone).await;
+                let mut event = msg.event;
+                event.receiver = Receiver::Object(ObjectTarget {
+                    attempt: target.attempt + 1,
+                    ..target
+                });
+                address
+                    .send(RpcCall {
+                        worker: msg.worker,
+                        event,
                         retried: true,
                     })
                     .await

@@ -5,18 +5,23 @@
 //! - `motu_durable_object_starts_total`: objects made (first event after
 //!   being out of memory);
 //! - `motu_durable_object_evictions_total{reason}`: objects that left
-//!   memory: `idle` (no events for the idle timeout) or `isolate` (their
-//!   isolate went, whatever its reason).
+//!   memory: `idle` (no events for the idle timeout), `isolate` (their
+//!   isolate went, whatever its reason), `aborted` (reset by
+//!   `ctx.abort`) or `failed` (their constructor threw);
+//! - `motu_durable_object_flush_seconds`: how long each flush of the
+//!   output gate took (the fsync of an object's write-ahead log, on the
+//!   work pool; one flush covers every write made before it started).
 
 use std::sync::LazyLock;
 
-use prometheus::{IntCounterVec, IntGaugeVec, Opts};
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts};
 
 struct DurableMetrics {
     live: IntGaugeVec,
     starts: IntCounterVec,
     evictions: IntCounterVec,
     websockets: IntGaugeVec,
+    flushes: HistogramVec,
 }
 
 static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
@@ -50,7 +55,19 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
     )
     .expect("a valid metric");
     crate::metrics::register(Box::new(websockets.clone()));
+    let flushes = HistogramVec::new(
+        HistogramOpts::new(
+            "motu_durable_object_flush_seconds",
+            "Flushes of Durable Objects' writes (the output gate's fsync), by duration.",
+        )
+        .buckets(vec![
+            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+        ]),
+        &["worker"],
+    )
+    .expect("a valid metric");
     crate::metrics::register(Box::new(live.clone()));
+    crate::metrics::register(Box::new(flushes.clone()));
     crate::metrics::register(Box::new(starts.clone()));
     crate::metrics::register(Box::new(evictions.clone()));
     DurableMetrics {
@@ -58,8 +75,17 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
         starts,
         evictions,
         websockets,
+        flushes,
     }
 });
+
+/// A flush of an object of `worker` took `took`.
+pub(crate) fn flushed(worker: &str, took: std::time::Duration) {
+    METRICS
+        .flushes
+        .with_label_values(&[worker])
+        .observe(took.as_secs_f64());
+}
 
 /// An object of `worker` was made in memory.
 pub(crate) fn started(worker: &str) {

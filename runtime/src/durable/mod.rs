@@ -42,11 +42,20 @@
 //! - **Hibernatable WebSockets** (`websockets.rs`): sockets an object
 //!   accepted with `ctx.acceptWebSocket` are held outside it, so it may
 //!   leave memory while they stay open; a message wakes it.
-//! - **Metrics** (`metrics.rs`).
+//! - **Metrics** (`metrics.rs`), and the admin endpoint's list of live
+//!   objects ([`listing`]).
+//! - **RPC**: a stub's methods (`stub.increment(2)`) are calls of
+//!   `crate::rpc` to the object, events of it like a `fetch`, routed
+//!   through the directory (`directory.rs`); their answers wait for the
+//!   output gate as responses do.
+//! - **Reset**: `ctx.abort(reason)` drops the instance and fails its
+//!   events still going on (`cloudflare/durable.js`); its slot is forgotten
+//!   here, so the next event makes it again, storage intact.
 
 pub(crate) mod alarms;
 pub(crate) mod directory;
 pub(crate) mod id;
+pub mod listing;
 pub(crate) mod metrics;
 mod migrations;
 pub(crate) mod objects;

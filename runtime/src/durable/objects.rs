@@ -22,6 +22,8 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use motu_engine::{HostValue, JsError};
@@ -35,6 +37,8 @@ use super::ObjectTarget;
 /// One live object of the isolate.
 struct Live {
     target: ObjectTarget,
+    /// When it last had an event, as the admin listing shows it.
+    listed: Arc<AtomicU64>,
     /// Its database, opened on first use.
     storage: Option<ObjectStorage>,
     last_active: Instant,
@@ -48,6 +52,8 @@ struct Live {
 /// The objects an isolate hosts (see the module docs).
 pub(crate) struct Objects {
     worker: String,
+    /// The isolate, as the admin listing names it (`worker#n`).
+    isolate: String,
     storage: crate::Storage,
     idle: Duration,
     slots: RefCell<HashMap<(String, String), u32>>,
@@ -124,8 +130,10 @@ impl Objects {
     /// The objects of an isolate of `worker`, storing in `storage`'s state
     /// folder, leaving memory after `idle` without events.
     pub(crate) fn new(worker: &str, storage: &crate::Storage, idle: Duration) -> Self {
+        static ISOLATES: AtomicU64 = AtomicU64::new(1);
         Self {
             worker: worker.to_owned(),
+            isolate: format!("{worker}#{}", ISOLATES.fetch_add(1, Ordering::Relaxed)),
             storage: storage.clone(),
             idle,
             slots: RefCell::default(),
@@ -159,6 +167,7 @@ impl Objects {
                     slot,
                     Live {
                         target: target.clone(),
+                        listed: super::listing::list(target, &self.isolate),
                         storage: None,
                         last_active: Instant::now(),
                         events: Vec::new(),
@@ -171,6 +180,8 @@ impl Objects {
         };
         if let Some(live) = self.live.borrow_mut().get_mut(&slot) {
             live.last_active = Instant::now();
+            live.listed
+                .store(super::listing::now_ms(), Ordering::Relaxed);
             live.events.push(event);
         }
         HostValue::Map(vec![
@@ -214,8 +225,7 @@ impl Objects {
         }
         for slot in &idle {
             if let Some(object) = live.remove(slot) {
-                self.slots.borrow_mut().remove(&object.target.key());
-                super::metrics::evicted(&self.worker, "idle");
+                self.forget(&object, "idle");
             }
         }
         idle
@@ -265,6 +275,13 @@ impl Objects {
                 )
             })?;
         self.websockets.call(&target, event, wake, &method, args)
+    }
+
+    /// `object` left memory for `reason`: its slot and listing go.
+    fn forget(&self, object: &Live, reason: &str) {
+        self.slots.borrow_mut().remove(&object.target.key());
+        super::listing::unlist(&object.target, &self.isolate);
+        super::metrics::evicted(&self.worker, reason);
     }
 
     /// How many objects are live.
@@ -332,12 +349,18 @@ impl Objects {
         }
         let slot = args.next();
         let args_slot = slot.clone();
-        if method == "forget" {
-            // The object could not be made: forgotten, as if evicted.
+        if method == "forget" || method == "abort" {
+            // The object could not be made, or was reset by `ctx.abort`:
+            // forgotten, as if evicted (the next event makes it again).
             let slot = slot.and_then(|s| s.as_f64()).unwrap_or(-1.0) as u32;
-            if let Some(object) = self.live.borrow_mut().remove(&slot) {
-                self.slots.borrow_mut().remove(&object.target.key());
-                super::metrics::evicted(&self.worker, "failed");
+            let removed = self.live.borrow_mut().remove(&slot);
+            if let Some(object) = removed {
+                let reason = if method == "abort" {
+                    "aborted"
+                } else {
+                    "failed"
+                };
+                self.forget(&object, reason);
             }
             return Ok(HostValue::Undefined);
         }
@@ -519,8 +542,11 @@ impl Objects {
     pub(crate) fn flush_work(&self, args: Vec<HostValue>) -> Result<Work, JsError> {
         let flusher = self.with_storage(args.into_iter().next(), |s| Ok(s.flusher()))?;
         let index = self.alarms.borrow().as_ref().map(AlarmIndex::flusher);
+        let worker = self.worker.clone();
         Ok(Work::from_fn(0, false, move |_| {
+            let started = Instant::now();
             flusher.flush().map_err(storage_error)?;
+            super::metrics::flushed(&worker, started.elapsed());
             if let Some(index) = index {
                 index.flush().map_err(storage_error)?;
             }
@@ -532,7 +558,8 @@ impl Objects {
 
 impl Drop for Objects {
     fn drop(&mut self) {
-        for _ in self.live.get_mut().drain() {
+        for (_, object) in self.live.get_mut().drain() {
+            super::listing::unlist(&object.target, &self.isolate);
             super::metrics::evicted(&self.worker, "isolate");
         }
     }

@@ -4,7 +4,7 @@ use actix::prelude::*;
 use motu_engine::HostValue;
 use tokio::sync::oneshot;
 
-use super::{Answer, CallEvent, Release};
+use super::{Answer, CallEvent, Receiver, Release};
 use crate::isolate_actor::IsolateActor;
 use crate::RuntimeError;
 
@@ -38,7 +38,7 @@ impl Handler<CallEvent> for IsolateActor {
                     .into_iter()
                     .map(|body| HostValue::Number(host.open_readable_for(body, id).into()))
                     .collect();
-                HostValue::Map(vec![
+                let call = HostValue::Map(vec![
                     ("type".into(), "rpc".into()),
                     ("receiver".into(), msg.receiver.to_value()),
                     (
@@ -49,7 +49,14 @@ impl Handler<CallEvent> for IsolateActor {
                     ("args".into(), msg.args),
                     ("peer".into(), peer),
                     ("streams".into(), HostValue::List(streams)),
-                ])
+                ]);
+                match &msg.receiver {
+                    // An event of the object (made now if need be).
+                    Receiver::Object(target) => {
+                        host.durable_objects().event(target, id, "rpc", call)
+                    }
+                    _ => call,
+                }
             },
             size,
             ctx,

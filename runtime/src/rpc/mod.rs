@@ -35,24 +35,28 @@
 //!   ([`crate::service::MAX_CHAIN_DEPTH`]); a callee that runs out of CPU
 //!   or memory is evicted like any other, and its caller gets an error.
 //!
-//! # Adding a kind of receiver (the seam Durable Objects plug into)
+//! # Kinds of receivers
 //!
 //! "Call method M on target T" is [`CallEvent`] delivered to an isolate
-//! actor. To make a Durable Object stub callable (`stub.increment(2)`):
-//! 1. add a [`Target`] variant (e.g. `Object { namespace, id }`) and parse
-//!    it in [`Target::from_args`] from the prelude's `rpc_call(kind, a, b,
-//!    …)` (kind `'object'`);
-//! 2. route it in [`route`] to the object's isolate actor (through the
-//!    object's mailbox), sending the same [`CallEvent`] with a new
-//!    [`Receiver`] variant (e.g. `Object(id)`), which [`Receiver::to_value`]
-//!    gives the prelude as `['object', id]`;
-//! 3. in `dispatchRpc` (`cloudflare/rpc.js`) resolve receiver kind
-//!    `'object'` to the live object instance; everything else (the wire,
-//!    stubs, errors, path resolution, limits) is shared.
+//! actor; what differs between kinds of receivers is only how the call is
+//! routed ([`Target`], [`route`]) and what the prelude calls ([`Receiver`],
+//! `dispatchRpc` in `cloudflare/rpc.js`):
+//! - a Worker's entrypoint: through the registry, to any isolate of the
+//!   Worker, on a new instance of the class;
+//! - an export (a function or an `RpcTarget` sent along): straight to the
+//!   isolate that exported it;
+//! - a Durable Object (`stub.increment(2)` on a stub from
+//!   `env.NS.get(id)`, [`Target::Object`]): through the registry's
+//!   directory of objects (`crate::durable`), so the call is an event of
+//!   the object like its `fetch` — one live object per id, one event at a
+//!   time, held back by `blockConcurrencyWhile` — and its answer leaves
+//!   once the object's writes before it are durable (the output gate,
+//!   `cloudflare/durable.js`).
 //!
-//! A stub on the JS side is made by `makeStub(state)` with `state.target
-//! = [kind, a, b]`: a Durable Object stub is `makeStub({ target: ['object',
-//! namespace, id], disposed: false }, { fetch, … })`.
+//! Everything else (the wire, stubs, errors, path resolution, limits) is
+//! shared. A stub on the JS side is made by `makeStub(state)` with
+//! `state.target = [kind, a, b]` (`['object', target, null]` for a
+//! Durable Object, the target as `durable_fetch` names it).
 
 mod event;
 mod peers;
@@ -135,6 +139,8 @@ pub enum Target {
         /// The export's number there.
         export: u64,
     },
+    /// A Durable Object: a call is one of its events.
+    Object(crate::ObjectTarget),
 }
 
 /// What the receiving isolate calls.
@@ -145,6 +151,9 @@ pub enum Receiver {
     Entrypoint(Option<String>),
     /// What the isolate exported under this number.
     Export(u64),
+    /// The live instance of a Durable Object (made by this event if need
+    /// be).
+    Object(crate::ObjectTarget),
 }
 
 impl Receiver {
@@ -156,6 +165,9 @@ impl Receiver {
                 name.as_deref().map_or(HostValue::Null, Into::into),
             ]),
             Receiver::Export(n) => HostValue::List(vec!["export".into(), (*n as f64).into()]),
+            Receiver::Object(target) => {
+                HostValue::List(vec!["object".into(), target.id.as_str().into()])
+            }
         }
     }
 }
@@ -250,8 +262,13 @@ pub(crate) struct Release {
 
 impl Target {
     /// The receiver the prelude's `rpc_call(kind, a, b, …)` names, with the
-    /// peers this isolate holds.
-    pub(crate) fn from_args(args: &[HostValue], peers: &Peers) -> Result<Target, JsError> {
+    /// peers this isolate holds and `object`, which reads a Durable Object
+    /// stub's target.
+    pub(crate) fn from_args(
+        args: &[HostValue],
+        peers: &Peers,
+        object: impl FnOnce(&str) -> Result<crate::ObjectTarget, JsError>,
+    ) -> Result<Target, JsError> {
         let kind = args.first().and_then(HostValue::as_str).unwrap_or("");
         match kind {
             "service" => {
@@ -276,6 +293,13 @@ impl Target {
                     export: number(2) as u64,
                 })
             }
+            "object" => {
+                let target = args
+                    .get(1)
+                    .and_then(HostValue::as_str)
+                    .ok_or_else(|| JsError::type_error("rpc_call: a malformed stub"))?;
+                Ok(Target::Object(object(target)?))
+            }
             other => Err(JsError::type_error(format!(
                 "rpc_call: unknown receiver kind '{other}'"
             ))),
@@ -283,8 +307,8 @@ impl Target {
     }
 }
 
-/// Delivers `event` for `target`: through `registry` for an entrypoint,
-/// straight to the exporting isolate for an export.
+/// Delivers `event` for `target`: through `registry` for an entrypoint or
+/// a Durable Object, straight to the exporting isolate for an export.
 pub(crate) async fn route(
     registry: Option<Recipient<RpcCall>>,
     target: Target,
@@ -325,6 +349,21 @@ pub(crate) async fn route(
             event.receiver = Receiver::Export(export);
             let sent = addr.send(event).await.map_err(|_| gone())?;
             (sent, "RPC stub call".to_owned())
+        }
+        Target::Object(target) => {
+            let registry = registry
+                .ok_or_else(|| JsError::new("Error", "Durable Objects are not available"))?;
+            let worker = target.worker.clone();
+            event.receiver = Receiver::Object(target);
+            let sent = registry
+                .send(RpcCall {
+                    worker: worker.clone(),
+                    event,
+                    retried: false,
+                })
+                .await
+                .map_err(|_| RuntimeError::Lost(worker));
+            (sent.and_then(|r| r), "Durable Object RPC".to_owned())
         }
     };
     outcome.map_err(|error| JsError::new("Error", format!("{what} failed: {error}")))

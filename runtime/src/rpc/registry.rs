@@ -1,6 +1,8 @@
 //! A call to a Worker's entrypoint through the registry: [`RpcCall`] picks
 //! (or starts) an isolate of the Worker, as a service binding's fetch does,
-//! and delivers the [`CallEvent`] there.
+//! and delivers the [`CallEvent`] there. A call to a Durable Object goes
+//! to the isolate hosting the object, through the registry's directory
+//! (`crate::durable::directory`).
 
 use std::sync::atomic::Ordering;
 
@@ -30,6 +32,10 @@ impl Handler<RpcCall> for Registry {
     type Result = ResponseFuture<Result<Answer, RuntimeError>>;
 
     fn handle(&mut self, msg: RpcCall, ctx: &mut Self::Context) -> Self::Result {
+        if let super::Receiver::Object(target) = &msg.event.receiver {
+            let target = target.clone();
+            return crate::durable::directory::call(self, target, msg, ctx);
+        }
         let registry = ctx.address();
         let instance = self.instance(&msg.worker, &registry, None);
         Box::pin(async move {

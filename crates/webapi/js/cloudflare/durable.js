@@ -13,7 +13,8 @@
 //
 // Ops (runtime/src/durable): `durable(method, …)` for ids and storage,
 // synchronous; `durable_fetch(token, target, …)` for a stub's fetch (as a
-// service binding's, through makeFetcher); host work `durable_flush(slot)`,
+// service binding's, through makeFetcher); a stub's other members are RPC
+// (cloudflare/rpc.js), whose calls come as events of kind 'rpc'; host work `durable_flush(slot)`,
 // which makes the object's writes durable: a response of the object waits
 // for it (the output gate). Events come as `{ type: 'durable', kind, slot,
 // fresh, class, id, name, payload }`; `{ type: 'durable_evict', slot }`
@@ -57,35 +58,40 @@ class DurableObjectId {
 }
 tag(DurableObjectId);
 
-let makeDurableStub; // (index, id, makeFetcher) => DurableObjectStub
+let makeDurableStub; // (index, id, makeFetcher, makeObjectStub) => DurableObjectStub
 
+// A stub of an object: its `fetch` sends a request to the object, and any
+// other member is a method (or property) of the object, called over RPC
+// (cloudflare/rpc.js) as an event of the object. The stub is a Proxy whose
+// target is a DurableObjectStub, for `instanceof`.
 class DurableObjectStub {
-  #fetcher; #id;
   constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
   static {
-    makeDurableStub = (index, id, makeFetcher) => {
-      const s = new DurableObjectStub(DO_KEY);
+    makeDurableStub = (index, id, makeFetcher, makeObjectStub) => {
       const name = durableNameOf(id);
       const target = `${index}:${durableIdOf(id)}${name === undefined ? '' : `:${name}`}`;
-      s.#fetcher = makeFetcher(target, 'durable_fetch');
-      s.#id = id;
-      return s;
+      const fetcher = makeFetcher(target, 'durable_fetch');
+      const local = {
+        __proto__: null,
+        id,
+        name,
+        fetch: (input, init = undefined) => fetcher.fetch(input, init),
+      };
+      return makeObjectStub(target, local, new DurableObjectStub(DO_KEY));
     };
   }
-  get id() { return this.#id; }
-  get name() { return durableNameOf(this.#id); }
-  fetch(input, init = undefined) { return this.#fetcher.fetch(input, init); }
 }
 tag(DurableObjectStub);
 
 class DurableObjectNamespace {
-  #index; #namespace; #makeFetcher;
+  #index; #namespace; #makeFetcher; #makeObjectStub;
   constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
-  static make(index, namespace, makeFetcher) {
+  static make(index, namespace, makeFetcher, makeObjectStub) {
     const n = new DurableObjectNamespace(DO_KEY);
     n.#index = index;
     n.#namespace = namespace;
     n.#makeFetcher = makeFetcher;
+    n.#makeObjectStub = makeObjectStub;
     return n;
   }
   newUniqueId(options = undefined) { return makeDurableId(op('durable', 'newId', this.#namespace), undefined); }
@@ -102,16 +108,18 @@ class DurableObjectNamespace {
     if (!(id instanceof DurableObjectId)) throw new TypeError("Failed to execute 'get' on 'DurableObjectNamespace': parameter 1 is not of type 'DurableObjectId'.");
     // An id of another namespace is refused here, not at the first fetch.
     op('durable', 'check', this.#namespace, durableIdOf(id));
-    return makeDurableStub(this.#index, id, this.#makeFetcher);
+    return makeDurableStub(this.#index, id, this.#makeFetcher, this.#makeObjectStub);
   }
   getByName(name, options = undefined) { return this.get(this.idFromName(name), options); }
   jurisdiction(name) { return this; }
 }
 tag(DurableObjectNamespace);
 
-// `env.NAME` for namespace binding `index` (its key `namespace`).
-function makeNamespace(index, namespace, makeFetcher) {
-  return DurableObjectNamespace.make(index, namespace, makeFetcher);
+// `env.NAME` for namespace binding `index` (its key `namespace`);
+// `makeFetcher` and `makeObjectStub(target, local, base)` (rpc.js) make its
+// stubs.
+function makeNamespace(index, namespace, makeFetcher, makeObjectStub) {
+  return DurableObjectNamespace.make(index, namespace, makeFetcher, makeObjectStub);
 }
 
 // ---- Values and keys ----
@@ -405,6 +413,15 @@ class DurableObjectState {
   get id() { return this.#id; }
   get storage() { return this.#storage; }
   waitUntil(promise) { this.#waitUntil(promise); }
+  // Resets the object, as Cloudflare's `ctx.abort(reason)` does: the
+  // error (with `reason` as its message) is what every event of the
+  // object still going on fails with, this one included, even if the
+  // code catches it.
+  abort(reason = undefined) {
+    const error = new Error(reason === undefined ? 'Application called abort() to reset Durable Object.' : String(reason));
+    doAbort(this.#rec, error);
+    throw error;
+  }
   blockConcurrencyWhile(callback) {
     const rec = this.#rec;
     rec.blocks++;
@@ -439,11 +456,18 @@ function doDrain(rec) {
 }
 
 // Event `id` for an object (see the top of the file); `hooks` are the
-// core's: env, module(), requestFromEvent, respond, fail, waitUntil.
+// core's: env, module(), requestFromEvent, respond, fail, rpc, rpcFail,
+// waitUntil.
 function deliver(id, event, hooks) {
   let rec = doObjects.get(event.slot);
   if (rec === undefined) {
-    rec = { slot: event.slot, id: event.id, name: event.name ?? undefined, instance: null, blocks: 0, queue: [], draining: false, unflushed: false, flushing: null, nextFlush: null };
+    rec = {
+      slot: event.slot, id: event.id, name: event.name ?? undefined, instance: null, blocks: 0, queue: [],
+      draining: false, unflushed: false, flushing: null, nextFlush: null,
+      // Its events not answered yet (id => kind), and the error it was
+      // aborted with (ctx.abort).
+      events: new Map(), aborted: null, hooks,
+    };
     doObjects.set(event.slot, rec);
     const cls = (hooks.module() ?? {})[event.class];
     try {
@@ -453,11 +477,14 @@ function deliver(id, event, hooks) {
       rec.instance = new cls(DurableObjectState.make(rec, hooks.waitUntil), hooks.env);
     } catch (e) {
       // The object is not made; the next event tries again.
-      doObjects.delete(event.slot);
-      op('durable', 'forget', event.slot);
-      return hooks.fail(id, e);
+      if (doObjects.get(event.slot) === rec) {
+        doObjects.delete(event.slot);
+        op('durable', 'forget', event.slot);
+      }
+      return failEvent(id, event, hooks, rec.aborted ?? e);
     }
   }
+  rec.events.set(id, event.kind);
   const run = () => runEvent(id, event, rec, hooks);
   // Behind the events held back, in order.
   if (rec.blocks > 0 || rec.queue.length > 0 || rec.draining) {
@@ -468,9 +495,47 @@ function deliver(id, event, hooks) {
   }
 }
 
+// Event `id` failed with `e`: an RPC call's caller gets the error as what
+// the call threw; another event fails.
+function failEvent(id, event, hooks, e) {
+  if (event.kind === 'rpc') hooks.rpcFail(id, e);
+  else hooks.fail(id, e);
+}
+
+// Hooks for one event of `rec`: its outcome is given once, unless the
+// object was aborted first (then the abort gave it).
+function eventHooks(id, rec, hooks) {
+  const once = f => (...args) => {
+    if (rec.aborted !== null || !rec.events.delete(id)) return;
+    f(...args);
+  };
+  return {
+    respond: once(hooks.respond),
+    fail: once(hooks.fail),
+    rpcFail: once(hooks.rpcFail),
+    // Nothing leaves an aborted object: its calls were failed already.
+    gate: () => (rec.aborted !== null ? new Promise(() => {}) : doOutputGate(rec)),
+    done: () => rec.events.delete(id),
+  };
+}
+
 function runEvent(id, event, rec, hooks) {
-  if (event.kind === 'alarm') return runAlarm(id, event, rec, hooks);
-  if (event.kind === 'websocket') return runSocketEvent(id, event, rec, hooks);
+  if (rec.aborted !== null) return;
+  const h = eventHooks(id, rec, hooks);
+  if (event.kind === 'alarm') return runAlarm(id, event, rec, h);
+  if (event.kind === 'websocket') return runSocketEvent(id, event, rec, h);
+  if (event.kind === 'rpc') {
+    // The answer goes once the gate opens (and not at all if the object
+    // is aborted first).
+    const gate = () => transformPromise(h.gate(), v => {
+      h.done();
+      return v;
+    }, e => {
+      h.done();
+      throw e;
+    });
+    return hooks.rpc(id, event.payload, rec.instance, gate);
+  }
   let result;
   try {
     if (event.kind !== 'fetch') throw new TypeError(`Unknown Durable Object event: ${event.kind}`);
@@ -478,35 +543,52 @@ function runEvent(id, event, rec, hooks) {
     if (typeof rec.instance.fetch !== 'function') throw new TypeError("Handler does not export a fetch() function.");
     result = rec.instance.fetch(request);
   } catch (e) {
-    return hooks.fail(id, e);
+    return h.fail(id, e);
   }
   uponPromise(promiseResolvedWith(result),
-    response => uponPromise(doOutputGate(rec), () => hooks.respond(id, response), e => hooks.fail(id, e)),
-    e => hooks.fail(id, e));
+    response => uponPromise(h.gate(), () => h.respond(id, response), e => h.fail(id, e)),
+    e => h.fail(id, e));
 }
 
 // The object's alarm is due: `alarm(alarmInfo)`; once it succeeds, the
 // alarm is deleted unless the handler set another. The host gets an empty
 // response (or the failure, and retries).
-function runAlarm(id, event, rec, hooks) {
+function runAlarm(id, event, rec, h) {
   let result, due;
   try {
     if (typeof rec.instance.alarm !== 'function') throw new TypeError('The Durable Object has an alarm set but no alarm() handler');
     due = op('durable', 'getAlarm', rec.slot);
     result = rec.instance.alarm({ retryCount: event.payload.retryCount, isRetry: event.payload.isRetry });
   } catch (e) {
-    return hooks.fail(id, e);
+    return h.fail(id, e);
   }
   const done = () => {
     if (op('durable', 'getAlarm', rec.slot) === due) {
       op('durable', 'setAlarm', rec.slot, null);
       rec.unflushed = true;
     }
-    return doOutputGate(rec);
+    return h.gate();
   };
   uponPromise(promiseResolvedWith(result),
-    () => uponPromise(done(), () => hooks.respond(id, new Response(null, { status: 204 })), e => hooks.fail(id, e)),
-    e => hooks.fail(id, e));
+    () => uponPromise(done(), () => h.respond(id, new Response(null, { status: 204 })), e => h.fail(id, e)),
+    e => h.fail(id, e));
+}
+
+// `ctx.abort(error)`: the object is reset. Its instance is dropped (the
+// host forgets its slot, so the next event makes a new one, with its
+// storage as it is), and every event of it not answered yet — running or
+// held back — fails with `error`; nothing it does later leaves it.
+function doAbort(rec, error) {
+  if (rec.aborted !== null) return;
+  rec.aborted = error;
+  if (doObjects.get(rec.slot) === rec) {
+    doObjects.delete(rec.slot);
+    op('durable', 'abort', rec.slot);
+  }
+  rec.queue.length = 0;
+  const events = [...rec.events];
+  rec.events.clear();
+  for (const [id, kind] of events) failEvent(id, { kind }, rec.hooks, error);
 }
 
 // Drops an object that was idle (its slot is gone on the host's side).

@@ -97,7 +97,7 @@ for (const [name, fn] of Object.entries(doWsMethods)) {
 
 // A message or close on hibernatable socket `payload.socket`: the object's
 // handler runs; then (its writes durable) the host gets an empty response.
-function runSocketEvent(id, event, rec, hooks) {
+function runSocketEvent(id, event, rec, h) {
   const p = event.payload;
   const ws = doSocketOf(rec, p.socket);
   const instance = rec.instance;
@@ -129,9 +129,9 @@ function runSocketEvent(id, event, rec, hooks) {
       }
     }
   } catch (e) {
-    return hooks.fail(id, e);
+    return h.fail(id, e);
   }
   uponPromise(promiseResolvedWith(result),
-    () => uponPromise(doOutputGate(rec), () => hooks.respond(id, new Response(null, { status: 204 })), e => hooks.fail(id, e)),
-    e => hooks.fail(id, e));
+    () => uponPromise(h.gate(), () => h.respond(id, new Response(null, { status: 204 })), e => h.fail(id, e)),
+    e => h.fail(id, e));
 }

@@ -24,10 +24,10 @@
 //   readables;
 // - `rpc_result(id, threw, wire, grant, streams)`: event `id`'s answer;
 // - `rpc_release_peer(peer)`: this isolate no longer uses what `peer` reaches.
-// A new kind of receiver (a Durable Object: see runtime/src/rpc/mod.rs)
-// needs a stub made with `makeStub({ target: [kind, a, b], disposed: false },
-// { fetch, … })` and a case in `dispatchRpc` that finds the receiver;
-// values, stubs, errors and paths are shared.
+// A Durable Object's stub is made by `makeObjectStub`; its calls arrive as
+// events of the object (cloudflare/durable.js), which hands them to
+// `callObject` with the live instance; values, stubs, errors and paths are
+// shared with the other receivers (see runtime/src/rpc/mod.rs).
 //
 // Events: `{ type: 'rpc', receiver: ['entrypoint', name | null] |
 // ['export', n], path, call, args, peer, streams }` and `{ type: 'rpc_release', grant }`.
@@ -253,6 +253,13 @@ function makeServiceStub(worker, entrypoint, fetcher) {
   return makeStub(state, { __proto__: null, fetch }, fetcher);
 }
 
+// A Durable Object's stub (`env.NS.get(id)`): `target` names the object as
+// `durable_fetch` does; `local` are the stub's own members (fetch, id,
+// name); `base` is what `instanceof` sees.
+function makeObjectStub(target, local, base) {
+  return makeStub({ target: ['object', target, null], disposed: false }, local, base);
+}
+
 // --- Receiving calls ------------------------------------------------------
 
 // The base classes whose members are not callable over RPC.
@@ -334,6 +341,31 @@ function dispatchRpc(id, event, mod, ctx, env) {
     running = Promise.reject(e);
   }
   running.then(v => answer(id, false, v), e => answer(id, true, e));
+}
+
+// Event `id`: a call `event` of the Durable Object `instance` (an event of
+// the object, see cloudflare/durable.js). `gate()` gives the object's
+// output gate: the answer leaves once the writes made before it are
+// durable.
+function callObject(id, event, instance, gate) {
+  let running;
+  try {
+    if (!(instance instanceof DurableObject)) {
+      throw new TypeError('The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`.');
+    }
+    const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams) : [];
+    running = invoke(instance, event.path, event.call, args);
+  } catch (e) {
+    running = Promise.reject(e);
+  }
+  const after = (threw, value) => gate().then(() => answer(id, threw, value), e => answer(id, true, e));
+  running.then(v => after(false, v), e => after(true, e));
+}
+
+// Event `id`, a call, failed before its receiver was reached: its caller
+// gets `e` as what the call threw.
+function failCall(id, e) {
+  answer(id, true, e);
 }
 
 function answer(id, threw, value) {

@@ -1,0 +1,332 @@
+//! Durable Objects called over JS RPC, on both engines: the fixture project
+//! `tests/projects/durable-rpc` routes `/<route>/<name>` to methods of the
+//! Counter object named `<name>` (see its `src/index.js`); each server gets
+//! a state folder of its own (`--persist-to`).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::durability::{KillNine, Seen};
+use common::{on_each_engine, Server};
+use serde_json::{json, Value};
+
+fn serve(engine: &str, state: &Path) -> Server {
+    let config =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/durable-rpc/wrangler.jsonc");
+    Server::start(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--engine",
+        engine,
+        "--persist-to",
+        state.to_str().unwrap(),
+        "--admin-listen",
+        "127.0.0.1:0",
+    ])
+}
+
+fn state_folder() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    (dir, state)
+}
+
+fn get_json(server: &Server, path: &str) -> Value {
+    let response = server.get(path);
+    assert_eq!(
+        response.status,
+        200,
+        "{path}: {}\n{}",
+        response.text(),
+        server.log()
+    );
+    response.json()
+}
+
+#[test]
+fn fifty_concurrent_rpc_increments_give_fifty() {
+    on_each_engine("do_rpc_fifty_concurrent_increments", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let addr = server.addr.clone();
+        let threads: Vec<_> = (0..50)
+            .map(|_| {
+                let addr = addr.clone();
+                std::thread::spawn(move || {
+                    common::request(&addr, "POST", "/increment/counter", &[], b"")
+                })
+            })
+            .collect();
+        let answers: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        for r in &answers {
+            assert_eq!(r.status, 200, "{}\n{}", r.text(), server.log());
+        }
+        let mut seen: Vec<u64> = answers.iter().map(|r| r.json().as_u64().unwrap()).collect();
+        seen.sort_unstable();
+        assert_eq!(
+            seen,
+            (1..=50).collect::<Vec<u64>>(),
+            "each increment saw the one before"
+        );
+        assert_eq!(get_json(&server, "/get/counter"), json!(50));
+        assert_eq!(get_json(&server, "/get/other"), json!(0));
+        // Arguments arrive: 50 + 5.
+        assert_eq!(get_json(&server, "/increment/counter?by=5"), json!(55));
+    });
+}
+
+#[test]
+fn properties_pipelining_and_one_instance_for_rpc_and_fetch() {
+    on_each_engine("do_rpc_properties_pipelining", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let first = get_json(&server, "/instance/single");
+        assert_eq!(first["name"], json!("single"));
+        assert_eq!(first["id"].as_str().map(str::len), Some(64));
+        let label = get_json(&server, "/label/single?by=3");
+        assert_eq!(label["label"], json!("counter single"));
+        assert_eq!(label["pipelined"], json!(3));
+        assert_eq!(
+            label["token"], first["token"],
+            "every call went to the one live instance"
+        );
+        let callbacks = get_json(&server, "/callbacks/single");
+        assert_eq!(callbacks["same"], json!(true), "{callbacks}");
+    });
+}
+
+#[test]
+fn errors_thrown_by_an_object_are_rethrown_with_name_and_message() {
+    on_each_engine("do_rpc_errors", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let errors = get_json(&server, "/errors/e");
+        assert_eq!(
+            errors,
+            json!([
+                { "name": "RangeError", "message": "out of range, on purpose", "isRange": true, "isType": false, "detail": null },
+                { "name": "TypeError", "message": "a type error, on purpose", "isRange": false, "isType": true, "detail": null },
+                { "name": "TypeError", "message": "The RPC receiver does not implement the method \"noSuchMethod\".", "isRange": false, "isType": true, "detail": null },
+                { "name": "TypeError", "message": "The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`.", "isRange": false, "isType": true, "detail": null },
+            ])
+        );
+        // The object still serves.
+        assert_eq!(get_json(&server, "/increment/e"), json!(1));
+    });
+}
+
+#[test]
+fn function_and_rpc_target_callbacks_from_an_object() {
+    on_each_engine("do_rpc_callbacks", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let callbacks = get_json(&server, "/callbacks/cb");
+        assert_eq!(callbacks["visited"], json!({ "doubled": 42 }));
+        assert_eq!(callbacks["first"], json!(5));
+        assert_eq!(callbacks["second"], json!(10));
+        assert_eq!(callbacks["count"], json!(10));
+        assert_eq!(callbacks["viaFetch"], json!(10), "{callbacks}");
+        assert_eq!(get_json(&server, "/get/cb"), json!(10));
+    });
+}
+
+fn durable_value(n: u64) -> String {
+    format!("rpc value {n:08} ").repeat(40 + (n as usize % 5) * 50)
+}
+
+#[test]
+fn a_result_after_a_put_survives_kill_9() {
+    on_each_engine("do_rpc_put_survives_kill_9", |engine| {
+        let (_dir, state) = state_folder();
+        let start = || serve(engine, &state);
+        let write = |addr: &str, n: u64| {
+            common::try_request(
+                addr,
+                "POST",
+                &format!("/write/durable?key=w{n}"),
+                &[],
+                durable_value(n).as_bytes(),
+            )
+            .is_some_and(|r| r.status == 200 && r.body == b"ok")
+        };
+        let read = |s: &Server, ns: &[u64]| -> Vec<Seen> {
+            let mut seen = Vec::new();
+            for chunk in ns.chunks(100) {
+                let keys: Vec<String> = chunk.iter().map(|n| format!("w{n}")).collect();
+                let found = get_json(s, &format!("/read/durable?keys={}", keys.join(",")));
+                for (n, key) in chunk.iter().zip(&keys) {
+                    seen.push(match &found[key] {
+                        Value::Null => Seen::Absent,
+                        v if *v == json!(durable_value(*n)) => Seen::Whole,
+                        v => Seen::Partial(format!("{:.80}", v.to_string())),
+                    });
+                }
+            }
+            seen
+        };
+        let report = KillNine {
+            rounds: 20,
+            writers: 3,
+            start: &start,
+            write: &write,
+            read: &read,
+        }
+        .run();
+        assert!(report.acknowledged >= 20, "{report:?}");
+    });
+}
+
+#[test]
+fn a_looping_method_is_stopped_and_another_object_keeps_serving() {
+    on_each_engine("do_rpc_hostile_method", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        for _ in 0..2 {
+            get_json(&server, "/increment/good");
+        }
+        let looped = server.get("/spin/bad");
+        assert_eq!(looped.status, 500, "{}", looped.text());
+        assert!(
+            looped.text().to_lowercase().contains("cpu"),
+            "the loop ran out of CPU time: {}",
+            looped.text()
+        );
+        // The other object answers, made again if it shared the isolate,
+        // with its storage intact.
+        assert_eq!(get_json(&server, "/get/good"), json!(2));
+        assert_eq!(get_json(&server, "/increment/good"), json!(3));
+    });
+}
+
+/// The count of the output gate's flushes the admin metrics show.
+fn flushes(server: &Server) -> u64 {
+    let admin = server.admin.clone().expect("an admin listener");
+    let text = common::request(&admin, "GET", "/metrics", &[], b"").text();
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix("motu_durable_object_flush_seconds_count{worker=\"durable-rpc\"} ")
+        })
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[test]
+fn a_result_after_a_put_waits_for_the_flush() {
+    on_each_engine("do_rpc_result_waits_for_flush", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        assert_eq!(get_json(&server, "/read/f?keys=a"), json!({}));
+        assert_eq!(
+            flushes(&server),
+            0,
+            "a call that wrote nothing needs no flush"
+        );
+        for n in 1..=3 {
+            let r = common::request(&server.addr, "POST", "/write/f?key=a", &[], b"v");
+            assert_eq!(r.text(), "ok");
+            // The metric is observed when the flush is done, so it shows
+            // before the result it held back.
+            assert_eq!(
+                flushes(&server),
+                n,
+                "the result of write {n} waited for its flush"
+            );
+        }
+    });
+}
+
+#[test]
+fn ctx_abort_resets_the_object_and_keeps_its_storage() {
+    on_each_engine("do_rpc_ctx_abort", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let out = get_json(&server, "/abort/r?reason=reset%20on%20purpose");
+        let failed = |message: &str| json!({ "name": "Error", "message": message, "isRange": false, "isType": false, "detail": null });
+        assert_eq!(
+            out["reset"],
+            failed("reset on purpose"),
+            "the call that aborted fails, though it caught the error: {out}"
+        );
+        assert_eq!(out["inFlight"], failed("reset on purpose"), "{out}");
+        assert_eq!(
+            out["later"],
+            failed("Application called abort() to reset Durable Object."),
+            "{out}"
+        );
+        assert_eq!(out["fresh"], json!(true), "a new instance: {out}");
+        assert_eq!(out["n"], json!(7), "storage kept: {out}");
+        assert_eq!(
+            out["after"],
+            json!({}),
+            "the reset instance wrote nothing more: {out}"
+        );
+        let admin = server.admin.clone().expect("an admin listener");
+        let metrics = common::request(&admin, "GET", "/metrics", &[], b"").text();
+        assert!(
+            metrics.lines().any(|l| l
+                == "motu_durable_object_evictions_total{reason=\"aborted\",worker=\"durable-rpc\"} 2"),
+            "{metrics}"
+        );
+    });
+}
+
+#[test]
+fn the_admin_endpoint_lists_live_objects() {
+    on_each_engine("do_admin_lists_objects", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let admin = server.admin.clone().expect("an admin listener");
+        let list = |admin: &str| -> Vec<Value> {
+            let r = common::request(admin, "GET", "/objects", &[], b"");
+            assert_eq!(r.status, 200);
+            assert_eq!(r.header("content-type"), Some("application/json"));
+            r.json().as_array().unwrap().clone()
+        };
+        assert_eq!(list(&admin), Vec::<Value>::new());
+        let a = get_json(&server, "/instance/listed-a");
+        get_json(&server, "/instance/listed-b");
+        let objects = list(&admin);
+        assert_eq!(objects.len(), 2, "{objects:?}");
+        let first = objects
+            .iter()
+            .find(|o| o["name"] == json!("listed-a"))
+            .expect("listed-a is listed");
+        assert_eq!(first["id"], a["id"]);
+        assert_eq!(first["worker"], json!("durable-rpc"));
+        assert_eq!(first["class"], json!("Counter"));
+        assert!(first["namespace"].as_str().is_some_and(|n| !n.is_empty()));
+        assert!(first["isolate"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("durable-rpc#")));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        let last = first["lastEventMs"].as_u64().unwrap();
+        assert!(last > 0 && last <= now, "{last} vs {now}");
+    });
+}
+
+#[test]
+fn the_durable_counter_example_runs() {
+    on_each_engine("do_rpc_counter_example", |engine| {
+        let (_dir, state) = state_folder();
+        let config =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/durable-counter/wrangler.jsonc");
+        let server = Server::start(&[
+            "--config",
+            config.to_str().unwrap(),
+            "--engine",
+            engine,
+            "--persist-to",
+            state.to_str().unwrap(),
+        ]);
+        let r = common::request(&server.addr, "POST", "/a/increment?by=2", &[], b"");
+        assert_eq!(r.status, 200, "{}\n{}", r.text(), server.log());
+        assert_eq!(r.json(), json!({ "name": "a", "value": 2 }));
+        let r = common::request(&server.addr, "POST", "/a/increment", &[], b"");
+        assert_eq!(r.json(), json!({ "name": "a", "value": 3 }));
+        assert_eq!(server.get("/a").text(), "a: 3\n");
+        assert_eq!(server.get("/b").text(), "b: 0\n");
+    });
+}

@@ -1,0 +1,188 @@
+import { DurableObject, RpcTarget } from 'cloudflare:workers';
+
+// What a session (an RpcTarget the object returns) does: it adds to the
+// object's count, in the object's storage.
+class Session extends RpcTarget {
+  #counter;
+  constructor(counter) {
+    super();
+    this.#counter = counter;
+  }
+  add(n) { return this.#counter.increment(n); }
+  get count() { return this.#counter.ctx.storage.get('n').then(n => n ?? 0); }
+}
+
+export class Counter extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.token = crypto.randomUUID();
+  }
+
+  async increment(by = 1) {
+    const n = ((await this.ctx.storage.get('n')) ?? 0) + by;
+    await this.ctx.storage.put('n', n);
+    return n;
+  }
+
+  async get() { return (await this.ctx.storage.get('n')) ?? 0; }
+
+  instance() { return { token: this.token, id: this.ctx.id.toString(), name: this.ctx.id.name }; }
+
+  get label() { return `counter ${this.ctx.id.name}`; }
+
+  fail(kind) {
+    if (kind === 'range') throw new RangeError('out of range, on purpose');
+    const e = new TypeError('a type error, on purpose');
+    e.detail = 'kept';
+    throw e;
+  }
+
+  // Calls back into the caller: a function it passed.
+  async visit(callback) {
+    const doubled = await callback(21);
+    return { doubled };
+  }
+
+  // An RpcTarget whose methods run in the object.
+  session() { return new Session(this); }
+
+  // A value written without awaiting: the answer still waits until it is
+  // durable (the output gate).
+  write(key, value) {
+    this.ctx.storage.put(key, value);
+    return 'ok';
+  }
+
+  async read(keys) { return Object.fromEntries(await this.ctx.storage.get(keys)); }
+
+  // Waits until `release()` is called (or a minute passed: a promise that
+  // can never settle would be a hang), or the object is reset.
+  async hold() {
+    await new Promise(resolve => {
+      this.release = resolve;
+      setTimeout(resolve, 60_000);
+    });
+    return 'released';
+  }
+
+  held() { return typeof this.release === 'function'; }
+
+  reset(reason) {
+    try {
+      this.ctx.abort(reason);
+    } catch (e) {
+      // Caught, but the call fails all the same; the reset instance's
+      // storage takes no more writes.
+      this.ctx.storage.put('after', 1).catch(() => {});
+      return `caught ${e.message}`;
+    }
+    return 'not aborted';
+  }
+
+  // After a reset, a write the old instance tries fails.
+  async writeLater() {
+    await new Promise(resolve => setTimeout(resolve, 1));
+    this.ctx.abort();
+  }
+
+  spin() {
+    for (;;) {}
+  }
+
+  async fetch(request) {
+    return Response.json({ via: 'fetch', n: await this.get(), token: this.token });
+  }
+}
+
+export class Legacy {
+  constructor(state, env) {
+    this.state = state;
+  }
+  hello() { return 'hello'; }
+  async fetch() { return new Response('legacy'); }
+}
+
+const json = (v, status = 200) => Response.json(v, { status });
+const error = e => ({ name: e?.name, message: e?.message, isRange: e instanceof RangeError, isType: e instanceof TypeError, detail: e?.detail ?? null });
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const [, route, name] = url.pathname.split('/');
+    const stub = env.COUNTER.getByName(name ?? 'default');
+    const by = Number(url.searchParams.get('by') ?? 1);
+    switch (route) {
+      case 'increment':
+        return json(await stub.increment(by));
+      case 'get':
+        return json(await stub.get());
+      case 'instance':
+        return json(await stub.instance());
+      case 'label':
+        // A property read, and a pipelined call on a call's result.
+        return json({ label: await stub.label, pipelined: await stub.session().add(by), token: await stub.instance().token });
+      case 'errors': {
+        const out = [];
+        for (const kind of ['range', 'type']) {
+          try {
+            await stub.fail(kind);
+            out.push('no error');
+          } catch (e) {
+            out.push(error(e));
+          }
+        }
+        try {
+          await stub.noSuchMethod();
+          out.push('no error');
+        } catch (e) {
+          out.push(error(e));
+        }
+        try {
+          await env.LEGACY.getByName(name).hello();
+          out.push('no error');
+        } catch (e) {
+          out.push(error(e));
+        }
+        return json(out);
+      }
+      case 'callbacks': {
+        const visited = await stub.visit(n => n * 2);
+        using session = await stub.session();
+        const first = await session.add(5);
+        const second = await session.add(5);
+        const count = await session.count;
+        const viaFetch = await (await stub.fetch('http://object/')).json();
+        return json({ visited, first, second, count, viaFetch: viaFetch.n, same: viaFetch.token === (await stub.instance()).token });
+      }
+      case 'spin':
+        try {
+          await stub.spin();
+          return new Response('the loop ended', { status: 200 });
+        } catch (e) {
+          return new Response(`${e.name}: ${e.message}`, { status: 500 });
+        }
+      case 'write': {
+        const key = url.searchParams.get('key');
+        return new Response(await stub.write(key, await request.text()));
+      }
+      case 'read':
+        return json(await stub.read(url.searchParams.get('keys').split(',')));
+      case 'abort': {
+        const before = await stub.instance();
+        await stub.increment(7);
+        // A call in flight when the object is reset fails too.
+        const held = stub.hold().then(v => ({ value: v }), e => error(e));
+        while (!(await stub.held())) await new Promise(resolve => setTimeout(resolve, 1));
+        const reset = await stub.reset(url.searchParams.get('reason') ?? undefined).then(v => ({ value: v }), e => error(e));
+        const inFlight = await held;
+        const after = await stub.instance();
+        const later = await stub.writeLater().then(v => ({ value: v }), e => error(e));
+        return json({
+          reset, inFlight, later, fresh: after.token !== before.token, n: await stub.get(), after: await stub.read(['after']),
+        });
+      }
+      default:
+        return new Response('no such route', { status: 404 });
+    }
+  },
+};
