@@ -563,24 +563,32 @@ fn mentions_own_table(sql: &str) -> bool {
     sql.to_ascii_lowercase().contains("_cf_")
 }
 
-/// Makes an object's commits durable: fsyncs its write-ahead log (and the
-/// database file). Blocking; `Send`, so it runs on the work pool.
+/// Makes an object's commits durable: fsyncs its write-ahead log. Blocking;
+/// `Send`, so it runs on the work pool.
+///
+/// With `synchronous=NORMAL` a commit only appends to the log; SQLite
+/// itself syncs the log before a checkpoint copies it into the database,
+/// and the database before the log is reused, so the log is the one file
+/// whose last commits may not be on disk yet. (A database without a log,
+/// which WAL mode does not leave, has its file synced instead.)
 #[derive(Debug, Clone)]
 pub struct Flusher {
     path: PathBuf,
 }
 
 impl Flusher {
-    /// Fsyncs the database's log and file: every commit made before this
-    /// was called is on disk when it returns `Ok`.
+    /// Fsyncs the database's log: every commit made before this was called
+    /// is on disk when it returns `Ok`.
     pub fn flush(&self) -> Result<(), StorageError> {
         let mut wal = self.path.clone().into_os_string();
         wal.push("-wal");
         for path in [PathBuf::from(wal), self.path.clone()] {
             match std::fs::File::open(&path) {
-                Ok(file) => file
-                    .sync_data()
-                    .map_err(|source| StorageError::Io { path, source })?,
+                Ok(file) => {
+                    return file
+                        .sync_data()
+                        .map_err(|source| StorageError::Io { path, source })
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(source) => return Err(StorageError::Io { path, source }),
             }
