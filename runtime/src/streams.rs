@@ -296,7 +296,8 @@ impl BodyStreams {
     /// Starts `body_read_all(handle)`: `settle` gets the whole rest of the
     /// body in one piece (`null` if nothing is left), gathered outside the
     /// isolate, so that a Worker reading a body whole (`arrayBuffer()`,
-    /// `text()`, ...) is handed it in one turn and one copy. Gathering stops
+    /// `text()`, ...) is handed it in one turn, as one buffer the engine
+    /// adopts without copying it. Gathering stops
     /// once more than `cap` bytes (the isolate's memory limit) arrived:
     /// what was gathered is handed over, and the isolate fails to hold it
     /// as it would have failed to join the pieces itself.
@@ -312,28 +313,36 @@ impl BodyStreams {
         let readables = Rc::downgrade(&self.readables);
         let faults = Rc::downgrade(&self.client_faults);
         let read = async move {
-            let mut pieces: Vec<Bytes> = Vec::new();
-            let mut size = 0usize;
+            // The pieces are joined here as they arrive, between the
+            // isolate's turns, into the one buffer the engine then adopts
+            // as the Worker's (no copy in the Worker's turn).
+            let mut whole: Vec<u8> = Vec::new();
             let result = loop {
                 let arrived = ahead.arrived.notified();
                 while let Some(HostValue::Chunks(taken)) = ahead.take() {
-                    size += taken.iter().map(Bytes::len).sum::<usize>();
-                    pieces.extend(taken);
+                    whole.reserve(taken.iter().map(Bytes::len).sum::<usize>());
+                    for piece in &taken {
+                        whole.extend_from_slice(piece);
+                    }
                 }
-                if size > cap {
+                if whole.len() > cap {
                     remove(&readables, handle);
-                    break Ok(HostValue::Chunks(pieces));
+                    whole.shrink_to_fit();
+                    break Ok(HostValue::Bytes(whole));
                 }
                 let end = ahead.end.borrow_mut().take();
                 match end {
                     Some(end) => {
                         break Self::ended(&readables, &faults, handle, event, end).map(|()| {
-                            if pieces.is_empty() {
+                            if whole.is_empty() {
                                 HostValue::Null
                             } else {
-                                HostValue::Chunks(pieces)
+                                // No room grown for more is left to count
+                                // against the isolate's memory.
+                                whole.shrink_to_fit();
+                                HostValue::Bytes(whole)
                             }
-                        })
+                        });
                     }
                     None => arrived.await,
                 }
