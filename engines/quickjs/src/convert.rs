@@ -335,12 +335,19 @@ unsafe extern "C" fn adopted_realloc(
 
 /// A `Uint8Array` over `bytes` themselves: the vector becomes the
 /// `ArrayBuffer`'s memory, counted against the isolate's memory limit like
-/// memory of its allocator (refused past it: out of memory).
+/// memory of its allocator (refused past it, once garbage is collected:
+/// out of memory).
 fn adopt<'js>(ctx: &Ctx<'js>, bytes: Vec<u8>) -> Result<Value<'js>> {
     let Some(memory) = ctx.userdata::<Adopter>().map(|a| a.0.clone()) else {
         return uint8_array(ctx, &bytes);
     };
     let c = ctx.as_raw().as_ptr();
+    if !memory.fits(bytes.capacity()) {
+        // Garbage (an earlier body nothing holds any longer, say) may make
+        // room: QuickJS collects only as it makes objects, not for this.
+        // SAFETY: `c` is the live context of `ctx`, not collecting now.
+        unsafe { qjs::JS_RunGC(qjs::JS_GetRuntime(c)) };
+    }
     if !memory.adopt(bytes.capacity()) {
         drop(bytes);
         // SAFETY: `c` is the live context of `ctx`.

@@ -170,6 +170,11 @@ impl MemoryState {
         }
     }
 
+    /// Whether `n` more bytes would fit the limit now.
+    pub(crate) fn fits(&self, n: usize) -> bool {
+        self.used.get().saturating_add(n.saturating_add(OVERHEAD)) <= self.limit
+    }
+
     /// Counts `n` bytes of memory that did not come from the allocator
     /// (a host buffer an `ArrayBuffer` adopts) as in use, if they fit the
     /// limit (raising the flag if not) and no termination is under way.

@@ -430,6 +430,9 @@ class Decoder {
     uintptr_t free_fn = static_cast<uintptr_t>((static_cast<uint64_t>(free_hi) << 32) | free_lo);
     if (address == 0 || free_fn == 0 || n == 0 || capacity < n) return false;
     auto* m = static_cast<MotuIsolate*>(iso_->GetData(0));
+    // Garbage (an earlier body nothing holds any longer, say) may make
+    // room: its buffers are freed once a collection finds them.
+    if (!m->allocator->fits(capacity)) iso_->LowMemoryNotification();
     if (!m->allocator->adopt(capacity)) return false;
     auto* adopted = new AdoptedBytes{reinterpret_cast<void (*)(uint8_t*, size_t)>(free_fn), capacity,
                                      m->allocator.get()};

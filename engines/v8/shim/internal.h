@@ -52,6 +52,11 @@ class BufferAllocator final : public v8::ArrayBuffer::Allocator {
   // (a host buffer an ArrayBuffer adopts), if they fit the cap (a refusal
   // marks the isolate out of memory, as Allocate's does).
   bool adopt(size_t length) { return reserve(length); }
+  // Whether `length` more bytes would fit the cap now.
+  bool fits(size_t length) const {
+    size_t used = in_use();
+    return cap_ == 0 || (used + length >= used && used + length <= cap_);
+  }
   // Stops counting bytes counted by adopt.
   void release(size_t length) {
     if (cap_) used_.fetch_sub(length, std::memory_order_relaxed);
