@@ -102,8 +102,35 @@ impl Ahead {
         }
         self.buffered.set(self.buffered.get() - size);
         self.room.notify_one();
-        // The engine copies the pieces straight into one fresh buffer.
+        // Joined by `joined` for a read, or by `read_all`.
         Some(HostValue::Chunks(taken))
+    }
+}
+
+/// Pieces of at least this many bytes in all are joined into one vector
+/// here, outside the isolate's turns, which the engine then adopts as the
+/// `Uint8Array`'s memory (the engines adopt byte strings from 64 KiB on);
+/// fewer are left for the engine to copy straight into its buffer.
+const JOIN_MIN: usize = 64 << 10;
+
+/// What [`Ahead::take`] gave, its pieces joined into one vector when they
+/// are [`JOIN_MIN`] or more, so that the Worker's turn does not copy them.
+fn joined(value: HostValue) -> HostValue {
+    match value {
+        HostValue::Chunks(mut pieces)
+            if pieces.iter().map(Bytes::len).sum::<usize>() >= JOIN_MIN =>
+        {
+            if pieces.len() == 1 {
+                // Without a copy when this is the only reference.
+                return HostValue::Bytes(Vec::from(pieces.remove(0)));
+            }
+            let mut whole = Vec::with_capacity(pieces.iter().map(Bytes::len).sum());
+            for piece in &pieces {
+                whole.extend_from_slice(piece);
+            }
+            HostValue::Bytes(whole)
+        }
+        other => other,
     }
 }
 
@@ -276,7 +303,7 @@ impl BodyStreams {
                 gather(&ahead).await;
                 if let Some(bytes) = ahead.take() {
                     done_reading(&readables, handle);
-                    break Ok(bytes);
+                    break Ok(joined(bytes));
                 }
                 let end = ahead.end.borrow_mut().take();
                 match end {
@@ -667,6 +694,25 @@ mod tests {
             Some(HostValue::Chunks(c)) => c.iter().map(Bytes::len).collect(),
             other => panic!("not chunks: {other:?}"),
         }
+    }
+
+    #[test]
+    fn pieces_of_64_kib_or_more_are_joined_for_the_engine_to_adopt() {
+        let small = vec![Bytes::from(vec![1u8; 10]), Bytes::from(vec![2u8; 20])];
+        assert_eq!(sizes(Some(joined(HostValue::Chunks(small)))), [10, 20]);
+        let large = vec![
+            Bytes::from(vec![1u8; JOIN_MIN / 2]),
+            Bytes::from(vec![2u8; JOIN_MIN / 2 + 1]),
+        ];
+        let mut expected = vec![1u8; JOIN_MIN / 2];
+        expected.extend(vec![2u8; JOIN_MIN / 2 + 1]);
+        assert_eq!(joined(HostValue::Chunks(large)), HostValue::Bytes(expected));
+        let one = vec![Bytes::from(vec![3u8; JOIN_MIN])];
+        assert_eq!(
+            joined(HostValue::Chunks(one)),
+            HostValue::Bytes(vec![3u8; JOIN_MIN])
+        );
+        assert_eq!(joined(HostValue::Null), HostValue::Null);
     }
 
     #[actix_rt::test]
