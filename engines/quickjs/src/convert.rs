@@ -342,11 +342,21 @@ fn adopt<'js>(ctx: &Ctx<'js>, bytes: Vec<u8>) -> Result<Value<'js>> {
         return uint8_array(ctx, &bytes);
     };
     let c = ctx.as_raw().as_ptr();
-    if !memory.fits(bytes.capacity()) {
-        // Garbage (an earlier body nothing holds any longer, say) may make
-        // room: QuickJS collects only as it makes objects, not for this.
-        // SAFETY: `c` is the live context of `ctx`, not collecting now.
-        unsafe { qjs::JS_RunGC(qjs::JS_GetRuntime(c)) };
+    // SAFETY: `c` is the live context of `ctx`, not collecting now.
+    unsafe {
+        let rt = qjs::JS_GetRuntime(c);
+        let mark: usize = qjs::JS_GetGCThreshold(rt) as _;
+        if !memory.fits(bytes.capacity()) || memory.used() + bytes.capacity() > mark {
+            // Adopted bytes count towards the next collection as the
+            // heap's own do (QuickJS looks only at its own allocations, so
+            // buffers let go of, a stream's chunks say, would pile up to the
+            // memory limit), and garbage may make room for them. The next
+            // mark is half the memory in use again above it, as QuickJS
+            // sets its own.
+            qjs::JS_RunGC(rt);
+            let used = memory.used();
+            qjs::JS_SetGCThreshold(rt, (used + (used / 2).max(crate::memory::MIN_GROWTH)) as _);
+        }
     }
     if !memory.adopt(bytes.capacity()) {
         drop(bytes);
