@@ -18,6 +18,10 @@ use crate::strings::{atom_to_string, to_string};
 /// cost the Worker.
 const ADOPT_MIN: usize = 64 << 10;
 
+/// How far above the memory in use the collection mark goes at least after
+/// an adoption collected garbage.
+const ADOPTED_GROWTH: usize = 8 << 20;
+
 /// Structures nested deeper than this (cyclic ones included) are cut off.
 const MAX_DEPTH: usize = 64;
 
@@ -352,10 +356,11 @@ fn adopt<'js>(ctx: &Ctx<'js>, bytes: Vec<u8>) -> Result<Value<'js>> {
             // buffers let go of, a stream's chunks say, would pile up to the
             // memory limit), and garbage may make room for them. The next
             // mark is half the memory in use again above it, as QuickJS
-            // sets its own.
+            // sets its own, and at least ADOPTED_GROWTH: each collection
+            // walks the whole heap, and a stream's chunks come by the MiB.
             qjs::JS_RunGC(rt);
             let used = memory.used();
-            qjs::JS_SetGCThreshold(rt, (used + (used / 2).max(crate::memory::MIN_GROWTH)) as _);
+            qjs::JS_SetGCThreshold(rt, (used + (used / 2).max(ADOPTED_GROWTH)) as _);
         }
     }
     if !memory.adopt(bytes.capacity()) {
