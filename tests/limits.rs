@@ -227,3 +227,43 @@ fn endless_loops_of_long_builtins_stop_at_the_cpu_limit() {
         },
     );
 }
+
+/// A body read whole is gathered outside the isolate and handed to it as
+/// it is (the engine adopts the buffer): a 90 MB upload read with
+/// `arrayBuffer()` is answered under the default `cpu_ms = 50`, every byte
+/// in place. (Copying it into the isolate in the Worker's turn cost more
+/// than 50 ms of CPU time: the event got the CPU-limit 503.)
+#[test]
+fn a_90_mb_body_read_whole_fits_the_default_cpu_limit() {
+    on_each_engine(
+        "a_90_mb_body_read_whole_fits_the_default_cpu_limit",
+        |engine| {
+            let c = TempConfig::new(&[
+                (
+                    "whole.js",
+                    "export default { async fetch(request) {\n\
+                       const buffer = await request.arrayBuffer();\n\
+                       const bytes = new Uint8Array(buffer);\n\
+                       const n = bytes.length;\n\
+                       return new Response(`${n} ${bytes[0]} ${bytes[n >> 1]} ${bytes[n - 1]}`);\n\
+                     } }",
+                ),
+                (
+                    "motu.toml",
+                    &format!(
+                        "[server]\nengine = \"{engine}\"\n\
+                         [[workers]]\nname = \"whole\"\nmain = \"whole.js\"\nroutes = [\"*/*\"]\n"
+                    ),
+                ),
+            ]);
+            let s = Server::start(&["--config", &c.path("motu.toml")]);
+            let size = 90_000_000;
+            let body: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+            let expected = format!("{size} {} {} {}", body[0], body[size >> 1], body[size - 1]);
+            for _ in 0..3 {
+                let r = s.request("POST", "/", &[], &body);
+                assert_eq!((r.status, r.text()), (200, expected.clone()));
+            }
+        },
+    );
+}

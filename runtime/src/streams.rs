@@ -102,8 +102,35 @@ impl Ahead {
         }
         self.buffered.set(self.buffered.get() - size);
         self.room.notify_one();
-        // The engine copies the pieces straight into one fresh buffer.
+        // Joined by `joined` for a read, or by `read_all`.
         Some(HostValue::Chunks(taken))
+    }
+}
+
+/// Pieces of at least this many bytes in all are joined into one vector
+/// here, outside the isolate's turns, which the engine then adopts as the
+/// `Uint8Array`'s memory (the engines adopt byte strings from 64 KiB on);
+/// fewer are left for the engine to copy straight into its buffer.
+const JOIN_MIN: usize = 64 << 10;
+
+/// What [`Ahead::take`] gave, its pieces joined into one vector when they
+/// are [`JOIN_MIN`] or more, so that the Worker's turn does not copy them.
+fn joined(value: HostValue) -> HostValue {
+    match value {
+        HostValue::Chunks(mut pieces)
+            if pieces.iter().map(Bytes::len).sum::<usize>() >= JOIN_MIN =>
+        {
+            if pieces.len() == 1 {
+                // Without a copy when this is the only reference.
+                return HostValue::Bytes(Vec::from(pieces.remove(0)));
+            }
+            let mut whole = Vec::with_capacity(pieces.iter().map(Bytes::len).sum());
+            for piece in &pieces {
+                whole.extend_from_slice(piece);
+            }
+            HostValue::Bytes(whole)
+        }
+        other => other,
     }
 }
 
@@ -276,7 +303,7 @@ impl BodyStreams {
                 gather(&ahead).await;
                 if let Some(bytes) = ahead.take() {
                     done_reading(&readables, handle);
-                    break Ok(bytes);
+                    break Ok(joined(bytes));
                 }
                 let end = ahead.end.borrow_mut().take();
                 match end {
@@ -296,7 +323,8 @@ impl BodyStreams {
     /// Starts `body_read_all(handle)`: `settle` gets the whole rest of the
     /// body in one piece (`null` if nothing is left), gathered outside the
     /// isolate, so that a Worker reading a body whole (`arrayBuffer()`,
-    /// `text()`, ...) is handed it in one turn and one copy. Gathering stops
+    /// `text()`, ...) is handed it in one turn, as one buffer the engine
+    /// adopts without copying it. Gathering stops
     /// once more than `cap` bytes (the isolate's memory limit) arrived:
     /// what was gathered is handed over, and the isolate fails to hold it
     /// as it would have failed to join the pieces itself.
@@ -312,28 +340,36 @@ impl BodyStreams {
         let readables = Rc::downgrade(&self.readables);
         let faults = Rc::downgrade(&self.client_faults);
         let read = async move {
-            let mut pieces: Vec<Bytes> = Vec::new();
-            let mut size = 0usize;
+            // The pieces are joined here as they arrive, between the
+            // isolate's turns, into the one buffer the engine then adopts
+            // as the Worker's (no copy in the Worker's turn).
+            let mut whole: Vec<u8> = Vec::new();
             let result = loop {
                 let arrived = ahead.arrived.notified();
                 while let Some(HostValue::Chunks(taken)) = ahead.take() {
-                    size += taken.iter().map(Bytes::len).sum::<usize>();
-                    pieces.extend(taken);
+                    whole.reserve(taken.iter().map(Bytes::len).sum::<usize>());
+                    for piece in &taken {
+                        whole.extend_from_slice(piece);
+                    }
                 }
-                if size > cap {
+                if whole.len() > cap {
                     remove(&readables, handle);
-                    break Ok(HostValue::Chunks(pieces));
+                    whole.shrink_to_fit();
+                    break Ok(HostValue::Bytes(whole));
                 }
                 let end = ahead.end.borrow_mut().take();
                 match end {
                     Some(end) => {
                         break Self::ended(&readables, &faults, handle, event, end).map(|()| {
-                            if pieces.is_empty() {
+                            if whole.is_empty() {
                                 HostValue::Null
                             } else {
-                                HostValue::Chunks(pieces)
+                                // No room grown for more is left to count
+                                // against the isolate's memory.
+                                whole.shrink_to_fit();
+                                HostValue::Bytes(whole)
                             }
-                        })
+                        });
                     }
                     None => arrived.await,
                 }
@@ -658,6 +694,25 @@ mod tests {
             Some(HostValue::Chunks(c)) => c.iter().map(Bytes::len).collect(),
             other => panic!("not chunks: {other:?}"),
         }
+    }
+
+    #[test]
+    fn pieces_of_64_kib_or_more_are_joined_for_the_engine_to_adopt() {
+        let small = vec![Bytes::from(vec![1u8; 10]), Bytes::from(vec![2u8; 20])];
+        assert_eq!(sizes(Some(joined(HostValue::Chunks(small)))), [10, 20]);
+        let large = vec![
+            Bytes::from(vec![1u8; JOIN_MIN / 2]),
+            Bytes::from(vec![2u8; JOIN_MIN / 2 + 1]),
+        ];
+        let mut expected = vec![1u8; JOIN_MIN / 2];
+        expected.extend(vec![2u8; JOIN_MIN / 2 + 1]);
+        assert_eq!(joined(HostValue::Chunks(large)), HostValue::Bytes(expected));
+        let one = vec![Bytes::from(vec![3u8; JOIN_MIN])];
+        assert_eq!(
+            joined(HostValue::Chunks(one)),
+            HostValue::Bytes(vec![3u8; JOIN_MIN])
+        );
+        assert_eq!(joined(HostValue::Null), HostValue::Null);
     }
 
     #[actix_rt::test]

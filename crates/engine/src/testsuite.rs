@@ -679,6 +679,115 @@ pub fn long_runs_of_a_character_are_whole(engine: &dyn crate::Engine) {
     );
 }
 
+/// `Array.prototype.join` (which an engine may run in slices, to stop it
+/// promptly when terminated) joins as the specification says, on arrays
+/// longer than any slice too: the default separator and a converted one
+/// (converted once), holes, `undefined` and `null` as empty strings, holes
+/// read through the prototype, elements converted in order, subclasses
+/// (whose constructor joining does not call) and array-likes, a `null`
+/// receiver, its `length` and `name`.
+pub fn join_follows_the_specification(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "addEventListener('test', () => {
+           const n = 100003;
+           const a = Array.from({ length: n }, (_, i) => 'p' + (i % 10));
+           let commas = a[0], dashes = a[0];
+           for (let i = 1; i < n; i++) { commas += ',' + a[i]; dashes += '--' + a[i]; }
+           let seps = 0;
+           const sep = { toString() { seps++; return '--'; } };
+           const out = [a.join() === commas, a.join(undefined) === commas, a.join(sep) === dashes, seps];
+           const h = new Array(n);
+           h[0] = 'a'; h[50000] = undefined; h[60000] = null; h[n - 1] = 'z';
+           Array.prototype[70000] = 'P';
+           out.push(h.join(''));
+           delete Array.prototype[70000];
+           const order = [];
+           const objects = Array.from({ length: 40000 }, (_, i) => ({ toString() { order.push(i); return 'o'; } }));
+           out.push(objects.join('').length, order.every((v, i) => v === i) && order.length);
+           let made = 0;
+           class Sub extends Array { constructor(...args) { super(...args); made++; } }
+           const sub = Sub.from({ length: 40000 }, () => 's');
+           const before = made;
+           out.push(sub.join('').length, made - before);
+           out.push(Array.prototype.join.call({ length: 3, 0: 'x', 2: 'y' }, '+'));
+           out.push(Array.prototype.join.length, Array.prototype.join.name);
+           let caught = '';
+           try { Array.prototype.join.call(null); } catch (e) { caught = e.constructor.name; }
+           out.push(caught);
+           return out;
+         })",
+    ))
+    .unwrap();
+    let expected: Vec<HostValue> = vec![
+        true.into(),
+        true.into(),
+        true.into(),
+        1.0.into(),
+        "aPz".into(),
+        40000.0.into(),
+        40000.0.into(),
+        40000.0.into(),
+        0.0.into(),
+        "x++y".into(),
+        1.0.into(),
+        "join".into(),
+        "TypeError".into(),
+    ];
+    assert_eq!(
+        run(&mut *iso, &host, 1, HostValue::Null),
+        Some(Ok(HostValue::List(expected)))
+    );
+}
+
+/// Large bytes from the host (which an engine may adopt as its buffer
+/// instead of copying them) arrive whole, as a `Uint8Array` over a buffer
+/// of their own that JavaScript may change, and count against the memory
+/// limit: bytes past it make the isolate run out of memory.
+pub fn large_bytes_arrive_whole(engine: &dyn crate::Engine) {
+    let mut cfg = config();
+    cfg.memory_limit = Some(32 << 20);
+    let (mut iso, host) = isolate_with(engine, cfg);
+    iso.load_worker(&script(
+        "addEventListener('test', async () => {
+           const b = await hostOpAsync('bytes');
+           let sum = 0;
+           for (let i = 0; i < b.length; i += 4099) sum += b[i];
+           b[1] = 200;
+           return [b.length, b.byteOffset, b.buffer.byteLength, b[0], b[1], b[b.length - 1], sum];
+         })",
+    ))
+    .unwrap();
+    let size = (1 << 20) + 7;
+    let bytes: Vec<u8> = (0..size).map(|i| (i % 253) as u8).collect();
+    let sum: usize = bytes.iter().step_by(4099).map(|&b| b as usize).sum();
+    let last = bytes[size - 1];
+    assert_eq!(run(&mut *iso, &host, 1, HostValue::Null), None);
+    let id = host.started.borrow()[0].2;
+    iso.settle(id, Ok(HostValue::Bytes(bytes))).unwrap();
+    iso.run_microtasks().unwrap();
+    let expected: Vec<HostValue> = vec![
+        (size as f64).into(),
+        0.0.into(),
+        (size as f64).into(),
+        0.0.into(),
+        200.0.into(),
+        f64::from(last).into(),
+        (sum as f64).into(),
+    ];
+    assert_eq!(host.outcome(1), Some(Ok(HostValue::List(expected))));
+    // Past the limit.
+    assert_eq!(run(&mut *iso, &host, 2, HostValue::Null), None);
+    let id = host.started.borrow()[1].2;
+    let result = iso
+        .settle(id, Ok(HostValue::Bytes(vec![1; 48 << 20])))
+        .and_then(|()| iso.run_microtasks());
+    assert!(
+        matches!(result, Err(EngineError::OutOfMemory)),
+        "{result:?}"
+    );
+}
+
 /// An allocation bomb hits the heap limit and fails with `OutOfMemory`
 /// instead of taking the process down.
 pub fn memory_limit_stops_allocation_bombs(engine: &dyn crate::Engine) {
@@ -927,6 +1036,8 @@ macro_rules! engine_testsuite {
             terminate_stops_endless_loops,
             fill_follows_the_specification,
             long_runs_of_a_character_are_whole,
+            join_follows_the_specification,
+            large_bytes_arrive_whole,
             memory_limit_stops_allocation_bombs,
             heap_stats_are_reported,
             garbage_is_collected_on_request,

@@ -11,7 +11,9 @@
 /// string. Structures nested deeper than 64 levels, cyclic ones included, are
 /// cut off there: what lies below becomes `Undefined`.
 ///
-/// Conversion to JavaScript: `Bytes` becomes a fresh `Uint8Array`, `Chunks`
+/// Conversion to JavaScript: `Bytes` becomes a fresh `Uint8Array` (over a
+/// buffer of its own: an engine may adopt a large vector as the buffer's
+/// memory rather than copy it, counted against the memory limit), `Chunks`
 /// one fresh `Uint8Array` of its chunks one after the other, `List` an
 /// array, `Map` a plain object. Conversion from JavaScript never makes
 /// `Chunks`.

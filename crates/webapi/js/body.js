@@ -112,7 +112,7 @@ function streamFromHost(handle) {
 
 // Reads a host body stream no code has seen whole, through the host: the
 // rest of the body arrives in one piece, gathered outside JavaScript (one
-// turn and one copy, however many pieces the socket gave). The stream is
+// turn, and no copy in it, however many pieces the socket gave). The stream is
 // locked and disturbed as if read; if it is errored meanwhile (a fetch
 // aborted by its signal), the read fails with the stream's error, as a
 // read through the stream would.

@@ -4,10 +4,23 @@
 //! (no global lookups, no calls into JavaScript except property getters and
 //! a proxy's traps), so Worker code cannot change how its values cross.
 
+use std::rc::Rc;
+
 use motu_engine::HostValue;
 use rquickjs::{qjs, Array, Ctx, Error, Object, Result, Value};
 
+use crate::memory::MemoryState;
 use crate::strings::{atom_to_string, to_string};
+
+/// Byte strings from this size on become their `Uint8Array`'s memory as
+/// they are (the buffer is adopted) instead of being copied: copying a
+/// large body into fresh memory, page by page, was most of what reading it
+/// cost the Worker.
+const ADOPT_MIN: usize = 64 << 10;
+
+/// How far above the memory in use the collection mark goes at least after
+/// an adoption collected garbage.
+const ADOPTED_GROWTH: usize = 8 << 20;
 
 /// Structures nested deeper than this (cyclic ones included) are cut off.
 const MAX_DEPTH: usize = 64;
@@ -262,6 +275,140 @@ fn uint8_array_of<'js, B: AsRef<[u8]>>(ctx: &Ctx<'js>, pieces: &[B]) -> Result<V
     }
 }
 
+/// What a context's conversions need to adopt host buffers: the isolate's
+/// memory figures, against which adopted bytes count. Kept as the
+/// context's user data; without it, large byte strings are copied.
+pub(crate) struct Adopter(pub(crate) Rc<MemoryState>);
+
+// SAFETY: `Adopter` holds no JavaScript value; it is the same type at every
+// lifetime.
+unsafe impl<'js> rquickjs::JsLifetime<'js> for Adopter {
+    type Changed<'to> = Adopter;
+}
+
+/// A `Vec<u8>` an `ArrayBuffer` adopted, as its realloc function needs it:
+/// the vector's length and capacity, the bytes counted in use for it and
+/// the figures they count in.
+struct Adopted {
+    len: usize,
+    capacity: usize,
+    counted: usize,
+    memory: Rc<MemoryState>,
+}
+
+/// Resizes or (at size 0) frees the memory of an `ArrayBuffer` made by
+/// [`adopt`], as the `Vec` it was: QuickJS calls it with size 0 when the
+/// buffer is collected or detached, and with the new size when it is
+/// transferred to another length.
+unsafe extern "C" fn adopted_realloc(
+    _rt: *mut qjs::JSRuntime,
+    opaque: *mut std::ffi::c_void,
+    ptr: *mut std::ffi::c_void,
+    size: qjs::size_t,
+) -> *mut std::ffi::c_void {
+    let adopted = opaque.cast::<Adopted>();
+    // SAFETY: `opaque` is the `Adopted` that `adopt` leaked for this
+    // buffer, whose memory is `ptr`: a `Vec<u8>`'s, of that capacity (the
+    // bytes need no drop, so its length may be set to any within it).
+    unsafe {
+        let a = &mut *adopted;
+        let mut vec = Vec::from_raw_parts(ptr.cast::<u8>(), a.len, a.capacity);
+        let size: usize = size as _;
+        if size == 0 {
+            drop(vec);
+            a.memory.release(a.counted);
+            drop(Box::from_raw(adopted));
+            return std::ptr::null_mut();
+        }
+        if size > a.capacity {
+            if !a.memory.adopt(size - a.capacity) {
+                // Refused: the buffer stays as it was.
+                std::mem::forget(vec);
+                return std::ptr::null_mut();
+            }
+            a.counted += size - a.capacity;
+            vec.reserve_exact(size - vec.len());
+        }
+        vec.resize(size, 0);
+        let mut vec = std::mem::ManuallyDrop::new(vec);
+        a.len = vec.len();
+        a.capacity = vec.capacity();
+        vec.as_mut_ptr().cast()
+    }
+}
+
+/// A `Uint8Array` over `bytes` themselves: the vector becomes the
+/// `ArrayBuffer`'s memory, counted against the isolate's memory limit like
+/// memory of its allocator (refused past it, once garbage is collected:
+/// out of memory).
+fn adopt<'js>(ctx: &Ctx<'js>, bytes: Vec<u8>) -> Result<Value<'js>> {
+    let Some(memory) = ctx.userdata::<Adopter>().map(|a| a.0.clone()) else {
+        return uint8_array(ctx, &bytes);
+    };
+    let c = ctx.as_raw().as_ptr();
+    // SAFETY: `c` is the live context of `ctx`, not collecting now.
+    unsafe {
+        let rt = qjs::JS_GetRuntime(c);
+        let mark: usize = qjs::JS_GetGCThreshold(rt) as _;
+        if !memory.fits(bytes.capacity()) || memory.used() + bytes.capacity() > mark {
+            // Adopted bytes count towards the next collection as the
+            // heap's own do (QuickJS looks only at its own allocations, so
+            // buffers let go of, a stream's chunks say, would pile up to the
+            // memory limit), and garbage may make room for them. The next
+            // mark is half the memory in use again above it, as QuickJS
+            // sets its own, and at least ADOPTED_GROWTH: each collection
+            // walks the whole heap, and a stream's chunks come by the MiB.
+            qjs::JS_RunGC(rt);
+            let used = memory.used();
+            qjs::JS_SetGCThreshold(rt, (used + (used / 2).max(ADOPTED_GROWTH)) as _);
+        }
+    }
+    if !memory.adopt(bytes.capacity()) {
+        drop(bytes);
+        // SAFETY: `c` is the live context of `ctx`.
+        unsafe { qjs::JS_ThrowOutOfMemory(c) };
+        return Err(Error::Exception);
+    }
+    let mut bytes = std::mem::ManuallyDrop::new(bytes);
+    let (ptr, len, capacity) = (bytes.as_mut_ptr(), bytes.len(), bytes.capacity());
+    let opaque = Box::into_raw(Box::new(Adopted {
+        len,
+        capacity,
+        counted: capacity,
+        memory,
+    }));
+    // SAFETY: the vector's memory and `opaque` go to the ArrayBuffer, which
+    // frees them through `adopted_realloc`; when it cannot be made, they are
+    // freed here the same way. Every value made here is owned and freed or
+    // handed to `Value`.
+    unsafe {
+        let mut buffer = qjs::JS_NewArrayBuffer(
+            c,
+            ptr,
+            len as _,
+            0,
+            Some(adopted_realloc),
+            opaque.cast(),
+            false,
+        );
+        if qjs::JS_IsException(buffer) {
+            adopted_realloc(qjs::JS_GetRuntime(c), opaque.cast(), ptr.cast(), 0);
+            return Err(Error::Exception);
+        }
+        let array = qjs::JS_NewTypedArray(
+            c,
+            1,
+            &mut buffer,
+            qjs::JSTypedArrayEnum_JS_TYPED_ARRAY_UINT8,
+        );
+        qjs::JS_FreeValue(c, buffer);
+        if qjs::JS_IsException(array) {
+            return Err(Error::Exception);
+        }
+        Ok(Value::from_raw(ctx.clone(), array))
+    }
+}
+
 /// Converts a host value to a JavaScript value.
 pub(crate) fn to_js<'js>(ctx: &Ctx<'js>, v: HostValue) -> Result<Value<'js>> {
     Ok(match v {
@@ -270,6 +417,7 @@ pub(crate) fn to_js<'js>(ctx: &Ctx<'js>, v: HostValue) -> Result<Value<'js>> {
         HostValue::Bool(b) => Value::new_bool(ctx.clone(), b),
         HostValue::Number(n) => Value::new_number(ctx.clone(), n),
         HostValue::String(s) => rquickjs::String::from_str(ctx.clone(), &s)?.into_value(),
+        HostValue::Bytes(b) if b.len() >= ADOPT_MIN => adopt(ctx, b)?,
         HostValue::Bytes(b) => uint8_array(ctx, &b)?,
         HostValue::Chunks(pieces) => uint8_array_of(ctx, &pieces)?,
         HostValue::List(items) => {

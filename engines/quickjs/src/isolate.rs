@@ -106,6 +106,11 @@ impl QuickJsIsolate {
         // SAFETY: the allocator serves this runtime, which outlives every
         // allocation it makes.
         unsafe { memory.attach(context.get_runtime_ptr()) };
+        context.with(|ctx| {
+            ctx.store_userdata(crate::convert::Adopter(memory.clone()))
+                .map(drop)
+                .map_err(|e| EngineError::Setup(e.to_string()))
+        })?;
         let runtime_ptr = context.get_runtime_ptr();
         let interrupted = Rc::new(Cell::new(false));
         runtime.set_interrupt_handler(Some(handler(

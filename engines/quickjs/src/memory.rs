@@ -170,6 +170,27 @@ impl MemoryState {
         }
     }
 
+    /// Whether `n` more bytes would fit the limit now.
+    pub(crate) fn fits(&self, n: usize) -> bool {
+        self.used.get().saturating_add(n.saturating_add(OVERHEAD)) <= self.limit
+    }
+
+    /// Counts `n` bytes of memory that did not come from the allocator
+    /// (a host buffer an `ArrayBuffer` adopts) as in use, if they fit the
+    /// limit (raising the flag if not) and no termination is under way.
+    pub(crate) fn adopt(&self, n: usize) -> bool {
+        if !self.admit(0, n) {
+            return false;
+        }
+        self.account(0, n);
+        true
+    }
+
+    /// Stops counting `n` bytes counted by [`MemoryState::adopt`].
+    pub(crate) fn release(&self, n: usize) {
+        self.account(n, 0);
+    }
+
     fn account(&self, freed: usize, taken: usize) {
         self.used.set(self.used.get() - freed + taken);
     }

@@ -32,6 +32,7 @@ enum Tag : uint8_t {
   kMap = 8,
   kLentBytes = 9,
   kLentChunks = 10,
+  kAdoptedBytes = 11,
 };
 
 // Bytes from this size on are lent rather than copied into the encoding
@@ -238,6 +239,23 @@ void free_backing(void* data, size_t length, void* allocator) {
   static_cast<BufferAllocator*>(allocator)->Free(data, length);
 }
 
+// A Rust Vec<u8> an ArrayBuffer adopted: how to free it (Rust's function
+// and the vector's capacity) and the allocator its bytes count in.
+struct AdoptedBytes {
+  void (*free)(uint8_t* data, size_t capacity);
+  size_t capacity;
+  BufferAllocator* allocator;
+};
+
+// Frees bytes an ArrayBuffer adopted, with Rust's function, and stops
+// counting them. May run on V8's background threads.
+void free_adopted(void* data, size_t /*length*/, void* info) {
+  auto* adopted = static_cast<AdoptedBytes*>(info);
+  adopted->free(static_cast<uint8_t*>(data), adopted->capacity);
+  adopted->allocator->release(adopted->capacity);
+  delete adopted;
+}
+
 class Decoder {
  public:
   Decoder(v8::Isolate* iso, v8::Local<v8::Context> ctx, MotuBytes bytes)
@@ -280,6 +298,8 @@ class Decoder {
         return lent_bytes(out);
       case kLentChunks:
         return lent_chunks(out);
+      case kAdoptedBytes:
+        return depth == 0 && adopted_bytes(out);
       case kList: {
         if (!u32(&n) || n > left()) return false;  // every item takes a byte
         v8::Local<v8::Value> small[16];
@@ -388,6 +408,40 @@ class Decoder {
     bool made = fresh_buffer(static_cast<uint32_t>(total), fill, out);
     p_ = after;
     return made;
+  }
+
+  // Bytes Rust hands over (only as the whole value): a flag byte, the
+  // bytes' `u64` address and `u32` length, the vector's `u64` capacity and
+  // the `u64` address of Rust's function that frees it. They become the
+  // buffer's memory as they are, counted against the isolate's cap; the
+  // flag, set to 1 once the buffer owns them, tells Rust to let go of them
+  // (until then they stay Rust's).
+  bool adopted_bytes(v8::Local<v8::Value>* out) {
+    if (left() < 1) return false;
+    // The encoding is Rust's scratch buffer, writable for this call.
+    uint8_t* taken = const_cast<uint8_t*>(p_);
+    p_++;
+    uint32_t lo, hi, n, cap_lo, cap_hi, free_lo, free_hi;
+    if (!u32(&lo) || !u32(&hi) || !u32(&n) || !u32(&cap_lo) || !u32(&cap_hi) || !u32(&free_lo) ||
+        !u32(&free_hi))
+      return false;
+    uintptr_t address = static_cast<uintptr_t>((static_cast<uint64_t>(hi) << 32) | lo);
+    size_t capacity = static_cast<size_t>((static_cast<uint64_t>(cap_hi) << 32) | cap_lo);
+    uintptr_t free_fn = static_cast<uintptr_t>((static_cast<uint64_t>(free_hi) << 32) | free_lo);
+    if (address == 0 || free_fn == 0 || n == 0 || capacity < n) return false;
+    auto* m = static_cast<MotuIsolate*>(iso_->GetData(0));
+    // Garbage (an earlier body nothing holds any longer, say) may make
+    // room: its buffers are freed once a collection finds them.
+    if (!m->allocator->fits(capacity)) iso_->LowMemoryNotification();
+    if (!m->allocator->adopt(capacity)) return false;
+    auto* adopted = new AdoptedBytes{reinterpret_cast<void (*)(uint8_t*, size_t)>(free_fn), capacity,
+                                     m->allocator.get()};
+    std::shared_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
+        reinterpret_cast<void*>(address), n, free_adopted, adopted);
+    *taken = 1;
+    v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(iso_, std::move(store));
+    *out = v8::Uint8Array::New(buffer, 0, n);
+    return true;
   }
 
   bool fresh_bytes(const uint8_t* from, uint32_t n, v8::Local<v8::Value>* out) {

@@ -48,6 +48,19 @@ class BufferAllocator final : public v8::ArrayBuffer::Allocator {
   // Bytes of ArrayBuffer contents allocated and not yet freed (counted only
   // under a cap).
   size_t in_use() const { return used_.load(std::memory_order_relaxed); }
+  // Counts `length` bytes of memory that did not come from this allocator
+  // (a host buffer an ArrayBuffer adopts), if they fit the cap (a refusal
+  // marks the isolate out of memory, as Allocate's does).
+  bool adopt(size_t length) { return reserve(length); }
+  // Whether `length` more bytes would fit the cap now.
+  bool fits(size_t length) const {
+    size_t used = in_use();
+    return cap_ == 0 || (used + length >= used && used + length <= cap_);
+  }
+  // Stops counting bytes counted by adopt.
+  void release(size_t length) {
+    if (cap_) used_.fetch_sub(length, std::memory_order_relaxed);
+  }
 
  private:
   bool reserve(size_t length);
@@ -109,6 +122,8 @@ struct MotuIsolate {
   // A JavaScript function that does nothing: calling it makes V8 look for
   // interrupts, and so delivers a termination asked for (stops.cc).
   v8::Global<v8::Function> interrupt_check;
+  // The arrays whose sliced join is under way, outermost first (slices.cc).
+  std::vector<v8::Global<v8::Array>> joining;
   bool terminated = false;  // a promise job saw a termination it could not pass on
   std::string fatal;  // V8's fatal error message, once it reported one
 
@@ -218,8 +233,8 @@ bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx);
 v8::Local<v8::Value> receiver(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 // --- slices.cc
-// Puts built-ins V8 runs without interrupt checks (Array.prototype.fill)
-// in slices that stop once a termination is asked for.
+// Puts built-ins V8 runs without interrupt checks (Array.prototype.fill
+// and join) in slices that stop once a termination is asked for.
 bool install_slices(v8::Local<v8::Context> ctx);
 
 // --- ops.cc

@@ -114,8 +114,7 @@ bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx) {
   v8::Local<v8::Object> json, array_proto;
   return object_at(ctx, "JSON", nullptr, &json) &&
          object_at(ctx, "Array", "prototype", &array_proto) &&
-         wrap(ctx, json, "parse", 2, guarded) && wrap(ctx, array_proto, "sort", 1, guarded) &&
-         wrap(ctx, array_proto, "join", 1, guarded);
+         wrap(ctx, json, "parse", 2, guarded) && wrap(ctx, array_proto, "sort", 1, guarded);
 }
 
 }  // namespace motu

@@ -16,6 +16,7 @@
 //! | 8   | map       | `u32` count, that many (`u32` length, UTF-8 key, value) |
 //! | 9   | lent bytes| `u64` address, `u32` length                          |
 //! | 10  | lent chunks | `u32` count, that many (`u64` address, `u32` length) |
+//! | 11  | adopted bytes | `u8` flag, `u64` address, `u32` length, `u64` capacity, `u64` address of the function freeing them |
 //!
 //! Lent bytes are bytes of at least [`LEND_MIN`] that stay where they are
 //! for one call instead of being copied into the encoding; the receiver
@@ -25,6 +26,13 @@
 //! the shim while it keeps the value encoded alive ([`encode_lending`]),
 //! and the shim lends those of an op's arguments, pinned until the op
 //! returns ([`decode_op_args`]). Nothing else reads or writes them.
+//!
+//! Adopted bytes are a `Vec<u8>` of at least [`ADOPT_MIN`] bytes Rust
+//! hands over as a whole settled value ([`encode_adoptable`]): the shim
+//! makes them the `ArrayBuffer`'s memory without a copy, sets the flag byte
+//! to 1 in the encoding once it owns them, and frees them later with the
+//! function given ([`free_adopted`]). A flag left at 0 means they are still
+//! Rust's.
 //!
 //! Errors leave the shim as a map `{ name, message, stack }`.
 
@@ -41,6 +49,46 @@ const LIST: u8 = 7;
 const MAP: u8 = 8;
 const LENT_BYTES: u8 = 9;
 const LENT_CHUNKS: u8 = 10;
+const ADOPTED_BYTES: u8 = 11;
+
+/// Byte strings settled as a whole value from this size on are handed over
+/// to the shim rather than copied: copying a large body into fresh memory,
+/// page by page, was most of what reading it cost the Worker.
+pub(crate) const ADOPT_MIN: usize = 64 << 10;
+
+/// Frees the memory of a `Vec<u8>` of `capacity` handed over as adopted
+/// bytes; the shim calls it, from any thread, once their buffer is gone.
+///
+/// # Safety
+/// `data` and `capacity` must be those of a vector handed over by
+/// [`encode_adoptable`] that the shim took, and freed once.
+unsafe extern "C" fn free_adopted(data: *mut u8, capacity: usize) {
+    // SAFETY: promised by the caller; `u8` needs no drop, so length 0 does.
+    drop(unsafe { Vec::from_raw_parts(data, 0, capacity) });
+}
+
+/// Appends the encoding of `bytes` as adopted bytes (see the module docs)
+/// to `out`, which must be empty: they are then the whole value. Returns
+/// the offset of the flag the shim sets once it took them; `None` (nothing
+/// written) when they are too long for a `u32` length.
+pub(crate) fn encode_adoptable(
+    bytes: &mut [u8],
+    capacity: usize,
+    out: &mut Vec<u8>,
+) -> Option<usize> {
+    if !fits(bytes.len()) || bytes.is_empty() {
+        return None;
+    }
+    out.push(ADOPTED_BYTES);
+    let flag = out.len();
+    out.push(0);
+    out.extend_from_slice(&(bytes.as_mut_ptr() as usize as u64).to_le_bytes());
+    put_len(out, bytes.len());
+    out.extend_from_slice(&(capacity as u64).to_le_bytes());
+    let free: unsafe extern "C" fn(*mut u8, usize) = free_adopted;
+    out.extend_from_slice(&(free as usize as u64).to_le_bytes());
+    Some(flag)
+}
 
 /// Bytes from this size on are lent by address rather than copied (the
 /// shim's `kLendMin` is the same): below it, the copy costs less than the

@@ -205,8 +205,34 @@ impl Isolate for V8Isolate {
         self.finish(status, error)
     }
 
-    fn settle(&mut self, id: OpId, result: Result<HostValue, JsError>) -> Result<(), EngineError> {
+    fn settle(
+        &mut self,
+        id: OpId,
+        mut result: Result<HostValue, JsError>,
+    ) -> Result<(), EngineError> {
         let mut error = MotuBuf::empty();
+        if let Ok(HostValue::Bytes(bytes)) = &mut result {
+            if bytes.len() >= codec::ADOPT_MIN {
+                self.scratch.clear();
+                let capacity = bytes.capacity();
+                if let Some(flag) = codec::encode_adoptable(bytes, capacity, &mut self.scratch) {
+                    let value = MotuBytes {
+                        data: self.scratch.as_mut_ptr(),
+                        len: self.scratch.len(),
+                    };
+                    // SAFETY: the encoding lives in `scratch`, which the
+                    // shim may write its flag into, and the bytes in
+                    // `result`, for the call.
+                    let status =
+                        unsafe { ffi::motu_v8_resolve(self.raw.as_ptr(), id, value, &mut error) };
+                    if self.scratch[flag] == 1 {
+                        // The buffer owns them now, and frees them.
+                        std::mem::forget(std::mem::take(bytes));
+                    }
+                    return self.finish(status, error);
+                }
+            }
+        }
         let status = match &result {
             Ok(value) => {
                 // SAFETY: `result` lives until the call below returns.
