@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::durability::{KillNine, Seen};
+use common::durability::JsonStore;
 use common::{on_each_engine, Server};
 use serde_json::{json, Value};
 
@@ -139,40 +139,13 @@ fn durable_value(n: u64) -> String {
 fn a_result_after_a_put_survives_kill_9() {
     on_each_engine("do_rpc_put_survives_kill_9", |engine| {
         let (_dir, state) = state_folder();
-        let start = || serve(engine, &state);
-        let write = |addr: &str, n: u64| {
-            common::try_request(
-                addr,
-                "POST",
-                &format!("/write/durable?key=w{n}"),
-                &[],
-                durable_value(n).as_bytes(),
-            )
-            .is_some_and(|r| r.status == 200 && r.body == b"ok")
-        };
-        let read = |s: &Server, ns: &[u64]| -> Vec<Seen> {
-            let mut seen = Vec::new();
-            for chunk in ns.chunks(100) {
-                let keys: Vec<String> = chunk.iter().map(|n| format!("w{n}")).collect();
-                let found = get_json(s, &format!("/read/durable?keys={}", keys.join(",")));
-                for (n, key) in chunk.iter().zip(&keys) {
-                    seen.push(match &found[key] {
-                        Value::Null => Seen::Absent,
-                        v if *v == json!(durable_value(*n)) => Seen::Whole,
-                        v => Seen::Partial(format!("{:.80}", v.to_string())),
-                    });
-                }
-            }
-            seen
-        };
-        let report = KillNine {
-            rounds: 20,
-            writers: 3,
-            start: &start,
-            write: &write,
-            read: &read,
+        let report = JsonStore {
+            start: &|| serve(engine, &state),
+            write_path: &|key| format!("/write/durable?key={key}"),
+            read_path: &|keys| format!("/read/durable?keys={keys}"),
+            value: &durable_value,
         }
-        .run();
+        .run(20, 3);
         assert!(report.acknowledged >= 20, "{report:?}");
     });
 }

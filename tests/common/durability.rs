@@ -6,7 +6,9 @@
 //! may be there or not, but only whole).
 //!
 //! A binding's test supplies three closures ([`KillNine`]): how to start
-//! the server, how to make write `n`, and how to read writes back.
+//! the server, how to make write `n`, and how to read writes back. A
+//! Worker that takes writes as request bodies and reads them back as a
+//! JSON object needs only its paths ([`JsonStore`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -173,5 +175,63 @@ impl KillNine<'_> {
         }
         eprintln!("kill -9 test: {report:?}");
         report
+    }
+}
+
+/// A store behind a Worker that takes write `n` as the body of `POST
+/// write_path(key)` (answering `ok`) and answers `GET read_path(keys)`
+/// (keys joined by commas) with a JSON object of the values it found (null
+/// for a key it has not): the [`KillNine`] closures for it, writes keyed
+/// `w<n>` with the value `value(n)`.
+pub struct JsonStore<'a> {
+    /// Starts the server, on the same state folder every time.
+    pub start: &'a dyn Fn() -> Server,
+    /// The path that writes the body under a key.
+    pub write_path: &'a (dyn Fn(&str) -> String + Sync),
+    /// The path that reads keys back.
+    pub read_path: &'a dyn Fn(&str) -> String,
+    /// The value of write `n`.
+    pub value: &'a (dyn Fn(u64) -> String + Sync),
+}
+
+impl JsonStore<'_> {
+    /// Runs [`KillNine`] with `rounds` rounds and `writers` writers.
+    pub fn run(&self, rounds: usize, writers: usize) -> Report {
+        let write = |addr: &str, n: u64| {
+            super::try_request(
+                addr,
+                "POST",
+                &(self.write_path)(&format!("w{n}")),
+                &[],
+                (self.value)(n).as_bytes(),
+            )
+            .is_some_and(|r| r.status == 200 && r.body == b"ok")
+        };
+        let read = |s: &Server, ns: &[u64]| -> Vec<Seen> {
+            let mut seen = Vec::new();
+            for chunk in ns.chunks(100) {
+                let keys: Vec<String> = chunk.iter().map(|n| format!("w{n}")).collect();
+                let path = (self.read_path)(&keys.join(","));
+                let response = s.get(&path);
+                assert_eq!(response.status, 200, "{path}: {}", response.text());
+                let found: serde_json::Value = response.json();
+                for (n, key) in chunk.iter().zip(&keys) {
+                    seen.push(match &found[key] {
+                        serde_json::Value::Null => Seen::Absent,
+                        serde_json::Value::String(v) if *v == (self.value)(*n) => Seen::Whole,
+                        v => Seen::Partial(format!("{:.80}", v.to_string())),
+                    });
+                }
+            }
+            seen
+        };
+        KillNine {
+            rounds,
+            writers,
+            start: self.start,
+            write: &write,
+            read: &read,
+        }
+        .run()
     }
 }
