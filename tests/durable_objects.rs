@@ -5,67 +5,20 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::durability::JsonStore;
+use common::durable::{get_json, serve_project, state_folder, wait_for_metrics};
 use common::{on_each_engine, Server};
 use serde_json::{json, Value};
 
-fn project(file: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/projects/durable-objects")
-        .join(file)
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
 fn serve_config(config: &str, engine: &str, state: &Path, extra: &[&str]) -> Server {
-    let project = project(config);
-    let mut args = vec![
-        "--config",
-        &project,
-        "--engine",
-        engine,
-        "--persist-to",
-        state.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    Server::start(&args)
+    serve_project("durable-objects", config, engine, state, extra)
 }
 
 fn serve(engine: &str, state: &Path) -> Server {
     serve_config("wrangler.jsonc", engine, state, &[])
-}
-
-fn state_folder() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state");
-    (dir, state)
-}
-
-/// Waits until the admin listener's metrics hold every line of `lines`.
-fn wait_for_metrics(server: &Server, lines: &[&str]) {
-    let admin = server.admin.clone().expect("an admin listener");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let text = common::request(&admin, "GET", "/metrics", &[], b"").text();
-        if lines.iter().all(|l| text.lines().any(|t| t == *l)) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the metrics never showed {lines:?}:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn get_json(server: &Server, path: &str) -> Value {
-    let response = server.get(path);
-    assert_eq!(response.status, 200, "{path}: {}", response.text());
-    response.json()
 }
 
 #[test]

@@ -5,43 +5,21 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::durability::JsonStore;
+use common::durable::{get_json, serve_project, state_folder};
 use common::{on_each_engine, Server};
 use serde_json::{json, Value};
 
 fn serve(engine: &str, state: &Path) -> Server {
-    let config =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/durable-rpc/wrangler.jsonc");
-    Server::start(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--engine",
+    serve_project(
+        "durable-rpc",
+        "wrangler.jsonc",
         engine,
-        "--persist-to",
-        state.to_str().unwrap(),
-        "--admin-listen",
-        "127.0.0.1:0",
-    ])
-}
-
-fn state_folder() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state");
-    (dir, state)
-}
-
-fn get_json(server: &Server, path: &str) -> Value {
-    let response = server.get(path);
-    assert_eq!(
-        response.status,
-        200,
-        "{path}: {}\n{}",
-        response.text(),
-        server.log()
-    );
-    response.json()
+        state,
+        &["--admin-listen", "127.0.0.1:0"],
+    )
 }
 
 #[test]

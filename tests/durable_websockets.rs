@@ -14,6 +14,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::durable::{metrics, serve_project, wait_for_metrics};
 use common::{on_each_engine, Server};
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -30,18 +31,7 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 const PATIENCE: Duration = Duration::from_secs(60);
 
 fn serve(engine: &str, state: &Path, extra: &[&str]) -> Server {
-    let config = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/projects/durable-websockets/wrangler.jsonc");
-    let mut args = vec![
-        "--config",
-        config.to_str().unwrap(),
-        "--engine",
-        engine,
-        "--persist-to",
-        state.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    Server::start(&args)
+    serve_project("durable-websockets", "wrangler.jsonc", engine, state, extra)
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -94,27 +84,6 @@ async fn say(ws: &mut Socket, text: &str) {
 async fn ask(ws: &mut Socket, text: &str) -> Value {
     say(ws, text).await;
     serde_json::from_str(&next_text(ws).await).unwrap()
-}
-
-fn metrics(server: &Server) -> String {
-    let admin = server.admin.clone().expect("an admin listener");
-    common::request(&admin, "GET", "/metrics", &[], b"").text()
-}
-
-/// Waits until the metrics hold every line of `lines`.
-fn wait_for_metrics(server: &Server, lines: &[&str]) {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let text = metrics(server);
-        if lines.iter().all(|l| text.lines().any(|t| t == *l)) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the metrics never showed {lines:?}:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// Waits until room `room`'s storage has `key`; its value.

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod durability;
+pub mod durable;
 pub mod postgres;
 pub mod redis;
 
