@@ -11,9 +11,11 @@
 //! - **Downloads**: `get` returns an object of up to [`INLINE`] bytes with
 //!   its metadata. A larger one is parked (see
 //!   [`Parking`](super::Parking)) as a [`Body`]: its first [`PIECE`] bytes,
-//!   read by the work, then the rest read from the file on the blocking I/O
-//!   pool as the body is consumed ([`file_body`], as static assets are
-//!   served); the prelude opens it as a host readable of the event. A
+//!   mapped by the work, then the rest mapped from the file on the blocking
+//!   I/O pool as the body is consumed ([`file_body`]); pieces are mapped
+//!   from the blob files rather than copied into buffers
+//!   ([`motu_storage::r2::MappedPiece`]), so the socket write is the only
+//!   copy of the bytes. The prelude opens it as a host readable of the event. A
 //!   Worker that answers with it unread has the host send it on without it
 //!   passing through the isolate.
 //! - **Uploads**: `put` takes a whole value; a stream is sent as
@@ -466,9 +468,9 @@ fn part_value(part: UploadedPart) -> HostValue {
 /// the work pool: nothing waits there for the consumer) a few pieces ahead
 /// of the consumer. Dropping the body stops the reading and lets go of the
 /// object's files.
-fn file_body(first: Vec<u8>, reader: ObjectReader) -> Body {
+fn file_body(first: Bytes, reader: ObjectReader) -> Body {
     enum State {
-        First(Vec<u8>, ObjectReader),
+        First(Bytes, ObjectReader),
         Rest(tokio::sync::mpsc::Receiver<Result<Bytes, BodyError>>),
     }
     let stream = futures::stream::unfold(Some(State::First(first, reader)), |state| async move {
@@ -476,8 +478,8 @@ fn file_body(first: Vec<u8>, reader: ObjectReader) -> Body {
             State::First(first, mut reader) => {
                 let (tx, rx) = tokio::sync::mpsc::channel(FILE_AHEAD);
                 let read = move || loop {
-                    let piece = match reader.read_chunk(FILE_CHUNK) {
-                        Ok(Some(piece)) => Ok(Bytes::from(piece)),
+                    let piece = match reader.map_chunk(FILE_CHUNK) {
+                        Ok(Some(piece)) => Ok(Bytes::from_owner(piece)),
                         Ok(None) => return,
                         Err(e) => Err(BodyError::new(format!("reading the R2 object failed: {e}"))),
                     };
@@ -490,7 +492,7 @@ fn file_body(first: Vec<u8>, reader: ObjectReader) -> Body {
                     Ok(runtime) => drop(runtime.spawn_blocking(read)),
                     Err(_) => drop(std::thread::spawn(read)),
                 }
-                Some((Ok(Bytes::from(first)), Some(State::Rest(rx))))
+                Some((Ok(first), Some(State::Rest(rx))))
             }
             State::Rest(mut rx) => {
                 let piece = rx.recv().await?;
@@ -520,6 +522,21 @@ fn read_piece(reader: &mut ObjectReader, max: usize) -> Result<Option<Vec<u8>>, 
             },
         )
     })
+}
+
+/// Maps the next piece of `reader` (empty at its end): see
+/// [`ObjectReader::map_chunk`].
+fn map_piece(reader: &mut ObjectReader, max: usize) -> Result<Bytes, JsError> {
+    match reader.map_chunk(max) {
+        Ok(piece) => Ok(piece.map(Bytes::from_owner).unwrap_or_default()),
+        Err(e) => Err(r2_error(
+            "get",
+            StorageError::Io {
+                path: "R2 object".into(),
+                source: e,
+            },
+        )),
+    }
 }
 
 impl Store for R2Binding {
@@ -566,7 +583,7 @@ impl Store for R2Binding {
                                     HostValue::Null,
                                 ]));
                             }
-                            let first = read_piece(&mut reader, PIECE)?.unwrap_or_default();
+                            let first = map_piece(&mut reader, PIECE)?;
                             let body = file_body(first, reader);
                             HostValue::List(vec![
                                 meta_value(meta),

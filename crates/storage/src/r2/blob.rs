@@ -20,6 +20,7 @@ use std::sync::Arc;
 use md5::{Digest, Md5};
 use parking_lot::Mutex;
 
+use crate::r2::mapped::MappedPiece;
 use crate::r2::object::{ByteRange, ChecksumAlgorithm};
 use crate::r2::{failure, random_id};
 use crate::StorageError;
@@ -275,13 +276,22 @@ impl Drop for BlobWriter {
     }
 }
 
+/// A blob file being read: its id, where the reader is in it and the bytes
+/// left in its range.
+struct OpenBlob {
+    file: File,
+    id: String,
+    offset: u64,
+    left: u64,
+}
+
 /// The bytes of an object: its blobs' ranges one after the other, read from
 /// the files as they are asked for (a large object never sits in memory).
 pub struct ObjectReader {
     blobs: Arc<Blobs>,
     segments: VecDeque<(String, ByteRange)>,
-    /// The file being read, its blob id and the bytes left in its range.
-    current: Option<(File, String, u64)>,
+    /// The blob being read.
+    current: Option<OpenBlob>,
     remaining: u64,
 }
 
@@ -314,19 +324,49 @@ impl ObjectReader {
         Ok((!buf.is_empty()).then_some(buf))
     }
 
+    /// The next piece of up to `max` bytes, mapped from its blob file
+    /// instead of copied: `None` at the end. A piece never spans two blobs
+    /// (a multipart object's pieces end where its parts do). Blob files are
+    /// never changed once written, so the mapping stays what was read; a
+    /// blob removed while mapped stays readable until the piece is dropped.
+    pub fn map_chunk(&mut self, max: usize) -> io::Result<Option<MappedPiece>> {
+        loop {
+            if let Some(open) = &mut self.current {
+                if open.left > 0 {
+                    let len = open.left.min(max as u64) as usize;
+                    let piece = MappedPiece::map(&open.file, open.offset, len).map_err(|e| {
+                        io::Error::new(e.kind(), format!("mapping R2 blob {}: {e}", open.id))
+                    })?;
+                    // The reader's file position follows, for `read` after
+                    // a mapped piece.
+                    open.file.seek(SeekFrom::Current(len as i64))?;
+                    open.advance(len);
+                    self.remaining -= len as u64;
+                    return Ok(Some(piece));
+                }
+                let done = self.current.take().expect("current is set");
+                self.blobs.release(&done.id);
+                continue;
+            }
+            if !self.open_next()? {
+                return Ok(None);
+            }
+        }
+    }
+
     /// Reads into `buf` (which may be uninitialised): how many bytes, now
     /// initialised at its start; 0 at the end.
     fn read_uninit(&mut self, buf: &mut [std::mem::MaybeUninit<u8>]) -> io::Result<usize> {
         use std::os::fd::AsRawFd;
         loop {
-            if let Some((file, id, left)) = &mut self.current {
-                if *left > 0 {
-                    let want = buf.len().min(*left as usize);
+            if let Some(open) = &mut self.current {
+                if open.left > 0 {
+                    let want = buf.len().min(open.left as usize);
                     // SAFETY: the kernel writes at most `want` bytes into
                     // memory `buf` owns, and reports how many.
                     let n = unsafe {
                         libc::read(
-                            file.as_raw_fd(),
+                            open.file.as_raw_fd(),
                             buf.as_mut_ptr().cast::<libc::c_void>(),
                             want,
                         )
@@ -340,17 +380,14 @@ impl ObjectReader {
                     }
                     let n = n as usize;
                     if n == 0 {
-                        return Err(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            format!("R2 blob {id} is shorter than its metadata says"),
-                        ));
+                        return Err(short(&open.id));
                     }
-                    *left -= n as u64;
+                    open.advance(n);
                     self.remaining -= n as u64;
                     return Ok(n);
                 }
-                let (_, id, _) = self.current.take().expect("current is set");
-                self.blobs.release(&id);
+                let done = self.current.take().expect("current is set");
+                self.blobs.release(&done.id);
                 continue;
             }
             if !self.open_next()? {
@@ -374,7 +411,12 @@ impl ObjectReader {
         });
         match opened {
             Ok(file) => {
-                self.current = Some((file, id, range.length));
+                self.current = Some(OpenBlob {
+                    file,
+                    id,
+                    offset: range.offset,
+                    left: range.length,
+                });
                 Ok(true)
             }
             Err(e) => {
@@ -386,6 +428,22 @@ impl ObjectReader {
             }
         }
     }
+}
+
+impl OpenBlob {
+    /// Moves past `n` bytes just read or mapped.
+    fn advance(&mut self, n: usize) {
+        self.offset += n as u64;
+        self.left -= n as u64;
+    }
+}
+
+/// The error of a blob file that ends before its range does.
+fn short(id: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        format!("R2 blob {id} is shorter than its metadata says"),
+    )
 }
 
 impl Read for ObjectReader {
@@ -404,8 +462,8 @@ impl Read for ObjectReader {
 
 impl Drop for ObjectReader {
     fn drop(&mut self) {
-        if let Some((_, id, _)) = self.current.take() {
-            self.blobs.release(&id);
+        if let Some(open) = self.current.take() {
+            self.blobs.release(&open.id);
         }
         for (id, _) in self.segments.drain(..) {
             self.blobs.release(&id);

@@ -29,6 +29,7 @@ mod blob;
 mod conditional;
 pub mod failure;
 mod list;
+mod mapped;
 mod multipart;
 mod object;
 mod put;
@@ -45,6 +46,7 @@ use rusqlite::{Connection, OptionalExtension};
 pub use blob::ObjectReader;
 pub use conditional::{Conditional, EtagCondition};
 pub use list::{ListOptions, ListResult};
+pub use mapped::MappedPiece;
 pub use multipart::{MultipartOptions, PartWriter, UploadedPart};
 pub use object::{
     ByteRange, ChecksumAlgorithm, Checksums, CustomMetadata, HttpMetadata, ObjectMeta,

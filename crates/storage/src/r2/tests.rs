@@ -556,6 +556,75 @@ fn multipart_uploads_join_their_parts() {
     assert_eq!(blob_files(&b), 1);
 }
 
+/// Reads the rest of `reader` as mapped pieces of at most `max` bytes: the
+/// bytes and each piece's length.
+fn mapped(reader: &mut ObjectReader, max: usize) -> (Vec<u8>, Vec<usize>) {
+    let (mut bytes, mut lengths) = (Vec::new(), Vec::new());
+    while let Some(piece) = reader.map_chunk(max).unwrap() {
+        bytes.extend_from_slice(piece.as_ref());
+        lengths.push(piece.len());
+    }
+    (bytes, lengths)
+}
+
+#[test]
+fn mapped_pieces_hold_the_bytes_a_read_gives() {
+    let (_dir, b) = bucket();
+    let id = b
+        .create_multipart_upload("mp", MultipartOptions::default())
+        .unwrap();
+    let parts: Vec<Vec<u8>> = vec![
+        (0..PART).map(|i| (i % 251) as u8).collect(),
+        (0..PART).map(|i| (i % 241) as u8).collect(),
+        vec![3; 1000],
+    ];
+    let done: Vec<UploadedPart> = (0..3)
+        .map(|i| upload(&b, "mp", &id, i as u32 + 1, &parts[i]))
+        .collect();
+    b.complete_multipart_upload("mp", &id, &done).unwrap();
+    let whole = parts.concat();
+    let get = |range: Option<RangeRequest>| {
+        let GetResult::Found(_, reader) = b
+            .get(
+                "mp",
+                &GetOptions {
+                    only_if: None,
+                    range,
+                },
+            )
+            .unwrap()
+        else {
+            panic!("the object is there")
+        };
+        reader
+    };
+    // Whole: pieces end where the parts do.
+    let (bytes, lengths) = mapped(&mut get(None), 1 << 20);
+    assert_eq!(bytes, whole);
+    assert!(lengths.iter().all(|&n| n <= 1 << 20));
+    assert_eq!(lengths.iter().sum::<usize>(), whole.len());
+    // A range that starts off a page boundary and crosses a part's end.
+    let (offset, length) = (PART - 4097, 10_000);
+    let range = RangeRequest::Bytes {
+        offset: Some(offset as u64),
+        length: Some(length as u64),
+        suffix: None,
+    };
+    let (bytes, lengths) = mapped(&mut get(Some(range)), 3000);
+    assert_eq!(bytes, whole[offset..offset + length]);
+    assert_eq!(lengths, [3000, 1097, 3000, 2903]);
+    // Mapped and read pieces mix, and a piece outlives its object.
+    let mut reader = get(None);
+    let first = reader.read_chunk(5).unwrap().unwrap();
+    let second = reader.map_chunk(7).unwrap().unwrap();
+    b.delete(&["mp".into()]).unwrap();
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).unwrap();
+    drop(reader);
+    assert_eq!(blob_files(&b), 0, "the files went with the reader");
+    assert_eq!([&first[..], second.as_ref(), &rest[..]].concat(), whole);
+}
+
 #[test]
 fn multipart_rules_fail_with_r2s_errors() {
     let (_dir, b) = bucket();
