@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use common::{on_each_engine, Server, TempConfig};
+use common::{certs, on_each_engine, Server, TempConfig};
 
 /// What both sides run on the certificate: its fields, Buffers as base64,
 /// names as plain objects, and how the chain is linked.
@@ -96,70 +96,16 @@ impl Drop for TlsServer {
 /// Makes the CA (EC P-256) and the server's certificate (RSA) in `dir`,
 /// and `chain.pem` (the server's, then the CA's).
 fn make_certificates(dir: &Path) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl runs (scripts/install-redis.sh installs it)");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=motu test CA/O=motu",
-    ]);
-    run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/C=DE/ST=Berlin/O=motu test/OU=one/OU=two/CN=localhost",
-    ]);
-    std::fs::write(
-        dir.join("ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\n\
-         extendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "ext",
-    ]);
+    certs::make(
+        dir,
+        &certs::ServerCertificate {
+            ca_subject: "/CN=motu test CA/O=motu",
+            key: certs::RSA_KEY,
+            subject: "/C=DE/ST=Berlin/O=motu test/OU=one/OU=two/CN=localhost",
+            extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\n\
+                         extendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n",
+        },
+    );
     let chain = std::fs::read_to_string(dir.join("server.pem")).unwrap()
         + &std::fs::read_to_string(dir.join("ca.pem")).unwrap();
     std::fs::write(dir.join("chain.pem"), chain).unwrap();

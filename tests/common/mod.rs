@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod certs;
 pub mod durability;
 pub mod durable;
 pub mod postgres;

@@ -64,56 +64,15 @@ fn free_port() -> u16 {
 /// Makes, in `dir`, a CA (`ca.pem`) and a certificate for `localhost` and
 /// 127.0.0.1 that it signed (`server.pem`, `server.key`), with `openssl`.
 fn make_certificates(dir: &Path) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl runs (scripts/install-redis.sh installs it)");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    let ec: Vec<&str> = ec.split(' ').collect();
-    run(&[
-        &["req", "-x509"][..],
-        &ec,
-        &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2"],
-        &["-subj", "/CN=motu test CA"],
-    ]
-    .concat());
-    run(&[
-        &["req"][..],
-        &ec,
-        &["-keyout", "server.key", "-out", "server.csr"],
-        &["-subj", "/CN=localhost"],
-    ]
-    .concat());
-    std::fs::write(
-        dir.join("san.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "san.ext",
-    ]);
+    super::certs::make(
+        dir,
+        &super::certs::ServerCertificate {
+            ca_subject: "/CN=motu test CA",
+            key: super::certs::EC_KEY,
+            subject: "/CN=localhost",
+            extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+        },
+    );
     // PostgreSQL wants its key readable by its owner only.
     std::fs::set_permissions(
         dir.join("server.key"),

@@ -140,71 +140,15 @@ impl RedisServer {
         // The certificates live in the server's folder, removed with it.
         let dir = tempfile::tempdir().unwrap();
         let certs = dir.path().to_path_buf();
-        let run = |args: &[&str]| {
-            let out = Command::new("openssl")
-                .args(args)
-                .current_dir(&certs)
-                .output()
-                .expect("openssl runs (scripts/install-redis.sh installs it)");
-            assert!(
-                out.status.success(),
-                "openssl {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        };
-        let ec = [
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-        ];
-        run(&[
-            &["req", "-x509"][..],
-            &ec,
-            &[
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=motu test CA",
-            ],
-        ]
-        .concat());
-        run(&[
-            &["req"][..],
-            &ec,
-            &[
-                "-keyout",
-                "server.key",
-                "-out",
-                "server.csr",
-                "-subj",
-                "/CN=127.0.0.1",
-            ],
-        ]
-        .concat());
-        std::fs::write(certs.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-        run(&[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "san.ext",
-        ]);
+        super::certs::make(
+            &certs,
+            &super::certs::ServerCertificate {
+                ca_subject: "/CN=motu test CA",
+                key: super::certs::EC_KEY,
+                subject: "/CN=127.0.0.1",
+                extensions: "subjectAltName=IP:127.0.0.1\n",
+            },
+        );
         let path = |name: &str| certs.join(name).to_str().unwrap().to_owned();
         let mut args: Vec<String> = vec![
             "--tls-port".into(),
