@@ -1,10 +1,11 @@
 """Storage bindings through a Worker: motu beside `wrangler dev` (Miniflare).
 
 One Workers project (benches/compare/storage-project: a KV namespace, a D1
-database and an R2 bucket) served unchanged by `motu serve` on each engine
+database, an R2 bucket and a Durable Object class) served unchanged by `motu serve` on each engine
 and by `wrangler dev`, each in a fresh state folder, seeded by `POST /seed`,
 then loaded by wrk route by route: /hello, /kv (get of a 1 KiB value), /d1
-(a row by primary key), /d1-insert (one row), /r2 (a 1 MiB object's body).
+(a row by primary key), /d1-insert (one row), /r2 (a 1 MiB object's body),
+/do (a Durable Object counter: RPC increment, storage get and put).
 Each server runs alone, pinned to core 0, wrk on core 1. Printed and
 written as markdown: req/s and p99 per route and server, each route as a
 ratio to the same server's /hello, and motu's req/s as a ratio to
@@ -22,7 +23,7 @@ import tempfile
 import time
 import urllib.request
 
-ROUTES = ["/hello", "/kv", "/d1", "/d1-insert", "/r2"]
+ROUTES = ["/hello", "/kv", "/d1", "/d1-insert", "/r2", "/do"]
 
 
 def free_port():

@@ -1,6 +1,18 @@
 // Routes of the storage comparison: POST /seed writes what the others read;
 // GET /hello, /kv (a 1 KiB value), /d1 (a row by primary key), /d1-insert
-// (one row) and /r2 (a 1 MiB object's body, streamed) are what the load hits.
+// (one row), /r2 (a 1 MiB object's body, streamed) and /do (a Durable
+// Object counter's RPC increment, a storage get and put) are what the load
+// hits.
+import { DurableObject } from 'cloudflare:workers';
+
+export class Counter extends DurableObject {
+  async increment() {
+    const value = ((await this.ctx.storage.get('value')) ?? 0) + 1;
+    await this.ctx.storage.put('value', value);
+    return value;
+  }
+}
+
 export default {
   async fetch(request, env) {
     const { pathname } = new URL(request.url);
@@ -27,6 +39,10 @@ export default {
       case '/r2': {
         const object = await env.BUCKET.get('object');
         return new Response(object.body);
+      }
+      case '/do': {
+        const stub = env.COUNTER.get(env.COUNTER.idFromName('counter'));
+        return new Response(String(await stub.increment()));
       }
       default:
         return new Response('not found', { status: 404 });
