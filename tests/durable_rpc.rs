@@ -161,6 +161,55 @@ fn flushes(server: &Server) -> u64 {
         .map_or(0, |n| n.parse().unwrap())
 }
 
+/// The count of events sent to the fixture's objects by `route` (`direct`
+/// or `directory`), as the admin metrics show it.
+fn routed(server: &Server, route: &str) -> u64 {
+    let admin = server.admin.clone().expect("an admin listener");
+    let text = common::request(&admin, "GET", "/metrics", &[], b"").text();
+    let line =
+        format!("motu_durable_object_events_total{{route=\"{route}\",worker=\"durable-rpc\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(line.as_str()))
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[test]
+fn an_objects_later_events_go_straight_to_its_isolate() {
+    on_each_engine("do_rpc_direct_route", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        for n in 1..=4 {
+            assert_eq!(get_json(&server, "/increment/direct"), json!(n));
+        }
+        assert_eq!(get_json(&server, "/fetch/direct"), json!(4));
+        assert_eq!(get_json(&server, "/increment/direct"), json!(5));
+        // The first event found the object a home through the registry;
+        // the five after it (RPC calls and a fetch) went straight there.
+        assert_eq!(routed(&server, "directory"), 1);
+        assert_eq!(routed(&server, "direct"), 5);
+    });
+}
+
+#[test]
+fn dup_makes_a_stub_of_its_own() {
+    on_each_engine("do_rpc_stub_dup", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let out = get_json(&server, "/dup/d?by=2");
+        assert_eq!(
+            out,
+            json!({
+                "distinct": true,
+                "sameId": true,
+                "original": "RPC stub used after being disposed",
+                "viaCopy": 2,
+                "added": 3,
+                "afterAll": "RPC stub used after being disposed",
+            })
+        );
+    });
+}
+
 #[test]
 fn a_result_after_a_put_waits_for_the_flush() {
     on_each_engine("do_rpc_result_waits_for_flush", |engine| {
