@@ -190,6 +190,80 @@ fn an_objects_later_events_go_straight_to_its_isolate() {
     });
 }
 
+/// A Worker whose fetch answers `<version> <n>`, `n` from its Counter
+/// object's `increment()`.
+fn reloadable(version: &str) -> String {
+    format!(
+        "import {{ DurableObject }} from 'cloudflare:workers';\n\
+         export class Counter extends DurableObject {{\n\
+           async increment() {{\n\
+             const n = ((await this.ctx.storage.get('n')) ?? 0) + 1;\n\
+             await this.ctx.storage.put('n', n);\n\
+             return n;\n\
+           }}\n\
+         }}\n\
+         export default {{\n\
+           async fetch(request, env) {{\n\
+             return new Response(`{version} ${{await env.COUNTER.getByName('c').increment()}}`);\n\
+           }},\n\
+         }};\n"
+    )
+}
+
+#[test]
+fn an_object_moves_on_reload_under_load_and_stays_one_instance() {
+    on_each_engine("do_rpc_reload_under_load", |engine| {
+        let config = r#"{ "name": "reload", "main": "index.js",
+            "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },
+            "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Counter"] }] }"#;
+        let c =
+            common::TempConfig::new(&[("wrangler.jsonc", config), ("index.js", &reloadable("v1"))]);
+        let state = c.path("state");
+        let server = Server::start(&[
+            "--config",
+            &c.path("wrangler.jsonc"),
+            "--engine",
+            engine,
+            "--persist-to",
+            &state,
+            "--watch",
+        ]);
+        server.wait_for_log("watching for changes");
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let clients: Vec<_> = (0..2)
+            .map(|_| {
+                let (addr, seen) = (server.addr.clone(), seen.clone());
+                std::thread::spawn(move || loop {
+                    let r = common::request(&addr, "GET", "/", &[], b"");
+                    assert_eq!(r.status, 200, "{}", r.text());
+                    let text = r.text();
+                    let (version, n) = text.split_once(' ').unwrap();
+                    seen.lock().unwrap().push(n.parse::<u64>().unwrap());
+                    if version == "v2" {
+                        return;
+                    }
+                })
+            })
+            .collect();
+        // The object has served on its direct way before the new code
+        // comes (then its isolate goes, with events in flight).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while seen.lock().unwrap().len() < 40 {
+            assert!(std::time::Instant::now() < deadline, "{}", server.log());
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::fs::write(c.path("index.js"), reloadable("v2")).unwrap();
+        for client in clients {
+            client.join().unwrap();
+        }
+        // Every increment saw the one before: one instance at a time.
+        let mut seen = seen.lock().unwrap().clone();
+        seen.sort_unstable();
+        assert_eq!(seen, (1..=seen.len() as u64).collect::<Vec<_>>());
+        assert_eq!(server.get("/").text(), format!("v2 {}", seen.len() + 1));
+    });
+}
+
 #[test]
 fn dup_makes_a_stub_of_its_own() {
     on_each_engine("do_rpc_stub_dup", |engine| {
