@@ -607,11 +607,12 @@ fn webassembly_compiles_within_the_turn() {
     );
 }
 
-/// A Worker of `filler` bytes of comment (made of `fill`) around a lazily
+/// What an event of the test prelude ended with (see `testsuite::run`).
+type Outcome = Option<Result<HostValue, (String, String)>>;
+
+/// A Worker with two comments of 4 Mi `fill` characters around a lazily
 /// compiled function, and the heap it holds once loaded, collected and run.
-fn heap_after_loading_a_large_source(
-    fill: char,
-) -> (usize, Option<Result<HostValue, (String, String)>>) {
+fn heap_after_loading_a_large_source(fill: char) -> (usize, Outcome) {
     let filler: String = std::iter::repeat_n(fill, 4 << 20).collect();
     let src = format!(
         "// {filler}\nfunction late() {{ return 'late ' + 'answer'; }}\n// {filler}\n\
