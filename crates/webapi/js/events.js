@@ -11,7 +11,7 @@
 //   stack_positions.js; nodejs: Node.js compatibility, see node/setup.js;
 //   durable: the Durable Object namespace bindings, `[name, namespace key]`
 //   by index, see cloudflare/durable.js);
-// - `respond(id, status, statusText, [[name, value]…], body, socket)` when event
+// - `respond(id, status, statusText, [[name, value]...], body, socket)` when event
 //   `id` has a response (body: string, bytes, null, the handle of a body
 //   sink the response streams into, or `[handle]` of a host stream the host
 //   sends on as it is, see body.js; socket: the host handle of the
@@ -212,7 +212,7 @@ function callFetch(id, request, entrypoint) {
   if (workerModule) {
     const handler = defaultHandlers(ctx, entrypoint);
     if (!handler || typeof handler.fetch !== 'function') {
-      throw new Error('The Worker has no fetch handler: export default { fetch(request, env, ctx) { … } }');
+      throw new Error('The Worker has no fetch handler: export default { fetch(request, env, ctx) { \u2026 } }');
     }
     return handler.fetch(request, env, ctx);
   }

@@ -30,9 +30,9 @@ function normalizeValue(value) {
 }
 
 let headersGuard;    // (headers, guard) => void
-let headersList;     // headers => [[name, value], …] as sent on the wire
+let headersList;     // headers => [[name, value], ...] as sent on the wire
 let headersSorted;   // headers => the sorted and combined list iteration walks
-let headersFromHost; // ([[lower-case name, value], …], guard) => Headers owning that list
+let headersFromHost; // ([[lower-case name, value], ...], guard) => Headers owning that list
 let headersDefault;  // (headers, lower-case name, value) => void: appended when absent
 
 class Headers {

@@ -1,5 +1,5 @@
 // Parts of the prelude evaluated on first use. Each group (streams, crypto,
-// Blob and FormData, …) is a prelude chunk the engine evaluates on demand
+// Blob and FormData, ...) is a prelude chunk the engine evaluates on demand
 // (motu_engine::contract::OP_LOAD): a function that takes `internal`, the
 // core's helpers, and returns what the core and other groups use of it.
 // Until then each of its globals is an accessor on globalThis (not

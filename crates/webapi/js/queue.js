@@ -1,11 +1,11 @@
 // Queue events: a batch of a queue's messages for the Worker's `queue`
 // handler (module syntax: `queue(batch, env, ctx)`; service-worker syntax:
-// `addEventListener('queue', event => …)`, the event being the batch,
+// `addEventListener('queue', event => ...)`, the event being the batch,
 // settled once the promises given to its waitUntil() have settled).
 //
 // The batch and its messages come from their own group
 // (cloudflare/queue_batch.js), loaded on the first queue event. When the
-// handler is done — returned, fulfilled, threw or rejected — the calls it
+// handler is done - returned, fulfilled, threw or rejected - the calls it
 // made to ack/retry/ackAll/retryAll go to the host with the
 // `queue_result(id, report)` op, then the outcome with `done(id)` or
 // `fail(id, error)`, as for scheduled events.

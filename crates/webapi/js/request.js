@@ -146,7 +146,7 @@ class Request {
   // Cloudflare's request metadata. For a fetch event's request, the fields
   // a self-hosted server knows: httpProtocol, and clientAcceptEncoding (the
   // Accept-Encoding the client sent) when there was one. Where the client
-  // is (colo, country, asn…) and its TLS (motu speaks plain HTTP) are
+  // is (colo, country, asn...) and its TLS (motu speaks plain HTTP) are
   // absent, unless the server's `[server.cf]` gives them (a fresh copy for
   // each request).
   get cf() {

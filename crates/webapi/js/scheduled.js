@@ -1,6 +1,6 @@
 // Scheduled events: cron triggers calling the Worker's `scheduled` handler
 // (module syntax: `scheduled(controller, env, ctx)`; service-worker syntax:
-// `addEventListener('scheduled', event => …)`).
+// `addEventListener('scheduled', event => ...)`).
 //
 // The ScheduledController the handler gets comes from its own group
 // (scheduled_controller.js), loaded on the first scheduled event.
@@ -14,12 +14,12 @@ function callScheduled(id, event) {
   if (workerModule) {
     const handler = defaultHandlers(ctx);
     if (!handler || typeof handler.scheduled !== 'function') {
-      throw new Error('The Worker has no scheduled handler: export default { scheduled(controller, env, ctx) { … } }');
+      throw new Error('The Worker has no scheduled handler: export default { scheduled(controller, env, ctx) { \u2026 } }');
     }
     return handler.scheduled(controller, env, ctx);
   }
   if (listeners.scheduled.length === 0) {
-    throw new Error("The Worker has no scheduled handler: addEventListener('scheduled', event => { … })");
+    throw new Error("The Worker has no scheduled handler: addEventListener('scheduled', event => { \u2026 })");
   }
   for (const l of listeners.scheduled) {
     if (typeof l === 'function') l.call(globalThis, controller); else l.handleEvent(controller);

@@ -7,7 +7,7 @@
 // with each frame's place in the generated JavaScript replaced by the
 // author's. A Worker without such modules never runs any of this.
 //
-// Op used: `source_positions([name, line, column, …])` -> for each place,
+// Op used: `source_positions([name, line, column, ...])` -> for each place,
 // `[line, column]` in the author's file, or null where it is the same.
 function mapStackPositions() {
   // The engine's own format, found by looking at its frames (making a stack

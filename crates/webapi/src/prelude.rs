@@ -40,3 +40,20 @@ pub fn prelude_chunks() -> Arc<[PreludeChunk]> {
 }
 
 include!("prelude_text.rs");
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_core_prelude_is_ascii() {
+        // Every isolate evaluates the core; an engine can share ASCII text
+        // between isolates rather than copy it into each (V8 reads it in
+        // place), while one character past ASCII makes V8 copy all of it
+        // as two-byte text. Write `...` in comments, `\u2026` in strings.
+        let prelude = super::prelude();
+        let odd = prelude
+            .lines()
+            .enumerate()
+            .find(|(_, line)| !line.is_ascii());
+        assert!(odd.is_none(), "line {odd:?} of the prelude is not ASCII");
+    }
+}

@@ -27,6 +27,33 @@ v8::MaybeLocal<v8::String> source_string(v8::Isolate* iso, MotuBytes bytes) {
   return s;
 }
 
+// A source V8 reads where the embedder keeps it (MotuCode.source_kept):
+// ASCII, valid until the isolate is freed. V8 deletes this wrapper when
+// the string dies or the isolate goes; the bytes stay the embedder's.
+class KeptSource final : public v8::String::ExternalOneByteStringResource {
+ public:
+  explicit KeptSource(MotuBytes bytes)
+      : data_(reinterpret_cast<const char*>(bytes.data)), length_(bytes.len) {}
+  const char* data() const override { return data_; }
+  size_t length() const override { return length_; }
+
+ private:
+  const char* data_;
+  size_t length_;
+};
+
+// The source of `code`: an external string over the embedder's bytes when
+// it keeps them, otherwise a copy in the heap.
+v8::MaybeLocal<v8::String> code_source(v8::Isolate* iso, const MotuCode& code) {
+  if (code.source_kept && code.source.len <= static_cast<size_t>(v8::String::kMaxLength)) {
+    auto* resource = new KeptSource(code.source);
+    v8::Local<v8::String> s;
+    if (v8::String::NewExternalOneByte(iso, resource).ToLocal(&s)) return s;
+    delete resource;
+  }
+  return source_string(iso, code.source);
+}
+
 // Cache the embedder lent, or null. The Source that takes it does not own
 // the bytes; they stay valid while the compile runs.
 v8::ScriptCompiler::CachedData* lent_cache(const MotuCode& code) {
@@ -49,7 +76,7 @@ v8::MaybeLocal<v8::Script> compile_script(MotuIsolate* m, v8::Local<v8::Context>
   v8::Isolate* iso = m->isolate;
   v8::Local<v8::String> name, source;
   if (!source_string(iso, code.name).ToLocal(&name) ||
-      !source_string(iso, code.source).ToLocal(&source))
+      !code_source(iso, code).ToLocal(&source))
     return {};
   v8::ScriptOrigin origin(iso, name);
   v8::ScriptCompiler::CachedData* cache = lent_cache(code);
@@ -79,7 +106,7 @@ v8::MaybeLocal<v8::Module> compile_module(MotuIsolate* m, const MotuCode& code,
   v8::Isolate* iso = m->isolate;
   v8::Local<v8::String> name, source;
   if (!source_string(iso, code.name).ToLocal(&name) ||
-      !source_string(iso, code.source).ToLocal(&source))
+      !code_source(iso, code).ToLocal(&source))
     return {};
   v8::ScriptOrigin origin(iso, name, 0, 0, false, -1, v8::Local<v8::Value>(), false, false,
                           /*is_module=*/true);

@@ -52,12 +52,16 @@ typedef struct MotuBuf {
 // empty), and the embedder's token for it, handed back to store_cache with
 // fresh code cache. Token 0: the embedder wants no code cache. Tokens are
 // valid until the call that lent the code returns, and those lent before
-// the first motu_v8_refresh_caches until then.
+// the first motu_v8_refresh_caches until then. `source_kept` 1: the source
+// is ASCII and its bytes stay valid and unchanged until the isolate is
+// freed, so the shim may have V8 read them where they are instead of
+// copying them into the isolate's heap.
 typedef struct MotuCode {
   MotuBytes name;
   MotuBytes source;
   MotuBytes cache;
   uint64_t token;
+  int source_kept;
 } MotuCode;
 
 // The answer to an op: on MOTU_OK `value` holds the encoded result; on

@@ -52,6 +52,19 @@ void ensure_platform() {
     // run the task that finishes a background compile before the isolate's
     // next event. The compile then also counts as the isolate's CPU time.
     v8::V8::SetFlagsFromString("--no-wasm-async-compilation");
+    // Many isolates, each serving a small share of the requests: most of
+    // them run their functions in the interpreter, where V8's defaults cost
+    // the most. It gives a function its feedback vector (what its inline
+    // caches learn) only after some calls, so a rarely used isolate runs
+    // with no inline caches at all, every property access a lookup in the
+    // runtime; and every full collection (an idle isolate's, say) flushes
+    // the bytecode of functions that did not run meanwhile, so the next
+    // event compiles them again, feedback lost. Both are off: feedback from
+    // the first call, bytecode kept. Measured with 1,000 Workers under a
+    // Zipf load on one core: 35% less CPU per request; one Worker and the
+    // memory of an idle isolate unchanged.
+    v8::V8::SetFlagsFromString("--no-lazy-feedback-allocation");
+    v8::V8::SetFlagsFromString("--no-flush-bytecode");
     // An operator's own V8 flags (heap and GC tuning, say), after motu's
     // so that they can override them.
     if (const char* flags = std::getenv("MOTU_V8_FLAGS"); flags && *flags)

@@ -28,6 +28,11 @@ use crate::ffi::{self, MotuBytes, MotuCode, MotuReply};
 /// Reply buffers larger than this are not kept for the next callback.
 const KEPT_REPLY_BYTES: usize = 64 << 10;
 
+/// ASCII sources at least this long are kept for the isolate's life and
+/// read by V8 where they are, rather than copied into its heap (see
+/// [`Embedder::lend`]); shorter ones are not worth an external string.
+const KEPT_SOURCE_MIN: usize = 1024;
+
 /// Code lent to the shim for one call, kept alive (and known by its token)
 /// until the call returns.
 #[derive(Clone)]
@@ -51,6 +56,9 @@ pub(crate) struct Embedder {
     /// The bytes of the last callback's answer.
     reply: RefCell<Vec<u8>>,
     lent: RefCell<Vec<Lent>>,
+    /// Sources V8 reads in place (external strings): kept until the
+    /// isolate is freed, which happens before the embedder is dropped.
+    kept: RefCell<Vec<Arc<str>>>,
     /// Code lent before the first event was served.
     retained: RefCell<Vec<Lent>>,
     /// Whether the first event was served (and the cache refreshed).
@@ -74,6 +82,7 @@ impl Embedder {
             modules: RefCell::new(None),
             reply: RefCell::new(Vec::new()),
             lent: RefCell::new(Vec::new()),
+            kept: RefCell::new(Vec::new()),
             retained: RefCell::new(Vec::new()),
             served: Cell::new(false),
             refreshing: Cell::new(false),
@@ -88,7 +97,22 @@ impl Embedder {
 
     /// Lends code to the shim until [`Embedder::end_call`], with its code
     /// cache when the engine has it.
+    ///
+    /// An ASCII source of at least [`KEPT_SOURCE_MIN`] bytes is kept until
+    /// the isolate is freed and V8 reads it in place: a script's source
+    /// stays in the isolate as long as its functions do (lazy compilation
+    /// and `Function.prototype.toString` read it), and the sources lent
+    /// here (the prelude, its groups, a Worker's modules) are shared by
+    /// every isolate that runs them, where a copy in each heap cost every
+    /// isolate the prelude's size again.
     pub(crate) fn lend(&self, kind: CodeKind, name: &str, source: Arc<str>) -> MotuCode {
+        let source_kept = source.len() >= KEPT_SOURCE_MIN && source.is_ascii();
+        if source_kept {
+            let mut kept = self.kept.borrow_mut();
+            if !kept.iter().any(|k| Arc::ptr_eq(k, &source)) {
+                kept.push(source.clone());
+            }
+        }
         let cache = self.cache.get(kind, name, &source);
         let token = if self.cache.enabled() {
             let t = self.next_token.get();
@@ -114,6 +138,7 @@ impl Embedder {
                 .as_deref()
                 .map_or(MotuBytes::EMPTY, MotuBytes::of),
             token,
+            source_kept: c_int::from(source_kept),
         };
         self.lent.borrow_mut().push(lent);
         code

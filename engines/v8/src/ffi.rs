@@ -87,6 +87,8 @@ pub(crate) struct MotuCode {
     pub(crate) source: MotuBytes,
     pub(crate) cache: MotuBytes,
     pub(crate) token: u64,
+    /// 1: `source` is ASCII and stays valid until the isolate is freed.
+    pub(crate) source_kept: c_int,
 }
 
 /// The answer to an op.

@@ -606,3 +606,41 @@ fn webassembly_compiles_within_the_turn() {
         ok(list(vec![true.into(), "object".into()]))
     );
 }
+
+/// What an event of the test prelude ended with (see `testsuite::run`).
+type Outcome = Option<Result<HostValue, (String, String)>>;
+
+/// A Worker with two comments of 4 Mi `fill` characters around a lazily
+/// compiled function, and the heap it holds once loaded, collected and run.
+fn heap_after_loading_a_large_source(fill: char) -> (usize, Outcome) {
+    let filler: String = std::iter::repeat_n(fill, 4 << 20).collect();
+    let src = format!(
+        "// {filler}\nfunction late() {{ return 'late ' + 'answer'; }}\n// {filler}\n\
+         export default {{ test() {{ return [late(), late.toString()]; }} }};"
+    );
+    let (mut iso, host) = isolate(engine());
+    iso.load_worker(&modules(&[("big.js", &src)])).unwrap();
+    iso.collect_garbage();
+    let got = run(&mut *iso, &host, 1, HostValue::Null);
+    iso.collect_garbage();
+    (iso.heap_stats().footprint, got)
+}
+
+#[test]
+fn large_ascii_sources_are_read_in_place_not_copied_into_the_heap() {
+    let expected = ok(list(vec![
+        "late answer".into(),
+        "function late() { return 'late ' + 'answer'; }".into(),
+    ]));
+    // 8 MiB of ASCII source: the isolate holds none of it, and what V8
+    // compiles lazily after the load (and toString) reads it where the
+    // engine keeps it.
+    let (ascii, got) = heap_after_loading_a_large_source('x');
+    assert_eq!(got, expected);
+    assert!(ascii < 4 << 20, "footprint {ascii} bytes");
+    // The same source of a non-ASCII character is copied into the heap
+    // (8 Mi characters of Latin-1): the footprint shows it.
+    let (other, got) = heap_after_loading_a_large_source('é');
+    assert_eq!(got, expected);
+    assert!(other > 6 << 20, "footprint {other} bytes");
+}

@@ -21,7 +21,7 @@ const NODE_NAMES = 'buffer events util process path string_decoder querystring t
 // { globals, env } once a Worker with nodejs_compat is set up, else null.
 let nodeCompat = null;
 
-// The exports object of the node:* module `name` (`buffer`, `path`…).
+// The exports object of the node:* module `name` (`buffer`, `path`...).
 function nodeModule(name) {
   return nodeGroup(name).module;
 }
