@@ -13,7 +13,9 @@
 //! make the JavaScript stop at once instead of finishing what it is in:
 //!
 //! - the counting allocator refuses every allocation (see `memory`), so a
-//!   built-in that allocates as it goes fails at its next allocation;
+//!   built-in that allocates as it goes fails at its next allocation (the
+//!   vendored QuickJS asks this handler before throwing an out-of-memory
+//!   error, and throws the uncatchable interrupt instead);
 //! - an op called from JavaScript stops it there, before it reaches the
 //!   host (see `ops`);
 //! - host code that runs long (a synchronous op on a large input) can ask
@@ -21,6 +23,13 @@
 //!
 //! The isolate then reports the call as terminated, whatever error the
 //! refusal made on the way (see `QuickJsIsolate::classify`).
+//!
+//! Once the interrupt is thrown, the vendored QuickJS puts off freeing the
+//! objects the stopped code let go of as its frames unwind (an allocation
+//! loop's million objects), so stopping costs the event next to nothing;
+//! they are freed before the isolate next runs JavaScript, or with the
+//! runtime when an evicted isolate is dropped (see
+//! `vendor/rquickjs-sys/MOTU.md`).
 
 use std::cell::Cell;
 use std::rc::Rc;

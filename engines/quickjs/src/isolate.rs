@@ -22,6 +22,15 @@ use crate::memory::{LimitedAllocator, MemoryState};
 use crate::modules::{SharedSource, WorkerLoader, WorkerResolver};
 use crate::ops::{install, OpState};
 
+extern "C" {
+    /// The vendored QuickJS's (see `vendor/rquickjs-sys/MOTU.md`): frees the
+    /// objects whose frees were put off since an interrupt.
+    fn JS_FlushDeferredFrees(rt: *mut qjs::JSRuntime);
+    /// Whether objects wait for `JS_FlushDeferredFrees`.
+    #[cfg(test)]
+    fn JS_HasDeferredFrees(rt: *mut qjs::JSRuntime) -> bool;
+}
+
 /// How the prelude compiles: without its source text and debug
 /// information, which only cost time and memory in every isolate (its
 /// functions then print, and show in stack traces, like built-ins).
@@ -207,12 +216,23 @@ impl QuickJsIsolate {
     }
 
     /// Prepares a call into JavaScript: an interrupt noted earlier (and
-    /// swallowed somehow) is not this call's, and QuickJS measures its stack
-    /// limit from where the stack is now.
+    /// swallowed somehow) is not this call's, what an earlier termination
+    /// left to free is freed, and QuickJS measures its stack limit from
+    /// where the stack is now.
     fn begin(&self) {
         self.interrupted.set(false);
+        // What a terminated call left to free goes before anything runs.
+        // SAFETY: the runtime is alive and runs no JavaScript now.
+        unsafe { JS_FlushDeferredFrees(self.context.get_runtime_ptr()) };
         // SAFETY: the runtime is alive; this only records the stack pointer.
         unsafe { qjs::JS_UpdateStackTop(self.context.get_runtime_ptr()) };
+    }
+
+    /// Whether objects a terminated call let go of wait to be freed.
+    #[cfg(test)]
+    pub(crate) fn has_deferred_frees(&self) -> bool {
+        // SAFETY: the runtime is alive; this reads two of its fields.
+        unsafe { JS_HasDeferredFrees(self.context.get_runtime_ptr()) }
     }
 
     /// Tells an interrupt and running out of memory from a plain exception.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use motu_engine::testsuite::{config, isolate, isolate_with, modules, run, script, RecordingHost};
-use motu_engine::{Engine, EngineError, Host, HostValue, IsolateConfig, JsError};
+use motu_engine::{Engine, EngineError, Host, HostValue, Isolate, IsolateConfig, JsError};
 
 use crate::QuickJsEngine;
 
@@ -234,8 +234,9 @@ fn terminate_before_running_stops_the_next_call() {
 #[test]
 fn a_termination_during_allocating_builtins_is_no_out_of_memory() {
     // While the termination is under way every allocation is refused; the
-    // built-ins fail with out-of-memory errors that the loop catches, yet
-    // the call ends terminated, and the next one allocates again.
+    // built-ins fail with the (uncatchable) interrupt rather than an
+    // out-of-memory error the loop would catch, the call ends terminated,
+    // and the next one allocates again.
     let engine = engine();
     let (mut iso, host) = isolate(&engine);
     iso.load_worker(&script(
@@ -619,4 +620,71 @@ fn fingerprints_tell_texts_apart() {
         crate::fingerprint("12345670")
     );
     assert!(crate::compiler_id().starts_with("quickjs "));
+}
+
+/// Raises `built` when the `built` op is called; records the rest.
+struct SignalHost {
+    built: Arc<std::sync::atomic::AtomicBool>,
+    inner: RecordingHost,
+}
+
+impl Host for SignalHost {
+    fn call(&self, op: &str, args: Vec<HostValue>) -> Result<HostValue, JsError> {
+        match op {
+            "built" => {
+                self.built.store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok(HostValue::Null)
+            }
+            _ => self.inner.call(op, args),
+        }
+    }
+
+    fn start(&self, op: &str, args: Vec<HostValue>, id: u64) -> Result<(), JsError> {
+        self.inner.start(op, args, id)
+    }
+}
+
+#[test]
+fn what_a_terminated_call_built_is_freed_after_it() {
+    // The objects a call built lose their last reference as its frames
+    // unwind from the termination: their frees are put off, and the
+    // isolate frees them when it next runs JavaScript, working as before.
+    let built = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let host = Rc::new(SignalHost {
+        built: built.clone(),
+        inner: RecordingHost::default(),
+    });
+    let engine = engine();
+    let mut iso =
+        crate::isolate::QuickJsIsolate::new(&config(), host.clone(), engine.cache.clone()).unwrap();
+    iso.load_worker(&script(
+        "addEventListener('test', e => { \
+           if (e === 'spin') { \
+             const keep = Array.from({ length: 100000 }, (_, n) => ({ n, s: 'item ' + n })); \
+             hostOp('built'); \
+             for (;;) {} \
+           } \
+           return [1, 2, 3].map(n => ({ n })).length; })",
+    ))
+    .unwrap();
+    assert!(!iso.has_deferred_frees());
+    let handle = iso.interrupt_handle();
+    let killer = std::thread::spawn(move || {
+        while !built.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        handle.terminate();
+    });
+    let result = iso
+        .dispatch(1, "spin".into())
+        .and_then(|()| iso.run_microtasks());
+    killer.join().unwrap();
+    assert!(matches!(result, Err(EngineError::Terminated)), "{result:?}");
+    // The array's objects wait to be freed.
+    assert!(iso.has_deferred_frees());
+    assert_eq!(
+        run(&mut iso, &host.inner, 2, "ok".into()),
+        Some(Ok(3.0.into()))
+    );
+    assert!(!iso.has_deferred_frees());
 }

@@ -372,6 +372,9 @@ struct JSRuntime {
     JSValue current_exception;
     /* true if inside an out of memory error, to avoid recursing */
     bool in_out_of_memory;
+    /* motu: true from an interrupt until JS_FlushDeferredFrees: objects
+       whose reference count drops to zero wait in gc_zero_ref_count_list */
+    bool defer_frees;
     /* true if inside build_backtrace, to avoid recursing */
     bool in_build_stack_trace;
     /* true if inside JS_FreeRuntime */
@@ -7228,7 +7231,8 @@ static void js_free_value_rt(JSRuntime *rt, JSValue v)
             if (rt->gc_phase != JS_GC_PHASE_REMOVE_CYCLES) {
                 list_del(&p->link);
                 list_add(&p->link, &rt->gc_zero_ref_count_list);
-                if (rt->gc_phase == JS_GC_PHASE_NONE) {
+                /* motu: not while an interrupt unwinds (defer_frees) */
+                if (rt->gc_phase == JS_GC_PHASE_NONE && !rt->defer_frees) {
                     free_zero_refcount(rt);
                 }
             }
@@ -7543,8 +7547,29 @@ static void gc_free_cycles(JSRuntime *rt)
     init_list_head(&rt->gc_zero_ref_count_list);
 }
 
+/* motu: frees the objects put off since an interrupt (see defer_frees) */
+void JS_FlushDeferredFrees(JSRuntime *rt)
+{
+    rt->defer_frees = false;
+    if (rt->gc_phase == JS_GC_PHASE_NONE &&
+        !list_empty(&rt->gc_zero_ref_count_list))
+        free_zero_refcount(rt);
+}
+
+/* motu: whether objects wait to be freed since an interrupt */
+bool JS_HasDeferredFrees(JSRuntime *rt)
+{
+    return rt->defer_frees && !list_empty(&rt->gc_zero_ref_count_list);
+}
+
 void JS_RunGC(JSRuntime *rt)
 {
+    /* motu: the collection frees what waits in gc_zero_ref_count_list
+       without looking inside; objects whose frees were put off must go
+       first (and whole) */
+    if (rt->gc_phase == JS_GC_PHASE_NONE &&
+        !list_empty(&rt->gc_zero_ref_count_list))
+        free_zero_refcount(rt);
     /* decrement the reference of the children of each object. mark =
        1 after this pass. */
     gc_decref(rt);
@@ -8619,9 +8644,21 @@ static int JS_ThrowTypeErrorReadOnly(JSContext *ctx, int flags, JSAtom atom)
     }
 }
 
+static void JS_ThrowInterrupted(JSContext *ctx); /* motu */
+
 JSValue JS_ThrowOutOfMemory(JSContext *ctx)
 {
     JSRuntime *rt = ctx->rt;
+    /* motu: an allocation refused while the embedder stops the runtime
+       (its interrupt handler says so) is that interrupt, not an error
+       JavaScript could catch */
+    if (!rt->in_out_of_memory && rt->interrupt_handler &&
+        rt->interrupt_handler(rt, rt->interrupt_opaque)) {
+        rt->in_out_of_memory = true;
+        JS_ThrowInterrupted(ctx);
+        rt->in_out_of_memory = false;
+        return JS_EXCEPTION;
+    }
     if (!rt->in_out_of_memory) {
         rt->in_out_of_memory = true;
         JS_ThrowInternalError(ctx, "out of memory");
@@ -8711,6 +8748,9 @@ static void JS_ThrowInterrupted(JSContext *ctx)
 {
     JS_ThrowInternalError(ctx, "interrupted");
     JS_SetUncatchableError(ctx, ctx->rt->current_exception);
+    /* motu: no JavaScript runs until the embedder calls again, so what the
+       stopped code built may wait to be freed (JS_FlushDeferredFrees) */
+    ctx->rt->defer_frees = true;
 }
 
 static no_inline __exception int __js_poll_interrupts(JSContext *ctx)
@@ -63188,6 +63228,10 @@ static JSValue js_weakref_deref(JSContext *ctx, JSValueConst this_val, int argc,
     if (!wrd)
         return JS_EXCEPTION;
     if (wrd == &js_weakref_sentinel)
+        return JS_UNDEFINED;
+    /* motu: a target whose free was put off (defer_frees) is gone */
+    if (JS_VALUE_GET_TAG(wrd->target) == JS_TAG_OBJECT &&
+        JS_REF_COUNT(JS_VALUE_GET_OBJ(wrd->target)) == 0)
         return JS_UNDEFINED;
     return js_dup(wrd->target);
 }

@@ -1245,6 +1245,14 @@ JS_EXTERN int JS_EnqueueJob(JSContext *ctx, JSJobFunc *job_func,
 JS_EXTERN JSValue JS_GetAsyncContext(JSContext *ctx);
 JS_EXTERN void JS_SetAsyncContext(JSContext *ctx, JSValueConst value);
 
+/* motu: after an interrupt, objects whose reference count drops to zero
+   are not freed until this is called (or a collection runs), so that
+   stopping code that built millions of them costs nothing at once. Call it
+   before running JavaScript again. */
+JS_EXTERN void JS_FlushDeferredFrees(JSRuntime *rt);
+/* motu: whether objects wait for JS_FlushDeferredFrees */
+JS_EXTERN bool JS_HasDeferredFrees(JSRuntime *rt);
+
 JS_EXTERN bool JS_IsJobPending(JSRuntime *rt);
 JS_EXTERN JSContext *JS_GetPendingJobContext(JSRuntime *rt);
 JS_EXTERN int JS_ExecutePendingJob(JSRuntime *rt, JSContext **pctx);
