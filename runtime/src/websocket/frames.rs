@@ -35,7 +35,9 @@ impl Boundary {
     pub(crate) fn feed(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() && !self.broken {
             if self.payload_left > 0 {
-                let n = bytes.len().min(usize::try_from(self.payload_left).unwrap_or(usize::MAX));
+                let n = bytes
+                    .len()
+                    .min(usize::try_from(self.payload_left).unwrap_or(usize::MAX));
                 self.payload_left -= n as u64;
                 bytes = &bytes[n..];
                 continue;
@@ -177,7 +179,11 @@ mod tests {
         for (i, b) in stream.iter().enumerate() {
             bytewise.feed(std::slice::from_ref(b));
             // At rest exactly where a frame ends.
-            assert_eq!(bytewise.at_rest(), ends.contains(&(i + 1)), "after byte {i}");
+            assert_eq!(
+                bytewise.at_rest(),
+                ends.contains(&(i + 1)),
+                "after byte {i}"
+            );
         }
     }
 

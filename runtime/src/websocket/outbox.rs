@@ -34,6 +34,15 @@ pub(crate) struct Control {
     detached: AtomicBool,
     /// The pump ended (or was dropped before it ran).
     ended: AtomicBool,
+    /// The socket is parked (no codec).
+    pub(crate) parked: AtomicBool,
+}
+
+impl Control {
+    /// Whether the socket is parked: idle, its codec dropped.
+    pub(crate) fn is_parked(&self) -> bool {
+        self.parked.load(Ordering::Acquire)
+    }
 }
 
 /// The Worker's side of the queue. Dropping it tells the pump that the
@@ -98,10 +107,7 @@ impl Inbox {
         if let Some(message) = self.0.queue.lock().pop_front() {
             return Some(Some(message));
         }
-        self.0
-            .detached
-            .load(Ordering::Acquire)
-            .then_some(None)
+        self.0.detached.load(Ordering::Acquire).then_some(None)
     }
 
     /// The next message to write, or `None` once the Worker's side is gone

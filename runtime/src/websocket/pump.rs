@@ -188,6 +188,7 @@ impl Pump {
         let mut io = io;
         loop {
             let mut first = [0u8; 1];
+            inbox.control().parked.store(true, Ordering::Release);
             let wake = tokio::select! {
                 biased;
                 () = inbox.control().abort.notified() => Wake::Lost,
@@ -202,6 +203,7 @@ impl Pump {
                 () = inbox.wait() => Wake::Write,
                 () = gone(&mut going_away) => Wake::Write,
             };
+            inbox.control().parked.store(false, Ordering::Release);
             let prefix = match wake {
                 Wake::Read(n) => first[..n].to_vec(),
                 Wake::Write => Vec::new(),
@@ -405,4 +407,97 @@ pub(crate) fn reserve(queued: &AtomicUsize, size: usize, limit: usize) -> bool {
             (q + size <= limit).then_some(q + size)
         })
         .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+    use tokio::sync::mpsc;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+
+    /// An owner that records what it is handed.
+    struct Recorder(mpsc::UnboundedSender<Incoming>);
+
+    impl SocketOwner for Recorder {
+        fn deliver(
+            &self,
+            _socket: u32,
+            event: Incoming,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> {
+            let _ = self.0.send(event);
+            Box::pin(async { true })
+        }
+    }
+
+    /// Waits (at most 60 s) until `parked` says so.
+    async fn until_parked(outbox: &Outbox) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !outbox.control().is_parked() {
+            assert!(Instant::now() < deadline, "the socket never parked");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The next message the client gets (pongs and all).
+    async fn next_message<S: AsyncRead + AsyncWrite + Unpin>(
+        client: &mut WebSocketStream<S>,
+    ) -> Message {
+        client.next().await.expect("a message").expect("no error")
+    }
+
+    #[test]
+    fn an_idle_socket_parks_and_wakes_without_losing_a_byte() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let local = tokio::task::LocalSet::new();
+        local.block_on(&rt, async {
+            let (server, client) = tokio::io::duplex(64 * 1024);
+            let (events_tx, mut events) = mpsc::unbounded_channel();
+            let (outbox, pump) = channel(1, Arc::new(Recorder(events_tx)));
+            tokio::task::spawn_local(pump.run_server(server, None));
+            let mut client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+            // A new socket has no codec until something happens.
+            until_parked(&outbox).await;
+            client.send(Message::text("one")).await.unwrap();
+            assert_eq!(events.recv().await, Some(Incoming::Text("one".into())));
+            // Idle again: parked again; the Worker's message wakes it.
+            until_parked(&outbox).await;
+            outbox.send(Outgoing::Text("two".into()));
+            assert_eq!(next_message(&mut client).await, Message::text("two"));
+            // Half a frame, then a pause longer than PARK_AFTER: the
+            // socket must not park with half a frame in its codec.
+            until_parked(&outbox).await;
+            let mut frame = Frame::message(b"three".to_vec(), OpCode::Data(Data::Text), true);
+            frame.header_mut().mask = Some([7, 7, 7, 7]);
+            let mut bytes = Vec::new();
+            frame.format(&mut bytes).unwrap();
+            let (half, rest) = bytes.split_at(4);
+            client.get_mut().write_all(half).await.unwrap();
+            tokio::time::sleep(PARK_AFTER * 2).await;
+            client.get_mut().write_all(rest).await.unwrap();
+            assert_eq!(events.recv().await, Some(Incoming::Text("three".into())));
+            // A ping to a parked socket gets its pong.
+            until_parked(&outbox).await;
+            client.send(Message::Ping(vec![1, 2].into())).await.unwrap();
+            assert_eq!(
+                next_message(&mut client).await,
+                Message::Pong(vec![1, 2].into())
+            );
+            // A close from the peer reaches the Worker's end.
+            until_parked(&outbox).await;
+            client.close(None).await.unwrap();
+            assert_eq!(
+                events.recv().await,
+                Some(Incoming::Close {
+                    code: 1005,
+                    reason: String::new(),
+                    clean: true
+                })
+            );
+        });
+    }
 }
