@@ -38,6 +38,7 @@ pub(crate) struct Control {
     pub(crate) parked: AtomicBool,
 }
 
+#[cfg(test)]
 impl Control {
     /// Whether the socket is parked: idle, its codec dropped.
     pub(crate) fn is_parked(&self) -> bool {
