@@ -49,10 +49,10 @@ use std::sync::Arc;
 use actix::Recipient;
 use motu_engine::{HostValue, JsError};
 use parking_lot::Mutex;
-use tokio::sync::mpsc;
 
 use super::ObjectTarget;
-use crate::websocket::pump::{channel, reserve, Control, Outgoing, Pump};
+use crate::websocket::outbox::Outbox;
+use crate::websocket::pump::{channel, reserve, Outgoing, Pump};
 use crate::websocket::{Incoming, SocketOwner, OUTGOING_QUEUE_BYTES};
 use crate::{Body, Dispatch};
 
@@ -161,8 +161,7 @@ struct Held {
     attachment: Option<Vec<u8>>,
     /// When it last got the auto-response (ms since the epoch).
     auto_at: Option<f64>,
-    tx: mpsc::UnboundedSender<Outgoing>,
-    control: Arc<Control>,
+    tx: Outbox,
     /// The object closed it: its close is not an event for the object.
     closing: bool,
     /// Its close is being delivered: no longer listed.
@@ -205,10 +204,11 @@ impl Room {
             return false;
         };
         held.auto_at = Some(now_ms());
-        if reserve(&held.control.queued, response.len(), OUTGOING_QUEUE_BYTES) {
-            let _ = held.tx.send(Outgoing::Text(response.clone()));
+        let control = held.tx.control();
+        if reserve(&control.queued, response.len(), OUTGOING_QUEUE_BYTES) {
+            held.tx.send(Outgoing::Text(response.clone()));
         } else {
-            held.control.abort.notify_one();
+            control.abort.notify_one();
         }
         true
     }
@@ -397,16 +397,17 @@ impl Local {
                     return Ok(closed_reason().into());
                 }
                 let size = message.size();
-                if !reserve(&held.control.queued, size, OUTGOING_QUEUE_BYTES) {
-                    let waiting = held.control.queued.load(Ordering::Acquire);
-                    held.control.abort.notify_one();
+                let control = held.tx.control();
+                if !reserve(&control.queued, size, OUTGOING_QUEUE_BYTES) {
+                    let waiting = control.queued.load(Ordering::Acquire);
+                    control.abort.notify_one();
                     return Ok(format!(
                         "The WebSocket was closed: its peer is not reading ({} bytes were waiting to be sent, the limit is {OUTGOING_QUEUE_BYTES})",
                         waiting + size
                     )
                     .into());
                 }
-                let _ = held.tx.send(message);
+                held.tx.send(message);
                 HostValue::Bool(true)
             }
             "close" => {
@@ -417,8 +418,8 @@ impl Local {
                 };
                 if !held.closing {
                     held.closing = true;
-                    let _ = held.tx.send(Outgoing::Close(code, reason));
-                    held.control.closing.notify_one();
+                    held.tx.send(Outgoing::Close(code, reason));
+                    held.tx.control().closing.notify_one();
                 }
                 HostValue::Undefined
             }
@@ -499,7 +500,7 @@ impl Local {
             room: room.clone(),
             hibernation: self.hibernation.clone(),
         });
-        let (tx, control, pump) = channel(id, owner);
+        let (tx, pump) = channel(id, owner);
         {
             let mut state = room.state.lock();
             if state.sockets.len() >= MAX_SOCKETS {
@@ -515,7 +516,6 @@ impl Local {
                     attachment: None,
                     auto_at: None,
                     tx,
-                    control,
                     closing: false,
                     closed: false,
                 },

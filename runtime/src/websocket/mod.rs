@@ -34,6 +34,8 @@
 //!   a Worker's sockets share its isolates as its requests do.
 
 mod connect;
+mod frames;
+pub(crate) mod outbox;
 pub(crate) mod pump;
 pub(crate) mod sockets;
 
@@ -122,6 +124,7 @@ impl WebSocketLink {
         let Some(pump) = self.0.lock().unwrap_or_else(PoisonError::into_inner).take() else {
             return;
         };
+        drop(self);
         match upgraded.await {
             Ok(io) => pump.run_server(io, going_away).await,
             Err(e) => {

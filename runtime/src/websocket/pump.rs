@@ -1,19 +1,25 @@
 //! The pump: the network end of one socket, a task that frames what the
 //! Worker sends and delivers what arrives, one message at a time, until
-//! the socket closes.
+//! the socket closes. An idle socket is parked: its codec (buffers and
+//! framing state) is dropped and made again when the connection has
+//! something to read or the Worker something to write, so that an idle
+//! socket costs little more than its connection.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use futures::{SinkExt, StreamExt};
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{mpsc, watch, Notify};
+use futures::{FutureExt, SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::sync::{watch, Notify};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 
+use super::frames::Followed;
+use super::outbox::{queue, Inbox, Outbox};
 use super::{Incoming, SocketOwner, CLOSE_WAIT, GOING_AWAY, MAX_MESSAGE_BYTES};
 
 /// The close reason of a message over the size limit (Cloudflare's).
@@ -49,30 +55,24 @@ impl Outgoing {
     }
 }
 
-/// What the Worker's side (the isolate's socket table) and the pump share
-/// of one socket.
-#[derive(Debug, Default)]
-pub(crate) struct Control {
-    /// Bytes queued toward the peer and not yet written.
-    pub(crate) queued: AtomicUsize,
-    /// Drops the connection at once (the peer stopped reading).
-    pub(crate) abort: Notify,
-    /// The Worker's side closed: the socket has [`CLOSE_WAIT`] to finish.
-    pub(crate) closing: Notify,
-}
-
 /// One socket's network end, before it runs.
 pub(crate) struct Pump {
     pub(crate) socket: u32,
     pub(crate) owner: Arc<dyn SocketOwner>,
-    pub(crate) outgoing: mpsc::UnboundedReceiver<Outgoing>,
-    pub(crate) control: Arc<Control>,
+    pub(crate) inbox: Inbox,
 }
 
-/// The read buffer of a socket: tungstenite fills (zeroes) the whole buffer
-/// on its first read, so its default (128 KiB) would be resident memory of
-/// every idle socket; a larger message grows it as it arrives.
+/// The read buffer of a socket's codec: tungstenite fills (zeroes) the
+/// whole buffer on its first read, so its default (128 KiB) would be
+/// resident memory of every socket; a larger message grows it as it
+/// arrives.
 const READ_BUFFER_BYTES: usize = 4096;
+
+/// How long a socket goes with nothing read or written before its codec
+/// (buffers and framing state) is dropped: the socket is *parked*, its
+/// connection waited on with no buffer at all, and the codec made again
+/// when the peer sends or the Worker writes.
+pub(crate) const PARK_AFTER: Duration = Duration::from_secs(1);
 
 /// The framing limits: Cloudflare's message size.
 fn config() -> WebSocketConfig {
@@ -91,6 +91,25 @@ enum ReadEnd {
     TooLarge,
 }
 
+/// How a spell with a codec ended.
+enum Spell<S> {
+    /// Idle for [`PARK_AFTER`]: the connection, without its codec.
+    Parked(S),
+    /// The socket is over.
+    Over,
+}
+
+/// What wakes a parked socket.
+enum Wake {
+    /// The peer sent this many bytes (in the wake's one-byte buffer).
+    Read(usize),
+    /// The Worker queued something, its end went, or the server is
+    /// shutting down: the codec's writer sees to it.
+    Write,
+    /// The connection is lost, or was aborted.
+    Lost,
+}
+
 /// Resolves once `going_away` turns true (never without one).
 async fn gone(going_away: &mut Option<watch::Receiver<bool>>) {
     match going_away {
@@ -100,6 +119,25 @@ async fn gone(going_away: &mut Option<watch::Receiver<bool>>) {
             }
         }
         None => std::future::pending().await,
+    }
+}
+
+/// The Worker's end of a running socket, as the pump sees it.
+struct Peer {
+    socket: u32,
+    owner: Arc<dyn SocketOwner>,
+    /// Whether the Worker's end got its close event (it gets one).
+    closed: Cell<bool>,
+}
+
+impl Peer {
+    /// Hands `event` to the Worker's end (a second close is not).
+    async fn deliver(&self, event: Incoming) {
+        let is_close = matches!(event, Incoming::Close { .. });
+        if is_close && self.closed.replace(true) {
+            return;
+        }
+        self.owner.deliver(self.socket, event).await;
     }
 }
 
@@ -119,8 +157,7 @@ impl Pump {
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
-        let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config())).await;
-        self.run(ws, going_away).await;
+        self.run(io, Role::Server, going_away).await;
     }
 
     /// Runs the client's side of the socket over `io`.
@@ -128,113 +165,59 @@ impl Pump {
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
-        let ws = WebSocketStream::from_raw_socket(io, Role::Client, Some(config())).await;
-        self.run(ws, None).await;
+        self.run(io, Role::Client, None).await;
     }
 
-    async fn run<S>(self, ws: WebSocketStream<S>, going_away: Option<watch::Receiver<bool>>)
+    /// Runs the socket: parked (no codec) until the peer sends or the
+    /// Worker writes, then a spell with a codec until it is idle again.
+    async fn run<S>(self, io: S, role: Role, going_away: Option<watch::Receiver<bool>>)
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
         let Pump {
             socket,
             owner,
-            mut outgoing,
-            control,
+            inbox,
         } = self;
-        let (mut sink, mut stream) = ws.split();
-        // Whether the Worker's end got its close event (it gets one).
-        let closed = Cell::new(false);
-        let deliver = |event: Incoming| {
-            let is_close = matches!(event, Incoming::Close { .. });
-            let skip = is_close && closed.replace(true);
-            let delivery = (!skip).then(|| owner.deliver(socket, event));
-            async move {
-                if let Some(delivery) = delivery {
-                    delivery.await;
-                }
-            }
+        let peer = Peer {
+            socket,
+            owner,
+            closed: Cell::new(false),
         };
-        // Closes the pump decides on (1009), ahead of the Worker's queue.
-        let (own_tx, mut own_rx) = mpsc::unbounded_channel::<Outgoing>();
-        let reader = async {
-            while let Some(next) = stream.next().await {
-                let event = match next {
-                    Ok(Message::Text(text)) => Incoming::Text(text.as_str().to_owned()),
-                    Ok(Message::Binary(bytes)) => Incoming::Binary(bytes.to_vec()),
-                    Ok(Message::Close(frame)) => {
-                        let (code, reason) = frame.map_or((1005, String::new()), |f| {
-                            (u16::from(f.code), f.reason.as_str().to_owned())
-                        });
-                        Incoming::Close {
-                            code,
-                            reason,
-                            clean: true,
-                        }
-                    }
-                    Ok(_) => continue,
-                    Err(WsError::Capacity(e)) => {
-                        tracing::debug!(socket, "a WebSocket message over the limit: {e}");
-                        let _ = own_tx.send(Outgoing::Close(1009, TOO_LARGE.into()));
-                        deliver(Incoming::Close {
-                            code: 1009,
-                            reason: TOO_LARGE.into(),
-                            clean: false,
-                        })
-                        .await;
-                        return ReadEnd::TooLarge;
-                    }
+        let mut going_away = going_away;
+        let mut io = io;
+        loop {
+            let mut first = [0u8; 1];
+            inbox.control().parked.store(true, Ordering::Release);
+            let wake = tokio::select! {
+                biased;
+                () = inbox.control().abort.notified() => Wake::Lost,
+                read = io.read(&mut first) => match read {
+                    Ok(n) if n > 0 => Wake::Read(n),
+                    Ok(_) => Wake::Lost,
                     Err(e) => {
                         tracing::debug!(socket, "a WebSocket connection ended: {e}");
-                        break;
+                        Wake::Lost
                     }
-                };
-                deliver(event).await;
-            }
-            ReadEnd::Peer
-        };
-        let writer = async {
-            let mut going_away = going_away;
-            loop {
-                let next = tokio::select! {
-                    biased;
-                    Some(own) = own_rx.recv() => own,
-                    next = outgoing.recv() => next.unwrap_or_else(|| {
-                        Outgoing::Close(1011, "The Worker's isolate went away".into())
-                    }),
-                    () = gone(&mut going_away) => {
-                        let reason = "The server is shutting down";
-                        deliver(Incoming::Close { code: GOING_AWAY, reason: reason.into(), clean: true }).await;
-                        Outgoing::Close(GOING_AWAY, reason.into())
-                    }
-                };
-                let size = next.size();
-                let is_close = matches!(next, Outgoing::Close(..));
-                let sent = sink.send(next.into_message()).await;
-                control.queued.fetch_sub(size, Ordering::AcqRel);
-                if sent.is_err() || is_close {
-                    return;
-                }
-            }
-        };
-        tokio::pin!(reader, writer);
-        tokio::select! {
-            biased;
-            end = &mut reader => {
-                if end == ReadEnd::TooLarge {
-                    let _ = tokio::time::timeout(CLOSE_WAIT, &mut writer).await;
-                }
-            }
-            () = &mut writer => {
-                let _ = tokio::time::timeout(CLOSE_WAIT, &mut reader).await;
-            }
-            () = control.abort.notified() => {}
-            () = control.closing.notified() => {
-                let both = futures::future::join(&mut writer, &mut reader);
-                let _ = tokio::time::timeout(CLOSE_WAIT, both).await;
+                },
+                () = inbox.wait() => Wake::Write,
+                () = gone(&mut going_away) => Wake::Write,
+            };
+            inbox.control().parked.store(false, Ordering::Release);
+            let prefix = match wake {
+                Wake::Read(n) => first[..n].to_vec(),
+                Wake::Write => Vec::new(),
+                Wake::Lost => break,
+            };
+            // The spell's future is boxed: while parked, the socket's task
+            // holds none of its state.
+            let with_codec = Box::pin(spell(io, prefix, role, &peer, &inbox, &mut going_away));
+            match with_codec.await {
+                Spell::Parked(back) => io = back,
+                Spell::Over => break,
             }
         }
-        deliver(Incoming::Close {
+        peer.deliver(Incoming::Close {
             code: 1006,
             reason: String::new(),
             clean: false,
@@ -243,20 +226,178 @@ impl Pump {
     }
 }
 
+/// The writer's next step.
+enum Next {
+    Send(Outgoing),
+    /// The server is shutting down.
+    GoingAway,
+}
+
+/// A spell of the socket with a codec over `io` (`prefix` read already),
+/// until the socket is over or idle for [`PARK_AFTER`].
+async fn spell<S>(
+    io: S,
+    prefix: Vec<u8>,
+    role: Role,
+    peer: &Peer,
+    inbox: &Inbox,
+    going_away: &mut Option<watch::Receiver<bool>>,
+) -> Spell<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let control = inbox.control();
+    let mut io = Followed::new(io);
+    io.boundary.feed(&prefix);
+    let ws = WebSocketStream::from_partially_read(io, prefix, role, Some(config())).await;
+    let (mut sink, mut stream) = ws.split();
+    // A close the pump decides on (1009), ahead of the Worker's queue.
+    let too_large = Notify::new();
+    loop {
+        let last = Cell::new(Instant::now());
+        // The reader waits for the peer; the writer for the Worker.
+        let reading = Cell::new(false);
+        let waiting = Cell::new(false);
+        let park = {
+            let reader = async {
+                loop {
+                    reading.set(true);
+                    let next = stream.next().await;
+                    reading.set(false);
+                    last.set(Instant::now());
+                    let event = match next {
+                        None => break,
+                        Some(Ok(Message::Text(text))) => Incoming::Text(text.as_str().to_owned()),
+                        Some(Ok(Message::Binary(bytes))) => Incoming::Binary(bytes.to_vec()),
+                        Some(Ok(Message::Close(frame))) => {
+                            let (code, reason) = frame.map_or((1005, String::new()), |f| {
+                                (u16::from(f.code), f.reason.as_str().to_owned())
+                            });
+                            Incoming::Close {
+                                code,
+                                reason,
+                                clean: true,
+                            }
+                        }
+                        Some(Ok(_)) => continue,
+                        Some(Err(WsError::Capacity(e))) => {
+                            tracing::debug!(
+                                socket = peer.socket,
+                                "a WebSocket message over the limit: {e}"
+                            );
+                            too_large.notify_one();
+                            peer.deliver(Incoming::Close {
+                                code: 1009,
+                                reason: TOO_LARGE.into(),
+                                clean: false,
+                            })
+                            .await;
+                            return ReadEnd::TooLarge;
+                        }
+                        Some(Err(e)) => {
+                            tracing::debug!(
+                                socket = peer.socket,
+                                "a WebSocket connection ended: {e}"
+                            );
+                            break;
+                        }
+                    };
+                    peer.deliver(event).await;
+                }
+                ReadEnd::Peer
+            };
+            let writer = async {
+                loop {
+                    waiting.set(true);
+                    let next = tokio::select! {
+                        biased;
+                        () = too_large.notified() => Next::Send(Outgoing::Close(1009, TOO_LARGE.into())),
+                        next = inbox.next() => Next::Send(next.unwrap_or_else(|| {
+                            Outgoing::Close(1011, "The Worker's isolate went away".into())
+                        })),
+                        () = gone(going_away) => Next::GoingAway,
+                    };
+                    waiting.set(false);
+                    last.set(Instant::now());
+                    let next = match next {
+                        Next::Send(next) => next,
+                        Next::GoingAway => {
+                            let reason = "The server is shutting down";
+                            peer.deliver(Incoming::Close {
+                                code: GOING_AWAY,
+                                reason: reason.into(),
+                                clean: true,
+                            })
+                            .await;
+                            Outgoing::Close(GOING_AWAY, reason.into())
+                        }
+                    };
+                    let size = next.size();
+                    let is_close = matches!(next, Outgoing::Close(..));
+                    let sent = sink.send(next.into_message()).await;
+                    control.queued.fetch_sub(size, Ordering::AcqRel);
+                    if sent.is_err() || is_close {
+                        return;
+                    }
+                }
+            };
+            // Resolves once both sides waited for PARK_AFTER.
+            let idle = async {
+                loop {
+                    tokio::time::sleep_until((last.get() + PARK_AFTER).into()).await;
+                    if reading.get() && waiting.get() && last.get().elapsed() >= PARK_AFTER {
+                        return;
+                    }
+                }
+            };
+            tokio::pin!(reader, writer, idle);
+            tokio::select! {
+                biased;
+                end = &mut reader => {
+                    if end == ReadEnd::TooLarge {
+                        let _ = tokio::time::timeout(CLOSE_WAIT, &mut writer).await;
+                    }
+                    false
+                }
+                () = &mut writer => {
+                    let _ = tokio::time::timeout(CLOSE_WAIT, &mut reader).await;
+                    false
+                }
+                () = control.abort.notified() => false,
+                () = control.closing.notified() => {
+                    let both = futures::future::join(&mut writer, &mut reader);
+                    let _ = tokio::time::timeout(CLOSE_WAIT, both).await;
+                    false
+                }
+                () = &mut idle => true,
+            }
+        };
+        if !park {
+            return Spell::Over;
+        }
+        // Both sides wait: the codec holds nothing but what it returned,
+        // if the frames read so far are complete and no pong is left to
+        // write.
+        let Ok(mut ws) = stream.reunite(sink) else {
+            return Spell::Over;
+        };
+        let flushed = matches!(ws.flush().now_or_never(), Some(Ok(())));
+        if flushed && ws.get_ref().boundary.at_rest() && !inbox.has_queued() {
+            return Spell::Parked(ws.into_inner().io);
+        }
+        (sink, stream) = ws.split();
+    }
+}
+
 /// A queue toward the peer and the pump that drains it.
-pub(crate) fn channel(
-    socket: u32,
-    owner: Arc<dyn SocketOwner>,
-) -> (mpsc::UnboundedSender<Outgoing>, Arc<Control>, Pump) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let control = Arc::new(Control::default());
+pub(crate) fn channel(socket: u32, owner: Arc<dyn SocketOwner>) -> (Outbox, Pump) {
+    let (outbox, inbox) = queue();
     let pump = Pump {
         socket,
         owner,
-        outgoing: rx,
-        control: control.clone(),
+        inbox,
     };
-    (tx, control, pump)
+    (outbox, pump)
 }
 
 /// Counts `size` bytes as queued, unless that would pass `limit`.
@@ -266,4 +407,97 @@ pub(crate) fn reserve(queued: &AtomicUsize, size: usize, limit: usize) -> bool {
             (q + size <= limit).then_some(q + size)
         })
         .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+    use tokio::sync::mpsc;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+
+    /// An owner that records what it is handed.
+    struct Recorder(mpsc::UnboundedSender<Incoming>);
+
+    impl SocketOwner for Recorder {
+        fn deliver(
+            &self,
+            _socket: u32,
+            event: Incoming,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> {
+            let _ = self.0.send(event);
+            Box::pin(async { true })
+        }
+    }
+
+    /// Waits (at most 60 s) until `parked` says so.
+    async fn until_parked(outbox: &Outbox) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !outbox.control().is_parked() {
+            assert!(Instant::now() < deadline, "the socket never parked");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The next message the client gets (pongs and all).
+    async fn next_message<S: AsyncRead + AsyncWrite + Unpin>(
+        client: &mut WebSocketStream<S>,
+    ) -> Message {
+        client.next().await.expect("a message").expect("no error")
+    }
+
+    #[test]
+    fn an_idle_socket_parks_and_wakes_without_losing_a_byte() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let local = tokio::task::LocalSet::new();
+        local.block_on(&rt, async {
+            let (server, client) = tokio::io::duplex(64 * 1024);
+            let (events_tx, mut events) = mpsc::unbounded_channel();
+            let (outbox, pump) = channel(1, Arc::new(Recorder(events_tx)));
+            tokio::task::spawn_local(pump.run_server(server, None));
+            let mut client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+            // A new socket has no codec until something happens.
+            until_parked(&outbox).await;
+            client.send(Message::text("one")).await.unwrap();
+            assert_eq!(events.recv().await, Some(Incoming::Text("one".into())));
+            // Idle again: parked again; the Worker's message wakes it.
+            until_parked(&outbox).await;
+            outbox.send(Outgoing::Text("two".into()));
+            assert_eq!(next_message(&mut client).await, Message::text("two"));
+            // Half a frame, then a pause longer than PARK_AFTER: the
+            // socket must not park with half a frame in its codec.
+            until_parked(&outbox).await;
+            let mut frame = Frame::message(b"three".to_vec(), OpCode::Data(Data::Text), true);
+            frame.header_mut().mask = Some([7, 7, 7, 7]);
+            let mut bytes = Vec::new();
+            frame.format(&mut bytes).unwrap();
+            let (half, rest) = bytes.split_at(4);
+            client.get_mut().write_all(half).await.unwrap();
+            tokio::time::sleep(PARK_AFTER * 2).await;
+            client.get_mut().write_all(rest).await.unwrap();
+            assert_eq!(events.recv().await, Some(Incoming::Text("three".into())));
+            // A ping to a parked socket gets its pong.
+            until_parked(&outbox).await;
+            client.send(Message::Ping(vec![1, 2].into())).await.unwrap();
+            assert_eq!(
+                next_message(&mut client).await,
+                Message::Pong(vec![1, 2].into())
+            );
+            // A close from the peer reaches the Worker's end.
+            until_parked(&outbox).await;
+            client.close(None).await.unwrap();
+            assert_eq!(
+                events.recv().await,
+                Some(Incoming::Close {
+                    code: 1005,
+                    reason: String::new(),
+                    clean: true
+                })
+            );
+        });
+    }
 }

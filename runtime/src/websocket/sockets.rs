@@ -5,9 +5,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
-
-use super::pump::{channel, reserve, Control, Outgoing, Pump};
+use super::outbox::Outbox;
+use super::pump::{channel, reserve, Outgoing, Pump};
 use super::{SocketOwner, WebSocketLink, OUTGOING_QUEUE_BYTES};
 
 /// One socket as the isolate holds it.
@@ -20,10 +19,7 @@ enum Entry {
         bytes: usize,
     },
     /// Joined to its pump.
-    Open {
-        tx: mpsc::UnboundedSender<Outgoing>,
-        control: Arc<Control>,
-    },
+    Open { tx: Outbox },
 }
 
 /// The sockets of one isolate.
@@ -80,10 +76,8 @@ impl Sockets {
     /// A socket joined at once to a new pump (an outbound socket).
     pub(crate) fn open(&self, owner: Arc<dyn SocketOwner>) -> (u32, Pump) {
         let h = self.next_handle();
-        let (tx, control, pump) = channel(h, owner);
-        self.table
-            .borrow_mut()
-            .insert(h, Entry::Open { tx, control });
+        let (tx, pump) = channel(h, owner);
+        self.table.borrow_mut().insert(h, Entry::Open { tx });
         self.open.set(self.open.get() + 1);
         (h, pump)
     }
@@ -94,14 +88,14 @@ impl Sockets {
         let Some(Entry::Pending { queue, bytes, .. }) = table.remove(&h) else {
             return None;
         };
-        let (tx, control, pump) = channel(h, owner);
-        control
+        let (tx, pump) = channel(h, owner);
+        tx.control()
             .queued
             .store(bytes, std::sync::atomic::Ordering::Release);
         for message in queue {
-            let _ = tx.send(message);
+            tx.send(message);
         }
-        table.insert(h, Entry::Open { tx, control });
+        table.insert(h, Entry::Open { tx });
         self.open.set(self.open.get() + 1);
         Some(pump)
     }
@@ -120,7 +114,7 @@ impl Sockets {
 
     /// Whether socket `h` is open.
     pub(crate) fn is_open(&self, h: u32) -> bool {
-        matches!(self.table.borrow().get(&h), Some(Entry::Open { tx, .. }) if !tx.is_closed())
+        matches!(self.table.borrow().get(&h), Some(Entry::Open { tx }) if !tx.is_closed())
     }
 
     /// Queues `message` toward socket `h`'s peer: `None` when queued (or
@@ -140,7 +134,8 @@ impl Sockets {
                 queue.push(message);
                 None
             }
-            Some(Entry::Open { tx, control }) => {
+            Some(Entry::Open { tx }) => {
+                let control = tx.control();
                 if !reserve(&control.queued, size, OUTGOING_QUEUE_BYTES) {
                     let waiting = control.queued.load(std::sync::atomic::Ordering::Acquire);
                     control.abort.notify_one();
@@ -148,7 +143,7 @@ impl Sockets {
                     self.open.set(self.open.get() - 1);
                     return Some(not_reading(waiting + size));
                 }
-                let _ = tx.send(message);
+                tx.send(message);
                 None
             }
             None => None,
@@ -161,9 +156,9 @@ impl Sockets {
         let mut table = self.table.borrow_mut();
         match table.get_mut(&h) {
             Some(Entry::Pending { queue, .. }) => queue.push(Outgoing::Close(code, reason)),
-            Some(Entry::Open { tx, control }) => {
-                let _ = tx.send(Outgoing::Close(code, reason));
-                control.closing.notify_one();
+            Some(Entry::Open { tx }) => {
+                tx.send(Outgoing::Close(code, reason));
+                tx.control().closing.notify_one();
             }
             None => {}
         }
@@ -186,7 +181,7 @@ impl Sockets {
     /// service binding's caller dropped it); how many are left open.
     pub(crate) fn prune(&self) -> usize {
         let mut table = self.table.borrow_mut();
-        table.retain(|_, e| !matches!(e, Entry::Open { tx, .. } if tx.is_closed()));
+        table.retain(|_, e| !matches!(e, Entry::Open { tx } if tx.is_closed()));
         let open = table
             .values()
             .filter(|e| matches!(e, Entry::Open { .. }))
@@ -201,9 +196,9 @@ impl Sockets {
         let mut table = self.table.borrow_mut();
         let mut closed = 0;
         for (_, entry) in table.drain() {
-            if let Entry::Open { tx, control } = entry {
-                let _ = tx.send(Outgoing::Close(code, reason.to_owned()));
-                control.closing.notify_one();
+            if let Entry::Open { tx } = entry {
+                tx.send(Outgoing::Close(code, reason.to_owned()));
+                tx.control().closing.notify_one();
                 closed += 1;
             }
         }
@@ -253,7 +248,8 @@ mod tests {
         assert_eq!(sockets.open_count(), 1);
         // What waited went to the pump first, counted in its queue.
         assert_eq!(
-            pump.control
+            pump.inbox
+                .control()
                 .queued
                 .load(std::sync::atomic::Ordering::Acquire),
             6

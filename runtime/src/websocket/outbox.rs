@@ -1,0 +1,169 @@
+//! One socket's queue toward its peer, shared by the Worker's end (the
+//! sender, [`Outbox`]) and the pump (the receiver, [`Inbox`]).
+//!
+//! A plain deque behind a lock rather than a channel: an idle socket's
+//! queue is empty and then holds no allocation at all (a tokio channel
+//! keeps a block of 32 slots, about 1 KiB, for as long as it lives), which
+//! matters for the many idle sockets a server holds open.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+use super::pump::Outgoing;
+
+/// What the Worker's side (the isolate's socket table, or a Durable
+/// Object's room) and the pump share of one socket.
+#[derive(Debug, Default)]
+pub(crate) struct Control {
+    /// Bytes queued toward the peer and not yet written.
+    pub(crate) queued: AtomicUsize,
+    /// Drops the connection at once (the peer stopped reading).
+    pub(crate) abort: Notify,
+    /// The Worker's side closed: the socket has
+    /// [`CLOSE_WAIT`](super::CLOSE_WAIT) to finish.
+    pub(crate) closing: Notify,
+    /// What waits to be written, oldest first.
+    queue: Mutex<VecDeque<Outgoing>>,
+    /// Wakes the pump: something was queued, or the sender is gone.
+    ready: Notify,
+    /// The Worker's side dropped its [`Outbox`].
+    detached: AtomicBool,
+    /// The pump ended (or was dropped before it ran).
+    ended: AtomicBool,
+    /// The socket is parked (no codec).
+    pub(crate) parked: AtomicBool,
+}
+
+#[cfg(test)]
+impl Control {
+    /// Whether the socket is parked: idle, its codec dropped.
+    pub(crate) fn is_parked(&self) -> bool {
+        self.parked.load(Ordering::Acquire)
+    }
+}
+
+/// The Worker's side of the queue. Dropping it tells the pump that the
+/// Worker's end is gone (the socket then closes with 1011).
+#[derive(Debug)]
+pub(crate) struct Outbox(Arc<Control>);
+
+/// The pump's side of the queue. Dropping it marks the socket as ended for
+/// the Worker's side ([`Outbox::is_closed`]).
+#[derive(Debug)]
+pub(crate) struct Inbox(Arc<Control>);
+
+/// A new queue: both its ends, sharing `control`.
+pub(crate) fn queue() -> (Outbox, Inbox) {
+    let control = Arc::new(Control::default());
+    (Outbox(control.clone()), Inbox(control))
+}
+
+impl Outbox {
+    /// Queues `message` (dropped when the pump is gone: its close event is
+    /// on its way).
+    pub(crate) fn send(&self, message: Outgoing) {
+        if self.0.ended.load(Ordering::Acquire) {
+            return;
+        }
+        self.0.queue.lock().push_back(message);
+        self.0.ready.notify_one();
+    }
+
+    /// Whether the pump is gone.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.0.ended.load(Ordering::Acquire)
+    }
+
+    /// What the two sides share.
+    pub(crate) fn control(&self) -> &Control {
+        &self.0
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        self.0.detached.store(true, Ordering::Release);
+        self.0.ready.notify_one();
+    }
+}
+
+impl Inbox {
+    /// What the two sides share.
+    pub(crate) fn control(&self) -> &Control {
+        &self.0
+    }
+
+    /// Whether something waits to be written.
+    pub(crate) fn has_queued(&self) -> bool {
+        !self.0.queue.lock().is_empty()
+    }
+
+    /// The next message to write without waiting: `Some(None)` once the
+    /// Worker's side is gone and nothing is left.
+    pub(crate) fn try_next(&self) -> Option<Option<Outgoing>> {
+        if let Some(message) = self.0.queue.lock().pop_front() {
+            return Some(Some(message));
+        }
+        self.0.detached.load(Ordering::Acquire).then_some(None)
+    }
+
+    /// The next message to write, or `None` once the Worker's side is gone
+    /// and nothing is left. Cancel-safe.
+    pub(crate) async fn next(&self) -> Option<Outgoing> {
+        loop {
+            if let Some(next) = self.try_next() {
+                return next;
+            }
+            // `notify_one` keeps a permit when nobody waits, so a message
+            // queued between the check and this wait is not missed.
+            self.0.ready.notified().await;
+        }
+    }
+
+    /// Resolves once something is queued or the Worker's side is gone
+    /// (without taking it). Cancel-safe.
+    pub(crate) async fn wait(&self) {
+        loop {
+            if self.has_queued() || self.0.detached.load(Ordering::Acquire) {
+                return;
+            }
+            self.0.ready.notified().await;
+        }
+    }
+}
+
+impl Drop for Inbox {
+    fn drop(&mut self) {
+        self.0.ended.store(true, Ordering::Release);
+        // What waited is never sent: its bytes are no longer queued.
+        self.0.queue.lock().clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_come_out_in_order_and_the_ends_see_each_other_go() {
+        let (outbox, inbox) = queue();
+        outbox.send(Outgoing::Text("a".into()));
+        outbox.send(Outgoing::Text("b".into()));
+        assert!(inbox.has_queued());
+        assert!(matches!(inbox.try_next(), Some(Some(Outgoing::Text(t))) if t == "a"));
+        assert!(matches!(inbox.try_next(), Some(Some(Outgoing::Text(t))) if t == "b"));
+        assert!(inbox.try_next().is_none());
+        assert!(!outbox.is_closed());
+        drop(outbox);
+        assert!(matches!(inbox.try_next(), Some(None)));
+        let (outbox, inbox) = queue();
+        drop(inbox);
+        assert!(outbox.is_closed());
+        outbox.send(Outgoing::Text("late".into()));
+        assert!(outbox.control().queue.lock().is_empty());
+    }
+}
