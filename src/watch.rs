@@ -22,7 +22,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::Addr;
 use anyhow::Context;
@@ -89,12 +89,13 @@ impl Watch {
                     .map(non_empty),
             )
             .collect();
+        let ignored = ignored_dirs(settings);
         std::thread::Builder::new()
             .name("motu-watch".into())
             .spawn(move || {
                 // The watcher lives as long as this thread.
                 let _watcher = watcher;
-                debounce(&changes, &batches, &roots);
+                debounce(&changes, &batches, &roots, &ignored);
             })?;
         tracing::info!("watching for changes");
         let mut state = State {
@@ -114,29 +115,44 @@ impl Watch {
     }
 }
 
-/// Turns file events into batches of changed paths, one per burst.
+/// Turns file events into batches of changed paths, one per burst: a batch
+/// goes once no relevant change has come for [`QUIET`]. Events that are not
+/// relevant (the state folder's writes, hidden folders) neither join the
+/// batch nor put it off, so steady storage writes cannot hold a reload back.
 fn debounce(
     changes: &mpsc::Receiver<notify::Result<notify::Event>>,
     batches: &tokio::sync::mpsc::UnboundedSender<BTreeSet<PathBuf>>,
     roots: &[PathBuf],
+    ignored: &[PathBuf],
 ) {
     let mut batch = BTreeSet::new();
+    let mut quiet_at: Option<Instant> = None;
     loop {
-        let event = if batch.is_empty() {
-            changes
+        let event = match quiet_at {
+            None => changes
                 .recv()
-                .map_err(|_| mpsc::RecvTimeoutError::Disconnected)
-        } else {
-            changes.recv_timeout(QUIET)
+                .map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+            Some(at) => changes.recv_timeout(at.saturating_duration_since(Instant::now())),
         };
         match event {
             Ok(Ok(event)) => {
-                if !matches!(event.kind, notify::EventKind::Access(_)) {
-                    batch.extend(event.paths.into_iter().filter(|p| relevant(p, roots)));
+                if matches!(event.kind, notify::EventKind::Access(_)) {
+                    continue;
+                }
+                let mut any = false;
+                for path in event.paths {
+                    if relevant(&path, roots) && !ignored.iter().any(|i| path.starts_with(i)) {
+                        any = true;
+                        batch.insert(path);
+                    }
+                }
+                if any {
+                    quiet_at = Some(Instant::now() + QUIET);
                 }
             }
             Ok(Err(e)) => tracing::warn!("watching files: {e}"),
             Err(mpsc::RecvTimeoutError::Timeout) => {
+                quiet_at = None;
                 if batches.send(std::mem::take(&mut batch)).is_err() {
                     return;
                 }
@@ -169,6 +185,17 @@ fn relevant(path: &Path, roots: &[PathBuf]) -> bool {
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
     !hidden && !name.ends_with('~') && !name.ends_with(".swp") && !name.ends_with(".swx")
+}
+
+/// Folders whose changes are never the project's: the state folder (a
+/// `--persist-to` or `state_dir` inside the project would otherwise make
+/// every storage write a change, and a steady stream of writes would keep
+/// a real change from ever being quiet long enough to load).
+fn ignored_dirs(settings: &Settings) -> Vec<PathBuf> {
+    match &settings.server.state_dir {
+        motu_config::StateDir::Folder(dir) => vec![non_empty(dir)],
+        motu_config::StateDir::Throwaway => Vec::new(),
+    }
 }
 
 /// Each Worker's project folder, and each assets folder.

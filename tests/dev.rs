@@ -1,5 +1,6 @@
 //! The development loop against the real server, on every engine: hot
-//! reload under continuous load with no failed request, a syntax error in
+//! reload under continuous load with no failed request, a reload not held
+//! back by a steady stream of storage writes, a syntax error in
 //! new code (in an imported module) keeping the old version and logged with
 //! file, line and column, `motu dev` reloading a changed Wrangler config,
 //! and stack traces that point at the Worker's files.
@@ -116,6 +117,89 @@ fn hot_reload_under_load_fails_no_request() {
         assert_eq!(s.get("/").text(), "version 2");
         let log = s.wait_for_log("reloaded");
         assert!(log.contains("reloaded"), "{log}");
+    });
+}
+
+/// A Worker that writes to KV on every request, then answers `version`.
+fn writing(version: &str) -> String {
+    format!(
+        "export default {{\n\
+           async fetch(request, env) {{\n\
+             await env.KV.put('last', String(Date.now()));\n\
+             return new Response('version {version}');\n\
+           }},\n\
+         }};\n"
+    )
+}
+
+/// Serves the KV-writing Worker with `--watch`, its state folder at
+/// `state` in the project folder (the default when `None`), keeps two clients requesting (every request writes to the state
+/// folder), changes the code, and waits (60 s at most) for the new version
+/// to answer while the writes go on.
+fn reload_while_writing(engine: &str, state: Option<&str>) {
+    let config = r#"{ "name": "writer", "main": "worker.js",
+        "kv_namespaces": [{ "binding": "KV", "id": "k" }] }"#;
+    let c = TempConfig::new(&[("wrangler.jsonc", config), ("worker.js", &writing("1"))]);
+    let config = c.path("wrangler.jsonc");
+    let state = state.map(|dir| c.path(dir));
+    let mut args = vec!["--config", &config, "--engine", engine, "--watch"];
+    if let Some(dir) = &state {
+        args.extend(["--persist-to", dir]);
+    }
+    let s = Server::start(&args);
+    s.wait_for_log("watching for changes");
+    assert_eq!(s.get("/").text(), "version 1");
+    let stop = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..2)
+        .map(|_| {
+            let (addr, stop, served) = (s.addr.clone(), stop.clone(), served.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if try_request(&addr, "GET", "/", &[], b"").is_some_and(|r| r.status == 200) {
+                        served.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    // The writes are under way before the code changes.
+    let start = Instant::now();
+    while served.load(Ordering::Relaxed) < 20 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no load; log:\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::fs::write(c.path("worker.js"), writing("2")).unwrap();
+    let start = Instant::now();
+    let mut last = String::new();
+    while last != "version 2" && start.elapsed() < Duration::from_secs(60) {
+        last = s.get("/").text();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let writes_meanwhile = served.load(Ordering::Relaxed);
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.join().unwrap();
+    }
+    assert_eq!(
+        last,
+        "version 2",
+        "the new code never answered while {writes_meanwhile} writes went on; log:\n{}",
+        s.log()
+    );
+}
+
+#[test]
+fn storage_writes_do_not_hold_back_a_reload() {
+    on_each_engine("storage_writes_do_not_hold_back_a_reload", |engine| {
+        // The default state folder, .motu/state in the project.
+        reload_while_writing(engine, None);
+        // A state folder in the project that is not hidden.
+        reload_while_writing(engine, Some("data"));
     });
 }
 
