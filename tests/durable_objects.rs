@@ -9,7 +9,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::durability::JsonStore;
-use common::durable::{get_json, serve_project, state_folder, wait_for_metrics};
+use common::durable::{get_json, serve_project, state_folder};
+use common::wait_for_metrics;
 use common::{on_each_engine, Server};
 use serde_json::{json, Value};
 

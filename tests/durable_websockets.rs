@@ -14,7 +14,8 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::durable::{metrics, serve_project, wait_for_metrics};
+use common::durable::serve_project;
+use common::{metrics, wait_for_metrics};
 use common::{on_each_engine, Server};
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};

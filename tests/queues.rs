@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::durability::{KillNine, Seen};
-use common::{on_each_engine, Server};
+use common::{on_each_engine, wait_for_metrics, Server};
 use serde_json::{json, Value};
 
 fn project(file: &str) -> String {
@@ -83,23 +83,6 @@ fn on_each_backend(name: &str, case: impl Fn(&str) + std::panic::RefUnwindSafe) 
             std::panic::resume_unwind(e);
         }
     });
-}
-
-/// Waits until the admin listener's metrics hold every line of `lines`.
-fn wait_for_metrics(server: &Server, lines: &[&str]) {
-    let admin = server.admin.clone().expect("an admin listener");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let text = common::request(&admin, "GET", "/metrics", &[], b"").text();
-        if lines.iter().all(|l| text.lines().any(|t| t == *l)) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the metrics never showed {lines:?}:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn state_folder() -> (tempfile::TempDir, PathBuf) {

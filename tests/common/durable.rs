@@ -2,7 +2,6 @@
 //! state folder, the admin listener's metrics, JSON answers.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use super::Server;
 
@@ -36,28 +35,6 @@ pub fn state_folder() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     (dir, state)
-}
-
-/// The admin listener's metrics.
-pub fn metrics(server: &Server) -> String {
-    let admin = server.admin.clone().expect("an admin listener");
-    super::request(&admin, "GET", "/metrics", &[], b"").text()
-}
-
-/// Waits until the metrics hold every line of `lines`.
-pub fn wait_for_metrics(server: &Server, lines: &[&str]) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let text = metrics(server);
-        if lines.iter().all(|l| text.lines().any(|t| t == *l)) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the metrics never showed {lines:?}:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// The JSON answer to `GET path`, which must be a 200.

@@ -603,3 +603,25 @@ impl Bystander {
         )
     }
 }
+
+/// The admin listener's metrics.
+pub fn metrics(server: &Server) -> String {
+    let admin = server.admin.clone().expect("an admin listener");
+    request(&admin, "GET", "/metrics", &[], b"").text()
+}
+
+/// Waits until the metrics hold every line of `lines`.
+pub fn wait_for_metrics(server: &Server, lines: &[&str]) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = metrics(server);
+        if lines.iter().all(|l| text.lines().any(|t| t == *l)) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the metrics never showed {lines:?}:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
