@@ -1,5 +1,5 @@
 //! What the Durable Object tests share: a server of a fixture project on a
-//! state folder, the admin listener's metrics, JSON answers.
+//! state folder, JSON answers (the admin metrics helpers are in `common`).
 
 use std::path::{Path, PathBuf};
 
