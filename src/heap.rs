@@ -15,11 +15,16 @@
 //! What a large body leaves behind is another matter: a 200 MB upload
 //! read in pieces frees hundreds of MiB of blocks spread over the arenas,
 //! where the trim threshold only ever gives back what sits at an arena's
-//! top. So a thread watches the body bytes passing through the gateway
-//! ([`motu_gateway::body_bytes`]); once [`TRIM_AFTER`] of them have passed
-//! since the last trim and none has for [`TRIM_QUIET`] (the isolates have
-//! collected the bodies' buffers by then), it calls `malloc_trim(0)`,
-//! which hands every free page of every arena back to the kernel. The
+//! top. The same goes for an isolate that stops (evicted, or a Durable
+//! Object's isolate leaving memory while the gateway keeps its hibernated
+//! WebSockets): its heap's blocks lie between the blocks that stay. So a
+//! thread watches the body bytes passing through the gateway
+//! ([`motu_gateway::body_bytes`]) and the memory isolates gave back
+//! ([`motu_runtime::metrics::released_bytes`]); once [`TRIM_AFTER`] of
+//! them together have passed since the last trim and neither has moved
+//! for [`TRIM_QUIET`] (the isolates have collected the bodies' buffers by
+//! then), it calls `malloc_trim(0)`, which hands every free page of every
+//! arena back to the kernel, and counts it (`motu_heap_trims_total`). The
 //! steady traffic of small bodies keeps its warm arenas in between.
 //!
 //! `MALLOC_TRIM_THRESHOLD_` or `MALLOC_MMAP_THRESHOLD_` in the environment
@@ -38,12 +43,14 @@ const TRIM_THRESHOLD: i32 = 32 << 20;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const MMAP_THRESHOLD: i32 = 4 << 20;
 
-/// Body bytes after which the heap is trimmed once they stop coming.
+/// Body bytes and released isolate memory after which the heap is trimmed
+/// once they stop coming.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-const TRIM_AFTER: u64 = 32 << 20;
+const TRIM_AFTER: u64 = 4 << 20;
 
-/// How long no body byte may have passed before the heap is trimmed: more
-/// than the second after which an idle isolate collects its garbage.
+/// How long no body byte may have passed (and no isolate given memory
+/// back) before the heap is trimmed: more than the second after which an
+/// idle isolate collects its garbage.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const TRIM_QUIET: Duration = Duration::from_secs(2);
 
@@ -68,9 +75,16 @@ pub fn tune() {
     }
 }
 
-/// Starts the thread that trims the heap after large bodies (see the
-/// module docs), unless `MALLOC_TRIM_THRESHOLD_` is set.
-pub fn trim_after_large_bodies() {
+/// What the trimming thread watches: body bytes and released isolate
+/// memory, together.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn churn() -> u64 {
+    motu_gateway::body_bytes() + motu_runtime::metrics::released_bytes()
+}
+
+/// Starts the thread that trims the heap after large bodies and stopped
+/// isolates (see the module docs), unless `MALLOC_TRIM_THRESHOLD_` is set.
+pub fn trim_after_bursts() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         if std::env::var_os("MALLOC_TRIM_THRESHOLD_").is_some() {
@@ -79,12 +93,12 @@ pub fn trim_after_large_bodies() {
         let spawned = std::thread::Builder::new()
             .name("motu-heap-trim".into())
             .spawn(|| {
-                let mut trimmed_at = motu_gateway::body_bytes();
+                let mut trimmed_at = churn();
                 let mut seen = trimmed_at;
                 let mut changed = Instant::now();
                 loop {
                     std::thread::sleep(LOOK_EVERY);
-                    let now = motu_gateway::body_bytes();
+                    let now = churn();
                     if now != seen {
                         seen = now;
                         changed = Instant::now();
@@ -92,6 +106,7 @@ pub fn trim_after_large_bodies() {
                         // SAFETY: malloc_trim only returns free memory to
                         // the kernel; it is safe to call from any thread.
                         unsafe { libc::malloc_trim(0) };
+                        motu_runtime::metrics::heap_trimmed();
                         trimmed_at = now;
                     }
                 }

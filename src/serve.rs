@@ -289,7 +289,7 @@ pub fn serve(settings: Settings, watch: Option<crate::watch::Watch>) -> anyhow::
             );
         }
         let (listener, addr) = bind(&settings).await?;
-        crate::heap::trim_after_large_bodies();
+        crate::heap::trim_after_bursts();
         let mut signals = ShutdownSignals::new().context("cannot handle SIGTERM and SIGINT")?;
         log_workers(&settings);
         println!("motu listening on http://{addr}");

@@ -19,6 +19,10 @@ export default {
     if (url.pathname === '/throw') throw new Error('boom');
     if (url.pathname === '/loop') { for (;;) {} }
     if (url.pathname === '/call') return env.OTHER.fetch('http://other.test/nested');
+    if (url.pathname === '/keep') {
+      globalThis.kept = new Uint8Array(16 << 20).fill(7);
+      return new Response(String(globalThis.kept.length));
+    }
     return new Response('ok');
   },
 };
@@ -186,6 +190,50 @@ fn metrics_change_as_requests_are_served() {
             Some(3.0)
         );
     });
+}
+
+/// An isolate that stops gives its memory back, and once nothing more
+/// comes for a while the server trims its C heap (the hibernated WebSocket
+/// bench's memory per socket depends on it).
+#[test]
+fn a_stopped_isolate_gives_memory_back_and_the_heap_is_trimmed() {
+    on_each_engine(
+        "a_stopped_isolate_gives_memory_back_and_the_heap_is_trimmed",
+        |engine| {
+            let c = config(
+                engine,
+                "idle_timeout_s = 1\n[admin]\nlisten = \"127.0.0.1:0\"",
+            );
+            let s = Server::start(&["--config", &c.path("motu.toml")]);
+            let admin = s.admin.clone().expect("an admin listener");
+            let w = [("worker", "app")];
+            let r = app(&s, "/keep", &[]);
+            assert_eq!(r.status, 200, "{}", r.text());
+            assert_eq!(r.text(), (16 << 20).to_string());
+            // The isolate holding 16 MiB of bytes leaves memory when idle;
+            // what it held is counted as given back, and a trim follows.
+            let evicted = [("worker", "app"), ("reason", "Idle")];
+            let start = Instant::now();
+            loop {
+                let text = metrics(&admin);
+                let gone = sample(&text, "motu_isolate_evictions_total", &evicted) == Some(1.0);
+                let released =
+                    sample(&text, "motu_isolate_released_bytes_total", &[]).unwrap_or(0.0);
+                let trims = sample(&text, "motu_heap_trims_total", &[]).unwrap_or(0.0);
+                if gone && released >= f64::from(16 << 20) && trims >= 1.0 {
+                    assert_eq!(sample(&text, "motu_isolates_live", &w), Some(0.0));
+                    break;
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(60),
+                    "no eviction, release and trim: {text}"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            // The Worker starts again with a clean global scope.
+            assert_eq!(app(&s, "/", &[]).status, 200);
+        },
+    );
 }
 
 #[test]

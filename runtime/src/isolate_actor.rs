@@ -190,6 +190,7 @@ impl Actor for IsolateActor {
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
         crate::metrics::isolate_live(&self.spec.name, -1);
+        crate::metrics::released(self.gauge.footprint());
         self.report_heap(0, 0);
         self.gauge.set(0);
         for (_, cpu) in self.cpu.drain() {
@@ -492,6 +493,7 @@ impl IsolateActor {
     /// Collects garbage now, charges the time to the executor's budget of
     /// idle collections and reads the heap.
     fn collect(&mut self) {
+        let held = self.gauge.footprint();
         let began = Instant::now();
         self.isolate.collect_garbage();
         let took = began.elapsed();
@@ -499,6 +501,7 @@ impl IsolateActor {
         crate::metrics::idle_collected(took.as_secs_f64());
         self.gc_due = false;
         self.read_heap();
+        crate::metrics::released(held.saturating_sub(self.gauge.footprint()));
         self.gauge.set_dirty(false);
     }
 

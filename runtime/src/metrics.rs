@@ -35,6 +35,12 @@
 //! - `motu_idle_collections_total` and `motu_idle_collection_seconds_total`:
 //!   garbage collections of idle isolates (paced per executor, or asked
 //!   for by memory pressure) and the executor time they took.
+//! - `motu_isolate_released_bytes_total`: memory isolates gave back, by
+//!   stopping (the footprint each last measured) or by an idle collection
+//!   (what it freed): freed memory the C allocator may keep, which an
+//!   embedder returns to the system ([`released_bytes`]).
+//! - `motu_heap_trims_total`: times the process handed the C heap's free
+//!   pages back to the system (counted by the binary with [`heap_trimmed`]).
 //!
 //! Per queue: `motu_queue_*` (see `crate::queues`).
 //!
@@ -74,6 +80,8 @@ struct Metrics {
     client_errors: IntCounterVec,
     idle_collections: IntCounter,
     idle_collection_seconds: Counter,
+    released_bytes: IntCounter,
+    heap_trims: IntCounter,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -252,6 +260,14 @@ impl Metrics {
                     .expect("registered once");
                 m
             },
+            released_bytes: plain_counter(
+                "motu_isolate_released_bytes_total",
+                "Memory isolates gave back by stopping or by an idle collection.",
+            ),
+            heap_trims: plain_counter(
+                "motu_heap_trims_total",
+                "Times the C heap's free pages were handed back to the system.",
+            ),
             registry,
         }
     }
@@ -348,6 +364,25 @@ pub(crate) fn heap_gauges(worker: &str) -> (IntGauge, IntGauge) {
 pub(crate) fn idle_collected(seconds: f64) {
     METRICS.idle_collections.inc();
     METRICS.idle_collection_seconds.inc_by(seconds);
+}
+
+/// Counts `bytes` of memory an isolate gave back (it stopped, or an idle
+/// collection freed them).
+pub(crate) fn released(bytes: usize) {
+    METRICS.released_bytes.inc_by(bytes as u64);
+}
+
+/// Memory isolates gave back since the process started (stopping, or in
+/// idle collections): what an embedder watches, with the gateway's
+/// `body_bytes`, to return freed memory to the system once a burst of it
+/// is over (the `motu` binary trims its C heap then).
+pub fn released_bytes() -> u64 {
+    METRICS.released_bytes.get()
+}
+
+/// Counts a trim of the process's C heap (its free pages handed back).
+pub fn heap_trimmed() {
+    METRICS.heap_trims.inc();
 }
 
 /// Counts a scheduled event of `worker` that ended with `outcome`.
