@@ -161,6 +161,129 @@ fn flushes(server: &Server) -> u64 {
         .map_or(0, |n| n.parse().unwrap())
 }
 
+/// The count of events sent to the fixture's objects by `route` (`direct`
+/// or `directory`), as the admin metrics show it.
+fn routed(server: &Server, route: &str) -> u64 {
+    let admin = server.admin.clone().expect("an admin listener");
+    let text = common::request(&admin, "GET", "/metrics", &[], b"").text();
+    let line =
+        format!("motu_durable_object_events_total{{route=\"{route}\",worker=\"durable-rpc\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(line.as_str()))
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[test]
+fn an_objects_later_events_go_straight_to_its_isolate() {
+    on_each_engine("do_rpc_direct_route", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        for n in 1..=4 {
+            assert_eq!(get_json(&server, "/increment/direct"), json!(n));
+        }
+        assert_eq!(get_json(&server, "/fetch/direct"), json!(4));
+        assert_eq!(get_json(&server, "/increment/direct"), json!(5));
+        // The first event found the object a home through the registry;
+        // the five after it (RPC calls and a fetch) went straight there.
+        assert_eq!(routed(&server, "directory"), 1);
+        assert_eq!(routed(&server, "direct"), 5);
+    });
+}
+
+/// A Worker whose fetch answers `<version> <n>`, `n` from its Counter
+/// object's `increment()`.
+fn reloadable(version: &str) -> String {
+    format!(
+        "import {{ DurableObject }} from 'cloudflare:workers';\n\
+         export class Counter extends DurableObject {{\n\
+           async increment() {{\n\
+             const n = ((await this.ctx.storage.get('n')) ?? 0) + 1;\n\
+             await this.ctx.storage.put('n', n);\n\
+             return n;\n\
+           }}\n\
+         }}\n\
+         export default {{\n\
+           async fetch(request, env) {{\n\
+             return new Response(`{version} ${{await env.COUNTER.getByName('c').increment()}}`);\n\
+           }},\n\
+         }};\n"
+    )
+}
+
+#[test]
+fn an_object_moves_on_reload_under_load_and_stays_one_instance() {
+    on_each_engine("do_rpc_reload_under_load", |engine| {
+        let config = r#"{ "name": "reload", "main": "index.js",
+            "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },
+            "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Counter"] }] }"#;
+        let c =
+            common::TempConfig::new(&[("wrangler.jsonc", config), ("index.js", &reloadable("v1"))]);
+        let state = c.path("state");
+        let server = Server::start(&[
+            "--config",
+            &c.path("wrangler.jsonc"),
+            "--engine",
+            engine,
+            "--persist-to",
+            &state,
+            "--watch",
+        ]);
+        server.wait_for_log("watching for changes");
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let clients: Vec<_> = (0..2)
+            .map(|_| {
+                let (addr, seen) = (server.addr.clone(), seen.clone());
+                std::thread::spawn(move || loop {
+                    let r = common::request(&addr, "GET", "/", &[], b"");
+                    assert_eq!(r.status, 200, "{}", r.text());
+                    let text = r.text();
+                    let (version, n) = text.split_once(' ').unwrap();
+                    seen.lock().unwrap().push(n.parse::<u64>().unwrap());
+                    if version == "v2" {
+                        return;
+                    }
+                })
+            })
+            .collect();
+        // The object has served on its direct way before the new code
+        // comes (then its isolate goes, with events in flight).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while seen.lock().unwrap().len() < 40 {
+            assert!(std::time::Instant::now() < deadline, "{}", server.log());
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::fs::write(c.path("index.js"), reloadable("v2")).unwrap();
+        for client in clients {
+            client.join().unwrap();
+        }
+        // Every increment saw the one before: one instance at a time.
+        let mut seen = seen.lock().unwrap().clone();
+        seen.sort_unstable();
+        assert_eq!(seen, (1..=seen.len() as u64).collect::<Vec<_>>());
+        assert_eq!(server.get("/").text(), format!("v2 {}", seen.len() + 1));
+    });
+}
+
+#[test]
+fn dup_makes_a_stub_of_its_own() {
+    on_each_engine("do_rpc_stub_dup", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let out = get_json(&server, "/dup/d?by=2");
+        assert_eq!(
+            out,
+            json!({
+                "distinct": true,
+                "sameId": true,
+                "original": "RPC stub used after being disposed",
+                "viaCopy": 2,
+                "added": 3,
+                "afterAll": "RPC stub used after being disposed",
+            })
+        );
+    });
+}
+
 #[test]
 fn a_result_after_a_put_waits_for_the_flush() {
     on_each_engine("do_rpc_result_waits_for_flush", |engine| {

@@ -460,7 +460,14 @@ impl IsolateHost {
         self.spawn_subrequest(
             id,
             token,
-            crate::service::call_object(dispatcher, target, request, depth, request_id),
+            crate::service::call_object(
+                dispatcher,
+                self.outbound.objects().cloned(),
+                target,
+                request,
+                depth,
+                request_id,
+            ),
         );
         Ok(())
     }
@@ -543,10 +550,11 @@ impl IsolateHost {
             request_id: self.request_ids.borrow().get(&event).cloned(),
         };
         let registry = self.outbound.rpc().cloned();
+        let objects = self.outbound.objects().cloned();
         let actor = self.actor.clone();
         self.ops.borrow_mut().insert(id, Some(event));
         actix_rt::spawn(async move {
-            let answer = crate::rpc::route(registry, target, call).await;
+            let answer = crate::rpc::route(registry, objects, target, call).await;
             let Some(addr) = actor.get().and_then(WeakAddr::upgrade) else {
                 return;
             };

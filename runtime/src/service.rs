@@ -98,11 +98,13 @@ pub(crate) async fn call(
     }
 }
 
-/// Sends `request` to the Durable Object `target` (through the registry's
-/// directory, see `crate::durable`) at `depth`; its response body streams
-/// on as the object produces it.
+/// Sends `request` to the Durable Object `target` (straight to its isolate
+/// when `objects` knows it is live, else through the registry's directory,
+/// see `crate::durable::direct`) at `depth`; its response body streams on
+/// as the object produces it.
 pub(crate) async fn call_object(
     dispatcher: Recipient<Dispatch>,
+    objects: Option<crate::durable::direct::Homes>,
     target: crate::ObjectTarget,
     request: OutboundRequest,
     depth: u32,
@@ -120,13 +122,10 @@ pub(crate) async fn call_object(
     if let Some(request_id) = request_id {
         http_request.extensions_mut().insert(request_id);
     }
-    let worker = target.worker.clone();
-    http_request.extensions_mut().insert(target);
-    let outcome = dispatcher
-        .send(Dispatch::new(worker.clone(), http_request))
-        .await
-        .map_err(|_| RuntimeError::Lost(worker));
-    match outcome.and_then(|r| r) {
+    http_request.extensions_mut().insert(target.clone());
+    let outcome =
+        crate::durable::direct::fetch(objects.as_ref(), &dispatcher, &target, http_request).await;
+    match outcome {
         Ok(response) => Ok(from_http(response, url)),
         Err(RuntimeError::Exception { error, .. }) => Err(error),
         Err(error) => Err(JsError::new("Error", format!("Durable Object: {error}"))),
