@@ -264,6 +264,109 @@ fn an_object_moves_on_reload_under_load_and_stays_one_instance() {
     });
 }
 
+/// A Worker whose `/hold` event calls its Counter object, then waits
+/// (polling KV) until `/release` is asked, and calls the object again;
+/// its answers start with `version`.
+fn holding(version: &str) -> String {
+    format!(
+        "import {{ DurableObject }} from 'cloudflare:workers';\n\
+         export class Counter extends DurableObject {{\n\
+           async increment() {{\n\
+             const n = ((await this.ctx.storage.get('n')) ?? 0) + 1;\n\
+             await this.ctx.storage.put('n', n);\n\
+             return n;\n\
+           }}\n\
+         }}\n\
+         export default {{\n\
+           async fetch(request, env) {{\n\
+             const path = new URL(request.url).pathname;\n\
+             const counter = () => env.COUNTER.getByName('c');\n\
+             if (path === '/hold') {{\n\
+               const first = await counter().increment();\n\
+               await env.KV.put('held', 'yes');\n\
+               while ((await env.KV.get('release')) === null) {{\n\
+                 await new Promise((resolve) => setTimeout(resolve, 20));\n\
+               }}\n\
+               const second = await counter().increment();\n\
+               return new Response(`{version} ${{first}} ${{second}}`);\n\
+             }}\n\
+             if (path === '/held') return new Response(String(await env.KV.get('held')));\n\
+             if (path === '/release') {{\n\
+               await env.KV.put('release', 'yes');\n\
+               return new Response('released');\n\
+             }}\n\
+             if (path === '/increment') return new Response(`{version} ${{await counter().increment()}}`);\n\
+             return new Response('{version}');\n\
+           }},\n\
+         }};\n"
+    )
+}
+
+/// Sends `GET path` and reads the whole answer, however long it takes.
+fn get_patiently(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    let _ = stream.read_to_string(&mut raw);
+    raw
+}
+
+#[test]
+fn an_event_of_a_reloaded_isolate_can_still_call_an_object_there() {
+    // An event of the old version, still running in its isolate after a
+    // reload, calls an object that isolate hosts: the isolate takes no new
+    // events, and the object may not move before the isolate is gone,
+    // which waits for that event. The call is served where the object is.
+    on_each_engine("do_rpc_call_from_a_draining_isolate", |engine| {
+        let config = r#"{ "name": "holding", "main": "index.js",
+            "limits": { "cpu_ms": 30000 },
+            "kv_namespaces": [{ "binding": "KV", "id": "0f2ac74b498b48028cb68387c421e279" }],
+            "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },
+            "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Counter"] }] }"#;
+        let c =
+            common::TempConfig::new(&[("wrangler.jsonc", config), ("index.js", &holding("v1"))]);
+        let state = c.path("state");
+        let server = Server::start(&[
+            "--config",
+            &c.path("wrangler.jsonc"),
+            "--engine",
+            engine,
+            "--persist-to",
+            &state,
+            "--watch",
+        ]);
+        server.wait_for_log("watching for changes");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let addr = server.addr.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(get_patiently(&addr, "/hold"));
+        });
+        // The held event has made the object (in its own isolate).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while server.get("/held").text() != "yes" {
+            assert!(std::time::Instant::now() < deadline, "{}", server.log());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        std::fs::write(c.path("index.js"), holding("v2")).unwrap();
+        while server.get("/").text() != "v2" {
+            assert!(std::time::Instant::now() < deadline, "{}", server.log());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(server.get("/release").text(), "released");
+        let answer = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("the held event never finished:\n{}", server.log()));
+        assert!(answer.ends_with("\r\n\r\nv1 1 2"), "{answer}");
+        // Then the object moves to the new version's isolate.
+        assert_eq!(server.get("/increment").text(), "v2 3");
+    });
+}
+
 #[test]
 fn dup_makes_a_stub_of_its_own() {
     on_each_engine("do_rpc_stub_dup", |engine| {

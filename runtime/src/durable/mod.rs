@@ -25,6 +25,9 @@
 //!   from the calling isolate straight to that isolate's mailbox, without
 //!   the registry actor in between; an event the isolate refuses (it is
 //!   going away) or that finds it gone takes the directory's way.
+//! - **Calls from an isolate going away** (`draining.rs`): an event still
+//!   running in a condemned isolate may call an object that isolate hosts;
+//!   the isolate takes that call, rather than each waiting for the other.
 //! - **In the isolate** (`objects.rs`): the host keeps a slot per live
 //!   object (its id, its storage, when it last had an event); the
 //!   prelude's `cloudflare/durable.js` makes the instance on its first
@@ -61,6 +64,7 @@
 pub(crate) mod alarms;
 pub(crate) mod direct;
 pub(crate) mod directory;
+pub(crate) mod draining;
 pub(crate) mod id;
 pub mod listing;
 pub(crate) mod metrics;
