@@ -331,6 +331,8 @@ fn an_event_of_a_reloaded_isolate_can_still_call_an_object_there() {
         let c =
             common::TempConfig::new(&[("wrangler.jsonc", config), ("index.js", &holding("v1"))]);
         let state = c.path("state");
+        // One executor, so one isolate of the Worker at a time: the object
+        // is made in the isolate of the event that calls it.
         let server = Server::start(&[
             "--config",
             &c.path("wrangler.jsonc"),
@@ -338,6 +340,8 @@ fn an_event_of_a_reloaded_isolate_can_still_call_an_object_there() {
             engine,
             "--persist-to",
             &state,
+            "--threads",
+            "1",
             "--watch",
         ]);
         server.wait_for_log("watching for changes");
