@@ -265,8 +265,8 @@ fn an_object_moves_on_reload_under_load_and_stays_one_instance() {
 }
 
 /// A Worker whose `/hold` event calls its Counter object, then waits
-/// (polling KV) until `/release` is asked, and calls the object again;
-/// its answers start with `version`.
+/// (polling KV) until `/release` is asked, and calls the object again,
+/// over RPC and through its `fetch`; its answers start with `version`.
 fn holding(version: &str) -> String {
     format!(
         "import {{ DurableObject }} from 'cloudflare:workers';\n\
@@ -276,6 +276,7 @@ fn holding(version: &str) -> String {
              await this.ctx.storage.put('n', n);\n\
              return n;\n\
            }}\n\
+           async fetch() {{ return new Response(String(await this.increment())); }}\n\
          }}\n\
          export default {{\n\
            async fetch(request, env) {{\n\
@@ -288,7 +289,8 @@ fn holding(version: &str) -> String {
                  await new Promise((resolve) => setTimeout(resolve, 20));\n\
                }}\n\
                const second = await counter().increment();\n\
-               return new Response(`{version} ${{first}} ${{second}}`);\n\
+               const third = await (await counter().fetch('https://counter/')).text();\n\
+               return new Response(`{version} ${{first}} ${{second}} ${{third}}`);\n\
              }}\n\
              if (path === '/held') return new Response(String(await env.KV.get('held')));\n\
              if (path === '/release') {{\n\
@@ -365,9 +367,9 @@ fn an_event_of_a_reloaded_isolate_can_still_call_an_object_there() {
         let answer = rx
             .recv_timeout(std::time::Duration::from_secs(60))
             .unwrap_or_else(|_| panic!("the held event never finished:\n{}", server.log()));
-        assert!(answer.ends_with("\r\n\r\nv1 1 2"), "{answer}");
+        assert!(answer.ends_with("\r\n\r\nv1 1 2 3"), "{answer}");
         // Then the object moves to the new version's isolate.
-        assert_eq!(server.get("/increment").text(), "v2 3");
+        assert_eq!(server.get("/increment").text(), "v2 4");
     });
 }
 
