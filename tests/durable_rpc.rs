@@ -161,6 +161,238 @@ fn flushes(server: &Server) -> u64 {
         .map_or(0, |n| n.parse().unwrap())
 }
 
+/// The count of events sent to the fixture's objects by `route` (`direct`
+/// or `directory`), as the admin metrics show it.
+fn routed(server: &Server, route: &str) -> u64 {
+    let admin = server.admin.clone().expect("an admin listener");
+    let text = common::request(&admin, "GET", "/metrics", &[], b"").text();
+    let line =
+        format!("motu_durable_object_events_total{{route=\"{route}\",worker=\"durable-rpc\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(line.as_str()))
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[test]
+fn an_objects_later_events_go_straight_to_its_isolate() {
+    on_each_engine("do_rpc_direct_route", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        for n in 1..=4 {
+            assert_eq!(get_json(&server, "/increment/direct"), json!(n));
+        }
+        assert_eq!(get_json(&server, "/fetch/direct"), json!(4));
+        assert_eq!(get_json(&server, "/increment/direct"), json!(5));
+        // The first event found the object a home through the registry;
+        // the five after it (RPC calls and a fetch) went straight there.
+        assert_eq!(routed(&server, "directory"), 1);
+        assert_eq!(routed(&server, "direct"), 5);
+    });
+}
+
+/// A Worker whose fetch answers `<version> <n>`, `n` from its Counter
+/// object's `increment()`.
+fn reloadable(version: &str) -> String {
+    format!(
+        "import {{ DurableObject }} from 'cloudflare:workers';\n\
+         export class Counter extends DurableObject {{\n\
+           async increment() {{\n\
+             const n = ((await this.ctx.storage.get('n')) ?? 0) + 1;\n\
+             await this.ctx.storage.put('n', n);\n\
+             return n;\n\
+           }}\n\
+         }}\n\
+         export default {{\n\
+           async fetch(request, env) {{\n\
+             return new Response(`{version} ${{await env.COUNTER.getByName('c').increment()}}`);\n\
+           }},\n\
+         }};\n"
+    )
+}
+
+#[test]
+fn an_object_moves_on_reload_under_load_and_stays_one_instance() {
+    on_each_engine("do_rpc_reload_under_load", |engine| {
+        let config = r#"{ "name": "reload", "main": "index.js",
+            "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },
+            "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Counter"] }] }"#;
+        let c =
+            common::TempConfig::new(&[("wrangler.jsonc", config), ("index.js", &reloadable("v1"))]);
+        let state = c.path("state");
+        let server = Server::start(&[
+            "--config",
+            &c.path("wrangler.jsonc"),
+            "--engine",
+            engine,
+            "--persist-to",
+            &state,
+            "--watch",
+        ]);
+        server.wait_for_log("watching for changes");
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let clients: Vec<_> = (0..2)
+            .map(|_| {
+                let (addr, seen) = (server.addr.clone(), seen.clone());
+                std::thread::spawn(move || loop {
+                    let r = common::request(&addr, "GET", "/", &[], b"");
+                    assert_eq!(r.status, 200, "{}", r.text());
+                    let text = r.text();
+                    let (version, n) = text.split_once(' ').unwrap();
+                    seen.lock().unwrap().push(n.parse::<u64>().unwrap());
+                    if version == "v2" {
+                        return;
+                    }
+                })
+            })
+            .collect();
+        // The object has served on its direct way before the new code
+        // comes (then its isolate goes, with events in flight).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while seen.lock().unwrap().len() < 40 {
+            assert!(std::time::Instant::now() < deadline, "{}", server.log());
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::fs::write(c.path("index.js"), reloadable("v2")).unwrap();
+        for client in clients {
+            client.join().unwrap();
+        }
+        // Every increment saw the one before: one instance at a time.
+        let mut seen = seen.lock().unwrap().clone();
+        seen.sort_unstable();
+        assert_eq!(seen, (1..=seen.len() as u64).collect::<Vec<_>>());
+        assert_eq!(server.get("/").text(), format!("v2 {}", seen.len() + 1));
+    });
+}
+
+/// A Worker whose `/hold` event calls its Counter object, then waits
+/// (polling KV) until `/release` is asked, and calls the object again,
+/// over RPC and through its `fetch`; its answers start with `version`.
+fn holding(version: &str) -> String {
+    format!(
+        "import {{ DurableObject }} from 'cloudflare:workers';\n\
+         export class Counter extends DurableObject {{\n\
+           async increment() {{\n\
+             const n = ((await this.ctx.storage.get('n')) ?? 0) + 1;\n\
+             await this.ctx.storage.put('n', n);\n\
+             return n;\n\
+           }}\n\
+           async fetch() {{ return new Response(String(await this.increment())); }}\n\
+         }}\n\
+         export default {{\n\
+           async fetch(request, env) {{\n\
+             const path = new URL(request.url).pathname;\n\
+             const counter = () => env.COUNTER.getByName('c');\n\
+             if (path === '/hold') {{\n\
+               const first = await counter().increment();\n\
+               await env.KV.put('held', 'yes');\n\
+               while ((await env.KV.get('release')) === null) {{\n\
+                 await new Promise((resolve) => setTimeout(resolve, 20));\n\
+               }}\n\
+               const second = await counter().increment();\n\
+               const third = await (await counter().fetch('https://counter/')).text();\n\
+               return new Response(`{version} ${{first}} ${{second}} ${{third}}`);\n\
+             }}\n\
+             if (path === '/held') return new Response(String(await env.KV.get('held')));\n\
+             if (path === '/release') {{\n\
+               await env.KV.put('release', 'yes');\n\
+               return new Response('released');\n\
+             }}\n\
+             if (path === '/increment') return new Response(`{version} ${{await counter().increment()}}`);\n\
+             return new Response('{version}');\n\
+           }},\n\
+         }};\n"
+    )
+}
+
+/// Sends `GET path` and reads the whole answer, however long it takes.
+fn get_patiently(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    let _ = stream.read_to_string(&mut raw);
+    raw
+}
+
+#[test]
+fn an_event_of_a_reloaded_isolate_can_still_call_an_object_there() {
+    // An event of the old version, still running in its isolate after a
+    // reload, calls an object that isolate hosts: the isolate takes no new
+    // events, and the object may not move before the isolate is gone,
+    // which waits for that event. The call is served where the object is.
+    on_each_engine("do_rpc_call_from_a_draining_isolate", |engine| {
+        let config = r#"{ "name": "holding", "main": "index.js",
+            "limits": { "cpu_ms": 30000 },
+            "kv_namespaces": [{ "binding": "KV", "id": "0f2ac74b498b48028cb68387c421e279" }],
+            "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },
+            "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Counter"] }] }"#;
+        let c =
+            common::TempConfig::new(&[("wrangler.jsonc", config), ("index.js", &holding("v1"))]);
+        let state = c.path("state");
+        // One executor, so one isolate of the Worker at a time: the object
+        // is made in the isolate of the event that calls it.
+        let server = Server::start(&[
+            "--config",
+            &c.path("wrangler.jsonc"),
+            "--engine",
+            engine,
+            "--persist-to",
+            &state,
+            "--threads",
+            "1",
+            "--watch",
+        ]);
+        server.wait_for_log("watching for changes");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let addr = server.addr.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(get_patiently(&addr, "/hold"));
+        });
+        // The held event has made the object (in its own isolate).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while server.get("/held").text() != "yes" {
+            assert!(std::time::Instant::now() < deadline, "{}", server.log());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        std::fs::write(c.path("index.js"), holding("v2")).unwrap();
+        while server.get("/").text() != "v2" {
+            assert!(std::time::Instant::now() < deadline, "{}", server.log());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(server.get("/release").text(), "released");
+        let answer = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("the held event never finished:\n{}", server.log()));
+        assert!(answer.ends_with("\r\n\r\nv1 1 2 3"), "{answer}");
+        // Then the object moves to the new version's isolate.
+        assert_eq!(server.get("/increment").text(), "v2 4");
+    });
+}
+
+#[test]
+fn dup_makes_a_stub_of_its_own() {
+    on_each_engine("do_rpc_stub_dup", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let out = get_json(&server, "/dup/d?by=2");
+        assert_eq!(
+            out,
+            json!({
+                "distinct": true,
+                "sameId": true,
+                "original": "RPC stub used after being disposed",
+                "viaCopy": 2,
+                "added": 3,
+                "afterAll": "RPC stub used after being disposed",
+            })
+        );
+    });
+}
+
 #[test]
 fn a_result_after_a_put_waits_for_the_flush() {
     on_each_engine("do_rpc_result_waits_for_flush", |engine| {

@@ -305,6 +305,41 @@ fn shutdown_closes_hibernated_sockets_with_1001() {
     });
 }
 
+/// The count of the output gate's flushes of the chat Worker's objects.
+fn flushes(server: &Server) -> u64 {
+    metrics(server)
+        .lines()
+        .find_map(|l| l.strip_prefix("motu_durable_object_flush_seconds_count{worker=\"chat\"} "))
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[test]
+fn a_message_sent_after_a_put_waits_for_the_flush() {
+    on_each_engine("do_ws_send_waits_for_flush", |engine| {
+        let dir = tempfile::tempdir().unwrap();
+        let s = serve(
+            engine,
+            &dir.path().join("state"),
+            &["--admin-listen", "127.0.0.1:0"],
+        );
+        runtime().block_on(async {
+            let mut ws = join(&s, "gated", "gus").await;
+            for n in 1..=3 {
+                let before = flushes(&s);
+                say(&mut ws, &format!("gate:{n}")).await;
+                assert_eq!(next_text(&mut ws).await, format!("gated {n}"));
+                // The metric is observed when the flush is done, so it
+                // shows before the message it held back.
+                assert!(
+                    flushes(&s) > before,
+                    "message {n} left before its write was durable"
+                );
+            }
+        });
+        assert_eq!(s.get("/room/gated/state").json()["gated"], "3");
+    });
+}
+
 #[test]
 fn a_socket_that_does_not_hibernate_keeps_its_object_in_memory() {
     on_each_engine("do_ws_plain_socket_keeps_object", |engine| {

@@ -76,6 +76,9 @@ pub(crate) struct IsolateHost {
     op_state: motu_webapi::OpState,
     /// The Worker's log budget, shared with its other isolates.
     log_rate: Arc<LogRate>,
+    /// Set once the isolate takes no new events: its calls of Durable
+    /// Objects say so (`crate::durable::draining`).
+    draining: Cell<bool>,
     /// Its storage bindings (KV, D1, R2) and their operation counts.
     bindings: crate::bindings::Bindings,
     /// The Worker's ends of its WebSockets.
@@ -118,6 +121,7 @@ impl IsolateHost {
         storage: &crate::Storage,
     ) -> Self {
         Self {
+            draining: Cell::new(false),
             bindings: crate::bindings::Bindings::new(storage, &spec.storage, &spec.name),
             queue_reports: RefCell::new(HashMap::new()),
             sockets: Rc::default(),
@@ -460,7 +464,15 @@ impl IsolateHost {
         self.spawn_subrequest(
             id,
             token,
-            crate::service::call_object(dispatcher, target, request, depth, request_id),
+            crate::service::call_object(
+                dispatcher,
+                self.outbound.objects().cloned(),
+                target,
+                request,
+                depth,
+                request_id,
+                self.draining.get(),
+            ),
         );
         Ok(())
     }
@@ -489,6 +501,12 @@ impl IsolateHost {
             name,
             attempt: 0,
         })
+    }
+
+    /// The isolate takes no new events from now on: its later calls of
+    /// Durable Objects say so (`crate::durable::draining`).
+    pub(crate) fn set_draining(&self) {
+        self.draining.set(true);
     }
 
     /// The Durable Objects it hosts.
@@ -541,12 +559,14 @@ impl IsolateHost {
             streams,
             depth: self.depths.borrow().get(&event).copied().unwrap_or(0) + 1,
             request_id: self.request_ids.borrow().get(&event).cloned(),
+            from_draining: self.draining.get() && matches!(target, crate::rpc::Target::Object(_)),
         };
         let registry = self.outbound.rpc().cloned();
+        let objects = self.outbound.objects().cloned();
         let actor = self.actor.clone();
         self.ops.borrow_mut().insert(id, Some(event));
         actix_rt::spawn(async move {
-            let answer = crate::rpc::route(registry, target, call).await;
+            let answer = crate::rpc::route(registry, objects, target, call).await;
             let Some(addr) = actor.get().and_then(WeakAddr::upgrade) else {
                 return;
             };

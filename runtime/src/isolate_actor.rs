@@ -593,6 +593,7 @@ impl IsolateActor {
             return;
         }
         self.condemned = true;
+        self.host.set_draining();
         if let Some(registry) = &self.services.registry {
             registry.do_send(Condemned {
                 worker: self.spec.name.clone(),
@@ -715,7 +716,12 @@ impl Handler<Fetch> for IsolateActor {
         // refused).
         drop(msg.0.extensions_mut().remove::<crate::metrics::Queued>());
         let worker = self.spec.name.clone();
-        let Some((id, rx)) = self.new_event() else {
+        let extensions = msg.0.extensions();
+        let nested = extensions.get::<crate::ObjectTarget>().is_some()
+            && extensions
+                .get::<crate::durable::draining::FromDraining>()
+                .is_some();
+        let Some((id, rx)) = self.new_event(nested) else {
             return Box::pin(async move { Err(RuntimeError::Unavailable(worker)) });
         };
         // Taken for good: the sender need not keep the body for a retry.
@@ -819,11 +825,14 @@ impl IsolateActor {
     }
 
     /// A new event's id and where its outcome will arrive; `None` when the
-    /// isolate takes no new events.
+    /// isolate takes no new events (once condemned, it still takes an
+    /// object's event made by an event of a condemned isolate: `nested`,
+    /// see `crate::durable::draining`).
     fn new_event(
         &mut self,
+        nested: bool,
     ) -> Option<(u64, oneshot::Receiver<Result<FetchResponse, RuntimeError>>)> {
-        if self.condemned {
+        if !crate::durable::draining::takes(self.condemned, self.evicted, nested) {
             return None;
         }
         let id = self.next_event;
@@ -853,7 +862,7 @@ impl Handler<Scheduled> for IsolateActor {
 
     fn handle(&mut self, msg: Scheduled, ctx: &mut Self::Context) -> Self::Result {
         let worker = self.spec.name.clone();
-        let Some((id, rx)) = self.new_event() else {
+        let Some((id, rx)) = self.new_event(false) else {
             return Box::pin(async move { Err(RuntimeError::Unavailable(worker)) });
         };
         let span = tracing::info_span!(
@@ -913,7 +922,7 @@ impl IsolateActor {
         ctx: &mut Context<Self>,
     ) -> Result<StartedEvent, String> {
         let worker = self.spec.name.clone();
-        let Some((id, rx)) = self.new_event() else {
+        let Some((id, rx)) = self.new_event(false) else {
             return Err(worker);
         };
         let span = tracing::info_span!("queue", worker = worker.as_str(), queue);
@@ -940,17 +949,19 @@ impl IsolateActor {
     /// no wall-clock limit of its own), in the span `span` makes of the
     /// Worker's name: `prepare` gives, with the event's id, what the
     /// prelude's `dispatch` hook gets, carrying `size` bytes. `Err`: the
-    /// isolate takes no new events (the Worker's name). Used by RPC calls
-    /// (`crate::rpc`).
+    /// isolate takes no new events (the Worker's name; a condemned isolate
+    /// still takes a `nested` one, see `crate::durable::draining`). Used
+    /// by RPC calls (`crate::rpc`).
     pub(crate) fn start_event(
         &mut self,
         span: impl FnOnce(&str) -> tracing::Span,
         prepare: impl FnOnce(&IsolateHost, u64) -> HostValue,
         size: usize,
+        nested: bool,
         ctx: &mut Context<Self>,
     ) -> Result<StartedEvent, String> {
         let worker = self.spec.name.clone();
-        let Some((id, rx)) = self.new_event() else {
+        let Some((id, rx)) = self.new_event(nested) else {
             return Err(worker);
         };
         self.begin_event(id, span(&worker));

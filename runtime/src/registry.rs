@@ -265,7 +265,8 @@ impl Actor for Registry {
             .outbound
             .clone()
             .with_dispatcher(ctx.address().recipient())
-            .with_rpc(ctx.address().recipient());
+            .with_rpc(ctx.address().recipient())
+            .with_objects(self.objects.direct.clone());
         ctx.run_interval(crate::durable::alarms::POLL, crate::durable::alarms::poll);
         if let Some(budget) = self.pool.memory_budget_bytes {
             ctx.run_interval(pressure::BUDGET_CHECK, move |act, ctx| {

@@ -98,15 +98,19 @@ pub(crate) async fn call(
     }
 }
 
-/// Sends `request` to the Durable Object `target` (through the registry's
-/// directory, see `crate::durable`) at `depth`; its response body streams
-/// on as the object produces it.
+/// Sends `request` to the Durable Object `target` (straight to its isolate
+/// when `objects` knows it is live, else through the registry's directory,
+/// see `crate::durable::direct`) at `depth`, marked when the calling
+/// isolate is condemned (`from_draining`, see `crate::durable::draining`);
+/// its response body streams on as the object produces it.
 pub(crate) async fn call_object(
     dispatcher: Recipient<Dispatch>,
+    objects: Option<crate::durable::direct::Homes>,
     target: crate::ObjectTarget,
     request: OutboundRequest,
     depth: u32,
     request_id: Option<crate::RequestId>,
+    from_draining: bool,
 ) -> Result<OutboundResponse, JsError> {
     if depth > MAX_CHAIN_DEPTH {
         return Err(JsError::new(
@@ -120,13 +124,15 @@ pub(crate) async fn call_object(
     if let Some(request_id) = request_id {
         http_request.extensions_mut().insert(request_id);
     }
-    let worker = target.worker.clone();
-    http_request.extensions_mut().insert(target);
-    let outcome = dispatcher
-        .send(Dispatch::new(worker.clone(), http_request))
-        .await
-        .map_err(|_| RuntimeError::Lost(worker));
-    match outcome.and_then(|r| r) {
+    http_request.extensions_mut().insert(target.clone());
+    if from_draining {
+        http_request
+            .extensions_mut()
+            .insert(crate::durable::draining::FromDraining);
+    }
+    let outcome =
+        crate::durable::direct::fetch(objects.as_ref(), &dispatcher, &target, http_request).await;
+    match outcome {
         Ok(response) => Ok(from_http(response, url)),
         Err(RuntimeError::Exception { error, .. }) => Err(error),
         Err(error) => Err(JsError::new("Error", format!("Durable Object: {error}"))),

@@ -169,8 +169,11 @@ class WebSocket extends EventTarget {
     else if (message instanceof ArrayBuffer || ArrayBuffer.isView(message)) data = bufferSourceCopy(message);
     else data = `${message}`;
     if (s.sid >= 0) {
-      const sent = op('durable_ws', 'send', s.slot, s.sid, data);
-      if (sent !== true) throw new TypeError(`${sent}`);
+      // Through the object's output gate: after the writes made before.
+      s.gate(() => {
+        const sent = op('durable_ws', 'send', s.slot, s.sid, data);
+        if (sent !== true) throw new TypeError(`${sent}`);
+      });
     } else if (s.handle >= 0) {
       const sent = op('ws_send', s.handle, data);
       if (sent !== true) this.#lost(`${sent}`);
@@ -207,7 +210,7 @@ class WebSocket extends EventTarget {
     s.closeSent = true;
     if (s.state === OPEN || s.state === CONNECTING) s.state = CLOSING;
     if (s.sid >= 0) {
-      op('durable_ws', 'close', s.slot, s.sid, code, reason);
+      s.gate(() => op('durable_ws', 'close', s.slot, s.sid, code, reason));
     } else if (s.handle >= 0) {
       op('ws_close', s.handle, code, reason);
     } else if (s.pair !== null) {
@@ -268,7 +271,7 @@ function newState(pair) {
   return {
     state: CONNECTING, accepted: false, queued: [], pair, handle: -1, transferred: false,
     closeSent: false, url: null, protocol: '', closeAfterOpen: null, outbound: false,
-    forwarded: -1, sid: -1, slot: -1, attachment: null,
+    forwarded: -1, sid: -1, slot: -1, attachment: null, gate: null,
   };
 }
 
@@ -409,7 +412,9 @@ function forwardedEnd(handle) {
 
 // `ctx.acceptWebSocket(ws, tags)` of the object in `slot`: `ws` must be an
 // end of a pair, not accepted; the host holds it from now on. Its id.
-function acceptHibernatable(ws, slot, tags) {
+// What it sends and its close go through `gate(send)` (the object's output
+// gate).
+function acceptHibernatable(ws, slot, tags, gate) {
   if (!(ws instanceof WebSocket)) throw new TypeError("Failed to execute 'acceptWebSocket': parameter 1 is not of type 'WebSocket'.");
   const s = endState(ws);
   if (s.accepted || s.transferred || s.pair === null) {
@@ -423,18 +428,20 @@ function acceptHibernatable(ws, slot, tags) {
   s.state = OPEN;
   s.slot = slot;
   s.sid = sid;
+  s.gate = gate;
   return sid;
 }
 
 // The end of hibernatable socket `sid` of the object in `slot`, made anew
-// for an object that was made again.
-function hibernatableEnd(slot, sid) {
+// for an object that was made again, its output through `gate`.
+function hibernatableEnd(slot, sid, gate) {
   const ws = new WebSocket(building, null);
   const s = endState(ws);
   s.accepted = true;
   s.state = OPEN;
   s.slot = slot;
   s.sid = sid;
+  s.gate = gate;
   return ws;
 }
 

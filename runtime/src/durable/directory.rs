@@ -45,6 +45,9 @@ pub(crate) struct Directory {
     swept_at: usize,
     /// The alarm scheduler.
     pub(crate) alarms: super::alarms::Scheduler,
+    /// Where live objects are, published for stubs' direct way
+    /// (`direct.rs`).
+    pub(crate) direct: super::direct::Homes,
 }
 
 impl Directory {
@@ -116,11 +119,14 @@ pub(crate) fn dispatch(
 ) -> ResponseFuture<Result<FetchResponse, RuntimeError>> {
     let address = ctx.address();
     let home = home(registry, &target, ctx);
+    let direct = registry.objects.direct.clone();
     Box::pin(async move {
         let home = home?;
         home.in_flight.fetch_add(1, Ordering::Relaxed);
         let done = InFlight(home.in_flight.clone());
         let addr: Addr<IsolateActor> = home.starting.await?;
+        direct.publish(&target, &addr, &home.in_flight);
+        super::metrics::routed(&target.worker, "directory");
         let (request, head, reclaim) = retryable(msg.request);
         match addr.send(Fetch(request)).await {
             Ok(Err(RuntimeError::Unavailable(_))) | Err(_) if target.attempt < MAX_MOVES => {
@@ -166,11 +172,14 @@ pub(crate) fn call(
 ) -> ResponseFuture<Result<Answer, RuntimeError>> {
     let address = ctx.address();
     let home = home(registry, &target, ctx);
+    let direct = registry.objects.direct.clone();
     Box::pin(async move {
         let home = home?;
         home.in_flight.fetch_add(1, Ordering::Relaxed);
         let done = InFlight(home.in_flight.clone());
         let addr: Addr<IsolateActor> = home.starting.await?;
+        direct.publish(&target, &addr, &home.in_flight);
+        super::metrics::routed(&target.worker, "directory");
         match addr.send(msg.event.clone()).await {
             Ok(Err(RuntimeError::Unavailable(_))) | Err(_) if target.attempt < MAX_MOVES => {
                 drop(done);

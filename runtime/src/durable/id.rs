@@ -21,8 +21,23 @@ pub fn namespace_key(worker: &str, class: &str) -> String {
     hex(&digest[..16])
 }
 
+const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
+}
+
+/// The value of the hex digit `d` (checked to be one).
+fn nibble(d: u8) -> u8 {
+    match d {
+        b'0'..=b'9' => d - b'0',
+        _ => (d | 0x20) - b'a' + 10,
+    }
 }
 
 /// The tag of an id's first half in `namespace`.
@@ -73,12 +88,17 @@ pub fn check(namespace: &str, id: &str) -> Result<(), &'static str> {
     if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err("Invalid Durable Object ID: must be 64 hex digits");
     }
-    let id = id.to_ascii_lowercase();
+    let digits = id.as_bytes();
     let mut head = [0u8; 16];
     for (i, byte) in head.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&id[2 * i..2 * i + 2], 16).unwrap_or(0);
+        *byte = nibble(digits[2 * i]) << 4 | nibble(digits[2 * i + 1]);
     }
-    if hex(&tag(namespace, &head)) != id[32..] {
+    let tag = tag(namespace, &head);
+    let matches = tag
+        .iter()
+        .enumerate()
+        .all(|(i, b)| nibble(digits[32 + 2 * i]) == b >> 4 && nibble(digits[33 + 2 * i]) == b & 15);
+    if !matches {
         return Err("Invalid Durable Object ID. The ID does not match this Durable Object class.");
     }
     Ok(())
@@ -107,5 +127,10 @@ mod tests {
         let mut forged = a.clone();
         forged.replace_range(0..1, if &a[..1] == "0" { "1" } else { "0" });
         assert!(check(&ns, &forged).is_err());
+        // A tag digit changed (in either case) is caught too.
+        let mut forged = a.to_ascii_uppercase();
+        forged.replace_range(63..64, if &a[63..] == "a" { "B" } else { "A" });
+        assert!(check(&ns, &forged).is_err());
+        assert_eq!(hex(&[0x0a, 0xff, 0x90]), "0aff90");
     }
 }

@@ -10,7 +10,12 @@
 //!   `ctx.abort`) or `failed` (their constructor threw);
 //! - `motu_durable_object_flush_seconds`: how long each flush of the
 //!   output gate took (the fsync of an object's write-ahead log, on the
-//!   work pool; one flush covers every write made before it started).
+//!   work pool; one flush covers every write made before it started);
+//! - `motu_durable_object_events_total{route}`: events sent to objects,
+//!   by the way they took: `direct` (from the stub straight to the live
+//!   object's isolate, `direct.rs`) or `directory` (through the
+//!   registry's directory: an object's first event, alarms, wake-ups,
+//!   and events its isolate refused on the direct way).
 
 use std::sync::LazyLock;
 
@@ -22,6 +27,7 @@ struct DurableMetrics {
     evictions: IntCounterVec,
     websockets: IntGaugeVec,
     flushes: HistogramVec,
+    routes: IntCounterVec,
 }
 
 static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
@@ -66,6 +72,15 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
         &["worker"],
     )
     .expect("a valid metric");
+    let routes = IntCounterVec::new(
+        Opts::new(
+            "motu_durable_object_events_total",
+            "Events sent to Durable Objects, by the way they took (direct or directory).",
+        ),
+        &["worker", "route"],
+    )
+    .expect("a valid metric");
+    crate::metrics::register(Box::new(routes.clone()));
     crate::metrics::register(Box::new(live.clone()));
     crate::metrics::register(Box::new(flushes.clone()));
     crate::metrics::register(Box::new(starts.clone()));
@@ -76,8 +91,15 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
         evictions,
         websockets,
         flushes,
+        routes,
     }
 });
+
+/// An event was sent to an object of `worker` by `route` (`direct` or
+/// `directory`).
+pub(crate) fn routed(worker: &str, route: &str) {
+    METRICS.routes.with_label_values(&[worker, route]).inc();
+}
 
 /// A flush of an object of `worker` took `took`.
 pub(crate) fn flushed(worker: &str, took: std::time::Duration) {

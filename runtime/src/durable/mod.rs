@@ -20,6 +20,14 @@
 //!   isolate actor's mailbox, one at a time. When the isolate goes away
 //!   (evicted, reloaded), events for its objects wait until it is gone,
 //!   then the object is made again in another isolate: never two at once.
+//! - **The direct way** (`direct.rs`): once an object's isolate has
+//!   started, the directory publishes it, and a stub's later events go
+//!   from the calling isolate straight to that isolate's mailbox, without
+//!   the registry actor in between; an event the isolate refuses (it is
+//!   going away) or that finds it gone takes the directory's way.
+//! - **Calls from an isolate going away** (`draining.rs`): an event still
+//!   running in a condemned isolate may call an object that isolate hosts;
+//!   the isolate takes that call, rather than each waiting for the other.
 //! - **In the isolate** (`objects.rs`): the host keeps a slot per live
 //!   object (its id, its storage, when it last had an event); the
 //!   prelude's `cloudflare/durable.js` makes the instance on its first
@@ -46,14 +54,17 @@
 //!   objects ([`listing`]).
 //! - **RPC**: a stub's methods (`stub.increment(2)`) are calls of
 //!   `crate::rpc` to the object, events of it like a `fetch`, routed
-//!   through the directory (`directory.rs`); their answers wait for the
-//!   output gate as responses do.
+//!   as a fetch is (`direct.rs`, `directory.rs`); their answers wait for
+//!   the output gate as responses do, and so do the messages it sends on
+//!   its hibernatable WebSockets (and their close).
 //! - **Reset**: `ctx.abort(reason)` drops the instance and fails its
 //!   events still going on (`cloudflare/durable.js`); its slot is forgotten
 //!   here, so the next event makes it again, storage intact.
 
 pub(crate) mod alarms;
+pub(crate) mod direct;
 pub(crate) mod directory;
+pub(crate) mod draining;
 pub(crate) mod id;
 pub mod listing;
 pub(crate) mod metrics;

@@ -58,6 +58,8 @@ pub struct Outbound {
     dispatcher: Option<Recipient<crate::Dispatch>>,
     /// Where RPC calls to a Worker's entrypoint go: the registry.
     rpc: Option<Recipient<crate::rpc::RpcCall>>,
+    /// Where live Durable Objects are, for stubs' direct way.
+    objects: Option<crate::durable::direct::Homes>,
 }
 
 impl Default for Outbound {
@@ -126,6 +128,7 @@ impl Outbound {
             open: Arc::new(EgressPolicy::allow_all()),
             dispatcher: None,
             rpc: None,
+            objects: None,
         }
     }
 
@@ -139,6 +142,18 @@ impl Outbound {
     pub(crate) fn with_rpc(mut self, rpc: Recipient<crate::rpc::RpcCall>) -> Self {
         self.rpc = Some(rpc);
         self
+    }
+
+    /// Sends Durable Object stubs' events straight to the isolates that
+    /// `objects` says host them (see `crate::durable::direct`).
+    pub(crate) fn with_objects(mut self, objects: crate::durable::direct::Homes) -> Self {
+        self.objects = Some(objects);
+        self
+    }
+
+    /// Where live Durable Objects are, once the registry runs.
+    pub(crate) fn objects(&self) -> Option<&crate::durable::direct::Homes> {
+        self.objects.as_ref()
     }
 
     /// Where RPC calls to entrypoints go, once the registry runs.

@@ -14,6 +14,7 @@ impl Handler<CallEvent> for IsolateActor {
     fn handle(&mut self, msg: CallEvent, ctx: &mut Self::Context) -> Self::Result {
         let (answer_tx, answer_rx) = oneshot::channel();
         let size = msg.size();
+        let nested = msg.from_draining && matches!(msg.receiver, Receiver::Object(_));
         let span = |worker: &str| {
             tracing::info_span!(
                 "rpc",
@@ -59,6 +60,7 @@ impl Handler<CallEvent> for IsolateActor {
                 }
             },
             size,
+            nested,
             ctx,
         );
         let (worker, outcome) = match started {

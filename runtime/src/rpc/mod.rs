@@ -227,6 +227,9 @@ pub struct CallEvent {
     pub depth: u32,
     /// The id of the request the chain serves.
     pub request_id: Option<crate::RequestId>,
+    /// Made by an event of a condemned isolate, for a Durable Object (see
+    /// `crate::durable::draining`).
+    pub(crate) from_draining: bool,
 }
 
 impl Message for CallEvent {
@@ -307,10 +310,13 @@ impl Target {
     }
 }
 
-/// Delivers `event` for `target`: through `registry` for an entrypoint or
-/// a Durable Object, straight to the exporting isolate for an export.
+/// Delivers `event` for `target`: through `registry` for an entrypoint,
+/// straight to the exporting isolate for an export, and straight to the
+/// hosting isolate for a Durable Object that `objects` knows to be live
+/// (else through `registry`'s directory, see `crate::durable::direct`).
 pub(crate) async fn route(
     registry: Option<Recipient<RpcCall>>,
+    objects: Option<crate::durable::direct::Homes>,
     target: Target,
     mut event: CallEvent,
 ) -> Result<Answer, JsError> {
@@ -353,17 +359,9 @@ pub(crate) async fn route(
         Target::Object(target) => {
             let registry = registry
                 .ok_or_else(|| JsError::new("Error", "Durable Objects are not available"))?;
-            let worker = target.worker.clone();
-            event.receiver = Receiver::Object(target);
-            let sent = registry
-                .send(RpcCall {
-                    worker: worker.clone(),
-                    event,
-                    retried: false,
-                })
-                .await
-                .map_err(|_| RuntimeError::Lost(worker));
-            (sent.and_then(|r| r), "Durable Object RPC".to_owned())
+            let sent =
+                crate::durable::direct::call(objects.as_ref(), &registry, target, event).await;
+            (sent, "Durable Object RPC".to_owned())
         }
     };
     outcome.map_err(|error| JsError::new("Error", format!("{what} failed: {error}")))

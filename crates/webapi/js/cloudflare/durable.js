@@ -190,6 +190,27 @@ function doFlush(rec) {
   return flush;
 }
 
+// Runs `send` (the object sending on, or closing, a hibernatable
+// WebSocket) once the writes it made before are durable, after what it
+// sent before: the output gate of its WebSocket messages. At once when no
+// write and no earlier message waits.
+function doGatedOutput(rec, send) {
+  if (rec.outputs === null && !rec.unflushed && rec.flushing === null) return send();
+  const gate = doOutputGate(rec);
+  const before = rec.outputs ?? promiseResolvedWith(undefined);
+  const sent = transformPromise(transformPromise(before, () => gate, () => gate), () => {
+    // Nothing leaves an aborted object.
+    if (rec.aborted === null) send();
+  });
+  rec.outputs = sent;
+  const done = () => {
+    if (rec.outputs === sent) rec.outputs = null;
+  };
+  // A message that could not be sent (the socket closed meanwhile, or the
+  // flush failed) is dropped, as one sent on a closed socket.
+  uponPromise(sent, done, done);
+}
+
 class DurableObjectStorage {
   #rec;
   #sql;
@@ -463,7 +484,7 @@ function deliver(id, event, hooks) {
   if (rec === undefined) {
     rec = {
       slot: event.slot, id: event.id, name: event.name ?? undefined, instance: null, blocks: 0, queue: [],
-      draining: false, unflushed: false, flushing: null, nextFlush: null,
+      draining: false, unflushed: false, flushing: null, nextFlush: null, outputs: null,
       // Its events not answered yet (id => kind), and the error it was
       // aborted with (ctx.abort).
       events: new Map(), aborted: null, hooks,

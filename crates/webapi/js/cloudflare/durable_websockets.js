@@ -27,7 +27,7 @@ function doSocketOf(rec, sid) {
   rec.sockets ??= new Map();
   let ws = rec.sockets.get(sid);
   if (ws === undefined) {
-    ws = loadGroup(WEBSOCKET).hibernatableEnd(rec.slot, sid);
+    ws = loadGroup(WEBSOCKET).hibernatableEnd(rec.slot, sid, send => doGatedOutput(rec, send));
     rec.sockets.set(sid, ws);
   }
   return ws;
@@ -54,7 +54,7 @@ const doWsMethods = {
         if (t.length > DO_WS_MAX_TAG_CHARS) throw new Error(`A WebSocket tag can be at most ${DO_WS_MAX_TAG_CHARS} characters long, got ${t.length}.`);
       }
     }
-    const sid = loadGroup(WEBSOCKET).acceptHibernatable(ws, rec.slot, list);
+    const sid = loadGroup(WEBSOCKET).acceptHibernatable(ws, rec.slot, list, send => doGatedOutput(rec, send));
     rec.sockets ??= new Map();
     rec.sockets.set(sid, ws);
   },

@@ -136,8 +136,14 @@ function answerOf([threw, wire, peer, streams]) {
 
 // The stub of what `peer` exported under `n`.
 function importStub(peer, n) {
+  return makeStub(peerState(peer, n));
+}
+
+// The state of one more live stub of `peer`: the peer is released once
+// every stub of it is disposed.
+function peerState(peer, n) {
   peerStubs.set(peer, (peerStubs.get(peer) ?? 0) + 1);
-  const state = {
+  return {
     target: ['peer', peer, n],
     disposed: false,
     dispose() {
@@ -150,7 +156,16 @@ function importStub(peer, n) {
       }
     },
   };
-  return makeStub(state);
+}
+
+// `stub.dup()`: a new stub of the same receiver, disposed of on its own
+// (what it reaches stays until every duplicate is disposed), as
+// Cloudflare's RPC lifecycle documents.
+function dupStub(state, local, base) {
+  if (state.disposed) throw stubGone(state);
+  const [kind, a, b] = state.target;
+  const copy = kind === 'peer' ? peerState(a, b) : { target: state.target, disposed: false };
+  return makeStub(copy, local, base);
 }
 
 function disposeStub(state) {
@@ -169,7 +184,7 @@ function makeStub(state, local = undefined, base = () => {}) {
       if (key === DISPOSE) return () => disposeStub(state);
       if (local !== undefined && Object.hasOwn(local, key)) return local[key];
       if (typeof key !== 'string' || NOT_REMOTE.has(key)) {
-        return key === 'dup' ? () => stub : undefined;
+        return key === 'dup' ? () => dupStub(state, local, base) : undefined;
       }
       return remoteProperty(state, [key]);
     },

@@ -116,6 +116,8 @@ export default {
         return json(await stub.increment(by));
       case 'get':
         return json(await stub.get());
+      case 'fetch':
+        return json((await (await stub.fetch('http://object/')).json()).n);
       case 'instance':
         return json(await stub.instance());
       case 'label':
@@ -153,6 +155,23 @@ export default {
         const count = await session.count;
         const viaFetch = await (await stub.fetch('http://object/')).json();
         return json({ visited, first, second, count, viaFetch: viaFetch.n, same: viaFetch.token === (await stub.instance()).token });
+      }
+      case 'dup': {
+        // A duplicate is a stub of its own: it outlives the original's
+        // disposal, and a duplicated RpcTarget stub keeps its target until
+        // every duplicate is disposed.
+        const copy = stub.dup();
+        const distinct = copy !== stub && typeof copy.fetch === 'function';
+        stub[Symbol.dispose]();
+        const original = await stub.get().then(() => 'no error', e => e.message);
+        const viaCopy = await copy.increment(by);
+        const session = await copy.session();
+        const sessionCopy = session.dup();
+        session[Symbol.dispose]();
+        const added = await sessionCopy.add(1);
+        sessionCopy[Symbol.dispose]();
+        const afterAll = await sessionCopy.add(1).then(() => 'no error', e => e.message);
+        return json({ distinct, sameId: copy.id.equals(stub.id), original, viaCopy, added, afterAll });
       }
       case 'spin':
         try {

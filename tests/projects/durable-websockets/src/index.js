@@ -9,6 +9,8 @@
 //   socket;
 // - `to:<name>:<text>`: to the sockets tagged `user:<name>` only;
 // - `close`: the object closes this socket (4000, 'bye');
+// - `gate:<text>`: stores `<text>` and answers `gated <text>` without
+//   awaiting the write (the output gate holds the answer back);
 // - `loop`: the handler never ends (the CPU limit stops it).
 // `ping` is answered `pong` by the auto-response, without the object.
 // `?plain` joins with a socket the object accepts itself (not
@@ -73,6 +75,10 @@ export class ChatRoom extends DurableObject {
       for (const other of this.ctx.getWebSockets(`user:${to}`)) other.send(`${name} (to you): ${text}`);
     } else if (message === 'close') {
       ws.close(4000, 'bye');
+    } else if (message.startsWith('gate:')) {
+      // Not awaited: the reply still waits until the write is durable.
+      this.ctx.storage.put('gated', message.slice(5));
+      ws.send(`gated ${message.slice(5)}`);
     } else if (message === 'loop') {
       for (;;);
     } else {
