@@ -341,6 +341,48 @@ fn a_message_sent_after_a_put_waits_for_the_flush() {
 }
 
 #[test]
+fn an_event_timeout_ends_a_handler_that_never_settles() {
+    on_each_engine("do_ws_event_timeout", |engine| {
+        let dir = tempfile::tempdir().unwrap();
+        let s = serve(
+            engine,
+            &dir.path().join("state"),
+            &["--admin-listen", "127.0.0.1:0"],
+        );
+        runtime().block_on(async {
+            let mut ws = join(&s, "slow", "sam").await;
+            // Unset at first; out of range is a RangeError; 0 unsets.
+            assert_eq!(ask(&mut ws, "timeout:").await["timeout"], Value::Null);
+            let big = ask(&mut ws, "timeout:604800001").await;
+            assert_eq!(big["error"], "RangeError");
+            assert_eq!(big["timeout"], Value::Null);
+            assert_eq!(ask(&mut ws, "timeout:5000").await["timeout"], 5000);
+            assert_eq!(ask(&mut ws, "timeout:0").await["timeout"], Value::Null);
+            assert_eq!(ask(&mut ws, "timeout:300").await["timeout"], 300);
+            // A handler that never settles keeps its event, and so its
+            // object, in memory until the timeout fails the event; then
+            // the idle object leaves memory and a message makes it again.
+            say(&mut ws, "hang").await;
+            wait_for_metrics(
+                &s,
+                &[
+                    r#"motu_durable_objects_live{worker="chat"} 0"#,
+                    r#"motu_durable_object_evictions_total{reason="idle",worker="chat"} 1"#,
+                ],
+            );
+            let who = ask(&mut ws, "whoami").await;
+            assert_eq!(who["name"], "sam");
+            assert_eq!(who["instances"], 2, "{who}");
+        });
+        let log = s.log();
+        assert!(
+            log.contains("ran past its timeout of 300 ms"),
+            "the timed-out event is logged:\n{log}"
+        );
+    });
+}
+
+#[test]
 fn a_socket_that_does_not_hibernate_keeps_its_object_in_memory() {
     on_each_engine("do_ws_plain_socket_keeps_object", |engine| {
         let dir = tempfile::tempdir().unwrap();

@@ -2,7 +2,9 @@
 // it: `ctx.acceptWebSocket(ws, tags)`, `ctx.getWebSockets(tag)`,
 // `ctx.getTags(ws)`, `ctx.setWebSocketAutoResponse(pair)`,
 // `ctx.getWebSocketAutoResponse()`,
-// `ctx.getWebSocketAutoResponseTimestamp(ws)`, and the object's handlers
+// `ctx.getWebSocketAutoResponseTimestamp(ws)`,
+// `ctx.setHibernatableWebSocketEventTimeout(ms)` /
+// `ctx.getHibernatableWebSocketEventTimeout()`, and the object's handlers
 // `webSocketMessage(ws, message)`, `webSocketClose(ws, code, reason,
 // wasClean)` and `webSocketError(ws, error)`.
 //
@@ -13,6 +15,12 @@
 // | 'close', data, code, reason, wasClean } }`, delivered like a fetch (one
 // at a time, behind blockConcurrencyWhile), and the host gets an empty
 // response once the handler settled and the writes it made are durable.
+// With an event timeout set, a handler that has not settled when it is up
+// fails its event (logged as the object's error), so the next event is
+// delivered; what the handler still awaits is not stopped, its result is
+// ignored. The timeout belongs to the object in memory: set it in the
+// constructor, as the documentation's examples do, to keep it across
+// hibernation.
 // The WebSocket objects (websocket.js's hibernatable ends) are made again,
 // by socket id, for an object that was made again.
 //
@@ -21,6 +29,9 @@
 // The most tags a socket may have, and the longest tag (Cloudflare's).
 const DO_WS_MAX_TAGS = 10;
 const DO_WS_MAX_TAG_CHARS = 256;
+
+// The longest hibernatable WebSocket event timeout: 7 days (Cloudflare's).
+const DO_WS_MAX_EVENT_TIMEOUT_MS = 604800000;
 
 // The object's WebSocket for hibernatable socket `sid`, made if need be.
 function doSocketOf(rec, sid) {
@@ -84,6 +95,22 @@ const doWsMethods = {
     const pair = op('durable_ws', 'getAuto', rec.slot);
     return pair === null ? null : new WebSocketRequestResponsePair(pair[0], pair[1]);
   },
+  setHibernatableWebSocketEventTimeout(timeoutMs = undefined) {
+    const rec = doStateRec(this);
+    if (timeoutMs === undefined || timeoutMs === null) {
+      rec.wsEventTimeout = null;
+      return;
+    }
+    const ms = Number(timeoutMs);
+    if (!Number.isFinite(ms) || ms < 0 || ms > DO_WS_MAX_EVENT_TIMEOUT_MS) {
+      throw new RangeError(`setHibernatableWebSocketEventTimeout: the timeout must be between 0 and ${DO_WS_MAX_EVENT_TIMEOUT_MS} ms (7 days), got ${timeoutMs}`);
+    }
+    // 0 unsets it.
+    rec.wsEventTimeout = ms === 0 ? null : Math.trunc(ms);
+  },
+  getHibernatableWebSocketEventTimeout() {
+    return doStateRec(this).wsEventTimeout ?? null;
+  },
   getWebSocketAutoResponseTimestamp(ws) {
     requireArgs(arguments.length, 1, 'getWebSocketAutoResponseTimestamp');
     const rec = doStateRec(this);
@@ -131,7 +158,22 @@ function runSocketEvent(id, event, rec, h) {
   } catch (e) {
     return h.fail(id, e);
   }
+  const limit = rec.wsEventTimeout ?? null;
+  let timer;
+  let over = false;
+  if (limit !== null) {
+    timer = setTimeout(() => {
+      over = true;
+      h.fail(id, new Error(`The WebSocket event ran past its timeout of ${limit} ms (ctx.setHibernatableWebSocketEventTimeout)`));
+    }, limit);
+  }
+  // Settles the event unless its timeout already failed it.
+  const settle = f => value => {
+    if (over) return;
+    if (timer !== undefined) clearTimeout(timer);
+    f(value);
+  };
   uponPromise(promiseResolvedWith(result),
-    () => uponPromise(h.gate(), () => h.respond(id, new Response(null, { status: 204 })), e => h.fail(id, e)),
-    e => h.fail(id, e));
+    settle(() => uponPromise(h.gate(), () => h.respond(id, new Response(null, { status: 204 })), e => h.fail(id, e))),
+    settle(e => h.fail(id, e)));
 }

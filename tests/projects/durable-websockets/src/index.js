@@ -81,6 +81,19 @@ export class ChatRoom extends DurableObject {
       ws.send(`gated ${message.slice(5)}`);
     } else if (message === 'loop') {
       for (;;);
+    } else if (message.startsWith('timeout:')) {
+      // Sets (a number), unsets (empty) or tries a value out of range.
+      const arg = message.slice(8);
+      let error = null;
+      try {
+        this.ctx.setHibernatableWebSocketEventTimeout(arg === '' ? undefined : Number(arg));
+      } catch (e) {
+        error = e.name;
+      }
+      ws.send(JSON.stringify({ timeout: this.ctx.getHibernatableWebSocketEventTimeout(), error }));
+    } else if (message === 'hang') {
+      // Never settles: only an event timeout lets the next message in.
+      await new Promise(() => {});
     } else {
       await this.ctx.storage.put('last', `${name}: ${message}`);
       for (const other of this.ctx.getWebSockets()) other.send(`${name}: ${message}`);
