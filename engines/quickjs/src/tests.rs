@@ -704,10 +704,7 @@ const STOPPED_SORT: &str = "let calls = 0; \
 
 /// Loads STOPPED_SORT in a fresh isolate, runs its sort and terminates it
 /// once reached.
-fn a_stopped_sort() -> (
-    Box<crate::isolate::QuickJsIsolate>,
-    Rc<SignalHost>,
-) {
+fn a_stopped_sort() -> (Box<crate::isolate::QuickJsIsolate>, Rc<SignalHost>) {
     let built = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let host = Rc::new(SignalHost {
         built: built.clone(),
