@@ -5,6 +5,9 @@
 //!   and endless loops whose body is one long built-in or host operation),
 //!   events under `cpu_ms = 50` on one executor thread; how far past 50 ms
 //!   each ran before it was terminated (median, p99, max);
+//! - one call's cost: for shapes that an engine may run in slices to stop
+//!   them (`encode`), the CPU time of one call of the built-in, outside a
+//!   loop (median of 20), so that slicing is seen to cost nothing;
 //! - restart cost: after each eviction, the time until the next request is
 //!   answered by a fresh isolate (median, max);
 //! - overhead: hello requests through one isolate with the watchdog armed
@@ -66,6 +69,10 @@ const SHAPES: &[(&str, &str, &str)] = &[
         "const keep = []; for (;;) keep.push({ n: keep.length, s: 'item ' + keep.length });",
     ),
 ];
+
+/// One call of a shape's built-in, for its cost: the shape's name and the
+/// call (the shape's set-up is run first).
+const ONE_CALLS: &[(&str, &str)] = &[("encode", "encoder.encode(text)")];
 
 fn get(path: &str) -> FetchRequest {
     http::Request::get(format!("http://w.localhost{path}"))
@@ -199,6 +206,36 @@ fn stop_latency(
     latencies
 }
 
+/// The CPU time of one `call` after `setup`, each in an event of its own
+/// (milliseconds, median of 20 after two unmeasured ones).
+fn one_call(engine: &dyn motu_engine::Engine, setup: &str, call: &str) -> f64 {
+    let code = motu_engine::WorkerCode {
+        syntax: motu_engine::Syntax::Module,
+        entry: "worker.js".into(),
+        modules: std::sync::Arc::new(motu_engine::MemoryModules::new().with(
+            "worker.js",
+            format!("{setup}\nexport default {{ fetch() {{ {call}; }} }}"),
+        )),
+    };
+    let host = std::rc::Rc::new(common::BenchHost::default());
+    let mut config = common::config();
+    config.memory_limit = Some(1 << 30);
+    let mut iso = engine.new_isolate(&config, host.clone()).unwrap();
+    iso.load_worker(&code).unwrap();
+    iso.run_microtasks().unwrap();
+    let clock = ThreadClock::current();
+    let mut times = Vec::new();
+    for id in 0..22u64 {
+        let start = clock.now();
+        iso.dispatch(id, common::event()).unwrap();
+        iso.run_microtasks().unwrap();
+        if id >= 2 {
+            times.push((clock.now() - start).as_secs_f64() * 1e3);
+        }
+    }
+    percentiles(times).0
+}
+
 /// Events of each selected shape under `cpu_ms = 50`; prints the overruns.
 async fn precision(runtime: &Runtime, engine: &str, shapes: &[&str], runs: usize) {
     for &(name, setup, body) in SHAPES {
@@ -238,6 +275,13 @@ async fn precision(runtime: &Runtime, engine: &str, shapes: &[&str], runs: usize
             "{:8} {name:7} stopped, once terminated, after {median:8.2} ms (median) {p99:8.2} ms (p99) {max:8.2} ms (max) of CPU time",
             engine.name()
         );
+        if let Some((_, call)) = ONE_CALLS.iter().find(|c| c.0 == name) {
+            println!(
+                "{:8} {name:7} one call ({call}) takes {:8.2} ms of CPU time (median)",
+                engine.name(),
+                one_call(&*engine, setup, call)
+            );
+        }
     }
 }
 

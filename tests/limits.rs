@@ -228,6 +228,32 @@ fn endless_loops_of_long_builtins_stop_at_the_cpu_limit() {
     );
 }
 
+/// `TextEncoder.encode` of strings of over a million units (which V8
+/// encodes in slices, see engines/v8/shim/encode.cc) gives exactly the bytes
+/// of the same strings encoded in short pieces: Latin-1, surrogate pairs
+/// across the slices' boundaries, lone surrogates, ropes.
+#[test]
+fn long_strings_encode_exactly() {
+    on_each_engine("long_strings_encode_exactly", |engine| {
+        let c = TempConfig::new(&[
+            ("encode.js", include_str!("fixtures/long_encode.js")),
+            (
+                "motu.toml",
+                &format!(
+                    "[server]\nengine = \"{engine}\"\n\
+                     [limits]\ncpu_ms = 30000\nmemory_mb = 512\n\
+                     [[workers]]\nname = \"encode\"\nmain = \"encode.js\"\nroutes = [\"*/*\"]\n"
+                ),
+            ),
+        ]);
+        let s = Server::start(&["--config", &c.path("motu.toml")]);
+        for case in ["latin1", "pairs", "lone", "rope"] {
+            let r = s.request("GET", &format!("/{case}"), &[], b"");
+            assert_eq!((r.status, r.text()), (200, format!("{case} ok")));
+        }
+    });
+}
+
 /// A body read whole is gathered outside the isolate and handed to it as
 /// it is (the engine adopts the buffer): a 90 MB upload read with
 /// `arrayBuffer()` is answered under the default `cpu_ms = 50`, every byte

@@ -24,6 +24,7 @@ const SOURCES: &[&str] = &[
     "calls.cc",
     "codec.cc",
     "compile.cc",
+    "encode.cc",
     "errors.cc",
     "isolate.cc",
     "memory.cc",

@@ -688,3 +688,80 @@ fn what_a_terminated_call_built_is_freed_after_it() {
     );
     assert!(!iso.has_deferred_frees());
 }
+
+/// A Worker whose event sorts 100,000 objects (kept in a global, so that
+/// only the sort lets go of anything when stopped) by their string forms
+/// (the default order); the 60,000th `toString` tells the host it was
+/// reached and spins until the isolate is terminated.
+const STOPPED_SORT: &str = "let calls = 0; \
+     const items = Array.from({ length: 100000 }, (_, n) => ({ \
+       toString() { \
+         if (++calls === 60000) { hostOp('built'); for (;;) {} } \
+         return 'item ' + n; } })); \
+     addEventListener('test', e => { \
+       if (e === 'sort') items.sort(); \
+       return ['b', 'c', 'a'].sort().join(''); })";
+
+/// Loads STOPPED_SORT in a fresh isolate, runs its sort and terminates it
+/// once reached.
+fn a_stopped_sort() -> (Box<crate::isolate::QuickJsIsolate>, Rc<SignalHost>) {
+    let built = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let host = Rc::new(SignalHost {
+        built: built.clone(),
+        inner: RecordingHost::default(),
+    });
+    let engine = engine();
+    let mut iso = Box::new(
+        crate::isolate::QuickJsIsolate::new(&config(), host.clone(), engine.cache.clone()).unwrap(),
+    );
+    iso.load_worker(&script(STOPPED_SORT)).unwrap();
+    assert!(!iso.has_deferred_frees());
+    let handle = iso.interrupt_handle();
+    let killer = std::thread::spawn(move || {
+        while !built.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        handle.terminate();
+    });
+    let result = iso
+        .dispatch(1, "sort".into())
+        .and_then(|()| iso.run_microtasks());
+    killer.join().unwrap();
+    assert!(matches!(result, Err(EngineError::Terminated)), "{result:?}");
+    (iso, host)
+}
+
+#[test]
+fn what_a_terminated_sort_converted_is_freed_after_it() {
+    // The strings a sort converted its items to, and its hold on the
+    // items, are let go of when a termination stops it: their frees (a few
+    // megabytes) are put off, and done when the isolate next runs
+    // JavaScript, whose sorts work as before.
+    let (mut iso, host) = a_stopped_sort();
+    assert!(iso.has_deferred_frees());
+    let held = iso.heap_stats().used;
+    assert_eq!(
+        run(&mut *iso, &host.inner, 2, "ok".into()),
+        Some(Ok("abc".into()))
+    );
+    let after = iso.heap_stats().used;
+    assert!(!iso.has_deferred_frees());
+    assert!(held > after + (3 << 20), "{held} {after}");
+}
+
+#[test]
+fn a_collection_frees_what_a_stopped_sort_held() {
+    // An isolate that is not called again (an evicted one is dropped after
+    // its last collection) frees the stopped sort's strings, a few
+    // megabytes, in a collection.
+    let (mut iso, host) = a_stopped_sort();
+    let held = iso.heap_stats().used;
+    iso.collect_garbage();
+    let after = iso.heap_stats().used;
+    assert!(!iso.has_deferred_frees());
+    assert!(held > after + (3 << 20), "{held} {after}");
+    assert_eq!(
+        run(&mut *iso, &host.inner, 2, "ok".into()),
+        Some(Ok("abc".into()))
+    );
+}

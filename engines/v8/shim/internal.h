@@ -9,6 +9,7 @@
 //   modules.cc   module graphs, static and dynamic imports
 //   ops.cc       the op functions and settling async ops' promises
 //   codec.cc     the value encoding
+//   encode.cc    UTF-8 encoding of long strings, in slices
 //   errors.cc    exceptions described for Rust, errors thrown into JavaScript
 #ifndef MOTU_V8_INTERNAL_H
 #define MOTU_V8_INTERNAL_H
@@ -236,6 +237,15 @@ v8::Local<v8::Value> receiver(const v8::FunctionCallbackInfo<v8::Value>& info);
 // Puts built-ins V8 runs without interrupt checks (Array.prototype.fill
 // and join) in slices that stop once a termination is asked for.
 bool install_slices(v8::Local<v8::Context> ctx);
+
+// --- encode.cc
+// Strings of this many UTF-16 units or more take sliced_utf8_encode.
+constexpr int kSlicedEncodeMin = 1 << 20;
+// The `utf8_encode` op for a long string: its UTF-8 bytes as a Uint8Array
+// in *out, made in slices with a termination delivered between two. False
+// with an exception (or the termination) pending.
+bool sliced_utf8_encode(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context> ctx,
+                        v8::Local<v8::String> s, v8::Local<v8::Value>* out);
 
 // --- ops.cc
 // Installs the op functions and the chunk loader as globals under the names `options` gives.

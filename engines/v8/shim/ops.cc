@@ -47,6 +47,16 @@ void call_op(const v8::FunctionCallbackInfo<v8::Value>& info, bool async) {
     throw_error(iso, ErrorClass::kTypeError, "an op's first argument must be its name");
     return;
   }
+  // A long string's UTF-8 (TextEncoder.encode) is made here, in slices a
+  // termination can stop (encode.cc).
+  if (!async && info.Length() == 2 && info[1]->IsString() &&
+      info[1].As<v8::String>()->Length() >= kSlicedEncodeMin &&
+      info[0].As<v8::String>()->StringEquals(v8::String::NewFromUtf8Literal(iso, "utf8_encode"))) {
+    v8::Local<v8::Value> bytes;
+    if (sliced_utf8_encode(m, iso, ctx, info[1].As<v8::String>(), &bytes))
+      info.GetReturnValue().Set(bytes);
+    return;
+  }
   Scratch scratch(m);
   std::string& buf = scratch.get();
   size_t name_len = append_utf8(iso, info[0].As<v8::String>(), buf);

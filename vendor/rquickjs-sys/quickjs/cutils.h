@@ -597,6 +597,11 @@ static inline uint8_t to_upper_ascii(uint8_t c) {
 static inline void rqsort(void *base, size_t nmemb, size_t size,
             int (*cmp)(const void *, const void *, void *),
             void *arg);
+/* motu: rqsort that returns as soon as '*stop' is nonzero (the order is
+   then unspecified) */
+static inline void rqsort_until(void *base, size_t nmemb, size_t size,
+            int (*cmp)(const void *, const void *, void *),
+            void *arg, const int *stop);
 
 static inline uint64_t float64_as_uint64(double d)
 {
@@ -1444,6 +1449,13 @@ static inline void *med3(void *a, void *b, void *c, cmp_f cmp, void *opaque)
 /* pointer based version with local stack and insertion sort threshhold */
 static inline void rqsort(void *base, size_t nmemb, size_t size, cmp_f cmp, void *opaque)
 {
+    rqsort_until(base, nmemb, size, cmp, opaque, NULL); /* motu */
+}
+
+/* motu: rqsort's body, which stops partitioning once '*stop' is set */
+static inline void rqsort_until(void *base, size_t nmemb, size_t size, cmp_f cmp, void *opaque,
+                                const int *stop)
+{
     struct { uint8_t *base; size_t count; int depth; } stack[50], *sp = stack;
     uint8_t *ptr, *pi, *pj, *plt, *pgt, *top, *m;
     size_t m4, i, lt, gt, span, span2;
@@ -1466,6 +1478,8 @@ static inline void rqsort(void *base, size_t nmemb, size_t size, cmp_f cmp, void
         depth = sp->depth;
 
         while (nmemb > 6) {
+            if (stop && *stop)
+                return; /* motu */
             if (++depth > 50) {
                 /* depth check to ensure worst case logarithmic time */
                 heapsortx(ptr, nmemb, size, cmp, opaque);
@@ -1484,6 +1498,9 @@ static inline void rqsort(void *base, size_t nmemb, size_t size, cmp_f cmp, void
             for (;;) {
                 while (pi < pj && (c = cmp(ptr, pi, opaque)) >= 0) {
                     if (c == 0) {
+                        /* motu: a failed comparison returns 0 */
+                        if (stop && *stop)
+                            return;
                         swap(plt, pi, size);
                         lt++;
                         plt += size;
@@ -1493,6 +1510,8 @@ static inline void rqsort(void *base, size_t nmemb, size_t size, cmp_f cmp, void
                 }
                 while (pi < (pj -= size) && (c = cmp(ptr, pj, opaque)) <= 0) {
                     if (c == 0) {
+                        if (stop && *stop)
+                            return; /* motu */
                         gt--;
                         pgt -= size;
                         swap(pgt, pj, size);

@@ -375,6 +375,9 @@ struct JSRuntime {
     /* motu: true from an interrupt until JS_FlushDeferredFrees: objects
        whose reference count drops to zero wait in gc_zero_ref_count_list */
     bool defer_frees;
+    /* motu: the value slots of sorts stopped by an interrupt, waiting to
+       be freed with the objects (see js_array_sort) */
+    void *deferred_sort_slots;
     /* true if inside build_backtrace, to avoid recursing */
     bool in_build_stack_trace;
     /* true if inside JS_FreeRuntime */
@@ -7547,10 +7550,13 @@ static void gc_free_cycles(JSRuntime *rt)
     init_list_head(&rt->gc_zero_ref_count_list);
 }
 
+static void js_free_deferred_sort_slots(JSRuntime *rt); /* motu */
+
 /* motu: frees the objects put off since an interrupt (see defer_frees) */
 void JS_FlushDeferredFrees(JSRuntime *rt)
 {
     rt->defer_frees = false;
+    js_free_deferred_sort_slots(rt);
     if (rt->gc_phase == JS_GC_PHASE_NONE &&
         !list_empty(&rt->gc_zero_ref_count_list))
         free_zero_refcount(rt);
@@ -7559,7 +7565,8 @@ void JS_FlushDeferredFrees(JSRuntime *rt)
 /* motu: whether objects wait to be freed since an interrupt */
 bool JS_HasDeferredFrees(JSRuntime *rt)
 {
-    return rt->defer_frees && !list_empty(&rt->gc_zero_ref_count_list);
+    return rt->defer_frees && (!list_empty(&rt->gc_zero_ref_count_list) ||
+                               rt->deferred_sort_slots);
 }
 
 void JS_RunGC(JSRuntime *rt)
@@ -7567,6 +7574,8 @@ void JS_RunGC(JSRuntime *rt)
     /* motu: the collection frees what waits in gc_zero_ref_count_list
        without looking inside; objects whose frees were put off must go
        first (and whole) */
+    if (rt->gc_phase == JS_GC_PHASE_NONE)
+        js_free_deferred_sort_slots(rt);
     if (rt->gc_phase == JS_GC_PHASE_NONE &&
         !list_empty(&rt->gc_zero_ref_count_list))
         free_zero_refcount(rt);
@@ -44836,6 +44845,40 @@ exception:
     return 0;
 }
 
+/* motu: frees the slots of stopped sorts (js_defer_sort_slots) */
+static void js_free_deferred_sort_slots(JSRuntime *rt)
+{
+    ValueSlot *array, *next;
+    size_t i, count;
+
+    for (array = rt->deferred_sort_slots; array; array = next) {
+        next = (ValueSlot *)array[0].str;
+        count = array[0].pos;
+        for (i = 1; i < count; i++) {
+            JS_FreeValueRT(rt, array[i].val);
+            if (array[i].str)
+                JS_FreeValueRT(rt, JS_MKPTR(JS_TAG_STRING, array[i].str));
+        }
+        js_free_rt(rt, array);
+    }
+    rt->deferred_sort_slots = NULL;
+}
+
+/* motu: puts off freeing the 'count' slots of a sort stopped by an
+   interrupt until JS_FlushDeferredFrees or a collection. Allocates nothing:
+   the first slot, freed now, becomes the list's link (its 'str' the next
+   array, its 'pos' the count). */
+static void js_defer_sort_slots(JSRuntime *rt, ValueSlot *array, size_t count)
+{
+    JS_FreeValueRT(rt, array[0].val);
+    if (array[0].str)
+        JS_FreeValueRT(rt, JS_MKPTR(JS_TAG_STRING, array[0].str));
+    array[0].val = JS_UNDEFINED;
+    array[0].str = rt->deferred_sort_slots;
+    array[0].pos = count;
+    rt->deferred_sort_slots = array;
+}
+
 static JSValue js_array_sort(JSContext *ctx, JSValueConst this_val,
                              int argc, JSValueConst *argv)
 {
@@ -44880,9 +44923,19 @@ static JSValue js_array_sort(JSContext *ctx, JSValueConst this_val,
         array[pos].pos = i;
         pos++;
     }
-    rqsort(array, pos, sizeof(*array), js_array_cmp_generic, &asc);
-    if (asc.exception)
+    /* motu: once a comparison failed, the sort stops at once */
+    rqsort_until(array, pos, sizeof(*array), js_array_cmp_generic, &asc,
+                 &asc.exception);
+    if (asc.exception) {
+        /* motu: after an interrupt, the converted strings and values wait to
+           be freed (a large sort's frees took milliseconds) */
+        if (ctx->rt->defer_frees && pos > 0) {
+            js_defer_sort_slots(ctx->rt, array, pos);
+            array = NULL;
+            pos = 0;
+        }
         goto exception;
+    }
 
     /* XXX: should special case fast arrays */
     while (n < pos) {
