@@ -84,7 +84,7 @@ class Event {
   get eventPhase() { return this.#phase; }
   stopPropagation() { this.#flags |= STOP; }
   get cancelBubble() { return (this.#flags & STOP) !== 0; }
-  set cancelBubble(value) { if (value) this.#flags |= STOP; }
+  set cancelBubble(value) { const flags = this.#flags; if (value) this.#flags = flags | STOP; }
   stopImmediatePropagation() { this.#flags |= STOP | STOP_IMMEDIATE; }
   get bubbles() { return (this.#flags & BUBBLES) !== 0; }
   get cancelable() { return (this.#flags & CANCELABLE) !== 0; }
