@@ -149,6 +149,66 @@ fn echo_of_text_and_binary_messages() {
 }
 
 #[test]
+fn listeners_added_and_removed_during_a_message_dispatch() {
+    on_each_engine(
+        "listeners_added_and_removed_during_a_message_dispatch",
+        |engine| {
+            let (_c, s) = serve(engine, "", "");
+            runtime().block_on(async {
+                let mut ws = connect(&s, "/dispatch").await.unwrap();
+                assert_eq!(text(&next(&mut ws).await), "welcome 1 1 3");
+                let props = "true message true true 2 true false false";
+                // Each step: what the client sends, and every answer in order
+                // (an answer too many shows as the next step's first).
+                let steps: &[(Message, &[String])] = &[
+                    // A lone listener adds a second one: not called for this
+                    // message, called for the next.
+                    (Message::text("a"), &[format!("first a {props} string")]),
+                    (
+                        Message::text("b"),
+                        &[format!("first b {props} string"), "second b".into()],
+                    ),
+                    // The first removes the second before it ran.
+                    (Message::text("c"), &[format!("first c {props} string")]),
+                    // A capturing listener added during the dispatch waits for
+                    // the next message, and runs before the others.
+                    (Message::text("d"), &[format!("first d {props} string")]),
+                    (
+                        Message::text("e"),
+                        &["capture e".into(), format!("first e {props} string")],
+                    ),
+                    (
+                        Message::binary(vec![1u8, 2, 3]),
+                        &[
+                            "capture bytes".into(),
+                            format!("first bytes {props} ArrayBuffer"),
+                        ],
+                    ),
+                    (
+                        Message::text("end"),
+                        &["capture end".into(), "end 0 null true".into()],
+                    ),
+                    // stopImmediatePropagation, and the capturing listener is
+                    // left alone.
+                    (Message::text("f"), &["capture f".into()]),
+                    // A lone capturing listener adds another listener: that
+                    // one runs in the same dispatch (its pass had not begun).
+                    (Message::text("g"), &["capture g".into(), "later g".into()]),
+                    (Message::text("h"), &["capture h".into(), "later h".into()]),
+                ];
+                for (message, answers) in steps {
+                    ws.send(message.clone()).await.unwrap();
+                    for answer in answers.iter() {
+                        assert_eq!(text(&next(&mut ws).await), answer, "after {message:?}");
+                    }
+                }
+                ws.close(None).await.unwrap();
+            });
+        },
+    );
+}
+
+#[test]
 fn close_handshake_both_ways_with_code_and_reason() {
     on_each_engine("close_handshake_both_ways_with_code_and_reason", |engine| {
         let (_c, s) = serve(engine, "", "");

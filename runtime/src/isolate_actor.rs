@@ -1182,37 +1182,10 @@ impl Handler<SocketEvent> for IsolateActor {
         self.next_event += 1;
         let span = tracing::info_span!("websocket", worker = self.spec.name.as_str());
         self.begin_event(id, span);
-        let socket = HostValue::Number(msg.socket.into());
-        let mut fields = vec![
-            ("type".into(), "websocket".into()),
-            ("socket".into(), socket),
-        ];
-        match msg.event {
-            Incoming::Text(text) => {
-                fields.push(("kind".into(), "message".into()));
-                fields.push(("data".into(), HostValue::String(text)));
-            }
-            Incoming::Binary(bytes) => {
-                fields.push(("kind".into(), "message".into()));
-                fields.push(("data".into(), HostValue::Bytes(bytes)));
-            }
-            Incoming::Close {
-                code,
-                reason,
-                clean,
-            } => {
-                self.host.socket_closed(msg.socket);
-                fields.push(("kind".into(), "close".into()));
-                fields.push(("code".into(), HostValue::Number(code.into())));
-                fields.push(("reason".into(), HostValue::String(reason)));
-                fields.push(("wasClean".into(), HostValue::Bool(clean)));
-            }
+        if matches!(msg.event, Incoming::Close { .. }) {
+            self.host.socket_closed(msg.socket);
         }
-        let event = HostValue::Map(fields);
-        let size = match &event {
-            HostValue::Map(f) => f.iter().map(|(_, v)| carried(v)).sum(),
-            _ => 0,
-        };
+        let (event, size) = crate::websocket::host_event(msg.socket, msg.event);
         self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
     }
 }

@@ -10,7 +10,7 @@ class CustomEvent extends Event {
   get detail() { return this.#detail; }
   initCustomEvent(type, bubbles = false, cancelable = false, detail = null) {
     if (arguments.length === 0) throw new TypeError("initCustomEvent: the 'type' argument is required");
-    if (eventInternals(this).dispatching) return;
+    if (isDispatching(this)) return;
     this.initEvent(type, bubbles, cancelable);
     this.#detail = detail;
   }

@@ -281,7 +281,12 @@ const durableHooks = {
 };
 
 function dispatchHostEvent(id, event) {
-  if (Array.isArray(event)) dispatchFetch(id, event);
+  if (Array.isArray(event)) {
+    // A fetch event's list starts with its method; a WebSocket message's,
+    // `[socket, data]`, with its socket (websocket.js).
+    if (typeof event[0] === 'number') loadGroup(WEBSOCKET).deliverHostMessage(event[0], event[1]);
+    else dispatchFetch(id, event);
+  }
   else if (event.type === 'scheduled') dispatchScheduled(id, event);
   else if (event.type === 'queue') dispatchQueue(id, event);
   else if (event.type === 'websocket') loadGroup(WEBSOCKET).deliverHostEvent(event);

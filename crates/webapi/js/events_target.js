@@ -6,87 +6,107 @@
 // Prelude-scope helpers for other files: `fireEvent(target, event)` dispatches
 // a trusted event; `defineEventHandler(proto, 'abort')` gives a class an
 // `onabort` attribute. Ops used: `perf_now` (an event's `timeStamp`).
-let eventInternals; // event => the private state the dispatch algorithm needs
+// The dispatch algorithm's access to an event's private state: plain
+// functions (made in Event's static block), so that a dispatch allocates
+// nothing of its own.
+let beginDispatch; // (event, target, trusted) => void; throws if it cannot
+let endDispatch; // event => !canceled, once the dispatch is over
+let stopped; // event => whether propagation was stopped
+let stoppedImmediately; // event => whether stopImmediatePropagation() was called
+let setInPassive; // (event, boolean) => void
+let isDispatching; // event => boolean
 let isTrustedOf; // event => boolean
 
+// An event's flags, one bit each in its `#flags`: an event costs its
+// engine few fields to make.
+const BUBBLES = 1;
+const CANCELABLE = 2;
+const COMPOSED = 4;
+const STOP = 8; // the stop propagation flag
+const STOP_IMMEDIATE = 16; // the stop immediate propagation flag
+const CANCELED = 32; // the canceled flag
+const IN_PASSIVE = 64; // in a passive listener
+const DISPATCHING = 128; // the dispatch flag
+const TRUSTED = 256; // isTrusted
+
 class Event {
-  #type; #bubbles; #cancelable; #composed;
+  #type; #flags;
   #target = null; #currentTarget = null; #phase = 0;
-  #stop = false; #stopImmediate = false; #canceled = false;
-  #inPassive = false; #dispatching = false; #initialized = true; #trusted = false;
   #timeStamp = op('perf_now');
 
   constructor(type, eventInitDict = undefined) {
     if (arguments.length === 0) throw new TypeError("Event constructor: the 'type' argument is required");
     this.#type = String(type);
-    const init = eventInit(eventInitDict);
-    this.#bubbles = init.bubbles;
-    this.#cancelable = init.cancelable;
-    this.#composed = init.composed;
-    Object.defineProperty(this, 'isTrusted', { get: isTrustedGetter, enumerable: true, configurable: false });
+    // EventInit as a WebIDL dictionary: undefined, null or an object, its
+    // members read in order.
+    if (eventInitDict === undefined || eventInitDict === null) {
+      this.#flags = 0;
+    } else if (typeof eventInitDict === 'object' || typeof eventInitDict === 'function') {
+      this.#flags = (eventInitDict.bubbles ? BUBBLES : 0)
+        | (eventInitDict.cancelable ? CANCELABLE : 0)
+        | (eventInitDict.composed ? COMPOSED : 0);
+    } else {
+      throw new TypeError('The event init argument must be an object');
+    }
+    Object.defineProperty(this, 'isTrusted', IS_TRUSTED);
   }
 
   static {
-    eventInternals = e => {
+    beginDispatch = (e, target, trusted) => {
       if (!(#type in e)) throw new TypeError("Failed to execute 'dispatchEvent': parameter 1 is not of type 'Event'");
-      return {
-        get dispatching() { return e.#dispatching; }, set dispatching(v) { e.#dispatching = v; },
-        get initialized() { return e.#initialized; },
-        set trusted(v) { e.#trusted = v; },
-        set target(v) { e.#target = v; },
-        set currentTarget(v) { e.#currentTarget = v; },
-        set phase(v) { e.#phase = v; },
-        get stop() { return e.#stop; }, set stop(v) { e.#stop = v; },
-        get stopImmediate() { return e.#stopImmediate; }, set stopImmediate(v) { e.#stopImmediate = v; },
-        set inPassive(v) { e.#inPassive = v; },
-        get canceled() { return e.#canceled; },
-      };
+      if (e.#flags & DISPATCHING) {
+        throw new DOMException('The event is already being dispatched or was not initialized', 'InvalidStateError');
+      }
+      e.#flags = (e.#flags & ~TRUSTED) | DISPATCHING | (trusted ? TRUSTED : 0);
+      e.#target = target;
+      e.#phase = 2; // AT_TARGET
+      e.#currentTarget = target;
     };
-    isTrustedOf = e => e.#trusted;
+    endDispatch = e => {
+      e.#phase = 0; // NONE
+      e.#currentTarget = null;
+      const flags = e.#flags & ~(DISPATCHING | STOP | STOP_IMMEDIATE);
+      e.#flags = flags;
+      return (flags & CANCELED) === 0;
+    };
+    stopped = e => (e.#flags & STOP) !== 0;
+    stoppedImmediately = e => (e.#flags & STOP_IMMEDIATE) !== 0;
+    setInPassive = (e, v) => { e.#flags = v ? e.#flags | IN_PASSIVE : e.#flags & ~IN_PASSIVE; };
+    isDispatching = e => (e.#flags & DISPATCHING) !== 0;
+    isTrustedOf = e => (e.#flags & TRUSTED) !== 0;
   }
 
   get type() { return this.#type; }
   get target() { return this.#target; }
   get srcElement() { return this.#target; }
   get currentTarget() { return this.#currentTarget; }
-  composedPath() { return this.#dispatching && this.#currentTarget ? [this.#currentTarget] : []; }
+  composedPath() { return (this.#flags & DISPATCHING) && this.#currentTarget ? [this.#currentTarget] : []; }
   get eventPhase() { return this.#phase; }
-  stopPropagation() { this.#stop = true; }
-  get cancelBubble() { return this.#stop; }
-  set cancelBubble(value) { this.#stop = this.#stop || Boolean(value); }
-  stopImmediatePropagation() { this.#stop = true; this.#stopImmediate = true; }
-  get bubbles() { return this.#bubbles; }
-  get cancelable() { return this.#cancelable; }
-  get returnValue() { return !this.#canceled; }
+  stopPropagation() { this.#flags |= STOP; }
+  get cancelBubble() { return (this.#flags & STOP) !== 0; }
+  set cancelBubble(value) { const flags = this.#flags; if (value) this.#flags = flags | STOP; }
+  stopImmediatePropagation() { this.#flags |= STOP | STOP_IMMEDIATE; }
+  get bubbles() { return (this.#flags & BUBBLES) !== 0; }
+  get cancelable() { return (this.#flags & CANCELABLE) !== 0; }
+  get returnValue() { return (this.#flags & CANCELED) === 0; }
   set returnValue(value) { if (!value) this.#cancel(); }
   preventDefault() { this.#cancel(); }
-  #cancel() { if (this.#cancelable && !this.#inPassive) this.#canceled = true; }
-  get defaultPrevented() { return this.#canceled; }
-  get composed() { return this.#composed; }
+  #cancel() { if ((this.#flags & (CANCELABLE | IN_PASSIVE)) === CANCELABLE) this.#flags |= CANCELED; }
+  get defaultPrevented() { return (this.#flags & CANCELED) !== 0; }
+  get composed() { return (this.#flags & COMPOSED) !== 0; }
   get timeStamp() { return this.#timeStamp; }
   initEvent(type, bubbles = false, cancelable = false) {
     if (arguments.length === 0) throw new TypeError("initEvent: the 'type' argument is required");
-    if (this.#dispatching) return;
-    this.#initialized = true;
-    this.#stop = this.#stopImmediate = this.#canceled = false;
-    this.#trusted = false;
+    if (this.#flags & DISPATCHING) return;
     this.#target = null;
     this.#type = String(type);
-    this.#bubbles = Boolean(bubbles);
-    this.#cancelable = Boolean(cancelable);
+    this.#flags = (this.#flags & (COMPOSED | IN_PASSIVE)) | (bubbles ? BUBBLES : 0) | (cancelable ? CANCELABLE : 0);
   }
 }
 function isTrustedGetter() { return isTrustedOf(this); }
 Object.defineProperty(isTrustedGetter, 'name', { value: 'get isTrusted' });
-
-// EventInit as a WebIDL dictionary: undefined, null or an object.
-function eventInit(dict) {
-  if (dict !== undefined && dict !== null && typeof dict !== 'object' && typeof dict !== 'function') {
-    throw new TypeError('The event init argument must be an object');
-  }
-  const d = dict ?? {};
-  return { bubbles: Boolean(d.bubbles), cancelable: Boolean(d.cancelable), composed: Boolean(d.composed) };
-}
+// `isTrusted` is unforgeable: an own accessor of every event.
+const IS_TRUSTED = Object.freeze({ __proto__: null, get: isTrustedGetter, enumerable: true, configurable: false });
 
 const EVENT_PHASES = [['NONE', 0], ['CAPTURING_PHASE', 1], ['AT_TARGET', 2], ['BUBBLING_PHASE', 3]];
 webidlInterface(Event);
@@ -166,51 +186,59 @@ class EventTarget {
   }
 
   #dispatch(event, trusted) {
-    const e = eventInternals(event);
-    if (e.dispatching || !e.initialized) {
-      throw new DOMException('The event is already being dispatched or was not initialized', 'InvalidStateError');
-    }
-    e.trusted = trusted;
-    e.dispatching = true;
-    e.target = this;
-    e.phase = Event.AT_TARGET;
-    e.currentTarget = this;
+    beginDispatch(event, this, trusted);
+    let notCanceled;
     try {
-      this.#invoke(event, e, true);
-      this.#invoke(event, e, false);
+      // Capturing listeners, then the others, all at the target, each
+      // pass over the list as it was when the pass began (a listener
+      // added meanwhile waits for the next dispatch; one removed is
+      // skipped).
+      const list = this.#listeners.get(event.type);
+      if (list !== undefined && list.length !== 0) {
+        if (list.length === 1 && !list[0].capture) {
+          // One listener, not a capturing one: the capturing pass calls
+          // nothing, and the other pass's copy of the list is that
+          // listener.
+          if (!stopped(event)) this.#invokeOne(event, list[0], false);
+        } else {
+          this.#invoke(event, list, true);
+          this.#invoke(event, this.#listeners.get(event.type), false);
+        }
+      }
     } finally {
-      e.phase = Event.NONE;
-      e.currentTarget = null;
-      e.dispatching = false;
-      e.stop = false;
-      e.stopImmediate = false;
+      notCanceled = endDispatch(event);
     }
-    return !e.canceled;
+    return notCanceled;
   }
 
-  #invoke(event, e, capturing) {
-    if (e.stop) return;
-    const list = this.#listeners.get(event.type);
-    if (!list) return;
-    for (const listener of list.slice()) {
-      if (listener.removed || listener.capture !== capturing) continue;
-      if (listener.once) this.#remove(event.type, listener);
-      if (listener.passive) e.inPassive = true;
-      try {
-        const cb = listener.callback;
-        if (typeof cb === 'function') {
-          cb.call(this, event);
-        } else {
-          const handleEvent = cb.handleEvent;
-          if (typeof handleEvent !== 'function') throw new TypeError("The listener's handleEvent is not a function");
-          handleEvent.call(cb, event);
-        }
-      } catch (err) {
-        reportError(err);
-      }
-      e.inPassive = false;
-      if (e.stopImmediate) break;
+  #invoke(event, list, capturing) {
+    if (list === undefined || stopped(event)) return;
+    const copy = list.slice();
+    for (let i = 0; i < copy.length; i++) {
+      if (!this.#invokeOne(event, copy[i], capturing)) break;
     }
+  }
+
+  // Calls `listener` in the pass of `capturing` listeners: false when
+  // propagation stopped (the pass ends).
+  #invokeOne(event, listener, capturing) {
+    if (listener.removed || listener.capture !== capturing) return true;
+    if (listener.once) this.#remove(event.type, listener);
+    if (listener.passive) setInPassive(event, true);
+    try {
+      const cb = listener.callback;
+      if (typeof cb === 'function') {
+        cb.call(this, event);
+      } else {
+        const handleEvent = cb.handleEvent;
+        if (typeof handleEvent !== 'function') throw new TypeError("The listener's handleEvent is not a function");
+        handleEvent.call(cb, event);
+      }
+    } catch (err) {
+      reportError(err);
+    }
+    setInPassive(event, false);
+    return !stoppedImmediately(event);
   }
 }
 webidlInterface(EventTarget);

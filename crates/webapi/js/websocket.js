@@ -17,9 +17,10 @@
 // - `ws_close(handle, code, reason)`;
 // - `ws_connect(token, url, headers)` (async): an outbound socket, settled
 //   with `{ status, headers, socket }` once the server accepted it;
-// - events come through the `dispatch` hook as `{ type: 'websocket',
-//   socket, kind: 'message' | 'close', data, code, reason, wasClean }`, one
-//   turn each.
+// - events come through the `dispatch` hook, one turn each: a message as
+//   the list `[socket, data]` (data: a string, or a Uint8Array for a
+//   binary message), a close as `{ type: 'websocket', socket, kind:
+//   'close', code, reason, wasClean }`.
 // Two ends that both stay in JavaScript (no Response) talk to each other
 // without the host.
 //
@@ -47,14 +48,20 @@ const MAX_ATTACHMENT_BYTES = 2048;
 const hostSockets = new Map();
 const building = Symbol('building');
 
+let messageEvent; // data => a trusted-to-be `message` MessageEvent carrying it
+
 class MessageEvent extends Event {
-  #data;
+  #data = null;
   constructor(type, init = undefined) {
     requireArgs(arguments.length, 1, 'MessageEvent');
     super(type, init);
-    const d = dictionary(init, 'MessageEvent');
-    this.#data = d.data === undefined ? null : d.data;
+    if (init !== undefined && init !== null) {
+      const data = dictionary(init, 'MessageEvent').data;
+      if (data !== undefined) this.#data = data;
+    }
   }
+  // What a socket fires for each message: no init dictionary to read.
+  static { messageEvent = data => { const e = new MessageEvent('message'); e.#data = data; return e; }; }
   get data() { return this.#data; }
 }
 webidlInterface(MessageEvent);
@@ -284,12 +291,7 @@ function deliverTo(ws, ev) {
     return;
   }
   if (ev.kind === 'message') {
-    let data = ev.data;
-    if (data instanceof Uint8Array) {
-      data = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
-        ? data.buffer : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-    }
-    fireEvent(ws, new MessageEvent('message', { data }));
+    fireMessage(ws, ev.data);
   } else if (ev.kind === 'close') {
     s.state = CLOSED;
     if (s.handle >= 0) hostSockets.delete(s.handle);
@@ -298,6 +300,16 @@ function deliverTo(ws, ev) {
     }
     fireEvent(ws, new CloseEvent('close', { code: ev.code, reason: ev.reason, wasClean: ev.wasClean }));
   }
+}
+
+// Fires a `message` event carrying `data` (a string, or bytes as an
+// ArrayBuffer) at an accepted end.
+function fireMessage(ws, data) {
+  if (data instanceof Uint8Array) {
+    data = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+      ? data.buffer : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+  }
+  fireEvent(ws, messageEvent(data));
 }
 
 // An event from one end of a pair to the other, both in JavaScript: queued
@@ -383,11 +395,22 @@ function handOver(ws) {
   return handle;
 }
 
-// A socket event from the host (one turn).
+// A socket's close from the host (one turn).
 function deliverHostEvent(event) {
   const ws = hostSockets.get(event.socket);
   if (ws === undefined) return;
-  deliverTo(ws, { kind: event.kind, data: event.data, code: event.code, reason: event.reason, wasClean: event.wasClean });
+  deliverTo(ws, event);
+}
+
+// A message from the host on socket `socket` (one turn): `data` is a
+// string (text) or a Uint8Array (binary) of its own.
+function deliverHostMessage(socket, data) {
+  const ws = hostSockets.get(socket);
+  if (ws === undefined) return;
+  const s = endState(ws);
+  if (s.state === CLOSED) return;
+  if (!s.accepted) s.queued.push({ kind: 'message', data });
+  else fireMessage(ws, data);
 }
 
 // fetch() with `Upgrade: websocket`: the Response carries the socket, not

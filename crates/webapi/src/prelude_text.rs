@@ -16,7 +16,7 @@ macro_rules! internal_names {
     () => {
         "op, opAsync, hostWork, afterWork, tag, webidlInterface, requireArgs, toByteString, toUSVString, \
          defineGlobal, loadGroup, loadedGroup, loadedGlobal, STREAMS, BLOBS, DOMException, \
-         Event, eventInternals, EventTarget, defineEventHandler, fireEvent, AbortSignal, AbortController, \
+         Event, isDispatching, EventTarget, defineEventHandler, fireEvent, AbortSignal, AbortController, \
          reportError, PromiseCtor, promiseThen, newDeferred, promiseResolvedWith, \
          promiseRejectedWith, uponPromise, transformPromise, markHandled, dictionary, \
          canTransfer, isDetached, transferArrayBuffer, \
@@ -180,7 +180,7 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
         group!(
             preamble: "",
             files: ["websocket.js"],
-            exports: "checkResponseSocket, handOver, deliverHostEvent, connectWebSocket, \
+            exports: "checkResponseSocket, handOver, deliverHostEvent, deliverHostMessage, connectWebSocket, \
                       forwardedEnd, acceptHibernatable, hibernatableEnd, hibernatableId, \
                       hibernatableClosed"
         ),

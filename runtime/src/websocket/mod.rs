@@ -43,6 +43,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use motu_engine::HostValue;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 
@@ -146,6 +147,37 @@ impl WebSocketLink {
         let (handle, pump) = sockets.open(owner);
         actix_rt::spawn(pump.run_client(client));
         handle
+    }
+}
+
+/// What the isolate's `dispatch` hook gets for `event` of socket `socket`
+/// (see websocket.js), with the bytes it hands over: a message as the
+/// list `[socket, data]` (a string for text, bytes for binary), the least
+/// a turn per message has to make; a close as `{ type: 'websocket',
+/// socket, kind: 'close', code, reason, wasClean }`.
+pub(crate) fn host_event(socket: u32, event: Incoming) -> (HostValue, usize) {
+    let handle = HostValue::Number(socket.into());
+    match event {
+        Incoming::Text(text) => (HostValue::List(vec![handle, HostValue::String(text)]), 0),
+        Incoming::Binary(bytes) => {
+            let size = bytes.len();
+            (HostValue::List(vec![handle, HostValue::Bytes(bytes)]), size)
+        }
+        Incoming::Close {
+            code,
+            reason,
+            clean,
+        } => (
+            HostValue::Map(vec![
+                ("type".into(), "websocket".into()),
+                ("socket".into(), handle),
+                ("kind".into(), "close".into()),
+                ("code".into(), HostValue::Number(code.into())),
+                ("reason".into(), HostValue::String(reason)),
+                ("wasClean".into(), HostValue::Bool(clean)),
+            ]),
+            0,
+        ),
     }
 }
 

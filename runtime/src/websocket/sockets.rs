@@ -29,6 +29,10 @@ pub(crate) struct Sockets {
     next: Cell<u32>,
     /// How many entries are open (kept, not counted, at every turn).
     open: Cell<usize>,
+    /// Whether a pending entry may be in the table: when not, the turn's
+    /// end has nothing to look for in it (a table of many open sockets is
+    /// not gone over after every message).
+    maybe_pending: Cell<bool>,
     /// Sockets a subrequest's 101 response carried (a Durable Object's or
     /// another Worker's), by handle, with the event that got them: the
     /// Worker hands each on in its own response, or accepts it.
@@ -62,6 +66,7 @@ impl Sockets {
     /// A new pair's network end, handed over in the turn of `event`.
     pub(crate) fn pair(&self, event: Option<u64>) -> u32 {
         let h = self.next_handle();
+        self.maybe_pending.set(true);
         self.table.borrow_mut().insert(
             h,
             Entry::Pending {
@@ -210,13 +215,19 @@ impl Sockets {
     /// took them), and subrequests' sockets nobody took (their other end
     /// gets a close, 1006).
     pub(crate) fn forget_pending(&self, live: impl Fn(u64) -> bool) {
-        self.table.borrow_mut().retain(|_, e| match e {
-            Entry::Pending { event, .. } => event.is_some_and(&live),
-            Entry::Open { .. } => true,
-        });
-        self.forwarded
-            .borrow_mut()
-            .retain(|_, (event, _)| event.is_some_and(&live));
+        if self.maybe_pending.get() {
+            let mut table = self.table.borrow_mut();
+            table.retain(|_, e| match e {
+                Entry::Pending { event, .. } => event.is_some_and(&live),
+                Entry::Open { .. } => true,
+            });
+            let left = table.values().any(|e| matches!(e, Entry::Pending { .. }));
+            self.maybe_pending.set(left);
+        }
+        let mut forwarded = self.forwarded.borrow_mut();
+        if !forwarded.is_empty() {
+            forwarded.retain(|_, (event, _)| event.is_some_and(&live));
+        }
     }
 }
 
@@ -275,6 +286,13 @@ mod tests {
     fn pending_sockets_of_ended_events_and_dropped_pumps_are_forgotten() {
         let sockets = Sockets::default();
         sockets.pair(Some(1));
+        sockets.forget_pending(|_| false);
+        assert!(sockets.table.borrow().is_empty());
+        // A pending socket made after a look that found none is still
+        // forgotten once its event is over, and kept while it lives.
+        let h = sockets.pair(Some(2));
+        sockets.forget_pending(|id| id == 2);
+        assert!(sockets.table.borrow().contains_key(&h));
         sockets.forget_pending(|_| false);
         assert!(sockets.table.borrow().is_empty());
         let (_, pump) = sockets.open(Arc::new(Nobody));
