@@ -34,7 +34,10 @@
 //!   with a client error of its own ([`record_client_error`]).
 //! - `motu_idle_collections_total` and `motu_idle_collection_seconds_total`:
 //!   garbage collections of idle isolates (paced per executor, or asked
-//!   for by memory pressure) and the executor time they took.
+//!   for by memory pressure) and the executor time they took;
+//!   `motu_idle_collections_skipped_total`: idle isolates not collected
+//!   because their heap had grown by less than 64 KiB since their last
+//!   collection.
 //!
 //! Per queue: `motu_queue_*` (see `crate::queues`).
 //!
@@ -74,6 +77,7 @@ struct Metrics {
     client_errors: IntCounterVec,
     idle_collections: IntCounter,
     idle_collection_seconds: Counter,
+    idle_collections_skipped: IntCounter,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -252,6 +256,10 @@ impl Metrics {
                     .expect("registered once");
                 m
             },
+            idle_collections_skipped: plain_counter(
+                "motu_idle_collections_skipped_total",
+                "Idle isolates not collected: their heap had grown by less than 64 KiB since their last collection.",
+            ),
             registry,
         }
     }
@@ -348,6 +356,11 @@ pub(crate) fn heap_gauges(worker: &str) -> (IntGauge, IntGauge) {
 pub(crate) fn idle_collected(seconds: f64) {
     METRICS.idle_collections.inc();
     METRICS.idle_collection_seconds.inc_by(seconds);
+}
+
+/// Counts an idle isolate not collected for want of garbage.
+pub(crate) fn idle_collection_skipped() {
+    METRICS.idle_collections_skipped.inc();
 }
 
 /// Counts a scheduled event of `worker` that ended with `outcome`.
