@@ -78,12 +78,10 @@ fn an_idle_isolate_collects_when_its_heap_grew_and_is_left_alone_when_not() {
             assert_eq!(server.get("/grow").text(), "/grow");
             wait_for_counter(&server, COLLECTED, 2, patience);
 
-            // Objects that were live at that collection die without the
-            // heap growing: left alone at first, collected once the last
-            // collection is 30 seconds old.
-            let skipped = counter(&server, SKIPPED);
+            // Objects that were live at that collection die, which need
+            // not show as growth: collected by the time that collection
+            // is 30 seconds old at the latest.
             assert_eq!(server.get("/drop").text(), "/drop");
-            wait_for_counter(&server, SKIPPED, skipped + 1, patience);
             wait_for_counter(&server, COLLECTED, 3, Duration::from_secs(120));
         },
     );
