@@ -125,6 +125,12 @@ pub struct IsolateActor {
     heap_read_scheduled: bool,
     /// Whether JavaScript ran since the isolate last collected garbage.
     gc_due: bool,
+    /// When the isolate last collected and its heap in use right after
+    /// (none before its first collection): see [`IDLE_GC_MIN_GROWTH`].
+    last_gc: Option<(Instant, usize)>,
+    /// Whether a look at a collection skipped for want of growth is
+    /// scheduled for when the last collection is [`IDLE_GC_REFRESH`] old.
+    gc_refresh_scheduled: bool,
     /// Whether a collection for when the isolate is idle is scheduled.
     idle_gc_scheduled: bool,
     /// Whether the isolate waits in its executor's queue of idle
@@ -166,6 +172,24 @@ const HEAP_REFRESH: Duration = Duration::from_millis(2);
 /// How long an isolate must have been idle before it collects the garbage
 /// its engine put off while it was busy.
 const IDLE_GC_AFTER: Duration = Duration::from_secs(1);
+
+/// An idle isolate whose last collection is less than
+/// [`IDLE_GC_REFRESH`] old collects again only once its heap in use has
+/// grown by at least this much since: less is all the garbage a collection
+/// could give back, unless objects that were live at that collection died
+/// since, which the later one catches. Most requests leave next to nothing
+/// behind (QuickJS frees what they built as they return, unless it forms
+/// cycles; on V8 a hello request leaves a few KiB for the young
+/// generation), and with many Workers under a skewed load most isolates
+/// that fall idle served a few requests since their last collection: their
+/// executor spent its share of idle-collection time (1/32 of a busy one's)
+/// collecting next to nothing, while the isolates that did grow waited
+/// behind them in the queue.
+const IDLE_GC_MIN_GROWTH: usize = 64 * 1024;
+
+/// How old an isolate's last collection must be for an idle one to collect
+/// again whatever its heap's growth (see [`IDLE_GC_MIN_GROWTH`]).
+const IDLE_GC_REFRESH: Duration = Duration::from_secs(30);
 
 impl Actor for IsolateActor {
     type Context = Context<Self>;
@@ -324,6 +348,8 @@ impl IsolateActor {
                 heap_read_at: Instant::now(),
                 heap_read_scheduled: false,
                 gc_due: false,
+                last_gc: None,
+                gc_refresh_scheduled: false,
                 idle_gc_scheduled: false,
                 idle_gc_queued: false,
                 quiet_waiters: Vec::new(),
@@ -486,6 +512,25 @@ impl IsolateActor {
             self.schedule_idle_gc(ctx, wait);
             return;
         }
+        if let Some((at, after)) = self.last_gc {
+            let since = at.elapsed();
+            if since < IDLE_GC_REFRESH
+                && self.isolate.heap_stats().used < after.saturating_add(IDLE_GC_MIN_GROWTH)
+            {
+                // Still due (memory pressure may have it collect); looks
+                // again when the last collection is old enough, unless a
+                // turn schedules it sooner.
+                crate::metrics::idle_collection_skipped();
+                if !self.gc_refresh_scheduled {
+                    self.gc_refresh_scheduled = true;
+                    ctx.run_later(IDLE_GC_REFRESH - since, |act, ctx| {
+                        act.gc_refresh_scheduled = false;
+                        act.idle_gc(ctx);
+                    });
+                }
+                return;
+            }
+        }
         self.idle_gc_queued = true;
         crate::idle_gc::enqueue(ctx.address().downgrade());
     }
@@ -502,6 +547,7 @@ impl IsolateActor {
         self.gc_due = false;
         self.read_heap();
         crate::metrics::released(held.saturating_sub(self.gauge.footprint()));
+        self.last_gc = Some((Instant::now(), self.isolate.heap_stats().used));
         self.gauge.set_dirty(false);
     }
 

@@ -34,7 +34,10 @@
 //!   with a client error of its own ([`record_client_error`]).
 //! - `motu_idle_collections_total` and `motu_idle_collection_seconds_total`:
 //!   garbage collections of idle isolates (paced per executor, or asked
-//!   for by memory pressure) and the executor time they took.
+//!   for by memory pressure) and the executor time they took;
+//!   `motu_idle_collections_skipped_total`: idle isolates not collected
+//!   because their heap had grown by less than 64 KiB since their last
+//!   collection.
 //! - `motu_isolate_released_bytes_total`: memory isolates gave back, by
 //!   stopping (the footprint each last measured) or by an idle collection
 //!   (what it freed): freed memory the C allocator may keep, which an
@@ -82,6 +85,7 @@ struct Metrics {
     idle_collection_seconds: Counter,
     released_bytes: IntCounter,
     heap_trims: IntCounter,
+    idle_collections_skipped: IntCounter,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -268,6 +272,10 @@ impl Metrics {
                 "motu_heap_trims_total",
                 "Times the C heap's free pages were handed back to the system.",
             ),
+            idle_collections_skipped: plain_counter(
+                "motu_idle_collections_skipped_total",
+                "Idle isolates not collected: their heap had grown by less than 64 KiB since their last collection.",
+            ),
             registry,
         }
     }
@@ -383,6 +391,11 @@ pub fn released_bytes() -> u64 {
 /// Counts a trim of the process's C heap (its free pages handed back).
 pub fn heap_trimmed() {
     METRICS.heap_trims.inc();
+}
+
+/// Counts an idle isolate not collected for want of garbage.
+pub(crate) fn idle_collection_skipped() {
+    METRICS.idle_collections_skipped.inc();
 }
 
 /// Counts a scheduled event of `worker` that ended with `outcome`.
