@@ -22,6 +22,32 @@ fn serve(engine: &str, state: &Path) -> Server {
     )
 }
 
+/// Serves a project of `config` (its wrangler.jsonc) and `index` (its
+/// index.js) from a temporary folder with `--watch` and its state folder
+/// inside, plus `extra` arguments, once the watcher runs.
+fn watched(
+    engine: &str,
+    config: &str,
+    index: &str,
+    extra: &[&str],
+) -> (common::TempConfig, Server) {
+    let c = common::TempConfig::new(&[("wrangler.jsonc", config), ("index.js", index)]);
+    let (config_path, state) = (c.path("wrangler.jsonc"), c.path("state"));
+    let mut args = vec![
+        "--config",
+        &config_path,
+        "--engine",
+        engine,
+        "--persist-to",
+        &state,
+        "--watch",
+    ];
+    args.extend_from_slice(extra);
+    let server = Server::start(&args);
+    server.wait_for_log("watching for changes");
+    (c, server)
+}
+
 #[test]
 fn fifty_concurrent_rpc_increments_give_fifty() {
     on_each_engine("do_rpc_fifty_concurrent_increments", |engine| {
@@ -190,17 +216,20 @@ fn an_objects_later_events_go_straight_to_its_isolate() {
     });
 }
 
+/// The Counter objects' `increment()` (a stored count).
+const INCREMENT: &str = "async increment() {\n\
+  const n = ((await this.ctx.storage.get('n')) ?? 0) + 1;\n\
+  await this.ctx.storage.put('n', n);\n\
+  return n;\n\
+}\n";
+
 /// A Worker whose fetch answers `<version> <n>`, `n` from its Counter
 /// object's `increment()`.
 fn reloadable(version: &str) -> String {
     format!(
         "import {{ DurableObject }} from 'cloudflare:workers';\n\
          export class Counter extends DurableObject {{\n\
-           async increment() {{\n\
-             const n = ((await this.ctx.storage.get('n')) ?? 0) + 1;\n\
-             await this.ctx.storage.put('n', n);\n\
-             return n;\n\
-           }}\n\
+           {INCREMENT}\
          }}\n\
          export default {{\n\
            async fetch(request, env) {{\n\
@@ -216,19 +245,7 @@ fn an_object_moves_on_reload_under_load_and_stays_one_instance() {
         let config = r#"{ "name": "reload", "main": "index.js",
             "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },
             "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Counter"] }] }"#;
-        let c =
-            common::TempConfig::new(&[("wrangler.jsonc", config), ("index.js", &reloadable("v1"))]);
-        let state = c.path("state");
-        let server = Server::start(&[
-            "--config",
-            &c.path("wrangler.jsonc"),
-            "--engine",
-            engine,
-            "--persist-to",
-            &state,
-            "--watch",
-        ]);
-        server.wait_for_log("watching for changes");
+        let (c, server) = watched(engine, config, &reloadable("v1"), &[]);
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let clients: Vec<_> = (0..2)
             .map(|_| {
@@ -271,11 +288,7 @@ fn holding(version: &str) -> String {
     format!(
         "import {{ DurableObject }} from 'cloudflare:workers';\n\
          export class Counter extends DurableObject {{\n\
-           async increment() {{\n\
-             const n = ((await this.ctx.storage.get('n')) ?? 0) + 1;\n\
-             await this.ctx.storage.put('n', n);\n\
-             return n;\n\
-           }}\n\
+           {INCREMENT}\
            async fetch() {{ return new Response(String(await this.increment())); }}\n\
          }}\n\
          export default {{\n\
@@ -330,23 +343,9 @@ fn an_event_of_a_reloaded_isolate_can_still_call_an_object_there() {
             "kv_namespaces": [{ "binding": "KV", "id": "0f2ac74b498b48028cb68387c421e279" }],
             "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },
             "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Counter"] }] }"#;
-        let c =
-            common::TempConfig::new(&[("wrangler.jsonc", config), ("index.js", &holding("v1"))]);
-        let state = c.path("state");
         // One executor, so one isolate of the Worker at a time: the object
         // is made in the isolate of the event that calls it.
-        let server = Server::start(&[
-            "--config",
-            &c.path("wrangler.jsonc"),
-            "--engine",
-            engine,
-            "--persist-to",
-            &state,
-            "--threads",
-            "1",
-            "--watch",
-        ]);
-        server.wait_for_log("watching for changes");
+        let (c, server) = watched(engine, config, &holding("v1"), &["--threads", "1"]);
         let (tx, rx) = std::sync::mpsc::channel();
         let addr = server.addr.clone();
         std::thread::spawn(move || {

@@ -35,6 +35,11 @@ fn serve(engine: &str, state: &Path, extra: &[&str]) -> Server {
     serve_project("durable-websockets", "wrangler.jsonc", engine, state, extra)
 }
 
+/// [`serve`] with an admin listener, for tests that read the metrics.
+fn serve_with_metrics(engine: &str, state: &Path) -> Server {
+    serve(engine, state, &["--admin-listen", "127.0.0.1:0"])
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -186,11 +191,7 @@ fn a_worker_can_accept_an_objects_socket_itself() {
 fn hibernated_sockets_outlive_their_object_and_wake_it() {
     on_each_engine("do_ws_hibernation", |engine| {
         let dir = tempfile::tempdir().unwrap();
-        let s = serve(
-            engine,
-            &dir.path().join("state"),
-            &["--admin-listen", "127.0.0.1:0"],
-        );
+        let s = serve_with_metrics(engine, &dir.path().join("state"));
         runtime().block_on(async {
             let mut alice = join(&s, "sleepy", "alice").await;
             let mut bob = join(&s, "sleepy", "bob").await;
@@ -317,11 +318,7 @@ fn flushes(server: &Server) -> u64 {
 fn a_message_sent_after_a_put_waits_for_the_flush() {
     on_each_engine("do_ws_send_waits_for_flush", |engine| {
         let dir = tempfile::tempdir().unwrap();
-        let s = serve(
-            engine,
-            &dir.path().join("state"),
-            &["--admin-listen", "127.0.0.1:0"],
-        );
+        let s = serve_with_metrics(engine, &dir.path().join("state"));
         runtime().block_on(async {
             let mut ws = join(&s, "gated", "gus").await;
             for n in 1..=3 {
@@ -344,11 +341,7 @@ fn a_message_sent_after_a_put_waits_for_the_flush() {
 fn an_event_timeout_ends_a_handler_that_never_settles() {
     on_each_engine("do_ws_event_timeout", |engine| {
         let dir = tempfile::tempdir().unwrap();
-        let s = serve(
-            engine,
-            &dir.path().join("state"),
-            &["--admin-listen", "127.0.0.1:0"],
-        );
+        let s = serve_with_metrics(engine, &dir.path().join("state"));
         runtime().block_on(async {
             let mut ws = join(&s, "slow", "sam").await;
             // Unset at first; out of range is a RangeError; 0 unsets.
@@ -386,11 +379,7 @@ fn an_event_timeout_ends_a_handler_that_never_settles() {
 fn a_socket_that_does_not_hibernate_keeps_its_object_in_memory() {
     on_each_engine("do_ws_plain_socket_keeps_object", |engine| {
         let dir = tempfile::tempdir().unwrap();
-        let s = serve(
-            engine,
-            &dir.path().join("state"),
-            &["--admin-listen", "127.0.0.1:0"],
-        );
+        let s = serve_with_metrics(engine, &dir.path().join("state"));
         runtime().block_on(async {
             let mut plain = join(&s, "awake", "paul&plain").await;
             let mut hibernating = join(&s, "asleep", "hana").await;
@@ -416,11 +405,7 @@ fn a_socket_that_does_not_hibernate_keeps_its_object_in_memory() {
 fn hibernated_sockets_outlive_their_objects_isolate() {
     on_each_engine("do_ws_survive_isolate_eviction", |engine| {
         let dir = tempfile::tempdir().unwrap();
-        let s = serve(
-            engine,
-            &dir.path().join("state"),
-            &["--admin-listen", "127.0.0.1:0"],
-        );
+        let s = serve_with_metrics(engine, &dir.path().join("state"));
         runtime().block_on(async {
             let mut gina = join(&s, "looping", "gina").await;
             assert_eq!(ask(&mut gina, "whoami").await["instances"], 1);

@@ -644,29 +644,23 @@ impl Host for SignalHost {
     }
 }
 
-#[test]
-fn what_a_terminated_call_built_is_freed_after_it() {
-    // The objects a call built lose their last reference as its frames
-    // unwind from the termination: their frees are put off, and the
-    // isolate frees them when it next runs JavaScript, working as before.
+/// Loads `source` in a fresh isolate with a [`SignalHost`], dispatches
+/// `event`, and terminates the isolate once the script calls the `built`
+/// op; checks that the call ended terminated.
+fn stopped_when_built(
+    source: &str,
+    event: &str,
+) -> (Box<crate::isolate::QuickJsIsolate>, Rc<SignalHost>) {
     let built = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let host = Rc::new(SignalHost {
         built: built.clone(),
         inner: RecordingHost::default(),
     });
     let engine = engine();
-    let mut iso =
-        crate::isolate::QuickJsIsolate::new(&config(), host.clone(), engine.cache.clone()).unwrap();
-    iso.load_worker(&script(
-        "addEventListener('test', e => { \
-           if (e === 'spin') { \
-             const keep = Array.from({ length: 100000 }, (_, n) => ({ n, s: 'item ' + n })); \
-             hostOp('built'); \
-             for (;;) {} \
-           } \
-           return [1, 2, 3].map(n => ({ n })).length; })",
-    ))
-    .unwrap();
+    let mut iso = Box::new(
+        crate::isolate::QuickJsIsolate::new(&config(), host.clone(), engine.cache.clone()).unwrap(),
+    );
+    iso.load_worker(&script(source)).unwrap();
     assert!(!iso.has_deferred_frees());
     let handle = iso.interrupt_handle();
     let killer = std::thread::spawn(move || {
@@ -676,14 +670,32 @@ fn what_a_terminated_call_built_is_freed_after_it() {
         handle.terminate();
     });
     let result = iso
-        .dispatch(1, "spin".into())
+        .dispatch(1, event.into())
         .and_then(|()| iso.run_microtasks());
     killer.join().unwrap();
     assert!(matches!(result, Err(EngineError::Terminated)), "{result:?}");
+    (iso, host)
+}
+
+#[test]
+fn what_a_terminated_call_built_is_freed_after_it() {
+    // The objects a call built lose their last reference as its frames
+    // unwind from the termination: their frees are put off, and the
+    // isolate frees them when it next runs JavaScript, working as before.
+    let (mut iso, host) = stopped_when_built(
+        "addEventListener('test', e => { \
+           if (e === 'spin') { \
+             const keep = Array.from({ length: 100000 }, (_, n) => ({ n, s: 'item ' + n })); \
+             hostOp('built'); \
+             for (;;) {} \
+           } \
+           return [1, 2, 3].map(n => ({ n })).length; })",
+        "spin",
+    );
     // The array's objects wait to be freed.
     assert!(iso.has_deferred_frees());
     assert_eq!(
-        run(&mut iso, &host.inner, 2, "ok".into()),
+        run(&mut *iso, &host.inner, 2, "ok".into()),
         Some(Ok(3.0.into()))
     );
     assert!(!iso.has_deferred_frees());
@@ -705,30 +717,7 @@ const STOPPED_SORT: &str = "let calls = 0; \
 /// Loads STOPPED_SORT in a fresh isolate, runs its sort and terminates it
 /// once reached.
 fn a_stopped_sort() -> (Box<crate::isolate::QuickJsIsolate>, Rc<SignalHost>) {
-    let built = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let host = Rc::new(SignalHost {
-        built: built.clone(),
-        inner: RecordingHost::default(),
-    });
-    let engine = engine();
-    let mut iso = Box::new(
-        crate::isolate::QuickJsIsolate::new(&config(), host.clone(), engine.cache.clone()).unwrap(),
-    );
-    iso.load_worker(&script(STOPPED_SORT)).unwrap();
-    assert!(!iso.has_deferred_frees());
-    let handle = iso.interrupt_handle();
-    let killer = std::thread::spawn(move || {
-        while !built.load(std::sync::atomic::Ordering::SeqCst) {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        handle.terminate();
-    });
-    let result = iso
-        .dispatch(1, "sort".into())
-        .and_then(|()| iso.run_microtasks());
-    killer.join().unwrap();
-    assert!(matches!(result, Err(EngineError::Terminated)), "{result:?}");
-    (iso, host)
+    stopped_when_built(STOPPED_SORT, "sort")
 }
 
 #[test]
