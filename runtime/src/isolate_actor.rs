@@ -545,19 +545,20 @@ impl IsolateActor {
         crate::idle_gc::charge(took);
         crate::metrics::idle_collected(took.as_secs_f64());
         self.gc_due = false;
-        self.read_heap();
+        let used = self.read_heap();
         crate::metrics::released(held.saturating_sub(self.gauge.footprint()));
-        self.last_gc = Some((Instant::now(), self.isolate.heap_stats().used));
+        self.last_gc = Some((Instant::now(), used));
         self.gauge.set_dirty(false);
     }
 
     /// Measures the isolate's memory into the gauge and its heap in use
-    /// into the metrics.
-    fn read_heap(&mut self) {
+    /// into the metrics; the heap in use.
+    fn read_heap(&mut self) -> usize {
         let stats = self.isolate.heap_stats();
         self.gauge.set(stats.footprint);
         self.report_heap(stats.used, stats.footprint);
         self.heap_read_at = Instant::now();
+        stats.used
     }
 
     /// Moves the Worker's heap and memory gauges from what this isolate
