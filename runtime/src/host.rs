@@ -78,7 +78,7 @@ pub(crate) struct IsolateHost {
     log_rate: Arc<LogRate>,
     /// Set once the isolate takes no new events: its calls of Durable
     /// Objects say so (`crate::durable::draining`).
-    draining: Cell<bool>,
+    draining: crate::durable::draining::FromDraining,
     /// Its storage bindings (KV, D1, R2) and their operation counts.
     bindings: crate::bindings::Bindings,
     /// The Worker's ends of its WebSockets.
@@ -121,7 +121,7 @@ impl IsolateHost {
         storage: &crate::Storage,
     ) -> Self {
         Self {
-            draining: Cell::new(false),
+            draining: Default::default(),
             bindings: crate::bindings::Bindings::new(storage, &spec.storage, &spec.name),
             queue_reports: RefCell::new(HashMap::new()),
             sockets: Rc::default(),
@@ -471,7 +471,7 @@ impl IsolateHost {
                 request,
                 depth,
                 request_id,
-                self.draining.get(),
+                self.draining.clone(),
             ),
         );
         Ok(())
@@ -506,7 +506,7 @@ impl IsolateHost {
     /// The isolate takes no new events from now on: its later calls of
     /// Durable Objects say so (`crate::durable::draining`).
     pub(crate) fn set_draining(&self) {
-        self.draining.set(true);
+        self.draining.set();
     }
 
     /// The Durable Objects it hosts.
@@ -559,7 +559,8 @@ impl IsolateHost {
             streams,
             depth: self.depths.borrow().get(&event).copied().unwrap_or(0) + 1,
             request_id: self.request_ids.borrow().get(&event).cloned(),
-            from_draining: self.draining.get() && matches!(target, crate::rpc::Target::Object(_)),
+            from_draining: matches!(target, crate::rpc::Target::Object(_))
+                .then(|| self.draining.clone()),
         };
         let registry = self.outbound.rpc().cloned();
         let objects = self.outbound.objects().cloned();

@@ -767,7 +767,7 @@ impl Handler<Fetch> for IsolateActor {
         let nested = extensions.get::<crate::ObjectTarget>().is_some()
             && extensions
                 .get::<crate::durable::draining::FromDraining>()
-                .is_some();
+                .is_some_and(|d| d.now());
         let Some((id, rx)) = self.new_event(nested) else {
             return Box::pin(async move { Err(RuntimeError::Unavailable(worker)) });
         };

@@ -100,9 +100,9 @@ pub(crate) async fn call(
 
 /// Sends `request` to the Durable Object `target` (straight to its isolate
 /// when `objects` knows it is live, else through the registry's directory,
-/// see `crate::durable::direct`) at `depth`, marked when the calling
-/// isolate is condemned (`from_draining`, see `crate::durable::draining`);
-/// its response body streams on as the object produces it.
+/// see `crate::durable::direct`) at `depth`, with the calling isolate's
+/// draining flag (`from_draining`, see `crate::durable::draining`); its
+/// response body streams on as the object produces it.
 pub(crate) async fn call_object(
     dispatcher: Recipient<Dispatch>,
     objects: Option<crate::durable::direct::Homes>,
@@ -110,7 +110,7 @@ pub(crate) async fn call_object(
     request: OutboundRequest,
     depth: u32,
     request_id: Option<crate::RequestId>,
-    from_draining: bool,
+    from_draining: crate::durable::draining::FromDraining,
 ) -> Result<OutboundResponse, JsError> {
     if depth > MAX_CHAIN_DEPTH {
         return Err(JsError::new(
@@ -125,11 +125,7 @@ pub(crate) async fn call_object(
         http_request.extensions_mut().insert(request_id);
     }
     http_request.extensions_mut().insert(target.clone());
-    if from_draining {
-        http_request
-            .extensions_mut()
-            .insert(crate::durable::draining::FromDraining);
-    }
+    http_request.extensions_mut().insert(from_draining);
     let outcome =
         crate::durable::direct::fetch(objects.as_ref(), &dispatcher, &target, http_request).await;
     match outcome {

@@ -14,7 +14,8 @@ impl Handler<CallEvent> for IsolateActor {
     fn handle(&mut self, msg: CallEvent, ctx: &mut Self::Context) -> Self::Result {
         let (answer_tx, answer_rx) = oneshot::channel();
         let size = msg.size();
-        let nested = msg.from_draining && matches!(msg.receiver, Receiver::Object(_));
+        let nested = matches!(msg.receiver, Receiver::Object(_))
+            && msg.from_draining.as_ref().is_some_and(|d| d.now());
         let span = |worker: &str| {
             tracing::info_span!(
                 "rpc",

@@ -227,9 +227,9 @@ pub struct CallEvent {
     pub depth: u32,
     /// The id of the request the chain serves.
     pub request_id: Option<crate::RequestId>,
-    /// Made by an event of a condemned isolate, for a Durable Object (see
-    /// `crate::durable::draining`).
-    pub(crate) from_draining: bool,
+    /// For a Durable Object: whether the calling isolate is condemned,
+    /// read at delivery (see `crate::durable::draining`).
+    pub(crate) from_draining: Option<crate::durable::draining::FromDraining>,
 }
 
 impl Message for CallEvent {
