@@ -17,6 +17,7 @@ fn serve(engine: &str) -> (TempConfig, Server) {
          [[workers.services]]\nbinding = \"API\"\nservice = \"api\"\nentrypoint = \"Api\"\n\
          [[workers.services]]\nbinding = \"DEFAULT\"\nservice = \"api\"\n\
          [[workers]]\nname = \"api\"\nmain = \"api.js\"\nroutes = [\"api.test/*\"]\n\
+         max_instances = 1\n\
          vars = {{ WHO = \"api\" }}\n\
          [[workers.services]]\nbinding = \"SELF\"\nservice = \"api\"\nentrypoint = \"Api\"\n\
          [[workers]]\nname = \"neighbour\"\nmain = \"neighbour.js\"\nroutes = [\"neighbour.test/*\"]\n"
@@ -160,6 +161,31 @@ fn functions_and_rpc_targets_are_passed_as_stubs() {
             )
         );
     });
+}
+
+#[test]
+fn a_duplicate_of_a_stub_argument_outlives_the_call() {
+    on_each_engine(
+        "a_duplicate_of_a_stub_argument_outlives_the_call",
+        |engine| {
+            let (_c, s) = serve(engine);
+            let (status, body) = ask(&s, "/keep");
+            assert_eq!(status, 200, "{body}");
+            let lines: Vec<&str> = body.lines().collect();
+            // The duplicates reach the caller's function and RpcTarget in
+            // later calls.
+            assert_eq!(lines[0], "42 5 5", "{body}");
+            // The original was disposed of when its call returned.
+            assert!(
+                lines[1].starts_with("Error: RPC stub is no longer valid"),
+                "{body}"
+            );
+            assert_eq!(
+                lines[2], "Error: RPC stub used after being disposed (Error)",
+                "{body}"
+            );
+        },
+    );
 }
 
 #[test]

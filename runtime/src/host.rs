@@ -1282,6 +1282,23 @@ impl Host for IsolateHost {
                 let handle = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u32;
                 self.rpc.release(handle);
             }
+            "durable_attend" => {
+                let slot = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u32;
+                self.durable.attend(slot, self.current_event.get());
+            }
+            "rpc_dup_peer" => {
+                let number = |i: usize| args.get(i).and_then(HostValue::as_f64).unwrap_or(-1.0);
+                let handle = self
+                    .rpc
+                    .duplicate(number(0) as u32, number(1) as u64)
+                    .ok_or_else(|| {
+                        JsError::new(
+                            "Error",
+                            "RPC stub is no longer valid: the call or event that received it has ended",
+                        )
+                    })?;
+                return Ok(HostValue::Number(handle.into()));
+            }
             "fetch_abort" => {
                 let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
                 if let Some(abort) = self.aborts.borrow_mut().remove(&token) {

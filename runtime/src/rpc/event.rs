@@ -4,7 +4,7 @@ use actix::prelude::*;
 use motu_engine::HostValue;
 use tokio::sync::oneshot;
 
-use super::{Answer, CallEvent, Receiver, Release};
+use super::{Answer, CallEvent, Hold, Receiver, Release, Retain};
 use crate::isolate_actor::IsolateActor;
 use crate::RuntimeError;
 
@@ -81,9 +81,25 @@ impl Handler<Release> for IsolateActor {
     type Result = ();
 
     fn handle(&mut self, msg: Release, ctx: &mut Self::Context) {
+        let (key, n) = match msg.hold {
+            Hold::Grant(grant) => ("grant", grant),
+            Hold::Export(export) => ("export", export),
+        };
         let event = HostValue::Map(vec![
             ("type".into(), "rpc_release".into()),
-            ("grant".into(), HostValue::Number(msg.grant as f64)),
+            (key.into(), HostValue::Number(n as f64)),
+        ]);
+        self.turn_without_event(event, ctx);
+    }
+}
+
+impl Handler<Retain> for IsolateActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Retain, ctx: &mut Self::Context) {
+        let event = HostValue::Map(vec![
+            ("type".into(), "rpc_retain".into()),
+            ("export".into(), HostValue::Number(msg.export as f64)),
         ]);
         self.turn_without_event(event, ctx);
     }

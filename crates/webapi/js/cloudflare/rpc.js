@@ -13,6 +13,9 @@
 // and RpcTargets is exported under a number, grouped in a grant: the grant of
 // a call's arguments ends when the call settles; the grant of a result ends
 // when the caller disposes of every stub it got from it, or its event ends.
+// A duplicate (`stub.dup()`) made by the receiver holds its export on its
+// own (`rpc_retain`), so an object may keep a callback it was passed after
+// the call returns; an export goes once nothing holds it.
 //
 // Ops used:
 // - `rpc_call(kind, a, b, path, isCall, wire, grant, streams) -> [threw,
@@ -23,14 +26,19 @@
 //   exports are reached through `peer` (or null), its streams are host
 //   readables;
 // - `rpc_result(id, threw, wire, grant, streams)`: event `id`'s answer;
-// - `rpc_release_peer(peer)`: this isolate no longer uses what `peer` reaches.
+// - `rpc_release_peer(peer)`: this isolate no longer uses what `peer` reaches;
+// - `rpc_dup_peer(peer, n) -> peer`: a peer of its own for a duplicate of
+//   the stub of `peer`'s export `n`, which outlives `peer` until released.
 // A Durable Object's stub is made by `makeObjectStub`; its calls arrive as
 // events of the object (cloudflare/durable.js), which hands them to
 // `callObject` with the live instance; values, stubs, errors and paths are
 // shared with the other receivers (see runtime/src/rpc/mod.rs).
 //
 // Events: `{ type: 'rpc', receiver: ['entrypoint', name | null] |
-// ['export', n], path, call, args, peer, streams }` and `{ type: 'rpc_release', grant }`.
+// ['export', n], path, call, args, peer, streams }`, `{ type: 'rpc_release',
+// grant }` or `{ type: 'rpc_release', export }` (a grant, or a duplicate's
+// hold on one export, is over) and `{ type: 'rpc_retain', export }` (a
+// duplicate was made in another isolate).
 const DISPOSE = Symbol.dispose || Symbol.for('Symbol.dispose');
 // Names a stub never sends: they are the stub's own, or would make it look
 // like a promise.
@@ -38,13 +46,15 @@ const NOT_REMOTE = new Set(['then', 'catch', 'finally', 'constructor', 'dup', 't
 
 // --- What this isolate exports ------------------------------------------
 
-const rpcExports = new Map(); // n => value
+const rpcExports = new Map(); // n => { value, holds }: its grant, and each duplicate
 const rpcGrants = new Map(); // grant => [n…]
 let nextExport = 1;
 let nextGrant = 1;
 
-// A fresh grant, filled as values are exported in it.
-function openGrant() {
+// A fresh grant, filled as values are exported in it. `owner`: for what a
+// Durable Object's call answers with, how a call of it is delivered as an
+// event of the object (see `callObject`); null for other exports.
+function openGrant(owner = null) {
   const grant = { id: null };
   grant.add = value => {
     if (grant.id === null) {
@@ -52,18 +62,36 @@ function openGrant() {
       rpcGrants.set(grant.id, []);
     }
     const n = nextExport++;
-    rpcExports.set(n, value);
+    rpcExports.set(n, { value, holds: 1, owner });
     rpcGrants.get(grant.id).push(n);
     return n;
   };
   return grant;
 }
 
+// One holder of export `n` fewer: it goes with the last.
+function dropExport(n) {
+  const entry = rpcExports.get(n);
+  if (entry !== undefined && --entry.holds === 0) rpcExports.delete(n);
+}
+
 function releaseGrant(id) {
   const list = rpcGrants.get(id);
   if (list === undefined) return;
   rpcGrants.delete(id);
-  for (const n of list) rpcExports.delete(n);
+  for (const n of list) dropExport(n);
+}
+
+// A release or retain event from the host (see the top of the file).
+function rpcHold(event) {
+  if (event.type === 'rpc_retain') {
+    const entry = rpcExports.get(event.export);
+    if (entry !== undefined) entry.holds++;
+  } else if (event.export !== undefined) {
+    dropExport(event.export);
+  } else {
+    releaseGrant(event.grant);
+  }
 }
 
 // --- Stubs ------------------------------------------------------------------
@@ -160,11 +188,13 @@ function peerState(peer, n) {
 
 // `stub.dup()`: a new stub of the same receiver, disposed of on its own
 // (what it reaches stays until every duplicate is disposed), as
-// Cloudflare's RPC lifecycle documents.
+// Cloudflare's RPC lifecycle documents. A duplicate of a stub this isolate
+// received has a peer of its own, which keeps the export after the call or
+// event that gave the original is over.
 function dupStub(state, local, base) {
   if (state.disposed) throw stubGone(state);
   const [kind, a, b] = state.target;
-  const copy = kind === 'peer' ? peerState(a, b) : { target: state.target, disposed: false };
+  const copy = kind === 'peer' ? peerState(op('rpc_dup_peer', a, b), b) : { target: state.target, disposed: false };
   return makeStub(copy, local, base);
 }
 
@@ -345,8 +375,14 @@ function dispatchRpc(id, event, mod, ctx, env) {
       }
       receiver = new cls(ctx, env);
     } else if (kind === 'export') {
-      if (!rpcExports.has(name)) throw new Error('RPC stub is no longer valid: what it called was released');
-      receiver = rpcExports.get(name);
+      const entry = rpcExports.get(name);
+      if (entry === undefined) throw new Error('RPC stub is no longer valid: what it called was released');
+      if (entry.owner !== null) {
+        // A Durable Object's: an event of the object.
+        entry.owner(id, gate => runInObject(id, () => entry.value, event, gate, entry.owner));
+        return;
+      }
+      receiver = entry.value;
     } else {
       throw new TypeError(`RPC: unknown receiver kind '${kind}'`);
     }
@@ -361,19 +397,32 @@ function dispatchRpc(id, event, mod, ctx, env) {
 // Event `id`: a call `event` of the Durable Object `instance` (an event of
 // the object, see cloudflare/durable.js). `gate()` gives the object's
 // output gate: the answer leaves once the writes made before it are
-// durable.
-function callObject(id, event, instance, gate) {
-  let running;
-  try {
+// durable. `owner(id, run)` delivers a later call of what the answer
+// exports (an RpcTarget, a function) as an event of the object too, which
+// runs it with `run(gate)`: one at a time with the object's other events,
+// behind its blockConcurrencyWhile, its answer behind its output gate, as
+// Cloudflare runs them in the object that made them.
+function callObject(id, event, instance, gate, owner) {
+  runInObject(id, () => {
     if (!(instance instanceof DurableObject)) {
       throw new TypeError('The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`.');
     }
+    return instance;
+  }, event, gate, owner);
+}
+
+// Event `id`: call `event` of `receiver()`, an event of a Durable Object
+// (see `callObject`).
+function runInObject(id, receiver, event, gate, owner) {
+  let running;
+  try {
+    const target = receiver();
     const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams) : [];
-    running = invoke(instance, event.path, event.call, args);
+    running = invoke(target, event.path, event.call, args);
   } catch (e) {
     running = Promise.reject(e);
   }
-  const after = (threw, value) => gate().then(() => answer(id, threw, value), e => answer(id, true, e));
+  const after = (threw, value) => gate().then(() => answer(id, threw, value, owner), e => answer(id, true, e));
   running.then(v => after(false, v), e => after(true, e));
 }
 
@@ -383,8 +432,8 @@ function failCall(id, e) {
   answer(id, true, e);
 }
 
-function answer(id, threw, value) {
-  const grant = openGrant();
+function answer(id, threw, value, owner = null) {
+  const grant = openGrant(owner);
   let streams = [];
   let wire;
   try {
