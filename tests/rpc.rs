@@ -2,8 +2,10 @@
 //! of another Worker's entrypoints through service bindings (named and
 //! default), with arguments and results of every clonable kind, errors
 //! rethrown with their name and message, property reads, functions and
-//! RpcTargets passed both ways as stubs, the chain-depth limit, and a
-//! callee that loops evicted while the caller and its neighbours go on.
+//! RpcTargets passed both ways as stubs (and kept past the call with
+//! `dup()`), ReadableStreams and WritableStreams both ways, the chain-depth
+//! limit, and a callee that loops evicted while the caller and its
+//! neighbours go on.
 
 mod common;
 
@@ -197,6 +199,22 @@ fn streams_requests_and_responses_cross() {
             (
                 200,
                 "STREAMED IN PIECES\n201 Made yes POST /orders ada two apples".into()
+            )
+        );
+    });
+}
+
+#[test]
+fn writable_streams_cross_both_ways() {
+    on_each_engine("writable_streams_cross_both_ways", |engine| {
+        let (_c, s) = serve(engine);
+        assert_eq!(
+            ask(&s, "/writable"),
+            (
+                200,
+                "done written by the callee\nwritten by the caller\naborted, the read failed\n\
+                 TypeError: RPC: a locked WritableStream cannot be sent (TypeError)"
+                    .into()
             )
         );
     });

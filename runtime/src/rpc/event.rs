@@ -33,11 +33,14 @@ impl Handler<CallEvent> for IsolateActor {
                 let peer = msg.origin.clone().map_or(HostValue::Null, |origin| {
                     HostValue::Number(peers.register(origin, id).into())
                 });
-                let streams = msg
-                    .streams
-                    .take()
+                let (bodies, writers) = msg.streams.take();
+                let streams = bodies
                     .into_iter()
                     .map(|body| HostValue::Number(host.open_readable_for(body, id).into()))
+                    .collect();
+                let writers = writers
+                    .into_iter()
+                    .map(|w| HostValue::Number(host.adopt_sink_for(w, id).into()))
                     .collect();
                 let call = HostValue::Map(vec![
                     ("type".into(), "rpc".into()),
@@ -50,6 +53,7 @@ impl Handler<CallEvent> for IsolateActor {
                     ("args".into(), msg.args),
                     ("peer".into(), peer),
                     ("streams".into(), HostValue::List(streams)),
+                    ("writers".into(), HostValue::List(writers)),
                 ]);
                 match &msg.receiver {
                     // An event of the object (made now if need be).

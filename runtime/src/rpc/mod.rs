@@ -184,28 +184,41 @@ pub struct Origin {
     pub(crate) grant: u64,
 }
 
-/// The byte streams a value carries (its `ReadableStream`s, and the
-/// bodies of its `Request`s and `Response`s), by index in the wire form:
-/// taken once, by the isolate that receives the value.
+/// The byte streams a value carries, by index in the wire form: its
+/// `ReadableStream`s and the bodies of its `Request`s and `Response`s
+/// (bodies the receiver reads), and its `WritableStream`s (the producing
+/// ends of pipes whose readable the sender pipes into the stream, see
+/// `crate::streams`, which the receiver writes into). Taken once, by the
+/// isolate that receives the value.
 #[derive(Clone, Default)]
-pub struct Streams(Arc<Mutex<Vec<crate::Body>>>);
+pub struct Streams(Arc<Mutex<StreamParts>>);
+
+#[derive(Default)]
+struct StreamParts {
+    bodies: Vec<crate::Body>,
+    writers: Vec<crate::body::BodySender>,
+}
 
 impl Streams {
-    /// Streams of `bodies`.
-    pub(crate) fn new(bodies: Vec<crate::Body>) -> Self {
-        Self(Arc::new(Mutex::new(bodies)))
+    /// Streams of `bodies` and `writers`.
+    pub(crate) fn new(bodies: Vec<crate::Body>, writers: Vec<crate::body::BodySender>) -> Self {
+        Self(Arc::new(Mutex::new(StreamParts { bodies, writers })))
     }
 
-    /// The bodies, once (later: none).
-    pub(crate) fn take(&self) -> Vec<crate::Body> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    /// The bodies and the writers, once (later: none).
+    pub(crate) fn take(&self) -> (Vec<crate::Body>, Vec<crate::body::BodySender>) {
+        let parts = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        (parts.bodies, parts.writers)
     }
 }
 
 impl std::fmt::Debug for Streams {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = self.0.lock().map_or(0, |b| b.len());
-        write!(f, "Streams({n})")
+        let (n, w) = self
+            .0
+            .lock()
+            .map_or((0, 0), |p| (p.bodies.len(), p.writers.len()));
+        write!(f, "Streams({n} bodies, {w} writers)")
     }
 }
 

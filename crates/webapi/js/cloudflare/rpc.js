@@ -18,14 +18,19 @@
 // the call returns; an export goes once nothing holds it.
 //
 // Ops used:
-// - `rpc_call(kind, a, b, path, isCall, wire, grant, streams) -> [threw,
-//   wire, peer, streams]` (async): calls `path` of the receiver `[kind, a,
-//   b]` (`['service', worker, entrypoint | null]` or `['peer', peer,
-//   export]`) with the arguments `wire`, whose exports are in `grant` (or
-//   null) and whose byte streams are the host sinks `streams`; the answer's
+// - `rpc_call(kind, a, b, path, isCall, wire, grant, streams, writers) ->
+//   [threw, wire, peer, streams, writers]` (async): calls `path` of the
+//   receiver `[kind, a, b]` (`['service', worker, entrypoint | null]` or
+//   `['peer', peer, export]`) with the arguments `wire`, whose exports are
+//   in `grant` (or null), whose byte streams are the host sinks `streams`
+//   and whose WritableStreams are fed by the pipes `writers`; the answer's
 //   exports are reached through `peer` (or null), its streams are host
-//   readables;
-// - `rpc_result(id, threw, wire, grant, streams)`: event `id`'s answer;
+//   readables, its WritableStreams host sinks;
+// - `rpc_result(id, threw, wire, grant, streams, writers)`: event `id`'s
+//   answer;
+// - `rpc_pipe() -> [readable, writer]`: a pipe for a WritableStream this
+//   isolate sends (what the receiver writes arrives in `readable`), and
+//   `rpc_pipe_drop(writer)` when the value is not sent after all;
 // - `rpc_release_peer(peer)`: this isolate no longer uses what `peer` reaches;
 // - `rpc_dup_peer(peer, n) -> peer`: a peer of its own for a duplicate of
 //   the stub of `peer`'s export `n`, which outlives `peer` until released.
@@ -35,7 +40,7 @@
 // shared with the other receivers (see runtime/src/rpc/mod.rs).
 //
 // Events: `{ type: 'rpc', receiver: ['entrypoint', name | null] |
-// ['export', n], path, call, args, peer, streams }`, `{ type: 'rpc_release',
+// ['export', n], path, call, args, peer, streams, writers }`, `{ type: 'rpc_release',
 // grant }` or `{ type: 'rpc_release', export }` (a grant, or a duplicate's
 // hold on one export, is over) and `{ type: 'rpc_retain', export }` (a
 // duplicate was made in another isolate).
@@ -106,30 +111,64 @@ function stubGone(state) {
   return new Error(state.disposed ? 'RPC stub used after being disposed' : 'RPC stub is no longer valid');
 }
 
+// What a value sends beside its wire form: the host sinks its byte
+// streams are pumped into (`streams`), and the pipes its WritableStreams
+// are fed from.
+function openOutbox() {
+  const box = { streams: [], pipes: [] };
+  box.stream = h => box.streams.push(h) - 1;
+  box.writer = ws => {
+    const [readable, writer] = op('rpc_pipe');
+    return box.pipes.push({ ws, readable, writer }) - 1;
+  };
+  box.writers = () => box.pipes.map(p => p.writer);
+  // The value left: what arrives in each pipe goes into its stream.
+  box.sent = () => {
+    for (const p of box.pipes) streamFromHost(p.readable).obj.pipeTo(p.ws).catch(() => {});
+  };
+  // The value was not sent after all.
+  box.drop = () => {
+    abortSinks(box.streams);
+    for (const p of box.pipes) {
+      op('rpc_pipe_drop', p.writer);
+      op('body_cancel', p.readable);
+    }
+    box.streams = [];
+    box.pipes = [];
+  };
+  return box;
+}
+
+// `value` in wire form, its exports in `grant` and its streams in `box`.
+function wireOf(value, grant, box) {
+  return toWire(value, v => grant.add(v), box.stream, box.writer);
+}
+
 // A call or a property read through `state`'s receiver.
 function rpcSend(state, path, isCall, args) {
   if (state.disposed) return Promise.reject(stubGone(state));
   if (state.target[0] === 'local') return invoke(state.target[1], path, isCall, isCall ? args : []);
   const grant = openGrant();
-  const streams = [];
+  const box = openOutbox();
   let wire = null;
   try {
-    if (isCall) wire = toWire(args, v => grant.add(v), h => streams.push(h) - 1);
+    if (isCall) wire = wireOf(args, grant, box);
   } catch (e) {
     if (grant.id !== null) releaseGrant(grant.id);
-    abortSinks(streams);
+    box.drop();
     return Promise.reject(e);
   }
   const [kind, a, b] = state.target;
   const settled = () => { if (grant.id !== null) releaseGrant(grant.id); };
   let sent;
   try {
-    sent = opAsync('rpc_call', kind, a, b, path, isCall, wire, grant.id, streams);
+    sent = opAsync('rpc_call', kind, a, b, path, isCall, wire, grant.id, box.streams, box.writers());
   } catch (e) {
     settled();
-    abortSinks(streams);
+    box.drop();
     return Promise.reject(e);
   }
+  box.sent();
   return sent.then(reply => {
     settled();
     return answerOf(reply);
@@ -144,14 +183,15 @@ function abortSinks(handles) {
   for (const h of handles) op('body_sink_abort', h, 'the RPC value was not sent');
 }
 
-// The value (or the error thrown) of an answer `[threw, wire, peer, streams]`.
-function answerOf([threw, wire, peer, streams]) {
+// The value (or the error thrown) of an answer `[threw, wire, peer,
+// streams, writers]`.
+function answerOf([threw, wire, peer, streams, writers]) {
   const stubs = [];
   const value = fromWire(wire, (kind, n) => {
     const stub = importStub(peer, n);
     stubs.push(stub);
     return stub;
-  }, streams);
+  }, streams, writers);
   if (threw) throw value;
   // A result holding stubs disposes of them all when it is disposed of.
   if (stubs.length > 0 && value !== null && typeof value === 'object' && !isRpcStub(value) && !(DISPOSE in value)) {
@@ -386,7 +426,7 @@ function dispatchRpc(id, event, mod, ctx, env) {
     } else {
       throw new TypeError(`RPC: unknown receiver kind '${kind}'`);
     }
-    const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams) : [];
+    const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams, event.writers) : [];
     running = invoke(receiver, event.path, event.call, args);
   } catch (e) {
     running = Promise.reject(e);
@@ -417,7 +457,7 @@ function runInObject(id, receiver, event, gate, owner) {
   let running;
   try {
     const target = receiver();
-    const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams) : [];
+    const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams, event.writers) : [];
     running = invoke(target, event.path, event.call, args);
   } catch (e) {
     running = Promise.reject(e);
@@ -434,17 +474,17 @@ function failCall(id, e) {
 
 function answer(id, threw, value, owner = null) {
   const grant = openGrant(owner);
-  let streams = [];
+  const box = openOutbox();
   let wire;
   try {
-    wire = toWire(value, v => grant.add(v), h => streams.push(h) - 1);
+    wire = wireOf(value, grant, box);
   } catch (e) {
     if (grant.id !== null) releaseGrant(grant.id);
     grant.id = null;
-    abortSinks(streams);
-    streams = [];
+    box.drop();
     threw = true;
     wire = toWire(e);
   }
-  op('rpc_result', id, threw, wire, grant.id, streams);
+  op('rpc_result', id, threw, wire, grant.id, box.streams, box.writers());
+  box.sent();
 }
