@@ -398,6 +398,29 @@ fn dup_makes_a_stub_of_its_own() {
 }
 
 #[test]
+fn an_object_keeps_a_duplicate_of_a_stub_it_was_passed() {
+    on_each_engine("do_rpc_keeps_dup_of_argument", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let out = get_json(&server, "/keep/k");
+        assert_eq!(out["viaDup"], json!(21), "{out}");
+        assert_eq!(out["added"], json!([2, 5]), "{out}");
+        assert_eq!(out["total"], json!(5), "{out}");
+        assert_eq!(out["seen"], json!([7]), "{out}");
+        let original = out["original"].as_str().unwrap_or_default();
+        assert!(
+            original.starts_with("RPC stub is no longer valid"),
+            "the original ended with the call that passed it: {out}"
+        );
+        assert_eq!(
+            out["dropped"],
+            json!("RPC stub used after being disposed"),
+            "{out}"
+        );
+    });
+}
+
+#[test]
 fn a_result_after_a_put_waits_for_the_flush() {
     on_each_engine("do_rpc_result_waits_for_flush", |engine| {
         let (_dir, state) = state_folder();
@@ -419,6 +442,40 @@ fn a_result_after_a_put_waits_for_the_flush() {
                 "the result of write {n} waited for its flush"
             );
         }
+    });
+}
+
+#[test]
+fn a_returned_rpc_targets_calls_are_events_of_its_object() {
+    on_each_engine("do_rpc_target_calls_in_object", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        // The output gate: a session's answer after a put waits for the
+        // flush (the metric is observed when the flush is done).
+        for n in 1..=2 {
+            let r = common::request(&server.addr, "POST", "/session-write/s?key=a", &[], b"v");
+            assert_eq!(r.text(), "ok");
+            assert_eq!(
+                flushes(&server),
+                n,
+                "the session's answer to write {n} waited for its flush"
+            );
+        }
+        // blockConcurrencyWhile holds a session's call back.
+        let out = get_json(&server, "/session-block/s");
+        assert_eq!(
+            out,
+            json!({ "block": ["block done"], "noted": ["block done", "during"] })
+        );
+        // A session of a reset object fails with the reset's error.
+        let out = get_json(&server, "/session-abort/t");
+        assert_eq!(out["before"], json!(1), "{out}");
+        assert_eq!(
+            out["after"]["message"],
+            json!("reset under a session"),
+            "{out}"
+        );
+        assert_eq!(out["n"], json!(1), "{out}");
     });
 }
 
@@ -454,6 +511,25 @@ fn ctx_abort_resets_the_object_and_keeps_its_storage() {
                 == "motu_durable_object_evictions_total{reason=\"aborted\",worker=\"durable-rpc\"} 2"),
             "{metrics}"
         );
+    });
+}
+
+#[test]
+fn writes_made_before_ctx_abort_stay() {
+    on_each_engine("do_rpc_writes_before_abort_stay", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        for (name, query) in [("w1", ""), ("w2", "?awaited")] {
+            let out = get_json(&server, &format!("/abort-after-put/{name}{query}"));
+            assert_eq!(
+                out["aborted"]["message"],
+                json!("abort after a put"),
+                "{out}"
+            );
+            assert_eq!(out["fresh"], json!(true), "a new instance: {out}");
+            assert_eq!(out["read"], json!({ "beforeAbort": "kept" }), "{out}");
+            assert_eq!(out["rows"], json!(["kept too"]), "{out}");
+        }
     });
 }
 

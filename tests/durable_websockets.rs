@@ -338,6 +338,46 @@ fn a_message_sent_after_a_put_waits_for_the_flush() {
 }
 
 #[test]
+fn an_objects_own_socket_sends_and_closes_after_its_writes_are_durable() {
+    on_each_engine("do_ws_plain_socket_output_gate", |engine| {
+        let dir = tempfile::tempdir().unwrap();
+        let s = serve_with_metrics(engine, &dir.path().join("state"));
+        runtime().block_on(async {
+            // A socket the object accepted itself (not hibernatable).
+            let mut ws = join(&s, "plaingate", "pat&plain").await;
+            for n in 1..=3 {
+                let before = flushes(&s);
+                say(&mut ws, &format!("gate:{n}")).await;
+                assert_eq!(next_text(&mut ws).await, format!("gated {n}"));
+                // The metric is observed when the flush is done, so it
+                // shows before the message it held back.
+                assert!(
+                    flushes(&s) > before,
+                    "message {n} left before its write was durable"
+                );
+            }
+            let before = flushes(&s);
+            say(&mut ws, "close:4").await;
+            match next(&mut ws).await {
+                Message::Close(Some(f)) => {
+                    assert_eq!((u16::from(f.code), f.reason.as_str()), (4001, "closed 4"))
+                }
+                other => panic!("expected a close (4001), got {other:?}"),
+            }
+            assert!(
+                flushes(&s) > before,
+                "the close left before its write was durable"
+            );
+        });
+        let state = s.get("/room/plaingate/state").json();
+        assert_eq!(
+            (&state["plainGated"], &state["plainClosed"]),
+            (&json!("3"), &json!("4"))
+        );
+    });
+}
+
+#[test]
 fn an_event_timeout_ends_a_handler_that_never_settles() {
     on_each_engine("do_ws_event_timeout", |engine| {
         let dir = tempfile::tempdir().unwrap();

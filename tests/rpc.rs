@@ -2,8 +2,10 @@
 //! of another Worker's entrypoints through service bindings (named and
 //! default), with arguments and results of every clonable kind, errors
 //! rethrown with their name and message, property reads, functions and
-//! RpcTargets passed both ways as stubs, the chain-depth limit, and a
-//! callee that loops evicted while the caller and its neighbours go on.
+//! RpcTargets passed both ways as stubs (and kept past the call with
+//! `dup()`), ReadableStreams and WritableStreams both ways, the chain-depth
+//! limit, and a callee that loops evicted while the caller and its
+//! neighbours go on.
 
 mod common;
 
@@ -17,6 +19,7 @@ fn serve(engine: &str) -> (TempConfig, Server) {
          [[workers.services]]\nbinding = \"API\"\nservice = \"api\"\nentrypoint = \"Api\"\n\
          [[workers.services]]\nbinding = \"DEFAULT\"\nservice = \"api\"\n\
          [[workers]]\nname = \"api\"\nmain = \"api.js\"\nroutes = [\"api.test/*\"]\n\
+         max_instances = 1\n\
          vars = {{ WHO = \"api\" }}\n\
          [[workers.services]]\nbinding = \"SELF\"\nservice = \"api\"\nentrypoint = \"Api\"\n\
          [[workers]]\nname = \"neighbour\"\nmain = \"neighbour.js\"\nroutes = [\"neighbour.test/*\"]\n"
@@ -163,6 +166,31 @@ fn functions_and_rpc_targets_are_passed_as_stubs() {
 }
 
 #[test]
+fn a_duplicate_of_a_stub_argument_outlives_the_call() {
+    on_each_engine(
+        "a_duplicate_of_a_stub_argument_outlives_the_call",
+        |engine| {
+            let (_c, s) = serve(engine);
+            let (status, body) = ask(&s, "/keep");
+            assert_eq!(status, 200, "{body}");
+            let lines: Vec<&str> = body.lines().collect();
+            // The duplicates reach the caller's function and RpcTarget in
+            // later calls.
+            assert_eq!(lines[0], "42 5 5", "{body}");
+            // The original was disposed of when its call returned.
+            assert!(
+                lines[1].starts_with("Error: RPC stub is no longer valid"),
+                "{body}"
+            );
+            assert_eq!(
+                lines[2], "Error: RPC stub used after being disposed (Error)",
+                "{body}"
+            );
+        },
+    );
+}
+
+#[test]
 fn streams_requests_and_responses_cross() {
     on_each_engine("streams_requests_and_responses_cross", |engine| {
         let (_c, s) = serve(engine);
@@ -171,6 +199,22 @@ fn streams_requests_and_responses_cross() {
             (
                 200,
                 "STREAMED IN PIECES\n201 Made yes POST /orders ada two apples".into()
+            )
+        );
+    });
+}
+
+#[test]
+fn writable_streams_cross_both_ways() {
+    on_each_engine("writable_streams_cross_both_ways", |engine| {
+        let (_c, s) = serve(engine);
+        assert_eq!(
+            ask(&s, "/writable"),
+            (
+                200,
+                "done written by the callee\nwritten by the caller\naborted, the read failed\n\
+                 TypeError: RPC: a locked WritableStream cannot be sent (TypeError)"
+                    .into()
             )
         );
     });

@@ -520,8 +520,9 @@ impl IsolateHost {
     }
 
     /// Starts an RPC call: `rpc_call(kind, a, b, path, isCall, wire,
-    /// grant, streams)` (see `crate::rpc`), counted as a subrequest of the
-    /// event. Settles with `[threw, wire, peer, streams]`.
+    /// grant, streams, writers)` (see `crate::rpc`), counted as a
+    /// subrequest of the event. Settles with `[threw, wire, peer, streams,
+    /// writers]`.
     fn start_rpc_call(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
         let event = self.count_subrequest()?;
         let target =
@@ -541,7 +542,7 @@ impl IsolateHost {
         let wire = args.next().unwrap_or_default();
         crate::rpc::check_size(&wire).map_err(|m| JsError::new("RangeError", m))?;
         let grant = args.next().and_then(|g| g.as_f64());
-        let streams = self.rpc_streams(args.next(), None)?;
+        let streams = self.rpc_streams(args.next(), args.next(), None)?;
         let me = self.actor.get().cloned();
         let origin = match (grant, me) {
             (Some(grant), Some(isolate)) => Some(crate::rpc::Origin {
@@ -578,31 +579,39 @@ impl IsolateHost {
         Ok(())
     }
 
-    /// The bodies of the sinks `handles` (a list of numbers) for an RPC
-    /// value; `responds_to`: the event whose answer they stream in.
+    /// The streams of an RPC value: the bodies of the sinks `handles` and
+    /// the producing ends of the pipes `writers` (lists of numbers);
+    /// `responds_to`: the event whose answer the bodies stream in.
     fn rpc_streams(
         &self,
         handles: Option<HostValue>,
+        writers: Option<HostValue>,
         responds_to: Option<u64>,
     ) -> Result<crate::rpc::Streams, JsError> {
-        let Some(HostValue::List(handles)) = handles else {
-            return Ok(Default::default());
+        let numbers = |list: Option<HostValue>| match list {
+            Some(HostValue::List(l)) => l
+                .iter()
+                .map(|h| h.as_f64().unwrap_or(-1.0) as u32)
+                .collect(),
+            _ => Vec::new(),
         };
-        let bodies = handles
-            .iter()
+        let missing = || JsError::type_error("RPC: a stream of the value is not available");
+        let bodies = numbers(handles)
+            .into_iter()
             .map(|h| {
-                let handle = h.as_f64().unwrap_or(-1.0) as u32;
                 self.streams
-                    .take_sink_body(handle, responds_to)
-                    .ok_or_else(|| {
-                        JsError::type_error("RPC: a stream of the value is not available")
-                    })
+                    .take_sink_body(h, responds_to)
+                    .ok_or_else(missing)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(crate::rpc::Streams::new(bodies))
+        let writers = numbers(writers)
+            .into_iter()
+            .map(|w| self.streams.take_pipe_writer(w).ok_or_else(missing))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::rpc::Streams::new(bodies, writers))
     }
 
-    /// `rpc_result(id, threw, wire, grant, streams)`: RPC event `id`'s
+    /// `rpc_result(id, threw, wire, grant, streams, writers)`: RPC event `id`'s
     /// answer; the event is over (its streams go on).
     fn rpc_result(&self, args: Vec<HostValue>) -> Result<(), JsError> {
         let mut args = args.into_iter();
@@ -617,7 +626,7 @@ impl IsolateHost {
                 isolate,
                 grant: grant as u64,
             });
-        let streams = self.rpc_streams(args.next(), Some(id))?;
+        let streams = self.rpc_streams(args.next(), args.next(), Some(id))?;
         if let Err(message) = crate::rpc::check_size(&value) {
             (threw, value, origin) = (true, crate::rpc::wire_error("RangeError", message), None);
         }
@@ -634,22 +643,26 @@ impl IsolateHost {
     }
 
     /// An RPC call's answer arrived for op `id`, started by `event`: what
-    /// the prelude gets, `[threw, wire, peer, streams]`.
+    /// the prelude gets, `[threw, wire, peer, streams, writers]`.
     pub(crate) fn rpc_answered(&self, answer: crate::rpc::Answer, event: u64) -> HostValue {
         let peer = answer.origin.map_or(HostValue::Null, |origin| {
             HostValue::Number(self.rpc.register(origin, event).into())
         });
-        let streams = answer
-            .streams
-            .take()
+        let (bodies, writers) = answer.streams.take();
+        let streams = bodies
             .into_iter()
             .map(|body| HostValue::Number(self.open_readable_for(body, event).into()))
+            .collect();
+        let writers = writers
+            .into_iter()
+            .map(|w| HostValue::Number(self.adopt_sink_for(w, event).into()))
             .collect();
         HostValue::List(vec![
             HostValue::Bool(answer.threw),
             answer.value,
             peer,
             HostValue::List(streams),
+            HostValue::List(writers),
         ])
     }
 
@@ -878,6 +891,12 @@ impl IsolateHost {
     /// Like [`open_readable`](Self::open_readable), for event `event`.
     pub(crate) fn open_readable_for(&self, body: Body, event: u64) -> u32 {
         self.streams.open_readable(body, Some(event))
+    }
+
+    /// A sink of `event` writing into a pipe another isolate sent (a
+    /// `WritableStream` over RPC); its handle.
+    pub(crate) fn adopt_sink_for(&self, writer: crate::body::BodySender, event: u64) -> u32 {
+        self.streams.adopt_sink(writer, Some(event))
     }
 
     /// Takes the body JavaScript writes into the sink `handle` (opened with
@@ -1279,9 +1298,37 @@ impl Host for IsolateHost {
                 self.tcp_sockets.close(id);
             }
             "rpc_result" => self.rpc_result(args)?,
+            "rpc_pipe" => {
+                let (readable, writer) = self.streams.open_pipe();
+                return Ok(HostValue::List(vec![
+                    HostValue::Number(readable.into()),
+                    HostValue::Number(writer.into()),
+                ]));
+            }
+            "rpc_pipe_drop" => {
+                let writer = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u32;
+                self.streams.drop_pipe(writer);
+            }
             "rpc_release_peer" => {
                 let handle = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u32;
                 self.rpc.release(handle);
+            }
+            "durable_attend" => {
+                let slot = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u32;
+                self.durable.attend(slot, self.current_event.get());
+            }
+            "rpc_dup_peer" => {
+                let number = |i: usize| args.get(i).and_then(HostValue::as_f64).unwrap_or(-1.0);
+                let handle = self
+                    .rpc
+                    .duplicate(number(0) as u32, number(1) as u64)
+                    .ok_or_else(|| {
+                        JsError::new(
+                            "Error",
+                            "RPC stub is no longer valid: the call or event that received it has ended",
+                        )
+                    })?;
+                return Ok(HostValue::Number(handle.into()));
             }
             "fetch_abort" => {
                 let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;

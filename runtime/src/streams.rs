@@ -17,6 +17,15 @@
 //!   `body_sink_abort(handle, message)` ends it with an error. The host takes
 //!   the consuming [`Body`] with [`BodyStreams::take_sink_body`].
 //!
+//! - A **pipe** carries bytes from another isolate into this one (a
+//!   `WritableStream` this isolate sends over RPC): `rpc_pipe()` opens a
+//!   readable fed by a channel whose producing end waits under a handle
+//!   until an RPC value takes it ([`BodyStreams::take_pipe_writer`]) to the
+//!   isolate that writes; there it becomes a sink of that isolate's event
+//!   ([`BodyStreams::adopt_sink`]). The readable belongs to no event: it
+//!   lasts until the writer ends it (or goes away, which ends it with an
+//!   error).
+//!
 //! Every stream belongs to the event whose turn opened it. Streams of an
 //! event that has ended are released; releasing a sink ends its body with an
 //! error, so a consumer never waits for a producer that is gone.
@@ -198,6 +207,8 @@ pub(crate) struct BodyStreams {
     /// Events a readable of which failed through its client's fault
     /// ([`BodyError::is_client`]).
     client_faults: Rc<RefCell<HashSet<u64>>>,
+    /// The producing ends of pipes, until an RPC value takes them.
+    pipes: RefCell<HashMap<u32, BodySender>>,
 }
 
 /// The stream handle at `args[i]`, or a `TypeError`.
@@ -398,6 +409,46 @@ impl BodyStreams {
         readables.get(&handle)?.stream.as_ref()?;
         let readable = readables.remove(&handle)?;
         readable.stream.map(Body::from_stream)
+    }
+
+    /// `rpc_pipe()`: a pipe (see the module docs); the handles of its
+    /// readable and of its producing end.
+    pub(crate) fn open_pipe(&self) -> (u32, u32) {
+        let (sender, body) = Body::channel(SINK_CAPACITY);
+        let readable = self.open_readable(body, None);
+        let writer = self.next_handle();
+        self.pipes.borrow_mut().insert(writer, sender);
+        (readable, writer)
+    }
+
+    /// Takes the producing end of pipe `writer`, for an RPC value.
+    pub(crate) fn take_pipe_writer(&self, writer: u32) -> Option<BodySender> {
+        self.pipes.borrow_mut().remove(&writer)
+    }
+
+    /// `rpc_pipe_drop(writer)`: the pipe's value was not sent; its
+    /// readable ends with an error.
+    pub(crate) fn drop_pipe(&self, writer: u32) {
+        if let Some(sender) = self.take_pipe_writer(writer) {
+            sender.abort(BodyError::new("the RPC value was not sent"));
+        }
+    }
+
+    /// A sink of event `event` writing into `sender` (a pipe's producing
+    /// end another isolate sent); its handle.
+    pub(crate) fn adopt_sink(&self, sender: BodySender, event: Option<u64>) -> u32 {
+        let handle = self.next_handle();
+        self.sinks.borrow_mut().insert(
+            handle,
+            Sink {
+                sender: Some(sender),
+                body: None,
+                event,
+                responds_to: None,
+                writing: None,
+            },
+        );
+        handle
     }
 
     /// `body_sink_open()`: a new sink; returns its handle.
@@ -617,6 +668,10 @@ impl BodyStreams {
         let sinks: Vec<Sink> = self.sinks.borrow_mut().drain().map(|(_, s)| s).collect();
         for sink in sinks {
             release_sink(sink, BodyError::unavailable(message));
+        }
+        let pipes: Vec<BodySender> = self.pipes.borrow_mut().drain().map(|(_, s)| s).collect();
+        for sender in pipes {
+            sender.abort(BodyError::unavailable(message));
         }
     }
 }

@@ -270,8 +270,9 @@ const durableHooks = {
   requestFromEvent,
   respond,
   fail,
-  // An RPC call of the object `instance`; `gate()`: its output gate.
-  rpc(id, payload, instance, gate) { loadGroup(CLOUDFLARE_WORKERS).callObject(id, payload, instance, gate); },
+  // An RPC call of the object `instance`; `gate()`: its output gate;
+  // `owner`: how calls of what it answers with reach the object.
+  rpc(id, payload, instance, gate, owner) { loadGroup(CLOUDFLARE_WORKERS).callObject(id, payload, instance, gate, owner); },
   rpcFail(id, e) { loadGroup(CLOUDFLARE_WORKERS).failCall(id, e); },
   waitUntil(promise) {
     const id = op('current_event');
@@ -293,7 +294,7 @@ function dispatchHostEvent(id, event) {
   else if (event.type === 'durable') loadGroup(DURABLE).deliver(id, event, durableHooks);
   else if (event.type === 'durable_evict') loadGroup(DURABLE).evict(event.slot);
   else if (event.type === 'rpc') loadGroup(CLOUDFLARE_WORKERS).dispatchRpc(id, event, workerModule, makeContext(id), env);
-  else if (event.type === 'rpc_release') loadGroup(CLOUDFLARE_WORKERS).releaseGrant(event.grant);
+  else if (event.type === 'rpc_release' || event.type === 'rpc_retain') loadGroup(CLOUDFLARE_WORKERS).rpcHold(event);
   else fail(id, new TypeError(`Unknown event type: ${event.type}`));
 }
 

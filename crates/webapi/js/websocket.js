@@ -181,7 +181,18 @@ class WebSocket extends EventTarget {
         const sent = op('durable_ws', 'send', s.slot, s.sid, data);
         if (sent !== true) throw new TypeError(`${sent}`);
       });
-    } else if (s.handle >= 0) {
+    } else if (s.gate !== null) {
+      // A Durable Object's own socket: through its output gate too.
+      s.gate(() => this.#sendNow(data));
+    } else {
+      this.#sendNow(data);
+    }
+  }
+
+  #sendNow(data) {
+    const s = this.#s;
+    if (s.handle >= 0) {
+      if (s.state === CLOSED) return;
       const sent = op('ws_send', s.handle, data);
       if (sent !== true) this.#lost(`${sent}`);
     } else if (s.pair !== null) {
@@ -216,12 +227,19 @@ class WebSocket extends EventTarget {
     const s = this.#s;
     s.closeSent = true;
     if (s.state === OPEN || s.state === CONNECTING) s.state = CLOSING;
+    const closeNow = () => {
+      if (s.handle >= 0) {
+        op('ws_close', s.handle, code, reason);
+      } else if (s.pair !== null) {
+        sendLocal(this, { kind: 'close', code, reason, wasClean: true });
+      }
+    };
     if (s.sid >= 0) {
       s.gate(() => op('durable_ws', 'close', s.slot, s.sid, code, reason));
-    } else if (s.handle >= 0) {
-      op('ws_close', s.handle, code, reason);
-    } else if (s.pair !== null) {
-      sendLocal(this, { kind: 'close', code, reason, wasClean: true });
+    } else if (s.gate !== null) {
+      s.gate(closeNow);
+    } else {
+      closeNow();
     }
   }
 
@@ -453,6 +471,19 @@ function acceptHibernatable(ws, slot, tags, gate) {
   s.sid = sid;
   s.gate = gate;
   return sid;
+}
+
+// A Durable Object's response hands over `ws`, an end of a pair: the end
+// the object keeps (one it accepted itself, not hibernatable) sends and
+// closes through `gate(send)` from now on (the object's output gate), as
+// a hibernatable one does. What it sent before waits in the pair until
+// the response leaves, which the gate holds back already.
+function gatePairEnd(ws, gate) {
+  if (!(ws instanceof WebSocket)) return;
+  const pair = endState(ws).pair;
+  if (pair === null) return;
+  const kept = endState(pair.a === ws ? pair.b : pair.a);
+  if (kept.sid < 0) kept.gate = gate;
 }
 
 // The end of hibernatable socket `sid` of the object in `slot`, made anew

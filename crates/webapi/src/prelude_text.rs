@@ -181,7 +181,7 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
             preamble: "",
             files: ["websocket.js"],
             exports: "checkResponseSocket, handOver, deliverHostEvent, deliverHostMessage, connectWebSocket, \
-                      forwardedEnd, acceptHibernatable, hibernatableEnd, hibernatableId, \
+                      forwardedEnd, acceptHibernatable, hibernatableEnd, hibernatableId, gatePairEnd, \
                       hibernatableClosed"
         ),
     ),
@@ -202,7 +202,7 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
         group!(
             preamble: "",
             files: ["cloudflare/workers.js", "cloudflare/rpc_wire.js", "cloudflare/rpc.js"],
-            exports: "workersExports, isEntrypointClass, makeServiceStub, dispatchRpc, releaseGrant, makeObjectStub, callObject, failCall"
+            exports: "workersExports, isEntrypointClass, makeServiceStub, dispatchRpc, rpcHold, makeObjectStub, callObject, failCall"
         ),
     ),
     (

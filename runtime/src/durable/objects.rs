@@ -202,6 +202,18 @@ impl Objects {
         ])
     }
 
+    /// Event `event` (a call of an RpcTarget or function the object in
+    /// `slot` answered a call with, see `cloudflare/durable.js`) is one of
+    /// the object's: it keeps the object in memory while it goes on.
+    pub(crate) fn attend(&self, slot: u32, event: Option<u64>) {
+        if let Some(live) = self.live.borrow_mut().get_mut(&slot) {
+            live.last_active = Instant::now();
+            live.listed
+                .store(super::listing::now_ms(), Ordering::Relaxed);
+            live.events.extend(event);
+        }
+    }
+
     /// The objects with no event going on (`going_on` tells) and no open
     /// socket of the isolate (`socket_open` tells; hibernatable ones do
     /// not count) for the idle timeout: forgotten here (their storage

@@ -4,7 +4,7 @@ use actix::prelude::*;
 use motu_engine::HostValue;
 use tokio::sync::oneshot;
 
-use super::{Answer, CallEvent, Receiver, Release};
+use super::{Answer, CallEvent, Hold, Receiver, Release, Retain};
 use crate::isolate_actor::IsolateActor;
 use crate::RuntimeError;
 
@@ -34,11 +34,14 @@ impl Handler<CallEvent> for IsolateActor {
                 let peer = msg.origin.clone().map_or(HostValue::Null, |origin| {
                     HostValue::Number(peers.register(origin, id).into())
                 });
-                let streams = msg
-                    .streams
-                    .take()
+                let (bodies, writers) = msg.streams.take();
+                let streams = bodies
                     .into_iter()
                     .map(|body| HostValue::Number(host.open_readable_for(body, id).into()))
+                    .collect();
+                let writers = writers
+                    .into_iter()
+                    .map(|w| HostValue::Number(host.adopt_sink_for(w, id).into()))
                     .collect();
                 let call = HostValue::Map(vec![
                     ("type".into(), "rpc".into()),
@@ -51,6 +54,7 @@ impl Handler<CallEvent> for IsolateActor {
                     ("args".into(), msg.args),
                     ("peer".into(), peer),
                     ("streams".into(), HostValue::List(streams)),
+                    ("writers".into(), HostValue::List(writers)),
                 ]);
                 match &msg.receiver {
                     // An event of the object (made now if need be).
@@ -82,9 +86,25 @@ impl Handler<Release> for IsolateActor {
     type Result = ();
 
     fn handle(&mut self, msg: Release, ctx: &mut Self::Context) {
+        let (key, n) = match msg.hold {
+            Hold::Grant(grant) => ("grant", grant),
+            Hold::Export(export) => ("export", export),
+        };
         let event = HostValue::Map(vec![
             ("type".into(), "rpc_release".into()),
-            ("grant".into(), HostValue::Number(msg.grant as f64)),
+            (key.into(), HostValue::Number(n as f64)),
+        ]);
+        self.turn_without_event(event, ctx);
+    }
+}
+
+impl Handler<Retain> for IsolateActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Retain, ctx: &mut Self::Context) {
+        let event = HostValue::Map(vec![
+            ("type".into(), "rpc_retain".into()),
+            ("export".into(), HostValue::Number(msg.export as f64)),
         ]);
         self.turn_without_event(event, ctx);
     }

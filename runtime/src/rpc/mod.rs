@@ -28,7 +28,11 @@
 //!   the receiving host registers it as a *peer* handle its stubs call
 //!   through. A call's argument grant ends when the call settles; a
 //!   result's grant ends when the caller disposes of every stub from it or
-//!   its event ends ([`Release`] tells the exporting isolate).
+//!   its event ends ([`Release`] tells the exporting isolate). A duplicate
+//!   (`stub.dup()`) holds its export on its own ([`Retain`], [`Hold`]): it
+//!   outlives the call or event that gave the original, until it is
+//!   disposed of (or the isolate holding it goes away), as Cloudflare's
+//!   RPC lifecycle has it — an object may keep a callback it was passed.
 //! - **Limits**: arguments and results are at most [`MAX_MESSAGE_BYTES`]
 //!   (32 MiB, as on Cloudflare); each call counts as a subrequest of the calling event; a
 //!   call is one step deeper in the chain of service-binding calls
@@ -180,28 +184,41 @@ pub struct Origin {
     pub(crate) grant: u64,
 }
 
-/// The byte streams a value carries (its `ReadableStream`s, and the
-/// bodies of its `Request`s and `Response`s), by index in the wire form:
-/// taken once, by the isolate that receives the value.
+/// The byte streams a value carries, by index in the wire form: its
+/// `ReadableStream`s and the bodies of its `Request`s and `Response`s
+/// (bodies the receiver reads), and its `WritableStream`s (the producing
+/// ends of pipes whose readable the sender pipes into the stream, see
+/// `crate::streams`, which the receiver writes into). Taken once, by the
+/// isolate that receives the value.
 #[derive(Clone, Default)]
-pub struct Streams(Arc<Mutex<Vec<crate::Body>>>);
+pub struct Streams(Arc<Mutex<StreamParts>>);
+
+#[derive(Default)]
+struct StreamParts {
+    bodies: Vec<crate::Body>,
+    writers: Vec<crate::body::BodySender>,
+}
 
 impl Streams {
-    /// Streams of `bodies`.
-    pub(crate) fn new(bodies: Vec<crate::Body>) -> Self {
-        Self(Arc::new(Mutex::new(bodies)))
+    /// Streams of `bodies` and `writers`.
+    pub(crate) fn new(bodies: Vec<crate::Body>, writers: Vec<crate::body::BodySender>) -> Self {
+        Self(Arc::new(Mutex::new(StreamParts { bodies, writers })))
     }
 
-    /// The bodies, once (later: none).
-    pub(crate) fn take(&self) -> Vec<crate::Body> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    /// The bodies and the writers, once (later: none).
+    pub(crate) fn take(&self) -> (Vec<crate::Body>, Vec<crate::body::BodySender>) {
+        let parts = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        (parts.bodies, parts.writers)
     }
 }
 
 impl std::fmt::Debug for Streams {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = self.0.lock().map_or(0, |b| b.len());
-        write!(f, "Streams({n})")
+        let (n, w) = self
+            .0
+            .lock()
+            .map_or((0, 0), |p| (p.bodies.len(), p.writers.len()));
+        write!(f, "Streams({n} bodies, {w} writers)")
     }
 }
 
@@ -256,11 +273,34 @@ pub struct Answer {
     pub streams: Streams,
 }
 
-/// A grant of an isolate's exports is over: what it holds is released.
+/// What a peer holds of the isolate that exported its values: a grant (the
+/// values of one argument list or result), or one export a duplicate stub
+/// (`stub.dup()`) retained on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hold {
+    /// A grant: its exports stay until it is released.
+    Grant(u64),
+    /// One export, retained by [`Retain`]: it stays until every grant
+    /// holding it and every retain of it are released.
+    Export(u64),
+}
+
+/// What a peer held of an isolate's exports is over: it is released.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub(crate) struct Release {
-    pub(crate) grant: u64,
+    pub(crate) hold: Hold,
+}
+
+/// An export is kept for one more holder, beyond its grant: a duplicate
+/// (`stub.dup()`) of a stub of it was made in another isolate. Sent before
+/// the call that carried the stub is answered, so it arrives before the
+/// grant is released (an actor's mailbox keeps the order of what is sent
+/// to it).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub(crate) struct Retain {
+    pub(crate) export: u64,
 }
 
 impl Target {

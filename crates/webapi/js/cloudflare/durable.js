@@ -546,16 +546,8 @@ function runEvent(id, event, rec, hooks) {
   if (event.kind === 'alarm') return runAlarm(id, event, rec, h);
   if (event.kind === 'websocket') return runSocketEvent(id, event, rec, h);
   if (event.kind === 'rpc') {
-    // The answer goes once the gate opens (and not at all if the object
-    // is aborted first).
-    const gate = () => transformPromise(h.gate(), v => {
-      h.done();
-      return v;
-    }, e => {
-      h.done();
-      throw e;
-    });
-    return hooks.rpc(id, event.payload, rec.instance, gate);
+    rec.callOwner ??= (callId, run) => deliverCall(rec, callId, run);
+    return hooks.rpc(id, event.payload, rec.instance, rpcGate(id, h), rec.callOwner);
   }
   let result;
   try {
@@ -567,8 +559,50 @@ function runEvent(id, event, rec, hooks) {
     return h.fail(id, e);
   }
   uponPromise(promiseResolvedWith(result),
-    response => uponPromise(h.gate(), () => h.respond(id, response), e => h.fail(id, e)),
+    response => {
+      // A socket the object accepted itself sends through its output gate.
+      if (response instanceof Response && response.webSocket !== null) {
+        loadGroup(WEBSOCKET).gatePairEnd(response.webSocket, send => doGatedOutput(rec, send));
+      }
+      uponPromise(h.gate(), () => h.respond(id, response), e => h.fail(id, e));
+    },
     e => h.fail(id, e));
+}
+
+// The output gate of RPC event `id`: its answer goes once the gate opens
+// (and not at all if the object is aborted first).
+function rpcGate(id, h) {
+  return () => transformPromise(h.gate(), v => {
+    h.done();
+    return v;
+  }, e => {
+    h.done();
+    throw e;
+  });
+}
+
+// Event `id`: a call of something a call of the object `rec` answered
+// with (an RpcTarget or a function, see callObject in rpc.js), which
+// `run(gate)` runs. Delivered as the object's own events are: one at a
+// time, behind blockConcurrencyWhile, its answer behind the output gate;
+// it keeps the object in memory while it goes on, and fails once the
+// object was reset or left memory (its RpcTargets went with it).
+function deliverCall(rec, id, run) {
+  if (rec.aborted !== null || doObjects.get(rec.slot) !== rec) {
+    return rec.hooks.rpcFail(id, rec.aborted ?? new Error('RPC stub is no longer valid: the Durable Object that made it left memory'));
+  }
+  op('durable_attend', rec.slot);
+  rec.events.set(id, 'rpc');
+  const start = () => {
+    if (rec.aborted !== null) return;
+    run(rpcGate(id, eventHooks(id, rec, rec.hooks)));
+  };
+  if (rec.blocks > 0 || rec.queue.length > 0 || rec.draining) {
+    rec.queue.push(start);
+    doDrain(rec);
+  } else {
+    start();
+  }
 }
 
 // The object's alarm is due: `alarm(alarmInfo)`; once it succeeds, the

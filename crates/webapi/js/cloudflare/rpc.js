@@ -13,24 +13,37 @@
 // and RpcTargets is exported under a number, grouped in a grant: the grant of
 // a call's arguments ends when the call settles; the grant of a result ends
 // when the caller disposes of every stub it got from it, or its event ends.
+// A duplicate (`stub.dup()`) made by the receiver holds its export on its
+// own (`rpc_retain`), so an object may keep a callback it was passed after
+// the call returns; an export goes once nothing holds it.
 //
 // Ops used:
-// - `rpc_call(kind, a, b, path, isCall, wire, grant, streams) -> [threw,
-//   wire, peer, streams]` (async): calls `path` of the receiver `[kind, a,
-//   b]` (`['service', worker, entrypoint | null]` or `['peer', peer,
-//   export]`) with the arguments `wire`, whose exports are in `grant` (or
-//   null) and whose byte streams are the host sinks `streams`; the answer's
+// - `rpc_call(kind, a, b, path, isCall, wire, grant, streams, writers) ->
+//   [threw, wire, peer, streams, writers]` (async): calls `path` of the
+//   receiver `[kind, a, b]` (`['service', worker, entrypoint | null]` or
+//   `['peer', peer, export]`) with the arguments `wire`, whose exports are
+//   in `grant` (or null), whose byte streams are the host sinks `streams`
+//   and whose WritableStreams are fed by the pipes `writers`; the answer's
 //   exports are reached through `peer` (or null), its streams are host
-//   readables;
-// - `rpc_result(id, threw, wire, grant, streams)`: event `id`'s answer;
-// - `rpc_release_peer(peer)`: this isolate no longer uses what `peer` reaches.
+//   readables, its WritableStreams host sinks;
+// - `rpc_result(id, threw, wire, grant, streams, writers)`: event `id`'s
+//   answer;
+// - `rpc_pipe() -> [readable, writer]`: a pipe for a WritableStream this
+//   isolate sends (what the receiver writes arrives in `readable`), and
+//   `rpc_pipe_drop(writer)` when the value is not sent after all;
+// - `rpc_release_peer(peer)`: this isolate no longer uses what `peer` reaches;
+// - `rpc_dup_peer(peer, n) -> peer`: a peer of its own for a duplicate of
+//   the stub of `peer`'s export `n`, which outlives `peer` until released.
 // A Durable Object's stub is made by `makeObjectStub`; its calls arrive as
 // events of the object (cloudflare/durable.js), which hands them to
 // `callObject` with the live instance; values, stubs, errors and paths are
 // shared with the other receivers (see runtime/src/rpc/mod.rs).
 //
 // Events: `{ type: 'rpc', receiver: ['entrypoint', name | null] |
-// ['export', n], path, call, args, peer, streams }` and `{ type: 'rpc_release', grant }`.
+// ['export', n], path, call, args, peer, streams, writers }`, `{ type: 'rpc_release',
+// grant }` or `{ type: 'rpc_release', export }` (a grant, or a duplicate's
+// hold on one export, is over) and `{ type: 'rpc_retain', export }` (a
+// duplicate was made in another isolate).
 const DISPOSE = Symbol.dispose || Symbol.for('Symbol.dispose');
 // Names a stub never sends: they are the stub's own, or would make it look
 // like a promise.
@@ -38,13 +51,15 @@ const NOT_REMOTE = new Set(['then', 'catch', 'finally', 'constructor', 'dup', 't
 
 // --- What this isolate exports ------------------------------------------
 
-const rpcExports = new Map(); // n => value
+const rpcExports = new Map(); // n => { value, holds }: its grant, and each duplicate
 const rpcGrants = new Map(); // grant => [n…]
 let nextExport = 1;
 let nextGrant = 1;
 
-// A fresh grant, filled as values are exported in it.
-function openGrant() {
+// A fresh grant, filled as values are exported in it. `owner`: for what a
+// Durable Object's call answers with, how a call of it is delivered as an
+// event of the object (see `callObject`); null for other exports.
+function openGrant(owner = null) {
   const grant = { id: null };
   grant.add = value => {
     if (grant.id === null) {
@@ -52,18 +67,36 @@ function openGrant() {
       rpcGrants.set(grant.id, []);
     }
     const n = nextExport++;
-    rpcExports.set(n, value);
+    rpcExports.set(n, { value, holds: 1, owner });
     rpcGrants.get(grant.id).push(n);
     return n;
   };
   return grant;
 }
 
+// One holder of export `n` fewer: it goes with the last.
+function dropExport(n) {
+  const entry = rpcExports.get(n);
+  if (entry !== undefined && --entry.holds === 0) rpcExports.delete(n);
+}
+
 function releaseGrant(id) {
   const list = rpcGrants.get(id);
   if (list === undefined) return;
   rpcGrants.delete(id);
-  for (const n of list) rpcExports.delete(n);
+  for (const n of list) dropExport(n);
+}
+
+// A release or retain event from the host (see the top of the file).
+function rpcHold(event) {
+  if (event.type === 'rpc_retain') {
+    const entry = rpcExports.get(event.export);
+    if (entry !== undefined) entry.holds++;
+  } else if (event.export !== undefined) {
+    dropExport(event.export);
+  } else {
+    releaseGrant(event.grant);
+  }
 }
 
 // --- Stubs ------------------------------------------------------------------
@@ -78,30 +111,64 @@ function stubGone(state) {
   return new Error(state.disposed ? 'RPC stub used after being disposed' : 'RPC stub is no longer valid');
 }
 
+// What a value sends beside its wire form: the host sinks its byte
+// streams are pumped into (`streams`), and the pipes its WritableStreams
+// are fed from.
+function openOutbox() {
+  const box = { streams: [], pipes: [] };
+  box.stream = h => box.streams.push(h) - 1;
+  box.writer = ws => {
+    const [readable, writer] = op('rpc_pipe');
+    return box.pipes.push({ ws, readable, writer }) - 1;
+  };
+  box.writers = () => box.pipes.map(p => p.writer);
+  // The value left: what arrives in each pipe goes into its stream.
+  box.sent = () => {
+    for (const p of box.pipes) streamFromHost(p.readable).obj.pipeTo(p.ws).catch(() => {});
+  };
+  // The value was not sent after all.
+  box.drop = () => {
+    abortSinks(box.streams);
+    for (const p of box.pipes) {
+      op('rpc_pipe_drop', p.writer);
+      op('body_cancel', p.readable);
+    }
+    box.streams = [];
+    box.pipes = [];
+  };
+  return box;
+}
+
+// `value` in wire form, its exports in `grant` and its streams in `box`.
+function wireOf(value, grant, box) {
+  return toWire(value, v => grant.add(v), box.stream, box.writer);
+}
+
 // A call or a property read through `state`'s receiver.
 function rpcSend(state, path, isCall, args) {
   if (state.disposed) return Promise.reject(stubGone(state));
   if (state.target[0] === 'local') return invoke(state.target[1], path, isCall, isCall ? args : []);
   const grant = openGrant();
-  const streams = [];
+  const box = openOutbox();
   let wire = null;
   try {
-    if (isCall) wire = toWire(args, v => grant.add(v), h => streams.push(h) - 1);
+    if (isCall) wire = wireOf(args, grant, box);
   } catch (e) {
     if (grant.id !== null) releaseGrant(grant.id);
-    abortSinks(streams);
+    box.drop();
     return Promise.reject(e);
   }
   const [kind, a, b] = state.target;
   const settled = () => { if (grant.id !== null) releaseGrant(grant.id); };
   let sent;
   try {
-    sent = opAsync('rpc_call', kind, a, b, path, isCall, wire, grant.id, streams);
+    sent = opAsync('rpc_call', kind, a, b, path, isCall, wire, grant.id, box.streams, box.writers());
   } catch (e) {
     settled();
-    abortSinks(streams);
+    box.drop();
     return Promise.reject(e);
   }
+  box.sent();
   return sent.then(reply => {
     settled();
     return answerOf(reply);
@@ -116,14 +183,15 @@ function abortSinks(handles) {
   for (const h of handles) op('body_sink_abort', h, 'the RPC value was not sent');
 }
 
-// The value (or the error thrown) of an answer `[threw, wire, peer, streams]`.
-function answerOf([threw, wire, peer, streams]) {
+// The value (or the error thrown) of an answer `[threw, wire, peer,
+// streams, writers]`.
+function answerOf([threw, wire, peer, streams, writers]) {
   const stubs = [];
   const value = fromWire(wire, (kind, n) => {
     const stub = importStub(peer, n);
     stubs.push(stub);
     return stub;
-  }, streams);
+  }, streams, writers);
   if (threw) throw value;
   // A result holding stubs disposes of them all when it is disposed of.
   if (stubs.length > 0 && value !== null && typeof value === 'object' && !isRpcStub(value) && !(DISPOSE in value)) {
@@ -160,11 +228,13 @@ function peerState(peer, n) {
 
 // `stub.dup()`: a new stub of the same receiver, disposed of on its own
 // (what it reaches stays until every duplicate is disposed), as
-// Cloudflare's RPC lifecycle documents.
+// Cloudflare's RPC lifecycle documents. A duplicate of a stub this isolate
+// received has a peer of its own, which keeps the export after the call or
+// event that gave the original is over.
 function dupStub(state, local, base) {
   if (state.disposed) throw stubGone(state);
   const [kind, a, b] = state.target;
-  const copy = kind === 'peer' ? peerState(a, b) : { target: state.target, disposed: false };
+  const copy = kind === 'peer' ? peerState(op('rpc_dup_peer', a, b), b) : { target: state.target, disposed: false };
   return makeStub(copy, local, base);
 }
 
@@ -345,12 +415,18 @@ function dispatchRpc(id, event, mod, ctx, env) {
       }
       receiver = new cls(ctx, env);
     } else if (kind === 'export') {
-      if (!rpcExports.has(name)) throw new Error('RPC stub is no longer valid: what it called was released');
-      receiver = rpcExports.get(name);
+      const entry = rpcExports.get(name);
+      if (entry === undefined) throw new Error('RPC stub is no longer valid: what it called was released');
+      if (entry.owner !== null) {
+        // A Durable Object's: an event of the object.
+        entry.owner(id, gate => runInObject(id, () => entry.value, event, gate, entry.owner));
+        return;
+      }
+      receiver = entry.value;
     } else {
       throw new TypeError(`RPC: unknown receiver kind '${kind}'`);
     }
-    const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams) : [];
+    const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams, event.writers) : [];
     running = invoke(receiver, event.path, event.call, args);
   } catch (e) {
     running = Promise.reject(e);
@@ -361,19 +437,32 @@ function dispatchRpc(id, event, mod, ctx, env) {
 // Event `id`: a call `event` of the Durable Object `instance` (an event of
 // the object, see cloudflare/durable.js). `gate()` gives the object's
 // output gate: the answer leaves once the writes made before it are
-// durable.
-function callObject(id, event, instance, gate) {
-  let running;
-  try {
+// durable. `owner(id, run)` delivers a later call of what the answer
+// exports (an RpcTarget, a function) as an event of the object too, which
+// runs it with `run(gate)`: one at a time with the object's other events,
+// behind its blockConcurrencyWhile, its answer behind its output gate, as
+// Cloudflare runs them in the object that made them.
+function callObject(id, event, instance, gate, owner) {
+  runInObject(id, () => {
     if (!(instance instanceof DurableObject)) {
       throw new TypeError('The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`.');
     }
-    const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams) : [];
-    running = invoke(instance, event.path, event.call, args);
+    return instance;
+  }, event, gate, owner);
+}
+
+// Event `id`: call `event` of `receiver()`, an event of a Durable Object
+// (see `callObject`).
+function runInObject(id, receiver, event, gate, owner) {
+  let running;
+  try {
+    const target = receiver();
+    const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams, event.writers) : [];
+    running = invoke(target, event.path, event.call, args);
   } catch (e) {
     running = Promise.reject(e);
   }
-  const after = (threw, value) => gate().then(() => answer(id, threw, value), e => answer(id, true, e));
+  const after = (threw, value) => gate().then(() => answer(id, threw, value, owner), e => answer(id, true, e));
   running.then(v => after(false, v), e => after(true, e));
 }
 
@@ -383,19 +472,19 @@ function failCall(id, e) {
   answer(id, true, e);
 }
 
-function answer(id, threw, value) {
-  const grant = openGrant();
-  let streams = [];
+function answer(id, threw, value, owner = null) {
+  const grant = openGrant(owner);
+  const box = openOutbox();
   let wire;
   try {
-    wire = toWire(value, v => grant.add(v), h => streams.push(h) - 1);
+    wire = wireOf(value, grant, box);
   } catch (e) {
     if (grant.id !== null) releaseGrant(grant.id);
     grant.id = null;
-    abortSinks(streams);
-    streams = [];
+    box.drop();
     threw = true;
     wire = toWire(e);
   }
-  op('rpc_result', id, threw, wire, grant.id, streams);
+  op('rpc_result', id, threw, wire, grant.id, box.streams, box.writers());
+  box.sent();
 }

@@ -30,6 +30,10 @@
 //                           sender under number n (see rpc.js)
 //   ['s', i]                a ReadableStream of bytes: the i-th of the
 //                           byte streams the host carries beside the value
+//   ['W', i]                a WritableStream of bytes: the i-th of the
+//                           pipes the host carries beside the value (the
+//                           receiver writes into it, the sender pipes what
+//                           arrives into the stream)
 //   ['q', method, url, headers, body]  a Request
 //   ['p', status, statusText, headers, body]  a Response (body: null, a
 //                           string, bytes, or ['s', i])
@@ -40,7 +44,7 @@ const WIRE_ERRORS = ['Error', 'EvalError', 'RangeError', 'ReferenceError', 'Synt
 const WIRE_UNSENDABLE = [
   'Promise', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Event', 'EventTarget',
   'AbortController', 'AbortSignal', 'Headers', 'URL', 'URLSearchParams', 'FormData',
-  'TextEncoder', 'TextDecoder', 'WritableStream', 'TransformStream', 'WebSocket',
+  'TextEncoder', 'TextDecoder', 'TransformStream', 'WebSocket',
 ];
 // How deeply a value may nest (the host carries values up to 64 levels).
 const WIRE_MAX_DEPTH = 60;
@@ -56,7 +60,9 @@ function wireCloneError(what) {
 // keeps it under; without it, they cannot be sent. `sendStream(handle)` is
 // called for each byte stream, the handle of the host sink it is pumped
 // into, and returns its index; without it, streams cannot be sent.
-function toWire(value, exportStub = undefined, sendStream = undefined) {
+// `sendWriter(stream)` is called for each WritableStream and returns the
+// index of the pipe that feeds it; without it, they cannot be sent.
+function toWire(value, exportStub = undefined, sendStream = undefined, sendWriter = undefined) {
   // A body (of a Request, a Response, or a stream as a Response's) as the
   // wire has it.
   const body = record => {
@@ -141,6 +147,12 @@ function toWire(value, exportStub = undefined, sendStream = undefined) {
     if (v instanceof Response) {
       return ['p', v.status, v.statusText, [...v.headers], body(bodyOf(v))];
     }
+    const writableCtor = loadedGlobal('WritableStream');
+    if (typeof writableCtor === 'function' && v instanceof writableCtor) {
+      if (sendWriter === undefined) throw wireCloneError('A WritableStream');
+      if (v.locked) throw new TypeError('RPC: a locked WritableStream cannot be sent');
+      return ['W', sendWriter(v)];
+    }
     for (const name of WIRE_UNSENDABLE) {
       const ctor = loadedGlobal(name);
       if (typeof ctor === 'function' && v instanceof ctor) throw wireCloneError(`A ${name}`);
@@ -166,8 +178,9 @@ function toWire(value, exportStub = undefined, sendStream = undefined) {
 
 // The value `wire` stands for. `importStub(kind, n)` makes the stub of what
 // the sender exported under number n; `streams` are the host handles of the
-// byte streams the value carries.
-function fromWire(wire, importStub = undefined, streams = []) {
+// byte streams the value carries, `writers` those of the host sinks its
+// WritableStreams write into.
+function fromWire(wire, importStub = undefined, streams = [], writers = []) {
   const objects = [];
   const stream = i => {
     if (typeof streams[i] !== 'number') throw new TypeError('RPC: a stream of the value is missing');
@@ -236,6 +249,10 @@ function fromWire(wire, importStub = undefined, streams = []) {
         return error;
       }
       case 's': return remember(stream(w[1]));
+      case 'W': {
+        if (typeof writers[w[1]] !== 'number') throw new TypeError('RPC: a stream of the value is missing');
+        return remember(writableToSink(writers[w[1]]));
+      }
       case 'q': {
         const init = { method: w[1], headers: w[3] };
         if (w[4] !== null) {
@@ -254,4 +271,23 @@ function fromWire(wire, importStub = undefined, streams = []) {
     }
   };
   return dec(wire);
+}
+
+// A WritableStream of bytes whose chunks go into host sink `handle` (a
+// pipe's producing end, see toWire's 'W'): a write settles once the host
+// took the chunk, so the reader's pace reaches the writer.
+function writableToSink(handle) {
+  return new WritableStream({
+    write(chunk) {
+      let bytes;
+      if (chunk instanceof Uint8Array) bytes = chunk;
+      else if (chunk instanceof ArrayBuffer) bytes = new Uint8Array(chunk);
+      else if (ArrayBuffer.isView(chunk)) bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      else throw new TypeError('This WritableStream takes ArrayBuffer or ArrayBufferView chunks only');
+      if (bytes.byteLength === 0) return undefined;
+      return opAsync('body_sink_write', handle, bytes.slice());
+    },
+    close() { op('body_sink_close', handle); },
+    abort(reason) { op('body_sink_abort', handle, String(reason && reason.message !== undefined ? reason.message : reason)); },
+  });
 }

@@ -10,12 +10,36 @@ class Session extends RpcTarget {
   }
   add(n) { return this.#counter.increment(n); }
   get count() { return this.#counter.ctx.storage.get('n').then(n => n ?? 0); }
+  // Not awaited: the answer still waits until the write is durable.
+  write(key, value) {
+    this.#counter.ctx.storage.put(key, value);
+    return 'ok';
+  }
+  // What the object logged, with `text` added.
+  note(text) {
+    this.#counter.log.push(text);
+    return [...this.#counter.log];
+  }
 }
 
 export class Counter extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     this.token = crypto.randomUUID();
+    this.log = [];
+  }
+
+  // Blocks the object's events until the caller's `wait()` settles; the
+  // log as the block ends.
+  async blockWhile(wait) {
+    let seen;
+    await this.ctx.blockConcurrencyWhile(async () => {
+      this.log = [];
+      await wait();
+      this.log.push('block done');
+      seen = [...this.log];
+    });
+    return seen;
   }
 
   async increment(by = 1) {
@@ -45,6 +69,26 @@ export class Counter extends DurableObject {
 
   // An RpcTarget whose methods run in the object.
   session() { return new Session(this); }
+
+  // Keeps a duplicate of a callback and of an RpcTarget it was passed,
+  // past this call (and the original callback, which the call's end
+  // disposes of).
+  keep(callback, target) {
+    this.kept = callback.dup();
+    this.keptTarget = target.dup();
+    this.original = callback;
+  }
+
+  callKept(x) { return this.kept(x); }
+
+  addKept(n) { return this.keptTarget.add(n); }
+
+  callOriginal(x) { return this.original(x); }
+
+  dropKept() {
+    this.kept[Symbol.dispose]();
+    this.keptTarget[Symbol.dispose]();
+  }
 
   // A value written without awaiting: the answer still waits until it is
   // durable (the output gate).
@@ -79,6 +123,17 @@ export class Counter extends DurableObject {
     return 'not aborted';
   }
 
+  // Writes, then resets the object: awaited or not, the writes stay.
+  async putThenAbort(awaited) {
+    const write = this.ctx.storage.put('beforeAbort', 'kept');
+    this.ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS t (v TEXT)');
+    this.ctx.storage.sql.exec("INSERT INTO t VALUES ('kept too')");
+    if (awaited) await write;
+    this.ctx.abort('abort after a put');
+  }
+
+  rows() { return this.ctx.storage.sql.exec('SELECT v FROM t').toArray().map(r => r.v); }
+
   // After a reset, a write the old instance tries fails.
   async writeLater() {
     await new Promise(resolve => setTimeout(resolve, 1));
@@ -100,6 +155,16 @@ export class Legacy {
   }
   hello() { return 'hello'; }
   async fetch() { return new Response('legacy'); }
+}
+
+// What the Worker passes to an object to keep: its total grows in the
+// Worker.
+class Tally extends RpcTarget {
+  total = 0;
+  add(n) {
+    this.total += n;
+    return this.total;
+  }
 }
 
 const json = (v, status = 200) => Response.json(v, { status });
@@ -172,6 +237,59 @@ export default {
         sessionCopy[Symbol.dispose]();
         const afterAll = await sessionCopy.add(1).then(() => 'no error', e => e.message);
         return json({ distinct, sameId: copy.id.equals(stub.id), original, viaCopy, added, afterAll });
+      }
+      case 'keep': {
+        // The object keeps duplicates of what it was passed: they reach
+        // this event's callback and target after the call returned; the
+        // original callback does not; a disposed duplicate neither.
+        const seen = [];
+        const tally = new Tally();
+        await stub.keep(n => {
+          seen.push(n);
+          return n * 3;
+        }, tally);
+        const viaDup = await stub.callKept(7);
+        const added = [await stub.addKept(2), await stub.addKept(3)];
+        const original = await stub.callOriginal(1).then(v => `no error: ${v}`, e => e.message);
+        await stub.dropKept();
+        const dropped = await stub.callKept(1).then(v => `no error: ${v}`, e => e.message);
+        return json({ viaDup, added, total: tally.total, seen, original, dropped });
+      }
+      case 'session-write': {
+        using session = await stub.session();
+        return new Response(await session.write(url.searchParams.get('key'), await request.text()));
+      }
+      case 'session-block': {
+        // A session's call made while the object is in
+        // blockConcurrencyWhile waits for it to end.
+        const session = await stub.session();
+        let open, started;
+        const opened = new Promise(resolve => { open = resolve; });
+        const blockStarted = new Promise(resolve => { started = resolve; });
+        const blocking = stub.blockWhile(async () => {
+          started();
+          await opened;
+        });
+        await blockStarted;
+        const noted = session.note('during');
+        open();
+        return json({ block: await blocking, noted: await noted });
+      }
+      case 'session-abort': {
+        // A session of an object that was reset fails.
+        const session = await stub.session();
+        const before = await session.add(1);
+        await stub.reset('reset under a session').catch(() => {});
+        const after = await session.add(1).then(v => ({ value: v }), e => error(e));
+        return json({ before, after, n: await stub.get() });
+      }
+      case 'abort-after-put': {
+        const before = await stub.instance();
+        const aborted = await stub.putThenAbort(url.searchParams.has('awaited')).then(v => ({ value: v }), e => error(e));
+        const after = await stub.instance();
+        return json({
+          aborted, fresh: after.token !== before.token, read: await stub.read(['beforeAbort']), rows: await stub.rows(),
+        });
       }
       case 'spin':
         try {

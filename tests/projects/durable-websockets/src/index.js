@@ -14,7 +14,8 @@
 // - `loop`: the handler never ends (the CPU limit stops it).
 // `ping` is answered `pong` by the auto-response, without the object.
 // `?plain` joins with a socket the object accepts itself (not
-// hibernatable), which echoes.
+// hibernatable), which echoes, and knows `gate:<text>` and `close:<text>`
+// (stores `<text>`, then answers or closes without awaiting the write).
 // `/room/<name>/state` reads the room's storage over HTTP; `/proxy/<name>`
 // is a Worker that accepts the room's socket itself, says `whoami` and
 // answers with the reply.
@@ -43,7 +44,21 @@ export class ChatRoom extends DurableObject {
     if (url.searchParams.has('plain')) {
       // Not hibernatable: accepted here, it keeps the object in memory.
       server.accept();
-      server.addEventListener('message', event => server.send(`echo ${event.data} ${this.instances}`));
+      server.addEventListener('message', event => {
+        const text = String(event.data);
+        if (text.startsWith('gate:')) {
+          // As `gate:` below, on this socket: its output gate holds the
+          // answer back until the write is durable.
+          this.ctx.storage.put('plainGated', text.slice(5));
+          server.send(`gated ${text.slice(5)}`);
+        } else if (text.startsWith('close:')) {
+          // The same for a close.
+          this.ctx.storage.put('plainClosed', text.slice(6));
+          server.close(4001, `closed ${text.slice(6)}`);
+        } else {
+          server.send(`echo ${event.data} ${this.instances}`);
+        }
+      });
       server.send(`welcome ${name}`);
       return new Response(null, { status: 101, webSocket: client });
     }
