@@ -441,3 +441,116 @@ fn a_failing_alarm_is_retried() {
         }
     });
 }
+
+/// The count of the output gate's flushes of the fixture's objects.
+fn flushes(admin: &str) -> u64 {
+    common::request(admin, "GET", "/metrics", &[], b"")
+        .text()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("motu_durable_object_flush_seconds_count{worker=\"durable\"} ")
+        })
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+/// A listener that answers each plain HTTP request, and each message on a
+/// WebSocket, with the count of flushes the server's metrics (at `admin`,
+/// once known) show when it arrives. Its `host:port`.
+fn flush_witness(admin: std::sync::Arc<std::sync::OnceLock<String>>) -> String {
+    use std::io::{BufRead, Write};
+    use tokio_tungstenite::tungstenite::{accept, Message};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let admin = admin.clone();
+            std::thread::spawn(move || {
+                let count = || flushes(admin.get().expect("the server's admin address"));
+                let mut head = [0u8; 3];
+                if stream.peek(&mut head).ok() != Some(3) {
+                    return;
+                }
+                // An upgrade asks for a socket; anything else is a fetch.
+                let mut peeked = vec![0u8; 4096];
+                let n = stream.peek(&mut peeked).unwrap_or(0);
+                let text = String::from_utf8_lossy(&peeked[..n]).to_ascii_lowercase();
+                if text.contains("upgrade: websocket") {
+                    let mut ws = accept(stream).unwrap();
+                    while let Ok(message) = ws.read() {
+                        if message.is_text() {
+                            ws.send(Message::text(count().to_string())).unwrap();
+                        }
+                    }
+                    return;
+                }
+                let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let body = count().to_string();
+                let mut out = stream;
+                let _ = write!(
+                    out,
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn an_objects_fetch_and_websocket_leave_after_its_writes_are_durable() {
+    // The output gate holds what an object sends out, not only its
+    // response: a fetch it makes after a put leaves once the put is
+    // durable, and so do the connection and messages of a WebSocket it
+    // opens. Without the gate no flush would happen before the object
+    // answers, so the witness would see none.
+    on_each_engine("do_outgoing_output_gate", |engine| {
+        let (_dir, state) = state_folder();
+        let admin = std::sync::Arc::new(std::sync::OnceLock::new());
+        let witness = flush_witness(admin.clone());
+        let config = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/projects/durable-objects/wrangler.jsonc");
+        let server = Server::start_with_env(
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "--engine",
+                engine,
+                "--persist-to",
+                state.to_str().unwrap(),
+                "--admin-listen",
+                "127.0.0.1:0",
+            ],
+            &[("MOTU_EGRESS__ALLOW_PRIVATE", "true")],
+        );
+        let admin_addr = server.admin.clone().unwrap();
+        admin.set(admin_addr.clone()).unwrap();
+        for round in 1..=3 {
+            let before = flushes(&admin_addr);
+            let to = format!("http://{witness}/");
+            let seen = get_json(&server, &format!("/do/gate/gated-fetch?to={to}"));
+            let seen = seen.as_u64().unwrap();
+            assert!(
+                seen > before,
+                "fetch {round} left before its write was durable"
+            );
+        }
+        for round in 1..=2 {
+            let before = flushes(&admin_addr);
+            let to = format!("ws://{witness}/");
+            let seen = get_json(&server, &format!("/do/gate/gated-fetch?to={to}&socket=1"));
+            // One flush before it connected, another before its message.
+            let seen = seen.as_u64().unwrap();
+            assert!(
+                seen >= before + 2,
+                "socket {round}: its message left before its write was durable ({before} -> {seen})"
+            );
+        }
+        let stored = get_json(&server, "/do/gate/read?keys=fetched");
+        assert_eq!(stored, json!({ "fetched": 7 }));
+    });
+}

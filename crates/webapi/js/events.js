@@ -281,6 +281,21 @@ const durableHooks = {
   },
 };
 
+// When the running event is a Durable Object's (cloudflare/durable.js),
+// what it sends out waits for the object's output gate: a promise for a
+// fetch to wait on (null when nothing needs to), and how a WebSocket it
+// opens sends (null: at once). Never anything for a Worker without Durable
+// Objects, whose group is not loaded.
+function objectOutgoingGate() {
+  const durable = loadedGroup(DURABLE);
+  return durable === undefined ? null : durable.outgoingGate(op('current_event'));
+}
+
+function objectSocketGate() {
+  const durable = loadedGroup(DURABLE);
+  return durable === undefined ? null : durable.socketGate(op('current_event'));
+}
+
 function dispatchHostEvent(id, event) {
   if (Array.isArray(event)) {
     // A fetch event's list starts with its method; a WebSocket message's,

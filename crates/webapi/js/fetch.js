@@ -26,13 +26,23 @@ let nextFetchToken = 1;
 
 function fetch(input, init = undefined) {
   return subrequest(input, init, (token, request, headers, body) => {
-    // `Upgrade: websocket` asks for a WebSocket: the Response carries it
-    // (websocket.js).
-    const upgrade = request.headers.get('upgrade');
-    if (upgrade !== null && upgrade.toLowerCase() === 'websocket') {
-      return loadGroup(WEBSOCKET).connectWebSocket(request.url, headers);
-    }
-    return opAsync('fetch', token, request.method, request.url, headers, body, request.redirect);
+    const start = () => {
+      // `Upgrade: websocket` asks for a WebSocket: the Response carries it
+      // (websocket.js).
+      const upgrade = request.headers.get('upgrade');
+      if (upgrade !== null && upgrade.toLowerCase() === 'websocket') {
+        return loadGroup(WEBSOCKET).connectWebSocket(request.url, headers);
+      }
+      return opAsync('fetch', token, request.method, request.url, headers, body, request.redirect);
+    };
+    // A Durable Object's fetch leaves once its writes made before are
+    // durable (its output gate); not at all if aborted meanwhile.
+    const gate = objectOutgoingGate();
+    if (gate === null) return start();
+    return transformPromise(gate, () => {
+      const signal = request.signal;
+      return signal && signal.aborted ? promiseRejectedWith(signal.reason) : start();
+    });
   });
 }
 

@@ -107,9 +107,14 @@ class WebSocket extends EventTarget {
     s.url = parsed.href;
     s.accepted = true;
     s.outbound = true;
+    // A Durable Object's socket connects, sends and closes through its
+    // output gate.
+    s.gate = objectSocketGate();
     const headers = [['upgrade', 'websocket']];
     if (list.length > 0) headers.push(['sec-websocket-protocol', list.join(', ')]);
-    opAsync('ws_connect', 0, parsed.href, headers).then(r => {
+    const gate = objectOutgoingGate();
+    const connect = () => opAsync('ws_connect', 0, parsed.href, headers);
+    (gate === null ? connect() : transformPromise(gate, connect)).then(r => {
       if (s.state === CLOSED) {
         op('ws_close', r.socket, 1000, '');
         return;
@@ -434,11 +439,14 @@ function deliverHostMessage(socket, data) {
 // fetch() with `Upgrade: websocket`: the Response carries the socket, not
 // yet accepted.
 async function connectWebSocket(url, headers) {
+  // A Durable Object's socket sends and closes through its output gate.
+  const gate = objectSocketGate();
   const r = await opAsync('ws_connect', 0, url, headers);
   const ws = new WebSocket(building, null);
   const s = endState(ws);
   s.url = url;
   s.outbound = true;
+  s.gate = gate;
   adoptHostEnd(ws, r.socket);
   return new Response(null, { status: 101, headers: r.headers, webSocket: ws });
 }

@@ -24,7 +24,8 @@ macro_rules! internal_names {
          utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
          streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup, loadedNodeGroup, CRYPTO, ERROR_EVENT, WEBSOCKET, bufferSourceCopy, \
-         asyncContextGet, asyncContextSet, useAsyncContext, EMPTY_ASYNC_CONTEXT"
+         asyncContextGet, asyncContextSet, useAsyncContext, EMPTY_ASYNC_CONTEXT, \
+         objectOutgoingGate, objectSocketGate"
     };
 }
 
@@ -214,7 +215,7 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
         group!(
             preamble: "",
             files: ["cloudflare/durable.js", "cloudflare/durable_websockets.js"],
-            exports: "makeNamespace, deliver, evict"
+            exports: "makeNamespace, deliver, evict, outgoingGate, socketGate"
         ),
     ),
 ];

@@ -167,6 +167,41 @@ function doAsync(fn) {
 // slot -> { slot, id, name, instance, blocks, queue, unflushed, storage }
 const doObjects = new Map();
 
+// Event id -> the object whose event it is, until the object answers it:
+// what the object sends out meanwhile (a fetch, a WebSocket it opens)
+// goes through its output gate (outgoingGate, socketGate).
+const doEventObjects = new Map();
+
+function doTrackEvent(rec, id, kind) {
+  rec.events.set(id, kind);
+  doEventObjects.set(id, rec);
+}
+
+function doUntrackEvent(rec, id) {
+  if (doEventObjects.get(id) === rec) doEventObjects.delete(id);
+  return rec.events.delete(id);
+}
+
+// What a `fetch()` (or a WebSocket's connection) made during event `id`
+// waits for: the output gate of the object whose event it is, once the
+// writes it made before are durable; null when there is nothing to wait
+// for. Nothing leaves an aborted object.
+function outgoingGate(id) {
+  const rec = doEventObjects.get(id);
+  if (rec === undefined) return null;
+  if (rec.aborted !== null) return promiseRejectedWith(rec.aborted);
+  if (!rec.unflushed && rec.flushing === null) return null;
+  return doOutputGate(rec);
+}
+
+// How a WebSocket the object opens during event `id` sends and closes:
+// through the object's output gate, as its other sockets do (null when
+// `id` is not an object's event).
+function socketGate(id) {
+  const rec = doEventObjects.get(id);
+  return rec === undefined ? null : send => doGatedOutput(rec, send);
+}
+
 // The output gate: a promise that settles once the object's writes so far
 // are durable. Flushes are grouped: while one is going on, the outputs
 // that need a later one share the next, which starts when it ends and
@@ -505,7 +540,7 @@ function deliver(id, event, hooks) {
       return failEvent(id, event, hooks, rec.aborted ?? e);
     }
   }
-  rec.events.set(id, event.kind);
+  doTrackEvent(rec, id, event.kind);
   const run = () => runEvent(id, event, rec, hooks);
   // Behind the events held back, in order.
   if (rec.blocks > 0 || rec.queue.length > 0 || rec.draining) {
@@ -527,7 +562,7 @@ function failEvent(id, event, hooks, e) {
 // object was aborted first (then the abort gave it).
 function eventHooks(id, rec, hooks) {
   const once = f => (...args) => {
-    if (rec.aborted !== null || !rec.events.delete(id)) return;
+    if (rec.aborted !== null || !doUntrackEvent(rec, id)) return;
     f(...args);
   };
   return {
@@ -536,7 +571,7 @@ function eventHooks(id, rec, hooks) {
     rpcFail: once(hooks.rpcFail),
     // Nothing leaves an aborted object: its calls were failed already.
     gate: () => (rec.aborted !== null ? new Promise(() => {}) : doOutputGate(rec)),
-    done: () => rec.events.delete(id),
+    done: () => doUntrackEvent(rec, id),
   };
 }
 
@@ -592,7 +627,7 @@ function deliverCall(rec, id, run) {
     return rec.hooks.rpcFail(id, rec.aborted ?? new Error('RPC stub is no longer valid: the Durable Object that made it left memory'));
   }
   op('durable_attend', rec.slot);
-  rec.events.set(id, 'rpc');
+  doTrackEvent(rec, id, 'rpc');
   const start = () => {
     if (rec.aborted !== null) return;
     run(rpcGate(id, eventHooks(id, rec, rec.hooks)));
@@ -642,7 +677,7 @@ function doAbort(rec, error) {
   }
   rec.queue.length = 0;
   const events = [...rec.events];
-  rec.events.clear();
+  for (const [id] of events) doUntrackEvent(rec, id);
   for (const [id, kind] of events) failEvent(id, { kind }, rec.hooks, error);
 }
 

@@ -99,6 +99,24 @@ export class Counter extends DurableObject {
         storage.put(url.searchParams.get('key'), await request.text());
         return new Response('ok');
       }
+      case '/gated-fetch': {
+        // Not awaited: the fetch still waits until the write is durable
+        // (output gate); so does what a WebSocket it opens sends.
+        storage.put('fetched', ((await storage.get('fetched')) ?? 0) + 1);
+        const to = url.searchParams.get('to');
+        if (url.searchParams.get('socket') === null) return new Response(await (await fetch(to)).text());
+        const ws = new WebSocket(to);
+        const reply = new Promise((resolve, reject) => {
+          ws.addEventListener('message', e => resolve(e.data));
+          ws.addEventListener('error', () => reject(new Error('socket error')));
+        });
+        await new Promise(resolve => ws.addEventListener('open', resolve));
+        storage.put('fetched', ((await storage.get('fetched')) ?? 0) + 1);
+        ws.send('flushes?');
+        const answer = await reply;
+        ws.close();
+        return new Response(answer);
+      }
       case '/read': {
         const keys = url.searchParams.get('keys').split(',');
         return Response.json(Object.fromEntries(await storage.get(keys)));
