@@ -502,12 +502,13 @@ fn flush_witness(admin: std::sync::Arc<std::sync::OnceLock<String>>) -> String {
 }
 
 #[test]
-fn an_objects_fetch_and_websocket_leave_after_its_writes_are_durable() {
+fn what_an_object_sends_out_leaves_after_its_writes_are_durable() {
     // The output gate holds what an object sends out, not only its
     // response: a fetch it makes after a put leaves once the put is
     // durable, and so do the connection and messages of a WebSocket it
-    // opens. Without the gate no flush would happen before the object
-    // answers, so the witness would see none.
+    // opens and its calls of other objects. Without the gate no flush
+    // would happen before the object answers, so the witness would see
+    // none.
     on_each_engine("do_outgoing_output_gate", |engine| {
         let (_dir, state) = state_folder();
         let admin = std::sync::Arc::new(std::sync::OnceLock::new());
@@ -552,5 +553,20 @@ fn an_objects_fetch_and_websocket_leave_after_its_writes_are_durable() {
         }
         let stored = get_json(&server, "/do/gate/read?keys=fetched");
         assert_eq!(stored, json!({ "fetched": 7 }));
+        // A call of another object (through its stub's fetch, then over
+        // RPC) waits for the caller's write; the other object's fetch for
+        // its own: two flushes before the witness hears of it.
+        for via in ["", "&rpc=1"] {
+            let before = flushes(&admin_addr);
+            let to = format!("http://{witness}/");
+            let path = format!("/do/gate/gated-call?via=other&to={to}{via}");
+            let seen = get_json(&server, &path).as_u64().unwrap();
+            assert!(
+                seen >= before + 2,
+                "call{via}: it left before the caller's write was durable ({before} -> {seen})"
+            );
+        }
+        let stored = get_json(&server, "/do/other/read?keys=fetched");
+        assert_eq!(stored, json!({ "fetched": 2 }));
     });
 }

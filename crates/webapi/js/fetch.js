@@ -35,14 +35,20 @@ function fetch(input, init = undefined) {
       }
       return opAsync('fetch', token, request.method, request.url, headers, body, request.redirect);
     };
-    // A Durable Object's fetch leaves once its writes made before are
-    // durable (its output gate); not at all if aborted meanwhile.
-    const gate = objectOutgoingGate();
-    if (gate === null) return start();
-    return transformPromise(gate, () => {
-      const signal = request.signal;
-      return signal && signal.aborted ? promiseRejectedWith(signal.reason) : start();
-    });
+    return throughOutputGate(request, start);
+  });
+}
+
+// Runs `start`, which sends `request`: at once, or, when a Durable Object
+// sends it, once the writes the object made before are durable (its output
+// gate) — and not at all if the request was aborted or the object reset
+// meanwhile.
+function throughOutputGate(request, start) {
+  const gate = objectOutgoingGate();
+  if (gate === null) return start();
+  return transformPromise(gate, () => {
+    const signal = request.signal;
+    return signal && signal.aborted ? promiseRejectedWith(signal.reason) : start();
   });
 }
 
@@ -163,8 +169,10 @@ class Fetcher {
     const service = this.#service;
     const op = this.#op;
     const entrypoint = this.#entrypoint;
-    return subrequest(input, init, (token, request, headers, body) =>
-      opAsync(op, token, service, request.method, request.url, headers, body, entrypoint));
+    return subrequest(input, init, (token, request, headers, body) => {
+      const start = () => opAsync(op, token, service, request.method, request.url, headers, body, entrypoint);
+      return throughOutputGate(request, start);
+    });
   }
 }
 webidlInterface(Fetcher);

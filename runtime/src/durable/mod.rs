@@ -40,7 +40,9 @@
 //!   the object's later events in its mailbox until its callback settles.
 //!   The *output gate*: a response of the object waits until the writes
 //!   made before it are durable (an fsync of the object's write-ahead log
-//!   as host work, off the executor).
+//!   as host work, off the executor), and so does what it sends out
+//!   during its events — fetches, calls of stubs and service bindings,
+//!   WebSockets it opens (`cloudflare/durable.js`, `outgoingGate`).
 //! - **Alarms** (`alarms.rs`): kept in the object's database and in an
 //!   index the registry polls; due alarms are events like a fetch, with
 //!   retries and backoff when the handler fails.

@@ -160,15 +160,30 @@ function rpcSend(state, path, isCall, args) {
   }
   const [kind, a, b] = state.target;
   const settled = () => { if (grant.id !== null) releaseGrant(grant.id); };
+  const start = () => {
+    let sent;
+    try {
+      sent = opAsync('rpc_call', kind, a, b, path, isCall, wire, grant.id, box.streams, box.writers());
+    } catch (e) {
+      box.drop();
+      throw e;
+    }
+    box.sent();
+    return sent;
+  };
+  // A Durable Object's call leaves once the writes it made before are
+  // durable (its output gate); not at all if it is reset meanwhile.
+  const gate = objectOutgoingGate();
   let sent;
   try {
-    sent = opAsync('rpc_call', kind, a, b, path, isCall, wire, grant.id, box.streams, box.writers());
+    sent = gate === null ? start() : transformPromise(gate, start, e => {
+      box.drop();
+      throw e;
+    });
   } catch (e) {
     settled();
-    box.drop();
     return Promise.reject(e);
   }
-  box.sent();
   return sent.then(reply => {
     settled();
     return answerOf(reply);

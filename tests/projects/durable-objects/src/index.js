@@ -117,6 +117,17 @@ export class Counter extends DurableObject {
         ws.close();
         return new Response(answer);
       }
+      case '/gated-call': {
+        // A call of another object, through its stub's fetch or over RPC,
+        // waits for this object's write too; the other object's own fetch
+        // then waits for its write.
+        storage.put('fetched', ((await storage.get('fetched')) ?? 0) + 1);
+        const other = this.env.COUNTER.getByName(url.searchParams.get('via'));
+        const to = url.searchParams.get('to');
+        if (url.searchParams.get('rpc') !== null) return new Response(await other.gatedFetch(to));
+        const inner = `https://object.internal/gated-fetch?to=${encodeURIComponent(to)}`;
+        return new Response(await (await other.fetch(inner)).text());
+      }
       case '/read': {
         const keys = url.searchParams.get('keys').split(',');
         return Response.json(Object.fromEntries(await storage.get(keys)));
@@ -151,6 +162,14 @@ export class Counter extends DurableObject {
     }
   }
 }
+
+// Over RPC: a put, then a fetch of `to`, which waits until the put is
+// durable (the output gate); the answer's text.
+Counter.prototype.gatedFetch = async function gatedFetch(to) {
+  const storage = this.ctx.storage;
+  storage.put('fetched', ((await storage.get('fetched')) ?? 0) + 1);
+  return (await fetch(to)).text();
+};
 
 Counter.prototype.alarm = async function alarm(info) {
   const storage = this.ctx.storage;
