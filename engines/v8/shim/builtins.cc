@@ -112,4 +112,8 @@ bool install_builtins(v8::Local<v8::Context> ctx) {
   return true;
 }
 
+void add_builtin_references(std::vector<intptr_t>& refs) {
+  for (v8::FunctionCallback f : {transfer, detached}) refs.push_back(reinterpret_cast<intptr_t>(f));
+}
+
 }  // namespace motu

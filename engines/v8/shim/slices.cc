@@ -228,4 +228,8 @@ bool install_slices(v8::Local<v8::Context> ctx) {
   return replace(ctx, proto, "join", 1, join, v8::Array::New(iso, originals, 3));
 }
 
+void add_slice_references(std::vector<intptr_t>& refs) {
+  for (v8::FunctionCallback f : {fill, join}) refs.push_back(reinterpret_cast<intptr_t>(f));
+}
+
 }  // namespace motu

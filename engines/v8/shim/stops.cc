@@ -117,4 +117,9 @@ bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx) {
          wrap(ctx, json, "parse", 2, guarded) && wrap(ctx, array_proto, "sort", 1, guarded);
 }
 
+void add_stop_references(std::vector<intptr_t>& refs) {
+  v8::FunctionCallback callback = guarded;
+  refs.push_back(reinterpret_cast<intptr_t>(callback));
+}
+
 }  // namespace motu
