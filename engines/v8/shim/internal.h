@@ -174,9 +174,16 @@ struct Snapshot {
   std::unique_ptr<v8::String::ExternalOneByteStringResource> resource;
   // The native addresses the snapshot refers to by index, null-terminated.
   std::vector<intptr_t> references;
-  v8::StartupData blob{nullptr, 0};
+  // Every blob made, the current one last: an isolate made from an earlier
+  // one may read it as long as it lives. Empty when the prelude cannot be
+  // snapshotted.
+  std::vector<std::unique_ptr<v8::StartupData>> blobs;
+  // The length of the code cache the current blob's prelude was compiled
+  // with (0: none), and whether the blob was made again with warmer cache.
+  size_t cache_len = 0;
+  bool remade = false;
 };
-// The functions the snapshot's context hands back, by their index.
+// What the snapshot's context hands back, by index.
 enum : size_t {
   kSnapshotDispatch,
   kSnapshotRegisterModule,
@@ -184,11 +191,16 @@ enum : size_t {
   kSnapshotFunctions,
   // The start hook, or undefined.
   kSnapshotStart = kSnapshotFunctions,
+  // The prelude's UnboundScript, for its code cache.
+  kSnapshotPrelude,
 };
-// The snapshot for this prelude and these global names, made by the first
-// call that asks for it; null when isolates are to be made without one
-// (a prelude that cannot be snapshotted, or MOTU_V8_SNAPSHOT=0).
-Snapshot* snapshot_for(const MotuIsolateOptions& options, const MotuCode& prelude);
+// The current blob of the snapshot for this prelude and these global
+// names, made by the first call that asks for it, and its external
+// references in *references; null when isolates are to be made without one
+// (a prelude that cannot be snapshotted, or MOTU_V8_SNAPSHOT=0). Both stay
+// valid for the process.
+v8::StartupData* snapshot_for(const MotuIsolateOptions& options, const MotuCode& prelude,
+                              const intptr_t** references);
 
 // --- platform.cc
 void ensure_platform();

@@ -124,7 +124,8 @@ int set_up(MotuIsolate* m, const MotuIsolateOptions& options, const MotuCode& pr
 // From a snapshot (snapshot.cc): the context comes deserialized with the
 // shim's globals and the prelude's state in it, and hands back the
 // functions the isolate keeps.
-int set_up_from_snapshot(MotuIsolate* m, const MotuIsolateOptions& options, MotuBuf* error) {
+int set_up_from_snapshot(MotuIsolate* m, const MotuIsolateOptions& options,
+                         const MotuCode& prelude, MotuBuf* error) {
   v8::Isolate* iso = m->isolate;
   v8::Isolate::Scope isolate_scope(iso);
   fit_stack_limit(iso);
@@ -145,6 +146,17 @@ int set_up_from_snapshot(MotuIsolate* m, const MotuIsolateOptions& options, Motu
   if (!ctx->GetDataFromSnapshotOnce<v8::Value>(kSnapshotStart).ToLocal(&start))
     return fail(error, "Error", "the startup snapshot lacks the prelude's hooks");
   if (start->IsFunction()) m->start.Reset(iso, start.As<v8::Function>());
+  // The prelude's code cache is made again after the first event, as if
+  // it had been compiled here: the snapshot is then made again from it
+  // (snapshot.cc), with the functions serving an event compiled.
+  v8::Local<v8::UnboundScript> unbound;
+  if (ctx->GetDataFromSnapshotOnce<v8::UnboundScript>(kSnapshotPrelude).ToLocal(&unbound) &&
+      prelude.token != 0 && m->keep_for_refresh) {
+    Refreshable r;
+    r.script.Reset(iso, unbound);
+    r.token = prelude.token;
+    m->refreshable.push_back(std::move(r));
+  }
   v8::TryCatch tc(iso);
   run_start(m, ctx);
   return finish(m, tc, ctx, error);
@@ -196,12 +208,13 @@ MotuIsolate* motu_v8_isolate_new(const MotuIsolateOptions* options,
     // Lengths in the encoding are 32 bits wide.
     m->encode_budget = std::min(m->encode_budget, size_t{UINT32_MAX});
     m->allocator = std::make_unique<motu::BufferAllocator>(m, options->heap_limit);
-    motu::Snapshot* snapshot = motu::snapshot_for(*options, *prelude);
+    const intptr_t* references = nullptr;
+    v8::StartupData* snapshot = motu::snapshot_for(*options, *prelude, &references);
     v8::Isolate::CreateParams params;
     params.array_buffer_allocator = m->allocator.get();
     if (snapshot) {
-      params.snapshot_blob = &snapshot->blob;
-      params.external_references = snapshot->references.data();
+      params.snapshot_blob = snapshot;
+      params.external_references = references;
     }
     if (options->heap_limit)
       params.constraints.ConfigureDefaultsFromHeapSize(0, options->heap_limit);
@@ -211,7 +224,7 @@ MotuIsolate* motu_v8_isolate_new(const MotuIsolateOptions* options,
     m->isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
     m->isolate->AddNearHeapLimitCallback(motu::near_heap_limit, m);
     motu::install_module_hooks(m->isolate);
-    return snapshot ? motu::set_up_from_snapshot(m, *options, error)
+    return snapshot ? motu::set_up_from_snapshot(m, *options, *prelude, error)
                     : motu::set_up(m, *options, *prelude, error);
   });
   if (*status != MOTU_OK && m) {

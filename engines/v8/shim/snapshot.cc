@@ -25,6 +25,15 @@
 //   hooks and the interrupt check are handed back by the new context
 //   (GetDataFromSnapshotOnce) and kept as globals of the new isolate.
 //
+// A function's bytecode is in the snapshot only if it was compiled while
+// the prelude ran; those a first event needs (Request, Response, the body
+// readers) would be compiled again in every isolate. So an isolate made
+// from the snapshot has the prelude's code cache made after its first
+// event, as the classic way does, and the next isolate's request finds the
+// prelude with that warm cache: the snapshot is made again, once, from the
+// prelude compiled with it. Earlier blobs stay for the isolates made from
+// them.
+//
 // The snapshot is made in an isolate of its own with a host that refuses
 // every op, chunk and module: what a prelude got from the host while it
 // was evaluated would be baked into every Worker, so such a prelude is not
@@ -120,9 +129,10 @@ bool is_ascii(const std::string& s) {
 }
 
 // The prelude compiled (through the code cache it came with, if any) and
-// run in `ctx`; its completion value in *out.
+// run in `ctx`; its script in *script and completion value in *out.
 bool evaluate(const Snapshot& s, v8::Isolate* iso, v8::Local<v8::Context> ctx,
-              const MotuCode& prelude, v8::Local<v8::Value>* out) {
+              const MotuCode& prelude, v8::Local<v8::Script>* script,
+              v8::Local<v8::Value>* out) {
   v8::Local<v8::String> name, source;
   if (!v8::String::NewFromUtf8(iso, reinterpret_cast<const char*>(prelude.name.data),
                                v8::NewStringType::kNormal, static_cast<int>(prelude.name.len))
@@ -142,17 +152,17 @@ bool evaluate(const Snapshot& s, v8::Isolate* iso, v8::Local<v8::Context> ctx,
                                                v8::ScriptCompiler::CachedData::BufferNotOwned)
           : nullptr;
   v8::ScriptCompiler::Source src(source, origin, cache);
-  v8::Local<v8::Script> script;
   return v8::ScriptCompiler::Compile(ctx, &src,
                                      cache ? v8::ScriptCompiler::kConsumeCodeCache
                                            : v8::ScriptCompiler::kNoCompileOptions)
-             .ToLocal(&script) &&
-         script->Run(ctx).ToLocal(out);
+             .ToLocal(script) &&
+         (*script)->Run(ctx).ToLocal(out);
 }
 
-// Makes the snapshot's blob; false (and no blob) when the prelude cannot be
-// snapshotted.
-bool make(Snapshot& s, const MotuIsolateOptions& options, const MotuCode& prelude) {
+// Makes a blob of the snapshot into *blob; false (and no blob) when the
+// prelude cannot be snapshotted.
+bool make(const Snapshot& s, const MotuIsolateOptions& options, const MotuCode& prelude,
+          v8::StartupData* blob) {
   v8::SnapshotCreator creator(s.references.data());
   v8::Isolate* iso = creator.GetIsolate();
   bool asked_host = false;
@@ -172,8 +182,10 @@ bool make(Snapshot& s, const MotuIsolateOptions& options, const MotuCode& prelud
     if (!ctx.IsEmpty()) {
       v8::Context::Scope context_scope(ctx);
       v8::TryCatch tc(iso);
+      v8::Local<v8::Script> script;
       v8::Local<v8::Value> hooks;
-      ok = install_globals(&host, ctx, options) && evaluate(s, iso, ctx, prelude, &hooks) &&
+      ok = install_globals(&host, ctx, options) &&
+           evaluate(s, iso, ctx, prelude, &script, &hooks) &&
            take_hooks(&host, ctx, hooks, options);
       // Promise jobs do not live in a snapshot: run them now.
       if (ok) iso->PerformMicrotaskCheckpoint();
@@ -187,7 +199,8 @@ bool make(Snapshot& s, const MotuIsolateOptions& options, const MotuCode& prelud
           ok = ok && creator.AddData(ctx, kept[i]) == i;
         v8::Local<v8::Value> start = v8::Undefined(iso);
         if (!host.start.IsEmpty()) start = host.start.Get(iso);
-        ok = ok && creator.AddData(ctx, start) == kSnapshotStart;
+        ok = ok && creator.AddData(ctx, start) == kSnapshotStart &&
+             creator.AddData(ctx, script->GetUnboundScript()) == kSnapshotPrelude;
         if (ok) creator.SetDefaultContext(ctx);
       }
     }
@@ -197,47 +210,75 @@ bool make(Snapshot& s, const MotuIsolateOptions& options, const MotuCode& prelud
   host.register_module.Reset();
   host.start.Reset();
   host.interrupt_check.Reset();
-  if (ok) s.blob = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kKeep);
+  if (ok) *blob = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kKeep);
   forget_isolate(iso);
   host.isolate = nullptr;
-  return ok && s.blob.data != nullptr && s.blob.raw_size > 0;
+  if (ok && blob->data != nullptr && blob->raw_size > 0) return true;
+  delete[] blob->data;
+  *blob = v8::StartupData{nullptr, 0};
+  return false;
+}
+
+// Makes a blob of `s` from `prelude` and makes it the current one; false
+// when it could not be made.
+bool add_blob(Snapshot& s, const MotuIsolateOptions& options, const MotuCode& prelude) {
+  auto blob = std::make_unique<v8::StartupData>();
+  if (!make(s, options, prelude, blob.get())) return false;
+  s.blobs.push_back(std::move(blob));
+  s.cache_len = prelude.cache.len;
+  return true;
 }
 
 std::mutex snapshots_lock;
-// Every snapshot made or tried (a failed one keeps no blob), never freed:
-// isolates made from one read it for as long as they live.
+// Every snapshot made or tried (a failed one has no blob), never freed:
+// isolates made from one read its blob for as long as they live.
 std::vector<std::unique_ptr<Snapshot>> snapshots;
 
 }  // namespace
 
-Snapshot* snapshot_for(const MotuIsolateOptions& options, const MotuCode& prelude) {
+v8::StartupData* snapshot_for(const MotuIsolateOptions& options, const MotuCode& prelude,
+                              const intptr_t** references) {
   if (!enabled()) return nullptr;
   std::string key = key_of(options, prelude);
   std::lock_guard<std::mutex> lock(snapshots_lock);
+  Snapshot* found = nullptr;
   for (const auto& s : snapshots) {
     if (s->key == key && s->source.size() == prelude.source.len &&
         (prelude.source.len == 0 ||
-         std::memcmp(s->source.data(), prelude.source.data, prelude.source.len) == 0))
-      return s->blob.data ? s.get() : nullptr;
+         std::memcmp(s->source.data(), prelude.source.data, prelude.source.len) == 0)) {
+      found = s.get();
+      break;
+    }
   }
-  if (snapshots.size() >= kMaxSnapshots) return nullptr;
-  auto s = std::make_unique<Snapshot>();
-  s->key = std::move(key);
-  s->source = as_string(prelude.source);
-  if (is_ascii(s->source)) s->resource = std::make_unique<SharedSource>(s->source);
-  add_op_references(s->references);
-  add_async_context_references(s->references);
-  add_builtin_references(s->references);
-  add_stop_references(s->references);
-  add_slice_references(s->references);
-  if (s->resource) s->references.push_back(reinterpret_cast<intptr_t>(s->resource.get()));
-  s->references.push_back(0);
-  if (!make(*s, options, prelude)) {
-    delete[] s->blob.data;
-    s->blob = v8::StartupData{nullptr, 0};
+  if (found == nullptr) {
+    if (snapshots.size() >= kMaxSnapshots) return nullptr;
+    auto s = std::make_unique<Snapshot>();
+    s->key = std::move(key);
+    s->source = as_string(prelude.source);
+    if (is_ascii(s->source)) s->resource = std::make_unique<SharedSource>(s->source);
+    add_op_references(s->references);
+    add_async_context_references(s->references);
+    add_builtin_references(s->references);
+    add_stop_references(s->references);
+    add_slice_references(s->references);
+    if (s->resource) s->references.push_back(reinterpret_cast<intptr_t>(s->resource.get()));
+    s->references.push_back(0);
+    add_blob(*s, options, prelude);
+    snapshots.push_back(std::move(s));
+    found = snapshots.back().get();
+  } else if (!found->blobs.empty() && !found->remade && prelude.cache.len > 0 &&
+             prelude.cache.len != found->cache_len) {
+    // The prelude comes with code cache the blob was not made with: the
+    // warm cache of an isolate that served an event (isolate.cc), which
+    // also holds the functions serving one compiled. Made again from it
+    // once, the snapshot has their bytecode too, and new isolates do not
+    // compile them for their first event.
+    found->remade = true;
+    add_blob(*found, options, prelude);
   }
-  snapshots.push_back(std::move(s));
-  return snapshots.back()->blob.data ? snapshots.back().get() : nullptr;
+  if (found->blobs.empty()) return nullptr;
+  *references = found->references.data();
+  return found->blobs.back().get();
 }
 
 }  // namespace motu
