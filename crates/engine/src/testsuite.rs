@@ -914,7 +914,8 @@ pub fn isolates_are_independent(engine: &'static dyn crate::Engine) {
 /// Every isolate starts from the prelude as evaluated, its start hook run
 /// once in it: what a Worker changes of the prelude's globals, of the
 /// functions the engine installs (the ops, wrapped built-ins) and of the
-/// state a prelude chunk leaves stays in its isolate. Another isolate with
+/// state a prelude chunk leaves stays in its isolate; the wrapped built-ins
+/// answer with objects of the isolate's own realm. Another isolate with
 /// the same prelude, made beside it or after it is dropped, sees none of
 /// it, however the engine makes isolates (V8 deserializes a startup
 /// snapshot of the evaluated prelude).
@@ -923,7 +924,10 @@ pub fn prelude_state_is_per_isolate(engine: &dyn crate::Engine) {
       const view = () => [typeof hostOp, String(hostOp.mark), String(addEventListener.mark),
         String([].leak), String(JSON.parse.mark), String([].fill.mark), String(globalThis.loadedA),
         JSON.parse('[1]').length, String((ArrayBuffer.prototype.transfer || {}).mark),
-        String(globalThis.started)];
+        String(globalThis.started), realm(), transferred()];
+      // The wrapped built-ins answer in the isolate's own realm.
+      const realm = () => { try { JSON.parse('{'); } catch (e) { return e instanceof SyntaxError && typeof e.stack === 'string'; } };
+      const transferred = () => { const b = new ArrayBuffer(1); return !b.transfer || b.transfer() instanceof ArrayBuffer; };
       addEventListener('test', (e) => {
         if (e === 'mutate') {
           hostOp.mark = 'a';
@@ -941,6 +945,7 @@ pub fn prelude_state_is_per_isolate(engine: &dyn crate::Engine) {
         want.extend((0..6).map(|_| HostValue::from("undefined")));
         want.push(HostValue::from(1.0));
         want.extend(["undefined", "1"].map(HostValue::from));
+        want.extend([HostValue::Bool(true), HostValue::Bool(true)]);
         Some(Ok(HostValue::List(want)))
     };
     let (mut a, ha) = isolate(engine);

@@ -270,6 +270,27 @@ int run_module(MotuIsolate* m, v8::Local<v8::Context> ctx, const MotuCode& code,
                MotuBuf* error);
 void free_modules(MotuIsolate* m);
 
+// The context's embedder data slots that hold what the shim's native
+// functions call: the originals of the built-ins they wrap. A native
+// function finds them in its context rather than in its own data, which
+// must hold nothing of a context that is snapshotted: V8 keeps a function's
+// data with its template in the isolate's part of a snapshot, so an object
+// there would come back from another realm (another Array.prototype,
+// another SyntaxError).
+enum ContextSlot : int {
+  kSlotJsonParse = 1,
+  kSlotArraySort,
+  kSlotArrayFill,
+  kSlotArrayJoin,
+  kSlotArraySlice,
+  kSlotArrayPrototype,
+  kSlotArrayBuffer,
+};
+// What slot `slot` of `ctx` holds.
+inline v8::Local<v8::Value> slot_value(v8::Local<v8::Context> ctx, ContextSlot slot) {
+  return ctx->GetEmbedderData(slot);
+}
+
 // --- builtins.cc
 // Installs the ECMAScript built-ins this V8 lacks (ArrayBuffer transfer).
 bool install_builtins(v8::Local<v8::Context> ctx);
