@@ -24,10 +24,19 @@
 //!
 //! The prelude is a classic script. It takes these functions and deletes them
 //! from the global object, so Worker code never sees them. Its completion value
-//! is an object with two hooks that the engine keeps:
+//! is an object with two hooks that the engine keeps, and one it calls once:
 //!
 //! - `dispatch(id, event)`, called by [`Isolate::dispatch`](crate::Isolate::dispatch);
-//! - `registerModule(namespace)`, called once after a module Worker loaded.
+//! - `registerModule(namespace)`, called once after a module Worker loaded;
+//! - `start()`, optional: called once when the isolate is made, after the
+//!   prelude was evaluated and before anything else runs in it.
+//!
+//! The prelude's evaluation must not call the host (an op or
+//! [`OP_LOAD`]): what depends on the Worker belongs in `start`. An engine
+//! may then evaluate the prelude once for many isolates — V8 makes each
+//! isolate's context from a startup snapshot of the evaluated prelude —
+//! and calls `start` in each. A prelude whose evaluation calls the host
+//! still works, evaluated anew in every isolate.
 
 /// Global name of the synchronous op function.
 pub const OP_SYNC: &str = "__motu_op";
@@ -43,3 +52,5 @@ pub const ASYNC_CONTEXT_SET: &str = "__motu_async_context_set";
 pub const HOOK_DISPATCH: &str = "dispatch";
 /// Name of the prelude's module registration hook.
 pub const HOOK_REGISTER_MODULE: &str = "registerModule";
+/// Name of the prelude's optional hook called once when an isolate is made.
+pub const HOOK_START: &str = "start";

@@ -16,7 +16,8 @@ use crate::{
 };
 
 /// The test prelude: hands events to the Worker's handler and reports the
-/// outcome through the `done` and `fail` ops.
+/// outcome through the `done` and `fail` ops; its start hook counts its
+/// calls in `globalThis.started` and calls the `start` op.
 pub const TEST_PRELUDE: &str = r#"(() => {
   const op = globalThis.__motu_op;
   const opAsync = globalThis.__motu_op_async;
@@ -31,6 +32,10 @@ pub const TEST_PRELUDE: &str = r#"(() => {
   let mod = null;
   globalThis.addEventListener = (type, fn) => { if (type === 'test') listener = fn; };
   return {
+    start() {
+      globalThis.started = (globalThis.started || 0) + 1;
+      op('start');
+    },
     dispatch(id, event) {
       Promise.resolve()
         .then(() => listener ? listener(event) : mod.default.test(event))
@@ -906,6 +911,68 @@ pub fn isolates_are_independent(engine: &'static dyn crate::Engine) {
     }
 }
 
+/// Every isolate starts from the prelude as evaluated, its start hook run
+/// once in it: what a Worker changes of the prelude's globals, of the
+/// functions the engine installs (the ops, wrapped built-ins) and of the
+/// state a prelude chunk leaves stays in its isolate; the wrapped built-ins
+/// answer with objects of the isolate's own realm. Another isolate with
+/// the same prelude, made beside it or after it is dropped, sees none of
+/// it, however the engine makes isolates (V8 deserializes a startup
+/// snapshot of the evaluated prelude).
+pub fn prelude_state_is_per_isolate(engine: &dyn crate::Engine) {
+    let src = r#"
+      const view = () => [typeof hostOp, String(hostOp.mark), String(addEventListener.mark),
+        String([].leak), String(JSON.parse.mark), String([].fill.mark), String(globalThis.loadedA),
+        JSON.parse('[1]').length, String((ArrayBuffer.prototype.transfer || {}).mark),
+        String(globalThis.started), realm(), transferred()];
+      // The wrapped built-ins answer in the isolate's own realm.
+      const realm = () => { try { JSON.parse('{'); } catch (e) { return e instanceof SyntaxError && typeof e.stack === 'string'; } };
+      const transferred = () => { const b = new ArrayBuffer(1); return !b.transfer || b.transfer() instanceof ArrayBuffer; };
+      addEventListener('test', (e) => {
+        if (e === 'mutate') {
+          hostOp.mark = 'a';
+          addEventListener.mark = 'a';
+          Array.prototype.leak = 'a';
+          JSON.parse.mark = 'a';
+          [].fill.mark = 'a';
+          if (ArrayBuffer.prototype.transfer) ArrayBuffer.prototype.transfer.mark = 'a';
+          hostLoad(0);
+        }
+        return view();
+      })"#;
+    let pristine = || {
+        let mut want = vec![HostValue::from("function")];
+        want.extend((0..6).map(|_| HostValue::from("undefined")));
+        want.push(HostValue::from(1.0));
+        want.extend(["undefined", "1"].map(HostValue::from));
+        want.extend([HostValue::Bool(true), HostValue::Bool(true)]);
+        Some(Ok(HostValue::List(want)))
+    };
+    let (mut a, ha) = isolate(engine);
+    let started = ha
+        .calls
+        .borrow()
+        .iter()
+        .filter(|(op, _)| op == "start")
+        .count();
+    assert_eq!(started, 1, "the start hook reached the host once");
+    a.load_worker(&script(src)).unwrap();
+    let mutated = run(&mut *a, &ha, 1, "mutate".into());
+    let Some(Ok(HostValue::List(values))) = &mutated else {
+        panic!("the mutating event failed: {mutated:?}");
+    };
+    assert_eq!(values[1], HostValue::from("a"), "{mutated:?}");
+    assert_eq!(values[6], HostValue::from("1"), "{mutated:?}");
+    let (mut b, hb) = isolate(engine);
+    b.load_worker(&script(src)).unwrap();
+    assert_eq!(run(&mut *b, &hb, 1, "view".into()), pristine(), "beside");
+    drop(a);
+    drop(b);
+    let (mut c, hc) = isolate(engine);
+    c.load_worker(&script(src)).unwrap();
+    assert_eq!(run(&mut *c, &hc, 1, "view".into()), pristine(), "after");
+}
+
 /// An isolate dropped while its promises are pending frees cleanly, and an
 /// interrupt handle outliving its isolate does nothing.
 pub fn dropping_is_clean(engine: &dyn crate::Engine) {
@@ -1043,6 +1110,7 @@ macro_rules! engine_testsuite {
             garbage_is_collected_on_request,
             code_generation_follows_the_config,
             isolates_are_independent,
+            prelude_state_is_per_isolate,
             dropping_is_clean,
             prelude_chunks_load_on_demand
         );

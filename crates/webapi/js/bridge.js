@@ -101,6 +101,12 @@ const ENUMERABLE = Object.freeze({ __proto__: null, enumerable: true });
 // function itself. `length` sets the constructor's length, the number
 // of its required arguments, where the parameter list says otherwise (an
 // internal token, an optional argument without a default).
+// What runs while the prelude is evaluated avoids the few built-ins V8
+// installs only once a context exists (Object.hasOwn, Array.prototype.at
+// and findLast, SharedArrayBuffer, Atomics, WebAssembly,
+// Error.stackTraceLimit): V8 leaves them out of the context a startup
+// snapshot is made from (engines/v8/shim/snapshot.cc).
+const hasOwnProperty = Object.prototype.hasOwnProperty;
 function webidlInterface(cls, length = undefined) {
   const proto = cls.prototype;
   // Indexed loops: every isolate runs these at start-up, and an array
@@ -114,7 +120,7 @@ function webidlInterface(cls, length = undefined) {
     const key = statics[i];
     if (key !== 'length' && key !== 'name' && key !== 'prototype') Object.defineProperty(cls, key, ENUMERABLE);
   }
-  if (Object.hasOwn(proto, 'entries') && Object.hasOwn(proto, Symbol.iterator)) {
+  if (hasOwnProperty.call(proto, 'entries') && hasOwnProperty.call(proto, Symbol.iterator)) {
     Object.defineProperty(proto, Symbol.iterator, { __proto__: null, value: proto.entries });
   }
   tag(cls);

@@ -17,43 +17,53 @@
 //   sends on as it is, see body.js; socket: the host handle of the
 //   WebSocket a 101 response hands over, see websocket.js);
 // - `fail(id, { name, message, stack })` when its handler threw or rejected.
-const worker = op('init');
-requestCfFields = worker.requestCf;
-if (worker.mapsPositions) mapStackPositions();
-const env = worker.env;
-// A service binding is a Fetcher and a stub of the Worker's entrypoint for
-// RPC (cloudflare/rpc.js).
-for (const [binding, service, entrypoint] of worker.services || []) {
-  const fetcher = loadGroup(FETCH).makeFetcher(service, 'service_fetch', entrypoint);
-  env[binding] = loadGroup(CLOUDFLARE_WORKERS).makeServiceStub(service, entrypoint, fetcher);
-}
-if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetcher(worker.assets, 'assets_fetch');
+// What the host says of the Worker (the `init` op) and its `env`, set by
+// `start()`. The engine calls that hook once the prelude is evaluated, in
+// every isolate: everything above it is the same for every Worker, which
+// lets an engine evaluate it once for many isolates (V8 deserializes a
+// startup snapshot of it), so nothing before `start()` may call the host.
+let worker;
+let env;
 // The group of each kind of storage binding (runtime/src/bindings).
 const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, d1: D1_BINDING, r2: R2_BINDING, queue: QUEUE_BINDING };
-const storageBindings = worker.storage || [];
 // The hidden binding of kind 'cache' is the Cache API's (`caches`, whose
 // group asks `cacheBinding()` for its index); it is not in `env`.
 let cacheBindingIndex = -1;
 function cacheBinding() {
   return cacheBindingIndex;
 }
-for (let i = 0; i < storageBindings.length; i++) {
-  const [name, kind] = storageBindings[i];
-  if (kind === 'cache') cacheBindingIndex = i;
-  else env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
-}
-// Durable Object namespaces (`[name, namespace key]` by index; see
-// cloudflare/durable.js).
-const durableBindings = worker.durable || [];
-for (let i = 0; i < durableBindings.length; i++) {
-  const [name, namespace] = durableBindings[i];
-  env[name] = loadGroup(DURABLE).makeNamespace(i, namespace, loadGroup(FETCH).makeFetcher,
-    (...args) => loadGroup(CLOUDFLARE_WORKERS).makeObjectStub(...args));
-}
-setUpNode(worker.nodejs, env);
-if (worker.syntax === 'script') {
-  // Service-worker syntax: bindings are globals.
-  for (const [name, value] of Object.entries(env)) defineGlobal(name, value);
+
+function start() {
+  worker = op('init');
+  requestCfFields = worker.requestCf;
+  if (worker.mapsPositions) mapStackPositions();
+  env = worker.env;
+  // A service binding is a Fetcher and a stub of the Worker's entrypoint for
+  // RPC (cloudflare/rpc.js).
+  for (const [binding, service, entrypoint] of worker.services || []) {
+    const fetcher = loadGroup(FETCH).makeFetcher(service, 'service_fetch', entrypoint);
+    env[binding] = loadGroup(CLOUDFLARE_WORKERS).makeServiceStub(service, entrypoint, fetcher);
+  }
+  if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetcher(worker.assets, 'assets_fetch');
+  const storageBindings = worker.storage || [];
+  for (let i = 0; i < storageBindings.length; i++) {
+    const [name, kind] = storageBindings[i];
+    if (kind === 'cache') cacheBindingIndex = i;
+    else env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
+  }
+  // Durable Object namespaces (`[name, namespace key]` by index; see
+  // cloudflare/durable.js).
+  const durableBindings = worker.durable || [];
+  for (let i = 0; i < durableBindings.length; i++) {
+    const [name, namespace] = durableBindings[i];
+    env[name] = loadGroup(DURABLE).makeNamespace(i, namespace, loadGroup(FETCH).makeFetcher,
+      (...args) => loadGroup(CLOUDFLARE_WORKERS).makeObjectStub(...args));
+  }
+  setUpNode(worker.nodejs, env);
+  if (worker.syntax === 'script') {
+    // Service-worker syntax: bindings are globals.
+    for (const [name, value] of Object.entries(env)) defineGlobal(name, value);
+  }
 }
 
 // What the built-in module `cloudflare:workers` exports (its source,
@@ -265,7 +275,7 @@ function dispatchFetch(id, event) {
 
 // What cloudflare/durable.js uses of the core to run an object's events.
 const durableHooks = {
-  env,
+  get env() { return env; },
   module: () => workerModule,
   requestFromEvent,
   respond,
@@ -314,6 +324,7 @@ function dispatchHostEvent(id, event) {
 }
 
 return {
+  start,
   dispatch(id, event) {
     if (!asyncContextUsed) return dispatchHostEvent(id, event);
     asyncContextSet(EMPTY_ASYNC_CONTEXT);

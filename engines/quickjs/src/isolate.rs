@@ -169,6 +169,10 @@ impl QuickJsIsolate {
             let hooks: Object = run_script(&ctx, &prelude)?.get()?;
             let dispatch: Function = hooks.get(contract::HOOK_DISPATCH)?;
             let register: Function = hooks.get(contract::HOOK_REGISTER_MODULE)?;
+            let start: Option<Function> = hooks.get(contract::HOOK_START)?;
+            if let Some(start) = start {
+                start.call::<_, ()>(())?;
+            }
             Ok(Hooks {
                 dispatch: Persistent::save(&ctx, dispatch),
                 register_module: Persistent::save(&ctx, register),

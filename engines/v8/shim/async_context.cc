@@ -39,4 +39,8 @@ bool install_async_context(v8::Local<v8::Context> ctx, const MotuIsolateOptions&
          global->Set(ctx, global_name(iso, options.async_context_set), setter).FromMaybe(false);
 }
 
+void add_async_context_references(std::vector<intptr_t>& refs) {
+  for (v8::FunctionCallback f : {get, set}) refs.push_back(reinterpret_cast<intptr_t>(f));
+}
+
 }  // namespace motu

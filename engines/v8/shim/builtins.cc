@@ -28,9 +28,10 @@ bool this_buffer(const v8::FunctionCallbackInfo<v8::Value>& info, v8::Local<v8::
 }
 
 // ArrayBuffer.prototype.transfer(newLength): moves the contents to a new
-// buffer (copied when the length changes) and detaches this one. The data is
-// the ArrayBuffer constructor, to allocate through the ordinary path (so a
-// failed allocation is a RangeError, not a crash).
+// buffer (copied when the length changes) and detaches this one. It
+// allocates with the context's ArrayBuffer constructor (kSlotArrayBuffer),
+// through the ordinary path (so a failed allocation is a RangeError, not a
+// crash).
 void transfer(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* iso = info.GetIsolate();
   v8::Local<v8::Context> ctx = iso->GetCurrentContext();
@@ -58,7 +59,7 @@ void transfer(const v8::FunctionCallbackInfo<v8::Value>& info) {
     info.GetReturnValue().Set(v8::ArrayBuffer::New(iso, store));
     return;
   }
-  v8::Local<v8::Function> ctor = info.Data().As<v8::Function>();
+  v8::Local<v8::Function> ctor = slot_value(ctx, kSlotArrayBuffer).As<v8::Function>();
   v8::Local<v8::Value> arg = v8::Number::New(iso, static_cast<double>(length));
   v8::Local<v8::Object> created;
   if (!ctor->NewInstance(ctx, 1, &arg).ToLocal(&created) || !created->IsArrayBuffer()) return;
@@ -95,9 +96,12 @@ bool install_builtins(v8::Local<v8::Context> ctx) {
   v8::Local<v8::Object> proto = proto_value.As<v8::Object>();
   if (!proto->Get(ctx, str(iso, "transfer")).ToLocal(&existing)) return false;
   if (!existing->IsUndefined()) return true;  // the engine has them
+  ctx->SetEmbedderData(kSlotArrayBuffer, ctor);
   for (const char* name : {"transfer", "transferToFixedLength"}) {
     v8::Local<v8::Function> fn;
-    if (!v8::Function::New(ctx, transfer, ctor, 0, v8::ConstructorBehavior::kThrow).ToLocal(&fn))
+    if (!v8::Function::New(ctx, transfer, v8::Local<v8::Value>(), 0,
+                           v8::ConstructorBehavior::kThrow)
+             .ToLocal(&fn))
       return false;
     fn->SetName(str(iso, name));
     if (!proto->DefineOwnProperty(ctx, str(iso, name), fn, v8::DontEnum).FromMaybe(false))
@@ -110,6 +114,10 @@ bool install_builtins(v8::Local<v8::Context> ctx) {
   getter->SetName(str(iso, "get detached"));
   proto->SetAccessorProperty(str(iso, "detached"), getter, v8::Local<v8::Function>(), v8::DontEnum);
   return true;
+}
+
+void add_builtin_references(std::vector<intptr_t>& refs) {
+  for (v8::FunctionCallback f : {transfer, detached}) refs.push_back(reinterpret_cast<intptr_t>(f));
 }
 
 }  // namespace motu

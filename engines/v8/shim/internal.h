@@ -3,6 +3,7 @@
 // Files, by job:
 //   platform.cc  V8's process-wide start, V8's tasks, fatal-error reports
 //   isolate.cc   creating and freeing isolates, the prelude, interrupts
+//   snapshot.cc  startup snapshots of a context with the prelude evaluated
 //   memory.cc    the heap limit and the counting ArrayBuffer allocator
 //   calls.cc     entering an isolate for one call and reporting its outcome
 //   compile.cc   compiling scripts and modules through the code cache
@@ -108,6 +109,8 @@ struct MotuIsolate {
   v8::Global<v8::Context> context;
   v8::Global<v8::Function> dispatch;
   v8::Global<v8::Function> register_module;
+  // The prelude's start hook, until it ran.
+  v8::Global<v8::Function> start;
 
   // Async ops waiting for motu_v8_resolve / motu_v8_reject.
   uint64_t next_op = 1;
@@ -144,6 +147,60 @@ struct MotuIsolate {
 };
 
 namespace motu {
+
+// --- isolate.cc
+// Installs the shim's functions in `ctx` (built-ins, stops, slices, ops,
+// async context); false with an exception pending.
+bool install_globals(MotuIsolate* m, v8::Local<v8::Context> ctx,
+                     const MotuIsolateOptions& options);
+// Keeps the prelude's hooks from its completion value `hooks` (the start
+// hook until run_start); false when it lacks them.
+bool take_hooks(MotuIsolate* m, v8::Local<v8::Context> ctx, v8::Local<v8::Value> hooks,
+                const MotuIsolateOptions& options);
+// Calls the prelude's start hook, if it has one, and forgets it; false
+// with an exception pending.
+bool run_start(MotuIsolate* m, v8::Local<v8::Context> ctx);
+
+// --- snapshot.cc
+// A startup snapshot: a context with the shim's globals installed and a
+// prelude evaluated, which new isolates deserialize instead of building.
+struct Snapshot {
+  // What it was made for: the prelude's name, its source (kept here for
+  // the process: V8 reads the source of the prelude's functions in place)
+  // and the global names of the options.
+  std::string key;
+  std::string source;
+  // The external string resource over `source`, when it is ASCII.
+  std::unique_ptr<v8::String::ExternalOneByteStringResource> resource;
+  // The native addresses the snapshot refers to by index, null-terminated.
+  std::vector<intptr_t> references;
+  // Every blob made, the current one last: an isolate made from an earlier
+  // one may read it as long as it lives. Empty when the prelude cannot be
+  // snapshotted.
+  std::vector<std::unique_ptr<v8::StartupData>> blobs;
+  // The length of the code cache the current blob's prelude was compiled
+  // with (0: none), and whether the blob was made again with warmer cache.
+  size_t cache_len = 0;
+  bool remade = false;
+};
+// What the snapshot's context hands back, by index.
+enum : size_t {
+  kSnapshotDispatch,
+  kSnapshotRegisterModule,
+  kSnapshotInterruptCheck,
+  kSnapshotFunctions,
+  // The start hook, or undefined.
+  kSnapshotStart = kSnapshotFunctions,
+  // The prelude's UnboundScript, for its code cache.
+  kSnapshotPrelude,
+};
+// The current blob of the snapshot for this prelude and these global
+// names, made by the first call that asks for it, and its external
+// references in *references; null when isolates are to be made without one
+// (a prelude that cannot be snapshotted, or MOTU_V8_SNAPSHOT=0). Both stay
+// valid for the process.
+v8::StartupData* snapshot_for(const MotuIsolateOptions& options, const MotuCode& prelude,
+                              const intptr_t** references);
 
 // --- platform.cc
 void ensure_platform();
@@ -213,9 +270,33 @@ int run_module(MotuIsolate* m, v8::Local<v8::Context> ctx, const MotuCode& code,
                MotuBuf* error);
 void free_modules(MotuIsolate* m);
 
+// The context's embedder data slots that hold what the shim's native
+// functions call: the originals of the built-ins they wrap. A native
+// function finds them in its context rather than in its own data, which
+// must hold nothing of a context that is snapshotted: V8 keeps a function's
+// data with its template in the isolate's part of a snapshot, so an object
+// there would come back from another realm (another Array.prototype,
+// another SyntaxError).
+enum ContextSlot : int {
+  kSlotJsonParse = 1,
+  kSlotArraySort,
+  kSlotArrayFill,
+  kSlotArrayJoin,
+  kSlotArraySlice,
+  kSlotArrayPrototype,
+  kSlotArrayBuffer,
+};
+// What slot `slot` of `ctx` holds.
+inline v8::Local<v8::Value> slot_value(v8::Local<v8::Context> ctx, ContextSlot slot) {
+  return ctx->GetEmbedderData(slot);
+}
+
 // --- builtins.cc
 // Installs the ECMAScript built-ins this V8 lacks (ArrayBuffer transfer).
 bool install_builtins(v8::Local<v8::Context> ctx);
+// Appends the native callbacks of the functions it installs (for startup
+// snapshots, which refer to them by index).
+void add_builtin_references(std::vector<intptr_t>& refs);
 
 // --- stops.cc
 // Once a termination is asked for (m->terminating), makes V8 deliver it:
@@ -227,6 +308,9 @@ bool stop_if_terminating(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context
 // runs without interrupt checks (JSON.parse, Array.prototype.sort) so that
 // a termination stops the JavaScript before and after each call.
 bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx);
+// Appends the native callbacks of the functions it installs (for startup
+// snapshots, which refer to them by index).
+void add_stop_references(std::vector<intptr_t>& refs);
 // The receiver of a built-in wrapped by a native function: V8 hands such a
 // function the global object for `undefined` and `null`, which the
 // original must see as `undefined` to throw its TypeError (so the wrapped
@@ -237,6 +321,9 @@ v8::Local<v8::Value> receiver(const v8::FunctionCallbackInfo<v8::Value>& info);
 // Puts built-ins V8 runs without interrupt checks (Array.prototype.fill
 // and join) in slices that stop once a termination is asked for.
 bool install_slices(v8::Local<v8::Context> ctx);
+// Appends the native callbacks of the functions it installs (for startup
+// snapshots, which refer to them by index).
+void add_slice_references(std::vector<intptr_t>& refs);
 
 // --- encode.cc
 // Strings of this many UTF-16 units or more take sliced_utf8_encode.
@@ -250,11 +337,17 @@ bool sliced_utf8_encode(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context>
 // --- ops.cc
 // Installs the op functions and the chunk loader as globals under the names `options` gives.
 bool install_ops(MotuIsolate* m, v8::Local<v8::Context> ctx, const MotuIsolateOptions& options);
+// Appends the native callbacks of the functions it installs (for startup
+// snapshots, which refer to them by index).
+void add_op_references(std::vector<intptr_t>& refs);
 
 // --- async_context.cc
 // Installs the async context functions as globals under the names `options`
 // gives.
 bool install_async_context(v8::Local<v8::Context> ctx, const MotuIsolateOptions& options);
+// Appends the native callbacks of the functions it installs (for startup
+// snapshots, which refer to them by index).
+void add_async_context_references(std::vector<intptr_t>& refs);
 
 // --- codec.cc
 // Appends the encoding of a list of a call's arguments from index `from`;

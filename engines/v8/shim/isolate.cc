@@ -50,11 +50,28 @@ bool hook(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::Local<v8::Object> ho
   return true;
 }
 
-// Evaluates the prelude and keeps its hooks; false with an exception
-// pending, or with none when the completion value lacks the hooks.
+// A hook the prelude may leave out: true when it is a function (kept) or
+// undefined.
+bool optional_hook(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::Local<v8::Object> hooks,
+                   MotuBytes name, v8::Global<v8::Function>* out) {
+  v8::Local<v8::String> key;
+  v8::Local<v8::Value> value;
+  if (!v8::String::NewFromUtf8(iso, reinterpret_cast<const char*>(name.data),
+                               v8::NewStringType::kInternalized, static_cast<int>(name.len))
+           .ToLocal(&key) ||
+      !hooks->Get(ctx, key).ToLocal(&value))
+    return false;
+  if (value->IsUndefined()) return true;
+  if (!value->IsFunction()) return false;
+  out->Reset(iso, value.As<v8::Function>());
+  return true;
+}
+
+// Evaluates the prelude through the code cache and keeps its hooks; false
+// with an exception pending, or with none when the completion value lacks
+// the hooks.
 bool run_prelude(MotuIsolate* m, v8::Local<v8::Context> ctx, const MotuCode& prelude,
                  const MotuIsolateOptions& options) {
-  v8::Isolate* iso = m->isolate;
   bool needs_cache = false;
   v8::Local<v8::Script> script;
   v8::Local<v8::Value> hooks;
@@ -62,39 +79,115 @@ bool run_prelude(MotuIsolate* m, v8::Local<v8::Context> ctx, const MotuCode& pre
       !script->Run(ctx).ToLocal(&hooks))
     return false;
   after_script(m, script, prelude.token, needs_cache);
-  return hooks->IsObject() &&
-         hook(iso, ctx, hooks.As<v8::Object>(), options.hook_dispatch, &m->dispatch) &&
-         hook(iso, ctx, hooks.As<v8::Object>(), options.hook_register_module,
-              &m->register_module);
+  return take_hooks(m, ctx, hooks, options);
 }
 
+// A new context, kept as the isolate's; empty with *status set when V8
+// could not make one.
+v8::Local<v8::Context> new_context(MotuIsolate* m, v8::Isolate* iso, int* status,
+                                   MotuBuf* error) {
+  v8::Local<v8::Context> ctx = v8::Context::New(iso);
+  if (ctx.IsEmpty()) {
+    *status = check_usable(m, error);
+    if (*status == MOTU_OK) *status = fail(error, "Error", "V8 could not create a context");
+    return ctx;
+  }
+  m->context.Reset(iso, ctx);
+  return ctx;
+}
+
+constexpr const char* kNoHooks =
+    "the prelude's completion value is not an object with the hooks dispatch and "
+    "registerModule (and start, if any, a function)";
+
+// The classic way: installs the shim's globals in a new context and
+// evaluates the prelude there.
 int set_up(MotuIsolate* m, const MotuIsolateOptions& options, const MotuCode& prelude,
            MotuBuf* error) {
   v8::Isolate* iso = m->isolate;
   v8::Isolate::Scope isolate_scope(iso);
   fit_stack_limit(iso);
   v8::HandleScope handle_scope(iso);
-  v8::Local<v8::Context> ctx = v8::Context::New(iso);
-  if (ctx.IsEmpty()) {
-    int status = check_usable(m, error);
-    return status != MOTU_OK ? status : fail(error, "Error", "V8 could not create a context");
-  }
-  m->context.Reset(iso, ctx);
+  int status = MOTU_OK;
+  v8::Local<v8::Context> ctx = new_context(m, iso, &status, error);
+  if (ctx.IsEmpty()) return status;
   v8::Context::Scope context_scope(ctx);
   if (!options.allow_code_generation) ctx->AllowCodeGenerationFromStrings(false);
   v8::TryCatch tc(iso);
-  bool ok = install_builtins(ctx) && install_stops(m, ctx) && install_slices(ctx) &&
-            install_ops(m, ctx, options) && install_async_context(ctx, options) &&
-            run_prelude(m, ctx, prelude, options);
-  int status = finish(m, tc, ctx, error);
-  if (status == MOTU_OK && !ok)
-    status = fail(error, "TypeError",
-                  "the prelude's completion value is not an object with the hooks "
-                  "dispatch and registerModule");
+  bool ok = install_globals(m, ctx, options) && run_prelude(m, ctx, prelude, options) &&
+            run_start(m, ctx);
+  status = finish(m, tc, ctx, error);
+  if (status == MOTU_OK && !ok) status = fail(error, "TypeError", kNoHooks);
   return status;
 }
 
+// From a snapshot (snapshot.cc): the context comes deserialized with the
+// shim's globals and the prelude's state in it, and hands back the
+// functions the isolate keeps.
+int set_up_from_snapshot(MotuIsolate* m, const MotuIsolateOptions& options,
+                         const MotuCode& prelude, MotuBuf* error) {
+  v8::Isolate* iso = m->isolate;
+  v8::Isolate::Scope isolate_scope(iso);
+  fit_stack_limit(iso);
+  v8::HandleScope handle_scope(iso);
+  int status = MOTU_OK;
+  v8::Local<v8::Context> ctx = new_context(m, iso, &status, error);
+  if (ctx.IsEmpty()) return status;
+  v8::Context::Scope context_scope(ctx);
+  if (!options.allow_code_generation) ctx->AllowCodeGenerationFromStrings(false);
+  v8::Local<v8::Function> functions[kSnapshotFunctions];
+  for (size_t i = 0; i < kSnapshotFunctions; i++)
+    if (!ctx->GetDataFromSnapshotOnce<v8::Function>(i).ToLocal(&functions[i]))
+      return fail(error, "Error", "the startup snapshot lacks the prelude's hooks");
+  m->dispatch.Reset(iso, functions[kSnapshotDispatch]);
+  m->register_module.Reset(iso, functions[kSnapshotRegisterModule]);
+  m->interrupt_check.Reset(iso, functions[kSnapshotInterruptCheck]);
+  v8::Local<v8::Value> start;
+  if (!ctx->GetDataFromSnapshotOnce<v8::Value>(kSnapshotStart).ToLocal(&start))
+    return fail(error, "Error", "the startup snapshot lacks the prelude's hooks");
+  if (start->IsFunction()) m->start.Reset(iso, start.As<v8::Function>());
+  // The prelude's code cache is made again after the first event, as if
+  // it had been compiled here: the snapshot is then made again from it
+  // (snapshot.cc), with the functions serving an event compiled.
+  v8::Local<v8::UnboundScript> unbound;
+  if (ctx->GetDataFromSnapshotOnce<v8::UnboundScript>(kSnapshotPrelude).ToLocal(&unbound) &&
+      prelude.token != 0 && m->keep_for_refresh) {
+    Refreshable r;
+    r.script.Reset(iso, unbound);
+    r.token = prelude.token;
+    m->refreshable.push_back(std::move(r));
+  }
+  v8::TryCatch tc(iso);
+  run_start(m, ctx);
+  return finish(m, tc, ctx, error);
+}
+
 }  // namespace
+
+bool install_globals(MotuIsolate* m, v8::Local<v8::Context> ctx,
+                     const MotuIsolateOptions& options) {
+  return install_builtins(ctx) && install_stops(m, ctx) && install_slices(ctx) &&
+         install_ops(m, ctx, options) && install_async_context(ctx, options);
+}
+
+bool take_hooks(MotuIsolate* m, v8::Local<v8::Context> ctx, v8::Local<v8::Value> hooks,
+                const MotuIsolateOptions& options) {
+  v8::Isolate* iso = m->isolate;
+  return hooks->IsObject() &&
+         hook(iso, ctx, hooks.As<v8::Object>(), options.hook_dispatch, &m->dispatch) &&
+         hook(iso, ctx, hooks.As<v8::Object>(), options.hook_register_module,
+              &m->register_module) &&
+         optional_hook(iso, ctx, hooks.As<v8::Object>(), options.hook_start, &m->start);
+}
+
+bool run_start(MotuIsolate* m, v8::Local<v8::Context> ctx) {
+  if (m->start.IsEmpty()) return true;
+  v8::Local<v8::Function> start = m->start.Get(m->isolate);
+  m->start.Reset();
+  v8::Local<v8::Value> result;
+  return start->Call(ctx, v8::Undefined(m->isolate), 0, nullptr).ToLocal(&result);
+}
+
 }  // namespace motu
 
 extern "C" {
@@ -115,8 +208,14 @@ MotuIsolate* motu_v8_isolate_new(const MotuIsolateOptions* options,
     // Lengths in the encoding are 32 bits wide.
     m->encode_budget = std::min(m->encode_budget, size_t{UINT32_MAX});
     m->allocator = std::make_unique<motu::BufferAllocator>(m, options->heap_limit);
+    const intptr_t* references = nullptr;
+    v8::StartupData* snapshot = motu::snapshot_for(*options, *prelude, &references);
     v8::Isolate::CreateParams params;
     params.array_buffer_allocator = m->allocator.get();
+    if (snapshot) {
+      params.snapshot_blob = snapshot;
+      params.external_references = references;
+    }
     if (options->heap_limit)
       params.constraints.ConfigureDefaultsFromHeapSize(0, options->heap_limit);
     m->isolate = v8::Isolate::New(params);
@@ -125,7 +224,8 @@ MotuIsolate* motu_v8_isolate_new(const MotuIsolateOptions* options,
     m->isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
     m->isolate->AddNearHeapLimitCallback(motu::near_heap_limit, m);
     motu::install_module_hooks(m->isolate);
-    return motu::set_up(m, *options, *prelude, error);
+    return snapshot ? motu::set_up_from_snapshot(m, *options, *prelude, error)
+                    : motu::set_up(m, *options, *prelude, error);
   });
   if (*status != MOTU_OK && m) {
     motu_v8_isolate_free(m);
@@ -141,6 +241,7 @@ void motu_v8_isolate_free(MotuIsolate* m) {
     motu::free_modules(m);
     m->dispatch.Reset();
     m->register_module.Reset();
+    m->start.Reset();
     m->interrupt_check.Reset();
     m->context.Reset();
     motu::forget_isolate(m->isolate);

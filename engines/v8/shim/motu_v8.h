@@ -109,6 +109,9 @@ typedef struct MotuIsolateOptions {
   MotuBytes op_load;
   MotuBytes hook_dispatch;
   MotuBytes hook_register_module;
+  // The prelude's optional hook called once the isolate is made (after the
+  // prelude, or after its context came from a startup snapshot).
+  MotuBytes hook_start;
   // The global names of the async context functions (see
   // motu_engine::contract and async_context.cc).
   MotuBytes async_context_get;

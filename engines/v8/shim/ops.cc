@@ -28,8 +28,10 @@ class Scratch {
   std::string buf_;
 };
 
+// The isolate's MotuIsolate, from its data slot rather than the function's
+// data: a pointer of one process cannot live in a startup snapshot.
 MotuIsolate* owner(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  return static_cast<MotuIsolate*>(info.Data().As<v8::External>()->Value());
+  return static_cast<MotuIsolate*>(info.GetIsolate()->GetData(0));
 }
 
 // Whether the isolate is being terminated: then an op neither reaches Rust
@@ -171,18 +173,22 @@ int settle(MotuIsolate* m, uint64_t op_id, MotuBuf* error, F&& how) {
 
 bool install_ops(MotuIsolate* m, v8::Local<v8::Context> ctx, const MotuIsolateOptions& options) {
   v8::Isolate* iso = m->isolate;
-  v8::Local<v8::External> data = v8::External::New(iso, m);
+  v8::Local<v8::Value> none;
   v8::Local<v8::Function> sync, async, loader;
   v8::Local<v8::Object> global = ctx->Global();
-  return v8::Function::New(ctx, op_sync, data, 1, v8::ConstructorBehavior::kThrow)
+  return v8::Function::New(ctx, op_sync, none, 1, v8::ConstructorBehavior::kThrow)
              .ToLocal(&sync) &&
-         v8::Function::New(ctx, op_async, data, 1, v8::ConstructorBehavior::kThrow)
+         v8::Function::New(ctx, op_async, none, 1, v8::ConstructorBehavior::kThrow)
              .ToLocal(&async) &&
-         v8::Function::New(ctx, load, data, 1, v8::ConstructorBehavior::kThrow)
+         v8::Function::New(ctx, load, none, 1, v8::ConstructorBehavior::kThrow)
              .ToLocal(&loader) &&
          global->Set(ctx, name_string(iso, options.op_sync), sync).FromMaybe(false) &&
          global->Set(ctx, name_string(iso, options.op_async), async).FromMaybe(false) &&
          global->Set(ctx, name_string(iso, options.op_load), loader).FromMaybe(false);
+}
+
+void add_op_references(std::vector<intptr_t>& refs) {
+  for (v8::FunctionCallback f : {op_sync, op_async, load}) refs.push_back(reinterpret_cast<intptr_t>(f));
 }
 
 }  // namespace motu

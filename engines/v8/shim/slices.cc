@@ -54,12 +54,13 @@ bool relative_index(v8::Local<v8::Context> ctx, v8::Local<v8::Value> value, doub
   return true;
 }
 
-// `Array.prototype.fill(value, start, end)`. The data is V8's own `fill`.
+// `Array.prototype.fill(value, start, end)`, over V8's own `fill`
+// (kSlotArrayFill).
 void fill(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* iso = info.GetIsolate();
   v8::Local<v8::Context> ctx = iso->GetCurrentContext();
   auto* m = static_cast<MotuIsolate*>(iso->GetData(0));
-  v8::Local<v8::Function> original = info.Data().As<v8::Function>();
+  v8::Local<v8::Function> original = slot_value(ctx, kSlotArrayFill).As<v8::Function>();
   v8::Local<v8::Value> self = receiver(info);
   v8::Local<v8::Value> result;
   if (!self->IsArray()) {
@@ -103,23 +104,20 @@ void fill(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // pointers) is small beside it.
 constexpr uint32_t kJoinSlice = 16384;
 
-// `Array.prototype.join(separator)`. The data is [V8's `join`, V8's
-// `slice`, `Array.prototype`].
+// `Array.prototype.join(separator)`, over V8's `join` and `slice` and
+// `Array.prototype` (kSlotArrayJoin, kSlotArraySlice, kSlotArrayPrototype).
 void join(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* iso = info.GetIsolate();
   v8::Local<v8::Context> ctx = iso->GetCurrentContext();
   auto* m = static_cast<MotuIsolate*>(iso->GetData(0));
   if (stop_if_terminating(m, iso, ctx)) return;
-  v8::Local<v8::Array> data = info.Data().As<v8::Array>();
-  v8::Local<v8::Value> original_join, original_slice;
-  if (!data->Get(ctx, 0).ToLocal(&original_join) || !data->Get(ctx, 1).ToLocal(&original_slice))
-    return;
+  v8::Local<v8::Value> original_join = slot_value(ctx, kSlotArrayJoin);
+  v8::Local<v8::Value> original_slice = slot_value(ctx, kSlotArraySlice);
   v8::Local<v8::Value> self = receiver(info);
   v8::Local<v8::Value> separator_arg =
       info.Length() > 0 ? info[0] : v8::Undefined(iso).As<v8::Value>();
   v8::Local<v8::Value> result;
-  v8::Local<v8::Value> array_proto;
-  if (!data->Get(ctx, 2).ToLocal(&array_proto)) return;
+  v8::Local<v8::Value> array_proto = slot_value(ctx, kSlotArrayPrototype);
   // Only a plain array is sliced: `slice` makes its copies with the
   // constructor of a subclass (or one set on the array), which may run
   // code `join` would not.
@@ -191,13 +189,14 @@ void join(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(joined);
 }
 
-// Replaces `proto[name]` by `callback` with `data` as its data, keeping
-// the name and non-enumerability.
+// Replaces `proto[name]` by `callback`, keeping the name and
+// non-enumerability.
 bool replace(v8::Local<v8::Context> ctx, v8::Local<v8::Object> proto, const char* name, int length,
-             v8::FunctionCallback callback, v8::Local<v8::Value> data) {
+             v8::FunctionCallback callback) {
   v8::Isolate* iso = ctx->GetIsolate();
   v8::Local<v8::Function> sliced;
-  if (!v8::Function::New(ctx, callback, data, length, v8::ConstructorBehavior::kThrow)
+  if (!v8::Function::New(ctx, callback, v8::Local<v8::Value>(), length,
+                         v8::ConstructorBehavior::kThrow)
            .ToLocal(&sliced))
     return false;
   sliced->SetName(str(iso, name));
@@ -216,16 +215,23 @@ bool install_slices(v8::Local<v8::Context> ctx) {
     return false;
   v8::Local<v8::Object> proto = proto_value.As<v8::Object>();
   if (!proto->Get(ctx, str(iso, "fill")).ToLocal(&original) || !original->IsFunction() ||
-      !replace(ctx, proto, "fill", 1, fill, original))
+      !replace(ctx, proto, "fill", 1, fill))
     return false;
+  ctx->SetEmbedderData(kSlotArrayFill, original);
   v8::Local<v8::Value> original_join, original_slice;
   if (!proto->Get(ctx, str(iso, "join")).ToLocal(&original_join) ||
       !original_join->IsFunction() ||
       !proto->Get(ctx, str(iso, "slice")).ToLocal(&original_slice) ||
       !original_slice->IsFunction())
     return false;
-  v8::Local<v8::Value> originals[] = {original_join, original_slice, proto};
-  return replace(ctx, proto, "join", 1, join, v8::Array::New(iso, originals, 3));
+  ctx->SetEmbedderData(kSlotArrayJoin, original_join);
+  ctx->SetEmbedderData(kSlotArraySlice, original_slice);
+  ctx->SetEmbedderData(kSlotArrayPrototype, proto);
+  return replace(ctx, proto, "join", 1, join);
+}
+
+void add_slice_references(std::vector<intptr_t>& refs) {
+  for (v8::FunctionCallback f : {fill, join}) refs.push_back(reinterpret_cast<intptr_t>(f));
 }
 
 }  // namespace motu

@@ -47,8 +47,9 @@ v8::Local<v8::String> str(v8::Isolate* iso, const char* s) {
   return v8::String::NewFromUtf8(iso, s, v8::NewStringType::kInternalized).ToLocalChecked();
 }
 
-// The original built-in (the data), called with the same receiver and
-// arguments, with the isolate's termination delivered before and after.
+// The original built-in (in the context slot the data names), called with
+// the same receiver and arguments, with the isolate's termination delivered
+// before and after.
 void guarded(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* iso = info.GetIsolate();
   v8::Local<v8::Context> ctx = iso->GetCurrentContext();
@@ -64,22 +65,27 @@ void guarded(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   for (int i = 0; i < argc; i++) argv[i] = info[i];
   v8::Local<v8::Value> result;
-  if (!info.Data().As<v8::Function>()->Call(ctx, receiver(info), argc, argv).ToLocal(&result))
+  auto slot = static_cast<ContextSlot>(info.Data().As<v8::Int32>()->Value());
+  if (!slot_value(ctx, slot).As<v8::Function>()->Call(ctx, receiver(info), argc, argv)
+           .ToLocal(&result))
     return;
   if (stop_if_terminating(m, iso, ctx)) return;
   info.GetReturnValue().Set(result);
 }
 
 // Replaces `holder[name]` (a function of `length` parameters) by `callback`
-// with the original as its data, keeping the name and non-enumerability.
+// with the original kept in context slot `slot` (named by the data),
+// keeping the name and non-enumerability.
 bool wrap(v8::Local<v8::Context> ctx, v8::Local<v8::Object> holder, const char* name,
-          int length, v8::FunctionCallback callback) {
+          int length, ContextSlot slot, v8::FunctionCallback callback) {
   v8::Isolate* iso = ctx->GetIsolate();
   v8::Local<v8::Value> original;
   if (!holder->Get(ctx, str(iso, name)).ToLocal(&original) || !original->IsFunction())
     return false;
+  ctx->SetEmbedderData(slot, original);
   v8::Local<v8::Function> wrapper;
-  if (!v8::Function::New(ctx, callback, original, length, v8::ConstructorBehavior::kThrow)
+  if (!v8::Function::New(ctx, callback, v8::Integer::New(iso, slot), length,
+                         v8::ConstructorBehavior::kThrow)
            .ToLocal(&wrapper))
     return false;
   wrapper->SetName(str(iso, name));
@@ -114,7 +120,13 @@ bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx) {
   v8::Local<v8::Object> json, array_proto;
   return object_at(ctx, "JSON", nullptr, &json) &&
          object_at(ctx, "Array", "prototype", &array_proto) &&
-         wrap(ctx, json, "parse", 2, guarded) && wrap(ctx, array_proto, "sort", 1, guarded);
+         wrap(ctx, json, "parse", 2, kSlotJsonParse, guarded) &&
+         wrap(ctx, array_proto, "sort", 1, kSlotArraySort, guarded);
+}
+
+void add_stop_references(std::vector<intptr_t>& refs) {
+  v8::FunctionCallback callback = guarded;
+  refs.push_back(reinterpret_cast<intptr_t>(callback));
 }
 
 }  // namespace motu

@@ -134,6 +134,7 @@ pub(crate) struct MotuIsolateOptions {
     pub(crate) op_load: MotuBytes,
     pub(crate) hook_dispatch: MotuBytes,
     pub(crate) hook_register_module: MotuBytes,
+    pub(crate) hook_start: MotuBytes,
     pub(crate) async_context_get: MotuBytes,
     pub(crate) async_context_set: MotuBytes,
 }

@@ -59,6 +59,7 @@ impl V8Isolate {
             op_load: MotuBytes::of(contract::OP_LOAD.as_bytes()),
             hook_dispatch: MotuBytes::of(contract::HOOK_DISPATCH.as_bytes()),
             hook_register_module: MotuBytes::of(contract::HOOK_REGISTER_MODULE.as_bytes()),
+            hook_start: MotuBytes::of(contract::HOOK_START.as_bytes()),
             async_context_get: MotuBytes::of(contract::ASYNC_CONTEXT_GET.as_bytes()),
             async_context_set: MotuBytes::of(contract::ASYNC_CONTEXT_SET.as_bytes()),
         };

@@ -459,7 +459,7 @@ struct PanickyHost;
 
 impl Host for PanickyHost {
     fn call(&self, op: &str, _args: Vec<HostValue>) -> Result<HostValue, JsError> {
-        if op == "done" || op == "fail" {
+        if op == "done" || op == "fail" || op == "start" {
             return Ok(HostValue::Undefined);
         }
         panic!("the host broke in {op}")
@@ -509,7 +509,17 @@ fn panics_in_the_host_become_errors() {
 
 #[test]
 fn a_prelude_without_hooks_or_that_throws_fails_setup() {
-    for prelude in ["({})", "throw new TypeError('prelude')", "let = ;", "42"] {
+    let throwing_start =
+        "({ dispatch() {}, registerModule() {}, start() { throw new TypeError('start') } })";
+    let odd_start = "({ dispatch() {}, registerModule() {}, start: 42 })";
+    for prelude in [
+        "({})",
+        "throw new TypeError('prelude')",
+        "let = ;",
+        "42",
+        throwing_start,
+        odd_start,
+    ] {
         let cfg = IsolateConfig {
             prelude: Arc::from(prelude),
             ..config()
