@@ -255,8 +255,8 @@ fn long_strings_encode_exactly() {
 }
 
 /// `Array.prototype.sort` without a comparator, of arrays long enough for
-/// V8 to sort them in slices (see engines/v8/shim/sort.cc), gives what the
-/// specification says, as the same sort with a comparator does: stable,
+/// an engine to sort them in slices (to stop at a termination), gives what
+/// the specification says, as the same sort with a comparator does: stable,
 /// `undefined` then holes at the end, strings compared by code units,
 /// getters and prototypes read once in order before anything is written,
 /// exceptions thrown before anything is written, array-likes, subclasses,

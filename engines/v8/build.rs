@@ -32,7 +32,6 @@ const SOURCES: &[&str] = &[
     "ops.cc",
     "platform.cc",
     "slices.cc",
-    "sort.cc",
     "stops.cc",
 ];
 const HEADERS: &[&str] = &["internal.h", "motu_v8.h"];

@@ -224,8 +224,8 @@ bool install_builtins(v8::Local<v8::Context> ctx);
 // the cost of an atomic load, while none is.
 bool stop_if_terminating(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context> ctx);
 // Makes the function stop_if_terminating calls, and wraps built-ins V8
-// runs without interrupt checks (JSON.parse) so that a termination stops
-// the JavaScript before and after each call.
+// runs without interrupt checks (JSON.parse, Array.prototype.sort) so that
+// a termination stops the JavaScript before and after each call.
 bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx);
 // The receiver of a built-in wrapped by a native function: V8 hands such a
 // function the global object for `undefined` and `null`, which the
@@ -237,12 +237,6 @@ v8::Local<v8::Value> receiver(const v8::FunctionCallbackInfo<v8::Value>& info);
 // Puts built-ins V8 runs without interrupt checks (Array.prototype.fill
 // and join) in slices that stop once a termination is asked for.
 bool install_slices(v8::Local<v8::Context> ctx);
-
-// --- sort.cc
-// Array.prototype.sort without a comparator, of long arrays, in slices
-// that stop once a termination is asked for; otherwise V8's own, with a
-// termination delivered before and after it.
-bool install_sort(v8::Local<v8::Context> ctx);
 
 // --- encode.cc
 // Strings of this many UTF-16 units or more take sliced_utf8_encode.

@@ -84,7 +84,6 @@ int set_up(MotuIsolate* m, const MotuIsolateOptions& options, const MotuCode& pr
   if (!options.allow_code_generation) ctx->AllowCodeGenerationFromStrings(false);
   v8::TryCatch tc(iso);
   bool ok = install_builtins(ctx) && install_stops(m, ctx) && install_slices(ctx) &&
-            install_sort(ctx) &&
             install_ops(m, ctx, options) && install_async_context(ctx, options) &&
             run_prelude(m, ctx, prelude, options);
   int status = finish(m, tc, ctx, error);

@@ -14,8 +14,8 @@
 // which throws V8's uncatchable termination. The built-ins below call it
 // before and after the original, so such a loop stops once the call in
 // progress returns. The call in progress itself still runs to its end:
-// V8's `JSON.parse` cannot be cut short from outside (see slices.cc for
-// `fill` and `join`, and sort.cc for `sort`, which can).
+// V8's `sort`, `JSON.parse` cannot be cut short from outside (see
+// slices.cc for `fill` and `join`, which can).
 #include <vector>
 
 #include "internal.h"
@@ -111,8 +111,10 @@ bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx) {
       !script->Run(ctx).ToLocal(&check) || !check->IsFunction())
     return false;
   m->interrupt_check.Reset(iso, check.As<v8::Function>());
-  v8::Local<v8::Object> json;
-  return object_at(ctx, "JSON", nullptr, &json) && wrap(ctx, json, "parse", 2, guarded);
+  v8::Local<v8::Object> json, array_proto;
+  return object_at(ctx, "JSON", nullptr, &json) &&
+         object_at(ctx, "Array", "prototype", &array_proto) &&
+         wrap(ctx, json, "parse", 2, guarded) && wrap(ctx, array_proto, "sort", 1, guarded);
 }
 
 }  // namespace motu
