@@ -217,7 +217,7 @@ fn one_call(engine: &dyn motu_engine::Engine, setup: &str, call: &str) -> f64 {
         entry: "worker.js".into(),
         modules: std::sync::Arc::new(motu_engine::MemoryModules::new().with(
             "worker.js",
-            format!("{setup}\nexport default {{ fetch() {{ {call}; }} }}"),
+            format!("{setup}\nexport default {{ fetch() {{ {call}; return new Response(''); }} }}"),
         )),
     };
     let host = std::rc::Rc::new(common::BenchHost::default());

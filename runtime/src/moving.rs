@@ -74,6 +74,12 @@ impl Claim {
             .is_ok()
     }
 
+    /// Whether neither the isolate started the event nor its sender took
+    /// it back yet.
+    fn is_waiting(&self) -> bool {
+        self.0.state.load(Ordering::Acquire) == WAITING
+    }
+
     /// The sender takes the event back: false if the isolate started it
     /// first.
     fn take_back(&self) -> bool {
@@ -217,6 +223,10 @@ async fn watch(
         answer = &mut send => return Watched::Answered(answer),
         () = stalled.stalled() => {}
     }
+    // Started already (it waits for I/O, say): it stays.
+    if !claim.is_waiting() {
+        return Watched::Answered(send.await);
+    }
     let relocate = Relocate {
         worker: way.worker.to_owned(),
     };
@@ -249,7 +259,9 @@ mod tests {
     #[test]
     fn the_first_of_starting_and_taking_back_wins() {
         let claim = Claim::new(None);
+        assert!(claim.is_waiting());
         assert!(claim.start());
+        assert!(!claim.is_waiting());
         assert!(!claim.take_back());
         let claim = Claim::new(None);
         assert!(claim.take_back());
