@@ -6,7 +6,7 @@
 //!   events under `cpu_ms = 50` on one executor thread; how far past 50 ms
 //!   each ran before it was terminated (median, p99, max);
 //! - one call's cost: for shapes that an engine may run in slices to stop
-//!   them (`encode`), the CPU time of one call of the built-in, outside a
+//!   them (`encode`, `sort`), the CPU time of one call of the built-in, outside a
 //!   loop (median of 20), so that slicing is seen to cost nothing;
 //! - restart cost: after each eviction, the time until the next request is
 //!   answered by a fresh isolate (median, max);
@@ -72,7 +72,10 @@ const SHAPES: &[(&str, &str, &str)] = &[
 
 /// One call of a shape's built-in, for its cost: the shape's name and the
 /// call (the shape's set-up is run first).
-const ONE_CALLS: &[(&str, &str)] = &[("encode", "encoder.encode(text)")];
+const ONE_CALLS: &[(&str, &str)] = &[
+    ("encode", "encoder.encode(text)"),
+    ("sort", "items.slice().sort()"),
+];
 
 fn get(path: &str) -> FetchRequest {
     http::Request::get(format!("http://w.localhost{path}"))
@@ -214,7 +217,7 @@ fn one_call(engine: &dyn motu_engine::Engine, setup: &str, call: &str) -> f64 {
         entry: "worker.js".into(),
         modules: std::sync::Arc::new(motu_engine::MemoryModules::new().with(
             "worker.js",
-            format!("{setup}\nexport default {{ fetch() {{ {call}; }} }}"),
+            format!("{setup}\nexport default {{ fetch() {{ {call}; return new Response(''); }} }}"),
         )),
     };
     let host = std::rc::Rc::new(common::BenchHost::default());

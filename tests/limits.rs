@@ -254,6 +254,56 @@ fn long_strings_encode_exactly() {
     });
 }
 
+/// `Array.prototype.sort` without a comparator, of arrays long enough for
+/// an engine to sort them in slices (to stop at a termination), gives what
+/// the specification says, as the same sort with a comparator does: stable,
+/// `undefined` then holes at the end, strings compared by code units,
+/// getters and prototypes read once in order before anything is written,
+/// exceptions thrown before anything is written, array-likes, subclasses,
+/// frozen and sparse arrays, `toSorted` and typed arrays untouched.
+#[test]
+fn long_arrays_sort_exactly() {
+    on_each_engine("long_arrays_sort_exactly", |engine| {
+        let c = TempConfig::new(&[
+            ("sort.js", include_str!("fixtures/long_sort.js")),
+            (
+                "motu.toml",
+                &format!(
+                    "[server]\nengine = \"{engine}\"\n\
+                     [limits]\ncpu_ms = 60000\nmemory_mb = 512\n\
+                     [[workers]]\nname = \"sort\"\nmain = \"sort.js\"\nroutes = [\"*/*\"]\n"
+                ),
+            ),
+        ]);
+        let s = Server::start(&["--config", &c.path("motu.toml")]);
+        for case in [
+            "numbers",
+            "strings",
+            "mixed",
+            "stable",
+            "holes",
+            "prototype",
+            "array_prototype_index",
+            "accessors",
+            "throwing",
+            "symbol",
+            "frozen",
+            "not_callable",
+            "array_like",
+            "subclass",
+            "sparse",
+            "all_undefined",
+            "comparator",
+            "to_sorted",
+            "typed",
+            "native",
+        ] {
+            let r = s.request("GET", &format!("/{case}"), &[], b"");
+            assert_eq!((r.status, r.text()), (200, format!("{case} ok")));
+        }
+    });
+}
+
 /// A body read whole is gathered outside the isolate and handed to it as
 /// it is (the engine adopts the buffer): a 90 MB upload read with
 /// `arrayBuffer()` is answered under the default `cpu_ms = 50`, every byte

@@ -285,3 +285,84 @@ fn a_worker_holding_its_executor_does_not_hold_up_its_neighbours() {
         },
     );
 }
+
+#[test]
+fn events_queued_beside_a_hog_move_to_a_free_executor() {
+    on_each_engine(
+        "events_queued_beside_a_hog_move_to_a_free_executor",
+        |engine| {
+            // Two executors; an executor counts as stalled once a turn on it
+            // has used 2 s of CPU time, so that events of the neighbour sent
+            // in the meantime wait in its isolate's mailbox beside the hog.
+            let c = TempConfig::new(&[
+                ("hog.js", include_str!("fixtures/noisy/hog.js")),
+                ("hello.js", include_str!("fixtures/hello.js")),
+                (
+                    "motu.toml",
+                    &format!(
+                        "[server]\nengine = \"{engine}\"\nthreads = 2\nexecutor_busy_ms = 2000\n\
+                         [admin]\nlisten = \"127.0.0.1:0\"\n\
+                         [[workers]]\nname = \"hog\"\nmain = \"hog.js\"\nroutes = [\"hog.test/*\"]\nmax_instances = 1\n\
+                         [workers.limits]\ncpu_ms = 60000\n\
+                         [[workers]]\nname = \"neighbour\"\nmain = \"hello.js\"\nroutes = [\"neighbour.test/*\"]\n"
+                    ),
+                ),
+            ]);
+            let s = Server::start(&["--config", &c.path("motu.toml")]);
+            let hello = (200, "Hello World!".to_owned());
+
+            // One connection, so one executor: the first isolates of both
+            // Workers start on the executor of the connection that asks.
+            let mut conn = std::net::TcpStream::connect(&s.addr).unwrap();
+            conn.write_all(b"GET / HTTP/1.1\r\nhost: neighbour.test\r\n\r\n")
+                .unwrap();
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !String::from_utf8_lossy(&seen).contains("Hello World!") {
+                let n = conn.read(&mut buf).unwrap();
+                assert!(n > 0, "the connection closed");
+                seen.extend_from_slice(&buf[..n]);
+            }
+            let hog_done = Arc::new(AtomicBool::new(false));
+            let done = hog_done.clone();
+            conn.write_all(b"GET / HTTP/1.1\r\nhost: hog.test\r\nconnection: close\r\n\r\n")
+                .unwrap();
+            let hog = std::thread::spawn(move || {
+                // Whatever the answer (none, once the server is gone).
+                let _ = conn.read_to_end(&mut Vec::new());
+                done.store(true, Ordering::SeqCst);
+            });
+            let start = Instant::now();
+            while !s.log().contains("hog spinning") {
+                assert!(start.elapsed() < PATIENCE, "the hog never ran");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            // Requests on fresh connections, at once: those on the other
+            // executor are sent to the neighbour's isolate beside the hog
+            // while that executor is not yet stalled, and wait there.
+            let asks: Vec<_> = (0..6)
+                .map(|_| {
+                    let addr = s.addr.clone();
+                    std::thread::spawn(move || ask(&addr, "neighbour.test", "/"))
+                })
+                .collect();
+            for a in asks {
+                assert_eq!(a.join().unwrap(), hello);
+            }
+            assert!(
+                !hog_done.load(Ordering::SeqCst),
+                "the neighbour was answered only once the hog had finished"
+            );
+            // They were answered because they moved, once the hog's
+            // executor stalled, to an isolate on the other one.
+            let moved = common::metrics(&s)
+                .lines()
+                .find_map(|l| l.strip_prefix("motu_events_moved_total "))
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0);
+            assert!(moved >= 1.0, "no event moved");
+            drop(s);
+            hog.join().unwrap();
+        },
+    );
+}

@@ -10,12 +10,16 @@
 //! Workers whose isolates sit there, go to an executor that is not (the
 //! registry starts an isolate there if need be). CPU time, not wall time,
 //! decides, so a thread the machine merely descheduled does not count.
+//! Events already waiting for an isolate on an executor when it stalls are
+//! moved too, by whoever waits for their answer (see `crate::moving`): the
+//! mark wakes them when it is set.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_rt::{Arbiter, ArbiterHandle};
+use tokio::sync::Notify;
 
 /// A fixed set of arbiter threads; new isolates go to them in turn.
 pub struct Executors {
@@ -35,6 +39,8 @@ pub(crate) struct BusyMark(Arc<Busy>);
 struct Busy {
     stalled: AtomicBool,
     after: Duration,
+    /// Wakes those waiting for the executor to stall.
+    stalls: Notify,
 }
 
 impl BusyMark {
@@ -46,7 +52,25 @@ impl BusyMark {
     /// Marks the executor stalled (its running turn is past the threshold)
     /// or not (the turn ended).
     pub(crate) fn set(&self, stalled: bool) {
-        self.0.stalled.store(stalled, Ordering::Relaxed);
+        let was = self.0.stalled.swap(stalled, Ordering::Relaxed);
+        if stalled && !was {
+            self.0.stalls.notify_waiters();
+        }
+    }
+
+    /// Resolves once the executor is stalled (at once if it is now).
+    pub(crate) async fn stalled(&self) {
+        loop {
+            let notified = self.0.stalls.notified();
+            tokio::pin!(notified);
+            // Registered before the mark is read: a stall that begins in
+            // between still wakes it.
+            notified.as_mut().enable();
+            if self.is_set() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// A mark of no executor, for turns that run elsewhere (the
@@ -55,6 +79,7 @@ impl BusyMark {
         Self(Arc::new(Busy {
             stalled: AtomicBool::new(false),
             after,
+            stalls: Notify::new(),
         }))
     }
 
@@ -87,6 +112,7 @@ impl Executors {
                     BusyMark(Arc::new(Busy {
                         stalled: AtomicBool::new(false),
                         after: busy_after,
+                        stalls: Notify::new(),
                     }))
                 })
                 .collect(),
@@ -182,5 +208,21 @@ mod tests {
         executors.busy_mark(0).set(false);
         let picks: Vec<usize> = (0..4).map(|_| executors.pick_index()).collect();
         assert!(picks.contains(&0) && picks.contains(&1), "{picks:?}");
+    }
+
+    #[actix_rt::test]
+    async fn a_stall_wakes_those_waiting_for_it() {
+        let executors = Executors::with_busy_threshold(1, Duration::from_millis(1));
+        let mark = executors.busy_mark(0);
+        let waiting = tokio::spawn({
+            let mark = mark.clone();
+            async move { mark.stalled().await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        mark.set(true);
+        waiting.await.unwrap();
+        // Already stalled: at once.
+        mark.stalled().await;
     }
 }

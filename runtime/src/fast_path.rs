@@ -18,7 +18,9 @@
 //! isolate's last-use time exactly as the registry's dispatch does, so load
 //! balancing, eviction of idle isolates under pressure and draining see it.
 //! If the isolate picked turns out to be going away before it took the
-//! event, the event is dispatched again through the registry, once.
+//! event, the event is dispatched again through the registry, once; if its
+//! executor stalls before it started the event, the event moves to an
+//! isolate on another executor (see `crate::moving`).
 //!
 //! When there is no pick, [`FastPath::admit`] asks the registry only which
 //! isolate to use (it starts one if need be: a Worker's first on the
@@ -34,10 +36,9 @@ use std::time::Instant;
 use actix::Addr;
 use parking_lot::RwLock;
 
-use crate::registry::{retryable, Chosen, InFlight, Starting};
-use crate::{
-    Dispatch, Executors, Fetch, FetchRequest, FetchResponse, IsolateActor, Registry, RuntimeError,
-};
+use crate::moving::{Target, Way};
+use crate::registry::{Chosen, InFlight, Starting};
+use crate::{Executors, FetchRequest, FetchResponse, IsolateActor, Registry, RuntimeError};
 
 /// When an isolate was last sent an event, as nanoseconds since a fixed
 /// point of the process; shared between the registry and connections.
@@ -113,6 +114,8 @@ impl std::fmt::Debug for FastPath {
 pub struct Picked {
     live: Live,
     path: FastPath,
+    /// The executor the caller runs on, if it runs on one.
+    here: Option<usize>,
 }
 
 impl FastPath {
@@ -188,6 +191,7 @@ impl FastPath {
         Some(Picked {
             live: live.clone(),
             path: self.clone(),
+            here,
         })
     }
 }
@@ -221,6 +225,7 @@ impl FastPath {
                 last_used: admitted.last_used,
             },
             path: self.clone(),
+            here,
         };
         picked.send(worker, request, admitted.done).await
     }
@@ -286,37 +291,27 @@ impl Picked {
         self.send(worker, request, done).await
     }
 
-    /// Sends the event, counted in flight by `_done`, as [`fetch`]
+    /// Sends the event, counted in flight by `done`, as [`fetch`]
     /// (Self::fetch) does.
     async fn send(
         self,
         worker: &str,
         request: FetchRequest,
-        _done: InFlight,
+        done: InFlight,
     ) -> Result<FetchResponse, RuntimeError> {
-        let Picked { live, path } = self;
-        let (request, head, reclaim) = retryable(request);
-        match live.addr.send(Fetch(request)).await {
-            Ok(Err(RuntimeError::Unavailable(_))) | Err(_) => {
-                let lost = || RuntimeError::Lost(worker.to_owned());
-                let Some(registry) = path.0.registry.get() else {
-                    return Err(lost());
-                };
-                let Some(body) = reclaim.reclaim() else {
-                    return Err(lost());
-                };
-                let Ok(request) = head.body(body) else {
-                    return Err(lost());
-                };
-                let mut dispatch = Dispatch::new(worker, request);
-                dispatch.retried = true;
-                registry
-                    .send(dispatch)
-                    .await
-                    .unwrap_or_else(|_| Err(RuntimeError::Startup("the registry stopped".into())))
-            }
-            Ok(result) => result,
-        }
+        let Picked { live, path, here } = self;
+        let target = Target {
+            addr: live.addr,
+            executor: live.executor,
+            done,
+        };
+        let way = Way {
+            worker,
+            registry: path.0.registry.get(),
+            executors: &path.0.executors,
+            here,
+        };
+        crate::moving::deliver(target, request, way, false).await
     }
 }
 

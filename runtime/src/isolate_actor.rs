@@ -763,6 +763,13 @@ impl Handler<Fetch> for IsolateActor {
         // refused).
         drop(msg.0.extensions_mut().remove::<crate::metrics::Queued>());
         let worker = self.spec.name.clone();
+        // Its sender may have taken it back (its executor had stalled),
+        // to send it to another isolate.
+        if let Some(claim) = msg.0.extensions_mut().remove::<crate::moving::Claim>() {
+            if !claim.start() {
+                return Box::pin(async move { Err(RuntimeError::Unavailable(worker)) });
+            }
+        }
         let extensions = msg.0.extensions();
         let nested = extensions.get::<crate::ObjectTarget>().is_some()
             && extensions

@@ -95,6 +95,7 @@ mod idle_gc;
 mod isolate_actor;
 mod log_rate;
 pub mod metrics;
+mod moving;
 mod queues;
 mod registry;
 mod request_id;

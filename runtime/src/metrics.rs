@@ -42,6 +42,9 @@
 //!   stopping (the footprint each last measured) or by an idle collection
 //!   (what it freed): freed memory the C allocator may keep, which an
 //!   embedder returns to the system ([`released_bytes`]).
+//! - `motu_events_moved_total`: fetch events taken back from an isolate
+//!   on a stalled executor before it started them, and sent to an isolate
+//!   on another executor (see `crate::moving`).
 //! - `motu_heap_trims_total`: times the process handed the C heap's free
 //!   pages back to the system (counted by the binary with [`heap_trimmed`]).
 //!
@@ -85,6 +88,7 @@ struct Metrics {
     idle_collection_seconds: Counter,
     released_bytes: IntCounter,
     heap_trims: IntCounter,
+    events_moved: IntCounter,
     idle_collections_skipped: IntCounter,
 }
 
@@ -272,6 +276,10 @@ impl Metrics {
                 "motu_heap_trims_total",
                 "Times the C heap's free pages were handed back to the system.",
             ),
+            events_moved: plain_counter(
+                "motu_events_moved_total",
+                "Fetch events taken back from an isolate on a stalled executor before it started them, and sent to one on another executor.",
+            ),
             idle_collections_skipped: plain_counter(
                 "motu_idle_collections_skipped_total",
                 "Idle isolates not collected: their heap had grown by less than 64 KiB since their last collection.",
@@ -393,6 +401,11 @@ pub fn heap_trimmed() {
     METRICS.heap_trims.inc();
 }
 
+/// Counts a fetch event moved off a stalled executor.
+pub(crate) fn event_moved() {
+    METRICS.events_moved.inc();
+}
+
 /// Counts an idle isolate not collected for want of garbage.
 pub(crate) fn idle_collection_skipped() {
     METRICS.idle_collections_skipped.inc();
@@ -422,23 +435,40 @@ pub(crate) fn console_dropped(worker: &str) -> (IntCounter, IntCounter) {
 }
 
 /// A fetch event on its way to an isolate actor, counted in
-/// `motu_executor_queue_depth` until the actor starts it or the event is
-/// dropped (it travels as a request extension, so every copy shares it).
+/// `motu_executor_queue_depth` until the actor starts it, the event is
+/// dropped (it travels as a request extension, so every copy shares it) or
+/// it is taken back to go elsewhere ([`Queued::leave`]).
 #[derive(Clone)]
-pub(crate) struct Queued(#[allow(dead_code)] Arc<QueuedGuard>);
+pub(crate) struct Queued(Arc<QueuedGuard>);
 
-pub(crate) struct QueuedGuard;
+pub(crate) struct QueuedGuard(std::sync::atomic::AtomicBool);
 
 impl Queued {
     pub(crate) fn new() -> Self {
         METRICS.queue_depth.inc();
-        Self(Arc::new(QueuedGuard))
+        Self(Arc::new(QueuedGuard(std::sync::atomic::AtomicBool::new(
+            false,
+        ))))
+    }
+
+    /// No longer counted, whatever copies remain (the event was taken back
+    /// from a queue it still sits in).
+    pub(crate) fn leave(&self) {
+        self.0.leave();
+    }
+}
+
+impl QueuedGuard {
+    fn leave(&self) {
+        if !self.0.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            METRICS.queue_depth.dec();
+        }
     }
 }
 
 impl Drop for QueuedGuard {
     fn drop(&mut self) {
-        METRICS.queue_depth.dec();
+        self.leave();
     }
 }
 
@@ -474,6 +504,19 @@ mod tests {
         assert_eq!(METRICS.queue_depth.get(), before + 1);
         drop(queued);
         assert_eq!(METRICS.queue_depth.get(), before + 1);
+        drop(copy);
+        assert_eq!(METRICS.queue_depth.get(), before);
+    }
+
+    #[test]
+    fn an_event_taken_back_leaves_the_queue_depth_once() {
+        let before = METRICS.queue_depth.get();
+        let queued = Queued::new();
+        let copy = queued.clone();
+        queued.leave();
+        assert_eq!(METRICS.queue_depth.get(), before);
+        copy.leave();
+        drop(queued);
         drop(copy);
         assert_eq!(METRICS.queue_depth.get(), before);
     }

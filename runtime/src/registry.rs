@@ -19,10 +19,10 @@ use tokio::sync::oneshot;
 use crate::body::{Body, BodyReclaim};
 use crate::fast_path::{FastPath, GetFastPath, LastUsed, Live, Published};
 use crate::isolate_actor::{Condemn, Condemned, Services, WhenQuiet};
+use crate::moving::{Target, Way};
 use crate::supervisor::EvictionReason;
 use crate::{
-    EngineSet, Executors, Fetch, FetchRequest, FetchResponse, IsolateActor, RuntimeError,
-    WorkerSpec,
+    EngineSet, Executors, FetchRequest, FetchResponse, IsolateActor, RuntimeError, WorkerSpec,
 };
 
 /// An isolate being started (or started): usable from any thread, so the
@@ -134,6 +134,11 @@ impl Registry {
             checker: None,
             objects: Default::default(),
         }
+    }
+
+    /// The executor threads its isolates run on.
+    pub(crate) fn executors(&self) -> &Arc<Executors> {
+        &self.executors
     }
 
     /// The stores of storage bindings and Durable Objects.
@@ -637,43 +642,30 @@ impl Handler<Dispatch> for Registry {
             return crate::durable::directory::dispatch(self, target, msg, ctx);
         }
         let registry = ctx.address();
+        let executors = self.executors.clone();
         let instance = self.instance(&msg.worker, &registry, None);
         Box::pin(async move {
             let Chosen {
                 starting,
                 in_flight,
+                executor,
                 ..
             } = instance?;
             in_flight.fetch_add(1, Ordering::Relaxed);
-            let _done = InFlight(in_flight);
+            let done = InFlight(in_flight);
             let addr = starting.await?;
-            // The request's head and a way to reclaim its body are kept in
-            // case the isolate turns out to be going away before it read the
-            // body, and the event must be dispatched again, to the fresh
-            // isolate that replaces it.
-            let (request, head, reclaim) = retryable(msg.request);
-            match addr.send(Fetch(request)).await {
-                Ok(Err(RuntimeError::Unavailable(_))) | Err(_) if !msg.retried => {
-                    let Some(body) = reclaim.reclaim() else {
-                        return Err(RuntimeError::Lost(msg.worker));
-                    };
-                    let Ok(request) = head.body(body) else {
-                        return Err(RuntimeError::Lost(msg.worker));
-                    };
-                    registry
-                        .send(Dispatch {
-                            retried: true,
-                            request,
-                            worker: msg.worker,
-                        })
-                        .await
-                        .unwrap_or_else(|_| {
-                            Err(RuntimeError::Startup("the registry stopped".into()))
-                        })
-                }
-                Ok(result) => result,
-                Err(_) => Err(RuntimeError::Lost(msg.worker)),
-            }
+            let target = Target {
+                addr,
+                executor,
+                done,
+            };
+            let way = Way {
+                worker: &msg.worker,
+                registry: Some(&registry),
+                executors: &executors,
+                here: None,
+            };
+            crate::moving::deliver(target, msg.request, way, msg.retried).await
         })
     }
 }

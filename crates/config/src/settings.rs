@@ -66,8 +66,9 @@ pub struct ServerSettings {
     /// `executor_busy_ms`: how much CPU time one turn of JavaScript may use
     /// on an executor thread before that executor counts as stalled: new
     /// connections, and the events of other Workers whose isolates sit
-    /// there, then go to another executor (starting an isolate there, within
-    /// the Worker's `max_instances`). Default 10 ms.
+    /// there (those already waiting there too), then go to another executor
+    /// (starting an isolate there, within the Worker's `max_instances`).
+    /// Default 10 ms.
     pub executor_busy: Duration,
     /// `state_dir`: where the storage bindings (KV, D1, R2) keep their
     /// data, relative to the config file; `":memory:"` for a throwaway
