@@ -229,10 +229,13 @@ bool add_blob(Snapshot& s, const MotuIsolateOptions& options, const MotuCode& pr
   return true;
 }
 
-std::mutex snapshots_lock;
-// Every snapshot made or tried (a failed one has no blob), never freed:
-// isolates made from one read its blob for as long as they live.
-std::vector<std::unique_ptr<Snapshot>> snapshots;
+// Every snapshot made or tried (a failed one has no blob), and the lock
+// over them: never freed, not even by the static destructors at exit,
+// since isolates made from a snapshot read its blob and source for as long
+// as they live, and threads may still be running them while the process
+// exits.
+std::mutex& snapshots_lock = *new std::mutex;
+std::vector<std::unique_ptr<Snapshot>>& snapshots = *new std::vector<std::unique_ptr<Snapshot>>;
 
 }  // namespace
 
