@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::durability::JsonStore;
-use common::durable::{get_json, serve_project, state_folder};
+use common::durable::{get_json, serve_project, serve_project_with_env, state_folder};
 use common::wait_for_metrics;
 use common::{on_each_engine, Server};
 use serde_json::{json, Value};
@@ -513,19 +513,12 @@ fn what_an_object_sends_out_leaves_after_its_writes_are_durable() {
         let (_dir, state) = state_folder();
         let admin = std::sync::Arc::new(std::sync::OnceLock::new());
         let witness = flush_witness(admin.clone());
-        let config = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/projects/durable-objects/wrangler.jsonc");
-        let server = Server::start_with_env(
-            &[
-                "--config",
-                config.to_str().unwrap(),
-                "--engine",
-                engine,
-                "--persist-to",
-                state.to_str().unwrap(),
-                "--admin-listen",
-                "127.0.0.1:0",
-            ],
+        let server = serve_project_with_env(
+            "durable-objects",
+            "wrangler.jsonc",
+            engine,
+            &state,
+            &["--admin-listen", "127.0.0.1:0"],
             &[("MOTU_EGRESS__ALLOW_PRIVATE", "true")],
         );
         let admin_addr = server.admin.clone().unwrap();

@@ -14,6 +14,19 @@ pub fn serve_project(
     state: &Path,
     extra: &[&str],
 ) -> Server {
+    serve_project_with_env(project, config, engine, state, extra, &[])
+}
+
+/// Like [`serve_project`], with extra environment variables (`MOTU_…`
+/// overrides of the settings).
+pub fn serve_project_with_env(
+    project: &str,
+    config: &str,
+    engine: &str,
+    state: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Server {
     let config = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/projects")
         .join(project)
@@ -27,7 +40,7 @@ pub fn serve_project(
         state.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    Server::start(&args)
+    Server::start_with_env(&args, env)
 }
 
 /// A temporary folder and the state folder inside it (not made yet).
