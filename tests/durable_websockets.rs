@@ -314,6 +314,21 @@ fn flushes(server: &Server) -> u64 {
         .map_or(0, |n| n.parse().unwrap())
 }
 
+/// Sends `gate:1` to `gate:3` (each a put, then an answer) and checks that
+/// each answer came after a flush: the metric is observed when the flush
+/// is done, so it shows before the message it held back.
+async fn three_gated_messages(s: &Server, ws: &mut Socket) {
+    for n in 1..=3 {
+        let before = flushes(s);
+        say(ws, &format!("gate:{n}")).await;
+        assert_eq!(next_text(ws).await, format!("gated {n}"));
+        assert!(
+            flushes(s) > before,
+            "message {n} left before its write was durable"
+        );
+    }
+}
+
 #[test]
 fn a_message_sent_after_a_put_waits_for_the_flush() {
     on_each_engine("do_ws_send_waits_for_flush", |engine| {
@@ -321,17 +336,7 @@ fn a_message_sent_after_a_put_waits_for_the_flush() {
         let s = serve_with_metrics(engine, &dir.path().join("state"));
         runtime().block_on(async {
             let mut ws = join(&s, "gated", "gus").await;
-            for n in 1..=3 {
-                let before = flushes(&s);
-                say(&mut ws, &format!("gate:{n}")).await;
-                assert_eq!(next_text(&mut ws).await, format!("gated {n}"));
-                // The metric is observed when the flush is done, so it
-                // shows before the message it held back.
-                assert!(
-                    flushes(&s) > before,
-                    "message {n} left before its write was durable"
-                );
-            }
+            three_gated_messages(&s, &mut ws).await;
         });
         assert_eq!(s.get("/room/gated/state").json()["gated"], "3");
     });
@@ -345,17 +350,7 @@ fn an_objects_own_socket_sends_and_closes_after_its_writes_are_durable() {
         runtime().block_on(async {
             // A socket the object accepted itself (not hibernatable).
             let mut ws = join(&s, "plaingate", "pat&plain").await;
-            for n in 1..=3 {
-                let before = flushes(&s);
-                say(&mut ws, &format!("gate:{n}")).await;
-                assert_eq!(next_text(&mut ws).await, format!("gated {n}"));
-                // The metric is observed when the flush is done, so it
-                // shows before the message it held back.
-                assert!(
-                    flushes(&s) > before,
-                    "message {n} left before its write was durable"
-                );
-            }
+            three_gated_messages(&s, &mut ws).await;
             let before = flushes(&s);
             say(&mut ws, "close:4").await;
             match next(&mut ws).await {
