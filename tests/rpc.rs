@@ -191,6 +191,36 @@ fn a_duplicate_of_a_stub_argument_outlives_the_call() {
 }
 
 #[test]
+fn an_event_awaiting_only_a_callback_its_callee_kept_is_not_hung() {
+    on_each_engine(
+        "an_event_awaiting_only_a_callback_its_callee_kept_is_not_hung",
+        |engine| {
+            let (_c, s) = serve(engine);
+            std::thread::scope(|scope| {
+                // This request's event waits with no op pending: only the
+                // callee's duplicate of its callback can settle it.
+                let waiter = scope.spawn(|| ask(&s, "/called-back"));
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+                while !waiter.is_finished() && ask(&s, "/waiting") != (200, "true".into()) {
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "the callee never kept the callback"
+                    );
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                assert!(
+                    !waiter.is_finished(),
+                    "the waiting event ended before its callback was called: {:?}",
+                    waiter.join()
+                );
+                assert_eq!(ask(&s, "/fire"), (200, "resolved delivered".into()));
+                assert_eq!(waiter.join().unwrap(), (200, "called back later".into()));
+            });
+        },
+    );
+}
+
+#[test]
 fn streams_requests_and_responses_cross() {
     on_each_engine("streams_requests_and_responses_cross", |engine| {
         let (_c, s) = serve(engine);

@@ -91,6 +91,8 @@ pub(crate) struct IsolateHost {
     durable: crate::durable::objects::Objects,
     /// The peers its RPC stubs call into, and its RPC events' answers.
     rpc: crate::rpc::Peers,
+    /// What this isolate exported that other isolates still hold.
+    held_exports: crate::rpc::HeldExports,
 }
 
 /// The longest log line a Worker's `console` call or uncaught exception
@@ -144,6 +146,7 @@ impl IsolateHost {
             tcp_sockets: Default::default(),
             durable: crate::durable::objects::Objects::new(&spec.name, storage, spec.durable_idle),
             rpc: Default::default(),
+            held_exports: Default::default(),
             spec,
         }
     }
@@ -351,6 +354,12 @@ impl IsolateHost {
         self.sockets.is_open(socket)
     }
 
+    /// Whether another isolate holds a stub of something this isolate
+    /// exported, and so may still call in (see `crate::rpc::HeldExports`).
+    pub(crate) fn exports_held(&self) -> bool {
+        self.held_exports.any()
+    }
+
     /// How many WebSockets the isolate holds open.
     pub(crate) fn open_sockets(&self) -> usize {
         self.sockets.open_count()
@@ -548,6 +557,7 @@ impl IsolateHost {
             (Some(grant), Some(isolate)) => Some(crate::rpc::Origin {
                 isolate,
                 grant: grant as u64,
+                _held: self.held_exports.hold(),
             }),
             _ => None,
         };
@@ -625,6 +635,7 @@ impl IsolateHost {
             .map(|(grant, isolate)| crate::rpc::Origin {
                 isolate,
                 grant: grant as u64,
+                _held: self.held_exports.hold(),
             });
         let streams = self.rpc_streams(args.next(), args.next(), Some(id))?;
         if let Err(message) = crate::rpc::check_size(&value) {

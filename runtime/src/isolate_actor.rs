@@ -7,8 +7,9 @@
 //! event whose turn started the op being settled. The event's host work on
 //! the work pool draws on the same account (see [`crate::work`]); when the
 //! account runs out there, the event gets the CPU-limit answer just as when
-//! its JavaScript runs out. After each turn the actor checks
-//! for a hang: events still waiting while no op is pending can never be
+//! its JavaScript runs out. After each turn the actor checks for a hang:
+//! events still waiting while no op is pending and nothing may still call
+//! in (an open socket, a stub of an export held elsewhere) can never be
 //! answered, and response bodies still being produced while no op is
 //! pending can never finish (they end with an error). An event lasts while
 //! it waits for its response, has `waitUntil` work, or streams its response
@@ -652,8 +653,10 @@ impl IsolateActor {
     /// Events that still wait while no op is pending can never be answered;
     /// `waitUntil` promises in that state can never settle and are dropped.
     fn check_for_hang(&mut self, ctx: &mut Context<Self>) {
-        // An open WebSocket may still bring events.
-        if self.host.pending_ops() > 0 || self.host.open_sockets() > 0 {
+        // An open WebSocket, or another isolate holding a stub of what this
+        // one exported (a callback it may still call), may still bring
+        // events.
+        if self.host.pending_ops() > 0 || self.host.open_sockets() > 0 || self.host.exports_held() {
             return;
         }
         if self.host.pending_events() > 0 {

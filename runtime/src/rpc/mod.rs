@@ -63,6 +63,7 @@
 //! Durable Object, the target as `durable_fetch` names it).
 
 mod event;
+mod held;
 mod peers;
 mod registry;
 
@@ -76,6 +77,7 @@ use crate::isolate_actor::IsolateActor;
 use crate::RuntimeError;
 
 pub(crate) use event::Answered;
+pub(crate) use held::HeldExports;
 pub(crate) use peers::Peers;
 pub use registry::RpcCall;
 
@@ -182,6 +184,9 @@ impl Receiver {
 pub struct Origin {
     pub(crate) isolate: WeakAddr<IsolateActor>,
     pub(crate) grant: u64,
+    /// Counts in the exporting isolate while the origin is held (see
+    /// [`HeldExports`]).
+    pub(crate) _held: Arc<held::ExportHold>,
 }
 
 /// The byte streams a value carries, by index in the wire form: its
