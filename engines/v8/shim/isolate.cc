@@ -22,15 +22,6 @@ constexpr size_t kMinEncodeBudget = size_t{16} << 20;
 constexpr size_t kStackReserve = 128 << 10;
 constexpr size_t kV8DefaultStack = 984 << 10;
 
-// The young generation an isolate starts with: semi-spaces of one page
-// (V8's young generation is three semi-spaces' worth: two semi-spaces and
-// the space of new large objects). V8 grows it as a Worker's objects
-// survive; by default it starts at 1 MiB semi-spaces on 64-bit builds,
-// most of which a small Worker's isolate touches and keeps resident
-// without ever needing.
-constexpr size_t kV8PageSize = 256 << 10;
-constexpr size_t kInitialYoungGeneration = 3 * kV8PageSize;
-
 void fit_stack_limit(v8::Isolate* iso) {
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
@@ -227,8 +218,6 @@ MotuIsolate* motu_v8_isolate_new(const MotuIsolateOptions* options,
     }
     if (options->heap_limit)
       params.constraints.ConfigureDefaultsFromHeapSize(0, options->heap_limit);
-    params.constraints.set_initial_young_generation_size_in_bytes(
-        motu::kInitialYoungGeneration);
     m->isolate = v8::Isolate::New(params);
     m->isolate->SetData(0, m);
     motu::install_failure_handlers(m->isolate);
