@@ -5,13 +5,17 @@
 //! cold start. The cache maps a source text (with its name and how it was
 //! compiled) to its bytecode, so that only the first isolate compiles and
 //! the others just read bytecode. Entries keep their source text to compare
-//! it in full: a hit is never a different text that merely hashes alike. The
-//! least recently used entries go once the cache holds more than its byte
-//! budget (source plus bytecode) or [`MAX_ENTRIES`] entries.
+//! it in full: a hit is never a different text that merely hashes alike.
+//! Entries are found by name, so that a server of thousands of Workers keeps
+//! every Worker's bytecode and an isolate started again (after an eviction)
+//! reads it rather than compiling its modules again. The least recently
+//! used entries go once the cache holds more than its byte budget (source
+//! plus bytecode) or [`MAX_ENTRIES`] entries.
 //!
 //! A miss is first looked up in the bytecode compiled at build time (see
 //! `precompiled`), by name and fingerprint of the text; only then compiled.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -21,14 +25,22 @@ use crate::compile::{compile, Options};
 use crate::isolate::PRELUDE;
 use crate::precompiled::{fingerprint, usable, Precompiled};
 
-/// At most this many entries, so that a lookup's scan stays short.
-pub(crate) const MAX_ENTRIES: usize = 256;
+/// At most this many entries (the modules of tens of thousands of
+/// Workers); the byte budget usually binds first.
+pub(crate) const MAX_ENTRIES: usize = 1 << 16;
+
+/// A full cache lets this share of its entries go at once (the least
+/// recently used), so that finding them is not a scan of every entry for
+/// each insert.
+const EVICTED_SHARE: usize = 16;
 
 /// Compiled bytecode by source text.
 pub(crate) struct BytecodeCache {
     entries: Mutex<Entries>,
     /// The byte budget (0: the cache keeps nothing).
     pub(crate) max_bytes: usize,
+    /// The most entries it keeps.
+    max_entries: usize,
     /// Bytecode compiled at build time by this QuickJS.
     precompiled: Vec<Precompiled>,
     /// How many misses the precompiled bytecode answered.
@@ -37,9 +49,49 @@ pub(crate) struct BytecodeCache {
 
 #[derive(Default)]
 struct Entries {
-    list: Vec<Entry>,
+    /// By name: the entries of that name (texts, ways of compiling).
+    by_name: HashMap<Box<str>, Vec<Entry>>,
+    count: usize,
     bytes: usize,
     clock: u64,
+}
+
+impl Entries {
+    fn find(&mut self, name: &str, source: &Arc<str>, options: Options) -> Option<&mut Entry> {
+        self.by_name
+            .get_mut(name)?
+            .iter_mut()
+            .find(|e| e.is(name, source, options))
+    }
+
+    /// Lets the least recently used entries go: a share of them, and more
+    /// if need be until `room` more bytes and one more entry fit.
+    fn evict(&mut self, room: usize, max_bytes: usize, max_entries: usize) {
+        let fits = |e: &Self| e.bytes + room <= max_bytes && e.count < max_entries;
+        while self.count > 0 && !fits(self) {
+            let mut ages: Vec<u64> = self
+                .by_name
+                .values()
+                .flatten()
+                .map(|e| e.last_used)
+                .collect();
+            let at = (ages.len() / EVICTED_SHARE).min(ages.len() - 1);
+            let (_, &mut cutoff, _) = ages.select_nth_unstable(at);
+            let (mut count, mut bytes) = (self.count, self.bytes);
+            self.by_name.retain(|_, list| {
+                list.retain(|e| {
+                    let keep = e.last_used > cutoff;
+                    if !keep {
+                        count -= 1;
+                        bytes -= e.size();
+                    }
+                    keep
+                });
+                !list.is_empty()
+            });
+            (self.count, self.bytes) = (count, bytes);
+        }
+    }
 }
 
 struct Entry {
@@ -68,6 +120,7 @@ impl BytecodeCache {
         Self {
             entries: Mutex::new(Entries::default()),
             max_bytes,
+            max_entries: MAX_ENTRIES,
             precompiled: Vec::new(),
             precompiled_used: AtomicUsize::new(0),
         }
@@ -130,10 +183,7 @@ impl BytecodeCache {
         let mut entries = self.lock();
         entries.clock += 1;
         let now = entries.clock;
-        let entry = entries
-            .list
-            .iter_mut()
-            .find(|e| e.is(name, source, options))?;
+        let entry = entries.find(name, source, options)?;
         entry.last_used = now;
         Some(entry.bytecode.clone())
     }
@@ -150,34 +200,32 @@ impl BytecodeCache {
             return;
         }
         let mut entries = self.lock();
-        if entries.list.iter().any(|e| e.is(name, source, options)) {
+        if entries.find(name, source, options).is_some() {
             return; // another thread compiled it meanwhile
         }
-        while entries.bytes + entry.size() > self.max_bytes || entries.list.len() >= MAX_ENTRIES {
-            let oldest = entries
-                .list
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, e)| e.last_used)
-                .map(|(i, _)| i)
-                .expect("a full cache has entries");
-            let gone = entries.list.swap_remove(oldest);
-            entries.bytes -= gone.size();
-        }
+        entries.evict(entry.size(), self.max_bytes, self.max_entries);
         entries.clock += 1;
         let entry = Entry {
             last_used: entries.clock,
             ..entry
         };
         entries.bytes += entry.size();
-        entries.list.push(entry);
+        entries.count += 1;
+        entries.by_name.entry(name.into()).or_default().push(entry);
     }
 
     /// Entries and bytes held.
     #[cfg(test)]
     pub(crate) fn usage(&self) -> (usize, usize) {
         let entries = self.lock();
-        (entries.list.len(), entries.bytes)
+        (entries.count, entries.bytes)
+    }
+
+    /// The cache, keeping at most `max_entries` entries.
+    #[cfg(test)]
+    pub(crate) fn with_max_entries(mut self, max_entries: usize) -> Self {
+        self.max_entries = max_entries;
+        self
     }
 }
 
@@ -194,7 +242,8 @@ mod tests {
 
     #[test]
     fn equal_texts_hit_and_the_oldest_entries_go() {
-        let cache = BytecodeCache::new(1 << 20);
+        let max = 64;
+        let cache = BytecodeCache::new(1 << 20).with_max_entries(max);
         let a: Arc<str> = Arc::from("1 + 1");
         let first = cache.get("a.js", &a, SCRIPT, None).unwrap();
         // An equal text in another allocation hits.
@@ -206,14 +255,42 @@ mod tests {
         let other = cache.get("b.js", &a, SCRIPT, None).unwrap();
         assert!(!Arc::ptr_eq(&first, &other));
         assert_eq!(cache.usage().0, 2);
-        for i in 0..MAX_ENTRIES {
+        for i in 0..max {
             cache
                 .get("n.js", &Arc::from(format!("{i}")), SCRIPT, None)
                 .unwrap();
+            assert!(cache.usage().0 <= max);
         }
-        assert_eq!(cache.usage().0, MAX_ENTRIES);
         let recompiled = cache.get("a.js", &a, SCRIPT, None).unwrap();
         assert!(!Arc::ptr_eq(&first, &recompiled));
+    }
+
+    #[test]
+    fn the_modules_of_thousands_of_workers_stay_cached() {
+        let cache = BytecodeCache::new(64 << 20);
+        let module = Options {
+            kind: Kind::Module,
+            strip_source: false,
+            strip_debug: false,
+        };
+        let source = |i: usize| -> Arc<str> {
+            Arc::from(format!("export default {{ fetch() {{ return {i}; }} }};"))
+        };
+        let first: Vec<_> = (0..2000)
+            .map(|i| {
+                cache
+                    .get(&format!("w{i}.js"), &source(i), module, None)
+                    .unwrap()
+            })
+            .collect();
+        // Each Worker started again reads the bytecode it was first given.
+        for (i, bytecode) in first.iter().enumerate() {
+            let again = cache
+                .get(&format!("w{i}.js"), &source(i), module, None)
+                .unwrap();
+            assert!(Arc::ptr_eq(bytecode, &again), "w{i}.js was compiled again");
+        }
+        assert_eq!(cache.usage().0, 2000);
     }
 
     #[test]

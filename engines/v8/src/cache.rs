@@ -8,13 +8,23 @@
 //! to serve an event replaces it with a *warm* one that also covers the
 //! functions serving the event compiled. Entries are keyed by kind, name
 //! and the full source text (a hit compares the text, or finds the very
-//! same `Arc`). The least recently used entries go once the cache holds
-//! more than its byte budget or [`MAX_ENTRIES`] entries.
+//! same `Arc`), and found by name, so that a server of thousands of Workers
+//! keeps every Worker's code cache and an isolate started again (after an
+//! eviction) neither parses its modules nor makes their cache again. The
+//! least recently used entries go once the cache holds more than its byte
+//! budget or [`MAX_ENTRIES`] entries.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// At most this many entries, so that a lookup's scan stays short.
-pub(crate) const MAX_ENTRIES: usize = 256;
+/// At most this many entries (the modules of tens of thousands of
+/// Workers); the byte budget usually binds first.
+pub(crate) const MAX_ENTRIES: usize = 1 << 16;
+
+/// A full cache lets this share of its entries go at once (the least
+/// recently used), so that finding them is not a scan of every entry for
+/// each insert.
+const EVICTED_SHARE: usize = 16;
 
 /// What a source was compiled as; a script's cache does not fit a module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,14 +38,55 @@ pub(crate) enum CodeKind {
 /// V8 code cache by source.
 pub(crate) struct CodeCache {
     max_bytes: usize,
+    max_entries: usize,
     state: Mutex<State>,
 }
 
 #[derive(Default)]
 struct State {
-    entries: Vec<Entry>,
+    /// By name: the entries of that name (kinds, texts).
+    by_name: HashMap<Box<str>, Vec<Entry>>,
+    count: usize,
     bytes: usize,
     clock: u64,
+}
+
+impl State {
+    fn find(&mut self, kind: CodeKind, name: &str, source: &Arc<str>) -> Option<&mut Entry> {
+        self.by_name
+            .get_mut(name)?
+            .iter_mut()
+            .find(|e| e.is(kind, name, source))
+    }
+
+    /// Lets the least recently used entries go: a share of them, and more
+    /// if need be until `room` more bytes and one more entry fit.
+    fn evict(&mut self, room: usize, max_bytes: usize, max_entries: usize) {
+        let fits = |s: &Self| s.bytes + room <= max_bytes && s.count < max_entries;
+        while self.count > 0 && !fits(self) {
+            let mut ages: Vec<u64> = self
+                .by_name
+                .values()
+                .flatten()
+                .map(|e| e.last_used)
+                .collect();
+            let at = (ages.len() / EVICTED_SHARE).min(ages.len() - 1);
+            let (_, &mut cutoff, _) = ages.select_nth_unstable(at);
+            let (mut count, mut bytes) = (self.count, self.bytes);
+            self.by_name.retain(|_, list| {
+                list.retain(|e| {
+                    let keep = e.last_used > cutoff;
+                    if !keep {
+                        count -= 1;
+                        bytes -= e.size();
+                    }
+                    keep
+                });
+                !list.is_empty()
+            });
+            (self.count, self.bytes) = (count, bytes);
+        }
+    }
 }
 
 struct Entry {
@@ -66,6 +117,7 @@ impl CodeCache {
     pub(crate) fn new(max_bytes: usize) -> Self {
         Self {
             max_bytes,
+            max_entries: MAX_ENTRIES,
             state: Mutex::new(State::default()),
         }
     }
@@ -89,10 +141,7 @@ impl CodeCache {
         let mut state = self.state();
         state.clock += 1;
         let now = state.clock;
-        let entry = state
-            .entries
-            .iter_mut()
-            .find(|e| e.is(kind, name, source))?;
+        let entry = state.find(kind, name, source)?;
         entry.last_used = now;
         Some(entry.data.clone())
     }
@@ -103,9 +152,8 @@ impl CodeCache {
         name.len() + source.len() < self.max_bytes
             && !self
                 .state()
-                .entries
-                .iter()
-                .any(|e| e.warm && e.is(kind, name, source))
+                .find(kind, name, source)
+                .is_some_and(|e| e.warm)
     }
 
     /// Keeps code cache for a source, replacing what was kept for it
@@ -123,26 +171,17 @@ impl CodeCache {
             return;
         }
         let mut state = self.state();
-        if let Some(at) = state.entries.iter().position(|e| e.is(kind, name, source)) {
-            if state.entries[at].warm && !warm {
-                return;
+        if let Some(list) = state.by_name.get_mut(name) {
+            if let Some(at) = list.iter().position(|e| e.is(kind, name, source)) {
+                if list[at].warm && !warm {
+                    return;
+                }
+                let old = list.swap_remove(at);
+                state.count -= 1;
+                state.bytes -= old.size();
             }
-            let old = state.entries.swap_remove(at);
-            state.bytes -= old.size();
         }
-        while !state.entries.is_empty()
-            && (state.bytes + size > self.max_bytes || state.entries.len() >= MAX_ENTRIES)
-        {
-            let oldest = state
-                .entries
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, e)| e.last_used)
-                .map(|(i, _)| i)
-                .unwrap_or(0);
-            let old = state.entries.swap_remove(oldest);
-            state.bytes -= old.size();
-        }
+        state.evict(size, self.max_bytes, self.max_entries);
         state.clock += 1;
         let entry = Entry {
             kind,
@@ -153,13 +192,21 @@ impl CodeCache {
             last_used: state.clock,
         };
         state.bytes += size;
-        state.entries.push(entry);
+        state.count += 1;
+        state.by_name.entry(name.into()).or_default().push(entry);
     }
 
     /// The number of entries.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.state().entries.len()
+        self.state().count
+    }
+
+    /// The cache, keeping at most `max_entries` entries.
+    #[cfg(test)]
+    pub(crate) fn with_max_entries(mut self, max_entries: usize) -> Self {
+        self.max_entries = max_entries;
+        self
     }
 }
 
@@ -222,11 +269,39 @@ mod tests {
 
     #[test]
     fn the_entry_count_is_bounded() {
-        let cache = CodeCache::new(usize::MAX);
-        for i in 0..MAX_ENTRIES + 10 {
+        let cache = CodeCache::new(usize::MAX).with_max_entries(64);
+        for i in 0..64 + 10 {
             cache.insert(CodeKind::Script, &i.to_string(), &source("s"), &[0], false);
+            assert!(cache.len() <= 64);
         }
-        assert_eq!(cache.len(), MAX_ENTRIES);
+        // The most recent stay.
+        assert!(cache.get(CodeKind::Script, "73", &source("s")).is_some());
+        assert!(cache.get(CodeKind::Script, "0", &source("s")).is_none());
+    }
+
+    #[test]
+    fn the_modules_of_thousands_of_workers_stay_cached() {
+        let cache = CodeCache::new(64 << 20);
+        let text = |i: usize| source(&format!("export default {{ fetch() {{ return {i}; }} }};"));
+        for i in 0..2000 {
+            cache.insert(
+                CodeKind::Module,
+                &format!("w{i}.js"),
+                &text(i),
+                &[1; 64],
+                true,
+            );
+        }
+        // Each Worker started again finds its code cache, warm.
+        for i in 0..2000 {
+            let name = format!("w{i}.js");
+            assert!(
+                cache.get(CodeKind::Module, &name, &text(i)).is_some(),
+                "{name} lost its cache"
+            );
+            assert!(!cache.is_cold(CodeKind::Module, &name, &text(i)));
+        }
+        assert_eq!(cache.len(), 2000);
     }
 
     #[test]
