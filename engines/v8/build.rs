@@ -33,6 +33,7 @@ const SOURCES: &[&str] = &[
     "platform.cc",
     "slices.cc",
     "snapshot.cc",
+    "sort.cc",
     "stops.cc",
 ];
 const HEADERS: &[&str] = &["internal.h", "motu_v8.h"];

@@ -285,6 +285,8 @@ enum ContextSlot : int {
   kSlotArraySlice,
   kSlotArrayPrototype,
   kSlotArrayBuffer,
+  // The function sort.cc's `sort` hands long dense arrays to.
+  kSlotArraySorter,
 };
 // What slot `slot` of `ctx` holds.
 inline v8::Local<v8::Value> slot_value(v8::Local<v8::Context> ctx, ContextSlot slot) {
@@ -305,8 +307,8 @@ void add_builtin_references(std::vector<intptr_t>& refs);
 // the cost of an atomic load, while none is.
 bool stop_if_terminating(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context> ctx);
 // Makes the function stop_if_terminating calls, and wraps built-ins V8
-// runs without interrupt checks (JSON.parse, Array.prototype.sort) so that
-// a termination stops the JavaScript before and after each call.
+// runs without interrupt checks (JSON.parse) so that a termination stops
+// the JavaScript before and after each call.
 bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx);
 // Appends the native callbacks of the functions it installs (for startup
 // snapshots, which refer to them by index).
@@ -324,6 +326,16 @@ bool install_slices(v8::Local<v8::Context> ctx);
 // Appends the native callbacks of the functions it installs (for startup
 // snapshots, which refer to them by index).
 void add_slice_references(std::vector<intptr_t>& refs);
+
+// --- sort.cc
+// Array.prototype.sort without a comparator, of long dense arrays, with
+// the comparisons done natively in slices that stop once a termination is
+// asked for; otherwise V8's own, with a termination delivered before and
+// after it.
+bool install_sort(v8::Local<v8::Context> ctx);
+// Appends the native callbacks of the functions it installs (for startup
+// snapshots, which refer to them by index).
+void add_sort_references(std::vector<intptr_t>& refs);
 
 // --- encode.cc
 // Strings of this many UTF-16 units or more take sliced_utf8_encode.

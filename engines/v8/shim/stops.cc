@@ -14,8 +14,8 @@
 // which throws V8's uncatchable termination. The built-ins below call it
 // before and after the original, so such a loop stops once the call in
 // progress returns. The call in progress itself still runs to its end:
-// V8's `sort`, `JSON.parse` cannot be cut short from outside (see
-// slices.cc for `fill` and `join`, which can).
+// V8's `JSON.parse` cannot be cut short from outside (see slices.cc for
+// `fill` and `join`, and sort.cc for `sort`, which can).
 #include <vector>
 
 #include "internal.h"
@@ -117,11 +117,9 @@ bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx) {
       !script->Run(ctx).ToLocal(&check) || !check->IsFunction())
     return false;
   m->interrupt_check.Reset(iso, check.As<v8::Function>());
-  v8::Local<v8::Object> json, array_proto;
+  v8::Local<v8::Object> json;
   return object_at(ctx, "JSON", nullptr, &json) &&
-         object_at(ctx, "Array", "prototype", &array_proto) &&
-         wrap(ctx, json, "parse", 2, kSlotJsonParse, guarded) &&
-         wrap(ctx, array_proto, "sort", 1, kSlotArraySort, guarded);
+         wrap(ctx, json, "parse", 2, kSlotJsonParse, guarded);
 }
 
 void add_stop_references(std::vector<intptr_t>& refs) {
