@@ -27,6 +27,7 @@ const SOURCES: &[&str] = &[
     "encode.cc",
     "errors.cc",
     "isolate.cc",
+    "json.cc",
     "memory.cc",
     "modules.cc",
     "ops.cc",

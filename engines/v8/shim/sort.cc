@@ -40,8 +40,9 @@
 // is V8's `sort`, in one go, with a termination delivered before and after
 // it.
 //
-// MOTU_V8_OWN_SORT=1 in the environment makes every sort V8's own, in one
-// go, so that a benchmark can measure what the native sort costs beside it.
+// MOTU_V8_OWN_BUILTINS=1 in the environment makes every sort V8's own, in
+// one go (and JSON.parse, see json.cc), so that a benchmark can measure
+// what the slicing costs beside V8's own.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -330,15 +331,6 @@ bool dense(v8::Local<v8::Context> ctx, v8::Local<v8::Array> array, uint32_t leng
   return present * 2 >= kSamples;
 }
 
-// Whether MOTU_V8_OWN_SORT=1 (read once).
-bool own_sort_only() {
-  static const bool own = [] {
-    const char* v = std::getenv("MOTU_V8_OWN_SORT");
-    return v != nullptr && std::strcmp(v, "1") == 0;
-  }();
-  return own;
-}
-
 // `Array.prototype.sort(comparefn)`, over V8's `sort` (kSlotArraySort) and
 // the sorter (kSlotArraySorter).
 void sort(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -349,7 +341,7 @@ void sort(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Local<v8::Value> self = receiver(info);
   bool natively = (info.Length() == 0 || info[0]->IsUndefined()) && self->IsArray();
   uint32_t length = natively ? self.As<v8::Array>()->Length() : 0;
-  natively = natively && length > kSortSlice && length <= kSortMost && !own_sort_only() &&
+  natively = natively && length > kSortSlice && length <= kSortMost && !own_builtins_only() &&
              dense(ctx, self.As<v8::Array>(), length);
   v8::Local<v8::Value> result;
   if (natively) {
