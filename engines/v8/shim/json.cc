@@ -121,8 +121,11 @@ v8::MaybeLocal<v8::String> piece_of(v8::Isolate* iso, const C* text, size_t star
 }
 
 // Rethrows the exception `tc` caught from a piece's parse; the position in
-// a SyntaxError's "... at position N" is moved by `offset`.
-void rethrow(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::TryCatch& tc, size_t offset) {
+// a SyntaxError's "... at position N" is moved by `offset`. An error at the
+// `]` added in place of the cut comma at `cut` (a literal or number cut
+// short there) names the comma, as one parse would.
+void rethrow(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::TryCatch& tc, size_t offset,
+             size_t cut) {
   v8::Local<v8::Value> error = tc.Exception();
   v8::Local<v8::Value> message;
   v8::Local<v8::Value> moved_error;
@@ -138,9 +141,13 @@ void rethrow(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::TryCatch& tc, siz
       size_t digits = at + sizeof(marker) - 1;
       char* end = nullptr;
       unsigned long long position = std::strtoull(s.c_str() + digits, &end, 10);
+      std::string head = s.substr(0, digits);
+      const char added[] = "Unexpected token ] in JSON";
+      if (position + offset == cut && head.compare(0, sizeof(added) - 1, added) == 0)
+        head[sizeof("Unexpected token ") - 1] = ',';
       v8::Local<v8::String> moved;
       if (end != s.c_str() + digits && *end == '\0' &&
-          v8::String::NewFromUtf8(iso, (s.substr(0, digits) + std::to_string(position + offset)).c_str())
+          v8::String::NewFromUtf8(iso, (head + std::to_string(position + offset)).c_str())
               .ToLocal(&moved))
         moved_error = v8::Exception::SyntaxError(moved);
     }
@@ -191,7 +198,7 @@ Sliced parse_pieces(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context> ctx
       if (tc.HasTerminated() || !tc.CanContinue()) {
         tc.ReThrow();
       } else {
-        rethrow(iso, ctx, tc, first ? 0 : start - 1);
+        rethrow(iso, ctx, tc, first ? 0 : start - 1, last ? std::string::npos : end);
       }
       return Sliced::kFailed;
     }
