@@ -28,11 +28,16 @@
 // The scan and the pieces cost a copy of the text and a pass over it; the
 // bench's one-call line for `json` shows it beside V8's own parse
 // (MOTU_V8_OWN_BUILTINS=1).
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "internal.h"
 
@@ -52,71 +57,109 @@ v8::Local<v8::String> str(v8::Isolate* iso, const char* s) {
 
 bool blank(uint32_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// The cut points of `text` (indices of commas of its top-level array), or
-// none when its top level is not an array.
+// The index of the first of text[i, n) that is one of `chars`, or n.
+template <typename C, size_t K>
+size_t find_any(const C* text, size_t i, size_t n, const char (&chars)[K]) {
+#if defined(__SSE2__)
+  if constexpr (sizeof(C) == 1) {
+    // Sixteen bytes at a time.
+    __m128i wanted[K - 1];
+    for (size_t k = 0; k + 1 < K; k++) wanted[k] = _mm_set1_epi8(chars[k]);
+    for (; i + 16 <= n; i += 16) {
+      __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text + i));
+      __m128i hit = _mm_cmpeq_epi8(block, wanted[0]);
+      for (size_t k = 1; k + 1 < K; k++) hit = _mm_or_si128(hit, _mm_cmpeq_epi8(block, wanted[k]));
+      int mask = _mm_movemask_epi8(hit);
+      if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    }
+  }
+#endif
+  for (; i < n; i++) {
+    for (size_t k = 0; k + 1 < K; k++) {
+      if (text[i] == static_cast<C>(chars[k])) return i;
+    }
+  }
+  return n;
+}
+
+// Whether the top-level comma at `c` is between two elements that are not
+// empty (no blank-only element before or after it).
 template <typename C>
-std::vector<size_t> cuts_of(const C* text, size_t n) {
-  std::vector<size_t> cuts;
+bool between_elements(const C* text, size_t c, size_t n) {
+  size_t before = c;
+  while (before > 0 && blank(text[before - 1])) before--;
+  if (before == 0 || text[before - 1] == ',' || text[before - 1] == '[') return false;
+  size_t after = c + 1;
+  while (after < n && blank(text[after])) after++;
+  return after < n && text[after] != ',' && text[after] != ']';
+}
+
+// The cut points of `text` (indices of commas of its top-level array, about
+// kJsonSlice apart), or none when its top level is not an array. False
+// when `stopped()` said so before the end.
+template <typename C, typename Stopped>
+bool cuts_of(const C* text, size_t n, Stopped stopped, std::vector<size_t>* cuts) {
   size_t i = 0;
   while (i < n && blank(text[i])) i++;
-  if (i == n || text[i] != '[') return cuts;
-  size_t depth = 0, last = 0;
-  // Whether the top-level element since the last top-level comma (or `[`)
-  // has begun.
-  bool element = false;
-  for (; i < n; i++) {
-    uint32_t c = text[i];
-    switch (c) {
-      case '"':
-        if (depth == 1) element = true;
-        // To the closing quote, past escapes.
-        for (i++; i < n && text[i] != '"'; i++) {
-          if (text[i] == '\\') i++;
+  if (i == n || text[i] != '[') return true;
+  size_t depth = 1, wanted_from = kJsonSlice, next_check = i + kJsonSlice;
+  i++;
+  while (i < n) {
+    if (i >= next_check) {
+      if (stopped()) return false;
+      next_check = i + kJsonSlice;
+    }
+    // Up to the next character that changes the nesting.
+    size_t s = find_any(text, i, n, "\"[]{}");
+    if (depth == 1) {
+      for (size_t from = std::max(i, wanted_from); from < s;) {
+        size_t c = find_any(text, from, s, ",");
+        if (c == s) break;
+        if (between_elements(text, c, n)) {
+          cuts->push_back(c);
+          wanted_from = c + kJsonSlice;
+          from = std::max(c + 1, wanted_from);
+        } else {
+          from = c + 1;
         }
+      }
+    }
+    if (s == n) break;
+    switch (text[s]) {
+      case '"':
+        // To the closing quote, past escapes.
+        for (i = s + 1; i < n; i += 2) {
+          i = find_any(text, i, n, "\"\\");
+          if (i < n && text[i] == '"') break;
+        }
+        i++;
         break;
       case '[':
       case '{':
-        if (depth == 1) element = true;
         depth++;
-        break;
-      case ']':
-      case '}':
-        if (depth == 0 || --depth == 0) return cuts;
-        break;
-      case ',':
-        if (depth == 1) {
-          if (element && i - last >= kJsonSlice) {
-            size_t next = i + 1;
-            while (next < n && blank(text[next])) next++;
-            if (next < n && text[next] != ',' && text[next] != ']') {
-              cuts.push_back(i);
-              last = i;
-            }
-          }
-          element = false;
-        }
+        i = s + 1;
         break;
       default:
-        if (depth == 1 && !blank(c)) element = true;
+        if (--depth == 0) return true;
+        i = s + 1;
     }
   }
-  return cuts;
+  return true;
 }
 
 // A piece of `text` as a string: [start, end) with `[` before unless it is
-// the first piece and `]` after unless it is the last.
+// the first piece (written at start - 1, the cut comma before it) and `]`
+// after unless it is the last (written at end, the cut comma after it).
 template <typename C>
-v8::MaybeLocal<v8::String> piece_of(v8::Isolate* iso, const C* text, size_t start, size_t end,
-                                    bool first, bool last, std::vector<C>& scratch) {
-  scratch.clear();
-  if (!first) scratch.push_back('[');
-  scratch.insert(scratch.end(), text + start, text + end);
-  if (!last) scratch.push_back(']');
-  int length = static_cast<int>(scratch.size());
+v8::MaybeLocal<v8::String> piece_of(v8::Isolate* iso, C* text, size_t start, size_t end,
+                                    bool first, bool last) {
+  if (!first) text[--start] = '[';
+  if (!last) text[end++] = ']';
+  int length = static_cast<int>(end - start);
   if constexpr (sizeof(C) == 1) {
-    return v8::String::NewFromOneByte(iso, scratch.data(), v8::NewStringType::kNormal, length);
+    return v8::String::NewFromOneByte(iso, text + start, v8::NewStringType::kNormal, length);
   } else {
-    return v8::String::NewFromTwoByte(iso, scratch.data(), v8::NewStringType::kNormal, length);
+    return v8::String::NewFromTwoByte(iso, text + start, v8::NewStringType::kNormal, length);
   }
 }
 
@@ -172,9 +215,14 @@ enum class Sliced { kDone, kFailed, kNotSliced };
 // Parses `text` in pieces into *result (kDone); kFailed with an exception
 // or termination pending; kNotSliced when it is not cut.
 template <typename C>
-Sliced parse_pieces(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context> ctx,
-                    const C* text, size_t n, v8::Local<v8::Value>* result) {
-  std::vector<size_t> cuts = cuts_of(text, n);
+Sliced parse_pieces(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context> ctx, C* text,
+                    size_t n, v8::Local<v8::Value>* result) {
+  std::vector<size_t> cuts;
+  auto stopped = [m] { return m->terminating.load(std::memory_order_relaxed); };
+  if (!cuts_of(text, n, stopped, &cuts)) {
+    stop_if_terminating(m, iso, ctx);
+    return Sliced::kFailed;
+  }
   if (cuts.empty()) return Sliced::kNotSliced;
   v8::Local<v8::Value> array_proto = slot_value(ctx, kSlotArrayPrototype);
   v8::Local<v8::Value> object_proto;
@@ -184,14 +232,13 @@ Sliced parse_pieces(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context> ctx
     return Sliced::kNotSliced;
   v8::Local<v8::Function> parse = slot_value(ctx, kSlotJsonParse).As<v8::Function>();
   std::vector<v8::Local<v8::Value>> parts;
-  std::vector<C> scratch;
   for (size_t k = 0; k <= cuts.size(); k++) {
     if (stop_if_terminating(m, iso, ctx)) return Sliced::kFailed;
     bool first = k == 0, last = k == cuts.size();
     size_t start = first ? 0 : cuts[k - 1] + 1;
     size_t end = last ? n : cuts[k];
     v8::Local<v8::Value> piece, part;
-    if (!piece_of(iso, text, start, end, first, last, scratch).ToLocal(&piece))
+    if (!piece_of(iso, text, start, end, first, last).ToLocal(&piece))
       return Sliced::kFailed;
     v8::TryCatch tc(iso);
     if (!parse->Call(ctx, v8::Undefined(iso), 1, &piece).ToLocal(&part)) {
