@@ -163,15 +163,14 @@ v8::MaybeLocal<v8::String> piece_of(v8::Isolate* iso, C* text, size_t start, siz
   }
 }
 
-// Rethrows the exception `tc` caught from a piece's parse; the position in
-// a SyntaxError's "... at position N" is moved by `offset`. An error at the
-// `]` added in place of the cut comma at `cut` (a literal or number cut
-// short there) names the comma, as one parse would.
-void rethrow(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::TryCatch& tc, size_t offset,
-             size_t cut) {
-  v8::Local<v8::Value> error = tc.Exception();
+// The SyntaxError to throw for `error`, thrown by a piece's parse: its
+// "... at position N" moved by `offset`. An error at the `]` added in place
+// of the cut comma at `cut` (a literal or number cut short there) names the
+// comma, as one parse would. Empty for any other error (thrown as it is).
+v8::Local<v8::Value> moved_error(v8::Isolate* iso, v8::Local<v8::Context> ctx,
+                                 v8::Local<v8::Value> error, size_t offset, size_t cut) {
   v8::Local<v8::Value> message;
-  v8::Local<v8::Value> moved_error;
+  v8::Local<v8::Value> result;
   if (error->IsNativeError() &&
       *v8::String::Utf8Value(iso, error.As<v8::Object>()->GetConstructorName()) ==
           std::string("SyntaxError") &&
@@ -192,15 +191,10 @@ void rethrow(v8::Isolate* iso, v8::Local<v8::Context> ctx, v8::TryCatch& tc, siz
       if (end != s.c_str() + digits && *end == '\0' &&
           v8::String::NewFromUtf8(iso, (head + std::to_string(position + offset)).c_str())
               .ToLocal(&moved))
-        moved_error = v8::Exception::SyntaxError(moved);
+        result = v8::Exception::SyntaxError(moved);
     }
   }
-  if (moved_error.IsEmpty()) {
-    tc.ReThrow();
-  } else {
-    tc.Reset();
-    iso->ThrowException(moved_error);
-  }
+  return result;
 }
 
 // Whether `holder` has an own Symbol.isConcatSpreadable.
@@ -240,16 +234,24 @@ Sliced parse_pieces(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context> ctx
     v8::Local<v8::Value> piece, part;
     if (!piece_of(iso, text, start, end, first, last).ToLocal(&piece))
       return Sliced::kFailed;
-    v8::TryCatch tc(iso);
-    if (!parse->Call(ctx, v8::Undefined(iso), 1, &piece).ToLocal(&part)) {
-      if (tc.HasTerminated() || !tc.CanContinue()) {
-        tc.ReThrow();
-      } else {
-        rethrow(iso, ctx, tc, first ? 0 : start - 1, last ? std::string::npos : end);
+    v8::Local<v8::Value> moved;
+    {
+      v8::TryCatch tc(iso);
+      if (parse->Call(ctx, v8::Undefined(iso), 1, &piece).ToLocal(&part)) {
+        parts.push_back(part);
+        continue;
       }
-      return Sliced::kFailed;
+      if (tc.HasTerminated() || !tc.CanContinue() ||
+          (moved = moved_error(iso, ctx, tc.Exception(), first ? 0 : start - 1,
+                               last ? std::string::npos : end))
+              .IsEmpty()) {
+        tc.ReThrow();
+        return Sliced::kFailed;
+      }
     }
-    parts.push_back(part);
+    // Thrown once the TryCatch is gone, which would otherwise catch it.
+    iso->ThrowException(moved);
+    return Sliced::kFailed;
   }
   if (stop_if_terminating(m, iso, ctx)) return Sliced::kFailed;
   v8::Local<v8::Array> receiver = v8::Array::New(iso, 0);
