@@ -256,7 +256,11 @@ fn own_one_call(name: &str) -> f64 {
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    String::from_utf8(out.stdout).unwrap().trim().parse().unwrap()
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// Events of each selected shape under `cpu_ms = 50`; prints the overruns.
