@@ -58,8 +58,9 @@ namespace {
 constexpr uint32_t kSortSlice = 16384;
 
 // Longer arrays are sorted by V8 in one go: the native sort's buffers (16
-// bytes an item, outside the heap's limit) stay bounded.
-constexpr uint32_t kSortMost = 1u << 22;
+// bytes an item for int32 items, 48 and the strings' text for others,
+// outside the heap's limit) stay bounded, at 48 MiB and the text.
+constexpr uint32_t kSortMost = 1u << 20;
 
 // Items merged between two looks at the termination flag.
 constexpr size_t kMergeStep = 1u << 16;
