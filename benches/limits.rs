@@ -6,8 +6,11 @@
 //!   events under `cpu_ms = 50` on one executor thread; how far past 50 ms
 //!   each ran before it was terminated (median, p99, max);
 //! - one call's cost: for shapes that an engine may run in slices to stop
-//!   them (`encode`, `sort`), the CPU time of one call of the built-in, outside a
-//!   loop (median of 20), so that slicing is seen to cost nothing;
+//!   them (`encode`, `sort`), or that it cannot cut short (`json`), the CPU
+//!   time of one call of the built-in, outside a loop (median of 20), so
+//!   that slicing is seen to cost nothing; for V8's `sort` and `json`, also
+//!   V8's own built-in on the same data (measured by a child process of this
+//!   bench with `MOTU_V8_OWN_BUILTINS=1`, in the same run) and the ratio;
 //! - restart cost: after each eviction, the time until the next request is
 //!   answered by a fresh isolate (median, max);
 //! - overhead: hello requests through one isolate with the watchdog armed
@@ -75,6 +78,7 @@ const SHAPES: &[(&str, &str, &str)] = &[
 const ONE_CALLS: &[(&str, &str)] = &[
     ("encode", "encoder.encode(text)"),
     ("sort", "items.slice().sort()"),
+    ("json", "JSON.parse(json)"),
 ];
 
 fn get(path: &str) -> FetchRequest {
@@ -239,6 +243,26 @@ fn one_call(engine: &dyn motu_engine::Engine, setup: &str, call: &str) -> f64 {
     percentiles(times).0
 }
 
+/// The shapes whose built-in V8 runs in slices only without
+/// `MOTU_V8_OWN_BUILTINS=1`.
+const OWN_BUILTINS: &[&str] = &["sort", "json"];
+
+/// The one-call figure of a shape on V8 with `MOTU_V8_OWN_BUILTINS=1`
+/// (V8's own built-in), from a child process of this bench.
+fn own_one_call(name: &str) -> f64 {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--bench", "--own-one-call", name])
+        .env("MOTU_V8_OWN_BUILTINS", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
 /// Events of each selected shape under `cpu_ms = 50`; prints the overruns.
 async fn precision(runtime: &Runtime, engine: &str, shapes: &[&str], runs: usize) {
     for &(name, setup, body) in SHAPES {
@@ -279,11 +303,19 @@ async fn precision(runtime: &Runtime, engine: &str, shapes: &[&str], runs: usize
             engine.name()
         );
         if let Some((_, call)) = ONE_CALLS.iter().find(|c| c.0 == name) {
+            let ms = one_call(&*engine, setup, call);
             println!(
-                "{:8} {name:7} one call ({call}) takes {:8.2} ms of CPU time (median)",
+                "{:8} {name:7} one call ({call}) takes {ms:8.2} ms of CPU time (median)",
                 engine.name(),
-                one_call(&*engine, setup, call)
             );
+            if OWN_BUILTINS.contains(&name) && engine.name() == "v8" {
+                let own = own_one_call(name);
+                println!(
+                    "{:8} {name:7} one call of V8's own built-in takes {own:8.2} ms of CPU time (median); ratio {:.2}",
+                    engine.name(),
+                    ms / own
+                );
+            }
         }
     }
 }
@@ -301,6 +333,18 @@ fn main() {
         match a.as_str() {
             "--runs" => runs = rest.next().and_then(|n| n.parse().ok()).expect("--runs N"),
             "--engine" => only_engine = rest.next().cloned(),
+            "--own-one-call" => {
+                // The child of own_one_call: prints the figure only.
+                let name = rest.next().expect("--own-one-call NAME");
+                let (_, setup, _) = SHAPES.iter().find(|s| s.0 == name).unwrap();
+                let (_, call) = ONE_CALLS.iter().find(|c| c.0 == name).unwrap();
+                let engine = common::engines()
+                    .into_iter()
+                    .find(|e| e.name() == "v8")
+                    .unwrap();
+                println!("{}", one_call(&*engine, setup, call));
+                return;
+            }
             "--bench" => {}
             name if SHAPES.iter().any(|s| s.0 == name) => shapes.push(name),
             other => panic!("unknown argument {other}"),

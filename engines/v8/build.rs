@@ -27,12 +27,14 @@ const SOURCES: &[&str] = &[
     "encode.cc",
     "errors.cc",
     "isolate.cc",
+    "json.cc",
     "memory.cc",
     "modules.cc",
     "ops.cc",
     "platform.cc",
     "slices.cc",
     "snapshot.cc",
+    "sort.cc",
     "stops.cc",
 ];
 const HEADERS: &[&str] = &["internal.h", "motu_v8.h"];

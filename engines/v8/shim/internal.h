@@ -285,6 +285,9 @@ enum ContextSlot : int {
   kSlotArraySlice,
   kSlotArrayPrototype,
   kSlotArrayBuffer,
+  // The function sort.cc's `sort` hands long dense arrays to.
+  kSlotArraySorter,
+  kSlotArrayConcat,
 };
 // What slot `slot` of `ctx` holds.
 inline v8::Local<v8::Value> slot_value(v8::Local<v8::Context> ctx, ContextSlot slot) {
@@ -304,13 +307,11 @@ void add_builtin_references(std::vector<intptr_t>& refs);
 // already, an error) pending, and the caller returns at once. False, at
 // the cost of an atomic load, while none is.
 bool stop_if_terminating(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context> ctx);
-// Makes the function stop_if_terminating calls, and wraps built-ins V8
-// runs without interrupt checks (JSON.parse, Array.prototype.sort) so that
-// a termination stops the JavaScript before and after each call.
+// Makes the function stop_if_terminating calls.
 bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx);
-// Appends the native callbacks of the functions it installs (for startup
-// snapshots, which refer to them by index).
-void add_stop_references(std::vector<intptr_t>& refs);
+// Whether MOTU_V8_OWN_BUILTINS=1 (read once): `sort` and `JSON.parse` are
+// then V8's own, in one go, for a benchmark to measure the slicing against.
+bool own_builtins_only();
 // The receiver of a built-in wrapped by a native function: V8 hands such a
 // function the global object for `undefined` and `null`, which the
 // original must see as `undefined` to throw its TypeError (so the wrapped
@@ -324,6 +325,25 @@ bool install_slices(v8::Local<v8::Context> ctx);
 // Appends the native callbacks of the functions it installs (for startup
 // snapshots, which refer to them by index).
 void add_slice_references(std::vector<intptr_t>& refs);
+
+// --- sort.cc
+// Array.prototype.sort without a comparator, of long dense arrays, with
+// the comparisons done natively in slices that stop once a termination is
+// asked for; otherwise V8's own, with a termination delivered before and
+// after it.
+bool install_sort(v8::Local<v8::Context> ctx);
+// Appends the native callbacks of the functions it installs (for startup
+// snapshots, which refer to them by index).
+void add_sort_references(std::vector<intptr_t>& refs);
+
+// --- json.cc
+// JSON.parse of long texts whose top level is an array, in slices that
+// stop once a termination is asked for; otherwise V8's own, with a
+// termination delivered before and after it. After install_slices.
+bool install_json(v8::Local<v8::Context> ctx);
+// Appends the native callbacks of the functions it installs (for startup
+// snapshots, which refer to them by index).
+void add_json_references(std::vector<intptr_t>& refs);
 
 // --- encode.cc
 // Strings of this many UTF-16 units or more take sliced_utf8_encode.

@@ -262,8 +262,9 @@ v8::StartupData* snapshot_for(const MotuIsolateOptions& options, const MotuCode&
     add_op_references(s->references);
     add_async_context_references(s->references);
     add_builtin_references(s->references);
-    add_stop_references(s->references);
     add_slice_references(s->references);
+    add_sort_references(s->references);
+    add_json_references(s->references);
     if (s->resource) s->references.push_back(reinterpret_cast<intptr_t>(s->resource.get()));
     s->references.push_back(0);
     add_blob(*s, options, prelude);

@@ -1,6 +1,5 @@
-// Stopping a terminated isolate's JavaScript at once, and built-ins V8 runs
-// without interrupt checks wrapped so that a termination stops the
-// JavaScript around them.
+// Stopping a terminated isolate's JavaScript at once, for the built-ins
+// V8 runs without interrupt checks.
 //
 // V8 honours TerminateExecution at its interrupt checks: at function entry,
 // and at a loop's back edge only once the loop has used up its interrupt
@@ -11,12 +10,12 @@
 //
 // `stop_if_terminating` delivers a termination asked for by calling a
 // JavaScript function that does nothing: its entry is an interrupt check,
-// which throws V8's uncatchable termination. The built-ins below call it
-// before and after the original, so such a loop stops once the call in
-// progress returns. The call in progress itself still runs to its end:
-// V8's `sort`, `JSON.parse` cannot be cut short from outside (see
-// slices.cc for `fill` and `join`, which can).
-#include <vector>
+// which throws V8's uncatchable termination. The shim's wrappers of such
+// built-ins call it before and after V8's original, and between the slices
+// they cut a long call into (slices.cc for `fill` and `join`, sort.cc for
+// `sort`, json.cc for `JSON.parse`).
+#include <cstdlib>
+#include <cstring>
 
 #include "internal.h"
 
@@ -47,66 +46,6 @@ v8::Local<v8::String> str(v8::Isolate* iso, const char* s) {
   return v8::String::NewFromUtf8(iso, s, v8::NewStringType::kInternalized).ToLocalChecked();
 }
 
-// The original built-in (in the context slot the data names), called with
-// the same receiver and arguments, with the isolate's termination delivered
-// before and after.
-void guarded(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* iso = info.GetIsolate();
-  v8::Local<v8::Context> ctx = iso->GetCurrentContext();
-  auto* m = static_cast<MotuIsolate*>(iso->GetData(0));
-  if (stop_if_terminating(m, iso, ctx)) return;
-  v8::Local<v8::Value> args[3];
-  std::vector<v8::Local<v8::Value>> more;
-  int argc = info.Length();
-  v8::Local<v8::Value>* argv = args;
-  if (argc > 3) {
-    more.resize(argc);
-    argv = more.data();
-  }
-  for (int i = 0; i < argc; i++) argv[i] = info[i];
-  v8::Local<v8::Value> result;
-  auto slot = static_cast<ContextSlot>(info.Data().As<v8::Int32>()->Value());
-  if (!slot_value(ctx, slot).As<v8::Function>()->Call(ctx, receiver(info), argc, argv)
-           .ToLocal(&result))
-    return;
-  if (stop_if_terminating(m, iso, ctx)) return;
-  info.GetReturnValue().Set(result);
-}
-
-// Replaces `holder[name]` (a function of `length` parameters) by `callback`
-// with the original kept in context slot `slot` (named by the data),
-// keeping the name and non-enumerability.
-bool wrap(v8::Local<v8::Context> ctx, v8::Local<v8::Object> holder, const char* name,
-          int length, ContextSlot slot, v8::FunctionCallback callback) {
-  v8::Isolate* iso = ctx->GetIsolate();
-  v8::Local<v8::Value> original;
-  if (!holder->Get(ctx, str(iso, name)).ToLocal(&original) || !original->IsFunction())
-    return false;
-  ctx->SetEmbedderData(slot, original);
-  v8::Local<v8::Function> wrapper;
-  if (!v8::Function::New(ctx, callback, v8::Integer::New(iso, slot), length,
-                         v8::ConstructorBehavior::kThrow)
-           .ToLocal(&wrapper))
-    return false;
-  wrapper->SetName(str(iso, name));
-  return holder->DefineOwnProperty(ctx, str(iso, name), wrapper, v8::DontEnum).FromMaybe(false);
-}
-
-// `holder` as an object: a global, or a global's property.
-bool object_at(v8::Local<v8::Context> ctx, const char* global, const char* property,
-               v8::Local<v8::Object>* out) {
-  v8::Isolate* iso = ctx->GetIsolate();
-  v8::Local<v8::Value> value;
-  if (!ctx->Global()->Get(ctx, str(iso, global)).ToLocal(&value) || !value->IsObject())
-    return false;
-  if (property != nullptr &&
-      (!value.As<v8::Object>()->Get(ctx, str(iso, property)).ToLocal(&value) ||
-       !value->IsObject()))
-    return false;
-  *out = value.As<v8::Object>();
-  return true;
-}
-
 }  // namespace
 
 bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx) {
@@ -117,16 +56,15 @@ bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx) {
       !script->Run(ctx).ToLocal(&check) || !check->IsFunction())
     return false;
   m->interrupt_check.Reset(iso, check.As<v8::Function>());
-  v8::Local<v8::Object> json, array_proto;
-  return object_at(ctx, "JSON", nullptr, &json) &&
-         object_at(ctx, "Array", "prototype", &array_proto) &&
-         wrap(ctx, json, "parse", 2, kSlotJsonParse, guarded) &&
-         wrap(ctx, array_proto, "sort", 1, kSlotArraySort, guarded);
+  return true;
 }
 
-void add_stop_references(std::vector<intptr_t>& refs) {
-  v8::FunctionCallback callback = guarded;
-  refs.push_back(reinterpret_cast<intptr_t>(callback));
+bool own_builtins_only() {
+  static const bool own = [] {
+    const char* v = std::getenv("MOTU_V8_OWN_BUILTINS");
+    return v != nullptr && std::strcmp(v, "1") == 0;
+  }();
+  return own;
 }
 
 }  // namespace motu
