@@ -105,7 +105,9 @@ fn primitives_and_arrays_of_them_arrive_as_sent() {
         let (status, body) = ask(&s, "/primitives");
         assert_eq!(status, 200, "{body}");
         let seen: serde_json::Value = serde_json::from_str(&body).expect(&body);
-        for key in ["args", "list", "negZero", "nan", "undef", "nested", "tagLike"] {
+        for key in [
+            "args", "list", "negZero", "nan", "undef", "nested", "tagLike",
+        ] {
             assert_eq!(seen[key], serde_json::json!(true), "{key}: {body}");
         }
     });
