@@ -99,6 +99,21 @@ fn arguments_and_results_of_every_clonable_kind() {
 }
 
 #[test]
+fn primitives_and_arrays_of_them_arrive_as_sent() {
+    on_each_engine("primitives_and_arrays_of_them_arrive_as_sent", |engine| {
+        let (_c, s) = serve(engine);
+        let (status, body) = ask(&s, "/primitives");
+        assert_eq!(status, 200, "{body}");
+        let seen: serde_json::Value = serde_json::from_str(&body).expect(&body);
+        for key in [
+            "args", "list", "negZero", "nan", "undef", "nested", "tagLike",
+        ] {
+            assert_eq!(seen[key], serde_json::json!(true), "{key}: {body}");
+        }
+    });
+}
+
+#[test]
 fn errors_are_rethrown_with_name_and_message() {
     on_each_engine("errors_are_rethrown_with_name_and_message", |engine| {
         let (_c, s) = serve(engine);

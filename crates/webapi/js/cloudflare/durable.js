@@ -33,18 +33,20 @@ const DO_KEY = Symbol('durable');
 
 // ---- Ids, namespaces and stubs ----
 
-let makeDurableId; // (id, name) => DurableObjectId
+let makeDurableId; // (id, name, namespace) => DurableObjectId
 let durableIdOf; // id => its hex digits
 let durableNameOf; // id => its name, if made from one
+let durableNamespaceOf; // id => the namespace key it was made or checked in
 
 class DurableObjectId {
-  #id; #name;
+  #id; #name; #namespace;
   constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
   static {
-    makeDurableId = (id, name) => {
+    makeDurableId = (id, name, namespace = undefined) => {
       const o = new DurableObjectId(DO_KEY);
       o.#id = id;
       o.#name = name;
+      o.#namespace = namespace;
       return o;
     };
   }
@@ -54,6 +56,7 @@ class DurableObjectId {
   static {
     durableIdOf = o => o.#id;
     durableNameOf = o => o.#name;
+    durableNamespaceOf = o => o.#namespace;
   }
 }
 tag(DurableObjectId);
@@ -94,20 +97,21 @@ class DurableObjectNamespace {
     n.#makeObjectStub = makeObjectStub;
     return n;
   }
-  newUniqueId(options = undefined) { return makeDurableId(op('durable', 'newId', this.#namespace), undefined); }
+  newUniqueId(options = undefined) { return makeDurableId(op('durable', 'newId', this.#namespace), undefined, this.#namespace); }
   idFromName(name) {
     requireArgs(arguments.length, 1, 'idFromName');
     const s = String(name);
-    return makeDurableId(op('durable', 'fromName', this.#namespace, s), s);
+    return makeDurableId(op('durable', 'fromName', this.#namespace, s), s, this.#namespace);
   }
   idFromString(id) {
     requireArgs(arguments.length, 1, 'idFromString');
-    return makeDurableId(op('durable', 'check', this.#namespace, String(id)), undefined);
+    return makeDurableId(op('durable', 'check', this.#namespace, String(id)), undefined, this.#namespace);
   }
   get(id, options = undefined) {
     if (!(id instanceof DurableObjectId)) throw new TypeError("Failed to execute 'get' on 'DurableObjectNamespace': parameter 1 is not of type 'DurableObjectId'.");
-    // An id of another namespace is refused here, not at the first fetch.
-    op('durable', 'check', this.#namespace, durableIdOf(id));
+    // An id of another namespace is refused here, not at the first fetch
+    // (one this namespace made or checked is one of its own).
+    if (durableNamespaceOf(id) !== this.#namespace) op('durable', 'check', this.#namespace, durableIdOf(id));
     return makeDurableStub(this.#index, id, this.#makeFetcher, this.#makeObjectStub);
   }
   getByName(name, options = undefined) { return this.get(this.idFromName(name), options); }

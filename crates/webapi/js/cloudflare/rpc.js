@@ -56,22 +56,30 @@ const rpcGrants = new Map(); // grant => [n…]
 let nextExport = 1;
 let nextGrant = 1;
 
-// A fresh grant, filled as values are exported in it. `owner`: for what a
-// Durable Object's call answers with, how a call of it is delivered as an
-// event of the object (see `callObject`); null for other exports.
-function openGrant(owner = null) {
-  const grant = { id: null };
-  grant.add = value => {
-    if (grant.id === null) {
-      grant.id = nextGrant++;
-      rpcGrants.set(grant.id, []);
+// A grant, filled as values are exported in it (its id is taken with the
+// first). `owner`: for what a Durable Object's call answers with, how a
+// call of it is delivered as an event of the object (see `callObject`);
+// null for other exports. A class, so that a call whose values export
+// nothing (most) makes one small object, not a closure per member.
+class RpcGrant {
+  constructor(owner) {
+    this.id = null;
+    this.owner = owner;
+  }
+  add(value) {
+    if (this.id === null) {
+      this.id = nextGrant++;
+      rpcGrants.set(this.id, []);
     }
     const n = nextExport++;
-    rpcExports.set(n, { value, holds: 1, owner });
-    rpcGrants.get(grant.id).push(n);
+    rpcExports.set(n, { value, holds: 1, owner: this.owner });
+    rpcGrants.get(this.id).push(n);
     return n;
-  };
-  return grant;
+  }
+}
+
+function openGrant(owner = null) {
+  return new RpcGrant(owner);
 }
 
 // One holder of export `n` fewer: it goes with the last.
@@ -114,34 +122,42 @@ function stubGone(state) {
 // What a value sends beside its wire form: the host sinks its byte
 // streams are pumped into (`streams`), and the pipes its WritableStreams
 // are fed from.
-function openOutbox() {
-  const box = { streams: [], pipes: [] };
-  box.stream = h => box.streams.push(h) - 1;
-  box.writer = ws => {
+class RpcOutbox {
+  constructor() {
+    this.streams = [];
+    this.pipes = [];
+  }
+  stream(h) { return this.streams.push(h) - 1; }
+  writer(ws) {
     const [readable, writer] = op('rpc_pipe');
-    return box.pipes.push({ ws, readable, writer }) - 1;
-  };
-  box.writers = () => box.pipes.map(p => p.writer);
+    return this.pipes.push({ ws, readable, writer }) - 1;
+  }
+  writers() { return this.pipes.length === 0 ? [] : this.pipes.map(p => p.writer); }
   // The value left: what arrives in each pipe goes into its stream.
-  box.sent = () => {
-    for (const p of box.pipes) streamFromHost(p.readable).obj.pipeTo(p.ws).catch(() => {});
-  };
+  sent() {
+    for (const p of this.pipes) streamFromHost(p.readable).obj.pipeTo(p.ws).catch(() => {});
+  }
   // The value was not sent after all.
-  box.drop = () => {
-    abortSinks(box.streams);
-    for (const p of box.pipes) {
+  drop() {
+    abortSinks(this.streams);
+    for (const p of this.pipes) {
       op('rpc_pipe_drop', p.writer);
       op('body_cancel', p.readable);
     }
-    box.streams = [];
-    box.pipes = [];
-  };
-  return box;
+    this.streams = [];
+    this.pipes = [];
+  }
+}
+
+function openOutbox() {
+  return new RpcOutbox();
 }
 
 // `value` in wire form, its exports in `grant` and its streams in `box`.
 function wireOf(value, grant, box) {
-  return toWire(value, v => grant.add(v), box.stream, box.writer);
+  // A plain value exports nothing and carries no stream.
+  if (wireIsPlain(value)) return wirePlain(value);
+  return toWire(value, v => grant.add(v), h => box.stream(h), ws => box.writer(ws));
 }
 
 // A call or a property read through `state`'s receiver.

@@ -51,6 +51,32 @@ const WIRE_MAX_DEPTH = 60;
 const wireTypedArrayName = Object.getOwnPropertyDescriptor(
   Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get;
 
+// Whether `v` is a value the wire carries as itself (null, undefined, a
+// boolean, a string or a number other than -0).
+function wireIsPrimitive(v) {
+  const type = typeof v;
+  return v === null || type === 'undefined' || type === 'boolean' || type === 'string'
+    || (type === 'number' && !Object.is(v, -0));
+}
+
+// Whether `v` is such a value, or an array of them (holes read as
+// undefined, as toWire reads them).
+function wireIsPlain(v) {
+  if (wireIsPrimitive(v)) return true;
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) if (!wireIsPrimitive(v[i])) return false;
+  return true;
+}
+
+// The wire form of a value `wireIsPlain` accepts.
+function wirePlain(v) {
+  if (!Array.isArray(v)) return v;
+  const out = new Array(v.length + 1);
+  out[0] = 'a';
+  for (let i = 0; i < v.length; i++) out[i + 1] = v[i];
+  return out;
+}
+
 function wireCloneError(what) {
   return new DOMException(`${what} could not be cloned`, 'DataCloneError');
 }
@@ -63,6 +89,9 @@ function wireCloneError(what) {
 // `sendWriter(stream)` is called for each WritableStream and returns the
 // index of the pipe that feeds it; without it, they cannot be sent.
 function toWire(value, exportStub = undefined, sendStream = undefined, sendWriter = undefined) {
+  // Primitives, and arrays of them (a call's usual arguments and
+  // results), stand for themselves: none of the bookkeeping below.
+  if (wireIsPlain(value)) return wirePlain(value);
   // A body (of a Request, a Response, or a stream as a Response's) as the
   // wire has it.
   const body = record => {
@@ -181,6 +210,13 @@ function toWire(value, exportStub = undefined, sendStream = undefined, sendWrite
 // byte streams the value carries, `writers` those of the host sinks its
 // WritableStreams write into.
 function fromWire(wire, importStub = undefined, streams = [], writers = []) {
+  if (!Array.isArray(wire)) return wire;
+  // An array of primitives (see wireIsPlain): nothing to look up.
+  if (wire[0] === 'a') {
+    let plain = true;
+    for (let i = 1; i < wire.length && plain; i++) plain = !Array.isArray(wire[i]);
+    if (plain) return wire.slice(1);
+  }
   const objects = [];
   const stream = i => {
     if (typeof streams[i] !== 'number') throw new TypeError('RPC: a stream of the value is missing');
