@@ -29,6 +29,7 @@ mod module;
 mod value;
 
 pub mod contract;
+pub mod lru;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 

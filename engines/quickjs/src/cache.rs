@@ -8,17 +8,17 @@
 //! it in full: a hit is never a different text that merely hashes alike.
 //! Entries are found by name, so that a server of thousands of Workers keeps
 //! every Worker's bytecode and an isolate started again (after an eviction)
-//! reads it rather than compiling its modules again. The least recently
-//! used entries go once the cache holds more than its byte budget (source
+//! reads it rather than compiling its modules again ([`NamedLru`]). The
+//! least recently used entries go once the cache holds more than its byte budget (source
 //! plus bytecode) or [`MAX_ENTRIES`] entries.
 //!
 //! A miss is first looked up in the bytecode compiled at build time (see
 //! `precompiled`), by name and fingerprint of the text; only then compiled.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use motu_engine::lru::NamedLru;
 use motu_engine::EngineError;
 
 use crate::compile::{compile, Options};
@@ -29,14 +29,9 @@ use crate::precompiled::{fingerprint, usable, Precompiled};
 /// Workers); the byte budget usually binds first.
 pub(crate) const MAX_ENTRIES: usize = 1 << 16;
 
-/// A full cache lets this share of its entries go at once (the least
-/// recently used), so that finding them is not a scan of every entry for
-/// each insert.
-const EVICTED_SHARE: usize = 16;
-
 /// Compiled bytecode by source text.
 pub(crate) struct BytecodeCache {
-    entries: Mutex<Entries>,
+    entries: Mutex<NamedLru<Entry>>,
     /// The byte budget (0: the cache keeps nothing).
     pub(crate) max_bytes: usize,
     /// The most entries it keeps.
@@ -47,59 +42,11 @@ pub(crate) struct BytecodeCache {
     precompiled_used: AtomicUsize,
 }
 
-#[derive(Default)]
-struct Entries {
-    /// By name: the entries of that name (texts, ways of compiling).
-    by_name: HashMap<Box<str>, Vec<Entry>>,
-    count: usize,
-    bytes: usize,
-    clock: u64,
-}
-
-impl Entries {
-    fn find(&mut self, name: &str, source: &Arc<str>, options: Options) -> Option<&mut Entry> {
-        self.by_name
-            .get_mut(name)?
-            .iter_mut()
-            .find(|e| e.is(name, source, options))
-    }
-
-    /// Lets the least recently used entries go: a share of them, and more
-    /// if need be until `room` more bytes and one more entry fit.
-    fn evict(&mut self, room: usize, max_bytes: usize, max_entries: usize) {
-        let fits = |e: &Self| e.bytes + room <= max_bytes && e.count < max_entries;
-        while self.count > 0 && !fits(self) {
-            let mut ages: Vec<u64> = self
-                .by_name
-                .values()
-                .flatten()
-                .map(|e| e.last_used)
-                .collect();
-            let at = (ages.len() / EVICTED_SHARE).min(ages.len() - 1);
-            let (_, &mut cutoff, _) = ages.select_nth_unstable(at);
-            let (mut count, mut bytes) = (self.count, self.bytes);
-            self.by_name.retain(|_, list| {
-                list.retain(|e| {
-                    let keep = e.last_used > cutoff;
-                    if !keep {
-                        count -= 1;
-                        bytes -= e.size();
-                    }
-                    keep
-                });
-                !list.is_empty()
-            });
-            (self.count, self.bytes) = (count, bytes);
-        }
-    }
-}
-
 struct Entry {
     name: Box<str>,
     source: Arc<str>,
     options: Options,
     bytecode: Arc<[u8]>,
-    last_used: u64,
 }
 
 impl Entry {
@@ -118,7 +65,7 @@ impl BytecodeCache {
     /// A cache of at most `max_bytes` bytes.
     pub(crate) fn new(max_bytes: usize) -> Self {
         Self {
-            entries: Mutex::new(Entries::default()),
+            entries: Mutex::new(NamedLru::default()),
             max_bytes,
             max_entries: MAX_ENTRIES,
             precompiled: Vec::new(),
@@ -171,7 +118,7 @@ impl BytecodeCache {
         Ok(bytecode)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, NamedLru<Entry>> {
         // The entries stay consistent even if a holder panicked.
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -180,12 +127,9 @@ impl BytecodeCache {
         if self.max_bytes == 0 {
             return None;
         }
-        let mut entries = self.lock();
-        entries.clock += 1;
-        let now = entries.clock;
-        let entry = entries.find(name, source, options)?;
-        entry.last_used = now;
-        Some(entry.bytecode.clone())
+        self.lock()
+            .get(name, |e| e.is(name, source, options))
+            .map(|e| e.bytecode.clone())
     }
 
     fn insert(&self, name: &str, source: &Arc<str>, options: Options, bytecode: &Arc<[u8]>) {
@@ -194,31 +138,26 @@ impl BytecodeCache {
             source: source.clone(),
             options,
             bytecode: bytecode.clone(),
-            last_used: 0,
         };
-        if entry.size() > self.max_bytes {
+        let size = entry.size();
+        if size > self.max_bytes {
             return;
         }
         let mut entries = self.lock();
-        if entries.find(name, source, options).is_some() {
+        if entries
+            .peek(name, |e| e.is(name, source, options))
+            .is_some()
+        {
             return; // another thread compiled it meanwhile
         }
-        entries.evict(entry.size(), self.max_bytes, self.max_entries);
-        entries.clock += 1;
-        let entry = Entry {
-            last_used: entries.clock,
-            ..entry
-        };
-        entries.bytes += entry.size();
-        entries.count += 1;
-        entries.by_name.entry(name.into()).or_default().push(entry);
+        entries.insert(name, entry, size, self.max_bytes, self.max_entries);
     }
 
     /// Entries and bytes held.
     #[cfg(test)]
     pub(crate) fn usage(&self) -> (usize, usize) {
         let entries = self.lock();
-        (entries.count, entries.bytes)
+        (entries.len(), entries.bytes())
     }
 
     /// The cache, keeping at most `max_entries` entries.

@@ -10,21 +10,18 @@
 //! and the full source text (a hit compares the text, or finds the very
 //! same `Arc`), and found by name, so that a server of thousands of Workers
 //! keeps every Worker's code cache and an isolate started again (after an
-//! eviction) neither parses its modules nor makes their cache again. The
+//! eviction) neither parses its modules nor makes their cache again
+//! ([`NamedLru`]). The
 //! least recently used entries go once the cache holds more than its byte
 //! budget or [`MAX_ENTRIES`] entries.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+
+use motu_engine::lru::NamedLru;
 
 /// At most this many entries (the modules of tens of thousands of
 /// Workers); the byte budget usually binds first.
 pub(crate) const MAX_ENTRIES: usize = 1 << 16;
-
-/// A full cache lets this share of its entries go at once (the least
-/// recently used), so that finding them is not a scan of every entry for
-/// each insert.
-const EVICTED_SHARE: usize = 16;
 
 /// What a source was compiled as; a script's cache does not fit a module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,54 +36,7 @@ pub(crate) enum CodeKind {
 pub(crate) struct CodeCache {
     max_bytes: usize,
     max_entries: usize,
-    state: Mutex<State>,
-}
-
-#[derive(Default)]
-struct State {
-    /// By name: the entries of that name (kinds, texts).
-    by_name: HashMap<Box<str>, Vec<Entry>>,
-    count: usize,
-    bytes: usize,
-    clock: u64,
-}
-
-impl State {
-    fn find(&mut self, kind: CodeKind, name: &str, source: &Arc<str>) -> Option<&mut Entry> {
-        self.by_name
-            .get_mut(name)?
-            .iter_mut()
-            .find(|e| e.is(kind, name, source))
-    }
-
-    /// Lets the least recently used entries go: a share of them, and more
-    /// if need be until `room` more bytes and one more entry fit.
-    fn evict(&mut self, room: usize, max_bytes: usize, max_entries: usize) {
-        let fits = |s: &Self| s.bytes + room <= max_bytes && s.count < max_entries;
-        while self.count > 0 && !fits(self) {
-            let mut ages: Vec<u64> = self
-                .by_name
-                .values()
-                .flatten()
-                .map(|e| e.last_used)
-                .collect();
-            let at = (ages.len() / EVICTED_SHARE).min(ages.len() - 1);
-            let (_, &mut cutoff, _) = ages.select_nth_unstable(at);
-            let (mut count, mut bytes) = (self.count, self.bytes);
-            self.by_name.retain(|_, list| {
-                list.retain(|e| {
-                    let keep = e.last_used > cutoff;
-                    if !keep {
-                        count -= 1;
-                        bytes -= e.size();
-                    }
-                    keep
-                });
-                !list.is_empty()
-            });
-            (self.count, self.bytes) = (count, bytes);
-        }
-    }
+    state: Mutex<NamedLru<Entry>>,
 }
 
 struct Entry {
@@ -96,14 +46,9 @@ struct Entry {
     data: Arc<[u8]>,
     /// Made after an event was served.
     warm: bool,
-    last_used: u64,
 }
 
 impl Entry {
-    fn size(&self) -> usize {
-        self.name.len() + self.source.len() + self.data.len()
-    }
-
     fn is(&self, kind: CodeKind, name: &str, source: &Arc<str>) -> bool {
         self.kind == kind
             && (Arc::ptr_eq(&self.source, source) || *self.source == **source)
@@ -118,7 +63,7 @@ impl CodeCache {
         Self {
             max_bytes,
             max_entries: MAX_ENTRIES,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(NamedLru::default()),
         }
     }
 
@@ -127,7 +72,7 @@ impl CodeCache {
         self.max_bytes > 0
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
+    fn state(&self) -> MutexGuard<'_, NamedLru<Entry>> {
         // Nothing that can panic runs while the state is half updated, so a
         // poisoned lock still guards a usable state.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -138,12 +83,9 @@ impl CodeCache {
         if !self.enabled() {
             return None;
         }
-        let mut state = self.state();
-        state.clock += 1;
-        let now = state.clock;
-        let entry = state.find(kind, name, source)?;
-        entry.last_used = now;
-        Some(entry.data.clone())
+        self.state()
+            .get(name, |e| e.is(kind, name, source))
+            .map(|e| e.data.clone())
     }
 
     /// Whether the cache lacks a warm entry for this source, and could
@@ -152,7 +94,7 @@ impl CodeCache {
         name.len() + source.len() < self.max_bytes
             && !self
                 .state()
-                .find(kind, name, source)
+                .peek(name, |e| e.is(kind, name, source))
                 .is_some_and(|e| e.warm)
     }
 
@@ -171,35 +113,25 @@ impl CodeCache {
             return;
         }
         let mut state = self.state();
-        if let Some(list) = state.by_name.get_mut(name) {
-            if let Some(at) = list.iter().position(|e| e.is(kind, name, source)) {
-                if list[at].warm && !warm {
-                    return;
-                }
-                let old = list.swap_remove(at);
-                state.count -= 1;
-                state.bytes -= old.size();
-            }
+        let is = |e: &Entry| e.is(kind, name, source);
+        if state.peek(name, is).is_some_and(|e| e.warm && !warm) {
+            return;
         }
-        state.evict(size, self.max_bytes, self.max_entries);
-        state.clock += 1;
+        state.remove(name, is);
         let entry = Entry {
             kind,
             name: name.into(),
             source: source.clone(),
             data: data.into(),
             warm,
-            last_used: state.clock,
         };
-        state.bytes += size;
-        state.count += 1;
-        state.by_name.entry(name.into()).or_default().push(entry);
+        state.insert(name, entry, size, self.max_bytes, self.max_entries);
     }
 
     /// The number of entries.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.state().count
+        self.state().len()
     }
 
     /// The cache, keeping at most `max_entries` entries.
