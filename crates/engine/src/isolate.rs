@@ -50,6 +50,11 @@ pub struct HeapStats {
     /// contents of its `ArrayBuffer`s. A server-wide memory budget counts
     /// this.
     pub footprint: usize,
+    /// Bytes the young generation (where a generational engine puts new
+    /// objects) spans now; it grows with allocation up to a bound, and a
+    /// collection of it copies what survives in one pause. 0 for an engine
+    /// without one.
+    pub young: usize,
 }
 
 /// A JavaScript engine: process-wide, creates isolates.

@@ -280,6 +280,7 @@ impl Isolate for QuickJsIsolate {
     /// `used`, `total` and `footprint` are all the bytes QuickJS has
     /// allocated (malloc slack and headers included): QuickJS reserves no
     /// heap beyond them, and everything it holds is allocated through them.
+    /// QuickJS has no young generation.
     fn heap_stats(&self) -> HeapStats {
         let used = self.memory.used();
         HeapStats {
@@ -287,6 +288,7 @@ impl Isolate for QuickJsIsolate {
             total: used,
             limit: self.memory_limit.unwrap_or(0),
             footprint: used,
+            young: 0,
         }
     }
 

@@ -215,6 +215,8 @@ void forget_isolate(v8::Isolate* iso);
 
 // --- memory.cc
 size_t near_heap_limit(void* data, size_t current, size_t initial);
+// At most the young generation a 128 MiB heap gets (a scavenge's pause).
+void cap_young_generation(v8::ResourceConstraints& constraints);
 void mark_out_of_memory(MotuIsolate* m);
 
 // --- calls.cc

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "internal.h"
 
@@ -219,6 +220,7 @@ MotuIsolate* motu_v8_isolate_new(const MotuIsolateOptions* options,
     }
     if (options->heap_limit)
       params.constraints.ConfigureDefaultsFromHeapSize(0, options->heap_limit);
+    motu::cap_young_generation(params.constraints);
     m->isolate = v8::Isolate::New(params);
     m->isolate->SetData(0, m);
     motu::install_failure_handlers(m->isolate);
@@ -252,7 +254,13 @@ void motu_v8_isolate_free(MotuIsolate* m) {
 }
 
 void motu_v8_heap_stats(MotuIsolate* m, size_t* used, size_t* total, size_t* limit,
-                        size_t* footprint) {
+                        size_t* footprint, size_t* young) {
+  *young = 0;
+  for (size_t i = 0; i < m->isolate->NumberOfHeapSpaces(); i++) {
+    v8::HeapSpaceStatistics space;
+    m->isolate->GetHeapSpaceStatistics(&space, i);
+    if (std::strcmp(space.space_name(), "new_space") == 0) *young = space.space_size();
+  }
   v8::HeapStatistics hs;
   m->isolate->GetHeapStatistics(&hs);
   *used = hs.used_heap_size();

@@ -152,7 +152,7 @@ int motu_v8_refresh_caches(MotuIsolate* isolate, const uint64_t* tokens, size_t 
                            MotuBuf* error);
 
 void motu_v8_heap_stats(MotuIsolate* isolate, size_t* used, size_t* total, size_t* limit,
-                        size_t* footprint);
+                        size_t* footprint, size_t* young);
 
 // Collects all the garbage it can now (a full collection): the runtime
 // calls it for an isolate that has gone quiet. Does nothing to an isolate

@@ -65,6 +65,15 @@ void ensure_platform() {
     // memory of an idle isolate unchanged.
     v8::V8::SetFlagsFromString("--no-lazy-feedback-allocation");
     v8::V8::SetFlagsFromString("--no-flush-bytecode");
+    // A scavenge (the young generation's collection) runs on the isolate's
+    // own thread only. With V8's helper threads it waits for them, and on a
+    // busy machine they may not be running: a termination asked for then
+    // waits the whole pause, and the helpers' time is charged to no Worker.
+    // Marking and sweeping stay concurrent: they do not hold the isolate's
+    // thread while they run. (Collecting on one thread altogether,
+    // `--single-threaded-gc`, also changes what a heap's size reads right
+    // after a collection, and with it which idle isolates collect.)
+    v8::V8::SetFlagsFromString("--no-parallel-scavenge");
     // An operator's own V8 flags (heap and GC tuning, say), after motu's
     // so that they can override them.
     if (const char* flags = std::getenv("MOTU_V8_FLAGS"); flags && *flags)

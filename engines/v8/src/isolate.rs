@@ -156,7 +156,7 @@ impl Isolate for V8Isolate {
     }
 
     fn heap_stats(&self) -> HeapStats {
-        let (mut used, mut total, mut limit, mut footprint) = (0, 0, 0, 0);
+        let (mut used, mut total, mut limit, mut footprint, mut young) = (0, 0, 0, 0, 0);
         // SAFETY: `raw` is a live isolate of this thread.
         unsafe {
             ffi::motu_v8_heap_stats(
@@ -165,6 +165,7 @@ impl Isolate for V8Isolate {
                 &mut total,
                 &mut limit,
                 &mut footprint,
+                &mut young,
             )
         };
         HeapStats {
@@ -172,6 +173,7 @@ impl Isolate for V8Isolate {
             total,
             limit,
             footprint,
+            young,
         }
     }
 
