@@ -466,11 +466,11 @@ function dispatchRpc(id, event, mod, ctx, env) {
 }
 
 // Event `id`: a call `event` of the Durable Object `instance` (an event of
-// the object, see cloudflare/durable.js). `gate()` gives the object's
-// output gate: the answer leaves once the writes made before it are
-// durable. `owner(id, run)` delivers a later call of what the answer
-// exports (an RpcTarget, a function) as an event of the object too, which
-// runs it with `run(gate)`: one at a time with the object's other events,
+// the object, see cloudflare/durable.js). `gate.opened()` gives the
+// object's output gate (null when it is open): the answer leaves once the
+// writes made before it are durable. `owner(id, run)` delivers a later
+// call of what the answer exports (an RpcTarget, a function) as an event
+// of the object too, which runs it with `run(gate)`: one at a time with the object's other events,
 // behind its blockConcurrencyWhile, its answer behind its output gate, as
 // Cloudflare runs them in the object that made them.
 function callObject(id, event, instance, gate, owner) {
@@ -489,12 +489,36 @@ function runInObject(id, receiver, event, gate, owner) {
   try {
     const target = receiver();
     const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams, event.writers) : [];
-    running = invoke(target, event.path, event.call, args);
+    running = invokeNow(target, event.path, event.call, args);
   } catch (e) {
     running = Promise.reject(e);
   }
-  const after = (threw, value) => gate().then(() => answer(id, threw, value, owner), e => answer(id, true, e));
+  const after = (threw, value) => {
+    const opened = gate.opened();
+    if (opened === null) answer(id, threw, value, owner);
+    else opened.then(() => answer(id, threw, value, owner), e => answer(id, true, e));
+  };
   running.then(v => after(false, v), e => after(true, e));
+}
+
+// `invoke`, with a method (or property) of the receiver itself reached at
+// once rather than after a turn of microtasks: what a Durable Object's
+// calls do (the call is an event of its own, so nothing runs before it).
+function invokeNow(receiver, path, isCall, args) {
+  if (path.length !== 1 || stubStates.has(receiver) || receiver === null
+    || (typeof receiver !== 'object' && typeof receiver !== 'function') || typeof receiver.then === 'function') {
+    return invoke(receiver, path, isCall, args);
+  }
+  try {
+    const key = path[0];
+    const member = rpcMember(receiver, key);
+    if (!isCall) return promiseResolvedWith(member.found ? member.value : undefined);
+    if (!member.found) throw notImplemented(key);
+    if (typeof member.value !== 'function') throw new TypeError(`"${key}" is not a function.`);
+    return promiseResolvedWith(Reflect.apply(member.value, receiver, args));
+  } catch (e) {
+    return promiseRejectedWith(e);
+  }
 }
 
 // Event `id`, a call, failed before its receiver was reached: its caller
