@@ -744,6 +744,27 @@ mod tests {
     }
 
     #[test]
+    fn the_objects_connection_holds_its_database_until_it_closes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = object_path(dir.path(), "ns", "held");
+        let mut s = ObjectStorage::open(&path).unwrap();
+        s.put(&[("k".into(), vec![1])]).unwrap();
+        // No other connection reads it meanwhile: the object's connection
+        // keeps its lock between statements (none taken per statement).
+        let other = Connection::open(&path).unwrap();
+        other.busy_timeout(std::time::Duration::ZERO).unwrap();
+        assert!(other
+            .query_row("SELECT count(*) FROM _cf_KV", [], |r| r.get::<_, i64>(0))
+            .is_err());
+        s.flusher().flush().unwrap();
+        drop(s);
+        let n: i64 = other
+            .query_row("SELECT count(*) FROM _cf_KV", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
     fn savepoints_roll_back_and_commits_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let path = object_path(dir.path(), "ns", "x");

@@ -160,10 +160,14 @@ function wireOf(value, grant, box) {
   return toWire(value, v => grant.add(v), h => box.stream(h), ws => box.writer(ws));
 }
 
+// What a value with no stream sends beside its wire form (never changed).
+const NO_HANDLES = Object.freeze([]);
+
 // A call or a property read through `state`'s receiver.
 function rpcSend(state, path, isCall, args) {
   if (state.disposed) return Promise.reject(stubGone(state));
   if (state.target[0] === 'local') return invoke(state.target[1], path, isCall, isCall ? args : []);
+  if (!isCall || wireIsPlain(args)) return rpcSendPlain(state, path, isCall, isCall ? wirePlain(args) : null);
   const grant = openGrant();
   const box = openOutbox();
   let wire = null;
@@ -209,6 +213,23 @@ function rpcSend(state, path, isCall, args) {
   });
 }
 
+// `rpcSend` of arguments that export nothing and carry no stream (most
+// calls): no grant to open or release, no outbox.
+function rpcSendPlain(state, path, isCall, wire) {
+  const target = state.target;
+  const start = () => opAsync('rpc_call', target[0], target[1], target[2], path, isCall, wire, null, NO_HANDLES, NO_HANDLES);
+  // A Durable Object's call leaves once the writes it made before are
+  // durable (its output gate); not at all if it is reset meanwhile.
+  const gate = objectOutgoingGate();
+  let sent;
+  try {
+    sent = gate === null ? start() : transformPromise(gate, start);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return transformPromise(sent, answerOf);
+}
+
 // The host sinks of a value that is not sent after all.
 function abortSinks(handles) {
   for (const h of handles) op('body_sink_abort', h, 'the RPC value was not sent');
@@ -216,7 +237,14 @@ function abortSinks(handles) {
 
 // The value (or the error thrown) of an answer `[threw, wire, peer,
 // streams, writers]`.
-function answerOf([threw, wire, peer, streams, writers]) {
+function answerOf(reply) {
+  const threw = reply[0];
+  const wire = reply[1];
+  const peer = reply[2];
+  const streams = reply[3];
+  const writers = reply[4];
+  // A primitive result (most) holds no stub.
+  if (!threw && (wire === null || typeof wire !== 'object')) return wire;
   const stubs = [];
   const value = fromWire(wire, (kind, n) => {
     const stub = importStub(peer, n);
