@@ -262,6 +262,25 @@ impl Watchdog {
         )
     }
 
+    /// Like [`arm_account`](Self::arm_account), but the turn is measured
+    /// with the thread's CPU clock from its start, however short (as
+    /// [`arm_measured`](Self::arm_measured)'s): for work that mostly waits
+    /// (a storage call blocked on a disk's flush), whose wall time is not
+    /// CPU time even when it is short.
+    pub fn arm_account_measured(
+        &self,
+        account: Arc<CpuAccount>,
+        interrupt: InterruptHandle,
+    ) -> Turn {
+        self.arm_slot(
+            self.slot(),
+            account.remaining(),
+            Some(account),
+            interrupt,
+            true,
+        )
+    }
+
     /// Like [`arm`](Self::arm) with `budget`, or
     /// [`arm_account`](Self::arm_account) with an `account`, on a thread of
     /// an executor whose stall mark is `busy`; a `measured` turn is
