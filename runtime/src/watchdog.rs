@@ -11,6 +11,14 @@
 //! its turns read the thread's CPU clock at both ends, so that moments the
 //! thread spent descheduled are not billed to an event near its limit.
 //!
+//! A turn that goes on past [`SHORT_TURN`] is charged what the thread's CPU
+//! clock gained, counted from the clock's last reading before the turn
+//! began. Arming reads the clock when that reading is older than
+//! [`SHORT_TURN`] (so at most once per [`SHORT_TURN`] on a busy thread):
+//! without it, a turn descheduled on a busy machine was charged the CPU
+//! time of every turn its thread ran since the last reading — other
+//! events' — up to its own wall time.
+//!
 //! While turns are being armed, the watchdog thread looks every [`TICK`];
 //! only after [`IDLE_AFTER`] looks in a row that found none does it sleep
 //! until the next armed turn wakes it, so that a busy executor arms turns
