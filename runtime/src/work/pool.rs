@@ -290,7 +290,10 @@ mod tests {
             Cancel::new(),
             account.clone(),
             Some(watchdog),
-            move |outcome| tx.send(matches!(outcome, Outcome::Finished(Ok(_)))).unwrap(),
+            move |outcome| {
+                tx.send(matches!(outcome, Outcome::Finished(Ok(_))))
+                    .unwrap()
+            },
         ));
         assert!(rx.recv().unwrap());
         assert!(
