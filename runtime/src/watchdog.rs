@@ -11,6 +11,14 @@
 //! its turns read the thread's CPU clock at both ends, so that moments the
 //! thread spent descheduled are not billed to an event near its limit.
 //!
+//! A turn that goes on past [`SHORT_TURN`] is charged what the thread's CPU
+//! clock gained, counted from the clock's last reading before the turn
+//! began. Arming reads the clock when that reading is older than
+//! [`SHORT_TURN`] (so at most once per [`SHORT_TURN`] on a busy thread):
+//! without it, a turn descheduled on a busy machine was charged the CPU
+//! time of every turn its thread ran since the last reading — other
+//! events' — up to its own wall time.
+//!
 //! While turns are being armed, the watchdog thread looks every [`TICK`];
 //! only after [`IDLE_AFTER`] looks in a row that found none does it sleep
 //! until the next armed turn wakes it, so that a busy executor arms turns
@@ -72,6 +80,11 @@ struct SlotState {
     /// The thread's CPU clock at its latest reading. A turn that started
     /// after it used at most the CPU time the clock gained since.
     last_cpu: Duration,
+    /// When `last_cpu` was read. Arming a turn reads the clock again when
+    /// the reading is older than [`SHORT_TURN`], so that what the clock
+    /// gained since is this turn's and at most that much of what ran
+    /// before it on the thread (other events' turns).
+    last_cpu_at: Instant,
 }
 
 struct Armed {
@@ -185,7 +198,12 @@ impl Turn {
         }
         let elapsed = armed.started.elapsed();
         let used = match armed.cpu_start {
-            Some(start) => self.slot.clock.now().saturating_sub(start),
+            Some(start) => {
+                let now = self.slot.clock.now();
+                state.last_cpu = now;
+                state.last_cpu_at = Instant::now();
+                now.saturating_sub(start)
+            }
             // A short turn costs its wall time, which is never less than
             // its CPU time.
             None if elapsed < SHORT_TURN => elapsed,
@@ -195,6 +213,7 @@ impl Turn {
                 let now = self.slot.clock.now();
                 let gained = now.saturating_sub(state.last_cpu);
                 state.last_cpu = now;
+                state.last_cpu_at = Instant::now();
                 elapsed.min(gained)
             }
         };
@@ -251,6 +270,25 @@ impl Watchdog {
         )
     }
 
+    /// Like [`arm_account`](Self::arm_account), but the turn is measured
+    /// with the thread's CPU clock from its start, however short (as
+    /// [`arm_measured`](Self::arm_measured)'s): for work that mostly waits
+    /// (a storage call blocked on a disk's flush), whose wall time is not
+    /// CPU time even when it is short.
+    pub fn arm_account_measured(
+        &self,
+        account: Arc<CpuAccount>,
+        interrupt: InterruptHandle,
+    ) -> Turn {
+        self.arm_slot(
+            self.slot(),
+            account.remaining(),
+            Some(account),
+            interrupt,
+            true,
+        )
+    }
+
     /// Like [`arm`](Self::arm) with `budget`, or
     /// [`arm_account`](Self::arm_account) with an `account`, on a thread of
     /// an executor whose stall mark is `busy`; a `measured` turn is
@@ -282,8 +320,19 @@ impl Watchdog {
                 .as_ref()
                 .is_some_and(|a| a.used() >= a.limit() / MEASURED_PAST);
         let cpu_start = measured.then(|| slot.clock.now());
-        slot.state.lock().turn = Some(Armed {
-            started: Instant::now(),
+        let started = Instant::now();
+        let mut state = slot.state.lock();
+        // A turn the watchdog finds long is charged at most what the clock
+        // gained since the last reading: a fresh one, so that the CPU time
+        // of the thread's earlier turns (other events') is not billed to
+        // this one (at most one reading per SHORT_TURN of a busy thread).
+        if let Some(now) = cpu_start {
+            (state.last_cpu, state.last_cpu_at) = (now, started);
+        } else if started.saturating_duration_since(state.last_cpu_at) >= SHORT_TURN {
+            (state.last_cpu, state.last_cpu_at) = (slot.clock.now(), started);
+        }
+        state.turn = Some(Armed {
+            started,
             budget,
             account,
             charged: Duration::ZERO,
@@ -292,6 +341,7 @@ impl Watchdog {
             fired: false,
             stalled: false,
         });
+        drop(state);
         if self.shared.idle.load(Ordering::SeqCst) {
             // Under the lock: the watchdog holds it from deciding to idle
             // until it waits, so the wake-up cannot be lost.
@@ -317,6 +367,7 @@ impl Watchdog {
                 state: Mutex::new(SlotState {
                     turn: None,
                     last_cpu: clock.now(),
+                    last_cpu_at: Instant::now(),
                 }),
             });
             self.shared.slots.lock().push(Arc::downgrade(&slot));
@@ -364,6 +415,7 @@ fn inspect(slot: &Slot, now: Instant) -> bool {
         armed.interrupt.terminate();
     }
     state.last_cpu = cpu_now;
+    state.last_cpu_at = now;
     true
 }
 
@@ -437,6 +489,43 @@ mod tests {
         assert!(!fired);
         assert!(late < off_cpu, "charged {late:?} for a {off_cpu:?} sleep");
         assert_eq!(account.used() - before, late);
+    }
+
+    #[test]
+    fn a_turn_off_the_cpu_is_not_charged_for_the_turns_the_thread_ran_before_it() {
+        let watchdog = Watchdog::start();
+        let interrupt = InterruptHandle::new(Arc::new(Noop));
+        // The thread runs short turns of another event: CPU time its clock
+        // gains, which no look of the watchdog reads (each turn is charged
+        // its wall time).
+        let others = CpuAccount::new(Duration::from_secs(60));
+        let clock = ThreadClock::current();
+        let began = clock.now();
+        while clock.now() - began < Duration::from_millis(40) {
+            let turn = watchdog.arm_account(others.clone(), interrupt.clone());
+            let spin = Instant::now();
+            while spin.elapsed() < Duration::from_micros(20) {
+                std::hint::spin_loop();
+            }
+            turn.finish();
+        }
+        // It waits for its next event (off the CPU), then runs a turn of
+        // this one that spends its time off the CPU too (as a thread
+        // descheduled on a busy machine): long enough for the watchdog to
+        // measure it with the thread's clock.
+        std::thread::sleep(SHORT_TURN);
+        let account = CpuAccount::new(Duration::from_secs(60));
+        let turn = watchdog.arm_account(account.clone(), interrupt);
+        std::thread::sleep(SHORT_TURN * 20);
+        let (used, fired) = turn.finish();
+        assert!(!fired);
+        // What the clock gained during the turn, not during the turns of
+        // the other event before it.
+        assert!(
+            used < SHORT_TURN / 10,
+            "charged {used:?} for a turn that slept"
+        );
+        assert_eq!(account.used(), used);
     }
 
     #[actix_rt::test]

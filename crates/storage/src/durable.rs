@@ -25,8 +25,11 @@
 //! - **Limits** ([`MAX_KEY_BYTES`], [`MAX_VALUE_BYTES`], [`MAX_KEYS`]) are
 //!   Cloudflare's; the caller checks them and throws its errors.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use parking_lot::Mutex;
 use rusqlite::{params_from_iter, Connection, OpenFlags};
 
 use crate::d1::D1Value;
@@ -92,6 +95,9 @@ pub struct SqlResult {
 pub struct ObjectStorage {
     conn: Connection,
     path: PathBuf,
+    /// The log, opened by the first flush and kept open for the next ones
+    /// (see [`Flusher`]).
+    wal: Arc<Mutex<Option<File>>>,
     /// Savepoints of `transaction`/`transactionSync` open now.
     depth: u32,
 }
@@ -114,6 +120,14 @@ impl ObjectStorage {
             message: e.to_string(),
         };
         let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
+        // One connection, the live object's, uses the database: it holds
+        // the lock from its first statement until it closes, so no commit
+        // or read takes and releases file locks, and the log's index is in
+        // its memory rather than a shared `-shm` file (set before WAL mode
+        // is entered, as SQLite requires for that).
+        let _: String = conn
+            .query_row("PRAGMA locking_mode=EXCLUSIVE", [], |row| row.get(0))
+            .map_err(open_error)?;
         let _: String = conn
             .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
             .map_err(open_error)?;
@@ -123,6 +137,7 @@ impl ObjectStorage {
         Ok(Self {
             conn,
             path: path.to_path_buf(),
+            wal: Arc::default(),
             depth: 0,
         })
     }
@@ -136,6 +151,7 @@ impl ObjectStorage {
     pub fn flusher(&self) -> Flusher {
         Flusher {
             path: self.path.clone(),
+            wal: Some(self.wal.clone()),
         }
     }
 
@@ -157,7 +173,7 @@ impl ObjectStorage {
 
     /// Stores every pair, all or none.
     pub fn put(&mut self, entries: &[(String, Vec<u8>)]) -> Result<(), StorageError> {
-        self.atomically(|conn| {
+        let put = |conn: &Connection| {
             let mut stmt = conn.prepare_cached(
                 "INSERT INTO _cf_KV (key, value) VALUES (?1, ?2)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -166,19 +182,28 @@ impl ObjectStorage {
                 stmt.execute(rusqlite::params![k, v])?;
             }
             Ok(())
-        })
+        };
+        if entries.len() == 1 {
+            // One statement is all or nothing by itself.
+            return put(&self.conn).map_err(Into::into);
+        }
+        self.atomically(put)
     }
 
     /// Deletes `keys`: how many of them were there.
     pub fn delete(&mut self, keys: &[String]) -> Result<usize, StorageError> {
-        self.atomically(|conn| {
+        let delete = |conn: &Connection| {
             let mut stmt = conn.prepare_cached("DELETE FROM _cf_KV WHERE key = ?1")?;
             let mut n = 0;
             for k in keys {
                 n += stmt.execute([k])?;
             }
             Ok(n)
-        })
+        };
+        if keys.len() == 1 {
+            return delete(&self.conn).map_err(Into::into);
+        }
+        self.atomically(delete)
     }
 
     /// The pairs `options` selects, in key order (UTF-8 byte order, as
@@ -355,10 +380,11 @@ impl ObjectStorage {
         &mut self,
         f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error>,
     ) -> Result<T, StorageError> {
-        self.conn.execute_batch("SAVEPOINT motu_op")?;
+        // Prepared once per connection: parsing them is most of their cost.
+        self.conn.prepare_cached("SAVEPOINT motu_op")?.execute([])?;
         match f(&self.conn) {
             Ok(value) => {
-                self.conn.execute_batch("RELEASE motu_op")?;
+                self.conn.prepare_cached("RELEASE motu_op")?.execute([])?;
                 Ok(value)
             }
             Err(e) => {
@@ -492,6 +518,7 @@ impl AlarmIndex {
     pub fn flusher(&self) -> Flusher {
         Flusher {
             path: self.path.clone(),
+            wal: None,
         }
     }
 }
@@ -571,9 +598,19 @@ fn mentions_own_table(sql: &str) -> bool {
 /// and the database before the log is reused, so the log is the one file
 /// whose last commits may not be on disk yet. (A database without a log,
 /// which WAL mode does not leave, has its file synced instead.)
+///
+/// An object's flusher keeps the log open from its first flush on: the one
+/// connection of an object's database (see [`ObjectStorage::open`]) never
+/// replaces its log while it is open — it restarts it in place — and
+/// removes it only when it closes, after copying it into the database and
+/// syncing that (a flush of the removed file then syncs what is already
+/// safe).
 #[derive(Debug, Clone)]
 pub struct Flusher {
     path: PathBuf,
+    /// The log kept open, shared by the flushers of one object's storage
+    /// (none: opened at each flush, for databases other connections use).
+    wal: Option<Arc<Mutex<Option<File>>>>,
 }
 
 impl Flusher {
@@ -582,8 +619,24 @@ impl Flusher {
     pub fn flush(&self) -> Result<(), StorageError> {
         let mut wal = self.path.clone().into_os_string();
         wal.push("-wal");
-        for path in [PathBuf::from(wal), self.path.clone()] {
-            match std::fs::File::open(&path) {
+        let wal = PathBuf::from(wal);
+        if let Some(kept) = &self.wal {
+            let mut kept = kept.lock();
+            if kept.is_none() {
+                match File::open(&wal) {
+                    Ok(file) => *kept = Some(file),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(source) => return Err(StorageError::Io { path: wal, source }),
+                }
+            }
+            if let Some(file) = kept.as_ref() {
+                return file
+                    .sync_data()
+                    .map_err(|source| StorageError::Io { path: wal, source });
+            }
+        }
+        for path in [wal, self.path.clone()] {
+            match File::open(&path) {
                 Ok(file) => {
                     return file
                         .sync_data()
@@ -688,6 +741,27 @@ mod tests {
         assert_eq!((due[0].id.as_str(), due[0].retry), ("a", 1));
         index.delete("ns", "a").unwrap();
         assert_eq!(index.due(1000.0, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_objects_connection_holds_its_database_until_it_closes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = object_path(dir.path(), "ns", "held");
+        let mut s = ObjectStorage::open(&path).unwrap();
+        s.put(&[("k".into(), vec![1])]).unwrap();
+        // No other connection reads it meanwhile: the object's connection
+        // keeps its lock between statements (none taken per statement).
+        let other = Connection::open(&path).unwrap();
+        other.busy_timeout(std::time::Duration::ZERO).unwrap();
+        assert!(other
+            .query_row("SELECT count(*) FROM _cf_KV", [], |r| r.get::<_, i64>(0))
+            .is_err());
+        s.flusher().flush().unwrap();
+        drop(s);
+        let n: i64 = other
+            .query_row("SELECT count(*) FROM _cf_KV", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
     }
 
     #[test]

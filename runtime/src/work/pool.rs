@@ -18,7 +18,10 @@
 //! own, more of them ([`WAITING_THREADS`]): waiting there holds up no
 //! work that computes, and calls that wait together can share what they
 //! wait for (commits to one database share one flush:
-//! `motu_storage::group_commit`). Its CPU time is charged the same way.
+//! `motu_storage::group_commit`). Its CPU time is charged the same way,
+//! read from the thread's CPU clock however short the job (a job of other
+//! work shorter than a millisecond is charged its wall time, which for
+//! work that waits would bill the wait).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
@@ -100,10 +103,16 @@ impl Job {
             cancel: self.cancel.clone(),
             done: self.done.clone(),
         }));
-        let turn = self
-            .watchdog
-            .as_ref()
-            .map(|w| w.arm_account(self.account.clone(), interrupt));
+        // Work that waits is charged the CPU time it uses, never its wall
+        // time (which a short turn is otherwise charged).
+        let waits = self.work.is_waiting();
+        let turn = self.watchdog.as_ref().map(|w| {
+            if waits {
+                w.arm_account_measured(self.account.clone(), interrupt)
+            } else {
+                w.arm_account(self.account.clone(), interrupt)
+            }
+        });
         let result = self.work.run(&self.cancel);
         let fired = turn.is_some_and(|t| t.finish().1);
         if !fired {
@@ -261,6 +270,35 @@ mod tests {
         assert!(
             account.used() < Duration::from_millis(30),
             "{:?}",
+            account.used()
+        );
+    }
+
+    #[test]
+    fn a_short_wait_is_not_charged_either() {
+        let watchdog = Watchdog::start();
+        let account = CpuAccount::new(Duration::from_secs(10));
+        let wait = Duration::from_micros(600);
+        let (tx, rx) = channel();
+        submit(Job::new(
+            // Shorter than the turns the watchdog charges their wall time.
+            test_work(move |_| {
+                std::thread::sleep(wait);
+                Ok(HostValue::Undefined)
+            })
+            .waiting(),
+            Cancel::new(),
+            account.clone(),
+            Some(watchdog),
+            move |outcome| {
+                tx.send(matches!(outcome, Outcome::Finished(Ok(_))))
+                    .unwrap()
+            },
+        ));
+        assert!(rx.recv().unwrap());
+        assert!(
+            account.used() < wait / 2,
+            "charged {:?} for a {wait:?} wait",
             account.used()
         );
     }

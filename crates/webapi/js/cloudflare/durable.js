@@ -73,12 +73,13 @@ class DurableObjectStub {
     makeDurableStub = (index, id, makeFetcher, makeObjectStub) => {
       const name = durableNameOf(id);
       const target = `${index}:${durableIdOf(id)}${name === undefined ? '' : `:${name}`}`;
-      const fetcher = makeFetcher(target, 'durable_fetch');
+      // Made by the first `fetch`: most stubs are only called over RPC.
+      let fetcher = null;
       const local = {
         __proto__: null,
         id,
         name,
-        fetch: (input, init = undefined) => fetcher.fetch(input, init),
+        fetch: (input, init = undefined) => (fetcher ??= makeFetcher(target, 'durable_fetch')).fetch(input, init),
       };
       return makeObjectStub(target, local, new DurableObjectStub(DO_KEY));
     };
@@ -146,6 +147,9 @@ function doKey(key) {
     if (key === undefined) throw new TypeError('The key must be a string (key is undefined)');
     key = String(key);
   }
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: a short key needs no
+  // count.
+  if (key.length * 3 <= DO_MAX_KEY_BYTES) return key;
   const size = utf8Encode(key).byteLength;
   if (size > DO_MAX_KEY_BYTES) throw new RangeError(`Keys cannot be larger than ${DO_MAX_KEY_BYTES} bytes. A key of size ${size} was provided.`);
   return key;
@@ -261,33 +265,46 @@ class DurableObjectStorage {
   }
   #call(method, ...args) { return op('durable', method, this.#rec.slot, ...args); }
   #wrote() { this.#rec.unflushed = true; }
+  // get and put, the most used, make no closure per call.
   get(keys, options = undefined) {
-    return doAsync(() => {
-      if (Array.isArray(keys)) {
-        const names = doKeys(keys);
-        const values = this.#call('get', names);
-        const out = new Map();
-        for (let i = 0; i < names.length; i++) if (values[i] !== null) out.set(names[i], doDeserialize(values[i]));
-        return out;
-      }
-      const [value] = this.#call('get', [doKey(keys)]);
-      return value === null ? undefined : doDeserialize(value);
-    });
+    try {
+      return promiseResolvedWith(this.#get(keys));
+    } catch (e) {
+      return promiseRejectedWith(e);
+    }
+  }
+  #get(keys) {
+    const slot = this.#rec.slot;
+    if (Array.isArray(keys)) {
+      const names = doKeys(keys);
+      const values = op('durable', 'get', slot, names);
+      const out = new Map();
+      for (let i = 0; i < names.length; i++) if (values[i] !== null) out.set(names[i], doDeserialize(values[i]));
+      return out;
+    }
+    const value = op('durable', 'get', slot, [doKey(keys)])[0];
+    return value === null ? undefined : doDeserialize(value);
   }
   put(keyOrEntries, value = undefined, options = undefined) {
-    return doAsync(() => {
-      let keys, values;
-      if (keyOrEntries !== null && typeof keyOrEntries === 'object') {
-        const entries = Object.entries(keyOrEntries);
-        keys = doKeys(entries.map(e => e[0]));
-        values = entries.map(e => doSerialize(e[1]));
-      } else {
-        keys = [doKey(keyOrEntries)];
-        values = [doSerialize(value)];
-      }
-      this.#call('put', keys, values);
-      this.#wrote();
-    });
+    try {
+      this.#put(keyOrEntries, value);
+      return promiseResolvedWith(undefined);
+    } catch (e) {
+      return promiseRejectedWith(e);
+    }
+  }
+  #put(keyOrEntries, value) {
+    let keys, values;
+    if (keyOrEntries !== null && typeof keyOrEntries === 'object') {
+      const entries = Object.entries(keyOrEntries);
+      keys = doKeys(entries.map(e => e[0]));
+      values = entries.map(e => doSerialize(e[1]));
+    } else {
+      keys = [doKey(keyOrEntries)];
+      values = [doSerialize(value)];
+    }
+    op('durable', 'put', this.#rec.slot, keys, values);
+    this.#rec.unflushed = true;
   }
   delete(keys, options = undefined) {
     return doAsync(() => {
@@ -562,21 +579,45 @@ function failEvent(id, event, hooks, e) {
   else hooks.fail(id, e);
 }
 
-// Hooks for one event of `rec`: its outcome is given once, unless the
-// object was aborted first (then the abort gave it).
+// Hooks for one event `id` of `rec`: its outcome is given once, unless
+// the object was aborted first (then the abort gave it). One object per
+// event (not a closure per hook): every event of an object makes one.
+class DurableEventHooks {
+  constructor(id, rec, hooks) {
+    this.id = id;
+    this.rec = rec;
+    this.hooks = hooks;
+  }
+  // Whether the outcome is still to be given (and from now on, it is).
+  settles() { return this.rec.aborted === null && doUntrackEvent(this.rec, this.id); }
+  respond(id, response) { if (this.settles()) this.hooks.respond(id, response); }
+  fail(id, e) { if (this.settles()) this.hooks.fail(id, e); }
+  rpcFail(id, e) { if (this.settles()) this.hooks.rpcFail(id, e); }
+  // The output gate. Nothing leaves an aborted object: its calls were
+  // failed already.
+  gate() { return this.rec.aborted !== null ? new Promise(() => {}) : doOutputGate(this.rec); }
+  done() { return doUntrackEvent(this.rec, this.id); }
+  // The output gate of an RPC event: null when its answer may go now (no
+  // write waits to be durable; the event is then over), else a promise
+  // that settles once it may (and never if the object is aborted first).
+  opened() {
+    const rec = this.rec;
+    if (rec.aborted === null && !rec.unflushed && rec.flushing === null) {
+      this.done();
+      return null;
+    }
+    return transformPromise(this.gate(), v => {
+      this.done();
+      return v;
+    }, e => {
+      this.done();
+      throw e;
+    });
+  }
+}
+
 function eventHooks(id, rec, hooks) {
-  const once = f => (...args) => {
-    if (rec.aborted !== null || !doUntrackEvent(rec, id)) return;
-    f(...args);
-  };
-  return {
-    respond: once(hooks.respond),
-    fail: once(hooks.fail),
-    rpcFail: once(hooks.rpcFail),
-    // Nothing leaves an aborted object: its calls were failed already.
-    gate: () => (rec.aborted !== null ? new Promise(() => {}) : doOutputGate(rec)),
-    done: () => doUntrackEvent(rec, id),
-  };
+  return new DurableEventHooks(id, rec, hooks);
 }
 
 function runEvent(id, event, rec, hooks) {
@@ -586,7 +627,7 @@ function runEvent(id, event, rec, hooks) {
   if (event.kind === 'websocket') return runSocketEvent(id, event, rec, h);
   if (event.kind === 'rpc') {
     rec.callOwner ??= (callId, run) => deliverCall(rec, callId, run);
-    return hooks.rpc(id, event.payload, rec.instance, rpcGate(id, h), rec.callOwner);
+    return hooks.rpc(id, event.payload, rec.instance, h, rec.callOwner);
   }
   let result;
   try {
@@ -608,22 +649,11 @@ function runEvent(id, event, rec, hooks) {
     e => h.fail(id, e));
 }
 
-// The output gate of RPC event `id`: its answer goes once the gate opens
-// (and not at all if the object is aborted first).
-function rpcGate(id, h) {
-  return () => transformPromise(h.gate(), v => {
-    h.done();
-    return v;
-  }, e => {
-    h.done();
-    throw e;
-  });
-}
-
 // Event `id`: a call of something a call of the object `rec` answered
 // with (an RpcTarget or a function, see callObject in rpc.js), which
-// `run(gate)` runs. Delivered as the object's own events are: one at a
-// time, behind blockConcurrencyWhile, its answer behind the output gate;
+// `run(gate)` runs (`gate.opened()`: the answer's output gate). Delivered
+// as the object's own events are: one at a time, behind
+// blockConcurrencyWhile, its answer behind the output gate;
 // it keeps the object in memory while it goes on, and fails once the
 // object was reset or left memory (its RpcTargets went with it).
 function deliverCall(rec, id, run) {
@@ -634,7 +664,7 @@ function deliverCall(rec, id, run) {
   doTrackEvent(rec, id, 'rpc');
   const start = () => {
     if (rec.aborted !== null) return;
-    run(rpcGate(id, eventHooks(id, rec, rec.hooks)));
+    run(eventHooks(id, rec, rec.hooks));
   };
   if (rec.blocks > 0 || rec.queue.length > 0 || rec.draining) {
     rec.queue.push(start);

@@ -155,6 +155,12 @@ function queueUnbase64(text) {
 }
 
 function queueSerialize(value) {
+  // A primitive (most stored values) is its own JSON.
+  const type = typeof value;
+  if (type === 'string' || type === 'boolean' || value === null
+    || (type === 'number' && Number.isFinite(value) && !Object.is(value, -0))) {
+    return utf8Encode(JSON.stringify(value));
+  }
   const seen = new Map();
   const encode = v => {
     switch (typeof v) {
@@ -223,6 +229,8 @@ function queueSerialize(value) {
 }
 
 function queueDeserialize(bytes) {
+  const parsed = JSON.parse(utf8Decode(bytes));
+  if (parsed === null || typeof parsed !== 'object') return parsed;
   const objects = [];
   const decode = t => {
     if (t === null || typeof t !== 'object') return t;
@@ -290,5 +298,5 @@ function queueDeserialize(bytes) {
       default: throw new TypeError('Queue: a v8 message body could not be read');
     }
   };
-  return decode(JSON.parse(utf8Decode(bytes)));
+  return decode(parsed);
 }

@@ -160,10 +160,14 @@ function wireOf(value, grant, box) {
   return toWire(value, v => grant.add(v), h => box.stream(h), ws => box.writer(ws));
 }
 
+// What a value with no stream sends beside its wire form (never changed).
+const NO_HANDLES = Object.freeze([]);
+
 // A call or a property read through `state`'s receiver.
 function rpcSend(state, path, isCall, args) {
   if (state.disposed) return Promise.reject(stubGone(state));
   if (state.target[0] === 'local') return invoke(state.target[1], path, isCall, isCall ? args : []);
+  if (!isCall || wireIsPlain(args)) return rpcSendPlain(state, path, isCall, isCall ? wirePlain(args) : null);
   const grant = openGrant();
   const box = openOutbox();
   let wire = null;
@@ -209,6 +213,23 @@ function rpcSend(state, path, isCall, args) {
   });
 }
 
+// `rpcSend` of arguments that export nothing and carry no stream (most
+// calls): no grant to open or release, no outbox.
+function rpcSendPlain(state, path, isCall, wire) {
+  const target = state.target;
+  const start = () => opAsync('rpc_call', target[0], target[1], target[2], path, isCall, wire, null, NO_HANDLES, NO_HANDLES);
+  // A Durable Object's call leaves once the writes it made before are
+  // durable (its output gate); not at all if it is reset meanwhile.
+  const gate = objectOutgoingGate();
+  let sent;
+  try {
+    sent = gate === null ? start() : transformPromise(gate, start);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return transformPromise(sent, answerOf);
+}
+
 // The host sinks of a value that is not sent after all.
 function abortSinks(handles) {
   for (const h of handles) op('body_sink_abort', h, 'the RPC value was not sent');
@@ -216,7 +237,14 @@ function abortSinks(handles) {
 
 // The value (or the error thrown) of an answer `[threw, wire, peer,
 // streams, writers]`.
-function answerOf([threw, wire, peer, streams, writers]) {
+function answerOf(reply) {
+  const threw = reply[0];
+  const wire = reply[1];
+  const peer = reply[2];
+  const streams = reply[3];
+  const writers = reply[4];
+  // A primitive result (most) holds no stub.
+  if (!threw && (wire === null || typeof wire !== 'object')) return wire;
   const stubs = [];
   const value = fromWire(wire, (kind, n) => {
     const stub = importStub(peer, n);
@@ -466,11 +494,11 @@ function dispatchRpc(id, event, mod, ctx, env) {
 }
 
 // Event `id`: a call `event` of the Durable Object `instance` (an event of
-// the object, see cloudflare/durable.js). `gate()` gives the object's
-// output gate: the answer leaves once the writes made before it are
-// durable. `owner(id, run)` delivers a later call of what the answer
-// exports (an RpcTarget, a function) as an event of the object too, which
-// runs it with `run(gate)`: one at a time with the object's other events,
+// the object, see cloudflare/durable.js). `gate.opened()` gives the
+// object's output gate (null when it is open): the answer leaves once the
+// writes made before it are durable. `owner(id, run)` delivers a later
+// call of what the answer exports (an RpcTarget, a function) as an event
+// of the object too, which runs it with `run(gate)`: one at a time with the object's other events,
 // behind its blockConcurrencyWhile, its answer behind its output gate, as
 // Cloudflare runs them in the object that made them.
 function callObject(id, event, instance, gate, owner) {
@@ -489,12 +517,36 @@ function runInObject(id, receiver, event, gate, owner) {
   try {
     const target = receiver();
     const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams, event.writers) : [];
-    running = invoke(target, event.path, event.call, args);
+    running = invokeNow(target, event.path, event.call, args);
   } catch (e) {
     running = Promise.reject(e);
   }
-  const after = (threw, value) => gate().then(() => answer(id, threw, value, owner), e => answer(id, true, e));
+  const after = (threw, value) => {
+    const opened = gate.opened();
+    if (opened === null) answer(id, threw, value, owner);
+    else opened.then(() => answer(id, threw, value, owner), e => answer(id, true, e));
+  };
   running.then(v => after(false, v), e => after(true, e));
+}
+
+// `invoke`, with a method (or property) of the receiver itself reached at
+// once rather than after a turn of microtasks: what a Durable Object's
+// calls do (the call is an event of its own, so nothing runs before it).
+function invokeNow(receiver, path, isCall, args) {
+  if (path.length !== 1 || stubStates.has(receiver) || receiver === null
+    || (typeof receiver !== 'object' && typeof receiver !== 'function') || typeof receiver.then === 'function') {
+    return invoke(receiver, path, isCall, args);
+  }
+  try {
+    const key = path[0];
+    const member = rpcMember(receiver, key);
+    if (!isCall) return promiseResolvedWith(member.found ? member.value : undefined);
+    if (!member.found) throw notImplemented(key);
+    if (typeof member.value !== 'function') throw new TypeError(`"${key}" is not a function.`);
+    return promiseResolvedWith(Reflect.apply(member.value, receiver, args));
+  } catch (e) {
+    return promiseRejectedWith(e);
+  }
 }
 
 // Event `id`, a call, failed before its receiver was reached: its caller
