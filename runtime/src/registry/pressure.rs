@@ -26,8 +26,9 @@
 //! isolates are found by one look at the whole pool that keeps the oldest
 //! of them in order, oldest last ([`Victims`]): the evictions that follow
 //! take them from there, skipping any used, busy or gone since, until none
-//! is left and the pool is looked at again. An isolate not among them was
-//! used after every one of them was, so the order is the pool's own.
+//! is left and the pool is looked at again. An isolate left out was used
+//! after every one of them (or was busy at the look), so the order is the
+//! pool's own.
 //!
 //! Busy isolates are never evicted for pressure: when every isolate is
 //! busy, a new one starts anyway and a warning is logged.
@@ -97,7 +98,9 @@ impl PoolMemory {
 pub(super) struct Victim {
     /// When it was last used, as it was then.
     used: u64,
+    /// Its Worker.
     worker: Arc<str>,
+    /// The isolate.
     isolate: Addr<IsolateActor>,
 }
 
