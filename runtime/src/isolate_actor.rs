@@ -217,7 +217,7 @@ impl Actor for IsolateActor {
         crate::metrics::isolate_live(&self.spec.name, -1);
         crate::metrics::released(self.gauge.footprint());
         self.report_heap(0, 0);
-        self.gauge.set(0);
+        self.gauge.release();
         for (_, cpu) in self.cpu.drain() {
             crate::metrics::record_event_end(&self.spec.name, cpu.account.used().as_secs_f64());
         }

@@ -5,6 +5,7 @@ mod pressure;
 
 pub use check::{CheckInBackground, Checked};
 pub(crate) use pressure::MemoryGauge;
+use pressure::{PoolMemory, Victims};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -80,8 +81,10 @@ pub struct Registry {
     active: HashSet<Arc<str>>,
     /// Live (or starting) isolates of all Workers.
     count: usize,
-    /// Bytes all isolates hold together, as each last measured.
-    memory: Arc<AtomicUsize>,
+    /// What all isolates hold together, as each last measured.
+    memory: Arc<PoolMemory>,
+    /// The next isolates to evict for pressure.
+    victims: Victims,
     engines: EngineSet,
     default_engine: String,
     executors: Arc<Executors>,
@@ -117,6 +120,7 @@ impl Registry {
             active: HashSet::new(),
             count: 0,
             memory: Arc::default(),
+            victims: Victims::default(),
             engines,
             default_engine,
             executors: executors.clone(),

@@ -212,3 +212,64 @@ fn when_every_isolate_over_the_budget_is_busy_none_is_evicted() {
         });
     }
 }
+
+#[test]
+fn an_isolate_used_again_after_evictions_began_is_not_the_next_to_go() {
+    for engine in engines() {
+        actix::System::new().block_on(async {
+            // Three isolates of a little over 16 MiB fit in 56 MiB, four do
+            // not.
+            let runtime = start(engine, 56, &["a", "b", "c", "d", "e"]).await;
+            for worker in ["a", "b", "c", "d"] {
+                assert_eq!(
+                    body(&runtime.fetch(worker, get(worker, "/fill")).await.unwrap()),
+                    "1 16777216",
+                    "{engine}"
+                );
+            }
+            // a, the least recently used, goes; the registry has chosen the
+            // isolates to go next (b, then c) by then.
+            let stats = wait_for(&runtime, |s| {
+                s.evictions_of("a", EvictionReason::Pressure) > 0
+            })
+            .await;
+            assert_eq!(
+                stats.evictions_of("a", EvictionReason::Pressure),
+                1,
+                "{engine}: {:?}",
+                stats.recent
+            );
+            // b is used again: c is now the least recently used.
+            assert_eq!(
+                body(&runtime.fetch("b", get("b", "/")).await.unwrap()),
+                "2 16777216",
+                "{engine}: {:?}",
+                runtime.stats().await.recent
+            );
+            assert_eq!(
+                body(&runtime.fetch("e", get("e", "/fill")).await.unwrap()),
+                "1 16777216",
+                "{engine}"
+            );
+            let stats = wait_for(&runtime, |s| {
+                ["b", "c", "d"]
+                    .iter()
+                    .any(|w| s.evictions_of(w, EvictionReason::Pressure) > 0)
+            })
+            .await;
+            for (worker, evictions) in [("b", 0), ("c", 1), ("d", 0), ("e", 0)] {
+                assert_eq!(
+                    stats.evictions_of(worker, EvictionReason::Pressure),
+                    evictions,
+                    "{engine}: {worker}; {:?}",
+                    stats.recent
+                );
+            }
+            assert_eq!(
+                body(&runtime.fetch("b", get("b", "/")).await.unwrap()),
+                "3 16777216",
+                "{engine}: b kept its isolate"
+            );
+        });
+    }
+}

@@ -11,13 +11,24 @@
 //!   may give back enough garbage are asked to collect it (it starts at
 //!   once, and the budget is briefly exceeded); failing that, the least
 //!   recently used *idle* isolates are evicted (reason `Pressure`) until it
-//!   fits, with some slack ([`SLACK`]), so that the next starts do not each
-//!   scan the pool again;
+//!   fits: usually one per start, so that teardowns come one at a time
+//!   between requests rather than in bursts;
 //! - every [`BUDGET_CHECK`], if the memory is over the budget, the idle
 //!   isolates that may give back the most garbage collect it first (at most
 //!   [`COLLECTIONS`] of them: a collection costs less than an eviction and
 //!   the cold start after it), then the least recently used idle isolates
-//!   are evicted until the memory fits.
+//!   are evicted until the memory fits, with some slack ([`SLACK`]).
+//!
+//! Neither looks at every isolate each time. The pool keeps the total of
+//! the garbage its isolates could give back (counting only those with at
+//! least [`MIN_GARBAGE`]), so a start that could not be made room for by
+//! collections does not look for them. And the least recently used idle
+//! isolates are found by one look at the whole pool that keeps the oldest
+//! of them in order, oldest last ([`Victims`]): the evictions that follow
+//! take them from there, skipping any used, busy or gone since, until none
+//! is left and the pool is looked at again. An isolate left out was used
+//! after every one of them (or was busy at the look), so the order is the
+//! pool's own.
 //!
 //! Busy isolates are never evicted for pressure: when every isolate is
 //! busy, a new one starts anyway and a warning is logged.
@@ -44,9 +55,61 @@ const COLLECTIONS: usize = 8;
 /// back at least this much (its growth since its last collection).
 const MIN_GARBAGE: usize = 64 << 10;
 
-/// Evicting for pressure goes this share of each limit below it (1/256 of
-/// `max_isolates` and of `memory_budget_mb`).
+/// Evicting for pressure to bring the memory back under the budget (every
+/// [`BUDGET_CHECK`]) goes this share of each limit below it (1/256 of
+/// `max_isolates` and of `memory_budget_mb`). Making room for one new
+/// isolate goes no further than it needs.
 const SLACK: usize = 256;
+
+/// One look at the pool keeps at least this many of the least recently
+/// used idle isolates in order...
+const VICTIMS_MIN: usize = 64;
+
+/// ...and at least this share of the idle isolates (1/16).
+const VICTIMS_SHARE: usize = 16;
+
+/// What the pool of isolates holds together, kept up to date by their
+/// [`MemoryGauge`]s.
+#[derive(Debug, Default)]
+pub(crate) struct PoolMemory {
+    /// Bytes all isolates hold, as each last measured.
+    held: AtomicUsize,
+    /// Bytes their collections could give back, as far as their gauges
+    /// know, counting only isolates that could give back at least
+    /// [`MIN_GARBAGE`].
+    collectable: AtomicUsize,
+}
+
+impl PoolMemory {
+    /// Bytes all isolates hold, as each last measured.
+    pub(crate) fn held(&self) -> usize {
+        self.held.load(Ordering::Relaxed)
+    }
+
+    /// Bytes the isolates' collections could give back (see the field).
+    fn collectable(&self) -> usize {
+        self.collectable.load(Ordering::Relaxed)
+    }
+}
+
+/// An idle isolate that was among the least recently used when the pool
+/// was last looked at: evicted next, unless it was used since, is busy,
+/// holds WebSockets or is gone.
+pub(super) struct Victim {
+    /// When it was last used, as it was then.
+    used: u64,
+    /// Its Worker.
+    worker: Arc<str>,
+    /// The isolate.
+    isolate: Addr<IsolateActor>,
+}
+
+/// The next isolates to evict for pressure, oldest last.
+#[derive(Default)]
+pub(super) struct Victims(Vec<Victim>);
+
+/// A gauge's footprint once [released](MemoryGauge::release).
+const RELEASED: usize = usize::MAX;
 
 /// What one isolate holds in memory, as it last measured (at the end of a
 /// turn, at most every few milliseconds, and after a collection), kept
@@ -60,19 +123,22 @@ pub(crate) struct MemoryGauge {
     dirty: AtomicBool,
     /// Bytes it held right after its last collection (or its start).
     clean: AtomicUsize,
-    /// The total of every gauge of the pool.
-    pool: Arc<AtomicUsize>,
+    /// What it counts in the pool's `collectable` total now.
+    counted: AtomicUsize,
+    /// The totals of every gauge of the pool.
+    pool: Arc<PoolMemory>,
     /// WebSockets the isolate holds open: it is busy while it has any.
     sockets: AtomicUsize,
 }
 
 impl MemoryGauge {
     /// A gauge at zero, counted in `pool`.
-    pub(crate) fn new(pool: Arc<AtomicUsize>) -> Self {
+    pub(crate) fn new(pool: Arc<PoolMemory>) -> Self {
         Self {
             footprint: AtomicUsize::new(0),
             dirty: AtomicBool::new(false),
             clean: AtomicUsize::new(0),
+            counted: AtomicUsize::new(0),
             pool,
             sockets: AtomicUsize::new(0),
         }
@@ -88,19 +154,60 @@ impl MemoryGauge {
         self.sockets.load(Ordering::Relaxed) > 0
     }
 
-    /// Bytes the isolate holds, as it last measured.
+    /// Bytes the isolate holds, as it last measured (none once
+    /// [released](Self::release)).
     pub(crate) fn footprint(&self) -> usize {
-        self.footprint.load(Ordering::Relaxed)
+        match self.footprint.load(Ordering::Relaxed) {
+            RELEASED => 0,
+            bytes => bytes,
+        }
     }
 
-    /// Sets what the isolate holds, moving the pool's total with it.
+    /// Sets what the isolate holds, moving the pool's total with it; does
+    /// nothing once the gauge is [released](Self::release).
     pub(crate) fn set(&self, bytes: usize) {
-        let old = self.footprint.swap(bytes, Ordering::Relaxed);
-        if bytes >= old {
-            self.pool.fetch_add(bytes - old, Ordering::Relaxed);
-        } else {
-            self.pool.fetch_sub(old - bytes, Ordering::Relaxed);
+        let bytes = bytes.min(RELEASED - 1);
+        let mut old = self.footprint.load(Ordering::Relaxed);
+        loop {
+            if old == RELEASED {
+                return;
+            }
+            match self.footprint.compare_exchange_weak(
+                old,
+                bytes,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => old = now,
+            }
         }
+        move_total(&self.pool.held, old, bytes);
+        self.recount();
+    }
+
+    /// Takes what the isolate holds out of the pool's total for good: its
+    /// isolate is going. What the isolate measures later (a heap read or a
+    /// collection it had begun before it learnt it was condemned) is not
+    /// counted again, or the pool would count memory on its way out and
+    /// evict another isolate for it. Returns the bytes it took out.
+    pub(crate) fn release(&self) -> usize {
+        let old = match self.footprint.swap(RELEASED, Ordering::Relaxed) {
+            RELEASED => 0,
+            bytes => bytes,
+        };
+        move_total(&self.pool.held, old, 0);
+        self.recount();
+        old
+    }
+
+    /// Counts what a collection could give back in the pool's total, if
+    /// it is at least [`MIN_GARBAGE`].
+    fn recount(&self) {
+        let garbage = self.garbage();
+        let now = if garbage >= MIN_GARBAGE { garbage } else { 0 };
+        let old = self.counted.swap(now, Ordering::Relaxed);
+        move_total(&self.pool.collectable, old, now);
     }
 
     /// Notes that JavaScript ran (`true`) or that the isolate collected
@@ -110,6 +217,7 @@ impl MemoryGauge {
         if !dirty {
             self.clean.store(self.footprint(), Ordering::Relaxed);
         }
+        self.recount();
     }
 
     /// Notes that the isolate just started: what it holds is its clean
@@ -132,10 +240,19 @@ impl MemoryGauge {
     }
 }
 
+/// Moves a total from `old` to `new` of one of its parts.
+fn move_total(total: &AtomicUsize, old: usize, new: usize) {
+    if new >= old {
+        total.fetch_add(new - old, Ordering::Relaxed);
+    } else {
+        total.fetch_sub(old - new, Ordering::Relaxed);
+    }
+}
+
 impl Registry {
     /// Bytes all isolates hold together, as each last measured.
     fn memory(&self) -> usize {
-        self.memory.load(Ordering::Relaxed)
+        self.memory.held()
     }
 
     /// Whether `extra` more isolates fit within the pool's limits, each
@@ -153,21 +270,76 @@ impl Registry {
     }
 
     /// Evicts least recently used idle isolates (reason `Pressure`) until
-    /// `extra` more isolates fit within the pool's limits with [`SLACK`]
-    /// to spare, or no idle isolate is left. Returns whether they fit
-    /// within the limits themselves.
-    fn evict_lru_idle(&mut self, extra: usize) -> bool {
+    /// `extra` more isolates fit within the pool's limits, lowered by
+    /// `slack` of each ([`SLACK`]; `usize::MAX` for none), or no idle
+    /// isolate is left. Returns whether they fit within the limits
+    /// themselves.
+    fn evict_lru_idle(&mut self, extra: usize, slack: usize) -> bool {
         let (mut count, mut memory) = (self.count, self.memory());
         if self.fits(extra, count, memory, usize::MAX) {
             return true;
         }
-        // The idle isolates, least recently used first (borrowed: with
-        // thousands of isolates, copying each one's handles costs more than
-        // the rest of the scan), then the ones to evict.
+        let before = (count, memory);
+        let mut evicted = 0;
+        let mut looked = false;
+        while !self.fits(extra, count, memory, slack) {
+            let Some(victim) = self.victims.0.pop() else {
+                if looked {
+                    break;
+                }
+                // One look per call at most: what it finds is idle.
+                looked = true;
+                self.look_for_victims();
+                continue;
+            };
+            let Some((gauge, name)) = self.still_victim(&victim) else {
+                continue;
+            };
+            // Out of the total before the isolate hears it is condemned (it
+            // releases its gauge itself as it stops), so that the next start
+            // does not evict for the same memory again.
+            memory = memory.saturating_sub(gauge.release());
+            count -= 1;
+            self.remove_instance(&name, &victim.isolate);
+            victim.isolate.do_send(Condemn(EvictionReason::Pressure));
+            evicted += 1;
+        }
+        if evicted > 0 {
+            tracing::debug!(
+                evicted,
+                isolates = before.0,
+                memory_mb = before.1 as f64 / (1 << 20) as f64,
+                "evicted idle isolates under pressure"
+            );
+        }
+        self.fits(extra, count, memory, usize::MAX)
+    }
+
+    /// The gauge and Worker of `victim`'s isolate if it may still be
+    /// evicted: registered, started, idle, without WebSockets and not used
+    /// since it was chosen.
+    fn still_victim(&self, victim: &Victim) -> Option<(Arc<MemoryGauge>, Arc<str>)> {
+        let (name, entry) = self.workers.get_key_value(&victim.worker)?;
+        let instance = entry
+            .instances
+            .iter()
+            .find(|i| i.started() == Some(&victim.isolate))?;
+        let idle = instance.in_flight.load(Ordering::Relaxed) == 0
+            && !instance.gauge.holds_sockets()
+            && instance.last_used.get() == victim.used;
+        idle.then(|| (instance.gauge.clone(), name.clone()))
+    }
+
+    /// Looks at every isolate of the pool once and keeps the least recently
+    /// used idle ones in order, oldest last: at least [`VICTIMS_MIN`] and
+    /// 1/[`VICTIMS_SHARE`] of the idle isolates.
+    fn look_for_victims(&mut self) {
+        // Borrowed while choosing: with thousands of isolates, copying each
+        // one's handles costs more than the rest of the look.
         let mut idle: Vec<(u64, &Instance, &Arc<str>)> = self
             .active
             .iter()
-            .filter_map(|name| self.workers.get(name).map(|w| (name, w)))
+            .filter_map(|name| self.workers.get_key_value(name))
             .flat_map(|(name, w)| w.instances.iter().map(move |i| (name, i)))
             .filter(|(_, i)| {
                 i.in_flight.load(Ordering::Relaxed) == 0
@@ -176,36 +348,24 @@ impl Registry {
             })
             .map(|(name, i)| (i.last_used.get(), i, name))
             .collect();
-        idle.sort_unstable_by_key(|(used, ..)| *used);
-        let mut chosen = Vec::new();
-        for (_, instance, name) in idle {
-            if self.fits(extra, count, memory, SLACK) {
-                break;
-            }
-            if let Some(addr) = instance.started() {
-                chosen.push((name.clone(), addr.clone(), instance.gauge.clone()));
-                count -= 1;
-                memory = memory.saturating_sub(instance.gauge.footprint());
-            }
+        let keep = (idle.len() / VICTIMS_SHARE).max(VICTIMS_MIN);
+        if idle.len() > keep {
+            idle.select_nth_unstable_by_key(keep, |(used, ..)| *used);
+            idle.truncate(keep);
         }
-        let before = (self.count, self.memory());
-        let evicted = chosen.len();
-        for (worker, addr, gauge) in chosen {
-            self.remove_instance(&worker, &addr);
-            addr.do_send(Condemn(EvictionReason::Pressure));
-            // Out of the total now, before the isolate has stopped, so that
-            // the next start does not evict for the same memory again.
-            gauge.set(0);
-        }
-        if evicted > 0 {
-            tracing::info!(
-                evicted,
-                isolates = before.0,
-                memory_mb = before.1 as f64 / (1 << 20) as f64,
-                "evicted idle isolates under pressure"
-            );
-        }
-        self.fits(extra, count, memory, usize::MAX)
+        // Newest first: the oldest is popped first.
+        idle.sort_unstable_by_key(|(used, ..)| std::cmp::Reverse(*used));
+        let victims = idle
+            .into_iter()
+            .filter_map(|(used, i, name)| {
+                Some(Victim {
+                    used,
+                    worker: name.clone(),
+                    isolate: i.started()?.clone(),
+                })
+            })
+            .collect();
+        self.victims = Victims(victims);
     }
 
     /// The idle isolates that may give back the most garbage, most first,
@@ -245,6 +405,14 @@ impl Registry {
         let count_fits = self.pool.max_isolates.is_none_or(|max| count < max);
         if let (true, Some(budget)) = (count_fits, self.pool.memory_budget_bytes) {
             let excess = memory.saturating_sub(budget);
+            // Not worth a look at every isolate when all of them together
+            // could not give back enough.
+            if self.memory.collectable() < excess {
+                if !self.evict_lru_idle(1, usize::MAX) {
+                    self.all_busy();
+                }
+                return;
+            }
             let collect = self.most_garbage(excess);
             if collect.iter().map(|(garbage, _)| garbage).sum::<usize>() >= excess {
                 for (_, addr) in collect {
@@ -253,13 +421,18 @@ impl Registry {
                 return;
             }
         }
-        if !self.evict_lru_idle(1) {
-            tracing::warn!(
-                isolates = self.count,
-                memory_mb = self.memory() >> 20,
-                "every isolate is busy at the server's limit; starting one more"
-            );
+        if !self.evict_lru_idle(1, usize::MAX) {
+            self.all_busy();
         }
+    }
+
+    /// Warns that every isolate is busy at the server's limit.
+    fn all_busy(&self) {
+        tracing::warn!(
+            isolates = self.count,
+            memory_mb = self.memory() >> 20,
+            "every isolate is busy at the server's limit; starting one more"
+        );
     }
 
     /// Brings the isolates' memory back under the `budget` if it is over:
@@ -280,7 +453,7 @@ impl Registry {
         };
         ctx.spawn(collections.into_actor(self).map(move |(), act, _| {
             act.relieving = false;
-            if !act.evict_lru_idle(0) {
+            if !act.evict_lru_idle(0, SLACK) {
                 tracing::warn!(
                     budget_mb = budget >> 20,
                     "the isolates' memory is over the budget and every isolate is busy"
