@@ -17,6 +17,13 @@ let setInPassive; // (event, boolean) => void
 let isDispatching; // event => boolean
 let isTrustedOf; // event => boolean
 
+// The `timeStamp` of the next event made, when the host gave it (a
+// WebSocket message's, read when its turn began), or -1: saves the event a
+// call to the host for the clock. `presetEventTimeStamp(t)` sets it; the
+// next event made takes it.
+let nextTimeStamp = -1;
+function presetEventTimeStamp(t) { nextTimeStamp = t; }
+
 // An event's flags, one bit each in its `#flags`: an event costs its
 // engine few fields to make.
 const BUBBLES = 1;
@@ -32,9 +39,10 @@ const TRUSTED = 256; // isTrusted
 class Event {
   #type; #flags;
   #target = null; #currentTarget = null; #phase = 0;
-  #timeStamp = op('perf_now');
+  #timeStamp = nextTimeStamp >= 0 ? nextTimeStamp : op('perf_now');
 
   constructor(type, eventInitDict = undefined) {
+    nextTimeStamp = -1;
     if (arguments.length === 0) throw new TypeError("Event constructor: the 'type' argument is required");
     this.#type = String(type);
     // EventInit as a WebIDL dictionary: undefined, null or an object, its
@@ -237,7 +245,7 @@ class EventTarget {
     } catch (err) {
       reportError(err);
     }
-    setInPassive(event, false);
+    if (listener.passive) setInPassive(event, false);
     return !stoppedImmediately(event);
   }
 }

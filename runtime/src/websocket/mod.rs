@@ -151,17 +151,23 @@ impl WebSocketLink {
 }
 
 /// What the isolate's `dispatch` hook gets for `event` of socket `socket`
-/// (see websocket.js), with the bytes it hands over: a message as the
-/// list `[socket, data]` (a string for text, bytes for binary), the least
+/// arriving at `now` (`performance.now()` in the isolate), with the bytes
+/// it hands over: a message as the list `[socket, data, now]` (a string
+/// for text, bytes for binary; `now` becomes the event's `timeStamp`, so
+/// that making it needs no call back to the host for the clock), the least
 /// a turn per message has to make; a close as `{ type: 'websocket',
 /// socket, kind: 'close', code, reason, wasClean }`.
-pub(crate) fn host_event(socket: u32, event: Incoming) -> (HostValue, usize) {
+pub(crate) fn host_event(socket: u32, event: Incoming, now: f64) -> (HostValue, usize) {
     let handle = HostValue::Number(socket.into());
+    let now = HostValue::Number(now);
     match event {
-        Incoming::Text(text) => (HostValue::List(vec![handle, HostValue::String(text)]), 0),
+        Incoming::Text(text) => (
+            HostValue::List(vec![handle, HostValue::String(text), now]),
+            0,
+        ),
         Incoming::Binary(bytes) => {
             let size = bytes.len();
-            (HostValue::List(vec![handle, HostValue::Bytes(bytes)]), size)
+            (HostValue::List(vec![handle, HostValue::Bytes(bytes), now]), size)
         }
         Incoming::Close {
             code,
