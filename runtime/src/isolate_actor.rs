@@ -218,6 +218,7 @@ impl Actor for IsolateActor {
     }
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
+        self.host.socket_inbox().close();
         crate::metrics::isolate_live(&self.spec.name, -1);
         crate::metrics::released(self.gauge.footprint());
         self.report_heap(0, 0);
@@ -717,6 +718,7 @@ impl IsolateActor {
             return;
         }
         self.evicted = true;
+        self.host.socket_inbox().close();
         self.stop_taking_events(ctx);
         let worker = self.spec.name.clone();
         let cpu_ms = event

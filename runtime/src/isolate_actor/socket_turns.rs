@@ -28,7 +28,9 @@
 //! - **A batch stops where the isolate does.** When a turn of the batch
 //!   evicts the isolate (a CPU or memory limit), the messages after it are
 //!   not delivered: their pumps learn that the isolate is gone, and the
-//!   sockets close with 1011 as for any eviction.
+//!   sockets close with 1011 as for any eviction. An evicted or stopped
+//!   isolate's inbox is closed: what waits there, or arrives later, is
+//!   answered at once that the isolate is gone.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -54,28 +56,50 @@ struct Waiting {
 /// shared by the socket pumps (through [`IsolateOwner`]) and the actor.
 #[derive(Default)]
 pub(crate) struct SocketInbox {
-    waiting: Mutex<Vec<Waiting>>,
+    waiting: Mutex<Waiters>,
     /// A [`DrainSockets`] is on its way to the actor.
     scheduled: AtomicBool,
 }
 
+/// The events waiting, and whether the isolate is gone (it takes none).
+#[derive(Default)]
+struct Waiters {
+    events: Vec<Waiting>,
+    closed: bool,
+}
+
 impl SocketInbox {
-    /// Queues `event` of `socket`; whether the actor must be told (no
-    /// visit was scheduled yet).
-    fn push(&self, socket: u32, event: Incoming, taken: oneshot::Sender<bool>) -> bool {
-        self.waiting.lock().push(Waiting {
+    /// Queues `event` of `socket`: `Some(true)` when the actor must be
+    /// told (no visit was scheduled yet), `None` when the isolate is gone.
+    fn push(&self, socket: u32, event: Incoming, taken: oneshot::Sender<bool>) -> Option<bool> {
+        let mut waiting = self.waiting.lock();
+        if waiting.closed {
+            return None;
+        }
+        waiting.events.push(Waiting {
             socket,
             event,
             taken,
         });
-        !self.scheduled.swap(true, Ordering::AcqRel)
+        Some(!self.scheduled.swap(true, Ordering::AcqRel))
+    }
+
+    /// The isolate is gone: what waits is dropped (its pumps learn it) and
+    /// nothing more is taken.
+    pub(crate) fn close(&self) {
+        let dropped = {
+            let mut waiting = self.waiting.lock();
+            waiting.closed = true;
+            std::mem::take(&mut waiting.events)
+        };
+        drop(dropped);
     }
 
     /// Everything waiting, oldest first; later arrivals schedule a new
     /// visit.
     fn take(&self) -> Vec<Waiting> {
         self.scheduled.store(false, Ordering::Release);
-        std::mem::take(&mut *self.waiting.lock())
+        std::mem::take(&mut self.waiting.lock().events)
     }
 }
 
@@ -113,8 +137,10 @@ impl crate::websocket::SocketOwner for IsolateOwner {
             return Box::pin(async move { addr.send(SocketEvent { socket, event }).await.is_ok() });
         }
         let (tx, rx) = oneshot::channel();
-        if self.inbox.push(socket, event, tx) {
-            addr.do_send(DrainSockets);
+        match self.inbox.push(socket, event, tx) {
+            None => return Box::pin(std::future::ready(false)),
+            Some(true) => addr.do_send(DrainSockets),
+            Some(false) => {}
         }
         Box::pin(async move { rx.await.unwrap_or(false) })
     }
@@ -144,6 +170,14 @@ impl Handler<SocketEvent> for IsolateActor {
             self.check_for_hang(ctx);
         }
         self.after_turns(ctx);
+    }
+}
+
+/// Closes the inbox of an isolate whose actor is dropped without having
+/// stopped (its thread's runtime went away): its pumps are not left waiting.
+impl Drop for IsolateActor {
+    fn drop(&mut self) {
+        self.host.socket_inbox().close();
     }
 }
 
