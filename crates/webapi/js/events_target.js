@@ -38,7 +38,11 @@ const TRUSTED = 256; // isTrusted
 
 class Event {
   #type; #flags;
-  #target = null; #currentTarget = null; #phase = 0;
+  // No tree: an event is only ever at its target, so while it is being
+  // dispatched its current target is its target and its phase AT_TARGET,
+  // and otherwise null and NONE; both follow from DISPATCHING, and an
+  // event costs two fields less.
+  #target = null;
   #timeStamp = nextTimeStamp >= 0 ? nextTimeStamp : op('perf_now');
 
   constructor(type, eventInitDict = undefined) {
@@ -67,12 +71,8 @@ class Event {
       }
       e.#flags = (e.#flags & ~TRUSTED) | DISPATCHING | (trusted ? TRUSTED : 0);
       e.#target = target;
-      e.#phase = 2; // AT_TARGET
-      e.#currentTarget = target;
     };
     endDispatch = e => {
-      e.#phase = 0; // NONE
-      e.#currentTarget = null;
       const flags = e.#flags & ~(DISPATCHING | STOP | STOP_IMMEDIATE);
       e.#flags = flags;
       return (flags & CANCELED) === 0;
@@ -87,9 +87,9 @@ class Event {
   get type() { return this.#type; }
   get target() { return this.#target; }
   get srcElement() { return this.#target; }
-  get currentTarget() { return this.#currentTarget; }
-  composedPath() { return (this.#flags & DISPATCHING) && this.#currentTarget ? [this.#currentTarget] : []; }
-  get eventPhase() { return this.#phase; }
+  get currentTarget() { return this.#flags & DISPATCHING ? this.#target : null; }
+  composedPath() { return (this.#flags & DISPATCHING) && this.#target ? [this.#target] : []; }
+  get eventPhase() { return this.#flags & DISPATCHING ? 2 : 0; } // AT_TARGET or NONE
   stopPropagation() { this.#flags |= STOP; }
   get cancelBubble() { return (this.#flags & STOP) !== 0; }
   set cancelBubble(value) { const flags = this.#flags; if (value) this.#flags = flags | STOP; }
