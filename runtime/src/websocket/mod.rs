@@ -167,7 +167,10 @@ pub(crate) fn host_event(socket: u32, event: Incoming, now: f64) -> (HostValue, 
         ),
         Incoming::Binary(bytes) => {
             let size = bytes.len();
-            (HostValue::List(vec![handle, HostValue::Bytes(bytes), now]), size)
+            (
+                HostValue::List(vec![handle, HostValue::Bytes(bytes), now]),
+                size,
+            )
         }
         Incoming::Close {
             code,
