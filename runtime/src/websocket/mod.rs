@@ -18,7 +18,10 @@
 //!   isolate with its own CPU budget: a socket outlives the request that
 //!   opened it. The pump delivers one message at a time and waits until the
 //!   isolate took it, so a client sending faster than the Worker handles
-//!   is slowed by TCP, never buffered without bound.
+//!   is slowed by TCP, never buffered without bound. The messages of an
+//!   isolate's sockets that wait at the same time are delivered in one
+//!   visit of its actor, each still in a turn of its own
+//!   (`crate::isolate_actor` socket turns).
 //! - **Toward the peer**, what the Worker sends waits in a queue counted in
 //!   bytes; past [`OUTGOING_QUEUE_BYTES`] (a peer that stopped reading) the
 //!   connection is dropped and the Worker's end gets `error` and `close`
