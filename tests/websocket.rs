@@ -476,3 +476,100 @@ fn shutdown_closes_open_sockets_with_1001_after_the_grace_period() {
         },
     );
 }
+
+#[test]
+fn many_messages_waiting_on_many_sockets_at_once_are_each_answered_in_order() {
+    on_each_engine(
+        "many_messages_waiting_on_many_sockets_at_once_are_each_answered_in_order",
+        |engine| {
+            let (_c, s) = serve(engine, "", "");
+            runtime().block_on(async {
+                const SOCKETS: usize = 12;
+                const MESSAGES: usize = 40;
+                let mut sockets = Vec::new();
+                for _ in 0..SOCKETS {
+                    let mut ws = connect(&s, "/stamped").await.unwrap();
+                    assert!(text(&next(&mut ws).await).starts_with("welcome"));
+                    sockets.push(ws);
+                }
+                // Every socket's messages are on their way before any answer
+                // is read: they wait for the isolate together.
+                for (i, ws) in sockets.iter_mut().enumerate() {
+                    for m in 0..MESSAGES {
+                        ws.feed(Message::text(format!("s{i} m{m}"))).await.unwrap();
+                    }
+                }
+                for ws in &mut sockets {
+                    ws.flush().await.unwrap();
+                }
+                for (i, ws) in sockets.iter_mut().enumerate() {
+                    for m in 0..MESSAGES {
+                        assert_eq!(text(&next(ws).await), format!("s{i} m{m} true"));
+                    }
+                }
+            });
+        },
+    );
+}
+
+#[test]
+fn a_handler_looping_among_many_waiting_messages_is_stopped_and_only_its_isolate_affected() {
+    on_each_engine(
+        "a_handler_looping_among_many_waiting_messages_is_stopped_and_only_its_isolate_affected",
+        |engine| {
+            let (_c, s) = serve(engine, "[workers.limits]\ncpu_ms = 50\n", "");
+            runtime().block_on(async {
+                let mut echoes = Vec::new();
+                for _ in 0..6 {
+                    let mut ws = connect(&s, "/echo").await.unwrap();
+                    next(&mut ws).await;
+                    echoes.push(ws);
+                }
+                let mut looping = connect(&s, "/loop").await.unwrap();
+                next(&mut looping).await;
+                // The looping message arrives among others, on sockets of
+                // the same isolate.
+                for (i, ws) in echoes.iter_mut().enumerate().take(3) {
+                    for m in 0..10 {
+                        ws.feed(Message::text(format!("s{i} m{m}"))).await.unwrap();
+                    }
+                    ws.flush().await.unwrap();
+                }
+                looping.send(Message::text("spin")).await.unwrap();
+                for (i, ws) in echoes.iter_mut().enumerate().skip(3) {
+                    for m in 0..10 {
+                        ws.feed(Message::text(format!("s{i} m{m}"))).await.unwrap();
+                    }
+                    ws.flush().await.unwrap();
+                }
+                let (code, reason) = close_of(&next(&mut looping).await);
+                assert_eq!(code, 1011);
+                assert!(reason.contains("CPU"), "{reason}");
+                // Each other socket got its answers in order, as many as
+                // were handled before the eviction, then the eviction's
+                // close.
+                for (i, ws) in echoes.iter_mut().enumerate() {
+                    let mut m = 0;
+                    loop {
+                        let message = next(ws).await;
+                        if let Message::Close(_) = message {
+                            assert_eq!(close_of(&message).0, 1011);
+                            break;
+                        }
+                        assert_eq!(text(&message), format!("s{i} m{m}"));
+                        m += 1;
+                    }
+                }
+            });
+            // The other Worker was not affected, and this one serves again.
+            let neighbour = s.request("GET", "/", &[("host", "other.test")], b"");
+            assert_eq!(neighbour.text(), "neighbour");
+            runtime().block_on(async {
+                let mut ws = connect(&s, "/echo").await.unwrap();
+                next(&mut ws).await;
+                ws.send(Message::text("again")).await.unwrap();
+                assert_eq!(text(&next(&mut ws).await), "again");
+            });
+        },
+    );
+}

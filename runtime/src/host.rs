@@ -59,6 +59,8 @@ pub(crate) struct IsolateHost {
     /// Request and response bodies being streamed.
     streams: BodyStreams,
     actor: Rc<OnceCell<WeakAddr<IsolateActor>>>,
+    /// What arrived on the isolate's WebSockets, waiting for the actor.
+    socket_inbox: Arc<crate::isolate_actor::SocketInbox>,
     /// Where subrequests go.
     outbound: Outbound,
     /// `fetch()` calls made so far, per event.
@@ -141,6 +143,7 @@ impl IsolateHost {
             waits: RefCell::new(HashMap::new()),
             streams: BodyStreams::default(),
             actor: Rc::new(OnceCell::new()),
+            socket_inbox: Arc::default(),
             op_state: motu_webapi::OpState::new(),
             log_rate: LogRate::of(&spec.name),
             tcp_sockets: Default::default(),
@@ -296,7 +299,10 @@ impl IsolateHost {
             .get()
             .cloned()
             .ok_or_else(|| JsError::new("Error", "WebSockets need a running isolate"))?;
-        Ok(Arc::new(crate::isolate_actor::IsolateOwner(actor)))
+        Ok(Arc::new(crate::isolate_actor::IsolateOwner::new(
+            actor,
+            self.socket_inbox.clone(),
+        )))
     }
 
     /// The network end of the socket a 101 response of event `id` hands
@@ -347,6 +353,16 @@ impl IsolateHost {
             .ok_or_else(|| JsError::type_error("accept(): this WebSocket is gone"))?;
         let owner = self.socket_owner()?;
         Ok(HostValue::Number(link.adopt(&self.sockets, owner).into()))
+    }
+
+    /// What arrived on the isolate's WebSockets, waiting for the actor.
+    pub(crate) fn socket_inbox(&self) -> &crate::isolate_actor::SocketInbox {
+        &self.socket_inbox
+    }
+
+    /// `performance.now()` as the isolate's JavaScript would read it now.
+    pub(crate) fn perf_now(&self) -> f64 {
+        self.op_state.perf_now_ms()
     }
 
     /// Whether the isolate's socket `socket` is open.

@@ -37,6 +37,10 @@ use crate::watchdog::{CpuAccount, Watchdog};
 use crate::work::Finished;
 use crate::{FetchRequest, FetchResponse, RuntimeError, WorkerSpec};
 
+mod socket_turns;
+
+pub(crate) use socket_turns::{IsolateOwner, SocketInbox};
+
 /// CPU use of one event in flight, and the span its log lines go in.
 struct EventCpu {
     account: Arc<CpuAccount>,
@@ -214,6 +218,7 @@ impl Actor for IsolateActor {
     }
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
+        self.host.socket_inbox().close();
         crate::metrics::isolate_live(&self.spec.name, -1);
         crate::metrics::released(self.gauge.footprint());
         self.report_heap(0, 0);
@@ -375,6 +380,22 @@ impl IsolateActor {
         ctx: &mut Context<Self>,
         run: impl FnOnce(&mut dyn Isolate) -> Result<(), EngineError>,
     ) {
+        if self.run_turn(event, carried, ctx, run) {
+            self.check_for_hang(ctx);
+        }
+        self.after_turns(ctx);
+    }
+
+    /// The turn itself (see [`turn`](Self::turn)): whether it ended
+    /// without breaking a limit (when it broke one, the isolate is
+    /// evicted). The work between turns is left to the caller.
+    fn run_turn(
+        &mut self,
+        event: Option<u64>,
+        carried: usize,
+        ctx: &mut Context<Self>,
+        run: impl FnOnce(&mut dyn Isolate) -> Result<(), EngineError>,
+    ) -> bool {
         let limit = self.spec.limits.cpu;
         // A turn of no event (or of one that has ended) gets a fresh budget.
         let account = event
@@ -400,8 +421,6 @@ impl IsolateActor {
         let result = run(&mut *self.isolate).and_then(|()| self.isolate.run_microtasks());
         let (_, fired) = turn.finish();
         self.host.set_current_event(None, None);
-        self.last_active = Instant::now();
-        crate::idle_gc::turn_ended(self.last_active);
         if let Some(cpu) = event.and_then(|e| self.cpu.get_mut(&e)) {
             let used = cpu.account.used();
             if !cpu.warned && used >= limit.mul_f64(0.8) {
@@ -416,13 +435,22 @@ impl IsolateActor {
         }
         match result {
             _ if fired => self.evict(EvictionReason::CpuLimit, event, ctx),
-            Ok(()) => self.check_for_hang(ctx),
+            Ok(()) => return true,
             Err(EngineError::OutOfMemory) => self.evict(EvictionReason::MemoryLimit, event, ctx),
             Err(error) => {
                 tracing::error!(worker = self.spec.name.as_str(), "engine error: {error}");
                 self.evict(EvictionReason::Crashed, event, ctx)
             }
         }
+        false
+    }
+
+    /// The actor's work after one or more turns: ends the events that are
+    /// over, releases what they left, times `waitUntil` work, evicts a
+    /// drained isolate, reads the heap and schedules an idle collection.
+    fn after_turns(&mut self, ctx: &mut Context<Self>) {
+        self.last_active = Instant::now();
+        crate::idle_gc::turn_ended(self.last_active);
         let host = &self.host;
         let worker = self.spec.name.as_str();
         self.cpu.retain(|id, cpu| {
@@ -690,6 +718,7 @@ impl IsolateActor {
             return;
         }
         self.evicted = true;
+        self.host.socket_inbox().close();
         self.stop_taking_events(ctx);
         let worker = self.spec.name.clone();
         let cpu_ms = event
@@ -1212,56 +1241,5 @@ impl IsolateActor {
             });
             self.host.room_pass_over();
         }
-    }
-}
-
-/// Something arrived on one of the isolate's WebSockets: a new event, with
-/// a CPU budget of its own, whose turn hands it to the Worker's end.
-#[derive(Debug)]
-pub(crate) struct SocketEvent {
-    pub(crate) socket: u32,
-    pub(crate) event: crate::websocket::Incoming,
-}
-
-impl Message for SocketEvent {
-    type Result = ();
-}
-
-impl Handler<SocketEvent> for IsolateActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: SocketEvent, ctx: &mut Self::Context) {
-        use crate::websocket::Incoming;
-        if self.evicted {
-            return;
-        }
-        let id = self.next_event;
-        self.next_event += 1;
-        let span = tracing::info_span!("websocket", worker = self.spec.name.as_str());
-        self.begin_event(id, span);
-        if matches!(msg.event, Incoming::Close { .. }) {
-            self.host.socket_closed(msg.socket);
-        }
-        let (event, size) = crate::websocket::host_event(msg.socket, msg.event);
-        self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
-    }
-}
-
-/// The isolate as the holder of its WebSockets' Worker ends.
-pub(crate) struct IsolateOwner(pub(crate) actix::WeakAddr<IsolateActor>);
-
-impl crate::websocket::SocketOwner for IsolateOwner {
-    fn deliver(
-        &self,
-        socket: u32,
-        event: crate::websocket::Incoming,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> {
-        let addr = self.0.upgrade();
-        Box::pin(async move {
-            match addr {
-                Some(addr) => addr.send(SocketEvent { socket, event }).await.is_ok(),
-                None => false,
-            }
-        })
     }
 }

@@ -309,8 +309,8 @@ function objectSocketGate() {
 function dispatchHostEvent(id, event) {
   if (Array.isArray(event)) {
     // A fetch event's list starts with its method; a WebSocket message's,
-    // `[socket, data]`, with its socket (websocket.js).
-    if (typeof event[0] === 'number') loadGroup(WEBSOCKET).deliverHostMessage(event[0], event[1]);
+    // `[socket, data, timeStamp]`, with its socket (websocket.js).
+    if (typeof event[0] === 'number') loadGroup(WEBSOCKET).deliverHostMessage(event[0], event[1], event[2]);
     else dispatchFetch(id, event);
   }
   else if (event.type === 'scheduled') dispatchScheduled(id, event);

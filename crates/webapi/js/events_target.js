@@ -17,6 +17,13 @@ let setInPassive; // (event, boolean) => void
 let isDispatching; // event => boolean
 let isTrustedOf; // event => boolean
 
+// The `timeStamp` of the next event made, when the host gave it (a
+// WebSocket message's, read when its turn began), or -1: saves the event a
+// call to the host for the clock. `presetEventTimeStamp(t)` sets it; the
+// next event made takes it.
+let nextTimeStamp = -1;
+function presetEventTimeStamp(t) { nextTimeStamp = t; }
+
 // An event's flags, one bit each in its `#flags`: an event costs its
 // engine few fields to make.
 const BUBBLES = 1;
@@ -31,10 +38,15 @@ const TRUSTED = 256; // isTrusted
 
 class Event {
   #type; #flags;
-  #target = null; #currentTarget = null; #phase = 0;
-  #timeStamp = op('perf_now');
+  // No tree: an event is only ever at its target, so while it is being
+  // dispatched its current target is its target and its phase AT_TARGET,
+  // and otherwise null and NONE; both follow from DISPATCHING, and an
+  // event costs two fields less.
+  #target = null;
+  #timeStamp = nextTimeStamp >= 0 ? nextTimeStamp : op('perf_now');
 
   constructor(type, eventInitDict = undefined) {
+    nextTimeStamp = -1;
     if (arguments.length === 0) throw new TypeError("Event constructor: the 'type' argument is required");
     this.#type = String(type);
     // EventInit as a WebIDL dictionary: undefined, null or an object, its
@@ -59,12 +71,8 @@ class Event {
       }
       e.#flags = (e.#flags & ~TRUSTED) | DISPATCHING | (trusted ? TRUSTED : 0);
       e.#target = target;
-      e.#phase = 2; // AT_TARGET
-      e.#currentTarget = target;
     };
     endDispatch = e => {
-      e.#phase = 0; // NONE
-      e.#currentTarget = null;
       const flags = e.#flags & ~(DISPATCHING | STOP | STOP_IMMEDIATE);
       e.#flags = flags;
       return (flags & CANCELED) === 0;
@@ -79,9 +87,9 @@ class Event {
   get type() { return this.#type; }
   get target() { return this.#target; }
   get srcElement() { return this.#target; }
-  get currentTarget() { return this.#currentTarget; }
-  composedPath() { return (this.#flags & DISPATCHING) && this.#currentTarget ? [this.#currentTarget] : []; }
-  get eventPhase() { return this.#phase; }
+  get currentTarget() { return this.#flags & DISPATCHING ? this.#target : null; }
+  composedPath() { return (this.#flags & DISPATCHING) && this.#target ? [this.#target] : []; }
+  get eventPhase() { return this.#flags & DISPATCHING ? 2 : 0; } // AT_TARGET or NONE
   stopPropagation() { this.#flags |= STOP; }
   get cancelBubble() { return (this.#flags & STOP) !== 0; }
   set cancelBubble(value) { const flags = this.#flags; if (value) this.#flags = flags | STOP; }
@@ -237,7 +245,7 @@ class EventTarget {
     } catch (err) {
       reportError(err);
     }
-    setInPassive(event, false);
+    if (listener.passive) setInPassive(event, false);
     return !stoppedImmediately(event);
   }
 }

@@ -18,8 +18,9 @@
 // - `ws_connect(token, url, headers)` (async): an outbound socket, settled
 //   with `{ status, headers, socket }` once the server accepted it;
 // - events come through the `dispatch` hook, one turn each: a message as
-//   the list `[socket, data]` (data: a string, or a Uint8Array for a
-//   binary message), a close as `{ type: 'websocket', socket, kind:
+//   the list `[socket, data, timeStamp]` (data: a string, or a Uint8Array
+//   for a binary message; timeStamp: `performance.now()` as the turn
+//   began, the event's), a close as `{ type: 'websocket', socket, kind:
 //   'close', code, reason, wasClean }`.
 // Two ends that both stay in JavaScript (no Response) talk to each other
 // without the host.
@@ -48,12 +49,12 @@ const MAX_ATTACHMENT_BYTES = 2048;
 const hostSockets = new Map();
 const building = Symbol('building');
 
-let messageEvent; // data => a trusted-to-be `message` MessageEvent carrying it
+let messageEvent; // (data, t) => a trusted-to-be `message` MessageEvent carrying it, made at time t (or now, if t is -1)
 
 class MessageEvent extends Event {
   #data = null;
   constructor(type, init = undefined) {
-    requireArgs(arguments.length, 1, 'MessageEvent');
+    if (arguments.length < 1) requireArgs(arguments.length, 1, 'MessageEvent');
     super(type, init);
     if (init !== undefined && init !== null) {
       const data = dictionary(init, 'MessageEvent').data;
@@ -61,7 +62,14 @@ class MessageEvent extends Event {
     }
   }
   // What a socket fires for each message: no init dictionary to read.
-  static { messageEvent = data => { const e = new MessageEvent('message'); e.#data = data; return e; }; }
+  static {
+    messageEvent = (data, t) => {
+      presetEventTimeStamp(t);
+      const e = new MessageEvent('message');
+      e.#data = data;
+      return e;
+    };
+  }
   get data() { return this.#data; }
 }
 webidlInterface(MessageEvent);
@@ -169,7 +177,7 @@ class WebSocket extends EventTarget {
   }
 
   send(message) {
-    requireArgs(arguments.length, 1, 'WebSocket.send');
+    if (arguments.length < 1) requireArgs(arguments.length, 1, 'WebSocket.send');
     const s = this.#s;
     if (s.forwarded >= 0) throw new TypeError('You must call accept() on this WebSocket before sending messages.');
     if (s.transferred) throw new TypeError('This WebSocket was handed to a Response; send on the other end of the pair');
@@ -314,7 +322,7 @@ function deliverTo(ws, ev) {
     return;
   }
   if (ev.kind === 'message') {
-    fireMessage(ws, ev.data);
+    fireMessage(ws, ev.data, -1);
   } else if (ev.kind === 'close') {
     s.state = CLOSED;
     if (s.handle >= 0) hostSockets.delete(s.handle);
@@ -326,13 +334,13 @@ function deliverTo(ws, ev) {
 }
 
 // Fires a `message` event carrying `data` (a string, or bytes as an
-// ArrayBuffer) at an accepted end.
-function fireMessage(ws, data) {
+// ArrayBuffer) at an accepted end, with timeStamp `t` (-1: now).
+function fireMessage(ws, data, t) {
   if (data instanceof Uint8Array) {
     data = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
       ? data.buffer : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
   }
-  fireEvent(ws, messageEvent(data));
+  dispatchOn(ws, messageEvent(data, t), true);
 }
 
 // An event from one end of a pair to the other, both in JavaScript: queued
@@ -426,14 +434,14 @@ function deliverHostEvent(event) {
 }
 
 // A message from the host on socket `socket` (one turn): `data` is a
-// string (text) or a Uint8Array (binary) of its own.
-function deliverHostMessage(socket, data) {
+// string (text) or a Uint8Array (binary) of its own; `t`, its timeStamp.
+function deliverHostMessage(socket, data, t) {
   const ws = hostSockets.get(socket);
   if (ws === undefined) return;
   const s = endState(ws);
   if (s.state === CLOSED) return;
   if (!s.accepted) s.queued.push({ kind: 'message', data });
-  else fireMessage(ws, data);
+  else fireMessage(ws, data, t);
 }
 
 // fetch() with `Upgrade: websocket`: the Response carries the socket, not

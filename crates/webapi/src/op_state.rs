@@ -15,6 +15,10 @@ use motu_engine::{HostValue, InterruptHandle, JsError};
 
 use crate::work::Cancel;
 
+/// The granularity of `performance.now()`, in milliseconds: coarse enough
+/// that timing side channels gain little.
+const CLOCK_GRANULARITY_MS: f64 = 0.1;
+
 /// Most resources one isolate may hold at once; past it, creating one more is
 /// a `RangeError` (a Worker that forgets to close its streams cannot grow the
 /// table without bound).
@@ -82,6 +86,13 @@ impl OpState {
     /// Milliseconds since the state was made, from a monotonic clock.
     pub fn elapsed_ms(&self) -> f64 {
         self.start.elapsed().as_secs_f64() * 1000.0
+    }
+
+    /// `performance.now()`: [`elapsed_ms`](Self::elapsed_ms) rounded down
+    /// to [`CLOCK_GRANULARITY_MS`], coarse enough that timing side channels
+    /// gain little.
+    pub fn perf_now_ms(&self) -> f64 {
+        (self.elapsed_ms() / CLOCK_GRANULARITY_MS).floor() * CLOCK_GRANULARITY_MS
     }
 
     /// The wall-clock time (ms since the Unix epoch) the state was made at.

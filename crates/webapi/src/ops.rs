@@ -8,10 +8,6 @@ use crate::{
     url_ops, urlpattern, work,
 };
 
-/// The granularity of `performance.now()`, in milliseconds: coarse enough
-/// that timing side channels gain little.
-const CLOCK_GRANULARITY_MS: f64 = 0.1;
-
 /// Runs the pure op `op` with the isolate's `state`, or returns `None` when
 /// this crate has no op of that name (the runtime then tries its own).
 ///
@@ -57,9 +53,7 @@ pub fn call(state: &OpState, op: &str, args: Vec<HostValue>) -> Option<Result<Ho
         "node_zlib_reset" => node_zlib::reset(state, &args),
         "node_zlib_params" => node_zlib::params(state, &args),
         "node_crc32" => node_zlib::crc32(state, &args),
-        "perf_now" => Ok(HostValue::Number(
-            (state.elapsed_ms() / CLOCK_GRANULARITY_MS).floor() * CLOCK_GRANULARITY_MS,
-        )),
+        "perf_now" => Ok(HostValue::Number(state.perf_now_ms())),
         "perf_time_origin" => Ok(HostValue::Number(state.time_origin_ms())),
         _ => return node_crypto::call(state, op, &args).or_else(|| crypto::call(op, &args)),
     })

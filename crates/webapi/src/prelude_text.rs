@@ -16,7 +16,8 @@ macro_rules! internal_names {
     () => {
         "op, opAsync, hostWork, afterWork, tag, webidlInterface, requireArgs, toByteString, toUSVString, \
          defineGlobal, loadGroup, loadedGroup, loadedGlobal, STREAMS, BLOBS, DOMException, \
-         Event, isDispatching, EventTarget, defineEventHandler, fireEvent, AbortSignal, AbortController, \
+         Event, isDispatching, EventTarget, defineEventHandler, fireEvent, dispatchOn, presetEventTimeStamp, \
+         AbortSignal, AbortController, \
          reportError, PromiseCtor, promiseThen, newDeferred, promiseResolvedWith, \
          promiseRejectedWith, uponPromise, transformPromise, markHandled, dictionary, \
          canTransfer, isDetached, transferArrayBuffer, \

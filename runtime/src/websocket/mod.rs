@@ -18,7 +18,10 @@
 //!   isolate with its own CPU budget: a socket outlives the request that
 //!   opened it. The pump delivers one message at a time and waits until the
 //!   isolate took it, so a client sending faster than the Worker handles
-//!   is slowed by TCP, never buffered without bound.
+//!   is slowed by TCP, never buffered without bound. The messages of an
+//!   isolate's sockets that wait at the same time are delivered in one
+//!   visit of its actor, each still in a turn of its own
+//!   (`crate::isolate_actor` socket turns).
 //! - **Toward the peer**, what the Worker sends waits in a queue counted in
 //!   bytes; past [`OUTGOING_QUEUE_BYTES`] (a peer that stopped reading) the
 //!   connection is dropped and the Worker's end gets `error` and `close`
@@ -151,17 +154,26 @@ impl WebSocketLink {
 }
 
 /// What the isolate's `dispatch` hook gets for `event` of socket `socket`
-/// (see websocket.js), with the bytes it hands over: a message as the
-/// list `[socket, data]` (a string for text, bytes for binary), the least
+/// arriving at `now` (`performance.now()` in the isolate), with the bytes
+/// it hands over: a message as the list `[socket, data, now]` (a string
+/// for text, bytes for binary; `now` becomes the event's `timeStamp`, so
+/// that making it needs no call back to the host for the clock), the least
 /// a turn per message has to make; a close as `{ type: 'websocket',
 /// socket, kind: 'close', code, reason, wasClean }`.
-pub(crate) fn host_event(socket: u32, event: Incoming) -> (HostValue, usize) {
+pub(crate) fn host_event(socket: u32, event: Incoming, now: f64) -> (HostValue, usize) {
     let handle = HostValue::Number(socket.into());
+    let now = HostValue::Number(now);
     match event {
-        Incoming::Text(text) => (HostValue::List(vec![handle, HostValue::String(text)]), 0),
+        Incoming::Text(text) => (
+            HostValue::List(vec![handle, HostValue::String(text), now]),
+            0,
+        ),
         Incoming::Binary(bytes) => {
             let size = bytes.len();
-            (HostValue::List(vec![handle, HostValue::Bytes(bytes)]), size)
+            (
+                HostValue::List(vec![handle, HostValue::Bytes(bytes), now]),
+                size,
+            )
         }
         Incoming::Close {
             code,

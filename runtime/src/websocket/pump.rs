@@ -8,7 +8,7 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::{FutureExt, SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
@@ -254,7 +254,11 @@ where
     // A close the pump decides on (1009), ahead of the Worker's queue.
     let too_large = Notify::new();
     loop {
-        let last = Cell::new(Instant::now());
+        // Counts reads and writes: the socket is idle once a whole
+        // PARK_AFTER went by without one (a counter rather than a clock
+        // read for every message).
+        let activity = Cell::new(0u64);
+        let active = || activity.set(activity.get().wrapping_add(1));
         // The reader waits for the peer; the writer for the Worker.
         let reading = Cell::new(false);
         let waiting = Cell::new(false);
@@ -264,7 +268,7 @@ where
                     reading.set(true);
                     let next = stream.next().await;
                     reading.set(false);
-                    last.set(Instant::now());
+                    active();
                     let event = match next {
                         None => break,
                         Some(Ok(Message::Text(text))) => Incoming::Text(text.as_str().to_owned()),
@@ -307,18 +311,23 @@ where
                 ReadEnd::Peer
             };
             let writer = async {
+                // Made once for the spell, not once a message: each is a
+                // waiter registered with what it waits on.
+                let too_large = too_large.notified();
+                let gone = gone(going_away);
+                tokio::pin!(too_large, gone);
                 loop {
                     waiting.set(true);
                     let next = tokio::select! {
                         biased;
-                        () = too_large.notified() => Next::Send(Outgoing::Close(1009, TOO_LARGE.into())),
+                        () = &mut too_large => Next::Send(Outgoing::Close(1009, TOO_LARGE.into())),
                         next = inbox.next() => Next::Send(next.unwrap_or_else(|| {
                             Outgoing::Close(1011, "The Worker's isolate went away".into())
                         })),
-                        () = gone(going_away) => Next::GoingAway,
+                        () = &mut gone => Next::GoingAway,
                     };
                     waiting.set(false);
-                    last.set(Instant::now());
+                    active();
                     let next = match next {
                         Next::Send(next) => next,
                         Next::GoingAway => {
@@ -341,11 +350,12 @@ where
                     }
                 }
             };
-            // Resolves once both sides waited for PARK_AFTER.
+            // Resolves once both sides waited through a whole PARK_AFTER.
             let idle = async {
                 loop {
-                    tokio::time::sleep_until((last.get() + PARK_AFTER).into()).await;
-                    if reading.get() && waiting.get() && last.get().elapsed() >= PARK_AFTER {
+                    let seen = activity.get();
+                    tokio::time::sleep(PARK_AFTER).await;
+                    if reading.get() && waiting.get() && activity.get() == seen {
                         return;
                     }
                 }
@@ -412,6 +422,7 @@ pub(crate) fn reserve(queued: &AtomicUsize, size: usize, limit: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
     use tokio::io::AsyncWriteExt;
     use tokio::sync::mpsc;
     use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
