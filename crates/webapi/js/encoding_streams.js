@@ -16,7 +16,7 @@ class TextEncoderStream {
           pendingHigh = s[s.length - 1];
           s = s.slice(0, -1);
         }
-        if (s.length > 0) controller.enqueue(op('utf8_encode', toUSVString(s)));
+        if (s.length > 0) controller.enqueue(op('utf8_encode', s)); // lone surrogates: see TextEncoder
       },
       flush(controller) {
         if (pendingHigh) controller.enqueue(new Uint8Array([0xEF, 0xBF, 0xBD]));

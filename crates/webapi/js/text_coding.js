@@ -7,18 +7,23 @@
 // for one-shot decoding, and for streaming `text_decoder_new(encoding, fatal,
 // ignoreBOM) -> handle`, `text_decoder_push(handle, bytes, last)` (closes the
 // handle when last or on error).
+// The encoding ops take the string as it is: a string crossing to the host
+// has each lone surrogate replaced with U+FFFD on both engines, which is
+// what converting it to a USVString first would do, without a pass over the
+// whole string that no termination interrupts (on V8 without
+// `toWellFormed`, a regular expression's).
 class TextEncoder {
   #encoding = 'utf-8';
   get encoding() { return this.#encoding; }
   encode(input = '') {
     if (!(#encoding in this)) throw new TypeError('Illegal invocation');
-    return op('utf8_encode', toUSVString(input));
+    return op('utf8_encode', String(input));
   }
   encodeInto(source, destination) {
     if (!(#encoding in this)) throw new TypeError('Illegal invocation');
     requireArgs(arguments.length, 2, 'TextEncoder.encodeInto');
     if (!(destination instanceof Uint8Array)) throw new TypeError('encodeInto: destination must be a Uint8Array');
-    const [read, bytes] = op('utf8_encode_into', toUSVString(source), destination.length);
+    const [read, bytes] = op('utf8_encode_into', String(source), destination.length);
     if (bytes.length > 0) destination.set(bytes);
     return { read, written: bytes.length };
   }
