@@ -112,6 +112,32 @@ size_t latin1_to_utf8(const uint8_t* in, size_t n, uint8_t* out) {
   return static_cast<size_t>(o - out);
 }
 
+// The UTF-8 length of Latin-1 units: one byte each, two from U+0080 on.
+size_t latin1_utf8_length(const uint8_t* in, size_t n) {
+  size_t extra = 0;
+  for (size_t i = 0; i < n; i++) extra += in[i] >> 7;
+  return n + extra;
+}
+
+// The UTF-8 length of UTF-16 units as `utf16_to_utf8` writes them.
+size_t utf16_utf8_length(const uint16_t* in, size_t n) {
+  size_t bytes = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t c = in[i];
+    if (c < 0x80) {
+      bytes += 1;
+    } else if (c < 0x800) {
+      bytes += 2;
+    } else if ((c & 0xFC00) == 0xD800 && i + 1 < n && (in[i + 1] & 0xFC00) == 0xDC00) {
+      bytes += 4;
+      i++;
+    } else {
+      bytes += 3;
+    }
+  }
+  return bytes;
+}
+
 // UTF-16 units to UTF-8, a lone surrogate as U+FFFD.
 size_t utf16_to_utf8(const uint16_t* in, size_t n, uint8_t* out) {
   uint8_t* o = out;
@@ -156,23 +182,33 @@ bool sliced_utf8_encode(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context>
   } else {
     units.resize(kSlice);
   }
+  // Every unit takes at least a byte, so the buffer starts at one byte per
+  // unit: ASCII text fills it exactly, with no copy as it grows and none to
+  // shrink it at the end. Each slice then makes room for exactly what it
+  // writes (counted in the slice, while it is in the cache).
+  auto reserve = [&](size_t more) {
+    if (bytes.reserve(more)) return true;
+    if (!iso->IsExecutionTerminating())
+      throw_error(iso, ErrorClass::kRangeError, "Array buffer allocation failed");
+    return false;
+  };
+  if (!reserve(static_cast<size_t>(length))) return false;
   for (int k = 0; k < length;) {
     if (stop_if_terminating(m, iso, ctx)) return false;
     int n = std::min(length - k, kSlice);
-    if (!bytes.reserve(static_cast<size_t>(n) * (one_byte ? 2 : 3))) {
-      if (!iso->IsExecutionTerminating())
-        throw_error(iso, ErrorClass::kRangeError, "Array buffer allocation failed");
-      return false;
-    }
     if (one_byte) {
       s->WriteOneByte(iso, latin1.data(), k, n, v8::String::NO_NULL_TERMINATION);
-      bytes.grew(latin1_to_utf8(latin1.data(), static_cast<size_t>(n), bytes.end()));
+      size_t count = static_cast<size_t>(n);
+      if (!reserve(latin1_utf8_length(latin1.data(), count))) return false;
+      bytes.grew(latin1_to_utf8(latin1.data(), count, bytes.end()));
     } else {
       s->Write(iso, units.data(), k, n, v8::String::NO_NULL_TERMINATION);
       // A high surrogate last in a slice waits for the next one, where its
       // low surrogate may be.
       if (k + n < length && (units[n - 1] & 0xFC00) == 0xD800) n--;
-      bytes.grew(utf16_to_utf8(units.data(), static_cast<size_t>(n), bytes.end()));
+      size_t count = static_cast<size_t>(n);
+      if (!reserve(utf16_utf8_length(units.data(), count))) return false;
+      bytes.grew(utf16_to_utf8(units.data(), count, bytes.end()));
     }
     k += n;
   }
