@@ -15,10 +15,12 @@
 //!
 //! `cargo bench --features v8 --bench isolate_switch`; arguments after
 //! `--`: `--engine NAME`, `--requests N` (per figure; default 20,000),
-//! `--counts 1,16,…`, `--sweep MiB`.
+//! `--counts 1,16,…`, `--sweep MiB`, `--memory-mb N` (each isolate's heap
+//! limit, as the server sets it; none by default).
 
 mod common;
 
+use std::rc::Rc;
 use std::time::Duration;
 
 use motu_engine::Engine;
@@ -29,6 +31,7 @@ struct Args {
     requests: usize,
     counts: Vec<usize>,
     sweep_mib: usize,
+    memory_mb: Option<usize>,
 }
 
 fn args() -> Args {
@@ -37,6 +40,7 @@ fn args() -> Args {
         requests: 20_000,
         counts: vec![1, 16, 64, 256, 1000],
         sweep_mib: 32,
+        memory_mb: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -52,6 +56,7 @@ fn args() -> Args {
                     .collect()
             }
             "--sweep" => out.sweep_mib = it.next().and_then(|v| v.parse().ok()).unwrap(),
+            "--memory-mb" => out.memory_mb = it.next().and_then(|v| v.parse().ok()),
             _ => {}
         }
     }
@@ -98,10 +103,25 @@ fn sweep(buf: &mut [u8]) {
     std::hint::black_box(sum);
 }
 
+/// A fresh isolate of the hello Worker, with the runtime's heap limit
+/// when one is given (the server gives every isolate one: `memory_mb`).
+fn load(
+    engine: &dyn Engine,
+    memory_mb: Option<usize>,
+) -> (Box<dyn motu_engine::Isolate>, Rc<common::BenchHost>) {
+    let host = Rc::new(common::BenchHost::default());
+    let mut config = common::config();
+    config.memory_limit = memory_mb.map(|mb| mb << 20);
+    let mut iso = engine.new_isolate(&config, host.clone()).unwrap();
+    iso.load_worker(&common::hello()).unwrap();
+    iso.run_microtasks().unwrap();
+    (iso, host)
+}
+
 fn run(engine: &dyn Engine, a: &Args) {
     let max = *a.counts.iter().max().unwrap();
     let before = resident_kib();
-    let mut isolates: Vec<_> = (0..max).map(|_| common::loaded(engine)).collect();
+    let mut isolates: Vec<_> = (0..max).map(|_| load(engine, a.memory_mb)).collect();
     let mut id = 0u64;
     for (iso, host) in isolates.iter_mut() {
         for _ in 0..20 {
