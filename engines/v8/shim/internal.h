@@ -317,8 +317,8 @@ void add_builtin_references(std::vector<intptr_t>& refs);
 bool stop_if_terminating(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context> ctx);
 // Makes the function stop_if_terminating calls.
 bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx);
-// Whether MOTU_V8_OWN_BUILTINS=1 (read once): `sort` is then V8's own, in
-// one go, for a benchmark to measure the slicing against.
+// Whether MOTU_V8_OWN_BUILTINS=1 (read once): `sort` and `JSON.parse` are
+// then V8's own, in one go, for a benchmark to measure the slicing against.
 bool own_builtins_only();
 // The receiver of a built-in wrapped by a native function: V8 hands such a
 // function the global object for `undefined` and `null`, which the

@@ -378,6 +378,12 @@ struct JSRuntime {
     /* motu: the value slots of sorts stopped by an interrupt, waiting to
        be freed with the objects (see js_array_sort) */
     void *deferred_sort_slots;
+    /* motu: the values of arrays whose finalizer was interrupted, waiting
+       to be freed with the objects (see js_array_finalizer) */
+    void *deferred_array_values;
+    /* motu: an interrupt the handler gave to an array finalizer, which
+       cannot throw it: the next poll throws it (js_interrupt_asked) */
+    bool interrupt_pending;
     /* true if inside build_backtrace, to avoid recursing */
     bool in_build_stack_trace;
     /* true if inside JS_FreeRuntime */
@@ -1695,6 +1701,11 @@ JSValue JS_DupValueRT(JSRuntime *rt, JSValueConst v)
 static void js_trigger_gc(JSRuntime *rt, size_t size)
 {
     bool force_gc;
+    /* motu: no collection while an interrupt unwinds (defer_frees): it
+       would walk everything the stopped code built; the next call into
+       JavaScript (JS_FlushDeferredFrees) or the runtime's end frees it */
+    if (rt->defer_frees)
+        return;
 #ifdef FORCE_GC_AT_MALLOC
     force_gc = true;
 #else
@@ -6967,15 +6978,69 @@ static void free_var_ref(JSRuntime *rt, JSVarRef *var_ref)
     }
 }
 
+/* motu: what a tail of an array's values waiting to be freed carries,
+   written over its first value (freed already): the next such array, and
+   the values still to free. */
+typedef struct JSDeferredValues {
+    JSValue *next;
+    uint32_t start, count;
+} JSDeferredValues;
+
+/* motu: frees the values of interrupted array finalizers */
+static void js_free_deferred_array_values(JSRuntime *rt)
+{
+    JSValue *values, *next;
+    JSDeferredValues d;
+    uint32_t i;
+
+    for (values = rt->deferred_array_values; values; values = next) {
+        memcpy(&d, values, sizeof(d));
+        next = d.next;
+        for (i = d.start; i < d.count; i++)
+            JS_FreeValueRT(rt, values[i]);
+        js_free_rt(rt, values);
+    }
+    rt->deferred_array_values = NULL;
+}
+
+/* motu: values an array finalizer frees between two looks at the
+   interrupt handler */
+#define JS_FINALIZER_POLL_VALUES 65536
+
 static void js_array_finalizer(JSRuntime *rt, JSValueConst val)
 {
     JSObject *p = JS_VALUE_GET_OBJ(val);
-    uint32_t i;
+    JSValue *values = p->u.array.u.values;
+    uint32_t i, count = p->u.array.count;
+    JSDeferredValues d;
 
-    for(i = 0; i < p->u.array.count; i++) {
-        JS_FreeValueRT(rt, p->u.array.u.values[i]);
+    for(i = 0; i < count; i++) {
+        /* motu: once the embedder stops the runtime, the rest of a long
+           array's values wait to be freed (JS_FlushDeferredFrees, or the
+           next collection): milliseconds for millions of values. Not in a
+           collection (which frees what it found whole) nor as the runtime
+           ends. Allocates nothing: the header goes over the first value. */
+        if (unlikely((i % JS_FINALIZER_POLL_VALUES) == JS_FINALIZER_POLL_VALUES - 1) &&
+            rt->interrupt_handler && !rt->in_free &&
+            rt->gc_phase == JS_GC_PHASE_NONE &&
+            rt->interrupt_handler(rt, rt->interrupt_opaque)) {
+            struct list_head *el;
+            d.next = rt->deferred_array_values;
+            d.start = i;
+            d.count = count;
+            static_assert(sizeof(d) <= sizeof(JSValue), "header fits a value");
+            memcpy(values, &d, sizeof(d));
+            rt->deferred_array_values = values;
+            /* the handler took the interrupt down: the next poll throws it */
+            rt->interrupt_pending = true;
+            list_for_each(el, &rt->context_list) {
+                list_entry(el, JSContext, link)->interrupt_counter = 1;
+            }
+            return;
+        }
+        JS_FreeValueRT(rt, values[i]);
     }
-    js_free_rt(rt, p->u.array.u.values);
+    js_free_rt(rt, values);
 }
 
 static void js_array_mark(JSRuntime *rt, JSValueConst val,
@@ -7551,12 +7616,16 @@ static void gc_free_cycles(JSRuntime *rt)
 }
 
 static void js_free_deferred_sort_slots(JSRuntime *rt); /* motu */
+static void js_free_deferred_array_values(JSRuntime *rt); /* motu */
 
 /* motu: frees the objects put off since an interrupt (see defer_frees) */
 void JS_FlushDeferredFrees(JSRuntime *rt)
 {
     rt->defer_frees = false;
+    /* an interrupt an array finalizer took is not the next call's */
+    rt->interrupt_pending = false;
     js_free_deferred_sort_slots(rt);
+    js_free_deferred_array_values(rt);
     if (rt->gc_phase == JS_GC_PHASE_NONE &&
         !list_empty(&rt->gc_zero_ref_count_list))
         free_zero_refcount(rt);
@@ -7565,8 +7634,9 @@ void JS_FlushDeferredFrees(JSRuntime *rt)
 /* motu: whether objects wait to be freed since an interrupt */
 bool JS_HasDeferredFrees(JSRuntime *rt)
 {
-    return rt->defer_frees && (!list_empty(&rt->gc_zero_ref_count_list) ||
-                               rt->deferred_sort_slots);
+    return (rt->defer_frees && (!list_empty(&rt->gc_zero_ref_count_list) ||
+                                rt->deferred_sort_slots)) ||
+           rt->deferred_array_values;
 }
 
 void JS_RunGC(JSRuntime *rt)
@@ -7574,8 +7644,10 @@ void JS_RunGC(JSRuntime *rt)
     /* motu: the collection frees what waits in gc_zero_ref_count_list
        without looking inside; objects whose frees were put off must go
        first (and whole) */
-    if (rt->gc_phase == JS_GC_PHASE_NONE)
+    if (rt->gc_phase == JS_GC_PHASE_NONE) {
         js_free_deferred_sort_slots(rt);
+        js_free_deferred_array_values(rt);
+    }
     if (rt->gc_phase == JS_GC_PHASE_NONE &&
         !list_empty(&rt->gc_zero_ref_count_list))
         free_zero_refcount(rt);
@@ -8655,14 +8727,25 @@ static int JS_ThrowTypeErrorReadOnly(JSContext *ctx, int flags, JSAtom atom)
 
 static void JS_ThrowInterrupted(JSContext *ctx); /* motu */
 
+/* motu: whether the embedder asks to stop: an interrupt an array finalizer
+   took (interrupt_pending), or the handler's answer */
+static bool js_interrupt_asked(JSRuntime *rt)
+{
+    if (rt->interrupt_pending) {
+        rt->interrupt_pending = false;
+        return true;
+    }
+    return rt->interrupt_handler &&
+           rt->interrupt_handler(rt, rt->interrupt_opaque);
+}
+
 JSValue JS_ThrowOutOfMemory(JSContext *ctx)
 {
     JSRuntime *rt = ctx->rt;
     /* motu: an allocation refused while the embedder stops the runtime
        (its interrupt handler says so) is that interrupt, not an error
        JavaScript could catch */
-    if (!rt->in_out_of_memory && rt->interrupt_handler &&
-        rt->interrupt_handler(rt, rt->interrupt_opaque)) {
+    if (!rt->in_out_of_memory && js_interrupt_asked(rt)) {
         rt->in_out_of_memory = true;
         JS_ThrowInterrupted(ctx);
         rt->in_out_of_memory = false;
@@ -8755,22 +8838,22 @@ static JSValue JS_ThrowTypeErrorInvalidClass(JSContext *ctx, int class_id)
 
 static void JS_ThrowInterrupted(JSContext *ctx)
 {
+    /* motu: no JavaScript runs until the embedder calls again, so what the
+       stopped code built may wait to be freed (JS_FlushDeferredFrees); set
+       before the error is made, whose allocation would otherwise start a
+       collection (js_trigger_gc) */
+    ctx->rt->defer_frees = true;
     JS_ThrowInternalError(ctx, "interrupted");
     JS_SetUncatchableError(ctx, ctx->rt->current_exception);
-    /* motu: no JavaScript runs until the embedder calls again, so what the
-       stopped code built may wait to be freed (JS_FlushDeferredFrees) */
-    ctx->rt->defer_frees = true;
 }
 
 static no_inline __exception int __js_poll_interrupts(JSContext *ctx)
 {
     JSRuntime *rt = ctx->rt;
     ctx->interrupt_counter = JS_INTERRUPT_COUNTER_INIT;
-    if (rt->interrupt_handler) {
-        if (rt->interrupt_handler(rt, rt->interrupt_opaque)) {
-            JS_ThrowInterrupted(ctx);
-            return -1;
-        }
+    if (js_interrupt_asked(rt)) { /* motu: or a pending one */
+        JS_ThrowInterrupted(ctx);
+        return -1;
     }
     return 0;
 }
@@ -49790,8 +49873,7 @@ int lre_check_timeout(void *opaque)
 {
     JSContext *ctx = opaque;
     JSRuntime *rt = ctx->rt;
-    return (rt->interrupt_handler &&
-            rt->interrupt_handler(rt, rt->interrupt_opaque));
+    return js_interrupt_asked(rt); /* motu: or a pending one */
 }
 
 void *lre_realloc(void *opaque, void *ptr, size_t size)
