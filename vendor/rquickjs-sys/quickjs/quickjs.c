@@ -378,12 +378,6 @@ struct JSRuntime {
     /* motu: the value slots of sorts stopped by an interrupt, waiting to
        be freed with the objects (see js_array_sort) */
     void *deferred_sort_slots;
-    /* motu: the values of arrays whose finalizer was interrupted, waiting
-       to be freed with the objects (see js_array_finalizer) */
-    void *deferred_array_values;
-    /* motu: an interrupt the handler gave to an array finalizer, which
-       cannot throw it: the next poll throws it (js_interrupt_asked) */
-    bool interrupt_pending;
     /* true if inside build_backtrace, to avoid recursing */
     bool in_build_stack_trace;
     /* true if inside JS_FreeRuntime */
@@ -6978,69 +6972,15 @@ static void free_var_ref(JSRuntime *rt, JSVarRef *var_ref)
     }
 }
 
-/* motu: what a tail of an array's values waiting to be freed carries,
-   written over its first value (freed already): the next such array, and
-   the values still to free. */
-typedef struct JSDeferredValues {
-    JSValue *next;
-    uint32_t start, count;
-} JSDeferredValues;
-
-/* motu: frees the values of interrupted array finalizers */
-static void js_free_deferred_array_values(JSRuntime *rt)
-{
-    JSValue *values, *next;
-    JSDeferredValues d;
-    uint32_t i;
-
-    for (values = rt->deferred_array_values; values; values = next) {
-        memcpy(&d, values, sizeof(d));
-        next = d.next;
-        for (i = d.start; i < d.count; i++)
-            JS_FreeValueRT(rt, values[i]);
-        js_free_rt(rt, values);
-    }
-    rt->deferred_array_values = NULL;
-}
-
-/* motu: values an array finalizer frees between two looks at the
-   interrupt handler */
-#define JS_FINALIZER_POLL_VALUES 65536
-
 static void js_array_finalizer(JSRuntime *rt, JSValueConst val)
 {
     JSObject *p = JS_VALUE_GET_OBJ(val);
-    JSValue *values = p->u.array.u.values;
-    uint32_t i, count = p->u.array.count;
-    JSDeferredValues d;
+    uint32_t i;
 
-    for(i = 0; i < count; i++) {
-        /* motu: once the embedder stops the runtime, the rest of a long
-           array's values wait to be freed (JS_FlushDeferredFrees, or the
-           next collection): milliseconds for millions of values. Not in a
-           collection (which frees what it found whole) nor as the runtime
-           ends. Allocates nothing: the header goes over the first value. */
-        if (unlikely((i % JS_FINALIZER_POLL_VALUES) == JS_FINALIZER_POLL_VALUES - 1) &&
-            rt->interrupt_handler && !rt->in_free &&
-            rt->gc_phase == JS_GC_PHASE_NONE &&
-            rt->interrupt_handler(rt, rt->interrupt_opaque)) {
-            struct list_head *el;
-            d.next = rt->deferred_array_values;
-            d.start = i;
-            d.count = count;
-            static_assert(sizeof(d) <= sizeof(JSValue), "header fits a value");
-            memcpy(values, &d, sizeof(d));
-            rt->deferred_array_values = values;
-            /* the handler took the interrupt down: the next poll throws it */
-            rt->interrupt_pending = true;
-            list_for_each(el, &rt->context_list) {
-                list_entry(el, JSContext, link)->interrupt_counter = 1;
-            }
-            return;
-        }
-        JS_FreeValueRT(rt, values[i]);
+    for(i = 0; i < p->u.array.count; i++) {
+        JS_FreeValueRT(rt, p->u.array.u.values[i]);
     }
-    js_free_rt(rt, values);
+    js_free_rt(rt, p->u.array.u.values);
 }
 
 static void js_array_mark(JSRuntime *rt, JSValueConst val,
@@ -7616,16 +7556,12 @@ static void gc_free_cycles(JSRuntime *rt)
 }
 
 static void js_free_deferred_sort_slots(JSRuntime *rt); /* motu */
-static void js_free_deferred_array_values(JSRuntime *rt); /* motu */
 
 /* motu: frees the objects put off since an interrupt (see defer_frees) */
 void JS_FlushDeferredFrees(JSRuntime *rt)
 {
     rt->defer_frees = false;
-    /* an interrupt an array finalizer took is not the next call's */
-    rt->interrupt_pending = false;
     js_free_deferred_sort_slots(rt);
-    js_free_deferred_array_values(rt);
     if (rt->gc_phase == JS_GC_PHASE_NONE &&
         !list_empty(&rt->gc_zero_ref_count_list))
         free_zero_refcount(rt);
@@ -7634,9 +7570,8 @@ void JS_FlushDeferredFrees(JSRuntime *rt)
 /* motu: whether objects wait to be freed since an interrupt */
 bool JS_HasDeferredFrees(JSRuntime *rt)
 {
-    return (rt->defer_frees && (!list_empty(&rt->gc_zero_ref_count_list) ||
-                                rt->deferred_sort_slots)) ||
-           rt->deferred_array_values;
+    return rt->defer_frees && (!list_empty(&rt->gc_zero_ref_count_list) ||
+                               rt->deferred_sort_slots);
 }
 
 void JS_RunGC(JSRuntime *rt)
@@ -7644,10 +7579,8 @@ void JS_RunGC(JSRuntime *rt)
     /* motu: the collection frees what waits in gc_zero_ref_count_list
        without looking inside; objects whose frees were put off must go
        first (and whole) */
-    if (rt->gc_phase == JS_GC_PHASE_NONE) {
+    if (rt->gc_phase == JS_GC_PHASE_NONE)
         js_free_deferred_sort_slots(rt);
-        js_free_deferred_array_values(rt);
-    }
     if (rt->gc_phase == JS_GC_PHASE_NONE &&
         !list_empty(&rt->gc_zero_ref_count_list))
         free_zero_refcount(rt);
@@ -8727,25 +8660,14 @@ static int JS_ThrowTypeErrorReadOnly(JSContext *ctx, int flags, JSAtom atom)
 
 static void JS_ThrowInterrupted(JSContext *ctx); /* motu */
 
-/* motu: whether the embedder asks to stop: an interrupt an array finalizer
-   took (interrupt_pending), or the handler's answer */
-static bool js_interrupt_asked(JSRuntime *rt)
-{
-    if (rt->interrupt_pending) {
-        rt->interrupt_pending = false;
-        return true;
-    }
-    return rt->interrupt_handler &&
-           rt->interrupt_handler(rt, rt->interrupt_opaque);
-}
-
 JSValue JS_ThrowOutOfMemory(JSContext *ctx)
 {
     JSRuntime *rt = ctx->rt;
     /* motu: an allocation refused while the embedder stops the runtime
        (its interrupt handler says so) is that interrupt, not an error
        JavaScript could catch */
-    if (!rt->in_out_of_memory && js_interrupt_asked(rt)) {
+    if (!rt->in_out_of_memory && rt->interrupt_handler &&
+        rt->interrupt_handler(rt, rt->interrupt_opaque)) {
         rt->in_out_of_memory = true;
         JS_ThrowInterrupted(ctx);
         rt->in_out_of_memory = false;
@@ -8851,9 +8773,11 @@ static no_inline __exception int __js_poll_interrupts(JSContext *ctx)
 {
     JSRuntime *rt = ctx->rt;
     ctx->interrupt_counter = JS_INTERRUPT_COUNTER_INIT;
-    if (js_interrupt_asked(rt)) { /* motu: or a pending one */
-        JS_ThrowInterrupted(ctx);
-        return -1;
+    if (rt->interrupt_handler) {
+        if (rt->interrupt_handler(rt, rt->interrupt_opaque)) {
+            JS_ThrowInterrupted(ctx);
+            return -1;
+        }
     }
     return 0;
 }
@@ -49873,7 +49797,8 @@ int lre_check_timeout(void *opaque)
 {
     JSContext *ctx = opaque;
     JSRuntime *rt = ctx->rt;
-    return js_interrupt_asked(rt); /* motu: or a pending one */
+    return (rt->interrupt_handler &&
+            rt->interrupt_handler(rt, rt->interrupt_opaque));
 }
 
 void *lre_realloc(void *opaque, void *ptr, size_t size)
