@@ -6,9 +6,9 @@
 //!   events under `cpu_ms = 50` on one executor thread; how far past 50 ms
 //!   each ran before it was terminated (median, p99, max);
 //! - one call's cost: for shapes that an engine may run in slices to stop
-//!   them (`encode`, `sort`), or that it cannot cut short (`json`), the CPU
-//!   time of one call of the built-in, outside a loop (median of 20), so
-//!   that slicing is seen to cost nothing; for V8's `sort`, also
+//!   them (`encode`, `sort`, `json`), the CPU time of one call of the
+//!   built-in, outside a loop (median of 20), so that slicing is seen to
+//!   cost nothing; for V8's `sort` and `json`, also
 //!   V8's own built-in on the same data (measured by a child process of this
 //!   bench with `MOTU_V8_OWN_BUILTINS=1`, in the same run) and the ratio;
 //! - restart cost: after each eviction, the time until the next request is
@@ -245,7 +245,7 @@ fn one_call(engine: &dyn motu_engine::Engine, setup: &str, call: &str) -> f64 {
 
 /// The shapes whose built-in V8 runs in slices only without
 /// `MOTU_V8_OWN_BUILTINS=1`.
-const OWN_BUILTINS: &[&str] = &["sort"];
+const OWN_BUILTINS: &[&str] = &["sort", "json"];
 
 /// The one-call figure of a shape on V8 with `MOTU_V8_OWN_BUILTINS=1`
 /// (V8's own built-in), from a child process of this bench.

@@ -305,6 +305,50 @@ fn long_arrays_sort_exactly() {
     });
 }
 
+/// `JSON.parse` of texts long enough for an engine to parse them in slices
+/// (to stop at a termination) gives what one parse gives: the same values
+/// (numbers, nested objects, strings holding commas and brackets, two-byte
+/// texts, blanks), the same SyntaxError at the same position for a text
+/// wrong anywhere (also where V8's shim cuts the text), objects and strings
+/// at the top level, a plain Array whatever the Worker changed that putting
+/// pieces together could read (`Array.prototype`'s `constructor`, its
+/// prototype chain, `Symbol.species`, `Symbol.isConcatSpreadable`, indexed
+/// setters, descriptor fields on `Object.prototype`), and none of those
+/// changes run.
+#[test]
+fn long_json_parses_exactly() {
+    on_each_engine("long_json_parses_exactly", |engine| {
+        let c = TempConfig::new(&[
+            ("json.js", include_str!("fixtures/long_json.js")),
+            (
+                "motu.toml",
+                &format!(
+                    "[server]\nengine = \"{engine}\"\n\
+                     [limits]\ncpu_ms = 60000\nmemory_mb = 512\n\
+                     [[workers]]\nname = \"json\"\nmain = \"json.js\"\nroutes = [\"*/*\"]\n"
+                ),
+            ),
+        ]);
+        let s = Server::start(&["--config", &c.path("motu.toml")]);
+        for case in [
+            "numbers",
+            "nested",
+            "two_byte",
+            "errors",
+            "not_arrays",
+            "concat_spreadable",
+            "prototype_untouched",
+            "species",
+            "proxy_chain",
+            "descriptor_fields",
+            "indexed_setter",
+        ] {
+            let r = s.request("GET", &format!("/{case}"), &[], b"");
+            assert_eq!((r.status, r.text()), (200, format!("{case} ok")));
+        }
+    });
+}
+
 /// A body read whole is gathered outside the isolate and handed to it as
 /// it is (the engine adopts the buffer): a 90 MB upload read with
 /// `arrayBuffer()` is answered under the default `cpu_ms = 50`, every byte

@@ -289,6 +289,13 @@ enum ContextSlot : int {
   kSlotArrayBuffer,
   // The function sort.cc's `sort` hands long dense arrays to.
   kSlotArraySorter,
+  // What json.cc's `JSON.parse` puts pieces together with, and what it
+  // checks `concat` would read (the original `Array`, the getter of
+  // `Array[Symbol.species]`, and `Symbol.species`).
+  kSlotArrayConcat,
+  kSlotArrayConstructor,
+  kSlotArraySpecies,
+  kSlotSpeciesSymbol,
 };
 // What slot `slot` of `ctx` holds.
 inline v8::Local<v8::Value> slot_value(v8::Local<v8::Context> ctx, ContextSlot slot) {
@@ -310,8 +317,8 @@ void add_builtin_references(std::vector<intptr_t>& refs);
 bool stop_if_terminating(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context> ctx);
 // Makes the function stop_if_terminating calls.
 bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx);
-// Whether MOTU_V8_OWN_BUILTINS=1 (read once): `sort` is then V8's own, in
-// one go, for a benchmark to measure the slicing against.
+// Whether MOTU_V8_OWN_BUILTINS=1 (read once): `sort` and `JSON.parse` are
+// then V8's own, in one go, for a benchmark to measure the slicing against.
 bool own_builtins_only();
 // The receiver of a built-in wrapped by a native function: V8 hands such a
 // function the global object for `undefined` and `null`, which the
@@ -338,7 +345,9 @@ bool install_sort(v8::Local<v8::Context> ctx);
 void add_sort_references(std::vector<intptr_t>& refs);
 
 // --- json.cc
-// JSON.parse: V8's own, with a termination delivered before and after it.
+// JSON.parse of long texts whose top level is an array, in slices that
+// stop once a termination is asked for; otherwise V8's own, with a
+// termination delivered before and after it. After install_slices.
 bool install_json(v8::Local<v8::Context> ctx);
 // Appends the native callbacks of the functions it installs (for startup
 // snapshots, which refer to them by index).

@@ -41,7 +41,7 @@
 // it.
 //
 // MOTU_V8_OWN_BUILTINS=1 in the environment makes every sort V8's own, in
-// one go, so that a benchmark can measure
+// one go (and JSON.parse, see json.cc), so that a benchmark can measure
 // what the slicing costs beside V8's own.
 #include <algorithm>
 #include <cstdlib>

@@ -13,7 +13,7 @@
 // which throws V8's uncatchable termination. The shim's wrappers of such
 // built-ins call it before and after V8's original, and between the slices
 // they cut a long call into (slices.cc for `fill` and `join`, sort.cc for
-// `sort`; json.cc wraps `JSON.parse`, which runs in one go).
+// `sort`, json.cc for `JSON.parse`).
 #include <cstdlib>
 #include <cstring>
 

@@ -1695,6 +1695,11 @@ JSValue JS_DupValueRT(JSRuntime *rt, JSValueConst v)
 static void js_trigger_gc(JSRuntime *rt, size_t size)
 {
     bool force_gc;
+    /* motu: no collection while an interrupt unwinds (defer_frees): it
+       would walk everything the stopped code built; the next call into
+       JavaScript (JS_FlushDeferredFrees) or the runtime's end frees it */
+    if (rt->defer_frees)
+        return;
 #ifdef FORCE_GC_AT_MALLOC
     force_gc = true;
 #else
@@ -8755,11 +8760,13 @@ static JSValue JS_ThrowTypeErrorInvalidClass(JSContext *ctx, int class_id)
 
 static void JS_ThrowInterrupted(JSContext *ctx)
 {
+    /* motu: no JavaScript runs until the embedder calls again, so what the
+       stopped code built may wait to be freed (JS_FlushDeferredFrees); set
+       before the error is made, whose allocation would otherwise start a
+       collection (js_trigger_gc) */
+    ctx->rt->defer_frees = true;
     JS_ThrowInternalError(ctx, "interrupted");
     JS_SetUncatchableError(ctx, ctx->rt->current_exception);
-    /* motu: no JavaScript runs until the embedder calls again, so what the
-       stopped code built may wait to be freed (JS_FlushDeferredFrees) */
-    ctx->rt->defer_frees = true;
 }
 
 static no_inline __exception int __js_poll_interrupts(JSContext *ctx)
