@@ -50,6 +50,9 @@ const CLOUDFLARE_WORKERS = 25;
 const CLOUDFLARE_SOCKETS = 26;
 // Durable Objects (js/cloudflare/durable.js).
 const DURABLE = 27;
+// DOMException, Event and EventTarget, AbortSignal and AbortController, and
+// FetchEvent (dom_exception.js, events_target.js, abort.js, fetch_event.js).
+const EVENTS = 28;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -48,7 +48,7 @@ function parseApiURL(input) {
   }
 }
 
-// A signal that follows `signal` (the same one where AbortSignal.any is missing).
+// A signal that follows `signal`.
 const FROM_HOST = Symbol('host request');
 let requestFromHost;
 // The JSON text of the fields a server's `[server.cf]` adds to every fetch
@@ -57,7 +57,7 @@ let requestCfFields;
 
 function followSignal(signal) {
   if (signal === null || signal === undefined) return null;
-  return typeof AbortSignal === 'function' && typeof AbortSignal.any === 'function' ? AbortSignal.any([signal]) : signal;
+  return loadGroup(EVENTS).AbortSignal.any([signal]);
 }
 
 class Request {
@@ -186,7 +186,7 @@ class Request {
     return 'half';
   }
   get signal() {
-    if (this.#signal === null && typeof AbortController === 'function') this.#signal = new AbortController().signal;
+    if (this.#signal === null) this.#signal = new (loadGroup(EVENTS).AbortController)().signal;
     return this.#signal === null ? undefined : this.#signal;
   }
 

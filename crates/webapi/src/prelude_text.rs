@@ -15,9 +15,7 @@ pub const PRELUDE_NAME: &str = "motu:prelude";
 macro_rules! internal_names {
     () => {
         "op, opAsync, hostWork, afterWork, tag, webidlInterface, requireArgs, toByteString, toUSVString, \
-         defineGlobal, loadGroup, loadedGroup, loadedGlobal, STREAMS, BLOBS, DOMException, \
-         Event, isDispatching, EventTarget, defineEventHandler, fireEvent, dispatchOn, presetEventTimeStamp, \
-         AbortSignal, AbortController, \
+         defineGlobal, loadGroup, loadedGroup, loadedGlobal, STREAMS, BLOBS, \
          reportError, PromiseCtor, promiseThen, newDeferred, promiseResolvedWith, \
          promiseRejectedWith, uponPromise, transformPromise, markHandled, dictionary, \
          canTransfer, isDetached, transferArrayBuffer, \
@@ -30,14 +28,33 @@ macro_rules! internal_names {
     };
 }
 
+/// What the events group (`EVENTS` in `js/lazy.js`) exports that the other
+/// groups take from `internal` like the core's helpers: `makeInternal()`
+/// gives each as a getter that loads the events group.
+macro_rules! events_names {
+    () => {
+        "DOMException, Event, isDispatching, EventTarget, defineEventHandler, fireEvent, dispatchOn, \
+         presetEventTimeStamp, AbortSignal, AbortController"
+    };
+}
+
+/// The core's helpers the events group takes from `internal`: none of its
+/// own exports, which would load it again.
+macro_rules! events_group_names {
+    () => {
+        "op, tag, webidlInterface, requireArgs, defineGlobal, dictionary, reportError, setTimeout, \
+         constructing, Request, ExecutionContext"
+    };
+}
+
 /// A group's script: a function of `internal` with the core's helpers
-/// (`internal_names!`) in scope, then the group's
+/// (`internal_names!` and `events_names!`) in scope, then the group's
 /// own preamble and files, returning its exports.
 macro_rules! group {
     (preamble: $preamble:literal, files: [$($file:literal),*], exports: $exports:literal) => {
         concat!(
             "(function (internal) {\n'use strict';\n",
-            "const { ", internal_names!(), " } = internal;\n",
+            "const { ", internal_names!(), ", ", events_names!(), " } = internal;\n",
             $preamble,
             $(include_str!(concat!("../js/", $file)),)*
             "return { ", $exports, " };\n})\n"
@@ -46,7 +63,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 28] = [
+pub(crate) const GROUPS: [(&str, &str); 29] = [
     (
         "motu:prelude/streams",
         group!(
@@ -219,18 +236,39 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
             exports: "makeNamespace, deliver, evict, outgoingGate, socketGate"
         ),
     ),
+    (
+        "motu:prelude/events",
+        concat!(
+            "(function (internal) {\n'use strict';\n",
+            "const { ", events_group_names!(), " } = internal;\n",
+            include_str!("../js/dom_exception.js"),
+            include_str!("../js/events_target.js"),
+            include_str!("../js/abort.js"),
+            include_str!("../js/fetch_event.js"),
+            "return { ", events_names!(), ", FetchEvent, respondWithState };\n})\n"
+        ),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
     "(() => {\n'use strict';\n",
     include_str!("../js/bridge.js"),
     include_str!("../js/lazy.js"),
-    "function makeInternal() {\n  return { ",
+    "function makeInternal() {\n  const internal = { ",
     internal_names!(),
-    ", defineGlobal: defineLoadedGlobal };\n}\n",
-    include_str!("../js/dom_exception.js"),
-    include_str!("../js/events_target.js"),
-    include_str!("../js/abort.js"),
+    ", setTimeout, ExecutionContext, defineGlobal: defineLoadedGlobal };\n",
+    "  const events = '", events_names!(), "'.split(', ');\n",
+    "  for (let i = 0; i < events.length; i++) {\n",
+    "    const name = events[i];\n",
+    "    Object.defineProperty(internal, name, { get: () => loadGroup(EVENTS)[name], enumerable: true });\n",
+    "  }\n  return internal;\n}\n",
+    // DOMException, Event and EventTarget, AbortSignal and AbortController
+    // (the events group), in the places their files defined them.
+    "lazyGlobals(EVENTS, 'DOMException Event');\n",
+    "lazyGlobals(CUSTOM_EVENT, 'CustomEvent');\n",
+    "lazyGlobals(EVENTS, 'EventTarget');\n",
+    "const constructing = Symbol('constructing');\n",
+    "lazyGlobals(EVENTS, 'AbortSignal AbortController');\n",
     include_str!("../js/streams_util.js"),
     "lazyGlobals(STREAMS, 'ByteLengthQueuingStrategy CountQueuingStrategy ReadableStream \
      ReadableStreamDefaultReader ReadableStreamDefaultController ReadableByteStreamController \
