@@ -53,6 +53,8 @@ const DURABLE = 27;
 // DOMException, Event and EventTarget, AbortSignal and AbortController, and
 // FetchEvent (dom_exception.js, events_target.js, abort.js, fetch_event.js).
 const EVENTS = 28;
+// URL (url.js).
+const URLS = 29;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -41,6 +41,7 @@ function parseApiURL(input) {
   const text = toUSVString(input);
   const base = worker.baseURL;
   try {
+    const { URL } = loadGroup(URLS);
     return base === undefined ? new URL(text) : new URL(text, base);
   } catch {
     const hint = base === undefined ? ' (a Worker has no base URL: use an absolute URL)' : '';

@@ -15,12 +15,12 @@ pub const PRELUDE_NAME: &str = "motu:prelude";
 macro_rules! internal_names {
     () => {
         "op, opAsync, hostWork, afterWork, tag, webidlInterface, requireArgs, toByteString, toUSVString, \
-         defineGlobal, loadGroup, loadedGroup, loadedGlobal, STREAMS, BLOBS, \
+         defineGlobal, loadGroup, loadedGroup, loadedGlobal, STREAMS, BLOBS, EVENTS, URLS, \
          reportError, PromiseCtor, promiseThen, newDeferred, promiseResolvedWith, \
          promiseRejectedWith, uponPromise, transformPromise, markHandled, dictionary, \
          canTransfer, isDetached, transferArrayBuffer, \
          trackResource, untrackResource, optionsDictionary, bufferSource, TEXT_CODING, \
-         utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
+         utf8Encode, utf8Decode, Headers, constructing, \
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
          streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup, loadedNodeGroup, CRYPTO, ERROR_EVENT, WEBSOCKET, bufferSourceCopy, \
          asyncContextGet, asyncContextSet, useAsyncContext, EMPTY_ASYNC_CONTEXT, \
@@ -38,6 +38,14 @@ macro_rules! events_names {
     };
 }
 
+/// What the URL group (`URLS` in `js/lazy.js`) exports that the other groups
+/// take from `internal`, as getters that load it.
+macro_rules! url_names {
+    () => {
+        "URL, linkSearchParams"
+    };
+}
+
 /// The core's helpers the events group takes from `internal`: none of its
 /// own exports, which would load it again.
 macro_rules! events_group_names {
@@ -48,13 +56,20 @@ macro_rules! events_group_names {
 }
 
 /// A group's script: a function of `internal` with the core's helpers
-/// (`internal_names!` and `events_names!`) in scope, then the group's
-/// own preamble and files, returning its exports.
+/// (`internal_names!`) in scope, then the group's own preamble and files,
+/// returning its exports. `lazy` names what the group uses of the events
+/// and URL groups' exports (`events_names!`, `url_names!`): taking one from
+/// `internal` loads its group, so a group takes only those it uses.
 macro_rules! group {
     (preamble: $preamble:literal, files: [$($file:literal),*], exports: $exports:literal) => {
+        group!(preamble: $preamble, files: [$($file),*], exports: $exports, lazy: "")
+    };
+    (preamble: $preamble:literal, files: [$($file:literal),*], exports: $exports:literal,
+     lazy: $lazy:literal) => {
         concat!(
             "(function (internal) {\n'use strict';\n",
-            "const { ", internal_names!(), ", ", events_names!(), " } = internal;\n",
+            "const { ", internal_names!(), " } = internal;\n",
+            "const { ", $lazy, " } = internal;\n",
             $preamble,
             $(include_str!(concat!("../js/", $file)),)*
             "return { ", $exports, " };\n})\n"
@@ -63,7 +78,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 29] = [
+pub(crate) const GROUPS: [(&str, &str); 30] = [
     (
         "motu:prelude/streams",
         group!(
@@ -81,7 +96,8 @@ pub(crate) const GROUPS: [(&str, &str); 29] = [
                       isReadableStreamLocked, rsSlots, tsSlots, acquireDefaultReader, \
                       defaultReaderRead, readerGenericCancel, readableStreamTee, \
                       readableStreamPipeTo, createReadableByteStream, byteControllerEnqueue, \
-                      byteControllerClose, byteControllerRespond, byteControllerError"
+                      byteControllerClose, byteControllerRespond, byteControllerError",
+            lazy: "AbortSignal, AbortController"
         ),
     ),
     (
@@ -89,7 +105,8 @@ pub(crate) const GROUPS: [(&str, &str); 29] = [
         group!(
             preamble: "",
             files: ["crypto_key.js", "crypto_algorithms.js", "crypto_subtle.js", "crypto.js"],
-            exports: "cryptoKeySlots"
+            exports: "cryptoKeySlots",
+            lazy: "DOMException"
         ),
     ),
     (
@@ -116,7 +133,7 @@ pub(crate) const GROUPS: [(&str, &str); 29] = [
     ),
     (
         "motu:prelude/structured-clone",
-        group!(preamble: "", files: ["structured_clone.js"], exports: ""),
+        group!(preamble: "", files: ["structured_clone.js"], exports: "", lazy: "DOMException"),
     ),
     (
         "motu:prelude/console",
@@ -132,7 +149,7 @@ pub(crate) const GROUPS: [(&str, &str); 29] = [
     ),
     (
         "motu:prelude/error-event",
-        group!(preamble: "", files: ["error_event.js"], exports: "ErrorEvent"),
+        group!(preamble: "", files: ["error_event.js"], exports: "ErrorEvent", lazy: "Event"),
     ),
     (
         "motu:prelude/fetch",
@@ -151,12 +168,13 @@ pub(crate) const GROUPS: [(&str, &str); 29] = [
         group!(
             preamble: "",
             files: ["url_search_params.js"],
-            exports: "URLSearchParams, paramsForURL, paramsUpdate"
+            exports: "URLSearchParams, paramsForURL, paramsUpdate",
+            lazy: "linkSearchParams"
         ),
     ),
     (
         "motu:prelude/performance",
-        group!(preamble: "", files: ["performance.js"], exports: ""),
+        group!(preamble: "", files: ["performance.js"], exports: "", lazy: "EventTarget"),
     ),
     (
         "motu:prelude/text-coding",
@@ -164,7 +182,7 @@ pub(crate) const GROUPS: [(&str, &str); 29] = [
     ),
     (
         "motu:prelude/custom-event",
-        group!(preamble: "", files: ["custom_event.js"], exports: ""),
+        group!(preamble: "", files: ["custom_event.js"], exports: "", lazy: "Event, isDispatching"),
     ),
     (
         "motu:prelude/cloudflare/kv",
@@ -187,7 +205,8 @@ pub(crate) const GROUPS: [(&str, &str); 29] = [
         group!(
             preamble: "",
             files: ["cloudflare/queue.js"],
-            exports: "makeBinding, queueSerialize, queueDeserialize"
+            exports: "makeBinding, queueSerialize, queueDeserialize",
+            lazy: "DOMException"
         ),
     ),
     (
@@ -201,7 +220,8 @@ pub(crate) const GROUPS: [(&str, &str); 29] = [
             files: ["websocket.js"],
             exports: "checkResponseSocket, handOver, deliverHostEvent, deliverHostMessage, connectWebSocket, \
                       forwardedEnd, acceptHibernatable, hibernatableEnd, hibernatableId, gatePairEnd, \
-                      hibernatableClosed"
+                      hibernatableClosed",
+            lazy: "DOMException, Event, EventTarget, defineEventHandler, fireEvent, dispatchOn, presetEventTimeStamp, URL"
         ),
     ),
     (
@@ -214,14 +234,15 @@ pub(crate) const GROUPS: [(&str, &str); 29] = [
     ),
     (
         "motu:prelude/cloudflare/scheduler",
-        group!(preamble: "", files: ["cloudflare/scheduler.js"], exports: ""),
+        group!(preamble: "", files: ["cloudflare/scheduler.js"], exports: "", lazy: "AbortSignal"),
     ),
     (
         "motu:prelude/cloudflare/workers",
         group!(
             preamble: "",
             files: ["cloudflare/workers.js", "cloudflare/rpc_wire.js", "cloudflare/rpc.js"],
-            exports: "workersExports, isEntrypointClass, makeServiceStub, dispatchRpc, rpcHold, makeObjectStub, callObject, failCall"
+            exports: "workersExports, isEntrypointClass, makeServiceStub, dispatchRpc, rpcHold, makeObjectStub, callObject, failCall",
+            lazy: "DOMException"
         ),
     ),
     (
@@ -248,6 +269,16 @@ pub(crate) const GROUPS: [(&str, &str); 29] = [
             "return { ", events_names!(), ", FetchEvent, respondWithState };\n})\n"
         ),
     ),
+    (
+        "motu:prelude/url",
+        concat!(
+            "(function (internal) {\n'use strict';\n",
+            "const { op, requireArgs, toUSVString, webidlInterface, defineGlobal, loadGroup, \
+             SEARCH_PARAMS } = internal;\n",
+            include_str!("../js/url.js"),
+            "return { ", url_names!(), " };\n})\n"
+        ),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -256,11 +287,12 @@ pub(crate) const PRELUDE: &str = concat!(
     include_str!("../js/lazy.js"),
     "function makeInternal() {\n  const internal = { ",
     internal_names!(),
-    ", setTimeout, ExecutionContext, defineGlobal: defineLoadedGlobal };\n",
-    "  const events = '", events_names!(), "'.split(', ');\n",
-    "  for (let i = 0; i < events.length; i++) {\n",
-    "    const name = events[i];\n",
-    "    Object.defineProperty(internal, name, { get: () => loadGroup(EVENTS)[name], enumerable: true });\n",
+    ", setTimeout, ExecutionContext, SEARCH_PARAMS, defineGlobal: defineLoadedGlobal };\n",
+    "  const lazy = [[EVENTS, '", events_names!(), "'], [URLS, '", url_names!(), "']];\n",
+    "  for (const [group, names] of lazy) {\n",
+    "    for (const name of names.split(', ')) {\n",
+    "      Object.defineProperty(internal, name, { get: () => loadGroup(group)[name], enumerable: true });\n",
+    "    }\n",
     "  }\n  return internal;\n}\n",
     // DOMException, Event and EventTarget, AbortSignal and AbortController
     // (the events group), in the places their files defined them.
@@ -285,7 +317,7 @@ pub(crate) const PRELUDE: &str = concat!(
     "lazyGlobals(CRYPTO, 'crypto', true);\n",
     "lazyGlobals(TEXT_STREAMS, 'TextEncoderStream TextDecoderStream CompressionStream \
      DecompressionStream');\n",
-    include_str!("../js/url.js"),
+    "lazyGlobals(URLS, 'URL');\n",
     "lazyGlobals(SEARCH_PARAMS, 'URLSearchParams');\n",
     "lazyGlobals(URL_PATTERN, 'URLPattern');\n",
     include_str!("../js/headers.js"),
