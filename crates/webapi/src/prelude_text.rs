@@ -96,8 +96,7 @@ pub(crate) const GROUPS: [(&str, &str); 30] = [
                       isReadableStreamLocked, rsSlots, tsSlots, acquireDefaultReader, \
                       defaultReaderRead, readerGenericCancel, readableStreamTee, \
                       readableStreamPipeTo, createReadableByteStream, byteControllerEnqueue, \
-                      byteControllerClose, byteControllerRespond, byteControllerError",
-            lazy: "AbortSignal, AbortController"
+                      byteControllerClose, byteControllerRespond, byteControllerError"
         ),
     ),
     (
