@@ -36,7 +36,7 @@ function cacheBinding() {
 function start() {
   worker = op('init');
   requestCfFields = worker.requestCf;
-  if (worker.mapsPositions) mapStackPositions();
+  if (worker.mapsPositions) loadGroup(STACK_POSITIONS).mapStackPositions();
   env = worker.env;
   // A service binding is a Fetcher and a stub of the Worker's entrypoint for
   // RPC (cloudflare/rpc.js).

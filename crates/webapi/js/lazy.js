@@ -55,6 +55,8 @@ const DURABLE = 27;
 const EVENTS = 28;
 // URL (url.js).
 const URLS = 29;
+// Stack traces mapped to the author's files (stack_positions.js).
+const STACK_POSITIONS = 30;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

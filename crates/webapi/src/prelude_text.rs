@@ -78,7 +78,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 30] = [
+pub(crate) const GROUPS: [(&str, &str); 31] = [
     (
         "motu:prelude/streams",
         group!(
@@ -278,6 +278,14 @@ pub(crate) const GROUPS: [(&str, &str); 30] = [
             "return { ", url_names!(), " };\n})\n"
         ),
     ),
+    (
+        "motu:prelude/stack-positions",
+        group!(
+            preamble: "",
+            files: ["stack_positions.js"],
+            exports: "mapStackPositions"
+        ),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -338,7 +346,6 @@ pub(crate) const PRELUDE: &str = concat!(
     "lazyGlobals(HTML_REWRITER, 'HTMLRewriter');\n",
     "lazyGlobals(CLOUDFLARE_STREAMS, 'IdentityTransformStream FixedLengthStream');\n",
     "lazyGlobals(SCHEDULER, 'scheduler');\n",
-    include_str!("../js/stack_positions.js"),
     include_str!("../js/node/setup.js"),
     include_str!("../js/events.js"),
     "})()\n"
