@@ -260,12 +260,16 @@ pub(crate) const GROUPS: [(&str, &str); 31] = [
         "motu:prelude/events",
         concat!(
             "(function (internal) {\n'use strict';\n",
-            "const { ", events_group_names!(), " } = internal;\n",
+            "const { ",
+            events_group_names!(),
+            " } = internal;\n",
             include_str!("../js/dom_exception.js"),
             include_str!("../js/events_target.js"),
             include_str!("../js/abort.js"),
             include_str!("../js/fetch_event.js"),
-            "return { ", events_names!(), ", FetchEvent, respondWithState };\n})\n"
+            "return { ",
+            events_names!(),
+            ", FetchEvent, respondWithState };\n})\n"
         ),
     ),
     (
@@ -275,7 +279,9 @@ pub(crate) const GROUPS: [(&str, &str); 31] = [
             "const { op, requireArgs, toUSVString, webidlInterface, defineGlobal, loadGroup, \
              SEARCH_PARAMS } = internal;\n",
             include_str!("../js/url.js"),
-            "return { ", url_names!(), " };\n})\n"
+            "return { ",
+            url_names!(),
+            " };\n})\n"
         ),
     ),
     (
