@@ -21,6 +21,8 @@ function view() {
     streamMark: String(ReadableStream.prototype.mark),
     urlHost: new URL('http://example.com/').host,
     textEncoder: String(TextEncoder.mark),
+    signalMark: String(new AbortController().signal.mark),
+    domException: new DOMException('m', 'AbortError').code,
     own: String(globalThis.leaked),
   });
 }
@@ -38,13 +40,15 @@ export default {
       ReadableStream.prototype.mark = 'marked';
       Object.defineProperty(URL.prototype, 'host', { get: () => 'replaced' });
       TextEncoder.mark = 'marked';
+      EventTarget.prototype.mark = 'marked';
+      Object.defineProperty(DOMException.prototype, 'code', { get: () => -1 });
       globalThis.leaked = 'leaked';
     }
     return new Response(view());
   },
 };"#;
 
-const PRISTINE: &str = r#"{"header":"b","responseMark":"undefined","fetch":"fetch","arrayLeak":"undefined","stringify":"[1]","streamMark":"undefined","urlHost":"example.com","textEncoder":"undefined","own":"undefined"}"#;
+const PRISTINE: &str = r#"{"header":"b","responseMark":"undefined","fetch":"fetch","arrayLeak":"undefined","stringify":"[1]","streamMark":"undefined","urlHost":"example.com","textEncoder":"undefined","signalMark":"undefined","domException":20,"own":"undefined"}"#;
 
 fn get(worker: &str, path: &str) -> FetchRequest {
     http::Request::get(format!("http://{worker}.localhost{path}"))
@@ -83,7 +87,9 @@ fn a_workers_changes_to_the_prelude_stay_in_its_isolate() {
             let mutated = text(&runtime, "mutator", "/mutate").await;
             assert!(
                 mutated.contains(r#""header":"replaced""#)
-                    && mutated.contains(r#""urlHost":"replaced""#),
+                    && mutated.contains(r#""urlHost":"replaced""#)
+                    && mutated.contains(r#""signalMark":"marked""#)
+                    && mutated.contains(r#""domException":-1"#),
                 "{engine}: the mutations took: {mutated}"
             );
             // Another Worker's isolate, started before and after.

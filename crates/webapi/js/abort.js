@@ -13,8 +13,6 @@ let signalAbort;    // (signal, reason) => void
 let abortSignalAdd; // (signal, algorithm) => void
 let abortSignalRemove;
 
-const constructing = Symbol('constructing');
-
 class AbortSignal extends EventTarget {
   #aborted = false;
   #reason = undefined;

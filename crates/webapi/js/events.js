@@ -36,7 +36,7 @@ function cacheBinding() {
 function start() {
   worker = op('init');
   requestCfFields = worker.requestCf;
-  if (worker.mapsPositions) mapStackPositions();
+  if (worker.mapsPositions) loadGroup(STACK_POSITIONS).mapStackPositions();
   env = worker.env;
   // A service binding is a Fetcher and a stub of the Worker's entrypoint for
   // RPC (cloudflare/rpc.js).
@@ -157,28 +157,9 @@ class ExecutionContext {
 }
 webidlInterface(ExecutionContext);
 
-let respondWithState; // event => { called, response }
-
-class FetchEvent extends Event {
-  #request; #called = false; #response; #ctx;
-  constructor(type, init, ctx = new ExecutionContext()) {
-    if (!init || !(init.request instanceof Request)) throw new TypeError('FetchEvent needs a request');
-    super(type, init);
-    this.#request = init.request;
-    this.#ctx = ctx;
-  }
-  static { respondWithState = e => ({ called: e.#called, response: e.#response }); }
-  get request() { return this.#request; }
-  respondWith(response) {
-    if (this.#called) throw new DOMException('respondWith() was already called', 'InvalidStateError');
-    this.#called = true;
-    this.#response = response;
-  }
-  waitUntil(promise) { this.#ctx.waitUntil(promise); }
-  passThroughOnException() { this.#ctx.passThroughOnException(); }
-}
-webidlInterface(FetchEvent);
-defineGlobal('FetchEvent', FetchEvent);
+// FetchEvent, the event of a service-worker syntax Worker's fetch listeners,
+// is the events group's (fetch_event.js).
+lazyGlobals(EVENTS, 'FetchEvent');
 
 function errorInfo(e) {
   if (e instanceof Error || (e && typeof e === 'object' && 'message' in e)) {
@@ -226,6 +207,7 @@ function callFetch(id, request, entrypoint) {
     }
     return handler.fetch(request, env, ctx);
   }
+  const { FetchEvent, respondWithState } = loadGroup(EVENTS);
   const event = new FetchEvent('fetch', { request }, ctx);
   for (const l of listeners.fetch) {
     if (typeof l === 'function') l.call(globalThis, event); else l.handleEvent(event);

@@ -290,5 +290,4 @@ function defineEventHandler(cls, type) {
 }
 
 defineGlobal('Event', Event);
-lazyGlobals(CUSTOM_EVENT, 'CustomEvent');
 defineGlobal('EventTarget', EventTarget);

@@ -11,7 +11,7 @@ function opDOMException(name, ...args) {
     return op(name, ...args);
   } catch (e) {
     if (e && e.name !== 'TypeError' && e.name !== 'RangeError' && e.name !== 'Error') {
-      throw new DOMException(e.message, e.name);
+      throw new (loadGroup(EVENTS).DOMException)(e.message, e.name);
     }
     throw e;
   }

@@ -50,6 +50,13 @@ const CLOUDFLARE_WORKERS = 25;
 const CLOUDFLARE_SOCKETS = 26;
 // Durable Objects (js/cloudflare/durable.js).
 const DURABLE = 27;
+// DOMException, Event and EventTarget, AbortSignal and AbortController, and
+// FetchEvent (dom_exception.js, events_target.js, abort.js, fetch_event.js).
+const EVENTS = 28;
+// URL (url.js).
+const URLS = 29;
+// Stack traces mapped to the author's files (stack_positions.js).
+const STACK_POSITIONS = 30;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

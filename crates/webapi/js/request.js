@@ -41,6 +41,7 @@ function parseApiURL(input) {
   const text = toUSVString(input);
   const base = worker.baseURL;
   try {
+    const { URL } = loadGroup(URLS);
     return base === undefined ? new URL(text) : new URL(text, base);
   } catch {
     const hint = base === undefined ? ' (a Worker has no base URL: use an absolute URL)' : '';
@@ -48,7 +49,7 @@ function parseApiURL(input) {
   }
 }
 
-// A signal that follows `signal` (the same one where AbortSignal.any is missing).
+// A signal that follows `signal`.
 const FROM_HOST = Symbol('host request');
 let requestFromHost;
 // The JSON text of the fields a server's `[server.cf]` adds to every fetch
@@ -57,7 +58,7 @@ let requestCfFields;
 
 function followSignal(signal) {
   if (signal === null || signal === undefined) return null;
-  return typeof AbortSignal === 'function' && typeof AbortSignal.any === 'function' ? AbortSignal.any([signal]) : signal;
+  return loadGroup(EVENTS).AbortSignal.any([signal]);
 }
 
 class Request {
@@ -186,7 +187,7 @@ class Request {
     return 'half';
   }
   get signal() {
-    if (this.#signal === null && typeof AbortController === 'function') this.#signal = new AbortController().signal;
+    if (this.#signal === null) this.#signal = new (loadGroup(EVENTS).AbortController)().signal;
     return this.#signal === null ? undefined : this.#signal;
   }
 

@@ -53,7 +53,7 @@ function readRequestInit(init) {
   if ((v = init.referrer) !== undefined) { o.options = true; o.referrer = toUSVString(v); }
   if ((v = init.referrerPolicy) !== undefined) { o.options = true; o.referrerPolicy = toEnum(v, REFERRER_POLICIES, 'referrerPolicy'); }
   if ((v = init.signal) !== undefined) {
-    if (v !== null && !(v instanceof AbortSignal)) throw new TypeError('signal is not an AbortSignal');
+    if (v !== null && !(v instanceof loadGroup(EVENTS).AbortSignal)) throw new TypeError('signal is not an AbortSignal');
     o.present = true; o.signal = v;
   }
   if ((v = init.window) !== undefined) { o.present = true; o.window = v; }
@@ -65,6 +65,7 @@ function readRequestInit(init) {
 // 'client' or a URL of the Worker's own origin (its base URL's, `base`).
 function parseReferrer(text, base) {
   if (text === '') return 'no-referrer';
+  const { URL } = loadGroup(URLS);
   let url;
   try {
     url = base === undefined ? new URL(text) : new URL(text, base);

@@ -591,8 +591,7 @@ function readStreamPipeOptions(options) {
 }
 
 function isAbortSignal(v) {
-  if (typeof AbortSignal === 'function') return v instanceof AbortSignal;
-  return v !== null && typeof v === 'object' && 'aborted' in v && typeof v.addEventListener === 'function';
+  return v instanceof loadGroup(EVENTS).AbortSignal;
 }
 
 class ReadableStream {

@@ -1,6 +1,6 @@
 // WritableStream (WHATWG Streams): the stream, WritableStreamDefaultWriter
 // and WritableStreamDefaultController (whose `signal` is an AbortSignal,
-// made when first asked for, where AbortController exists). Internal state
+// made when first asked for). Internal state
 // lives in records reached through WeakMaps. Uses no ops.
 const wsSlots = new WeakMap();      // WritableStream => stream record
 const writerSlots = new WeakMap();  // writer object => writer record
@@ -322,8 +322,7 @@ function writableControllerSignalAbort(c, reason) {
 
 function writableControllerSignal(c) {
   if (c.abortController === undefined) {
-    if (typeof AbortController !== 'function') return undefined;
-    c.abortController = new AbortController();
+    c.abortController = new (loadGroup(EVENTS).AbortController)();
     if (c.aborted) c.abortController.abort(c.abortReason);
   }
   return c.abortController.signal;

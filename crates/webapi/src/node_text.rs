@@ -51,7 +51,7 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 24] = [
     ),
     (
         "motu:node/url",
-        group!(preamble: "", files: ["node/url.js"], exports: "module"),
+        group!(preamble: "", files: ["node/url.js"], exports: "module", lazy: "URL"),
     ),
     (
         "motu:node/os",
@@ -79,7 +79,7 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 24] = [
     ),
     (
         "motu:node/net",
-        group!(preamble: "", files: ["node/net.js"], exports: "module, socketInternals"),
+        group!(preamble: "", files: ["node/net.js"], exports: "module, socketInternals", lazy: "URL"),
     ),
     (
         "motu:node/tls",
@@ -87,7 +87,7 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 24] = [
     ),
     (
         "motu:node/fs",
-        group!(preamble: "", files: ["node/fs.js"], exports: "module"),
+        group!(preamble: "", files: ["node/fs.js"], exports: "module", lazy: "URL"),
     ),
     (
         "motu:node/dns",
@@ -95,7 +95,7 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 24] = [
     ),
     (
         "motu:node/http",
-        group!(preamble: "", files: ["node/http.js"], exports: "module, https"),
+        group!(preamble: "", files: ["node/http.js"], exports: "module, https", lazy: "AbortController, URL"),
     ),
     (
         "motu:node/https",
@@ -103,7 +103,7 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 24] = [
     ),
     (
         "motu:node/module",
-        group!(preamble: "", files: ["node/module.js"], exports: "module"),
+        group!(preamble: "", files: ["node/module.js"], exports: "module", lazy: "URL"),
     ),
     (
         "motu:node/zlib",

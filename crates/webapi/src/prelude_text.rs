@@ -15,14 +15,12 @@ pub const PRELUDE_NAME: &str = "motu:prelude";
 macro_rules! internal_names {
     () => {
         "op, opAsync, hostWork, afterWork, tag, webidlInterface, requireArgs, toByteString, toUSVString, \
-         defineGlobal, loadGroup, loadedGroup, loadedGlobal, STREAMS, BLOBS, DOMException, \
-         Event, isDispatching, EventTarget, defineEventHandler, fireEvent, dispatchOn, presetEventTimeStamp, \
-         AbortSignal, AbortController, \
+         defineGlobal, loadGroup, loadedGroup, loadedGlobal, STREAMS, BLOBS, EVENTS, URLS, \
          reportError, PromiseCtor, promiseThen, newDeferred, promiseResolvedWith, \
          promiseRejectedWith, uponPromise, transformPromise, markHandled, dictionary, \
          canTransfer, isDetached, transferArrayBuffer, \
          trackResource, untrackResource, optionsDictionary, bufferSource, TEXT_CODING, \
-         utf8Encode, utf8Decode, URL, linkSearchParams, Headers, constructing, \
+         utf8Encode, utf8Decode, Headers, constructing, \
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
          streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup, loadedNodeGroup, CRYPTO, ERROR_EVENT, WEBSOCKET, bufferSourceCopy, \
          asyncContextGet, asyncContextSet, useAsyncContext, EMPTY_ASYNC_CONTEXT, \
@@ -30,14 +28,48 @@ macro_rules! internal_names {
     };
 }
 
+/// What the events group (`EVENTS` in `js/lazy.js`) exports that the other
+/// groups take from `internal` like the core's helpers: `makeInternal()`
+/// gives each as a getter that loads the events group.
+macro_rules! events_names {
+    () => {
+        "DOMException, Event, isDispatching, EventTarget, defineEventHandler, fireEvent, dispatchOn, \
+         presetEventTimeStamp, AbortSignal, AbortController"
+    };
+}
+
+/// What the URL group (`URLS` in `js/lazy.js`) exports that the other groups
+/// take from `internal`, as getters that load it.
+macro_rules! url_names {
+    () => {
+        "URL, linkSearchParams"
+    };
+}
+
+/// The core's helpers the events group takes from `internal`: none of its
+/// own exports, which would load it again.
+macro_rules! events_group_names {
+    () => {
+        "op, tag, webidlInterface, requireArgs, defineGlobal, dictionary, reportError, setTimeout, \
+         constructing, Request, ExecutionContext"
+    };
+}
+
 /// A group's script: a function of `internal` with the core's helpers
-/// (`internal_names!`) in scope, then the group's
-/// own preamble and files, returning its exports.
+/// (`internal_names!`) in scope, then the group's own preamble and files,
+/// returning its exports. `lazy` names what the group uses of the events
+/// and URL groups' exports (`events_names!`, `url_names!`): taking one from
+/// `internal` loads its group, so a group takes only those it uses.
 macro_rules! group {
     (preamble: $preamble:literal, files: [$($file:literal),*], exports: $exports:literal) => {
+        group!(preamble: $preamble, files: [$($file),*], exports: $exports, lazy: "")
+    };
+    (preamble: $preamble:literal, files: [$($file:literal),*], exports: $exports:literal,
+     lazy: $lazy:literal) => {
         concat!(
             "(function (internal) {\n'use strict';\n",
             "const { ", internal_names!(), " } = internal;\n",
+            "const { ", $lazy, " } = internal;\n",
             $preamble,
             $(include_str!(concat!("../js/", $file)),)*
             "return { ", $exports, " };\n})\n"
@@ -46,7 +78,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 28] = [
+pub(crate) const GROUPS: [(&str, &str); 31] = [
     (
         "motu:prelude/streams",
         group!(
@@ -72,7 +104,8 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
         group!(
             preamble: "",
             files: ["crypto_key.js", "crypto_algorithms.js", "crypto_subtle.js", "crypto.js"],
-            exports: "cryptoKeySlots"
+            exports: "cryptoKeySlots",
+            lazy: "DOMException"
         ),
     ),
     (
@@ -99,7 +132,7 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
     ),
     (
         "motu:prelude/structured-clone",
-        group!(preamble: "", files: ["structured_clone.js"], exports: ""),
+        group!(preamble: "", files: ["structured_clone.js"], exports: "", lazy: "DOMException"),
     ),
     (
         "motu:prelude/console",
@@ -115,7 +148,7 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
     ),
     (
         "motu:prelude/error-event",
-        group!(preamble: "", files: ["error_event.js"], exports: "ErrorEvent"),
+        group!(preamble: "", files: ["error_event.js"], exports: "ErrorEvent", lazy: "Event"),
     ),
     (
         "motu:prelude/fetch",
@@ -134,12 +167,13 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
         group!(
             preamble: "",
             files: ["url_search_params.js"],
-            exports: "URLSearchParams, paramsForURL, paramsUpdate"
+            exports: "URLSearchParams, paramsForURL, paramsUpdate",
+            lazy: "linkSearchParams"
         ),
     ),
     (
         "motu:prelude/performance",
-        group!(preamble: "", files: ["performance.js"], exports: ""),
+        group!(preamble: "", files: ["performance.js"], exports: "", lazy: "EventTarget"),
     ),
     (
         "motu:prelude/text-coding",
@@ -147,7 +181,7 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
     ),
     (
         "motu:prelude/custom-event",
-        group!(preamble: "", files: ["custom_event.js"], exports: ""),
+        group!(preamble: "", files: ["custom_event.js"], exports: "", lazy: "Event, isDispatching"),
     ),
     (
         "motu:prelude/cloudflare/kv",
@@ -170,7 +204,8 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
         group!(
             preamble: "",
             files: ["cloudflare/queue.js"],
-            exports: "makeBinding, queueSerialize, queueDeserialize"
+            exports: "makeBinding, queueSerialize, queueDeserialize",
+            lazy: "DOMException"
         ),
     ),
     (
@@ -184,7 +219,8 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
             files: ["websocket.js"],
             exports: "checkResponseSocket, handOver, deliverHostEvent, deliverHostMessage, connectWebSocket, \
                       forwardedEnd, acceptHibernatable, hibernatableEnd, hibernatableId, gatePairEnd, \
-                      hibernatableClosed"
+                      hibernatableClosed",
+            lazy: "DOMException, Event, EventTarget, defineEventHandler, fireEvent, dispatchOn, presetEventTimeStamp, URL"
         ),
     ),
     (
@@ -197,14 +233,15 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
     ),
     (
         "motu:prelude/cloudflare/scheduler",
-        group!(preamble: "", files: ["cloudflare/scheduler.js"], exports: ""),
+        group!(preamble: "", files: ["cloudflare/scheduler.js"], exports: "", lazy: "AbortSignal"),
     ),
     (
         "motu:prelude/cloudflare/workers",
         group!(
             preamble: "",
             files: ["cloudflare/workers.js", "cloudflare/rpc_wire.js", "cloudflare/rpc.js"],
-            exports: "workersExports, isEntrypointClass, makeServiceStub, dispatchRpc, rpcHold, makeObjectStub, callObject, failCall"
+            exports: "workersExports, isEntrypointClass, makeServiceStub, dispatchRpc, rpcHold, makeObjectStub, callObject, failCall",
+            lazy: "DOMException"
         ),
     ),
     (
@@ -219,18 +256,64 @@ pub(crate) const GROUPS: [(&str, &str); 28] = [
             exports: "makeNamespace, deliver, evict, outgoingGate, socketGate"
         ),
     ),
+    (
+        "motu:prelude/events",
+        concat!(
+            "(function (internal) {\n'use strict';\n",
+            "const { ",
+            events_group_names!(),
+            " } = internal;\n",
+            include_str!("../js/dom_exception.js"),
+            include_str!("../js/events_target.js"),
+            include_str!("../js/abort.js"),
+            include_str!("../js/fetch_event.js"),
+            "return { ",
+            events_names!(),
+            ", FetchEvent, respondWithState };\n})\n"
+        ),
+    ),
+    (
+        "motu:prelude/url",
+        concat!(
+            "(function (internal) {\n'use strict';\n",
+            "const { op, requireArgs, toUSVString, webidlInterface, defineGlobal, loadGroup, \
+             SEARCH_PARAMS } = internal;\n",
+            include_str!("../js/url.js"),
+            "return { ",
+            url_names!(),
+            " };\n})\n"
+        ),
+    ),
+    (
+        "motu:prelude/stack-positions",
+        group!(
+            preamble: "",
+            files: ["stack_positions.js"],
+            exports: "mapStackPositions"
+        ),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
     "(() => {\n'use strict';\n",
     include_str!("../js/bridge.js"),
     include_str!("../js/lazy.js"),
-    "function makeInternal() {\n  return { ",
+    "function makeInternal() {\n  const internal = { ",
     internal_names!(),
-    ", defineGlobal: defineLoadedGlobal };\n}\n",
-    include_str!("../js/dom_exception.js"),
-    include_str!("../js/events_target.js"),
-    include_str!("../js/abort.js"),
+    ", setTimeout, ExecutionContext, SEARCH_PARAMS, defineGlobal: defineLoadedGlobal };\n",
+    "  const lazy = [[EVENTS, '", events_names!(), "'], [URLS, '", url_names!(), "']];\n",
+    "  for (const [group, names] of lazy) {\n",
+    "    for (const name of names.split(', ')) {\n",
+    "      Object.defineProperty(internal, name, { get: () => loadGroup(group)[name], enumerable: true });\n",
+    "    }\n",
+    "  }\n  return internal;\n}\n",
+    // DOMException, Event and EventTarget, AbortSignal and AbortController
+    // (the events group), in the places their files defined them.
+    "lazyGlobals(EVENTS, 'DOMException Event');\n",
+    "lazyGlobals(CUSTOM_EVENT, 'CustomEvent');\n",
+    "lazyGlobals(EVENTS, 'EventTarget');\n",
+    "const constructing = Symbol('constructing');\n",
+    "lazyGlobals(EVENTS, 'AbortSignal AbortController');\n",
     include_str!("../js/streams_util.js"),
     "lazyGlobals(STREAMS, 'ByteLengthQueuingStrategy CountQueuingStrategy ReadableStream \
      ReadableStreamDefaultReader ReadableStreamDefaultController ReadableByteStreamController \
@@ -247,7 +330,7 @@ pub(crate) const PRELUDE: &str = concat!(
     "lazyGlobals(CRYPTO, 'crypto', true);\n",
     "lazyGlobals(TEXT_STREAMS, 'TextEncoderStream TextDecoderStream CompressionStream \
      DecompressionStream');\n",
-    include_str!("../js/url.js"),
+    "lazyGlobals(URLS, 'URL');\n",
     "lazyGlobals(SEARCH_PARAMS, 'URLSearchParams');\n",
     "lazyGlobals(URL_PATTERN, 'URLPattern');\n",
     include_str!("../js/headers.js"),
@@ -269,7 +352,6 @@ pub(crate) const PRELUDE: &str = concat!(
     "lazyGlobals(HTML_REWRITER, 'HTMLRewriter');\n",
     "lazyGlobals(CLOUDFLARE_STREAMS, 'IdentityTransformStream FixedLengthStream');\n",
     "lazyGlobals(SCHEDULER, 'scheduler');\n",
-    include_str!("../js/stack_positions.js"),
     include_str!("../js/node/setup.js"),
     include_str!("../js/events.js"),
     "})()\n"

@@ -13,8 +13,12 @@ const LAZY = [
   'DecompressionStream', 'URLPattern', 'Blob', 'File', 'FormData', 'structuredClone', 'console',
   'ScheduledController', 'ScheduledEvent', 'ErrorEvent', 'fetch', 'URLSearchParams', 'Performance',
   'performance', 'Navigator', 'navigator', 'TextEncoder', 'TextDecoder', 'CustomEvent',
-  'HTMLRewriter', 'IdentityTransformStream', 'FixedLengthStream', 'scheduler',
+  'HTMLRewriter', 'IdentityTransformStream', 'FixedLengthStream', 'scheduler', 'DOMException',
+  'Event', 'EventTarget', 'AbortSignal', 'AbortController', 'FetchEvent', 'URL',
 ];
+// The events group's (DOMException, Event, EventTarget, AbortSignal,
+// AbortController, FetchEvent) and URL's.
+const EVENTS = ['DOMException', 'Event', 'EventTarget', 'AbortSignal', 'AbortController', 'FetchEvent'];
 const isAccessor = name => typeof globalThis.__lookupGetter__(name) === 'function';
 
 // Taken before anything is touched.
@@ -24,8 +28,10 @@ const inBefore = LAZY.map(name => name in globalThis);
 const accessorsBefore = LAZY.map(isAccessor);
 const enumerableBefore = LAZY.filter(name => Object.prototype.propertyIsEnumerable.call(globalThis, name));
 
-// Worker code changes some before their groups load.
+// Worker code changes some before their groups load: a group's own classes
+// stay its own (AbortSignal extends the EventTarget of its group).
 globalThis.URLPattern = 'replaced';
+globalThis.EventTarget = 'replaced';
 delete globalThis.CountQueuingStrategy;
 TransformStreamDefaultController = 'assigned';
 
@@ -36,11 +42,35 @@ export default suite(test => {
     eq(enumerableBefore, ['crypto']);
     eq(keysBefore.includes('crypto'), true);
   });
-  test('a Response read whole loads no streams', async () => {
+  test('a Response read whole loads no streams, events or URL', async () => {
     eq(await new Response('whole').text(), 'whole');
+    eq([...EVENTS, 'URL'].map(isAccessor), [...EVENTS, 'URL'].map(n => n !== 'EventTarget'));
     eq(await new Request('https://x/', { method: 'POST', body: 'abc' }).text(), 'abc');
     eq(isAccessor('ReadableStream'), true);
     eq(isAccessor('Blob'), true);
+    eq(EVENTS.map(isAccessor), EVENTS.map(n => n !== 'EventTarget'));
+  });
+  test("a Request's signal loads the events group", () => {
+    eq(isAccessor('AbortSignal'), true);
+    const { signal } = new Request('https://x/');
+    eq(EVENTS.map(isAccessor), EVENTS.map(() => false));
+    eq([signal instanceof AbortSignal, signal.aborted, typeof AbortController], [true, false, 'function']);
+    eq(EventTarget, 'replaced');
+    eq(typeof signal.addEventListener, 'function');
+    eq(Object.prototype.toString.call(Object.getPrototypeOf(AbortSignal.prototype)), '[object EventTarget]');
+    const controller = new AbortController();
+    let fired = 0;
+    controller.signal.onabort = () => { fired++; };
+    controller.abort();
+    eq([fired, controller.signal.reason instanceof DOMException, controller.signal.reason.name, controller.signal.reason.code],
+      [1, true, 'AbortError', 20]);
+    eq([typeof FetchEvent, FetchEvent.prototype instanceof Event, typeof Event, typeof DOMException],
+      ['function', true, 'function', 'function']);
+    throws(() => atob('*'), DOMException);
+  });
+  test('URL loads on first use', () => {
+    eq(isAccessor('URL'), false); // new Request(url) above parsed its URL
+    eq([typeof URL, new URL('/a?b', 'https://x/').href, URL.canParse('nope')], ['function', 'https://x/a?b', false]);
   });
   test('a descriptor of a global loads its group first', () => {
     eq(isAccessor('structuredClone'), true);
@@ -125,7 +155,8 @@ export default suite(test => {
   });
   test('CustomEvent loads on first use', () => {
     eq(isAccessor('CustomEvent'), true);
-    const target = new EventTarget();
+    // The EventTarget the Worker replaced, as AbortSignal extends it.
+    const target = new (Object.getPrototypeOf(AbortSignal))();
     let detail;
     target.addEventListener('x', e => { detail = e.detail; });
     target.dispatchEvent(new CustomEvent('x', { detail: 7 }));
@@ -141,18 +172,21 @@ export default suite(test => {
   });
   test('Worker changes made before loading are kept', () => {
     eq(URLPattern, 'replaced');
+    eq(EventTarget, 'replaced');
     eq('CountQueuingStrategy' in globalThis, false);
     eq(TransformStreamDefaultController, 'assigned');
     eq(typeof ByteLengthQueuingStrategy, 'function');
   });
   test('loaded globals are plain data properties, in the same order', () => {
     for (const name of LAZY) {
-      if (name === 'CountQueuingStrategy') continue;
+      if (name === 'CountQueuingStrategy' || name === 'EventTarget') continue;
       const d = Object.getOwnPropertyDescriptor(globalThis, name);
       eq(['value' in d, d.writable, d.configurable, d.enumerable], [true, true, true, name === 'crypto'], name);
     }
     eq(Object.getOwnPropertyNames(globalThis), namesBefore.filter(n => n !== 'CountQueuingStrategy'));
     eq(Object.keys(globalThis), keysBefore);
     eq(typeof URLPattern === 'string' && typeof WritableStreamDefaultWriter, 'function');
+    eq(Object.getOwnPropertyDescriptor(globalThis, 'EventTarget'),
+      { value: 'replaced', writable: true, enumerable: false, configurable: true });
   });
 });
