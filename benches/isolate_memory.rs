@@ -10,15 +10,6 @@ mod common;
 
 const ISOLATES: usize = 200;
 
-fn resident_kib() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 /// Loads one isolate of a kind of Worker on an engine.
 type Load = fn(
     &dyn motu_engine::Engine,
@@ -48,7 +39,7 @@ fn main() {
         for (label, load) in kinds {
             // One isolate first, so process-wide start-up is not counted.
             let warm = load(&*engine);
-            let before = resident_kib();
+            let before = common::resident_kib();
             let mut kept = Vec::with_capacity(ISOLATES);
             let started = std::time::Instant::now();
             for i in 0..ISOLATES {
@@ -57,7 +48,7 @@ fn main() {
                 kept.push((iso, host));
             }
             let took = started.elapsed();
-            let after = resident_kib();
+            let after = common::resident_kib();
             let per = (after.saturating_sub(before)) as f64 / ISOLATES as f64;
             println!(
             "{:8} {ISOLATES} idle isolates{label}: +{} KiB resident, {:.0} KiB ({:.2} MiB) per isolate",

@@ -63,16 +63,6 @@ fn args() -> Args {
     out
 }
 
-/// The process's resident memory (KiB).
-fn resident_kib() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 /// This thread's CPU time.
 fn cpu_now() -> Duration {
     let mut ts = libc::timespec {
@@ -120,7 +110,7 @@ fn load(
 
 fn run(engine: &dyn Engine, a: &Args) {
     let max = *a.counts.iter().max().unwrap();
-    let before = resident_kib();
+    let before = common::resident_kib();
     let mut isolates: Vec<_> = (0..max).map(|_| load(engine, a.memory_mb)).collect();
     let mut id = 0u64;
     for (iso, host) in isolates.iter_mut() {
@@ -129,7 +119,7 @@ fn run(engine: &dyn Engine, a: &Args) {
             common::request(&mut **iso, host, id);
         }
     }
-    let per_isolate = resident_kib().saturating_sub(before) / max;
+    let per_isolate = common::resident_kib().saturating_sub(before) / max;
     let rounds = 5;
     let per_round = a.requests / rounds;
     // Each request is timed on its own (two clock readings around it, the

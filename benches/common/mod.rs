@@ -80,6 +80,16 @@ impl BenchHost {
     }
 }
 
+/// The process's resident memory (KiB), from `/proc/self/status`.
+pub fn resident_kib() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// The engines this build has.
 pub fn engines() -> Vec<Box<dyn Engine>> {
     #[allow(unused_mut)]

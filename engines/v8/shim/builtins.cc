@@ -78,10 +78,6 @@ void detached(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(info.This().As<v8::ArrayBuffer>()->WasDetached());
 }
 
-v8::Local<v8::String> str(v8::Isolate* iso, const char* s) {
-  return v8::String::NewFromUtf8(iso, s, v8::NewStringType::kInternalized).ToLocalChecked();
-}
-
 }  // namespace
 
 bool install_builtins(v8::Local<v8::Context> ctx) {

@@ -302,6 +302,20 @@ inline v8::Local<v8::Value> slot_value(v8::Local<v8::Context> ctx, ContextSlot s
   return ctx->GetEmbedderData(slot);
 }
 
+// The internalized string of `s`, a literal of the shim's (never fails).
+inline v8::Local<v8::String> str(v8::Isolate* iso, const char* s) {
+  return v8::String::NewFromUtf8(iso, s, v8::NewStringType::kInternalized).ToLocalChecked();
+}
+
+// `globalThis[global][name]` into *out; false when it could not be read.
+inline bool property(v8::Local<v8::Context> ctx, const char* global, const char* name,
+                     v8::Local<v8::Value>* out) {
+  v8::Isolate* iso = ctx->GetIsolate();
+  v8::Local<v8::Value> holder;
+  return ctx->Global()->Get(ctx, str(iso, global)).ToLocal(&holder) && holder->IsObject() &&
+         holder.As<v8::Object>()->Get(ctx, str(iso, name)).ToLocal(out);
+}
+
 // --- builtins.cc
 // Installs the ECMAScript built-ins this V8 lacks (ArrayBuffer transfer).
 bool install_builtins(v8::Local<v8::Context> ctx);

@@ -66,10 +66,6 @@ constexpr size_t kJsonSlice = 1 << 14;
 // arguments, on the stack.
 constexpr size_t kJsonMostPieces = 1024;
 
-v8::Local<v8::String> str(v8::Isolate* iso, const char* s) {
-  return v8::String::NewFromUtf8(iso, s, v8::NewStringType::kInternalized).ToLocalChecked();
-}
-
 bool blank(uint32_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // The index of the first of text[i, n) that is one of `chars`, or n.
@@ -361,14 +357,6 @@ v8::Local<v8::Value> own_getter(v8::Local<v8::Context> ctx, v8::Local<v8::Object
   return getter;
 }
 
-// A global's property, or false.
-bool property(v8::Local<v8::Context> ctx, const char* global, const char* name,
-              v8::Local<v8::Value>* out) {
-  v8::Isolate* iso = ctx->GetIsolate();
-  v8::Local<v8::Value> holder;
-  return ctx->Global()->Get(ctx, str(iso, global)).ToLocal(&holder) && holder->IsObject() &&
-         holder.As<v8::Object>()->Get(ctx, str(iso, name)).ToLocal(out);
-}
 
 }  // namespace
 

@@ -36,10 +36,6 @@ namespace {
 // a call's cost (a fraction of a microsecond) per slice on its fast one.
 constexpr double kSlice = 1000;
 
-v8::Local<v8::String> str(v8::Isolate* iso, const char* s) {
-  return v8::String::NewFromUtf8(iso, s, v8::NewStringType::kInternalized).ToLocalChecked();
-}
-
 // ToIntegerOrInfinity(value) made relative to `length`, as `fill` does with
 // its start and end; `fallback` when undefined. False with an exception
 // pending.

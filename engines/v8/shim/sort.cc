@@ -145,10 +145,6 @@ const char kSorter[] = R"JS((function (sortInts, sortKeys, sort, apply, setProto
   };
 }))JS";
 
-v8::Local<v8::String> str(v8::Isolate* iso, const char* s) {
-  return v8::String::NewFromUtf8(iso, s, v8::NewStringType::kInternalized).ToLocalChecked();
-}
-
 // Sorts `items` by `less` (a strict total order): pieces of kSortSlice
 // sorted, then merged pairwise into `spare` and back. False, with the order
 // unfinished, as soon as `stopped()` says so.
@@ -365,14 +361,6 @@ void sort(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(result);
 }
 
-// A global's property, or false.
-bool property(v8::Local<v8::Context> ctx, const char* global, const char* name,
-              v8::Local<v8::Value>* out) {
-  v8::Isolate* iso = ctx->GetIsolate();
-  v8::Local<v8::Value> holder;
-  return ctx->Global()->Get(ctx, str(iso, global)).ToLocal(&holder) && holder->IsObject() &&
-         holder.As<v8::Object>()->Get(ctx, str(iso, name)).ToLocal(out);
-}
 
 }  // namespace
 

@@ -42,10 +42,6 @@ v8::Local<v8::Value> receiver(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 namespace {
 
-v8::Local<v8::String> str(v8::Isolate* iso, const char* s) {
-  return v8::String::NewFromUtf8(iso, s, v8::NewStringType::kInternalized).ToLocalChecked();
-}
-
 }  // namespace
 
 bool install_stops(MotuIsolate* m, v8::Local<v8::Context> ctx) {
