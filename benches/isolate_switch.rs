@@ -99,13 +99,14 @@ fn load(
     engine: &dyn Engine,
     memory_mb: Option<usize>,
 ) -> (Box<dyn motu_engine::Isolate>, Rc<common::BenchHost>) {
-    let host = Rc::new(common::BenchHost::default());
     let mut config = common::config();
     config.memory_limit = memory_mb.map(|mb| mb << 20);
-    let mut iso = engine.new_isolate(&config, host.clone()).unwrap();
-    iso.load_worker(&common::hello()).unwrap();
-    iso.run_microtasks().unwrap();
-    (iso, host)
+    common::loaded_configured(
+        engine,
+        &common::hello(),
+        common::BenchHost::default(),
+        &config,
+    )
 }
 
 fn run(engine: &dyn Engine, a: &Args) {

@@ -173,8 +173,18 @@ pub fn loaded_host(
     code: &WorkerCode,
     host: BenchHost,
 ) -> (Box<dyn Isolate>, Rc<BenchHost>) {
+    loaded_configured(engine, code, host, &config())
+}
+
+/// A fresh isolate made with `config` and `code` loaded, on `host`.
+pub fn loaded_configured(
+    engine: &dyn Engine,
+    code: &WorkerCode,
+    host: BenchHost,
+    config: &IsolateConfig,
+) -> (Box<dyn Isolate>, Rc<BenchHost>) {
     let host = Rc::new(host);
-    let mut iso = engine.new_isolate(&config(), host.clone()).unwrap();
+    let mut iso = engine.new_isolate(config, host.clone()).unwrap();
     iso.load_worker(code).unwrap();
     iso.run_microtasks().unwrap();
     (iso, host)
