@@ -107,6 +107,7 @@ pub fn config() -> IsolateConfig {
         prelude: Arc::from(motu_webapi::prelude()),
         prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
         prelude_chunks: motu_webapi::prelude_chunks(),
+        snapshot_prelude: Some(Arc::from(motu_webapi::snapshot_prelude())),
     }
 }
 

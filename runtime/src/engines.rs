@@ -114,6 +114,7 @@ mod tests {
             prelude: Arc::from(motu_webapi::prelude()),
             prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
             prelude_chunks: motu_webapi::prelude_chunks(),
+            snapshot_prelude: Some(Arc::from(motu_webapi::snapshot_prelude())),
         };
         let mut iso = engine
             .new_isolate(&cfg, Rc::new(WebHost::default()))

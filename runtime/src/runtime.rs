@@ -89,6 +89,7 @@ impl Runtime {
             prelude: Arc::from(motu_webapi::prelude()),
             prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
             prelude_chunks: motu_webapi::prelude_chunks(),
+            snapshot_prelude: Some(Arc::from(motu_webapi::snapshot_prelude())),
         };
         let supervisor = Supervisor::default().start();
         let registry = Registry::new(

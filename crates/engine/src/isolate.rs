@@ -23,6 +23,13 @@ pub struct IsolateConfig {
     /// evaluates chunk `i` by calling [`contract::OP_LOAD`](crate::contract::OP_LOAD)`(i)`.
     /// Each is compiled once per process, like the prelude.
     pub prelude_chunks: Arc<[PreludeChunk]>,
+    /// The prelude an engine that evaluates it once for many isolates (V8
+    /// makes every isolate's context from a startup snapshot of it)
+    /// evaluates instead of `prelude`: the same hooks and behaviour, with
+    /// more of the chunks evaluated in it, since there each isolate gets
+    /// them without evaluating them. `None`: `prelude`. An engine that
+    /// evaluates the prelude in every isolate ignores it.
+    pub snapshot_prelude: Option<Arc<str>>,
 }
 
 /// A part of the prelude that is evaluated only when the prelude asks for it

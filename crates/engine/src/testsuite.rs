@@ -107,6 +107,7 @@ pub fn config() -> IsolateConfig {
             name: Arc::from(name),
             source: Arc::from(source),
         })),
+        snapshot_prelude: None,
     }
 }
 

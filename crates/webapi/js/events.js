@@ -317,4 +317,11 @@ return {
     }
   },
   registerModule(namespace) { workerModule = namespace; },
+  // Called only by the prelude made for a startup snapshot, right after
+  // this one: see preloadGroups (lazy.js).
+  preload(groups) {
+    preloadGroups(groups);
+    delete this.preload;
+    return this;
+  },
 };

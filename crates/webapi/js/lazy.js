@@ -80,6 +80,18 @@ function loadGroup(index) {
   return exports;
 }
 
+// Evaluates groups handed over as their functions (`[index, group, ...]`)
+// instead of through the engine's loader, as the prelude made for a
+// startup snapshot does (src/prelude.rs `snapshot_prelude`): their globals
+// are then plain data properties from the start, in every isolate made
+// from the snapshot.
+function preloadGroups(groups) {
+  internal ??= makeInternal();
+  for (let i = 0; i < groups.length; i += 2) {
+    if (groupExports[groups[i]] === undefined) groupExports[groups[i]] = groups[i + 1](internal) ?? {};
+  }
+}
+
 // The exports of group `index` if it was loaded: until then none of its
 // objects exist.
 function loadedGroup(index) {

@@ -23,6 +23,39 @@ pub fn prelude() -> &'static str {
     PRELUDE
 }
 
+/// The groups the prelude made for a startup snapshot evaluates in it, by
+/// name: those nearly every Worker loads on its first requests (`new
+/// URL(request.url)`, an `AbortSignal`, a `DOMException`).
+const SNAPSHOT_GROUPS: [&str; 2] = ["motu:prelude/events", "motu:prelude/url"];
+
+/// The prelude for an engine that evaluates it once for many isolates (V8's
+/// startup snapshot; see `motu_engine::IsolateConfig::snapshot_prelude`):
+/// [`prelude`] with the events and URL groups evaluated in it rather than
+/// on first use. Every isolate made from the snapshot then starts with
+/// them at no cost per start (only their memory, in each isolate), where
+/// loading them on first use costs each isolate that needs them a chunk
+/// load. The core's text comes first and unchanged, so its lines are
+/// where they are in [`prelude`]; the groups follow it, as the argument of
+/// the hooks' `preload` (see `preloadGroups` in `js/lazy.js`).
+pub fn snapshot_prelude() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        let mut text = String::from("((hooks, groups) => hooks.preload(groups))(");
+        text.push_str(PRELUDE.trim_end());
+        text.push_str(", [");
+        for name in SNAPSHOT_GROUPS {
+            let (index, (_, source)) = GROUPS
+                .iter()
+                .enumerate()
+                .find(|(_, (group, _))| *group == name)
+                .expect("a snapshot group is one of GROUPS");
+            text.push_str(&format!("\n{index},\n{},", source.trim_end()));
+        }
+        text.push_str("\n])\n");
+        text
+    })
+}
+
 /// The prelude's chunks, in the order of the group indices of `js/lazy.js`.
 /// Each is a classic script whose completion value is a function of the
 /// core's helpers (`internal`) that defines the group's globals and returns
@@ -53,11 +86,29 @@ mod tests {
         // between isolates rather than copy it into each (V8 reads it in
         // place), while one character past ASCII makes V8 copy all of it
         // as two-byte text. Write `...` in comments, `\u2026` in strings.
-        let prelude = super::prelude();
-        let odd = prelude
+        for prelude in [super::prelude(), super::snapshot_prelude()] {
+            let odd = prelude
+                .lines()
+                .enumerate()
+                .find(|(_, line)| !line.is_ascii());
+            assert!(odd.is_none(), "line {odd:?} of the prelude is not ASCII");
+        }
+    }
+
+    #[test]
+    fn the_snapshot_prelude_keeps_the_cores_lines_where_they_are() {
+        // Stack positions in the prelude are the same whichever is run.
+        let (core, snapshot) = (super::prelude(), super::snapshot_prelude());
+        let lines = core.lines().count();
+        assert!(snapshot.lines().count() > lines);
+        for (n, (a, b)) in core.lines().zip(snapshot.lines()).enumerate().skip(1) {
+            let b = if n + 1 == lines { &b[..a.len()] } else { b };
+            assert_eq!(a, b, "line {}", n + 1);
+        }
+        assert!(snapshot
             .lines()
-            .enumerate()
-            .find(|(_, line)| !line.is_ascii());
-        assert!(odd.is_none(), "line {odd:?} of the prelude is not ASCII");
+            .next()
+            .unwrap()
+            .ends_with(core.lines().next().unwrap()));
     }
 }

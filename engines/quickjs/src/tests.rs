@@ -483,6 +483,7 @@ fn the_web_api_prelude_answers_a_request() {
         prelude: Arc::from(motu_webapi::prelude()),
         prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
         prelude_chunks: motu_webapi::prelude_chunks(),
+        snapshot_prelude: None,
     };
     let host = Rc::new(WebHost(Default::default(), Default::default()));
     let engine = engine();

@@ -111,6 +111,8 @@ struct MotuIsolate {
   v8::Global<v8::Function> register_module;
   // The prelude's start hook, until it ran.
   v8::Global<v8::Function> start;
+  // Whether the context came from a startup snapshot (snapshot.cc).
+  bool from_snapshot = false;
 
   // Async ops waiting for motu_v8_resolve / motu_v8_reject.
   uint64_t next_op = 1;

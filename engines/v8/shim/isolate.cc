@@ -227,6 +227,7 @@ MotuIsolate* motu_v8_isolate_new(const MotuIsolateOptions* options,
     m->isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
     m->isolate->AddNearHeapLimitCallback(motu::near_heap_limit, m);
     motu::install_module_hooks(m->isolate);
+    m->from_snapshot = snapshot != nullptr;
     return snapshot ? motu::set_up_from_snapshot(m, *options, *prelude, error)
                     : motu::set_up(m, *options, *prelude, error);
   });
@@ -252,6 +253,8 @@ void motu_v8_isolate_free(MotuIsolate* m) {
   }
   delete m;
 }
+
+int motu_v8_isolate_from_snapshot(MotuIsolate* m) { return m->from_snapshot ? 1 : 0; }
 
 void motu_v8_heap_stats(MotuIsolate* m, size_t* used, size_t* total, size_t* limit,
                         size_t* footprint, size_t* young) {

@@ -151,6 +151,10 @@ int motu_v8_run_microtasks(MotuIsolate* isolate, MotuBuf* error);
 int motu_v8_refresh_caches(MotuIsolate* isolate, const uint64_t* tokens, size_t count,
                            MotuBuf* error);
 
+// Whether the isolate's context came from a startup snapshot of its
+// prelude (1) rather than from evaluating the prelude in it (0).
+int motu_v8_isolate_from_snapshot(MotuIsolate* isolate);
+
 void motu_v8_heap_stats(MotuIsolate* isolate, size_t* used, size_t* total, size_t* limit,
                         size_t* footprint, size_t* young);
 

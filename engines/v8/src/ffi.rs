@@ -207,6 +207,7 @@ shim_functions! {
     fn motu_v8_reject(isolate: *mut MotuIsolate, op_id: u64, name: MotuBytes, message: MotuBytes, error: *mut MotuBuf) -> c_int;
     fn motu_v8_run_microtasks(isolate: *mut MotuIsolate, error: *mut MotuBuf) -> c_int;
     fn motu_v8_refresh_caches(isolate: *mut MotuIsolate, tokens: *const u64, count: usize, error: *mut MotuBuf) -> c_int;
+    fn motu_v8_isolate_from_snapshot(isolate: *mut MotuIsolate) -> c_int;
     fn motu_v8_heap_stats(isolate: *mut MotuIsolate, used: *mut usize, total: *mut usize, limit: *mut usize, footprint: *mut usize, young: *mut usize);
     fn motu_v8_collect_garbage(isolate: *mut MotuIsolate);
     fn motu_v8_terminate(isolate: *mut MotuIsolate);

@@ -63,7 +63,10 @@ impl V8Isolate {
             async_context_get: MotuBytes::of(contract::ASYNC_CONTEXT_GET.as_bytes()),
             async_context_set: MotuBytes::of(contract::ASYNC_CONTEXT_SET.as_bytes()),
         };
-        let prelude = state.lend(CodeKind::Script, &cfg.prelude_name, cfg.prelude.clone());
+        // Every isolate's context comes from a startup snapshot of the
+        // prelude (see shim/snapshot.cc), so the one made for snapshots.
+        let source = cfg.snapshot_prelude.as_ref().unwrap_or(&cfg.prelude);
+        let prelude = state.lend(CodeKind::Script, &cfg.prelude_name, source.clone());
         let mut status = ffi::MOTU_OK;
         let mut error = MotuBuf::empty();
         // SAFETY: every pointer is valid for the call; `CALLBACKS` is static
@@ -283,8 +286,71 @@ impl Drop for V8Isolate {
     }
 }
 
+impl V8Isolate {
+    /// Whether the context came from a startup snapshot of the prelude
+    /// rather than from evaluating the prelude in it.
+    fn made_from_snapshot(&self) -> bool {
+        // SAFETY: a live isolate.
+        unsafe { ffi::motu_v8_isolate_from_snapshot(self.raw.as_ptr()) != 0 }
+    }
+}
+
 impl std::fmt::Debug for V8Isolate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("V8Isolate").finish_non_exhaustive()
+        f.debug_struct("V8Isolate")
+            .field("from_snapshot", &self.made_from_snapshot())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+    use std::sync::Arc;
+
+    use motu_engine::{Host, HostValue, IsolateConfig, JsError, OpId};
+
+    use super::V8Isolate;
+    use crate::cache::CodeCache;
+
+    /// Answers the web prelude's start-up op, nothing else.
+    struct StartHost;
+
+    impl Host for StartHost {
+        fn call(&self, op: &str, _args: Vec<HostValue>) -> Result<HostValue, JsError> {
+            match op {
+                "init" => Ok(HostValue::Map(vec![
+                    ("syntax".into(), "script".into()),
+                    ("env".into(), HostValue::Map(vec![])),
+                ])),
+                _ => Err(JsError::type_error(op.to_owned())),
+            }
+        }
+
+        fn start(&self, _op: &str, _args: Vec<HostValue>, _id: OpId) -> Result<(), JsError> {
+            Err(JsError::type_error("no async ops"))
+        }
+    }
+
+    #[test]
+    fn the_web_prelude_with_its_preloaded_groups_is_snapshotted() {
+        // A prelude whose evaluation called the host (a group loaded
+        // through the engine, an op) would be evaluated in every isolate
+        // instead, silently costing each cold start the whole prelude.
+        crate::shim::load().expect("the V8 shim");
+        let cfg = IsolateConfig {
+            memory_limit: None,
+            allow_code_generation: false,
+            prelude: Arc::from(motu_webapi::prelude()),
+            prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
+            prelude_chunks: motu_webapi::prelude_chunks(),
+            snapshot_prelude: Some(Arc::from(motu_webapi::snapshot_prelude())),
+        };
+        let cache = Arc::new(CodeCache::new(1 << 20));
+        for _ in 0..2 {
+            let isolate =
+                V8Isolate::new(&cfg, Rc::new(StartHost), cache.clone()).expect("an isolate");
+            assert!(isolate.made_from_snapshot(), "{isolate:?}");
+        }
     }
 }
