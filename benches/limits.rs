@@ -18,11 +18,18 @@
 //!   the ratio of the times (1.0 = free). (Through the whole runtime the
 //!   cross-thread hops drown the difference in scheduling noise.)
 //!
+//! The process's C heap is tuned as the server's (src/heap.rs).
+//!
 //! `cargo bench --bench limits` (add `--features v8` for both engines).
 //! Arguments after `--`: shape names to run only those, `--runs N` for the
 //! events per shape (default 100), `--engine NAME` for one engine.
 
 mod common;
+// The server's C heap settings (`motu serve` applies them first thing), so
+// that the figures here are the server's.
+#[allow(dead_code)]
+#[path = "../src/heap.rs"]
+mod heap;
 
 use std::time::{Duration, Instant};
 
@@ -325,6 +332,7 @@ fn main() {
     if !args.iter().any(|a| a == "--bench") {
         return;
     }
+    heap::tune();
     let mut runs = 100;
     let mut shapes = Vec::new();
     let mut only_engine = None;

@@ -336,6 +336,7 @@ fn long_json_parses_exactly() {
             "two_byte",
             "errors",
             "not_arrays",
+            "large_results",
             "concat_spreadable",
             "prototype_untouched",
             "species",

@@ -31,6 +31,7 @@ const SOURCES: &[&str] = &[
     "memory.cc",
     "modules.cc",
     "ops.cc",
+    "pages.cc",
     "platform.cc",
     "slices.cc",
     "snapshot.cc",

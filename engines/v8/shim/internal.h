@@ -1,10 +1,11 @@
 // Shared internals of the shim.
 //
 // Files, by job:
-//   platform.cc  V8's process-wide start, V8's tasks, fatal-error reports
+//   platform.cc  V8's process-wide start and platform, V8's tasks, fatal-error reports
 //   isolate.cc   creating and freeing isolates, the prelude, interrupts
 //   snapshot.cc  startup snapshots of a context with the prelude evaluated
 //   memory.cc    the heap limit and the counting ArrayBuffer allocator
+//   pages.cc     V8's page allocator, memory faulted in ahead for a large object
 //   calls.cc     entering an isolate for one call and reporting its outcome
 //   compile.cc   compiling scripts and modules through the code cache
 //   modules.cc   module graphs, static and dynamic imports
@@ -23,6 +24,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include <v8-platform.h>
 #include <v8.h>
 
 #include "motu_v8.h"
@@ -214,6 +216,38 @@ void run_tasks(MotuIsolate* m, v8::TryCatch& tc);
 void install_failure_handlers(v8::Isolate* iso);
 // Drops the platform's task queue of an isolate about to be disposed.
 void forget_isolate(v8::Isolate* iso);
+
+// --- pages.cc
+// The page allocator motu's platform gives V8: `inner` (V8's default), but
+// that a thread's PrefaultedPages serve its next allocation of their size.
+v8::PageAllocator* wrap_page_allocator(v8::PageAllocator* inner);
+
+// A region of memory for one large allocation the calling thread's isolate
+// is about to make (of at least `min` and at most `size` bytes), faulted in
+// by step() a part at a time, so that a termination can come between the
+// parts; V8's next allocation of such a size on this thread takes it, and
+// what is left untaken is released when this goes. One at a time per
+// thread (a second one reserves nothing and is never taken).
+class PrefaultedPages {
+ public:
+  PrefaultedPages(size_t min, size_t size);
+  ~PrefaultedPages();
+  PrefaultedPages(const PrefaultedPages&) = delete;
+  PrefaultedPages& operator=(const PrefaultedPages&) = delete;
+  // Faults in the next `bytes`; true once all of it is (or nothing was
+  // reserved).
+  bool step(size_t bytes);
+  // Whether V8 took the region.
+  bool taken() const { return taken_; }
+  // For the page allocator: the region, if it fits `length` and
+  // `alignment`, in the given access; null otherwise.
+  void* take(size_t length, size_t alignment, v8::PageAllocator::Permission access);
+
+ private:
+  char* base_ = nullptr;
+  size_t size_ = 0, min_ = 0, faulted_ = 0;
+  bool taken_ = false;
+};
 
 // --- memory.cc
 size_t near_heap_limit(void* data, size_t current, size_t initial);

@@ -33,10 +33,15 @@
 //
 // `concat` of the pieces is one copy of the result's element pointers
 // (V8's fast path: one allocation, no element read twice), which no
-// termination interrupts: about 16 MiB for two million elements. The scan
-// and the pieces cost a copy of the text and a pass over it; the bench's
-// one-call line for `json` shows it all beside V8's own parse
-// (MOTU_V8_OWN_BUILTINS=1).
+// termination interrupts: about 16 MiB for two million elements. That
+// allocation is fresh memory, whose first touch (page faults) was most of
+// the concat's time; it is faulted in before the concat, a step at a time
+// with a termination check between steps (PrefaultedPages, pages.cc), so
+// the concat itself is left with filling and copying. Each piece's string
+// dies as soon as it is parsed (a handle scope per piece), so collections
+// during the parse copy only the pieces' arrays. The scan and the pieces
+// cost a copy of the text and a pass over it; the bench's one-call line
+// for `json` shows it all beside V8's own parse (MOTU_V8_OWN_BUILTINS=1).
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -65,6 +70,17 @@ constexpr size_t kJsonSlice = 1 << 14;
 // texts over kJsonSlice * kJsonMostPieces units): `concat` takes them as
 // arguments, on the stack.
 constexpr size_t kJsonMostPieces = 1024;
+
+// Results whose elements take this many bytes or more have their memory
+// faulted in before the concat (PrefaultedPages): from 128 Ki elements.
+constexpr size_t kJsonPrefaultMin = size_t(1) << 20;
+
+// What V8 adds to a large object's elements: the array's header and the
+// chunk's (7 KiB in V8 10.2), rounded up generously.
+constexpr size_t kJsonPrefaultSlack = size_t(64) << 10;
+
+// Bytes faulted in between two termination checks: about 0.3 ms.
+constexpr size_t kJsonPrefaultStep = size_t(1) << 20;
 
 bool blank(uint32_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -268,13 +284,16 @@ Sliced parse_pieces(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context> ctx
     bool first = k == 0, last = k == cuts.size();
     size_t start = first ? 0 : cuts[k - 1] + 1;
     size_t end = last ? n : cuts[k];
+    // The piece's string is garbage once parsed: a scope of its own lets
+    // the next scavenge drop it rather than copy it.
+    v8::EscapableHandleScope piece_scope(iso);
     v8::Local<v8::Value> piece, part;
     if (!piece_of(iso, text, start, end, first, last).ToLocal(&piece)) return Sliced::kFailed;
     v8::Local<v8::Value> moved;
     {
       v8::TryCatch tc(iso);
       if (parse->Call(ctx, v8::Undefined(iso), 1, &piece).ToLocal(&part)) {
-        parts.push_back(part);
+        parts.push_back(piece_scope.Escape(part));
         continue;
       }
       if (tc.HasTerminated() || !tc.CanContinue() ||
@@ -290,6 +309,18 @@ Sliced parse_pieces(MotuIsolate* m, v8::Isolate* iso, v8::Local<v8::Context> ctx
     return Sliced::kFailed;
   }
   if (stop_if_terminating(m, iso, ctx)) return Sliced::kFailed;
+  // The result's elements, one tagged value (or double) each, are one
+  // large object: their memory is faulted in first, a step at a time.
+  size_t elements = 0;
+  for (const auto& part : parts) elements += part.As<v8::Array>()->Length();
+  std::unique_ptr<PrefaultedPages> pages;
+  if (elements * sizeof(void*) >= kJsonPrefaultMin) {
+    pages = std::make_unique<PrefaultedPages>(elements * sizeof(void*),
+                                              elements * sizeof(void*) + kJsonPrefaultSlack);
+    while (!pages->step(kJsonPrefaultStep))
+      if (stop_if_terminating(m, iso, ctx)) return Sliced::kFailed;
+    if (stop_if_terminating(m, iso, ctx)) return Sliced::kFailed;
+  }
   // The Worker's code ran nowhere since concat_is_plain looked.
   if (!slot_value(ctx, kSlotArrayConcat)
            .As<v8::Function>()

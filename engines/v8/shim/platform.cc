@@ -1,4 +1,5 @@
-// V8's process-wide start, the tasks V8 posts to an isolate's thread, and
+// V8's process-wide start (and the platform it is given, whose page
+// allocator is pages.cc's), the tasks V8 posts to an isolate's thread, and
 // what V8's fatal errors leave behind.
 #include <libplatform/libplatform.h>
 
@@ -35,6 +36,59 @@ void on_out_of_memory(const char* location, bool is_heap_oom) {
   std::fprintf(stderr, "motu: V8 ran out of %s memory (%s); the process cannot continue\n",
                is_heap_oom ? "heap" : "process", location ? location : "?");
 }
+
+// V8's default platform, but for its page allocator (see pages.cc). The
+// default platform stays the one that runs tasks (PumpMessageLoop and
+// NotifyIsolateShutdown take it).
+class Platform final : public v8::Platform {
+ public:
+  explicit Platform(v8::Platform* inner)
+      : inner_(inner), pages_(wrap_page_allocator(inner->GetPageAllocator())) {}
+
+  v8::PageAllocator* GetPageAllocator() override { return pages_; }
+  v8::ZoneBackingAllocator* GetZoneBackingAllocator() override {
+    return inner_->GetZoneBackingAllocator();
+  }
+  void OnCriticalMemoryPressure() override { inner_->OnCriticalMemoryPressure(); }
+  bool OnCriticalMemoryPressure(size_t length) override {
+    return inner_->OnCriticalMemoryPressure(length);
+  }
+  int NumberOfWorkerThreads() override { return inner_->NumberOfWorkerThreads(); }
+  std::shared_ptr<v8::TaskRunner> GetForegroundTaskRunner(v8::Isolate* iso) override {
+    return inner_->GetForegroundTaskRunner(iso);
+  }
+  void CallOnWorkerThread(std::unique_ptr<v8::Task> task) override {
+    inner_->CallOnWorkerThread(std::move(task));
+  }
+  void CallBlockingTaskOnWorkerThread(std::unique_ptr<v8::Task> task) override {
+    inner_->CallBlockingTaskOnWorkerThread(std::move(task));
+  }
+  void CallLowPriorityTaskOnWorkerThread(std::unique_ptr<v8::Task> task) override {
+    inner_->CallLowPriorityTaskOnWorkerThread(std::move(task));
+  }
+  void CallDelayedOnWorkerThread(std::unique_ptr<v8::Task> task, double delay) override {
+    inner_->CallDelayedOnWorkerThread(std::move(task), delay);
+  }
+  bool IdleTasksEnabled(v8::Isolate* iso) override { return inner_->IdleTasksEnabled(iso); }
+  std::unique_ptr<v8::JobHandle> PostJob(v8::TaskPriority priority,
+                                         std::unique_ptr<v8::JobTask> job) override {
+    return inner_->PostJob(priority, std::move(job));
+  }
+  double MonotonicallyIncreasingTime() override { return inner_->MonotonicallyIncreasingTime(); }
+  double CurrentClockTimeMillis() override { return inner_->CurrentClockTimeMillis(); }
+  StackTracePrinter GetStackTracePrinter() override { return inner_->GetStackTracePrinter(); }
+  v8::TracingController* GetTracingController() override {
+    return inner_->GetTracingController();
+  }
+  void DumpWithoutCrashing() override { inner_->DumpWithoutCrashing(); }
+  v8::HighAllocationThroughputObserver* GetHighAllocationThroughputObserver() override {
+    return inner_->GetHighAllocationThroughputObserver();
+  }
+
+ private:
+  v8::Platform* inner_;
+  v8::PageAllocator* pages_;
+};
 
 }  // namespace
 
@@ -79,7 +133,7 @@ void ensure_platform() {
     if (const char* flags = std::getenv("MOTU_V8_FLAGS"); flags && *flags)
       v8::V8::SetFlagsFromString(flags);
     the_platform = v8::platform::NewDefaultPlatform().release();
-    v8::V8::InitializePlatform(the_platform);
+    v8::V8::InitializePlatform(new Platform(the_platform));
     v8::V8::Initialize();
   });
 }
