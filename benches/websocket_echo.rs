@@ -6,8 +6,9 @@
 //! thread), driven by the same closed-loop load from this process (each
 //! socket sends its next 32-byte text message when the last echo arrived)
 //! for SECONDS each, alternating, ROUNDS times. Prints each server's
-//! messages/s and p99, and motu's ratio to Deno measured in the same run
-//! (the target: at least 1x Deno).
+//! messages/s, p99 and CPU time per echoed message (the server process's
+//! user and system time over the messages it echoed), and motu's ratio to
+//! Deno measured in the same run (the target: at least 1x Deno).
 //!
 //! Deno comes from `DENO` (a path), else `deno` on the PATH, else the npm
 //! package `deno` installed once into `target/deno-npm`. Without Deno the
@@ -173,17 +174,22 @@ async fn echo_load(addr: &str, connections: usize, seconds: u64) -> (u64, Histog
     (total, all)
 }
 
-/// Messages/s and the p99 round trip (ms) of [`echo_load`].
-fn measure(addr: &str, connections: usize, seconds: u64) -> (f64, f64) {
+/// Messages/s, the p99 round trip (ms) and the server's CPU time per
+/// message (µs) of [`echo_load`] against `server`.
+fn measure(server: &Server, connections: usize, seconds: u64) -> (f64, f64, f64) {
+    let addr = server.addr.as_str();
+    let cpu_before = server.cpu();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let local = tokio::task::LocalSet::new();
     let (count, histogram) = local.block_on(&rt, echo_load(addr, connections, seconds));
+    let cpu = server.cpu().saturating_sub(cpu_before);
     (
         count as f64 / seconds as f64,
         histogram.value_at_quantile(0.99) as f64 / 1e3,
+        cpu.as_secs_f64() * 1e6 / count.max(1) as f64,
     )
 }
 
@@ -215,15 +221,18 @@ fn main() {
         let motu = start_motu(engine);
         let (mut motu_rates, mut peer_rates) = (Vec::new(), Vec::new());
         let (mut motu_p99, mut peer_p99) = (Vec::new(), Vec::new());
+        let (mut motu_cpu, mut peer_cpu) = (Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
-            let (rate, p99) = measure(&motu.addr, connections, seconds);
+            let (rate, p99, cpu) = measure(&motu, connections, seconds);
             motu_rates.push(rate);
             motu_p99.push(p99);
+            motu_cpu.push(cpu);
             match &deno_server {
                 Some(d) => {
-                    let (rate, p99) = measure(&d.addr, connections, seconds);
+                    let (rate, p99, cpu) = measure(d, connections, seconds);
                     peer_rates.push(rate);
                     peer_p99.push(p99);
+                    peer_cpu.push(cpu);
                 }
                 None => peer_rates.push(hello_rps(&motu.addr, connections, seconds)),
             }
@@ -233,18 +242,21 @@ fn main() {
             v[v.len() / 2]
         };
         let (m, m99) = (median(&mut motu_rates), median(&mut motu_p99));
+        let mc = median(&mut motu_cpu);
         let p = median(&mut peer_rates);
         match &deno_server {
             Some(_) => {
                 let p99 = median(&mut peer_p99);
+                let pc = median(&mut peer_cpu);
                 println!(
-                    "motu-{engine}: {m:.0} msg/s, p99 {m99:.2} ms | deno: {p:.0} msg/s, p99 {p99:.2} ms | motu/deno {:.2}x msg/s, p99 {:.2}x",
+                    "motu-{engine}: {m:.0} msg/s, p99 {m99:.2} ms, {mc:.1} µs CPU/msg | deno: {p:.0} msg/s, p99 {p99:.2} ms, {pc:.1} µs CPU/msg | motu/deno {:.2}x msg/s, p99 {:.2}x, CPU/msg {:.2}x",
                     m / p,
-                    m99 / p99
+                    m99 / p99,
+                    mc / pc
                 );
             }
             None => println!(
-                "motu-{engine}: {m:.0} msg/s, p99 {m99:.2} ms | hello HTTP {p:.0} req/s | echo msg/s / hello req/s {:.2}x",
+                "motu-{engine}: {m:.0} msg/s, p99 {m99:.2} ms, {mc:.1} µs CPU/msg | hello HTTP {p:.0} req/s | echo msg/s / hello req/s {:.2}x",
                 m / p
             ),
         }

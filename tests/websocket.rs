@@ -513,6 +513,53 @@ fn many_messages_waiting_on_many_sockets_at_once_are_each_answered_in_order() {
 }
 
 #[test]
+fn the_promise_jobs_of_each_waiting_message_run_before_the_next_message() {
+    on_each_engine(
+        "the_promise_jobs_of_each_waiting_message_run_before_the_next_message",
+        |engine| {
+            const SOCKETS: usize = 8;
+            const MESSAGES: usize = 10;
+            let (_c, s) = serve(engine, "", "");
+            runtime().block_on(async {
+                let mut sockets = Vec::new();
+                for _ in 0..SOCKETS {
+                    let mut ws = connect(&s, "/jobs").await.unwrap();
+                    assert!(text(&next(&mut ws).await).starts_with("welcome"));
+                    sockets.push(ws);
+                }
+                // All on their way at once: they wait for the isolate
+                // together and are delivered in one visit.
+                for (i, ws) in sockets.iter_mut().enumerate() {
+                    for m in 0..MESSAGES {
+                        ws.feed(Message::text(format!("s{i} m{m}"))).await.unwrap();
+                    }
+                }
+                for ws in &mut sockets {
+                    ws.flush().await.unwrap();
+                }
+                // Every answer comes from a promise job.
+                for (i, ws) in sockets.iter_mut().enumerate() {
+                    for m in 0..MESSAGES {
+                        assert_eq!(text(&next(ws).await), format!("job s{i} m{m}"));
+                    }
+                }
+            });
+            // Each handler was followed by its own job, never by another
+            // message's handler.
+            let order = s
+                .request("GET", "/order", &[("host", "ws.test")], b"")
+                .text();
+            let lines: Vec<&str> = order.lines().collect();
+            assert_eq!(lines.len(), 2 * SOCKETS * MESSAGES, "{order}");
+            for pair in lines.chunks(2) {
+                let message = pair[0].strip_prefix("handler ").expect(&order);
+                assert_eq!(pair[1], format!("job {message}"), "{order}");
+            }
+        },
+    );
+}
+
+#[test]
 fn a_handler_looping_among_many_waiting_messages_is_stopped_and_only_its_isolate_affected() {
     on_each_engine(
         "a_handler_looping_among_many_waiting_messages_is_stopped_and_only_its_isolate_affected",

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 /// The shim's sources, under `shim/`.
 const SOURCES: &[&str] = &[
+    "accessors.cc",
     "async_context.cc",
     "builtins.cc",
     "calls.cc",

@@ -380,15 +380,44 @@ impl IsolateActor {
         ctx: &mut Context<Self>,
         run: impl FnOnce(&mut dyn Isolate) -> Result<(), EngineError>,
     ) {
+        self.whole_turn(event, carried, ctx, |isolate| {
+            run(&mut *isolate).and_then(|()| isolate.run_microtasks())
+        });
+    }
+
+    /// [`turn`](Self::turn) for an event's dispatch: the engine runs the
+    /// dispatch and its microtasks together ([`Isolate::dispatch_turn`]).
+    fn dispatch_turn(
+        &mut self,
+        event: Option<u64>,
+        carried: usize,
+        ctx: &mut Context<Self>,
+        id: u64,
+        host_event: HostValue,
+    ) {
+        self.whole_turn(event, carried, ctx, |isolate| {
+            isolate.dispatch_turn(id, host_event)
+        });
+    }
+
+    /// [`turn`](Self::turn) of a `run` that runs the microtasks itself.
+    fn whole_turn(
+        &mut self,
+        event: Option<u64>,
+        carried: usize,
+        ctx: &mut Context<Self>,
+        run: impl FnOnce(&mut dyn Isolate) -> Result<(), EngineError>,
+    ) {
         if self.run_turn(event, carried, ctx, run) {
             self.check_for_hang(ctx);
         }
         self.after_turns(ctx);
     }
 
-    /// The turn itself (see [`turn`](Self::turn)): whether it ended
-    /// without breaking a limit (when it broke one, the isolate is
-    /// evicted). The work between turns is left to the caller.
+    /// The turn itself (see [`turn`](Self::turn)), `run` with the
+    /// microtasks that follow it: whether it ended without breaking a
+    /// limit (when it broke one, the isolate is evicted). The work between
+    /// turns is left to the caller.
     fn run_turn(
         &mut self,
         event: Option<u64>,
@@ -418,7 +447,7 @@ impl IsolateActor {
             &self.busy,
             carried >= MEASURED_FROM,
         );
-        let result = run(&mut *self.isolate).and_then(|()| self.isolate.run_microtasks());
+        let result = run(&mut *self.isolate);
         let (_, fired) = turn.finish();
         self.host.set_current_event(None, None);
         if let Some(cpu) = event.and_then(|e| self.cpu.get_mut(&e)) {
@@ -876,7 +905,7 @@ impl Handler<Fetch> for IsolateActor {
             },
             None => event,
         };
-        self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
+        self.dispatch_turn(Some(id), size, ctx, id, event);
         Box::pin(async move { rx.await.unwrap_or(Err(RuntimeError::Lost(worker))) })
     }
 }
@@ -906,7 +935,7 @@ impl IsolateActor {
                 ("type".into(), "durable_evict".into()),
                 ("slot".into(), HostValue::Number(slot.into())),
             ]);
-            self.turn(None, 0, ctx, |isolate| isolate.dispatch(id, event));
+            self.dispatch_turn(None, 0, ctx, id, event);
         }
     }
 
@@ -977,7 +1006,7 @@ impl Handler<Scheduled> for IsolateActor {
                 HostValue::Number(msg.scheduled_time),
             ),
         ]);
-        self.turn(Some(id), 0, ctx, |isolate| isolate.dispatch(id, event));
+        self.dispatch_turn(Some(id), 0, ctx, id, event);
         Box::pin(async move {
             rx.await
                 .unwrap_or(Err(RuntimeError::Lost(worker)))
@@ -1025,7 +1054,7 @@ impl IsolateActor {
                 act.evict(EvictionReason::WallClock, Some(id), ctx);
             }
         });
-        self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
+        self.dispatch_turn(Some(id), size, ctx, id, event);
         Ok((worker, rx))
     }
 }
@@ -1052,7 +1081,7 @@ impl IsolateActor {
         };
         self.begin_event(id, span(&worker));
         let event = prepare(&self.host, id);
-        self.turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event));
+        self.dispatch_turn(Some(id), size, ctx, id, event);
         Ok((worker, rx))
     }
 
@@ -1067,7 +1096,7 @@ impl IsolateActor {
         if self.evicted {
             return;
         }
-        self.turn(None, 0, ctx, |isolate| isolate.dispatch(0, event));
+        self.dispatch_turn(None, 0, ctx, 0, event);
     }
 }
 

@@ -21,6 +21,11 @@
 //!   captured `undefined` may run in whatever value is current (V8 sets the
 //!   value only for a defined one), so the prelude uses a defined value for
 //!   "no context". The prelude builds `AsyncLocalStorage` on it.
+//! - [`DEFINE_GETTER`]`(object, name, getter)`, optional (V8 has it): gives
+//!   `object` an own accessor `name` with `getter`, no setter, enumerable
+//!   and not configurable, as `Object.defineProperty` would, without a
+//!   descriptor object to read (Web IDL's unforgeable attributes, such as
+//!   every event's `isTrusted`).
 //!
 //! The prelude is a classic script. It takes these functions and deletes them
 //! from the global object, so Worker code never sees them. Its completion value
@@ -44,6 +49,8 @@ pub const OP_SYNC: &str = "__motu_op";
 pub const OP_ASYNC: &str = "__motu_op_async";
 /// Global name of the function that evaluates a prelude chunk.
 pub const OP_LOAD: &str = "__motu_load";
+/// Global name of the optional function that defines an unforgeable getter.
+pub const DEFINE_GETTER: &str = "__motu_define_getter";
 /// Global name of the function that answers the current async context.
 pub const ASYNC_CONTEXT_GET: &str = "__motu_async_context_get";
 /// Global name of the function that sets the current async context.

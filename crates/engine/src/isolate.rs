@@ -108,6 +108,14 @@ pub trait Isolate {
     /// Calls the prelude's `dispatch(id, event)` hook.
     fn dispatch(&mut self, id: u64, event: HostValue) -> Result<(), EngineError>;
 
+    /// A whole turn of an event: [`dispatch`](Self::dispatch), then, when
+    /// it returned `Ok`, [`run_microtasks`](Self::run_microtasks). An
+    /// engine may do both in one entry into its isolate.
+    fn dispatch_turn(&mut self, id: u64, event: HostValue) -> Result<(), EngineError> {
+        self.dispatch(id, event)?;
+        self.run_microtasks()
+    }
+
     /// Settles the promise of an asynchronous op: resolves it with the value
     /// or rejects it with an error of the given name. Unknown ids are ignored.
     fn settle(&mut self, id: OpId, result: Result<HostValue, JsError>) -> Result<(), EngineError>;

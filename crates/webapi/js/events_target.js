@@ -9,7 +9,7 @@
 // The dispatch algorithm's access to an event's private state: plain
 // functions (made in Event's static block), so that a dispatch allocates
 // nothing of its own.
-let beginDispatch; // (event, target, trusted) => void; throws if it cannot
+let beginDispatch; // (event, target, trusted) => the event's type; throws if it cannot
 let endDispatch; // event => !canceled, once the dispatch is over
 let stopped; // event => whether propagation was stopped
 let stoppedImmediately; // event => whether stopImmediatePropagation() was called
@@ -48,7 +48,7 @@ class Event {
   constructor(type, eventInitDict = undefined) {
     nextTimeStamp = -1;
     if (arguments.length === 0) throw new TypeError("Event constructor: the 'type' argument is required");
-    this.#type = String(type);
+    this.#type = typeof type === 'string' ? type : String(type);
     // EventInit as a WebIDL dictionary: undefined, null or an object, its
     // members read in order.
     if (eventInitDict === undefined || eventInitDict === null) {
@@ -60,7 +60,8 @@ class Event {
     } else {
       throw new TypeError('The event init argument must be an object');
     }
-    Object.defineProperty(this, 'isTrusted', IS_TRUSTED);
+    if (defineGetter !== undefined) defineGetter(this, 'isTrusted', isTrustedGetter);
+    else Object.defineProperty(this, 'isTrusted', IS_TRUSTED);
   }
 
   static {
@@ -71,6 +72,7 @@ class Event {
       }
       e.#flags = (e.#flags & ~TRUSTED) | DISPATCHING | (trusted ? TRUSTED : 0);
       e.#target = target;
+      return e.#type;
     };
     endDispatch = e => {
       const flags = e.#flags & ~(DISPATCHING | STOP | STOP_IMMEDIATE);
@@ -113,7 +115,8 @@ class Event {
 }
 function isTrustedGetter() { return isTrustedOf(this); }
 Object.defineProperty(isTrustedGetter, 'name', { value: 'get isTrusted' });
-// `isTrusted` is unforgeable: an own accessor of every event.
+// `isTrusted` is unforgeable: an own accessor of every event (made by the
+// engine's defineGetter when it has one: the same property, cheaper).
 const IS_TRUSTED = Object.freeze({ __proto__: null, get: isTrustedGetter, enumerable: true, configurable: false });
 
 const EVENT_PHASES = [['NONE', 0], ['CAPTURING_PHASE', 1], ['AT_TARGET', 2], ['BUBBLING_PHASE', 3]];
@@ -194,14 +197,14 @@ class EventTarget {
   }
 
   #dispatch(event, trusted) {
-    beginDispatch(event, this, trusted);
+    const type = beginDispatch(event, this, trusted);
     let notCanceled;
     try {
       // Capturing listeners, then the others, all at the target, each
       // pass over the list as it was when the pass began (a listener
       // added meanwhile waits for the next dispatch; one removed is
       // skipped).
-      const list = this.#listeners.get(event.type);
+      const list = this.#listeners.get(type);
       if (list !== undefined && list.length !== 0) {
         if (list.length === 1 && !list[0].capture) {
           // One listener, not a capturing one: the capturing pass calls
@@ -210,7 +213,7 @@ class EventTarget {
           if (!stopped(event)) this.#invokeOne(event, list[0], false);
         } else {
           this.#invoke(event, list, true);
-          this.#invoke(event, this.#listeners.get(event.type), false);
+          this.#invoke(event, this.#listeners.get(type), false);
         }
       }
     } finally {

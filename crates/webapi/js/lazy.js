@@ -14,6 +14,12 @@
 // Uses no ops; takes the engine's chunk loader `__motu_load` and hides it.
 const loadChunk = globalThis.__motu_load;
 delete globalThis.__motu_load;
+// The engine's own `defineGetter(object, name, getter)`, when it has one
+// (V8's, engines/v8/shim/accessors.cc): an own getter-only accessor,
+// enumerable and not configurable, without a descriptor object to read.
+// For events_target.js, which otherwise uses Object.defineProperty.
+const defineGetter = globalThis.__motu_define_getter;
+delete globalThis.__motu_define_getter;
 
 // Group indices: the order of `prelude_chunks()` in src/prelude.rs.
 const STREAMS = 0;

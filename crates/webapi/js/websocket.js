@@ -179,6 +179,14 @@ class WebSocket extends EventTarget {
   send(message) {
     if (arguments.length < 1) requireArgs(arguments.length, 1, 'WebSocket.send');
     const s = this.#s;
+    if (typeof message === 'string' && s.handle >= 0 && s.state === OPEN && s.accepted && !s.closeSent
+      && s.gate === null && s.sid < 0) {
+      // The common case, a text message on an open socket of the host:
+      // what the checks and #sendNow below come to.
+      const sent = op('ws_send', s.handle, message);
+      if (sent !== true) this.#lost(`${sent}`);
+      return;
+    }
     if (s.forwarded >= 0) throw new TypeError('You must call accept() on this WebSocket before sending messages.');
     if (s.transferred) throw new TypeError('This WebSocket was handed to a Response; send on the other end of the pair');
     if (!s.accepted) throw new TypeError('You must call accept() on this WebSocket before sending messages.');
@@ -441,6 +449,7 @@ function deliverHostMessage(socket, data, t) {
   const s = endState(ws);
   if (s.state === CLOSED) return;
   if (!s.accepted) s.queued.push({ kind: 'message', data });
+  else if (typeof data === 'string') dispatchOn(ws, messageEvent(data, t), true);
   else fireMessage(ws, data, t);
 }
 

@@ -51,7 +51,7 @@ macro_rules! url_names {
 macro_rules! events_group_names {
     () => {
         "op, tag, webidlInterface, requireArgs, defineGlobal, dictionary, reportError, setTimeout, \
-         constructing, Request, ExecutionContext"
+         constructing, Request, ExecutionContext, defineGetter"
     };
 }
 
@@ -300,7 +300,7 @@ pub(crate) const PRELUDE: &str = concat!(
     include_str!("../js/lazy.js"),
     "function makeInternal() {\n  const internal = { ",
     internal_names!(),
-    ", setTimeout, ExecutionContext, SEARCH_PARAMS, defineGlobal: defineLoadedGlobal };\n",
+    ", setTimeout, ExecutionContext, SEARCH_PARAMS, defineGetter, defineGlobal: defineLoadedGlobal };\n",
     "  const lazy = [[EVENTS, '", events_names!(), "'], [URLS, '", url_names!(), "']];\n",
     "  for (const [group, names] of lazy) {\n",
     "    for (const name of names.split(', ')) {\n",

@@ -352,6 +352,13 @@ inline bool property(v8::Local<v8::Context> ctx, const char* global, const char*
          holder.As<v8::Object>()->Get(ctx, str(iso, name)).ToLocal(out);
 }
 
+// --- accessors.cc
+// Installs `__motu_define_getter` (an own getter-only accessor, enumerable
+// and not configurable, for Web IDL's unforgeable attributes).
+bool install_accessors(v8::Local<v8::Context> ctx);
+// Appends its native callback (for startup snapshots).
+void add_accessor_references(std::vector<intptr_t>& refs);
+
 // --- builtins.cc
 // Installs the ECMAScript built-ins this V8 lacks (ArrayBuffer transfer).
 bool install_builtins(v8::Local<v8::Context> ctx);

@@ -167,7 +167,7 @@ int set_up_from_snapshot(MotuIsolate* m, const MotuIsolateOptions& options,
 
 bool install_globals(MotuIsolate* m, v8::Local<v8::Context> ctx,
                      const MotuIsolateOptions& options) {
-  return install_builtins(ctx) && install_stops(m, ctx) && install_slices(ctx) &&
+  return install_builtins(ctx) && install_accessors(ctx) && install_stops(m, ctx) && install_slices(ctx) &&
          install_sort(ctx) && install_json(ctx) &&
          install_ops(m, ctx, options) && install_async_context(ctx, options);
 }

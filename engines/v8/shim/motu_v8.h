@@ -135,6 +135,9 @@ int motu_v8_run_script(MotuIsolate* isolate, const MotuCode* code, MotuBuf* erro
 int motu_v8_run_module(MotuIsolate* isolate, const MotuCode* code, MotuBuf* error);
 // Calls the dispatch hook with (id, decoded event).
 int motu_v8_dispatch(MotuIsolate* isolate, uint64_t id, MotuBytes event, MotuBuf* error);
+// motu_v8_dispatch, then (when it ended without an exception or a stop)
+// motu_v8_run_microtasks, in one entry into the isolate: a whole turn.
+int motu_v8_dispatch_turn(MotuIsolate* isolate, uint64_t id, MotuBytes event, MotuBuf* error);
 // Settles the promise of async op `op_id`; unknown ids are ignored.
 int motu_v8_resolve(MotuIsolate* isolate, uint64_t op_id, MotuBytes value, MotuBuf* error);
 int motu_v8_reject(MotuIsolate* isolate, uint64_t op_id, MotuBytes name, MotuBytes message,

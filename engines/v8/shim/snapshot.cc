@@ -262,6 +262,7 @@ v8::StartupData* snapshot_for(const MotuIsolateOptions& options, const MotuCode&
     add_op_references(s->references);
     add_async_context_references(s->references);
     add_builtin_references(s->references);
+    add_accessor_references(s->references);
     add_slice_references(s->references);
     add_sort_references(s->references);
     add_json_references(s->references);

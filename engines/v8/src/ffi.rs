@@ -203,6 +203,7 @@ shim_functions! {
     fn motu_v8_run_script(isolate: *mut MotuIsolate, code: *const MotuCode, error: *mut MotuBuf) -> c_int;
     fn motu_v8_run_module(isolate: *mut MotuIsolate, code: *const MotuCode, error: *mut MotuBuf) -> c_int;
     fn motu_v8_dispatch(isolate: *mut MotuIsolate, id: u64, event: MotuBytes, error: *mut MotuBuf) -> c_int;
+    fn motu_v8_dispatch_turn(isolate: *mut MotuIsolate, id: u64, event: MotuBytes, error: *mut MotuBuf) -> c_int;
     fn motu_v8_resolve(isolate: *mut MotuIsolate, op_id: u64, value: MotuBytes, error: *mut MotuBuf) -> c_int;
     fn motu_v8_reject(isolate: *mut MotuIsolate, op_id: u64, name: MotuBytes, message: MotuBytes, error: *mut MotuBuf) -> c_int;
     fn motu_v8_run_microtasks(isolate: *mut MotuIsolate, error: *mut MotuBuf) -> c_int;

@@ -211,6 +211,22 @@ impl Isolate for V8Isolate {
         self.finish(status, error)
     }
 
+    fn dispatch_turn(&mut self, id: u64, event: HostValue) -> Result<(), EngineError> {
+        // SAFETY: `event` lives until the call below returns.
+        let encoded = unsafe { self.encode(&event) };
+        let mut error = MotuBuf::empty();
+        // SAFETY: the bytes live in `scratch` and `event` for the call.
+        let status =
+            unsafe { ffi::motu_v8_dispatch_turn(self.raw.as_ptr(), id, encoded, &mut error) };
+        drop(event);
+        self.dispatched = true;
+        self.finish(status, error)?;
+        if !self.embedder().served() {
+            self.refresh_caches();
+        }
+        Ok(())
+    }
+
     fn settle(
         &mut self,
         id: OpId,

@@ -230,6 +230,8 @@ impl IsolateActor {
             self.host.socket_closed(socket);
         }
         let (event, size) = crate::websocket::host_event(socket, event, self.host.perf_now());
-        self.run_turn(Some(id), size, ctx, |isolate| isolate.dispatch(id, event))
+        self.run_turn(Some(id), size, ctx, |isolate| {
+            isolate.dispatch_turn(id, event)
+        })
     }
 }

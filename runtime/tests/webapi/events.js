@@ -17,6 +17,30 @@ export default suite(test => {
     throws(() => new Event('x', 5), TypeError);
     eq(Object.prototype.toString.call(e), '[object Event]');
   });
+  test('isTrusted: an own unforgeable accessor, true only for events the platform fires', () => {
+    const a = new Event('x');
+    const d = Object.getOwnPropertyDescriptor(a, 'isTrusted');
+    eq([typeof d.get, d.set, d.enumerable, d.configurable], ['function', undefined, true, false]);
+    eq(Object.getOwnPropertyDescriptor(new CustomEvent('y'), 'isTrusted').get === d.get, true, 'one getter for every event');
+    eq(Object.getOwnPropertyDescriptor(new MessageEvent('m'), 'isTrusted').get === d.get, true, 'and for subclasses');
+    eq(Object.hasOwn(Event.prototype, 'isTrusted'), false);
+    throws(() => { delete a.isTrusted; }, TypeError);
+    throws(() => { a.isTrusted = true; }, TypeError);
+    throws(() => Object.defineProperty(a, 'isTrusted', { value: true }), TypeError);
+    eq(a.isTrusted, false);
+    eq(typeof globalThis.__motu_define_getter, 'undefined', 'the engine helper is not left on the global');
+    // Dispatched by script: still untrusted; fired by the platform: trusted.
+    const t = new EventTarget();
+    let seen;
+    t.addEventListener('x', e => { seen = e.isTrusted; });
+    t.dispatchEvent(a);
+    eq(seen, false);
+    const controller = new AbortController();
+    controller.signal.addEventListener('abort', e => { seen = e.isTrusted; });
+    controller.abort();
+    eq(seen, true);
+    eq(a.isTrusted, false);
+  });
   test('CustomEvent carries detail', () => {
     const e = new CustomEvent('c', { detail: { n: 1 } });
     eq(e.detail, { n: 1 });
