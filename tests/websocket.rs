@@ -82,6 +82,27 @@ async fn next(ws: &mut Socket) -> Message {
     }
 }
 
+/// `sockets` sockets to `path`, each welcomed, then `messages` messages
+/// `s{socket} m{message}` sent on each before any answer is read: they wait
+/// for the isolate together (and are delivered in one visit).
+async fn waiting_messages(s: &Server, path: &str, sockets: usize, messages: usize) -> Vec<Socket> {
+    let mut open = Vec::new();
+    for _ in 0..sockets {
+        let mut ws = connect(s, path).await.unwrap();
+        assert!(text(&next(&mut ws).await).starts_with("welcome"));
+        open.push(ws);
+    }
+    for (i, ws) in open.iter_mut().enumerate() {
+        for m in 0..messages {
+            ws.feed(Message::text(format!("s{i} m{m}"))).await.unwrap();
+        }
+    }
+    for ws in &mut open {
+        ws.flush().await.unwrap();
+    }
+    open
+}
+
 fn text(m: &Message) -> &str {
     match m {
         Message::Text(t) => t.as_str(),
@@ -486,22 +507,7 @@ fn many_messages_waiting_on_many_sockets_at_once_are_each_answered_in_order() {
             runtime().block_on(async {
                 const SOCKETS: usize = 12;
                 const MESSAGES: usize = 40;
-                let mut sockets = Vec::new();
-                for _ in 0..SOCKETS {
-                    let mut ws = connect(&s, "/stamped").await.unwrap();
-                    assert!(text(&next(&mut ws).await).starts_with("welcome"));
-                    sockets.push(ws);
-                }
-                // Every socket's messages are on their way before any answer
-                // is read: they wait for the isolate together.
-                for (i, ws) in sockets.iter_mut().enumerate() {
-                    for m in 0..MESSAGES {
-                        ws.feed(Message::text(format!("s{i} m{m}"))).await.unwrap();
-                    }
-                }
-                for ws in &mut sockets {
-                    ws.flush().await.unwrap();
-                }
+                let mut sockets = waiting_messages(&s, "/stamped", SOCKETS, MESSAGES).await;
                 for (i, ws) in sockets.iter_mut().enumerate() {
                     for m in 0..MESSAGES {
                         assert_eq!(text(&next(ws).await), format!("s{i} m{m} true"));
@@ -521,22 +527,7 @@ fn the_promise_jobs_of_each_waiting_message_run_before_the_next_message() {
             const MESSAGES: usize = 10;
             let (_c, s) = serve(engine, "", "");
             runtime().block_on(async {
-                let mut sockets = Vec::new();
-                for _ in 0..SOCKETS {
-                    let mut ws = connect(&s, "/jobs").await.unwrap();
-                    assert!(text(&next(&mut ws).await).starts_with("welcome"));
-                    sockets.push(ws);
-                }
-                // All on their way at once: they wait for the isolate
-                // together and are delivered in one visit.
-                for (i, ws) in sockets.iter_mut().enumerate() {
-                    for m in 0..MESSAGES {
-                        ws.feed(Message::text(format!("s{i} m{m}"))).await.unwrap();
-                    }
-                }
-                for ws in &mut sockets {
-                    ws.flush().await.unwrap();
-                }
+                let mut sockets = waiting_messages(&s, "/jobs", SOCKETS, MESSAGES).await;
                 // Every answer comes from a promise job.
                 for (i, ws) in sockets.iter_mut().enumerate() {
                     for m in 0..MESSAGES {

@@ -101,14 +101,7 @@ pub fn engines() -> Vec<Box<dyn Engine>> {
 
 /// The isolate config with the Web API prelude.
 pub fn config() -> IsolateConfig {
-    IsolateConfig {
-        memory_limit: None,
-        allow_code_generation: false,
-        prelude: Arc::from(motu_webapi::prelude()),
-        prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
-        prelude_chunks: motu_webapi::prelude_chunks(),
-        snapshot_prelude: Some(Arc::from(motu_webapi::snapshot_prelude())),
-    }
+    motu_webapi::isolate_config()
 }
 
 /// The hello-world module Worker.

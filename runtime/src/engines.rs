@@ -75,7 +75,7 @@ mod tests {
     use std::rc::Rc;
     use std::sync::Arc;
 
-    use motu_engine::{Engine, Host, HostValue, IsolateConfig, JsError, OpId};
+    use motu_engine::{Engine, Host, HostValue, JsError, OpId};
 
     use super::*;
 
@@ -108,14 +108,7 @@ mod tests {
             1 + motu_webapi::prelude_chunks().len()
         );
         let engine = quickjs_engine();
-        let cfg = IsolateConfig {
-            memory_limit: None,
-            allow_code_generation: false,
-            prelude: Arc::from(motu_webapi::prelude()),
-            prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
-            prelude_chunks: motu_webapi::prelude_chunks(),
-            snapshot_prelude: Some(Arc::from(motu_webapi::snapshot_prelude())),
-        };
+        let cfg = motu_webapi::isolate_config();
         let mut iso = engine
             .new_isolate(&cfg, Rc::new(WebHost::default()))
             .expect("an isolate");

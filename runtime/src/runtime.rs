@@ -84,12 +84,8 @@ impl Runtime {
             config.executor_busy,
         ));
         let isolate_config = IsolateConfig {
-            memory_limit: None,
             allow_code_generation: config.allow_code_generation,
-            prelude: Arc::from(motu_webapi::prelude()),
-            prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
-            prelude_chunks: motu_webapi::prelude_chunks(),
-            snapshot_prelude: Some(Arc::from(motu_webapi::snapshot_prelude())),
+            ..motu_webapi::isolate_config()
         };
         let supervisor = Supervisor::default().start();
         let registry = Registry::new(

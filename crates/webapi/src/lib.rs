@@ -48,5 +48,5 @@ mod work;
 pub use base64::forgiving_decode;
 pub use op_state::OpState;
 pub use ops::call;
-pub use prelude::{prelude, prelude_chunks, snapshot_prelude, PRELUDE_NAME};
+pub use prelude::{isolate_config, prelude, prelude_chunks, snapshot_prelude, PRELUDE_NAME};
 pub use work::{work, Cancel, Work, QUICK_BYTES};

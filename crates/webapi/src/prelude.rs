@@ -14,7 +14,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use motu_engine::PreludeChunk;
+use motu_engine::{IsolateConfig, PreludeChunk};
 
 /// The prelude: one classic script whose completion value is the hooks
 /// object of `motu_engine::contract`. The files share one function scope and
@@ -54,6 +54,20 @@ pub fn snapshot_prelude() -> &'static str {
         text.push_str("\n])\n");
         text
     })
+}
+
+/// An isolate config with the Web API prelude: its core, chunks and
+/// snapshot prelude, the engine's default heap limit and no code generation
+/// from strings (set the fields to change those).
+pub fn isolate_config() -> IsolateConfig {
+    IsolateConfig {
+        memory_limit: None,
+        allow_code_generation: false,
+        prelude: Arc::from(prelude()),
+        prelude_name: Arc::from(PRELUDE_NAME),
+        prelude_chunks: prelude_chunks(),
+        snapshot_prelude: Some(Arc::from(snapshot_prelude())),
+    }
 }
 
 /// The prelude's chunks, in the order of the group indices of `js/lazy.js`.

@@ -479,11 +479,7 @@ fn the_web_api_prelude_answers_a_request() {
     }
     let cfg = IsolateConfig {
         memory_limit: Some(64 << 20),
-        allow_code_generation: false,
-        prelude: Arc::from(motu_webapi::prelude()),
-        prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
-        prelude_chunks: motu_webapi::prelude_chunks(),
-        snapshot_prelude: None,
+        ..motu_webapi::isolate_config()
     };
     let host = Rc::new(WebHost(Default::default(), Default::default()));
     let engine = engine();

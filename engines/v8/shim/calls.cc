@@ -60,6 +60,26 @@ int finish(MotuIsolate* m, v8::TryCatch& tc, v8::Local<v8::Context> ctx, MotuBuf
   return status;
 }
 
+namespace {
+
+// Calls the prelude's dispatch hook with event `id` (encoded in `event`)
+// in the entered context `ctx`; the call's status.
+int dispatch_in(MotuIsolate* m, v8::Local<v8::Context> ctx, uint64_t id, MotuBytes event,
+                MotuBuf* error) {
+  v8::TryCatch tc(m->isolate);
+  v8::Local<v8::Value> args[2] = {v8::Number::New(m->isolate, static_cast<double>(id)),
+                                  v8::Local<v8::Value>()};
+  if (!decode_value(m->isolate, ctx, event, &args[1])) {
+    if (m->out_of_memory.load()) return finish(m, tc, ctx, error);
+    return fail(error, "TypeError", "the event could not be converted to JavaScript");
+  }
+  v8::Local<v8::Value> result;
+  discard(m->dispatch.Get(m->isolate)->Call(ctx, v8::Undefined(m->isolate), 2, args).ToLocal(&result));
+  return finish(m, tc, ctx, error);
+}
+
+}  // namespace
+
 }  // namespace motu
 
 using motu::Enter;
@@ -98,18 +118,7 @@ int motu_v8_dispatch(MotuIsolate* m, uint64_t id, MotuBytes event, MotuBuf* erro
     int status = motu::check_usable(m, error);
     if (status != MOTU_OK) return status;
     Enter e(m);
-    v8::TryCatch tc(m->isolate);
-    v8::Local<v8::Value> args[2] = {v8::Number::New(m->isolate, static_cast<double>(id)),
-                                    v8::Local<v8::Value>()};
-    if (!motu::decode_value(m->isolate, e.ctx, event, &args[1])) {
-      if (m->out_of_memory.load()) return motu::finish(m, tc, e.ctx, error);
-      return motu::fail(error, "TypeError", "the event could not be converted to JavaScript");
-    }
-    v8::Local<v8::Value> result;
-    motu::discard(m->dispatch.Get(m->isolate)
-        ->Call(e.ctx, v8::Undefined(m->isolate), 2, args)
-        .ToLocal(&result));
-    return motu::finish(m, tc, e.ctx, error);
+    return motu::dispatch_in(m, e.ctx, id, event, error);
   });
 }
 
@@ -120,18 +129,7 @@ int motu_v8_dispatch_turn(MotuIsolate* m, uint64_t id, MotuBytes event, MotuBuf*
     Enter e(m);
     {
       v8::HandleScope scope(m->isolate);
-      v8::TryCatch tc(m->isolate);
-      v8::Local<v8::Value> args[2] = {v8::Number::New(m->isolate, static_cast<double>(id)),
-                                      v8::Local<v8::Value>()};
-      if (!motu::decode_value(m->isolate, e.ctx, event, &args[1])) {
-        if (m->out_of_memory.load()) return motu::finish(m, tc, e.ctx, error);
-        return motu::fail(error, "TypeError", "the event could not be converted to JavaScript");
-      }
-      v8::Local<v8::Value> result;
-      motu::discard(m->dispatch.Get(m->isolate)
-          ->Call(e.ctx, v8::Undefined(m->isolate), 2, args)
-          .ToLocal(&result));
-      status = motu::finish(m, tc, e.ctx, error);
+      status = motu::dispatch_in(m, e.ctx, id, event, error);
       if (status != MOTU_OK) return status;
     }
     // The microtasks, in the same entry (what motu_v8_run_microtasks does).

@@ -324,7 +324,7 @@ mod tests {
     use std::rc::Rc;
     use std::sync::Arc;
 
-    use motu_engine::{Host, HostValue, IsolateConfig, JsError, OpId};
+    use motu_engine::{Host, HostValue, JsError, OpId};
 
     use super::V8Isolate;
     use crate::cache::CodeCache;
@@ -354,14 +354,7 @@ mod tests {
         // through the engine, an op) would be evaluated in every isolate
         // instead, silently costing each cold start the whole prelude.
         crate::shim::load().expect("the V8 shim");
-        let cfg = IsolateConfig {
-            memory_limit: None,
-            allow_code_generation: false,
-            prelude: Arc::from(motu_webapi::prelude()),
-            prelude_name: Arc::from(motu_webapi::PRELUDE_NAME),
-            prelude_chunks: motu_webapi::prelude_chunks(),
-            snapshot_prelude: Some(Arc::from(motu_webapi::snapshot_prelude())),
-        };
+        let cfg = motu_webapi::isolate_config();
         let cache = Arc::new(CodeCache::new(1 << 20));
         for _ in 0..2 {
             let isolate =
