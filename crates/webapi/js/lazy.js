@@ -91,10 +91,14 @@ function loadGroup(index) {
 // startup snapshot does (src/prelude.rs `snapshot_prelude`): their globals
 // are then plain data properties from the start, in every isolate made
 // from the snapshot.
+// They get an `internal` of their own, made now, before `start()`: the one
+// later groups get is made on first use, after `start()` set what depends
+// on the Worker (`nodeCompat`, ...), so these groups may take only what the
+// core defines while it is evaluated.
 function preloadGroups(groups) {
-  internal ??= makeInternal();
+  const early = makeInternal();
   for (let i = 0; i < groups.length; i += 2) {
-    if (groupExports[groups[i]] === undefined) groupExports[groups[i]] = groups[i + 1](internal) ?? {};
+    if (groupExports[groups[i]] === undefined) groupExports[groups[i]] = groups[i + 1](early) ?? {};
   }
 }
 
