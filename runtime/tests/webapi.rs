@@ -225,3 +225,8 @@ fn request_init_members() {
             .with_service("ECHO", "echo")
     });
 }
+
+#[test]
+fn websocket_pair_sends_and_refusals() {
+    run_checks("websocket.js");
+}

@@ -92,6 +92,16 @@ webidlInterface(CloseEvent);
 
 let endState; // ws => its private state, for the pair and the host side
 
+// Throws what `send()` on a socket in state `s` throws when it cannot send:
+// the first of the reasons that applies, in the order the checks are made.
+function refuseSend(s) {
+  if (s.forwarded >= 0) throw new TypeError('You must call accept() on this WebSocket before sending messages.');
+  if (s.transferred) throw new TypeError('This WebSocket was handed to a Response; send on the other end of the pair');
+  if (!s.accepted) throw new TypeError('You must call accept() on this WebSocket before sending messages.');
+  if (s.state === CONNECTING) throw new DOMException('The WebSocket is still connecting', 'InvalidStateError');
+  throw new TypeError("Can't call WebSocket send() after close().");
+}
+
 class WebSocket extends EventTarget {
   #s;
   static { endState = ws => ws.#s; }
@@ -179,19 +189,7 @@ class WebSocket extends EventTarget {
   send(message) {
     if (arguments.length < 1) requireArgs(arguments.length, 1, 'WebSocket.send');
     const s = this.#s;
-    if (typeof message === 'string' && s.handle >= 0 && s.state === OPEN && s.accepted && !s.closeSent
-      && s.gate === null && s.sid < 0) {
-      // The common case, a text message on an open socket of the host:
-      // what the checks and #sendNow below come to.
-      const sent = op('ws_send', s.handle, message);
-      if (sent !== true) this.#lost(`${sent}`);
-      return;
-    }
-    if (s.forwarded >= 0) throw new TypeError('You must call accept() on this WebSocket before sending messages.');
-    if (s.transferred) throw new TypeError('This WebSocket was handed to a Response; send on the other end of the pair');
-    if (!s.accepted) throw new TypeError('You must call accept() on this WebSocket before sending messages.');
-    if (s.state === CONNECTING) throw new DOMException('The WebSocket is still connecting', 'InvalidStateError');
-    if (s.state !== OPEN || s.closeSent) throw new TypeError("Can't call WebSocket send() after close().");
+    if (s.state !== OPEN || !s.accepted || s.closeSent || s.forwarded >= 0 || s.transferred) refuseSend(s);
     let data;
     if (typeof message === 'string') data = message;
     else if (message instanceof ArrayBuffer || ArrayBuffer.isView(message)) data = bufferSourceCopy(message);
