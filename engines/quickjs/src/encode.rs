@@ -304,10 +304,7 @@ fn latin1_to_utf8(units: &[u8], out: &mut Vec<u8>) {
     }
     let mut rest = units;
     while !rest.is_empty() {
-        let ascii = rest
-            .iter()
-            .position(|&b| b >= 0x80)
-            .unwrap_or(rest.len());
+        let ascii = rest.iter().position(|&b| b >= 0x80).unwrap_or(rest.len());
         out.extend_from_slice(&rest[..ascii]);
         rest = &rest[ascii..];
         while let Some((&b, tail)) = rest.split_first() {
@@ -395,7 +392,10 @@ mod tests {
     fn latin1_takes_two_bytes_from_u0080() {
         let units = [b'a', 0x80, 0xE9, 0xFF, b'z'];
         for slice in 1..=6 {
-            assert_eq!(utf8_of(Units::Latin1(&units), slice), "a\u{80}éÿz".as_bytes());
+            assert_eq!(
+                utf8_of(Units::Latin1(&units), slice),
+                "a\u{80}éÿz".as_bytes()
+            );
         }
     }
 }
