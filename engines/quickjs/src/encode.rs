@@ -253,10 +253,9 @@ fn utf8_sliced(
                 latin1_to_utf8(part, v);
             }
             Units::Wide(all) => {
-                // A high surrogate last in a slice waits for the next one,
-                // where its low surrogate may be.
-                if k + n < length && is_high(all[k + n - 1]) {
-                    n -= 1;
+                // A pair split by the slice's end is taken whole.
+                if k + n < length && is_high(all[k + n - 1]) && is_low(all[k + n]) {
+                    n += 1;
                 }
                 let part = &all[k..k + n];
                 let v = out.slice(utf16_utf8_len(part))?;
