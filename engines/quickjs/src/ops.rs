@@ -12,6 +12,10 @@
 //! and an op that gave up early for it (see
 //! `motu_engine::Interrupt::is_terminating`) is not followed by more
 //! JavaScript.
+//!
+//! One op is made here instead of by the host when its input is long:
+//! `utf8_encode` of a string of a million units or more, encoded in slices
+//! with a termination check between them (see `encode`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
