@@ -140,7 +140,7 @@ fn long_utf8_encode<'js>(
         return Ok(None);
     };
     if !name.is_string()
-        || !encode::string_len(text).is_some_and(|n| n >= encode::SLICED_MIN)
+        || encode::string_len(text).is_none_or(|n| n < encode::SLICED_MIN)
         || !with_str(ctx, name, |name| name == "utf8_encode")?
     {
         return Ok(None);
