@@ -19,7 +19,8 @@
 //! - an op called from JavaScript stops it there, before it reaches the
 //!   host (see `ops`);
 //! - host code that runs long (a synchronous op on a large input) can ask
-//!   [`Interrupt::is_terminating`] and give up early.
+//!   [`Interrupt::is_terminating`] and give up early; `utf8_encode` of a
+//!   long string looks at the flag between slices (see `encode`).
 //!
 //! The isolate then reports the call as terminated, whatever error the
 //! refusal made on the way (see `QuickJsIsolate::classify`).

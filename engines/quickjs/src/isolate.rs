@@ -221,13 +221,15 @@ impl QuickJsIsolate {
 
     /// Prepares a call into JavaScript: an interrupt noted earlier (and
     /// swallowed somehow) is not this call's, what an earlier termination
-    /// left to free is freed, and QuickJS measures its stack limit from
+    /// left to free is freed, a collection put off is made (see `memory`),
+    /// and QuickJS measures its stack limit from
     /// where the stack is now.
     fn begin(&self) {
         self.interrupted.set(false);
         // What a terminated call left to free goes before anything runs.
         // SAFETY: the runtime is alive and runs no JavaScript now.
         unsafe { JS_FlushDeferredFrees(self.context.get_runtime_ptr()) };
+        self.memory.begin_call();
         // SAFETY: the runtime is alive; this only records the stack pointer.
         unsafe { qjs::JS_UpdateStackTop(self.context.get_runtime_ptr()) };
     }

@@ -64,6 +64,7 @@ mod chunks;
 mod compile;
 mod context;
 mod convert;
+mod encode;
 mod errors;
 mod exec;
 mod interrupt;

@@ -23,6 +23,19 @@
 //! goes (growing an array, a string, a parse) fails at its next allocation
 //! instead of running to its end before QuickJS next polls for interrupts.
 //!
+//! Below half the limit, no collection starts while a call into
+//! JavaScript runs once the isolate serves events: the mark is held at half
+//! the limit (or higher) from each call's start, and a collection the call
+//! put off (the heap grew past the mark QuickJS keeps) is made at the next
+//! call's start, before any JavaScript runs ([`MemoryState::begin_call`]).
+//! A collection walks every object of the heap and cannot be interrupted:
+//! an allocation loop holding a few hundred thousand objects made QuickJS
+//! collect for 7-9 ms, and a termination that came meanwhile waited for it
+//! (the limits bench's `alloc` shape, stopped 9 ms after its termination
+//! at p99). Reference counting frees all but cyclic garbage at once, so a
+//! call's heap seldom holds more than its live data; past half the limit,
+//! collections come within the call as before, as the limit needs them.
+//!
 //! Below half the limit, once the isolate serves events, the mark is kept at
 //! least [`MIN_GROWTH`] above the heap. Reference counting frees most
 //! garbage at once; a collection is only needed for cycles, yet it walks
@@ -67,6 +80,10 @@ pub(crate) struct MemoryState {
     serving: Cell<bool>,
     /// The collection mark as last raised (or seen) by `collect_later`.
     raised: Cell<qjs::size_t>,
+    /// The mark QuickJS keeps between calls (see `begin_call`).
+    own_mark: Cell<qjs::size_t>,
+    /// The mark set for the running call (see `begin_call`).
+    call_mark: Cell<qjs::size_t>,
 }
 
 impl MemoryState {
@@ -81,6 +98,8 @@ impl MemoryState {
             runtime: Cell::new(std::ptr::null_mut()),
             serving: Cell::new(false),
             raised: Cell::new(0),
+            own_mark: Cell::new(0),
+            call_mark: Cell::new(0),
         })
     }
 
@@ -107,6 +126,43 @@ impl MemoryState {
     /// from now on: the isolate serves events.
     pub(crate) fn serving(&self) {
         self.serving.set(true);
+    }
+
+    /// Prepares the collection mark for a call into JavaScript, once the
+    /// isolate serves events: makes the collection the last call put off
+    /// (the heap is past the mark QuickJS keeps), then holds the mark at
+    /// half the limit at least for this call (see the module docs).
+    pub(crate) fn begin_call(&self) {
+        let runtime = self.runtime.get();
+        if runtime.is_null() || !self.serving.get() {
+            return;
+        }
+        // SAFETY: as in `collect_sooner`; no JavaScript runs now, so a
+        // collection may run.
+        unsafe {
+            let now = qjs::JS_GetGCThreshold(runtime);
+            // A mark changed during the last call (by a collection past
+            // half the limit, or by the allocator) is the one kept.
+            let mut own = if now == self.call_mark.get() {
+                self.own_mark.get()
+            } else {
+                now
+            };
+            if self.used.get() > own as usize {
+                qjs::JS_RunGC(runtime);
+                // Half the heap again above it, as QuickJS sets it.
+                let used = self.used.get();
+                own = (used + used / 2).max(used.saturating_add(MIN_GROWTH)) as qjs::size_t;
+            }
+            self.own_mark.set(own);
+            let held = if self.limit == usize::MAX {
+                own
+            } else {
+                own.max((self.limit / 2) as qjs::size_t)
+            };
+            qjs::JS_SetGCThreshold(runtime, held);
+            self.call_mark.set(held);
+        }
     }
 
     /// Whether `wanted` more bytes (with `freed` given back) fit the limit

@@ -12,6 +12,10 @@
 //! and an op that gave up early for it (see
 //! `motu_engine::Interrupt::is_terminating`) is not followed by more
 //! JavaScript.
+//!
+//! One op is made here instead of by the host when its input is long:
+//! `utf8_encode` of a string of a million units or more, encoded in slices
+//! with a termination check between them (see `encode`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -24,6 +28,7 @@ use rquickjs::function::Rest;
 use rquickjs::{Ctx, Function, Persistent, Promise, Value};
 
 use crate::convert::{to_host, to_js};
+use crate::encode;
 use crate::errors::{make, throw, throw_interrupted, throw_out_of_memory};
 use crate::interrupt::TerminateFlag;
 use crate::memory::MemoryState;
@@ -124,11 +129,52 @@ fn with_op<'js, R>(
     Ok(result)
 }
 
+/// `utf8_encode` of a string of [`encode::SLICED_MIN`] units or more, in
+/// slices a termination stops (see `encode`); `None` for any other call.
+fn long_utf8_encode<'js>(
+    state: &OpState,
+    ctx: &Ctx<'js>,
+    args: &[Value<'js>],
+) -> rquickjs::Result<Option<Value<'js>>> {
+    let [name, text] = args else {
+        return Ok(None);
+    };
+    if !name.is_string()
+        || encode::string_len(text).is_none_or(|n| n < encode::SLICED_MIN)
+        || !with_str(ctx, name, |name| name == "utf8_encode")?
+    {
+        return Ok(None);
+    }
+    if state.memory.exhausted() {
+        return Err(throw_out_of_memory(ctx));
+    }
+    poll_termination(state, ctx)?;
+    let stop = || state.terminate.is_raised();
+    match encode::encode(ctx, text, &state.memory, stop)? {
+        Ok(bytes) => to_js(ctx, HostValue::Bytes(bytes)).map(Some),
+        Err(encode::Stopped::Terminated) => {
+            state.terminate.take();
+            state.interrupted.set(true);
+            Err(throw_interrupted(ctx))
+        }
+        Err(encode::Stopped::OutOfMemory) if state.memory.exhausted() => {
+            Err(throw_out_of_memory(ctx))
+        }
+        Err(encode::Stopped::OutOfMemory) => Err(throw(
+            ctx,
+            &JsError::range_error("Array buffer allocation failed"),
+        )),
+    }
+}
+
 fn op_sync<'js>(
     state: &OpState,
     ctx: Ctx<'js>,
     args: Rest<Value<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
+    if let Some(bytes) = long_utf8_encode(state, &ctx, &args.0)? {
+        return Ok(bytes);
+    }
     match with_op(state, &ctx, args, |name, values| {
         state.host.call(name, values)
     })? {

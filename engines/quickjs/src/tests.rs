@@ -751,3 +751,37 @@ fn a_collection_frees_what_a_stopped_sort_held() {
         Some(Ok("abc".into()))
     );
 }
+
+#[test]
+fn below_half_the_limit_a_collection_waits_for_the_next_call() {
+    // A call's cyclic garbage (some megabytes, well below half the 256 MiB
+    // limit) is not collected while the call runs (a collection cannot be
+    // interrupted), and is collected before the next call's JavaScript.
+    let engine = engine();
+    let mut cfg = config();
+    cfg.memory_limit = Some(256 << 20);
+    let (mut iso, host) = isolate_with(&engine, cfg);
+    iso.load_worker(&script(
+        "addEventListener('test', e => {
+           if (e === 'cycles') for (let i = 0; i < 100000; i++) { const o = { i }; o.self = o; }
+           return 'done'; })",
+    ))
+    .unwrap();
+    assert_eq!(
+        run(&mut *iso, &host, 1, "warm".into()),
+        Some(Ok("done".into()))
+    );
+    let before = iso.heap_stats().used;
+    assert_eq!(
+        run(&mut *iso, &host, 2, "cycles".into()),
+        Some(Ok("done".into()))
+    );
+    let held = iso.heap_stats().used;
+    assert!(held > before + (4 << 20), "{before} {held}");
+    assert_eq!(
+        run(&mut *iso, &host, 3, "none".into()),
+        Some(Ok("done".into()))
+    );
+    let after = iso.heap_stats().used;
+    assert!(after < before + (1 << 20), "{before} {held} {after}");
+}

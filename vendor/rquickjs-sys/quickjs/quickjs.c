@@ -5078,6 +5078,31 @@ static void js_free_cstring(JSRuntime *rt, const void *ptr)
     JS_FreeValueRT(rt, JS_MKPTR(JS_TAG_STRING, (JSString *)ptr - 1));
 }
 
+/* motu: a string's characters where they lie (see quickjs.h) */
+int JS_GetStringChars(JSValueConst val, const void **pchars, uint32_t *plen,
+                      bool *pwide)
+{
+    JSString *p;
+    JSStringRope *r;
+
+    switch (JS_VALUE_GET_TAG(val)) {
+    case JS_TAG_STRING:
+        p = JS_VALUE_GET_STRING(val);
+        *pchars = strv(p);
+        *plen = p->len;
+        *pwide = p->is_wide_char;
+        return 0;
+    case JS_TAG_STRING_ROPE:
+        r = JS_VALUE_GET_STRING_ROPE(val);
+        *pchars = NULL;
+        *plen = r->len;
+        *pwide = r->is_wide_char;
+        return 1;
+    default:
+        return -1;
+    }
+}
+
 void JS_FreeCString(JSContext *ctx, const char *ptr)
 {
     return js_free_cstring(ctx->rt, ptr);

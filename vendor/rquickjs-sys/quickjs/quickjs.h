@@ -921,6 +921,13 @@ JS_EXTERN void JS_FreeCString(JSContext *ctx, const char *ptr);
 JS_EXTERN void JS_FreeCStringRT(JSRuntime *rt, const char *ptr);
 JS_EXTERN void JS_FreeCStringUTF16(JSContext *ctx, const uint16_t *ptr);
 JS_EXTERN void JS_FreeCStringRT_UTF16(JSRuntime *rt, const uint16_t *ptr);
+/* motu: a string's characters where they lie, to read a long string a slice
+   at a time: *plen 8-bit (Latin-1) units, or 16-bit ones when *pwide is
+   set. 0 for a linear string (the characters stay valid and unchanged as
+   long as the value lives), 1 for a rope (only *plen and *pwide are set;
+   JS_ToString makes it linear), -1 for any other value. */
+JS_EXTERN int JS_GetStringChars(JSValueConst val, const void **pchars,
+                                uint32_t *plen, bool *pwide);
 
 JS_EXTERN JSValue JS_NewObjectProtoClass(JSContext *ctx, JSValueConst proto,
                                          JSClassID class_id);
