@@ -135,7 +135,7 @@ void ensure_platform() {
     // one go on the isolate's thread: 40-75 ms for a 45 MB heap of a
     // million strings, seen here, during which no termination lands (a
     // loop joining those million strings stopped 9-16 ms past its
-    // termination, p99; 3-7 ms with marking in steps). The marking is
+    // termination, p99; 2.3-6.9 ms with marking in steps). The marking is
     // charged to the Worker whose heap it is, as its scavenges are.
     v8::V8::SetFlagsFromString("--no-concurrent-marking");
     // An operator's own V8 flags (heap and GC tuning, say), after motu's
