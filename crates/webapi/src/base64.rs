@@ -221,6 +221,10 @@ mod tests {
             forgiving_decode(spaced.as_bytes()).unwrap(),
             expected.as_bytes()
         );
+        // Padding in the same slice as the group it completes.
+        let padded = "Zm9v ".repeat(SLICE / 4) + "Zg= =";
+        let expected = "foo".repeat(SLICE / 4) + "f";
+        assert_eq!(dec(&padded).unwrap(), expected.as_str().into());
         // Padding that does not complete a group, or garbage past a slice.
         for bad in [
             "Zm9v ".repeat(SLICE / 4) + "Zg=",
