@@ -22,7 +22,9 @@
 //!
 //! `cargo bench --bench limits` (add `--features v8` for both engines).
 //! Arguments after `--`: shape names to run only those, `--runs N` for the
-//! events per shape (default 100), `--engine NAME` for one engine.
+//! events per shape (default 100), `--engine NAME` for one engine,
+//! `--reuse-isolate` to measure every stop of a shape in one isolate (see
+//! `stop_latency`).
 
 mod common;
 // The server's C heap settings (`motu serve` applies them first thing), so
@@ -172,11 +174,19 @@ impl ThreadClock {
 /// event's thread then spent until the call returned (milliseconds). Unlike
 /// the runtime's figure, it leaves out how late the terminating thread
 /// looked (on a loaded machine, a scheduling delay of its own).
+///
+/// Each event runs in a fresh isolate, as in the server, which evicts an
+/// isolate whose event broke the CPU limit: an isolate used again would
+/// carry on with the garbage of the stopped events before it (an
+/// allocation loop's, tens of megabytes each), whose collections are the
+/// server's never. With `reuse`, one isolate serves every event (the
+/// bench's figure before; `--reuse-isolate`).
 fn stop_latency(
     engine: &dyn motu_engine::Engine,
     setup: &str,
     body: &str,
     runs: usize,
+    reuse: bool,
 ) -> Vec<f64> {
     let code = motu_engine::WorkerCode {
         syntax: motu_engine::Syntax::Module,
@@ -186,16 +196,21 @@ fn stop_latency(
             format!("{setup}\nexport default {{ fetch() {{ {body} }} }}"),
         )),
     };
-    let host = std::rc::Rc::new(common::BenchHost::default());
-    let mut config = common::config();
-    config.memory_limit = Some(1 << 30);
-    let mut iso = engine.new_isolate(&config, host.clone()).unwrap();
-    host.set_interrupt(iso.interrupt_handle());
-    iso.load_worker(&code).unwrap();
-    iso.run_microtasks().unwrap();
+    let fresh = || {
+        let host = std::rc::Rc::new(common::BenchHost::default());
+        let mut config = common::config();
+        config.memory_limit = Some(1 << 30);
+        let mut iso = engine.new_isolate(&config, host.clone()).unwrap();
+        host.set_interrupt(iso.interrupt_handle());
+        iso.load_worker(&code).unwrap();
+        iso.run_microtasks().unwrap();
+        (iso, host)
+    };
     let clock = ThreadClock::current();
     let mut latencies = Vec::new();
+    let mut kept = None;
     for id in 0..runs as u64 {
+        let (mut iso, host) = kept.take().unwrap_or_else(fresh);
         let interrupt = iso.interrupt_handle();
         let start = clock.now();
         let terminator = std::thread::spawn(move || loop {
@@ -216,6 +231,9 @@ fn stop_latency(
         );
         let fired = terminator.join().unwrap();
         latencies.push((end - fired).as_secs_f64() * 1e3);
+        if reuse {
+            kept = Some((iso, host));
+        }
     }
     latencies
 }
@@ -271,7 +289,7 @@ fn own_one_call(name: &str) -> f64 {
 }
 
 /// Events of each selected shape under `cpu_ms = 50`; prints the overruns.
-async fn precision(runtime: &Runtime, engine: &str, shapes: &[&str], runs: usize) {
+async fn precision(runtime: &Runtime, engine: &str, shapes: &[&str], runs: usize, reuse: bool) {
     for &(name, setup, body) in SHAPES {
         if !shapes.is_empty() && !shapes.contains(&name) {
             continue;
@@ -304,7 +322,7 @@ async fn precision(runtime: &Runtime, engine: &str, shapes: &[&str], runs: usize
             .into_iter()
             .find(|e| e.name() == engine)
             .unwrap();
-        let (median, p99, max) = percentiles(stop_latency(&*engine, setup, body, runs));
+        let (median, p99, max) = percentiles(stop_latency(&*engine, setup, body, runs, reuse));
         println!(
             "{:8} {name:7} stopped, once terminated, after {median:8.2} ms (median) {p99:8.2} ms (p99) {max:8.2} ms (max) of CPU time",
             engine.name()
@@ -336,11 +354,13 @@ fn main() {
     let mut runs = 100;
     let mut shapes = Vec::new();
     let mut only_engine = None;
+    let mut reuse = false;
     let mut rest = args.iter();
     while let Some(a) = rest.next() {
         match a.as_str() {
             "--runs" => runs = rest.next().and_then(|n| n.parse().ok()).expect("--runs N"),
             "--engine" => only_engine = rest.next().cloned(),
+            "--reuse-isolate" => reuse = true,
             "--own-one-call" => {
                 // The child of own_one_call: prints the figure only.
                 let name = rest.next().expect("--own-one-call NAME");
@@ -392,7 +412,7 @@ fn main() {
                 ..Default::default()
             })
             .unwrap();
-            precision(&runtime, engine, &shapes, runs).await;
+            precision(&runtime, engine, &shapes, runs, reuse).await;
             if !shapes.is_empty() {
                 return;
             }

@@ -82,37 +82,50 @@ pub fn forgiving_decode(input: &[u8]) -> Option<Vec<u8>> {
         .unwrap_or_else(|never| match never {})
 }
 
+/// ASCII whitespace, which forgiving-base64 ignores.
+fn is_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' ')
+}
+
 /// [`forgiving_decode`], calling `check` between slices of the input and
 /// giving up on its error.
+///
+/// It reads the input in place, twice (no copy of it without its
+/// whitespace): a first pass counts the characters that are not whitespace
+/// and finds the padding at their end, the second decodes them. For an
+/// input of megabytes, a copy was one more buffer of that size to fault in
+/// and, when a termination stops the decode, to give back.
 fn decode_checked<E>(
     input: &[u8],
     mut check: impl FnMut() -> Result<(), E>,
 ) -> Result<Option<Vec<u8>>, E> {
-    let mut data: Vec<u8> = Vec::with_capacity(input.len());
+    let (mut count, mut last, mut before_last) = (0usize, 0u8, 0u8);
     for slice in input.chunks(SLICE) {
         check()?;
-        data.extend(
-            slice
-                .iter()
-                .copied()
-                .filter(|b| !matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' ')),
-        );
-    }
-    if data.len().is_multiple_of(4) {
-        if data.ends_with(b"==") {
-            data.truncate(data.len() - 2);
-        } else if data.ends_with(b"=") {
-            data.truncate(data.len() - 1);
+        for &b in slice.iter().filter(|&&b| !is_space(b)) {
+            count += 1;
+            (before_last, last) = (last, b);
         }
     }
-    if data.len() % 4 == 1 {
+    // Padding is dropped only where it completes a group of four.
+    if count.is_multiple_of(4) {
+        if count >= 2 && (before_last, last) == (b'=', b'=') {
+            count -= 2;
+        } else if count >= 1 && last == b'=' {
+            count -= 1;
+        }
+    }
+    if count % 4 == 1 {
         return Ok(None);
     }
-    let mut out = Vec::with_capacity(data.len() / 4 * 3 + 2);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for slice in data.chunks(SLICE) {
+    let mut out = Vec::with_capacity(count / 4 * 3 + 2);
+    let (mut buffer, mut bits, mut left) = (0u32, 0u32, count);
+    for slice in input.chunks(SLICE) {
+        if left == 0 {
+            break;
+        }
         check()?;
-        for &b in slice {
+        for &b in slice.iter().filter(|&&b| !is_space(b)).take(left) {
             let value = match b {
                 b'A'..=b'Z' => b - b'A',
                 b'a'..=b'z' => b - b'a' + 26,
@@ -121,6 +134,7 @@ fn decode_checked<E>(
                 b'/' => 63,
                 _ => return Ok(None),
             };
+            left -= 1;
             buffer = (buffer << 6) | u32::from(value);
             bits += 6;
             if bits >= 8 {
@@ -193,6 +207,31 @@ mod tests {
         assert_eq!(dec("Zh==").unwrap(), "f".into());
         for bad in ["Zg=", "Z", "Zm9v=", "Zg===", "Z=g=", "Zm9*", "Zg\u{a0}"] {
             assert_eq!(dec(bad).unwrap_err().name, "InvalidCharacterError", "{bad}");
+        }
+    }
+
+    #[test]
+    fn whitespace_and_padding_are_read_across_slices() {
+        // Whitespace all through an input of several slices, and padding
+        // split by whitespace at its end.
+        let spaced = "Zm9v \n".repeat(SLICE / 3) + "Zg =\t=";
+        let expected = "foo".repeat(SLICE / 3) + "f";
+        assert_eq!(dec(&spaced).unwrap(), expected.as_str().into());
+        assert_eq!(
+            forgiving_decode(spaced.as_bytes()).unwrap(),
+            expected.as_bytes()
+        );
+        // Padding in the same slice as the group it completes.
+        let padded = "Zm9v ".repeat(SLICE / 4) + "Zg= =";
+        let expected = "foo".repeat(SLICE / 4) + "f";
+        assert_eq!(dec(&padded).unwrap(), expected.as_str().into());
+        // Padding that does not complete a group, or garbage past a slice.
+        for bad in [
+            "Zm9v ".repeat(SLICE / 4) + "Zg=",
+            "Zm9v ".repeat(SLICE / 4) + "Zm9*",
+            "Zm9v ".repeat(SLICE / 4) + "= Zg",
+        ] {
+            assert_eq!(dec(&bad).unwrap_err().name, "InvalidCharacterError");
         }
     }
 }

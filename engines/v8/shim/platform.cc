@@ -123,11 +123,21 @@ void ensure_platform() {
     // own thread only. With V8's helper threads it waits for them, and on a
     // busy machine they may not be running: a termination asked for then
     // waits the whole pause, and the helpers' time is charged to no Worker.
-    // Marking and sweeping stay concurrent: they do not hold the isolate's
-    // thread while they run. (Collecting on one thread altogether,
+    // Sweeping stays concurrent: it does not hold the isolate's thread while
+    // it runs (marking does, below). (Collecting on one thread altogether,
     // `--single-threaded-gc`, also changes what a heap's size reads right
     // after a collection, and with it which idle isolates collect.)
     v8::V8::SetFlagsFromString("--no-parallel-scavenge");
+    // Marking (of a full collection) is done on the isolate's own thread
+    // too, a step at a time as the JavaScript allocates. With V8's
+    // concurrent marking, a loaded machine's helper threads mark little
+    // before the collection's final pause, which then marks everything in
+    // one go on the isolate's thread: 40-75 ms for a 45 MB heap of a
+    // million strings, seen here, during which no termination lands (a
+    // loop joining those million strings stopped 9-16 ms past its
+    // termination, p99; 2.3-6.9 ms with marking in steps). The marking is
+    // charged to the Worker whose heap it is, as its scavenges are.
+    v8::V8::SetFlagsFromString("--no-concurrent-marking");
     // An operator's own V8 flags (heap and GC tuning, say), after motu's
     // so that they can override them.
     if (const char* flags = std::getenv("MOTU_V8_FLAGS"); flags && *flags)

@@ -17,6 +17,11 @@ export default suite(test => {
     eq(atob(' aGVs\nbG8 '), 'hello');
     eq(atob('aGVsbG8'), 'hello');
     eq(atob('//4='), '\xff\xfe');
+    // Whitespace all through an input of several 64 KiB slices, and
+    // padding split from its group by whitespace.
+    eq(atob('aGVs bG8g\n'.repeat(30000)), 'hello '.repeat(30000));
+    eq(atob('aGVsbG8' + ' '.repeat(70000) + '='), 'hello');
+    domError(() => atob('aGVsbG8g'.repeat(10000) + ' '.repeat(70000) + 'a'), 'InvalidCharacterError');
     eq(atob(null), '\x9e\xe9e');
     domError(() => btoa('☃'), 'InvalidCharacterError');
     domError(() => atob('a'), 'InvalidCharacterError');
