@@ -128,17 +128,22 @@ pub(crate) fn throw_out_of_memory(ctx: &Ctx<'_>) -> rquickjs::Error {
     rquickjs::Error::Exception
 }
 
+extern "C" {
+    /// The vendored QuickJS's (see `vendor/rquickjs-sys/MOTU.md`): throws
+    /// the uncatchable interrupt and puts off the frees of what the stopped
+    /// code lets go of, exactly as when the interrupt handler stops it.
+    fn JS_ThrowInterrupted(ctx: *mut qjs::JSContext);
+}
+
 /// Throws QuickJS's interrupt, which JavaScript cannot catch, as the
-/// interrupt handler makes QuickJS do: it unwinds every JavaScript frame.
+/// interrupt handler makes QuickJS do: it unwinds every JavaScript frame,
+/// and the frees of what those frames let go of are put off until the
+/// isolate next runs JavaScript. Whichever of the two stops the JavaScript
+/// (an op that sees the termination, or the handler), the isolate is left
+/// in the same state.
 pub(crate) fn throw_interrupted(ctx: &Ctx<'_>) -> rquickjs::Error {
-    let c = ctx.as_raw().as_ptr();
-    // SAFETY: as in `throw_out_of_memory`.
-    unsafe {
-        let error = qjs::JS_NewInternalError(c, c"interrupted".as_ptr());
-        if !qjs::JS_IsException(error) {
-            qjs::JS_SetUncatchableError(c, error);
-            qjs::JS_Throw(c, error);
-        }
-    }
+    // SAFETY: the context is alive; if the error cannot be made, QuickJS's
+    // own out-of-memory error is pending instead, made uncatchable.
+    unsafe { JS_ThrowInterrupted(ctx.as_raw().as_ptr()) };
     rquickjs::Error::Exception
 }

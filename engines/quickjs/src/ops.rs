@@ -11,7 +11,11 @@
 //! next call. So no op reaches the host once the isolate is being stopped,
 //! and an op that gave up early for it (see
 //! `motu_engine::Interrupt::is_terminating`) is not followed by more
-//! JavaScript.
+//! JavaScript. It throws it through the vendored QuickJS's
+//! `JS_ThrowInterrupted` (see `errors::throw_interrupted`), so the isolate
+//! is left exactly as after the handler's stop, whichever of the two a
+//! termination happens to reach first: the frees of what the stopped code
+//! built are put off until the next call.
 //!
 //! One op is made here instead of by the host when its input is long:
 //! `utf8_encode` of a string of a million units or more, encoded in slices

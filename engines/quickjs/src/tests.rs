@@ -698,6 +698,65 @@ fn what_a_terminated_call_built_is_freed_after_it() {
     assert!(!iso.has_deferred_frees());
 }
 
+/// Raises the termination itself when the `built` op is called, so that
+/// it is pending as the op returns (the op's own check delivers it, not
+/// the interrupt handler); records the rest.
+struct TerminatingHost {
+    handle: std::cell::OnceCell<motu_engine::InterruptHandle>,
+    inner: RecordingHost,
+}
+
+impl Host for TerminatingHost {
+    fn call(&self, op: &str, args: Vec<HostValue>) -> Result<HostValue, JsError> {
+        match op {
+            "built" => {
+                self.handle.get().expect("the handle is set").terminate();
+                Ok(HostValue::Null)
+            }
+            _ => self.inner.call(op, args),
+        }
+    }
+
+    fn start(&self, op: &str, args: Vec<HostValue>, id: u64) -> Result<(), JsError> {
+        self.inner.start(op, args, id)
+    }
+}
+
+#[test]
+fn what_a_call_terminated_in_an_op_built_is_freed_after_it() {
+    // A termination that lands while an op is returning stops the
+    // JavaScript in the op, not at the interrupt handler's next call: the
+    // isolate is left as the handler leaves it, the frees put off.
+    let host = Rc::new(TerminatingHost {
+        handle: std::cell::OnceCell::new(),
+        inner: RecordingHost::default(),
+    });
+    let engine = engine();
+    let mut iso =
+        crate::isolate::QuickJsIsolate::new(&config(), host.clone(), engine.cache.clone()).unwrap();
+    host.handle.set(iso.interrupt_handle()).unwrap();
+    iso.load_worker(&script(
+        "addEventListener('test', e => { \
+           if (e === 'spin') { \
+             const keep = Array.from({ length: 100000 }, (_, n) => ({ n, s: 'item ' + n })); \
+             hostOp('built'); \
+             return 'not stopped'; \
+           } \
+           return [1, 2, 3].map(n => ({ n })).length; })",
+    ))
+    .unwrap();
+    let result = iso
+        .dispatch(1, "spin".into())
+        .and_then(|()| iso.run_microtasks());
+    assert!(matches!(result, Err(EngineError::Terminated)), "{result:?}");
+    assert!(iso.has_deferred_frees());
+    assert_eq!(
+        run(&mut iso, &host.inner, 2, "ok".into()),
+        Some(Ok(3.0.into()))
+    );
+    assert!(!iso.has_deferred_frees());
+}
+
 /// A Worker whose event sorts 100,000 objects (kept in a global, so that
 /// only the sort lets go of anything when stopped) by their string forms
 /// (the default order); the 60,000th `toString` tells the host it was

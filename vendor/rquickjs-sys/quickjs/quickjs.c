@@ -8683,8 +8683,6 @@ static int JS_ThrowTypeErrorReadOnly(JSContext *ctx, int flags, JSAtom atom)
     }
 }
 
-static void JS_ThrowInterrupted(JSContext *ctx); /* motu */
-
 JSValue JS_ThrowOutOfMemory(JSContext *ctx)
 {
     JSRuntime *rt = ctx->rt;
@@ -8783,7 +8781,10 @@ static JSValue JS_ThrowTypeErrorInvalidClass(JSContext *ctx, int class_id)
     return JS_ThrowTypeErrorAtom(ctx, "%s object expected", name);
 }
 
-static void JS_ThrowInterrupted(JSContext *ctx)
+/* motu: public (quickjs.h), so that an embedder that stops JavaScript
+   from its own code (a native function that sees the stop request) leaves
+   the runtime as the interrupt handler's stop does */
+void JS_ThrowInterrupted(JSContext *ctx)
 {
     /* motu: no JavaScript runs until the embedder calls again, so what the
        stopped code built may wait to be freed (JS_FlushDeferredFrees); set

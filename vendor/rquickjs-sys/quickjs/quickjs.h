@@ -1259,6 +1259,11 @@ JS_EXTERN void JS_SetAsyncContext(JSContext *ctx, JSValueConst value);
 JS_EXTERN void JS_FlushDeferredFrees(JSRuntime *rt);
 /* motu: whether objects wait for JS_FlushDeferredFrees */
 JS_EXTERN bool JS_HasDeferredFrees(JSRuntime *rt);
+/* motu: throws the uncatchable "interrupted" error, as QuickJS does when
+   the interrupt handler returns true, and puts frees off as it does
+   (JS_FlushDeferredFrees). For a native function that stops the
+   JavaScript itself. */
+JS_EXTERN void JS_ThrowInterrupted(JSContext *ctx);
 
 JS_EXTERN bool JS_IsJobPending(JSRuntime *rt);
 JS_EXTERN JSContext *JS_GetPendingJobContext(JSRuntime *rt);
