@@ -268,19 +268,23 @@ fn busy_isolates_are_never_evicted_under_pressure() {
     }
 }
 
-/// Each request keeps 6 MiB and leaves 1.5 MiB of garbage in cycles, too
-/// little for either engine to collect on its own while serving: only a
-/// collection gives it back.
+/// The Worker keeps 6 MiB from its start, and each request leaves 1.5 MiB
+/// of garbage in cycles, too little for either engine to collect on its own
+/// while serving: only a collection gives it back. (The 6 MiB are made when
+/// the module loads, so that QuickJS's collection mark, half the heap again
+/// above it, is already above what a request adds: a heap grown past the
+/// mark during a call is collected when the next call starts.)
 const HUNGRY: &str = "
-  let kept = [];
+  const kept = new Uint8Array(6 << 20).fill(1);
+  let served = 0;
   export default {
     async fetch() {
-      kept.push(new Uint8Array(6 << 20).fill(1));
       for (let i = 0; i < 6; i++) {
         const o = { data: new Uint8Array(1 << 18).fill(2) };
         o.self = o;
       }
-      return new Response(String(kept.length));
+      served += kept[0];
+      return new Response(String(served));
     },
   };";
 
@@ -311,11 +315,14 @@ async fn hungry_footprint(engine: &str) -> (usize, usize) {
         .with_limits(limits);
     runtime.register(spec).await.unwrap();
     runtime.fetch(&name, get("/")).await.unwrap();
-    let with_garbage = memory_of(&name);
+    // The gauge is read at most every few milliseconds: the isolate's
+    // memory with its garbage is the highest figure it shows.
+    let mut with_garbage = memory_of(&name);
     let mut collected = with_garbage;
     for _ in 0..200 {
         actix_rt::time::sleep(Duration::from_millis(50)).await;
         collected = memory_of(&name);
+        with_garbage = with_garbage.max(collected);
         if collected < with_garbage - (1 << 20) as f64 {
             break;
         }
