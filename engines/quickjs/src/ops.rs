@@ -15,7 +15,11 @@
 //! `JS_ThrowInterrupted` (see `errors::throw_interrupted`), so the isolate
 //! is left exactly as after the handler's stop, whichever of the two a
 //! termination happens to reach first: the frees of what the stopped code
-//! built are put off until the next call.
+//! built are put off until the next call. An op called once memory is
+//! exhausted stops the JavaScript the same way (the interrupt handler stops
+//! for exhausted memory with the same interrupt, and the isolate reports
+//! the call as out of memory from its flag), so such a stop too costs the
+//! event nothing for what the stopped code let go of.
 //!
 //! One op is made here instead of by the host when its input is long:
 //! `utf8_encode` of a string of a million units or more, encoded in slices
@@ -33,7 +37,7 @@ use rquickjs::{Ctx, Function, Persistent, Promise, Value};
 
 use crate::convert::{to_host, to_js};
 use crate::encode;
-use crate::errors::{make, throw, throw_interrupted, throw_out_of_memory};
+use crate::errors::{make, throw, throw_interrupted};
 use crate::interrupt::TerminateFlag;
 use crate::memory::MemoryState;
 use crate::strings::with_str;
@@ -107,6 +111,13 @@ fn poll_termination(state: &OpState, ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     Ok(())
 }
 
+/// Stops the JavaScript because memory is exhausted, as the interrupt
+/// handler does: with the uncatchable interrupt, its frees put off; the
+/// isolate tells this stop from a termination by the memory flag.
+fn stop_out_of_memory(ctx: &Ctx<'_>) -> rquickjs::Error {
+    throw_interrupted(ctx)
+}
+
 /// Splits `(name, ...args)`: converts the arguments and calls `f` with the
 /// name borrowed, unless memory is exhausted or a termination is under way
 /// (before the call or once it returns).
@@ -117,7 +128,7 @@ fn with_op<'js, R>(
     f: impl FnOnce(&str, Vec<HostValue>) -> R,
 ) -> rquickjs::Result<R> {
     if state.memory.exhausted() {
-        return Err(throw_out_of_memory(ctx));
+        return Err(stop_out_of_memory(ctx));
     }
     poll_termination(state, ctx)?;
     let mut args = args.0.into_iter();
@@ -150,7 +161,7 @@ fn long_utf8_encode<'js>(
         return Ok(None);
     }
     if state.memory.exhausted() {
-        return Err(throw_out_of_memory(ctx));
+        return Err(stop_out_of_memory(ctx));
     }
     poll_termination(state, ctx)?;
     let stop = || state.terminate.is_raised();
@@ -162,7 +173,7 @@ fn long_utf8_encode<'js>(
             Err(throw_interrupted(ctx))
         }
         Err(encode::Stopped::OutOfMemory) if state.memory.exhausted() => {
-            Err(throw_out_of_memory(ctx))
+            Err(stop_out_of_memory(ctx))
         }
         Err(encode::Stopped::OutOfMemory) => Err(throw(
             ctx,

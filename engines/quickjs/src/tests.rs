@@ -757,6 +757,35 @@ fn what_a_call_terminated_in_an_op_built_is_freed_after_it() {
     assert!(!iso.has_deferred_frees());
 }
 
+#[test]
+fn what_a_call_stopped_for_memory_in_an_op_built_is_freed_after_it() {
+    // An op that finds memory exhausted (here the long `TextEncoder.encode`
+    // whose result would pass the limit) stops the JavaScript as the
+    // interrupt handler does for exhausted memory: the call is reported out
+    // of memory and the frees of what it built are put off.
+    let engine = engine();
+    let mut cfg = config();
+    cfg.memory_limit = Some(32 << 20);
+    let host = Rc::new(RecordingHost::default());
+    let mut iso = crate::isolate::QuickJsIsolate::new(&cfg, host, engine.cache.clone()).unwrap();
+    iso.load_worker(&script(
+        "addEventListener('test', () => { \
+           const keep = Array.from({ length: 50000 }, (_, n) => ({ n, s: 'item ' + n })); \
+           const text = '\u{e9}'.repeat(10 << 20); \
+           hostOp('utf8_encode', text); \
+           return keep.length; })",
+    ))
+    .unwrap();
+    let result = iso
+        .dispatch(1, HostValue::Null)
+        .and_then(|()| iso.run_microtasks());
+    assert!(
+        matches!(result, Err(EngineError::OutOfMemory)),
+        "{result:?}"
+    );
+    assert!(iso.has_deferred_frees());
+}
+
 /// A Worker whose event sorts 100,000 objects (kept in a global, so that
 /// only the sort lets go of anything when stopped) by their string forms
 /// (the default order); the 60,000th `toString` tells the host it was
