@@ -57,9 +57,9 @@ fn has_taskset() -> bool {
 /// niceness gets a share of its core that changes with that work, and its
 /// messages per second with it. Each server runs in a session of its own
 /// whose scheduling group (Linux's autogroup, when it is on) gets this
-/// niceness too, and so does this process's group, so that other sessions'
-/// work (builds, other benches) yields to the measured server and its
-/// load. Raising it needs the privilege to (root); without it, everything
+/// niceness too, and so does this process's group when it leads a session
+/// of its own (`setsid`), so that other sessions' work (builds, other
+/// benches) yields to the measured server and its load. Raising it needs the privilege to (root); without it, everything
 /// runs as it would have.
 fn niceness() -> i32 {
     http::setting("WS_BENCH_NICE", -20)
@@ -271,7 +271,12 @@ fn hello_rps(addr: &str, connections: usize, seconds: u64) -> f64 {
 }
 
 fn main() {
-    renice_group(niceness());
+    // This process's scheduling group is its session's: raised only when
+    // the session is its own (`setsid cargo bench …`), not the caller's.
+    // SAFETY: plain system calls about this process.
+    if unsafe { libc::getsid(0) == libc::getpid() } {
+        renice_group(niceness());
+    }
     let seconds: u64 = http::setting("WS_BENCH_SECONDS", 5);
     let connections: usize = http::setting("WS_BENCH_CONNECTIONS", 32);
     let rounds: usize = http::setting("WS_BENCH_ROUNDS", ROUNDS).max(1);
