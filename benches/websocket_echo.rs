@@ -21,7 +21,8 @@
 //! `cargo bench --bench websocket_echo` (QuickJS); add `--features v8` for
 //! both. `WS_BENCH_SECONDS`, `WS_BENCH_CONNECTIONS` and `WS_BENCH_ROUNDS`
 //! change the load;
-//! `MOTU_BIN` measures another build of the binary.
+//! `MOTU_BIN` measures another build of the binary; `MOTU_BIN_B` a second
+//! one in the same rounds (A, B, then Deno), with B's ratios to A.
 
 mod http;
 mod ws_client;
@@ -118,7 +119,7 @@ fn pinned(program: &Path, args: &[&str]) -> Command {
     command
 }
 
-fn start_motu(engine: &str) -> Server {
+fn start_motu(engine: &str, bin: &str) -> Server {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("echo.js"), ECHO).unwrap();
     let config = format!(
@@ -127,9 +128,8 @@ fn start_motu(engine: &str) -> Server {
     );
     std::fs::write(dir.path().join("motu.toml"), config).unwrap();
     let path = dir.path().join("motu.toml");
-    let bin = http::motu_bin();
     let mut command = pinned(
-        Path::new(&bin),
+        Path::new(bin),
         &[
             "serve",
             "--config",
@@ -295,8 +295,20 @@ fn main() {
         load_core().map_or_else(|| "any".to_owned(), |c| c.to_string()),
         niceness()
     );
+    // A second build measured in the same rounds, right after the first:
+    // its ratios to the first, round by round.
+    let other_bin = std::env::var("MOTU_BIN_B").ok();
+    if let Some(b) = &other_bin {
+        println!(
+            "B: {b}, measured after A (`{}`) in each round",
+            http::motu_bin()
+        );
+    }
     for engine in http::engines() {
-        let motu = start_motu(engine);
+        let motu = start_motu(engine, &http::motu_bin());
+        let other = other_bin.as_deref().map(|b| start_motu(engine, b));
+        let (mut cpu_b_to_a, mut rate_b_to_a, mut cpu_b_to_deno) =
+            (Vec::new(), Vec::new(), Vec::new());
         let (mut motu_rates, mut peer_rates) = (Vec::new(), Vec::new());
         let (mut motu_p99, mut peer_p99) = (Vec::new(), Vec::new());
         let (mut motu_cpu, mut peer_cpu) = (Vec::new(), Vec::new());
@@ -306,12 +318,21 @@ fn main() {
             motu_p99.push(m.p99);
             motu_cpu.push(m.cpu);
             print!("  round {round}: motu-{engine} {m}");
+            let b = other.as_ref().map(|o| measure(o, connections, seconds));
+            if let Some(b) = &b {
+                print!(" | B {b}");
+                cpu_b_to_a.push(b.cpu / m.cpu);
+                rate_b_to_a.push(b.rate / m.rate);
+            }
             match &deno_server {
                 Some(d) => {
                     let r = measure(d, connections, seconds);
                     peer_rates.push(r.rate);
                     peer_p99.push(r.p99);
                     peer_cpu.push(r.cpu);
+                    if let Some(b) = &b {
+                        cpu_b_to_deno.push(b.cpu / r.cpu);
+                    }
                     println!(" | deno {r}");
                 }
                 None => {
@@ -343,6 +364,18 @@ fn main() {
                 "motu-{engine}: {m:.0} msg/s, p99 {m99:.2} ms, {mc:.1} µs CPU/msg | hello HTTP {p:.0} req/s | echo msg/s / hello req/s {:.2}x",
                 m / p
             ),
+        }
+        if other.is_some() {
+            let deno = if cpu_b_to_deno.is_empty() {
+                String::new()
+            } else {
+                format!(", B/deno CPU/msg {:.2}x", median(&mut cpu_b_to_deno))
+            };
+            println!(
+                "motu-{engine} B/A, medians of the rounds' ratios: CPU/msg {:.3}x, msg/s {:.3}x{deno}",
+                median(&mut cpu_b_to_a),
+                median(&mut rate_b_to_a)
+            );
         }
     }
 }
