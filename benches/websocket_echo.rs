@@ -236,16 +236,16 @@ impl std::fmt::Display for Round {
 fn measure(server: &Server, connections: usize, seconds: u64) -> Round {
     let time = Duration::from_secs(seconds);
     let (window_tx, window) = std::sync::mpsc::channel();
-    let load = ws_client::echo_load(
-        niceness(),
-        &server.addr,
+    let load = ws_client::Load {
+        addr: server.addr.clone(),
         connections,
-        32,
-        WARMUP,
+        payload_bytes: 32,
+        warmup: WARMUP,
         time,
-        load_core(),
-        window_tx,
-    );
+        core: load_core(),
+        nice: niceness(),
+    };
+    let load = ws_client::echo_load(load, window_tx);
     let from = window.recv().expect("the measured window");
     let cpu_before = server.cpu();
     std::thread::sleep((from + time).saturating_duration_since(Instant::now()));

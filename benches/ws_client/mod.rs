@@ -133,44 +133,53 @@ fn write_frame(stream: &mut TcpStream, frame: &[u8]) {
     }
 }
 
-/// Runs the echo load of `connections` sockets to `addr`, each message a
-/// text frame of `payload_bytes` bytes, for `warmup` (not counted) then
-/// `time`, on a thread pinned to `core` when there is one, at niceness
-/// `nice` (when allowed); its thread.
-/// `window` is told when the measured window starts (it lasts `time`),
-/// for the caller's readings of the server's CPU time.
+/// An echo load: where, how many sockets, what each message is, how long.
+pub struct Load {
+    /// The server's address.
+    pub addr: String,
+    /// Sockets, each with one message in flight.
+    pub connections: usize,
+    /// Bytes of each text message.
+    pub payload_bytes: usize,
+    /// Echoes before the measured window, not counted.
+    pub warmup: Duration,
+    /// The measured window's length.
+    pub time: Duration,
+    /// The core the load's thread is pinned to, if any.
+    pub core: Option<usize>,
+    /// The load thread's niceness (when allowed).
+    pub nice: i32,
+}
+
+/// Runs `load` on a thread of its own; its thread. `window` is told when
+/// the measured window starts (it lasts `load.time`), for the caller's
+/// readings of the server's CPU time.
 pub fn echo_load(
-    nice: i32,
-    addr: &str,
-    connections: usize,
-    payload_bytes: usize,
-    warmup: Duration,
-    time: Duration,
-    core: Option<usize>,
+    load: Load,
     window: std::sync::mpsc::Sender<Instant>,
 ) -> std::thread::JoinHandle<Echoes> {
-    let addr = addr.to_owned();
     std::thread::spawn(move || {
-        if let Some(core) = core {
+        if let Some(core) = load.core {
             pin_to(core);
         }
         // SAFETY: plain system calls about the calling thread.
         unsafe {
             let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-            libc::setpriority(libc::PRIO_PROCESS, tid, nice);
+            libc::setpriority(libc::PRIO_PROCESS, tid, load.nice);
         }
-        run(&addr, connections, payload_bytes, warmup, time, &window)
+        run(&load, &window)
     })
 }
 
-fn run(
-    addr: &str,
-    connections: usize,
-    payload_bytes: usize,
-    warmup: Duration,
-    time: Duration,
-    window: &std::sync::mpsc::Sender<Instant>,
-) -> Echoes {
+fn run(load: &Load, window: &std::sync::mpsc::Sender<Instant>) -> Echoes {
+    let Load {
+        ref addr,
+        connections,
+        payload_bytes,
+        warmup,
+        time,
+        ..
+    } = *load;
     let frame = text_frame(&vec![b'x'; payload_bytes]);
     // SAFETY: plain system calls on descriptors this function owns.
     let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
