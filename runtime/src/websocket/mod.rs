@@ -38,7 +38,6 @@
 
 mod connect;
 mod frames;
-mod gated;
 pub(crate) mod outbox;
 pub(crate) mod pump;
 pub(crate) mod sockets;

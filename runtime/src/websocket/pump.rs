@@ -19,7 +19,6 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 
 use super::frames::Followed;
-use super::gated::Gated;
 use super::outbox::{queue, Inbox, Outbox};
 use super::{Incoming, SocketOwner, CLOSE_WAIT, GOING_AWAY, MAX_MESSAGE_BYTES};
 
@@ -317,9 +316,6 @@ where
                 let too_large = too_large.notified();
                 let gone = gone(going_away);
                 tokio::pin!(too_large, gone);
-                // Polled only when woken: not at each message.
-                let mut too_large = Gated::new(too_large);
-                let mut gone = Gated::new(gone);
                 loop {
                     waiting.set(true);
                     let next = tokio::select! {
@@ -364,16 +360,7 @@ where
                     }
                 }
             };
-            let (abort, closing) = (control.abort.notified(), control.closing.notified());
-            tokio::pin!(reader, writer, idle, abort, closing);
-            // Each polled only when something it waits on woke the task: a
-            // message from the peer polls the reader, the Worker's answer
-            // the writer (see `gated`).
-            let mut reader = Gated::new(reader);
-            let mut writer = Gated::new(writer);
-            let mut idle = Gated::new(idle);
-            let mut abort = Gated::new(abort);
-            let mut closing = Gated::new(closing);
+            tokio::pin!(reader, writer, idle);
             tokio::select! {
                 biased;
                 end = &mut reader => {
@@ -386,8 +373,8 @@ where
                     let _ = tokio::time::timeout(CLOSE_WAIT, &mut reader).await;
                     false
                 }
-                () = &mut abort => false,
-                () = &mut closing => {
+                () = control.abort.notified() => false,
+                () = control.closing.notified() => {
                     let both = futures::future::join(&mut writer, &mut reader);
                     let _ = tokio::time::timeout(CLOSE_WAIT, both).await;
                     false
