@@ -611,3 +611,70 @@ fn a_handler_looping_among_many_waiting_messages_is_stopped_and_only_its_isolate
         },
     );
 }
+
+/// A Worker whose sockets' handlers use `AsyncLocalStorage`: a message
+/// then goes through the dispatch that sets the empty context around each
+/// event (messages otherwise take a shorter way to their socket).
+const ALS_WORKER: &str = "import { AsyncLocalStorage } from 'node:async_hooks';
+const als = new AsyncLocalStorage();
+export default {
+  fetch(request) {
+    return als.run({ id: 'request' }, () => {
+      const [client, server] = Object.values(new WebSocketPair());
+      server.accept();
+      server.addEventListener('message', e => {
+        if (e.data === 'enter') {
+          als.enterWith({ id: 'entered' });
+          server.send(`entered ${als.getStore().id}`);
+        } else if (e.data === 'run') {
+          als.run({ id: 'run' }, () => Promise.resolve().then(() => server.send(`then ${als.getStore().id}`)));
+        } else {
+          server.send(`store ${als.getStore()?.id}`);
+        }
+      });
+      return new Response(null, { status: 101, webSocket: client });
+    });
+  },
+};
+";
+
+#[test]
+fn each_message_starts_with_an_empty_async_context() {
+    on_each_engine(
+        "each_message_starts_with_an_empty_async_context",
+        |engine| {
+            let config = TempConfig::new(&[
+                (
+                    "motu.toml",
+                    "[[workers]]\nname = \"ws\"\nmain = \"als.mjs\"\nroutes = [\"ws.test/*\"]\n\
+                     compatibility_date = \"2025-04-01\"\ncompatibility_flags = [\"nodejs_compat\"]\n",
+                ),
+                ("als.mjs", ALS_WORKER),
+            ]);
+            let s = Server::start(&[
+                "--config",
+                &config.path("motu.toml"),
+                "--engine",
+                engine,
+                "--threads",
+                "1",
+            ]);
+            runtime().block_on(async {
+                let mut ws = connect(&s, "/").await.unwrap();
+                // Not the store of the request that accepted the socket.
+                ws.send(Message::text("probe")).await.unwrap();
+                assert_eq!(text(&next(&mut ws).await), "store undefined");
+                // A store entered in one message's handler ends with it.
+                ws.send(Message::text("enter")).await.unwrap();
+                assert_eq!(text(&next(&mut ws).await), "entered entered");
+                ws.send(Message::text("probe")).await.unwrap();
+                assert_eq!(text(&next(&mut ws).await), "store undefined");
+                // A handler's promise jobs keep the context they were made in.
+                ws.send(Message::text("run")).await.unwrap();
+                assert_eq!(text(&next(&mut ws).await), "then run");
+                ws.send(Message::text("probe")).await.unwrap();
+                assert_eq!(text(&next(&mut ws).await), "store undefined");
+            });
+        },
+    );
+}

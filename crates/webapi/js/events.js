@@ -288,11 +288,15 @@ function objectSocketGate() {
   return durable === undefined ? null : durable.socketGate(op('current_event'));
 }
 
+// websocket.js's `deliverHostMessage`, once a message came: each message
+// of a socket is an event of its own, the one the host sends most often.
+let deliverSocketMessage;
+
 function dispatchHostEvent(id, event) {
   if (Array.isArray(event)) {
     // A fetch event's list starts with its method; a WebSocket message's,
     // `[socket, data, timeStamp]`, with its socket (websocket.js).
-    if (typeof event[0] === 'number') loadGroup(WEBSOCKET).deliverHostMessage(event[0], event[1], event[2]);
+    if (typeof event[0] === 'number') (deliverSocketMessage ??= loadGroup(WEBSOCKET).deliverHostMessage)(event[0], event[1], event[2]);
     else dispatchFetch(id, event);
   }
   else if (event.type === 'scheduled') dispatchScheduled(id, event);
@@ -308,7 +312,14 @@ function dispatchHostEvent(id, event) {
 return {
   start,
   dispatch(id, event) {
-    if (!asyncContextUsed) return dispatchHostEvent(id, event);
+    if (!asyncContextUsed) {
+      // A WebSocket message (`[socket, data, timeStamp]`) straight to its
+      // socket, once the first one loaded websocket.js.
+      if (deliverSocketMessage !== undefined && typeof event[0] === 'number' && Array.isArray(event)) {
+        return deliverSocketMessage(event[0], event[1], event[2]);
+      }
+      return dispatchHostEvent(id, event);
+    }
     asyncContextSet(EMPTY_ASYNC_CONTEXT);
     try {
       dispatchHostEvent(id, event);

@@ -9,7 +9,7 @@
 // The dispatch algorithm's access to an event's private state: plain
 // functions (made in Event's static block), so that a dispatch allocates
 // nothing of its own.
-let beginDispatch; // (event, target, trusted) => the event's type; throws if it cannot
+let beginDispatch; // (event, target, trusted) => the event's type (null when it was stopped before: no listener is called); throws if it cannot
 let endDispatch; // event => !canceled, once the dispatch is over
 let stopped; // event => whether propagation was stopped
 let stoppedImmediately; // event => whether stopImmediatePropagation() was called
@@ -67,12 +67,14 @@ class Event {
   static {
     beginDispatch = (e, target, trusted) => {
       if (!(#type in e)) throw new TypeError("Failed to execute 'dispatchEvent': parameter 1 is not of type 'Event'");
-      if (e.#flags & DISPATCHING) {
+      const flags = e.#flags;
+      if (flags & DISPATCHING) {
         throw new DOMException('The event is already being dispatched or was not initialized', 'InvalidStateError');
       }
-      e.#flags = (e.#flags & ~TRUSTED) | DISPATCHING | (trusted ? TRUSTED : 0);
+      e.#flags = (flags & ~TRUSTED) | DISPATCHING | (trusted ? TRUSTED : 0);
       e.#target = target;
-      return e.#type;
+      // Stopped before its dispatch: no listener is called.
+      return flags & STOP ? null : e.#type;
     };
     endDispatch = e => {
       const flags = e.#flags & ~(DISPATCHING | STOP | STOP_IMMEDIATE);
@@ -154,7 +156,50 @@ class EventTarget {
   constructor() {}
 
   static {
-    dispatchOn = (target, event, trusted) => target.#dispatch(event, trusted);
+    // The dispatch (no tree: every listener is at the target), made here
+    // rather than as a method so that firing an event is one call less;
+    // one listener that is not a capturing one, the common case, is called
+    // without going over a list.
+    dispatchOn = (target, event, trusted) => {
+      const type = beginDispatch(event, target, trusted);
+      let notCanceled;
+      try {
+        // Capturing listeners, then the others, all at the target, each
+        // pass over the list as it was when the pass began (a listener
+        // added meanwhile waits for the next dispatch; one removed is
+        // skipped).
+        const list = type === null ? undefined : target.#listeners.get(type);
+        if (list !== undefined && list.length !== 0) {
+          const first = list[0];
+          if (list.length === 1 && !first.capture) {
+            // The capturing pass calls nothing, and the other pass's copy
+            // of the list is this listener: called as #invokeOne would
+            // (what it returns does not matter, no listener follows).
+            if (first.once) target.#remove(type, first);
+            if (first.passive) setInPassive(event, true);
+            try {
+              const cb = first.callback;
+              if (typeof cb === 'function') {
+                cb.call(target, event);
+              } else {
+                const handleEvent = cb.handleEvent;
+                if (typeof handleEvent !== 'function') throw new TypeError("The listener's handleEvent is not a function");
+                handleEvent.call(cb, event);
+              }
+            } catch (err) {
+              reportError(err);
+            }
+            if (first.passive) setInPassive(event, false);
+          } else {
+            target.#invoke(event, list, true);
+            target.#invoke(event, target.#listeners.get(type), false);
+          }
+        }
+      } finally {
+        notCanceled = endDispatch(event);
+      }
+      return notCanceled;
+    };
   }
 
   addEventListener(type, callback, options = undefined) {
@@ -185,8 +230,9 @@ class EventTarget {
   }
 
   dispatchEvent(event) {
+    if (!(#listeners in this)) throw new TypeError('Illegal invocation');
     if (arguments.length === 0) throw new TypeError('dispatchEvent needs an event');
-    return this.#dispatch(event, false);
+    return dispatchOn(this, event, false);
   }
 
   #remove(type, listener) {
@@ -194,32 +240,6 @@ class EventTarget {
     const list = this.#listeners.get(type);
     const i = list ? list.indexOf(listener) : -1;
     if (i >= 0) list.splice(i, 1);
-  }
-
-  #dispatch(event, trusted) {
-    const type = beginDispatch(event, this, trusted);
-    let notCanceled;
-    try {
-      // Capturing listeners, then the others, all at the target, each
-      // pass over the list as it was when the pass began (a listener
-      // added meanwhile waits for the next dispatch; one removed is
-      // skipped).
-      const list = this.#listeners.get(type);
-      if (list !== undefined && list.length !== 0) {
-        if (list.length === 1 && !list[0].capture) {
-          // One listener, not a capturing one: the capturing pass calls
-          // nothing, and the other pass's copy of the list is that
-          // listener.
-          if (!stopped(event)) this.#invokeOne(event, list[0], false);
-        } else {
-          this.#invoke(event, list, true);
-          this.#invoke(event, this.#listeners.get(type), false);
-        }
-      }
-    } finally {
-      notCanceled = endDispatch(event);
-    }
-    return notCanceled;
   }
 
   #invoke(event, list, capturing) {

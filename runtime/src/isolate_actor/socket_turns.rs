@@ -130,16 +130,26 @@ impl crate::websocket::SocketOwner for IsolateOwner {
         socket: u32,
         event: Incoming,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> {
-        let Some(addr) = self.actor.upgrade() else {
-            return Box::pin(std::future::ready(false));
-        };
         if self.first.swap(false, Ordering::AcqRel) {
+            let Some(addr) = self.actor.upgrade() else {
+                return Box::pin(std::future::ready(false));
+            };
             return Box::pin(async move { addr.send(SocketEvent { socket, event }).await.is_ok() });
         }
         let (tx, rx) = oneshot::channel();
+        // The actor is reached only when a visit must be scheduled: the
+        // inbox of an actor that is gone is closed (it closes it as it
+        // stops, or as it is dropped), and a visit already scheduled takes
+        // this event too.
         match self.inbox.push(socket, event, tx) {
             None => return Box::pin(std::future::ready(false)),
-            Some(true) => addr.do_send(DrainSockets),
+            Some(true) => match self.actor.upgrade() {
+                Some(addr) => addr.do_send(DrainSockets),
+                None => {
+                    self.inbox.close();
+                    return Box::pin(std::future::ready(false));
+                }
+            },
             Some(false) => {}
         }
         Box::pin(async move { rx.await.unwrap_or(false) })
