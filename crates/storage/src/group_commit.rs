@@ -21,7 +21,13 @@
 //!
 //! So a call still returns only once its commit is on disk (a crash,
 //! `kill -9` or power loss loses nothing acknowledged), but commits that
-//! arrive together share one flush. A checkpoint that SQLite runs under
+//! arrive together share one flush.
+//!
+//! A flush that fails fails every commit it was to cover — its own waiter,
+//! the others waiting for those numbers, and whoever asks for one of them
+//! later — even when a later flush succeeds: after a failed fsync the
+//! kernel may have dropped the pages it could not write, so a later
+//! fsync's success says nothing of them. A checkpoint that SQLite runs under
 //! `NORMAL` syncs the log before it copies it into the database and the
 //! database before the log is reused, so commits that a checkpoint has
 //! moved stay durable too.
@@ -54,6 +60,39 @@ struct State {
     flushing: bool,
     /// How many flushes have run.
     flushes: u64,
+    /// The numbers whose flush failed, as ranges in order.
+    failed: Vec<Failed>,
+}
+
+/// Commits a failed flush was to cover (`from..=to`), and its error.
+#[derive(Debug)]
+struct Failed {
+    from: u64,
+    to: u64,
+    kind: std::io::ErrorKind,
+    message: String,
+}
+
+impl State {
+    /// Records that the flush of every commit up to `upto` not yet durable
+    /// failed with `e` (a run of failures with nothing durable between them
+    /// is one range).
+    fn fail(&mut self, upto: u64, e: &StorageError) {
+        let from = self.durable + 1;
+        let (kind, message) = match e {
+            StorageError::Io { source, .. } => (source.kind(), source.to_string()),
+            other => (std::io::ErrorKind::Other, other.to_string()),
+        };
+        match self.failed.last_mut() {
+            Some(last) if last.from == from => last.to = last.to.max(upto),
+            _ => self.failed.push(Failed {
+                from,
+                to: upto,
+                kind,
+                message,
+            }),
+        }
+    }
 }
 
 impl GroupCommit {
@@ -79,10 +118,20 @@ impl GroupCommit {
 
     /// Blocks until commit `number` is on disk, flushing the log if no one
     /// else is. An error of the flush is the error of every commit it was
-    /// to cover and that no later flush covered.
+    /// to cover, for good.
     pub fn wait(&self, number: u64) -> Result<(), StorageError> {
         let mut state = self.state.lock();
         loop {
+            if let Some(failed) = state
+                .failed
+                .iter()
+                .find(|f| (f.from..=f.to).contains(&number))
+            {
+                return Err(StorageError::Io {
+                    path: self.wal.clone(),
+                    source: std::io::Error::new(failed.kind, failed.message.clone()),
+                });
+            }
             if state.durable >= number {
                 return Ok(());
             }
@@ -97,8 +146,9 @@ impl GroupCommit {
             state = self.state.lock();
             state.flushing = false;
             state.flushes += 1;
-            if result.is_ok() {
-                state.durable = state.durable.max(upto);
+            match &result {
+                Ok(()) => state.durable = state.durable.max(upto),
+                Err(e) => state.fail(upto, e),
             }
             self.flushed.notify_all();
             result?;
@@ -186,6 +236,29 @@ mod tests {
         let state = group.state.lock();
         assert_eq!(state.durable, 400);
         assert!(state.flushes <= 400);
+    }
+
+    #[test]
+    fn a_failed_flush_fails_every_commit_it_covered() {
+        let dir = tempfile::tempdir().unwrap();
+        // The log's path goes through a file at first: flushes fail.
+        let folder = dir.path().join("folder");
+        std::fs::write(&folder, b"").unwrap();
+        let group = GroupCommit::new(&folder.join("db.sqlite"));
+        let first = group.committed();
+        let second = group.committed();
+        assert!(matches!(group.wait(second), Err(StorageError::Io { .. })));
+        // Then the log can be reached and flushed.
+        std::fs::remove_file(&folder).unwrap();
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join("db.sqlite-wal"), b"frames").unwrap();
+        let third = group.committed();
+        group.wait(third).unwrap();
+        // The first two were covered by the failed flush: they fail,
+        // whatever flushes came after.
+        assert!(matches!(group.wait(first), Err(StorageError::Io { .. })));
+        assert!(matches!(group.wait(second), Err(StorageError::Io { .. })));
+        assert_eq!(group.state.lock().failed.len(), 1);
     }
 
     #[test]
