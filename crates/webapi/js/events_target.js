@@ -173,23 +173,9 @@ class EventTarget {
           const first = list[0];
           if (list.length === 1 && !first.capture) {
             // The capturing pass calls nothing, and the other pass's copy
-            // of the list is this listener: called as #invokeOne would
-            // (what it returns does not matter, no listener follows).
-            if (first.once) target.#remove(type, first);
-            if (first.passive) setInPassive(event, true);
-            try {
-              const cb = first.callback;
-              if (typeof cb === 'function') {
-                cb.call(target, event);
-              } else {
-                const handleEvent = cb.handleEvent;
-                if (typeof handleEvent !== 'function') throw new TypeError("The listener's handleEvent is not a function");
-                handleEvent.call(cb, event);
-              }
-            } catch (err) {
-              reportError(err);
-            }
-            if (first.passive) setInPassive(event, false);
+            // of the list is this listener (an event stopped before its
+            // dispatch has no type here).
+            target.#invokeOne(event, first, false);
           } else {
             target.#invoke(event, list, true);
             target.#invoke(event, target.#listeners.get(type), false);
