@@ -312,7 +312,14 @@ function dispatchHostEvent(id, event) {
 return {
   start,
   dispatch(id, event) {
-    if (!asyncContextUsed) return dispatchHostEvent(id, event);
+    if (!asyncContextUsed) {
+      // A WebSocket message (`[socket, data, timeStamp]`) straight to its
+      // socket, once the first one loaded websocket.js.
+      if (deliverSocketMessage !== undefined && typeof event[0] === 'number' && Array.isArray(event)) {
+        return deliverSocketMessage(event[0], event[1], event[2]);
+      }
+      return dispatchHostEvent(id, event);
+    }
     asyncContextSet(EMPTY_ASYNC_CONTEXT);
     try {
       dispatchHostEvent(id, event);

@@ -194,7 +194,13 @@ class WebSocket extends EventTarget {
     if (typeof message === 'string') data = message;
     else if (message instanceof ArrayBuffer || ArrayBuffer.isView(message)) data = bufferSourceCopy(message);
     else data = `${message}`;
-    if (s.sid >= 0) {
+    if (s.handle >= 0 && s.gate === null) {
+      // A socket of this isolate's host, not a Durable Object's: as
+      // #sendNow does, without the call.
+      if (s.state === CLOSED) return;
+      const sent = op('ws_send', s.handle, data);
+      if (sent !== true) this.#lost(`${sent}`);
+    } else if (s.sid >= 0) {
       // Through the object's output gate: after the writes made before.
       s.gate(() => {
         const sent = op('durable_ws', 'send', s.slot, s.sid, data);
