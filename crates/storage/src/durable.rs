@@ -119,6 +119,9 @@ impl ObjectStorage {
             path: path.to_path_buf(),
             message: e.to_string(),
         };
+        // A log with frames in it is left by a connection that did not
+        // close cleanly (see `checkpoint_left_log`).
+        let left_log = std::fs::metadata(wal_path(path)).is_ok_and(|m| m.len() > 0);
         let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
         // One connection, the live object's, uses the database: it holds
         // the lock from its first statement until it closes, so no commit
@@ -133,6 +136,9 @@ impl ObjectStorage {
             .map_err(open_error)?;
         conn.execute_batch("PRAGMA synchronous=NORMAL;")
             .map_err(open_error)?;
+        if left_log {
+            checkpoint_left_log(&conn).map_err(open_error)?;
+        }
         conn.execute_batch(SCHEMA).map_err(open_error)?;
         Ok(Self {
             conn,
@@ -397,6 +403,45 @@ impl ObjectStorage {
     }
 }
 
+/// The write-ahead log of the database at `database` (`<database>-wal`).
+fn wal_path(database: &Path) -> PathBuf {
+    let mut wal = database.as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
+}
+
+/// Makes durable what an object's database shows before the object reads
+/// any of it, when the last connection left its log behind.
+///
+/// The log's last commits may never have reached the disk: the process
+/// died before a flush, or a flush failed. The runtime resets an object
+/// whose flush failed (its connection closes, and the next event opens the
+/// database anew), and its connection's close copies the log into the
+/// database and syncs it — but a failed fsync can fail that checkpoint
+/// too (the error is reported again to the descriptor SQLite holds), and
+/// then the log stays. A later fsync's success says nothing of pages an
+/// earlier one failed to write (the kernel may have marked them clean,
+/// written or not), so the new connection must not serve the log from the
+/// page cache as it is: it checkpoints it first. SQLite syncs the log,
+/// writes every page of it into the database, syncs the database and
+/// truncates the log; once that succeeded, what the object reads is on
+/// disk, rewritten after the failure — a commit the failed flush covered
+/// is there only if it was rewritten and synced now, never acknowledged
+/// from memory alone. A commit whose frames were lost fails the log's
+/// checksums, and SQLite's recovery ends the log before it. If the
+/// checkpoint fails, the database is not opened (the object's storage
+/// calls throw; a later one tries again).
+fn checkpoint_left_log(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+    if busy != 0 {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some("the write-ahead log left by an earlier connection could not be checkpointed".into()),
+        ));
+    }
+    Ok(())
+}
+
 /// One alarm of the index: which object, when, and how many times its
 /// handler failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -617,9 +662,10 @@ impl Flusher {
     /// Fsyncs the database's log: every commit made before this was called
     /// is on disk when it returns `Ok`.
     pub fn flush(&self) -> Result<(), StorageError> {
-        let mut wal = self.path.clone().into_os_string();
-        wal.push("-wal");
-        let wal = PathBuf::from(wal);
+        let wal = wal_path(&self.path);
+        if let Some(source) = crate::fault::fsync_fault(&self.path) {
+            return Err(StorageError::Io { path: wal, source });
+        }
         if let Some(kept) = &self.wal {
             let mut kept = kept.lock();
             if kept.is_none() {
@@ -762,6 +808,44 @@ mod tests {
             .query_row("SELECT count(*) FROM _cf_KV", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn a_log_left_behind_is_checkpointed_before_the_object_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = object_path(dir.path(), "ns", "live");
+        let mut s = ObjectStorage::open(&path).unwrap();
+        s.put(&[("k".into(), vec![7])]).unwrap();
+        // What a crash leaves (or a close whose checkpoint failed): the
+        // database and a log holding the last commits, never flushed.
+        let left = object_path(dir.path(), "ns", "left");
+        std::fs::copy(&path, &left).unwrap();
+        std::fs::copy(wal_path(&path), wal_path(&left)).unwrap();
+        assert!(std::fs::metadata(wal_path(&left)).unwrap().len() > 0);
+        drop(s);
+        let reopened = ObjectStorage::open(&left).unwrap();
+        // The log was copied into the database (and synced) and emptied
+        // before anything was read: what the object reads is the database
+        // file's.
+        assert_eq!(std::fs::metadata(wal_path(&left)).unwrap().len(), 0);
+        assert_eq!(reopened.get(&["k".into()]).unwrap(), vec![Some(vec![7])]);
+    }
+
+    #[cfg(feature = "fault-injection")]
+    #[test]
+    fn an_injected_fault_fails_the_flush_until_it_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let faults = dir.path().join("faults");
+        std::fs::create_dir(&faults).unwrap();
+        // The only test of this crate that sets the variable.
+        std::env::set_var(crate::fault::FAIL_FSYNC_VAR, &faults);
+        let mut s = ObjectStorage::open(&object_path(dir.path(), "ns", "faulty")).unwrap();
+        s.put(&[("k".into(), vec![1])]).unwrap();
+        s.flusher().flush().unwrap();
+        std::fs::write(faults.join("faulty"), b"").unwrap();
+        assert!(matches!(s.flusher().flush(), Err(StorageError::Io { .. })));
+        std::fs::remove_file(faults.join("faulty")).unwrap();
+        s.flusher().flush().unwrap();
     }
 
     #[test]

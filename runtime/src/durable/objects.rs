@@ -18,6 +18,9 @@
 //! - host work `durable_flush(slot)`: fsyncs the object's log on the work
 //!   pool; the prelude waits for it before an object's response leaves
 //!   (the output gate).
+//! - `durable('forget' | 'abort' | 'broken', slot)`: the object in `slot`
+//!   leaves memory, its database closed: its constructor threw, it called
+//!   `ctx.abort`, or a flush of its storage failed (the prelude resets it).
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -361,16 +364,20 @@ impl Objects {
         }
         let slot = args.next();
         let args_slot = slot.clone();
-        if method == "forget" || method == "abort" {
-            // The object could not be made, or was reset by `ctx.abort`:
-            // forgotten, as if evicted (the next event makes it again).
+        if matches!(method.as_str(), "forget" | "abort" | "broken") {
+            // The object could not be made, was reset by `ctx.abort`, or
+            // was reset because a flush of its storage failed: forgotten,
+            // as if evicted (the next event makes it again). Its database
+            // closes with it, so the next instance opens it anew (see
+            // `ObjectStorage::open`: it reads nothing a failed flush left
+            // in memory only).
             let slot = slot.and_then(|s| s.as_f64()).unwrap_or(-1.0) as u32;
             let removed = self.live.borrow_mut().remove(&slot);
             if let Some(object) = removed {
-                let reason = if method == "abort" {
-                    "aborted"
-                } else {
-                    "failed"
+                let reason = match method.as_str() {
+                    "abort" => "aborted",
+                    "broken" => "broken",
+                    _ => "failed",
                 };
                 self.forget(&object, reason);
             }

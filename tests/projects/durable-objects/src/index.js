@@ -128,6 +128,17 @@ export class Counter extends DurableObject {
         const inner = `https://object.internal/gated-fetch?to=${encodeURIComponent(to)}`;
         return new Response(await (await other.fetch(inner)).text());
       }
+      case '/remember': {
+        // Kept in memory as well as stored (not awaited: the response
+        // still waits until the write is durable).
+        this.remembered = url.searchParams.get('value');
+        storage.put('remembered', this.remembered);
+        return Response.json({ token: this.token, remembered: this.remembered });
+      }
+      case '/recall':
+        // Writes nothing: what the instance holds in memory, and what its
+        // storage holds.
+        return Response.json({ token: this.token, remembered: this.remembered ?? null, stored: (await storage.get('remembered')) ?? null });
       case '/read': {
         const keys = url.searchParams.get('keys').split(',');
         return Response.json(Object.fromEntries(await storage.get(keys)));
