@@ -436,7 +436,10 @@ fn checkpoint_left_log(conn: &Connection) -> Result<(), rusqlite::Error> {
     if busy != 0 {
         return Err(rusqlite::Error::SqliteFailure(
             rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
-            Some("the write-ahead log left by an earlier connection could not be checkpointed".into()),
+            Some(
+                "the write-ahead log left by an earlier connection could not be checkpointed"
+                    .into(),
+            ),
         ));
     }
     Ok(())
