@@ -5,31 +5,50 @@
 //! serving. The fsync is made to fail with the test-only `fault-injection`
 //! feature (crates/storage/src/fault.rs): while the folder that
 //! `MOTU_TEST_FAIL_FSYNC` names holds a file named after an object's id,
-//! that object's flushes fail. The fixture is `tests/projects/durable-objects`
+//! that object's flushes fail. The fixtures are `tests/projects/durable-objects`
 //! (`/do/<name>/<path>` reaches the Counter named `<name>`; the Worker
-//! answers a failed call with a 500 and `{ caught }`).
+//! answers a failed call with a 500 and `{ caught }`) and the chat room of
+//! `tests/projects/durable-websockets` (hibernatable WebSockets).
 
 mod common;
 
+use std::path::Path;
+use std::time::Duration;
+
 use common::durable::{get_json, serve_project_with_env, state_folder};
-use common::{on_each_engine, Server};
+use common::{on_each_engine, wait_for_metrics, Server};
+use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+/// The variable that names the folder of fault files.
+const FAULTS_VAR: &str = "MOTU_TEST_FAIL_FSYNC";
 
 /// What a call of a reset object fails with, as the Worker reports it
 /// (Cloudflare's message for a failed storage write).
 const RESET: &str =
     "Error: Internal error in Durable Object storage write caused object to be reset.";
 
-/// The server, with the fault folder `faults` (empty: no fault yet).
-fn serve(engine: &str, state: &std::path::Path, faults: &std::path::Path) -> Server {
+/// A server of fixture `project`, with the fault folder `faults` (empty:
+/// no fault yet) and an admin listener.
+fn serve(project: &str, engine: &str, state: &Path, faults: &Path) -> Server {
     serve_project_with_env(
-        "durable-objects",
+        project,
         "wrangler.jsonc",
         engine,
         state,
         &["--admin-listen", "127.0.0.1:0"],
-        &[("MOTU_TEST_FAIL_FSYNC", faults.to_str().unwrap())],
+        &[(FAULTS_VAR, faults.to_str().unwrap())],
     )
+}
+
+/// A state folder and an empty fault folder beside it.
+fn folders() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let (dir, state) = state_folder();
+    let faults = dir.path().join("faults");
+    std::fs::create_dir(&faults).unwrap();
+    (dir, state, faults)
 }
 
 /// The answer to `GET path`, which must be the Worker's 500 for a call
@@ -47,10 +66,8 @@ fn assert_reset(server: &Server, path: &str) {
 #[test]
 fn a_failed_flush_resets_the_object_and_the_next_event_reads_the_disk() {
     on_each_engine("do_failed_flush_resets_the_object", |engine| {
-        let (dir, state) = state_folder();
-        let faults = dir.path().join("faults");
-        std::fs::create_dir(&faults).unwrap();
-        let server = serve(engine, &state, &faults);
+        let (_dir, state, faults) = folders();
+        let server = serve("durable-objects", engine, &state, &faults);
         let first = get_json(&server, "/do/broken/remember?value=kept");
         let token = first["token"].clone();
         let id = get_json(&server, "/do/broken/instance")["id"]
@@ -136,5 +153,76 @@ fn a_failed_flush_resets_the_object_and_the_next_event_reads_the_disk() {
                 == "motu_durable_object_evictions_total{reason=\"broken\",worker=\"durable\"} 2"),
             "{metrics}"
         );
+    });
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next text message of `ws` (pings are answered by the client).
+async fn next_text(ws: &mut Socket) -> String {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(60), ws.next())
+            .await
+            .expect("a message in time")
+            .expect("the socket is open")
+            .expect("a valid message");
+        match message {
+            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Text(t) => return t.as_str().to_owned(),
+            other => panic!("expected a text message, got {other:?}"),
+        }
+    }
+}
+
+async fn say(ws: &mut Socket, text: &str) {
+    ws.send(Message::text(text)).await.unwrap();
+}
+
+#[test]
+fn nothing_leaves_an_object_once_its_flush_failed() {
+    // A hibernatable WebSocket message the object sends after its flush
+    // failed, with no new write to wait for, never leaves: the next thing
+    // the client hears is from the new instance.
+    on_each_engine("do_failed_flush_silences_the_object", |engine| {
+        let (_dir, state, faults) = folders();
+        let server = serve("durable-websockets", engine, &state, &faults);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let request = format!("ws://{}/room/quiet?name=a", server.addr)
+                .into_client_request()
+                .unwrap();
+            let (mut ws, _) = tokio_tungstenite::connect_async(request)
+                .await
+                .unwrap_or_else(|e| panic!("could not join: {e}\n{}", server.log()));
+            assert_eq!(next_text(&mut ws).await, "welcome a");
+            say(&mut ws, "id").await;
+            let id = next_text(&mut ws).await;
+            say(&mut ws, "late:one").await;
+            assert_eq!(next_text(&mut ws).await, "late one durable");
+
+            let fault = faults.join(&id);
+            std::fs::write(&fault, b"").unwrap();
+            say(&mut ws, "late:two").await;
+            // The object was reset (its `sync()` rejected after that, and
+            // it then tried to answer).
+            wait_for_metrics(
+                &server,
+                &["motu_durable_object_evictions_total{reason=\"broken\",worker=\"chat\"} 1"],
+            );
+            std::fs::remove_file(&fault).unwrap();
+            say(&mut ws, "whoami").await;
+            let answer = next_text(&mut ws).await;
+            let who: Value = serde_json::from_str(&answer).unwrap_or_else(|_| {
+                panic!("the reset instance's message left: {answer}\n{}", server.log())
+            });
+            assert_eq!(who["name"], json!("a"), "{who}");
+            // The socket and the object work on.
+            say(&mut ws, "late:three").await;
+            assert_eq!(next_text(&mut ws).await, "late three durable");
+        });
     });
 }

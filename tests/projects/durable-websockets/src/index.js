@@ -11,6 +11,9 @@
 // - `close`: the object closes this socket (4000, 'bye');
 // - `gate:<text>`: stores `<text>` and answers `gated <text>` without
 //   awaiting the write (the output gate holds the answer back);
+// - `id`: the object's id;
+// - `late:<text>`: stores `<text>`, awaits `storage.sync()`, then answers
+//   `late <text> durable` (or `failed`, if the flush failed);
 // - `loop`: the handler never ends (the CPU limit stops it).
 // `ping` is answered `pong` by the auto-response, without the object.
 // `?plain` joins with a socket the object accepts itself (not
@@ -94,6 +97,14 @@ export class ChatRoom extends DurableObject {
       // Not awaited: the reply still waits until the write is durable.
       this.ctx.storage.put('gated', message.slice(5));
       ws.send(`gated ${message.slice(5)}`);
+    } else if (message === 'id') {
+      ws.send(this.ctx.id.toString());
+    } else if (message.startsWith('late:')) {
+      // Stores `<text>` and waits until the write is durable or its flush
+      // failed; then answers with no new write to wait for.
+      this.ctx.storage.put('late', message.slice(5));
+      const flushed = await this.ctx.storage.sync().then(() => 'durable', () => 'failed');
+      ws.send(`late ${message.slice(5)} ${flushed}`);
     } else if (message === 'loop') {
       for (;;);
     } else if (message.startsWith('timeout:')) {
