@@ -156,6 +156,27 @@ fn a_failed_flush_resets_the_object_and_the_next_event_reads_the_disk() {
     });
 }
 
+/// Joins room `room` of `server` as `name` (`name&plain`: with a socket
+/// the object accepts itself, not hibernatable) and reads the welcome.
+async fn join(server: &Server, room: &str, name: &str) -> Socket {
+    let request = format!("ws://{}/room/{room}?name={name}", server.addr)
+        .into_client_request()
+        .unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .unwrap_or_else(|e| panic!("could not join: {e}\n{}", server.log()));
+    let name = name.trim_end_matches("&plain");
+    assert_eq!(next_text(&mut ws).await, format!("welcome {name}"));
+    ws
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -187,18 +208,8 @@ fn nothing_leaves_an_object_once_its_flush_failed() {
     on_each_engine("do_failed_flush_silences_the_object", |engine| {
         let (_dir, state, faults) = folders();
         let server = serve("durable-websockets", engine, &state, &faults);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let request = format!("ws://{}/room/quiet?name=a", server.addr)
-                .into_client_request()
-                .unwrap();
-            let (mut ws, _) = tokio_tungstenite::connect_async(request)
-                .await
-                .unwrap_or_else(|e| panic!("could not join: {e}\n{}", server.log()));
-            assert_eq!(next_text(&mut ws).await, "welcome a");
+        runtime().block_on(async {
+            let mut ws = join(&server, "quiet", "a").await;
             say(&mut ws, "id").await;
             let id = next_text(&mut ws).await;
             say(&mut ws, "late:one").await;
@@ -223,6 +234,43 @@ fn nothing_leaves_an_object_once_its_flush_failed() {
             // The socket and the object work on.
             say(&mut ws, "late:three").await;
             assert_eq!(next_text(&mut ws).await, "late three durable");
+        });
+    });
+}
+
+#[test]
+fn a_reset_objects_own_sockets_are_closed() {
+    // A socket the object accepted itself (not hibernatable) belongs to
+    // the instance: once its flush failed, what the instance still sends
+    // on it never leaves, and it is closed (1011), as Cloudflare
+    // disconnects a reset object's sockets.
+    on_each_engine("do_failed_flush_closes_the_instances_sockets", |engine| {
+        let (_dir, state, faults) = folders();
+        let server = serve("durable-websockets", engine, &state, &faults);
+        runtime().block_on(async {
+            let mut ws = join(&server, "plain-quiet", "p&plain").await;
+            say(&mut ws, "id").await;
+            let id = next_text(&mut ws).await;
+            say(&mut ws, "late:one").await;
+            assert_eq!(next_text(&mut ws).await, "late one durable");
+            let fault = faults.join(&id);
+            std::fs::write(&fault, b"").unwrap();
+            say(&mut ws, "late:two").await;
+            let message = tokio::time::timeout(Duration::from_secs(60), ws.next())
+                .await
+                .expect("a message in time");
+            match message {
+                Some(Ok(Message::Close(Some(frame)))) => {
+                    assert_eq!(u16::from(frame.code), 1011, "{frame:?}");
+                    assert_eq!(frame.reason.as_str(), "Durable Object reset");
+                }
+                other => panic!("expected the socket closed (1011), got {other:?}\n{}", server.log()),
+            }
+            std::fs::remove_file(&fault).unwrap();
+            // A new instance serves a new socket.
+            let mut again = join(&server, "plain-quiet", "q&plain").await;
+            say(&mut again, "late:three").await;
+            assert_eq!(next_text(&mut again).await, "late three durable");
         });
     });
 }

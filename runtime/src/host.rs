@@ -124,11 +124,12 @@ impl IsolateHost {
         watchdog: Option<Watchdog>,
         storage: &crate::Storage,
     ) -> Self {
+        let sockets: Rc<crate::websocket::Sockets> = Rc::default();
         Self {
             draining: Default::default(),
             bindings: crate::bindings::Bindings::new(storage, &spec.storage, &spec.name),
             queue_reports: RefCell::new(HashMap::new()),
-            sockets: Rc::default(),
+            sockets: sockets.clone(),
             outbound,
             subrequests: RefCell::new(HashMap::new()),
             depths: RefCell::new(HashMap::new()),
@@ -147,7 +148,12 @@ impl IsolateHost {
             op_state: motu_webapi::OpState::new(),
             log_rate: LogRate::of(&spec.name),
             tcp_sockets: Default::default(),
-            durable: crate::durable::objects::Objects::new(&spec.name, storage, spec.durable_idle),
+            durable: crate::durable::objects::Objects::new(
+                &spec.name,
+                storage,
+                spec.durable_idle,
+                sockets,
+            ),
             rpc: Default::default(),
             held_exports: Default::default(),
             spec,

@@ -25,6 +25,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,6 +37,9 @@ use motu_webapi::Work;
 use tokio::sync::oneshot;
 
 use super::ObjectTarget;
+
+/// The close reason of a reset object's WebSockets (code 1011).
+const RESET_CLOSE_REASON: &str = "Durable Object reset";
 
 /// One live object of the isolate.
 struct Live {
@@ -68,6 +72,8 @@ pub(crate) struct Objects {
     alarms: RefCell<Option<AlarmIndex>>,
     /// Its part of the hibernatable WebSockets (`websockets.rs`).
     websockets: super::websockets::Local,
+    /// The isolate's WebSockets: a reset object's own sockets are closed.
+    sockets: Rc<crate::websocket::Sockets>,
 }
 
 fn type_error(message: impl Into<String>) -> JsError {
@@ -132,7 +138,12 @@ fn host_value(v: D1Value) -> HostValue {
 impl Objects {
     /// The objects of an isolate of `worker`, storing in `storage`'s state
     /// folder, leaving memory after `idle` without events.
-    pub(crate) fn new(worker: &str, storage: &crate::Storage, idle: Duration) -> Self {
+    pub(crate) fn new(
+        worker: &str,
+        storage: &crate::Storage,
+        idle: Duration,
+        sockets: Rc<crate::websocket::Sockets>,
+    ) -> Self {
         static ISOLATES: AtomicU64 = AtomicU64::new(1);
         Self {
             worker: worker.to_owned(),
@@ -145,6 +156,7 @@ impl Objects {
             gone: RefCell::default(),
             alarms: RefCell::default(),
             websockets: super::websockets::Local::new(storage.hibernation()),
+            sockets,
         }
     }
 
@@ -380,6 +392,14 @@ impl Objects {
                     _ => "failed",
                 };
                 self.forget(&object, reason);
+                // The sockets its events answered with (not hibernatable:
+                // those belong to the object, not the instance) go with
+                // the instance, as on Cloudflare: nothing more comes out
+                // of them, so they are closed rather than left silent.
+                for socket in object.sockets {
+                    self.sockets
+                        .close(socket, 1011, RESET_CLOSE_REASON.to_owned());
+                }
             }
             return Ok(HostValue::Undefined);
         }

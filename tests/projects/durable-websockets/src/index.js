@@ -18,7 +18,8 @@
 // `ping` is answered `pong` by the auto-response, without the object.
 // `?plain` joins with a socket the object accepts itself (not
 // hibernatable), which echoes, and knows `gate:<text>` and `close:<text>`
-// (stores `<text>`, then answers or closes without awaiting the write).
+// (stores `<text>`, then answers or closes without awaiting the write),
+// `id` and `late:<text>` (as below).
 // `/room/<name>/state` reads the room's storage over HTTP; `/proxy/<name>`
 // is a Worker that accepts the room's socket itself, says `whoami` and
 // answers with the reply.
@@ -47,9 +48,16 @@ export class ChatRoom extends DurableObject {
     if (url.searchParams.has('plain')) {
       // Not hibernatable: accepted here, it keeps the object in memory.
       server.accept();
-      server.addEventListener('message', event => {
+      server.addEventListener('message', async event => {
         const text = String(event.data);
-        if (text.startsWith('gate:')) {
+        if (text === 'id') {
+          server.send(this.ctx.id.toString());
+        } else if (text.startsWith('late:')) {
+          // As `late:` below, on this socket.
+          this.ctx.storage.put('plainLate', text.slice(5));
+          const flushed = await this.ctx.storage.sync().then(() => 'durable', () => 'failed');
+          server.send(`late ${text.slice(5)} ${flushed}`);
+        } else if (text.startsWith('gate:')) {
           // As `gate:` below, on this socket: its output gate holds the
           // answer back until the write is durable.
           this.ctx.storage.put('plainGated', text.slice(5));
