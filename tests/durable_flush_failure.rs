@@ -228,7 +228,10 @@ fn nothing_leaves_an_object_once_its_flush_failed() {
             say(&mut ws, "whoami").await;
             let answer = next_text(&mut ws).await;
             let who: Value = serde_json::from_str(&answer).unwrap_or_else(|_| {
-                panic!("the reset instance's message left: {answer}\n{}", server.log())
+                panic!(
+                    "the reset instance's message left: {answer}\n{}",
+                    server.log()
+                )
             });
             assert_eq!(who["name"], json!("a"), "{who}");
             // The socket and the object work on.
@@ -264,7 +267,10 @@ fn a_reset_objects_own_sockets_are_closed() {
                     assert_eq!(u16::from(frame.code), 1011, "{frame:?}");
                     assert_eq!(frame.reason.as_str(), "Durable Object reset");
                 }
-                other => panic!("expected the socket closed (1011), got {other:?}\n{}", server.log()),
+                other => panic!(
+                    "expected the socket closed (1011), got {other:?}\n{}",
+                    server.log()
+                ),
             }
             std::fs::remove_file(&fault).unwrap();
             // A new instance serves a new socket.
