@@ -20,6 +20,11 @@
 //!   and is what blocks on the disk: the runtime runs it off the executor
 //!   threads, and holds the object's output (its responses) until the
 //!   flush covering its writes is done — Cloudflare's *output gate*.
+//! - **A failed flush is for good**: every later flush of that storage
+//!   fails too (see [`Flusher`]), and the runtime resets the object; its
+//!   next instance opens the database anew, and a log the old connection
+//!   left behind is checkpointed and synced before anything is read
+//!   ([`ObjectStorage::open`]).
 //! - **Values are bytes**: the JavaScript side serialises each value
 //!   (structured clone) before it reaches this module.
 //! - **Limits** ([`MAX_KEY_BYTES`], [`MAX_VALUE_BYTES`], [`MAX_KEYS`]) are
@@ -95,16 +100,18 @@ pub struct SqlResult {
 pub struct ObjectStorage {
     conn: Connection,
     path: PathBuf,
-    /// The log, opened by the first flush and kept open for the next ones
-    /// (see [`Flusher`]).
-    wal: Arc<Mutex<Option<File>>>,
+    /// The log, opened by the first flush and kept open for the next ones,
+    /// and whether a flush failed (see [`Flusher`]).
+    wal: Arc<Mutex<KeptLog>>,
     /// Savepoints of `transaction`/`transactionSync` open now.
     depth: u32,
 }
 
 impl ObjectStorage {
     /// Opens (or creates) the object's database at `path`, with its
-    /// folder.
+    /// folder. A log left behind by a connection that did not close
+    /// cleanly is first copied into the database and synced (see
+    /// `checkpoint_left_log`); if that fails, so does the open.
     pub fn open(path: &Path) -> Result<Self, StorageError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
@@ -653,36 +660,77 @@ fn mentions_own_table(sql: &str) -> bool {
 /// removes it only when it closes, after copying it into the database and
 /// syncing that (a flush of the removed file then syncs what is already
 /// safe).
+///
+/// A flush of an object's storage that fails fails every later flush of
+/// it too, as the group commit's do ([`crate::group_commit`]): after a
+/// failed fsync the kernel may have dropped the pages it could not write,
+/// so a later fsync's success says nothing of the commits the failed one
+/// covered. The storage is then of no more use for writes that must be
+/// durable: the runtime resets the object and opens its database anew
+/// (see `checkpoint_left_log`).
 #[derive(Debug, Clone)]
 pub struct Flusher {
     path: PathBuf,
     /// The log kept open, shared by the flushers of one object's storage
     /// (none: opened at each flush, for databases other connections use).
-    wal: Option<Arc<Mutex<Option<File>>>>,
+    wal: Option<Arc<Mutex<KeptLog>>>,
+}
+
+/// The log of one object's storage, shared by its flushers.
+#[derive(Debug, Default)]
+struct KeptLog {
+    /// The log, opened by the first flush.
+    file: Option<File>,
+    /// The error of the flush that failed, if one did: every later flush
+    /// fails with it.
+    failed: Option<(std::io::ErrorKind, String)>,
+}
+
+impl KeptLog {
+    /// Fsyncs the log at `wal` of the database at `database` (or the
+    /// database, if it has no log).
+    fn sync(&mut self, wal: &Path, database: &Path) -> std::io::Result<()> {
+        if let Some(e) = crate::fault::fsync_fault(database) {
+            return Err(e);
+        }
+        if self.file.is_none() {
+            match File::open(wal) {
+                Ok(file) => self.file = Some(file),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(file) = &self.file {
+            return file.sync_data();
+        }
+        match File::open(database) {
+            Ok(file) => file.sync_data(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 impl Flusher {
     /// Fsyncs the database's log: every commit made before this was called
-    /// is on disk when it returns `Ok`.
+    /// is on disk when it returns `Ok`. For an object's storage, an error
+    /// is for good (see the type's docs).
     pub fn flush(&self) -> Result<(), StorageError> {
         let wal = wal_path(&self.path);
-        if let Some(source) = crate::fault::fsync_fault(&self.path) {
-            return Err(StorageError::Io { path: wal, source });
-        }
         if let Some(kept) = &self.wal {
             let mut kept = kept.lock();
-            if kept.is_none() {
-                match File::open(&wal) {
-                    Ok(file) => *kept = Some(file),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(source) => return Err(StorageError::Io { path: wal, source }),
-                }
+            if let Some((kind, message)) = &kept.failed {
+                let source = std::io::Error::new(*kind, message.clone());
+                return Err(StorageError::Io { path: wal, source });
             }
-            if let Some(file) = kept.as_ref() {
-                return file
-                    .sync_data()
-                    .map_err(|source| StorageError::Io { path: wal, source });
+            let result = kept.sync(&wal, &self.path);
+            if let Err(e) = &result {
+                kept.failed = Some((e.kind(), e.to_string()));
             }
+            return result.map_err(|source| StorageError::Io { path: wal, source });
+        }
+        if let Some(source) = crate::fault::fsync_fault(&self.path) {
+            return Err(StorageError::Io { path: wal, source });
         }
         for path in [wal, self.path.clone()] {
             match File::open(&path) {
@@ -836,7 +884,7 @@ mod tests {
 
     #[cfg(feature = "fault-injection")]
     #[test]
-    fn an_injected_fault_fails_the_flush_until_it_is_removed() {
+    fn a_failed_flush_fails_every_later_flush_of_the_storage() {
         let dir = tempfile::tempdir().unwrap();
         let faults = dir.path().join("faults");
         std::fs::create_dir(&faults).unwrap();
@@ -848,6 +896,13 @@ mod tests {
         std::fs::write(faults.join("faulty"), b"").unwrap();
         assert!(matches!(s.flusher().flush(), Err(StorageError::Io { .. })));
         std::fs::remove_file(faults.join("faulty")).unwrap();
+        // The storage's flushes fail for good: only a new connection
+        // flushes again.
+        assert!(matches!(s.flusher().flush(), Err(StorageError::Io { .. })));
+        let path = s.path().to_path_buf();
+        drop(s);
+        let s = ObjectStorage::open(&path).unwrap();
+        assert_eq!(s.get(&["k".into()]).unwrap(), vec![Some(vec![1])]);
         s.flusher().flush().unwrap();
     }
 
