@@ -177,6 +177,92 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// A listener that answers every HTTP request with an empty 200 and
+/// counts the connections it accepted; its `host:port`.
+fn counting_listener() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let mut out = stream;
+            let _ =
+                out.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    (addr, count)
+}
+
+/// Waits until the server's log holds `needle`; the log.
+fn wait_for_log(server: &Server, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let log = server.log();
+        if log.contains(needle) {
+            return log;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the log never showed {needle:?}:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_fetch_the_reset_instance_makes_later_never_leaves() {
+    // The instance goes on running after its flush failed (here: it
+    // awaited `sync()`, then fetches with no new write to wait for); its
+    // fetch never leaves.
+    on_each_engine("do_failed_flush_stops_later_fetches", |engine| {
+        let (_dir, state, faults) = folders();
+        let server = serve_project_with_env(
+            "durable-objects",
+            "wrangler.jsonc",
+            engine,
+            &state,
+            &[],
+            &[
+                (FAULTS_VAR, faults.to_str().unwrap()),
+                ("MOTU_EGRESS__ALLOW_PRIVATE", "true"),
+            ],
+        );
+        let (to, count) = counting_listener();
+        let path = format!("/do/fetcher/remember-then-fetch?value=one&to=http://{to}/");
+        assert_eq!(
+            get_json(&server, &path),
+            json!({ "flushed": "durable", "fetched": 200 })
+        );
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let id = get_json(&server, "/do/fetcher/instance")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        std::fs::write(faults.join(&id), b"").unwrap();
+        let path = format!("/do/fetcher/remember-then-fetch?value=two&to=http://{to}/");
+        assert_reset(&server, &path);
+        // The instance logs once its fetch is over, whichever way.
+        let log = wait_for_log(&server, "remember-then-fetch: failed, fetch ");
+        assert!(
+            log.contains(&format!("remember-then-fetch: failed, fetch {RESET}")),
+            "the fetch failed with the reset's error:\n{log}"
+        );
+        assert_eq!(
+            count.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "the reset instance's fetch left:\n{log}"
+        );
+    });
+}
+
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 

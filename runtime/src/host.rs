@@ -292,6 +292,14 @@ impl IsolateHost {
         self.rpc.forget(|id| live(&id));
         self.sockets.forget_pending(|id| live(&id));
         self.durable.forget_unanswered(|id| live(&id));
+        if self.durable.has_reset_events() {
+            // A reset object's event whose code may still run: going on,
+            // or with an op outstanding (its code runs when it settles).
+            let running: std::collections::HashSet<u64> =
+                self.ops.borrow().values().flatten().copied().collect();
+            self.durable
+                .forget_reset_events(|id| live(&id) || running.contains(&id));
+        }
         // A socket lives as long as its event, or while the event's
         // response still streams (a socket piped into it).
         self.tcp_sockets
@@ -745,6 +753,10 @@ impl IsolateHost {
                 "fetch() can only be called while handling an event, not at the top level",
             ));
         };
+        // Nothing leaves a Durable Object that was reset.
+        if let Some(message) = self.durable.reset_event(event) {
+            return Err(JsError::new("Error", message.to_string()));
+        }
         let limit = self.spec.limits.subrequests;
         {
             let mut counts = self.subrequests.borrow_mut();

@@ -18,9 +18,13 @@
 //! - host work `durable_flush(slot)`: fsyncs the object's log on the work
 //!   pool; the prelude waits for it before an object's response leaves
 //!   (the output gate).
-//! - `durable('forget' | 'abort' | 'broken', slot)`: the object in `slot`
-//!   leaves memory, its database closed: its constructor threw, it called
-//!   `ctx.abort`, or a flush of its storage failed (the prelude resets it).
+//! - `durable('forget' | 'abort' | 'broken', slot, message?)`: the object
+//!   in `slot` leaves memory, its database closed: its constructor threw,
+//!   it called `ctx.abort`, or a flush of its storage failed (the prelude
+//!   resets it). After a reset (`message`: the reset's error) the sockets
+//!   its events answered with are closed, and its events' code that still
+//!   runs can send nothing out: their subrequests fail with `message`
+//!   ([`Objects::reset_event`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -74,6 +78,9 @@ pub(crate) struct Objects {
     websockets: super::websockets::Local,
     /// The isolate's WebSockets: a reset object's own sockets are closed.
     sockets: Rc<crate::websocket::Sockets>,
+    /// The events of reset objects whose code may still run, with the
+    /// reset's message: nothing they send out leaves (`reset_event`).
+    reset_events: RefCell<HashMap<u64, Rc<str>>>,
 }
 
 fn type_error(message: impl Into<String>) -> JsError {
@@ -157,6 +164,7 @@ impl Objects {
             alarms: RefCell::default(),
             websockets: super::websockets::Local::new(storage.hibernation()),
             sockets,
+            reset_events: RefCell::default(),
         }
     }
 
@@ -311,6 +319,32 @@ impl Objects {
         super::metrics::evicted(&self.worker, reason);
     }
 
+    /// Why nothing event `event` sends out may leave, if it is an event of
+    /// an object that was reset (`ctx.abort`, a failed flush) and its code
+    /// may still run: the reset's message.
+    pub(crate) fn reset_event(&self, event: u64) -> Option<Rc<str>> {
+        let reset = self.reset_events.borrow();
+        if reset.is_empty() {
+            return None;
+        }
+        reset.get(&event).cloned()
+    }
+
+    /// Forgets the reset objects' events whose code can no longer run
+    /// (`running` tells which still may).
+    pub(crate) fn forget_reset_events(&self, running: impl Fn(u64) -> bool) {
+        let mut reset = self.reset_events.borrow_mut();
+        if !reset.is_empty() {
+            reset.retain(|e, _| running(*e));
+        }
+    }
+
+    /// Whether reset objects' events are remembered (see
+    /// [`reset_event`](Self::reset_event)).
+    pub(crate) fn has_reset_events(&self) -> bool {
+        !self.reset_events.borrow().is_empty()
+    }
+
     /// How many objects are live.
     pub(crate) fn live_count(&self) -> usize {
         self.live.borrow().len()
@@ -392,6 +426,17 @@ impl Objects {
                     _ => "failed",
                 };
                 self.forget(&object, reason);
+                if method != "forget" {
+                    // What the instance's code still running sends out
+                    // (a fetch after its events were failed) never leaves.
+                    let message: Rc<str> = opt_string(args.next())
+                        .unwrap_or_else(|| "This Durable Object was reset".to_owned())
+                        .into();
+                    let mut reset = self.reset_events.borrow_mut();
+                    for event in &object.events {
+                        reset.insert(*event, message.clone());
+                    }
+                }
                 // The sockets its events answered with (not hibernatable:
                 // those belong to the object, not the instance) go with
                 // the instance, as on Cloudflare: nothing more comes out

@@ -737,7 +737,7 @@ function doAbort(rec, error, how = 'abort') {
   rec.aborted = error;
   if (doObjects.get(rec.slot) === rec) {
     doObjects.delete(rec.slot);
-    op('durable', how, rec.slot);
+    op('durable', how, rec.slot, String(error.message));
   }
   rec.queue.length = 0;
   const events = [...rec.events];
