@@ -366,3 +366,29 @@ fn a_reset_objects_own_sockets_are_closed() {
         });
     });
 }
+
+#[test]
+fn an_rpc_call_that_waited_for_a_failed_flush_fails_with_the_reset() {
+    // Over RPC (`tests/projects/durable-rpc`: `/increment/<name>` calls
+    // `stub.increment()`, which puts and returns the count, and the
+    // Worker lets its error go uncaught): the call throws the reset's
+    // error in the caller, and the next call reaches a new instance.
+    on_each_engine("do_failed_flush_fails_the_rpc_call", |engine| {
+        let (_dir, state, faults) = folders();
+        let server = serve("durable-rpc", engine, &state, &faults);
+        assert_eq!(get_json(&server, "/increment/r"), json!(1));
+        let before = get_json(&server, "/instance/r");
+        let id = before["id"].as_str().unwrap().to_owned();
+        let fault = faults.join(&id);
+        std::fs::write(&fault, b"").unwrap();
+        let failed = server.get("/increment/r");
+        assert_eq!(failed.status, 500, "{}", failed.text());
+        wait_for_log(&server, &format!("uncaught exception: {RESET}"));
+        let after = get_json(&server, "/instance/r");
+        assert_ne!(after["token"], before["token"], "a new instance: {after}");
+        std::fs::remove_file(&fault).unwrap();
+        // The failed call's write reached the log (the fault fails the
+        // fsync only), and reopening the database made it durable.
+        assert_eq!(get_json(&server, "/increment/r"), json!(3));
+    });
+}
