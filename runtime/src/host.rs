@@ -124,11 +124,12 @@ impl IsolateHost {
         watchdog: Option<Watchdog>,
         storage: &crate::Storage,
     ) -> Self {
+        let sockets: Rc<crate::websocket::Sockets> = Rc::default();
         Self {
             draining: Default::default(),
             bindings: crate::bindings::Bindings::new(storage, &spec.storage, &spec.name),
             queue_reports: RefCell::new(HashMap::new()),
-            sockets: Rc::default(),
+            sockets: sockets.clone(),
             outbound,
             subrequests: RefCell::new(HashMap::new()),
             depths: RefCell::new(HashMap::new()),
@@ -147,7 +148,12 @@ impl IsolateHost {
             op_state: motu_webapi::OpState::new(),
             log_rate: LogRate::of(&spec.name),
             tcp_sockets: Default::default(),
-            durable: crate::durable::objects::Objects::new(&spec.name, storage, spec.durable_idle),
+            durable: crate::durable::objects::Objects::new(
+                &spec.name,
+                storage,
+                spec.durable_idle,
+                sockets,
+            ),
             rpc: Default::default(),
             held_exports: Default::default(),
             spec,
@@ -286,6 +292,14 @@ impl IsolateHost {
         self.rpc.forget(|id| live(&id));
         self.sockets.forget_pending(|id| live(&id));
         self.durable.forget_unanswered(|id| live(&id));
+        if self.durable.has_reset_events() {
+            // A reset object's event whose code may still run: going on,
+            // or with an op outstanding (its code runs when it settles).
+            let running: std::collections::HashSet<u64> =
+                self.ops.borrow().values().flatten().copied().collect();
+            self.durable
+                .forget_reset_events(|id| live(&id) || running.contains(&id));
+        }
         // A socket lives as long as its event, or while the event's
         // response still streams (a socket piped into it).
         self.tcp_sockets
@@ -739,6 +753,10 @@ impl IsolateHost {
                 "fetch() can only be called while handling an event, not at the top level",
             ));
         };
+        // Nothing leaves a Durable Object that was reset.
+        if let Some(message) = self.durable.reset_event(event) {
+            return Err(JsError::new("Error", message.to_string()));
+        }
         let limit = self.spec.limits.subrequests;
         {
             let mut counts = self.subrequests.borrow_mut();

@@ -20,6 +20,11 @@
 //!   and is what blocks on the disk: the runtime runs it off the executor
 //!   threads, and holds the object's output (its responses) until the
 //!   flush covering its writes is done — Cloudflare's *output gate*.
+//! - **A failed flush is for good**: every later flush of that storage
+//!   fails too (see [`Flusher`]), and the runtime resets the object; its
+//!   next instance opens the database anew, and a log the old connection
+//!   left behind is checkpointed and synced before anything is read
+//!   ([`ObjectStorage::open`]).
 //! - **Values are bytes**: the JavaScript side serialises each value
 //!   (structured clone) before it reaches this module.
 //! - **Limits** ([`MAX_KEY_BYTES`], [`MAX_VALUE_BYTES`], [`MAX_KEYS`]) are
@@ -95,16 +100,18 @@ pub struct SqlResult {
 pub struct ObjectStorage {
     conn: Connection,
     path: PathBuf,
-    /// The log, opened by the first flush and kept open for the next ones
-    /// (see [`Flusher`]).
-    wal: Arc<Mutex<Option<File>>>,
+    /// The log, opened by the first flush and kept open for the next ones,
+    /// and whether a flush failed (see [`Flusher`]).
+    wal: Arc<Mutex<KeptLog>>,
     /// Savepoints of `transaction`/`transactionSync` open now.
     depth: u32,
 }
 
 impl ObjectStorage {
     /// Opens (or creates) the object's database at `path`, with its
-    /// folder.
+    /// folder. A log left behind by a connection that did not close
+    /// cleanly is first copied into the database and synced (see
+    /// `checkpoint_left_log`); if that fails, so does the open.
     pub fn open(path: &Path) -> Result<Self, StorageError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
@@ -119,6 +126,9 @@ impl ObjectStorage {
             path: path.to_path_buf(),
             message: e.to_string(),
         };
+        // A log with frames in it is left by a connection that did not
+        // close cleanly (see `checkpoint_left_log`).
+        let left_log = std::fs::metadata(wal_path(path)).is_ok_and(|m| m.len() > 0);
         let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
         // One connection, the live object's, uses the database: it holds
         // the lock from its first statement until it closes, so no commit
@@ -133,6 +143,9 @@ impl ObjectStorage {
             .map_err(open_error)?;
         conn.execute_batch("PRAGMA synchronous=NORMAL;")
             .map_err(open_error)?;
+        if left_log {
+            checkpoint_left_log(&conn).map_err(open_error)?;
+        }
         conn.execute_batch(SCHEMA).map_err(open_error)?;
         Ok(Self {
             conn,
@@ -397,6 +410,48 @@ impl ObjectStorage {
     }
 }
 
+/// The write-ahead log of the database at `database` (`<database>-wal`).
+fn wal_path(database: &Path) -> PathBuf {
+    let mut wal = database.as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
+}
+
+/// Makes durable what an object's database shows before the object reads
+/// any of it, when the last connection left its log behind.
+///
+/// The log's last commits may never have reached the disk: the process
+/// died before a flush, or a flush failed. The runtime resets an object
+/// whose flush failed (its connection closes, and the next event opens the
+/// database anew), and its connection's close copies the log into the
+/// database and syncs it — but a failed fsync can fail that checkpoint
+/// too (the error is reported again to the descriptor SQLite holds), and
+/// then the log stays. A later fsync's success says nothing of pages an
+/// earlier one failed to write (the kernel may have marked them clean,
+/// written or not), so the new connection must not serve the log from the
+/// page cache as it is: it checkpoints it first. SQLite syncs the log,
+/// writes every page of it into the database, syncs the database and
+/// truncates the log; once that succeeded, what the object reads is on
+/// disk, rewritten after the failure — a commit the failed flush covered
+/// is there only if it was rewritten and synced now, never acknowledged
+/// from memory alone. A commit whose frames were lost fails the log's
+/// checksums, and SQLite's recovery ends the log before it. If the
+/// checkpoint fails, the database is not opened (the object's storage
+/// calls throw; a later one tries again).
+fn checkpoint_left_log(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+    if busy != 0 {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some(
+                "the write-ahead log left by an earlier connection could not be checkpointed"
+                    .into(),
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// One alarm of the index: which object, when, and how many times its
 /// handler failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -605,35 +660,77 @@ fn mentions_own_table(sql: &str) -> bool {
 /// removes it only when it closes, after copying it into the database and
 /// syncing that (a flush of the removed file then syncs what is already
 /// safe).
+///
+/// A flush of an object's storage that fails fails every later flush of
+/// it too, as the group commit's do ([`crate::group_commit`]): after a
+/// failed fsync the kernel may have dropped the pages it could not write,
+/// so a later fsync's success says nothing of the commits the failed one
+/// covered. The storage is then of no more use for writes that must be
+/// durable: the runtime resets the object and opens its database anew
+/// (see `checkpoint_left_log`).
 #[derive(Debug, Clone)]
 pub struct Flusher {
     path: PathBuf,
     /// The log kept open, shared by the flushers of one object's storage
     /// (none: opened at each flush, for databases other connections use).
-    wal: Option<Arc<Mutex<Option<File>>>>,
+    wal: Option<Arc<Mutex<KeptLog>>>,
+}
+
+/// The log of one object's storage, shared by its flushers.
+#[derive(Debug, Default)]
+struct KeptLog {
+    /// The log, opened by the first flush.
+    file: Option<File>,
+    /// The error of the flush that failed, if one did: every later flush
+    /// fails with it.
+    failed: Option<(std::io::ErrorKind, String)>,
+}
+
+impl KeptLog {
+    /// Fsyncs the log at `wal` of the database at `database` (or the
+    /// database, if it has no log).
+    fn sync(&mut self, wal: &Path, database: &Path) -> std::io::Result<()> {
+        if let Some(e) = crate::fault::fsync_fault(database) {
+            return Err(e);
+        }
+        if self.file.is_none() {
+            match File::open(wal) {
+                Ok(file) => self.file = Some(file),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(file) = &self.file {
+            return file.sync_data();
+        }
+        match File::open(database) {
+            Ok(file) => file.sync_data(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 impl Flusher {
     /// Fsyncs the database's log: every commit made before this was called
-    /// is on disk when it returns `Ok`.
+    /// is on disk when it returns `Ok`. For an object's storage, an error
+    /// is for good (see the type's docs).
     pub fn flush(&self) -> Result<(), StorageError> {
-        let mut wal = self.path.clone().into_os_string();
-        wal.push("-wal");
-        let wal = PathBuf::from(wal);
+        let wal = wal_path(&self.path);
         if let Some(kept) = &self.wal {
             let mut kept = kept.lock();
-            if kept.is_none() {
-                match File::open(&wal) {
-                    Ok(file) => *kept = Some(file),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(source) => return Err(StorageError::Io { path: wal, source }),
-                }
+            if let Some((kind, message)) = &kept.failed {
+                let source = std::io::Error::new(*kind, message.clone());
+                return Err(StorageError::Io { path: wal, source });
             }
-            if let Some(file) = kept.as_ref() {
-                return file
-                    .sync_data()
-                    .map_err(|source| StorageError::Io { path: wal, source });
+            let result = kept.sync(&wal, &self.path);
+            if let Err(e) = &result {
+                kept.failed = Some((e.kind(), e.to_string()));
             }
+            return result.map_err(|source| StorageError::Io { path: wal, source });
+        }
+        if let Some(source) = crate::fault::fsync_fault(&self.path) {
+            return Err(StorageError::Io { path: wal, source });
         }
         for path in [wal, self.path.clone()] {
             match File::open(&path) {
@@ -762,6 +859,51 @@ mod tests {
             .query_row("SELECT count(*) FROM _cf_KV", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn a_log_left_behind_is_checkpointed_before_the_object_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = object_path(dir.path(), "ns", "live");
+        let mut s = ObjectStorage::open(&path).unwrap();
+        s.put(&[("k".into(), vec![7])]).unwrap();
+        // What a crash leaves (or a close whose checkpoint failed): the
+        // database and a log holding the last commits, never flushed.
+        let left = object_path(dir.path(), "ns", "left");
+        std::fs::copy(&path, &left).unwrap();
+        std::fs::copy(wal_path(&path), wal_path(&left)).unwrap();
+        assert!(std::fs::metadata(wal_path(&left)).unwrap().len() > 0);
+        drop(s);
+        let reopened = ObjectStorage::open(&left).unwrap();
+        // The log was copied into the database (and synced) and emptied
+        // before anything was read: what the object reads is the database
+        // file's.
+        assert_eq!(std::fs::metadata(wal_path(&left)).unwrap().len(), 0);
+        assert_eq!(reopened.get(&["k".into()]).unwrap(), vec![Some(vec![7])]);
+    }
+
+    #[cfg(feature = "fault-injection")]
+    #[test]
+    fn a_failed_flush_fails_every_later_flush_of_the_storage() {
+        let dir = tempfile::tempdir().unwrap();
+        let faults = dir.path().join("faults");
+        std::fs::create_dir(&faults).unwrap();
+        // The only test of this crate that sets the variable.
+        std::env::set_var(crate::fault::FAIL_FSYNC_VAR, &faults);
+        let mut s = ObjectStorage::open(&object_path(dir.path(), "ns", "faulty")).unwrap();
+        s.put(&[("k".into(), vec![1])]).unwrap();
+        s.flusher().flush().unwrap();
+        std::fs::write(faults.join("faulty"), b"").unwrap();
+        assert!(matches!(s.flusher().flush(), Err(StorageError::Io { .. })));
+        std::fs::remove_file(faults.join("faulty")).unwrap();
+        // The storage's flushes fail for good: only a new connection
+        // flushes again.
+        assert!(matches!(s.flusher().flush(), Err(StorageError::Io { .. })));
+        let path = s.path().to_path_buf();
+        drop(s);
+        let s = ObjectStorage::open(&path).unwrap();
+        assert_eq!(s.get(&["k".into()]).unwrap(), vec![Some(vec![1])]);
+        s.flusher().flush().unwrap();
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub mod cache;
 pub mod d1;
 pub mod durable;
 mod error;
+pub mod fault;
 pub mod fs;
 pub mod group_commit;
 pub mod kv;

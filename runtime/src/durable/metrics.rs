@@ -7,7 +7,8 @@
 //! - `motu_durable_object_evictions_total{reason}`: objects that left
 //!   memory: `idle` (no events for the idle timeout), `isolate` (their
 //!   isolate went, whatever its reason), `aborted` (reset by
-//!   `ctx.abort`) or `failed` (their constructor threw);
+//!   `ctx.abort`), `broken` (reset because a flush of their storage
+//!   failed) or `failed` (their constructor threw);
 //! - `motu_durable_object_flush_seconds`: how long each flush of the
 //!   output gate took (the fsync of an object's write-ahead log, on the
 //!   work pool; one flush covers every write made before it started);

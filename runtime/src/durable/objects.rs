@@ -18,10 +18,18 @@
 //! - host work `durable_flush(slot)`: fsyncs the object's log on the work
 //!   pool; the prelude waits for it before an object's response leaves
 //!   (the output gate).
+//! - `durable('forget' | 'abort' | 'broken', slot, message?)`: the object
+//!   in `slot` leaves memory, its database closed: its constructor threw,
+//!   it called `ctx.abort`, or a flush of its storage failed (the prelude
+//!   resets it). After a reset (`message`: the reset's error) the sockets
+//!   its events answered with are closed, and its events' code that still
+//!   runs can send nothing out: their subrequests fail with `message`
+//!   ([`Objects::reset_event`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,6 +41,9 @@ use motu_webapi::Work;
 use tokio::sync::oneshot;
 
 use super::ObjectTarget;
+
+/// The close reason of a reset object's WebSockets (code 1011).
+const RESET_CLOSE_REASON: &str = "Durable Object reset";
 
 /// One live object of the isolate.
 struct Live {
@@ -65,6 +76,11 @@ pub(crate) struct Objects {
     alarms: RefCell<Option<AlarmIndex>>,
     /// Its part of the hibernatable WebSockets (`websockets.rs`).
     websockets: super::websockets::Local,
+    /// The isolate's WebSockets: a reset object's own sockets are closed.
+    sockets: Rc<crate::websocket::Sockets>,
+    /// The events of reset objects whose code may still run, with the
+    /// reset's message: nothing they send out leaves (`reset_event`).
+    reset_events: RefCell<HashMap<u64, Rc<str>>>,
 }
 
 fn type_error(message: impl Into<String>) -> JsError {
@@ -129,7 +145,12 @@ fn host_value(v: D1Value) -> HostValue {
 impl Objects {
     /// The objects of an isolate of `worker`, storing in `storage`'s state
     /// folder, leaving memory after `idle` without events.
-    pub(crate) fn new(worker: &str, storage: &crate::Storage, idle: Duration) -> Self {
+    pub(crate) fn new(
+        worker: &str,
+        storage: &crate::Storage,
+        idle: Duration,
+        sockets: Rc<crate::websocket::Sockets>,
+    ) -> Self {
         static ISOLATES: AtomicU64 = AtomicU64::new(1);
         Self {
             worker: worker.to_owned(),
@@ -142,6 +163,8 @@ impl Objects {
             gone: RefCell::default(),
             alarms: RefCell::default(),
             websockets: super::websockets::Local::new(storage.hibernation()),
+            sockets,
+            reset_events: RefCell::default(),
         }
     }
 
@@ -296,6 +319,32 @@ impl Objects {
         super::metrics::evicted(&self.worker, reason);
     }
 
+    /// Why nothing event `event` sends out may leave, if it is an event of
+    /// an object that was reset (`ctx.abort`, a failed flush) and its code
+    /// may still run: the reset's message.
+    pub(crate) fn reset_event(&self, event: u64) -> Option<Rc<str>> {
+        let reset = self.reset_events.borrow();
+        if reset.is_empty() {
+            return None;
+        }
+        reset.get(&event).cloned()
+    }
+
+    /// Forgets the reset objects' events whose code can no longer run
+    /// (`running` tells which still may).
+    pub(crate) fn forget_reset_events(&self, running: impl Fn(u64) -> bool) {
+        let mut reset = self.reset_events.borrow_mut();
+        if !reset.is_empty() {
+            reset.retain(|e, _| running(*e));
+        }
+    }
+
+    /// Whether reset objects' events are remembered (see
+    /// [`reset_event`](Self::reset_event)).
+    pub(crate) fn has_reset_events(&self) -> bool {
+        !self.reset_events.borrow().is_empty()
+    }
+
     /// How many objects are live.
     pub(crate) fn live_count(&self) -> usize {
         self.live.borrow().len()
@@ -361,18 +410,41 @@ impl Objects {
         }
         let slot = args.next();
         let args_slot = slot.clone();
-        if method == "forget" || method == "abort" {
-            // The object could not be made, or was reset by `ctx.abort`:
-            // forgotten, as if evicted (the next event makes it again).
+        if matches!(method.as_str(), "forget" | "abort" | "broken") {
+            // The object could not be made, was reset by `ctx.abort`, or
+            // was reset because a flush of its storage failed: forgotten,
+            // as if evicted (the next event makes it again). Its database
+            // closes with it, so the next instance opens it anew (see
+            // `ObjectStorage::open`: it reads nothing a failed flush left
+            // in memory only).
             let slot = slot.and_then(|s| s.as_f64()).unwrap_or(-1.0) as u32;
             let removed = self.live.borrow_mut().remove(&slot);
             if let Some(object) = removed {
-                let reason = if method == "abort" {
-                    "aborted"
-                } else {
-                    "failed"
+                let reason = match method.as_str() {
+                    "abort" => "aborted",
+                    "broken" => "broken",
+                    _ => "failed",
                 };
                 self.forget(&object, reason);
+                if method != "forget" {
+                    // What the instance's code still running sends out
+                    // (a fetch after its events were failed) never leaves.
+                    let message: Rc<str> = opt_string(args.next())
+                        .unwrap_or_else(|| "This Durable Object was reset".to_owned())
+                        .into();
+                    let mut reset = self.reset_events.borrow_mut();
+                    for event in &object.events {
+                        reset.insert(*event, message.clone());
+                    }
+                }
+                // The sockets its events answered with (not hibernatable:
+                // those belong to the object, not the instance) go with
+                // the instance, as on Cloudflare: nothing more comes out
+                // of them, so they are closed rather than left silent.
+                for socket in object.sockets {
+                    self.sockets
+                        .close(socket, 1011, RESET_CLOSE_REASON.to_owned());
+                }
             }
             return Ok(HostValue::Undefined);
         }

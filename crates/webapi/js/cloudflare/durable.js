@@ -16,7 +16,7 @@
 // service binding's, through makeFetcher); a stub's other members are RPC
 // (cloudflare/rpc.js), whose calls come as events of kind 'rpc'; host work `durable_flush(slot)`,
 // which makes the object's writes durable: a response of the object waits
-// for it (the output gate). Events come as `{ type: 'durable', kind, slot,
+// for it (the output gate), and one that fails resets the object (doBreak). Events come as `{ type: 'durable', kind, slot,
 // fresh, class, id, name, payload }`; `{ type: 'durable_evict', slot }`
 // drops an object that was idle. Values are stored as the bytes of
 // queueSerialize (cloudflare/queue.js), a structured clone.
@@ -213,15 +213,20 @@ function socketGate(id) {
 // The output gate: a promise that settles once the object's writes so far
 // are durable. Flushes are grouped: while one is going on, the outputs
 // that need a later one share the next, which starts when it ends and
-// covers every write made until then.
+// covers every write made until then. A reset object's gate never opens
+// again (it rejects with the reset's error).
 function doOutputGate(rec) {
+  if (rec.aborted !== null) return promiseRejectedWith(rec.aborted);
   if (!rec.unflushed) return rec.flushing ?? promiseResolvedWith(undefined);
   if (rec.flushing === null) return doFlush(rec);
   rec.nextFlush ??= transformPromise(rec.flushing, () => doFlush(rec), () => doFlush(rec));
   return rec.nextFlush;
 }
 
+// A flush that fails resets the object (doBreak): the outputs waiting for
+// it never leave, and neither does anything the object sends later.
 function doFlush(rec) {
+  if (rec.aborted !== null) return promiseRejectedWith(rec.aborted);
   rec.unflushed = false;
   rec.nextFlush = null;
   const flush = promiseResolvedWith(hostWork('durable_flush', rec.slot));
@@ -229,8 +234,30 @@ function doFlush(rec) {
   const done = () => {
     if (rec.flushing === flush) rec.flushing = null;
   };
-  uponPromise(flush, done, done);
+  // First of the flush's reactions: the object is reset before an output
+  // waiting for the flush hears of its failure.
+  uponPromise(flush, done, e => {
+    done();
+    doBreak(rec, e);
+  });
   return flush;
+}
+
+// The object's flush failed with `cause`: its writes since the last flush
+// that succeeded may never reach the disk (after a failed fsync the kernel
+// may have dropped the pages it could not write, and a later fsync's
+// success says nothing of them), yet its memory may hold what they wrote.
+// So it is reset as `ctx.abort()` resets it, with Cloudflare's error for a
+// failed storage write: every event of it not answered yet fails, nothing
+// it sends later leaves, its instance is dropped, and the host closes its
+// database; the next event makes a new instance, which reads the storage
+// anew from disk (see checkpoint_left_log in crates/storage).
+function doBreak(rec, cause) {
+  if (rec.aborted !== null) return;
+  const error = new Error('Internal error in Durable Object storage write caused object to be reset.');
+  error.durableObjectReset = true;
+  error.cause = cause;
+  doAbort(rec, error, 'broken');
 }
 
 // Runs `send` (the object sending on, or closing, a hibernatable
@@ -238,6 +265,8 @@ function doFlush(rec) {
 // sent before: the output gate of its WebSocket messages. At once when no
 // write and no earlier message waits.
 function doGatedOutput(rec, send) {
+  // Nothing leaves a reset object.
+  if (rec.aborted !== null) return;
   if (rec.outputs === null && !rec.unflushed && rec.flushing === null) return send();
   const gate = doOutputGate(rec);
   const before = rec.outputs ?? promiseResolvedWith(undefined);
@@ -702,12 +731,13 @@ function runAlarm(id, event, rec, h) {
 // host forgets its slot, so the next event makes a new one, with its
 // storage as it is), and every event of it not answered yet — running or
 // held back — fails with `error`; nothing it does later leaves it.
-function doAbort(rec, error) {
+// `how`: the host's op, 'abort' or 'broken' (a failed flush, doBreak).
+function doAbort(rec, error, how = 'abort') {
   if (rec.aborted !== null) return;
   rec.aborted = error;
   if (doObjects.get(rec.slot) === rec) {
     doObjects.delete(rec.slot);
-    op('durable', 'abort', rec.slot);
+    op('durable', how, rec.slot, String(error.message));
   }
   rec.queue.length = 0;
   const events = [...rec.events];

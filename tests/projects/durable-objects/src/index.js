@@ -128,6 +128,32 @@ export class Counter extends DurableObject {
         const inner = `https://object.internal/gated-fetch?to=${encodeURIComponent(to)}`;
         return new Response(await (await other.fetch(inner)).text());
       }
+      case '/remember': {
+        // Kept in memory as well as stored (not awaited: the response
+        // still waits until the write is durable).
+        this.remembered = url.searchParams.get('value');
+        storage.put('remembered', this.remembered);
+        return Response.json({ token: this.token, remembered: this.remembered });
+      }
+      case '/remember-then-fetch': {
+        // Stores a value, waits until it is durable (or its flush failed),
+        // then fetches `to` with no new write to wait for.
+        this.remembered = url.searchParams.get('value');
+        storage.put('remembered', this.remembered);
+        const flushed = await storage.sync().then(() => 'durable', () => 'failed');
+        let fetched;
+        try {
+          fetched = (await fetch(url.searchParams.get('to'))).status;
+        } catch (e) {
+          fetched = `${e.name}: ${e.message}`;
+        }
+        console.log(`remember-then-fetch: ${flushed}, fetch ${fetched}`);
+        return Response.json({ flushed, fetched });
+      }
+      case '/recall':
+        // Writes nothing: what the instance holds in memory, and what its
+        // storage holds.
+        return Response.json({ token: this.token, remembered: this.remembered ?? null, stored: (await storage.get('remembered')) ?? null });
       case '/read': {
         const keys = url.searchParams.get('keys').split(',');
         return Response.json(Object.fromEntries(await storage.get(keys)));

@@ -11,11 +11,15 @@
 // - `close`: the object closes this socket (4000, 'bye');
 // - `gate:<text>`: stores `<text>` and answers `gated <text>` without
 //   awaiting the write (the output gate holds the answer back);
+// - `id`: the object's id;
+// - `late:<text>`: stores `<text>`, awaits `storage.sync()`, then answers
+//   `late <text> durable` (or `failed`, if the flush failed);
 // - `loop`: the handler never ends (the CPU limit stops it).
 // `ping` is answered `pong` by the auto-response, without the object.
 // `?plain` joins with a socket the object accepts itself (not
 // hibernatable), which echoes, and knows `gate:<text>` and `close:<text>`
-// (stores `<text>`, then answers or closes without awaiting the write).
+// (stores `<text>`, then answers or closes without awaiting the write),
+// `id` and `late:<text>` (as below).
 // `/room/<name>/state` reads the room's storage over HTTP; `/proxy/<name>`
 // is a Worker that accepts the room's socket itself, says `whoami` and
 // answers with the reply.
@@ -44,9 +48,16 @@ export class ChatRoom extends DurableObject {
     if (url.searchParams.has('plain')) {
       // Not hibernatable: accepted here, it keeps the object in memory.
       server.accept();
-      server.addEventListener('message', event => {
+      server.addEventListener('message', async event => {
         const text = String(event.data);
-        if (text.startsWith('gate:')) {
+        if (text === 'id') {
+          server.send(this.ctx.id.toString());
+        } else if (text.startsWith('late:')) {
+          // As `late:` below, on this socket.
+          this.ctx.storage.put('plainLate', text.slice(5));
+          const flushed = await this.ctx.storage.sync().then(() => 'durable', () => 'failed');
+          server.send(`late ${text.slice(5)} ${flushed}`);
+        } else if (text.startsWith('gate:')) {
           // As `gate:` below, on this socket: its output gate holds the
           // answer back until the write is durable.
           this.ctx.storage.put('plainGated', text.slice(5));
@@ -94,6 +105,14 @@ export class ChatRoom extends DurableObject {
       // Not awaited: the reply still waits until the write is durable.
       this.ctx.storage.put('gated', message.slice(5));
       ws.send(`gated ${message.slice(5)}`);
+    } else if (message === 'id') {
+      ws.send(this.ctx.id.toString());
+    } else if (message.startsWith('late:')) {
+      // Stores `<text>` and waits until the write is durable or its flush
+      // failed; then answers with no new write to wait for.
+      this.ctx.storage.put('late', message.slice(5));
+      const flushed = await this.ctx.storage.sync().then(() => 'durable', () => 'failed');
+      ws.send(`late ${message.slice(5)} ${flushed}`);
     } else if (message === 'loop') {
       for (;;);
     } else if (message.startsWith('timeout:')) {
