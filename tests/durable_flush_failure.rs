@@ -12,7 +12,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::durable::{get_json, serve_project_with_env, state_folder};
@@ -44,7 +44,7 @@ fn serve(project: &str, engine: &str, state: &Path, faults: &Path) -> Server {
 }
 
 /// A state folder and an empty fault folder beside it.
-fn folders() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+fn folders() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let (dir, state) = state_folder();
     let faults = dir.path().join("faults");
     std::fs::create_dir(&faults).unwrap();
@@ -286,6 +286,27 @@ async fn say(ws: &mut Socket, text: &str) {
     ws.send(Message::text(text)).await.unwrap();
 }
 
+/// Joins `room` as `who`, checks that a message the object sends after a
+/// write leaves once it is durable, then makes the object's fsync fail
+/// (the fault file returned) and asks for another such message
+/// (`late:two`), which waits for the failing flush.
+async fn fail_after_a_durable_message(
+    server: &Server,
+    faults: &Path,
+    room: &str,
+    who: &str,
+) -> (Socket, PathBuf) {
+    let mut ws = join(server, room, who).await;
+    say(&mut ws, "id").await;
+    let id = next_text(&mut ws).await;
+    say(&mut ws, "late:one").await;
+    assert_eq!(next_text(&mut ws).await, "late one durable");
+    let fault = faults.join(&id);
+    std::fs::write(&fault, b"").unwrap();
+    say(&mut ws, "late:two").await;
+    (ws, fault)
+}
+
 #[test]
 fn nothing_leaves_an_object_once_its_flush_failed() {
     // A hibernatable WebSocket message the object sends after its flush
@@ -295,15 +316,8 @@ fn nothing_leaves_an_object_once_its_flush_failed() {
         let (_dir, state, faults) = folders();
         let server = serve("durable-websockets", engine, &state, &faults);
         runtime().block_on(async {
-            let mut ws = join(&server, "quiet", "a").await;
-            say(&mut ws, "id").await;
-            let id = next_text(&mut ws).await;
-            say(&mut ws, "late:one").await;
-            assert_eq!(next_text(&mut ws).await, "late one durable");
-
-            let fault = faults.join(&id);
-            std::fs::write(&fault, b"").unwrap();
-            say(&mut ws, "late:two").await;
+            let (mut ws, fault) =
+                fail_after_a_durable_message(&server, &faults, "quiet", "a").await;
             // The object was reset (its `sync()` rejected after that, and
             // it then tried to answer).
             wait_for_metrics(
@@ -337,14 +351,8 @@ fn a_reset_objects_own_sockets_are_closed() {
         let (_dir, state, faults) = folders();
         let server = serve("durable-websockets", engine, &state, &faults);
         runtime().block_on(async {
-            let mut ws = join(&server, "plain-quiet", "p&plain").await;
-            say(&mut ws, "id").await;
-            let id = next_text(&mut ws).await;
-            say(&mut ws, "late:one").await;
-            assert_eq!(next_text(&mut ws).await, "late one durable");
-            let fault = faults.join(&id);
-            std::fs::write(&fault, b"").unwrap();
-            say(&mut ws, "late:two").await;
+            let (mut ws, fault) =
+                fail_after_a_durable_message(&server, &faults, "plain-quiet", "p&plain").await;
             let message = tokio::time::timeout(Duration::from_secs(60), ws.next())
                 .await
                 .expect("a message in time");
