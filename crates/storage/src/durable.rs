@@ -32,6 +32,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -101,8 +102,8 @@ pub struct ObjectStorage {
     conn: Connection,
     path: PathBuf,
     /// The log, opened by the first flush and kept open for the next ones,
-    /// and whether a flush failed (see [`Flusher`]).
-    wal: Arc<Mutex<KeptLog>>,
+    /// whether a flush failed, and which flushes are done (see [`Flusher`]).
+    wal: Arc<KeptShared>,
     /// Savepoints of `transaction`/`transactionSync` open now.
     depth: u32,
 }
@@ -162,9 +163,13 @@ impl ObjectStorage {
 
     /// What makes the commits so far durable (see [`Flusher`]).
     pub fn flusher(&self) -> Flusher {
+        // Issued after every commit made so far on this thread: a sync
+        // that starts once this ticket is out covers them all.
+        let ticket = self.wal.issued.fetch_add(1, Ordering::AcqRel) + 1;
         Flusher {
             path: self.path.clone(),
             wal: Some(self.wal.clone()),
+            ticket,
         }
     }
 
@@ -574,6 +579,7 @@ impl AlarmIndex {
         Flusher {
             path: self.path.clone(),
             wal: None,
+            ticket: 0,
         }
     }
 }
@@ -673,7 +679,28 @@ pub struct Flusher {
     path: PathBuf,
     /// The log kept open, shared by the flushers of one object's storage
     /// (none: opened at each flush, for databases other connections use).
-    wal: Option<Arc<Mutex<KeptLog>>>,
+    wal: Option<Arc<KeptShared>>,
+    /// This flusher's place among those of its storage (see
+    /// [`KeptShared`]; 0 without a kept log).
+    ticket: u64,
+}
+
+/// What the flushers of one object's storage share.
+///
+/// Flushes are grouped: each [`Flusher`] takes a ticket when it is made
+/// (after the commits it must cover), and a sync records, before it
+/// starts, the last ticket given out — every commit those tickets cover is
+/// in the log by then, so the sync makes them all durable. A flush whose
+/// ticket a finished sync covered returns at once; flushes asked for while
+/// a sync runs wait for it and then share one more, started at once on
+/// the thread that ran the first — without a turn of the object's thread
+/// in between.
+#[derive(Debug, Default)]
+struct KeptShared {
+    /// The last ticket given out.
+    issued: AtomicU64,
+    /// The log, and what its syncs did.
+    log: Mutex<KeptLog>,
 }
 
 /// The log of one object's storage, shared by its flushers.
@@ -684,6 +711,10 @@ struct KeptLog {
     /// The error of the flush that failed, if one did: every later flush
     /// fails with it.
     failed: Option<(std::io::ErrorKind, String)>,
+    /// The last ticket a sync that succeeded covered.
+    durable: u64,
+    /// How many syncs ran (for tests of the grouping).
+    syncs: u64,
 }
 
 impl KeptLog {
@@ -717,15 +748,21 @@ impl Flusher {
     /// is for good (see the type's docs).
     pub fn flush(&self) -> Result<(), StorageError> {
         let wal = wal_path(&self.path);
-        if let Some(kept) = &self.wal {
-            let mut kept = kept.lock();
+        if let Some(shared) = &self.wal {
+            let mut kept = shared.log.lock();
             if let Some((kind, message)) = &kept.failed {
                 let source = std::io::Error::new(*kind, message.clone());
                 return Err(StorageError::Io { path: wal, source });
             }
+            if kept.durable >= self.ticket {
+                return Ok(());
+            }
+            let covers = shared.issued.load(Ordering::Acquire);
+            kept.syncs += 1;
             let result = kept.sync(&wal, &self.path);
-            if let Err(e) = &result {
-                kept.failed = Some((e.kind(), e.to_string()));
+            match &result {
+                Ok(()) => kept.durable = covers,
+                Err(e) => kept.failed = Some((e.kind(), e.to_string())),
             }
             return result.map_err(|source| StorageError::Io { path: wal, source });
         }
@@ -880,6 +917,27 @@ mod tests {
         // file's.
         assert_eq!(std::fs::metadata(wal_path(&left)).unwrap().len(), 0);
         assert_eq!(reopened.get(&["k".into()]).unwrap(), vec![Some(vec![7])]);
+    }
+
+    #[test]
+    fn a_flush_covered_by_a_later_sync_does_not_sync_again() {
+        let (_dir, mut s) = store();
+        let syncs = |s: &ObjectStorage| s.wal.log.lock().syncs;
+        s.put(&[("a".into(), vec![1])]).unwrap();
+        let first = s.flusher();
+        s.put(&[("b".into(), vec![2])]).unwrap();
+        let second = s.flusher();
+        // The second sync's ticket is later than the first's: it covers
+        // both, and the first then has nothing left to sync.
+        second.flush().unwrap();
+        assert_eq!(syncs(&s), 1);
+        first.flush().unwrap();
+        second.flush().unwrap();
+        assert_eq!(syncs(&s), 1);
+        // A flusher made after that sync started needs one of its own.
+        s.put(&[("c".into(), vec![3])]).unwrap();
+        s.flusher().flush().unwrap();
+        assert_eq!(syncs(&s), 2);
     }
 
     #[cfg(feature = "fault-injection")]

@@ -636,7 +636,7 @@ impl Objects {
             }
             Ok(HostValue::Undefined)
         })
-        .waiting())
+        .urgent())
     }
 }
 
