@@ -407,7 +407,8 @@ fn an_acknowledged_alarm_survives_losing_the_alarm_index() {
     // one fsync of it covers every object's rows, so it cannot be what
     // acknowledges an object's `setAlarm`. Here every flush of it fails
     // (the fault file `alarms`), which must not hold the object's
-    // `setAlarm` back; and after a `kill -9` the index is removed, as a
+    // `setAlarm` back (were the index flushed for it, the object would be
+    // reset); and after a `kill -9` the index is removed, as a
     // crash may leave an index whose last commits were never synced. The
     // object's own database holds the alarm it acknowledged, and the
     // index is rebuilt from it at start-up: the alarm fires.

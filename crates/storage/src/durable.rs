@@ -564,7 +564,15 @@ impl AlarmIndex {
              ON CONFLICT (namespace, id) DO UPDATE SET worker = excluded.worker, \
              class = excluded.class, name = excluded.name, at = excluded.at, \
              retry = excluded.retry, alarm = excluded.alarm",
-            rusqlite::params![row.namespace, row.id, row.worker, row.class, row.name, row.at, row.retry],
+            rusqlite::params![
+                row.namespace,
+                row.id,
+                row.worker,
+                row.class,
+                row.name,
+                row.at,
+                row.retry
+            ],
         )?;
         Ok(())
     }

@@ -13,18 +13,21 @@
 //!   count), `list` (start, startAfter, end, prefix, reverse, limit →
 //!   `[[key, value]…]`), `deleteAll`, `exec` (sql, bindings → `{ columns,
 //!   rows, rowsRead, rowsWritten }`), `size`, `begin`/`commit`/`rollback`,
-//!   `getAlarm`, `setAlarm` (ms or null). Values are the bytes the prelude
-//!   serialised.
+//!   `getAlarm`, `setAlarm` (ms or null; written to the object's database
+//!   and the alarm index, both or neither). Values are the bytes the
+//!   prelude serialised.
 //! - host work `durable_flush(slot)`: fsyncs the object's log on the work
 //!   pool; the prelude waits for it before an object's response leaves
-//!   (the output gate).
+//!   (the output gate). Only the object's log: its alarm is durable with
+//!   its database (the alarm index is a cache, see `alarms.rs`).
 //! - `durable('forget' | 'abort' | 'broken', slot, message?)`: the object
 //!   in `slot` leaves memory, its database closed: its constructor threw,
 //!   it called `ctx.abort`, or a flush of its storage failed (the prelude
 //!   resets it). After a reset (`message`: the reset's error) the sockets
-//!   its events answered with are closed, and its events' code that still
-//!   runs can send nothing out: their subrequests fail with `message`
-//!   ([`Objects::reset_event`]).
+//!   its events answered with are closed (those the instance opened itself
+//!   are closed by the prelude, `doAbort`), and its events' code that
+//!   still runs can send nothing out: their subrequests fail with
+//!   `message` ([`Objects::reset_event`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -579,7 +582,11 @@ impl Objects {
             }),
             "setAlarm" => {
                 let at = args.next().and_then(|v| v.as_f64());
-                let name = self.live.borrow().get(&slot_of(&slot)).and_then(|o| o.target.name.clone());
+                let name = self
+                    .live
+                    .borrow()
+                    .get(&slot_of(&slot))
+                    .and_then(|o| o.target.name.clone());
                 self.with_alarm(slot, at, |s| s.set_alarm(at, name.as_deref()))?;
                 Ok(HostValue::Undefined)
             }

@@ -139,9 +139,7 @@ impl AlarmIndex {
 /// The alarms the objects' databases in `dir` hold, by id, and the ids
 /// whose database could not be read, with why.
 #[allow(clippy::type_complexity)]
-fn held_alarms(
-    dir: &Path,
-) -> Result<(HashMap<String, Held>, Vec<(String, String)>), StorageError> {
+fn held_alarms(dir: &Path) -> Result<(HashMap<String, Held>, Vec<(String, String)>), StorageError> {
     let mut held = HashMap::new();
     let mut unreadable = Vec::new();
     let entries = match std::fs::read_dir(dir) {
@@ -236,7 +234,15 @@ mod tests {
         due.sort_by(|a, b| a.id.cmp(&b.id));
         let got: Vec<_> = due
             .iter()
-            .map(|r| (r.id.as_str(), r.at, r.retry, r.class.as_str(), r.name.as_deref()))
+            .map(|r| {
+                (
+                    r.id.as_str(),
+                    r.at,
+                    r.retry,
+                    r.class.as_str(),
+                    r.name.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
