@@ -68,7 +68,10 @@ impl AlarmIndex {
         for owner in owners {
             let dir = state.join("durable").join(&owner.namespace);
             let (held, unreadable) = held_alarms(&dir)?;
+            // One commit per namespace, not one per row.
+            let tx = self.conn.unchecked_transaction()?;
             self.reconcile_namespace(owner, &held, &unreadable, &mut done)?;
+            tx.commit()?;
             done.unreadable.extend(
                 unreadable
                     .into_iter()
