@@ -184,6 +184,7 @@ fn held_alarms(dir: &Path) -> Result<(HashMap<String, Held>, Vec<(String, String
 mod tests {
     use super::*;
     use crate::durable::object_path;
+    use rusqlite::Connection;
 
     fn owner() -> AlarmOwner {
         AlarmOwner {
@@ -258,5 +259,28 @@ mod tests {
         // Once agreed, a second pass changes nothing.
         let again = index.reconcile(state, &[owner()]).unwrap();
         assert_eq!((again.kept, again.added, again.removed), (3, 0, 0));
+    }
+
+    #[test]
+    fn an_index_made_before_rows_kept_their_alarm_is_reconciled_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path();
+        let path = AlarmIndex::path_in(state);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        // The index as it was made before, with a row due when the
+        // object's alarm is.
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(
+            "CREATE TABLE alarms (namespace TEXT NOT NULL, id TEXT NOT NULL, \
+             worker TEXT NOT NULL, class TEXT NOT NULL, name TEXT, at REAL NOT NULL, \
+             retry INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (namespace, id)) WITHOUT ROWID;
+             INSERT INTO alarms VALUES ('ns', 'a', 'w', 'Now', NULL, 100.0, 0);",
+        )
+        .unwrap();
+        drop(old);
+        with_alarm(state, "a", Some(100.0));
+        let index = AlarmIndex::open(&path).unwrap();
+        let done = index.reconcile(state, &[owner()]).unwrap();
+        assert_eq!((done.kept, done.added, done.removed), (1, 0, 0));
     }
 }
