@@ -418,6 +418,14 @@ fn an_acknowledged_alarm_survives_losing_the_alarm_index() {
         let mut server = serve("durable-objects", engine, &state, &faults);
         let set = get_json(&server, "/do/wake/set-alarm?in=1500");
         assert!(set.as_f64().unwrap() > 0.0, "acknowledged: {set}");
+        // The object's own flush is what acknowledges: when it fails, the
+        // `setAlarm` is not acknowledged (the object is reset).
+        let id = get_json(&server, "/do/unacked/instance")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        std::fs::write(faults.join(&id), b"").unwrap();
+        assert_reset(&server, "/do/unacked/set-alarm?in=3600000");
         server.kill_hard();
         for file in ["alarms.sqlite", "alarms.sqlite-wal", "alarms.sqlite-shm"] {
             match std::fs::remove_file(state.join("durable").join(file)) {
