@@ -41,6 +41,10 @@ use rusqlite::{params_from_iter, Connection, OpenFlags};
 use crate::d1::D1Value;
 use crate::StorageError;
 
+mod reconcile;
+
+pub use reconcile::{AlarmOwner, Reconciled};
+
 /// The longest key, in bytes of UTF-8 (Cloudflare's 2 KiB).
 pub const MAX_KEY_BYTES: usize = 2048;
 /// The largest value, in bytes once serialised (Cloudflare's 2 MB for
@@ -56,6 +60,11 @@ CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value BLOB);";
 
 /// The `_cf_METADATA` row of the alarm (milliseconds since the epoch).
 const ALARM_ROW: i64 = 1;
+
+/// The `_cf_METADATA` row of the name the object's id was made from, kept
+/// with its alarm: what the alarm index is rebuilt from
+/// ([`AlarmIndex::reconcile`]) gives the alarm's event its `ctx.id.name`.
+const NAME_ROW: i64 = 2;
 
 /// The database file of object `id` of namespace `namespace` under the
 /// state folder `state`.
@@ -168,7 +177,7 @@ impl ObjectStorage {
         let ticket = self.wal.issued.fetch_add(1, Ordering::AcqRel) + 1;
         Flusher {
             path: self.path.clone(),
-            wal: Some(self.wal.clone()),
+            wal: self.wal.clone(),
             ticket,
         }
     }
@@ -378,19 +387,38 @@ impl ObjectStorage {
         })
     }
 
-    /// Sets the alarm's time (`None`: deletes it).
-    pub fn set_alarm(&mut self, at: Option<f64>) -> Result<(), StorageError> {
-        match at {
-            Some(at) => self.conn.execute(
+    /// Sets the alarm's time (`None`: deletes it), with the name the
+    /// object's id was made from, if any (see [`alarm_name`](Self::alarm_name)).
+    pub fn set_alarm(&mut self, at: Option<f64>, name: Option<&str>) -> Result<(), StorageError> {
+        let Some(at) = at else {
+            self.conn
+                .execute("DELETE FROM _cf_METADATA WHERE key = ?1", [ALARM_ROW])?;
+            return Ok(());
+        };
+        self.atomically(|conn| {
+            let mut set = conn.prepare_cached(
                 "INSERT INTO _cf_METADATA (key, value) VALUES (?1, ?2)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                rusqlite::params![ALARM_ROW, at],
-            )?,
-            None => self
-                .conn
-                .execute("DELETE FROM _cf_METADATA WHERE key = ?1", [ALARM_ROW])?,
-        };
-        Ok(())
+            )?;
+            set.execute(rusqlite::params![ALARM_ROW, at])?;
+            if let Some(name) = name {
+                set.execute(rusqlite::params![NAME_ROW, name])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The name the object's id was made from, as [`set_alarm`](Self::set_alarm)
+    /// kept it.
+    pub fn alarm_name(&self) -> Result<Option<String>, StorageError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT value FROM _cf_METADATA WHERE key = ?1")?;
+        let mut rows = stmt.query([NAME_ROW])?;
+        Ok(match rows.next()? {
+            Some(row) => row.get::<_, Option<String>>(0)?,
+            None => None,
+        })
     }
 
     /// Runs `f` in a savepoint: all of its writes or none.
@@ -481,10 +509,20 @@ pub struct AlarmRow {
 /// scheduler reads to fire alarms, across restarts. Each object's own
 /// database keeps its alarm too (what `getAlarm` reads); the two are
 /// written together.
+///
+/// The object's database is the record, and the index a cache of it: the
+/// object's flush is what makes its alarm durable (the index is never
+/// flushed for it: one fsync of the shared index would cover every
+/// object's rows, and a failed one would leave rows that a later
+/// successful one seems to cover), and at start-up the index is rebuilt
+/// from the objects' databases ([`reconcile`](Self::reconcile)), so a row
+/// the index lost in a crash comes back, and a row of an alarm the object
+/// deleted goes. Each row keeps the alarm it was made for (`alarm`), apart
+/// from when it is due (`at`, later once the handler failed and is
+/// retried), so that a rebuild keeps a retry's state.
 #[derive(Debug)]
 pub struct AlarmIndex {
     conn: Connection,
-    path: PathBuf,
 }
 
 impl AlarmIndex {
@@ -509,20 +547,37 @@ impl AlarmIndex {
              CREATE INDEX IF NOT EXISTS alarms_at ON alarms (at);",
         )?;
         conn.execute_batch("PRAGMA synchronous=NORMAL;")?;
-        Ok(Self {
-            conn,
-            path: path.to_path_buf(),
-        })
+        // The alarm a row was made for (see the type's docs); an index
+        // made before it was kept has it added, empty (its rows count as
+        // made for the time they are due).
+        let has_alarm: bool = conn.query_row(
+            "SELECT count(*) FROM pragma_table_info('alarms') WHERE name = 'alarm'",
+            [],
+            |r| r.get::<_, i64>(0).map(|n| n > 0),
+        )?;
+        if !has_alarm {
+            conn.execute_batch("ALTER TABLE alarms ADD COLUMN alarm REAL")?;
+        }
+        Ok(Self { conn })
     }
 
     /// Sets (or replaces) an object's alarm, with no failed runs.
     pub fn set(&self, row: &AlarmRow) -> Result<(), StorageError> {
         self.conn.execute(
-            "INSERT INTO alarms (namespace, id, worker, class, name, at, retry) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+            "INSERT INTO alarms (namespace, id, worker, class, name, at, retry, alarm) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6) \
              ON CONFLICT (namespace, id) DO UPDATE SET worker = excluded.worker, \
-             class = excluded.class, name = excluded.name, at = excluded.at, retry = excluded.retry",
-            rusqlite::params![row.namespace, row.id, row.worker, row.class, row.name, row.at, row.retry],
+             class = excluded.class, name = excluded.name, at = excluded.at, \
+             retry = excluded.retry, alarm = excluded.alarm",
+            rusqlite::params![
+                row.namespace,
+                row.id,
+                row.worker,
+                row.class,
+                row.name,
+                row.at,
+                row.retry
+            ],
         )?;
         Ok(())
     }
@@ -572,15 +627,6 @@ impl AlarmIndex {
             rusqlite::params![namespace, id, was, at, retry],
         )?;
         Ok(())
-    }
-
-    /// Makes the index's commits durable (see [`Flusher`]).
-    pub fn flusher(&self) -> Flusher {
-        Flusher {
-            path: self.path.clone(),
-            wal: None,
-            ticket: 0,
-        }
     }
 }
 
@@ -677,11 +723,10 @@ fn mentions_own_table(sql: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct Flusher {
     path: PathBuf,
-    /// The log kept open, shared by the flushers of one object's storage
-    /// (none: opened at each flush, for databases other connections use).
-    wal: Option<Arc<KeptShared>>,
+    /// The log kept open, shared by the flushers of one object's storage.
+    wal: Arc<KeptShared>,
     /// This flusher's place among those of its storage (see
-    /// [`KeptShared`]; 0 without a kept log).
+    /// [`KeptShared`]).
     ticket: u64,
 }
 
@@ -748,39 +793,22 @@ impl Flusher {
     /// is for good (see the type's docs).
     pub fn flush(&self) -> Result<(), StorageError> {
         let wal = wal_path(&self.path);
-        if let Some(shared) = &self.wal {
-            let mut kept = shared.log.lock();
-            if let Some((kind, message)) = &kept.failed {
-                let source = std::io::Error::new(*kind, message.clone());
-                return Err(StorageError::Io { path: wal, source });
-            }
-            if kept.durable >= self.ticket {
-                return Ok(());
-            }
-            let covers = shared.issued.load(Ordering::Acquire);
-            kept.syncs += 1;
-            let result = kept.sync(&wal, &self.path);
-            match &result {
-                Ok(()) => kept.durable = covers,
-                Err(e) => kept.failed = Some((e.kind(), e.to_string())),
-            }
-            return result.map_err(|source| StorageError::Io { path: wal, source });
-        }
-        if let Some(source) = crate::fault::fsync_fault(&self.path) {
+        let mut kept = self.wal.log.lock();
+        if let Some((kind, message)) = &kept.failed {
+            let source = std::io::Error::new(*kind, message.clone());
             return Err(StorageError::Io { path: wal, source });
         }
-        for path in [wal, self.path.clone()] {
-            match File::open(&path) {
-                Ok(file) => {
-                    return file
-                        .sync_data()
-                        .map_err(|source| StorageError::Io { path, source })
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(source) => return Err(StorageError::Io { path, source }),
-            }
+        if kept.durable >= self.ticket {
+            return Ok(());
         }
-        Ok(())
+        let covers = self.wal.issued.load(Ordering::Acquire);
+        kept.syncs += 1;
+        let result = kept.sync(&wal, &self.path);
+        match &result {
+            Ok(()) => kept.durable = covers,
+            Err(e) => kept.failed = Some((e.kind(), e.to_string())),
+        }
+        result.map_err(|source| StorageError::Io { path: wal, source })
     }
 }
 
@@ -825,7 +853,7 @@ mod tests {
         assert_eq!(keys(window), ["b"]);
         assert_eq!(s.delete(&["a".into(), "nope".into()]).unwrap(), 1);
         s.exec("CREATE TABLE t (x)", &[]).unwrap();
-        s.set_alarm(Some(5.0)).unwrap();
+        s.set_alarm(Some(5.0), None).unwrap();
         s.delete_all().unwrap();
         assert!(s.list(&ListOptions::default()).unwrap().is_empty());
         assert_eq!(s.alarm().unwrap(), None);
@@ -976,7 +1004,7 @@ mod tests {
             s.begin().unwrap();
             s.put(&[("kept".into(), vec![2])]).unwrap();
             s.commit().unwrap();
-            s.set_alarm(Some(1234.0)).unwrap();
+            s.set_alarm(Some(1234.0), Some("x")).unwrap();
             s.flusher().flush().unwrap();
         }
         let s = ObjectStorage::open(&path).unwrap();
@@ -985,5 +1013,6 @@ mod tests {
             vec![None, Some(vec![2])]
         );
         assert_eq!(s.alarm().unwrap(), Some(1234.0));
+        assert_eq!(s.alarm_name().unwrap().as_deref(), Some("x"));
     }
 }

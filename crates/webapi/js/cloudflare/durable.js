@@ -210,6 +210,30 @@ function socketGate(id) {
   return rec === undefined ? null : send => doGatedOutput(rec, send);
 }
 
+// How a WebSocket the object opens during event `id` (`new WebSocket(url)`,
+// `fetch` with `Upgrade: websocket`) becomes the instance's own once it is
+// connected: `own(handle)` gives the function that forgets it when it
+// closes — or closes it at once and gives null if the object was reset
+// meanwhile. A reset closes the instance's own sockets (doAbort). Null
+// when `id` is not an object's event.
+function socketOwner(id) {
+  const rec = doEventObjects.get(id);
+  return rec === undefined ? null : handle => doOwnSocket(rec, handle);
+}
+
+// The close of a reset instance's sockets (as the host closes the sockets
+// its events answered with).
+const DO_RESET_CLOSE = [1011, 'Durable Object reset'];
+
+function doOwnSocket(rec, handle) {
+  if (rec.aborted !== null) {
+    op('ws_close', handle, ...DO_RESET_CLOSE);
+    return null;
+  }
+  (rec.own ??= new Set()).add(handle);
+  return () => rec.own?.delete(handle);
+}
+
 // The output gate: a promise that settles once the object's writes so far
 // are durable. An output after new writes asks for a flush at once, even
 // while an earlier one is going on: the host groups them (a sync covers
@@ -573,6 +597,8 @@ function deliver(id, event, hooks) {
       // Its events not answered yet (id => kind), and the error it was
       // aborted with (ctx.abort).
       events: new Map(), aborted: null, hooks,
+      // The WebSockets it opened itself that are open (socketOwner).
+      own: null,
     };
     doObjects.set(event.slot, rec);
     const cls = (hooks.module() ?? {})[event.class];
@@ -740,6 +766,11 @@ function doAbort(rec, error, how = 'abort') {
     op('durable', how, rec.slot, String(error.message));
   }
   rec.queue.length = 0;
+  // Nothing more comes out of the sockets the instance opened itself: they
+  // are closed rather than left silent.
+  const own = rec.own;
+  rec.own = null;
+  if (own !== null) for (const handle of own) op('ws_close', handle, ...DO_RESET_CLOSE);
   const events = [...rec.events];
   for (const [id] of events) doUntrackEvent(rec, id);
   for (const [id, kind] of events) failEvent(id, { kind }, rec.hooks, error);
