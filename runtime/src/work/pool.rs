@@ -392,4 +392,45 @@ mod tests {
             "the waiting work ran beside the busy pool"
         );
     }
+
+    /// The calling thread's niceness.
+    fn niceness() -> i32 {
+        // SAFETY: a plain system call on the calling thread's own id.
+        unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn urgent_work_runs_at_the_callers_priority_and_other_work_below_it() {
+        let (tx, rx) = channel();
+        for label in ["urgent", "waiting"] {
+            let tx = tx.clone();
+            let work = test_work(move |_| {
+                let name = std::thread::current().name().unwrap_or("").to_owned();
+                tx.send((label, name, niceness())).unwrap();
+                Ok(HostValue::Undefined)
+            });
+            let work = if label == "urgent" {
+                work.urgent()
+            } else {
+                work.waiting()
+            };
+            submit(Job::new(
+                work,
+                Cancel::new(),
+                CpuAccount::new(Duration::from_secs(10)),
+                None,
+                |_| {},
+            ));
+        }
+        let mut seen: Vec<_> = (0..2).map(|_| rx.recv().unwrap()).collect();
+        seen.sort();
+        let here = niceness();
+        let (_, urgent_thread, urgent_nice) = &seen[0];
+        let (_, waiting_thread, waiting_nice) = &seen[1];
+        assert!(urgent_thread.starts_with("motu-flush-"), "{urgent_thread}");
+        assert_eq!(*urgent_nice, here);
+        assert!(waiting_thread.starts_with("motu-wait-"), "{waiting_thread}");
+        assert_eq!(*waiting_nice, (here + NICENESS).min(19));
+    }
 }
