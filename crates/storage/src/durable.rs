@@ -788,10 +788,12 @@ impl KeptLog {
 }
 
 impl Flusher {
-    /// Fsyncs the database's log: every commit made before this was called
-    /// is on disk when it returns `Ok`. For an object's storage, an error
-    /// is for good (see the type's docs).
-    pub fn flush(&self) -> Result<(), StorageError> {
+    /// Fsyncs the database's log: every commit made before this flusher
+    /// was made is on disk when it returns `Ok`. Gives how long the fsync
+    /// took, or `None` when a sync that started after this flusher was
+    /// made had covered it already and none was needed (see
+    /// [`KeptShared`]). An error is for good (see the type's docs).
+    pub fn flush(&self) -> Result<Option<std::time::Duration>, StorageError> {
         let wal = wal_path(&self.path);
         let mut kept = self.wal.log.lock();
         if let Some((kind, message)) = &kept.failed {
@@ -799,16 +801,19 @@ impl Flusher {
             return Err(StorageError::Io { path: wal, source });
         }
         if kept.durable >= self.ticket {
-            return Ok(());
+            return Ok(None);
         }
         let covers = self.wal.issued.load(Ordering::Acquire);
         kept.syncs += 1;
+        let started = std::time::Instant::now();
         let result = kept.sync(&wal, &self.path);
         match &result {
             Ok(()) => kept.durable = covers,
             Err(e) => kept.failed = Some((e.kind(), e.to_string())),
         }
-        result.map_err(|source| StorageError::Io { path: wal, source })
+        result
+            .map(|()| Some(started.elapsed()))
+            .map_err(|source| StorageError::Io { path: wal, source })
     }
 }
 
