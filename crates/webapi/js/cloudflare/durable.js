@@ -17,7 +17,7 @@
 // (cloudflare/rpc.js), whose calls come as events of kind 'rpc'; host work `durable_flush(slot)`,
 // which makes the object's writes durable: a response of the object waits
 // for it (the output gate), and one that fails resets the object (doBreak). Events come as `{ type: 'durable', kind, slot,
-// fresh, class, id, name, payload }`; `{ type: 'durable_evict', slot }`
+// class, id, name, payload }`; `{ type: 'durable_evict', slot }`
 // drops an object that was idle. Values are stored as the bytes of
 // queueSerialize (cloudflare/queue.js), a structured clone.
 //

@@ -19,7 +19,8 @@
 //
 // Ops used:
 // - `rpc_call(kind, a, b, path, isCall, wire, grant, streams, writers) ->
-//   [threw, wire, peer, streams, writers]` (async): calls `path` of the
+//   [threw, wire, peer, streams, writers]` (async; a primitive result
+//   with no stub or stream comes as itself): calls `path` of the
 //   receiver `[kind, a, b]` (`['service', worker, entrypoint | null]` or
 //   `['peer', peer, export]`) with the arguments `wire`, whose exports are
 //   in `grant` (or null), whose byte streams are the host sinks `streams`
@@ -40,7 +41,9 @@
 // shared with the other receivers (see runtime/src/rpc/mod.rs).
 //
 // Events: `{ type: 'rpc', receiver: ['entrypoint', name | null] |
-// ['export', n], path, call, args, peer, streams, writers }`, `{ type: 'rpc_release',
+// ['export', n], path, call, args, peer, streams, writers }` (a Durable
+// Object's call: the payload of the object's event, `{ path, call, args,
+// peer, streams, writers }`), `{ type: 'rpc_release',
 // grant }` or `{ type: 'rpc_release', export }` (a grant, or a duplicate's
 // hold on one export, is over) and `{ type: 'rpc_retain', export }` (a
 // duplicate was made in another isolate).
@@ -237,8 +240,10 @@ function abortSinks(handles) {
 }
 
 // The value (or the error thrown) of an answer `[threw, wire, peer,
-// streams, writers]`.
+// streams, writers]`, or of a primitive result that came as itself.
 function answerOf(reply) {
+  // A primitive result with nothing beside it (most) comes as itself.
+  if (!Array.isArray(reply)) return reply;
   const threw = reply[0];
   const wire = reply[1];
   const peer = reply[2];
