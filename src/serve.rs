@@ -92,6 +92,7 @@ async fn start_runtime(
     for w in &settings.workers {
         motu_runtime::apply_migrations(&storage, &w.name, &w.durable_objects.migrations)?;
     }
+    motu_runtime::reconcile_alarms(&storage, &alarm_owners(settings))?;
     let runtime = Runtime::start(RuntimeConfig {
         storage,
         threads: settings.server.threads,
@@ -122,6 +123,26 @@ async fn start_runtime(
         runtime.register(spec).await?;
     }
     Ok((runtime, unloadable))
+}
+
+/// Every Durable Object class the server's Workers bind, by namespace:
+/// whose alarms the alarm index holds.
+fn alarm_owners(settings: &Settings) -> Vec<motu_storage::durable::AlarmOwner> {
+    let mut owners: Vec<motu_storage::durable::AlarmOwner> = Vec::new();
+    for w in &settings.workers {
+        for d in &w.durable_objects.bindings {
+            let worker = d.script_name.clone().unwrap_or_else(|| w.name.clone());
+            let namespace = motu_runtime::namespace_key(&worker, &d.original_class);
+            if owners.iter().all(|o| o.namespace != namespace) {
+                owners.push(motu_storage::durable::AlarmOwner {
+                    namespace,
+                    worker,
+                    class: d.class_name.clone(),
+                });
+            }
+        }
+    }
+    owners
 }
 
 /// The runtime's spec of a Worker of the settings; `None` for an

@@ -15,7 +15,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::durable::{get_json, serve_project_with_env, state_folder};
+use common::durable::{get_json, serve_project_with_env, state_folder, wait_for_alarm_runs};
 use common::{on_each_engine, wait_for_metrics, Server};
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -398,5 +398,136 @@ fn an_rpc_call_that_waited_for_a_failed_flush_fails_with_the_reset() {
         // The failed call's write reached the log (the fault fails the
         // fsync only), and reopening the database made it durable.
         assert_eq!(get_json(&server, "/increment/r"), json!(3));
+    });
+}
+
+#[test]
+fn an_acknowledged_alarm_survives_losing_the_alarm_index() {
+    // The alarm index (`durable/alarms.sqlite`) is shared by every object:
+    // one fsync of it covers every object's rows, so it cannot be what
+    // acknowledges an object's `setAlarm`. Here every flush of it fails
+    // (the fault file `alarms`), which must not hold the object's
+    // `setAlarm` back (were the index flushed for it, the object would be
+    // reset); and after a `kill -9` the index is removed, as a
+    // crash may leave an index whose last commits were never synced. The
+    // object's own database holds the alarm it acknowledged, and the
+    // index is rebuilt from it at start-up: the alarm fires.
+    on_each_engine("do_alarm_survives_a_lost_index", |engine| {
+        let (_dir, state, faults) = folders();
+        std::fs::write(faults.join("alarms"), b"").unwrap();
+        let mut server = serve("durable-objects", engine, &state, &faults);
+        let set = get_json(&server, "/do/wake/set-alarm?in=1500");
+        assert!(set.as_f64().unwrap() > 0.0, "acknowledged: {set}");
+        // The object's own flush is what acknowledges: when it fails, the
+        // `setAlarm` is not acknowledged (the object is reset).
+        let id = get_json(&server, "/do/unacked/instance")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        std::fs::write(faults.join(&id), b"").unwrap();
+        assert_reset(&server, "/do/unacked/set-alarm?in=3600000");
+        server.kill_hard();
+        for file in ["alarms.sqlite", "alarms.sqlite-wal", "alarms.sqlite-shm"] {
+            match std::fs::remove_file(state.join("durable").join(file)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => panic!("{file}: {e}"),
+                _ => {}
+            }
+        }
+        let server = serve("durable-objects", engine, &state, &faults);
+        let report = wait_for_alarm_runs(&server, "wake", 1);
+        assert_eq!(
+            report["runs"],
+            json!([{ "retryCount": 0, "isRetry": false, "name": "wake" }])
+        );
+    });
+}
+
+/// A WebSocket server that echoes each text message (`echo: <text>`) and
+/// reports how each connection's socket was closed: the close frame's
+/// code and reason (1006 and why, for a connection lost without one). Its
+/// `host:port`.
+fn echo_listener() -> (String, std::sync::mpsc::Receiver<(u16, String)>) {
+    use tokio_tungstenite::tungstenite::accept;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut ws = match accept(stream) {
+                    Ok(ws) => ws,
+                    Err(e) => {
+                        let _ = tx.send((1006, e.to_string()));
+                        return;
+                    }
+                };
+                loop {
+                    match ws.read() {
+                        Ok(Message::Text(t)) => {
+                            let _ = ws.send(Message::text(format!("echo: {}", t.as_str())));
+                        }
+                        Ok(Message::Close(frame)) => {
+                            let closed = frame.map_or((1005, String::new()), |f| {
+                                (u16::from(f.code), f.reason.as_str().to_owned())
+                            });
+                            let _ = tx.send(closed);
+                            return;
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            let _ = tx.send((1006, e.to_string()));
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (addr, rx)
+}
+
+#[test]
+fn a_reset_objects_outgoing_sockets_are_closed() {
+    // A WebSocket the object opened itself (`new WebSocket(url)`, or
+    // `fetch` with `Upgrade: websocket`) belongs to the instance, as the
+    // sockets it accepts do: once its flush failed it is closed (1011),
+    // rather than left open with whatever the instance sends dropped.
+    on_each_engine("do_failed_flush_closes_outgoing_sockets", |engine| {
+        let (_dir, state, faults) = folders();
+        let server = serve_project_with_env(
+            "durable-objects",
+            "wrangler.jsonc",
+            engine,
+            &state,
+            &[],
+            &[
+                (FAULTS_VAR, faults.to_str().unwrap()),
+                ("MOTU_EGRESS__ALLOW_PRIVATE", "true"),
+            ],
+        );
+        let (to, closes) = echo_listener();
+        for via in ["new", "fetch"] {
+            let name = format!("dialer-{via}");
+            let opened = get_json(&server, &format!("/do/{name}/own-socket?to={to}&via={via}"));
+            assert_eq!(opened, json!("echo: hello"), "{via}");
+            let id = get_json(&server, &format!("/do/{name}/instance"))["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let fault = faults.join(&id);
+            std::fs::write(&fault, b"").unwrap();
+            assert_reset(&server, &format!("/do/{name}/remember?value=x"));
+            let closed = closes
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "{via}: the reset instance's socket was left open\n{}",
+                        server.log()
+                    )
+                });
+            assert_eq!(closed, (1011, "Durable Object reset".to_owned()), "{via}");
+            std::fs::remove_file(&fault).unwrap();
+        }
     });
 }

@@ -9,7 +9,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::durability::JsonStore;
-use common::durable::{get_json, serve_project, serve_project_with_env, state_folder};
+use common::durable::{
+    get_json, serve_project, serve_project_with_env, state_folder, wait_for_alarm_runs,
+};
 use common::wait_for_metrics;
 use common::{on_each_engine, Server};
 use serde_json::{json, Value};
@@ -374,23 +376,6 @@ fn an_idle_object_leaves_memory_and_comes_back_with_its_storage() {
         assert_ne!(now, first, "a new instance");
         assert_eq!(get_json(&server, "/do/idle/get"), json!(1));
     });
-}
-
-/// Waits until the object `name`'s alarm handler has run `runs` times:
-/// its record of the runs.
-fn wait_for_alarm_runs(server: &Server, name: &str, runs: usize) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let report = get_json(server, &format!("/do/{name}/alarms"));
-        if report["runs"].as_array().unwrap().len() >= runs {
-            return report;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the alarm never ran {runs} times: {report}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]

@@ -120,7 +120,9 @@ pub use bindings::{
 pub use body::{Body, BodyError, BodySender, BodyStream};
 pub use builtins::builtin_modules;
 pub use durable::listing::{live_objects, live_objects_json, LiveObject};
-pub use durable::{apply_migrations, namespace_key, AlarmEvent, DurableBinding, ObjectTarget};
+pub use durable::{
+    apply_migrations, namespace_key, reconcile_alarms, AlarmEvent, DurableBinding, ObjectTarget,
+};
 pub use engines::{quickjs_engine, EngineSet};
 pub use error::RuntimeError;
 pub use event::{FetchRequest, FetchResponse};

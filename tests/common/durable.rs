@@ -62,3 +62,21 @@ pub fn get_json(server: &Server, path: &str) -> serde_json::Value {
     );
     response.json()
 }
+
+/// Waits until the `durable-objects` fixture's object `name` has run its
+/// alarm handler `runs` times: its report (`/do/<name>/alarms`).
+pub fn wait_for_alarm_runs(server: &Server, name: &str, runs: usize) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let report = get_json(server, &format!("/do/{name}/alarms"));
+        if report["runs"].as_array().unwrap().len() >= runs {
+            return report;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the alarm never ran {runs} times: {report}\n{}",
+            server.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

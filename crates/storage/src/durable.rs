@@ -32,6 +32,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -39,6 +40,10 @@ use rusqlite::{params_from_iter, Connection, OpenFlags};
 
 use crate::d1::D1Value;
 use crate::StorageError;
+
+mod reconcile;
+
+pub use reconcile::{AlarmOwner, Reconciled};
 
 /// The longest key, in bytes of UTF-8 (Cloudflare's 2 KiB).
 pub const MAX_KEY_BYTES: usize = 2048;
@@ -55,6 +60,11 @@ CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value BLOB);";
 
 /// The `_cf_METADATA` row of the alarm (milliseconds since the epoch).
 const ALARM_ROW: i64 = 1;
+
+/// The `_cf_METADATA` row of the name the object's id was made from, kept
+/// with its alarm: what the alarm index is rebuilt from
+/// ([`AlarmIndex::reconcile`]) gives the alarm's event its `ctx.id.name`.
+const NAME_ROW: i64 = 2;
 
 /// The database file of object `id` of namespace `namespace` under the
 /// state folder `state`.
@@ -101,8 +111,8 @@ pub struct ObjectStorage {
     conn: Connection,
     path: PathBuf,
     /// The log, opened by the first flush and kept open for the next ones,
-    /// and whether a flush failed (see [`Flusher`]).
-    wal: Arc<Mutex<KeptLog>>,
+    /// whether a flush failed, and which flushes are done (see [`Flusher`]).
+    wal: Arc<KeptShared>,
     /// Savepoints of `transaction`/`transactionSync` open now.
     depth: u32,
 }
@@ -162,9 +172,13 @@ impl ObjectStorage {
 
     /// What makes the commits so far durable (see [`Flusher`]).
     pub fn flusher(&self) -> Flusher {
+        // Issued after every commit made so far on this thread: a sync
+        // that starts once this ticket is out covers them all.
+        let ticket = self.wal.issued.fetch_add(1, Ordering::AcqRel) + 1;
         Flusher {
             path: self.path.clone(),
-            wal: Some(self.wal.clone()),
+            wal: self.wal.clone(),
+            ticket,
         }
     }
 
@@ -373,19 +387,38 @@ impl ObjectStorage {
         })
     }
 
-    /// Sets the alarm's time (`None`: deletes it).
-    pub fn set_alarm(&mut self, at: Option<f64>) -> Result<(), StorageError> {
-        match at {
-            Some(at) => self.conn.execute(
+    /// Sets the alarm's time (`None`: deletes it), with the name the
+    /// object's id was made from, if any (see [`alarm_name`](Self::alarm_name)).
+    pub fn set_alarm(&mut self, at: Option<f64>, name: Option<&str>) -> Result<(), StorageError> {
+        let Some(at) = at else {
+            self.conn
+                .execute("DELETE FROM _cf_METADATA WHERE key = ?1", [ALARM_ROW])?;
+            return Ok(());
+        };
+        self.atomically(|conn| {
+            let mut set = conn.prepare_cached(
                 "INSERT INTO _cf_METADATA (key, value) VALUES (?1, ?2)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                rusqlite::params![ALARM_ROW, at],
-            )?,
-            None => self
-                .conn
-                .execute("DELETE FROM _cf_METADATA WHERE key = ?1", [ALARM_ROW])?,
-        };
-        Ok(())
+            )?;
+            set.execute(rusqlite::params![ALARM_ROW, at])?;
+            if let Some(name) = name {
+                set.execute(rusqlite::params![NAME_ROW, name])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The name the object's id was made from, as [`set_alarm`](Self::set_alarm)
+    /// kept it.
+    pub fn alarm_name(&self) -> Result<Option<String>, StorageError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT value FROM _cf_METADATA WHERE key = ?1")?;
+        let mut rows = stmt.query([NAME_ROW])?;
+        Ok(match rows.next()? {
+            Some(row) => row.get::<_, Option<String>>(0)?,
+            None => None,
+        })
     }
 
     /// Runs `f` in a savepoint: all of its writes or none.
@@ -476,10 +509,20 @@ pub struct AlarmRow {
 /// scheduler reads to fire alarms, across restarts. Each object's own
 /// database keeps its alarm too (what `getAlarm` reads); the two are
 /// written together.
+///
+/// The object's database is the record, and the index a cache of it: the
+/// object's flush is what makes its alarm durable (the index is never
+/// flushed for it: one fsync of the shared index would cover every
+/// object's rows, and a failed one would leave rows that a later
+/// successful one seems to cover), and at start-up the index is rebuilt
+/// from the objects' databases ([`reconcile`](Self::reconcile)), so a row
+/// the index lost in a crash comes back, and a row of an alarm the object
+/// deleted goes. Each row keeps the alarm it was made for (`alarm`), apart
+/// from when it is due (`at`, later once the handler failed and is
+/// retried), so that a rebuild keeps a retry's state.
 #[derive(Debug)]
 pub struct AlarmIndex {
     conn: Connection,
-    path: PathBuf,
 }
 
 impl AlarmIndex {
@@ -504,20 +547,37 @@ impl AlarmIndex {
              CREATE INDEX IF NOT EXISTS alarms_at ON alarms (at);",
         )?;
         conn.execute_batch("PRAGMA synchronous=NORMAL;")?;
-        Ok(Self {
-            conn,
-            path: path.to_path_buf(),
-        })
+        // The alarm a row was made for (see the type's docs); an index
+        // made before it was kept has it added, empty (its rows count as
+        // made for the time they are due).
+        let has_alarm: bool = conn.query_row(
+            "SELECT count(*) FROM pragma_table_info('alarms') WHERE name = 'alarm'",
+            [],
+            |r| r.get::<_, i64>(0).map(|n| n > 0),
+        )?;
+        if !has_alarm {
+            conn.execute_batch("ALTER TABLE alarms ADD COLUMN alarm REAL")?;
+        }
+        Ok(Self { conn })
     }
 
     /// Sets (or replaces) an object's alarm, with no failed runs.
     pub fn set(&self, row: &AlarmRow) -> Result<(), StorageError> {
         self.conn.execute(
-            "INSERT INTO alarms (namespace, id, worker, class, name, at, retry) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+            "INSERT INTO alarms (namespace, id, worker, class, name, at, retry, alarm) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6) \
              ON CONFLICT (namespace, id) DO UPDATE SET worker = excluded.worker, \
-             class = excluded.class, name = excluded.name, at = excluded.at, retry = excluded.retry",
-            rusqlite::params![row.namespace, row.id, row.worker, row.class, row.name, row.at, row.retry],
+             class = excluded.class, name = excluded.name, at = excluded.at, \
+             retry = excluded.retry, alarm = excluded.alarm",
+            rusqlite::params![
+                row.namespace,
+                row.id,
+                row.worker,
+                row.class,
+                row.name,
+                row.at,
+                row.retry
+            ],
         )?;
         Ok(())
     }
@@ -567,14 +627,6 @@ impl AlarmIndex {
             rusqlite::params![namespace, id, was, at, retry],
         )?;
         Ok(())
-    }
-
-    /// Makes the index's commits durable (see [`Flusher`]).
-    pub fn flusher(&self) -> Flusher {
-        Flusher {
-            path: self.path.clone(),
-            wal: None,
-        }
     }
 }
 
@@ -671,9 +723,29 @@ fn mentions_own_table(sql: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct Flusher {
     path: PathBuf,
-    /// The log kept open, shared by the flushers of one object's storage
-    /// (none: opened at each flush, for databases other connections use).
-    wal: Option<Arc<Mutex<KeptLog>>>,
+    /// The log kept open, shared by the flushers of one object's storage.
+    wal: Arc<KeptShared>,
+    /// This flusher's place among those of its storage (see
+    /// [`KeptShared`]).
+    ticket: u64,
+}
+
+/// What the flushers of one object's storage share.
+///
+/// Flushes are grouped: each [`Flusher`] takes a ticket when it is made
+/// (after the commits it must cover), and a sync records, before it
+/// starts, the last ticket given out — every commit those tickets cover is
+/// in the log by then, so the sync makes them all durable. A flush whose
+/// ticket a finished sync covered returns at once; flushes asked for while
+/// a sync runs wait for it and then share one more, started at once on
+/// the thread that ran the first — without a turn of the object's thread
+/// in between.
+#[derive(Debug, Default)]
+struct KeptShared {
+    /// The last ticket given out.
+    issued: AtomicU64,
+    /// The log, and what its syncs did.
+    log: Mutex<KeptLog>,
 }
 
 /// The log of one object's storage, shared by its flushers.
@@ -684,6 +756,10 @@ struct KeptLog {
     /// The error of the flush that failed, if one did: every later flush
     /// fails with it.
     failed: Option<(std::io::ErrorKind, String)>,
+    /// The last ticket a sync that succeeded covered.
+    durable: u64,
+    /// How many syncs ran (for tests of the grouping).
+    syncs: u64,
 }
 
 impl KeptLog {
@@ -717,33 +793,22 @@ impl Flusher {
     /// is for good (see the type's docs).
     pub fn flush(&self) -> Result<(), StorageError> {
         let wal = wal_path(&self.path);
-        if let Some(kept) = &self.wal {
-            let mut kept = kept.lock();
-            if let Some((kind, message)) = &kept.failed {
-                let source = std::io::Error::new(*kind, message.clone());
-                return Err(StorageError::Io { path: wal, source });
-            }
-            let result = kept.sync(&wal, &self.path);
-            if let Err(e) = &result {
-                kept.failed = Some((e.kind(), e.to_string()));
-            }
-            return result.map_err(|source| StorageError::Io { path: wal, source });
-        }
-        if let Some(source) = crate::fault::fsync_fault(&self.path) {
+        let mut kept = self.wal.log.lock();
+        if let Some((kind, message)) = &kept.failed {
+            let source = std::io::Error::new(*kind, message.clone());
             return Err(StorageError::Io { path: wal, source });
         }
-        for path in [wal, self.path.clone()] {
-            match File::open(&path) {
-                Ok(file) => {
-                    return file
-                        .sync_data()
-                        .map_err(|source| StorageError::Io { path, source })
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(source) => return Err(StorageError::Io { path, source }),
-            }
+        if kept.durable >= self.ticket {
+            return Ok(());
         }
-        Ok(())
+        let covers = self.wal.issued.load(Ordering::Acquire);
+        kept.syncs += 1;
+        let result = kept.sync(&wal, &self.path);
+        match &result {
+            Ok(()) => kept.durable = covers,
+            Err(e) => kept.failed = Some((e.kind(), e.to_string())),
+        }
+        result.map_err(|source| StorageError::Io { path: wal, source })
     }
 }
 
@@ -788,7 +853,7 @@ mod tests {
         assert_eq!(keys(window), ["b"]);
         assert_eq!(s.delete(&["a".into(), "nope".into()]).unwrap(), 1);
         s.exec("CREATE TABLE t (x)", &[]).unwrap();
-        s.set_alarm(Some(5.0)).unwrap();
+        s.set_alarm(Some(5.0), None).unwrap();
         s.delete_all().unwrap();
         assert!(s.list(&ListOptions::default()).unwrap().is_empty());
         assert_eq!(s.alarm().unwrap(), None);
@@ -882,6 +947,27 @@ mod tests {
         assert_eq!(reopened.get(&["k".into()]).unwrap(), vec![Some(vec![7])]);
     }
 
+    #[test]
+    fn a_flush_covered_by_a_later_sync_does_not_sync_again() {
+        let (_dir, mut s) = store();
+        let syncs = |s: &ObjectStorage| s.wal.log.lock().syncs;
+        s.put(&[("a".into(), vec![1])]).unwrap();
+        let first = s.flusher();
+        s.put(&[("b".into(), vec![2])]).unwrap();
+        let second = s.flusher();
+        // The second sync's ticket is later than the first's: it covers
+        // both, and the first then has nothing left to sync.
+        second.flush().unwrap();
+        assert_eq!(syncs(&s), 1);
+        first.flush().unwrap();
+        second.flush().unwrap();
+        assert_eq!(syncs(&s), 1);
+        // A flusher made after that sync started needs one of its own.
+        s.put(&[("c".into(), vec![3])]).unwrap();
+        s.flusher().flush().unwrap();
+        assert_eq!(syncs(&s), 2);
+    }
+
     #[cfg(feature = "fault-injection")]
     #[test]
     fn a_failed_flush_fails_every_later_flush_of_the_storage() {
@@ -918,7 +1004,7 @@ mod tests {
             s.begin().unwrap();
             s.put(&[("kept".into(), vec![2])]).unwrap();
             s.commit().unwrap();
-            s.set_alarm(Some(1234.0)).unwrap();
+            s.set_alarm(Some(1234.0), Some("x")).unwrap();
             s.flusher().flush().unwrap();
         }
         let s = ObjectStorage::open(&path).unwrap();
@@ -927,5 +1013,6 @@ mod tests {
             vec![None, Some(vec![2])]
         );
         assert_eq!(s.alarm().unwrap(), Some(1234.0));
+        assert_eq!(s.alarm_name().unwrap().as_deref(), Some("x"));
     }
 }

@@ -13,7 +13,9 @@
 //! fsync, while the folder named by the environment variable
 //! `MOTU_TEST_FAIL_FSYNC` holds a file named `<stem>` — for a Durable
 //! Object, its id. A test sets the variable when it starts the server,
-//! then creates and removes the file to start and end the fault.
+//! then creates and removes the file to start and end the fault. (The
+//! alarm index, `alarms.sqlite`, is never flushed for an object's writes:
+//! a fault named `alarms` shows that nothing waits for it.)
 
 use std::path::Path;
 

@@ -288,6 +288,14 @@ function objectSocketGate() {
   return durable === undefined ? null : durable.currentSocketGate();
 }
 
+// How a WebSocket a Durable Object opens becomes its instance's own once
+// connected (closed when the instance is reset); null when the running
+// event is not an object's.
+function objectSocketOwner() {
+  const durable = loadedGroup(DURABLE);
+  return durable === undefined ? null : durable.socketOwner(op('current_event'));
+}
+
 // websocket.js's `deliverHostMessage`, once a message came: each message
 // of a socket is an event of its own, the one the host sends most often.
 let deliverSocketMessage;

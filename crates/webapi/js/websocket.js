@@ -128,6 +128,8 @@ class WebSocket extends EventTarget {
     // A Durable Object's socket connects, sends and closes through its
     // output gate.
     s.gate = objectSocketGate();
+    // And it is the instance's own: a reset closes it.
+    const own = objectSocketOwner();
     const headers = [['upgrade', 'websocket']];
     if (list.length > 0) headers.push(['sec-websocket-protocol', list.join(', ')]);
     const gate = objectOutgoingGate();
@@ -138,6 +140,7 @@ class WebSocket extends EventTarget {
         return;
       }
       adoptHostEnd(this, r.socket);
+      if (own !== null) s.disown = own(r.socket);
       for (const [k, v] of r.headers) if (k === 'sec-websocket-protocol') s.protocol = v;
       if (s.state === CONNECTING) s.state = OPEN;
       fireEvent(this, new Event('open'));
@@ -274,6 +277,7 @@ class WebSocket extends EventTarget {
     if (s.state === CLOSED) return;
     s.state = CLOSED;
     hostSockets.delete(s.handle);
+    s.disown?.();
     setTimeout(() => {
       fireEvent(this, errorEvent(new Error(reason)));
       fireEvent(this, new CloseEvent('close', { code: 1006, reason, wasClean: false }));
@@ -322,6 +326,8 @@ function newState(pair) {
     state: CONNECTING, accepted: false, queued: [], pair, handle: -1, transferred: false,
     closeSent: false, url: null, protocol: '', closeAfterOpen: null, outbound: false,
     forwarded: -1, sid: -1, slot: -1, attachment: null, gate: null,
+    // A Durable Object's socket of its own: forgets it (socketOwner).
+    disown: null,
   };
 }
 
@@ -338,6 +344,7 @@ function deliverTo(ws, ev) {
   } else if (ev.kind === 'close') {
     s.state = CLOSED;
     if (s.handle >= 0) hostSockets.delete(s.handle);
+    s.disown?.();
     if (!ev.wasClean && ev.code !== 1005) {
       fireEvent(ws, errorEvent(new Error(ev.reason || `The WebSocket closed with code ${ev.code}`)));
     }
@@ -462,6 +469,7 @@ function deliverHostMessage(socket, data, t) {
 async function connectWebSocket(url, headers) {
   // A Durable Object's socket sends and closes through its output gate.
   const gate = objectSocketGate();
+  const own = objectSocketOwner();
   const r = await opAsync('ws_connect', 0, url, headers);
   const ws = new WebSocket(building, null);
   const s = endState(ws);
@@ -469,6 +477,7 @@ async function connectWebSocket(url, headers) {
   s.outbound = true;
   s.gate = gate;
   adoptHostEnd(ws, r.socket);
+  if (own !== null) s.disown = own(r.socket);
   return new Response(null, { status: 101, headers: r.headers, webSocket: ws });
 }
 

@@ -24,7 +24,7 @@ macro_rules! internal_names {
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
          streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup, loadedNodeGroup, CRYPTO, ERROR_EVENT, WEBSOCKET, bufferSourceCopy, \
          asyncContextGet, asyncContextSet, useAsyncContext, EMPTY_ASYNC_CONTEXT, \
-         objectOutgoingGate, objectSocketGate"
+         objectOutgoingGate, objectSocketGate, objectSocketOwner"
     };
 }
 
@@ -253,7 +253,7 @@ pub(crate) const GROUPS: [(&str, &str); 31] = [
         group!(
             preamble: "",
             files: ["cloudflare/durable.js", "cloudflare/durable_websockets.js"],
-            exports: "makeNamespace, deliver, evict, currentOutgoingGate, currentSocketGate"
+            exports: "makeNamespace, deliver, evict, currentOutgoingGate, currentSocketGate, socketOwner"
         ),
     ),
     (

@@ -5,7 +5,16 @@
 //!   `getAlarm` reads) and in the state folder's alarm index
 //!   (`durable/alarms.sqlite`, [`AlarmIndex`]), which says which object,
 //!   of which class of which Worker, is due when. Both writes are made by
-//!   the `setAlarm` op and made durable by the object's output gate.
+//!   the `setAlarm` op (both or neither).
+//! - **The object's database is the record, the index a cache**: the
+//!   object's output gate flushes the object's own log, and that flush is
+//!   what acknowledges `setAlarm` (a failed one resets the object, as for
+//!   any write). The index is never flushed for it — one fsync of the
+//!   shared index covers every object's rows, so after a failed one a
+//!   later success would seem to cover rows the kernel may have dropped.
+//!   Instead, at start-up, before any object runs, [`reconcile_alarms`]
+//!   rebuilds the index from the objects' databases: a row lost in a crash
+//!   comes back, a row of an alarm the object deleted goes.
 //! - **The scheduler** is the registry's: every [`POLL`] it reads the
 //!   index for alarms that are due and sends each object an alarm event
 //!   through the directory, like a stub's fetch (an [`AlarmEvent`]
@@ -21,10 +30,10 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use actix::prelude::*;
-use motu_storage::durable::{AlarmIndex, AlarmRow};
+use motu_storage::durable::{AlarmIndex, AlarmOwner, AlarmRow};
 
 use super::ObjectTarget;
-use crate::{Body, Dispatch, Registry};
+use crate::{Body, Dispatch, Registry, RuntimeError, Storage};
 
 /// How often the scheduler reads the index.
 pub(crate) const POLL: Duration = Duration::from_millis(250);
@@ -46,6 +55,41 @@ pub(crate) fn backoff(n: u32) -> Duration {
 pub struct AlarmEvent {
     /// Failed runs of this alarm before (`alarmInfo.retryCount`).
     pub retry_count: u32,
+}
+
+/// Makes the alarm index of `storage`'s state folder agree with the alarms
+/// the databases of the objects of `owners` (every class of the server,
+/// by namespace) hold (see the module docs). Run at start-up, before the
+/// runtime starts: it opens every object's database. An object whose
+/// database cannot be read is logged and its row left as it is.
+pub fn reconcile_alarms(storage: &Storage, owners: &[AlarmOwner]) -> Result<(), RuntimeError> {
+    let Some(state) = storage.path() else {
+        return Ok(());
+    };
+    if owners.is_empty() || !state.join("durable").is_dir() {
+        return Ok(());
+    }
+    let failed = |e: motu_storage::StorageError| RuntimeError::Storage {
+        worker: owners[0].worker.clone(),
+        message: format!("the Durable Object alarm index: {e}"),
+    };
+    let index = AlarmIndex::open(&AlarmIndex::path_in(&state)).map_err(failed)?;
+    let done = index.reconcile(&state, owners).map_err(failed)?;
+    for (path, why) in &done.unreadable {
+        tracing::error!(
+            "alarms: the alarm of the Durable Object at {} could not be read: {why}",
+            path.display()
+        );
+    }
+    if done.added > 0 || done.removed > 0 {
+        tracing::info!(
+            kept = done.kept,
+            added = done.added,
+            removed = done.removed,
+            "alarms: the alarm index was rebuilt from the objects' databases"
+        );
+    }
+    Ok(())
 }
 
 /// The registry's scheduler state.

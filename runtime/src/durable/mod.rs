@@ -44,8 +44,9 @@
 //!   during its events — fetches, calls of stubs and service bindings,
 //!   WebSockets it opens (`cloudflare/durable.js`, `outgoingGate`).
 //! - **Alarms** (`alarms.rs`): kept in the object's database and in an
-//!   index the registry polls; due alarms are events like a fetch, with
-//!   retries and backoff when the handler fails.
+//!   index the registry polls (a cache of the databases, rebuilt from them
+//!   at start-up); due alarms are events like a fetch, with retries and
+//!   backoff when the handler fails.
 //! - **Idle objects leave memory** after the namespace's idle timeout
 //!   (`durable_objects.idle_timeout_s`, 10 s by default); their storage
 //!   stays, and the next event makes them again.
@@ -74,7 +75,7 @@ mod migrations;
 pub(crate) mod objects;
 pub(crate) mod websockets;
 
-pub use alarms::AlarmEvent;
+pub use alarms::{reconcile_alarms, AlarmEvent};
 pub use id::namespace_key;
 pub use migrations::apply_migrations;
 

@@ -13,18 +13,21 @@
 //!   count), `list` (start, startAfter, end, prefix, reverse, limit →
 //!   `[[key, value]…]`), `deleteAll`, `exec` (sql, bindings → `{ columns,
 //!   rows, rowsRead, rowsWritten }`), `size`, `begin`/`commit`/`rollback`,
-//!   `getAlarm`, `setAlarm` (ms or null). Values are the bytes the prelude
-//!   serialised.
+//!   `getAlarm`, `setAlarm` (ms or null; written to the object's database
+//!   and the alarm index, both or neither). Values are the bytes the
+//!   prelude serialised.
 //! - host work `durable_flush(slot)`: fsyncs the object's log on the work
 //!   pool; the prelude waits for it before an object's response leaves
-//!   (the output gate).
+//!   (the output gate). Only the object's log: its alarm is durable with
+//!   its database (the alarm index is a cache, see `alarms.rs`).
 //! - `durable('forget' | 'abort' | 'broken', slot, message?)`: the object
 //!   in `slot` leaves memory, its database closed: its constructor threw,
 //!   it called `ctx.abort`, or a flush of its storage failed (the prelude
 //!   resets it). After a reset (`message`: the reset's error) the sockets
-//!   its events answered with are closed, and its events' code that still
-//!   runs can send nothing out: their subrequests fail with `message`
-//!   ([`Objects::reset_event`]).
+//!   its events answered with are closed (those the instance opened itself
+//!   are closed by the prelude, `doAbort`), and its events' code that
+//!   still runs can send nothing out: their subrequests fail with
+//!   `message` ([`Objects::reset_event`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -408,7 +411,6 @@ impl Objects {
             _ => {}
         }
         let slot = args.next();
-        let args_slot = slot.clone();
         if matches!(method.as_str(), "forget" | "abort" | "broken") {
             // The object could not be made, was reset by `ctx.abort`, or
             // was reset because a flush of its storage failed: forgotten,
@@ -514,8 +516,7 @@ impl Objects {
                 })
             }
             "deleteAll" => {
-                self.with_storage(slot, |s| s.delete_all().map_err(storage_error))?;
-                self.index_alarm(slot_of(&args_slot), None)?;
+                self.with_alarm(slot, None, |s| s.delete_all())?;
                 Ok(HostValue::Undefined)
             }
             "exec" => {
@@ -580,12 +581,46 @@ impl Objects {
             }),
             "setAlarm" => {
                 let at = args.next().and_then(|v| v.as_f64());
-                self.with_storage(slot, |s| s.set_alarm(at).map_err(storage_error))?;
-                self.index_alarm(slot_of(&args_slot), at)?;
+                let name = self
+                    .live
+                    .borrow()
+                    .get(&slot_of(&slot))
+                    .and_then(|o| o.target.name.clone());
+                self.with_alarm(slot, at, |s| s.set_alarm(at, name.as_deref()))?;
                 Ok(HostValue::Undefined)
             }
             _ => Err(type_error(format!("durable: unknown method '{method}'"))),
         }
+    }
+
+    /// Runs `write` (which leaves the object's alarm at `at`) on the
+    /// storage of the object in `slot`, and writes that alarm to the alarm
+    /// index: both or neither (the index's write failing undoes
+    /// `write`). Only the object's flush makes it durable (the index is
+    /// rebuilt from the objects' databases at start-up, see `alarms.rs`).
+    fn with_alarm(
+        &self,
+        slot: Option<HostValue>,
+        at: Option<f64>,
+        write: impl FnOnce(&mut ObjectStorage) -> Result<(), motu_storage::StorageError>,
+    ) -> Result<(), JsError> {
+        let n = slot_of(&slot);
+        self.with_storage(slot.clone(), |s| {
+            s.begin().map_err(storage_error)?;
+            write(s).map_err(|e| {
+                let _ = s.rollback();
+                storage_error(e)
+            })
+        })?;
+        let indexed = self.index_alarm(n, at);
+        self.with_storage(slot, |s| {
+            match &indexed {
+                Ok(()) => s.commit(),
+                Err(_) => s.rollback(),
+            }
+            .map_err(storage_error)
+        })?;
+        indexed
     }
 
     /// Writes the alarm of the object in `slot` (`None`: deleted) to the
@@ -623,19 +658,17 @@ impl Objects {
     /// The host work `durable_flush(slot)`: makes the object's commits
     /// durable (the output gate waits for it).
     pub(crate) fn flush_work(&self, args: Vec<HostValue>) -> Result<Work, JsError> {
+        // The object's own log only: its alarm is durable once its
+        // database is (the alarm index is a cache, see `alarms.rs`).
         let flusher = self.with_storage(args.into_iter().next(), |s| Ok(s.flusher()))?;
-        let index = self.alarms.borrow().as_ref().map(AlarmIndex::flusher);
         let worker = self.worker.clone();
         Ok(Work::from_fn(0, false, move |_| {
             let started = Instant::now();
             flusher.flush().map_err(storage_error)?;
             super::metrics::flushed(&worker, started.elapsed());
-            if let Some(index) = index {
-                index.flush().map_err(storage_error)?;
-            }
             Ok(HostValue::Undefined)
         })
-        .waiting())
+        .urgent())
     }
 }
 

@@ -235,17 +235,42 @@ function currentSocketGate() {
   return doEventObjects.size === 0 ? null : socketGate(op('current_event'));
 }
 
+// How a WebSocket the object opens during event `id` (`new WebSocket(url)`,
+// `fetch` with `Upgrade: websocket`) becomes the instance's own once it is
+// connected: `own(handle)` gives the function that forgets it when it
+// closes — or closes it at once and gives null if the object was reset
+// meanwhile. A reset closes the instance's own sockets (doAbort). Null
+// when `id` is not an object's event.
+function socketOwner(id) {
+  const rec = doEventObjects.get(id);
+  return rec === undefined ? null : handle => doOwnSocket(rec, handle);
+}
+
+// The close of a reset instance's sockets (as the host closes the sockets
+// its events answered with).
+const DO_RESET_CLOSE = [1011, 'Durable Object reset'];
+
+function doOwnSocket(rec, handle) {
+  if (rec.aborted !== null) {
+    op('ws_close', handle, ...DO_RESET_CLOSE);
+    return null;
+  }
+  (rec.own ??= new Set()).add(handle);
+  return () => rec.own?.delete(handle);
+}
+
 // The output gate: a promise that settles once the object's writes so far
-// are durable. Flushes are grouped: while one is going on, the outputs
-// that need a later one share the next, which starts when it ends and
-// covers every write made until then. A reset object's gate never opens
-// again (it rejects with the reset's error).
+// are durable. An output after new writes asks for a flush at once, even
+// while an earlier one is going on: the host groups them (a sync covers
+// every flush asked for before it started, and the flushes it covered
+// return without one of their own), so the next sync starts as soon as
+// the last one ends, with no turn of the object's thread in between. An
+// output with no new writes waits for the last flush asked for. A reset
+// object's gate never opens again (it rejects with the reset's error).
 function doOutputGate(rec) {
   if (rec.aborted !== null) return promiseRejectedWith(rec.aborted);
   if (!rec.unflushed) return rec.flushing ?? promiseResolvedWith(undefined);
-  if (rec.flushing === null) return doFlush(rec);
-  rec.nextFlush ??= transformPromise(rec.flushing, () => doFlush(rec), () => doFlush(rec));
-  return rec.nextFlush;
+  return doFlush(rec);
 }
 
 // A flush that fails resets the object (doBreak): the outputs waiting for
@@ -253,7 +278,6 @@ function doOutputGate(rec) {
 function doFlush(rec) {
   if (rec.aborted !== null) return promiseRejectedWith(rec.aborted);
   rec.unflushed = false;
-  rec.nextFlush = null;
   const flush = promiseResolvedWith(hostWork('durable_flush', rec.slot));
   rec.flushing = flush;
   const done = () => {
@@ -594,10 +618,12 @@ function deliver(id, event, hooks) {
   if (rec === undefined) {
     rec = {
       slot: event.slot, id: event.id, name: event.name ?? undefined, instance: null, blocks: 0, queue: [],
-      draining: false, unflushed: false, flushing: null, nextFlush: null, outputs: null,
+      draining: false, unflushed: false, flushing: null, outputs: null,
       // Its events not answered yet (id => kind), and the error it was
       // aborted with (ctx.abort).
       events: new Map(), aborted: null, hooks,
+      // The WebSockets it opened itself that are open (socketOwner).
+      own: null,
     };
     doObjects.set(event.slot, rec);
     const cls = (hooks.module() ?? {})[event.class];
@@ -764,6 +790,11 @@ function doAbort(rec, error, how = 'abort') {
     op('durable', how, rec.slot, String(error.message));
   }
   rec.queue.length = 0;
+  // Nothing more comes out of the sockets the instance opened itself: they
+  // are closed rather than left silent.
+  const own = rec.own;
+  rec.own = null;
+  if (own !== null) for (const handle of own) op('ws_close', handle, ...DO_RESET_CLOSE);
   const events = [...rec.events];
   for (const [id] of events) doUntrackEvent(rec, id);
   for (const [id, kind] of events) failEvent(id, { kind }, rec.hooks, error);

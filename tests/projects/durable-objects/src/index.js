@@ -150,6 +150,28 @@ export class Counter extends DurableObject {
         console.log(`remember-then-fetch: ${flushed}, fetch ${fetched}`);
         return Response.json({ flushed, fetched });
       }
+      case '/own-socket': {
+        // Opens a WebSocket of its own to `to` (host:port) and leaves it
+        // open: `new WebSocket(url)`, or `fetch` with `Upgrade: websocket`
+        // (`via=fetch`). The answer is the echo of its first message.
+        const to = url.searchParams.get('to');
+        let ws;
+        if (url.searchParams.get('via') === 'fetch') {
+          const r = await fetch(`http://${to}/`, { headers: { Upgrade: 'websocket' } });
+          ws = r.webSocket;
+          ws.accept();
+        } else {
+          ws = new WebSocket(`ws://${to}/`);
+          await new Promise((resolve, reject) => {
+            ws.addEventListener('open', resolve);
+            ws.addEventListener('error', () => reject(new Error('socket error')));
+          });
+        }
+        const reply = new Promise(resolve => ws.addEventListener('message', e => resolve(e.data), { once: true }));
+        ws.send('hello');
+        this.own = ws;
+        return Response.json(await reply);
+      }
       case '/recall':
         // Writes nothing: what the instance holds in memory, and what its
         // storage holds.
