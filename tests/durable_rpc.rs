@@ -378,6 +378,28 @@ fn an_event_of_a_reloaded_isolate_can_still_call_an_object_there() {
 }
 
 #[test]
+fn stubs_of_one_id_are_disposed_of_apart_and_names_keep_their_ids() {
+    on_each_engine("do_rpc_stubs_apart", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let out = get_json(&server, "/stubs/s?by=2");
+        assert_eq!(
+            out,
+            json!({
+                "disposed": "RPC stub used after being disposed",
+                "viaOther": 2,
+                "sameStub": false,
+                "sameIds": true,
+                "same": true,
+                "distinct": true,
+                "named": "s",
+                "methods": [null, "function", 2, 2],
+            })
+        );
+    });
+}
+
+#[test]
 fn dup_makes_a_stub_of_its_own() {
     on_each_engine("do_rpc_stub_dup", |engine| {
         let (_dir, state) = state_folder();

@@ -684,12 +684,26 @@ impl IsolateHost {
     }
 
     /// An RPC call's answer arrived for op `id`, started by `event`: what
-    /// the prelude gets, `[threw, wire, peer, streams, writers]`.
+    /// the prelude gets, `[threw, wire, peer, streams, writers]`, or a
+    /// primitive result as itself when nothing comes beside it (most
+    /// calls: no list to make and read).
     pub(crate) fn rpc_answered(&self, answer: crate::rpc::Answer, event: u64) -> HostValue {
+        let (bodies, writers) = answer.streams.take();
+        let primitive = !matches!(
+            answer.value,
+            HostValue::List(_) | HostValue::Map(_) | HostValue::Bytes(_) | HostValue::Chunks(_)
+        );
+        if primitive
+            && !answer.threw
+            && answer.origin.is_none()
+            && bodies.is_empty()
+            && writers.is_empty()
+        {
+            return answer.value;
+        }
         let peer = answer.origin.map_or(HostValue::Null, |origin| {
             HostValue::Number(self.rpc.register(origin, event).into())
         });
-        let (bodies, writers) = answer.streams.take();
         let streams = bodies
             .into_iter()
             .map(|body| HostValue::Number(self.open_readable_for(body, event).into()))

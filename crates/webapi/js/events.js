@@ -280,12 +280,12 @@ const durableHooks = {
 // Objects, whose group is not loaded.
 function objectOutgoingGate() {
   const durable = loadedGroup(DURABLE);
-  return durable === undefined ? null : durable.outgoingGate(op('current_event'));
+  return durable === undefined ? null : durable.currentOutgoingGate();
 }
 
 function objectSocketGate() {
   const durable = loadedGroup(DURABLE);
-  return durable === undefined ? null : durable.socketGate(op('current_event'));
+  return durable === undefined ? null : durable.currentSocketGate();
 }
 
 // How a WebSocket a Durable Object opens becomes its instance's own once

@@ -253,7 +253,7 @@ pub(crate) const GROUPS: [(&str, &str); 31] = [
         group!(
             preamble: "",
             files: ["cloudflare/durable.js", "cloudflare/durable_websockets.js"],
-            exports: "makeNamespace, deliver, evict, outgoingGate, socketGate, socketOwner"
+            exports: "makeNamespace, deliver, evict, currentOutgoingGate, currentSocketGate, socketOwner"
         ),
     ),
     (

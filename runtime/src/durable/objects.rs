@@ -172,8 +172,8 @@ impl Objects {
     }
 
     /// Event `event` for the object `target`, as the prelude's `dispatch`
-    /// gets it: `{ type: 'durable', kind, slot, fresh, class, id, name,
-    /// payload }` (`fresh`: the object is made now).
+    /// gets it: `{ type: 'durable', kind, slot, class, id, name, payload }`
+    /// (the prelude makes the object on the first event of its slot).
     pub(crate) fn event(
         &self,
         target: &ObjectTarget,
@@ -183,8 +183,8 @@ impl Objects {
     ) -> HostValue {
         let key = target.key();
         let existing = self.slots.borrow().get(&key).copied();
-        let (slot, fresh) = match existing {
-            Some(slot) => (slot, false),
+        let slot = match existing {
+            Some(slot) => slot,
             None => {
                 let slot = self.next_slot.get();
                 self.next_slot.set(slot + 1);
@@ -201,7 +201,7 @@ impl Objects {
                     },
                 );
                 super::metrics::started(&self.worker);
-                (slot, true)
+                slot
             }
         };
         if let Some(live) = self.live.borrow_mut().get_mut(&slot) {
@@ -214,7 +214,6 @@ impl Objects {
             ("type".into(), "durable".into()),
             ("kind".into(), kind.into()),
             ("slot".into(), HostValue::Number(slot.into())),
-            ("fresh".into(), HostValue::Bool(fresh)),
             ("class".into(), target.class.as_str().into()),
             ("id".into(), target.id.as_str().into()),
             (

@@ -43,25 +43,29 @@ impl Handler<CallEvent> for IsolateActor {
                     .into_iter()
                     .map(|w| HostValue::Number(host.adopt_sink_for(w, id).into()))
                     .collect();
-                let call = HostValue::Map(vec![
-                    ("type".into(), "rpc".into()),
-                    ("receiver".into(), msg.receiver.to_value()),
-                    (
-                        "path".into(),
-                        HostValue::List(msg.path.iter().map(|p| p.as_str().into()).collect()),
-                    ),
-                    ("call".into(), HostValue::Bool(msg.call)),
-                    ("args".into(), msg.args),
-                    ("peer".into(), peer),
-                    ("streams".into(), HostValue::List(streams)),
-                    ("writers".into(), HostValue::List(writers)),
-                ]);
+                let path = HostValue::List(msg.path.iter().map(|p| p.as_str().into()).collect());
+                let call = |mut head: Vec<(String, HostValue)>| {
+                    head.extend([
+                        ("path".into(), path),
+                        ("call".into(), HostValue::Bool(msg.call)),
+                        ("args".into(), msg.args),
+                        ("peer".into(), peer),
+                        ("streams".into(), HostValue::List(streams)),
+                        ("writers".into(), HostValue::List(writers)),
+                    ]);
+                    HostValue::Map(head)
+                };
                 match &msg.receiver {
-                    // An event of the object (made now if need be).
+                    // An event of the object (made now if need be), whose
+                    // payload names no receiver: the object is it.
                     Receiver::Object(target) => {
-                        host.durable_objects().event(target, id, "rpc", call)
+                        host.durable_objects()
+                            .event(target, id, "rpc", call(Vec::with_capacity(6)))
                     }
-                    _ => call,
+                    receiver => call(vec![
+                        ("type".into(), "rpc".into()),
+                        ("receiver".into(), receiver.to_value()),
+                    ]),
                 }
             },
             size,

@@ -17,7 +17,7 @@
 // (cloudflare/rpc.js), whose calls come as events of kind 'rpc'; host work `durable_flush(slot)`,
 // which makes the object's writes durable: a response of the object waits
 // for it (the output gate), and one that fails resets the object (doBreak). Events come as `{ type: 'durable', kind, slot,
-// fresh, class, id, name, payload }`; `{ type: 'durable_evict', slot }`
+// class, id, name, payload }`; `{ type: 'durable_evict', slot }`
 // drops an object that was idle. Values are stored as the bytes of
 // queueSerialize (cloudflare/queue.js), a structured clone.
 //
@@ -87,8 +87,15 @@ class DurableObjectStub {
 }
 tag(DurableObjectStub);
 
+// How many names' ids a namespace keeps (see idFromName).
+const DO_NAME_IDS_KEPT = 1024;
+
 class DurableObjectNamespace {
   #index; #namespace; #makeFetcher; #makeObjectStub;
+  // name => its id's digits: a name's id is the same every time (a hash
+  // of the namespace and the name), so the op that computes it is asked
+  // once per name, for the names used last.
+  #nameIds = new Map();
   constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
   static make(index, namespace, makeFetcher, makeObjectStub) {
     const n = new DurableObjectNamespace(DO_KEY);
@@ -102,7 +109,13 @@ class DurableObjectNamespace {
   idFromName(name) {
     requireArgs(arguments.length, 1, 'idFromName');
     const s = String(name);
-    return makeDurableId(op('durable', 'fromName', this.#namespace, s), s, this.#namespace);
+    let id = this.#nameIds.get(s);
+    if (id === undefined) {
+      id = op('durable', 'fromName', this.#namespace, s);
+      if (this.#nameIds.size >= DO_NAME_IDS_KEPT) this.#nameIds.clear();
+      this.#nameIds.set(s, id);
+    }
+    return makeDurableId(id, s, this.#namespace);
   }
   idFromString(id) {
     requireArgs(arguments.length, 1, 'idFromString');
@@ -202,12 +215,24 @@ function outgoingGate(id) {
   return doOutputGate(rec);
 }
 
+// `outgoingGate` of the running event: no op to ask which one it is
+// while no object's event is going on in this isolate (a Worker's own
+// calls of its objects).
+function currentOutgoingGate() {
+  return doEventObjects.size === 0 ? null : outgoingGate(op('current_event'));
+}
+
 // How a WebSocket the object opens during event `id` sends and closes:
 // through the object's output gate, as its other sockets do (null when
 // `id` is not an object's event).
 function socketGate(id) {
   const rec = doEventObjects.get(id);
   return rec === undefined ? null : send => doGatedOutput(rec, send);
+}
+
+// `socketGate` of the running event, as `currentOutgoingGate`.
+function currentSocketGate() {
+  return doEventObjects.size === 0 ? null : socketGate(op('current_event'));
 }
 
 // How a WebSocket the object opens during event `id` (`new WebSocket(url)`,
@@ -617,13 +642,12 @@ function deliver(id, event, hooks) {
     }
   }
   doTrackEvent(rec, id, event.kind);
-  const run = () => runEvent(id, event, rec, hooks);
   // Behind the events held back, in order.
   if (rec.blocks > 0 || rec.queue.length > 0 || rec.draining) {
-    rec.queue.push(run);
+    rec.queue.push(() => runEvent(id, event, rec, hooks));
     doDrain(rec);
   } else {
-    run();
+    runEvent(id, event, rec, hooks);
   }
 }
 

@@ -19,7 +19,8 @@
 //
 // Ops used:
 // - `rpc_call(kind, a, b, path, isCall, wire, grant, streams, writers) ->
-//   [threw, wire, peer, streams, writers]` (async): calls `path` of the
+//   [threw, wire, peer, streams, writers]` (async; a primitive result
+//   with no stub or stream comes as itself): calls `path` of the
 //   receiver `[kind, a, b]` (`['service', worker, entrypoint | null]` or
 //   `['peer', peer, export]`) with the arguments `wire`, whose exports are
 //   in `grant` (or null), whose byte streams are the host sinks `streams`
@@ -40,7 +41,9 @@
 // shared with the other receivers (see runtime/src/rpc/mod.rs).
 //
 // Events: `{ type: 'rpc', receiver: ['entrypoint', name | null] |
-// ['export', n], path, call, args, peer, streams, writers }`, `{ type: 'rpc_release',
+// ['export', n], path, call, args, peer, streams, writers }` (a Durable
+// Object's call: the payload of the object's event, `{ path, call, args,
+// peer, streams, writers }`), `{ type: 'rpc_release',
 // grant }` or `{ type: 'rpc_release', export }` (a grant, or a duplicate's
 // hold on one export, is over) and `{ type: 'rpc_retain', export }` (a
 // duplicate was made in another isolate).
@@ -217,13 +220,14 @@ function rpcSend(state, path, isCall, args) {
 // calls): no grant to open or release, no outbox.
 function rpcSendPlain(state, path, isCall, wire) {
   const target = state.target;
-  const start = () => opAsync('rpc_call', target[0], target[1], target[2], path, isCall, wire, null, NO_HANDLES, NO_HANDLES);
   // A Durable Object's call leaves once the writes it made before are
   // durable (its output gate); not at all if it is reset meanwhile.
   const gate = objectOutgoingGate();
   let sent;
   try {
-    sent = gate === null ? start() : transformPromise(gate, start);
+    sent = gate === null
+      ? opAsync('rpc_call', target[0], target[1], target[2], path, isCall, wire, null, NO_HANDLES, NO_HANDLES)
+      : transformPromise(gate, () => opAsync('rpc_call', target[0], target[1], target[2], path, isCall, wire, null, NO_HANDLES, NO_HANDLES));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -236,8 +240,10 @@ function abortSinks(handles) {
 }
 
 // The value (or the error thrown) of an answer `[threw, wire, peer,
-// streams, writers]`.
+// streams, writers]`, or of a primitive result that came as itself.
 function answerOf(reply) {
+  // A primitive result with nothing beside it (most) comes as itself.
+  if (!Array.isArray(reply)) return reply;
   const threw = reply[0];
   const wire = reply[1];
   const peer = reply[2];
@@ -306,57 +312,80 @@ function disposeStub(state) {
 // A stub: calling it calls the remote function; its properties are remote
 // properties and methods. `local` are names answered here (a service
 // binding's `fetch`); `base`, the proxy's target, is what `typeof` and
-// `instanceof` see (by default a function: a stub can be called).
+// `instanceof` see (by default a function: a stub can be called). The
+// proxies' handlers here are class instances: a stub, a method and a call
+// each make one small object, not a closure per trap.
 function makeStub(state, local = undefined, base = () => {}) {
-  const stub = new Proxy(base, {
-    get(_, key) {
-      if (key === DISPOSE) return () => disposeStub(state);
-      if (local !== undefined && Object.hasOwn(local, key)) return local[key];
-      if (typeof key !== 'string' || NOT_REMOTE.has(key)) {
-        return key === 'dup' ? () => dupStub(state, local, base) : undefined;
-      }
-      return remoteProperty(state, [key]);
-    },
-    apply(_, thisArg, args) { return rpcPromise(rpcSend(state, [], true, args)); },
-    has(_, key) { return typeof key === 'string' && !NOT_REMOTE.has(key); },
-    set() { return false; },
-    defineProperty() { return false; },
-    deleteProperty() { return false; },
-  });
+  const stub = new Proxy(base, new StubHandler(state, local, base));
   stubStates.set(stub, state);
   return stub;
 }
 
+class StubHandler {
+  constructor(state, local, base) {
+    this.state = state;
+    this.local = local;
+    this.base = base;
+  }
+  get(_, key) {
+    const state = this.state;
+    if (key === DISPOSE) return () => disposeStub(state);
+    const local = this.local;
+    if (local !== undefined && Object.hasOwn(local, key)) return local[key];
+    if (typeof key !== 'string' || NOT_REMOTE.has(key)) {
+      return key === 'dup' ? () => dupStub(state, local, this.base) : undefined;
+    }
+    return remoteProperty(state, [key]);
+  }
+  apply(_, thisArg, args) { return rpcPromise(rpcSend(this.state, [], true, args)); }
+  has(_, key) { return typeof key === 'string' && !NOT_REMOTE.has(key); }
+  set() { return false; }
+  defineProperty() { return false; }
+  deleteProperty() { return false; }
+}
+
 // `path` of the receiver of `state`: callable (a method call) and thenable
-// (a property read).
+// (a property read, made once for this value).
 function remoteProperty(state, path) {
-  let read;
-  const reading = () => (read ??= rpcSend(state, path, false, undefined));
-  return new Proxy(() => {}, {
-    get(_, key) {
-      if (key === 'then') return (ok, err) => reading().then(ok, err);
-      if (key === 'catch') return err => reading().catch(err);
-      if (key === 'finally') return f => reading().finally(f);
-      if (typeof key !== 'string' || NOT_REMOTE.has(key)) return undefined;
-      return remoteProperty(state, [...path, key]);
-    },
-    apply(_, thisArg, args) { return rpcPromise(rpcSend(state, path, true, args)); },
-  });
+  return new Proxy(() => {}, new RemotePropertyHandler(state, path));
+}
+
+class RemotePropertyHandler {
+  constructor(state, path) {
+    this.state = state;
+    this.path = path;
+    this.read = undefined;
+  }
+  reading() { return (this.read ??= rpcSend(this.state, this.path, false, undefined)); }
+  get(_, key) {
+    if (key === 'then') return (ok, err) => this.reading().then(ok, err);
+    if (key === 'catch') return err => this.reading().catch(err);
+    if (key === 'finally') return f => this.reading().finally(f);
+    if (typeof key !== 'string' || NOT_REMOTE.has(key)) return undefined;
+    return remoteProperty(this.state, [...this.path, key]);
+  }
+  apply(_, thisArg, args) { return rpcPromise(rpcSend(this.state, this.path, true, args)); }
 }
 
 // A call's promise whose properties can be used before it settles.
 function rpcPromise(promise) {
-  return new Proxy(() => {}, {
-    get(_, key) {
-      if (key === 'then') return (ok, err) => promise.then(ok, err);
-      if (key === 'catch') return err => promise.catch(err);
-      if (key === 'finally') return f => promise.finally(f);
-      if (key === DISPOSE) return () => promise.then(v => v?.[DISPOSE]?.(), () => {});
-      if (typeof key !== 'string' || NOT_REMOTE.has(key)) return undefined;
-      return pipelined(promise, [key]);
-    },
-    apply() { throw new TypeError('An RPC result is not a function'); },
-  });
+  return new Proxy(() => {}, new RpcPromiseHandler(promise));
+}
+
+class RpcPromiseHandler {
+  constructor(promise) {
+    this.promise = promise;
+  }
+  get(_, key) {
+    const promise = this.promise;
+    if (key === 'then') return (ok, err) => promise.then(ok, err);
+    if (key === 'catch') return err => promise.catch(err);
+    if (key === 'finally') return f => promise.finally(f);
+    if (key === DISPOSE) return () => promise.then(v => v?.[DISPOSE]?.(), () => {});
+    if (typeof key !== 'string' || NOT_REMOTE.has(key)) return undefined;
+    return pipelined(promise, [key]);
+  }
+  apply() { throw new TypeError('An RPC result is not a function'); }
 }
 
 // `path` of what `promise` resolves to.
@@ -478,7 +507,7 @@ function dispatchRpc(id, event, mod, ctx, env) {
       if (entry === undefined) throw new Error('RPC stub is no longer valid: what it called was released');
       if (entry.owner !== null) {
         // A Durable Object's: an event of the object.
-        entry.owner(id, gate => runInObject(id, () => entry.value, event, gate, entry.owner));
+        entry.owner(id, gate => runInObject(id, entry.value, event, gate, entry.owner));
         return;
       }
       receiver = entry.value;
@@ -502,31 +531,40 @@ function dispatchRpc(id, event, mod, ctx, env) {
 // behind its blockConcurrencyWhile, its answer behind its output gate, as
 // Cloudflare runs them in the object that made them.
 function callObject(id, event, instance, gate, owner) {
-  runInObject(id, () => {
-    if (!(instance instanceof DurableObject)) {
-      throw new TypeError('The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`.');
-    }
-    return instance;
-  }, event, gate, owner);
+  runInObject(id, instance instanceof DurableObject ? instance : NOT_AN_RPC_OBJECT, event, gate, owner);
 }
 
-// Event `id`: call `event` of `receiver()`, an event of a Durable Object
-// (see `callObject`).
-function runInObject(id, receiver, event, gate, owner) {
+// What `callObject` calls instead of an instance whose class does not
+// extend DurableObject: the call throws.
+const NOT_AN_RPC_OBJECT = Symbol('not an RPC object');
+
+// The arguments of call `event` (none for a property read).
+function argsOf(event) {
+  if (!event.call) return [];
+  return fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams, event.writers);
+}
+
+// Event `id`: call `event` of `target`, an event of a Durable Object (see
+// `callObject`).
+function runInObject(id, target, event, gate, owner) {
   let running;
   try {
-    const target = receiver();
-    const args = event.call ? fromWire(event.args, (k, n) => importStub(event.peer, n), event.streams, event.writers) : [];
-    running = invokeNow(target, event.path, event.call, args);
+    if (target === NOT_AN_RPC_OBJECT) {
+      throw new TypeError('The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`.');
+    }
+    running = invokeNow(target, event.path, event.call, argsOf(event));
   } catch (e) {
     running = Promise.reject(e);
   }
-  const after = (threw, value) => {
-    const opened = gate.opened();
-    if (opened === null) answer(id, threw, value, owner);
-    else opened.then(() => answer(id, threw, value, owner), e => answer(id, true, e));
-  };
-  running.then(v => after(false, v), e => after(true, e));
+  running.then(v => answerAfterGate(id, false, v, gate, owner), e => answerAfterGate(id, true, e, gate, owner));
+}
+
+// Event `id`'s answer, once its output gate `gate` (see `callObject`)
+// opens.
+function answerAfterGate(id, threw, value, gate, owner) {
+  const opened = gate.opened();
+  if (opened === null) answer(id, threw, value, owner);
+  else opened.then(() => answer(id, threw, value, owner), e => answer(id, true, e));
 }
 
 // `invoke`, with a method (or property) of the receiver itself reached at
@@ -556,6 +594,11 @@ function failCall(id, e) {
 }
 
 function answer(id, threw, value, owner = null) {
+  // A plain value (most) exports nothing and carries no stream.
+  if (wireIsPlain(value)) {
+    op('rpc_result', id, threw, wirePlain(value), null, NO_HANDLES, NO_HANDLES);
+    return;
+  }
   const grant = openGrant(owner);
   const box = openOutbox();
   let wire;

@@ -212,6 +212,38 @@ export default {
         }
         return json(out);
       }
+      case 'stubs': {
+        // Two stubs of one id: disposing of one leaves the other working.
+        const id = env.COUNTER.idFromName(name);
+        const a = env.COUNTER.get(id);
+        const b = env.COUNTER.get(id);
+        a[Symbol.dispose]();
+        let disposed;
+        try {
+          await a.increment(1);
+          disposed = 'no error';
+        } catch (e) {
+          disposed = e.message;
+        }
+        const viaOther = await b.increment(by);
+        // A name's id is the same each time and differs from other names',
+        // past the number of names' ids a namespace keeps.
+        const first = [];
+        const again = [];
+        for (let i = 0; i < 1100; i++) first.push(env.COUNTER.idFromName(`n${i}`).toString());
+        for (let i = 0; i < 1100; i++) again.push(String(env.COUNTER.idFromName(`n${i}`)));
+        return json({
+          disposed,
+          viaOther,
+          sameStub: a === b,
+          sameIds: a.id.equals(b.id),
+          same: first.every((s, i) => s === again[i]),
+          distinct: new Set(first).size === first.length,
+          named: env.COUNTER.idFromName(name).name,
+          // A method read twice: a new value each time, each callable.
+          methods: [await a.constructor, typeof b.increment, await b.increment(0), await b.get()],
+        });
+      }
       case 'callbacks': {
         const visited = await stub.visit(n => n * 2);
         using session = await stub.session();
