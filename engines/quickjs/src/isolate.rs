@@ -165,6 +165,7 @@ impl QuickJsIsolate {
         let hooks = isolate.enter(|ctx| {
             install(&ctx, &ops)?;
             crate::async_context::install(&ctx)?;
+            crate::accessors::install(&ctx)?;
             install_load(&ctx, chunks)?;
             let hooks: Object = run_script(&ctx, &prelude)?.get()?;
             let dispatch: Function = hooks.get(contract::HOOK_DISPATCH)?;

@@ -58,6 +58,7 @@
 //!   Worker's files and lines, and the prelude's as
 //!   `IsolateConfig::prelude_name`.
 
+mod accessors;
 mod async_context;
 mod cache;
 mod chunks;
