@@ -519,6 +519,43 @@ fn many_messages_waiting_on_many_sockets_at_once_are_each_answered_in_order() {
 }
 
 #[test]
+fn a_listener_that_throws_drops_neither_the_next_listener_nor_the_next_message() {
+    on_each_engine(
+        "a_listener_that_throws_drops_neither_the_next_listener_nor_the_next_message",
+        |engine| {
+            let (_c, s) = serve(engine, "", "");
+            runtime().block_on(async {
+                let mut ws = connect(&s, "/throws").await.unwrap();
+                assert!(text(&next(&mut ws).await).starts_with("welcome"));
+                // Sent together: they wait for the isolate together.
+                for m in ["a", "throw 1", "b", "throw 2", "throw 3", "c"] {
+                    ws.feed(Message::text(m)).await.unwrap();
+                }
+                ws.flush().await.unwrap();
+                let mut answers = Vec::new();
+                for _ in 0..9 {
+                    answers.push(text(&next(&mut ws).await).to_owned());
+                }
+                assert_eq!(
+                    answers,
+                    [
+                        "answer a",
+                        "answer throw 1",
+                        "job of throw 1",
+                        "answer b",
+                        "answer throw 2",
+                        "job of throw 2",
+                        "answer throw 3",
+                        "job of throw 3",
+                        "answer c",
+                    ]
+                );
+            });
+        },
+    );
+}
+
+#[test]
 fn the_promise_jobs_of_each_waiting_message_run_before_the_next_message() {
     on_each_engine(
         "the_promise_jobs_of_each_waiting_message_run_before_the_next_message",

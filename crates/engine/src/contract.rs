@@ -21,7 +21,8 @@
 //!   captured `undefined` may run in whatever value is current (V8 sets the
 //!   value only for a defined one), so the prelude uses a defined value for
 //!   "no context". The prelude builds `AsyncLocalStorage` on it.
-//! - [`DEFINE_GETTER`]`(object, name, getter)`, optional (V8 has it): gives
+//! - [`DEFINE_GETTER`]`(object, name, getter)`, optional (both engines
+//!   have it): gives
 //!   `object` an own accessor `name` with `getter`, no setter, enumerable
 //!   and not configurable, as `Object.defineProperty` would, without a
 //!   descriptor object to read (Web IDL's unforgeable attributes, such as
@@ -31,7 +32,9 @@
 //! from the global object, so Worker code never sees them. Its completion value
 //! is an object with two hooks that the engine keeps, and one it calls once:
 //!
-//! - `dispatch(id, event)`, called by [`Isolate::dispatch`](crate::Isolate::dispatch);
+//! - `dispatch(id, event)`, called by [`Isolate::dispatch`](crate::Isolate::dispatch)
+//!   (or `dispatch(id, socket, data, timeStamp)` for a WebSocket message,
+//!   see [`Isolate::dispatch_message_turn`](crate::Isolate::dispatch_message_turn));
 //! - `registerModule(namespace)`, called once after a module Worker loaded;
 //! - `start()`, optional: called once when the isolate is made, after the
 //!   prelude was evaluated and before anything else runs in it.

@@ -116,6 +116,27 @@ pub trait Isolate {
         self.run_microtasks()
     }
 
+    /// A whole turn of a WebSocket message: the prelude's `dispatch` hook
+    /// gets the event `[socket, data, timeStamp]` (`data`: a string, or
+    /// bytes), then the microtasks run, as [`dispatch_turn`](Self::dispatch_turn)
+    /// does. An engine may hand the three to the hook as arguments of their
+    /// own instead (`dispatch(id, socket, data, timeStamp)`), which spares
+    /// it making a list for each message; the prelude takes both forms.
+    fn dispatch_message_turn(
+        &mut self,
+        id: u64,
+        socket: u32,
+        data: HostValue,
+        time_stamp: f64,
+    ) -> Result<(), EngineError> {
+        let event = HostValue::List(vec![
+            HostValue::Number(socket.into()),
+            data,
+            HostValue::Number(time_stamp),
+        ]);
+        self.dispatch_turn(id, event)
+    }
+
     /// Settles the promise of an asynchronous op: resolves it with the value
     /// or rejects it with an error of the given name. Unknown ids are ignored.
     fn settle(&mut self, id: OpId, result: Result<HostValue, JsError>) -> Result<(), EngineError>;

@@ -1071,6 +1071,45 @@ pub fn async_context_follows_promise_jobs(engine: &dyn crate::Engine) {
     assert_eq!(host.outcome(1), Some(Ok(HostValue::List(want))));
 }
 
+/// The engine's `defineGetter` (see `contract::DEFINE_GETTER`), which both
+/// engines have: an own accessor with the getter given, no setter,
+/// enumerable and not configurable; a bad call throws a TypeError.
+pub fn define_getter_makes_an_unforgeable_accessor(engine: &dyn crate::Engine) {
+    let (mut iso, host) = isolate(engine);
+    iso.load_worker(&script(
+        "const defineGetter = globalThis.__motu_define_getter;
+         addEventListener('test', () => {
+           function get() { return this.n * 2; }
+           const a = { n: 2 }, b = { n: 5 };
+           defineGetter(a, 'twice', get);
+           defineGetter(b, 'twice', get);
+           const d = Object.getOwnPropertyDescriptor(a, 'twice');
+           let thrown = 'none';
+           try { defineGetter(a, 'x', 1); } catch (e) { thrown = e.constructor.name; }
+           let redefined = 'allowed';
+           try { Object.defineProperty(a, 'twice', { value: 1 }); } catch (e) { redefined = e.constructor.name; }
+           return [typeof defineGetter, a.twice, b.twice, d.get === get,
+             d.set === undefined, d.enumerable, d.configurable, thrown, redefined];
+         })",
+    ))
+    .unwrap();
+    let want = HostValue::List(vec![
+        "function".into(),
+        HostValue::Number(4.0),
+        HostValue::Number(10.0),
+        HostValue::Bool(true),
+        HostValue::Bool(true),
+        HostValue::Bool(true),
+        HostValue::Bool(false),
+        "TypeError".into(),
+        "TypeError".into(),
+    ]);
+    assert_eq!(
+        run(&mut *iso, &host, 1, HostValue::Undefined),
+        Some(Ok(want))
+    );
+}
+
 /// Makes one `#[test]` per conformance case for an engine.
 ///
 /// `$engine` is an expression of a type that implements [`Engine`](crate::Engine);
@@ -1094,6 +1133,7 @@ macro_rules! engine_testsuite {
             async_ops_settle,
             async_ops_reject,
             async_context_follows_promise_jobs,
+            define_getter_makes_an_unforgeable_accessor,
             modules_import_each_other,
             modules_may_await_at_top_level,
             missing_imports_fail_the_load,

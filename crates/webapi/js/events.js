@@ -300,8 +300,9 @@ function objectSocketOwner() {
 // of a socket is an event of its own, the one the host sends most often.
 let deliverSocketMessage;
 
-function dispatchHostEvent(id, event) {
-  if (Array.isArray(event)) {
+function dispatchHostEvent(id, event, data, t) {
+  if (typeof event === 'number') (deliverSocketMessage ??= loadGroup(WEBSOCKET).deliverHostMessage)(event, data, t);
+  else if (Array.isArray(event)) {
     // A fetch event's list starts with its method; a WebSocket message's,
     // `[socket, data, timeStamp]`, with its socket (websocket.js).
     if (typeof event[0] === 'number') (deliverSocketMessage ??= loadGroup(WEBSOCKET).deliverHostMessage)(event[0], event[1], event[2]);
@@ -319,18 +320,23 @@ function dispatchHostEvent(id, event) {
 
 return {
   start,
-  dispatch(id, event) {
+  // `event`: the event, or, for a WebSocket message an engine hands over
+  // without a list, its socket (then `data` and `t` are the message's
+  // data and timeStamp).
+  dispatch(id, event, data, t) {
     if (!asyncContextUsed) {
-      // A WebSocket message (`[socket, data, timeStamp]`) straight to its
-      // socket, once the first one loaded websocket.js.
-      if (deliverSocketMessage !== undefined && typeof event[0] === 'number' && Array.isArray(event)) {
-        return deliverSocketMessage(event[0], event[1], event[2]);
+      // A WebSocket message straight to its socket, once the first one
+      // loaded websocket.js: as three arguments, or as the list
+      // `[socket, data, timeStamp]`.
+      if (deliverSocketMessage !== undefined) {
+        if (typeof event === 'number') return deliverSocketMessage(event, data, t);
+        if (typeof event[0] === 'number' && Array.isArray(event)) return deliverSocketMessage(event[0], event[1], event[2]);
       }
-      return dispatchHostEvent(id, event);
+      return dispatchHostEvent(id, event, data, t);
     }
     asyncContextSet(EMPTY_ASYNC_CONTEXT);
     try {
-      dispatchHostEvent(id, event);
+      dispatchHostEvent(id, event, data, t);
     } finally {
       asyncContextSet(EMPTY_ASYNC_CONTEXT);
     }

@@ -174,8 +174,19 @@ class EventTarget {
           if (list.length === 1 && !first.capture) {
             // The capturing pass calls nothing, and the other pass's copy
             // of the list is this listener (an event stopped before its
-            // dispatch has no type here).
-            target.#invokeOne(event, first, false);
+            // dispatch has no type here). A plain function that is neither
+            // `once` nor passive is called here, without #invokeOne's
+            // checks (the pass ends after it whatever it stops).
+            const cb = first.callback;
+            if (typeof cb === 'function' && !first.once && !first.passive) {
+              try {
+                cb.call(target, event);
+              } catch (err) {
+                reportError(err);
+              }
+            } else {
+              target.#invokeOne(event, first, false);
+            }
           } else {
             target.#invoke(event, list, true);
             target.#invoke(event, target.#listeners.get(type), false);

@@ -32,6 +32,12 @@
 //!   value that QuickJS carries along its promise jobs (see
 //!   `motu_engine::contract`), through a small patch of the vendored
 //!   QuickJS (`vendor/rquickjs-sys/MOTU.md`).
+//! - **`__motu_define_getter`** (see `motu_engine::contract`) is a C
+//!   function of QuickJS's own, so that making an event (its own
+//!   `isTrusted` getter) reads no descriptor object.
+//! - **WebSocket messages** reach the prelude's `dispatch` hook as three
+//!   arguments of their own (`Isolate::dispatch_message_turn`), with their
+//!   microtasks in the same entry into the runtime.
 //! - **Prelude chunks** (`IsolateConfig::prelude_chunks`) go through the
 //!   same cache; `__motu_load(i)` reads chunk `i`'s bytecode into the
 //!   context and runs it when the prelude first needs that part.
@@ -58,6 +64,7 @@
 //!   Worker's files and lines, and the prelude's as
 //!   `IsolateConfig::prelude_name`.
 
+mod accessors;
 mod async_context;
 mod cache;
 mod chunks;

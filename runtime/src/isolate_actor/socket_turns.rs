@@ -42,6 +42,7 @@ use tokio::sync::oneshot;
 
 use super::IsolateActor;
 use crate::websocket::Incoming;
+use motu_engine::HostValue;
 
 /// One message (or close) waiting for the isolate.
 struct Waiting {
@@ -236,12 +237,25 @@ impl IsolateActor {
         self.next_event += 1;
         let span = tracing::info_span!("websocket", worker = self.spec.name.as_str());
         self.begin_event(id, span);
-        if matches!(event, Incoming::Close { .. }) {
-            self.host.socket_closed(socket);
-        }
-        let (event, size) = crate::websocket::host_event(socket, event, self.host.perf_now());
+        let now = self.host.perf_now();
+        // A message goes to the engine as its three values (an engine may
+        // spare the list); a close as the event object.
+        let (data, size) = match event {
+            Incoming::Text(text) => (HostValue::String(text), 0),
+            Incoming::Binary(bytes) => {
+                let size = bytes.len();
+                (HostValue::Bytes(bytes), size)
+            }
+            close @ Incoming::Close { .. } => {
+                self.host.socket_closed(socket);
+                let (event, size) = crate::websocket::host_event(socket, close, now);
+                return self.run_turn(Some(id), size, ctx, |isolate| {
+                    isolate.dispatch_turn(id, event)
+                });
+            }
+        };
         self.run_turn(Some(id), size, ctx, |isolate| {
-            isolate.dispatch_turn(id, event)
+            isolate.dispatch_message_turn(id, socket, data, now)
         })
     }
 }
