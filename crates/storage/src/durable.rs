@@ -32,7 +32,6 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -111,8 +110,8 @@ pub struct ObjectStorage {
     conn: Connection,
     path: PathBuf,
     /// The log, opened by the first flush and kept open for the next ones,
-    /// whether a flush failed, and which flushes are done (see [`Flusher`]).
-    wal: Arc<KeptShared>,
+    /// and whether a flush failed (see [`Flusher`]).
+    wal: Arc<Mutex<KeptLog>>,
     /// Savepoints of `transaction`/`transactionSync` open now.
     depth: u32,
 }
@@ -172,13 +171,9 @@ impl ObjectStorage {
 
     /// What makes the commits so far durable (see [`Flusher`]).
     pub fn flusher(&self) -> Flusher {
-        // Issued after every commit made so far on this thread: a sync
-        // that starts once this ticket is out covers them all.
-        let ticket = self.wal.issued.fetch_add(1, Ordering::AcqRel) + 1;
         Flusher {
             path: self.path.clone(),
             wal: self.wal.clone(),
-            ticket,
         }
     }
 
@@ -724,28 +719,7 @@ fn mentions_own_table(sql: &str) -> bool {
 pub struct Flusher {
     path: PathBuf,
     /// The log kept open, shared by the flushers of one object's storage.
-    wal: Arc<KeptShared>,
-    /// This flusher's place among those of its storage (see
-    /// [`KeptShared`]).
-    ticket: u64,
-}
-
-/// What the flushers of one object's storage share.
-///
-/// Flushes are grouped: each [`Flusher`] takes a ticket when it is made
-/// (after the commits it must cover), and a sync records, before it
-/// starts, the last ticket given out — every commit those tickets cover is
-/// in the log by then, so the sync makes them all durable. A flush whose
-/// ticket a finished sync covered returns at once; flushes asked for while
-/// a sync runs wait for it and then share one more, started at once on
-/// the thread that ran the first — without a turn of the object's thread
-/// in between.
-#[derive(Debug, Default)]
-struct KeptShared {
-    /// The last ticket given out.
-    issued: AtomicU64,
-    /// The log, and what its syncs did.
-    log: Mutex<KeptLog>,
+    wal: Arc<Mutex<KeptLog>>,
 }
 
 /// The log of one object's storage, shared by its flushers.
@@ -756,10 +730,6 @@ struct KeptLog {
     /// The error of the flush that failed, if one did: every later flush
     /// fails with it.
     failed: Option<(std::io::ErrorKind, String)>,
-    /// The last ticket a sync that succeeded covered.
-    durable: u64,
-    /// How many syncs ran (for tests of the grouping).
-    syncs: u64,
 }
 
 impl KeptLog {
@@ -788,32 +758,21 @@ impl KeptLog {
 }
 
 impl Flusher {
-    /// Fsyncs the database's log: every commit made before this flusher
-    /// was made is on disk when it returns `Ok`. Gives how long the fsync
-    /// took, or `None` when a sync that started after this flusher was
-    /// made had covered it already and none was needed (see
-    /// [`KeptShared`]). An error is for good (see the type's docs).
-    pub fn flush(&self) -> Result<Option<std::time::Duration>, StorageError> {
+    /// Fsyncs the database's log: every commit made before this was called
+    /// is on disk when it returns `Ok`. For an object's storage, an error
+    /// is for good (see the type's docs).
+    pub fn flush(&self) -> Result<(), StorageError> {
         let wal = wal_path(&self.path);
-        let mut kept = self.wal.log.lock();
+        let mut kept = self.wal.lock();
         if let Some((kind, message)) = &kept.failed {
             let source = std::io::Error::new(*kind, message.clone());
             return Err(StorageError::Io { path: wal, source });
         }
-        if kept.durable >= self.ticket {
-            return Ok(None);
-        }
-        let covers = self.wal.issued.load(Ordering::Acquire);
-        kept.syncs += 1;
-        let started = std::time::Instant::now();
         let result = kept.sync(&wal, &self.path);
-        match &result {
-            Ok(()) => kept.durable = covers,
-            Err(e) => kept.failed = Some((e.kind(), e.to_string())),
+        if let Err(e) = &result {
+            kept.failed = Some((e.kind(), e.to_string()));
         }
-        result
-            .map(|()| Some(started.elapsed()))
-            .map_err(|source| StorageError::Io { path: wal, source })
+        result.map_err(|source| StorageError::Io { path: wal, source })
     }
 }
 
@@ -950,27 +909,6 @@ mod tests {
         // file's.
         assert_eq!(std::fs::metadata(wal_path(&left)).unwrap().len(), 0);
         assert_eq!(reopened.get(&["k".into()]).unwrap(), vec![Some(vec![7])]);
-    }
-
-    #[test]
-    fn a_flush_covered_by_a_later_sync_does_not_sync_again() {
-        let (_dir, mut s) = store();
-        let syncs = |s: &ObjectStorage| s.wal.log.lock().syncs;
-        s.put(&[("a".into(), vec![1])]).unwrap();
-        let first = s.flusher();
-        s.put(&[("b".into(), vec![2])]).unwrap();
-        let second = s.flusher();
-        // The second sync's ticket is later than the first's: it covers
-        // both, and the first then has nothing left to sync.
-        second.flush().unwrap();
-        assert_eq!(syncs(&s), 1);
-        first.flush().unwrap();
-        second.flush().unwrap();
-        assert_eq!(syncs(&s), 1);
-        // A flusher made after that sync started needs one of its own.
-        s.put(&[("c".into(), vec![3])]).unwrap();
-        s.flusher().flush().unwrap();
-        assert_eq!(syncs(&s), 2);
     }
 
     #[cfg(feature = "fault-injection")]

@@ -166,7 +166,6 @@ pub struct Work {
     input_bytes: usize,
     quick: bool,
     waits: bool,
-    urgent: bool,
 }
 
 impl std::fmt::Debug for Work {
@@ -175,7 +174,6 @@ impl std::fmt::Debug for Work {
             .field("input_bytes", &self.input_bytes)
             .field("quick", &self.quick)
             .field("waits", &self.waits)
-            .field("urgent", &self.urgent)
             .finish_non_exhaustive()
     }
 }
@@ -204,7 +202,6 @@ impl Work {
             input_bytes,
             quick,
             waits: false,
-            urgent: false,
         }
     }
 
@@ -220,22 +217,6 @@ impl Work {
     /// Whether the work was marked as [`waiting`](Self::waiting).
     pub fn is_waiting(&self) -> bool {
         self.waits
-    }
-
-    /// The same work, marked as [`waiting`](Self::waiting) work that others
-    /// wait for in turn and that computes next to nothing (a Durable
-    /// Object's flush, which its responses wait for): a runtime may start
-    /// it ahead of other host work, at the priority of the threads that
-    /// run JavaScript.
-    pub fn urgent(mut self) -> Self {
-        self.waits = true;
-        self.urgent = true;
-        self
-    }
-
-    /// Whether the work was marked as [`urgent`](Self::urgent).
-    pub fn is_urgent(&self) -> bool {
-        self.urgent
     }
 
     /// Bytes of input the work holds until it has run.

@@ -18,12 +18,8 @@
 //! own, more of them ([`WAITING_THREADS`]): waiting there holds up no
 //! work that computes, and calls that wait together can share what they
 //! wait for (commits to one database share one flush:
-//! `motu_storage::group_commit`). Urgent work ([`Work::is_urgent`]: a
-//! Durable Object's flush, which its responses wait for, and which
-//! computes next to nothing) has threads of its own at the executors'
-//! priority, so that it starts at once even while JavaScript keeps the
-//! cores busy. The CPU time of work that waits is charged as other
-//! work's is, read from the thread's CPU clock however short the job (a job of other
+//! `motu_storage::group_commit`). Its CPU time is charged the same way,
+//! read from the thread's CPU clock however short the job (a job of other
 //! work shorter than a millisecond is charged its wall time, which for
 //! work that waits would bill the wait).
 
@@ -156,13 +152,10 @@ pub(crate) const WAITING_THREADS: usize = 16;
 pub(crate) fn submit(job: Job) {
     static COMPUTE: OnceLock<&'static Pool> = OnceLock::new();
     static WAITING: OnceLock<&'static Pool> = OnceLock::new();
-    static URGENT: OnceLock<&'static Pool> = OnceLock::new();
-    let pool = if job.work.is_urgent() {
-        URGENT.get_or_init(|| Pool::start("motu-flush", WAITING_THREADS, 0))
-    } else if job.work.is_waiting() {
-        WAITING.get_or_init(|| Pool::start("motu-wait", WAITING_THREADS, NICENESS))
+    let pool = if job.work.is_waiting() {
+        WAITING.get_or_init(|| Pool::start("motu-wait", WAITING_THREADS))
     } else {
-        COMPUTE.get_or_init(|| Pool::start("motu-work", threads(), NICENESS))
+        COMPUTE.get_or_init(|| Pool::start("motu-work", threads()))
     };
     pool.queue.lock().push_back(job);
     pool.ready.notify_one();
@@ -174,9 +167,8 @@ pub(crate) fn threads() -> usize {
 }
 
 impl Pool {
-    /// A pool of `threads` threads named `name-N`, for the whole process,
-    /// `niceness` below the executors' priority.
-    fn start(name: &str, threads: usize, niceness: i32) -> &'static Pool {
+    /// A pool of `threads` threads named `name-N`, for the whole process.
+    fn start(name: &str, threads: usize) -> &'static Pool {
         let pool: &'static Pool = Box::leak(Box::new(Pool {
             queue: Mutex::new(VecDeque::new()),
             ready: Condvar::new(),
@@ -184,17 +176,15 @@ impl Pool {
         for i in 0..threads {
             std::thread::Builder::new()
                 .name(format!("{name}-{i}"))
-                .spawn(move || serve(pool, niceness))
+                .spawn(move || serve(pool))
                 .expect("a work pool thread starts");
         }
         pool
     }
 }
 
-fn serve(pool: &'static Pool, niceness: i32) {
-    if niceness != 0 {
-        lower_priority(niceness);
-    }
+fn serve(pool: &'static Pool) {
+    lower_priority(NICENESS);
     loop {
         let job = {
             let mut queue = pool.queue.lock();
@@ -391,46 +381,5 @@ mod tests {
             Ok(true),
             "the waiting work ran beside the busy pool"
         );
-    }
-
-    /// The calling thread's niceness.
-    fn niceness() -> i32 {
-        // SAFETY: a plain system call on the calling thread's own id.
-        unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn urgent_work_runs_at_the_callers_priority_and_other_work_below_it() {
-        let (tx, rx) = channel();
-        for label in ["urgent", "waiting"] {
-            let tx = tx.clone();
-            let work = test_work(move |_| {
-                let name = std::thread::current().name().unwrap_or("").to_owned();
-                tx.send((label, name, niceness())).unwrap();
-                Ok(HostValue::Undefined)
-            });
-            let work = if label == "urgent" {
-                work.urgent()
-            } else {
-                work.waiting()
-            };
-            submit(Job::new(
-                work,
-                Cancel::new(),
-                CpuAccount::new(Duration::from_secs(10)),
-                None,
-                |_| {},
-            ));
-        }
-        let mut seen: Vec<_> = (0..2).map(|_| rx.recv().unwrap()).collect();
-        seen.sort();
-        let here = niceness();
-        let (_, urgent_thread, urgent_nice) = &seen[0];
-        let (_, waiting_thread, waiting_nice) = &seen[1];
-        assert!(urgent_thread.starts_with("motu-flush-"), "{urgent_thread}");
-        assert_eq!(*urgent_nice, here);
-        assert!(waiting_thread.starts_with("motu-wait-"), "{waiting_thread}");
-        assert_eq!(*waiting_nice, (here + NICENESS).min(19));
     }
 }

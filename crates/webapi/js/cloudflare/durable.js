@@ -260,17 +260,16 @@ function doOwnSocket(rec, handle) {
 }
 
 // The output gate: a promise that settles once the object's writes so far
-// are durable. An output after new writes asks for a flush at once, even
-// while an earlier one is going on: the host groups them (a sync covers
-// every flush asked for before it started, and the flushes it covered
-// return without one of their own), so the next sync starts as soon as
-// the last one ends, with no turn of the object's thread in between. An
-// output with no new writes waits for the last flush asked for. A reset
-// object's gate never opens again (it rejects with the reset's error).
+// are durable. Flushes are grouped: while one is going on, the outputs
+// that need a later one share the next, which starts when it ends and
+// covers every write made until then. A reset object's gate never opens
+// again (it rejects with the reset's error).
 function doOutputGate(rec) {
   if (rec.aborted !== null) return promiseRejectedWith(rec.aborted);
   if (!rec.unflushed) return rec.flushing ?? promiseResolvedWith(undefined);
-  return doFlush(rec);
+  if (rec.flushing === null) return doFlush(rec);
+  rec.nextFlush ??= transformPromise(rec.flushing, () => doFlush(rec), () => doFlush(rec));
+  return rec.nextFlush;
 }
 
 // A flush that fails resets the object (doBreak): the outputs waiting for
@@ -278,6 +277,7 @@ function doOutputGate(rec) {
 function doFlush(rec) {
   if (rec.aborted !== null) return promiseRejectedWith(rec.aborted);
   rec.unflushed = false;
+  rec.nextFlush = null;
   const flush = promiseResolvedWith(hostWork('durable_flush', rec.slot));
   rec.flushing = flush;
   const done = () => {
@@ -618,7 +618,7 @@ function deliver(id, event, hooks) {
   if (rec === undefined) {
     rec = {
       slot: event.slot, id: event.id, name: event.name ?? undefined, instance: null, blocks: 0, queue: [],
-      draining: false, unflushed: false, flushing: null, outputs: null,
+      draining: false, unflushed: false, flushing: null, nextFlush: null, outputs: null,
       // Its events not answered yet (id => kind), and the error it was
       // aborted with (ctx.abort).
       events: new Map(), aborted: null, hooks,
