@@ -43,6 +43,23 @@ fn serve(project: &str, engine: &str, state: &Path, faults: &Path) -> Server {
     )
 }
 
+/// A server of the `durable-objects` fixture with the fault folder
+/// `faults`, whose objects may reach listeners on this machine (the
+/// tests' far ends).
+fn serve_dialing(engine: &str, state: &Path, faults: &Path) -> Server {
+    serve_project_with_env(
+        "durable-objects",
+        "wrangler.jsonc",
+        engine,
+        state,
+        &[],
+        &[
+            (FAULTS_VAR, faults.to_str().unwrap()),
+            ("MOTU_EGRESS__ALLOW_PRIVATE", "true"),
+        ],
+    )
+}
+
 /// A state folder and an empty fault folder beside it.
 fn folders() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let (dir, state) = state_folder();
@@ -224,17 +241,7 @@ fn a_fetch_the_reset_instance_makes_later_never_leaves() {
     // fetch never leaves.
     on_each_engine("do_failed_flush_stops_later_fetches", |engine| {
         let (_dir, state, faults) = folders();
-        let server = serve_project_with_env(
-            "durable-objects",
-            "wrangler.jsonc",
-            engine,
-            &state,
-            &[],
-            &[
-                (FAULTS_VAR, faults.to_str().unwrap()),
-                ("MOTU_EGRESS__ALLOW_PRIVATE", "true"),
-            ],
-        );
+        let server = serve_dialing(engine, &state, &faults);
         let (to, count) = counting_listener();
         let path = format!("/do/fetcher/remember-then-fetch?value=one&to=http://{to}/");
         assert_eq!(
@@ -495,17 +502,7 @@ fn a_reset_objects_outgoing_sockets_are_closed() {
     // rather than left open with whatever the instance sends dropped.
     on_each_engine("do_failed_flush_closes_outgoing_sockets", |engine| {
         let (_dir, state, faults) = folders();
-        let server = serve_project_with_env(
-            "durable-objects",
-            "wrangler.jsonc",
-            engine,
-            &state,
-            &[],
-            &[
-                (FAULTS_VAR, faults.to_str().unwrap()),
-                ("MOTU_EGRESS__ALLOW_PRIVATE", "true"),
-            ],
-        );
+        let server = serve_dialing(engine, &state, &faults);
         let (to, closes) = echo_listener();
         for via in ["new", "fetch"] {
             let name = format!("dialer-{via}");
