@@ -405,6 +405,28 @@ fn an_alarm_set_before_a_restart_fires_after_it() {
 }
 
 #[test]
+fn an_alarm_set_in_a_transaction_rolled_back_never_fires() {
+    on_each_engine("do_alarm_rolled_back", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        assert_eq!(
+            get_json(&server, "/do/undone/set-alarm-undone?in=100"),
+            Value::Null
+        );
+        // A witness alarm due well after the undone one would have been:
+        // once it has run, the undone one would have run before it.
+        get_json(&server, "/do/witness/set-alarm?in=1500");
+        wait_for_alarm_runs(&server, "witness", 1);
+        assert_eq!(
+            get_json(&server, "/do/undone/alarms"),
+            json!({ "runs": [], "pending": null }),
+            "{}",
+            server.log()
+        );
+    });
+}
+
+#[test]
 fn a_failing_alarm_is_retried() {
     on_each_engine("do_alarm_retried", |engine| {
         let (_dir, state) = state_folder();

@@ -571,7 +571,18 @@ impl Objects {
                 Ok(HostValue::Undefined)
             }
             "rollback" => {
-                self.with_storage(slot, |s| s.rollback().map_err(storage_error))?;
+                let n = slot_of(&slot);
+                let (before, after) = self.with_storage(slot, |s| {
+                    let before = s.alarm().map_err(storage_error)?;
+                    s.rollback().map_err(storage_error)?;
+                    Ok((before, s.alarm().map_err(storage_error)?))
+                })?;
+                // A `setAlarm` the rollback undid wrote the alarm index
+                // too (outside the transaction): the index follows the
+                // object's alarm back.
+                if before != after {
+                    self.index_alarm(n, after)?;
+                }
                 Ok(HostValue::Undefined)
             }
             "getAlarm" => self.with_storage(slot, |s| {

@@ -199,6 +199,16 @@ export class Counter extends DurableObject {
         await storage.setAlarm(Date.now() + Number(url.searchParams.get('in')));
         return Response.json(await storage.getAlarm());
       }
+      case '/set-alarm-undone': {
+        // A setAlarm in a transaction that is rolled back: no alarm.
+        try {
+          storage.transactionSync(() => {
+            storage.setAlarm(Date.now() + Number(url.searchParams.get('in')));
+            throw new Error('undone');
+          });
+        } catch {}
+        return Response.json(await storage.getAlarm());
+      }
       case '/alarms':
         return Response.json({ runs: (await storage.get('alarms')) ?? [], pending: await storage.getAlarm() });
       case '/loop':
