@@ -88,7 +88,7 @@ class DurableObjectStub {
 tag(DurableObjectStub);
 
 // How many names' ids a namespace keeps (see idFromName).
-const DO_NAME_IDS_KEPT = 1024;
+const DO_NAME_IDS_KEPT = 256;
 
 class DurableObjectNamespace {
   #index; #namespace; #makeFetcher; #makeObjectStub;
