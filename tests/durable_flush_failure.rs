@@ -15,7 +15,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::durable::{get_json, serve_project_with_env, state_folder, wait_for_alarm_runs};
+use common::durable::{
+    echo_listener, get_json, serve_project_with_env, state_folder, wait_for_alarm_runs,
+};
 use common::{on_each_engine, wait_for_metrics, Server};
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -447,51 +449,6 @@ fn an_acknowledged_alarm_survives_losing_the_alarm_index() {
             json!([{ "retryCount": 0, "isRetry": false, "name": "wake" }])
         );
     });
-}
-
-/// A WebSocket server that echoes each text message (`echo: <text>`) and
-/// reports how each connection's socket was closed: the close frame's
-/// code and reason (1006 and why, for a connection lost without one). Its
-/// `host:port`.
-fn echo_listener() -> (String, std::sync::mpsc::Receiver<(u16, String)>) {
-    use tokio_tungstenite::tungstenite::accept;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                let mut ws = match accept(stream) {
-                    Ok(ws) => ws,
-                    Err(e) => {
-                        let _ = tx.send((1006, e.to_string()));
-                        return;
-                    }
-                };
-                loop {
-                    match ws.read() {
-                        Ok(Message::Text(t)) => {
-                            let _ = ws.send(Message::text(format!("echo: {}", t.as_str())));
-                        }
-                        Ok(Message::Close(frame)) => {
-                            let closed = frame.map_or((1005, String::new()), |f| {
-                                (u16::from(f.code), f.reason.as_str().to_owned())
-                            });
-                            let _ = tx.send(closed);
-                            return;
-                        }
-                        Ok(_) => {}
-                        Err(e) => {
-                            let _ = tx.send((1006, e.to_string()));
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    (addr, rx)
 }
 
 #[test]

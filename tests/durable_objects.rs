@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::durability::JsonStore;
 use common::durable::{
-    get_json, serve_project, serve_project_with_env, state_folder, wait_for_alarm_runs,
+    echo_listener, get_json, serve_project, serve_project_with_env, state_folder,
+    wait_for_alarm_runs,
 };
 use common::wait_for_metrics;
 use common::{on_each_engine, Server};
@@ -375,6 +376,74 @@ fn an_idle_object_leaves_memory_and_comes_back_with_its_storage() {
         let now = get_json(&server, "/do/idle/instance")["token"].clone();
         assert_ne!(now, first, "a new instance");
         assert_eq!(get_json(&server, "/do/idle/get"), json!(1));
+    });
+}
+
+#[test]
+fn an_object_stays_in_memory_while_a_socket_it_opened_is_open() {
+    // As on Cloudflare, a WebSocket the object opened itself (`new
+    // WebSocket(url)`, or `fetch` with `Upgrade: websocket`) keeps it from
+    // leaving memory for being idle — its listeners are the instance's —
+    // and once the socket is closed, the object leaves as any idle one.
+    on_each_engine("do_own_socket_keeps_object", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve_project_with_env(
+            "durable-objects",
+            "wrangler-idle.jsonc",
+            engine,
+            &state,
+            &["--admin-listen", "127.0.0.1:0"],
+            &[("MOTU_EGRESS__ALLOW_PRIVATE", "true")],
+        );
+        let admin = server.admin.clone().expect("an admin listener");
+        let listed = |name: &str| {
+            let r = common::request(&admin, "GET", "/objects", &[], b"");
+            r.json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["name"] == json!(name))
+        };
+        let wait_gone = |name: &str| {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while listed(name) {
+                assert!(
+                    Instant::now() < deadline,
+                    "{name} stayed in memory\n{}",
+                    server.log()
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        };
+        let (to, closes) = echo_listener();
+        for via in ["new", "fetch"] {
+            let name = format!("dialer-{via}");
+            let opened = get_json(&server, &format!("/do/{name}/own-socket?to={to}&via={via}"));
+            assert_eq!(opened, json!("echo: hello"), "{via}");
+            let token = get_json(&server, &format!("/do/{name}/instance"))["token"].clone();
+            // Two objects without sockets, each made after the other left
+            // memory: by the time the second has left, the dialer has been
+            // idle for longer than both.
+            for witness in ["first", "second"] {
+                let witness = format!("witness-{witness}-{via}");
+                get_json(&server, &format!("/do/{witness}/instance"));
+                wait_gone(&witness);
+            }
+            assert!(
+                listed(&name),
+                "{via}: the dialer left memory with its socket open"
+            );
+            let now = get_json(&server, &format!("/do/{name}/instance"))["token"].clone();
+            assert_eq!(now, token, "{via}: the same instance");
+            // Its socket closed, it leaves.
+            assert_eq!(
+                get_json(&server, &format!("/do/{name}/close-own")),
+                json!("closed")
+            );
+            let closed = closes.recv_timeout(Duration::from_secs(60)).unwrap();
+            assert_eq!(closed, (1000, "done".to_owned()), "{via}");
+            wait_gone(&name);
+        }
     });
 }
 

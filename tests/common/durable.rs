@@ -1,5 +1,6 @@
 //! What the Durable Object tests share: a server of a fixture project on a
-//! state folder, JSON answers (the admin metrics helpers are in `common`).
+//! state folder, JSON answers, a WebSocket echo server for the objects'
+//! own sockets to dial (the admin metrics helpers are in `common`).
 
 use std::path::{Path, PathBuf};
 
@@ -79,4 +80,49 @@ pub fn wait_for_alarm_runs(server: &Server, name: &str, runs: usize) -> serde_js
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// A WebSocket server that echoes each text message (`echo: <text>`) and
+/// reports how each connection's socket was closed: the close frame's
+/// code and reason (1006 and why, for a connection lost without one). Its
+/// `host:port`.
+pub fn echo_listener() -> (String, std::sync::mpsc::Receiver<(u16, String)>) {
+    use tokio_tungstenite::tungstenite::{accept, Message};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut ws = match accept(stream) {
+                    Ok(ws) => ws,
+                    Err(e) => {
+                        let _ = tx.send((1006, e.to_string()));
+                        return;
+                    }
+                };
+                loop {
+                    match ws.read() {
+                        Ok(Message::Text(t)) => {
+                            let _ = ws.send(Message::text(format!("echo: {}", t.as_str())));
+                        }
+                        Ok(Message::Close(frame)) => {
+                            let closed = frame.map_or((1005, String::new()), |f| {
+                                (u16::from(f.code), f.reason.as_str().to_owned())
+                            });
+                            let _ = tx.send(closed);
+                            return;
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            let _ = tx.send((1006, e.to_string()));
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (addr, rx)
 }

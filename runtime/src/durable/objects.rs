@@ -20,6 +20,9 @@
 //!   pool; the prelude waits for it before an object's response leaves
 //!   (the output gate). Only the object's log: its alarm is durable with
 //!   its database (the alarm index is a cache, see `alarms.rs`).
+//! - `durable('own', slot, socket)`: the object in `slot` opened the
+//!   isolate's socket `socket` itself; while it is open the object does
+//!   not leave memory for being idle.
 //! - `durable('forget' | 'abort' | 'broken', slot, message?)`: the object
 //!   in `slot` leaves memory, its database closed: its constructor threw,
 //!   it called `ctx.abort`, or a flush of its storage failed (the prelude
@@ -61,6 +64,12 @@ struct Live {
     /// The isolate's (not hibernatable) WebSockets its events answered
     /// with: while one is open, the object stays in memory.
     sockets: Vec<u32>,
+    /// The WebSockets the instance opened itself (`new WebSocket(url)`,
+    /// `fetch` with `Upgrade: websocket`): while one is open the object
+    /// stays in memory too, as on Cloudflare, where an object's outgoing
+    /// socket keeps it from leaving. The prelude closes them when the
+    /// instance is reset (`doAbort`), so the host only counts them.
+    own_sockets: Vec<u32>,
 }
 
 /// The objects an isolate hosts (see the module docs).
@@ -198,6 +207,7 @@ impl Objects {
                         last_active: Instant::now(),
                         events: Vec::new(),
                         sockets: Vec::new(),
+                        own_sockets: Vec::new(),
                     },
                 );
                 super::metrics::started(&self.worker);
@@ -240,8 +250,8 @@ impl Objects {
     }
 
     /// The objects with no event going on (`going_on` tells) and no open
-    /// socket of the isolate (`socket_open` tells; hibernatable ones do
-    /// not count) for the idle timeout: forgotten here (their storage
+    /// socket of the isolate, answered with or opened by the object
+    /// (`socket_open` tells; hibernatable ones do not count) for the idle timeout: forgotten here (their storage
     /// closed), their slots returned for the prelude to drop.
     pub(crate) fn take_idle(
         &self,
@@ -253,7 +263,8 @@ impl Objects {
         for (slot, object) in live.iter_mut() {
             object.events.retain(|e| going_on(*e));
             object.sockets.retain(|s| socket_open(*s));
-            if !object.sockets.is_empty() {
+            object.own_sockets.retain(|s| socket_open(*s));
+            if !object.sockets.is_empty() || !object.own_sockets.is_empty() {
                 object.last_active = Instant::now();
             }
             if object.events.is_empty() && object.last_active.elapsed() >= self.idle {
@@ -411,6 +422,15 @@ impl Objects {
             _ => {}
         }
         let slot = args.next();
+        if method == "own" {
+            // The instance opened socket `args[2]` itself (see `Live`).
+            let slot = slot.and_then(|s| s.as_f64()).unwrap_or(-1.0) as u32;
+            let socket = args.next().and_then(|s| s.as_f64()).unwrap_or(-1.0) as u32;
+            if let Some(object) = self.live.borrow_mut().get_mut(&slot) {
+                object.own_sockets.push(socket);
+            }
+            return Ok(HostValue::Undefined);
+        }
         if matches!(method.as_str(), "forget" | "abort" | "broken") {
             // The object could not be made, was reset by `ctx.abort`, or
             // was reset because a flush of its storage failed: forgotten,

@@ -238,7 +238,8 @@ function currentSocketGate() {
 // How a WebSocket the object opens during event `id` (`new WebSocket(url)`,
 // `fetch` with `Upgrade: websocket`) becomes the instance's own once it is
 // connected: `own(handle)` gives the function that forgets it when it
-// closes — or closes it at once and gives null if the object was reset
+// closes (and tells the host, which keeps the object in memory while the
+// socket is open) — or closes it at once and gives null if the object was reset
 // meanwhile. A reset closes the instance's own sockets (doAbort). Null
 // when `id` is not an object's event.
 function socketOwner(id) {
@@ -256,6 +257,9 @@ function doOwnSocket(rec, handle) {
     return null;
   }
   (rec.own ??= new Set()).add(handle);
+  // While it is open the object stays in memory (as on Cloudflare, an
+  // object's outgoing socket keeps it from leaving when idle).
+  op('durable', 'own', rec.slot, handle);
   return () => rec.own?.delete(handle);
 }
 

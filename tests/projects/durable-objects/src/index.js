@@ -172,6 +172,14 @@ export class Counter extends DurableObject {
         this.own = ws;
         return Response.json(await reply);
       }
+      case '/close-own': {
+        // Closes the socket `/own-socket` left open; answers once it is
+        // closed.
+        const closed = new Promise(resolve => this.own.addEventListener('close', resolve, { once: true }));
+        this.own.close(1000, 'done');
+        await closed;
+        return Response.json('closed');
+      }
       case '/recall':
         // Writes nothing: what the instance holds in memory, and what its
         // storage holds.
