@@ -83,6 +83,35 @@ fn assert_reset(server: &Server, path: &str) {
 }
 
 #[test]
+fn a_synchronous_key_value_write_is_held_by_the_output_gate() {
+    // `ctx.storage.kv.put` and `delete` write as the asynchronous API does:
+    // the response after them waits for the flush, so with the flush
+    // failing it is the reset's error, not the object's answer.
+    on_each_engine("do_sync_kv_output_gate", |engine| {
+        let (_dir, state, faults) = folders();
+        let server = serve("durable-objects", engine, &state, &faults);
+        for op in ["kvPut", "kvDelete"] {
+            let name = format!("sync-{op}");
+            let id = get_json(&server, &format!("/do/{name}/instance"))["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let fault = faults.join(&id);
+            std::fs::write(&fault, b"").unwrap();
+            let body = serde_json::to_vec(&json!([{ "op": op, "args": ["k", 1] }])).unwrap();
+            let r = server.request("POST", &format!("/do/{name}/kv"), &[], &body);
+            assert_eq!(
+                (r.status, r.json()),
+                (500, json!({ "caught": RESET })),
+                "{op}\n{}",
+                server.log()
+            );
+            std::fs::remove_file(&fault).unwrap();
+        }
+    });
+}
+
+#[test]
 fn a_failed_flush_resets_the_object_and_the_next_event_reads_the_disk() {
     on_each_engine("do_failed_flush_resets_the_object", |engine| {
         let (_dir, state, faults) = folders();

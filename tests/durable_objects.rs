@@ -218,6 +218,83 @@ fn the_key_value_api() {
 }
 
 #[test]
+fn the_synchronous_key_value_api() {
+    // `ctx.storage.kv`: the same pairs as the asynchronous API, without
+    // promises.
+    on_each_engine("do_sync_key_value_api", |engine| {
+        let (_dir, state) = state_folder();
+        let server = serve(engine, &state);
+        let long_key = "k".repeat(2049);
+        let out = kv(
+            &server,
+            "synckv",
+            json!([
+                { "op": "kvPut", "args": ["a", { "x": [1, 2] }] },
+                { "op": "put", "args": [{ "b": 2, "c": "three", "ab": true }] },
+                { "op": "kvGet", "args": ["a"] },
+                { "op": "kvGet", "args": ["b"] },
+                { "op": "kvGet", "args": ["missing"] },
+                { "op": "get", "args": ["a"] },
+                { "op": "kvList", "args": [] },
+                { "op": "kvList", "args": [{ "prefix": "a" }] },
+                { "op": "kvList", "args": [{ "start": "ab", "end": "c", "reverse": true }] },
+                { "op": "kvList", "args": [{ "startAfter": "a", "limit": 2 }] },
+                { "op": "kvList", "args": [{ "limit": 0 }] },
+                { "op": "kvListTwice", "args": [] },
+                { "op": "kvDelete", "args": ["b"] },
+                { "op": "kvDelete", "args": ["b"] },
+                { "op": "get", "args": ["b"] },
+                { "op": "kvTxRollback", "args": ["t", 1] },
+                { "op": "kvGet", "args": ["t"] },
+                { "op": "kvPut", "args": [long_key, 1] },
+            ]),
+        );
+        let r = |i: usize| out[i]["result"].clone();
+        assert_eq!(r(0), json!("undefined"), "put returns nothing: {out:?}");
+        assert_eq!(r(2), json!({ "x": [1, 2] }), "{out:?}");
+        assert_eq!(r(3), json!(2), "an async put is read synchronously");
+        assert_eq!(r(4), json!("undefined"));
+        assert_eq!(
+            r(5),
+            json!({ "x": [1, 2] }),
+            "a sync put is read asynchronously"
+        );
+        assert_eq!(
+            r(6),
+            json!([["a", { "x": [1, 2] }], ["ab", true], ["b", 2], ["c", "three"]])
+        );
+        assert_eq!(r(7).as_array().unwrap().len(), 2);
+        assert_eq!(r(8), json!([["b", 2], ["ab", true]]));
+        assert_eq!(r(9), json!([["ab", true], ["b", 2]]));
+        assert_eq!(out[10]["error"]["name"], json!("RangeError"), "{out:?}");
+        assert_eq!(
+            r(11),
+            json!({
+                "head": ["a", { "x": [1, 2] }],
+                "second": [["a", { "x": [1, 2] }]],
+                "invalidated": "Error: kv.list() iterator was invalidated because a new call \
+                    to kv.list() was started. Only one kv.list() iterator can exist at a time."
+            })
+        );
+        assert_eq!(r(12), json!(true));
+        assert_eq!(r(13), json!(false));
+        assert_eq!(r(14), Value::Null, "deleted for the async API too");
+        assert_eq!(r(15), json!("undo"));
+        assert_eq!(
+            r(16),
+            json!("undefined"),
+            "rolled back with its transaction"
+        );
+        assert_eq!(out[17]["error"]["name"], json!("RangeError"), "{out:?}");
+        // Written for good: a new server reads it.
+        drop(server);
+        let server = serve(engine, &state);
+        let out = kv(&server, "synckv", json!([{ "op": "kvGet", "args": ["a"] }]));
+        assert_eq!(out[0]["result"], json!({ "x": [1, 2] }), "{out:?}");
+    });
+}
+
+#[test]
 fn the_sql_api() {
     on_each_engine("do_sql_api", |engine| {
         let (_dir, state) = state_folder();

@@ -252,7 +252,11 @@ pub(crate) const GROUPS: [(&str, &str); 31] = [
         "motu:prelude/cloudflare/durable",
         group!(
             preamble: "",
-            files: ["cloudflare/durable.js", "cloudflare/durable_websockets.js"],
+            files: [
+                "cloudflare/durable.js",
+                "cloudflare/durable_kv.js",
+                "cloudflare/durable_websockets.js"
+            ],
             exports: "makeNamespace, deliver, evict, currentOutgoingGate, currentSocketGate, socketOwner"
         ),
     ),

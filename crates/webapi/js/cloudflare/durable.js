@@ -173,6 +173,17 @@ function doKeys(keys) {
   return keys.map(doKey);
 }
 
+// The pairs `list(options)` selects in the storage of the object `rec`, in
+// key order (or reversed), their values still serialised: `[[key, bytes]…]`.
+// The asynchronous `list` and `ctx.storage.kv.list` share it.
+function doListPairs(rec, options) {
+  const o = options ?? {};
+  const str = v => (v === undefined ? undefined : String(v));
+  const limit = o.limit === undefined ? undefined : Number(o.limit);
+  if (limit !== undefined && !(limit > 0)) throw new RangeError('List limit must be positive.');
+  return op('durable', 'list', rec.slot, str(o.start), str(o.startAfter), str(o.end), str(o.prefix), Boolean(o.reverse), limit);
+}
+
 // A promise of `fn()`'s result (a throw becomes a rejection), as each
 // async storage method returns one.
 function doAsync(fn) {
@@ -339,6 +350,7 @@ function doGatedOutput(rec, send) {
 class DurableObjectStorage {
   #rec;
   #sql;
+  #kv;
   constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
   static make(rec) {
     const s = new DurableObjectStorage(DO_KEY);
@@ -398,13 +410,8 @@ class DurableObjectStorage {
   }
   list(options = undefined) {
     return doAsync(() => {
-      const o = options ?? {};
-      const str = v => (v === undefined ? undefined : String(v));
-      const limit = o.limit === undefined ? undefined : Number(o.limit);
-      if (limit !== undefined && !(limit > 0)) throw new RangeError('List limit must be positive.');
-      const pairs = this.#call('list', str(o.start), str(o.startAfter), str(o.end), str(o.prefix), Boolean(o.reverse), limit);
       const out = new Map();
-      for (const [k, v] of pairs) out.set(k, doDeserialize(v));
+      for (const [k, v] of doListPairs(this.#rec, options)) out.set(k, doDeserialize(v));
       return out;
     });
   }
@@ -475,6 +482,9 @@ class DurableObjectStorage {
   }
   get sql() {
     return this.#sql ??= SqlStorage.make(this.#rec, () => this.#wrote());
+  }
+  get kv() {
+    return this.#kv ??= SyncKvStorage.make(this.#rec);
   }
 }
 tag(DurableObjectStorage);

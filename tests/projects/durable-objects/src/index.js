@@ -34,6 +34,37 @@ async function storageStep(storage, step) {
     case 'deleteAlarm':
       await storage.deleteAlarm();
       return await storage.getAlarm();
+    // The synchronous API (`ctx.storage.kv`): no promises.
+    case 'kvGet': {
+      const v = storage.kv.get(a);
+      return v === undefined ? 'undefined' : v;
+    }
+    case 'kvPut': return storage.kv.put(a, b) === undefined ? 'undefined' : 'a value';
+    case 'kvDelete': return storage.kv.delete(a);
+    case 'kvList': return [...storage.kv.list(a)];
+    case 'kvListTwice': {
+      // A second list() invalidates the first, not yet finished.
+      const first = storage.kv.list();
+      const head = first.next().value;
+      const second = [...storage.kv.list({ limit: 1 })];
+      let invalidated = null;
+      try {
+        first.next();
+      } catch (e) {
+        invalidated = `${e.name}: ${e.message}`;
+      }
+      return { head, second, invalidated };
+    }
+    case 'kvTxRollback':
+      try {
+        storage.transactionSync(() => {
+          storage.kv.put(a, b);
+          throw new Error('undo');
+        });
+      } catch (e) {
+        return e.message;
+      }
+      return 'not rolled back';
     default: throw new Error(`unknown op ${step.op}`);
   }
 }
