@@ -286,6 +286,23 @@ fn the_synchronous_key_value_api() {
             "rolled back with its transaction"
         );
         assert_eq!(out[17]["error"]["name"], json!("RangeError"), "{out:?}");
+        // Point-in-time recovery is not there, and says so.
+        let pitr = kv(&server, "synckv", json!([{ "op": "pitr" }]));
+        let said = pitr[0]["result"].as_array().cloned().unwrap_or_default();
+        assert_eq!(said.len(), 3, "{pitr:?}");
+        for (said, method) in said.iter().zip([
+            "getCurrentBookmark",
+            "getBookmarkForTime",
+            "onNextSessionRestoreBookmark",
+        ]) {
+            assert_eq!(
+                said,
+                &json!(format!(
+                    "Error: ctx.storage.{method}(): point-in-time recovery is not supported \
+                     by motu (an object's storage keeps no history)"
+                ))
+            );
+        }
         // Written for good: a new server reads it.
         drop(server);
         let server = serve(engine, &state);

@@ -184,6 +184,11 @@ function doListPairs(rec, options) {
   return op('durable', 'list', rec.slot, str(o.start), str(o.startAfter), str(o.end), str(o.prefix), Boolean(o.reverse), limit);
 }
 
+// The rejection of point-in-time recovery's method `name`.
+function doNoPitr(name) {
+  return promiseRejectedWith(new Error(`ctx.storage.${name}(): point-in-time recovery is not supported by motu (an object's storage keeps no history)`));
+}
+
 // A promise of `fn()`'s result (a throw becomes a rejection), as each
 // async storage method returns one.
 function doAsync(fn) {
@@ -486,6 +491,11 @@ class DurableObjectStorage {
   get kv() {
     return this.#kv ??= SyncKvStorage.make(this.#rec);
   }
+  // Point-in-time recovery is not kept: its methods say so (rejected
+  // promises, as Cloudflare's are asynchronous).
+  getCurrentBookmark() { return doNoPitr('getCurrentBookmark'); }
+  getBookmarkForTime(timestamp) { return doNoPitr('getBookmarkForTime'); }
+  onNextSessionRestoreBookmark(bookmark) { return doNoPitr('onNextSessionRestoreBookmark'); }
 }
 tag(DurableObjectStorage);
 

@@ -65,6 +65,18 @@ async function storageStep(storage, step) {
         return e.message;
       }
       return 'not rolled back';
+    case 'pitr': {
+      // Point-in-time recovery: not supported, said clearly.
+      const out = [];
+      for (const call of [() => storage.getCurrentBookmark(), () => storage.getBookmarkForTime(Date.now()), () => storage.onNextSessionRestoreBookmark('b')]) {
+        try {
+          out.push(await call());
+        } catch (e) {
+          out.push(`${e.name}: ${e.message}`);
+        }
+      }
+      return out;
+    }
     default: throw new Error(`unknown op ${step.op}`);
   }
 }
