@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix::Actor;
 use anyhow::Context;
 use motu_config::{ModuleRuleSettings, ModuleRuleType};
-use motu_config::{ServerSettings, Settings, StateDir, WorkerSettings};
+use motu_config::{PlatformCompat, ServerSettings, Settings, StateDir, WorkerSettings};
 use motu_gateway::assets::{AssetOptions, AssetServer, Assets};
 use motu_gateway::{start_cluster_scheduler, CronJob, GatewayActor, Readiness, RouteTable};
 use motu_runtime::{
@@ -180,7 +180,11 @@ pub(crate) fn worker_spec(
     let mut spec = WorkerSpec::from_project(&w.name, &project)?
         .with_request_cf(server.request_cf.clone())
         .with_compatibility_flags(w.compatibility_flags.iter().cloned())
-        .with_node_compat(node);
+        .with_node_compat(node)
+        .with_platform_compat(PlatformCompat::resolve(
+            w.compatibility_date.as_deref(),
+            &w.compatibility_flags,
+        ));
     if let Some(engine) = &w.engine {
         spec = spec.with_engine(engine);
     }

@@ -218,6 +218,37 @@ fn the_key_value_api() {
 }
 
 #[test]
+fn delete_all_keeps_the_alarm_before_the_compatibility_date_that_deletes_it() {
+    // `delete_all_deletes_alarm`, on from 2026-02-24: before, deleteAll()
+    // kept the alarm (and it still fires after a restart); from then on it
+    // deletes it.
+    on_each_engine("do_delete_all_alarm", |engine| {
+        let steps = json!([
+            { "op": "alarm", "args": [4102444800000u64] },
+            { "op": "put", "args": ["k", 1] },
+            { "op": "deleteAll", "args": [] },
+            { "op": "getAlarm", "args": [] },
+            { "op": "list", "args": [] },
+        ]);
+        for (config, alarm) in [
+            ("wrangler.jsonc", json!(4102444800000u64)),
+            ("wrangler-2026.jsonc", Value::Null),
+        ] {
+            let (_dir, state) = state_folder();
+            let server = serve_config(config, engine, &state, &[]);
+            let out = kv(&server, "wipe", steps.clone());
+            assert_eq!(out[3]["result"], alarm, "{config}: {out:?}");
+            assert_eq!(out[4]["result"], json!([]), "{config}: {out:?}");
+            // The same after a restart (the object's database says so).
+            drop(server);
+            let server = serve_config(config, engine, &state, &[]);
+            let out = kv(&server, "wipe", json!([{ "op": "getAlarm", "args": [] }]));
+            assert_eq!(out[0]["result"], alarm, "{config} after a restart: {out:?}");
+        }
+    });
+}
+
+#[test]
 fn the_synchronous_key_value_api() {
     // `ctx.storage.kv`: the same pairs as the asynchronous API, without
     // promises.

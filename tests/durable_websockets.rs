@@ -110,6 +110,28 @@ fn wait_for_state(server: &Server, room: &str, key: &str) -> Value {
 }
 
 #[test]
+fn web_socket_message_gets_array_buffers_whatever_the_binary_type() {
+    // From the compatibility date 2026-03-17 a WebSocket's binaryType
+    // starts as "blob", but `webSocketMessage` still gets ArrayBuffers, as
+    // on Cloudflare.
+    on_each_engine("do_ws_message_array_buffer", |engine| {
+        let dir = tempfile::tempdir().unwrap();
+        let s = serve_project(
+            "durable-websockets",
+            "wrangler-blob.jsonc",
+            engine,
+            &dir.path().join("state"),
+            &[],
+        );
+        runtime().block_on(async {
+            let mut dora = join(&s, "blobs", "dora").await;
+            dora.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
+            assert_eq!(next_text(&mut dora).await, "binary ArrayBuffer 3");
+        });
+    });
+}
+
+#[test]
 fn a_chat_room_broadcasts_to_all_its_sockets() {
     on_each_engine("do_ws_chat_room_broadcast", |engine| {
         let dir = tempfile::tempdir().unwrap();
@@ -135,7 +157,7 @@ fn a_chat_room_broadcasts_to_all_its_sockets() {
             assert_eq!(stats["all"], 3, "{stats}");
             // Binary messages arrive as ArrayBuffers.
             carol.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
-            assert_eq!(next_text(&mut carol).await, "binary 3");
+            assert_eq!(next_text(&mut carol).await, "binary ArrayBuffer 3");
             // A socket that leaves: the others hear of it, the handler
             // saw the close.
             carol

@@ -131,6 +131,45 @@ fn wait_for_body(s: &Server, host: &str, path: &str, done: impl Fn(&str) -> bool
 }
 
 #[test]
+fn binary_messages_arrive_as_the_binary_type_says() {
+    // `binaryType` starts as "blob" from the compatibility date 2026-03-17
+    // (`websocket_standard_binary_type`), as "arraybuffer" before; setting
+    // it changes how the next binary message arrives, and a value that is
+    // neither is ignored.
+    on_each_engine("websocket_binary_type", |engine| {
+        for (date, starts) in [("2026-03-16", "arraybuffer"), ("2026-03-17", "blob")] {
+            let (_c, s) = serve(engine, &format!("compatibility_date = \"{date}\"\n"), "");
+            runtime().block_on(async {
+                let mut ws = connect(&s, "/binary-type").await.unwrap();
+                assert_eq!(text(&next(&mut ws).await), format!("starts {starts}"));
+                assert_eq!(text(&next(&mut ws).await), "welcome 1 1 3");
+                let first = if starts == "blob" {
+                    "Blob"
+                } else {
+                    "ArrayBuffer"
+                };
+                let steps = [
+                    (None, format!("{first} 0,1,255")),
+                    (Some("blob"), "now blob".to_owned()),
+                    (None, "Blob 0,1,255".to_owned()),
+                    (Some("bogus"), "now blob".to_owned()),
+                    (Some("arraybuffer"), "now arraybuffer".to_owned()),
+                    (None, "ArrayBuffer 0,1,255".to_owned()),
+                ];
+                for (set, expected) in steps {
+                    let message = match set {
+                        Some(t) => Message::text(t),
+                        None => Message::binary(vec![0u8, 1, 255]),
+                    };
+                    ws.send(message).await.unwrap();
+                    assert_eq!(text(&next(&mut ws).await), expected, "{date}");
+                }
+            });
+        }
+    });
+}
+
+#[test]
 fn echo_of_text_and_binary_messages() {
     on_each_engine("echo_of_text_and_binary_messages", |engine| {
         let (_c, s) = serve(engine, "", "");

@@ -152,6 +152,7 @@ impl IsolateHost {
                 &spec.name,
                 storage,
                 spec.durable_idle,
+                spec.platform_compat.delete_all_deletes_alarm,
                 sockets,
             ),
             rpc: Default::default(),
@@ -1083,6 +1084,10 @@ impl IsolateHost {
             (
                 "nodejs".into(),
                 crate::builtins::node_init_value(&self.spec.node_compat),
+            ),
+            (
+                "websocketBlob".into(),
+                HostValue::Bool(self.spec.platform_compat.websocket_blob),
             ),
             (
                 "mapsPositions".into(),

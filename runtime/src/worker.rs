@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use motu_config::{Limits, NodeCompat};
+use motu_config::{Limits, NodeCompat, PlatformCompat};
 use motu_engine::{HostValue, MemoryModules, Syntax, WorkerCode};
 use motu_loader::{Project, ProjectOptions};
 
@@ -46,6 +46,11 @@ pub struct WorkerSpec {
     /// themselves are given to the loader ([`crate::builtin_modules`]).
     /// Default none.
     pub node_compat: NodeCompat,
+    /// What its compatibility date and flags decide of the platform's APIs
+    /// (see [`PlatformCompat::resolve`]): WebSocket's default `binaryType`,
+    /// whether `storage.deleteAll()` deletes the alarm. Default: the old
+    /// behaviours (no date).
+    pub platform_compat: PlatformCompat,
     /// The assets binding, if any: `env.<name>.fetch(request)` asks the
     /// Worker's static assets. Default none.
     pub assets: Option<crate::AssetBinding>,
@@ -83,6 +88,7 @@ impl std::fmt::Debug for WorkerSpec {
             .field("base_url", &self.base_url.as_ref().map(url::Url::as_str))
             .field("compatibility_flags", &self.compatibility_flags)
             .field("node_compat", &self.node_compat)
+            .field("platform_compat", &self.platform_compat)
             .field("assets", &self.assets.as_ref().map(|a| a.binding.as_str()))
             .field("storage", &self.storage)
             .field("durable", &self.durable)
@@ -112,6 +118,7 @@ impl WorkerSpec {
             base_url: None,
             compatibility_flags: Vec::new(),
             node_compat: NodeCompat::default(),
+            platform_compat: PlatformCompat::default(),
             assets: None,
             storage: Vec::new(),
             durable: Vec::new(),
@@ -164,6 +171,7 @@ impl WorkerSpec {
             base_url: None,
             compatibility_flags: Vec::new(),
             node_compat: NodeCompat::default(),
+            platform_compat: PlatformCompat::default(),
             assets: None,
             storage: Vec::new(),
             durable: Vec::new(),
@@ -202,6 +210,13 @@ impl WorkerSpec {
     /// Sets the Node.js compatibility (see [`WorkerSpec::node_compat`]).
     pub fn with_node_compat(mut self, node: NodeCompat) -> Self {
         self.node_compat = node;
+        self
+    }
+
+    /// Sets what the compatibility date and flags decide of the platform's
+    /// APIs (see [`WorkerSpec::platform_compat`]).
+    pub fn with_platform_compat(mut self, compat: PlatformCompat) -> Self {
+        self.platform_compat = compat;
         self
     }
 

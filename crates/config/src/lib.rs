@@ -145,6 +145,7 @@ pub use assets::{
 };
 pub use cache::CacheSettings;
 pub use cluster::{ClusterSettings, RedisUrl};
+pub use compat::PlatformCompat;
 pub use cron::CronTrigger;
 pub use d1::D1Binding;
 pub use durable_objects::{

@@ -266,8 +266,9 @@ impl ObjectStorage {
         rows.collect::<Result<_, _>>().map_err(Into::into)
     }
 
-    /// Deletes every pair, every table the object made and its alarm.
-    pub fn delete_all(&mut self) -> Result<(), StorageError> {
+    /// Deletes every pair and every table the object made, and its alarm
+    /// unless `keep_alarm` (the alarm then keeps the id's name beside it).
+    pub fn delete_all(&mut self, keep_alarm: bool) -> Result<(), StorageError> {
         let tables: Vec<String> = {
             let mut stmt = self.conn.prepare(
                 "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '_cf_%' \
@@ -278,7 +279,14 @@ impl ObjectStorage {
         };
         self.atomically(|conn| {
             conn.execute("DELETE FROM _cf_KV", [])?;
-            conn.execute("DELETE FROM _cf_METADATA", [])?;
+            if keep_alarm {
+                conn.execute(
+                    "DELETE FROM _cf_METADATA WHERE key NOT IN (?1, ?2)",
+                    [ALARM_ROW, NAME_ROW],
+                )?;
+            } else {
+                conn.execute("DELETE FROM _cf_METADATA", [])?;
+            }
             for t in &tables {
                 conn.execute(
                     &format!("DROP TABLE IF EXISTS \"{}\"", t.replace('"', "\"\"")),
@@ -818,10 +826,15 @@ mod tests {
         assert_eq!(s.delete(&["a".into(), "nope".into()]).unwrap(), 1);
         s.exec("CREATE TABLE t (x)", &[]).unwrap();
         s.set_alarm(Some(5.0), None).unwrap();
-        s.delete_all().unwrap();
+        // Keeping the alarm (a compatibility date before 2026-02-24).
+        s.delete_all(true).unwrap();
+        assert!(s.list(&ListOptions::default()).unwrap().is_empty());
+        assert_eq!(s.alarm().unwrap(), Some(5.0));
+        assert!(s.exec("SELECT * FROM t", &[]).is_err(), "tables go too");
+        s.put(&[("a".into(), b"1".to_vec())]).unwrap();
+        s.delete_all(false).unwrap();
         assert!(s.list(&ListOptions::default()).unwrap().is_empty());
         assert_eq!(s.alarm().unwrap(), None);
-        assert!(s.exec("SELECT * FROM t", &[]).is_err(), "tables go too");
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //   whether stack traces need the places of generated modules mapped, see
 //   stack_positions.js; nodejs: Node.js compatibility, see node/setup.js;
 //   durable: the Durable Object namespace bindings, `[name, namespace key]`
-//   by index, see cloudflare/durable.js);
+//   by index, see cloudflare/durable.js; websocketBlob: whether a
+//   WebSocket's binaryType starts as 'blob', from the compatibility date,
+//   see websocket.js);
 // - `respond(id, status, statusText, [[name, value]...], body, socket)` when event
 //   `id` has a response (body: string, bytes, null, the handle of a body
 //   sink the response streams into, or `[handle]` of a host stream the host
@@ -32,10 +34,15 @@ let cacheBindingIndex = -1;
 function cacheBinding() {
   return cacheBindingIndex;
 }
+// What the Worker's compatibility date and flags decide that the lazily
+// loaded groups read (the object is theirs from the start; `start()`
+// fills it in).
+const workerCompat = { websocketBlob: false };
 
 function start() {
   worker = op('init');
   requestCfFields = worker.requestCf;
+  workerCompat.websocketBlob = worker.websocketBlob === true;
   if (worker.mapsPositions) loadGroup(STACK_POSITIONS).mapStackPositions();
   env = worker.env;
   // A service binding is a Fetcher and a stub of the Worker's entrypoint for

@@ -160,9 +160,13 @@ class WebSocket extends EventTarget {
   get url() { return this.#s.url; }
   get protocol() { return this.#s.protocol; }
   get extensions() { return ''; }
-  get binaryType() { return 'arraybuffer'; }
+  // 'blob' or 'arraybuffer': how binary messages arrive. It starts as the
+  // compatibility date says ('blob' from 2026-03-17, see newState); any
+  // other value is ignored, as the standard says.
+  get binaryType() { return this.#s.binaryType; }
   set binaryType(value) {
-    if (`${value}` !== 'arraybuffer') throw new TypeError("Workers deliver binary messages as ArrayBuffer: binaryType can only be 'arraybuffer'");
+    const type = `${value}`;
+    if (type === 'blob' || type === 'arraybuffer') this.#s.binaryType = type;
   }
 
   // Starts delivering this end's events (those that arrived before wait
@@ -328,6 +332,7 @@ function newState(pair) {
     forwarded: -1, sid: -1, slot: -1, attachment: null, gate: null,
     // A Durable Object's socket of its own: forgets it (socketOwner).
     disown: null,
+    binaryType: workerCompat.websocketBlob ? 'blob' : 'arraybuffer',
   };
 }
 
@@ -353,11 +358,15 @@ function deliverTo(ws, ev) {
 }
 
 // Fires a `message` event carrying `data` (a string, or bytes as an
-// ArrayBuffer) at an accepted end, with timeStamp `t` (-1: now).
+// ArrayBuffer or a Blob, as the end's binaryType says) at an accepted end,
+// with timeStamp `t` (-1: now).
 function fireMessage(ws, data, t) {
   if (data instanceof Uint8Array) {
     data = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
       ? data.buffer : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+  }
+  if (typeof data !== 'string' && endState(ws).binaryType === 'blob') {
+    data = new (loadGroup(BLOBS).Blob)([data]);
   }
   dispatchOn(ws, messageEvent(data, t), true);
 }

@@ -11,7 +11,8 @@
 //!   synchronous (see the module docs of `motu_storage::durable`): `get`
 //!   (keys → values or null), `put` (keys, values), `delete` (keys →
 //!   count), `list` (start, startAfter, end, prefix, reverse, limit →
-//!   `[[key, value]…]`), `deleteAll`, `exec` (sql, bindings → `{ columns,
+//!   `[[key, value]…]`), `deleteAll` (with the alarm or not, as the
+//!   Worker's compatibility date says), `exec` (sql, bindings → `{ columns,
 //!   rows, rowsRead, rowsWritten }`), `size`, `begin`/`commit`/`rollback`,
 //!   `getAlarm`, `setAlarm` (ms or null; written to the object's database
 //!   and the alarm index, both or neither). Values are the bytes the
@@ -79,6 +80,8 @@ pub(crate) struct Objects {
     isolate: String,
     storage: crate::Storage,
     idle: Duration,
+    /// `deleteAll` deletes the alarm too (else keeps it).
+    delete_all_deletes_alarm: bool,
     slots: RefCell<HashMap<(String, String), u32>>,
     live: RefCell<HashMap<u32, Live>>,
     next_slot: Cell<u32>,
@@ -156,11 +159,14 @@ fn host_value(v: D1Value) -> HostValue {
 
 impl Objects {
     /// The objects of an isolate of `worker`, storing in `storage`'s state
-    /// folder, leaving memory after `idle` without events.
+    /// folder, leaving memory after `idle` without events; `deleteAll`
+    /// deletes their alarms too when `delete_all_deletes_alarm` (the
+    /// Worker's compatibility date or flag says so), else keeps them.
     pub(crate) fn new(
         worker: &str,
         storage: &crate::Storage,
         idle: Duration,
+        delete_all_deletes_alarm: bool,
         sockets: Rc<crate::websocket::Sockets>,
     ) -> Self {
         static ISOLATES: AtomicU64 = AtomicU64::new(1);
@@ -169,6 +175,7 @@ impl Objects {
             isolate: format!("{worker}#{}", ISOLATES.fetch_add(1, Ordering::Relaxed)),
             storage: storage.clone(),
             idle,
+            delete_all_deletes_alarm,
             slots: RefCell::default(),
             live: RefCell::default(),
             next_slot: Cell::new(1),
@@ -536,7 +543,13 @@ impl Objects {
                 })
             }
             "deleteAll" => {
-                self.with_alarm(slot, None, |s| s.delete_all())?;
+                if self.delete_all_deletes_alarm {
+                    self.with_alarm(slot, None, |s| s.delete_all(false))?;
+                } else {
+                    // The alarm stays, in the object's database and the
+                    // index alike.
+                    self.with_storage(slot, |s| s.delete_all(true).map_err(storage_error))?;
+                }
                 Ok(HostValue::Undefined)
             }
             "exec" => {

@@ -31,6 +31,7 @@ async function storageStep(storage, step) {
     case 'alarm':
       await storage.setAlarm(a);
       return await storage.getAlarm();
+    case 'getAlarm': return await storage.getAlarm();
     case 'deleteAlarm':
       await storage.deleteAlarm();
       return await storage.getAlarm();

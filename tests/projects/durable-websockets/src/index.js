@@ -82,7 +82,8 @@ export class ChatRoom extends DurableObject {
   async webSocketMessage(ws, message) {
     const { name } = ws.deserializeAttachment();
     if (typeof message !== 'string') {
-      ws.send(`binary ${message.byteLength}`);
+      // An ArrayBuffer, whatever the compatibility date says of binaryType.
+      ws.send(`binary ${message instanceof ArrayBuffer ? 'ArrayBuffer' : typeof message} ${message.byteLength}`);
       return;
     }
     if (message === 'whoami') {
