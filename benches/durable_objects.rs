@@ -1,6 +1,6 @@
 //! A Durable Object counter through HTTP, beside the hello Worker, on each
-//! engine of motu and on workerd (the runtime inside `wrangler dev`), in
-//! the same run with the same load. Each server has two Workers, `hello`
+//! engine of motu, on workerd (the runtime inside `wrangler dev`) and on
+//! `wrangler dev` itself, in the same run with the same load. Each server has two Workers, `hello`
 //! (answers "Hello World!") and `counter`, whose fetch handler calls one
 //! object (`get(idFromName("c"))`) through its stub:
 //!
@@ -18,7 +18,7 @@
 //! `durableObjectStorage = (localDisk = "do-storage")`, a disk service in
 //! the config's temporary folder. The binary is `WORKERD_BIN`, or the one
 //! `scripts/install-workerd.sh` installed into the compare cache; without
-//! one the bench says so and measures motu alone (it installs nothing).
+//! one the bench says so and skips workerd (it installs nothing).
 //!
 //! Every request goes to the same object, so its events are one at a time.
 //! All servers run at once, idle but for the one measured; each round takes
@@ -26,7 +26,7 @@
 //! load (CONNECTIONS keep-alive connections, each sending its next request
 //! when the last answer arrived) for SECONDS each, ROUNDS rounds, the best
 //! of each kept. Prints the req/s of each and their ratios to the same
-//! server's hello, then motu's ratios to workerd.
+//! server's hello, then motu's ratios to each peer.
 //!
 //! The fsync is reported on its own. For motu, from the server's
 //! `motu_durable_object_flush_seconds` histogram read before and after each
@@ -44,6 +44,22 @@
 //! (one `fsync` per increment, none grouped, seen with strace: the WAL's
 //! `pwrite64`, its `fsync`, then the answer's `writev`). The read column
 //! against the increment column is what the write and its fsync cost.
+//!
+//! `wrangler dev --local` (found where `scripts/install-wrangler.sh` puts
+//! it, or `WRANGLER_BIN`; skipped likewise) runs one per Worker, each a
+//! proxy workerd and the Worker's workerd under Node.js; its increments
+//! `fsync` once each too.
+//!
+//! Measured (release build, three runs, 8 connections, 3 s, best of 3, the
+//! 2-core machine at a load average of 6.7 to 8.4): RPC increments per
+//! second, and their ratio to the same server's hello — motu QuickJS 3,145
+//! to 3,516 (0.17x to 0.19x), motu V8 2,952 to 3,678 (0.12x to 0.19x),
+//! workerd 310 to 1,111 (0.02x to 0.06x), wrangler dev 47 to 465; hello
+//! even with workerd (motu 0.94x to 1.27x of its 16,663 to 19,628 req/s),
+//! RPC reads 0.34x to 0.46x of hello on motu, 0.19x to 0.46x on workerd.
+//! Syncs per increment under strace: motu 0.26 to 0.40 (`fdatasync`,
+//! grouped), workerd and wrangler dev 1.00 (`fsync`). README.md's Durable
+//! Objects section has the table.
 //!
 //! `cargo bench --bench durable_objects` (QuickJS); add `--features v8` for
 //! both. `DO_BENCH_SECONDS` and `DO_BENCH_CONNECTIONS` change the load.
