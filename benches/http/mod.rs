@@ -8,6 +8,9 @@
 #![allow(dead_code)]
 
 pub mod redis;
+pub mod syncs;
+pub mod workerd;
+pub mod wrangler;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
