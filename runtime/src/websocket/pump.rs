@@ -330,8 +330,10 @@ where
         };
         let (mut read, mut write) = after_handshake_split(Shared(&io), Shared(&io), codec_role);
         read.set_max_message_size(MAX_MESSAGE_BYTES + 1);
-        // Frames the writer's buffer takes whole: one write per message.
-        write.set_writev(false);
+        // (The writer puts a frame of up to 1 KiB together in a small buffer
+        // it keeps; a larger one goes out as its header and the payload
+        // itself, one vectored write: no buffer grows to the largest
+        // message.)
         let mut read = FragmentCollectorRead::new(read);
         // Frames the reader owes the peer, for the writer, and what wakes
         // it for them.
@@ -521,15 +523,15 @@ pub(crate) fn reserve(queued: &AtomicUsize, size: usize, limit: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
     use futures::{SinkExt, StreamExt};
+    use std::time::Instant;
     use tokio::io::AsyncWriteExt;
     use tokio::sync::mpsc;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
     use tokio_tungstenite::tungstenite::protocol::Role as ClientRole;
     use tokio_tungstenite::tungstenite::Message;
     use tokio_tungstenite::WebSocketStream;
-    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
-    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 
     /// An owner that records what it is handed.
     struct Recorder(mpsc::UnboundedSender<Incoming>);
@@ -573,7 +575,8 @@ mod tests {
             let (events_tx, mut events) = mpsc::unbounded_channel();
             let (outbox, pump) = channel(1, Arc::new(Recorder(events_tx)));
             tokio::task::spawn_local(pump.run_server(server, None));
-            let mut client = WebSocketStream::from_raw_socket(client, ClientRole::Client, None).await;
+            let mut client =
+                WebSocketStream::from_raw_socket(client, ClientRole::Client, None).await;
             // A new socket has no codec until something happens.
             until_parked(&outbox).await;
             client.send(Message::text("one")).await.unwrap();
