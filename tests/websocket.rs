@@ -13,7 +13,8 @@ use common::{on_each_engine, Server, TempConfig};
 use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -329,9 +330,42 @@ fn a_message_over_1_mib_closes_the_socket_with_1009() {
                     .unwrap();
                 let closed = next(&mut ws).await;
                 assert_eq!(close_of(&closed), (1009, "Message is too large".to_owned()));
+                // The limit is the whole message's: fragments under it each
+                // (512 KiB) make a message of exactly 1 MiB, echoed whole,
+                // then one over it, which closes the socket.
+                let mut ws = connect(&s, "/echo").await.unwrap();
+                next(&mut ws).await;
+                let half = vec![7u8; 1 << 19];
+                ws.send(fragment(&half, Data::Binary, false)).await.unwrap();
+                ws.send(fragment(&[9u8; 1 << 19], Data::Continue, true))
+                    .await
+                    .unwrap();
+                match next(&mut ws).await {
+                    Message::Binary(b) => {
+                        assert_eq!(b.len(), 1 << 20);
+                        assert_eq!((b[0], b[(1 << 20) - 1]), (7, 9));
+                    }
+                    other => panic!("expected the 1 MiB echo, got {:?}", other.len()),
+                }
+                ws.send(fragment(&half, Data::Binary, false)).await.unwrap();
+                ws.send(fragment(&half, Data::Continue, false))
+                    .await
+                    .unwrap();
+                ws.send(fragment(&[1], Data::Continue, true)).await.unwrap();
+                let closed = next(&mut ws).await;
+                assert_eq!(close_of(&closed), (1009, "Message is too large".to_owned()));
             });
         },
     );
+}
+
+/// One frame of a fragmented message (the client masks it).
+fn fragment(payload: &[u8], opcode: Data, is_final: bool) -> Message {
+    Message::Frame(Frame::message(
+        payload.to_vec(),
+        OpCode::Data(opcode),
+        is_final,
+    ))
 }
 
 #[test]

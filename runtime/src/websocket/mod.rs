@@ -4,7 +4,8 @@
 //! # Concepts
 //!
 //! - **Ownership.** The network end of a socket (its framing, RFC 6455, by
-//!   tokio-tungstenite) is owned by a *pump*, a task of its own on the
+//!   fastwebsockets; the frame headers followed with tungstenite's parser)
+//!   is owned by a *pump*, a task of its own on the
 //!   thread that accepted the connection (the gateway's, for a client's
 //!   upgrade) or of the isolate (for the Worker's outbound sockets). The
 //!   Worker's end is a handle in its isolate's socket table

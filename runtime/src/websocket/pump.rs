@@ -5,25 +5,35 @@
 //! something to read or the Worker something to write, so that an idle
 //! socket costs little more than its connection.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::{FutureExt, SinkExt, StreamExt};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use fastwebsockets::{
+    after_handshake_split, FragmentCollectorRead, Frame, OpCode, Payload, WebSocketError,
+};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::sync::{watch, Notify};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::WebSocketStream;
 
-use super::frames::Followed;
+use super::frames::{Boundary, Followed};
 use super::outbox::{queue, Inbox, Outbox};
 use super::{Incoming, SocketOwner, CLOSE_WAIT, GOING_AWAY, MAX_MESSAGE_BYTES};
 
 /// The close reason of a message over the size limit (Cloudflare's).
 const TOO_LARGE: &str = "Message is too large";
+
+/// Which end of the socket the pump is.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    /// The server's: the peer masks its frames.
+    Server,
+    /// The client's: this end masks its frames.
+    Client,
+}
 
 /// What the Worker sends toward the peer.
 #[derive(Debug)]
@@ -43,14 +53,12 @@ impl Outgoing {
         }
     }
 
-    fn into_message(self) -> Message {
+    /// Its frame (the bytes move into it, not copied).
+    fn into_frame(self) -> Frame<'static> {
         match self {
-            Outgoing::Text(t) => Message::text(t),
-            Outgoing::Binary(b) => Message::binary(b),
-            Outgoing::Close(code, reason) => Message::Close(Some(CloseFrame {
-                code: CloseCode::from(code),
-                reason: reason.into(),
-            })),
+            Outgoing::Text(t) => Frame::text(Payload::Owned(t.into_bytes())),
+            Outgoing::Binary(b) => Frame::binary(Payload::Owned(b)),
+            Outgoing::Close(code, reason) => Frame::close(code, reason.as_bytes()),
         }
     }
 }
@@ -62,33 +70,20 @@ pub(crate) struct Pump {
     pub(crate) inbox: Inbox,
 }
 
-/// The read buffer of a socket's codec: tungstenite fills (zeroes) the
-/// whole buffer on its first read, so its default (128 KiB) would be
-/// resident memory of every socket; a larger message grows it as it
-/// arrives.
-const READ_BUFFER_BYTES: usize = 4096;
-
 /// How long a socket goes with nothing read or written before its codec
 /// (buffers and framing state) is dropped: the socket is *parked*, its
 /// connection waited on with no buffer at all, and the codec made again
 /// when the peer sends or the Worker writes.
 pub(crate) const PARK_AFTER: Duration = Duration::from_secs(1);
 
-/// The framing limits: Cloudflare's message size.
-fn config() -> WebSocketConfig {
-    WebSocketConfig::default()
-        .max_message_size(Some(MAX_MESSAGE_BYTES))
-        .max_frame_size(Some(MAX_MESSAGE_BYTES))
-        .read_buffer_size(READ_BUFFER_BYTES)
-}
-
 /// How the reading side ended.
 #[derive(PartialEq)]
 enum ReadEnd {
-    /// The peer closed, or the connection ended.
-    Peer,
-    /// A message over the limit: the socket closes with 1009.
-    TooLarge,
+    /// The connection ended, or its bytes were no WebSocket.
+    Lost,
+    /// The peer's close frame, or a message over the limit: a close frame
+    /// (the answer, or 1009) waits for the writer.
+    Closing,
 }
 
 /// How a spell with a codec ended.
@@ -229,8 +224,85 @@ impl Pump {
 /// The writer's next step.
 enum Next {
     Send(Outgoing),
+    /// A frame the reader owes the peer (a pong, the answer to its close,
+    /// a 1009 close).
+    Owed(Frame<'static>),
     /// The server is shutting down.
     GoingAway,
+}
+
+/// The connection as both halves of the codec use it: each poll borrows
+/// it for the poll's length only (the halves run in one task, so the
+/// borrows never meet), which is all the splitting they need.
+struct Shared<'a, S>(&'a RefCell<Followed<S>>);
+
+impl<S: AsyncRead + Unpin> AsyncRead for Shared<'_, S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut *self.0.borrow_mut()).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Shared<'_, S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut *self.0.borrow_mut()).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut *self.0.borrow_mut()).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut *self.0.borrow_mut()).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut *self.0.borrow_mut()).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.0.borrow().is_write_vectored()
+    }
+}
+
+/// What a message frame read from the peer is for the Worker's end
+/// (`None` for a frame it does not see: a pong).
+fn incoming(frame: Frame<'_>) -> Option<Incoming> {
+    match frame.opcode {
+        // The codec checked the text's UTF-8 (the whole message's).
+        OpCode::Text => Some(Incoming::Text(
+            String::from_utf8(frame.payload.into())
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        )),
+        OpCode::Binary => Some(Incoming::Binary(frame.payload.into())),
+        OpCode::Close => {
+            // The codec checked the code and the reason's UTF-8.
+            let (code, reason) = match &frame.payload[..] {
+                [a, b, reason @ ..] => (
+                    u16::from_be_bytes([*a, *b]),
+                    String::from_utf8_lossy(reason).into_owned(),
+                ),
+                _ => (1005, String::new()),
+            };
+            Some(Incoming::Close {
+                code,
+                reason,
+                clean: true,
+            })
+        }
+        _ => None,
+    }
 }
 
 /// A spell of the socket with a codec over `io` (`prefix` read already),
@@ -247,13 +319,30 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let control = inbox.control();
-    let mut io = Followed::new(io);
-    io.boundary.feed(&prefix);
-    let ws = WebSocketStream::from_partially_read(io, prefix, role, Some(config())).await;
-    let (mut sink, mut stream) = ws.split();
-    // A close the pump decides on (1009), ahead of the Worker's queue.
-    let too_large = Notify::new();
-    loop {
+    // The codec limits one frame to one byte over the limit (it refuses a
+    // frame of its limit or more); the boundary limits whole messages.
+    let boundary = Boundary::new(MAX_MESSAGE_BYTES, role == Role::Server);
+    let io = RefCell::new(Followed::new(io, prefix, boundary));
+    let parked = {
+        let codec_role = match role {
+            Role::Server => fastwebsockets::Role::Server,
+            Role::Client => fastwebsockets::Role::Client,
+        };
+        let (mut read, mut write) = after_handshake_split(Shared(&io), Shared(&io), codec_role);
+        read.set_max_message_size(MAX_MESSAGE_BYTES + 1);
+        // (The writer puts a frame of up to 1 KiB together in a small buffer
+        // it keeps; a larger one goes out as its header and the payload
+        // itself, one vectored write: no buffer grows to the largest
+        // message.)
+        let mut read = FragmentCollectorRead::new(read);
+        // Frames the reader owes the peer, for the writer, and what wakes
+        // it for them.
+        let owed: RefCell<VecDeque<Frame<'static>>> = RefCell::new(VecDeque::new());
+        let owed_wake = Notify::new();
+        let owe = |frame: Frame<'static>| {
+            owed.borrow_mut().push_back(frame);
+            owed_wake.notify_one();
+        };
         // Counts reads and writes: the socket is idle once a whole
         // PARK_AFTER went by without one (a counter rather than a clock
         // read for every message).
@@ -262,140 +351,152 @@ where
         // The reader waits for the peer; the writer for the Worker.
         let reading = Cell::new(false);
         let waiting = Cell::new(false);
-        let park = {
-            let reader = async {
-                loop {
-                    reading.set(true);
-                    let next = stream.next().await;
-                    reading.set(false);
-                    active();
-                    let event = match next {
-                        None => break,
-                        Some(Ok(Message::Text(text))) => Incoming::Text(text.as_str().to_owned()),
-                        Some(Ok(Message::Binary(bytes))) => Incoming::Binary(bytes.to_vec()),
-                        Some(Ok(Message::Close(frame))) => {
-                            let (code, reason) = frame.map_or((1005, String::new()), |f| {
-                                (u16::from(f.code), f.reason.as_str().to_owned())
-                            });
-                            Incoming::Close {
-                                code,
-                                reason,
-                                clean: true,
-                            }
-                        }
-                        Some(Ok(_)) => continue,
-                        Some(Err(WsError::Capacity(e))) => {
+        let reader = async {
+            let mut answer = |frame: Frame<'static>| {
+                owe(frame);
+                std::future::ready(Ok::<(), std::io::Error>(()))
+            };
+            loop {
+                reading.set(true);
+                let next = read.read_frame(&mut answer).await;
+                reading.set(false);
+                active();
+                let frame = match next {
+                    Ok(frame) => frame,
+                    Err(e) => {
+                        if io.borrow().boundary.too_large()
+                            || matches!(e, WebSocketError::FrameTooLarge)
+                        {
                             tracing::debug!(
                                 socket = peer.socket,
-                                "a WebSocket message over the limit: {e}"
+                                "a WebSocket message over the limit"
                             );
-                            too_large.notify_one();
+                            owe(Frame::close(1009, TOO_LARGE.as_bytes()));
                             peer.deliver(Incoming::Close {
                                 code: 1009,
                                 reason: TOO_LARGE.into(),
                                 clean: false,
                             })
                             .await;
-                            return ReadEnd::TooLarge;
+                            return ReadEnd::Closing;
                         }
-                        Some(Err(e)) => {
-                            tracing::debug!(
-                                socket = peer.socket,
-                                "a WebSocket connection ended: {e}"
-                            );
-                            break;
-                        }
-                    };
-                    peer.deliver(event).await;
+                        tracing::debug!(socket = peer.socket, "a WebSocket connection ended: {e}");
+                        // A close the codec owes (1002 for a bad close code).
+                        return if owed.borrow().is_empty() {
+                            ReadEnd::Lost
+                        } else {
+                            ReadEnd::Closing
+                        };
+                    }
+                };
+                let Some(event) = incoming(frame) else {
+                    continue;
+                };
+                let is_close = matches!(event, Incoming::Close { .. });
+                peer.deliver(event).await;
+                if is_close {
+                    return ReadEnd::Closing;
                 }
-                ReadEnd::Peer
-            };
-            let writer = async {
-                // Made once for the spell, not once a message: each is a
-                // waiter registered with what it waits on.
-                let too_large = too_large.notified();
-                let gone = gone(going_away);
-                tokio::pin!(too_large, gone);
-                loop {
-                    waiting.set(true);
-                    let next = tokio::select! {
+            }
+        };
+        let writer = async {
+            // Made once for the spell, not once a message: each is a
+            // waiter registered with what it waits on.
+            let gone = gone(going_away);
+            let owing = owed_wake.notified();
+            tokio::pin!(gone, owing);
+            loop {
+                waiting.set(true);
+                let first = owed.borrow_mut().pop_front();
+                let next = if let Some(frame) = first {
+                    Next::Owed(frame)
+                } else {
+                    tokio::select! {
                         biased;
-                        () = &mut too_large => Next::Send(Outgoing::Close(1009, TOO_LARGE.into())),
+                        () = &mut owing => {
+                            owing.set(owed_wake.notified());
+                            continue;
+                        }
                         next = inbox.next() => Next::Send(next.unwrap_or_else(|| {
                             Outgoing::Close(1011, "The Worker's isolate went away".into())
                         })),
                         () = &mut gone => Next::GoingAway,
-                    };
-                    waiting.set(false);
-                    active();
-                    let next = match next {
-                        Next::Send(next) => next,
-                        Next::GoingAway => {
-                            let reason = "The server is shutting down";
-                            peer.deliver(Incoming::Close {
-                                code: GOING_AWAY,
-                                reason: reason.into(),
-                                clean: true,
-                            })
-                            .await;
-                            Outgoing::Close(GOING_AWAY, reason.into())
-                        }
-                    };
-                    let size = next.size();
-                    let is_close = matches!(next, Outgoing::Close(..));
-                    let sent = sink.send(next.into_message()).await;
-                    control.queued.fetch_sub(size, Ordering::AcqRel);
-                    if sent.is_err() || is_close {
-                        return;
                     }
-                }
-            };
-            // Resolves once both sides waited through a whole PARK_AFTER.
-            let idle = async {
-                loop {
-                    let seen = activity.get();
-                    tokio::time::sleep(PARK_AFTER).await;
-                    if reading.get() && waiting.get() && activity.get() == seen {
-                        return;
+                };
+                waiting.set(false);
+                active();
+                let (frame, size) = match next {
+                    Next::Owed(frame) => (frame, 0),
+                    Next::Send(next) => {
+                        let size = next.size();
+                        (next.into_frame(), size)
                     }
-                }
-            };
-            tokio::pin!(reader, writer, idle);
-            tokio::select! {
-                biased;
-                end = &mut reader => {
-                    if end == ReadEnd::TooLarge {
-                        let _ = tokio::time::timeout(CLOSE_WAIT, &mut writer).await;
+                    Next::GoingAway => {
+                        let reason = "The server is shutting down";
+                        peer.deliver(Incoming::Close {
+                            code: GOING_AWAY,
+                            reason: reason.into(),
+                            clean: true,
+                        })
+                        .await;
+                        (Frame::close(GOING_AWAY, reason.as_bytes()), 0)
                     }
-                    false
+                };
+                let is_close = frame.opcode == OpCode::Close;
+                let mut sent = write.write_frame(frame).await;
+                if sent.is_ok() {
+                    sent = write.flush().await;
                 }
-                () = &mut writer => {
-                    let _ = tokio::time::timeout(CLOSE_WAIT, &mut reader).await;
-                    false
+                control.queued.fetch_sub(size, Ordering::AcqRel);
+                if sent.is_err() || is_close {
+                    return;
                 }
-                () = control.abort.notified() => false,
-                () = control.closing.notified() => {
-                    let both = futures::future::join(&mut writer, &mut reader);
-                    let _ = tokio::time::timeout(CLOSE_WAIT, both).await;
-                    false
-                }
-                () = &mut idle => true,
             }
         };
-        if !park {
-            return Spell::Over;
-        }
-        // Both sides wait: the codec holds nothing but what it returned,
-        // if the frames read so far are complete and no pong is left to
-        // write.
-        let Ok(mut ws) = stream.reunite(sink) else {
-            return Spell::Over;
+        // Resolves once both sides waited through a whole PARK_AFTER with
+        // nothing left in the codec: every byte read belongs to a message
+        // returned, nothing is owed to the peer nor queued by the Worker.
+        let idle = async {
+            loop {
+                let seen = activity.get();
+                tokio::time::sleep(PARK_AFTER).await;
+                if reading.get()
+                    && waiting.get()
+                    && activity.get() == seen
+                    && io.borrow().boundary.at_rest()
+                    && owed.borrow().is_empty()
+                    && !inbox.has_queued()
+                {
+                    return;
+                }
+            }
         };
-        let flushed = matches!(ws.flush().now_or_never(), Some(Ok(())));
-        if flushed && ws.get_ref().boundary.at_rest() && !inbox.has_queued() {
-            return Spell::Parked(ws.into_inner().io);
+        tokio::pin!(reader, writer, idle);
+        tokio::select! {
+            biased;
+            end = &mut reader => {
+                if end == ReadEnd::Closing {
+                    let _ = tokio::time::timeout(CLOSE_WAIT, &mut writer).await;
+                }
+                false
+            }
+            () = &mut writer => {
+                let _ = tokio::time::timeout(CLOSE_WAIT, &mut reader).await;
+                false
+            }
+            () = control.abort.notified() => false,
+            () = control.closing.notified() => {
+                let both = futures::future::join(&mut writer, &mut reader);
+                let _ = tokio::time::timeout(CLOSE_WAIT, both).await;
+                false
+            }
+            () = &mut idle => true,
         }
-        (sink, stream) = ws.split();
+    };
+    if parked {
+        Spell::Parked(io.into_inner().io)
+    } else {
+        Spell::Over
     }
 }
 
@@ -422,11 +523,15 @@ pub(crate) fn reserve(queued: &AtomicUsize, size: usize, limit: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::{SinkExt, StreamExt};
     use std::time::Instant;
     use tokio::io::AsyncWriteExt;
     use tokio::sync::mpsc;
     use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
     use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::Role as ClientRole;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::WebSocketStream;
 
     /// An owner that records what it is handed.
     struct Recorder(mpsc::UnboundedSender<Incoming>);
@@ -470,7 +575,8 @@ mod tests {
             let (events_tx, mut events) = mpsc::unbounded_channel();
             let (outbox, pump) = channel(1, Arc::new(Recorder(events_tx)));
             tokio::task::spawn_local(pump.run_server(server, None));
-            let mut client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+            let mut client =
+                WebSocketStream::from_raw_socket(client, ClientRole::Client, None).await;
             // A new socket has no codec until something happens.
             until_parked(&outbox).await;
             client.send(Message::text("one")).await.unwrap();
