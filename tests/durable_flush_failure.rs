@@ -82,6 +82,18 @@ fn assert_reset(server: &Server, path: &str) {
     );
 }
 
+/// Makes the flushes of the `durable-objects` object `name` fail from now
+/// on: the fault file to remove to let them succeed again.
+fn fail_flushes(server: &Server, faults: &Path, name: &str) -> PathBuf {
+    let id = get_json(server, &format!("/do/{name}/instance"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fault = faults.join(id);
+    std::fs::write(&fault, b"").unwrap();
+    fault
+}
+
 #[test]
 fn a_synchronous_key_value_write_is_held_by_the_output_gate() {
     // `ctx.storage.kv.put` and `delete` write as the asynchronous API does:
@@ -92,12 +104,7 @@ fn a_synchronous_key_value_write_is_held_by_the_output_gate() {
         let server = serve("durable-objects", engine, &state, &faults);
         for op in ["kvPut", "kvDelete"] {
             let name = format!("sync-{op}");
-            let id = get_json(&server, &format!("/do/{name}/instance"))["id"]
-                .as_str()
-                .unwrap()
-                .to_owned();
-            let fault = faults.join(&id);
-            std::fs::write(&fault, b"").unwrap();
+            let fault = fail_flushes(&server, &faults, &name);
             let body = serde_json::to_vec(&json!([{ "op": op, "args": ["k", 1] }])).unwrap();
             let r = server.request("POST", &format!("/do/{name}/kv"), &[], &body);
             assert_eq!(
@@ -118,12 +125,7 @@ fn a_failed_flush_resets_the_object_and_the_next_event_reads_the_disk() {
         let server = serve("durable-objects", engine, &state, &faults);
         let first = get_json(&server, "/do/broken/remember?value=kept");
         let token = first["token"].clone();
-        let id = get_json(&server, "/do/broken/instance")["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let fault = faults.join(&id);
-        std::fs::write(&fault, b"").unwrap();
+        let fault = fail_flushes(&server, &faults, "broken");
 
         // (a) The response that waited for the failed flush is an error:
         // the object was reset.
@@ -280,11 +282,7 @@ fn a_fetch_the_reset_instance_makes_later_never_leaves() {
             json!({ "flushed": "durable", "fetched": 200 })
         );
         assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
-        let id = get_json(&server, "/do/fetcher/instance")["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        std::fs::write(faults.join(&id), b"").unwrap();
+        fail_flushes(&server, &faults, "fetcher");
         let path = format!("/do/fetcher/remember-then-fetch?value=two&to=http://{to}/");
         assert_reset(&server, &path);
         // The instance logs once its fetch is over, whichever way.
@@ -458,11 +456,7 @@ fn an_acknowledged_alarm_survives_losing_the_alarm_index() {
         assert!(set.as_f64().unwrap() > 0.0, "acknowledged: {set}");
         // The object's own flush is what acknowledges: when it fails, the
         // `setAlarm` is not acknowledged (the object is reset).
-        let id = get_json(&server, "/do/unacked/instance")["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        std::fs::write(faults.join(&id), b"").unwrap();
+        fail_flushes(&server, &faults, "unacked");
         assert_reset(&server, "/do/unacked/set-alarm?in=3600000");
         server.kill_hard();
         for file in ["alarms.sqlite", "alarms.sqlite-wal", "alarms.sqlite-shm"] {
@@ -494,12 +488,7 @@ fn a_reset_objects_outgoing_sockets_are_closed() {
             let name = format!("dialer-{via}");
             let opened = get_json(&server, &format!("/do/{name}/own-socket?to={to}&via={via}"));
             assert_eq!(opened, json!("echo: hello"), "{via}");
-            let id = get_json(&server, &format!("/do/{name}/instance"))["id"]
-                .as_str()
-                .unwrap()
-                .to_owned();
-            let fault = faults.join(&id);
-            std::fs::write(&fault, b"").unwrap();
+            let fault = fail_flushes(&server, &faults, &name);
             assert_reset(&server, &format!("/do/{name}/remember?value=x"));
             let closed = closes
                 .recv_timeout(Duration::from_secs(60))
