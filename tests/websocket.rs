@@ -310,6 +310,31 @@ fn close_handshake_both_ways_with_code_and_reason() {
 }
 
 #[test]
+fn a_half_open_socket_answers_the_peers_close_with_its_own() {
+    // accept({ allowHalfOpen: true }): the client's close is not answered
+    // at once; the Worker sees readyState CLOSING in its close event, and
+    // its own close() (code 4002) is the answer the client gets, not an
+    // echo of the client's code.
+    on_each_engine("a_half_open_socket_answers_the_peers_close", |engine| {
+        let (_c, s) = serve(engine, "", "");
+        runtime().block_on(async {
+            let mut ws = connect(&s, "/half-open").await.unwrap();
+            assert!(text(&next(&mut ws).await).starts_with("welcome"));
+            ws.close(Some(CloseFrame {
+                code: CloseCode::from(4001),
+                reason: "client done".into(),
+            }))
+            .await
+            .unwrap();
+            let answer = next(&mut ws).await;
+            assert_eq!(close_of(&answer), (4002, "answered later".to_owned()));
+        });
+        let seen = wait_for_body(&s, "ws.test", "/last-close", |b| b.ends_with(" 3"));
+        assert_eq!(seen, "4001 client done 2 3");
+    });
+}
+
+#[test]
 fn a_message_over_1_mib_closes_the_socket_with_1009() {
     on_each_engine(
         "a_message_over_1_mib_closes_the_socket_with_1009",

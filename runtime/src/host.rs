@@ -1344,6 +1344,9 @@ impl Host for IsolateHost {
             }
             "ws_send" => return self.ws_send(args),
             "ws_adopt" => return self.ws_adopt(&args),
+            "ws_half_open" => {
+                self.sockets.half_open(event_id(&args) as u32);
+            }
             "durable_ws" => {
                 return self.durable.websocket_call(
                     args,

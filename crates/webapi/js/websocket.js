@@ -15,6 +15,8 @@
 //   bytes (binary); a reason when the peer stopped reading and the queue
 //   toward it is full (the socket is then closed);
 // - `ws_close(handle, code, reason)`;
+// - `ws_half_open(handle)`: accepted with `allowHalfOpen: true`, the peer's
+//   close is answered by `ws_close`, not at once;
 // - `ws_connect(token, url, headers)` (async): an outbound socket, settled
 //   with `{ status, headers, socket }` once the server accepted it;
 // - events come through the `dispatch` hook, one turn each: a message as
@@ -170,10 +172,16 @@ class WebSocket extends EventTarget {
   }
 
   // Starts delivering this end's events (those that arrived before wait
-  // until now). `allowHalfOpen` is accepted; a close from the peer is
-  // always answered at once.
+  // until now). With `allowHalfOpen: true` a close from the peer is not
+  // answered at once: readyState stays CLOSING in the close event, and the
+  // Worker may still send until its own close() answers it.
   accept(options = undefined) {
     const s = this.#s;
+    if (options !== undefined && options !== null && typeof options !== 'object') throw new TypeError('accept() takes an options object');
+    if (options?.allowHalfOpen && !s.accepted && !s.transferred) {
+      s.halfOpen = true;
+      if (s.handle >= 0) op('ws_half_open', s.handle);
+    }
     if (s.forwarded >= 0 && !s.accepted && !s.transferred) {
       // A subrequest's socket: this isolate's from now on.
       const handle = op('ws_adopt', s.forwarded);
@@ -185,7 +193,6 @@ class WebSocket extends EventTarget {
     }
     if (s.transferred) throw new TypeError('This WebSocket was handed to a Response and cannot be accepted here');
     if (s.accepted) throw new TypeError('accept() was already called on this WebSocket');
-    if (options !== undefined && options !== null && typeof options !== 'object') throw new TypeError('accept() takes an options object');
     s.accepted = true;
     if (s.state === CONNECTING) s.state = OPEN;
     const queued = s.queued;
@@ -258,6 +265,12 @@ class WebSocket extends EventTarget {
   #closeNow(code, reason) {
     const s = this.#s;
     s.closeSent = true;
+    if (s.peerClosed) {
+      // The answer to a half-open socket's peer: the socket is done.
+      s.state = CLOSED;
+      hostSockets.delete(s.handle);
+      s.disown?.();
+    }
     if (s.state === OPEN || s.state === CONNECTING) s.state = CLOSING;
     const closeNow = () => {
       if (s.handle >= 0) {
@@ -332,6 +345,8 @@ function newState(pair) {
     forwarded: -1, sid: -1, slot: -1, attachment: null, gate: null,
     // A Durable Object's socket of its own: forgets it (socketOwner).
     disown: null,
+    // Accepted with allowHalfOpen, and the peer's close not answered yet.
+    halfOpen: false, peerClosed: false,
     binaryType: workerCompat.websocketBlob ? 'blob' : 'arraybuffer',
   };
 }
@@ -347,6 +362,14 @@ function deliverTo(ws, ev) {
   if (ev.kind === 'message') {
     fireMessage(ws, ev.data, -1);
   } else if (ev.kind === 'close') {
+    if (s.halfOpen && ev.wasClean && !s.closeSent && s.handle >= 0) {
+      // Half-open: the peer's close waits for this end's close(), which
+      // the host's socket still takes.
+      s.state = CLOSING;
+      s.peerClosed = true;
+      fireEvent(ws, new CloseEvent('close', { code: ev.code, reason: ev.reason, wasClean: ev.wasClean }));
+      return;
+    }
     s.state = CLOSED;
     if (s.handle >= 0) hostSockets.delete(s.handle);
     s.disown?.();
@@ -394,6 +417,7 @@ function adoptHostEnd(ws, handle) {
   const s = endState(ws);
   s.handle = handle;
   hostSockets.set(handle, ws);
+  if (s.halfOpen) op('ws_half_open', handle);
 }
 
 class WebSocketPair {

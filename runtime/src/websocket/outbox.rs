@@ -36,6 +36,9 @@ pub(crate) struct Control {
     ended: AtomicBool,
     /// The socket is parked (no codec).
     pub(crate) parked: AtomicBool,
+    /// The Worker accepted it with `allowHalfOpen: true`: a close from the
+    /// peer is not answered until the Worker's own `close()`.
+    pub(crate) half_open: AtomicBool,
 }
 
 #[cfg(test)]

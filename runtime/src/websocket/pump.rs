@@ -351,9 +351,16 @@ where
         // The reader waits for the peer; the writer for the Worker.
         let reading = Cell::new(false);
         let waiting = Cell::new(false);
+        // Whether the peer's close was left unanswered: the socket is
+        // half-open (`allowHalfOpen`), the Worker's `close()` answers it.
+        let unanswered = Cell::new(false);
         let reader = async {
             let mut answer = |frame: Frame<'static>| {
-                owe(frame);
+                if frame.opcode == OpCode::Close && control.half_open.load(Ordering::Acquire) {
+                    unanswered.set(true);
+                } else {
+                    owe(frame);
+                }
                 std::future::ready(Ok::<(), std::io::Error>(()))
             };
             loop {
@@ -475,7 +482,11 @@ where
         tokio::select! {
             biased;
             end = &mut reader => {
-                if end == ReadEnd::Closing {
+                if unanswered.get() {
+                    // Half-open: the Worker may still send, until its own
+                    // close (or its isolate's end, or the server's).
+                    (&mut writer).await;
+                } else if end == ReadEnd::Closing {
                     let _ = tokio::time::timeout(CLOSE_WAIT, &mut writer).await;
                 }
                 false

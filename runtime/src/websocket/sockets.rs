@@ -17,6 +17,8 @@ enum Entry {
         event: Option<u64>,
         queue: Vec<Outgoing>,
         bytes: usize,
+        /// Accepted with `allowHalfOpen: true` (see [`Sockets::half_open`]).
+        half_open: bool,
     },
     /// Joined to its pump.
     Open { tx: Outbox },
@@ -73,6 +75,7 @@ impl Sockets {
                 event,
                 queue: Vec::new(),
                 bytes: 0,
+                half_open: false,
             },
         );
         h
@@ -90,13 +93,22 @@ impl Sockets {
     /// Joins pending socket `h` to a new pump, which gets what waited.
     pub(crate) fn link(&self, h: u32, owner: Arc<dyn SocketOwner>) -> Option<Pump> {
         let mut table = self.table.borrow_mut();
-        let Some(Entry::Pending { queue, bytes, .. }) = table.remove(&h) else {
+        let Some(Entry::Pending {
+            queue,
+            bytes,
+            half_open,
+            ..
+        }) = table.remove(&h)
+        else {
             return None;
         };
         let (tx, pump) = channel(h, owner);
         tx.control()
             .queued
             .store(bytes, std::sync::atomic::Ordering::Release);
+        tx.control()
+            .half_open
+            .store(half_open, std::sync::atomic::Ordering::Release);
         for message in queue {
             tx.send(message);
         }
@@ -169,9 +181,31 @@ impl Sockets {
         }
     }
 
-    /// Socket `h`'s close event was delivered: it is forgotten.
+    /// Socket `h` was accepted with `allowHalfOpen: true`: a close from
+    /// the peer is not answered (its pump waits, the entry stays) until the
+    /// Worker closes it too.
+    pub(crate) fn half_open(&self, h: u32) {
+        match self.table.borrow_mut().get_mut(&h) {
+            Some(Entry::Pending { half_open, .. }) => *half_open = true,
+            Some(Entry::Open { tx }) => tx
+                .control()
+                .half_open
+                .store(true, std::sync::atomic::Ordering::Release),
+            None => {}
+        }
+    }
+
+    /// Socket `h`'s close event was delivered: it is forgotten, unless it
+    /// is half-open and its pump still waits for the Worker's close.
     pub(crate) fn closed(&self, h: u32) {
-        if let Some(Entry::Open { .. }) = self.table.borrow_mut().remove(&h) {
+        let mut table = self.table.borrow_mut();
+        let waits = matches!(table.get(&h), Some(Entry::Open { tx })
+            if tx.control().half_open.load(std::sync::atomic::Ordering::Acquire)
+                && !tx.is_closed());
+        if waits {
+            return;
+        }
+        if let Some(Entry::Open { .. }) = table.remove(&h) {
             self.open.set(self.open.get() - 1);
         }
     }
