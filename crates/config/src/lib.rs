@@ -74,7 +74,7 @@
 //! secrets = ["API_KEY"]       # from the environment or .dev.vars; never logged
 //! origin = "https://origin.example"  # where passThroughOnException() sends requests
 //! workers_dev = true          # also at NAME.localhost (default: only if it is the one Worker)
-//! compatibility_date = "2025-01-01"  # recorded (default none)
+//! compatibility_date = "2025-01-01"  # date-dependent defaults (default none)
 //! compatibility_flags = ["url_standard"]  # see `compat` (default none)
 //! jsx_factory = "h"           # JSX factory when no tsconfig or pragma names one (default none)
 //! jsx_fragment = "Fragment"   # JSX fragment, likewise (default none)

@@ -161,7 +161,9 @@ pub struct WorkerSettings {
     /// other Worker in-process. Default none.
     pub services: Vec<ServiceBinding>,
     /// `compatibility_date` (`YYYY-MM-DD`): recorded and shown at start-up;
-    /// motu's behaviour does not depend on it. Default none.
+    /// it decides the defaults that change with the date, as on Cloudflare
+    /// (see [`crate::NodeCompat`] and [`crate::PlatformCompat`]). Default
+    /// none.
     pub compatibility_date: Option<String>,
     /// `[workers.assets]`: static files served before the Worker runs.
     /// Default none.
