@@ -269,6 +269,20 @@ fn listeners_added_and_removed_during_a_message_dispatch() {
     );
 }
 
+/// Opens a socket to `path`, reads the welcome, closes it from the client
+/// (4001, "client done") and returns the server's answer.
+async fn client_closes(s: &Server, path: &str) -> Message {
+    let mut ws = connect(s, path).await.unwrap();
+    assert!(text(&next(&mut ws).await).starts_with("welcome"));
+    ws.close(Some(CloseFrame {
+        code: CloseCode::from(4001),
+        reason: "client done".into(),
+    }))
+    .await
+    .unwrap();
+    next(&mut ws).await
+}
+
 #[test]
 fn close_handshake_both_ways_with_code_and_reason() {
     on_each_engine("close_handshake_both_ways_with_code_and_reason", |engine| {
@@ -276,15 +290,7 @@ fn close_handshake_both_ways_with_code_and_reason() {
         runtime().block_on(async {
             // The client closes: the Worker's close event has its code and
             // reason, and the server answers the close frame.
-            let mut ws = connect(&s, "/closing").await.unwrap();
-            assert!(text(&next(&mut ws).await).starts_with("welcome"));
-            ws.close(Some(CloseFrame {
-                code: CloseCode::from(4001),
-                reason: "client done".into(),
-            }))
-            .await
-            .unwrap();
-            let answer = next(&mut ws).await;
+            let answer = client_closes(&s, "/closing").await;
             assert_eq!(close_of(&answer).0, 4001);
         });
         let seen = wait_for_body(&s, "ws.test", "/last-close", |b| !b.is_empty());
@@ -318,15 +324,7 @@ fn a_half_open_socket_answers_the_peers_close_with_its_own() {
     on_each_engine("a_half_open_socket_answers_the_peers_close", |engine| {
         let (_c, s) = serve(engine, "", "");
         runtime().block_on(async {
-            let mut ws = connect(&s, "/half-open").await.unwrap();
-            assert!(text(&next(&mut ws).await).starts_with("welcome"));
-            ws.close(Some(CloseFrame {
-                code: CloseCode::from(4001),
-                reason: "client done".into(),
-            }))
-            .await
-            .unwrap();
-            let answer = next(&mut ws).await;
+            let answer = client_closes(&s, "/half-open").await;
             assert_eq!(close_of(&answer), (4002, "answered later".to_owned()));
         });
         let seen = wait_for_body(&s, "ws.test", "/last-close", |b| b.ends_with(" 3"));
