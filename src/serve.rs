@@ -196,6 +196,12 @@ pub(crate) fn worker_spec(
             Some(entrypoint) => spec.with_service_entrypoint(&s.binding, &s.service, entrypoint),
             None => spec.with_service(&s.binding, &s.service),
         };
+        if let Some(props) = &s.props {
+            spec = spec.with_service_props(
+                &s.binding,
+                to_host_value(&serde_json::Value::Object(props.clone())),
+            );
+        }
     }
     for (k, secret) in &w.secrets {
         spec = spec.with_var(k, HostValue::String(secret.expose().to_owned()));
@@ -225,6 +231,22 @@ pub(crate) fn worker_spec(
             worker: exporter,
             class: d.class_name.clone(),
         });
+    }
+    // The Worker's own classes with storage that no binding names: their
+    // namespaces are only in `ctx.exports`.
+    for (class, first) in w.durable_objects.live_classes() {
+        let bound =
+            w.durable_objects.bindings.iter().any(|d| {
+                d.script_name.as_ref().is_none_or(|s| *s == w.name) && d.class_name == class
+            });
+        if !bound {
+            spec = spec.with_durable(motu_runtime::DurableBinding {
+                binding: String::new(),
+                namespace: motu_runtime::namespace_key(&w.name, &first),
+                worker: w.name.clone(),
+                class,
+            });
+        }
     }
     spec = spec.with_durable_idle(std::time::Duration::from_secs(
         w.durable_objects.idle_timeout_s,

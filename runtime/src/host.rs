@@ -476,11 +476,14 @@ impl IsolateHost {
         let depth = self.depths.borrow().get(&event).copied().unwrap_or(0) + 1;
         let request_id = self.request_ids.borrow().get(&event).cloned();
         let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
-        let entrypoint = crate::service::entrypoint_from_args(&args);
+        let callee = crate::service::Callee {
+            entrypoint: crate::service::entrypoint_from_args(&args),
+            props: crate::service::props_from_args(&args),
+        };
         self.spawn_subrequest(
             id,
             token,
-            crate::service::call(dispatcher, service, request, depth, request_id, entrypoint),
+            crate::service::call(dispatcher, service, request, depth, request_id, callee),
         );
         Ok(())
     }
@@ -560,7 +563,8 @@ impl IsolateHost {
     }
 
     /// Starts an RPC call: `rpc_call(kind, a, b, path, isCall, wire,
-    /// grant, streams, writers)` (see `crate::rpc`), counted as a
+    /// grant, streams, writers, props)` (see `crate::rpc`; `props`, the
+    /// callee's `ctx.props` in wire form, only for a service), counted as a
     /// subrequest of the event. Settles with `[threw, wire, peer, streams,
     /// writers]`.
     fn start_rpc_call(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
@@ -1046,7 +1050,18 @@ impl IsolateHost {
                                 .iter()
                                 .find(|(binding, _)| binding == b)
                                 .map_or(HostValue::Null, |(_, e)| e.as_str().into());
-                            HostValue::List(vec![b.as_str().into(), w.as_str().into(), entrypoint])
+                            let props = self
+                                .spec
+                                .service_props
+                                .iter()
+                                .find(|(binding, _)| binding == b)
+                                .map_or(HostValue::Undefined, |(_, p)| p.clone());
+                            HostValue::List(vec![
+                                b.as_str().into(),
+                                w.as_str().into(),
+                                entrypoint,
+                                props,
+                            ])
                         })
                         .collect(),
                 ),
@@ -1076,6 +1091,8 @@ impl IsolateHost {
                             HostValue::List(vec![
                                 d.binding.as_str().into(),
                                 d.namespace.as_str().into(),
+                                d.class.as_str().into(),
+                                HostValue::Bool(d.worker == self.spec.name),
                             ])
                         })
                         .collect(),
@@ -1088,6 +1105,11 @@ impl IsolateHost {
             (
                 "websocketBlob".into(),
                 HostValue::Bool(self.spec.platform_compat.websocket_blob),
+            ),
+            ("self".into(), self.spec.name.as_str().into()),
+            (
+                "ctxExports".into(),
+                HostValue::Bool(self.spec.platform_compat.ctx_exports),
             ),
             (
                 "mapsPositions".into(),

@@ -856,6 +856,7 @@ impl Handler<Fetch> for IsolateActor {
         self.host.set_request_id(id, request_id);
         self.host.set_depth(id, crate::service::depth_of(&msg.0));
         let entrypoint = crate::service::entrypoint_of(&msg.0);
+        let props = crate::service::props_of(&msg.0);
         let (parts, body) = msg.0.into_parts();
         let body = match body.as_chunks().map(<[bytes::Bytes]>::to_vec) {
             Some(chunks) if chunks.iter().all(|c| c.is_empty()) => HostValue::Null,
@@ -873,8 +874,15 @@ impl Handler<Fetch> for IsolateActor {
         };
         let size = carried(&body);
         let mut event = fetch_event(&parts, body);
-        if let (Some(entrypoint), HostValue::List(list)) = (entrypoint, &mut event) {
-            list.push(entrypoint.into());
+        // `[…, entrypoint, props]` after the request's own fields, as far
+        // as they are given (see the prelude's `dispatchFetch`).
+        if let HostValue::List(list) = &mut event {
+            if entrypoint.is_some() || props.is_some() {
+                list.push(entrypoint.map_or(HostValue::Null, Into::into));
+            }
+            if let Some(props) = props {
+                list.push(props);
+            }
         }
         let event = match parts.extensions.get::<crate::ObjectTarget>() {
             Some(target) => match parts.extensions.get::<crate::durable::AlarmEvent>() {

@@ -33,6 +33,25 @@ pub(crate) fn depth_of(request: &FetchRequest) -> u32 {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entrypoint(pub(crate) String);
 
+/// The props (`ctx.props`, in RPC wire form) a service-binding request
+/// gives its entrypoint, as a request extension; without it, none.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Props(pub(crate) HostValue);
+
+/// The props `request` carries, if any.
+pub(crate) fn props_of(request: &FetchRequest) -> Option<HostValue> {
+    request.extensions().get::<Props>().map(|p| p.0.clone())
+}
+
+/// What a service binding's request goes to in the Worker it calls.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Callee {
+    /// The named entrypoint; `None`: the default export.
+    pub(crate) entrypoint: Option<String>,
+    /// Its `ctx.props` in wire form; `None`: an empty object.
+    pub(crate) props: Option<HostValue>,
+}
+
 /// The entrypoint `request` names, if any.
 pub(crate) fn entrypoint_of(request: &FetchRequest) -> Option<String> {
     request
@@ -41,9 +60,9 @@ pub(crate) fn entrypoint_of(request: &FetchRequest) -> Option<String> {
         .map(|e| e.0.clone())
 }
 
-/// Reads `(token, service, method, url, headers, body, entrypoint)`: the
-/// Worker to call and the request for it (the entrypoint is read by
-/// [`entrypoint_from_args`]).
+/// Reads `(token, service, method, url, headers, body, entrypoint,
+/// props)`: the Worker to call and the request for it (the entrypoint and
+/// the props are read by [`entrypoint_from_args`] and [`props_from_args`]).
 pub(crate) fn call_from_args(args: &[HostValue]) -> Result<(String, OutboundRequest), JsError> {
     let service = args
         .get(1)
@@ -60,15 +79,22 @@ pub(crate) fn entrypoint_from_args(args: &[HostValue]) -> Option<String> {
     args.get(6).and_then(HostValue::as_str).map(str::to_owned)
 }
 
-/// Calls `service` with `request` at `depth`; its response body streams
-/// on as the callee produces it.
+/// The props of `service_fetch`'s arguments (wire form), if any.
+pub(crate) fn props_from_args(args: &[HostValue]) -> Option<HostValue> {
+    args.get(7)
+        .filter(|p| !matches!(p, HostValue::Undefined | HostValue::Null))
+        .cloned()
+}
+
+/// Calls `callee` of `service` with `request` at `depth`; its response
+/// body streams on as the callee produces it.
 pub(crate) async fn call(
     dispatcher: Recipient<Dispatch>,
     service: String,
     request: OutboundRequest,
     depth: u32,
     request_id: Option<crate::RequestId>,
-    entrypoint: Option<String>,
+    callee: Callee,
 ) -> Result<OutboundResponse, JsError> {
     if depth > MAX_CHAIN_DEPTH {
         return Err(JsError::new(
@@ -82,8 +108,11 @@ pub(crate) async fn call(
     if let Some(request_id) = request_id {
         http_request.extensions_mut().insert(request_id);
     }
-    if let Some(entrypoint) = entrypoint {
+    if let Some(entrypoint) = callee.entrypoint {
         http_request.extensions_mut().insert(Entrypoint(entrypoint));
+    }
+    if let Some(props) = callee.props {
+        http_request.extensions_mut().insert(Props(props));
     }
     let outcome = dispatcher
         .send(Dispatch::new(service.clone(), http_request))

@@ -33,6 +33,11 @@ pub struct WorkerSpec {
     /// (see [`with_service_entrypoint`](Self::with_service_entrypoint));
     /// a binding not listed calls the Worker's default export. Default none.
     pub service_entrypoints: Vec<(String, String)>,
+    /// The props a service binding gives every call it makes (the callee's
+    /// `ctx.props`), by binding (see
+    /// [`with_service_props`](Self::with_service_props)); a binding not
+    /// listed gives none (`ctx.props` is an empty object). Default none.
+    pub service_props: Vec<(String, HostValue)>,
     /// The API base URL that relative URLs given to `Request`, `fetch()`
     /// and `Response.redirect()` resolve against. `None` (the default, as
     /// on Workers): relative URLs are a `TypeError`.
@@ -115,6 +120,7 @@ impl WorkerSpec {
             max_instances: None,
             services: Vec::new(),
             service_entrypoints: Vec::new(),
+            service_props: Vec::new(),
             base_url: None,
             compatibility_flags: Vec::new(),
             node_compat: NodeCompat::default(),
@@ -168,6 +174,7 @@ impl WorkerSpec {
             max_instances: None,
             services: Vec::new(),
             service_entrypoints: Vec::new(),
+            service_props: Vec::new(),
             base_url: None,
             compatibility_flags: Vec::new(),
             node_compat: NodeCompat::default(),
@@ -260,6 +267,13 @@ impl WorkerSpec {
         self.service_entrypoints
             .push((binding.clone(), entrypoint.into()));
         self.with_service(binding, worker)
+    }
+
+    /// Gives the service binding `binding` props: a plain object (a
+    /// [`HostValue::Map`]) the called entrypoint reads as `ctx.props`.
+    pub fn with_service_props(mut self, binding: impl Into<String>, props: HostValue) -> Self {
+        self.service_props.push((binding.into(), props));
+        self
     }
 
     /// Adds the assets binding: `env.<binding>.fetch(request)` is answered

@@ -47,6 +47,14 @@ pub const IMPLEMENTED: &[(&str, &str)] = &[
         "WebSocket.binaryType starts as \"arraybuffer\" where the compatibility date has \"blob\"",
     ),
     (
+        "enable_ctx_exports",
+        "ctx.exports holds loopback bindings to the Worker's own entrypoints and Durable Object classes (on by default from 2025-11-17)",
+    ),
+    (
+        "disable_ctx_exports",
+        "no ctx.exports where the compatibility date has it",
+    ),
+    (
         "delete_all_deletes_alarm",
         "a Durable Object's storage.deleteAll() deletes its alarm too (on by default from 2026-02-24)",
     ),
@@ -64,6 +72,9 @@ pub const WEBSOCKET_BLOB_DATE: &str = "2026-03-17";
 /// (`delete_all_deletes_alarm`).
 pub const DELETE_ALL_DELETES_ALARM_DATE: &str = "2026-02-24";
 
+/// The date from which `ctx.exports` exists (`enable_ctx_exports`).
+pub const CTX_EXPORTS_DATE: &str = "2025-11-17";
+
 /// The platform behaviours a Worker's compatibility date and flags decide
 /// (see the module docs). The default is a Worker without a date or
 /// flags: the old behaviours.
@@ -76,6 +87,10 @@ pub struct PlatformCompat {
     /// A Durable Object's `storage.deleteAll()` deletes its alarm too;
     /// before, the alarm was kept.
     pub delete_all_deletes_alarm: bool,
+    /// `ctx.exports` (and a Durable Object's `ctx.exports`) holds a
+    /// loopback binding for each of the Worker's own entrypoints and
+    /// Durable Object classes.
+    pub ctx_exports: bool,
 }
 
 impl PlatformCompat {
@@ -96,6 +111,11 @@ impl PlatformCompat {
                 "delete_all_deletes_alarm",
                 "delete_all_preserves_alarm",
                 DELETE_ALL_DELETES_ALARM_DATE,
+            ),
+            ctx_exports: switch(
+                "enable_ctx_exports",
+                "disable_ctx_exports",
+                CTX_EXPORTS_DATE,
             ),
         }
     }
@@ -149,11 +169,15 @@ mod tests {
             &flags(&["websocket_standard_binary_type", "delete_all_deletes_alarm"]),
         );
         assert!(opted_in.websocket_blob && opted_in.delete_all_deletes_alarm);
+        assert!(!PlatformCompat::resolve(Some("2025-11-16"), &[]).ctx_exports);
+        assert!(PlatformCompat::resolve(Some("2025-11-17"), &[]).ctx_exports);
+        assert!(PlatformCompat::resolve(None, &flags(&["enable_ctx_exports"])).ctx_exports);
         let opted_out = PlatformCompat::resolve(
             Some("2026-12-01"),
             &flags(&[
                 "no_websocket_standard_binary_type",
                 "delete_all_preserves_alarm",
+                "disable_ctx_exports",
             ]),
         );
         assert_eq!(opted_out, PlatformCompat::default());

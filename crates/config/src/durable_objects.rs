@@ -113,6 +113,31 @@ impl Default for DurableObjectsSettings {
     }
 }
 
+impl DurableObjectsSettings {
+    /// The classes the Worker's migrations leave it exporting with
+    /// storage, in the order they were created, each with its first name
+    /// (see [`DurableObjectBinding::original_class`]): a class made new and
+    /// not deleted since, under the name its latest rename gave it.
+    pub fn live_classes(&self) -> Vec<(String, String)> {
+        let mut live: Vec<String> = Vec::new();
+        for m in &self.migrations {
+            live.extend(m.new_classes.iter().cloned());
+            for (from, to) in &m.renamed_classes {
+                if let Some(name) = live.iter_mut().find(|c| *c == from) {
+                    name.clone_from(to);
+                }
+            }
+            live.retain(|c| !m.deleted_classes.contains(c));
+        }
+        live.into_iter()
+            .map(|c| {
+                let first = original_class(&self.migrations, &c);
+                (c, first)
+            })
+            .collect()
+    }
+}
+
 /// One migration: what happened to the Worker's classes at `tag`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Migration {
@@ -243,6 +268,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn live_classes_follow_renames_and_deletions() {
+        let m = |new: &[&str], renamed: &[(&str, &str)], deleted: &[&str]| Migration {
+            tag: String::new(),
+            new_classes: new.iter().map(|c| (*c).to_owned()).collect(),
+            renamed_classes: renamed
+                .iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect(),
+            deleted_classes: deleted.iter().map(|c| (*c).to_owned()).collect(),
+        };
+        let s = DurableObjectsSettings {
+            migrations: vec![
+                m(&["A", "B", "C"], &[], &[]),
+                m(&[], &[("A", "A2")], &["B"]),
+                m(&["D"], &[("A2", "A3")], &[]),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            s.live_classes(),
+            [
+                ("A3".into(), "A".into()),
+                ("C".into(), "C".into()),
+                ("D".into(), "D".into())
+            ]
+        );
+    }
+
+    #[test]
     fn bindings_and_migrations_are_validated() {
         let raw: RawDurableObjects = toml::from_str(
             r#"bindings = [{ name = "C", class_name = "Counter" }, { name = "D", class_name = "Room", script_name = "chat" }]"#,
@@ -272,6 +326,7 @@ mod tests {
         );
         assert_eq!(original_class(&s.migrations, "Tally"), "Counter");
         assert_eq!(original_class(&s.migrations, "Other"), "Other");
+        assert_eq!(s.live_classes(), [("Tally".into(), "Counter".into())]);
         let err = validate(&raw, &m.migrations, &|n| n == "C").unwrap_err();
         assert_eq!(err.0, "durable_objects.bindings[0].name");
         let bad: RawDurableObjects =

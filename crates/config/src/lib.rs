@@ -89,6 +89,7 @@
 //! binding = "AUTH"
 //! service = "auth"
 //! entrypoint = "Api"          # RPC to `export class Api extends WorkerEntrypoint` (default: the default export)
+//! props = { tenant = "a" }    # what the called entrypoint reads as ctx.props (default: {})
 //! [[workers.kv_namespaces]] # env.CACHE is a KV namespace (see `kv`)
 //! binding = "CACHE"
 //! id = "0f2ac74b498b48028cb68387c421e279"  # default: the binding's name

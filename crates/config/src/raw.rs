@@ -78,6 +78,7 @@ pub(crate) struct RawService {
     pub(crate) binding: Option<String>,
     pub(crate) service: Option<String>,
     pub(crate) entrypoint: Option<String>,
+    pub(crate) props: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -207,6 +207,10 @@ pub struct ServiceBinding {
     /// over RPC (`export class Api extends WorkerEntrypoint`); `None` (the
     /// default): its default export.
     pub entrypoint: Option<String>,
+    /// `props`: an object the called entrypoint reads as `ctx.props` on
+    /// every call through this binding. Default none (`ctx.props` is an
+    /// empty object).
+    pub props: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Settings {
@@ -598,10 +602,16 @@ fn validate_worker(
             ));
         }
         let entrypoint = s.entrypoint.clone();
+        let props = match &s.props {
+            None => None,
+            Some(serde_json::Value::Object(props)) => Some(props.clone()),
+            Some(_) => return Err(invalid(field("props"), "must be a table".into())),
+        };
         services.push(ServiceBinding {
             binding,
             service,
             entrypoint,
+            props,
         });
     }
     let origin = match &w.origin {

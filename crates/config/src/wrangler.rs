@@ -9,7 +9,7 @@
 //! - `routes` / `route`: a pattern string, or `{ pattern, zone_name,
 //!   zone_id, custom_domain }`; a custom domain `example.com` serves every
 //!   path of that host (`example.com/*`);
-//! - `triggers.crons`, `vars`, `services` (`binding`, `service`, `entrypoint`),
+//! - `triggers.crons`, `vars`, `services` (`binding`, `service`, `entrypoint`, `props`),
 //!   `limits.cpu_ms` (and `limits.subrequests`), `define` (strings: the
 //!   JavaScript expressions that replace global names at load), `rules`
 //!   (module rules: `type`, `globs`, `fallthrough`), `jsx_factory`,
@@ -488,7 +488,7 @@ fn service_list(
     binding_list(
         services,
         field,
-        &["binding", "service", "entrypoint"],
+        &["binding", "service", "entrypoint", "props"],
         invalid,
         warnings,
     )

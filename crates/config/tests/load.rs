@@ -330,6 +330,7 @@ fn service_bindings_must_name_a_worker() {
     let two = "[[workers]]\nname = \"front\"\nmain = \"worker.js\"\n\
                [[workers.services]]\nbinding = \"AUTH\"\nservice = \"auth\"\n\
                [[workers.services]]\nbinding = \"API\"\nservice = \"auth\"\nentrypoint = \"Api\"\n\
+               props = { tenant = \"a\", level = 2 }\n\
                [[workers]]\nname = \"auth\"\nmain = \"worker.js\"\n";
     let s = d.load(two).unwrap();
     assert_eq!(
@@ -339,11 +340,15 @@ fn service_bindings_must_name_a_worker() {
                 binding: "AUTH".into(),
                 service: "auth".into(),
                 entrypoint: None,
+                props: None,
             },
             motu_config::ServiceBinding {
                 binding: "API".into(),
                 service: "auth".into(),
                 entrypoint: Some("Api".into()),
+                props: serde_json::json!({ "tenant": "a", "level": 2 })
+                    .as_object()
+                    .cloned(),
             }
         ]
     );
@@ -357,6 +362,14 @@ fn service_bindings_must_name_a_worker() {
         "[[workers]]\nname = \"front\"\nmain = \"worker.js\"\n[[workers.services]]\nservice = \"front\"\n",
     );
     assert!(e.contains("workers[0].services[0].binding: missing"), "{e}");
+    let e = d.error(
+        "[[workers]]\nname = \"front\"\nmain = \"worker.js\"\n[[workers.services]]\n\
+         binding = \"A\"\nservice = \"front\"\nprops = 3\n",
+    );
+    assert!(
+        e.contains("workers[0].services[0].props: must be a table"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -12,7 +12,9 @@
 //   durable: the Durable Object namespace bindings, `[name, namespace key]`
 //   by index, see cloudflare/durable.js; websocketBlob: whether a
 //   WebSocket's binaryType starts as 'blob', from the compatibility date,
-//   see websocket.js);
+//   see websocket.js; self: the Worker's name; ctxExports: whether
+//   `ctx.exports` exists, from the compatibility date, see
+//   cloudflare/loopback.js);
 // - `respond(id, status, statusText, [[name, value]...], body, socket)` when event
 //   `id` has a response (body: string, bytes, null, the handle of a body
 //   sink the response streams into, or `[handle]` of a host stream the host
@@ -46,10 +48,9 @@ function start() {
   if (worker.mapsPositions) loadGroup(STACK_POSITIONS).mapStackPositions();
   env = worker.env;
   // A service binding is a Fetcher and a stub of the Worker's entrypoint for
-  // RPC (cloudflare/rpc.js).
-  for (const [binding, service, entrypoint] of worker.services || []) {
-    const fetcher = loadGroup(FETCH).makeFetcher(service, 'service_fetch', entrypoint);
-    env[binding] = loadGroup(CLOUDFLARE_WORKERS).makeServiceStub(service, entrypoint, fetcher);
+  // RPC (cloudflare/rpc.js), with the props its calls carry.
+  for (const [binding, service, entrypoint, props] of worker.services || []) {
+    env[binding] = loadGroup(CLOUDFLARE_WORKERS).makeServiceStub(service, entrypoint, props, loadGroup(FETCH).makeFetcher);
   }
   if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetcher(worker.assets, 'assets_fetch');
   const storageBindings = worker.storage || [];
@@ -58,13 +59,18 @@ function start() {
     if (kind === 'cache') cacheBindingIndex = i;
     else env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
   }
-  // Durable Object namespaces (`[name, namespace key]` by index; see
-  // cloudflare/durable.js).
-  const durableBindings = worker.durable || [];
+  // Durable Object namespaces (`[name, namespace key, class, own]` by
+  // index; see cloudflare/durable.js): a binding's is in `env`; one without
+  // a name is a class of the Worker's own that only `ctx.exports` has.
+  durableBindings = worker.durable || [];
   for (let i = 0; i < durableBindings.length; i++) {
-    const [name, namespace] = durableBindings[i];
-    env[name] = loadGroup(DURABLE).makeNamespace(i, namespace, loadGroup(FETCH).makeFetcher,
-      (...args) => loadGroup(CLOUDFLARE_WORKERS).makeObjectStub(...args));
+    const name = durableBindings[i][0];
+    if (name !== '') env[name] = durableNamespace(i);
+  }
+  if (worker.ctxExports === true) {
+    Object.defineProperty(ExecutionContext.prototype, 'exports', {
+      __proto__: null, get: ctxExports, enumerable: true, configurable: true,
+    });
   }
   setUpNode(worker.nodejs, env);
   if (worker.syntax === 'script') {
@@ -73,13 +79,40 @@ function start() {
   }
 }
 
+// The Durable Object namespaces of `init`'s `durable` list, made on first
+// use (by `env` or `ctx.exports`).
+let durableBindings = [];
+const durableNamespaces = [];
+function durableNamespace(i) {
+  return durableNamespaces[i] ??= loadGroup(DURABLE).makeNamespace(i, durableBindings[i][1], loadGroup(FETCH).makeFetcher,
+    (...args) => loadGroup(CLOUDFLARE_WORKERS).makeObjectStub(...args));
+}
+
+// `ctx.exports` (cloudflare/loopback.js), made on first use; undefined
+// where the compatibility date has none.
+let ctxExportsMade;
+function ctxExports() {
+  if (worker.ctxExports !== true) return undefined;
+  if (ctxExportsMade !== undefined) return ctxExportsMade;
+  // Before the module is evaluated (a top-level read): nothing yet, and
+  // nothing kept.
+  if (workerModule === null) return undefined;
+  const namespaceOf = key => {
+    const i = durableBindings.findIndex(([, , cls, own]) => own && cls === key);
+    return i < 0 ? undefined : durableNamespace(i);
+  };
+  return ctxExportsMade = loadGroup(CLOUDFLARE_WORKERS).makeCtxExports(worker.self, workerModule, namespaceOf,
+    loadGroup(FETCH).makeFetcher);
+}
+
 // What the built-in module `cloudflare:workers` exports (its source,
 // cloudflare/workers_module.js, reads it through this registered symbol),
 // made on first import.
 let workersModule;
 Object.defineProperty(globalThis, Symbol.for('motu.cloudflare:workers'), {
   __proto__: null,
-  get() { return workersModule ??= loadGroup(CLOUDFLARE_WORKERS).workersExports(env, makeContext); },
+  get() { return workersModule ??= loadGroup(CLOUDFLARE_WORKERS).workersExports(env, makeContext,
+    worker.ctxExports === true ? ctxExports : null); },
 });
 // The same for `cloudflare:sockets` (cloudflare/sockets_module.js).
 let socketsModule;
@@ -146,11 +179,23 @@ function dispatchErrorEvent(e) {
 // `wait_until(id, +1 | -1)` op, that work of event `id` goes on after the
 // response; the host keeps the isolate until it settles or the wall-clock
 // limit after the response passes.
-let makeContext; // id => ExecutionContext
+// `props`: what the caller of a service binding gave (`ctx.props`; an empty
+// object when undefined). With the compatibility date, the prototype gets
+// `exports` (see `start()`).
+let makeContext; // (id, props = undefined) => ExecutionContext
 
 class ExecutionContext {
   #id;
-  static { makeContext = id => { const c = new ExecutionContext(); c.#id = id; return c; }; }
+  #props;
+  static {
+    makeContext = (id, props = undefined) => {
+      const c = new ExecutionContext();
+      c.#id = id;
+      c.#props = props;
+      return c;
+    };
+  }
+  get props() { return this.#props ??= {}; }
   waitUntil(promise) {
     const id = this.#id;
     op('wait_until', id, 1);
@@ -205,8 +250,8 @@ function respond(id, response) {
   op('respond', id, response.status, response.statusText, headers, bodyForHost(body, true), socket);
 }
 
-function callFetch(id, request, entrypoint) {
-  const ctx = makeContext(id);
+function callFetch(id, request, entrypoint, props) {
+  const ctx = makeContext(id, props === undefined ? undefined : loadGroup(CLOUDFLARE_WORKERS).propsOf(props));
   if (workerModule) {
     const handler = defaultHandlers(ctx, entrypoint);
     if (!handler || typeof handler.fetch !== 'function') {
@@ -227,8 +272,9 @@ function callFetch(id, request, entrypoint) {
 // The Request of a fetch event, which comes as the list `[method, url,
 // headers, body, null, httpProtocol]` (`[method, null, headers, body,
 // rawUrl, httpProtocol]` when the host could not parse the URL: parsed
-// here to throw the TypeError), followed by the entrypoint's name when a
-// service binding to a named entrypoint sent it. The body is
+// here to throw the TypeError), followed by the entrypoint's name (null
+// for the default export) and the props (RPC wire form) when a service
+// binding sent it with them. The body is
 // null, bytes, or the handle of a host stream read with `body_read`; the
 // bytes are the host's copy, owned by this Request alone, so they become
 // its body as they are. The method comes as sent (normalised here), the URL
@@ -255,7 +301,7 @@ function dispatchFetch(id, event) {
   let result, request;
   try {
     request = requestFromEvent(event);
-    result = callFetch(id, request, event[6] ?? null);
+    result = callFetch(id, request, event[6] ?? null, event[7]);
   } catch (e) {
     return fail(id, e);
   }
@@ -265,6 +311,9 @@ function dispatchFetch(id, event) {
 // What cloudflare/durable.js uses of the core to run an object's events.
 const durableHooks = {
   get env() { return env; },
+  // `ctx.exports` of an object (undefined where the date has none).
+  get exports() { return ctxExports(); },
+  get exportsEnabled() { return worker.ctxExports === true; },
   module: () => workerModule,
   requestFromEvent,
   respond,
@@ -320,7 +369,7 @@ function dispatchHostEvent(id, event, data, t) {
   else if (event.type === 'websocket') loadGroup(WEBSOCKET).deliverHostEvent(event);
   else if (event.type === 'durable') loadGroup(DURABLE).deliver(id, event, durableHooks);
   else if (event.type === 'durable_evict') loadGroup(DURABLE).evict(event.slot);
-  else if (event.type === 'rpc') loadGroup(CLOUDFLARE_WORKERS).dispatchRpc(id, event, workerModule, makeContext(id), env);
+  else if (event.type === 'rpc') loadGroup(CLOUDFLARE_WORKERS).dispatchRpc(id, event, workerModule, props => makeContext(id, props), env);
   else if (event.type === 'rpc_release' || event.type === 'rpc_retain') loadGroup(CLOUDFLARE_WORKERS).rpcHold(event);
   else fail(id, new TypeError(`Unknown event type: ${event.type}`));
 }

@@ -6,10 +6,10 @@
 // - `fetch_abort(token)` cancels the subrequest `token` (its response body
 //   too, once it has arrived; the body's stream then errors with the
 //   signal's reason);
-// - `service_fetch(token, service, method, url, headers, body, entrypoint)`
-//   (async) calls another Worker through a service binding (the `fetch` of
-//   its named entrypoint, or of its default export when that is null) and
-//   settles like `fetch`;
+// - `service_fetch(token, service, method, url, headers, body, entrypoint,
+//   props)` (async) calls another Worker through a service binding (the
+//   `fetch` of its named entrypoint, or of its default export when that is
+//   null, with `props` for its `ctx.props`) and settles like `fetch`;
 // - `assets_fetch(token, binding, method, url, headers, body)` (async) asks
 //   the Worker's static assets and settles like `fetch`;
 // - a request with `Upgrade: websocket` opens a WebSocket instead (op
@@ -150,18 +150,22 @@ defineGlobal('fetch', fetch);
 // A binding in `env` with a `fetch` method: a service binding calls the
 // bound Worker in-process (op `service_fetch`); an assets binding asks the
 // Worker's asset server (op `assets_fetch`, same arguments).
-let makeFetcher; // (service, op = 'service_fetch', entrypoint = null) => Fetcher
+// A service binding's `props` (the callee's `ctx.props`) go along in RPC wire
+// form (cloudflare/rpc.js).
+let makeFetcher; // (service, op = 'service_fetch', entrypoint = null, props = undefined) => Fetcher
 
 class Fetcher {
   #service;
   #op;
   #entrypoint;
+  #props;
   static {
-    makeFetcher = (service, op = 'service_fetch', entrypoint = null) => {
+    makeFetcher = (service, op = 'service_fetch', entrypoint = null, props = undefined) => {
       const f = new Fetcher();
       f.#service = service;
       f.#op = op;
       f.#entrypoint = entrypoint;
+      f.#props = props;
       return f;
     };
   }
@@ -169,8 +173,9 @@ class Fetcher {
     const service = this.#service;
     const op = this.#op;
     const entrypoint = this.#entrypoint;
+    const props = this.#props;
     return subrequest(input, init, (token, request, headers, body) => {
-      const start = () => opAsync(op, token, service, request.method, request.url, headers, body, entrypoint);
+      const start = () => opAsync(op, token, service, request.method, request.url, headers, body, entrypoint, props);
       return throughOutputGate(request, start);
     });
   }

@@ -239,8 +239,13 @@ pub(crate) const GROUPS: [(&str, &str); 31] = [
         "motu:prelude/cloudflare/workers",
         group!(
             preamble: "",
-            files: ["cloudflare/workers.js", "cloudflare/rpc_wire.js", "cloudflare/rpc.js"],
-            exports: "workersExports, isEntrypointClass, makeServiceStub, dispatchRpc, rpcHold, makeObjectStub, callObject, failCall",
+            files: [
+                "cloudflare/workers.js",
+                "cloudflare/rpc_wire.js",
+                "cloudflare/rpc.js",
+                "cloudflare/loopback.js"
+            ],
+            exports: "workersExports, isEntrypointClass, makeServiceStub, propsOf, makeCtxExports, dispatchRpc, rpcHold, makeObjectStub, callObject, failCall",
             lazy: "DOMException"
         ),
     ),

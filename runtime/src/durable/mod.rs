@@ -82,7 +82,8 @@ pub use migrations::apply_migrations;
 /// A Durable Object namespace binding of a Worker: `env.<binding>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DurableBinding {
-    /// The name in `env`.
+    /// The name in `env`; empty for a class of the Worker's own that no
+    /// binding names, whose namespace is only in `ctx.exports`.
     pub binding: String,
     /// The Worker that exports the class.
     pub worker: String,

@@ -137,6 +137,9 @@ pub enum Target {
         worker: String,
         /// The export's name.
         entrypoint: Option<String>,
+        /// The props each call gives the entrypoint's `ctx.props`, in wire
+        /// form (`Undefined`: none).
+        props: HostValue,
     },
     /// What another isolate exported to this one.
     Export {
@@ -150,11 +153,12 @@ pub enum Target {
 }
 
 /// What the receiving isolate calls.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Receiver {
     /// A new instance of the entrypoint class (the default export's when
-    /// `None`).
-    Entrypoint(Option<String>),
+    /// `None`), with the props (wire form, `Undefined`: none) its
+    /// `ctx.props` reads.
+    Entrypoint(Option<String>, HostValue),
     /// What the isolate exported under this number.
     Export(u64),
     /// The live instance of a Durable Object (made by this event if need
@@ -166,9 +170,10 @@ impl Receiver {
     /// As the prelude gets it: `[kind, name-or-number]`.
     fn to_value(&self) -> HostValue {
         match self {
-            Receiver::Entrypoint(name) => HostValue::List(vec![
+            Receiver::Entrypoint(name, props) => HostValue::List(vec![
                 "entrypoint".into(),
                 name.as_deref().map_or(HostValue::Null, Into::into),
+                props.clone(),
             ]),
             Receiver::Export(n) => HostValue::List(vec!["export".into(), (*n as f64).into()]),
             Receiver::Object(target) => {
@@ -326,7 +331,13 @@ impl Target {
                     .ok_or_else(|| JsError::type_error("rpc_call: the service must be a string"))?
                     .to_owned();
                 let entrypoint = args.get(2).and_then(HostValue::as_str).map(str::to_owned);
-                Ok(Target::Entrypoint { worker, entrypoint })
+                // After the call's own arguments (see the host's `rpc_call`).
+                let props = args.get(9).cloned().unwrap_or_default();
+                Ok(Target::Entrypoint {
+                    worker,
+                    entrypoint,
+                    props,
+                })
             }
             "peer" => {
                 let number = |i: usize| args.get(i).and_then(HostValue::as_f64).unwrap_or(-1.0);
@@ -375,10 +386,14 @@ pub(crate) async fn route(
         ));
     }
     let (outcome, what) = match target {
-        Target::Entrypoint { worker, entrypoint } => {
+        Target::Entrypoint {
+            worker,
+            entrypoint,
+            props,
+        } => {
             let registry = registry
                 .ok_or_else(|| JsError::new("Error", "service bindings are not available"))?;
-            event.receiver = Receiver::Entrypoint(entrypoint);
+            event.receiver = Receiver::Entrypoint(entrypoint, props);
             let sent = registry
                 .send(RpcCall {
                     worker: worker.clone(),

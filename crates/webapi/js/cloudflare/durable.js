@@ -577,19 +577,26 @@ tag(SqlStorageCursor);
 
 let doStateRec; // ctx => its object's record (durable_websockets.js)
 
+// `hooks` (events.js's `durableHooks`) give `waitUntil` and, where the
+// compatibility date has them, `exports` (`ctx.exports`, see
+// loopback.js); `props` is always an empty object.
 class DurableObjectState {
-  #rec; #storage; #id; #waitUntil;
+  #rec; #storage; #id; #waitUntil; #props;
   constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
   static { doStateRec = s => s.#rec; }
-  static make(rec, waitUntil) {
+  static make(rec, hooks) {
     const s = new DurableObjectState(DO_KEY);
     s.#rec = rec;
     s.#storage = DurableObjectStorage.make(rec);
     s.#id = makeDurableId(rec.id, rec.name);
-    s.#waitUntil = waitUntil;
+    s.#waitUntil = hooks.waitUntil;
+    if (hooks.exportsEnabled) {
+      Object.defineProperty(s, 'exports', { __proto__: null, get: () => hooks.exports, enumerable: true, configurable: true });
+    }
     return s;
   }
   get id() { return this.#id; }
+  get props() { return this.#props ??= {}; }
   get storage() { return this.#storage; }
   waitUntil(promise) { this.#waitUntil(promise); }
   // Resets the object, as Cloudflare's `ctx.abort(reason)` does: the
@@ -655,7 +662,7 @@ function deliver(id, event, hooks) {
       if (typeof cls !== 'function') {
         throw new Error(`The Durable Object class '${event.class}' is not exported by the Worker's main module`);
       }
-      rec.instance = new cls(DurableObjectState.make(rec, hooks.waitUntil), hooks.env);
+      rec.instance = new cls(DurableObjectState.make(rec, hooks), hooks.env);
     } catch (e) {
       // The object is not made; the next event tries again.
       if (doObjects.get(event.slot) === rec) {

@@ -181,12 +181,12 @@ function rpcSend(state, path, isCall, args) {
     box.drop();
     return Promise.reject(e);
   }
-  const [kind, a, b] = state.target;
+  const [kind, a, b, props] = state.target;
   const settled = () => { if (grant.id !== null) releaseGrant(grant.id); };
   const start = () => {
     let sent;
     try {
-      sent = opAsync('rpc_call', kind, a, b, path, isCall, wire, grant.id, box.streams, box.writers());
+      sent = opAsync('rpc_call', kind, a, b, path, isCall, wire, grant.id, box.streams, box.writers(), props);
     } catch (e) {
       box.drop();
       throw e;
@@ -226,8 +226,8 @@ function rpcSendPlain(state, path, isCall, wire) {
   let sent;
   try {
     sent = gate === null
-      ? opAsync('rpc_call', target[0], target[1], target[2], path, isCall, wire, null, NO_HANDLES, NO_HANDLES)
-      : transformPromise(gate, () => opAsync('rpc_call', target[0], target[1], target[2], path, isCall, wire, null, NO_HANDLES, NO_HANDLES));
+      ? opAsync('rpc_call', target[0], target[1], target[2], path, isCall, wire, null, NO_HANDLES, NO_HANDLES, target[3])
+      : transformPromise(gate, () => opAsync('rpc_call', target[0], target[1], target[2], path, isCall, wire, null, NO_HANDLES, NO_HANDLES, target[3]));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -315,8 +315,8 @@ function disposeStub(state) {
 // `instanceof` see (by default a function: a stub can be called). The
 // proxies' handlers here are class instances: a stub, a method and a call
 // each make one small object, not a closure per trap.
-function makeStub(state, local = undefined, base = () => {}) {
-  const stub = new Proxy(base, new StubHandler(state, local, base));
+function makeStub(state, local = undefined, base = () => {}, Handler = StubHandler) {
+  const stub = new Proxy(base, new Handler(state, local, base));
   stubStates.set(stub, state);
   return stub;
 }
@@ -419,11 +419,31 @@ function makeLocalStub(value) {
 }
 
 // `env.NAME` of a service binding: a stub of the Worker's entrypoint
-// (`null`: its default export) that also has the Fetcher's `fetch`.
-function makeServiceStub(worker, entrypoint, fetcher) {
+// (`null`: its default export) that also has a Fetcher's `fetch`, made with
+// `makeFetcher` (fetch.js). `props` (a plain object, or undefined) is what
+// the entrypoint reads as `ctx.props` on each call: it travels in wire form
+// (copied as structured clone copies, once, here).
+function makeServiceStub(worker, entrypoint, props, makeFetcher) {
+  const wire = props === undefined ? undefined : propsWire(props);
+  const fetcher = makeFetcher(worker, 'service_fetch', entrypoint ?? null, wire);
   const fetch = (input, init = undefined) => fetcher.fetch(input, init);
-  const state = { target: ['service', worker, entrypoint ?? null], disposed: false };
+  const state = { target: ['service', worker, entrypoint ?? null, wire], disposed: false };
   return makeStub(state, { __proto__: null, fetch }, fetcher);
+}
+
+// The wire form of `props`, which must be an object (functions and
+// RpcTargets cannot be sent: props are data).
+function propsWire(props) {
+  if (props === null || typeof props !== 'object') throw new TypeError('props must be an object');
+  return toWire(props);
+}
+
+// What a call's receiver reads as `ctx.props`: a copy of what the caller
+// gave (`wire`), or an empty object.
+function propsOf(wire) {
+  return wire === undefined || wire === null ? {} : fromWire(wire, () => {
+    throw new TypeError('props cannot hold stubs');
+  });
 }
 
 // A Durable Object's stub (`env.NS.get(id)`): `target` names the object as
@@ -488,11 +508,12 @@ async function invoke(receiver, path, isCall, args) {
 }
 
 // Event `id`: a call `event` for this isolate. `mod` is the Worker's module
-// namespace, `ctx` and `env` what an entrypoint is made with.
-function dispatchRpc(id, event, mod, ctx, env) {
+// namespace, `makeCtx(props)` and `env` what an entrypoint is made with
+// (`props`: its `ctx.props`, undefined for an empty object).
+function dispatchRpc(id, event, mod, makeCtx, env) {
   let running;
   try {
-    const [kind, name] = event.receiver;
+    const [kind, name, props] = event.receiver;
     let receiver;
     if (kind === 'entrypoint') {
       const cls = mod === null ? undefined : (name === null ? mod.default : mod[name]);
@@ -501,7 +522,7 @@ function dispatchRpc(id, event, mod, ctx, env) {
           ? "The Worker's default export is not a class that extends WorkerEntrypoint, so it has no RPC methods"
           : `The Worker has no entrypoint named "${name}" (an exported class that extends WorkerEntrypoint)`);
       }
-      receiver = new cls(ctx, env);
+      receiver = new cls(makeCtx(props === undefined ? undefined : propsOf(props)), env);
     } else if (kind === 'export') {
       const entry = rpcExports.get(name);
       if (entry === undefined) throw new Error('RPC stub is no longer valid: what it called was released');

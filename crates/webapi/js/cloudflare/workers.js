@@ -40,15 +40,37 @@ class RpcStub {
 }
 
 // The module's exports, for the Worker's `env` and events.js's
-// `makeContext(id)` (the ExecutionContext of event `id`).
-function workersExports(env, makeContext) {
+// `makeContext(id)` (the ExecutionContext of event `id`) and `ctxExports()`
+// (`ctx.exports`, see loopback.js; null where the compatibility date has
+// none: then `exports` is undefined).
+function workersExports(env, makeContext, ctxExports) {
   function waitUntil(promise) {
     const id = op('current_event');
     if (id === null) throw new Error('waitUntil() can only be called while an event is being handled');
     makeContext(id).waitUntil(promise);
   }
+  const exports = ctxExports === null ? undefined : exportsView(ctxExports);
   return Object.freeze({
-    __proto__: null, env, waitUntil, WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, RpcStub,
+    __proto__: null, env, exports, waitUntil, WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, RpcStub,
+  });
+}
+
+// `exports` of the module: imported while the Worker's own module is still
+// being evaluated, before `ctx.exports` can be made, so a read-only view
+// that asks `ctxExports()` each time.
+function exportsView(ctxExports) {
+  const current = () => ctxExports() ?? {};
+  return new Proxy({}, {
+    get(_, key) { return current()[key]; },
+    has(_, key) { return key in current(); },
+    ownKeys() { return Reflect.ownKeys(current()); },
+    getOwnPropertyDescriptor(_, key) {
+      const d = Reflect.getOwnPropertyDescriptor(current(), key);
+      return d === undefined ? undefined : { value: d.value, writable: false, enumerable: d.enumerable, configurable: true };
+    },
+    set() { return false; },
+    defineProperty() { return false; },
+    deleteProperty() { return false; },
   });
 }
 

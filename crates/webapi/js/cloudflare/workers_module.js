@@ -3,8 +3,8 @@
 // a registered symbol on the global object.
 const workers = globalThis[Symbol.for('motu.cloudflare:workers')];
 export const {
-  env, waitUntil, WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, RpcStub,
+  env, exports, waitUntil, WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, RpcStub,
 } = workers;
 export default {
-  env, waitUntil, WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, RpcStub,
+  env, exports, waitUntil, WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, RpcStub,
 };
