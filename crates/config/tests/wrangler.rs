@@ -65,7 +65,7 @@ binding = "STATS"
 [env.staging]
 routes = ["staging.example.com/*"]
 vars = { GREETING = "hi from staging" }
-services = [{ binding = "SELF", service = "shop-staging", entrypoint = "X" }]
+services = [{ binding = "SELF", service = "shop-staging", entrypoint = "X", props = { tier = "gold" } }]
 kv_namespaces = [{ binding = "STAGED", id = "staged" }]
 analytics_engine_datasets = []
 
@@ -157,6 +157,10 @@ fn an_env_section_overrides_and_does_not_inherit_bindings() {
     assert_eq!(w.services.len(), 1);
     assert_eq!(w.services[0].service, "shop-staging");
     assert_eq!(w.services[0].entrypoint.as_deref(), Some("X"));
+    assert_eq!(
+        w.services[0].props,
+        serde_json::json!({ "tier": "gold" }).as_object().cloned()
+    );
     let kv: Vec<_> = w
         .kv_namespaces
         .iter()
