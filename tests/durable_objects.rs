@@ -447,6 +447,35 @@ fn a_deleted_class_loses_its_objects_once() {
 }
 
 #[test]
+fn the_declarative_exports_map_renames_and_deletes_classes() {
+    on_each_engine(
+        "the_declarative_exports_map_renames_and_deletes_classes",
+        |engine| {
+            let (_dir, state) = state_folder();
+            let mut server = serve_config("wrangler-exports.jsonc", engine, &state, &[]);
+            for _ in 0..2 {
+                server.request("POST", "/do/kept/increment", &[], b"");
+            }
+            assert_eq!(get_json(&server, "/legacy/goes/")["seen"], json!(1));
+            assert_eq!(namespace_folders(&state), 2);
+            server.kill_hard();
+            let mut server = serve_config("wrangler-exports-renamed.jsonc", engine, &state, &[]);
+            assert_eq!(namespace_folders(&state), 1, "Legacy's objects are gone");
+            assert_eq!(
+                get_json(&server, "/do/kept/get"),
+                json!(2),
+                "Tally has Counter's objects"
+            );
+            server.request("POST", "/do/kept/increment", &[], b"");
+            server.kill_hard();
+            // The deletion is applied once: Tally's objects stay.
+            let server = serve_config("wrangler-exports-renamed.jsonc", engine, &state, &[]);
+            assert_eq!(get_json(&server, "/do/kept/get"), json!(3));
+        },
+    );
+}
+
+#[test]
 fn a_looping_object_is_stopped_and_another_keeps_serving() {
     on_each_engine("do_hostile_object", |engine| {
         let (_dir, state) = state_folder();

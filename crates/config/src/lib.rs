@@ -121,6 +121,7 @@ mod cluster;
 pub mod compat;
 mod cron;
 mod d1;
+mod do_exports;
 mod durable_objects;
 mod error;
 mod http;

@@ -29,7 +29,9 @@
 //!   not inherited by environments either;
 //! - `durable_objects` (`bindings`: `name`, `class_name`, `script_name`)
 //!   and `migrations` (`tag`, `new_classes`, `new_sqlite_classes`,
-//!   `renamed_classes`, `deleted_classes`), see `durable_objects`;
+//!   `renamed_classes`, `deleted_classes`), see `durable_objects`, or
+//!   instead of `migrations` the declarative `exports` map, see
+//!   `do_exports`;
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
 //!   `compatibility_date`, `compatibility_flags`, `workers_dev`,
@@ -89,6 +91,7 @@ const KNOWN: &[&str] = &[
     "queues",
     "durable_objects",
     "migrations",
+    "exports",
 ];
 
 /// Storage bindings: each key, and the keys of its entries motu reads. Not
@@ -371,6 +374,18 @@ pub(crate) fn translate(
         if let Some((value, _)) = view.get(key) {
             worker.insert(key.into(), value.clone());
         }
+    }
+    if let Some((exports, field)) = view.get("exports") {
+        if view.get("migrations").is_some() {
+            return Err(invalid(
+                &field,
+                "cannot be set with 'migrations': declare the classes in one or the other".into(),
+            ));
+        }
+        let (migrations, ignored) =
+            crate::do_exports::as_migrations(exports, &field).map_err(|(f, m)| invalid(&f, m))?;
+        ignored.iter().for_each(|key| warnings.unsupported(key));
+        worker.insert("migrations".into(), migrations);
     }
     dev_vars_as_secrets(file, &mut worker, &invalid)?;
     let mut doc = Map::new();

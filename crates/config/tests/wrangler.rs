@@ -300,6 +300,14 @@ fn invalid_values_are_errors_naming_the_field() {
         ("[triggers]\ncrons = [\"not a cron\"]", "crons[0]"),
         ("[limits]\ncpu_ms = 0", "cpu_ms"),
         ("routes = 3", "routes"),
+        (
+            "[[migrations]]\ntag = \"v1\"\n[exports.A]\ntype = \"durable-object\"",
+            "exports: cannot be set with 'migrations'",
+        ),
+        (
+            "[exports.A]\ntype = \"durable-object\"\nstate = \"gone\"",
+            "exports.A.state",
+        ),
     ] {
         let e = d
             .load("wrangler.toml", &format!("{base}{extra}\n"), None)
