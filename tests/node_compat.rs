@@ -342,6 +342,31 @@ fn the_flags_and_date_decide_the_globals_and_process_env() {
 }
 
 #[test]
+fn the_globals_and_process_env_hold_beside_every_kind_of_binding() {
+    on_each_engine(
+        "the_globals_and_process_env_hold_beside_every_kind_of_binding",
+        |engine| {
+            // Bindings whose objects are made before the Node.js settings
+            // are read at start-up (a KV namespace, a service binding, a
+            // Durable Object namespace): the globals must not be lost.
+            let extra = "[workers.vars]\nTEXT = \"hello\"\n\
+                         [[workers.kv_namespaces]]\nbinding = \"KV\"\n\
+                         [[workers.services]]\nbinding = \"SELF\"\nservice = \"w\"\n\
+                         [[workers.durable_objects.bindings]]\nname = \"D\"\nclass_name = \"D\"\n\
+                         [[workers.migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"D\"]\n";
+            let probe = format!("{ENV_PROBE}export class D {{}}\n");
+            let files = [("probe.mjs", probe.as_str())];
+            let c = config("probe.mjs", "2025-04-01", &["nodejs_compat"], extra, &files);
+            let s = serve(&c, engine);
+            let v = answer(&s);
+            assert_eq!(v["process"], "object", "{v}");
+            assert_eq!(v["Buffer"], "function", "{v}");
+            assert_eq!(v["env"], serde_json::json!({ "TEXT": "hello" }), "{v}");
+        },
+    );
+}
+
+#[test]
 fn require_of_a_builtin_gives_its_module_exports() {
     on_each_engine("require_of_a_builtin_gives_its_module_exports", |engine| {
         let cjs = "const EventEmitter = require('events');\n\

@@ -4,7 +4,7 @@
 //! `content-length` of a Response made of one), `crypto.DigestStream`,
 //! `crypto.subtle.timingSafeEqual`, and `env`, `waitUntil` and the base
 //! classes imported from `cloudflare:workers`, including a default export
-//! that extends WorkerEntrypoint.
+//! that extends WorkerEntrypoint, and `cloudflare:email`'s `EmailMessage`.
 
 mod common;
 
@@ -167,6 +167,23 @@ fn workers_streams_and_digests() {
                 "equal": true,
                 "different": false,
                 "lengths": "TypeError"
+            })
+        );
+    });
+}
+
+#[test]
+fn cloudflare_email_message() {
+    on_each_engine("cloudflare_email_message", |engine| {
+        let (_c, s) = serve(engine);
+        assert_eq!(
+            json_of(&s, "/email"),
+            json!({
+                "from": "a@example.com",
+                "to": ["b@example.com", "c@example.com"],
+                "keys": [],
+                "noRaw": "TypeError",
+                "badRaw": "TypeError"
             })
         );
     });

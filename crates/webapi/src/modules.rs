@@ -1,10 +1,13 @@
 //! The sources of the built-in ES modules written over the prelude
-//! (`cloudflare:workers`, `cloudflare:sockets`), for the runtime to hand
-//! the loader.
+//! (`cloudflare:workers`, `cloudflare:sockets`) and of those that stand
+//! alone (`cloudflare:email`), for the runtime to hand the loader.
 
 /// The module `cloudflare:workers`: `env`, `waitUntil`, `WorkerEntrypoint`,
 /// `DurableObject`, `WorkflowEntrypoint`, `RpcTarget`, `RpcStub`.
 pub const CLOUDFLARE_WORKERS: &str = include_str!("../js/cloudflare/workers_module.js");
+
+/// The module `cloudflare:email`: `EmailMessage`.
+pub const CLOUDFLARE_EMAIL: &str = include_str!("../js/cloudflare/email_module.js");
 
 /// The module `cloudflare:sockets`: `connect`.
 pub const CLOUDFLARE_SOCKETS: &str = include_str!("../js/cloudflare/sockets_module.js");

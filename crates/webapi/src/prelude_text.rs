@@ -315,7 +315,12 @@ pub(crate) const PRELUDE: &str = concat!(
     "    for (const name of names.split(', ')) {\n",
     "      Object.defineProperty(internal, name, { get: () => loadGroup(group)[name], enumerable: true });\n",
     "    }\n",
-    "  }\n  return internal;\n}\n",
+    "  }\n",
+    // `nodeCompat` is set by `start()` (node/setup.js), after groups a
+    // Worker's bindings need may have made `internal`: read when a group
+    // loads, not when `internal` was made.
+    "  Object.defineProperty(internal, 'nodeCompat', { get: () => nodeCompat, enumerable: true });\n",
+    "  return internal;\n}\n",
     // DOMException, Event and EventTarget, AbortSignal and AbortController
     // (the events group), in the places their files defined them.
     "lazyGlobals(EVENTS, 'DOMException Event');\n",

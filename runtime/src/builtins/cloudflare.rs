@@ -1,5 +1,6 @@
 //! `cloudflare:*`, always available (no compatibility flag needed, as on
-//! Workers): `cloudflare:workers` and `cloudflare:sockets`.
+//! Workers): `cloudflare:workers`, `cloudflare:sockets` and
+//! `cloudflare:email`.
 
 use motu_loader::BuiltinModules;
 
@@ -14,4 +15,5 @@ pub(super) fn register(modules: BuiltinModules) -> BuiltinModules {
             "cloudflare:sockets",
             motu_webapi::modules::CLOUDFLARE_SOCKETS,
         )
+        .with("cloudflare:email", motu_webapi::modules::CLOUDFLARE_EMAIL)
 }
