@@ -283,9 +283,9 @@ fn a_typescript_syntax_error_is_a_one_line_start_up_error() {
 }
 
 #[test]
-fn standard_decorators_are_refused_with_what_to_do() {
+fn standard_field_decorators_are_refused_with_what_to_do() {
     on_each_engine(
-        "standard_decorators_are_refused_with_what_to_do",
+        "standard_field_decorators_are_refused_with_what_to_do",
         |engine| {
             let decorated =
             "const track = (value: unknown, context: unknown) => value;\n\nexport class Tracked {\n  @track field = 1;\n}\n";
@@ -315,6 +315,83 @@ fn standard_decorators_are_refused_with_what_to_do() {
             assert!(line.contains("experimentalDecorators"), "{line}");
         },
     );
+}
+
+/// A Worker whose methods, getter, static method and class have TC39
+/// standard decorators (no `experimentalDecorators`), as the Agents SDK's
+/// `@callable()` is used.
+const STANDARD_DECORATED: &str = r#"
+const calls: string[] = [];
+function logged(value: Function, context: ClassMethodDecoratorContext) {
+  calls.push(`decorate ${String(context.name)} ${context.kind} static=${context.static}`);
+  context.metadata[String(context.name)] = 'logged';
+  return function (this: unknown, ...args: unknown[]) {
+    calls.push(`call ${String(context.name)}`);
+    return (value as any).apply(this, args);
+  };
+}
+function doubled(get: Function, context: ClassGetterDecoratorContext) {
+  return function (this: unknown) { return (get as any).call(this) * 2; };
+}
+function registered(value: Function, context: ClassMethodDecoratorContext) {
+  context.addInitializer(function (this: any) { calls.push(`init ${this.name}`); });
+}
+function instanceInit(value: Function, context: ClassMethodDecoratorContext) {
+  try { context.addInitializer(() => {}); calls.push('accepted'); } catch (e) { calls.push(`instance init: ${(e as Error).name}`); }
+}
+function named(prefix: string) {
+  return function <T extends new (...a: any[]) => any>(cls: T, context: ClassDecoratorContext) {
+    return class extends cls { label = `${prefix}:${String(context.name)}`; };
+  };
+}
+
+@named('tag')
+export class Thing {
+  @logged add(a: number, b: number) { return a + b; }
+  @doubled get size() { return 21; }
+  @registered static make() { return 'made'; }
+  @instanceInit other() {}
+}
+
+export default {
+  fetch() {
+    const t = new Thing();
+    const metadata = (Thing as any)[(Symbol as any).metadata ?? Symbol.for('Symbol.metadata')];
+    return Response.json({ sum: t.add(1, 2), size: t.size, label: (t as any).label, made: Thing.make(), metadata: { ...metadata }, calls });
+  },
+};
+"#;
+
+#[test]
+fn standard_decorators_on_methods_and_classes_run() {
+    on_each_engine("standard_decorators_on_methods_and_classes_run", |engine| {
+        let c = TempConfig::new(&[
+            (
+                "wrangler.jsonc",
+                r#"{ "name": "decorated", "main": "src/index.ts" }"#,
+            ),
+            ("src/index.ts", STANDARD_DECORATED),
+        ]);
+        let s = Server::start(&["--config", &c.path("wrangler.jsonc"), "--engine", engine]);
+        let r = s.get("/");
+        assert_eq!(r.status, 200, "{}\n{}", r.text(), s.log());
+        assert_eq!(
+            r.json(),
+            serde_json::json!({
+                "sum": 3,
+                "size": 42,
+                "label": "tag:Thing",
+                "made": "made",
+                "metadata": { "add": "logged" },
+                "calls": [
+                    "decorate add method static=false",
+                    "instance init: TypeError",
+                    "init Thing",
+                    "call add"
+                ]
+            })
+        );
+    });
 }
 
 /// Every file under `dir` with its modification time.

@@ -28,6 +28,7 @@ mod config;
 mod helpers;
 mod pipeline;
 pub(crate) mod positions;
+mod standard_decorators;
 
 use std::collections::HashMap;
 use std::path::Path;

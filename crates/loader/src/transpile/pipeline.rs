@@ -22,6 +22,7 @@ use oxc::transformer_plugins::{ReplaceGlobalDefines, ReplaceGlobalDefinesConfig}
 use super::config::{Jsx, TranspileOptions};
 use super::helpers::DECORATOR_HELPERS;
 use super::positions::Positions;
+use super::standard_decorators::{self, DECORATE_HELPER};
 use crate::LoaderError;
 
 /// A module as JavaScript, with the way back to its author's places.
@@ -32,12 +33,6 @@ pub(crate) struct Output {
     /// Its mappings to the module's text.
     pub positions: Positions,
 }
-
-/// What a module that uses TC39 standard decorators is told.
-const STANDARD_DECORATORS: &str = "TC39 standard decorators are not supported yet (neither \
-    engine runs them and the transformer cannot compile them); set \
-    \"experimentalDecorators\": true in tsconfig.json's compilerOptions to use TypeScript's \
-    legacy decorators";
 
 /// Turns the module `name`, whose text is `source`, into JavaScript.
 /// `transform`: whether TypeScript/JSX transforms run (a JavaScript module
@@ -59,9 +54,27 @@ pub(crate) fn run(
         return Err(error_at(name, source, 0, "the module cannot be parsed"));
     }
     let mut program = parsed.program;
-    if transform && !options.legacy_decorators && source.contains('@') {
-        if let Some(span) = first_decorator(&program) {
-            return Err(error_at(name, source, span.start, STANDARD_DECORATORS));
+    // TC39 standard decorators: the module's text rewritten so that they
+    // are applied by a call (see `standard_decorators`), then parsed again;
+    // every place but the inserted calls stays where it was.
+    let mut lowered = false;
+    if transform
+        && !options.legacy_decorators
+        && source.contains('@')
+        && first_decorator(&program).is_some()
+    {
+        match standard_decorators::lower(&program, source) {
+            Err(u) => return Err(error_at(name, source, u.offset, u.message)),
+            Ok(None) => {}
+            Ok(Some(rewritten)) => {
+                let rewritten = allocator.alloc_str(&rewritten);
+                let parsed = Parser::new(&allocator, rewritten, source_type).parse();
+                if let Some(d) = parsed.diagnostics.errors().next() {
+                    return Err(diagnostic_error(name, rewritten, d));
+                }
+                program = parsed.program;
+                lowered = true;
+            }
         }
     }
 
@@ -113,12 +126,19 @@ pub(crate) fn run(
         .as_ref()
         .map(Positions::from_source_map)
         .unwrap_or_default();
-    let code = if uses_helpers {
-        // On the first line, so that no line moves.
-        positions.shift_first_line(DECORATOR_HELPERS.len() as u32);
-        format!("{DECORATOR_HELPERS}{}", printed.code)
-    } else {
+    // The helpers on the first line, so that no line moves.
+    let mut prefix = String::new();
+    if lowered {
+        prefix.push_str(DECORATE_HELPER);
+    }
+    if uses_helpers {
+        prefix.push_str(DECORATOR_HELPERS);
+    }
+    let code = if prefix.is_empty() {
         printed.code
+    } else {
+        positions.shift_first_line(prefix.len() as u32);
+        format!("{prefix}{}", printed.code)
     };
     Ok(Output { code, positions })
 }

@@ -125,10 +125,10 @@ fn legacy_decorators_compile_to_helpers_on_the_first_line() {
 }
 
 #[test]
-fn standard_decorators_are_refused_with_their_place() {
+fn standard_decorators_on_fields_are_refused_with_their_place() {
     let err = transpile(
         "src/a.ts",
-        "let x = 1;\nclass A {\n  @dec m() {}\n}\n",
+        "let x = 1;\nclass A {\n  @dec f = 1;\n}\n",
         true,
         &options(),
     )
@@ -270,6 +270,31 @@ fn positions_lead_back_to_the_authors_lines() {
     assert_eq!(
         out.positions.original(line, column),
         Some((8, 9)),
+        "{}",
+        out.code
+    );
+}
+
+#[test]
+fn standard_method_decorators_are_applied_and_keep_positions() {
+    let source = "function d(v: any, c: any) { return v; }\nclass A {\n  @d m(): number { return 1; }\n}\nexport const e = new Error('x');\n";
+    let out = transpile("a.ts", source, true, &options()).unwrap();
+    assert!(
+        out.code.starts_with("const __motuDecorate = "),
+        "{}",
+        out.code
+    );
+    assert!(out.code.contains("__motuDecorate(A, [["), "{}", out.code);
+    assert!(!out.code.contains('@'), "{}", out.code);
+    let (line, column) = out
+        .code
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find("new Error").map(|c| (i as u32 + 1, c as u32 + 1)))
+        .unwrap();
+    assert_eq!(
+        out.positions.original(line, column),
+        Some((5, 18)),
         "{}",
         out.code
     );

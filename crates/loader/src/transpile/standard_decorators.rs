@@ -1,0 +1,333 @@
+//! TC39 standard decorators (TypeScript 5's, without
+//! `experimentalDecorators`) on the members most code decorates: methods,
+//! getters and setters (static or not) and the class itself, of a class
+//! declaration with a name. Neither engine runs decorators and the
+//! transformer compiles only the legacy ones, so a module's text is
+//! rewritten before it is parsed for good: each decorator is blanked out
+//! (spaces, so that every other place in the module keeps its line and
+//! column) and, right after the class's closing brace, on the same line, a
+//! call applies them:
+//!
+//! ```js
+//! class Counter { @callable() increment() {} }
+//! // becomes
+//! class Counter {             increment() {} };__motuDecorate(Counter, [["method", "increment", false, [callable()]]], []);
+//! ```
+//!
+//! `__motuDecorate` (`DECORATE_HELPER`, put on the output's first line)
+//! gives each decorator the member's value and a context (`kind`, `name`,
+//! `static`, `private: false`, `access`, `metadata`, `addInitializer`), last
+//! decorator first, and defines what it returns in the member's place; then
+//! the class decorators, whose result replaces the class's binding; the
+//! class gets `Symbol.metadata`. What differs from the proposal: decorator
+//! expressions are evaluated once the class is defined (not before), and
+//! initializers of static members run once the class is decorated. Not
+//! handled, each a clear error at its place: decorators on fields and
+//! `accessor` fields, on private or computed members, on class expressions
+//! and unnamed classes, and `addInitializer` of an instance member's
+//! decorator (a `TypeError` when called).
+
+use oxc::ast::ast::{Class, ClassElement, MethodDefinitionKind, Program, PropertyKey};
+use oxc::ast_visit::{walk, Visit};
+use oxc::span::GetSpan;
+
+/// The function the rewritten classes call, defined on the output's first
+/// line of a module that has one (so that no line moves).
+pub(crate) const DECORATE_HELPER: &str = concat!(
+    "const __motuDecorate = (C, elements, classDecorators) => {",
+    "const metaKey = Symbol.metadata || Symbol.for('Symbol.metadata');",
+    "const parent = Object.getPrototypeOf(C);",
+    "const metadata = Object.create(parent && parent[metaKey] || null);",
+    "const statics = [];",
+    "for (const [kind, name, isStatic, decorators] of elements) {",
+    "const target = isStatic ? C : C.prototype;",
+    "const desc = Object.getOwnPropertyDescriptor(target, name);",
+    "const slot = kind === 'method' ? 'value' : kind === 'getter' ? 'get' : 'set';",
+    "let value = desc[slot];",
+    "for (let i = decorators.length - 1; i >= 0; i--) {",
+    "let done = false;",
+    "const access = kind === 'setter' ? { has: o => name in o, set: (o, v) => { o[name] = v; } } : { has: o => name in o, get: o => o[name] };",
+    "const context = { kind, name, static: isStatic, private: false, access, metadata, addInitializer(f) {",
+    "if (done) throw new TypeError('addInitializer() can only be called while the decorator runs');",
+    "if (typeof f !== 'function') throw new TypeError('An initializer must be a function');",
+    "if (!isStatic) throw new TypeError('addInitializer() of a decorator of an instance member is not supported by motu yet');",
+    "statics.push(f); } };",
+    "const r = decorators[i](value, context); done = true;",
+    "if (r !== undefined) { if (typeof r !== 'function') throw new TypeError(`A ${kind} decorator must return a function or undefined`); value = r; }",
+    "}",
+    "Object.defineProperty(target, name, { ...desc, [slot]: value });",
+    "}",
+    "for (const f of statics) f.call(C);",
+    "Object.defineProperty(C, metaKey, { value: metadata, writable: true, configurable: true });",
+    "let result = C; const inits = [];",
+    "for (let i = classDecorators.length - 1; i >= 0; i--) {",
+    "let done = false;",
+    "const context = { kind: 'class', name: C.name, metadata, addInitializer(f) {",
+    "if (done) throw new TypeError('addInitializer() can only be called while the decorator runs');",
+    "if (typeof f !== 'function') throw new TypeError('An initializer must be a function');",
+    "inits.push(f); } };",
+    "const r = classDecorators[i](result, context); done = true;",
+    "if (r !== undefined) { if (typeof r !== 'function') throw new TypeError('A class decorator must return a function or undefined'); result = r; }",
+    "}",
+    "for (const f of inits) f.call(result);",
+    "return result; };",
+);
+
+/// Why a decorator cannot be lowered, at a byte offset of the module.
+#[derive(Debug)]
+pub(crate) struct Unsupported {
+    /// Where.
+    pub offset: u32,
+    /// What.
+    pub message: &'static str,
+}
+
+/// `source` with the standard decorators of `program` (its parse) lowered
+/// as the module docs say, or `None` when it has none.
+pub(crate) fn lower(program: &Program<'_>, source: &str) -> Result<Option<String>, Unsupported> {
+    let mut finder = Classes {
+        source,
+        edits: Vec::new(),
+        error: None,
+    };
+    finder.visit_program(program);
+    if let Some(error) = finder.error {
+        return Err(error);
+    }
+    if finder.edits.is_empty() {
+        return Ok(None);
+    }
+    let mut bytes = source.as_bytes().to_vec();
+    // Blanks first (they keep lengths), then insertions from the end.
+    for edit in &finder.edits {
+        for span in &edit.blanks {
+            for b in &mut bytes[span.0 as usize..span.1 as usize] {
+                if *b != b'\n' && *b != b'\r' {
+                    *b = b' ';
+                }
+            }
+        }
+    }
+    let mut inserts: Vec<(u32, &str)> = finder
+        .edits
+        .iter()
+        .map(|e| (e.at, e.call.as_str()))
+        .collect();
+    inserts.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    for (at, call) in inserts {
+        let at = at as usize;
+        bytes.splice(at..at, call.bytes());
+    }
+    // Only ASCII spaces replaced whole decorators and ASCII was inserted
+    // between tokens: still UTF-8.
+    Ok(Some(
+        String::from_utf8(bytes).unwrap_or_else(|_| source.to_owned()),
+    ))
+}
+
+/// One class's rewrite: the decorators to blank (byte ranges) and the
+/// call to insert after the class.
+struct Edit {
+    blanks: Vec<(u32, u32)>,
+    at: u32,
+    call: String,
+}
+
+struct Classes<'s> {
+    source: &'s str,
+    edits: Vec<Edit>,
+    error: Option<Unsupported>,
+}
+
+impl Classes<'_> {
+    fn fail(&mut self, offset: u32, message: &'static str) {
+        self.error.get_or_insert(Unsupported { offset, message });
+    }
+
+    fn text(&self, span: oxc::span::Span) -> &str {
+        &self.source[span.start as usize..span.end as usize]
+    }
+
+    /// The rewrite of `class`, if it has decorators.
+    fn class(&mut self, class: &Class<'_>) {
+        let decorated_members = class.body.body.iter().any(|e| match e {
+            ClassElement::MethodDefinition(m) => !m.decorators.is_empty(),
+            ClassElement::PropertyDefinition(p) => !p.decorators.is_empty(),
+            ClassElement::AccessorProperty(a) => !a.decorators.is_empty(),
+            _ => false,
+        });
+        if class.decorators.is_empty() && !decorated_members {
+            return;
+        }
+        let first = class
+            .decorators
+            .first()
+            .map_or(class.span.start, |d| d.span.start);
+        if class.is_expression() {
+            return self.fail(
+                first,
+                "decorators on a class expression are not supported yet: declare the class with a name",
+            );
+        }
+        let Some(id) = &class.id else {
+            return self.fail(
+                first,
+                "decorators on a class without a name are not supported yet: give the class a name",
+            );
+        };
+        let mut blanks = Vec::new();
+        let mut elements = Vec::new();
+        for element in &class.body.body {
+            match element {
+                ClassElement::MethodDefinition(m) if !m.decorators.is_empty() => {
+                    let at = m.decorators[0].span.start;
+                    let kind = match m.kind {
+                        MethodDefinitionKind::Method => "method",
+                        MethodDefinitionKind::Get => "getter",
+                        MethodDefinitionKind::Set => "setter",
+                        MethodDefinitionKind::Constructor => {
+                            return self.fail(at, "a constructor cannot be decorated")
+                        }
+                    };
+                    let name = match &m.key {
+                        PropertyKey::StaticIdentifier(id) if !m.computed => id.name.to_string(),
+                        PropertyKey::StringLiteral(s) if !m.computed => s.value.to_string(),
+                        PropertyKey::PrivateIdentifier(_) => {
+                            return self.fail(
+                                at,
+                                "decorators on private members are not supported yet",
+                            )
+                        }
+                        _ => {
+                            return self.fail(
+                                at,
+                                "decorators on members with computed names are not supported yet",
+                            )
+                        }
+                    };
+                    let decorators: Vec<&str> = m
+                        .decorators
+                        .iter()
+                        .map(|d| self.text(d.expression.span()))
+                        .collect();
+                    elements.push(format!(
+                        "[{:?}, {}, {}, [{}]]",
+                        kind,
+                        js_string(&name),
+                        m.r#static,
+                        decorators.join(", ")
+                    ));
+                    blanks.extend(m.decorators.iter().map(|d| (d.span.start, d.span.end)));
+                }
+                ClassElement::PropertyDefinition(p) if !p.decorators.is_empty() => {
+                    return self.fail(
+                        p.decorators[0].span.start,
+                        "standard decorators on fields are not supported yet (methods, getters, setters and classes are); \
+                         set \"experimentalDecorators\": true in tsconfig.json's compilerOptions to use TypeScript's legacy decorators",
+                    )
+                }
+                ClassElement::AccessorProperty(a) if !a.decorators.is_empty() => {
+                    return self.fail(
+                        a.decorators[0].span.start,
+                        "decorators on accessor fields are not supported yet",
+                    )
+                }
+                _ => {}
+            }
+        }
+        let class_decorators: Vec<&str> = class
+            .decorators
+            .iter()
+            .map(|d| self.text(d.expression.span()))
+            .collect();
+        blanks.extend(class.decorators.iter().map(|d| (d.span.start, d.span.end)));
+        let name = id.name.as_str();
+        let apply = format!(
+            "__motuDecorate({name}, [{}], [{}])",
+            elements.join(", "),
+            class_decorators.join(", ")
+        );
+        let call = if class_decorators.is_empty() {
+            format!(";{apply};")
+        } else {
+            format!(";{name} = {apply};")
+        };
+        self.edits.push(Edit {
+            blanks,
+            at: class.span.end,
+            call,
+        });
+    }
+}
+
+impl<'a> Visit<'a> for Classes<'_> {
+    fn visit_class(&mut self, class: &Class<'a>) {
+        self.class(class);
+        walk::walk_class(self, class);
+    }
+}
+
+/// `s` as a JavaScript string literal.
+fn js_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxc::allocator::Allocator;
+    use oxc::parser::Parser;
+    use oxc::span::SourceType;
+
+    fn lowered(source: &str) -> Result<Option<String>, Unsupported> {
+        let allocator = Allocator::default();
+        let parsed = Parser::new(&allocator, source, SourceType::ts()).parse();
+        assert!(!parsed.diagnostics.has_errors(), "{:?}", parsed.diagnostics);
+        lower(&parsed.program, source)
+    }
+
+    #[test]
+    fn decorators_are_blanked_and_applied_after_the_class() {
+        let source =
+            "class A {\n  @dec() m() {}\n  @a @b static get g() { return 1; }\n}\nlet x = 1;\n";
+        let out = lowered(source).unwrap().unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[1], "         m() {}");
+        assert_eq!(lines[2], "        static get g() { return 1; }");
+        assert_eq!(
+            lines[3],
+            "};__motuDecorate(A, [[\"method\", \"m\", false, [dec()]], [\"getter\", \"g\", true, [a, b]]], []);"
+        );
+        assert_eq!(lines[4], "let x = 1;");
+    }
+
+    #[test]
+    fn a_class_decorator_rebinds_the_class() {
+        let out = lowered("@sealed export class B {}\n").unwrap().unwrap();
+        assert_eq!(
+            out,
+            "        export class B {};B = __motuDecorate(B, [], [sealed]);\n"
+        );
+        assert!(lowered("class C { m() {} }").unwrap().is_none());
+    }
+
+    #[test]
+    fn what_is_not_lowered_is_named_at_its_place() {
+        let message = |s: &str| lowered(s).unwrap_err();
+        let e = message("class A {\n  @dec x = 1;\n}");
+        assert_eq!(e.offset, 12);
+        assert!(e.message.contains("fields"));
+        assert!(message("class A { @dec #m() {} }")
+            .message
+            .contains("private"));
+        assert!(message("class A { @dec [k]() {} }")
+            .message
+            .contains("computed"));
+        assert!(message("const A = class { @dec m() {} };")
+            .message
+            .contains("expression"));
+        assert!(message("export default @dec class {}")
+            .message
+            .contains("name"));
+    }
+}
