@@ -164,7 +164,8 @@ fn debounce(
 
 /// Whether a change to `path` may matter: under a watched folder, not in a
 /// hidden folder or `node_modules` there, and not an editor's swap or
-/// backup file.
+/// backup file nor a log file (`motu dev > dev.log` in the project would
+/// otherwise reload on each line it logs, and log a line for each reload).
 fn relevant(path: &Path, roots: &[PathBuf]) -> bool {
     let Some(inside) = roots.iter().find_map(|r| path.strip_prefix(r).ok()) else {
         return false;
@@ -184,7 +185,30 @@ fn relevant(path: &Path, roots: &[PathBuf]) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    !hidden && !name.ends_with('~') && !name.ends_with(".swp") && !name.ends_with(".swx")
+    !hidden
+        && !name.ends_with('~')
+        && !name.ends_with(".swp")
+        && !name.ends_with(".swx")
+        && !name.ends_with(".log")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_that_are_not_the_projects_are_left_out() {
+        let roots = [PathBuf::from("/p")];
+        let relevant = |path: &str| relevant(Path::new(path), &roots);
+        assert!(relevant("/p/src/index.ts"));
+        assert!(relevant("/p/.dev.vars"));
+        assert!(!relevant("/elsewhere/index.ts"));
+        assert!(!relevant("/p/node_modules/a/index.js"));
+        assert!(!relevant("/p/.wrangler/state/x"));
+        assert!(!relevant("/p/src/index.ts.swp"));
+        assert!(!relevant("/p/src/index.ts~"));
+        assert!(!relevant("/p/dev.log"));
+    }
 }
 
 /// Folders whose changes are never the project's: the state folder (a
