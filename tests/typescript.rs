@@ -283,12 +283,12 @@ fn a_typescript_syntax_error_is_a_one_line_start_up_error() {
 }
 
 #[test]
-fn standard_field_decorators_are_refused_with_what_to_do() {
+fn standard_static_field_decorators_are_refused_with_what_to_do() {
     on_each_engine(
-        "standard_field_decorators_are_refused_with_what_to_do",
+        "standard_static_field_decorators_are_refused_with_what_to_do",
         |engine| {
             let decorated =
-            "const track = (value: unknown, context: unknown) => value;\n\nexport class Tracked {\n  @track field = 1;\n}\n";
+            "const track = (value: unknown, context: unknown) => value;\n\nexport class Tracked {\n  @track static field = 1;\n}\n";
             // In the entry: `motu serve` does not start.
             let stderr = start_up_error(
                 &[(
@@ -337,7 +337,11 @@ function registered(value: Function, context: ClassMethodDecoratorContext) {
   context.addInitializer(function (this: any) { calls.push(`init ${this.name}`); });
 }
 function instanceInit(value: Function, context: ClassMethodDecoratorContext) {
-  try { context.addInitializer(() => {}); calls.push('accepted'); } catch (e) { calls.push(`instance init: ${(e as Error).name}`); }
+  context.addInitializer(function (this: any) { calls.push(`start ${typeof this.add} ${this.count}`); });
+}
+function tenfold(value: undefined, context: ClassFieldDecoratorContext) {
+  context.addInitializer(function (this: any) { calls.push(`after ${String(context.name)} ${this[context.name]}`); });
+  return (initial: number) => initial * 10;
 }
 function named(prefix: string) {
   return function <T extends new (...a: any[]) => any>(cls: T, context: ClassDecoratorContext) {
@@ -351,13 +355,14 @@ export class Thing {
   @doubled get size() { return 21; }
   @registered static make() { return 'made'; }
   @instanceInit other() {}
+  @tenfold count = 4;
 }
 
 export default {
   fetch() {
     const t = new Thing();
     const metadata = (Thing as any)[(Symbol as any).metadata ?? Symbol.for('Symbol.metadata')];
-    return Response.json({ sum: t.add(1, 2), size: t.size, label: (t as any).label, made: Thing.make(), metadata: { ...metadata }, calls });
+    return Response.json({ sum: t.add(1, 2), size: t.size, label: (t as any).label, count: t.count, made: Thing.make(), metadata: { ...metadata }, keys: Object.keys(t), calls });
   },
 };
 "#;
@@ -381,12 +386,15 @@ fn standard_decorators_on_methods_and_classes_run() {
                 "sum": 3,
                 "size": 42,
                 "label": "tag:Thing",
+                "count": 40,
                 "made": "made",
                 "metadata": { "add": "logged" },
+                "keys": ["count", "label"],
                 "calls": [
                     "decorate add method static=false",
-                    "instance init: TypeError",
                     "init Thing",
+                    "start function undefined",
+                    "after count 40",
                     "call add"
                 ]
             })
