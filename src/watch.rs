@@ -192,25 +192,6 @@ fn relevant(path: &Path, roots: &[PathBuf]) -> bool {
         && !name.ends_with(".log")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn changes_that_are_not_the_projects_are_left_out() {
-        let roots = [PathBuf::from("/p")];
-        let relevant = |path: &str| relevant(Path::new(path), &roots);
-        assert!(relevant("/p/src/index.ts"));
-        assert!(relevant("/p/.dev.vars"));
-        assert!(!relevant("/elsewhere/index.ts"));
-        assert!(!relevant("/p/node_modules/a/index.js"));
-        assert!(!relevant("/p/.wrangler/state/x"));
-        assert!(!relevant("/p/src/index.ts.swp"));
-        assert!(!relevant("/p/src/index.ts~"));
-        assert!(!relevant("/p/dev.log"));
-    }
-}
-
 /// Folders whose changes are never the project's: the state folder (a
 /// `--persist-to` or `state_dir` inside the project would otherwise make
 /// every storage write a change, and a steady stream of writes would keep
@@ -437,5 +418,24 @@ impl State {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_that_are_not_the_projects_are_left_out() {
+        let roots = [PathBuf::from("/p")];
+        let relevant = |path: &str| relevant(Path::new(path), &roots);
+        assert!(relevant("/p/src/index.ts"));
+        assert!(relevant("/p/.dev.vars"));
+        assert!(!relevant("/elsewhere/index.ts"));
+        assert!(!relevant("/p/node_modules/a/index.js"));
+        assert!(!relevant("/p/.wrangler/state/x"));
+        assert!(!relevant("/p/src/index.ts.swp"));
+        assert!(!relevant("/p/src/index.ts~"));
+        assert!(!relevant("/p/dev.log"));
     }
 }
