@@ -5,7 +5,8 @@
 //! and a socket of the Worker's own `fetch()` in a new Response, text and
 //! binary messages both ways, closes with their code and reason from either
 //! side, a Durable Object's socket through `stub.fetch`, the 1 MiB limit,
-//! shutdown (1001 to both sides), and the error for a socket accepted first.
+//! the socket outliving its Worker's isolate, shutdown (1001 to both
+//! sides), and the error for a socket accepted first.
 
 mod common;
 
@@ -95,15 +96,16 @@ async fn origin_socket(stream: TcpStream, events: mpsc::Sender<String>) {
     }
 }
 
-/// Serves the proxy fixture (host `proxy.test`) with `server` settings,
-/// loopback origins allowed.
-fn serve(engine: &str, server: &str) -> (TempConfig, tempfile::TempDir, Server) {
+/// Serves the proxy fixture (host `proxy.test`) with `server` settings and
+/// the Worker's `limits`, loopback origins allowed.
+fn serve(engine: &str, server: &str, limits: &str) -> (TempConfig, tempfile::TempDir, Server) {
     let config = TempConfig::new(&[
         (
             "motu.toml",
             &format!(
                 "[server]\n{server}\n[egress]\nallow_private = true\n\
                  [[workers]]\nname = \"proxy\"\nmain = \"proxy.js\"\nroutes = [\"proxy.test/*\"]\n\
+                 [workers.limits]\n{limits}\n\
                  [[workers.durable_objects.bindings]]\nname = \"RELAY\"\nclass_name = \"Relay\"\n\
                  [[workers.migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Relay\"]\n"
             ),
@@ -208,7 +210,7 @@ async fn echo_and_closes(s: &Server, path: &str, origin: &Origin) {
 fn a_passed_through_upgrade_joins_the_client_to_the_origin() {
     on_each_engine("ws_proxy_pass_through", |engine| {
         let origin = Origin::start();
-        let (_c, _state, s) = serve(engine, "");
+        let (_c, _state, s) = serve(engine, "", "");
         runtime().block_on(echo_and_closes(&s, "/pass", &origin));
     });
 }
@@ -217,7 +219,7 @@ fn a_passed_through_upgrade_joins_the_client_to_the_origin() {
 fn a_fetched_socket_in_a_new_response_joins_the_client_to_the_origin() {
     on_each_engine("ws_proxy_rewrapped", |engine| {
         let origin = Origin::start();
-        let (_c, _state, s) = serve(engine, "");
+        let (_c, _state, s) = serve(engine, "", "");
         runtime().block_on(echo_and_closes(&s, "/rewrap", &origin));
     });
 }
@@ -226,7 +228,7 @@ fn a_fetched_socket_in_a_new_response_joins_the_client_to_the_origin() {
 fn a_durable_objects_outbound_socket_reaches_the_client_through_stub_fetch() {
     on_each_engine("ws_proxy_durable_object", |engine| {
         let origin = Origin::start();
-        let (_c, _state, s) = serve(engine, "");
+        let (_c, _state, s) = serve(engine, "", "");
         runtime().block_on(echo_and_closes(&s, "/object", &origin));
     });
 }
@@ -235,7 +237,7 @@ fn a_durable_objects_outbound_socket_reaches_the_client_through_stub_fetch() {
 fn a_message_over_1_mib_closes_its_sender_with_1009_and_drops_the_other_side() {
     on_each_engine("ws_proxy_message_limit", |engine| {
         let origin = Origin::start();
-        let (_c, _state, s) = serve(engine, "");
+        let (_c, _state, s) = serve(engine, "", "");
         runtime().block_on(async {
             let mut ws = connect(&s, "/rewrap", &origin).await.unwrap();
             // Exactly 1 MiB passes.
@@ -256,10 +258,40 @@ fn a_message_over_1_mib_closes_its_sender_with_1009_and_drops_the_other_side() {
 }
 
 #[test]
+fn a_proxied_socket_outlives_its_workers_isolate() {
+    // The join holds nothing of the isolate (as workerd's deferred proxy
+    // outlives its request's IoContext): a CPU-limit eviction, which
+    // closes the isolate's own sockets with 1011, leaves it open.
+    on_each_engine("ws_proxy_outlives_eviction", |engine| {
+        let origin = Origin::start();
+        let (_c, _state, s) = serve(engine, "", "cpu_ms = 50");
+        runtime().block_on(async {
+            let mut ws = connect(&s, "/rewrap", &origin).await.unwrap();
+            ws.send(Message::text("before")).await.unwrap();
+            assert_eq!(next(&mut ws).await, Message::text("echo before"));
+            let spun = s.request("GET", "/spin", &[("host", "proxy.test")], b"");
+            assert_ne!(spun.status, 200);
+            let evicted = "reason=\"CpuLimit\"";
+            let log = s.wait_for_log(evicted);
+            assert!(log.contains(evicted), "{log}");
+            ws.send(Message::text("after")).await.unwrap();
+            assert_eq!(next(&mut ws).await, Message::text("echo after"));
+            ws.close(Some(CloseFrame {
+                code: CloseCode::from(4001),
+                reason: "client done".into(),
+            }))
+            .await
+            .unwrap();
+            assert_eq!(origin.next(), "close 4001 client done");
+        });
+    });
+}
+
+#[test]
 fn shutdown_closes_both_sides_of_a_proxied_socket_with_1001() {
     on_each_engine("ws_proxy_shutdown", |engine| {
         let origin = Origin::start();
-        let (_c, _state, mut s) = serve(engine, "grace_period_s = 1");
+        let (_c, _state, mut s) = serve(engine, "grace_period_s = 1", "");
         runtime().block_on(async {
             let mut ws = connect(&s, "/pass", &origin).await.unwrap();
             ws.send(Message::text("before")).await.unwrap();
@@ -287,7 +319,7 @@ fn shutdown_closes_both_sides_of_a_proxied_socket_with_1001() {
 fn an_accepted_outbound_socket_cannot_be_returned() {
     on_each_engine("ws_proxy_accepted_socket", |engine| {
         let origin = Origin::start();
-        let (_c, _state, s) = serve(engine, "");
+        let (_c, _state, s) = serve(engine, "", "");
         runtime().block_on(async {
             match connect(&s, "/accepted", &origin).await {
                 Err(WsError::Http(response)) => assert_eq!(response.status(), 500),
