@@ -49,15 +49,20 @@ use super::{CLOSE_WAIT, GOING_AWAY};
 const OWED_FRAMES: usize = 4;
 
 /// Joins `client` (the server's side of the client's connection) and
-/// `origin` (the client's side of an outbound connection) until both are
-/// closed; `going_away` turning true closes both with 1001.
-pub(crate) async fn join<C, O>(client: C, origin: O, going_away: Option<watch::Receiver<bool>>)
-where
+/// `origin` (the client's side of an outbound connection, `prefix` read
+/// from it already) until both are closed; `going_away` turning true
+/// closes both with 1001.
+pub(crate) async fn join<C, O>(
+    client: C,
+    origin: O,
+    prefix: Vec<u8>,
+    going_away: Option<watch::Receiver<bool>>,
+) where
     C: AsyncRead + AsyncWrite + Unpin,
     O: AsyncRead + AsyncWrite + Unpin,
 {
     let client = codec::followed(client, Vec::new(), Role::Server);
-    let origin = codec::followed(origin, Vec::new(), Role::Client);
+    let origin = codec::followed(origin, prefix, Role::Client);
     let (client_read, client_write) = codec::split(&client, Role::Server);
     let (origin_read, origin_write) = codec::split(&origin, Role::Client);
     // What each reader hands the other side's writer (one message at a
@@ -271,7 +276,7 @@ mod tests {
         local.block_on(&rt, async {
             let (client_end, client_io) = tokio::io::duplex(buffer);
             let (origin_end, origin_io) = tokio::io::duplex(buffer);
-            tokio::task::spawn_local(join(client_io, origin_io, None));
+            tokio::task::spawn_local(join(client_io, origin_io, Vec::new(), None));
             let client = WebSocketStream::from_raw_socket(client_end, PeerRole::Client, None).await;
             let origin = WebSocketStream::from_raw_socket(origin_end, PeerRole::Server, None).await;
             test(client, origin).await;

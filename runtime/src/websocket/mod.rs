@@ -15,6 +15,11 @@
 //!   connection, the owner of a Durable Object's hibernatable socket is
 //!   the object's room instead (`crate::durable::websockets`), which
 //!   wakes the object in whatever isolate hosts it.
+//! - **Proxies.** An outbound socket the Worker hands on to its client
+//!   without accepting it has no Worker's end: the client's connection and
+//!   the outbound one are joined directly (`join`), on the client
+//!   connection's thread (a plain TCP connection moved there, `rehome`),
+//!   with no event per message and nothing of the isolate held.
 //! - **Turns.** Each message (and the close) is a new event for the
 //!   isolate with its own CPU budget: a socket outlives the request that
 //!   opened it. The pump delivers one message at a time and waits until the
@@ -43,6 +48,7 @@ mod frames;
 mod join;
 pub(crate) mod outbox;
 pub(crate) mod pump;
+mod rehome;
 pub(crate) mod sockets;
 
 use std::future::Future;
@@ -153,7 +159,11 @@ impl WebSocketLink {
         drop(self);
         match (upgraded.await, end) {
             (Ok(io), LinkEnd::Worker(pump)) => pump.run_server(io, going_away).await,
-            (Ok(io), LinkEnd::Outbound(origin)) => join::join(io, origin, going_away).await,
+            (Ok(io), LinkEnd::Outbound(origin)) => {
+                if let Some(origin) = rehome::rehome(origin) {
+                    join::join(io, origin.io, origin.prefix, going_away).await;
+                }
+            }
             (Err(e), end) => {
                 tracing::debug!("a WebSocket upgrade failed: {e}");
                 if let LinkEnd::Worker(pump) = end {
