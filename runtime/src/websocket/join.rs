@@ -315,6 +315,18 @@ mod tests {
     }
 
     #[test]
+    fn a_close_without_a_code_passes_on_as_it_came() {
+        joined(64 * 1024, |mut client, mut origin| async move {
+            client.close(None).await.unwrap();
+            // The origin gets a close with no code (not 1005 on the wire,
+            // which the codec would refuse) and answers it the same way.
+            assert_eq!(origin.next().await.unwrap().unwrap(), Message::Close(None));
+            assert_eq!(origin.next().await.transpose().unwrap(), None);
+            assert_eq!(client.next().await.unwrap().unwrap(), Message::Close(None));
+        });
+    }
+
+    #[test]
     fn a_side_that_stops_reading_holds_the_other_back() {
         // 16 KiB connections, 64 KiB messages, an origin that never reads:
         // the client gets a few messages through (the buffers, the one
