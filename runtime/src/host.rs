@@ -1451,6 +1451,7 @@ impl Host for IsolateHost {
                     &args,
                     self.sockets.clone(),
                     self.socket_owner()?,
+                    self.current_event.get(),
                 )?;
                 self.spawn_op(id, connecting);
                 Ok(())

@@ -17,8 +17,10 @@
 // - `ws_close(handle, code, reason)`;
 // - `ws_half_open(handle)`: accepted with `allowHalfOpen: true`, the peer's
 //   close is answered by `ws_close`, not at once;
-// - `ws_connect(token, url, headers)` (async): an outbound socket, settled
-//   with `{ status, headers, socket }` once the server accepted it;
+// - `ws_connect(token, url, headers, held)` (async): an outbound socket,
+//   settled with `{ status, headers, socket }` once the server accepted it,
+//   or with `{ status, headers, forwarded }` when `held` (a `fetch()`
+//   upgrade: kept as a forwarded end, below, until accepted or handed on);
 // - events come through the `dispatch` hook, one turn each: a message as
 //   the list `[socket, data, timeStamp]` (data: a string, or a Uint8Array
 //   for a binary message; timeStamp: `performance.now()` as the turn
@@ -29,7 +31,8 @@
 //
 // Two more kinds of end:
 // - *forwarded*: the socket a subrequest's 101 response carried (a Durable
-//   Object's, through `stub.fetch`), kept by the host under a handle: handed
+//   Object's, through `stub.fetch`), or that a `fetch()` upgrade opened,
+//   kept by the host under a handle: handed
 //   on in the Worker's own Response (`['forwarded', handle]` to `respond`),
 //   or accepted here (`ws_adopt(handle) -> handle`, a socket of this
 //   isolate from then on);
@@ -127,6 +130,7 @@ class WebSocket extends EventTarget {
     s.url = parsed.href;
     s.accepted = true;
     s.outbound = true;
+    s.constructed = true;
     // A Durable Object's socket connects, sends and closes through its
     // output gate.
     s.gate = objectSocketGate();
@@ -189,6 +193,8 @@ class WebSocket extends EventTarget {
       s.accepted = true;
       s.state = OPEN;
       adoptHostEnd(this, handle);
+      // A Durable Object's own outbound socket: the instance's from now on.
+      if (s.own !== null) s.disown = s.own(handle);
       return;
     }
     if (s.transferred) throw new TypeError('This WebSocket was handed to a Response and cannot be accepted here');
@@ -343,8 +349,12 @@ function newState(pair) {
     state: CONNECTING, accepted: false, queued: [], pair, handle: -1, transferred: false,
     closeSent: false, url: null, protocol: '', closeAfterOpen: null, outbound: false,
     forwarded: -1, sid: -1, slot: -1, attachment: null, gate: null,
-    // A Durable Object's socket of its own: forgets it (socketOwner).
-    disown: null,
+    // Made with `new WebSocket(url)` (never handed to a Response).
+    constructed: false,
+    // A Durable Object's socket of its own: makes it the instance's
+    // (`own(handle)`, for a `fetch()` upgrade once accepted), and forgets
+    // it (socketOwner).
+    own: null, disown: null,
     // Accepted with allowHalfOpen, and the peer's close not answered yet.
     halfOpen: false, peerClosed: false,
     binaryType: workerCompat.websocketBlob ? 'blob' : 'arraybuffer',
@@ -433,30 +443,31 @@ class WebSocketPair {
 }
 webidlInterface(WebSocketPair);
 
-// A Response is made with `webSocket: ws`: the end must be one of a pair
-// that was not accepted, handed elsewhere or used.
+// A Response is made with `webSocket: ws`: whether the end can still be
+// handed over is checked when the Response is returned (handOver), as on
+// Cloudflare.
 function checkResponseSocket(ws) {
   if (!(ws instanceof WebSocket)) throw new TypeError("The Response's webSocket must be a WebSocket");
-  const s = endState(ws);
-  if (s.outbound && !s.accepted) return;
-  if (s.forwarded >= 0 && !s.accepted && !s.transferred) return;
-  if (s.accepted || s.transferred || s.pair === null) {
-    throw new TypeError("The Response's webSocket must be an end of a WebSocketPair that was not accepted");
-  }
 }
 
-// The host handle for the end a Response hands over: the other end, the
-// one the Worker keeps, talks to the host from now on (what it sent before
-// goes first).
+// The host handle for the end a returned Response hands over (workerd's
+// errors when it cannot be): an end of a pair (the other end, the one the
+// Worker keeps, talks to the host from now on; what it sent before goes
+// first), or a socket a subrequest's 101 carried or a `fetch()` upgrade
+// opened, not accepted (`['forwarded', handle]`: handed on as it is, the
+// client's connection joined to it).
 function handOver(ws) {
   const s = endState(ws);
-  if (s.transferred) throw new TypeError('This WebSocket was already handed to a Response');
+  if (s.transferred) throw new TypeError("Can't return WebSocket that was already used in a response.");
+  if (s.constructed) throw new TypeError("Can't return WebSocket in a Response if it was created with `new WebSocket()`");
+  if (s.sid >= 0) throw new TypeError("Can't return WebSocket in a Response after calling acceptWebSocket().");
+  if (s.accepted) throw new TypeError("Can't return WebSocket in a Response after calling accept().");
   if (s.forwarded >= 0) {
     s.transferred = true;
     return ['forwarded', s.forwarded];
   }
   const pair = s.pair;
-  if (pair === null) throw new TypeError('Handing an outbound WebSocket on to the client is not supported yet');
+  if (pair === null) throw new TypeError("Can't return WebSocket that was already used in a response.");
   const kept = pair.a === ws ? pair.b : pair.a;
   const k = endState(kept);
   if (k.sid >= 0) {
@@ -498,19 +509,21 @@ function deliverHostMessage(socket, data, t) {
 }
 
 // fetch() with `Upgrade: websocket`: the Response carries the socket, not
-// yet accepted.
+// yet accepted. The host keeps the connection until the Worker accepts it
+// (a socket of this isolate from then on) or returns it in its own
+// Response (the client's connection is then joined to it, no JavaScript
+// per message).
 async function connectWebSocket(url, headers) {
   // A Durable Object's socket sends and closes through its output gate.
   const gate = objectSocketGate();
   const own = objectSocketOwner();
-  const r = await opAsync('ws_connect', 0, url, headers);
-  const ws = new WebSocket(building, null);
+  const r = await opAsync('ws_connect', 0, url, headers, true);
+  const ws = forwardedEnd(r.forwarded);
   const s = endState(ws);
   s.url = url;
   s.outbound = true;
   s.gate = gate;
-  adoptHostEnd(ws, r.socket);
-  if (own !== null) s.disown = own(r.socket);
+  s.own = own;
   return new Response(null, { status: 101, headers: r.headers, webSocket: ws });
 }
 

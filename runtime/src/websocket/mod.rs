@@ -15,6 +15,11 @@
 //!   connection, the owner of a Durable Object's hibernatable socket is
 //!   the object's room instead (`crate::durable::websockets`), which
 //!   wakes the object in whatever isolate hosts it.
+//! - **Proxies.** An outbound socket the Worker hands on to its client
+//!   without accepting it has no Worker's end: the client's connection and
+//!   the outbound one are joined directly (`join`), on the client
+//!   connection's thread (a plain TCP connection moved there, `rehome`),
+//!   with no event per message and nothing of the isolate held.
 //! - **Turns.** Each message (and the close) is a new event for the
 //!   isolate with its own CPU budget: a socket outlives the request that
 //!   opened it. The pump delivers one message at a time and waits until the
@@ -37,10 +42,13 @@
 //!   events. Sockets do not count as events in flight for load balancing:
 //!   a Worker's sockets share its isolates as its requests do.
 
+mod codec;
 mod connect;
 mod frames;
+mod join;
 pub(crate) mod outbox;
 pub(crate) mod pump;
+mod rehome;
 pub(crate) mod sockets;
 
 use std::future::Future;
@@ -98,10 +106,24 @@ pub trait SocketOwner: Send + Sync + 'static {
 
 /// The network end of a socket a Worker answered an upgrade with (a 101
 /// response's `webSocket`), in the response's extensions until the gateway
-/// joins it to the upgraded connection ([`WebSocketLink::serve`]). Dropped
-/// unused, the Worker's end gets a `close` event (1006).
+/// joins it to the upgraded connection ([`WebSocketLink::serve`]): the
+/// pump of a Worker's end, or an outbound connection the Worker hands on
+/// without accepting it (a proxy: the two connections are then joined,
+/// see `join`). Dropped unused, the Worker's end gets a `close` event
+/// (1006); an outbound connection is closed.
 #[derive(Clone)]
-pub struct WebSocketLink(Arc<Mutex<Option<pump::Pump>>>);
+pub struct WebSocketLink(Arc<Mutex<Option<LinkEnd>>>);
+
+/// What a [`WebSocketLink`] hands over.
+enum LinkEnd {
+    /// A Worker's end, through its pump.
+    Worker(pump::Pump),
+    /// An outbound connection, upgraded, nobody's end yet.
+    Outbound(Outbound),
+}
+
+/// An outbound connection switched to the WebSocket protocol.
+pub(crate) type Outbound = hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>;
 
 impl std::fmt::Debug for WebSocketLink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -111,13 +133,18 @@ impl std::fmt::Debug for WebSocketLink {
 
 impl WebSocketLink {
     pub(crate) fn new(pump: pump::Pump) -> Self {
-        Self(Arc::new(Mutex::new(Some(pump))))
+        Self(Arc::new(Mutex::new(Some(LinkEnd::Worker(pump)))))
+    }
+
+    /// An outbound socket, to hand on or accept.
+    pub(crate) fn outbound(connection: Outbound) -> Self {
+        Self(Arc::new(Mutex::new(Some(LinkEnd::Outbound(connection)))))
     }
 
     /// Runs the socket over the connection `upgraded` resolves to (the
     /// server's side of RFC 6455), until it closes; `going_away` turning
     /// true closes it with 1001. If the upgrade fails, the Worker's end is
-    /// closed (1006).
+    /// closed (1006), or the outbound connection.
     pub async fn serve<S, E>(
         self,
         upgraded: impl Future<Output = Result<S, E>>,
@@ -126,30 +153,50 @@ impl WebSocketLink {
         S: AsyncRead + AsyncWrite + Unpin + 'static,
         E: std::fmt::Display,
     {
-        let Some(pump) = self.0.lock().unwrap_or_else(PoisonError::into_inner).take() else {
+        let Some(end) = self.0.lock().unwrap_or_else(PoisonError::into_inner).take() else {
             return;
         };
         drop(self);
-        match upgraded.await {
-            Ok(io) => pump.run_server(io, going_away).await,
-            Err(e) => {
+        match (upgraded.await, end) {
+            (Ok(io), LinkEnd::Worker(pump)) => pump.run_server(io, going_away).await,
+            (Ok(io), LinkEnd::Outbound(origin)) => {
+                if let Some(origin) = rehome::rehome(origin) {
+                    join::join(io, origin.io, origin.prefix, going_away).await;
+                }
+            }
+            (Err(e), end) => {
                 tracing::debug!("a WebSocket upgrade failed: {e}");
-                pump.abandon().await;
+                if let LinkEnd::Worker(pump) = end {
+                    pump.abandon().await;
+                }
             }
         }
     }
 }
 
 impl WebSocketLink {
-    /// Runs the socket over an in-process connection and returns the
-    /// Worker's end of it, joined to a client pump delivering to `owner`:
-    /// for a Worker that accepts a socket a subrequest's 101 response
-    /// carried instead of handing it on.
+    /// The Worker's end of the socket, joined to a client pump delivering
+    /// to `owner`: for a Worker that accepts a socket instead of handing it
+    /// on (a subrequest's 101 response carried it, or it opened it with
+    /// `fetch()`). A Worker's end elsewhere runs over an in-process
+    /// connection; an outbound connection is the pump's own.
     pub(crate) fn adopt(self, sockets: &Sockets, owner: Arc<dyn SocketOwner>) -> u32 {
-        let (server, client) = tokio::io::duplex(64 * 1024);
-        actix_rt::spawn(self.serve(std::future::ready(Ok::<_, std::io::Error>(server)), None));
+        let end = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
         let (handle, pump) = sockets.open(owner);
-        actix_rt::spawn(pump.run_client(client));
+        match end {
+            Some(LinkEnd::Outbound(origin)) => {
+                actix_rt::spawn(pump.run_client(origin));
+            }
+            Some(LinkEnd::Worker(other)) => {
+                let (server, client) = tokio::io::duplex(64 * 1024);
+                actix_rt::spawn(other.run_server(server, None));
+                actix_rt::spawn(pump.run_client(client));
+            }
+            // Taken already: the new end closes at once (1006).
+            None => {
+                actix_rt::spawn(pump.abandon());
+            }
+        }
         handle
     }
 }

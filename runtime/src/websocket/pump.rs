@@ -7,33 +7,20 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use fastwebsockets::{
-    after_handshake_split, FragmentCollectorRead, Frame, OpCode, Payload, WebSocketError,
-};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use fastwebsockets::{Frame, OpCode, Payload, WebSocketError};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::sync::{watch, Notify};
 
-use super::frames::{Boundary, Followed};
+use super::codec::{self, Role};
 use super::outbox::{queue, Inbox, Outbox};
-use super::{Incoming, SocketOwner, CLOSE_WAIT, GOING_AWAY, MAX_MESSAGE_BYTES};
+use super::{Incoming, SocketOwner, CLOSE_WAIT, GOING_AWAY};
 
 /// The close reason of a message over the size limit (Cloudflare's).
-const TOO_LARGE: &str = "Message is too large";
-
-/// Which end of the socket the pump is.
-#[derive(Clone, Copy, PartialEq)]
-enum Role {
-    /// The server's: the peer masks its frames.
-    Server,
-    /// The client's: this end masks its frames.
-    Client,
-}
+pub(crate) const TOO_LARGE: &str = "Message is too large";
 
 /// What the Worker sends toward the peer.
 #[derive(Debug)]
@@ -106,7 +93,7 @@ enum Wake {
 }
 
 /// Resolves once `going_away` turns true (never without one).
-async fn gone(going_away: &mut Option<watch::Receiver<bool>>) {
+pub(crate) async fn gone(going_away: &mut Option<watch::Receiver<bool>>) {
     match going_away {
         Some(rx) => {
             if rx.wait_for(|g| *g).await.is_err() {
@@ -231,54 +218,9 @@ enum Next {
     GoingAway,
 }
 
-/// The connection as both halves of the codec use it: each poll borrows
-/// it for the poll's length only (the halves run in one task, so the
-/// borrows never meet), which is all the splitting they need.
-struct Shared<'a, S>(&'a RefCell<Followed<S>>);
-
-impl<S: AsyncRead + Unpin> AsyncRead for Shared<'_, S> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut *self.0.borrow_mut()).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Shared<'_, S> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut *self.0.borrow_mut()).poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut *self.0.borrow_mut()).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut *self.0.borrow_mut()).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut *self.0.borrow_mut()).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.0.borrow().is_write_vectored()
-    }
-}
-
 /// What a message frame read from the peer is for the Worker's end
 /// (`None` for a frame it does not see: a pong).
-fn incoming(frame: Frame<'_>) -> Option<Incoming> {
+pub(crate) fn incoming(frame: Frame<'_>) -> Option<Incoming> {
     match frame.opcode {
         // The codec checked the text's UTF-8 (the whole message's).
         OpCode::Text => Some(Incoming::Text(
@@ -319,22 +261,9 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let control = inbox.control();
-    // The codec limits one frame to one byte over the limit (it refuses a
-    // frame of its limit or more); the boundary limits whole messages.
-    let boundary = Boundary::new(MAX_MESSAGE_BYTES, role == Role::Server);
-    let io = RefCell::new(Followed::new(io, prefix, boundary));
+    let io = codec::followed(io, prefix, role);
     let parked = {
-        let codec_role = match role {
-            Role::Server => fastwebsockets::Role::Server,
-            Role::Client => fastwebsockets::Role::Client,
-        };
-        let (mut read, mut write) = after_handshake_split(Shared(&io), Shared(&io), codec_role);
-        read.set_max_message_size(MAX_MESSAGE_BYTES + 1);
-        // (The writer puts a frame of up to 1 KiB together in a small buffer
-        // it keeps; a larger one goes out as its header and the payload
-        // itself, one vectored write: no buffer grows to the largest
-        // message.)
-        let mut read = FragmentCollectorRead::new(read);
+        let (mut read, mut write) = codec::split(&io, role);
         // Frames the reader owes the peer, for the writer, and what wakes
         // it for them.
         let owed: RefCell<VecDeque<Frame<'static>>> = RefCell::new(VecDeque::new());
