@@ -210,7 +210,7 @@ async fn echo_and_closes(s: &Server, path: &str, origin: &Origin) {
 fn a_passed_through_upgrade_joins_the_client_to_the_origin() {
     on_each_engine("ws_proxy_pass_through", |engine| {
         let origin = Origin::start();
-        let (_c, _state, s) = serve(engine, "", "");
+        let (_c, _state, s) = serve(engine, "", "cpu_ms = 1000");
         runtime().block_on(echo_and_closes(&s, "/pass", &origin));
     });
 }
@@ -219,7 +219,7 @@ fn a_passed_through_upgrade_joins_the_client_to_the_origin() {
 fn a_fetched_socket_in_a_new_response_joins_the_client_to_the_origin() {
     on_each_engine("ws_proxy_rewrapped", |engine| {
         let origin = Origin::start();
-        let (_c, _state, s) = serve(engine, "", "");
+        let (_c, _state, s) = serve(engine, "", "cpu_ms = 1000");
         runtime().block_on(echo_and_closes(&s, "/rewrap", &origin));
     });
 }
@@ -228,7 +228,7 @@ fn a_fetched_socket_in_a_new_response_joins_the_client_to_the_origin() {
 fn a_durable_objects_outbound_socket_reaches_the_client_through_stub_fetch() {
     on_each_engine("ws_proxy_durable_object", |engine| {
         let origin = Origin::start();
-        let (_c, _state, s) = serve(engine, "", "");
+        let (_c, _state, s) = serve(engine, "", "cpu_ms = 1000");
         runtime().block_on(echo_and_closes(&s, "/object", &origin));
     });
 }
@@ -237,7 +237,7 @@ fn a_durable_objects_outbound_socket_reaches_the_client_through_stub_fetch() {
 fn a_message_over_1_mib_closes_its_sender_with_1009_and_drops_the_other_side() {
     on_each_engine("ws_proxy_message_limit", |engine| {
         let origin = Origin::start();
-        let (_c, _state, s) = serve(engine, "", "");
+        let (_c, _state, s) = serve(engine, "", "cpu_ms = 1000");
         runtime().block_on(async {
             let mut ws = connect(&s, "/rewrap", &origin).await.unwrap();
             // Exactly 1 MiB passes.
@@ -264,7 +264,7 @@ fn a_proxied_socket_outlives_its_workers_isolate() {
     // closes the isolate's own sockets with 1011, leaves it open.
     on_each_engine("ws_proxy_outlives_eviction", |engine| {
         let origin = Origin::start();
-        let (_c, _state, s) = serve(engine, "", "cpu_ms = 50");
+        let (_c, _state, s) = serve(engine, "", "cpu_ms = 300");
         runtime().block_on(async {
             let mut ws = connect(&s, "/rewrap", &origin).await.unwrap();
             ws.send(Message::text("before")).await.unwrap();
@@ -291,7 +291,7 @@ fn a_proxied_socket_outlives_its_workers_isolate() {
 fn shutdown_closes_both_sides_of_a_proxied_socket_with_1001() {
     on_each_engine("ws_proxy_shutdown", |engine| {
         let origin = Origin::start();
-        let (_c, _state, mut s) = serve(engine, "grace_period_s = 1", "");
+        let (_c, _state, mut s) = serve(engine, "grace_period_s = 1", "cpu_ms = 1000");
         runtime().block_on(async {
             let mut ws = connect(&s, "/pass", &origin).await.unwrap();
             ws.send(Message::text("before")).await.unwrap();
@@ -319,7 +319,7 @@ fn shutdown_closes_both_sides_of_a_proxied_socket_with_1001() {
 fn an_accepted_outbound_socket_cannot_be_returned() {
     on_each_engine("ws_proxy_accepted_socket", |engine| {
         let origin = Origin::start();
-        let (_c, _state, s) = serve(engine, "", "");
+        let (_c, _state, s) = serve(engine, "", "cpu_ms = 1000");
         runtime().block_on(async {
             match connect(&s, "/accepted", &origin).await {
                 Err(WsError::Http(response)) => assert_eq!(response.status(), 500),
