@@ -9,7 +9,8 @@
 //! message still wakes the object.
 //!
 //! `cargo bench --bench websocket_hibernation` (QuickJS); add
-//! `--features v8` for both. `WS_HIB_SOCKETS` changes the count (10,000);
+//! `--features v8` for both (`WS_HIB_ENGINE=quickjs` or `v8` runs one of
+//! them). `WS_HIB_SOCKETS` changes the count (10,000);
 //! `MOTU_BIN` measures another build of the binary. The process needs
 //! room for SOCKETS + a few file descriptors (`ulimit -n`).
 
@@ -120,7 +121,11 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    let only = std::env::var("WS_HIB_ENGINE").ok();
     for engine in http::engines() {
+        if only.as_deref().is_some_and(|o| o != *engine) {
+            continue;
+        }
         let server = start(engine);
         let addr = server.addr.clone();
         let mut first = rt.block_on(open(&addr));
@@ -142,25 +147,21 @@ fn main() {
         let untrimmed = server.resident_mib();
         let (trimmed_after, _) = wait_trimmed(&server, trims);
         let after = server.resident_mib();
+        // What the object's isolate gave back once it left memory.
+        let released_after =
+            metric(&server, "motu_isolate_released_bytes_total").unwrap_or(0.0) - released;
         let per_socket = (after - before) * 1024.0 * 1024.0 / count as f64;
-        let said = |trimmed: bool| {
-            if trimmed {
-                "trimmed".to_owned()
-            } else {
-                format!("not trimmed, {:.1} MiB given back", released / 1048576.0)
-            }
+        let said = |trimmed: bool, given_back: f64| {
+            let trimmed = if trimmed { "trimmed" } else { "not trimmed" };
+            format!("{trimmed}, {:.1} MiB given back", given_back / 1048576.0)
         };
         println!(
             "{engine}: {count} hibernated sockets opened in {:.1} s; object out of memory; \
              RSS {before:.1} MiB ({}) -> {untrimmed:.1} MiB, {after:.1} MiB ({}): \
              {:.0} bytes per socket = {:.2}x the 4 KiB target",
             opened.as_secs_f64(),
-            said(trimmed_before),
-            if trimmed_after {
-                "trimmed"
-            } else {
-                "not trimmed"
-            },
+            said(trimmed_before, released),
+            said(trimmed_after, released_after),
             per_socket,
             per_socket / TARGET_BYTES,
         );

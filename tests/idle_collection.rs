@@ -2,7 +2,10 @@
 //! second after running JavaScript collects its garbage the first time, and
 //! later only once its heap has grown since its last collection (by 64 KiB)
 //! or that collection is 30 seconds old; in between it is left alone and
-//! counted in `motu_idle_collections_skipped_total`.
+//! counted in `motu_idle_collections_skipped_total`. A Durable Object
+//! that leaves memory makes its instance garbage without the heap growing:
+//! the next idle collection runs whatever the growth, and what it gives
+//! back counts toward the server's trim of its C heap.
 
 mod common;
 
@@ -83,6 +86,78 @@ fn an_idle_isolate_collects_when_its_heap_grew_and_is_left_alone_when_not() {
             // is 30 seconds old at the latest.
             assert_eq!(server.get("/drop").text(), "/drop");
             wait_for_counter(&server, COLLECTED, 3, Duration::from_secs(120));
+        },
+    );
+}
+
+/// An object that holds 8 MiB in a cycle (which QuickJS frees only in a
+/// collection, as it does the `WebSocket`s of an object with hibernated
+/// sockets).
+const HOARD: &str = r#"
+import { DurableObject } from 'cloudflare:workers';
+export class Hoard extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    const hoard = { bytes: new ArrayBuffer(8 << 20) };
+    hoard.self = hoard;
+    this.hoard = hoard;
+  }
+  fetch() { return new Response(String(this.hoard.bytes.byteLength)); }
+}
+export default { fetch(request, env) { return env.HOARD.getByName('one').fetch(request); } };
+"#;
+
+const RELEASED: &str = "motu_isolate_released_bytes_total";
+const TRIMS: &str = "motu_heap_trims_total";
+
+#[test]
+fn an_object_that_left_memory_is_collected_at_the_next_idle_collection() {
+    on_each_engine(
+        "an_object_that_left_memory_is_collected_at_the_next_idle_collection",
+        |engine| {
+            // The object leaves after 2 s idle: its isolate's first idle
+            // collection (1 s after the request) comes while it is live.
+            let config = format!(
+                "[server]\nengine = \"{engine}\"\n\
+                 [[workers]]\nname = \"hoard\"\nmain = \"hoard.js\"\nroutes = [\"*/*\"]\n\
+                 [[workers.durable_objects.bindings]]\nname = \"HOARD\"\nclass_name = \"Hoard\"\n\
+                 [workers.durable_objects]\nidle_timeout_s = 2\n\
+                 [[workers.migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Hoard\"]\n"
+            );
+            let dir = TempConfig::new(&[("hoard.js", HOARD), ("motu.toml", &config)]);
+            let state = dir.path("state");
+            let server = Server::start(&[
+                "--config",
+                &dir.path("motu.toml"),
+                "--persist-to",
+                &state,
+                "--admin-listen",
+                "127.0.0.1:0",
+            ]);
+            let patience = Duration::from_secs(60);
+            assert_eq!(server.get("/").text(), (8 << 20).to_string());
+            // The isolate collects while the object is live (1 s idle);
+            // then the object leaves (2 s idle), which grows no heap.
+            common::wait_for_metrics(&server, &[r#"motu_durable_objects_live{worker="hoard"} 0"#]);
+            let collected = counter(&server, COLLECTED);
+            let skipped = counter(&server, SKIPPED);
+            let released = counter(&server, RELEASED);
+            let trims = counter(&server, TRIMS);
+            // The next idle collection is not skipped for want of growth:
+            // it gives the object's 8 MiB back.
+            let deadline = Instant::now() + patience;
+            while counter(&server, COLLECTED) == collected && counter(&server, SKIPPED) == skipped {
+                assert!(Instant::now() < deadline, "{}", metrics(&server));
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let text = metrics(&server);
+            assert_eq!(counter(&server, SKIPPED), skipped, "{text}");
+            assert!(
+                counter(&server, RELEASED) >= released + (8 << 20),
+                "the object's memory was not given back:\n{text}"
+            );
+            // What it gave back is enough for the server to trim its heap.
+            wait_for_counter(&server, TRIMS, trims + 1, patience);
         },
     );
 }

@@ -130,9 +130,10 @@ pub struct IsolateActor {
     heap_read_scheduled: bool,
     /// Whether JavaScript ran since the isolate last collected garbage.
     gc_due: bool,
-    /// When the isolate last collected and its heap in use right after
-    /// (none before its first collection): see [`IDLE_GC_MIN_GROWTH`].
-    last_gc: Option<(Instant, usize)>,
+    /// When the isolate last collected, its heap in use right after and
+    /// how many of its Durable Objects had left memory by then (none
+    /// before its first collection): see [`IDLE_GC_MIN_GROWTH`].
+    last_gc: Option<LastGc>,
     /// Whether a look at a collection skipped for want of growth is
     /// scheduled for when the last collection is [`IDLE_GC_REFRESH`] old.
     gc_refresh_scheduled: bool,
@@ -182,7 +183,10 @@ const IDLE_GC_AFTER: Duration = Duration::from_secs(1);
 /// [`IDLE_GC_REFRESH`] old collects again only once its heap in use has
 /// grown by at least this much since: less is all the garbage a collection
 /// could give back, unless objects that were live at that collection died
-/// since, which the later one catches. Most requests leave next to nothing
+/// since, which the later one catches; or a Durable Object left memory
+/// since, whose instance is known to have died (an object with 10,000
+/// hibernated sockets leaves tens of MiB of garbage without the heap
+/// growing at all): then the next idle collection runs at once. Most requests leave next to nothing
 /// behind (QuickJS frees what they built as they return, unless it forms
 /// cycles; on V8 a hello request leaves a few KiB for the young
 /// generation), and with many Workers under a skewed load most isolates
@@ -195,6 +199,21 @@ const IDLE_GC_MIN_GROWTH: usize = 64 * 1024;
 /// How old an isolate's last collection must be for an idle one to collect
 /// again whatever its heap's growth (see [`IDLE_GC_MIN_GROWTH`]).
 const IDLE_GC_REFRESH: Duration = Duration::from_secs(30);
+
+/// An isolate's last collection, which the next idle one is measured from
+/// (see [`IDLE_GC_MIN_GROWTH`]).
+#[derive(Clone, Copy)]
+struct LastGc {
+    /// When it ran.
+    at: Instant,
+    /// The heap in use right after it.
+    used: usize,
+    /// How many of the isolate's Durable Objects had left memory by then:
+    /// one that left since made its instance garbage without the heap
+    /// growing (on QuickJS, cycles that wait for a collection), so the next
+    /// idle collection runs whatever the growth.
+    departed: u64,
+}
 
 impl Actor for IsolateActor {
     type Context = Context<Self>;
@@ -570,10 +589,11 @@ impl IsolateActor {
             self.schedule_idle_gc(ctx, wait);
             return;
         }
-        if let Some((at, after)) = self.last_gc {
-            let since = at.elapsed();
+        if let Some(last) = self.last_gc {
+            let since = last.at.elapsed();
             if since < IDLE_GC_REFRESH
-                && self.isolate.heap_stats().used < after.saturating_add(IDLE_GC_MIN_GROWTH)
+                && last.departed == self.host.durable_objects().departed()
+                && self.isolate.heap_stats().used < last.used.saturating_add(IDLE_GC_MIN_GROWTH)
             {
                 // Still due (memory pressure may have it collect); looks
                 // again when the last collection is old enough, unless a
@@ -605,7 +625,11 @@ impl IsolateActor {
         self.gc_due = false;
         let used = self.read_heap();
         crate::metrics::released(held.saturating_sub(self.gauge.footprint()));
-        self.last_gc = Some((Instant::now(), used));
+        self.last_gc = Some(LastGc {
+            at: Instant::now(),
+            used,
+            departed: self.host.durable_objects().departed(),
+        });
         self.gauge.set_dirty(false);
     }
 

@@ -37,7 +37,7 @@
 //!   for by memory pressure) and the executor time they took;
 //!   `motu_idle_collections_skipped_total`: idle isolates not collected
 //!   because their heap had grown by less than 64 KiB since their last
-//!   collection.
+//!   collection (and none of their Durable Objects had left memory since).
 //! - `motu_isolate_released_bytes_total`: memory isolates gave back, by
 //!   stopping (the footprint each last measured) or by an idle collection
 //!   (what it freed): freed memory the C allocator may keep, which an
@@ -282,7 +282,7 @@ impl Metrics {
             ),
             idle_collections_skipped: plain_counter(
                 "motu_idle_collections_skipped_total",
-                "Idle isolates not collected: their heap had grown by less than 64 KiB since their last collection.",
+                "Idle isolates not collected: their heap had grown by less than 64 KiB since their last collection, and none of their Durable Objects had left memory since.",
             ),
             registry,
         }

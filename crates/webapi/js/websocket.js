@@ -46,6 +46,14 @@ const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
 const MAX_REASON_BYTES = 123;
+// An end's `halfOpen`: accepted with `allowHalfOpen: true` (HALF_OPEN), and
+// then the peer's close came and is not answered yet (PEER_CLOSED); 0
+// otherwise. One field for both keeps the state (`newState`) at 19
+// properties: QuickJS grows an object's property slots 13, 19, 28, and a
+// 20th property costs 144 bytes more for each end of every socket (a
+// hibernated socket's two ends: 288 bytes while its object is in memory).
+const HALF_OPEN = 1;
+const PEER_CLOSED = 2;
 // The largest serialised attachment (`serializeAttachment`), as on
 // Cloudflare.
 const MAX_ATTACHMENT_BYTES = 2048;
@@ -129,7 +137,6 @@ class WebSocket extends EventTarget {
     this.#s = s;
     s.url = parsed.href;
     s.accepted = true;
-    s.outbound = true;
     s.constructed = true;
     // A Durable Object's socket connects, sends and closes through its
     // output gate.
@@ -146,7 +153,7 @@ class WebSocket extends EventTarget {
         return;
       }
       adoptHostEnd(this, r.socket);
-      if (own !== null) s.disown = own(r.socket);
+      if (own !== null) s.own = { disown: own(r.socket) };
       for (const [k, v] of r.headers) if (k === 'sec-websocket-protocol') s.protocol = v;
       if (s.state === CONNECTING) s.state = OPEN;
       fireEvent(this, new Event('open'));
@@ -183,7 +190,7 @@ class WebSocket extends EventTarget {
     const s = this.#s;
     if (options !== undefined && options !== null && typeof options !== 'object') throw new TypeError('accept() takes an options object');
     if (options?.allowHalfOpen && !s.accepted && !s.transferred) {
-      s.halfOpen = true;
+      s.halfOpen = HALF_OPEN;
       if (s.handle >= 0) op('ws_half_open', s.handle);
     }
     if (s.forwarded >= 0 && !s.accepted && !s.transferred) {
@@ -194,7 +201,7 @@ class WebSocket extends EventTarget {
       s.state = OPEN;
       adoptHostEnd(this, handle);
       // A Durable Object's own outbound socket: the instance's from now on.
-      if (s.own !== null) s.disown = s.own(handle);
+      if (typeof s.own === 'function') s.own = { disown: s.own(handle) };
       return;
     }
     if (s.transferred) throw new TypeError('This WebSocket was handed to a Response and cannot be accepted here');
@@ -271,11 +278,11 @@ class WebSocket extends EventTarget {
   #closeNow(code, reason) {
     const s = this.#s;
     s.closeSent = true;
-    if (s.peerClosed) {
+    if (s.halfOpen === PEER_CLOSED) {
       // The answer to a half-open socket's peer: the socket is done.
       s.state = CLOSED;
       hostSockets.delete(s.handle);
-      s.disown?.();
+      s.own?.disown?.();
     }
     if (s.state === OPEN || s.state === CONNECTING) s.state = CLOSING;
     const closeNow = () => {
@@ -300,7 +307,7 @@ class WebSocket extends EventTarget {
     if (s.state === CLOSED) return;
     s.state = CLOSED;
     hostSockets.delete(s.handle);
-    s.disown?.();
+    s.own?.disown?.();
     setTimeout(() => {
       fireEvent(this, errorEvent(new Error(reason)));
       fireEvent(this, new CloseEvent('close', { code: 1006, reason, wasClean: false }));
@@ -347,16 +354,19 @@ function errorEvent(error) {
 function newState(pair) {
   return {
     state: CONNECTING, accepted: false, queued: [], pair, handle: -1, transferred: false,
-    closeSent: false, url: null, protocol: '', closeAfterOpen: null, outbound: false,
+    closeSent: false, url: null, protocol: '', closeAfterOpen: null,
     forwarded: -1, sid: -1, slot: -1, attachment: null, gate: null,
     // Made with `new WebSocket(url)` (never handed to a Response).
     constructed: false,
-    // A Durable Object's socket of its own: makes it the instance's
-    // (`own(handle)`, for a `fetch()` upgrade once accepted), and forgets
-    // it (socketOwner).
-    own: null, disown: null,
-    // Accepted with allowHalfOpen, and the peer's close not answered yet.
-    halfOpen: false, peerClosed: false,
+    // A Durable Object's socket of its own: the function that makes it the
+    // instance's (`own(handle)`, for a `fetch()` upgrade until accepted),
+    // then `{ disown }`, which forgets it (socketOwner). One field: an
+    // end's state stays within QuickJS's 19 property slots (past them an
+    // object's slots grow to 28, 144 bytes more per end).
+    own: null,
+    // Accepted with allowHalfOpen, and the peer's close not answered yet
+    // (HALF_OPEN, PEER_CLOSED).
+    halfOpen: 0,
     binaryType: workerCompat.websocketBlob ? 'blob' : 'arraybuffer',
   };
 }
@@ -376,13 +386,13 @@ function deliverTo(ws, ev) {
       // Half-open: the peer's close waits for this end's close(), which
       // the host's socket still takes.
       s.state = CLOSING;
-      s.peerClosed = true;
+      s.halfOpen = PEER_CLOSED;
       fireEvent(ws, new CloseEvent('close', { code: ev.code, reason: ev.reason, wasClean: ev.wasClean }));
       return;
     }
     s.state = CLOSED;
     if (s.handle >= 0) hostSockets.delete(s.handle);
-    s.disown?.();
+    s.own?.disown?.();
     if (!ev.wasClean && ev.code !== 1005) {
       fireEvent(ws, errorEvent(new Error(ev.reason || `The WebSocket closed with code ${ev.code}`)));
     }
@@ -521,7 +531,6 @@ async function connectWebSocket(url, headers) {
   const ws = forwardedEnd(r.forwarded);
   const s = endState(ws);
   s.url = url;
-  s.outbound = true;
   s.gate = gate;
   s.own = own;
   return new Response(null, { status: 101, headers: r.headers, webSocket: ws });
