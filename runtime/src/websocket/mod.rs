@@ -38,6 +38,7 @@
 //!   a Worker's sockets share its isolates as its requests do.
 
 mod connect;
+mod direct;
 mod frames;
 pub(crate) mod outbox;
 pub(crate) mod pump;

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
+use super::direct::{self, Home, Written};
 use super::pump::Outgoing;
 
 /// What the Worker's side (the isolate's socket table, or a Durable
@@ -39,6 +40,9 @@ pub(crate) struct Control {
     /// The Worker accepted it with `allowHalfOpen: true`: a close from the
     /// peer is not answered until the Worker's own `close()`.
     pub(crate) half_open: AtomicBool,
+    /// Where the running pump takes direct writes (0: nowhere; see
+    /// [`super::direct`]).
+    pub(crate) home: Home,
 }
 
 #[cfg(test)]
@@ -73,6 +77,35 @@ impl Outbox {
             return;
         }
         self.0.queue.lock().push_back(message);
+        self.0.ready.notify_one();
+    }
+
+    /// Sends `message` (a text or binary message), written straight to
+    /// the connection when the pump runs on this thread with nothing
+    /// waiting to go before it ([`super::direct`]); what the connection did
+    /// not take is queued as [`Outbox::send`] queues.
+    pub(crate) fn send_here(&self, message: Outgoing) {
+        let Some(direct) = direct::here(&self.0) else {
+            return self.send(message);
+        };
+        if self.0.ended.load(Ordering::Acquire) {
+            return;
+        }
+        let mut queue = self.0.queue.lock();
+        if queue.is_empty() {
+            let size = message.size();
+            match direct.write(&message) {
+                Some(Written::All) => {
+                    self.0.queued.fetch_sub(size, Ordering::AcqRel);
+                    return;
+                }
+                Some(Written::Part(rest)) => queue.push_back(Outgoing::Rest(rest, size)),
+                None => queue.push_back(message),
+            }
+        } else {
+            queue.push_back(message);
+        }
+        drop(queue);
         self.0.ready.notify_one();
     }
 

@@ -160,7 +160,7 @@ impl Sockets {
                     self.open.set(self.open.get() - 1);
                     return Some(not_reading(waiting + size));
                 }
-                tx.send(message);
+                tx.send_here(message);
                 None
             }
             None => None,
