@@ -423,6 +423,40 @@ fn a_client_that_stops_reading_fills_a_bounded_queue_and_is_dropped() {
 }
 
 #[test]
+fn large_and_small_messages_sent_in_one_turn_to_a_late_reader_arrive_whole_and_in_order() {
+    on_each_engine(
+        "large_and_small_messages_sent_in_one_turn_to_a_late_reader_arrive_whole_and_in_order",
+        |engine| {
+            let (_c, s) = serve(engine, "", "");
+            runtime().block_on(async {
+                let mut ws = connect(&s, "/burst").await.unwrap();
+                next(&mut ws).await;
+                // Twice: the second burst comes once the first left.
+                for burst in ["one", "two"] {
+                    ws.send(Message::text(burst)).await.unwrap();
+                    // Read only once the Worker sent it all (3 MiB, more
+                    // than the connection takes at once).
+                    let sent = format!("{burst} sent");
+                    let seen = wait_for_body(&s, "ws.test", "/last-close", |b| b == sent);
+                    assert_eq!(seen, sent);
+                    for i in 0..6u8 {
+                        match next(&mut ws).await {
+                            Message::Text(t) => {
+                                assert_eq!(t.len(), 512 << 10, "message {i} of {burst}");
+                                assert!(t.bytes().all(|b| b == b'a' + i), "message {i} of {burst}");
+                            }
+                            other => panic!("expected a large text message, got {other:?}"),
+                        }
+                        assert_eq!(text(&next(&mut ws).await), format!("{burst} small {i}"));
+                        assert_eq!(next(&mut ws).await, Message::binary(vec![i; 3]));
+                    }
+                }
+            });
+        },
+    );
+}
+
+#[test]
 fn a_worker_looping_in_a_message_handler_is_evicted_with_1011_while_a_neighbour_serves() {
     on_each_engine(
         "a_worker_looping_in_a_message_handler_is_evicted_with_1011_while_a_neighbour_serves",

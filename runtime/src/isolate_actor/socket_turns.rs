@@ -207,6 +207,8 @@ impl Handler<DrainSockets> for IsolateActor {
             return;
         }
         let mut clean = true;
+        // What the batch's turns send is written at its end, together.
+        self.host.defer_socket_sends();
         for Waiting {
             socket,
             event,
@@ -221,6 +223,7 @@ impl Handler<DrainSockets> for IsolateActor {
             clean &= self.socket_turn(socket, event, ctx);
             let _ = taken.send(true);
         }
+        self.host.flush_socket_sends();
         if clean && !self.evicted {
             self.check_for_hang(ctx);
         }

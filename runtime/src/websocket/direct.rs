@@ -281,3 +281,96 @@ pub(crate) fn here(control: &Control) -> Option<Rc<Direct>> {
 
 /// The mark of a socket whose pump is not running.
 pub(crate) type Home = AtomicU64;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    /// Everything the peer end of `duplex` holds now.
+    async fn drain(peer: &mut tokio::io::DuplexStream, n: usize) -> Vec<u8> {
+        let mut got = vec![0; n];
+        peer.read_exact(&mut got).await.unwrap();
+        got
+    }
+
+    #[test]
+    fn a_direct_write_takes_what_the_connection_takes_and_leaves_the_rest_of_the_frame() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (ours, mut peer) = tokio::io::duplex(100);
+            let connection = Rc::new(RefCell::new(ours));
+            let direct = Direct::new(false);
+            let message = Outgoing::Text("x".repeat(300));
+            // No connection, or a writer with work: nothing is written.
+            direct.set_idle(true);
+            assert!(direct.write(&message).is_none());
+            direct.attach(Some(connection.clone()));
+            assert!(direct.write(&message).is_none(), "attaching is not idle");
+            direct.set_idle(true);
+            // 100 bytes of the 304 of the frame go: the rest is left.
+            let Some(Written::Part(rest)) = direct.write(&message) else {
+                panic!("a partial write");
+            };
+            let mut frame = drain(&mut peer, 100).await;
+            frame.extend_from_slice(&rest);
+            let mut expected = vec![0x81, 126, 1, 44];
+            expected.extend_from_slice(&[b'x'; 300]);
+            assert_eq!(frame, expected);
+            // A connection that takes nothing: nothing written.
+            let first = Outgoing::Binary(vec![7; 98]);
+            assert!(matches!(direct.write(&first), Some(Written::All)));
+            assert!(direct.write(&Outgoing::Binary(vec![8])).is_none());
+            assert_eq!(drain(&mut peer, 100).await[..2], [0x82, 98]);
+            // A close goes through the queue, always.
+            assert!(direct.write(&Outgoing::Close(1000, String::new())).is_none());
+            direct.attach(None);
+            assert!(direct.write(&Outgoing::Binary(vec![8])).is_none());
+        });
+    }
+
+    #[test]
+    fn the_client_end_masks_its_direct_writes() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (ours, mut peer) = tokio::io::duplex(1 << 16);
+            let direct = Direct::new(true);
+            direct.attach(Some(Rc::new(RefCell::new(ours))));
+            direct.set_idle(true);
+            let message = Outgoing::Text("hello".into());
+            assert!(matches!(direct.write(&message), Some(Written::All)));
+            let frame = drain(&mut peer, 11).await;
+            assert_eq!(frame[..2], [0x81, 0x80 | 5]);
+            let key = &frame[2..6];
+            let text: Vec<u8> = frame[6..]
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b ^ key[i % 4])
+                .collect();
+            assert_eq!(text, b"hello");
+            // The message itself was not masked in place.
+            assert!(matches!(&message, Outgoing::Text(t) if t == "hello"));
+        });
+    }
+
+    #[test]
+    fn a_pump_is_found_only_on_its_own_thread_and_only_while_registered() {
+        let control = Control::default();
+        assert!(here(&control).is_none());
+        let registration = Registration::new(&control, Direct::new(false));
+        assert!(here(&control).is_some());
+        std::thread::scope(|s| {
+            s.spawn(|| assert!(here(&control).is_none(), "another thread"));
+        });
+        drop(registration);
+        assert!(here(&control).is_none());
+        // Its slot is taken again by the next.
+        let again = Registration::new(&control, Direct::new(false));
+        assert!(here(&control).is_some());
+        drop(again);
+    }
+}

@@ -80,33 +80,48 @@ impl Outbox {
         self.0.ready.notify_one();
     }
 
-    /// Sends `message` (a text or binary message), written straight to
-    /// the connection when the pump runs on this thread with nothing
-    /// waiting to go before it ([`super::direct`]); what the connection did
-    /// not take is queued as [`Outbox::send`] queues.
-    pub(crate) fn send_here(&self, message: Outgoing) {
-        let Some(direct) = direct::here(&self.0) else {
-            return self.send(message);
-        };
-        if self.0.ended.load(Ordering::Acquire) {
-            return;
+    /// Queues `message` without waking the pump, when the pump runs on
+    /// this thread: `true` when so (the caller then [flushes](Outbox::flush)
+    /// the queue before its thread moves on), `false` when it was queued
+    /// as [`Outbox::send`] queues.
+    pub(crate) fn defer(&self, message: Outgoing) -> bool {
+        if direct::here(&self.0).is_none() {
+            self.send(message);
+            return false;
         }
+        if !self.0.ended.load(Ordering::Acquire) {
+            self.0.queue.lock().push_back(message);
+        }
+        true
+    }
+
+    /// Writes what waits in the queue straight to the connection when
+    /// the pump runs on this thread and its writer is idle
+    /// ([`super::direct`]), as far as the connection takes it; wakes the
+    /// pump for whatever is left.
+    pub(crate) fn flush(&self) {
         let mut queue = self.0.queue.lock();
-        if queue.is_empty() {
-            let size = message.size();
-            match direct.write(&message) {
-                Some(Written::All) => {
-                    self.0.queued.fetch_sub(size, Ordering::AcqRel);
-                    return;
+        if let Some(direct) = direct::here(&self.0) {
+            while let Some(message) = queue.front() {
+                let size = message.size();
+                match direct.write(message) {
+                    Some(Written::All) => {
+                        queue.pop_front();
+                        self.0.queued.fetch_sub(size, Ordering::AcqRel);
+                    }
+                    Some(Written::Part(rest)) => {
+                        queue.pop_front();
+                        queue.push_front(Outgoing::Rest(rest, size));
+                        break;
+                    }
+                    None => break,
                 }
-                Some(Written::Part(rest)) => queue.push_back(Outgoing::Rest(rest, size)),
-                None => queue.push_back(message),
             }
-        } else {
-            queue.push_back(message);
         }
-        drop(queue);
-        self.0.ready.notify_one();
+        if !queue.is_empty() {
+            drop(queue);
+            self.0.ready.notify_one();
+        }
     }
 
     /// Whether the pump is gone.
