@@ -69,6 +69,25 @@ async fn connect(s: &Server, path: &str) -> Result<Socket, WsError> {
         .map(|(ws, _)| ws)
 }
 
+/// Opens a WebSocket to `path` on host `ws.test` whose client takes little
+/// at a time (a receive buffer of a few KiB): the server's writes soon find
+/// the connection full.
+async fn connect_narrow(s: &Server, path: &str) -> Socket {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(s.addr.parse().unwrap()).await.unwrap();
+    let mut request = format!("ws://{}{path}", s.addr)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("host", "ws.test".parse().unwrap());
+    tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream))
+        .await
+        .unwrap()
+        .0
+}
+
 /// The next data or close message (pings are answered by the client).
 async fn next(ws: &mut Socket) -> Message {
     loop {
@@ -429,13 +448,15 @@ fn large_and_small_messages_sent_in_one_turn_to_a_late_reader_arrive_whole_and_i
         |engine| {
             let (_c, s) = serve(engine, "", "");
             runtime().block_on(async {
-                let mut ws = connect(&s, "/burst").await.unwrap();
+                let mut ws = connect_narrow(&s, "/burst").await;
                 next(&mut ws).await;
-                // Twice: the second burst comes once the first left.
+                // Twice (a socket's first message reaches the isolate on
+                // its own, later ones in batches): the second burst comes
+                // once the first left.
                 for burst in ["one", "two"] {
                     ws.send(Message::text(burst)).await.unwrap();
-                    // Read only once the Worker sent it all (3 MiB, more
-                    // than the connection takes at once).
+                    // Read only once the Worker sent it all (3 MiB, far
+                    // more than the connection takes at once).
                     let sent = format!("{burst} sent");
                     let seen = wait_for_body(&s, "ws.test", "/last-close", |b| b == sent);
                     assert_eq!(seen, sent);
