@@ -244,7 +244,9 @@ impl<'a> Registration<'a> {
                 }
             }
         });
-        control.home.store(mark(thread_number(), slot), Ordering::Release);
+        control
+            .home
+            .store(mark(thread_number(), slot), Ordering::Release);
         Self {
             control,
             slot,
@@ -334,7 +336,9 @@ mod tests {
             assert!(direct.write(&Outgoing::Binary(vec![8])).is_none());
             assert_eq!(drain(&mut peer, 100).await[..2], [0x82, 98]);
             // A close goes through the queue, always.
-            assert!(direct.write(&Outgoing::Close(1000, String::new())).is_none());
+            assert!(direct
+                .write(&Outgoing::Close(1000, String::new()))
+                .is_none());
             direct.attach(None);
             assert!(direct.write(&Outgoing::Binary(vec![8])).is_none());
         });
