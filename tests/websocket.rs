@@ -446,7 +446,8 @@ fn large_and_small_messages_sent_in_one_turn_to_a_late_reader_arrive_whole_and_i
     on_each_engine(
         "large_and_small_messages_sent_in_one_turn_to_a_late_reader_arrive_whole_and_in_order",
         |engine| {
-            let (_c, s) = serve(engine, "", "");
+            // (6 MiB made and sent in one turn: room for a debug build.)
+            let (_c, s) = serve(engine, "[workers.limits]\ncpu_ms = 10000\n", "");
             runtime().block_on(async {
                 let mut ws = connect_narrow(&s, "/burst").await;
                 next(&mut ws).await;
@@ -455,7 +456,7 @@ fn large_and_small_messages_sent_in_one_turn_to_a_late_reader_arrive_whole_and_i
                 // once the first left.
                 for burst in ["one", "two"] {
                     ws.send(Message::text(burst)).await.unwrap();
-                    // Read only once the Worker sent it all (3 MiB, far
+                    // Read only once the Worker sent it all (6 MiB, far
                     // more than the connection takes at once).
                     let sent = format!("{burst} sent");
                     let seen = wait_for_body(&s, "ws.test", "/last-close", |b| b == sent);
@@ -463,7 +464,7 @@ fn large_and_small_messages_sent_in_one_turn_to_a_late_reader_arrive_whole_and_i
                     for i in 0..6u8 {
                         match next(&mut ws).await {
                             Message::Text(t) => {
-                                assert_eq!(t.len(), 512 << 10, "message {i} of {burst}");
+                                assert_eq!(t.len(), 1 << 20, "message {i} of {burst}");
                                 assert!(t.bytes().all(|b| b == b'a' + i), "message {i} of {burst}");
                             }
                             other => panic!("expected a large text message, got {other:?}"),
