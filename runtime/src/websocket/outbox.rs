@@ -217,4 +217,53 @@ mod tests {
         outbox.send(Outgoing::Text("late".into()));
         assert!(outbox.control().queue.lock().is_empty());
     }
+
+    #[test]
+    fn a_flush_writes_what_the_connection_takes_and_leaves_the_rest_of_a_frame_first() {
+        use super::super::direct::{Direct, Registration};
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        use tokio::io::AsyncReadExt;
+
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            // No pump on this thread: deferring is queueing.
+            let (outbox, inbox) = queue();
+            assert!(!outbox.defer(Outgoing::Text("queued".into())));
+            assert!(inbox.has_queued());
+            // A pump here, over a connection that takes 100 bytes.
+            let (outbox, inbox) = queue();
+            let direct = Direct::new(false);
+            let _registration = Registration::new(outbox.control(), direct.clone());
+            let (ours, mut peer) = tokio::io::duplex(100);
+            direct.attach(Some(Rc::new(RefCell::new(ours))));
+            direct.set_idle(true);
+            for message in [
+                Outgoing::Binary(vec![1; 50]),
+                Outgoing::Binary(vec![2; 80]),
+                Outgoing::Text("three".into()),
+            ] {
+                outbox
+                    .control()
+                    .queued
+                    .fetch_add(message.size(), Ordering::AcqRel);
+                assert!(outbox.defer(message));
+            }
+            outbox.flush();
+            // The first frame (52 bytes) went whole, 48 bytes of the
+            // second: the rest of its 82 leads the queue, still counted.
+            let mut written = vec![0; 100];
+            peer.read_exact(&mut written).await.unwrap();
+            assert_eq!(written[..2], [0x82, 50]);
+            assert_eq!(written[52..54], [0x82, 80]);
+            assert!(matches!(
+                inbox.try_next(),
+                Some(Some(Outgoing::Rest(rest, 80))) if rest == [2; 34]
+            ));
+            assert!(matches!(inbox.try_next(), Some(Some(Outgoing::Text(t))) if t == "three"));
+            assert_eq!(outbox.control().queued.load(Ordering::Acquire), 85);
+        });
+    }
 }
