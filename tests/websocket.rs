@@ -601,7 +601,10 @@ fn outbound_websockets_go_through_the_egress_policy_and_count_as_subrequests() {
             {
                 let (_c, s) = serve(engine, "", "[egress]\nallow_private = true\n");
                 let body = s.request("GET", &path, &[("host", "ws.test")], b"").text();
-                assert_eq!(body, "open\nmessage echo ping\n101 message hi", "{body}");
+                assert_eq!(
+                    body, "open\nmessage echo ping\necho relay 3\n101 message hi",
+                    "{body}"
+                );
             }
             {
                 // The default policy refuses a loopback address.
