@@ -69,6 +69,25 @@ async fn connect(s: &Server, path: &str) -> Result<Socket, WsError> {
         .map(|(ws, _)| ws)
 }
 
+/// Opens a WebSocket to `path` on host `ws.test` whose client takes little
+/// at a time (a receive buffer of a few KiB): the server's writes soon find
+/// the connection full.
+async fn connect_narrow(s: &Server, path: &str) -> Socket {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(s.addr.parse().unwrap()).await.unwrap();
+    let mut request = format!("ws://{}{path}", s.addr)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("host", "ws.test".parse().unwrap());
+    tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream))
+        .await
+        .unwrap()
+        .0
+}
+
 /// The next data or close message (pings are answered by the client).
 async fn next(ws: &mut Socket) -> Message {
     loop {
@@ -423,6 +442,43 @@ fn a_client_that_stops_reading_fills_a_bounded_queue_and_is_dropped() {
 }
 
 #[test]
+fn large_and_small_messages_sent_in_one_turn_to_a_late_reader_arrive_whole_and_in_order() {
+    on_each_engine(
+        "large_and_small_messages_sent_in_one_turn_to_a_late_reader_arrive_whole_and_in_order",
+        |engine| {
+            // (6 MiB made and sent in one turn: room for a debug build.)
+            let (_c, s) = serve(engine, "[workers.limits]\ncpu_ms = 10000\n", "");
+            runtime().block_on(async {
+                let mut ws = connect_narrow(&s, "/burst").await;
+                next(&mut ws).await;
+                // Twice (a socket's first message reaches the isolate on
+                // its own, later ones in batches): the second burst comes
+                // once the first left.
+                for burst in ["one", "two"] {
+                    ws.send(Message::text(burst)).await.unwrap();
+                    // Read only once the Worker sent it all (6 MiB, far
+                    // more than the connection takes at once).
+                    let sent = format!("{burst} sent");
+                    let seen = wait_for_body(&s, "ws.test", "/last-close", |b| b == sent);
+                    assert_eq!(seen, sent);
+                    for i in 0..6u8 {
+                        match next(&mut ws).await {
+                            Message::Text(t) => {
+                                assert_eq!(t.len(), 1 << 20, "message {i} of {burst}");
+                                assert!(t.bytes().all(|b| b == b'a' + i), "message {i} of {burst}");
+                            }
+                            other => panic!("expected a large text message, got {other:?}"),
+                        }
+                        assert_eq!(text(&next(&mut ws).await), format!("{burst} small {i}"));
+                        assert_eq!(next(&mut ws).await, Message::binary(vec![i; 3]));
+                    }
+                }
+            });
+        },
+    );
+}
+
+#[test]
 fn a_worker_looping_in_a_message_handler_is_evicted_with_1011_while_a_neighbour_serves() {
     on_each_engine(
         "a_worker_looping_in_a_message_handler_is_evicted_with_1011_while_a_neighbour_serves",
@@ -545,7 +601,10 @@ fn outbound_websockets_go_through_the_egress_policy_and_count_as_subrequests() {
             {
                 let (_c, s) = serve(engine, "", "[egress]\nallow_private = true\n");
                 let body = s.request("GET", &path, &[("host", "ws.test")], b"").text();
-                assert_eq!(body, "open\nmessage echo ping\n101 message hi", "{body}");
+                assert_eq!(
+                    body, "open\nmessage echo ping\necho relay 3\n101 message hi",
+                    "{body}"
+                );
             }
             {
                 // The default policy refuses a loopback address.

@@ -412,6 +412,18 @@ impl IsolateHost {
         self.sockets.closed(socket);
     }
 
+    /// The WebSocket messages the next turns send wait until
+    /// [`IsolateHost::flush_socket_sends`] (a batch of socket turns).
+    pub(crate) fn defer_socket_sends(&self) {
+        self.sockets.defer();
+    }
+
+    /// Writes the WebSocket messages deferred since
+    /// [`IsolateHost::defer_socket_sends`].
+    pub(crate) fn flush_socket_sends(&self) {
+        self.sockets.flush();
+    }
+
     /// `ws_send(handle, data)`: `true`, or why the socket was closed.
     fn ws_send(&self, args: Vec<HostValue>) -> Result<HostValue, JsError> {
         let mut args = args.into_iter();

@@ -19,6 +19,10 @@
 //!   stopped after its own message's budget, like any other turn. What is
 //!   shared is the actor's work between turns (ending events, sweeping
 //!   streams, reading the heap, looking for a hang), done once per batch.
+//! - **A batch's sends leave at its end.** What the batch's turns send is
+//!   queued without waking the sockets' pumps, and written at the end of
+//!   the batch straight to the connections whose pumps run on this thread
+//!   (`crate::websocket` direct writes); the rest wakes their pumps.
 //! - **A socket's first event goes through the mailbox.** An outbound
 //!   socket becomes known to JavaScript when the op that opened it settles
 //!   (a mailbox message of its own); its first event is sent to the actor
@@ -207,6 +211,8 @@ impl Handler<DrainSockets> for IsolateActor {
             return;
         }
         let mut clean = true;
+        // What the batch's turns send is written at its end, together.
+        self.host.defer_socket_sends();
         for Waiting {
             socket,
             event,
@@ -221,6 +227,7 @@ impl Handler<DrainSockets> for IsolateActor {
             clean &= self.socket_turn(socket, event, ctx);
             let _ = taken.send(true);
         }
+        self.host.flush_socket_sends();
         if clean && !self.evicted {
             self.check_for_hang(ctx);
         }

@@ -59,7 +59,7 @@ where
 }
 
 /// The connection as both halves of the codec use it.
-pub(crate) struct Shared<'a, S>(&'a RefCell<Followed<S>>);
+pub(crate) struct Shared<'a, S>(pub(crate) &'a RefCell<Followed<S>>);
 
 impl<S: AsyncRead + Unpin> AsyncRead for Shared<'_, S> {
     fn poll_read(

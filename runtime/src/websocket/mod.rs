@@ -31,7 +31,9 @@
 //! - **Toward the peer**, what the Worker sends waits in a queue counted in
 //!   bytes; past [`OUTGOING_QUEUE_BYTES`] (a peer that stopped reading) the
 //!   connection is dropped and the Worker's end gets `error` and `close`
-//!   (1006) events, so memory stays bounded.
+//!   (1006) events, so memory stays bounded. The pump's writer drains it;
+//!   what a batch of socket turns sent is written at the batch's end by
+//!   the isolate itself when the pump runs on its thread ([`direct`]).
 //! - **Limits and closes.** A received message over [`MAX_MESSAGE_BYTES`]
 //!   (Cloudflare's 1 MiB) closes the socket with 1009. A close from the
 //!   peer is answered at once. An isolate evicted (CPU, memory, …) closes
@@ -44,6 +46,7 @@
 
 mod codec;
 mod connect;
+mod direct;
 mod frames;
 mod join;
 pub(crate) mod outbox;

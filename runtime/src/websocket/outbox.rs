@@ -13,6 +13,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
+use super::direct::{self, Home, Written};
 use super::pump::Outgoing;
 
 /// What the Worker's side (the isolate's socket table, or a Durable
@@ -39,6 +40,9 @@ pub(crate) struct Control {
     /// The Worker accepted it with `allowHalfOpen: true`: a close from the
     /// peer is not answered until the Worker's own `close()`.
     pub(crate) half_open: AtomicBool,
+    /// Where the running pump takes direct writes (0: nowhere; see
+    /// [`super::direct`]).
+    pub(crate) home: Home,
 }
 
 #[cfg(test)]
@@ -74,6 +78,50 @@ impl Outbox {
         }
         self.0.queue.lock().push_back(message);
         self.0.ready.notify_one();
+    }
+
+    /// Queues `message` without waking the pump, when the pump runs on
+    /// this thread: `true` when so (the caller then [flushes](Outbox::flush)
+    /// the queue before its thread moves on), `false` when it was queued
+    /// as [`Outbox::send`] queues.
+    pub(crate) fn defer(&self, message: Outgoing) -> bool {
+        if direct::here(&self.0).is_none() {
+            self.send(message);
+            return false;
+        }
+        if !self.0.ended.load(Ordering::Acquire) {
+            self.0.queue.lock().push_back(message);
+        }
+        true
+    }
+
+    /// Writes what waits in the queue straight to the connection when
+    /// the pump runs on this thread and its writer is idle
+    /// ([`super::direct`]), as far as the connection takes it; wakes the
+    /// pump for whatever is left.
+    pub(crate) fn flush(&self) {
+        let mut queue = self.0.queue.lock();
+        if let Some(direct) = direct::here(&self.0) {
+            while let Some(message) = queue.front() {
+                let size = message.size();
+                match direct.write(message) {
+                    Some(Written::All) => {
+                        queue.pop_front();
+                        self.0.queued.fetch_sub(size, Ordering::AcqRel);
+                    }
+                    Some(Written::Part(rest)) => {
+                        queue.pop_front();
+                        queue.push_front(Outgoing::Rest(rest, size));
+                        break;
+                    }
+                    None => break,
+                }
+            }
+        }
+        if !queue.is_empty() {
+            drop(queue);
+            self.0.ready.notify_one();
+        }
     }
 
     /// Whether the pump is gone.
@@ -168,5 +216,54 @@ mod tests {
         assert!(outbox.is_closed());
         outbox.send(Outgoing::Text("late".into()));
         assert!(outbox.control().queue.lock().is_empty());
+    }
+
+    #[test]
+    fn a_flush_writes_what_the_connection_takes_and_leaves_the_rest_of_a_frame_first() {
+        use super::super::direct::{Direct, Registration};
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        use tokio::io::AsyncReadExt;
+
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            // No pump on this thread: deferring is queueing.
+            let (outbox, inbox) = queue();
+            assert!(!outbox.defer(Outgoing::Text("queued".into())));
+            assert!(inbox.has_queued());
+            // A pump here, over a connection that takes 100 bytes.
+            let (outbox, inbox) = queue();
+            let direct = Direct::new(false);
+            let _registration = Registration::new(outbox.control(), direct.clone());
+            let (ours, mut peer) = tokio::io::duplex(100);
+            direct.attach(Some(Rc::new(RefCell::new(ours))));
+            direct.set_idle(true);
+            for message in [
+                Outgoing::Binary(vec![1; 50]),
+                Outgoing::Binary(vec![2; 80]),
+                Outgoing::Text("three".into()),
+            ] {
+                outbox
+                    .control()
+                    .queued
+                    .fetch_add(message.size(), Ordering::AcqRel);
+                assert!(outbox.defer(message));
+            }
+            outbox.flush();
+            // The first frame (52 bytes) went whole, 48 bytes of the
+            // second: the rest of its 82 leads the queue, still counted.
+            let mut written = vec![0; 100];
+            peer.read_exact(&mut written).await.unwrap();
+            assert_eq!(written[..2], [0x82, 50]);
+            assert_eq!(written[52..54], [0x82, 80]);
+            assert!(matches!(
+                inbox.try_next(),
+                Some(Some(Outgoing::Rest(rest, 80))) if rest == [2; 34]
+            ));
+            assert!(matches!(inbox.try_next(), Some(Some(Outgoing::Text(t))) if t == "three"));
+            assert_eq!(outbox.control().queued.load(Ordering::Acquire), 85);
+        });
     }
 }

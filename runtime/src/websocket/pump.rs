@@ -7,15 +7,17 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use fastwebsockets::{Frame, OpCode, Payload, WebSocketError};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{watch, Notify};
 
-use super::codec::{self, Role};
+use super::codec::{self, Role, Shared};
+use super::direct::{Connection, Direct, Registration};
 use super::outbox::{queue, Inbox, Outbox};
 use super::{Incoming, SocketOwner, CLOSE_WAIT, GOING_AWAY};
 
@@ -28,6 +30,9 @@ pub(crate) enum Outgoing {
     Text(String),
     Binary(Vec<u8>),
     Close(u16, String),
+    /// The rest of a frame a direct write began ([`super::direct`]): its
+    /// bytes, and the bytes of the message it counts in the queue.
+    Rest(Vec<u8>, usize),
 }
 
 impl Outgoing {
@@ -37,15 +42,18 @@ impl Outgoing {
             Outgoing::Text(t) => t.len(),
             Outgoing::Binary(b) => b.len(),
             Outgoing::Close(..) => 0,
+            Outgoing::Rest(_, size) => *size,
         }
     }
 
-    /// Its frame (the bytes move into it, not copied).
-    fn into_frame(self) -> Frame<'static> {
+    /// Its frame (the bytes move into it, not copied), or the bytes to
+    /// write as they are (the rest of a frame).
+    fn into_frame(self) -> Result<Frame<'static>, Vec<u8>> {
         match self {
-            Outgoing::Text(t) => Frame::text(Payload::Owned(t.into_bytes())),
-            Outgoing::Binary(b) => Frame::binary(Payload::Owned(b)),
-            Outgoing::Close(code, reason) => Frame::close(code, reason.as_bytes()),
+            Outgoing::Text(t) => Ok(Frame::text(Payload::Owned(t.into_bytes()))),
+            Outgoing::Binary(b) => Ok(Frame::binary(Payload::Owned(b))),
+            Outgoing::Close(code, reason) => Ok(Frame::close(code, reason.as_bytes())),
+            Outgoing::Rest(bytes, _) => Err(bytes),
         }
     }
 }
@@ -137,7 +145,7 @@ impl Pump {
     /// Runs the server's side of the socket over `io`.
     pub(crate) async fn run_server<S>(self, io: S, going_away: Option<watch::Receiver<bool>>)
     where
-        S: AsyncRead + AsyncWrite + Unpin,
+        S: AsyncRead + AsyncWrite + Unpin + 'static,
     {
         self.run(io, Role::Server, going_away).await;
     }
@@ -145,7 +153,7 @@ impl Pump {
     /// Runs the client's side of the socket over `io`.
     pub(crate) async fn run_client<S>(self, io: S)
     where
-        S: AsyncRead + AsyncWrite + Unpin,
+        S: AsyncRead + AsyncWrite + Unpin + 'static,
     {
         self.run(io, Role::Client, None).await;
     }
@@ -154,7 +162,7 @@ impl Pump {
     /// Worker writes, then a spell with a codec until it is idle again.
     async fn run<S>(self, io: S, role: Role, going_away: Option<watch::Receiver<bool>>)
     where
-        S: AsyncRead + AsyncWrite + Unpin,
+        S: AsyncRead + AsyncWrite + Unpin + 'static,
     {
         let Pump {
             socket,
@@ -168,6 +176,9 @@ impl Pump {
         };
         let mut going_away = going_away;
         let mut io = io;
+        // Where the isolate's sends on this thread write straight to the
+        // connection, while a spell runs.
+        let registration = Registration::new(inbox.control(), Direct::new(role == Role::Client));
         loop {
             let mut first = [0u8; 1];
             inbox.control().parked.store(true, Ordering::Release);
@@ -193,12 +204,21 @@ impl Pump {
             };
             // The spell's future is boxed: while parked, the socket's task
             // holds none of its state.
-            let with_codec = Box::pin(spell(io, prefix, role, &peer, &inbox, &mut going_away));
+            let with_codec = Box::pin(spell(
+                io,
+                prefix,
+                role,
+                &peer,
+                &inbox,
+                registration.direct(),
+                &mut going_away,
+            ));
             match with_codec.await {
                 Spell::Parked(back) => io = back,
                 Spell::Over => break,
             }
         }
+        drop(registration);
         peer.deliver(Incoming::Close {
             code: 1006,
             reason: String::new(),
@@ -255,13 +275,15 @@ async fn spell<S>(
     role: Role,
     peer: &Peer,
     inbox: &Inbox,
+    direct: &Direct,
     going_away: &mut Option<watch::Receiver<bool>>,
 ) -> Spell<S>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + 'static,
 {
     let control = inbox.control();
-    let io = codec::followed(io, prefix, role);
+    let io = Rc::new(codec::followed(io, prefix, role));
+    direct.attach(Some(io.clone() as Rc<dyn Connection>));
     let parked = {
         let (mut read, mut write) = codec::split(&io, role);
         // Frames the reader owes the peer, for the writer, and what wakes
@@ -270,13 +292,14 @@ where
         let owed_wake = Notify::new();
         let owe = |frame: Frame<'static>| {
             owed.borrow_mut().push_back(frame);
+            // Owed frames go first: no direct write overtakes them.
+            direct.set_idle(false);
             owed_wake.notify_one();
         };
-        // Counts reads and writes: the socket is idle once a whole
-        // PARK_AFTER went by without one (a counter rather than a clock
-        // read for every message).
-        let activity = Cell::new(0u64);
-        let active = || activity.set(activity.get().wrapping_add(1));
+        // Counts reads and writes (direct writes too): the socket is idle
+        // once a whole PARK_AFTER went by without one (a counter rather
+        // than a clock read for every message).
+        let active = || direct.active();
         // The reader waits for the peer; the writer for the Worker.
         let reading = Cell::new(false);
         let waiting = Cell::new(false);
@@ -347,7 +370,10 @@ where
                 let next = if let Some(frame) = first {
                     Next::Owed(frame)
                 } else {
-                    tokio::select! {
+                    // While it waits here, the isolate's sends on this
+                    // thread may write straight to the connection.
+                    direct.set_idle(true);
+                    let next = tokio::select! {
                         biased;
                         () = &mut owing => {
                             owing.set(owed_wake.notified());
@@ -357,7 +383,9 @@ where
                             Outgoing::Close(1011, "The Worker's isolate went away".into())
                         })),
                         () = &mut gone => Next::GoingAway,
-                    }
+                    };
+                    direct.set_idle(false);
+                    next
                 };
                 waiting.set(false);
                 active();
@@ -365,7 +393,22 @@ where
                     Next::Owed(frame) => (frame, 0),
                     Next::Send(next) => {
                         let size = next.size();
-                        (next.into_frame(), size)
+                        match next.into_frame() {
+                            Ok(frame) => (frame, size),
+                            Err(rest) => {
+                                // The rest of a frame a direct write began.
+                                let mut raw = Shared(&*io);
+                                let mut sent = raw.write_all(&rest).await;
+                                if sent.is_ok() {
+                                    sent = raw.flush().await;
+                                }
+                                control.queued.fetch_sub(size, Ordering::AcqRel);
+                                if sent.is_err() {
+                                    return;
+                                }
+                                continue;
+                            }
+                        }
                     }
                     Next::GoingAway => {
                         let reason = "The server is shutting down";
@@ -394,11 +437,11 @@ where
         // returned, nothing is owed to the peer nor queued by the Worker.
         let idle = async {
             loop {
-                let seen = activity.get();
+                let seen = direct.activity();
                 tokio::time::sleep(PARK_AFTER).await;
                 if reading.get()
                     && waiting.get()
-                    && activity.get() == seen
+                    && direct.activity() == seen
                     && io.borrow().boundary.at_rest()
                     && owed.borrow().is_empty()
                     && !inbox.has_queued()
@@ -433,10 +476,10 @@ where
             () = &mut idle => true,
         }
     };
-    if parked {
-        Spell::Parked(io.into_inner().io)
-    } else {
-        Spell::Over
+    direct.attach(None);
+    match Rc::try_unwrap(io) {
+        Ok(io) if parked => Spell::Parked(io.into_inner().io),
+        _ => Spell::Over,
     }
 }
 

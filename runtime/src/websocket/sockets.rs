@@ -39,6 +39,11 @@ pub(crate) struct Sockets {
     /// another Worker's), by handle, with the event that got them: the
     /// Worker hands each on in its own response, or accepts it.
     forwarded: RefCell<HashMap<u32, (Option<u64>, WebSocketLink)>>,
+    /// Whether sends are deferred: queued without waking their pumps,
+    /// until [`Sockets::flush`] writes them (see [`Sockets::defer`]).
+    deferring: Cell<bool>,
+    /// The sockets with deferred sends, in the order of their first.
+    deferred: RefCell<Vec<u32>>,
 }
 
 /// A text message toward the peer.
@@ -160,11 +165,48 @@ impl Sockets {
                     self.open.set(self.open.get() - 1);
                     return Some(not_reading(waiting + size));
                 }
-                tx.send(message);
+                if !self.deferring.get() {
+                    tx.send(message);
+                } else if tx.defer(message) {
+                    let mut deferred = self.deferred.borrow_mut();
+                    if deferred.last() != Some(&h) {
+                        deferred.push(h);
+                    }
+                }
                 None
             }
             None => None,
         }
+    }
+
+    /// Defers sends until [`Sockets::flush`]: a batch of socket turns
+    /// queues what its turns send and writes it all at its end, straight
+    /// to the connections whose pumps run on this thread (no wake-up of
+    /// the pumps; see `super::direct`). The writes of a batch then leave
+    /// together, as the pumps' writes did when the batch woke them.
+    pub(crate) fn defer(&self) {
+        self.deferring.set(true);
+    }
+
+    /// Ends [`Sockets::defer`]: writes what was deferred (or wakes the
+    /// pumps for what their connections did not take).
+    pub(crate) fn flush(&self) {
+        self.deferring.set(false);
+        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
+        if deferred.is_empty() {
+            return;
+        }
+        let table = self.table.borrow();
+        for h in &deferred {
+            if let Some(Entry::Open { tx }) = table.get(h) {
+                tx.flush();
+            }
+        }
+        drop(table);
+        // The list's allocation is kept for the next batch.
+        let mut kept = deferred;
+        kept.clear();
+        *self.deferred.borrow_mut() = kept;
     }
 
     /// Closes socket `h` with `code` and `reason` (its close event comes
