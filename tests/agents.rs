@@ -9,20 +9,12 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::durable::{serve_project, state_folder};
+use common::ws::{next, Socket};
 use common::{on_each_engine, Server};
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
 use serde_json::{json, Value};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// Long enough for a busy machine; the test waits for messages, not time.
-const PATIENCE: Duration = Duration::from_secs(60);
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -39,19 +31,11 @@ async fn connect(s: &Server, name: &str) -> Socket {
     ws
 }
 
-/// The next text message the agent sends (pings answered by the client).
+/// The next text message the agent sends.
 async fn next_text(ws: &mut Socket, s: &Server) -> String {
-    loop {
-        let message = tokio::time::timeout(PATIENCE, ws.next())
-            .await
-            .unwrap_or_else(|_| panic!("no message in time\n{}", s.log()))
-            .expect("the socket is open")
-            .expect("a valid message");
-        match message {
-            Message::Text(t) => return t.as_str().to_owned(),
-            Message::Ping(_) | Message::Pong(_) => {}
-            other => panic!("unexpected {other:?}"),
-        }
+    match next(ws).await {
+        Message::Text(t) => t.as_str().to_owned(),
+        other => panic!("unexpected {other:?}\n{}", s.log()),
     }
 }
 

@@ -15,21 +15,15 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::durable::serve_project;
+use common::ws::{next, Socket, PATIENCE};
 use common::{metrics, wait_for_metrics};
 use common::{on_each_engine, Server};
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
 use serde_json::{json, Value};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// Long enough for a busy machine; tests wait for events, not for time.
-const PATIENCE: Duration = Duration::from_secs(60);
 
 fn serve(engine: &str, state: &Path, extra: &[&str]) -> Server {
     serve_project("durable-websockets", "wrangler.jsonc", engine, state, extra)
@@ -59,20 +53,6 @@ async fn join(s: &Server, room: &str, name: &str) -> Socket {
     let name = name.trim_end_matches("&plain");
     assert_eq!(next_text(&mut ws).await, format!("welcome {name}"));
     ws
-}
-
-/// The next data or close message (pings are answered by the client).
-async fn next(ws: &mut Socket) -> Message {
-    loop {
-        let message = tokio::time::timeout(PATIENCE, ws.next())
-            .await
-            .expect("a message in time")
-            .expect("the socket is open")
-            .expect("a valid message");
-        if !matches!(message, Message::Ping(_) | Message::Pong(_)) {
-            return message;
-        }
-    }
 }
 
 async fn next_text(ws: &mut Socket) -> String {

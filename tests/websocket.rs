@@ -9,20 +9,15 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::ws::{next, Socket, PATIENCE};
 use common::{on_each_engine, Server, TempConfig};
 use futures::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// Long enough for a busy machine; tests wait for events, not for time.
-const PATIENCE: Duration = Duration::from_secs(30);
+use tokio_tungstenite::MaybeTlsStream;
 
 /// Serves the WebSocket fixture as Worker `ws` (host `ws.test`) beside a
 /// `neighbour` (host `other.test`), with `extra` config.
@@ -86,20 +81,6 @@ async fn connect_narrow(s: &Server, path: &str) -> Socket {
         .await
         .unwrap()
         .0
-}
-
-/// The next data or close message (pings are answered by the client).
-async fn next(ws: &mut Socket) -> Message {
-    loop {
-        let message = tokio::time::timeout(PATIENCE, ws.next())
-            .await
-            .expect("a message in time")
-            .expect("the socket is open")
-            .expect("a valid message");
-        if !matches!(message, Message::Ping(_) | Message::Pong(_)) {
-            return message;
-        }
-    }
 }
 
 /// `sockets` sockets to `path`, each welcomed, then `messages` messages

@@ -11,8 +11,8 @@
 mod common;
 
 use std::sync::mpsc;
-use std::time::Duration;
 
+use common::ws::{next, Socket, PATIENCE};
 use common::{on_each_engine, Server, TempConfig};
 use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -20,12 +20,6 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// Long enough for a busy machine; tests wait for events, not for time.
-const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A WebSocket origin on a loopback port: it echoes text (`echo …`) and
 /// binary messages, closes with 4003 "origin says bye" when asked
@@ -145,20 +139,6 @@ async fn connect(s: &Server, path: &str, origin: &Origin) -> Result<Socket, WsEr
     tokio_tungstenite::connect_async(request)
         .await
         .map(|(ws, _)| ws)
-}
-
-/// The next data or close message (pings are answered by the client).
-async fn next(ws: &mut Socket) -> Message {
-    loop {
-        let message = tokio::time::timeout(PATIENCE, ws.next())
-            .await
-            .expect("a message in time")
-            .expect("the socket is open")
-            .expect("a valid message");
-        if !matches!(message, Message::Ping(_) | Message::Pong(_)) {
-            return message;
-        }
-    }
 }
 
 /// The close frame's code and reason.

@@ -9,6 +9,7 @@ pub mod durability;
 pub mod durable;
 pub mod postgres;
 pub mod redis;
+pub mod ws;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -164,7 +164,10 @@ impl WebSocketLink {
             (Ok(io), LinkEnd::Worker(pump)) => pump.run_server(io, going_away).await,
             (Ok(io), LinkEnd::Outbound(origin)) => {
                 if let Some(origin) = rehome::rehome(origin) {
-                    join::join(io, origin.io, origin.prefix, going_away).await;
+                    // Boxed: the join's state (two codecs) is far larger
+                    // than a Worker's parked pump, and every socket's task
+                    // is this future, hibernated ones included.
+                    Box::pin(join::join(io, origin.io, origin.prefix, going_away)).await;
                 }
             }
             (Err(e), end) => {

@@ -377,4 +377,19 @@ mod tests {
         assert_eq!(sockets.prune(), 0);
         assert_eq!(sockets.open_count(), 0);
     }
+
+    #[test]
+    fn a_served_sockets_task_stays_small() {
+        // Every socket the gateway serves is one task whose future is
+        // `WebSocketLink::serve`'s, hibernated sockets included: what any of
+        // its branches keeps inline, each socket pays for (a proxy's join
+        // kept inline once made it ~5 KiB more per socket).
+        let sockets = Sockets::default();
+        let (_, pump) = sockets.open(Arc::new(Nobody));
+        let link = crate::websocket::WebSocketLink::new(pump);
+        let (io, _peer) = tokio::io::duplex(64);
+        let served = link.serve(std::future::ready(Ok::<_, std::io::Error>(io)), None);
+        let size = std::mem::size_of_val(&served);
+        assert!(size < 2048, "a served socket's future is {size} bytes");
+    }
 }

@@ -214,19 +214,9 @@ impl Classes<'_> {
                             return self.fail(at, "a constructor cannot be decorated")
                         }
                     };
-                    let name = match &m.key {
-                        PropertyKey::StaticIdentifier(id) if !m.computed => id.name.to_string(),
-                        PropertyKey::StringLiteral(s) if !m.computed => s.value.to_string(),
-                        PropertyKey::PrivateIdentifier(_) => {
-                            return self
-                                .fail(at, "decorators on private members are not supported yet")
-                        }
-                        _ => {
-                            return self.fail(
-                                at,
-                                "decorators on members with computed names are not supported yet",
-                            )
-                        }
+                    let name = match member_name(&m.key, m.computed) {
+                        Ok(name) => name,
+                        Err(message) => return self.fail(at, message),
                     };
                     instance_members |= !m.r#static;
                     let decorators: Vec<&str> = m
@@ -256,19 +246,9 @@ impl Classes<'_> {
                     if p.declare || p.optional {
                         return self.fail(at, "a declared or optional field cannot be decorated");
                     }
-                    let name = match &p.key {
-                        PropertyKey::StaticIdentifier(id) if !p.computed => id.name.to_string(),
-                        PropertyKey::StringLiteral(s) if !p.computed => s.value.to_string(),
-                        PropertyKey::PrivateIdentifier(_) => {
-                            return self
-                                .fail(at, "decorators on private members are not supported yet")
-                        }
-                        _ => {
-                            return self.fail(
-                                at,
-                                "decorators on members with computed names are not supported yet",
-                            )
-                        }
+                    let name = match member_name(&p.key, p.computed) {
+                        Ok(name) => name,
+                        Err(message) => return self.fail(at, message),
                     };
                     let n = fields;
                     fields += 1;
@@ -357,6 +337,19 @@ impl<'a> Visit<'a> for Classes<'_> {
     fn visit_class(&mut self, class: &Class<'a>) {
         self.class(class);
         walk::walk_class(self, class);
+    }
+}
+
+/// The name of a decorated member with `key`, or why it cannot be
+/// decorated here.
+fn member_name(key: &PropertyKey<'_>, computed: bool) -> Result<String, &'static str> {
+    match key {
+        PropertyKey::StaticIdentifier(id) if !computed => Ok(id.name.to_string()),
+        PropertyKey::StringLiteral(s) if !computed => Ok(s.value.to_string()),
+        PropertyKey::PrivateIdentifier(_) => {
+            Err("decorators on private members are not supported yet")
+        }
+        _ => Err("decorators on members with computed names are not supported yet"),
     }
 }
 
