@@ -257,22 +257,22 @@ fn a_bad_define_is_an_error() {
     assert!(err.to_string().starts_with("define: "), "{err}");
 }
 
-#[test]
-fn positions_lead_back_to_the_authors_lines() {
-    let source = "interface A {\n  x: number;\n}\n\ntype B = A;\n\nexport function f(a: A): number {\n  throw new Error('x');\n}\n";
-    let out = transpile("a.ts", source, true, &options()).unwrap();
+/// The author's place of the output's `new Error`, as its positions give it.
+fn original_of_new_error(out: &Transpiled) -> Option<(u32, u32)> {
     let (line, column) = out
         .code
         .lines()
         .enumerate()
         .find_map(|(i, l)| l.find("new Error").map(|c| (i as u32 + 1, c as u32 + 1)))
         .unwrap();
-    assert_eq!(
-        out.positions.original(line, column),
-        Some((8, 9)),
-        "{}",
-        out.code
-    );
+    out.positions.original(line, column)
+}
+
+#[test]
+fn positions_lead_back_to_the_authors_lines() {
+    let source = "interface A {\n  x: number;\n}\n\ntype B = A;\n\nexport function f(a: A): number {\n  throw new Error('x');\n}\n";
+    let out = transpile("a.ts", source, true, &options()).unwrap();
+    assert_eq!(original_of_new_error(&out), Some((8, 9)), "{}", out.code);
 }
 
 #[test]
@@ -290,18 +290,7 @@ fn standard_method_decorators_are_applied_and_keep_positions() {
     );
     assert!(out.code.contains("__motuDecorate(A, [["), "{}", out.code);
     assert!(!out.code.contains('@'), "{}", out.code);
-    let (line, column) = out
-        .code
-        .lines()
-        .enumerate()
-        .find_map(|(i, l)| l.find("new Error").map(|c| (i as u32 + 1, c as u32 + 1)))
-        .unwrap();
-    assert_eq!(
-        out.positions.original(line, column),
-        Some((5, 18)),
-        "{}",
-        out.code
-    );
+    assert_eq!(original_of_new_error(&out), Some((5, 18)), "{}", out.code);
 }
 
 #[test]
@@ -312,18 +301,7 @@ fn the_decorator_helpers_do_not_move_positions() {
     };
     let source = "function d(t: any) {}\n@d\nclass A {}\nexport const e = new Error('x');\n";
     let out = transpile("a.ts", source, true, &legacy).unwrap();
-    let (line, column) = out
-        .code
-        .lines()
-        .enumerate()
-        .find_map(|(i, l)| l.find("new Error").map(|c| (i as u32 + 1, c as u32 + 1)))
-        .unwrap();
-    assert_eq!(
-        out.positions.original(line, column),
-        Some((4, 18)),
-        "{}",
-        out.code
-    );
+    assert_eq!(original_of_new_error(&out), Some((4, 18)), "{}", out.code);
 }
 
 #[test]
