@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 /// Pairs the fixture puts under `p:` (more than a few chunks of a
 /// listing), and under `o:` and `q:` around them.
-const MANY: usize = 600;
+const MANY: usize = 400;
 const AROUND: usize = 40;
 
 fn serve(engine: &str, state: &std::path::Path) -> Server {
@@ -48,15 +48,10 @@ fn steps(server: &Server, name: &str, steps: Value) -> Vec<Value> {
 /// Fills the object `name`: `o:000`…, `p:000`… and `q:000`…, each valued
 /// its number.
 fn fill(server: &Server, name: &str) {
-    steps(
-        server,
-        name,
-        json!([
-            { "op": "fill", "args": [AROUND, "o:"] },
-            { "op": "fill", "args": [MANY, "p:"] },
-            { "op": "fill", "args": [AROUND, "q:"] },
-        ]),
-    );
+    // A request each, to keep each one's work small.
+    for (n, prefix) in [(AROUND, "o:"), (MANY, "p:"), (AROUND, "q:")] {
+        steps(server, name, json!([{ "op": "fill", "args": [n, prefix] }]));
+    }
 }
 
 /// Every key `fill` puts, in order.
@@ -112,13 +107,13 @@ fn listings_over_many_chunks_give_exactly_the_keys_selected() {
             json!({ "reverse": true }),
             json!({ "prefix": "p:" }),
             json!({ "prefix": "p:", "reverse": true }),
-            json!({ "start": "p:100", "end": "p:550" }),
-            json!({ "startAfter": "p:100", "end": "p:550", "reverse": true, "limit": 300 }),
-            json!({ "prefix": "p:", "start": "p:050", "limit": 500 }),
+            json!({ "start": "p:100", "end": "p:350" }),
+            json!({ "startAfter": "p:010", "end": "p:350", "reverse": true, "limit": 300 }),
+            json!({ "prefix": "p:", "start": "p:050", "limit": 300 }),
             json!({ "prefix": "p:", "reverse": true, "limit": 97 }),
             json!({ "start": "o:020", "end": "q:005", "reverse": true }),
             json!({ "prefix": "q:", "startAfter": "p:300" }),
-            json!({ "prefix": "p:5", "end": "p:580", "reverse": true }),
+            json!({ "prefix": "p:3", "end": "p:380", "reverse": true }),
         ];
         for options in cases {
             let want = expected(&options);
@@ -191,7 +186,7 @@ fn a_kv_listing_sees_the_writes_made_ahead_of_it() {
         fill(&server, "writes");
         let writes = json!([
             ["put", "p:050x", "new"],
-            ["put", "p:590a", "far"],
+            ["put", "p:390a", "far"],
             ["delete", "p:060"],
             ["put", "p:070", "changed"],
             ["asyncPut", "p:300a", "async"],
@@ -216,7 +211,7 @@ fn a_kv_listing_sees_the_writes_made_ahead_of_it() {
         for (after, pair) in [
             ("p:050=50", "p:050x=new"),
             ("p:300=300", "p:300a=async"),
-            ("p:590=590", "p:590a=far"),
+            ("p:390=390", "p:390a=far"),
         ] {
             let at = want.iter().position(|p| p == after).unwrap();
             want.insert(at + 1, pair.to_owned());
@@ -224,9 +219,9 @@ fn a_kv_listing_sees_the_writes_made_ahead_of_it() {
         assert_eq!(out[0], json!(want), "forward");
         // Reversed: ahead is below. (The keys written forward are there.)
         let writes = json!([
-            ["put", "p:500x", "new"],
-            ["delete", "p:520"],
-            ["put", "p:590b", "behind"],
+            ["put", "p:300x", "new"],
+            ["delete", "p:320"],
+            ["put", "p:390b", "behind"],
         ]);
         let out = steps(
             &server,
@@ -234,34 +229,37 @@ fn a_kv_listing_sees_the_writes_made_ahead_of_it() {
             json!([{
                 "op": "kvWriteDuring",
                 "args": [
-                    { "prefix": "p:4", "reverse": true, "limit": 90 },
-                    { "after": 5, "writes": [["put", "p:480x", "ahead"], ["delete", "p:470"]] }
+                    { "prefix": "p:3", "reverse": true, "limit": 90 },
+                    { "after": 5, "writes": [["put", "p:380x", "ahead"], ["delete", "p:370"]] }
                 ]
             }, {
                 "op": "kvWriteDuring",
-                "args": [{ "start": "p:480", "end": "p:600", "reverse": true }, { "after": 40, "writes": writes }]
+                "args": [{ "start": "p:280", "end": "p:400", "reverse": true }, { "after": 40, "writes": writes }]
             }]),
         );
-        let mut want: Vec<String> = (400..500)
-            .rev()
-            .filter(|&i| i != 470)
-            .map(|i| format!("p:{i:03}={i}"))
-            .collect();
-        let at = want.iter().position(|p| p == "p:481=481").unwrap();
-        want.insert(at + 1, "p:480x=ahead".to_owned());
+        let descending = |from: usize, to: usize, gone: usize| -> Vec<String> {
+            (from..to)
+                .rev()
+                .filter(|&i| i != gone)
+                .map(|i| format!("p:{i:03}={i}"))
+                .collect()
+        };
+        let insert_after = |want: &mut Vec<String>, after: &str, pair: &str| {
+            let at = want.iter().position(|p| p == after).unwrap();
+            want.insert(at + 1, pair.to_owned());
+        };
+        let mut want = descending(300, 400, 370);
+        insert_after(&mut want, "p:391=391", "p:390a=far");
+        insert_after(&mut want, "p:381=381", "p:380x=ahead");
+        insert_after(&mut want, "p:301=301", "p:300a=async");
         want.truncate(90);
         assert_eq!(out[0], json!(want), "reverse, with a limit");
-        let mut want: Vec<String> = (480..MANY)
-            .rev()
-            .filter(|&i| i != 520)
-            .map(|i| format!("p:{i:03}={i}"))
-            .collect();
-        let at = want.iter().position(|p| p == "p:591=591").unwrap();
-        want.insert(at + 1, "p:590a=far".to_owned());
-        let at = want.iter().position(|p| p == "p:501=501").unwrap();
-        want.insert(at + 1, "p:500x=new".to_owned());
-        let at = want.iter().position(|p| p == "p:480=480").unwrap();
-        want.insert(at, "p:480x=ahead".to_owned());
+        let mut want = descending(280, 400, 320);
+        want.retain(|p| p != "p:370=370");
+        insert_after(&mut want, "p:391=391", "p:390a=far");
+        insert_after(&mut want, "p:381=381", "p:380x=ahead");
+        insert_after(&mut want, "p:301=301", "p:300x=new");
+        insert_after(&mut want, "p:300x=new", "p:300a=async");
         assert_eq!(out[1], json!(want), "reverse");
     });
 }
