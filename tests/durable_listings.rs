@@ -179,7 +179,8 @@ fn a_kv_listing_read_in_part_reads_a_chunk_not_the_object() {
 fn a_kv_listing_sees_the_writes_made_ahead_of_it() {
     // Writes made during an iteration (past its first chunk): what lies
     // ahead of the last pair returned is read as it is now; what lies
-    // behind is not listed again; a rolled-back write is not seen.
+    // behind is not listed again; a rolled-back write is not seen, even
+    // once read ahead inside its transaction.
     on_each_engine("do_kv_listing_sees_writes_ahead", |engine| {
         let (_dir, state) = state_folder();
         let server = serve(engine, &state);
@@ -261,6 +262,18 @@ fn a_kv_listing_sees_the_writes_made_ahead_of_it() {
         insert_after(&mut want, "p:301=301", "p:300x=new");
         insert_after(&mut want, "p:300x=new", "p:300a=async");
         assert_eq!(out[1], json!(want), "reverse");
+        // Written ahead inside a transaction, read, rolled back: what the
+        // listing read ahead of the rollback is not given after it.
+        let out = steps(
+            &server,
+            "writes",
+            json!([{ "op": "kvRollbackDuring", "args": [{ "prefix": "p:2" }] }]),
+        );
+        assert_eq!(
+            out[0],
+            json!(["p:200", "p:200a", "p:200b", "p:201"]),
+            "a rollback"
+        );
     });
 }
 

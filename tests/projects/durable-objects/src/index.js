@@ -106,6 +106,21 @@ async function storageStep(storage, step) {
       }
       return out;
     }
+    // A kv listing read on inside a transaction that writes ahead of it
+    // (three keys after its first) and is rolled back: the keys it gives.
+    case 'kvRollbackDuring': {
+      const it = storage.kv.list(a);
+      const out = [it.next().value[0]];
+      try {
+        storage.transactionSync(() => {
+          for (const suffix of ['a', 'b', 'c']) storage.kv.put(`${out[0]}${suffix}`, suffix);
+          out.push(it.next().value[0], it.next().value[0]);
+          throw new Error('undo');
+        });
+      } catch {}
+      out.push(it.next().value[0]);
+      return out;
+    }
     // Reads `b` pairs of a kv listing (more than its first chunk), starts
     // another listing (`a`: 'kv' or 'async'), then reads on.
     case 'kvInvalidated': {
