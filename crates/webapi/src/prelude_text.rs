@@ -259,6 +259,7 @@ pub(crate) const GROUPS: [(&str, &str); 31] = [
             preamble: "",
             files: [
                 "cloudflare/durable.js",
+                "cloudflare/durable_list.js",
                 "cloudflare/durable_kv.js",
                 "cloudflare/durable_websockets.js"
             ],
