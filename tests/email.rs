@@ -469,3 +469,34 @@ fn a_wrangler_config_declares_send_email_bindings() {
         );
     });
 }
+
+#[test]
+fn a_service_worker_listens_for_email_events() {
+    on_each_engine("a_service_worker_listens_for_email_events", |engine| {
+        let c = TempConfig::new(&[
+            (
+                "sw.js",
+                "addEventListener('email', event => {\n\
+                   event.waitUntil(Promise.resolve().then(() =>\n\
+                     event.message.setReject(`sw ${event.message.from} ${event.type}`)));\n\
+                 });\n",
+            ),
+            (
+                "motu.toml",
+                &format!(
+                    "[server]\nengine = \"{engine}\"\nemail_endpoint = true\n\
+                     [[workers]]\nname = \"sw\"\nmain = \"sw.js\"\nroutes = [\"mail.test/*\"]\n"
+                ),
+            ),
+        ]);
+        let s = start(&c);
+        assert_eq!(
+            deliver(&s, ENDPOINT, "none"),
+            (
+                400,
+                "Worker rejected email with the following reason: sw sender@example.com email\n"
+                    .to_owned()
+            )
+        );
+    });
+}
