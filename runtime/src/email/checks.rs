@@ -171,7 +171,7 @@ pub fn check_reply(
 /// `Err`: `name` may not be added to a forwarded message (only `X-*`
 /// headers may).
 pub fn check_forward_header(name: &str) -> Result<(), String> {
-    let x = name.len() > 2 && name[..2].eq_ignore_ascii_case("x-");
+    let x = name.len() > 2 && name.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("x-"));
     if !x {
         return Err(format!(
             "invalid headers set: only X-* headers may be added to a forwarded message, not '{name}'"
@@ -274,5 +274,6 @@ mod tests {
         assert!(check_forward_header("Subject")
             .unwrap_err()
             .contains("only X-* headers"));
+        assert!(check_forward_header("\u{e9}t\u{e9}").is_err());
     }
 }
