@@ -328,6 +328,16 @@ fn the_email_handler_reads_rejects_forwards_and_replies() {
                 serde_json::json!([["x-forwarded-by", "motu"]])
             );
             assert_eq!(v["replies"], serde_json::json!([]));
+            let r = s.request(
+                "POST",
+                &format!("{ENDPOINT}?from=sender@example.com&to=me@mine.test&format=json"),
+                HOST,
+                message("sender@example.com", "me@mine.test", "X-Mode: reply\r\n").as_bytes(),
+            );
+            let v: serde_json::Value = serde_json::from_str(&r.text()).unwrap();
+            assert_eq!(v["replies"][0]["sender"], "me@mine.test");
+            let raw = v["replies"][0]["raw"].as_str().unwrap();
+            assert!(raw.starts_with("References: <m1@example.com>\r\n"), "{raw}");
 
             // The handler may send through its bindings.
             let (status, text) = deliver(&s, ENDPOINT, "send");

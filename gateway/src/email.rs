@@ -15,8 +15,9 @@
 //! message went to), `400 Worker rejected email with the following reason:
 //! …` after `setReject()`, or the usual error answer when it threw (the
 //! exception goes to the log). With `&format=json`, as wrangler's:
-//! `{ outcome, rejectReason, forwards, replies }`, status 200 when the
-//! handler ran to its end, 500 otherwise.
+//! `{ outcome, rejectReason, forwards: [{ messageId, recipient, headers,
+//! file }], replies: [{ messageId, sender, raw, file }] }`, status 200 when
+//! the handler ran to its end, 500 otherwise.
 
 use actix::Addr;
 use http::StatusCode;
@@ -148,7 +149,14 @@ pub(crate) async fn deliver(
         ),
     }
     if json {
-        return json_answer(&delivered.result, &report);
+        // Replies carry their text, as wrangler's answer does.
+        let mut raws = Vec::new();
+        for a in report.actions.iter().filter(|a| a.kind == "reply") {
+            // Small files of a development endpoint: read in place.
+            let raw = std::fs::read(&a.file).unwrap_or_default();
+            raws.push(String::from_utf8_lossy(&raw).into_owned());
+        }
+        return json_answer(&delivered.result, &report, &raws);
     }
     match (&delivered.result, &report.reject_reason) {
         (Err(error), _) => error_response(error),
@@ -170,8 +178,12 @@ pub(crate) async fn deliver(
 }
 
 /// The `format=json` answer: wrangler's fields, and the file of each
-/// forward and reply.
-fn json_answer(result: &Result<(), RuntimeError>, report: &EmailReport) -> http::Response<Body> {
+/// forward and reply; `raws` are the replies' texts.
+fn json_answer(
+    result: &Result<(), RuntimeError>,
+    report: &EmailReport,
+    raws: &[String],
+) -> http::Response<Body> {
     let of = |kind: &str, key: &str| -> Vec<serde_json::Value> {
         report
             .actions
@@ -190,11 +202,15 @@ fn json_answer(result: &Result<(), RuntimeError>, report: &EmailReport) -> http:
             })
             .collect()
     };
+    let mut replies = of("reply", "sender");
+    for (reply, raw) in replies.iter_mut().zip(raws) {
+        reply["raw"] = serde_json::json!(raw);
+    }
     let body = serde_json::json!({
         "outcome": if result.is_ok() { "ok" } else { "exception" },
         "rejectReason": report.reject_reason,
         "forwards": of("forward", "recipient"),
-        "replies": of("reply", "sender"),
+        "replies": replies,
     });
     let status = if result.is_ok() {
         StatusCode::OK
