@@ -73,7 +73,8 @@ function start() {
   }
   if (worker.ctxExports === true) {
     Object.defineProperty(ExecutionContext.prototype, 'exports', {
-      __proto__: null, get: ctxExports, enumerable: true, configurable: true,
+      __proto__: null, get: ctxExports, set(value) { replaceValue(this, 'exports', value); },
+      enumerable: true, configurable: true,
     });
   }
   setUpNode(worker.nodejs, env);
@@ -200,6 +201,7 @@ class ExecutionContext {
     };
   }
   get props() { return this.#props ??= {}; }
+  set props(value) { replaceValue(this, 'props', value); }
   waitUntil(promise) {
     const id = this.#id;
     op('wait_until', id, 1);

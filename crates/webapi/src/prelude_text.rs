@@ -24,7 +24,7 @@ macro_rules! internal_names {
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
          streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup, loadedNodeGroup, CRYPTO, ERROR_EVENT, WEBSOCKET, bufferSourceCopy, \
          asyncContextGet, asyncContextSet, useAsyncContext, EMPTY_ASYNC_CONTEXT, \
-         objectOutgoingGate, objectSocketGate, objectSocketOwner, workerCompat"
+         objectOutgoingGate, objectSocketGate, objectSocketOwner, workerCompat, replaceValue"
     };
 }
 

@@ -488,9 +488,11 @@ class DurableObjectStorage {
   get sql() {
     return this.#sql ??= SqlStorage.make(this.#rec, () => this.#wrote());
   }
+  set sql(value) { replaceValue(this, 'sql', value); }
   get kv() {
     return this.#kv ??= SyncKvStorage.make(this.#rec);
   }
+  set kv(value) { replaceValue(this, 'kv', value); }
   // Point-in-time recovery is not kept: its methods say so (rejected
   // promises, as Cloudflare's are asynchronous).
   getCurrentBookmark() { return doNoPitr('getCurrentBookmark'); }
@@ -591,12 +593,16 @@ class DurableObjectState {
     s.#id = makeDurableId(rec.id, rec.name);
     s.#waitUntil = hooks.waitUntil;
     if (hooks.exportsEnabled) {
-      Object.defineProperty(s, 'exports', { __proto__: null, get: () => hooks.exports, enumerable: true, configurable: true });
+      Object.defineProperty(s, 'exports', {
+        __proto__: null, get: () => hooks.exports, set(value) { replaceValue(this, 'exports', value); },
+        enumerable: true, configurable: true,
+      });
     }
     return s;
   }
   get id() { return this.#id; }
   get props() { return this.#props ??= {}; }
+  set props(value) { replaceValue(this, 'props', value); }
   get storage() { return this.#storage; }
   waitUntil(promise) { this.#waitUntil(promise); }
   // Resets the object, as Cloudflare's `ctx.abort(reason)` does: the
