@@ -78,7 +78,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 31] = [
+pub(crate) const GROUPS: [(&str, &str); 32] = [
     (
         "motu:prelude/streams",
         group!(
@@ -302,6 +302,10 @@ pub(crate) const GROUPS: [(&str, &str); 31] = [
             exports: "mapStackPositions"
         ),
     ),
+    (
+        "motu:prelude/cloudflare/email",
+        group!(preamble: "", files: ["cloudflare/email.js"], exports: "makeBinding, makeEmail"),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -358,6 +362,7 @@ pub(crate) const PRELUDE: &str = concat!(
     "lazyGlobals(SCHEDULED, 'ScheduledController ScheduledEvent');\n",
     include_str!("../js/scheduled.js"),
     include_str!("../js/queue.js"),
+    include_str!("../js/email.js"),
     include_str!("../js/globals.js"),
     "lazyGlobals(CLONING, 'structuredClone');\n",
     "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",
