@@ -510,3 +510,45 @@ fn a_service_worker_listens_for_email_events() {
         );
     });
 }
+
+#[test]
+fn motu_dev_answers_the_email_endpoint_of_a_wrangler_project() {
+    on_each_engine(
+        "motu_dev_answers_the_email_endpoint_of_a_wrangler_project",
+        |engine| {
+            let c = TempConfig::new(&[
+                ("email.js", include_str!("fixtures/email.js")),
+                (
+                    "wrangler.jsonc",
+                    r#"{ "name": "mail", "main": "email.js", "routes": ["mail.test/*"],
+                         "send_email": [{ "name": "SEB" }] }"#,
+                ),
+            ]);
+            let args = ["--config", &c.path("wrangler.jsonc"), "--engine", engine];
+            // As under `wrangler dev`, the endpoint is on in `motu dev`…
+            let s = Server::start_command("dev", &args, &[]);
+            let (status, text) = deliver(&s, ENDPOINT, "reject");
+            assert_eq!(
+                (status, text.as_str()),
+                (
+                    400,
+                    "Worker rejected email with the following reason: no thanks\n"
+                ),
+                "{}",
+                s.log()
+            );
+            drop(s);
+            // …unless the environment turns it off; `motu serve` leaves it
+            // off: the request is the Worker's.
+            for (command, env) in [
+                ("dev", &[("MOTU_SERVER__EMAIL_ENDPOINT", "false")][..]),
+                ("serve", &[][..]),
+            ] {
+                let s = Server::start_command(command, &args, env);
+                let (status, text) = deliver(&s, ENDPOINT, "reject");
+                assert_eq!(status, 200, "{command}: {text}");
+                assert!(text.starts_with("{\"ok\":"), "{command}: {text}");
+            }
+        },
+    );
+}

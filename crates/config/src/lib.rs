@@ -25,7 +25,7 @@
 //! engine = "quickjs"          # default; or "v8"
 //! threads = 0                 # executor threads; 0 (default) = one per core
 //! scheduled_endpoint = false  # GET /__scheduled?cron=… fires `scheduled` (dev only)
-//! email_endpoint = false      # POST /cdn-cgi/handler/email?from=…&to=… fires `email` (dev only)
+//! email_endpoint = false      # POST /cdn-cgi/handler/email?from=…&to=… fires `email` (on in `motu dev` for Wrangler projects)
 //! grace_period_s = 30         # SIGTERM/SIGINT: time for in-flight work (default 30)
 //! header_timeout_ms = 10000   # time to send a request head; also the idle keep-alive
 //! max_header_bytes = 65536    # request head size; 431 beyond (default 64 KiB, min 8192)
