@@ -45,7 +45,7 @@ use parking_lot::Mutex;
 use tokio::sync::oneshot;
 
 use super::IsolateActor;
-use crate::websocket::{Incoming, Taken};
+use crate::websocket::Incoming;
 use motu_engine::HostValue;
 
 /// One message (or close) waiting for the isolate.
@@ -135,37 +135,29 @@ impl crate::websocket::SocketOwner for IsolateOwner {
         socket: u32,
         event: Incoming,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> {
-        match self.hand(socket, event) {
-            Ok(taken) => Box::pin(async move { taken.await.unwrap_or(false) }),
-            Err(event) => {
-                let Some(addr) = self.actor.upgrade() else {
-                    return Box::pin(std::future::ready(false));
-                };
-                Box::pin(async move { addr.send(SocketEvent { socket, event }).await.is_ok() })
-            }
-        }
-    }
-
-    /// Every event but a socket's first waits in the inbox.
-    fn hand(&self, socket: u32, event: Incoming) -> Result<Taken, Incoming> {
         if self.first.swap(false, Ordering::AcqRel) {
-            return Err(event);
+            let Some(addr) = self.actor.upgrade() else {
+                return Box::pin(std::future::ready(false));
+            };
+            return Box::pin(async move { addr.send(SocketEvent { socket, event }).await.is_ok() });
         }
         let (tx, rx) = oneshot::channel();
         // The actor is reached only when a visit must be scheduled: the
         // inbox of an actor that is gone is closed (it closes it as it
         // stops, or as it is dropped), and a visit already scheduled takes
-        // this event too. When the isolate is gone, the sender is dropped
-        // here: the pump learns it at once.
+        // this event too.
         match self.inbox.push(socket, event, tx) {
-            None => {}
+            None => return Box::pin(std::future::ready(false)),
             Some(true) => match self.actor.upgrade() {
                 Some(addr) => addr.do_send(DrainSockets),
-                None => self.inbox.close(),
+                None => {
+                    self.inbox.close();
+                    return Box::pin(std::future::ready(false));
+                }
             },
             Some(false) => {}
         }
-        Ok(rx)
+        Box::pin(async move { rx.await.unwrap_or(false) })
     }
 }
 

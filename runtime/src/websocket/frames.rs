@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::{Control, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 
 /// The longest frame header (RFC 6455: 2 + 8 bytes of length + 4 of mask).
@@ -42,13 +42,6 @@ pub(crate) struct Boundary {
     masked: bool,
     /// The bytes were not frames, or broke the masking rule.
     broken: bool,
-    /// Whether the frame under way, once whole, is one the codec returns
-    /// (see [`Boundary::returns`]).
-    returned: bool,
-    /// How many whole frames fed are ones the codec returns from a read:
-    /// a message's final frame, a close, a pong (not a ping: the codec
-    /// answers it and reads on).
-    returns: u64,
 }
 
 impl Boundary {
@@ -65,8 +58,6 @@ impl Boundary {
             too_large: false,
             masked,
             broken: false,
-            returned: false,
-            returns: 0,
         }
     }
 
@@ -79,9 +70,6 @@ impl Boundary {
                     .min(usize::try_from(self.payload_left).unwrap_or(usize::MAX));
                 self.payload_left -= n as u64;
                 bytes = &bytes[n..];
-                if self.payload_left == 0 && self.returned {
-                    self.returns += 1;
-                }
                 continue;
             }
             let take = bytes.len().min(MAX_HEADER - self.have);
@@ -95,13 +83,6 @@ impl Boundary {
                     self.payload_left = length;
                     if header.mask.is_some() != self.masked {
                         self.broken = true;
-                    }
-                    self.returned = match header.opcode {
-                        OpCode::Data(_) => header.is_final,
-                        OpCode::Control(control) => control != Control::Ping,
-                    };
-                    if length == 0 && self.returned {
-                        self.returns += 1;
                     }
                     if let OpCode::Data(data) = header.opcode {
                         self.message_bytes = match data {
@@ -134,33 +115,19 @@ impl Boundary {
             && !self.in_message
     }
 
-    /// How many whole frames fed so far make the codec's read return (a
-    /// message's final frame, a close, a pong): when the codec returned
-    /// as many, it holds no message it could return without reading more.
-    pub(crate) fn returns(&self) -> u64 {
-        self.returns
-    }
-
     /// Whether a message went over the limit.
     pub(crate) fn too_large(&self) -> bool {
         self.too_large
     }
 }
 
-/// The most a [lead](Followed::poll_lead) reads of a connection.
-pub(crate) const LEAD_BYTES: usize = 1024;
-
 /// A stream whose reads are followed by a [`Boundary`], and that first
-/// hands out the bytes read before it was made (`prefix`), then those its
-/// lead read (the same buffer).
+/// hands out the bytes read before it was made (`prefix`).
 #[derive(Debug)]
 pub(crate) struct Followed<S> {
     pub(crate) io: S,
     pub(crate) boundary: Boundary,
     prefix: Vec<u8>,
-    /// How the connection's last lead read ended when it brought no bytes
-    /// (its end, or an error): the next read says so.
-    lead_end: Option<std::io::Result<()>>,
 }
 
 impl<S> Followed<S> {
@@ -169,40 +136,6 @@ impl<S> Followed<S> {
             io,
             boundary,
             prefix,
-            lead_end: None,
-        }
-    }
-
-    /// Whether bytes read from the connection wait for the next read
-    /// (the prefix, or what a lead read), or its end does.
-    pub(crate) fn has_lead(&self) -> bool {
-        !self.prefix.is_empty() || self.lead_end.is_some()
-    }
-}
-
-impl<S: AsyncRead + Unpin> Followed<S> {
-    /// Waits until the connection has something for the next read, and
-    /// reads it ahead: at most [`LEAD_BYTES`] (a bounded read-ahead: the
-    /// rest waits in TCP), kept for the next reads and not followed (nor
-    /// parsed) until then. Ready at once when bytes (or the connection's
-    /// end) already wait. The pump waits here, not for the isolate, while
-    /// its last message is being taken (see `pump`).
-    pub(crate) fn poll_lead(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.has_lead() {
-            return Poll::Ready(());
-        }
-        let mut chunk = [0u8; LEAD_BYTES];
-        let mut buf = ReadBuf::new(&mut chunk);
-        match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Ok(())) if !buf.filled().is_empty() => {
-                self.prefix.extend_from_slice(buf.filled());
-                Poll::Ready(())
-            }
-            Poll::Ready(end) => {
-                self.lead_end = Some(end);
-                Poll::Ready(())
-            }
         }
     }
 }
@@ -216,10 +149,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Followed<S> {
         let this = self.get_mut();
         let before = buf.filled().len();
         let polled = if this.prefix.is_empty() {
-            match this.lead_end.take() {
-                Some(end) => Poll::Ready(end),
-                None => Pin::new(&mut this.io).poll_read(cx, buf),
-            }
+            Pin::new(&mut this.io).poll_read(cx, buf)
         } else {
             let n = this.prefix.len().min(buf.remaining());
             buf.put_slice(&this.prefix[..n]);
@@ -378,54 +308,5 @@ mod tests {
         assert!(from_server.at_rest());
         from_server.feed(&text("masked", true, true));
         assert!(!from_server.at_rest());
-    }
-
-    #[test]
-    fn frames_the_codec_returns_are_counted_once_whole() {
-        let mut b = Boundary::new(1 << 20, true);
-        let hello = text("hello", true, true);
-        b.feed(&hello[..hello.len() - 1]);
-        assert_eq!(b.returns(), 0, "a payload byte missing");
-        b.feed(&hello[hello.len() - 1..]);
-        assert_eq!(b.returns(), 1);
-        // The codec answers a ping and reads on; a fragmented message
-        // returns once, at its final frame; a pong and a close return.
-        b.feed(&bytes(Frame::ping(vec![1])));
-        assert_eq!(b.returns(), 1);
-        b.feed(&text("hel", false, true));
-        b.feed(&text("lo", true, false));
-        assert_eq!(b.returns(), 2);
-        b.feed(&bytes(Frame::pong(Vec::new())));
-        b.feed(&text("", true, true));
-        b.feed(&bytes(Frame::close(None)));
-        assert_eq!(b.returns(), 5);
-    }
-
-    #[test]
-    fn a_lead_reads_a_bounded_chunk_ahead_and_the_next_reads_get_it_first() {
-        use tokio::io::AsyncReadExt;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let stream = text(&"z".repeat(4000), true, true);
-            let mut followed = Followed::new(&stream[..], Vec::new(), Boundary::new(1 << 20, true));
-            std::future::poll_fn(|cx| followed.poll_lead(cx)).await;
-            // At most LEAD_BYTES were read, none followed yet; a second
-            // lead reads nothing more.
-            assert_eq!(followed.prefix.len(), LEAD_BYTES);
-            assert_eq!(followed.io.len(), stream.len() - LEAD_BYTES);
-            std::future::poll_fn(|cx| followed.poll_lead(cx)).await;
-            assert_eq!(followed.prefix.len(), LEAD_BYTES);
-            assert_eq!(followed.boundary.returns(), 0);
-            let mut all = Vec::new();
-            followed.read_to_end(&mut all).await.unwrap();
-            assert_eq!(all, stream);
-            assert_eq!(followed.boundary.returns(), 1);
-            // At the end, a lead is ready (the next read says so).
-            std::future::poll_fn(|cx| followed.poll_lead(cx)).await;
-            assert!(followed.has_lead());
-            assert_eq!(followed.read(&mut [0; 8]).await.unwrap(), 0);
-        });
     }
 }

@@ -105,22 +105,7 @@ pub enum Incoming {
 pub trait SocketOwner: Send + Sync + 'static {
     /// Hands `event` of socket `socket` to its holder.
     fn deliver(&self, socket: u32, event: Incoming) -> Pin<Box<dyn Future<Output = bool> + Send>>;
-
-    /// Hands message `event` of socket `socket` over at once, when the
-    /// holder can take it that way (queued where it takes it, nothing left
-    /// to run for it): what says when it was taken (`true`; `false` or
-    /// closed when the holder is gone). Otherwise the event back, for
-    /// [`SocketOwner::deliver`]. The pump then waits for the connection's
-    /// next bytes rather than for the event to be taken, and is not woken
-    /// only to learn it was (see `pump`).
-    fn hand(&self, socket: u32, event: Incoming) -> Result<Taken, Incoming> {
-        let _ = socket;
-        Err(event)
-    }
 }
-
-/// Told once an event [handed](SocketOwner::hand) over was taken.
-pub type Taken = tokio::sync::oneshot::Receiver<bool>;
 
 /// The network end of a socket a Worker answered an upgrade with (a 101
 /// response's `webSocket`), in the response's extensions until the gateway

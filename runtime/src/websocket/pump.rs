@@ -7,22 +7,19 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::future::Future;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
 use fastwebsockets::{Frame, OpCode, Payload, WebSocketError};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::oneshot::error::TryRecvError;
 use tokio::sync::{watch, Notify};
 
 use super::codec::{self, Role, Shared};
 use super::direct::{Connection, Direct, Registration};
 use super::outbox::{queue, Inbox, Outbox};
-use super::{Incoming, SocketOwner, Taken, CLOSE_WAIT, GOING_AWAY};
+use super::{Incoming, SocketOwner, CLOSE_WAIT, GOING_AWAY};
 
 /// The close reason of a message over the size limit (Cloudflare's).
 pub(crate) const TOO_LARGE: &str = "Message is too large";
@@ -270,20 +267,6 @@ pub(crate) fn incoming(frame: Frame<'_>) -> Option<Incoming> {
     }
 }
 
-/// Whether the message in `handed` was taken (or the holder is gone),
-/// found without waiting (and forgotten then); true when there is none.
-fn settled(handed: &RefCell<Option<Taken>>) -> bool {
-    let mut slot = handed.borrow_mut();
-    let Some(taken) = slot.as_mut() else {
-        return true;
-    };
-    if matches!(taken.try_recv(), Err(TryRecvError::Empty)) {
-        return false;
-    }
-    *slot = None;
-    true
-}
-
 /// A spell of the socket with a codec over `io` (`prefix` read already),
 /// until the socket is over or idle for [`PARK_AFTER`].
 async fn spell<S>(
@@ -323,9 +306,6 @@ where
         // Whether the peer's close was left unanswered: the socket is
         // half-open (`allowHalfOpen`), the Worker's `close()` answers it.
         let unanswered = Cell::new(false);
-        // What says when the message last handed to the Worker's end was
-        // taken, until it was.
-        let handed: RefCell<Option<Taken>> = RefCell::new(None);
         let reader = async {
             let mut answer = |frame: Frame<'static>| {
                 if frame.opcode == OpCode::Close && control.half_open.load(Ordering::Acquire) {
@@ -335,8 +315,6 @@ where
                 }
                 std::future::ready(Ok::<(), std::io::Error>(()))
             };
-            // How many frames the codec returned (see `Boundary::returns`).
-            let mut returned = 0u64;
             loop {
                 reading.set(true);
                 let next = read.read_frame(&mut answer).await;
@@ -370,54 +348,13 @@ where
                         };
                     }
                 };
-                returned += 1;
                 let Some(event) = incoming(frame) else {
                     continue;
                 };
-                if matches!(event, Incoming::Close { .. }) {
-                    peer.deliver(event).await;
+                let is_close = matches!(event, Incoming::Close { .. });
+                peer.deliver(event).await;
+                if is_close {
                     return ReadEnd::Closing;
-                }
-                match peer.owner.hand(peer.socket, event) {
-                    Ok(taken) => {
-                        // Waits for the connection's next bytes rather than
-                        // for the message to be taken: a peer that answers
-                        // the Worker's reply (an echo's) sends its next one
-                        // once it was taken, and the pump is woken once per
-                        // message rather than twice. Bytes that come before
-                        // it was taken wait in the lead (at most LEAD_BYTES,
-                        // not parsed); then the pump waits for it to be
-                        // taken, as when the codec holds a next message.
-                        *handed.borrow_mut() = Some(taken);
-                        reading.set(true);
-                        std::future::poll_fn(|cx| {
-                            if settled(&handed) {
-                                return Poll::Ready(());
-                            }
-                            let mut followed = io.borrow_mut();
-                            if followed.boundary.returns() == returned
-                                && followed.poll_lead(cx).is_pending()
-                            {
-                                return Poll::Pending;
-                            }
-                            drop(followed);
-                            let mut slot = handed.borrow_mut();
-                            let ready = slot
-                                .as_mut()
-                                .is_none_or(|taken| std::pin::Pin::new(taken).poll(cx).is_ready());
-                            if ready {
-                                *slot = None;
-                                Poll::Ready(())
-                            } else {
-                                Poll::Pending
-                            }
-                        })
-                        .await;
-                        reading.set(false);
-                    }
-                    Err(event) => {
-                        peer.deliver(event).await;
-                    }
                 }
             }
         };
@@ -505,8 +442,6 @@ where
                 if reading.get()
                     && waiting.get()
                     && direct.activity() == seen
-                    && settled(&handed)
-                    && !io.borrow().has_lead()
                     && io.borrow().boundary.at_rest()
                     && owed.borrow().is_empty()
                     && !inbox.has_queued()
@@ -593,73 +528,6 @@ mod tests {
             let _ = self.0.send(event);
             Box::pin(async { true })
         }
-    }
-
-    /// An owner that takes messages as the isolate's does (handed over at
-    /// once), and says they were taken only when the test does.
-    struct Holder(mpsc::UnboundedSender<(Incoming, Option<tokio::sync::oneshot::Sender<bool>>)>);
-
-    impl SocketOwner for Holder {
-        fn deliver(
-            &self,
-            _socket: u32,
-            event: Incoming,
-        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> {
-            let _ = self.0.send((event, None));
-            Box::pin(async { true })
-        }
-
-        fn hand(&self, _socket: u32, event: Incoming) -> Result<Taken, Incoming> {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            let _ = self.0.send((event, Some(tx)));
-            Ok(rx)
-        }
-    }
-
-    #[test]
-    fn a_message_the_codec_holds_already_comes_once_the_last_was_taken() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let local = tokio::task::LocalSet::new();
-        local.block_on(&rt, async {
-            let (server, client) = tokio::io::duplex(64 * 1024);
-            let (events_tx, mut events) = mpsc::unbounded_channel();
-            let (outbox, pump) = channel(1, Arc::new(Holder(events_tx)));
-            tokio::task::spawn_local(pump.run_server(server, None));
-            let mut client =
-                WebSocketStream::from_raw_socket(client, ClientRole::Client, None).await;
-            // Two messages in one write: the codec reads both at once, and
-            // the second waits in it while the first is being taken; the
-            // connection brings nothing more.
-            client.feed(Message::text("one")).await.unwrap();
-            client.feed(Message::text("two")).await.unwrap();
-            client.flush().await.unwrap();
-            let (first, taken) = events.recv().await.unwrap();
-            assert_eq!(first, Incoming::Text("one".into()));
-            // Not before the first was taken.
-            tokio::task::yield_now().await;
-            assert!(
-                events.try_recv().is_err(),
-                "a second message before the first was taken"
-            );
-            taken.unwrap().send(true).unwrap();
-            let (second, taken) = events.recv().await.unwrap();
-            assert_eq!(second, Incoming::Text("two".into()));
-            // One more, sent once the last was taken (the pump waits for
-            // the connection's bytes then).
-            taken.unwrap().send(true).unwrap();
-            client.send(Message::text("three")).await.unwrap();
-            let (third, taken) = events.recv().await.unwrap();
-            assert_eq!(third, Incoming::Text("three".into()));
-            // Taken, and nothing more: the socket parks as before.
-            taken.unwrap().send(true).unwrap();
-            until_parked(&outbox).await;
-            client.send(Message::text("four")).await.unwrap();
-            let (fourth, _taken) = events.recv().await.unwrap();
-            assert_eq!(fourth, Incoming::Text("four".into()));
-        });
     }
 
     /// Waits (at most 60 s) until `parked` says so.
