@@ -352,6 +352,15 @@ function objectSocketOwner() {
   return durable === undefined ? null : durable.socketOwner(op('current_event'));
 }
 
+// What keeps a Durable Object in memory while timer `id` (timers.js) is
+// pending: the function that lets it go once the timer fired or was
+// cleared, or null when the running code is no object's. The object clears
+// the timer if it leaves memory first.
+function objectTimerHold(id) {
+  const durable = loadedGroup(DURABLE);
+  return durable === undefined ? null : durable.timerHold(() => clearTimer(id));
+}
+
 // websocket.js's `deliverHostMessage`, once a message came: each message
 // of a socket is an event of its own, the one the host sends most often.
 let deliverSocketMessage;

@@ -260,9 +260,10 @@ pub(crate) const GROUPS: [(&str, &str); 31] = [
             files: [
                 "cloudflare/durable.js",
                 "cloudflare/durable_kv.js",
-                "cloudflare/durable_websockets.js"
+                "cloudflare/durable_websockets.js",
+                "cloudflare/durable_timers.js"
             ],
-            exports: "makeNamespace, deliver, evict, currentOutgoingGate, currentSocketGate, socketOwner"
+            exports: "makeNamespace, deliver, evict, currentOutgoingGate, currentSocketGate, socketOwner, timerHold"
         ),
     ),
     (
