@@ -99,10 +99,7 @@ fn a_cleared_timer_holds_nothing() {
             !listed(&server, "cleared"),
             "a cleared timer kept its object in memory"
         );
-        assert_eq!(
-            get_json(&server, "/do/cleared/read?keys=timer"),
-            json!({})
-        );
+        assert_eq!(get_json(&server, "/do/cleared/read?keys=timer"), json!({}));
     });
 }
 

@@ -69,11 +69,15 @@ async fn whoami(ws: &mut Socket, s: &Server) -> Value {
 /// Waits until the metrics say that `evictions` objects left memory for
 /// being idle and none is in memory.
 fn wait_until_hibernated(s: &Server, evictions: u32) {
-    let evicted =
-        format!(r#"motu_durable_object_evictions_total{{reason="idle",worker="partyserver"}} {evictions}"#);
+    let evicted = format!(
+        r#"motu_durable_object_evictions_total{{reason="idle",worker="partyserver"}} {evictions}"#
+    );
     wait_for_metrics(
         s,
-        &[&evicted, r#"motu_durable_objects_live{worker="partyserver"} 0"#],
+        &[
+            &evicted,
+            r#"motu_durable_objects_live{worker="partyserver"} 0"#,
+        ],
     );
 }
 

@@ -76,7 +76,9 @@ impl Editor {
     /// Waits until the shared text is `text`.
     pub fn wait_for_text(&mut self, text: &str) {
         if self.text != text {
-            self.until(|event| event.get("text").or_else(|| event.get("synced")) == Some(&json!(text)));
+            self.until(|event| {
+                event.get("text").or_else(|| event.get("synced")) == Some(&json!(text))
+            });
         }
     }
 
@@ -91,7 +93,10 @@ impl Editor {
         writeln!(self.stdin, "{}", json!({ "close": true })).unwrap();
         let deadline = std::time::Instant::now() + PATIENCE;
         while self.child.try_wait().unwrap().is_none() {
-            assert!(std::time::Instant::now() < deadline, "the editor never exited");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the editor never exited"
+            );
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
