@@ -1,9 +1,10 @@
 //! PartyKit's Durable Object libraries on motu, on every engine: the
 //! fixture project `tests/projects/partyserver` is written as the READMEs
 //! of `partyserver` and `y-partyserver` write one (TypeScript, `class Room
-//! extends Server` with `static options = { hibernate: true }`,
-//! `routePartykitRequest`, `getServerByName`, and a `YServer` keeping its
-//! Yjs document in `this.ctx.storage` with `onLoad`/`onSave`). Driven with
+//! extends Server` with `static options = { hibernate: true }`, the same
+//! room without hibernation, `routePartykitRequest`, `getServerByName`, and
+//! a `YServer` keeping its Yjs document in `this.ctx.storage` with
+//! `onLoad`/`onSave`). Driven with
 //! real clients: WebSockets for the chat room, and for the document,
 //! `y-partyserver`'s own provider run by Node.js (`common::editor`). Its
 //! objects leave memory after one idle second (`idle_timeout_s`), and the
@@ -38,10 +39,16 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Joins room `room` as `name` through `routePartykitRequest`'s URL, and
-/// reads the welcome.
+/// Joins room `room` of the hibernating `Room` as `name` through
+/// `routePartykitRequest`'s URL, and reads the welcome.
 async fn join(s: &Server, room: &str, name: &str) -> Socket {
-    let url = format!("ws://{}/parties/room/{room}?name={name}", s.addr);
+    join_party(s, "room", room, name).await
+}
+
+/// Joins room `room` of `party` (the kebab-cased binding) as `name`, and
+/// reads the welcome.
+async fn join_party(s: &Server, party: &str, room: &str, name: &str) -> Socket {
+    let url = format!("ws://{}/parties/{party}/{room}?name={name}", s.addr);
     let (mut ws, _) = tokio_tungstenite::connect_async(url)
         .await
         .unwrap_or_else(|e| panic!("{name} could not join {room}: {e}\n{}", s.log()));
@@ -139,6 +146,31 @@ fn a_hibernating_partyserver_chat_room_keeps_its_connections_and_their_state() {
             get_json(&s, "/parties/room/lobby"),
             json!({ "room": "lobby", "messages": ["alice: hello", "bob: still here"] })
         );
+    });
+}
+
+#[test]
+fn a_partyserver_room_without_hibernation_tracks_its_connections_in_memory() {
+    // PartyServer's rooms without hibernation keep their connections in a
+    // Map and list them with `map.values().filter(…)` (iterator helpers).
+    on_each_engine("partyserver_room_in_memory", |engine| {
+        let (_dir, state) = state_folder();
+        let s = serve(engine, &state);
+        runtime().block_on(async {
+            let mut alice = join_party(&s, "lounge", "corner", "alice").await;
+            let mut bob = join_party(&s, "lounge", "corner", "bob").await;
+            assert_eq!(next_text(&mut alice, &s).await, "bob joined");
+            say(&mut bob, "hi").await;
+            for ws in [&mut alice, &mut bob] {
+                assert_eq!(next_text(ws, &s).await, "bob: hi");
+            }
+            let me = whoami(&mut alice, &s).await;
+            assert_eq!(me["member"], json!({ "name": "alice", "said": 0 }));
+            assert_eq!(me["members"], json!(["alice", "bob"]));
+            bob.close(None).await.unwrap();
+            assert_eq!(next_text(&mut alice, &s).await, "bob left");
+            assert_eq!(whoami(&mut alice, &s).await["members"], json!(["alice"]));
+        });
     });
 }
 

@@ -46,6 +46,8 @@ function start() {
   requestCfFields = worker.requestCf;
   workerCompat.websocketBlob = worker.websocketBlob === true;
   if (worker.mapsPositions) loadGroup(STACK_POSITIONS).mapStackPositions();
+  // In V8's startup snapshot already (src/prelude.rs); QuickJS has its own.
+  if (globalThis.Iterator === undefined) loadGroup(ITERATOR_HELPERS);
   env = worker.env;
   // A service binding is a Fetcher and a stub of the Worker's entrypoint for
   // RPC (cloudflare/rpc.js), with the props its calls carry.

@@ -63,6 +63,8 @@ const EVENTS = 28;
 const URLS = 29;
 // Stack traces mapped to the author's files (stack_positions.js).
 const STACK_POSITIONS = 30;
+// Iterator helpers where the engine lacks them (iterator_helpers.js).
+const ITERATOR_HELPERS = 31;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -78,7 +78,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 31] = [
+pub(crate) const GROUPS: [(&str, &str); 32] = [
     (
         "motu:prelude/streams",
         group!(
@@ -300,6 +300,14 @@ pub(crate) const GROUPS: [(&str, &str); 31] = [
             preamble: "",
             files: ["stack_positions.js"],
             exports: "mapStackPositions"
+        ),
+    ),
+    (
+        "motu:prelude/iterator-helpers",
+        group!(
+            preamble: "",
+            files: ["iterator_helpers.js"],
+            exports: ""
         ),
     ),
 ];

@@ -1,14 +1,15 @@
 // A chat room and a collaborative document on PartyKit's Durable Object
 // libraries, written as their READMEs write them (tests/partyserver.rs):
-// `partyserver`'s `Server` with hibernation, `routePartykitRequest` and
-// `getServerByName`, and `y-partyserver`'s `YServer` persisting its Yjs
-// document in the object's storage.
+// `partyserver`'s `Server` with and without hibernation,
+// `routePartykitRequest` and `getServerByName`, and `y-partyserver`'s
+// `YServer` persisting its Yjs document in the object's storage.
 import { getServerByName, routePartykitRequest, Server, type Connection, type ConnectionContext, type WSMessage } from 'partyserver';
 import { YServer } from 'y-partyserver';
 import * as Y from 'yjs';
 
 interface Env {
   Room: DurableObjectNamespace<Room>;
+  Lounge: DurableObjectNamespace<Lounge>;
   Document: DurableObjectNamespace<Document>;
 }
 
@@ -60,6 +61,11 @@ export class Room extends Server<Env> {
     const messages = this.sql<{ text: string }>`SELECT text FROM messages ORDER BY id`;
     return Response.json({ room: this.name, messages: messages.map(m => m.text) });
   }
+}
+
+/** The same room without hibernation: its connections live in memory with it. */
+export class Lounge extends Room {
+  static options = { hibernate: false };
 }
 
 /** A Yjs document whose state is kept in the object's storage. */
