@@ -4,7 +4,7 @@
 // `take`, `drop`, `flatMap`, `reduce`, `toArray`, `forEach`, `some`,
 // `every` and `find` on every iterator (%IteratorPrototype%, the prototype
 // of array, Map, Set, string and generator iterators). Libraries use them
-// on the iterators of Maps (PartyServer: `connections.values().filter(…)`).
+// on the iterators of Maps (PartyServer: `connections.values().filter(...)`).
 // A group of its own, in V8's startup snapshot (src/prelude.rs), which
 // installs nothing where the engine has its own `Iterator` (QuickJS).
 //
