@@ -192,7 +192,8 @@ impl Cli {
                 let settings = args.settings()?;
                 crate::serve::serve(settings, watch)
             }
-            Command::Dev(args) => {
+            Command::Dev(mut args) => {
+                args.watch = true;
                 let watch = args.watcher();
                 let settings = args.settings()?;
                 crate::serve::serve(settings, Some(watch))
@@ -295,13 +296,20 @@ impl ServeArgs {
 
     fn settings(self) -> anyhow::Result<Settings> {
         let engines = EngineSet::builtin_names();
+        let mut wrangler = false;
         let mut settings = match &self.worker {
             Some(worker) => Settings::single_worker(worker, engines)?,
             None => {
                 let config = config_or_default(self.config.clone())?;
+                wrangler = motu_config::is_wrangler_config(&config);
                 load_config(&config, self.wrangler_env.as_deref())?
             }
         };
+        // `wrangler dev` answers its local email endpoint, so `motu dev`
+        // does for a Wrangler project (unless the environment says).
+        if self.watch && wrangler && std::env::var_os("MOTU_SERVER__EMAIL_ENDPOINT").is_none() {
+            settings.server.email_endpoint = true;
+        }
         if let Some(listen) = self.listen {
             settings.server.listen = listen;
         }

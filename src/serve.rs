@@ -223,6 +223,14 @@ pub(crate) fn worker_spec(
             q.delivery_delay,
         ));
     }
+    for e in &w.send_email {
+        let rules = motu_runtime::email::checks::SendRules {
+            destination_address: e.destination_address.clone(),
+            allowed_destination_addresses: e.allowed_destination_addresses.clone(),
+            allowed_sender_addresses: e.allowed_sender_addresses.clone(),
+        };
+        spec = spec.with_storage(StorageBinding::send_email(&e.name, &rules));
+    }
     for d in &w.durable_objects.bindings {
         let exporter = d.script_name.clone().unwrap_or_else(|| w.name.clone());
         spec = spec.with_durable(motu_runtime::DurableBinding {
@@ -440,7 +448,8 @@ fn gateway_for(settings: &Settings, runtime: &Runtime, assets: &SiteAssets) -> G
         routes.add(&w.name, &w.routes, w.workers_dev);
     }
     let mut gateway = GatewayActor::new(routes, runtime.registry())
-        .with_scheduled_endpoint(settings.server.scheduled_endpoint);
+        .with_scheduled_endpoint(settings.server.scheduled_endpoint)
+        .with_email_endpoint(settings.server.email_endpoint);
     for w in &settings.workers {
         if let Some(origin) = &w.origin {
             gateway = gateway.with_origin(&w.name, origin.clone());

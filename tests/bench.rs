@@ -94,3 +94,53 @@ fn bench_refuses_unknown_workloads_and_engines() {
         assert!(stderr.contains(message), "{flag} {value}: {stderr}");
     }
 }
+
+#[test]
+fn bench_measures_the_first_worker_of_a_wrangler_config() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::create_dir(project.path().join("src")).unwrap();
+    std::fs::write(
+        project.path().join("src/index.ts"),
+        "export default { fetch(): Response { return new Response('from the wrangler project'); } };\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.path().join("wrangler.jsonc"),
+        "// a Wrangler project\n{ \"name\": \"bench-me\", \"main\": \"src/index.ts\", \"compatibility_date\": \"2025-09-01\" }\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let engines = common::engines().join(",");
+    let output = Command::new(env!("CARGO_BIN_EXE_motu"))
+        .args(["bench", "--engines", &engines, "--config"])
+        .arg(project.path().join("wrangler.jsonc"))
+        .args([
+            "--duration",
+            "300ms",
+            "--connections",
+            "2",
+            "--isolates",
+            "2",
+        ])
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "motu bench failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("results.json")).unwrap()).unwrap();
+    for engine in common::engines() {
+        let row = results
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["engine"] == *engine)
+            .unwrap_or_else(|| panic!("no row for {engine}: {results}"));
+        assert!(row["ok"].as_u64().unwrap() > 0, "{row}");
+        assert_eq!(row["errors"].as_u64(), Some(0), "{row}");
+    }
+}

@@ -80,6 +80,14 @@ fn a_specialized_loopback_binding_carries_its_props() {
                 )
             );
             assert_eq!(
+                ask(&s, "app.test", "/replace"),
+                (
+                    200,
+                    r#"{"props":{"user":"ann"},"exports":{"own":true},"writable":true,"object":[{"user":"set"},"mine",{"wrapped":true},true]}"#
+                        .into()
+                )
+            );
+            assert_eq!(
                 ask(&s, "app.test", "/bad-props"),
                 (200, "TypeError: props must be an object".into())
             );

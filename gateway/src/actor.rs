@@ -18,6 +18,7 @@ pub struct GatewayActor {
     routes: RouteTable,
     registry: Addr<Registry>,
     scheduled_endpoint: bool,
+    email_endpoint: bool,
     /// Workers' origins, for `passThroughOnException`.
     origins: HashMap<String, url::Url>,
     /// Sends passed-through requests to origins.
@@ -73,6 +74,7 @@ impl GatewayActor {
             routes,
             registry,
             scheduled_endpoint: false,
+            email_endpoint: false,
             origins: HashMap::new(),
             outbound: Outbound::new(EgressPolicy::allow_all()),
             front: Front::default(),
@@ -92,6 +94,7 @@ impl GatewayActor {
         self.front.publish(Table {
             routes: self.routes.clone(),
             scheduled_endpoint: self.scheduled_endpoint,
+            email_endpoint: self.email_endpoint,
             with_origin: self.origins.keys().cloned().collect(),
             assets: self.assets.clone(),
         });
@@ -108,6 +111,15 @@ impl GatewayActor {
     /// `scheduled` handler (for development; off by default).
     pub fn with_scheduled_endpoint(mut self, enabled: bool) -> Self {
         self.scheduled_endpoint = enabled;
+        self
+    }
+
+    /// Whether `POST /cdn-cgi/handler/email?from=…&to=…` (or
+    /// `/cdn-cgi/local/email`) on a Worker's host fires its `email`
+    /// handler with the request's body as the message (for development;
+    /// off by default; see `crate::email`).
+    pub fn with_email_endpoint(mut self, enabled: bool) -> Self {
+        self.email_endpoint = enabled;
         self
     }
 
@@ -192,10 +204,11 @@ impl GatewayActor {
         let host = host_of(&request);
         let path = request.uri().path();
         let manual_trigger = self.scheduled_endpoint && path == SCHEDULED_PATH;
+        let email_trigger = self.email_endpoint && crate::email::is_email_path(path);
         let worker = self.routes.lookup(host, path).or_else(|| {
             // A Worker whose routes only cover some paths is still found by
-            // its host for the trigger path.
-            manual_trigger
+            // its host for the trigger paths.
+            (manual_trigger || email_trigger)
                 .then(|| self.routes.lookup(host, "/"))
                 .flatten()
         });
@@ -205,6 +218,11 @@ impl GatewayActor {
         let name = Some(worker.to_owned());
         if manual_trigger {
             return (name, self.trigger(worker.to_owned(), request.uri()));
+        }
+        if email_trigger {
+            let registry = self.registry.clone();
+            let email = crate::email::deliver(registry, worker.to_owned(), request);
+            return (name, Box::pin(email));
         }
         if let Some(response) = self
             .assets

@@ -4,7 +4,7 @@
 //! one still starting), the registry only chooses the isolate and the
 //! request still goes to it straight from the connection
 //! ([`FastPath::admit`]). Everything else (no route, the manual trigger
-//! path, Workers with an origin) goes through the gateway actor.
+//! paths, Workers with an origin) goes through the gateway actor.
 //!
 //! Both ways give the request the same id, span, metrics and `x-request-id`
 //! answer ([`answer`]).
@@ -29,6 +29,7 @@ use crate::{GatewayActor, Route, RouteTable};
 pub(crate) struct Table {
     pub(crate) routes: RouteTable,
     pub(crate) scheduled_endpoint: bool,
+    pub(crate) email_endpoint: bool,
     /// Workers with an origin (their requests take the actor's way).
     pub(crate) with_origin: HashSet<String>,
     /// Workers' static assets, answered before the Worker is.
@@ -196,6 +197,9 @@ impl Direct {
         };
         let path = request.uri().path();
         if table.scheduled_endpoint && path == SCHEDULED_PATH {
+            return Way::Actor;
+        }
+        if table.email_endpoint && crate::email::is_email_path(path) {
             return Way::Actor;
         }
         let Some(worker) = table.routes.lookup(host_of(request), path) else {

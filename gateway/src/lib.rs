@@ -37,7 +37,8 @@
 //!   the Worker allows overlap; in a cluster ([`start_cluster_scheduler`]),
 //!   each tick fires on the one node that takes its [`TickLock`]. For development, `GET /__scheduled?cron=…`
 //!   on a Worker's host fires its `scheduled` handler by hand, when the
-//!   server enables it.
+//!   server enables it; likewise `POST /cdn-cgi/handler/email?from=…&to=…`
+//!   its `email` handler, with the body as the message (see `email`).
 //! - The **admin listener** ([`serve_admin`]), off unless configured, serves
 //!   `/metrics` (Prometheus), `/healthz` and `/readyz` ([`Readiness`]).
 //! - Every request gets a **request id** (the client's `x-request-id` when
@@ -50,6 +51,7 @@ pub mod assets;
 mod checks;
 mod client_body;
 mod connection;
+mod email;
 mod error;
 mod first_chunk;
 mod front;
@@ -62,6 +64,7 @@ mod websocket;
 
 pub use actor::{GatewayActor, Route, SetAssets, SetRoutes, SCHEDULED_PATH};
 pub use admin::{serve_admin, Readiness};
+pub use email::EMAIL_PATHS;
 pub use error::GatewayError;
 pub use responses::error_response;
 pub use routes::RouteTable;

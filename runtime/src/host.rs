@@ -85,8 +85,9 @@ pub(crate) struct IsolateHost {
     bindings: crate::bindings::Bindings,
     /// The Worker's ends of its WebSockets.
     sockets: Rc<crate::websocket::Sockets>,
-    /// Where each queue event's report goes (`queue_result` op).
-    queue_reports: RefCell<HashMap<u64, oneshot::Sender<HostValue>>>,
+    /// Where each queue or email event's report goes (`queue_result` and
+    /// `email_result` ops).
+    reports: RefCell<HashMap<u64, oneshot::Sender<HostValue>>>,
     /// Its open `cloudflare:sockets` connections.
     tcp_sockets: crate::sockets::Sockets,
     /// The Durable Objects it hosts.
@@ -128,7 +129,7 @@ impl IsolateHost {
         Self {
             draining: Default::default(),
             bindings: crate::bindings::Bindings::new(storage, &spec.storage, &spec.name),
-            queue_reports: RefCell::new(HashMap::new()),
+            reports: RefCell::new(HashMap::new()),
             sockets: sockets.clone(),
             outbound,
             subrequests: RefCell::new(HashMap::new()),
@@ -183,10 +184,10 @@ impl IsolateHost {
         self.pending.borrow_mut().insert(id, reply);
     }
 
-    /// Queue event `id` reports what its handler said of each message to
-    /// `report` (the `queue_result` op), before its outcome.
-    pub(crate) fn expect_queue_report(&self, id: u64, report: oneshot::Sender<HostValue>) {
-        self.queue_reports.borrow_mut().insert(id, report);
+    /// Queue or email event `id` reports what its handler did to `report`
+    /// (the `queue_result` or `email_result` op), before its outcome.
+    pub(crate) fn expect_report(&self, id: u64, report: oneshot::Sender<HostValue>) {
+        self.reports.borrow_mut().insert(id, report);
     }
 
     /// Charges the turn about to run (and the ops it starts) to `event`,
@@ -1033,9 +1034,9 @@ impl IsolateHost {
     }
 
     fn finish(&self, id: u64, outcome: Result<FetchResponse, RuntimeError>) {
-        // A queue event that did not report (it ran out of a limit) never
-        // will.
-        self.queue_reports.borrow_mut().remove(&id);
+        // A queue or email event that did not report (it ran out of a
+        // limit) never will.
+        self.reports.borrow_mut().remove(&id);
         if let Some(reply) = self.pending.borrow_mut().remove(&id) {
             let _ = reply.send(outcome);
         }
@@ -1233,7 +1234,10 @@ impl Host for IsolateHost {
     fn call(&self, op: &str, args: Vec<HostValue>) -> Result<HostValue, JsError> {
         let event_id =
             |args: &[HostValue]| args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
-        if matches!(op, "respond" | "done" | "fail" | "queue_result") && self.work.turn_terminated()
+        if matches!(
+            op,
+            "respond" | "done" | "fail" | "queue_result" | "email_result"
+        ) && self.work.turn_terminated()
         {
             // The watchdog ended this turn (its host work gave up with an
             // error an engine may let JavaScript see first): the event's
@@ -1272,11 +1276,13 @@ impl Host for IsolateHost {
                 let error = self.exception(&args);
                 self.finish(event_id(&args), Err(error));
             }
-            "queue_result" => {
+            "queue_result" | "email_result" => {
                 // A queue event's handler is over: its calls to ack(),
-                // retry(), ackAll() and retryAll() (see crate::queues).
+                // retry(), ackAll() and retryAll() (see crate::queues); or
+                // an email event's: what it did of the message (see
+                // crate::email).
                 let id = event_id(&args);
-                if let Some(report) = self.queue_reports.borrow_mut().remove(&id) {
+                if let Some(report) = self.reports.borrow_mut().remove(&id) {
                     let _ = report.send(args.into_iter().nth(1).unwrap_or_default());
                 }
             }

@@ -1047,7 +1047,7 @@ impl Handler<Scheduled> for IsolateActor {
     }
 }
 
-/// What [`IsolateActor::start_queue_event`] returns: the Worker's name
+/// What [`IsolateActor::start_limited_event`] returns: the Worker's name
 /// and where the event's outcome will arrive.
 pub(crate) type StartedEvent = (
     String,
@@ -1055,14 +1055,17 @@ pub(crate) type StartedEvent = (
 );
 
 impl IsolateActor {
-    /// Starts a queue event (`event`, carrying `size` bytes) the way a
-    /// scheduled event starts: its own span, the scheduled events'
-    /// wall-clock limit over the whole event, one turn to dispatch it.
-    /// `prepare` runs with the event's id before the dispatch. `Err`: the
-    /// isolate takes no new events (the Worker's name).
-    pub(crate) fn start_queue_event(
+    /// Starts a queue or email event (`event`, carrying `size` bytes) the
+    /// way a scheduled event starts: in the span `span` makes of the
+    /// Worker's name, the scheduled events' wall-clock limit over the whole
+    /// event (`what` names the event in the log line of one that outlives
+    /// it), one turn to dispatch it. `prepare` runs with the event's id
+    /// before the dispatch. `Err`: the isolate takes no new events (the
+    /// Worker's name).
+    pub(crate) fn start_limited_event(
         &mut self,
-        queue: &str,
+        span: impl FnOnce(&str) -> tracing::Span,
+        what: &'static str,
         prepare: impl FnOnce(&IsolateHost, u64),
         event: HostValue,
         size: usize,
@@ -1072,8 +1075,7 @@ impl IsolateActor {
         let Some((id, rx)) = self.new_event(false) else {
             return Err(worker);
         };
-        let span = tracing::info_span!("queue", worker = worker.as_str(), queue);
-        self.begin_event(id, span);
+        self.begin_event(id, span(&worker));
         prepare(&self.host, id);
         let limit = self.spec.limits.scheduled_wall;
         ctx.run_later(limit, move |act, ctx| {
@@ -1081,7 +1083,7 @@ impl IsolateActor {
                 tracing::warn!(
                     worker = act.spec.name.as_str(),
                     limit_ms = limit.as_millis() as u64,
-                    "a queue event outlived its wall-clock limit"
+                    "{what} outlived its wall-clock limit"
                 );
                 act.evict(EvictionReason::WallClock, Some(id), ctx);
             }

@@ -50,6 +50,9 @@
 //!   consumed queue has a loop that delivers its messages in batches to the
 //!   consumer Worker's `queue` handler, as events under the Worker's
 //!   limits, at least once (see the `queues` module).
+//! - **Email** ([`email::DeliverEmail`]): `send_email` bindings write what
+//!   they send to the state folder instead of sending it, and an incoming
+//!   message runs the Worker's `email` handler (see the `email` module).
 //! - **Assets binding** ([`AssetFetcher`]): a Worker's `env.ASSETS.fetch`
 //!   is answered by a Rust object its embedder attaches (motu's gateway
 //!   attaches its asset server).
@@ -84,6 +87,7 @@ mod body;
 mod builtins;
 mod cpu;
 mod durable;
+pub mod email;
 mod engines;
 mod error;
 mod event;

@@ -48,7 +48,8 @@ pub struct BenchArgs {
     /// Your own Worker to measure instead of the built-in workloads.
     #[arg(value_name = "WORKER.js", conflicts_with = "config")]
     worker: Option<PathBuf>,
-    /// A config file; its first Worker is measured, with its settings.
+    /// A config file (motu.toml or a Wrangler config); its first Worker is
+    /// measured, with its settings.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Engines to compare, comma-separated [default: every built-in one].
@@ -213,7 +214,7 @@ impl BenchArgs {
                 s
             }
             (None, Some(worker), None) => Settings::single_worker(worker, engines)?,
-            (None, None, Some(config)) => Settings::load(config, engines)?,
+            (None, None, Some(config)) => Settings::load_any(config, None, engines)?.settings,
             _ => bail!("give a Worker file or --config, not both"),
         })
     }

@@ -25,6 +25,7 @@
 //! engine = "quickjs"          # default; or "v8"
 //! threads = 0                 # executor threads; 0 (default) = one per core
 //! scheduled_endpoint = false  # GET /__scheduled?cron=… fires `scheduled` (dev only)
+//! email_endpoint = false      # POST /cdn-cgi/handler/email?from=…&to=… fires `email` (on in `motu dev` for Wrangler projects)
 //! grace_period_s = 30         # SIGTERM/SIGINT: time for in-flight work (default 30)
 //! header_timeout_ms = 10000   # time to send a request head; also the idle keep-alive
 //! max_header_bytes = 65536    # request head size; 431 beyond (default 64 KiB, min 8192)
@@ -99,6 +100,9 @@
 //! [[workers.r2_buckets]]     # env.FILES is an R2Bucket (see `r2`)
 //! binding = "FILES"
 //! bucket_name = "files"       # default: the binding's name
+//! [[workers.send_email]]     # env.EMAIL.send(message) writes it to a file (see `email`)
+//! name = "EMAIL"
+//! allowed_sender_addresses = ["noreply@example.com"]  # default: any
 //! [[workers.queues.producers]] # env.JOBS.send(body) (see `queues`)
 //! binding = "JOBS"
 //! queue = "jobs"
@@ -123,6 +127,7 @@ mod cron;
 mod d1;
 mod do_exports;
 mod durable_objects;
+mod email;
 mod error;
 mod http;
 mod jsonc;
@@ -153,6 +158,7 @@ pub use d1::D1Binding;
 pub use durable_objects::{
     DurableObjectBinding, DurableObjectsSettings, Migration, DEFAULT_IDLE_TIMEOUT_S,
 };
+pub use email::SendEmailBinding;
 pub use error::ConfigError;
 pub use http::{HttpSettings, MIN_HEADER_BYTES};
 pub use kv::KvNamespaceSettings;

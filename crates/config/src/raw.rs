@@ -58,6 +58,7 @@ pub(crate) struct RawServer {
     pub(crate) threads: Option<usize>,
     pub(crate) allow_code_generation: Option<bool>,
     pub(crate) scheduled_endpoint: Option<bool>,
+    pub(crate) email_endpoint: Option<bool>,
     pub(crate) grace_period_s: Option<u64>,
     pub(crate) header_timeout_ms: Option<u64>,
     pub(crate) max_header_bytes: Option<u64>,
@@ -120,6 +121,8 @@ pub(crate) struct RawWorker {
     pub(crate) d1_databases: Vec<crate::d1::RawD1Database>,
     #[serde(default)]
     pub(crate) r2_buckets: Vec<crate::r2::RawR2Bucket>,
+    #[serde(default)]
+    pub(crate) send_email: Vec<crate::email::RawSendEmail>,
     #[serde(default)]
     pub(crate) queues: crate::queues::RawQueues,
     #[serde(default)]

@@ -58,6 +58,11 @@ pub struct ServerSettings {
     /// Worker's route fires its `scheduled` handler, for development.
     /// Default false.
     pub scheduled_endpoint: bool,
+    /// `email_endpoint`: whether `POST /cdn-cgi/handler/email?from=…&to=…`
+    /// (or `/cdn-cgi/local/email`) on any Worker's route fires its `email`
+    /// handler with the request's body as the message, as `wrangler dev`
+    /// does, for development. Default false.
+    pub email_endpoint: bool,
     /// `grace_period_s`, `header_timeout_ms`, `max_header_bytes`,
     /// `max_headers`, `max_body_mb`, `body_timeout_ms`, `body_min_rate`,
     /// `first_chunk_wait_ms`, `keep_alive_max_requests`: the HTTP
@@ -190,6 +195,9 @@ pub struct WorkerSettings {
     /// `[workers.queues]`: queue producers and consumers (see
     /// [`crate::QueuesSettings`]). Default none.
     pub queues: crate::QueuesSettings,
+    /// `[[workers.send_email]]`: email bindings (see
+    /// [`crate::SendEmailBinding`]). Default none.
+    pub send_email: Vec<crate::SendEmailBinding>,
     /// `durable_objects` and `migrations`: Durable Object namespace
     /// bindings and the history of the Worker's classes (see
     /// [`crate::DurableObjectsSettings`]). Default none.
@@ -272,6 +280,7 @@ impl Settings {
                 kv_namespaces: Vec::new(),
                 d1_databases: Vec::new(),
                 queues: Default::default(),
+                send_email: Vec::new(),
                 durable_objects: Default::default(),
             }],
             limits: Limits::default(),
@@ -332,6 +341,7 @@ impl Settings {
         server.threads = raw.server.threads.unwrap_or(0);
         server.allow_code_generation = raw.server.allow_code_generation.unwrap_or(false);
         server.scheduled_endpoint = raw.server.scheduled_endpoint.unwrap_or(false);
+        server.email_endpoint = raw.server.email_endpoint.unwrap_or(false);
         match raw.server.executor_busy_ms {
             Some(0) => {
                 return Err(invalid(
@@ -682,16 +692,24 @@ fn validate_worker(
         r2_taken(name) || r2_buckets.iter().any(|b| b.binding == name)
     })
     .map_err(|(f, m)| invalid(field(&f), m))?;
+    let send_email = crate::email::validate(&w.send_email, &|name| {
+        r2_taken(name)
+            || r2_buckets.iter().any(|b| b.binding == name)
+            || queues.producers.iter().any(|q| q.binding == name)
+    })
+    .map_err(|(f, m)| invalid(field(&f), m))?;
     let durable_objects =
         crate::durable_objects::validate(&w.durable_objects, &w.migrations, &|name| {
             r2_taken(name)
                 || r2_buckets.iter().any(|b| b.binding == name)
                 || queues.producers.iter().any(|q| q.binding == name)
+                || send_email.iter().any(|e| e.name == name)
         })
         .map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
         durable_objects,
         queues,
+        send_email,
         kv_namespaces,
         d1_databases,
         assets,
@@ -757,6 +775,7 @@ impl ServerSettings {
             threads: 0,
             allow_code_generation: false,
             scheduled_endpoint: false,
+            email_endpoint: false,
             http: HttpSettings::default(),
             executor_busy: DEFAULT_EXECUTOR_BUSY,
             state_dir: crate::StateDir::default_in(&config_folder(file)),

@@ -20,7 +20,9 @@
 //! - storage bindings: `kv_namespaces` (`binding`, `id`, `preview_id`),
 //!   `d1_databases` (`binding`, `database_name`, `database_id`,
 //!   `preview_database_id`, `migrations_dir`, `migrations_table`),
-//!   `r2_buckets` (`binding`, `bucket_name`, `jurisdiction`),
+//!   `r2_buckets` (`binding`, `bucket_name`, `jurisdiction`), and the
+//!   email bindings `send_email` (`name`, `destination_address`,
+//!   `allowed_destination_addresses`, `allowed_sender_addresses`),
 //!   not inherited by environments (an `[env.NAME]` section without its
 //!   own is warned about, as wrangler does);
 //! - `queues` (`producers`: `binding`, `queue`, `delivery_delay`;
@@ -89,6 +91,7 @@ const KNOWN: &[&str] = &[
     "d1_databases",
     "r2_buckets",
     "queues",
+    "send_email",
     "durable_objects",
     "migrations",
     "exports",
@@ -100,6 +103,7 @@ const STORAGE_BINDINGS: &[(&str, &[&str])] = &[
     ("kv_namespaces", crate::kv::WRANGLER_KEYS),
     ("d1_databases", crate::d1::WRANGLER_KEYS),
     ("r2_buckets", crate::r2::WRANGLER_KEYS),
+    ("send_email", crate::email::WRANGLER_KEYS),
 ];
 
 /// Keys of the top level only.

@@ -455,3 +455,43 @@ fn compatibility_settings_are_read_and_checked() {
     );
     assert!(e.contains("workers[0].compatibility_flags[0]"), "{e}");
 }
+
+#[test]
+fn send_email_bindings_and_the_email_endpoint_are_read() {
+    let d = Dir::new();
+    let s = d
+        .load(
+            "[server]\nemail_endpoint = true\n\
+             [[workers]]\nname = \"mail\"\nmain = \"worker.js\"\n\
+             [[workers.send_email]]\nname = \"EMAIL\"\n\
+             allowed_sender_addresses = [\"noreply@example.com\"]\n\
+             [[workers.send_email]]\nname = \"OPS\"\ndestination_address = \"ops@example.com\"\n",
+        )
+        .unwrap();
+    assert!(s.server.email_endpoint);
+    let bindings = &s.workers[0].send_email;
+    assert_eq!(bindings.len(), 2);
+    assert_eq!(
+        bindings[0].allowed_sender_addresses.as_deref(),
+        Some(&["noreply@example.com".to_owned()][..])
+    );
+    assert_eq!(
+        bindings[1].destination_address.as_deref(),
+        Some("ops@example.com")
+    );
+    assert!(!d.load("").unwrap().server.email_endpoint);
+    let e = d.error(
+        "[[workers]]\nname = \"mail\"\nmain = \"worker.js\"\n\
+         [[workers.send_email]]\nname = \"E\"\ndestination_address = \"a@example.com\"\n\
+         allowed_destination_addresses = [\"b@example.com\"]\n",
+    );
+    assert!(
+        e.contains("workers[0].send_email[0].destination_address"),
+        "{e}"
+    );
+    let e = d.error(
+        "[[workers]]\nname = \"mail\"\nmain = \"worker.js\"\n\
+         [workers.vars]\nE = \"x\"\n[[workers.send_email]]\nname = \"E\"\n",
+    );
+    assert!(e.contains("'E' is already a binding of this Worker"), "{e}");
+}

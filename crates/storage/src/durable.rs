@@ -27,6 +27,10 @@
 //!   ([`ObjectStorage::open`]).
 //! - **Values are bytes**: the JavaScript side serialises each value
 //!   (structured clone) before it reaches this module.
+//! - **Listings are read in chunks** ([`ObjectStorage::list_chunk`]): a
+//!   bounded number of pairs (and of bytes) per call, the next chunk asked
+//!   for after the last key read, so no listing holds a whole object's
+//!   pairs in memory (see `listing.rs`).
 //! - **Limits** ([`MAX_KEY_BYTES`], [`MAX_VALUE_BYTES`], [`MAX_KEYS`]) are
 //!   Cloudflare's; the caller checks them and throws its errors.
 
@@ -40,8 +44,10 @@ use rusqlite::{params_from_iter, Connection, OpenFlags};
 use crate::d1::D1Value;
 use crate::StorageError;
 
+mod listing;
 mod reconcile;
 
+pub use listing::{ListChunk, ListOptions, LIST_CHUNK_BYTES};
 pub use reconcile::{AlarmOwner, Reconciled};
 
 /// The longest key, in bytes of UTF-8 (Cloudflare's 2 KiB).
@@ -72,23 +78,6 @@ pub fn object_path(state: &Path, namespace: &str, id: &str) -> PathBuf {
         .join("durable")
         .join(namespace)
         .join(format!("{id}.sqlite"))
-}
-
-/// `list()`'s options (Cloudflare's `DurableObjectListOptions`).
-#[derive(Debug, Clone, Default)]
-pub struct ListOptions {
-    /// Keys from this one on (inclusive).
-    pub start: Option<String>,
-    /// Keys after this one (exclusive); wins over `start`.
-    pub start_after: Option<String>,
-    /// Keys before this one (exclusive).
-    pub end: Option<String>,
-    /// Keys that start with this.
-    pub prefix: Option<String>,
-    /// Descending order.
-    pub reverse: bool,
-    /// The most pairs.
-    pub limit: Option<u64>,
 }
 
 /// What one `sql.exec` produced.
@@ -226,44 +215,6 @@ impl ObjectStorage {
             return delete(&self.conn).map_err(Into::into);
         }
         self.atomically(delete)
-    }
-
-    /// The pairs `options` selects, in key order (UTF-8 byte order, as
-    /// Cloudflare sorts them).
-    pub fn list(&self, options: &ListOptions) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
-        let mut sql = String::from("SELECT key, value FROM _cf_KV WHERE 1");
-        let mut params: Vec<String> = Vec::new();
-        if let Some(after) = &options.start_after {
-            params.push(after.clone());
-            sql.push_str(&format!(" AND key > ?{}", params.len()));
-        } else if let Some(start) = &options.start {
-            params.push(start.clone());
-            sql.push_str(&format!(" AND key >= ?{}", params.len()));
-        }
-        if let Some(end) = &options.end {
-            params.push(end.clone());
-            sql.push_str(&format!(" AND key < ?{}", params.len()));
-        }
-        if let Some(prefix) = options.prefix.as_ref().filter(|p| !p.is_empty()) {
-            params.push(prefix.clone());
-            sql.push_str(&format!(
-                " AND substr(key, 1, length(?{n})) = ?{n}",
-                n = params.len()
-            ));
-        }
-        sql.push_str(if options.reverse {
-            " ORDER BY key DESC"
-        } else {
-            " ORDER BY key"
-        });
-        if let Some(limit) = options.limit {
-            sql.push_str(&format!(" LIMIT {limit}"));
-        }
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(params.iter()), |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?;
-        rows.collect::<Result<_, _>>().map_err(Into::into)
     }
 
     /// Deletes every pair and every table the object made, and its alarm

@@ -93,6 +93,17 @@ function tag(cls, name = cls.name) {
 
 const ENUMERABLE = Object.freeze({ __proto__: null, enumerable: true });
 
+// Replaces a getter-made value of `object` with `value`, as an assignment
+// to one of Cloudflare's lazily made instance properties (`ctx.props`,
+// `ctx.exports`, `ctx.storage.sql`) does: an own data property, writable,
+// in place of the prototype's getter. Libraries assign them (an OAuth
+// provider sets `ctx.props` before calling the API handler).
+function replaceValue(object, name, value) {
+  Object.defineProperty(object, name, {
+    __proto__: null, value, writable: true, enumerable: true, configurable: true,
+  });
+}
+
 // Makes a class follow Web IDL's rules for an interface, called right after
 // its definition: the regular attributes and operations on the prototype
 // (string keys but `constructor`) and the static ones on the class are

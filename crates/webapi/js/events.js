@@ -29,10 +29,13 @@
 let worker;
 let env;
 // The group of each kind of storage binding (runtime/src/bindings).
-const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, d1: D1_BINDING, r2: R2_BINDING, queue: QUEUE_BINDING };
+const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, d1: D1_BINDING, r2: R2_BINDING, queue: QUEUE_BINDING, email: EMAIL };
 // The hidden binding of kind 'cache' is the Cache API's (`caches`, whose
-// group asks `cacheBinding()` for its index); it is not in `env`.
+// group asks `cacheBinding()` for its index); it is not in `env`. The
+// hidden one of kind 'email' (no name) is how an email handler forwards
+// and replies (email.js).
 let cacheBindingIndex = -1;
+let emailEventBinding = -1;
 function cacheBinding() {
   return cacheBindingIndex;
 }
@@ -59,6 +62,7 @@ function start() {
   for (let i = 0; i < storageBindings.length; i++) {
     const [name, kind] = storageBindings[i];
     if (kind === 'cache') cacheBindingIndex = i;
+    else if (kind === 'email' && name === '') emailEventBinding = i;
     else env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
   }
   // Durable Object namespaces (`[name, namespace key, class, own]` by
@@ -71,7 +75,8 @@ function start() {
   }
   if (worker.ctxExports === true) {
     Object.defineProperty(ExecutionContext.prototype, 'exports', {
-      __proto__: null, get: ctxExports, enumerable: true, configurable: true,
+      __proto__: null, get: ctxExports, set(value) { replaceValue(this, 'exports', value); },
+      enumerable: true, configurable: true,
     });
   }
   setUpNode(worker.nodejs, env);
@@ -132,7 +137,7 @@ function defaultHandlers(ctx, entrypoint = null) {
   return workers !== undefined && workers.isEntrypointClass(handler) ? new handler(ctx, env) : handler;
 }
 
-const listeners = { fetch: [], scheduled: [], queue: [], error: [] };
+const listeners = { fetch: [], scheduled: [], queue: [], email: [], error: [] };
 let workerModule = null;
 
 defineGlobal('addEventListener', function addEventListener(type, listener) {
@@ -198,6 +203,7 @@ class ExecutionContext {
     };
   }
   get props() { return this.#props ??= {}; }
+  set props(value) { replaceValue(this, 'props', value); }
   waitUntil(promise) {
     const id = this.#id;
     op('wait_until', id, 1);
@@ -377,6 +383,7 @@ function dispatchHostEvent(id, event, data, t) {
   }
   else if (event.type === 'scheduled') dispatchScheduled(id, event);
   else if (event.type === 'queue') dispatchQueue(id, event);
+  else if (event.type === 'email') dispatchEmail(id, event);
   else if (event.type === 'websocket') loadGroup(WEBSOCKET).deliverHostEvent(event);
   else if (event.type === 'durable') loadGroup(DURABLE).deliver(id, event, durableHooks);
   else if (event.type === 'durable_evict') loadGroup(DURABLE).evict(event.slot);

@@ -63,8 +63,11 @@ const EVENTS = 28;
 const URLS = 29;
 // Stack traces mapped to the author's files (stack_positions.js).
 const STACK_POSITIONS = 30;
+// Email Workers: the send_email binding and the email handler's message
+// (js/cloudflare/email.js).
+const EMAIL = 31;
 // Iterator helpers where the engine lacks them (iterator_helpers.js).
-const ITERATOR_HELPERS = 31;
+const ITERATOR_HELPERS = 32;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

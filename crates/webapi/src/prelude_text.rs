@@ -24,7 +24,7 @@ macro_rules! internal_names {
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
          streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup, loadedNodeGroup, CRYPTO, ERROR_EVENT, WEBSOCKET, bufferSourceCopy, \
          asyncContextGet, asyncContextSet, useAsyncContext, EMPTY_ASYNC_CONTEXT, \
-         objectOutgoingGate, objectSocketGate, objectSocketOwner, workerCompat"
+         objectOutgoingGate, objectSocketGate, objectSocketOwner, workerCompat, replaceValue"
     };
 }
 
@@ -78,7 +78,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 32] = [
+pub(crate) const GROUPS: [(&str, &str); 33] = [
     (
         "motu:prelude/streams",
         group!(
@@ -259,6 +259,7 @@ pub(crate) const GROUPS: [(&str, &str); 32] = [
             preamble: "",
             files: [
                 "cloudflare/durable.js",
+                "cloudflare/durable_list.js",
                 "cloudflare/durable_kv.js",
                 "cloudflare/durable_websockets.js",
                 "cloudflare/durable_timers.js"
@@ -301,6 +302,10 @@ pub(crate) const GROUPS: [(&str, &str); 32] = [
             files: ["stack_positions.js"],
             exports: "mapStackPositions"
         ),
+    ),
+    (
+        "motu:prelude/cloudflare/email",
+        group!(preamble: "", files: ["cloudflare/email.js"], exports: "makeBinding, makeEmail"),
     ),
     (
         "motu:prelude/iterator-helpers",
@@ -366,6 +371,7 @@ pub(crate) const PRELUDE: &str = concat!(
     "lazyGlobals(SCHEDULED, 'ScheduledController ScheduledEvent');\n",
     include_str!("../js/scheduled.js"),
     include_str!("../js/queue.js"),
+    include_str!("../js/email.js"),
     include_str!("../js/globals.js"),
     "lazyGlobals(CLONING, 'structuredClone');\n",
     "lazyGlobals(ERROR_EVENT, 'ErrorEvent');\n",

@@ -70,6 +70,7 @@
 
 mod cache;
 mod d1;
+mod email;
 mod kv;
 mod parking;
 mod queue;
@@ -90,7 +91,14 @@ pub use queue::{Queue, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_DELAY_SECONDS, M
 use crate::Body;
 
 /// Every kind of storage binding the runtime knows.
-const KINDS: &[&Kind] = &[&kv::KIND, &d1::KIND, &r2::KIND, &queue::KIND, &cache::KIND];
+const KINDS: &[&Kind] = &[
+    &kv::KIND,
+    &d1::KIND,
+    &r2::KIND,
+    &queue::KIND,
+    &cache::KIND,
+    &email::KIND,
+];
 
 /// A kind of storage binding: `"kv"`, `"d1"`, `"r2"` (what the prelude and
 /// the state folder's subfolders call it).
@@ -411,12 +419,13 @@ pub(crate) struct Bindings {
 impl Bindings {
     /// The bindings of the Worker named `worker`, with its stores from
     /// `storage` (opened when the Worker was registered), and last the
-    /// hidden binding of its Cache API.
+    /// hidden bindings of its Cache API and of its `email` handler's
+    /// outgoing mail (opened on first use).
     pub(crate) fn new(storage: &Storage, bindings: &[StorageBinding], worker: &str) -> Self {
-        let cache = StorageBinding::cache(worker);
+        let hidden = [StorageBinding::cache(worker), StorageBinding::email_event()];
         let bound = bindings
             .iter()
-            .chain(std::iter::once(&cache))
+            .chain(hidden.iter())
             .filter_map(|b| {
                 Some(Bound {
                     binding: b.clone(),

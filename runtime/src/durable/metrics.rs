@@ -12,6 +12,10 @@
 //! - `motu_durable_object_flush_seconds`: how long each flush of the
 //!   output gate took (the fsync of an object's write-ahead log, on the
 //!   work pool; one flush covers every write made before it started);
+//! - `motu_durable_object_kv_rows_listed_total`: pairs the objects'
+//!   listings (`ctx.storage.list`, `ctx.storage.kv.list`) read from their
+//!   storage: a listing reads its pairs in chunks as it is iterated, so an
+//!   iterator left after a few pairs reads a chunk, not the object;
 //! - `motu_durable_object_events_total{route}`: events sent to objects,
 //!   by the way they took: `direct` (from the stub straight to the live
 //!   object's isolate, `direct.rs`) or `directory` (through the
@@ -29,6 +33,7 @@ struct DurableMetrics {
     websockets: IntGaugeVec,
     flushes: HistogramVec,
     routes: IntCounterVec,
+    listed: IntCounterVec,
 }
 
 static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
@@ -82,6 +87,15 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
     )
     .expect("a valid metric");
     crate::metrics::register(Box::new(routes.clone()));
+    let listed = IntCounterVec::new(
+        Opts::new(
+            "motu_durable_object_kv_rows_listed_total",
+            "Pairs Durable Objects' listings read from their storage.",
+        ),
+        &["worker"],
+    )
+    .expect("a valid metric");
+    crate::metrics::register(Box::new(listed.clone()));
     crate::metrics::register(Box::new(live.clone()));
     crate::metrics::register(Box::new(flushes.clone()));
     crate::metrics::register(Box::new(starts.clone()));
@@ -93,6 +107,7 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
         websockets,
         flushes,
         routes,
+        listed,
     }
 });
 
@@ -100,6 +115,14 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
 /// `directory`).
 pub(crate) fn routed(worker: &str, route: &str) {
     METRICS.routes.with_label_values(&[worker, route]).inc();
+}
+
+/// A listing of an object of `worker` read `pairs` pairs.
+pub(crate) fn listed(worker: &str, pairs: usize) {
+    METRICS
+        .listed
+        .with_label_values(&[worker])
+        .inc_by(pairs as u64);
 }
 
 /// A flush of an object of `worker` took `took`.

@@ -11,7 +11,9 @@
 //!   synchronous (see the module docs of `motu_storage::durable`): `get`
 //!   (keys → values or null), `put` (keys, values), `delete` (keys →
 //!   count), `list` (start, startAfter, end, prefix, reverse, limit →
-//!   `[[key, value]…]`), `deleteAll` (with the alarm or not, as the
+//!   `{ pairs: [[key, value]…], done }`: one chunk of a listing, at most
+//!   `limit` pairs and about `LIST_CHUNK_BYTES` of them, `done` when
+//!   nothing follows it), `deleteAll` (with the alarm or not, as the
 //!   Worker's compatibility date says), `exec` (sql, bindings → `{ columns,
 //!   rows, rowsRead, rowsWritten }`), `size`, `begin`/`commit`/`rollback`,
 //!   `getAlarm`, `setAlarm` (ms or null; written to the object's database
@@ -46,7 +48,9 @@ use std::time::{Duration, Instant};
 
 use motu_engine::{HostValue, JsError};
 use motu_storage::d1::D1Value;
-use motu_storage::durable::{AlarmIndex, AlarmRow, ListOptions, ObjectStorage, MAX_KEYS};
+use motu_storage::durable::{
+    AlarmIndex, AlarmRow, ListOptions, ObjectStorage, LIST_CHUNK_BYTES, MAX_KEYS,
+};
 use motu_webapi::Work;
 use tokio::sync::oneshot;
 
@@ -568,6 +572,9 @@ impl Objects {
                 })
             }
             "list" => {
+                // One chunk of a listing (see `motu_storage::durable::
+                // list_chunk`): the prelude asks for the next one after
+                // the last key it read.
                 let options = ListOptions {
                     start: opt_string(args.next()),
                     start_after: opt_string(args.next()),
@@ -579,15 +586,20 @@ impl Objects {
                         .and_then(|l| l.as_f64())
                         .map(|l| l.max(0.0) as u64),
                 };
-                self.with_storage(slot, |s| {
-                    let pairs = s.list(&options).map_err(storage_error)?;
-                    Ok(HostValue::List(
-                        pairs
-                            .into_iter()
-                            .map(|(k, v)| HostValue::List(vec![k.into(), HostValue::Bytes(v)]))
-                            .collect(),
-                    ))
-                })
+                let chunk = self.with_storage(slot, |s| {
+                    s.list_chunk(&options, LIST_CHUNK_BYTES)
+                        .map_err(storage_error)
+                })?;
+                super::metrics::listed(&self.worker, chunk.pairs.len());
+                let pairs = chunk
+                    .pairs
+                    .into_iter()
+                    .map(|(k, v)| HostValue::List(vec![k.into(), HostValue::Bytes(v)]))
+                    .collect();
+                Ok(HostValue::Map(vec![
+                    ("pairs".into(), HostValue::List(pairs)),
+                    ("done".into(), HostValue::Bool(chunk.done)),
+                ]))
             }
             "deleteAll" => {
                 if self.delete_all_deletes_alarm {

@@ -115,9 +115,10 @@ impl Handler<QueueEvent> for IsolateActor {
         let (report_tx, mut report_rx) = oneshot::channel::<HostValue>();
         let size = msg.size();
         let queue = msg.queue.clone();
-        let started = self.start_queue_event(
-            &queue,
-            |host, id| host.expect_queue_report(id, report_tx),
+        let started = self.start_limited_event(
+            |worker| tracing::info_span!("queue", worker, queue = queue.as_str()),
+            "a queue event",
+            |host, id| host.expect_report(id, report_tx),
             msg.into_value(),
             size,
             ctx,

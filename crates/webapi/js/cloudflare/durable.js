@@ -173,17 +173,6 @@ function doKeys(keys) {
   return keys.map(doKey);
 }
 
-// The pairs `list(options)` selects in the storage of the object `rec`, in
-// key order (or reversed), their values still serialised: `[[key, bytes]…]`.
-// The asynchronous `list` and `ctx.storage.kv.list` share it.
-function doListPairs(rec, options) {
-  const o = options ?? {};
-  const str = v => (v === undefined ? undefined : String(v));
-  const limit = o.limit === undefined ? undefined : Number(o.limit);
-  if (limit !== undefined && !(limit > 0)) throw new RangeError('List limit must be positive.');
-  return op('durable', 'list', rec.slot, str(o.start), str(o.startAfter), str(o.end), str(o.prefix), Boolean(o.reverse), limit);
-}
-
 // The rejection of point-in-time recovery's method `name`.
 function doNoPitr(name) {
   return promiseRejectedWith(new Error(`ctx.storage.${name}(): point-in-time recovery is not supported by motu (an object's storage keeps no history)`));
@@ -363,7 +352,7 @@ class DurableObjectStorage {
     return s;
   }
   #call(method, ...args) { return op('durable', method, this.#rec.slot, ...args); }
-  #wrote() { this.#rec.unflushed = true; }
+  #wrote() { doWrote(this.#rec); }
   // get and put, the most used, make no closure per call.
   get(keys, options = undefined) {
     try {
@@ -403,7 +392,7 @@ class DurableObjectStorage {
       values = [doSerialize(value)];
     }
     op('durable', 'put', this.#rec.slot, keys, values);
-    this.#rec.unflushed = true;
+    doWrote(this.#rec);
   }
   delete(keys, options = undefined) {
     return doAsync(() => {
@@ -414,11 +403,7 @@ class DurableObjectStorage {
     });
   }
   list(options = undefined) {
-    return doAsync(() => {
-      const out = new Map();
-      for (const [k, v] of doListPairs(this.#rec, options)) out.set(k, doDeserialize(v));
-      return out;
-    });
+    return doAsync(() => doListMap(this.#rec, options));
   }
   deleteAll(options = undefined) {
     return doAsync(() => {
@@ -426,13 +411,19 @@ class DurableObjectStorage {
       this.#wrote();
     });
   }
+  // Undoes the innermost transaction's writes: a listing reads on
+  // without them (durable_list.js).
+  #rollback() {
+    this.#call('rollback');
+    this.#rec.writes++;
+  }
   transactionSync(closure) {
     this.#call('begin');
     let result;
     try {
       result = closure();
     } catch (e) {
-      this.#call('rollback');
+      this.#rollback();
       throw e;
     }
     this.#call('commit');
@@ -456,7 +447,7 @@ class DurableObjectStorage {
       txn.rollback = () => {
         if (!rolledBack) {
           rolledBack = true;
-          this.#call('rollback');
+          this.#rollback();
         }
       };
       return transformPromise(transformPromise(promiseResolvedWith(undefined), () => closure(txn)), value => {
@@ -464,7 +455,7 @@ class DurableObjectStorage {
         this.#wrote();
         return value;
       }, e => {
-        if (!rolledBack) this.#call('rollback');
+        if (!rolledBack) this.#rollback();
         throw e;
       });
     });
@@ -488,9 +479,11 @@ class DurableObjectStorage {
   get sql() {
     return this.#sql ??= SqlStorage.make(this.#rec, () => this.#wrote());
   }
+  set sql(value) { replaceValue(this, 'sql', value); }
   get kv() {
     return this.#kv ??= SyncKvStorage.make(this.#rec);
   }
+  set kv(value) { replaceValue(this, 'kv', value); }
   // Point-in-time recovery is not kept: its methods say so (rejected
   // promises, as Cloudflare's are asynchronous).
   getCurrentBookmark() { return doNoPitr('getCurrentBookmark'); }
@@ -522,17 +515,38 @@ class SqlStorage {
 }
 tag(SqlStorage);
 
+// The rows of one `sql.exec`. They come from the host all at once (the
+// statement runs to its end in `exec`, see the README); each row's BLOBs
+// become ArrayBuffers as the row is handed out, and the rows are let go
+// once the cursor has handed out the last one.
 class SqlStorageCursor {
   #columns; #rows; #next = 0; #read; #written;
   constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
   static make(result) {
     const c = new SqlStorageCursor(DO_KEY);
     c.#columns = result.columns;
-    c.#rows = result.rows.map(row => row.map(v => (v instanceof Uint8Array ? v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) : v)));
+    c.#rows = result.rows;
     c.#next = 0;
     c.#read = result.rowsRead;
     c.#written = result.rowsWritten;
     return c;
+  }
+  // The next row's values (a new array), or undefined after the last.
+  #take() {
+    const rows = this.#rows;
+    if (this.#next >= rows.length) {
+      this.#rows = [];
+      this.#next = 0;
+      return undefined;
+    }
+    const row = rows[this.#next];
+    rows[this.#next++] = undefined;
+    const out = new Array(row.length);
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      out[i] = v instanceof Uint8Array ? v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) : v;
+    }
+    return out;
   }
   #object(row) {
     const o = {};
@@ -540,12 +554,12 @@ class SqlStorageCursor {
     return o;
   }
   next() {
-    if (this.#next >= this.#rows.length) return { done: true, value: undefined };
-    return { done: false, value: this.#object(this.#rows[this.#next++]) };
+    const row = this.#take();
+    return row === undefined ? { done: true, value: undefined } : { done: false, value: this.#object(row) };
   }
   toArray() {
     const out = [];
-    while (this.#next < this.#rows.length) out.push(this.#object(this.#rows[this.#next++]));
+    for (let row = this.#take(); row !== undefined; row = this.#take()) out.push(this.#object(row));
     return out;
   }
   one() {
@@ -555,13 +569,14 @@ class SqlStorageCursor {
     return rest[0];
   }
   raw() {
-    const cursor = this;
-    const rows = this.#rows;
     const self = {
-      next: () => (cursor.#next >= rows.length ? { done: true, value: undefined } : { done: false, value: rows[cursor.#next++].slice() }),
+      next: () => {
+        const row = this.#take();
+        return row === undefined ? { done: true, value: undefined } : { done: false, value: row };
+      },
       toArray: () => {
         const out = [];
-        while (cursor.#next < rows.length) out.push(rows[cursor.#next++].slice());
+        for (let row = this.#take(); row !== undefined; row = this.#take()) out.push(row);
         return out;
       },
       [Symbol.iterator]() { return self; },
@@ -591,12 +606,16 @@ class DurableObjectState {
     s.#id = makeDurableId(rec.id, rec.name);
     s.#waitUntil = hooks.waitUntil;
     if (hooks.exportsEnabled) {
-      Object.defineProperty(s, 'exports', { __proto__: null, get: () => hooks.exports, enumerable: true, configurable: true });
+      Object.defineProperty(s, 'exports', {
+        __proto__: null, get: () => hooks.exports, set(value) { replaceValue(this, 'exports', value); },
+        enumerable: true, configurable: true,
+      });
     }
     return s;
   }
   get id() { return this.#id; }
   get props() { return this.#props ??= {}; }
+  set props(value) { replaceValue(this, 'props', value); }
   get storage() { return this.#storage; }
   waitUntil(promise) { this.#waitUntil(promise); }
   // Resets the object, as Cloudflare's `ctx.abort(reason)` does: the
@@ -650,6 +669,8 @@ function deliver(id, event, hooks) {
     rec = {
       slot: event.slot, id: event.id, name: event.name ?? undefined, instance: null, blocks: 0, queue: [],
       draining: false, unflushed: false, flushing: null, nextFlush: null, outputs: null,
+      // Its writes and listings so far (durable_list.js).
+      writes: 0, lists: 0,
       // Its events not answered yet (id => kind), and the error it was
       // aborted with (ctx.abort).
       events: new Map(), aborted: null, hooks,

@@ -13,16 +13,15 @@
 // for the flush. The host's storage calls are synchronous already; only
 // the promise around them is left out.
 //
-// As on Cloudflare, one list iterator is read at a time: a new `list()`
-// invalidates the iterators not finished yet (their next `next()`
-// throws). The pairs are read when `list()` is called, their values
-// decoded as the iterator reaches them.
+// `list()` reads its pairs in chunks as the iterator reaches them
+// (durable_list.js): an iterator over a large object holds a chunk, not
+// the object, and sees the writes made ahead of it meanwhile. As on
+// Cloudflare, one listing is read at a time: a new `list()` (or
+// `ctx.storage.list()`) invalidates the iterators not finished yet (their
+// next `next()` throws).
 
 class SyncKvStorage {
   #rec;
-  // The number of `list()` calls so far: an iterator reads on while its
-  // own is the last.
-  #lists = 0;
   constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
   static make(rec) {
     const s = new SyncKvStorage(DO_KEY);
@@ -35,39 +34,44 @@ class SyncKvStorage {
   }
   put(key, value) {
     op('durable', 'put', this.#rec.slot, [doKey(key)], [doSerialize(value)]);
-    this.#rec.unflushed = true;
+    doWrote(this.#rec);
   }
   delete(key) {
     const n = op('durable', 'delete', this.#rec.slot, [doKey(key)]);
-    this.#rec.unflushed = true;
+    doWrote(this.#rec);
     return n > 0;
   }
   list(options = undefined) {
-    const pairs = doListPairs(this.#rec, options);
-    const list = ++this.#lists;
-    return SyncKvListIterator.make(pairs, () => list === this.#lists);
+    const rec = this.#rec;
+    const cursor = new DoListCursor(rec, doListOptions(options));
+    const list = doListStarted(rec);
+    return SyncKvListIterator.make(cursor, () => list === rec.lists);
   }
 }
 tag(SyncKvStorage);
 
 class SyncKvListIterator {
-  #pairs;
-  #next = 0;
+  // Null once the iterator said it is done.
+  #cursor;
   #current;
   constructor(key) { if (key !== DO_KEY) throw new TypeError('Illegal constructor'); }
-  static make(pairs, current) {
+  static make(cursor, current) {
     const it = new SyncKvListIterator(DO_KEY);
-    it.#pairs = pairs;
+    it.#cursor = cursor;
     it.#current = current;
     return it;
   }
   next() {
-    if (this.#next >= this.#pairs.length) return { done: true, value: undefined };
+    if (this.#cursor === null) return { done: true, value: undefined };
     if (!this.#current()) {
       throw new Error('kv.list() iterator was invalidated because a new call to kv.list() was started. Only one kv.list() iterator can exist at a time.');
     }
-    const [key, value] = this.#pairs[this.#next++];
-    return { done: false, value: [key, doDeserialize(value)] };
+    const pair = this.#cursor.next();
+    if (pair === undefined) {
+      this.#cursor = null;
+      return { done: true, value: undefined };
+    }
+    return { done: false, value: [pair[0], doDeserialize(pair[1])] };
   }
   [Symbol.iterator]() { return this; }
 }

@@ -2,9 +2,10 @@
 // Worker hands an email binding to send (`new EmailMessage(from, to,
 // raw)`, raw a string or a ReadableStream of the RFC 5322 message). It
 // keeps the envelope addresses readable (`from`, `to`) and the content for
-// the binding, as Cloudflare's does; motu has no email bindings yet, so the
-// class is what libraries that import it (the Agents SDK) need.
-const RAW = Symbol('raw');
+// the binding, as Cloudflare's does. The content is kept under a
+// registered symbol, which the send_email binding and the email handler's
+// reply() read (the prelude's cloudflare/email.js).
+const RAW = Symbol.for('motu.email.raw');
 
 export class EmailMessage {
   #from;

@@ -56,6 +56,93 @@ async function storageStep(storage, step) {
       }
       return { head, second, invalidated };
     }
+    // Many pairs: `a` keys `${b}000`… (three digits), each valued its number.
+    case 'fill': {
+      for (let i = 0; i < a; i += 128) {
+        const batch = {};
+        for (let j = i; j < Math.min(a, i + 128); j++) batch[`${b}${String(j).padStart(3, '0')}`] = j;
+        await storage.put(batch);
+      }
+      return a;
+    }
+    // The keys a listing gives (values checked against the keys' numbers).
+    case 'kvKeys':
+    case 'listKeys': {
+      const pairs = step.op === 'kvKeys' ? [...storage.kv.list(a)] : [...(await storage.list(a))];
+      const wrong = pairs.filter(([k, v]) => v !== Number(k.slice(-3)));
+      if (wrong.length > 0) throw new Error(`values not their keys' numbers: ${JSON.stringify(wrong.slice(0, 3))}`);
+      return pairs.map(([k]) => k);
+    }
+    // The first `b` pairs of a kv listing, the rest left unread.
+    case 'kvHead': {
+      const out = [];
+      for (const pair of storage.kv.list(a)) {
+        out.push(pair[0]);
+        if (out.length === b) break;
+      }
+      return out;
+    }
+    // A kv listing with `a` options; after reading `b.after` pairs, the
+    // writes `b.writes` ([op, key, value]: put, delete, or a put rolled
+    // back by transactionSync), then the rest: its pairs as `key=value`.
+    case 'kvWriteDuring': {
+      const out = [];
+      for (const [k, v] of storage.kv.list(a)) {
+        out.push(`${k}=${v}`);
+        if (out.length !== b.after) continue;
+        for (const [what, key, value] of b.writes) {
+          if (what === 'put') storage.kv.put(key, value);
+          else if (what === 'delete') storage.kv.delete(key);
+          else if (what === 'asyncPut') await storage.put(key, value);
+          else {
+            try {
+              storage.transactionSync(() => {
+                storage.kv.put(key, value);
+                throw new Error('undo');
+              });
+            } catch {}
+          }
+        }
+      }
+      return out;
+    }
+    // A kv listing read on inside a transaction that writes ahead of it
+    // (three keys after its first) and is rolled back: the keys it gives.
+    case 'kvRollbackDuring': {
+      const it = storage.kv.list(a);
+      const out = [it.next().value[0]];
+      try {
+        storage.transactionSync(() => {
+          for (const suffix of ['a', 'b', 'c']) storage.kv.put(`${out[0]}${suffix}`, suffix);
+          out.push(it.next().value[0], it.next().value[0]);
+          throw new Error('undo');
+        });
+      } catch {}
+      out.push(it.next().value[0]);
+      return out;
+    }
+    // Reads `b` pairs of a kv listing (more than its first chunk), starts
+    // another listing (`a`: 'kv' or 'async'), then reads on.
+    case 'kvInvalidated': {
+      const first = storage.kv.list();
+      const keys = [];
+      for (let i = 0; i < b; i++) keys.push(first.next().value[0]);
+      if (a === 'kv') storage.kv.list({ limit: 1 }).next();
+      else await storage.list({ limit: 1 });
+      let error = null;
+      try {
+        first.next();
+      } catch (e) {
+        error = `${e.name}: ${e.message}`;
+      }
+      let again = null;
+      try {
+        first.next();
+      } catch (e) {
+        again = e.name;
+      }
+      return { last: keys[keys.length - 1], error, again };
+    }
     case 'kvTxRollback':
       try {
         storage.transactionSync(() => {
