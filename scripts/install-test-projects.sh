@@ -3,7 +3,9 @@
 # folder with a package-lock.json) with `npm ci`, as pinned by the lock file.
 # A project whose node_modules already matches its lock file is skipped, so
 # a second run does nothing; npm's cache (~/.npm) makes a reinstall work
-# offline.
+# offline. Node.js itself runs in tests too: tests/partyserver.rs drives
+# the partyserver project's Yjs editor (client/editor.mjs, with the project's
+# `ws` devDependency, which `npm ci` installs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

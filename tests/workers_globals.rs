@@ -4,7 +4,8 @@
 //! `content-length` of a Response made of one), `crypto.DigestStream`,
 //! `crypto.subtle.timingSafeEqual`, and `env`, `waitUntil` and the base
 //! classes imported from `cloudflare:workers`, including a default export
-//! that extends WorkerEntrypoint, and `cloudflare:email`'s `EmailMessage`.
+//! that extends WorkerEntrypoint, `cloudflare:email`'s `EmailMessage`, and
+//! WebSocket's ready-state constants under Cloudflare's names.
 
 mod common;
 
@@ -170,6 +171,29 @@ fn workers_streams_and_digests() {
             })
         );
     });
+}
+
+#[test]
+fn web_socket_ready_states_have_cloudflares_names_too() {
+    // Cloudflare's WebSocket has `READY_STATE_CONNECTING`… beside the Web
+    // names, on the class and its prototype (PartyServer compares
+    // `readyState` with `WebSocket.READY_STATE_OPEN`).
+    on_each_engine(
+        "web_socket_ready_states_have_cloudflares_names_too",
+        |engine| {
+            let (_c, s) = serve(engine);
+            let states = json!([0, 0, 1, 1, 2, 2, 3, 3]);
+            assert_eq!(
+                json_of(&s, "/websocket-constants"),
+                json!({
+                    "onClass": states,
+                    "onSocket": states,
+                    "descriptor": [false, true, false],
+                    "open": true
+                })
+            );
+        },
+    );
 }
 
 #[test]

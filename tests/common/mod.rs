@@ -7,6 +7,7 @@
 pub mod certs;
 pub mod durability;
 pub mod durable;
+pub mod editor;
 pub mod postgres;
 pub mod redis;
 pub mod ws;

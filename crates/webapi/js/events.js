@@ -49,6 +49,8 @@ function start() {
   requestCfFields = worker.requestCf;
   workerCompat.websocketBlob = worker.websocketBlob === true;
   if (worker.mapsPositions) loadGroup(STACK_POSITIONS).mapStackPositions();
+  // In V8's startup snapshot already (src/prelude.rs); QuickJS has its own.
+  if (globalThis.Iterator === undefined) loadGroup(ITERATOR_HELPERS);
   env = worker.env;
   // A service binding is a Fetcher and a stub of the Worker's entrypoint for
   // RPC (cloudflare/rpc.js), with the props its calls carry.
@@ -356,6 +358,15 @@ function objectSocketGate() {
 function objectSocketOwner() {
   const durable = loadedGroup(DURABLE);
   return durable === undefined ? null : durable.socketOwner(op('current_event'));
+}
+
+// What keeps a Durable Object in memory while timer `id` (timers.js) is
+// pending: the function that lets it go once the timer fired or was
+// cleared, or null when the running code is no object's. The object clears
+// the timer if it leaves memory first.
+function objectTimerHold(id) {
+  const durable = loadedGroup(DURABLE);
+  return durable === undefined ? null : durable.timerHold(() => clearTimer(id));
 }
 
 // websocket.js's `deliverHostMessage`, once a message came: each message

@@ -66,6 +66,8 @@ const STACK_POSITIONS = 30;
 // Email Workers: the send_email binding and the email handler's message
 // (js/cloudflare/email.js).
 const EMAIL = 31;
+// Iterator helpers where the engine lacks them (iterator_helpers.js).
+const ITERATOR_HELPERS = 32;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -5,9 +5,13 @@
 // timers do), so it needs code generation allowed; without, running it
 // reports an EvalError.
 //
+// A timer a Durable Object sets keeps it in memory until the timer fires or
+// is cleared (`objectTimerHold`, events.js): each live timer's id maps to
+// the function that lets the object go, or null.
+//
 // Ops used: `sleep(ms)` (async) and `console(level, text)`.
 let nextTimerId = 1;
-const liveTimers = new Set();
+const liveTimers = new Map();
 const globalEval = globalThis.eval;
 
 // HTML's "report an exception": the global's `error` listeners get an
@@ -39,14 +43,20 @@ function timerHandler(handler) {
 
 function startTimer(id, callback, ms, args, repeat) {
   opAsync('sleep', ms).then(() => {
-    if (!liveTimers.has(id)) return;
+    const release = liveTimers.get(id);
+    if (release === undefined) return;
     if (!repeat) liveTimers.delete(id);
     try {
       callback(...args);
     } catch (e) {
       reportError(e);
     }
-    if (repeat && liveTimers.has(id)) startTimer(id, callback, ms, args, true);
+    if (repeat) {
+      if (liveTimers.has(id)) startTimer(id, callback, ms, args, true);
+    } else if (release !== null) {
+      // After the callback: a timer it sets holds the object on.
+      release();
+    }
   });
 }
 
@@ -58,7 +68,7 @@ function timerDelay(ms) {
 function setTimeout(handler, ms = 0, ...args) {
   const callback = timerHandler(handler);
   const id = nextTimerId++;
-  liveTimers.add(id);
+  liveTimers.set(id, objectTimerHold(id));
   startTimer(id, callback, timerDelay(ms), args, false);
   return id;
 }
@@ -66,12 +76,18 @@ function setTimeout(handler, ms = 0, ...args) {
 function setInterval(handler, ms = 0, ...args) {
   const callback = timerHandler(handler);
   const id = nextTimerId++;
-  liveTimers.add(id);
+  liveTimers.set(id, objectTimerHold(id));
   startTimer(id, callback, Math.max(timerDelay(ms), 1), args, true);
   return id;
 }
 
-function clearTimer(id) { liveTimers.delete(Number(id)); }
+function clearTimer(id) {
+  const n = Number(id);
+  const release = liveTimers.get(n);
+  if (release === undefined) return;
+  liveTimers.delete(n);
+  if (release !== null) release();
+}
 
 defineGlobal('setTimeout', setTimeout);
 defineGlobal('setInterval', setInterval);

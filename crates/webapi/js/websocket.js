@@ -337,10 +337,15 @@ class WebSocket extends EventTarget {
 
   [Symbol.for('motu.inspect')]() { return `{ readyState: ${this.#s.state} }`; }
 }
+// The ready states, on the class and its prototype, under their Web names
+// and under Cloudflare's own (`READY_STATE_OPEN`…), which libraries such as
+// PartyServer compare `readyState` with.
 for (const [name, value] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSING', CLOSING], ['CLOSED', CLOSED]]) {
   const d = { value, enumerable: true, writable: false, configurable: false };
-  Object.defineProperty(WebSocket, name, d);
-  Object.defineProperty(WebSocket.prototype, name, d);
+  for (const key of [name, `READY_STATE_${name}`]) {
+    Object.defineProperty(WebSocket, key, d);
+    Object.defineProperty(WebSocket.prototype, key, d);
+  }
 }
 for (const type of ['open', 'message', 'close', 'error']) defineEventHandler(WebSocket, type);
 webidlInterface(WebSocket);

@@ -25,13 +25,19 @@ pub fn prelude() -> &'static str {
 
 /// The groups the prelude made for a startup snapshot evaluates in it, by
 /// name: those nearly every Worker loads on its first requests (`new
-/// URL(request.url)`, an `AbortSignal`, a `DOMException`).
-const SNAPSHOT_GROUPS: [&str; 2] = ["motu:prelude/events", "motu:prelude/url"];
+/// URL(request.url)`, an `AbortSignal`, a `DOMException`), and the
+/// iterator helpers, which install themselves where the engine lacks them
+/// (V8 before 12.x; `start()` loads them on another engine without them).
+const SNAPSHOT_GROUPS: [&str; 3] = [
+    "motu:prelude/events",
+    "motu:prelude/url",
+    "motu:prelude/iterator-helpers",
+];
 
 /// The prelude for an engine that evaluates it once for many isolates (V8's
 /// startup snapshot; see `motu_engine::IsolateConfig::snapshot_prelude`):
-/// [`prelude`] with the events and URL groups evaluated in it rather than
-/// on first use. Every isolate made from the snapshot then starts with
+/// [`prelude`] with the groups of `SNAPSHOT_GROUPS` evaluated in it rather
+/// than on first use. Every isolate made from the snapshot then starts with
 /// them at no cost per start (only their memory, in each isolate), where
 /// loading them on first use costs each isolate that needs them a chunk
 /// load. The core's text comes first and unchanged, so its lines are

@@ -78,7 +78,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 32] = [
+pub(crate) const GROUPS: [(&str, &str); 33] = [
     (
         "motu:prelude/streams",
         group!(
@@ -261,9 +261,10 @@ pub(crate) const GROUPS: [(&str, &str); 32] = [
                 "cloudflare/durable.js",
                 "cloudflare/durable_list.js",
                 "cloudflare/durable_kv.js",
-                "cloudflare/durable_websockets.js"
+                "cloudflare/durable_websockets.js",
+                "cloudflare/durable_timers.js"
             ],
-            exports: "makeNamespace, deliver, evict, currentOutgoingGate, currentSocketGate, socketOwner"
+            exports: "makeNamespace, deliver, evict, currentOutgoingGate, currentSocketGate, socketOwner, timerHold"
         ),
     ),
     (
@@ -305,6 +306,14 @@ pub(crate) const GROUPS: [(&str, &str); 32] = [
     (
         "motu:prelude/cloudflare/email",
         group!(preamble: "", files: ["cloudflare/email.js"], exports: "makeBinding, makeEmail"),
+    ),
+    (
+        "motu:prelude/iterator-helpers",
+        group!(
+            preamble: "",
+            files: ["iterator_helpers.js"],
+            exports: ""
+        ),
     ),
 ];
 

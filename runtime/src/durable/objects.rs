@@ -26,6 +26,9 @@
 //! - `durable('own', slot, socket)`: the object in `slot` opened the
 //!   isolate's socket `socket` itself; while it is open the object does
 //!   not leave memory for being idle.
+//! - `durable('timers', slot, pending)`: whether the object in `slot` has
+//!   timers pending; while it has, it does not leave memory for being idle
+//!   (for at most `TIMER_HOLD` idle timeouts without events).
 //! - `durable('forget' | 'abort' | 'broken', slot, message?)`: the object
 //!   in `slot` leaves memory, its database closed: its constructor threw,
 //!   it called `ctx.abort`, or a flush of its storage failed (the prelude
@@ -75,7 +78,17 @@ struct Live {
     /// socket keeps it from leaving. The prelude closes them when the
     /// instance is reset (`doAbort`), so the host only counts them.
     own_sockets: Vec<u32>,
+    /// Whether the instance has `setTimeout`/`setInterval` callbacks
+    /// pending (`cloudflare/durable_timers.js`): they keep it in memory, as
+    /// on Cloudflare, for at most [`TIMER_HOLD`] idle timeouts without
+    /// events.
+    timers: bool,
 }
+
+/// How many idle timeouts without events pending timers keep an object in
+/// memory: Cloudflare hibernates an idle object after 10 s, and evicts one
+/// that cannot hibernate (a timer pending) after 70 to 140 s without events.
+const TIMER_HOLD: u32 = 7;
 
 /// The objects an isolate hosts (see the module docs).
 pub(crate) struct Objects {
@@ -223,6 +236,7 @@ impl Objects {
                         events: Vec::new(),
                         sockets: Vec::new(),
                         own_sockets: Vec::new(),
+                        timers: false,
                     },
                 );
                 super::metrics::started(&self.worker);
@@ -266,8 +280,10 @@ impl Objects {
 
     /// The objects with no event going on (`going_on` tells) and no open
     /// socket of the isolate, answered with or opened by the object
-    /// (`socket_open` tells; hibernatable ones do not count) for the idle timeout: forgotten here (their storage
-    /// closed), their slots returned for the prelude to drop.
+    /// (`socket_open` tells; hibernatable ones do not count) for the idle
+    /// timeout, and no timer pending (for at most [`TIMER_HOLD`] idle
+    /// timeouts): forgotten here (their storage closed), their slots
+    /// returned for the prelude to drop (which clears their timers).
     pub(crate) fn take_idle(
         &self,
         going_on: impl Fn(u64) -> bool,
@@ -282,7 +298,9 @@ impl Objects {
             if !object.sockets.is_empty() || !object.own_sockets.is_empty() {
                 object.last_active = Instant::now();
             }
-            if object.events.is_empty() && object.last_active.elapsed() >= self.idle {
+            let quiet = object.last_active.elapsed();
+            let held = object.timers && quiet < self.idle * TIMER_HOLD;
+            if object.events.is_empty() && !held && quiet >= self.idle {
                 idle.push(*slot);
             }
         }
@@ -454,6 +472,20 @@ impl Objects {
             let socket = args.next().and_then(|s| s.as_f64()).unwrap_or(-1.0) as u32;
             if let Some(object) = self.live.borrow_mut().get_mut(&slot) {
                 object.own_sockets.push(socket);
+            }
+            return Ok(HostValue::Undefined);
+        }
+        if method == "timers" {
+            // Whether the instance has timers pending (see `Live`); once
+            // the last one fired or was cleared, the object is idle from
+            // then on.
+            let slot = slot_of(&slot);
+            let pending = matches!(args.next(), Some(HostValue::Bool(true)));
+            if let Some(object) = self.live.borrow_mut().get_mut(&slot) {
+                object.timers = pending;
+                if !pending {
+                    object.last_active = Instant::now();
+                }
             }
             return Ok(HostValue::Undefined);
         }

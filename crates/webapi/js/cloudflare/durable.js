@@ -9,7 +9,7 @@
 // the key-value API (get/put/delete one key or many, list, deleteAll,
 // transaction, transactionSync, sync, alarms) and the SQL API
 // (`storage.sql.exec` cursors, `databaseSize`). Hibernatable WebSockets:
-// durable_websockets.js.
+// durable_websockets.js; the objects' timers: durable_timers.js.
 //
 // Ops (runtime/src/durable): `durable(method, …)` for ids and storage,
 // synchronous; `durable_fetch(token, target, …)` for a stub's fetch (as a
@@ -674,8 +674,9 @@ function deliver(id, event, hooks) {
       // Its events not answered yet (id => kind), and the error it was
       // aborted with (ctx.abort).
       events: new Map(), aborted: null, hooks,
-      // The WebSockets it opened itself that are open (socketOwner).
-      own: null,
+      // The WebSockets it opened itself that are open (socketOwner), and
+      // how to clear its pending timers (durable_timers.js).
+      own: null, timers: undefined,
     };
     doObjects.set(event.slot, rec);
     const cls = (hooks.module() ?? {})[event.class];
@@ -690,6 +691,7 @@ function deliver(id, event, hooks) {
         doObjects.delete(event.slot);
         op('durable', 'forget', event.slot);
       }
+      doClearTimers(rec);
       return failEvent(id, event, hooks, rec.aborted ?? e);
     }
   }
@@ -847,6 +849,7 @@ function doAbort(rec, error, how = 'abort') {
   const own = rec.own;
   rec.own = null;
   if (own !== null) for (const handle of own) op('ws_close', handle, ...DO_RESET_CLOSE);
+  doClearTimers(rec);
   const events = [...rec.events];
   for (const [id] of events) doUntrackEvent(rec, id);
   for (const [id, kind] of events) failEvent(id, { kind }, rec.hooks, error);
@@ -854,5 +857,7 @@ function doAbort(rec, error, how = 'abort') {
 
 // Drops an object that was idle (its slot is gone on the host's side).
 function evict(slot) {
+  const rec = doObjects.get(slot);
   doObjects.delete(slot);
+  if (rec !== undefined) doClearTimers(rec);
 }

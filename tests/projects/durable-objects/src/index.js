@@ -350,6 +350,23 @@ export class Counter extends DurableObject {
       }
       case '/alarms':
         return Response.json({ runs: (await storage.get('alarms')) ?? [], pending: await storage.getAlarm() });
+      case '/timer': {
+        // A timer of the object: after `ms`, stores `value` (setTimeout),
+        // or logs `tick <name>` every `ms` (`every`, setInterval). It
+        // keeps the object in memory until it fires.
+        const ms = Number(url.searchParams.get('ms'));
+        if (url.searchParams.has('every')) {
+          const name = this.ctx.id.name;
+          this.timer = setInterval(() => console.log(`tick ${name}`), ms);
+        } else {
+          const value = url.searchParams.get('value');
+          this.timer = setTimeout(() => storage.put('timer', value), ms);
+        }
+        return Response.json({ token: this.token });
+      }
+      case '/clear-timer':
+        clearTimeout(this.timer);
+        return Response.json('cleared');
       case '/loop':
         for (;;) {}
       case '/throw':
