@@ -337,10 +337,14 @@ class WebSocket extends EventTarget {
 
   [Symbol.for('motu.inspect')]() { return `{ readyState: ${this.#s.state} }`; }
 }
+// The states, by the standard's names and by Workers' own (READY_STATE_OPEN
+// and the rest), which libraries written for Workers compare readyState to.
 for (const [name, value] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSING', CLOSING], ['CLOSED', CLOSED]]) {
   const d = { value, enumerable: true, writable: false, configurable: false };
-  Object.defineProperty(WebSocket, name, d);
-  Object.defineProperty(WebSocket.prototype, name, d);
+  for (const key of [name, `READY_STATE_${name}`]) {
+    Object.defineProperty(WebSocket, key, d);
+    Object.defineProperty(WebSocket.prototype, key, d);
+  }
 }
 for (const type of ['open', 'message', 'close', 'error']) defineEventHandler(WebSocket, type);
 webidlInterface(WebSocket);
