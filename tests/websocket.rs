@@ -851,3 +851,12 @@ fn each_message_starts_with_an_empty_async_context() {
         },
     );
 }
+
+#[test]
+fn close_takes_the_codes_workers_take() {
+    on_each_engine("close_takes_the_codes_workers_take", |engine| {
+        let (_c, s) = serve(engine, "", "");
+        let r = s.request("GET", "/close-codes", &[("host", "ws.test")], b"");
+        assert_eq!(r.text(), "1000 1001 1011 2999 3000 4999", "{}", s.log());
+    });
+}
