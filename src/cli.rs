@@ -257,9 +257,20 @@ const DEFAULT_CONFIGS: &[&str] = &[
     "motu.toml",
 ];
 
-/// `config`, or the first of [`DEFAULT_CONFIGS`] in the current folder.
+/// Wrangler's deploy redirect: a build tool (the Cloudflare Vite plugin)
+/// writes it to point `wrangler dev` and `wrangler deploy` at the config it
+/// generated beside the built Worker (`{ "configPath": "../../build/server/
+/// wrangler.json" }`, relative to this file's folder).
+const REDIRECT: &str = ".wrangler/deploy/config.json";
+
+/// `config`; else, as Wrangler does, the config the current folder's
+/// [`REDIRECT`] points to; else the first of [`DEFAULT_CONFIGS`] in the
+/// current folder.
 pub(crate) fn config_or_default(config: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     if let Some(config) = config {
+        return Ok(config);
+    }
+    if let Some(config) = redirected_config()? {
         return Ok(config);
     }
     DEFAULT_CONFIGS
@@ -276,6 +287,56 @@ pub(crate) fn config_or_default(config: Option<PathBuf>) -> anyhow::Result<PathB
                 DEFAULT_CONFIGS.join(", ")
             )
         })
+}
+
+/// The config [`REDIRECT`] points to, if the current folder has one. A
+/// redirect that cannot be read, or that points to no file, is an error
+/// (the build's output is gone: build again, or remove the redirect).
+fn redirected_config() -> anyhow::Result<Option<PathBuf>> {
+    let redirect = Path::new(REDIRECT);
+    if !redirect.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(redirect).with_context(|| format!("reading {REDIRECT}"))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{REDIRECT} is not JSON"))?;
+    let Some(target) = doc.get("configPath").and_then(serde_json::Value::as_str) else {
+        bail!("{REDIRECT} has no \"configPath\" naming the config to use");
+    };
+    let config = lexically_normal(&redirect.parent().unwrap_or(Path::new(".")).join(target));
+    if !config.is_file() {
+        bail!(
+            "{REDIRECT} points to {}, which does not exist: build the project again, \
+             or remove {REDIRECT} to use the project's own config",
+            config.display()
+        );
+    }
+    tracing::info!(
+        "using the redirected config {} (from {REDIRECT}, written by the project's build)",
+        config.display()
+    );
+    Ok(Some(config))
+}
+
+/// `path` with its `.` and `..` components taken out where they can be
+/// (`a/b/../../c` → `c`), without looking at the file system.
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// Reads a config file, motu.toml or Wrangler's, and logs its warnings.

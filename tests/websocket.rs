@@ -143,7 +143,7 @@ fn binary_messages_arrive_as_the_binary_type_says() {
             runtime().block_on(async {
                 let mut ws = connect(&s, "/binary-type").await.unwrap();
                 assert_eq!(text(&next(&mut ws).await), format!("starts {starts}"));
-                assert_eq!(text(&next(&mut ws).await), "welcome 1 1 3");
+                assert_eq!(text(&next(&mut ws).await), "welcome 1 1 3 1 2");
                 let first = if starts == "blob" {
                     "Blob"
                 } else {
@@ -178,7 +178,7 @@ fn echo_of_text_and_binary_messages() {
             let mut ws = connect(&s, "/echo").await.unwrap();
             // Sent before the Worker's response, with readyState and the
             // constants as the Worker saw them.
-            assert_eq!(text(&next(&mut ws).await), "welcome 1 1 3");
+            assert_eq!(text(&next(&mut ws).await), "welcome 1 1 3 1 2");
             ws.send(Message::text("hello")).await.unwrap();
             assert_eq!(text(&next(&mut ws).await), "hello");
             let bytes = vec![0u8, 1, 2, 255, 128];
@@ -217,7 +217,7 @@ fn listeners_added_and_removed_during_a_message_dispatch() {
             let (_c, s) = serve(engine, "", "");
             runtime().block_on(async {
                 let mut ws = connect(&s, "/dispatch").await.unwrap();
-                assert_eq!(text(&next(&mut ws).await), "welcome 1 1 3");
+                assert_eq!(text(&next(&mut ws).await), "welcome 1 1 3 1 2");
                 let props = "true message true true 2 true false false";
                 // Each step: what the client sends, and every answer in order
                 // (an answer too many shows as the next step's first).
@@ -850,4 +850,13 @@ fn each_message_starts_with_an_empty_async_context() {
             });
         },
     );
+}
+
+#[test]
+fn close_takes_the_codes_workers_take() {
+    on_each_engine("close_takes_the_codes_workers_take", |engine| {
+        let (_c, s) = serve(engine, "", "");
+        let r = s.request("GET", "/close-codes", &[("host", "ws.test")], b"");
+        assert_eq!(r.text(), "1000 1001 1011 2999 3000 4999", "{}", s.log());
+    });
 }

@@ -88,6 +88,17 @@ fn workers_globals_read_as_on_workers() {
 }
 
 #[test]
+fn an_errors_stack_takes_any_value() {
+    on_each_engine("an_errors_stack_takes_any_value", |engine| {
+        let (_c, s) = serve(engine);
+        assert_eq!(
+            json_of(&s, "/stack"),
+            json!({ "hidden": true, "replaced": 42, "text": "mine" })
+        );
+    });
+}
+
+#[test]
 fn server_cf_fields_reach_every_request_cf() {
     on_each_engine("server_cf_fields_reach_every_request_cf", |engine| {
         let c = TempConfig::new(&[

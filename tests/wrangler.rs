@@ -135,3 +135,68 @@ fn an_unknown_env_is_refused() {
     assert!(stderr.contains("no [env.production] section"), "{stderr}");
     assert!(stderr.contains("staging"), "{stderr}");
 }
+
+/// A project after a build with the Cloudflare Vite plugin: its own
+/// wrangler.jsonc names sources that are not there to run, the build wrote
+/// the Worker and a generated config (every binding kind listed empty,
+/// `exports` and `migrations` both empty) under build/server, and
+/// .wrangler/deploy/config.json points there.
+fn built_project() -> common::TempConfig {
+    common::TempConfig::new(&[
+        (
+            "wrangler.jsonc",
+            r#"{ "name": "app", "main": "./workers/app.ts", "compatibility_date": "2025-10-08" }"#,
+        ),
+        (
+            "build/server/index.js",
+            "export default { fetch: () => new Response('built') };",
+        ),
+        (
+            "build/server/wrangler.json",
+            r#"{"configPath":"/elsewhere/wrangler.jsonc","userConfigPath":"/elsewhere/wrangler.jsonc",
+                "topLevelName":"app","definedEnvironments":[],"name":"app","main":"index.js",
+                "compatibility_date":"2025-10-08","triggers":{},"workflows":[],"migrations":[],
+                "exports":{},"kv_namespaces":[],"durable_objects":{"bindings":[]},
+                "queues":{"producers":[],"consumers":[]}}"#,
+        ),
+        (
+            ".wrangler/deploy/config.json",
+            r#"{"configPath":"../../build/server/wrangler.json","auxiliaryWorkers":[]}"#,
+        ),
+    ])
+}
+
+#[test]
+fn a_builds_redirected_config_is_served() {
+    on_each_engine("a_builds_redirected_config_is_served", |engine| {
+        let project = built_project();
+        let dir = project.dir.path().to_path_buf();
+        let s = Server::start_in(Some(&dir), "dev", &["--port", "0", "--engine", engine], &[]);
+        let r = s.get("/");
+        assert_eq!((r.status, r.text().as_str()), (200, "built"), "{}", s.log());
+        let log = s.log();
+        assert!(
+            log.contains("using the redirected config build/server/wrangler.json"),
+            "{log}"
+        );
+        assert!(!log.contains("not supported"), "{log}");
+    });
+}
+
+#[test]
+fn a_redirect_to_a_missing_config_is_an_error() {
+    let project = built_project();
+    let dir = project.dir.path().to_path_buf();
+    std::fs::remove_file(dir.join("build/server/wrangler.json")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_motu"))
+        .current_dir(&dir)
+        .args(["check"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("points to build/server/wrangler.json, which does not exist"),
+        "{stderr}"
+    );
+}

@@ -17,6 +17,11 @@
 //!   `enable_nodejs_fs_module` (`disable_nodejs_fs_module` takes them
 //!   away), and `node:http` and `node:https` from 2025-08-15 or with
 //!   `enable_nodejs_http_modules` (`disable_nodejs_http_modules`).
+//! - With `node:http`, its server half (`http.createServer`, and
+//!   `httpServerHandler` of `cloudflare:node` to hand a Worker's requests
+//!   to it) is there from 2025-09-01 or with
+//!   `enable_nodejs_http_server_modules`
+//!   (`disable_nodejs_http_server_modules`).
 
 /// The date from which `nodejs_compat` implies `nodejs_compat_v2`.
 pub const NODEJS_COMPAT_V2_DATE: &str = "2024-09-23";
@@ -30,6 +35,9 @@ pub const NODEJS_FS_MODULE_DATE: &str = "2025-09-15";
 /// The date from which `node:http` and `node:https` are there with Node.js
 /// compatibility.
 pub const NODEJS_HTTP_MODULES_DATE: &str = "2025-08-15";
+/// The date from which `node:http` has its server half with Node.js
+/// compatibility (when it has `node:http` at all).
+pub const NODEJS_HTTP_SERVER_MODULES_DATE: &str = "2025-09-01";
 
 /// What Node.js compatibility a Worker has. The default: none.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -47,6 +55,9 @@ pub struct NodeCompat {
     pub fs: bool,
     /// `node:http` and `node:https` are importable (with `modules`).
     pub http: bool,
+    /// `http.createServer` makes a server that `cloudflare:node`'s
+    /// `httpServerHandler` hands requests to (with `http`).
+    pub http_server: bool,
 }
 
 impl NodeCompat {
@@ -64,6 +75,9 @@ impl NodeCompat {
         let populate = v1
             && !has("nodejs_compat_do_not_populate_process_env")
             && (has("nodejs_compat_populate_process_env") || from(POPULATE_PROCESS_ENV_DATE));
+        let http = v1
+            && !has("disable_nodejs_http_modules")
+            && (has("enable_nodejs_http_modules") || from(NODEJS_HTTP_MODULES_DATE));
         NodeCompat {
             modules: v1,
             globals: v2,
@@ -72,9 +86,11 @@ impl NodeCompat {
             fs: v1
                 && !has("disable_nodejs_fs_module")
                 && (has("enable_nodejs_fs_module") || from(NODEJS_FS_MODULE_DATE)),
-            http: v1
-                && !has("disable_nodejs_http_modules")
-                && (has("enable_nodejs_http_modules") || from(NODEJS_HTTP_MODULES_DATE)),
+            http,
+            http_server: http
+                && !has("disable_nodejs_http_server_modules")
+                && (has("enable_nodejs_http_server_modules")
+                    || from(NODEJS_HTTP_SERVER_MODULES_DATE)),
         }
     }
 
@@ -130,6 +146,15 @@ pub const FLAGS: &[(&str, &str)] = &[
         "disable_nodejs_http_modules",
         "no node:http or node:https where the compatibility date has them",
     ),
+    (
+        "enable_nodejs_http_server_modules",
+        "http.createServer and cloudflare:node's httpServerHandler with node:http (on by \
+         default from 2025-09-01)",
+    ),
+    (
+        "disable_nodejs_http_server_modules",
+        "no http.createServer where the compatibility date has it",
+    ),
 ];
 
 #[cfg(test)]
@@ -180,8 +205,24 @@ mod tests {
         assert!(before.modules && !before.fs && !before.http);
         let http = resolve("2025-08-15", &["nodejs_compat"]);
         assert!(http.http && !http.fs);
+        assert!(!http.http_server);
+        assert!(resolve("2025-09-01", &["nodejs_compat"]).http_server);
         let both = resolve("2025-09-15", &["nodejs_compat"]);
-        assert!(both.http && both.fs);
+        assert!(both.http && both.fs && both.http_server);
+        assert!(
+            !resolve(
+                "2025-10-08",
+                &["nodejs_compat", "disable_nodejs_http_server_modules"]
+            )
+            .http_server
+        );
+        assert!(
+            resolve(
+                "2025-08-15",
+                &["nodejs_compat", "enable_nodejs_http_server_modules"]
+            )
+            .http_server
+        );
         let flagged = resolve(
             "2024-01-01",
             &[

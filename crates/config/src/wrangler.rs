@@ -44,7 +44,13 @@
 //!   `env` (overriding a var of the same name), as in `wrangler dev`.
 //!
 //! Any other key is reported back as a warning naming it (once), never
-//! ignored silently and never fatal. A service binding to a Worker this
+//! ignored silently and never fatal — unless its value asks for nothing
+//! (`[]`, `{}`, `null`, or a table of only such values, as the configs
+//! build tools write list every binding kind), or it is one of the keys
+//! such tools add to say where the config came from (`configPath`,
+//! `userConfigPath`, `topLevelName`, `definedEnvironments`). `exports` and
+//! `migrations` may not both declare classes; an empty one of them
+//! declares none. A service binding to a Worker this
 //! server (which runs the config's one Worker) does not run is left out
 //! with a warning. The `MOTU_SECTION__KEY`
 //! environment overrides apply as for motu.toml.
@@ -107,7 +113,27 @@ const STORAGE_BINDINGS: &[(&str, &[&str])] = &[
 ];
 
 /// Keys of the top level only.
-const TOP_ONLY: &[&str] = &["env", "$schema"];
+const TOP_ONLY: &[&str] = &[
+    "env",
+    "$schema",
+    // Written by Wrangler and the Cloudflare Vite plugin into the configs
+    // they generate: where the config came from, nothing to run.
+    "configPath",
+    "userConfigPath",
+    "topLevelName",
+    "definedEnvironments",
+];
+
+/// Whether a key's value asks for nothing: `null`, `[]`, `{}`, or a table
+/// of only such values.
+fn asks_for_nothing(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(list) => list.is_empty(),
+        Value::Object(map) => map.values().all(asks_for_nothing),
+        _ => false,
+    }
+}
 
 /// Keys that an `[env.NAME]` section inherits from the top level.
 const INHERITED: &[&str] = &[
@@ -174,8 +200,11 @@ pub(crate) fn translate(
         return Err(load_error("the config is not a table of keys".into()));
     };
     let mut warnings = Warnings::default();
-    for key in top.keys() {
-        if !KNOWN.contains(&key.as_str()) && !TOP_ONLY.contains(&key.as_str()) {
+    for (key, value) in &top {
+        if !KNOWN.contains(&key.as_str())
+            && !TOP_ONLY.contains(&key.as_str())
+            && !asks_for_nothing(value)
+        {
             warnings.unsupported(key);
         }
     }
@@ -202,8 +231,8 @@ pub(crate) fn translate(
             let Value::Object(section) = section else {
                 return Err(invalid(&format!("env.{name}"), "not a table".into()));
             };
-            for key in section.keys() {
-                if !KNOWN.contains(&key.as_str()) {
+            for (key, value) in section {
+                if !KNOWN.contains(&key.as_str()) && !asks_for_nothing(value) {
                     warnings.unsupported(&format!("env.{name}.{key}"));
                 }
             }
@@ -374,13 +403,15 @@ pub(crate) fn translate(
         ignored.iter().for_each(|key| warnings.unsupported(key));
         worker.insert("queues".into(), queues);
     }
+    // An empty `exports` or `migrations` declares no class: as if absent.
+    let declared = |key: &str| view.get(key).filter(|(v, _)| !asks_for_nothing(v));
     for key in ["durable_objects", "migrations"] {
         if let Some((value, _)) = view.get(key) {
             worker.insert(key.into(), value.clone());
         }
     }
-    if let Some((exports, field)) = view.get("exports") {
-        if view.get("migrations").is_some() {
+    if let Some((exports, field)) = declared("exports") {
+        if declared("migrations").is_some() {
             return Err(invalid(
                 &field,
                 "cannot be set with 'migrations': declare the classes in one or the other".into(),

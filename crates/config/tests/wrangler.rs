@@ -67,7 +67,7 @@ routes = ["staging.example.com/*"]
 vars = { GREETING = "hi from staging" }
 services = [{ binding = "SELF", service = "shop-staging", entrypoint = "X", props = { tier = "gold" } }]
 kv_namespaces = [{ binding = "STAGED", id = "staged" }]
-analytics_engine_datasets = []
+analytics_engine_datasets = [{ binding = "STAGED_STATS" }]
 
 [env.named]
 name = "shop-named-here"
@@ -223,7 +223,7 @@ fn jsonc_reads_the_same_as_toml() {
   "triggers": { "crons": ["0 * * * *"] },
   "vars": { "CONFIG": { "a": [1, 2] }, },
   "limits": { "cpu_ms": 80 },
-  /* unsupported */ "workflows": [],
+  /* unsupported */ "workflows": [{ "binding": "FLOW" }],
   "env": { "dev": { "vars": { "CONFIG": "dev" } } },
 }"#;
     for file in ["wrangler.jsonc", "wrangler.json"] {
@@ -420,4 +420,32 @@ fn jsx_and_tsconfig_keys_are_read_and_inherited() {
         e.contains("tsconfig") && e.contains("must be a string"),
         "{e}"
     );
+}
+
+#[test]
+fn a_generated_configs_empty_keys_ask_for_nothing() {
+    // As the Cloudflare Vite plugin writes build/server/wrangler.json: every
+    // binding kind listed empty, `exports` and `migrations` both there and
+    // empty, and keys saying where the config came from.
+    let d = Dir::new();
+    let text = r#"{"configPath":"/p/wrangler.jsonc","userConfigPath":"/p/wrangler.jsonc",
+        "topLevelName":"app","definedEnvironments":[],"name":"app","main":"src/index.js",
+        "compatibility_date":"2025-10-08","triggers":{},"durable_objects":{"bindings":[]},
+        "workflows":[],"migrations":[],"exports":{},"kv_namespaces":[],"cloudchamber":{},
+        "queues":{"producers":[],"consumers":[]},"vectorize":[],"logfwdr":{"bindings":[]},
+        "unsafe":null,"minify":true}"#;
+    let Loaded { settings, warnings } = d.load("wrangler.json", text, None).unwrap();
+    assert_eq!(settings.workers[0].name, "app");
+    // Only the key that asks for something is named.
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("'minify'"), "{warnings:?}");
+    // An empty `exports` beside `migrations`, or the other way round, is no conflict.
+    for extra in [
+        "[[migrations]]\ntag = \"v1\"\nnew_classes = [\"A\"]\n[exports]\n",
+        "migrations = []\n[exports.A]\ntype = \"durable-object\"\n",
+    ] {
+        let text = format!("name = \"a\"\nmain = \"src/index.js\"\n{extra}");
+        d.load("wrangler.toml", &text, None)
+            .unwrap_or_else(|e| panic!("{extra}: {e}"));
+    }
 }

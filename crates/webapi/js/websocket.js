@@ -258,8 +258,10 @@ class WebSocket extends EventTarget {
     if (s.transferred) throw new TypeError('This WebSocket was handed to a Response; close the other end of the pair');
     if (code !== undefined) {
       code = Number(code);
-      if (!Number.isInteger(code) || (code !== 1000 && (code < 3000 || code > 4999))) {
-        throw new DOMException(`Invalid WebSocket close code: ${code} (use 1000 or 3000-4999)`, 'InvalidAccessError');
+      // As Workers take them: 1000-4999 (1011 from a server, say), but the
+      // four codes RFC 6455 keeps off the wire.
+      if (!Number.isInteger(code) || code < 1000 || code > 4999 || [1004, 1005, 1006, 1015].includes(code)) {
+        throw new DOMException(`Invalid WebSocket close code: ${code} (use 1000-4999 but 1004, 1005, 1006, 1015)`, 'InvalidAccessError');
       }
     }
     reason = reason === undefined ? '' : toUSVString(reason);

@@ -95,7 +95,7 @@ pub(crate) const NODE_GROUPS: [(&str, &str); 24] = [
     ),
     (
         "motu:node/http",
-        group!(preamble: "", files: ["node/http.js"], exports: "module, https", lazy: "AbortController, URL"),
+        group!(preamble: "", files: ["node/http.js", "node/http_server.js"], exports: "module, https, listening", lazy: "AbortController, URL"),
     ),
     (
         "motu:node/https",

@@ -1,6 +1,6 @@
 //! `cloudflare:*`, always available (no compatibility flag needed, as on
-//! Workers): `cloudflare:workers`, `cloudflare:sockets` and
-//! `cloudflare:email`.
+//! Workers): `cloudflare:workers`, `cloudflare:sockets`,
+//! `cloudflare:email` and `cloudflare:node`.
 
 use motu_loader::BuiltinModules;
 
@@ -16,4 +16,5 @@ pub(super) fn register(modules: BuiltinModules) -> BuiltinModules {
             motu_webapi::modules::CLOUDFLARE_SOCKETS,
         )
         .with("cloudflare:email", motu_webapi::modules::CLOUDFLARE_EMAIL)
+        .with("cloudflare:node", motu_webapi::modules::CLOUDFLARE_NODE)
 }

@@ -140,7 +140,8 @@ fn importable(node: &NodeCompat) -> (Vec<&'static str>, Vec<&'static str>) {
 }
 
 /// The `nodejs` field of the `init` op: `{ globals, populateEnv, alsOnly,
-/// builtins, withheld }` (`builtins`: the importable modules' names,
+/// httpServer, builtins, withheld }` (`httpServer`: `http.createServer`
+/// makes a server rather than throwing; `builtins`: the importable modules' names,
 /// space-separated; `withheld`: those of them that are stand-ins for want of
 /// their compatibility flag), or undefined without Node.js compatibility.
 pub(crate) fn init_value(node: &NodeCompat) -> HostValue {
@@ -151,6 +152,7 @@ pub(crate) fn init_value(node: &NodeCompat) -> HostValue {
     HostValue::Map(vec![
         ("alsOnly".into(), HostValue::Bool(node.als_only)),
         ("globals".into(), HostValue::Bool(node.globals)),
+        ("httpServer".into(), HostValue::Bool(node.http_server)),
         (
             "populateEnv".into(),
             HostValue::Bool(node.populate_process_env),

@@ -43007,8 +43007,8 @@ static JSValue js_error_set_stack(JSContext *ctx, JSValueConst this_val,
 
     if (JS_VALUE_GET_TAG(this_val) != JS_TAG_OBJECT)
         return JS_ThrowTypeErrorNotAnObject(ctx);
-    if (!JS_IsString(value))
-        return JS_ThrowTypeError(ctx, "Error.prototype.stack setter expects a string");
+    /* motu: any value, as V8 and SpiderMonkey take (`error.stack =
+       undefined` hides a stack); QuickJS-ng threw unless a string. */
     if (js_same_value(ctx, this_val, ctx->class_proto[JS_CLASS_ERROR]))
         return JS_ThrowTypeError(ctx, "Error.prototype.stack setter called on the home object");
     ret = JS_GetOwnPropertyFlagsInternal(ctx, &flags, JS_VALUE_GET_OBJ(this_val),

@@ -5,7 +5,8 @@
 // body as the network gives it). Redirects are not followed (Node.js does
 // not either). The subrequest limit and the egress policy are fetch()'s.
 // `METHODS`, `STATUS_CODES`, `validateHeaderName`/`validateHeaderValue` are
-// Node's; a Worker cannot listen: `createServer`/`Server` throw.
+// Node's. The server half (`createServer`, `Server`, `ServerResponse`) is
+// node/http_server.js, which adds them to `module`.
 
 const { Readable, Writable } = nodeModule('stream');
 const { Buffer } = nodeModule('buffer');
@@ -326,9 +327,6 @@ function get(input, options, callback) {
 function notImplemented(what) {
   return nodeError(Error, 'ERR_METHOD_NOT_IMPLEMENTED', `The ${what} method is not implemented`);
 }
-function Server() { throw notImplemented('http.Server'); }
-function createServer() { throw notImplemented('http.createServer'); }
-function ServerResponse() { throw notImplemented('http.ServerResponse'); }
 const OutgoingMessage = Writable;
 
 // node:https: the same client with https: URLs and port 443.
@@ -354,9 +352,6 @@ const module = {
   ClientRequest,
   IncomingMessage,
   OutgoingMessage,
-  Server,
-  ServerResponse,
-  createServer,
   validateHeaderName,
   validateHeaderValue,
   get,

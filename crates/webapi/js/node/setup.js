@@ -8,7 +8,9 @@
 // Worker sees nothing of it but what `import()` gives anyway).
 //
 // `setUpNode(settings, env)` runs once at start with the `nodejs` field of
-// the `init` op: `{ globals, populateEnv, alsOnly, builtins, withheld }`
+// the `init` op: `{ globals, populateEnv, alsOnly, httpServer, builtins,
+// withheld }` (`httpServer`: http.createServer makes a server, see
+// node/http_server.js)
 // (`builtins`: the names of the node:* modules this Worker can import,
 // space-separated, as `module.builtinModules` lists them; `withheld`: those
 // of them that are stand-ins for want of their compatibility flag, such as
@@ -53,6 +55,7 @@ function setUpNode(settings, env) {
   }
   nodeCompat = {
     globals: settings.globals === true, env: vars, alsOnly: settings.alsOnly === true,
+    httpServer: settings.httpServer === true,
     builtins: words(settings.builtins),
     withheld: words(settings.withheld),
   };
@@ -72,6 +75,12 @@ function setUpNode(settings, env) {
       if (nodeCompat.builtins.includes(bare)) return `node:${bare}`;
       return new (loadGroup(URLS).URL)(s, base).href;
     },
+  });
+  // cloudflare:node's handlers find the http.Server listening on a port
+  // here (undefined when node:http was never loaded: then none listens).
+  Object.defineProperty(globalThis, Symbol.for('motu.httpServers'), {
+    __proto__: null,
+    value: (port) => loadedNodeGroup('http')?.listening.get(port),
   });
   Object.defineProperty(globalThis, Symbol.for('motu.node'), {
     __proto__: null,
