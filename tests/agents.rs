@@ -10,18 +10,11 @@
 mod common;
 
 use common::durable::{serve_project, state_folder};
-use common::ws::{next, Socket};
+use common::ws::{next, runtime, Socket};
 use common::{on_each_engine, Server};
 use futures::SinkExt;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 async fn connect(s: &Server, name: &str) -> Socket {
     let url = format!("ws://{}/agents/counter/{name}", s.addr);

@@ -12,6 +12,8 @@
 
 mod common;
 
+use common::ws::runtime;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -218,13 +220,6 @@ async fn join(server: &Server, room: &str, name: &str) -> Socket {
     let name = name.trim_end_matches("&plain");
     assert_eq!(next_text(&mut ws).await, format!("welcome {name}"));
     ws
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// A listener that answers every HTTP request with an empty 200 and

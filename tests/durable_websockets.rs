@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::durable::serve_project;
-use common::ws::{next, Socket, PATIENCE};
+use common::ws::{next, runtime, Socket, PATIENCE};
 use common::{metrics, wait_for_metrics};
 use common::{on_each_engine, Server};
 use futures::SinkExt;
@@ -32,13 +32,6 @@ fn serve(engine: &str, state: &Path, extra: &[&str]) -> Server {
 /// [`serve`] with an admin listener, for tests that read the metrics.
 fn serve_with_metrics(engine: &str, state: &Path) -> Server {
     serve(engine, state, &["--admin-listen", "127.0.0.1:0"])
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// Joins room `room` as `name` (`name&plain` for a socket that does not

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use common::durable::{get_json, serve_project, state_folder};
 use common::editor::Editor;
-use common::ws::{next, Socket};
+use common::ws::{next, runtime, Socket};
 use common::{on_each_engine, wait_for_metrics, Server};
 use futures::SinkExt;
 use serde_json::{json, Value};
@@ -30,13 +30,6 @@ fn serve(engine: &str, state: &Path) -> Server {
         state,
         &["--admin-listen", "127.0.0.1:0"],
     )
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// Joins room `room` of the hibernating `Room` as `name` through

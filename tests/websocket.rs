@@ -9,7 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::ws::{next, Socket, PATIENCE};
+use common::ws::{next, runtime, Socket, PATIENCE};
 use common::{on_each_engine, Server, TempConfig};
 use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -42,13 +42,6 @@ fn serve(engine: &str, limits: &str, extra: &str) -> (TempConfig, Server) {
     let path = config.path("motu.toml");
     let server = Server::start(&["--config", &path, "--engine", engine]);
     (config, server)
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// Opens a WebSocket to `path` on host `ws.test`.

@@ -12,7 +12,7 @@ mod common;
 
 use std::sync::mpsc;
 
-use common::ws::{next, Socket, PATIENCE};
+use common::ws::{next, runtime, Socket, PATIENCE};
 use common::{on_each_engine, Server, TempConfig};
 use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -119,13 +119,6 @@ fn serve(engine: &str, server: &str, limits: &str) -> (TempConfig, tempfile::Tem
         state.path().join("state").to_str().unwrap(),
     ]);
     (config, state, server)
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// Opens a WebSocket to `path` on host `proxy.test`, toward `origin`.

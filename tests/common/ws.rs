@@ -12,6 +12,14 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// A test's client socket.
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// A single-threaded runtime for a test's clients.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// Long enough for a busy machine; tests wait for events, not for time.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
