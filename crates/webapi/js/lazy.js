@@ -68,6 +68,8 @@ const STACK_POSITIONS = 30;
 const EMAIL = 31;
 // Iterator helpers where the engine lacks them (iterator_helpers.js).
 const ITERATOR_HELPERS = 32;
+// Recent ECMAScript built-ins where the engine lacks them (es_builtins.js).
+const ES_BUILTINS = 33;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

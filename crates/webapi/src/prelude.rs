@@ -26,12 +26,14 @@ pub fn prelude() -> &'static str {
 /// The groups the prelude made for a startup snapshot evaluates in it, by
 /// name: those nearly every Worker loads on its first requests (`new
 /// URL(request.url)`, an `AbortSignal`, a `DOMException`), and the
-/// iterator helpers, which install themselves where the engine lacks them
-/// (V8 before 12.x; `start()` loads them on another engine without them).
-const SNAPSHOT_GROUPS: [&str; 3] = [
+/// iterator helpers and the recent built-ins (`js/es_builtins.js`), which
+/// install themselves where the engine lacks them (V8 before 12.x;
+/// `start()` loads them on another engine without them).
+const SNAPSHOT_GROUPS: [&str; 4] = [
     "motu:prelude/events",
     "motu:prelude/url",
     "motu:prelude/iterator-helpers",
+    "motu:prelude/es-builtins",
 ];
 
 /// The prelude for an engine that evaluates it once for many isolates (V8's

@@ -78,7 +78,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 33] = [
+pub(crate) const GROUPS: [(&str, &str); 34] = [
     (
         "motu:prelude/streams",
         group!(
@@ -314,6 +314,10 @@ pub(crate) const GROUPS: [(&str, &str); 33] = [
             files: ["iterator_helpers.js"],
             exports: ""
         ),
+    ),
+    (
+        "motu:prelude/es-builtins",
+        group!(preamble: "", files: ["es_builtins.js"], exports: ""),
     ),
 ];
 
