@@ -40,7 +40,7 @@
 //! country = "US"
 //!
 //! [limits]                  # per isolate / per event; each overridable per Worker
-//! cpu_ms = 50                 # CPU time per event (default 50)
+//! cpu_ms = 50                 # CPU time per event (default 50; 30000 for a Wrangler config)
 //! startup_cpu_ms = 1000       # CPU time of the top-level code (default 1000)
 //! memory_mb = 128             # heap limit per isolate (default 128)
 //! idle_timeout_s = 300        # evict isolates idle this long (default 300)

@@ -10,7 +10,9 @@
 //!   zone_id, custom_domain }`; a custom domain `example.com` serves every
 //!   path of that host (`example.com/*`);
 //! - `triggers.crons`, `vars`, `services` (`binding`, `service`, `entrypoint`, `props`),
-//!   `limits.cpu_ms` (and `limits.subrequests`), `define` (strings: the
+//!   `limits.cpu_ms` (and `limits.subrequests`; without `cpu_ms` a Worker
+//!   gets Cloudflare's default of 30 s per invocation, not motu.toml's
+//!   50 ms), `define` (strings: the
 //!   JavaScript expressions that replace global names at load), `rules`
 //!   (module rules: `type`, `globs`, `fallthrough`), `jsx_factory`,
 //!   `jsx_fragment` and `tsconfig` (a path relative to the config);
@@ -424,6 +426,13 @@ pub(crate) fn translate(
     }
     dev_vars_as_secrets(file, &mut worker, &invalid)?;
     let mut doc = Map::new();
+    // Cloudflare's CPU time per invocation when `limits.cpu_ms` is not set
+    // (Workers Standard), as the server's default: the Worker's own
+    // `limits.cpu_ms` and `MOTU_LIMITS__CPU_MS` still override it.
+    doc.insert(
+        "limits".into(),
+        serde_json::json!({ "cpu_ms": CLOUDFLARE_DEFAULT_CPU_MS }),
+    );
     doc.insert("workers".into(), Value::Array(vec![Value::Object(worker)]));
     let toml = toml::to_string(&Value::Object(doc)).map_err(|e| load_error(e.to_string()))?;
     Ok(Translated {
@@ -431,6 +440,11 @@ pub(crate) fn translate(
         warnings: warnings.list,
     })
 }
+
+/// CPU time per invocation a Worker gets on Cloudflare unless its config
+/// sets `limits.cpu_ms` (30 s, the Standard usage model's default). motu.toml
+/// keeps motu's own default of 50 ms.
+pub(crate) const CLOUDFLARE_DEFAULT_CPU_MS: u64 = 30_000;
 
 /// The keys of the selected environment over the top level's.
 struct View<'a> {

@@ -449,3 +449,29 @@ fn a_generated_configs_empty_keys_ask_for_nothing() {
             .unwrap_or_else(|e| panic!("{extra}: {e}"));
     }
 }
+
+#[test]
+fn without_limits_cpu_ms_a_worker_gets_cloudflares_default() {
+    use std::time::Duration;
+    let d = Dir::new();
+    let bare = "name = \"w\"\nmain = \"src/index.js\"\n";
+    let cpu = |text: &str, vars: &[(&str, &str)]| {
+        let loaded = d.load_env("wrangler.toml", text, None, vars).unwrap();
+        loaded.settings.workers[0].limits.cpu
+    };
+    // Cloudflare's 30 s, not motu.toml's 50 ms.
+    assert_eq!(cpu(bare, &[]), Duration::from_secs(30));
+    // The config's own limit, then the server-wide override, still win.
+    let own = format!("{bare}[limits]\ncpu_ms = 70\n");
+    assert_eq!(cpu(&own, &[]), Duration::from_millis(70));
+    let env = [("MOTU_LIMITS__CPU_MS", "2000")];
+    assert_eq!(cpu(bare, &env), Duration::from_millis(2000));
+    assert_eq!(cpu(&own, &env), Duration::from_millis(70));
+    // motu.toml keeps motu's default.
+    let toml = "[[workers]]\nname = \"w\"\nmain = \"src/index.js\"\n";
+    let loaded = d.load_env("motu.toml", toml, None, &[]).unwrap();
+    assert_eq!(
+        loaded.settings.workers[0].limits.cpu,
+        Duration::from_millis(50)
+    );
+}
