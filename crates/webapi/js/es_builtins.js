@@ -5,8 +5,9 @@
 // `with`), `Promise.withResolvers`, `Object.groupBy` and `Map.groupBy`, the
 // Set methods (`union`, `intersection`, `difference`, `symmetricDifference`,
 // `isSubsetOf`, `isSupersetOf`, `isDisjointFrom`), `String.prototype.
-// isWellFormed`/`toWellFormed` and `Array.fromAsync`. A group of its own,
-// in V8's startup snapshot (src/prelude.rs); each method is installed only
+// isWellFormed`/`toWellFormed` and `Array.fromAsync`. One group with
+// es_install.js and es_builtins_2025.js, in V8's startup snapshot
+// (src/prelude.rs); each method is installed only
 // where the engine lacks it, so QuickJS keeps its own.
 //
 // What the specification says, and this follows: each is a method
