@@ -112,7 +112,8 @@ fn es_builtins_work_on_every_engine() {
 
 /// `Promise.try`, `RegExp.escape`, `Math.f16round` and `Math.sumPrecise`
 /// (`crates/webapi/js/es_builtins_2025.js` where the engine lacks them) and
-/// `Error.isError` (native in V8's shim, `engines/v8/shim/builtins.cc`): the
+/// `Error.isError` (native in V8's shim, `engines/v8/shim/builtins.cc`), and
+/// `Uint8Array`'s base64 and hex methods (`crates/webapi/js/es_base64.js`): the
 /// report of `tests/fixtures/es_builtins_2025.js`, the same on every engine.
 #[test]
 fn es_2025_builtins_work_on_every_engine() {
@@ -128,7 +129,56 @@ fn es_2025_builtins_work_on_every_engine() {
                     "1,escape,false,true,true",
                     "1,f16round,false,true,true",
                     "1,sumPrecise,false,true,true",
-                    "1,isError,false,true,true"
+                    "1,isError,false,true,true",
+                    "1,fromBase64,false,true,true",
+                    "1,fromHex,false,true,true",
+                    "0,toBase64,false,true,true",
+                    "0,toHex,false,true,true",
+                    "1,setFromBase64,false,true,true",
+                    "1,setFromHex,false,true,true"
+                ],
+                "toBase64": [
+                    "SGVsbG8=",
+                    "SGVsbG8",
+                    "+/8=",
+                    "-_8=",
+                    "",
+                    "AQI=",
+                    "TypeError",
+                    "TypeError",
+                    "TypeError",
+                    "TypeError",
+                    "000f10ff",
+                    "TypeError"
+                ],
+                "fromBase64": [
+                    [72, 101, 108, 108, 111],
+                    [72, 101, 108, 108, 111],
+                    [72, 101, 108, 108, 111],
+                    "SyntaxError",
+                    [72, 101, 108],
+                    [72, 101, 108, 108, 111],
+                    "SyntaxError",
+                    [251, 255],
+                    "SyntaxError",
+                    "SyntaxError",
+                    "SyntaxError",
+                    "SyntaxError",
+                    [],
+                    [0],
+                    "SyntaxError",
+                    "SyntaxError",
+                    [],
+                    "TypeError",
+                    "TypeError"
+                ],
+                "fromHex": [[0, 15, 16, 255], "SyntaxError", "SyntaxError", [], "TypeError"],
+                "setFrom": [
+                    [{ "read": 4, "written": 3 }, [72, 101, 108, 0]],
+                    [{ "read": 8, "written": 5 }, [72, 101, 108, 108, 111]],
+                    ["SyntaxError", [72, 101, 108, 0, 0, 0, 0, 0]],
+                    [{ "read": 4, "written": 2 }, [170, 187]],
+                    ["SyntaxError", [170, 0, 0, 0]]
                 ],
                 // A DOMException is no error object, as in workerd (a host object
                 // inheriting from Error.prototype).

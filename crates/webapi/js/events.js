@@ -53,7 +53,7 @@ function start() {
   if (globalThis.Iterator === undefined) loadGroup(ITERATOR_HELPERS);
   if ([Array.prototype.toSorted, Promise.withResolvers, Object.groupBy, Set.prototype.union,
     String.prototype.isWellFormed, Array.fromAsync, Promise.try, RegExp.escape, Math.f16round,
-    Math.sumPrecise].includes(undefined)) loadGroup(ES_BUILTINS);
+    Math.sumPrecise, Uint8Array.fromBase64].includes(undefined)) loadGroup(ES_BUILTINS);
   env = worker.env;
   // A service binding is a Fetcher and a stub of the Worker's entrypoint for
   // RPC (cloudflare/rpc.js), with the props its calls carry.

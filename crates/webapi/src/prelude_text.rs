@@ -319,7 +319,7 @@ pub(crate) const GROUPS: [(&str, &str); 34] = [
         "motu:prelude/es-builtins",
         group!(
             preamble: "",
-            files: ["es_install.js", "es_builtins.js", "es_builtins_2025.js"],
+            files: ["es_install.js", "es_builtins.js", "es_builtins_2025.js", "es_base64.js"],
             exports: ""
         ),
     ),
