@@ -73,6 +73,7 @@
 //! crons = ["*/5 * * * *", "@daily"]  # scheduled handler triggers, UTC (default none)
 //! cron_overlap = false        # may a trigger fire while its last run goes on
 //! secrets = ["API_KEY"]       # from the environment or .dev.vars; never logged
+//! secret_files = [".env"]     # where secrets are read from, first first (default [".dev.vars"])
 //! origin = "https://origin.example"  # where passThroughOnException() sends requests
 //! workers_dev = true          # also at NAME.localhost (default: only if it is the one Worker)
 //! compatibility_date = "2025-01-01"  # date-dependent defaults (default none)
@@ -169,7 +170,7 @@ pub use queues::{QueueConsumerSettings, QueueProducerSettings, QueuesSettings};
 pub use r2::{R2BucketBinding, R2_JURISDICTIONS};
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use rules::{ModuleRuleSettings, ModuleRuleType};
-pub use secrets::{SecretValue, DEV_VARS};
+pub use secrets::{is_secret_file, SecretValue, DEV_VARS};
 pub use settings::{
     EgressSettings, ServerSettings, ServiceBinding, Settings, WorkerSettings,
     DEFAULT_EXECUTOR_BUSY, DEFAULT_LISTEN,
