@@ -152,6 +152,7 @@ pub use assets::{
     MAX_RUN_WORKER_FIRST_RULES, MAX_RUN_WORKER_FIRST_RULE_LEN,
 };
 pub use cache::CacheSettings;
+pub use cf::wrangler_dev_cf;
 pub use cluster::{ClusterSettings, RedisUrl};
 pub use compat::PlatformCompat;
 pub use cron::CronTrigger;
