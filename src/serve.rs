@@ -152,6 +152,62 @@ fn alarm_owners(settings: &Settings) -> Vec<motu_storage::durable::AlarmOwner> {
 /// environment variable, when set, wins in both, as it does for wrangler.
 /// `assets` answers the Worker's assets binding, if it has one; `server`
 /// gives what every Worker of the server shares (`[server.cf]`).
+/// The bindings of `platform` in `spec`: the version metadata as a var (a
+/// fresh id for each load of the Worker, as `wrangler dev` gives one), the
+/// Analytics Engine datasets and Hyperdrive configurations for the prelude
+/// to make (`js/cloudflare/platform.js`).
+fn platform_bindings(mut spec: WorkerSpec, platform: &motu_config::Platform) -> WorkerSpec {
+    let text = |s: &str| HostValue::String(s.to_owned());
+    if let Some(binding) = &platform.version_metadata {
+        let mut id = [0u8; 16];
+        // Without randomness the id is all zeros: still a well-formed UUID.
+        let _ = getrandom::getrandom(&mut id);
+        id[6] = (id[6] & 0x0f) | 0x40;
+        id[8] = (id[8] & 0x3f) | 0x80;
+        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        let uuid = format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        );
+        let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let metadata = HostValue::Map(vec![
+            ("id".into(), text(&uuid)),
+            ("tag".into(), text("")),
+            ("timestamp".into(), text(&timestamp)),
+        ]);
+        spec = spec.with_var(binding, metadata);
+    }
+    for a in &platform.analytics_engine_datasets {
+        let value = HostValue::Map(vec![
+            ("type".into(), text("analytics_engine")),
+            ("dataset".into(), text(&a.dataset)),
+        ]);
+        spec = spec.with_platform_binding(&a.binding, value);
+    }
+    for h in &platform.hyperdrive {
+        // The user, password and database as the URL has them
+        // (percent-encoded): the prelude decodes them.
+        let url = &h.connection;
+        let value = HostValue::Map(vec![
+            ("type".into(), text("hyperdrive")),
+            ("id".into(), text(&h.id)),
+            ("connectionString".into(), text(url.as_str())),
+            ("scheme".into(), text(url.scheme())),
+            ("host".into(), text(url.host_str().unwrap_or_default())),
+            ("port".into(), HostValue::Number(f64::from(h.port()))),
+            ("user".into(), text(url.username())),
+            ("password".into(), text(url.password().unwrap_or_default())),
+            ("database".into(), text(url.path().trim_start_matches('/'))),
+        ]);
+        spec = spec.with_platform_binding(&h.binding, value);
+    }
+    spec
+}
+
 pub(crate) fn worker_spec(
     w: &WorkerSettings,
     server: &ServerSettings,
@@ -231,6 +287,7 @@ pub(crate) fn worker_spec(
         };
         spec = spec.with_storage(StorageBinding::send_email(&e.name, &rules));
     }
+    spec = platform_bindings(spec, &w.platform);
     for d in &w.durable_objects.bindings {
         let exporter = d.script_name.clone().unwrap_or_else(|| w.name.clone());
         spec = spec.with_durable(motu_runtime::DurableBinding {

@@ -33,7 +33,7 @@ fn serves_the_top_level(file: &str, engine: &str) {
     }
     let log = s.wait_for_log("compatibility date");
     assert!(log.contains("compatibility date 2024-09-23"), "{log}");
-    for key in ["'analytics_engine_datasets'", "'not_a_motu_flag'"] {
+    for key in ["'vectorize'", "'not_a_motu_flag'"] {
         assert_eq!(
             log.matches(key).count(),
             1,
@@ -53,9 +53,7 @@ fn serves_the_top_level(file: &str, engine: &str) {
         "the key is read:\n{log}"
     );
     assert!(
-        log.contains(&format!(
-            "{file}: key 'analytics_engine_datasets' is not supported"
-        )),
+        log.contains(&format!("{file}: key 'vectorize' is not supported")),
         "{log}"
     );
 }
@@ -85,12 +83,7 @@ fn serves_an_env_section(file: &str, engine: &str) {
     assert_eq!(get(&s, "shop.example.com", "/").status, 404);
     let log = s.wait_for_log("compatibility date");
     assert!(log.contains("compatibility date 2024-09-23"), "{log}");
-    assert_eq!(
-        log.matches("'env.staging.analytics_engine_datasets'")
-            .count(),
-        1,
-        "{log}"
-    );
+    assert_eq!(log.matches("'env.staging.vectorize'").count(), 1, "{log}");
 }
 
 #[test]
@@ -249,4 +242,51 @@ fn motu_dev_gives_request_cf_as_wrangler_dev() {
             "only the cached file: {cached}"
         );
     });
+}
+
+/// A Wrangler project's version metadata and Analytics Engine dataset, as
+/// `wrangler dev` gives them: `{ id, tag, timestamp }` with a fresh UUID,
+/// and a dataset whose `writeDataPoint` records nothing.
+#[test]
+fn version_metadata_and_analytics_engine_bindings() {
+    on_each_engine("version_metadata_and_analytics_engine_bindings", |engine| {
+        let c = common::TempConfig::new(&[
+            (
+                "meta.js",
+                "export default { fetch(request, env) {\n\
+                   const written = env.STATS.writeDataPoint({ blobs: ['a'], doubles: [1], indexes: ['i'] });\n\
+                   let bad = 'none';\n\
+                   try { env.STATS.writeDataPoint(5); } catch (e) { bad = e.constructor.name; }\n\
+                   return Response.json({ meta: env.CF_VERSION_METADATA, written: written === undefined, bad,\n\
+                     kind: Object.prototype.toString.call(env.STATS) });\n\
+                 } };",
+            ),
+            (
+                "wrangler.jsonc",
+                r#"{ "name": "meta", "main": "meta.js",
+                     "version_metadata": { "binding": "CF_VERSION_METADATA" },
+                     "analytics_engine_datasets": [{ "binding": "STATS", "dataset": "requests" }] }"#,
+            ),
+        ]);
+        let s = Server::start(&["--config", &c.path("wrangler.jsonc"), "--engine", engine]);
+        let r = s.get("/");
+        assert_eq!(r.status, 200, "{}\n{}", r.text(), s.log());
+        let v = r.json();
+        let id = v["meta"]["id"].as_str().unwrap();
+        let groups: Vec<usize> = id.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12], "{id}");
+        assert_eq!(&id[14..15], "4", "a version 4 UUID: {id}");
+        assert_eq!(v["meta"]["tag"], "");
+        let timestamp = v["meta"]["timestamp"].as_str().unwrap();
+        assert!(chrono_like(timestamp), "{timestamp}");
+        assert_eq!(v["written"], true);
+        assert_eq!(v["bad"], "TypeError");
+        assert_eq!(v["kind"], "[object AnalyticsEngineDataset]");
+    });
+}
+
+/// Whether `text` looks like `2026-12-07T15:30:00.000Z`.
+fn chrono_like(text: &str) -> bool {
+    let b = text.as_bytes();
+    text.len() == 24 && b[4] == b'-' && b[10] == b'T' && b[19] == b'.' && text.ends_with('Z')
 }

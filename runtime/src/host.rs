@@ -1095,6 +1095,18 @@ impl IsolateHost {
             ),
             ("storage".into(), self.bindings.init_value()),
             (
+                "platform".into(),
+                HostValue::List(
+                    self.spec
+                        .platform
+                        .iter()
+                        .map(|(name, value)| {
+                            HostValue::List(vec![name.as_str().into(), value.clone()])
+                        })
+                        .collect(),
+                ),
+            ),
+            (
                 "durable".into(),
                 HostValue::List(
                     self.spec

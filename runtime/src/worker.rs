@@ -74,6 +74,11 @@ pub struct WorkerSpec {
     /// Fields copied into every fetch event's `request.cf`, as the JSON
     /// text of an object (a server's `[server.cf]`). Default none.
     pub request_cf: Option<String>,
+    /// Bindings made in JavaScript from what they are given at start (an
+    /// Analytics Engine dataset, a Hyperdrive configuration): each a name in
+    /// `env` and a map whose `type` says which (`js/cloudflare/platform.js`).
+    /// Default none. Their values may hold passwords: never logged.
+    pub platform: Vec<(String, HostValue)>,
 }
 
 impl std::fmt::Debug for WorkerSpec {
@@ -97,6 +102,10 @@ impl std::fmt::Debug for WorkerSpec {
             .field("assets", &self.assets.as_ref().map(|a| a.binding.as_str()))
             .field("storage", &self.storage)
             .field("durable", &self.durable)
+            .field(
+                "platform",
+                &self.platform.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -130,6 +139,7 @@ impl WorkerSpec {
             durable: Vec::new(),
             durable_idle: std::time::Duration::from_secs(motu_config::DEFAULT_IDLE_TIMEOUT_S),
             request_cf: None,
+            platform: Vec::new(),
         }
     }
 
@@ -184,6 +194,7 @@ impl WorkerSpec {
             durable: Vec::new(),
             durable_idle: std::time::Duration::from_secs(motu_config::DEFAULT_IDLE_TIMEOUT_S),
             request_cf: None,
+            platform: Vec::new(),
         })
     }
 
@@ -224,6 +235,13 @@ impl WorkerSpec {
     /// APIs (see [`WorkerSpec::platform_compat`]).
     pub fn with_platform_compat(mut self, compat: PlatformCompat) -> Self {
         self.platform_compat = compat;
+        self
+    }
+
+    /// Adds a binding made in JavaScript from `value` (see
+    /// [`WorkerSpec::platform`]).
+    pub fn with_platform_binding(mut self, binding: impl Into<String>, value: HostValue) -> Self {
+        self.platform.push((binding.into(), value));
         self
     }
 

@@ -124,6 +124,11 @@ pub(crate) struct RawWorker {
     pub(crate) r2_buckets: Vec<crate::r2::RawR2Bucket>,
     #[serde(default)]
     pub(crate) send_email: Vec<crate::email::RawSendEmail>,
+    pub(crate) version_metadata: Option<crate::platform::RawVersionMetadata>,
+    #[serde(default)]
+    pub(crate) analytics_engine_datasets: Vec<crate::platform::RawAnalyticsDataset>,
+    #[serde(default)]
+    pub(crate) hyperdrive: Vec<crate::platform::RawHyperdrive>,
     #[serde(default)]
     pub(crate) queues: crate::queues::RawQueues,
     #[serde(default)]

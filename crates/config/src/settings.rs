@@ -198,6 +198,9 @@ pub struct WorkerSettings {
     /// `[[workers.send_email]]`: email bindings (see
     /// [`crate::SendEmailBinding`]). Default none.
     pub send_email: Vec<crate::SendEmailBinding>,
+    /// `version_metadata`, `analytics_engine_datasets` and `hyperdrive`
+    /// (see [`crate::Platform`]). Default none.
+    pub platform: crate::Platform,
     /// `durable_objects` and `migrations`: Durable Object namespace
     /// bindings and the history of the Worker's classes (see
     /// [`crate::DurableObjectsSettings`]). Default none.
@@ -281,6 +284,7 @@ impl Settings {
                 d1_databases: Vec::new(),
                 queues: Default::default(),
                 send_email: Vec::new(),
+                platform: crate::Platform::default(),
                 durable_objects: Default::default(),
             }],
             limits: Limits::default(),
@@ -374,7 +378,7 @@ impl Settings {
             }
             allow_hosts.push(host.to_ascii_lowercase());
         }
-        let egress = EgressSettings {
+        let mut egress = EgressSettings {
             allow_private: raw.egress.allow_private.unwrap_or(false),
             allow_hosts,
         };
@@ -404,6 +408,13 @@ impl Settings {
                 &invalid,
                 &check_engine,
             )?);
+        }
+        // A Hyperdrive binding's database is reachable, wherever it is.
+        for h in workers.iter().flat_map(|w| &w.platform.hyperdrive) {
+            let address = h.address().to_ascii_lowercase();
+            if !egress.allow_hosts.contains(&address) {
+                egress.allow_hosts.push(address);
+            }
         }
         // One Worker: served everywhere unless it names its routes, and at
         // NAME.localhost unless it opts out; several: only where routed.
@@ -703,18 +714,36 @@ fn validate_worker(
             || queues.producers.iter().any(|q| q.binding == name)
     })
     .map_err(|(f, m)| invalid(field(&f), m))?;
+    let email_taken = |name: &str| {
+        r2_taken(name)
+            || r2_buckets.iter().any(|b| b.binding == name)
+            || queues.producers.iter().any(|q| q.binding == name)
+            || send_email.iter().any(|e| e.name == name)
+    };
+    let platform = crate::platform::validate(
+        w.version_metadata.as_ref(),
+        &w.analytics_engine_datasets,
+        &w.hyperdrive,
+        &email_taken,
+        &|name| std::env::var(name).ok().filter(|v| !v.is_empty()),
+    )
+    .map_err(|(f, m)| invalid(field(&f), m))?;
     let durable_objects =
         crate::durable_objects::validate(&w.durable_objects, &w.migrations, &|name| {
-            r2_taken(name)
-                || r2_buckets.iter().any(|b| b.binding == name)
-                || queues.producers.iter().any(|q| q.binding == name)
-                || send_email.iter().any(|e| e.name == name)
+            email_taken(name)
+                || platform.version_metadata.as_deref() == Some(name)
+                || platform
+                    .analytics_engine_datasets
+                    .iter()
+                    .any(|a| a.binding == name)
+                || platform.hyperdrive.iter().any(|h| h.binding == name)
         })
         .map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
         durable_objects,
         queues,
         send_email,
+        platform,
         kv_namespaces,
         d1_databases,
         assets,

@@ -105,6 +105,9 @@ const KNOWN: &[&str] = &[
     "migrations",
     "exports",
     "secrets",
+    "version_metadata",
+    "analytics_engine_datasets",
+    "hyperdrive",
 ];
 
 /// Storage bindings: each key, and the keys of its entries motu reads. Not
@@ -114,6 +117,11 @@ const STORAGE_BINDINGS: &[(&str, &[&str])] = &[
     ("d1_databases", crate::d1::WRANGLER_KEYS),
     ("r2_buckets", crate::r2::WRANGLER_KEYS),
     ("send_email", crate::email::WRANGLER_KEYS),
+    (
+        "analytics_engine_datasets",
+        crate::platform::ANALYTICS_WRANGLER_KEYS,
+    ),
+    ("hyperdrive", crate::platform::HYPERDRIVE_WRANGLER_KEYS),
 ];
 
 /// Keys of the top level only.
@@ -397,9 +405,22 @@ pub(crate) fn translate(
             worker.insert((*key).into(), Value::Array(list));
         } else if let (Some((env, _)), true) = (section, top.contains_key(*key)) {
             warnings.list.push(format!(
-                "'{key}' is set at the top level but not in [env.{env}]; bindings are not                  inherited by environments, so this Worker has none"
+                "'{key}' is set at the top level but not in [env.{env}]; bindings are not inherited by environments, so this Worker has none"
             ));
         }
+    }
+    if let Some((version, field)) = view.get("version_metadata") {
+        let binding = version.get("binding").filter(|b| b.is_string());
+        let Some(binding) = binding else {
+            return Err(invalid(
+                &field,
+                "must be a table with a `binding` name".into(),
+            ));
+        };
+        worker.insert(
+            "version_metadata".into(),
+            serde_json::json!({ "binding": binding }),
+        );
     }
     if let Some((queues, field)) = view.get("queues") {
         let (queues, ignored) =

@@ -59,15 +59,16 @@ binding = "KV"
 id = "x"
 remote = true
 
-[[analytics_engine_datasets]]
-binding = "STATS"
+[[vectorize]]
+binding = "VEC"
+index_name = "i"
 
 [env.staging]
 routes = ["staging.example.com/*"]
 vars = { GREETING = "hi from staging" }
 services = [{ binding = "SELF", service = "shop-staging", entrypoint = "X", props = { tier = "gold" } }]
 kv_namespaces = [{ binding = "STAGED", id = "staged" }]
-analytics_engine_datasets = [{ binding = "STAGED_STATS" }]
+vectorize = [{ binding = "STAGED_VEC", index_name = "i" }]
 
 [env.named]
 name = "shop-named-here"
@@ -123,7 +124,7 @@ fn the_supported_subset_is_read() {
     );
     for needle in [
         "'account_id'",
-        "'analytics_engine_datasets'",
+        "'vectorize'",
         "'AUTH' names Worker 'auth'",
         "'kv_namespaces.remote'",
     ] {
@@ -171,10 +172,7 @@ fn an_env_section_overrides_and_does_not_inherit_bindings() {
         [("STAGED", "staged")],
         "the environment's own namespaces only"
     );
-    for needle in [
-        "'env.staging.analytics_engine_datasets'",
-        "'analytics_engine_datasets'",
-    ] {
+    for needle in ["'env.staging.vectorize'", "'vectorize'"] {
         assert!(
             warnings.iter().any(|w| w.contains(needle)),
             "a warning with {needle}: {warnings:?}"

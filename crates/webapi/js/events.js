@@ -68,6 +68,7 @@ function start() {
     else if (kind === 'email' && name === '') emailEventBinding = i;
     else env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
   }
+  for (const [name, data] of worker.platform || []) env[name] = loadGroup(PLATFORM_BINDINGS).makePlatformBinding(data);
   // Durable Object namespaces (`[name, namespace key, class, own]` by
   // index; see cloudflare/durable.js): a binding's is in `env`; one without
   // a name is a class of the Worker's own that only `ctx.exports` has.

@@ -70,6 +70,9 @@ const EMAIL = 31;
 const ITERATOR_HELPERS = 32;
 // Recent ECMAScript built-ins where the engine lacks them (es_builtins.js).
 const ES_BUILTINS = 33;
+// Bindings made from what they are given at start: Analytics Engine,
+// Hyperdrive (js/cloudflare/platform.js).
+const PLATFORM_BINDINGS = 34;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -24,7 +24,8 @@ macro_rules! internal_names {
          Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
          streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup, loadedNodeGroup, CRYPTO, ERROR_EVENT, WEBSOCKET, bufferSourceCopy, \
          asyncContextGet, asyncContextSet, useAsyncContext, EMPTY_ASYNC_CONTEXT, \
-         objectOutgoingGate, objectSocketGate, objectSocketOwner, workerCompat, replaceValue"
+         objectOutgoingGate, objectSocketGate, objectSocketOwner, workerCompat, replaceValue, \
+         CLOUDFLARE_SOCKETS"
     };
 }
 
@@ -78,7 +79,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 34] = [
+pub(crate) const GROUPS: [(&str, &str); 35] = [
     (
         "motu:prelude/streams",
         group!(
@@ -322,6 +323,10 @@ pub(crate) const GROUPS: [(&str, &str); 34] = [
             files: ["es_install.js", "es_builtins.js", "es_builtins_2025.js", "es_base64.js"],
             exports: ""
         ),
+    ),
+    (
+        "motu:prelude/cloudflare/platform",
+        group!(preamble: "", files: ["cloudflare/platform.js"], exports: "makePlatformBinding"),
     ),
 ];
 

@@ -90,6 +90,27 @@ const routes = {
   '/postgres-net-tls': env => withTls(env, env.PG_CA),
   // The same without the CA: the certificate cannot be trusted.
   '/postgres-net-tls-untrusted': env => withTls(env, undefined),
+  // A Hyperdrive binding (env.HYPERDRIVE), as Workers use one: its
+  // connection string, or its parts, given to a driver.
+  '/hyperdrive-postgres': env => withPostgres(env.HYPERDRIVE.connectionString, {}, 'motu_hd_postgres'),
+  '/hyperdrive-pg-parts': env => {
+    const { host, port, user, password, database } = env.HYPERDRIVE;
+    return withPg(undefined, { host, port, user, password, database }, 'motu_hd_pg');
+  },
+  '/hyperdrive-info': env => {
+    const h = env.HYPERDRIVE;
+    return { host: h.host, port: h.port, user: h.user, database: h.database, same: h.connectionString === env.PG_URL, password: h.password === new URL(env.PG_URL).password };
+  },
+  // Its own socket: the server's answer to an SSLRequest ('S' or 'N').
+  '/hyperdrive-connect': async env => {
+    const socket = env.HYPERDRIVE.connect();
+    const writer = socket.writable.getWriter();
+    await writer.write(new Uint8Array([0, 0, 0, 8, 4, 210, 22, 47]));
+    const reader = socket.readable.getReader();
+    const { value } = await reader.read();
+    await socket.close();
+    return { answer: String.fromCharCode(value[0]) };
+  },
 };
 
 async function withTls(env, ca) {
