@@ -115,7 +115,9 @@ fn a_failing_build_refuses_to_start() {
     )]);
     let config = c.path("wrangler.json");
     for command in ["serve", "check"] {
-        let (code, _, stderr) = run_motu(&[command, "--config", &config]);
+        let args = [command, "--config", &config, "--listen", "127.0.0.1:0"];
+        let args = if command == "serve" { &args[..] } else { &args[..3] };
+        let (code, stderr) = run_to_exit(args);
         assert_ne!(code, 0, "{stderr}");
         assert!(stderr.contains("[custom build] compiling"), "{stderr}");
         assert!(
@@ -127,6 +129,37 @@ fn a_failing_build_refuses_to_start() {
             "{stderr}"
         );
     }
+}
+
+/// Runs `motu ARGS…` until it exits (a server that starts anyway is
+/// killed after 30 s, and that fails the test): its exit code and stderr.
+fn run_to_exit(args: &[&str]) -> (i32, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_motu"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("motu {args:?} did not exit; stderr:\n{}", reader.join().unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    (status.code().unwrap_or(-1), reader.join().unwrap())
 }
 
 /// A build that fails while `src/message.txt` says `bad`.
