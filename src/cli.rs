@@ -203,7 +203,11 @@ impl Cli {
             Command::D1(command) => crate::d1::run(command),
             Command::Serve(args) => {
                 let watch = args.watch.then(|| args.watcher());
-                let purpose = if args.watch { Purpose::Dev } else { Purpose::Deploy };
+                let purpose = if args.watch {
+                    Purpose::Dev
+                } else {
+                    Purpose::Deploy
+                };
                 let purpose = (!args.no_build).then_some(purpose);
                 let settings = args.settings()?;
                 crate::custom_build::run_all(&settings, purpose)?;

@@ -13,7 +13,8 @@
 //!   `esbuild …` finds the project's own esbuild.
 //!
 //! Its output is logged line by line, `[custom build] LINE`, stdout and
-//! stderr alike (wrangler shows both on its console). A command that
+//! stderr alike (wrangler shows both on its console), blank lines left
+//! out. A command that
 //! cannot start or exits with a failure is an error naming it and its exit
 //! status; so is a `main` or assets folder the build was to make but did
 //! not. At start-up that refuses to start; in `motu dev` (see `watch`)
@@ -149,7 +150,8 @@ fn shell(line: &str) -> Command {
 fn relay(worker: &str, output: impl Read + Send + 'static) -> std::thread::JoinHandle<()> {
     let worker = worker.to_owned();
     std::thread::spawn(move || {
-        for line in BufReader::new(output).lines().map_while(Result::ok) {
+        let lines = BufReader::new(output).lines().map_while(Result::ok);
+        for line in lines.filter(|l| !l.trim().is_empty()) {
             tracing::info!(worker = worker.as_str(), "[custom build] {line}");
         }
     })

@@ -116,7 +116,11 @@ fn a_failing_build_refuses_to_start() {
     let config = c.path("wrangler.json");
     for command in ["serve", "check"] {
         let args = [command, "--config", &config, "--listen", "127.0.0.1:0"];
-        let args = if command == "serve" { &args[..] } else { &args[..3] };
+        let args = if command == "serve" {
+            &args[..]
+        } else {
+            &args[..3]
+        };
         let (code, stderr) = run_to_exit(args);
         assert_ne!(code, 0, "{stderr}");
         assert!(stderr.contains("[custom build] compiling"), "{stderr}");
@@ -155,7 +159,10 @@ fn run_to_exit(args: &[&str]) -> (i32, String) {
         if start.elapsed() > Duration::from_secs(30) {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("motu {args:?} did not exit; stderr:\n{}", reader.join().unwrap());
+            panic!(
+                "motu {args:?} did not exit; stderr:\n{}",
+                reader.join().unwrap()
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     };

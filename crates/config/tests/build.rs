@@ -29,8 +29,14 @@ fn a_wrangler_build_is_read_and_its_outputs_need_not_exist_yet() {
     let base = d.0.path();
     assert_eq!(build.command, "node build.mjs");
     assert_eq!(build.cwd, base.join("web"));
-    assert_eq!(build.watch_dirs, vec![base.join("src"), base.join("shared")]);
-    assert_eq!(w.main.as_deref(), Some(base.join("dist/worker.js").as_path()));
+    assert_eq!(
+        build.watch_dirs,
+        vec![base.join("src"), base.join("shared")]
+    );
+    assert_eq!(
+        w.main.as_deref(),
+        Some(base.join("dist/worker.js").as_path())
+    );
 }
 
 #[test]
@@ -84,5 +90,8 @@ watch_dir = "lib"
     let Loaded { settings, .. } = d.load_any("motu.toml", text, None, &[]).unwrap();
     let build = settings.workers[0].build.clone().unwrap();
     assert_eq!(build.command, "sh make.sh");
-    assert_eq!(build.watch_dirs, vec![PathBuf::from(d.0.path()).join("lib")]);
+    assert_eq!(
+        build.watch_dirs,
+        vec![PathBuf::from(d.0.path()).join("lib")]
+    );
 }
