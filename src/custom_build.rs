@@ -69,6 +69,38 @@ pub(crate) fn run(w: &WorkerSettings, purpose: Purpose) -> anyhow::Result<()> {
     check_outputs(w, "")
 }
 
+/// Runs again, for `motu dev`, the custom build of each Worker of `due`,
+/// with the changed file that calls for it (none after a config change),
+/// off the async threads. False when one fails: that is logged, with the
+/// note that the previous version keeps serving, and the rest is not run.
+pub(crate) async fn rebuild(due: Vec<(WorkerSettings, Option<PathBuf>)>) -> bool {
+    for (w, changed) in due {
+        let Some(command) = w.build.as_ref().map(|b| b.command.clone()) else {
+            continue;
+        };
+        if let Some(path) = changed {
+            tracing::info!(
+                worker = w.name.as_str(),
+                "{} changed: running the custom build again",
+                path.display()
+            );
+        }
+        let name = w.name.clone();
+        let outcome = tokio::task::spawn_blocking(move || run(&w, Purpose::Dev)).await;
+        let error = match outcome {
+            Ok(Ok(())) => continue,
+            Ok(Err(e)) => format!("{e:#}"),
+            Err(e) => e.to_string(),
+        };
+        tracing::error!(
+            worker = name.as_str(),
+            "{error}; the previous version keeps serving: fix the build `{command}` and save a file to try again"
+        );
+        return false;
+    }
+    true
+}
+
 /// An error when a Worker with a custom build lacks its `main` or its
 /// assets folder; `note` follows the command in the message.
 fn check_outputs(w: &WorkerSettings, note: &str) -> anyhow::Result<()> {

@@ -277,7 +277,8 @@ fn non_empty(dir: &Path) -> PathBuf {
 /// What a reload works on.
 struct State {
     load: Load,
-    /// Whether custom builds run again (see [`Watch::new`]).
+    /// Whether custom builds run again (see [`Watch::new`] and
+    /// `custom_build::rebuild`).
     builds: bool,
     settings: Settings,
     runtime: Runtime,
@@ -331,7 +332,19 @@ impl State {
         } else {
             self.settings.clone()
         };
-        if !self.run_builds(&settings, paths, config_changed).await {
+        // Custom builds first, for what they make to be loaded: each
+        // Worker's whose watched folders changed, every one after a config
+        // change.
+        let due: Vec<_> = settings
+            .workers
+            .iter()
+            .filter(|w| self.builds && w.build.is_some())
+            .filter_map(|w| {
+                let changed = paths.iter().find(|p| touches_build(w, p));
+                (changed.is_some() || config_changed).then(|| (w.clone(), changed.cloned()))
+            })
+            .collect();
+        if !crate::custom_build::rebuild(due).await {
             self.config_pending |= config_changed;
             return;
         }
@@ -427,51 +440,6 @@ impl State {
         }
         self.config_pending = false;
         self.settings = settings;
-    }
-
-    /// Runs again the custom build of each Worker whose watched folders
-    /// have a change (of every Worker with one, after a config change),
-    /// off the actix thread. False when one fails: it is logged, and the
-    /// previous version keeps serving.
-    async fn run_builds(
-        &self,
-        settings: &Settings,
-        paths: &BTreeSet<PathBuf>,
-        config_changed: bool,
-    ) -> bool {
-        if !self.builds {
-            return true;
-        }
-        for w in &settings.workers {
-            let Some(build) = &w.build else { continue };
-            let changed = paths.iter().find(|p| touches_build(w, p));
-            match changed {
-                Some(path) => tracing::info!(
-                    worker = w.name.as_str(),
-                    "{} changed: running the custom build again",
-                    path.display()
-                ),
-                None if config_changed => {}
-                None => continue,
-            }
-            let worker = w.clone();
-            let outcome = tokio::task::spawn_blocking(move || {
-                crate::custom_build::run(&worker, crate::custom_build::Purpose::Dev)
-            })
-            .await;
-            let error = match outcome {
-                Ok(Ok(())) => continue,
-                Ok(Err(e)) => format!("{e:#}"),
-                Err(e) => e.to_string(),
-            };
-            tracing::error!(
-                worker = w.name.as_str(),
-                "{error}; the previous version keeps serving: fix the build `{}` and save a file to try again",
-                build.command
-            );
-            return false;
-        }
-        true
     }
 
     /// Applies what a changed config changes besides the Workers' code:
