@@ -75,9 +75,9 @@ pub(crate) fn run(w: &WorkerSettings, purpose: Purpose) -> anyhow::Result<()> {
 /// note that the previous version keeps serving, and the rest is not run.
 pub(crate) async fn rebuild(due: Vec<(WorkerSettings, Option<PathBuf>)>) -> bool {
     for (w, changed) in due {
-        let Some(command) = w.build.as_ref().map(|b| b.command.clone()) else {
+        if w.build.is_none() {
             continue;
-        };
+        }
         if let Some(path) = changed {
             tracing::info!(
                 worker = w.name.as_str(),
@@ -94,7 +94,7 @@ pub(crate) async fn rebuild(due: Vec<(WorkerSettings, Option<PathBuf>)>) -> bool
         };
         tracing::error!(
             worker = name.as_str(),
-            "{error}; the previous version keeps serving: fix the build `{command}` and save a file to try again"
+            "{error}; the previous version keeps serving: fix the build and save a file to try again"
         );
         return false;
     }
