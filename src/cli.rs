@@ -385,19 +385,29 @@ impl ServeArgs {
 
     fn settings(self) -> anyhow::Result<Settings> {
         let engines = EngineSet::builtin_names();
-        let mut wrangler = false;
+        let mut wrangler_project = None;
         let mut settings = match &self.worker {
             Some(worker) => Settings::single_worker(worker, engines)?,
             None => {
                 let config = config_or_default(self.config.clone())?;
-                wrangler = motu_config::is_wrangler_config(&config);
+                if motu_config::is_wrangler_config(&config) {
+                    let dir = config.parent().unwrap_or(Path::new(".")).to_path_buf();
+                    wrangler_project = Some(dir);
+                }
                 load_config(&config, self.wrangler_env.as_deref())?
             }
         };
-        // `wrangler dev` answers its local email endpoint, so `motu dev`
-        // does for a Wrangler project (unless the environment says).
-        if self.watch && wrangler && std::env::var_os("MOTU_SERVER__EMAIL_ENDPOINT").is_none() {
-            settings.server.email_endpoint = true;
+        if let (true, Some(dir)) = (self.watch, &wrangler_project) {
+            // `wrangler dev` answers its local email endpoint, so `motu dev`
+            // does for a Wrangler project (unless the environment says).
+            if std::env::var_os("MOTU_SERVER__EMAIL_ENDPOINT").is_none() {
+                settings.server.email_endpoint = true;
+            }
+            // And every request has a `request.cf`: wrangler dev's cached
+            // one, or its placeholder (unless `[server.cf]` gives one).
+            if settings.server.request_cf.is_none() {
+                settings.server.request_cf = Some(motu_config::wrangler_dev_cf(dir));
+            }
         }
         if let Some(listen) = self.listen {
             settings.server.listen = listen;

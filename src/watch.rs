@@ -187,14 +187,9 @@ fn relevant(path: &Path, roots: &[PathBuf]) -> bool {
     };
     let hidden = inside.components().any(|c| {
         let c = c.as_os_str().to_string_lossy();
-        let shown = [
-            ".",
-            "..",
-            motu_config::DEV_VARS,
-            ".assetsignore",
-            ".well-known",
-        ];
-        (c.starts_with('.') && !shown.contains(&c.as_ref())) || c == "node_modules"
+        let shown = [".", "..", ".assetsignore", ".well-known"];
+        (c.starts_with('.') && !shown.contains(&c.as_ref()) && !motu_config::is_secret_file(&c))
+            || c == "node_modules"
     });
     let name = path
         .file_name()
@@ -315,11 +310,13 @@ impl State {
         let config_changed = self.config_pending
             || self.settings.file.as_deref().is_some_and(|file| {
                 let file = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
-                let dev_vars = file
-                    .parent()
-                    .map(|d| d.join(motu_config::DEV_VARS))
-                    .unwrap_or_default();
-                paths.iter().any(|p| *p == file || *p == dev_vars)
+                // The config, or a file of its secrets beside it.
+                let secrets = |p: &PathBuf| {
+                    p.parent() == file.parent()
+                        && p.file_name()
+                            .is_some_and(|n| motu_config::is_secret_file(&n.to_string_lossy()))
+                };
+                paths.iter().any(|p| *p == file || secrets(p))
             });
         let settings = if config_changed {
             match (self.load)() {
@@ -485,6 +482,10 @@ mod tests {
         let relevant = |path: &str| relevant(Path::new(path), &roots);
         assert!(relevant("/p/src/index.ts"));
         assert!(relevant("/p/.dev.vars"));
+        assert!(relevant("/p/.dev.vars.staging"));
+        assert!(relevant("/p/.env"));
+        assert!(relevant("/p/.env.staging.local"));
+        assert!(!relevant("/p/.environment/x"));
         assert!(!relevant("/elsewhere/index.ts"));
         assert!(!relevant("/p/node_modules/a/index.js"));
         assert!(!relevant("/p/.wrangler/state/x"));

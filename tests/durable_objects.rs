@@ -359,6 +359,10 @@ fn the_sql_api() {
         assert_eq!(out["one"], json!({ "n": 2 }));
         assert_eq!(out["read"], json!(2));
         assert_eq!(out["size"], json!(true));
+        assert_eq!(
+            out["limited"],
+            json!({ "deleted": [{ "name": "bob" }], "root": 9 })
+        );
         let errors = out["errors"].as_array().unwrap();
         assert!(
             errors[0].as_str().unwrap().contains("got no results"),

@@ -420,6 +420,71 @@ fn errors_carry_sqlites_message_in_d1s_form() {
     });
 }
 
+/// Cloudflare's SQLite takes `ORDER BY` and `LIMIT` on `DELETE` and
+/// `UPDATE` (Cloudflare's chanfana template deletes with `DELETE … RETURNING
+/// * LIMIT 1`) and has the math functions; the amalgamation motu bundles
+/// has neither unless asked (`crates/storage/src/limit_clause.rs`,
+/// `.cargo/config.toml`).
+#[test]
+fn deletes_and_updates_take_a_limit_and_math_functions_are_there() {
+    on_each_engine(
+        "deletes_and_updates_take_a_limit_and_math_functions_are_there",
+        |engine| {
+            let state = State::migrated();
+            let s = state.serve(engine);
+            query(
+                &s,
+                "run",
+                "INSERT INTO users (email, name, score) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)",
+                json!(["a@x", "A", 1, "b@x", "B", 2, "c@x", "C", 3]),
+            );
+            let r = query(
+                &s,
+                "all",
+                "DELETE FROM users WHERE email LIKE ? RETURNING name LIMIT 1",
+                json!(["seed%"]),
+            );
+            assert_eq!(r["results"], json!([{ "name": "Seed; with a semicolon" }]));
+            assert_eq!(r["meta"]["changes"], 1);
+            let r = query(
+                &s,
+                "run",
+                "UPDATE users SET score = score * ? WHERE score < ? ORDER BY score DESC LIMIT ?",
+                json!([10, 3, 1]),
+            );
+            assert_eq!(r["meta"]["changes"], 1);
+            let r = query(
+                &s,
+                "all",
+                "SELECT name, score FROM users ORDER BY id",
+                json!([]),
+            );
+            assert_eq!(
+                r["results"],
+                json!([
+                    { "name": "A", "score": 1 },
+                    { "name": "B", "score": 20 },
+                    { "name": "C", "score": 3 }
+                ])
+            );
+            let r = query(
+                &s,
+                "all",
+                "SELECT sqrt(16) AS s, pow(2, 10) AS p, floor(pi()) AS f",
+                json!([]),
+            );
+            assert_eq!(r["results"], json!([{ "s": 4, "p": 1024, "f": 3 }]));
+            // ORDER BY without LIMIT stays an error, as in SQLite.
+            let (e, _) = fails(
+                &s,
+                "/query",
+                json!({ "sql": "DELETE FROM users ORDER BY id", "method": "run" }),
+            );
+            assert!(e.contains("near \"ORDER\": syntax error"), "{e}");
+        },
+    );
+}
+
 #[test]
 fn limits_are_cloudflares() {
     on_each_engine("limits_are_cloudflares", |engine| {

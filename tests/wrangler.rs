@@ -200,3 +200,53 @@ fn a_redirect_to_a_missing_config_is_an_error() {
         "{stderr}"
     );
 }
+
+/// `motu dev` gives a Wrangler project a `request.cf` as `wrangler dev`
+/// does: the `cf.json` wrangler cached in the project, else wrangler's
+/// offline placeholder (Austin, Texas); `motu serve` invents no location.
+#[test]
+fn motu_dev_gives_request_cf_as_wrangler_dev() {
+    on_each_engine("motu_dev_gives_request_cf_as_wrangler_dev", |engine| {
+        let c = common::TempConfig::new(&[
+            (
+                "cf.js",
+                "export default { fetch(request) { return Response.json(request.cf); } };",
+            ),
+            ("wrangler.jsonc", r#"{ "name": "where", "main": "cf.js" }"#),
+        ]);
+        let args = ["--config", &c.path("wrangler.jsonc"), "--engine", engine];
+        let cf = |command: &str| {
+            let s = Server::start_command(command, &args, &[]);
+            let r = s.get("/");
+            assert_eq!(r.status, 200, "{}", s.log());
+            r.json()
+        };
+        let placeholder = cf("dev");
+        assert_eq!(placeholder["city"], "Austin", "{placeholder}");
+        assert_eq!(placeholder["latitude"], "30.27130");
+        assert_eq!(placeholder["longitude"], "-97.74260");
+        assert_eq!(placeholder["httpProtocol"], "HTTP/1.1", "motu's own field");
+        let served = cf("serve");
+        assert!(served.get("city").is_none(), "{served}");
+        let cache = std::path::Path::new(&c.path("wrangler.jsonc"))
+            .parent()
+            .unwrap()
+            .join(".wrangler/cache");
+        std::fs::create_dir_all(&cache).unwrap();
+        std::fs::write(
+            cache.join("cf.json"),
+            r#"{ "city": "Lisbon", "country": "PT", "latitude": "38.71" }"#,
+        )
+        .unwrap();
+        let cached = cf("dev");
+        assert_eq!(
+            (&cached["city"], &cached["country"], &cached["latitude"]),
+            (&"Lisbon".into(), &"PT".into(), &"38.71".into()),
+            "{cached}"
+        );
+        assert!(
+            cached.get("asn").is_none(),
+            "only the cached file: {cached}"
+        );
+    });
+}

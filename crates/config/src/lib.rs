@@ -40,7 +40,7 @@
 //! country = "US"
 //!
 //! [limits]                  # per isolate / per event; each overridable per Worker
-//! cpu_ms = 50                 # CPU time per event (default 50)
+//! cpu_ms = 50                 # CPU time per event (default 50; 30000 for a Wrangler config)
 //! startup_cpu_ms = 1000       # CPU time of the top-level code (default 1000)
 //! memory_mb = 128             # heap limit per isolate (default 128)
 //! idle_timeout_s = 300        # evict isolates idle this long (default 300)
@@ -73,6 +73,7 @@
 //! crons = ["*/5 * * * *", "@daily"]  # scheduled handler triggers, UTC (default none)
 //! cron_overlap = false        # may a trigger fire while its last run goes on
 //! secrets = ["API_KEY"]       # from the environment or .dev.vars; never logged
+//! secret_files = [".env"]     # where secrets are read from, first first (default [".dev.vars"])
 //! origin = "https://origin.example"  # where passThroughOnException() sends requests
 //! workers_dev = true          # also at NAME.localhost (default: only if it is the one Worker)
 //! compatibility_date = "2025-01-01"  # date-dependent defaults (default none)
@@ -157,6 +158,7 @@ pub use assets::{
 };
 pub use build::BuildSettings;
 pub use cache::CacheSettings;
+pub use cf::wrangler_dev_cf;
 pub use cluster::{ClusterSettings, RedisUrl};
 pub use compat::PlatformCompat;
 pub use cron::CronTrigger;
@@ -175,7 +177,7 @@ pub use queues::{QueueConsumerSettings, QueueProducerSettings, QueuesSettings};
 pub use r2::{R2BucketBinding, R2_JURISDICTIONS};
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use rules::{ModuleRuleSettings, ModuleRuleType};
-pub use secrets::{SecretValue, DEV_VARS};
+pub use secrets::{is_secret_file, SecretValue, DEV_VARS};
 pub use settings::{
     EgressSettings, ServerSettings, ServiceBinding, Settings, WorkerSettings,
     DEFAULT_EXECUTOR_BUSY, DEFAULT_LISTEN,

@@ -9,8 +9,9 @@ use crate::raw::RawLimits;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// `cpu_ms`: CPU time one event's JavaScript may use, summed over its
-    /// turns (waiting on timers or I/O is free). Default 50 ms. Past it the
-    /// event's JavaScript is terminated and the request gets a 503.
+    /// turns (waiting on timers or I/O is free). Default 50 ms (30 s for a
+    /// Wrangler config, Cloudflare's default). Past it the event's
+    /// JavaScript is terminated and the request gets a 503.
     pub cpu: Duration,
     /// `startup_cpu_ms`: CPU time the Worker's top-level code may use when
     /// an isolate starts. Default 1000 ms; past it the Worker fails to start.

@@ -95,6 +95,7 @@ pub(crate) struct RawWorker {
     pub(crate) crons: Vec<String>,
     #[serde(default)]
     pub(crate) secrets: Vec<String>,
+    pub(crate) secret_files: Option<Vec<String>>,
     pub(crate) origin: Option<String>,
     #[serde(default)]
     pub(crate) services: Vec<RawService>,

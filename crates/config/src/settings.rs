@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::raw::{RawConfig, RawWorker};
-use crate::secrets::read_dev_vars;
+use crate::secrets::read_secret_files;
 use crate::{
     AdminSettings, AssetsSettings, ConfigError, CronTrigger, HttpSettings, Limits, PoolLimits,
     RoutePattern, SecretValue,
@@ -592,13 +592,18 @@ fn validate_worker(
         let value = match std::env::var(secret) {
             Ok(value) => value,
             Err(_) => {
-                let dev_vars = read_dev_vars(base).map_err(|m| invalid(field.clone(), m))?;
-                dev_vars.get(secret).cloned().ok_or_else(|| {
+                let files = w
+                    .secret_files
+                    .clone()
+                    .unwrap_or_else(|| vec![crate::secrets::DEV_VARS.to_owned()]);
+                let values =
+                    read_secret_files(base, &files).map_err(|m| invalid(field.clone(), m))?;
+                values.get(secret).cloned().ok_or_else(|| {
                     invalid(
                         field.clone(),
                         format!(
                             "secret '{secret}' is not set: put it in the environment or in {} next to the config",
-                            crate::secrets::DEV_VARS
+                            if files.is_empty() { crate::secrets::DEV_VARS.to_owned() } else { files.join(" or ") }
                         ),
                     )
                 })?

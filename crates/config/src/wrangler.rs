@@ -10,7 +10,9 @@
 //!   zone_id, custom_domain }`; a custom domain `example.com` serves every
 //!   path of that host (`example.com/*`);
 //! - `triggers.crons`, `vars`, `services` (`binding`, `service`, `entrypoint`, `props`),
-//!   `limits.cpu_ms` (and `limits.subrequests`), `define` (strings: the
+//!   `limits.cpu_ms` (and `limits.subrequests`; without `cpu_ms` a Worker
+//!   gets Cloudflare's default of 30 s per invocation, not motu.toml's
+//!   50 ms), `define` (strings: the
 //!   JavaScript expressions that replace global names at load), `rules`
 //!   (module rules: `type`, `globs`, `fallthrough`), `jsx_factory`,
 //!   `jsx_fragment` and `tsconfig` (a path relative to the config);
@@ -46,8 +48,10 @@
 //!   `routes`/`route`, `triggers`, `limits`, `rules`, `assets`, `build`,
 //!   `jsx_factory`, `jsx_fragment` and `tsconfig` are inherited from the top level unless the section sets them, and `vars`,
 //!   `services` and `define` are not inherited;
-//! - `.dev.vars` next to the config: every name in it becomes a secret in
-//!   `env` (overriding a var of the same name), as in `wrangler dev`.
+//! - `.dev.vars` (or `.dev.vars.<env>`, or else the `.env` files) next to
+//!   the config: every name in it becomes a secret in `env` (overriding a
+//!   var of the same name), as in `wrangler dev`; `secrets.required`
+//!   narrows them to the names it lists (see `crate::secrets`).
 //!
 //! Any other key is reported back as a warning naming it (once), never
 //! ignored silently and never fatal — unless its value asks for nothing
@@ -67,7 +71,6 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::secrets::read_dev_vars;
 use crate::ConfigError;
 
 /// Whether `file` is read as a Wrangler config: a `.json` or `.jsonc` file,
@@ -108,6 +111,7 @@ const KNOWN: &[&str] = &[
     "durable_objects",
     "migrations",
     "exports",
+    "secrets",
 ];
 
 /// Storage bindings: each key, and the keys of its entries motu reads. Not
@@ -444,8 +448,15 @@ pub(crate) fn translate(
         ignored.iter().for_each(|key| warnings.unsupported(key));
         worker.insert("migrations".into(), migrations);
     }
-    dev_vars_as_secrets(file, &mut worker, &invalid)?;
+    dev_vars_as_secrets(file, env, &view, &mut worker, &mut warnings, &invalid)?;
     let mut doc = Map::new();
+    // Cloudflare's CPU time per invocation when `limits.cpu_ms` is not set
+    // (Workers Standard), as the server's default: the Worker's own
+    // `limits.cpu_ms` and `MOTU_LIMITS__CPU_MS` still override it.
+    doc.insert(
+        "limits".into(),
+        serde_json::json!({ "cpu_ms": CLOUDFLARE_DEFAULT_CPU_MS }),
+    );
     doc.insert("workers".into(), Value::Array(vec![Value::Object(worker)]));
     let toml = toml::to_string(&Value::Object(doc)).map_err(|e| load_error(e.to_string()))?;
     Ok(Translated {
@@ -453,6 +464,11 @@ pub(crate) fn translate(
         warnings: warnings.list,
     })
 }
+
+/// CPU time per invocation a Worker gets on Cloudflare unless its config
+/// sets `limits.cpu_ms` (30 s, the Standard usage model's default). motu.toml
+/// keeps motu's own default of 50 ms.
+pub(crate) const CLOUDFLARE_DEFAULT_CPU_MS: u64 = 30_000;
 
 /// The keys of the selected environment over the top level's.
 struct View<'a> {
@@ -596,22 +612,58 @@ fn binding_list(
     Ok(out)
 }
 
-/// Every name in `.dev.vars` next to the config becomes a secret, and
-/// replaces a var of the same name.
+/// The secrets of Wrangler's local development: every name in the secret
+/// files it reads (`.dev.vars.<env>`, `.dev.vars` or the `.env` files; see
+/// `crate::secrets`), or only those `secrets.required` lists (a listed name
+/// no file sets is warned about, as wrangler does). A secret replaces a var
+/// of the same name.
 fn dev_vars_as_secrets(
     file: &Path,
+    env: Option<&str>,
+    view: &View<'_>,
     worker: &mut Map<String, Value>,
+    warnings: &mut Warnings,
     invalid: &dyn Fn(&str, String) -> ConfigError,
 ) -> Result<(), ConfigError> {
     let dir = file.parent().unwrap_or(Path::new("."));
-    let dev_vars = read_dev_vars(dir).map_err(|m| invalid(crate::DEV_VARS, m))?;
-    if dev_vars.is_empty() {
+    let dot_env =
+        std::env::var("CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV").map_or(true, |v| v != "false");
+    let files = crate::secrets::wrangler_secret_files(dir, env, dot_env);
+    let values = crate::secrets::read_secret_files(dir, &files)
+        .map_err(|m| invalid(files.first().map_or(crate::DEV_VARS, String::as_str), m))?;
+    let mut names: Vec<&String> = values.keys().collect();
+    if let Some((secrets, field)) = view.get("secrets") {
+        let required = secrets
+            .get("required")
+            .and_then(Value::as_array)
+            .filter(|list| list.iter().all(Value::is_string))
+            .ok_or_else(|| {
+                invalid(
+                    &field,
+                    "must be a table with `required`, a list of names".into(),
+                )
+            })?;
+        let required: Vec<&str> = required.iter().filter_map(Value::as_str).collect();
+        for name in &required {
+            if !values.contains_key(*name) {
+                warnings.list.push(format!(
+                    "secret '{name}' is required (secrets.required) but no {} sets it",
+                    if files.is_empty() {
+                        ".dev.vars or .env file".to_owned()
+                    } else {
+                        files.join(" or ")
+                    }
+                ));
+            }
+        }
+        names.retain(|n| required.contains(&n.as_str()));
+    }
+    if names.is_empty() {
         return Ok(());
     }
-    let mut names: Vec<&String> = dev_vars.keys().collect();
     names.sort();
     if let Some(Value::Object(vars)) = worker.get_mut("vars") {
-        vars.retain(|k, _| !dev_vars.contains_key(k));
+        vars.retain(|k, _| !names.contains(&k));
     }
     worker.insert(
         "secrets".into(),
@@ -621,6 +673,10 @@ fn dev_vars_as_secrets(
                 .map(|n| Value::String(n.clone()))
                 .collect(),
         ),
+    );
+    worker.insert(
+        "secret_files".into(),
+        Value::Array(files.into_iter().map(Value::String).collect()),
     );
     Ok(())
 }

@@ -286,6 +286,94 @@ fn dev_vars_become_secrets() {
     assert_eq!(w.vars, [("OTHER".to_owned(), serde_json::json!("x"))]);
 }
 
+/// The secrets a Worker of `loaded` sees, by name.
+fn secrets_of(loaded: &Loaded) -> Vec<(String, String)> {
+    loaded.settings.workers[0]
+        .secrets
+        .iter()
+        .map(|(k, v)| (k.clone(), v.expose().to_owned()))
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn env_files_become_secrets_when_there_is_no_dev_vars() {
+    let d = Dir::new();
+    d.write(".env", "API_KEY=base\nTOKEN=base\nGREETING=from .env\n");
+    d.write(".env.local", "TOKEN=local\n");
+    d.write(".env.staging", "API_KEY=staging\n");
+    let config = "name = \"a\"\nmain = \"src/index.js\"\n[vars]\nGREETING = \"hello\"\nOTHER = \"x\"\n[env.staging]\nvars = { GREETING = \"hi\" }\n";
+    let loaded = d.load("wrangler.toml", config, None).unwrap();
+    assert_eq!(
+        secrets_of(&loaded),
+        pairs(&[
+            ("API_KEY", "base"),
+            ("GREETING", "from .env"),
+            ("TOKEN", "local")
+        ])
+    );
+    assert_eq!(
+        loaded.settings.workers[0].vars,
+        [("OTHER".to_owned(), serde_json::json!("x"))]
+    );
+    // An environment's own .env file comes before the shared ones.
+    let loaded = d.load("wrangler.toml", config, Some("staging")).unwrap();
+    assert_eq!(
+        secrets_of(&loaded),
+        pairs(&[
+            ("API_KEY", "staging"),
+            ("GREETING", "from .env"),
+            ("TOKEN", "local")
+        ])
+    );
+    // With .dev.vars, the .env files are not read at all; with
+    // .dev.vars.<env>, neither is .dev.vars for that environment.
+    d.write(".dev.vars", "API_KEY=dev\n");
+    let loaded = d.load("wrangler.toml", config, None).unwrap();
+    assert_eq!(secrets_of(&loaded), pairs(&[("API_KEY", "dev")]));
+    d.write(".dev.vars.staging", "TOKEN=dev-staging\n");
+    let loaded = d.load("wrangler.toml", config, Some("staging")).unwrap();
+    assert_eq!(secrets_of(&loaded), pairs(&[("TOKEN", "dev-staging")]));
+    assert_eq!(
+        loaded.settings.workers[0].vars,
+        [("GREETING".to_owned(), serde_json::json!("hi"))]
+    );
+}
+
+#[test]
+fn secrets_required_picks_the_names_and_warns_of_missing_ones() {
+    let d = Dir::new();
+    d.write(".env", "API_KEY=k\nUNLISTED=u\n");
+    let config = "name = \"a\"\nmain = \"src/index.js\"\n[vars]\nUNLISTED = \"var\"\n[secrets]\nrequired = [\"API_KEY\", \"MISSING\"]\n";
+    let loaded = d.load("wrangler.toml", config, None).unwrap();
+    assert_eq!(secrets_of(&loaded), pairs(&[("API_KEY", "k")]));
+    assert_eq!(
+        loaded.settings.workers[0].vars,
+        [("UNLISTED".to_owned(), serde_json::json!("var"))]
+    );
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.contains("'MISSING'") && w.contains(".env")),
+        "{:?}",
+        loaded.warnings
+    );
+    assert!(
+        !loaded.warnings.iter().any(|w| w.contains("key 'secrets'")),
+        "{:?}",
+        loaded.warnings
+    );
+    let bad = "name = \"a\"\nmain = \"src/index.js\"\nsecrets = [\"X\"]\n";
+    let e = d.load("wrangler.toml", bad, None).unwrap_err().to_string();
+    assert!(e.contains("secrets"), "{e}");
+}
+
 #[test]
 fn invalid_values_are_errors_naming_the_field() {
     let d = Dir::new();
@@ -448,4 +536,30 @@ fn a_generated_configs_empty_keys_ask_for_nothing() {
         d.load("wrangler.toml", &text, None)
             .unwrap_or_else(|e| panic!("{extra}: {e}"));
     }
+}
+
+#[test]
+fn without_limits_cpu_ms_a_worker_gets_cloudflares_default() {
+    use std::time::Duration;
+    let d = Dir::new();
+    let bare = "name = \"w\"\nmain = \"src/index.js\"\n";
+    let cpu = |text: &str, vars: &[(&str, &str)]| {
+        let loaded = d.load_env("wrangler.toml", text, None, vars).unwrap();
+        loaded.settings.workers[0].limits.cpu
+    };
+    // Cloudflare's 30 s, not motu.toml's 50 ms.
+    assert_eq!(cpu(bare, &[]), Duration::from_secs(30));
+    // The config's own limit, then the server-wide override, still win.
+    let own = format!("{bare}[limits]\ncpu_ms = 70\n");
+    assert_eq!(cpu(&own, &[]), Duration::from_millis(70));
+    let env = [("MOTU_LIMITS__CPU_MS", "2000")];
+    assert_eq!(cpu(bare, &env), Duration::from_millis(2000));
+    assert_eq!(cpu(&own, &env), Duration::from_millis(70));
+    // motu.toml keeps motu's default.
+    let toml = "[[workers]]\nname = \"w\"\nmain = \"src/index.js\"\n";
+    let loaded = d.load_env("motu.toml", toml, None, &[]).unwrap();
+    assert_eq!(
+        loaded.settings.workers[0].limits.cpu,
+        Duration::from_millis(50)
+    );
 }

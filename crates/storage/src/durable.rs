@@ -261,7 +261,7 @@ impl ObjectStorage {
         let last = statements.len().saturating_sub(1);
         let before = self.conn.total_changes();
         for (i, text) in statements.iter().enumerate() {
-            let mut stmt = self.conn.prepare(text)?;
+            let mut stmt = crate::limit_clause::prepare(text, |s| self.conn.prepare(s))?;
             let count = stmt.parameter_count();
             let params: &[D1Value] = if i == last { bindings } else { &[] };
             if params.len() != count && i == last {

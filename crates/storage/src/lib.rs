@@ -41,6 +41,7 @@ pub mod fault;
 pub mod fs;
 pub mod group_commit;
 pub mod kv;
+mod limit_clause;
 pub mod queues;
 pub mod r2;
 pub mod redis;

@@ -5,8 +5,9 @@
 // `with`), `Promise.withResolvers`, `Object.groupBy` and `Map.groupBy`, the
 // Set methods (`union`, `intersection`, `difference`, `symmetricDifference`,
 // `isSubsetOf`, `isSupersetOf`, `isDisjointFrom`), `String.prototype.
-// isWellFormed`/`toWellFormed` and `Array.fromAsync`. A group of its own,
-// in V8's startup snapshot (src/prelude.rs); each method is installed only
+// isWellFormed`/`toWellFormed` and `Array.fromAsync`. One group with
+// es_install.js and es_builtins_2025.js, in V8's startup snapshot
+// (src/prelude.rs); each method is installed only
 // where the engine lacks it, so QuickJS keeps its own.
 //
 // What the specification says, and this follows: each is a method
@@ -18,17 +19,8 @@
 // argument `has` or iterate its `keys` depending on which is smaller.
 
 function installEsBuiltins() {
-  const isObject = v => (typeof v === 'object' && v !== null) || typeof v === 'function';
   const MAX_LENGTH = 2 ** 53 - 1;
   const MAX_ARRAY_LENGTH = 2 ** 32 - 1;
-
-  // Defines the methods of `methods` that `target` lacks.
-  const install = (target, methods) => {
-    for (const name of Object.keys(methods)) {
-      if (name in target) continue;
-      Object.defineProperty(target, name, { value: methods[name], writable: true, enumerable: false, configurable: true });
-    }
-  };
 
   // The abstract operations the methods share.
   const toObject = (v, method) => {
@@ -52,19 +44,6 @@ function installEsBuiltins() {
   const requireComparator = comparefn => {
     if (comparefn !== undefined && typeof comparefn !== 'function') {
       throw new TypeError('The comparison function must be either a function or undefined');
-    }
-  };
-  const requireCallable = (fn, what) => {
-    if (typeof fn !== 'function') throw new TypeError(`${what} is not a function`);
-    return fn;
-  };
-  const isConstructor = C => {
-    if (typeof C !== 'function') return false;
-    try {
-      new (new Proxy(C, { construct: () => ({}) }))();
-      return true;
-    } catch {
-      return false;
     }
   };
   const sort = Array.prototype.sort;
@@ -174,19 +153,7 @@ function installEsBuiltins() {
   // Promise.withResolvers: a promise of `this` and its resolving functions.
   install(Promise, {
     withResolvers() {
-      const C = this;
-      if (!isObject(C)) throw new TypeError('Promise.withResolvers called on a non-object');
-      if (!isConstructor(C)) throw new TypeError('Promise.withResolvers called on a non-constructor');
-      let resolve;
-      let reject;
-      const promise = new C((res, rej) => {
-        if (resolve !== undefined || reject !== undefined) throw new TypeError('Promise executor has already been invoked');
-        resolve = res;
-        reject = rej;
-      });
-      requireCallable(resolve, 'Promise resolve function');
-      requireCallable(reject, 'Promise reject function');
-      return { promise, resolve, reject };
+      return promiseCapability(this, 'Promise.withResolvers');
     },
   });
 

@@ -52,7 +52,8 @@ function start() {
   // In V8's startup snapshot already (src/prelude.rs); QuickJS has its own.
   if (globalThis.Iterator === undefined) loadGroup(ITERATOR_HELPERS);
   if ([Array.prototype.toSorted, Promise.withResolvers, Object.groupBy, Set.prototype.union,
-    String.prototype.isWellFormed, Array.fromAsync].includes(undefined)) loadGroup(ES_BUILTINS);
+    String.prototype.isWellFormed, Array.fromAsync, Promise.try, RegExp.escape, Math.f16round,
+    Math.sumPrecise, Uint8Array.fromBase64].includes(undefined)) loadGroup(ES_BUILTINS);
   env = worker.env;
   // A service binding is a Fetcher and a stub of the Worker's entrypoint for
   // RPC (cloudflare/rpc.js), with the props its calls carry.

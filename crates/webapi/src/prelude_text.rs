@@ -317,7 +317,11 @@ pub(crate) const GROUPS: [(&str, &str); 34] = [
     ),
     (
         "motu:prelude/es-builtins",
-        group!(preamble: "", files: ["es_builtins.js"], exports: ""),
+        group!(
+            preamble: "",
+            files: ["es_install.js", "es_builtins.js", "es_builtins_2025.js", "es_base64.js"],
+            exports: ""
+        ),
     ),
 ];
 

@@ -1,7 +1,9 @@
 // ECMAScript built-ins this V8 predates, installed natively so that Worker
 // code and the Web API prelude find them as on newer engines:
 // ArrayBuffer.prototype.transfer, transferToFixedLength and `detached`
-// (ES2024), which structuredClone's `transfer` option relies on.
+// (ES2024), which structuredClone's `transfer` option relies on, and
+// Error.isError (ES2026), which asks the engine whether a value is an
+// error object (no JavaScript can tell: `Symbol.toStringTag` lies).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -78,9 +80,34 @@ void detached(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(info.This().As<v8::ArrayBuffer>()->WasDetached());
 }
 
+// Error.isError(value): whether `value` is an error object (made by an
+// error constructor; a proxy of one is not, nor an object inheriting from
+// Error.prototype).
+void is_error(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(info.Length() > 0 && info[0]->IsNativeError());
+}
+
+// Error.isError, unless the engine has it.
+bool install_is_error(v8::Local<v8::Context> ctx) {
+  v8::Isolate* iso = ctx->GetIsolate();
+  v8::Local<v8::Value> error_value, existing;
+  if (!ctx->Global()->Get(ctx, str(iso, "Error")).ToLocal(&error_value) || !error_value->IsObject())
+    return false;
+  v8::Local<v8::Object> error = error_value.As<v8::Object>();
+  if (!error->Get(ctx, str(iso, "isError")).ToLocal(&existing)) return false;
+  if (!existing->IsUndefined()) return true;
+  v8::Local<v8::Function> fn;
+  if (!v8::Function::New(ctx, is_error, v8::Local<v8::Value>(), 1, v8::ConstructorBehavior::kThrow)
+           .ToLocal(&fn))
+    return false;
+  fn->SetName(str(iso, "isError"));
+  return error->DefineOwnProperty(ctx, str(iso, "isError"), fn, v8::DontEnum).FromMaybe(false);
+}
+
 }  // namespace
 
 bool install_builtins(v8::Local<v8::Context> ctx) {
+  if (!install_is_error(ctx)) return false;
   v8::Isolate* iso = ctx->GetIsolate();
   v8::Local<v8::Value> ctor_value, proto_value, existing;
   if (!ctx->Global()->Get(ctx, str(iso, "ArrayBuffer")).ToLocal(&ctor_value) ||
@@ -113,7 +140,8 @@ bool install_builtins(v8::Local<v8::Context> ctx) {
 }
 
 void add_builtin_references(std::vector<intptr_t>& refs) {
-  for (v8::FunctionCallback f : {transfer, detached}) refs.push_back(reinterpret_cast<intptr_t>(f));
+  for (v8::FunctionCallback f : {transfer, detached, is_error})
+    refs.push_back(reinterpret_cast<intptr_t>(f));
 }
 
 }  // namespace motu

@@ -360,7 +360,8 @@ bool install_accessors(v8::Local<v8::Context> ctx);
 void add_accessor_references(std::vector<intptr_t>& refs);
 
 // --- builtins.cc
-// Installs the ECMAScript built-ins this V8 lacks (ArrayBuffer transfer).
+// Installs the ECMAScript built-ins this V8 lacks (ArrayBuffer transfer,
+// Error.isError).
 bool install_builtins(v8::Local<v8::Context> ctx);
 // Appends the native callbacks of the functions it installs (for startup
 // snapshots, which refer to them by index).

@@ -1181,8 +1181,8 @@ int js_dtoa(char *buf, double d, int radix, int n_digits, int flags,
     E = 1 + mul_log2_radix(e - 1, radix);
     
     if (fmt == JS_DTOA_FORMAT_FREE) {
-        int P_max, E0, e1, E_found, P_found;
-        uint64_t m1, mant_found, mant, mant_max1;
+        int P_max, E0, e1, E_found, P_found, P_try;
+        uint64_t m1, mant_found, mant, mant_max1, mant_up;
         /* P_max is guarranteed to work by construction */
         P_max = dtoa_max_digits_table[radix - 2];
         E0 = E;
@@ -1204,6 +1204,8 @@ int js_dtoa(char *buf, double d, int radix, int n_digits, int flags,
                     break;
                 E++; /* at most one iteration is possible */
             }
+            P_try = P;
+            mant_up = mant + 1;
             /* remove useless trailing zero digits */
             while ((mant % radix) == 0) {
                 mant /= radix;
@@ -1226,6 +1228,27 @@ int js_dtoa(char *buf, double d, int radix, int n_digits, int flags,
                 if (P == 1)
                     break;
                 P--; /* try lower exponent */
+            } else if (radix == 10 && m == ((uint64_t)1 << 52) && mant_up < mant_max1) {
+                /* motu: a power of two has a gap below it half the size
+                   of the gap above, so the nearest P digits can fall
+                   outside its rounding interval while the P digits just
+                   above fall inside it (2^-24 is 5.960464477539063e-8):
+                   try those before giving up on P digits. */
+                mpb_set_u64(tmp1, mant_up);
+                m1 = mul_pow_round_to_d(&e1, tmp1, radix1, radix_shift, E - P_try, JS_RNDN);
+                if (m1 != m || e1 != e)
+                    break;
+                P = P_try;
+                while ((mant_up % radix) == 0) {
+                    mant_up /= radix;
+                    P--;
+                }
+                P_found = P;
+                E_found = E;
+                mant_found = mant_up;
+                if (P == 1)
+                    break;
+                P--;
             } else {
                 break;
             }

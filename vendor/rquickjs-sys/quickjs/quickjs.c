@@ -49834,13 +49834,20 @@ void *lre_realloc(void *opaque, void *ptr, size_t size)
     return js_realloc_rt(ctx->rt, ptr, size);
 }
 
+/* motu: RegExp.escape as the specification has it: by code point (a
+   surrogate pair stays whole; only a lone surrogate is escaped), escaping
+   only a leading digit or ASCII letter, the syntax characters and '/', the
+   control escapes, the other punctuators, white space and line terminators
+   (ECMAScript's, as \s matches them). Other characters stay as they are:
+   controls, Latin-1 letters, U+0085. */
 static JSValue js_regexp_escape(JSContext *ctx, JSValueConst this_val,
                                 int argc, JSValueConst *argv)
 {
     StringBuffer b_s, *b = &b_s;
     JSValue str, ret;
     JSString *p;
-    uint32_t c, i;
+    uint32_t c;
+    int i, first;
     char s[16];
 
     if (!JS_IsString(argv[0]))
@@ -49854,36 +49861,25 @@ static JSValue js_regexp_escape(JSContext *ctx, JSValueConst this_val,
     }
     p = JS_VALUE_GET_STRING(str);
     string_buffer_init2(ctx, b, 0, p->is_wide_char);
-    for (i = 0; i < p->len; i++) {
-        c = p->is_wide_char ? (uint32_t)str16(p)[i] : (uint32_t)str8(p)[i];
-        if (c < 33) {
-            if (c >= 9 && c <= 13) {
-                string_buffer_putc8(b, '\\');
-                string_buffer_putc8(b, "tnvfr"[c - 9]);
-            } else {
-                goto hex2;
-            }
-        } else if (c < 128) {
-            if ((c >= '0' && c <= '9')
-             || (c >= 'A' && c <= 'Z')
-             || (c >= 'a' && c <= 'z')) {
-                if (i == 0)
-                    goto hex2;
-            } else if (strchr(",-=<>#&!%:;@~'`\"", c)) {
-                goto hex2;
-            } else if (c != '_') {
-                string_buffer_putc8(b, '\\');
-            }
-            string_buffer_putc8(b, c);
-        } else if (c < 256) {
-        hex2:
+    for (i = 0; i < p->len; ) {
+        first = (i == 0);
+        c = string_getc(p, &i);
+        if (first && ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')
+                      || (c >= 'a' && c <= 'z'))) {
             snprintf(s, sizeof(s), "\\x%02x", c);
             string_buffer_puts8(b, s);
-        } else if (is_surrogate(c) || lre_is_white_space(c) || c == 0xFEFF) {
-            snprintf(s, sizeof(s), "\\u%04x", c);
+        } else if (c != 0 && c < 128 && strchr("^$\\.*+?()[]{}|/", c)) {
+            string_buffer_putc8(b, '\\');
+            string_buffer_putc8(b, c);
+        } else if (c >= 9 && c <= 13) {
+            string_buffer_putc8(b, '\\');
+            string_buffer_putc8(b, "tnvfr"[c - 9]);
+        } else if ((c != 0 && c < 128 && strchr(",-=<>#&!%:;@~'`\"", c))
+                   || is_surrogate(c) || lre_is_space(c)) {
+            snprintf(s, sizeof(s), c < 256 ? "\\x%02x" : "\\u%04x", c);
             string_buffer_puts8(b, s);
         } else {
-            string_buffer_putc16(b, c);
+            string_buffer_putc(b, c);
         }
     }
     ret = string_buffer_end(b);

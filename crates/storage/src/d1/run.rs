@@ -157,7 +157,8 @@ fn run_statement(
     last: bool,
     out: &mut Rows,
 ) -> Result<(), String> {
-    let mut stmt = conn.prepare_cached(sql).map_err(|e| describe(&e))?;
+    let mut stmt =
+        crate::limit_clause::prepare(sql, |s| conn.prepare_cached(s)).map_err(|e| describe(&e))?;
     let expected = stmt.parameter_count();
     if !last && expected > 0 {
         return Err(PARAMS_LAST.to_owned());

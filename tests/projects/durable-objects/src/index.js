@@ -187,7 +187,14 @@ function sqlScript(sql) {
       errors.push(e.message);
     }
   }
+  // Cloudflare's SQLite takes a LIMIT on DELETE and UPDATE, and has the
+  // math functions.
+  const limited = {
+    deleted: sql.exec('DELETE FROM people RETURNING name ORDER BY id DESC LIMIT 1').toArray(),
+    root: sql.exec('SELECT sqrt(81) AS r').one().r,
+  };
   return {
+    limited,
     written: insert.rowsWritten,
     columns,
     first: { ...first, photo: first.photo instanceof ArrayBuffer ? [...new Uint8Array(first.photo)] : first.photo },
