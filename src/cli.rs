@@ -8,6 +8,8 @@ use clap::{Args, Parser, Subcommand};
 use motu_config::Settings;
 use motu_runtime::EngineSet;
 
+use crate::custom_build::Purpose;
+
 /// motu: a self-hostable runtime for Workers-style JavaScript, on QuickJS or V8.
 #[derive(Debug, Parser)]
 #[command(name = "motu", version, about, long_about = None)]
@@ -73,6 +75,10 @@ struct TriggerArgs {
     /// The state folder (see `motu serve --persist-to`).
     #[arg(long, value_name = "DIR")]
     persist_to: Option<String>,
+    /// Do not run the config's custom builds (`build.command`): run what
+    /// they made before.
+    #[arg(long)]
+    no_build: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -133,6 +139,10 @@ struct ServeArgs {
     /// or .motu/state next to the config or the Worker's project].
     #[arg(long, value_name = "DIR")]
     persist_to: Option<String>,
+    /// Do not run the config's custom builds (`build.command`): serve
+    /// what they made before.
+    #[arg(long)]
+    no_build: bool,
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +158,10 @@ struct CheckArgs {
     /// or v8.
     #[arg(long, value_name = "ENGINE")]
     engine: Option<String>,
+    /// Do not run the config's custom builds (`build.command`): check
+    /// what they made before.
+    #[arg(long)]
+    no_build: bool,
 }
 
 /// Sets the engine of Workers that name none (`--engine`), refusing one
@@ -189,13 +203,22 @@ impl Cli {
             Command::D1(command) => crate::d1::run(command),
             Command::Serve(args) => {
                 let watch = args.watch.then(|| args.watcher());
+                let purpose = if args.watch {
+                    Purpose::Dev
+                } else {
+                    Purpose::Deploy
+                };
+                let purpose = (!args.no_build).then_some(purpose);
                 let settings = args.settings()?;
+                crate::custom_build::run_all(&settings, purpose)?;
                 crate::serve::serve(settings, watch)
             }
             Command::Dev(mut args) => {
                 args.watch = true;
                 let watch = args.watcher();
+                let purpose = (!args.no_build).then_some(Purpose::Dev);
                 let settings = args.settings()?;
+                crate::custom_build::run_all(&settings, purpose)?;
                 crate::serve::serve(settings, Some(watch))
             }
             Command::Trigger(args) => {
@@ -225,6 +248,8 @@ impl Cli {
                         .map_or("* * * * *", |c| c.expression())
                         .to_owned(),
                 };
+                let purpose = (!args.no_build).then_some(Purpose::Deploy);
+                crate::custom_build::run_all(&settings, purpose)?;
                 crate::serve::trigger(&settings, &args.worker, &cron)?;
                 println!("{}: scheduled event ({cron}) ran", args.worker);
                 Ok(())
@@ -235,6 +260,8 @@ impl Cli {
                 if let Some(engine) = args.engine {
                     set_engine(&mut settings, engine)?;
                 }
+                let purpose = (!args.no_build).then_some(Purpose::Deploy);
+                crate::custom_build::run_all(&settings, purpose)?;
                 crate::serve::check(&settings)?;
                 println!(
                     "{}: ok ({} Worker{})",
@@ -352,7 +379,8 @@ impl ServeArgs {
     /// What `--watch` needs: a way to load the settings again.
     fn watcher(&self) -> crate::watch::Watch {
         let args = self.clone();
-        crate::watch::Watch::new(move || args.clone().settings())
+        let builds = !self.no_build;
+        crate::watch::Watch::new(move || args.clone().settings(), builds)
     }
 
     fn settings(self) -> anyhow::Result<Settings> {

@@ -3,6 +3,7 @@
 mod bench;
 mod cli;
 mod cluster;
+mod custom_build;
 mod d1;
 mod heap;
 mod log_sink;

@@ -18,6 +18,17 @@
 //! again (off the actix thread) and swaps the new manifest in, without
 //! touching the Worker's isolates. If the folder cannot be read, the
 //! previous manifest keeps serving.
+//!
+//! A Worker with a custom build (`build.command`, see `custom_build`) has
+//! its `watch_dir` folders watched too. A change under one (or a changed
+//! config) runs the build again, off the actix thread, before anything
+//! else of the batch is applied; the files the build writes then come as
+//! the next batch (a new `main`, new assets), applied as above. A build
+//! that fails is logged with its output and exit status, and nothing of
+//! the batch is applied: the previous version keeps serving until a later
+//! change builds. Builds run one at a time; changes made meanwhile wait
+//! for the next batch. A build that writes into its own `watch_dir` would
+//! run again for ever, as under wrangler: its output belongs elsewhere.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -41,13 +52,16 @@ type Load = Box<dyn Fn() -> anyhow::Result<Settings> + Send>;
 /// What watching needs from the command line.
 pub struct Watch {
     load: Load,
+    builds: bool,
 }
 
 impl Watch {
-    /// Watching that reloads the settings with `load`.
-    pub fn new(load: impl Fn() -> anyhow::Result<Settings> + Send + 'static) -> Self {
+    /// Watching that reloads the settings with `load`; `builds`: whether
+    /// Workers' custom builds run again on changes (not with `--no-build`).
+    pub fn new(load: impl Fn() -> anyhow::Result<Settings> + Send + 'static, builds: bool) -> Self {
         Self {
             load: Box::new(load),
+            builds,
         }
     }
 
@@ -100,6 +114,7 @@ impl Watch {
         tracing::info!("watching for changes");
         let mut state = State {
             load: self.load,
+            builds: self.builds,
             settings: settings.clone(),
             runtime,
             gateway,
@@ -198,7 +213,8 @@ fn ignored_dirs(settings: &Settings) -> Vec<PathBuf> {
     }
 }
 
-/// Each Worker's project folder, and each assets folder.
+/// Each Worker's project folder, each assets folder, and each existing
+/// folder a custom build watches (one that does not exist is warned about).
 fn watched_dirs(settings: &Settings) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     for w in &settings.workers {
@@ -206,8 +222,27 @@ fn watched_dirs(settings: &Settings) -> Vec<PathBuf> {
         if let Some(assets) = &w.assets {
             dirs.push(non_empty(&assets.directory));
         }
+        for dir in w.build.iter().flat_map(|b| &b.watch_dirs) {
+            if dir.is_dir() {
+                dirs.push(non_empty(dir));
+            } else {
+                tracing::warn!(
+                    worker = w.name.as_str(),
+                    "the custom build's watch_dir {} is not a folder: changes there are not seen",
+                    dir.display()
+                );
+            }
+        }
     }
     dirs
+}
+
+/// Whether a change to `path` is under a folder `w`'s custom build
+/// watches.
+fn touches_build(w: &motu_config::WorkerSettings, path: &Path) -> bool {
+    w.build
+        .as_ref()
+        .is_some_and(|b| b.watch_dirs.iter().any(|d| path.starts_with(non_empty(d))))
 }
 
 /// Whether a change to `path` concerns `w`'s code: in its project folder,
@@ -237,6 +272,9 @@ fn non_empty(dir: &Path) -> PathBuf {
 /// What a reload works on.
 struct State {
     load: Load,
+    /// Whether custom builds run again (see [`Watch::new`] and
+    /// `custom_build::rebuild`).
+    builds: bool,
     settings: Settings,
     runtime: Runtime,
     gateway: Addr<GatewayActor>,
@@ -291,6 +329,22 @@ impl State {
         } else {
             self.settings.clone()
         };
+        // Custom builds first, for what they make to be loaded: each
+        // Worker's whose watched folders changed, every one after a config
+        // change.
+        let due: Vec<_> = settings
+            .workers
+            .iter()
+            .filter(|w| self.builds && w.build.is_some())
+            .filter_map(|w| {
+                let changed = paths.iter().find(|p| touches_build(w, p));
+                (changed.is_some() || config_changed).then(|| (w.clone(), changed.cloned()))
+            })
+            .collect();
+        if !crate::custom_build::rebuild(due).await {
+            self.config_pending |= config_changed;
+            return;
+        }
         // Assets read again: every Worker's after a config change, else
         // those with a change in their folder. A folder that cannot be read
         // keeps its previous manifest.

@@ -164,12 +164,14 @@ pub enum RunWorkerFirst {
 
 impl AssetsSettings {
     /// Validates `raw`, with paths relative to `base`. `has_main` tells
-    /// whether the Worker has code. An error is `(field under assets,
-    /// message)`.
+    /// whether the Worker has code; `built`, whether a custom build makes
+    /// the folder (then it need not exist yet). An error is `(field under
+    /// assets, message)`.
     pub(crate) fn from_raw(
         raw: &RawAssets,
         base: &Path,
         has_main: bool,
+        built: bool,
     ) -> Result<Self, (String, String)> {
         let err = |field: &str, message: String| (field.to_owned(), message);
         let directory = match raw.directory.as_deref() {
@@ -177,13 +179,13 @@ impl AssetsSettings {
             Some("") => return Err(err("directory", "must not be empty".into())),
             Some(d) => base.join(d),
         };
-        if !directory.exists() {
+        if !directory.exists() && !built {
             return Err(err(
                 "directory",
                 format!("'{}' does not exist", directory.display()),
             ));
         }
-        if !directory.is_dir() {
+        if directory.exists() && !directory.is_dir() {
             return Err(err(
                 "directory",
                 format!("'{}' is not a folder", directory.display()),

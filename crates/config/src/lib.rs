@@ -87,6 +87,10 @@
 //! html_handling = "auto-trailing-slash"  # or force-/drop-trailing-slash, none
 //! not_found_handling = "none" # or single-page-application, 404-page
 //! run_worker_first = false    # true, or patterns like ["/api/*", "!/api/docs/*"]
+//! [workers.build]           # a command that makes `main` or assets before loading (see `build`)
+//! command = "node build.mjs"  # run in a shell; `motu dev` runs it again on changes
+//! cwd = "."                   # relative to this file (default: this file's folder)
+//! watch_dir = "src"           # or a list (default "src")
 //! [[workers.services]]       # env.AUTH.fetch(request) calls Worker "auth" in-process
 //! binding = "AUTH"
 //! service = "auth"
@@ -120,6 +124,7 @@
 
 mod admin;
 mod assets;
+mod build;
 mod cache;
 mod cf;
 mod cluster;
@@ -152,6 +157,7 @@ pub use assets::{
     navigation_prefers_assets, AssetsSettings, HtmlHandling, NotFoundHandling, RunWorkerFirst,
     MAX_RUN_WORKER_FIRST_RULES, MAX_RUN_WORKER_FIRST_RULE_LEN,
 };
+pub use build::BuildSettings;
 pub use cache::CacheSettings;
 pub use cf::wrangler_dev_cf;
 pub use cluster::{ClusterSettings, RedisUrl};

@@ -116,6 +116,7 @@ pub(crate) struct RawWorker {
     #[serde(default)]
     pub(crate) rules: Vec<crate::rules::RawRule>,
     pub(crate) assets: Option<crate::assets::RawAssets>,
+    pub(crate) build: Option<crate::build::RawBuild>,
     #[serde(default)]
     pub(crate) kv_namespaces: Vec<crate::kv::RawKvNamespace>,
     #[serde(default)]

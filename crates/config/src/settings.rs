@@ -205,6 +205,9 @@ pub struct WorkerSettings {
     /// bindings and the history of the Worker's classes (see
     /// [`crate::DurableObjectsSettings`]). Default none.
     pub durable_objects: crate::DurableObjectsSettings,
+    /// `[workers.build]`: the custom build that makes the Worker's `main`
+    /// or assets (see [`crate::BuildSettings`]). Default none.
+    pub build: Option<crate::BuildSettings>,
 }
 
 /// A service binding: a name in `env` for another Worker of the server.
@@ -265,6 +268,7 @@ impl Settings {
                 jsx_fragment: None,
                 tsconfig: None,
                 routes: vec![RoutePattern::parse("*/*").expect("a valid pattern")],
+                build: None,
                 workers_dev: true,
                 engine: None,
                 vars: Vec::new(),
@@ -521,10 +525,18 @@ fn validate_worker(
             format!("two Workers are named '{name}'"),
         ));
     }
+    let build = match &w.build {
+        None => None,
+        Some(raw) => crate::build::validate(raw, base)
+            .map_err(|(f, message)| invalid(field(&format!("build.{f}")), message))?,
+    };
+    // A custom build makes `main` and the assets folder: they are checked
+    // once it has run.
+    let built = build.is_some();
     let assets = match &w.assets {
         None => None,
         Some(raw) => Some(
-            AssetsSettings::from_raw(raw, base, w.main.is_some())
+            AssetsSettings::from_raw(raw, base, w.main.is_some(), built)
                 .map_err(|(f, message)| invalid(field(&format!("assets.{f}")), message))?,
         ),
     };
@@ -538,7 +550,7 @@ fn validate_worker(
         }
         Some(main) => {
             let main_path = base.join(main);
-            if !main_path.is_file() {
+            if !built && !main_path.is_file() {
                 return Err(invalid(
                     field("main"),
                     format!("'{}' does not exist", main_path.display()),
@@ -740,6 +752,7 @@ fn validate_worker(
         })
         .map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
+        build,
         durable_objects,
         queues,
         send_email,

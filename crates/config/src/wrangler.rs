@@ -19,6 +19,12 @@
 //! - `assets` (`directory`, `binding`, `html_handling`,
 //!   `not_found_handling`, `run_worker_first`), inherited by environments;
 //!   a config with `assets` may leave `main` out;
+//! - `build` (`command`, `cwd`, `watch_dir`: a custom build, see the
+//!   `build` module), inherited by environments as in wrangler: the
+//!   command runs in a shell before the Worker is loaded (`motu serve`,
+//!   `dev`, `check` and `trigger`, as `wrangler dev` and `wrangler deploy`
+//!   run it), and again in `motu dev` when a file under `watch_dir`
+//!   changes; `main` and the assets folder may be what it makes;
 //! - storage bindings: `kv_namespaces` (`binding`, `id`, `preview_id`),
 //!   `d1_databases` (`binding`, `database_name`, `database_id`,
 //!   `preview_database_id`, `migrations_dir`, `migrations_table`),
@@ -39,7 +45,7 @@
 //! - `[env.NAME]` sections, selected by name: as in Wrangler, `name`
 //!   becomes `NAME-ENV` unless the section sets one, `main`,
 //!   `compatibility_date`, `compatibility_flags`, `workers_dev`,
-//!   `routes`/`route`, `triggers`, `limits`, `rules`, `assets`,
+//!   `routes`/`route`, `triggers`, `limits`, `rules`, `assets`, `build`,
 //!   `jsx_factory`, `jsx_fragment` and `tsconfig` are inherited from the top level unless the section sets them, and `vars`,
 //!   `services` and `define` are not inherited;
 //! - `.dev.vars` (or `.dev.vars.<env>`, or else the `.env` files) next to
@@ -93,6 +99,7 @@ const KNOWN: &[&str] = &[
     "define",
     "rules",
     "assets",
+    "build",
     "jsx_factory",
     "jsx_fragment",
     "tsconfig",
@@ -159,6 +166,7 @@ const INHERITED: &[&str] = &[
     "limits",
     "rules",
     "assets",
+    "build",
     "jsx_factory",
     "jsx_fragment",
     "tsconfig",
@@ -398,6 +406,20 @@ pub(crate) fn translate(
             }
         }
         worker.insert("assets".into(), Value::Object(kept));
+    }
+    if let Some((build, field)) = view.get("build") {
+        let Value::Object(build) = build else {
+            return Err(invalid(&field, "must be a table".into()));
+        };
+        let mut kept = Map::new();
+        for (key, value) in build {
+            if crate::build::WRANGLER_KEYS.contains(&key.as_str()) {
+                kept.insert(key.clone(), value.clone());
+            } else if !asks_for_nothing(value) {
+                warnings.unsupported(&format!("{field}.{key}"));
+            }
+        }
+        worker.insert("build".into(), Value::Object(kept));
     }
     for (key, keys) in STORAGE_BINDINGS {
         if let Some((list, field)) = view.get(key) {
