@@ -288,6 +288,17 @@ pub(crate) fn worker_spec(
         spec = spec.with_storage(StorageBinding::send_email(&e.name, &rules));
     }
     spec = platform_bindings(spec, &w.platform);
+    // A rate limiter counts in its namespace's store; its limit and period
+    // are the JavaScript object's defaults.
+    for r in &w.ratelimits {
+        spec = spec.with_storage(StorageBinding::ratelimit(&r.name, &r.namespace_id));
+        let defaults = HostValue::Map(vec![
+            ("type".into(), HostValue::String("ratelimit".into())),
+            ("limit".into(), HostValue::Number(r.limit as f64)),
+            ("period".into(), HostValue::Number(r.period as f64)),
+        ]);
+        spec = spec.with_platform_binding(&r.name, defaults);
+    }
     for d in &w.durable_objects.bindings {
         let exporter = d.script_name.clone().unwrap_or_else(|| w.name.clone());
         spec = spec.with_durable(motu_runtime::DurableBinding {

@@ -290,3 +290,70 @@ fn chrono_like(text: &str) -> bool {
     let b = text.as_bytes();
     text.len() == 24 && b[4] == b'-' && b[10] == b'T' && b[19] == b'.' && text.ends_with('Z')
 }
+
+/// A rate limiting binding, as `wrangler dev` gives one: calls per key in a
+/// window of the binding's period, counted in its namespace (which another
+/// binding of the same namespace shares), and the options checked with
+/// wrangler's messages. The Worker makes its calls in one request and says
+/// whether a window boundary fell among them (then the test asks again).
+#[test]
+fn rate_limiting_bindings_count_per_key_and_namespace() {
+    on_each_engine(
+        "rate_limiting_bindings_count_per_key_and_namespace",
+        |engine| {
+            let c = common::TempConfig::new(&[
+            (
+                "limit.js",
+                "export default { async fetch(request, env) {\n\
+                   const window = () => Math.floor(Date.now() / 60000);\n\
+                   const start = window();\n\
+                   const a = 'a' + new URL(request.url).searchParams.get('n');\n\
+                   const calls = [];\n\
+                   for (let i = 0; i < 4; i++) calls.push((await env.RL.limit({ key: a })).success);\n\
+                   const other = (await env.RL.limit({ key: 'b' })).success;\n\
+                   const shared = (await env.RL_MORE.limit({ key: a })).success;\n\
+                   const errors = [];\n\
+                   for (const o of [undefined, { key: 1 }, { key: 'a', period: 30 }, { key: 'a', nope: 1 }]) {\n\
+                     try { await env.RL.limit(o); errors.push('none'); } catch (e) { errors.push(e.message); }\n\
+                   }\n\
+                   return Response.json({ calls, other, shared, errors, sameWindow: start === window() });\n\
+                 } };",
+            ),
+            (
+                "wrangler.jsonc",
+                r#"{ "name": "limits", "main": "limit.js",
+                     "ratelimits": [
+                       { "name": "RL", "namespace_id": "1001", "simple": { "limit": 3, "period": 60 } },
+                       { "name": "RL_MORE", "namespace_id": "1001", "simple": { "limit": 5, "period": 60 } }
+                     ] }"#,
+            ),
+        ]);
+            let s = Server::start(&["--config", &c.path("wrangler.jsonc"), "--engine", engine]);
+            // Each attempt counts a key of its own; one that a minute's turn
+            // split is asked again.
+            let v = (0..).find_map(|n| {
+                let r = s.get(&format!("/?n={n}"));
+                assert_eq!(r.status, 200, "{}\n{}", r.text(), s.log());
+                let v = r.json();
+                (v["sameWindow"] == true).then_some(v)
+            });
+            let v = v.unwrap();
+            assert_eq!(
+                v["calls"],
+                serde_json::json!([true, true, true, false]),
+                "{v}"
+            );
+            assert_eq!(v["other"], true, "another key has its own count: {v}");
+            assert_eq!(v["shared"], true, "4 calls counted, under RL_MORE's 5: {v}");
+            assert_eq!(
+                v["errors"],
+                serde_json::json!([
+                    "invalid rate limit options",
+                    "invalid key: 1",
+                    "unsupported period: 30",
+                    "bad rate limit options: [nope]"
+                ])
+            );
+        },
+    );
+}

@@ -144,6 +144,7 @@ mod node_compat;
 mod platform;
 mod queues;
 mod r2;
+mod ratelimit;
 mod raw;
 mod route;
 mod rules;
@@ -177,6 +178,7 @@ pub use node_compat::{NodeCompat, NODEJS_FS_MODULE_DATE, NODEJS_HTTP_MODULES_DAT
 pub use platform::{AnalyticsEngineBinding, HyperdriveBinding, Platform};
 pub use queues::{QueueConsumerSettings, QueueProducerSettings, QueuesSettings};
 pub use r2::{R2BucketBinding, R2_JURISDICTIONS};
+pub use ratelimit::RateLimitBinding;
 pub use route::{HostPattern, PathPattern, RoutePattern};
 pub use rules::{ModuleRuleSettings, ModuleRuleType};
 pub use secrets::{is_secret_file, SecretValue, DEV_VARS};

@@ -201,6 +201,9 @@ pub struct WorkerSettings {
     /// `version_metadata`, `analytics_engine_datasets` and `hyperdrive`
     /// (see [`crate::Platform`]). Default none.
     pub platform: crate::Platform,
+    /// `[[workers.ratelimits]]`: rate limiting bindings (see
+    /// [`crate::RateLimitBinding`]). Default none.
+    pub ratelimits: Vec<crate::RateLimitBinding>,
     /// `durable_objects` and `migrations`: Durable Object namespace
     /// bindings and the history of the Worker's classes (see
     /// [`crate::DurableObjectsSettings`]). Default none.
@@ -289,6 +292,7 @@ impl Settings {
                 queues: Default::default(),
                 send_email: Vec::new(),
                 platform: crate::Platform::default(),
+                ratelimits: Vec::new(),
                 durable_objects: Default::default(),
             }],
             limits: Limits::default(),
@@ -740,15 +744,20 @@ fn validate_worker(
         &|name| std::env::var(name).ok().filter(|v| !v.is_empty()),
     )
     .map_err(|(f, m)| invalid(field(&f), m))?;
+    let platform_taken = |name: &str| {
+        email_taken(name)
+            || platform.version_metadata.as_deref() == Some(name)
+            || platform
+                .analytics_engine_datasets
+                .iter()
+                .any(|a| a.binding == name)
+            || platform.hyperdrive.iter().any(|h| h.binding == name)
+    };
+    let ratelimits = crate::ratelimit::validate(&w.ratelimits, &platform_taken)
+        .map_err(|(f, m)| invalid(field(&f), m))?;
     let durable_objects =
         crate::durable_objects::validate(&w.durable_objects, &w.migrations, &|name| {
-            email_taken(name)
-                || platform.version_metadata.as_deref() == Some(name)
-                || platform
-                    .analytics_engine_datasets
-                    .iter()
-                    .any(|a| a.binding == name)
-                || platform.hyperdrive.iter().any(|h| h.binding == name)
+            platform_taken(name) || ratelimits.iter().any(|r| r.name == name)
         })
         .map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
@@ -757,6 +766,7 @@ fn validate_worker(
         queues,
         send_email,
         platform,
+        ratelimits,
         kv_namespaces,
         d1_databases,
         assets,

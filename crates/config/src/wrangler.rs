@@ -115,6 +115,7 @@ const KNOWN: &[&str] = &[
     "version_metadata",
     "analytics_engine_datasets",
     "hyperdrive",
+    "ratelimits",
 ];
 
 /// Storage bindings: each key, and the keys of its entries motu reads. Not
@@ -129,6 +130,7 @@ const STORAGE_BINDINGS: &[(&str, &[&str])] = &[
         crate::platform::ANALYTICS_WRANGLER_KEYS,
     ),
     ("hyperdrive", crate::platform::HYPERDRIVE_WRANGLER_KEYS),
+    ("ratelimits", crate::ratelimit::WRANGLER_KEYS),
 ];
 
 /// Keys of the top level only.

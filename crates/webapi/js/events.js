@@ -61,14 +61,20 @@ function start() {
     env[binding] = loadGroup(CLOUDFLARE_WORKERS).makeServiceStub(service, entrypoint, props, loadGroup(FETCH).makeFetcher);
   }
   if (worker.assets !== undefined) env[worker.assets] = loadGroup(FETCH).makeFetcher(worker.assets, 'assets_fetch');
+  // Bindings made from what they are given (js/cloudflare/platform.js);
+  // a rate limiter's also has a store, in the storage list.
+  const platform = new Map(worker.platform || []);
   const storageBindings = worker.storage || [];
   for (let i = 0; i < storageBindings.length; i++) {
     const [name, kind] = storageBindings[i];
     if (kind === 'cache') cacheBindingIndex = i;
     else if (kind === 'email' && name === '') emailEventBinding = i;
+    else if (kind === 'ratelimit') env[name] = loadGroup(PLATFORM_BINDINGS).makeRateLimit(i, platform.get(name));
     else env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
   }
-  for (const [name, data] of worker.platform || []) env[name] = loadGroup(PLATFORM_BINDINGS).makePlatformBinding(data);
+  for (const [name, data] of platform) {
+    if (data.type !== 'ratelimit') env[name] = loadGroup(PLATFORM_BINDINGS).makePlatformBinding(data);
+  }
   // Durable Object namespaces (`[name, namespace key, class, own]` by
   // index; see cloudflare/durable.js): a binding's is in `env`; one without
   // a name is a class of the Worker's own that only `ctx.exports` has.

@@ -326,7 +326,7 @@ pub(crate) const GROUPS: [(&str, &str); 35] = [
     ),
     (
         "motu:prelude/cloudflare/platform",
-        group!(preamble: "", files: ["cloudflare/platform.js"], exports: "makePlatformBinding"),
+        group!(preamble: "", files: ["cloudflare/platform.js"], exports: "makePlatformBinding, makeRateLimit"),
     ),
 ];
 

@@ -75,6 +75,7 @@ mod kv;
 mod parking;
 mod queue;
 mod r2;
+mod ratelimit;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -98,6 +99,7 @@ const KINDS: &[&Kind] = &[
     &queue::KIND,
     &cache::KIND,
     &email::KIND,
+    &ratelimit::KIND,
 ];
 
 /// A kind of storage binding: `"kv"`, `"d1"`, `"r2"` (what the prelude and

@@ -1,6 +1,10 @@
 // Bindings made from what they are given at start (init's `platform` list,
 // runtime/src/worker.rs), as `wrangler dev` gives them:
 //
+// - a rate limiter (`RateLimit`): `limit({ key })` counts the call in the
+//   binding's namespace on the host (runtime/src/bindings/ratelimit.rs) and
+//   answers `{ success }`; the options are checked here first, with the
+//   messages wrangler's local rate limiter gives;
 // - an Analytics Engine dataset (`AnalyticsEngineDataset`): `writeDataPoint`
 //   records nothing in local development;
 // - a Hyperdrive configuration (`Hyperdrive`): the database's connection
@@ -43,6 +47,40 @@ class Hyperdrive {
   }
 }
 webidlInterface(Hyperdrive);
+
+const RATE_LIMIT_OPTIONS = ['key', 'limit', 'period'];
+
+class RateLimit {
+  #index;
+  #limit;
+  #period;
+  constructor(token, index, defaults) {
+    if (token !== platformConstructing) throw new TypeError('Illegal constructor');
+    this.#index = index;
+    this.#limit = defaults.limit;
+    this.#period = defaults.period;
+  }
+
+  async limit(options) {
+    if (typeof options !== 'object' || options === null) throw new Error('invalid rate limit options');
+    const unknown = Object.keys(options).filter(k => !RATE_LIMIT_OPTIONS.includes(k));
+    if (unknown.length > 0) throw new Error(`bad rate limit options: [${unknown.join(',')}]`);
+    const { key = '', limit = this.#limit, period = this.#period } = options;
+    if (typeof key !== 'string') throw new Error(`invalid key: ${key}`);
+    if (typeof limit !== 'number') throw new Error(`limit must be a number: ${limit}`);
+    if (typeof period !== 'number') throw new Error(`period must be a number: ${period}`);
+    if (period !== 10 && period !== 60) throw new Error(`unsupported period: ${period}`);
+    const outcome = await hostWork('storage', this.#index, 'limit', key, limit, period);
+    return { success: outcome.success };
+  }
+}
+webidlInterface(RateLimit);
+
+// The rate limiter of storage binding `index`, with its config's limit and
+// period as defaults.
+function makeRateLimit(index, defaults) {
+  return new RateLimit(platformConstructing, index, defaults);
+}
 
 // The binding object for `data` (a map whose `type` says which).
 function makePlatformBinding(data) {
