@@ -116,6 +116,7 @@ const KNOWN: &[&str] = &[
     "analytics_engine_datasets",
     "hyperdrive",
     "ratelimits",
+    "unsafe",
 ];
 
 /// Storage bindings: each key, and the keys of its entries motu reads. Not
@@ -433,6 +434,7 @@ pub(crate) fn translate(
             ));
         }
     }
+    unsafe_rate_limits(&view, &mut worker, &mut warnings, &invalid)?;
     if let Some((version, field)) = view.get("version_metadata") {
         let binding = version.get("binding").filter(|b| b.is_string());
         let Some(binding) = binding else {
@@ -633,6 +635,53 @@ fn binding_list(
         out.push(Value::Object(kept));
     }
     Ok(out)
+}
+
+/// The rate limiters of `unsafe.bindings` (`type = "ratelimit"`, the form
+/// Cloudflare documented before `ratelimits`), appended to `ratelimits`;
+/// the other unsafe bindings and keys are warned about.
+fn unsafe_rate_limits(
+    view: &View<'_>,
+    worker: &mut Map<String, Value>,
+    warnings: &mut Warnings,
+    invalid: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    let Some((Value::Object(table), field)) = view.get("unsafe") else {
+        return Ok(());
+    };
+    for (key, value) in table {
+        if key != "bindings" && !asks_for_nothing(value) {
+            warnings.unsupported(&format!("{field}.{key}"));
+        }
+    }
+    let Some(bindings) = table.get("bindings") else {
+        return Ok(());
+    };
+    let Value::Array(bindings) = bindings else {
+        return Err(invalid(
+            &format!("{field}.bindings"),
+            "must be a list".into(),
+        ));
+    };
+    for (i, b) in bindings.iter().enumerate() {
+        if b.get("type").and_then(Value::as_str) != Some("ratelimit") {
+            warnings.unsupported(&format!("{field}.bindings[{i}]"));
+            continue;
+        }
+        let mut limiter = Map::new();
+        for key in crate::ratelimit::WRANGLER_KEYS {
+            if let Some(v) = b.get(*key) {
+                limiter.insert((*key).into(), v.clone());
+            }
+        }
+        let list = worker
+            .entry("ratelimits")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = list {
+            list.push(Value::Object(limiter));
+        }
+    }
+    Ok(())
 }
 
 /// The secrets of Wrangler's local development: every name in the secret

@@ -561,3 +561,45 @@ fn without_limits_cpu_ms_a_worker_gets_cloudflares_default() {
         Duration::from_millis(50)
     );
 }
+
+#[test]
+fn rate_limiters_come_from_ratelimits_and_unsafe_bindings() {
+    let d = Dir::new();
+    let config = r#"
+name = "a"
+main = "src/index.js"
+
+[[ratelimits]]
+name = "NEW"
+namespace_id = "1001"
+simple = { limit = 100, period = 60 }
+
+[[unsafe.bindings]]
+name = "OLD"
+type = "ratelimit"
+namespace_id = "1002"
+simple = { limit = 5, period = 10 }
+
+[[unsafe.bindings]]
+name = "OTHER"
+type = "something"
+"#;
+    let loaded = d.load("wrangler.toml", config, None).unwrap();
+    let limits: Vec<(&str, &str, u64, u64)> = loaded.settings.workers[0]
+        .ratelimits
+        .iter()
+        .map(|r| (r.name.as_str(), r.namespace_id.as_str(), r.limit, r.period))
+        .collect();
+    assert_eq!(limits, [("NEW", "1001", 100, 60), ("OLD", "1002", 5, 10)]);
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.contains("'unsafe.bindings[1]'")),
+        "{:?}",
+        loaded.warnings
+    );
+    let bad = "name = \"a\"\nmain = \"src/index.js\"\n[[ratelimits]]\nname = \"X\"\nnamespace_id = \"1\"\nsimple = { limit = 1, period = 15 }\n";
+    let e = d.load("wrangler.toml", bad, None).unwrap_err().to_string();
+    assert!(e.contains("ratelimits[0].simple.period"), "{e}");
+}
