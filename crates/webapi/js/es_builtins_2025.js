@@ -117,7 +117,7 @@ function installEs2025Builtins() {
     return carried;
   };
 
-  // The exact sum of `partials` and `carried` × 2^1024, rounded once.
+  // The exact sum of `partials` and `carried` times 2^1024, rounded once.
   const roundedTotal = (partials, carried) => {
     let n = partials.length - 1;
     let hi = 0;
