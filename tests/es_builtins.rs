@@ -130,6 +130,8 @@ fn es_2025_builtins_work_on_every_engine() {
                     "1,f16round,false,true,true",
                     "1,sumPrecise,false,true,true",
                     "1,isError,false,true,true",
+                    "1,getFloat16,false,true,true",
+                    "2,setFloat16,false,true,true",
                     "1,fromBase64,false,true,true",
                     "1,fromHex,false,true,true",
                     "0,toBase64,false,true,true",
@@ -227,6 +229,24 @@ fn es_2025_builtins_work_on_every_engine() {
                     "Infinity"
                 ],
                 "f16subnormal": ["1", "0", "1", "2", "923"],
+                "dataViewHalf": [
+                    [
+                        "1.3369140625",
+                        "Infinity",
+                        "-Infinity",
+                        "NaN",
+                        "-0",
+                        "5.960464477539063e-8",
+                        "0",
+                        "0.0999755859375",
+                        "65504"
+                    ],
+                    [0, 62, 62, 0],
+                    "TypeError",
+                    "TypeError",
+                    "RangeError",
+                    "RangeError"
+                ],
                 "sumPrecise": [
                     "0.1",
                     "0.6",

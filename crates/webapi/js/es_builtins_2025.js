@@ -1,7 +1,8 @@
 // ECMAScript 2025 and 2026 built-ins for an engine that lacks them (the V8
 // of Debian's libnode, 10.2), as the V8 of Cloudflare Workers and QuickJS
-// have them: `Promise.try`, `RegExp.escape`, `Math.f16round` and
-// `Math.sumPrecise`. Installed with es_builtins.js, each only where missing.
+// have them: `Promise.try`, `RegExp.escape`, `Math.f16round`,
+// `Math.sumPrecise`, and DataView's `getFloat16` and `setFloat16`.
+// Installed with es_builtins.js, each only where missing.
 //
 // `Math.sumPrecise` adds exactly: the values are kept as a list of
 // non-overlapping partial sums (each addition split into its rounded sum
@@ -83,6 +84,13 @@ function installEs2025Builtins() {
     return v < 0 ? -r : r;
   };
 
+  // ToIndex: a whole number from 0 to 2^53 - 1, else a RangeError.
+  const toIndex = v => {
+    const n = v === undefined ? 0 : Math.trunc(+v) || 0;
+    if (n < 0 || n > 2 ** 53 - 1) throw new RangeError('Offset is outside the bounds of the DataView');
+    return n;
+  };
+
   // x + y as the rounded sum and the exact error the rounding dropped
   // (|x| >= |y|).
   const twoSum = (x, y) => {
@@ -154,6 +162,45 @@ function installEs2025Builtins() {
     }
     return hi;
   };
+
+  // Half precision in a DataView: the 16 bits of a value rounded as
+  // f16round rounds it, and back.
+  const halfToDouble = bits => {
+    const sign = bits & 0x8000 ? -1 : 1;
+    const exponent = (bits >> 10) & 0x1f;
+    const fraction = bits & 0x3ff;
+    if (exponent === 0) return sign * fraction * 2 ** -24;
+    if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
+    return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+  };
+  const doubleToHalf = value => {
+    if (Number.isNaN(value)) return 0x7e00;
+    const r = f16round(value);
+    const sign = r < 0 || Object.is(r, -0) ? 0x8000 : 0;
+    const a = Math.abs(r);
+    if (a === Infinity) return sign | 0x7c00;
+    if (a < 2 ** -14) return sign | (a / 2 ** -24);
+    let e = Math.floor(Math.log2(a));
+    if (2 ** e > a) e -= 1;
+    else if (2 ** (e + 1) <= a) e += 1;
+    return sign | ((e + 15) << 10) | (a / 2 ** e * 1024 - 1024);
+  };
+  const { getUint16, setUint16 } = DataView.prototype;
+  const dataViewLength = Object.getOwnPropertyDescriptor(DataView.prototype, 'byteLength').get;
+  install(DataView.prototype, {
+    getFloat16(byteOffset, littleEndian = undefined) {
+      return halfToDouble(Reflect.apply(getUint16, this, [byteOffset, littleEndian]));
+    },
+    setFloat16(byteOffset, value, littleEndian = undefined) {
+      // The receiver, then the index, then the value, as the specification
+      // converts them; the rest is setUint16's.
+      if (typeof this !== 'object' || this === null) throw new TypeError('setFloat16 called on a non-DataView');
+      Reflect.apply(dataViewLength, this, []);
+      const index = toIndex(byteOffset);
+      const bits = doubleToHalf(+value);
+      return Reflect.apply(setUint16, this, [index, bits, littleEndian]);
+    },
+  });
 
   install(Math, {
     f16round(x) {
