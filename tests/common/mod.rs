@@ -194,7 +194,8 @@ impl Server {
         self.request("GET", path, &[], b"")
     }
 
-    /// Any request.
+    /// Any request; one that gets no answer fails the test with the
+    /// server's log (did it stop, or never answer?).
     pub fn request(
         &self,
         method: &str,
@@ -202,7 +203,14 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Response {
-        request(&self.addr, method, path, headers, body)
+        let asked = Instant::now();
+        try_request(&self.addr, method, path, headers, body).unwrap_or_else(|| {
+            panic!(
+                "{method} {path}: no answer after {:?}; log:\n{}",
+                asked.elapsed(),
+                self.log()
+            )
+        })
     }
 
     /// The server's process id.
@@ -246,12 +254,13 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
-    /// Waits until the log contains `needle` (up to 5 s).
+    /// Waits until the log contains `needle` (up to 60 s: a busy machine
+    /// may be slow to get there, and only a failing test waits that long).
     pub fn wait_for_log(&self, needle: &str) -> String {
         let start = Instant::now();
         loop {
             let log = self.log();
-            if log.contains(needle) || start.elapsed() > Duration::from_secs(5) {
+            if log.contains(needle) || start.elapsed() > Duration::from_secs(60) {
                 return log;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -298,6 +307,9 @@ impl Response {
     }
 }
 
+/// How long [`try_request`] waits for a response before it gives up.
+pub const REQUEST_PATIENCE: Duration = Duration::from_secs(300);
+
 /// Sends one HTTP/1.1 request on a fresh connection and reads the response.
 /// A `host` header in `headers` replaces the default `localhost`.
 pub fn request(
@@ -319,9 +331,11 @@ pub fn try_request(
     body: &[u8],
 ) -> Option<Response> {
     let mut stream = TcpStream::connect(addr).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
+    // Only a server that hangs waits this long: a request that takes a few
+    // seconds of CPU time on a quiet machine (a debug build's long sorts
+    // and parses) may take over half a minute when a busy machine gives
+    // its thread a fifth of a core.
+    stream.set_read_timeout(Some(REQUEST_PATIENCE)).ok()?;
     let mut head = format!("{method} {path} HTTP/1.1\r\n");
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
         head.push_str("host: localhost\r\n");
