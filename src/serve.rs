@@ -203,7 +203,9 @@ fn platform_bindings(mut spec: WorkerSpec, platform: &motu_config::Platform) -> 
             ("password".into(), text(url.password().unwrap_or_default())),
             ("database".into(), text(url.path().trim_start_matches('/'))),
         ]);
-        spec = spec.with_platform_binding(&h.binding, value);
+        spec = spec
+            .with_platform_binding(&h.binding, value)
+            .with_egress_host(h.address());
     }
     spec
 }

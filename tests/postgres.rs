@@ -61,15 +61,24 @@ impl ProjectConfig {
         ProjectConfig(path)
     }
 
-    /// A config whose Worker has a Hyperdrive binding to `db` (and no
-    /// egress rule: the binding opens the way).
+    /// A config whose Worker `db` (at `db.test`) has a Hyperdrive binding
+    /// to `db`, and no egress rule: the binding opens the way, to that
+    /// Worker only. The same code without the binding is `other` (at
+    /// `other.test`).
     fn hyperdrive(engine: &str, db: &PostgresServer) -> ProjectConfig {
         let c = Self::new(engine, db, "");
-        let mut text = std::fs::read_to_string(&c.0).unwrap();
-        text.push_str(&format!(
-            "[[workers.hyperdrive]]\nbinding = \"HYPERDRIVE\"\nid = \"a76a99bc342644deb02c38d66082262a\"\nlocalConnectionString = \"{}\"\n",
-            db.url()
-        ));
+        let text = std::fs::read_to_string(&c.0).unwrap();
+        let worker = text
+            .find("[[workers]]")
+            .map(|i| text[i..].to_owned())
+            .unwrap();
+        let routed = |name: &str| format!("name = \"{name}\"\nroutes = [\"{name}.test/*\"]");
+        let text = format!(
+            "{db}[[workers.hyperdrive]]\nbinding = \"HYPERDRIVE\"\nid = \"a76a99bc342644deb02c38d66082262a\"\nlocalConnectionString = \"{url}\"\n{other}",
+            db = text.replace("name = \"db\"", &routed("db")),
+            url = db.url(),
+            other = worker.replace("name = \"db\"", &routed("other")),
+        );
         std::fs::write(&c.0, text).unwrap();
         c
     }
@@ -168,26 +177,32 @@ fn a_database_outside_the_egress_policy_is_refused() {
 
 /// A Hyperdrive binding in local development: the connection string of the
 /// database it names (and its parts), usable by the drivers, and
-/// `connect()`; its database is reachable without an egress rule.
+/// `connect()`; its database is reachable without an egress rule, by that
+/// Worker only.
 #[test]
 fn a_hyperdrive_binding_reaches_its_database() {
     on_each_engine("a_hyperdrive_binding_reaches_its_database", |engine| {
         let db = PostgresServer::start();
         let c = ProjectConfig::hyperdrive(engine, &db);
         let s = c.serve();
-        let info = s.get("/hyperdrive-info");
+        let get = |host: &str, path: &str| s.request("GET", path, &[("host", host)], b"");
+        // The Worker without the binding may not reach the database.
+        let r = get("other.test", "/pg");
+        assert_eq!(r.status, 500, "{}\n{}", r.text(), s.log());
+        assert!(r.text().contains("egress policy"), "{}", r.text());
+        let info = get("db.test", "/hyperdrive-info");
         assert_eq!(info.status, 200, "{}\n{}", info.text(), s.log());
         assert_eq!(
             info.json(),
             json!({ "host": "127.0.0.1", "port": db.port, "user": common::postgres::USER,
                     "database": "postgres", "same": true, "password": true })
         );
-        for route in ["/hyperdrive-postgres", "/hyperdrive-pg-parts"] {
-            let r = s.get(route);
+        for route in ["/hyperdrive-postgres", "/hyperdrive-pg-parts", "/pg"] {
+            let r = get("db.test", route);
             assert_eq!(r.status, 200, "{route}: {}\n{}", r.text(), s.log());
             assert_eq!(r.json()["total"], 17, "{route}: {}", r.text());
         }
-        let r = s.get("/hyperdrive-connect");
+        let r = get("db.test", "/hyperdrive-connect");
         assert_eq!(r.status, 200, "{}\n{}", r.text(), s.log());
         let answer = r.json()["answer"].as_str().unwrap().to_owned();
         assert!(answer == "S" || answer == "N", "{answer}");

@@ -126,6 +126,9 @@ impl IsolateHost {
         storage: &crate::Storage,
     ) -> Self {
         let sockets: Rc<crate::websocket::Sockets> = Rc::default();
+        // The hosts this Worker's bindings open to it (a Hyperdrive's
+        // database), on top of the server's policy.
+        let outbound = outbound.with_hosts(&spec.egress_hosts);
         Self {
             draining: Default::default(),
             bindings: crate::bindings::Bindings::new(storage, &spec.storage, &spec.name),

@@ -79,6 +79,10 @@ pub struct WorkerSpec {
     /// `env` and a map whose `type` says which (`js/cloudflare/platform.js`).
     /// Default none. Their values may hold passwords: never logged.
     pub platform: Vec<(String, HostValue)>,
+    /// Hosts (`name:port`) this Worker may connect to whatever they resolve
+    /// to, beyond the server's egress policy: what its bindings open to it
+    /// (a Hyperdrive configuration's database). Default none.
+    pub egress_hosts: Vec<String>,
 }
 
 impl std::fmt::Debug for WorkerSpec {
@@ -106,6 +110,7 @@ impl std::fmt::Debug for WorkerSpec {
                 "platform",
                 &self.platform.iter().map(|(k, _)| k).collect::<Vec<_>>(),
             )
+            .field("egress_hosts", &self.egress_hosts)
             .finish()
     }
 }
@@ -140,6 +145,7 @@ impl WorkerSpec {
             durable_idle: std::time::Duration::from_secs(motu_config::DEFAULT_IDLE_TIMEOUT_S),
             request_cf: None,
             platform: Vec::new(),
+            egress_hosts: Vec::new(),
         }
     }
 
@@ -195,6 +201,7 @@ impl WorkerSpec {
             durable_idle: std::time::Duration::from_secs(motu_config::DEFAULT_IDLE_TIMEOUT_S),
             request_cf: None,
             platform: Vec::new(),
+            egress_hosts: Vec::new(),
         })
     }
 
@@ -235,6 +242,13 @@ impl WorkerSpec {
     /// APIs (see [`WorkerSpec::platform_compat`]).
     pub fn with_platform_compat(mut self, compat: PlatformCompat) -> Self {
         self.platform_compat = compat;
+        self
+    }
+
+    /// Lets the Worker connect to `host` (`name:port`) whatever it resolves
+    /// to (see [`WorkerSpec::egress_hosts`]).
+    pub fn with_egress_host(mut self, host: impl Into<String>) -> Self {
+        self.egress_hosts.push(host.into());
         self
     }
 

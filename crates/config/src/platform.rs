@@ -25,9 +25,10 @@
 //! string comes from `CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_<BINDING>`
 //! (or the older `WRANGLER_HYPERDRIVE_LOCAL_CONNECTION_STRING_<BINDING>`)
 //! when set, else from `localConnectionString`; without either the config
-//! is refused, as wrangler refuses it. Its host and port are opened in the
-//! egress policy (`[egress] allow_hosts`), so a database on the loopback or
-//! a private address is reachable without more configuration.
+//! is refused, as wrangler refuses it. Its host and port are opened to the
+//! Worker that has the binding (and to no other), beyond the server's
+//! egress policy, so a database on the loopback or a private address is
+//! reachable without more configuration.
 
 use serde::Deserialize;
 

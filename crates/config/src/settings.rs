@@ -386,7 +386,7 @@ impl Settings {
             }
             allow_hosts.push(host.to_ascii_lowercase());
         }
-        let mut egress = EgressSettings {
+        let egress = EgressSettings {
             allow_private: raw.egress.allow_private.unwrap_or(false),
             allow_hosts,
         };
@@ -416,13 +416,6 @@ impl Settings {
                 &invalid,
                 &check_engine,
             )?);
-        }
-        // A Hyperdrive binding's database is reachable, wherever it is.
-        for h in workers.iter().flat_map(|w| &w.platform.hyperdrive) {
-            let address = h.address().to_ascii_lowercase();
-            if !egress.allow_hosts.contains(&address) {
-                egress.allow_hosts.push(address);
-            }
         }
         // One Worker: served everywhere unless it names its routes, and at
         // NAME.localhost unless it opts out; several: only where routed.

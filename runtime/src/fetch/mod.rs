@@ -167,6 +167,22 @@ impl Outbound {
     }
 
     /// The policy in force.
+    /// This outbound, also allowing each of `hosts` (`name:port`) whatever
+    /// it resolves to; itself when there are none.
+    pub fn with_hosts(&self, hosts: &[String]) -> Self {
+        if hosts.is_empty() {
+            return self.clone();
+        }
+        let policy = hosts
+            .iter()
+            .fold((*self.policy).clone(), |p, h| p.with_host(h));
+        Self {
+            policy: Arc::new(policy),
+            ..self.clone()
+        }
+    }
+
+    /// The egress policy its subrequests are held to.
     pub fn policy(&self) -> &EgressPolicy {
         &self.policy
     }
