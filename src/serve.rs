@@ -64,6 +64,7 @@ fn storage_for(settings: &Settings, throwaway: bool) -> anyhow::Result<Storage> 
             || !w.r2_buckets.is_empty()
             || !w.queues.is_empty()
             || !w.durable_objects.bindings.is_empty()
+            || !w.workflows.is_empty()
     });
     let storage = match &settings.server.state_dir {
         _ if throwaway => Storage::throwaway(),
@@ -141,8 +142,34 @@ fn alarm_owners(settings: &Settings) -> Vec<motu_storage::durable::AlarmOwner> {
                 });
             }
         }
+        for f in &w.workflows {
+            let d = workflow_namespace(&w.name, f);
+            if owners.iter().all(|o| o.namespace != d.namespace) {
+                owners.push(motu_storage::durable::AlarmOwner {
+                    namespace: d.namespace,
+                    worker: d.worker,
+                    class: d.class,
+                });
+            }
+        }
     }
     owners
+}
+
+/// The Durable Object namespace that holds the instances of Workflow `f`
+/// (a binding of Worker `worker`): one object per instance, of the
+/// exporting Worker, whose class is the prelude's engine around the
+/// Workflow's class (`js/cloudflare/workflows.js`; the `workflow:` prefix
+/// tells it apart). Keyed by the Workflow's name, so every binding of one
+/// Workflow reaches the same instances.
+fn workflow_namespace(worker: &str, f: &motu_config::WorkflowBinding) -> motu_runtime::DurableBinding {
+    let exporter = f.script_name.clone().unwrap_or_else(|| worker.to_owned());
+    motu_runtime::DurableBinding {
+        binding: f.binding.clone(),
+        namespace: motu_runtime::namespace_key(&exporter, &format!("workflow:{}", f.name)),
+        worker: exporter,
+        class: format!("workflow:{}", f.class_name),
+    }
 }
 
 /// The runtime's spec of a Worker of the settings; `None` for an
@@ -309,6 +336,17 @@ pub(crate) fn worker_spec(
             worker: exporter,
             class: d.class_name.clone(),
         });
+    }
+    // A Workflow binding: its instances' namespace, and what the prelude
+    // needs to make the binding (its name and step limit).
+    for f in &w.workflows {
+        spec = spec.with_durable(workflow_namespace(&w.name, f));
+        let data = HostValue::Map(vec![
+            ("type".into(), HostValue::String("workflow".into())),
+            ("name".into(), HostValue::String(f.name.clone())),
+            ("steps".into(), HostValue::Number(f.steps as f64)),
+        ]);
+        spec = spec.with_platform_binding(&f.binding, data);
     }
     // The Worker's own classes with storage that no binding names: their
     // namespaces are only in `ctx.exports`.

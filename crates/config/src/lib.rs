@@ -151,6 +151,7 @@ mod rules;
 mod secrets;
 mod settings;
 mod state;
+mod workflows;
 mod wrangler;
 
 pub use admin::AdminSettings;
@@ -187,4 +188,5 @@ pub use settings::{
     DEFAULT_EXECUTOR_BUSY, DEFAULT_LISTEN,
 };
 pub use state::{StateDir, THROWAWAY_STATE};
+pub use workflows::WorkflowBinding;
 pub use wrangler::is_wrangler_config;

@@ -133,6 +133,8 @@ pub(crate) struct RawWorker {
     #[serde(default)]
     pub(crate) ratelimits: Vec<crate::ratelimit::RawRateLimit>,
     #[serde(default)]
+    pub(crate) workflows: Vec<crate::workflows::RawWorkflow>,
+    #[serde(default)]
     pub(crate) queues: crate::queues::RawQueues,
     #[serde(default)]
     pub(crate) durable_objects: crate::durable_objects::RawDurableObjects,

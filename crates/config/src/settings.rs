@@ -204,6 +204,9 @@ pub struct WorkerSettings {
     /// `[[workers.ratelimits]]`: rate limiting bindings (see
     /// [`crate::RateLimitBinding`]). Default none.
     pub ratelimits: Vec<crate::RateLimitBinding>,
+    /// `[[workers.workflows]]`: Workflow bindings (see
+    /// [`crate::WorkflowBinding`]). Default none.
+    pub workflows: Vec<crate::WorkflowBinding>,
     /// `durable_objects` and `migrations`: Durable Object namespace
     /// bindings and the history of the Worker's classes (see
     /// [`crate::DurableObjectsSettings`]). Default none.
@@ -293,6 +296,7 @@ impl Settings {
                 send_email: Vec::new(),
                 platform: crate::Platform::default(),
                 ratelimits: Vec::new(),
+                workflows: Vec::new(),
                 durable_objects: Default::default(),
             }],
             limits: Limits::default(),
@@ -427,6 +431,13 @@ impl Settings {
                     .push(RoutePattern::parse("*/*").expect("a valid pattern"));
             }
         }
+        crate::workflows::validate_across(
+            workers
+                .iter()
+                .enumerate()
+                .map(|(i, w)| (i, w.name.as_str(), &w.workflows[..])),
+        )
+        .map_err(|(f, m)| invalid(f, m))?;
         crate::queues::validate_consumers(
             workers
                 .iter()
@@ -443,6 +454,14 @@ impl Settings {
                             "binding '{}' of Worker '{}' names no Worker: there is no Worker '{}'",
                             s.binding, w.name, s.service
                         ),
+                    ));
+                }
+            }
+            for (j, b) in w.workflows.iter().enumerate() {
+                if let Some(script) = b.script_name.as_ref().filter(|s| !names.contains(*s)) {
+                    return Err(invalid(
+                        format!("workers[{i}].workflows[{j}].script_name"),
+                        format!("binding '{}' names no Worker of this server: there is no Worker '{script}'", b.binding),
                     ));
                 }
             }
@@ -748,9 +767,15 @@ fn validate_worker(
     };
     let ratelimits = crate::ratelimit::validate(&w.ratelimits, &platform_taken)
         .map_err(|(f, m)| invalid(field(&f), m))?;
+    let workflows = crate::workflows::validate(&w.workflows, &|name| {
+        platform_taken(name) || ratelimits.iter().any(|r| r.name == name)
+    })
+    .map_err(|(f, m)| invalid(field(&f), m))?;
     let durable_objects =
         crate::durable_objects::validate(&w.durable_objects, &w.migrations, &|name| {
-            platform_taken(name) || ratelimits.iter().any(|r| r.name == name)
+            platform_taken(name)
+                || ratelimits.iter().any(|r| r.name == name)
+                || workflows.iter().any(|f| f.binding == name)
         })
         .map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
@@ -760,6 +785,7 @@ fn validate_worker(
         send_email,
         platform,
         ratelimits,
+        workflows,
         kv_namespaces,
         d1_databases,
         assets,

@@ -116,6 +116,7 @@ const KNOWN: &[&str] = &[
     "analytics_engine_datasets",
     "hyperdrive",
     "ratelimits",
+    "workflows",
     "unsafe",
 ];
 
@@ -132,6 +133,7 @@ const STORAGE_BINDINGS: &[(&str, &[&str])] = &[
     ),
     ("hyperdrive", crate::platform::HYPERDRIVE_WRANGLER_KEYS),
     ("ratelimits", crate::ratelimit::WRANGLER_KEYS),
+    ("workflows", crate::workflows::WRANGLER_KEYS),
 ];
 
 /// Keys of the top level only.

@@ -73,15 +73,20 @@ function start() {
     else env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
   }
   for (const [name, data] of platform) {
-    if (data.type !== 'ratelimit') env[name] = loadGroup(PLATFORM_BINDINGS).makePlatformBinding(data);
+    if (data.type !== 'ratelimit' && data.type !== 'workflow') env[name] = loadGroup(PLATFORM_BINDINGS).makePlatformBinding(data);
   }
   // Durable Object namespaces (`[name, namespace key, class, own]` by
   // index; see cloudflare/durable.js): a binding's is in `env`; one without
-  // a name is a class of the Worker's own that only `ctx.exports` has.
+  // a name is a class of the Worker's own that only `ctx.exports` has; a
+  // Workflow's (class `workflow:NAME`) is behind its Workflow binding.
   durableBindings = worker.durable || [];
   for (let i = 0; i < durableBindings.length; i++) {
-    const name = durableBindings[i][0];
-    if (name !== '') env[name] = durableNamespace(i);
+    const [name, , cls] = durableBindings[i];
+    if (cls.startsWith('workflow:')) {
+      env[name] = loadGroup(WORKFLOWS).makeWorkflow(() => durableNamespace(i), platform.get(name));
+    } else if (name !== '') {
+      env[name] = durableNamespace(i);
+    }
   }
   if (worker.ctxExports === true) {
     Object.defineProperty(ExecutionContext.prototype, 'exports', {

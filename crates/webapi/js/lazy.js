@@ -73,6 +73,8 @@ const ES_BUILTINS = 33;
 // Bindings made from what they are given at start: Analytics Engine,
 // Hyperdrive (js/cloudflare/platform.js).
 const PLATFORM_BINDINGS = 34;
+// Workflows: the binding and each instance's engine (js/cloudflare/workflow*.js).
+const WORKFLOWS = 35;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

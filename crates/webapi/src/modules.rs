@@ -1,6 +1,6 @@
 //! The sources of the built-in ES modules written over the prelude
 //! (`cloudflare:workers`, `cloudflare:sockets`) and of those that stand
-//! alone (`cloudflare:email`, `cloudflare:node`), for the runtime to hand the loader.
+//! alone (`cloudflare:email`, `cloudflare:workflows`, `cloudflare:node`), for the runtime to hand the loader.
 
 /// The module `cloudflare:workers`: `env`, `waitUntil`, `WorkerEntrypoint`,
 /// `DurableObject`, `WorkflowEntrypoint`, `RpcTarget`, `RpcStub`.
@@ -11,6 +11,9 @@ pub const CLOUDFLARE_EMAIL: &str = include_str!("../js/cloudflare/email_module.j
 
 /// The module `cloudflare:sockets`: `connect`.
 pub const CLOUDFLARE_SOCKETS: &str = include_str!("../js/cloudflare/sockets_module.js");
+
+/// The module `cloudflare:workflows`: `NonRetryableError`.
+pub const CLOUDFLARE_WORKFLOWS: &str = include_str!("../js/cloudflare/workflows_module.js");
 
 /// The module `cloudflare:node`: `httpServerHandler` and
 /// `handleAsNodeRequest`, which hand requests to a `node:http` server.

@@ -25,7 +25,7 @@ macro_rules! internal_names {
          streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup, loadedNodeGroup, CRYPTO, ERROR_EVENT, WEBSOCKET, bufferSourceCopy, \
          asyncContextGet, asyncContextSet, useAsyncContext, EMPTY_ASYNC_CONTEXT, \
          objectOutgoingGate, objectSocketGate, objectSocketOwner, workerCompat, replaceValue, \
-         CLOUDFLARE_SOCKETS"
+         CLOUDFLARE_SOCKETS, CLOUDFLARE_WORKERS, WORKFLOWS"
     };
 }
 
@@ -79,7 +79,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 35] = [
+pub(crate) const GROUPS: [(&str, &str); 36] = [
     (
         "motu:prelude/streams",
         group!(
@@ -246,7 +246,7 @@ pub(crate) const GROUPS: [(&str, &str); 35] = [
                 "cloudflare/rpc.js",
                 "cloudflare/loopback.js"
             ],
-            exports: "workersExports, isEntrypointClass, makeServiceStub, propsOf, makeCtxExports, dispatchRpc, rpcHold, makeObjectStub, callObject, failCall",
+            exports: "workersExports, DurableObject, isEntrypointClass, makeServiceStub, propsOf, makeCtxExports, dispatchRpc, rpcHold, makeObjectStub, callObject, failCall",
             lazy: "DOMException"
         ),
     ),
@@ -327,6 +327,20 @@ pub(crate) const GROUPS: [(&str, &str); 35] = [
     (
         "motu:prelude/cloudflare/platform",
         group!(preamble: "", files: ["cloudflare/platform.js"], exports: "makePlatformBinding, makeRateLimit"),
+    ),
+    (
+        "motu:prelude/cloudflare/workflows",
+        group!(
+            preamble: "",
+            files: [
+                "cloudflare/workflows.js",
+                "cloudflare/workflow_engine.js",
+                "cloudflare/workflow_step.js",
+                "cloudflare/workflow_store.js",
+                "cloudflare/workflow_time.js"
+            ],
+            exports: "makeWorkflow, workflowClassOf"
+        ),
     ),
 ];
 

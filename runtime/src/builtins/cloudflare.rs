@@ -1,6 +1,6 @@
 //! `cloudflare:*`, always available (no compatibility flag needed, as on
 //! Workers): `cloudflare:workers`, `cloudflare:sockets`,
-//! `cloudflare:email` and `cloudflare:node`.
+//! `cloudflare:email`, `cloudflare:workflows` and `cloudflare:node`.
 
 use motu_loader::BuiltinModules;
 
@@ -16,5 +16,9 @@ pub(super) fn register(modules: BuiltinModules) -> BuiltinModules {
             motu_webapi::modules::CLOUDFLARE_SOCKETS,
         )
         .with("cloudflare:email", motu_webapi::modules::CLOUDFLARE_EMAIL)
+        .with(
+            "cloudflare:workflows",
+            motu_webapi::modules::CLOUDFLARE_WORKFLOWS,
+        )
         .with("cloudflare:node", motu_webapi::modules::CLOUDFLARE_NODE)
 }

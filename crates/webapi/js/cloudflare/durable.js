@@ -679,10 +679,15 @@ function deliver(id, event, hooks) {
       own: null, timers: undefined,
     };
     doObjects.set(event.slot, rec);
-    const cls = (hooks.module() ?? {})[event.class];
+    const module = hooks.module() ?? {};
+    // A Workflow instance's object is its engine (cloudflare/workflow_engine.js).
+    const workflow = event.class.startsWith('workflow:') ? event.class.slice(9) : null;
+    const cls = workflow === null ? module[event.class] : loadGroup(WORKFLOWS).workflowClassOf(module, workflow);
     try {
       if (typeof cls !== 'function') {
-        throw new Error(`The Durable Object class '${event.class}' is not exported by the Worker's main module`);
+        throw new Error(workflow === null
+          ? `The Durable Object class '${event.class}' is not exported by the Worker's main module`
+          : `The Workflow class '${workflow}' is not exported by the Worker's main module`);
       }
       rec.instance = new cls(DurableObjectState.make(rec, hooks), hooks.env);
     } catch (e) {
