@@ -221,7 +221,7 @@ fn jsonc_reads_the_same_as_toml() {
   "triggers": { "crons": ["0 * * * *"] },
   "vars": { "CONFIG": { "a": [1, 2] }, },
   "limits": { "cpu_ms": 80 },
-  /* unsupported */ "workflows": [{ "binding": "FLOW" }],
+  /* unsupported */ "vectorize": [{ "binding": "VEC", "index_name": "i" }],
   "env": { "dev": { "vars": { "CONFIG": "dev" } } },
 }"#;
     for file in ["wrangler.jsonc", "wrangler.json"] {
@@ -233,7 +233,7 @@ fn jsonc_reads_the_same_as_toml() {
         assert_eq!(w.limits.cpu, std::time::Duration::from_millis(80));
         assert_eq!(w.compatibility_date.as_deref(), Some("2024-09-23"));
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].contains("'workflows'"), "{warnings:?}");
+        assert!(warnings[0].contains("'vectorize'"), "{warnings:?}");
         let dev = d.load(file, text, Some("dev")).unwrap().settings;
         assert_eq!(dev.workers[0].name, "shop-dev");
         assert_eq!(dev.workers[0].vars[0].1, serde_json::json!("dev"));
@@ -602,4 +602,35 @@ type = "something"
     let bad = "name = \"a\"\nmain = \"src/index.js\"\n[[ratelimits]]\nname = \"X\"\nnamespace_id = \"1\"\nsimple = { limit = 1, period = 15 }\n";
     let e = d.load("wrangler.toml", bad, None).unwrap_err().to_string();
     assert!(e.contains("ratelimits[0].simple.period"), "{e}");
+}
+
+#[test]
+fn workflows_are_read_with_their_step_limit() {
+    let d = Dir::new();
+    let config = r#"{
+  "name": "a", "main": "src/index.js",
+  "workflows": [
+    { "name": "my-workflow", "binding": "MY_WORKFLOW", "class_name": "MyWorkflow" },
+    { "name": "other", "binding": "OTHER", "class_name": "Other", "limits": { "steps": 20 } }
+  ]
+}"#;
+    let loaded = d.load("wrangler.jsonc", config, None).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let flows: Vec<(&str, &str, &str, u64)> = loaded.settings.workers[0]
+        .workflows
+        .iter()
+        .map(|f| (f.binding.as_str(), f.name.as_str(), f.class_name.as_str(), f.steps))
+        .collect();
+    assert_eq!(
+        flows,
+        [
+            ("MY_WORKFLOW", "my-workflow", "MyWorkflow", 10_000),
+            ("OTHER", "other", "Other", 20)
+        ]
+    );
+    // A class of another Worker must be one of this server's.
+    let elsewhere = r#"{ "name": "a", "main": "src/index.js",
+        "workflows": [{ "name": "w", "binding": "W", "class_name": "C", "script_name": "nowhere" }] }"#;
+    let e = d.load("wrangler.jsonc", elsewhere, None).unwrap_err().to_string();
+    assert!(e.contains("workflows[0].script_name"), "{e}");
 }

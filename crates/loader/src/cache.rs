@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 use crate::transpile::positions::{read_u32, Positions};
 
 /// Bumped whenever what is cached, or how, changes.
-const FORMAT: &str = "motu-transpiled-2";
+const FORMAT: &str = "motu-transpiled-3";
 
 /// The first bytes of a cache file.
 const MAGIC: &[u8; 8] = b"motu-tc1";

@@ -29,6 +29,7 @@ mod helpers;
 mod pipeline;
 pub(crate) mod positions;
 mod standard_decorators;
+mod unread_imports;
 
 use std::collections::HashMap;
 use std::path::Path;

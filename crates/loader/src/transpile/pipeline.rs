@@ -112,6 +112,9 @@ pub(crate) fn run(
             .build(&program)
             .semantic
             .into_scoping();
+        if options.only_remove_type_imports {
+            super::unread_imports::drop_unread_imports(&mut program, &scoping);
+        }
     }
     let _ = ReplaceGlobalDefines::new(&allocator, defines.clone()).build(scoping, &mut program);
 

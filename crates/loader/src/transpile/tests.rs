@@ -66,7 +66,17 @@ fn imports_used_only_as_types_go_unless_verbatim() {
         only_remove_type_imports: true,
         ..options()
     };
-    assert!(js("a.ts", source, &verbatim).contains("./types"));
+    // Kept for its side effects, without the binding nothing reads (a
+    // bundler drops it too; unbundled, a type's name fails to link).
+    let out = js("a.ts", source, &verbatim);
+    assert!(out.contains("import \"./types\""), "{out}");
+    assert!(!out.contains("Only"), "{out}");
+    let read = js(
+        "a.ts",
+        "import { Used, Type } from './m';\nlet t: Type;\nexport const u = Used;\n",
+        &verbatim,
+    );
+    assert!(read.contains("import { Used } from \"./m\""), "{read}");
 }
 
 #[test]

@@ -9,6 +9,9 @@
 // An error a binding's call throws answers 400 { error, name }.
 import { WorkflowEntrypoint, DurableObject } from 'cloudflare:workers';
 import { NonRetryableError } from 'cloudflare:workflows';
+import { bump } from './tally.js';
+
+export { OrderFlow } from './order_flow.ts';
 
 export class Tally extends DurableObject {
   async bump(key) {
@@ -18,37 +21,6 @@ export class Tally extends DurableObject {
   }
   async counts() {
     return Object.fromEntries(await this.ctx.storage.list());
-  }
-}
-
-const bump = (env, id, key) => env.TALLY.getByName(id).bump(key);
-
-// A sleep, a step, a wait for approval, a last step: the output says what
-// each step saw.
-export class OrderFlow extends WorkflowEntrypoint {
-  async run(event, step) {
-    await bump(this.env, event.instanceId, 'runs');
-    const priced = await step.do('price', async () => {
-      await bump(this.env, event.instanceId, 'price');
-      return { total: event.payload.qty * 5, at: new Date(0), tags: new Map([['k', 'v']]) };
-    });
-    await step.sleep('cool off', event.payload.sleep ?? 100);
-    const approval = await step.waitForEvent('approval', { type: 'approve', timeout: '1 hour' });
-    const done = await step.do('ship', async ctx => {
-      await bump(this.env, event.instanceId, 'ship');
-      return { shipped: approval.payload.ok, attempt: ctx.attempt };
-    });
-    return {
-      total: priced.total,
-      dateKept: priced.at instanceof Date,
-      mapKept: priced.tags.get('k'),
-      approvedBy: approval.payload.by,
-      eventType: approval.type,
-      eventTime: approval.timestamp instanceof Date,
-      done,
-      workflow: event.workflowName,
-      created: event.timestamp instanceof Date,
-    };
   }
 }
 
