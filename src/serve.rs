@@ -162,7 +162,10 @@ fn alarm_owners(settings: &Settings) -> Vec<motu_storage::durable::AlarmOwner> {
 /// Workflow's class (`js/cloudflare/workflows.js`; the `workflow:` prefix
 /// tells it apart). Keyed by the Workflow's name, so every binding of one
 /// Workflow reaches the same instances.
-fn workflow_namespace(worker: &str, f: &motu_config::WorkflowBinding) -> motu_runtime::DurableBinding {
+fn workflow_namespace(
+    worker: &str,
+    f: &motu_config::WorkflowBinding,
+) -> motu_runtime::DurableBinding {
     let exporter = f.script_name.clone().unwrap_or_else(|| worker.to_owned());
     motu_runtime::DurableBinding {
         binding: f.binding.clone(),

@@ -83,9 +83,15 @@ fn steps_run_once_while_the_run_is_replayed() {
         }
         approve(&server, "o1", "ann");
         let done = wait_for_status(&server, "ORDER", "o1", "complete");
-        assert_eq!(done, json!({ "status": "complete", "output": order_output("ann") }));
+        assert_eq!(
+            done,
+            json!({ "status": "complete", "output": order_output("ann") })
+        );
         // Three runs (start, after the sleep, after the event); each step once.
-        assert_eq!(tally(&server, "o1"), json!({ "runs": 3, "price": 1, "ship": 1 }));
+        assert_eq!(
+            tally(&server, "o1"),
+            json!({ "runs": 3, "price": 1, "ship": 1 })
+        );
         // An event sent before the run waits for it is kept for it.
         create(&server, "ORDER", "o2", json!({ "qty": 3, "sleep": 200 }));
         approve(&server, "o2", "bob");
@@ -201,7 +207,10 @@ fn instances_pause_resume_terminate_and_restart() {
         // A finished instance cannot be terminated.
         let (status, answer) = post(&server, "/ORDER/terminate/p", json!(null));
         assert_eq!(status, 400);
-        assert_eq!(answer["error"], "(instance.cannot_terminate) Cannot terminate instance since its on a finite state");
+        assert_eq!(
+            answer["error"],
+            "(instance.cannot_terminate) Cannot terminate instance since its on a finite state"
+        );
 
         create(&server, "ORDER", "t", json!({ "qty": 3 }));
         wait_for_status(&server, "ORDER", "t", "waiting");
@@ -244,6 +253,102 @@ fn an_instance_goes_on_after_a_crash() {
         approve(&server, "k", "eve");
         let done = wait_for_status(&server, "ORDER", "k", "complete");
         assert_eq!(done["output"], order_output("eve"));
-        assert_eq!(tally(&server, "k"), json!({ "runs": 3, "price": 1, "ship": 1 }));
+        assert_eq!(
+            tally(&server, "k"),
+            json!({ "runs": 3, "price": 1, "ship": 1 })
+        );
+    });
+}
+
+const TWO_WORKERS: &str = r#"
+[limits]
+cpu_ms = 50
+
+[[workers]]
+name = "host"
+main = "host.js"
+routes = ["host.localhost/*"]
+
+[[workers]]
+name = "caller"
+main = "caller.js"
+routes = ["*/*"]
+
+[[workers.workflows]]
+binding = "FLOW"
+name = "shared-flow"
+class_name = "Flow"
+script_name = "host"
+
+[[workers.workflows]]
+binding = "SPIN"
+name = "spin"
+class_name = "Spin"
+script_name = "host"
+"#;
+
+const HOST: &str = r#"
+import { WorkflowEntrypoint } from 'cloudflare:workers';
+export class Flow extends WorkflowEntrypoint {
+  async run(event, step) {
+    const doubled = await step.do('double', async () => event.payload.x * 2);
+    return { doubled, workflow: event.workflowName };
+  }
+}
+// A step that never ends: its isolate is stopped at the CPU limit.
+export class Spin extends WorkflowEntrypoint {
+  async run(event, step) {
+    await step.do('spin', { retries: { limit: 0, delay: 0 } }, async () => { for (;;) {} });
+  }
+}
+export default { fetch() { return new Response('host'); } };
+"#;
+
+const CALLER: &str = r#"
+export default {
+  async fetch(request, env) {
+    const [, binding, action, id] = new URL(request.url).pathname.split('/');
+    if (action === 'create') {
+      return Response.json({ id: (await env[binding].create({ id, params: { x: 21 } })).id });
+    }
+    if (action === 'status') return Response.json(await (await env[binding].get(id)).status());
+    return new Response('caller');
+  },
+};
+"#;
+
+#[test]
+fn a_workflow_of_another_worker_runs_there_and_a_runaway_step_fails_alone() {
+    on_each_engine("workflow_script_name_and_runaway", |engine| {
+        let c = common::TempConfig::new(&[
+            ("motu.toml", TWO_WORKERS),
+            ("host.js", HOST),
+            ("caller.js", CALLER),
+        ]);
+        let (config, state) = (c.path("motu.toml"), c.path("state"));
+        let server = Server::start(&[
+            "--config",
+            &config,
+            "--engine",
+            engine,
+            "--persist-to",
+            &state,
+        ]);
+        create(&server, "SPIN", "runaway", json!(null));
+        create(&server, "FLOW", "one", json!(null));
+        let done = wait_for_status(&server, "FLOW", "one", "complete");
+        assert_eq!(
+            done["output"],
+            json!({ "doubled": 42, "workflow": "shared-flow" })
+        );
+        // The looping step's isolate is evicted at its CPU limit; the
+        // attempt that never ended counts as failed, and with no retry
+        // left, so does the instance.
+        let failed = wait_for_status(&server, "SPIN", "runaway", "errored");
+        assert_eq!(
+            failed["error"],
+            json!({ "name": "WorkflowInternalError", "message": "Attempt failed due to internal workflows error" })
+        );
+        assert_eq!(server.get("/").text(), "caller");
     });
 }

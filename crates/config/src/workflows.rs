@@ -18,7 +18,8 @@
 use serde::Deserialize;
 
 /// The keys of a `workflows` entry motu reads from a Wrangler config.
-pub(crate) const WRANGLER_KEYS: &[&str] = &["binding", "name", "class_name", "script_name", "limits"];
+pub(crate) const WRANGLER_KEYS: &[&str] =
+    &["binding", "name", "class_name", "script_name", "limits"];
 
 /// Cloudflare's default and highest `limits.steps`.
 pub const DEFAULT_WORKFLOW_STEPS: u64 = 10_000;
@@ -166,7 +167,10 @@ mod tests {
     #[test]
     fn bindings_are_checked() {
         let ok = validate(&[raw("WF", "my-flow_1")], &|_| false).unwrap();
-        assert_eq!((ok[0].binding.as_str(), ok[0].name.as_str()), ("WF", "my-flow_1"));
+        assert_eq!(
+            (ok[0].binding.as_str(), ok[0].name.as_str()),
+            ("WF", "my-flow_1")
+        );
         let (field, message) = validate(&[raw("WF", "my flow")], &|_| false).unwrap_err();
         assert_eq!(field, "workflows[0].name");
         assert!(message.contains("not a Workflow name"), "{message}");

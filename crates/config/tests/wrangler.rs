@@ -619,7 +619,14 @@ fn workflows_are_read_with_their_step_limit() {
     let flows: Vec<(&str, &str, &str, u64)> = loaded.settings.workers[0]
         .workflows
         .iter()
-        .map(|f| (f.binding.as_str(), f.name.as_str(), f.class_name.as_str(), f.steps))
+        .map(|f| {
+            (
+                f.binding.as_str(),
+                f.name.as_str(),
+                f.class_name.as_str(),
+                f.steps,
+            )
+        })
         .collect();
     assert_eq!(
         flows,
@@ -631,6 +638,9 @@ fn workflows_are_read_with_their_step_limit() {
     // A class of another Worker must be one of this server's.
     let elsewhere = r#"{ "name": "a", "main": "src/index.js",
         "workflows": [{ "name": "w", "binding": "W", "class_name": "C", "script_name": "nowhere" }] }"#;
-    let e = d.load("wrangler.jsonc", elsewhere, None).unwrap_err().to_string();
+    let e = d
+        .load("wrangler.jsonc", elsewhere, None)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("workflows[0].script_name"), "{e}");
 }
