@@ -105,7 +105,17 @@ fn failing_steps_retry_then_fail_the_instance() {
     on_each_engine("workflow_failing_steps", |engine| {
         let (_dir, state) = state_folder();
         let server = serve(engine, &state);
-        for mode in ["flaky", "exhausted", "caught", "fatal", "timeout", "throws"] {
+        let modes = [
+            "flaky",
+            "exhausted",
+            "caught",
+            "fatal",
+            "timeout",
+            "throws",
+            "huge",
+            "unclonable",
+        ];
+        for mode in modes {
             create(&server, "RETRY", mode, json!({ "mode": mode }));
         }
         create(&server, "MANY", "many", json!({}));
@@ -135,6 +145,14 @@ fn failing_steps_retry_then_fail_the_instance() {
         assert_eq!(
             errored("many", "MANY"),
             json!({ "name": "WorkflowFatalError", "message": "The limit of 3 steps has been reached. This limit can be changed in your worker configuration." })
+        );
+        assert_eq!(
+            errored("huge", "RETRY"),
+            json!({ "name": "WorkflowInternalError", "message": "Step big-1 output is too large. Maximum allowed size is 1MiB." })
+        );
+        assert_eq!(
+            errored("unclonable", "RETRY"),
+            json!({ "name": "WorkflowFatalError", "message": "The execution of the Workflow instance was terminated, as the step \"fn\" returned a value which is not serialisable" })
         );
         // A NonRetryableError the run catches: tried once, and the run goes on.
         let caught = wait_for_status(&server, "RETRY", "caught", "complete");

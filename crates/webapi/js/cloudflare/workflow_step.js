@@ -13,6 +13,7 @@ const WF_DEFAULT_RETRIES = { limit: 5, delay: 10000, backoff: 'exponential' };
 const WF_DEFAULT_TIMEOUT = '10 minutes';
 const WF_DEFAULT_EVENT_TIMEOUT = '24 hours';
 const WF_MAX_STEP_NAME = 256;
+const WF_MAX_STEP_RESULT = 1024 * 1024;
 
 // An Error named `name` (WorkflowTimeoutError, WorkflowFatalError, ...).
 function wfError(name, message) {
@@ -88,10 +89,20 @@ class WorkflowStep {
     }
     store.setStep(key, 'running', null, attempts + 1, null);
     const context = { step: { name, count }, attempt: attempts + 1, config: settings };
-    let result;
+    // The value kept: its structured clone (null when it has none), at
+    // most 1 MiB (a larger one fails the attempt, as on Cloudflare).
+    let bytes;
     exec.busy++;
     try {
-      result = await wfWithTimeout(promiseResolvedWith(callback(context)), wfDuration(settings.timeout, 'timeout'));
+      const result = await wfWithTimeout(promiseResolvedWith(callback(context)), wfDuration(settings.timeout, 'timeout'));
+      try {
+        bytes = store.encode(result);
+      } catch {
+        bytes = null;
+      }
+      if (bytes !== null && bytes.byteLength > WF_MAX_STEP_RESULT) {
+        throw wfError('WorkflowInternalError', `Step ${name}-${count} output is too large. Maximum allowed size is 1MiB.`);
+      }
     } catch (e) {
       exec.busy--;
       if (exec.stale()) return exec.check();
@@ -106,10 +117,7 @@ class WorkflowStep {
     }
     exec.busy--;
     if (exec.stale()) return exec.check();
-    let bytes;
-    try {
-      bytes = store.encode(result);
-    } catch {
+    if (bytes === null) {
       exec.fatal(wfError('WorkflowFatalError',
         `The execution of the Workflow instance was terminated, as the step "${name}" returned a value which is not serialisable`));
       return exec.check();

@@ -68,6 +68,10 @@ export class RetryFlow extends WorkflowEntrypoint {
       return step.waitForEvent('never', { type: 'nothing', timeout: 50 });
     }
     if (mode === 'throws') throw new RangeError('run itself failed');
+    if (mode === 'huge') {
+      return step.do('big', { retries: { limit: 0, delay: 0 } }, async () => 'x'.repeat(1100 * 1024));
+    }
+    if (mode === 'unclonable') return step.do('fn', async () => () => 1);
     return null;
   }
 }
