@@ -76,8 +76,8 @@ class WorkflowStep {
     if (held !== null) return held;
     const store = exec.store;
     const row = store.step(key);
-    if (row?.state === 'done') return store.decode(row.value);
-    if (row?.state === 'failed') throw wfRethrown(store.decode(row.value));
+    const kept = wfKept(store, row);
+    if (kept !== undefined) return kept.value;
     const attempts = row?.attempts ?? 0;
     if (row?.wake != null && row.wake > Date.now()) return exec.suspend(row.wake);
     // An attempt that began and never ended (the server stopped during it)
@@ -170,8 +170,8 @@ class WorkflowStep {
     if (held !== null) return held;
     const store = exec.store;
     const row = store.step(key);
-    if (row?.state === 'done') return store.decode(row.value);
-    if (row?.state === 'failed') throw wfRethrown(store.decode(row.value));
+    const kept = wfKept(store, row);
+    if (kept !== undefined) return kept.value;
     const event = store.takeEvent(type, key);
     if (event !== null) {
       const bytes = store.encode({ payload: store.decode(event.payload), timestamp: new Date(event.at), type });
@@ -199,7 +199,14 @@ function wfErrorRecord(e) {
   return { name: 'Error', message: String(e) };
 }
 
-// The error a failed step throws again when the run is replayed.
-function wfRethrown(record) {
-  return wfError(record.name, record.message);
+// What the step of `row` answers again when the run is replayed: `{
+// value }` when it is done, undefined when it is still to run or wait; a
+// failed step throws its error again.
+function wfKept(store, row) {
+  if (row?.state === 'done') return { value: store.decode(row.value) };
+  if (row?.state === 'failed') {
+    const record = store.decode(row.value);
+    throw wfError(record.name, record.message);
+  }
+  return undefined;
 }
