@@ -1134,6 +1134,10 @@ impl IsolateHost {
                 "websocketBlob".into(),
                 HostValue::Bool(self.spec.platform_compat.websocket_blob),
             ),
+            (
+                "iterableBodies".into(),
+                HostValue::Bool(self.spec.platform_compat.iterable_bodies),
+            ),
             ("self".into(), self.spec.name.as_str().into()),
             (
                 "ctxExports".into(),

@@ -59,6 +59,14 @@ pub const IMPLEMENTED: &[(&str, &str)] = &[
         "a Durable Object's storage.deleteAll() deletes its alarm too (on by default from 2026-02-24)",
     ),
     (
+        "fetch_iterable_type_support",
+        "a Request or Response body may be a sync or async iterable of strings and buffers, and `process` is tagged as Node.js's (on by default from 2026-02-19)",
+    ),
+    (
+        "no_fetch_iterable_type_support",
+        "turns fetch_iterable_type_support off",
+    ),
+    (
         "delete_all_preserves_alarm",
         "storage.deleteAll() keeps the alarm where the compatibility date has it deleted",
     ),
@@ -71,6 +79,9 @@ pub const WEBSOCKET_BLOB_DATE: &str = "2026-03-17";
 /// The date from which `storage.deleteAll()` deletes the alarm
 /// (`delete_all_deletes_alarm`).
 pub const DELETE_ALL_DELETES_ALARM_DATE: &str = "2026-02-24";
+
+/// The date from which bodies may be iterables (`fetch_iterable_type_support`).
+pub const ITERABLE_BODIES_DATE: &str = "2026-02-19";
 
 /// The date from which `ctx.exports` exists (`enable_ctx_exports`).
 pub const CTX_EXPORTS_DATE: &str = "2025-11-17";
@@ -91,6 +102,13 @@ pub struct PlatformCompat {
     /// loopback binding for each of the Worker's own entrypoints and
     /// Durable Object classes.
     pub ctx_exports: bool,
+    /// A `Request` or `Response` body may be a sync or async iterable of
+    /// strings and buffer sources (streamed as it is iterated); and, as
+    /// wrangler's bundler then leaves the runtime's own `process` in
+    /// place of its polyfill, `process` is tagged `[object process]` as
+    /// Node.js's is. Before, such a body was its text, and `process` a
+    /// plain object to `Object.prototype.toString`.
+    pub iterable_bodies: bool,
 }
 
 impl PlatformCompat {
@@ -116,6 +134,11 @@ impl PlatformCompat {
                 "enable_ctx_exports",
                 "disable_ctx_exports",
                 CTX_EXPORTS_DATE,
+            ),
+            iterable_bodies: switch(
+                "fetch_iterable_type_support",
+                "no_fetch_iterable_type_support",
+                ITERABLE_BODIES_DATE,
             ),
         }
     }
@@ -172,12 +195,15 @@ mod tests {
         assert!(!PlatformCompat::resolve(Some("2025-11-16"), &[]).ctx_exports);
         assert!(PlatformCompat::resolve(Some("2025-11-17"), &[]).ctx_exports);
         assert!(PlatformCompat::resolve(None, &flags(&["enable_ctx_exports"])).ctx_exports);
+        assert!(!PlatformCompat::resolve(Some("2026-02-18"), &[]).iterable_bodies);
+        assert!(PlatformCompat::resolve(Some("2026-02-19"), &[]).iterable_bodies);
         let opted_out = PlatformCompat::resolve(
             Some("2026-12-01"),
             &flags(&[
                 "no_websocket_standard_binary_type",
                 "delete_all_preserves_alarm",
                 "disable_ctx_exports",
+                "no_fetch_iterable_type_support",
             ]),
         );
         assert_eq!(opted_out, PlatformCompat::default());

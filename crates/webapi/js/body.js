@@ -72,7 +72,24 @@ function extractBody(init) {
     const { bytes, contentType } = blobs().serializeFormData(init);
     return { body: bodyRecord(bytes, undefined), type: contentType };
   }
+  // Where the compatibility date has them (fetch_iterable_type_support),
+  // an iterable or async iterable of strings and buffers, streamed.
+  if (workerCompat.iterableBodies && init !== null && typeof init === 'object'
+    && (typeof init[Symbol.asyncIterator] === 'function' || typeof init[Symbol.iterator] === 'function')) {
+    const stream = streams().ReadableStream.from(bytesOfChunks(init));
+    return { body: bodyRecord(null, streams().rsSlots.get(stream)), type: null };
+  }
   return { body: bodyRecord(toUSVString(init), undefined), type: 'text/plain;charset=UTF-8' };
+}
+
+// The chunks of an iterable body as bytes: a string as its UTF-8, a buffer
+// source as a copy of its bytes.
+async function* bytesOfChunks(iterable) {
+  for await (const chunk of iterable) {
+    if (typeof chunk === 'string') yield utf8Encode(chunk);
+    else if (chunk instanceof ArrayBuffer || ArrayBuffer.isView(chunk)) yield bufferSourceCopy(chunk);
+    else throw new TypeError('A body iterable may only yield strings, ArrayBuffers and ArrayBuffer views');
+  }
 }
 
 // A byte stream over a whole source, enqueued in one chunk when first pulled.

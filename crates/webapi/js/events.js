@@ -42,12 +42,13 @@ function cacheBinding() {
 // What the Worker's compatibility date and flags decide that the lazily
 // loaded groups read (the object is theirs from the start; `start()`
 // fills it in).
-const workerCompat = { websocketBlob: false };
+const workerCompat = { websocketBlob: false, iterableBodies: false };
 
 function start() {
   worker = op('init');
   requestCfFields = worker.requestCf;
   workerCompat.websocketBlob = worker.websocketBlob === true;
+  workerCompat.iterableBodies = worker.iterableBodies === true;
   if (worker.mapsPositions) loadGroup(STACK_POSITIONS).mapStackPositions();
   // In V8's startup snapshot already (src/prelude.rs); QuickJS has its own.
   if (globalThis.Iterator === undefined) loadGroup(ITERATOR_HELPERS);

@@ -66,7 +66,15 @@ function emitWarning(warning, type, code) {
 
 class Process extends EventEmitter {}
 const process = new Process();
-Object.defineProperty(Process.prototype, Symbol.toStringTag, { __proto__: null, value: 'process', configurable: true });
+// Tagged as Node.js's only where wrangler's bundler would leave workerd's
+// own `process` in place (a compatibility date with iterable bodies, see
+// fetch_iterable_type_support): before, it injects a plain object, and
+// libraries that test `Object.prototype.toString.call(process)` for
+// "[object process]" (Astro) take their Node.js ways, answering with
+// bodies only iterable-aware runtimes take.
+if (workerCompat.iterableBodies) {
+  Object.defineProperty(Process.prototype, Symbol.toStringTag, { __proto__: null, value: 'process', configurable: true });
+}
 
 Object.assign(process, {
   version: `v${NODE_VERSION}`,
