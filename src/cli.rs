@@ -408,6 +408,20 @@ impl ServeArgs {
             if settings.server.request_cf.is_none() {
                 settings.server.request_cf = Some(motu_config::wrangler_dev_cf(dir));
             }
+            // Every request reaches the project's Worker, whatever its host:
+            // wrangler dev does not route by `routes` (they say where the
+            // Worker runs on Cloudflare).
+            if let [w] = settings.workers.as_mut_slice() {
+                if !w.routes.iter().any(|r| r.to_string() == "*/*") {
+                    w.routes
+                        .push(motu_config::RoutePattern::parse("*/*").expect("a valid pattern"));
+                }
+            }
+            // And its fetch() reaches the machine's own services (a local
+            // origin, a database), as under wrangler dev.
+            if std::env::var_os("MOTU_EGRESS__ALLOW_PRIVATE").is_none() {
+                settings.egress.allow_private = true;
+            }
         }
         if let Some(listen) = self.listen {
             settings.server.listen = listen;

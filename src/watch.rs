@@ -246,9 +246,17 @@ fn touches_build(w: &motu_config::WorkerSettings, path: &Path) -> bool {
 }
 
 /// Whether a change to `path` concerns `w`'s code: in its project folder,
-/// but not in its assets folder.
+/// but not in its assets folder — unless in the folder of its `main`, which
+/// builds put there too (Astro's `dist/_worker.js/`, beside the pages it
+/// serves as assets).
 fn touches_code(w: &motu_config::WorkerSettings, path: &Path) -> bool {
-    w.main.is_some() && path.starts_with(non_empty(&w.root)) && !touches_assets(w, path)
+    let Some(main) = &w.main else {
+        return false;
+    };
+    let in_main_folder = main
+        .parent()
+        .is_some_and(|dir| path.starts_with(non_empty(dir)));
+    path.starts_with(non_empty(&w.root)) && (!touches_assets(w, path) || in_main_folder)
 }
 
 /// Whether a change to `path` is in `w`'s assets folder.

@@ -286,7 +286,9 @@ fn motu_dev_reloads_a_changed_wrangler_config() {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        assert_eq!(get("a.test").status, 404, "the old route is gone");
+        // As under wrangler dev, any host reaches the project's Worker,
+        // routed or not.
+        assert_eq!(get("elsewhere.test").text(), "two");
     });
 }
 
@@ -335,5 +337,84 @@ fn stack_traces_point_at_the_workers_files() {
         let stack = s.get("/").text();
         assert!(stack.contains("script.js:2:"), "{stack}");
         assert!(stack.contains("script.js:5:"), "{stack}");
+    });
+}
+
+#[test]
+fn code_built_inside_the_assets_folder_reloads() {
+    // As Astro builds for Workers: the Worker's modules in `dist/_worker.js/`,
+    // beside the pages `dist` serves as assets.
+    on_each_engine("motu_dev_reloads_code_inside_assets", |engine| {
+        let c = TempConfig::new(&[
+            (
+                "wrangler.toml",
+                "name = \"site\"\nmain = \"dist/_worker.js/index.js\"\n[assets]\ndirectory = \"dist\"\nbinding = \"ASSETS\"\n",
+            ),
+            (
+                "dist/_worker.js/index.js",
+                "import { word } from './dep.js';\nexport default { fetch() { return new Response(word); } };\n",
+            ),
+            ("dist/_worker.js/dep.js", "export const word = 'one';\n"),
+            ("dist/page.html", "<p>page</p>\n"),
+        ]);
+        let s = Server::start_command(
+            "dev",
+            &["--config", &c.path("wrangler.toml"), "--engine", engine],
+            &[],
+        );
+        s.wait_for_log("watching for changes");
+        wait_for_body(&s, "one");
+        std::fs::write(
+            c.path("dist/_worker.js/dep.js"),
+            "export const word = 'two';\n",
+        )
+        .unwrap();
+        wait_for_body(&s, "two");
+        assert_eq!(s.get("/page").text(), "<p>page</p>\n");
+    });
+}
+
+#[test]
+fn motu_dev_reaches_local_origins_and_every_host_as_wrangler_dev_does() {
+    on_each_engine("motu_dev_local_origins", |engine| {
+        let origin = common::Origin::start();
+        let c = TempConfig::new(&[
+            (
+                "wrangler.toml",
+                "name = \"app\"\nmain = \"index.js\"\nroutes = [{ pattern = \"shop.example.com/*\", zone_name = \"example.com\" }]\n",
+            ),
+            (
+                "index.js",
+                "export default { async fetch(r, env) {\n\
+                   try { return new Response(await (await fetch(env.ORIGIN + '/echo')).text()); }\n\
+                   catch (e) { return new Response(String(e.message), { status: 502 }); } } };\n",
+            ),
+        ]);
+        let var = format!("ORIGIN={}", origin.url());
+        let args = [
+            "--config",
+            &c.path("wrangler.toml"),
+            "--engine",
+            engine,
+            "--var",
+            &var,
+        ];
+        // `serve` keeps to public addresses and to the routes, and says how
+        // to allow a local address.
+        let served = Server::start(&args);
+        let refused = served.request("GET", "/", &[("host", "shop.example.com")], b"");
+        assert_eq!(refused.status, 502, "{}", refused.text());
+        assert!(
+            refused.text().contains("allow_private"),
+            "{}",
+            refused.text()
+        );
+        assert_eq!(served.get("/").status, 404);
+        drop(served);
+        // `dev` reaches the local origin, from any host.
+        let dev = Server::start_command("dev", &args, &[]);
+        let r = dev.get("/");
+        assert_eq!(r.status, 200, "{}\n{}", r.text(), dev.log());
+        assert!(origin.served.load(std::sync::atomic::Ordering::SeqCst) >= 1);
     });
 }

@@ -36,8 +36,9 @@ impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "'{}' resolves only to addresses the server's egress policy does not allow",
-            self.host
+            "'{}' resolves only to addresses the server's egress policy does not allow {}",
+            self.host,
+            super::egress::REFUSAL_HINT
         )
     }
 }

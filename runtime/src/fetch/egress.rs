@@ -4,6 +4,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use motu_config::EgressSettings;
 
+/// What a refusal adds to its message: how to allow such an address.
+pub(crate) const REFUSAL_HINT: &str = "(loopback, private and other non-public addresses need `[egress] allow_private = true` or the host in `allow_hosts`; MOTU_EGRESS__ALLOW_PRIVATE=true)";
+
 /// Where outbound connections may go: public addresses, plus non-public
 /// ones when the config allows them, or for hosts it names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -23,7 +23,7 @@
 
 mod client;
 mod data_url;
-mod egress;
+pub(crate) mod egress;
 mod mime;
 mod op;
 mod redirect;
@@ -384,7 +384,8 @@ impl Outbound {
 fn refused(host: &str) -> JsError {
     JsError::type_error(format!(
         "fetch to '{host}' was refused: the server's egress policy allows only public \
-         addresses (see [egress] in its config)"
+         addresses {}",
+        egress::REFUSAL_HINT
     ))
 }
 

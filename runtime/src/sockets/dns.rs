@@ -32,7 +32,10 @@ pub(crate) async fn lookup(policy: &EgressPolicy, host: &str) -> Result<HostValu
     if allowed.is_empty() {
         return Err(JsError::new(
             "Error",
-            format!("dns: '{host}' resolves only to addresses the server's egress policy does not allow"),
+            format!(
+                "dns: '{host}' resolves only to addresses the server's egress policy does not allow {}",
+                crate::fetch::egress::REFUSAL_HINT
+            ),
         ));
     }
     Ok(HostValue::List(

@@ -279,7 +279,10 @@ pub(crate) async fn connect(
     if allowed.is_empty() {
         return Err(JsError::new(
             "Error",
-            format!("connect(): '{host}' resolves only to addresses the server's egress policy does not allow"),
+            format!(
+                "connect(): '{host}' resolves only to addresses the server's egress policy does not allow {}",
+                crate::fetch::egress::REFUSAL_HINT
+            ),
         ));
     }
     let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&allowed[..]))
