@@ -320,6 +320,13 @@ pub(crate) fn worker_spec(
         spec = spec.with_storage(StorageBinding::send_email(&e.name, &rules));
     }
     spec = platform_bindings(spec, &w.platform);
+    for (binding, service) in &w.absent_services {
+        let data = HostValue::Map(vec![
+            ("type".into(), HostValue::String("absent_service".into())),
+            ("service".into(), HostValue::String(service.clone())),
+        ]);
+        spec = spec.with_platform_binding(binding, data);
+    }
     // A rate limiter counts in its namespace's store; its limit and period
     // are the JavaScript object's defaults.
     for r in &w.ratelimits {

@@ -357,3 +357,35 @@ fn rate_limiting_bindings_count_per_key_and_namespace() {
         },
     );
 }
+
+#[test]
+fn a_binding_to_a_worker_not_run_here_answers_as_wrangler_devs() {
+    on_each_engine("wrangler_absent_service", |engine| {
+        let c = common::TempConfig::new(&[
+            (
+                "wrangler.toml",
+                "name = \"app\"\nmain = \"index.js\"\nservices = [{ binding = \"AUTH\", service = \"auth\" }]\n",
+            ),
+            (
+                "index.js",
+                "export default { async fetch(request, env) {\n\
+                   const r = await env.AUTH.fetch(request);\n\
+                   let thrown;\n\
+                   try { await env.AUTH.check('x'); } catch (e) { thrown = e.message; }\n\
+                   return Response.json({ status: r.status, text: await r.text(), thrown });\n\
+                 } };\n",
+            ),
+        ]);
+        let s = Server::start(&["--config", &c.path("wrangler.toml"), "--engine", engine]);
+        let message = "Worker \"auth\" not found. Make sure it is running locally.";
+        assert_eq!(
+            s.get("/").json(),
+            serde_json::json!({ "status": 503, "text": message, "thrown": message })
+        );
+        assert!(
+            s.log().contains("'AUTH' names Worker 'auth'"),
+            "{}",
+            s.log()
+        );
+    });
+}

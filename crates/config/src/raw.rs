@@ -99,6 +99,10 @@ pub(crate) struct RawWorker {
     pub(crate) origin: Option<String>,
     #[serde(default)]
     pub(crate) services: Vec<RawService>,
+    /// Service bindings of a Wrangler config to Workers this server does
+    /// not run (see `wrangler.rs`).
+    #[serde(default)]
+    pub(crate) absent_services: Vec<RawService>,
     pub(crate) cron_overlap: Option<bool>,
     #[serde(default)]
     pub(crate) vars: BTreeMap<String, serde_json::Value>,

@@ -165,6 +165,11 @@ pub struct WorkerSettings {
     /// `service = "auth"`, giving `env.AUTH.fetch(request)` that calls the
     /// other Worker in-process. Default none.
     pub services: Vec<ServiceBinding>,
+    /// Service bindings of a Wrangler config to Workers this server does
+    /// not run, `(binding, service)`: as under `wrangler dev` with the
+    /// other Worker not running, `env.BINDING.fetch()` answers 503 and its
+    /// RPC methods throw, naming the Worker. Default none.
+    pub absent_services: Vec<(String, String)>,
     /// `compatibility_date` (`YYYY-MM-DD`): recorded and shown at start-up;
     /// it decides the defaults that change with the date, as on Cloudflare
     /// (see [`crate::NodeCompat`] and [`crate::PlatformCompat`]). Default
@@ -284,6 +289,7 @@ impl Settings {
                 cron_overlap: false,
                 secrets: Vec::new(),
                 services: Vec::new(),
+                absent_services: Vec::new(),
                 r2_buckets: Vec::new(),
                 origin: None,
                 rules: Vec::new(),
@@ -668,6 +674,11 @@ fn validate_worker(
             props,
         });
     }
+    let absent_services = w
+        .absent_services
+        .iter()
+        .filter_map(|s| Some((s.binding.clone()?, s.service.clone()?)))
+        .collect();
     let origin = match &w.origin {
         None => None,
         Some(o) => match url::Url::parse(o) {
@@ -797,6 +808,7 @@ fn validate_worker(
         workers_dev: false,
         origin,
         services,
+        absent_services,
         secrets,
         crons,
         cron_overlap: w.cron_overlap.unwrap_or(false),

@@ -61,8 +61,9 @@
 //! `userConfigPath`, `topLevelName`, `definedEnvironments`). `exports` and
 //! `migrations` may not both declare classes; an empty one of them
 //! declares none. A service binding to a Worker this
-//! server (which runs the config's one Worker) does not run is left out
-//! with a warning. The `MOTU_SECTION__KEY`
+//! server (which runs the config's one Worker) does not run is warned
+//! about and answers as wrangler dev's does while that Worker is not
+//! running (`absent_services`). The `MOTU_SECTION__KEY`
 //! environment overrides apply as for motu.toml.
 
 use std::collections::BTreeSet;
@@ -353,7 +354,10 @@ pub(crate) fn translate(
     if let Some((services, field)) = view.get("services") {
         let mut list = service_list(services, &field, &invalid, &mut warnings)?;
         // A Wrangler config declares one Worker; a binding to another names
-        // a Worker deployed on its own, which this server does not run.
+        // a Worker deployed on its own, which this server does not run: its
+        // binding answers as wrangler dev's does while that Worker is not
+        // running.
+        let mut absent = Vec::new();
         list.retain(|s| {
             let (Some(Value::String(binding)), Some(Value::String(service))) =
                 (s.get("binding"), s.get("service"))
@@ -363,12 +367,16 @@ pub(crate) fn translate(
             let known = worker.get("name").and_then(Value::as_str) == Some(service.as_str());
             if !known {
                 warnings.list.push(format!(
-                    "service binding '{binding}' names Worker '{service}', which this server does not run; env.{binding} is left out"
+                    "service binding '{binding}' names Worker '{service}', which this server does not run; env.{binding}.fetch() answers 503 and its RPC methods throw"
                 ));
+                absent.push(serde_json::json!({ "binding": binding, "service": service }));
             }
             known
         });
         worker.insert("services".into(), Value::Array(list));
+        if !absent.is_empty() {
+            worker.insert("absent_services".into(), Value::Array(absent));
+        }
     }
     if let Some((limits, field)) = view.get("limits") {
         let Value::Object(limits) = limits else {

@@ -103,9 +103,10 @@ fn the_supported_subset_is_read() {
         ]
     );
     assert_eq!(w.limits.cpu, std::time::Duration::from_millis(120));
-    // The binding to a Worker this server does not run is left out, with a
-    // warning; the one to itself stays.
+    // The binding to a Worker this server does not run is set apart, with
+    // a warning; the one to itself stays.
     assert_eq!(w.services.len(), 1);
+    assert_eq!(w.absent_services, [("AUTH".to_owned(), "auth".to_owned())]);
     assert_eq!(
         (
             w.services[0].binding.as_str(),

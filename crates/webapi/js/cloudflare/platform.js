@@ -82,9 +82,26 @@ function makeRateLimit(index, defaults) {
   return new RateLimit(platformConstructing, index, defaults);
 }
 
+// A service binding to a Worker the server does not run (a Wrangler
+// config's binding to a Worker deployed on its own): as wrangler dev's
+// while that Worker is not running, `fetch()` answers 503 and any method
+// called over RPC throws, each saying so.
+function absentService(service) {
+  const message = `Worker "${service}" not found. Make sure it is running locally.`;
+  const fetch = async () => new Response(message, { status: 503 });
+  return new Proxy({ fetch }, {
+    get(target, key) {
+      if (key === 'fetch') return target.fetch;
+      if (typeof key === 'symbol' || key === 'then') return undefined;
+      return () => { throw new Error(message); };
+    },
+  });
+}
+
 // The binding object for `data` (a map whose `type` says which).
 function makePlatformBinding(data) {
   if (data.type === 'analytics_engine') return new AnalyticsEngineDataset(platformConstructing);
+  if (data.type === 'absent_service') return absentService(data.service);
   // A connection string's parts are percent-encoded in it.
   const decode = text => {
     try {
