@@ -262,6 +262,31 @@ fn workers_are_routed_by_host_and_path() {
     });
 }
 
+/// Code that only prepares WebAssembly at load (es-module-lexer in Astro's
+/// server build) starts on both engines; on QuickJS, which has none, the
+/// stand-in refuses to compile with an error that says so.
+#[test]
+fn webassembly_prepared_at_load_does_not_stop_a_worker() {
+    on_each_engine("webassembly_prepared_at_load", |engine| {
+        let c = common::TempConfig::new(&[(
+            "index.js",
+            "const ready = WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))\n\
+               .then(m => m instanceof WebAssembly.Module ? 'compiled' : 'not a module',\n\
+                     e => `${e.name}: ${e.message}`);\n\
+             export default { async fetch() {\n\
+               return new Response(`${typeof WebAssembly} ${WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))} ${await ready}`);\n\
+             } };\n",
+        )]);
+        let s = Server::start(&[&c.path("index.js"), "--engine", engine]);
+        let expected = if engine == "quickjs" {
+            "object false CompileError: WebAssembly is not available in this engine (QuickJS has none: run this Worker on V8, --engine v8 or engine = \"v8\")"
+        } else {
+            "object true compiled"
+        };
+        assert_eq!(s.get("/").text(), expected, "{}", s.log());
+    });
+}
+
 #[test]
 fn webassembly_modules_run() {
     on_each_engine("webassembly_modules_run", |engine| {

@@ -52,6 +52,10 @@ function start() {
   if (worker.mapsPositions) loadGroup(STACK_POSITIONS).mapStackPositions();
   // In V8's startup snapshot already (src/prelude.rs); QuickJS has its own.
   if (globalThis.Iterator === undefined) loadGroup(ITERATOR_HELPERS);
+  // QuickJS has no WebAssembly: one that says so, made on first use (here,
+  // not while the prelude is evaluated: V8 adds its own only once a
+  // context exists).
+  if (globalThis.WebAssembly === undefined) lazyGlobals(WASM_ABSENT, 'WebAssembly');
   if ([Array.prototype.toSorted, Promise.withResolvers, Object.groupBy, Set.prototype.union,
     String.prototype.isWellFormed, Array.fromAsync, Promise.try, RegExp.escape, Math.f16round,
     Math.sumPrecise, Uint8Array.fromBase64].includes(undefined)) loadGroup(ES_BUILTINS);

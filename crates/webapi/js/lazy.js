@@ -75,6 +75,8 @@ const ES_BUILTINS = 33;
 const PLATFORM_BINDINGS = 34;
 // Workflows: the binding and each instance's engine (js/cloudflare/workflow*.js).
 const WORKFLOWS = 35;
+// `WebAssembly` where the engine has none: one that says so (wasm_absent.js).
+const WASM_ABSENT = 36;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

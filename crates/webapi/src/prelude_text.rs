@@ -79,7 +79,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 36] = [
+pub(crate) const GROUPS: [(&str, &str); 37] = [
     (
         "motu:prelude/streams",
         group!(
@@ -341,6 +341,10 @@ pub(crate) const GROUPS: [(&str, &str); 36] = [
             ],
             exports: "makeWorkflow, workflowClassOf"
         ),
+    ),
+    (
+        "motu:prelude/wasm-absent",
+        group!(preamble: "", files: ["wasm_absent.js"], exports: ""),
     ),
 ];
 

@@ -37,7 +37,7 @@ pub(crate) fn data_module(name: &str) -> String {
 pub(crate) fn wasm_module(name: &str) -> String {
     let quoted = js_string(name);
     format!(
-        "if (typeof WebAssembly !== \"object\") throw new Error({quoted} + \": a CompiledWasm module needs WebAssembly, which this engine does not have (QuickJS has none; run the Worker on V8)\");\n\
+        "if (typeof WebAssembly !== \"object\" || WebAssembly[Symbol.for(\"motu.wasmAbsent\")]) throw new Error({quoted} + \": a CompiledWasm module needs WebAssembly, which this engine does not have (QuickJS has none; run the Worker on V8)\");\n\
          export default new WebAssembly.Module({BYTES}({quoted}));\n"
     )
 }
