@@ -91,8 +91,11 @@ struct ServeArgs {
     /// a Wrangler config (wrangler.toml, wrangler.json, wrangler.jsonc)
     /// [default, without a Worker file: the current folder's wrangler.jsonc,
     /// wrangler.json, wrangler.toml or motu.toml, the first that exists].
+    /// Given several times, Wrangler configs of several projects served
+    /// together, as `wrangler dev -c a -c b`: the first one's Worker gets
+    /// the requests, the others are reached through its bindings.
     #[arg(long, short = 'c', value_name = "FILE")]
-    config: Option<PathBuf>,
+    config: Vec<PathBuf>,
     /// The `[env.NAME]` section of a Wrangler config to use.
     #[arg(
         long = "env",
@@ -375,6 +378,17 @@ pub(crate) fn load_config(config: &Path, wrangler_env: Option<&str>) -> anyhow::
     Ok(loaded.settings)
 }
 
+/// Reads several Wrangler configs as one server's projects (see
+/// `Settings::load_wrangler_projects`), and logs their warnings.
+fn load_projects(configs: &[PathBuf], wrangler_env: Option<&str>) -> anyhow::Result<Settings> {
+    let loaded =
+        Settings::load_wrangler_projects(configs, wrangler_env, EngineSet::builtin_names())?;
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    Ok(loaded.settings)
+}
+
 impl ServeArgs {
     /// What `--watch` needs: a way to load the settings again.
     fn watcher(&self) -> crate::watch::Watch {
@@ -389,12 +403,16 @@ impl ServeArgs {
         let mut settings = match &self.worker {
             Some(worker) => Settings::single_worker(worker, engines)?,
             None => {
-                let config = config_or_default(self.config.clone())?;
+                let config = config_or_default(self.config.first().cloned())?;
                 if motu_config::is_wrangler_config(&config) {
                     let dir = config.parent().unwrap_or(Path::new(".")).to_path_buf();
                     wrangler_project = Some(dir);
                 }
-                load_config(&config, self.wrangler_env.as_deref())?
+                if self.config.len() > 1 {
+                    load_projects(&self.config, self.wrangler_env.as_deref())?
+                } else {
+                    load_config(&config, self.wrangler_env.as_deref())?
+                }
             }
         };
         if let (true, Some(dir)) = (self.watch, &wrangler_project) {
@@ -408,10 +426,10 @@ impl ServeArgs {
             if settings.server.request_cf.is_none() {
                 settings.server.request_cf = Some(motu_config::wrangler_dev_cf(dir));
             }
-            // Every request reaches the project's Worker, whatever its host:
-            // wrangler dev does not route by `routes` (they say where the
-            // Worker runs on Cloudflare).
-            if let [w] = settings.workers.as_mut_slice() {
+            // Every request reaches the project's Worker (the first project's,
+            // of several), whatever its host: wrangler dev does not route by
+            // `routes` (they say where the Worker runs on Cloudflare).
+            if let Some(w) = settings.workers.first_mut() {
                 if !w.routes.iter().any(|r| r.to_string() == "*/*") {
                     w.routes
                         .push(motu_config::RoutePattern::parse("*/*").expect("a valid pattern"));

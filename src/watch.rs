@@ -310,6 +310,21 @@ fn describe(e: &RuntimeError, root: &Path) -> String {
 }
 
 impl State {
+    /// Whether `path` is the Wrangler config or a secrets file of one of
+    /// the Workers' project folders (of several projects served together,
+    /// each has its own).
+    fn project_config(&self, path: &Path) -> bool {
+        let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
+            return false;
+        };
+        (name.starts_with("wrangler") || motu_config::is_secret_file(&name))
+            && self
+                .settings
+                .workers
+                .iter()
+                .any(|w| path.parent() == Some(non_empty(&w.root).as_path()))
+    }
+
     /// Applies a batch of changed paths.
     async fn reload(&mut self, paths: &BTreeSet<PathBuf>) {
         if paths.is_empty() {
@@ -325,7 +340,8 @@ impl State {
                             .is_some_and(|n| motu_config::is_secret_file(&n.to_string_lossy()))
                 };
                 paths.iter().any(|p| *p == file || secrets(p))
-            });
+            })
+            || paths.iter().any(|p| self.project_config(p));
         let settings = if config_changed {
             match (self.load)() {
                 Ok(settings) => settings,

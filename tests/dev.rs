@@ -418,3 +418,81 @@ fn motu_dev_reaches_local_origins_and_every_host_as_wrangler_dev_does() {
         assert!(origin.served.load(std::sync::atomic::Ordering::SeqCst) >= 1);
     });
 }
+
+#[test]
+fn several_wrangler_projects_run_together_as_wrangler_dev_runs_them() {
+    on_each_engine("motu_dev_several_projects", |engine| {
+        let c = TempConfig::new(&[
+            (
+                "web/wrangler.toml",
+                "name = \"web\"\nmain = \"src/index.js\"\nservices = [{ binding = \"API\", service = \"api\" }]\n\
+                 [[durable_objects.bindings]]\nname = \"COUNTER\"\nclass_name = \"Counter\"\nscript_name = \"api\"\n",
+            ),
+            (
+                "web/src/index.js",
+                "export default { async fetch(request, env) {\n\
+                   const api = await (await env.API.fetch('http://api/')).text();\n\
+                   const n = await env.COUNTER.getByName('c').increment();\n\
+                   return new Response(`${api} ${n}`);\n\
+                 } };\n",
+            ),
+            (
+                "api/wrangler.toml",
+                "name = \"api\"\nmain = \"src/index.js\"\n\
+                 [[durable_objects.bindings]]\nname = \"COUNTER\"\nclass_name = \"Counter\"\n\
+                 [[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Counter\"]\n",
+            ),
+            (
+                "api/src/index.js",
+                "import { DurableObject } from 'cloudflare:workers';\n\
+                 import { word } from './word.js';\n\
+                 export class Counter extends DurableObject {\n\
+                   async increment() { const n = ((await this.ctx.storage.get('n')) ?? 0) + 1; await this.ctx.storage.put('n', n); return n; }\n\
+                 }\n\
+                 export default { fetch(request, env) { return new Response(`${word} ${env.TOKEN}`); } };\n",
+            ),
+            ("api/src/word.js", "export const word = 'api';\n"),
+            // The second project's own secrets.
+            ("api/.dev.vars", "TOKEN=t1\n"),
+        ]);
+        let (web, api) = (c.path("web/wrangler.toml"), c.path("api/wrangler.toml"));
+        let state = c.path("state");
+        let s = Server::start_command(
+            "dev",
+            &[
+                "-c",
+                &web,
+                "-c",
+                &api,
+                "--engine",
+                engine,
+                "--persist-to",
+                &state,
+            ],
+            &[],
+        );
+        s.wait_for_log("watching for changes");
+        wait_for_body(&s, "api t1 1");
+        assert_eq!(s.get("/").text(), "api t1 2");
+        // The second project's code reloads too.
+        std::fs::write(c.path("api/src/word.js"), "export const word = 'API';\n").unwrap();
+        let start = Instant::now();
+        loop {
+            let text = s.get("/").text();
+            if text.starts_with("API t1 ") {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "still {text:?}; log:\n{}",
+                s.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            !s.log().contains("which this server does not run"),
+            "{}",
+            s.log()
+        );
+    });
+}

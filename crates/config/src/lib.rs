@@ -142,6 +142,7 @@ mod limits;
 mod load;
 mod node_compat;
 mod platform;
+mod projects;
 mod queues;
 mod r2;
 mod ratelimit;

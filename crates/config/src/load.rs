@@ -78,7 +78,7 @@ impl Settings {
     }
 
     /// Validates motu.toml-shaped `text` under the environment overrides.
-    fn from_toml(
+    pub(crate) fn from_toml(
         file: &Path,
         text: &str,
         engines: &[&str],

@@ -86,6 +86,7 @@ pub(crate) struct RawService {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawWorker {
     pub(crate) name: Option<String>,
+    pub(crate) root: Option<String>,
     pub(crate) main: Option<String>,
     #[serde(default)]
     pub(crate) routes: Vec<String>,

@@ -113,9 +113,10 @@ pub struct WorkerSettings {
     /// unless the Worker has `assets` (an assets-only Worker).
     pub main: Option<PathBuf>,
     /// The Worker's project folder, where its modules, `tsconfig.json` and
-    /// `node_modules` are: the config file's folder (for a single Worker
-    /// file served without a config, the file's folder). Nothing outside it
-    /// can be imported.
+    /// `node_modules` are, and where its relative paths start: `root`
+    /// (relative to the config file), by default the config file's folder
+    /// (for a single Worker file served without a config, the file's
+    /// folder). Nothing outside it can be imported.
     pub root: PathBuf,
     /// `define`: global expressions replaced in the Worker's code at load,
     /// each a name or property chain and the JavaScript expression it
@@ -417,10 +418,12 @@ impl Settings {
         let mut workers = Vec::new();
         let workers_dev: Vec<Option<bool>> = raw.workers.iter().map(|w| w.workers_dev).collect();
         for (i, w) in raw.workers.into_iter().enumerate() {
+            // A Worker's own folder, where its paths start (`root`).
+            let root = w.root.as_deref().map(|r| base.join(r));
             workers.push(validate_worker(
                 i,
                 w,
-                base,
+                root.as_deref().unwrap_or(base),
                 limits,
                 &mut names,
                 &invalid,

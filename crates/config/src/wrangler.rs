@@ -369,7 +369,7 @@ pub(crate) fn translate(
                 warnings.list.push(format!(
                     "service binding '{binding}' names Worker '{service}', which this server does not run; env.{binding}.fetch() answers 503 and its RPC methods throw"
                 ));
-                absent.push(serde_json::json!({ "binding": binding, "service": service }));
+                absent.push(s.clone());
             }
             known
         });
