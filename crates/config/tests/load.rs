@@ -495,3 +495,18 @@ fn send_email_bindings_and_the_email_endpoint_are_read() {
     );
     assert!(e.contains("'E' is already a binding of this Worker"), "{e}");
 }
+
+#[test]
+fn a_workers_root_is_where_its_paths_start() {
+    let d = Dir::new();
+    d.write("svc/api/index.js", "export default {}");
+    let s = d
+        .load("[[workers]]\nname = \"api\"\nroot = \"svc/api\"\nmain = \"index.js\"\n")
+        .unwrap();
+    let w = &s.workers[0];
+    assert!(w.root.ends_with("svc/api"), "{}", w.root.display());
+    assert_eq!(w.main.as_deref(), Some(w.root.join("index.js").as_path()));
+    // Not found relative to the config's folder.
+    let e = d.error("[[workers]]\nname = \"api\"\nroot = \"svc\"\nmain = \"index.js\"\n");
+    assert!(e.contains("main"), "{e}");
+}
