@@ -292,8 +292,26 @@ function wfFailure(e) {
   return wfErrorRecord(e);
 }
 
+// The object of the Workflow's namespace named WF_INDEX (no instance id can
+// be that name): the ids of the instances made, so that `get(id)` of an
+// unknown id finds that out without making an engine, and storage, for it.
+const WF_INDEX = '#instances';
+
+class WorkflowIndex extends loadGroup(CLOUDFLARE_WORKERS).DurableObject {
+  #sql;
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS motu_workflow_instances (id TEXT PRIMARY KEY)');
+  }
+  add(id) { this.#sql.exec('INSERT OR IGNORE INTO motu_workflow_instances (id) VALUES (?)', id); }
+  has(id) { return this.#sql.exec('SELECT 1 FROM motu_workflow_instances WHERE id = ?', id).toArray().length > 0; }
+}
+
 // The class durable.js makes for `workflow:CLASS`: an engine around the
-// Worker's class `cls`.
+// Worker's class `cls` (or, for the object WF_INDEX, the index).
 function workflowEngineClass(cls) {
-  return function WorkflowInstanceEngine(ctx, env) { return new WorkflowEngine(ctx, env, cls); };
+  return function WorkflowInstanceEngine(ctx, env) {
+    return ctx.id.name === WF_INDEX ? new WorkflowIndex(ctx, env) : new WorkflowEngine(ctx, env, cls);
+  };
 }

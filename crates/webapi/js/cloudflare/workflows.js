@@ -33,6 +33,8 @@ class Workflow {
   async create(options = undefined) {
     const id = options?.id ?? crypto.randomUUID();
     wfCheckId(id);
+    // In the index first: an instance is never made that get() cannot find.
+    await this.#engine(WF_INDEX).add(id);
     const engine = this.#engine(id);
     await engine.create(id, options?.params ?? {}, this.#name, this.#steps);
     return WorkflowInstance.make(id, engine);
@@ -45,6 +47,7 @@ class Workflow {
   }
   async get(id) {
     wfCheckId(id);
+    if (!(await this.#engine(WF_INDEX).has(id))) throw new Error('instance.not_found');
     const engine = this.#engine(id);
     if (!(await engine.exists())) throw new Error('instance.not_found');
     return WorkflowInstance.make(id, engine);
