@@ -75,6 +75,8 @@ const ES_BUILTINS = 33;
 const PLATFORM_BINDINGS = 34;
 // Workflows: the binding and each instance's engine (js/cloudflare/workflow*.js).
 const WORKFLOWS = 35;
+// Intl where the engine has none (intl_*.js; see intl_shim.js).
+const INTL = 36;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;
