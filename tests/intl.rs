@@ -14,7 +14,7 @@ use common::{engines, on_each_engine, Server};
 use serde_json::{json, Value};
 
 /// Cases the fixture answers per request.
-const PAGE: usize = 20;
+const PAGE: usize = 10;
 
 /// The fixture's `[case, answer]` list on `engine`, a page at a time.
 fn answers(engine: &str) -> Vec<(String, Value)> {
@@ -42,7 +42,11 @@ fn quickjs_intl_answers_as_v8_does() {
     }
     let reference = answers("v8");
     let ours = answers("quickjs");
-    assert_eq!(reference.len(), ours.len(), "the same cases on both engines");
+    assert_eq!(
+        reference.len(),
+        ours.len(),
+        "the same cases on both engines"
+    );
     let mismatches: Vec<String> = reference
         .iter()
         .zip(&ours)
@@ -76,19 +80,21 @@ fn intl_formats_en_us_on_every_engine() {
             json!(["1,234.5", "0", "-1,000,000", "50%"])
         );
         assert_eq!(answer("DateTimeFormat default"), json!("12/5/2026"));
-        assert_eq!(
-            answer("Date toLocaleDateString"),
-            json!("December 5, 2026")
-        );
+        assert_eq!(answer("Date toLocaleDateString"), json!("December 5, 2026"));
         assert_eq!(
             answer(r#"NumberFormat "en-US" {"style":"currency","currency":"USD"} 1234.5"#),
             json!("$1,234.50")
         );
         assert_eq!(
-            answer(r#"DateTimeFormat [] {"hour":"2-digit","minute":"2-digit","second":"2-digit","hour12":false,"timeZone":"UTC"} 2026-12-05T14:05:09.123Z"#),
+            answer(
+                r#"DateTimeFormat [] {"hour":"2-digit","minute":"2-digit","second":"2-digit","hour12":false,"timeZone":"UTC"} 2026-12-05T14:05:09.123Z"#
+            ),
             json!("14:05:09")
         );
-        assert_eq!(answer("NumberFormat \"en-US\" undefined 1.005"), json!("1.005"));
+        assert_eq!(
+            answer("NumberFormat \"en-US\" undefined 1.005"),
+            json!("1.005")
+        );
         assert_eq!(
             answer("NumberFormat \"en\" {\"minimumFractionDigits\":2} 1.005"),
             json!("1.005")
@@ -104,7 +110,11 @@ fn intl_formats_en_us_on_every_engine() {
 fn intl_group_loads_on_first_use() {
     on_each_engine("intl_lazy", |engine| {
         let s = Server::worker("intl_lazy.js", engine, &[]);
-        let lazy = if engine == "quickjs" { "function" } else { "undefined" };
+        let lazy = if engine == "quickjs" {
+            "function"
+        } else {
+            "undefined"
+        };
         let r = s.get("/");
         assert_eq!(r.status, 200, "{}\n{}", r.text(), s.log());
         assert_eq!(r.json(), json!({ "before": lazy, "after": lazy }));

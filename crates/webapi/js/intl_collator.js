@@ -59,6 +59,11 @@ function collationElements(s, text) {
       i = j - 1;
       continue;
     }
+    // Sharp s sorts as "ss", after it at the third level.
+    if (c === '\u00df') {
+      out.push([2000 + 115, 0, 2], [2000 + 115, 0, 2]);
+      continue;
+    }
     const lower = c.toLowerCase();
     const upper = lower !== c;
     let primary;

@@ -83,9 +83,7 @@ class DateTimeFormat {
   formatRange(startDate, endDate) {
     const s = intlSlots(dateSlots, this, 'Intl.DateTimeFormat.prototype.formatRange');
     if (startDate === undefined || endDate === undefined) throw new TypeError('Invalid time value');
-    const a = datePartsText(formatDateParts(s, startDate));
-    const b = datePartsText(formatDateParts(s, endDate));
-    return a === b ? a : `${a}\u2009\u2013\u2009${b}`;
+    return formatDateRange(s, Number(startDate), Number(endDate));
   }
 
   resolvedOptions() {
@@ -211,7 +209,8 @@ function datePattern(s, f) {
   }
   if (date.length === 0) return time;
   if (time.length === 0) return date;
-  const joiner = (s.dateStyle === 'full' || s.dateStyle === 'long') && s.timeStyle !== undefined ? ' at ' : ', ';
+  // ICU glues a date with a long month name to a time with "at".
+  const joiner = f.month === 'long' ? ' at ' : ', ';
   return [...date, lit(joiner), ...time];
 }
 
@@ -251,7 +250,8 @@ function formatDateParts(s, date) {
       case 'weekday': value = option === 'long' ? WEEKDAYS[v.weekday] : option === 'short' ? WEEKDAYS[v.weekday].slice(0, 3) : WEEKDAYS[v.weekday][0]; break;
       case 'era': value = v.year > 0 ? (option === 'long' ? 'Anno Domini' : option === 'short' ? 'AD' : 'A') : (option === 'long' ? 'Before Christ' : option === 'short' ? 'BC' : 'B'); break;
       case 'year': {
-        const y = f.era !== undefined && v.year <= 0 ? 1 - v.year : v.year;
+        // The year of the era: 1 BC is year 0, shown as 1, era or not.
+        const y = v.year <= 0 ? 1 - v.year : v.year;
         value = option === '2-digit' ? pad2(((y % 100) + 100) % 100) : String(y);
         break;
       }

@@ -28,6 +28,7 @@ const Intl = {};
     PluralRules,
     RelativeTimeFormat,
     ListFormat,
+    Segmenter,
   };
   for (const name of Object.keys(members)) {
     Object.defineProperty(Intl, name, { value: members[name], writable: true, enumerable: false, configurable: true });

@@ -352,9 +352,11 @@ pub(crate) const GROUPS: [(&str, &str); 37] = [
                 "intl_number.js",
                 "intl_plural.js",
                 "intl_date.js",
+                "intl_date_range.js",
                 "intl_relative.js",
                 "intl_list.js",
                 "intl_collator.js",
+                "intl_segmenter.js",
                 "intl_install.js"
             ],
             exports: "intlMethods"
