@@ -2,7 +2,9 @@
 // ICU of V8 builds them from the requested fields, dateStyle and
 // timeStyle), the Gregorian calendar, and the time zones this can compute:
 // UTC (and its aliases), the fixed offsets Etc/GMT+N and Etc/GMT-N, and
-// the process's local zone through the engine's Date. Any other IANA zone
+// the process's local zone through the engine's Date (the default; its
+// resolved name is UTC or the Etc/GMT name of its offset now, a half-hour
+// zone's UTC: Date does not tell the IANA name). Any other IANA zone
 // is a RangeError, as V8 gives for an invalid zone: its rules are not
 // here, and a time shown in the wrong zone would be wrong silently.
 
@@ -22,9 +24,11 @@ function timeZoneOf(name) {
     const jan = new Date(now.getFullYear(), 0, 1).getTimezoneOffset();
     const jul = new Date(now.getFullYear(), 6, 1).getTimezoneOffset();
     if (jan === 0 && jul === 0) return { name: 'UTC', offset: 0 };
+    // Computed through Date, daylight saving time included; named by its
+    // offset now, as Etc/GMT-N (Date does not tell the IANA name).
     const off = -now.getTimezoneOffset();
-    const whole = off % 60 === 0 && jan === jul;
-    return { name: whole ? `Etc/GMT${off > 0 ? '-' : '+'}${Math.abs(off / 60)}` : 'UTC', local: true };
+    const name = off % 60 === 0 ? `Etc/GMT${off > 0 ? '-' : '+'}${Math.abs(off / 60)}` : 'UTC';
+    return { name, local: true };
   }
   const text = String(name);
   const lower = text.toLowerCase();
