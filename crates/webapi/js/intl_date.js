@@ -182,11 +182,15 @@ function datePattern(s, f) {
       if (f.year !== undefined) date.push(lit(f.day !== undefined ? ', ' : ' '), 'year');
     } else {
       if (f.day !== undefined) date.push(lit('/'), 'day');
-      if (f.year !== undefined) date.push(lit('/'), 'year');
+      // With an era, a month and year alone are apart: "12 1936 AD".
+      if (f.year !== undefined) date.push(lit(f.day === undefined && f.era !== undefined ? ' ' : '/'), 'year');
     }
     if (f.era !== undefined) date.push(lit(' '), 'era');
   } else {
-    for (const name of ['weekday', 'day', 'year', 'era']) {
+    // ICU's order without a month: "14 Wednesday", "1979 Tue", but
+    // "Tue 79".
+    const order = f.year === '2-digit' && f.weekday === 'short' && f.era === undefined ? ['weekday', 'day', 'year', 'era'] : ['day', 'year', 'era', 'weekday'];
+    for (const name of order) {
       if (f[name] === undefined) continue;
       if (date.length > 0) date.push(lit(' '));
       date.push(name);
@@ -274,8 +278,10 @@ function formatDateParts(s, date) {
         value = option === '2-digit' || hc === 'h23' || hc === 'h24' ? pad2(h) : String(h);
         break;
       }
-      case 'minute': value = f.hour !== undefined || option === '2-digit' ? pad2(v.minute) : String(v.minute); break;
-      case 'second': value = f.minute !== undefined || option === '2-digit' ? pad2(v.second) : String(v.second); break;
+      // Minutes and seconds have two digits next to the hour, minutes or
+      // seconds; alone, one as needed, even when asked for two.
+      case 'minute': value = f.hour !== undefined || f.second !== undefined ? pad2(v.minute) : String(v.minute); break;
+      case 'second': value = f.minute !== undefined ? pad2(v.second) : String(v.second); break;
       case 'fractionalSecond': value = String(v.ms).padStart(3, '0').slice(0, f.fractionalSecondDigits); break;
       case 'dayPeriod': value = v.hour < 12 ? 'AM' : 'PM'; break;
       case 'timeZoneName': value = zoneName(s, v.offset, option); break;

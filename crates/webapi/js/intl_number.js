@@ -243,7 +243,8 @@ function formatNumberParts(s, value) {
       number.push({ type: 'exponentInteger', value: String(Math.abs(exponent)) });
     }
     if (compact > 0) {
-      const suffix = COMPACT[compact][s.compactDisplay === 'long' ? 1 : 0];
+      // Currencies take the short suffixes whatever compactDisplay says.
+      const suffix = COMPACT[compact][s.compactDisplay === 'long' && s.style !== 'currency' ? 1 : 0];
       if (suffix[0] === ' ') number.push({ type: 'literal', value: ' ' });
       number.push({ type: 'compact', value: suffix.trim() });
     }
