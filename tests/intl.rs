@@ -14,7 +14,7 @@ use common::{engines, on_each_engine, Server};
 use serde_json::{json, Value};
 
 /// Cases the fixture answers per request.
-const PAGE: usize = 10;
+const PAGE: usize = 5;
 
 /// The fixture's `[case, answer]` list on `engine`, a page at a time,
 /// the server run with environment variables `env` (`TZ`).
