@@ -37,7 +37,9 @@ function timeZoneOf(name) {
   if (m !== null && m[2][0] !== '0' && Number(m[2]) <= (m[1] === '+' ? 12 : 14)) {
     return { name: `Etc/GMT${m[1]}${Number(m[2])}`, offset: (m[1] === '+' ? -60 : 60) * Number(m[2]) };
   }
-  throw new RangeError(`Invalid time zone specified: ${text} (motu's Intl on QuickJS knows UTC, Etc/GMT+N and Etc/GMT-N only)`);
+  const named = namedZone(lower);
+  if (named !== undefined) return named;
+  throw new RangeError(`Invalid time zone specified: ${text} (motu's Intl on QuickJS knows UTC, Etc/GMT+N, Etc/GMT-N and the zones of intl_zones.js only)`);
 }
 
 // The fields of time `t` in `zone`.
@@ -46,8 +48,11 @@ function dateFieldsAt(zone, t) {
     const d = new Date(t);
     return { year: d.getFullYear(), month: d.getMonth(), day: d.getDate(), weekday: d.getDay(), hour: d.getHours(), minute: d.getMinutes(), second: d.getSeconds(), ms: d.getMilliseconds(), offset: -d.getTimezoneOffset() };
   }
-  const d = new Date(t + zone.offset * 60000);
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth(), day: d.getUTCDate(), weekday: d.getUTCDay(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), ms: d.getUTCMilliseconds(), offset: zone.offset };
+  let offset = zone.offset;
+  let daylight = false;
+  if (zone.standard !== undefined) ({ offset, daylight } = namedZoneOffset(zone, t));
+  const d = new Date(t + offset * 60000);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth(), day: d.getUTCDate(), weekday: d.getUTCDay(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), ms: d.getUTCMilliseconds(), offset, daylight };
 }
 
 // ToDateTimeOptions's defaults: which fields a formatter without any gets.
@@ -223,7 +228,12 @@ function datePattern(s, f) {
 }
 
 // The name of a zone at offset `offset` minutes, as `style` asks.
-function zoneName(s, offset, style) {
+function zoneName(s, offset, style, daylight) {
+  const names = s.zone.names;
+  if (names !== undefined && style !== 'shortOffset' && style !== 'longOffset') {
+    const name = names[(style === 'long' || style === 'longGeneric' ? 2 : 0) + (daylight ? 1 : 0)];
+    if (name !== '') return name;
+  }
   if (offset === 0) {
     if (style === 'shortOffset' || style === 'longOffset') return 'GMT';
     return s.zone.name === 'UTC' ? (style === 'long' || style === 'longGeneric' ? 'Coordinated Universal Time' : 'UTC') : 'GMT';
@@ -284,7 +294,7 @@ function formatDateParts(s, date) {
       case 'second': value = f.minute !== undefined ? pad2(v.second) : String(v.second); break;
       case 'fractionalSecond': value = String(v.ms).padStart(3, '0').slice(0, f.fractionalSecondDigits); break;
       case 'dayPeriod': value = v.hour < 12 ? 'AM' : 'PM'; break;
-      case 'timeZoneName': value = zoneName(s, v.offset, option); break;
+      case 'timeZoneName': value = zoneName(s, v.offset, option, v.daylight); break;
     }
     parts.push({ type: item, value });
   }

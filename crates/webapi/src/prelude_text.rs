@@ -351,6 +351,7 @@ pub(crate) const GROUPS: [(&str, &str); 37] = [
                 "intl_decimal.js",
                 "intl_number.js",
                 "intl_plural.js",
+                "intl_zones.js",
                 "intl_date.js",
                 "intl_date_range.js",
                 "intl_relative.js",
