@@ -4,9 +4,10 @@
 // UTC (and its aliases), the fixed offsets Etc/GMT+N and Etc/GMT-N, and
 // the process's local zone through the engine's Date (the default; its
 // resolved name is UTC or the Etc/GMT name of its offset now, a half-hour
-// zone's UTC: Date does not tell the IANA name). Any other IANA zone
-// is a RangeError, as V8 gives for an invalid zone: its rules are not
-// here, and a time shown in the wrong zone would be wrong silently.
+// zone's UTC: Date does not tell the IANA name), and the common IANA zones
+// of intl_zones.js. Any other IANA zone is a RangeError, as V8 gives for an
+// invalid zone: its rules are not here, and a time shown in the wrong zone
+// would be wrong silently.
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];

@@ -43,7 +43,7 @@ function intlSupportedValues(key) {
     case 'collation': return [];
     case 'currency': return Object.keys(CURRENCIES).sort();
     case 'numberingSystem': return ['latn'];
-    case 'timeZone': return ['UTC'];
+    case 'timeZone': return ['UTC', ...ZONE_TABLE.map(row => namedZone(row[0].toLowerCase()).name)].sort();
     case 'unit': return Object.keys(UNITS).filter(u => !u.includes('-per-')).sort();
     default: throw new RangeError(`Invalid key : ${key}`);
   }
