@@ -59,6 +59,8 @@ function start() {
   if ([Array.prototype.toSorted, Promise.withResolvers, Object.groupBy, Set.prototype.union,
     String.prototype.isWellFormed, Array.fromAsync, Promise.try, RegExp.escape, Math.f16round,
     Math.sumPrecise, Uint8Array.fromBase64].includes(undefined)) loadGroup(ES_BUILTINS);
+  // V8 has ICU's Intl; QuickJS gets the Intl group's, loaded on first use.
+  if (globalThis.Intl === undefined) installIntl();
   env = worker.env;
   // A service binding is a Fetcher and a stub of the Worker's entrypoint for
   // RPC (cloudflare/rpc.js), with the props its calls carry.

@@ -77,6 +77,8 @@ const PLATFORM_BINDINGS = 34;
 const WORKFLOWS = 35;
 // `WebAssembly` where the engine has none: one that says so (wasm_absent.js).
 const WASM_ABSENT = 36;
+// Intl where the engine has none (intl_*.js; see intl_shim.js).
+const INTL = 37;
 
 // The built-in, which the end of this file wraps.
 const describeOwn = Object.getOwnPropertyDescriptor;

@@ -79,7 +79,7 @@ macro_rules! group {
 }
 
 /// The groups, by index (`STREAMS`, `CRYPTO`, … in `js/lazy.js`).
-pub(crate) const GROUPS: [(&str, &str); 37] = [
+pub(crate) const GROUPS: [(&str, &str); 38] = [
     (
         "motu:prelude/streams",
         group!(
@@ -346,6 +346,27 @@ pub(crate) const GROUPS: [(&str, &str); 37] = [
         "motu:prelude/wasm-absent",
         group!(preamble: "", files: ["wasm_absent.js"], exports: ""),
     ),
+    (
+        "motu:prelude/intl",
+        group!(
+            preamble: "",
+            files: [
+                "intl_locale.js",
+                "intl_decimal.js",
+                "intl_number.js",
+                "intl_plural.js",
+                "intl_zones.js",
+                "intl_date.js",
+                "intl_date_range.js",
+                "intl_relative.js",
+                "intl_list.js",
+                "intl_collator.js",
+                "intl_segmenter.js",
+                "intl_install.js"
+            ],
+            exports: "intlMethods"
+        ),
+    ),
 ];
 
 pub(crate) const PRELUDE: &str = concat!(
@@ -413,6 +434,7 @@ pub(crate) const PRELUDE: &str = concat!(
     "lazyGlobals(CLOUDFLARE_STREAMS, 'IdentityTransformStream FixedLengthStream');\n",
     "lazyGlobals(SCHEDULER, 'scheduler');\n",
     include_str!("../js/node/setup.js"),
+    include_str!("../js/intl_shim.js"),
     include_str!("../js/events.js"),
     "})()\n"
 );

@@ -17,7 +17,7 @@
 // `fs` before 2025-09-15), or undefined without
 // nodejs_compat or nodejs_als (then nothing happens). With `alsOnly`
 // (nodejs_als alone) only node:async_hooks is there.
-const NODE_FIRST = 37;
+const NODE_FIRST = 38;
 const NODE_NAMES = 'buffer events util process path string_decoder querystring timers assert url os diagnostics_channel crypto stream stream_web async_hooks net tls fs dns http https module zlib';
 
 // { globals, env } once a Worker with nodejs_compat is set up, else null.
