@@ -70,14 +70,10 @@ class WorkflowStep {
     if (typeof callback !== 'function') throw wfError('WorkflowFatalError', `Step "${name}" requires a callback function`);
     const settings = wfStepConfig(name, config ?? {});
     const exec = this.#exec;
-    const [key, count] = exec.key('do', name);
     exec.countStep();
-    const held = exec.hold();
-    if (held !== null) return held;
+    const { key, count, row, early } = wfReach(exec, 'do', name);
+    if (early !== undefined) return early.value;
     const store = exec.store;
-    const row = store.step(key);
-    const kept = wfKept(store, row);
-    if (kept !== undefined) return kept.value;
     const attempts = row?.attempts ?? 0;
     if (row?.wake != null && row.wake > Date.now()) return exec.suspend(row.wake);
     // An attempt that began and never ended (the server stopped during it)
@@ -165,13 +161,9 @@ class WorkflowStep {
     if (typeof type !== 'string' || type === '') throw new TypeError(`step.waitForEvent("${name}"): options.type must be a non-empty string`);
     const timeout = wfDuration(options.timeout ?? WF_DEFAULT_EVENT_TIMEOUT, `step.waitForEvent("${name}") timeout`);
     const exec = this.#exec;
-    const [key] = exec.key('event', name);
-    const held = exec.hold();
-    if (held !== null) return held;
+    const { key, row, early } = wfReach(exec, 'event', name);
+    if (early !== undefined) return early.value;
     const store = exec.store;
-    const row = store.step(key);
-    const kept = wfKept(store, row);
-    if (kept !== undefined) return kept.value;
     const event = store.takeEvent(type, key);
     if (event !== null) {
       const bytes = store.encode({ payload: store.decode(event.payload), timestamp: new Date(event.at), type });
@@ -197,6 +189,17 @@ function wfErrorRecord(e) {
     return { name: String(e.name ?? 'Error'), message: String(e.message) };
   }
   return { name: 'Error', message: String(e) };
+}
+
+// Step `kind` `name` of the run `exec` reached: its key, count and row,
+// and `early`, `{ value }` to answer at once when it is not to run now (the
+// run is held, or the step answered before: see wfKept).
+function wfReach(exec, kind, name) {
+  const [key, count] = exec.key(kind, name);
+  const held = exec.hold();
+  if (held !== null) return { key, count, row: null, early: { value: held } };
+  const row = exec.store.step(key);
+  return { key, count, row, early: wfKept(exec.store, row) };
 }
 
 // What the step of `row` answers again when the run is replayed: `{
