@@ -295,9 +295,13 @@ fn an_instance_goes_on_after_a_crash() {
         approve(&server, "k", "eve");
         let done = wait_for_status(&server, "ORDER", "k", "complete");
         assert_eq!(done["output"], order_output("eve"));
+        // Each step once (the runs before the crash and after it replayed
+        // them; how many runs depends on when the crash came).
+        let counts = tally(&server, "k");
         assert_eq!(
-            tally(&server, "k"),
-            json!({ "runs": 3, "price": 1, "ship": 1 })
+            (&counts["price"], &counts["ship"]),
+            (&json!(1), &json!(1)),
+            "{counts}"
         );
     });
 }
