@@ -797,3 +797,57 @@ fn what_an_object_sends_out_leaves_after_its_writes_are_durable() {
         assert_eq!(stored, json!({ "fetched": 2 }));
     });
 }
+
+const MOVED_ALARM: &str = r#"
+import { DurableObject } from 'cloudflare:workers';
+export class O extends DurableObject {
+  // An alarm set soon, then (while the object's other events wait) moved a
+  // minute later: the host finds the first one due in between.
+  async move() {
+    const later = Date.now() + 60000;
+    await this.ctx.blockConcurrencyWhile(async () => {
+      await this.ctx.storage.setAlarm(Date.now() + 50);
+      await new Promise(r => setTimeout(r, 800));
+      await this.ctx.storage.setAlarm(later);
+    });
+    return later;
+  }
+  async alarm() { await this.ctx.storage.put('ran', ((await this.ctx.storage.get('ran')) ?? 0) + 1); }
+  async state() { return { ran: (await this.ctx.storage.get('ran')) ?? 0, alarm: await this.ctx.storage.getAlarm() }; }
+}
+export default { async fetch(request, env) {
+  const o = env.O.getByName('x');
+  if (new URL(request.url).pathname === '/move') return Response.json(await o.move());
+  return Response.json(await o.state());
+} };
+"#;
+
+#[test]
+fn an_alarm_moved_later_before_its_event_runs_does_not_run_early() {
+    on_each_engine("do_alarm_moved_before_its_event", |engine| {
+        let c = common::TempConfig::new(&[
+            (
+                "wrangler.toml",
+                "name = \"a\"\nmain = \"index.js\"\ncompatibility_date = \"2025-06-01\"\n\
+                 [[durable_objects.bindings]]\nname = \"O\"\nclass_name = \"O\"\n\
+                 [[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"O\"]\n",
+            ),
+            ("index.js", MOVED_ALARM),
+        ]);
+        let server = Server::start(&[
+            "--config",
+            &c.path("wrangler.toml"),
+            "--engine",
+            engine,
+            "--persist-to",
+            &c.path("state"),
+        ]);
+        let later = get_json(&server, "/move");
+        // The alarm event the host started while the object was blocked
+        // comes before this call: it found the alarm moved, and left it.
+        assert_eq!(
+            get_json(&server, "/state"),
+            json!({ "ran": 0, "alarm": later })
+        );
+    });
+}

@@ -814,12 +814,16 @@ function deliverCall(rec, id, run) {
 
 // The object's alarm is due: `alarm(alarmInfo)`; once it succeeds, the
 // alarm is deleted unless the handler set another. The host gets an empty
-// response (or the failure, and retries).
+// response (or the failure, and retries). An alarm the object deleted or
+// moved later since the host found it due (an event of the object ran in
+// between) does not run now: the handler is not called, and the alarm it
+// set stays.
 function runAlarm(id, event, rec, h) {
   let result, due;
   try {
-    if (typeof rec.instance.alarm !== 'function') throw new TypeError('The Durable Object has an alarm set but no alarm() handler');
     due = op('durable', 'getAlarm', rec.slot);
+    if (due === null || due > Date.now()) return h.respond(id, new Response(null, { status: 204 }));
+    if (typeof rec.instance.alarm !== 'function') throw new TypeError('The Durable Object has an alarm set but no alarm() handler');
     result = rec.instance.alarm({ retryCount: event.payload.retryCount, isRetry: event.payload.isRetry });
   } catch (e) {
     return h.fail(id, e);
