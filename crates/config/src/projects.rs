@@ -38,7 +38,8 @@ impl Settings {
             });
         };
         let mut server: Option<toml::Table> = None;
-        let mut workers: Vec<toml::Value> = Vec::new();
+        // Each Worker, with the config it came from.
+        let mut workers: Vec<(String, toml::Value)> = Vec::new();
         let mut warnings = Vec::new();
         for file in files {
             let load_error = |message: String| ConfigError::Load {
@@ -60,7 +61,7 @@ impl Settings {
                     if let toml::Value::Table(t) = &mut w {
                         t.insert("root".into(), root.display().to_string().into());
                     }
-                    workers.push(w);
+                    workers.push((file.display().to_string(), w));
                 }
             }
             server.get_or_insert(table);
@@ -73,11 +74,12 @@ impl Settings {
         }
         let names: Vec<String> = workers
             .iter()
-            .filter_map(|w| w.get("name")?.as_str().map(str::to_owned))
+            .filter_map(|(_, w)| w.get("name")?.as_str().map(str::to_owned))
             .collect();
-        for w in &mut workers {
-            join_services(w, &names, &mut warnings);
+        for (file, w) in &mut workers {
+            join_services(file, w, &names, &mut warnings);
         }
+        let workers = workers.into_iter().map(|(_, w)| w).collect();
         let mut merged = server.unwrap_or_default();
         merged.insert("workers".into(), toml::Value::Array(workers));
         let text = toml::to_string(&merged).map_err(|e| ConfigError::Load {
@@ -104,10 +106,16 @@ fn project_folder(file: &Path) -> PathBuf {
     std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
 }
 
-/// Makes the service bindings of Worker `w` that its own config could not
-/// resolve (`absent_services`) real ones when another config declares
-/// their Worker (one of `names`), dropping the warnings about them.
-fn join_services(w: &mut toml::Value, names: &[String], warnings: &mut Vec<(String, String)>) {
+/// Makes the service bindings of Worker `w` (of config `file`) that its own
+/// config could not resolve (`absent_services`) real ones when another
+/// config declares their Worker (one of `names`), dropping that config's
+/// warnings about them.
+fn join_services(
+    file: &str,
+    w: &mut toml::Value,
+    names: &[String],
+    warnings: &mut Vec<(String, String)>,
+) {
     let Some(t) = w.as_table_mut() else {
         return;
     };
@@ -122,7 +130,7 @@ fn join_services(w: &mut toml::Value, names: &[String], warnings: &mut Vec<(Stri
     for s in &found {
         if let Some(binding) = s.get("binding").and_then(toml::Value::as_str) {
             let prefix = format!("service binding '{binding}' names Worker");
-            warnings.retain(|(_, w)| !w.starts_with(&prefix));
+            warnings.retain(|(from, w)| from != file || !w.starts_with(&prefix));
         }
     }
     if !found.is_empty() {

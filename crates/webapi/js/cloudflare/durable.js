@@ -681,7 +681,7 @@ function deliver(id, event, hooks) {
     doObjects.set(event.slot, rec);
     const module = hooks.module() ?? {};
     // A Workflow instance's object is its engine (cloudflare/workflow_engine.js).
-    const workflow = event.class.startsWith('workflow:') ? event.class.slice(9) : null;
+    const workflow = event.class.startsWith('workflow:') ? event.class.slice('workflow:'.length) : null;
     const cls = workflow === null ? module[event.class] : loadGroup(WORKFLOWS).workflowClassOf(module, workflow);
     try {
       if (typeof cls !== 'function') {
