@@ -358,6 +358,14 @@ pub(crate) fn worker_spec(
         ]);
         spec = spec.with_platform_binding(&f.binding, data);
     }
+    // A Worker Loader binding (runtime/src/dynamic).
+    for binding in &w.worker_loaders {
+        let data = HostValue::Map(vec![(
+            "type".into(),
+            HostValue::String("worker_loader".into()),
+        )]);
+        spec = spec.with_platform_binding(binding, data);
+    }
     // The Worker's own classes with storage that no binding names: their
     // namespaces are only in `ctx.exports`.
     for (class, first) in w.durable_objects.live_classes() {

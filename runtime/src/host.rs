@@ -481,9 +481,29 @@ impl IsolateHost {
     /// Starts a service-binding call: `service_fetch(token, service, method,
     /// url, headers, body)`, counted as a subrequest of the event.
     fn start_service_fetch(&self, args: Vec<HostValue>, id: OpId) -> Result<(), JsError> {
+        let (service, request) = crate::service::call_from_args(&args)?;
+        let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+        let callee = crate::service::Callee {
+            entrypoint: crate::service::entrypoint_from_args(&args),
+            props: crate::service::props_from_args(&args),
+        };
+        self.call_service(request, args.get(5), id, token, service, callee)
+    }
+
+    /// Sends `request` (its body streamed from `body` when it is a sink) to
+    /// `callee` of Worker `service` as a service binding's call, counted as
+    /// a subrequest of the event.
+    fn call_service(
+        &self,
+        mut request: crate::fetch::OutboundRequest,
+        body: Option<&HostValue>,
+        id: OpId,
+        token: u64,
+        service: String,
+        callee: crate::service::Callee,
+    ) -> Result<(), JsError> {
         let event = self.count_subrequest()?;
-        let (service, mut request) = crate::service::call_from_args(&args)?;
-        self.attach_streamed_body(&mut request, args.get(5))?;
+        self.attach_streamed_body(&mut request, body)?;
         let dispatcher = self
             .outbound
             .dispatcher()
@@ -491,11 +511,6 @@ impl IsolateHost {
             .ok_or_else(|| JsError::new("Error", "service bindings are not available"))?;
         let depth = self.depths.borrow().get(&event).copied().unwrap_or(0) + 1;
         let request_id = self.request_ids.borrow().get(&event).cloned();
-        let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
-        let callee = crate::service::Callee {
-            entrypoint: crate::service::entrypoint_from_args(&args),
-            props: crate::service::props_from_args(&args),
-        };
         self.spawn_subrequest(
             id,
             token,
@@ -820,11 +835,39 @@ impl IsolateHost {
             self.spawn_subrequest(id, token, async move { answer });
             return Ok(());
         }
+        if let crate::GlobalOutbound::Service {
+            worker,
+            entrypoint,
+            props,
+        } = &self.spec.global_outbound
+        {
+            // A dynamic Worker whose `fetch()` goes to a service binding.
+            let callee = crate::service::Callee {
+                entrypoint: entrypoint.clone(),
+                props: Some(props.clone()).filter(|p| !matches!(p, HostValue::Undefined | HostValue::Null)),
+            };
+            return self.call_service(request, args.get(4), id, token, worker.clone(), callee);
+        }
+        self.network_allowed()?;
         self.count_subrequest()?;
         self.attach_streamed_body(&mut request, args.get(4))?;
         let outbound = self.outbound.clone();
         self.spawn_subrequest(id, token, async move { outbound.send(request).await });
         Ok(())
+    }
+
+    /// Refuses network access to a Worker whose `globalOutbound` does not
+    /// go out (a dynamic Worker's `null`, or a service binding, through
+    /// which only `fetch()` goes).
+    fn network_allowed(&self) -> Result<(), JsError> {
+        match &self.spec.global_outbound {
+            crate::GlobalOutbound::Inherit => Ok(()),
+            crate::GlobalOutbound::Blocked => Err(JsError::new("Error", crate::dynamic::BLOCKED)),
+            crate::GlobalOutbound::Service { .. } => Err(JsError::new(
+                "Error",
+                "This worker's network access goes through its globalOutbound binding, which only fetch() uses",
+            )),
+        }
     }
 
     /// The async ops of `cloudflare:sockets` (runtime/src/sockets).
@@ -839,6 +882,7 @@ impl IsolateHost {
         let sockets = self.tcp_sockets.clone();
         match op {
             "socket_connect" => {
+                self.network_allowed()?;
                 let event = self.count_subrequest()?;
                 let (host, port) = (string(0), number(1) as u16);
                 let tls = matches!(args.get(2), Some(HostValue::Bool(true)));
@@ -1456,6 +1500,9 @@ impl Host for IsolateHost {
                     })?;
                 return Ok(HostValue::Number(handle.into()));
             }
+            "loader_ready" => {
+                return crate::dynamic::ops::ready(&self.spec, &self.outbound, &args);
+            }
             "fetch_abort" => {
                 let token = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
                 if let Some(abort) = self.aborts.borrow_mut().remove(&token) {
@@ -1481,7 +1528,13 @@ impl Host for IsolateHost {
                 Ok(())
             }
             "rpc_call" => self.start_rpc_call(args, id),
+            "loader_load" => {
+                let loading = crate::dynamic::ops::load(self.spec.clone(), &self.outbound, &args)?;
+                self.spawn_op(id, loading);
+                Ok(())
+            }
             "ws_connect" => {
+                self.network_allowed()?;
                 self.count_subrequest()?;
                 let connecting = crate::websocket::connect(
                     self.outbound.clone(),
@@ -1498,6 +1551,7 @@ impl Host for IsolateHost {
                 self.start_socket(op, args, id)
             }
             "dns_lookup" => {
+                self.network_allowed()?;
                 self.count_subrequest()?;
                 let host = args
                     .first()

@@ -101,6 +101,8 @@ pub struct Registry {
     checker: Option<actix_rt::Arbiter>,
     /// Where each live Durable Object is.
     pub(crate) objects: crate::durable::directory::Directory,
+    /// The dynamic Workers loaded (see `crate::dynamic`).
+    pub(crate) dynamic: crate::dynamic::DynamicWorkers,
 }
 
 impl Registry {
@@ -137,6 +139,7 @@ impl Registry {
             relieving: false,
             checker: None,
             objects: Default::default(),
+            dynamic: Default::default(),
         }
     }
 
@@ -190,6 +193,28 @@ impl Registry {
             self.active.remove(worker);
         }
         self.publish(worker);
+    }
+
+    /// Whether `worker` has live (or starting) isolates.
+    pub(crate) fn has_instances(&self, worker: &str) -> bool {
+        self.workers
+            .get(worker)
+            .is_some_and(|w| w.instances.iter().any(Instance::usable))
+    }
+
+    /// Forgets `worker`: its isolates finish what they have, then go.
+    pub(crate) fn unregister(&mut self, worker: &str) {
+        let Some(old) = self.workers.remove(worker) else {
+            return;
+        };
+        self.count -= old.instances.len();
+        self.active.remove(worker);
+        self.publish(worker);
+        for instance in old.instances {
+            if let Some(addr) = instance.started() {
+                addr.do_send(Condemn(EvictionReason::Reload));
+            }
+        }
     }
 
     /// Forgets the instance of `worker` whose isolate is `addr`.
@@ -275,7 +300,9 @@ impl Actor for Registry {
             .clone()
             .with_dispatcher(ctx.address().recipient())
             .with_rpc(ctx.address().recipient())
-            .with_objects(self.objects.direct.clone());
+            .with_objects(self.objects.direct.clone())
+            .with_dynamic(ctx.address().recipient(), self.dynamic.clone());
+        ctx.run_interval(crate::dynamic::SWEEP, crate::dynamic::sweep);
         ctx.run_interval(crate::durable::alarms::POLL, crate::durable::alarms::poll);
         if let Some(budget) = self.pool.memory_budget_bytes {
             ctx.run_interval(pressure::BUDGET_CHECK, move |act, ctx| {

@@ -83,6 +83,10 @@ pub struct WorkerSpec {
     /// to, beyond the server's egress policy: what its bindings open to it
     /// (a Hyperdrive configuration's database). Default none.
     pub egress_hosts: Vec<String>,
+    /// Where its `fetch()` and sockets go: out under the egress policy (the
+    /// default), nowhere, or to a service binding. Set for dynamic Workers
+    /// by their code's `globalOutbound` (see [`GlobalOutbound`]).
+    pub global_outbound: crate::GlobalOutbound,
 }
 
 impl std::fmt::Debug for WorkerSpec {
@@ -111,6 +115,7 @@ impl std::fmt::Debug for WorkerSpec {
                 &self.platform.iter().map(|(k, _)| k).collect::<Vec<_>>(),
             )
             .field("egress_hosts", &self.egress_hosts)
+            .field("global_outbound", &self.global_outbound)
             .finish()
     }
 }
@@ -146,6 +151,7 @@ impl WorkerSpec {
             request_cf: None,
             platform: Vec::new(),
             egress_hosts: Vec::new(),
+            global_outbound: Default::default(),
         }
     }
 
@@ -202,6 +208,7 @@ impl WorkerSpec {
             request_cf: None,
             platform: Vec::new(),
             egress_hosts: Vec::new(),
+            global_outbound: Default::default(),
         })
     }
 

@@ -152,6 +152,7 @@ mod rules;
 mod secrets;
 mod settings;
 mod state;
+mod worker_loaders;
 mod workflows;
 mod wrangler;
 

@@ -140,6 +140,8 @@ pub(crate) struct RawWorker {
     #[serde(default)]
     pub(crate) workflows: Vec<crate::workflows::RawWorkflow>,
     #[serde(default)]
+    pub(crate) worker_loaders: Vec<crate::worker_loaders::RawWorkerLoader>,
+    #[serde(default)]
     pub(crate) queues: crate::queues::RawQueues,
     #[serde(default)]
     pub(crate) durable_objects: crate::durable_objects::RawDurableObjects,

@@ -213,6 +213,9 @@ pub struct WorkerSettings {
     /// `[[workers.workflows]]`: Workflow bindings (see
     /// [`crate::WorkflowBinding`]). Default none.
     pub workflows: Vec<crate::WorkflowBinding>,
+    /// `[[workers.worker_loaders]]`: the names in `env` of Dynamic Worker
+    /// Loader bindings (see the `worker_loaders` module). Default none.
+    pub worker_loaders: Vec<String>,
     /// `durable_objects` and `migrations`: Durable Object namespace
     /// bindings and the history of the Worker's classes (see
     /// [`crate::DurableObjectsSettings`]). Default none.
@@ -304,6 +307,7 @@ impl Settings {
                 platform: crate::Platform::default(),
                 ratelimits: Vec::new(),
                 workflows: Vec::new(),
+                worker_loaders: Vec::new(),
                 durable_objects: Default::default(),
             }],
             limits: Limits::default(),
@@ -785,11 +789,18 @@ fn validate_worker(
         platform_taken(name) || ratelimits.iter().any(|r| r.name == name)
     })
     .map_err(|(f, m)| invalid(field(&f), m))?;
+    let worker_loaders = crate::worker_loaders::validate(&w.worker_loaders, &|name| {
+        platform_taken(name)
+            || ratelimits.iter().any(|r| r.name == name)
+            || workflows.iter().any(|f| f.binding == name)
+    })
+    .map_err(|(f, m)| invalid(field(&f), m))?;
     let durable_objects =
         crate::durable_objects::validate(&w.durable_objects, &w.migrations, &|name| {
             platform_taken(name)
                 || ratelimits.iter().any(|r| r.name == name)
                 || workflows.iter().any(|f| f.binding == name)
+                || worker_loaders.iter().any(|l| l == name)
         })
         .map_err(|(f, m)| invalid(field(&f), m))?;
     Ok(WorkerSettings {
@@ -800,6 +811,7 @@ fn validate_worker(
         platform,
         ratelimits,
         workflows,
+        worker_loaders,
         kv_namespaces,
         d1_databases,
         assets,

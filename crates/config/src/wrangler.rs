@@ -118,6 +118,7 @@ const KNOWN: &[&str] = &[
     "hyperdrive",
     "ratelimits",
     "workflows",
+    "worker_loaders",
     "unsafe",
 ];
 
@@ -135,6 +136,7 @@ const STORAGE_BINDINGS: &[(&str, &[&str])] = &[
     ("hyperdrive", crate::platform::HYPERDRIVE_WRANGLER_KEYS),
     ("ratelimits", crate::ratelimit::WRANGLER_KEYS),
     ("workflows", crate::workflows::WRANGLER_KEYS),
+    ("worker_loaders", crate::worker_loaders::WRANGLER_KEYS),
 ];
 
 /// Keys of the top level only.

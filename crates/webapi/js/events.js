@@ -28,6 +28,8 @@
 // startup snapshot of it), so nothing before `start()` may call the host.
 let worker;
 let env;
+// The kinds of platform bindings cloudflare/worker_loader.js makes.
+const DYNAMIC_BINDINGS = ['worker_loader', 'value', 'service'];
 // The group of each kind of storage binding (runtime/src/bindings).
 const BINDING_GROUPS = { __proto__: null, kv: KV_BINDING, d1: D1_BINDING, r2: R2_BINDING, queue: QUEUE_BINDING, email: EMAIL };
 // The hidden binding of kind 'cache' is the Cache API's (`caches`, whose
@@ -80,7 +82,12 @@ function start() {
     else env[name] = loadGroup(BINDING_GROUPS[kind]).makeBinding(i, name);
   }
   for (const [name, data] of platform) {
-    if (data.type !== 'ratelimit' && data.type !== 'workflow') env[name] = loadGroup(PLATFORM_BINDINGS).makePlatformBinding(data);
+    if (data.type === 'ratelimit' || data.type === 'workflow') continue;
+    // A Worker Loader, and what a dynamic Worker's parent gave in its env
+    // (cloudflare/worker_loader.js).
+    env[name] = DYNAMIC_BINDINGS.includes(data.type)
+      ? loadGroup(CLOUDFLARE_WORKERS).makeDynamicBinding(name, data, loadGroup(FETCH).makeFetcher)
+      : loadGroup(PLATFORM_BINDINGS).makePlatformBinding(data);
   }
   // Durable Object namespaces (`[name, namespace key, class, own]` by
   // index; see cloudflare/durable.js): a binding's is in `env`; one without

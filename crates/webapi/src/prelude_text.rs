@@ -244,9 +244,10 @@ pub(crate) const GROUPS: [(&str, &str); 38] = [
                 "cloudflare/workers.js",
                 "cloudflare/rpc_wire.js",
                 "cloudflare/rpc.js",
-                "cloudflare/loopback.js"
+                "cloudflare/loopback.js",
+                "cloudflare/worker_loader.js"
             ],
-            exports: "workersExports, DurableObject, isEntrypointClass, makeServiceStub, propsOf, makeCtxExports, dispatchRpc, rpcHold, makeObjectStub, callObject, failCall",
+            exports: "workersExports, DurableObject, isEntrypointClass, makeServiceStub, propsOf, makeCtxExports, dispatchRpc, rpcHold, makeObjectStub, callObject, failCall, makeDynamicBinding",
             lazy: "DOMException"
         ),
     ),

@@ -60,6 +60,11 @@ pub struct Outbound {
     rpc: Option<Recipient<crate::rpc::RpcCall>>,
     /// Where live Durable Objects are, for stubs' direct way.
     objects: Option<crate::durable::direct::Homes>,
+    /// Where dynamic Workers are registered, and the loaded ones.
+    dynamic: Option<(
+        Recipient<crate::dynamic::RegisterDynamic>,
+        crate::dynamic::DynamicWorkers,
+    )>,
 }
 
 impl Default for Outbound {
@@ -129,6 +134,7 @@ impl Outbound {
             dispatcher: None,
             rpc: None,
             objects: None,
+            dynamic: None,
         }
     }
 
@@ -149,6 +155,28 @@ impl Outbound {
     pub(crate) fn with_objects(mut self, objects: crate::durable::direct::Homes) -> Self {
         self.objects = Some(objects);
         self
+    }
+
+    /// Registers dynamic Workers with `registry`, `table` knowing the
+    /// loaded ones (see `crate::dynamic`).
+    pub(crate) fn with_dynamic(
+        mut self,
+        registry: Recipient<crate::dynamic::RegisterDynamic>,
+        table: crate::dynamic::DynamicWorkers,
+    ) -> Self {
+        self.dynamic = Some((registry, table));
+        self
+    }
+
+    /// Where dynamic Workers are registered and the loaded ones, once the
+    /// registry runs.
+    pub(crate) fn dynamic(
+        &self,
+    ) -> Option<(
+        &Recipient<crate::dynamic::RegisterDynamic>,
+        &crate::dynamic::DynamicWorkers,
+    )> {
+        self.dynamic.as_ref().map(|(r, t)| (r, t))
     }
 
     /// Where live Durable Objects are, once the registry runs.

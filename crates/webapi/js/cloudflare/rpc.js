@@ -166,9 +166,25 @@ function wireOf(value, grant, box) {
 // What a value with no stream sends beside its wire form (never changed).
 const NO_HANDLES = Object.freeze([]);
 
-// A call or a property read through `state`'s receiver.
+// A call or a property read through `state`'s receiver. A stub whose
+// receiver may have to be made first (a dynamic Worker's entrypoint,
+// cloudflare/worker_loader.js) has `state.before()`: null when it is
+// there, else the promise of it.
 function rpcSend(state, path, isCall, args) {
   if (state.disposed) return Promise.reject(stubGone(state));
+  if (state.before !== undefined) {
+    let waiting;
+    try {
+      waiting = state.before();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (waiting !== null) return waiting.then(() => rpcSendNow(state, path, isCall, args));
+  }
+  return rpcSendNow(state, path, isCall, args);
+}
+
+function rpcSendNow(state, path, isCall, args) {
   if (state.target[0] === 'local') return invoke(state.target[1], path, isCall, isCall ? args : []);
   if (!isCall || wireIsPlain(args)) return rpcSendPlain(state, path, isCall, isCall ? wirePlain(args) : null);
   const grant = openGrant();
@@ -299,7 +315,7 @@ function peerState(peer, n) {
 function dupStub(state, local, base) {
   if (state.disposed) throw stubGone(state);
   const [kind, a, b] = state.target;
-  const copy = kind === 'peer' ? peerState(op('rpc_dup_peer', a, b), b) : { target: state.target, disposed: false };
+  const copy = kind === 'peer' ? peerState(op('rpc_dup_peer', a, b), b) : { target: state.target, disposed: false, before: state.before };
   return makeStub(copy, local, base);
 }
 
@@ -424,7 +440,11 @@ function makeLocalStub(value) {
 // the entrypoint reads as `ctx.props` on each call: it travels in wire form
 // (copied as structured clone copies, once, here).
 function makeServiceStub(worker, entrypoint, props, makeFetcher) {
-  const wire = props === undefined ? undefined : propsWire(props);
+  return makeServiceStubFromWire(worker, entrypoint, props === undefined ? undefined : propsWire(props), makeFetcher);
+}
+
+// The same, with the props already in wire form (or undefined).
+function makeServiceStubFromWire(worker, entrypoint, wire, makeFetcher) {
   const fetcher = makeFetcher(worker, 'service_fetch', entrypoint ?? null, wire);
   const fetch = (input, init = undefined) => fetcher.fetch(input, init);
   const state = { target: ['service', worker, entrypoint ?? null, wire], disposed: false };

@@ -1,0 +1,182 @@
+//! Dynamic Workers: Workers a Worker starts at run time from code it gives,
+//! through a Worker Loader binding (`worker_loaders` in its config), as
+//! Cloudflare's Dynamic Worker Loaders do.
+//!
+//! # Concepts
+//!
+//! - **The binding** (`env.LOADER`, made by the prelude's
+//!   `cloudflare/worker_loader.js`): `get(id, getCode)` and `load(code)`
+//!   give a `WorkerStub` at once; its `getEntrypoint(name?, { props })` is
+//!   a service binding to the dynamic Worker (its `fetch` and RPC methods).
+//!   The code is asked for (`getCode()` called) only when a call finds the
+//!   Worker not loaded: on the first call, and again after it was let go.
+//! - **A dynamic Worker is a Worker** of the registry like any other, under
+//!   a name no config can give (`parent:BINDING:id`, or
+//!   `parent:BINDING:#n` for `load()` and a `get()` without an id): its
+//!   isolate (one at a time) runs under the supervisor and the watchdog,
+//!   with its parent's limits (CPU and subrequests as its code's `limits`
+//!   say), on its parent's engine. The gateway's routes never name it:
+//!   only stubs reach it.
+//! - **Its modules** are written to a folder of their own
+//!   ([`spec::build`]) and loaded as a project, so ES modules, CommonJS,
+//!   Text, Data, JSON and (on V8) WebAssembly modules, `node:*` and
+//!   `cloudflare:*` imports work as they do in a project on disk.
+//! - **Its `env`** holds what its parent gave: values copied as structured
+//!   clone copies them, and service bindings (the parent's own, or
+//!   `ctx.exports.Name({ props })`). Nothing else of its parent's reaches
+//!   it. **`globalOutbound`** decides where its `fetch()` goes: out as its
+//!   parent's (left out), nowhere (`null`), or to a service binding
+//!   ([`GlobalOutbound`], enforced by the host's ops, not the prelude).
+//! - **The table** ([`DynamicWorkers`]) knows the loaded Workers and when
+//!   each was last used. A Worker not used for [`IDLE`] and with no live
+//!   isolate is let go ([`sweep`]): unregistered, its folder deleted; the
+//!   next call asks its parent for the code again, as Cloudflare may.
+
+mod code;
+pub(crate) mod ops;
+mod spec;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use parking_lot::Mutex;
+
+pub(crate) use code::BLOCKED;
+pub use code::GlobalOutbound;
+pub(crate) use code::DynamicCode;
+
+use crate::{Registry, RuntimeError, WorkerSpec};
+
+/// How long a dynamic Worker stays loaded without calls.
+pub const IDLE: Duration = Duration::from_secs(120);
+
+/// How often loaded dynamic Workers are looked over for [`IDLE`] ones.
+pub(crate) const SWEEP: Duration = Duration::from_secs(10);
+
+/// One loaded dynamic Worker.
+struct Loaded {
+    /// Its modules' folder.
+    dir: PathBuf,
+    /// When a call last used it.
+    last_used: Instant,
+}
+
+/// The loaded dynamic Workers of a runtime, shared by the registry (which
+/// registers and lets them go) and the isolates' hosts (which ask whether
+/// one is loaded before calling it).
+#[derive(Clone, Default)]
+pub(crate) struct DynamicWorkers(Arc<Shared>);
+
+#[derive(Default)]
+struct Shared {
+    loaded: Mutex<HashMap<String, Loaded>>,
+    /// The folder the modules are written under, made on first use and
+    /// deleted with the runtime.
+    root: Mutex<Option<tempfile::TempDir>>,
+    /// Numbers anonymous Workers.
+    next: AtomicU64,
+    /// Numbers folders.
+    next_dir: AtomicU64,
+}
+
+impl std::fmt::Debug for DynamicWorkers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DynamicWorkers")
+            .field("loaded", &self.0.loaded.lock().len())
+            .finish()
+    }
+}
+
+impl DynamicWorkers {
+    /// Whether `name` is loaded; if so, it counts as used now.
+    pub(crate) fn touch(&self, name: &str) -> bool {
+        match self.0.loaded.lock().get_mut(name) {
+            Some(l) => {
+                l.last_used = Instant::now();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A number not given before (for the names of anonymous Workers).
+    pub(crate) fn next_number(&self) -> u64 {
+        self.0.next.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// A new folder for a dynamic Worker's modules (not created yet).
+    pub(crate) fn new_dir(&self) -> Result<PathBuf, String> {
+        let mut root = self.0.root.lock();
+        if root.is_none() {
+            *root = Some(
+                tempfile::Builder::new()
+                    .prefix("motu-dynamic-")
+                    .tempdir()
+                    .map_err(|e| format!("cannot make a folder for dynamic Workers: {e}"))?,
+            );
+        }
+        let base = root.as_ref().map(|d| d.path().to_path_buf()).unwrap_or_default();
+        let n = self.0.next_dir.fetch_add(1, Ordering::Relaxed) + 1;
+        Ok(base.join(n.to_string()))
+    }
+}
+
+/// Registers a dynamic Worker unless one of its name is loaded already
+/// (then the new one is dropped and its folder deleted). Answers whether
+/// it was registered.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<bool, RuntimeError>")]
+pub(crate) struct RegisterDynamic {
+    pub(crate) spec: WorkerSpec,
+    pub(crate) dir: PathBuf,
+}
+
+impl Handler<RegisterDynamic> for Registry {
+    type Result = Result<bool, RuntimeError>;
+
+    fn handle(&mut self, msg: RegisterDynamic, ctx: &mut Self::Context) -> Self::Result {
+        let table = self.dynamic.clone();
+        if table.touch(&msg.spec.name) {
+            let _ = std::fs::remove_dir_all(&msg.dir);
+            return Ok(false);
+        }
+        let name = msg.spec.name.clone();
+        <Self as Handler<crate::Register>>::handle(self, crate::Register(msg.spec), ctx)?;
+        table.0.loaded.lock().insert(
+            name,
+            Loaded {
+                dir: msg.dir,
+                last_used: Instant::now(),
+            },
+        );
+        Ok(true)
+    }
+}
+
+/// Lets go of the dynamic Workers unused for [`IDLE`] that have no live
+/// isolate (run by the registry every [`SWEEP`]).
+pub(crate) fn sweep(registry: &mut Registry, _ctx: &mut Context<Registry>) {
+    let table = registry.dynamic.clone();
+    let idle: Vec<String> = table
+        .0
+        .loaded
+        .lock()
+        .iter()
+        .filter(|(_, l)| l.last_used.elapsed() >= IDLE)
+        .map(|(name, _)| name.clone())
+        .collect();
+    for name in idle {
+        if registry.has_instances(&name) {
+            continue;
+        }
+        registry.unregister(&name);
+        if let Some(l) = table.0.loaded.lock().remove(&name) {
+            let _ = std::fs::remove_dir_all(&l.dir);
+        }
+        tracing::debug!(worker = name.as_str(), "dynamic Worker let go after being idle");
+    }
+}

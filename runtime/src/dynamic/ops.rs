@@ -1,0 +1,124 @@
+//! The host's half of a Worker Loader binding: the ops its prelude calls.
+//!
+//! - `loader_ready(binding, id, name) -> name | null` (sync): the name of
+//!   the dynamic Worker a stub calls if it is loaded (by `id` when the stub
+//!   has one, else by the `name` it was given), else null: the prelude then
+//!   asks for the code and loads it.
+//! - `loader_load(binding, id, code) -> name` (async): checks the code,
+//!   writes its modules and loads them, registers the Worker (unless a
+//!   Worker of that id was loaded meanwhile) and answers its name.
+//!
+//! Only a Worker with a Worker Loader binding of that name may call them.
+
+use std::sync::Arc;
+
+use motu_engine::{HostValue, JsError};
+
+use super::{DynamicCode, RegisterDynamic};
+use crate::{Outbound, WorkerSpec};
+
+/// Whether `spec` has a Worker Loader binding named `binding`.
+fn has_loader(spec: &WorkerSpec, binding: &str) -> bool {
+    spec.platform.iter().any(|(name, data)| {
+        name == binding
+            && matches!(data, HostValue::Map(m)
+                if m.iter().any(|(k, v)| k == "type" && v.as_str() == Some("worker_loader")))
+    })
+}
+
+/// The binding named by the ops' first argument, checked.
+fn binding<'a>(spec: &WorkerSpec, args: &'a [HostValue]) -> Result<&'a str, JsError> {
+    let binding = args.first().and_then(HostValue::as_str).unwrap_or_default();
+    if has_loader(spec, binding) {
+        Ok(binding)
+    } else {
+        Err(JsError::type_error(format!(
+            "'{binding}' is not a Worker Loader binding of this Worker"
+        )))
+    }
+}
+
+/// The name of the dynamic Worker of id `id` loaded through `binding` of
+/// Worker `parent`.
+fn name_for_id(parent: &str, binding: &str, id: &str) -> String {
+    format!("{parent}:{binding}:{id}")
+}
+
+/// `loader_ready(binding, id, name)`.
+pub(crate) fn ready(
+    spec: &WorkerSpec,
+    outbound: &Outbound,
+    args: &[HostValue],
+) -> Result<HostValue, JsError> {
+    let binding = binding(spec, args)?;
+    let table = outbound
+        .dynamic()
+        .ok_or_else(|| JsError::new("Error", "Worker Loaders are not available"))?
+        .1;
+    let name = match (args.get(1).and_then(HostValue::as_str), args.get(2)) {
+        (Some(id), _) => name_for_id(&spec.name, binding, id),
+        (None, Some(HostValue::String(name))) => name.clone(),
+        _ => return Ok(HostValue::Null),
+    };
+    // A name of another Worker's loader is not this one's to call.
+    if !name.starts_with(&format!("{}:{binding}:", spec.name)) {
+        return Ok(HostValue::Null);
+    }
+    Ok(if table.touch(&name) {
+        HostValue::String(name)
+    } else {
+        HostValue::Null
+    })
+}
+
+/// `loader_load(binding, id, code)`: the future that loads the Worker and
+/// answers its name.
+pub(crate) fn load(
+    spec: Arc<WorkerSpec>,
+    outbound: &Outbound,
+    args: &[HostValue],
+) -> Result<impl std::future::Future<Output = Result<HostValue, JsError>>, JsError> {
+    let binding = binding(&spec, args)?.to_owned();
+    let (registry, table) = outbound
+        .dynamic()
+        .map(|(r, t)| (r.clone(), t.clone()))
+        .ok_or_else(|| JsError::new("Error", "Worker Loaders are not available"))?;
+    let code = DynamicCode::from_host(args.get(2).unwrap_or(&HostValue::Undefined))?;
+    let name = match args.get(1).and_then(HostValue::as_str) {
+        Some(id) => name_for_id(&spec.name, &binding, id),
+        None => format!("{}:{binding}:#{}", spec.name, table.next_number()),
+    };
+    let dir = table.new_dir().map_err(|m| JsError::new("Error", m))?;
+    Ok(async move {
+        // Writing the modules and walking their imports reads and writes
+        // files: done on a thread of its own, not the isolate's.
+        let (tx, rx) = futures::channel::oneshot::channel();
+        let built_dir = dir.clone();
+        let worker = name.clone();
+        std::thread::Builder::new()
+            .name("motu-dynamic".into())
+            .spawn(move || {
+                let _ = tx.send(super::spec::build(&spec, worker, &code, &built_dir));
+            })
+            .map_err(|e| JsError::new("Error", format!("cannot load the Worker: {e}")))?;
+        let built = rx
+            .await
+            .map_err(|_| JsError::new("Error", "loading the Worker stopped"))?;
+        let child = match built {
+            Ok(child) => child,
+            Err(message) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(JsError::new(
+                    "Error",
+                    format!("Failed to start the dynamic Worker: {message}"),
+                ));
+            }
+        };
+        registry
+            .send(RegisterDynamic { spec: child, dir })
+            .await
+            .map_err(|_| JsError::new("Error", "the registry is gone"))?
+            .map_err(|e| JsError::new("Error", e.to_string()))?;
+        Ok(HostValue::String(name))
+    })
+}
