@@ -844,7 +844,8 @@ impl IsolateHost {
             // A dynamic Worker whose `fetch()` goes to a service binding.
             let callee = crate::service::Callee {
                 entrypoint: entrypoint.clone(),
-                props: Some(props.clone()).filter(|p| !matches!(p, HostValue::Undefined | HostValue::Null)),
+                props: Some(props.clone())
+                    .filter(|p| !matches!(p, HostValue::Undefined | HostValue::Null)),
             };
             return self.call_service(request, args.get(4), id, token, worker.clone(), callee);
         }

@@ -202,6 +202,11 @@ impl Registry {
             .is_some_and(|w| w.instances.iter().any(Instance::usable))
     }
 
+    /// How long `worker`'s isolates stay without events.
+    pub(crate) fn idle_timeout(&self, worker: &str) -> Option<std::time::Duration> {
+        self.workers.get(worker).map(|w| w.spec.limits.idle_timeout)
+    }
+
     /// Forgets `worker`: its isolates finish what they have, then go.
     pub(crate) fn unregister(&mut self, worker: &str) {
         let Some(old) = self.workers.remove(worker) else {

@@ -136,7 +136,11 @@ fn check_date(date: &str) -> Result<(), JsError> {
     let parsed = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
         .ok()
         .filter(|_| date.len() == 10)
-        .ok_or_else(|| bad(format!("Invalid compatibility date: '{date}' (expected YYYY-MM-DD)")))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "Invalid compatibility date: '{date}' (expected YYYY-MM-DD)"
+            ))
+        })?;
     if parsed > chrono::Utc::now().date_naive() {
         return Err(JsError::new(
             "Error",
@@ -182,7 +186,12 @@ fn wire_bytes(value: &HostValue) -> usize {
         HostValue::Bytes(b) => b.len(),
         HostValue::Chunks(c) => c.iter().map(|b| b.len()).sum(),
         HostValue::List(l) => 2 + l.iter().map(wire_bytes).sum::<usize>(),
-        HostValue::Map(m) => 2 + m.iter().map(|(k, v)| k.len() + wire_bytes(v)).sum::<usize>(),
+        HostValue::Map(m) => {
+            2 + m
+                .iter()
+                .map(|(k, v)| k.len() + wire_bytes(v))
+                .sum::<usize>()
+        }
         _ => 8,
     }
 }
@@ -211,7 +220,10 @@ impl DynamicCode {
         {
             let malformed = || bad("WorkerCode.modules is malformed");
             let parts = entry.as_list().ok_or_else(malformed)?;
-            let name = parts.first().and_then(HostValue::as_str).ok_or_else(malformed)?;
+            let name = parts
+                .first()
+                .and_then(HostValue::as_str)
+                .ok_or_else(malformed)?;
             check_module_name(name)?;
             let kind = match parts.get(1).and_then(HostValue::as_str) {
                 Some("js") => ModuleType::Js,
@@ -309,7 +321,16 @@ mod tests {
         for ok in ["a.js", "src/lib/x.js", "node_modules/p/index.js", "a b.txt"] {
             assert!(check_module_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "/a.js", "../a.js", "a/../../b.js", "a//b.js", "./a.js", "a\\b.js", "a\0"] {
+        for bad in [
+            "",
+            "/a.js",
+            "../a.js",
+            "a/../../b.js",
+            "a//b.js",
+            "./a.js",
+            "a\\b.js",
+            "a\0",
+        ] {
             assert!(check_module_name(bad).is_err(), "{bad:?}");
         }
     }
@@ -317,7 +338,14 @@ mod tests {
     #[test]
     fn dates_are_past_days() {
         assert!(check_date("2025-06-01").is_ok());
-        for bad in ["2025-6-01", "2025-13-01", "2025-01-32", "yesterday", "2025-01-01x", "9999-01-01"] {
+        for bad in [
+            "2025-6-01",
+            "2025-13-01",
+            "2025-01-32",
+            "yesterday",
+            "2025-01-01x",
+            "9999-01-01",
+        ] {
             assert!(check_date(bad).is_err(), "{bad}");
         }
     }

@@ -28,11 +28,13 @@
 //!   parent's (left out), nowhere (`null`), or to a service binding
 //!   ([`GlobalOutbound`], enforced by the host's ops, not the prelude).
 //! - **The table** ([`DynamicWorkers`]) knows the loaded Workers and when
-//!   each was last used. A Worker not used for [`IDLE`] and with no live
-//!   isolate is let go ([`sweep`]): unregistered, its folder deleted; the
-//!   next call asks its parent for the code again, as Cloudflare may.
+//!   each was last used. A Worker with no live isolate that was not called
+//!   for its isolates' idle timeout (its parent's, `idle_timeout_s`) is let
+//!   go ([`sweep`]): unregistered, its folder deleted; the next call asks
+//!   its parent for the code again, as Cloudflare may.
 
 mod code;
+mod metrics;
 pub(crate) mod ops;
 mod spec;
 
@@ -45,20 +47,19 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use parking_lot::Mutex;
 
-pub(crate) use code::BLOCKED;
-pub use code::GlobalOutbound;
 pub(crate) use code::DynamicCode;
+pub use code::GlobalOutbound;
+pub(crate) use code::BLOCKED;
 
 use crate::{Registry, RuntimeError, WorkerSpec};
 
-/// How long a dynamic Worker stays loaded without calls.
-pub const IDLE: Duration = Duration::from_secs(120);
-
-/// How often loaded dynamic Workers are looked over for [`IDLE`] ones.
-pub(crate) const SWEEP: Duration = Duration::from_secs(10);
+/// How often loaded dynamic Workers are looked over for idle ones.
+pub(crate) const SWEEP: Duration = Duration::from_secs(1);
 
 /// One loaded dynamic Worker.
 struct Loaded {
+    /// The Worker whose loader loaded it.
+    parent: String,
     /// Its modules' folder.
     dir: PathBuf,
     /// When a call last used it.
@@ -119,7 +120,10 @@ impl DynamicWorkers {
                     .map_err(|e| format!("cannot make a folder for dynamic Workers: {e}"))?,
             );
         }
-        let base = root.as_ref().map(|d| d.path().to_path_buf()).unwrap_or_default();
+        let base = root
+            .as_ref()
+            .map(|d| d.path().to_path_buf())
+            .unwrap_or_default();
         let n = self.0.next_dir.fetch_add(1, Ordering::Relaxed) + 1;
         Ok(base.join(n.to_string()))
     }
@@ -131,6 +135,8 @@ impl DynamicWorkers {
 #[derive(Debug, Message)]
 #[rtype(result = "Result<bool, RuntimeError>")]
 pub(crate) struct RegisterDynamic {
+    /// The Worker whose loader loads it.
+    pub(crate) parent: String,
     pub(crate) spec: WorkerSpec,
     pub(crate) dir: PathBuf,
 }
@@ -146,9 +152,11 @@ impl Handler<RegisterDynamic> for Registry {
         }
         let name = msg.spec.name.clone();
         <Self as Handler<crate::Register>>::handle(self, crate::Register(msg.spec), ctx)?;
+        metrics::loaded(&msg.parent);
         table.0.loaded.lock().insert(
             name,
             Loaded {
+                parent: msg.parent,
                 dir: msg.dir,
                 last_used: Instant::now(),
             },
@@ -157,8 +165,8 @@ impl Handler<RegisterDynamic> for Registry {
     }
 }
 
-/// Lets go of the dynamic Workers unused for [`IDLE`] that have no live
-/// isolate (run by the registry every [`SWEEP`]).
+/// Lets go of the dynamic Workers that have no live isolate and were not
+/// called for their idle timeout (run by the registry every [`SWEEP`]).
 pub(crate) fn sweep(registry: &mut Registry, _ctx: &mut Context<Registry>) {
     let table = registry.dynamic.clone();
     let idle: Vec<String> = table
@@ -166,7 +174,11 @@ pub(crate) fn sweep(registry: &mut Registry, _ctx: &mut Context<Registry>) {
         .loaded
         .lock()
         .iter()
-        .filter(|(_, l)| l.last_used.elapsed() >= IDLE)
+        .filter(|(name, l)| {
+            registry
+                .idle_timeout(name)
+                .is_none_or(|idle| l.last_used.elapsed() >= idle)
+        })
         .map(|(name, _)| name.clone())
         .collect();
     for name in idle {
@@ -176,7 +188,11 @@ pub(crate) fn sweep(registry: &mut Registry, _ctx: &mut Context<Registry>) {
         registry.unregister(&name);
         if let Some(l) = table.0.loaded.lock().remove(&name) {
             let _ = std::fs::remove_dir_all(&l.dir);
+            metrics::let_go(&l.parent);
         }
-        tracing::debug!(worker = name.as_str(), "dynamic Worker let go after being idle");
+        tracing::debug!(
+            worker = name.as_str(),
+            "dynamic Worker let go after being idle"
+        );
     }
 }

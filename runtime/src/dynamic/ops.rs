@@ -89,6 +89,7 @@ pub(crate) fn load(
         None => format!("{}:{binding}:#{}", spec.name, table.next_number()),
     };
     let dir = table.new_dir().map_err(|m| JsError::new("Error", m))?;
+    let parent = spec.name.clone();
     Ok(async move {
         // Writing the modules and walking their imports reads and writes
         // files: done on a thread of its own, not the isolate's.
@@ -115,7 +116,11 @@ pub(crate) fn load(
             }
         };
         registry
-            .send(RegisterDynamic { spec: child, dir })
+            .send(RegisterDynamic {
+                parent,
+                spec: child,
+                dir,
+            })
             .await
             .map_err(|_| JsError::new("Error", "the registry is gone"))?
             .map_err(|e| JsError::new("Error", e.to_string()))?;

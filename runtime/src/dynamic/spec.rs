@@ -43,8 +43,7 @@ fn write_modules(code: &DynamicCode, dir: &Path) -> Result<Vec<ModuleRule>, Stri
     for m in &code.modules {
         let path = dir.join(&m.name);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("module '{}': {e}", m.name))?;
+            std::fs::create_dir_all(parent).map_err(|e| format!("module '{}': {e}", m.name))?;
         }
         let content: std::borrow::Cow<[u8]> = match m.kind {
             ModuleType::Json if !m.name.ends_with(".json") => {
@@ -114,7 +113,10 @@ pub(crate) fn build(
     }
     spec.global_outbound = code.outbound.clone();
     for (binding, wire) in &code.values {
-        let data = HostValue::Map(vec![("type".into(), text("value")), ("value".into(), wire.clone())]);
+        let data = HostValue::Map(vec![
+            ("type".into(), text("value")),
+            ("value".into(), wire.clone()),
+        ]);
         spec.platform.push((binding.clone(), data));
     }
     for (binding, s) in &code.services {

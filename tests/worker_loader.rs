@@ -1,0 +1,135 @@
+//! Dynamic Worker Loaders (`worker_loaders`) against the real server, on
+//! both engines: a Worker loads Workers from code it gives at run time
+//! (`tests/fixtures/worker_loader/app.js`) and calls them over fetch and
+//! RPC; the same id reuses its isolate and asks for the code once; `env`
+//! carries cloned values and service bindings; module types; where
+//! `globalOutbound` sends `fetch()`; Cloudflare's errors for bad code; a
+//! runaway dynamic Worker stopped at its CPU limit while its parent
+//! serves; an idle dynamic Worker let go, so its code is asked for again.
+
+mod common;
+
+use common::{metrics, on_each_engine, wait_for_metrics, Server, TempConfig};
+
+const APP: &str = include_str!("fixtures/worker_loader/app.js");
+
+fn serve(engine: &str) -> (TempConfig, Server) {
+    let c = TempConfig::new(&[
+        ("app.js", APP),
+        (
+            "wrangler.jsonc",
+            include_str!("fixtures/worker_loader/wrangler.jsonc"),
+        ),
+    ]);
+    let s = Server::start(&["--config", &c.path("wrangler.jsonc"), "--engine", engine]);
+    (c, s)
+}
+
+#[test]
+fn dynamic_workers_are_cached_by_id_and_called_over_fetch_and_rpc() {
+    on_each_engine("dynamic_workers_cached_by_id", |engine| {
+        let (_c, s) = serve(engine);
+        // Same id: one isolate (its counter goes on), code asked for once;
+        // no id and load(): a Worker each.
+        assert_eq!(
+            s.get("/cache").text(),
+            "0,1,2,0,1,0 loads=3 counter at 3 for /path"
+        );
+        assert_eq!(s.get("/named").text(), "named T ada / named T bob");
+        assert_eq!(
+            s.get("/env").text(),
+            "number 123 v 1970-01-01T00:00:00.000Z 3 Howdy, Eve! GREETER+MAP+NESTED+NUM+WHEN"
+        );
+        assert_eq!(s.get("/modules").text(), "plain text 1.2.3 7 42 6869");
+    });
+}
+
+#[test]
+fn global_outbound_decides_where_fetch_goes() {
+    on_each_engine("dynamic_workers_global_outbound", |engine| {
+        let (_c, s) = serve(engine);
+        let text = s.get("/outbound").text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(
+            lines[0].ends_with("Error: This worker is not permitted to access the internet via global functions like fetch(). It must use capabilities (such as bindings in 'env') to talk to the outside world."),
+            "{text}"
+        );
+        assert_eq!(lines[1], "outbound saw GET http://example.com/a");
+        // Left out: out to the network under the server's egress policy.
+        assert!(
+            lines[2].contains("egress policy allows only public addresses"),
+            "{text}"
+        );
+    });
+}
+
+#[test]
+fn bad_code_gets_cloudflare_errors_and_a_runaway_fails_alone() {
+    on_each_engine("dynamic_workers_bad_code", |engine| {
+        let (_c, s) = serve(engine);
+        let text = s.get("/errors").text();
+        let expected = [
+            "TypeError: Dynamic Worker code must contain at least one module.",
+            "TypeError: Module name must end with '.js' or '.py' (or the content must be an object indicating the type explicitly). Got: a.ts. If you're trying to load TypeScript, bundle it first and pass the generated JavaScript modules.",
+            "TypeError: Each module must contain exactly one of 'js', 'cjs', 'text', 'data', 'json', 'py', or 'wasm'. Module 'a.js' contained 2 properties.",
+            "TypeError: WorkerCode.mainModule 'a.js' is not one of its modules.",
+            "TypeError: Module name '../a.js' must be a relative path",
+            "Error: Can't set compatibility date in the future: 2999-01-01",
+            "DataCloneError: Could not serialize object of type \"LoopbackServiceStub\". This type does not support serialization.",
+            "DataCloneError: Entrypoints to dynamically-loaded workers cannot be transferred to other Workers",
+            "Error: Failed to start the dynamic Worker: cannot read Worker 'app:LOADER:missing-import': a.js:1: import './nowhere.js': no such file",
+            "failed to start: RangeError: top-level at a.js:1:",
+        ];
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), expected.len(), "{text}");
+        for (line, want) in lines.iter().zip(expected) {
+            assert!(line.contains(want), "{line:?} lacks {want:?}\n{text}");
+        }
+        let runaway = s.get("/runaway").text();
+        assert!(
+            runaway.contains("'app:LOADER:runaway' exceeded its CPU time limit of 20 ms"),
+            "{runaway}"
+        );
+        // The parent and the other dynamic Workers go on.
+        assert_eq!(s.get("/").text(), "parent is fine");
+        assert_eq!(s.get("/named").text(), "named T ada / named T bob");
+    });
+}
+
+#[test]
+fn an_idle_dynamic_worker_is_let_go_and_its_code_asked_for_again() {
+    on_each_engine("dynamic_workers_let_go", |engine| {
+        let toml = format!(
+            "[server]\nengine = \"{engine}\"\n\
+             [[workers]]\nname = \"app\"\nmain = \"app.js\"\ncompatibility_date = \"2025-11-20\"\n\
+             [workers.limits]\nidle_timeout_s = 1\n\
+             [[workers.worker_loaders]]\nbinding = \"LOADER\"\n\
+             [admin]\nlisten = \"127.0.0.1:0\"\n"
+        );
+        let c = TempConfig::new(&[("app.js", APP), ("motu.toml", &toml)]);
+        let s = Server::start(&["--config", &c.path("motu.toml")]);
+        let first = s.get("/nonce").text();
+        assert_eq!(first.len(), 36, "{first}");
+        // Called again before it is idle: the same code.
+        assert_eq!(s.get("/nonce").text(), first);
+        assert!(
+            metrics(&s).contains("motu_dynamic_workers_loaded{worker=\"app\"} 1"),
+            "{}",
+            metrics(&s)
+        );
+        // Once idle (no isolate, no call for its idle second), it is let go
+        // (watched without calling it)…
+        wait_for_metrics(
+            &s,
+            &[
+                "motu_dynamic_workers_let_go_total{worker=\"app\"} 1",
+                "motu_dynamic_workers_loaded{worker=\"app\"} 0",
+            ],
+        );
+        // …and the next call asks the parent for the code again.
+        let again = s.get("/nonce").text();
+        assert_eq!(again.len(), 36, "{again}");
+        assert_ne!(again, first);
+    });
+}
