@@ -120,6 +120,9 @@ pub(crate) async fn call(
         .map_err(|_| RuntimeError::Lost(service.clone()));
     match outcome.and_then(|r| r) {
         Ok(response) => Ok(from_http(response, url)),
+        // What the callee threw is thrown in the caller, with its name and
+        // message, as Cloudflare's service bindings do.
+        Err(RuntimeError::Exception { error, .. }) => Err(error),
         Err(error) => Err(JsError::new(
             "Error",
             format!("service binding to '{service}' failed: {error}"),

@@ -645,3 +645,36 @@ fn workflows_are_read_with_their_step_limit() {
         .to_string();
     assert!(e.contains("workflows[0].script_name"), "{e}");
 }
+
+#[test]
+fn worker_loaders_are_read_and_not_inherited_by_environments() {
+    let d = Dir::new();
+    let config = r#"{
+  "name": "a", "main": "src/index.js",
+  "worker_loaders": [{ "binding": "LOADER" }, { "binding": "SANDBOX" }],
+  "env": { "staging": {} }
+}"#;
+    let loaded = d.load("wrangler.jsonc", config, None).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    assert_eq!(
+        loaded.settings.workers[0].worker_loaders,
+        ["LOADER", "SANDBOX"]
+    );
+    let staging = d.load("wrangler.jsonc", config, Some("staging")).unwrap();
+    assert!(staging.settings.workers[0].worker_loaders.is_empty());
+    assert!(
+        staging.warnings.iter().any(
+            |w| w.contains("'worker_loaders' is set at the top level but not in [env.staging]")
+        ),
+        "{:?}",
+        staging.warnings
+    );
+    // A name taken by another binding is refused.
+    let taken = r#"{ "name": "a", "main": "src/index.js", "vars": {},
+        "kv_namespaces": [{ "binding": "X", "id": "1" }], "worker_loaders": [{ "binding": "X" }] }"#;
+    let e = d
+        .load("wrangler.jsonc", taken, None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("worker_loaders[0].binding"), "{e}");
+}

@@ -29,9 +29,11 @@
 //!   ([`GlobalOutbound`], enforced by the host's ops, not the prelude).
 //! - **The table** ([`DynamicWorkers`]) knows the loaded Workers and when
 //!   each was last used. A Worker with no live isolate that was not called
-//!   for its isolates' idle timeout (its parent's, `idle_timeout_s`) is let
-//!   go ([`sweep`]): unregistered, its folder deleted; the next call asks
-//!   its parent for the code again, as Cloudflare may.
+//!   for its isolates' idle timeout (its parent's, `idle_timeout_s`; at
+//!   most [`spec::ANONYMOUS_IDLE`] for one without an id, whose code is
+//!   usually run once) is let go ([`sweep`]): unregistered, its folder
+//!   deleted; the next call asks its parent for the code again, as
+//!   Cloudflare may.
 
 mod code;
 mod metrics;

@@ -84,6 +84,7 @@ pub(crate) fn load(
         .map(|(r, t)| (r.clone(), t.clone()))
         .ok_or_else(|| JsError::new("Error", "Worker Loaders are not available"))?;
     let code = DynamicCode::from_host(args.get(2).unwrap_or(&HostValue::Undefined))?;
+    let anonymous = args.get(1).and_then(HostValue::as_str).is_none();
     let name = match args.get(1).and_then(HostValue::as_str) {
         Some(id) => name_for_id(&spec.name, &binding, id),
         None => format!("{}:{binding}:#{}", spec.name, table.next_number()),
@@ -99,7 +100,9 @@ pub(crate) fn load(
         std::thread::Builder::new()
             .name("motu-dynamic".into())
             .spawn(move || {
-                let _ = tx.send(super::spec::build(&spec, worker, &code, &built_dir));
+                let _ = tx.send(super::spec::build(
+                    &spec, worker, &code, &built_dir, anonymous,
+                ));
             })
             .map_err(|e| JsError::new("Error", format!("cannot load the Worker: {e}")))?;
         let built = rx

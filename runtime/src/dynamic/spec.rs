@@ -75,14 +75,21 @@ fn text(s: &str) -> HostValue {
     HostValue::String(s.to_owned())
 }
 
+/// How long the isolate of a dynamic Worker without an id (`load()`, or
+/// `get()` without one) stays without events at most: such code is
+/// usually run once (Cloudflare's own advice for one-off code).
+pub(crate) const ANONYMOUS_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The spec of dynamic Worker `name`, whose code is `code` and whose
 /// parent is `parent`: its modules written under `dir` (which must not
-/// exist yet), loaded as a project.
+/// exist yet), loaded as a project. An `anonymous` one (no id) keeps its
+/// isolate at most [`ANONYMOUS_IDLE`] without events.
 pub(crate) fn build(
     parent: &WorkerSpec,
     name: String,
     code: &DynamicCode,
     dir: &Path,
+    anonymous: bool,
 ) -> Result<WorkerSpec, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let rules = write_modules(code, dir)?;
@@ -106,6 +113,9 @@ pub(crate) fn build(
     }
     if let Some(n) = code.limits.subrequests {
         limits.subrequests = n;
+    }
+    if anonymous {
+        limits.idle_timeout = limits.idle_timeout.min(ANONYMOUS_IDLE);
     }
     spec.limits = limits;
     if code.outbound == super::GlobalOutbound::Inherit {
