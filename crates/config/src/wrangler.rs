@@ -37,6 +37,8 @@
 //!   `consumers`: `queue`, `max_batch_size`, `max_batch_timeout`,
 //!   `max_retries`, `dead_letter_queue`, `retry_delay`, `max_concurrency`),
 //!   not inherited by environments either;
+//! - `worker_loaders` (`binding`): Dynamic Worker Loaders, see
+//!   `worker_loaders`; not inherited by environments;
 //! - `durable_objects` (`bindings`: `name`, `class_name`, `script_name`)
 //!   and `migrations` (`tag`, `new_classes`, `new_sqlite_classes`,
 //!   `renamed_classes`, `deleted_classes`), see `durable_objects`, or
