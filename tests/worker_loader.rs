@@ -138,3 +138,39 @@ fn an_idle_dynamic_worker_is_let_go_and_its_code_asked_for_again() {
         assert_ne!(again, first);
     });
 }
+
+#[test]
+fn the_sandbox_example_runs_submitted_code_without_network() {
+    on_each_engine("dynamic_workers_sandbox_example", |engine| {
+        let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/sandbox/wrangler.jsonc");
+        let s = Server::start(&["--config", config.to_str().unwrap(), "--engine", engine]);
+        let run = |code: &str| {
+            let r = s.request("POST", "/run", &[], code.as_bytes());
+            (r.status, r.text())
+        };
+        assert_eq!(
+            run("export default async ({ store }) => { await store.set('n', 2); return (await store.get('n')) * 21; }"),
+            (200, r#"{"result":42}"#.into())
+        );
+        let (status, text) = run("export default () => fetch('https://example.com/')");
+        assert_eq!(status, 422, "{text}");
+        assert!(
+            text.contains("not permitted to access the internet"),
+            "{text}"
+        );
+        let (status, text) = run("export default () => { for (;;) {} }");
+        assert_eq!(status, 422, "{text}");
+        assert!(
+            text.contains("exceeded its CPU time limit of 50 ms"),
+            "{text}"
+        );
+        let (status, text) = run("export default ( => nope");
+        assert_eq!(status, 422, "{text}");
+        assert!(text.contains("submitted.js"), "{text}");
+        assert_eq!(
+            run("export default () => 'still serving'"),
+            (200, r#"{"result":"still serving"}"#.into())
+        );
+    });
+}
