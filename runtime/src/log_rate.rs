@@ -58,8 +58,10 @@ static RATES: LazyLock<Mutex<HashMap<String, Arc<LogRate>>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
 impl LogRate {
-    /// The budget of the Worker called `worker`.
+    /// The budget of the Worker called `worker` (shared by the dynamic
+    /// Workers of one loader, as their metrics are: `metrics::label`).
     pub(crate) fn of(worker: &str) -> Arc<LogRate> {
+        let worker = crate::metrics::label(worker);
         RATES
             .lock()
             .entry(worker.to_owned())

@@ -307,9 +307,22 @@ pub fn render() -> String {
 /// The content type of [`render`]'s output.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
+/// The `worker` label of Worker `worker`'s metrics: its name, except that
+/// the dynamic Workers of one Worker Loader binding (named
+/// `PARENT:BINDING:ID`, see `crate::dynamic`) share `PARENT:BINDING`, so
+/// that however many a loader starts, its metrics keep one label (and the
+/// Worker's log budget is theirs together).
+pub(crate) fn label(worker: &str) -> &str {
+    match worker.match_indices(':').nth(1) {
+        Some((at, _)) => &worker[..at],
+        None => worker,
+    }
+}
+
 /// Records one HTTP request that `worker` answered with `status` after
 /// `seconds`.
 pub fn record_request(worker: &str, status: http::StatusCode, seconds: f64) {
+    let worker = label(worker);
     let class = match status.as_u16() {
         100..=199 => 0,
         200..=299 => 1,
@@ -337,6 +350,7 @@ pub fn record_client_error(reason: &str) {
 
 /// Records the CPU time of one event of `worker` that ended.
 pub(crate) fn record_event_end(worker: &str, cpu_seconds: f64) {
+    let worker = label(worker);
     with_hot(worker, |hot| hot.event_cpu.observe(cpu_seconds));
     METRICS.in_flight.dec();
 }
@@ -348,6 +362,7 @@ pub(crate) fn event_started() {
 
 /// An isolate of `worker` started (`live`: +1) or stopped (-1).
 pub(crate) fn isolate_live(worker: &str, delta: i64) {
+    let worker = label(worker);
     METRICS
         .isolates_live
         .with_label_values(&[worker])
@@ -356,11 +371,13 @@ pub(crate) fn isolate_live(worker: &str, delta: i64) {
 
 /// Counts an isolate start of `worker`.
 pub(crate) fn isolate_started(worker: &str) {
+    let worker = label(worker);
     METRICS.isolate_starts.with_label_values(&[worker]).inc();
 }
 
 /// Counts an eviction of `worker` for `reason`.
 pub(crate) fn isolate_evicted(worker: &str, reason: &str) {
+    let worker = label(worker);
     METRICS
         .isolate_evictions
         .with_label_values(&[worker, reason])
@@ -370,6 +387,7 @@ pub(crate) fn isolate_evicted(worker: &str, reason: &str) {
 /// `worker`'s heap and memory gauges, which its isolates move by what they
 /// measure.
 pub(crate) fn heap_gauges(worker: &str) -> (IntGauge, IntGauge) {
+    let worker = label(worker);
     (
         METRICS.heap_bytes.with_label_values(&[worker]),
         METRICS.memory_bytes.with_label_values(&[worker]),
@@ -413,6 +431,7 @@ pub(crate) fn idle_collection_skipped() {
 
 /// Counts a scheduled event of `worker` that ended with `outcome`.
 pub(crate) fn scheduled_ran(worker: &str, outcome: &str) {
+    let worker = label(worker);
     METRICS
         .scheduled
         .with_label_values(&[worker, outcome])
@@ -428,6 +447,7 @@ pub fn log_dropped(lines: u64, bytes: usize) {
 
 /// `worker`'s counters of log lines and bytes dropped over its log rate.
 pub(crate) fn console_dropped(worker: &str) -> (IntCounter, IntCounter) {
+    let worker = label(worker);
     (
         METRICS.console_dropped_lines.with_label_values(&[worker]),
         METRICS.console_dropped_bytes.with_label_values(&[worker]),
@@ -475,6 +495,14 @@ impl Drop for QueuedGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dynamic_workers_share_their_loaders_label() {
+        assert_eq!(label("app"), "app");
+        assert_eq!(label("app:LOADER:tool-1"), "app:LOADER");
+        assert_eq!(label("app:LOADER:a:b"), "app:LOADER");
+        assert_eq!(label("app:LOADER:#12"), "app:LOADER");
+    }
 
     #[test]
     fn requests_are_counted_by_status_class_and_rendered() {

@@ -77,8 +77,9 @@ fn text(s: &str) -> HostValue {
 
 /// How long the isolate of a dynamic Worker without an id (`load()`, or
 /// `get()` without one) stays without events at most: such code is
-/// usually run once (Cloudflare's own advice for one-off code).
-pub(crate) const ANONYMOUS_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
+/// usually run once (Cloudflare's advice for one-off code), and a server
+/// running one per request would otherwise hold thousands of isolates.
+pub(crate) const ANONYMOUS_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The spec of dynamic Worker `name`, whose code is `code` and whose
 /// parent is `parent`: its modules written under `dir` (which must not
