@@ -174,3 +174,54 @@ fn the_sandbox_example_runs_submitted_code_without_network() {
         );
     });
 }
+
+/// A parent whose dynamic Worker (of a fixed id) answers `version`.
+fn parent_of(version: &str) -> String {
+    format!(
+        "export default {{\n\
+           async fetch(request, env) {{\n\
+             const worker = env.LOADER.get('fixed', () => ({{\n\
+               compatibilityDate: '2025-06-01', mainModule: 'a.js',\n\
+               modules: {{ 'a.js': \"export default {{ fetch() {{ return new Response('{version}') }} }}\" }},\n\
+             }}));\n\
+             return worker.getEntrypoint().fetch(request);\n\
+           }},\n\
+         }};\n"
+    )
+}
+
+#[test]
+fn motu_dev_lets_go_of_the_dynamic_workers_of_a_changed_parent() {
+    on_each_engine("dynamic_workers_motu_dev_reload", |engine| {
+        let c = TempConfig::new(&[
+            ("app.js", &parent_of("one")),
+            (
+                "wrangler.jsonc",
+                include_str!("fixtures/worker_loader/wrangler.jsonc"),
+            ),
+        ]);
+        let s = Server::start_command(
+            "dev",
+            &["--config", &c.path("wrangler.jsonc"), "--engine", engine],
+            &[],
+        );
+        s.wait_for_log("watching for changes");
+        assert_eq!(s.get("/").text(), "one");
+        // The same id, new code in the parent: the new code runs, as it
+        // would after `wrangler dev` reloads.
+        std::fs::write(c.path("app.js"), parent_of("two")).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let text = s.get("/").text();
+            if text == "two" {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still {text:?}; log:\n{}",
+                s.log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    });
+}

@@ -409,7 +409,11 @@ impl Handler<Register> for Registry {
             self.count -= old.instances.len();
             self.active.remove(name.as_str());
         }
-        // The old version's isolates finish what they have, then go.
+        // The old version's isolates finish what they have, then go, and
+        // so do the dynamic Workers it loaded.
+        if replaced.is_some() {
+            crate::dynamic::forget_children(self, &name);
+        }
         for instance in replaced.into_iter().flat_map(|w| w.instances) {
             if let Some(addr) = instance.started() {
                 addr.do_send(Condemn(EvictionReason::Reload));

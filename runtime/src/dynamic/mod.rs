@@ -33,7 +33,9 @@
 //!   most [`spec::ANONYMOUS_IDLE`] for one without an id, whose code is
 //!   usually run once) is let go ([`sweep`]): unregistered, its folder
 //!   deleted; the next call asks its parent for the code again, as
-//!   Cloudflare may.
+//!   Cloudflare may. When the parent is registered again (new code, as
+//!   `motu dev` does on a change), all of its dynamic Workers are let go
+//!   ([`forget_children`]): the code its loaders give may have changed.
 
 mod code;
 mod metrics;
@@ -164,6 +166,31 @@ impl Handler<RegisterDynamic> for Registry {
             },
         );
         Ok(true)
+    }
+}
+
+/// Lets go of every dynamic Worker `parent` loaded: its code was replaced
+/// (a new version registered, as `motu dev` does on a change), and the code
+/// its loaders give may have changed with it, ids and all. Their isolates
+/// finish what they have, then go.
+pub(crate) fn forget_children(registry: &mut Registry, parent: &str) {
+    let table = registry.dynamic.clone();
+    let children: Vec<(String, Loaded)> = {
+        let mut loaded = table.0.loaded.lock();
+        let names: Vec<String> = loaded
+            .iter()
+            .filter(|(_, l)| l.parent == parent)
+            .map(|(name, _)| name.clone())
+            .collect();
+        names
+            .into_iter()
+            .filter_map(|name| loaded.remove(&name).map(|l| (name, l)))
+            .collect()
+    };
+    for (name, l) in children {
+        registry.unregister(&name);
+        let _ = std::fs::remove_dir_all(&l.dir);
+        metrics::let_go(&l.parent);
     }
 }
 
