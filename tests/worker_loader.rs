@@ -70,6 +70,40 @@ fn global_outbound_decides_where_fetch_goes() {
 }
 
 #[test]
+fn tail_workers_get_a_trace_of_each_event() {
+    on_each_engine("dynamic_workers_tails", |engine| {
+        let (_c, s) = serve(engine);
+        assert_eq!(s.get("/traced").text(), "201 TypeError: boom 5");
+        // Traces arrive once each event is over (waitUntil work included).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let items = loop {
+            let text = s.get("/tails").text();
+            let items: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if items.as_array().is_some_and(|a| a.len() >= 3) {
+                break items;
+            }
+            assert!(std::time::Instant::now() < deadline, "only {text}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let mut items: Vec<serde_json::Value> = items.as_array().unwrap().clone();
+        items.sort_by_key(|i| i["event"].as_str().unwrap_or_default().to_owned());
+        assert_eq!(
+            serde_json::Value::Array(items),
+            serde_json::json!([
+                { "tag": "t1", "script": "app:LOADER:traced", "event": "GET /boom undefined",
+                  "outcome": "exception", "logs": ["log: serving /boom"],
+                  "exceptions": ["TypeError: boom"] },
+                { "tag": "t1", "script": "app:LOADER:traced", "event": "GET /ok 201",
+                  "outcome": "ok", "logs": ["log: serving /ok", "warn: after the response"],
+                  "exceptions": [] },
+                { "tag": "t1", "script": "app:LOADER:traced", "event": "add",
+                  "outcome": "ok", "logs": ["info: adding"], "exceptions": [] },
+            ])
+        );
+    });
+}
+
+#[test]
 fn bad_code_gets_cloudflare_errors_and_a_runaway_fails_alone() {
     on_each_engine("dynamic_workers_bad_code", |engine| {
         let (_c, s) = serve(engine);

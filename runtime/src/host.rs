@@ -96,6 +96,9 @@ pub(crate) struct IsolateHost {
     rpc: crate::rpc::Peers,
     /// What this isolate exported that other isolates still hold.
     held_exports: crate::rpc::HeldExports,
+    /// Its events' traces, for its Worker's Tail Workers (a dynamic
+    /// Worker's `tails`).
+    traces: crate::dynamic::tails::Traces,
 }
 
 /// The longest log line a Worker's `console` call or uncaught exception
@@ -161,6 +164,7 @@ impl IsolateHost {
             ),
             rpc: Default::default(),
             held_exports: Default::default(),
+            traces: crate::dynamic::tails::Traces::new(&spec.name, &spec.tails),
             spec,
         }
     }
@@ -462,6 +466,27 @@ impl IsolateHost {
                 addr.do_send(OpDone { id, result });
             }
         });
+    }
+
+    /// Event `id` began: it is traced, if the Worker has Tail Workers.
+    pub(crate) fn trace_begin(&self, id: u64, event: crate::dynamic::tails::TracedEvent) {
+        self.traces.begin(id, event);
+    }
+
+    /// Whether the Worker's events are traced (it has Tail Workers).
+    pub(crate) fn traced(&self) -> bool {
+        self.traces.on()
+    }
+
+    /// Event `id` is over (`evicted`: its isolate went for that reason):
+    /// its trace goes to the Worker's Tail Workers.
+    pub(crate) fn trace_end(&self, id: u64, evicted: Option<crate::supervisor::EvictionReason>) {
+        self.traces.end(id, evicted, self.outbound.rpc());
+    }
+
+    /// The isolate went for `reason`: every event still traced is over.
+    pub(crate) fn trace_end_all(&self, reason: crate::supervisor::EvictionReason) {
+        self.traces.end_all(reason, self.outbound.rpc());
     }
 
     /// Records event `id`'s depth in a chain of service-binding calls.
@@ -1085,6 +1110,9 @@ impl IsolateHost {
         // A queue or email event that did not report (it ran out of a
         // limit) never will.
         self.reports.borrow_mut().remove(&id);
+        if let Ok(response) = &outcome {
+            self.traces.responded(id, response.status().as_u16());
+        }
         if let Some(reply) = self.pending.borrow_mut().remove(&id) {
             let _ = reply.send(outcome);
         }
@@ -1236,6 +1264,7 @@ impl IsolateHost {
         let level = args.first().and_then(HostValue::as_str).unwrap_or("info");
         let text = args.get(1).and_then(HostValue::as_str).unwrap_or("");
         let text = cap_line(text, MAX_LINE_BYTES);
+        self.traces.log(self.current_event.get(), level, &text);
         if !self
             .log_rate
             .admit(text.len(), self.spec.limits.log_bytes_per_s)
@@ -1269,6 +1298,7 @@ impl IsolateHost {
         let shown = cap_line(&error.to_string(), MAX_LINE_BYTES).into_owned();
         let stack = cap_line(error.stack.as_deref().unwrap_or(""), MAX_LINE_BYTES);
         let id = args.first().and_then(HostValue::as_f64).unwrap_or(-1.0) as u64;
+        self.traces.exception(id, &error);
         if self.streams.client_fault(id) {
             // The client broke its request body; the gateway answers with
             // a client error, and the Worker is not to blame.

@@ -505,6 +505,7 @@ impl IsolateActor {
             let live = host.is_pending(*id) || host.is_waiting(*id) || host.is_streaming(*id);
             if !live {
                 crate::metrics::record_event_end(worker, cpu.account.used().as_secs_f64());
+                host.trace_end(*id, None);
             }
             live
         });
@@ -798,6 +799,11 @@ impl IsolateActor {
                 reason,
             },
         };
+        if let Some(id) = event {
+            self.host.trace_end(id, Some(reason));
+        }
+        // Other events still going on were cut off.
+        self.host.trace_end_all(EvictionReason::Reload);
         match event {
             Some(id) => self.host.fail(id, error),
             // A hang fails every waiting event with the hang's error.
@@ -898,6 +904,17 @@ impl Handler<Fetch> for IsolateActor {
         };
         let size = carried(&body);
         let mut event = fetch_event(&parts, body);
+        if self.host.traced() {
+            let url = match &event {
+                HostValue::List(l) => l.get(1).and_then(HostValue::as_str).unwrap_or(""),
+                _ => "",
+            };
+            let traced = crate::dynamic::tails::TracedEvent::Fetch {
+                method: parts.method.as_str().to_owned(),
+                url: url.to_owned(),
+            };
+            self.host.trace_begin(id, traced);
+        }
         // `[…, entrypoint, props]` after the request's own fields, as far
         // as they are given (see the prelude's `dispatchFetch`).
         if let HostValue::List(list) = &mut event {

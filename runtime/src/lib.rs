@@ -128,7 +128,7 @@ pub use durable::listing::{live_objects, live_objects_json, LiveObject};
 pub use durable::{
     apply_migrations, namespace_key, reconcile_alarms, AlarmEvent, DurableBinding, ObjectTarget,
 };
-pub use dynamic::GlobalOutbound;
+pub use dynamic::{GlobalOutbound, ServiceRef};
 pub use engines::{quickjs_engine, EngineSet};
 pub use error::RuntimeError;
 pub use event::{FetchRequest, FetchResponse};

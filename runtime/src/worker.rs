@@ -87,6 +87,9 @@ pub struct WorkerSpec {
     /// default), nowhere, or to a service binding. Set for dynamic Workers
     /// by their code's `globalOutbound` (see [`GlobalOutbound`]).
     pub global_outbound: crate::GlobalOutbound,
+    /// The Tail Workers that get a trace of each of its events (a dynamic
+    /// Worker's `tails`). Default none.
+    pub tails: Vec<crate::ServiceRef>,
 }
 
 impl std::fmt::Debug for WorkerSpec {
@@ -116,6 +119,7 @@ impl std::fmt::Debug for WorkerSpec {
             )
             .field("egress_hosts", &self.egress_hosts)
             .field("global_outbound", &self.global_outbound)
+            .field("tails", &self.tails.len())
             .finish()
     }
 }
@@ -152,6 +156,7 @@ impl WorkerSpec {
             platform: Vec::new(),
             egress_hosts: Vec::new(),
             global_outbound: Default::default(),
+            tails: Vec::new(),
         }
     }
 
@@ -209,6 +214,7 @@ impl WorkerSpec {
             platform: Vec::new(),
             egress_hosts: Vec::new(),
             global_outbound: Default::default(),
+            tails: Vec::new(),
         })
     }
 

@@ -3,7 +3,8 @@
 // each call logs one line, indented by the open groups.
 //
 // Ops used: `console(level, text)` (the host logs `text` at `level`:
-// 'info', 'warn', 'error' or 'debug', with the Worker's name) and
+// 'log' (console.log, logged as info), 'info', 'warn', 'error' or 'debug',
+// with the Worker's name; Tail Workers see the level as given) and
 // `perf_now()` (milliseconds since the isolate started) for the timers.
 const consoleCounts = new Map();
 const consoleTimers = new Map();
@@ -109,7 +110,7 @@ const console = {
   debug(...data) { consoleLog('debug', data); },
   error(...data) { consoleLog('error', data); },
   info(...data) { consoleLog('info', data); },
-  log(...data) { consoleLog('info', data); },
+  log(...data) { consoleLog('log', data); },
   table(tabularData = undefined, properties = undefined) {
     let columns;
     if (properties !== undefined) {

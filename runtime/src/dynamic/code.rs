@@ -40,13 +40,16 @@ pub(crate) struct Module {
     pub(crate) content: Vec<u8>,
 }
 
-/// A service binding given in `env` or as `globalOutbound`: the Worker it
-/// calls, its entrypoint and its props in RPC wire form.
+/// A service binding given to a dynamic Worker (in its `env`, or as one
+/// of its `tails`): the Worker it calls, its entrypoint and its props.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ServiceRef {
-    pub(crate) worker: String,
-    pub(crate) entrypoint: Option<String>,
-    pub(crate) props: HostValue,
+pub struct ServiceRef {
+    /// The Worker called.
+    pub worker: String,
+    /// Its named entrypoint; `None`: the default export.
+    pub entrypoint: Option<String>,
+    /// The props of the calls, in RPC wire form (or undefined).
+    pub props: HostValue,
 }
 
 /// Where a dynamic Worker's `fetch()` and sockets go (`globalOutbound`).
@@ -95,6 +98,8 @@ pub(crate) struct DynamicCode {
     pub(crate) services: Vec<(String, ServiceRef)>,
     pub(crate) outbound: GlobalOutbound,
     pub(crate) limits: CodeLimits,
+    /// Tail Workers: each gets a trace of every event.
+    pub(crate) tails: Vec<ServiceRef>,
 }
 
 fn bad(message: impl Into<String>) -> JsError {
@@ -290,6 +295,12 @@ impl DynamicCode {
                 }
             }
         };
+        let tails = field(map, "tails")
+            .and_then(HostValue::as_list)
+            .unwrap_or_default()
+            .iter()
+            .map(service_ref)
+            .collect::<Result<Vec<_>, JsError>>()?;
         let limits = match field(map, "limits") {
             Some(HostValue::Map(l)) => CodeLimits {
                 cpu_ms: field(l, "cpuMs").and_then(HostValue::as_f64),
@@ -308,6 +319,7 @@ impl DynamicCode {
             services,
             outbound,
             limits,
+            tails,
         })
     }
 }

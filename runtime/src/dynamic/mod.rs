@@ -27,6 +27,10 @@
 //!   it. **`globalOutbound`** decides where its `fetch()` goes: out as its
 //!   parent's (left out), nowhere (`null`), or to a service binding
 //!   ([`GlobalOutbound`], enforced by the host's ops, not the prelude).
+//! - **Tails** (`WorkerCode.tails`, [`tails`]): the host traces each event
+//!   of the dynamic Worker (its request, `console` lines, uncaught
+//!   exceptions, outcome) and calls every tail's `tail(events)` with it
+//!   once the event is over.
 //! - **The table** ([`DynamicWorkers`]) knows the loaded Workers and when
 //!   each was last used. A Worker with no live isolate that was not called
 //!   for its isolates' idle timeout (its parent's, `idle_timeout_s`; at
@@ -41,6 +45,7 @@ mod code;
 mod metrics;
 pub(crate) mod ops;
 mod spec;
+pub(crate) mod tails;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -52,8 +57,8 @@ use actix::prelude::*;
 use parking_lot::Mutex;
 
 pub(crate) use code::DynamicCode;
-pub use code::GlobalOutbound;
 pub(crate) use code::BLOCKED;
+pub use code::{GlobalOutbound, ServiceRef};
 
 use crate::{Registry, RuntimeError, WorkerSpec};
 

@@ -123,6 +123,7 @@ pub(crate) fn build(
         spec.egress_hosts = parent.egress_hosts.clone();
     }
     spec.global_outbound = code.outbound.clone();
+    spec.tails = code.tails.clone();
     for (binding, wire) in &code.values {
         let data = HostValue::Map(vec![
             ("type".into(), text("value")),

@@ -29,6 +29,10 @@ impl Handler<CallEvent> for IsolateActor {
             |host, id| {
                 host.set_depth(id, msg.depth);
                 host.set_request_id(id, msg.request_id.clone());
+                if !matches!(msg.receiver, Receiver::Object(_)) {
+                    let method = msg.path.join(".");
+                    host.trace_begin(id, crate::dynamic::tails::TracedEvent::Rpc { method });
+                }
                 let peers = host.rpc_peers();
                 peers.expect_answer(id, answer_tx);
                 let peer = msg.origin.clone().map_or(HostValue::Null, |origin| {

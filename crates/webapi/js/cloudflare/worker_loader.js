@@ -129,9 +129,8 @@ function workerCodeParts(code) {
   if (modules.length === 0) throw new TypeError('Dynamic Worker code must contain at least one module.');
   if (main.endsWith('.py')) throw new TypeError('Python Workers are not supported by motu.');
   if (!Object.hasOwn(given, main)) throw new TypeError(`WorkerCode.mainModule '${main}' is not one of its modules.`);
-  if (code.tails !== undefined || code.streamingTails !== undefined) {
-    throw new TypeError('Tail Workers (WorkerCode.tails) are not supported by motu.');
-  }
+  if (code.streamingTails !== undefined) throw new TypeError('Streaming Tail Workers (WorkerCode.streamingTails) are not supported by motu.');
+  const tails = code.tails === undefined ? [] : Array.from(code.tails, serviceParts);
   const env = [];
   const services = [];
   if (code.env !== undefined && code.env !== null) {
@@ -150,7 +149,7 @@ function workerCodeParts(code) {
     if (code.limits.cpuMs !== undefined) limits.cpuMs = Number(code.limits.cpuMs);
     if (code.limits.subRequests !== undefined) limits.subRequests = Number(code.limits.subRequests);
   }
-  return { compatibilityDate: date, compatibilityFlags: flags, mainModule: main, modules, env, services, outbound, limits };
+  return { compatibilityDate: date, compatibilityFlags: flags, mainModule: main, modules, env, services, outbound, limits, tails };
 }
 
 // A module as `[name, type, content]`.
@@ -189,7 +188,7 @@ function moduleParts(name, content) {
   return [name, kind, value];
 }
 
-// A service binding given in `env` or as `globalOutbound`: `[worker,
+// A service binding given in `env`, as `globalOutbound` or in `tails`: `[worker,
 // entrypoint, props]`. Only a service binding's stub can be given (as
 // Cloudflare, not the stub of a dynamic Worker's entrypoint, nor a
 // loopback binding not called with its props).
