@@ -125,6 +125,12 @@ fn bad_code_gets_cloudflare_errors_and_a_runaway_fails_alone() {
         for (line, want) in lines.iter().zip(expected) {
             assert!(line.contains(want), "{line:?} lacks {want:?}\n{text}");
         }
+        // Forged targets are refused by the host; the given binding works.
+        let refused = "TypeError: This Worker has no binding to call that service: a dynamic Worker may call only itself and the service bindings in its env";
+        assert_eq!(
+            s.get("/escape").text(),
+            format!("{refused}\n{refused}\n{refused}\nGiven, honest!")
+        );
         let runaway = s.get("/runaway").text();
         assert!(
             runaway.contains("'app:LOADER:runaway' exceeded its CPU time limit of 20 ms"),

@@ -512,6 +512,12 @@ impl IsolateHost {
             entrypoint: crate::service::entrypoint_from_args(&args),
             props: crate::service::props_from_args(&args),
         };
+        crate::dynamic::ops::may_call(
+            &self.spec,
+            &service,
+            callee.entrypoint.as_deref(),
+            callee.props.as_ref(),
+        )?;
         self.call_service(request, args.get(5), id, token, service, callee)
     }
 
@@ -627,6 +633,14 @@ impl IsolateHost {
         let event = self.count_subrequest()?;
         let target =
             crate::rpc::Target::from_args(&args, &self.rpc, |text| self.object_target(text))?;
+        if let crate::rpc::Target::Entrypoint {
+            worker,
+            entrypoint,
+            props,
+        } = &target
+        {
+            crate::dynamic::ops::may_call(&self.spec, worker, entrypoint.as_deref(), Some(props))?;
+        }
         let mut args = args.into_iter().skip(3);
         let path = match args.next() {
             Some(HostValue::List(path)) => path

@@ -90,6 +90,12 @@ pub struct WorkerSpec {
     /// The Tail Workers that get a trace of each of its events (a dynamic
     /// Worker's `tails`). Default none.
     pub tails: Vec<crate::ServiceRef>,
+    /// Whether its code is not trusted (a dynamic Worker's): the host then
+    /// lets it call only itself and the service bindings its `platform`
+    /// entries give it, with their props, whatever its JavaScript asks
+    /// for. Default false: a configured Worker's prelude is trusted to name
+    /// only what its config binds.
+    pub sandboxed: bool,
 }
 
 impl std::fmt::Debug for WorkerSpec {
@@ -120,6 +126,7 @@ impl std::fmt::Debug for WorkerSpec {
             .field("egress_hosts", &self.egress_hosts)
             .field("global_outbound", &self.global_outbound)
             .field("tails", &self.tails.len())
+            .field("sandboxed", &self.sandboxed)
             .finish()
     }
 }
@@ -157,6 +164,7 @@ impl WorkerSpec {
             egress_hosts: Vec::new(),
             global_outbound: Default::default(),
             tails: Vec::new(),
+            sandboxed: false,
         }
     }
 
@@ -215,6 +223,7 @@ impl WorkerSpec {
             egress_hosts: Vec::new(),
             global_outbound: Default::default(),
             tails: Vec::new(),
+            sandboxed: false,
         })
     }
 

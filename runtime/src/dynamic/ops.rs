@@ -130,3 +130,42 @@ pub(crate) fn load(
         Ok(HostValue::String(name))
     })
 }
+
+/// Props as the host compares them: none when undefined or null.
+fn props_of(props: Option<&HostValue>) -> Option<&HostValue> {
+    props.filter(|p| !matches!(p, HostValue::Undefined | HostValue::Null))
+}
+
+/// Whether sandboxed Worker `spec` may call `entrypoint` of `worker` with
+/// `props`: itself (its `ctx.exports`), or exactly a service binding its
+/// parent gave it (a platform entry of type `service`). A Worker that is
+/// not sandboxed may call any.
+pub(crate) fn may_call(
+    spec: &WorkerSpec,
+    worker: &str,
+    entrypoint: Option<&str>,
+    props: Option<&HostValue>,
+) -> Result<(), JsError> {
+    if !spec.sandboxed || worker == spec.name {
+        return Ok(());
+    }
+    let field = |m: &[(String, HostValue)], k: &str| -> Option<HostValue> {
+        m.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone())
+    };
+    let given = spec.platform.iter().any(|(_, data)| {
+        let HostValue::Map(m) = data else {
+            return false;
+        };
+        field(m, "type").as_ref().and_then(HostValue::as_str) == Some("service")
+            && field(m, "worker").as_ref().and_then(HostValue::as_str) == Some(worker)
+            && field(m, "entrypoint").as_ref().and_then(HostValue::as_str) == entrypoint
+            && props_of(field(m, "props").as_ref()) == props_of(props)
+    });
+    if given {
+        Ok(())
+    } else {
+        Err(JsError::type_error(
+            "This Worker has no binding to call that service: a dynamic Worker may call only itself and the service bindings in its env",
+        ))
+    }
+}

@@ -124,6 +124,7 @@ pub(crate) fn build(
     }
     spec.global_outbound = code.outbound.clone();
     spec.tails = code.tails.clone();
+    spec.sandboxed = true;
     for (binding, wire) in &code.values {
         let data = HostValue::Map(vec![
             ("type".into(), text("value")),

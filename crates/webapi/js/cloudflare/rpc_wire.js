@@ -46,6 +46,9 @@ const WIRE_UNSENDABLE = [
   'AbortController', 'AbortSignal', 'Headers', 'URL', 'URLSearchParams', 'FormData',
   'TextEncoder', 'TextDecoder', 'TransformStream', 'WebSocket',
 ];
+// The constructors of the ArrayBuffer views the wire carries.
+const WIRE_VIEWS = ['DataView', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array',
+  'Int32Array', 'Uint32Array', 'Float16Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array'];
 // How deeply a value may nest (the host carries values up to 64 levels).
 const WIRE_MAX_DEPTH = 60;
 const wireTypedArrayName = Object.getOwnPropertyDescriptor(
@@ -252,7 +255,9 @@ function fromWire(wire, importStub = undefined, streams = [], writers = []) {
         const index = objects.length;
         objects.push(undefined);
         const buffer = dec(w[2]);
-        const Ctor = w[1] === 'DataView' ? DataView : globalThis[w[1]];
+        // Only the views' own constructors: a wire value may come from an
+        // isolate whose code is not trusted (a dynamic Worker's).
+        const Ctor = WIRE_VIEWS.includes(w[1]) ? globalThis[w[1]] : undefined;
         if (typeof Ctor !== 'function') throw wireCloneError(`A ${w[1]}`);
         return (objects[index] = new Ctor(buffer, w[3], w[4]));
       }
