@@ -36,6 +36,7 @@ fn dynamic_workers_are_cached_by_id_and_called_over_fetch_and_rpc() {
             "0,1,2,0,1,0 loads=3 counter at 3 for /path"
         );
         assert_eq!(s.get("/named").text(), "named T ada / named T bob");
+        assert_eq!(s.get("/squat").text(), "own code");
         assert_eq!(
             s.get("/env").text(),
             "number 123 v 1970-01-01T00:00:00.000Z 3 Howdy, Eve! GREETER+MAP+NESTED+NUM+WHEN"
@@ -90,13 +91,13 @@ fn tail_workers_get_a_trace_of_each_event() {
         assert_eq!(
             serde_json::Value::Array(items),
             serde_json::json!([
-                { "tag": "t1", "script": "app:LOADER:traced", "event": "GET /boom undefined",
+                { "tag": "t1", "script": "app:LOADER:id:traced", "event": "GET /boom undefined",
                   "outcome": "exception", "logs": ["log: serving /boom"],
                   "exceptions": ["TypeError: boom"] },
-                { "tag": "t1", "script": "app:LOADER:traced", "event": "GET /ok 201",
+                { "tag": "t1", "script": "app:LOADER:id:traced", "event": "GET /ok 201",
                   "outcome": "ok", "logs": ["log: serving /ok", "warn: after the response"],
                   "exceptions": [] },
-                { "tag": "t1", "script": "app:LOADER:traced", "event": "add",
+                { "tag": "t1", "script": "app:LOADER:id:traced", "event": "add",
                   "outcome": "ok", "logs": ["info: adding"], "exceptions": [] },
             ])
         );
@@ -117,7 +118,7 @@ fn bad_code_gets_cloudflare_errors_and_a_runaway_fails_alone() {
             "Error: Can't set compatibility date in the future: 2999-01-01",
             "DataCloneError: Could not serialize object of type \"LoopbackServiceStub\". This type does not support serialization.",
             "DataCloneError: Entrypoints to dynamically-loaded workers cannot be transferred to other Workers",
-            "Error: Failed to start the dynamic Worker: cannot read Worker 'app:LOADER:missing-import': a.js:1: import './nowhere.js': no such file",
+            "Error: Failed to start the dynamic Worker: cannot read Worker 'app:LOADER:id:missing-import': a.js:1: import './nowhere.js': no such file",
             "failed to start: RangeError: top-level at a.js:1:",
         ];
         let lines: Vec<&str> = text.lines().collect();
@@ -133,7 +134,7 @@ fn bad_code_gets_cloudflare_errors_and_a_runaway_fails_alone() {
         );
         let runaway = s.get("/runaway").text();
         assert!(
-            runaway.contains("'app:LOADER:runaway' exceeded its CPU time limit of 20 ms"),
+            runaway.contains("'app:LOADER:id:runaway' exceeded its CPU time limit of 20 ms"),
             "{runaway}"
         );
         // The parent and the other dynamic Workers go on.

@@ -37,6 +37,10 @@ pub(crate) fn validate(
             Some(b) if !b.is_empty() => b.to_owned(),
             _ => return Err((field, "missing".into())),
         };
+        if binding.contains(':') {
+            // It is part of its dynamic Workers' names, `PARENT:BINDING:…`.
+            return Err((field, format!("'{binding}' may not contain ':'")));
+        }
         if taken(&binding) || out.contains(&binding) {
             return Err((field, format!("'{binding}' is already bound in env")));
         }
@@ -67,6 +71,8 @@ mod tests {
         assert!(message.contains("already bound"), "{message}");
         let (field, _) = validate(&[raw(None)], &free).unwrap_err();
         assert_eq!(field, "worker_loaders[0].binding");
+        let (_, message) = validate(&[raw(Some("A:B"))], &free).unwrap_err();
+        assert!(message.contains("':'"), "{message}");
         let (_, message) = validate(&[raw(Some("KV"))], &|n| n == "KV").unwrap_err();
         assert!(message.contains("'KV'"), "{message}");
     }

@@ -11,7 +11,7 @@
 //!   The code is asked for (`getCode()` called) only when a call finds the
 //!   Worker not loaded: on the first call, and again after it was let go.
 //! - **A dynamic Worker is a Worker** of the registry like any other, under
-//!   a name no config can give (`parent:BINDING:id`, or
+//!   a name no config can give (`parent:BINDING:id:ID`, or
 //!   `parent:BINDING:#n` for `load()` and a `get()` without an id): its
 //!   isolate (one at a time) runs under the supervisor and the watchdog,
 //!   with its parent's limits (CPU and subrequests as its code's `limits`
@@ -148,6 +148,9 @@ pub(crate) struct RegisterDynamic {
     pub(crate) parent: String,
     pub(crate) spec: WorkerSpec,
     pub(crate) dir: PathBuf,
+    /// Whether its name is new (an anonymous Worker's): one loaded under
+    /// it already is an error, not the same Worker.
+    pub(crate) fresh: bool,
 }
 
 impl Handler<RegisterDynamic> for Registry {
@@ -157,6 +160,12 @@ impl Handler<RegisterDynamic> for Registry {
         let table = self.dynamic.clone();
         if table.touch(&msg.spec.name) {
             let _ = std::fs::remove_dir_all(&msg.dir);
+            if msg.fresh {
+                return Err(RuntimeError::Startup(format!(
+                    "a dynamic Worker named '{}' is loaded already",
+                    msg.spec.name
+                )));
+            }
             return Ok(false);
         }
         let name = msg.spec.name.clone();

@@ -39,9 +39,10 @@ fn binding<'a>(spec: &WorkerSpec, args: &'a [HostValue]) -> Result<&'a str, JsEr
 }
 
 /// The name of the dynamic Worker of id `id` loaded through `binding` of
-/// Worker `parent`.
+/// Worker `parent`: `PARENT:BINDING:id:ID`, apart from the anonymous ones'
+/// `PARENT:BINDING:#N` whatever the id.
 fn name_for_id(parent: &str, binding: &str, id: &str) -> String {
-    format!("{parent}:{binding}:{id}")
+    format!("{parent}:{binding}:id:{id}")
 }
 
 /// `loader_ready(binding, id, name)`.
@@ -123,6 +124,7 @@ pub(crate) fn load(
                 parent,
                 spec: child,
                 dir,
+                fresh: anonymous,
             })
             .await
             .map_err(|_| JsError::new("Error", "the registry is gone"))?
