@@ -116,6 +116,8 @@ fn bad_code_gets_cloudflare_errors_and_a_runaway_fails_alone() {
             "TypeError: WorkerCode.mainModule 'a.js' is not one of its modules.",
             "TypeError: Module name '../a.js' must be a relative path",
             "Error: Can't set compatibility date in the future: 2999-01-01",
+            "SyntaxError: Module 'a.js' nests brackets more than 2000 levels deep",
+            "RangeError: WorkerCode.limits.cpuMs must be a number of milliseconds from 1 to 3600000, not inf",
             "DataCloneError: Could not serialize object of type \"LoopbackServiceStub\". This type does not support serialization.",
             "DataCloneError: Entrypoints to dynamically-loaded workers cannot be transferred to other Workers",
             "Error: Failed to start the dynamic Worker: cannot read Worker 'app:LOADER:id:missing-import': a.js:1: import './nowhere.js': no such file",

@@ -13,6 +13,29 @@ pub(crate) const MAX_CODE_BYTES: usize = 64 << 20;
 /// The most bytes its `env` may take in wire form (1 MiB, as Cloudflare).
 pub(crate) const MAX_ENV_BYTES: usize = 1 << 20;
 
+/// How deeply brackets may nest in a JavaScript module: the parser that
+/// reads its imports recurses once per level, and code that is not trusted
+/// must not be able to overflow its stack (which would end the process).
+pub(crate) const MAX_NESTING: usize = 2000;
+
+/// How deeply `(`, `[` and `{` nest in `code`, counted over the raw text
+/// (brackets in strings and comments count too, which only errs towards
+/// refusing).
+fn nesting(code: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for b in code {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// What a module is, from the key of its content object (a string content
 /// named `*.js` is `Js`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,6 +268,14 @@ impl DynamicCode {
                 _ => return Err(malformed()),
             };
             total += content.len();
+            if matches!(kind, ModuleType::Js | ModuleType::Cjs | ModuleType::Json)
+                && nesting(&content) > MAX_NESTING
+            {
+                return Err(JsError::new(
+                    "SyntaxError",
+                    format!("Module '{name}' nests brackets more than {MAX_NESTING} levels deep"),
+                ));
+            }
             if modules.iter().any(|m: &Module| m.name == name) {
                 return Err(bad(format!("Module '{name}' is given twice")));
             }
@@ -303,7 +334,15 @@ impl DynamicCode {
             .collect::<Result<Vec<_>, JsError>>()?;
         let limits = match field(map, "limits") {
             Some(HostValue::Map(l)) => CodeLimits {
-                cpu_ms: field(l, "cpuMs").and_then(HostValue::as_f64),
+                cpu_ms: match field(l, "cpuMs").and_then(HostValue::as_f64) {
+                    Some(ms) if !(ms.is_finite() && ms > 0.0 && ms <= 3.6e6) => {
+                        return Err(JsError::new(
+                            "RangeError",
+                            format!("WorkerCode.limits.cpuMs must be a number of milliseconds from 1 to 3600000, not {ms}"),
+                        ))
+                    }
+                    ms => ms,
+                },
                 subrequests: field(l, "subRequests")
                     .and_then(HostValue::as_f64)
                     .map(|n| n.clamp(0.0, f64::from(u32::MAX)) as u32),
@@ -345,6 +384,13 @@ mod tests {
         ] {
             assert!(check_module_name(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn nesting_counts_the_deepest_brackets() {
+        assert_eq!(nesting(b"f(a[0], {b: (1)})"), 3);
+        assert_eq!(nesting(b"x"), 0);
+        assert_eq!(nesting(b"))(("), 2);
     }
 
     #[test]

@@ -100,6 +100,9 @@ pub(crate) fn load(
         let worker = name.clone();
         std::thread::Builder::new()
             .name("motu-dynamic".into())
+            // Room for the parser's recursion (nesting is capped, see
+            // `code::MAX_NESTING`).
+            .stack_size(64 << 20)
             .spawn(move || {
                 let _ = tx.send(super::spec::build(
                     &spec, worker, &code, &built_dir, anonymous,
