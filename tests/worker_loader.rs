@@ -37,6 +37,7 @@ fn dynamic_workers_are_cached_by_id_and_called_over_fetch_and_rpc() {
         );
         assert_eq!(s.get("/named").text(), "named T ada / named T bob");
         assert_eq!(s.get("/squat").text(), "own code");
+        assert_eq!(s.get("/cache-api").text(), "nothing / parent kept");
         assert_eq!(
             s.get("/env").text(),
             "number 123 v 1970-01-01T00:00:00.000Z 3 Howdy, Eve! GREETER+MAP+NESTED+NUM+WHEN"

@@ -134,7 +134,12 @@ impl IsolateHost {
         let outbound = outbound.with_hosts(&spec.egress_hosts);
         Self {
             draining: Default::default(),
-            bindings: crate::bindings::Bindings::new(storage, &spec.storage, &spec.name),
+            bindings: crate::bindings::Bindings::new(
+                storage,
+                &spec.storage,
+                &spec.name,
+                spec.sandboxed,
+            ),
             reports: RefCell::new(HashMap::new()),
             sockets: sockets.clone(),
             outbound,

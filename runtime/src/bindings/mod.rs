@@ -421,17 +421,26 @@ pub(crate) struct Bindings {
 impl Bindings {
     /// The bindings of the Worker named `worker`, with its stores from
     /// `storage` (opened when the Worker was registered), and last the
-    /// hidden bindings of its Cache API and of its `email` handler's
+    /// hidden bindings of its Cache API (unless it is `sandboxed`: a
+    /// dynamic Worker's cache keeps nothing) and of its `email` handler's
     /// outgoing mail (opened on first use).
-    pub(crate) fn new(storage: &Storage, bindings: &[StorageBinding], worker: &str) -> Self {
-        let hidden = [StorageBinding::cache(worker), StorageBinding::email_event()];
+    pub(crate) fn new(
+        storage: &Storage,
+        bindings: &[StorageBinding],
+        worker: &str,
+        sandboxed: bool,
+    ) -> Self {
+        let cache = (!sandboxed).then(|| StorageBinding::cache(worker));
+        let hidden = cache.into_iter().chain([StorageBinding::email_event()]);
         let bound = bindings
             .iter()
-            .chain(hidden.iter())
+            .cloned()
+            .chain(hidden)
             .filter_map(|b| {
+                let kind = kind(b.kind)?;
                 Some(Bound {
-                    binding: b.clone(),
-                    kind: kind(b.kind)?,
+                    binding: b,
+                    kind,
                     store: std::cell::OnceCell::new(),
                 })
             })
@@ -597,7 +606,7 @@ mod tests {
     #[test]
     fn operations_are_counted_per_event_up_to_the_limit() {
         let storage = Storage::throwaway();
-        let bindings = Bindings::new(&storage, &[kv("NS", "count")], "w");
+        let bindings = Bindings::new(&storage, &[kv("NS", "count")], "w", false);
         let no_sink = |_| None;
         let call = |event| {
             bindings.work(

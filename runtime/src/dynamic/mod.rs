@@ -65,6 +65,29 @@ use crate::{Registry, RuntimeError, WorkerSpec};
 /// How often loaded dynamic Workers are looked over for idle ones.
 pub(crate) const SWEEP: Duration = Duration::from_secs(1);
 
+/// How the folders of dynamic Workers' modules are named in the temporary
+/// folder: `motu-dynamic-PID-…`, by the process that made them.
+const ROOT_PREFIX: &str = "motu-dynamic-";
+
+/// Deletes the module folders that processes no longer running left (one
+/// stopped by a signal deletes nothing).
+fn remove_stale_roots() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(ROOT_PREFIX)) else {
+            continue;
+        };
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        let running = pid.is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
+        if pid.is_some() && !running {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// One loaded dynamic Worker.
 struct Loaded {
     /// The Worker whose loader loaded it.
@@ -122,12 +145,16 @@ impl DynamicWorkers {
     pub(crate) fn new_dir(&self) -> Result<PathBuf, String> {
         let mut root = self.0.root.lock();
         if root.is_none() {
-            *root = Some(
-                tempfile::Builder::new()
-                    .prefix("motu-dynamic-")
-                    .tempdir()
-                    .map_err(|e| format!("cannot make a folder for dynamic Workers: {e}"))?,
-            );
+            remove_stale_roots();
+            let dir = tempfile::Builder::new()
+                .prefix(&format!("{ROOT_PREFIX}{}-", std::process::id()))
+                .tempdir()
+                .map_err(|e| format!("cannot make a folder for dynamic Workers: {e}"))?;
+            // The code of other tenants: for this process's user only.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| format!("cannot make a folder for dynamic Workers: {e}"))?;
+            *root = Some(dir);
         }
         let base = root
             .as_ref()
@@ -169,7 +196,12 @@ impl Handler<RegisterDynamic> for Registry {
             return Ok(false);
         }
         let name = msg.spec.name.clone();
-        <Self as Handler<crate::Register>>::handle(self, crate::Register(msg.spec), ctx)?;
+        if let Err(e) =
+            <Self as Handler<crate::Register>>::handle(self, crate::Register(msg.spec), ctx)
+        {
+            let _ = std::fs::remove_dir_all(&msg.dir);
+            return Err(e);
+        }
         metrics::loaded(&msg.parent);
         table.0.loaded.lock().insert(
             name,
@@ -209,33 +241,55 @@ pub(crate) fn forget_children(registry: &mut Registry, parent: &str) {
 }
 
 /// Lets go of the dynamic Workers that have no live isolate and were not
-/// called for their idle timeout (run by the registry every [`SWEEP`]).
+/// called for their idle timeout (run by the registry every [`SWEEP`]). A
+/// Worker is taken out of the table, its last use checked, under one lock:
+/// a call that finds it loaded (`DynamicWorkers::touch`) either comes
+/// first and keeps it, or finds it gone and loads it again.
 pub(crate) fn sweep(registry: &mut Registry, _ctx: &mut Context<Registry>) {
     let table = registry.dynamic.clone();
-    let idle: Vec<String> = table
-        .0
-        .loaded
-        .lock()
-        .iter()
-        .filter(|(name, l)| {
-            registry
-                .idle_timeout(name)
-                .is_none_or(|idle| l.last_used.elapsed() >= idle)
-        })
-        .map(|(name, _)| name.clone())
-        .collect();
-    for name in idle {
-        if registry.has_instances(&name) {
-            continue;
-        }
+    let gone: Vec<(String, Loaded)> = {
+        let mut loaded = table.0.loaded.lock();
+        let idle: Vec<String> = loaded
+            .iter()
+            .filter(|(name, l)| {
+                !registry.has_instances(name)
+                    && registry
+                        .idle_timeout(name)
+                        .is_none_or(|idle| l.last_used.elapsed() >= idle)
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        idle.into_iter()
+            .filter_map(|name| loaded.remove(&name).map(|l| (name, l)))
+            .collect()
+    };
+    for (name, l) in gone {
         registry.unregister(&name);
-        if let Some(l) = table.0.loaded.lock().remove(&name) {
-            let _ = std::fs::remove_dir_all(&l.dir);
-            metrics::let_go(&l.parent);
-        }
-        tracing::debug!(
-            worker = name.as_str(),
-            "dynamic Worker let go after being idle"
-        );
+        let _ = std::fs::remove_dir_all(&l.dir);
+        metrics::let_go(&l.parent);
+        tracing::debug!(worker = name.as_str(), "dynamic Worker let go after being idle");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn module_folders_are_private_and_stale_ones_are_deleted() {
+        let stale = std::env::temp_dir().join(format!("{ROOT_PREFIX}999999999-test"));
+        std::fs::create_dir_all(stale.join("1")).unwrap();
+        let table = DynamicWorkers::default();
+        let dir = table.new_dir().unwrap();
+        assert!(!stale.exists(), "a dead process's folder is deleted");
+        let root = dir.parent().unwrap();
+        let mode = std::fs::metadata(root).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        let name = root.file_name().unwrap().to_str().unwrap().to_owned();
+        assert!(name.starts_with(&format!("{ROOT_PREFIX}{}-", std::process::id())), "{name}");
+        // A running process's folder (this one's) stays.
+        remove_stale_roots();
+        assert!(root.exists());
     }
 }

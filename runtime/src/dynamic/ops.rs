@@ -109,9 +109,10 @@ pub(crate) fn load(
                 ));
             })
             .map_err(|e| JsError::new("Error", format!("cannot load the Worker: {e}")))?;
-        let built = rx
-            .await
-            .map_err(|_| JsError::new("Error", "loading the Worker stopped"))?;
+        let Ok(built) = rx.await else {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(JsError::new("Error", "loading the Worker stopped"));
+        };
         let child = match built {
             Ok(child) => child,
             Err(message) => {

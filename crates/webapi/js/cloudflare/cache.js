@@ -28,7 +28,13 @@ function headerList(headers) {
   return list;
 }
 
+// A Worker without a cache of its own (a dynamic Worker, whose code is not
+// trusted with a store that outlives it) has one that keeps nothing, as
+// Cloudflare's is on a workers.dev address.
+const NO_CACHE_ANSWERS = { __proto__: null, put: undefined, match: null, delete: false };
+
 function cacheCall(method, name, ...args) {
+  if (cacheBinding() < 0) return promiseResolvedWith(NO_CACHE_ANSWERS[method]);
   return new PromiseCtor(resolve => resolve(hostWork('storage', cacheBinding(), method, name, ...args)));
 }
 
