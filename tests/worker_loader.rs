@@ -269,3 +269,37 @@ fn motu_dev_lets_go_of_the_dynamic_workers_of_a_changed_parent() {
         }
     });
 }
+
+#[test]
+fn a_dynamic_worker_loads_only_its_own_modules() {
+    on_each_engine("dynamic_workers_confined", |engine| {
+        // A package hoisted into the temporary folder the modules are
+        // written under: a project could load it, a dynamic Worker may not.
+        let c = TempConfig::new(&[
+            ("app.js", APP),
+            (
+                "wrangler.jsonc",
+                include_str!("fixtures/worker_loader/wrangler.jsonc"),
+            ),
+            (
+                "tmp/node_modules/leak/package.json",
+                r#"{ "name": "leak", "main": "index.js" }"#,
+            ),
+            (
+                "tmp/node_modules/leak/index.js",
+                "export default 'host secret';\n",
+            ),
+        ]);
+        let tmp = c.path("tmp");
+        let s = Server::start_with_env(
+            &["--config", &c.path("wrangler.jsonc"), "--engine", engine],
+            &[("TMPDIR", &tmp)],
+        );
+        let text = s.get("/confined").text();
+        assert!(!text.contains("host secret"), "{text}");
+        assert!(
+            text.starts_with("Error: Failed to start the dynamic Worker:") && text.contains("leak"),
+            "{text}"
+        );
+    });
+}

@@ -55,6 +55,10 @@ pub struct ProjectOptions {
     /// provides. Default none: importing one is a start-up error naming
     /// it.
     pub builtins: BuiltinModules,
+    /// Whether only files inside `root` may be loaded: no packages hoisted
+    /// into its ancestors' `node_modules`, no workspace siblings. For code
+    /// that is not trusted (a dynamic Worker's). Default `false`.
+    pub confined: bool,
 }
 
 impl ProjectOptions {
@@ -73,6 +77,7 @@ impl ProjectOptions {
             rules: Vec::new(),
             conditions: DEFAULT_CONDITIONS.iter().map(|c| (*c).to_owned()).collect(),
             builtins: BuiltinModules::new(),
+            confined: false,
         }
     }
 }

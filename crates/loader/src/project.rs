@@ -40,7 +40,12 @@ impl Project {
         } else {
             options.root.join(&options.entry)
         };
-        let resolver = Resolver::new(root.clone(), &options.conditions, options.builtins.clone());
+        let resolver = Resolver::new(
+            root.clone(),
+            &options.conditions,
+            options.builtins.clone(),
+            options.confined,
+        );
         let outside = || LoaderError::OutsideRoot {
             entry: entry_path.clone(),
             root: root.clone(),

@@ -267,7 +267,10 @@ pub(crate) fn sweep(registry: &mut Registry, _ctx: &mut Context<Registry>) {
         registry.unregister(&name);
         let _ = std::fs::remove_dir_all(&l.dir);
         metrics::let_go(&l.parent);
-        tracing::debug!(worker = name.as_str(), "dynamic Worker let go after being idle");
+        tracing::debug!(
+            worker = name.as_str(),
+            "dynamic Worker let go after being idle"
+        );
     }
 }
 
@@ -287,7 +290,10 @@ mod tests {
         let mode = std::fs::metadata(root).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700);
         let name = root.file_name().unwrap().to_str().unwrap().to_owned();
-        assert!(name.starts_with(&format!("{ROOT_PREFIX}{}-", std::process::id())), "{name}");
+        assert!(
+            name.starts_with(&format!("{ROOT_PREFIX}{}-", std::process::id())),
+            "{name}"
+        );
         // A running process's folder (this one's) stays.
         remove_stale_roots();
         assert!(root.exists());

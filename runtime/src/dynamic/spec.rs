@@ -100,6 +100,7 @@ pub(crate) fn build(
     let mut options = ProjectOptions::new(dir, PathBuf::from(&code.main_module));
     options.rules = rules;
     options.builtins = crate::builtin_modules(&node);
+    options.confined = true;
     let mut spec = WorkerSpec::from_project(name, &options).map_err(|e| e.to_string())?;
     spec.engine = parent.engine.clone();
     spec.request_cf = parent.request_cf.clone();

@@ -25,6 +25,9 @@ pub(crate) struct Confinement {
     root: PathBuf,
     /// The nearest ancestor of the root that is a workspace root.
     workspace: Option<PathBuf>,
+    /// Whether only the root's own files may be loaded (no hoisted
+    /// packages, no workspace): for code that is not trusted.
+    strict: bool,
 }
 
 impl Confinement {
@@ -34,6 +37,17 @@ impl Confinement {
         Self {
             workspace: workspace.map(Path::to_path_buf),
             root,
+            strict: false,
+        }
+    }
+
+    /// The confinement of a project at `root` that may load its own files
+    /// only.
+    pub(crate) fn strict(root: PathBuf) -> Self {
+        Self {
+            root,
+            workspace: None,
+            strict: true,
         }
     }
 
@@ -47,6 +61,9 @@ impl Confinement {
     pub(crate) fn name(&self, path: &Path) -> Option<String> {
         if let Ok(relative) = path.strip_prefix(&self.root) {
             return module_name(relative);
+        }
+        if self.strict {
+            return None;
         }
         for (levels, ancestor) in self.root.ancestors().enumerate().skip(1) {
             let Ok(relative) = path.strip_prefix(ancestor) else {
@@ -105,6 +122,10 @@ mod tests {
         let top = top.path().canonicalize().unwrap();
         let root = top.join("apps/api");
         write(&root.join("src/index.ts"), "");
+        assert_eq!(
+            Confinement::strict(root.clone()).name(&top.join("node_modules/hono/dist/index.js")),
+            None
+        );
         let plain = Confinement::new(root.clone());
         assert_eq!(
             plain.name(&root.join("src/index.ts")).as_deref(),

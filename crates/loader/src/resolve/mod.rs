@@ -106,9 +106,18 @@ impl std::fmt::Debug for Resolver {
 impl Resolver {
     /// A resolver for the project at `root` (a real path, symbolic links
     /// resolved) with the custom `conditions` and the runtime's `builtins`.
-    pub(crate) fn new(root: PathBuf, conditions: &[String], builtins: BuiltinModules) -> Self {
+    pub(crate) fn new(
+        root: PathBuf,
+        conditions: &[String],
+        builtins: BuiltinModules,
+        strict: bool,
+    ) -> Self {
         Self {
-            confinement: Confinement::new(root),
+            confinement: if strict {
+                Confinement::strict(root)
+            } else {
+                Confinement::new(root)
+            },
             conditions: conditions.to_vec(),
             made: OnceLock::new(),
             builtins,
