@@ -20,11 +20,15 @@
 //!   by the way they took: `direct` (from the stub straight to the live
 //!   object's isolate, `direct.rs`) or `directory` (through the
 //!   registry's directory: an object's first event, alarms, wake-ups,
-//!   and events its isolate refused on the direct way).
+//!   and events its isolate refused on the direct way);
+//! - `motu_durable_alarm_passes_total`: passes of the alarm scheduler over
+//!   the alarm index (`alarms.rs`): one when an alarm is due, one when an
+//!   alarm earlier than the next known is set, and one every few seconds
+//!   when idle — not one per tick of a poll.
 
 use std::sync::LazyLock;
 
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts};
+use prometheus::{HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts};
 
 struct DurableMetrics {
     live: IntGaugeVec,
@@ -34,6 +38,7 @@ struct DurableMetrics {
     flushes: HistogramVec,
     routes: IntCounterVec,
     listed: IntCounterVec,
+    alarm_passes: IntCounter,
 }
 
 static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
@@ -96,6 +101,12 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
     )
     .expect("a valid metric");
     crate::metrics::register(Box::new(listed.clone()));
+    let alarm_passes = IntCounter::new(
+        "motu_durable_alarm_passes_total",
+        "Passes of the Durable Object alarm scheduler over the alarm index.",
+    )
+    .expect("a valid metric");
+    crate::metrics::register(Box::new(alarm_passes.clone()));
     crate::metrics::register(Box::new(live.clone()));
     crate::metrics::register(Box::new(flushes.clone()));
     crate::metrics::register(Box::new(starts.clone()));
@@ -108,8 +119,14 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
         flushes,
         routes,
         listed,
+        alarm_passes,
     }
 });
+
+/// The alarm scheduler passed over the alarm index.
+pub(crate) fn alarm_pass() {
+    METRICS.alarm_passes.inc();
+}
 
 /// An event was sent to an object of `worker` by `route` (`direct` or
 /// `directory`).

@@ -744,18 +744,24 @@ impl Objects {
         let index = index.as_ref().expect("opened above");
         let t = &object.target;
         match at {
-            Some(at) => index.set(&AlarmRow {
-                namespace: t.namespace.clone(),
-                id: t.id.clone(),
-                worker: t.worker.clone(),
-                class: t.class.clone(),
-                name: t.name.clone(),
-                at,
-                retry: 0,
-            }),
-            None => index.delete(&t.namespace, &t.id),
+            Some(at) => {
+                index
+                    .set(&AlarmRow {
+                        namespace: t.namespace.clone(),
+                        id: t.id.clone(),
+                        worker: t.worker.clone(),
+                        class: t.class.clone(),
+                        name: t.name.clone(),
+                        at,
+                        retry: 0,
+                    })
+                    .map_err(storage_error)?;
+                // Written first: the scheduler, if woken, finds it.
+                self.storage.alarm_clock().note(at);
+                Ok(())
+            }
+            None => index.delete(&t.namespace, &t.id).map_err(storage_error),
         }
-        .map_err(storage_error)
     }
 
     /// The host work `durable_flush(slot)`: makes the object's commits

@@ -817,12 +817,17 @@ function deliverCall(rec, id, run) {
 // response (or the failure, and retries). An alarm the object deleted or
 // moved later since the host found it due (an event of the object ran in
 // between) does not run now: the handler is not called, and the alarm it
-// set stays.
+// set stays. The alarm is written again then (the same, in its database),
+// so the host's alarm index says what the object's database does, should
+// it have been left behind (the host would find the alarm due again).
 function runAlarm(id, event, rec, h) {
   let result, due;
   try {
     due = op('durable', 'getAlarm', rec.slot);
-    if (due === null || due > Date.now()) return h.respond(id, new Response(null, { status: 204 }));
+    if (due === null || due > Date.now()) {
+      op('durable', 'setAlarm', rec.slot, due);
+      return h.respond(id, new Response(null, { status: 204 }));
+    }
     if (typeof rec.instance.alarm !== 'function') throw new TypeError('The Durable Object has an alarm set but no alarm() handler');
     result = rec.instance.alarm({ retryCount: event.payload.retryCount, isRetry: event.payload.isRetry });
   } catch (e) {
