@@ -3,10 +3,14 @@
 //!
 //! The scheduler (`alarms.rs`) sleeps until the earliest alarm it knows
 //! of. An alarm set since, earlier than that, must wake it: `setAlarm`
-//! runs on an isolate's thread, writes the index there, then tells the
-//! clock ([`AlarmClock::note`]), which wakes the scheduler only when the
-//! new alarm is due before its next pass (so setting alarms later than the
-//! next one costs an atomic operation, and no pass).
+//! runs on an isolate's thread and writes the index there; once the
+//! object's flush made it durable (or the event that set it ended without
+//! one), the prelude tells the clock (`durable('noteAlarm', slot)`, see
+//! `doNoteAlarm` in `cloudflare/durable.js`: not at once, so that the
+//! alarm's event cannot overtake the answer of the event that set it),
+//! and [`AlarmClock::note`] wakes the scheduler only when the alarm is
+//! due before its next pass (so setting alarms later than the next one
+//! costs an atomic operation, and no pass).
 //!
 //! No alarm is missed between a pass reading the index and the clock
 //! learning the pass's answer: a pass first forgets its wake-up time
@@ -30,6 +34,32 @@ use tokio::sync::Notify;
 /// no alarm: what bounds an alarm's delay when the wall clock is stepped
 /// forward, or when the index could not be read.
 pub(crate) const LONGEST_SLEEP: Duration = Duration::from_secs(5);
+
+/// What began a pass of the scheduler (the label of its metric).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cause {
+    /// The first, when the registry starts.
+    Start,
+    /// An alarm earlier than the next pass was noted (or the last pass
+    /// left alarms due).
+    Woken,
+    /// The sleep until the earliest alarm known ended.
+    Due,
+    /// The longest sleep ended with no alarm known.
+    Idle,
+}
+
+impl Cause {
+    /// Its name in the metric.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Woken => "woken",
+            Self::Due => "due",
+            Self::Idle => "idle",
+        }
+    }
+}
 
 /// When the scheduler next reads the alarm index (see the module docs).
 /// One per state folder, shared by the registry and the isolates.
@@ -96,23 +126,31 @@ impl AlarmClock {
         }
     }
 
-    /// How long the scheduler sleeps from now, unless woken.
-    fn sleep(&self) -> Duration {
+    /// How long the scheduler sleeps from now, unless woken, and why it
+    /// passes then.
+    fn sleep(&self) -> (Duration, Cause) {
         let next = self.next.load(Ordering::SeqCst);
         if next == u64::MAX {
-            return LONGEST_SLEEP;
+            return (LONGEST_SLEEP, Cause::Idle);
         }
-        let left = (next as f64 - now_ms()).max(0.0);
-        Duration::from_secs_f64(left / 1e3).min(LONGEST_SLEEP)
+        let left = Duration::from_secs_f64((next as f64 - now_ms()).max(0.0) / 1e3);
+        if left > LONGEST_SLEEP {
+            (LONGEST_SLEEP, Cause::Idle)
+        } else {
+            (left, Cause::Due)
+        }
     }
 
-    /// Waits until the next pass is due, or the scheduler is woken.
-    pub(crate) async fn wait(&self) {
-        let sleep = self.sleep();
+    /// Waits until the next pass is due, or the scheduler is woken: why.
+    pub(crate) async fn wait(&self) -> Cause {
+        let (sleep, cause) = self.sleep();
         if sleep.is_zero() {
-            return;
+            return cause;
         }
-        let _ = tokio::time::timeout(sleep, self.wake.notified()).await;
+        match tokio::time::timeout(sleep, self.wake.notified()).await {
+            Ok(()) => Cause::Woken,
+            Err(_) => cause,
+        }
     }
 }
 
@@ -123,10 +161,11 @@ mod tests {
     #[test]
     fn only_an_alarm_before_the_next_pass_wakes_the_scheduler() {
         let clock = AlarmClock::default();
-        assert_eq!(clock.sleep(), LONGEST_SLEEP);
+        assert_eq!(clock.sleep(), (LONGEST_SLEEP, Cause::Idle));
         let soon = now_ms() + 1000.0;
         clock.note(soon);
-        assert!(clock.sleep() <= Duration::from_secs(1));
+        let (sleep, cause) = clock.sleep();
+        assert!(sleep <= Duration::from_secs(1) && cause == Cause::Due);
         clock.note(soon + 500.0);
         assert_eq!(clock.next.load(Ordering::SeqCst), whole_ms(soon));
         clock.forget();
@@ -134,7 +173,7 @@ mod tests {
         clock.note_quietly(None);
         assert_eq!(clock.next.load(Ordering::SeqCst), whole_ms(soon + 500.0));
         clock.wake();
-        assert!(clock.sleep().is_zero());
+        assert!(clock.sleep().0.is_zero());
     }
 
     #[test]

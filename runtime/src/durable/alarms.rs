@@ -41,7 +41,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use motu_storage::durable::{AlarmIndex, AlarmOwner, AlarmRow};
 
-use super::alarm_clock::{now_ms, AlarmClock};
+use super::alarm_clock::{now_ms, AlarmClock, Cause};
 #[cfg(doc)]
 use super::alarm_clock::LONGEST_SLEEP;
 use super::ObjectTarget;
@@ -114,16 +114,17 @@ pub(crate) struct Scheduler {
 /// times: a pass, then a sleep until the next is due or the clock is
 /// woken, until the registry stops.
 pub(crate) async fn run(clock: Arc<AlarmClock>, registry: Addr<Registry>) {
+    let mut cause = Cause::Start;
     loop {
-        if registry.send(Pass).await.is_err() {
+        if registry.send(Pass(cause)).await.is_err() {
             return;
         }
-        clock.wait().await;
+        cause = clock.wait().await;
     }
 }
 
-/// One pass of the scheduler (see the module docs).
-struct Pass;
+/// One pass of the scheduler (see the module docs), and what began it.
+struct Pass(Cause);
 
 impl Message for Pass {
     type Result = ();
@@ -132,7 +133,8 @@ impl Message for Pass {
 impl Handler<Pass> for Registry {
     type Result = ();
 
-    fn handle(&mut self, _msg: Pass, ctx: &mut Self::Context) {
+    fn handle(&mut self, Pass(cause): Pass, ctx: &mut Self::Context) {
+        super::metrics::alarm_pass(cause.label());
         pass(self, ctx);
     }
 }
@@ -143,7 +145,6 @@ fn pass(registry: &mut Registry, ctx: &mut Context<Registry>) {
     let storage = registry.storage();
     let clock = storage.alarm_clock();
     clock.forget();
-    super::metrics::alarm_pass();
     let scheduler = &mut registry.objects.alarms;
     if scheduler.index.is_none() {
         // The index exists once an object set an alarm (which wakes the

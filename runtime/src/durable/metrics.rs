@@ -21,14 +21,15 @@
 //!   object's isolate, `direct.rs`) or `directory` (through the
 //!   registry's directory: an object's first event, alarms, wake-ups,
 //!   and events its isolate refused on the direct way);
-//! - `motu_durable_alarm_passes_total`: passes of the alarm scheduler over
-//!   the alarm index (`alarms.rs`): one when an alarm is due, one when an
-//!   alarm earlier than the next known is set, and one every few seconds
-//!   when idle — not one per tick of a poll.
+//! - `motu_durable_alarm_passes_total{cause}`: passes of the alarm
+//!   scheduler over the alarm index (`alarms.rs`), by what began them
+//!   (`alarm_clock.rs`): `due` (the earliest alarm known is due), `woken`
+//!   (an alarm earlier than that was set), `idle` (the longest sleep
+//!   ended) or `start` — not one per tick of a poll. Process-wide.
 
 use std::sync::LazyLock;
 
-use prometheus::{HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts};
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts};
 
 struct DurableMetrics {
     live: IntGaugeVec,
@@ -38,7 +39,7 @@ struct DurableMetrics {
     flushes: HistogramVec,
     routes: IntCounterVec,
     listed: IntCounterVec,
-    alarm_passes: IntCounter,
+    alarm_passes: IntCounterVec,
 }
 
 static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
@@ -101,9 +102,12 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
     )
     .expect("a valid metric");
     crate::metrics::register(Box::new(listed.clone()));
-    let alarm_passes = IntCounter::new(
-        "motu_durable_alarm_passes_total",
-        "Passes of the Durable Object alarm scheduler over the alarm index.",
+    let alarm_passes = IntCounterVec::new(
+        Opts::new(
+            "motu_durable_alarm_passes_total",
+            "Passes of the Durable Object alarm scheduler over the alarm index, by cause.",
+        ),
+        &["cause"],
     )
     .expect("a valid metric");
     crate::metrics::register(Box::new(alarm_passes.clone()));
@@ -123,9 +127,9 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
     }
 });
 
-/// The alarm scheduler passed over the alarm index.
-pub(crate) fn alarm_pass() {
-    METRICS.alarm_passes.inc();
+/// The alarm scheduler passed over the alarm index, for `cause`.
+pub(crate) fn alarm_pass(cause: &str) {
+    METRICS.alarm_passes.with_label_values(&[cause]).inc();
 }
 
 /// An event was sent to an object of `worker` by `route` (`direct` or

@@ -17,8 +17,9 @@
 //!   Worker's compatibility date says), `exec` (sql, bindings → `{ columns,
 //!   rows, rowsRead, rowsWritten }`), `size`, `begin`/`commit`/`rollback`,
 //!   `getAlarm`, `setAlarm` (ms or null; written to the object's database
-//!   and the alarm index, both or neither). Values are the bytes the
-//!   prelude serialised.
+//!   and the alarm index, both or neither), `noteAlarm` (the object's
+//!   alarm is durable: the alarm scheduler hears of it, see
+//!   `alarm_clock.rs`). Values are the bytes the prelude serialised.
 //! - host work `durable_flush(slot)`: fsyncs the object's log on the work
 //!   pool; the prelude waits for it before an object's response leaves
 //!   (the output gate). Only the object's log: its alarm is durable with
@@ -692,6 +693,14 @@ impl Objects {
                 self.with_alarm(slot, at, |s| s.set_alarm(at, name.as_deref()))?;
                 Ok(HostValue::Undefined)
             }
+            "noteAlarm" => {
+                // The alarm is in the index already: the scheduler, if
+                // woken, finds it.
+                if let Some(at) = self.with_storage(slot, |s| s.alarm().map_err(storage_error))? {
+                    self.storage.alarm_clock().note(at);
+                }
+                Ok(HostValue::Undefined)
+            }
             _ => Err(type_error(format!("durable: unknown method '{method}'"))),
         }
     }
@@ -744,24 +753,18 @@ impl Objects {
         let index = index.as_ref().expect("opened above");
         let t = &object.target;
         match at {
-            Some(at) => {
-                index
-                    .set(&AlarmRow {
-                        namespace: t.namespace.clone(),
-                        id: t.id.clone(),
-                        worker: t.worker.clone(),
-                        class: t.class.clone(),
-                        name: t.name.clone(),
-                        at,
-                        retry: 0,
-                    })
-                    .map_err(storage_error)?;
-                // Written first: the scheduler, if woken, finds it.
-                self.storage.alarm_clock().note(at);
-                Ok(())
-            }
-            None => index.delete(&t.namespace, &t.id).map_err(storage_error),
+            Some(at) => index.set(&AlarmRow {
+                namespace: t.namespace.clone(),
+                id: t.id.clone(),
+                worker: t.worker.clone(),
+                class: t.class.clone(),
+                name: t.name.clone(),
+                at,
+                retry: 0,
+            }),
+            None => index.delete(&t.namespace, &t.id),
         }
+        .map_err(storage_error)
     }
 
     /// The host work `durable_flush(slot)`: makes the object's commits
