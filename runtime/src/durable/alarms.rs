@@ -41,9 +41,9 @@ use std::time::Duration;
 use actix::prelude::*;
 use motu_storage::durable::{AlarmIndex, AlarmOwner, AlarmRow};
 
-use super::alarm_clock::{now_ms, AlarmClock, Cause};
 #[cfg(doc)]
 use super::alarm_clock::LONGEST_SLEEP;
+use super::alarm_clock::{now_ms, AlarmClock, Cause};
 use super::ObjectTarget;
 use crate::{Body, Dispatch, Registry, RuntimeError, Storage};
 
