@@ -308,7 +308,10 @@ impl Actor for Registry {
             .with_objects(self.objects.direct.clone())
             .with_dynamic(ctx.address().recipient(), self.dynamic.clone());
         ctx.run_interval(crate::dynamic::SWEEP, crate::dynamic::sweep);
-        ctx.run_interval(crate::durable::alarms::POLL, crate::durable::alarms::poll);
+        actix_rt::spawn(crate::durable::alarms::run(
+            self.storage().alarm_clock(),
+            ctx.address(),
+        ));
         if let Some(budget) = self.pool.memory_budget_bytes {
             ctx.run_interval(pressure::BUDGET_CHECK, move |act, ctx| {
                 act.relieve(budget, ctx)

@@ -566,6 +566,34 @@ impl AlarmIndex {
         rows.collect::<Result<_, _>>().map_err(Into::into)
     }
 
+    /// The alarm of the object `id` of `namespace`, if it has one.
+    pub fn get(&self, namespace: &str, id: &str) -> Result<Option<AlarmRow>, StorageError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT namespace, id, worker, class, name, at, retry FROM alarms \
+             WHERE namespace = ?1 AND id = ?2",
+        )?;
+        let mut rows = stmt.query_map([namespace, id], |r| {
+            Ok(AlarmRow {
+                namespace: r.get(0)?,
+                id: r.get(1)?,
+                worker: r.get(2)?,
+                class: r.get(3)?,
+                name: r.get(4)?,
+                at: r.get(5)?,
+                retry: r.get(6)?,
+            })
+        })?;
+        Ok(rows.next().transpose()?)
+    }
+
+    /// When the earliest alarm due after `now` (ms since the epoch) is due.
+    pub fn next_after(&self, now: f64) -> Result<Option<f64>, StorageError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT min(at) FROM alarms WHERE at > ?1")?;
+        Ok(stmt.query_row([now], |r| r.get::<_, Option<f64>>(0))?)
+    }
+
     /// Reschedules an alarm whose run failed, if it is still the one that
     /// ran (due at `was`): due at `at` with `retry` failed runs.
     pub fn retry(
@@ -831,6 +859,31 @@ mod tests {
         assert_eq!((due[0].id.as_str(), due[0].retry), ("a", 1));
         index.delete("ns", "a").unwrap();
         assert_eq!(index.due(1000.0, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_alarm_index_tells_an_objects_alarm_and_the_next_one_due() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = AlarmIndex::open(&AlarmIndex::path_in(dir.path())).unwrap();
+        assert_eq!(index.next_after(0.0).unwrap(), None);
+        for (id, at) in [("a", 100.0), ("b", 300.0), ("c", 200.0)] {
+            index
+                .set(&AlarmRow {
+                    namespace: "ns".into(),
+                    id: id.into(),
+                    worker: "w".into(),
+                    class: "C".into(),
+                    name: None,
+                    at,
+                    retry: 0,
+                })
+                .unwrap();
+        }
+        assert_eq!(index.next_after(0.0).unwrap(), Some(100.0));
+        assert_eq!(index.next_after(100.0).unwrap(), Some(200.0));
+        assert_eq!(index.next_after(300.0).unwrap(), None);
+        assert_eq!(index.get("ns", "b").unwrap().map(|r| r.at), Some(300.0));
+        assert_eq!(index.get("ns", "z").unwrap(), None);
     }
 
     #[test]

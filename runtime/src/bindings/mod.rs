@@ -268,6 +268,9 @@ struct StorageInner {
     /// Durable Objects' hibernatable WebSockets, held while their objects
     /// are out of memory (`crate::durable::websockets`).
     hibernation: Arc<crate::durable::websockets::Hibernation>,
+    /// When the alarm scheduler next reads the folder's alarm index
+    /// (`crate::durable::alarm_clock`).
+    alarm_clock: Arc<crate::durable::alarm_clock::AlarmClock>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -317,7 +320,13 @@ impl Storage {
             folder: OnceLock::new(),
             stores: Mutex::new(HashMap::new()),
             hibernation: Arc::default(),
+            alarm_clock: Arc::default(),
         }))
+    }
+
+    /// The clock of the Durable Objects' alarm scheduler.
+    pub(crate) fn alarm_clock(&self) -> Arc<crate::durable::alarm_clock::AlarmClock> {
+        self.0.alarm_clock.clone()
     }
 
     /// The table of Durable Objects' hibernatable WebSockets.

@@ -15,33 +15,43 @@
 //!   Instead, at start-up, before any object runs, [`reconcile_alarms`]
 //!   rebuilds the index from the objects' databases: a row lost in a crash
 //!   comes back, a row of an alarm the object deleted goes.
-//! - **The scheduler** is the registry's: every [`POLL`] it reads the
-//!   index for alarms that are due and sends each object an alarm event
-//!   through the directory, like a stub's fetch (an [`AlarmEvent`]
-//!   request extension tells the isolate to call `alarm({ retryCount,
-//!   isRetry })` instead of `fetch`). The prelude deletes the alarm when
-//!   the handler succeeds, unless the handler set another.
+//! - **The scheduler** is the registry's: a pass reads the index for
+//!   alarms that are due and sends each object an alarm event through the
+//!   directory, like a stub's fetch (an [`AlarmEvent`] request extension
+//!   tells the isolate to call `alarm({ retryCount, isRetry })` instead
+//!   of `fetch`). The prelude deletes the alarm when the handler succeeds,
+//!   unless the handler set another.
+//! - **When it passes**: at the earliest alarm the index holds (not one
+//!   whose event is going on), and as soon as an alarm earlier than that
+//!   is set (`setAlarm` tells the [`AlarmClock`], see `alarm_clock.rs`),
+//!   or an alarm's event ends and its object's alarm is due again. So an
+//!   alarm starts at its time, not at the next tick of a poll, and an idle
+//!   server passes once every [`LONGEST_SLEEP`] at most. Each node has its
+//!   own objects and index (a cluster shares no alarms), so every alarm
+//!   is set in this process or found by the start-up rebuild.
 //! - **Retries**: when the handler throws (or its isolate fails it), the
 //!   alarm is due again after 2, 4, 8, … seconds ([`backoff`]), with
 //!   `retryCount` one more, up to [`MAX_RETRIES`] retries (Cloudflare's
 //!   six); then it is dropped with a log line.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
 use motu_storage::durable::{AlarmIndex, AlarmOwner, AlarmRow};
 
+#[cfg(doc)]
+use super::alarm_clock::LONGEST_SLEEP;
+use super::alarm_clock::{now_ms, AlarmClock, Cause};
 use super::ObjectTarget;
 use crate::{Body, Dispatch, Registry, RuntimeError, Storage};
-
-/// How often the scheduler reads the index.
-pub(crate) const POLL: Duration = Duration::from_millis(250);
 
 /// Retries of an alarm whose handler failed, before it is dropped.
 pub(crate) const MAX_RETRIES: u32 = 6;
 
-/// The most alarms started at one poll.
+/// The most alarms started at one pass (a full one is followed by another
+/// at once).
 const BATCH: usize = 256;
 
 /// The wait before retry `n` (from 1): 2^n seconds, at most a minute.
@@ -100,20 +110,46 @@ pub(crate) struct Scheduler {
     firing: HashSet<(String, String)>,
 }
 
-fn now_ms() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64() * 1e3)
+/// Runs the scheduler of `registry`, whose state folder's alarms `clock`
+/// times: a pass, then a sleep until the next is due or the clock is
+/// woken, until the registry stops.
+pub(crate) async fn run(clock: Arc<AlarmClock>, registry: Addr<Registry>) {
+    let mut cause = Cause::Start;
+    loop {
+        if registry.send(Pass(cause)).await.is_err() {
+            return;
+        }
+        cause = clock.wait().await;
+    }
 }
 
-/// One poll of the index (see the module docs): starts the due alarms'
-/// events.
-pub(crate) fn poll(registry: &mut Registry, ctx: &mut Context<Registry>) {
+/// One pass of the scheduler (see the module docs), and what began it.
+struct Pass(Cause);
+
+impl Message for Pass {
+    type Result = ();
+}
+
+impl Handler<Pass> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, Pass(cause): Pass, ctx: &mut Self::Context) {
+        super::metrics::alarm_pass(cause.label());
+        pass(self, ctx);
+    }
+}
+
+/// One pass over the index (see the module docs): starts the due alarms'
+/// events, and tells the clock when the next is due.
+fn pass(registry: &mut Registry, ctx: &mut Context<Registry>) {
     let storage = registry.storage();
+    let clock = storage.alarm_clock();
+    clock.forget();
     let scheduler = &mut registry.objects.alarms;
     if scheduler.index.is_none() {
-        // The index exists once an object set an alarm; until then there
-        // is nothing to read (and no state folder is made for it).
+        // The index exists once an object set an alarm (which wakes the
+        // scheduler); until then there is nothing to read (and no state
+        // folder is made for it).
         let Some(path) = storage.path().map(|p| AlarmIndex::path_in(&p)) else {
             return;
         };
@@ -131,18 +167,31 @@ pub(crate) fn poll(registry: &mut Registry, ctx: &mut Context<Registry>) {
     let Some(index) = &scheduler.index else {
         return;
     };
-    let due = match index.due(now_ms(), BATCH) {
+    let now = now_ms();
+    // The alarms going on are due too, and skipped.
+    let due = match index.due(now, BATCH + scheduler.firing.len()) {
         Ok(due) => due,
         Err(e) => {
             tracing::error!("alarms: {e}");
             return;
         }
     };
+    match index.next_after(now) {
+        Ok(next) => clock.note_quietly(next),
+        Err(e) => tracing::error!("alarms: {e}"),
+    }
+    let mut started = 0;
     for row in due {
+        if started == BATCH {
+            // More may be due: the next pass starts them.
+            clock.wake();
+            break;
+        }
         let key = (row.namespace.clone(), row.id.clone());
         if !scheduler.firing.insert(key) {
             continue;
         }
+        started += 1;
         let address = ctx.address();
         let target = ObjectTarget {
             worker: row.worker.clone(),
@@ -189,38 +238,63 @@ impl Handler<AlarmDone> for Registry {
 
     fn handle(&mut self, msg: AlarmDone, _ctx: &mut Self::Context) {
         let AlarmDone { row, error } = msg;
+        let clock = self.storage().alarm_clock();
         let scheduler = &mut self.objects.alarms;
         scheduler
             .firing
             .remove(&(row.namespace.clone(), row.id.clone()));
-        let Some(error) = error else {
-            return;
-        };
         let Some(index) = &scheduler.index else {
             return;
         };
-        let retry = row.retry + 1;
-        let result = if retry > MAX_RETRIES {
-            tracing::warn!(
-                worker = row.worker.as_str(),
-                class = row.class.as_str(),
-                id = row.id.as_str(),
-                "a Durable Object's alarm failed {retry} times and is dropped: {error}"
-            );
-            index.delete(&row.namespace, &row.id)
-        } else {
-            tracing::warn!(
-                worker = row.worker.as_str(),
-                class = row.class.as_str(),
-                id = row.id.as_str(),
-                retry,
-                "a Durable Object's alarm failed and is retried: {error}"
-            );
-            let at = now_ms() + backoff(retry).as_secs_f64() * 1e3;
-            index.retry(&row.namespace, &row.id, row.at, at, retry)
+        let now_row = match index.get(&row.namespace, &row.id) {
+            Ok(now_row) => now_row,
+            Err(e) => {
+                tracing::error!("alarms: {e}");
+                clock.wake();
+                return;
+            }
         };
-        if let Err(e) = result {
-            tracing::error!("alarms: {e}");
+        // An event that succeeded leaves the alarm it ran deleted or
+        // replaced; one that left it as it was (the index disagreed with
+        // the object, which the prelude mends) is not run again at once.
+        let error = error.or_else(|| {
+            (now_row.as_ref() == Some(&row))
+                .then(|| "its event left the alarm as it was".to_owned())
+        });
+        if let Some(error) = error {
+            let retry = row.retry + 1;
+            let result = if retry > MAX_RETRIES {
+                tracing::warn!(
+                    worker = row.worker.as_str(),
+                    class = row.class.as_str(),
+                    id = row.id.as_str(),
+                    "a Durable Object's alarm failed {retry} times and is dropped: {error}"
+                );
+                index.delete(&row.namespace, &row.id)
+            } else {
+                tracing::warn!(
+                    worker = row.worker.as_str(),
+                    class = row.class.as_str(),
+                    id = row.id.as_str(),
+                    retry,
+                    "a Durable Object's alarm failed and is retried: {error}"
+                );
+                let at = now_ms() + backoff(retry).as_secs_f64() * 1e3;
+                index.retry(&row.namespace, &row.id, row.at, at, retry)
+            };
+            if let Err(e) = result {
+                tracing::error!("alarms: {e}");
+            }
+        }
+        // The object's alarm as it is now: one set during the event was
+        // skipped by the passes meanwhile.
+        match index.get(&row.namespace, &row.id) {
+            Ok(Some(now_row)) => clock.note(now_row.at),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!("alarms: {e}");
+                clock.wake();
+            }
         }
     }
 }

@@ -20,7 +20,12 @@
 //!   by the way they took: `direct` (from the stub straight to the live
 //!   object's isolate, `direct.rs`) or `directory` (through the
 //!   registry's directory: an object's first event, alarms, wake-ups,
-//!   and events its isolate refused on the direct way).
+//!   and events its isolate refused on the direct way);
+//! - `motu_durable_alarm_passes_total{cause}`: passes of the alarm
+//!   scheduler over the alarm index (`alarms.rs`), by what began them
+//!   (`alarm_clock.rs`): `due` (the earliest alarm known is due), `woken`
+//!   (an alarm earlier than that was set), `idle` (the longest sleep
+//!   ended) or `start` — not one per tick of a poll. Process-wide.
 
 use std::sync::LazyLock;
 
@@ -34,6 +39,7 @@ struct DurableMetrics {
     flushes: HistogramVec,
     routes: IntCounterVec,
     listed: IntCounterVec,
+    alarm_passes: IntCounterVec,
 }
 
 static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
@@ -96,6 +102,15 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
     )
     .expect("a valid metric");
     crate::metrics::register(Box::new(listed.clone()));
+    let alarm_passes = IntCounterVec::new(
+        Opts::new(
+            "motu_durable_alarm_passes_total",
+            "Passes of the Durable Object alarm scheduler over the alarm index, by cause.",
+        ),
+        &["cause"],
+    )
+    .expect("a valid metric");
+    crate::metrics::register(Box::new(alarm_passes.clone()));
     crate::metrics::register(Box::new(live.clone()));
     crate::metrics::register(Box::new(flushes.clone()));
     crate::metrics::register(Box::new(starts.clone()));
@@ -108,8 +123,14 @@ static METRICS: LazyLock<DurableMetrics> = LazyLock::new(|| {
         flushes,
         routes,
         listed,
+        alarm_passes,
     }
 });
+
+/// The alarm scheduler passed over the alarm index, for `cause`.
+pub(crate) fn alarm_pass(cause: &str) {
+    METRICS.alarm_passes.with_label_values(&[cause]).inc();
+}
 
 /// An event was sent to an object of `worker` by `route` (`direct` or
 /// `directory`).

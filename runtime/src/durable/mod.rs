@@ -44,9 +44,10 @@
 //!   during its events — fetches, calls of stubs and service bindings,
 //!   WebSockets it opens (`cloudflare/durable.js`, `outgoingGate`).
 //! - **Alarms** (`alarms.rs`): kept in the object's database and in an
-//!   index the registry polls (a cache of the databases, rebuilt from them
-//!   at start-up); due alarms are events like a fetch, with retries and
-//!   backoff when the handler fails.
+//!   index the registry reads (a cache of the databases, rebuilt from them
+//!   at start-up) when the earliest alarm is due, woken by `setAlarm`
+//!   (`alarm_clock.rs`); due alarms are events like a fetch, with retries
+//!   and backoff when the handler fails.
 //! - **Idle objects leave memory** after the namespace's idle timeout
 //!   (`durable_objects.idle_timeout_s`, 10 s by default); their storage
 //!   stays, and the next event makes them again.
@@ -64,6 +65,7 @@
 //!   events still going on (`cloudflare/durable.js`); its slot is forgotten
 //!   here, so the next event makes it again, storage intact.
 
+pub(crate) mod alarm_clock;
 pub(crate) mod alarms;
 pub(crate) mod direct;
 pub(crate) mod directory;

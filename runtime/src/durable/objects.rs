@@ -17,8 +17,9 @@
 //!   Worker's compatibility date says), `exec` (sql, bindings → `{ columns,
 //!   rows, rowsRead, rowsWritten }`), `size`, `begin`/`commit`/`rollback`,
 //!   `getAlarm`, `setAlarm` (ms or null; written to the object's database
-//!   and the alarm index, both or neither). Values are the bytes the
-//!   prelude serialised.
+//!   and the alarm index, both or neither), `noteAlarm` (the object's
+//!   alarm is durable: the alarm scheduler hears of it, see
+//!   `alarm_clock.rs`). Values are the bytes the prelude serialised.
 //! - host work `durable_flush(slot)`: fsyncs the object's log on the work
 //!   pool; the prelude waits for it before an object's response leaves
 //!   (the output gate). Only the object's log: its alarm is durable with
@@ -690,6 +691,14 @@ impl Objects {
                     .get(&slot_of(&slot))
                     .and_then(|o| o.target.name.clone());
                 self.with_alarm(slot, at, |s| s.set_alarm(at, name.as_deref()))?;
+                Ok(HostValue::Undefined)
+            }
+            "noteAlarm" => {
+                // The alarm is in the index already: the scheduler, if
+                // woken, finds it.
+                if let Some(at) = self.with_storage(slot, |s| s.alarm().map_err(storage_error))? {
+                    self.storage.alarm_clock().note(at);
+                }
                 Ok(HostValue::Undefined)
             }
             _ => Err(type_error(format!("durable: unknown method '{method}'"))),

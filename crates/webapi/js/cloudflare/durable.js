@@ -205,6 +205,10 @@ function doTrackEvent(rec, id, kind) {
 
 function doUntrackEvent(rec, id) {
   if (doEventObjects.get(id) === rec) doEventObjects.delete(id);
+  // An event that sends nothing out (a WebSocket message's) may set an
+  // alarm that no flush follows soon: the scheduler hears of it once the
+  // event is over.
+  if (rec.alarmSet) doNoteAlarm(rec);
   return rec.events.delete(id);
 }
 
@@ -287,10 +291,13 @@ function doFlush(rec) {
   if (rec.aborted !== null) return promiseRejectedWith(rec.aborted);
   rec.unflushed = false;
   rec.nextFlush = null;
+  const alarmSet = rec.alarmSet;
+  rec.alarmSet = false;
   const flush = promiseResolvedWith(hostWork('durable_flush', rec.slot));
   rec.flushing = flush;
   const done = () => {
     if (rec.flushing === flush) rec.flushing = null;
+    if (alarmSet) doNoteAlarm(rec);
   };
   // First of the flush's reactions: the object is reset before an output
   // waiting for the flush hears of its failure.
@@ -299,6 +306,19 @@ function doFlush(rec) {
     doBreak(rec, e);
   });
   return flush;
+}
+
+// The object set an alarm and the write is durable (or the event that set
+// it ended without a flush): the host's alarm scheduler hears of it now
+// (it sleeps until the earliest alarm it knows of). Not at the setAlarm
+// itself: the alarm's event would come as soon as the alarm is due, and a
+// handler that runs past the CPU limit would fail the event that set it
+// while its answer waits for the output gate. Told here, in the flush's
+// first reaction, the event's answer leaves in this same turn, before the
+// alarm's event can come in.
+function doNoteAlarm(rec) {
+  rec.alarmSet = false;
+  if (rec.aborted === null && doObjects.get(rec.slot) === rec) op('durable', 'noteAlarm', rec.slot);
 }
 
 // The object's flush failed with `cause`: its writes since the last flush
@@ -468,6 +488,7 @@ class DurableObjectStorage {
       if (!Number.isFinite(ms)) throw new TypeError('setAlarm() needs a Date or a number of milliseconds since the epoch');
       this.#call('setAlarm', ms);
       this.#wrote();
+      this.#rec.alarmSet = true;
     });
   }
   deleteAlarm(options = undefined) {
@@ -669,6 +690,8 @@ function deliver(id, event, hooks) {
     rec = {
       slot: event.slot, id: event.id, name: event.name ?? undefined, instance: null, blocks: 0, queue: [],
       draining: false, unflushed: false, flushing: null, nextFlush: null, outputs: null,
+      // A setAlarm since the last flush began (doNoteAlarm).
+      alarmSet: false,
       // Its writes and listings so far (durable_list.js).
       writes: 0, lists: 0,
       // Its events not answered yet (id => kind), and the error it was
@@ -817,12 +840,17 @@ function deliverCall(rec, id, run) {
 // response (or the failure, and retries). An alarm the object deleted or
 // moved later since the host found it due (an event of the object ran in
 // between) does not run now: the handler is not called, and the alarm it
-// set stays.
+// set stays. The alarm is written again then (the same, in its database),
+// so the host's alarm index says what the object's database does, should
+// it have been left behind (the host would find the alarm due again).
 function runAlarm(id, event, rec, h) {
   let result, due;
   try {
     due = op('durable', 'getAlarm', rec.slot);
-    if (due === null || due > Date.now()) return h.respond(id, new Response(null, { status: 204 }));
+    if (due === null || due > Date.now()) {
+      op('durable', 'setAlarm', rec.slot, due);
+      return h.respond(id, new Response(null, { status: 204 }));
+    }
     if (typeof rec.instance.alarm !== 'function') throw new TypeError('The Durable Object has an alarm set but no alarm() handler');
     result = rec.instance.alarm({ retryCount: event.payload.retryCount, isRetry: event.payload.isRetry });
   } catch (e) {
