@@ -3,9 +3,13 @@
 //! (`tests/fixtures/worker_loader/app.js`) and calls them over fetch and
 //! RPC; the same id reuses its isolate and asks for the code once; `env`
 //! carries cloned values and service bindings; module types; where
-//! `globalOutbound` sends `fetch()`; Cloudflare's errors for bad code; a
-//! runaway dynamic Worker stopped at its CPU limit while its parent
-//! serves; an idle dynamic Worker let go, so its code is asked for again.
+//! `globalOutbound` sends `fetch()`; Tail Workers' traces; Cloudflare's
+//! errors for bad code; sandboxed code that forges its calls' targets
+//! refused by the host, an id unable to take an anonymous Worker's name,
+//! a Cache API that keeps nothing, modules from outside the Worker's folder
+//! refused; a runaway dynamic Worker stopped at its CPU limit while its
+//! parent serves; an idle dynamic Worker let go, so its code is asked for
+//! again; `motu dev` letting go of a changed parent's dynamic Workers.
 
 mod common;
 
@@ -112,7 +116,7 @@ fn bad_code_gets_cloudflare_errors_and_a_runaway_fails_alone() {
         let text = s.get("/errors").text();
         let expected = [
             "TypeError: Dynamic Worker code must contain at least one module.",
-            "TypeError: Module name must end with '.js' or '.py' (or the content must be an object indicating the type explicitly). Got: a.ts. If you're trying to load TypeScript, bundle it first and pass the generated JavaScript modules.",
+            "TypeError: Module name must end with '.js' or '.py' (or the content must be an object indicating the type explicitly). Got: a.ts. If you're trying to load TypeScript, bundle it first with '@cloudflare/worker-bundler' and pass the generated JavaScript modules.",
             "TypeError: Each module must contain exactly one of 'js', 'cjs', 'text', 'data', 'json', 'py', or 'wasm'. Module 'a.js' contained 2 properties.",
             "TypeError: WorkerCode.mainModule 'a.js' is not one of its modules.",
             "TypeError: Module name '../a.js' must be a relative path",

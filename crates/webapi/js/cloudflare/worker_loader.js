@@ -158,7 +158,7 @@ function moduleParts(name, content) {
     if (name.endsWith('.js')) return [name, 'js', content];
     if (name.endsWith('.py')) throw new TypeError('Python Workers are not supported by motu.');
     const hint = /\.(ts|tsx|jsx)$/.test(name)
-      ? " If you're trying to load TypeScript, bundle it first and pass the generated JavaScript modules." : '';
+      ? " If you're trying to load TypeScript, bundle it first with '@cloudflare/worker-bundler' and pass the generated JavaScript modules." : '';
     throw new TypeError("Module name must end with '.js' or '.py' (or the content must be an object indicating the type explicitly). Got: " + name + '.' + hint);
   }
   if (content === null || typeof content !== 'object') {
