@@ -459,6 +459,20 @@ pub struct AlarmRow {
     pub retry: u32,
 }
 
+/// An alarm of the index, from a row of its columns `namespace, id, worker,
+/// class, name, at, retry`.
+fn alarm_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlarmRow> {
+    Ok(AlarmRow {
+        namespace: r.get(0)?,
+        id: r.get(1)?,
+        worker: r.get(2)?,
+        class: r.get(3)?,
+        name: r.get(4)?,
+        at: r.get(5)?,
+        retry: r.get(6)?,
+    })
+}
+
 /// The index of every object's alarm (`durable/alarms.sqlite`): what the
 /// scheduler reads to fire alarms, across restarts. Each object's own
 /// database keeps its alarm too (what `getAlarm` reads); the two are
@@ -552,17 +566,7 @@ impl AlarmIndex {
             "SELECT namespace, id, worker, class, name, at, retry FROM alarms \
              WHERE at <= ?1 ORDER BY at LIMIT ?2",
         )?;
-        let rows = stmt.query_map(rusqlite::params![now, limit as i64], |r| {
-            Ok(AlarmRow {
-                namespace: r.get(0)?,
-                id: r.get(1)?,
-                worker: r.get(2)?,
-                class: r.get(3)?,
-                name: r.get(4)?,
-                at: r.get(5)?,
-                retry: r.get(6)?,
-            })
-        })?;
+        let rows = stmt.query_map(rusqlite::params![now, limit as i64], alarm_row)?;
         rows.collect::<Result<_, _>>().map_err(Into::into)
     }
 
@@ -572,17 +576,7 @@ impl AlarmIndex {
             "SELECT namespace, id, worker, class, name, at, retry FROM alarms \
              WHERE namespace = ?1 AND id = ?2",
         )?;
-        let mut rows = stmt.query_map([namespace, id], |r| {
-            Ok(AlarmRow {
-                namespace: r.get(0)?,
-                id: r.get(1)?,
-                worker: r.get(2)?,
-                class: r.get(3)?,
-                name: r.get(4)?,
-                at: r.get(5)?,
-                retry: r.get(6)?,
-            })
-        })?;
+        let mut rows = stmt.query_map([namespace, id], alarm_row)?;
         Ok(rows.next().transpose()?)
     }
 

@@ -215,29 +215,37 @@ impl Handler<RegisterDynamic> for Registry {
     }
 }
 
-/// Lets go of every dynamic Worker `parent` loaded: its code was replaced
-/// (a new version registered, as `motu dev` does on a change), and the code
-/// its loaders give may have changed with it, ids and all. Their isolates
-/// finish what they have, then go.
-pub(crate) fn forget_children(registry: &mut Registry, parent: &str) {
-    let table = registry.dynamic.clone();
-    let children: Vec<(String, Loaded)> = {
-        let mut loaded = table.0.loaded.lock();
-        let names: Vec<String> = loaded
-            .iter()
-            .filter(|(_, l)| l.parent == parent)
-            .map(|(name, _)| name.clone())
-            .collect();
-        names
-            .into_iter()
-            .filter_map(|name| loaded.remove(&name).map(|l| (name, l)))
-            .collect()
-    };
-    for (name, l) in children {
+/// Takes out of `table` the Workers `pick` chooses, all under one lock.
+fn take(table: &DynamicWorkers, pick: impl Fn(&str, &Loaded) -> bool) -> Vec<(String, Loaded)> {
+    let mut loaded = table.0.loaded.lock();
+    let names: Vec<String> = loaded
+        .iter()
+        .filter(|(name, l)| pick(name, l))
+        .map(|(name, _)| name.clone())
+        .collect();
+    names
+        .into_iter()
+        .filter_map(|name| loaded.remove(&name).map(|l| (name, l)))
+        .collect()
+}
+
+/// Unregisters the Workers taken out of the table and deletes their
+/// folders: their isolates finish what they have, then go.
+fn let_go(registry: &mut Registry, gone: Vec<(String, Loaded)>, why: &str) {
+    for (name, l) in gone {
         registry.unregister(&name);
         let _ = std::fs::remove_dir_all(&l.dir);
         metrics::let_go(&l.parent);
+        tracing::debug!(worker = name.as_str(), "dynamic Worker let go: {why}");
     }
+}
+
+/// Lets go of every dynamic Worker `parent` loaded: its code was replaced
+/// (a new version registered, as `motu dev` does on a change), and the code
+/// its loaders give may have changed with it, ids and all.
+pub(crate) fn forget_children(registry: &mut Registry, parent: &str) {
+    let gone = take(&registry.dynamic, |_, l| l.parent == parent);
+    let_go(registry, gone, "its parent was loaded again");
 }
 
 /// Lets go of the dynamic Workers that have no live isolate and were not
@@ -246,32 +254,13 @@ pub(crate) fn forget_children(registry: &mut Registry, parent: &str) {
 /// a call that finds it loaded (`DynamicWorkers::touch`) either comes
 /// first and keeps it, or finds it gone and loads it again.
 pub(crate) fn sweep(registry: &mut Registry, _ctx: &mut Context<Registry>) {
-    let table = registry.dynamic.clone();
-    let gone: Vec<(String, Loaded)> = {
-        let mut loaded = table.0.loaded.lock();
-        let idle: Vec<String> = loaded
-            .iter()
-            .filter(|(name, l)| {
-                !registry.has_instances(name)
-                    && registry
-                        .idle_timeout(name)
-                        .is_none_or(|idle| l.last_used.elapsed() >= idle)
-            })
-            .map(|(name, _)| name.clone())
-            .collect();
-        idle.into_iter()
-            .filter_map(|name| loaded.remove(&name).map(|l| (name, l)))
-            .collect()
-    };
-    for (name, l) in gone {
-        registry.unregister(&name);
-        let _ = std::fs::remove_dir_all(&l.dir);
-        metrics::let_go(&l.parent);
-        tracing::debug!(
-            worker = name.as_str(),
-            "dynamic Worker let go after being idle"
-        );
-    }
+    let gone = take(&registry.dynamic, |name, l| {
+        !registry.has_instances(name)
+            && registry
+                .idle_timeout(name)
+                .is_none_or(|idle| l.last_used.elapsed() >= idle)
+    });
+    let_go(registry, gone, "idle");
 }
 
 #[cfg(test)]
