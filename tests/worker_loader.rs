@@ -156,7 +156,7 @@ fn an_idle_dynamic_worker_is_let_go_and_its_code_asked_for_again() {
         let toml = format!(
             "[server]\nengine = \"{engine}\"\n\
              [[workers]]\nname = \"app\"\nmain = \"app.js\"\ncompatibility_date = \"2025-11-20\"\n\
-             [workers.limits]\nidle_timeout_s = 1\n\
+             [workers.limits]\nidle_timeout_s = 1\ncpu_ms = 30000\n\
              [[workers.worker_loaders]]\nbinding = \"LOADER\"\n\
              [admin]\nlisten = \"127.0.0.1:0\"\n"
         );
