@@ -20,9 +20,7 @@ use crate::{Outbound, WorkerSpec};
 /// Whether `spec` has a Worker Loader binding named `binding`.
 fn has_loader(spec: &WorkerSpec, binding: &str) -> bool {
     spec.platform.iter().any(|(name, data)| {
-        name == binding
-            && matches!(data, HostValue::Map(m)
-                if m.iter().any(|(k, v)| k == "type" && v.as_str() == Some("worker_loader")))
+        name == binding && data.get("type").and_then(HostValue::as_str) == Some("worker_loader")
     })
 }
 
@@ -62,7 +60,12 @@ pub(crate) fn ready(
         _ => return Ok(HostValue::Null),
     };
     // A name of another Worker's loader is not this one's to call.
-    if !name.starts_with(&format!("{}:{binding}:", spec.name)) {
+    let ours = name
+        .strip_prefix(spec.name.as_str())
+        .and_then(|rest| rest.strip_prefix(':'))
+        .and_then(|rest| rest.strip_prefix(binding))
+        .is_some_and(|rest| rest.starts_with(':'));
+    if !ours {
         return Ok(HostValue::Null);
     }
     Ok(if table.touch(&name) {
@@ -155,17 +158,14 @@ pub(crate) fn may_call(
     if !spec.sandboxed || worker == spec.name {
         return Ok(());
     }
-    let field = |m: &[(String, HostValue)], k: &str| -> Option<HostValue> {
-        m.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone())
-    };
+    fn text<'a>(data: &'a HostValue, k: &str) -> Option<&'a str> {
+        data.get(k).and_then(HostValue::as_str)
+    }
     let given = spec.platform.iter().any(|(_, data)| {
-        let HostValue::Map(m) = data else {
-            return false;
-        };
-        field(m, "type").as_ref().and_then(HostValue::as_str) == Some("service")
-            && field(m, "worker").as_ref().and_then(HostValue::as_str) == Some(worker)
-            && field(m, "entrypoint").as_ref().and_then(HostValue::as_str) == entrypoint
-            && props_of(field(m, "props").as_ref()) == props_of(props)
+        text(data, "type") == Some("service")
+            && text(data, "worker") == Some(worker)
+            && text(data, "entrypoint") == entrypoint
+            && props_of(data.get("props")) == props_of(props)
     });
     if given {
         Ok(())

@@ -81,8 +81,16 @@ webidlInterface(WorkerStub);
 function makeDynamicEntrypoint(loading, entrypoint, wire) {
   const state = { target: ['service', null, entrypoint, wire], disposed: false, before: undefined };
   state.before = () => dynamicReady(loading, state.target);
+  // The Fetcher of the loaded Worker, made again only when it was loaded
+  // again under a new name.
+  let fetcher = null;
   const fetch = (input, init = undefined) => {
-    const go = () => loaderMakeFetcher(state.target[1], 'service_fetch', entrypoint, wire).fetch(input, init);
+    const go = () => {
+      if (fetcher === null || fetcher.name !== state.target[1]) {
+        fetcher = { name: state.target[1], f: loaderMakeFetcher(state.target[1], 'service_fetch', entrypoint, wire) };
+      }
+      return fetcher.f.fetch(input, init);
+    };
     const waiting = state.before();
     return waiting === null ? go() : waiting.then(go);
   };
