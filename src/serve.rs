@@ -254,6 +254,7 @@ pub(crate) fn worker_spec(
     let root = std::path::absolute(&w.root)?;
     let mut project = ProjectOptions::new(&root, std::path::absolute(main)?);
     project.define = w.define.clone();
+    project.alias = w.alias.clone();
     project.jsx_factory = w.jsx_factory.clone();
     project.jsx_fragment = w.jsx_fragment.clone();
     project.tsconfig = w.tsconfig.clone();

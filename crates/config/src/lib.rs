@@ -155,6 +155,7 @@ mod state;
 mod worker_loaders;
 mod workflows;
 mod wrangler;
+mod wrangler_local;
 
 pub use admin::AdminSettings;
 pub use assets::{
