@@ -137,6 +137,7 @@ mod email;
 mod error;
 mod http;
 mod jsonc;
+mod hyperdrive_tls;
 mod kv;
 mod limits;
 mod load;
@@ -174,6 +175,7 @@ pub use durable_objects::{
 pub use email::SendEmailBinding;
 pub use error::ConfigError;
 pub use http::{HttpSettings, MIN_HEADER_BYTES};
+pub use hyperdrive_tls::{DatabaseProtocol, HyperdriveTls, TlsMode};
 pub use kv::KvNamespaceSettings;
 pub use limits::{Limits, PoolLimits};
 pub use load::Loaded;

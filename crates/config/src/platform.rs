@@ -28,7 +28,9 @@
 //! is refused, as wrangler refuses it. Its host and port are opened to the
 //! Worker that has the binding (and to no other), beyond the server's
 //! egress policy, so a database on the loopback or a private address is
-//! reachable without more configuration.
+//! reachable without more configuration. A string that asks for TLS
+//! (`sslmode=require`…) gets it from the host, as wrangler's local
+//! Hyperdrive gives it (see `hyperdrive_tls`).
 
 use serde::Deserialize;
 
@@ -84,6 +86,9 @@ pub struct HyperdriveBinding {
     /// The database's connection string (`postgres://`, `postgresql://` or
     /// `mysql://`, with a user, a password, a host and a database).
     pub connection: url::Url,
+    /// The TLS the connection string asks for, which the host speaks to the
+    /// database (see `hyperdrive_tls`). `None`: a plain connection.
+    pub tls: Option<crate::HyperdriveTls>,
 }
 
 impl std::fmt::Debug for HyperdriveBinding {
@@ -108,6 +113,16 @@ impl HyperdriveBinding {
             } else {
                 5432
             })
+    }
+
+    /// The connection string the Worker is given: the configured one, or,
+    /// when the host speaks TLS to the database, that string without its
+    /// TLS settings (see `hyperdrive_tls`).
+    pub fn worker_connection(&self) -> url::Url {
+        match self.tls {
+            Some(_) => crate::hyperdrive_tls::worker_url(&self.connection),
+            None => self.connection.clone(),
+        }
     }
 
     /// `host:port`, as the egress policy names it.
@@ -203,11 +218,13 @@ pub(crate) fn validate(
                 ))
             }
         };
-        let connection = connection(&text).map_err(|m| (source, m))?;
+        let connection = connection(&text).map_err(|m| (source.clone(), m))?;
+        let tls = crate::hyperdrive_tls::read(&connection).map_err(|m| (source, m))?;
         hyperdrives.push(HyperdriveBinding {
             binding,
             id: raw.id.clone().unwrap_or_default(),
             connection,
+            tls,
         });
     }
     Ok(Platform {
