@@ -228,7 +228,10 @@ fn platform_bindings(
         let value = HostValue::Map(vec![
             ("type".into(), text("hyperdrive")),
             ("id".into(), text(&h.id)),
-            ("connectionString".into(), text(h.worker_connection().as_str())),
+            (
+                "connectionString".into(),
+                text(h.worker_connection().as_str()),
+            ),
             ("scheme".into(), text(url.scheme())),
             ("host".into(), text(url.host_str().unwrap_or_default())),
             ("port".into(), HostValue::Number(f64::from(h.port()))),

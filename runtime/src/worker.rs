@@ -131,7 +131,11 @@ impl std::fmt::Debug for WorkerSpec {
             .field("egress_hosts", &self.egress_hosts)
             .field(
                 "database_tls",
-                &self.database_tls.iter().map(|d| &d.address).collect::<Vec<_>>(),
+                &self
+                    .database_tls
+                    .iter()
+                    .map(|d| &d.address)
+                    .collect::<Vec<_>>(),
             )
             .field("global_outbound", &self.global_outbound)
             .field("tails", &self.tails.len())

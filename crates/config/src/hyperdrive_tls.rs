@@ -198,10 +198,7 @@ mod tests {
             w("postgres://u:p@h:1/d?sslmode=require&application_name=x&sslrootcert=/c"),
             "postgres://u:p@h:1/d?application_name=x&sslmode=disable"
         );
-        assert_eq!(
-            w("mysql://u:p@h/d?ssl-mode=REQUIRED"),
-            "mysql://u:p@h/d"
-        );
+        assert_eq!(w("mysql://u:p@h/d?ssl-mode=REQUIRED"), "mysql://u:p@h/d");
         assert_eq!(
             w("mysql://u:p@h/d?SSL=1&charset=utf8mb4"),
             "mysql://u:p@h/d?charset=utf8mb4"

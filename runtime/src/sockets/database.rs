@@ -86,9 +86,7 @@ pub(crate) async fn upgrade(
 async fn postgres<F, Fut>(mut tcp: TcpStream, mode: TlsMode, tls: F) -> Result<Stream, JsError>
 where
     F: FnOnce(TcpStream) -> Fut,
-    Fut: std::future::Future<
-        Output = Result<tokio_rustls::client::TlsStream<TcpStream>, JsError>,
-    >,
+    Fut: std::future::Future<Output = Result<tokio_rustls::client::TlsStream<TcpStream>, JsError>>,
 {
     tcp.write_all(&SSL_REQUEST).await.map_err(broken)?;
     let answer = tcp.read_u8().await.map_err(broken)?;

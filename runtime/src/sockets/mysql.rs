@@ -124,9 +124,8 @@ pub(crate) async fn upgrade<F, Fut>(
 ) -> Result<Stream, JsError>
 where
     F: FnOnce(TcpStream) -> Fut + 'static,
-    Fut: std::future::Future<
-            Output = Result<tokio_rustls::client::TlsStream<TcpStream>, JsError>,
-        > + 'static,
+    Fut: std::future::Future<Output = Result<tokio_rustls::client::TlsStream<TcpStream>, JsError>>
+        + 'static,
 {
     let greeting = Packet::read(&mut tcp)
         .await
@@ -273,7 +272,11 @@ mod tests {
         assert_eq!(r.payload.len(), 32);
         let flags = u32::from_le_bytes([r.payload[0], r.payload[1], r.payload[2], r.payload[3]]);
         assert_eq!(flags, 0x000a_aa0f);
-        assert!(ssl_request(&Packet { header: [3, 0, 0, 1], payload: vec![1, 2, 3] }).is_none());
+        assert!(ssl_request(&Packet {
+            header: [3, 0, 0, 1],
+            payload: vec![1, 2, 3]
+        })
+        .is_none());
         let e = error_packet(2, "no");
         assert_eq!(e.header, [11, 0, 0, 2]);
         assert_eq!(&e.payload[..3], &[0xff, 0xea, 0x07]);
