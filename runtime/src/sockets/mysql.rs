@@ -253,8 +253,8 @@ mod tests {
 
     #[test]
     fn the_greeting_tells_whether_tls_is_offered() {
-        assert!(offers_tls(&greeting(0xf7fe)));
-        assert!(!offers_tls(&greeting(0xf7fe & !0x0800)));
+        assert!(offers_tls(&greeting(0xfffe)));
+        assert!(!offers_tls(&greeting(0xfffe & !0x0800)));
         assert!(!offers_tls(&[10, b'x']));
     }
 
