@@ -219,13 +219,29 @@ pub(crate) fn validate(
             }
         };
         let connection = connection(&text).map_err(|m| (source.clone(), m))?;
-        let tls = crate::hyperdrive_tls::read(&connection).map_err(|m| (source, m))?;
-        hyperdrives.push(HyperdriveBinding {
+        let tls = crate::hyperdrive_tls::read(&connection).map_err(|m| (source.clone(), m))?;
+        let h = HyperdriveBinding {
             binding,
             id: raw.id.clone().unwrap_or_default(),
             connection,
             tls,
-        });
+        };
+        // The host knows the database whose TLS it speaks by its address:
+        // two settings for one address cannot both hold.
+        if let Some(other) = hyperdrives.iter().find(|o: &&HyperdriveBinding| {
+            o.address() == h.address() && o.tls.is_some() && h.tls.is_some() && o.tls != h.tls
+        }) {
+            return Err((
+                source,
+                format!(
+                    "Hyperdrive bindings '{}' and '{}' connect to {} with different TLS settings (sslmode, sslrootcert), which motu cannot tell apart: give both the same",
+                    other.binding,
+                    h.binding,
+                    h.address()
+                ),
+            ));
+        }
+        hyperdrives.push(h);
     }
     Ok(Platform {
         version_metadata,
@@ -305,6 +321,30 @@ mod tests {
         let p = check(hyperdrive(None), &older).unwrap();
         assert_eq!(p.hyperdrive[0].address(), "older:5432");
         assert!(!format!("{:?}", p.hyperdrive[0]).contains(":b@"));
+    }
+
+    #[test]
+    fn one_database_address_has_one_tls_setting() {
+        let none = |_: &str| None;
+        let raw = |binding: &str, text: &str| RawHyperdrive {
+            binding: Some(binding.into()),
+            id: None,
+            local_connection_string: Some(text.into()),
+        };
+        let same = [
+            raw("A", "postgres://u:p@db:5432/a?sslmode=require"),
+            raw("B", "postgres://v:q@db/b?sslmode=require"),
+            raw("C", "postgres://u:p@db/c"),
+        ];
+        let p = validate(None, &[], &same, &|_| false, &none).unwrap();
+        assert_eq!(p.hyperdrive.len(), 3);
+        let differ = [
+            raw("A", "postgres://u:p@db/a?sslmode=require"),
+            raw("B", "postgres://u:p@db/b?sslmode=verify-full"),
+        ];
+        let (field, message) = validate(None, &[], &differ, &|_| false, &none).unwrap_err();
+        assert_eq!(field, "hyperdrive[1].localConnectionString");
+        assert!(message.contains("'A' and 'B'"), "{message}");
     }
 
     #[test]
