@@ -951,8 +951,16 @@ impl IsolateHost {
                 let (sink, body) = Body::channel(crate::sockets::READ_AHEAD);
                 let readable = self.open_readable(body);
                 let policy = self.outbound.policy().clone();
+                // A Hyperdrive's database whose TLS the host speaks.
+                let database = self
+                    .spec
+                    .database_tls
+                    .iter()
+                    .find(|d| d.serves(&host, port))
+                    .cloned();
                 self.spawn_op(id, async move {
-                    let connected = crate::sockets::connect(&policy, &host, port, tls).await?;
+                    let connected =
+                        crate::sockets::connect(&policy, &host, port, tls, database).await?;
                     Ok(sockets.register(event, connected, sink, readable, half_open))
                 });
             }

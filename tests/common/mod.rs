@@ -8,6 +8,7 @@ pub mod certs;
 pub mod durability;
 pub mod durable;
 pub mod editor;
+pub mod mariadb;
 pub mod postgres;
 pub mod redis;
 pub mod ws;
