@@ -553,10 +553,13 @@ impl IsolateHost {
             .ok_or_else(|| JsError::new("Error", "service bindings are not available"))?;
         let depth = self.depths.borrow().get(&event).copied().unwrap_or(0) + 1;
         let request_id = self.request_ids.borrow().get(&event).cloned();
+        let fast = self.outbound.fast().cloned();
         self.spawn_subrequest(
             id,
             token,
-            crate::service::call(dispatcher, service, request, depth, request_id, callee),
+            crate::service::call(
+                dispatcher, fast, service, request, depth, request_id, callee,
+            ),
         );
         Ok(())
     }

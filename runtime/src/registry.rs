@@ -304,6 +304,7 @@ impl Actor for Registry {
             .outbound
             .clone()
             .with_dispatcher(ctx.address().recipient())
+            .with_fast(self.fast.clone())
             .with_rpc(ctx.address().recipient())
             .with_objects(self.objects.direct.clone())
             .with_dynamic(ctx.address().recipient(), self.dynamic.clone());

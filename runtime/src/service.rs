@@ -1,8 +1,11 @@
 //! Service bindings: `env.NAME.fetch(request)` calls another Worker of the
-//! same runtime in-process, through the registry — no socket, no loopback
-//! HTTP. The callee runs under its own limits, on whichever isolate the
-//! registry picks (possibly on the caller's executor thread: the caller's
-//! isolate is not blocked while it waits, so chains cannot deadlock).
+//! same runtime in-process — no socket, no loopback HTTP. The call goes
+//! straight to a live isolate of the callee that the registry's fast path
+//! picks (as a connection's request does, see `crate::fast_path`), or,
+//! when it has none to pick, to the one the registry chooses (starting one
+//! if need be). The callee runs under its own limits, possibly on the
+//! caller's executor thread: the caller's isolate is not blocked while it
+//! waits, so chains cannot deadlock.
 //!
 //! A chain of calls is bounded: each request carries its depth as a
 //! request extension ([`ChainDepth`]); a call deeper than
@@ -88,6 +91,7 @@ pub(crate) fn props_from_args(args: &[HostValue]) -> Option<HostValue> {
 /// body streams on as the callee produces it.
 pub(crate) async fn call(
     dispatcher: Recipient<Dispatch>,
+    fast: Option<crate::FastPath>,
     service: String,
     request: OutboundRequest,
     depth: u32,
@@ -112,11 +116,20 @@ pub(crate) async fn call(
     if let Some(props) = callee.props {
         http_request.extensions_mut().insert(Props(props));
     }
-    let outcome = dispatcher
-        .send(Dispatch::new(service.clone(), http_request))
-        .await
-        .map_err(|_| RuntimeError::Lost(service.clone()));
-    match outcome.and_then(|r| r) {
+    // Straight to a live isolate of the callee when there is one to pick
+    // (as a connection's request goes), else through the registry.
+    let outcome = match fast {
+        Some(fast) => match fast.pick(&service, None) {
+            Some(picked) => picked.fetch(&service, http_request).await,
+            None => fast.admit(&service, None, http_request).await,
+        },
+        None => dispatcher
+            .send(Dispatch::new(service.clone(), http_request))
+            .await
+            .map_err(|_| RuntimeError::Lost(service.clone()))
+            .and_then(|r| r),
+    };
+    match outcome {
         Ok(response) => Ok(from_http(response, url)),
         // What the callee threw is thrown in the caller, with its name and
         // message, as Cloudflare's service bindings do.

@@ -56,6 +56,9 @@ pub struct Outbound {
     open: Arc<EgressPolicy>,
     /// Where service-binding calls go: the registry.
     dispatcher: Option<Recipient<crate::Dispatch>>,
+    /// The direct way to a Worker's live isolate, which service-binding
+    /// calls take when it has one to pick (as connections do).
+    fast: Option<crate::FastPath>,
     /// Where RPC calls to a Worker's entrypoint go: the registry.
     rpc: Option<Recipient<crate::rpc::RpcCall>>,
     /// Where live Durable Objects are, for stubs' direct way.
@@ -132,6 +135,7 @@ impl Outbound {
             policy: Arc::new(policy),
             open: Arc::new(EgressPolicy::allow_all()),
             dispatcher: None,
+            fast: None,
             rpc: None,
             objects: None,
             dynamic: None,
@@ -142,6 +146,18 @@ impl Outbound {
     pub(crate) fn with_dispatcher(mut self, dispatcher: Recipient<crate::Dispatch>) -> Self {
         self.dispatcher = Some(dispatcher);
         self
+    }
+
+    /// Sends service-binding calls the direct way `fast` when it has an
+    /// isolate to pick, else through the registry.
+    pub(crate) fn with_fast(mut self, fast: crate::FastPath) -> Self {
+        self.fast = Some(fast);
+        self
+    }
+
+    /// The direct way to Workers' live isolates, once the registry runs.
+    pub(crate) fn fast(&self) -> Option<&crate::FastPath> {
+        self.fast.as_ref()
     }
 
     /// Sends RPC calls to entrypoints to `rpc` (the registry).
