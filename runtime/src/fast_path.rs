@@ -278,6 +278,23 @@ impl actix::Handler<Admit> for Registry {
 }
 
 impl Picked {
+    /// Sends an RPC call to an entrypoint to the isolate picked, counted in
+    /// flight until it is answered; `None` if that isolate turned out to be
+    /// going away before it took the call (the caller then sends it through
+    /// the registry).
+    pub(crate) async fn call(
+        self,
+        event: crate::rpc::CallEvent,
+    ) -> Option<Result<crate::rpc::Answer, RuntimeError>> {
+        self.live.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.live.last_used.touch();
+        let _done = InFlight(self.live.in_flight.clone());
+        match self.live.addr.send(event).await {
+            Ok(Err(RuntimeError::Unavailable(_))) | Err(_) => None,
+            Ok(answer) => Some(answer),
+        }
+    }
+
     /// Sends the fetch event to the isolate picked; if that isolate is going
     /// away before it took the event, dispatches it through the registry.
     pub async fn fetch(

@@ -693,11 +693,12 @@ impl IsolateHost {
                 .then(|| self.draining.clone()),
         };
         let registry = self.outbound.rpc().cloned();
+        let fast = self.outbound.fast().cloned();
         let objects = self.outbound.objects().cloned();
         let actor = self.actor.clone();
         self.ops.borrow_mut().insert(id, Some(event));
         actix_rt::spawn(async move {
-            let answer = crate::rpc::route(registry, objects, target, call).await;
+            let answer = crate::rpc::route(registry, fast, objects, target, call).await;
             let Some(addr) = actor.get().and_then(WeakAddr::upgrade) else {
                 return;
             };

@@ -170,7 +170,7 @@ impl Traces {
             };
             let (registry, worker) = (registry.clone(), self.worker.clone());
             actix_rt::spawn(async move {
-                let answer = crate::rpc::route(Some(registry), None, target, call).await;
+                let answer = crate::rpc::route(Some(registry), None, None, target, call).await;
                 if let Err(e) = answer {
                     tracing::warn!(worker = worker.as_str(), "a tail Worker failed: {e}");
                 }

@@ -366,12 +366,14 @@ impl Target {
     }
 }
 
-/// Delivers `event` for `target`: through `registry` for an entrypoint,
+/// Delivers `event` for `target`: for an entrypoint, straight to a live
+/// isolate of the Worker that `fast` picks, else through `registry`;
 /// straight to the exporting isolate for an export, and straight to the
 /// hosting isolate for a Durable Object that `objects` knows to be live
 /// (else through `registry`'s directory, see `crate::durable::direct`).
 pub(crate) async fn route(
     registry: Option<Recipient<RpcCall>>,
+    fast: Option<crate::FastPath>,
     objects: Option<crate::durable::direct::Homes>,
     target: Target,
     mut event: CallEvent,
@@ -394,6 +396,16 @@ pub(crate) async fn route(
             let registry = registry
                 .ok_or_else(|| JsError::new("Error", "service bindings are not available"))?;
             event.receiver = Receiver::Entrypoint(entrypoint, props);
+            // Straight to a live isolate of the Worker when the fast path
+            // has one to pick, as a service binding's fetch goes.
+            let picked = fast.and_then(|fast| fast.pick(&worker, None));
+            if let Some(picked) = picked {
+                if let Some(answer) = picked.call(event.clone()).await {
+                    return answer.map_err(|error| {
+                        JsError::new("Error", format!("RPC to '{worker}' failed: {error}"))
+                    });
+                }
+            }
             let sent = registry
                 .send(RpcCall {
                     worker: worker.clone(),
