@@ -23,14 +23,15 @@ use common::{on_each_engine, Server, TempConfig};
 use serde_json::json;
 
 /// The fixture project in a temporary folder, its `ABSOLUTE` replaced by
-/// that folder's path, served with `nodejs_compat` on `engine`.
-fn serve(engine: &str) -> (TempConfig, Server) {
+/// that folder's path, its `main` served with `nodejs_compat` on `engine`.
+fn serve_main(engine: &str, main: &str) -> (TempConfig, Server) {
     let c = TempConfig::new(&[]);
     let root = c.dir.path().canonicalize().unwrap();
     let absolute = root.to_str().unwrap();
     let fixture = common::fixture("opennext");
     let sources = [
         "worker.js",
+        "absolute.js",
         "lib/greet.js",
         "lib/uses.cjs",
         "lib/twice.cjs",
@@ -44,19 +45,26 @@ fn serve(engine: &str) -> (TempConfig, Server) {
     std::fs::copy(fixture.join("add.wasm"), root.join("add.wasm")).unwrap();
     std::fs::write(
         root.join("wrangler.jsonc"),
-        r#"{ "name": "w", "main": "worker.js", "compatibility_date": "2025-10-08",
-             "compatibility_flags": ["nodejs_compat"] }"#,
+        format!(
+            r#"{{ "name": "w", "main": "{main}", "compatibility_date": "2025-10-08",
+                 "compatibility_flags": ["nodejs_compat"] }}"#
+        ),
     )
     .unwrap();
     let s = Server::start(&["--config", &c.path("wrangler.jsonc"), "--engine", engine]);
     (c, s)
 }
 
+/// The fixture's worker.js on `engine`.
+fn serve(engine: &str) -> (TempConfig, Server) {
+    serve_main(engine, "worker.js")
+}
+
 #[test]
 fn modules_named_by_absolute_paths_load() {
     on_each_engine("modules_named_by_absolute_paths_load", |engine| {
-        let (_c, s) = serve(engine);
-        let r = s.get("/absolute");
+        let (_c, s) = serve_main(engine, "absolute.js");
+        let r = s.get("/");
         assert_eq!(r.status, 200, "{}\n{}", r.text(), s.log());
         assert_eq!(
             r.json(),
@@ -71,7 +79,7 @@ fn a_wasm_module_imported_but_unused_lets_the_worker_serve() {
         "a_wasm_module_imported_but_unused_lets_the_worker_serve",
         |engine| {
             let (_c, s) = serve(engine);
-            assert_eq!(s.get("/absolute").status, 200, "{}", s.log());
+            assert_eq!(s.get("/elsewhere").status, 404, "{}", s.log());
             let r = s.get("/wasm");
             assert_eq!(r.status, 200, "{}\n{}", r.text(), s.log());
             if engine == "quickjs" {
