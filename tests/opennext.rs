@@ -15,7 +15,10 @@
 //! - a request made by **subclassing `http.IncomingMessage`** with Node's
 //!   public constructor (a socket-like object) and its own `_read`;
 //! - workerd's **`readAtLeast`** on a BYOB reader (OpenNext's image handler
-//!   reads an image's first 32 bytes with it from a teed body).
+//!   reads an image's first 32 bytes with it from a teed body);
+//! - a **`Request` with a `ReadableStream` body and no `duplex`**, which
+//!   workerd takes and the standard refuses (OpenNext's middleware passes
+//!   Next.js's POSTs, server actions among them, on so).
 
 mod common;
 
@@ -127,5 +130,15 @@ fn read_at_least_fills_a_byob_view_across_chunks() {
                 "tooMany": "TypeError", "rest": 40
             })
         );
+    });
+}
+
+#[test]
+fn a_streamed_request_body_needs_no_duplex() {
+    on_each_engine("a_streamed_request_body_needs_no_duplex", |engine| {
+        let (_c, s) = serve(engine);
+        let r = s.request("POST", "/duplex", &[], b"by=2");
+        assert_eq!(r.status, 200, "{}\n{}", r.text(), s.log());
+        assert_eq!(r.json(), json!({ "body": "by=2", "duplex": "half" }));
     });
 }
