@@ -23,6 +23,8 @@ fi
 scripts/install-redis.sh
 # The database driver tests' PostgreSQL.
 scripts/install-postgres.sh
+# The MySQL driver tests' MariaDB.
+scripts/install-mariadb.sh
 
 for lock in tests/projects/*/package-lock.json; do
   dir=$(dirname "$lock")

@@ -186,7 +186,10 @@ fn workflow_namespace(
 /// fresh id for each load of the Worker, as `wrangler dev` gives one), the
 /// Analytics Engine datasets and Hyperdrive configurations for the prelude
 /// to make (`js/cloudflare/platform.js`).
-fn platform_bindings(mut spec: WorkerSpec, platform: &motu_config::Platform) -> WorkerSpec {
+fn platform_bindings(
+    mut spec: WorkerSpec,
+    platform: &motu_config::Platform,
+) -> anyhow::Result<WorkerSpec> {
     let text = |s: &str| HostValue::String(s.to_owned());
     if let Some(binding) = &platform.version_metadata {
         let mut id = [0u8; 16];
@@ -225,7 +228,10 @@ fn platform_bindings(mut spec: WorkerSpec, platform: &motu_config::Platform) -> 
         let value = HostValue::Map(vec![
             ("type".into(), text("hyperdrive")),
             ("id".into(), text(&h.id)),
-            ("connectionString".into(), text(url.as_str())),
+            (
+                "connectionString".into(),
+                text(h.worker_connection().as_str()),
+            ),
             ("scheme".into(), text(url.scheme())),
             ("host".into(), text(url.host_str().unwrap_or_default())),
             ("port".into(), HostValue::Number(f64::from(h.port()))),
@@ -236,8 +242,27 @@ fn platform_bindings(mut spec: WorkerSpec, platform: &motu_config::Platform) -> 
         spec = spec
             .with_platform_binding(&h.binding, value)
             .with_egress_host(h.address());
+        if let Some(tls) = &h.tls {
+            // `sslrootcert`, as wrangler reads it: from the current folder.
+            let ca = match &tls.root_cert {
+                Some(path) => Some(std::fs::read_to_string(path).with_context(|| {
+                    format!(
+                        "Hyperdrive binding '{}': cannot read its sslrootcert {}",
+                        h.binding,
+                        path.display()
+                    )
+                })?),
+                None => None,
+            };
+            spec = spec.with_database_tls(motu_runtime::DatabaseTls {
+                address: h.address(),
+                protocol: tls.protocol,
+                mode: tls.mode,
+                ca,
+            });
+        }
     }
-    spec
+    Ok(spec)
 }
 
 pub(crate) fn worker_spec(
@@ -254,6 +279,7 @@ pub(crate) fn worker_spec(
     let root = std::path::absolute(&w.root)?;
     let mut project = ProjectOptions::new(&root, std::path::absolute(main)?);
     project.define = w.define.clone();
+    project.alias = w.alias.clone();
     project.jsx_factory = w.jsx_factory.clone();
     project.jsx_fragment = w.jsx_fragment.clone();
     project.tsconfig = w.tsconfig.clone();
@@ -319,7 +345,7 @@ pub(crate) fn worker_spec(
         };
         spec = spec.with_storage(StorageBinding::send_email(&e.name, &rules));
     }
-    spec = platform_bindings(spec, &w.platform);
+    spec = platform_bindings(spec, &w.platform)?;
     for (binding, service) in &w.absent_services {
         let data = HostValue::Map(vec![
             ("type".into(), HostValue::String("absent_service".into())),

@@ -159,3 +159,65 @@ fn the_subrequest_limit_is_per_event() {
         assert_eq!((r.status, r.text()), (200, "Hello World!".to_owned()));
     });
 }
+
+/// A Worker that answers with a subrequest's response as it is (a proxy's
+/// `return fetch(url)`) hands its body back to the server unread: the body
+/// goes on from the origin to the client without the isolate, so the
+/// isolate's eviction meanwhile (here for its CPU limit) does not cut it off,
+/// as it cuts off a body JavaScript still pumps.
+#[test]
+fn a_proxied_body_passes_through_without_the_isolate() {
+    use std::io::{Read, Write};
+    on_each_engine(
+        "a_proxied_body_passes_through_without_the_isolate",
+        |engine| {
+            let origin = Origin::start();
+            let extra = "[egress]\nallow_private = true\n";
+            let c = TempConfig::new(&[
+                ("fetcher.js", include_str!("fixtures/fetcher.js")),
+                (
+                    "motu.toml",
+                    &format!(
+                        "[server]\nengine = \"{engine}\"\n{extra}\n\
+                     [[workers]]\nname = \"fetcher\"\nmain = \"fetcher.js\"\n\
+                     routes = [\"fetcher.test/*\"]\nmax_instances = 1\n\
+                     [workers.vars]\nORIGIN = \"{}\"\n",
+                        origin.url()
+                    ),
+                ),
+            ]);
+            let s = Server::start(&["--config", &c.path("motu.toml")]);
+            let mut client = std::net::TcpStream::connect(&s.addr).unwrap();
+            client
+                .write_all(
+                    b"GET /proxy-held HTTP/1.1\r\nhost: fetcher.test\r\nconnection: close\r\n\r\n",
+                )
+                .unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !String::from_utf8_lossy(&got).contains("first") {
+                let n = client.read(&mut buf).unwrap();
+                assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&got));
+                got.extend_from_slice(&buf[..n]);
+            }
+            // The isolate breaks its CPU limit and is evicted while the body
+            // is still coming from the origin.
+            let r = s.request("GET", "/spin", &[("host", "fetcher.test")], b"");
+            assert_eq!(r.status, 503, "{}", r.text());
+            let log = s.wait_for_log("isolate evicted");
+            assert!(log.contains("isolate evicted"), "{log}");
+            origin.release();
+            client.read_to_end(&mut got).unwrap();
+            let text = String::from_utf8_lossy(&got);
+            assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+            assert!(text.contains("first") && text.contains("last"), "{text}");
+            assert!(
+                text.ends_with("0\r\n\r\n"),
+                "the body ended cleanly: {text}"
+            );
+            // A new isolate serves the next request.
+            let r = s.request("GET", "/get", &[("host", "fetcher.test")], b"");
+            assert_eq!(r.status, 200, "{}", r.text());
+        },
+    );
+}

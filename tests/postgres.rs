@@ -66,6 +66,12 @@ impl ProjectConfig {
     /// Worker only. The same code without the binding is `other` (at
     /// `other.test`).
     fn hyperdrive(engine: &str, db: &PostgresServer) -> ProjectConfig {
+        Self::hyperdrive_to(engine, db, &db.url())
+    }
+
+    /// [`hyperdrive`](Self::hyperdrive) with `url` as the local connection
+    /// string.
+    fn hyperdrive_to(engine: &str, db: &PostgresServer, url: &str) -> ProjectConfig {
         let c = Self::new(engine, db, "");
         let text = std::fs::read_to_string(&c.0).unwrap();
         let worker = text
@@ -76,7 +82,6 @@ impl ProjectConfig {
         let text = format!(
             "{db}[[workers.hyperdrive]]\nbinding = \"HYPERDRIVE\"\nid = \"a76a99bc342644deb02c38d66082262a\"\nlocalConnectionString = \"{url}\"\n{other}",
             db = text.replace("name = \"db\"", &routed("db")),
-            url = db.url(),
             other = worker.replace("name = \"db\"", &routed("other")),
         );
         std::fs::write(&c.0, text).unwrap();
@@ -207,4 +212,49 @@ fn a_hyperdrive_binding_reaches_its_database() {
         let answer = r.json()["answer"].as_str().unwrap().to_owned();
         assert!(answer == "S" || answer == "N", "{answer}");
     });
+}
+
+/// A Hyperdrive whose local connection string asks for TLS (`sslmode`, as a
+/// hosted database's string does): the host speaks PostgreSQL's TLS upgrade
+/// to the database, as wrangler's local Hyperdrive does, and the drivers,
+/// given the string with `sslmode=disable`, run through it (the server sees
+/// encrypted sessions). `require` takes the test CA's certificate
+/// unchecked; `verify-full` checks it, against `sslrootcert` when given
+/// (else the Web PKI roots, which do not have the test CA).
+#[test]
+fn a_hyperdrive_that_asks_for_tls_gets_it_from_the_host() {
+    on_each_engine(
+        "a_hyperdrive_that_asks_for_tls_gets_it_from_the_host",
+        |engine| {
+            let (db, ca) = PostgresServer::start_tls();
+            let dir = tempfile::tempdir().unwrap();
+            let ca_path = dir.path().join("ca.pem");
+            std::fs::write(&ca_path, ca).unwrap();
+            let cases = [
+                ("sslmode=require".to_owned(), true),
+                (
+                    format!("sslmode=verify-full&sslrootcert={}", ca_path.display()),
+                    true,
+                ),
+                ("sslmode=verify-full".to_owned(), false),
+            ];
+            for (query, trusted) in cases {
+                let url = format!("{}?{query}", db.url());
+                let c = ProjectConfig::hyperdrive_to(engine, &db, &url);
+                let s = c.serve();
+                let r = s.request("GET", "/hyperdrive-ssl", &[("host", "db.test")], b"");
+                if trusted {
+                    assert_eq!(r.status, 200, "{query}: {}\n{}", r.text(), s.log());
+                    assert_eq!(
+                        r.json(),
+                        json!({ "postgres": true, "pg": true, "sslmode": "disable" }),
+                        "{query}"
+                    );
+                } else {
+                    assert_eq!(r.status, 500, "{query}: {}", r.text());
+                    assert!(r.text().contains("UnknownIssuer"), "{query}: {}", r.text());
+                }
+            }
+        },
+    );
 }

@@ -389,3 +389,82 @@ fn a_binding_to_a_worker_not_run_here_answers_as_wrangler_devs() {
         );
     });
 }
+
+/// `alias` swaps a package for a file of the project, in the Worker's own
+/// modules and in its packages; `dev.ip`/`dev.port` say where `motu dev`
+/// listens; the keys that only matter when deploying are not warned about.
+#[test]
+fn aliases_dev_settings_and_deploy_only_keys() {
+    on_each_engine("aliases_dev_settings_and_deploy_only_keys", |engine| {
+        let project = common::TempConfig::new(&[
+            (
+                "wrangler.jsonc",
+                r#"{
+                  "name": "app", "main": "src/index.js", "compatibility_date": "2025-10-08",
+                  "compatibility_flags": ["nodejs_compat"],
+                  // port 0: any free port (without this table, motu dev takes 8787)
+                  "dev": { "ip": "127.0.0.2", "port": 0, "local_protocol": "http", "inspector_port": 9230 },
+                  "alias": { "node-fetch": "./shims/fetch.js", "old-events": "node:events" },
+                  "observability": { "enabled": true, "head_sampling_rate": 1 },
+                  "upload_source_maps": true,
+                  "placement": { "mode": "smart" },
+                  "account_id": "0123"
+                }"#,
+            ),
+            (
+                "src/index.js",
+                "import fetchLike from 'node-fetch';\n\
+                 import viaPackage from 'lib';\n\
+                 import sub from 'node-fetch/sub.js';\n\
+                 import { EventEmitter } from 'old-events';\n\
+                 export default { fetch: () => Response.json({ fetchLike: fetchLike(), viaPackage,\n\
+                   sub, emitter: typeof EventEmitter }) };",
+            ),
+            ("shims/fetch.js", "export default () => 'shim';"),
+            (
+                "node_modules/node-fetch/package.json",
+                r#"{ "name": "node-fetch", "main": "index.js" }"#,
+            ),
+            (
+                "node_modules/node-fetch/index.js",
+                "module.exports = () => 'real';",
+            ),
+            ("node_modules/node-fetch/sub.js", "module.exports = 'sub';"),
+            (
+                "node_modules/lib/package.json",
+                r#"{ "name": "lib", "main": "index.js" }"#,
+            ),
+            (
+                "node_modules/lib/index.js",
+                "module.exports = require('node-fetch').default();",
+            ),
+        ]);
+        let dir = project.dir.path().to_path_buf();
+        let s = Server::start_in(Some(&dir), "dev", &["--engine", engine], &[]);
+        let (ip, port) = s.addr.rsplit_once(':').unwrap();
+        assert_eq!(ip, "127.0.0.2", "dev.ip: {}", s.log());
+        assert_ne!(port, "8787", "dev.port: {}", s.log());
+        let r = s.get("/");
+        assert_eq!(r.status, 200, "{}", s.log());
+        let body = r.json();
+        assert_eq!(body["fetchLike"], "shim");
+        assert_eq!(body["viaPackage"], "shim", "inside a package too");
+        assert_eq!(body["sub"], "sub", "a subpath is not the alias");
+        assert_eq!(body["emitter"], "function", "an alias to a built-in module");
+        let log = s.log();
+        assert!(
+            log.contains("key 'dev.inspector_port' is not supported"),
+            "{log}"
+        );
+        for key in [
+            "observability",
+            "upload_source_maps",
+            "placement",
+            "account_id",
+            "'dev'",
+            "'alias'",
+        ] {
+            assert!(!log.contains(key), "{key} is read:\n{log}");
+        }
+    });
+}

@@ -154,6 +154,23 @@ impl Body {
         }
     }
 
+    /// The value a whole body hands JavaScript — `null` when it is empty,
+    /// its bytes, or its pieces (which the engine joins) — if it is whole
+    /// and at most `max` bytes long; else the body itself, to be streamed.
+    /// Bytes in one piece that no one else holds become the value without
+    /// a copy.
+    pub(crate) fn into_whole_value(self, max: usize) -> Result<motu_engine::HostValue, Self> {
+        use motu_engine::HostValue;
+        match self.inner {
+            Inner::Full(b) if b.is_empty() => Ok(HostValue::Null),
+            Inner::Full(b) if b.len() <= max => Ok(HostValue::Bytes(Vec::from(b))),
+            Inner::Chunks(c) if c.iter().map(Bytes::len).sum::<usize>() <= max => {
+                Ok(HostValue::Chunks(c))
+            }
+            inner => Err(Self { inner }),
+        }
+    }
+
     /// Whether the body is streamed (its length is not known in advance).
     pub fn is_stream(&self) -> bool {
         matches!(self.inner, Inner::Stream(_))

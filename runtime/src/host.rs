@@ -26,6 +26,12 @@ use futures::StreamExt;
 /// Chunks of a subrequest's response body buffered ahead of JavaScript.
 const RESPONSE_BODY_CHUNKS: usize = 8;
 
+/// A subrequest's response body that is whole when the answer comes and at
+/// most this long goes to JavaScript with the head, as bytes; a longer one
+/// is streamed (and passes through the isolate unread when the Worker
+/// answers with it as it is).
+const WHOLE_RESPONSE_MAX: usize = 64 * 1024;
+
 /// Moves `body`'s chunks into `sink` until the body ends or JavaScript
 /// stops reading.
 async fn pump(body: Body, sink: &BodySender) -> Result<(), BodyError> {
@@ -945,8 +951,16 @@ impl IsolateHost {
                 let (sink, body) = Body::channel(crate::sockets::READ_AHEAD);
                 let readable = self.open_readable(body);
                 let policy = self.outbound.policy().clone();
+                // A Hyperdrive's database whose TLS the host speaks.
+                let database = self
+                    .spec
+                    .database_tls
+                    .iter()
+                    .find(|d| d.serves(&host, port))
+                    .cloned();
                 self.spawn_op(id, async move {
-                    let connected = crate::sockets::connect(&policy, &host, port, tls).await?;
+                    let connected =
+                        crate::sockets::connect(&policy, &host, port, tls, database).await?;
                     Ok(sockets.register(event, connected, sink, readable, half_open))
                 });
             }
@@ -998,6 +1012,7 @@ impl IsolateHost {
         // opened now, so the promise can settle with the head at once.
         let (sink, body) = Body::channel(RESPONSE_BODY_CHUNKS);
         let handle = self.open_readable(body);
+        let dropper = self.streams.dropper(handle);
         let sockets = self.sockets.clone();
         let event = self.current_event.get();
         self.spawn_op(id, async move {
@@ -1020,6 +1035,19 @@ impl IsolateHost {
                 .web_socket
                 .take()
                 .map(|link| HostValue::Number(sockets.forward(event, link).into()));
+            // A small body that is whole already (another Worker's answer,
+            // an asset) goes with the head: no readable, no reads.
+            let body = match socket {
+                Some(_) => body,
+                None => match body.into_whole_value(WHOLE_RESPONSE_MAX) {
+                    Ok(whole) => {
+                        aborts.borrow_mut().remove(&token);
+                        dropper.drop_now();
+                        return Ok(crate::fetch::response_value(head, whole));
+                    }
+                    Err(body) => body,
+                },
+            };
             let (abort, registration) = AbortHandle::new_pair();
             aborts.borrow_mut().insert(token, abort);
             actix_rt::spawn(async move {

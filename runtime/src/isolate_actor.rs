@@ -888,19 +888,12 @@ impl Handler<Fetch> for IsolateActor {
         let entrypoint = crate::service::entrypoint_of(&msg.0);
         let props = crate::service::props_of(&msg.0);
         let (parts, body) = msg.0.into_parts();
-        let body = match body.as_chunks().map(<[bytes::Bytes]>::to_vec) {
-            Some(chunks) if chunks.iter().all(|c| c.is_empty()) => HostValue::Null,
-            Some(mut chunks) if chunks.len() == 1 => {
-                // Once the body is gone (and the sender let go of its copy,
-                // above) the bytes are usually this one reference's alone,
-                // and become the Vec without a copy.
-                drop(body);
-                HostValue::Bytes(Vec::from(chunks.remove(0)))
-            }
-            // Pieces as they were read: the engine copies them straight
-            // into the Worker's buffer, joined there.
-            Some(chunks) => HostValue::Chunks(chunks),
-            None => HostValue::Number(self.host.open_readable_for(body, id) as f64),
+        // A whole body as its bytes (once the sender let go of its copy,
+        // above, usually without a copy) or as the pieces it was read in,
+        // which the engine copies straight into the Worker's buffer.
+        let body = match body.into_whole_value(usize::MAX) {
+            Ok(whole) => whole,
+            Err(body) => HostValue::Number(self.host.open_readable_for(body, id) as f64),
         };
         let size = carried(&body);
         let mut event = fetch_event(&parts, body);

@@ -146,6 +146,7 @@ pub use request_id::{RequestId, MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER};
 pub use rpc::{Answer, CallEvent, Origin, Receiver, RpcCall, Target};
 pub use runtime::{Runtime, RuntimeConfig};
 pub use service::{ChainDepth, MAX_CHAIN_DEPTH};
+pub use sockets::database::DatabaseTls;
 pub use supervisor::{
     Evicted, EvictionReason, GetStats, IsolateStarted, ScheduledOutcome, ScheduledRan, Supervisor,
     SupervisorStats, RECENT_EVICTIONS,

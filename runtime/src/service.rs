@@ -11,7 +11,7 @@
 use actix::Recipient;
 use motu_engine::{HostValue, JsError};
 
-use crate::fetch::{request_from_args, OutboundHead, OutboundRequest, OutboundResponse};
+use crate::fetch::{request_at, OutboundHead, OutboundRequest, OutboundResponse};
 use crate::{Dispatch, FetchRequest, RuntimeError};
 
 /// How deep a chain of service-binding calls may go.
@@ -69,9 +69,7 @@ pub(crate) fn call_from_args(args: &[HostValue]) -> Result<(String, OutboundRequ
         .and_then(HostValue::as_str)
         .ok_or_else(|| JsError::type_error("service binding: the service must be a string"))?
         .to_owned();
-    let mut rest = args[..args.len().min(6)].to_vec();
-    rest.remove(1);
-    Ok((service, request_from_args(&rest)?))
+    Ok((service, request_at(args, 2, false)?))
 }
 
 /// The entrypoint of `service_fetch`'s arguments, if one is named.
@@ -173,15 +171,13 @@ pub(crate) fn to_http(
     request: OutboundRequest,
     what: &str,
 ) -> Result<http::Request<crate::Body>, JsError> {
-    let mut builder = http::Request::builder()
-        .method(request.method)
-        .uri(request.url.as_str());
-    for (name, value) in &request.headers {
-        builder = builder.header(name, value);
-    }
-    builder
-        .body(request.body.unwrap_or_default())
-        .map_err(|e| JsError::type_error(format!("{what}: {e}")))
+    let uri = http::Uri::try_from(request.url.as_str())
+        .map_err(|e| JsError::type_error(format!("{what}: {e}")))?;
+    let mut http_request = http::Request::new(request.body.unwrap_or_default());
+    *http_request.method_mut() = request.method;
+    *http_request.uri_mut() = uri;
+    *http_request.headers_mut() = request.headers;
+    Ok(http_request)
 }
 
 /// An in-process response as a subrequest's response for `url`.

@@ -391,6 +391,15 @@ impl BodyStreams {
         Ok(())
     }
 
+    /// A way to drop readable `handle` later, from work that does not hold
+    /// the streams (a subrequest whose body turned out to be whole).
+    pub(crate) fn dropper(&self, handle: u32) -> ReadableDropper {
+        ReadableDropper {
+            readables: Rc::downgrade(&self.readables),
+            handle,
+        }
+    }
+
     /// `body_cancel(handle)`: drops a readable (no error if it is gone).
     pub(crate) fn cancel(&self, args: &[HostValue]) -> Result<(), JsError> {
         let handle = handle_arg(args, 0, "body_cancel")?;
@@ -720,6 +729,25 @@ fn take_ended<T>(
         .into_iter()
         .filter_map(|h| table.remove(&h))
         .collect()
+}
+
+/// Drops one readable (see [`BodyStreams::dropper`]).
+pub(crate) struct ReadableDropper {
+    readables: Weak<RefCell<HashMap<u32, Readable>>>,
+    handle: u32,
+}
+
+impl ReadableDropper {
+    /// Drops the readable now, if it is still there.
+    pub(crate) fn drop_now(self) {
+        let removed = self
+            .readables
+            .upgrade()
+            .and_then(|r| r.borrow_mut().remove(&self.handle));
+        if let Some(r) = removed {
+            release_readable(r);
+        }
+    }
 }
 
 fn release_readable(r: Readable) {

@@ -83,6 +83,11 @@ pub struct WorkerSpec {
     /// to, beyond the server's egress policy: what its bindings open to it
     /// (a Hyperdrive configuration's database). Default none.
     pub egress_hosts: Vec<String>,
+    /// The databases whose TLS the host speaks for the Worker (a Hyperdrive
+    /// configuration whose connection string asks for TLS): a plain
+    /// connection to one's address is upgraded before the Worker gets it.
+    /// Default none.
+    pub database_tls: Vec<crate::DatabaseTls>,
     /// Where its `fetch()` and sockets go: out under the egress policy (the
     /// default), nowhere, or to a service binding. Set for dynamic Workers
     /// by their code's `globalOutbound` (see [`GlobalOutbound`]).
@@ -124,6 +129,14 @@ impl std::fmt::Debug for WorkerSpec {
                 &self.platform.iter().map(|(k, _)| k).collect::<Vec<_>>(),
             )
             .field("egress_hosts", &self.egress_hosts)
+            .field(
+                "database_tls",
+                &self
+                    .database_tls
+                    .iter()
+                    .map(|d| &d.address)
+                    .collect::<Vec<_>>(),
+            )
             .field("global_outbound", &self.global_outbound)
             .field("tails", &self.tails.len())
             .field("sandboxed", &self.sandboxed)
@@ -162,6 +175,7 @@ impl WorkerSpec {
             request_cf: None,
             platform: Vec::new(),
             egress_hosts: Vec::new(),
+            database_tls: Vec::new(),
             global_outbound: Default::default(),
             tails: Vec::new(),
             sandboxed: false,
@@ -221,6 +235,7 @@ impl WorkerSpec {
             request_cf: None,
             platform: Vec::new(),
             egress_hosts: Vec::new(),
+            database_tls: Vec::new(),
             global_outbound: Default::default(),
             tails: Vec::new(),
             sandboxed: false,
@@ -271,6 +286,13 @@ impl WorkerSpec {
     /// to (see [`WorkerSpec::egress_hosts`]).
     pub fn with_egress_host(mut self, host: impl Into<String>) -> Self {
         self.egress_hosts.push(host.into());
+        self
+    }
+
+    /// Has the host speak TLS to a database for the Worker (see
+    /// [`WorkerSpec::database_tls`]).
+    pub fn with_database_tls(mut self, database: crate::DatabaseTls) -> Self {
+        self.database_tls.push(database);
         self
     }
 

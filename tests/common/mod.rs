@@ -8,6 +8,7 @@ pub mod certs;
 pub mod durability;
 pub mod durable;
 pub mod editor;
+pub mod mariadb;
 pub mod postgres;
 pub mod redis;
 pub mod ws;
@@ -455,12 +456,15 @@ pub fn run_motu(args: &[&str]) -> (i32, String, String) {
 /// - `/redirect?status=S&to=PATH` answers status S with `location: PATH`;
 /// - `/loop` redirects to itself;
 /// - `/stream` sends `first`, then `last` half a second later (chunked);
+/// - `/held` sends `first`, then `last` once the test calls
+///   [`Origin::release`] (chunked);
 /// - `/slow` answers after 3 seconds.
 pub struct Origin {
     /// `127.0.0.1:port`.
     pub addr: String,
     /// Requests served so far.
     pub served: Arc<std::sync::atomic::AtomicUsize>,
+    released: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Origin {
@@ -469,18 +473,31 @@ impl Origin {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         let served = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let released = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let count = served.clone();
+        let gate = released.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let count = count.clone();
+                let gate = gate.clone();
                 std::thread::spawn(move || {
-                    if serve_origin_request(stream).is_ok() {
+                    if serve_origin_request(stream, &gate).is_ok() {
                         count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     }
                 });
             }
         });
-        Origin { addr, served }
+        Origin {
+            addr,
+            served,
+            released,
+        }
+    }
+
+    /// Lets `/held` send the rest of its body.
+    pub fn release(&self) {
+        self.released
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// `http://127.0.0.1:port`.
@@ -489,7 +506,10 @@ impl Origin {
     }
 }
 
-fn serve_origin_request(stream: TcpStream) -> std::io::Result<()> {
+fn serve_origin_request(
+    stream: TcpStream,
+    released: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
@@ -551,6 +571,17 @@ fn serve_origin_request(stream: TcpStream) -> std::io::Result<()> {
             write!(out, "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n5\r\nfirst\r\n")?;
             out.flush()?;
             std::thread::sleep(Duration::from_millis(500));
+            write!(out, "4\r\nlast\r\n0\r\n\r\n")?;
+            return out.flush();
+        }
+        "/held" => {
+            // `first`, then `last` once the test releases it.
+            let mut out = stream;
+            write!(out, "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n5\r\nfirst\r\n")?;
+            out.flush()?;
+            while !released.load(std::sync::atomic::Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
             write!(out, "4\r\nlast\r\n0\r\n\r\n")?;
             return out.flush();
         }

@@ -136,6 +136,7 @@ mod durable_objects;
 mod email;
 mod error;
 mod http;
+mod hyperdrive_tls;
 mod jsonc;
 mod kv;
 mod limits;
@@ -155,6 +156,7 @@ mod state;
 mod worker_loaders;
 mod workflows;
 mod wrangler;
+mod wrangler_local;
 
 pub use admin::AdminSettings;
 pub use assets::{
@@ -174,6 +176,7 @@ pub use durable_objects::{
 pub use email::SendEmailBinding;
 pub use error::ConfigError;
 pub use http::{HttpSettings, MIN_HEADER_BYTES};
+pub use hyperdrive_tls::{DatabaseProtocol, HyperdriveTls, TlsMode};
 pub use kv::KvNamespaceSettings;
 pub use limits::{Limits, PoolLimits};
 pub use load::Loaded;

@@ -28,7 +28,9 @@
 //! is refused, as wrangler refuses it. Its host and port are opened to the
 //! Worker that has the binding (and to no other), beyond the server's
 //! egress policy, so a database on the loopback or a private address is
-//! reachable without more configuration.
+//! reachable without more configuration. A string that asks for TLS
+//! (`sslmode=require`…) gets it from the host, as wrangler's local
+//! Hyperdrive gives it (see `hyperdrive_tls`).
 
 use serde::Deserialize;
 
@@ -84,6 +86,9 @@ pub struct HyperdriveBinding {
     /// The database's connection string (`postgres://`, `postgresql://` or
     /// `mysql://`, with a user, a password, a host and a database).
     pub connection: url::Url,
+    /// The TLS the connection string asks for, which the host speaks to the
+    /// database (see `hyperdrive_tls`). `None`: a plain connection.
+    pub tls: Option<crate::HyperdriveTls>,
 }
 
 impl std::fmt::Debug for HyperdriveBinding {
@@ -108,6 +113,16 @@ impl HyperdriveBinding {
             } else {
                 5432
             })
+    }
+
+    /// The connection string the Worker is given: the configured one, or,
+    /// when the host speaks TLS to the database, that string without its
+    /// TLS settings (see `hyperdrive_tls`).
+    pub fn worker_connection(&self) -> url::Url {
+        match self.tls {
+            Some(_) => crate::hyperdrive_tls::worker_url(&self.connection),
+            None => self.connection.clone(),
+        }
     }
 
     /// `host:port`, as the egress policy names it.
@@ -203,12 +218,30 @@ pub(crate) fn validate(
                 ))
             }
         };
-        let connection = connection(&text).map_err(|m| (source, m))?;
-        hyperdrives.push(HyperdriveBinding {
+        let connection = connection(&text).map_err(|m| (source.clone(), m))?;
+        let tls = crate::hyperdrive_tls::read(&connection).map_err(|m| (source.clone(), m))?;
+        let h = HyperdriveBinding {
             binding,
             id: raw.id.clone().unwrap_or_default(),
             connection,
-        });
+            tls,
+        };
+        // The host knows the database whose TLS it speaks by its address:
+        // two settings for one address cannot both hold.
+        if let Some(other) = hyperdrives.iter().find(|o: &&HyperdriveBinding| {
+            o.address() == h.address() && o.tls.is_some() && h.tls.is_some() && o.tls != h.tls
+        }) {
+            return Err((
+                source,
+                format!(
+                    "Hyperdrive bindings '{}' and '{}' connect to {} with different TLS settings (sslmode, sslrootcert), which motu cannot tell apart: give both the same",
+                    other.binding,
+                    h.binding,
+                    h.address()
+                ),
+            ));
+        }
+        hyperdrives.push(h);
     }
     Ok(Platform {
         version_metadata,
@@ -288,6 +321,30 @@ mod tests {
         let p = check(hyperdrive(None), &older).unwrap();
         assert_eq!(p.hyperdrive[0].address(), "older:5432");
         assert!(!format!("{:?}", p.hyperdrive[0]).contains(":b@"));
+    }
+
+    #[test]
+    fn one_database_address_has_one_tls_setting() {
+        let none = |_: &str| None;
+        let raw = |binding: &str, text: &str| RawHyperdrive {
+            binding: Some(binding.into()),
+            id: None,
+            local_connection_string: Some(text.into()),
+        };
+        let same = [
+            raw("A", "postgres://u:p@db:5432/a?sslmode=require"),
+            raw("B", "postgres://v:q@db/b?sslmode=require"),
+            raw("C", "postgres://u:p@db/c"),
+        ];
+        let p = validate(None, &[], &same, &|_| false, &none).unwrap();
+        assert_eq!(p.hyperdrive.len(), 3);
+        let differ = [
+            raw("A", "postgres://u:p@db/a?sslmode=require"),
+            raw("B", "postgres://u:p@db/b?sslmode=verify-full"),
+        ];
+        let (field, message) = validate(None, &[], &differ, &|_| false, &none).unwrap_err();
+        assert_eq!(field, "hyperdrive[1].localConnectionString");
+        assert!(message.contains("'A' and 'B'"), "{message}");
     }
 
     #[test]

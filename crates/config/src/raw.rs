@@ -109,6 +109,8 @@ pub(crate) struct RawWorker {
     pub(crate) vars: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     pub(crate) define: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(crate) alias: BTreeMap<String, String>,
     pub(crate) jsx_factory: Option<String>,
     pub(crate) jsx_fragment: Option<String>,
     pub(crate) tsconfig: Option<String>,

@@ -122,6 +122,10 @@ pub struct WorkerSettings {
     /// each a name or property chain and the JavaScript expression it
     /// becomes (as wrangler's `define`). Default none.
     pub define: Vec<(String, String)>,
+    /// `alias`: module aliases, each a specifier and the module or file
+    /// (relative to `root`) it becomes, as wrangler's `alias`. Default
+    /// none.
+    pub alias: Vec<(String, String)>,
     /// `jsx_factory`: the classic-runtime JSX factory for modules whose
     /// `tsconfig.json` and pragmas name none (as wrangler's). Default
     /// `None`: `React.createElement`.
@@ -279,6 +283,7 @@ impl Settings {
                 main: Some(main.to_path_buf()),
                 root: single_worker_root(main),
                 define: Vec::new(),
+                alias: Vec::new(),
                 jsx_factory: None,
                 jsx_fragment: None,
                 tsconfig: None,
@@ -830,6 +835,7 @@ fn validate_worker(
         name,
         main: main_path,
         define: w.define.into_iter().collect(),
+        alias: w.alias.into_iter().collect(),
         jsx_factory: w.jsx_factory,
         jsx_fragment: w.jsx_fragment,
         tsconfig: w.tsconfig.map(|t| base.join(t)),

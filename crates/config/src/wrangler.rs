@@ -50,6 +50,9 @@
 //!   `routes`/`route`, `triggers`, `limits`, `rules`, `assets`, `build`,
 //!   `jsx_factory`, `jsx_fragment` and `tsconfig` are inherited from the top level unless the section sets them, and `vars`,
 //!   `services` and `define` are not inherited;
+//! - `alias`, `dev` (`port`, `ip`) and the keys that only matter when
+//!   deploying (`observability`, `upload_source_maps`, …): see
+//!   `wrangler_local`;
 //! - `.dev.vars` (or `.dev.vars.<env>`, or else the `.env` files) next to
 //!   the config: every name in it becomes a secret in `env` (overriding a
 //!   var of the same name), as in `wrangler dev`; `secrets.required`
@@ -74,6 +77,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use crate::wrangler_local::{self as local, DEPLOY_ONLY};
 use crate::ConfigError;
 
 /// Whether `file` is read as a Wrangler config: a `.json` or `.jsonc` file,
@@ -144,6 +148,8 @@ const STORAGE_BINDINGS: &[(&str, &[&str])] = &[
 /// Keys of the top level only.
 const TOP_ONLY: &[&str] = &[
     "env",
+    "dev",
+    "alias",
     "$schema",
     // Written by Wrangler and the Cloudflare Vite plugin into the configs
     // they generate: where the config came from, nothing to run.
@@ -233,6 +239,7 @@ pub(crate) fn translate(
     for (key, value) in &top {
         if !KNOWN.contains(&key.as_str())
             && !TOP_ONLY.contains(&key.as_str())
+            && !DEPLOY_ONLY.contains(&key.as_str())
             && !asks_for_nothing(value)
         {
             warnings.unsupported(key);
@@ -262,7 +269,10 @@ pub(crate) fn translate(
                 return Err(invalid(&format!("env.{name}"), "not a table".into()));
             };
             for (key, value) in section {
-                if !KNOWN.contains(&key.as_str()) && !asks_for_nothing(value) {
+                if !KNOWN.contains(&key.as_str())
+                    && !DEPLOY_ONLY.contains(&key.as_str())
+                    && !asks_for_nothing(value)
+                {
                     warnings.unsupported(&format!("env.{name}.{key}"));
                 }
             }
@@ -354,6 +364,12 @@ pub(crate) fn translate(
             ));
         }
         worker.insert("define".into(), define.clone());
+    }
+    if let Some(alias) = top.get("alias") {
+        worker.insert(
+            "alias".into(),
+            Value::Object(local::alias(alias, &invalid)?),
+        );
     }
     if let Some((services, field)) = view.get("services") {
         let mut list = service_list(services, &field, &invalid, &mut warnings)?;
@@ -489,6 +505,13 @@ pub(crate) fn translate(
     }
     dev_vars_as_secrets(file, env, &view, &mut worker, &mut warnings, &invalid)?;
     let mut doc = Map::new();
+    if let Some(dev) = top.get("dev") {
+        let (listen, ignored) = local::dev_listen(dev, &invalid)?;
+        ignored.iter().for_each(|key| warnings.unsupported(key));
+        if let Some(listen) = listen {
+            doc.insert("server".into(), serde_json::json!({ "listen": listen }));
+        }
+    }
     // Cloudflare's CPU time per invocation when `limits.cpu_ms` is not set
     // (Workers Standard), as the server's default: the Worker's own
     // `limits.cpu_ms` and `MOTU_LIMITS__CPU_MS` still override it.

@@ -123,8 +123,12 @@ fn the_supported_subset_is_read() {
             preview_id: None
         }]
     );
+    // `account_id` only matters when deploying: read, not warned about.
+    assert!(
+        !warnings.iter().any(|w| w.contains("account_id")),
+        "{warnings:?}"
+    );
     for needle in [
-        "'account_id'",
         "'vectorize'",
         "'AUTH' names Worker 'auth'",
         "'kv_namespaces.remote'",
@@ -135,7 +139,7 @@ fn the_supported_subset_is_read() {
             "one warning with {needle}: {warnings:?}"
         );
     }
-    assert_eq!(warnings.len(), 4, "{warnings:?}");
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
 }
 
 #[test]
@@ -520,12 +524,12 @@ fn a_generated_configs_empty_keys_ask_for_nothing() {
         "compatibility_date":"2025-10-08","triggers":{},"durable_objects":{"bindings":[]},
         "workflows":[],"migrations":[],"exports":{},"kv_namespaces":[],"cloudchamber":{},
         "queues":{"producers":[],"consumers":[]},"vectorize":[],"logfwdr":{"bindings":[]},
-        "unsafe":null,"minify":true}"#;
+        "unsafe":null,"minify":true,"tail_consumers":[{"service":"t"}]}"#;
     let Loaded { settings, warnings } = d.load("wrangler.json", text, None).unwrap();
     assert_eq!(settings.workers[0].name, "app");
     // Only the key that asks for something is named.
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].contains("'minify'"), "{warnings:?}");
+    assert!(warnings[0].contains("'tail_consumers'"), "{warnings:?}");
     // An empty `exports` beside `migrations`, or the other way round, is no conflict.
     for extra in [
         "[[migrations]]\ntag = \"v1\"\nnew_classes = [\"A\"]\n[exports]\n",
@@ -677,4 +681,53 @@ fn worker_loaders_are_read_and_not_inherited_by_environments() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("worker_loaders[0].binding"), "{e}");
+}
+
+#[test]
+fn alias_and_dev_reach_the_settings_and_environments() {
+    let d = Dir::new();
+    let text = r#"{
+  "name": "shop", "main": "src/index.js",
+  "alias": { "node-fetch": "./shims/fetch" },
+  "dev": { "port": 9001 },
+  "observability": { "enabled": true },
+  "env": { "staging": { "upload_source_maps": true, "observability": { "enabled": false } } }
+}"#;
+    for env in [None, Some("staging")] {
+        let Loaded { settings, warnings } = d.load("wrangler.jsonc", text, env).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            settings.workers[0].alias,
+            [("node-fetch".to_owned(), "./shims/fetch".to_owned())]
+        );
+        assert_eq!(settings.server.listen.to_string(), "127.0.0.1:9001");
+    }
+    let Loaded { settings, .. } = d
+        .load_env(
+            "wrangler.jsonc",
+            text,
+            None,
+            &[("MOTU_SERVER__LISTEN", "127.0.0.1:7")],
+        )
+        .unwrap();
+    assert_eq!(settings.server.listen.to_string(), "127.0.0.1:7");
+    // In an environment, `dev` and `alias` are the top level's only.
+    let nested = r#"{ "name": "shop", "main": "src/index.js",
+      "env": { "staging": { "alias": { "a": "./b" }, "dev": { "port": 1 } } } }"#;
+    let Loaded { settings, warnings } = d.load("wrangler.jsonc", nested, Some("staging")).unwrap();
+    assert!(settings.workers[0].alias.is_empty());
+    assert_eq!(settings.server.listen.port(), 8787);
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    let err = d
+        .load(
+            "wrangler.jsonc",
+            r#"{ "name": "s", "main": "src/index.js", "alias": { "a": 1 } }"#,
+            None,
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("alias.a"), "{err}");
+    // motu.toml's form.
+    let toml = "[[workers]]\nname = \"s\"\nmain = \"src/index.js\"\n[workers.alias]\n\"node-fetch\" = \"./x\"\n";
+    let Loaded { settings, .. } = d.load("motu.toml", toml, None).unwrap();
+    assert_eq!(settings.workers[0].alias[0].1, "./x");
 }

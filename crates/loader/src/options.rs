@@ -59,6 +59,13 @@ pub struct ProjectOptions {
     /// into its ancestors' `node_modules`, no workspace siblings. For code
     /// that is not trusted (a dynamic Worker's). Default `false`.
     pub confined: bool,
+    /// Module aliases (wrangler's `alias` key): an import whose specifier
+    /// is exactly a key (`node-fetch`, `node:fs`) loads what the value
+    /// names instead, resolved from `root` as if a module there imported
+    /// it (`./shims/fetch`, another package, a built-in module). They
+    /// apply to every module, packages' included, and come before the
+    /// built-in modules. Default none.
+    pub alias: Vec<(String, String)>,
 }
 
 impl ProjectOptions {
@@ -78,6 +85,7 @@ impl ProjectOptions {
             conditions: DEFAULT_CONDITIONS.iter().map(|c| (*c).to_owned()).collect(),
             builtins: BuiltinModules::new(),
             confined: false,
+            alias: Vec::new(),
         }
     }
 }

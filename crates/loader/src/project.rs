@@ -45,7 +45,8 @@ impl Project {
             &options.conditions,
             options.builtins.clone(),
             options.confined,
-        );
+        )
+        .with_alias(&options.alias);
         let outside = || LoaderError::OutsideRoot {
             entry: entry_path.clone(),
             root: root.clone(),

@@ -331,6 +331,82 @@ fn provided_builtins_are_modules() {
 }
 
 #[test]
+fn aliases_replace_exact_specifiers_from_the_root() {
+    let dir = folder(&[
+        (
+            "node_modules/node-fetch/package.json",
+            r#"{ "name": "node-fetch", "main": "index.js" }"#,
+        ),
+        (
+            "node_modules/node-fetch/index.js",
+            "module.exports = 'real';",
+        ),
+        ("node_modules/node-fetch/sub.js", "module.exports = 'sub';"),
+        (
+            "node_modules/lib/package.json",
+            r#"{ "name": "lib", "main": "index.js" }"#,
+        ),
+        (
+            "node_modules/lib/index.js",
+            "require('node-fetch'); require('node-fetch/sub.js');",
+        ),
+        ("shims/fetch.ts", "export default fetch;"),
+        (
+            "src/index.js",
+            "import f from 'node-fetch';\nimport 'lib';\nimport 'old-buffer';\nexport default {};",
+        ),
+    ]);
+    let mut options = ProjectOptions::new(dir.path(), "src/index.js");
+    options.builtins =
+        BuiltinModules::new().with("node:buffer", "export const Buffer = 1; export default {};");
+    options.alias = vec![
+        ("node-fetch".into(), "./shims/fetch".into()),
+        ("old-buffer".into(), "node:buffer".into()),
+    ];
+    let p = Project::load(&options).unwrap_or_else(|e| panic!("{e}"));
+    // From the entry and from inside a package, the target is found from
+    // the root (not from the importer's folder).
+    assert_eq!(
+        p.resolve("src/index.js", "node-fetch").unwrap(),
+        "shims/fetch.ts"
+    );
+    assert_eq!(
+        p.resolve("node_modules/lib/index.js", "node-fetch")
+            .unwrap(),
+        "shims/fetch.ts"
+    );
+    // Only the exact specifier: a subpath is the package's own.
+    // (An import of a CommonJS file is its ES module view.)
+    assert_eq!(
+        p.resolve("node_modules/lib/index.js", "node-fetch/sub.js")
+            .unwrap(),
+        "node_modules/node-fetch/sub.js?esm-view"
+    );
+    assert_eq!(
+        p.resolve("src/index.js", "old-buffer").unwrap(),
+        "node:buffer"
+    );
+    // Without the alias, the package itself.
+    let mut plain = options.clone();
+    plain.alias.truncate(1);
+    plain.alias[0].0 = "unused".into();
+    plain.entry = "node_modules/lib/index.js".into();
+    let p = Project::load(&plain).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        p.resolve("node_modules/lib/index.js", "node-fetch")
+            .unwrap(),
+        "node_modules/node-fetch/index.js?esm-view"
+    );
+    // A target that is not there is a start-up error naming the alias.
+    options.alias[0].1 = "./shims/missing".into();
+    let err = Project::load(&options).unwrap_err().to_string();
+    assert!(
+        err.contains("alias 'node-fetch' -> './shims/missing': no such file"),
+        "{err}"
+    );
+}
+
+#[test]
 fn broken_modules_are_errors_with_their_place() {
     let dir = folder(&[
         ("index.js", "import './lib.js';\nexport default {};"),

@@ -1,6 +1,8 @@
 // fetch(): subrequests to the outside world, through the runtime's ops:
 // - `fetch(token, method, url, [[name, value]…], body, redirect)` (async)
-//   settles with `{ status, statusText, headers, url, redirected, body }`;
+//   settles with `{ status, statusText, headers, url, redirected, body }`
+//   (`body`: the handle of a host readable, or — a small body that was
+//   whole when the answer came — its bytes, null when empty);
 //   the host counts it against the event's subrequest limit and applies the
 //   server's egress policy;
 // - `fetch_abort(token)` cancels the subrequest `token` (its response body
@@ -61,7 +63,7 @@ function subrequest(input, init, send) {
     } catch (e) {
       return reject(e);
     }
-    const signal = request.signal;
+    const signal = signalIfAny(request);
     if (signal && signal.aborted) {
       // Aborting the fetch cancels a request body stream at once.
       const record = bodyOf(request);
@@ -90,7 +92,7 @@ function subrequest(input, init, send) {
       settled = true;
       if (signal && bodyStream === null) signal.removeEventListener('abort', onAbort);
     };
-    sendSubrequest(request, token, send, s => { bodyStream = s; }).then(
+    sendSubrequest(request, token, send, signal ? s => { bodyStream = s; } : null).then(
       response => { if (!settled) { done(); resolve(response); } },
       error => { if (!settled) { done(); reject(error); } },
     );
@@ -108,6 +110,8 @@ function addCacheModeHeaders(list, headers, cache) {
   }
 }
 
+// `onBody` (null when the request cannot be aborted) is given the
+// response's body stream, for an abort to error.
 async function sendSubrequest(request, token, send, onBody) {
   // A whole body goes as it is; a stream body streams through a host sink.
   const record = bodyOf(request);
@@ -117,8 +121,12 @@ async function sendSubrequest(request, token, send, onBody) {
   const cache = request.cache;
   if (cache === 'only-if-cached') throw new TypeError("fetch: the 'only-if-cached' cache mode cannot be met (there is no HTTP cache)");
   const body = bodyForHost(record);
-  const headers = [...request.headers];
-  if (cache !== 'default') addCacheModeHeaders(headers, request.headers, cache);
+  // The list as the Worker set it (the host reads it; nothing keeps it).
+  let headers = headersList(request.headers);
+  if (cache !== 'default') {
+    headers = headers.slice();
+    addCacheModeHeaders(headers, request.headers, cache);
+  }
   const r = await send(token, request, headers, body);
   if (r instanceof Response) return r;
   if (r.webSocket !== undefined) {
@@ -128,19 +136,29 @@ async function sendSubrequest(request, token, send, onBody) {
     const webSocket = loadGroup(WEBSOCKET).forwardedEnd(r.webSocket);
     return new Response(null, { status: 101, statusText: r.statusText, headers: r.headers, webSocket });
   }
-  // The body arrives as it is received, through the host readable r.body.
+  // The body arrives as it is received, through the host readable r.body;
+  // a small body that was whole when the answer came (another Worker's,
+  // an asset's) comes as its bytes (null when empty) instead.
   const nullBody = NULL_BODY_STATUS.includes(r.status) || request.method === 'HEAD';
-  if (nullBody) op('body_cancel', r.body);
+  const streamed = typeof r.body === 'number';
+  if (nullBody && streamed) op('body_cancel', r.body);
   let stream = null;
-  if (!nullBody) {
+  if (!nullBody && streamed) {
     stream = streamFromHost(r.body);
-    onBody(stream);
+    // Answered with as it is (a proxy's `return fetch(request)`, a
+    // service binding's answer handed on), the body goes back to the host
+    // unread and never passes through the isolate (bodyForHost).
+    stream.hostPassThrough = true;
+  } else if (!nullBody && onBody !== null) {
+    // A whole body of a request that can still be aborted: a stream, which
+    // an abort errors while it is unread.
+    stream = streamFromSource(r.body === null ? new Uint8Array(0) : r.body);
   }
-  const response = new Response(stream === null ? null : stream.obj, {
-    status: r.status < 200 ? 200 : r.status,
-    statusText: r.statusText,
-    headers: r.headers,
-  });
+  if (stream !== null && onBody !== null) onBody(stream);
+  // The host's bytes are this Response's alone: its body as they are.
+  const answer = stream !== null ? bodyRecord(null, stream)
+    : nullBody ? null : bodyRecord(r.body === null ? new Uint8Array(0) : r.body, undefined);
+  const response = responseFromHost(r.status < 200 ? 200 : r.status, r.statusText, r.headers, answer);
   setResponseOrigin(response, r.url, r.redirected);
   return response;
 }

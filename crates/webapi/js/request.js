@@ -52,6 +52,10 @@ function parseApiURL(input) {
 // A signal that follows `signal`.
 const FROM_HOST = Symbol('host request');
 let requestFromHost;
+// A Request's signal if it has one that can abort (one given to it, or
+// followed from the Request it was made from), else null: unlike `signal`,
+// never makes one (a fresh signal no one else holds never aborts).
+let signalIfAny;
 // The JSON text of the fields a server's `[server.cf]` adds to every fetch
 // event's `request.cf` (events.js sets it from `init`), or undefined.
 let requestCfFields;
@@ -142,6 +146,7 @@ class Request {
   static {
     requestFromHost = (url, method, headers, body, protocol) =>
       new Request(FROM_HOST, [url, method, headers, body, protocol ?? 'HTTP/1.1']);
+    signalIfAny = r => r.#signal;
   }
 
   // Cloudflare's request metadata. For a fetch event's request, the fields

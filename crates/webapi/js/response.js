@@ -4,6 +4,11 @@ const REDIRECT_STATUS = [301, 302, 303, 307, 308];
 const REASON_PHRASE = /^[\t\x20-\x7E\x80-\xFF]*$/;
 
 let setResponseOrigin; // (response, url, redirected) => void, for fetch()
+// For fetch(): the Response of a subrequest's answer, made from parts the
+// host already validated (status, statusText, the host's header list, a
+// body record or null), without the constructor's checks.
+let responseFromHost; // (status, statusText, header list, body record | null) => Response
+const HOST_RESPONSE = Symbol('host response');
 
 class Response {
   #status = 200; #statusText = ''; #headers; #type = 'default'; #url = ''; #redirected = false;
@@ -17,9 +22,18 @@ class Response {
       r.#type = 'basic';
       headersGuard(r.#headers, 'immutable');
     };
+    responseFromHost = (status, statusText, headers, record) =>
+      new Response(HOST_RESPONSE, [status, statusText, headers, record]);
   }
 
   constructor(body = null, init = {}) {
+    if (body === HOST_RESPONSE) {
+      giveBody(this, init[3]);
+      this.#status = init[0];
+      this.#statusText = init[1];
+      this.#headers = headersFromHost(init[2], 'response');
+      return;
+    }
     if (init === undefined || init === null) init = {};
     if (typeof init !== 'object' && typeof init !== 'function') throw new TypeError('The ResponseInit must be an object');
     const status = init.status === undefined ? 200 : Number(init.status);

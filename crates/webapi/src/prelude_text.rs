@@ -21,8 +21,10 @@ macro_rules! internal_names {
          canTransfer, isDetached, transferArrayBuffer, \
          trackResource, untrackResource, optionsDictionary, bufferSource, TEXT_CODING, \
          utf8Encode, utf8Decode, Headers, constructing, \
-         Request, Response, bodyOf, streams, bodyIsUnusable, bodyForHost, NULL_BODY_STATUS, \
-         streamFromHost, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup, loadedNodeGroup, CRYPTO, ERROR_EVENT, WEBSOCKET, bufferSourceCopy, \
+         Request, Response, responseFromHost, headersList, bodyOf, bodyRecord, signalIfAny, streams, \
+         bodyIsUnusable, \
+         bodyForHost, NULL_BODY_STATUS, \
+         streamFromHost, streamFromSource, setResponseOrigin, cacheBinding, QUEUE_BINDING, nodeCompat, nodeModule, nodeGroup, loadedNodeGroup, CRYPTO, ERROR_EVENT, WEBSOCKET, bufferSourceCopy, \
          asyncContextGet, asyncContextSet, useAsyncContext, EMPTY_ASYNC_CONTEXT, \
          objectOutgoingGate, objectSocketGate, objectSocketOwner, workerCompat, replaceValue, \
          CLOUDFLARE_SOCKETS, CLOUDFLARE_WORKERS, WORKFLOWS"

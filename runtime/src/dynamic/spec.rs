@@ -122,6 +122,7 @@ pub(crate) fn build(
     spec.limits = limits;
     if code.outbound == super::GlobalOutbound::Inherit {
         spec.egress_hosts = parent.egress_hosts.clone();
+        spec.database_tls = parent.database_tls.clone();
     }
     spec.global_outbound = code.outbound.clone();
     spec.tails = code.tails.clone();

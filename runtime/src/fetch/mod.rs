@@ -42,7 +42,7 @@ use url::{Host, Url};
 use actix::Recipient;
 pub(crate) use data_url::response as data_url_response;
 pub use egress::{is_public, EgressPolicy};
-pub(crate) use op::{request_from_args, response_value};
+pub(crate) use op::{request_at, request_from_args, response_value};
 pub use redirect::RedirectMode;
 
 use client::{client, Refused};

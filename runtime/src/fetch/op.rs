@@ -13,14 +13,24 @@ const SET_BY_CLIENT: [&str; 4] = ["host", "content-length", "transfer-encoding",
 
 /// Reads `(token, method, url, [[name, value]…], body, redirect)`.
 pub(crate) fn request_from_args(args: &[HostValue]) -> Result<OutboundRequest, JsError> {
+    request_at(args, 1, true)
+}
+
+/// Reads `(method, url, [[name, value]…], body)` from `args[at..]`, and the
+/// redirect mode after them when `redirect` (else the default, follow).
+pub(crate) fn request_at(
+    args: &[HostValue],
+    at: usize,
+    redirect: bool,
+) -> Result<OutboundRequest, JsError> {
     let str_at = |i: usize, what: &str| {
-        args.get(i)
+        args.get(at + i)
             .and_then(HostValue::as_str)
             .ok_or_else(|| JsError::type_error(format!("fetch: {what} must be a string")))
     };
-    let method = Method::from_bytes(str_at(1, "the method")?.as_bytes())
+    let method = Method::from_bytes(str_at(0, "the method")?.as_bytes())
         .map_err(|_| JsError::type_error("fetch: invalid method"))?;
-    let url = str_at(2, "the URL")?;
+    let url = str_at(1, "the URL")?;
     let url = Url::parse(url)
         .map_err(|e| JsError::type_error(format!("fetch: invalid URL '{url}': {e}")))?;
     if !matches!(url.scheme(), "http" | "https" | "data") {
@@ -30,7 +40,7 @@ pub(crate) fn request_from_args(args: &[HostValue]) -> Result<OutboundRequest, J
         )));
     }
     let mut headers = HeaderMap::new();
-    if let Some(HostValue::List(pairs)) = args.get(3) {
+    if let Some(HostValue::List(pairs)) = args.get(at + 2) {
         for pair in pairs {
             let Some([HostValue::String(k), HostValue::String(v)]) = pair.as_list() else {
                 return Err(JsError::type_error(
@@ -50,12 +60,13 @@ pub(crate) fn request_from_args(args: &[HostValue]) -> Result<OutboundRequest, J
         }
     }
     // A streamed body (a sink's handle) is attached by the host.
-    let body = match args.get(4) {
+    let body = match args.get(at + 3) {
         Some(HostValue::Bytes(b)) => Some(Body::from(b.clone())),
         Some(HostValue::String(s)) => Some(Body::from(s.clone())),
         _ => None,
     };
-    let redirect = match args.get(5).and_then(HostValue::as_str) {
+    let mode = if redirect { args.get(at + 4) } else { None };
+    let redirect = match mode.and_then(HostValue::as_str) {
         None => RedirectMode::Follow,
         Some(mode) => RedirectMode::parse(mode)
             .ok_or_else(|| JsError::type_error(format!("fetch: invalid redirect mode '{mode}'")))?,

@@ -7,6 +7,9 @@
 //!   system resolver and only the addresses the egress policy allows are
 //!   tried (any address for a host `allow_hosts` names), as for `fetch()`.
 //!   Each `connect()` counts as a subrequest of its event.
+//! - **A Hyperdrive's database** whose connection string asks for TLS: a
+//!   plain connection to its address is upgraded by the host in the
+//!   database's protocol before the Worker gets it ([`database`]).
 //! - **A socket** is split in two halves. What the read half receives is
 //!   pumped, with backpressure, into a host body stream that JavaScript
 //!   reads as the socket's `readable`; the write half stays here, and
@@ -27,7 +30,10 @@
 //! writable side), `socket_close(id)`, `socket_start_tls(id, hostname, ca?) ->
 //! [id, readable, peerCertificates]` (async).
 
+pub(crate) mod database;
 pub(crate) mod dns;
+mod mysql;
+mod verify;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -259,12 +265,14 @@ pub(crate) struct TlsOptions {
 }
 
 /// Opens a connection to `host:port` under `policy`, with TLS when `tls`
-/// says how.
+/// says how, or, when it is a Hyperdrive's database that wants TLS
+/// (`database`), upgraded as the database's protocol says.
 pub(crate) async fn connect(
     policy: &EgressPolicy,
     host: &str,
     port: u16,
     tls: Option<TlsOptions>,
+    database: Option<database::DatabaseTls>,
 ) -> Result<Connected, JsError> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let named = policy.names(bare, port);
@@ -292,11 +300,13 @@ pub(crate) async fn connect(
     let _ = tcp.set_nodelay(true);
     let remote = tcp.peer_addr().map_err(broken)?;
     let local = tcp.local_addr().map_err(broken)?;
-    let (stream, peer): (Stream, _) = if let Some(tls) = tls {
-        let (stream, peer) = tls_handshake(tcp, &tls).await?;
-        (Box::new(stream), peer)
-    } else {
-        (Box::new(tcp), Vec::new())
+    let (stream, peer): (Stream, _) = match (tls, database) {
+        (Some(tls), _) => {
+            let (stream, peer) = tls_handshake(tcp, &tls).await?;
+            (Box::new(stream), peer)
+        }
+        (None, Some(db)) => (database::upgrade(tcp, &db, host).await?, Vec::new()),
+        (None, None) => (Box::new(tcp), Vec::new()),
     };
     Ok(Connected {
         stream,
@@ -328,18 +338,7 @@ fn tls_config() -> Arc<rustls::ClientConfig> {
 
 /// The TLS client settings trusting only the certificates of `pem`.
 fn tls_config_trusting(pem: &str) -> Result<Arc<rustls::ClientConfig>, JsError> {
-    use rustls::pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes()) {
-        let cert = cert
-            .map_err(|e| JsError::type_error(format!("tls: a `ca` certificate is not PEM: {e}")))?;
-        roots.add(cert).map_err(|e| {
-            JsError::type_error(format!("tls: a `ca` certificate is not usable: {e}"))
-        })?;
-    }
-    if roots.is_empty() {
-        return Err(JsError::type_error("tls: `ca` holds no PEM certificate"));
-    }
+    let roots = verify::roots(Some(pem))?;
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))

@@ -30,6 +30,11 @@
 //!   `node_modules/.pnpm` store): a module is known by its real path.
 //! - `node:*` and `cloudflare:*` are built-in modules
 //!   ([`BuiltinModules`]).
+//! - **Aliases** (wrangler's `alias` key) come first: a specifier that is
+//!   exactly an alias's name, in any module, is replaced by its target,
+//!   which is resolved from the project's root (as wrangler resolves it,
+//!   with Node.js's rules from the project folder) — a file, a package or
+//!   a built-in module.
 //!
 //! **Confinement**: the real path of every resolved file (after symbolic
 //! links) must lie inside the project's root, in a `node_modules` folder
@@ -94,6 +99,8 @@ pub(crate) struct Resolver {
     /// For `import` and for `require`.
     made: OnceLock<(oxc_resolver::Resolver, oxc_resolver::Resolver)>,
     builtins: BuiltinModules,
+    /// Module aliases: specifier, target.
+    alias: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Resolver {
@@ -122,7 +129,15 @@ impl Resolver {
             conditions: conditions.to_vec(),
             made: OnceLock::new(),
             builtins,
+            alias: Vec::new(),
         }
+    }
+
+    /// The same resolver with module aliases (specifier, target): see the
+    /// module's documentation.
+    pub(crate) fn with_alias(mut self, alias: &[(String, String)]) -> Self {
+        self.alias = alias.to_vec();
+        self
     }
 
     /// Lets the resolvers and their cache go; they are made again when
@@ -182,6 +197,47 @@ impl Resolver {
     /// What `specifier`, requested as `kind` by the file at `importer` (a
     /// real path inside the root), refers to; or why there is nothing.
     pub(crate) fn resolve(
+        &self,
+        importer: &Path,
+        specifier: &str,
+        kind: Kind,
+    ) -> Result<Target, String> {
+        if let Some((_, target)) = self.alias.iter().find(|(name, _)| name == specifier) {
+            return self
+                .resolve_alias(target, kind)
+                .map_err(|e| format!("alias '{specifier}' -> '{target}': {e}"));
+        }
+        self.resolve_plain(importer, specifier, kind)
+    }
+
+    /// What an alias's `target` refers to: resolved from the root's folder.
+    fn resolve_alias(&self, target: &str, kind: Kind) -> Result<Target, String> {
+        if builtin::has_builtin_scheme(target) {
+            return self.builtin(target);
+        }
+        let (import, require) = self.made();
+        let resolver = match kind {
+            Kind::Import => import,
+            Kind::Require => require,
+        };
+        match resolver.resolve(self.root(), target) {
+            Ok(found) => {
+                let node_esm = found.module_type() == Some(ModuleType::Module);
+                self.inside(found.into_path_buf(), node_esm)
+            }
+            Err(ResolveError::NotFound(_)) if is_bare(target) => {
+                match builtin::node_builtin(target) {
+                    Some(name) => self.builtin(&name),
+                    None => Err(self.missing_package(&self.root().join("package.json"), target)),
+                }
+            }
+            Err(ResolveError::NotFound(_)) => Err("no such file".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// [`Resolver::resolve`] without aliases.
+    fn resolve_plain(
         &self,
         importer: &Path,
         specifier: &str,

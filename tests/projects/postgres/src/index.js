@@ -101,6 +101,28 @@ const routes = {
     const h = env.HYPERDRIVE;
     return { host: h.host, port: h.port, user: h.user, database: h.database, same: h.connectionString === env.PG_URL, password: h.password === new URL(env.PG_URL).password };
   },
+  // Whether each driver's session, opened with the Hyperdrive's connection
+  // string, is encrypted as the server sees it, and the string's sslmode.
+  '/hyperdrive-ssl': async env => {
+    const state = 'select ssl from pg_stat_ssl where pid = pg_backend_pid()';
+    const sql = postgres(env.HYPERDRIVE.connectionString, { max: 1 });
+    let viaPostgres;
+    try {
+      [{ ssl: viaPostgres }] = await sql.unsafe(state);
+    } finally {
+      await sql.end();
+    }
+    const client = new pg.Client({ connectionString: env.HYPERDRIVE.connectionString });
+    await client.connect();
+    let viaPg;
+    try {
+      viaPg = (await client.query(state)).rows[0].ssl;
+    } finally {
+      await client.end();
+    }
+    const sslmode = new URL(env.HYPERDRIVE.connectionString).searchParams.get('sslmode');
+    return { postgres: viaPostgres, pg: viaPg, sslmode };
+  },
   // Its own socket: the server's answer to an SSLRequest ('S' or 'N').
   '/hyperdrive-connect': async env => {
     const socket = env.HYPERDRIVE.connect();
