@@ -175,8 +175,10 @@ fn compiled_wasm_modules_run() {
     });
 }
 
-/// QuickJS has no WebAssembly: a CompiledWasm module fails the Worker's
-/// start with an error naming the module and the engine's lack.
+/// QuickJS has no WebAssembly: a CompiledWasm module instantiated at the
+/// Worker's top level fails its start with an error naming the module and
+/// the engine's lack (tests/opennext.rs: one instantiated later fails only
+/// there).
 #[test]
 fn compiled_wasm_without_webassembly_is_a_clear_error() {
     let entry = project("wasm-module").join("index.js");

@@ -121,10 +121,10 @@ class Request {
       if (options.keepalive && isLoadedReadableStream(initBody)) {
         throw new TypeError('A keepalive Request cannot have a ReadableStream body');
       }
+      // A ReadableStream body without `duplex: 'half'` is taken, as
+      // workerd takes it (the standard throws): OpenNext's middleware
+      // hands Next.js's POST requests on so.
       ({ body, type } = extractBody(initBody));
-      if (isLoadedReadableStream(initBody) && o.duplex === undefined) {
-        throw new TypeError("A ReadableStream request body needs duplex: 'half'");
-      }
     } else if (initBody === undefined && inputBody !== null) {
       if (bodyIsUnusable(inputBody)) {
         throw new TypeError('Cannot construct a Request with a Request whose body has already been used');

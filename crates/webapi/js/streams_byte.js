@@ -1,6 +1,6 @@
 // Readable byte streams (WHATWG Streams): ReadableByteStreamController,
 // ReadableStreamBYOBRequest, ReadableStreamBYOBReader (with the `min`
-// option), and tee of byte streams. Builds on the records of
+// option, and workerd's `readAtLeast`), and tee of byte streams. Builds on the records of
 // streams_readable.js. Uses no ops.
 const byobRequestSlots = new WeakMap(); // BYOB request object => record
 
@@ -569,6 +569,31 @@ class ReadableStreamBYOBReader {
     const request = promiseReadRequest();
     byobReaderRead(r, view, min, request);
     return request.promise;
+  }
+  // workerd's extension, not in the standard (OpenNext's image handler
+  // reads an image's first bytes with it): `read(view, { min })` with the
+  // minimum first, counted in the view's elements. A stream that ends short
+  // of it gives what it had as a chunk (`done: false`) and its end on the
+  // next read, as Cloudflare documents.
+  readAtLeast(minElements, view) {
+    const r = readerOf(this, 'byob');
+    if (!r) return promiseRejectedWith(new TypeError('Illegal invocation'));
+    if (!ArrayBuffer.isView(view)) return promiseRejectedWith(new TypeError('readAtLeast() needs an ArrayBufferView'));
+    let min;
+    try {
+      min = enforceRangeULL(minElements, 'minElements');
+    } catch (e) {
+      return promiseRejectedWith(e);
+    }
+    const length = view instanceof DataView ? view.byteLength : view.length;
+    if (min === 0 || min > length) {
+      return promiseRejectedWith(new TypeError("minElements must be at least 1 and at most the view's length"));
+    }
+    return this.read(view, { min }).then(result => (
+      result.done && result.value !== undefined && result.value.byteLength > 0
+        ? { value: result.value, done: false }
+        : result
+    ));
   }
   releaseLock() {
     const r = readerOf(this, 'byob');

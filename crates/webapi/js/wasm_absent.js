@@ -6,6 +6,14 @@
 // Astro's server build compiles its parser at module load and never uses
 // it while serving) then starts; code that runs WebAssembly gets the
 // error when it tries. `validate` answers false (no module is valid here).
+//
+// A CompiledWasm module (`import wasm from './x.wasm'`) evaluates here to a
+// placeholder `WebAssembly.Module` that knows its file's name (the loader
+// asks for it through `Symbol.for('motu.wasmAbsent')`): a Worker that
+// imports WebAssembly for one route only (Next.js's handler imports
+// `@vercel/og`'s `resvg.wasm` and `yoga.wasm` at its top, for images that
+// most pages never draw) starts and serves its other routes; instantiating
+// the placeholder fails with an error naming the file.
 
 const WASM_UNSUPPORTED = 'WebAssembly is not available in this engine (QuickJS has none: run this Worker on V8, --engine v8 or engine = "v8")';
 
@@ -28,21 +36,29 @@ function makeAbsentWebAssembly() {
       this.name = 'RuntimeError';
     }
   }
-  const unsupported = () => new CompileError(WASM_UNSUPPORTED);
-  const rejecting = () => Promise.reject(unsupported());
+  // The file name of each placeholder module the loader made.
+  const placeholders = new WeakMap();
+  const unsupported = (module = undefined) => {
+    const name = typeof module === 'object' && module !== null ? placeholders.get(module) : undefined;
+    return new CompileError(name === undefined
+      ? WASM_UNSUPPORTED
+      : `${name}: a CompiledWasm module needs WebAssembly, which this engine does not have (QuickJS has none; run the Worker on V8)`);
+  };
+  const rejecting = module => Promise.reject(unsupported(module));
   // Constructors that cannot make anything here.
   const refusing = name => ({
     [name]: class {
-      constructor() { throw unsupported(); }
+      constructor(module = undefined) { throw unsupported(module); }
     },
   })[name];
+  const Module = refusing('Module');
   const wasm = {
     compile: function compile() { return rejecting(); },
     compileStreaming: function compileStreaming() { return rejecting(); },
-    instantiate: function instantiate() { return rejecting(); },
+    instantiate: function instantiate(module = undefined) { return rejecting(module); },
     instantiateStreaming: function instantiateStreaming() { return rejecting(); },
     validate: function validate() { return false; },
-    Module: refusing('Module'),
+    Module,
     Instance: refusing('Instance'),
     Memory: refusing('Memory'),
     Table: refusing('Table'),
@@ -56,8 +72,14 @@ function makeAbsentWebAssembly() {
     Object.defineProperty(wasm, key, { enumerable: false });
   }
   Object.defineProperty(wasm, Symbol.toStringTag, { value: 'WebAssembly', configurable: true });
-  // What the loader's CompiledWasm modules check (crates/loader).
-  Object.defineProperty(wasm, Symbol.for('motu.wasmAbsent'), { value: true });
+  // What the loader's CompiledWasm modules call (crates/loader): the
+  // placeholder module of the file `name`.
+  const placeholder = function placeholder(name) {
+    const module = Object.create(Module.prototype);
+    placeholders.set(module, String(name));
+    return Object.freeze(module);
+  };
+  Object.defineProperty(wasm, Symbol.for('motu.wasmAbsent'), { value: placeholder });
   return wasm;
 }
 

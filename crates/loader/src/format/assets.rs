@@ -33,12 +33,17 @@ pub(crate) fn data_module(name: &str) -> String {
 
 /// A CompiledWasm module named `name`: its default export is a
 /// `WebAssembly.Module` compiled from its bytes. Where the engine has no
-/// WebAssembly (QuickJS), evaluating it throws an error saying so.
+/// WebAssembly (QuickJS), it is the prelude's stand-in's placeholder
+/// module, which fails with an error naming the file when it is
+/// instantiated (a Worker that only instantiates it on some routes serves
+/// the others); with no `WebAssembly` at all, evaluating it throws that
+/// error.
 pub(crate) fn wasm_module(name: &str) -> String {
     let quoted = js_string(name);
     format!(
-        "if (typeof WebAssembly !== \"object\" || WebAssembly[Symbol.for(\"motu.wasmAbsent\")]) throw new Error({quoted} + \": a CompiledWasm module needs WebAssembly, which this engine does not have (QuickJS has none; run the Worker on V8)\");\n\
-         export default new WebAssembly.Module({BYTES}({quoted}));\n"
+        "if (typeof WebAssembly !== \"object\") throw new Error({quoted} + \": a CompiledWasm module needs WebAssembly, which this engine does not have (QuickJS has none; run the Worker on V8)\");\n\
+         const absent = WebAssembly[Symbol.for(\"motu.wasmAbsent\")];\n\
+         export default absent ? absent({quoted}) : new WebAssembly.Module({BYTES}({quoted}));\n"
     )
 }
 

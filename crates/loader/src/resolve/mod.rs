@@ -6,8 +6,9 @@
 //!
 //! - **Relative** specifiers (`./x.js`, `../x`) resolve against the
 //!   importing file's folder; a specifier starting with `/` against the
-//!   project's root (motu's rule; esbuild would take it as an absolute
-//!   path).
+//!   project's root (motu's rule), or, when there is no such file there,
+//!   as an absolute path (esbuild's rule: bundlers such as OpenNext's
+//!   write absolute paths into their output), still confined.
 //! - **Bare** specifiers (`hono`, `hono/jsx`, `@scope/pkg/sub`) are looked
 //!   up in the nearest `node_modules` folder up the tree from the importer.
 //!   A package's `package.json` `exports` decides which file a subpath
@@ -258,7 +259,15 @@ impl Resolver {
             Kind::Import => import,
             Kind::Require => require,
         };
-        match resolver.resolve_file(importer, request) {
+        let found = match resolver.resolve_file(importer, request) {
+            // Not under the root: an absolute path, as esbuild takes it
+            // (OpenNext's bundles name files by their absolute paths).
+            Err(ResolveError::NotFound(_)) if request != specifier => {
+                resolver.resolve_file(importer, specifier)
+            }
+            found => found,
+        };
+        match found {
             Ok(found) => {
                 let node_esm = found.module_type() == Some(ModuleType::Module);
                 self.inside(found.into_path_buf(), node_esm)

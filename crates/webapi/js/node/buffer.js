@@ -421,6 +421,34 @@ proto.write = function write(string, offset, length, encoding) {
   return bytes.length;
 };
 
+// The per-encoding methods Node's Buffer has beside toString and write
+// (`latin1Slice(start, end)`, `utf8Write(string, offset, length)`, …), which
+// parsers call directly: busboy, Next.js's multipart parser (its server
+// actions' forms), reads header names with `latin1Slice`. workerd has them.
+const SLICE_ENCODINGS = [['ascii', 'ascii'], ['base64', 'base64'], ['base64url', 'base64url'],
+  ['hex', 'hex'], ['latin1', 'latin1'], ['ucs2', 'utf16le'], ['utf8', 'utf8']];
+for (let i = 0; i < SLICE_ENCODINGS.length; i++) {
+  const [prefix, enc] = SLICE_ENCODINGS[i];
+  const slice = {
+    [`${prefix}Slice`](start = 0, end = this.length) {
+      start = Math.trunc(+start) || 0;
+      end = Math.trunc(+end) || 0;
+      if (start < 0 || end < 0 || start > this.length || end > this.length) {
+        throw nodeError(RangeError, 'ERR_OUT_OF_RANGE', 'Index out of range');
+      }
+      return end <= start ? '' : decodeBytes(this.subarray(start, end), enc);
+    },
+  }[`${prefix}Slice`];
+  const write = {
+    [`${prefix}Write`](string, offset = 0, length = this.length - offset) {
+      if (offset > this.length) throw nodeError(RangeError, 'ERR_BUFFER_OUT_OF_BOUNDS', '"offset" is outside of buffer bounds');
+      return proto.write.call(this, string, offset, length, enc);
+    },
+  }[`${prefix}Write`];
+  proto[slice.name] = slice;
+  proto[write.name] = write;
+}
+
 function toNeedle(value, encoding) {
   if (typeof value === 'string') return encodeString(value, encodingOf(encoding));
   if (value instanceof Uint8Array) return value;

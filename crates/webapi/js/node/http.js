@@ -71,35 +71,39 @@ class Agent {
 }
 const globalAgent = new Agent();
 
-// The response: a Readable of the body, with Node's fields.
+// An incoming message: a response the client half receives, or a request
+// the server half hands its handler. `new IncomingMessage(socket)` is
+// Node's public constructor (frameworks subclass it to make requests of
+// their own: OpenNext's Next.js adapter passes a socket-like object, then
+// assigns `method`, `url`, `headers` and its own `_read`); it makes an
+// empty message that ends at once. `responseMessage` fills one from a
+// fetch Response.
 class IncomingMessage extends Readable {
-  constructor(response, req) {
+  #socket = null;
+  constructor(socket = null) {
     super();
-    this.req = req;
-    this.statusCode = response.status;
-    this.statusMessage = response.statusText || STATUS_CODES[response.status] || '';
-    this.httpVersion = '1.1';
-    this.httpVersionMajor = 1;
-    this.httpVersionMinor = 1;
+    this.#socket = socket ?? null;
+    this.req = null;
+    this.statusCode = null;
+    this.statusMessage = null;
+    this.httpVersion = null;
+    this.httpVersionMajor = null;
+    this.httpVersionMinor = null;
     this.headers = {};
     this.headersDistinct = {};
     this.rawHeaders = [];
     this.trailers = {};
     this.rawTrailers = [];
+    this.aborted = false;
+    this.upgrade = null;
     this.complete = false;
     this.url = '';
     this.method = null;
-    for (const [name, value] of response.headers) {
-      const values = name === 'set-cookie' ? response.headers.getSetCookie() : [value];
-      if (name === 'set-cookie' && this.headers[name]) continue;
-      for (const v of values) this.rawHeaders.push(name, v);
-      this.headersDistinct[name] = values;
-      this.headers[name] = name === 'set-cookie' ? values : value;
-    }
-    this._reader = response.body === null ? null : response.body.getReader();
+    this._reader = null;
     this._reading = false;
   }
-  get socket() { return this.req ? this.req.socket : null; }
+  get socket() { return this.#socket ?? (this.req ? this.req.socket : null); }
+  set socket(socket) { this.#socket = socket; }
   get connection() { return this.socket; }
   setTimeout(ms, callback) { if (callback) this.once('timeout', callback); return this; }
   _read() {
@@ -127,6 +131,28 @@ class IncomingMessage extends Readable {
     if (this._reader !== null && !this.complete) this._reader.cancel(err).catch(() => {});
     cb(err);
   }
+}
+
+// The IncomingMessage of the fetch Response `response` (its status,
+// headers and body), for the ClientRequest `req` (null on the server side,
+// where `response` is the Worker's Request).
+function responseMessage(response, req) {
+  const message = new IncomingMessage(null);
+  message.req = req;
+  message.statusCode = response.status;
+  message.statusMessage = response.statusText || STATUS_CODES[response.status] || '';
+  message.httpVersion = '1.1';
+  message.httpVersionMajor = 1;
+  message.httpVersionMinor = 1;
+  for (const [name, value] of response.headers) {
+    const values = name === 'set-cookie' ? response.headers.getSetCookie() : [value];
+    if (name === 'set-cookie' && message.headers[name]) continue;
+    for (const v of values) message.rawHeaders.push(name, v);
+    message.headersDistinct[name] = values;
+    message.headers[name] = name === 'set-cookie' ? values : value;
+  }
+  message._reader = response.body === null ? null : response.body.getReader();
+  return message;
 }
 
 // The URL and options of `request(url?, options?, callback?)`.
@@ -266,7 +292,7 @@ class ClientRequest extends Writable {
         if (response.body) response.body.cancel().catch(() => {});
         return;
       }
-      const res = new IncomingMessage(response, this);
+      const res = responseMessage(response, this);
       this.res = res;
       res.on('end', () => this.destroy());
       if (!this.emit('response', res)) res.resume();

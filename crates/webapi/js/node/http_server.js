@@ -11,7 +11,7 @@
 // Worker's `httpServer` setting (see node/setup.js); without it
 // `createServer`/`Server` throw as before.
 //
-// Uses from node/http.js: IncomingMessage, STATUS_CODES, validateHeaderName,
+// Uses from node/http.js: responseMessage, STATUS_CODES, validateHeaderName,
 // validateHeaderValue, notImplemented, Writable, Buffer, nodeError.
 
 const { EventEmitter } = nodeModule('events');
@@ -146,7 +146,7 @@ function requestSocket(request, port) {
 }
 
 function incomingRequest(request, port, env, ctx) {
-  const req = new IncomingMessage(request, null);
+  const req = responseMessage(request, null);
   const url = new URL(request.url);
   req.statusCode = null;
   req.statusMessage = null;
