@@ -55,8 +55,10 @@ export default suite(test => {
     const copy = whole.clone();
     eq([await whole.text(), await copy.text()], ['same', 'same']);
   });
-  test('Request bodies: streams need duplex, moving leaves the source used', async () => {
-    throws(() => new Request('https://x.test/', { method: 'POST', body: chunked('a') }), TypeError, 'no duplex');
+  test('Request bodies: streams without duplex (as workerd takes them), moving leaves the source used', async () => {
+    // The Fetch standard asks for duplex: 'half'; workerd (and so motu) takes
+    // a stream body without it, as OpenNext's middleware sends one.
+    eq(await new Request('https://x.test/', { method: 'POST', body: chunked('a') }).text(), 'a');
     throws(() => new Request('https://x.test/', { method: 'POST', body: 'a', duplex: 'full' }), TypeError, 'bad duplex');
     const a = new Request('https://x.test/', { method: 'POST', body: chunked('s', 't'), duplex: 'half' });
     eq(a.duplex, 'half');
