@@ -8,7 +8,6 @@
 //! mariadbd runs as the `mysql` user the package creates when the tests run
 //! as root (CI), as it refuses to run as root otherwise.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -29,22 +28,6 @@ pub struct MariaDbServer {
     pub port: u16,
     dir: tempfile::TempDir,
     child: Child,
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Runs `command` and checks it succeeded.
@@ -78,7 +61,7 @@ impl MariaDbServer {
                 extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
             },
         );
-        let as_mysql = is_root();
+        let as_mysql = super::is_root();
         if as_mysql {
             let mut chown = Command::new("chown");
             chown.args(["-R", "mysql:"]).arg(dir.path());
@@ -95,7 +78,7 @@ impl MariaDbServer {
             install.arg("--user=mysql");
         }
         run(install, "mariadb-install-db");
-        let port = free_port();
+        let port = super::free_port();
         let path = |name: &str| dir.path().join(name).display().to_string();
         let mut server = Command::new("/usr/sbin/mariadbd");
         server

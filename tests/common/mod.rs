@@ -672,3 +672,22 @@ pub fn wait_for_metrics(server: &Server, lines: &[&str]) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Whether the tests run as root (CI does): database servers then run as
+/// their package's own user.
+pub fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// A loopback port free when asked (for a server a test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

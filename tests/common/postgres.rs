@@ -9,7 +9,6 @@
 //! cluster belongs to the `postgres` user the package creates, and its
 //! commands run as that user (`runuser`).
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -43,22 +42,6 @@ fn bin_dir() -> PathBuf {
         .collect();
     versions.sort();
     versions.pop().map(|(_, bin)| bin).unwrap_or_default()
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Makes, in `dir`, a CA (`ca.pem`) and a certificate for `localhost` and
@@ -101,7 +84,7 @@ impl PostgresServer {
         if tls {
             make_certificates(dir.path());
         }
-        let as_postgres = is_root();
+        let as_postgres = super::is_root();
         let data = dir.path().join("data");
         let pwfile = dir.path().join("pw");
         std::fs::write(&pwfile, PASSWORD).unwrap();
@@ -114,7 +97,7 @@ impl PostgresServer {
             assert!(out.status.success(), "chown: {out:?}");
         }
         let server = PostgresServer {
-            port: free_port(),
+            port: super::free_port(),
             bin: bin_dir(),
             data,
             as_postgres,

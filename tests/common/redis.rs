@@ -12,7 +12,7 @@
 //!   test process's end of a pipe closes).
 
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -29,14 +29,6 @@ pub struct RedisServer {
     pub port: u16,
     dir: tempfile::TempDir,
     extra: Vec<String>,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn redis_command() -> Command {
@@ -123,7 +115,7 @@ impl RedisServer {
     pub fn start_with(extra: &[&str]) -> RedisServer {
         let dir = tempfile::tempdir().unwrap();
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        let port = free_port();
+        let port = super::free_port();
         let child = spawn(port, dir.path(), &extra);
         RedisServer {
             child: Some(child),
@@ -162,7 +154,7 @@ impl RedisServer {
             "no".into(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
-        let port = free_port();
+        let port = super::free_port();
         let child = spawn(port, dir.path(), &args);
         let server = RedisServer {
             child: Some(child),
@@ -218,7 +210,7 @@ pub fn shared() -> &'static Shared {
     static SHARED: OnceLock<Shared> = OnceLock::new();
     SHARED.get_or_init(|| {
         let dir: PathBuf = tempfile::tempdir().unwrap().keep();
-        let port = free_port();
+        let port = super::free_port();
         let server = redis_command().get_program().to_owned();
         // The shell starts redis-server, waits for its standard input to
         // close (this process exits), then stops it and removes its folder.
